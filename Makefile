@@ -1,0 +1,32 @@
+# The targets behind the README's two commands. Each creates .venv and installs what it needs.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+# One BLAS/OpenMP/PoCL thread: timings and test durations stay stable on a loaded 2-core machine.
+PIN := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 POCL_MAX_PTHREAD_COUNT=1
+
+.PHONY: demo test bench clean
+
+$(VENV)/.installed-%: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[$*]"
+	touch $@
+
+$(VENV)/.installed-base: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+demo: $(VENV)/.installed-base
+	$(PIN) $(PY) examples/digits_mlp.py
+
+test: $(VENV)/.installed-test
+	$(PIN) $(PY) -m pytest tests -p no:cacheprovider $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed-test
+	$(PIN) $(PY) benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) .hypothesis build *.egg-info

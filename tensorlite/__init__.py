@@ -1,0 +1,67 @@
+"""tensorlite: a small, readable automatic-differentiation tensor framework with PyTorch's API.
+
+Example::
+
+    import tensorlite as tl
+    x = tl.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    loss = (x ** 2).sum()
+    loss.backward()
+    x.grad          # tensor([2., 4., 6.])
+"""
+from . import _malloc  # noqa: F401  (allocator tuning before large arrays exist)
+from .dtypes import (bool_ as bool, dtype, float16, float32, float64, get_default_dtype, int8,
+                     int16, int32, int64, promote_types, set_default_dtype, uint8)
+from .device import Device, device
+from .tensor import Size, Tensor
+from .autograd import api as _autograd_api
+from . import autograd
+from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .ops.creation import (arange, as_tensor, bernoulli, empty, empty_like, eye, from_numpy, full,
+                           full_like, linspace, normal, ones, ones_like, rand, rand_like, randint,
+                           randint_like, randn, randn_like, randperm, scalar_tensor, tensor, zeros,
+                           zeros_like)
+from .ops.elementwise import (abs, add, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, ceil,
+                              clamp, clip, cos, div, divide, eq, equal, exp, expm1, floor,
+                              floor_divide, ge, greater, greater_equal, gt, isfinite, isinf, isnan,
+                              le, lerp, less, less_equal, log, log1p, log2, log10, logical_and,
+                              logical_not, logical_or, logical_xor, lt, maximum, minimum, mul,
+                              multiply, ne, neg, negative, not_equal, pow, reciprocal, relu,
+                              remainder, round, rsqrt, sigmoid, sign, sin, sqrt, square, sub,
+                              subtract, tanh, true_divide, trunc, where)
+from .ops.reduce import (all, amax, amin, any, argmax, argmin, count_nonzero, cumsum, logsumexp,
+                         max, mean, min, norm, prod, std, std_mean, sum, var, var_mean)
+from .ops.movement import (broadcast_to, cat, chunk, clone, concat, concatenate, contiguous,
+                           expand, flatten, flip, hstack, movedim, narrow, permute, repeat, reshape,
+                           split, squeeze, stack, swapaxes, swapdims, t, transpose, tril, triu,
+                           unbind, unflatten, unsqueeze, view, vstack)
+from .ops.indexing import (gather, index_put, index_select, masked_fill, masked_select, nonzero,
+                           scatter, scatter_add, take_along_dim)
+from .ops.linalg import bmm, dot, einsum, ger, matmul, mm, outer
+from . import _methods  # noqa: F401  (binds ops to Tensor)
+from ._printing import set_printoptions
+from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed,
+                     set_rng_state)
+
+_autograd_api.Tensor = Tensor
+float = float32
+double = float64
+half = float16
+long = int64
+int = int32
+bool_ = bool
+
+
+def is_tensor(obj) -> "builtins.bool":
+    """Whether obj is a tensorlite Tensor."""
+    return isinstance(obj, Tensor)
+
+
+def numel(input: Tensor) -> "builtins.int":
+    return input.numel()
+
+
+def is_floating_point(input: Tensor) -> "builtins.bool":
+    return input.is_floating_point()
+
+
+__version__ = "0.1.0"

@@ -1,0 +1,154 @@
+"""Binds the functional ops to Tensor as methods and operators (``x.sum()``, ``a @ b``, ``x += 1``)."""
+from __future__ import annotations
+
+from .ops import creation, elementwise as ew, indexing, inplace, linalg, movement as mv, reduce as rd
+from .tensor import Tensor
+
+
+def _reflected(fn):
+    def method(self, other):
+        return fn(other, self)
+    return method
+
+
+def _shape_method(fn):
+    def method(self, *shape):
+        return fn(self, *shape)
+    method.__name__ = fn.__name__
+    method.__doc__ = fn.__doc__
+    return method
+
+
+def _max_min(fn):
+    def method(self, dim=None, keepdim=False):
+        return fn(self, dim, keepdim)
+    method.__name__ = fn.__name__
+    method.__doc__ = fn.__doc__
+    return method
+
+
+_METHODS = {
+    # arithmetic and operators
+    "add": ew.add, "sub": ew.sub, "mul": ew.mul, "div": ew.div, "true_divide": ew.div,
+    "multiply": ew.mul, "subtract": ew.sub, "divide": ew.div,
+    "floor_divide": ew.floor_divide, "remainder": ew.remainder, "pow": ew.pow,
+    "__add__": ew.add, "__radd__": _reflected(ew.add), "__sub__": ew.sub, "__rsub__": _reflected(ew.sub),
+    "__mul__": ew.mul, "__rmul__": _reflected(ew.mul), "__truediv__": ew.div,
+    "__rtruediv__": _reflected(ew.div), "__floordiv__": ew.floor_divide,
+    "__rfloordiv__": _reflected(ew.floor_divide), "__mod__": ew.remainder,
+    "__rmod__": _reflected(ew.remainder), "__pow__": ew.pow, "__rpow__": _reflected(ew.pow),
+    "__matmul__": linalg.matmul, "__rmatmul__": _reflected(linalg.matmul),
+    "__neg__": ew.neg, "__pos__": lambda self: self, "__abs__": ew.abs, "__invert__": ew.bitwise_not,
+    "__eq__": ew.eq, "__ne__": ew.ne, "__lt__": ew.lt, "__le__": ew.le, "__gt__": ew.gt, "__ge__": ew.ge,
+    "__and__": ew.bitwise_and, "__or__": ew.bitwise_or, "__xor__": ew.bitwise_xor,
+    "__rand__": _reflected(ew.bitwise_and), "__ror__": _reflected(ew.bitwise_or),
+    "__rxor__": _reflected(ew.bitwise_xor),
+    "eq": ew.eq, "ne": ew.ne, "lt": ew.lt, "le": ew.le, "gt": ew.gt, "ge": ew.ge,
+    "greater": ew.gt, "greater_equal": ew.ge, "less": ew.lt, "less_equal": ew.le, "not_equal": ew.ne,
+    "equal": ew.equal, "logical_and": ew.logical_and, "logical_or": ew.logical_or,
+    "logical_xor": ew.logical_xor, "logical_not": ew.logical_not, "bitwise_not": ew.bitwise_not,
+    "isnan": ew.isnan, "isinf": ew.isinf, "isfinite": ew.isfinite,
+    "neg": ew.neg, "negative": ew.neg, "abs": ew.abs, "absolute": ew.abs, "sign": ew.sign,
+    "exp": ew.exp, "log": ew.log, "log1p": ew.log1p, "expm1": ew.expm1, "log2": ew.log2,
+    "log10": ew.log10, "sqrt": ew.sqrt, "rsqrt": ew.rsqrt, "reciprocal": ew.reciprocal,
+    "square": ew.square, "sin": ew.sin, "cos": ew.cos, "tanh": ew.tanh, "sigmoid": ew.sigmoid,
+    "relu": ew.relu, "floor": ew.floor, "ceil": ew.ceil, "round": ew.round, "trunc": ew.trunc,
+    "clamp": ew.clamp, "clip": ew.clamp, "maximum": ew.maximum, "minimum": ew.minimum,
+    "where": lambda self, condition, other: ew.where(condition, self, other), "lerp": ew.lerp,
+    # reductions
+    "sum": rd.sum, "prod": rd.prod, "mean": rd.mean, "var": rd.var, "std": rd.std,
+    "amax": rd.amax, "amin": rd.amin, "max": _max_min(rd.max), "min": _max_min(rd.min),
+    "argmax": rd.argmax, "argmin": rd.argmin, "cumsum": rd.cumsum, "logsumexp": rd.logsumexp,
+    "norm": rd.norm, "any": rd.any, "all": rd.all, "count_nonzero": rd.count_nonzero,
+    # movement
+    "reshape": _shape_method(mv.reshape), "view": _shape_method(mv.view),
+    "permute": _shape_method(mv.permute), "expand": _shape_method(mv.expand),
+    "repeat": _shape_method(mv.repeat), "view_as": lambda self, other: mv.view(self, other.data.shape),
+    "reshape_as": lambda self, other: mv.reshape(self, other.data.shape),
+    "expand_as": mv.expand_as, "broadcast_to": mv.broadcast_to, "transpose": mv.transpose,
+    "swapaxes": mv.transpose, "swapdims": mv.transpose, "t": mv.t, "squeeze": mv.squeeze,
+    "unsqueeze": mv.unsqueeze, "flatten": mv.flatten, "unflatten": mv.unflatten,
+    "movedim": mv.movedim, "contiguous": mv.contiguous, "clone": mv.clone, "flip": mv.flip,
+    "split": mv.split, "chunk": mv.chunk, "unbind": mv.unbind, "narrow": mv.narrow,
+    "tril": mv.tril, "triu": mv.triu,
+    # indexing
+    "__getitem__": indexing.getitem, "__setitem__": indexing.setitem, "gather": indexing.gather,
+    "scatter": indexing.scatter, "scatter_add": indexing.scatter_add,
+    "index_select": indexing.index_select, "masked_fill": indexing.masked_fill,
+    "masked_select": indexing.masked_select, "nonzero": indexing.nonzero,
+    "index_put_": indexing.index_put_, "index_put": indexing.index_put,
+    "take_along_dim": indexing.take_along_dim,
+    # linear algebra
+    "matmul": linalg.matmul, "mm": linalg.mm, "bmm": linalg.bmm, "dot": linalg.dot,
+    "outer": linalg.outer,
+    # in place
+    "fill_": inplace.fill_, "zero_": inplace.zero_, "copy_": inplace.copy_,
+    "new_zeros": lambda self, *size, dtype=None, device=None, requires_grad=False: creation.zeros(
+        *size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad),
+    "new_ones": lambda self, *size, dtype=None, device=None, requires_grad=False: creation.ones(
+        *size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad),
+    "new_full": lambda self, size, fill_value, dtype=None, device=None, requires_grad=False: creation.full(
+        size, fill_value, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad),
+    "new_empty": lambda self, *size, dtype=None, device=None, requires_grad=False: creation.empty(
+        *size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad),
+    "new_tensor": lambda self, data, dtype=None, device=None, requires_grad=False: creation.tensor(
+        data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad),
+}
+
+for _name, _fn in _METHODS.items():
+    setattr(Tensor, _name, _fn)
+
+Tensor.T = property(mv.T, doc="All dims reversed (the transpose of a matrix).")
+Tensor.mT = property(mv.mT, doc="The last two dims swapped (a batch of transposed matrices).")
+Tensor.is_contiguous = lambda self: self.device.backend.is_contiguous(self.data)
+
+_BINARY_INPLACE = {"add_": ew.add, "sub_": ew.sub, "mul_": ew.mul, "div_": ew.div, "pow_": ew.pow,
+                   "maximum_": ew.maximum, "minimum_": ew.minimum}
+for _name, _fn in _BINARY_INPLACE.items():
+    setattr(Tensor, _name, inplace.make_binary_inplace(_name, _fn))
+
+Tensor.__iadd__ = Tensor.add_
+Tensor.__isub__ = Tensor.sub_
+Tensor.__imul__ = Tensor.mul_
+Tensor.__itruediv__ = Tensor.div_
+Tensor.__ipow__ = Tensor.pow_
+Tensor.subtract_ = Tensor.sub_
+Tensor.multiply_ = Tensor.mul_
+
+
+def _unary_inplace(name, fn):
+    def method(self, *args, **kwargs):
+        return inplace.unary_inplace(self, name, lambda t: fn(t, *args, **kwargs))
+    method.__name__ = name
+    method.__doc__ = f"In-place {name[:-1]}."
+    return method
+
+
+for _name, _fn in {"clamp_": ew.clamp, "clip_": ew.clamp, "exp_": ew.exp, "log_": ew.log,
+                   "sqrt_": ew.sqrt, "neg_": ew.neg, "abs_": ew.abs, "relu_": ew.relu,
+                   "sigmoid_": ew.sigmoid, "tanh_": ew.tanh, "floor_": ew.floor, "ceil_": ew.ceil,
+                   "round_": ew.round, "sign_": ew.sign, "masked_fill_": indexing.masked_fill,
+                   "square_": ew.square, "reciprocal_": ew.reciprocal}.items():
+    setattr(Tensor, _name, _unary_inplace(_name, _fn))
+
+
+def _random_inplace(kind):
+    def method(self, *args, generator=None):
+        from .random import default_generator
+        generator = generator or default_generator
+        seed, offset = generator.next_key()
+        low, high = (args + (0.0, 1.0)[len(args):]) if kind == "uniform" else (0.0, 1.0)
+        data = self.device.backend.random(kind, self.data.shape, self.dtype, seed, offset, low, high)
+        if kind == "normal" and args:
+            mean, std = (args + (0.0, 1.0)[len(args):])
+            data = self.device.backend.binary("add", self.device.backend.binary("mul", data, std), mean)
+        self._check_inplace(kind + "_")
+        self.device.backend.copy_into(self.data, data)
+        self._bump_version()
+        return self
+    method.__name__ = kind + "_"
+    return method
+
+
+Tensor.uniform_ = _random_inplace("uniform")
+Tensor.normal_ = _random_inplace("normal")

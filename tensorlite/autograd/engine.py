@@ -1,0 +1,220 @@
+"""The backward engine: walks the graph from the outputs in dependency order.
+
+Iterative (no recursion limit), it reduces broadcast gradients to each input's shape in one
+place, casts them to the input's dtype, runs tensor hooks, accumulates into leaves (or captures
+gradients for ``autograd.grad``), and frees saved tensors unless ``retain_graph``.
+"""
+from __future__ import annotations
+
+from .function import AccumulateGrad
+from .grad_mode import state
+
+Tensor = None  # set by tensorlite.tensor
+
+
+def _sum_to_shape(grad, shape, node, index):
+    """Sum a broadcast gradient down to ``shape``; raise if it is not broadcast-compatible."""
+    gshape = grad.data.shape
+    lead = len(gshape) - len(shape)
+    ok = lead >= 0 and all(s == 1 or s == g for s, g in zip(shape, gshape[lead:]))
+    if not ok:
+        raise RuntimeError(
+            f"Function {node.name()} returned an invalid gradient at index {index} - got "
+            f"{list(gshape)} but expected shape compatible with {list(shape)}")
+    axes = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape)
+                                      if s == 1 and gshape[lead + i] != 1)
+    if axes:
+        grad = grad.sum(axes, keepdim=True)
+    if lead:
+        grad = grad.reshape(shape)
+    return grad
+
+
+def _call_hooks(hooks, grad):
+    for hook in hooks:
+        result = hook(grad)
+        if result is not None:
+            grad = result
+    return grad
+
+
+def _accumulate_into_leaf(variable, grad, create_graph):
+    if variable._hooks:
+        grad = _call_hooks(variable._hooks, grad)
+    existing = variable._grad
+    if existing is None:
+        if create_graph:
+            variable._grad = grad
+        else:  # a private, contiguous copy: the incoming grad may be shared or a broadcast view
+            variable._grad = Tensor._make(grad.device.backend.copy(grad.data), grad.device, False, None, 0)
+    elif create_graph or existing._requires_grad:
+        variable._grad = existing + grad
+    else:
+        existing.device.backend.binary_inplace("add", existing.data, grad.data)
+        existing._bump_version()
+    for hook in variable._post_accumulate_hooks or ():
+        hook(variable)
+
+
+def _discover(root_nodes):
+    """Count, for every reachable node, the edges that point at it."""
+    dependencies = {}
+    seen = set(root_nodes)
+    stack = list(seen)
+    while stack:
+        node = stack.pop()
+        for edge in node.next_edges:
+            if edge is not None:
+                child = edge[0]
+                dependencies[child] = dependencies.get(child, 0) + 1
+                if child not in seen:
+                    seen.add(child)
+                    stack.append(child)
+    return dependencies, seen
+
+
+def _needed_nodes(root_nodes, dependencies, targets):
+    """Nodes from which some target node can be reached (only those need to run)."""
+    order = []
+    remaining = dict(dependencies)
+    ready = [n for n in set(root_nodes) if remaining.get(n, 0) == 0]
+    while ready:
+        node = ready.pop()
+        order.append(node)
+        for edge in node.next_edges:
+            if edge is not None:
+                child = edge[0]
+                remaining[child] -= 1
+                if remaining[child] == 0:
+                    ready.append(child)
+    needed = set()
+    for node in reversed(order):
+        if node in targets or any(e is not None and e[0] in needed for e in node.next_edges):
+            needed.add(node)
+    return needed
+
+
+def execute(root_edges, root_grads, *, retain_graph, create_graph, capture=None,
+            accumulate=True):
+    """Run backward from ``root_edges`` ((node, output_nr) per output) seeded with ``root_grads``.
+
+    capture: a list of (node, output_nr) whose incoming gradients are returned (autograd.grad);
+    accumulate: whether AccumulateGrad nodes write into ``.grad``.
+    Returns the captured gradients (None where nothing arrived).
+    """
+    root_nodes = [edge[0] for edge in root_edges]
+    dependencies, seen = _discover(root_nodes)
+    capture_at = {}
+    needed = None
+    if capture is not None:
+        for i, edge in enumerate(capture):
+            capture_at.setdefault(edge[0], []).append((edge[1], i))
+        needed = _needed_nodes(root_nodes, dependencies, set(capture_at) if not accumulate
+                               else set(capture_at))
+    captured = [None] * (len(capture) if capture is not None else 0)
+
+    buffers = {}
+    for (node, nr), grad in zip(root_edges, root_grads):
+        _add_to_buffer(buffers, node, nr, grad)
+
+    previous_mode = state.enabled
+    state.enabled = create_graph
+    try:
+        ready = []
+        for node in root_nodes:
+            if dependencies.get(node, 0) == 0 and node not in ready:
+                ready.append(node)
+        while ready:
+            node = ready.pop()
+            grads = buffers.pop(node, None)
+            run = grads is not None and (needed is None or node in needed)
+            if grads is not None:
+                grads = _pre_hooks(node, grads)
+                if node in capture_at:
+                    for nr, i in capture_at[node]:
+                        captured[i] = grads[nr]
+                    if not accumulate:
+                        run = run and any(e is not None and e[0] in needed for e in node.next_edges)
+            outputs = ()
+            if run:
+                if type(node) is AccumulateGrad:
+                    variable = node.variable
+                    if variable is not None and accumulate:
+                        _accumulate_into_leaf(variable, grads[0], create_graph)
+                else:
+                    outputs = _run_node(node, grads, retain_graph)
+            for i, edge in enumerate(node.next_edges):
+                if edge is None:
+                    continue
+                child, nr = edge
+                if run and i < len(outputs) and outputs[i] is not None:
+                    _add_to_buffer(buffers, child, nr, outputs[i])
+                dependencies[child] -= 1
+                if dependencies[child] == 0:
+                    ready.append(child)
+    finally:
+        state.enabled = previous_mode
+    return captured
+
+
+def _add_to_buffer(buffers, node, nr, grad):
+    slots = buffers.get(node)
+    if slots is None:
+        n = len(node._output_meta) if node._output_meta is not None else nr + 1
+        slots = buffers[node] = [None] * max(n, nr + 1)
+    elif nr >= len(slots):
+        slots.extend([None] * (nr + 1 - len(slots)))
+    existing = slots[nr]
+    slots[nr] = grad if existing is None else existing + grad
+
+
+def _pre_hooks(node, grads):
+    if node._tensor_hooks:
+        for nr, hooks in node._tensor_hooks.items():
+            if nr < len(grads) and grads[nr] is not None and hooks:
+                grads[nr] = _call_hooks(hooks, grads[nr])
+    if node._retain_hooks:
+        for nr, hook in node._retain_hooks.items():
+            if nr < len(grads) and grads[nr] is not None:
+                hook(grads[nr])
+    return grads
+
+
+def _run_node(node, grads, retain_graph):
+    meta = node._output_meta
+    if meta is not None:
+        if len(grads) < len(meta):
+            grads = grads + [None] * (len(meta) - len(grads))
+        if node.materialize_grads:
+            for i, g in enumerate(grads):
+                if g is None and meta[i] is not None:
+                    shape, dtype, device = meta[i]
+                    grads[i] = Tensor._make(device.backend.full(shape, 0, dtype), device, False, None, 0)
+    results = node._apply_backward(grads)
+    if not retain_graph:
+        node._release()
+    if not isinstance(results, tuple):
+        results = (results,)
+    edges = node.next_edges
+    if len(results) != len(edges):
+        raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
+                           f"(expected {len(edges)}, got {len(results)})")
+    results = list(results)
+    for i, (edge, grad) in enumerate(zip(edges, results)):
+        if edge is None or grad is None:
+            results[i] = None
+            continue
+        if not isinstance(grad, Tensor):
+            raise TypeError(f"function {node.name()} returned a gradient of type "
+                            f"{type(grad).__name__} at index {i}; expected a Tensor or None")
+        shape, dtype = node._input_meta[i]
+        if grad.data.shape != shape:
+            grad = _sum_to_shape(grad, shape, node, i)
+        if grad.data.dtype != dtype:
+            grad = grad.to(Tensor._dtype_of_numpy(dtype))
+        if state.anomaly and state.anomaly_check_nan and not grad.device.backend.all_finite(grad.data):
+            raise RuntimeError(
+                f"Function '{node.name()}' returned nan values in its {i}th output. "
+                f"The forward op was called at:\n{node._creation_trace or '(unknown)'}")
+        results[i] = grad
+    return results

@@ -1,0 +1,128 @@
+"""Grad mode and anomaly mode: thread-local flags read by every op."""
+from __future__ import annotations
+
+import functools
+import threading
+
+__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
+           "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled"]
+
+
+class _State(threading.local):
+    enabled = True
+    anomaly = False
+    anomaly_check_nan = True
+
+
+state = _State()
+
+
+class _GradModeContext:
+    """Base for context managers that are also decorators."""
+
+    mode = True
+
+    def __enter__(self):
+        self._previous = state.enabled
+        state.enabled = self.mode
+
+    def __exit__(self, *exc):
+        state.enabled = self._previous
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with self.__class__():
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+class no_grad(_GradModeContext):
+    """Disable graph recording inside the block or decorated function.
+
+    Example::
+
+        with tensorlite.no_grad():
+            p -= lr * p.grad     # an update that is not recorded
+    """
+
+    mode = False
+
+
+class enable_grad(_GradModeContext):
+    """Enable graph recording (inside a ``no_grad`` block, say)."""
+
+    mode = True
+
+
+class set_grad_enabled(_GradModeContext):
+    """``set_grad_enabled(False)`` switches recording off now; as a context manager, for the block."""
+
+    def __init__(self, mode: bool):
+        self._previous = state.enabled
+        self.mode = bool(mode)
+        state.enabled = self.mode
+
+    def __enter__(self):
+        pass
+
+    def __call__(self, fn):
+        state.enabled = self._previous
+        mode = self.mode
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with set_grad_enabled(mode):
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+def is_grad_enabled() -> bool:
+    """Whether ops record a graph right now."""
+    return state.enabled
+
+
+def is_anomaly_enabled() -> bool:
+    """Whether anomaly mode (creation sites and NaN/Inf checks) is on."""
+    return state.anomaly
+
+
+class set_detect_anomaly:
+    """Switch anomaly mode on or off: now, or for a ``with`` block.
+
+    With it on, every node records where it was created, and the first NaN or Inf produced by a
+    forward or backward raises an error naming the op and that line (``check_nan=False`` keeps
+    the creation sites without the value checks).
+    """
+
+    def __init__(self, mode: bool, check_nan: bool = True):
+        self._previous = (state.anomaly, state.anomaly_check_nan)
+        state.anomaly, state.anomaly_check_nan = bool(mode), bool(check_nan)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        state.anomaly, state.anomaly_check_nan = self._previous
+        return False
+
+
+class detect_anomaly(set_detect_anomaly):
+    """Context manager (and decorator) for anomaly mode: ``with detect_anomaly(): ...``."""
+
+    def __init__(self, check_nan: bool = True):
+        self.check_nan = check_nan
+        self._previous = None
+
+    def __enter__(self):
+        self._previous = (state.anomaly, state.anomaly_check_nan)
+        state.anomaly, state.anomaly_check_nan = True, self.check_nan
+        return self
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with detect_anomaly(self.check_nan):
+                return fn(*args, **kwargs)
+        return wrapper

@@ -1,0 +1,169 @@
+"""The backend primitive set: the whole contract a device implements.
+
+Everything above ``backends/`` (Tensor, ops, nn, optim) reaches array data only through these
+methods, so a new backend implements this class and nothing else. Arrays are opaque to the
+callers except for two attributes every backend array has: ``shape`` (a tuple of ints) and
+``dtype`` (a NumPy dtype, used only as a type tag).
+
+Operand conventions:
+- ``binary`` operands are arrays or Python scalars that already have the result dtype (the
+  caller applied type promotion); broadcasting follows NumPy's rules.
+- ``axes`` are non-negative ints, already normalised by the caller.
+- ``key`` for indexing is a tuple of ints, slices, None, Ellipsis and backend integer or bool
+  arrays, with NumPy's (= PyTorch's) indexing semantics.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+UNARY_OPS = frozenset({
+    "neg", "exp", "log", "sqrt", "abs", "sign", "sin", "cos", "tanh", "sigmoid", "relu",
+    "floor", "ceil", "round", "trunc", "log1p", "expm1", "logical_not", "isnan", "isinf",
+    "isfinite", "bitwise_not",
+})
+BINARY_OPS = frozenset({
+    "add", "sub", "mul", "div", "pow", "maximum", "minimum", "floor_divide", "remainder",
+    "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor",
+    "bitwise_and", "bitwise_or", "bitwise_xor",
+})
+COMPARISON_OPS = frozenset({"eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or",
+                            "logical_xor"})
+REDUCE_OPS = frozenset({"sum", "prod", "max", "min", "any", "all"})
+
+
+def broadcast_error(op: str, *shapes) -> RuntimeError:
+    """PyTorch's message for operands whose shapes do not broadcast."""
+    ndim = max(len(s) for s in shapes)
+    padded = [(1,) * (ndim - len(s)) + tuple(s) for s in shapes]
+    for dim in range(ndim):
+        sizes = [p[dim] for p in padded]
+        first = next((s for s in sizes if s != 1), 1)
+        other = next((s for s in sizes if s != 1 and s != first), None)
+        if other is not None:
+            return RuntimeError(
+                f"The size of tensor a ({first}) must match the size of tensor b ({other}) at "
+                f"non-singleton dimension {dim} ({op} of shapes {[list(s) for s in shapes]})")
+    return RuntimeError(f"{op}: shapes {[list(s) for s in shapes]} do not broadcast")
+
+
+class Backend(ABC):
+    """Abstract primitive set; see the module docstring for operand conventions."""
+
+    name: str
+
+    # -- creation and transfer -------------------------------------------------------------
+    @abstractmethod
+    def from_host(self, host_array, dtype): """Copy a NumPy array to the device as ``dtype``."""
+
+    @abstractmethod
+    def to_host(self, x): """A NumPy array with x's values (may share memory on the CPU)."""
+
+    @abstractmethod
+    def full(self, shape, value, dtype): """A new array of ``shape`` filled with ``value``."""
+
+    @abstractmethod
+    def empty(self, shape, dtype): """A new uninitialised array."""
+
+    @abstractmethod
+    def arange(self, start, end, step, dtype): """Values start, start+step, ... < end."""
+
+    @abstractmethod
+    def random(self, kind, shape, dtype, seed, offset, low=0.0, high=1.0):
+        """Counter-based random numbers: kind is 'uniform', 'normal' or 'randint'.
+
+        The stream is a pure function of (seed, offset), so a backend can generate it on the
+        device; 'randint' draws integers in [low, high)."""
+
+    # -- elementwise -----------------------------------------------------------------------
+    @abstractmethod
+    def unary(self, op, x): """Elementwise ``op`` from UNARY_OPS."""
+
+    @abstractmethod
+    def binary(self, op, a, b): """Elementwise ``op`` from BINARY_OPS with broadcasting."""
+
+    @abstractmethod
+    def where(self, condition, a, b): """Elementwise select; a and b may be Python scalars."""
+
+    @abstractmethod
+    def cast(self, x, dtype): """x converted to dtype (a new array)."""
+
+    # -- reductions ------------------------------------------------------------------------
+    @abstractmethod
+    def reduce(self, op, x, axes, keepdims): """``op`` from REDUCE_OPS over ``axes`` (a tuple)."""
+
+    @abstractmethod
+    def arg_reduce(self, op, x, axis, keepdims):
+        """'argmax' or 'argmin' along one axis (None: over the flattened array); first occurrence."""
+
+    @abstractmethod
+    def cumsum(self, x, axis): """Inclusive prefix sums along ``axis``."""
+
+    # -- movement (results may alias x) -----------------------------------------------------
+    @abstractmethod
+    def reshape(self, x, shape): """x with a new shape; a view when the layout allows it."""
+
+    @abstractmethod
+    def view(self, x, shape): """Like reshape but always a view; raises ValueError otherwise."""
+
+    @abstractmethod
+    def permute(self, x, axes): """A view with axes reordered."""
+
+    @abstractmethod
+    def broadcast_to(self, x, shape): """A read-only stride-0 view broadcast to ``shape``."""
+
+    @abstractmethod
+    def getitem(self, x, key): """Basic indexing returns a view; advanced indexing a copy."""
+
+    @abstractmethod
+    def flip(self, x, axes): """x reversed along ``axes`` (a new array)."""
+
+    @abstractmethod
+    def pad(self, x, widths, value): """Constant padding; widths is ((before, after), ...) per axis."""
+
+    @abstractmethod
+    def concatenate(self, arrays, axis): """Join arrays along an existing axis."""
+
+    @abstractmethod
+    def copy(self, x): """A new contiguous array with x's values."""
+
+    @abstractmethod
+    def aliases(self, a, b) -> bool: """Whether a and b may share memory."""
+
+    @abstractmethod
+    def has_internal_overlap(self, x) -> bool: """Whether two elements of x share memory."""
+
+    # -- indexing --------------------------------------------------------------------------
+    @abstractmethod
+    def gather(self, x, axis, index): """out[i][j] = x[index[i][j]][j] along ``axis`` (take_along_axis)."""
+
+    @abstractmethod
+    def scatter(self, x, axis, index, src, accumulate):
+        """A copy of x with src written (or added, if accumulate) at index along axis."""
+
+    @abstractmethod
+    def index_put(self, x, key, values, accumulate):
+        """In place: x[key] = values, or x[key] += values with repeated indices accumulating."""
+
+    @abstractmethod
+    def nonzero(self, x): """A tuple of int64 arrays, the indices of the non-zero elements per axis."""
+
+    @abstractmethod
+    def is_contiguous(self, x) -> bool: """Whether x is laid out row-major without gaps."""
+
+    # -- linear algebra --------------------------------------------------------------------
+    @abstractmethod
+    def matmul(self, a, b): """Batched matrix product with broadcast batch dims (both ndim >= 2)."""
+
+    # -- in place --------------------------------------------------------------------------
+    @abstractmethod
+    def copy_into(self, dst, src): """dst[...] = src (src broadcast to dst's shape)."""
+
+    @abstractmethod
+    def binary_inplace(self, op, dst, other): """dst = op(dst, other) in dst's memory."""
+
+    # -- queries ---------------------------------------------------------------------------
+    @abstractmethod
+    def all_finite(self, x) -> bool: """Whether every element is finite (used by anomaly mode)."""
+
+    def synchronize(self) -> None:
+        """Wait for queued work (a no-op on synchronous backends)."""

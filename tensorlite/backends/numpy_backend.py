@@ -1,0 +1,214 @@
+"""The NumPy backend: the reference implementation of the primitive set, on the CPU."""
+from __future__ import annotations
+
+import numpy as np
+
+from .base import Backend, broadcast_error
+
+
+def _sigmoid(x):
+    # exp of a negative argument only, so large |x| neither overflows nor warns
+    out = np.empty_like(x)
+    positive = x >= 0
+    out[positive] = 1.0 / (1.0 + np.exp(-x[positive]))
+    e = np.exp(x[~positive])
+    out[~positive] = e / (1.0 + e)
+    return out
+
+
+def _relu(x):
+    return np.maximum(x, x.dtype.type(0))
+
+
+def _round(x):
+    return np.round(x) if x.dtype.kind == "f" else x.copy()
+
+
+def _sign(x):
+    return np.sign(x) if x.dtype.kind != "b" else x.copy()
+
+
+_UNARY = {
+    "neg": np.negative, "exp": np.exp, "log": np.log, "sqrt": np.sqrt, "abs": np.abs,
+    "sign": _sign, "sin": np.sin, "cos": np.cos, "tanh": np.tanh, "sigmoid": _sigmoid,
+    "relu": _relu, "floor": np.floor, "ceil": np.ceil, "round": _round, "trunc": np.trunc,
+    "log1p": np.log1p, "expm1": np.expm1, "logical_not": np.logical_not, "isnan": np.isnan,
+    "isinf": np.isinf, "isfinite": np.isfinite, "bitwise_not": np.invert,
+}
+
+
+def _pow(a, b):
+    return np.power(a, b)
+
+
+def _floor_divide(a, b):
+    return np.floor_divide(a, b)
+
+
+_BINARY = {
+    "add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_divide, "pow": _pow,
+    "maximum": np.maximum, "minimum": np.minimum, "floor_divide": _floor_divide,
+    "remainder": np.remainder, "eq": np.equal, "ne": np.not_equal, "lt": np.less,
+    "le": np.less_equal, "gt": np.greater, "ge": np.greater_equal,
+    "logical_and": np.logical_and, "logical_or": np.logical_or, "logical_xor": np.logical_xor,
+    "bitwise_and": np.bitwise_and, "bitwise_or": np.bitwise_or, "bitwise_xor": np.bitwise_xor,
+}
+# NaN/inf results are values here, never warnings: PyTorch returns them silently.
+_QUIET = {"log", "sqrt", "div", "pow", "floor_divide", "remainder", "log1p", "expm1", "exp",
+          "mul", "sub", "add", "sin", "cos", "tanh"}
+_REDUCE = {"sum": np.sum, "prod": np.prod, "max": np.max, "min": np.min, "any": np.any,
+           "all": np.all}
+
+
+class NumpyBackend(Backend):
+    """Arrays are ``numpy.ndarray``; views alias like PyTorch's do."""
+
+    name = "numpy"
+
+    def from_host(self, host_array, dtype):
+        return np.array(host_array, dtype=dtype.numpy, copy=True)
+
+    def to_host(self, x):
+        return x
+
+    def full(self, shape, value, dtype):
+        return np.full(shape, value, dtype=dtype.numpy)
+
+    def empty(self, shape, dtype):
+        return np.empty(shape, dtype=dtype.numpy)
+
+    def arange(self, start, end, step, dtype):
+        return np.arange(start, end, step, dtype=np.float64).astype(dtype.numpy) \
+            if dtype.is_floating_point else np.arange(start, end, step, dtype=dtype.numpy)
+
+    def random(self, kind, shape, dtype, seed, offset, low=0.0, high=1.0):
+        generator = np.random.Generator(np.random.Philox(key=seed, counter=[0, offset, 0, 0]))
+        if kind == "uniform":
+            values = generator.random(shape, dtype=np.float64) * (high - low) + low
+        elif kind == "normal":
+            values = generator.standard_normal(shape, dtype=np.float64)
+        elif kind == "randint":
+            values = generator.integers(low, high, size=shape, dtype=np.int64)
+        else:
+            raise ValueError(f"unknown random kind {kind!r}")
+        return np.asarray(values, dtype=dtype.numpy)
+
+    def unary(self, op, x):
+        if op in _QUIET:
+            with np.errstate(all="ignore"):
+                return np.asarray(_UNARY[op](x))
+        return np.asarray(_UNARY[op](x))
+
+    def binary(self, op, a, b):
+        try:
+            if op in _QUIET:
+                with np.errstate(all="ignore"):
+                    return np.asarray(_BINARY[op](a, b))
+            return np.asarray(_BINARY[op](a, b))
+        except ValueError:
+            raise broadcast_error(op, np.shape(a), np.shape(b)) from None
+
+    def where(self, condition, a, b):
+        try:
+            return np.where(condition, a, b)
+        except ValueError:
+            raise broadcast_error("where", np.shape(condition), np.shape(a), np.shape(b)) from None
+
+    def cast(self, x, dtype):
+        with np.errstate(all="ignore"):
+            return x.astype(dtype.numpy)
+
+    def reduce(self, op, x, axes, keepdims):
+        if op == "sum" and x.dtype.kind in "biu":
+            return np.asarray(np.sum(x, axis=axes, keepdims=keepdims, dtype=np.int64))
+        with np.errstate(all="ignore"):
+            return np.asarray(_REDUCE[op](x, axis=axes, keepdims=keepdims))
+
+    def arg_reduce(self, op, x, axis, keepdims):
+        fn = np.argmax if op == "argmax" else np.argmin
+        return np.asarray(fn(x, axis=axis, keepdims=keepdims), dtype=np.int64)
+
+    def cumsum(self, x, axis):
+        if x.dtype.kind in "biu":
+            return np.cumsum(x, axis=axis, dtype=np.int64)
+        return np.cumsum(x, axis=axis)
+
+    def reshape(self, x, shape):
+        return np.reshape(x, shape)
+
+    def view(self, x, shape):
+        out = x.view()
+        try:
+            out.shape = shape
+        except AttributeError:
+            raise ValueError("not viewable") from None
+        return out
+
+    def permute(self, x, axes):
+        return np.transpose(x, axes)
+
+    def broadcast_to(self, x, shape):
+        return np.broadcast_to(x, shape)
+
+    def getitem(self, x, key):
+        return np.asarray(x[key])
+
+    def flip(self, x, axes):
+        return np.flip(x, axes).copy()
+
+    def pad(self, x, widths, value):
+        return np.pad(x, widths, mode="constant", constant_values=value)
+
+    def concatenate(self, arrays, axis):
+        return np.concatenate(arrays, axis=axis)
+
+    def copy(self, x):
+        return np.array(x, copy=True, order="C")
+
+    def aliases(self, a, b):
+        return np.may_share_memory(a, b)
+
+    def has_internal_overlap(self, x):
+        return any(stride == 0 and size > 1 for stride, size in zip(x.strides, x.shape))
+
+    def gather(self, x, axis, index):
+        return np.take_along_axis(x, index, axis=axis)
+
+    def scatter(self, x, axis, index, src, accumulate):
+        out = np.array(x, copy=True)
+        src = np.broadcast_to(src, index.shape) if np.ndim(src) == 0 else \
+            src[tuple(slice(0, n) for n in index.shape)]
+        grid = list(np.indices(index.shape, sparse=True))
+        grid[axis] = index
+        if accumulate:
+            np.add.at(out, tuple(grid), src)
+        else:
+            out[tuple(grid)] = src
+        return out
+
+    def index_put(self, x, key, values, accumulate):
+        if accumulate and any(isinstance(k, np.ndarray) for k in key):
+            np.add.at(x, key, values)
+        elif accumulate:
+            x[key] += values
+        else:
+            x[key] = values
+
+    def nonzero(self, x):
+        return tuple(np.asarray(i, dtype=np.int64) for i in np.nonzero(x))
+
+    def is_contiguous(self, x):
+        return x.flags.c_contiguous
+
+    def matmul(self, a, b):
+        return np.matmul(a, b)
+
+    def copy_into(self, dst, src):
+        np.copyto(dst, src, casting="unsafe")
+
+    def binary_inplace(self, op, dst, other):
+        with np.errstate(all="ignore"):
+            _BINARY[op](dst, other, out=dst, casting="unsafe")
+
+    def all_finite(self, x):
+        return x.dtype.kind != "f" or bool(np.isfinite(x).all())

@@ -1,0 +1,88 @@
+"""Device objects: ``tensorlite.device("cpu")``, ``"opencl"``, ``"opencl:1"``.
+
+A device names a backend instance; tensors on different devices never mix silently.
+"""
+from __future__ import annotations
+
+import os
+
+from .backends.numpy_backend import NumpyBackend
+
+__all__ = ["device", "Device", "register_device_type", "default_device"]
+
+_device_factories = {}   # type name -> callable(index) -> backend
+_devices = {}            # (type, index) -> Device
+
+
+class Device:
+    """A place where tensors live; ``type`` is 'cpu' or 'opencl', ``index`` an int or None."""
+
+    __slots__ = ("type", "index", "backend")
+
+    def __init__(self, type_: str, index, backend):
+        self.type = type_
+        self.index = index
+        self.backend = backend
+
+    def __repr__(self) -> str:
+        if self.index is None:
+            return f"device(type='{self.type}')"
+        return f"device(type='{self.type}', index={self.index})"
+
+    def __str__(self) -> str:
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, str):
+            other = device(other)
+        return isinstance(other, Device) and (self.type, self.index) == (other.type, other.index)
+
+    def __hash__(self) -> int:
+        return hash((self.type, self.index))
+
+
+def register_device_type(type_name: str, factory) -> None:
+    """Make ``device(type_name)`` available; ``factory(index)`` returns (canonical_index, backend)."""
+    _device_factories[type_name] = factory
+
+
+def device(spec="cpu", index=None) -> Device:
+    """Parse a device spec: a Device, 'cpu', 'opencl' or 'opencl:N'.
+
+    Example: ``tensorlite.device("cpu")`` -> ``device(type='cpu')``.
+    """
+    if isinstance(spec, Device):
+        return spec
+    if not isinstance(spec, str):
+        raise TypeError(f"device(): expected a string like 'cpu' or 'opencl:0', got {spec!r}")
+    type_, _, idx = spec.partition(":")
+    if idx:
+        if not idx.isdigit():
+            raise ValueError(f"Invalid device string: '{spec}' (expected 'type' or 'type:N')")
+        index = int(idx)
+    if type_ == "cpu":
+        key = ("cpu", None)
+        if key not in _devices:
+            _devices[key] = Device("cpu", None, NumpyBackend())
+        return _devices[key]
+    if type_ not in _device_factories and type_ == "opencl":
+        from .backends import opencl  # noqa: F401  (registers itself)
+    if type_ not in _device_factories:
+        raise RuntimeError(f"Expected one of cpu, opencl device type at start of device string: {spec}")
+    canonical, backend = _device_factories[type_](index)
+    key = (type_, canonical)
+    if key not in _devices:
+        _devices[key] = Device(type_, canonical, backend)
+    return _devices[key]
+
+
+CPU = device("cpu")
+_default = None
+
+
+def default_device() -> Device:
+    """The device factories use when none is given: ``TENSORLITE_DEVICE`` or 'cpu'."""
+    global _default
+    if _default is None:
+        _default = device(os.environ.get("TENSORLITE_DEVICE", "cpu"))
+    return _default

@@ -1,0 +1,161 @@
+"""dtype objects and PyTorch's type-promotion rules.
+
+A ``dtype`` is a small named object (``tensorlite.float32``); backends map it to their own
+array type. Promotion follows PyTorch: categories bool < integer < floating; within the
+highest category present, dimensioned tensors beat 0-dim tensors, which beat Python scalars.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "dtype", "bool_", "int8", "uint8", "int16", "int32", "int64", "float16", "float32", "float64",
+    "get_default_dtype", "set_default_dtype", "promote_types", "result_type_of",
+]
+
+
+class dtype:
+    """A tensor element type. Compare with ``is``/``==``; ``repr`` is ``tensorlite.float32``."""
+
+    __slots__ = ("name", "numpy", "rank", "is_floating_point", "is_signed", "itemsize")
+
+    def __init__(self, name: str, numpy_dtype, rank: int, is_floating_point: bool):
+        self.name = name
+        self.numpy = np.dtype(numpy_dtype)
+        self.rank = rank
+        self.is_floating_point = is_floating_point
+        self.is_signed = self.numpy.kind in "if"
+        self.itemsize = self.numpy.itemsize
+
+    @property
+    def is_integer(self) -> bool:
+        return self.numpy.kind in "iu"
+
+    @property
+    def category(self) -> int:
+        """0 for bool, 1 for integers, 2 for floating point."""
+        return 2 if self.is_floating_point else (0 if self.numpy.kind == "b" else 1)
+
+    def __repr__(self) -> str:
+        return f"tensorlite.{self.name}"
+
+    def __reduce__(self):
+        return (_by_name, (self.name,))
+
+
+bool_ = dtype("bool", np.bool_, 0, False)
+uint8 = dtype("uint8", np.uint8, 1, False)
+int8 = dtype("int8", np.int8, 2, False)
+int16 = dtype("int16", np.int16, 3, False)
+int32 = dtype("int32", np.int32, 4, False)
+int64 = dtype("int64", np.int64, 5, False)
+float16 = dtype("float16", np.float16, 6, True)
+float32 = dtype("float32", np.float32, 7, True)
+float64 = dtype("float64", np.float64, 8, True)
+
+ALL_DTYPES = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64)
+_FROM_NUMPY = {d.numpy: d for d in ALL_DTYPES}
+_BY_NAME = {d.name: d for d in ALL_DTYPES}
+_BY_NAME.update({"float": float32, "double": float64, "half": float16, "long": int64, "int": int32})
+
+_default_dtype = float32
+
+
+def _by_name(name: str) -> dtype:
+    return _BY_NAME[name]
+
+
+def from_numpy_dtype(np_dtype) -> dtype:
+    """The tensorlite dtype of a NumPy dtype; raises TypeError for unsupported ones."""
+    try:
+        return _FROM_NUMPY[np.dtype(np_dtype)]
+    except KeyError:
+        raise TypeError(
+            f"can't convert np.ndarray of type {np.dtype(np_dtype)}. The only supported types are: "
+            + ", ".join(d.name for d in ALL_DTYPES)) from None
+
+
+def to_dtype(value) -> dtype:
+    """Accepts a tensorlite dtype, a NumPy dtype, a Python type (float/int/bool) or a name."""
+    if isinstance(value, dtype):
+        return value
+    if value is float:
+        return _default_dtype
+    if value is int:
+        return int64
+    if value is bool:
+        return bool_
+    if isinstance(value, str) and value in _BY_NAME:
+        return _BY_NAME[value]
+    return from_numpy_dtype(value)
+
+
+def get_default_dtype() -> dtype:
+    """The dtype of tensors made from Python floats (float32 unless changed)."""
+    return _default_dtype
+
+
+def set_default_dtype(d: dtype) -> None:
+    """Set the default floating dtype (float16, float32 or float64), like ``torch.set_default_dtype``."""
+    global _default_dtype
+    d = to_dtype(d)
+    if not d.is_floating_point:
+        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+    _default_dtype = d
+
+
+def promote_types(a: dtype, b: dtype) -> dtype:
+    """The smallest dtype both ``a`` and ``b`` convert to (``torch.promote_types``)."""
+    if a is b:
+        return a
+    if a.category != b.category:
+        return a if a.category > b.category else b
+    if a is uint8 or b is uint8:  # uint8 with a signed int needs a wider signed type
+        other = b if a is uint8 else a
+        if other.is_integer and other.is_signed:
+            return other if other.rank > int8.rank else int16
+    return a if a.rank >= b.rank else b
+
+
+def _combine_categories(higher: dtype | None, lower: dtype | None) -> dtype | None:
+    if higher is None:
+        return lower
+    if lower is None or higher.is_floating_point:
+        return higher
+    if higher is bool_ or lower.is_floating_point:
+        return promote_types(higher, lower)
+    return higher
+
+
+def scalar_dtype(value) -> dtype:
+    """The dtype a Python scalar takes part in promotion with."""
+    if isinstance(value, bool):
+        return bool_
+    if isinstance(value, int):
+        return int64
+    return _default_dtype
+
+
+def result_type_of(operands) -> dtype:
+    """PyTorch's ``result_type`` over tensors and Python scalars.
+
+    Example: an int64 tensor and ``1.5`` give float32; a float32 tensor and a 0-dim float64
+    tensor give float32.
+    """
+    dim_result = zero_result = wrapped_result = None
+    for op in operands:
+        if hasattr(op, "_data_dtype"):
+            d = op._data_dtype()
+            if op.ndim:
+                dim_result = d if dim_result is None else promote_types(dim_result, d)
+            else:
+                zero_result = d if zero_result is None else promote_types(zero_result, d)
+        else:
+            d = scalar_dtype(op)
+            wrapped_result = d if wrapped_result is None else promote_types(wrapped_result, d)
+    return _combine_categories(dim_result, _combine_categories(zero_result, wrapped_result))
+
+
+def can_cast(src: dtype, dst: dtype) -> bool:
+    """Whether an in-place op may write a ``src`` result into a ``dst`` tensor (no up-cast of category)."""
+    return src.category <= dst.category

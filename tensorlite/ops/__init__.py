@@ -1,0 +1,1 @@
+"""The differentiable primitives (Function subclasses) and the functional API built on them."""

@@ -1,0 +1,298 @@
+"""Factories: tensor, zeros, ones, full, empty, arange, linspace, eye, rand*, *_like, from_numpy."""
+from __future__ import annotations
+
+import numbers
+import warnings
+
+from .. import dtypes as _dt
+from ..device import default_device, device as _parse_device
+from ..random import default_generator
+from ..tensor import Tensor
+
+
+def _device(device):
+    return default_device() if device is None else _parse_device(device)
+
+
+def _finish(data, device, requires_grad) -> Tensor:
+    t = Tensor._make(data, device, False, None, 0)
+    if requires_grad:
+        t.requires_grad = True  # validates the dtype
+    return t
+
+
+def _size(size) -> tuple:
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    for s in size:
+        if not isinstance(s, numbers.Integral) or isinstance(s, bool):
+            raise TypeError(f"size must be a tuple of ints, but got {type(s).__name__}")
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
+    return tuple(int(s) for s in size)
+
+
+def _python_data_dtype(data):
+    """dtype PyTorch infers for nested Python data: bool < int64 < default float."""
+    seen = {"bool": False, "int": False, "float": False}
+
+    def visit(v):
+        if isinstance(v, Tensor):
+            seen["float" if v.is_floating_point() else ("bool" if v.dtype is _dt.bool_ else "int")] = True
+        elif isinstance(v, bool):
+            seen["bool"] = True
+        elif isinstance(v, numbers.Integral):
+            seen["int"] = True
+        elif isinstance(v, numbers.Real):
+            seen["float"] = True
+        elif isinstance(v, (list, tuple)):
+            for w in v:
+                visit(w)
+        elif hasattr(v, "dtype"):
+            seen["float" if v.dtype.kind == "f" else ("bool" if v.dtype.kind == "b" else "int")] = True
+        else:
+            raise TypeError(f"Could not infer dtype of {type(v).__name__}")
+    visit(data)
+    if seen["float"]:
+        return _dt.get_default_dtype()
+    if seen["int"]:
+        return _dt.int64
+    if seen["bool"]:
+        return _dt.bool_
+    return _dt.get_default_dtype()
+
+
+def _to_host(data, dtype):
+    import numpy as np  # converting user input (Python lists / NumPy arrays) on the host
+    if isinstance(data, (list, tuple)):
+        data = [(_to_host(v, None) if isinstance(v, (Tensor, list, tuple)) else v) for v in data]
+        try:
+            host = np.array(data, dtype=dtype.numpy if dtype else None)
+        except ValueError as error:
+            raise ValueError(f"expected sequence of equal-length lists to build a tensor ({error})") from None
+        if host.dtype == object:
+            raise ValueError("expected sequence of equal-length lists to build a tensor")
+        return host
+    if isinstance(data, Tensor):
+        return data.device.backend.to_host(data.data)
+    return np.asarray(data)
+
+
+def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A new tensor (a copy) from Python data or a NumPy array.
+
+    Python floats give float32 (the default dtype), ints int64, bools bool; NumPy arrays keep
+    their dtype. Example: ``tensor([[1., 2.], [3., 4.]])`` has shape (2, 2).
+    """
+    device = _device(device)
+    if isinstance(data, Tensor):
+        warnings.warn("To copy construct from a tensor, it is recommended to use "
+                      "sourceTensor.detach().clone() or sourceTensor.detach().clone()."
+                      "requires_grad_(True), rather than tensor(sourceTensor).", UserWarning, stacklevel=2)
+        inferred = data.dtype
+    elif isinstance(data, (list, tuple, numbers.Number)):
+        inferred = _python_data_dtype(data)
+    else:
+        inferred = None
+    dtype = _dt.to_dtype(dtype) if dtype is not None else inferred
+    host = _to_host(data, dtype)
+    if dtype is None:
+        dtype = _dt.from_numpy_dtype(host.dtype)
+    return _finish(device.backend.from_host(host, dtype), device, requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """``data`` itself if it is already a matching tensor, else a new tensor."""
+    if isinstance(data, Tensor):
+        return data.to(device=device, dtype=dtype) if (device or dtype) else data
+    if hasattr(data, "__array__") and not isinstance(data, (list, tuple)) and device is None and dtype is None:
+        return from_numpy(data) if getattr(data, "flags", None) is not None else tensor(data)
+    return tensor(data, dtype=dtype, device=device)
+
+
+def from_numpy(array) -> Tensor:
+    """A CPU tensor sharing memory with ``array`` (its dtype is kept: float64 stays float64)."""
+    _dt.from_numpy_dtype(array.dtype)
+    return Tensor._make(array, _parse_device("cpu"), False, None, 0)
+
+
+def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ``size`` filled with ``fill_value``; the dtype follows the value's type."""
+    if dtype is None:
+        dtype = _dt.scalar_dtype(fill_value)
+    device = _device(device)
+    return _finish(device.backend.full(_size((size,) if isinstance(size, int) else size), fill_value,
+                                       _dt.to_dtype(dtype)), device, requires_grad)
+
+
+def _filled(value, size, dtype, device, requires_grad):
+    device = _device(device)
+    dtype = _dt.to_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
+    return _finish(device.backend.full(_size(size), value, dtype), device, requires_grad)
+
+
+def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``."""
+    return _filled(0, size, dtype, device, requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones."""
+    return _filled(1, size, dtype, device, requires_grad)
+
+
+def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """An uninitialised tensor (its values are arbitrary)."""
+    device = _device(device)
+    dtype = _dt.to_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
+    return _finish(device.backend.empty(_size(size), dtype), device, requires_grad)
+
+
+def _like(input, dtype, device):
+    return (_dt.to_dtype(dtype) if dtype is not None else input.dtype,
+            _parse_device(device) if device is not None else input.device)
+
+
+def zeros_like(input, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    dtype, device = _like(input, dtype, device)
+    return _finish(device.backend.full(input.data.shape, 0, dtype), device, requires_grad)
+
+
+def ones_like(input, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    dtype, device = _like(input, dtype, device)
+    return _finish(device.backend.full(input.data.shape, 1, dtype), device, requires_grad)
+
+
+def full_like(input, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    dtype, device = _like(input, dtype, device)
+    return _finish(device.backend.full(input.data.shape, fill_value, dtype), device, requires_grad)
+
+
+def empty_like(input, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    dtype, device = _like(input, dtype, device)
+    return _finish(device.backend.empty(input.data.shape, dtype), device, requires_grad)
+
+
+def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Values from start (default 0) to end, exclusive: ``arange(5)`` is int64, ``arange(0., 5)`` float32."""
+    if end is None:
+        start, end = 0, start
+    values = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    start, end, step = values
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError(f"upper bound and larger bound inconsistent with step sign "
+                           f"(arange({start}, {end}, {step}))")
+    if dtype is None:
+        dtype = _dt.get_default_dtype() if any(isinstance(v, float) for v in values) else _dt.int64
+    device = _device(device)
+    return _finish(device.backend.arange(start, end, step, _dt.to_dtype(dtype)), device, requires_grad)
+
+
+def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """``steps`` evenly spaced values from start to end, inclusive."""
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    device = _device(device)
+    dtype = _dt.to_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
+    backend = device.backend
+    if steps == 1:
+        return _finish(backend.full((1,), start, dtype), device, requires_grad)
+    step = (end - start) / (steps - 1) if steps > 1 else 0.0
+    index = backend.arange(0, steps, 1, _dt.float64)
+    values = backend.binary("add", backend.binary("mul", index, step), float(start))
+    # the second half counts back from the end, so both endpoints are exact (as in PyTorch)
+    from_end = backend.binary("sub", float(end), backend.binary("mul", backend.binary(
+        "sub", float(steps - 1), index), step))
+    half = backend.binary("lt", index, steps // 2)
+    return _finish(backend.cast(backend.where(half, values, from_end), dtype), device, requires_grad)
+
+
+def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """The (n, m) identity matrix."""
+    m = n if m is None else m
+    device = _device(device)
+    backend = device.backend
+    rows = backend.reshape(backend.arange(0, n, 1, _dt.int64), (n, 1))
+    cols = backend.reshape(backend.arange(0, m, 1, _dt.int64), (1, m))
+    dtype = _dt.to_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
+    return _finish(backend.cast(backend.binary("eq", rows, cols), dtype), device, requires_grad)
+
+
+def _random(kind, size, dtype, device, requires_grad, generator, low=0.0, high=1.0):
+    device = _device(device)
+    generator = generator or default_generator
+    seed, offset = generator.next_key()
+    data = device.backend.random(kind, _size(size), dtype, seed, offset, low, high)
+    return _finish(data, device, requires_grad)
+
+
+def rand(*size, dtype=None, device=None, requires_grad: bool = False, generator=None) -> Tensor:
+    """Uniform samples on [0, 1)."""
+    dtype = _dt.to_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
+    return _random("uniform", size, dtype, device, requires_grad, generator)
+
+
+def randn(*size, dtype=None, device=None, requires_grad: bool = False, generator=None) -> Tensor:
+    """Standard normal samples."""
+    dtype = _dt.to_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
+    return _random("normal", size, dtype, device, requires_grad, generator)
+
+
+def randint(low, high=None, size=None, *, dtype=None, device=None, requires_grad: bool = False,
+            generator=None) -> Tensor:
+    """Integers uniform on [low, high): ``randint(10, (3,))`` or ``randint(2, 10, (3,))``."""
+    if size is None:
+        low, high, size = 0, low, high
+    if high is None:
+        low, high = 0, low
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    dtype = _dt.to_dtype(dtype) if dtype is not None else _dt.int64
+    return _random("randint", tuple(size), dtype, device, requires_grad, generator, low, high)
+
+
+def rand_like(input, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    dtype, device = _like(input, dtype, device)
+    return rand(*input.data.shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def randn_like(input, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    dtype, device = _like(input, dtype, device)
+    return randn(*input.data.shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def randint_like(input, low, high=None, *, dtype=None, device=None) -> Tensor:
+    dtype, device = _like(input, dtype, device)
+    return randint(low, high, input.data.shape, dtype=dtype, device=device)
+
+
+def randperm(n: int, *, dtype=None, device=None, generator=None) -> Tensor:
+    """A random permutation of 0..n-1 (argsort of uniform keys)."""
+    keys = rand(n, dtype=_dt.float64, device=device, generator=generator)
+    backend = keys.device.backend
+    import numpy as np  # argsort is not a backend primitive: done on the host, once per call
+    order = np.argsort(backend.to_host(keys.data), kind="stable")
+    return tensor(order, dtype=dtype or _dt.int64, device=keys.device)
+
+
+def normal(mean: float, std: float, size, *, generator=None, dtype=None, device=None) -> Tensor:
+    return randn(*size, dtype=dtype, device=device, generator=generator) * std + mean
+
+
+def bernoulli(probabilities: Tensor, *, generator=None) -> Tensor:
+    """0/1 samples with the given probabilities (same dtype)."""
+    u = rand(*probabilities.data.shape, dtype=probabilities.dtype, device=probabilities.device,
+             generator=generator)
+    return (u < probabilities).to(probabilities.dtype)
+
+
+def scalar_tensor(value, *, dtype=None, device=None) -> Tensor:
+    return tensor(value, dtype=dtype or _dt.get_default_dtype(), device=device)
+
+
+__all__ = ["tensor", "as_tensor", "from_numpy", "full", "zeros", "ones", "empty", "zeros_like",
+           "ones_like", "full_like", "empty_like", "arange", "linspace", "eye", "rand", "randn",
+           "randint", "rand_like", "randn_like", "randint_like", "randperm", "normal", "bernoulli",
+           "scalar_tensor"]

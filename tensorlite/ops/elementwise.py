@@ -1,0 +1,699 @@
+"""Elementwise primitives: forward (backend call) and backward (Tensor ops) side by side.
+
+Kink conventions follow PyTorch: relu'(0) = 0, abs'(0) = 0, sign' = 0, clamp' = 1 on the closed
+interval, maximum/minimum split ties 0.5/0.5, sqrt'(0) = inf, (x**0)' = 0.
+Ops with no gradient at all (comparisons, logical ops) are listed in ``NON_DIFFERENTIABLE``.
+"""
+from __future__ import annotations
+
+from .. import dtypes as _dt
+from ..autograd.function import OUTPUT, Function
+from ..tensor import Tensor
+from ._util import promote, promote_pair, scalar_tensor, zeros_like_tensor
+
+NON_DIFFERENTIABLE = ("eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or",
+                      "logical_xor", "logical_not", "isnan", "isinf", "isfinite", "bitwise_and",
+                      "bitwise_or", "bitwise_xor", "bitwise_not", "argmax", "argmin", "any", "all")
+
+
+class _Primitive(Function):
+    _primitive = True
+
+
+# -- binary arithmetic ---------------------------------------------------------------------
+class Add(_Primitive):
+    @staticmethod
+    def forward(ctx, a, b):
+        return a.device.backend.binary("add", a.data, b.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, grad
+
+
+class Sub(_Primitive):
+    @staticmethod
+    def forward(ctx, a, b):
+        return a.device.backend.binary("sub", a.data, b.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, -grad if ctx.needs_input_grad[1] else None
+
+
+class Mul(_Primitive):
+    @staticmethod
+    def forward(ctx, a, b):
+        needs = ctx.needs_input_grad  # save only what the needed formulas read (as PyTorch does)
+        ctx.save_for_backward(a if needs[1] else None, b if needs[0] else None)
+        return a.device.backend.binary("mul", a.data, b.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        return grad * b if needs[0] else None, grad * a if needs[1] else None
+
+
+class Div(_Primitive):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
+        return a.device.backend.binary("div", a.data, b.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        return (grad / b if needs[0] else None,
+                -grad * a / (b * b) if needs[1] else None)
+
+
+class Pow(_Primitive):
+    """Tensor ** tensor. d/da = b a^(b-1) (0 where b == 0); d/db = a^b log a (0 where a == 0, b >= 0)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b, OUTPUT)
+        return a.device.backend.binary("pow", a.data, b.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b, out = ctx.saved_tensors
+        grad_a = grad_b = None
+        if ctx.needs_input_grad[0]:
+            grad_a = where(b == 0, 0.0, grad * b * a ** (b - 1))
+        if ctx.needs_input_grad[1]:
+            grad_b = grad * where((a == 0) & (b >= 0), 0.0, out * log(a))
+        return grad_a, grad_b
+
+
+class PowScalar(_Primitive):
+    """Tensor ** Python number."""
+
+    @staticmethod
+    def forward(ctx, x, exponent):
+        ctx.save_for_backward(x)
+        ctx.exponent = exponent
+        return x.device.backend.binary("pow", x.data, exponent)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        e = ctx.exponent
+        if e == 0:
+            return zeros_like_tensor(grad), None
+        if e == 1:
+            return grad, None
+        if e == 2:
+            return grad * 2.0 * x, None
+        return grad * e * x ** (e - 1), None
+
+
+class Maximum(_Primitive):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a.device.backend.binary("maximum", a.data, b.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        return _split_tie_grads(grad, a > b, a == b)
+
+
+class Minimum(_Primitive):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a.device.backend.binary("minimum", a.data, b.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        return _split_tie_grads(grad, a < b, a == b)
+
+
+def _split_tie_grads(grad, a_wins, tie):
+    weight_a = where(a_wins, 1.0, where(tie, 0.5, 0.0)).to(grad.dtype)
+    return grad * weight_a, grad * (1.0 - weight_a)
+
+
+class Remainder(_Primitive):
+    """a % b (sign of the divisor). d/da = 1, d/db = -floor(a / b)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a.device.backend.binary("remainder", a.data, b.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        return grad, (-grad * floor_divide(a, b)) if ctx.needs_input_grad[1] else None
+
+
+class Where(_Primitive):
+    """where(condition, a, b): the upstream grad is routed, not multiplied (0*inf still gives nan
+    inside a and b's own backward: the "double where" workaround applies, see the README)."""
+
+    @staticmethod
+    def forward(ctx, condition, a, b):
+        ctx.save_for_backward(condition)
+        return a.device.backend.where(condition.data, a.data, b.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (condition,) = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        zero = scalar_tensor(0, grad.dtype, grad.device)
+        return (None,
+                Where.apply(condition, grad, zero) if needs[1] else None,
+                Where.apply(condition, zero, grad) if needs[2] else None)
+
+
+# -- unary ---------------------------------------------------------------------------------
+class Neg(_Primitive):
+    @staticmethod
+    def forward(ctx, x):
+        return x.device.backend.unary("neg", x.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
+
+
+class Exp(_Primitive):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(OUTPUT)
+        return x.device.backend.unary("exp", x.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * out
+
+
+class Log(_Primitive):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.device.backend.unary("log", x.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad / x
+
+
+class Log1p(_Primitive):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.device.backend.unary("log1p", x.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad / (x + 1.0)
+
+
+class Expm1(_Primitive):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(OUTPUT)
+        return x.device.backend.unary("expm1", x.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * (out + 1.0)
+
+
+class Sqrt(_Primitive):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(OUTPUT)
+        return x.device.backend.unary("sqrt", x.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad / (out * 2.0)
+
+
+class Abs(_Primitive):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.device.backend.unary("abs", x.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * sign(x)
+
+
+class Sin(_Primitive):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.device.backend.unary("sin", x.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * cos(x)
+
+
+class Cos(_Primitive):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.device.backend.unary("cos", x.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return -grad * sin(x)
+
+
+class Tanh(_Primitive):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(OUTPUT)
+        return x.device.backend.unary("tanh", x.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * (1.0 - out * out)
+
+
+class Sigmoid(_Primitive):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(OUTPUT)
+        return x.device.backend.unary("sigmoid", x.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * out * (1.0 - out)
+
+
+class Relu(_Primitive):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(OUTPUT)
+        return x.device.backend.unary("relu", x.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return Where.apply(out > 0, grad, scalar_tensor(0, grad.dtype, grad.device))
+
+
+class Clamp(_Primitive):
+    """clamp(x, lo, hi) with Python-number bounds; the gradient is 1 on lo <= x <= hi."""
+
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        ctx.save_for_backward(x)
+        ctx.bounds = (lo, hi)
+        backend, data = x.device.backend, x.data
+        if lo is not None:
+            data = backend.binary("maximum", data, lo)
+        if hi is not None:
+            data = backend.binary("minimum", data, hi)
+        return backend.copy(data) if data is x.data else data
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        lo, hi = ctx.bounds
+        inside = None
+        if lo is not None:
+            inside = x >= lo
+        if hi is not None:
+            inside = (x <= hi) if inside is None else inside & (x <= hi)
+        return Where.apply(inside, grad, scalar_tensor(0, grad.dtype, grad.device)), None, None
+
+
+class _ZeroGrad(_Primitive):
+    """Piecewise-constant functions: their output requires grad, the gradient is zero."""
+
+    op = None
+
+    @classmethod
+    def forward(cls, ctx, x):
+        return x.device.backend.unary(cls.op, x.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return zeros_like_tensor(grad)
+
+
+class Sign(_ZeroGrad):
+    op = "sign"
+
+
+class Floor(_ZeroGrad):
+    op = "floor"
+
+
+class Ceil(_ZeroGrad):
+    op = "ceil"
+
+
+class Round(_ZeroGrad):
+    op = "round"
+
+
+class Trunc(_ZeroGrad):
+    op = "trunc"
+
+
+class FloorDivide(_Primitive):
+    @staticmethod
+    def forward(ctx, a, b):
+        return a.device.backend.binary("floor_divide", a.data, b.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return zeros_like_tensor(grad), None
+
+
+class Cast(_Primitive):
+    """dtype conversion; the gradient comes back in the source dtype (the engine casts it)."""
+
+    @staticmethod
+    def forward(ctx, x, dtype):
+        return x.device.backend.cast(x.data, dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, None
+
+
+class ToDevice(_Primitive):
+    """Copy to another device; the gradient is copied back."""
+
+    @staticmethod
+    def forward(ctx, x, device):
+        ctx._output_device = device
+        ctx.source_device = x.device
+        host = x.device.backend.to_host(x.data)
+        return device.backend.from_host(host, x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.to(ctx.source_device), None
+
+
+# -- the functional API --------------------------------------------------------------------
+def add(input, other, *, alpha=1):
+    """input + alpha * other, with broadcasting and type promotion."""
+    if alpha != 1:
+        other = mul(other, alpha)
+    a, b = promote_pair("add", input, other)
+    return Add.apply(a, b)
+
+
+def sub(input, other, *, alpha=1):
+    """input - alpha * other."""
+    if isinstance(input, Tensor) and input.dtype is _dt.bool_ and isinstance(other, Tensor) \
+            and other.dtype is _dt.bool_:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                           "Use the `^` or `logical_xor()` operator instead.")
+    if alpha != 1:
+        other = mul(other, alpha)
+    a, b = promote_pair("sub", input, other)
+    return Sub.apply(a, b)
+
+
+def mul(input, other):
+    """input * other."""
+    a, b = promote_pair("mul", input, other)
+    return Mul.apply(a, b)
+
+
+def div(input, other, *, rounding_mode=None):
+    """True division (ints give float), or rounding_mode 'floor' / 'trunc'."""
+    if rounding_mode == "floor":
+        return floor_divide(input, other)
+    a, b = promote_pair("div", input, other)
+    if not a.is_floating_point():
+        a, b = a.to(_dt.get_default_dtype()), b.to(_dt.get_default_dtype())
+    out = Div.apply(a, b)
+    if rounding_mode == "trunc":
+        out = trunc(out)
+        if not (input.is_floating_point() if isinstance(input, Tensor) else False):
+            out = out.to(promote("div", input, other)[0].dtype)
+    elif rounding_mode is not None:
+        raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
+                         f"found '{rounding_mode}'")
+    return out
+
+
+true_divide = divide = div
+multiply = mul
+subtract = sub
+
+
+def floor_divide(input, other):
+    """Floor division (-7 // 2 == -4); zero gradient."""
+    a, b = promote_pair("floor_divide", input, other)
+    if not a.is_floating_point() and bool(any_zero(b)):
+        raise RuntimeError("ZeroDivisionError: integer floor division by zero (floor_divide)")
+    return FloorDivide.apply(a, b)
+
+
+def remainder(input, other):
+    """Python-style modulus: the result has the sign of the divisor."""
+    a, b = promote_pair("remainder", input, other)
+    if not a.is_floating_point() and bool(any_zero(b)):
+        raise RuntimeError("ZeroDivisionError: integer modulo by zero (remainder)")
+    return Remainder.apply(a, b)
+
+
+def any_zero(t: Tensor) -> bool:
+    backend = t.device.backend
+    return bool(backend.to_host(backend.reduce("any", backend.binary("eq", t.data, 0), None, False)))
+
+
+def pow(input, exponent):
+    """input ** exponent (tensor or Python number on either side)."""
+    if isinstance(input, Tensor) and not isinstance(exponent, Tensor):
+        if isinstance(exponent, bool) or not isinstance(exponent, (int, float)):
+            raise TypeError(f"pow(): unsupported exponent type {type(exponent).__name__}")
+        if input.dtype.is_integer and isinstance(exponent, int) and exponent < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        dtype = _dt.result_type_of((input, exponent))
+        x = input if input.dtype is dtype else input.to(dtype)
+        return PowScalar.apply(x, exponent)
+    a, b = promote("pow", input, exponent)
+    if a.dtype.is_integer:
+        backend = b.device.backend
+        if bool(backend.to_host(backend.reduce("any", backend.binary("lt", b.data, 0), None, False))):
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+    return Pow.apply(a, b)
+
+
+def maximum(input, other):
+    """Elementwise max; at ties each side gets half the gradient."""
+    a, b = promote("maximum", input, other)
+    return Maximum.apply(a, b)
+
+
+def minimum(input, other):
+    """Elementwise min; at ties each side gets half the gradient."""
+    a, b = promote("minimum", input, other)
+    return Minimum.apply(a, b)
+
+
+def where(condition, input, other):
+    """Elements of input where condition is True, else of other (scalars allowed)."""
+    if not isinstance(condition, Tensor):
+        raise TypeError("where(): condition must be a bool Tensor")
+    if condition.dtype is not _dt.bool_:
+        condition = condition.to(_dt.bool_)
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        dtype = _dt.result_type_of((input, other))
+        input = scalar_tensor(input, dtype, condition.device)
+    a, b = promote("where", input, other)
+    return Where.apply(condition, a, b)
+
+
+def clamp(input, min=None, max=None):
+    """Limit values to [min, max] (numbers or tensors); gradient 1 inside, inclusive at both ends."""
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        out = input
+        if min is not None:
+            out = where(out < min, min, out)
+        if max is not None:
+            out = where(out > max, max, out)
+        return out
+    dtype = _dt.result_type_of([input] + [v for v in (min, max) if v is not None])
+    x = input if input.dtype is dtype else input.to(dtype)
+    return Clamp.apply(x, min, max)
+
+
+clip = clamp
+
+
+def _unary_float(fn_cls):
+    def op(input):
+        if not input.is_floating_point():
+            input = input.to(_dt.get_default_dtype())
+        return fn_cls.apply(input)
+    op.__name__ = fn_cls.__name__.lower()
+    op.__doc__ = f"Elementwise {op.__name__} (integer inputs are promoted to the default float dtype)."
+    return op
+
+
+exp = _unary_float(Exp)
+log = _unary_float(Log)
+log1p = _unary_float(Log1p)
+expm1 = _unary_float(Expm1)
+sqrt = _unary_float(Sqrt)
+sin = _unary_float(Sin)
+cos = _unary_float(Cos)
+tanh = _unary_float(Tanh)
+sigmoid = _unary_float(Sigmoid)
+
+
+def neg(input):
+    """-input."""
+    if input.dtype is _dt.bool_:
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you "
+                           "are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+    return Neg.apply(input)
+
+
+negative = neg
+
+
+def abs(input):
+    """|input|; abs'(0) = 0."""
+    return Abs.apply(input)
+
+
+def relu(input):
+    """max(input, 0); relu'(0) = 0."""
+    return Relu.apply(input)
+
+
+def _same_dtype_unary(fn_cls):
+    def op(input):
+        return fn_cls.apply(input)
+    op.__name__ = fn_cls.__name__.lower()
+    op.__doc__ = f"Elementwise {op.__name__}; differentiable with a zero gradient."
+    return op
+
+
+sign = _same_dtype_unary(Sign)
+floor = _same_dtype_unary(Floor)
+ceil = _same_dtype_unary(Ceil)
+trunc = _same_dtype_unary(Trunc)
+
+
+def round(input, decimals: int = 0):
+    """Round half to even; zero gradient."""
+    if decimals:
+        scale = 10.0 ** decimals
+        return Round.apply(input * scale) / scale
+    return Round.apply(input)
+
+
+def rsqrt(input):
+    """1 / sqrt(input)."""
+    return pow(input if input.is_floating_point() else input.float(), -0.5)
+
+
+def reciprocal(input):
+    """1 / input."""
+    return div(1.0, input if input.is_floating_point() else input.float())
+
+
+def square(input):
+    """input * input."""
+    return pow(input, 2)
+
+
+def log2(input):
+    return log(input) / 0.6931471805599453
+
+
+def log10(input):
+    return log(input) / 2.302585092994046
+
+
+def _nondiff_binary(op):
+    def fn(input, other):
+        a, b = promote_pair(op, input, other) if op not in ("logical_and", "logical_or", "logical_xor") \
+            else promote(op, input, other)
+        return Tensor._make(a.device.backend.binary(op, a.data, b.data), a.device, False, None, 0)
+    fn.__name__ = op
+    fn.__doc__ = f"Elementwise {op} (bool result for comparisons); not differentiable."
+    return fn
+
+
+eq = _nondiff_binary("eq")
+ne = _nondiff_binary("ne")
+lt = _nondiff_binary("lt")
+le = _nondiff_binary("le")
+gt = _nondiff_binary("gt")
+ge = _nondiff_binary("ge")
+logical_and = _nondiff_binary("logical_and")
+logical_or = _nondiff_binary("logical_or")
+logical_xor = _nondiff_binary("logical_xor")
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
+
+def _bitwise(op):
+    def fn(input, other):
+        a, b = promote(op, input, other)
+        if a.is_floating_point():
+            raise RuntimeError(f'"{op}" not implemented for floating point tensors ({a.dtype.name})')
+        return Tensor._make(a.device.backend.binary(op, a.data, b.data), a.device, False, None, 0)
+    fn.__name__ = op
+    return fn
+
+
+bitwise_and = _bitwise("bitwise_and")
+bitwise_or = _bitwise("bitwise_or")
+bitwise_xor = _bitwise("bitwise_xor")
+
+
+def _nondiff_unary(op):
+    def fn(input):
+        return Tensor._make(input.device.backend.unary(op, input.data), input.device, False, None, 0)
+    fn.__name__ = op
+    return fn
+
+
+logical_not = _nondiff_unary("logical_not")
+isnan = _nondiff_unary("isnan")
+isinf = _nondiff_unary("isinf")
+isfinite = _nondiff_unary("isfinite")
+
+
+def bitwise_not(input):
+    """~input: logical not for bool tensors, bitwise not for integers."""
+    if input.is_floating_point():
+        raise RuntimeError(f'"bitwise_not" not implemented for floating point tensors ({input.dtype.name})')
+    return _nondiff_unary("bitwise_not")(input)
+
+
+def equal(input, other) -> bool:
+    """True if both tensors have the same shape and values."""
+    return input.shape == other.shape and bool(eq(input, other).all())
+
+
+def lerp(input, end, weight):
+    """input + weight * (end - input)."""
+    return input + weight * (end - input)

@@ -1,0 +1,347 @@
+"""Indexing: basic (views), advanced (copies), setitem, gather/scatter, index_select, masks.
+
+Repeated advanced indices accumulate in backward (``x[[0, 0]]`` sends 2x the gradient to x[0]);
+setitem with repeated indices is last-write-wins, ``index_put_(..., accumulate=True)`` adds.
+"""
+from __future__ import annotations
+
+import numbers
+import re
+
+from .. import dtypes as _dt
+from ..autograd.function import Function
+from ..autograd.grad_mode import state as _grad_state
+from ..tensor import Tensor
+from ._util import scalar_tensor, wrap_dim, zeros_like_tensor
+
+
+def _index_array(value, device):
+    backend = device.backend
+    if isinstance(value, Tensor):
+        if value.is_floating_point():
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        if value.device is not device:
+            value = value.to(device)
+        return value.data
+    import numpy as np  # host-side conversion of a Python index list, before it reaches a device
+    host = np.asarray(value)
+    if host.dtype.kind not in "iub":
+        if host.size == 0:
+            host = host.astype(np.int64)
+        else:
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+    return backend.from_host(host, _dt.bool_ if host.dtype.kind == "b" else _dt.int64)
+
+
+def normalize_key(x: Tensor, key):
+    """(key as a tuple the backend understands, whether it is basic indexing only)."""
+    if not isinstance(key, tuple):
+        key = (key,)
+    out, basic = [], True
+    for k in key:
+        if k is None or k is Ellipsis or isinstance(k, slice):
+            if isinstance(k, slice) and any(isinstance(v, Tensor) for v in (k.start, k.stop, k.step)):
+                k = slice(*(int(v) if isinstance(v, Tensor) else v for v in (k.start, k.stop, k.step)))
+            if isinstance(k, slice) and k.step is not None and k.step <= 0:
+                raise ValueError("step must be greater than zero")
+            out.append(k)
+        elif isinstance(k, bool):
+            out.append(k)
+            basic = False
+        elif isinstance(k, numbers.Integral):
+            out.append(int(k))
+        elif isinstance(k, (Tensor, list, tuple)) or hasattr(k, "__array__"):
+            out.append(_index_array(k, x.device))
+            basic = False
+        else:
+            raise IndexError(f"only integers, slices (`:`), ellipsis (`...`), None and long or byte "
+                             f"Variables are valid indices (got {type(k).__name__})")
+    return tuple(out), basic
+
+
+def _pytorch_index_error(error: IndexError) -> IndexError:
+    message = re.sub(r"\baxis\b", "dimension", str(error))
+    return IndexError(message)
+
+
+class Slice(Function):
+    """Basic indexing (ints, slices, None, Ellipsis): a view."""
+
+    _primitive = True
+    _is_view = True
+
+    @staticmethod
+    def forward(ctx, x, key):
+        ctx.x_shape, ctx.key = x.data.shape, key
+        try:
+            return x.device.backend.getitem(x.data, key)
+        except IndexError as error:
+            raise _pytorch_index_error(error) from None
+
+    @staticmethod
+    def backward(ctx, grad):
+        return IndexAddInto.apply(grad, ctx.x_shape, ctx.key), None
+
+
+class Index(Function):
+    """Advanced indexing (integer/bool tensors or lists): a copy."""
+
+    _primitive = True
+
+    @staticmethod
+    def forward(ctx, x, key):
+        ctx.x_shape, ctx.key = x.data.shape, key
+        try:
+            return x.device.backend.getitem(x.data, key)
+        except IndexError as error:
+            raise _pytorch_index_error(error) from None
+
+    @staticmethod
+    def backward(ctx, grad):
+        return IndexAddInto.apply(grad, ctx.x_shape, ctx.key), None
+
+
+def _select(grad, key):
+    basic = all(k is None or k is Ellipsis or isinstance(k, (slice, int)) for k in key)
+    return (Slice if basic else Index).apply(grad, key)
+
+
+class IndexAddInto(Function):
+    """zeros(shape) with ``values`` added at ``key`` (repeated indices accumulate): the backward
+    of indexing, and differentiable itself (its backward is indexing again)."""
+
+    _primitive = True
+
+    @staticmethod
+    def forward(ctx, values, shape, key):
+        ctx.key = key
+        backend = values.device.backend
+        out = backend.full(shape, 0, values.dtype)
+        backend.index_put(out, key, values.data, True)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _select(grad, ctx.key), None, None
+
+
+class IndexPut(Function):
+    """Out-of-place ``x[key] = values`` (or ``+=`` with accumulate); the value of a setitem."""
+
+    _primitive = True
+
+    @staticmethod
+    def forward(ctx, x, key, values, accumulate):
+        ctx.key, ctx.accumulate = key, accumulate
+        backend = x.device.backend
+        out = backend.copy(x.data)
+        try:
+            backend.index_put(out, key, values.data, accumulate)
+        except IndexError as error:
+            raise _pytorch_index_error(error) from None
+        except ValueError as error:
+            raise RuntimeError(f"shape mismatch in setitem: value tensor of shape "
+                               f"{list(values.data.shape)} cannot be broadcast to the indexed "
+                               f"region ({error})") from None
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        needs = ctx.needs_input_grad
+        grad_x = grad_values = None
+        if needs[0]:
+            grad_x = grad if ctx.accumulate else \
+                IndexPut.apply(grad, ctx.key, scalar_tensor(0, grad.dtype, grad.device), False)
+        if needs[2]:
+            grad_values = _select(grad, ctx.key)
+        return grad_x, None, grad_values, None
+
+
+class Gather(Function):
+    _primitive = True
+
+    @staticmethod
+    def forward(ctx, x, dim, index):
+        ctx.x_shape, ctx.dim = x.data.shape, dim
+        ctx.index = index
+        return x.device.backend.gather(x.data, dim, index.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        zeros = zeros_like_tensor(grad).expand(ctx.x_shape).contiguous() if grad.numel() else \
+            Tensor._make(grad.device.backend.full(ctx.x_shape, 0, grad.dtype), grad.device, False, None, 0)
+        return Scatter.apply(zeros, ctx.dim, ctx.index, grad, True), None, None
+
+
+class Scatter(Function):
+    """Out-of-place scatter (accumulate=True: scatter_add) of a tensor ``src`` along dim."""
+
+    _primitive = True
+
+    @staticmethod
+    def forward(ctx, x, dim, index, src, accumulate):
+        ctx.dim, ctx.index, ctx.accumulate = dim, index, accumulate
+        return x.device.backend.scatter(x.data, dim, index.data, src.data, accumulate)
+
+    @staticmethod
+    def backward(ctx, grad):
+        needs = ctx.needs_input_grad
+        grad_x = grad_src = None
+        if needs[0]:
+            grad_x = grad if ctx.accumulate else Scatter.apply(
+                grad, ctx.dim, ctx.index, scalar_tensor(0, grad.dtype, grad.device), False)
+        if needs[3]:
+            grad_src = Gather.apply(grad, ctx.dim, ctx.index)
+        return grad_x, None, None, grad_src, None
+
+
+# -- functional API ------------------------------------------------------------------------
+def getitem(input, key):
+    """``x[key]``: ints, slices (with step), None, Ellipsis give a view; integer/bool tensors or
+    lists give a copy whose backward accumulates repeated indices."""
+    key, basic = normalize_key(input, key)
+    return (Slice if basic else Index).apply(input, key)
+
+
+def setitem(input, key, value) -> None:
+    """``x[key] = value`` in place; on a tensor in the graph the write is differentiable."""
+    key, basic = normalize_key(input, key)
+    _put(input, key, value, accumulate=False, op_name="setitem")
+
+
+def _put(input, key, value, accumulate, op_name):
+    value_requires = isinstance(value, Tensor) and value._requires_grad
+    record = _grad_state.enabled and (input._requires_grad or value_requires)
+    input._check_inplace(op_name)
+    backend = input.device.backend
+    if isinstance(value, Tensor):
+        if value.device is not input.device:
+            value = value.to(input.device)
+        if not _dt.can_cast(value.dtype, input.dtype):
+            raise RuntimeError(f"{op_name}: result type {value.dtype.name.capitalize()} can't be cast "
+                               f"to the desired output type {input.dtype.name.capitalize()}")
+    if not record:
+        data = value.data if isinstance(value, Tensor) else value
+        if isinstance(value, Tensor) and value.data.dtype != input.data.dtype:
+            data = backend.cast(data, input.dtype)
+        try:
+            backend.index_put(input.data, key, data, accumulate)
+        except IndexError as error:
+            raise _pytorch_index_error(error) from None
+        except ValueError as error:
+            raise RuntimeError(f"{op_name}: shape mismatch: {error}") from None
+        input._bump_version()
+        return
+    if not isinstance(value, Tensor):
+        value = scalar_tensor(value, input.dtype, input.device)
+    elif value.dtype is not input.dtype:
+        value = value.to(input.dtype)
+    result = IndexPut.apply(input, key, value, accumulate)
+    input._write_result(result, op_name)
+
+
+def index_put_(input, indices, values, accumulate: bool = False):
+    """``input[indices] = values`` in place; with accumulate, repeated indices add up."""
+    key, _ = normalize_key(input, tuple(indices))
+    _put(input, key, values, accumulate, "index_put_")
+    return input
+
+
+def index_put(input, indices, values, accumulate: bool = False):
+    """Out-of-place index_put_."""
+    key, _ = normalize_key(input, tuple(indices))
+    if not isinstance(values, Tensor):
+        values = scalar_tensor(values, input.dtype, input.device)
+    return IndexPut.apply(input, key, values.to(input.dtype), accumulate)
+
+
+def _check_index(input, index, op):
+    if not isinstance(index, Tensor) or index.dtype not in (_dt.int64, _dt.int32):
+        raise RuntimeError(f"{op}(): Expected dtype int64 for index")
+    if index.ndim != input.ndim and not (index.ndim <= 1 and input.ndim <= 1):
+        raise RuntimeError(f"Index tensor must have the same number of dimensions as input tensor "
+                           f"({op}: index has {index.ndim}, input has {input.ndim})")
+
+
+def gather(input, dim: int, index):
+    """out[i][j] = input[index[i][j]][j] for dim=0 (and likewise for other dims)."""
+    _check_index(input, index, "gather")
+    axis = wrap_dim(dim, input.ndim)
+    if index.data.shape != input.data.shape:
+        for d, (i, s) in enumerate(zip(index.data.shape, input.data.shape)):
+            if d != axis and i > s:
+                raise RuntimeError(f"Size does not match at dimension {d} expected index "
+                                   f"{list(index.data.shape)} to be smaller than self "
+                                   f"{list(input.data.shape)} apart from dimension {axis}")
+        input = input[tuple(slice(None) if d == axis else slice(0, i)
+                            for d, i in enumerate(index.data.shape))]
+    return Gather.apply(input, axis, index.long())
+
+
+def _scatter(input, dim, index, src, accumulate, op):
+    _check_index(input, index, op)
+    axis = wrap_dim(dim, input.ndim)
+    if not isinstance(src, Tensor):
+        src = scalar_tensor(src, input.dtype, input.device)
+    elif src.dtype is not input.dtype:
+        src = src.to(input.dtype)
+    return Scatter.apply(input, axis, index.long(), src, accumulate)
+
+
+def scatter(input, dim: int, index, src=None, *, value=None, reduce=None):
+    """A copy of input with src (or value) written at index along dim."""
+    if reduce is not None and reduce != "add":
+        raise NotImplementedError(f"scatter reduce={reduce!r}: only 'add' is available")
+    return _scatter(input, dim, index, src if src is not None else value, reduce == "add", "scatter")
+
+
+def scatter_add(input, dim: int, index, src):
+    """A copy of input with src added at index along dim (repeated indices accumulate)."""
+    return _scatter(input, dim, index, src, True, "scatter_add")
+
+
+def index_select(input, dim: int, index):
+    """The entries of ``index`` (1-D integer tensor) along dim."""
+    axis = wrap_dim(dim, input.ndim)
+    if index.ndim > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
+    return getitem(input, (slice(None),) * axis + (index.long().reshape(-1),))
+
+
+def masked_fill(input, mask, value):
+    """Elements where mask is True replaced by value (mask broadcasts)."""
+    from .elementwise import where
+    if isinstance(value, Tensor) and value.ndim:
+        raise RuntimeError(f"masked_fill only supports a 0-dimensional value tensor, but got tensor "
+                           f"with {value.ndim} dimension(s).")
+    if isinstance(mask, Tensor) and mask.dtype is not _dt.bool_:
+        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {mask.dtype.name}")
+    if isinstance(value, Tensor):
+        value = value.to(input.dtype)
+    else:
+        value = scalar_tensor(value, input.dtype, input.device)
+    return where(mask, value, input)
+
+
+def masked_select(input, mask):
+    """The elements where mask is True, as a 1-D tensor."""
+    from ._util import broadcast_shapes
+    shape = broadcast_shapes(input.data.shape, mask.data.shape)
+    return getitem(input.expand(shape), mask.expand(shape))
+
+
+def nonzero(input, *, as_tuple: bool = False):
+    """Indices of non-zero elements: an (n, ndim) int64 tensor, or a tuple of 1-D tensors."""
+    parts = input.device.backend.nonzero(input.data)
+    tensors = tuple(Tensor._make(p, input.device, False, None, 0) for p in parts)
+    if as_tuple:
+        return tensors
+    from .movement import stack
+    if not tensors:
+        return Tensor._make(input.device.backend.full((1 if input.numel() else 0, 0), 0, _dt.int64),
+                            input.device, False, None, 0)
+    return stack(tensors, 1)
+
+
+def take_along_dim(input, indices, dim: int):
+    return gather(input, dim, indices)

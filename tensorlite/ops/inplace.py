@@ -1,0 +1,120 @@
+"""In-place ops. Each computes its value out of place (so the graph is right) and writes it
+into the tensor's memory; a write into a view of a non-leaf rewrites the base's grad_fn
+(``CopySlices``), so gradients through the base stay correct."""
+from __future__ import annotations
+
+from .. import dtypes as _dt
+from ..autograd.function import Function
+from ..autograd.grad_mode import state as _grad_state
+from ..tensor import Tensor
+from ._util import broadcast_shapes, is_scalar
+from .indexing import _put
+
+
+class CopySlices(Function):
+    """The base after an in-place write into one of its views: the view's region now holds
+    ``result``. The gradient of the old base is zero in that region; ``result`` gets the
+    region of the incoming gradient."""
+
+    _primitive = True
+
+    @staticmethod
+    def forward(ctx, base, result, view):
+        ctx.view = view
+        ctx.base_shape = base.data.shape
+        return base.data
+
+    @staticmethod
+    def backward(ctx, grad):
+        from .creation import arange
+        view = ctx.view
+        numel = grad.numel()
+        positions = view._replay_view(arange(numel, device=grad.device).reshape(ctx.base_shape))
+        mask = Tensor._make(grad.device.backend.full((numel,), False, _dt.bool_), grad.device, False, None, 0)
+        mask.device.backend.index_put(mask.data, (positions.reshape(-1).data,), True, False)
+        from .elementwise import where
+        grad_base = where(mask.reshape(ctx.base_shape), 0.0, grad)
+        grad_result = view._replay_view(grad)
+        return grad_base, grad_result, None
+
+
+def binary_inplace(self: Tensor, other, op_name: str, out_of_place):
+    """``self = out_of_place(self, other)`` written into self's memory (add_, mul_, ...)."""
+    record = _grad_state.enabled and (self._requires_grad or (isinstance(other, Tensor) and other._requires_grad))
+    self._check_inplace(op_name)
+    if not record:
+        if isinstance(other, Tensor):
+            if other.device is not self.device:
+                other = other.to(self.device)
+            result_dtype = _dt.result_type_of((self, other))
+            shape = broadcast_shapes(self.data.shape, other.data.shape)
+            other_data = other.data
+        elif is_scalar(other):
+            result_dtype = _dt.result_type_of((self, other))
+            shape = self.data.shape
+            other_data = other
+        else:
+            raise TypeError(f"{op_name}(): unsupported operand type {type(other).__name__}")
+        if shape != self.data.shape:
+            raise RuntimeError(f"output with shape {list(self.data.shape)} doesn't match the broadcast "
+                               f"shape {list(shape)} ({op_name})")
+        if not _dt.can_cast(result_dtype, self.dtype):
+            raise RuntimeError(f"result type {result_dtype.name.capitalize()} can't be cast to the "
+                               f"desired output type {self.dtype.name.capitalize()} ({op_name})")
+        if op_name == "div_" and not self.is_floating_point():
+            raise RuntimeError(f"result type Float can't be cast to the desired output type "
+                               f"{self.dtype.name.capitalize()} ({op_name})")
+        self.device.backend.binary_inplace(_BACKEND_OP[op_name], self.data, other_data)
+        self._bump_version()
+        return self
+    return self._write_result(out_of_place(self, other), op_name)
+
+
+_BACKEND_OP = {"add_": "add", "sub_": "sub", "mul_": "mul", "div_": "div", "pow_": "pow",
+               "maximum_": "maximum", "minimum_": "minimum"}
+
+
+def unary_inplace(self: Tensor, op_name: str, out_of_place, *args):
+    """``self = out_of_place(self, *args)`` written into self's memory (clamp_, exp_, ...)."""
+    self._check_inplace(op_name)
+    return self._write_result(out_of_place(self, *args), op_name)
+
+
+def fill_(self: Tensor, value) -> Tensor:
+    """Set every element to value (a number or 0-dim tensor)."""
+    if isinstance(value, Tensor) and value.ndim:
+        raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
+                           f"{value.ndim} dimensions.")
+    _put(self, (Ellipsis,), value, False, "fill_")
+    return self
+
+
+def zero_(self: Tensor) -> Tensor:
+    """Set every element to 0."""
+    return fill_(self, 0)
+
+
+def copy_(self: Tensor, src: Tensor) -> Tensor:
+    """Copy src's values into self (src broadcasts; dtype and device are converted)."""
+    if not isinstance(src, Tensor):
+        raise TypeError(f"copy_(): argument 'src' must be Tensor, not {type(src).__name__}")
+    shape = broadcast_shapes(self.data.shape, src.data.shape)
+    if shape != self.data.shape:
+        raise RuntimeError(f"output with shape {list(self.data.shape)} doesn't match the broadcast "
+                           f"shape {list(shape)} (copy_)")
+    if not _dt.can_cast(src.dtype, self.dtype):
+        src = src.to(self.dtype)  # copy_ converts explicitly, unlike arithmetic in-place ops
+    _put(self, (Ellipsis,), src, False, "copy_")
+    return self
+
+
+def make_binary_inplace(op_name: str, out_of_place):
+    def method(self, other, **kwargs):
+        if kwargs.get("alpha", 1) != 1:
+            from .elementwise import mul
+            other = mul(other, kwargs["alpha"])
+        return binary_inplace(self, other, op_name, out_of_place)
+    method.__name__ = op_name
+    method.__doc__ = f"In-place {op_name[:-1]}: writes into self and returns it."
+    return method
+

@@ -1,0 +1,211 @@
+"""Linear algebra: batched matmul (the primitive) and mm, bmm, dot, outer, einsum on top of it."""
+from __future__ import annotations
+
+from ..autograd.function import Function
+from ._util import broadcast_shapes, promote
+
+
+class MatMul(Function):
+    """Batched matrix product of two tensors with ndim >= 2 (batch dims broadcast; the engine
+    sums the gradient back over broadcast batch dims)."""
+
+    _primitive = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        needs = ctx.needs_input_grad
+        ctx.save_for_backward(a if needs[1] else None, b if needs[0] else None)
+        return a.device.backend.matmul(a.data, b.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        return (MatMul.apply(grad, b.mT) if needs[0] else None,
+                MatMul.apply(a.mT, grad) if needs[1] else None)
+
+
+def _mismatch(a_shape, b_shape):
+    return RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a_shape[0] if len(a_shape) > 1 else 1}x"
+                        f"{a_shape[-1]} and {b_shape[-2] if len(b_shape) > 1 else b_shape[0]}x"
+                        f"{b_shape[-1] if len(b_shape) > 1 else 1})")
+
+
+def matmul(input, other):
+    """PyTorch's matmul: 1-D@1-D -> 0-dim, 1-D@2-D, 2-D@1-D, and batched with broadcast batch dims.
+
+    Shapes: (..., n, k) @ (..., k, m) -> (..., n, m); (2,1,2,3) @ (5,3,4) -> (2,5,2,4).
+    """
+    a, b = promote("matmul", input, other)
+    if a.ndim == 0 or b.ndim == 0:
+        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
+                           f"{a.ndim}D and {b.ndim}D")
+    squeeze_front = a.ndim == 1
+    squeeze_back = b.ndim == 1
+    if squeeze_front:
+        a = a.unsqueeze(0)
+    if squeeze_back:
+        b = b.unsqueeze(1)
+    if a.data.shape[-1] != b.data.shape[-2]:
+        if a.ndim == 2 and b.ndim == 2:
+            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a.data.shape[0]}x"
+                               f"{a.data.shape[1]} and {b.data.shape[0]}x{b.data.shape[1]})")
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{b.data.shape[0] if b.ndim > 2 else 1}, {a.data.shape[-1]}] but got: "
+                           f"[{b.data.shape[0] if b.ndim > 2 else 1}, {b.data.shape[-2]}]."
+                           if a.ndim == 3 and b.ndim == 3 else
+                           f"matmul: inner dimensions do not match: {list(input.shape)} @ "
+                           f"{list(other.shape)} ({a.data.shape[-1]} != {b.data.shape[-2]})")
+    broadcast_shapes(a.data.shape[:-2], b.data.shape[:-2])
+    out = MatMul.apply(a, b)
+    if squeeze_front and squeeze_back:
+        return out.reshape(out.data.shape[:-2])
+    if squeeze_front:
+        return out.squeeze(-2)
+    if squeeze_back:
+        return out.squeeze(-1)
+    return out
+
+
+def mm(input, mat2):
+    """(n, k) @ (k, m) -> (n, m); both must be 2-D."""
+    if input.ndim != 2 or mat2.ndim != 2:
+        raise RuntimeError(f"mm: expected 2D tensors, got {input.ndim}D and {mat2.ndim}D")
+    return matmul(input, mat2)
+
+
+def bmm(input, mat2):
+    """(b, n, k) @ (b, k, m) -> (b, n, m); no broadcasting."""
+    if input.ndim != 3 or mat2.ndim != 3:
+        raise RuntimeError(f"batch1 must be a 3D tensor (bmm got {input.ndim}D and {mat2.ndim}D)")
+    if mat2.data.shape[:2] != (input.data.shape[0], input.data.shape[2]):
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{input.data.shape[0]}, {input.data.shape[2]}] but got: "
+                           f"[{mat2.data.shape[0]}, {mat2.data.shape[1]}].")
+    return matmul(input, mat2)
+
+
+def dot(input, other):
+    """Inner product of two 1-D tensors."""
+    if input.ndim != 1 or other.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
+    if input.data.shape != other.data.shape:
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{input.data.shape[0]}] and "
+                           f"src [{other.data.shape[0]}] to have the same number of elements, but got "
+                           f"{input.data.shape[0]} and {other.data.shape[0]} elements respectively")
+    return matmul(input, other)
+
+
+def outer(input, vec2):
+    """Outer product of two 1-D tensors: (n,) x (m,) -> (n, m)."""
+    return input.unsqueeze(1) * vec2.unsqueeze(0)
+
+
+ger = outer
+
+
+def _parse_einsum(equation, operands):
+    equation = equation.replace(" ", "")
+    if "->" in equation:
+        inputs, output = equation.split("->")
+    else:
+        inputs, output = equation, None
+    terms = inputs.split(",")
+    if len(terms) != len(operands):
+        raise RuntimeError(f"einsum(): more operands were provided than specified in the equation"
+                           if len(operands) > len(terms) else
+                           "einsum(): fewer operands were provided than specified in the equation")
+    expanded = []
+    ellipsis_letters = None
+    for term, op in zip(terms, operands):
+        if "..." in term:
+            n_explicit = len(term) - 3
+            n_ellipsis = op.ndim - n_explicit
+            letters = "".join(chr(0x3B1 + i) for i in range(n_ellipsis))  # Greek: never user labels
+            if ellipsis_letters is None or len(letters) > len(ellipsis_letters):
+                ellipsis_letters = letters
+            term = term.replace("...", letters)
+        if len(term) != op.ndim:
+            raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(term)}) does "
+                               f"not match the number of dimensions ({op.ndim}) for operand "
+                               f"{len(expanded)}{'' if '...' in equation else ' and no ellipsis was given'}")
+        expanded.append(term)
+    if output is None:
+        counts = {}
+        for term in expanded:
+            for c in term:
+                counts[c] = counts.get(c, 0) + 1
+        output = (ellipsis_letters or "") + "".join(sorted(c for c, n in counts.items()
+                                                           if n == 1 and c.isascii()))
+    elif "..." in output:
+        output = output.replace("...", ellipsis_letters or "")
+    return expanded, output
+
+
+def _diagonal_labels(term, operand):
+    """Take diagonals for labels repeated within one operand ('ii->i')."""
+    while len(set(term)) != len(term):
+        label = next(c for c in term if term.count(c) > 1)
+        i = term.index(label)
+        j = term.index(label, i + 1)
+        n = operand.data.shape[i]
+        from .creation import arange
+        idx = arange(n, device=operand.device)
+        moved = operand.movedim(i, 0).movedim(j, 1)
+        operand = moved[idx, idx]  # the diagonal, now dim 0
+        rest = [c for k, c in enumerate(term) if k not in (i, j)]
+        term = label + "".join(rest)
+    return term, operand
+
+
+def _contract(term_a, a, term_b, b, keep):
+    """Contract two operands over their shared labels not in ``keep``; returns (term, tensor)."""
+    batch = [c for c in term_a if c in term_b and c in keep]
+    summed = [c for c in term_a if c in term_b and c not in keep]
+    left = [c for c in term_a if c not in term_b]
+    right = [c for c in term_b if c not in term_a]
+    a = a.permute([term_a.index(c) for c in batch + left + summed])
+    b = b.permute([term_b.index(c) for c in batch + summed + right])
+    sa, sb = a.data.shape, b.data.shape
+    nb, nl, ns = len(batch), len(left), len(summed)
+    batch_shape = tuple(max(x, y) for x, y in zip(sa[:nb], sb[:nb]))
+
+    def prod(shape):
+        n = 1
+        for s in shape:
+            n *= s
+        return n
+    a2 = a.reshape(sa[:nb] + (prod(sa[nb:nb + nl]), prod(sa[nb + nl:])))
+    b2 = b.reshape(sb[:nb] + (prod(sb[nb:nb + ns]), prod(sb[nb + ns:])))
+    out = matmul(a2, b2).reshape(batch_shape + sa[nb:nb + nl] + sb[nb + ns:])
+    return "".join(batch + left + right), out
+
+
+def einsum(equation: str, *operands):
+    """Einstein summation, composed from permute, reshape, matmul and sum.
+
+    Example: ``einsum('bij,bjk->bik', a, b)`` is a batched matmul; ``einsum('ii', m)`` the trace.
+    """
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    terms, output = _parse_einsum(equation, operands)
+    pairs = [_diagonal_labels(t, o) for t, o in zip(terms, operands)]
+    for i, (term, op) in enumerate(pairs):  # sum labels that appear in this operand alone
+        others = "".join(t for j, (t, _) in enumerate(pairs) if j != i) + output
+        lonely = [k for k, c in enumerate(term) if c not in others]
+        if lonely:
+            op = op.sum(tuple(lonely))
+            term = "".join(c for c in term if c not in others)
+        pairs[i] = (term, op)
+    term, result = pairs[0]
+    for k in range(1, len(pairs)):
+        later = "".join(t for t, _ in pairs[k + 1:]) + output
+        term_b, b = pairs[k]
+        term, result = _contract(term, result, term_b, b, set(later))
+    missing = [k for k, c in enumerate(term) if c not in output]
+    if missing:
+        result = result.sum(tuple(missing))
+        term = "".join(c for c in term if c in output)
+    if term != output:
+        result = result.permute([term.index(c) for c in output])
+    return result

@@ -1,0 +1,484 @@
+"""Movement ops: reshape/view, permute, expand, flip, pad, cat, and the compositions built on
+them (transpose, squeeze, unsqueeze, flatten, repeat, stack, split, chunk, unbind, tril, triu).
+
+Reshape, permute and expand (and basic indexing, in ``indexing.py``) return views that share
+storage and the version counter with their input, as in PyTorch.
+"""
+from __future__ import annotations
+
+import numbers
+import warnings
+
+from .. import dtypes as _dt
+from ..autograd.function import Function
+from ..tensor import Tensor
+from ._util import promote, sum_to_shape, wrap_dim, wrap_dims
+
+
+def _shape_arg(shape) -> tuple:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    if len(shape) == 1 and hasattr(shape[0], "__len__") and not isinstance(shape[0], Tensor):
+        shape = tuple(shape[0])
+    return tuple(int(s) for s in shape)
+
+
+def infer_shape(shape: tuple, numel: int) -> tuple:
+    """Resolve one -1 in a reshape target; PyTorch's errors for a bad target."""
+    unknown = [i for i, s in enumerate(shape) if s == -1]
+    if len(unknown) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    if any(s < -1 for s in shape):
+        raise RuntimeError(f"invalid shape dimension {min(shape)}")
+    known = 1
+    for s in shape:
+        if s != -1:
+            known *= s
+    if unknown:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        shape = shape[:unknown[0]] + (numel // known,) + shape[unknown[0] + 1:]
+    elif known != numel:
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+    return shape
+
+
+class Reshape(Function):
+    _primitive = True
+    _is_view = True
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.x_shape = x.data.shape
+        return x.device.backend.reshape(x.data, shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.reshape(ctx.x_shape), None
+
+
+class View(Reshape):
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.x_shape = x.data.shape
+        try:
+            return x.device.backend.view(x.data, shape)
+        except ValueError:
+            raise RuntimeError(
+                f"view size is not compatible with input tensor's size and stride (at least one "
+                f"dimension spans across two contiguous subspaces): cannot view shape "
+                f"{list(x.data.shape)} as {list(shape)}. Use .reshape(...) instead.") from None
+
+
+class Permute(Function):
+    _primitive = True
+    _is_view = True
+
+    @staticmethod
+    def forward(ctx, x, axes):
+        ctx.axes = axes
+        return x.device.backend.permute(x.data, axes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        inverse = [0] * len(ctx.axes)
+        for i, a in enumerate(ctx.axes):
+            inverse[a] = i
+        return grad.permute(tuple(inverse)), None
+
+
+class Expand(Function):
+    _primitive = True
+    _is_view = True
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.x_shape = x.data.shape
+        return x.device.backend.broadcast_to(x.data, shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return sum_to_shape(grad, ctx.x_shape), None
+
+
+class Clone(Function):
+    _primitive = True
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.device.backend.copy(x.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+class Flip(Function):
+    _primitive = True
+
+    @staticmethod
+    def forward(ctx, x, axes):
+        ctx.axes = axes
+        return x.device.backend.flip(x.data, axes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return Flip.apply(grad, ctx.axes), None
+
+
+class Pad(Function):
+    """Constant padding with non-negative widths ((before, after) per axis)."""
+
+    _primitive = True
+
+    @staticmethod
+    def forward(ctx, x, widths, value):
+        ctx.widths = widths
+        return x.device.backend.pad(x.data, widths, value)
+
+    @staticmethod
+    def backward(ctx, grad):
+        key = tuple(slice(before, grad.data.shape[i] - after) for i, (before, after) in enumerate(ctx.widths))
+        return grad[key], None, None
+
+
+class Cat(Function):
+    _primitive = True
+
+    @staticmethod
+    def forward(ctx, *tensors, axis):
+        ctx.axis = axis
+        ctx.sizes = [t.data.shape[axis] for t in tensors]
+        return tensors[0].device.backend.concatenate([t.data for t in tensors], axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        grads, start = [], 0
+        lead = (slice(None),) * ctx.axis
+        for size in ctx.sizes:
+            grads.append(grad[lead + (slice(start, start + size),)])
+            start += size
+        return tuple(grads)
+
+
+# -- functional API ------------------------------------------------------------------------
+def reshape(input, *shape):
+    """A tensor with the same data and a new shape (a view when possible); one -1 is inferred."""
+    return Reshape.apply(input, infer_shape(_shape_arg(shape), input.numel()))
+
+
+def view(input, *shape):
+    """Like reshape, but always a view; raises on a layout that needs a copy."""
+    if len(shape) == 1 and (isinstance(shape[0], _dt.dtype) or shape[0] in (float, int, bool)):
+        raise NotImplementedError("view(dtype) reinterpretation is not supported; use .to(dtype)")
+    return View.apply(input, infer_shape(_shape_arg(shape), input.numel()))
+
+
+def permute(input, *dims):
+    """Reorder dims: ``x.permute(2, 0, 1)``."""
+    dims = _shape_arg(dims)
+    if len(dims) != input.ndim:
+        raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not "
+                           f"match the length of the desired ordering of dimensions i.e. input.dim() "
+                           f"= {input.ndim} is not equal to len(dims) = {len(dims)}")
+    axes = tuple(wrap_dim(d, input.ndim) for d in dims)
+    if len(set(axes)) != len(axes):
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    return Permute.apply(input, axes)
+
+
+def transpose(input, dim0: int, dim1: int):
+    """Swap two dims (a view)."""
+    n = input.ndim
+    if n == 0:
+        wrap_dim(dim0, 0), wrap_dim(dim1, 0)
+        return reshape(input, ())
+    a, b = wrap_dim(dim0, n), wrap_dim(dim1, n)
+    axes = list(range(n))
+    axes[a], axes[b] = axes[b], axes[a]
+    return Permute.apply(input, tuple(axes))
+
+
+swapaxes = swapdims = transpose
+
+
+def t(input):
+    """Transpose of a tensor with at most 2 dims."""
+    if input.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
+    return transpose(input, 0, 1) if input.ndim == 2 else reshape(input, input.data.shape)
+
+
+def T(input):
+    if input.ndim != 2:
+        warnings.warn("The use of `x.T` on tensors of dimension other than 2 to reverse their shape "
+                      "is deprecated and it will throw an error in a future release. Consider "
+                      "`x.mT` to transpose batches of matrices or `x.permute(*torch.arange(x.ndim - "
+                      "1, -1, -1))` to reverse the dimensions of a tensor.", UserWarning, stacklevel=3)
+    return Permute.apply(input, tuple(reversed(range(input.ndim))))
+
+
+def mT(input):
+    if input.ndim < 2:
+        raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got "
+                           f"{input.ndim}-D tensor.")
+    return transpose(input, -2, -1)
+
+
+def expand(input, *sizes):
+    """Broadcast to ``sizes`` without copying (size -1 keeps a dim); the result has stride 0."""
+    sizes = _shape_arg(sizes)
+    shape = input.data.shape
+    if len(sizes) < len(shape):
+        raise RuntimeError(f"expand(tensorlite.{input.dtype.name}{{{list(shape)}}}, size={list(sizes)}): "
+                           f"the number of sizes provided ({len(sizes)}) must be greater or equal to "
+                           f"the number of dimensions in the tensor ({len(shape)})")
+    lead = len(sizes) - len(shape)
+    target = []
+    for i, size in enumerate(sizes):
+        if i < lead:
+            if size < 0:
+                raise RuntimeError(f"The expanded size of the tensor ({size}) isn't allowed in a "
+                                   f"leading, non-existing dimension {i}")
+            target.append(size)
+            continue
+        existing = shape[i - lead]
+        if size == -1:
+            size = existing
+        elif existing != 1 and existing != size:
+            raise RuntimeError(
+                f"The expanded size of the tensor ({size}) must match the existing size "
+                f"({existing}) at non-singleton dimension {i}.  Target sizes: {list(sizes)}.  "
+                f"Tensor sizes: {list(shape)}")
+        target.append(size)
+    target = tuple(target)
+    if target == shape:
+        return Reshape.apply(input, shape)
+    return Expand.apply(input, target)
+
+
+def expand_as(input, other):
+    return expand(input, other.data.shape)
+
+
+def broadcast_to(input, shape):
+    return expand(input, tuple(shape))
+
+
+def squeeze(input, dim=None):
+    """Remove size-1 dims (all, one, or a tuple of them)."""
+    shape = input.data.shape
+    if dim is None:
+        axes = tuple(i for i, s in enumerate(shape) if s == 1)
+    else:
+        axes = wrap_dims(dim, input.ndim)
+    target = tuple(s for i, s in enumerate(shape) if not (i in axes and s == 1))
+    return Reshape.apply(input, target)
+
+
+def unsqueeze(input, dim: int):
+    """Insert a size-1 dim at ``dim`` (negative counts from the end of the result)."""
+    axis = wrap_dim(dim, input.ndim + 1)
+    shape = input.data.shape
+    return Reshape.apply(input, shape[:axis] + (1,) + shape[axis:])
+
+
+def flatten(input, start_dim: int = 0, end_dim: int = -1):
+    """Merge dims start_dim..end_dim into one."""
+    if input.ndim == 0:
+        return reshape(input, (1,))
+    start, end = wrap_dim(start_dim, input.ndim), wrap_dim(end_dim, input.ndim)
+    if start > end:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    shape = input.data.shape
+    merged = 1
+    for s in shape[start:end + 1]:
+        merged *= s
+    return Reshape.apply(input, shape[:start] + (merged,) + shape[end + 1:])
+
+
+def unflatten(input, dim: int, sizes):
+    """Split one dim into ``sizes`` (one -1 allowed)."""
+    axis = wrap_dim(dim, input.ndim)
+    shape = input.data.shape
+    sizes = infer_shape(tuple(sizes), shape[axis])
+    return Reshape.apply(input, shape[:axis] + sizes + shape[axis + 1:])
+
+
+def movedim(input, source: int, destination: int):
+    src, dst = wrap_dim(source, input.ndim), wrap_dim(destination, input.ndim)
+    axes = [a for a in range(input.ndim) if a != src]
+    axes.insert(dst, src)
+    return Permute.apply(input, tuple(axes))
+
+
+def repeat(input, *sizes):
+    """Tile the tensor: ``x.repeat(2, 3)`` (a copy)."""
+    sizes = _shape_arg(sizes)
+    if len(sizes) < input.ndim:
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of "
+                           "dimensions of tensor")
+    shape = (1,) * (len(sizes) - input.ndim) + input.data.shape
+    interleaved, expanded, final = [], [], []
+    for r, s in zip(sizes, shape):
+        interleaved += [1, s]
+        expanded += [r, s]
+        final.append(r * s)
+    return reshape(expand(reshape(input, tuple(interleaved)), tuple(expanded)).contiguous(), tuple(final))
+
+
+def contiguous(input):
+    """self if already contiguous, else a contiguous copy."""
+    if input.device.backend.is_contiguous(input.data):
+        return input
+    return Clone.apply(input)
+
+
+def clone(input):
+    """A copy that is part of the graph (the gradient flows through unchanged)."""
+    return Clone.apply(input)
+
+
+def flip(input, dims):
+    """Reverse the order of elements along dims."""
+    if isinstance(dims, numbers.Integral):
+        dims = (dims,)
+    return Flip.apply(input, wrap_dims(tuple(dims), input.ndim))
+
+
+def cat(tensors, dim: int = 0):
+    """Concatenate along an existing dim; sizes must match elsewhere. Dtypes are promoted."""
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+    tensors = promote("cat", *tensors) if len(tensors) > 1 else tensors
+    ref = tensors[0]
+    axis = wrap_dim(dim, ref.ndim)
+    for i, t in enumerate(tensors[1:], start=1):
+        if t.ndim != ref.ndim:
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {ref.ndim} and {t.ndim}")
+        for d in range(ref.ndim):
+            if d != axis and t.data.shape[d] != ref.data.shape[d]:
+                raise RuntimeError(
+                    f"Sizes of tensors must match except in dimension {axis}. Expected size "
+                    f"{ref.data.shape[d]} but got size {t.data.shape[d]} for tensor number {i} in the list.")
+    return Cat.apply(*tensors, axis=axis)
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim: int = 0):
+    """Join equally-shaped tensors along a new dim."""
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    for i, t in enumerate(tensors[1:], start=1):
+        if t.data.shape != tensors[0].data.shape:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got "
+                               f"{list(tensors[0].data.shape)} at entry 0 and {list(t.data.shape)} at entry {i}")
+    axis = wrap_dim(dim, tensors[0].ndim + 1)
+    return cat([unsqueeze(t, axis) for t in tensors], axis)
+
+
+def hstack(tensors):
+    tensors = list(tensors)
+    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
+
+
+def vstack(tensors):
+    return cat([t if t.ndim > 1 else unsqueeze(t, 0) for t in tensors], 0)
+
+
+def _mark_multi_view(views, op_name):
+    for i, v in enumerate(views):
+        if v._base is not None:
+            v._is_multi_view = (op_name, i)
+    return tuple(views)
+
+
+def split(input, split_size_or_sections, dim: int = 0):
+    """Views of consecutive pieces: of size ``split_size`` (the last may be smaller), or of the
+    listed sizes. The pieces cannot be modified in place while they require grad."""
+    axis = wrap_dim(dim, input.ndim)
+    n = input.data.shape[axis]
+    if isinstance(split_size_or_sections, numbers.Integral):
+        size = int(split_size_or_sections)
+        if size <= 0 and n:
+            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
+        sizes = [size] * (n // size) + ([n % size] if n % size else []) if size else [0]
+        name = "SplitBackward0"
+    else:
+        sizes = [int(s) for s in split_size_or_sections]
+        if sum(sizes) != n:
+            raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input "
+                               f"tensor's size at dimension {axis}), but got split_sizes={sizes}")
+        name = "SplitWithSizesBackward0"
+    lead = (slice(None),) * axis
+    pieces, start = [], 0
+    for s in sizes:
+        pieces.append(input[lead + (slice(start, start + s),)])
+        start += s
+    return _mark_multi_view(pieces, name)
+
+
+def chunk(input, chunks: int, dim: int = 0):
+    """Split into ``chunks`` pieces of size ceil(n / chunks) (fewer if n is small)."""
+    if chunks <= 0:
+        raise RuntimeError("chunk expects `chunks` to be greater than 0")
+    n = input.data.shape[wrap_dim(dim, input.ndim)]
+    size = -(-n // chunks) if n else 1
+    return split(input, size, dim)
+
+
+def unbind(input, dim: int = 0):
+    """The slices along dim, as views without that dim."""
+    axis = wrap_dim(dim, input.ndim)
+    lead = (slice(None),) * axis
+    return _mark_multi_view([input[lead + (i,)] for i in range(input.data.shape[axis])], "UnbindBackward0")
+
+
+def narrow(input, dim: int, start: int, length: int):
+    axis = wrap_dim(dim, input.ndim)
+    if start < 0:
+        start += input.data.shape[axis]
+    return input[(slice(None),) * axis + (slice(start, start + length),)]
+
+
+def pad(input, pad, mode: str = "constant", value=None):
+    """Pad the last dims: ``pad=(left, right, top, bottom, ...)`` (last dim first, as PyTorch).
+
+    Negative widths crop. Only mode='constant' is supported here."""
+    if mode != "constant":
+        raise NotImplementedError(f"pad mode {mode!r}: only 'constant' is available")
+    if len(pad) % 2 or len(pad) // 2 > input.ndim:
+        raise RuntimeError(f"Padding length must be divisible by 2 and at most twice the number of "
+                           f"dimensions of the input ({input.ndim}), got {len(pad)}")
+    widths = [(0, 0)] * input.ndim
+    for i in range(len(pad) // 2):
+        widths[input.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
+    if any(b < 0 or a < 0 for b, a in widths):
+        key = tuple(slice(max(-b, 0), s - max(-a, 0)) for (b, a), s in zip(widths, input.data.shape))
+        input = input[key]
+        widths = [(max(b, 0), max(a, 0)) for b, a in widths]
+    return Pad.apply(input, tuple(widths), 0 if value is None else value)
+
+
+def _triangle_mask(input, diagonal, lower):
+    from .creation import arange
+    rows, cols = input.data.shape[-2:]
+    r = arange(rows, device=input.device).unsqueeze(1)
+    c = arange(cols, device=input.device).unsqueeze(0)
+    return (c - r <= diagonal) if lower else (c - r >= diagonal)
+
+
+def tril(input, diagonal: int = 0):
+    """Lower triangle of the last two dims (others zeroed)."""
+    from .elementwise import where
+    return where(_triangle_mask(input, diagonal, True), input, 0)
+
+
+def triu(input, diagonal: int = 0):
+    """Upper triangle of the last two dims (others zeroed)."""
+    from .elementwise import where
+    return where(_triangle_mask(input, diagonal, False), input, 0)

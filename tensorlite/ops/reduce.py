@@ -1,0 +1,347 @@
+"""Reductions: sum, prod, max/min (with and without dim), amax/amin, cumsum, norm; and the
+compositions mean, var, std, logsumexp built on them.
+
+Tie conventions (PyTorch's): ``max()``/``amax`` split the gradient evenly among tied maxima;
+``max(dim)`` sends it to the returned index, the first occurrence.
+"""
+from __future__ import annotations
+
+import collections
+import math
+import warnings
+
+from .. import dtypes as _dt
+from ..autograd.function import OUTPUT, Function
+from ..tensor import Tensor
+from ._util import scalar_tensor, wrap_dim, wrap_dims, zeros_like_tensor
+from .elementwise import Where, sqrt, where
+
+values_indices = collections.namedtuple("values_indices", ["values", "indices"])
+
+
+def _kept_shape(shape, axes):
+    return tuple(1 if i in axes else s for i, s in enumerate(shape))
+
+
+def _expand_back(grad, x_shape, axes, keepdim):
+    """Bring a reduced gradient back to x's shape (re-insert the reduced dims, then expand)."""
+    if not keepdim:
+        grad = grad.reshape(_kept_shape(x_shape, axes))
+    return grad.expand(x_shape)
+
+
+class Sum(Function):
+    _primitive = True
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim):
+        ctx.x_shape, ctx.axes, ctx.keepdim = x.data.shape, axes, keepdim
+        return x.device.backend.reduce("sum", x.data, axes, keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _expand_back(grad, ctx.x_shape, ctx.axes, ctx.keepdim), None, None
+
+
+class Prod(Function):
+    """Product; with one zero that element gets the product of the others, with two or more
+    zeros every gradient is 0 (no 0/0)."""
+
+    _primitive = True
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim):
+        ctx.save_for_backward(x, OUTPUT)
+        ctx.axes, ctx.keepdim = axes, keepdim
+        return x.device.backend.reduce("prod", x.data, axes, keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        axes, keepdim, shape = ctx.axes, ctx.keepdim, x.data.shape
+        is_zero = x == 0
+        zeros = _expand_back(is_zero.sum(axes, keepdim=keepdim), shape, axes, keepdim)
+        nonzero_x = where(is_zero, 1.0, x)
+        product_of_others_nz = _expand_back(nonzero_x.prod(axes, keepdim=keepdim), shape, axes, keepdim)
+        g = _expand_back(grad, shape, axes, keepdim)
+        o = _expand_back(out, shape, axes, keepdim)
+        no_zero_case = g * o / nonzero_x
+        one_zero_case = where(is_zero, g * product_of_others_nz, 0.0)
+        return where(zeros == 0, no_zero_case, where(zeros == 1, one_zero_case, 0.0)), None, None
+
+
+class AmaxAmin(Function):
+    """amax / amin over axes; the gradient is split evenly among tied extremes."""
+
+    _primitive = True
+
+    @staticmethod
+    def forward(ctx, x, op, axes, keepdim):
+        if x.numel() == 0:
+            raise RuntimeError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0. "
+                               f"Specify the reduction dim with the 'dim' argument.")
+        ctx.save_for_backward(x, OUTPUT)
+        ctx.axes, ctx.keepdim = axes, keepdim
+        return x.device.backend.reduce(op, x.data, axes, keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        axes, keepdim, shape = ctx.axes, ctx.keepdim, x.data.shape
+        is_extreme = x == _expand_back(out, shape, axes, keepdim)
+        count = is_extreme.sum(axes, keepdim=True).to(grad.dtype)
+        share = _expand_back(grad, shape, axes, keepdim) / count.expand(shape)
+        return Where.apply(is_extreme, share, scalar_tensor(0, grad.dtype, grad.device)), None, None, None
+
+
+class MaxMinDim(Function):
+    """max(dim)/min(dim) -> (values, indices); the gradient goes to the returned (first) index."""
+
+    _primitive = True
+    _non_diff_outputs = (1,)
+
+    @staticmethod
+    def forward(ctx, x, op, dim, keepdim):
+        backend = x.device.backend
+        if x.data.shape[dim] == 0:
+            raise IndexError(f"{op}(): Expected reduction dim {dim} to have non-zero size.")
+        index = backend.arg_reduce("arg" + op, x.data, dim, True)
+        values = backend.gather(x.data, dim, index)
+        ctx.x_shape, ctx.dim, ctx.keepdim = x.data.shape, dim, keepdim
+        ctx.index = Tensor._make(index, x.device, False, None, 0)
+        if not keepdim:
+            kept = tuple(s for i, s in enumerate(values.shape) if i != dim)
+            values, index = backend.reshape(values, kept), backend.reshape(index, kept)
+        return values, index
+
+    @staticmethod
+    def backward(ctx, grad, _grad_indices):
+        if not ctx.keepdim:
+            grad = grad.unsqueeze(ctx.dim)
+        zeros = zeros_like_tensor(grad).expand(ctx.x_shape).contiguous()
+        return scatter_add(zeros, ctx.dim, ctx.index, grad), None, None, None
+
+
+class Cumsum(Function):
+    _primitive = True
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        return x.device.backend.cumsum(x.data, dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.flip(ctx.dim).cumsum(ctx.dim).flip(ctx.dim), None
+
+
+class Norm2(Function):
+    """Euclidean norm over axes; its gradient at the zero vector is 0 (a subgradient), not NaN."""
+
+    _primitive = True
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim):
+        backend = x.device.backend
+        ctx.save_for_backward(x, OUTPUT)
+        ctx.axes, ctx.keepdim = axes, keepdim
+        squares = backend.binary("mul", x.data, x.data)
+        return backend.unary("sqrt", backend.reduce("sum", squares, axes, keepdim))
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        shape, axes, keepdim = x.data.shape, ctx.axes, ctx.keepdim
+        norm = _expand_back(out, shape, axes, keepdim)
+        safe = where(norm == 0, 1.0, norm)
+        return _expand_back(grad, shape, axes, keepdim) * where(norm == 0, 0.0, x / safe), None, None
+
+
+# -- functional API ------------------------------------------------------------------------
+def _float_or_int64_sum_dtype(x, dtype):
+    if dtype is not None:
+        return x.to(dtype)
+    return x
+
+
+def sum(input, dim=None, keepdim: bool = False, *, dtype=None):
+    """Sum over ``dim`` (None: all; an int or a tuple; negative allowed). Ints and bools give int64."""
+    x = _float_or_int64_sum_dtype(input, dtype)
+    return Sum.apply(x, wrap_dims(dim, x.ndim), keepdim)
+
+
+def prod(input, dim=None, keepdim: bool = False, *, dtype=None):
+    """Product over one dim (or all elements)."""
+    x = _float_or_int64_sum_dtype(input, dtype)
+    axes = wrap_dims(dim, x.ndim)
+    if x.dtype.is_integer or x.dtype is _dt.bool_:
+        out = Tensor._make(x.device.backend.reduce("prod", x.data, axes, keepdim), x.device, False, None, 0)
+        return out.to(_dt.int64)
+    return Prod.apply(x, axes, keepdim)
+
+
+def mean(input, dim=None, keepdim: bool = False, *, dtype=None):
+    """Arithmetic mean (sum / count); integer inputs need ``dtype=``."""
+    x = input.to(dtype) if dtype is not None else input
+    if not x.is_floating_point():
+        raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a "
+                           f"floating point or complex dtype. Got: {x.dtype.name.capitalize()}")
+    axes = wrap_dims(dim, x.ndim)
+    count = 1
+    for a in axes:
+        count *= x.data.shape[a]
+    total = Sum.apply(x, axes, keepdim)
+    return total / count if count else total * math.nan
+
+
+def var(input, dim=None, *, correction=None, keepdim: bool = False, unbiased=None):
+    """Variance with Bessel's correction by default (correction=1)."""
+    if unbiased is not None:
+        correction = 1 if unbiased else 0
+    correction = 1 if correction is None else correction
+    axes = wrap_dims(dim, input.ndim)
+    count = 1
+    for a in axes:
+        count *= input.data.shape[a]
+    centered = input - mean(input, axes, keepdim=True)
+    denominator = count - correction
+    if denominator <= 0:
+        warnings.warn("var(): degrees of freedom is <= 0. Correction should be strictly less than "
+                      "the reduction factor (input numel divided by output numel).", UserWarning, stacklevel=2)
+    squares = Sum.apply(centered * centered, axes, keepdim)
+    return squares / denominator if denominator > 0 else squares * math.nan
+
+
+def std(input, dim=None, *, correction=None, keepdim: bool = False, unbiased=None):
+    """Standard deviation: sqrt(var)."""
+    return sqrt(var(input, dim, correction=correction, keepdim=keepdim, unbiased=unbiased))
+
+
+def var_mean(input, dim=None, *, correction=None, keepdim: bool = False):
+    return var(input, dim, correction=correction, keepdim=keepdim), mean(input, dim, keepdim=keepdim)
+
+
+def std_mean(input, dim=None, *, correction=None, keepdim: bool = False):
+    return std(input, dim, correction=correction, keepdim=keepdim), mean(input, dim, keepdim=keepdim)
+
+
+def amax(input, dim=(), keepdim: bool = False):
+    """Maximum over dims (all by default); ties share the gradient evenly."""
+    axes = wrap_dims(None if dim == () else dim, input.ndim)
+    return AmaxAmin.apply(input, "max", axes, keepdim)
+
+
+def amin(input, dim=(), keepdim: bool = False):
+    """Minimum over dims (all by default); ties share the gradient evenly."""
+    axes = wrap_dims(None if dim == () else dim, input.ndim)
+    return AmaxAmin.apply(input, "min", axes, keepdim)
+
+
+def _max_or_min(op, input, dim, keepdim, other):
+    if isinstance(dim, Tensor):
+        other, dim = dim, None
+    if other is not None:
+        from .elementwise import maximum, minimum
+        return maximum(input, other) if op == "max" else minimum(input, other)
+    if dim is None:
+        return AmaxAmin.apply(input, op, wrap_dims(None, input.ndim), False)
+    values, indices = MaxMinDim.apply(input, op, wrap_dim(dim, input.ndim) if input.ndim else 0, keepdim) \
+        if input.ndim else (input.clone(), zeros_like_tensor(input, _dt.int64))
+    return values_indices(values, indices)
+
+
+def max(input, dim=None, keepdim: bool = False, *, other=None):
+    """max() -> 0-dim max; max(dim) -> (values, indices); max(other_tensor) -> elementwise."""
+    return _max_or_min("max", input, dim, keepdim, other)
+
+
+def min(input, dim=None, keepdim: bool = False, *, other=None):
+    """min() -> 0-dim min; min(dim) -> (values, indices); min(other_tensor) -> elementwise."""
+    return _max_or_min("min", input, dim, keepdim, other)
+
+
+def _arg(op, input, dim, keepdim):
+    backend = input.device.backend
+    if dim is None:
+        if input.numel() == 0:
+            raise RuntimeError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0.")
+        flat = backend.reshape(input.data, (-1,))
+        out = backend.arg_reduce(op, flat, 0, False)
+        if keepdim:
+            out = backend.reshape(out, (1,) * input.ndim)
+    else:
+        axis = wrap_dim(dim, input.ndim)
+        data = input.data if input.ndim else backend.reshape(input.data, (1,))
+        out = backend.arg_reduce(op, data, axis, keepdim and input.ndim > 0)
+    return Tensor._make(out, input.device, False, None, 0)
+
+
+def argmax(input, dim=None, keepdim: bool = False):
+    """Index of the maximum (first occurrence), over the flattened tensor when dim is None."""
+    return _arg("argmax", input, dim, keepdim)
+
+
+def argmin(input, dim=None, keepdim: bool = False):
+    """Index of the minimum (first occurrence)."""
+    return _arg("argmin", input, dim, keepdim)
+
+
+def cumsum(input, dim: int, *, dtype=None):
+    """Inclusive prefix sums along dim."""
+    x = input.to(dtype) if dtype is not None else input
+    if x.ndim == 0:
+        return x.clone()
+    return Cumsum.apply(x, wrap_dim(dim, x.ndim))
+
+
+def logsumexp(input, dim=None, keepdim: bool = False):
+    """log(sum(exp(x))) computed stably (all -inf gives -inf, not nan)."""
+    x = input if input.is_floating_point() else input.float()
+    axes = wrap_dims(dim, x.ndim)
+    if x.numel() == 0:
+        return sum(x, axes, keepdim).log()
+    shift = amax(x, axes, keepdim=True).detach()
+    shift = where(shift.isinf(), 0.0, shift)
+    out = (x - shift).exp().sum(axes, keepdim=True).log() + shift
+    return out if keepdim else out.squeeze(axes) if axes else out
+
+
+def norm(input, p="fro", dim=None, keepdim: bool = False):
+    """Vector p-norm (2 / 'fro' by default, 1, inf, -inf, 0, or any positive p); grad 0 at 0 for p=2."""
+    axes = wrap_dims(dim, input.ndim)
+    x = input if input.is_floating_point() else input.float()
+    if p in ("fro", 2, 2.0):
+        return Norm2.apply(x, axes, keepdim)
+    if p in (math.inf, "inf"):
+        return amax(x.abs(), axes, keepdim)
+    if p == -math.inf:
+        return amin(x.abs(), axes, keepdim)
+    if p == 0:
+        return sum((x != 0).to(x.dtype), axes, keepdim)
+    if p == 1:
+        return sum(x.abs(), axes, keepdim)
+    return sum(x.abs() ** p, axes, keepdim) ** (1.0 / p)
+
+
+def any(input, dim=None, keepdim: bool = False):
+    """Whether any element (along dim) is non-zero; bool result."""
+    return _bool_reduce("any", input, dim, keepdim)
+
+
+def all(input, dim=None, keepdim: bool = False):
+    """Whether all elements (along dim) are non-zero; bool result."""
+    return _bool_reduce("all", input, dim, keepdim)
+
+
+def _bool_reduce(op, input, dim, keepdim):
+    backend = input.device.backend
+    data = input.data if input.dtype is _dt.bool_ else backend.binary("ne", input.data, 0)
+    return Tensor._make(backend.reduce(op, data, wrap_dims(dim, input.ndim), keepdim),
+                        input.device, False, None, 0)
+
+
+def count_nonzero(input, dim=None):
+    return sum((input != 0).long(), dim)
+
+
+from .indexing import scatter_add  # noqa: E402  (indexing imports this module's helpers)

@@ -1,0 +1,75 @@
+"""Seeded, counter-based random streams (Philox), reproducible per ``manual_seed``.
+
+A draw is a pure function of (seed, offset), so every backend can generate the same kind of
+stream on its own device. tensorlite's streams differ from PyTorch's: the same seed gives
+different numbers than ``torch.manual_seed`` would.
+"""
+from __future__ import annotations
+
+import time
+
+__all__ = ["Generator", "manual_seed", "seed", "initial_seed", "get_rng_state", "set_rng_state",
+           "default_generator"]
+
+
+class Generator:
+    """A random stream: ``Generator().manual_seed(0)``; pass as ``generator=`` to random factories."""
+
+    def __init__(self, device="cpu"):
+        self.device = device
+        self._seed = 67280421310721
+        self._offset = 0
+
+    def manual_seed(self, seed: int) -> "Generator":
+        seed = int(seed)
+        if seed < 0:
+            seed += 1 << 64
+        self._seed = seed
+        self._offset = 0
+        return self
+
+    def seed(self) -> int:
+        """Re-seed from the clock and return the new seed."""
+        self.manual_seed(time.time_ns() & ((1 << 63) - 1))
+        return self._seed
+
+    def initial_seed(self) -> int:
+        return self._seed
+
+    def get_state(self) -> tuple:
+        """(seed, offset): enough to resume the stream exactly."""
+        return (self._seed, self._offset)
+
+    def set_state(self, state) -> "Generator":
+        self._seed, self._offset = int(state[0]), int(state[1])
+        return self
+
+    def next_key(self) -> tuple:
+        """(seed, offset) for one draw; each draw gets its own, non-overlapping Philox counter."""
+        key = (self._seed, self._offset)
+        self._offset += 1
+        return key
+
+
+default_generator = Generator()
+
+
+def manual_seed(seed: int) -> Generator:
+    """Seed the default generator: makes rand/randn/randint/dropout/shuffling reproducible."""
+    return default_generator.manual_seed(seed)
+
+
+def seed() -> int:
+    return default_generator.seed()
+
+
+def initial_seed() -> int:
+    return default_generator.initial_seed()
+
+
+def get_rng_state() -> tuple:
+    return default_generator.get_state()
+
+
+def set_rng_state(state) -> None:
+    default_generator.set_state(state)
