@@ -13,7 +13,6 @@ from .dtypes import (bool_ as bool, dtype, float16, float32, float64, get_defaul
                      int16, int32, int64, promote_types, set_default_dtype, uint8)
 from .device import Device, device
 from .tensor import Size, Tensor
-from .autograd import api as _autograd_api
 from . import autograd
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .ops.creation import (arange, as_tensor, bernoulli, empty, empty_like, eye, from_numpy, full,
@@ -42,7 +41,6 @@ from ._printing import set_printoptions
 from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed,
                      set_rng_state)
 
-_autograd_api.Tensor = Tensor
 float = float32
 double = float64
 half = float16

@@ -10,7 +10,7 @@ import warnings
 from typing import Callable
 
 from . import dtypes as _dt
-from .autograd import engine as _engine, function as _function
+from .autograd import api as _autograd_api, engine as _engine, function as _function
 from .autograd.function import AccumulateGrad, user_call_site
 from .autograd.grad_mode import state as _grad_state
 from .device import Device, device as _parse_device
@@ -332,9 +332,8 @@ class Tensor:
         create_graph: record the backward itself, for higher-order derivatives;
         inputs: accumulate only into these tensors.
         """
-        from .autograd import backward as _backward
-        _backward([self], [gradient] if gradient is not None else None, retain_graph,
-                  create_graph, inputs=inputs)
+        _autograd_api.backward((self,), None if gradient is None else (gradient,), retain_graph,
+                               create_graph, inputs=inputs)
 
     def register_hook(self, hook: Callable) -> _RemovableHandle:
         """Call ``hook(grad)`` when this tensor's gradient is computed; a non-None return replaces it.
@@ -543,3 +542,4 @@ class Tensor:
 
 _function.Tensor = Tensor
 _engine.Tensor = Tensor
+_autograd_api.Tensor = Tensor

@@ -10,9 +10,9 @@ Tensor = None  # set by tensorlite.tensor's importer (tensorlite/__init__)
 
 
 def _as_tuple(x):
-    if x is None:
-        return None
-    return tuple(x) if isinstance(x, (list, tuple)) else (x,)
+    if x is None or type(x) is tuple:
+        return x
+    return tuple(x) if isinstance(x, list) else (x,)
 
 
 def _no_grad_reason(t) -> str:
@@ -69,6 +69,15 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
         warnings.warn("Using backward() with create_graph=True will create a reference cycle between "
                       "the parameter and its gradient which can cause a memory leak. We recommend "
                       "using autograd.grad when creating the graph to avoid this.", UserWarning, stacklevel=3)
+    if grad_outputs is None and len(outputs) == 1 and inputs is None:  # loss.backward()
+        root = outputs[0]
+        edge = _root_edge(root, 0)
+        if root.data.shape != () and root.numel() != 1:
+            _make_grads(outputs, None)  # raises the message for a non-scalar output
+        seed = Tensor._make(root.device.backend.full(root.data.shape, 1, root.dtype), root.device,
+                            False, None, 0)
+        engine.execute((edge,), (seed,), retain_graph=retain_graph, create_graph=create_graph)
+        return
     roots = [_root_edge(t, i) for i, t in enumerate(outputs)]
     grads = _make_grads(outputs, grad_outputs)
     if inputs is None:

@@ -6,7 +6,7 @@ gradients for ``autograd.grad``), and frees saved tensors unless ``retain_graph`
 """
 from __future__ import annotations
 
-from .function import AccumulateGrad
+from .function import FREED_MESSAGE, AccumulateGrad
 from .grad_mode import state
 
 Tensor = None  # set by tensorlite.tensor
@@ -51,7 +51,7 @@ def _accumulate_into_leaf(variable, grad, create_graph):
         variable._grad = existing + grad
     else:
         existing.device.backend.binary_inplace("add", existing.data, grad.data)
-        existing._bump_version()
+        existing._version_counter().value += 1  # no call-site walk: the engine wrote it
     for hook in variable._post_accumulate_hooks or ():
         hook(variable)
 
@@ -106,12 +106,12 @@ def execute(root_edges, root_grads, *, retain_graph, create_graph, capture=None,
     dependencies, seen = _discover(root_nodes)
     capture_at = {}
     needed = None
+    captured = []
     if capture is not None:
         for i, edge in enumerate(capture):
             capture_at.setdefault(edge[0], []).append((edge[1], i))
-        needed = _needed_nodes(root_nodes, dependencies, set(capture_at) if not accumulate
-                               else set(capture_at))
-    captured = [None] * (len(capture) if capture is not None else 0)
+        needed = _needed_nodes(root_nodes, dependencies, set(capture_at))
+        captured = [None] * len(capture)
 
     buffers = {}
     for (node, nr), grad in zip(root_edges, root_grads):
@@ -129,16 +129,17 @@ def execute(root_edges, root_grads, *, retain_graph, create_graph, capture=None,
             grads = buffers.pop(node, None)
             run = grads is not None and (needed is None or node in needed)
             if grads is not None:
-                grads = _pre_hooks(node, grads)
-                if node in capture_at:
+                if node._tensor_hooks or node._retain_hooks:
+                    grads = _pre_hooks(node, grads)
+                if capture_at and node in capture_at:
                     for nr, i in capture_at[node]:
                         captured[i] = grads[nr]
                     if not accumulate:
                         run = run and any(e is not None and e[0] in needed for e in node.next_edges)
-            outputs = ()
+            outputs = None
             if run:
                 if type(node) is AccumulateGrad:
-                    variable = node.variable
+                    variable = node._variable_ref()
                     if variable is not None and accumulate:
                         _accumulate_into_leaf(variable, grads[0], create_graph)
                 else:
@@ -146,11 +147,27 @@ def execute(root_edges, root_grads, *, retain_graph, create_graph, capture=None,
             for i, edge in enumerate(node.next_edges):
                 if edge is None:
                     continue
-                child, nr = edge
-                if run and i < len(outputs) and outputs[i] is not None:
-                    _add_to_buffer(buffers, child, nr, outputs[i])
-                dependencies[child] -= 1
-                if dependencies[child] == 0:
+                child = edge[0]
+                if outputs is not None:
+                    grad = outputs[i]
+                    if (grad is not None and dependencies[child] == 1 and needed is None
+                            and type(child) is AccumulateGrad and child not in buffers):
+                        # a leaf reached by this edge alone: accumulate now, skip the queue
+                        del dependencies[child]
+                        variable = child._variable_ref()
+                        if variable is not None and accumulate:
+                            _accumulate_into_leaf(variable, grad, create_graph)
+                        continue
+                    if grad is not None:
+                        slots = buffers.get(child)
+                        nr = edge[1]
+                        if slots is None and nr == 0 and child._output_meta is None:
+                            buffers[child] = [grad]
+                        else:
+                            _add_to_buffer(buffers, child, nr, grad)
+                remaining = dependencies[child] - 1
+                dependencies[child] = remaining
+                if remaining == 0:
                     ready.append(child)
     finally:
         state.enabled = previous_mode
@@ -190,9 +207,13 @@ def _run_node(node, grads, retain_graph):
                 if g is None and meta[i] is not None:
                     shape, dtype, device = meta[i]
                     grads[i] = Tensor._make(device.backend.full(shape, 0, dtype), device, False, None, 0)
-    results = node._apply_backward(grads)
+    if node._freed and node._saved is not None:
+        raise RuntimeError(FREED_MESSAGE)
+    results = node._forward_cls.backward(node, *grads)
     if not retain_graph:
-        node._release()
+        node._saved = None
+        node._to_save = ()
+        node._freed = True
     if not isinstance(results, tuple):
         results = (results,)
     edges = node.next_edges
@@ -200,19 +221,24 @@ def _run_node(node, grads, retain_graph):
         raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
                            f"(expected {len(edges)}, got {len(results)})")
     results = list(results)
-    for i, (edge, grad) in enumerate(zip(edges, results)):
-        if edge is None or grad is None:
+    meta = node._input_meta
+    check_finite = state.anomaly and state.anomaly_check_nan
+    for i, grad in enumerate(results):
+        if grad is None:
+            continue
+        if edges[i] is None:
             results[i] = None
             continue
         if not isinstance(grad, Tensor):
             raise TypeError(f"function {node.name()} returned a gradient of type "
                             f"{type(grad).__name__} at index {i}; expected a Tensor or None")
-        shape, dtype = node._input_meta[i]
-        if grad.data.shape != shape:
+        shape, dtype = meta[i]
+        data = grad.data
+        if data.shape != shape:
             grad = _sum_to_shape(grad, shape, node, i)
-        if grad.data.dtype != dtype:
+        if data.dtype != dtype:
             grad = grad.to(Tensor._dtype_of_numpy(dtype))
-        if state.anomaly and state.anomaly_check_nan and not grad.device.backend.all_finite(grad.data):
+        if check_finite and not grad.device.backend.all_finite(grad.data):
             raise RuntimeError(
                 f"Function '{node.name()}' returned nan values in its {i}th output. "
                 f"The forward op was called at:\n{node._creation_trace or '(unknown)'}")

@@ -53,7 +53,9 @@ class SavedTensor:
     __slots__ = ("tensor", "data", "device", "counter", "version", "output_nr")
 
     def __init__(self, tensor, output_nr=None):
-        counter = tensor._version_counter()
+        counter = tensor._counter
+        if counter is None:
+            counter = tensor._version_counter()
         self.counter = counter
         self.version = counter.value
         self.output_nr = output_nr
@@ -108,6 +110,7 @@ class BackwardNode:
     _non_differentiable = ()
     materialize_grads = True
     _creation_trace = None
+    _output_device = None
 
     # -- the ctx API ------------------------------------------------------------------------
     def save_for_backward(self, *tensors):
@@ -226,103 +229,171 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
+        if not state.enabled and cls._primitive and not state.anomaly:
+            return _apply_without_graph(cls, args, kwargs)
+        node = cls._node_cls()
         recording = False
         if state.enabled:
-            for a in args:
-                if isinstance(a, Tensor) and a._requires_grad:
-                    recording = True
-                    break
-        node = cls._node_cls()
-        if recording:
-            node.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+            needs = [isinstance(a, Tensor) and a._requires_grad for a in args]
+            recording = True in needs
+            node.needs_input_grad = tuple(needs)
         else:
-            node.needs_input_grad = (False,) * len(args)
+            node.needs_input_grad = _all_false(len(args))
         if state.anomaly:
             node._creation_trace = "".join(traceback.format_stack()[:-1])
-        if cls._primitive:
-            raw = cls.forward(node, *args, **kwargs)
-        else:
+        if not cls._primitive:
             previous = state.enabled
             state.enabled = False
             try:
                 raw = cls.forward(node, *args, **kwargs)
             finally:
                 state.enabled = previous
-        return _wrap_outputs(cls, node, args, kwargs, raw, recording)
+            return _wrap_function_outputs(cls, node, args, raw, recording)
+        raw = cls.forward(node, *args, **kwargs)
+        if type(raw) is tuple:
+            outputs = _wrap_primitive_outputs(cls, node, args, raw, recording)
+            out = outputs[0]
+        else:  # the common case, kept short: one output
+            device = node._output_device or args[0].device
+            if recording and raw.dtype.kind == "f":
+                out = Tensor._make(raw, device, True, node, 0)
+                _record(cls, node, args, (out,))
+            else:
+                out = Tensor._make(raw, device, False, None, 0)
+                if not state.enabled:
+                    _remember_no_grad(args, (out,))
+            outputs = None
+        if cls._is_view and out.device.backend.aliases(out.data, args[0].data):
+            out._become_view_of(args[0], cls, args[1:], kwargs)
+        if state.anomaly and state.anomaly_check_nan:
+            _check_forward_finite(node, outputs or (out,))
+        return outputs if outputs is not None else out
 
 
-def _device_of(args):
-    for a in args:
-        if isinstance(a, Tensor):
-            return a.device
-        if isinstance(a, (list, tuple)):
-            for b in a:
-                if isinstance(b, Tensor):
-                    return b.device
-    from ..device import default_device
-    return default_device()
+_ALL_FALSE = [(False,) * n for n in range(8)]
 
 
-def _wrap_outputs(cls, node, args, kwargs, raw, recording):
-    multiple = isinstance(raw, tuple)
-    raws = raw if multiple else (raw,)
-    outputs = []
-    if cls._primitive:
-        device = _device_of(args)
-        for i, array in enumerate(raws):
-            differentiable = recording and array.dtype.kind == "f" and i not in cls._non_diff_outputs
-            outputs.append(Tensor._make(array, device, differentiable, node if differentiable else None, i))
+class _NoGradContext:
+    """The ctx primitives get when nothing is recorded: what forward stores on it is dropped."""
+
+    class _NoInputNeedsGrad:
+        def __getitem__(self, index):
+            return False
+
+    needs_input_grad = _NoInputNeedsGrad()
+    _output_device = None
+
+    def save_for_backward(self, *tensors):
+        pass
+
+
+_NO_GRAD_CTX = _NoGradContext()
+
+
+def _apply_without_graph(cls, args, kwargs):
+    """apply's fast path under no_grad (optimizer updates, inference, backward formulas)."""
+    ctx = _NO_GRAD_CTX
+    raw = cls.forward(ctx, *args, **kwargs)
+    device = ctx._output_device
+    if device is None:
+        device = args[0].device
     else:
-        non_diff = node._non_differentiable
-        for i, t in enumerate(raws):
-            if not isinstance(t, Tensor):
-                if t is None:
-                    outputs.append(None)
-                    continue
-                raise TypeError(f"{cls.__name__}.forward must return Tensors (or a tuple of them), "
-                                f"got {type(t).__name__} for output {i}")
-            if any(t is a for a in args):  # an input returned as is: give the output its own identity
-                t = t._alias()
-            differentiable = recording and t.dtype.is_floating_point and id(t) not in non_diff
-            if differentiable:
-                t._requires_grad = True
-                t.grad_fn = node
-                t._output_nr = i
-            outputs.append(t)
+        ctx._output_device = None
+    if type(raw) is tuple:
+        outputs = tuple(Tensor._make(r, device, False, None, 0) for r in raw)
+        _remember_no_grad(args, outputs)
+        return outputs
+    out = Tensor._make(raw, device, False, None, 0)
+    first = args[0]
+    if first._requires_grad or first._made_without_grad:
+        out._made_without_grad = True
+    if cls._is_view and device.backend.aliases(raw, first.data):
+        out._become_view_of(first, cls, args[1:], kwargs)
+    return out
+
+
+
+def _all_false(n):
+    return _ALL_FALSE[n] if n < 8 else (False,) * n
+
+
+def _remember_no_grad(args, outputs):
+    """Mark outputs computed under no_grad from tensors in a graph: backward can then say why."""
+    for a in args:
+        if isinstance(a, Tensor) and (a._requires_grad or a._made_without_grad):
+            for out in outputs:
+                if out is not None:
+                    out._made_without_grad = True
+            return
+
+
+def _check_forward_finite(node, outputs):
+    for out in outputs:
+        if out is not None and out.data.dtype.kind == "f" and not out.device.backend.all_finite(out.data):
+            raise RuntimeError(
+                f"Function '{node.name()}' produced nan or inf values in its forward output. "
+                f"The op was called at:\n{node._creation_trace}")
+
+
+def _wrap_primitive_outputs(cls, node, args, raws, recording):
+    device = node._output_device or args[0].device
+    outputs = []
+    for i, array in enumerate(raws):
+        differentiable = recording and array.dtype.kind == "f" and i not in cls._non_diff_outputs
+        outputs.append(Tensor._make(array, device, differentiable, node if differentiable else None, i))
+    outputs = tuple(outputs)
     if recording:
         _record(cls, node, args, outputs)
-    else:
-        if not state.enabled:  # remembered so a later backward can say why there is no graph
-            for a in args:
-                if isinstance(a, Tensor) and (a._requires_grad or a._made_without_grad):
-                    for out in outputs:
-                        if out is not None:
-                            out._made_without_grad = True
-                    break
-        node._to_save = ()
-    if cls._is_view:
-        source = args[0]
-        out = outputs[0]
-        if out.device.backend.aliases(out.data, source.data):
-            out._become_view_of(source, cls, args[1:], kwargs)
+    elif not state.enabled:
+        _remember_no_grad(args, outputs)
+    return outputs
+
+
+def _wrap_function_outputs(cls, node, args, raw, recording):
+    """Outputs of a user Function: the Tensors its forward returned get this node as grad_fn."""
+    multiple = isinstance(raw, tuple)
+    raws = raw if multiple else (raw,)
+    non_diff = node._non_differentiable
+    outputs = []
+    for i, t in enumerate(raws):
+        if t is None:
+            outputs.append(None)
+            continue
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{cls.__name__}.forward must return Tensors (or a tuple of them), "
+                            f"got {type(t).__name__} for output {i}")
+        if any(t is a for a in args):  # an input returned as is: give the output its own identity
+            t = t._alias()
+        differentiable = recording and t.is_floating_point() and id(t) not in non_diff
+        if differentiable:
+            t._requires_grad = True
+            t.grad_fn = node
+            t._output_nr = i
+        outputs.append(t)
+    outputs = tuple(outputs)
+    if recording:
+        _record(cls, node, args, outputs)
+    elif not state.enabled:
+        _remember_no_grad(args, outputs)
     if state.anomaly and state.anomaly_check_nan:
-        for out in outputs:
-            if out is not None and not out.device.backend.all_finite(out.data):
-                raise RuntimeError(
-                    f"Function '{node.name()}' produced nan or inf values in its forward output. "
-                    f"The op was called at:\n{node._creation_trace}")
-    return tuple(outputs) if multiple else outputs[0]
+        _check_forward_finite(node, outputs)
+    return outputs if multiple else outputs[0]
 
 
 def _record(cls, node, args, outputs):
+    """Attach the graph: an edge and (shape, dtype) per input, the saved tensors."""
     edges = []
     meta = []
     for a in args:
         if isinstance(a, Tensor):
-            meta.append((a.data.shape, a.data.dtype))
-            edges.append(a._edge() if a._requires_grad else None)
-        elif isinstance(a, (list, tuple)) and a and isinstance(a[0], Tensor):
-            raise TypeError(f"{cls.__name__}: pass tensors as separate arguments, not in a list")
+            data = a.data
+            meta.append((data.shape, data.dtype))
+            if not a._requires_grad:
+                edges.append(None)
+            elif a.grad_fn is not None and a._base is None:
+                edges.append((a.grad_fn, a._output_nr))
+            else:
+                edges.append(a._edge())
         else:
             meta.append(None)
             edges.append(None)
@@ -331,16 +402,18 @@ def _record(cls, node, args, outputs):
     if len(outputs) > 1:
         node._output_meta = tuple(None if o is None else (o.data.shape, o.dtype, o.device)
                                   for o in outputs)
-    if node._to_save:
+    to_save = node._to_save
+    if to_save:
         saved = []
-        for t in node._to_save:
+        for t in to_save:
             if t is None:
                 saved.append(None)
             elif t is OUTPUT:
                 saved.append(SavedTensor(outputs[0], 0))
+            elif len(outputs) == 1:
+                saved.append(SavedTensor(t, 0 if t is outputs[0] else None))
             else:
-                nr = next((i for i, o in enumerate(outputs) if o is t), None)
-                saved.append(SavedTensor(t, nr))
+                saved.append(SavedTensor(t, next((i for i, o in enumerate(outputs) if o is t), None)))
         node._saved = saved
         node._to_save = ()
 

@@ -1,6 +1,8 @@
 """The NumPy backend: the reference implementation of the primitive set, on the CPU."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .base import Backend, broadcast_error
@@ -53,11 +55,13 @@ _BINARY = {
     "logical_and": np.logical_and, "logical_or": np.logical_or, "logical_xor": np.logical_xor,
     "bitwise_and": np.bitwise_and, "bitwise_or": np.bitwise_or, "bitwise_xor": np.bitwise_xor,
 }
-# NaN/inf results are values here, never warnings: PyTorch returns them silently.
-_QUIET = {"log", "sqrt", "div", "pow", "floor_divide", "remainder", "log1p", "expm1", "exp",
-          "mul", "sub", "add", "sin", "cos", "tanh"}
-_REDUCE = {"sum": np.sum, "prod": np.prod, "max": np.max, "min": np.min, "any": np.any,
-           "all": np.all}
+# NaN/inf results are values here, never warnings: PyTorch returns them silently. NumPy
+# attributes its floating-point warnings to the calling frame, i.e. to this module, so this
+# filter silences exactly the backend's own calls (an errstate block per op cost 1.3 us).
+warnings.filterwarnings("ignore", category=RuntimeWarning, module=__name__)
+
+_REDUCE = {"sum": np.add.reduce, "prod": np.multiply.reduce, "max": np.maximum.reduce,
+           "min": np.minimum.reduce, "any": np.logical_or.reduce, "all": np.logical_and.reduce}
 
 
 class NumpyBackend(Backend):
@@ -72,6 +76,8 @@ class NumpyBackend(Backend):
         return x
 
     def full(self, shape, value, dtype):
+        if shape == ():
+            return np.array(value, dtype=dtype.numpy)
         return np.full(shape, value, dtype=dtype.numpy)
 
     def empty(self, shape, dtype):
@@ -94,16 +100,10 @@ class NumpyBackend(Backend):
         return np.asarray(values, dtype=dtype.numpy)
 
     def unary(self, op, x):
-        if op in _QUIET:
-            with np.errstate(all="ignore"):
-                return np.asarray(_UNARY[op](x))
         return np.asarray(_UNARY[op](x))
 
     def binary(self, op, a, b):
         try:
-            if op in _QUIET:
-                with np.errstate(all="ignore"):
-                    return np.asarray(_BINARY[op](a, b))
             return np.asarray(_BINARY[op](a, b))
         except ValueError:
             raise broadcast_error(op, np.shape(a), np.shape(b)) from None
@@ -115,14 +115,14 @@ class NumpyBackend(Backend):
             raise broadcast_error("where", np.shape(condition), np.shape(a), np.shape(b)) from None
 
     def cast(self, x, dtype):
-        with np.errstate(all="ignore"):
-            return x.astype(dtype.numpy)
+        return x.astype(dtype.numpy)
 
     def reduce(self, op, x, axes, keepdims):
         if op == "sum" and x.dtype.kind in "biu":
-            return np.asarray(np.sum(x, axis=axes, keepdims=keepdims, dtype=np.int64))
-        with np.errstate(all="ignore"):
-            return np.asarray(_REDUCE[op](x, axis=axes, keepdims=keepdims))
+            return np.asarray(np.add.reduce(x, axis=axes, keepdims=keepdims, dtype=np.int64))
+        if op in ("any", "all") and x.dtype.kind != "b":
+            x = x != 0
+        return np.asarray(_REDUCE[op](x, axis=axes, keepdims=keepdims))
 
     def arg_reduce(self, op, x, axis, keepdims):
         fn = np.argmax if op == "argmax" else np.argmin
@@ -148,7 +148,20 @@ class NumpyBackend(Backend):
         return np.transpose(x, axes)
 
     def broadcast_to(self, x, shape):
-        return np.broadcast_to(x, shape)
+        if not x.shape:  # a scalar spread over shape: the backward of a full reduction
+            out = np.ndarray(shape, x.dtype, x, 0, (0,) * len(shape))
+            out.flags.writeable = False
+            return out
+        if not x.flags.c_contiguous:
+            return np.broadcast_to(x, shape)
+        # a direct strided view: np.broadcast_to's argument handling costs 3 us per call
+        lead = len(shape) - x.ndim
+        strides = [0] * lead
+        for size, stride, target in zip(x.shape, x.strides, shape[lead:]):
+            strides.append(stride if size == target else 0)
+        out = np.ndarray(shape, x.dtype, x, 0, tuple(strides))
+        out.flags.writeable = False
+        return out
 
     def getitem(self, x, key):
         return np.asarray(x[key])
@@ -166,7 +179,10 @@ class NumpyBackend(Backend):
         return np.array(x, copy=True, order="C")
 
     def aliases(self, a, b):
-        return np.may_share_memory(a, b)
+        base = a.base
+        if base is not None and (base is b or base is b.base):
+            return True  # the usual view case, without may_share_memory's 1 us
+        return base is not None and np.may_share_memory(a, b)
 
     def has_internal_overlap(self, x):
         return any(stride == 0 and size > 1 for stride, size in zip(x.strides, x.shape))
@@ -207,8 +223,7 @@ class NumpyBackend(Backend):
         np.copyto(dst, src, casting="unsafe")
 
     def binary_inplace(self, op, dst, other):
-        with np.errstate(all="ignore"):
-            _BINARY[op](dst, other, out=dst, casting="unsafe")
+        _BINARY[op](dst, other, out=dst, casting="unsafe")
 
     def all_finite(self, x):
         return x.dtype.kind != "f" or bool(np.isfinite(x).all())

@@ -52,7 +52,8 @@ class Mul(_Primitive):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         needs = ctx.needs_input_grad
-        return grad * b if needs[0] else None, grad * a if needs[1] else None
+        # operands already share the result dtype and device: call the primitive directly
+        return Mul.apply(grad, b) if needs[0] else None, Mul.apply(grad, a) if needs[1] else None
 
 
 class Div(_Primitive):

@@ -15,6 +15,7 @@ from ..autograd.function import OUTPUT, Function
 from ..tensor import Tensor
 from ._util import scalar_tensor, wrap_dim, wrap_dims, zeros_like_tensor
 from .elementwise import Where, sqrt, where
+from .movement import Expand, Reshape
 
 values_indices = collections.namedtuple("values_indices", ["values", "indices"])
 
@@ -25,9 +26,11 @@ def _kept_shape(shape, axes):
 
 def _expand_back(grad, x_shape, axes, keepdim):
     """Bring a reduced gradient back to x's shape (re-insert the reduced dims, then expand)."""
-    if not keepdim:
-        grad = grad.reshape(_kept_shape(x_shape, axes))
-    return grad.expand(x_shape)
+    if not keepdim and len(axes) < len(x_shape):
+        grad = Reshape.apply(grad, _kept_shape(x_shape, axes))
+    if grad.data.shape == x_shape:
+        return grad
+    return Expand.apply(grad, x_shape)
 
 
 class Sum(Function):
