@@ -67,7 +67,14 @@ def binary_inplace(self: Tensor, other, op_name: str, out_of_place):
         self.device.backend.binary_inplace(_BACKEND_OP[op_name], self.data, other_data)
         self._bump_version()
         return self
-    return self._write_result(out_of_place(self, other), op_name)
+    return self._write_result(out_of_place(_original(self), other), op_name)
+
+
+def _original(self: Tensor) -> Tensor:
+    """self's current value as a separate tensor in the graph: the out-of-place op may save it
+    for backward, and self's memory is about to be overwritten."""
+    from .movement import Clone
+    return Clone.apply(self)
 
 
 _BACKEND_OP = {"add_": "add", "sub_": "sub", "mul_": "mul", "div_": "div", "pow_": "pow",
@@ -77,7 +84,8 @@ _BACKEND_OP = {"add_": "add", "sub_": "sub", "mul_": "mul", "div_": "div", "pow_
 def unary_inplace(self: Tensor, op_name: str, out_of_place, *args):
     """``self = out_of_place(self, *args)`` written into self's memory (clamp_, exp_, ...)."""
     self._check_inplace(op_name)
-    return self._write_result(out_of_place(self, *args), op_name)
+    record = _grad_state.enabled and self._requires_grad
+    return self._write_result(out_of_place(_original(self) if record else self, *args), op_name)
 
 
 def fill_(self: Tensor, value) -> Tensor:

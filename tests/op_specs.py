@@ -1,0 +1,407 @@
+"""The op-spec table: one row per differentiable op drives its forward test (against NumPy), its
+gradient test and its double-gradient test (tests/test_ops_generated.py).
+
+A row names the tensorlite op, a NumPy reference, a strategy for the input shapes, the input
+domain, a strategy for keyword arguments (which may depend on the shapes), and an ``avoid``
+predicate that rejects kinks and ties (PyTorch's conventions there are pinned by deterministic
+tests instead). Adding an op means adding a row.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+from hypothesis import strategies as st
+
+import tensorlite as tl
+from tensorlite.testing.strategies import broadcastable_shapes, shapes, valid_dims
+
+
+@dataclass
+class OpSpec:
+    name: str
+    op: Callable
+    ref: Callable
+    shapes: st.SearchStrategy
+    low: float = -3.0
+    high: float = 3.0
+    kwargs: Callable = field(default=lambda shapes: st.just({}))
+    avoid: Callable | None = None        # (arrays, kwargs) -> True to reject the example
+    double: bool = True                  # run the double-gradient test
+    rtol: float = 1e-3
+    atol: float = 1e-5
+
+
+def one(min_dims=0, max_dims=3, min_side=1, max_side=4):
+    return st.tuples(shapes(min_dims, max_dims, min_side, max_side))
+
+
+def two_broadcast(min_dims=0):
+    return broadcastable_shapes(2, min_dims=min_dims)
+
+
+def near(values, points, gap):
+    """Whether any value is within ``gap`` of any of ``points``."""
+    values = np.asarray(values, dtype=np.float64)
+    return any(bool(np.any(np.abs(values - p) < gap)) for p in points)
+
+
+def near_integer(x, gap=1e-2, offset=0.0):
+    frac = np.abs(((np.asarray(x) - offset) + 0.5) % 1.0 - 0.5)
+    return bool(np.any(frac < gap))
+
+
+def has_ties(x, gap=1e-3):
+    flat = np.sort(np.asarray(x).ravel())
+    return bool(np.any(np.diff(flat) < gap))
+
+
+def dims_kwargs(keepdim=True, allow_none=True, allow_tuple=True):
+    def strategy(shape_tuple):
+        ndim = len(shape_tuple[0])
+        base = {"dim": valid_dims(ndim, allow_none=allow_none, allow_tuple=allow_tuple)}
+        if keepdim:
+            base["keepdim"] = st.booleans()
+        return st.fixed_dictionaries(base)
+    return strategy
+
+
+def one_dim_kwargs(keepdim=True):
+    def strategy(shape_tuple):
+        ndim = len(shape_tuple[0])
+        base = {"dim": st.integers(-ndim, ndim - 1) if ndim else st.sampled_from([0, -1])}
+        if keepdim:
+            base["keepdim"] = st.booleans()
+        return st.fixed_dictionaries(base)
+    return strategy
+
+
+def np_axes(dim, ndim):
+    if dim is None:
+        return None
+    if isinstance(dim, int):
+        return dim % ndim if ndim else None
+    return tuple(d % ndim for d in dim) if ndim else None
+
+
+def np_reduce(fn):
+    def ref(x, dim=None, keepdim=False):
+        return fn(x, axis=np_axes(dim, x.ndim), keepdims=keepdim)
+    return ref
+
+
+def np_var(x, dim=None, keepdim=False, correction=1):
+    return np.var(x, axis=np_axes(dim, x.ndim), keepdims=keepdim, ddof=correction)
+
+
+def reduced_count(shape, dim):
+    axes = np_axes(dim, len(shape))
+    if axes is None:
+        return int(np.prod(shape)) if shape else 1
+    axes = (axes,) if isinstance(axes, int) else axes
+    return int(np.prod([shape[a] for a in axes])) if axes else 1
+
+
+def np_logsumexp(x, dim=None, keepdim=False):
+    axes = np_axes(dim, x.ndim)
+    m = np.max(x, axis=axes, keepdims=True)
+    out = np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True)) + m
+    return out if keepdim else np.squeeze(out, axis=axes) if axes is not None or x.ndim else out.reshape(())
+
+
+def np_norm(x, p=2, dim=None, keepdim=False):
+    axes = np_axes(dim, x.ndim)
+    a = np.abs(x)
+    if p == float("inf"):
+        return np.max(a, axis=axes, keepdims=keepdim)
+    return np.sum(a ** p, axis=axes, keepdims=keepdim) ** (1.0 / p)
+
+
+def matmul_shapes():
+    """Shape pairs valid for matmul: 1-D and 2-D cases and broadcast batches."""
+    n, k, m = (st.integers(1, 4) for _ in range(3))
+
+    @st.composite
+    def pairs(draw):
+        nn, kk, mm = draw(n), draw(k), draw(m)
+        kind = draw(st.sampled_from(["vv", "vm", "mv", "mm", "batched"]))
+        if kind == "vv":
+            return (kk,), (kk,)
+        if kind == "vm":
+            return (kk,), (kk, mm)
+        if kind == "mv":
+            return (nn, kk), (kk,)
+        if kind == "mm":
+            return (nn, kk), (kk, mm)
+        batch = draw(broadcastable_shapes(2, min_dims=1, max_dims=2, max_side=3))
+        return batch[0] + (nn, kk), batch[1] + (kk, mm)
+    return pairs()
+
+
+def cat_shapes():
+    @st.composite
+    def make(draw):
+        base = list(draw(shapes(1, 3)))
+        dim = draw(st.integers(0, len(base) - 1))
+        sizes = draw(st.lists(st.integers(0, 3), min_size=2, max_size=3).filter(lambda s: sum(s) > 0))
+        return tuple(tuple(base[:dim] + [s] + base[dim + 1:]) for s in sizes)
+    return make()
+
+
+def cat_dim(shape_tuple):
+    """The dim along which the drawn shapes differ (0 when they are all equal)."""
+    first = shape_tuple[0]
+    return next((d for d in range(len(first)) if any(s[d] != first[d] for s in shape_tuple)), 0)
+
+
+def gather_index(shape, dim, rng_seed):
+    rng = np.random.default_rng(rng_seed)
+    return rng.integers(0, shape[dim], size=shape)
+
+
+def np_pad(x, pad, value=0.0):
+    widths = [(0, 0)] * x.ndim
+    for i in range(len(pad) // 2):
+        widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+    return np.pad(x, widths, constant_values=value)
+
+
+def einsum_cases():
+    cases = [("ij,jk->ik", ((2, 3), (3, 4))), ("bij,bjk->bik", ((2, 2, 3), (2, 3, 2))),
+             ("i,i->", ((4,), (4,))), ("ij->ji", ((2, 3),)), ("ii->i", ((3, 3),)),
+             ("ij,j->i", ((3, 4), (4,))), ("...ij,...jk->...ik", ((2, 2, 3), (3, 2))),
+             ("bhqd,bhkd->bhqk", ((1, 2, 3, 4), (1, 2, 2, 4))), ("ijk->", ((2, 3, 2),))]
+    return st.sampled_from(cases)
+
+
+SPECS = [
+    # -- unary elementwise ------------------------------------------------------------------
+    OpSpec("neg", lambda x: -x, np.negative, one()),
+    OpSpec("exp", tl.exp, np.exp, one()),
+    OpSpec("log", tl.log, np.log, one(), low=0.1),
+    OpSpec("log1p", tl.log1p, np.log1p, one(), low=-0.9),
+    OpSpec("expm1", tl.expm1, np.expm1, one()),
+    OpSpec("log2", tl.log2, np.log2, one(), low=0.1),
+    OpSpec("log10", tl.log10, np.log10, one(), low=0.1),
+    OpSpec("sqrt", tl.sqrt, np.sqrt, one(), low=0.1),
+    OpSpec("rsqrt", tl.rsqrt, lambda x: 1 / np.sqrt(x), one(), low=0.1),
+    OpSpec("reciprocal", tl.reciprocal, np.reciprocal, one(), avoid=lambda a, k: near(a[0], [0], 0.2)),
+    OpSpec("abs", tl.abs, np.abs, one(), avoid=lambda a, k: near(a[0], [0], 1e-2)),
+    OpSpec("sign", tl.sign, np.sign, one(), avoid=lambda a, k: near(a[0], [0], 1e-2)),
+    OpSpec("sin", tl.sin, np.sin, one()),
+    OpSpec("cos", tl.cos, np.cos, one()),
+    OpSpec("tanh", tl.tanh, np.tanh, one()),
+    OpSpec("sigmoid", tl.sigmoid, lambda x: 1 / (1 + np.exp(-x)), one(), low=-8, high=8),
+    OpSpec("relu", tl.relu, lambda x: np.maximum(x, 0), one(), avoid=lambda a, k: near(a[0], [0], 1e-2)),
+    OpSpec("floor", tl.floor, np.floor, one(), avoid=lambda a, k: near_integer(a[0])),
+    OpSpec("ceil", tl.ceil, np.ceil, one(), avoid=lambda a, k: near_integer(a[0])),
+    OpSpec("round", tl.round, np.round, one(), avoid=lambda a, k: near_integer(a[0], offset=0.5)),
+    OpSpec("trunc", tl.trunc, np.trunc, one(), avoid=lambda a, k: near_integer(a[0])),
+    OpSpec("square", tl.square, np.square, one()),
+    OpSpec("clamp", lambda x, lo, hi: tl.clamp(x, lo, hi), lambda x, lo, hi: np.clip(x, lo, hi),
+           one(), kwargs=lambda s: st.fixed_dictionaries({"lo": st.sampled_from([-1.0, None]),
+                                                           "hi": st.sampled_from([1.5, None])}).filter(
+               lambda k: k["lo"] is not None or k["hi"] is not None),
+           avoid=lambda a, k: near(a[0], [-1.0, 1.5], 1e-2)),
+    OpSpec("pow_scalar", lambda x, e: x ** e, lambda x, e: x ** e, one(), low=0.2,
+           kwargs=lambda s: st.fixed_dictionaries({"e": st.sampled_from([2, 3, 0.5, -1.0, 1.7, 0])})),
+    OpSpec("rpow", lambda x: 2.0 ** x, lambda x: 2.0 ** x, one()),
+    # -- binary elementwise with broadcasting ---------------------------------------------
+    OpSpec("add", lambda a, b: a + b, np.add, two_broadcast()),
+    OpSpec("add_alpha", lambda a, b: tl.add(a, b, alpha=-2.5), lambda a, b: a - 2.5 * b, two_broadcast()),
+    OpSpec("sub", lambda a, b: a - b, np.subtract, two_broadcast()),
+    OpSpec("mul", lambda a, b: a * b, np.multiply, two_broadcast()),
+    OpSpec("div", lambda a, b: a / b, np.divide, two_broadcast(), avoid=lambda a, k: near(a[1], [0], 0.3)),
+    OpSpec("pow", lambda a, b: a ** b, np.power, two_broadcast(), low=0.3, high=2.0),
+    OpSpec("maximum", tl.maximum, np.maximum, two_broadcast(),
+           avoid=lambda a, k: near(np.subtract(a[0], a[1]), [0], 1e-2)),
+    OpSpec("minimum", tl.minimum, np.minimum, two_broadcast(),
+           avoid=lambda a, k: near(np.subtract(a[0], a[1]), [0], 1e-2)),
+    OpSpec("remainder", lambda a, b: a % b, np.mod, two_broadcast(), low=0.5, high=3.0,
+           avoid=lambda a, k: near_integer(np.divide(a[0], a[1]), gap=2e-2)),
+    OpSpec("where", lambda a, b: tl.where(a > b, a, b * 2), lambda a, b: np.where(a > b, a, b * 2),
+           two_broadcast(), avoid=lambda a, k: near(np.subtract(a[0], a[1]), [0], 1e-2)),
+    OpSpec("lerp", lambda a, b: tl.lerp(a, b, 0.3), lambda a, b: a + 0.3 * (b - a), two_broadcast()),
+    # -- reductions ---------------------------------------------------------------------
+    OpSpec("sum", lambda x, **k: x.sum(**k), np_reduce(np.sum), one(), kwargs=dims_kwargs()),
+    OpSpec("mean", lambda x, **k: x.mean(**k), np_reduce(np.mean), one(), kwargs=dims_kwargs()),
+    OpSpec("prod", lambda x, **k: x.prod(**k), np_reduce(np.prod), one(max_side=3), low=0.5, high=1.5,
+           kwargs=one_dim_kwargs()),
+    OpSpec("prod_all", lambda x: x.prod(), np.prod, one(max_side=3), low=-1.5, high=1.5,
+           avoid=lambda a, k: near(a[0], [0], 0.1)),
+    OpSpec("amax", lambda x, **k: x.amax(**k) if k["dim"] is not None else x.amax(keepdim=k["keepdim"]),
+           np_reduce(np.max), one(), kwargs=dims_kwargs(), avoid=lambda a, k: has_ties(a[0])),
+    OpSpec("amin", lambda x, **k: x.amin(**k) if k["dim"] is not None else x.amin(keepdim=k["keepdim"]),
+           np_reduce(np.min), one(), kwargs=dims_kwargs(), avoid=lambda a, k: has_ties(a[0])),
+    OpSpec("max_all", lambda x: x.max(), np.max, one(), avoid=lambda a, k: has_ties(a[0])),
+    OpSpec("max_dim", lambda x, **k: x.max(**k).values, np_reduce(np.max), one(min_dims=1),
+           kwargs=one_dim_kwargs(), avoid=lambda a, k: has_ties(a[0])),
+    OpSpec("min_dim", lambda x, **k: x.min(**k).values, np_reduce(np.min), one(min_dims=1),
+           kwargs=one_dim_kwargs(), avoid=lambda a, k: has_ties(a[0])),
+    OpSpec("var", lambda x, **k: x.var(**k), np_var, one(min_dims=1, min_side=2),
+           kwargs=lambda s: st.fixed_dictionaries({"dim": valid_dims(len(s[0])),
+                                                    "keepdim": st.booleans(),
+                                                    "correction": st.sampled_from([0, 1])})),
+    OpSpec("std", lambda x, **k: x.std(**k), lambda x, **k: np.sqrt(np_var(x, **k)),
+           one(min_dims=1, min_side=2), kwargs=lambda s: st.fixed_dictionaries(
+               {"dim": valid_dims(len(s[0])), "keepdim": st.booleans(), "correction": st.just(0)}),
+           avoid=lambda a, k: has_ties(a[0], 1e-2)),
+    OpSpec("logsumexp", lambda x, **k: x.logsumexp(**k), np_logsumexp, one(), kwargs=dims_kwargs()),
+    OpSpec("norm", lambda x, **k: x.norm(**k), np_norm, one(),
+           kwargs=lambda s: st.fixed_dictionaries({"p": st.sampled_from([2, 1, 3, float("inf")]),
+                                                    "dim": valid_dims(len(s[0])), "keepdim": st.booleans()}),
+           avoid=lambda a, k: near(a[0], [0], 1e-2) or (k["p"] == float("inf") and has_ties(np.abs(a[0])))),
+    OpSpec("cumsum", lambda x, dim: x.cumsum(dim), lambda x, dim: np.cumsum(x, axis=dim), one(min_dims=1),
+           kwargs=lambda s: st.fixed_dictionaries({"dim": st.integers(-len(s[0]), len(s[0]) - 1)})),
+    # -- movement -------------------------------------------------------------------------
+    OpSpec("reshape_flat", lambda x: x.reshape(-1), lambda x: x.reshape(-1), one()),
+    OpSpec("permute", lambda x, perm: x.permute(*perm), lambda x, perm: np.transpose(x, perm), one(),
+           kwargs=lambda s: st.fixed_dictionaries({"perm": st.permutations(range(len(s[0])))})),
+    OpSpec("transpose", lambda x: x.transpose(0, -1), lambda x: np.swapaxes(x, 0, -1), one(min_dims=1)),
+    OpSpec("T", lambda x: x.T, lambda x: x.T, one(min_dims=2, max_dims=2)),
+    OpSpec("mT", lambda x: x.mT, lambda x: np.swapaxes(x, -1, -2), one(min_dims=2)),
+    OpSpec("expand", lambda x: x.unsqueeze(0).expand(3, *x.shape),
+           lambda x: np.broadcast_to(x[None], (3,) + x.shape), one()),
+    OpSpec("squeeze_unsqueeze", lambda x: x.unsqueeze(1 if x.ndim else 0).squeeze(),
+           lambda x: np.squeeze(x), one()),
+    OpSpec("flatten", lambda x: x.flatten(1) if x.ndim > 1 else x.flatten(),
+           lambda x: x.reshape(x.shape[0], -1) if x.ndim > 1 else x.reshape(-1), one()),
+    OpSpec("unflatten", lambda x: x.unflatten(0, (2, -1)), lambda x: x.reshape((2, -1) + x.shape[1:]),
+           st.tuples(st.tuples(st.sampled_from([2, 4, 6]), st.integers(1, 3)))),
+    OpSpec("repeat", lambda x: x.repeat(2, *([1] * x.ndim)) if x.ndim else x.repeat(3),
+           lambda x: np.tile(x, (2,) + (1,) * x.ndim) if x.ndim else np.tile(x, 3), one()),
+    OpSpec("flip", lambda x, dims: x.flip(dims), lambda x, dims: np.flip(x, dims), one(min_dims=1),
+           kwargs=lambda s: st.fixed_dictionaries({"dims": st.lists(
+               st.integers(0, len(s[0]) - 1), unique=True, min_size=1).map(tuple)})),
+    OpSpec("pad", lambda x, pad: tl.ops.movement.pad(x, pad, value=0.5), lambda x, pad: np_pad(x, pad, 0.5),
+           one(min_dims=1), kwargs=lambda s: st.fixed_dictionaries({"pad": st.lists(
+               st.integers(0, 2), min_size=2, max_size=2 * len(s[0])).filter(lambda p: len(p) % 2 == 0)})),
+    OpSpec("tril", lambda x: x.tril(), np.tril, one(min_dims=2, max_dims=3)),
+    OpSpec("triu", lambda x: x.triu(1), lambda x: np.triu(x, 1), one(min_dims=2, max_dims=3)),
+    OpSpec("cat", lambda *xs, dim: tl.cat(xs, dim=dim), lambda *xs, dim: np.concatenate(xs, axis=dim),
+           cat_shapes(), kwargs=lambda s: st.just({"dim": cat_dim(s)})),
+    OpSpec("stack", lambda a, b: tl.stack([a, b], dim=-1), lambda a, b: np.stack([a, b], axis=-1),
+           one().map(lambda s: (s[0], s[0]))),
+    OpSpec("split_cat", lambda x: tl.cat([p * (i + 1) for i, p in enumerate(x.split(2))]),
+           lambda x: np.concatenate([p * (i + 1) for i, p in enumerate(np.split(x, range(2, len(x), 2)))]),
+           one(min_dims=1)),
+    OpSpec("chunk_unbind", lambda x: tl.stack([c.sum() for c in x.chunk(2)] + [u.sum() for u in x.unbind()]),
+           lambda x: np.array([c.sum() for c in np.array_split(x, min(2, len(x)))] + [u.sum() for u in x]),
+           one(min_dims=1)),
+    OpSpec("narrow", lambda x: x.narrow(0, 0, 1), lambda x: x[0:1], one(min_dims=1)),
+    OpSpec("movedim", lambda x: x.movedim(0, -1), lambda x: np.moveaxis(x, 0, -1), one(min_dims=1)),
+    OpSpec("clone_contiguous", lambda x: x.mT.contiguous().clone() * 2, lambda x: np.swapaxes(x, -1, -2) * 2,
+           one(min_dims=2)),
+    # -- indexing --------------------------------------------------------------------------
+    OpSpec("getitem_basic", lambda x, key: x[key], lambda x, key: x[key], one(min_dims=1),
+           kwargs=lambda s: _basic_key_for(s[0])),
+    OpSpec("getitem_int_list", lambda x: x[[0, -1, 0]], lambda x: x[[0, -1, 0]], one(min_dims=1)),
+    OpSpec("getitem_multi_axis", lambda x: x[[0, 1, 1], [2, 0, 2]], lambda x: x[[0, 1, 1], [2, 0, 2]],
+           st.tuples(st.tuples(st.integers(2, 3), st.integers(3, 4)))),
+    OpSpec("getitem_mask", lambda x: x[x.detach() > 0], lambda x: x[x > 0], one(min_dims=1),
+           avoid=lambda a, k: near(a[0], [0], 1e-2)),
+    OpSpec("getitem_mixed", lambda x: x[1:, [0, 0]], lambda x: x[1:, [0, 0]],
+           st.tuples(st.tuples(st.integers(2, 3), st.integers(1, 3)))),
+    OpSpec("setitem_slice", lambda x, v: _setitem(x, (slice(1, None),), v),
+           lambda x, v: _np_setitem(x, (slice(1, None),), v),
+           st.tuples(st.integers(2, 4), st.integers(1, 3)).map(lambda nm: ((nm[0], nm[1]), (nm[1],)))),
+    OpSpec("setitem_index", lambda x, v: _setitem(x, ([0, 2],), v), lambda x, v: _np_setitem(x, ([0, 2],), v),
+           st.tuples(st.integers(3, 4)).map(lambda n: ((n[0],), (2,)))),
+    OpSpec("inplace_view_mul", lambda x: _view_mul(x), lambda x: _np_view_mul(x), one(min_dims=1)),
+    OpSpec("gather", lambda x, dim, seed: x.gather(dim, tl.tensor(gather_index(x.shape, dim, seed))),
+           lambda x, dim, seed: np.take_along_axis(x, gather_index(x.shape, dim, seed), dim), one(min_dims=1),
+           kwargs=lambda s: st.fixed_dictionaries({"dim": st.integers(0, len(s[0]) - 1),
+                                                   "seed": st.integers(0, 100)})),
+    OpSpec("scatter", lambda x, s, dim, seed: x.scatter(dim, tl.tensor(_perm_index(x.shape, dim, seed)), s),
+           lambda x, s, dim, seed: _np_scatter(x, s, dim, _perm_index(x.shape, dim, seed), False),
+           one(min_dims=1).map(lambda s: (s[0], s[0])),
+           kwargs=lambda s: st.fixed_dictionaries({"dim": st.integers(0, len(s[0]) - 1),
+                                                   "seed": st.integers(0, 100)})),
+    OpSpec("scatter_add", lambda x, s, dim, seed: x.scatter_add(dim, tl.tensor(gather_index(x.shape, dim, seed)), s),
+           lambda x, s, dim, seed: _np_scatter(x, s, dim, gather_index(x.shape, dim, seed), True),
+           one(min_dims=1).map(lambda s: (s[0], s[0])),
+           kwargs=lambda s: st.fixed_dictionaries({"dim": st.integers(0, len(s[0]) - 1),
+                                                   "seed": st.integers(0, 100)})),
+    OpSpec("index_select", lambda x: x.index_select(-1, tl.tensor([0, 0])), lambda x: x[..., [0, 0]],
+           one(min_dims=1)),
+    OpSpec("masked_fill", lambda x: x.masked_fill(x.detach() > 1, 0.5), lambda x: np.where(x > 1, 0.5, x),
+           one(), avoid=lambda a, k: near(a[0], [1], 1e-2)),
+    # -- linear algebra -------------------------------------------------------------------
+    OpSpec("matmul", lambda a, b: a @ b, np.matmul, matmul_shapes()),
+    OpSpec("outer", tl.outer, np.outer, st.tuples(shapes(1, 1), shapes(1, 1))),
+    OpSpec("einsum", lambda *xs, eq: tl.einsum(eq, *xs), lambda *xs, eq: np.einsum(eq, *xs),
+           einsum_cases().map(lambda c: c[1]),
+           kwargs=lambda s: st.just({"eq": _EINSUM_BY_SHAPES[s]})),
+    # -- composites through the engine -------------------------------------------------------
+    OpSpec("softmax_like", lambda x: (x - x.logsumexp(-1, keepdim=True)).exp(),
+           lambda x: np.exp(x - np_logsumexp(x, -1, True)), one(min_dims=1)),
+]
+
+_EINSUM_BY_SHAPES = {}
+
+
+for _eq, _shapes in [("ij,jk->ik", ((2, 3), (3, 4))), ("bij,bjk->bik", ((2, 2, 3), (2, 3, 2))),
+                     ("i,i->", ((4,), (4,))), ("ij->ji", ((2, 3),)), ("ii->i", ((3, 3),)),
+                     ("ij,j->i", ((3, 4), (4,))), ("...ij,...jk->...ik", ((2, 2, 3), (3, 2))),
+                     ("bhqd,bhkd->bhqk", ((1, 2, 3, 4), (1, 2, 2, 4))), ("ijk->", ((2, 3, 2),))]:
+    _EINSUM_BY_SHAPES[_shapes] = _eq
+
+
+def _basic_key_for(shape):
+    from hypothesis.extra import numpy as hnp
+    return hnp.basic_indices(shape, allow_newaxis=True, allow_ellipsis=True).filter(
+        _positive_steps).map(lambda key: {"key": key})
+
+
+def _positive_steps(key):
+    """PyTorch (like tensorlite) rejects negative slice steps."""
+    parts = key if isinstance(key, tuple) else (key,)
+    return all(not isinstance(k, slice) or k.step is None or k.step > 0 for k in parts)
+
+
+def _setitem(x, key, v):
+    y = x * 1.0
+    y[key] = v * 2.0
+    return y
+
+
+def _np_setitem(x, key, v):
+    y = x.copy()
+    y[key] = v * 2.0
+    return y
+
+
+def _view_mul(x):
+    y = x * 1.0
+    y[1:] *= 3.0
+    view = y[:1]
+    view.mul_(x[-1:] * 0 + 2.0)
+    return y
+
+
+def _np_view_mul(x):
+    y = x.copy()
+    y[1:] *= 3.0
+    y[:1] *= 2.0
+    return y
+
+
+def _perm_index(shape, dim, seed):
+    """Index without repeats along dim (scatter with repeats is order-dependent)."""
+    rng = np.random.default_rng(seed)
+    return np.argsort(rng.random(shape), axis=dim)
+
+
+def _np_scatter(x, src, dim, index, accumulate):
+    out = x.copy()
+    grid = list(np.indices(index.shape, sparse=True))
+    grid[dim] = index
+    if accumulate:
+        np.add.at(out, tuple(grid), src)
+    else:
+        out[tuple(grid)] = src
+    return out
+
+
+SPEC_BY_NAME = {spec.name: spec for spec in SPECS}
