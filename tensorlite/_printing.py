@@ -81,7 +81,7 @@ def _render(host, fmt, indent, summarize):
     else:
         rows = list(range(n))
     if host.ndim == 1:
-        items = ["..." if i is None else fmt(host[i].item()) for i in rows]
+        items = [" ..." if i is None else fmt(host[i].item()) for i in rows]
         per_line = max(1, (LINE_WIDTH - indent) // (fmt.width + 2))
         lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
         return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"

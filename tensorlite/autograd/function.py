@@ -426,7 +426,10 @@ def once_differentiable(backward):
     @functools.wraps(backward)
     def wrapper(ctx, *grads):
         from .grad_mode import no_grad
-        needs_graph = state.enabled and any(g is not None and g.requires_grad for g in grads)
+        # create_graph is on and the inputs are differentiable: a second derivative would be
+        # silently missing, so the results carry a node that raises if differentiated
+        needs_graph = state.enabled and (any(ctx.needs_input_grad) or
+                                         any(g is not None and g.requires_grad for g in grads))
         with no_grad():
             results = backward(ctx, *grads)
         if not needs_graph:
@@ -436,20 +439,25 @@ def once_differentiable(backward):
 
 
 def _poison(results, ctx):
+    """Give each result a node on the original op's edges whose backward raises, so a second
+    derivative fails loudly instead of silently missing (PyTorch's DelayedError)."""
     single = not isinstance(results, tuple)
     results = (results,) if single else results
-    poisoned = tuple(r if r is None else _OnceDifferentiableError.apply(r, ctx.name())
-                     for r in results)
-    return poisoned[0] if single else poisoned
+    poisoned = []
+    for r in results:
+        if r is None:
+            poisoned.append(None)
+            continue
+        node = _OnceDifferentiableError._node_cls()
+        node.op_name = ctx.name()
+        node.next_edges = ctx.next_edges
+        node._input_meta = ctx._input_meta
+        poisoned.append(Tensor._make(r.data, r.device, True, node, 0))
+    return poisoned[0] if single else tuple(poisoned)
 
 
 class _OnceDifferentiableError(Function):
     @staticmethod
-    def forward(ctx, grad, name):
-        ctx.op_name = name
-        return grad.clone()
-
-    @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx, *grads):
         raise RuntimeError(f"trying to differentiate twice a function that was marked with "
                            f"@once_differentiable ({ctx.op_name})")
