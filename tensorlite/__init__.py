@@ -19,7 +19,7 @@ from .ops.creation import (arange, as_tensor, bernoulli, empty, empty_like, eye,
                            full_like, linspace, normal, ones, ones_like, rand, rand_like, randint,
                            randint_like, randn, randn_like, randperm, scalar_tensor, tensor, zeros,
                            zeros_like)
-from .ops.elementwise import (abs, add, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, ceil,
+from .ops.elementwise import (abs, add, allclose, isclose, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, ceil,
                               clamp, clip, cos, div, divide, eq, equal, exp, expm1, floor,
                               floor_divide, ge, greater, greater_equal, gt, isfinite, isinf, isnan,
                               le, lerp, less, less_equal, log, log1p, log2, log10, logical_and,

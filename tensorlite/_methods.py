@@ -45,7 +45,7 @@ _METHODS = {
     "__rxor__": _reflected(ew.bitwise_xor),
     "eq": ew.eq, "ne": ew.ne, "lt": ew.lt, "le": ew.le, "gt": ew.gt, "ge": ew.ge,
     "greater": ew.gt, "greater_equal": ew.ge, "less": ew.lt, "less_equal": ew.le, "not_equal": ew.ne,
-    "equal": ew.equal, "logical_and": ew.logical_and, "logical_or": ew.logical_or,
+    "equal": ew.equal, "isclose": ew.isclose, "allclose": ew.allclose, "logical_and": ew.logical_and, "logical_or": ew.logical_or,
     "logical_xor": ew.logical_xor, "logical_not": ew.logical_not, "bitwise_not": ew.bitwise_not,
     "isnan": ew.isnan, "isinf": ew.isinf, "isfinite": ew.isfinite,
     "neg": ew.neg, "negative": ew.neg, "abs": ew.abs, "absolute": ew.abs, "sign": ew.sign,

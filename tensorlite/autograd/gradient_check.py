@@ -8,7 +8,7 @@ from __future__ import annotations
 import warnings
 
 from .api import grad as autograd_grad
-from .grad_mode import no_grad
+from .grad_mode import enable_grad, no_grad
 
 __all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
 
@@ -217,7 +217,8 @@ def _extra_checks(func, inputs, wrt, check_undefined_grad, check_grad_dtypes, ch
         return True
     diff_inputs = [inputs[i] for i in wrt]
     if check_grad_dtypes:
-        grads = autograd_grad(outputs, diff_inputs, [o.detach() * 0 + 1 for o in outputs], allow_unused=True)
+        grads = autograd_grad(outputs, diff_inputs, [o.detach() * 0 + 1 for o in outputs],
+                              retain_graph=True, allow_unused=True)
         for g, i in zip(grads, wrt):
             if g is not None and (g.dtype is not inputs[i].dtype or g.data.shape != inputs[i].data.shape):
                 return _fail(f"Gradient has dtype mismatch or shape mismatch for input {i}: got "
@@ -225,7 +226,7 @@ def _extra_checks(func, inputs, wrt, check_undefined_grad, check_grad_dtypes, ch
                              f"{inputs[i].dtype.name}{list(inputs[i].data.shape)}", raise_exception)
     if check_undefined_grad:
         zeros = [o.detach() * 0 for o in outputs]
-        grads = autograd_grad(outputs, diff_inputs, zeros, allow_unused=True)
+        grads = autograd_grad(outputs, diff_inputs, zeros, retain_graph=True, allow_unused=True)
         for g, i in zip(grads, wrt):
             if g is not None and bool((g != 0).any()):
                 return _fail(f"Backward with zero (undefined) output gradients gave a non-zero "
@@ -244,6 +245,16 @@ def _extra_checks(func, inputs, wrt, check_undefined_grad, check_grad_dtypes, ch
                     return _fail(f"check_batched_grad: batched gradient for input {i} differs from "
                                  f"the per-sample gradient", raise_exception)
     return True
+
+
+def _non_contiguous(g):
+    """A copy of g laid out with gaps (every other element of a wider buffer)."""
+    from ..ops.creation import zeros
+    if g.ndim == 0:
+        return g
+    wide = zeros(*g.shape, 2, dtype=g.dtype, device=g.device)
+    wide[..., 0] = g.detach()
+    return wide[..., 0].requires_grad_()
 
 
 def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: float = 1e-5,
@@ -273,18 +284,17 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
         grad_outputs = tuple(randn(*o.data.shape, dtype=o.dtype, device=o.device).requires_grad_()
                              for o in outputs)
         if gen_non_contig_grad_outputs:
-            grad_outputs = tuple(g.detach().unsqueeze(-1).expand(*g.shape, 2)[..., 0].requires_grad_()
-                                 if g.ndim else g for g in grad_outputs)
+            grad_outputs = tuple(_non_contiguous(g) for g in grad_outputs)
     grad_outputs = _as_tuple(grad_outputs)
     n_inputs = len(inputs)
 
     def first_derivative(*args):
         real_inputs, vs = args[:n_inputs], args[n_inputs:]
-        outs = [o for o in _differentiable_outputs(func, real_inputs) if o.requires_grad]
-        vs = [v for o, v in zip(_differentiable_outputs(func, real_inputs), vs) if o.requires_grad]
-        grads = autograd_grad(outs, [real_inputs[i] for i in wrt], vs, create_graph=True,
-                              allow_unused=True)
-        return tuple(g for g in grads if g is not None)
+        with enable_grad():  # the numerical Jacobian evaluates this under no_grad
+            all_outs = _differentiable_outputs(func, real_inputs)
+            pairs = [(o, v) for o, v in zip(all_outs, vs) if o.requires_grad]
+            return autograd_grad([o for o, _ in pairs], [real_inputs[i] for i in wrt],
+                                 [v for _, v in pairs], create_graph=True, materialize_grads=True)
 
     return gradcheck(first_derivative, inputs + tuple(grad_outputs), eps=eps, atol=atol, rtol=rtol,
                      raise_exception=raise_exception, nondet_tol=nondet_tol,

@@ -170,10 +170,10 @@ class NumpyBackend(Backend):
         return np.transpose(x, axes)
 
     def broadcast_to(self, x, shape):
+        # writable like PyTorch's expand: writes through overlapping elements are refused by
+        # the in-place check (has_internal_overlap), slices without overlap may be written
         if not x.shape:  # a scalar spread over shape: the backward of a full reduction
-            out = np.ndarray(shape, x.dtype, x, 0, (0,) * len(shape))
-            out.flags.writeable = False
-            return out
+            return np.ndarray(shape, x.dtype, x, 0, (0,) * len(shape))
         if not x.flags.c_contiguous:
             return np.broadcast_to(x, shape)
         # a direct strided view: np.broadcast_to's argument handling costs 3 us per call
@@ -181,9 +181,7 @@ class NumpyBackend(Backend):
         strides = [0] * lead
         for size, stride, target in zip(x.shape, x.strides, shape[lead:]):
             strides.append(stride if size == target else 0)
-        out = np.ndarray(shape, x.dtype, x, 0, tuple(strides))
-        out.flags.writeable = False
-        return out
+        return np.ndarray(shape, x.dtype, x, 0, tuple(strides))
 
     def getitem(self, x, key):
         return np.asarray(x[key])

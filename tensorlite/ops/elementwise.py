@@ -698,3 +698,20 @@ def equal(input, other) -> bool:
 def lerp(input, end, weight):
     """input + weight * (end - input)."""
     return input + weight * (end - input)
+
+
+def isclose(input, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False):
+    """Elementwise |input - other| <= atol + rtol * |other| (bool), as torch.isclose."""
+    a, b = promote("isclose", input, other)
+    if not a.is_floating_point():
+        a, b = a.double(), b.double()
+    close = (a - b).abs() <= atol + rtol * b.abs()
+    close = logical_or(close, eq(a, b))  # equal infinities
+    if equal_nan:
+        close = logical_or(close, logical_and(isnan(a), isnan(b)))
+    return close
+
+
+def allclose(input, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+    """Whether every element is close (see isclose)."""
+    return bool(isclose(input, other, rtol, atol, equal_nan).all())

@@ -229,7 +229,8 @@ def _put(input, key, value, accumulate, op_name):
         except IndexError as error:
             raise _pytorch_index_error(error) from None
         except ValueError as error:
-            raise RuntimeError(f"{op_name}: shape mismatch: {error}") from None
+            raise RuntimeError(f"{op_name}: {error} (value shape "
+                               f"{list(getattr(value, 'shape', ()))}, tensor shape {list(input.shape)})") from None
         input._bump_version()
         return
     if not isinstance(value, Tensor):

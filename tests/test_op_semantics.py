@@ -1,0 +1,204 @@
+"""PyTorch's conventions at ties and kinks (SEMANTICS.md 4.6-4.9) and the op error messages."""
+import math
+
+import pytest
+
+import tensorlite as tl
+
+
+def grad_of(fn, values):
+    x = tl.tensor(values, requires_grad=True)
+    fn(x).sum().backward()
+    return x.grad.tolist()
+
+
+class TestTiesAndKinks:
+    def test_max_without_dim_splits_ties(self):
+        assert grad_of(lambda x: x.max(), [1.0, 3.0, 3.0, 2.0]) == [0.0, 0.5, 0.5, 0.0]
+        assert grad_of(lambda x: x.amax(), [1.0, 3.0, 3.0, 2.0]) == [0.0, 0.5, 0.5, 0.0]
+        assert grad_of(lambda x: x.min(), [1.0, 1.0]) == [0.5, 0.5]
+
+    def test_max_dim_picks_first_occurrence(self):
+        assert grad_of(lambda x: x.max(0).values, [1.0, 3.0, 3.0, 2.0]) == [0.0, 1.0, 0.0, 0.0]
+        assert tl.tensor([1.0, 3.0, 3.0]).argmax().item() == 1
+        assert tl.tensor([2.0, 1.0, 1.0]).argmin().item() == 1
+
+    def test_maximum_ties_give_half(self):
+        a, b = tl.tensor([1.0, 2.0], requires_grad=True), tl.tensor([1.0, 1.0], requires_grad=True)
+        tl.maximum(a, b).sum().backward()
+        assert a.grad.tolist() == [0.5, 1.0] and b.grad.tolist() == [0.5, 0.0]
+
+    @pytest.mark.parametrize("fn, values, expected", [
+        (tl.relu, [0.0], [0.0]),
+        (tl.abs, [0.0], [0.0]),
+        (tl.sign, [0.0, 2.0], [0.0, 0.0]),
+        (lambda x: x.clamp(0.0, 1.0), [0.0, 1.0, 1.5, -0.5], [1.0, 1.0, 0.0, 0.0]),
+        (tl.sqrt, [0.0], [math.inf]),
+        (lambda x: x ** 0.5, [0.0], [math.inf]),
+        (lambda x: x ** 2, [0.0], [0.0]),
+        (lambda x: x ** 0, [0.0], [0.0]),
+        (lambda x: x.norm(), [0.0, 0.0], [0.0, 0.0]),
+        (lambda x: x.prod(), [2.0, 0.0, 3.0], [0.0, 6.0, 0.0]),
+        (lambda x: x.prod(), [0.0, 0.0, 3.0], [0.0, 0.0, 0.0]),
+        (tl.floor, [1.5], [0.0]),
+    ])
+    def test_derivative_at_kinks(self, fn, values, expected):
+        assert grad_of(fn, values) == expected
+
+    def test_where_does_not_stop_nan_from_the_unused_branch(self):
+        assert math.isnan(grad_of(lambda x: tl.where(x > 0, x.sqrt(), x), [-1.0])[0])
+        safe = grad_of(lambda x: tl.where(x > 0, tl.where(x > 0, x, 1.0).sqrt(), x), [-1.0])
+        assert safe == [1.0]
+
+
+class TestSoftmaxFamily:
+    def test_logsumexp_is_stable(self):
+        assert tl.tensor([1000.0, 0.0, -1000.0]).logsumexp(0).item() == 1000.0
+        assert abs(tl.tensor([1000.0, 1000.0]).logsumexp(0).item() - 1000.6931) < 1e-3
+        assert tl.tensor([-math.inf, -math.inf]).logsumexp(0).item() == -math.inf
+
+    def test_log_softmax_composition(self):
+        x = tl.tensor([1000.0, 0.0, -1000.0])
+        assert (x - x.logsumexp(0)).tolist() == [0.0, -1000.0, -2000.0]
+
+
+class TestReductions:
+    def test_keepdim_shapes(self):
+        x = tl.zeros(2, 3, 4)
+        assert x.sum(1, keepdim=True).shape == (2, 1, 4)
+        assert x.sum((0, 2)).shape == (3,)
+        assert x.sum(-1).shape == (2, 3)
+
+    def test_max_dim_namedtuple(self):
+        values, indices = tl.tensor([[1.0, 5.0], [7.0, 2.0]]).max(1)
+        assert values.tolist() == [5.0, 7.0] and indices.tolist() == [1, 0]
+        result = tl.tensor([[1.0, 5.0]]).min(dim=1, keepdim=True)
+        assert result.values.shape == (1, 1) and result.indices.tolist() == [[0]]
+
+    def test_empty_reductions(self):
+        assert tl.zeros(0).sum().item() == 0.0
+        assert math.isnan(tl.zeros(0).mean().item())
+        with pytest.raises(RuntimeError):
+            tl.zeros(0).max()
+
+    def test_var_std_correction(self):
+        x = tl.tensor([1.0, 2.0, 3.0, 4.0])
+        assert abs(x.var().item() - 5 / 3) < 1e-6
+        assert x.var(unbiased=False).item() == 1.25 and x.var(correction=0).item() == 1.25
+        with pytest.warns(UserWarning, match="degrees of freedom"):
+            assert math.isnan(tl.tensor([1.0]).var().item())
+
+    def test_integer_reductions(self):
+        assert tl.tensor([1, 2], dtype=tl.int32).sum().dtype is tl.int64
+        assert tl.tensor([True, True]).sum().item() == 2
+        with pytest.raises(RuntimeError, match="mean\\(\\): could not infer output dtype"):
+            tl.tensor([1, 2]).mean()
+
+    def test_cumsum_any_all_norm(self):
+        assert tl.tensor([1, 2, 3]).cumsum(0).tolist() == [1, 3, 6]
+        assert tl.tensor([0, 1]).any().item() and not tl.tensor([0, 1]).all().item()
+        assert tl.tensor([[3.0, 4.0]]).norm(dim=1).tolist() == [5.0]
+        assert tl.tensor([3.0, -4.0]).norm(1).item() == 7.0
+
+
+class TestMovementAndIndexing:
+    def test_view_errors_on_non_contiguous(self):
+        with pytest.raises(RuntimeError, match=r"Use \.reshape\(\.\.\.\) instead"):
+            tl.zeros(2, 3).t().view(6)
+        assert tl.zeros(2, 3).t().reshape(6).shape == (6,)
+
+    def test_reshape_inference_errors(self):
+        with pytest.raises(RuntimeError, match="only one dimension can be inferred"):
+            tl.zeros(6).reshape(-1, -1)
+        with pytest.raises(RuntimeError, match=r"shape '\[5\]' is invalid for input of size 6"):
+            tl.zeros(6).reshape(5)
+
+    def test_views_alias(self):
+        x = tl.zeros(2, 3)
+        x.view(6)[0] = 1
+        x.t()[1, 0] = 2
+        x[1][2] = 3
+        assert x.tolist() == [[1, 2, 0], [0, 0, 3]]
+        assert x.expand(2, 2, 3).data.strides[0] == 0
+
+    def test_expand_error(self):
+        with pytest.raises(RuntimeError, match=r"The expanded size of the tensor \(4\) must match the existing size \(2\) at non-singleton dimension 1.  Target sizes: \[3, 4\].  Tensor sizes: \[3, 2\]"):
+            tl.zeros(3, 2).expand(3, 4)
+        assert tl.zeros(3, 1).expand(-1, 4).shape == (3, 4)
+
+    def test_T_warns_on_non_2d(self):
+        with pytest.warns(UserWarning, match="deprecated"):
+            assert tl.zeros(2, 3, 4).T.shape == (4, 3, 2)
+        assert tl.zeros(2, 3, 4).mT.shape == (2, 4, 3)
+
+    def test_squeeze_unsqueeze_flatten_unflatten(self):
+        x = tl.zeros(1, 3, 1)
+        assert x.squeeze().shape == (3,) and x.squeeze(0).shape == (3, 1) and x.squeeze((0, 2)).shape == (3,)
+        assert x.unsqueeze(-1).shape == (1, 3, 1, 1)
+        assert tl.zeros(2, 3, 4).flatten(1).shape == (2, 12)
+        assert tl.zeros(2, 12).unflatten(1, (3, -1)).shape == (2, 3, 4)
+
+    def test_cat_stack_split_chunk_unbind(self):
+        with pytest.raises(RuntimeError, match="Sizes of tensors must match except in dimension 0. Expected size 3 but got size 4 for tensor number 1 in the list."):
+            tl.cat([tl.zeros(2, 3), tl.zeros(2, 4)])
+        with pytest.raises(RuntimeError, match=r"stack expects each tensor to be equal size, but got \[2, 3\] at entry 0 and \[2, 4\] at entry 1"):
+            tl.stack([tl.zeros(2, 3), tl.zeros(2, 4)])
+        assert [p.shape[0] for p in tl.zeros(5).split(2)] == [2, 2, 1]
+        assert [p.shape[0] for p in tl.zeros(5).split([1, 4])] == [1, 4]
+        assert [p.shape[0] for p in tl.zeros(5).chunk(3)] == [2, 2, 1]
+        assert len(tl.zeros(3, 2).unbind(1)) == 2
+        assert tl.cat([tl.tensor([1]), tl.tensor([2.5])]).dtype is tl.float32
+
+    def test_repeat_flip_pad_tril(self):
+        assert tl.tensor([1, 2]).repeat(2, 2).tolist() == [[1, 2, 1, 2], [1, 2, 1, 2]]
+        assert tl.tensor([[1, 2], [3, 4]]).flip(0).tolist() == [[3, 4], [1, 2]]
+        assert tl.ops.movement.pad(tl.ones(1, 2), (1, 0)).tolist() == [[0, 1, 1]]
+        assert tl.ops.movement.pad(tl.tensor([1.0, 2.0, 3.0]), (-1, 1)).tolist() == [2.0, 3.0, 0.0]
+        assert tl.ones(2, 2).tril().tolist() == [[1, 0], [1, 1]] and tl.ones(2, 2).triu(1).tolist() == [[0, 1], [0, 0]]
+
+    def test_indexing_kinds(self):
+        x = tl.arange(12).reshape(3, 4)
+        assert x[1].tolist() == [4, 5, 6, 7] and x[-1, -1].item() == 11
+        assert x[:, ::2].tolist() == [[0, 2], [4, 6], [8, 10]]
+        assert x[None, ..., 0].shape == (1, 3)
+        assert x[[0, 2], [1, 3]].tolist() == [1, 11]
+        assert x[x > 9].tolist() == [10, 11]
+        assert x[tl.tensor([True, False, True])].shape == (2, 4)
+        with pytest.raises(IndexError, match="index 5 is out of bounds for dimension 0 with size 3"):
+            x[5]
+        with pytest.raises(IndexError, match=r"Dimension out of range \(expected to be in range of \[-2, 1\], but got 2\)"):
+            x.sum(2)
+
+    def test_gather_scatter_index_select_masked_fill(self):
+        x = tl.tensor([[1, 2], [3, 4]])
+        assert x.gather(1, tl.tensor([[0, 0], [1, 0]])).tolist() == [[1, 1], [4, 3]]
+        assert tl.zeros(2, 2, dtype=tl.int64).scatter(1, tl.tensor([[1], [0]]), tl.tensor([[5], [6]])).tolist() == [[0, 5], [6, 0]]
+        assert tl.zeros(3).scatter_add(0, tl.tensor([0, 0, 2]), tl.tensor([1.0, 2.0, 3.0])).tolist() == [3.0, 0.0, 3.0]
+        assert x.index_select(0, tl.tensor([1, 1])).tolist() == [[3, 4], [3, 4]]
+        assert x.masked_fill(x > 2, 0).tolist() == [[1, 2], [0, 0]]
+        assert tl.nonzero(tl.tensor([0, 3, 0, 4])).tolist() == [[1], [3]]
+
+
+class TestLinearAlgebra:
+    def test_matmul_shapes(self):
+        assert (tl.zeros(3) @ tl.zeros(3)).shape == ()
+        assert (tl.zeros(3) @ tl.zeros(3, 4)).shape == (4,)
+        assert (tl.zeros(2, 3) @ tl.zeros(3)).shape == (2,)
+        assert (tl.zeros(2, 1, 2, 3) @ tl.zeros(5, 3, 4)).shape == (2, 5, 2, 4)
+
+    def test_matmul_errors(self):
+        with pytest.raises(RuntimeError, match=r"mat1 and mat2 shapes cannot be multiplied \(2x3 and 4x5\)"):
+            tl.zeros(2, 3) @ tl.zeros(4, 5)
+        with pytest.raises(RuntimeError, match=r"Expected size for first two dimensions of batch2 tensor to be: \[2, 3\] but got: \[3, 3\]."):
+            tl.bmm(tl.zeros(2, 2, 3), tl.zeros(3, 3, 4))
+
+    def test_einsum_and_outer(self):
+        a, b = tl.randn(2, 3), tl.randn(3, 4)
+        assert tl.allclose(tl.einsum("ij,jk->ik", a, b), a @ b)
+        assert tl.einsum("ii", tl.eye(3)).item() == 3.0
+        assert tl.einsum("i,j->ij", tl.tensor([1.0, 2.0]), tl.tensor([3.0])).tolist() == [[3.0], [6.0]]
+        assert tl.outer(tl.tensor([1.0, 2.0]), tl.tensor([3.0, 4.0])).tolist() == [[3.0, 4.0], [6.0, 8.0]]
+
+    def test_broadcast_error_message(self):
+        with pytest.raises(RuntimeError, match=r"The size of tensor a \(3\) must match the size of tensor b \(4\) at non-singleton dimension 0"):
+            tl.zeros(3) + tl.zeros(4)
