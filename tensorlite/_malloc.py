@@ -14,7 +14,7 @@ import sys
 
 M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
-THRESHOLD_BYTES = 256 * 1024 * 1024
+THRESHOLD_BYTES = 256 * 1024 * 1024  # above glibc's 32 MiB dynamic maximum
 
 
 def tune() -> bool:

@@ -10,6 +10,7 @@ from .function import FREED_MESSAGE, AccumulateGrad
 from .grad_mode import state
 
 Tensor = None  # set by tensorlite.tensor
+_sum_to = None  # ops._util.sum_to_shape, set by tensorlite.ops._util (ops import the engine)
 
 
 def _sum_to_shape(grad, shape, node, index):
@@ -21,13 +22,7 @@ def _sum_to_shape(grad, shape, node, index):
         raise RuntimeError(
             f"Function {node.name()} returned an invalid gradient at index {index} - got "
             f"{list(gshape)} but expected shape compatible with {list(shape)}")
-    axes = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape)
-                                      if s == 1 and gshape[lead + i] != 1)
-    if axes:
-        grad = grad.sum(axes, keepdim=True)
-    if lead:
-        grad = grad.reshape(shape)
-    return grad
+    return _sum_to(grad, shape)
 
 
 def _call_hooks(hooks, grad):
@@ -217,6 +212,8 @@ def _run_node(node, grads, retain_graph):
     if not isinstance(results, tuple):
         results = (results,)
     edges = node.next_edges
+    if len(results) > len(edges) and all(r is None for r in results[len(edges):]):
+        results = results[:len(edges)]  # trailing Nones for defaulted arguments, as PyTorch allows
     if len(results) != len(edges):
         raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
                            f"(expected {len(edges)}, got {len(results)})")

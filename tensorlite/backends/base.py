@@ -152,7 +152,9 @@ class Backend(ABC):
 
     # -- linear algebra --------------------------------------------------------------------
     @abstractmethod
-    def matmul(self, a, b): """Batched matrix product with broadcast batch dims (both ndim >= 2)."""
+    def matmul(self, a, b, transpose_a=False, transpose_b=False):
+        """Batched op(a) @ op(b) with broadcast batch dims (both ndim >= 2); op transposes the
+        last two dims when its flag is set."""
 
     # -- in place --------------------------------------------------------------------------
     @abstractmethod

@@ -208,6 +208,8 @@ class NumpyBackend(Backend):
         return any(stride == 0 and size > 1 for stride, size in zip(x.strides, x.shape))
 
     def gather(self, x, axis, index):
+        if x.ndim == 2 and axis == 1:  # the cross-entropy case; take_along_axis costs ~10 us more
+            return x[np.arange(x.shape[0])[:, None], index]
         return np.take_along_axis(x, index, axis=axis)
 
     def scatter(self, x, axis, index, src, accumulate):
@@ -236,7 +238,11 @@ class NumpyBackend(Backend):
     def is_contiguous(self, x):
         return x.flags.c_contiguous
 
-    def matmul(self, a, b):
+    def matmul(self, a, b, transpose_a=False, transpose_b=False):
+        if transpose_a:
+            a = np.swapaxes(a, -1, -2)
+        if transpose_b:
+            b = np.swapaxes(b, -1, -2)
         return np.matmul(a, b)
 
     def copy_into(self, dst, src):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numbers
 
 from .. import dtypes as _dt
+from ..autograd import engine as _engine
 from ..tensor import Tensor
 
 
@@ -102,8 +103,11 @@ def promote_pair(op: str, a, b):
     if isinstance(a, Tensor) and isinstance(b, Tensor):
         if a.data.dtype == b.data.dtype and a.device is b.device:
             return a, b
-    elif isinstance(a, Tensor) and a.data.dtype.kind == "f" and isinstance(b, (int, float)):
-        return a, scalar_tensor(b, _dt._FROM_NUMPY[a.data.dtype], a.device)
+    elif isinstance(a, Tensor):
+        if a.data.dtype.kind == "f" and isinstance(b, (int, float)):
+            return a, scalar_tensor(b, _dt._FROM_NUMPY[a.data.dtype], a.device)
+    elif isinstance(b, Tensor) and b.data.dtype.kind == "f" and isinstance(a, (int, float)):
+        return scalar_tensor(a, _dt._FROM_NUMPY[b.data.dtype], b.device), b
     return promote(op, a, b)
 
 
@@ -114,14 +118,18 @@ def zeros_like_tensor(t: Tensor, dtype=None) -> Tensor:
 
 def sum_to_shape(grad: Tensor, shape: tuple) -> Tensor:
     """Sum a gradient over the dims that broadcasting added or expanded, back to ``shape``."""
+    from .reduce import Sum
+    from .movement import Reshape
     gshape = grad.data.shape
-    if gshape == tuple(shape):
+    shape = tuple(shape)
+    if gshape == shape:
         return grad
     lead = len(gshape) - len(shape)
-    axes = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape)
-                                      if s == 1 and gshape[lead + i] != 1)
-    if axes:
-        grad = grad.sum(axes, keepdim=True)
-    if lead:
-        grad = grad.reshape(shape)
-    return grad
+    expanded = tuple(lead + i for i, s in enumerate(shape) if s == 1 and gshape[lead + i] != 1)
+    if not expanded:  # only leading dims were added: one reduction, no reshape
+        return Sum.apply(grad, tuple(range(lead)), False)
+    grad = Sum.apply(grad, tuple(range(lead)) + expanded, True)
+    return Reshape.apply(grad, shape) if lead else grad
+
+
+_engine._sum_to = sum_to_shape

@@ -168,8 +168,8 @@ class Gather(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        zeros = zeros_like_tensor(grad).expand(ctx.x_shape).contiguous() if grad.numel() else \
-            Tensor._make(grad.device.backend.full(ctx.x_shape, 0, grad.dtype), grad.device, False, None, 0)
+        zeros = Tensor._make(grad.device.backend.full(ctx.x_shape, 0, grad.dtype), grad.device,
+                             False, None, 0)
         return Scatter.apply(zeros, ctx.dim, ctx.index, grad, True), None, None
 
 
@@ -268,12 +268,14 @@ def gather(input, dim: int, index):
     """out[i][j] = input[index[i][j]][j] for dim=0 (and likewise for other dims)."""
     _check_index(input, index, "gather")
     axis = wrap_dim(dim, input.ndim)
-    if index.data.shape != input.data.shape:
-        for d, (i, s) in enumerate(zip(index.data.shape, input.data.shape)):
-            if d != axis and i > s:
-                raise RuntimeError(f"Size does not match at dimension {d} expected index "
-                                   f"{list(index.data.shape)} to be smaller than self "
-                                   f"{list(input.data.shape)} apart from dimension {axis}")
+    smaller = False
+    for d, (i, s) in enumerate(zip(index.data.shape, input.data.shape)):
+        if d != axis and i > s:
+            raise RuntimeError(f"Size does not match at dimension {d} expected index "
+                               f"{list(index.data.shape)} to be smaller than self "
+                               f"{list(input.data.shape)} apart from dimension {axis}")
+        smaller = smaller or (d != axis and i < s)
+    if smaller:  # PyTorch reads only the leading part of the other dims
         input = input[tuple(slice(None) if d == axis else slice(0, i)
                             for d, i in enumerate(index.data.shape))]
     return Gather.apply(input, axis, index.long())

@@ -42,32 +42,38 @@ def binary_inplace(self: Tensor, other, op_name: str, out_of_place):
     """``self = out_of_place(self, other)`` written into self's memory (add_, mul_, ...)."""
     record = _grad_state.enabled and (self._requires_grad or (isinstance(other, Tensor) and other._requires_grad))
     self._check_inplace(op_name)
-    if not record:
-        if isinstance(other, Tensor):
-            if other.device is not self.device:
-                other = other.to(self.device)
+    if record:
+        return self._write_result(out_of_place(_original(self), other), op_name)
+    other_data = _inplace_operand(self, other, op_name)
+    self.device.backend.binary_inplace(_BACKEND_OP[op_name], self.data, other_data)
+    self._bump_version()
+    return self
+
+
+def _inplace_operand(self: Tensor, other, op_name: str):
+    """other's data, once writing op(self, other) into self is known to keep self's shape and
+    not up-cast self's dtype."""
+    if isinstance(other, Tensor):
+        if other.device is not self.device:
+            other = other.to(self.device)
+        if other.data.dtype == self.data.dtype and other.data.shape == self.data.shape:
+            result_dtype, shape = self.dtype, self.data.shape  # the optimizer-update case
+        else:
             result_dtype = _dt.result_type_of((self, other))
             shape = broadcast_shapes(self.data.shape, other.data.shape)
-            other_data = other.data
-        elif is_scalar(other):
-            result_dtype = _dt.result_type_of((self, other))
-            shape = self.data.shape
-            other_data = other
-        else:
-            raise TypeError(f"{op_name}(): unsupported operand type {type(other).__name__}")
-        if shape != self.data.shape:
-            raise RuntimeError(f"output with shape {list(self.data.shape)} doesn't match the broadcast "
-                               f"shape {list(shape)} ({op_name})")
-        if not _dt.can_cast(result_dtype, self.dtype):
-            raise RuntimeError(f"result type {result_dtype.name.capitalize()} can't be cast to the "
-                               f"desired output type {self.dtype.name.capitalize()} ({op_name})")
-        if op_name == "div_" and not self.is_floating_point():
-            raise RuntimeError(f"result type Float can't be cast to the desired output type "
-                               f"{self.dtype.name.capitalize()} ({op_name})")
-        self.device.backend.binary_inplace(_BACKEND_OP[op_name], self.data, other_data)
-        self._bump_version()
-        return self
-    return self._write_result(out_of_place(_original(self), other), op_name)
+    elif is_scalar(other):
+        result_dtype, shape = _dt.result_type_of((self, other)), self.data.shape
+    else:
+        raise TypeError(f"{op_name}(): unsupported operand type {type(other).__name__}")
+    if op_name == "div_" and not result_dtype.is_floating_point:
+        result_dtype = _dt.get_default_dtype()  # true division of integers gives a float
+    if shape != self.data.shape:
+        raise RuntimeError(f"output with shape {list(self.data.shape)} doesn't match the broadcast "
+                           f"shape {list(shape)} ({op_name})")
+    if not _dt.can_cast(result_dtype, self.dtype):
+        raise RuntimeError(f"result type {result_dtype.name.capitalize()} can't be cast to the "
+                           f"desired output type {self.dtype.name.capitalize()} ({op_name})")
+    return other.data if isinstance(other, Tensor) else other
 
 
 def _original(self: Tensor) -> Tensor:

@@ -2,27 +2,35 @@
 from __future__ import annotations
 
 from ..autograd.function import Function
-from ._util import broadcast_shapes, promote
+from ._util import broadcast_shapes, promote, promote_pair
 
 
 class MatMul(Function):
-    """Batched matrix product of two tensors with ndim >= 2 (batch dims broadcast; the engine
-    sums the gradient back over broadcast batch dims)."""
+    """Batched product op(a) @ op(b), op = transpose of the last two dims when flagged (as BLAS
+    gemm), both ndim >= 2 with broadcast batch dims; the engine sums the gradient back over
+    broadcast batch dims. The flags keep backward free of transpose nodes, and backward is
+    itself made of MatMul calls, so it is differentiable."""
 
     _primitive = True
 
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(ctx, a, b, transpose_a=False, transpose_b=False):
         needs = ctx.needs_input_grad
         ctx.save_for_backward(a if needs[1] else None, b if needs[0] else None)
-        return a.device.backend.matmul(a.data, b.data)
+        ctx.flags = (transpose_a, transpose_b)
+        return a.device.backend.matmul(a.data, b.data, transpose_a, transpose_b)
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
+        ta, tb = ctx.flags
         needs = ctx.needs_input_grad
-        return (MatMul.apply(grad, b.mT) if needs[0] else None,
-                MatMul.apply(a.mT, grad) if needs[1] else None)
+        grad_a = grad_b = None
+        if needs[0]:
+            grad_a = MatMul.apply(b, grad, tb, True) if ta else MatMul.apply(grad, b, False, not tb)
+        if needs[1]:
+            grad_b = MatMul.apply(grad, a, True, ta) if tb else MatMul.apply(a, grad, not ta, False)
+        return grad_a, grad_b, None, None
 
 
 def _mismatch(a_shape, b_shape):
@@ -36,7 +44,9 @@ def matmul(input, other):
 
     Shapes: (..., n, k) @ (..., k, m) -> (..., n, m); (2,1,2,3) @ (5,3,4) -> (2,5,2,4).
     """
-    a, b = promote("matmul", input, other)
+    a, b = promote_pair("matmul", input, other)
+    if a.ndim == 2 and b.ndim == 2 and a.data.shape[1] == b.data.shape[0]:
+        return MatMul.apply(a, b, False, False)
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
                            f"{a.ndim}D and {b.ndim}D")
@@ -57,7 +67,7 @@ def matmul(input, other):
                            f"matmul: inner dimensions do not match: {list(input.shape)} @ "
                            f"{list(other.shape)} ({a.data.shape[-1]} != {b.data.shape[-2]})")
     broadcast_shapes(a.data.shape[:-2], b.data.shape[:-2])
-    out = MatMul.apply(a, b)
+    out = MatMul.apply(a, b, False, False)
     if squeeze_front and squeeze_back:
         return out.reshape(out.data.shape[:-2])
     if squeeze_front:

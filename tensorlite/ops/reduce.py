@@ -121,7 +121,8 @@ class MaxMinDim(Function):
     def backward(ctx, grad, _grad_indices):
         if not ctx.keepdim:
             grad = grad.unsqueeze(ctx.dim)
-        zeros = zeros_like_tensor(grad).expand(ctx.x_shape).contiguous()
+        zeros = Tensor._make(grad.device.backend.full(ctx.x_shape, 0, grad.dtype), grad.device,
+                             False, None, 0)
         return scatter_add(zeros, ctx.dim, ctx.index, grad), None, None, None
 
 
@@ -136,6 +137,34 @@ class Cumsum(Function):
     @staticmethod
     def backward(ctx, grad):
         return grad.flip(ctx.dim).cumsum(ctx.dim).flip(ctx.dim), None
+
+
+class LogSumExp(Function):
+    """log(sum(exp(x))) over axes, shifted by the max so large inputs neither overflow nor give
+    nan (all -inf gives -inf). Its gradient is softmax: exp(x - out)."""
+
+    _primitive = True
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim):
+        backend = x.device.backend
+        shift = backend.reduce("max", x.data, axes, True)
+        shift = backend.where(backend.unary("isinf", shift), 0.0, shift)
+        exp = backend.unary("exp", backend.binary("sub", x.data, shift))
+        out = backend.binary("add", backend.unary("log", backend.reduce("sum", exp, axes, True)), shift)
+        ctx.save_for_backward(x, OUTPUT)
+        ctx.axes, ctx.keepdim = axes, keepdim
+        if not keepdim:
+            out = backend.reshape(out, tuple(n for i, n in enumerate(x.data.shape) if i not in axes))
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        if not ctx.keepdim:
+            kept = _kept_shape(x.data.shape, ctx.axes)
+            grad, out = Reshape.apply(grad, kept), Reshape.apply(out, kept)
+        return grad * (x - out).exp(), None, None
 
 
 class Norm2(Function):
@@ -303,10 +332,7 @@ def logsumexp(input, dim=None, keepdim: bool = False):
     axes = wrap_dims(dim, x.ndim)
     if x.numel() == 0:
         return sum(x, axes, keepdim).log()
-    shift = amax(x, axes, keepdim=True).detach()
-    shift = where(shift.isinf(), 0.0, shift)
-    out = (x - shift).exp().sum(axes, keepdim=True).log() + shift
-    return out if keepdim else out.squeeze(axes) if axes else out
+    return LogSumExp.apply(x, axes, keepdim)
 
 
 def norm(input, p="fro", dim=None, keepdim: bool = False):

@@ -1,0 +1,30 @@
+"""Run every benchmark, then W2 again with glibc's default allocator thresholds for comparison.
+
+Run: make bench   (or python benchmarks/run_all.py)
+"""
+import os
+import pathlib
+import subprocess
+import sys
+
+HERE = pathlib.Path(__file__).resolve().parent
+
+
+def main():
+    for script in ("w1_elementwise.py", "w2_mlp_step.py"):
+        subprocess.run([sys.executable, str(HERE / script)], check=True)
+    for tuning in ("1", "0"):
+        print(f"\nW3-sized MLP step, TENSORLITE_MALLOC_TUNING={tuning} "
+              f"({'raised' if tuning == '1' else 'glibc default'} mmap/trim thresholds):")
+        subprocess.run([sys.executable, str(HERE / "w2_mlp_step.py"), "--large"], check=True,
+                       env=dict(os.environ, TENSORLITE_MALLOC_TUNING=tuning))
+
+
+    print("\nAllocator: 64 MiB temporaries")
+    for tuning in ("1", "0"):
+        subprocess.run([sys.executable, str(HERE / "allocator.py")], check=True,
+                       env=dict(os.environ, TENSORLITE_MALLOC_TUNING=tuning))
+
+
+if __name__ == "__main__":
+    main()
