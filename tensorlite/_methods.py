@@ -95,6 +95,16 @@ _METHODS = {
         data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad),
 }
 
+def _softmax_method(name):
+    def method(self, dim, dtype=None):
+        from .nn import functional as F
+        return getattr(F, name)(self, dim, dtype)
+    method.__name__ = name
+    return method
+
+
+_METHODS.update({"softmax": _softmax_method("softmax"), "log_softmax": _softmax_method("log_softmax")})
+
 for _name, _fn in _METHODS.items():
     setattr(Tensor, _name, _fn)
 

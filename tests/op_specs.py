@@ -29,6 +29,8 @@ class OpSpec:
     kwargs: Callable = field(default=lambda shapes: st.just({}))
     avoid: Callable | None = None        # (arrays, kwargs) -> True to reject the example
     double: bool = True                  # run the double-gradient test
+    unique: bool = False                 # draw pairwise distinct input values (ties)
+    elements: st.SearchStrategy | None = None  # values to draw from (default: floats in [low, high])
     rtol: float = 1e-3
     atol: float = 1e-5
 
@@ -39,6 +41,9 @@ def one(min_dims=0, max_dims=3, min_side=1, max_side=4):
 
 def two_broadcast(min_dims=0):
     return broadcastable_shapes(2, min_dims=min_dims)
+
+
+GRID = st.integers(-300, 300).map(lambda i: i / 100.0)  # distinct values are >= 0.01 apart
 
 
 def near(values, points, gap):
@@ -231,14 +236,14 @@ SPECS = [
     OpSpec("prod_all", lambda x: x.prod(), np.prod, one(max_side=3), low=-1.5, high=1.5,
            avoid=lambda a, k: near(a[0], [0], 0.1)),
     OpSpec("amax", lambda x, **k: x.amax(**k) if k["dim"] is not None else x.amax(keepdim=k["keepdim"]),
-           np_reduce(np.max), one(), kwargs=dims_kwargs(), avoid=lambda a, k: has_ties(a[0])),
+           np_reduce(np.max), one(), kwargs=dims_kwargs(), unique=True, avoid=lambda a, k: has_ties(a[0])),
     OpSpec("amin", lambda x, **k: x.amin(**k) if k["dim"] is not None else x.amin(keepdim=k["keepdim"]),
-           np_reduce(np.min), one(), kwargs=dims_kwargs(), avoid=lambda a, k: has_ties(a[0])),
-    OpSpec("max_all", lambda x: x.max(), np.max, one(), avoid=lambda a, k: has_ties(a[0])),
+           np_reduce(np.min), one(), kwargs=dims_kwargs(), unique=True, avoid=lambda a, k: has_ties(a[0])),
+    OpSpec("max_all", lambda x: x.max(), np.max, one(), unique=True, avoid=lambda a, k: has_ties(a[0])),
     OpSpec("max_dim", lambda x, **k: x.max(**k).values, np_reduce(np.max), one(min_dims=1),
-           kwargs=one_dim_kwargs(), avoid=lambda a, k: has_ties(a[0])),
+           kwargs=one_dim_kwargs(), unique=True, avoid=lambda a, k: has_ties(a[0])),
     OpSpec("min_dim", lambda x, **k: x.min(**k).values, np_reduce(np.min), one(min_dims=1),
-           kwargs=one_dim_kwargs(), avoid=lambda a, k: has_ties(a[0])),
+           kwargs=one_dim_kwargs(), unique=True, avoid=lambda a, k: has_ties(a[0])),
     OpSpec("var", lambda x, **k: x.var(**k), np_var, one(min_dims=1, min_side=2),
            kwargs=lambda s: st.fixed_dictionaries({"dim": valid_dims(len(s[0])),
                                                     "keepdim": st.booleans(),

@@ -9,13 +9,18 @@ from hypothesis import strategies as st
 from tensorlite.testing import KinkError, check_backward, check_double_backward
 from tensorlite.testing.strategies import tensors
 
-from op_specs import SPECS
+from nn_specs import NN_SPECS
+from op_specs import SPECS as OP_SPECS
+
+SPECS = OP_SPECS + NN_SPECS
 
 
 @st.composite
 def example(draw, spec):
     shape_tuple = draw(spec.shapes)
-    inputs = [draw(tensors(shape=tuple(shape), low=spec.low, high=spec.high)) for shape in shape_tuple]
+    inputs = [draw(tensors(shape=tuple(shape), low=spec.low, high=spec.high, unique=spec.unique,
+                           elements=spec.elements))
+              for shape in shape_tuple]
     kwargs = draw(spec.kwargs(shape_tuple))
     arrays = [x.numpy() for x in inputs]
     if spec.avoid is not None:

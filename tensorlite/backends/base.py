@@ -17,7 +17,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 
 UNARY_OPS = frozenset({
-    "neg", "exp", "log", "sqrt", "abs", "sign", "sin", "cos", "tanh", "sigmoid", "relu",
+    "neg", "exp", "log", "sqrt", "abs", "sign", "sin", "cos", "tanh", "sigmoid", "relu", "erf",
     "floor", "ceil", "round", "trunc", "log1p", "expm1", "logical_not", "isnan", "isinf",
     "isfinite", "bitwise_not",
 })
@@ -155,6 +155,18 @@ class Backend(ABC):
     def matmul(self, a, b, transpose_a=False, transpose_b=False):
         """Batched op(a) @ op(b) with broadcast batch dims (both ndim >= 2); op transposes the
         last two dims when its flag is set."""
+
+    # -- convolution support -----------------------------------------------------------------
+    @abstractmethod
+    def unfold(self, x, kernel, stride, pads, dilation, pad_value=0.0):
+        """im2col: x (N, C, H, W) -> (N, C*kh*kw, OH*OW), PyTorch's F.unfold layout.
+
+        pads = (top, bottom, left, right), each may be negative (a crop); padded cells hold
+        ``pad_value`` (-inf for max pooling)."""
+
+    @abstractmethod
+    def fold(self, cols, output_size, kernel, stride, pads, dilation):
+        """col2im, the adjoint of unfold: (N, C*kh*kw, L) -> (N, C, H, W), overlapping windows add."""
 
     # -- in place --------------------------------------------------------------------------
     @abstractmethod

@@ -16,6 +16,30 @@ def _sigmoid(x):
     return out
 
 
+def _erf(x):
+    """erf to float64 accuracy: NumPy has none (and SciPy is no dependency). Series for
+    |x| < 2.5, the continued fraction of erfc beyond (both converge to ~1e-16)."""
+    x64 = np.asarray(x, dtype=np.float64)
+    a = np.abs(x64)
+    out = np.empty_like(x64)
+    small = a < 2.5
+    xs = x64[small]
+    term = xs.copy()
+    total = xs.copy()
+    x2 = xs * xs
+    for n in range(1, 60):  # erf(x) = 2/sqrt(pi) sum (-1)^n x^(2n+1) / (n! (2n+1))
+        term = term * -x2 / n
+        total += term / (2 * n + 1)
+    out[small] = total * (2.0 / np.sqrt(np.pi))
+    xl = a[~small]
+    fraction = np.zeros_like(xl)
+    for k in range(60, 0, -1):  # erfc(x) = exp(-x^2)/sqrt(pi) / (x + (1/2)/(x + 1/(x + (3/2)/(x + ...))))
+        fraction = (k / 2.0) / (xl + fraction)
+    erfc = np.exp(-xl * xl) / np.sqrt(np.pi) / (xl + fraction)
+    out[~small] = np.sign(x64[~small]) * (1.0 - erfc)
+    return out.astype(np.result_type(x.dtype, np.float32) if x.dtype.kind == "f" else np.float32)
+
+
 def _relu(x):
     return np.maximum(x, x.dtype.type(0))
 
@@ -31,7 +55,7 @@ def _sign(x):
 _UNARY = {
     "neg": np.negative, "exp": np.exp, "log": np.log, "sqrt": np.sqrt, "abs": np.abs,
     "sign": _sign, "sin": np.sin, "cos": np.cos, "tanh": np.tanh, "sigmoid": _sigmoid,
-    "relu": _relu, "floor": np.floor, "ceil": np.ceil, "round": _round, "trunc": np.trunc,
+    "relu": _relu, "erf": _erf, "floor": np.floor, "ceil": np.ceil, "round": _round, "trunc": np.trunc,
     "log1p": np.log1p, "expm1": np.expm1, "logical_not": np.logical_not, "isnan": np.isnan,
     "isinf": np.isinf, "isfinite": np.isfinite, "bitwise_not": np.invert,
 }
@@ -78,6 +102,17 @@ _MAY_WARN = {"div", "log", "sqrt", "pow", "floor_divide", "remainder", "log1p", 
 
 _REDUCE = {"sum": np.add.reduce, "prod": np.multiply.reduce, "max": np.maximum.reduce,
            "min": np.minimum.reduce, "any": np.logical_or.reduce, "all": np.logical_and.reduce}
+
+
+def _pad_or_crop(x, pads, value):
+    """Pad (N, C, H, W) by (top, bottom, left, right); negative amounts crop."""
+    top, bottom, left, right = pads
+    if min(pads) < 0:
+        x = x[:, :, max(-top, 0):x.shape[2] - max(-bottom, 0), max(-left, 0):x.shape[3] - max(-right, 0)]
+        top, bottom, left, right = (max(p, 0) for p in pads)
+    if top or bottom or left or right:
+        x = np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)), constant_values=value)
+    return x
 
 
 class NumpyBackend(Backend):
@@ -237,6 +272,32 @@ class NumpyBackend(Backend):
 
     def is_contiguous(self, x):
         return x.flags.c_contiguous
+
+    def unfold(self, x, kernel, stride, pads, dilation, pad_value=0.0):
+        x = _pad_or_crop(x, pads, pad_value)
+        n, c, h, w = x.shape
+        (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+        oh, ow = (h - dh * (kh - 1) - 1) // sh + 1, (w - dw * (kw - 1) - 1) // sw + 1
+        s0, s1, s2, s3 = x.strides
+        windows = np.lib.stride_tricks.as_strided(
+            x, (n, c, kh, kw, oh, ow), (s0, s1, s2 * dh, s3 * dw, s2 * sh, s3 * sw), writeable=False)
+        return windows.reshape(n, c * kh * kw, oh * ow)
+
+    def fold(self, cols, output_size, kernel, stride, pads, dilation):
+        (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+        top, bottom, left, right = pads
+        height, width = output_size[0] + top + bottom, output_size[1] + left + right
+        oh, ow = (height - dh * (kh - 1) - 1) // sh + 1, (width - dw * (kw - 1) - 1) // sw + 1
+        n = cols.shape[0]
+        c = cols.shape[1] // (kh * kw)
+        blocks = cols.reshape(n, c, kh, kw, oh, ow)
+        canvas = np.zeros((n, c, max(height, top + output_size[0]), max(width, left + output_size[1])),
+                          dtype=cols.dtype)
+        for i in range(kh):  # kernel offsets only: never a loop over batch or channels
+            for j in range(kw):
+                canvas[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh,
+                       j * dw:j * dw + sw * (ow - 1) + 1:sw] += blocks[:, :, i, j]
+        return np.ascontiguousarray(canvas[:, :, top:top + output_size[0], left:left + output_size[1]])
 
     def matmul(self, a, b, transpose_a=False, transpose_b=False):
         if transpose_a:

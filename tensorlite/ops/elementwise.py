@@ -715,3 +715,18 @@ def isclose(input, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: b
 def allclose(input, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
     """Whether every element is close (see isclose)."""
     return bool(isclose(input, other, rtol, atol, equal_nan).all())
+
+
+class Erf(_Primitive):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.device.backend.unary("erf", x.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * (x * x * -1.0).exp() * 1.1283791670955126  # 2 / sqrt(pi)
+
+
+erf = _unary_float(Erf)

@@ -28,8 +28,10 @@ def _elements(dtype, low, high):
 @st.composite
 def tensors(draw, shape=None, dtype=_dt.float64, elements=None, low: float = -3.0,
             high: float = 3.0, requires_grad: bool = False, device: str = "cpu",
-            min_dims: int = 0, max_dims: int = 3, min_side: int = 1, max_side: int = 4):
-    """Tensors of ``shape`` (drawn when None) with values in [low, high] or from ``elements``.
+            min_dims: int = 0, max_dims: int = 3, min_side: int = 1, max_side: int = 4,
+            unique: bool = False):
+    """Tensors of ``shape`` (drawn when None) with values in [low, high] or from ``elements``;
+    ``unique`` draws pairwise distinct values (for ops with tie conventions).
 
     Example: ``tensors(shape=(2, 3), dtype=tensorlite.float32)``.
     """
@@ -38,7 +40,8 @@ def tensors(draw, shape=None, dtype=_dt.float64, elements=None, low: float = -3.
         shape = draw(shapes(min_dims, max_dims, min_side, max_side))
     elif not isinstance(shape, tuple):
         shape = draw(shape)
-    values = draw(hnp.arrays(dtype.numpy, shape, elements=elements or _elements(dtype, low, high)))
+    values = draw(hnp.arrays(dtype.numpy, shape, elements=elements or _elements(dtype, low, high),
+                             unique=unique))
     t = _tensor(values, dtype=dtype, device=device)
     return t.requires_grad_() if requires_grad else t
 

@@ -1,0 +1,150 @@
+"""Sequential, ModuleList, ModuleDict, ParameterList."""
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from .module import Module
+from .parameter import Parameter
+
+
+class Sequential(Module):
+    """Modules applied in order: ``Sequential(Linear(2, 3), ReLU())``; children are named (0), (1), ...
+
+    Supports indexing (an int or a slice), len, iteration and append.
+    """
+
+    def __init__(self, *args):
+        super().__init__()
+        if len(args) == 1 and isinstance(args[0], OrderedDict):
+            for name, module in args[0].items():
+                self.add_module(name, module)
+        else:
+            for i, module in enumerate(args):
+                self.add_module(str(i), module)
+
+    def forward(self, input):
+        for module in self._modules.values():
+            input = module(input)
+        return input
+
+    def __getitem__(self, index):
+        modules = list(self._modules.items())
+        if isinstance(index, slice):
+            return Sequential(OrderedDict(modules[index]))
+        return modules[_index(index, len(modules))][1]
+
+    def __setitem__(self, index, module):
+        name = list(self._modules)[_index(index, len(self._modules))]
+        self.add_module(name, module)
+
+    def __delitem__(self, index):
+        name = list(self._modules)[_index(index, len(self._modules))]
+        del self._modules[name]
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def append(self, module: Module) -> "Sequential":
+        self.add_module(str(len(self._modules)), module)
+        return self
+
+
+def _index(index, length):
+    if not -length <= index < length:
+        raise IndexError(f"index {index} is out of range")
+    return index % length
+
+
+class ModuleList(Module):
+    """A list of modules, registered as children (0), (1), ...; no forward of its own."""
+
+    def __init__(self, modules=None):
+        super().__init__()
+        for module in modules or ():
+            self.append(module)
+
+    def __getitem__(self, index):
+        modules = list(self._modules.values())
+        if isinstance(index, slice):
+            return ModuleList(modules[index])
+        return modules[_index(index, len(modules))]
+
+    def __setitem__(self, index, module):
+        self.add_module(str(_index(index, len(self._modules))), module)
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def append(self, module: Module) -> "ModuleList":
+        self.add_module(str(len(self._modules)), module)
+        return self
+
+    def extend(self, modules) -> "ModuleList":
+        for module in modules:
+            self.append(module)
+        return self
+
+
+class ModuleDict(Module):
+    """A dict of named child modules."""
+
+    def __init__(self, modules=None):
+        super().__init__()
+        for name, module in (modules or {}).items():
+            self.add_module(name, module)
+
+    def __getitem__(self, key):
+        return self._modules[key]
+
+    def __setitem__(self, key, module):
+        self.add_module(key, module)
+
+    def __delitem__(self, key):
+        del self._modules[key]
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules)
+
+    def __contains__(self, key):
+        return key in self._modules
+
+    def keys(self):
+        return self._modules.keys()
+
+    def values(self):
+        return self._modules.values()
+
+    def items(self):
+        return self._modules.items()
+
+
+class ParameterList(Module):
+    """A list of Parameters registered as '0', '1', ..."""
+
+    def __init__(self, values=None):
+        super().__init__()
+        for value in values or ():
+            self.append(value)
+
+    def append(self, value: Parameter) -> "ParameterList":
+        self.register_parameter(str(len(self._parameters)), value if isinstance(value, Parameter)
+                                else Parameter(value))
+        return self
+
+    def __getitem__(self, index):
+        return list(self._parameters.values())[index]
+
+    def __len__(self):
+        return len(self._parameters)
+
+    def __iter__(self):
+        return iter(self._parameters.values())

@@ -1,0 +1,495 @@
+"""tensorlite.nn.functional (F): layers, activations and losses as functions of tensors.
+
+All are compositions of differentiable primitives (conv and pooling over Unfold/Fold,
+log_softmax over LogSumExp), so gradients of every order come for free. Branches that could
+produce inf or nan where they are not selected are made safe first ("double where"), so a
+``where`` never turns an unused inf into a nan gradient.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+
+from .. import dtypes as _dt
+from ..autograd.grad_mode import no_grad
+from ..ops import elementwise as _ew
+from ..ops.conv import (adaptive_avg_pool2d, avg_pool2d, conv1d, conv2d, conv_transpose2d, fold,
+                        max_pool2d, unfold)
+from ..ops.creation import bernoulli
+from ..ops.linalg import MatMul
+from ..ops.movement import pad
+from ..tensor import Tensor
+
+__all__ = [
+    "linear", "bilinear", "conv1d", "conv2d", "conv_transpose2d", "unfold", "fold", "max_pool2d",
+    "avg_pool2d", "adaptive_avg_pool2d", "pad", "dropout", "batch_norm", "layer_norm", "group_norm",
+    "local_response_norm", "embedding", "one_hot", "normalize", "cosine_similarity",
+    "relu", "relu6", "leaky_relu", "elu", "selu", "celu", "gelu", "silu", "mish", "softplus",
+    "sigmoid", "tanh", "hardtanh", "hardsigmoid", "hardswish", "softsign", "logsigmoid",
+    "softmax", "log_softmax", "softmin",
+    "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "cross_entropy", "nll_loss",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
+    "cosine_embedding_loss", "margin_ranking_loss",
+]
+
+
+# -- linear ----------------------------------------------------------------------------------
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """input @ weight.T + bias. Shapes: (*, in) x (out, in) -> (*, out)."""
+    if input.shape[-1] != weight.shape[-1]:
+        rows = input.numel() // max(input.shape[-1], 1) if input.ndim > 1 else 1
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} "
+                           f"and {weight.shape[1]}x{weight.shape[0]})")
+    if input.ndim == 1:
+        out = MatMul.apply(input.unsqueeze(0), weight, False, True).squeeze(0)
+    else:
+        out = MatMul.apply(input, weight, False, True)
+    return out if bias is None else out + bias
+
+
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """y_k = x1^T W_k x2 + b_k. Shapes: (N, in1), (N, in2), W (out, in1, in2) -> (N, out)."""
+    from ..ops.linalg import einsum
+    out = einsum("ni,kij,nj->nk", input1, weight, input2)
+    return out if bias is None else out + bias
+
+
+# -- activations -----------------------------------------------------------------------------
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    return input.relu_() if inplace else input.relu()
+
+
+def relu6(input: Tensor) -> Tensor:
+    return hardtanh(input, 0.0, 6.0)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """x if x > 0 else slope * x (the derivative at 0 is the slope, as PyTorch)."""
+    return _ew.where(input > 0, input, input * negative_slope)
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x if x > 0 else alpha * (exp(x) - 1); derivative 1 at 0 for alpha=1."""
+    return _ew.where(input > 0, input, _ew.expm1(input.clamp(max=0.0)) * alpha)
+
+
+def celu(input: Tensor, alpha: float = 1.0) -> Tensor:
+    return _ew.where(input > 0, input, _ew.expm1((input / alpha).clamp(max=0.0)) * alpha)
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    return elu(input, _SELU_ALPHA) * _SELU_SCALE
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """x * Phi(x): exact with erf, or the tanh approximation."""
+    if approximate == "tanh":
+        inner = (input + 0.044715 * input ** 3) * math.sqrt(2.0 / math.pi)
+        return 0.5 * input * (1.0 + inner.tanh())
+    if approximate != "none":
+        raise ValueError(f"approximate argument must be either none or tanh, got {approximate!r}")
+    return 0.5 * input * (1.0 + _ew.erf(input * (1.0 / math.sqrt(2.0))))
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    return input * input.sigmoid()
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + exp(beta x)) / beta, linear above ``threshold`` (no overflow in either branch)."""
+    scaled = input * beta
+    safe = scaled.clamp(max=threshold)
+    return _ew.where(scaled > threshold, input, _ew.log1p(safe.exp()) / beta)
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    return input * softplus(input).tanh()
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    return input.sigmoid()
+
+
+def tanh(input: Tensor) -> Tensor:
+    return input.tanh()
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
+    return input.clamp(min_val, max_val)
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    return (input / 6.0 + 0.5).clamp(0.0, 1.0)
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    return input * hardsigmoid(input)
+
+
+def softsign(input: Tensor) -> Tensor:
+    return input / (1.0 + input.abs())
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """log(sigmoid(x)) = -softplus(-x), stable for large |x|."""
+    return -softplus(-input)
+
+
+def _softmax_dim(name, ndim, dim, stacklevel=3):
+    if dim is None:
+        warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
+                      f"to include dim=X as an argument.", UserWarning, stacklevel=stacklevel)
+        return 0 if ndim in (0, 1, 3) else 1
+    return dim
+
+
+def log_softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
+    """x - logsumexp(x, dim): stable for large inputs ([1000, 0, -1000] -> [0, -1000, -2000])."""
+    dim = _softmax_dim("log_softmax", input.ndim, dim)
+    x = input.to(dtype) if dtype is not None else input
+    return x - x.logsumexp(dim, keepdim=True)
+
+
+def softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
+    """exp(log_softmax(x, dim))."""
+    dim = _softmax_dim("softmax", input.ndim, dim)
+    x = input.to(dtype) if dtype is not None else input
+    return (x - x.logsumexp(dim, keepdim=True)).exp()
+
+
+def softmin(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
+    dim = _softmax_dim("softmin", input.ndim, dim)
+    return softmax(-input, dim, dtype)
+
+
+# -- regularisation and normalisation ---------------------------------------------------------
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero each element with probability p and scale the rest by 1/(1-p); identity in eval."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return input * 0.0
+    with no_grad():
+        keep = bernoulli(_full_like(input, 1.0 - p)) * (1.0 / (1.0 - p))
+    return input * keep
+
+
+def _full_like(t, value):
+    from ..ops.creation import full_like
+    return full_like(t, value)
+
+
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
+               weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
+               momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalise over the batch (and spatial) dims per channel (dim 1).
+
+    Training normalises with the biased batch variance and updates the running statistics with
+    the unbiased one: running = (1 - momentum) * running + momentum * batch.
+    """
+    channels = input.shape[1]
+    axes = (0,) + tuple(range(2, input.ndim))
+    shape = (1, channels) + (1,) * (input.ndim - 2)
+    if training:
+        count = input.numel() // channels
+        if count <= 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input size "
+                             f"{list(input.shape)}")
+        mean = input.mean(axes)
+        var = input.var(axes, correction=0)
+        if running_mean is not None:
+            with no_grad():
+                running_mean.mul_(1 - momentum).add_(mean.detach() * momentum)
+                running_var.mul_(1 - momentum).add_(var.detach() * (momentum * count / (count - 1)))
+    else:
+        mean, var = running_mean, running_var
+    out = (input - mean.reshape(shape)) / (var.reshape(shape) + eps).sqrt()
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out
+
+
+def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Normalise over the last len(normalized_shape) dims (biased variance)."""
+    normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if tuple(input.shape[input.ndim - len(normalized_shape):]) != normalized_shape:
+        raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input with "
+                           f"shape [*, {', '.join(map(str, normalized_shape))}], but got input of "
+                           f"size{list(input.shape)}")
+    axes = tuple(range(input.ndim - len(normalized_shape), input.ndim))
+    mean = input.mean(axes, keepdim=True)
+    var = input.var(axes, correction=0, keepdim=True)
+    out = (input - mean) / (var + eps).sqrt()
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Normalise over groups of channels (and the spatial dims)."""
+    n, c = input.shape[:2]
+    if c % num_groups:
+        raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, "
+                           f"but got input of shape {list(input.shape)} and num_groups={num_groups}")
+    grouped = input.reshape(n, num_groups, -1)
+    mean = grouped.mean(-1, keepdim=True)
+    var = grouped.var(-1, correction=0, keepdim=True)
+    out = ((grouped - mean) / (var + eps).sqrt()).reshape(input.shape)
+    shape = (1, c) + (1,) * (input.ndim - 2)
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out
+
+
+def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75,
+                        k: float = 1.0) -> Tensor:
+    """x / (k + alpha * mean of x^2 over ``size`` neighbouring channels)^beta (AlexNet's LRN)."""
+    if input.ndim < 3:
+        raise ValueError(f"Expected 3D or higher dimensionality input (got {input.ndim} dimensions)")
+    squares = input * input
+    c = input.shape[1]
+    front, back = size // 2, (size - 1) // 2
+    widths = [0, 0] * (input.ndim - 2) + [front, back]
+    padded = pad(squares, tuple(widths))
+    window = padded[:, 0:c]
+    for shift in range(1, size):
+        window = window + padded[:, shift:shift + c]
+    return input / (window * (alpha / size) + k) ** beta
+
+
+def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max_norm=None,
+              norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
+    """Rows of ``weight`` at the indices in ``input``; the padding_idx row gets no gradient."""
+    if input.is_floating_point():
+        raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the following "
+                           f"scalar types: Long, Int; but got {input.dtype.name} instead")
+    out = weight[input]
+    if padding_idx is not None:
+        padding_idx = padding_idx % weight.shape[0]
+        out = _ew.where((input == padding_idx).unsqueeze(-1), weight.detach()[input], out)
+    return out
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """int64 one-hot encoding with a new last dim of size num_classes (max + 1 when -1)."""
+    if tensor.dtype is not _dt.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    if num_classes == -1:
+        num_classes = int(tensor.max().item()) + 1 if tensor.numel() else 0
+    if tensor.numel() and (int(tensor.min().item()) < 0 or int(tensor.max().item()) >= num_classes):
+        raise RuntimeError("Class values must be smaller than num_classes.")
+    from ..ops.creation import arange
+    return (tensor.unsqueeze(-1) == arange(num_classes, device=tensor.device)).long()
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
+    """input / max(||input||_p along dim, eps)."""
+    return input / input.norm(p, dim, keepdim=True).clamp(min=eps)
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    return (x1 * x2).sum(dim) / (x1.norm(dim=dim) * x2.norm(dim=dim)).clamp(min=eps)
+
+
+# -- losses ----------------------------------------------------------------------------------
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+def _check_target_size(input, target, name):
+    if tuple(input.shape) != tuple(target.shape):
+        warnings.warn(f"Using a target size ({target.shape}) that is different to the input size "
+                      f"({input.shape}). This will likely lead to incorrect results due to "
+                      f"broadcasting. Please ensure they have the same size.", UserWarning, stacklevel=3)
+
+
+def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+    """Mean squared error."""
+    _check_target_size(input, target, "mse_loss")
+    diff = input - target
+    return _reduce(diff * diff, reduction)
+
+
+def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+    """Mean absolute error (its derivative at 0 is 0)."""
+    _check_target_size(input, target, "l1_loss")
+    return _reduce((input - target).abs(), reduction)
+
+
+def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta."""
+    _check_target_size(input, target, "smooth_l1_loss")
+    d = (input - target).abs()
+    if beta == 0:
+        return _reduce(d, reduction)
+    return _reduce(_ew.where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta), reduction)
+
+
+def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    """0.5 d^2 where |d| <= delta, else delta (|d| - 0.5 delta)."""
+    _check_target_size(input, target, "huber_loss")
+    d = (input - target).abs()
+    return _reduce(_ew.where(d <= delta, 0.5 * d * d, delta * (d - 0.5 * delta)), reduction)
+
+
+def _class_dim(input):
+    return 0 if input.ndim == 1 else 1
+
+
+def _check_class_targets(input, target, ignore_index):
+    if target.is_floating_point():
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {target.dtype.name.capitalize()}")
+    classes = input.shape[_class_dim(input)]
+    valid = target != ignore_index
+    if bool((valid & ((target < 0) | (target >= classes))).any()):
+        bad = target[valid & ((target < 0) | (target >= classes))][0].item()
+        raise IndexError(f"Target {bad} is out of bounds.")
+
+
+def _pick(log_probs, target, ignore_index, weight):
+    """(per-element -log p[target], per-element weight), both 0 where the target is ignored."""
+    dim = _class_dim(log_probs)
+    valid = target != ignore_index
+    safe_target = _ew.where(valid, target, 0)
+    picked = -log_probs.gather(dim, safe_target.unsqueeze(dim)).squeeze(dim)
+    w = valid.to(log_probs.dtype) if weight is None else weight[safe_target] * valid.to(log_probs.dtype)
+    return picked * w, w
+
+
+def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: int = -100,
+             reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of class indices given log-probabilities (N, C) or (N, C, d1, ...).
+
+    'mean' divides by the sum of the targets' weights (ignored targets count in neither)."""
+    _check_class_targets(input, target, ignore_index)
+    losses, w = _pick(input, target, ignore_index, weight)
+    if reduction == "mean":
+        return losses.sum() / w.sum()
+    return _reduce(losses, reduction)
+
+
+def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                  ignore_index: int = -100, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
+    """log_softmax over dim 1 then NLL; targets are class indices (int64) or class
+    probabilities (float, the input's shape). label_smoothing mixes in the uniform distribution."""
+    dim = _class_dim(input)
+    classes = input.shape[dim]
+    log_probs = log_softmax(input, dim)
+    class_shape = [1] * input.ndim
+    class_shape[dim] = classes
+    if target.is_floating_point() and tuple(target.shape) == tuple(input.shape):
+        if ignore_index != -100:
+            raise RuntimeError("ignore_index is not supported for floating point target")
+        if label_smoothing > 0:
+            target = target * (1 - label_smoothing) + label_smoothing / classes
+        terms = log_probs * target
+        if weight is not None:
+            terms = terms * weight.reshape(class_shape)
+        losses = -terms.sum(dim)
+        if reduction == "mean":
+            return losses.sum() / (input.numel() // classes) if input.numel() else losses.sum() * math.nan
+        return _reduce(losses, reduction)
+    if not target.is_floating_point() and tuple(target.shape) == tuple(input.shape) and input.ndim > 1:
+        raise RuntimeError(f"Expected floating point type for target with class probabilities, got "
+                           f"{target.dtype.name.capitalize()}")
+    nll = nll_loss(log_probs, target, weight, ignore_index, reduction)
+    if label_smoothing <= 0:
+        return nll
+    valid = (target != ignore_index).to(log_probs.dtype)
+    terms = log_probs if weight is None else log_probs * weight.reshape(class_shape)
+    smooth = -terms.sum(dim) * valid
+    if reduction == "mean":
+        if weight is None:
+            smooth = smooth.sum() / valid.sum()
+        else:
+            smooth = smooth.sum() / (weight[_ew.where(target != ignore_index, target, 0)] * valid).sum()
+    else:
+        smooth = _reduce(smooth, reduction)
+    return nll * (1 - label_smoothing) + smooth * (label_smoothing / classes)
+
+
+def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                         reduction: str = "mean") -> Tensor:
+    """-(t log x + (1 - t) log(1 - x)), each log clamped at -100 as PyTorch does."""
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
+                         f"({input.shape}) is deprecated. Please ensure they have the same size.")
+    log_x = input.log().clamp(min=-100.0)
+    log_1mx = (1.0 - input).log().clamp(min=-100.0)
+    loss = -(target * log_x + (1.0 - target) * log_1mx)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                                     reduction: str = "mean", pos_weight: Tensor | None = None) -> Tensor:
+    """BCE on logits, stable for any magnitude: (1 - t) x + (1 + (pw - 1) t) softplus(-x)."""
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
+    softplus_neg = softplus(-input)  # smooth: |x| and relu compositions have a wrong slope at 0
+    if pos_weight is not None:
+        loss = (1.0 - target) * input + (1.0 + (pos_weight - 1.0) * target) * softplus_neg
+    else:
+        loss = (1.0 - target) * input + softplus_neg
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def kl_div(input: Tensor, target: Tensor, reduction: str = "mean", log_target: bool = False) -> Tensor:
+    """KL(target || q) with input = log q; 'batchmean' (sum / N) gives the true KL divergence."""
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:
+        positive = target > 0
+        safe = _ew.where(positive, target, 1.0)
+        loss = _ew.where(positive, target * (safe.log() - input), 0.0 * input)
+    if reduction == "batchmean":
+        return loss.sum() / (input.shape[0] if input.ndim else 1)
+    if reduction == "mean":
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the "
+                      "support size.'batchmean' divides only by the batch size, and aligns with the "
+                      "KL div math definition.'mean' will be changed to behave the same as "
+                      "'batchmean' in the next major release.", UserWarning, stacklevel=2)
+    return _reduce(loss, reduction)
+
+
+def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
+                          reduction: str = "mean") -> Tensor:
+    """1 - cos(x1, x2) for target 1, max(0, cos - margin) for target -1."""
+    eps = 1e-12
+    dot = (input1 * input2).sum(-1)
+    mag = ((input1 * input1).sum(-1) + eps) * ((input2 * input2).sum(-1) + eps)
+    cos = dot / mag.sqrt()
+    loss = _ew.where(target == 1, 1.0 - cos, (cos - margin).clamp(min=0.0))
+    return _reduce(loss, reduction)
+
+
+def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
+                        reduction: str = "mean") -> Tensor:
+    """max(0, -target * (x1 - x2) + margin)."""
+    return _reduce((-target * (input1 - input2) + margin).clamp(min=0.0), reduction)
+
+

@@ -1,0 +1,1 @@
+"""Layer modules (thin wrappers over tensorlite.nn.functional with parameters and defaults)."""

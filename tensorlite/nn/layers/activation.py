@@ -1,0 +1,60 @@
+"""Activation modules."""
+from __future__ import annotations
+
+from .. import functional as F
+from ..module import Module
+
+
+def _activation(name, fn, doc, arguments=(), repr_format=""):
+    """A Module class calling ``fn(input, *arguments)``; arguments are (name, default) pairs."""
+
+    def __init__(self, *args, **kwargs):
+        Module.__init__(self)
+        names = [a for a, _ in arguments]
+        values = dict(arguments)
+        for a, v in zip(names, args):
+            values[a] = v
+        for a, v in kwargs.items():
+            if a not in values:
+                raise TypeError(f"{name}.__init__() got an unexpected keyword argument '{a}'")
+            values[a] = v
+        for a, v in values.items():
+            setattr(self, a, v)
+
+    def forward(self, input):
+        return fn(input, *[getattr(self, a) for a, _ in arguments if a != "inplace"])
+
+    def extra_repr(self):
+        return repr_format.format(**{a: getattr(self, a) for a, _ in arguments}) if repr_format else ""
+
+    return type(name, (Module,), {"__init__": __init__, "forward": forward, "extra_repr": extra_repr,
+                                  "__doc__": doc, "__module__": __name__})
+
+
+ReLU = _activation("ReLU", lambda x: F.relu(x), "max(x, 0).", (("inplace", False),))
+ReLU6 = _activation("ReLU6", F.relu6, "min(max(x, 0), 6).", (("inplace", False),))
+LeakyReLU = _activation("LeakyReLU", F.leaky_relu, "x if x > 0 else negative_slope * x.",
+                        (("negative_slope", 0.01), ("inplace", False)), "negative_slope={negative_slope}")
+ELU = _activation("ELU", F.elu, "x if x > 0 else alpha * (exp(x) - 1).",
+                  (("alpha", 1.0), ("inplace", False)), "alpha={alpha}")
+CELU = _activation("CELU", F.celu, "Continuously differentiable ELU.", (("alpha", 1.0),), "alpha={alpha}")
+SELU = _activation("SELU", lambda x: F.selu(x), "Scaled ELU (self-normalising).", (("inplace", False),))
+GELU = _activation("GELU", F.gelu, "x * Phi(x), exact ('none') or 'tanh' approximation.",
+                   (("approximate", "none"),), "approximate='{approximate}'")
+SiLU = _activation("SiLU", lambda x: F.silu(x), "x * sigmoid(x).", (("inplace", False),))
+Mish = _activation("Mish", lambda x: F.mish(x), "x * tanh(softplus(x)).", (("inplace", False),))
+Softplus = _activation("Softplus", F.softplus, "log(1 + exp(beta x)) / beta.",
+                       (("beta", 1.0), ("threshold", 20.0)), "beta={beta}, threshold={threshold}")
+Sigmoid = _activation("Sigmoid", F.sigmoid, "1 / (1 + exp(-x)).")
+Tanh = _activation("Tanh", F.tanh, "tanh(x).")
+Hardtanh = _activation("Hardtanh", F.hardtanh, "clamp(x, min_val, max_val).",
+                       (("min_val", -1.0), ("max_val", 1.0), ("inplace", False)),
+                       "min_val={min_val}, max_val={max_val}")
+Hardsigmoid = _activation("Hardsigmoid", lambda x: F.hardsigmoid(x), "clamp(x / 6 + 1/2, 0, 1).",
+                          (("inplace", False),))
+Hardswish = _activation("Hardswish", lambda x: F.hardswish(x), "x * hardsigmoid(x).", (("inplace", False),))
+Softsign = _activation("Softsign", F.softsign, "x / (1 + |x|).")
+LogSigmoid = _activation("LogSigmoid", F.logsigmoid, "log(sigmoid(x)).")
+Softmax = _activation("Softmax", F.softmax, "softmax along dim.", (("dim", None),), "dim={dim}")
+LogSoftmax = _activation("LogSoftmax", F.log_softmax, "log_softmax along dim.", (("dim", None),), "dim={dim}")
+Softmin = _activation("Softmin", F.softmin, "softmax(-x) along dim.", (("dim", None),), "dim={dim}")

@@ -1,0 +1,222 @@
+"""RNN, LSTM, GRU and their cells, with PyTorch's parameter names, gate order and shapes.
+
+Input (L, N, H_in), or (N, L, H_in) with batch_first, or unbatched (L, H_in). Gates: LSTM
+(i, f, g, o), GRU (r, z, n). All weights U(+-1/sqrt(hidden_size)).
+"""
+from __future__ import annotations
+
+import math
+
+from ...ops.creation import empty, zeros
+from ...ops.movement import cat, stack
+from .. import functional as F, init
+from ..module import Module
+from ..parameter import Parameter
+
+_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+
+def _rnn_step(mode, x, h, w_ih, w_hh, b_ih, b_hh):
+    activation = F.relu if mode == "RNN_RELU" else F.tanh
+    return activation(F.linear(x, w_ih, b_ih) + F.linear(h, w_hh, b_hh))
+
+
+def _lstm_step(x, state, w_ih, w_hh, b_ih, b_hh):
+    h, c = state
+    gates = F.linear(x, w_ih, b_ih) + F.linear(h, w_hh, b_hh)
+    i, f, g, o = gates.chunk(4, -1)
+    c = f.sigmoid() * c + i.sigmoid() * g.tanh()
+    return o.sigmoid() * c.tanh(), c
+
+
+def _gru_step(x, h, w_ih, w_hh, b_ih, b_hh):
+    gi = F.linear(x, w_ih, b_ih)
+    gh = F.linear(h, w_hh, b_hh)
+    i_r, i_z, i_n = gi.chunk(3, -1)
+    h_r, h_z, h_n = gh.chunk(3, -1)
+    r, z = (i_r + h_r).sigmoid(), (i_z + h_z).sigmoid()
+    n = (i_n + r * h_n).tanh()
+    return (1.0 - z) * n + z * h
+
+
+class _RNNBase(Module):
+    mode = "RNN_TANH"
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+                 device=None, dtype=None):
+        super().__init__()
+        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
+        self.bias, self.batch_first, self.dropout = bias, batch_first, float(dropout)
+        self.bidirectional = bidirectional
+        gate = _GATES[self.mode] * hidden_size
+        directions = 2 if bidirectional else 1
+        for layer in range(num_layers):
+            for direction in range(directions):
+                suffix = f"_l{layer}" + ("_reverse" if direction else "")
+                layer_input = input_size if layer == 0 else hidden_size * directions
+                setattr(self, "weight_ih" + suffix, Parameter(empty(gate, layer_input, device=device, dtype=dtype)))
+                setattr(self, "weight_hh" + suffix, Parameter(empty(gate, hidden_size, device=device, dtype=dtype)))
+                if bias:
+                    setattr(self, "bias_ih" + suffix, Parameter(empty(gate, device=device, dtype=dtype)))
+                    setattr(self, "bias_hh" + suffix, Parameter(empty(gate, device=device, dtype=dtype)))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        bound = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
+        for p in self.parameters():
+            init.uniform_(p, -bound, bound)
+
+    def _weights(self, layer, direction):
+        suffix = f"_l{layer}" + ("_reverse" if direction else "")
+        return (getattr(self, "weight_ih" + suffix), getattr(self, "weight_hh" + suffix),
+                getattr(self, "bias_ih" + suffix) if self.bias else None,
+                getattr(self, "bias_hh" + suffix) if self.bias else None)
+
+    def _step(self, x, state, weights):
+        if self.mode == "LSTM":
+            return _lstm_step(x, state, *weights)
+        if self.mode == "GRU":
+            return _gru_step(x, state, *weights)
+        return _rnn_step(self.mode, x, state, *weights)
+
+    def forward(self, input, hx=None):
+        unbatched = input.ndim == 2
+        if unbatched:
+            input = input.unsqueeze(1)
+        elif self.batch_first:
+            input = input.transpose(0, 1)
+        if input.ndim != 3 or input.shape[-1] != self.input_size:
+            raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected {self.input_size}, "
+                               f"got {input.shape[-1]}")
+        directions = 2 if self.bidirectional else 1
+        batch = input.shape[1]
+        lstm = self.mode == "LSTM"
+        if hx is None:
+            h0 = zeros(self.num_layers * directions, batch, self.hidden_size, dtype=input.dtype, device=input.device)
+            hx = (h0, h0) if lstm else h0
+        elif unbatched:
+            hx = tuple(h.unsqueeze(1) for h in hx) if lstm else hx.unsqueeze(1)
+        finals_h, finals_c = [], []
+        layer_input = input
+        for layer in range(self.num_layers):
+            outputs = []
+            for direction in range(directions):
+                index = layer * directions + direction
+                state = (hx[0][index], hx[1][index]) if lstm else hx[index]
+                weights = self._weights(layer, direction)
+                steps = range(layer_input.shape[0])
+                sequence = []
+                for t in (reversed(steps) if direction else steps):
+                    state = self._step(layer_input[t], state, weights)
+                    sequence.append(state[0] if lstm else state)
+                if direction:
+                    sequence.reverse()
+                outputs.append(stack(sequence))
+                finals_h.append(state[0] if lstm else state)
+                if lstm:
+                    finals_c.append(state[1])
+            layer_input = outputs[0] if directions == 1 else cat(outputs, -1)
+            if self.dropout and self.training and layer < self.num_layers - 1:
+                layer_input = F.dropout(layer_input, self.dropout, True)
+        output = layer_input
+        h_n = stack(finals_h)
+        if unbatched:
+            output, h_n = output.squeeze(1), h_n.squeeze(1)
+        elif self.batch_first:
+            output = output.transpose(0, 1)
+        if lstm:
+            c_n = stack(finals_c)
+            return output, (h_n, c_n.squeeze(1) if unbatched else c_n)
+        return output, h_n
+
+    def extra_repr(self) -> str:
+        text = f"{self.input_size}, {self.hidden_size}"
+        if self.num_layers != 1:
+            text += f", num_layers={self.num_layers}"
+        if not self.bias:
+            text += ", bias=False"
+        if self.batch_first:
+            text += ", batch_first=True"
+        if self.dropout:
+            text += f", dropout={self.dropout}"
+        if self.bidirectional:
+            text += ", bidirectional=True"
+        return text
+
+
+class RNN(_RNNBase):
+    """Elman RNN: h' = tanh(W_ih x + b_ih + W_hh h + b_hh) (or relu with nonlinearity='relu')."""
+
+    def __init__(self, *args, nonlinearity: str = "tanh", **kwargs):
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
+        self.mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
+        self.nonlinearity = nonlinearity
+        super().__init__(*args, **kwargs)
+
+
+class LSTM(_RNNBase):
+    """Long short-term memory; forward returns (output, (h_n, c_n))."""
+
+    mode = "LSTM"
+
+
+class GRU(_RNNBase):
+    """Gated recurrent unit."""
+
+    mode = "GRU"
+
+
+class _CellBase(Module):
+    mode = "RNN_TANH"
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None, dtype=None):
+        super().__init__()
+        self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
+        gate = _GATES[self.mode] * hidden_size
+        self.weight_ih = Parameter(empty(gate, input_size, device=device, dtype=dtype))
+        self.weight_hh = Parameter(empty(gate, hidden_size, device=device, dtype=dtype))
+        self.bias_ih = Parameter(empty(gate, device=device, dtype=dtype)) if bias else None
+        self.bias_hh = Parameter(empty(gate, device=device, dtype=dtype)) if bias else None
+        bound = 1.0 / math.sqrt(hidden_size)
+        for p in self.parameters():
+            init.uniform_(p, -bound, bound)
+
+    def _zeros(self, input):
+        return zeros(*input.shape[:-1], self.hidden_size, dtype=input.dtype, device=input.device)
+
+    def extra_repr(self) -> str:
+        return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
+
+
+class RNNCell(_CellBase):
+    """One Elman RNN step."""
+
+    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None, dtype=None):
+        self.mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
+        super().__init__(input_size, hidden_size, bias, device, dtype)
+
+    def forward(self, input, hx=None):
+        hx = self._zeros(input) if hx is None else hx
+        return _rnn_step(self.mode, input, hx, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
+
+
+class LSTMCell(_CellBase):
+    """One LSTM step: returns (h', c')."""
+
+    mode = "LSTM"
+
+    def forward(self, input, hx=None):
+        hx = (self._zeros(input), self._zeros(input)) if hx is None else hx
+        return _lstm_step(input, hx, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
+
+
+class GRUCell(_CellBase):
+    """One GRU step."""
+
+    mode = "GRU"
+
+    def forward(self, input, hx=None):
+        hx = self._zeros(input) if hx is None else hx
+        return _gru_step(input, hx, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)

@@ -1,0 +1,399 @@
+"""Module: the base class of layers, with PyTorch's registration, traversal, state_dict and repr."""
+from __future__ import annotations
+
+import collections
+import itertools
+from typing import Callable, Iterator
+
+from ..autograd.grad_mode import no_grad
+from ..tensor import Tensor, _RemovableHandle
+from .parameter import Parameter
+
+__all__ = ["Module"]
+
+_IncompatibleKeys = collections.namedtuple("_IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+
+class Module:
+    """Base class for layers: assign Parameters, sub-Modules and buffers as attributes and they
+    are registered; implement ``forward``.
+
+    Example::
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(3, 4)
+            def forward(self, x):
+                return self.fc(x).relu()
+    """
+
+    training: bool
+
+    def __init__(self, *args, **kwargs):
+        if args or kwargs:
+            raise TypeError(f"{type(self).__name__}.__init__() got unexpected arguments")
+        set_ = object.__setattr__
+        set_(self, "training", True)
+        set_(self, "_parameters", {})
+        set_(self, "_buffers", {})
+        set_(self, "_non_persistent_buffers", set())
+        set_(self, "_modules", {})
+        set_(self, "_forward_pre_hooks", {})
+        set_(self, "_forward_hooks", {})
+
+    # -- registration ------------------------------------------------------------------------
+    def __setattr__(self, name: str, value) -> None:
+        params = self.__dict__.get("_parameters")
+        if isinstance(value, Parameter):
+            if params is None:
+                raise AttributeError("cannot assign parameters before Module.__init__() call")
+            self._forget(name)
+            params[name] = value
+        elif params is not None and name in params:
+            if value is not None:
+                raise TypeError(f"cannot assign '{type(value).__name__}' object to parameter "
+                                f"'{name}' (tensorlite.nn.Parameter or None required)")
+            params[name] = None
+        elif isinstance(value, Module):
+            if self.__dict__.get("_modules") is None:
+                raise AttributeError("cannot assign module before Module.__init__() call")
+            self._forget(name)
+            self._modules[name] = value
+        elif self.__dict__.get("_modules") is not None and name in self._modules:
+            if value is not None:
+                raise TypeError(f"cannot assign '{type(value).__name__}' as child module '{name}' "
+                                f"(tensorlite.nn.Module or None expected)")
+            self._modules[name] = None
+        elif self.__dict__.get("_buffers") is not None and name in self._buffers:
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
+                                f"(tensorlite.Tensor or None expected)")
+            self._buffers[name] = value
+        else:
+            object.__setattr__(self, name, value)
+
+    def _forget(self, name):
+        for store in ("_parameters", "_buffers", "_modules"):
+            self.__dict__[store].pop(name, None)
+        self.__dict__.pop(name, None)
+        self._non_persistent_buffers.discard(name)
+
+    def __getattr__(self, name: str):
+        d = self.__dict__
+        for store in ("_parameters", "_buffers", "_modules"):
+            if store in d and name in d[store]:
+                return d[store][name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __delattr__(self, name: str) -> None:
+        for store in ("_parameters", "_buffers", "_modules"):
+            if name in self.__dict__.get(store, {}):
+                del self.__dict__[store][name]
+                self._non_persistent_buffers.discard(name)
+                return
+        object.__delattr__(self, name)
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """Add a parameter (or None) under ``name``."""
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"cannot assign '{type(param).__name__}' object to parameter '{name}' "
+                            f"(tensorlite.nn.Parameter or None required)")
+        self._check_new_name(name)
+        self._parameters[name] = param
+
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
+        """Add a non-trainable tensor (e.g. running statistics); non-persistent buffers are left
+        out of state_dict."""
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
+                            f"(tensorlite.Tensor or None required)")
+        self._check_new_name(name)
+        self._buffers[name] = tensor
+        if persistent:
+            self._non_persistent_buffers.discard(name)
+        else:
+            self._non_persistent_buffers.add(name)
+
+    def add_module(self, name: str, module: "Module | None") -> None:
+        """Add a child module under ``name``."""
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+        if "." in name or name == "":
+            raise KeyError(f"module name can't contain \".\" or be empty, got: {name!r}")
+        self._modules[name] = module
+
+    register_module = add_module
+
+    def _check_new_name(self, name):
+        if "." in name or name == "":
+            raise KeyError(f"attribute name can't contain \".\" or be empty, got: {name!r}")
+        if name in self.__dict__ and name not in self._parameters and name not in self._buffers:
+            raise KeyError(f"attribute '{name}' already exists")
+
+    # -- calling ---------------------------------------------------------------------------
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
+
+    def __call__(self, *args, **kwargs):
+        for hook in list(self._forward_pre_hooks.values()):
+            result = hook(self, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
+        output = self.forward(*args, **kwargs)
+        for hook in list(self._forward_hooks.values()):
+            result = hook(self, args, output)
+            if result is not None:
+                output = result
+        return output
+
+    def register_forward_pre_hook(self, hook: Callable) -> _RemovableHandle:
+        """``hook(module, args)`` before forward; a non-None return replaces the args."""
+        return self._add_hook(self._forward_pre_hooks, hook)
+
+    def register_forward_hook(self, hook: Callable) -> _RemovableHandle:
+        """``hook(module, args, output)`` after forward; a non-None return replaces the output."""
+        return self._add_hook(self._forward_hooks, hook)
+
+    @staticmethod
+    def _add_hook(store, hook):
+        key = next(_hook_ids)
+        store[key] = hook
+        return _DictHandle(store, key)
+
+    # -- traversal -------------------------------------------------------------------------
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
+                         remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
+        """(name, parameter) pairs: a module's own parameters first, then its children's."""
+        return self._named_members("_parameters", prefix, recurse, remove_duplicate)
+
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        for _, p in self.named_parameters(recurse=recurse):
+            yield p
+
+    def named_buffers(self, prefix: str = "", recurse: bool = True,
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
+        return self._named_members("_buffers", prefix, recurse, remove_duplicate)
+
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        for _, b in self.named_buffers(recurse=recurse):
+            yield b
+
+    def _named_members(self, store, prefix, recurse, remove_duplicate):
+        seen = set()
+        modules = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse \
+            else [(prefix, self)]
+        for module_prefix, module in modules:
+            for name, value in module.__dict__[store].items():
+                if value is None or (remove_duplicate and id(value) in seen):
+                    continue
+                seen.add(id(value))
+                yield (module_prefix + "." if module_prefix else "") + name, value
+
+    def named_children(self) -> Iterator[tuple[str, "Module"]]:
+        seen = set()
+        for name, module in self._modules.items():
+            if module is not None and id(module) not in seen:
+                seen.add(id(module))
+                yield name, module
+
+    def children(self) -> Iterator["Module"]:
+        for _, module in self.named_children():
+            yield module
+
+    def named_modules(self, memo=None, prefix: str = "", remove_duplicate: bool = True):
+        """(name, module) for self (named '') and every descendant, depth first."""
+        memo = set() if memo is None else memo
+        if remove_duplicate and id(self) in memo:
+            return
+        memo.add(id(self))
+        yield prefix, self
+        for name, module in self._modules.items():
+            if module is None:
+                continue
+            yield from module.named_modules(memo, (prefix + "." if prefix else "") + name, remove_duplicate)
+
+    def modules(self) -> Iterator["Module"]:
+        for _, module in self.named_modules():
+            yield module
+
+    def get_submodule(self, target: str) -> "Module":
+        module = self
+        for part in target.split(".") if target else []:
+            if part not in module._modules:
+                raise AttributeError(f"{type(module).__name__} has no attribute `{part}`")
+            module = module._modules[part]
+        return module
+
+    # -- state -----------------------------------------------------------------------------
+    def state_dict(self, destination=None, prefix: str = "", keep_vars: bool = False):
+        """Own parameters, own persistent buffers, then children's, as an ordered dict of
+        tensors that share storage with the module (detached unless keep_vars)."""
+        destination = collections.OrderedDict() if destination is None else destination
+        for name, p in self._parameters.items():
+            if p is not None:
+                destination[prefix + name] = p if keep_vars else p.detach()
+        for name, b in self._buffers.items():
+            if b is not None and name not in self._non_persistent_buffers:
+                destination[prefix + name] = b if keep_vars else b.detach()
+        for name, module in self._modules.items():
+            if module is not None:
+                module.state_dict(destination, prefix + name + ".", keep_vars)
+        return destination
+
+    def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
+        """Copy tensors from ``state_dict`` into the module's parameters and buffers.
+
+        Missing or unexpected keys raise with strict=True (and are returned otherwise); a shape
+        mismatch always raises. Nothing is copied when any error is raised.
+        """
+        own = self.state_dict(keep_vars=True)
+        missing = [k for k in own if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in own]
+        errors = []
+        for key, target in own.items():
+            if key in state_dict:
+                value = state_dict[key]
+                if not isinstance(value, Tensor):
+                    errors.append(f'While copying the parameter named "{key}", expected a Tensor '
+                                  f'in the state_dict, got {type(value).__name__}.')
+                elif tuple(value.shape) != tuple(target.shape):
+                    errors.append(f"size mismatch for {key}: copying a param with shape "
+                                  f"{value.shape} from checkpoint, the shape in current model is "
+                                  f"{target.shape}.")
+        if strict:
+            if unexpected:
+                errors.insert(0, "Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ". ")
+            if missing:
+                errors.insert(0, "Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ". ")
+        if errors:
+            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+                               + "\n\t".join(e.rstrip() for e in errors))
+        with no_grad():
+            for key, target in own.items():
+                if key in state_dict:
+                    target.copy_(state_dict[key])
+        return _IncompatibleKeys(missing, unexpected)
+
+    # -- modes and conversion --------------------------------------------------------------
+    def train(self, mode: bool = True) -> "Module":
+        """Set training mode here and in every descendant; returns self."""
+        if not isinstance(mode, bool):
+            raise ValueError("training mode is expected to be boolean")
+        for module in self.modules():
+            object.__setattr__(module, "training", mode)
+        return self
+
+    def eval(self) -> "Module":
+        """train(False)."""
+        return self.train(False)
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Module":
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset every parameter's .grad (to None by default, as PyTorch >= 2.0)."""
+        for p in self.parameters():
+            if p.grad is not None:
+                if set_to_none:
+                    p.grad = None
+                else:
+                    with no_grad():
+                        p.grad.zero_()
+
+    def apply(self, fn: Callable[["Module"], None]) -> "Module":
+        """Call fn on every descendant (children first), then on self; returns self."""
+        for module in self.children():
+            module.apply(fn)
+        fn(self)
+        return self
+
+    def to(self, *args, **kwargs) -> "Module":
+        """Move/convert parameters and buffers in place (floating tensors only change dtype)."""
+        def convert(t):
+            out = t.to(*args, **kwargs) if t.is_floating_point() else \
+                t.to(*[a for a in args if not _is_dtype(a)], **{k: v for k, v in kwargs.items() if k != "dtype"})
+            return out
+        return self._apply_to_tensors(convert)
+
+    def _apply_to_tensors(self, fn) -> "Module":
+        with no_grad():
+            for module in self.modules():
+                for store in (module._parameters, module._buffers):
+                    for name, t in store.items():
+                        if t is None:
+                            continue
+                        converted = fn(t)
+                        if converted is not t:
+                            t.data, t.device = converted.data, converted.device
+                            if t._grad is not None:
+                                g = fn(t._grad)
+                                t._grad.data, t._grad.device = g.data, g.device
+        return self
+
+    def float(self) -> "Module":
+        from .. import dtypes
+        return self.to(dtypes.float32)
+
+    def double(self) -> "Module":
+        from .. import dtypes
+        return self.to(dtypes.float64)
+
+    def half(self) -> "Module":
+        from .. import dtypes
+        return self.to(dtypes.float16)
+
+    def cpu(self) -> "Module":
+        return self.to("cpu")
+
+    # -- printing --------------------------------------------------------------------------
+    def extra_repr(self) -> str:
+        """The text inside this module's parentheses in repr (layers override it)."""
+        return ""
+
+    def _get_name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        lines = []
+        extra = self.extra_repr()
+        if extra:
+            lines = extra.split("\n")
+        children = []
+        for name, module in self._modules.items():
+            text = _indent(repr(module), 2)
+            children.append(f"({name}): {text}")
+        lines += children
+        body = self._get_name() + "("
+        if lines:
+            if len(lines) == 1 and not children:
+                body += lines[0]
+            else:
+                body += "\n  " + "\n  ".join(lines) + "\n"
+        return body + ")"
+
+    def __dir__(self):
+        return sorted(set(super().__dir__()) | set(self._parameters) | set(self._buffers) | set(self._modules))
+
+
+def _is_dtype(value):
+    from ..dtypes import dtype
+    return isinstance(value, dtype)
+
+
+def _indent(text: str, spaces: int) -> str:
+    lines = text.split("\n")
+    return lines[0] + "".join("\n" + " " * spaces + line for line in lines[1:])
+
+
+class _DictHandle:
+    def __init__(self, store, key):
+        self._store, self._key = store, key
+
+    def remove(self) -> None:
+        self._store.pop(self._key, None)
+
+
+_hook_ids = itertools.count()

@@ -1,0 +1,62 @@
+"""nn.utils: gradient clipping and parameter/vector conversion."""
+from __future__ import annotations
+
+import math
+
+from ..autograd.grad_mode import no_grad
+from ..ops.creation import tensor
+from ..ops.movement import cat, stack
+
+
+def _grads(parameters):
+    from ..tensor import Tensor
+    if isinstance(parameters, Tensor):
+        parameters = [parameters]
+    return [p.grad for p in parameters if p.grad is not None]
+
+
+def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
+                    error_if_nonfinite: bool = False, foreach=None):
+    """Scale all gradients together so their total norm is at most max_norm; returns the total
+    norm before clipping (as if all gradients were concatenated)."""
+    grads = _grads(parameters)
+    if not grads:
+        return tensor(0.0)
+    norm_type = float(norm_type)
+    with no_grad():
+        if norm_type == math.inf:
+            total = stack([g.abs().max().to(grads[0].dtype) for g in grads]).max()
+        else:
+            total = stack([g.norm(norm_type).to(grads[0].dtype) for g in grads]).norm(norm_type)
+        if error_if_nonfinite and not bool(total.isfinite().item()):
+            raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` "
+                               f"is non-finite, so it cannot be clipped. To disable this error and "
+                               f"scale the gradients by the non-finite norm anyway, set "
+                               f"`error_if_nonfinite=False`")
+        scale = max_norm / (total.item() + 1e-6)
+        if scale < 1:
+            for g in grads:
+                g.mul_(scale)
+    return total
+
+
+def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:
+    """Clamp every gradient element to [-clip_value, clip_value] in place."""
+    with no_grad():
+        for g in _grads(parameters):
+            g.clamp_(-clip_value, clip_value)
+
+
+def parameters_to_vector(parameters):
+    """All parameters flattened and concatenated into one 1-D tensor."""
+    return cat([p.reshape(-1) for p in parameters])
+
+
+def vector_to_parameters(vec, parameters) -> None:
+    """Copy consecutive slices of ``vec`` into the parameters (in place, no graph)."""
+    offset = 0
+    with no_grad():
+        for p in parameters:
+            n = p.numel()
+            p.copy_(vec[offset:offset + n].reshape(p.shape))
+            offset += n

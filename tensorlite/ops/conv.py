@@ -1,0 +1,284 @@
+"""Convolution and pooling: ``Unfold`` (im2col) and ``Fold`` (col2im) are the primitives, each
+the other's backward; conv, transposed conv and pooling are compositions of them with matmul
+and reductions, so every derivative order comes from the parts.
+
+Shapes: input (N, C, H, W); weight (O, C / groups, kh, kw); output (N, O, OH, OW) with
+OH = floor((H + 2p - d(kh - 1) - 1) / s) + 1.
+"""
+from __future__ import annotations
+
+import math
+
+from ..autograd.function import Function
+
+
+def _pair(value, name="argument"):
+    if isinstance(value, (tuple, list)):
+        if len(value) != 2:
+            raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}")
+        return tuple(int(v) for v in value)
+    return (int(value), int(value))
+
+
+class Unfold(Function):
+    """(N, C, H, W) -> (N, C*kh*kw, L): every window as a column (pads = top, bottom, left, right)."""
+
+    _primitive = True
+
+    @staticmethod
+    def forward(ctx, x, kernel, stride, pads, dilation, pad_value=0.0):
+        ctx.geometry = (x.data.shape[2:], kernel, stride, pads, dilation)
+        return x.device.backend.unfold(x.data, kernel, stride, pads, dilation, pad_value)
+
+    @staticmethod
+    def backward(ctx, grad):
+        size, kernel, stride, pads, dilation = ctx.geometry
+        return Fold.apply(grad, size, kernel, stride, pads, dilation), None, None, None, None, None
+
+
+class Fold(Function):
+    """(N, C*kh*kw, L) -> (N, C, H, W): columns added back into their windows."""
+
+    _primitive = True
+
+    @staticmethod
+    def forward(ctx, cols, output_size, kernel, stride, pads, dilation):
+        ctx.geometry = (kernel, stride, pads, dilation)
+        return cols.device.backend.fold(cols.data, output_size, kernel, stride, pads, dilation)
+
+    @staticmethod
+    def backward(ctx, grad):
+        kernel, stride, pads, dilation = ctx.geometry
+        return Unfold.apply(grad, kernel, stride, pads, dilation, 0.0), None, None, None, None, None
+
+
+def _out_size(size, kernel, stride, pad_total, dilation):
+    return (size + pad_total - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """F.unfold: (N, C, H, W) -> (N, C*kh*kw, L)."""
+    (ph, pw) = _pair(padding)
+    return Unfold.apply(input, _pair(kernel_size), _pair(stride), (ph, ph, pw, pw), _pair(dilation))
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """F.fold: (N, C*kh*kw, L) -> (N, C, H, W), summing overlaps."""
+    (ph, pw) = _pair(padding)
+    return Fold.apply(input, _pair(output_size), _pair(kernel_size), _pair(stride), (ph, ph, pw, pw),
+                      _pair(dilation))
+
+
+def _same_pads(kernel, dilation):
+    pads = []
+    for k, d in zip(kernel, dilation):
+        total = d * (k - 1)
+        pads += [total // 2, total - total // 2]
+    return tuple(pads)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 1):
+    """2-D cross-correlation. padding: int, pair, 'same' or 'valid'.
+
+    Shapes: input (N, C, H, W) or (C, H, W); weight (O, C/groups, kh, kw); bias (O,).
+    """
+    unbatched = input.ndim == 3
+    if unbatched:
+        input = input.unsqueeze(0)
+    if input.ndim != 4 or weight.ndim != 4:
+        raise RuntimeError(f"conv2d: expected 3D (unbatched) or 4D (batched) input and a 4D weight, "
+                           f"got input of shape {list(input.shape)} and weight {list(weight.shape)}")
+    n, c, h, w = input.shape
+    out_channels, per_group, kh, kw = weight.shape
+    if c != per_group * groups:
+        raise RuntimeError(f"Given groups={groups}, weight of size {list(weight.shape)}, expected "
+                           f"input{list(input.shape)} to have {per_group * groups} channels, but got "
+                           f"{c} channels instead")
+    if out_channels % groups:
+        raise RuntimeError(f"conv2d: out_channels ({out_channels}) must be divisible by groups ({groups})")
+    stride, dilation = _pair(stride, "stride"), _pair(dilation, "dilation")
+    if padding == "same":
+        if stride != (1, 1):
+            raise RuntimeError("padding='same' is not supported for strided convolutions")
+        pads = _same_pads((kh, kw), dilation)
+    elif padding == "valid":
+        pads = (0, 0, 0, 0)
+    else:
+        ph, pw = _pair(padding, "padding")
+        pads = (ph, ph, pw, pw)
+    oh = _out_size(h, kh, stride[0], pads[0] + pads[1], dilation[0])
+    ow = _out_size(w, kw, stride[1], pads[2] + pads[3], dilation[1])
+    if oh <= 0 or ow <= 0:
+        raise RuntimeError(f"conv2d: the kernel ({kh}x{kw}, dilation {dilation}) is larger than the "
+                           f"padded input ({h + pads[0] + pads[1]}x{w + pads[2] + pads[3]})")
+    cols = Unfold.apply(input, (kh, kw), stride, pads, dilation, 0.0)       # (N, C*kh*kw, L)
+    if groups == 1:
+        out = weight.reshape(out_channels, -1) @ cols                         # (N, O, L)
+    else:
+        cols = cols.reshape(n, groups, per_group * kh * kw, oh * ow)
+        out = weight.reshape(groups, out_channels // groups, -1) @ cols       # (N, G, O/G, L)
+    out = out.reshape(n, out_channels, oh, ow)
+    if bias is not None:
+        out = out + bias.reshape(1, out_channels, 1, 1)
+    return out.squeeze(0) if unbatched else out
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 1):
+    """1-D cross-correlation: input (N, C, L), weight (O, C/groups, k)."""
+    unbatched = input.ndim == 2
+    if unbatched:
+        input = input.unsqueeze(0)
+    pad = padding if isinstance(padding, str) else (0, _single(padding))
+    out = conv2d(input.unsqueeze(2), weight.unsqueeze(2), bias, (1, _single(stride)), pad,
+                 (1, _single(dilation)), groups).squeeze(2)
+    return out.squeeze(0) if unbatched else out
+
+
+def _single(value):
+    return int(value[0]) if isinstance(value, (tuple, list)) else int(value)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups: int = 1,
+                     dilation=1):
+    """The adjoint of conv2d (a "deconvolution"): input (N, C, H, W), weight (C, O/groups, kh, kw).
+
+    Output size: (H - 1) * stride - 2 * padding + dilation * (kh - 1) + output_padding + 1.
+    """
+    unbatched = input.ndim == 3
+    if unbatched:
+        input = input.unsqueeze(0)
+    n, c, h, w = input.shape
+    in_channels, per_group_out, kh, kw = weight.shape
+    if c != in_channels:
+        raise RuntimeError(f"Given transposed=1, weight of size {list(weight.shape)}, expected "
+                           f"input{list(input.shape)} to have {in_channels} channels, but got {c} "
+                           f"channels instead")
+    stride, padding, dilation = _pair(stride), _pair(padding), _pair(dilation)
+    output_padding = _pair(output_padding)
+    out_channels = per_group_out * groups
+    oh = (h - 1) * stride[0] - 2 * padding[0] + dilation[0] * (kh - 1) + output_padding[0] + 1
+    ow = (w - 1) * stride[1] - 2 * padding[1] + dilation[1] * (kw - 1) + output_padding[1] + 1
+    x = input.reshape(n, groups, c // groups, h * w)
+    wt = weight.reshape(groups, c // groups, per_group_out * kh * kw)
+    cols = (wt.mT @ x).reshape(n, out_channels * kh * kw, h * w)              # (N, O*kh*kw, H*W)
+    pads = (padding[0], padding[0] - output_padding[0], padding[1], padding[1] - output_padding[1])
+    out = Fold.apply(cols, (oh, ow), (kh, kw), stride, pads, dilation)
+    if bias is not None:
+        out = out + bias.reshape(1, out_channels, 1, 1)
+    return out.squeeze(0) if unbatched else out
+
+
+def _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode):
+    kernel = _pair(kernel_size, "kernel_size")
+    stride = kernel if stride is None or stride == [] else _pair(stride, "stride")
+    padding, dilation = _pair(padding, "padding"), _pair(dilation, "dilation")
+    if any(p > k // 2 for p, k in zip(padding, kernel)):
+        raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
+                           f"pad={padding}, kernel_size={kernel}")
+    sizes, extra = [], []
+    for size, k, s, p, d in zip(input.shape[-2:], kernel, stride, padding, dilation):
+        span = size + 2 * p - d * (k - 1) - 1
+        out = (-(-span // s) if ceil_mode else span // s) + 1
+        if ceil_mode and (out - 1) * s >= size + p:  # the last window must start inside the input
+            out -= 1
+        if out <= 0:
+            raise RuntimeError(f"Given input size {tuple(input.shape[-2:])}, the pooling output size "
+                               f"would be {out}: the kernel is too large")
+        sizes.append(out)
+        extra.append(max(0, (out - 1) * s + d * (k - 1) + 1 - (size + 2 * p)))
+    pads = (padding[0], padding[0] + extra[0], padding[1], padding[1] + extra[1])
+    return kernel, stride, padding, dilation, pads, sizes
+
+
+def _windows(input, kernel, stride, pads, dilation, pad_value):
+    """(N, C, H, W) -> (N, C, kh*kw, L)."""
+    n, c = input.shape[:2]
+    cols = Unfold.apply(input, kernel, stride, pads, dilation, pad_value)
+    return cols.reshape(n, c, kernel[0] * kernel[1], cols.shape[-1])
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
+               return_indices: bool = False):
+    """Max over windows; at ties all of the gradient goes to the first element of the window.
+
+    With return_indices, also the flat index (row * W + col) of each max in its input plane.
+    """
+    unbatched = input.ndim == 3
+    if unbatched:
+        input = input.unsqueeze(0)
+    n, c, h, w = input.shape
+    kernel, stride, padding, dilation, pads, (oh, ow) = _pool_geometry(
+        input, kernel_size, stride, padding, dilation, ceil_mode)
+    values, position = _windows(input, kernel, stride, pads, dilation, -math.inf).max(2)
+    out = values.reshape(n, c, oh, ow)
+    if return_indices:
+        from .creation import arange
+        ki, kj = position // kernel[1], position % kernel[1]
+        cell = arange(oh * ow, device=input.device)
+        row = (cell // ow) * stride[0] - padding[0] + ki * dilation[0]
+        col = (cell % ow) * stride[1] - padding[1] + kj * dilation[1]
+        indices = (row * w + col).reshape(n, c, oh, ow)
+        return (out.squeeze(0), indices.squeeze(0)) if unbatched else (out, indices)
+    return out.squeeze(0) if unbatched else out
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override=None):
+    """Mean over windows; zero padding counts in the divisor unless count_include_pad=False."""
+    unbatched = input.ndim == 3
+    if unbatched:
+        input = input.unsqueeze(0)
+    n, c, h, w = input.shape
+    kernel, stride, padding, dilation, pads, (oh, ow) = _pool_geometry(
+        input, kernel_size, stride, padding, 1, ceil_mode)
+    total = _windows(input, kernel, stride, pads, dilation, 0.0).sum(2)      # (N, C, L)
+    if divisor_override:
+        divisor = float(divisor_override)
+    else:
+        # PyTorch counts the explicit padding (if asked) but never the ceil_mode overhang
+        from .creation import ones
+        ones_map = ones(1, 1, h, w, dtype=input.dtype, device=input.device)
+        if count_include_pad:
+            ones_map = _pad_tensor(ones_map, padding)
+            counted = (0, pads[1] - padding[0], 0, pads[3] - padding[1])  # overhang only
+            divisor = _windows(ones_map, kernel, stride, counted, dilation, 0.0).sum(2)
+        else:
+            divisor = _windows(ones_map, kernel, stride, pads, dilation, 0.0).sum(2)
+    out = (total / divisor).reshape(n, c, oh, ow)
+    return out.squeeze(0) if unbatched else out
+
+
+def _pad_tensor(t, padding):
+    from .movement import pad
+    return pad(t, (padding[1], padding[1], padding[0], padding[0]), value=1.0)
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Average over PyTorch's adaptive windows: cell i spans [floor(i*H/oh), ceil((i+1)*H/oh))."""
+    unbatched = input.ndim == 3
+    if unbatched:
+        input = input.unsqueeze(0)
+    h, w = input.shape[-2:]
+    oh, ow = (o if o is not None else s for o, s in zip(_pair_or_none(output_size), (h, w)))
+    if h % oh == 0 and w % ow == 0:
+        out = avg_pool2d(input, (h // oh, w // ow))
+    else:
+        from .movement import stack
+        rows = []
+        for i in range(oh):
+            r0, r1 = (i * h) // oh, -(-(i + 1) * h // oh)
+            cells = []
+            for j in range(ow):
+                c0, c1 = (j * w) // ow, -(-(j + 1) * w // ow)
+                cells.append(input[:, :, r0:r1, c0:c1].mean((2, 3)))
+            rows.append(stack(cells, -1))
+        out = stack(rows, -2)
+    return out.squeeze(0) if unbatched else out
+
+
+def _pair_or_none(value):
+    if isinstance(value, (tuple, list)):
+        return tuple(value)
+    return (value, value)
+
+

@@ -1,0 +1,170 @@
+"""SGD, Adam, AdamW, RMSprop, Adagrad: PyTorch's update rules, state keys and defaults."""
+from __future__ import annotations
+
+import math
+
+from ..ops.creation import tensor, zeros_like
+from ..ops.elementwise import maximum
+from .optimizer import Optimizer, required
+
+
+def _check(name, value, low=0.0):
+    if value < low:
+        raise ValueError(f"Invalid {name}: {value}")
+
+
+def _step_count(state, param):
+    if "step" not in state:
+        state["step"] = tensor(0.0)
+    state["step"] += 1
+    return state["step"].item()
+
+
+class SGD(Optimizer):
+    """d = g + wd p; with momentum buf = d (first step) or mu buf + (1 - dampening) d, then
+    d = d + mu buf (nesterov) or buf; p -= lr d.
+
+    Example: ``SGD(model.parameters(), lr=0.1, momentum=0.9)``.
+    """
+
+    def __init__(self, params, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
+                 weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False):
+        if lr is not required:
+            _check("learning rate", lr)
+        _check("momentum value", momentum)
+        _check("weight_decay value", weight_decay)
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
+                                      weight_decay=weight_decay, nesterov=nesterov, maximize=maximize))
+
+    def _update(self, group, p, grad, state):
+        d = grad + group["weight_decay"] * p if group["weight_decay"] else grad
+        momentum = group["momentum"]
+        if momentum:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = d.clone()
+            else:
+                buf.mul_(momentum).add_(d, alpha=1 - group["dampening"])
+            d = d + momentum * buf if group["nesterov"] else buf
+        p.add_(d, alpha=-group["lr"])
+
+
+class Adam(Optimizer):
+    """Adam with bias correction: p -= lr * m_hat / (sqrt(v_hat) + eps). weight_decay is L2 added
+    to the gradient (AdamW decouples it). State: step (a tensor), exp_avg, exp_avg_sq
+    (and max_exp_avg_sq with amsgrad)."""
+
+    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0, amsgrad: bool = False, *, maximize: bool = False,
+                 decoupled_weight_decay: bool = False):
+        _check("learning rate", lr)
+        _check("epsilon value", eps)
+        for i, beta in enumerate(betas):
+            if not 0.0 <= beta < 1.0:
+                raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+        _check("weight_decay value", weight_decay)
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+                                      amsgrad=amsgrad, maximize=maximize,
+                                      decoupled_weight_decay=decoupled_weight_decay))
+
+    def _update(self, group, p, grad, state):
+        if not state:
+            state["step"] = tensor(0.0)
+            state["exp_avg"] = zeros_like(p)
+            state["exp_avg_sq"] = zeros_like(p)
+            if group["amsgrad"]:
+                state["max_exp_avg_sq"] = zeros_like(p)
+        step = _step_count(state, p)
+        beta1, beta2 = group["betas"]
+        lr, wd = group["lr"], group["weight_decay"]
+        if wd:
+            if group["decoupled_weight_decay"]:
+                p.mul_(1 - lr * wd)
+            else:
+                grad = grad + wd * p
+        state["exp_avg"].mul_(beta1).add_(grad, alpha=1 - beta1)
+        state["exp_avg_sq"].mul_(beta2).add_(grad * grad, alpha=1 - beta2)
+        second = state["exp_avg_sq"]
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"].copy_(maximum(state["max_exp_avg_sq"], second))
+            second = state["max_exp_avg_sq"]
+        bias1 = 1 - beta1 ** step
+        bias2_sqrt = math.sqrt(1 - beta2 ** step)
+        denom = second.sqrt() / bias2_sqrt + group["eps"]
+        p.sub_(state["exp_avg"] / denom, alpha=lr / bias1)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay: p *= 1 - lr * wd before the Adam step (default wd 0.01)."""
+
+    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
+                         decoupled_weight_decay=True)
+
+
+class RMSprop(Optimizer):
+    """square_avg = alpha sq + (1 - alpha) g^2; p -= lr g / (sqrt(square_avg (- grad_avg^2 if
+    centered)) + eps), through a momentum buffer when momentum > 0."""
+
+    def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
+                 weight_decay: float = 0, momentum: float = 0, centered: bool = False, *,
+                 maximize: bool = False):
+        _check("learning rate", lr)
+        _check("epsilon value", eps)
+        _check("momentum value", momentum)
+        _check("alpha value", alpha)
+        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
+                                      momentum=momentum, centered=centered, maximize=maximize))
+
+    def _update(self, group, p, grad, state):
+        if not state:
+            state["step"] = tensor(0.0)
+            state["square_avg"] = zeros_like(p)
+            if group["momentum"] > 0:
+                state["momentum_buffer"] = zeros_like(p)
+            if group["centered"]:
+                state["grad_avg"] = zeros_like(p)
+        _step_count(state, p)
+        if group["weight_decay"]:
+            grad = grad + group["weight_decay"] * p
+        alpha = group["alpha"]
+        square_avg = state["square_avg"].mul_(alpha).add_(grad * grad, alpha=1 - alpha)
+        if group["centered"]:
+            grad_avg = state["grad_avg"].mul_(alpha).add_(grad, alpha=1 - alpha)
+            avg = (square_avg - grad_avg * grad_avg).sqrt() + group["eps"]
+        else:
+            avg = square_avg.sqrt() + group["eps"]
+        if group["momentum"] > 0:
+            buf = state["momentum_buffer"].mul_(group["momentum"]).add_(grad / avg)
+            p.add_(buf, alpha=-group["lr"])
+        else:
+            p.add_(grad / avg, alpha=-group["lr"])
+
+
+class Adagrad(Optimizer):
+    """sum += g^2; p -= clr g / (sqrt(sum) + eps), clr = lr / (1 + (step - 1) lr_decay)."""
+
+    def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0, weight_decay: float = 0,
+                 initial_accumulator_value: float = 0, eps: float = 1e-10, *, maximize: bool = False):
+        _check("learning rate", lr)
+        _check("lr_decay value", lr_decay)
+        _check("initial_accumulator_value", initial_accumulator_value)
+        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                                      initial_accumulator_value=initial_accumulator_value, eps=eps,
+                                      maximize=maximize))
+        for group in self.param_groups:
+            for p in group["params"]:
+                state = self.state[p]
+                state["step"] = tensor(0.0)
+                state["sum"] = zeros_like(p).fill_(group["initial_accumulator_value"])
+
+    def _update(self, group, p, grad, state):
+        step = _step_count(state, p)
+        if group["weight_decay"]:
+            grad = grad + group["weight_decay"] * p
+        clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
+        state["sum"].add_(grad * grad)
+        p.add_(grad / (state["sum"].sqrt() + group["eps"]), alpha=-clr)
