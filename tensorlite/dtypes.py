@@ -32,6 +32,11 @@ class dtype:
         return self.numpy.kind in "iu"
 
     @property
+    def scalar_name(self) -> str:
+        """PyTorch's scalar-type name used in messages: Float, Double, Long, Int, Bool, ..."""
+        return _SCALAR_NAMES[self.name]
+
+    @property
     def category(self) -> int:
         """0 for bool, 1 for integers, 2 for floating point."""
         return 2 if self.is_floating_point else (0 if self.numpy.kind == "b" else 1)
@@ -52,6 +57,9 @@ int64 = dtype("int64", np.int64, 5, False)
 float16 = dtype("float16", np.float16, 6, True)
 float32 = dtype("float32", np.float32, 7, True)
 float64 = dtype("float64", np.float64, 8, True)
+
+_SCALAR_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
+                 "int64": "Long", "float16": "Half", "float32": "Float", "float64": "Double"}
 
 ALL_DTYPES = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64)
 _FROM_NUMPY = {d.numpy: d for d in ALL_DTYPES}

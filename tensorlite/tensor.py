@@ -301,8 +301,8 @@ class Tensor:
                                f"broadcast shape {list(result.data.shape)} ({op_name})")
         if result.data.dtype != self.data.dtype:
             if not _dt.can_cast(result.dtype, self.dtype):
-                raise RuntimeError(f"result type {result.dtype.name.capitalize()} can't be cast to "
-                                   f"the desired output type {self.dtype.name.capitalize()} ({op_name})")
+                raise RuntimeError(f"result type {result.dtype.scalar_name} can't be cast to "
+                                   f"the desired output type {self.dtype.scalar_name} ({op_name})")
             result = result.to(self.dtype)
         record = result._requires_grad
         self.device.backend.copy_into(self.data, result.data)

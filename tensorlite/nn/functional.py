@@ -358,7 +358,7 @@ def _class_dim(input):
 
 def _check_class_targets(input, target, ignore_index):
     if target.is_floating_point():
-        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {target.dtype.name.capitalize()}")
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {target.dtype.scalar_name}")
     classes = input.shape[_class_dim(input)]
     valid = target != ignore_index
     if bool((valid & ((target < 0) | (target >= classes))).any()):
@@ -412,7 +412,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
         return _reduce(losses, reduction)
     if not target.is_floating_point() and tuple(target.shape) == tuple(input.shape) and input.ndim > 1:
         raise RuntimeError(f"Expected floating point type for target with class probabilities, got "
-                           f"{target.dtype.name.capitalize()}")
+                           f"{target.dtype.scalar_name}")
     nll = nll_loss(log_probs, target, weight, ignore_index, reduction)
     if label_smoothing <= 0:
         return nll

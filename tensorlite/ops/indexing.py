@@ -218,8 +218,8 @@ def _put(input, key, value, accumulate, op_name):
         if value.device is not input.device:
             value = value.to(input.device)
         if not _dt.can_cast(value.dtype, input.dtype):
-            raise RuntimeError(f"{op_name}: result type {value.dtype.name.capitalize()} can't be cast "
-                               f"to the desired output type {input.dtype.name.capitalize()}")
+            raise RuntimeError(f"{op_name}: result type {value.dtype.scalar_name} can't be cast "
+                               f"to the desired output type {input.dtype.scalar_name}")
     if not record:
         data = value.data if isinstance(value, Tensor) else value
         if isinstance(value, Tensor) and value.data.dtype != input.data.dtype:

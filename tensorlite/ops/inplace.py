@@ -71,8 +71,8 @@ def _inplace_operand(self: Tensor, other, op_name: str):
         raise RuntimeError(f"output with shape {list(self.data.shape)} doesn't match the broadcast "
                            f"shape {list(shape)} ({op_name})")
     if not _dt.can_cast(result_dtype, self.dtype):
-        raise RuntimeError(f"result type {result_dtype.name.capitalize()} can't be cast to the "
-                           f"desired output type {self.dtype.name.capitalize()} ({op_name})")
+        raise RuntimeError(f"result type {result_dtype.scalar_name} can't be cast to the "
+                           f"desired output type {self.dtype.scalar_name} ({op_name})")
     return other.data if isinstance(other, Tensor) else other
 
 

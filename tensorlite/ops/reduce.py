@@ -217,7 +217,7 @@ def mean(input, dim=None, keepdim: bool = False, *, dtype=None):
     x = input.to(dtype) if dtype is not None else input
     if not x.is_floating_point():
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a "
-                           f"floating point or complex dtype. Got: {x.dtype.name.capitalize()}")
+                           f"floating point or complex dtype. Got: {x.dtype.scalar_name}")
     axes = wrap_dims(dim, x.ndim)
     count = 1
     for a in axes:

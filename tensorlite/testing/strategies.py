@@ -40,7 +40,9 @@ def tensors(draw, shape=None, dtype=_dt.float64, elements=None, low: float = -3.
         shape = draw(shapes(min_dims, max_dims, min_side, max_side))
     elif not isinstance(shape, tuple):
         shape = draw(shape)
-    values = draw(hnp.arrays(dtype.numpy, shape, elements=elements or _elements(dtype, low, high),
+    if elements is None:
+        elements = _elements(dtype, low, high)
+    values = draw(hnp.arrays(dtype.numpy, shape, elements=elements,
                              unique=unique))
     t = _tensor(values, dtype=dtype, device=device)
     return t.requires_grad_() if requires_grad else t

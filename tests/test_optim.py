@@ -1,0 +1,224 @@
+"""Optimizer math (SEMANTICS.md 4.11), schedules and clipping (4.12), step by step."""
+import math
+
+import numpy as np
+import pytest
+
+import tensorlite as tl
+from tensorlite import nn, optim
+from tensorlite.optim import lr_scheduler
+
+GRADS = [np.array([0.5, -1.0]), np.array([0.2, 0.3]), np.array([-0.4, 0.1])]
+
+
+def trajectory(make, p0=(1.0, -2.0)):
+    p = nn.Parameter(tl.tensor(list(p0), dtype=tl.float64))
+    opt = make([p])
+    out = []
+    for g in GRADS:
+        p.grad = tl.tensor(g)
+        opt.step()
+        out.append(p.tolist())
+    return np.array(out)
+
+
+def reference_sgd(lr, momentum=0.0, dampening=0.0, wd=0.0, nesterov=False, p0=(1.0, -2.0)):
+    p, buf, out = np.array(p0), None, []
+    for g in GRADS:
+        d = g + wd * p
+        if momentum:
+            buf = d.copy() if buf is None else momentum * buf + (1 - dampening) * d
+            d = d + momentum * buf if nesterov else buf
+        p = p - lr * d
+        out.append(p.copy())
+    return np.array(out)
+
+
+def reference_adam(lr, b1=0.9, b2=0.999, eps=1e-8, wd=0.0, decoupled=False, amsgrad=False, p0=(1.0, -2.0)):
+    p, m, v, vmax, out = np.array(p0), 0.0, 0.0, 0.0, []
+    for t, g in enumerate(GRADS, start=1):
+        if wd and decoupled:
+            p = p * (1 - lr * wd)
+        elif wd:
+            g = g + wd * p
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        vmax = np.maximum(vmax, v)
+        denom = np.sqrt((vmax if amsgrad else v) / (1 - b2 ** t)) + eps
+        p = p - lr * (m / (1 - b1 ** t)) / denom
+        out.append(p.copy())
+    return np.array(out)
+
+
+@pytest.mark.parametrize("kwargs", [dict(lr=0.1), dict(lr=0.1, momentum=0.9),
+                                    dict(lr=0.1, momentum=0.9, dampening=0.3, weight_decay=0.01),
+                                    dict(lr=0.1, momentum=0.5, nesterov=True)])
+def test_sgd_matches_the_formula(kwargs):
+    ref = reference_sgd(kwargs["lr"], kwargs.get("momentum", 0), kwargs.get("dampening", 0),
+                        kwargs.get("weight_decay", 0), kwargs.get("nesterov", False))
+    np.testing.assert_allclose(trajectory(lambda p: optim.SGD(p, **kwargs)), ref, rtol=1e-12)
+
+
+def test_sgd_maximize_and_nesterov_validation():
+    up = trajectory(lambda p: optim.SGD(p, lr=0.1, maximize=True))
+    np.testing.assert_allclose(up[0], [1.05, -2.1])
+    with pytest.raises(ValueError, match="Nesterov momentum requires a momentum and zero dampening"):
+        optim.SGD([nn.Parameter(tl.ones(1))], lr=0.1, nesterov=True)
+
+
+@pytest.mark.parametrize("make, ref", [
+    (lambda p: optim.Adam(p, lr=0.1), lambda: reference_adam(0.1)),
+    (lambda p: optim.Adam(p, lr=0.1, weight_decay=0.1), lambda: reference_adam(0.1, wd=0.1)),
+    (lambda p: optim.Adam(p, lr=0.1, amsgrad=True), lambda: reference_adam(0.1, amsgrad=True)),
+    (lambda p: optim.AdamW(p, lr=0.1), lambda: reference_adam(0.1, wd=0.01, decoupled=True)),
+])
+def test_adam_family_matches_the_formula(make, ref):
+    np.testing.assert_allclose(trajectory(make), ref(), rtol=1e-10)
+
+
+def test_adam_first_step_is_lr_times_sign_and_adamw_decay():
+    first = trajectory(lambda p: optim.Adam(p, lr=0.01))[0]
+    np.testing.assert_allclose(first, [1.0 - 0.01, -2.0 + 0.01], rtol=1e-6)
+    p = nn.Parameter(tl.ones(1))
+    opt = optim.AdamW([p], lr=0.1, weight_decay=0.1)
+    p.grad = tl.tensor([0.5])
+    opt.step()
+    assert p.item() == pytest.approx(0.89, abs=1e-6)
+
+
+def test_rmsprop_and_adagrad_match_the_formula():
+    p, sq, out = np.array([1.0, -2.0]), 0.0, []
+    for g in GRADS:
+        sq = 0.99 * sq + 0.01 * g * g
+        p = p - 0.01 * g / (np.sqrt(sq) + 1e-8)
+        out.append(p.copy())
+    np.testing.assert_allclose(trajectory(lambda q: optim.RMSprop(q, lr=0.01)), out, rtol=1e-10)
+    p, acc, out = np.array([1.0, -2.0]), 0.1, []
+    for step, g in enumerate(GRADS, start=1):
+        acc = acc + g * g
+        p = p - 0.1 / (1 + (step - 1) * 0.01) * g / (np.sqrt(acc) + 1e-10)
+        out.append(p.copy())
+    np.testing.assert_allclose(trajectory(lambda q: optim.Adagrad(q, lr=0.1, lr_decay=0.01,
+                                                                   initial_accumulator_value=0.1)), out, rtol=1e-10)
+
+
+class TestOptimizerState:
+    def test_state_dict_layout(self):
+        a, b, c = (nn.Parameter(tl.ones(2)) for _ in range(3))
+        opt = optim.Adam([{"params": [a, b]}, {"params": [c], "lr": 0.5}], lr=0.1)
+        for p in (a, b, c):
+            p.grad = tl.ones(2)
+        opt.step()
+        sd = opt.state_dict()
+        assert [g["params"] for g in sd["param_groups"]] == [[0, 1], [2]]
+        assert set(sd["state"]) == {0, 1, 2} and set(sd["state"][0]) == {"step", "exp_avg", "exp_avg_sq"}
+        assert isinstance(sd["state"][0]["step"], tl.Tensor) and sd["param_groups"][1]["lr"] == 0.5
+
+    def test_load_state_dict_continues_identically(self):
+        def run(resume):
+            tl.manual_seed(0)
+            p = nn.Parameter(tl.tensor([1.0, 2.0], dtype=tl.float64))
+            opt = optim.Adam([p], lr=0.1)
+            for i, g in enumerate(GRADS):
+                if resume and i == 2:
+                    saved_p, saved = p.detach().clone(), opt.state_dict()
+                    p = nn.Parameter(saved_p)
+                    opt = optim.Adam([p], lr=0.1)
+                    opt.load_state_dict(saved)
+                p.grad = tl.tensor(g)
+                opt.step()
+            return p.tolist()
+        assert run(False) == run(True)
+
+    def test_skips_params_without_grad_and_zero_grad(self):
+        a, b = nn.Parameter(tl.ones(1)), nn.Parameter(tl.ones(1))
+        opt = optim.SGD([a, b], lr=1.0)
+        a.grad = tl.ones(1)
+        opt.step()
+        assert a.item() == 0.0 and b.item() == 1.0
+        opt.zero_grad()
+        assert a.grad is None
+
+    def test_param_group_errors(self):
+        p = nn.Parameter(tl.ones(1))
+        with pytest.raises(ValueError, match="more than one parameter group"):
+            optim.SGD([{"params": [p]}, {"params": [p]}], lr=0.1)
+        with pytest.raises(ValueError, match="empty parameter list"):
+            optim.SGD([], lr=0.1)
+        with pytest.raises(ValueError, match="non-leaf"):
+            optim.SGD([p * 2], lr=0.1)
+        opt = optim.SGD([p], lr=0.1)
+        opt.param_groups[0]["lr"] = 0.5  # hyperparameters are mutable
+        p.grad = tl.ones(1)
+        opt.step()
+        assert p.item() == 0.5
+
+
+def lrs(make, steps):
+    p = nn.Parameter(tl.ones(1))
+    opt = optim.SGD([p], lr=1.0)
+    sched = make(opt)
+    out = []
+    for _ in range(steps):
+        out.append(round(opt.param_groups[0]["lr"], 3))
+        opt.step()
+        sched.step()
+    return out
+
+
+@pytest.mark.parametrize("make, steps, expected", [
+    (lambda o: lr_scheduler.StepLR(o, 2, 0.1), 5, [1, 1, 0.1, 0.1, 0.01]),
+    (lambda o: lr_scheduler.CosineAnnealingLR(o, T_max=4), 6, [1, 0.854, 0.5, 0.146, 0, 0.146]),
+    (lambda o: lr_scheduler.OneCycleLR(o, max_lr=1, total_steps=10), 10,
+     [0.04, 0.52, 1, 0.95, 0.812, 0.611, 0.389, 0.188, 0.05, 0.0]),
+    (lambda o: lr_scheduler.MultiStepLR(o, [1, 3], 0.5), 4, [1, 0.5, 0.5, 0.25]),
+    (lambda o: lr_scheduler.ExponentialLR(o, 0.5), 3, [1, 0.5, 0.25]),
+    (lambda o: lr_scheduler.LambdaLR(o, lambda e: 1 / (e + 1)), 3, [1, 0.5, 0.333]),
+    (lambda o: lr_scheduler.LinearLR(o, 0.5, 1.0, 2), 4, [0.5, 0.75, 1, 1]),
+])
+def test_schedules(make, steps, expected):
+    assert lrs(make, steps) == pytest.approx(expected, abs=1e-3)
+
+
+def test_reduce_on_plateau_and_state():
+    p = nn.Parameter(tl.ones(1))
+    opt = optim.SGD([p], lr=1.0)
+    sched = lr_scheduler.ReduceLROnPlateau(opt, patience=1)
+    seen = []
+    for _ in range(5):
+        sched.step(1.0)
+        seen.append(round(opt.param_groups[0]["lr"], 4))
+    assert seen == [1, 1, 0.1, 0.1, 0.01]
+    assert sched.get_last_lr() == [pytest.approx(0.01)]
+    step = lr_scheduler.StepLR(optim.SGD([p], lr=1.0), 3)
+    assert step.state_dict()["step_size"] == 3 and "optimizer" not in step.state_dict()
+
+
+def test_scheduler_before_optimizer_warns():
+    opt = optim.SGD([nn.Parameter(tl.ones(1))], lr=1.0)
+    sched = lr_scheduler.StepLR(opt, 1)
+    with pytest.warns(UserWarning, match="before `optimizer.step\\(\\)`"):
+        sched.step()
+
+
+class TestClipping:
+    def test_clip_grad_norm(self):
+        a, b = nn.Parameter(tl.zeros(2)), nn.Parameter(tl.zeros(1))
+        a.grad, b.grad = tl.tensor([3.0, 0.0]), tl.tensor([4.0])
+        total = nn.utils.clip_grad_norm_([a, b], 1.0)
+        assert total.item() == 5.0
+        assert a.grad.tolist() == pytest.approx([0.6, 0.0], abs=1e-6) and b.grad.tolist() == pytest.approx([0.8], abs=1e-6)
+        a.grad = tl.tensor([math.inf, 0.0])
+        with pytest.raises(RuntimeError, match="non-finite"):
+            nn.utils.clip_grad_norm_([a], 1.0, error_if_nonfinite=True)
+
+    def test_clip_value_and_vectors(self):
+        a = nn.Parameter(tl.zeros(3))
+        a.grad = tl.tensor([-2.0, 0.5, 3.0])
+        nn.utils.clip_grad_value_([a], 1.0)
+        assert a.grad.tolist() == [-1.0, 0.5, 1.0]
+        layer = nn.Linear(2, 2)
+        vec = nn.utils.parameters_to_vector(layer.parameters())
+        assert vec.shape == (6,)
+        nn.utils.vector_to_parameters(tl.arange(6.0), layer.parameters())
+        assert layer.bias.tolist() == [4.0, 5.0]
