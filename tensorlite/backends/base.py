@@ -165,6 +165,12 @@ class Backend(ABC):
         ``pad_value`` (-inf for max pooling)."""
 
     @abstractmethod
+    def max_pool2d(self, x, kernel, stride, pads, dilation):
+        """Max over windows of (N, C, H, W) padded with -inf: (values (N, C, OH, OW), indices),
+        indices flat into each H*W input plane (PyTorch's return_indices), the first maximum
+        of a window on ties."""
+
+    @abstractmethod
     def fold(self, cols, output_size, kernel, stride, pads, dilation):
         """col2im, the adjoint of unfold: (N, C*kh*kw, L) -> (N, C, H, W), overlapping windows add."""
 
@@ -178,6 +184,11 @@ class Backend(ABC):
     # -- queries ---------------------------------------------------------------------------
     @abstractmethod
     def all_finite(self, x) -> bool: """Whether every element is finite (used by anomaly mode)."""
+
+    # -- optional fused fast paths (None: callers use the composition of primitives) ----------
+    adam_step = None
+    """adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2, eps,
+    weight_decay, decoupled, amsgrad): one Adam/AdamW update, in place on the arrays."""
 
     def synchronize(self) -> None:
         """Wait for queued work (a no-op on synchronous backends)."""

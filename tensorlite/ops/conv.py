@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 from ..autograd.function import Function
+from ..tensor import Tensor
 
 
 def _pair(value, name="argument"):
@@ -50,6 +51,31 @@ class Fold(Function):
     def backward(ctx, grad):
         kernel, stride, pads, dilation = ctx.geometry
         return Unfold.apply(grad, kernel, stride, pads, dilation, 0.0), None, None, None, None, None
+
+
+class MaxPool2d(Function):
+    """Max over windows with the argmax of each (flat in its input plane); the gradient goes to
+    that element (the first maximum on ties). Backward scatters by index, which is
+    differentiable again (its backward gathers)."""
+
+    _primitive = True
+    _non_diff_outputs = (1,)
+
+    @staticmethod
+    def forward(ctx, x, kernel, stride, pads, dilation):
+        values, indices = x.device.backend.max_pool2d(x.data, kernel, stride, pads, dilation)
+        ctx.x_shape = x.data.shape
+        ctx.indices = Tensor._make(indices, x.device, False, None, 0)
+        return values, indices
+
+    @staticmethod
+    def backward(ctx, grad, _grad_indices):
+        from .indexing import Scatter
+        n, c, h, w = ctx.x_shape
+        zeros = Tensor._make(grad.device.backend.full((n, c, h * w), 0, grad.dtype), grad.device,
+                             False, None, 0)
+        flat = Scatter.apply(zeros, 2, ctx.indices.reshape(n, c, -1), grad.reshape(n, c, -1), True)
+        return flat.reshape(n, c, h, w), None, None, None, None
 
 
 def _out_size(size, kernel, stride, pad_total, dilation):
@@ -209,17 +235,19 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     n, c, h, w = input.shape
     kernel, stride, padding, dilation, pads, (oh, ow) = _pool_geometry(
         input, kernel_size, stride, padding, dilation, ceil_mode)
-    values, position = _windows(input, kernel, stride, pads, dilation, -math.inf).max(2)
-    out = values.reshape(n, c, oh, ow)
+    values, indices = MaxPool2d.apply(input, kernel, stride, pads, dilation)
     if return_indices:
-        from .creation import arange
-        ki, kj = position // kernel[1], position % kernel[1]
-        cell = arange(oh * ow, device=input.device)
-        row = (cell // ow) * stride[0] - padding[0] + ki * dilation[0]
-        col = (cell % ow) * stride[1] - padding[1] + kj * dilation[1]
-        indices = (row * w + col).reshape(n, c, oh, ow)
-        return (out.squeeze(0), indices.squeeze(0)) if unbatched else (out, indices)
-    return out.squeeze(0) if unbatched else out
+        return (values.squeeze(0), indices.squeeze(0)) if unbatched else (values, indices)
+    return values.squeeze(0) if unbatched else values
+
+
+def max_pool2d_reference(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    """max_pool2d composed from Unfold and max(dim): the reference the primitive is tested against."""
+    n, c = input.shape[:2]
+    kernel, stride, padding, dilation, pads, (oh, ow) = _pool_geometry(
+        input, kernel_size, stride, padding, dilation, ceil_mode)
+    values, _ = _windows(input, kernel, stride, pads, dilation, -math.inf).max(2)
+    return values.reshape(n, c, oh, ow)
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode: bool = False,

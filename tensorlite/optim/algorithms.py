@@ -79,6 +79,20 @@ class Adam(Optimizer):
         step = _step_count(state, p)
         beta1, beta2 = group["betas"]
         lr, wd = group["lr"], group["weight_decay"]
+        fused = p.device.backend.adam_step
+        if fused is not None and grad.device is p.device:
+            fused(p.data, grad.data, state["exp_avg"].data, state["exp_avg_sq"].data,
+                  state["max_exp_avg_sq"].data if group["amsgrad"] else None, step, lr, beta1, beta2,
+                  group["eps"], wd, group["decoupled_weight_decay"], group["amsgrad"])
+            for t in (p, state["exp_avg"], state["exp_avg_sq"]):
+                t._version_counter().value += 1
+            return
+        self._composed_update(group, p, grad, state, step)
+
+    def _composed_update(self, group, p, grad, state, step):
+        """The generic update from tensor ops: the fallback, and the reference for fused paths."""
+        beta1, beta2 = group["betas"]
+        lr, wd = group["lr"], group["weight_decay"]
         if wd:
             if group["decoupled_weight_decay"]:
                 p.mul_(1 - lr * wd)
