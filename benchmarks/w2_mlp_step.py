@@ -32,10 +32,11 @@ def initial_weights(seed=0):
     return params, x, y
 
 
-def tensorlite_step():
+def framework_step(lib):
+    """The step from raw tensor ops; ``lib`` is tensorlite or torch (the same API)."""
     arrays, x_np, y_np = initial_weights()
-    params = [tl.tensor(p, requires_grad=True) for p in arrays]
-    x, y = tl.tensor(x_np), tl.tensor(y_np)
+    params = [lib.tensor(p, requires_grad=True) for p in arrays]
+    x, y = lib.tensor(x_np), lib.tensor(y_np)
 
     def step():
         w1, b1, w2, b2, w3, b3 = params
@@ -47,7 +48,7 @@ def tensorlite_step():
         for p in params:
             p.grad = None
         loss.backward()
-        with tl.no_grad():
+        with lib.no_grad():
             for p in params:
                 p -= LR * p.grad
         return loss
@@ -88,35 +89,13 @@ def numpy_step():
     return step
 
 
-def torch_step(torch):
-    arrays, x_np, y_np = initial_weights()
-    params = [torch.tensor(p, requires_grad=True) for p in arrays]
-    x, y = torch.tensor(x_np), torch.tensor(y_np)
-
-    def step():
-        w1, b1, w2, b2, w3, b3 = params
-        h = (x @ w1 + b1).relu()
-        h = (h @ w2 + b2).relu()
-        logits = h @ w3 + b3
-        log_probs = logits - logits.logsumexp(1, keepdim=True)
-        loss = -log_probs.gather(1, y.unsqueeze(1)).mean()
-        for p in params:
-            p.grad = None
-        loss.backward()
-        with torch.no_grad():
-            for p in params:
-                p -= LR * p.grad
-        return loss
-    return step
-
-
 def main() -> dict:
     number = 20 if BATCH > 50 else 200
-    rows = [("tensorlite", time_per_call(tensorlite_step(), number=number)),
+    rows = [("tensorlite", time_per_call(framework_step(tl), number=number)),
             ("numpy (hand-written)", time_per_call(numpy_step(), number=number))]
     torch = torch_or_none()
     if torch is not None:
-        rows.append((f"torch {torch.__version__}", time_per_call(torch_step(torch), number=number)))
+        rows.append((f"torch {torch.__version__}", time_per_call(framework_step(torch), number=number)))
     report(f"W2: {'-'.join(map(str, SIZES))} MLP step, batch {BATCH}, raw ops + SGD, per step "
            f"({load_average()})", rows, "numpy (hand-written)", unit="ms" if BATCH > 50 else "us")
     return dict(rows)

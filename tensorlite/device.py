@@ -66,7 +66,11 @@ def device(spec="cpu", index=None) -> Device:
             _devices[key] = Device("cpu", None, NumpyBackend())
         return _devices[key]
     if type_ not in _device_factories and type_ == "opencl":
-        from .backends import opencl  # noqa: F401  (registers itself)
+        try:
+            import tensorlite.backends.opencl  # noqa: F401  (registers itself)
+        except ImportError:
+            raise RuntimeError("device 'opencl' is not available: this build of tensorlite has no "
+                               "OpenCL backend yet; use device 'cpu'") from None
     if type_ not in _device_factories:
         raise RuntimeError(f"Expected one of cpu, opencl device type at start of device string: {spec}")
     canonical, backend = _device_factories[type_](index)

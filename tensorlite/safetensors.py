@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 import os
 import struct
-import tempfile
 
 import numpy as np
 
 from . import dtypes as _dt
 from .device import device as _device
+from .serialization import atomic_write
 from .tensor import Tensor
 
 __all__ = ["save_file", "load_file", "SafetensorsError"]
@@ -53,21 +53,7 @@ def save_file(tensors: dict, filename, metadata: dict | None = None) -> None:
         offset += len(blob)
     encoded = json.dumps(header, separators=(",", ":")).encode("utf-8")
     encoded += b" " * (-len(encoded) % 8)  # the buffer starts 8-byte aligned
-    path = os.fspath(filename)
-    fd, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".safetensors",
-                                     dir=os.path.dirname(os.path.abspath(path)))
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(struct.pack("<Q", len(encoded)) + encoded)
-            for blob in blobs:
-                out.write(blob)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+    atomic_write(filename, [struct.pack("<Q", len(encoded)) + encoded] + blobs)
 
 
 def load_file(filename, device="cpu") -> dict:

@@ -84,14 +84,18 @@ def save(obj, f) -> None:
         offset += len(blob)
     header = json.dumps({"format": "tensorlite", "version": 1, "root": root, "tensors": tensors},
                         separators=(",", ":")).encode("utf-8")
-    path = os.fspath(f)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".tlsave", dir=directory)
+    atomic_write(f, [MAGIC + struct.pack("<Q", len(header)) + header] + blobs)
+
+
+def atomic_write(path, chunks) -> None:
+    """Write the byte strings in ``chunks`` to ``path`` through a temporary file in the same
+    folder, fsynced and renamed over the target: the old file stays whole until the new one is."""
+    path = os.fspath(path)
+    fd, temporary = tempfile.mkstemp(prefix=".tmp-", dir=os.path.dirname(os.path.abspath(path)))
     try:
         with os.fdopen(fd, "wb") as out:
-            out.write(MAGIC + struct.pack("<Q", len(header)) + header)
-            for blob in blobs:
-                out.write(blob)
+            for chunk in chunks:
+                out.write(chunk)
             out.flush()
             os.fsync(out.fileno())
         os.replace(temporary, path)

@@ -1,7 +1,5 @@
 """The engine's semantics (SEMANTICS.md 4.1-4.5, 4.10, section 3): accumulation, leaves,
 retain_graph, hooks, grad(), custom Functions, version counters, views and in-place writes."""
-import warnings
-
 import pytest
 
 import tensorlite as tl

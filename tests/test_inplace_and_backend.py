@@ -66,3 +66,8 @@ class TestBackendContract:
     def test_unknown_device(self):
         with pytest.raises(RuntimeError, match="Expected one of cpu, opencl"):
             tl.device("tpu")
+
+
+def test_opencl_device_without_backend_says_so():
+    with pytest.raises(RuntimeError, match="no OpenCL backend yet"):
+        tl.device("opencl")

@@ -1,7 +1,6 @@
 """Module semantics (SEMANTICS.md 1d, 4.13): registration, order, state_dict, repr, modes, hooks."""
 import math
 
-import numpy as np
 import pytest
 
 import tensorlite as tl

@@ -1,6 +1,4 @@
 """Factories, dtypes and promotion, properties, conversions and repr (SEMANTICS.md 1a, 1h)."""
-import warnings
-
 import numpy as np
 import pytest
 

@@ -8,6 +8,17 @@ from ..ops.creation import tensor
 from ..ops.movement import cat, stack
 
 
+def reset_grads(parameters, set_to_none: bool = True) -> None:
+    """Set each parameter's .grad to None, or zero it in place (Module/Optimizer.zero_grad)."""
+    for p in parameters:
+        if p._grad is not None:
+            if set_to_none:
+                p._grad = None
+            else:
+                with no_grad():
+                    p._grad.zero_()
+
+
 def _grads(parameters):
     from ..tensor import Tensor
     if isinstance(parameters, Tensor):

@@ -12,7 +12,7 @@ from .. import dtypes as _dt
 from ..autograd.function import Function
 from ..autograd.grad_mode import state as _grad_state
 from ..tensor import Tensor
-from ._util import scalar_tensor, wrap_dim, zeros_like_tensor
+from ._util import scalar_tensor, wrap_dim
 
 
 def _index_array(value, device):

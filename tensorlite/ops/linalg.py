@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..autograd.function import Function
-from ._util import broadcast_shapes, promote, promote_pair
+from ._util import broadcast_shapes, promote_pair
 
 
 class MatMul(Function):
@@ -122,7 +122,7 @@ def _parse_einsum(equation, operands):
         inputs, output = equation, None
     terms = inputs.split(",")
     if len(terms) != len(operands):
-        raise RuntimeError(f"einsum(): more operands were provided than specified in the equation"
+        raise RuntimeError("einsum(): more operands were provided than specified in the equation"
                            if len(operands) > len(terms) else
                            "einsum(): fewer operands were provided than specified in the equation")
     expanded = []
