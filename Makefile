@@ -13,14 +13,8 @@ $(VENV)/.installed-%: pyproject.toml
 	$(PY) -m pip install --quiet -e ".[$*]"
 	touch $@
 
-$(VENV)/.installed-base: pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e .
-	touch $@
-
-demo: $(VENV)/.installed-base
-	$(PIN) $(PY) examples/digits_mlp.py
+demo: $(VENV)/.installed-plot
+	$(PIN) $(VENV)/bin/tensorlite demo
 
 test: $(VENV)/.installed-test
 	$(PIN) $(PY) -m pytest tests -p no:cacheprovider $(PYTEST_ARGS)

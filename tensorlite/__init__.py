@@ -37,7 +37,7 @@ from .ops.indexing import (gather, index_put, index_select, masked_fill, masked_
                            scatter, scatter_add, take_along_dim)
 from .ops.linalg import bmm, dot, einsum, ger, matmul, mm, outer
 from . import _methods  # noqa: F401  (binds ops to Tensor)
-from . import nn, optim, safetensors
+from . import data, nn, optim, safetensors, training
 from .serialization import load, save
 from ._printing import set_printoptions
 from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed,

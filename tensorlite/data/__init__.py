@@ -1,4 +1,13 @@
-"""Data sets bundled with tensorlite (the embedded default: UCI optical digits)."""
+"""tensorlite.data: datasets, loaders, the IDX format, transforms, and the bundled digits."""
+from . import transforms
+from .dataloader import DataLoader, default_collate
+from .dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
+from .datasets import (DatasetNotFoundError, Digits, FashionMNIST, MNIST, boolean_function,
+                       noisy_regression, two_spirals, xor)
 from .digits import load_digits
+from .idx import IDXError, read_idx, write_idx
 
-__all__ = ["load_digits"]
+__all__ = ["Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split", "DataLoader",
+           "default_collate", "MNIST", "FashionMNIST", "Digits", "boolean_function", "xor",
+           "two_spirals", "noisy_regression", "load_digits", "read_idx", "write_idx", "IDXError",
+           "DatasetNotFoundError", "transforms"]

@@ -1,7 +1,7 @@
-"""The README's main job: a 64-64-10 MLP built from raw tensor ops, trained with plain SGD on
+"""A 64-64-10 MLP built from raw tensor ops (no nn, no optim), trained with plain SGD on
 the bundled digits data (80/20 split). Prints the loss per epoch and the test accuracy.
 
-Run: ``make demo`` (or ``python examples/digits_mlp.py``).
+Run: ``python examples/raw_ops_mlp.py`` (the README's demo is ``tensorlite demo``, built on nn and fit).
 """
 import time
 

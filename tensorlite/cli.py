@@ -1,0 +1,185 @@
+"""The ``tensorlite`` command (also ``python -m tensorlite``).
+
+  tensorlite demo [--dataset digits|fashion-mnist] [--epochs N] [--out DIR]
+  tensorlite train CONFIG.toml
+  tensorlite devices
+  tensorlite gradcheck [OP ...]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+__all__ = ["main"]
+
+
+def _seed_mlp(inputs: int):
+    from . import nn
+    return nn.Sequential(nn.Linear(inputs, 100), nn.ReLU(), nn.Linear(100, 50), nn.ReLU(), nn.Linear(50, 10))
+
+
+def demo(args) -> int:
+    """Train the seed MLP (in-100-50-10, ReLU, Adam, batch 50), print test accuracy, write the
+    CSV history, PNG curves (when matplotlib is installed) and a checkpoint."""
+    from .data import Digits, FashionMNIST
+    from .training import TrainingOptions, evaluate, fit
+    os.makedirs(args.out, exist_ok=True)
+    if args.dataset == "fashion-mnist":
+        train = FashionMNIST(args.root, train=True).as_dataset()
+        test = FashionMNIST(args.root, train=False).as_dataset()
+        epochs = args.epochs or 10
+    else:
+        train, test = Digits(train=True), Digits(train=False)
+        epochs = args.epochs or 20
+    inputs = train.tensors[0].shape[1]
+    print(f"tensorlite demo: {inputs}-100-50-10 MLP on {args.dataset} ({len(train)} training, "
+          f"{len(test)} test samples), Adam, batch 50, {epochs} epochs")
+    options = TrainingOptions("adam", initial_learn_rate=1e-3 if args.dataset == "fashion-mnist" else 3e-3,
+                              max_epochs=epochs, mini_batch_size=50, shuffle="every-epoch",
+                              l2_regularization=0.0, validation_data=test, validation_frequency=10 ** 9,
+                              verbose_frequency=100 if args.dataset == "digits" else 600,
+                              checkpoint_path=os.path.join(args.out, "checkpoint.tl"), seed=args.seed)
+    started = time.perf_counter()
+    model, history = fit(_seed_mlp(inputs), train, "crossentropy", options)
+    scores = evaluate(model, test)
+    history.to_csv(os.path.join(args.out, "history.csv"))
+    written = ["history.csv", "checkpoint.tl"]
+    try:
+        history.plot(os.path.join(args.out, "curves.png"))
+        written.append("curves.png")
+    except ImportError:
+        print("(matplotlib is not installed: no curves.png; pip install 'tensorlite[plot]')")
+    print(f"test accuracy {scores['accuracy']:.4f}, test loss {scores['loss']:.4f} "
+          f"({time.perf_counter() - started:.1f} s); wrote {', '.join(written)} to {args.out}")
+    return 0
+
+
+_LAYERS = {"linear": ("Linear", ("in", "out")), "relu": ("ReLU", ()), "tanh": ("Tanh", ()),
+           "sigmoid": ("Sigmoid", ()), "dropout": ("Dropout", ("p",)), "flatten": ("Flatten", ()),
+           "conv2d": ("Conv2d", ("in", "out", "kernel")), "maxpool2d": ("MaxPool2d", ("kernel",)),
+           "batchnorm1d": ("BatchNorm1d", ("features",)), "gelu": ("GELU", ())}
+
+
+def _build_model(layers):
+    from . import nn
+    modules = []
+    for spec in layers:
+        kind = spec.get("type", "").lower()
+        if kind not in _LAYERS:
+            raise SystemExit(f"train: unknown layer type {kind!r}; known: {', '.join(_LAYERS)}")
+        name, arguments = _LAYERS[kind]
+        missing = [a for a in arguments if a not in spec]
+        if missing:
+            raise SystemExit(f"train: layer {kind!r} needs {', '.join(missing)}")
+        modules.append(getattr(nn, name)(*[spec[a] for a in arguments]))
+    return nn.Sequential(*modules)
+
+
+def train(args) -> int:
+    """Train from a TOML file: [model] layers = [{type = "linear", in = 64, out = 10}, ...];
+    [data] dataset = "digits" | "fashion-mnist" | "boolean-function"; [options] any
+    TrainingOptions field (solver, max_epochs, ...); [output] dir."""
+    import tomllib
+    from .data import Digits, FashionMNIST, boolean_function
+    from .training import TrainingOptions, evaluate, fit
+    with open(args.config, "rb") as f:
+        config = tomllib.load(f)
+    dataset = config.get("data", {}).get("dataset", "digits")
+    if dataset == "digits":
+        train_set, test_set = Digits(train=True), Digits(train=False)
+    elif dataset == "fashion-mnist":
+        train_set = FashionMNIST(config["data"].get("root"), train=True).as_dataset()
+        test_set = FashionMNIST(config["data"].get("root"), train=False).as_dataset()
+    elif dataset == "boolean-function":
+        train_set, test_set = boolean_function()
+    else:
+        raise SystemExit(f"train: unknown dataset {dataset!r} (digits, fashion-mnist, boolean-function)")
+    options = dict(config.get("options", {}))
+    solver = options.pop("solver", "adam")
+    out = config.get("output", {}).get("dir", "tensorlite-run")
+    os.makedirs(out, exist_ok=True)
+    options.setdefault("checkpoint_path", os.path.join(out, "checkpoint.tl"))
+    model = _build_model(config.get("model", {}).get("layers", []))
+    loss = config.get("loss", {}).get("name", "crossentropy") if isinstance(config.get("loss"), dict) \
+        else config.get("loss", "crossentropy")
+    model, history = fit(model, train_set, loss, TrainingOptions(solver, **options))
+    scores = evaluate(model, test_set, loss)
+    history.to_csv(os.path.join(out, "history.csv"))
+    print(f"test {', '.join(f'{k} {v:.4f}' for k, v in scores.items())}; history in {out}/history.csv")
+    return 0
+
+
+def devices(args) -> int:
+    """List the devices tensorlite can run on, with their limits."""
+    import platform
+    print(f"cpu: NumPy backend on {platform.processor() or platform.machine()} ({os.cpu_count()} cores), "
+          f"float16/float32/float64")
+    try:
+        from .backends import opencl
+        for line in opencl.describe_devices():
+            print(line)
+    except ImportError:
+        print("opencl: not available (this build has no OpenCL backend yet)")
+    return 0
+
+
+_GRADCHECK_OPS = {
+    "exp": lambda t: t.exp(), "tanh": lambda t: t.tanh(), "sigmoid": lambda t: t.sigmoid(),
+    "logsumexp": lambda t: t.logsumexp(-1), "softmax": lambda t: t.softmax(-1),
+    "matmul": lambda t: t @ t.mT, "norm": lambda t: t.norm(dim=-1),
+    "conv2d": lambda t: __import__("tensorlite").nn.functional.conv2d(t.reshape(1, 1, 3, 4), t.reshape(1, 1, 3, 4)[..., :2, :2]),
+    "max_pool2d": lambda t: __import__("tensorlite").nn.functional.max_pool2d(t.reshape(1, 1, 3, 4), 2),
+    "layer_norm": lambda t: __import__("tensorlite").nn.functional.layer_norm(t, (4,)),
+}
+
+
+def gradcheck_command(args) -> int:
+    """gradcheck and gradgradcheck on built-in ops at a random float64 (3, 4) point."""
+    from . import manual_seed, randn, float64
+    from .autograd import gradcheck, gradgradcheck
+    names = args.ops or list(_GRADCHECK_OPS)
+    unknown = [n for n in names if n not in _GRADCHECK_OPS]
+    if unknown:
+        print(f"unknown op(s) {', '.join(unknown)}; available: {', '.join(_GRADCHECK_OPS)}")
+        return 2
+    manual_seed(args.seed)
+    failures = 0
+    for name in names:
+        x = randn(3, 4, dtype=float64, requires_grad=True)
+        first = gradcheck(_GRADCHECK_OPS[name], (x,), raise_exception=False)
+        second = gradgradcheck(_GRADCHECK_OPS[name], (x,), raise_exception=False)
+        failures += not (first and second)
+        print(f"  {name:<12} gradcheck {'ok' if first else 'FAILED'}   gradgradcheck {'ok' if second else 'FAILED'}")
+    print(f"{len(names) - failures} passed, {failures} failed")
+    return 1 if failures else 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="tensorlite", description="tensorlite: a small autograd "
+                                     "tensor framework with PyTorch's API.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p = commands.add_parser("demo", help="train the seed MLP and report test accuracy")
+    p.add_argument("--dataset", choices=("digits", "fashion-mnist"), default="digits",
+                   help="digits (bundled, default) or fashion-mnist (apt-get install dataset-fashion-mnist)")
+    p.add_argument("--root", default=None, help="folder with the Fashion-MNIST IDX files")
+    p.add_argument("--epochs", type=int, default=None, help="epochs (default 20 on digits, 10 on fashion-mnist)")
+    p.add_argument("--out", default="tensorlite-demo", help="where history.csv, curves.png and checkpoint.tl go")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(run=demo)
+    p = commands.add_parser("train", help="train from a TOML configuration")
+    p.add_argument("config", help="TOML file with [model], [data], [options], [output]")
+    p.set_defaults(run=train)
+    p = commands.add_parser("devices", help="list devices and their capabilities")
+    p.set_defaults(run=devices)
+    p = commands.add_parser("gradcheck", help="check built-in ops' first and second derivatives")
+    p.add_argument("ops", nargs="*", help=f"ops to check (default: all of {', '.join(_GRADCHECK_OPS)})")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(run=gradcheck_command)
+    args = parser.parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

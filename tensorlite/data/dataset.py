@@ -1,0 +1,114 @@
+"""Dataset, TensorDataset, Subset, ConcatDataset and random_split (PyTorch's semantics)."""
+from __future__ import annotations
+
+import math
+
+from ..ops.creation import randperm
+from ..tensor import Tensor
+
+__all__ = ["Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split"]
+
+
+class Dataset:
+    """A map-style dataset: implement ``__getitem__(index)`` and ``__len__``."""
+
+    def __getitem__(self, index):
+        raise NotImplementedError(f"{type(self).__name__} must implement __getitem__")
+
+    def __len__(self) -> int:
+        raise NotImplementedError(f"{type(self).__name__} must implement __len__")
+
+    def __add__(self, other: "Dataset") -> "ConcatDataset":
+        return ConcatDataset([self, other])
+
+
+class TensorDataset(Dataset):
+    """Samples are the i-th rows of tensors that share their first dimension.
+
+    Example: ``TensorDataset(images, labels)[0]`` -> ``(images[0], labels[0])``.
+    """
+
+    def __init__(self, *tensors: Tensor):
+        if not tensors:
+            raise ValueError("TensorDataset needs at least one tensor")
+        size = tensors[0].shape[0] if tensors[0].ndim else None
+        if any(t.ndim == 0 or t.shape[0] != size for t in tensors):
+            raise ValueError("Size mismatch between tensors: every tensor needs the same first dimension "
+                             f"(got {[list(t.shape) for t in tensors]})")
+        self.tensors = tensors
+
+    def __getitem__(self, index):
+        return tuple(t[index] for t in self.tensors)
+
+    def __len__(self) -> int:
+        return self.tensors[0].shape[0]
+
+    def get_batch(self, indices: Tensor):
+        """All samples at ``indices`` at once (the DataLoader's fast path)."""
+        return tuple(t[indices] for t in self.tensors)
+
+
+class Subset(Dataset):
+    """The samples of ``dataset`` at ``indices``."""
+
+    def __init__(self, dataset: Dataset, indices):
+        self.dataset = dataset
+        self.indices = [int(i) for i in indices]
+
+    def __getitem__(self, index):
+        if isinstance(index, list):
+            return [self.dataset[self.indices[i]] for i in index]
+        return self.dataset[self.indices[index]]
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def get_batch(self, indices: Tensor):
+        if not hasattr(self.dataset, "get_batch"):
+            raise AttributeError("get_batch")
+        from ..ops.creation import tensor
+        return self.dataset.get_batch(tensor(self.indices)[indices])
+
+
+class ConcatDataset(Dataset):
+    """Datasets one after the other."""
+
+    def __init__(self, datasets):
+        self.datasets = list(datasets)
+        self.cumulative = []
+        total = 0
+        for d in self.datasets:
+            total += len(d)
+            self.cumulative.append(total)
+
+    def __len__(self) -> int:
+        return self.cumulative[-1] if self.cumulative else 0
+
+    def __getitem__(self, index):
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(f"index {index} out of range for a dataset of {len(self)}")
+        for i, end in enumerate(self.cumulative):
+            if index < end:
+                return self.datasets[i][index - (self.cumulative[i - 1] if i else 0)]
+
+
+def random_split(dataset: Dataset, lengths, generator=None):
+    """Split into non-overlapping Subsets of the given lengths, or fractions summing to 1
+    (remainders go round-robin to the first subsets, as in PyTorch)."""
+    n = len(dataset)
+    lengths = list(lengths)
+    if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
+        counts = [int(math.floor(n * f)) for f in lengths]
+        for i in range(n - sum(counts)):
+            counts[i % len(counts)] += 1
+        lengths = counts
+    if sum(lengths) != n:
+        raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
+    order = randperm(n, generator=generator).tolist()
+    subsets, start = [], 0
+    for length in lengths:
+        subsets.append(Subset(dataset, order[start:start + length]))
+        start += length
+    return subsets

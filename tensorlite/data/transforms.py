@@ -1,0 +1,78 @@
+"""Per-sample transforms (numpy-free, tensor ops only)."""
+from __future__ import annotations
+
+from .. import dtypes
+from ..ops.creation import tensor
+from ..tensor import Tensor
+
+__all__ = ["Compose", "ToTensor", "Normalize", "Flatten", "OneHot", "Lambda"]
+
+
+class Compose:
+    """Apply transforms in order: ``Compose([ToTensor(), Normalize(0.5, 0.5)])``."""
+
+    def __init__(self, transforms):
+        self.transforms = list(transforms)
+
+    def __call__(self, x):
+        for transform in self.transforms:
+            x = transform(x)
+        return x
+
+
+class ToTensor:
+    """uint8 image (H, W) or (H, W, C) -> float32 (C, H, W) in [0, 1]; other input -> float32 tensor."""
+
+    def __call__(self, image):
+        t = image if isinstance(image, Tensor) else tensor(image)
+        if t.dtype is dtypes.uint8:
+            t = t.float() / 255.0
+            if t.ndim == 2:
+                t = t.unsqueeze(0)
+            elif t.ndim == 3:
+                t = t.permute(2, 0, 1)
+            return t
+        return t.float()
+
+
+class Normalize:
+    """(x - mean) / std, per channel (dim 0) when mean and std are sequences."""
+
+    def __init__(self, mean, std):
+        self.mean, self.std = mean, std
+
+    def __call__(self, x: Tensor) -> Tensor:
+        mean, std = self.mean, self.std
+        if isinstance(mean, (list, tuple)):
+            shape = (-1,) + (1,) * (x.ndim - 1)
+            mean = tensor(list(mean), dtype=x.dtype).reshape(shape)
+            std = tensor(list(std), dtype=x.dtype).reshape(shape)
+        return (x - mean) / std
+
+
+class Flatten:
+    """Reshape to one dimension."""
+
+    def __call__(self, x: Tensor) -> Tensor:
+        return x.reshape(-1)
+
+
+class OneHot:
+    """An int label -> a float32 one-hot vector of num_classes."""
+
+    def __init__(self, num_classes: int):
+        self.num_classes = num_classes
+
+    def __call__(self, label) -> Tensor:
+        from ..nn.functional import one_hot
+        return one_hot(tensor(int(label)), self.num_classes).float()
+
+
+class Lambda:
+    """Wrap any function as a transform."""
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def __call__(self, x):
+        return self.fn(x)

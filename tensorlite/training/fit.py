@@ -1,0 +1,255 @@
+"""fit(): the training loop behind TrainingOptions, with validation, early stopping, output
+functions, progress, atomic checkpoints and exact resume."""
+from __future__ import annotations
+
+import math
+import sys
+import time
+
+from .. import nn, optim
+from ..autograd.grad_mode import no_grad
+from ..data.dataloader import DataLoader
+from ..data.dataset import Dataset, Subset, TensorDataset
+from ..ops.creation import randperm
+from ..random import Generator, default_generator
+from ..serialization import load, save
+from ..tensor import Tensor
+from .history import History
+from .options import TrainingOptions
+
+__all__ = ["fit", "evaluate", "TrainingInfo"]
+
+
+class TrainingInfo(dict):
+    """What output functions receive: epoch, iteration, time_since_start, training_loss,
+    base_learn_rate, training_accuracy or training_rmse, validation_loss and validation_<metric>
+    (when validated), and state: 'start' | 'iteration' | 'done'. Keys are also attributes."""
+
+    __getattr__ = dict.get
+
+
+def _as_dataset(data) -> Dataset:
+    if isinstance(data, Dataset):
+        return data
+    if isinstance(data, (tuple, list)) and len(data) == 2 and all(isinstance(t, Tensor) for t in data):
+        return TensorDataset(*data)
+    raise TypeError("training data must be a Dataset of (input, target) pairs or a tuple "
+                    "(inputs, targets) of tensors")
+
+
+_LOSSES = {"crossentropy": nn.CrossEntropyLoss, "cross_entropy": nn.CrossEntropyLoss,
+           "mse": nn.MSELoss, "l1": nn.L1Loss, "huber": nn.HuberLoss, "nll": nn.NLLLoss}
+
+
+def _loss_and_metric(loss):
+    if isinstance(loss, str):
+        if loss not in _LOSSES:
+            raise ValueError(f"unknown loss {loss!r}; one of {', '.join(_LOSSES)} or a loss module")
+        loss = _LOSSES[loss]()
+    classification = isinstance(loss, (nn.CrossEntropyLoss, nn.NLLLoss))
+    return loss, "accuracy" if classification else "rmse"
+
+
+def _metric(metric, output, target, loss_value):
+    with no_grad():
+        if metric == "accuracy":
+            return (output.argmax(1) == target).float().mean().item()
+        return math.sqrt(((output - target) ** 2).mean().item())
+
+
+def _optimizer(model, options):
+    params = model.parameters()
+    if options.solver == "sgdm":
+        return optim.SGD(params, lr=options.initial_learn_rate, momentum=options.momentum,
+                         weight_decay=options.l2_regularization)
+    if options.solver == "adam":
+        return optim.Adam(params, lr=options.initial_learn_rate, betas=options.betas,
+                          eps=options.epsilon, weight_decay=options.l2_regularization)
+    return optim.RMSprop(params, lr=options.initial_learn_rate, alpha=options.squared_gradient_decay_factor,
+                         eps=options.epsilon, weight_decay=options.l2_regularization)
+
+
+def _scheduler(optimizer, options):
+    if options.learn_rate_schedule == "piecewise":
+        return optim.lr_scheduler.StepLR(optimizer, options.learn_rate_drop_period, options.learn_rate_drop_factor)
+    if options.learn_rate_schedule == "cosine":
+        return optim.lr_scheduler.CosineAnnealingLR(optimizer, options.max_epochs)
+    return None
+
+
+def _device(options):
+    if options.execution_environment == "opencl":
+        from ..device import device
+        device("opencl")  # raises with the reason when unavailable
+    return "cpu"
+
+
+def evaluate(model, data, loss="crossentropy", batch_size: int = 256) -> dict:
+    """Loss and metric (accuracy or rmse) of ``model`` on ``data``, in eval mode, without a graph."""
+    loss_fn, metric = _loss_and_metric(loss)
+    dataset = _as_dataset(data)
+    was_training = model.training
+    model.eval()
+    total_loss = total_metric = 0.0
+    count = 0
+    with no_grad():
+        for inputs, targets in DataLoader(dataset, batch_size=batch_size):
+            output = model(inputs)
+            n = len(targets)
+            batch_loss = loss_fn(output, targets).item()
+            total_loss += batch_loss * n
+            if metric == "accuracy":
+                total_metric += (output.argmax(1) == targets).float().sum().item()
+            else:
+                total_metric += ((output - targets) ** 2).mean().item() * n
+            count += n
+    model.train(was_training)
+    value = total_metric / count if metric == "accuracy" else math.sqrt(total_metric / count)
+    return {"loss": total_loss / count, metric: value}
+
+
+class _Progress:
+    """tqdm on a terminal when installed and verbose; else a table row every verbose_frequency."""
+
+    def __init__(self, options, metric, batches):
+        self.options, self.metric, self.bar = options, metric, None
+        self.header_printed = False
+        if options.verbose and sys.stdout.isatty():
+            try:
+                from tqdm import tqdm
+                self.bar = tqdm(total=batches * options.max_epochs, unit="it", leave=True)
+            except ImportError:
+                pass
+
+    def update(self, row, force=False):
+        if not self.options.verbose:
+            return
+        if self.bar is not None:
+            self.bar.update(1)
+            self.bar.set_postfix(epoch=row["epoch"], loss=f"{row['loss']:.4f}",
+                                 **{self.metric: f"{row[self.metric]:.4f}"})
+            return
+        if force or row["iteration"] % self.options.verbose_frequency == 0 or row["iteration"] == 1:
+            if not self.header_printed:
+                print(f"| {'Epoch':>5} | {'Iteration':>9} | {'Time (s)':>8} | {'Loss':>9} | "
+                      f"{self.metric.capitalize():>9} | {'Val loss':>9} | {'Learn rate':>10} |")
+                self.header_printed = True
+            validation = row.get("validation_loss")
+            print(f"| {row['epoch']:>5} | {row['iteration']:>9} | {row['time_since_start']:>8.2f} | "
+                  f"{row['loss']:>9.4f} | {row[self.metric]:>9.4f} | "
+                  f"{'' if validation is None else f'{validation:.4f}':>9} | {row['base_learn_rate']:>10.3g} |")
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+
+
+def fit(model: nn.Module, train_data, loss="crossentropy", options: TrainingOptions | None = None, *,
+        resume_from=None):
+    """Train ``model`` on ``train_data`` ((inputs, targets) tensors or a Dataset of pairs).
+
+    Returns (model, history). The metric is accuracy for CrossEntropy/NLL losses, RMSE otherwise.
+    With ``options.checkpoint_path``, a checkpoint (model, optimizer, schedule, random states,
+    epoch, iteration, history) is written atomically every ``checkpoint_frequency`` epochs;
+    ``resume_from=path`` continues from one and reproduces the uninterrupted loss curve.
+
+    Example: ``model, history = fit(model, (x, y), "crossentropy", TrainingOptions("adam"))``.
+    """
+    options = options or TrainingOptions()
+    _device(options)
+    loss_fn, metric = _loss_and_metric(loss)
+    dataset = _as_dataset(train_data)
+    validation = options.validation_data
+    generator = Generator().manual_seed(options.seed if options.seed is not None else 0)
+    if options.seed is not None:
+        default_generator.manual_seed(options.seed)
+    if options.shuffle == "once":
+        dataset = Subset(dataset, randperm(len(dataset), generator=generator).tolist())
+    loader = DataLoader(dataset, batch_size=options.mini_batch_size,
+                        shuffle=options.shuffle == "every-epoch", generator=generator)
+    optimizer = _optimizer(model, options)
+    scheduler = _scheduler(optimizer, options)
+    history = History(metric)
+    first_epoch, iteration, elapsed_before = 0, 0, 0.0
+    best_validation, bad_validations = math.inf, 0
+    if resume_from is not None:
+        state = load(resume_from)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        if scheduler is not None and state.get("scheduler") is not None:
+            scheduler.load_state_dict(state["scheduler"])
+        generator.set_state(state["loader_rng"])
+        default_generator.set_state(state["rng"])
+        history = History.from_state(state["history"])
+        first_epoch, iteration = state["epoch"], state["iteration"]
+        elapsed_before = history.iterations[-1]["time_since_start"] if history.iterations else 0.0
+        best_validation, bad_validations = state["best_validation"], state["bad_validations"]
+
+    start = time.perf_counter() - elapsed_before
+    progress = _Progress(options, metric, len(loader))
+    stop = _notify(options, history, "start", first_epoch, iteration, start, optimizer, metric)
+    model.train()
+    epoch = first_epoch
+    while not stop and epoch < options.max_epochs:
+        epoch += 1
+        for inputs, targets in loader:
+            iteration += 1
+            optimizer.zero_grad()
+            output = model(inputs)
+            batch_loss = loss_fn(output, targets)
+            batch_loss.backward()
+            if options.gradient_threshold is not None:
+                nn.utils.clip_grad_norm_(model.parameters(), options.gradient_threshold)
+            optimizer.step()
+            row = {"epoch": epoch, "iteration": iteration, "time_since_start": time.perf_counter() - start,
+                   "loss": batch_loss.item(), metric: _metric(metric, output, targets, batch_loss),
+                   "base_learn_rate": optimizer.param_groups[0]["lr"]}
+            if validation is not None and iteration % options.validation_frequency == 0:
+                scores = evaluate(model, validation, loss_fn)
+                row["validation_loss"], row["validation_" + metric] = scores["loss"], scores[metric]
+                if scores["loss"] < best_validation:
+                    best_validation, bad_validations = scores["loss"], 0
+                else:
+                    bad_validations += 1
+                    stop = bad_validations >= options.validation_patience
+            history.record(row)
+            progress.update(row)
+            stop = _notify(options, history, "iteration", epoch, iteration, start, optimizer, metric) or stop
+            if stop:
+                break
+        if scheduler is not None:
+            scheduler.step()
+        history.close_epoch(epoch)
+        if options.checkpoint_path and (epoch % options.checkpoint_frequency == 0 or stop):
+            save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                  "scheduler": scheduler.state_dict() if scheduler is not None else None,
+                  "rng": default_generator.get_state(), "loader_rng": generator.get_state(),
+                  "epoch": epoch, "iteration": iteration, "history": history.state(),
+                  "best_validation": best_validation, "bad_validations": bad_validations},
+                 options.checkpoint_path)
+    if validation is not None and history.iterations and "validation_loss" not in history.iterations[-1]:
+        scores = evaluate(model, validation, loss_fn)
+        history.iterations[-1]["validation_loss"] = scores["loss"]
+        history.iterations[-1]["validation_" + metric] = scores[metric]
+        if history.epochs:
+            history.epochs[-1]["validation_loss"] = scores["loss"]
+            history.epochs[-1]["validation_" + metric] = scores[metric]
+        progress.update(history.iterations[-1], force=True)
+    progress.close()
+    _notify(options, history, "done", epoch, iteration, start, optimizer, metric)
+    return model, history
+
+
+def _notify(options, history, state, epoch, iteration, start, optimizer, metric) -> bool:
+    """Call the output functions; any of them returning True stops training."""
+    if not options.output_functions:
+        return False
+    last = history.iterations[-1] if history.iterations and state != "start" else {}
+    info = TrainingInfo(state=state, epoch=epoch, iteration=iteration,
+                        time_since_start=time.perf_counter() - start,
+                        training_loss=last.get("loss"), base_learn_rate=optimizer.param_groups[0]["lr"])
+    info["training_" + metric] = last.get(metric)
+    if "validation_loss" in last:
+        info["validation_loss"] = last["validation_loss"]
+        info["validation_" + metric] = last["validation_" + metric]
+    return any(bool(fn(info)) for fn in options.output_functions)

@@ -1,0 +1,114 @@
+"""TrainingOptions: every hyperparameter of fit() in one validated, printable object."""
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import MISSING, dataclass, field, fields
+
+SOLVERS = ("sgdm", "adam", "rmsprop")
+SCHEDULES = ("none", "piecewise", "cosine")
+SHUFFLES = ("once", "every-epoch", "never")
+ENVIRONMENTS = ("cpu", "opencl", "auto")
+
+
+@dataclass
+class TrainingOptions:
+    """Options for ``fit``; a misspelt name or out-of-range value fails at construction.
+
+    Example::
+
+        TrainingOptions(solver="sgdm", momentum=0.9, initial_learn_rate=0.01,
+                        learn_rate_schedule="piecewise", learn_rate_drop_factor=0.2,
+                        learn_rate_drop_period=5, l2_regularization=1e-4, max_epochs=20,
+                        mini_batch_size=64, shuffle="every-epoch", checkpoint_path="ckpt.tl")
+    """
+
+    solver: str = "sgdm"
+    momentum: float = 0.9
+    initial_learn_rate: float = 0.01
+    learn_rate_schedule: str = "none"
+    learn_rate_drop_factor: float = 0.1
+    learn_rate_drop_period: int = 10
+    l2_regularization: float = 1e-4
+    gradient_threshold: float | None = None
+    max_epochs: int = 30
+    mini_batch_size: int = 128
+    shuffle: str = "once"
+    validation_data: object = None
+    validation_frequency: int = 50
+    validation_patience: float = math.inf
+    verbose: bool = True
+    verbose_frequency: int = 50
+    checkpoint_path: str | None = None
+    checkpoint_frequency: int = 1
+    execution_environment: str = "auto"
+    output_functions: list = field(default_factory=list)
+    seed: int | None = 0
+    betas: tuple = (0.9, 0.999)
+    epsilon: float = 1e-8
+    squared_gradient_decay_factor: float = 0.9
+
+    def __init__(self, solver: str = "sgdm", **options):
+        names = [f.name for f in fields(self)]
+        for name in options:
+            if name not in names:
+                close = difflib.get_close_matches(name, names, n=1)
+                hint = f" Did you mean '{close[0]}'?" if close else ""
+                raise TypeError(f"TrainingOptions: unknown option '{name}'.{hint} Valid options: "
+                                f"{', '.join(names)}")
+        for f in fields(self):
+            default = f.default if f.default is not MISSING else f.default_factory()
+            setattr(self, f.name, options.get(f.name, default))
+        self.solver = solver
+        if callable(self.output_functions):
+            self.output_functions = [self.output_functions]
+        self.validate()
+
+    def validate(self) -> None:
+        """Raise ValueError naming the option, the value and the valid range."""
+        _choice("solver", self.solver, SOLVERS)
+        _choice("learn_rate_schedule", self.learn_rate_schedule, SCHEDULES)
+        _choice("shuffle", self.shuffle, SHUFFLES)
+        _choice("execution_environment", self.execution_environment, ENVIRONMENTS)
+        _range("momentum", self.momentum, 0, 1, high_open=True)
+        _range("initial_learn_rate", self.initial_learn_rate, 0, math.inf, low_open=True)
+        _range("learn_rate_drop_factor", self.learn_rate_drop_factor, 0, 1)
+        _integer("learn_rate_drop_period", self.learn_rate_drop_period)
+        _range("l2_regularization", self.l2_regularization, 0, math.inf)
+        if self.gradient_threshold is not None:
+            _range("gradient_threshold", self.gradient_threshold, 0, math.inf, low_open=True)
+        for name in ("max_epochs", "mini_batch_size", "validation_frequency", "verbose_frequency",
+                     "checkpoint_frequency"):
+            _integer(name, getattr(self, name))
+        if self.validation_patience != math.inf:
+            _integer("validation_patience", self.validation_patience)
+        _range("epsilon", self.epsilon, 0, math.inf, low_open=True)
+        _range("squared_gradient_decay_factor", self.squared_gradient_decay_factor, 0, 1, high_open=True)
+        if not all(callable(f) for f in self.output_functions):
+            raise ValueError("output_functions must be callables taking one info argument")
+
+    def __repr__(self) -> str:
+        lines = [f"  {f.name}: {getattr(self, f.name)!r}" for f in fields(self)
+                 if f.name != "validation_data"]
+        lines.append(f"  validation_data: {'set' if self.validation_data is not None else None}")
+        return "TrainingOptions(\n" + "\n".join(lines) + "\n)"
+
+
+def _choice(name, value, valid):
+    if value not in valid:
+        raise ValueError(f"TrainingOptions: {name}={value!r} is not one of {', '.join(map(repr, valid))}")
+
+
+def _range(name, value, low, high, low_open=False, high_open=False):
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or \
+            (value <= low if low_open else value < low) or (value >= high if high_open else value > high):
+        interval = f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+        raise ValueError(f"TrainingOptions: {name}={value!r} must be a number in {interval}")
+
+
+def _integer(name, value):
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"TrainingOptions: {name}={value!r} must be a positive integer")
+
+
+__all__ = ["TrainingOptions", "SOLVERS", "SCHEDULES", "SHUFFLES", "ENVIRONMENTS"]

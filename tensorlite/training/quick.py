@@ -1,0 +1,87 @@
+"""The seeds' quick path: stack layers, pick a loss and options, train, evaluate (a thin layer
+over nn.Sequential and fit, not a second framework)."""
+from __future__ import annotations
+
+from .. import nn
+from ..autograd.grad_mode import no_grad
+from ..serialization import load, save
+from .fit import evaluate, fit
+from .options import TrainingOptions
+
+__all__ = ["Network", "compare"]
+
+
+class Network:
+    """``Network([nn.Linear(784, 100), nn.ReLU(), nn.Linear(100, 10)], loss="crossentropy")``.
+
+    ``train(data, options)`` returns the history; ``evaluate(data)`` a dict with loss and metric;
+    ``predict(x)`` the outputs without a graph.
+    """
+
+    def __init__(self, layers, loss="crossentropy"):
+        self.model = layers if isinstance(layers, nn.Module) else nn.Sequential(*layers)
+        self.loss = loss
+        self.history = None
+
+    def train(self, data, options: TrainingOptions | None = None, **option_overrides):
+        if options is None:
+            options = TrainingOptions(**option_overrides)
+        _, self.history = fit(self.model, data, self.loss, options)
+        return self.history
+
+    def evaluate(self, data, batch_size: int = 256) -> dict:
+        return evaluate(self.model, data, self.loss, batch_size)
+
+    def predict(self, inputs):
+        self.model.eval()
+        with no_grad():
+            return self.model(inputs)
+
+    def save(self, path) -> None:
+        save(self.model.state_dict(), path)
+
+    def load(self, path) -> "Network":
+        self.model.load_state_dict(load(path))
+        return self
+
+    def __repr__(self) -> str:
+        return f"Network(loss={self.loss!r},\n  model={self.model!r})"
+
+
+def compare(factories: dict, train_data, test_data, loss="crossentropy",
+            options: TrainingOptions | None = None, csv_path=None, plot_path=None) -> dict:
+    """Train each model of ``factories`` (name -> callable returning a Module) with the same
+    data and options; return {name: test scores}, write one CSV of every model's epochs and one
+    comparison plot (test metric per model, training loss curves)."""
+    results, histories = {}, {}
+    for name, factory in factories.items():
+        model = factory()
+        _, history = fit(model, train_data, loss, options)
+        results[name] = evaluate(model, test_data, loss)
+        histories[name] = history
+    metric = next(iter(histories.values())).metric
+    if csv_path is not None:
+        import csv
+        with open(csv_path, "w", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(["model", "epoch", "loss", metric, "test_loss", "test_" + metric])
+            for name, history in histories.items():
+                for row in history.epochs:
+                    writer.writerow([name, row["epoch"], row["loss"], row[metric],
+                                     results[name]["loss"], results[name][metric]])
+    if plot_path is not None:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+        for name, history in histories.items():
+            left.plot([r["epoch"] for r in history.epochs], [r["loss"] for r in history.epochs], label=name)
+        left.set_xlabel("epoch")
+        left.set_ylabel("training loss")
+        left.legend()
+        right.bar(list(results), [r[metric] for r in results.values()])
+        right.set_ylabel("test " + metric)
+        figure.tight_layout()
+        figure.savefig(plot_path, dpi=100)
+        plt.close(figure)
+    return results

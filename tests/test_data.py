@@ -1,0 +1,178 @@
+"""IDX files, MNIST-format datasets (with download from a local HTTP server), DataLoader,
+random_split, collate and transforms."""
+import functools
+import gzip
+import hashlib
+import http.server
+import os
+import threading
+
+import numpy as np
+import pytest
+
+import tensorlite as tl
+from tensorlite.data import (MNIST, DataLoader, Dataset, Digits, IDXError, Subset, TensorDataset,
+                             boolean_function, default_collate, random_split, read_idx, transforms,
+                             two_spirals, write_idx, xor)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int8, np.int16, np.int32, np.float32, np.float64])
+@pytest.mark.parametrize("suffix", ["", ".gz"])
+def test_idx_round_trip(tmp_path, dtype, suffix):
+    array = (np.arange(24).reshape(2, 3, 4) % 7).astype(dtype)
+    path = tmp_path / f"a.idx{suffix}"
+    write_idx(path, array)
+    assert (gzip.open(path).read(2) if suffix else path.read_bytes()[:2]) == b"\0\0"
+    back = read_idx(path)
+    assert back.dtype == array.dtype and back.shape == (2, 3, 4) and (back == array).all()
+
+
+def _idx_bytes(array):
+    path_bytes = bytes([0, 0, 0x08, array.ndim]) + b"".join(int(s).to_bytes(4, "big") for s in array.shape)
+    return path_bytes + array.astype(np.uint8).tobytes()
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda raw: raw[:-5], "truncated"),
+    (lambda raw: raw + b"xx", "trailing bytes"),
+    (lambda raw: b"\x01" + raw[1:], "not an IDX file"),
+    (lambda raw: raw[:2] + b"\x07" + raw[3:], "unknown IDX element type"),
+    (lambda raw: raw[:6], "truncated IDX header"),
+])
+def test_idx_errors(tmp_path, mutate, message):
+    path = tmp_path / "bad.idx"
+    path.write_bytes(mutate(_idx_bytes(np.zeros((3, 4), np.uint8))))
+    with pytest.raises(IDXError, match=message):
+        read_idx(path)
+    (tmp_path / "bad.gz").write_bytes(gzip.compress(_idx_bytes(np.zeros(4, np.uint8)))[:-8])
+    with pytest.raises(IDXError, match="gzip"):
+        read_idx(tmp_path / "bad.gz")
+
+
+def _fake_mnist(folder, n=20, seed=0):
+    rng = np.random.default_rng(seed)
+    files = {}
+    for prefix, count in (("train", n), ("t10k", n // 2)):
+        images = rng.integers(0, 256, (count, 28, 28)).astype(np.uint8)
+        labels = rng.integers(0, 10, count).astype(np.uint8)
+        for name, array in ((f"{prefix}-images-idx3-ubyte.gz", images), (f"{prefix}-labels-idx1-ubyte.gz", labels)):
+            write_idx(os.path.join(folder, name), array)
+            files[name] = array
+    return files
+
+
+def test_mnist_from_idx_files(tmp_path):
+    files = _fake_mnist(tmp_path)
+    train = MNIST(tmp_path)
+    image, label = train[3]
+    assert len(train) == 20 and image.shape == (28, 28) and image.dtype is tl.uint8
+    assert label == int(files["train-labels-idx1-ubyte.gz"][3])
+    x, y = train.as_tensors()
+    assert x.shape == (20, 784) and 0 <= x.min().item() and x.max().item() <= 1 and y.dtype is tl.int64
+    test = MNIST(tmp_path, train=False, transform=transforms.Compose([transforms.ToTensor(), transforms.Normalize(0.5, 0.5)]))
+    assert test[0][0].shape == (1, 28, 28) and test[0][0].min().item() >= -1
+    with pytest.raises(FileNotFoundError, match="not found"):
+        MNIST(tmp_path / "missing")
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def http_folder(tmp_path):
+    served = tmp_path / "served"
+    served.mkdir()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(served)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield served, f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+def test_download_verifies_checksums(tmp_path, http_folder, monkeypatch):
+    served, url = http_folder
+    _fake_mnist(served)
+    checksums = {name: hashlib.md5((served / name).read_bytes()).hexdigest() for name in MNIST.checksums}
+    monkeypatch.setattr(MNIST, "checksums", checksums)
+    dataset = MNIST(tmp_path / "cache", download=True, mirror=url)
+    assert len(dataset) == 20 and sorted(os.listdir(tmp_path / "cache")) == sorted(checksums)
+    checksums["t10k-labels-idx1-ubyte.gz"] = "0" * 32
+    with pytest.raises(ValueError, match="does not match the expected"):
+        MNIST(tmp_path / "other", download=True, mirror=url)
+    assert "t10k-labels-idx1-ubyte.gz" not in os.listdir(tmp_path / "other")
+
+
+class TestDataLoader:
+    def test_batch_counts(self):
+        ds = TensorDataset(tl.arange(10.0), tl.arange(10))
+        assert len(DataLoader(ds, batch_size=3)) == 4 and len(DataLoader(ds, batch_size=3, drop_last=True)) == 3
+        sizes = [len(b[0]) for b in DataLoader(ds, batch_size=3)]
+        assert sizes == [3, 3, 3, 1]
+        assert [b[1].tolist() for b in DataLoader(ds, batch_size=4)][0] == [0, 1, 2, 3]
+
+    def test_shuffle_is_a_seeded_permutation(self):
+        ds = TensorDataset(tl.arange(20))
+        first = [x.item() for (batch,) in DataLoader(ds, batch_size=5, shuffle=True,
+                                                      generator=tl.Generator().manual_seed(3)) for x in batch]
+        again = [x.item() for (batch,) in DataLoader(ds, batch_size=5, shuffle=True,
+                                                      generator=tl.Generator().manual_seed(3)) for x in batch]
+        assert sorted(first) == list(range(20)) and first == again and first != list(range(20))
+
+    def test_default_collate(self):
+        batch = [{"x": tl.ones(2), "n": 1, "f": 0.5, "s": "a", "pair": (1, True)},
+                 {"x": tl.zeros(2), "n": 2, "f": 1.5, "s": "b", "pair": (3, False)}]
+        out = default_collate(batch)
+        assert out["x"].shape == (2, 2) and out["n"].dtype is tl.int64 and out["f"].dtype is tl.float64
+        assert out["s"] == ["a", "b"] and isinstance(out["pair"], list) and out["pair"][1].dtype is tl.bool
+
+    def test_generic_dataset_and_collate_fn(self):
+        class Squares(Dataset):
+            def __len__(self):
+                return 5
+
+            def __getitem__(self, i):
+                return tl.tensor([float(i)]), i * i
+        xs, ys = next(iter(DataLoader(Squares(), batch_size=5)))
+        assert xs.shape == (5, 1) and ys.tolist() == [0, 1, 4, 9, 16]
+        assert next(iter(DataLoader(Squares(), batch_size=2, collate_fn=len))) == 2
+
+    def test_errors(self):
+        with pytest.raises(ValueError, match="batch_size should be a positive integer"):
+            DataLoader([1], batch_size=0)
+        with pytest.raises(ValueError, match="Size mismatch"):
+            TensorDataset(tl.zeros(3), tl.zeros(4))
+
+
+def test_random_split_and_subset():
+    ds = TensorDataset(tl.arange(10))
+    a, b = random_split(ds, [7, 3], generator=tl.Generator().manual_seed(0))
+    assert len(a) == 7 and len(b) == 3
+    assert sorted([int(a[i][0]) for i in range(7)] + [int(b[i][0]) for i in range(3)]) == list(range(10))
+    c, d, e = random_split(ds, [0.5, 0.3, 0.2])
+    assert (len(c), len(d), len(e)) == (5, 3, 2)
+    assert [len(s) for s in random_split(TensorDataset(tl.arange(11)), [0.5, 0.5])] == [6, 5]
+    with pytest.raises(ValueError, match="Sum of input lengths does not equal the length of the input dataset!"):
+        random_split(ds, [5, 6])
+    assert Subset(ds, [9, 0])[0][0].item() == 9
+
+
+def test_bundled_and_synthetic_sets():
+    assert len(Digits(train=True)) + len(Digits(train=False)) == 1797
+    train, test = boolean_function()
+    assert len(train) == 13107 and len(test) == 3277
+    x, y = train.tensors
+    assert set(x.flatten().tolist()) == {-1.0, 1.0}
+    assert sorted(set(y.tolist())) == [0, 1, 2, 3]
+    assert len(xor()) == 400 and len(two_spirals(50)) == 100
+
+
+def test_transforms():
+    image = tl.tensor(np.full((2, 2), 255, np.uint8))
+    assert transforms.ToTensor()(image).tolist() == [[[1.0, 1.0], [1.0, 1.0]]]
+    assert transforms.Flatten()(tl.ones(2, 3)).shape == (6,)
+    assert transforms.OneHot(3)(1).tolist() == [0.0, 1.0, 0.0]
+    normalized = transforms.Normalize([0.5, 0.0], [0.5, 2.0])(tl.ones(2, 1, 1))
+    assert normalized.flatten().tolist() == [1.0, 0.5]
+    assert transforms.Lambda(lambda t: t * 2)(tl.ones(1)).item() == 2.0

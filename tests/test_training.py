@@ -1,0 +1,140 @@
+"""TrainingOptions validation, fit (metrics, schedule, callbacks, early stopping), checkpoint
+resume equality, history CSV/plot, the Network quick path and compare()."""
+import csv
+import math
+
+import pytest
+
+import tensorlite as tl
+from tensorlite import nn
+from tensorlite.data import Digits, TensorDataset, noisy_regression
+from tensorlite.training import History, Network, TrainingOptions, compare, evaluate, fit
+
+
+def small_mlp():
+    tl.manual_seed(1)
+    return nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Dropout(0.1), nn.Linear(32, 10))
+
+
+class TestOptions:
+    def test_misspelt_option_names_the_valid_ones(self):
+        with pytest.raises(TypeError, match="unknown option 'mini_batchsize'. Did you mean 'mini_batch_size'"):
+            TrainingOptions("adam", mini_batchsize=10)
+
+    @pytest.mark.parametrize("kwargs, message", [
+        (dict(solver="lbfgs"), "solver='lbfgs' is not one of 'sgdm', 'adam', 'rmsprop'"),
+        (dict(momentum=1.0), r"momentum=1.0 must be a number in \[0, 1\)"),
+        (dict(initial_learn_rate=0), r"initial_learn_rate=0 must be a number in \(0, inf\]"),
+        (dict(learn_rate_schedule="step"), "learn_rate_schedule='step' is not one of"),
+        (dict(learn_rate_drop_factor=1.5), "learn_rate_drop_factor=1.5"),
+        (dict(learn_rate_drop_period=0), "learn_rate_drop_period=0 must be a positive integer"),
+        (dict(l2_regularization=-1), "l2_regularization=-1"),
+        (dict(gradient_threshold=0), "gradient_threshold=0"),
+        (dict(max_epochs=2.5), "max_epochs=2.5 must be a positive integer"),
+        (dict(mini_batch_size=0), "mini_batch_size=0"),
+        (dict(shuffle="always"), "shuffle='always' is not one of 'once', 'every-epoch', 'never'"),
+        (dict(validation_patience=0), "validation_patience=0"),
+        (dict(execution_environment="gpu"), "execution_environment='gpu'"),
+        (dict(output_functions=[3]), "output_functions must be callables"),
+    ])
+    def test_out_of_range_values(self, kwargs, message):
+        solver = kwargs.pop("solver", "sgdm")
+        with pytest.raises(ValueError, match=message):
+            TrainingOptions(solver, **kwargs)
+
+    def test_printable_and_defaults(self):
+        text = repr(TrainingOptions("adam", max_epochs=3))
+        assert text.startswith("TrainingOptions(") and "solver: 'adam'" in text and "max_epochs: 3" in text
+
+    def test_opencl_environment_reports_why(self):
+        with pytest.raises(RuntimeError, match="no OpenCL backend yet"):
+            fit(small_mlp(), Digits(), "crossentropy", TrainingOptions(execution_environment="opencl", verbose=False))
+
+
+class TestFit:
+    def test_classification_history_and_schedule(self):
+        options = TrainingOptions("sgdm", initial_learn_rate=0.1, momentum=0.9, max_epochs=4, mini_batch_size=128,
+                                  learn_rate_schedule="piecewise", learn_rate_drop_factor=0.5,
+                                  learn_rate_drop_period=2, verbose=False, gradient_threshold=5.0)
+        model, history = fit(small_mlp(), Digits(), "crossentropy", options)
+        assert history.metric == "accuracy" and len(history.epochs) == 4
+        assert [round(e["base_learn_rate"], 4) for e in history.epochs] == [0.1, 0.1, 0.05, 0.05]
+        assert history.iterations[-1]["iteration"] == 4 * math.ceil(len(Digits()) / 128)
+        assert history.epochs[-1]["loss"] < history.epochs[0]["loss"]
+        assert evaluate(model, Digits(train=False))["accuracy"] > 0.85
+
+    def test_regression_reports_rmse(self):
+        data = noisy_regression(256)
+        model = nn.Sequential(nn.Linear(1, 32), nn.Tanh(), nn.Linear(32, 1))
+        _, history = fit(model, data, "mse", TrainingOptions("adam", initial_learn_rate=0.01, max_epochs=30,
+                                                              mini_batch_size=32, verbose=False))
+        assert history.metric == "rmse" and history.final()["rmse"] < 0.3
+
+    def test_output_functions_see_every_state_and_can_stop(self):
+        seen = []
+
+        def watch(info):
+            seen.append((info.state, info.iteration, info.training_loss is not None))
+            return info.state == "iteration" and info.iteration == 5
+        _, history = fit(small_mlp(), Digits(), "crossentropy",
+                         TrainingOptions("adam", max_epochs=3, mini_batch_size=64, verbose=False,
+                                         output_functions=[watch]))
+        assert seen[0] == ("start", 0, False) and seen[-1][0] == "done"
+        assert [s for s in seen if s[0] == "iteration"][-1][1] == 5 and len(history) == 5
+
+    def test_early_stopping_on_validation_patience(self):
+        flat = TensorDataset(tl.zeros(64, 64), tl.zeros(64, dtype=tl.int64))
+        options = TrainingOptions("sgdm", initial_learn_rate=1e-9, momentum=0.0, max_epochs=50,
+                                  mini_batch_size=16, validation_data=flat, validation_frequency=1,
+                                  validation_patience=3, verbose=False)
+        _, history = fit(small_mlp(), flat, "crossentropy", options)
+        assert len(history) == 4  # first validation sets the best, then 3 without improvement
+
+    def test_verbose_table(self, capsys):
+        fit(small_mlp(), Digits(), "crossentropy", TrainingOptions("adam", max_epochs=1, verbose_frequency=5))
+        out = capsys.readouterr().out
+        assert "| Epoch | Iteration |" in out and out.count("\n") > 3
+
+
+def test_checkpoint_resume_reproduces_the_loss_curve(tmp_path):
+    def options(epochs, path):
+        return TrainingOptions("adam", max_epochs=epochs, mini_batch_size=128, shuffle="every-epoch",
+                               learn_rate_schedule="piecewise", learn_rate_drop_period=1,
+                               learn_rate_drop_factor=0.7, checkpoint_path=str(path), verbose=False)
+    _, full = fit(small_mlp(), Digits(), "crossentropy", options(4, tmp_path / "full.tl"))
+    fit(small_mlp(), Digits(), "crossentropy", options(2, tmp_path / "half.tl"))
+    resumed_model = small_mlp()
+    _, resumed = fit(resumed_model, Digits(), "crossentropy", options(4, tmp_path / "resumed.tl"),
+                     resume_from=tmp_path / "half.tl")
+    assert [r["loss"] for r in resumed.iterations] == [r["loss"] for r in full.iterations]
+    state = tl.load(tmp_path / "resumed.tl")
+    assert state["epoch"] == 4 and set(state) >= {"model", "optimizer", "scheduler", "rng", "loader_rng", "iteration"}
+
+
+def test_history_csv_and_plot(tmp_path):
+    _, history = fit(small_mlp(), Digits(), "crossentropy",
+                     TrainingOptions("adam", max_epochs=2, mini_batch_size=256, verbose=False,
+                                     validation_data=Digits(train=False), validation_frequency=3))
+    history.to_csv(tmp_path / "h.csv")
+    history.to_csv(tmp_path / "e.csv", per="epoch")
+    rows = list(csv.DictReader(open(tmp_path / "h.csv")))
+    assert len(rows) == len(history) and list(rows[0])[:5] == ["epoch", "iteration", "time_since_start", "loss", "accuracy"]
+    assert rows[2]["validation_loss"] != "" and len(list(csv.DictReader(open(tmp_path / "e.csv")))) == 2
+    history.plot(tmp_path / "curves.png")
+    assert (tmp_path / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    again = History.from_state(history.state())
+    assert again.epochs == history.epochs
+
+
+def test_network_quick_path_and_compare(tmp_path):
+    tl.manual_seed(0)
+    net = Network([nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 10)], loss="crossentropy")
+    net.train(Digits(), max_epochs=3, verbose=False, solver="adam")
+    assert net.evaluate(Digits(train=False))["accuracy"] > 0.85
+    assert net.predict(Digits(train=False).tensors[0][:4]).shape == (4, 10)
+    net.save(tmp_path / "net.tl")
+    results = compare({"small": lambda: nn.Linear(64, 10), "mlp": lambda: small_mlp()}, Digits(),
+                      Digits(train=False), "crossentropy",
+                      TrainingOptions("adam", max_epochs=1, verbose=False), tmp_path / "c.csv", tmp_path / "c.png")
+    assert set(results) == {"small", "mlp"} and (tmp_path / "c.png").exists()
+    assert open(tmp_path / "c.csv").readline().startswith("model,epoch,loss,accuracy")
