@@ -194,3 +194,11 @@ class TestLayers:
         assert x.grad.item() == 1.0
         assert F.gelu(tl.tensor([1.0])).item() == pytest.approx(0.8413447, rel=1e-6)
         assert F.softplus(tl.tensor([100.0])).item() == 100.0 and F.one_hot(tl.tensor([2, 0])).tolist() == [[0, 0, 1], [1, 0, 0]]
+
+
+def test_smooth_losses_have_the_right_second_derivative_at_zero():
+    for loss in (F.huber_loss, F.smooth_l1_loss):
+        x = tl.tensor([1.0], dtype=tl.float64, requires_grad=True)
+        (g,) = tl.autograd.grad(loss(x, tl.tensor([1.0], dtype=tl.float64)), x, create_graph=True)
+        (h,) = tl.autograd.grad(g.sum(), x)
+        assert g.item() == 0.0 and h.item() == 1.0

@@ -342,17 +342,20 @@ def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
 def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean", beta: float = 1.0) -> Tensor:
     """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta."""
     _check_target_size(input, target, "smooth_l1_loss")
-    d = (input - target).abs()
+    diff = input - target
+    d = diff.abs()
     if beta == 0:
         return _reduce(d, reduction)
-    return _reduce(_ew.where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta), reduction)
+    # the square of the signed difference: |d|^2 would inherit abs's kink (second derivative 0 at 0)
+    return _reduce(_ew.where(d < beta, 0.5 * diff * diff / beta, d - 0.5 * beta), reduction)
 
 
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0) -> Tensor:
     """0.5 d^2 where |d| <= delta, else delta (|d| - 0.5 delta)."""
     _check_target_size(input, target, "huber_loss")
-    d = (input - target).abs()
-    return _reduce(_ew.where(d <= delta, 0.5 * d * d, delta * (d - 0.5 * delta)), reduction)
+    diff = input - target
+    d = diff.abs()
+    return _reduce(_ew.where(d <= delta, 0.5 * diff * diff, delta * (d - 0.5 * delta)), reduction)
 
 
 def _class_dim(input):
