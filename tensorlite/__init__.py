@@ -57,10 +57,12 @@ def is_tensor(obj) -> "builtins.bool":
 
 
 def numel(input: Tensor) -> "builtins.int":
+    """Number of elements of input."""
     return input.numel()
 
 
 def is_floating_point(input: Tensor) -> "builtins.bool":
+    """Whether input has a floating dtype."""
     return input.is_floating_point()
 
 

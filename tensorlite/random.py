@@ -60,16 +60,20 @@ def manual_seed(seed: int) -> Generator:
 
 
 def seed() -> int:
+    """Re-seed the default generator from the clock; returns the seed."""
     return default_generator.seed()
 
 
 def initial_seed() -> int:
+    """The default generator's seed."""
     return default_generator.initial_seed()
 
 
 def get_rng_state() -> tuple:
+    """The default generator's (seed, offset)."""
     return default_generator.get_state()
 
 
 def set_rng_state(state) -> None:
+    """Restore the default generator from get_rng_state()."""
     default_generator.set_state(state)

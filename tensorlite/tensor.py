@@ -146,10 +146,6 @@ class Tensor:
     def element_size(self) -> int:
         return self.data.dtype.itemsize
 
-    @property
-    def is_floating_point_dtype(self) -> bool:
-        return self.data.dtype.kind == "f"
-
     def is_floating_point(self) -> bool:
         return self.data.dtype.kind == "f"
 

@@ -115,8 +115,8 @@ def execute(root_edges, root_grads, *, retain_graph, create_graph, capture=None,
     previous_mode = state.enabled
     state.enabled = create_graph
     try:
-        ready = []
-        for node in root_nodes:
+        ready = [root_nodes[0]] if len(root_nodes) == 1 else []
+        for node in root_nodes if len(root_nodes) > 1 else ():
             if dependencies.get(node, 0) == 0 and node not in ready:
                 ready.append(node)
         while ready:
@@ -139,28 +139,27 @@ def execute(root_edges, root_grads, *, retain_graph, create_graph, capture=None,
                         _accumulate_into_leaf(variable, grads[0], create_graph)
                 else:
                     outputs = _run_node(node, grads, retain_graph)
-            for i, edge in enumerate(node.next_edges):
+            i = -1
+            for edge in node.next_edges:
+                i += 1
                 if edge is None:
                     continue
                 child = edge[0]
-                if outputs is not None:
-                    grad = outputs[i]
-                    if (grad is not None and dependencies[child] == 1 and needed is None
-                            and type(child) is AccumulateGrad and child not in buffers):
+                remaining = dependencies[child] - 1
+                grad = outputs[i] if outputs is not None else None
+                if grad is not None:
+                    if remaining == 0 and type(child) is AccumulateGrad and needed is None \
+                            and child not in buffers:
                         # a leaf reached by this edge alone: accumulate now, skip the queue
                         del dependencies[child]
                         variable = child._variable_ref()
                         if variable is not None and accumulate:
                             _accumulate_into_leaf(variable, grad, create_graph)
                         continue
-                    if grad is not None:
-                        slots = buffers.get(child)
-                        nr = edge[1]
-                        if slots is None and nr == 0 and child._output_meta is None:
-                            buffers[child] = [grad]
-                        else:
-                            _add_to_buffer(buffers, child, nr, grad)
-                remaining = dependencies[child] - 1
+                    if edge[1] == 0 and child._output_meta is None and child not in buffers:
+                        buffers[child] = [grad]
+                    else:
+                        _add_to_buffer(buffers, child, edge[1], grad)
                 dependencies[child] = remaining
                 if remaining == 0:
                     ready.append(child)
@@ -206,9 +205,7 @@ def _run_node(node, grads, retain_graph):
         raise RuntimeError(FREED_MESSAGE)
     results = node._forward_cls.backward(node, *grads)
     if not retain_graph:
-        node._saved = None
-        node._to_save = ()
-        node._freed = True
+        node._release()
     if not isinstance(results, tuple):
         results = (results,)
     edges = node.next_edges

@@ -160,12 +160,6 @@ class BackwardNode:
         self._to_save = ()
         self._freed = True
 
-    def _apply_backward(self, grads):
-        """Run the Function's backward on ``grads`` (one per output)."""
-        if self._freed and self._saved is not None:
-            raise RuntimeError(FREED_MESSAGE)
-        return self._forward_cls.backward(self, *grads)
-
 
 class AccumulateGrad(BackwardNode):
     """The node behind a leaf tensor: adds the incoming gradient into ``leaf.grad``."""
@@ -234,8 +228,11 @@ class Function:
         node = cls._node_cls()
         recording = False
         if state.enabled:
-            needs = [isinstance(a, Tensor) and a._requires_grad for a in args]
-            recording = True in needs
+            needs = []
+            for a in args:  # a plain loop: 3.11 gives a comprehension its own frame
+                flag = isinstance(a, Tensor) and a._requires_grad
+                recording = recording or flag
+                needs.append(flag)
             node.needs_input_grad = tuple(needs)
         else:
             node.needs_input_grad = _all_false(len(args))
@@ -276,11 +273,7 @@ _ALL_FALSE = [(False,) * n for n in range(8)]
 class _NoGradContext:
     """The ctx primitives get when nothing is recorded: what forward stores on it is dropped."""
 
-    class _NoInputNeedsGrad:
-        def __getitem__(self, index):
-            return False
-
-    needs_input_grad = _NoInputNeedsGrad()
+    needs_input_grad = (False,) * 32
     _output_device = None
 
     def save_for_backward(self, *tensors):

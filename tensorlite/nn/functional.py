@@ -56,10 +56,12 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
 
 # -- activations -----------------------------------------------------------------------------
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """max(x, 0)."""
     return input.relu_() if inplace else input.relu()
 
 
 def relu6(input: Tensor) -> Tensor:
+    """min(max(x, 0), 6)."""
     return hardtanh(input, 0.0, 6.0)
 
 
@@ -74,6 +76,7 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 
 
 def celu(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """max(0, x) + min(0, alpha (exp(x / alpha) - 1))."""
     return _ew.where(input > 0, input, _ew.expm1((input / alpha).clamp(max=0.0)) * alpha)
 
 
@@ -82,6 +85,7 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """scale * elu(x, alpha) with the self-normalising constants."""
     return elu(input, _SELU_ALPHA) * _SELU_SCALE
 
 
@@ -96,6 +100,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * sigmoid(x)."""
     return input * input.sigmoid()
 
 
@@ -107,30 +112,37 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
 
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * tanh(softplus(x))."""
     return input * softplus(input).tanh()
 
 
 def sigmoid(input: Tensor) -> Tensor:
+    """1 / (1 + exp(-x))."""
     return input.sigmoid()
 
 
 def tanh(input: Tensor) -> Tensor:
+    """tanh(x)."""
     return input.tanh()
 
 
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
+    """clamp(x, min_val, max_val)."""
     return input.clamp(min_val, max_val)
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """clamp(x / 6 + 1/2, 0, 1)."""
     return (input / 6.0 + 0.5).clamp(0.0, 1.0)
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * hardsigmoid(x)."""
     return input * hardsigmoid(input)
 
 
 def softsign(input: Tensor) -> Tensor:
+    """x / (1 + |x|)."""
     return input / (1.0 + input.abs())
 
 
@@ -162,6 +174,7 @@ def softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
 
 
 def softmin(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
+    """softmax(-x, dim)."""
     dim = _softmax_dim("softmin", input.ndim, dim)
     return softmax(-input, dim, dtype)
 
@@ -305,6 +318,7 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -
 
 
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """Cosine of the angle between x1 and x2 along dim."""
     return (x1 * x2).sum(dim) / (x1.norm(dim=dim) * x2.norm(dim=dim)).clamp(min=eps)
 
 

@@ -54,16 +54,6 @@ def scalar_tensor(value, dtype, device) -> Tensor:
     return Tensor._make(device.backend.full((), value, dtype), device, False, None, 0)
 
 
-def as_tensor_operand(value, like: Tensor) -> Tensor:
-    """A Python/NumPy scalar wrapped as a 0-dim tensor on ``like``'s device (weak dtype kept)."""
-    if isinstance(value, Tensor):
-        return value
-    if is_scalar(value):
-        return value
-    raise TypeError(f"unsupported operand type {type(value).__name__} for a tensor op; "
-                    f"expected a Tensor or a Python number")
-
-
 def _check_same_device(a: Tensor, b: Tensor, op: str):
     if a.device is b.device:
         return a, b

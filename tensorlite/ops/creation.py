@@ -154,21 +154,25 @@ def _like(input, dtype, device):
 
 
 def zeros_like(input, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """zeros with input's shape (and dtype/device unless given)."""
     dtype, device = _like(input, dtype, device)
     return _finish(device.backend.full(input.data.shape, 0, dtype), device, requires_grad)
 
 
 def ones_like(input, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """ones with input's shape (and dtype/device unless given)."""
     dtype, device = _like(input, dtype, device)
     return _finish(device.backend.full(input.data.shape, 1, dtype), device, requires_grad)
 
 
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """fill_value with input's shape (and dtype/device unless given)."""
     dtype, device = _like(input, dtype, device)
     return _finish(device.backend.full(input.data.shape, fill_value, dtype), device, requires_grad)
 
 
 def empty_like(input, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """An uninitialised tensor with input's shape."""
     dtype, device = _like(input, dtype, device)
     return _finish(device.backend.empty(input.data.shape, dtype), device, requires_grad)
 
@@ -254,16 +258,19 @@ def randint(low, high=None, size=None, *, dtype=None, device=None, requires_grad
 
 
 def rand_like(input, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """U[0, 1) samples with input's shape."""
     dtype, device = _like(input, dtype, device)
     return rand(*input.data.shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def randn_like(input, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """N(0, 1) samples with input's shape."""
     dtype, device = _like(input, dtype, device)
     return randn(*input.data.shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def randint_like(input, low, high=None, *, dtype=None, device=None) -> Tensor:
+    """Integers in [low, high) with input's shape."""
     dtype, device = _like(input, dtype, device)
     return randint(low, high, input.data.shape, dtype=dtype, device=device)
 
@@ -278,6 +285,7 @@ def randperm(n: int, *, dtype=None, device=None, generator=None) -> Tensor:
 
 
 def normal(mean: float, std: float, size, *, generator=None, dtype=None, device=None) -> Tensor:
+    """N(mean, std^2) samples of the given size."""
     return randn(*size, dtype=dtype, device=device, generator=generator) * std + mean
 
 
@@ -289,6 +297,7 @@ def bernoulli(probabilities: Tensor, *, generator=None) -> Tensor:
 
 
 def scalar_tensor(value, *, dtype=None, device=None) -> Tensor:
+    """A 0-dim tensor holding value."""
     return tensor(value, dtype=dtype or _dt.get_default_dtype(), device=device)
 
 

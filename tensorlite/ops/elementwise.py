@@ -626,10 +626,12 @@ def square(input):
 
 
 def log2(input):
+    """Base-2 logarithm."""
     return log(input) / 0.6931471805599453
 
 
 def log10(input):
+    """Base-10 logarithm."""
     return log(input) / 2.302585092994046
 
 
@@ -662,6 +664,7 @@ def _bitwise(op):
             raise RuntimeError(f'"{op}" not implemented for floating point tensors ({a.dtype.name})')
         return Tensor._make(a.device.backend.binary(op, a.data, b.data), a.device, False, None, 0)
     fn.__name__ = op
+    fn.__doc__ = f"Elementwise {op} of integer or bool tensors."
     return fn
 
 
@@ -674,6 +677,7 @@ def _nondiff_unary(op):
     def fn(input):
         return Tensor._make(input.device.backend.unary(op, input.data), input.device, False, None, 0)
     fn.__name__ = op
+    fn.__doc__ = f"Elementwise {op} (bool result); not differentiable."
     return fn
 
 

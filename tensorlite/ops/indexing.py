@@ -347,4 +347,5 @@ def nonzero(input, *, as_tuple: bool = False):
 
 
 def take_along_dim(input, indices, dim: int):
+    """gather(input, dim, indices)."""
     return gather(input, dim, indices)

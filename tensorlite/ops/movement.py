@@ -262,6 +262,7 @@ def expand_as(input, other):
 
 
 def broadcast_to(input, shape):
+    """expand(input, shape): a stride-0 view broadcast to shape."""
     return expand(input, tuple(shape))
 
 
@@ -306,6 +307,7 @@ def unflatten(input, dim: int, sizes):
 
 
 def movedim(input, source: int, destination: int):
+    """Move dim source to position destination (a view)."""
     src, dst = wrap_dim(source, input.ndim), wrap_dim(destination, input.ndim)
     axes = [a for a in range(input.ndim) if a != src]
     axes.insert(dst, src)
@@ -382,11 +384,13 @@ def stack(tensors, dim: int = 0):
 
 
 def hstack(tensors):
+    """Concatenate along dim 1 (dim 0 for 1-D tensors)."""
     tensors = list(tensors)
     return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
 
 
 def vstack(tensors):
+    """Concatenate along dim 0, 1-D tensors as rows."""
     return cat([t if t.ndim > 1 else unsqueeze(t, 0) for t in tensors], 0)
 
 
@@ -439,6 +443,7 @@ def unbind(input, dim: int = 0):
 
 
 def narrow(input, dim: int, start: int, length: int):
+    """The slice [start, start + length) along dim (a view)."""
     axis = wrap_dim(dim, input.ndim)
     if start < 0:
         start += input.data.shape[axis]

@@ -190,21 +190,19 @@ class Norm2(Function):
 
 
 # -- functional API ------------------------------------------------------------------------
-def _float_or_int64_sum_dtype(x, dtype):
-    if dtype is not None:
-        return x.to(dtype)
-    return x
+def _with_dtype(x, dtype):
+    return x if dtype is None else x.to(dtype)
 
 
 def sum(input, dim=None, keepdim: bool = False, *, dtype=None):
     """Sum over ``dim`` (None: all; an int or a tuple; negative allowed). Ints and bools give int64."""
-    x = _float_or_int64_sum_dtype(input, dtype)
+    x = _with_dtype(input, dtype)
     return Sum.apply(x, wrap_dims(dim, x.ndim), keepdim)
 
 
 def prod(input, dim=None, keepdim: bool = False, *, dtype=None):
     """Product over one dim (or all elements)."""
-    x = _float_or_int64_sum_dtype(input, dtype)
+    x = _with_dtype(input, dtype)
     axes = wrap_dims(dim, x.ndim)
     if x.dtype.is_integer or x.dtype is _dt.bool_:
         out = Tensor._make(x.device.backend.reduce("prod", x.data, axes, keepdim), x.device, False, None, 0)
@@ -250,10 +248,12 @@ def std(input, dim=None, *, correction=None, keepdim: bool = False, unbiased=Non
 
 
 def var_mean(input, dim=None, *, correction=None, keepdim: bool = False):
+    """(var, mean) over dim."""
     return var(input, dim, correction=correction, keepdim=keepdim), mean(input, dim, keepdim=keepdim)
 
 
 def std_mean(input, dim=None, *, correction=None, keepdim: bool = False):
+    """(std, mean) over dim."""
     return std(input, dim, correction=correction, keepdim=keepdim), mean(input, dim, keepdim=keepdim)
 
 
@@ -370,6 +370,7 @@ def _bool_reduce(op, input, dim, keepdim):
 
 
 def count_nonzero(input, dim=None):
+    """Number of non-zero elements (along dim)."""
     return sum((input != 0).long(), dim)
 
 

@@ -28,6 +28,8 @@ class L1Loss(_Loss):
 
 
 class SmoothL1Loss(_Loss):
+    """0.5 d^2 / beta below beta, |d| - beta / 2 above."""
+
     def __init__(self, reduction: str = "mean", beta: float = 1.0):
         super().__init__(reduction)
         self.beta = beta
@@ -37,6 +39,8 @@ class SmoothL1Loss(_Loss):
 
 
 class HuberLoss(_Loss):
+    """0.5 d^2 up to delta, delta (|d| - delta / 2) above."""
+
     def __init__(self, reduction: str = "mean", delta: float = 1.0):
         super().__init__(reduction)
         self.delta = delta
@@ -65,6 +69,8 @@ class CrossEntropyLoss(_WeightedLoss):
 
 
 class NLLLoss(_WeightedLoss):
+    """Negative log-likelihood of class indices given log-probabilities."""
+
     def __init__(self, weight=None, ignore_index: int = -100, reduction: str = "mean"):
         super().__init__(weight, reduction)
         self.ignore_index = ignore_index
@@ -74,11 +80,15 @@ class NLLLoss(_WeightedLoss):
 
 
 class BCELoss(_WeightedLoss):
+    """Binary cross-entropy of probabilities (logs clamped at -100)."""
+
     def forward(self, input, target):
         return F.binary_cross_entropy(input, target, self.weight, self.reduction)
 
 
 class BCEWithLogitsLoss(_WeightedLoss):
+    """Binary cross-entropy of logits, stable for any magnitude."""
+
     def __init__(self, weight=None, reduction: str = "mean", pos_weight=None):
         super().__init__(weight, reduction)
         self.register_buffer("pos_weight", pos_weight)
@@ -88,6 +98,8 @@ class BCEWithLogitsLoss(_WeightedLoss):
 
 
 class KLDivLoss(_Loss):
+    """KL(target || input) with input as log-probabilities ('batchmean' is the true KL)."""
+
     def __init__(self, reduction: str = "mean", log_target: bool = False):
         super().__init__(reduction)
         self.log_target = log_target
@@ -97,6 +109,8 @@ class KLDivLoss(_Loss):
 
 
 class CosineEmbeddingLoss(_Loss):
+    """1 - cos for target 1, max(0, cos - margin) for -1."""
+
     def __init__(self, margin: float = 0.0, reduction: str = "mean"):
         super().__init__(reduction)
         self.margin = margin
@@ -106,6 +120,8 @@ class CosineEmbeddingLoss(_Loss):
 
 
 class MarginRankingLoss(_Loss):
+    """max(0, -target (x1 - x2) + margin)."""
+
     def __init__(self, margin: float = 0.0, reduction: str = "mean"):
         super().__init__(reduction)
         self.margin = margin
