@@ -1,6 +1,8 @@
 """In-place methods, and the backend contract (every abstract primitive implemented)."""
 import inspect
 
+import numpy as np
+
 import pytest
 
 import tensorlite as tl
@@ -71,3 +73,13 @@ class TestBackendContract:
 def test_opencl_device_without_backend_says_so():
     with pytest.raises(RuntimeError, match="no OpenCL backend yet"):
         tl.device("opencl")
+
+
+def test_where_fast_path_keeps_where_semantics():
+    backend = NumpyBackend()
+    a = np.array([-2.0, 3.0, -0.0, 1.5], dtype=np.float32)
+    mask = np.array([False, True, True, False])
+    out = backend.where(mask, a, np.array(0, np.float32))
+    assert out.tolist() == [0.0, 3.0, 0.0, 0.0] and not np.signbit(out[0])
+    with_inf = backend.where(mask, np.array([np.inf, 1.0, np.nan, 2.0]), 0.0)
+    assert with_inf[0] == 0.0 and np.isnan(with_inf[2])  # unselected inf gives 0, not nan

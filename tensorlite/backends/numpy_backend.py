@@ -115,6 +115,12 @@ def _pad_or_crop(x, pads, value):
     return x
 
 
+def _is_zero(value) -> bool:
+    if isinstance(value, np.ndarray):
+        return value.ndim == 0 and value == 0
+    return isinstance(value, (int, float)) and value == 0
+
+
 class NumpyBackend(Backend):
     """Arrays are ``numpy.ndarray``; views alias like PyTorch's do."""
 
@@ -164,6 +170,16 @@ class NumpyBackend(Backend):
             raise broadcast_error(op, np.shape(a), np.shape(b)) from None
 
     def where(self, condition, a, b):
+        if _is_zero(b) and isinstance(a, np.ndarray) and a.dtype.kind == "f" and \
+                condition.dtype == np.bool_ and bool(np.isfinite(a).all()):
+            # np.where branches per element (10x slower on a random mask, e.g. relu's backward);
+            # a * mask is the same for finite a, and + 0.0 turns the -0.0 of (negative * False) to 0.0
+            try:
+                out = np.multiply(a, condition)
+            except ValueError:
+                raise broadcast_error("where", np.shape(condition), a.shape, np.shape(b)) from None
+            out += 0.0
+            return out
         try:
             return np.where(condition, a, b)
         except ValueError:

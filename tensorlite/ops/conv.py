@@ -66,6 +66,9 @@ class MaxPool2d(Function):
         values, indices = x.device.backend.max_pool2d(x.data, kernel, stride, pads, dilation)
         ctx.x_shape = x.data.shape
         ctx.indices = Tensor._make(indices, x.device, False, None, 0)
+        # windows that cannot share an element send each gradient to a distinct place: a plain
+        # scatter is exact there, and much cheaper than an accumulating one
+        ctx.overlapping = any(s < d * (k - 1) + 1 for k, s, d in zip(kernel, stride, dilation))
         return values, indices
 
     @staticmethod
@@ -74,7 +77,7 @@ class MaxPool2d(Function):
         n, c, h, w = ctx.x_shape
         zeros = Tensor._make(grad.device.backend.full((n, c, h * w), 0, grad.dtype), grad.device,
                              False, None, 0)
-        flat = Scatter.apply(zeros, 2, ctx.indices.reshape(n, c, -1), grad.reshape(n, c, -1), True)
+        flat = Scatter.apply(zeros, 2, ctx.indices.reshape(n, c, -1), grad.reshape(n, c, -1), ctx.overlapping)
         return flat.reshape(n, c, h, w), None, None, None, None
 
 
