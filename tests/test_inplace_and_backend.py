@@ -77,9 +77,10 @@ def test_opencl_device_without_backend_says_so():
 
 def test_where_fast_path_keeps_where_semantics():
     backend = NumpyBackend()
-    a = np.array([-2.0, 3.0, -0.0, 1.5], dtype=np.float32)
-    mask = np.array([False, True, True, False])
+    a = np.tile(np.array([-2.0, 3.0, -0.0, 1.5], dtype=np.float32), 4096)  # large: the fast path
+    mask = np.tile(np.array([False, True, True, False]), 4096)
     out = backend.where(mask, a, np.array(0, np.float32))
-    assert out.tolist() == [0.0, 3.0, 0.0, 0.0] and not np.signbit(out[0])
-    with_inf = backend.where(mask, np.array([np.inf, 1.0, np.nan, 2.0]), 0.0)
+    assert out[:4].tolist() == [0.0, 3.0, 0.0, 0.0] and not np.signbit(out[0])
+    assert (out == np.where(mask, a, np.float32(0))).all()
+    with_inf = backend.where(mask, np.tile(np.array([np.inf, 1.0, np.nan, 2.0]), 4096), 0.0)
     assert with_inf[0] == 0.0 and np.isnan(with_inf[2])  # unselected inf gives 0, not nan

@@ -170,8 +170,8 @@ class NumpyBackend(Backend):
             raise broadcast_error(op, np.shape(a), np.shape(b)) from None
 
     def where(self, condition, a, b):
-        if _is_zero(b) and isinstance(a, np.ndarray) and a.dtype.kind == "f" and \
-                condition.dtype == np.bool_ and bool(np.isfinite(a).all()):
+        if _is_zero(b) and isinstance(a, np.ndarray) and a.size >= 8192 and a.dtype.kind == "f" \
+                and condition.dtype == np.bool_ and bool(np.isfinite(a).all()):
             # np.where branches per element (10x slower on a random mask, e.g. relu's backward);
             # a * mask is the same for finite a, and + 0.0 turns the -0.0 of (negative * False) to 0.0
             try:
