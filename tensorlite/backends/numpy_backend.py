@@ -268,7 +268,12 @@ class NumpyBackend(Backend):
         src = np.broadcast_to(src, index.shape) if np.ndim(src) == 0 else \
             src[tuple(slice(0, n) for n in index.shape)]
         if not accumulate:
-            np.put_along_axis(out, index, src, axis)
+            if axis == out.ndim - 1 and index.shape[:-1] == out.shape[:-1]:
+                rows = int(np.prod(out.shape[:-1], dtype=np.int64))
+                flat = out.reshape(rows, out.shape[-1])
+                flat[np.arange(rows)[:, None], index.reshape(rows, -1)] = np.asarray(src).reshape(rows, -1)
+            else:
+                np.put_along_axis(out, index, src, axis)
             return out
         # flat destination of every source element, summed with bincount (np.add.at is ~20x slower)
         grid = np.indices(index.shape, sparse=True)
@@ -317,12 +322,16 @@ class NumpyBackend(Backend):
         values = views[0].copy()
         for view in views[1:]:
             np.maximum(values, view, out=values)
-        best = np.full(values.shape, len(views) - 1, dtype=np.int64)
-        for k in range(len(views) - 2, -1, -1):
-            best = np.where(views[k] == values, k, best)
+        index_type = np.int8 if len(views) < 128 else np.int64
+        best = np.full(values.shape, len(views) - 1, dtype=index_type)
+        step = np.empty_like(best)
+        for k in range(len(views) - 2, -1, -1):  # best -= (best - k) * hit: branch-free
+            np.subtract(best, k, out=step)
+            step *= views[k] == values
+            best -= step
         if x.dtype.kind == "f" and bool(np.isnan(values).any()):
             for k, view in enumerate(views):  # PyTorch's kernel takes every NaN: the last one wins
-                best = np.where(np.isnan(view), k, best)
+                best = np.where(np.isnan(view), k, best).astype(index_type)
         offsets = np.array([i * dh * w + j * dw for i in range(kh) for j in range(kw)], dtype=np.int64)
         corner = (np.arange(oh)[:, None] * sh - pads[0]) * w + np.arange(ow)[None, :] * sw - pads[2]
         return values, offsets[best] + corner
@@ -334,13 +343,14 @@ class NumpyBackend(Backend):
         oh, ow = (height - dh * (kh - 1) - 1) // sh + 1, (width - dw * (kw - 1) - 1) // sw + 1
         n = cols.shape[0]
         c = cols.shape[1] // (kh * kw)
-        blocks = cols.reshape(n, c, kh, kw, oh, ow)
+        # kernel offsets first and contiguous: each add below then reads one dense block
+        blocks = np.ascontiguousarray(cols.reshape(n, c, kh, kw, oh, ow).transpose(2, 3, 0, 1, 4, 5))
         canvas = np.zeros((n, c, max(height, top + output_size[0]), max(width, left + output_size[1])),
                           dtype=cols.dtype)
         for i in range(kh):  # kernel offsets only: never a loop over batch or channels
             for j in range(kw):
                 canvas[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh,
-                       j * dw:j * dw + sw * (ow - 1) + 1:sw] += blocks[:, :, i, j]
+                       j * dw:j * dw + sw * (ow - 1) + 1:sw] += blocks[i, j]
         return np.ascontiguousarray(canvas[:, :, top:top + output_size[0], left:left + output_size[1]])
 
     def adam_step(self, param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2,
