@@ -158,8 +158,9 @@ class Backend(ABC):
 
     # -- convolution support -----------------------------------------------------------------
     @abstractmethod
-    def unfold(self, x, kernel, stride, pads, dilation, pad_value=0.0):
-        """im2col: x (N, C, H, W) -> (N, C*kh*kw, OH*OW), PyTorch's F.unfold layout.
+    def unfold(self, x, kernel, stride, pads, dilation, pad_value=0.0, layout="batch"):
+        """im2col: x (N, C, H, W) -> (N, C*kh*kw, OH*OW) (layout 'batch', PyTorch's F.unfold) or
+        (C*kh*kw, N*OH*OW) (layout 'columns': one GEMM for a whole convolution).
 
         pads = (top, bottom, left, right), each may be negative (a crop); padded cells hold
         ``pad_value`` (-inf for max pooling)."""
@@ -171,8 +172,8 @@ class Backend(ABC):
         of a window on ties."""
 
     @abstractmethod
-    def fold(self, cols, output_size, kernel, stride, pads, dilation):
-        """col2im, the adjoint of unfold: (N, C*kh*kw, L) -> (N, C, H, W), overlapping windows add."""
+    def fold(self, cols, output_size, kernel, stride, pads, dilation, layout="batch"):
+        """col2im, the adjoint of unfold (same layouts) -> (N, C, H, W); overlapping windows add."""
 
     # -- in place --------------------------------------------------------------------------
     @abstractmethod

@@ -298,7 +298,7 @@ class NumpyBackend(Backend):
     def is_contiguous(self, x):
         return x.flags.c_contiguous
 
-    def unfold(self, x, kernel, stride, pads, dilation, pad_value=0.0):
+    def unfold(self, x, kernel, stride, pads, dilation, pad_value=0.0, layout="batch"):
         x = _pad_or_crop(x, pads, pad_value)
         n, c, h, w = x.shape
         (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
@@ -306,6 +306,8 @@ class NumpyBackend(Backend):
         s0, s1, s2, s3 = x.strides
         windows = np.lib.stride_tricks.as_strided(
             x, (n, c, kh, kw, oh, ow), (s0, s1, s2 * dh, s3 * dw, s2 * sh, s3 * sw), writeable=False)
+        if layout == "columns":
+            return windows.transpose(1, 2, 3, 0, 4, 5).reshape(c * kh * kw, n * oh * ow)
         return windows.reshape(n, c * kh * kw, oh * ow)
 
     def max_pool2d(self, x, kernel, stride, pads, dilation):
@@ -336,15 +338,18 @@ class NumpyBackend(Backend):
         corner = (np.arange(oh)[:, None] * sh - pads[0]) * w + np.arange(ow)[None, :] * sw - pads[2]
         return values, offsets[best] + corner
 
-    def fold(self, cols, output_size, kernel, stride, pads, dilation):
+    def fold(self, cols, output_size, kernel, stride, pads, dilation, layout="batch"):
         (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
         top, bottom, left, right = pads
         height, width = output_size[0] + top + bottom, output_size[1] + left + right
         oh, ow = (height - dh * (kh - 1) - 1) // sh + 1, (width - dw * (kw - 1) - 1) // sw + 1
-        n = cols.shape[0]
-        c = cols.shape[1] // (kh * kw)
         # kernel offsets first and contiguous: each add below then reads one dense block
-        blocks = np.ascontiguousarray(cols.reshape(n, c, kh, kw, oh, ow).transpose(2, 3, 0, 1, 4, 5))
+        if layout == "columns":
+            c, n = cols.shape[0] // (kh * kw), cols.shape[1] // (oh * ow)
+            blocks = np.ascontiguousarray(cols.reshape(c, kh, kw, n, oh, ow).transpose(1, 2, 3, 0, 4, 5))
+        else:
+            n, c = cols.shape[0], cols.shape[1] // (kh * kw)
+            blocks = np.ascontiguousarray(cols.reshape(n, c, kh, kw, oh, ow).transpose(2, 3, 0, 1, 4, 5))
         canvas = np.zeros((n, c, max(height, top + output_size[0]), max(width, left + output_size[1])),
                           dtype=cols.dtype)
         for i in range(kh):  # kernel offsets only: never a loop over batch or channels

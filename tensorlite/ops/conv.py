@@ -27,14 +27,14 @@ class Unfold(Function):
     _primitive = True
 
     @staticmethod
-    def forward(ctx, x, kernel, stride, pads, dilation, pad_value=0.0):
-        ctx.geometry = (x.data.shape[2:], kernel, stride, pads, dilation)
-        return x.device.backend.unfold(x.data, kernel, stride, pads, dilation, pad_value)
+    def forward(ctx, x, kernel, stride, pads, dilation, pad_value=0.0, layout="batch"):
+        ctx.geometry = (x.data.shape[2:], kernel, stride, pads, dilation, layout)
+        return x.device.backend.unfold(x.data, kernel, stride, pads, dilation, pad_value, layout)
 
     @staticmethod
     def backward(ctx, grad):
-        size, kernel, stride, pads, dilation = ctx.geometry
-        return Fold.apply(grad, size, kernel, stride, pads, dilation), None, None, None, None, None
+        size, kernel, stride, pads, dilation, layout = ctx.geometry
+        return Fold.apply(grad, size, kernel, stride, pads, dilation, layout), None, None, None, None, None, None
 
 
 class Fold(Function):
@@ -43,14 +43,14 @@ class Fold(Function):
     _primitive = True
 
     @staticmethod
-    def forward(ctx, cols, output_size, kernel, stride, pads, dilation):
-        ctx.geometry = (kernel, stride, pads, dilation)
-        return cols.device.backend.fold(cols.data, output_size, kernel, stride, pads, dilation)
+    def forward(ctx, cols, output_size, kernel, stride, pads, dilation, layout="batch"):
+        ctx.geometry = (kernel, stride, pads, dilation, layout)
+        return cols.device.backend.fold(cols.data, output_size, kernel, stride, pads, dilation, layout)
 
     @staticmethod
     def backward(ctx, grad):
-        kernel, stride, pads, dilation = ctx.geometry
-        return Unfold.apply(grad, kernel, stride, pads, dilation, 0.0), None, None, None, None, None
+        kernel, stride, pads, dilation, layout = ctx.geometry
+        return Unfold.apply(grad, kernel, stride, pads, dilation, 0.0, layout), None, None, None, None, None, None
 
 
 class MaxPool2d(Function):
@@ -140,13 +140,14 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: in
     if oh <= 0 or ow <= 0:
         raise RuntimeError(f"conv2d: the kernel ({kh}x{kw}, dilation {dilation}) is larger than the "
                            f"padded input ({h + pads[0] + pads[1]}x{w + pads[2] + pads[3]})")
-    cols = Unfold.apply(input, (kh, kw), stride, pads, dilation, 0.0)       # (N, C*kh*kw, L)
-    if groups == 1:
-        out = weight.reshape(out_channels, -1) @ cols                         # (N, O, L)
+    if groups == 1:  # one GEMM for the whole batch: (O, C*kh*kw) @ (C*kh*kw, N*L)
+        cols = Unfold.apply(input, (kh, kw), stride, pads, dilation, 0.0, "columns")
+        out = (weight.reshape(out_channels, -1) @ cols).reshape(out_channels, n, oh, ow).permute(1, 0, 2, 3)
     else:
+        cols = Unfold.apply(input, (kh, kw), stride, pads, dilation, 0.0)   # (N, C*kh*kw, L)
         cols = cols.reshape(n, groups, per_group * kh * kw, oh * ow)
         out = weight.reshape(groups, out_channels // groups, -1) @ cols       # (N, G, O/G, L)
-    out = out.reshape(n, out_channels, oh, ow)
+        out = out.reshape(n, out_channels, oh, ow)
     if bias is not None:
         out = out + bias.reshape(1, out_channels, 1, 1)
     return out.squeeze(0) if unbatched else out
