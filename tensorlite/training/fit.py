@@ -50,7 +50,7 @@ def _loss_and_metric(loss):
     return loss, "accuracy" if classification else "rmse"
 
 
-def _metric(metric, output, target, loss_value):
+def _metric(metric, output, target):
     with no_grad():
         if metric == "accuracy":
             return (output.argmax(1) == target).float().mean().item()
@@ -202,7 +202,7 @@ def fit(model: nn.Module, train_data, loss="crossentropy", options: TrainingOpti
                 nn.utils.clip_grad_norm_(model.parameters(), options.gradient_threshold)
             optimizer.step()
             row = {"epoch": epoch, "iteration": iteration, "time_since_start": time.perf_counter() - start,
-                   "loss": batch_loss.item(), metric: _metric(metric, output, targets, batch_loss),
+                   "loss": batch_loss.item(), metric: _metric(metric, output, targets),
                    "base_learn_rate": optimizer.param_groups[0]["lr"]}
             if validation is not None and iteration % options.validation_frequency == 0:
                 scores = evaluate(model, validation, loss_fn)

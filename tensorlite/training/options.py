@@ -21,6 +21,11 @@ class TrainingOptions:
                         learn_rate_schedule="piecewise", learn_rate_drop_factor=0.2,
                         learn_rate_drop_period=5, l2_regularization=1e-4, max_epochs=20,
                         mini_batch_size=64, shuffle="every-epoch", checkpoint_path="ckpt.tl")
+
+    ``seed`` seeds the shuffling and, at the start of fit, the default generator (dropout and
+    other random ops), so a run is reproducible; seed=None leaves the default generator alone.
+    ``validation_frequency`` and ``verbose_frequency`` count iterations, ``checkpoint_frequency``
+    epochs; ``validation_patience`` is a number of validations without improvement.
     """
 
     solver: str = "sgdm"
