@@ -85,13 +85,13 @@ def _out_size(size, kernel, stride, pad_total, dilation):
     return (size + pad_total - dilation * (kernel - 1) - 1) // stride + 1
 
 
-def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
     """F.unfold: (N, C, H, W) -> (N, C*kh*kw, L)."""
     (ph, pw) = _pair(padding)
     return Unfold.apply(input, _pair(kernel_size), _pair(stride), (ph, ph, pw, pw), _pair(dilation))
 
 
-def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
     """F.fold: (N, C*kh*kw, L) -> (N, C, H, W), summing overlaps."""
     (ph, pw) = _pair(padding)
     return Fold.apply(input, _pair(output_size), _pair(kernel_size), _pair(stride), (ph, ph, pw, pw),
@@ -106,7 +106,7 @@ def _same_pads(kernel, dilation):
     return tuple(pads)
 
 
-def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 1):
+def conv2d(input: Tensor, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 1) -> Tensor:
     """2-D cross-correlation. padding: int, pair, 'same' or 'valid'.
 
     Shapes: input (N, C, H, W) or (C, H, W); weight (O, C/groups, kh, kw); bias (O,).
@@ -153,7 +153,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: in
     return out.squeeze(0) if unbatched else out
 
 
-def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 1):
+def conv1d(input: Tensor, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 1) -> Tensor:
     """1-D cross-correlation: input (N, C, L), weight (O, C/groups, k)."""
     unbatched = input.ndim == 2
     if unbatched:
@@ -168,7 +168,7 @@ def _single(value):
     return int(value[0]) if isinstance(value, (tuple, list)) else int(value)
 
 
-def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups: int = 1,
+def conv_transpose2d(input: Tensor, weight, bias=None, stride=1, padding=0, output_padding=0, groups: int = 1,
                      dilation=1):
     """The adjoint of conv2d (a "deconvolution"): input (N, C, H, W), weight (C, O/groups, kh, kw).
 
@@ -227,7 +227,7 @@ def _windows(input, kernel, stride, pads, dilation, pad_value):
     return cols.reshape(n, c, kernel[0] * kernel[1], cols.shape[-1])
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
+def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
                return_indices: bool = False):
     """Max over windows; at ties all of the gradient goes to the first element of the window.
 
@@ -245,7 +245,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     return values.squeeze(0) if unbatched else values
 
 
-def max_pool2d_reference(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+def max_pool2d_reference(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False) -> Tensor:
     """max_pool2d composed from Unfold and max(dim): the reference the primitive is tested against."""
     n, c = input.shape[:2]
     kernel, stride, padding, dilation, pads, (oh, ow) = _pool_geometry(
@@ -254,7 +254,7 @@ def max_pool2d_reference(input, kernel_size, stride=None, padding=0, dilation=1,
     return values.reshape(n, c, oh, ow)
 
 
-def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
                count_include_pad: bool = True, divisor_override=None):
     """Mean over windows; zero padding counts in the divisor unless count_include_pad=False."""
     unbatched = input.ndim == 3
@@ -285,7 +285,7 @@ def _pad_tensor(t, padding):
     return pad(t, (padding[1], padding[1], padding[0], padding[0]), value=1.0)
 
 
-def adaptive_avg_pool2d(input, output_size):
+def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     """Average over PyTorch's adaptive windows: cell i spans [floor(i*H/oh), ceil((i+1)*H/oh))."""
     unbatched = input.ndim == 3
     if unbatched:

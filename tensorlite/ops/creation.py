@@ -153,25 +153,25 @@ def _like(input, dtype, device):
             _parse_device(device) if device is not None else input.device)
 
 
-def zeros_like(input, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def zeros_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """zeros with input's shape (and dtype/device unless given)."""
     dtype, device = _like(input, dtype, device)
     return _finish(device.backend.full(input.data.shape, 0, dtype), device, requires_grad)
 
 
-def ones_like(input, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def ones_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """ones with input's shape (and dtype/device unless given)."""
     dtype, device = _like(input, dtype, device)
     return _finish(device.backend.full(input.data.shape, 1, dtype), device, requires_grad)
 
 
-def full_like(input, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def full_like(input: Tensor, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """fill_value with input's shape (and dtype/device unless given)."""
     dtype, device = _like(input, dtype, device)
     return _finish(device.backend.full(input.data.shape, fill_value, dtype), device, requires_grad)
 
 
-def empty_like(input, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def empty_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """An uninitialised tensor with input's shape."""
     dtype, device = _like(input, dtype, device)
     return _finish(device.backend.empty(input.data.shape, dtype), device, requires_grad)
@@ -257,19 +257,19 @@ def randint(low, high=None, size=None, *, dtype=None, device=None, requires_grad
     return _random("randint", tuple(size), dtype, device, requires_grad, generator, low, high)
 
 
-def rand_like(input, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def rand_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """U[0, 1) samples with input's shape."""
     dtype, device = _like(input, dtype, device)
     return rand(*input.data.shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def randn_like(input, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def randn_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """N(0, 1) samples with input's shape."""
     dtype, device = _like(input, dtype, device)
     return randn(*input.data.shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def randint_like(input, low, high=None, *, dtype=None, device=None) -> Tensor:
+def randint_like(input: Tensor, low, high=None, *, dtype=None, device=None) -> Tensor:
     """Integers in [low, high) with input's shape."""
     dtype, device = _like(input, dtype, device)
     return randint(low, high, input.data.shape, dtype=dtype, device=device)

@@ -414,7 +414,7 @@ class ToDevice(_Primitive):
 
 
 # -- the functional API --------------------------------------------------------------------
-def add(input, other, *, alpha=1):
+def add(input: Tensor, other, *, alpha=1) -> Tensor:
     """input + alpha * other, with broadcasting and type promotion."""
     if alpha != 1:
         other = mul(other, alpha)
@@ -422,7 +422,7 @@ def add(input, other, *, alpha=1):
     return Add.apply(a, b)
 
 
-def sub(input, other, *, alpha=1):
+def sub(input: Tensor, other, *, alpha=1) -> Tensor:
     """input - alpha * other."""
     if isinstance(input, Tensor) and input.dtype is _dt.bool_ and isinstance(other, Tensor) \
             and other.dtype is _dt.bool_:
@@ -434,13 +434,13 @@ def sub(input, other, *, alpha=1):
     return Sub.apply(a, b)
 
 
-def mul(input, other):
+def mul(input: Tensor, other) -> Tensor:
     """input * other."""
     a, b = promote_pair("mul", input, other)
     return Mul.apply(a, b)
 
 
-def div(input, other, *, rounding_mode=None):
+def div(input: Tensor, other, *, rounding_mode=None) -> Tensor:
     """True division (ints give float), or rounding_mode 'floor' / 'trunc'."""
     if rounding_mode == "floor":
         return floor_divide(input, other)
@@ -463,7 +463,7 @@ multiply = mul
 subtract = sub
 
 
-def floor_divide(input, other):
+def floor_divide(input: Tensor, other) -> Tensor:
     """Floor division (-7 // 2 == -4); zero gradient."""
     a, b = promote_pair("floor_divide", input, other)
     if not a.is_floating_point() and bool(any_zero(b)):
@@ -471,7 +471,7 @@ def floor_divide(input, other):
     return FloorDivide.apply(a, b)
 
 
-def remainder(input, other):
+def remainder(input: Tensor, other) -> Tensor:
     """Python-style modulus: the result has the sign of the divisor."""
     a, b = promote_pair("remainder", input, other)
     if not a.is_floating_point() and bool(any_zero(b)):
@@ -484,7 +484,7 @@ def any_zero(t: Tensor) -> bool:
     return bool(backend.to_host(backend.reduce("any", backend.binary("eq", t.data, 0), None, False)))
 
 
-def pow(input, exponent):
+def pow(input: Tensor, exponent) -> Tensor:
     """input ** exponent (tensor or Python number on either side)."""
     if isinstance(input, Tensor) and not isinstance(exponent, Tensor):
         if isinstance(exponent, bool) or not isinstance(exponent, (int, float)):
@@ -502,19 +502,19 @@ def pow(input, exponent):
     return Pow.apply(a, b)
 
 
-def maximum(input, other):
+def maximum(input: Tensor, other) -> Tensor:
     """Elementwise max; at ties each side gets half the gradient."""
     a, b = promote("maximum", input, other)
     return Maximum.apply(a, b)
 
 
-def minimum(input, other):
+def minimum(input: Tensor, other) -> Tensor:
     """Elementwise min; at ties each side gets half the gradient."""
     a, b = promote("minimum", input, other)
     return Minimum.apply(a, b)
 
 
-def where(condition, input, other):
+def where(condition: Tensor, input, other) -> Tensor:
     """Elements of input where condition is True, else of other (scalars allowed)."""
     if not isinstance(condition, Tensor):
         raise TypeError("where(): condition must be a bool Tensor")
@@ -527,7 +527,7 @@ def where(condition, input, other):
     return Where.apply(condition, a, b)
 
 
-def clamp(input, min=None, max=None):
+def clamp(input: Tensor, min=None, max=None) -> Tensor:
     """Limit values to [min, max] (numbers or tensors); gradient 1 inside, inclusive at both ends."""
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
@@ -547,7 +547,7 @@ clip = clamp
 
 
 def _unary_float(fn_cls):
-    def op(input):
+    def op(input: Tensor) -> Tensor:
         if not input.is_floating_point():
             input = input.to(_dt.get_default_dtype())
         return fn_cls.apply(input)
@@ -567,7 +567,7 @@ tanh = _unary_float(Tanh)
 sigmoid = _unary_float(Sigmoid)
 
 
-def neg(input):
+def neg(input: Tensor) -> Tensor:
     """-input."""
     if input.dtype is _dt.bool_:
         raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you "
@@ -578,18 +578,18 @@ def neg(input):
 negative = neg
 
 
-def abs(input):
+def abs(input: Tensor) -> Tensor:
     """|input|; abs'(0) = 0."""
     return Abs.apply(input)
 
 
-def relu(input):
+def relu(input: Tensor) -> Tensor:
     """max(input, 0); relu'(0) = 0."""
     return Relu.apply(input)
 
 
 def _same_dtype_unary(fn_cls):
-    def op(input):
+    def op(input: Tensor) -> Tensor:
         return fn_cls.apply(input)
     op.__name__ = fn_cls.__name__.lower()
     op.__doc__ = f"Elementwise {op.__name__}; differentiable with a zero gradient."
@@ -602,7 +602,7 @@ ceil = _same_dtype_unary(Ceil)
 trunc = _same_dtype_unary(Trunc)
 
 
-def round(input, decimals: int = 0):
+def round(input: Tensor, decimals: int = 0) -> Tensor:
     """Round half to even; zero gradient."""
     if decimals:
         scale = 10.0 ** decimals
@@ -610,33 +610,33 @@ def round(input, decimals: int = 0):
     return Round.apply(input)
 
 
-def rsqrt(input):
+def rsqrt(input: Tensor) -> Tensor:
     """1 / sqrt(input)."""
     return pow(input if input.is_floating_point() else input.float(), -0.5)
 
 
-def reciprocal(input):
+def reciprocal(input: Tensor) -> Tensor:
     """1 / input."""
     return div(1.0, input if input.is_floating_point() else input.float())
 
 
-def square(input):
+def square(input: Tensor) -> Tensor:
     """input * input."""
     return pow(input, 2)
 
 
-def log2(input):
+def log2(input: Tensor) -> Tensor:
     """Base-2 logarithm."""
     return log(input) / 0.6931471805599453
 
 
-def log10(input):
+def log10(input: Tensor) -> Tensor:
     """Base-10 logarithm."""
     return log(input) / 2.302585092994046
 
 
 def _nondiff_binary(op):
-    def fn(input, other):
+    def fn(input: Tensor, other) -> Tensor:
         a, b = promote_pair(op, input, other) if op not in ("logical_and", "logical_or", "logical_xor") \
             else promote(op, input, other)
         return Tensor._make(a.device.backend.binary(op, a.data, b.data), a.device, False, None, 0)
@@ -658,7 +658,7 @@ greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 
 
 def _bitwise(op):
-    def fn(input, other):
+    def fn(input: Tensor, other) -> Tensor:
         a, b = promote(op, input, other)
         if a.is_floating_point():
             raise RuntimeError(f'"{op}" not implemented for floating point tensors ({a.dtype.name})')
@@ -674,7 +674,7 @@ bitwise_xor = _bitwise("bitwise_xor")
 
 
 def _nondiff_unary(op):
-    def fn(input):
+    def fn(input: Tensor) -> Tensor:
         return Tensor._make(input.device.backend.unary(op, input.data), input.device, False, None, 0)
     fn.__name__ = op
     fn.__doc__ = f"Elementwise {op} (bool result); not differentiable."
@@ -687,24 +687,24 @@ isinf = _nondiff_unary("isinf")
 isfinite = _nondiff_unary("isfinite")
 
 
-def bitwise_not(input):
+def bitwise_not(input: Tensor) -> Tensor:
     """~input: logical not for bool tensors, bitwise not for integers."""
     if input.is_floating_point():
         raise RuntimeError(f'"bitwise_not" not implemented for floating point tensors ({input.dtype.name})')
     return _nondiff_unary("bitwise_not")(input)
 
 
-def equal(input, other) -> bool:
+def equal(input: Tensor, other) -> bool:
     """True if both tensors have the same shape and values."""
     return input.shape == other.shape and bool(eq(input, other).all())
 
 
-def lerp(input, end, weight):
+def lerp(input: Tensor, end, weight) -> Tensor:
     """input + weight * (end - input)."""
     return input + weight * (end - input)
 
 
-def isclose(input, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False):
+def isclose(input: Tensor, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
     """Elementwise |input - other| <= atol + rtol * |other| (bool), as torch.isclose."""
     a, b = promote("isclose", input, other)
     if not a.is_floating_point():
@@ -716,7 +716,7 @@ def isclose(input, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: b
     return close
 
 
-def allclose(input, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+def allclose(input: Tensor, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
     """Whether every element is close (see isclose)."""
     return bool(isclose(input, other, rtol, atol, equal_nan).all())
 

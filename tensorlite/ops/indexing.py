@@ -196,14 +196,14 @@ class Scatter(Function):
 
 
 # -- functional API ------------------------------------------------------------------------
-def getitem(input, key):
+def getitem(input: Tensor, key) -> Tensor:
     """``x[key]``: ints, slices (with step), None, Ellipsis give a view; integer/bool tensors or
     lists give a copy whose backward accumulates repeated indices."""
     key, basic = normalize_key(input, key)
     return (Slice if basic else Index).apply(input, key)
 
 
-def setitem(input, key, value) -> None:
+def setitem(input: Tensor, key, value) -> None:
     """``x[key] = value`` in place; on a tensor in the graph the write is differentiable."""
     key, basic = normalize_key(input, key)
     _put(input, key, value, accumulate=False, op_name="setitem")
@@ -241,14 +241,14 @@ def _put(input, key, value, accumulate, op_name):
     input._write_result(result, op_name)
 
 
-def index_put_(input, indices, values, accumulate: bool = False):
+def index_put_(input: Tensor, indices, values, accumulate: bool = False):
     """``input[indices] = values`` in place; with accumulate, repeated indices add up."""
     key, _ = normalize_key(input, tuple(indices))
     _put(input, key, values, accumulate, "index_put_")
     return input
 
 
-def index_put(input, indices, values, accumulate: bool = False):
+def index_put(input: Tensor, indices, values, accumulate: bool = False) -> Tensor:
     """Out-of-place index_put_."""
     key, _ = normalize_key(input, tuple(indices))
     if not isinstance(values, Tensor):
@@ -264,7 +264,7 @@ def _check_index(input, index, op):
                            f"({op}: index has {index.ndim}, input has {input.ndim})")
 
 
-def gather(input, dim: int, index):
+def gather(input: Tensor, dim: int, index) -> Tensor:
     """out[i][j] = input[index[i][j]][j] for dim=0 (and likewise for other dims)."""
     _check_index(input, index, "gather")
     axis = wrap_dim(dim, input.ndim)
@@ -291,19 +291,19 @@ def _scatter(input, dim, index, src, accumulate, op):
     return Scatter.apply(input, axis, index.long(), src, accumulate)
 
 
-def scatter(input, dim: int, index, src=None, *, value=None, reduce=None):
+def scatter(input: Tensor, dim: int, index, src=None, *, value=None, reduce=None) -> Tensor:
     """A copy of input with src (or value) written at index along dim."""
     if reduce is not None and reduce != "add":
         raise NotImplementedError(f"scatter reduce={reduce!r}: only 'add' is available")
     return _scatter(input, dim, index, src if src is not None else value, reduce == "add", "scatter")
 
 
-def scatter_add(input, dim: int, index, src):
+def scatter_add(input: Tensor, dim: int, index, src) -> Tensor:
     """A copy of input with src added at index along dim (repeated indices accumulate)."""
     return _scatter(input, dim, index, src, True, "scatter_add")
 
 
-def index_select(input, dim: int, index):
+def index_select(input: Tensor, dim: int, index) -> Tensor:
     """The entries of ``index`` (1-D integer tensor) along dim."""
     axis = wrap_dim(dim, input.ndim)
     if index.ndim > 1:
@@ -311,7 +311,7 @@ def index_select(input, dim: int, index):
     return getitem(input, (slice(None),) * axis + (index.long().reshape(-1),))
 
 
-def masked_fill(input, mask, value):
+def masked_fill(input: Tensor, mask, value) -> Tensor:
     """Elements where mask is True replaced by value (mask broadcasts)."""
     from .elementwise import where
     if isinstance(value, Tensor) and value.ndim:
@@ -326,14 +326,14 @@ def masked_fill(input, mask, value):
     return where(mask, value, input)
 
 
-def masked_select(input, mask):
+def masked_select(input: Tensor, mask) -> Tensor:
     """The elements where mask is True, as a 1-D tensor."""
     from ._util import broadcast_shapes
     shape = broadcast_shapes(input.data.shape, mask.data.shape)
     return getitem(input.expand(shape), mask.expand(shape))
 
 
-def nonzero(input, *, as_tuple: bool = False):
+def nonzero(input: Tensor, *, as_tuple: bool = False):
     """Indices of non-zero elements: an (n, ndim) int64 tensor, or a tuple of 1-D tensors."""
     parts = input.device.backend.nonzero(input.data)
     tensors = tuple(Tensor._make(p, input.device, False, None, 0) for p in parts)
@@ -346,6 +346,6 @@ def nonzero(input, *, as_tuple: bool = False):
     return stack(tensors, 1)
 
 
-def take_along_dim(input, indices, dim: int):
+def take_along_dim(input: Tensor, indices, dim: int) -> Tensor:
     """gather(input, dim, indices)."""
     return gather(input, dim, indices)

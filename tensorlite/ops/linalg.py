@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..autograd.function import Function
+from ..tensor import Tensor
 from ._util import broadcast_shapes, promote_pair
 
 
@@ -39,7 +40,7 @@ def _mismatch(a_shape, b_shape):
                         f"{b_shape[-1] if len(b_shape) > 1 else 1})")
 
 
-def matmul(input, other):
+def matmul(input: Tensor, other) -> Tensor:
     """PyTorch's matmul: 1-D@1-D -> 0-dim, 1-D@2-D, 2-D@1-D, and batched with broadcast batch dims.
 
     Shapes: (..., n, k) @ (..., k, m) -> (..., n, m); (2,1,2,3) @ (5,3,4) -> (2,5,2,4).
@@ -77,14 +78,14 @@ def matmul(input, other):
     return out
 
 
-def mm(input, mat2):
+def mm(input: Tensor, mat2) -> Tensor:
     """(n, k) @ (k, m) -> (n, m); both must be 2-D."""
     if input.ndim != 2 or mat2.ndim != 2:
         raise RuntimeError(f"mm: expected 2D tensors, got {input.ndim}D and {mat2.ndim}D")
     return matmul(input, mat2)
 
 
-def bmm(input, mat2):
+def bmm(input: Tensor, mat2) -> Tensor:
     """(b, n, k) @ (b, k, m) -> (b, n, m); no broadcasting."""
     if input.ndim != 3 or mat2.ndim != 3:
         raise RuntimeError(f"batch1 must be a 3D tensor (bmm got {input.ndim}D and {mat2.ndim}D)")
@@ -95,7 +96,7 @@ def bmm(input, mat2):
     return matmul(input, mat2)
 
 
-def dot(input, other):
+def dot(input: Tensor, other) -> Tensor:
     """Inner product of two 1-D tensors."""
     if input.ndim != 1 or other.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
@@ -106,7 +107,7 @@ def dot(input, other):
     return matmul(input, other)
 
 
-def outer(input, vec2):
+def outer(input: Tensor, vec2) -> Tensor:
     """Outer product of two 1-D tensors: (n,) x (m,) -> (n, m)."""
     return input.unsqueeze(1) * vec2.unsqueeze(0)
 

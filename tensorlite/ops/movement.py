@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numbers
 import warnings
+from typing import Sequence
 
 from .. import dtypes as _dt
 from ..autograd.function import Function
@@ -162,19 +163,19 @@ class Cat(Function):
 
 
 # -- functional API ------------------------------------------------------------------------
-def reshape(input, *shape):
+def reshape(input: Tensor, *shape) -> Tensor:
     """A tensor with the same data and a new shape (a view when possible); one -1 is inferred."""
     return Reshape.apply(input, infer_shape(_shape_arg(shape), input.numel()))
 
 
-def view(input, *shape):
+def view(input: Tensor, *shape) -> Tensor:
     """Like reshape, but always a view; raises on a layout that needs a copy."""
     if len(shape) == 1 and (isinstance(shape[0], _dt.dtype) or shape[0] in (float, int, bool)):
         raise NotImplementedError("view(dtype) reinterpretation is not supported; use .to(dtype)")
     return View.apply(input, infer_shape(_shape_arg(shape), input.numel()))
 
 
-def permute(input, *dims):
+def permute(input: Tensor, *dims) -> Tensor:
     """Reorder dims: ``x.permute(2, 0, 1)``."""
     dims = _shape_arg(dims)
     if len(dims) != input.ndim:
@@ -187,7 +188,7 @@ def permute(input, *dims):
     return Permute.apply(input, axes)
 
 
-def transpose(input, dim0: int, dim1: int):
+def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     """Swap two dims (a view)."""
     n = input.ndim
     if n == 0:
@@ -202,14 +203,14 @@ def transpose(input, dim0: int, dim1: int):
 swapaxes = swapdims = transpose
 
 
-def t(input):
+def t(input: Tensor) -> Tensor:
     """Transpose of a tensor with at most 2 dims."""
     if input.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
     return transpose(input, 0, 1) if input.ndim == 2 else reshape(input, input.data.shape)
 
 
-def T(input):
+def T(input: Tensor) -> Tensor:
     if input.ndim != 2:
         warnings.warn("The use of `x.T` on tensors of dimension other than 2 to reverse their shape "
                       "is deprecated and it will throw an error in a future release. Consider "
@@ -218,14 +219,14 @@ def T(input):
     return Permute.apply(input, tuple(reversed(range(input.ndim))))
 
 
-def mT(input):
+def mT(input: Tensor) -> Tensor:
     if input.ndim < 2:
         raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got "
                            f"{input.ndim}-D tensor.")
     return transpose(input, -2, -1)
 
 
-def expand(input, *sizes):
+def expand(input: Tensor, *sizes) -> Tensor:
     """Broadcast to ``sizes`` without copying (size -1 keeps a dim); the result has stride 0."""
     sizes = _shape_arg(sizes)
     shape = input.data.shape
@@ -257,16 +258,16 @@ def expand(input, *sizes):
     return Expand.apply(input, target)
 
 
-def expand_as(input, other):
+def expand_as(input: Tensor, other) -> Tensor:
     return expand(input, other.data.shape)
 
 
-def broadcast_to(input, shape):
+def broadcast_to(input: Tensor, shape) -> Tensor:
     """expand(input, shape): a stride-0 view broadcast to shape."""
     return expand(input, tuple(shape))
 
 
-def squeeze(input, dim=None):
+def squeeze(input: Tensor, dim=None) -> Tensor:
     """Remove size-1 dims (all, one, or a tuple of them)."""
     shape = input.data.shape
     if dim is None:
@@ -277,14 +278,14 @@ def squeeze(input, dim=None):
     return Reshape.apply(input, target)
 
 
-def unsqueeze(input, dim: int):
+def unsqueeze(input: Tensor, dim: int) -> Tensor:
     """Insert a size-1 dim at ``dim`` (negative counts from the end of the result)."""
     axis = wrap_dim(dim, input.ndim + 1)
     shape = input.data.shape
     return Reshape.apply(input, shape[:axis] + (1,) + shape[axis:])
 
 
-def flatten(input, start_dim: int = 0, end_dim: int = -1):
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dims start_dim..end_dim into one."""
     if input.ndim == 0:
         return reshape(input, (1,))
@@ -298,7 +299,7 @@ def flatten(input, start_dim: int = 0, end_dim: int = -1):
     return Reshape.apply(input, shape[:start] + (merged,) + shape[end + 1:])
 
 
-def unflatten(input, dim: int, sizes):
+def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
     """Split one dim into ``sizes`` (one -1 allowed)."""
     axis = wrap_dim(dim, input.ndim)
     shape = input.data.shape
@@ -306,7 +307,7 @@ def unflatten(input, dim: int, sizes):
     return Reshape.apply(input, shape[:axis] + sizes + shape[axis + 1:])
 
 
-def movedim(input, source: int, destination: int):
+def movedim(input: Tensor, source: int, destination: int) -> Tensor:
     """Move dim source to position destination (a view)."""
     src, dst = wrap_dim(source, input.ndim), wrap_dim(destination, input.ndim)
     axes = [a for a in range(input.ndim) if a != src]
@@ -314,7 +315,7 @@ def movedim(input, source: int, destination: int):
     return Permute.apply(input, tuple(axes))
 
 
-def repeat(input, *sizes):
+def repeat(input: Tensor, *sizes) -> Tensor:
     """Tile the tensor: ``x.repeat(2, 3)`` (a copy)."""
     sizes = _shape_arg(sizes)
     if len(sizes) < input.ndim:
@@ -329,26 +330,26 @@ def repeat(input, *sizes):
     return reshape(expand(reshape(input, tuple(interleaved)), tuple(expanded)).contiguous(), tuple(final))
 
 
-def contiguous(input):
+def contiguous(input: Tensor) -> Tensor:
     """self if already contiguous, else a contiguous copy."""
     if input.device.backend.is_contiguous(input.data):
         return input
     return Clone.apply(input)
 
 
-def clone(input):
+def clone(input: Tensor) -> Tensor:
     """A copy that is part of the graph (the gradient flows through unchanged)."""
     return Clone.apply(input)
 
 
-def flip(input, dims):
+def flip(input: Tensor, dims) -> Tensor:
     """Reverse the order of elements along dims."""
     if isinstance(dims, numbers.Integral):
         dims = (dims,)
     return Flip.apply(input, wrap_dims(tuple(dims), input.ndim))
 
 
-def cat(tensors, dim: int = 0):
+def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Concatenate along an existing dim; sizes must match elsewhere. Dtypes are promoted."""
     tensors = list(tensors)
     if not tensors:
@@ -370,7 +371,7 @@ def cat(tensors, dim: int = 0):
 concat = concatenate = cat
 
 
-def stack(tensors, dim: int = 0):
+def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join equally-shaped tensors along a new dim."""
     tensors = list(tensors)
     if not tensors:
@@ -383,13 +384,13 @@ def stack(tensors, dim: int = 0):
     return cat([unsqueeze(t, axis) for t in tensors], axis)
 
 
-def hstack(tensors):
+def hstack(tensors: Sequence[Tensor]) -> Tensor:
     """Concatenate along dim 1 (dim 0 for 1-D tensors)."""
     tensors = list(tensors)
     return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
 
 
-def vstack(tensors):
+def vstack(tensors: Sequence[Tensor]) -> Tensor:
     """Concatenate along dim 0, 1-D tensors as rows."""
     return cat([t if t.ndim > 1 else unsqueeze(t, 0) for t in tensors], 0)
 
@@ -401,7 +402,7 @@ def _mark_multi_view(views, op_name):
     return tuple(views)
 
 
-def split(input, split_size_or_sections, dim: int = 0):
+def split(input: Tensor, split_size_or_sections, dim: int = 0):
     """Views of consecutive pieces: of size ``split_size`` (the last may be smaller), or of the
     listed sizes. The pieces cannot be modified in place while they require grad."""
     axis = wrap_dim(dim, input.ndim)
@@ -426,7 +427,7 @@ def split(input, split_size_or_sections, dim: int = 0):
     return _mark_multi_view(pieces, name)
 
 
-def chunk(input, chunks: int, dim: int = 0):
+def chunk(input: Tensor, chunks: int, dim: int = 0):
     """Split into ``chunks`` pieces of size ceil(n / chunks) (fewer if n is small)."""
     if chunks <= 0:
         raise RuntimeError("chunk expects `chunks` to be greater than 0")
@@ -435,14 +436,14 @@ def chunk(input, chunks: int, dim: int = 0):
     return split(input, size, dim)
 
 
-def unbind(input, dim: int = 0):
+def unbind(input: Tensor, dim: int = 0):
     """The slices along dim, as views without that dim."""
     axis = wrap_dim(dim, input.ndim)
     lead = (slice(None),) * axis
     return _mark_multi_view([input[lead + (i,)] for i in range(input.data.shape[axis])], "UnbindBackward0")
 
 
-def narrow(input, dim: int, start: int, length: int):
+def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
     """The slice [start, start + length) along dim (a view)."""
     axis = wrap_dim(dim, input.ndim)
     if start < 0:
@@ -450,7 +451,7 @@ def narrow(input, dim: int, start: int, length: int):
     return input[(slice(None),) * axis + (slice(start, start + length),)]
 
 
-def pad(input, pad, mode: str = "constant", value=None):
+def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
     """Pad the last dims: ``pad=(left, right, top, bottom, ...)`` (last dim first, as PyTorch).
 
     Negative widths crop. Only mode='constant' is supported here."""
@@ -477,13 +478,13 @@ def _triangle_mask(input, diagonal, lower):
     return (c - r <= diagonal) if lower else (c - r >= diagonal)
 
 
-def tril(input, diagonal: int = 0):
+def tril(input: Tensor, diagonal: int = 0) -> Tensor:
     """Lower triangle of the last two dims (others zeroed)."""
     from .elementwise import where
     return where(_triangle_mask(input, diagonal, True), input, 0)
 
 
-def triu(input, diagonal: int = 0):
+def triu(input: Tensor, diagonal: int = 0) -> Tensor:
     """Upper triangle of the last two dims (others zeroed)."""
     from .elementwise import where
     return where(_triangle_mask(input, diagonal, False), input, 0)

@@ -194,13 +194,13 @@ def _with_dtype(x, dtype):
     return x if dtype is None else x.to(dtype)
 
 
-def sum(input, dim=None, keepdim: bool = False, *, dtype=None):
+def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Sum over ``dim`` (None: all; an int or a tuple; negative allowed). Ints and bools give int64."""
     x = _with_dtype(input, dtype)
     return Sum.apply(x, wrap_dims(dim, x.ndim), keepdim)
 
 
-def prod(input, dim=None, keepdim: bool = False, *, dtype=None):
+def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Product over one dim (or all elements)."""
     x = _with_dtype(input, dtype)
     axes = wrap_dims(dim, x.ndim)
@@ -210,7 +210,7 @@ def prod(input, dim=None, keepdim: bool = False, *, dtype=None):
     return Prod.apply(x, axes, keepdim)
 
 
-def mean(input, dim=None, keepdim: bool = False, *, dtype=None):
+def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Arithmetic mean (sum / count); integer inputs need ``dtype=``."""
     x = input.to(dtype) if dtype is not None else input
     if not x.is_floating_point():
@@ -224,7 +224,7 @@ def mean(input, dim=None, keepdim: bool = False, *, dtype=None):
     return total / count if count else total * math.nan
 
 
-def var(input, dim=None, *, correction=None, keepdim: bool = False, unbiased=None):
+def var(input: Tensor, dim=None, *, correction=None, keepdim: bool = False, unbiased=None) -> Tensor:
     """Variance with Bessel's correction by default (correction=1)."""
     if unbiased is not None:
         correction = 1 if unbiased else 0
@@ -242,28 +242,28 @@ def var(input, dim=None, *, correction=None, keepdim: bool = False, unbiased=Non
     return squares / denominator if denominator > 0 else squares * math.nan
 
 
-def std(input, dim=None, *, correction=None, keepdim: bool = False, unbiased=None):
+def std(input: Tensor, dim=None, *, correction=None, keepdim: bool = False, unbiased=None) -> Tensor:
     """Standard deviation: sqrt(var)."""
     return sqrt(var(input, dim, correction=correction, keepdim=keepdim, unbiased=unbiased))
 
 
-def var_mean(input, dim=None, *, correction=None, keepdim: bool = False):
+def var_mean(input: Tensor, dim=None, *, correction=None, keepdim: bool = False):
     """(var, mean) over dim."""
     return var(input, dim, correction=correction, keepdim=keepdim), mean(input, dim, keepdim=keepdim)
 
 
-def std_mean(input, dim=None, *, correction=None, keepdim: bool = False):
+def std_mean(input: Tensor, dim=None, *, correction=None, keepdim: bool = False):
     """(std, mean) over dim."""
     return std(input, dim, correction=correction, keepdim=keepdim), mean(input, dim, keepdim=keepdim)
 
 
-def amax(input, dim=(), keepdim: bool = False):
+def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     """Maximum over dims (all by default); ties share the gradient evenly."""
     axes = wrap_dims(None if dim == () else dim, input.ndim)
     return AmaxAmin.apply(input, "max", axes, keepdim)
 
 
-def amin(input, dim=(), keepdim: bool = False):
+def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     """Minimum over dims (all by default); ties share the gradient evenly."""
     axes = wrap_dims(None if dim == () else dim, input.ndim)
     return AmaxAmin.apply(input, "min", axes, keepdim)
@@ -282,12 +282,12 @@ def _max_or_min(op, input, dim, keepdim, other):
     return values_indices(values, indices)
 
 
-def max(input, dim=None, keepdim: bool = False, *, other=None):
+def max(input: Tensor, dim=None, keepdim: bool = False, *, other=None):
     """max() -> 0-dim max; max(dim) -> (values, indices); max(other_tensor) -> elementwise."""
     return _max_or_min("max", input, dim, keepdim, other)
 
 
-def min(input, dim=None, keepdim: bool = False, *, other=None):
+def min(input: Tensor, dim=None, keepdim: bool = False, *, other=None):
     """min() -> 0-dim min; min(dim) -> (values, indices); min(other_tensor) -> elementwise."""
     return _max_or_min("min", input, dim, keepdim, other)
 
@@ -308,17 +308,17 @@ def _arg(op, input, dim, keepdim):
     return Tensor._make(out, input.device, False, None, 0)
 
 
-def argmax(input, dim=None, keepdim: bool = False):
+def argmax(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """Index of the maximum (first occurrence), over the flattened tensor when dim is None."""
     return _arg("argmax", input, dim, keepdim)
 
 
-def argmin(input, dim=None, keepdim: bool = False):
+def argmin(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """Index of the minimum (first occurrence)."""
     return _arg("argmin", input, dim, keepdim)
 
 
-def cumsum(input, dim: int, *, dtype=None):
+def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     """Inclusive prefix sums along dim."""
     x = input.to(dtype) if dtype is not None else input
     if x.ndim == 0:
@@ -326,7 +326,7 @@ def cumsum(input, dim: int, *, dtype=None):
     return Cumsum.apply(x, wrap_dim(dim, x.ndim))
 
 
-def logsumexp(input, dim=None, keepdim: bool = False):
+def logsumexp(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """log(sum(exp(x))) computed stably (all -inf gives -inf, not nan)."""
     x = input if input.is_floating_point() else input.float()
     axes = wrap_dims(dim, x.ndim)
@@ -335,7 +335,7 @@ def logsumexp(input, dim=None, keepdim: bool = False):
     return LogSumExp.apply(x, axes, keepdim)
 
 
-def norm(input, p="fro", dim=None, keepdim: bool = False):
+def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False) -> Tensor:
     """Vector p-norm (2 / 'fro' by default, 1, inf, -inf, 0, or any positive p); grad 0 at 0 for p=2."""
     axes = wrap_dims(dim, input.ndim)
     x = input if input.is_floating_point() else input.float()
@@ -352,12 +352,12 @@ def norm(input, p="fro", dim=None, keepdim: bool = False):
     return sum(x.abs() ** p, axes, keepdim) ** (1.0 / p)
 
 
-def any(input, dim=None, keepdim: bool = False):
+def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """Whether any element (along dim) is non-zero; bool result."""
     return _bool_reduce("any", input, dim, keepdim)
 
 
-def all(input, dim=None, keepdim: bool = False):
+def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """Whether all elements (along dim) are non-zero; bool result."""
     return _bool_reduce("all", input, dim, keepdim)
 
@@ -369,7 +369,7 @@ def _bool_reduce(op, input, dim, keepdim):
                         input.device, False, None, 0)
 
 
-def count_nonzero(input, dim=None):
+def count_nonzero(input: Tensor, dim=None) -> Tensor:
     """Number of non-zero elements (along dim)."""
     return sum((input != 0).long(), dim)
 
