@@ -1,38 +1,16 @@
-"""The op-spec table: one row per differentiable op drives its forward test (against NumPy), its
-gradient test and its double-gradient test (tests/test_ops_generated.py).
-
-A row names the tensorlite op, a NumPy reference, a strategy for the input shapes, the input
-domain, a strategy for keyword arguments (which may depend on the shapes), and an ``avoid``
-predicate that rejects kinks and ties (PyTorch's conventions there are pinned by deterministic
-tests instead). Adding an op means adding a row.
+"""The op-spec table: one row (a tensorlite.testing.OpSpec) per differentiable op drives its
+forward test (against NumPy), its gradient test and its double-gradient test
+(tests/test_ops_generated.py). Kinks and ties are avoided here; PyTorch's conventions there are
+pinned by deterministic tests instead. Adding an op means adding a row.
 """
 from __future__ import annotations
-
-from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 from hypothesis import strategies as st
 
 import tensorlite as tl
+from tensorlite.testing.opspec import OpSpec
 from tensorlite.testing.strategies import broadcastable_shapes, shapes, valid_dims
-
-
-@dataclass
-class OpSpec:
-    name: str
-    op: Callable
-    ref: Callable
-    shapes: st.SearchStrategy
-    low: float = -3.0
-    high: float = 3.0
-    kwargs: Callable = field(default=lambda shapes: st.just({}))
-    avoid: Callable | None = None        # (arrays, kwargs) -> True to reject the example
-    double: bool = True                  # run the double-gradient test
-    unique: bool = False                 # draw pairwise distinct input values (ties)
-    elements: st.SearchStrategy | None = None  # values to draw from (default: floats in [low, high])
-    rtol: float = 1e-3
-    atol: float = 1e-5
 
 
 def one(min_dims=0, max_dims=3, min_side=1, max_side=4):

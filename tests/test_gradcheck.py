@@ -173,3 +173,25 @@ class TestFunctional:
         assert hvp.tolist() == [6.0, 12.0]
         out, vhp = tl.autograd.functional.vhp(lambda t: (t ** 3).sum(), x, tl.tensor([1.0, 0.0]))
         assert vhp.tolist() == [6.0, 0.0]
+
+
+def test_opspec_helpers_catch_a_wrong_op():
+    import numpy as np
+    from hypothesis import given, settings, strategies as st
+    from tensorlite.testing import OpSpec, check_op_forward, check_op_gradient, op_example, shapes
+
+    good = OpSpec("square", lambda x: x * x, np.square, st.tuples(shapes()))
+    bad = OpSpec("square_wrong_grad", WrongSquare.apply, np.square, st.tuples(shapes(min_dims=1)))
+
+    def check(spec):
+        @settings(max_examples=5, deadline=None)
+        @given(st.data())
+        def run(data):
+            inputs, kwargs = data.draw(op_example(spec))
+            check_op_forward(spec, inputs, kwargs)
+            check_op_gradient(spec, inputs, kwargs)
+        run()
+
+    check(good)
+    with pytest.raises(AssertionError, match="gradient mismatch"):
+        check(bad)

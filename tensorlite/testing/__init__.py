@@ -15,12 +15,20 @@ Requires the ``hypothesis`` package (``pip install tensorlite[test]``) for the s
 from .gradients import KinkError, check_backward, check_double_backward
 
 __all__ = ["check_backward", "check_double_backward", "KinkError", "tensors", "shapes",
-           "broadcastable_shapes", "valid_dims", "index_expressions", "unique_upstream"]
+           "broadcastable_shapes", "valid_dims", "index_expressions", "unique_upstream", "OpSpec",
+           "op_example", "check_op_forward", "check_op_gradient", "check_op_double_gradient"]
+
+_HYPOTHESIS_NAMES = {
+    "strategies": ("tensors", "shapes", "broadcastable_shapes", "valid_dims", "index_expressions",
+                   "unique_upstream"),
+    "opspec": ("OpSpec", "op_example", "check_op_forward", "check_op_gradient", "check_op_double_gradient"),
+}
 
 
 def __getattr__(name):
-    if name in ("tensors", "shapes", "broadcastable_shapes", "valid_dims", "index_expressions",
-                "unique_upstream"):
-        from . import strategies
-        return getattr(strategies, name)
+    # these need hypothesis: imported on first use so check_backward works without it
+    for module, names in _HYPOTHESIS_NAMES.items():
+        if name in names:
+            import importlib
+            return getattr(importlib.import_module(f"{__name__}.{module}"), name)
     raise AttributeError(f"module 'tensorlite.testing' has no attribute {name!r}")
