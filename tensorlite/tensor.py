@@ -239,10 +239,7 @@ class Tensor:
 
     def _replay_view(self, root: "Tensor") -> "Tensor":
         """Apply this view's chain of view ops to ``root`` (its base, or a gradient shaped like it)."""
-        out = root
-        for op_cls, args, kwargs in self._view_chain:
-            out = op_cls.apply(out, *args, **kwargs)
-        return out
+        return replay_view_chain(self._view_chain, root)
 
     def _refresh_view(self) -> None:
         """The base was written in place since this view was made: re-derive the view's grad_fn."""
@@ -313,7 +310,7 @@ class Tensor:
             self.grad_fn, self._output_nr, self._requires_grad = result.grad_fn, result._output_nr, True
             return
         from .ops.inplace import CopySlices
-        rewritten = CopySlices.apply(base, result, self)
+        rewritten = CopySlices.apply(base, result, self._view_chain)
         base.grad_fn, base._output_nr, base._requires_grad = rewritten.grad_fn, 0, True
         replayed = self._replay_view(base)
         self.grad_fn, self._output_nr, self._requires_grad = replayed.grad_fn, replayed._output_nr, True
@@ -534,6 +531,14 @@ class Tensor:
         return tensor_repr(self)
 
     __str__ = __repr__
+
+
+def replay_view_chain(chain, root: Tensor) -> Tensor:
+    """Apply a chain of (view op, args, kwargs) to ``root``."""
+    out = root
+    for op_cls, args, kwargs in chain:
+        out = op_cls.apply(out, *args, **kwargs)
+    return out
 
 
 _function.Tensor = Tensor

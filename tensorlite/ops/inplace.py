@@ -6,7 +6,7 @@ from __future__ import annotations
 from .. import dtypes as _dt
 from ..autograd.function import Function
 from ..autograd.grad_mode import state as _grad_state
-from ..tensor import Tensor
+from ..tensor import Tensor, replay_view_chain
 from ._util import broadcast_shapes, is_scalar
 from .indexing import _put
 
@@ -19,22 +19,21 @@ class CopySlices(Function):
     _primitive = True
 
     @staticmethod
-    def forward(ctx, base, result, view):
-        ctx.view = view
+    def forward(ctx, base, result, view_chain):
+        ctx.view_chain = view_chain  # the ops, not the view: no base -> node -> view -> base cycle
         ctx.base_shape = base.data.shape
         return base.data
 
     @staticmethod
     def backward(ctx, grad):
         from .creation import arange
-        view = ctx.view
         numel = grad.numel()
-        positions = view._replay_view(arange(numel, device=grad.device).reshape(ctx.base_shape))
+        positions = replay_view_chain(ctx.view_chain, arange(numel, device=grad.device).reshape(ctx.base_shape))
         mask = Tensor._make(grad.device.backend.full((numel,), False, _dt.bool_), grad.device, False, None, 0)
         mask.device.backend.index_put(mask.data, (positions.reshape(-1).data,), True, False)
         from .elementwise import where
         grad_base = where(mask.reshape(ctx.base_shape), 0.0, grad)
-        grad_result = view._replay_view(grad)
+        grad_result = replay_view_chain(ctx.view_chain, grad)
         return grad_base, grad_result, None
 
 
