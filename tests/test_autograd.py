@@ -508,3 +508,18 @@ class TestAnomalyMode:
         finally:
             tl.autograd.set_detect_anomaly(False)
         assert not tl.autograd.is_anomaly_enabled()
+
+
+def test_grad_mode_is_per_thread():
+    import threading
+    seen = {}
+
+    def worker():
+        seen["enabled"] = tl.is_grad_enabled()
+        seen["records"] = (leaf([1.0]) * 2).requires_grad
+    with tl.no_grad():
+        thread = threading.Thread(target=worker)
+        thread.start()
+        thread.join()
+        assert not tl.is_grad_enabled()
+    assert seen == {"enabled": True, "records": True}

@@ -178,3 +178,16 @@ class TestInit:
         assert w.mean().item() == 0.5
         assert nn.init.calculate_gain("tanh") == pytest.approx(5 / 3)
         assert nn.init.calculate_gain("leaky_relu", 0.2) == pytest.approx(math.sqrt(2 / 1.04))
+
+
+def test_deepcopy_gives_an_independent_model():
+    import copy
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
+    model(tl.randn(5, 3)).sum().backward()
+    clone = copy.deepcopy(model)
+    assert isinstance(clone[0].weight, nn.Parameter) and clone[0].weight is not model[0].weight
+    assert clone[0].weight.tolist() == model[0].weight.tolist() and clone[0].weight.grad is not None
+    with tl.no_grad():
+        clone[0].weight.fill_(0.0)
+    assert model[0].weight.abs().sum().item() > 0
+    assert clone[1].running_mean.tolist() == model[1].running_mean.tolist()
