@@ -202,3 +202,11 @@ def test_smooth_losses_have_the_right_second_derivative_at_zero():
         (g,) = tl.autograd.grad(loss(x, tl.tensor([1.0], dtype=tl.float64)), x, create_graph=True)
         (h,) = tl.autograd.grad(g.sum(), x)
         assert g.item() == 0.0 and h.item() == 1.0
+
+
+def test_cross_entropy_checks_the_target_shape():
+    with pytest.raises(ValueError, match=r"Expected input batch_size \(3\) to match target batch_size \(2\)"):
+        F.cross_entropy(tl.ones(3, 4), tl.tensor([0, 1]))
+    with pytest.raises(RuntimeError, match="expected target of shape"):
+        F.nll_loss(tl.ones(2, 3, 4), tl.tensor([[0, 1, 2], [0, 1, 2]]))
+    assert F.cross_entropy(tl.ones(4), tl.tensor(1)).shape == ()  # unbatched input, 0-dim target

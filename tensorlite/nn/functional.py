@@ -379,6 +379,13 @@ def _class_dim(input):
 def _check_class_targets(input, target, ignore_index):
     if target.is_floating_point():
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {target.dtype.scalar_name}")
+    expected = tuple(input.shape[:1]) + tuple(input.shape[2:]) if input.ndim > 1 else ()
+    if tuple(target.shape) != expected:
+        if input.ndim > 1 and target.ndim >= 1 and target.shape[0] != input.shape[0]:
+            raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+                             f"({target.shape[0]}).")
+        raise RuntimeError(f"expected target of shape {list(expected)} for input of shape "
+                           f"{list(input.shape)} (class dim {_class_dim(input)}), got {list(target.shape)}")
     classes = input.shape[_class_dim(input)]
     valid = target != ignore_index
     if bool((valid & ((target < 0) | (target >= classes))).any()):

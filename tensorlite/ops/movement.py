@@ -179,9 +179,8 @@ def permute(input: Tensor, *dims) -> Tensor:
     """Reorder dims: ``x.permute(2, 0, 1)``."""
     dims = _shape_arg(dims)
     if len(dims) != input.ndim:
-        raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not "
-                           f"match the length of the desired ordering of dimensions i.e. input.dim() "
-                           f"= {input.ndim} is not equal to len(dims) = {len(dims)}")
+        raise RuntimeError(f"permute(): number of dims don't match in permute: the tensor has "
+                           f"{input.ndim} dims (shape {list(input.shape)}) but {len(dims)} were given")
     axes = tuple(wrap_dim(d, input.ndim) for d in dims)
     if len(set(axes)) != len(axes):
         raise RuntimeError("permute(): duplicate dims are not allowed.")
@@ -353,7 +352,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Concatenate along an existing dim; sizes must match elsewhere. Dtypes are promoted."""
     tensors = list(tensors)
     if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+        raise RuntimeError("cat(): expected a non-empty list of Tensors")
     tensors = promote("cat", *tensors) if len(tensors) > 1 else tensors
     ref = tensors[0]
     axis = wrap_dim(dim, ref.ndim)
