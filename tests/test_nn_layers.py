@@ -210,3 +210,12 @@ def test_cross_entropy_checks_the_target_shape():
     with pytest.raises(RuntimeError, match="expected target of shape"):
         F.nll_loss(tl.ones(2, 3, 4), tl.tensor([[0, 1, 2], [0, 1, 2]]))
     assert F.cross_entropy(tl.ones(4), tl.tensor(1)).shape == ()  # unbatched input, 0-dim target
+
+
+def test_bad_inputs_raise_instead_of_computing_something():
+    with pytest.raises(IndexError, match="index out of range in self"):
+        nn.Embedding(3, 2)(tl.tensor([-1]))
+    with pytest.raises(RuntimeError, match="running_mean should contain 5 elements"):
+        nn.BatchNorm1d(3)(tl.ones(4, 5))
+    with pytest.raises(RuntimeError, match="all elements of input should be between 0 and 1"):
+        F.binary_cross_entropy(tl.tensor([1.5]), tl.tensor([1.0]))

@@ -207,6 +207,11 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     the unbiased one: running = (1 - momentum) * running + momentum * batch.
     """
     channels = input.shape[1]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
+                    ("bias", bias)):
+        if t is not None and t.numel() != channels:
+            raise RuntimeError(f"batch_norm: {name} should contain {channels} elements (the input's "
+                               f"channels, dim 1 of shape {list(input.shape)}) not {t.numel()}")
     axes = (0,) + tuple(range(2, input.ndim))
     shape = (1, channels) + (1,) * (input.ndim - 2)
     if training:
@@ -293,6 +298,10 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
     if input.is_floating_point():
         raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the following "
                            f"scalar types: Long, Int; but got {input.dtype.name} instead")
+    if input.numel() and (int(input.min().item()) < 0 or int(input.max().item()) >= weight.shape[0]):
+        raise IndexError(f"index out of range in self: embedding indices must be in [0, "
+                         f"{weight.shape[0]}), got values in [{int(input.min().item())}, "
+                         f"{int(input.max().item())}]")
     out = weight[input]
     if padding_idx is not None:
         padding_idx = padding_idx % weight.shape[0]
@@ -462,6 +471,9 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
                          f"({input.shape}) is deprecated. Please ensure they have the same size.")
+    if input.numel() and (input.min().item() < 0 or input.max().item() > 1):
+        raise RuntimeError("all elements of input should be between 0 and 1 (binary_cross_entropy takes "
+                           "probabilities; use binary_cross_entropy_with_logits for logits)")
     log_x = input.log().clamp(min=-100.0)
     log_1mx = (1.0 - input).log().clamp(min=-100.0)
     loss = -(target * log_x + (1.0 - target) * log_1mx)
