@@ -523,3 +523,8 @@ def test_grad_mode_is_per_thread():
         thread.join()
         assert not tl.is_grad_enabled()
     assert seen == {"enabled": True, "records": True}
+
+
+def test_backward_from_an_integer_result_says_why():
+    with pytest.raises(RuntimeError, match="integer and bool results .* are not differentiable"):
+        leaf([1.0, 2.0]).argmax().backward()

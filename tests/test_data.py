@@ -176,3 +176,8 @@ def test_transforms():
     normalized = transforms.Normalize([0.5, 0.0], [0.5, 2.0])(tl.ones(2, 1, 1))
     assert normalized.flatten().tolist() == [1.0, 0.5]
     assert transforms.Lambda(lambda t: t * 2)(tl.ones(1)).item() == 2.0
+
+
+def test_random_split_rejects_negative_lengths():
+    with pytest.raises(ValueError, match="non-negative"):
+        random_split(TensorDataset(tl.arange(4)), [5, -1])

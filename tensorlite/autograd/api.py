@@ -16,6 +16,9 @@ def _as_tuple(x):
 
 
 def _no_grad_reason(t) -> str:
+    if not t.is_floating_point():
+        return (f"It has dtype {t.dtype.name}: integer and bool results (argmax, comparisons, "
+                f".long(), ...) are not differentiable; differentiate a floating-point result.")
     if t._made_without_grad:
         return ("It was computed while grad mode was disabled (inside `no_grad()` or "
                 "`set_grad_enabled(False)`): compute it outside that block.")

@@ -99,6 +99,8 @@ def random_split(dataset: Dataset, lengths, generator=None):
     (remainders go round-robin to the first subsets, as in PyTorch)."""
     n = len(dataset)
     lengths = list(lengths)
+    if any(length < 0 for length in lengths):
+        raise ValueError(f"random_split: lengths and fractions must be non-negative, got {lengths}")
     if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
         counts = [int(math.floor(n * f)) for f in lengths]
         for i in range(n - sum(counts)):
