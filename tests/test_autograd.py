@@ -528,3 +528,17 @@ def test_grad_mode_is_per_thread():
 def test_backward_from_an_integer_result_says_why():
     with pytest.raises(RuntimeError, match="integer and bool results .* are not differentiable"):
         leaf([1.0, 2.0]).argmax().backward()
+
+
+def test_mark_dirty_refuses_in_place_functions():
+    class InPlace(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.mark_dirty(x)
+            return x
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad
+    with pytest.raises(NotImplementedError, match="modify their inputs in place are not supported"):
+        InPlace.apply(leaf([1.0]) * 1)

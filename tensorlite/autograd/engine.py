@@ -6,7 +6,7 @@ gradients for ``autograd.grad``), and frees saved tensors unless ``retain_graph`
 """
 from __future__ import annotations
 
-from .function import FREED_MESSAGE, AccumulateGrad
+from .function import AccumulateGrad
 from .grad_mode import state
 
 Tensor = None  # set by tensorlite.tensor
@@ -65,7 +65,7 @@ def _discover(root_nodes):
                 if child not in seen:
                     seen.add(child)
                     stack.append(child)
-    return dependencies, seen
+    return dependencies
 
 
 def _needed_nodes(root_nodes, dependencies, targets):
@@ -98,7 +98,7 @@ def execute(root_edges, root_grads, *, retain_graph, create_graph, capture=None,
     Returns the captured gradients (None where nothing arrived).
     """
     root_nodes = [edge[0] for edge in root_edges]
-    dependencies, seen = _discover(root_nodes)
+    dependencies = _discover(root_nodes)
     capture_at = {}
     needed = None
     captured = []
@@ -201,8 +201,6 @@ def _run_node(node, grads, retain_graph):
                 if g is None and meta[i] is not None:
                     shape, dtype, device = meta[i]
                     grads[i] = Tensor._make(device.backend.full(shape, 0, dtype), device, False, None, 0)
-    if node._freed and node._saved is not None:
-        raise RuntimeError(FREED_MESSAGE)
     results = node._forward_cls.backward(node, *grads)
     if not retain_graph:
         node._release()

@@ -136,8 +136,10 @@ class BackwardNode:
         self.materialize_grads = bool(value)
 
     def mark_dirty(self, *tensors):
-        """Accepted for PyTorch compatibility; tensorlite Functions do not modify inputs in place."""
-        self._dirty = tensors
+        """Not supported: an in-place custom Function would need its inputs' graph rewritten.
+        Raises instead of silently giving wrong gradients; return a new tensor from forward."""
+        raise NotImplementedError("ctx.mark_dirty: custom Functions that modify their inputs in "
+                                  "place are not supported; return a new tensor from forward instead")
 
     # -- node API --------------------------------------------------------------------------
     @classmethod
@@ -148,9 +150,6 @@ class BackwardNode:
     def next_functions(self) -> tuple:
         """((node, output_nr), ...) for each input, (None, 0) where no gradient flows."""
         return tuple(e if e is not None else (None, 0) for e in self.next_edges)
-
-    def register_hook(self, fn):
-        raise NotImplementedError("node hooks are not supported; use Tensor.register_hook")
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} object at {id(self):#x}>"
@@ -163,8 +162,6 @@ class BackwardNode:
 
 class AccumulateGrad(BackwardNode):
     """The node behind a leaf tensor: adds the incoming gradient into ``leaf.grad``."""
-
-    __slots__ = ()
 
     def __init__(self, variable):
         self._variable_ref = weakref.ref(variable)

@@ -15,7 +15,7 @@ from ..autograd.grad_mode import no_grad
 from ..ops import elementwise as _ew
 from ..ops.conv import (adaptive_avg_pool2d, avg_pool2d, conv1d, conv2d, conv_transpose2d, fold,
                         max_pool2d, unfold)
-from ..ops.creation import bernoulli
+from ..ops.creation import bernoulli, full_like
 from ..ops.linalg import MatMul
 from ..ops.movement import pad
 from ..tensor import Tensor
@@ -189,13 +189,8 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     if p == 1.0:
         return input * 0.0
     with no_grad():
-        keep = bernoulli(_full_like(input, 1.0 - p)) * (1.0 / (1.0 - p))
+        keep = bernoulli(full_like(input, 1.0 - p)) * (1.0 / (1.0 - p))
     return input * keep
-
-
-def _full_like(t, value):
-    from ..ops.creation import full_like
-    return full_like(t, value)
 
 
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,

@@ -34,12 +34,6 @@ class MatMul(Function):
         return grad_a, grad_b, None, None
 
 
-def _mismatch(a_shape, b_shape):
-    return RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a_shape[0] if len(a_shape) > 1 else 1}x"
-                        f"{a_shape[-1]} and {b_shape[-2] if len(b_shape) > 1 else b_shape[0]}x"
-                        f"{b_shape[-1] if len(b_shape) > 1 else 1})")
-
-
 def matmul(input: Tensor, other) -> Tensor:
     """PyTorch's matmul: 1-D@1-D -> 0-dim, 1-D@2-D, 2-D@1-D, and batched with broadcast batch dims.
 
