@@ -308,9 +308,9 @@ class Module:
     def to(self, *args, **kwargs) -> "Module":
         """Move/convert parameters and buffers in place (floating tensors only change dtype)."""
         def convert(t):
-            out = t.to(*args, **kwargs) if t.is_floating_point() else \
-                t.to(*[a for a in args if not _is_dtype(a)], **{k: v for k, v in kwargs.items() if k != "dtype"})
-            return out
+            if t.is_floating_point():
+                return t.to(*args, **kwargs)
+            return t.to(*[a for a in args if not _is_dtype(a)], **{k: v for k, v in kwargs.items() if k != "dtype"})
         return self._apply_to_tensors(convert)
 
     def _apply_to_tensors(self, fn) -> "Module":

@@ -77,11 +77,11 @@ def _scheduler(optimizer, options):
     return None
 
 
-def _device(options):
+def _check_environment(options) -> None:
+    """Raise, with the reason, if the requested execution environment is unavailable."""
     if options.execution_environment == "opencl":
         from ..device import device
-        device("opencl")  # raises with the reason when unavailable
-    return "cpu"
+        device("opencl")
 
 
 def evaluate(model, data, loss="crossentropy", batch_size: int = 256) -> dict:
@@ -156,7 +156,7 @@ def fit(model: nn.Module, train_data, loss="crossentropy", options: TrainingOpti
     Example: ``model, history = fit(model, (x, y), "crossentropy", TrainingOptions("adam"))``.
     """
     options = options or TrainingOptions()
-    _device(options)
+    _check_environment(options)
     loss_fn, metric = _loss_and_metric(loss)
     dataset = _as_dataset(train_data)
     validation = options.validation_data
