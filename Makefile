@@ -16,8 +16,11 @@ $(VENV)/.installed-%: pyproject.toml
 demo: $(VENV)/.installed-plot
 	$(PIN) $(VENV)/bin/tensorlite demo
 
+# The whole suite twice: on the NumPy backend, then with OpenCL as the default device (PoCL on
+# machines without a GPU). Tests that compare two devices explicitly run once, in the first pass.
 test: $(VENV)/.installed-test
 	$(PIN) $(PY) -m pytest tests -p no:cacheprovider $(PYTEST_ARGS)
+	$(PIN) TENSORLITE_DEVICE=opencl $(PY) -m pytest tests -p no:cacheprovider -m "not backend_pair" $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-test
 	$(PIN) $(PY) benchmarks/run_all.py

@@ -18,6 +18,8 @@ def cross_entropy(logits, target):
 def main(epochs: int = 30, batch_size: int = 32, lr: float = 0.1, seed: int = 0) -> float:
     tl.manual_seed(seed)
     images, labels = load_digits()
+    device = tl.get_default_device()  # TENSORLITE_DEVICE=opencl runs it on OpenCL
+    images, labels = images.to(device), labels.to(device)
     order = tl.randperm(len(labels))
     split = int(0.8 * len(labels))
     train_x, train_y = images[order[:split]], labels[order[:split]]

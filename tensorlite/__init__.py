@@ -12,6 +12,7 @@ from . import _malloc  # noqa: F401  (allocator tuning before large arrays exist
 from .dtypes import (bool_ as bool, dtype, float16, float32, float64, get_default_dtype, int8,
                      int16, int32, int64, promote_types, set_default_dtype, uint8)
 from .device import Device, device
+from .device import default_device as get_default_device, set_default_device
 from .tensor import Size, Tensor
 from . import autograd
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -37,7 +38,7 @@ from .ops.indexing import (gather, index_put, index_select, masked_fill, masked_
                            scatter, scatter_add, take_along_dim)
 from .ops.linalg import bmm, dot, einsum, ger, matmul, mm, outer
 from . import _methods  # noqa: F401  (binds ops to Tensor)
-from . import data, nn, optim, safetensors, training
+from . import data, nn, opencl, optim, safetensors, training
 from .serialization import load, save
 from ._printing import set_printoptions
 from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed,

@@ -8,7 +8,7 @@ import os
 
 from .backends.numpy_backend import NumpyBackend
 
-__all__ = ["device", "Device", "register_device_type", "default_device"]
+__all__ = ["device", "Device", "register_device_type", "default_device", "set_default_device", "gpu_device"]
 
 _device_factories = {}   # type name -> callable(index) -> backend
 _devices = {}            # (type, index) -> Device
@@ -68,9 +68,10 @@ def device(spec="cpu", index=None) -> Device:
     if type_ not in _device_factories and type_ == "opencl":
         try:
             import tensorlite.backends.opencl  # noqa: F401  (registers itself)
-        except ImportError:
-            raise RuntimeError("device 'opencl' is not available: this build of tensorlite has no "
-                               "OpenCL backend yet; use device 'cpu'") from None
+        except ImportError as error:
+            raise RuntimeError(f"device 'opencl' is not available: {error}. Install pyopencl "
+                               "(pip install tensorlite[opencl]) and an OpenCL driver, or use "
+                               "device 'cpu'") from None
     if type_ not in _device_factories:
         raise RuntimeError(f"Expected one of cpu, opencl device type at start of device string: {spec}")
     canonical, backend = _device_factories[type_](index)
@@ -90,3 +91,20 @@ def default_device() -> Device:
     if _default is None:
         _default = device(os.environ.get("TENSORLITE_DEVICE", "cpu"))
     return _default
+
+
+def set_default_device(spec) -> None:
+    """Make factories without ``device=`` create tensors on ``spec`` (PyTorch's
+    torch.set_default_device); None restores ``TENSORLITE_DEVICE`` or 'cpu'."""
+    global _default
+    _default = None if spec is None else device(spec)
+
+
+def gpu_device():
+    """The best OpenCL GPU device, or None when there is none (PoCL's CPU device does not count):
+    what the training layer's execution_environment='auto' picks."""
+    try:
+        found = device("opencl")
+    except RuntimeError:
+        return None
+    return found if getattr(found.backend, "is_gpu", False) else None

@@ -1,7 +1,10 @@
 """Hypothesis profiles: ``dev`` (default), ``ci`` (deterministic, used by .ci/run), ``thorough``."""
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+import tensorlite as tl
 
 settings.register_profile("dev", max_examples=10, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
@@ -10,3 +13,31 @@ settings.register_profile("ci", max_examples=12, deadline=None, derandomize=True
 settings.register_profile("thorough", max_examples=200, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+@pytest.fixture
+def cpu_default_device():
+    """Run one test with 'cpu' as the default device (tests of CPU-only formats)."""
+    previous = tl.get_default_device()
+    tl.set_default_device("cpu")
+    yield
+    tl.set_default_device(previous)
+
+
+def _opencl_or_reason():
+    try:
+        return tl.device("opencl"), None
+    except RuntimeError as error:
+        return None, str(error)
+
+
+@pytest.fixture(scope="session")
+def opencl():
+    """The best OpenCL device. Without one the test is skipped, except when
+    TENSORLITE_REQUIRE_OPENCL=1 (set by .ci/run): then it fails, so CI never skips OpenCL."""
+    found, reason = _opencl_or_reason()
+    if found is None:
+        if os.environ.get("TENSORLITE_REQUIRE_OPENCL", "") not in ("", "0"):
+            pytest.fail(f"TENSORLITE_REQUIRE_OPENCL is set but there is no OpenCL device: {reason}")
+        pytest.skip(f"no OpenCL device: {reason}")
+    return found

@@ -49,7 +49,7 @@ class TestRegistration:
         assert net.get_submodule("block.1") is net.block[1]
 
     def test_parameter_repr_and_identity(self):
-        p = nn.Parameter(tl.ones(2))
+        p = nn.Parameter(tl.ones(2, device="cpu"))
         assert repr(p) == "Parameter containing:\ntensor([1., 1.], requires_grad=True)"
         assert p.is_leaf and isinstance(p * 2, tl.Tensor) and not isinstance(p * 2, nn.Parameter)
 

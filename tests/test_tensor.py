@@ -87,13 +87,13 @@ class TestPromotion:
     @pytest.mark.parametrize("a, b, expected", [
         (tl.tensor([1, 2]), 1.5, tl.float32),
         (tl.tensor([1, 2]), 2, tl.int64),
-        (tl.tensor([1.0], dtype=tl.float16), 2.0, tl.float16),
+        (tl.tensor([1.0], dtype=tl.float16, device="cpu"), 2.0, tl.float16),  # no fp16 on PoCL
         (tl.tensor([1.0]), tl.tensor(1.0, dtype=tl.float64), tl.float32),
         (tl.tensor([1.0]), tl.tensor([1.0], dtype=tl.float64), tl.float64),
         (tl.tensor([1], dtype=tl.int32), tl.tensor(1), tl.int32),
         (tl.tensor([True]), 5, tl.int64),
         (tl.tensor([True]), 1.5, tl.float32),
-        (tl.tensor([1], dtype=tl.int32), tl.tensor([1.0], dtype=tl.float16), tl.float16),
+        (tl.tensor([1], dtype=tl.int32, device="cpu"), tl.tensor([1.0], dtype=tl.float16, device="cpu"), tl.float16),
     ])
     def test_result_dtype(self, a, b, expected):
         assert (a + b).dtype is expected
@@ -139,10 +139,10 @@ class TestConversion:
 
     def test_to_returns_self_when_nothing_changes(self):
         x = tl.ones(2)
-        assert x.to(tl.float32) is x and x.to("cpu") is x
+        assert x.to(tl.float32) is x and x.to(x.device) is x
         assert x.to(tl.float64).dtype is tl.float64
         assert x.double().dtype is tl.float64 and x.long().dtype is tl.int64
-        assert x.int().dtype is tl.int32 and x.bool().dtype is tl.bool and x.half().dtype is tl.float16
+        assert x.int().dtype is tl.int32 and x.bool().dtype is tl.bool and x.cpu().half().dtype is tl.float16
 
     def test_cast_gradient_comes_back_in_source_dtype(self):
         x = tl.ones(2, requires_grad=True)
@@ -154,13 +154,14 @@ class TestConversion:
         assert x.shape == (2, 3, 4) and x.size() == tl.Size([2, 3, 4]) and x.size(-1) == 4
         assert x.ndim == 3 and x.dim() == 3 and x.numel() == 24 and len(x) == 2
         assert repr(x.shape) == "tensorlite.Size([2, 3, 4])"
-        assert x.device == tl.device("cpu") and str(x.device) == "cpu"
+        assert x.device == tl.get_default_device() and str(x.device) == str(tl.get_default_device())
 
     def test_bool_of_multi_element_is_ambiguous(self):
         with pytest.raises(RuntimeError, match="ambiguous"):
             bool(tl.ones(2))
 
 
+@pytest.mark.usefixtures("cpu_default_device")  # the format of CPU tensors; see test_opencl_repr
 class TestRepr:
     @pytest.mark.parametrize("make, text", [
         (lambda: tl.tensor([1.0, 2.0], requires_grad=True), "tensor([1., 2.], requires_grad=True)"),

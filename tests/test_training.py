@@ -46,9 +46,11 @@ class TestOptions:
         text = repr(TrainingOptions("adam", max_epochs=3))
         assert text.startswith("TrainingOptions(") and "solver: 'adam'" in text and "max_epochs: 3" in text
 
-    def test_opencl_environment_reports_why(self):
-        with pytest.raises(RuntimeError, match="no OpenCL backend yet"):
-            fit(small_mlp(), Digits(), "crossentropy", TrainingOptions(execution_environment="opencl", verbose=False))
+    def test_opencl_environment_trains_on_the_opencl_device(self, opencl):
+        model, history = fit(small_mlp(), Digits(), "crossentropy",
+                             TrainingOptions(execution_environment="opencl", max_epochs=1, verbose=False))
+        assert next(iter(model.parameters())).device == opencl
+        assert history.iterations[-1]["loss"] < history.iterations[0]["loss"]
 
 
 class TestFit:

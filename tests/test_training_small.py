@@ -23,7 +23,8 @@ def test_mlp_learns_xor():
 def test_cnn_learns_digits_subset():
     tl.manual_seed(0)
     images, labels = load_digits()
-    x, y = images[:256].reshape(-1, 1, 8, 8), labels[:256]
+    device = tl.get_default_device()
+    x, y = images[:256].reshape(-1, 1, 8, 8).to(device), labels[:256].to(device)
     model = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
                           nn.Conv2d(8, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(),
                           nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 10))

@@ -220,6 +220,8 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
+        if cls._primitive:
+            _check_one_device(cls, args)
         if not state.enabled and cls._primitive and not state.anomaly:
             return _apply_without_graph(cls, args, kwargs)
         node = cls._node_cls()
@@ -278,6 +280,19 @@ class _NoGradContext:
 
 
 _NO_GRAD_CTX = _NoGradContext()
+
+
+def _check_one_device(cls, args) -> None:
+    """Refuse, before any work, a primitive whose tensor operands live on different devices."""
+    first = None
+    for a in args:
+        if isinstance(a, Tensor):
+            if first is None:
+                first = a.device
+            elif a.device is not first:
+                raise RuntimeError(
+                    f"Expected all tensors to be on the same device, but found at least two devices, "
+                    f"{first} and {a.device}! (in {cls.__name__}; move them with .to(device))")
 
 
 def _apply_without_graph(cls, args, kwargs):

@@ -12,11 +12,13 @@ Example::
 Requires the ``hypothesis`` package (``pip install tensorlite[test]``) for the strategies;
 ``check_backward`` itself needs only tensorlite.
 """
+from .backends import as_non_contiguous, check_backends_agree
 from .gradients import KinkError, check_backward, check_double_backward
 
 __all__ = ["check_backward", "check_double_backward", "KinkError", "tensors", "shapes",
            "broadcastable_shapes", "valid_dims", "index_expressions", "unique_upstream", "OpSpec",
-           "op_example", "check_op_forward", "check_op_gradient", "check_op_double_gradient"]
+           "op_example", "check_op_forward", "check_op_gradient", "check_op_double_gradient",
+           "check_backends_agree", "as_non_contiguous"]
 
 _HYPOTHESIS_NAMES = {
     "strategies": ("tensors", "shapes", "broadcastable_shapes", "valid_dims", "index_expressions",

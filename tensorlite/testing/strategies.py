@@ -27,11 +27,12 @@ def _elements(dtype, low, high):
 
 @st.composite
 def tensors(draw, shape=None, dtype=_dt.float64, elements=None, low: float = -3.0,
-            high: float = 3.0, requires_grad: bool = False, device: str = "cpu",
+            high: float = 3.0, requires_grad: bool = False, device=None,
             min_dims: int = 0, max_dims: int = 3, min_side: int = 1, max_side: int = 4,
             unique: bool = False):
     """Tensors of ``shape`` (drawn when None) with values in [low, high] or from ``elements``;
-    ``unique`` draws pairwise distinct values (for ops with tie conventions).
+    ``unique`` draws pairwise distinct values (for ops with tie conventions); ``device`` None is
+    the default device (``TENSORLITE_DEVICE``).
 
     Example: ``tensors(shape=(2, 3), dtype=tensorlite.float32)``.
     """

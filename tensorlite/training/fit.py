@@ -77,11 +77,13 @@ def _scheduler(optimizer, options):
     return None
 
 
-def _check_environment(options) -> None:
-    """Raise, with the reason, if the requested execution environment is unavailable."""
-    if options.execution_environment == "opencl":
-        from ..device import device
-        device("opencl")
+def execution_device(options):
+    """The device of options.execution_environment: 'cpu', 'opencl' (raises, with the reason,
+    when there is none) or 'auto' (an OpenCL GPU when there is one, else the CPU)."""
+    from ..device import device, gpu_device
+    if options.execution_environment == "auto":
+        return gpu_device() or device("cpu")
+    return device(options.execution_environment)
 
 
 def evaluate(model, data, loss="crossentropy", batch_size: int = 256) -> dict:
@@ -93,7 +95,10 @@ def evaluate(model, data, loss="crossentropy", batch_size: int = 256) -> dict:
     total_loss = total_metric = 0.0
     count = 0
     with no_grad():
+        where = next(iter(model.parameters())).device if any(True for _ in model.parameters()) else None
         for inputs, targets in DataLoader(dataset, batch_size=batch_size):
+            if where is not None:
+                inputs, targets = inputs.to(where), targets.to(where)
             output = model(inputs)
             n = len(targets)
             batch_loss = loss_fn(output, targets).item()
@@ -156,7 +161,8 @@ def fit(model: nn.Module, train_data, loss="crossentropy", options: TrainingOpti
     Example: ``model, history = fit(model, (x, y), "crossentropy", TrainingOptions("adam"))``.
     """
     options = options or TrainingOptions()
-    _check_environment(options)
+    target = execution_device(options)
+    model.to(target)
     loss_fn, metric = _loss_and_metric(loss)
     dataset = _as_dataset(train_data)
     validation = options.validation_data
@@ -193,6 +199,7 @@ def fit(model: nn.Module, train_data, loss="crossentropy", options: TrainingOpti
     while not stop and epoch < options.max_epochs:
         epoch += 1
         for inputs, targets in loader:
+            inputs, targets = inputs.to(target), targets.to(target)
             iteration += 1
             optimizer.zero_grad()
             output = model(inputs)

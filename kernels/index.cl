@@ -1,0 +1,112 @@
+/* Gather, scatter(-add) and advanced indexing. -D T=<data type>. Index arrays are long; an
+ * index out of range sets *error (checked by the caller) instead of touching memory. */
+#include "common.h"
+
+#ifdef T_FLOAT
+#ifdef T_DOUBLE
+#pragma OPENCL EXTENSION cl_khr_int64_base_atomics : enable
+inline void atomic_add_(volatile __global double* p, double v) {
+    union { ulong u; double f; } old, new_;
+    do {
+        old.f = *p;
+        new_.f = old.f + v;
+    } while (atom_cmpxchg((volatile __global ulong*)p, old.u, new_.u) != old.u);
+}
+#else
+inline void atomic_add_(volatile __global float* p, float v) {
+    union { uint u; float f; } old, new_;
+    do {
+        old.f = *p;
+        new_.f = old.f + v;
+    } while (atomic_cmpxchg((volatile __global uint*)p, old.u, new_.u) != old.u);
+}
+#endif
+#elif defined(T_LONG)
+#pragma OPENCL EXTENSION cl_khr_int64_base_atomics : enable
+inline void atomic_add_(volatile __global long* p, long v) { atom_add(p, v); }
+#elif defined(T_INT)
+inline void atomic_add_(volatile __global int* p, int v) { atomic_add(p, v); }
+#else
+/* 8/16-bit and bool: a compare-and-swap on the aligned 32-bit word holding the element */
+inline void atomic_add_(volatile __global T* p, T v) {
+    size_t address = (size_t)p;
+    volatile __global uint* word = (volatile __global uint*)(address & ~(size_t)3);
+    uint shift = (uint)(address & 3) * 8;
+    uint mask = ((1u << (sizeof(T) * 8)) - 1u) << shift;
+    uint old, new_;
+    do {
+        old = *word;
+        T current = (T)((old & mask) >> shift);
+#ifdef T_BOOL
+        T sum = (T)((current != 0) || (v != 0));
+#else
+        T sum = (T)(current + v);
+#endif
+        new_ = (old & ~mask) | (((uint)sum << shift) & mask);
+    } while (atomic_cmpxchg(word, old, new_) != old);
+}
+#endif
+
+inline int wrap_index(long i, int size, __global int* error) {
+    if (i < 0) i += size;
+    if (i < 0 || i >= size) {
+        *error = 1;
+        return 0;
+    }
+    return (int)i;
+}
+
+/* torch.gather: L walks index's shape; operand 0 out, 1 index, 2 x (axis stride zeroed). */
+__kernel void gather(Layout L, __global T* out, __global const long* index, __global const T* x,
+                     int axis_stride, int axis_size, __global int* error) {
+    int i = get_global_id(0);
+    if (i >= L.n) return;
+    int o[3];
+    layout_offsets(&L, i, 3, o);
+    int k = wrap_index(index[o[1]], axis_size, error);
+    out[o[0]] = x[o[2] + k * axis_stride];
+}
+
+/* torch.scatter / scatter_add_: operand 0 out (axis stride zeroed), 1 index, 2 src. */
+__kernel void scatter(Layout L, __global T* out, __global const long* index, __global const T* src,
+                      T src_scalar, int src_is_scalar, int axis_stride, int axis_size, int accumulate,
+                      __global int* error) {
+    int i = get_global_id(0);
+    if (i >= L.n) return;
+    int o[3];
+    layout_offsets(&L, i, 3, o);
+    int k = wrap_index(index[o[1]], axis_size, error);
+    T value = src_is_scalar ? src_scalar : src[o[2]];
+    if (accumulate) atomic_add_(out + o[0] + k * axis_stride, value);
+    else out[o[0] + k * axis_stride] = value;
+}
+
+/* Advanced indexing: offsets[o0] += wrap(index[o1]) * stride, one indexed dimension at a time. */
+__kernel void add_index_offset(Layout L, __global int* offsets, __global const long* index,
+                               int size, int stride, __global int* error) {
+    int i = get_global_id(0);
+    if (i >= L.n) return;
+    int o[2];
+    layout_offsets(&L, i, 2, o);
+    offsets[o[0]] += wrap_index(index[o[1]], size, error) * stride;
+}
+
+/* out[o0] = x[o1 + offsets[o2]] (operand 1 walks the non-indexed dims of x). */
+__kernel void take(Layout L, __global T* out, __global const T* x, __global const int* offsets) {
+    int i = get_global_id(0);
+    if (i >= L.n) return;
+    int o[3];
+    layout_offsets(&L, i, 3, o);
+    out[o[0]] = x[o[1] + offsets[o[2]]];
+}
+
+/* x[o1 + offsets[o2]] = (or +=) values[o0]. */
+__kernel void put(Layout L, __global const T* values, __global T* x, __global const int* offsets,
+                  int accumulate) {
+    int i = get_global_id(0);
+    if (i >= L.n) return;
+    int o[3];
+    layout_offsets(&L, i, 3, o);
+    if (accumulate) atomic_add_(x + o[1] + offsets[o[2]], values[o[0]]);
+    else x[o[1] + offsets[o[2]]] = values[o[0]];
+}

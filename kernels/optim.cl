@@ -1,0 +1,27 @@
+/* Fused optimizer updates, in place on contiguous parameter and state buffers. -D T. */
+#include "common.h"
+
+/* One Adam/AdamW step (PyTorch's formulation); bias1 = 1 - beta1^t,
+ * bias2_sqrt = sqrt(1 - beta2^t). */
+__kernel void adam(__global T* param, __global const T* grad, __global T* exp_avg,
+                   __global T* exp_avg_sq, __global T* max_exp_avg_sq, int n, T lr, T beta1,
+                   T beta2, T eps, T weight_decay, int decoupled, int amsgrad, T bias1, T bias2_sqrt) {
+    int i = get_global_id(0);
+    if (i >= n) return;
+    T p = param[i];
+    T g = grad[i];
+    if (weight_decay != 0) {
+        if (decoupled) p *= (T)1 - lr * weight_decay;
+        else g += weight_decay * p;
+    }
+    T m = beta1 * exp_avg[i] + ((T)1 - beta1) * g;
+    T v = beta2 * exp_avg_sq[i] + ((T)1 - beta2) * (g * g);
+    exp_avg[i] = m;
+    exp_avg_sq[i] = v;
+    if (amsgrad) {
+        v = fmax(max_exp_avg_sq[i], v);
+        max_exp_avg_sq[i] = v;
+    }
+    T denom = sqrt(v) / bias2_sqrt + eps;
+    param[i] = p - (lr / bias1) * (m / denom);
+}

@@ -1,0 +1,128 @@
+"""Device arrays: a buffer shared by views, plus shape, element strides and offset."""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["Storage", "CLArray", "contiguous_strides", "broadcast_strides", "Layout", "MAXD"]
+
+MAXD = 8  # kernels/common.h: the most dimensions a kernel walks after coalescing
+_INT32_MAX = 2 ** 31 - 1
+
+
+class Storage:
+    """A device buffer; returned to the runtime's pool when the last array using it is freed."""
+
+    __slots__ = ("buffer", "size", "runtime")
+
+    def __init__(self, runtime, nbytes: int):
+        self.runtime = runtime
+        self.buffer, self.size = runtime.allocate(nbytes)
+
+    def __del__(self):
+        try:
+            self.runtime.release(self.buffer, self.size)
+        except Exception:  # interpreter shutdown: the driver frees everything anyway
+            pass
+
+
+def contiguous_strides(shape) -> tuple:
+    strides, step = [], 1
+    for size in reversed(shape):
+        strides.append(step)
+        step *= max(size, 1)
+    return tuple(reversed(strides))
+
+
+def broadcast_strides(x: "CLArray", shape) -> list:
+    """x's strides when broadcast to ``shape`` (0 along broadcast dims)."""
+    lead = len(shape) - len(x.shape)
+    strides = [0] * lead
+    for size, stride, target in zip(x.shape, x.strides, shape[lead:]):
+        strides.append(stride if size == target else 0)
+    return strides
+
+
+class CLArray:
+    """An array on an OpenCL device. ``shape`` and ``dtype`` (a NumPy dtype) are what the
+    layers above read; ``strides`` and ``offset`` count elements, like PyTorch's."""
+
+    __slots__ = ("storage", "shape", "dtype", "strides", "offset", "__weakref__")
+
+    def __init__(self, storage: Storage, shape, dtype, strides=None, offset: int = 0):
+        self.storage = storage
+        self.shape = tuple(shape)
+        self.dtype = np.dtype(dtype)
+        self.strides = contiguous_strides(self.shape) if strides is None else tuple(strides)
+        self.offset = offset
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        n = 1
+        for s in self.shape:
+            n *= s
+        return n
+
+    @property
+    def buffer(self):
+        return self.storage.buffer
+
+    @property
+    def runtime(self):
+        return self.storage.runtime
+
+    def is_contiguous(self) -> bool:
+        step = 1
+        for size, stride in zip(reversed(self.shape), reversed(self.strides)):
+            if size != 1 and stride != step:
+                return False
+            step *= size
+        return True
+
+    def with_layout(self, shape, strides, offset) -> "CLArray":
+        """A view of the same storage."""
+        return CLArray(self.storage, shape, self.dtype, strides, offset)
+
+    def __repr__(self) -> str:
+        return f"CLArray(shape={self.shape}, dtype={self.dtype}, strides={self.strides}, offset={self.offset})"
+
+
+_LAYOUT_DTYPE = np.dtype([("ndim", np.int32), ("n", np.int32), ("shape", np.int32, MAXD),
+                          ("stride", np.int32, (4, MAXD)), ("offset", np.int32, 4)])
+_LAYOUT_INTS = _LAYOUT_DTYPE.itemsize // 4
+
+
+def Layout(shape, operands) -> np.void:
+    """The kernels' ``Layout`` argument for walking ``shape`` over operands given as
+    (strides, offset) pairs (at most 4). Dimensions of size 1 are dropped and neighbours
+    that every operand walks contiguously are merged, so most launches walk one dimension."""
+    dims = [(size, [s[d] for s, _ in operands]) for d, size in enumerate(shape) if size != 1]
+    merged = []
+    for size, strides in dims:
+        if merged:
+            prev_size, prev_strides = merged[-1]
+            if all(p == s * size for p, s in zip(prev_strides, strides)):
+                merged[-1] = (prev_size * size, strides)
+                continue
+        merged.append((size, strides))
+    if len(merged) > MAXD:
+        raise RuntimeError(f"OpenCL backend: an operand with shape {tuple(shape)} needs "
+                           f"{len(merged)} strided dimensions; kernels walk at most {MAXD}. "
+                           "Make it contiguous first (.contiguous()) or reshape it.")
+    n = 1
+    for size in shape:
+        n *= size
+    if n > _INT32_MAX:
+        raise RuntimeError(f"OpenCL backend: {n} elements exceed the 2**31-1 a kernel indexes")
+    values = [0] * _LAYOUT_INTS
+    values[0], values[1] = len(merged), n
+    for d, (size, strides) in enumerate(merged):
+        values[2 + d] = size
+        for k, stride in enumerate(strides):
+            values[2 + MAXD + k * MAXD + d] = stride
+    for k, (_, offset) in enumerate(operands):
+        values[2 + 5 * MAXD + k] = offset
+    return np.array(values, dtype=np.int32).view(_LAYOUT_DTYPE)[0]

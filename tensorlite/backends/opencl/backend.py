@@ -1,0 +1,485 @@
+"""The OpenCL backend: backends/base.py's primitive set on one OpenCL device.
+
+Every primitive enqueues kernels from kernels/*.cl on the device's in-order queue and returns
+without waiting; data reaches the host only in to_host (and in the few primitives whose result
+shape or error depends on values: nonzero, all_finite and the index range checks).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyopencl as cl
+
+from ..base import Backend, broadcast_error
+from .array import CLArray, Layout, Storage, broadcast_strides, contiguous_strides
+from .dispatch import _CL_TYPES, WORK_GROUP, binary_result, launch, scalar, type_defines, unary_result
+from .conv import ConvolutionMixin
+from .custom import launch_user_kernel
+from .indexing import IndexingMixin
+from .runtime import op_codes
+
+_UNARY = op_codes("UNARY")
+_BINARY = op_codes("BINARY")
+_REDUCE = op_codes("REDUCE")
+_RANDOM = op_codes("RANDOM")
+_GEMM_TILE = 8  # kernels/matmul.cl: TM = VW = 8
+_SERIAL_REDUCE_BELOW = 128  # reduced extent under which one work item per output is faster
+
+
+def _prod(shape) -> int:
+    n = 1
+    for size in shape:
+        n *= size
+    return n
+
+
+def view_strides(old_shape, old_strides, new_shape):
+    """Strides that show the same elements with ``new_shape``, or None when only a copy can
+    (PyTorch's computeStride)."""
+    if _prod(old_shape) == 0 or not old_shape:
+        return list(contiguous_strides(new_shape))
+    new_strides = [0] * len(new_shape)
+    view_d = len(new_shape) - 1
+    chunk_base_stride = old_strides[-1]
+    tensor_numel = view_numel = 1
+    for tensor_d in range(len(old_shape) - 1, -1, -1):
+        tensor_numel *= old_shape[tensor_d]
+        if tensor_d == 0 or (old_shape[tensor_d - 1] != 1
+                             and old_strides[tensor_d - 1] != tensor_numel * chunk_base_stride):
+            while view_d >= 0 and (view_numel < tensor_numel or new_shape[view_d] == 1):
+                new_strides[view_d] = view_numel * chunk_base_stride
+                view_numel *= new_shape[view_d]
+                view_d -= 1
+            if view_numel != tensor_numel:
+                return None
+            if tensor_d > 0:
+                chunk_base_stride = old_strides[tensor_d - 1]
+                tensor_numel = view_numel = 1
+    return new_strides if view_d == -1 else None
+
+
+def _resolve_shape(shape, numel) -> tuple:
+    shape = tuple(int(s) for s in shape)
+    if -1 in shape:
+        known = _prod(s for s in shape if s != -1)
+        shape = tuple(numel // known if s == -1 and known else (0 if s == -1 else s) for s in shape)
+    return shape
+
+
+def _extent(x: CLArray):
+    lo = hi = x.offset
+    for size, stride in zip(x.shape, x.strides):
+        if size == 0:
+            return None
+        lo += min(0, (size - 1) * stride)
+        hi += max(0, (size - 1) * stride)
+    return lo, hi
+
+
+class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
+    """Arrays are CLArray (buffer + shape + element strides + offset); views share buffers."""
+
+    name = "opencl"
+
+    def __init__(self, runtime):
+        self.runtime = runtime
+        self.is_gpu = not runtime.is_cpu
+        self._acc = np.float64 if runtime.has_fp64 else np.float32
+
+    # -- helpers ---------------------------------------------------------------------------
+    def check_dtype(self, dtype) -> np.dtype:
+        dtype = np.dtype(dtype)
+        if dtype == np.float64 and not self.runtime.has_fp64:
+            raise TypeError(f"float64 is not supported on {self.runtime.name}: the device does not "
+                            "report cl_khr_fp64; use float32 (tensor.float())")
+        if dtype not in _CL_TYPES:
+            raise TypeError(f"{dtype} tensors are not supported on OpenCL ({self.runtime.name}); "
+                            "supported: bool, uint8, int8, int16, int32, int64, float32"
+                            + (", float64" if self.runtime.has_fp64 else ""))
+        return dtype
+
+    def new(self, shape, dtype) -> CLArray:
+        dtype = self.check_dtype(dtype)
+        shape = tuple(shape)
+        return CLArray(Storage(self.runtime, _prod(shape) * dtype.itemsize), shape, dtype)
+
+    def _launch(self, file, name, defines, n, args):
+        launch(self.runtime, file, name, defines, n, args)
+
+    def _convert_into(self, dst: CLArray, src: CLArray) -> None:
+        layout = Layout(dst.shape, [(dst.strides, dst.offset),
+                                    (broadcast_strides(src, dst.shape), src.offset)])
+        self._launch("elementwise.cl", "convert", type_defines(src.dtype, dst.dtype), layout["n"],
+                     (layout, dst.buffer, src.buffer))
+
+    def _fill(self, dst: CLArray, value) -> None:
+        layout = Layout(dst.shape, [(dst.strides, dst.offset)])
+        self._launch("elementwise.cl", "fill", type_defines(dst.dtype), layout["n"],
+                     (layout, dst.buffer, scalar(value, dst.dtype)))
+
+    # -- creation and transfer -------------------------------------------------------------
+    def from_host(self, host_array, dtype):
+        return self.upload(np.asarray(host_array, dtype=dtype.numpy))
+
+    def upload(self, host: np.ndarray) -> CLArray:
+        """A device copy of a NumPy array (blocking: the host array may be freed after)."""
+        host = np.asarray(host, order="C")  # ascontiguousarray would make 0-d arrays 1-d
+        out = self.new(host.shape, host.dtype)
+        if host.size:
+            cl.enqueue_copy(self.runtime.queue, out.buffer,
+                            host.view(np.uint8) if host.dtype == np.bool_ else host, is_blocking=True)
+        return out
+
+    def to_host(self, x):
+        if not x.is_contiguous():
+            x = self.copy(x)
+        host = np.empty(x.shape, np.uint8 if x.dtype == np.bool_ else x.dtype)
+        if host.size:
+            cl.enqueue_copy(self.runtime.queue, host, x.buffer,
+                            src_offset=x.offset * x.dtype.itemsize, is_blocking=True)
+        return host.view(np.bool_) if x.dtype == np.bool_ else host
+
+    def full(self, shape, value, dtype):
+        return self.filled(shape, value, dtype.numpy)
+
+    def filled(self, shape, value, dtype) -> CLArray:
+        """full() with a NumPy dtype."""
+        out = self.new(shape, dtype)
+        self._fill(out, value)
+        return out
+
+    def empty(self, shape, dtype):
+        return self.new(shape, dtype.numpy)
+
+    def arange(self, start, end, step, dtype):
+        n = max(0, math.ceil((end - start) / step))
+        out = self.new((n,), dtype.numpy)
+        self._launch("elementwise.cl", "arange", type_defines(out.dtype), n,
+                     (out.buffer, np.int32(n), self._acc(start), self._acc(step)))
+        return out
+
+    def random(self, kind, shape, dtype, seed, offset, low=0.0, high=1.0):
+        if kind not in _RANDOM:
+            raise ValueError(f"unknown random kind {kind!r}")
+        out = self.new(shape, dtype.numpy)
+        n = out.size
+        seed, offset = int(seed) & (2 ** 64 - 1), int(offset) & (2 ** 64 - 1)
+        int_low, int_high = (int(low), int(high)) if kind == "randint" else (0, 1)
+        self._launch("random.cl", "random", type_defines(out.dtype), n,
+                     (out.buffer, np.int32(n), np.uint32(seed & 0xFFFFFFFF), np.uint32(seed >> 32),
+                      np.uint32(offset & 0xFFFFFFFF), np.uint32(offset >> 32),
+                      np.int32(_RANDOM[kind]), self._acc(low), self._acc(high),
+                      np.int64(int_low), np.int64(int_high)))
+        return out
+
+    # -- elementwise -----------------------------------------------------------------------
+    def unary(self, op, x):
+        result = self.check_dtype(unary_result(op, x.dtype))
+        out = self.new(x.shape, result)
+        layout = Layout(x.shape, [(out.strides, 0), (x.strides, x.offset)])
+        self._launch("elementwise.cl", "unary", type_defines(x.dtype, result), layout["n"],
+                     (layout, out.buffer, x.buffer, np.int32(_UNARY[op])))
+        return out
+
+    def _operands(self, op, arrays):
+        """Common dtype and broadcast shape of arrays and scalars (scalars take the arrays' dtype)."""
+        dtypes = [a.dtype for a in arrays if isinstance(a, CLArray)]
+        dtype = dtypes[0] if len(set(dtypes)) == 1 else np.result_type(*dtypes)
+        arrays = [self.cast_to(a, dtype) if isinstance(a, CLArray) else a for a in arrays]
+        shapes = [a.shape for a in arrays if isinstance(a, CLArray)]
+        try:
+            shape = shapes[0] if len(set(shapes)) == 1 else tuple(np.broadcast_shapes(*shapes))
+        except ValueError:
+            raise broadcast_error(op, *shapes) from None
+        return dtype, shape, arrays
+
+    def cast_to(self, x: CLArray, dtype) -> CLArray:
+        dtype = np.dtype(dtype)
+        if x.dtype == dtype:
+            return x
+        out = self.new(x.shape, dtype)
+        self._convert_into(out, x)
+        return out
+
+    def _binary_into(self, op, out, a, b, dtype):
+        operands, values, scalars = [(out.strides, out.offset)], [], 0
+        for bit, x in ((1, a), (2, b)):
+            if isinstance(x, CLArray):
+                operands.append((broadcast_strides(x, out.shape), x.offset))
+                values.append((x.buffer, scalar(0, dtype)))
+            else:
+                operands.append(((0,) * len(out.shape), 0))
+                values.append((out.buffer, scalar(x, dtype)))
+                scalars |= bit
+        layout = Layout(out.shape, operands)
+        self._launch("elementwise.cl", "binary", type_defines(dtype, out.dtype), layout["n"],
+                     (layout, out.buffer, values[0][0], values[1][0], values[0][1], values[1][1],
+                      np.int32(scalars), np.int32(_BINARY[op])))
+
+    def binary(self, op, a, b):
+        dtype, shape, (a, b) = self._operands(op, [a, b])
+        out = self.new(shape, binary_result(op, dtype, dtype))
+        self._binary_into(op, out, a, b, dtype)
+        return out
+
+    def where(self, condition, a, b):
+        probes = [np.zeros(1, x.dtype) if isinstance(x, CLArray) else x for x in (a, b)]
+        dtype = self.check_dtype(np.where(np.zeros(1, bool), *probes).dtype)
+        a, b = (self.cast_to(x, dtype) if isinstance(x, CLArray) else x for x in (a, b))
+        condition = self.cast_to(condition, np.bool_)
+        shapes = [x.shape for x in (condition, a, b) if isinstance(x, CLArray)]
+        try:
+            shape = tuple(np.broadcast_shapes(*shapes))
+        except ValueError:
+            raise broadcast_error("where", *shapes) from None
+        out = self.new(shape, dtype)
+        operands, buffers, values, scalars = [(out.strides, 0), (broadcast_strides(condition, shape),
+                                                                 condition.offset)], [], [], 0
+        for bit, x in ((1, a), (2, b)):
+            if isinstance(x, CLArray):
+                operands.append((broadcast_strides(x, shape), x.offset))
+                buffers.append(x.buffer)
+                values.append(scalar(0, dtype))
+            else:
+                operands.append(((0,) * len(shape), 0))
+                buffers.append(out.buffer)
+                values.append(scalar(x, dtype))
+                scalars |= bit
+        layout = Layout(shape, operands)
+        self._launch("elementwise.cl", "where_", type_defines(dtype), layout["n"],
+                     (layout, out.buffer, condition.buffer, *buffers, *values, np.int32(scalars)))
+        return out
+
+    def cast(self, x, dtype):
+        out = self.new(x.shape, dtype.numpy)
+        self._convert_into(out, x)
+        return out
+
+    # -- reductions ------------------------------------------------------------------------
+    def _split(self, x, axes):
+        """Layouts over the kept dims (outer) and the reduced dims (inner) of x."""
+        kept = [d for d in range(x.ndim) if d not in axes]
+        outer = Layout([x.shape[d] for d in kept], [([x.strides[d] for d in kept], x.offset)])
+        inner = Layout([x.shape[d] for d in axes], [([x.strides[d] for d in axes], 0)])
+        return outer, inner
+
+    def reduce(self, op, x, axes, keepdims):
+        axes = tuple(range(x.ndim)) if axes is None else tuple(sorted(axes))
+        if op == "sum" and x.dtype.kind in "biu":
+            result = np.dtype(np.int64)
+        elif op in ("any", "all"):
+            result = np.dtype(np.bool_)
+        else:
+            result = x.dtype
+        kept_shape = tuple(s for d, s in enumerate(x.shape) if d not in axes)
+        shape = tuple(1 if d in axes else s for d, s in enumerate(x.shape)) if keepdims else kept_shape
+        reduced = _prod(x.shape[d] for d in axes)
+        if reduced == 0:
+            if op in ("max", "min"):
+                raise ValueError(f"zero-size array to reduction operation {op}imum which has no identity")
+            return self.filled(shape, 1 if op in ("prod", "all") else 0, result)
+        out = self.new(shape, result)
+        outer, inner = self._split(x, axes)
+        defines = type_defines(x.dtype, result)
+        code = np.int32(_REDUCE[op])
+        groups = outer["n"]
+        if reduced < _SERIAL_REDUCE_BELOW or groups >= 4096:
+            self._launch("reduce.cl", "reduce_serial", defines, groups, (outer, inner, out.buffer, x.buffer, code))
+            return out
+        size = min(WORK_GROUP, self.runtime.max_work_group, 1 << (reduced.bit_length() - 1))
+        kernel = self.runtime.kernel("reduce.cl", "reduce_group", defines)
+        kernel.set_args(outer, inner, out.buffer, x.buffer, code, cl.LocalMemory(size * result.itemsize))
+        cl.enqueue_nd_range_kernel(self.runtime.queue, kernel, (groups * size,), (size,))
+        return out
+
+    def arg_reduce(self, op, x, axis, keepdims):
+        if x.size == 0:
+            raise ValueError(f"attempt to get {op} of an empty sequence")
+        if axis is None:
+            flat = self.reshape(x, (x.size,)) if x.ndim != 1 else x
+            out = self.arg_reduce(op, flat, 0, False)
+            return self.reshape(out, (1,) * x.ndim) if keepdims else out
+        shape = tuple(1 if d == axis else s for d, s in enumerate(x.shape)) if keepdims else \
+            tuple(s for d, s in enumerate(x.shape) if d != axis)
+        out = self.new(shape, np.int64)
+        outer, inner = self._split(x, (axis,))
+        self._launch("reduce.cl", "arg_reduce", type_defines(x.dtype), outer["n"],
+                     (outer, inner, out.buffer, x.buffer, np.int32(op == "argmax")))
+        return out
+
+    def cumsum(self, x, axis):
+        result = np.dtype(np.int64) if x.dtype.kind in "biu" else x.dtype
+        out = self.new(x.shape, result)
+        lines_shape = tuple(1 if d == axis else s for d, s in enumerate(x.shape))
+        lines = Layout(lines_shape, [(out.strides, 0), (x.strides, x.offset)])
+        if x.shape[axis]:
+            self._launch("reduce.cl", "cumsum", type_defines(x.dtype, result), lines["n"],
+                         (lines, out.buffer, x.buffer, np.int32(x.shape[axis]),
+                          np.int32(out.strides[axis]), np.int32(x.strides[axis])))
+        return out
+
+    # -- movement --------------------------------------------------------------------------
+    def reshape(self, x, shape):
+        shape = _resolve_shape(shape, x.size)
+        strides = view_strides(x.shape, x.strides, shape)
+        if strides is None:
+            x = self.copy(x)
+            strides = contiguous_strides(shape)
+        return x.with_layout(shape, strides, x.offset)
+
+    def view(self, x, shape):
+        shape = _resolve_shape(shape, x.size)
+        strides = view_strides(x.shape, x.strides, shape)
+        if strides is None or _prod(shape) != x.size:
+            raise ValueError("not viewable")
+        return x.with_layout(shape, strides, x.offset)
+
+    def permute(self, x, axes):
+        return x.with_layout([x.shape[a] for a in axes], [x.strides[a] for a in axes], x.offset)
+
+    def broadcast_to(self, x, shape):
+        return x.with_layout(shape, broadcast_strides(x, shape), x.offset)
+
+    def flip(self, x, axes):
+        strides, offset = list(x.strides), x.offset
+        for axis in axes:
+            if x.shape[axis]:
+                offset += (x.shape[axis] - 1) * strides[axis]
+            strides[axis] = -strides[axis]
+        return self.copy(x.with_layout(x.shape, strides, offset))
+
+    def pad(self, x, widths, value):
+        shape = tuple(s + before + after for s, (before, after) in zip(x.shape, widths))
+        out = self.new(shape, x.dtype)
+        self._fill(out, value)
+        inner = self.basic_view(out, tuple(slice(before, before + s) for s, (before, _) in zip(x.shape, widths)))
+        self._convert_into(inner, x)
+        return out
+
+    def concatenate(self, arrays, axis):
+        dtype = np.result_type(*[a.dtype for a in arrays])
+        shape = list(arrays[0].shape)
+        shape[axis] = sum(a.shape[axis] for a in arrays)
+        out = self.new(shape, dtype)
+        start = 0
+        for a in arrays:
+            key = (slice(None),) * axis + (slice(start, start + a.shape[axis]),)
+            self._convert_into(self.basic_view(out, key), a)
+            start += a.shape[axis]
+        return out
+
+    def copy(self, x):
+        out = self.new(x.shape, x.dtype)
+        self._convert_into(out, x)
+        return out
+
+    def aliases(self, a, b):
+        if a.storage is not b.storage:
+            return False
+        ea, eb = _extent(a), _extent(b)
+        return ea is not None and eb is not None and ea[0] <= eb[1] and eb[0] <= ea[1]
+
+    def has_internal_overlap(self, x):
+        return any(stride == 0 and size > 1 for stride, size in zip(x.strides, x.shape))
+
+    def is_contiguous(self, x):
+        return x.is_contiguous()
+
+    # -- linear algebra --------------------------------------------------------------------
+    def _pack(self, x, batch, rows, cols, padded_cols):
+        """x (..., rows, cols) broadcast to batch, copied into a zero-padded contiguous
+        (batch, rows, padded_cols) buffer."""
+        packed = self.new(batch + (rows, padded_cols), x.dtype)
+        if padded_cols != cols:
+            self._fill(packed, 0)
+        target = self.basic_view(packed, (Ellipsis, slice(0, cols)))
+        self._convert_into(target, x)
+        return packed
+
+    def matmul(self, a, b, transpose_a=False, transpose_b=False):
+        if a.dtype == np.bool_ or b.dtype == np.bool_:
+            raise TypeError("matmul on OpenCL does not support bool tensors; cast to int or float first")
+        if transpose_a:
+            a = self.permute(a, tuple(range(a.ndim - 2)) + (a.ndim - 1, a.ndim - 2))
+        if transpose_b:
+            b = self.permute(b, tuple(range(b.ndim - 2)) + (b.ndim - 1, b.ndim - 2))
+        (m, k), (k2, n) = a.shape[-2:], b.shape[-2:]
+        if k != k2:
+            raise ValueError(f"matmul: Input operand 1 has a mismatch in its core dimension 0 "
+                             f"(size {k2} is different from {k})")
+        dtype = np.result_type(a.dtype, b.dtype)
+        a, b = self.cast_to(a, dtype), self.cast_to(b, dtype)
+        try:
+            batch = tuple(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]))
+        except ValueError:
+            raise broadcast_error("matmul", a.shape, b.shape) from None
+        if m == 0 or n == 0 or k == 0 or 0 in batch:
+            return self.filled(batch + (m, n), 0, dtype)
+        mp = -(-m // _GEMM_TILE) * _GEMM_TILE
+        np_ = -(-n // _GEMM_TILE) * _GEMM_TILE
+        # A is packed transposed (K rows of M) so the kernel reads both operands as vectors
+        a_t = self.permute(a, tuple(range(a.ndim - 2)) + (a.ndim - 1, a.ndim - 2))
+        packed_a = self._pack(self.broadcast_to(a_t, batch + (k, m)), batch, k, m, mp)
+        packed_b = self._pack(self.broadcast_to(b, batch + (k, n)), batch, k, n, np_)
+        out = self.new(batch + (mp, np_), dtype)
+        count = _prod(batch)
+        kernel = self.runtime.kernel("matmul.cl", "gemm",
+                                     type_defines(dtype) + (("TM", _GEMM_TILE), ("VW", _GEMM_TILE)))
+        kernel.set_args(packed_a.buffer, packed_b.buffer, out.buffer, np.int32(k), np.int32(mp), np.int32(np_))
+        cl.enqueue_nd_range_kernel(self.runtime.queue, kernel, (np_ // _GEMM_TILE, mp // _GEMM_TILE, count), None)
+        if mp == m and np_ == n:
+            return out
+        return self.copy(self.basic_view(out, (Ellipsis, slice(0, m), slice(0, n))))
+
+    # -- in place --------------------------------------------------------------------------
+    def copy_into(self, dst, src):
+        if not isinstance(src, CLArray):
+            self._fill(dst, src)
+            return
+        if self.aliases(dst, src) and (dst.shape, dst.strides, dst.offset) != (src.shape, src.strides, src.offset):
+            src = self.copy(src)
+        self._convert_into(dst, src)
+
+    def binary_inplace(self, op, dst, other):
+        other_dtype = other.dtype if isinstance(other, CLArray) else dst.dtype
+        if other_dtype != dst.dtype or binary_result(op, dst.dtype, dst.dtype) != dst.dtype:
+            self.copy_into(dst, self.binary(op, self.cast_to(dst, np.result_type(dst.dtype, other_dtype)), other))
+            return
+        if isinstance(other, CLArray) and self.aliases(dst, other) and \
+                (dst.shape, dst.strides, dst.offset) != (other.shape, other.strides, other.offset):
+            other = self.copy(other)
+        self._binary_into(op, dst, dst, other, dst.dtype)
+
+    # -- queries ---------------------------------------------------------------------------
+    def all_finite(self, x):
+        if x.dtype.kind != "f" or x.size == 0:
+            return True
+        flag = self.new((1,), np.int32)
+        self._fill(flag, 0)
+        layout = Layout(x.shape, [(x.strides, x.offset)])
+        self._launch("elementwise.cl", "any_nonfinite", type_defines(x.dtype), layout["n"],
+                     (layout, x.buffer, flag.buffer))
+        return int(self.to_host(flag)[0]) == 0
+
+    def adam_step(self, param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2,
+                  eps, weight_decay, decoupled, amsgrad):
+        arrays = [param, exp_avg, exp_avg_sq] + ([max_exp_avg_sq] if amsgrad else [])
+        if not all(a.is_contiguous() and a.offset == 0 for a in arrays):
+            raise RuntimeError("adam_step on OpenCL needs contiguous parameters and state")
+        if not grad.is_contiguous() or grad.offset:
+            grad = self.copy(grad)
+        t = param.dtype.type
+        self._launch("optim.cl", "adam", type_defines(param.dtype), param.size,
+                     (param.buffer, grad.buffer, exp_avg.buffer, exp_avg_sq.buffer,
+                      (max_exp_avg_sq if amsgrad else param).buffer, np.int32(param.size), t(lr),
+                      t(beta1), t(beta2), t(eps), t(weight_decay), np.int32(bool(decoupled)),
+                      np.int32(bool(amsgrad)), t(1 - beta1 ** step), t(math.sqrt(1 - beta2 ** step))))
+
+    def run_user_kernel(self, source, name, defines, global_size, local_size, args, element_dtype):
+        """A user's kernel (tensorlite.opencl.Kernel); see custom.launch_user_kernel."""
+        launch_user_kernel(self, source, name, defines, global_size, local_size, args, element_dtype)
+
+    def synchronize(self):
+        self.runtime.synchronize()
+

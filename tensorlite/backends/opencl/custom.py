@@ -1,0 +1,73 @@
+"""Launching a user's own OpenCL kernel on device arrays (the public wrapper that takes
+Tensors is tensorlite.opencl.Kernel)."""
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pyopencl as cl
+
+from .array import CLArray
+from .dispatch import cl_type
+
+__all__ = ["launch_user_kernel"]
+
+
+def _user_program(runtime, source: str, defines: tuple):
+    cache = runtime.__dict__.setdefault("_user_programs", {})
+    key = (hashlib.sha1(source.encode()).hexdigest(), defines)
+    program = cache.get(key)
+    if program is None:
+        options = [f"-D{k}" if v is None else f"-D{k}={v}" for k, v in defines]
+        try:
+            program = cl.Program(runtime.context, source).build(options=options)
+        except cl.RuntimeError as error:
+            raise RuntimeError(f"building the user kernel failed on {runtime.name} with defines "
+                               f"{' '.join(options)}:\n{error}") from None
+        cache[key] = program
+    return program
+
+
+def launch_user_kernel(backend, source: str, name: str, defines: tuple, global_size: tuple,
+                       local_size, args: list, element_dtype) -> None:
+    """Enqueue kernel ``name`` of ``source``, built once per device and defines, with
+    ``-D T=<OpenCL type of element_dtype>`` added. ``args`` are CLArray (passed as their
+    buffer; contiguous from offset 0), Python ints (int), Python floats (T), NumPy scalars
+    (their own type) or ``cl.LocalMemory``."""
+    runtime = backend.runtime
+    element_dtype = backend.check_dtype(element_dtype)
+    defines = (("T", cl_type(element_dtype)),) + tuple(defines)
+    if element_dtype == np.float64:
+        source = "#pragma OPENCL EXTENSION cl_khr_fp64 : enable\n" + source
+    values = []
+    for position, arg in enumerate(args):
+        if isinstance(arg, CLArray):
+            if arg.storage.runtime is not runtime:
+                raise RuntimeError(f"kernel {name}: argument {position} is on {arg.storage.runtime.name}, "
+                                   f"the launch on {runtime.name}")
+            if not arg.is_contiguous() or arg.offset:
+                raise ValueError(f"kernel {name}: argument {position} is not contiguous from its "
+                                 "first element (a view); pass tensor.contiguous()")
+            values.append(arg.buffer)
+        elif isinstance(arg, (np.generic, cl.LocalMemory)):
+            values.append(arg)
+        elif isinstance(arg, bool) or not isinstance(arg, (int, float)):
+            raise TypeError(f"kernel {name}: argument {position} has type {type(arg).__name__}; "
+                            "pass tensors, ints, floats, NumPy scalars or cl.LocalMemory")
+        elif isinstance(arg, int):
+            values.append(np.int32(arg))
+        elif isinstance(arg, float):
+            values.append(element_dtype.type(arg))
+    program = _user_program(runtime, source, defines)
+    cache = runtime.__dict__.setdefault("_user_kernels", {})
+    key = (id(program), name)
+    kernel = cache.get(key)
+    if kernel is None:
+        try:
+            kernel = cache[key] = cl.Kernel(program, name)
+        except cl.LogicError:
+            raise ValueError(f"the OpenCL source has no kernel named {name!r}") from None
+    kernel.set_args(*values)
+    if 0 in global_size:
+        return
+    cl.enqueue_nd_range_kernel(runtime.queue, kernel, global_size, local_size)

@@ -1,0 +1,200 @@
+"""The OpenCL runtime under the backend: devices from every platform, one context and in-order
+queue per device, program and kernel caches, and a pool of freed buffers.
+
+Nothing here knows about tensors; backend.py builds the primitive set on top of it.
+"""
+from __future__ import annotations
+
+import os
+import re
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pyopencl as cl
+
+__all__ = ["devices", "default_index", "Runtime", "kernel_dir", "op_codes", "NoDeviceError"]
+
+_INSTALL_HINT = ("install PoCL for a CPU device (pip install pocl-binary-distribution) or a GPU "
+                 "driver with its OpenCL ICD (NVIDIA: libnvidia-opencl.so.1, AMD: ROCm, Intel: "
+                 "intel-opencl-icd)")
+
+
+class NoDeviceError(RuntimeError):
+    """No OpenCL platform or device could be found."""
+
+
+def kernel_dir() -> Path:
+    """The folder of ``*.cl`` sources: ``tensorlite/kernels`` in an installed wheel, the
+    repository's ``kernels/`` in a source checkout (the package folder links to it)."""
+    package = Path(__file__).resolve().parents[2]
+    for candidate in (package / "kernels", package.parent / "kernels"):
+        if (candidate / "common.h").is_file():
+            return candidate
+    raise RuntimeError(f"tensorlite's OpenCL kernel sources were not found under {package}: "
+                       "reinstall tensorlite (the wheel ships tensorlite/kernels/*.cl)")
+
+
+def op_codes(prefix: str) -> dict:
+    """Op name -> code from kernels/ops.h (``#define UNARY_exp 1`` -> {'exp': 1})."""
+    text = (kernel_dir() / "ops.h").read_text()
+    return {m.group(1): int(m.group(2))
+            for m in re.finditer(rf"#define {prefix}_(\w+) (\d+)", text)}
+
+
+_device_list = None
+
+
+def devices() -> list:
+    """Every OpenCL device of every platform, in platform order: ``opencl:N`` is entry N."""
+    global _device_list
+    if _device_list is None:
+        try:
+            platforms = cl.get_platforms()
+        except cl.Error:
+            platforms = []
+        found = []
+        for platform in platforms:
+            try:
+                found.extend(platform.get_devices())
+            except cl.Error:
+                continue  # a platform whose driver has no usable device
+        _device_list = found
+    if not _device_list:
+        raise NoDeviceError(f"no OpenCL device found: {_INSTALL_HINT}")
+    return _device_list
+
+
+def default_index() -> int:
+    """The index of the best device: the first GPU if there is one, else the first device."""
+    found = devices()
+    for index, dev in enumerate(found):
+        if dev.type & cl.device_type.GPU:
+            return index
+    return 0
+
+
+def _round_size(nbytes: int) -> int:
+    """Pool bucket: 256-byte multiples below 1 MiB, then 1/8 of the next power of two, so a
+    freed buffer serves requests of nearly its size without much waste."""
+    if nbytes <= 1 << 20:
+        return max(256, (nbytes + 255) & ~255)
+    step = 1 << max(nbytes.bit_length() - 4, 8)
+    return (nbytes + step - 1) // step * step
+
+
+class Runtime:
+    """One device: its context, queue, compiled programs, kernels and buffer pool."""
+
+    def __init__(self, index: int):
+        self.index = index
+        self.device = devices()[index]
+        self.name = f"opencl:{index} ({self.device.name.strip()} on {self.device.platform.name.strip()})"
+        self.context = cl.Context([self.device])
+        self.queue = cl.CommandQueue(self.context)
+        extensions = self.device.extensions.split()
+        self.has_fp64 = "cl_khr_fp64" in extensions or self.device.double_fp_config != 0
+        self.has_fp16 = "cl_khr_fp16" in extensions
+        self.has_int64_atomics = "cl_khr_int64_base_atomics" in extensions
+        self.max_work_group = self.device.max_work_group_size
+        self.is_cpu = bool(self.device.type & cl.device_type.CPU)
+        self._programs = {}
+        self._kernels = {}
+        self._pool = {}       # rounded size -> [buffers]
+        self.pooled_bytes = 0
+        self.allocated_bytes = 0
+
+    # -- programs and kernels ------------------------------------------------------------
+    def kernel(self, file: str, name: str, defines: tuple) -> cl.Kernel:
+        """The cached kernel ``name`` of ``kernels/<file>`` built with ``defines``
+        (a tuple of (name, value) pairs; value None for a bare flag)."""
+        key = (file, name, defines)
+        found = self._kernels.get(key)
+        if found is None:
+            found = self._kernels[key] = cl.Kernel(self._program(file, defines), name)
+        return found
+
+    def _program(self, file: str, defines: tuple) -> cl.Program:
+        key = (file, defines)
+        program = self._programs.get(key)
+        if program is None:
+            directory = kernel_dir()
+            options = ["-I", str(directory)]
+            for name, value in defines:
+                options.append(f"-D{name}" if value is None else f"-D{name}={value}")
+            if self.has_fp64:
+                options += ["-DNEED_FP64", "-DACC=double"]
+            else:
+                options.append("-DACC=float")
+            source = (directory / file).read_text()
+            try:
+                with warnings.catch_warnings():  # e.g. "unsigned < 0 is always false" in generic code
+                    warnings.simplefilter("ignore", cl.CompilerWarning)
+                    program = cl.Program(self.context, source).build(options=options)
+            except cl.RuntimeError as error:
+                raise RuntimeError(
+                    f"OpenCL kernel build failed for kernels/{file} on {self.name} with defines "
+                    f"{' '.join(options[2:])}:\n{error}") from None
+            self._programs[key] = program
+        return program
+
+    # -- memory --------------------------------------------------------------------------
+    def allocate(self, nbytes: int):
+        """A buffer of at least ``nbytes`` (from the pool when one is free); returns
+        (buffer, rounded size). Out of memory: the pool is flushed and the allocation retried
+        once before a clear error."""
+        size = _round_size(max(nbytes, 1))
+        free = self._pool.get(size)
+        if free:
+            self.pooled_bytes -= size
+            return free.pop(), size
+        try:
+            buffer = self._create(size)
+        except (cl.MemoryError, cl.RuntimeError, cl.LogicError):
+            self.empty_cache()
+            try:
+                buffer = self._create(size)
+            except cl.Error as error:
+                raise MemoryError(
+                    f"OpenCL device {self.name} is out of memory: could not allocate "
+                    f"{nbytes} bytes ({self.allocated_bytes} bytes in use by tensors; the cache "
+                    f"was already emptied). Free tensors or use smaller batches. ({error})") from None
+        self.allocated_bytes += size
+        return buffer, size
+
+    def _create(self, size: int):
+        buffer = cl.Buffer(self.context, cl.mem_flags.READ_WRITE, size)
+        # allocation is lazy in most drivers: touching the buffer makes a failure show here
+        cl.enqueue_fill_buffer(self.queue, buffer, np.uint8(0), 0, min(size, 64))
+        return buffer
+
+    def release(self, buffer, size: int) -> None:
+        """Return a buffer to the pool (called when its storage is garbage collected)."""
+        self._pool.setdefault(size, []).append(buffer)
+        self.pooled_bytes += size
+
+    def empty_cache(self) -> None:
+        """Give every pooled buffer back to the driver."""
+        for buffers in self._pool.values():
+            for buffer in buffers:
+                buffer.release()
+        self.allocated_bytes -= self.pooled_bytes
+        self._pool.clear()
+        self.pooled_bytes = 0
+
+    def synchronize(self) -> None:
+        self.queue.finish()
+
+
+def describe(index: int, dev) -> str:
+    """One line per device for ``tensorlite devices``."""
+    kind = cl.device_type.to_string(dev.type)
+    memory = dev.global_mem_size / 2 ** 30
+    fp64 = "fp64" if ("cl_khr_fp64" in dev.extensions or dev.double_fp_config) else "no fp64"
+    return (f"opencl:{index}  {dev.name.strip()} [{kind}] on {dev.platform.name.strip()}, "
+            f"{dev.max_compute_units} compute units, {memory:.1f} GiB, {fp64}")
+
+
+def environment_requires_device() -> bool:
+    """CI sets TENSORLITE_REQUIRE_OPENCL=1: a missing device is then a failure, not a skip."""
+    return os.environ.get("TENSORLITE_REQUIRE_OPENCL", "") not in ("", "0")

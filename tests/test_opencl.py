@@ -1,0 +1,202 @@
+"""The OpenCL runtime and backend beyond the op table: devices, caches, the buffer pool, error
+messages, the paths only large inputs take, random numbers and user kernels."""
+import numpy as np
+import pytest
+
+import tensorlite as tl
+from tensorlite.autograd import gradcheck
+
+pytestmark = pytest.mark.backend_pair
+
+
+
+class TestDevices:
+    def test_device_strings_and_listing(self, opencl):
+        from tensorlite.backends.opencl import describe_devices, devices
+        assert len(devices()) >= 1 and len(describe_devices()) == len(devices())
+        assert opencl.type == "opencl" and tl.device(f"opencl:{opencl.index}") is opencl
+        assert str(tl.ones(1, device="opencl").device) == f"opencl:{opencl.index}"
+
+    def test_index_out_of_range_lists_devices(self, opencl):
+        with pytest.raises(RuntimeError, match="OpenCL device index 99 is out of range"):
+            tl.device("opencl:99")
+
+    def test_mixing_devices_names_both(self, opencl):
+        with pytest.raises(RuntimeError, match=r"at least two devices, opencl:\d and cpu"):
+            tl.ones(2, device=opencl) @ tl.ones(2, device="cpu").reshape(2, 1)
+        with pytest.raises(RuntimeError, match="cpu and opencl"):
+            tl.ones(3, device="cpu").gather(0, tl.zeros(2, dtype=tl.int64, device=opencl))
+
+    def test_to_and_module_to_round_trip(self, opencl):
+        x = tl.randn(3, 4, device="cpu")
+        assert np.array_equal(x.to(opencl).to("cpu").numpy(), x.numpy())
+        net = tl.nn.Linear(4, 2).to(opencl)
+        assert net.weight.device == opencl and net(x.to(opencl)).device == opencl
+        assert repr(tl.tensor([1.0], device=opencl)) == f"tensor([1.], device='{opencl}')"
+
+
+class TestRuntime:
+    def test_kernel_sources_cover_every_backend_op(self, opencl):
+        from tensorlite.backends.base import BINARY_OPS, REDUCE_OPS, UNARY_OPS
+        from tensorlite.backends.opencl.runtime import op_codes
+        assert set(op_codes("UNARY")) == UNARY_OPS and set(op_codes("BINARY")) == BINARY_OPS
+        assert set(op_codes("REDUCE")) == REDUCE_OPS
+
+    def test_kernels_are_cached(self, opencl):
+        runtime = opencl.backend.runtime
+        first = runtime.kernel("elementwise.cl", "unary", (("T", "float"), ("U", "float"), ("T_FLOAT", None)))
+        again = runtime.kernel("elementwise.cl", "unary", (("T", "float"), ("U", "float"), ("T_FLOAT", None)))
+        assert first is again
+
+    def test_build_failure_shows_log_and_defines(self, opencl):
+        with pytest.raises(RuntimeError, match=r"(?s)kernels/elementwise.cl.*-DT=no_such_type.*error"):
+            opencl.backend.runtime.kernel("elementwise.cl", "unary", (("T", "no_such_type"), ("U", "float")))
+
+    def test_pool_reuses_freed_buffers(self, opencl):
+        runtime = opencl.backend.runtime
+        x = tl.empty(1000, device=opencl)
+        buffer = x.data.buffer
+        del x
+        assert runtime.pooled_bytes >= 4000
+        assert tl.empty(1000, device=opencl).data.buffer is buffer
+
+    def test_out_of_memory_flushes_the_pool_then_explains(self, opencl, monkeypatch):
+        import pyopencl
+        runtime = opencl.backend.runtime
+        monkeypatch.setattr(runtime, "_create", lambda size: (_ for _ in ()).throw(pyopencl.MemoryError("oom")))
+        with pytest.raises(MemoryError, match="out of memory: could not allocate"):
+            tl.empty(12345677, device=opencl)
+        assert runtime.pooled_bytes == 0  # flushed before the retry
+        monkeypatch.undo()
+        assert tl.ones(3, device=opencl).sum().item() == 3.0  # the process goes on
+
+    def test_float64_needs_fp64_and_float16_is_refused(self, opencl, monkeypatch):
+        backend = opencl.backend
+        monkeypatch.setattr(backend.runtime, "has_fp64", False)
+        with pytest.raises(TypeError, match=r"float64 is not supported on opencl:\d.*cl_khr_fp64"):
+            tl.zeros(2, dtype=tl.float64, device=opencl)
+        monkeypatch.undo()
+        with pytest.raises(TypeError, match="float16 tensors are not supported on OpenCL"):
+            tl.zeros(2, dtype=tl.float16, device=opencl)
+
+
+def _both(fn, *arrays, dtype=tl.float32):
+    cpu = fn(*[tl.tensor(a, dtype=dtype, device="cpu") for a in arrays])
+    dev = fn(*[tl.tensor(a, dtype=dtype, device="opencl") for a in arrays])
+    return cpu.numpy(), dev.cpu().numpy()
+
+
+class TestLargeInputPaths:
+    """Paths the small shapes of the op table never reach."""
+
+    @pytest.mark.parametrize("shape, dims", [((3, 1000), 1), ((1000, 3), 0), ((40, 50, 30), (0, 2)),
+                                             ((70000,), 0)])
+    @pytest.mark.parametrize("op", ["sum", "amax", "amin", "prod"])
+    def test_group_reductions(self, opencl, shape, dims, op):
+        rng = np.random.default_rng(0)
+        x = rng.uniform(0.99, 1.01, shape) if op == "prod" else rng.standard_normal(shape)
+        expected, actual = _both(lambda t: getattr(t, op)(dims), x, dtype=tl.float64)
+        np.testing.assert_allclose(actual, expected, rtol=1e-10)
+
+    def test_reduction_propagates_nan_and_counts_ints(self, opencl):
+        x = np.arange(1000.0)
+        x[777] = np.nan
+        assert np.isnan(tl.tensor(x, device=opencl).max().item())
+        assert tl.ones(300, 300, dtype=tl.int32, device=opencl).sum().item() == 90000
+
+    @pytest.mark.parametrize("m, k, n", [(1, 1, 1), (50, 784, 100), (33, 17, 65), (128, 256, 64)])
+    def test_matmul_sizes(self, opencl, m, k, n):
+        rng = np.random.default_rng(1)
+        a, b = rng.standard_normal((m, k)), rng.standard_normal((k, n))
+        expected, actual = _both(lambda x, y: x @ y, a, b, dtype=tl.float64)
+        np.testing.assert_allclose(actual, expected, rtol=1e-10, atol=1e-10)
+
+    def test_batched_broadcast_transposed_matmul(self, opencl):
+        rng = np.random.default_rng(2)
+        a, b = rng.standard_normal((2, 1, 5, 7)), rng.standard_normal((3, 9, 7))
+        expected, actual = _both(lambda x, y: x @ y.transpose(-1, -2), a, b, dtype=tl.float64)
+        np.testing.assert_allclose(actual, expected, rtol=1e-10, atol=1e-10)
+
+    def test_conv_and_pool_on_an_image_batch(self, opencl):
+        rng = np.random.default_rng(3)
+        x, w = rng.standard_normal((4, 3, 17, 15)), rng.standard_normal((5, 3, 3, 3))
+        F = tl.nn.functional
+        expected, actual = _both(lambda a, b: F.max_pool2d(F.conv2d(a, b, stride=2, padding=1), 2), x, w,
+                                 dtype=tl.float64)
+        np.testing.assert_allclose(actual, expected, rtol=1e-10, atol=1e-10)
+
+    def test_argmax_cumsum_and_advanced_indexing(self, opencl):
+        rng = np.random.default_rng(4)
+        x = rng.standard_normal((300, 40))
+        for fn in (lambda t: t.argmax(0), lambda t: t.argmin(1), lambda t: t.cumsum(0),
+                   lambda t: t[tl.tensor([5, -1, 7], device=t.device), 3:9],
+                   lambda t: t[:, tl.tensor([[0, 1], [2, 39]], device=t.device)]):
+            expected, actual = _both(fn, x, dtype=tl.float64)
+            np.testing.assert_allclose(actual, expected)
+
+    def test_index_errors_name_the_index(self, opencl):
+        x = tl.zeros(3, 4, device=opencl)
+        with pytest.raises(IndexError, match="index 7 is out of bounds for dimension 0 with size 3"):
+            x[tl.tensor([0, 7], device=opencl)]
+        with pytest.raises((IndexError, RuntimeError), match="out of bounds"):
+            x.gather(1, tl.tensor([[9]], device=opencl))
+
+    def test_scatter_add_accumulates_duplicates(self, opencl):
+        index = tl.tensor([[0, 0, 1, 0]], device=opencl)
+        out = tl.zeros(1, 2, device=opencl).scatter_add(1, index, tl.ones(1, 4, device=opencl))
+        assert out.tolist() == [[3.0, 1.0]]
+        x = tl.zeros(3, device=opencl)
+        x.index_put_((tl.tensor([0, 0, 2], device=opencl),), tl.tensor([1.0, 2.0, 5.0], device=opencl),
+                     accumulate=True)
+        assert x.tolist() == [3.0, 0.0, 5.0]
+
+
+class TestRandom:
+    def test_generated_on_device_reproducible_and_distributed(self, opencl):
+        tl.manual_seed(5)
+        u = tl.rand(100000, device=opencl)
+        tl.manual_seed(5)
+        assert tl.rand(100000, device=opencl).tolist() == u.tolist()
+        values = u.cpu().numpy()
+        assert values.min() >= 0 and values.max() < 1 and abs(values.mean() - 0.5) < 0.01
+        n = tl.randn(100000, dtype=tl.float64, device=opencl).cpu().numpy()
+        assert abs(n.mean()) < 0.02 and abs(n.std() - 1) < 0.02
+        k = tl.randint(3, 7, (10000,), device=opencl).cpu().numpy()
+        assert set(np.unique(k)) == {3, 4, 5, 6}
+
+    def test_dropout_mask_is_made_on_the_device(self, opencl):
+        x = tl.ones(10000, device=opencl)
+        y = tl.nn.functional.dropout(x, 0.25, training=True)
+        kept = (y != 0).float().mean().item()
+        assert y.device == opencl and abs(kept - 0.75) < 0.02
+        assert set(np.unique(y.cpu().numpy()).round(4)) <= {0.0, round(1 / 0.75, 4)}
+
+
+class TestUserKernels:
+    def test_custom_kernel_function_passes_gradcheck(self, opencl):
+        import importlib.util
+        import pathlib
+        path = pathlib.Path(__file__).parents[1] / "examples" / "custom_opencl_kernel.py"
+        spec = importlib.util.spec_from_file_location("custom_opencl_kernel", path)
+        example = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(example)
+        x = tl.randn(3, 7, dtype=tl.float64, device=opencl, requires_grad=True)
+        assert gradcheck(example.SiLU.apply, (x,))
+        y = example.SiLU.apply(x.float().detach())
+        assert y.dtype is tl.float32 and np.allclose(y.cpu().numpy(), tl.nn.functional.silu(x.float()).detach().cpu().numpy(),
+                                                     atol=1e-6)
+        assert example.main() < 1e-12
+
+    def test_user_kernel_errors(self, opencl):
+        k = tl.opencl.Kernel("__kernel void f(__global T* x) { x[get_global_id(0)] = 1; }", "f")
+        with pytest.raises(RuntimeError, match="need tensors on an OpenCL device"):
+            k(3, tl.zeros(3, device="cpu"))
+        with pytest.raises(ValueError, match="not contiguous"):
+            k(3, tl.zeros(3, 3, device=opencl).t())
+        with pytest.raises(ValueError, match="no kernel named 'g'"):
+            tl.opencl.Kernel("__kernel void f(__global T* x) { }", "g")(1, tl.zeros(1, device=opencl))
+        with pytest.raises(RuntimeError, match="building the user kernel failed"):
+            tl.opencl.Kernel("__kernel void f(__global T* x) { syntax error }", "f")(1, tl.zeros(1, device=opencl))
+        x = tl.zeros(3, device=opencl)
+        k(3, x)
+        assert x.tolist() == [1.0, 1.0, 1.0]
