@@ -56,57 +56,59 @@ inline int wrap_index(long i, int size, __global int* error) {
     return (int)i;
 }
 
-/* torch.gather: L walks index's shape; operand 0 out, 1 index, 2 x (axis stride zeroed). */
-__kernel void gather(Layout L, __global T* out, __global const long* index, __global const T* x,
-                     int axis_stride, int axis_size, __global int* error) {
+/* torch.gather: L walks index's shape; operand 0 out, 1 index, 2 x (axis stride zeroed);
+ * L->extra: (axis stride, axis size). */
+__kernel void gather(LayoutPtr L, __global T* out, __global const long* index, __global const T* x,
+                     __global int* error) {
     int i = get_global_id(0);
-    if (i >= L.n) return;
+    if (i >= L->n) return;
     int o[3];
-    layout_offsets(&L, i, 3, o);
-    int k = wrap_index(index[o[1]], axis_size, error);
-    out[o[0]] = x[o[2] + k * axis_stride];
+    layout_offsets(L, i, 3, o);
+    int k = wrap_index(index[o[1]], L->extra[1], error);
+    out[o[0]] = x[o[2] + k * L->extra[0]];
 }
 
-/* torch.scatter / scatter_add_: operand 0 out (axis stride zeroed), 1 index, 2 src. */
-__kernel void scatter(Layout L, __global T* out, __global const long* index, __global const T* src,
-                      T src_scalar, int src_is_scalar, int axis_stride, int axis_size, int accumulate,
-                      __global int* error) {
+/* torch.scatter / scatter_add_: operand 0 out (axis stride zeroed), 1 index, 2 src;
+ * L->extra: (axis stride, axis size, accumulate, src is the scalar consts[0]). */
+__kernel void scatter(LayoutPtr L, __global T* out, __global const long* index, __global const T* src,
+                      __global const T* consts, __global int* error) {
     int i = get_global_id(0);
-    if (i >= L.n) return;
+    if (i >= L->n) return;
     int o[3];
-    layout_offsets(&L, i, 3, o);
-    int k = wrap_index(index[o[1]], axis_size, error);
-    T value = src_is_scalar ? src_scalar : src[o[2]];
-    if (accumulate) atomic_add_(out + o[0] + k * axis_stride, value);
+    layout_offsets(L, i, 3, o);
+    int axis_stride = L->extra[0];
+    int k = wrap_index(index[o[1]], L->extra[1], error);
+    T value = L->extra[3] ? consts[0] : src[o[2]];
+    if (L->extra[2]) atomic_add_(out + o[0] + k * axis_stride, value);
     else out[o[0] + k * axis_stride] = value;
 }
 
-/* Advanced indexing: offsets[o0] += wrap(index[o1]) * stride, one indexed dimension at a time. */
-__kernel void add_index_offset(Layout L, __global int* offsets, __global const long* index,
-                               int size, int stride, __global int* error) {
+/* Advanced indexing: offsets[o0] += wrap(index[o1]) * stride, one indexed dimension at a time;
+ * L->extra: (size, stride) of that dimension. */
+__kernel void add_index_offset(LayoutPtr L, __global int* offsets, __global const long* index,
+                               __global int* error) {
     int i = get_global_id(0);
-    if (i >= L.n) return;
+    if (i >= L->n) return;
     int o[2];
-    layout_offsets(&L, i, 2, o);
-    offsets[o[0]] += wrap_index(index[o[1]], size, error) * stride;
+    layout_offsets(L, i, 2, o);
+    offsets[o[0]] += wrap_index(index[o[1]], L->extra[0], error) * L->extra[1];
 }
 
 /* out[o0] = x[o1 + offsets[o2]] (operand 1 walks the non-indexed dims of x). */
-__kernel void take(Layout L, __global T* out, __global const T* x, __global const int* offsets) {
+__kernel void take(LayoutPtr L, __global T* out, __global const T* x, __global const int* offsets) {
     int i = get_global_id(0);
-    if (i >= L.n) return;
+    if (i >= L->n) return;
     int o[3];
-    layout_offsets(&L, i, 3, o);
+    layout_offsets(L, i, 3, o);
     out[o[0]] = x[o[1] + offsets[o[2]]];
 }
 
-/* x[o1 + offsets[o2]] = (or +=) values[o0]. */
-__kernel void put(Layout L, __global const T* values, __global T* x, __global const int* offsets,
-                  int accumulate) {
+/* x[o1 + offsets[o2]] = (or +=, L->extra[0]) values[o0]. */
+__kernel void put(LayoutPtr L, __global const T* values, __global T* x, __global const int* offsets) {
     int i = get_global_id(0);
-    if (i >= L.n) return;
+    if (i >= L->n) return;
     int o[3];
-    layout_offsets(&L, i, 3, o);
-    if (accumulate) atomic_add_(x + o[1] + offsets[o[2]], values[o[0]]);
+    layout_offsets(L, i, 3, o);
+    if (L->extra[0]) atomic_add_(x + o[1] + offsets[o[2]], values[o[0]]);
     else x[o[1] + offsets[o[2]]] = values[o[0]];
 }

@@ -1,13 +1,16 @@
 /* Fused optimizer updates, in place on contiguous parameter and state buffers. -D T. */
 #include "common.h"
 
-/* One Adam/AdamW step (PyTorch's formulation); bias1 = 1 - beta1^t,
- * bias2_sqrt = sqrt(1 - beta2^t). */
+/* One Adam/AdamW step (PyTorch's formulation). hyper: (lr, beta1, beta2, eps, weight_decay,
+ * bias1 = 1 - beta1^t, bias2_sqrt = sqrt(1 - beta2^t)); flags: (n, decoupled, amsgrad). */
 __kernel void adam(__global T* param, __global const T* grad, __global T* exp_avg,
-                   __global T* exp_avg_sq, __global T* max_exp_avg_sq, int n, T lr, T beta1,
-                   T beta2, T eps, T weight_decay, int decoupled, int amsgrad, T bias1, T bias2_sqrt) {
+                   __global T* exp_avg_sq, __global T* max_exp_avg_sq, __global const T* hyper,
+                   __global const int* flags) {
     int i = get_global_id(0);
-    if (i >= n) return;
+    if (i >= flags[0]) return;
+    T lr = hyper[0], beta1 = hyper[1], beta2 = hyper[2], eps = hyper[3], weight_decay = hyper[4];
+    T bias1 = hyper[5], bias2_sqrt = hyper[6];
+    int decoupled = flags[1], amsgrad = flags[2];
     T p = param[i];
     T g = grad[i];
     if (weight_decay != 0) {

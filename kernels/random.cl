@@ -23,9 +23,15 @@ inline ACC uniform_(uint a, uint b) {
 #endif
 }
 
-__kernel void random(__global U* out, int n, uint seed_lo, uint seed_hi, uint offset_lo,
-                     uint offset_hi, int kind, ACC low, ACC high, long int_low, long int_high) {
+/* key: (n, kind, seed low/high word, offset low/high word); range: (low, high) as ACC and as
+ * long (randint). */
+__kernel void random(__global U* out, __global const uint* key, __global const ACC* range,
+                     __global const long* int_range) {
     int i = get_global_id(0);
+    int n = (int)key[0], kind = (int)key[1];
+    uint seed_lo = key[2], seed_hi = key[3], offset_lo = key[4], offset_hi = key[5];
+    ACC low = range[0], high = range[1];
+    long int_low = int_range[0], int_high = int_range[1];
     if (i >= n) return;
     uint4 r = philox4x32_10((uint4)((uint)i, 0u, offset_lo, offset_hi), (uint2)(seed_lo, seed_hi));
     if (kind == RANDOM_uniform) {

@@ -28,30 +28,32 @@ inline U combine(int op, U a, U b) {
     return a;
 }
 
-inline int inner_offset(const Layout* inner, int r) {
+inline int inner_offset(LayoutPtr inner, int r) {
     return inner->ndim == 1 ? r * inner->stride[0][0] : layout_offset0(inner, r);
 }
 
-/* One work item per output: small reduced extents or many outputs. */
-__kernel void reduce_serial(Layout outer, Layout inner, __global U* out, __global const T* x, int op) {
+/* One work item per output: small reduced extents or many outputs. outer->extra[0]: op. */
+__kernel void reduce_serial(LayoutPtr outer, LayoutPtr inner, __global U* out, __global const T* x) {
     int g = get_global_id(0);
-    if (g >= outer.n) return;
-    __global const T* base = x + layout_offset0(&outer, g);
-    U acc = LOAD(base[inner_offset(&inner, 0)]);
-    for (int r = 1; r < inner.n; ++r) acc = combine(op, acc, LOAD(base[inner_offset(&inner, r)]));
+    if (g >= outer->n) return;
+    int op = outer->extra[0];
+    __global const T* base = x + layout_offset0(outer, g);
+    U acc = LOAD(base[inner_offset(inner, 0)]);
+    for (int r = 1; r < inner->n; ++r) acc = combine(op, acc, LOAD(base[inner_offset(inner, r)]));
     out[g] = acc;
 }
 
 /* One work group per output, a tree in local memory; needs inner.n >= the group size
  * (a power of two), so every work item starts from a real element. */
-__kernel void reduce_group(Layout outer, Layout inner, __global U* out, __global const T* x, int op,
+__kernel void reduce_group(LayoutPtr outer, LayoutPtr inner, __global U* out, __global const T* x,
                            __local U* scratch) {
     int g = get_group_id(0);
     int lid = get_local_id(0);
     int size = get_local_size(0);
-    __global const T* base = x + layout_offset0(&outer, g);
-    U acc = LOAD(base[inner_offset(&inner, lid)]);
-    for (int r = lid + size; r < inner.n; r += size) acc = combine(op, acc, LOAD(base[inner_offset(&inner, r)]));
+    int op = outer->extra[0];
+    __global const T* base = x + layout_offset0(outer, g);
+    U acc = LOAD(base[inner_offset(inner, lid)]);
+    for (int r = lid + size; r < inner->n; r += size) acc = combine(op, acc, LOAD(base[inner_offset(inner, r)]));
     scratch[lid] = acc;
     barrier(CLK_LOCAL_MEM_FENCE);
     for (int s = size / 2; s > 0; s >>= 1) {
@@ -61,18 +63,20 @@ __kernel void reduce_group(Layout outer, Layout inner, __global U* out, __global
     if (lid == 0) out[g] = scratch[0];
 }
 
-/* First index of the maximum (is_max) or minimum; a NaN counts as the extreme (NumPy, PyTorch). */
-__kernel void arg_reduce(Layout outer, Layout inner, __global long* out, __global const T* x, int is_max) {
+/* First index of the maximum (outer->extra[0] = 1) or minimum; a NaN counts as the extreme
+ * (NumPy, PyTorch). */
+__kernel void arg_reduce(LayoutPtr outer, LayoutPtr inner, __global long* out, __global const T* x) {
     int g = get_global_id(0);
-    if (g >= outer.n) return;
-    __global const T* base = x + layout_offset0(&outer, g);
-    T best = base[inner_offset(&inner, 0)];
+    if (g >= outer->n) return;
+    int is_max = outer->extra[0];
+    __global const T* base = x + layout_offset0(outer, g);
+    T best = base[inner_offset(inner, 0)];
     int best_index = 0;
-    for (int r = 1; r < inner.n; ++r) {
+    for (int r = 1; r < inner->n; ++r) {
 #ifdef T_FLOAT
         if (isnan(best)) break;
 #endif
-        T v = base[inner_offset(&inner, r)];
+        T v = base[inner_offset(inner, r)];
 #ifdef T_FLOAT
         if (isnan(v)) { best_index = r; break; }
 #endif
@@ -85,13 +89,13 @@ __kernel void arg_reduce(Layout outer, Layout inner, __global long* out, __globa
 }
 
 /* Inclusive prefix sums along one axis; ``lines`` walks the other dims (operand 0: out,
- * operand 1: x). */
-__kernel void cumsum(Layout lines, __global U* out, __global const T* x, int length, int out_stride,
-                     int x_stride) {
+ * operand 1: x); lines->extra: (length, out stride, x stride) along the axis. */
+__kernel void cumsum(LayoutPtr lines, __global U* out, __global const T* x) {
     int g = get_global_id(0);
-    if (g >= lines.n) return;
+    if (g >= lines->n) return;
+    int length = lines->extra[0], out_stride = lines->extra[1], x_stride = lines->extra[2];
     int o[2];
-    layout_offsets(&lines, g, 2, o);
+    layout_offsets(lines, g, 2, o);
     U acc = 0;
     for (int r = 0; r < length; ++r) {
         acc += (U)x[o[1] + r * x_stride];

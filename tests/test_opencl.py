@@ -44,13 +44,13 @@ class TestRuntime:
 
     def test_kernels_are_cached(self, opencl):
         runtime = opencl.backend.runtime
-        first = runtime.kernel("elementwise.cl", "unary", (("T", "float"), ("U", "float"), ("T_FLOAT", None)))
-        again = runtime.kernel("elementwise.cl", "unary", (("T", "float"), ("U", "float"), ("T_FLOAT", None)))
+        first = runtime.kernel("unary.cl", "unary", (("T", "float"), ("U", "float"), ("T_FLOAT", None)))
+        again = runtime.kernel("unary.cl", "unary", (("T", "float"), ("U", "float"), ("T_FLOAT", None)))
         assert first is again
 
     def test_build_failure_shows_log_and_defines(self, opencl):
-        with pytest.raises(RuntimeError, match=r"(?s)kernels/elementwise.cl.*-DT=no_such_type.*error"):
-            opencl.backend.runtime.kernel("elementwise.cl", "unary", (("T", "no_such_type"), ("U", "float")))
+        with pytest.raises(RuntimeError, match=r"(?s)kernels/unary.cl.*-DT=no_such_type.*error"):
+            opencl.backend.runtime.kernel("unary.cl", "unary", (("T", "no_such_type"), ("U", "float")))
 
     def test_pool_reuses_freed_buffers(self, opencl):
         runtime = opencl.backend.runtime

@@ -191,5 +191,9 @@ class Backend(ABC):
     """adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2, eps,
     weight_decay, decoupled, amsgrad): one Adam/AdamW update, in place on the arrays."""
 
+    logsumexp = None
+    """logsumexp(x, axis, keepdims): log(sum(exp(x))) along one axis, shifted by the row max
+    (all -inf rows give -inf); the fused kernel behind log_softmax, softmax and cross_entropy."""
+
     def synchronize(self) -> None:
         """Wait for queued work (a no-op on synchronous backends)."""

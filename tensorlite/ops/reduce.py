@@ -148,12 +148,14 @@ class LogSumExp(Function):
     @staticmethod
     def forward(ctx, x, axes, keepdim):
         backend = x.device.backend
+        ctx.save_for_backward(x, OUTPUT)
+        ctx.axes, ctx.keepdim = axes, keepdim
+        if backend.logsumexp is not None and len(axes) == 1 and x.data.shape[axes[0]]:
+            return backend.logsumexp(x.data, axes[0], keepdim)  # one fused kernel
         shift = backend.reduce("max", x.data, axes, True)
         shift = backend.where(backend.unary("isinf", shift), 0.0, shift)
         exp = backend.unary("exp", backend.binary("sub", x.data, shift))
         out = backend.binary("add", backend.unary("log", backend.reduce("sum", exp, axes, True)), shift)
-        ctx.save_for_backward(x, OUTPUT)
-        ctx.axes, ctx.keepdim = axes, keepdim
         if not keepdim:
             out = backend.reshape(out, tuple(n for i, n in enumerate(x.data.shape) if i not in axes))
         return out

@@ -13,7 +13,7 @@ import pyopencl as cl
 
 from ..base import Backend, broadcast_error
 from .array import CLArray, Layout, Storage, broadcast_strides, contiguous_strides
-from .dispatch import _CL_TYPES, WORK_GROUP, binary_result, launch, scalar, type_defines, unary_result
+from .dispatch import _CL_TYPES, WORK_GROUP, binary_result, launch, params, scalar, type_defines, unary_result
 from .conv import ConvolutionMixin
 from .custom import launch_user_kernel
 from .indexing import IndexingMixin
@@ -24,6 +24,8 @@ _BINARY = op_codes("BINARY")
 _REDUCE = op_codes("REDUCE")
 _RANDOM = op_codes("RANDOM")
 _GEMM_TILE = 8  # kernels/matmul.cl: TM = VW = 8
+_GEMM_DEFINES = (("TM", _GEMM_TILE), ("VW", _GEMM_TILE))
+_GEMM_LOCAL = 8  # work items per dimension of a matmul work group (4 was 2x slower on PoCL)
 _SERIAL_REDUCE_BELOW = 128  # reduced extent under which one work item per output is faster
 
 
@@ -85,6 +87,7 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
     def __init__(self, runtime):
         self.runtime = runtime
         self.is_gpu = not runtime.is_cpu
+        self._consts_cache = {}
         self._acc = np.float64 if runtime.has_fp64 else np.float32
 
     # -- helpers ---------------------------------------------------------------------------
@@ -104,19 +107,41 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
         shape = tuple(shape)
         return CLArray(Storage(self.runtime, _prod(shape) * dtype.itemsize), shape, dtype)
 
+    def _consts(self, dtype, *values):
+        """A parameter buffer with ``values`` as ``dtype`` (bool as uchar)."""
+        # -0.0 == 0.0 (and False == 0) as keys, but their buffers differ: zeros keyed by repr
+        key = (dtype,) + tuple(v if v != 0 else repr(v) for v in values)
+        try:
+            found = self._consts_cache.get(key)
+        except TypeError:  # an unhashable value (a 0-d array): no caching
+            found, key = None, None
+        if found is None:
+            stored = np.dtype(np.uint8) if dtype == np.bool_ else dtype
+            found = params(self.runtime, *[scalar(v, stored) for v in values], dtype=stored)
+            if key is not None:
+                if len(self._consts_cache) >= 4096:
+                    self._consts_cache.clear()
+                self._consts_cache[key] = found
+        return found
+
     def _launch(self, file, name, defines, n, args):
         launch(self.runtime, file, name, defines, n, args)
 
     def _convert_into(self, dst: CLArray, src: CLArray) -> None:
         layout = Layout(dst.shape, [(dst.strides, dst.offset),
                                     (broadcast_strides(src, dst.shape), src.offset)])
-        self._launch("elementwise.cl", "convert", type_defines(src.dtype, dst.dtype), layout["n"],
+        self._launch("convert.cl", "convert", type_defines(src.dtype, dst.dtype), layout.n,
                      (layout, dst.buffer, src.buffer))
 
     def _fill(self, dst: CLArray, value) -> None:
+        if dst.is_contiguous() and dst.size:  # the driver's fill: no kernel to build per dtype
+            stored = np.uint8 if dst.dtype == np.bool_ else dst.dtype
+            cl.enqueue_fill_buffer(self.runtime.queue, dst.buffer, np.asarray(scalar(value, dst.dtype), stored),
+                                   dst.offset * dst.dtype.itemsize, dst.size * dst.dtype.itemsize)
+            return
         layout = Layout(dst.shape, [(dst.strides, dst.offset)])
-        self._launch("elementwise.cl", "fill", type_defines(dst.dtype), layout["n"],
-                     (layout, dst.buffer, scalar(value, dst.dtype)))
+        self._launch("convert.cl", "fill", type_defines(dst.dtype), layout.n,
+                     (layout, dst.buffer, self._consts(dst.dtype, value)))
 
     # -- creation and transfer -------------------------------------------------------------
     def from_host(self, host_array, dtype):
@@ -155,8 +180,8 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
     def arange(self, start, end, step, dtype):
         n = max(0, math.ceil((end - start) / step))
         out = self.new((n,), dtype.numpy)
-        self._launch("elementwise.cl", "arange", type_defines(out.dtype), n,
-                     (out.buffer, np.int32(n), self._acc(start), self._acc(step)))
+        self._launch("convert.cl", "arange", type_defines(out.dtype), n,
+                     (out.buffer, params(self.runtime, start, step, n, dtype=self._acc)))
         return out
 
     def random(self, kind, shape, dtype, seed, offset, low=0.0, high=1.0):
@@ -166,20 +191,20 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
         n = out.size
         seed, offset = int(seed) & (2 ** 64 - 1), int(offset) & (2 ** 64 - 1)
         int_low, int_high = (int(low), int(high)) if kind == "randint" else (0, 1)
+        key = params(self.runtime, n, _RANDOM[kind], seed & 0xFFFFFFFF, seed >> 32,
+                     offset & 0xFFFFFFFF, offset >> 32, dtype=np.uint32)
         self._launch("random.cl", "random", type_defines(out.dtype), n,
-                     (out.buffer, np.int32(n), np.uint32(seed & 0xFFFFFFFF), np.uint32(seed >> 32),
-                      np.uint32(offset & 0xFFFFFFFF), np.uint32(offset >> 32),
-                      np.int32(_RANDOM[kind]), self._acc(low), self._acc(high),
-                      np.int64(int_low), np.int64(int_high)))
+                     (out.buffer, key, params(self.runtime, low, high, dtype=self._acc),
+                      params(self.runtime, int_low, int_high, dtype=np.int64)))
         return out
 
     # -- elementwise -----------------------------------------------------------------------
     def unary(self, op, x):
         result = self.check_dtype(unary_result(op, x.dtype))
         out = self.new(x.shape, result)
-        layout = Layout(x.shape, [(out.strides, 0), (x.strides, x.offset)])
-        self._launch("elementwise.cl", "unary", type_defines(x.dtype, result), layout["n"],
-                     (layout, out.buffer, x.buffer, np.int32(_UNARY[op])))
+        layout = Layout(x.shape, [(out.strides, 0), (x.strides, x.offset)], (_UNARY[op],))
+        self._launch("unary.cl", "unary", type_defines(x.dtype, result), layout.n,
+                     (layout, out.buffer, x.buffer))
         return out
 
     def _operands(self, op, arrays):
@@ -212,10 +237,10 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
                 operands.append(((0,) * len(out.shape), 0))
                 values.append((out.buffer, scalar(x, dtype)))
                 scalars |= bit
-        layout = Layout(out.shape, operands)
-        self._launch("elementwise.cl", "binary", type_defines(dtype, out.dtype), layout["n"],
-                     (layout, out.buffer, values[0][0], values[1][0], values[0][1], values[1][1],
-                      np.int32(scalars), np.int32(_BINARY[op])))
+        layout = Layout(out.shape, operands, (scalars, _BINARY[op]))
+        self._launch("binary.cl", "binary", type_defines(dtype, out.dtype), layout.n,
+                     (layout, out.buffer, values[0][0], values[1][0],
+                      self._consts(dtype, values[0][1], values[1][1])))
 
     def binary(self, op, a, b):
         dtype, shape, (a, b) = self._operands(op, [a, b])
@@ -246,9 +271,9 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
                 buffers.append(out.buffer)
                 values.append(scalar(x, dtype))
                 scalars |= bit
-        layout = Layout(shape, operands)
-        self._launch("elementwise.cl", "where_", type_defines(dtype), layout["n"],
-                     (layout, out.buffer, condition.buffer, *buffers, *values, np.int32(scalars)))
+        layout = Layout(shape, operands, (scalars,))
+        self._launch("binary.cl", "where_", type_defines(dtype), layout.n,
+                     (layout, out.buffer, condition.buffer, *buffers, self._consts(dtype, *values)))
         return out
 
     def cast(self, x, dtype):
@@ -257,10 +282,11 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
         return out
 
     # -- reductions ------------------------------------------------------------------------
-    def _split(self, x, axes):
-        """Layouts over the kept dims (outer) and the reduced dims (inner) of x."""
+    def _split(self, x, axes, code):
+        """Layouts over the kept dims (outer, with the kernel's int parameter) and the reduced
+        dims (inner) of x."""
         kept = [d for d in range(x.ndim) if d not in axes]
-        outer = Layout([x.shape[d] for d in kept], [([x.strides[d] for d in kept], x.offset)])
+        outer = Layout([x.shape[d] for d in kept], [([x.strides[d] for d in kept], x.offset)], (code,))
         inner = Layout([x.shape[d] for d in axes], [([x.strides[d] for d in axes], 0)])
         return outer, inner
 
@@ -280,17 +306,15 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
                 raise ValueError(f"zero-size array to reduction operation {op}imum which has no identity")
             return self.filled(shape, 1 if op in ("prod", "all") else 0, result)
         out = self.new(shape, result)
-        outer, inner = self._split(x, axes)
+        outer, inner = self._split(x, axes, _REDUCE[op])
         defines = type_defines(x.dtype, result)
-        code = np.int32(_REDUCE[op])
-        groups = outer["n"]
+        groups = outer.n
         if reduced < _SERIAL_REDUCE_BELOW or groups >= 4096:
-            self._launch("reduce.cl", "reduce_serial", defines, groups, (outer, inner, out.buffer, x.buffer, code))
+            self._launch("reduce.cl", "reduce_serial", defines, groups, (outer, inner, out.buffer, x.buffer))
             return out
         size = min(WORK_GROUP, self.runtime.max_work_group, 1 << (reduced.bit_length() - 1))
-        kernel = self.runtime.kernel("reduce.cl", "reduce_group", defines)
-        kernel.set_args(outer, inner, out.buffer, x.buffer, code, cl.LocalMemory(size * result.itemsize))
-        cl.enqueue_nd_range_kernel(self.runtime.queue, kernel, (groups * size,), (size,))
+        launch(self.runtime, "reduce.cl", "reduce_group", defines, groups * size,
+               (outer, inner, out.buffer, x.buffer, cl.LocalMemory(size * result.itemsize)), size)
         return out
 
     def arg_reduce(self, op, x, axis, keepdims):
@@ -303,20 +327,20 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
         shape = tuple(1 if d == axis else s for d, s in enumerate(x.shape)) if keepdims else \
             tuple(s for d, s in enumerate(x.shape) if d != axis)
         out = self.new(shape, np.int64)
-        outer, inner = self._split(x, (axis,))
-        self._launch("reduce.cl", "arg_reduce", type_defines(x.dtype), outer["n"],
-                     (outer, inner, out.buffer, x.buffer, np.int32(op == "argmax")))
+        outer, inner = self._split(x, (axis,), int(op == "argmax"))
+        self._launch("reduce.cl", "arg_reduce", type_defines(x.dtype), outer.n,
+                     (outer, inner, out.buffer, x.buffer))
         return out
 
     def cumsum(self, x, axis):
         result = np.dtype(np.int64) if x.dtype.kind in "biu" else x.dtype
         out = self.new(x.shape, result)
         lines_shape = tuple(1 if d == axis else s for d, s in enumerate(x.shape))
-        lines = Layout(lines_shape, [(out.strides, 0), (x.strides, x.offset)])
+        lines = Layout(lines_shape, [(out.strides, 0), (x.strides, x.offset)],
+                       (x.shape[axis], out.strides[axis], x.strides[axis]))
         if x.shape[axis]:
-            self._launch("reduce.cl", "cumsum", type_defines(x.dtype, result), lines["n"],
-                         (lines, out.buffer, x.buffer, np.int32(x.shape[axis]),
-                          np.int32(out.strides[axis]), np.int32(x.strides[axis])))
+            self._launch("reduce.cl", "cumsum", type_defines(x.dtype, result), lines.n,
+                         (lines, out.buffer, x.buffer))
         return out
 
     # -- movement --------------------------------------------------------------------------
@@ -387,14 +411,22 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
         return x.is_contiguous()
 
     # -- linear algebra --------------------------------------------------------------------
-    def _pack(self, x, batch, rows, cols, padded_cols):
-        """x (..., rows, cols) broadcast to batch, copied into a zero-padded contiguous
-        (batch, rows, padded_cols) buffer."""
-        packed = self.new(batch + (rows, padded_cols), x.dtype)
-        if padded_cols != cols:
-            self._fill(packed, 0)
-        target = self.basic_view(packed, (Ellipsis, slice(0, cols)))
-        self._convert_into(target, x)
+    def _pack_panels(self, x, batch, depth, cols):
+        """x (batch..., depth, cols), broadcast over batch, copied into zero-padded panels
+        (batch..., ceil(cols/W), depth, W) with W = _GEMM_TILE: panel q holds columns q*W..
+        row by row, so the matmul kernel streams through contiguous memory."""
+        width = _GEMM_TILE
+        panels = -(-cols // width)
+        packed = self.new(batch + (panels, depth, width), x.dtype)
+        nb = len(batch)
+        row_stride, col_stride = x.strides[nb], x.strides[nb + 1]
+        rows_first = abs(row_stride) < abs(col_stride)
+        layout = Layout(batch, [(x.strides[:nb], x.offset), (packed.strides[:nb], 0)],
+                        (depth, cols, row_stride, col_stride, int(rows_first)))
+        kernel = self.runtime.kernel("matmul.cl", "pack_panels", type_defines(x.dtype) + _GEMM_DEFINES)
+        kernel.set_args(self.runtime.params(layout.data), packed.buffer, x.buffer)
+        grid = (depth, panels * width, layout.n) if rows_first else (panels * width, depth, layout.n)
+        cl.enqueue_nd_range_kernel(self.runtime.queue, kernel, grid, (1, width, 1) if rows_first else (width, 1, 1))
         return packed
 
     def matmul(self, a, b, transpose_a=False, transpose_b=False):
@@ -418,16 +450,17 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
             return self.filled(batch + (m, n), 0, dtype)
         mp = -(-m // _GEMM_TILE) * _GEMM_TILE
         np_ = -(-n // _GEMM_TILE) * _GEMM_TILE
-        # A is packed transposed (K rows of M) so the kernel reads both operands as vectors
+        # A is packed from its transpose (K rows of M), so both operands are panels of columns
         a_t = self.permute(a, tuple(range(a.ndim - 2)) + (a.ndim - 1, a.ndim - 2))
-        packed_a = self._pack(self.broadcast_to(a_t, batch + (k, m)), batch, k, m, mp)
-        packed_b = self._pack(self.broadcast_to(b, batch + (k, n)), batch, k, n, np_)
+        packed_a = self._pack_panels(self.broadcast_to(a_t, batch + (k, m)), batch, k, m)
+        packed_b = self._pack_panels(self.broadcast_to(b, batch + (k, n)), batch, k, n)
         out = self.new(batch + (mp, np_), dtype)
         count = _prod(batch)
-        kernel = self.runtime.kernel("matmul.cl", "gemm",
-                                     type_defines(dtype) + (("TM", _GEMM_TILE), ("VW", _GEMM_TILE)))
-        kernel.set_args(packed_a.buffer, packed_b.buffer, out.buffer, np.int32(k), np.int32(mp), np.int32(np_))
-        cl.enqueue_nd_range_kernel(self.runtime.queue, kernel, (np_ // _GEMM_TILE, mp // _GEMM_TILE, count), None)
+        kernel = self.runtime.kernel("matmul.cl", "gemm", type_defines(dtype) + _GEMM_DEFINES)
+        kernel.set_args(packed_a.buffer, packed_b.buffer, out.buffer, params(self.runtime, k, mp, np_, dtype=np.int32))
+        local = (min(_GEMM_LOCAL, np_ // _GEMM_TILE), min(_GEMM_LOCAL, mp // _GEMM_TILE), 1)
+        grid = tuple(-(-g // l) * l for g, l in zip((np_ // _GEMM_TILE, mp // _GEMM_TILE, count), local))
+        cl.enqueue_nd_range_kernel(self.runtime.queue, kernel, grid, local)
         if mp == m and np_ == n:
             return out
         return self.copy(self.basic_view(out, (Ellipsis, slice(0, m), slice(0, n))))
@@ -458,9 +491,19 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
         flag = self.new((1,), np.int32)
         self._fill(flag, 0)
         layout = Layout(x.shape, [(x.strides, x.offset)])
-        self._launch("elementwise.cl", "any_nonfinite", type_defines(x.dtype), layout["n"],
+        self._launch("unary.cl", "any_nonfinite", type_defines(x.dtype), layout.n,
                      (layout, x.buffer, flag.buffer))
         return int(self.to_host(flag)[0]) == 0
+
+    def logsumexp(self, x, axis, keepdims):
+        shape = tuple(1 if d == axis else s for d, s in enumerate(x.shape))
+        out = self.new(shape, x.dtype)
+        kept = [d for d in range(x.ndim) if d != axis]
+        outer = Layout([x.shape[d] for d in kept], [([x.strides[d] for d in kept], x.offset),
+                                                    ([out.strides[d] for d in kept], 0)],
+                       (x.shape[axis], x.strides[axis], 0, 0))
+        self._launch("softmax.cl", "softmax_rows", type_defines(x.dtype), outer.n, (outer, out.buffer, x.buffer))
+        return out if keepdims else self.reshape(out, tuple(x.shape[d] for d in kept))
 
     def adam_step(self, param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2,
                   eps, weight_decay, decoupled, amsgrad):
@@ -469,12 +512,12 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
             raise RuntimeError("adam_step on OpenCL needs contiguous parameters and state")
         if not grad.is_contiguous() or grad.offset:
             grad = self.copy(grad)
-        t = param.dtype.type
+        hyper = params(self.runtime, lr, beta1, beta2, eps, weight_decay, 1 - beta1 ** step,
+                       math.sqrt(1 - beta2 ** step), dtype=param.dtype)
+        flags = params(self.runtime, param.size, bool(decoupled), bool(amsgrad), dtype=np.int32)
         self._launch("optim.cl", "adam", type_defines(param.dtype), param.size,
                      (param.buffer, grad.buffer, exp_avg.buffer, exp_avg_sq.buffer,
-                      (max_exp_avg_sq if amsgrad else param).buffer, np.int32(param.size), t(lr),
-                      t(beta1), t(beta2), t(eps), t(weight_decay), np.int32(bool(decoupled)),
-                      np.int32(bool(amsgrad)), t(1 - beta1 ** step), t(math.sqrt(1 - beta2 ** step))))
+                      (max_exp_avg_sq if amsgrad else param).buffer, hyper, flags))
 
     def run_user_kernel(self, source, name, defines, global_size, local_size, args, element_dtype):
         """A user's kernel (tensorlite.opencl.Kernel); see custom.launch_user_kernel."""

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .dispatch import scalar, type_defines
+from .dispatch import type_defines
 
 _GEOMETRY_FIELDS = ("n", "c", "h", "w", "kh", "kw", "sh", "sw", "top", "left", "dh", "dw", "oh", "ow",
                     "xs0", "xs1", "xs2", "xs3", "x_offset", "columns")
-# kernels/conv.cl: struct Geometry, all ints in this order
-_GEOMETRY = np.dtype([(name, np.int32) for name in _GEOMETRY_FIELDS])
+# kernels/conv.cl: struct Geometry, all ints in this order (passed in a parameter buffer)
 
 
 def _grid(h, w, kernel, stride, pads, dilation):
@@ -23,7 +22,7 @@ def _geometry(n, c, h, w, kernel, stride, pads, dilation, oh, ow, x=None, column
     strides = x.strides if x is not None else (0, 0, 0, 0)
     values = [n, c, h, w, *kernel, *stride, pads[0], pads[2], *dilation, oh, ow, *strides,
               x.offset if x is not None else 0, int(columns)]
-    return np.array(values, dtype=np.int32).view(_GEOMETRY)[0]
+    return np.array(values, dtype=np.int32).tobytes()
 
 
 class ConvolutionMixin:
@@ -37,7 +36,7 @@ class ConvolutionMixin:
         out = self.new(shape, x.dtype)
         geometry = _geometry(n, c, h, w, kernel, stride, pads, dilation, oh, ow, x, layout == "columns")
         self._launch("conv.cl", "unfold", type_defines(x.dtype), out.size,
-                     (geometry, out.buffer, x.buffer, scalar(pad_value, x.dtype)))
+                     (self.runtime.params(geometry), out.buffer, x.buffer, self._consts(x.dtype, pad_value)))
         return out
 
     def fold(self, cols, output_size, kernel, stride, pads, dilation, layout="batch"):
@@ -53,7 +52,7 @@ class ConvolutionMixin:
         out = self.new((n, c, h, w), cols.dtype)
         geometry = _geometry(n, c, h, w, kernel, stride, pads, dilation, oh, ow, None, layout == "columns")
         self._launch("conv.cl", "fold", type_defines(cols.dtype), out.size,
-                     (geometry, out.buffer, cols.buffer))
+                     (self.runtime.params(geometry), out.buffer, cols.buffer))
         return out
 
     def max_pool2d(self, x, kernel, stride, pads, dilation):
@@ -65,5 +64,5 @@ class ConvolutionMixin:
         indices = self.new((n, c, oh, ow), np.int64)
         geometry = _geometry(n, c, h, w, kernel, stride, pads, dilation, oh, ow, x)
         self._launch("conv.cl", "max_pool2d", type_defines(x.dtype), values.size,
-                     (geometry, values.buffer, indices.buffer, x.buffer))
+                     (self.runtime.params(geometry), values.buffer, indices.buffer, x.buffer))
         return values, indices

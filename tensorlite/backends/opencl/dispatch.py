@@ -8,6 +8,7 @@ import numpy as np
 import pyopencl as cl
 
 from ..numpy_backend import NumpyBackend
+from .array import Layout
 
 _CL_TYPES = {
     np.dtype(np.float32): "float", np.dtype(np.float64): "double", np.dtype(np.int64): "long",
@@ -22,6 +23,7 @@ def cl_type(dtype) -> str:
     return _CL_TYPES[np.dtype(dtype)]
 
 
+@lru_cache(maxsize=None)
 def type_defines(dtype, result=None) -> tuple:
     """-D defines for operand type T and result type U (U = T when result is None)."""
     dtype = np.dtype(dtype)
@@ -60,17 +62,20 @@ def binary_result(op: str, a_dtype, b_dtype) -> np.dtype:
     return _REFERENCE.binary(op, np.zeros(1, a_dtype), np.zeros(1, b_dtype)).dtype
 
 
+def params(runtime, *values, dtype) -> "cl.Buffer":
+    """A parameter buffer holding ``values`` as ``dtype``."""
+    return runtime.params(np.array(values, dtype=dtype).tobytes())
+
+
 def launch(runtime, file: str, name: str, defines: tuple, global_size: int, args: tuple,
-           local_size: int | None = WORK_GROUP) -> None:
+           local_size: int = WORK_GROUP) -> None:
     """Enqueue a 1-D launch of at least ``global_size`` work items (rounded up to the work-group
-    size; kernels check their bound)."""
+    size, always given: PoCL took ~75 us per launch to choose one itself; kernels check their
+    bound). Layout arguments are passed as their parameter buffers."""
     if global_size <= 0:
         return
     kernel = runtime.kernel(file, name, defines)
-    kernel.set_args(*args)
-    if local_size is None:
-        cl.enqueue_nd_range_kernel(runtime.queue, kernel, (global_size,), None)
-        return
+    kernel.set_args(*[runtime.params(a.data) if isinstance(a, Layout) else a for a in args])
     local = min(local_size, runtime.max_work_group)
     cl.enqueue_nd_range_kernel(runtime.queue, kernel, ((global_size + local - 1) // local * local,),
                                (local,))

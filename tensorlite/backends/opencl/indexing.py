@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .array import CLArray, Layout, broadcast_strides
-from .dispatch import scalar, type_defines
+from .dispatch import type_defines
 
 
 def _out_of_range(host_index: np.ndarray, size: int, axis: int) -> IndexError:
@@ -119,21 +119,22 @@ class IndexingMixin:
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
             k = self.cast_to(k, np.int64)
             layout = Layout(index_shape, [(offsets.strides, 0),
-                                          (broadcast_strides(k, index_shape), k.offset)])
-            self._launch("index.cl", "add_index_offset", type_defines(np.int32), layout["n"],
-                         (layout, offsets.buffer, k.buffer, np.int32(size), np.int32(stride), flag.buffer))
+                                          (broadcast_strides(k, index_shape), k.offset)], (size, stride))
+            self._launch("index.cl", "add_index_offset", type_defines(np.int32), layout.n,
+                         (layout, offsets.buffer, k.buffer, flag.buffer))
             if int(self.to_host(flag)[0]):
                 raise _out_of_range(self.to_host(k), size, x_dim)
         return v, lead, trail, index_shape, result_shape, offsets, base
 
-    def _walk(self, v, lead, trail, index_shape, offsets, base, result_strides, result_offset=0):
+    def _walk(self, v, lead, trail, index_shape, offsets, base, result_strides, result_offset=0, extra=()):
         """The Layout over the result: operand 0 the result (given strides), 1 the
         non-indexed dims of v, 2 the offsets array."""
         n_lead = len(lead)
         shape = tuple(v.shape[d] for d in lead) + index_shape + tuple(v.shape[d] for d in trail)
         v_strides = [v.strides[d] for d in lead] + [0] * len(index_shape) + [v.strides[d] for d in trail]
         off_strides = [0] * n_lead + list(offsets.strides) + [0] * len(trail)
-        return Layout(shape, [(result_strides, result_offset), (v_strides, v.offset + base), (off_strides, 0)])
+        return Layout(shape, [(result_strides, result_offset), (v_strides, v.offset + base), (off_strides, 0)],
+                      extra)
 
     def getitem(self, x, key):
         if not any(isinstance(k, (CLArray, bool)) for k in key):
@@ -141,7 +142,7 @@ class IndexingMixin:
         v, lead, trail, index_shape, result_shape, offsets, base = self._plan(x, key)
         out = self.new(result_shape, x.dtype)
         layout = self._walk(v, lead, trail, index_shape, offsets, base, out.strides)
-        self._launch("index.cl", "take", type_defines(x.dtype), layout["n"],
+        self._launch("index.cl", "take", type_defines(x.dtype), layout.n,
                      (layout, out.buffer, x.buffer, offsets.buffer))
         return out
 
@@ -163,10 +164,10 @@ class IndexingMixin:
             raise ValueError(f"shape mismatch: value array of shape {values.shape} could not be "
                              f"broadcast to indexing result of shape {result_shape}") from None
         layout = self._walk(v, lead, trail, index_shape, offsets, base,
-                            broadcast_strides(values, result_shape), values.offset)
+                            broadcast_strides(values, result_shape), values.offset, (int(bool(accumulate)),))
         self._check_atomics(x.dtype, accumulate)
-        self._launch("index.cl", "put", type_defines(x.dtype), layout["n"],
-                     (layout, values.buffer, x.buffer, offsets.buffer, np.int32(bool(accumulate))))
+        self._launch("index.cl", "put", type_defines(x.dtype), layout.n,
+                     (layout, values.buffer, x.buffer, offsets.buffer))
 
     def _check_atomics(self, dtype, accumulate):
         if accumulate and dtype.itemsize == 8 and not self.runtime.has_int64_atomics:
@@ -181,10 +182,10 @@ class IndexingMixin:
         x_strides = list(x.strides)
         x_strides[axis] = 0
         flag = self.filled((1,), 0, np.int32)
-        layout = Layout(index.shape, [(out.strides, 0), (index.strides, index.offset), (x_strides, x.offset)])
-        self._launch("index.cl", "gather", type_defines(x.dtype), layout["n"],
-                     (layout, out.buffer, index.buffer, x.buffer, np.int32(x.strides[axis]),
-                      np.int32(x.shape[axis]), flag.buffer))
+        layout = Layout(index.shape, [(out.strides, 0), (index.strides, index.offset), (x_strides, x.offset)],
+                        (x.strides[axis], x.shape[axis]))
+        self._launch("index.cl", "gather", type_defines(x.dtype), layout.n,
+                     (layout, out.buffer, index.buffer, x.buffer, flag.buffer))
         if int(self.to_host(flag)[0]):
             raise _out_of_range(self.to_host(index), x.shape[axis], axis)
         return out
@@ -196,18 +197,18 @@ class IndexingMixin:
         out_strides[axis] = 0
         is_scalar = not isinstance(src, CLArray)
         if is_scalar:
-            src_operand, src_buffer, src_value = ((0,) * index.ndim, 0), out.buffer, scalar(src, x.dtype)
+            src_operand, src_buffer, src_value = ((0,) * index.ndim, 0), out.buffer, src
         else:
             src = self.cast_to(src, x.dtype)
             strides = (0,) * index.ndim if src.ndim == 0 else src.strides
-            src_operand, src_buffer, src_value = (strides, src.offset), src.buffer, scalar(0, x.dtype)
+            src_operand, src_buffer, src_value = (strides, src.offset), src.buffer, 0
         self._check_atomics(x.dtype, accumulate)
         flag = self.filled((1,), 0, np.int32)
-        layout = Layout(index.shape, [(out_strides, 0), (index.strides, index.offset), src_operand])
-        self._launch("index.cl", "scatter", type_defines(x.dtype), layout["n"],
-                     (layout, out.buffer, index.buffer, src_buffer, src_value, np.int32(is_scalar),
-                      np.int32(out.strides[axis]), np.int32(out.shape[axis]),
-                      np.int32(bool(accumulate)), flag.buffer))
+        layout = Layout(index.shape, [(out_strides, 0), (index.strides, index.offset), src_operand],
+                        (out.strides[axis], out.shape[axis], int(bool(accumulate)), int(is_scalar)))
+        self._launch("index.cl", "scatter", type_defines(x.dtype), layout.n,
+                     (layout, out.buffer, index.buffer, src_buffer, self._consts(x.dtype, src_value),
+                      flag.buffer))
         if int(self.to_host(flag)[0]):
             raise _out_of_range(self.to_host(index), x.shape[axis], axis)
         return out

@@ -100,6 +100,7 @@ class Runtime:
         self.is_cpu = bool(self.device.type & cl.device_type.CPU)
         self._programs = {}
         self._kernels = {}
+        self._params = {}     # parameter bytes -> read-only buffer
         self._pool = {}       # rounded size -> [buffers]
         self.pooled_bytes = 0
         self.allocated_bytes = 0
@@ -137,6 +138,17 @@ class Runtime:
                     f"{' '.join(options[2:])}:\n{error}") from None
             self._programs[key] = program
         return program
+
+    def params(self, data: bytes):
+        """A read-only buffer holding ``data`` (a kernel's non-buffer parameters), cached by
+        content: steps of a training loop launch with the same parameters again and again."""
+        found = self._params.get(data)
+        if found is None:
+            if len(self._params) >= 4096:
+                self._params.clear()
+            found = self._params[data] = cl.Buffer(
+                self.context, cl.mem_flags.READ_ONLY | cl.mem_flags.COPY_HOST_PTR, hostbuf=data)
+        return found
 
     # -- memory --------------------------------------------------------------------------
     def allocate(self, nbytes: int):

@@ -1,0 +1,33 @@
+/* Strided copies with conversion (cast, copy, copy_into), fill and arange.
+ * -D T=<source type> -D U=<destination type>. */
+#include "common.h"
+#include "ops.h"
+
+#ifdef U_BOOL
+#define TO_U(v) ((U)((v) != 0))
+#else
+#define TO_U(v) ((U)(v))
+#endif
+
+/* Strided copy with conversion: cast, copy, copy_into, contiguous packing. */
+__kernel void convert(LayoutPtr L, __global U* out, __global const T* x) {
+    int i = get_global_id(0);
+    if (i >= L->n) return;
+    int o[2];
+    layout_offsets(L, i, 2, o);
+    out[o[0]] = TO_U(x[o[1]]);
+}
+
+__kernel void fill(LayoutPtr L, __global U* out, __global const U* value) {
+    int i = get_global_id(0);
+    if (i >= L->n) return;
+    out[layout_offset0(L, i)] = value[0];
+}
+
+/* range: (start, step, count) */
+__kernel void arange(__global U* out, __global const ACC* range) {
+    int i = get_global_id(0);
+    if (i >= (int)range[2]) return;
+    out[i] = (U)(range[0] + (ACC)i * range[1]);
+}
+

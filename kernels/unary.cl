@@ -1,0 +1,96 @@
+/* Elementwise unary ops over strided operands. -D T=<operand type> -D U=<result type>; the op
+ * is a runtime code (ops.h), so one program per (T, U) pair serves every op and the number
+ * of distinct builds stays small. */
+#include "common.h"
+#include "ops.h"
+
+#ifdef U_BOOL
+#define TO_U(v) ((U)((v) != 0))
+#else
+#define TO_U(v) ((U)(v))
+#endif
+
+#ifdef T_FLOAT
+inline T sigmoid_(T x) {
+    if (x >= 0) return (T)1 / ((T)1 + exp(-x));
+    T e = exp(x);
+    return e / ((T)1 + e);
+}
+
+#endif
+
+inline U unary_op(int op, T x) {
+#ifdef T_FLOAT
+    switch (op) {
+    case UNARY_neg: return TO_U(-x);
+    case UNARY_exp: return TO_U(exp(x));
+    case UNARY_log: return TO_U(log(x));
+    case UNARY_sqrt: return TO_U(sqrt(x));
+    case UNARY_abs: return TO_U(fabs(x));
+    case UNARY_sign: return TO_U(isnan(x) ? x : (T)((x > 0) - (x < 0)));
+    case UNARY_sin: return TO_U(sin(x));
+    case UNARY_cos: return TO_U(cos(x));
+    case UNARY_tanh: return TO_U(tanh(x));
+    case UNARY_sigmoid: return TO_U(sigmoid_(x));
+    case UNARY_relu: return TO_U((isnan(x) || x > 0) ? x : (T)0);
+    case UNARY_erf: return TO_U(erf(x));
+    case UNARY_floor: return TO_U(floor(x));
+    case UNARY_ceil: return TO_U(ceil(x));
+    case UNARY_round: return TO_U(rint(x));
+    case UNARY_trunc: return TO_U(trunc(x));
+    case UNARY_log1p: return TO_U(log1p(x));
+    case UNARY_expm1: return TO_U(expm1(x));
+    case UNARY_logical_not: return (U)(x == 0);
+    case UNARY_isnan: return (U)(isnan(x) != 0);
+    case UNARY_isinf: return (U)(isinf(x) != 0);
+    case UNARY_isfinite: return (U)(isfinite(x) != 0);
+    }
+#else
+    ACC v = (ACC)x;
+    switch (op) {
+    case UNARY_neg: return TO_U(-x);
+#ifdef T_BOOL
+    case UNARY_abs: return TO_U(x);
+    case UNARY_sign: return TO_U(x);
+    case UNARY_bitwise_not: return (U)(x == 0);
+#else
+    case UNARY_abs: return TO_U(x < 0 ? -x : x);
+    case UNARY_sign: return TO_U((x > 0) - (x < 0));
+    case UNARY_bitwise_not: return TO_U(~x);
+#endif
+    case UNARY_relu: return TO_U(x > 0 ? x : 0);
+    case UNARY_floor: case UNARY_ceil: case UNARY_round: case UNARY_trunc: return TO_U(x);
+    case UNARY_logical_not: return (U)(x == 0);
+    case UNARY_isnan: case UNARY_isinf: return (U)0;
+    case UNARY_isfinite: return (U)1;
+    case UNARY_exp: return TO_U(exp(v));
+    case UNARY_log: return TO_U(log(v));
+    case UNARY_sqrt: return TO_U(sqrt(v));
+    case UNARY_sin: return TO_U(sin(v));
+    case UNARY_cos: return TO_U(cos(v));
+    case UNARY_tanh: return TO_U(tanh(v));
+    case UNARY_erf: return TO_U(erf(v));
+    case UNARY_log1p: return TO_U(log1p(v));
+    case UNARY_expm1: return TO_U(expm1(v));
+    }
+#endif
+    return (U)0;
+}
+
+/* L->extra[0]: the op code */
+__kernel void unary(LayoutPtr L, __global U* out, __global const T* x) {
+    int i = get_global_id(0);
+    if (i >= L->n) return;
+    int o[2];
+    layout_offsets(L, i, 2, o);
+    out[o[0]] = unary_op(L->extra[0], x[o[1]]);
+}
+
+/* 1 in *flag when any element is NaN or infinite (anomaly mode). */
+__kernel void any_nonfinite(LayoutPtr L, __global const T* x, __global int* flag) {
+    int i = get_global_id(0);
+    if (i >= L->n) return;
+#ifdef T_FLOAT
+    if (!isfinite(x[layout_offset0(L, i)])) *flag = 1;
+#endif
+}
