@@ -17,10 +17,10 @@ import sys
 import tempfile
 import time
 
-import numpy as np
-
-from common import load_average, report, time_per_call
+from common import load_average, report, time_per_call  # first: pins BLAS/PoCL threads
 from training_steps import data, make_model
+
+import numpy as np
 
 
 def matmul_gflops(device) -> tuple[float, float]:

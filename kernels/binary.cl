@@ -3,10 +3,12 @@
 #include "common.h"
 #include "ops.h"
 
+#ifndef TO_U
 #ifdef U_BOOL
 #define TO_U(v) ((U)((v) != 0))
 #else
 #define TO_U(v) ((U)(v))
+#endif
 #endif
 
 #ifdef T_FLOAT

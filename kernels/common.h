@@ -1,3 +1,5 @@
+#ifndef TENSORLITE_COMMON_H
+#define TENSORLITE_COMMON_H
 /* Shared by every kernel file: the strided layout argument and type helpers.
  *
  * Each program is built with -D T=<element type> (and -D U=<result type> where the result
@@ -52,3 +54,5 @@ inline int layout_offset0(LayoutPtr L, int i) {
 #define CAT2_(a, b) a##b
 #define CAT2(a, b) CAT2_(a, b)  /* expands a and b first */
 #define VECTOR(type, width) CAT2(type, width)
+
+#endif  /* TENSORLITE_COMMON_H */

@@ -1,3 +1,5 @@
+#ifndef TENSORLITE_OPS_H
+#define TENSORLITE_OPS_H
 /* Op codes shared by the kernels and tensorlite/backends/opencl (which reads this file).
  * Adding an op: a line here and a case in the kernel; no Python table to keep in step. */
 #define UNARY_neg 0
@@ -56,3 +58,5 @@
 #define RANDOM_uniform 0
 #define RANDOM_normal 1
 #define RANDOM_randint 2
+
+#endif  /* TENSORLITE_OPS_H */

@@ -88,6 +88,8 @@ __kernel void arg_reduce(LayoutPtr outer, LayoutPtr inner, __global long* out, _
     out[g] = best_index;
 }
 
+#include "softmax.cl"  /* the same row-reduction family, one program */
+
 /* Inclusive prefix sums along one axis; ``lines`` walks the other dims (operand 0: out,
  * operand 1: x); lines->extra: (length, out stride, x stride) along the axis. */
 __kernel void cumsum(LayoutPtr lines, __global U* out, __global const T* x) {

@@ -5,6 +5,7 @@
  * 0 = logsumexp (one output per row), 1 = log_softmax, 2 = softmax. */
 #include "common.h"
 
+#ifdef T_FLOAT  /* reduce.cl includes this file for every type */
 __kernel void softmax_rows(LayoutPtr outer, __global T* out, __global const T* x) {
     int g = get_global_id(0);
     if (g >= outer->n) return;
@@ -30,3 +31,4 @@ __kernel void softmax_rows(LayoutPtr outer, __global T* out, __global const T* x
         out[o[1] + r * os] = mode == 1 ? v : exp(v);
     }
 }
+#endif

@@ -200,3 +200,15 @@ class TestUserKernels:
         x = tl.zeros(3, device=opencl)
         k(3, x)
         assert x.tolist() == [1.0, 1.0, 1.0]
+
+
+def test_no_platform_says_how_to_install(monkeypatch):
+    pytest.importorskip("pyopencl")
+    from tensorlite.backends.opencl import runtime
+
+    def no_platforms():
+        raise runtime.cl.LogicError("clGetPlatformIDs failed: PLATFORM_NOT_FOUND_KHR")
+    monkeypatch.setattr(runtime.cl, "get_platforms", no_platforms)
+    monkeypatch.setattr(runtime, "_device_list", None)
+    with pytest.raises(runtime.NoDeviceError, match="no OpenCL device found: install PoCL"):
+        runtime.devices()

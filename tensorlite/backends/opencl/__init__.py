@@ -13,6 +13,8 @@ Example::
 """
 from __future__ import annotations
 
+import os
+
 from ...device import register_device_type
 from .backend import OpenCLBackend
 from .custom import launch_user_kernel
@@ -33,7 +35,8 @@ def backend_for(index: int | None) -> OpenCLBackend:
         raise RuntimeError(f"OpenCL device index {index} is out of range: {len(found)} device(s) "
                            f"found ({', '.join(f'opencl:{i}' for i in range(len(found)))})")
     if index not in _backends:
-        _backends[index] = OpenCLBackend(Runtime(index))
+        _backends[index] = OpenCLBackend(Runtime(index),
+                                         prebuild=os.environ.get("TENSORLITE_OPENCL_PREBUILD", "1") != "0")
     return _backends[index]
 
 

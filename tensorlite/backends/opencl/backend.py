@@ -84,11 +84,21 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
 
     name = "opencl"
 
-    def __init__(self, runtime):
+    def __init__(self, runtime, prebuild: bool = False):
         self.runtime = runtime
+        self._prebuild = prebuild  # started by the first allocation, not by merely asking for the device
         self.is_gpu = not runtime.is_cpu
         self._consts_cache = {}
         self._acc = np.float64 if runtime.has_fp64 else np.float32
+
+    def common_programs(self) -> list:
+        """(file, defines) of the programs nearly every float32 training step uses, in the
+        order a step meets them: the device's background prebuild list."""
+        f32, u8, i64 = np.dtype(np.float32), np.dtype(np.bool_), np.dtype(np.int64)
+        return [("elementwise.cl", type_defines(f32)), ("matmul.cl", type_defines(f32) + _GEMM_DEFINES),
+                ("reduce.cl", type_defines(f32)), ("index.cl", type_defines(f32)),
+                ("elementwise.cl", type_defines(f32, u8)), ("elementwise.cl", type_defines(u8, f32)),
+                ("optim.cl", type_defines(f32)), ("elementwise.cl", type_defines(i64, u8))]
 
     # -- helpers ---------------------------------------------------------------------------
     def check_dtype(self, dtype) -> np.dtype:
@@ -103,6 +113,9 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
         return dtype
 
     def new(self, shape, dtype) -> CLArray:
+        if self._prebuild:
+            self._prebuild = False
+            self.runtime.prebuild(self.common_programs())
         dtype = self.check_dtype(dtype)
         shape = tuple(shape)
         return CLArray(Storage(self.runtime, _prod(shape) * dtype.itemsize), shape, dtype)
@@ -130,7 +143,7 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
     def _convert_into(self, dst: CLArray, src: CLArray) -> None:
         layout = Layout(dst.shape, [(dst.strides, dst.offset),
                                     (broadcast_strides(src, dst.shape), src.offset)])
-        self._launch("convert.cl", "convert", type_defines(src.dtype, dst.dtype), layout.n,
+        self._launch("elementwise.cl", "convert", type_defines(src.dtype, dst.dtype), layout.n,
                      (layout, dst.buffer, src.buffer))
 
     def _fill(self, dst: CLArray, value) -> None:
@@ -140,7 +153,7 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
                                    dst.offset * dst.dtype.itemsize, dst.size * dst.dtype.itemsize)
             return
         layout = Layout(dst.shape, [(dst.strides, dst.offset)])
-        self._launch("convert.cl", "fill", type_defines(dst.dtype), layout.n,
+        self._launch("elementwise.cl", "fill", type_defines(dst.dtype), layout.n,
                      (layout, dst.buffer, self._consts(dst.dtype, value)))
 
     # -- creation and transfer -------------------------------------------------------------
@@ -180,7 +193,7 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
     def arange(self, start, end, step, dtype):
         n = max(0, math.ceil((end - start) / step))
         out = self.new((n,), dtype.numpy)
-        self._launch("convert.cl", "arange", type_defines(out.dtype), n,
+        self._launch("elementwise.cl", "arange", type_defines(out.dtype), n,
                      (out.buffer, params(self.runtime, start, step, n, dtype=self._acc)))
         return out
 
@@ -203,7 +216,7 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
         result = self.check_dtype(unary_result(op, x.dtype))
         out = self.new(x.shape, result)
         layout = Layout(x.shape, [(out.strides, 0), (x.strides, x.offset)], (_UNARY[op],))
-        self._launch("unary.cl", "unary", type_defines(x.dtype, result), layout.n,
+        self._launch("elementwise.cl", "unary", type_defines(x.dtype, result), layout.n,
                      (layout, out.buffer, x.buffer))
         return out
 
@@ -238,7 +251,7 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
                 values.append((out.buffer, scalar(x, dtype)))
                 scalars |= bit
         layout = Layout(out.shape, operands, (scalars, _BINARY[op]))
-        self._launch("binary.cl", "binary", type_defines(dtype, out.dtype), layout.n,
+        self._launch("elementwise.cl", "binary", type_defines(dtype, out.dtype), layout.n,
                      (layout, out.buffer, values[0][0], values[1][0],
                       self._consts(dtype, values[0][1], values[1][1])))
 
@@ -272,7 +285,7 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
                 values.append(scalar(x, dtype))
                 scalars |= bit
         layout = Layout(shape, operands, (scalars,))
-        self._launch("binary.cl", "where_", type_defines(dtype), layout.n,
+        self._launch("elementwise.cl", "where_", type_defines(dtype), layout.n,
                      (layout, out.buffer, condition.buffer, *buffers, self._consts(dtype, *values)))
         return out
 
@@ -491,7 +504,7 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
         flag = self.new((1,), np.int32)
         self._fill(flag, 0)
         layout = Layout(x.shape, [(x.strides, x.offset)])
-        self._launch("unary.cl", "any_nonfinite", type_defines(x.dtype), layout.n,
+        self._launch("elementwise.cl", "any_nonfinite", type_defines(x.dtype), layout.n,
                      (layout, x.buffer, flag.buffer))
         return int(self.to_host(flag)[0]) == 0
 
@@ -502,7 +515,7 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
         outer = Layout([x.shape[d] for d in kept], [([x.strides[d] for d in kept], x.offset),
                                                     ([out.strides[d] for d in kept], 0)],
                        (x.shape[axis], x.strides[axis], 0, 0))
-        self._launch("softmax.cl", "softmax_rows", type_defines(x.dtype), outer.n, (outer, out.buffer, x.buffer))
+        self._launch("reduce.cl", "softmax_rows", type_defines(x.dtype), outer.n, (outer, out.buffer, x.buffer))
         return out if keepdims else self.reshape(out, tuple(x.shape[d] for d in kept))
 
     def adam_step(self, param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2,

@@ -5,8 +5,10 @@ Nothing here knows about tensors; backend.py builds the primitive set on top of 
 """
 from __future__ import annotations
 
+import atexit
 import os
 import re
+import threading
 import warnings
 from pathlib import Path
 
@@ -14,6 +16,11 @@ import numpy as np
 import pyopencl as cl
 
 __all__ = ["devices", "default_index", "Runtime", "kernel_dir", "op_codes", "NoDeviceError"]
+
+# Generic kernels draw warnings such as "unsigned < 0 is always false" for some types; errors
+# still raise with the build log. (A process-wide filter: catch_warnings is not thread-safe and
+# programs are also built by the prebuild thread.)
+warnings.filterwarnings("ignore", category=cl.CompilerWarning)
 
 _INSTALL_HINT = ("install PoCL for a CPU device (pip install pocl-binary-distribution) or a GPU "
                  "driver with its OpenCL ICD (NVIDIA: libnvidia-opencl.so.1, AMD: ROCm, Intel: "
@@ -99,6 +106,7 @@ class Runtime:
         self.max_work_group = self.device.max_work_group_size
         self.is_cpu = bool(self.device.type & cl.device_type.CPU)
         self._programs = {}
+        self._build_locks = {}
         self._kernels = {}
         self._params = {}     # parameter bytes -> read-only buffer
         self._pool = {}       # rounded size -> [buffers]
@@ -115,8 +123,39 @@ class Runtime:
             found = self._kernels[key] = cl.Kernel(self._program(file, defines), name)
         return found
 
+    def prebuild(self, jobs) -> None:
+        """Build programs ((file, defines) pairs) in a background thread, so a first training
+        step finds them ready (PoCL needs ~0.2-0.5 s per program; building overlaps with the
+        caller's own work and builds). Failures are left for the caller's own build to report.
+        At exit the thread stops after its current build (a thread killed inside the driver's
+        compiler aborts the process)."""
+        stop = threading.Event()
+
+        def build_all():
+            for file, defines in jobs:
+                if stop.is_set():
+                    return
+                try:
+                    self._program(file, defines)
+                except Exception:  # noqa: BLE001  (reported when the program is really used)
+                    pass
+        thread = threading.Thread(target=build_all, name="tensorlite-opencl-prebuild", daemon=True)
+        thread.start()
+
+        def finish():
+            stop.set()
+            thread.join()
+        atexit.register(finish)
+
     def _program(self, file: str, defines: tuple) -> cl.Program:
         key = (file, defines)
+        program = self._programs.get(key)
+        if program is not None:
+            return program
+        with self._build_locks.setdefault(key, threading.Lock()):  # one build per program
+            return self._build(file, defines, key)
+
+    def _build(self, file: str, defines: tuple, key) -> cl.Program:
         program = self._programs.get(key)
         if program is None:
             directory = kernel_dir()
@@ -129,9 +168,7 @@ class Runtime:
                 options.append("-DACC=float")
             source = (directory / file).read_text()
             try:
-                with warnings.catch_warnings():  # e.g. "unsigned < 0 is always false" in generic code
-                    warnings.simplefilter("ignore", cl.CompilerWarning)
-                    program = cl.Program(self.context, source).build(options=options)
+                program = cl.Program(self.context, source).build(options=options)
             except cl.RuntimeError as error:
                 raise RuntimeError(
                     f"OpenCL kernel build failed for kernels/{file} on {self.name} with defines "
@@ -200,7 +237,7 @@ class Runtime:
 
 def describe(index: int, dev) -> str:
     """One line per device for ``tensorlite devices``."""
-    kind = cl.device_type.to_string(dev.type)
+    kind = "GPU" if dev.type & cl.device_type.GPU else "CPU" if dev.type & cl.device_type.CPU else "accelerator"
     memory = dev.global_mem_size / 2 ** 30
     fp64 = "fp64" if ("cl_khr_fp64" in dev.extensions or dev.double_fp_config) else "no fp64"
     return (f"opencl:{index}  {dev.name.strip()} [{kind}] on {dev.platform.name.strip()}, "
