@@ -15,7 +15,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 
 from common import load_average, report, time_per_call  # first: pins BLAS/PoCL threads
 from training_steps import data, make_model
@@ -68,7 +67,6 @@ def training_step(device, workload):
 
 
 FIRST_STEP = """
-import time
 start = time.perf_counter()
 import tensorlite as tl
 from training_steps import data, make_model
