@@ -67,6 +67,7 @@ def training_step(device, workload):
 
 
 FIRST_STEP = """
+import time
 start = time.perf_counter()
 import tensorlite as tl
 from training_steps import data, make_model

@@ -23,8 +23,8 @@ _UNARY = op_codes("UNARY")
 _BINARY = op_codes("BINARY")
 _REDUCE = op_codes("REDUCE")
 _RANDOM = op_codes("RANDOM")
-_GEMM_TILE = 8  # kernels/matmul.cl: TM = VW = 8
-_GEMM_DEFINES = (("TM", _GEMM_TILE), ("VW", _GEMM_TILE))
+_GEMM_ROWS, _GEMM_COLS = 12, 8  # kernels/matmul.cl: each work item computes a 12 x 8 block of C
+_GEMM_DEFINES = (("TM", _GEMM_ROWS), ("VW", _GEMM_COLS))
 _GEMM_LOCAL = 8  # work items per dimension of a matmul work group (4 was 2x slower on PoCL)
 _SERIAL_REDUCE_BELOW = 128  # reduced extent under which one work item per output is faster
 
@@ -424,22 +424,22 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
         return x.is_contiguous()
 
     # -- linear algebra --------------------------------------------------------------------
-    def _pack_panels(self, x, batch, depth, cols):
+    def _pack_panels(self, x, batch, depth, cols, width):
         """x (batch..., depth, cols), broadcast over batch, copied into zero-padded panels
-        (batch..., ceil(cols/W), depth, W) with W = _GEMM_TILE: panel q holds columns q*W..
-        row by row, so the matmul kernel streams through contiguous memory."""
-        width = _GEMM_TILE
+        (batch..., ceil(cols/width), depth, width): panel q holds columns q*width.. row by row,
+        so the matmul kernel streams through contiguous memory."""
         panels = -(-cols // width)
         packed = self.new(batch + (panels, depth, width), x.dtype)
         nb = len(batch)
         row_stride, col_stride = x.strides[nb], x.strides[nb + 1]
         rows_first = abs(row_stride) < abs(col_stride)
         layout = Layout(batch, [(x.strides[:nb], x.offset), (packed.strides[:nb], 0)],
-                        (depth, cols, row_stride, col_stride, int(rows_first)))
+                        (depth, cols, row_stride, col_stride, int(rows_first), width))
         kernel = self.runtime.kernel("matmul.cl", "pack_panels", type_defines(x.dtype) + _GEMM_DEFINES)
         kernel.set_args(self.runtime.params(layout.data), packed.buffer, x.buffer)
         grid = (depth, panels * width, layout.n) if rows_first else (panels * width, depth, layout.n)
-        cl.enqueue_nd_range_kernel(self.runtime.queue, kernel, grid, (1, width, 1) if rows_first else (width, 1, 1))
+        step = next(s for s in (64, 32, 16, 8, 4, 2, 1) if (panels * width) % s == 0)
+        cl.enqueue_nd_range_kernel(self.runtime.queue, kernel, grid, (1, step, 1) if rows_first else (step, 1, 1))
         return packed
 
     def matmul(self, a, b, transpose_a=False, transpose_b=False):
@@ -461,22 +461,26 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
             raise broadcast_error("matmul", a.shape, b.shape) from None
         if m == 0 or n == 0 or k == 0 or 0 in batch:
             return self.filled(batch + (m, n), 0, dtype)
-        mp = -(-m // _GEMM_TILE) * _GEMM_TILE
-        np_ = -(-n // _GEMM_TILE) * _GEMM_TILE
+        mp = -(-m // _GEMM_ROWS) * _GEMM_ROWS
+        np_ = -(-n // _GEMM_COLS) * _GEMM_COLS
         # A is packed from its transpose (K rows of M), so both operands are panels of columns
         a_t = self.permute(a, tuple(range(a.ndim - 2)) + (a.ndim - 1, a.ndim - 2))
-        packed_a = self._pack_panels(self.broadcast_to(a_t, batch + (k, m)), batch, k, m)
-        packed_b = self._pack_panels(self.broadcast_to(b, batch + (k, n)), batch, k, n)
+        packed_a = self._pack_panels(self.broadcast_to(a_t, batch + (k, m)), batch, k, m, _GEMM_ROWS)
+        packed_b = self._pack_panels(self.broadcast_to(b, batch + (k, n)), batch, k, n, _GEMM_COLS)
         out = self.new(batch + (mp, np_), dtype)
         count = _prod(batch)
         kernel = self.runtime.kernel("matmul.cl", "gemm", type_defines(dtype) + _GEMM_DEFINES)
-        kernel.set_args(packed_a.buffer, packed_b.buffer, out.buffer, params(self.runtime, k, mp, np_, dtype=np.int32))
-        local = (min(_GEMM_LOCAL, np_ // _GEMM_TILE), min(_GEMM_LOCAL, mp // _GEMM_TILE), 1)
-        grid = tuple(-(-g // l) * l for g, l in zip((np_ // _GEMM_TILE, mp // _GEMM_TILE, count), local))
+        kernel.set_args(packed_a.buffer, packed_b.buffer, out.buffer,
+                        params(self.runtime, k, mp, np_, dtype=np.int32))
+        # CPU devices (PoCL): one work item per group keeps the 12 x 8 block in registers (groups
+        # of 8 x 8 were vectorised across work items and ran slower); GPUs need real groups
+        local = (1, 1, 1) if self.runtime.is_cpu else \
+            (min(_GEMM_LOCAL, np_ // _GEMM_COLS), min(_GEMM_LOCAL, mp // _GEMM_ROWS), 1)
+        grid = tuple(-(-g // l) * l for g, l in zip((np_ // _GEMM_COLS, mp // _GEMM_ROWS, count), local))
         cl.enqueue_nd_range_kernel(self.runtime.queue, kernel, grid, local)
-        if mp == m and np_ == n:
-            return out
-        return self.copy(self.basic_view(out, (Ellipsis, slice(0, m), slice(0, n))))
+        # the (M, N) corner of the padded result, a view (contiguous when N is a multiple of 8
+        # and there is no batch): padding rows are never read
+        return out if (mp, np_) == (m, n) else self.basic_view(out, (Ellipsis, slice(0, m), slice(0, n)))
 
     # -- in place --------------------------------------------------------------------------
     def copy_into(self, dst, src):
