@@ -39,18 +39,20 @@ __kernel void gemm(__global const T* Ap, __global const T* B, __global T* C, __g
 }
 
 /* Pack a strided (batch..., depth, cols) operand into zero-padded panels (batch,
- * ceil(cols/width), depth, width) for gemm (width: TM for A, VW for B). One work item per packed element; work item dimension 0 walks the
- * source's smaller stride (columns, or rows when extra[4] is set), so reads are sequential.
+ * ceil(cols/width), depth, width) for gemm (width: TM for A, VW for B). One work item per
+ * (row, panel, batch entry) writes one contiguous run of ``width`` values; neighbouring work
+ * items take neighbouring rows.
  * batch: a Layout over the batch dims, operand 0 the source, operand 1 the packed array;
- * batch->extra: (depth, cols, row stride, column stride, rows first, width). */
+ * batch->extra: (depth, cols, row stride, column stride, width). */
 __kernel void pack_panels(LayoutPtr batch, __global T* packed, __global const T* x) {
-    int rows_first = batch->extra[4];
-    int c = get_global_id(rows_first ? 1 : 0), k = get_global_id(rows_first ? 0 : 1), b = get_global_id(2);
-    int depth = batch->extra[0], cols = batch->extra[1], width = batch->extra[5];
-    int padded = (cols + width - 1) / width * width;
-    if (c >= padded || k >= depth || b >= batch->n) return;
+    int k = get_global_id(0), panel = get_global_id(1), b = get_global_id(2);
+    int depth = batch->extra[0], cols = batch->extra[1], rs = batch->extra[2], cs = batch->extra[3];
+    int width = batch->extra[4];
+    if (k >= depth || b >= batch->n) return;
     int o[2];
     layout_offsets(batch, b, 2, o);
-    T value = c < cols ? x[o[0] + k * batch->extra[2] + c * batch->extra[3]] : (T)0;
-    packed[o[1] + ((c / width) * depth + k) * width + c % width] = value;
+    __global const T* row = x + o[0] + k * rs;
+    __global T* out = packed + o[1] + (panel * depth + k) * width;
+    int c0 = panel * width;
+    for (int j = 0; j < width; ++j) out[j] = c0 + j < cols ? row[(c0 + j) * cs] : (T)0;
 }

@@ -431,15 +431,13 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
         panels = -(-cols // width)
         packed = self.new(batch + (panels, depth, width), x.dtype)
         nb = len(batch)
-        row_stride, col_stride = x.strides[nb], x.strides[nb + 1]
-        rows_first = abs(row_stride) < abs(col_stride)
         layout = Layout(batch, [(x.strides[:nb], x.offset), (packed.strides[:nb], 0)],
-                        (depth, cols, row_stride, col_stride, int(rows_first), width))
+                        (depth, cols, x.strides[nb], x.strides[nb + 1], width))
         kernel = self.runtime.kernel("matmul.cl", "pack_panels", type_defines(x.dtype) + _GEMM_DEFINES)
         kernel.set_args(self.runtime.params(layout.data), packed.buffer, x.buffer)
-        grid = (depth, panels * width, layout.n) if rows_first else (panels * width, depth, layout.n)
-        step = next(s for s in (64, 32, 16, 8, 4, 2, 1) if (panels * width) % s == 0)
-        cl.enqueue_nd_range_kernel(self.runtime.queue, kernel, grid, (1, step, 1) if rows_first else (step, 1, 1))
+        local = min(64, self.runtime.max_work_group)
+        cl.enqueue_nd_range_kernel(self.runtime.queue, kernel, (-(-depth // local) * local, panels, layout.n),
+                                   (local, 1, 1))
         return packed
 
     def matmul(self, a, b, transpose_a=False, transpose_b=False):
