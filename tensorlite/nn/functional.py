@@ -17,7 +17,7 @@ from ..ops.conv import (adaptive_avg_pool2d, avg_pool2d, conv1d, conv2d, conv_tr
                         max_pool2d, unfold)
 from ..ops.creation import bernoulli, full_like
 from ..ops.linalg import MatMul
-from ..ops.movement import pad
+from ..ops.movement import pad, stack
 from ..tensor import Tensor
 
 __all__ = [
@@ -382,7 +382,9 @@ def _class_dim(input):
     return 0 if input.ndim == 1 else 1
 
 
-def _check_class_targets(input, target, ignore_index):
+def _check_class_targets(input, target, ignore_index) -> bool:
+    """Raise PyTorch's errors for bad targets; return whether no target equals ignore_index
+    (then the loss needs no masking: fewer ops, and on a device fewer kernels)."""
     if target.is_floating_point():
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {target.dtype.scalar_name}")
     expected = tuple(input.shape[:1]) + tuple(input.shape[2:]) if input.ndim > 1 else ()
@@ -392,16 +394,30 @@ def _check_class_targets(input, target, ignore_index):
                              f"({target.shape[0]}).")
         raise RuntimeError(f"expected target of shape {list(expected)} for input of shape "
                            f"{list(input.shape)} (class dim {_class_dim(input)}), got {list(target.shape)}")
+    if target.numel() == 0:
+        return True
     classes = input.shape[_class_dim(input)]
+    # one host read of (min, max) settles the usual case: every target a class, none ignored
+    low, high = stack([target.min(), target.max()]).tolist()
+    if 0 <= low and high < classes and not low <= ignore_index <= high:
+        return True
     valid = target != ignore_index
     if bool((valid & ((target < 0) | (target >= classes))).any()):
         bad = target[valid & ((target < 0) | (target >= classes))][0].item()
         raise IndexError(f"Target {bad} is out of bounds.")
+    return False
 
 
-def _pick(log_probs, target, ignore_index, weight):
-    """(per-element -log p[target], per-element weight), both 0 where the target is ignored."""
+def _pick(log_probs, target, ignore_index, weight, all_valid):
+    """(per-element -log p[target], per-element weight or None for all ones), both 0 where the
+    target is ignored."""
     dim = _class_dim(log_probs)
+    if all_valid:
+        picked = -log_probs.gather(dim, target.unsqueeze(dim)).squeeze(dim)
+        if weight is None:
+            return picked, None
+        w = weight[target]
+        return picked * w, w
     valid = target != ignore_index
     safe_target = _ew.where(valid, target, 0)
     picked = -log_probs.gather(dim, safe_target.unsqueeze(dim)).squeeze(dim)
@@ -414,10 +430,10 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore
     """Negative log-likelihood of class indices given log-probabilities (N, C) or (N, C, d1, ...).
 
     'mean' divides by the sum of the targets' weights (ignored targets count in neither)."""
-    _check_class_targets(input, target, ignore_index)
-    losses, w = _pick(input, target, ignore_index, weight)
+    all_valid = _check_class_targets(input, target, ignore_index)
+    losses, w = _pick(input, target, ignore_index, weight, all_valid)
     if reduction == "mean":
-        return losses.sum() / w.sum()
+        return losses.sum() / (w.sum() if w is not None else losses.numel())
     return _reduce(losses, reduction)
 
 

@@ -92,13 +92,15 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
         self._acc = np.float64 if runtime.has_fp64 else np.float32
 
     def common_programs(self) -> list:
-        """(file, defines) of the programs nearly every float32 training step uses, in the
-        order a step meets them: the device's background prebuild list."""
+        """(file, defines) of the programs nearly every float32 training step uses, roughly in
+        the order a step meets them (int64 ones: the class-target check of cross_entropy):
+        the device's background prebuild list."""
         f32, u8, i64 = np.dtype(np.float32), np.dtype(np.bool_), np.dtype(np.int64)
         return [("elementwise.cl", type_defines(f32)), ("matmul.cl", type_defines(f32) + _GEMM_DEFINES),
                 ("reduce.cl", type_defines(f32)), ("index.cl", type_defines(f32)),
                 ("elementwise.cl", type_defines(f32, u8)), ("elementwise.cl", type_defines(u8, f32)),
-                ("optim.cl", type_defines(f32)), ("elementwise.cl", type_defines(i64, u8))]
+                ("optim.cl", type_defines(f32)), ("reduce.cl", type_defines(i64)),
+                ("elementwise.cl", type_defines(i64))]
 
     # -- helpers ---------------------------------------------------------------------------
     def check_dtype(self, dtype) -> np.dtype:
