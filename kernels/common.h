@@ -32,6 +32,10 @@ typedef __global const Layout* LayoutPtr;
 
 /* Offsets of linear element ``i`` (row-major over L->shape) in operands 0..count-1. */
 inline void layout_offsets(LayoutPtr L, int i, int count, int* out) {
+    if (L->ndim <= 1) {  /* the common case after coalescing: no division at all */
+        for (int k = 0; k < count; ++k) out[k] = L->offset[k] + (L->ndim ? i * L->stride[k][0] : 0);
+        return;
+    }
     for (int k = 0; k < count; ++k) out[k] = L->offset[k];
     for (int d = L->ndim - 1; d >= 0; --d) {
         int size = L->shape[d];
@@ -42,6 +46,7 @@ inline void layout_offsets(LayoutPtr L, int i, int count, int* out) {
 }
 
 inline int layout_offset0(LayoutPtr L, int i) {
+    if (L->ndim <= 1) return L->offset[0] + (L->ndim ? i * L->stride[0][0] : 0);
     int o = L->offset[0];
     for (int d = L->ndim - 1; d >= 0; --d) {
         int size = L->shape[d];

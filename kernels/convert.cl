@@ -20,6 +20,13 @@ __kernel void convert(LayoutPtr L, __global U* out, __global const T* x) {
     out[o[0]] = TO_U(x[o[1]]);
 }
 
+/* Contiguous fast path: p = (n, out offset, x offset). */
+__kernel void convert_flat(__global U* out, __global const T* x, __global const int* p) {
+    int i = get_global_id(0);
+    if (i >= p[0]) return;
+    out[p[1] + i] = TO_U(x[p[2] + i]);
+}
+
 __kernel void fill(LayoutPtr L, __global U* out, __global const U* value) {
     int i = get_global_id(0);
     if (i >= L->n) return;

@@ -88,6 +88,13 @@ __kernel void unary(LayoutPtr L, __global U* out, __global const T* x) {
     out[o[0]] = unary_op(L->extra[0], x[o[1]]);
 }
 
+/* Contiguous fast path, no index arithmetic: p = (n, op, out offset, x offset). */
+__kernel void unary_flat(__global U* out, __global const T* x, __global const int* p) {
+    int i = get_global_id(0);
+    if (i >= p[0]) return;
+    out[p[2] + i] = unary_op(p[1], x[p[3] + i]);
+}
+
 /* 1 in *flag when any element is NaN or infinite (anomaly mode). */
 __kernel void any_nonfinite(LayoutPtr L, __global const T* x, __global int* flag) {
     int i = get_global_id(0);

@@ -142,7 +142,38 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
     def _launch(self, file, name, defines, n, args):
         launch(self.runtime, file, name, defines, n, args)
 
+    def _flat(self, out: CLArray, *operands, zero_d: bool = False) -> bool:
+        """Whether every array operand is laid out like ``out`` (contiguous, same shape), or
+        is 0-d where the kernel reads those (``zero_d``: binary_flat, where_flat): then the
+        *_flat kernels skip all index arithmetic."""
+        if not out.is_contiguous():
+            return False
+        return all(not isinstance(x, CLArray) or (zero_d and not x.shape)
+                   or (x.shape == out.shape and x.is_contiguous()) for x in operands)
+
+    def _flat_operands(self, out, a, b, dtype):
+        """(scalars bits, a buffer, b buffer, a offset, b offset, consts buffer) for the *_flat
+        kernels: bit 0/1 a/b is a value in consts, bit 2/3 a/b is a 0-d array."""
+        scalars, buffers, offsets, values = 0, [], [], []
+        for bit, x in ((1, a), (2, b)):
+            if isinstance(x, CLArray):
+                scalars |= 0 if x.shape or not out.shape else bit << 2
+                buffers.append(x.buffer)
+                offsets.append(x.offset)
+                values.append(0)
+            else:
+                scalars |= bit
+                buffers.append(out.buffer)
+                offsets.append(0)
+                values.append(x)
+        return scalars, buffers, offsets, self._consts(dtype, *values)
+
     def _convert_into(self, dst: CLArray, src: CLArray) -> None:
+        if self._flat(dst, src):
+            self._launch("elementwise.cl", "convert_flat", type_defines(src.dtype, dst.dtype), dst.size,
+                         (dst.buffer, src.buffer, params(self.runtime, dst.size, dst.offset, src.offset,
+                                                         dtype=np.int32)))
+            return
         layout = Layout(dst.shape, [(dst.strides, dst.offset),
                                     (broadcast_strides(src, dst.shape), src.offset)])
         self._launch("elementwise.cl", "convert", type_defines(src.dtype, dst.dtype), layout.n,
@@ -217,6 +248,11 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
     def unary(self, op, x):
         result = self.check_dtype(unary_result(op, x.dtype))
         out = self.new(x.shape, result)
+        if self._flat(out, x):
+            self._launch("elementwise.cl", "unary_flat", type_defines(x.dtype, result), out.size,
+                         (out.buffer, x.buffer, params(self.runtime, out.size, _UNARY[op], 0, x.offset,
+                                                       dtype=np.int32)))
+            return out
         layout = Layout(x.shape, [(out.strides, 0), (x.strides, x.offset)], (_UNARY[op],))
         self._launch("elementwise.cl", "unary", type_defines(x.dtype, result), layout.n,
                      (layout, out.buffer, x.buffer))
@@ -243,6 +279,12 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
         return out
 
     def _binary_into(self, op, out, a, b, dtype):
+        if self._flat(out, a, b, zero_d=True):
+            scalars, buffers, offsets, consts = self._flat_operands(out, a, b, dtype)
+            p = params(self.runtime, out.size, scalars, _BINARY[op], out.offset, *offsets, dtype=np.int32)
+            self._launch("elementwise.cl", "binary_flat", type_defines(dtype, out.dtype), out.size,
+                         (out.buffer, *buffers, consts, p))
+            return
         operands, values, scalars = [(out.strides, out.offset)], [], 0
         for bit, x in ((1, a), (2, b)):
             if isinstance(x, CLArray):
@@ -274,6 +316,12 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
         except ValueError:
             raise broadcast_error("where", *shapes) from None
         out = self.new(shape, dtype)
+        if self._flat(out, a, b, zero_d=True) and condition.shape == out.shape and condition.is_contiguous():
+            scalars, buffers, offsets, consts = self._flat_operands(out, a, b, dtype)
+            p = params(self.runtime, out.size, scalars, out.offset, condition.offset, *offsets, dtype=np.int32)
+            self._launch("elementwise.cl", "where_flat", type_defines(dtype), out.size,
+                         (out.buffer, condition.buffer, *buffers, consts, p))
+            return out
         operands, buffers, values, scalars = [(out.strides, 0), (broadcast_strides(condition, shape),
                                                                  condition.offset)], [], [], 0
         for bit, x in ((1, a), (2, b)):
