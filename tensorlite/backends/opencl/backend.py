@@ -13,7 +13,7 @@ import pyopencl as cl
 
 from ..base import Backend, broadcast_error
 from .array import CLArray, Layout, Storage, broadcast_strides, contiguous_strides
-from .dispatch import _CL_TYPES, WORK_GROUP, binary_result, launch, params, scalar, type_defines, unary_result
+from .dispatch import CL_TYPES, WORK_GROUP, binary_result, launch, params, scalar, type_defines, unary_result
 from .conv import ConvolutionMixin
 from .custom import launch_user_kernel
 from .indexing import IndexingMixin
@@ -108,7 +108,7 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
         if dtype == np.float64 and not self.runtime.has_fp64:
             raise TypeError(f"float64 is not supported on {self.runtime.name}: the device does not "
                             "report cl_khr_fp64; use float32 (tensor.float())")
-        if dtype not in _CL_TYPES:
+        if dtype not in CL_TYPES:
             raise TypeError(f"{dtype} tensors are not supported on OpenCL ({self.runtime.name}); "
                             "supported: bool, uint8, int8, int16, int32, int64, float32"
                             + (", float64" if self.runtime.has_fp64 else ""))

@@ -10,7 +10,7 @@ import pyopencl as cl
 from ..numpy_backend import NumpyBackend
 from .array import Layout
 
-_CL_TYPES = {
+CL_TYPES = {  # NumPy dtype -> OpenCL C type (bool stored as uchar 0/1); float16 is not supported
     np.dtype(np.float32): "float", np.dtype(np.float64): "double", np.dtype(np.int64): "long",
     np.dtype(np.int32): "int", np.dtype(np.int16): "short", np.dtype(np.int8): "char",
     np.dtype(np.uint8): "uchar", np.dtype(np.bool_): "uchar",
@@ -20,7 +20,7 @@ WORK_GROUP = 256
 
 
 def cl_type(dtype) -> str:
-    return _CL_TYPES[np.dtype(dtype)]
+    return CL_TYPES[np.dtype(dtype)]
 
 
 @lru_cache(maxsize=None)
@@ -45,7 +45,8 @@ def type_defines(dtype, result=None) -> tuple:
 
 
 def scalar(value, dtype):
-    """A Python or NumPy scalar as the kernel argument of type ``dtype``."""
+    """A Python or NumPy scalar as a NumPy scalar of ``dtype`` (bool as uchar), ready to be
+    packed into a parameter buffer."""
     dtype = np.dtype(dtype)
     if dtype == np.bool_:
         return np.uint8(bool(value))
