@@ -152,8 +152,8 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
                    or (x.shape == out.shape and x.is_contiguous()) for x in operands)
 
     def _flat_operands(self, out, a, b, dtype):
-        """(scalars bits, a buffer, b buffer, a offset, b offset, consts buffer) for the *_flat
-        kernels: bit 0/1 a/b is a value in consts, bit 2/3 a/b is a 0-d array."""
+        """(scalars bits, [a buffer, b buffer], [a offset, b offset], consts buffer) for the
+        *_flat kernels: bit 0/1 a/b is a value in consts, bit 2/3 a/b is a 0-d array."""
         scalars, buffers, offsets, values = 0, [], [], []
         for bit, x in ((1, a), (2, b)):
             if isinstance(x, CLArray):
