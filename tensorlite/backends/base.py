@@ -195,5 +195,8 @@ class Backend(ABC):
     """logsumexp(x, axis, keepdims): log(sum(exp(x))) along one axis, shifted by the row max
     (all -inf rows give -inf); the fused kernel behind log_softmax, softmax and cross_entropy."""
 
+    softmax = None
+    """softmax(x, axis, log): softmax (log_softmax when log) along one axis in one fused pass."""
+
     def synchronize(self) -> None:
         """Wait for queued work (a no-op on synchronous backends)."""

@@ -18,6 +18,8 @@ from ..ops.conv import (adaptive_avg_pool2d, avg_pool2d, conv1d, conv2d, conv_tr
 from ..ops.creation import bernoulli, full_like
 from ..ops.linalg import MatMul
 from ..ops.movement import pad, stack
+from ..ops.reduce import Softmax as _Softmax
+from ..ops._util import wrap_dim
 from ..tensor import Tensor
 
 __all__ = [
@@ -159,18 +161,27 @@ def _softmax_dim(name, ndim, dim, stacklevel=3):
     return dim
 
 
+def _fused_softmax(x: Tensor, dim: int, log: bool):
+    """The backend's fused kernel when it has one (OpenCL), else None (compose)."""
+    if x.device.backend.softmax is None or not x.is_floating_point() or x.ndim == 0 or not x.numel():
+        return None
+    return _Softmax.apply(x, wrap_dim(dim, x.ndim), log)
+
+
 def log_softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     """x - logsumexp(x, dim): stable for large inputs ([1000, 0, -1000] -> [0, -1000, -2000])."""
     dim = _softmax_dim("log_softmax", input.ndim, dim)
     x = input.to(dtype) if dtype is not None else input
-    return x - x.logsumexp(dim, keepdim=True)
+    fused = _fused_softmax(x, dim, True)
+    return fused if fused is not None else x - x.logsumexp(dim, keepdim=True)
 
 
 def softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     """exp(log_softmax(x, dim))."""
     dim = _softmax_dim("softmax", input.ndim, dim)
     x = input.to(dtype) if dtype is not None else input
-    return (x - x.logsumexp(dim, keepdim=True)).exp()
+    fused = _fused_softmax(x, dim, False)
+    return fused if fused is not None else (x - x.logsumexp(dim, keepdim=True)).exp()
 
 
 def softmin(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:

@@ -169,6 +169,27 @@ class LogSumExp(Function):
         return grad * (x - out).exp(), None, None
 
 
+class Softmax(Function):
+    """softmax (log=False) or log_softmax (log=True) along one dim in one fused backend kernel,
+    for backends that have one (``backend.softmax``); the backward is tensor ops on the saved
+    output, so it is differentiable again."""
+
+    _primitive = True
+
+    @staticmethod
+    def forward(ctx, x, dim, log):
+        ctx.save_for_backward(OUTPUT)
+        ctx.dim, ctx.log = dim, log
+        return x.device.backend.softmax(x.data, dim, log)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        if ctx.log:   # d log_softmax: g - softmax * sum(g)
+            return grad - out.exp() * grad.sum(ctx.dim, keepdim=True), None, None
+        return out * (grad - (grad * out).sum(ctx.dim, keepdim=True)), None, None
+
+
 class Norm2(Function):
     """Euclidean norm over axes; its gradient at the zero vector is 0 (a subgradient), not NaN."""
 

@@ -560,15 +560,22 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
                      (layout, x.buffer, flag.buffer))
         return int(self.to_host(flag)[0]) == 0
 
-    def logsumexp(self, x, axis, keepdims):
-        shape = tuple(1 if d == axis else s for d, s in enumerate(x.shape))
-        out = self.new(shape, x.dtype)
+    def _softmax_rows(self, x, axis, mode, out):
+        """kernels/softmax.cl over every row along ``axis``: mode 0 logsumexp, 1 log_softmax, 2 softmax."""
         kept = [d for d in range(x.ndim) if d != axis]
         outer = Layout([x.shape[d] for d in kept], [([x.strides[d] for d in kept], x.offset),
                                                     ([out.strides[d] for d in kept], 0)],
-                       (x.shape[axis], x.strides[axis], 0, 0))
+                       (x.shape[axis], x.strides[axis], out.strides[axis] if mode else 0, mode))
         self._launch("reduce.cl", "softmax_rows", type_defines(x.dtype), outer.n, (outer, out.buffer, x.buffer))
-        return out if keepdims else self.reshape(out, tuple(x.shape[d] for d in kept))
+        return out
+
+    def logsumexp(self, x, axis, keepdims):
+        out = self._softmax_rows(x, axis, 0, self.new(tuple(1 if d == axis else s for d, s in enumerate(x.shape)),
+                                                      x.dtype))
+        return out if keepdims else self.reshape(out, tuple(s for d, s in enumerate(x.shape) if d != axis))
+
+    def softmax(self, x, axis, log):
+        return self._softmax_rows(x, axis, 1 if log else 2, self.new(x.shape, x.dtype))
 
     def adam_step(self, param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2,
                   eps, weight_decay, decoupled, amsgrad):
