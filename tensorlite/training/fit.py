@@ -95,7 +95,8 @@ def evaluate(model, data, loss="crossentropy", batch_size: int = 256) -> dict:
     total_loss = total_metric = 0.0
     count = 0
     with no_grad():
-        where = next(iter(model.parameters())).device if any(True for _ in model.parameters()) else None
+        parameters = list(model.parameters())
+        where = parameters[0].device if parameters else None  # batches go where the model is
         for inputs, targets in DataLoader(dataset, batch_size=batch_size):
             if where is not None:
                 inputs, targets = inputs.to(where), targets.to(where)
