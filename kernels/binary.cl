@@ -3,14 +3,6 @@
 #include "common.h"
 #include "ops.h"
 
-#ifndef TO_U
-#ifdef U_BOOL
-#define TO_U(v) ((U)((v) != 0))
-#else
-#define TO_U(v) ((U)(v))
-#endif
-#endif
-
 #ifdef T_FLOAT
 /* NumPy's npy_divmod: floor division and Python's modulo for floating point. */
 inline T floor_divide_(T a, T b) {

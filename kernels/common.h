@@ -56,6 +56,13 @@ inline int layout_offset0(LayoutPtr L, int i) {
     return o;
 }
 
+/* A value as the result type U; a bool result (uchar) is 0 or 1, never another number. */
+#ifdef U_BOOL
+#define TO_U(v) ((U)((v) != 0))
+#else
+#define TO_U(v) ((U)(v))
+#endif
+
 #define CAT2_(a, b) a##b
 #define CAT2(a, b) CAT2_(a, b)  /* expands a and b first */
 #define VECTOR(type, width) CAT2(type, width)

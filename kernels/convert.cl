@@ -3,14 +3,6 @@
 #include "common.h"
 #include "ops.h"
 
-#ifndef TO_U
-#ifdef U_BOOL
-#define TO_U(v) ((U)((v) != 0))
-#else
-#define TO_U(v) ((U)(v))
-#endif
-#endif
-
 /* Strided copy with conversion: cast, copy, copy_into, contiguous packing. */
 __kernel void convert(LayoutPtr L, __global U* out, __global const T* x) {
     int i = get_global_id(0);

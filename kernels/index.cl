@@ -3,24 +3,22 @@
 #include "common.h"
 
 #ifdef T_FLOAT
+/* float addition as a compare-and-swap loop on the value's bits (OpenCL 1.2 has no float atomics) */
 #ifdef T_DOUBLE
 #pragma OPENCL EXTENSION cl_khr_int64_base_atomics : enable
-inline void atomic_add_(volatile __global double* p, double v) {
-    union { ulong u; double f; } old, new_;
-    do {
-        old.f = *p;
-        new_.f = old.f + v;
-    } while (atom_cmpxchg((volatile __global ulong*)p, old.u, new_.u) != old.u);
-}
+#define BITS ulong
+#define CAS atom_cmpxchg
 #else
-inline void atomic_add_(volatile __global float* p, float v) {
-    union { uint u; float f; } old, new_;
+#define BITS uint
+#define CAS atomic_cmpxchg
+#endif
+inline void atomic_add_(volatile __global T* p, T v) {
+    union { BITS u; T f; } old, new_;
     do {
         old.f = *p;
         new_.f = old.f + v;
-    } while (atomic_cmpxchg((volatile __global uint*)p, old.u, new_.u) != old.u);
+    } while (CAS((volatile __global BITS*)p, old.u, new_.u) != old.u);
 }
-#endif
 #elif defined(T_LONG)
 #pragma OPENCL EXTENSION cl_khr_int64_base_atomics : enable
 inline void atomic_add_(volatile __global long* p, long v) { atom_add(p, v); }

@@ -5,12 +5,6 @@
 #include "common.h"
 #include "ops.h"
 
-#ifdef U_BOOL
-#define LOAD(v) ((U)((v) != 0))
-#else
-#define LOAD(v) ((U)(v))
-#endif
-
 inline U combine(int op, U a, U b) {
     switch (op) {
     case REDUCE_sum: return a + b;
@@ -38,8 +32,8 @@ __kernel void reduce_serial(LayoutPtr outer, LayoutPtr inner, __global U* out, _
     if (g >= outer->n) return;
     int op = outer->extra[0];
     __global const T* base = x + layout_offset0(outer, g);
-    U acc = LOAD(base[inner_offset(inner, 0)]);
-    for (int r = 1; r < inner->n; ++r) acc = combine(op, acc, LOAD(base[inner_offset(inner, r)]));
+    U acc = TO_U(base[inner_offset(inner, 0)]);
+    for (int r = 1; r < inner->n; ++r) acc = combine(op, acc, TO_U(base[inner_offset(inner, r)]));
     out[g] = acc;
 }
 
@@ -52,8 +46,8 @@ __kernel void reduce_group(LayoutPtr outer, LayoutPtr inner, __global U* out, __
     int size = get_local_size(0);
     int op = outer->extra[0];
     __global const T* base = x + layout_offset0(outer, g);
-    U acc = LOAD(base[inner_offset(inner, lid)]);
-    for (int r = lid + size; r < inner->n; r += size) acc = combine(op, acc, LOAD(base[inner_offset(inner, r)]));
+    U acc = TO_U(base[inner_offset(inner, lid)]);
+    for (int r = lid + size; r < inner->n; r += size) acc = combine(op, acc, TO_U(base[inner_offset(inner, r)]));
     scratch[lid] = acc;
     barrier(CLK_LOCAL_MEM_FENCE);
     for (int s = size / 2; s > 0; s >>= 1) {

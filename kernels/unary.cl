@@ -4,14 +4,6 @@
 #include "common.h"
 #include "ops.h"
 
-#ifndef TO_U
-#ifdef U_BOOL
-#define TO_U(v) ((U)((v) != 0))
-#else
-#define TO_U(v) ((U)(v))
-#endif
-#endif
-
 #ifdef T_FLOAT
 inline T sigmoid_(T x) {
     if (x >= 0) return (T)1 / ((T)1 + exp(-x));

@@ -2,8 +2,6 @@
 Tensors is tensorlite.opencl.Kernel)."""
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 import pyopencl as cl
 
@@ -11,21 +9,6 @@ from .array import CLArray
 from .dispatch import cl_type
 
 __all__ = ["launch_user_kernel"]
-
-
-def _user_program(runtime, source: str, defines: tuple):
-    cache = runtime.__dict__.setdefault("_user_programs", {})
-    key = (hashlib.sha1(source.encode()).hexdigest(), defines)
-    program = cache.get(key)
-    if program is None:
-        options = [f"-D{k}" if v is None else f"-D{k}={v}" for k, v in defines]
-        try:
-            program = cl.Program(runtime.context, source).build(options=options)
-        except cl.RuntimeError as error:
-            raise RuntimeError(f"building the user kernel failed on {runtime.name} with defines "
-                               f"{' '.join(options)}:\n{error}") from None
-        cache[key] = program
-    return program
 
 
 def launch_user_kernel(backend, source: str, name: str, defines: tuple, global_size: tuple,
@@ -58,15 +41,7 @@ def launch_user_kernel(backend, source: str, name: str, defines: tuple, global_s
             values.append(np.int32(arg))
         elif isinstance(arg, float):
             values.append(element_dtype.type(arg))
-    program = _user_program(runtime, source, defines)
-    cache = runtime.__dict__.setdefault("_user_kernels", {})
-    key = (id(program), name)
-    kernel = cache.get(key)
-    if kernel is None:
-        try:
-            kernel = cache[key] = cl.Kernel(program, name)
-        except cl.LogicError:
-            raise ValueError(f"the OpenCL source has no kernel named {name!r}") from None
+    kernel = runtime.user_kernel(source, name, defines)
     kernel.set_args(*values)
     if 0 in global_size:
         return

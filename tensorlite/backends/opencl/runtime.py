@@ -6,7 +6,7 @@ Nothing here knows about tensors; backend.py builds the primitive set on top of 
 from __future__ import annotations
 
 import atexit
-import os
+import hashlib
 import re
 import threading
 import warnings
@@ -100,8 +100,7 @@ class Runtime:
         self.context = cl.Context([self.device])
         self.queue = cl.CommandQueue(self.context)
         extensions = self.device.extensions.split()
-        self.has_fp64 = "cl_khr_fp64" in extensions or self.device.double_fp_config != 0
-        self.has_fp16 = "cl_khr_fp16" in extensions
+        self.has_fp64 = _has_fp64(self.device)
         self.has_int64_atomics = "cl_khr_int64_base_atomics" in extensions
         self.max_work_group = self.device.max_work_group_size
         self.is_cpu = bool(self.device.type & cl.device_type.CPU)
@@ -109,6 +108,7 @@ class Runtime:
         self._build_locks = {}
         self._kernels = {}
         self._params = {}     # parameter bytes -> read-only buffer
+        self._user_kernels = {}  # (source hash, defines, name) -> cl.Kernel
         self._pool = {}       # rounded size -> [buffers]
         self.pooled_bytes = 0
         self.allocated_bytes = 0
@@ -159,22 +159,32 @@ class Runtime:
         program = self._programs.get(key)
         if program is None:
             directory = kernel_dir()
-            options = ["-I", str(directory)]
-            for name, value in defines:
-                options.append(f"-D{name}" if value is None else f"-D{name}={value}")
-            if self.has_fp64:
-                options += ["-DNEED_FP64", "-DACC=double"]
-            else:
-                options.append("-DACC=float")
-            source = (directory / file).read_text()
-            try:
-                program = cl.Program(self.context, source).build(options=options)
-            except cl.RuntimeError as error:
-                raise RuntimeError(
-                    f"OpenCL kernel build failed for kernels/{file} on {self.name} with defines "
-                    f"{' '.join(options[2:])}:\n{error}") from None
-            self._programs[key] = program
+            extra = ("-DNEED_FP64", "-DACC=double") if self.has_fp64 else ("-DACC=float",)
+            program = self._programs[key] = self.compile(
+                (directory / file).read_text(), defines, f"kernels/{file}", ("-I", str(directory)) + extra)
         return program
+
+    def compile(self, source: str, defines: tuple, what: str, options: tuple = ()) -> cl.Program:
+        """Build OpenCL C ``source`` with ``defines`` ((name, value) pairs, value None for a
+        flag); a failure raises with the build log, the defines and ``what`` was built."""
+        flags = [f"-D{name}" if value is None else f"-D{name}={value}" for name, value in defines]
+        try:
+            return cl.Program(self.context, source).build(options=list(options) + flags)
+        except cl.RuntimeError as error:
+            raise RuntimeError(f"building {what} failed on {self.name} with defines "
+                               f"{' '.join(flags + [o for o in options if o.startswith('-D')])}:\n{error}") from None
+
+    def user_kernel(self, source: str, name: str, defines: tuple) -> cl.Kernel:
+        """Kernel ``name`` of a user's ``source``, built once per (source, defines)."""
+        key = (hashlib.sha1(source.encode()).hexdigest(), defines, name)
+        kernel = self._user_kernels.get(key)
+        if kernel is None:
+            program = self.compile(source, defines, "the user kernel")
+            try:
+                kernel = self._user_kernels[key] = cl.Kernel(program, name)
+            except cl.LogicError:
+                raise ValueError(f"the OpenCL source has no kernel named {name!r}") from None
+        return kernel
 
     def params(self, data: bytes):
         """A read-only buffer holding ``data`` (a kernel's non-buffer parameters), cached by
@@ -232,6 +242,7 @@ class Runtime:
         self.pooled_bytes = 0
 
     def synchronize(self) -> None:
+        """Wait until the queue has run everything enqueued."""
         self.queue.finish()
 
 
@@ -239,11 +250,10 @@ def describe(index: int, dev) -> str:
     """One line per device for ``tensorlite devices``."""
     kind = "GPU" if dev.type & cl.device_type.GPU else "CPU" if dev.type & cl.device_type.CPU else "accelerator"
     memory = dev.global_mem_size / 2 ** 30
-    fp64 = "fp64" if ("cl_khr_fp64" in dev.extensions or dev.double_fp_config) else "no fp64"
+    fp64 = "fp64" if _has_fp64(dev) else "no fp64"
     return (f"opencl:{index}  {dev.name.strip()} [{kind}] on {dev.platform.name.strip()}, "
             f"{dev.max_compute_units} compute units, {memory:.1f} GiB, {fp64}")
 
 
-def environment_requires_device() -> bool:
-    """CI sets TENSORLITE_REQUIRE_OPENCL=1: a missing device is then a failure, not a skip."""
-    return os.environ.get("TENSORLITE_REQUIRE_OPENCL", "") not in ("", "0")
+def _has_fp64(dev) -> bool:
+    return "cl_khr_fp64" in dev.extensions.split() or dev.double_fp_config != 0
