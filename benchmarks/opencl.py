@@ -17,7 +17,7 @@ import sys
 import tempfile
 
 from common import load_average, report, time_per_call  # first: pins BLAS/PoCL threads
-from training_steps import data, make_model
+from training_steps import step_fn
 
 import numpy as np
 
@@ -48,39 +48,12 @@ def w1_seconds(device) -> float:
     return time_per_call(lambda: (iteration(), sync()), number=1000, repeat=3)
 
 
-def training_step(device, workload):
-    import tensorlite as tl
-    tl.manual_seed(0)
-    model = make_model(tl, workload).to(device)
-    opt = tl.optim.Adam(model.parameters(), lr=1e-3)
-    x_np, y_np = data(workload)
-    x, y = tl.tensor(x_np, device=device), tl.tensor(y_np, device=device)
-    loss_fn = tl.nn.CrossEntropyLoss()
-
-    def step():
-        opt.zero_grad()
-        loss = loss_fn(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss.item()
-    return step
-
-
 FIRST_STEP = """
 import time
 start = time.perf_counter()
 import tensorlite as tl
-from training_steps import data, make_model
-device = tl.device("opencl")
-tl.manual_seed(0)
-model = make_model(tl, "W2").to(device)
-opt = tl.optim.Adam(model.parameters(), lr=1e-3)
-x_np, y_np = data("W2")
-x, y = tl.tensor(x_np, device=device), tl.tensor(y_np, device=device)
-loss = tl.nn.CrossEntropyLoss()(model(x), y)
-loss.backward()
-opt.step()
-loss.item()
+from training_steps import step_fn
+step_fn(tl, "W2", tl.device("opencl"))().item()
 print(time.perf_counter() - start)
 """
 
@@ -105,8 +78,10 @@ def main():
            baseline="tensorlite cpu")
     for workload in ("W2", "W3", "W4"):
         number = 5 if workload == "W3" else 30
-        rows = [(f"tensorlite {d}", time_per_call(training_step(tl.device(d), workload), number=number,
-                                                  repeat=3)) for d in ("cpu", "opencl")]
+        rows = []
+        for name in ("cpu", "opencl"):
+            step = step_fn(tl, workload, tl.device(name))
+            rows.append((f"tensorlite {name}", time_per_call(lambda: step().item(), number=number, repeat=3)))
         report(f"{workload} training step (Adam)", rows, baseline="tensorlite cpu", unit="ms")
     print(f"\nfirst W2 step in a fresh process, empty PoCL kernel cache: {first_step_seconds():.2f} s")
 

@@ -41,12 +41,17 @@ def data(workload):
     return rng.standard_normal(shape).astype(np.float32), rng.integers(0, 10, BATCH[workload])
 
 
-def step_fn(lib, workload):
+def step_fn(lib, workload, device=None):
+    """One Adam training step of ``workload`` as a function returning the loss tensor; with
+    ``device``, the model and data live there (tensorlite's "cpu" or "opencl")."""
     lib.manual_seed(0)
     model = make_model(lib, workload)
+    if device is not None:
+        model.to(device)
     opt = lib.optim.Adam(model.parameters(), lr=1e-3)
     x_np, y_np = data(workload)
-    x, y = lib.tensor(x_np), lib.tensor(y_np)
+    x, y = (lib.tensor(x_np), lib.tensor(y_np)) if device is None else \
+        (lib.tensor(x_np, device=device), lib.tensor(y_np, device=device))
     loss_fn = lib.nn.CrossEntropyLoss()
 
     def step():

@@ -107,4 +107,4 @@ def gpu_device():
         found = device("opencl")
     except RuntimeError:
         return None
-    return found if getattr(found.backend, "is_gpu", False) else None
+    return found if found.backend.is_gpu else None

@@ -1,5 +1,7 @@
 """The OpenCL runtime and backend beyond the op table: devices, caches, the buffer pool, error
 messages, the paths only large inputs take, random numbers and user kernels."""
+import os
+
 import numpy as np
 import pytest
 
@@ -212,3 +214,39 @@ def test_no_platform_says_how_to_install(monkeypatch):
     monkeypatch.setattr(runtime, "_device_list", None)
     with pytest.raises(runtime.NoDeviceError, match="no OpenCL device found: install PoCL"):
         runtime.devices()
+
+
+class TestDefaultsAndHelpers:
+    def test_set_default_device_moves_factories_and_none_restores(self, opencl):
+        previous = tl.get_default_device()
+        try:
+            tl.set_default_device(opencl)
+            assert tl.zeros(2).device == opencl and tl.get_default_device() == opencl
+            tl.set_default_device(None)
+            assert tl.get_default_device() == tl.device(os.environ.get("TENSORLITE_DEVICE", "cpu"))
+        finally:
+            tl.set_default_device(previous)
+
+    def test_auto_environment_takes_a_gpu_only(self, opencl, monkeypatch):
+        from tensorlite.device import gpu_device
+        from tensorlite.training import TrainingOptions
+        from tensorlite.training.fit import execution_device
+        auto = TrainingOptions(execution_environment="auto")
+        monkeypatch.setattr(opencl.backend, "is_gpu", False)
+        assert gpu_device() is None and execution_device(auto) == tl.device("cpu")
+        monkeypatch.setattr(opencl.backend, "is_gpu", True)
+        assert gpu_device() == opencl and execution_device(auto) == opencl
+
+    def test_as_non_contiguous_keeps_values_in_another_layout(self, opencl):
+        from tensorlite.testing import as_non_contiguous
+        x = tl.arange(6.0, device=opencl).reshape(2, 3)
+        y = as_non_contiguous(x)
+        assert not y.is_contiguous() and y.tolist() == x.tolist()
+
+    def test_empty_cache_gives_pooled_buffers_back(self, opencl):
+        from tensorlite.backends.opencl import empty_cache
+        x = tl.empty(5000, device=opencl)
+        del x
+        assert opencl.backend.runtime.pooled_bytes > 0
+        empty_cache()
+        assert opencl.backend.runtime.pooled_bytes == 0

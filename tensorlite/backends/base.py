@@ -50,6 +50,8 @@ class Backend(ABC):
     """Abstract primitive set; see the module docstring for operand conventions."""
 
     name: str
+    is_gpu = False
+    """Whether the device is a GPU (execution_environment='auto' trains on one when present)."""
 
     # -- creation and transfer -------------------------------------------------------------
     @abstractmethod

@@ -54,15 +54,16 @@ def scalar_tensor(value, dtype, device) -> Tensor:
     return Tensor._make(device.backend.full((), value, dtype), device, False, None, 0)
 
 
-def _check_same_device(a: Tensor, b: Tensor, op: str):
+def _to_common_device(a: Tensor, b: Tensor):
+    """A 0-dim CPU tensor joins the other operand's device (as in PyTorch); any other mismatch
+    is left for Function.apply's device check to refuse."""
     if a.device is b.device:
         return a, b
     if b.ndim == 0 and b.device.type == "cpu":
         return a, b.to(a.device)
     if a.ndim == 0 and a.device.type == "cpu":
         return a.to(b.device), b
-    raise RuntimeError(f"Expected all tensors to be on the same device, but found at least two "
-                       f"devices, {a.device} and {b.device}! ({op}: move one with .to(device))")
+    return a, b
 
 
 def promote(op: str, *operands):
@@ -79,7 +80,7 @@ def promote(op: str, *operands):
     for o in operands:
         if isinstance(o, Tensor):
             if o is not first:
-                first, o = _check_same_device(first, o, op)
+                first, o = _to_common_device(first, o)
             if o.data.dtype != dtype.numpy:
                 o = o.to(dtype)
         else:

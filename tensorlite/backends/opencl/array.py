@@ -1,6 +1,8 @@
 """Device arrays: a buffer shared by views, plus shape, element strides and offset."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 __all__ = ["Storage", "CLArray", "contiguous_strides", "broadcast_strides", "Layout", "MAXD"]
@@ -26,6 +28,7 @@ class Storage:
 
 
 def contiguous_strides(shape) -> tuple:
+    """Row-major element strides of ``shape``."""
     strides, step = [], 1
     for size in reversed(shape):
         strides.append(step)
@@ -61,10 +64,7 @@ class CLArray:
 
     @property
     def size(self) -> int:
-        n = 1
-        for s in self.shape:
-            n *= s
-        return n
+        return math.prod(self.shape)
 
     @property
     def buffer(self):
@@ -75,6 +75,7 @@ class CLArray:
         return self.storage.runtime
 
     def is_contiguous(self) -> bool:
+        """Row-major without gaps (size-1 dims may have any stride), as PyTorch counts it."""
         step = 1
         for size, stride in zip(reversed(self.shape), reversed(self.strides)):
             if size != 1 and stride != step:
@@ -129,9 +130,7 @@ def _layout_bytes(shape, operands, extra):
         raise RuntimeError(f"OpenCL backend: an operand with shape {tuple(shape)} needs "
                            f"{len(merged)} strided dimensions; kernels walk at most {MAXD}. "
                            "Make it contiguous first (.contiguous()) or reshape it.")
-    n = 1
-    for size in shape:
-        n *= size
+    n = math.prod(shape)
     if n > _INT32_MAX:
         raise RuntimeError(f"OpenCL backend: {n} elements exceed the 2**31-1 a kernel indexes")
     values = [0] * _LAYOUT_INTS

@@ -29,17 +29,10 @@ _GEMM_LOCAL = 8  # work items per dimension of a matmul work group (4 was 2x slo
 _SERIAL_REDUCE_BELOW = 128  # reduced extent under which one work item per output is faster
 
 
-def _prod(shape) -> int:
-    n = 1
-    for size in shape:
-        n *= size
-    return n
-
-
 def view_strides(old_shape, old_strides, new_shape):
     """Strides that show the same elements with ``new_shape``, or None when only a copy can
     (PyTorch's computeStride)."""
-    if _prod(old_shape) == 0 or not old_shape:
+    if math.prod(old_shape) == 0 or not old_shape:
         return list(contiguous_strides(new_shape))
     new_strides = [0] * len(new_shape)
     view_d = len(new_shape) - 1
@@ -64,7 +57,7 @@ def view_strides(old_shape, old_strides, new_shape):
 def _resolve_shape(shape, numel) -> tuple:
     shape = tuple(int(s) for s in shape)
     if -1 in shape:
-        known = _prod(s for s in shape if s != -1)
+        known = math.prod(s for s in shape if s != -1)
         shape = tuple(numel // known if s == -1 and known else (0 if s == -1 else s) for s in shape)
     return shape
 
@@ -104,6 +97,7 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
 
     # -- helpers ---------------------------------------------------------------------------
     def check_dtype(self, dtype) -> np.dtype:
+        """``dtype`` as a NumPy dtype, or a TypeError naming the device when it cannot hold it."""
         dtype = np.dtype(dtype)
         if dtype == np.float64 and not self.runtime.has_fp64:
             raise TypeError(f"float64 is not supported on {self.runtime.name}: the device does not "
@@ -115,12 +109,13 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
         return dtype
 
     def new(self, shape, dtype) -> CLArray:
+        """An uninitialised contiguous array (NumPy ``dtype``) from the pool."""
         if self._prebuild:
             self._prebuild = False
             self.runtime.prebuild(self.common_programs())
         dtype = self.check_dtype(dtype)
         shape = tuple(shape)
-        return CLArray(Storage(self.runtime, _prod(shape) * dtype.itemsize), shape, dtype)
+        return CLArray(Storage(self.runtime, math.prod(shape) * dtype.itemsize), shape, dtype)
 
     def _consts(self, dtype, *values):
         """A parameter buffer with ``values`` as ``dtype`` (bool as uchar)."""
@@ -271,6 +266,7 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
         return dtype, shape, arrays
 
     def cast_to(self, x: CLArray, dtype) -> CLArray:
+        """x itself when it has ``dtype`` (NumPy), else a converted copy."""
         dtype = np.dtype(dtype)
         if x.dtype == dtype:
             return x
@@ -363,7 +359,7 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
             result = x.dtype
         kept_shape = tuple(s for d, s in enumerate(x.shape) if d not in axes)
         shape = tuple(1 if d in axes else s for d, s in enumerate(x.shape)) if keepdims else kept_shape
-        reduced = _prod(x.shape[d] for d in axes)
+        reduced = math.prod(x.shape[d] for d in axes)
         if reduced == 0:
             if op in ("max", "min"):
                 raise ValueError(f"zero-size array to reduction operation {op}imum which has no identity")
@@ -418,7 +414,7 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
     def view(self, x, shape):
         shape = _resolve_shape(shape, x.size)
         strides = view_strides(x.shape, x.strides, shape)
-        if strides is None or _prod(shape) != x.size:
+        if strides is None or math.prod(shape) != x.size:
             raise ValueError("not viewable")
         return x.with_layout(shape, strides, x.offset)
 
@@ -516,7 +512,7 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
         packed_a = self._pack_panels(self.broadcast_to(a_t, batch + (k, m)), batch, k, m, _GEMM_ROWS)
         packed_b = self._pack_panels(self.broadcast_to(b, batch + (k, n)), batch, k, n, _GEMM_COLS)
         out = self.new(batch + (mp, np_), dtype)
-        count = _prod(batch)
+        count = math.prod(batch)
         kernel = self.runtime.kernel("matmul.cl", "gemm", type_defines(dtype) + _GEMM_DEFINES)
         kernel.set_args(packed_a.buffer, packed_b.buffer, out.buffer,
                         params(self.runtime, k, mp, np_, dtype=np.int32))
@@ -535,19 +531,22 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
         if not isinstance(src, CLArray):
             self._fill(dst, src)
             return
-        if self.aliases(dst, src) and (dst.shape, dst.strides, dst.offset) != (src.shape, src.strides, src.offset):
-            src = self.copy(src)
-        self._convert_into(dst, src)
+        self._convert_into(dst, self._unaliased(dst, src))
 
     def binary_inplace(self, op, dst, other):
         other_dtype = other.dtype if isinstance(other, CLArray) else dst.dtype
         if other_dtype != dst.dtype or binary_result(op, dst.dtype, dst.dtype) != dst.dtype:
             self.copy_into(dst, self.binary(op, self.cast_to(dst, np.result_type(dst.dtype, other_dtype)), other))
             return
-        if isinstance(other, CLArray) and self.aliases(dst, other) and \
-                (dst.shape, dst.strides, dst.offset) != (other.shape, other.strides, other.offset):
-            other = self.copy(other)
+        if isinstance(other, CLArray):
+            other = self._unaliased(dst, other)
         self._binary_into(op, dst, dst, other, dst.dtype)
+
+    def _unaliased(self, dst, src):
+        """src, or a copy of it when it overlaps dst in another layout (each work item reads
+        its own element before writing it, so only the same layout is safe in place)."""
+        same = (dst.shape, dst.strides, dst.offset) == (src.shape, src.strides, src.offset)
+        return self.copy(src) if not same and self.aliases(dst, src) else src
 
     # -- queries ---------------------------------------------------------------------------
     def all_finite(self, x):

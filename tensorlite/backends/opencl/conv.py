@@ -5,9 +5,6 @@ import numpy as np
 
 from .dispatch import type_defines
 
-_GEOMETRY_FIELDS = ("n", "c", "h", "w", "kh", "kw", "sh", "sw", "top", "left", "dh", "dw", "oh", "ow",
-                    "xs0", "xs1", "xs2", "xs3", "x_offset", "columns")
-# kernels/conv.cl: struct Geometry, all ints in this order (passed in a parameter buffer)
 
 
 def _grid(h, w, kernel, stride, pads, dilation):
@@ -18,7 +15,8 @@ def _grid(h, w, kernel, stride, pads, dilation):
     return max(oh, 0), max(ow, 0)
 
 
-def _geometry(n, c, h, w, kernel, stride, pads, dilation, oh, ow, x=None, columns=False):
+def _geometry(n, c, h, w, kernel, stride, pads, dilation, oh, ow, x=None, columns=False) -> bytes:
+    """kernels/conv.cl's struct Geometry (all ints, in its field order) for a parameter buffer."""
     strides = x.strides if x is not None else (0, 0, 0, 0)
     values = [n, c, h, w, *kernel, *stride, pads[0], pads[2], *dilation, oh, ow, *strides,
               x.offset if x is not None else 0, int(columns)]

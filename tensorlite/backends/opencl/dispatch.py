@@ -20,6 +20,7 @@ WORK_GROUP = 256
 
 
 def cl_type(dtype) -> str:
+    """The OpenCL C type of a NumPy dtype (bool -> uchar)."""
     return CL_TYPES[np.dtype(dtype)]
 
 
@@ -55,11 +56,13 @@ def scalar(value, dtype):
 
 @lru_cache(maxsize=None)
 def unary_result(op: str, dtype) -> np.dtype:
+    """The result dtype of unary ``op`` on ``dtype``, as the NumPy backend gives it."""
     return _REFERENCE.unary(op, np.zeros(1, dtype)).dtype
 
 
 @lru_cache(maxsize=None)
 def binary_result(op: str, a_dtype, b_dtype) -> np.dtype:
+    """The result dtype of binary ``op``, as the NumPy backend gives it."""
     return _REFERENCE.binary(op, np.zeros(1, a_dtype), np.zeros(1, b_dtype)).dtype
 
 
