@@ -21,7 +21,7 @@ inline U unary_op(int op, T x) {
     case UNARY_log: return TO_U(log(x));
     case UNARY_sqrt: return TO_U(sqrt(x));
     case UNARY_abs: return TO_U(fabs(x));
-    case UNARY_sign: return TO_U(isnan(x) ? x : (T)((x > 0) - (x < 0)));
+    case UNARY_sign: return TO_U((T)((x > 0) - (x < 0)));  /* sign(nan) = 0, as PyTorch */
     case UNARY_sin: return TO_U(sin(x));
     case UNARY_cos: return TO_U(cos(x));
     case UNARY_tanh: return TO_U(tanh(x));

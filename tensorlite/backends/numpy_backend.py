@@ -49,7 +49,11 @@ def _round(x):
 
 
 def _sign(x):
-    return np.sign(x) if x.dtype.kind != "b" else x.copy()
+    if x.dtype.kind == "b":
+        return x.copy()
+    if x.dtype.kind == "f":  # PyTorch's sign(nan) is 0
+        return np.where(np.isnan(x), x.dtype.type(0), np.sign(x)).astype(x.dtype, copy=False)
+    return np.sign(x)
 
 
 _UNARY = {

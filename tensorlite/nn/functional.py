@@ -57,6 +57,15 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
 
 
 # -- activations -----------------------------------------------------------------------------
+def _require_float(name: str, input: Tensor, allow_integer: bool = False) -> None:
+    """PyTorch implements ``name`` for floating tensors only (``allow_integer``: bool is the only
+    refused dtype): refuse the others instead of silently promoting them."""
+    if input.is_floating_point() or (allow_integer and input.dtype is not _dt.bool_):
+        return
+    raise NotImplementedError(f'"{name}" not implemented for \'{input.dtype.scalar_name}\'; '
+                              f"convert the input with .float() first")
+
+
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """max(x, 0)."""
     return input.relu_() if inplace else input.relu()
@@ -69,16 +78,19 @@ def relu6(input: Tensor) -> Tensor:
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x if x > 0 else slope * x (the derivative at 0 is the slope, as PyTorch)."""
+    _require_float("leaky_relu", input)
     return _ew.where(input > 0, input, input * negative_slope)
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x if x > 0 else alpha * (exp(x) - 1); derivative 1 at 0 for alpha=1."""
+    _require_float("elu", input)
     return _ew.where(input > 0, input, _ew.expm1(input.clamp(max=0.0)) * alpha)
 
 
 def celu(input: Tensor, alpha: float = 1.0) -> Tensor:
     """max(0, x) + min(0, alpha (exp(x / alpha) - 1))."""
+    _require_float("celu", input)
     return _ew.where(input > 0, input, _ew.expm1((input / alpha).clamp(max=0.0)) * alpha)
 
 
@@ -93,6 +105,7 @@ def selu(input: Tensor, inplace: bool = False) -> Tensor:
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """x * Phi(x): exact with erf, or the tanh approximation."""
+    _require_float("gelu", input)
     if approximate == "tanh":
         inner = (input + 0.044715 * input ** 3) * math.sqrt(2.0 / math.pi)
         return 0.5 * input * (1.0 + inner.tanh())
@@ -103,11 +116,13 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """x * sigmoid(x)."""
+    _require_float("silu", input)
     return input * input.sigmoid()
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """log(1 + exp(beta x)) / beta, linear above ``threshold`` (no overflow in either branch)."""
+    _require_float("softplus", input)
     scaled = input * beta
     safe = scaled.clamp(max=threshold)
     return _ew.where(scaled > threshold, input, _ew.log1p(safe.exp()) / beta)
@@ -115,6 +130,7 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
     """x * tanh(softplus(x))."""
+    _require_float("mish", input)
     return input * softplus(input).tanh()
 
 
@@ -134,22 +150,27 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
-    """clamp(x / 6 + 1/2, 0, 1)."""
-    return (input / 6.0 + 0.5).clamp(0.0, 1.0)
+    """clamp(x / 6 + 1/2, 0, 1); the gradient is 1/6 on the open interval (-3, 3) and 0 at its
+    ends, as PyTorch (so hardswish'(3) = 1 and hardswish'(-3) = 0)."""
+    _require_float("hardsigmoid", input)
+    return _ew.where(input <= -3.0, 0.0, _ew.where(input >= 3.0, 1.0, input / 6.0 + 0.5))
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     """x * hardsigmoid(x)."""
+    _require_float("hardswish", input)
     return input * hardsigmoid(input)
 
 
 def softsign(input: Tensor) -> Tensor:
     """x / (1 + |x|)."""
+    _require_float("softsign", input, allow_integer=True)
     return input / (1.0 + input.abs())
 
 
 def logsigmoid(input: Tensor) -> Tensor:
     """log(sigmoid(x)) = -softplus(-x), stable for large |x|."""
+    _require_float("log_sigmoid_forward", input)
     return -softplus(-input)
 
 
@@ -186,6 +207,7 @@ def softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
 
 def softmin(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     """softmax(-x, dim)."""
+    _require_float("softmin", input)
     dim = _softmax_dim("softmin", input.ndim, dim)
     return softmax(-input, dim, dtype)
 
@@ -267,6 +289,10 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
     if c % num_groups:
         raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, "
                            f"but got input of shape {list(input.shape)} and num_groups={num_groups}")
+    per_group = n * (c // num_groups) * math.prod(input.shape[2:])
+    if per_group == 1:  # PyTorch's check: one value per group has no variance to normalise by
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size "
+                         f"{[n * c // num_groups, num_groups] + list(input.shape[2:])}")
     grouped = input.reshape(n, num_groups, -1)
     mean = grouped.mean(-1, keepdim=True)
     var = grouped.var(-1, correction=0, keepdim=True)
@@ -320,7 +346,9 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     if tensor.dtype is not _dt.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
     if num_classes == -1:
-        num_classes = int(tensor.max().item()) + 1 if tensor.numel() else 0
+        if not tensor.numel():
+            raise RuntimeError("Can not infer total number of classes from empty tensor; pass num_classes")
+        num_classes = int(tensor.max().item()) + 1
     if tensor.numel() and int(tensor.min().item()) < 0:
         raise RuntimeError("Class values must be non-negative.")
     if tensor.numel() and int(tensor.max().item()) >= num_classes:
@@ -331,6 +359,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
 
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
     """input / max(||input||_p along dim, eps)."""
+    _require_float("normalize", input)
     return input / input.norm(p, dim, keepdim=True).clamp(min=eps)
 
 

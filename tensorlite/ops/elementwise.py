@@ -422,12 +422,18 @@ def add(input: Tensor, other, *, alpha=1) -> Tensor:
     return Add.apply(a, b)
 
 
+def _is_bool_operand(x) -> bool:
+    return isinstance(x, bool) or (isinstance(x, Tensor) and x.dtype is _dt.bool_)
+
+
 def sub(input: Tensor, other, *, alpha=1) -> Tensor:
-    """input - alpha * other."""
-    if isinstance(input, Tensor) and input.dtype is _dt.bool_ and isinstance(other, Tensor) \
-            and other.dtype is _dt.bool_:
+    """input - alpha * other; a bool operand (tensor or Python bool) is refused, as in PyTorch."""
+    if _is_bool_operand(input) and _is_bool_operand(other):
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
                            "Use the `^` or `logical_xor()` operator instead.")
+    if _is_bool_operand(input) or _is_bool_operand(other):
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you "
+                           "are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
     if alpha != 1:
         other = mul(other, alpha)
     a, b = promote_pair("sub", input, other)
@@ -463,18 +469,33 @@ multiply = mul
 subtract = sub
 
 
+def _reject_bool(name: str, *operands) -> None:
+    """PyTorch has no bool kernel for ``name``: refuse bool tensors instead of computing on them."""
+    if any(isinstance(t, Tensor) and t.dtype is _dt.bool_ for t in operands):
+        raise NotImplementedError(f'"{name}" not implemented for \'Bool\'')
+
+
+def _integer_division_by_zero(a: Tensor, b: Tensor) -> bool:
+    """Whether an integer division would divide a non-empty result by zero."""
+    if a.is_floating_point() or a.numel() == 0 or b.numel() == 0:
+        return False
+    return bool(any_zero(b))
+
+
 def floor_divide(input: Tensor, other) -> Tensor:
     """Floor division (-7 // 2 == -4); zero gradient."""
+    _reject_bool("floor_divide", input, other)
     a, b = promote_pair("floor_divide", input, other)
-    if not a.is_floating_point() and bool(any_zero(b)):
+    if _integer_division_by_zero(a, b):
         raise RuntimeError("ZeroDivisionError: integer floor division by zero (floor_divide)")
     return FloorDivide.apply(a, b)
 
 
 def remainder(input: Tensor, other) -> Tensor:
     """Python-style modulus: the result has the sign of the divisor."""
+    _reject_bool("remainder", input, other)
     a, b = promote_pair("remainder", input, other)
-    if not a.is_floating_point() and bool(any_zero(b)):
+    if _integer_division_by_zero(a, b):
         raise RuntimeError("ZeroDivisionError: integer modulo by zero (remainder)")
     return Remainder.apply(a, b)
 
@@ -487,7 +508,9 @@ def any_zero(t: Tensor) -> bool:
 def pow(input: Tensor, exponent) -> Tensor:
     """input ** exponent (tensor or Python number on either side)."""
     if isinstance(input, Tensor) and not isinstance(exponent, Tensor):
-        if isinstance(exponent, bool) or not isinstance(exponent, (int, float)):
+        if isinstance(exponent, bool):  # PyTorch takes True/False as the exponents 1/0
+            exponent = int(exponent)
+        if not isinstance(exponent, (int, float)):
             raise TypeError(f"pow(): unsupported exponent type {type(exponent).__name__}")
         if input.dtype.is_integer and isinstance(exponent, int) and exponent < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
@@ -580,16 +603,21 @@ negative = neg
 
 def abs(input: Tensor) -> Tensor:
     """|input|; abs'(0) = 0."""
+    _reject_bool("abs", input)
     return Abs.apply(input)
 
 
 def relu(input: Tensor) -> Tensor:
     """max(input, 0); relu'(0) = 0."""
+    if input.dtype is _dt.bool_:
+        raise RuntimeError("Boolean inputs not supported for relu")
     return Relu.apply(input)
 
 
 def _same_dtype_unary(fn_cls):
     def op(input: Tensor) -> Tensor:
+        if fn_cls is not Sign:
+            _reject_bool(fn_cls.__name__.lower(), input)
         return fn_cls.apply(input)
     op.__name__ = fn_cls.__name__.lower()
     op.__doc__ = f"Elementwise {op.__name__}; differentiable with a zero gradient."
@@ -604,6 +632,7 @@ trunc = _same_dtype_unary(Trunc)
 
 def round(input: Tensor, decimals: int = 0) -> Tensor:
     """Round half to even; zero gradient."""
+    _reject_bool("round", input)
     if decimals:
         scale = 10.0 ** decimals
         return Round.apply(input * scale) / scale
@@ -611,8 +640,8 @@ def round(input: Tensor, decimals: int = 0) -> Tensor:
 
 
 def rsqrt(input: Tensor) -> Tensor:
-    """1 / sqrt(input)."""
-    return pow(input if input.is_floating_point() else input.float(), -0.5)
+    """1 / sqrt(input) (so rsqrt(-0.) is -inf, as in PyTorch)."""
+    return reciprocal(sqrt(input))
 
 
 def reciprocal(input: Tensor) -> Tensor:

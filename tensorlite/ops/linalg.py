@@ -200,7 +200,7 @@ def einsum(equation: str, *operands):
         lonely = [k for k, c in enumerate(term) if c not in others]
         if lonely:
             op = op.sum(tuple(lonely))
-            term = "".join(c for c in term if c not in others)
+            term = "".join(c for c in term if c in others)
         pairs[i] = (term, op)
     term, result = pairs[0]
     for k in range(1, len(pairs)):

@@ -247,8 +247,11 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
     return total / count if count else total * math.nan
 
 
-def var(input: Tensor, dim=None, *, correction=None, keepdim: bool = False, unbiased=None) -> Tensor:
-    """Variance with Bessel's correction by default (correction=1)."""
+def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
+    """Variance with Bessel's correction by default (correction=1); PyTorch's positional forms
+    ``var(dim, unbiased, keepdim)`` and ``var(unbiased)`` too."""
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
     if unbiased is not None:
         correction = 1 if unbiased else 0
     correction = 1 if correction is None else correction
@@ -265,19 +268,21 @@ def var(input: Tensor, dim=None, *, correction=None, keepdim: bool = False, unbi
     return squares / denominator if denominator > 0 else squares * math.nan
 
 
-def std(input: Tensor, dim=None, *, correction=None, keepdim: bool = False, unbiased=None) -> Tensor:
+def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
     """Standard deviation: sqrt(var)."""
-    return sqrt(var(input, dim, correction=correction, keepdim=keepdim, unbiased=unbiased))
+    return sqrt(var(input, dim, unbiased, keepdim, correction=correction))
 
 
-def var_mean(input: Tensor, dim=None, *, correction=None, keepdim: bool = False):
+def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
     """(var, mean) over dim."""
-    return var(input, dim, correction=correction, keepdim=keepdim), mean(input, dim, keepdim=keepdim)
+    mean_dim = None if isinstance(dim, bool) else dim
+    return var(input, dim, unbiased, keepdim, correction=correction), mean(input, mean_dim, keepdim=keepdim)
 
 
-def std_mean(input: Tensor, dim=None, *, correction=None, keepdim: bool = False):
+def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
     """(std, mean) over dim."""
-    return std(input, dim, correction=correction, keepdim=keepdim), mean(input, dim, keepdim=keepdim)
+    mean_dim = None if isinstance(dim, bool) else dim
+    return std(input, dim, unbiased, keepdim, correction=correction), mean(input, mean_dim, keepdim=keepdim)
 
 
 def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
@@ -333,19 +338,27 @@ def _arg(op, input, dim, keepdim):
 
 def argmax(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """Index of the maximum (first occurrence), over the flattened tensor when dim is None."""
+    _refuse_bool_arg("argmax", input)
     return _arg("argmax", input, dim, keepdim)
 
 
 def argmin(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """Index of the minimum (first occurrence)."""
+    _refuse_bool_arg("argmin", input)
     return _arg("argmin", input, dim, keepdim)
+
+
+def _refuse_bool_arg(op, input):
+    if input.dtype is _dt.bool_:
+        raise RuntimeError(f"{op}(): does not support bool input; convert it with .long() first")
 
 
 def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     """Inclusive prefix sums along dim."""
     x = input.to(dtype) if dtype is not None else input
-    if x.ndim == 0:
-        return x.clone()
+    if x.ndim == 0:  # through the 1-element case, so integer inputs promote to int64 here too
+        wrap_dim(dim, 0)
+        return Cumsum.apply(x.reshape(1), 0).reshape(())
     return Cumsum.apply(x, wrap_dim(dim, x.ndim))
 
 
@@ -360,8 +373,11 @@ def logsumexp(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
 
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False) -> Tensor:
     """Vector p-norm (2 / 'fro' by default, 1, inf, -inf, 0, or any positive p); grad 0 at 0 for p=2."""
+    if not input.is_floating_point():
+        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. "
+                           f"Got {input.dtype.scalar_name}; convert it with .float() first")
     axes = wrap_dims(dim, input.ndim)
-    x = input if input.is_floating_point() else input.float()
+    x = input
     if p in ("fro", 2, 2.0):
         return Norm2.apply(x, axes, keepdim)
     if p in (math.inf, "inf"):

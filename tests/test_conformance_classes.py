@@ -1,0 +1,141 @@
+"""Bug classes found by the differential suite against PyTorch 2.13 (conformance/), pinned here
+without torch: the expected values are PyTorch's, written out."""
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import tensorlite as tl
+import tensorlite.nn.functional as F
+from tensorlite.testing import check_backward, tensors
+from tensorlite.testing.strategies import shapes
+
+INT_DTYPES = [tl.bool, tl.uint8, tl.int32, tl.int64]
+
+
+class TestBoolAndIntegerInputsRefused:
+    """PyTorch has no bool (or no integer) kernel for these: refuse instead of computing."""
+
+    @pytest.mark.parametrize("op", [tl.abs, tl.relu, tl.floor, tl.ceil, tl.round, tl.trunc,
+                                    lambda x: x.abs_(), lambda x: x.floor_(),
+                                    lambda x: tl.remainder(x, True), lambda x: tl.floor_divide(x, True),
+                                    tl.argmax, tl.argmin, tl.norm])
+    @given(shape=shapes())
+    def test_bool_input_raises(self, op, shape):
+        with pytest.raises(RuntimeError):  # NotImplementedError is a RuntimeError, as in PyTorch
+            op(tl.ones(shape, dtype=tl.bool))
+
+    @given(shapes=st.tuples(shapes(), shapes()), bool_side=st.sampled_from(["left", "right", "scalar", "rsub"]))
+    def test_subtraction_with_any_bool_operand_raises(self, shapes, bool_side):
+        flag, other = tl.zeros(shapes[0], dtype=tl.bool), tl.ones(shapes[1])
+        calls = {"left": lambda: flag - other, "right": lambda: other - flag,
+                 "scalar": lambda: other - True, "rsub": lambda: 1 - flag}
+        with pytest.raises(RuntimeError, match="Subtraction.*bool"):
+            calls[bool_side]()
+
+    @pytest.mark.parametrize("fn", [F.leaky_relu, F.elu, F.celu, F.gelu, F.silu, F.softplus, F.mish,
+                                    F.hardsigmoid, F.hardswish, F.logsigmoid, lambda x: F.softmin(x, 0),
+                                    lambda x: F.normalize(x, dim=0), tl.norm])
+    @pytest.mark.parametrize("dtype", INT_DTYPES)
+    def test_float_only_activations_refuse_integers(self, fn, dtype):
+        x = tl.tensor([1, 0, 1], dtype=dtype)
+        with pytest.raises(RuntimeError, match="not implemented|floating point"):
+            fn(x)
+        assert fn(x.float()).dtype is tl.float32
+
+    def test_softsign_refuses_bool_only(self):
+        with pytest.raises(NotImplementedError):
+            F.softsign(tl.tensor([True]))
+        assert F.softsign(tl.tensor([1, -3])).tolist() == [0.5, -0.75]
+
+
+class TestElementwiseEdgeValues:
+    @given(x=hnp.arrays(np.float64, shapes(), elements=st.one_of(
+        st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([0.0, -0.0, math.nan]))))
+    def test_sign_of_nan_is_zero(self, x):
+        expected = np.where(np.isnan(x), 0.0, np.sign(x))
+        assert np.array_equal(tl.sign(tl.tensor(x)).numpy(), expected)
+
+    @given(x=tensors(low=-4, high=4, elements=st.one_of(st.floats(-4, 4), st.sampled_from([0.0, -0.0]))))
+    def test_rsqrt_is_one_over_sqrt_with_signed_zero(self, x):
+        with np.errstate(all="ignore"):
+            expected = 1.0 / np.sqrt(x.numpy())
+        np.testing.assert_allclose(tl.rsqrt(x).numpy(), expected, rtol=1e-12)
+        assert tl.rsqrt(tl.tensor(-0.0)).item() == -math.inf
+
+    @given(x=st.sampled_from([tl.float64, tl.int64]).flatmap(lambda d: tensors(dtype=d)), exponent=st.booleans())
+    def test_bool_exponent_is_one_or_zero(self, x, exponent):
+        result = x ** exponent
+        assert result.dtype is x.dtype
+        assert result.tolist() == (x ** int(exponent)).tolist()
+
+    @pytest.mark.parametrize("op", [tl.floor_divide, tl.remainder])
+    @given(shape=shapes(min_dims=1).map(lambda s: s[:-1] + (0,)))
+    def test_integer_division_of_empty_by_zero_is_empty(self, op, shape):
+        out = op(tl.zeros(shape, dtype=tl.int64), 0)
+        assert tuple(out.shape) == shape and out.dtype is tl.int64
+        with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+            op(tl.ones(2, dtype=tl.int64), 0)
+
+
+class TestHardsigmoidKinks:
+    """PyTorch: hardsigmoid'(x) = 1/6 on the open interval (-3, 3), 0 elsewhere (so at +-3);
+    hardswish'(-3) = 0 and hardswish'(3) = 1."""
+
+    def test_gradients_at_the_bounds(self):
+        for fn, expected in ((F.hardsigmoid, [0.0, 0.0, 1 / 6]), (F.hardswish, [0.0, 1.0, 0.5])):
+            x = tl.tensor([-3.0, 3.0, 0.0], dtype=tl.float64, requires_grad=True)
+            fn(x).sum().backward()
+            np.testing.assert_allclose(x.grad.numpy(), expected)
+
+    @given(x=tensors(low=-5, high=5))
+    def test_gradients_away_from_the_bounds(self, x):
+        check_backward(F.hardsigmoid, x.requires_grad_())
+        check_backward(F.hardswish, x)
+
+
+class TestReductionSignatures:
+    @given(x=st.sampled_from(INT_DTYPES).flatmap(lambda d: tensors(dtype=d, shape=(), low=0, high=5)))
+    def test_cumsum_of_0d_integer_promotes_to_int64(self, x):
+        out = tl.cumsum(x, 0)
+        assert out.dtype is tl.int64 and out.shape == () and out.item() == int(x.item())
+
+    @given(x=tensors(min_dims=1), unbiased=st.booleans(), keepdim=st.booleans())
+    def test_var_std_take_unbiased_positionally(self, x, unbiased, keepdim):
+        for name in ("var", "std"):
+            positional = getattr(x, name)(0, unbiased, keepdim)
+            keyword = getattr(x, name)(dim=0, correction=int(unbiased), keepdim=keepdim)
+            np.testing.assert_allclose(positional.numpy(), keyword.numpy(), equal_nan=True)
+        np.testing.assert_allclose(x.var(unbiased).numpy(), x.var(correction=int(unbiased)).numpy(),
+                                   equal_nan=True)
+
+
+class TestEinsumSummedLabels:
+    """A label that appears in one operand only and not in the output is summed away first."""
+
+    @given(data=st.data(), n_ops=st.integers(1, 2))
+    def test_against_numpy(self, data, n_ops):
+        letters = "ijk"
+        terms = [data.draw(st.permutations(letters).map(lambda p: "".join(p[:2]))) for _ in range(n_ops)]
+        used = sorted(set("".join(terms)))
+        output = "".join(data.draw(st.lists(st.sampled_from(used), unique=True, max_size=len(used))))
+        sizes = {c: data.draw(st.integers(1, 3)) for c in letters}
+        arrays = [np.random.default_rng(i).standard_normal([sizes[c] for c in t]) for i, t in enumerate(terms)]
+        equation = ",".join(terms) + "->" + output
+        result = tl.einsum(equation, *[tl.tensor(a) for a in arrays])
+        np.testing.assert_allclose(result.numpy(), np.einsum(equation, *arrays), rtol=1e-10, atol=1e-12)
+
+
+class TestNormalisationChecks:
+    def test_group_norm_with_one_value_per_group_raises(self):
+        with pytest.raises(ValueError, match="more than 1 value"):
+            F.group_norm(tl.ones(1, 2), 2)
+        assert F.group_norm(tl.ones(1, 2), 1).tolist() == [[0.0, 0.0]]
+
+    def test_one_hot_of_empty_needs_num_classes(self):
+        with pytest.raises(RuntimeError, match="empty tensor"):
+            F.one_hot(tl.zeros(0, dtype=tl.int64))
+        assert F.one_hot(tl.zeros(0, dtype=tl.int64), 3).shape == (0, 3)
