@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, settings
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-_SUPPRESS = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large]
+_SUPPRESS = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large,
+             HealthCheck.function_scoped_fixture]  # the device fixture only names a device
 settings.register_profile("dev", max_examples=10, deadline=None, suppress_health_check=_SUPPRESS)
 settings.register_profile("ci", max_examples=12, deadline=None, derandomize=True, print_blob=True,
                           suppress_health_check=_SUPPRESS)

@@ -180,8 +180,10 @@ def _zeros_for_none(grads, leaves, lib):
     return [g if g is not None else lib.zeros_like(leaf.detach()) for g, leaf in zip(grads, leaves)]
 
 
-def _second(lib, grads, leaves, seed=7):
-    pairs = [(i, g) for i, g in enumerate(grads) if g is not None and g.requires_grad]
+def _second(lib, grads, leaves, differentiable, seed=7):
+    """Gradients of sum(grad_i * v_i) over the first-order grads that PyTorch could differentiate
+    (``differentiable``: their indices), so both libraries sum the same terms."""
+    pairs = [(i, g) for i, g in enumerate(grads) if i in differentiable and g is not None and g.requires_grad]
     if not pairs:
         return [None] * len(leaves), None
     total = None
@@ -214,6 +216,11 @@ def check(fn, *args, kwargs=None, device="cpu", grad=True, grad2=False, rtol=Non
     return t_out
 
 
+def _scale(array):
+    finite = np.abs(array[np.isfinite(array)]) if array.size else array
+    return max(1.0, float(finite.max())) if finite.size else 1.0
+
+
 def _check_grads(t_out, l_out, t_leaves, l_leaves, grad2, context, rtol, atol):
     t_outs, l_outs = _float_outputs(t_out), _float_outputs(l_out)
     assert len(t_outs) == len(l_outs), (f"{context}: {len(l_outs)} outputs require grad in tensorlite, "
@@ -231,13 +238,14 @@ def _check_grads(t_out, l_out, t_leaves, l_leaves, grad2, context, rtol, atol):
                                    _zeros_for_none(l_grads, l_leaves, tl))):
         default = GRAD_TOLERANCE.get(_dtype_name(e), GRAD_TOLERANCE["float32"])
         rtol, atol = (default[0] if rtol is None else rtol), (default[1] if atol is None else atol)
+        atol = atol * _scale(_host(e))  # sums of rounded terms cancel to within atol of the largest
         assert tuple(a.shape) == tuple(e.shape), f"grad {i}: shape {tuple(a.shape)}, torch {tuple(e.shape)}"
         assert_values_close(_host(e), _host(a), f"grad {i} of {context}", rtol, atol)
     if grad2:
-        t2, t2_err = _second(torch, t_grads, t_leaves)
-        l2, l2_err = _second(tl, l_grads, l_leaves)
-        if t2_err is not None:
-            assert_same_failure(t2_err, l2_err, l2, f"double backward of {context}")
+        differentiable = {i for i, g in enumerate(t_grads) if g is not None and g.requires_grad}
+        t2, t2_err = _second(torch, t_grads, t_leaves, differentiable)
+        l2, l2_err = _second(tl, l_grads, l_leaves, differentiable)
+        if t2_err is not None:  # e.g. "derivative for aten::hardsigmoid_backward is not implemented"
             return
         if l2_err is not None:
             raise AssertionError(f"double backward of {context}: tensorlite raised "

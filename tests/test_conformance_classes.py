@@ -139,3 +139,63 @@ class TestNormalisationChecks:
         with pytest.raises(RuntimeError, match="empty tensor"):
             F.one_hot(tl.zeros(0, dtype=tl.int64))
         assert F.one_hot(tl.zeros(0, dtype=tl.int64), 3).shape == (0, 3)
+
+
+class TestPromotionEdges:
+    @given(a=st.integers(-5, 5), b=hnp.arrays(np.uint8, st.integers(1, 3), elements=st.integers(0, 3)))
+    def test_true_division_converts_each_integer_operand_to_float(self, a, b):
+        """A 0-d int64 with a uint8 tensor has the common type uint8, but true division converts
+        each operand to float itself: -1 / 0 is -inf, not 255 / 0."""
+        with np.errstate(all="ignore"):
+            expected = np.float32(a) / b.astype(np.float32)
+        result = tl.tensor(a) / tl.tensor(b)
+        assert result.dtype is tl.float32
+        np.testing.assert_array_equal(result.numpy(), expected)
+
+    def test_in_place_subtraction_refuses_bool(self):
+        x = tl.tensor([1.0, 2.0])
+        with pytest.raises(RuntimeError, match="Subtraction.*bool"):
+            x.sub_(tl.tensor([True, False]))
+        assert x.tolist() == [1.0, 2.0] and x._version == 0
+
+    def test_float_remainder_by_bool_is_allowed(self):
+        assert tl.remainder(tl.tensor([1.5]), tl.tensor([True])).tolist() == [0.5]
+        assert tl.floor_divide(tl.tensor([3.0]), True).tolist() == [3.0]
+
+
+class TestNanBoundsAndDegreesOfFreedom:
+    @given(x=tensors(shape=(4,)), lo=hnp.arrays(np.float64, 4, elements=st.sampled_from([math.nan, -1.0, 0.5])),
+           hi=hnp.arrays(np.float64, 4, elements=st.sampled_from([math.nan, 1.0, 2.0])))
+    def test_clamp_with_nan_tensor_bounds_gives_nan(self, x, lo, hi):
+        expected = np.minimum(np.maximum(x.numpy(), lo), hi)  # NumPy propagates NaN like PyTorch
+        np.testing.assert_array_equal(tl.clamp(x, tl.tensor(lo), tl.tensor(hi)).numpy(), expected)
+
+    @given(x=tensors(shape=st.sampled_from([(1,), (2,), (2, 2)])), extra=st.integers(0, 2))
+    def test_var_without_degrees_of_freedom_divides_by_zero(self, x, extra):
+        n = x.numel()
+        correction = n + extra
+        with np.errstate(all="ignore"):
+            squares = ((x.numpy() - x.numpy().mean()) ** 2).sum()
+            expected = squares / 0.0
+        out = tl.var(x, correction=correction)
+        np.testing.assert_array_equal(out.numpy(), expected)
+        np.testing.assert_array_equal(tl.std(x, correction=correction).numpy(), np.sqrt(expected))
+
+
+class TestAllTargetsIgnored:
+    @pytest.mark.parametrize("smoothing", [0.0, 0.2])
+    @pytest.mark.parametrize("weighted", [False, True])
+    def test_loss_is_nan_and_gradient_zero(self, smoothing, weighted):
+        x = tl.randn(3, 4, dtype=tl.float64, requires_grad=True)
+        weight = tl.rand(4, dtype=tl.float64) if weighted else None
+        loss = F.cross_entropy(x, tl.tensor([-100, -100, -100]), weight=weight, label_smoothing=smoothing)
+        assert math.isnan(loss.item())
+        loss.backward()
+        assert x.grad.tolist() == [[0.0] * 4] * 3
+
+    @given(x=tensors(shape=(3, 4)), ignored=st.lists(st.booleans(), min_size=3, max_size=3))
+    def test_gradient_with_some_targets_ignored(self, x, ignored):
+        target = tl.tensor([-100 if i else c for c, i in enumerate(ignored)])
+        if all(ignored):
+            return
+        check_backward(lambda v: F.cross_entropy(v, target, label_smoothing=0.1), x.requires_grad_())

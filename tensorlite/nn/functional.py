@@ -465,6 +465,15 @@ def _pick(log_probs, target, ignore_index, weight, all_valid):
     return picked * w, w
 
 
+def _weighted_mean(total: Tensor, weight_sum) -> Tensor:
+    """total / weight_sum; nan when every target is ignored, with a zero (not nan) gradient
+    there, as PyTorch."""
+    if not isinstance(weight_sum, Tensor):
+        return total / weight_sum if weight_sum else total * math.nan
+    empty = weight_sum == 0
+    return _ew.where(empty, math.nan, total / _ew.where(empty, 1.0, weight_sum))
+
+
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: int = -100,
              reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of class indices given log-probabilities (N, C) or (N, C, d1, ...).
@@ -473,7 +482,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore
     all_valid = _check_class_targets(input, target, ignore_index)
     losses, w = _pick(input, target, ignore_index, weight, all_valid)
     if reduction == "mean":
-        return losses.sum() / (w.sum() if w is not None else losses.numel())
+        return _weighted_mean(losses.sum(), w.sum() if w is not None else losses.numel())
     return _reduce(losses, reduction)
 
 
@@ -510,9 +519,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     smooth = -terms.sum(dim) * valid
     if reduction == "mean":
         if weight is None:
-            smooth = smooth.sum() / valid.sum()
+            smooth = _weighted_mean(smooth.sum(), valid.sum())
         else:
-            smooth = smooth.sum() / (weight[_ew.where(target != ignore_index, target, 0)] * valid).sum()
+            smooth = _weighted_mean(smooth.sum(), (weight[_ew.where(target != ignore_index, target, 0)] * valid).sum())
     else:
         smooth = _reduce(smooth, reduction)
     return nll * (1 - label_smoothing) + smooth * (label_smoothing / classes)

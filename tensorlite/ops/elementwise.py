@@ -426,14 +426,19 @@ def _is_bool_operand(x) -> bool:
     return isinstance(x, bool) or (isinstance(x, Tensor) and x.dtype is _dt.bool_)
 
 
-def sub(input: Tensor, other, *, alpha=1) -> Tensor:
-    """input - alpha * other; a bool operand (tensor or Python bool) is refused, as in PyTorch."""
+def check_sub_operands(input, other) -> None:
+    """PyTorch refuses subtraction with a bool operand (tensor or Python bool), in place too."""
     if _is_bool_operand(input) and _is_bool_operand(other):
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
                            "Use the `^` or `logical_xor()` operator instead.")
     if _is_bool_operand(input) or _is_bool_operand(other):
         raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you "
                            "are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+
+
+def sub(input: Tensor, other, *, alpha=1) -> Tensor:
+    """input - alpha * other; a bool operand (tensor or Python bool) is refused, as in PyTorch."""
+    check_sub_operands(input, other)
     if alpha != 1:
         other = mul(other, alpha)
     a, b = promote_pair("sub", input, other)
@@ -451,8 +456,9 @@ def div(input: Tensor, other, *, rounding_mode=None) -> Tensor:
     if rounding_mode == "floor":
         return floor_divide(input, other)
     a, b = promote_pair("div", input, other)
-    if not a.is_floating_point():
-        a, b = a.to(_dt.get_default_dtype()), b.to(_dt.get_default_dtype())
+    if not a.is_floating_point():  # each operand to float directly: -1 / uint8 0 is -inf, not 255 / 0
+        as_float = [x.to(_dt.get_default_dtype()) if isinstance(x, Tensor) else float(x) for x in (input, other)]
+        a, b = promote_pair("div", *as_float)
     out = Div.apply(a, b)
     if rounding_mode == "trunc":
         out = trunc(out)
@@ -484,8 +490,8 @@ def _integer_division_by_zero(a: Tensor, b: Tensor) -> bool:
 
 def floor_divide(input: Tensor, other) -> Tensor:
     """Floor division (-7 // 2 == -4); zero gradient."""
-    _reject_bool("floor_divide", input, other)
     a, b = promote_pair("floor_divide", input, other)
+    _reject_bool("floor_divide", a)
     if _integer_division_by_zero(a, b):
         raise RuntimeError("ZeroDivisionError: integer floor division by zero (floor_divide)")
     return FloorDivide.apply(a, b)
@@ -493,8 +499,8 @@ def floor_divide(input: Tensor, other) -> Tensor:
 
 def remainder(input: Tensor, other) -> Tensor:
     """Python-style modulus: the result has the sign of the divisor."""
-    _reject_bool("remainder", input, other)
     a, b = promote_pair("remainder", input, other)
+    _reject_bool("remainder", a)
     if _integer_division_by_zero(a, b):
         raise RuntimeError("ZeroDivisionError: integer modulo by zero (remainder)")
     return Remainder.apply(a, b)
@@ -556,10 +562,11 @@ def clamp(input: Tensor, min=None, max=None) -> Tensor:
         raise RuntimeError("clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         out = input
-        if min is not None:
-            out = where(out < min, min, out)
-        if max is not None:
-            out = where(out > max, max, out)
+        for bound, outside in ((min, lt), (max, gt)):
+            if bound is not None:
+                out = where(outside(out, bound), bound, out)
+                if isinstance(bound, Tensor) and bound.is_floating_point():
+                    out = where(isnan(bound), bound, out)  # a NaN bound gives NaN, as in PyTorch
         return out
     dtype = _dt.result_type_of([input] + [v for v in (min, max) if v is not None])
     x = input if input.dtype is dtype else input.to(dtype)

@@ -9,6 +9,7 @@ from ..autograd.grad_mode import state as _grad_state
 from ..tensor import Tensor, replay_view_chain
 from ._util import broadcast_shapes, is_scalar
 from .indexing import _put
+from .elementwise import check_sub_operands
 
 
 class CopySlices(Function):
@@ -52,6 +53,8 @@ def binary_inplace(self: Tensor, other, op_name: str, out_of_place):
 def _inplace_operand(self: Tensor, other, op_name: str):
     """other's data, once writing op(self, other) into self is known to keep self's shape and
     not up-cast self's dtype."""
+    if op_name == "sub_":
+        check_sub_operands(self, other)
     if isinstance(other, Tensor):
         if other.device is not self.device:
             other = other.to(self.device)

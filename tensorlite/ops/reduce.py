@@ -265,7 +265,8 @@ def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
         warnings.warn("var(): degrees of freedom is <= 0. Correction should be strictly less than "
                       "the reduction factor (input numel divided by output numel).", UserWarning, stacklevel=2)
     squares = Sum.apply(centered * centered, axes, keepdim)
-    return squares / denominator if denominator > 0 else squares * math.nan
+    # PyTorch divides by max(0, N - correction): inf without degrees of freedom, nan for 0 / 0
+    return squares / float(denominator if denominator > 0 else 0)
 
 
 def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
