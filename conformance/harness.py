@@ -139,8 +139,12 @@ def _run(fn, lib, args, kwargs, device):
         return None, error, leaves
 
 
-def assert_same_failure(torch_error, tl_error, tl_out, context):
-    """PyTorch raised: tensorlite must raise too, and not with an internal error."""
+def assert_same_failure(torch_error, tl_error, tl_out, context, exact_error=False):
+    """PyTorch raised: tensorlite must raise too, and not with an internal error (``exact_error``:
+    an instance of PyTorch's exception type)."""
+    if exact_error and not isinstance(tl_error, type(torch_error)):
+        raise AssertionError(f"{context}: torch raised {type(torch_error).__name__}: {torch_error}\n"
+                             f" tensorlite {type(tl_error).__name__}: {tl_error}")
     if tl_error is None:
         raise AssertionError(f"{context}: torch raised {type(torch_error).__name__}: {torch_error}\n"
                              f" but tensorlite returned {tl_out!r}")
@@ -197,7 +201,7 @@ def _second(lib, grads, leaves, differentiable, seed=7):
 
 
 def check(fn, *args, kwargs=None, device="cpu", grad=True, grad2=False, rtol=None, atol=None,
-          check_dtype=True, grad_rtol=None, grad_atol=None):
+          check_dtype=True, grad_rtol=None, grad_atol=None, exact_error=False):
     """Run ``fn(torch, *args)`` and ``fn(tensorlite, *args)`` and assert they agree (see the module
     docstring). Returns PyTorch's output (None when it raised)."""
     kwargs = kwargs or {}
@@ -205,7 +209,7 @@ def check(fn, *args, kwargs=None, device="cpu", grad=True, grad2=False, rtol=Non
     t_out, t_err, t_leaves = _run(fn, torch, args, kwargs, device)
     l_out, l_err, l_leaves = _run(fn, tl, args, kwargs, device)
     if t_err is not None:
-        assert_same_failure(t_err, l_err, l_out, context)
+        assert_same_failure(t_err, l_err, l_out, context, exact_error)
         return None
     if l_err is not None:
         raise AssertionError(f"{context}: torch returned {t_out!r}\n but tensorlite raised "

@@ -199,3 +199,19 @@ class TestAllTargetsIgnored:
         if all(ignored):
             return
         check_backward(lambda v: F.cross_entropy(v, target, label_smoothing=0.1), x.requires_grad_())
+
+
+class TestArgReduceWithAnEmptyOtherDim:
+    """An empty dim other than the reduced one gives an empty result (the OpenCL backend raised
+    an internal ValueError)."""
+
+    @pytest.mark.parametrize("op", ["argmax", "argmin", "max", "min"])
+    @given(shape=shapes(min_dims=2, min_side=0, max_side=3), keepdim=st.booleans(), data=st.data())
+    def test_empty_result(self, op, shape, keepdim, data):
+        dim = data.draw(st.sampled_from([d for d, s in enumerate(shape) if s] or [None]))
+        if dim is None or all(shape):
+            return
+        out = getattr(tl.zeros(shape), op)(dim, keepdim=keepdim)
+        indices = out if op.startswith("arg") else out.indices
+        expected = np.argmax(np.zeros(shape), axis=dim, keepdims=keepdim).shape
+        assert tuple(indices.shape) == expected and indices.dtype is tl.int64

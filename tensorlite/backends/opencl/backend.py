@@ -377,7 +377,7 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
         return out
 
     def arg_reduce(self, op, x, axis, keepdims):
-        if x.size == 0:
+        if x.size == 0 and (axis is None or x.shape[axis] == 0):
             raise ValueError(f"attempt to get {op} of an empty sequence")
         if axis is None:
             flat = self.reshape(x, (x.size,)) if x.ndim != 1 else x
@@ -386,6 +386,8 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
         shape = tuple(1 if d == axis else s for d, s in enumerate(x.shape)) if keepdims else \
             tuple(s for d, s in enumerate(x.shape) if d != axis)
         out = self.new(shape, np.int64)
+        if out.size == 0:  # an empty dim besides the reduced one: nothing to compute (as NumPy)
+            return out
         outer, inner = self._split(x, (axis,), int(op == "argmax"))
         self._launch("reduce.cl", "arg_reduce", type_defines(x.dtype), outer.n,
                      (outer, inner, out.buffer, x.buffer))
