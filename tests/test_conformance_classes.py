@@ -215,3 +215,23 @@ class TestArgReduceWithAnEmptyOtherDim:
         indices = out if op.startswith("arg") else out.indices
         expected = np.argmax(np.zeros(shape), axis=dim, keepdims=keepdim).shape
         assert tuple(indices.shape) == expected and indices.dtype is tl.int64
+
+
+class TestLossInputDomains:
+    @given(x=tensors(shape=(3,)), t=hnp.arrays(np.float64, 3, elements=st.sampled_from([-1.0, 0.0, 0.5, 2.0])))
+    def test_kl_div_is_xlogy_minus_target_times_input(self, x, t):
+        """0 where the target is 0, nan where it is negative (log of a negative), as PyTorch."""
+        with np.errstate(all="ignore"):
+            expected = np.where(t == 0, 0.0, t * np.log(np.where(t == 0, 1.0, t))) - t * x.numpy()
+        np.testing.assert_allclose(F.kl_div(x, tl.tensor(t), reduction="none").numpy(), expected, equal_nan=True)
+
+    def test_binary_cross_entropy_target_outside_0_1_raises(self):
+        with pytest.raises(RuntimeError, match="target should be between 0 and 1"):
+            F.binary_cross_entropy(tl.tensor([0.5]), tl.tensor([1.5]))
+
+    def test_zero_norm_stays_in_the_graph_with_zero_gradient(self):
+        x = tl.tensor([0.0, 2.0, -1.0], requires_grad=True)
+        count = tl.norm(x, p=0)
+        assert count.item() == 2.0 and count.requires_grad
+        count.backward()
+        assert x.grad.tolist() == [0.0, 0.0, 0.0]

@@ -536,6 +536,9 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     if input.numel() and (input.min().item() < 0 or input.max().item() > 1):
         raise RuntimeError("all elements of input should be between 0 and 1 (binary_cross_entropy takes "
                            "probabilities; use binary_cross_entropy_with_logits for logits)")
+    if target.numel() and (target.min().item() < 0 or target.max().item() > 1):
+        raise RuntimeError("all elements of target should be between 0 and 1 (binary_cross_entropy's "
+                           "target holds probabilities)")
     log_x = input.log().clamp(min=-100.0)
     log_1mx = (1.0 - input).log().clamp(min=-100.0)
     loss = -(target * log_x + (1.0 - target) * log_1mx)
@@ -563,10 +566,10 @@ def kl_div(input: Tensor, target: Tensor, reduction: str = "mean", log_target: b
     """KL(target || q) with input = log q; 'batchmean' (sum / N) gives the true KL divergence."""
     if log_target:
         loss = target.exp() * (target - input)
-    else:
-        positive = target > 0
-        safe = _ew.where(positive, target, 1.0)
-        loss = _ew.where(positive, target * (safe.log() - input), 0.0 * input)
+    else:  # xlogy(t, t) - t * input, as PyTorch: 0 where t == 0, nan where t < 0
+        zero = target == 0
+        safe = _ew.where(zero, 1.0, target)
+        loss = _ew.where(zero, 0.0, target * safe.log()) - target * input
     if reduction == "batchmean":
         return loss.sum() / (input.shape[0] if input.ndim else 1)
     if reduction == "mean":

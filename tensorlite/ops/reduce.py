@@ -385,8 +385,8 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False) -> Tensor:
         return amax(x.abs(), axes, keepdim)
     if p == -math.inf:
         return amin(x.abs(), axes, keepdim)
-    if p == 0:
-        return sum((x != 0).to(x.dtype), axes, keepdim)
+    if p == 0:  # a count; + sign(x) * 0 keeps it in the graph with a zero gradient, as PyTorch
+        return sum((x != 0).to(x.dtype) + x.sign() * 0.0, axes, keepdim)
     if p == 1:
         return sum(x.abs(), axes, keepdim)
     return sum(x.abs() ** p, axes, keepdim) ** (1.0 / p)
