@@ -29,7 +29,8 @@ DIM_REQUIRED = {"logsumexp"}
 
 
 def has_repeats(array):
-    return np.unique(array).size < array.size
+    """Ties, or a single element: zero variance somewhere (std's gradient there is a known class)."""
+    return array.size <= 1 or np.unique(array).size < array.size
 FLOAT_ONLY = {"norm", "logsumexp", "mean", "var", "std"}
 DTYPES = st.sampled_from(ALL_DTYPES)
 SECOND_ORDER = {"sum", "mean", "logsumexp", "var", "std", "prod", "norm"}
@@ -85,6 +86,9 @@ def test_variance_correction(name, x, correction, keepdim, data):
     # no gradient check without degrees of freedom (PyTorch's is inf/nan by a formula not followed)
     # nor at zero variance for std (known class)
     grad = finite(x) and reduced > correction and not (name.startswith("std") and has_repeats(x.array))
+    # PyTorch's var_mean/std_mean compute the mean by Welford's update: with an infinity the
+    # mean depends on the order (inf then 0 gives nan), so non-finite inputs are not compared
+    assume(finite(x) or not name.endswith("_mean"))
     check(lambda lib, x: getattr(lib, name)(x, dim=dim, correction=correction, keepdim=keepdim), x, grad=grad)
 
 

@@ -72,6 +72,17 @@ class TestElementwiseEdgeValues:
         assert result.dtype is x.dtype
         assert result.tolist() == (x ** int(exponent)).tolist()
 
+    def test_bool_powers(self):
+        """bool ** Python bool keeps bool; a bool result type of two tensors has no kernel."""
+        flags = tl.tensor([True, False])
+        assert (flags ** False).tolist() == [True, True] and (flags ** False).dtype is tl.bool
+        assert (flags ** True).tolist() == [True, False]
+        with pytest.raises(NotImplementedError):
+            flags ** tl.tensor(False)
+        with pytest.raises(NotImplementedError):
+            False ** flags
+        assert (2 ** flags).tolist() == [2, 1]
+
     @pytest.mark.parametrize("op", [tl.floor_divide, tl.remainder])
     @given(shape=shapes(min_dims=1).map(lambda s: s[:-1] + (0,)))
     def test_integer_division_of_empty_by_zero_is_empty(self, op, shape):

@@ -515,6 +515,8 @@ def pow(input: Tensor, exponent) -> Tensor:
     """input ** exponent (tensor or Python number on either side)."""
     if isinstance(input, Tensor) and not isinstance(exponent, Tensor):
         if isinstance(exponent, bool):  # PyTorch takes True/False as the exponents 1/0
+            if input.dtype is _dt.bool_:  # and a bool base keeps its dtype
+                return pow(input, int(exponent)).to(_dt.bool_)
             exponent = int(exponent)
         if not isinstance(exponent, (int, float)):
             raise TypeError(f"pow(): unsupported exponent type {type(exponent).__name__}")
@@ -524,6 +526,7 @@ def pow(input: Tensor, exponent) -> Tensor:
         x = input if input.dtype is dtype else input.to(dtype)
         return PowScalar.apply(x, exponent)
     a, b = promote("pow", input, exponent)
+    _reject_bool("pow", a)
     if a.dtype.is_integer:
         backend = b.device.backend
         if bool(backend.to_host(backend.reduce("any", backend.binary("lt", b.data, 0), None, False))):
