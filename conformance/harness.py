@@ -79,6 +79,8 @@ def _flatten(out, path="out"):
     """(path, value) pairs of an output structure (tensors, tuples, lists, scalars)."""
     if isinstance(out, (torch.Size, tl.Size)):
         return [(path, tuple(out))]
+    if isinstance(out, (torch.dtype, tl.dtype)):
+        return [(path, str(out).split(".")[-1])]
     if isinstance(out, (tuple, list)):
         pairs = [(f"{path}.len", len(out))]
         for i, o in enumerate(out):

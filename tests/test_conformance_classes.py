@@ -246,3 +246,27 @@ class TestLossInputDomains:
         assert count.item() == 2.0 and count.requires_grad
         count.backward()
         assert x.grad.tolist() == [0.0, 0.0, 0.0]
+
+
+class TestMixedDtypeProductsRefused:
+    """Matrix products, convolutions and normalisations do not promote in PyTorch."""
+
+    @pytest.mark.parametrize("call", [
+        lambda a, b: tl.matmul(a, b), lambda a, b: a @ b, lambda a, b: tl.mm(a, b),
+        lambda a, b: F.linear(a, b), lambda a, b: tl.einsum("ij,jk->ik", a, b),
+        lambda a, b: F.conv2d(a.reshape(1, 1, 2, 2), b.reshape(1, 1, 2, 2)),
+        lambda a, b: F.layer_norm(a, (2,), b[0]), lambda a, b: F.batch_norm(a, b[0], b[1].abs() + 1),
+        lambda a, b: F.group_norm(a, 1, b[0])])
+    @pytest.mark.parametrize("dtypes", [(tl.float64, tl.float32), (tl.float32, tl.float64), (tl.int64, tl.float32)])
+    def test_raises(self, call, dtypes):
+        a, b = tl.ones(2, 2, dtype=dtypes[0]), tl.ones(2, 2, dtype=dtypes[1])
+        with pytest.raises(RuntimeError, match="same dtype"):
+            call(a, b)
+        assert call(a.to(dtypes[1]), b) is not None
+
+    @pytest.mark.parametrize("conv", [lambda x, w: F.conv2d(x, w), lambda x, w: F.conv_transpose2d(x, w),
+                                      lambda x, w: F.conv1d(x[0], w[0])])
+    def test_integer_convolution_raises(self, conv):
+        x, w = tl.ones(1, 1, 3, 3, dtype=tl.int64), tl.ones(1, 1, 2, 2, dtype=tl.int64)
+        with pytest.raises(NotImplementedError, match="not implemented for 'Long'"):
+            conv(x, w)

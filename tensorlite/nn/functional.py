@@ -19,7 +19,7 @@ from ..ops.creation import bernoulli, full_like
 from ..ops.linalg import MatMul
 from ..ops.movement import pad, stack
 from ..ops.reduce import Softmax as _Softmax
-from ..ops._util import wrap_dim
+from ..ops._util import check_same_dtype, wrap_dim
 from ..tensor import Tensor
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
 # -- linear ----------------------------------------------------------------------------------
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """input @ weight.T + bias. Shapes: (*, in) x (out, in) -> (*, out)."""
+    check_same_dtype("linear", input, weight, bias)
     if input.shape[-1] != weight.shape[-1]:
         rows = input.numel() // max(input.shape[-1], 1) if input.ndim > 1 else 1
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} "
@@ -234,6 +235,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     Training normalises with the biased batch variance and updates the running statistics with
     the unbiased one: running = (1 - momentum) * running + momentum * batch.
     """
+    check_same_dtype("batch_norm", input, weight, bias, running_mean, running_var)
     channels = input.shape[1]
     for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
                     ("bias", bias)):
@@ -266,6 +268,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
 def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Normalise over the last len(normalized_shape) dims (biased variance)."""
+    check_same_dtype("layer_norm", input, weight, bias)
     normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     if tuple(input.shape[input.ndim - len(normalized_shape):]) != normalized_shape:
         raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input with "
@@ -285,6 +288,7 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Normalise over groups of channels (and the spatial dims)."""
+    check_same_dtype("group_norm", input, weight, bias)
     n, c = input.shape[:2]
     if c % num_groups:
         raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, "

@@ -24,6 +24,17 @@ def broadcast_shapes(*shapes) -> tuple:
     return tuple(result)
 
 
+def check_same_dtype(op: str, *tensors) -> None:
+    """PyTorch's matrix products and normalisations do not promote: every tensor operand (None
+    skipped) must have the first one's dtype. Example: float64 input @ float32 weight raises."""
+    present = [t for t in tensors if isinstance(t, Tensor)]
+    for t in present[1:]:
+        if t.dtype is not present[0].dtype:
+            raise RuntimeError(f"{op}: expected all operands to have the same dtype, but got "
+                               f"{present[0].dtype.scalar_name} and {t.dtype.scalar_name}; convert one "
+                               f"with .to(dtype) first")
+
+
 def wrap_dim(dim: int, ndim: int) -> int:
     low, high = (-1, 0) if ndim == 0 else (-ndim, ndim - 1)
     if not isinstance(dim, numbers.Integral) or isinstance(dim, bool):

@@ -11,6 +11,7 @@ import math
 
 from ..autograd.function import Function
 from ..tensor import Tensor
+from ._util import check_same_dtype
 
 
 def _pair(value, name="argument"):
@@ -106,11 +107,20 @@ def _same_pads(kernel, dilation):
     return tuple(pads)
 
 
+def _check_conv_operands(op: str, input: Tensor, weight, bias) -> None:
+    """PyTorch convolves floating tensors of one dtype only (no promotion, no integer kernels)."""
+    check_same_dtype(op, input, weight, bias)
+    if not input.is_floating_point():
+        raise NotImplementedError(f'"{op}" not implemented for \'{input.dtype.scalar_name}\'; '
+                                  f"convert the input and weight with .float() first")
+
+
 def conv2d(input: Tensor, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 1) -> Tensor:
     """2-D cross-correlation. padding: int, pair, 'same' or 'valid'.
 
     Shapes: input (N, C, H, W) or (C, H, W); weight (O, C/groups, kh, kw); bias (O,).
     """
+    _check_conv_operands("conv2d", input, weight, bias)
     unbatched = input.ndim == 3
     if unbatched:
         input = input.unsqueeze(0)
@@ -155,6 +165,7 @@ def conv2d(input: Tensor, weight, bias=None, stride=1, padding=0, dilation=1, gr
 
 def conv1d(input: Tensor, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 1) -> Tensor:
     """1-D cross-correlation: input (N, C, L), weight (O, C/groups, k)."""
+    _check_conv_operands("conv1d", input, weight, bias)
     unbatched = input.ndim == 2
     if unbatched:
         input = input.unsqueeze(0)
@@ -174,6 +185,7 @@ def conv_transpose2d(input: Tensor, weight, bias=None, stride=1, padding=0, outp
 
     Output size: (H - 1) * stride - 2 * padding + dilation * (kh - 1) + output_padding + 1.
     """
+    _check_conv_operands("conv_transpose2d", input, weight, bias)
     unbatched = input.ndim == 3
     if unbatched:
         input = input.unsqueeze(0)

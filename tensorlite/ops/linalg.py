@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..autograd.function import Function
 from ..tensor import Tensor
-from ._util import broadcast_shapes, promote_pair
+from ._util import broadcast_shapes, check_same_dtype, promote_pair
 
 
 class MatMul(Function):
@@ -39,6 +39,7 @@ def matmul(input: Tensor, other) -> Tensor:
 
     Shapes: (..., n, k) @ (..., k, m) -> (..., n, m); (2,1,2,3) @ (5,3,4) -> (2,5,2,4).
     """
+    check_same_dtype("matmul", input, other)
     a, b = promote_pair("matmul", input, other)
     if a.ndim == 2 and b.ndim == 2 and a.data.shape[1] == b.data.shape[0]:
         return MatMul.apply(a, b, False, False)
