@@ -221,3 +221,12 @@ def test_cosine_similarity(shapes, dim, data):
 @given(x=arrs(min_dims=1, specials=False), p=st.sampled_from([0.0, 1.0]), training=st.booleans())
 def test_dropout_deterministic(x, p, training):
     check(lambda lib, x: lib.nn.functional.dropout(x, p=p, training=training), x)
+
+
+@given(x=arrs(dtype=FLOATS, min_dims=0), shared=st.booleans(), data=st.data())
+def test_prelu(x, shared, data):
+    channels = x.array.shape[1] if x.array.ndim >= 2 else 1
+    w = data.draw(arrs(shape=(1 if shared else channels,), dtype=str(x.array.dtype), specials=False))
+    # PyTorch's mixed second derivative at exactly 0 is 0 (like elu's, see test_known): not followed
+    check(lambda lib, x, w: lib.nn.functional.prelu(x, w), x, w, grad=finite(x),
+          grad2=finite(x) and not np.any(x.array == 0))

@@ -270,3 +270,24 @@ class TestMixedDtypeProductsRefused:
         x, w = tl.ones(1, 1, 3, 3, dtype=tl.int64), tl.ones(1, 1, 2, 2, dtype=tl.int64)
         with pytest.raises(NotImplementedError, match="not implemented for 'Long'"):
             conv(x, w)
+
+
+class TestPReLU:
+    @given(x=tensors(min_dims=2, low=-3, high=3).filter(lambda t: bool((t.abs() > 1e-3).all())),
+           shared=st.booleans())
+    def test_values_and_gradients(self, x, shared):
+        channels = x.shape[1]
+        weight = tl.linspace(0.1, 0.5, 1 if shared else channels, dtype=tl.float64)
+        slope = weight.numpy().reshape((1, -1) + (1,) * (x.ndim - 2)) if not shared else weight.numpy()
+        expected = np.where(x.numpy() > 0, x.numpy(), slope * x.numpy())
+        np.testing.assert_allclose(F.prelu(x, weight).numpy(), expected)
+        check_backward(F.prelu, x.requires_grad_(), weight.requires_grad_())
+
+    def test_module_and_slope_at_zero(self):
+        layer = tl.nn.PReLU(2, init=0.1)
+        assert repr(layer) == "PReLU(num_parameters=2)" and list(layer.state_dict()) == ["weight"]
+        x = tl.zeros(1, 2, requires_grad=True)
+        layer(x).sum().backward()
+        np.testing.assert_allclose(x.grad.numpy(), [[0.1, 0.1]], rtol=1e-6)
+        with pytest.raises(RuntimeError, match="parameter numbers"):
+            layer(tl.ones(2, 3))

@@ -2,7 +2,7 @@
 from . import functional, init, utils
 from .containers import ModuleDict, ModuleList, ParameterList, Sequential
 from .layers.activation import (CELU, ELU, GELU, SELU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU,
-                                LogSigmoid, LogSoftmax, Mish, ReLU, ReLU6, Sigmoid, SiLU, Softmax,
+                                LogSigmoid, LogSoftmax, Mish, PReLU, ReLU, ReLU6, Sigmoid, SiLU, Softmax,
                                 Softmin, Softplus, Softsign, Tanh)
 from .layers.conv import Conv1d, Conv2d, ConvTranspose2d
 from .layers.embedding import Embedding

@@ -26,7 +26,7 @@ __all__ = [
     "linear", "bilinear", "conv1d", "conv2d", "conv_transpose2d", "unfold", "fold", "max_pool2d",
     "avg_pool2d", "adaptive_avg_pool2d", "pad", "dropout", "batch_norm", "layer_norm", "group_norm",
     "local_response_norm", "embedding", "one_hot", "normalize", "cosine_similarity",
-    "relu", "relu6", "leaky_relu", "elu", "selu", "celu", "gelu", "silu", "mish", "softplus",
+    "relu", "relu6", "leaky_relu", "prelu", "elu", "selu", "celu", "gelu", "silu", "mish", "softplus",
     "sigmoid", "tanh", "hardtanh", "hardsigmoid", "hardswish", "softsign", "logsigmoid",
     "softmax", "log_softmax", "softmin",
     "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "cross_entropy", "nll_loss",
@@ -81,6 +81,24 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
     """x if x > 0 else slope * x (the derivative at 0 is the slope, as PyTorch)."""
     _require_float("leaky_relu", input)
     return _ew.where(input > 0, input, input * negative_slope)
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """x if x > 0 else weight * x, with one slope or one per channel (dim 1; inputs with fewer
+    than 2 dims have one channel). The derivative at 0 is the slope, as PyTorch.
+
+    Example: ``prelu(tl.tensor([[-2.0, 3.0]]), tl.tensor([0.25]))`` is ``[[-0.5, 3.0]]``.
+    """
+    _require_float("prelu", input)
+    channels = input.shape[1] if input.ndim >= 2 else 1
+    if weight.numel() != 1 and weight.numel() != channels:
+        raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found parameter numbers = "
+                           f"{weight.numel()} and channel size = {channels}.")
+    if weight.numel() != 1:
+        weight = weight.reshape((1, channels) + (1,) * (input.ndim - 2))
+    elif input.ndim < weight.ndim:
+        weight = weight.reshape(())
+    return _ew.where(input > 0, input, weight * input)
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:

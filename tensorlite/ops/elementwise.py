@@ -530,8 +530,18 @@ def pow(input: Tensor, exponent) -> Tensor:
     if a.dtype.is_integer:
         backend = b.device.backend
         if bool(backend.to_host(backend.reduce("any", backend.binary("lt", b.data, 0), None, False))):
-            raise RuntimeError("Integers to negative integer powers are not allowed.")
+            return _integer_pow_with_negative_exponents(a, b)
     return Pow.apply(a, b)
+
+
+def _integer_pow_with_negative_exponents(a: Tensor, b: Tensor) -> Tensor:
+    """PyTorch's integer a ** b for tensor exponents b < 0: 1 ** b = 1, (-1) ** b = +-1, every
+    other base (0 included) gives 0 (only a negative Python-number exponent raises)."""
+    negative = b < 0
+    powered = Pow.apply(a, where(negative, 0, b))
+    minus_one = where(remainder(b, 2) == 0, 1, -1).to(a.dtype)
+    small = where(a == 1, 1, where(a == -1, minus_one, 0)).to(a.dtype)
+    return where(negative, small, powered)
 
 
 def maximum(input: Tensor, other) -> Tensor:

@@ -1,8 +1,10 @@
 """Activation modules."""
 from __future__ import annotations
 
+from ...ops.creation import full
 from .. import functional as F
 from ..module import Module
+from ..parameter import Parameter
 
 
 def _activation(name, fn, doc, arguments=(), repr_format=""):
@@ -58,3 +60,22 @@ LogSigmoid = _activation("LogSigmoid", F.logsigmoid, "log(sigmoid(x)).")
 Softmax = _activation("Softmax", F.softmax, "softmax along dim.", (("dim", None),), "dim={dim}")
 LogSoftmax = _activation("LogSoftmax", F.log_softmax, "log_softmax along dim.", (("dim", None),), "dim={dim}")
 Softmin = _activation("Softmin", F.softmin, "softmax(-x) along dim.", (("dim", None),), "dim={dim}")
+
+
+class PReLU(Module):
+    """x if x > 0 else weight * x with a learned slope: one shared (``num_parameters=1``) or one
+    per channel (dim 1), initialised to ``init``. Shapes: input (N, C, *) -> same.
+
+    Example: ``PReLU(3)(tl.randn(2, 3, 4)).shape`` is ``(2, 3, 4)``.
+    """
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None, dtype=None):
+        super().__init__()
+        self.num_parameters = num_parameters
+        self.weight = Parameter(full((num_parameters,), float(init), device=device, dtype=dtype))
+
+    def forward(self, input):
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self):
+        return f"num_parameters={self.num_parameters}"
