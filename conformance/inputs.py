@@ -93,7 +93,8 @@ def scalars(kind=None):
     """Python scalars of every kind (bool, int, float incl. inf/nan)."""
     options = {"bool": st.booleans(), "int": st.integers(-3, 3),
                "float": st.one_of(st.sampled_from([0.0, 0.5, -1.5, 2.0, float("inf"), float("nan")]),
-                                  st.floats(-3, 3, allow_nan=False))}
+                                  # tiny floats round to 0 in float32 (x ** 1e-308 at 0): not compared
+                                  st.floats(-3, 3, allow_nan=False).filter(lambda v: v == 0 or abs(v) > 1e-6))}
     if kind:
         return options[kind]
     return st.one_of(*options.values())

@@ -53,7 +53,7 @@ def test_cross_entropy_nll_indices(n, c, extra, reduction, weighted, ignore, smo
     check(lambda lib, x, t, w: lib.nn.functional.cross_entropy(x, t, weight=w, ignore_index=ignore,
                                                                reduction=reduction, label_smoothing=smoothing),
           x, t, w, grad2=True)
-    check(lambda lib, x, t, w: lib.nn.functional.nll_loss(lib.nn.functional.log_softmax(x, dim=0 if unbatched else 1), t, weight=w,
+    check(lambda lib, x, t, w: lib.nn.functional.nll_loss(lib.log_softmax(x, dim=0 if unbatched else 1), t, weight=w,
                                                           ignore_index=ignore, reduction=reduction), x, t, w)
 
 

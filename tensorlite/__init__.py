@@ -39,6 +39,7 @@ from .ops.indexing import (gather, index_put, index_select, masked_fill, masked_
 from .ops.linalg import bmm, dot, einsum, ger, matmul, mm, outer
 from . import _methods  # noqa: F401  (binds ops to Tensor)
 from . import data, nn, opencl, optim, safetensors, training
+from .nn.functional import log_softmax, softmax  # torch.softmax / torch.log_softmax
 from .serialization import load, save
 from ._printing import set_printoptions
 from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed,
