@@ -291,3 +291,14 @@ class TestPReLU:
         np.testing.assert_allclose(x.grad.numpy(), [[0.1, 0.1]], rtol=1e-6)
         with pytest.raises(RuntimeError, match="parameter numbers"):
             layer(tl.ones(2, 3))
+
+
+class TestUnfoldNeedsOneBlock:
+    @given(h=st.integers(1, 4), w=st.integers(1, 4), k=st.integers(1, 4), padding=st.integers(0, 1))
+    def test_too_small_input_raises(self, h, w, k, padding):
+        x = tl.zeros(1, 1, h, w)
+        if min(h, w) + 2 * padding >= k:
+            assert F.unfold(x, k, padding=padding).shape[-1] == (h + 2 * padding - k + 1) * (w + 2 * padding - k + 1)
+        else:
+            with pytest.raises(RuntimeError, match="sliding blocks"):
+                F.unfold(x, k, padding=padding)

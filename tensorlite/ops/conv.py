@@ -87,9 +87,16 @@ def _out_size(size, kernel, stride, pad_total, dilation):
 
 
 def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
-    """F.unfold: (N, C, H, W) -> (N, C*kh*kw, L)."""
+    """F.unfold: (N, C, H, W) -> (N, C*kh*kw, L); every spatial dim must fit at least one block."""
     (ph, pw) = _pair(padding)
-    return Unfold.apply(input, _pair(kernel_size), _pair(stride), (ph, ph, pw, pw), _pair(dilation))
+    kernel, stride, dilation = _pair(kernel_size), _pair(stride), _pair(dilation)
+    blocks = [(size + 2 * p - d * (k - 1) - 1) // s + 1
+              for size, p, d, k, s in zip(input.shape[-2:], (ph, pw), dilation, kernel, stride)]
+    if min(blocks) < 1:
+        raise RuntimeError(f"Given input with spatial size {tuple(input.shape[-2:])}, kernel_size={kernel}, "
+                           f"dilation={dilation}, padding={(ph, pw)}, calculated shape of the array of "
+                           f"sliding blocks as {tuple(blocks)}, but its components must be at least one.")
+    return Unfold.apply(input, kernel, stride, (ph, ph, pw, pw), dilation)
 
 
 def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
