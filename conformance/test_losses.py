@@ -90,3 +90,26 @@ def test_loss_module(module, shape, reduction, data):
     if module == "KLDivLoss":  # PyTorch's gradient for a target of exactly 0 is nan: not followed
         t = Arr(t.array, requires_grad=False)
     check(lambda lib, x, t: getattr(lib.nn, module)(reduction=reduction)(x, t), x, t)
+
+
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss"])
+@given(shapes=st.sampled_from([((3,), (3, 1)), ((2, 3), (3,)), ((1,), (4,)), ((2, 1), (1, 2))]),
+       reduction=REDUCTIONS, data=st.data())
+def test_loss_broadcasting_target(name, shapes, reduction, data):
+    """A target of another (broadcastable) shape is broadcast with a warning, as PyTorch."""
+    x = data.draw(arrs(shape=shapes[0], specials=False))
+    t = data.draw(arrs(shape=shapes[1], specials=False))
+    check(lambda lib, x, t: getattr(lib.nn.functional, name)(x, t, reduction=reduction), x, t)
+
+
+@given(n=st.integers(1, 4), c=st.integers(2, 4), reduction=REDUCTIONS, data=st.data())
+def test_loss_modules_with_weights(n, c, reduction, data):
+    x = data.draw(arrs(shape=(n, c), specials=False))
+    t = Arr(np.array(data.draw(st.lists(st.integers(0, c - 1), min_size=n, max_size=n)), dtype=np.int64))
+    w = data.draw(arrs(shape=(c,), specials=False, low=0.1, high=2, requires_grad=False))
+    check(lambda lib, x, t, w: (lib.nn.CrossEntropyLoss(weight=w, reduction=reduction, label_smoothing=0.1)(x, t),
+                                lib.nn.NLLLoss(weight=w, reduction=reduction)(lib.log_softmax(x, 1), t)), x, t, w)
+    p = data.draw(arrs(shape=(n, c), specials=False, low=0.01, high=0.99))
+    y = data.draw(arrs(shape=(n, c), specials=False, low=0, high=1, requires_grad=False))
+    check(lambda lib, p, y, w: (lib.nn.BCELoss(weight=w, reduction=reduction)(p, y),
+                                lib.nn.BCEWithLogitsLoss(pos_weight=w, reduction=reduction)(p, y)), p, y, w)
