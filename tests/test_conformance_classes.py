@@ -302,3 +302,20 @@ class TestUnfoldNeedsOneBlock:
         else:
             with pytest.raises(RuntimeError, match="sliding blocks"):
                 F.unfold(x, k, padding=padding)
+
+
+class TestBinaryCrossEntropyGradient:
+    """PyTorch's gradient (x - t) / max(x (1 - x), 1e-12) stays finite at x = 0 and 1."""
+
+    def test_at_the_ends(self):
+        x = tl.tensor([0.0, 1.0, 0.0, 1.0], dtype=tl.float64, requires_grad=True)
+        t = tl.tensor([0.0, 1.0, 1.0, 0.0], dtype=tl.float64)
+        loss = F.binary_cross_entropy(x, t, reduction="none")
+        assert loss.tolist() == [0.0, 0.0, 100.0, 100.0]
+        loss.sum().backward()
+        np.testing.assert_allclose(x.grad.numpy(), [0.0, 0.0, -1e12, 1e12])
+
+    @given(x=tensors(shape=(4,), low=0.05, high=0.95), t=tensors(shape=(4,), low=0.1, high=0.9))
+    def test_inside(self, x, t):
+        check_backward(lambda p, q: F.binary_cross_entropy(p, q, reduction="sum"), x.requires_grad_(),
+                       t.requires_grad_())

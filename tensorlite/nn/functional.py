@@ -11,6 +11,7 @@ import math
 import warnings
 
 from .. import dtypes as _dt
+from ..autograd.function import Function
 from ..autograd.grad_mode import no_grad
 from ..ops import elementwise as _ew
 from ..ops.conv import (adaptive_avg_pool2d, avg_pool2d, conv1d, conv2d, conv_transpose2d, fold,
@@ -549,6 +550,28 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     return nll * (1 - label_smoothing) + smooth * (label_smoothing / classes)
 
 
+class _BinaryCrossEntropy(Function):
+    """Elementwise -(t log x + (1 - t) log(1 - x)), each log clamped at -100, with PyTorch's
+    gradient (x - t) / max(x (1 - x), 1e-12): finite at x = 0 and 1, where the clamped logs'
+    own derivative is 0 * inf = nan. The backward is tensor ops, so it is differentiable."""
+
+    @staticmethod
+    def forward(ctx, input, target):
+        ctx.save_for_backward(input, target)
+        return -(target * _clamped_log(input) + (1.0 - target) * _clamped_log(1.0 - input))
+
+    @staticmethod
+    def backward(ctx, grad):
+        input, target = ctx.saved_tensors
+        grad_input = grad * (input - target) / (input * (1.0 - input)).clamp(min=1e-12)
+        grad_target = grad * (_clamped_log(1.0 - input) - _clamped_log(input))
+        return grad_input, grad_target
+
+
+def _clamped_log(x: Tensor) -> Tensor:
+    return x.log().clamp(min=-100.0)
+
+
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                          reduction: str = "mean") -> Tensor:
     """-(t log x + (1 - t) log(1 - x)), each log clamped at -100 as PyTorch does."""
@@ -561,9 +584,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     if target.numel() and (target.min().item() < 0 or target.max().item() > 1):
         raise RuntimeError("all elements of target should be between 0 and 1 (binary_cross_entropy's "
                            "target holds probabilities)")
-    log_x = input.log().clamp(min=-100.0)
-    log_1mx = (1.0 - input).log().clamp(min=-100.0)
-    loss = -(target * log_x + (1.0 - target) * log_1mx)
+    loss = _BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction)
