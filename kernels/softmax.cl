@@ -18,7 +18,9 @@ __kernel void softmax_rows(LayoutPtr outer, __global T* out, __global const T* x
         T v = row[r * xs];
         if (isnan(v) || v > top || isnan(top)) top = isnan(top) ? top : v;
     }
-    T shift = isinf(top) ? (T)0 : top;  /* all -inf rows give -inf, not nan */
+    /* all -inf rows give -inf, not nan; a +inf makes softmax rows nan (inf - inf), as PyTorch,
+       while logsumexp stays +inf */
+    T shift = isinf(top) && (top < 0 || mode == 0) ? (T)0 : top;
     T sum = 0;
     for (int r = 0; r < length; ++r) sum += exp(row[r * xs] - shift);
     T lse = log(sum) + shift;

@@ -319,3 +319,20 @@ class TestBinaryCrossEntropyGradient:
     def test_inside(self, x, t):
         check_backward(lambda p, q: F.binary_cross_entropy(p, q, reduction="sum"), x.requires_grad_(),
                        t.requires_grad_())
+
+
+class TestSoftmaxWithPositiveInfinity:
+    """A row holding +inf is nan throughout (PyTorch's x - max is inf - inf); logsumexp is +inf."""
+
+    @given(x=hnp.arrays(np.float64, st.tuples(st.integers(1, 3), st.integers(1, 4)),
+                        elements=st.one_of(st.floats(-5, 5), st.sampled_from([math.inf, -math.inf]))))
+    def test_rows(self, x):
+        t = tl.tensor(x)
+        has_inf = np.isposinf(x).any(axis=1, keepdims=True)
+        with np.errstate(all="ignore"):
+            shifted = x - x.max(axis=1, keepdims=True)
+            expected = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
+        expected = np.where(has_inf, np.nan, expected)
+        np.testing.assert_allclose(F.softmax(t, 1).numpy(), expected, rtol=1e-12, atol=1e-300)
+        assert np.array_equal(np.isnan(F.log_softmax(t, 1).numpy()), np.isnan(expected))
+        assert (tl.logsumexp(t, 1).numpy()[has_inf[:, 0]] == math.inf).all()

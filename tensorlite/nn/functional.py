@@ -214,7 +214,13 @@ def log_softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     dim = _softmax_dim("log_softmax", input.ndim, dim)
     x = input.to(dtype) if dtype is not None else input
     fused = _fused_softmax(x, dim, True)
-    return fused if fused is not None else x - x.logsumexp(dim, keepdim=True)
+    return fused if fused is not None else _shifted_by_logsumexp(x, dim)
+
+
+def _shifted_by_logsumexp(x: Tensor, dim: int) -> Tensor:
+    """x - logsumexp(x, dim); a row holding +inf is all nan, as PyTorch (its x - max is inf - inf)."""
+    lse = x.logsumexp(dim, keepdim=True)
+    return _ew.where(lse == math.inf, math.nan, x - lse)
 
 
 def softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
@@ -222,7 +228,7 @@ def softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     dim = _softmax_dim("softmax", input.ndim, dim)
     x = input.to(dtype) if dtype is not None else input
     fused = _fused_softmax(x, dim, False)
-    return fused if fused is not None else (x - x.logsumexp(dim, keepdim=True)).exp()
+    return fused if fused is not None else _shifted_by_logsumexp(x, dim).exp()
 
 
 def softmin(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
