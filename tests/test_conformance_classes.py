@@ -336,3 +336,17 @@ class TestSoftmaxWithPositiveInfinity:
         np.testing.assert_allclose(F.softmax(t, 1).numpy(), expected, rtol=1e-12, atol=1e-300)
         assert np.array_equal(np.isnan(F.log_softmax(t, 1).numpy()), np.isnan(expected))
         assert (tl.logsumexp(t, 1).numpy()[has_inf[:, 0]] == math.inf).all()
+
+
+class TestDivisionSecondDerivativeAtZero:
+    def test_reciprocal_at_signed_zero(self):
+        x = tl.tensor([0.0, -0.0, 2.0], dtype=tl.float64, requires_grad=True)
+        (g,) = tl.autograd.grad(tl.reciprocal(x).sum(), x, create_graph=True)
+        (h,) = tl.autograd.grad(g.sum(), x)
+        assert g.tolist() == [-math.inf, -math.inf, -0.25]
+        assert h.tolist() == [math.inf, -math.inf, 0.25]
+
+    @given(a=tensors(shape=(3,)), b=tensors(shape=(3,), low=0.5, high=3))
+    def test_double_backward_away_from_zero(self, a, b):
+        from tensorlite.testing import check_double_backward
+        check_double_backward(lambda u, v: u / v, a.requires_grad_(), b.requires_grad_())

@@ -67,7 +67,7 @@ class Div(_Primitive):
         a, b = ctx.saved_tensors
         needs = ctx.needs_input_grad
         return (grad / b if needs[0] else None,
-                -grad * a / (b * b) if needs[1] else None)
+                -(grad * a / b) / b if needs[1] else None)  # not / (b * b): keeps d2/db2 at 0 inf, not nan
 
 
 class Pow(_Primitive):
