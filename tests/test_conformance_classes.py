@@ -350,3 +350,19 @@ class TestDivisionSecondDerivativeAtZero:
     def test_double_backward_away_from_zero(self, a, b):
         from tensorlite.testing import check_double_backward
         check_double_backward(lambda u, v: u / v, a.requires_grad_(), b.requires_grad_())
+
+
+class TestLerpFromTheNearerEnd:
+    @given(a=hnp.arrays(np.float64, 3, elements=st.one_of(st.floats(-3, 3), st.sampled_from([math.inf, -math.inf]))),
+           b=hnp.arrays(np.float64, 3, elements=st.one_of(st.floats(-3, 3), st.sampled_from([math.inf, -math.inf]))),
+           w=hnp.arrays(np.float64, 3, elements=st.floats(-2, 2)), scalar=st.booleans())
+    def test_matches_pytorchs_formula(self, a, b, w, scalar):
+        weight = float(w[0]) if scalar else w
+        with np.errstate(all="ignore"):
+            expected = np.where(np.abs(weight) < 0.5, a + weight * (b - a), b - (b - a) * (1 - weight))
+        result = tl.lerp(tl.tensor(a), tl.tensor(b), weight if scalar else tl.tensor(w))
+        np.testing.assert_allclose(result.numpy(), expected, rtol=1e-12, equal_nan=True)
+
+    @given(a=tensors(shape=(3,)), b=tensors(shape=(3,)), w=tensors(shape=(3,), low=-1, high=1))
+    def test_gradients(self, a, b, w):
+        check_backward(tl.lerp, a.requires_grad_(), b.requires_grad_(), w.requires_grad_())

@@ -6,6 +6,8 @@ Ops with no gradient at all (comparisons, logical ops) are listed in ``NON_DIFFE
 """
 from __future__ import annotations
 
+import builtins
+
 from .. import dtypes as _dt
 from ..autograd.function import OUTPUT, Function
 from ..tensor import Tensor
@@ -749,8 +751,12 @@ def equal(input: Tensor, other) -> bool:
 
 
 def lerp(input: Tensor, end, weight) -> Tensor:
-    """input + weight * (end - input)."""
-    return input + weight * (end - input)
+    """input + weight * (end - input), computed from the nearer end as PyTorch does
+    (end - (end - input) * (1 - weight) when |weight| >= 0.5), which fixes the inf/nan cases."""
+    diff = end - input
+    if not isinstance(weight, Tensor):
+        return input + weight * diff if builtins.abs(weight) < 0.5 else end - diff * (1 - weight)
+    return where(abs(weight) < 0.5, input + weight * diff, end - diff * (1 - weight))
 
 
 def isclose(input: Tensor, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
