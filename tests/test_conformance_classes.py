@@ -366,3 +366,30 @@ class TestLerpFromTheNearerEnd:
     @given(a=tensors(shape=(3,)), b=tensors(shape=(3,)), w=tensors(shape=(3,), low=-1, high=1))
     def test_gradients(self, a, b, w):
         check_backward(tl.lerp, a.requires_grad_(), b.requires_grad_(), w.requires_grad_())
+
+
+class TestLossArguments:
+    def test_non_positive_huber_delta_and_negative_smooth_l1_beta_raise(self):
+        x, t = tl.tensor([1.0, 2.0]), tl.tensor([1.0, 3.0])
+        with pytest.raises(RuntimeError, match="delta"):
+            F.huber_loss(x, t, delta=0.0)
+        with pytest.raises(RuntimeError, match="beta"):
+            F.smooth_l1_loss(x, t, beta=-1.0)
+        assert F.smooth_l1_loss(x, t, beta=0.0).item() == 0.5
+
+    @given(target=hnp.arrays(np.float64, 4, elements=st.sampled_from([-1.0, 1.0, 0.0, 2.0])),
+           margin=st.sampled_from([-0.5, 0.0, 0.3]))
+    def test_cosine_embedding_loss_is_zero_for_other_targets(self, target, margin):
+        a = np.array([[1.0, 0.0], [1.0, 1.0], [0.5, -2.0], [3.0, 1.0]])
+        b = np.array([[0.5, 0.5], [1.0, -2.0], [1.0, 1.0], [-1.0, 0.2]])
+        cos = (a * b).sum(1) / np.sqrt(((a * a).sum(1) + 1e-12) * ((b * b).sum(1) + 1e-12))
+        expected = np.where(target == 1, 1 - cos, np.where(target == -1, np.maximum(cos - margin, 0), 0.0))
+        result = F.cosine_embedding_loss(tl.tensor(a), tl.tensor(b), tl.tensor(target), margin=margin, reduction="none")
+        np.testing.assert_allclose(result.numpy(), expected, rtol=1e-12)
+
+    @pytest.mark.parametrize("fn", [lambda x: F.softmax(x, 0), lambda x: F.log_softmax(x, 0), lambda x: x.softmax(0)])
+    def test_softmax_of_integers_needs_a_dtype(self, fn):
+        with pytest.raises(NotImplementedError):
+            fn(tl.tensor([1, 2]))
+        np.testing.assert_allclose(F.softmax(tl.tensor([1, 2]), 0, dtype=tl.float64).numpy(),
+                                   np.exp([1, 2]) / np.exp([1, 2]).sum())

@@ -213,6 +213,7 @@ def log_softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     """x - logsumexp(x, dim): stable for large inputs ([1000, 0, -1000] -> [0, -1000, -2000])."""
     dim = _softmax_dim("log_softmax", input.ndim, dim)
     x = input.to(dtype) if dtype is not None else input
+    _require_float("log_softmax", x)
     fused = _fused_softmax(x, dim, True)
     return fused if fused is not None else _shifted_by_logsumexp(x, dim)
 
@@ -227,6 +228,7 @@ def softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     """exp(log_softmax(x, dim))."""
     dim = _softmax_dim("softmax", input.ndim, dim)
     x = input.to(dtype) if dtype is not None else input
+    _require_float("softmax", x)
     fused = _fused_softmax(x, dim, False)
     return fused if fused is not None else _shifted_by_logsumexp(x, dim).exp()
 
@@ -430,6 +432,8 @@ def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
 
 def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean", beta: float = 1.0) -> Tensor:
     """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta."""
+    if beta < 0:
+        raise RuntimeError(f"smooth_l1_loss does not support negative values for beta (got {beta}).")
     _check_target_size(input, target, "smooth_l1_loss")
     diff = input - target
     d = diff.abs()
@@ -441,6 +445,8 @@ def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean", beta:
 
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0) -> Tensor:
     """0.5 d^2 where |d| <= delta, else delta (|d| - 0.5 delta)."""
+    if delta <= 0:
+        raise RuntimeError(f"huber_loss does not support non-positive values for delta (got {delta}).")
     _check_target_size(input, target, "huber_loss")
     diff = input - target
     d = diff.abs()
@@ -631,12 +637,13 @@ def kl_div(input: Tensor, target: Tensor, reduction: str = "mean", log_target: b
 
 def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
                           reduction: str = "mean") -> Tensor:
-    """1 - cos(x1, x2) for target 1, max(0, cos - margin) for target -1."""
+    """1 - cos(x1, x2) for target 1, max(0, cos - margin) for target -1, 0 for any other target
+    (as PyTorch)."""
     eps = 1e-12
     dot = (input1 * input2).sum(-1)
     mag = ((input1 * input1).sum(-1) + eps) * ((input2 * input2).sum(-1) + eps)
     cos = dot / mag.sqrt()
-    loss = _ew.where(target == 1, 1.0 - cos, (cos - margin).clamp(min=0.0))
+    loss = _ew.where(target == 1, 1.0 - cos, _ew.where(target == -1, (cos - margin).clamp(min=0.0), 0.0))
     return _reduce(loss, reduction)
 
 
