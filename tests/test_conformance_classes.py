@@ -393,3 +393,9 @@ class TestLossArguments:
             fn(tl.tensor([1, 2]))
         np.testing.assert_allclose(F.softmax(tl.tensor([1, 2]), 0, dtype=tl.float64).numpy(),
                                    np.exp([1, 2]) / np.exp([1, 2]).sum())
+
+
+@pytest.mark.parametrize("kwargs", [{"eps": -1.0}, {"weight_decay": -0.1}])
+def test_adagrad_validates_eps_and_weight_decay(kwargs):
+    with pytest.raises(ValueError, match="Invalid"):
+        tl.optim.Adagrad([tl.zeros(2, requires_grad=True)], **kwargs)

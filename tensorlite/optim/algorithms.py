@@ -166,6 +166,8 @@ class Adagrad(Optimizer):
         _check("learning rate", lr)
         _check("lr_decay value", lr_decay)
         _check("initial_accumulator_value", initial_accumulator_value)
+        _check("epsilon value", eps)
+        _check("weight_decay value", weight_decay)
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                                       initial_accumulator_value=initial_accumulator_value, eps=eps,
                                       maximize=maximize))
