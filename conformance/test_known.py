@@ -49,6 +49,23 @@ KNOWN = [
     ("pow_ on the CPU", lambda: check(lambda lib, x: x.pow_(2.0), f64([2.], False))),
     ("uint8 with a negative Python int", lambda: check(lambda lib, x: x * -1, Arr(np.array([1], np.uint8)))),
     ("in-place on an empty tensor", lambda: check(lambda lib, x: x.add_(1.0), f64(np.zeros((0, 2)), False))),
+    ("gather with negative indices must raise", lambda: check(lambda lib, x, i: lib.gather(x, 0, i), f64([1., 2.]),
+                                                             Arr(np.array([-1], np.int64)))),
+    ("conv_transpose2d output_padding >= stride must raise", lambda: check(
+        lambda lib, x, w: lib.nn.functional.conv_transpose2d(x, w, stride=1, output_padding=1),
+        f64(np.ones((1, 1, 2, 2))), f64(np.ones((1, 1, 2, 2))))),
+    ("hardtanh with min_val > max_val must raise", lambda: check(
+        lambda lib, x: lib.nn.functional.hardtanh(x, 1.0, -1.0), f64([0.5]))),
+    ("label_smoothing > 1 must raise", lambda: check(
+        lambda lib, x, t: lib.nn.functional.cross_entropy(x, t, label_smoothing=1.5), f64(np.ones((2, 3))),
+        Arr(np.array([0, 1], np.int64)))),
+    ("avg_pool2d divisor_override=0 must raise", lambda: check(
+        lambda lib, x: lib.nn.functional.avg_pool2d(x, 2, divisor_override=0), f64(np.ones((1, 1, 2, 2))))),
+    ("nonzero(as_tuple=True) of 0-d", lambda: check(lambda lib, x: lib.nonzero(x, as_tuple=True), f64(1.0, False))),
+    ("adaptive_avg_pool2d to size 0", lambda: check(lambda lib, x: lib.nn.functional.adaptive_avg_pool2d(x, 0),
+                                                   f64(np.ones((1, 1, 2, 2))))),
+    ("argmax of an empty tensor must raise", lambda: check(lambda lib, x: lib.argmax(x), f64(np.zeros(0)),
+                                                          exact_error=True)),
     # new classes found by this suite and not fixed here
     ("NEW: cosine_similarity eps: each norm is clamped, not their product",
      lambda: check(lambda lib, a, b: lib.nn.functional.cosine_similarity(a, b, dim=0), f64([0.]), f64([2.]))),
