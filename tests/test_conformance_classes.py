@@ -399,3 +399,25 @@ class TestLossArguments:
 def test_adagrad_validates_eps_and_weight_decay(kwargs):
     with pytest.raises(ValueError, match="Invalid"):
         tl.optim.Adagrad([tl.zeros(2, requires_grad=True)], **kwargs)
+
+
+def test_zero_class_weights_give_nan_gradients_for_used_targets_only():
+    """PyTorch: the mean over zero total weight is nan; used targets get w / 0 = nan gradients,
+    ignored ones keep 0."""
+    x = tl.tensor([[0.1, -0.3, 0.5], [1.0, 0.2, -0.7]], dtype=tl.float64, requires_grad=True)
+    loss = F.cross_entropy(x, tl.tensor([0, -100]), weight=tl.zeros(3, dtype=tl.float64))
+    loss.backward()
+    assert math.isnan(loss.item())
+    assert np.isnan(x.grad.numpy()[0]).all() and x.grad.tolist()[1] == [0.0, 0.0, 0.0]
+
+
+@given(x=tensors(shape=(3,)), lo=tensors(shape=(3,)), hi=tensors(shape=(3,)))
+def test_clamp_tensor_bounds_gradients_follow_pytorch(x, lo, hi):
+    """x gets the gradient on [lo, hi], lo where x < lo < hi, hi where x > hi or lo > hi (so
+    nobody when x < lo == hi), as PyTorch's clamp backward."""
+    x, lo, hi = x.requires_grad_(), lo.requires_grad_(), hi.requires_grad_()
+    tl.clamp(x, lo, hi).sum().backward()
+    xv, lv, hv = x.detach().numpy(), lo.detach().numpy(), hi.detach().numpy()
+    np.testing.assert_array_equal(x.grad.numpy(), ((xv >= lv) & (xv <= hv)).astype(float))
+    np.testing.assert_array_equal(lo.grad.numpy(), ((xv < lv) & (lv < hv)).astype(float))
+    np.testing.assert_array_equal(hi.grad.numpy(), ((xv > hv) | (lv > hv)).astype(float))

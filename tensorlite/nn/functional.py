@@ -500,13 +500,13 @@ def _pick(log_probs, target, ignore_index, weight, all_valid):
     return picked * w, w
 
 
-def _weighted_mean(total: Tensor, weight_sum) -> Tensor:
-    """total / weight_sum; nan when every target is ignored, with a zero (not nan) gradient
-    there, as PyTorch."""
+def _weighted_mean(losses: Tensor, weight_sum, used: Tensor) -> Tensor:
+    """sum(losses) / weight_sum with PyTorch's zero-weight semantics: nan when weight_sum is 0;
+    then each used (not ignored) element's gradient is w / 0 = nan, an ignored one's stays 0."""
     if not isinstance(weight_sum, Tensor):
-        return total / weight_sum if weight_sum else total * math.nan
-    empty = weight_sum == 0
-    return _ew.where(empty, math.nan, total / _ew.where(empty, 1.0, weight_sum))
+        return losses.sum() / weight_sum if weight_sum else losses.sum() * math.nan
+    factor = _ew.where(used, 1.0 / weight_sum, 0.0)  # not where(used, losses / w, 0): 0 / 0 in backward
+    return (losses * factor).sum() + _ew.where(weight_sum == 0, math.nan, 0.0)
 
 
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: int = -100,
@@ -517,7 +517,8 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore
     all_valid = _check_class_targets(input, target, ignore_index)
     losses, w = _pick(input, target, ignore_index, weight, all_valid)
     if reduction == "mean":
-        return _weighted_mean(losses.sum(), w.sum() if w is not None else losses.numel())
+        used = target != ignore_index
+        return _weighted_mean(losses, w.sum() if w is not None else losses.numel(), used)
     return _reduce(losses, reduction)
 
 
@@ -554,9 +555,10 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     smooth = -terms.sum(dim) * valid
     if reduction == "mean":
         if weight is None:
-            smooth = _weighted_mean(smooth.sum(), valid.sum())
+            smooth = _weighted_mean(smooth, valid.sum(), valid != 0)
         else:
-            smooth = _weighted_mean(smooth.sum(), (weight[_ew.where(target != ignore_index, target, 0)] * valid).sum())
+            smooth = _weighted_mean(smooth, (weight[_ew.where(target != ignore_index, target, 0)] * valid).sum(),
+                                    valid != 0)
     else:
         smooth = _reduce(smooth, reduction)
     return nll * (1 - label_smoothing) + smooth * (label_smoothing / classes)

@@ -579,7 +579,10 @@ def clamp(input: Tensor, min=None, max=None) -> Tensor:
         out = input
         for bound, outside in ((min, lt), (max, gt)):
             if bound is not None:
-                out = where(outside(out, bound), bound, out)
+                value = bound
+                if bound is min and isinstance(min, Tensor) and max is not None and min.requires_grad:
+                    value = where(lt(min, max), min, min.detach())  # PyTorch: min's gradient needs min < max
+                out = where(outside(out, bound), value, out)
                 if isinstance(bound, Tensor) and bound.is_floating_point():
                     out = where(isnan(bound), bound, out)  # a NaN bound gives NaN, as in PyTorch
         return out
