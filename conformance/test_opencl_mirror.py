@@ -105,6 +105,9 @@ def test_normalisation(x, data, device):
     c = x.array.shape[1]
     w, b = data.draw(f32((c,))), data.draw(f32((c,)))
     assume(x.array.size // c > 1)
+    # a constant channel normalises rounding noise by 1/sqrt(eps) in float32: not compared
+    assume(all(np.ptp(np.moveaxis(x.array, 1, 0).reshape(c, -1), axis=1) > 1e-3))
+    assume(np.ptp(x.array, axis=-1).min() > 1e-3)
     check(lambda lib, x, w, b: lib.nn.functional.batch_norm(x, None, None, w, b, training=True), x, w, b,
           device=device, grad_atol=1e-3)
     last = x.array.shape[-1:]

@@ -421,3 +421,11 @@ def test_clamp_tensor_bounds_gradients_follow_pytorch(x, lo, hi):
     np.testing.assert_array_equal(x.grad.numpy(), ((xv >= lv) & (xv <= hv)).astype(float))
     np.testing.assert_array_equal(lo.grad.numpy(), ((xv < lv) & (lv < hv)).astype(float))
     np.testing.assert_array_equal(hi.grad.numpy(), ((xv > hv) | (lv > hv)).astype(float))
+
+
+def test_frobenius_norm_takes_at_most_two_dims():
+    x = tl.ones(2, 2, 2)
+    with pytest.raises(RuntimeError, match="2-tuple"):
+        tl.norm(x, dim=(0, 1, 2))
+    assert tl.norm(x, p=2, dim=(0, 1, 2)).item() == pytest.approx(8 ** 0.5)
+    assert tl.norm(x, dim=(0, 1)).shape == (2,)

@@ -377,6 +377,9 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False) -> Tensor:
     if not input.is_floating_point():
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. "
                            f"Got {input.dtype.scalar_name}; convert it with .float() first")
+    if p == "fro" and isinstance(dim, (tuple, list)) and len(dim) > 2:
+        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(map(str, dim))} "
+                           f"(the Frobenius norm takes one or two dims; use p=2 for more)")
     axes = wrap_dims(dim, input.ndim)
     x = input
     if p in ("fro", 2, 2.0):
