@@ -38,8 +38,10 @@ def float_elements(dtype="float64", low=-4.0, high=4.0, specials=True, kinks=Tru
     # no values near underflow: PyTorch's kernels may flush them to zero, and special-case
     # single elements (norm over a size-1 dim is |x|, while sqrt(x * x) underflows)
     parts = [st.floats(low, high, width=width, allow_nan=False, allow_infinity=False, allow_subnormal=False)
-             .filter(lambda v: v == 0 or abs(v) > 1e-15),
-             st.integers(int(np.ceil(max(low, -3))), int(np.floor(min(high, 3)))).map(float)]  # ties
+             .filter(lambda v: v == 0 or abs(v) > 1e-15)]
+    tie_low, tie_high = int(np.ceil(max(low, -3))), int(np.floor(min(high, 3)))
+    if tie_low <= tie_high:
+        parts.append(st.integers(tie_low, tie_high).map(float))  # ties
     if kinks:
         parts.append(st.sampled_from([k for k in KINKS if low <= k <= high]))
     if specials:
