@@ -24,10 +24,14 @@ def broadcast_shapes(*shapes) -> tuple:
     return tuple(result)
 
 
-def wrap_dim(dim: int, ndim: int) -> int:
-    low, high = (-1, 0) if ndim == 0 else (-ndim, ndim - 1)
+def wrap_dim(dim: int, ndim: int, *, scalar_ok: bool = True) -> int:
+    """``dim`` as an axis in [0, ndim); negative counts from the end. A 0-dim tensor accepts
+    dim 0 and -1 (PyTorch's rule for most ops) unless ``scalar_ok`` is False (unbind, size)."""
     if not isinstance(dim, numbers.Integral) or isinstance(dim, bool):
         raise TypeError(f"dim must be an int, got {type(dim).__name__}")
+    if ndim == 0 and not scalar_ok:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    low, high = (-1, 0) if ndim == 0 else (-ndim, ndim - 1)
     if not low <= dim <= high:
         raise IndexError(f"Dimension out of range (expected to be in range of [{low}, {high}], "
                          f"but got {dim})")
@@ -35,15 +39,60 @@ def wrap_dim(dim: int, ndim: int) -> int:
 
 
 def wrap_dims(dim, ndim: int) -> tuple:
-    """Normalise None / an int / a sequence of dims into a sorted tuple of axes (None: all)."""
+    """Normalise None / an int / a sequence of dims into a sorted tuple of axes (None: all).
+
+    Every dim is range-checked (0-dim tensors accept 0 and -1, and have no axes to reduce) and a
+    dim named twice, e.g. ``(0, -2)`` on a 2-D tensor, raises."""
     if dim is None:
         return tuple(range(ndim))
     if isinstance(dim, numbers.Integral):
-        return (wrap_dim(dim, ndim),) if ndim else ()
-    axes = tuple(wrap_dim(d, ndim) for d in dim) if ndim else ()
-    if len(set(axes)) != len(axes):
-        raise RuntimeError(f"dim {tuple(dim)} appears multiple times in the list of dims")
-    return tuple(sorted(axes))
+        dims = (dim,)
+    elif isinstance(dim, (tuple, list)):
+        dims = tuple(dim)
+    else:
+        raise TypeError(f"dim must be an int or a tuple of ints, got {type(dim).__name__}")
+    axes = tuple(wrap_dim(d, ndim) for d in dims)
+    seen = set()
+    for d, axis in zip(dims, axes):
+        if axis in seen:
+            raise RuntimeError(f"dim {axis} appears multiple times in the list of dims "
+                               f"(got dim={tuple(dims)}); name each dim once")
+        seen.add(axis)
+    return tuple(sorted(axes)) if ndim else ()
+
+
+def integer_range(dtype) -> tuple:
+    """(lowest, highest) value of an integer dtype."""
+    bits = 8 * dtype.itemsize
+    return (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if dtype.is_signed else (0, (1 << bits) - 1)
+
+
+def wrap_integer(value, dtype):
+    """A Python int operand of an integer-dtype op, converted as C converts it (modulo 2**bits):
+    ``uint8 + 300`` adds 44 and ``uint8 > -1`` compares with 255, as in PyTorch. Other values
+    and dtypes pass through."""
+    if not dtype.is_integer or isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        return value
+    value = int(value)
+    if not -(1 << 63) <= value < (1 << 64):
+        raise OverflowError(f"Python int {value} is too big to convert to {dtype.name} (Python "
+                            f"ints must lie in [-2**63, 2**64) to take part in tensor ops)")
+    low, high = integer_range(dtype)
+    return (value - low) % (high - low + 1) + low
+
+
+def checked_scalar(op: str, value, dtype):
+    """A Python number that fills, bounds or raises an integer-dtype tensor (fill_, full,
+    clamp, masked_fill, pow's exponent, alpha): out of the dtype's range raises as PyTorch does.
+    Unsigned dtypes also accept -max..-1 (they wrap: ``uint8.fill_(-1)`` gives 255)."""
+    if not dtype.is_integer or isinstance(value, bool) or not is_scalar(value):
+        return value
+    low, high = integer_range(dtype)
+    lowest = low if dtype.is_signed or not isinstance(value, numbers.Integral) else -high
+    if value != value or not lowest <= value <= high:
+        raise RuntimeError(f"{op}(): value {value} cannot be converted to type {dtype.name} without "
+                           f"overflow ({dtype.name} holds [{low}, {high}]); use a wider dtype")
+    return wrap_integer(int(value), dtype)  # a float truncates toward zero, as C casts it
 
 
 def is_scalar(value) -> bool:
@@ -51,7 +100,8 @@ def is_scalar(value) -> bool:
 
 
 def scalar_tensor(value, dtype, device) -> Tensor:
-    return Tensor._make(device.backend.full((), value, dtype), device, False, None, 0)
+    """A 0-dim tensor of ``dtype`` holding a Python number (ints wrap into integer dtypes)."""
+    return Tensor._make(device.backend.full((), wrap_integer(value, dtype), dtype), device, False, None, 0)
 
 
 def _to_common_device(a: Tensor, b: Tensor):

@@ -264,10 +264,27 @@ def _check_index(input, index, op):
                            f"({op}: index has {index.ndim}, input has {input.ndim})")
 
 
+def check_index_range(op: str, index: Tensor, size: int, axis: int, error=RuntimeError) -> None:
+    """Every entry of ``index`` must lie in [0, size): gather, scatter and index_select take no
+    negative indices (PyTorch raises; NumPy would silently count from the end)."""
+    if not index.numel():
+        return
+    backend = index.device.backend
+    low = int(backend.to_host(backend.reduce("min", index.data, None, False)))
+    high = int(backend.to_host(backend.reduce("max", index.data, None, False)))
+    bad = low if low < 0 else high if high >= size else None
+    if bad is not None:
+        raise error(f"{op}(): index {bad} is out of bounds for dimension {axis} with size {size}; "
+                    f"indices must lie in [0, {size}) (negative indices are not wrapped)")
+
+
 def gather(input: Tensor, dim: int, index) -> Tensor:
     """out[i][j] = input[index[i][j]][j] for dim=0 (and likewise for other dims)."""
     _check_index(input, index, "gather")
     axis = wrap_dim(dim, input.ndim)
+    if input.ndim == 0:  # a 0-dim tensor gathers like a 1-element vector
+        return gather(input.reshape(1), 0, index.reshape(-1)).reshape(index.shape)
+    check_index_range("gather", index, input.data.shape[axis], axis)
     smaller = False
     for d, (i, s) in enumerate(zip(index.data.shape, input.data.shape)):
         if d != axis and i > s:
@@ -284,6 +301,7 @@ def gather(input: Tensor, dim: int, index) -> Tensor:
 def _scatter(input, dim, index, src, accumulate, op):
     _check_index(input, index, op)
     axis = wrap_dim(dim, input.ndim)
+    check_index_range(op, index, input.data.shape[axis] if input.ndim else 1, axis)
     if not isinstance(src, Tensor):
         src = scalar_tensor(src, input.dtype, input.device)
     elif src.dtype is not input.dtype:
@@ -308,6 +326,11 @@ def index_select(input: Tensor, dim: int, index) -> Tensor:
     axis = wrap_dim(dim, input.ndim)
     if index.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
+    if input.ndim == 0:  # PyTorch treats a 0-dim input as one element; the result stays 0-dim
+        if index.numel() != 1:
+            raise IndexError(f"index_select(): Index to scalar can have only 1 value, got {index.numel()} value(s)")
+        return index_select(input.reshape(1), 0, index).reshape(())
+    check_index_range("index_select", index, input.data.shape[axis], axis, IndexError)
     return getitem(input, (slice(None),) * axis + (index.long().reshape(-1),))
 
 
@@ -334,7 +357,15 @@ def masked_select(input: Tensor, mask) -> Tensor:
 
 
 def nonzero(input: Tensor, *, as_tuple: bool = False):
-    """Indices of non-zero elements: an (n, ndim) int64 tensor, or a tuple of 1-D tensors."""
+    """Indices of non-zero elements: an (n, ndim) int64 tensor, or a tuple of 1-D tensors.
+
+    A 0-dim input counts as one element: ``tensor(5.).nonzero()`` has shape (1, 0)."""
+    if input.ndim == 0:
+        (flat,) = nonzero(input.reshape(1), as_tuple=True)
+        if as_tuple:
+            return (flat,)
+        return Tensor._make(input.device.backend.full((flat.numel(), 0), 0, _dt.int64),
+                            input.device, False, None, 0)
     parts = input.device.backend.nonzero(input.data)
     tensors = tuple(Tensor._make(p, input.device, False, None, 0) for p in parts)
     if as_tuple:

@@ -6,6 +6,7 @@ storage and the version counter with their input, as in PyTorch.
 """
 from __future__ import annotations
 
+import math
 import numbers
 import warnings
 from typing import Sequence
@@ -300,18 +301,39 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
     """Split one dim into ``sizes`` (one -1 allowed)."""
+    if input.ndim == 0:
+        raise RuntimeError(f"unflatten(): Dimension specified as {dim} but tensor has no dimensions; "
+                           f"reshape a 0-dim tensor instead")
     axis = wrap_dim(dim, input.ndim)
     shape = input.data.shape
-    sizes = infer_shape(tuple(sizes), shape[axis])
+    sizes = tuple(sizes)
+    if -1 not in sizes and math.prod(sizes) != shape[axis]:
+        raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of "
+                           f"dim {axis} ({shape[axis]}) in the input tensor of shape {list(shape)}")
+    sizes = infer_shape(sizes, shape[axis])
     return Reshape.apply(input, shape[:axis] + sizes + shape[axis + 1:])
 
 
-def movedim(input: Tensor, source: int, destination: int) -> Tensor:
-    """Move dim source to position destination (a view)."""
-    src, dst = wrap_dim(source, input.ndim), wrap_dim(destination, input.ndim)
-    axes = [a for a in range(input.ndim) if a != src]
-    axes.insert(dst, src)
-    return Permute.apply(input, tuple(axes))
+def movedim(input: Tensor, source, destination) -> Tensor:
+    """Move dim(s) ``source`` to position(s) ``destination`` (a view); the other dims keep their
+    order. ``x.movedim(0, -1)`` on shape (2, 3, 4) gives shape (3, 4, 2)."""
+    sources = (source,) if isinstance(source, numbers.Integral) else tuple(source)
+    destinations = (destination,) if isinstance(destination, numbers.Integral) else tuple(destination)
+    if len(sources) != len(destinations):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(sources)} dims) "
+                           f"should contain the same number of dims as destination "
+                           f"({list(destinations)} dims)")
+    n = input.ndim
+    src = [wrap_dim(d, n) for d in sources]
+    dst = [wrap_dim(d, n) for d in destinations]
+    for name, dims in (("source", src), ("destination", dst)):
+        if len(set(dims)) != len(dims):
+            raise RuntimeError(f"movedim: repeated dim in `{name}` ({list(sources if name == 'source' else destinations)})")
+    if n == 0:
+        return reshape(input, ())
+    rest = iter(a for a in range(n) if a not in src)
+    placed = dict(zip(dst, src))
+    return Permute.apply(input, tuple(placed[i] if i in placed else next(rest) for i in range(n)))
 
 
 def repeat(input: Tensor, *sizes) -> Tensor:
@@ -353,6 +375,10 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("cat(): expected a non-empty list of Tensors")
+    for i, t in enumerate(tensors):
+        if isinstance(t, Tensor) and t.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated; "
+                               f"use stack, or unsqueeze it to shape [1]")
     tensors = promote("cat", *tensors) if len(tensors) > 1 else tensors
     ref = tensors[0]
     axis = wrap_dim(dim, ref.ndim)
@@ -394,6 +420,15 @@ def vstack(tensors: Sequence[Tensor]) -> Tensor:
     return cat([t if t.ndim > 1 else unsqueeze(t, 0) for t in tensors], 0)
 
 
+def _int_arg(op: str, name: str, value) -> int:
+    """An int argument (a Python int or a 1-element integer tensor)."""
+    if isinstance(value, Tensor) and not value.is_floating_point() and value.numel() == 1:
+        return int(value.item())
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+        raise TypeError(f"{op}(): argument '{name}' must be an int, not {type(value).__name__}")
+    return int(value)
+
+
 def _mark_multi_view(views, op_name):
     for i, v in enumerate(views):
         if v._base is not None:
@@ -404,6 +439,8 @@ def _mark_multi_view(views, op_name):
 def split(input: Tensor, split_size_or_sections, dim: int = 0):
     """Views of consecutive pieces: of size ``split_size`` (the last may be smaller), or of the
     listed sizes. The pieces cannot be modified in place while they require grad."""
+    if input.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor (got a 0-dim tensor)")
     axis = wrap_dim(dim, input.ndim)
     n = input.data.shape[axis]
     if isinstance(split_size_or_sections, numbers.Integral):
@@ -428,8 +465,10 @@ def split(input: Tensor, split_size_or_sections, dim: int = 0):
 
 def chunk(input: Tensor, chunks: int, dim: int = 0):
     """Split into ``chunks`` pieces of size ceil(n / chunks) (fewer if n is small)."""
+    if input.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor (got a 0-dim tensor)")
     if chunks <= 0:
-        raise RuntimeError("chunk expects `chunks` to be greater than 0")
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     n = input.data.shape[wrap_dim(dim, input.ndim)]
     size = -(-n // chunks) if n else 1
     return split(input, size, dim)
@@ -437,16 +476,30 @@ def chunk(input: Tensor, chunks: int, dim: int = 0):
 
 def unbind(input: Tensor, dim: int = 0):
     """The slices along dim, as views without that dim."""
-    axis = wrap_dim(dim, input.ndim)
+    axis = wrap_dim(dim, input.ndim, scalar_ok=False)
     lead = (slice(None),) * axis
     return _mark_multi_view([input[lead + (i,)] for i in range(input.data.shape[axis])], "UnbindBackward0")
 
 
 def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
-    """The slice [start, start + length) along dim (a view)."""
+    """The slice [start, start + length) along dim (a view); ``start`` may be negative.
+
+    ``x.narrow(0, 1, 2)`` on shape (5,) gives x[1:3]."""
+    if input.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     axis = wrap_dim(dim, input.ndim)
+    start, length = _int_arg("narrow", "start", start), _int_arg("narrow", "length", length)
+    size = input.data.shape[axis]
+    if not -size <= start <= size:
+        raise IndexError(f"narrow(): start out of range (expected to be in range of [{-size}, {size}], "
+                         f"but got {start}) for dim {axis} of shape {list(input.shape)}")
+    if length < 0:
+        raise RuntimeError(f"narrow(): length must be non-negative, got {length}.")
     if start < 0:
-        start += input.data.shape[axis]
+        start += size
+    if start + length > size:
+        raise RuntimeError(f"narrow(): start ({start}) + length ({length}) exceeds dimension size "
+                           f"({size}) of dim {axis}; shape is {list(input.shape)}")
     return input[(slice(None),) * axis + (slice(start, start + length),)]
 
 
@@ -471,6 +524,9 @@ def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
 
 def _triangle_mask(input, diagonal, lower):
     from .creation import arange
+    if input.ndim < 2:
+        raise RuntimeError(f"{'tril' if lower else 'triu'}: input tensor must have at least 2 "
+                           f"dimensions (got shape {list(input.shape)})")
     rows, cols = input.data.shape[-2:]
     r = arange(rows, device=input.device).unsqueeze(1)
     c = arange(cols, device=input.device).unsqueeze(0)

@@ -80,9 +80,6 @@ class AmaxAmin(Function):
 
     @staticmethod
     def forward(ctx, x, op, axes, keepdim):
-        if x.numel() == 0:
-            raise RuntimeError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0. "
-                               f"Specify the reduction dim with the 'dim' argument.")
         ctx.save_for_backward(x, OUTPUT)
         ctx.axes, ctx.keepdim = axes, keepdim
         return x.device.backend.reduce(op, x.data, axes, keepdim)
@@ -106,8 +103,6 @@ class MaxMinDim(Function):
     @staticmethod
     def forward(ctx, x, op, dim, keepdim):
         backend = x.device.backend
-        if x.data.shape[dim] == 0:
-            raise IndexError(f"{op}(): Expected reduction dim {dim} to have non-zero size.")
         index = backend.arg_reduce("arg" + op, x.data, dim, True)
         values = backend.gather(x.data, dim, index)
         ctx.x_shape, ctx.dim, ctx.keepdim = x.data.shape, dim, keepdim
@@ -213,6 +208,21 @@ class Norm2(Function):
 
 
 # -- functional API ------------------------------------------------------------------------
+def check_nonempty_reduction(op: str, shape: tuple, axes, whole: bool) -> None:
+    """max/min/amax/amin/argmax/argmin have no identity, so reducing a zero-size dim raises
+    PyTorch's error (``whole``: no dim was given and the tensor is empty)."""
+    if whole:
+        if 0 in shape:
+            error = IndexError if op.startswith("arg") else RuntimeError
+            raise error(f"{op}(): Expected reduction dim to be specified for input.numel() == 0. "
+                        f"Specify the reduction dim with the 'dim' argument (shape {list(shape)}).")
+        return
+    for axis in axes:
+        if shape[axis] == 0:
+            raise IndexError(f"{op}(): Expected reduction dim {axis} to have non-zero size "
+                             f"(shape {list(shape)}); reduce over a non-empty dim instead.")
+
+
 def _with_dtype(x, dtype):
     return x if dtype is None else x.to(dtype)
 
@@ -280,16 +290,21 @@ def std_mean(input: Tensor, dim=None, *, correction=None, keepdim: bool = False)
     return std(input, dim, correction=correction, keepdim=keepdim), mean(input, dim, keepdim=keepdim)
 
 
+def _amax_amin(name, input, dim, keepdim):
+    whole = dim is None or dim == ()
+    axes = wrap_dims(None if whole else dim, input.ndim)
+    check_nonempty_reduction(name, input.data.shape, axes, whole)
+    return AmaxAmin.apply(input, name[1:], axes, keepdim)
+
+
 def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     """Maximum over dims (all by default); ties share the gradient evenly."""
-    axes = wrap_dims(None if dim == () else dim, input.ndim)
-    return AmaxAmin.apply(input, "max", axes, keepdim)
+    return _amax_amin("amax", input, dim, keepdim)
 
 
 def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     """Minimum over dims (all by default); ties share the gradient evenly."""
-    axes = wrap_dims(None if dim == () else dim, input.ndim)
-    return AmaxAmin.apply(input, "min", axes, keepdim)
+    return _amax_amin("amin", input, dim, keepdim)
 
 
 def _max_or_min(op, input, dim, keepdim, other):
@@ -299,10 +314,13 @@ def _max_or_min(op, input, dim, keepdim, other):
         from .elementwise import maximum, minimum
         return maximum(input, other) if op == "max" else minimum(input, other)
     if dim is None:
+        check_nonempty_reduction(op, input.data.shape, (), True)
         return AmaxAmin.apply(input, op, wrap_dims(None, input.ndim), False)
-    values, indices = MaxMinDim.apply(input, op, wrap_dim(dim, input.ndim) if input.ndim else 0, keepdim) \
-        if input.ndim else (input.clone(), zeros_like_tensor(input, _dt.int64))
-    return values_indices(values, indices)
+    axis = wrap_dim(dim, input.ndim)
+    if not input.ndim:
+        return values_indices(input.clone(), zeros_like_tensor(input, _dt.int64))
+    check_nonempty_reduction(op, input.data.shape, (axis,), False)
+    return values_indices(*MaxMinDim.apply(input, op, axis, keepdim))
 
 
 def max(input: Tensor, dim=None, keepdim: bool = False, *, other=None):
@@ -318,14 +336,15 @@ def min(input: Tensor, dim=None, keepdim: bool = False, *, other=None):
 def _arg(op, input, dim, keepdim):
     backend = input.device.backend
     if dim is None:
-        if input.numel() == 0:
-            raise RuntimeError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0.")
+        check_nonempty_reduction(op, input.data.shape, (), True)
         flat = backend.reshape(input.data, (-1,))
         out = backend.arg_reduce(op, flat, 0, False)
         if keepdim:
             out = backend.reshape(out, (1,) * input.ndim)
     else:
         axis = wrap_dim(dim, input.ndim)
+        if input.ndim:
+            check_nonempty_reduction(op, input.data.shape, (axis,), False)
         data = input.data if input.ndim else backend.reshape(input.data, (1,))
         out = backend.arg_reduce(op, data, axis, keepdim and input.ndim > 0)
     return Tensor._make(out, input.device, False, None, 0)
@@ -345,6 +364,7 @@ def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     """Inclusive prefix sums along dim."""
     x = input.to(dtype) if dtype is not None else input
     if x.ndim == 0:
+        wrap_dim(dim, 0)
         return x.clone()
     return Cumsum.apply(x, wrap_dim(dim, x.ndim))
 
@@ -362,6 +382,11 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False) -> Tensor:
     """Vector p-norm (2 / 'fro' by default, 1, inf, -inf, 0, or any positive p); grad 0 at 0 for p=2."""
     axes = wrap_dims(dim, input.ndim)
     x = input if input.is_floating_point() else input.float()
+    if p in (math.inf, -math.inf, "inf"):
+        empty = [a for a in axes if x.data.shape[a] == 0]
+        if empty:
+            raise RuntimeError(f"norm(): cannot compute the inf norm over the empty dim {empty[0]} "
+                               f"(shape {list(x.shape)}): max and min have no identity")
     if p in ("fro", 2, 2.0):
         return Norm2.apply(x, axes, keepdim)
     if p in (math.inf, "inf"):
