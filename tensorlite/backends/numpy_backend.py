@@ -61,12 +61,12 @@ _UNARY = {
 }
 
 
-def _pow(a, b):
-    return np.power(a, b)
+def _pow(a, b, **out):
+    return np.power(a, b, **out)
 
 
-def _floor_divide(a, b):
-    return np.floor_divide(a, b)
+def _floor_divide(a, b, **out):
+    return np.floor_divide(a, b, **out)
 
 
 _BINARY = {

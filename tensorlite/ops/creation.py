@@ -8,6 +8,7 @@ from .. import dtypes as _dt
 from ..device import default_device, device as _parse_device
 from ..random import default_generator
 from ..tensor import Tensor
+from ._util import checked_scalar
 
 
 def _device(device):
@@ -67,7 +68,14 @@ def _to_host(data, dtype):
     if isinstance(data, (list, tuple)):
         data = [(_to_host(v, None) if isinstance(v, (Tensor, list, tuple)) else v) for v in data]
         try:
-            host = np.array(data, dtype=dtype.numpy if dtype else None)
+            host = np.array(data)
+            if dtype is not None and dtype.is_integer and host.size and host.dtype.kind in "iuf":
+                for bound in (host.min().item(), host.max().item()):
+                    checked_scalar("tensor", bound, dtype)  # in range: astype wraps as C does
+            host = host.astype(dtype.numpy) if dtype is not None else host
+        except OverflowError:
+            raise RuntimeError(f"tensor(): a value of {data!r:.80} cannot be converted to type "
+                               f"{dtype.name if dtype else 'int64'} without overflow") from None
         except ValueError as error:
             raise ValueError(f"expected sequence of equal-length lists to build a tensor ({error})") from None
         if host.dtype == object:
@@ -95,6 +103,8 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
     else:
         inferred = None
     dtype = _dt.to_dtype(dtype) if dtype is not None else inferred
+    if isinstance(data, numbers.Number) and dtype is not None:
+        data = checked_scalar("tensor", data, dtype)
     host = _to_host(data, dtype)
     if dtype is None:
         dtype = _dt.from_numpy_dtype(host.dtype)
@@ -118,11 +128,11 @@ def from_numpy(array) -> Tensor:
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A tensor of ``size`` filled with ``fill_value``; the dtype follows the value's type."""
-    if dtype is None:
-        dtype = _dt.scalar_dtype(fill_value)
+    dtype = _dt.scalar_dtype(fill_value) if dtype is None else _dt.to_dtype(dtype)
+    fill_value = checked_scalar("full", fill_value, dtype)
     device = _device(device)
     return _finish(device.backend.full(_size((size,) if isinstance(size, int) else size), fill_value,
-                                       _dt.to_dtype(dtype)), device, requires_grad)
+                                       dtype), device, requires_grad)
 
 
 def _filled(value, size, dtype, device, requires_grad):

@@ -6,10 +6,12 @@ Ops with no gradient at all (comparisons, logical ops) are listed in ``NON_DIFFE
 """
 from __future__ import annotations
 
+import numbers
+
 from .. import dtypes as _dt
 from ..autograd.function import OUTPUT, Function
 from ..tensor import Tensor
-from ._util import promote, promote_pair, scalar_tensor, zeros_like_tensor
+from ._util import checked_scalar, is_scalar, promote, promote_pair, scalar_tensor, zeros_like_tensor
 
 NON_DIFFERENTIABLE = ("eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or",
                       "logical_xor", "logical_not", "isnan", "isinf", "isfinite", "bitwise_and",
@@ -414,10 +416,36 @@ class ToDevice(_Primitive):
 
 
 # -- the functional API --------------------------------------------------------------------
+def scale_by_alpha(op: str, input, other, alpha):
+    """``alpha * other`` for add/sub, with PyTorch's rules: alpha is converted to the result
+    dtype of (input, other) and never changes it; a float alpha needs a floating result, a bool
+    alpha a bool result, and an integer alpha must fit the integer result dtype.
+
+    Example: ``add(ones(2), 1.0, alpha=2)`` is ``[3., 3.]``; ``add(int_tensor, 1, alpha=0.5)``
+    raises."""
+    if alpha is None or (not isinstance(alpha, bool) and isinstance(alpha, (int, float)) and alpha == 1):
+        return other
+    if isinstance(alpha, complex):
+        raise RuntimeError(f"{op}(): For non-complex input tensors, argument alpha must not be a "
+                           f"complex number (got alpha={alpha}).")
+    if not is_scalar(alpha):
+        raise TypeError(f"{op}(): alpha must be a Python number, got {type(alpha).__name__}")
+    dtype = _dt.result_type_of((input, other))
+    if isinstance(alpha, bool) and dtype is not _dt.bool_:
+        raise RuntimeError(f"{op}(): Boolean alpha only supported for Boolean results (the result "
+                           f"dtype is {dtype.name}); pass alpha as a number.")
+    if not dtype.is_floating_point and not isinstance(alpha, (bool, numbers.Integral)):
+        raise RuntimeError(f"{op}(): For integral input tensors, argument alpha must not be a "
+                           f"floating point number (got alpha={alpha}, result dtype {dtype.name}).")
+    device = (input if isinstance(input, Tensor) else other).device
+    return mul(other, scalar_tensor(checked_scalar(op, alpha, dtype), dtype, device))
+
+
 def add(input: Tensor, other, *, alpha=1) -> Tensor:
-    """input + alpha * other, with broadcasting and type promotion."""
-    if alpha != 1:
-        other = mul(other, alpha)
+    """input + alpha * other, with broadcasting and type promotion.
+
+    ``add(tensor([1., 2.]), 1.0, alpha=2)`` is ``tensor([3., 4.])``."""
+    other = scale_by_alpha("add", input, other, alpha)
     a, b = promote_pair("add", input, other)
     return Add.apply(a, b)
 
@@ -428,8 +456,7 @@ def sub(input: Tensor, other, *, alpha=1) -> Tensor:
             and other.dtype is _dt.bool_:
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
                            "Use the `^` or `logical_xor()` operator instead.")
-    if alpha != 1:
-        other = mul(other, alpha)
+    other = scale_by_alpha("sub", input, other, alpha)
     a, b = promote_pair("sub", input, other)
     return Sub.apply(a, b)
 
@@ -444,9 +471,14 @@ def div(input: Tensor, other, *, rounding_mode=None) -> Tensor:
     """True division (ints give float), or rounding_mode 'floor' / 'trunc'."""
     if rounding_mode == "floor":
         return floor_divide(input, other)
-    a, b = promote_pair("div", input, other)
-    if not a.is_floating_point():
-        a, b = a.to(_dt.get_default_dtype()), b.to(_dt.get_default_dtype())
+    if not _dt.result_type_of((input, other)).is_floating_point:
+        # true division of integers is float division: convert before a Python int operand could
+        # be wrapped into the integer dtype (300 / int8 is 300.0, not 44.0)
+        default = _dt.get_default_dtype()
+        a, b = (v.to(default) if isinstance(v, Tensor) else v for v in (input, other))
+        a, b = promote_pair("div", a, b)
+    else:
+        a, b = promote_pair("div", input, other)
     out = Div.apply(a, b)
     if rounding_mode == "trunc":
         out = trunc(out)
@@ -492,6 +524,7 @@ def pow(input: Tensor, exponent) -> Tensor:
         if input.dtype.is_integer and isinstance(exponent, int) and exponent < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         dtype = _dt.result_type_of((input, exponent))
+        exponent = checked_scalar("pow", exponent, dtype)
         x = input if input.dtype is dtype else input.to(dtype)
         return PowScalar.apply(x, exponent)
     a, b = promote("pow", input, exponent)
@@ -520,8 +553,9 @@ def where(condition: Tensor, input, other) -> Tensor:
         raise TypeError("where(): condition must be a bool Tensor")
     if condition.dtype is not _dt.bool_:
         condition = condition.to(_dt.bool_)
+    dtype = _dt.result_type_of((input, other))
+    input, other = (checked_scalar("where", v, dtype) for v in (input, other))
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
-        dtype = _dt.result_type_of((input, other))
         input = scalar_tensor(input, dtype, condition.device)
     a, b = promote("where", input, other)
     return Where.apply(condition, a, b)
@@ -540,7 +574,7 @@ def clamp(input: Tensor, min=None, max=None) -> Tensor:
         return out
     dtype = _dt.result_type_of([input] + [v for v in (min, max) if v is not None])
     x = input if input.dtype is dtype else input.to(dtype)
-    return Clamp.apply(x, min, max)
+    return Clamp.apply(x, checked_scalar("clamp", min, dtype), checked_scalar("clamp", max, dtype))
 
 
 clip = clamp

@@ -12,7 +12,7 @@ from .. import dtypes as _dt
 from ..autograd.function import Function
 from ..autograd.grad_mode import state as _grad_state
 from ..tensor import Tensor
-from ._util import scalar_tensor, wrap_dim
+from ._util import checked_scalar, scalar_tensor, wrap_dim
 
 
 def _index_array(value, device):
@@ -214,6 +214,7 @@ def _put(input, key, value, accumulate, op_name):
     record = _grad_state.enabled and (input._requires_grad or value_requires)
     input._check_inplace(op_name)
     backend = input.device.backend
+    value = checked_scalar(op_name, value, input.dtype)
     if isinstance(value, Tensor):
         if value.device is not input.device:
             value = value.to(input.device)
@@ -345,7 +346,7 @@ def masked_fill(input: Tensor, mask, value) -> Tensor:
     if isinstance(value, Tensor):
         value = value.to(input.dtype)
     else:
-        value = scalar_tensor(value, input.dtype, input.device)
+        value = scalar_tensor(checked_scalar("masked_fill", value, input.dtype), input.dtype, input.device)
     return where(mask, value, input)
 
 
