@@ -66,8 +66,13 @@ class DataLoader:
             raise NotImplementedError("DataLoader(num_workers>0): tensorlite loads in the main process")
         if sampler is not None or batch_sampler is not None:
             raise NotImplementedError("custom samplers are not supported; use shuffle/generator")
-        if batch_size is not None and batch_size <= 0:
-            raise ValueError(f"batch_size should be a positive integer value, but got batch_size={batch_size}")
+        if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral)
+                                       or batch_size <= 0):
+            raise ValueError(f"DataLoader: batch_size should be a positive integer value, but got "
+                             f"batch_size={batch_size!r}")
+        if batch_size is None and drop_last:
+            raise ValueError("DataLoader: batch_size=None option disables auto-batching and is mutually "
+                             "exclusive with drop_last; pass a batch_size or drop_last=False")
         self.dataset, self.batch_size, self.shuffle = dataset, batch_size, shuffle
         self.drop_last, self.collate_fn, self.generator = drop_last, collate_fn, generator
 

@@ -19,7 +19,7 @@ from ..ops.creation import bernoulli, full_like
 from ..ops.linalg import MatMul
 from ..ops.movement import pad, stack
 from ..ops.reduce import Softmax as _Softmax
-from ..ops._util import wrap_dim
+from ..ops._util import broadcast_shapes, wrap_dim
 from ..tensor import Tensor
 
 __all__ = [
@@ -42,11 +42,23 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         rows = input.numel() // max(input.shape[-1], 1) if input.ndim > 1 else 1
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} "
                            f"and {weight.shape[1]}x{weight.shape[0]})")
+    out_shape = tuple(input.shape[:-1]) + (weight.shape[0],)
+    if bias is not None and _broadcast_shape_or_none(bias.shape, out_shape) != out_shape:
+        raise RuntimeError(f"linear(): bias of shape {list(bias.shape)} does not broadcast to the output "
+                           f"shape {list(out_shape)}; bias must have out_features={weight.shape[0]} "
+                           f"elements")
     if input.ndim == 1:
         out = MatMul.apply(input.unsqueeze(0), weight, False, True).squeeze(0)
     else:
         out = MatMul.apply(input, weight, False, True)
     return out if bias is None else out + bias
+
+
+def _broadcast_shape_or_none(*shapes):
+    try:
+        return broadcast_shapes(*shapes)
+    except RuntimeError:
+        return None
 
 
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -129,7 +141,10 @@ def tanh(input: Tensor) -> Tensor:
 
 
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
-    """clamp(x, min_val, max_val)."""
+    """clamp(x, min_val, max_val); min_val > max_val raises ValueError, as in PyTorch."""
+    if min_val > max_val:
+        raise ValueError(f"hardtanh(): min_val cannot be greater than max_val (got min_val={min_val}, "
+                         f"max_val={max_val})")
     return input.clamp(min_val, max_val)
 
 
@@ -304,6 +319,10 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
     if input.is_floating_point():
         raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the following "
                            f"scalar types: Long, Int; but got {input.dtype.name} instead")
+    if padding_idx is not None and not -weight.shape[0] <= padding_idx < weight.shape[0]:
+        raise AssertionError(f"Padding_idx must be within num_embeddings: embedding(): padding_idx="
+                             f"{padding_idx} is outside [{-weight.shape[0]}, {weight.shape[0]}) for a "
+                             f"weight of shape {list(weight.shape)}")
     if input.numel() and (int(input.min().item()) < 0 or int(input.max().item()) >= weight.shape[0]):
         raise IndexError(f"index out of range in self: embedding indices must be in [0, "
                          f"{weight.shape[0]}), got values in [{int(input.min().item())}, "
@@ -453,6 +472,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                   label_smoothing: float = 0.0) -> Tensor:
     """log_softmax over dim 1 then NLL; targets are class indices (int64) or class
     probabilities (float, the input's shape). label_smoothing mixes in the uniform distribution."""
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"cross_entropy(): label_smoothing must be between 0.0 and 1.0. Got: "
+                           f"{label_smoothing}")
     dim = _class_dim(input)
     classes = input.shape[dim]
     log_probs = log_softmax(input, dim)

@@ -87,6 +87,8 @@ def checked_scalar(op: str, value, dtype):
     Unsigned dtypes also accept -max..-1 (they wrap: ``uint8.fill_(-1)`` gives 255)."""
     if not dtype.is_integer or isinstance(value, bool) or not is_scalar(value):
         return value
+    if isinstance(value, numbers.Integral):
+        wrap_integer(value, dtype)  # beyond 64 bits: OverflowError, as PyTorch
     low, high = integer_range(dtype)
     lowest = low if dtype.is_signed or not isinstance(value, numbers.Integral) else -high
     if value != value or not lowest <= value <= high:

@@ -85,17 +85,65 @@ def _out_size(size, kernel, stride, pad_total, dilation):
     return (size + pad_total - dilation * (kernel - 1) - 1) // stride + 1
 
 
+def _sliding_geometry(op, kernel_size, dilation, padding, stride):
+    """The four pairs of unfold/fold, checked: kernel, dilation and stride positive, padding >= 0."""
+    geometry = {"kernel_size": _pair(kernel_size, "kernel_size"), "dilation": _pair(dilation, "dilation"),
+                "padding": _pair(padding, "padding"), "stride": _pair(stride, "stride")}
+    for name, pair in geometry.items():
+        if min(pair) < (0 if name == "padding" else 1):
+            raise RuntimeError(f"{op}(): {name} should be {'non-negative' if name == 'padding' else 'greater than zero'}, "
+                               f"but got {name}={pair}")
+    return geometry
+
+
+def _blocks(op, spatial, geometry):
+    """The number of sliding blocks per spatial dim; each must be at least one."""
+    kernel, dilation, padding, stride = geometry.values()
+    blocks = tuple(_out_size(s, k, st, 2 * p, d) for s, k, st, p, d in zip(spatial, kernel, stride, padding, dilation))
+    if min(blocks) < 1:
+        raise RuntimeError(f"{op}(): Given input with spatial size {tuple(spatial)}, kernel_size={kernel}, "
+                           f"dilation={dilation}, padding={padding}, calculated shape of the array of "
+                           f"sliding blocks as {blocks}, but its components must be at least one.")
+    return blocks
+
+
 def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
-    """F.unfold: (N, C, H, W) -> (N, C*kh*kw, L)."""
-    (ph, pw) = _pair(padding)
-    return Unfold.apply(input, _pair(kernel_size), _pair(stride), (ph, ph, pw, pw), _pair(dilation))
+    """F.unfold: (N, C, H, W) -> (N, C*kh*kw, L), or (C, H, W) -> (C*kh*kw, L)."""
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"unfold(): Expected 3D (unbatched) or 4D (batched) input, but got input of "
+                           f"shape {list(input.shape)}")
+    geometry = _sliding_geometry("unfold", kernel_size, dilation, padding, stride)
+    _blocks("unfold", input.shape[-2:], geometry)
+    x = input.unsqueeze(0) if input.ndim == 3 else input
+    (ph, pw) = geometry["padding"]
+    out = Unfold.apply(x, geometry["kernel_size"], geometry["stride"], (ph, ph, pw, pw), geometry["dilation"])
+    return out.squeeze(0) if input.ndim == 3 else out
 
 
 def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
-    """F.fold: (N, C*kh*kw, L) -> (N, C, H, W), summing overlaps."""
-    (ph, pw) = _pair(padding)
-    return Fold.apply(input, _pair(output_size), _pair(kernel_size), _pair(stride), (ph, ph, pw, pw),
-                      _pair(dilation))
+    """F.fold: (N, C*kh*kw, L) -> (N, C, H, W) summing overlaps, or (C*kh*kw, L) -> (C, H, W)."""
+    if input.ndim not in (2, 3):
+        raise RuntimeError(f"fold(): Expected 2D (unbatched) or 3D (batched) input, but got input of "
+                           f"shape {list(input.shape)}")
+    output_size = _pair(output_size, "output_size")
+    geometry = _sliding_geometry("fold", kernel_size, dilation, padding, stride)
+    kh, kw = geometry["kernel_size"]
+    columns, length = input.shape[-2:]
+    if columns % (kh * kw):
+        raise RuntimeError(f"fold(): Expected size of input's dimension {input.ndim - 2} to be divisible by "
+                           f"the product of kernel_size, but got input.size({input.ndim - 2})={columns} "
+                           f"and kernel_size={(kh, kw)}")
+    blocks = _blocks("fold", output_size, geometry)
+    if length != blocks[0] * blocks[1]:
+        raise RuntimeError(f"fold(): Given output_size={output_size}, kernel_size={(kh, kw)}, dilation="
+                           f"{geometry['dilation']}, padding={geometry['padding']}, stride={geometry['stride']}, "
+                           f"expected size of input's dimension {input.ndim - 1} to match the calculated "
+                           f"number of sliding blocks {blocks[0]} * {blocks[1]} = {blocks[0] * blocks[1]}, "
+                           f"but got input.size({input.ndim - 1})={length}.")
+    x = input.unsqueeze(0) if input.ndim == 2 else input
+    (ph, pw) = geometry["padding"]
+    out = Fold.apply(x, output_size, (kh, kw), geometry["stride"], (ph, ph, pw, pw), geometry["dilation"])
+    return out.squeeze(0) if input.ndim == 2 else out
 
 
 def _same_pads(kernel, dilation):
@@ -185,6 +233,10 @@ def conv_transpose2d(input: Tensor, weight, bias=None, stride=1, padding=0, outp
                            f"channels instead")
     stride, padding, dilation = _pair(stride), _pair(padding), _pair(dilation)
     output_padding = _pair(output_padding)
+    if any(p >= s and p >= d for p, s, d in zip(output_padding, stride, dilation)):
+        raise RuntimeError(f"conv_transpose2d(): output padding must be smaller than either stride or "
+                           f"dilation, but got output_padding={output_padding}, stride={stride}, "
+                           f"dilation={dilation}")
     out_channels = per_group_out * groups
     oh = (h - 1) * stride[0] - 2 * padding[0] + dilation[0] * (kh - 1) + output_padding[0] + 1
     ow = (w - 1) * stride[1] - 2 * padding[1] + dilation[1] * (kw - 1) + output_padding[1] + 1
@@ -257,6 +309,9 @@ def max_pool2d_reference(input: Tensor, kernel_size, stride=None, padding=0, dil
 def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
                count_include_pad: bool = True, divisor_override=None):
     """Mean over windows; zero padding counts in the divisor unless count_include_pad=False."""
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError("avg_pool2d(): divisor must be not zero (divisor_override=0); pass None to "
+                           "divide by the window size")
     unbatched = input.ndim == 3
     if unbatched:
         input = input.unsqueeze(0)
@@ -264,7 +319,7 @@ def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
     kernel, stride, padding, dilation, pads, (oh, ow) = _pool_geometry(
         input, kernel_size, stride, padding, 1, ceil_mode)
     total = _windows(input, kernel, stride, pads, dilation, 0.0).sum(2)      # (N, C, L)
-    if divisor_override:
+    if divisor_override is not None:
         divisor = float(divisor_override)
     else:
         # PyTorch counts the explicit padding (if asked) but never the ceil_mode overhang
@@ -287,12 +342,20 @@ def _pad_tensor(t, padding):
 
 def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     """Average over PyTorch's adaptive windows: cell i spans [floor(i*H/oh), ceil((i+1)*H/oh))."""
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got input of shape "
+                           f"{list(input.shape)}")
     unbatched = input.ndim == 3
     if unbatched:
         input = input.unsqueeze(0)
     h, w = input.shape[-2:]
     oh, ow = (o if o is not None else s for o, s in zip(_pair_or_none(output_size), (h, w)))
-    if h % oh == 0 and w % ow == 0:
+    if oh < 0 or ow < 0:
+        raise RuntimeError(f"adaptive_avg_pool2d(): elements of output_size must be greater than or "
+                           f"equal to 0 but received {(oh, ow)}")
+    if oh == 0 or ow == 0:  # an empty output: PyTorch returns it (no window to average)
+        out = input.mean((2, 3), keepdim=True).expand(input.shape[0], input.shape[1], oh, ow).contiguous()
+    elif h % oh == 0 and w % ow == 0:
         out = avg_pool2d(input, (h // oh, w // ow))
     else:
         from .movement import stack

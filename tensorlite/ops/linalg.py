@@ -144,7 +144,50 @@ def _parse_einsum(equation, operands):
                                                            if n == 1 and c.isascii()))
     elif "..." in output:
         output = output.replace("...", ellipsis_letters or "")
+    _check_einsum_labels(expanded, output, operands)
     return expanded, output
+
+
+def _check_einsum_labels(terms, output, operands):
+    """PyTorch's einsum errors: subscripts are letters, every output subscript appears once and
+    in some input, and a subscript has one size (or 1, which broadcasts) wherever it appears."""
+    for term in terms:
+        for c in term:
+            if c.isascii() and not c.isalpha():
+                raise RuntimeError(f"einsum(): invalid subscript {c!r} in the equation; subscripts "
+                                   f"must be letters in [a-zA-Z]")
+    for c in output:
+        if output.count(c) > 1:
+            raise RuntimeError(f"einsum(): output subscript {c} appears more than once in the output")
+        if not any(c in term for term in terms):
+            raise RuntimeError(f"einsum(): output subscript {c} does not appear in the equation for "
+                               f"any input operand (inputs: {','.join(terms)})")
+    sizes = {}
+    for k, (term, op) in enumerate(zip(terms, operands)):
+        seen = {}
+        for c, n in zip(term, op.data.shape):
+            if c in seen and seen[c] != n:
+                raise RuntimeError(f"einsum(): subscript {c} is repeated for operand {k} but the sizes "
+                                   f"don't match, {n} != {seen[c]} (operand shape {list(op.shape)})")
+            seen[c] = n
+            if not c.isascii():
+                continue  # ellipsis dims broadcast by their own rule
+            previous = sizes.get(c, 1)
+            if n != 1 and previous != 1 and n != previous:
+                raise RuntimeError(f"einsum(): subscript {c} has size {n} for operand {k} which does "
+                                   f"not broadcast with previously seen size {previous}")
+            sizes[c] = n if n != 1 else previous
+
+
+def _broadcast_labels(term, operand, terms, operands):
+    """Expand the size-1 dims of ``operand`` whose subscript has size n > 1 elsewhere."""
+    sizes = {}
+    for t, o in zip(terms, operands):
+        for c, n in zip(t, o.data.shape):
+            if c.isascii() and n != 1:
+                sizes[c] = n
+    target = tuple(sizes.get(c, n) if n == 1 and c.isascii() else n for c, n in zip(term, operand.data.shape))
+    return operand if target == operand.data.shape else operand.expand(target)
 
 
 def _diagonal_labels(term, operand):
@@ -194,6 +237,7 @@ def einsum(equation: str, *operands):
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     terms, output = _parse_einsum(equation, operands)
+    operands = [_broadcast_labels(t, o, terms, operands) for t, o in zip(terms, operands)]
     pairs = [_diagonal_labels(t, o) for t, o in zip(terms, operands)]
     for i, (term, op) in enumerate(pairs):  # sum labels that appear in this operand alone
         others = "".join(t for j, (t, _) in enumerate(pairs) if j != i) + output
