@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .ops import creation, elementwise as ew, indexing, inplace, linalg, movement as mv, reduce as rd
+from .ops._util import expect_tensor
 from .tensor import Tensor
 
 
@@ -26,6 +27,11 @@ def _max_min(fn):
     method.__doc__ = fn.__doc__
     return method
 
+
+
+def _shape_of(op, other):
+    expect_tensor(op, "other", other)
+    return other.data.shape
 
 _METHODS = {
     # arithmetic and operators
@@ -63,8 +69,8 @@ _METHODS = {
     # movement
     "reshape": _shape_method(mv.reshape), "view": _shape_method(mv.view),
     "permute": _shape_method(mv.permute), "expand": _shape_method(mv.expand),
-    "repeat": _shape_method(mv.repeat), "view_as": lambda self, other: mv.view(self, other.data.shape),
-    "reshape_as": lambda self, other: mv.reshape(self, other.data.shape),
+    "repeat": _shape_method(mv.repeat), "view_as": lambda self, other: mv.view(self, _shape_of("view_as", other)),
+    "reshape_as": lambda self, other: mv.reshape(self, _shape_of("reshape_as", other)),
     "expand_as": mv.expand_as, "broadcast_to": mv.broadcast_to, "transpose": mv.transpose,
     "swapaxes": mv.transpose, "swapdims": mv.transpose, "t": mv.t, "squeeze": mv.squeeze,
     "unsqueeze": mv.unsqueeze, "flatten": mv.flatten, "unflatten": mv.unflatten,

@@ -97,6 +97,12 @@ def checked_scalar(op: str, value, dtype):
     return wrap_integer(int(value), dtype)  # a float truncates toward zero, as C casts it
 
 
+def expect_tensor(op: str, name: str, value) -> None:
+    """A TypeError naming the op and argument when ``value`` is not a Tensor."""
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(value).__name__}")
+
+
 def is_scalar(value) -> bool:
     return isinstance(value, (numbers.Number,)) and not isinstance(value, complex)
 

@@ -11,7 +11,7 @@ import numbers
 from .. import dtypes as _dt
 from ..autograd.function import OUTPUT, Function
 from ..tensor import Tensor
-from ._util import checked_scalar, is_scalar, promote, promote_pair, scalar_tensor, zeros_like_tensor
+from ._util import checked_scalar, expect_tensor, is_scalar, promote, promote_pair, scalar_tensor, zeros_like_tensor
 
 NON_DIFFERENTIABLE = ("eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or",
                       "logical_xor", "logical_not", "isnan", "isinf", "isfinite", "bitwise_and",
@@ -521,9 +521,10 @@ def pow(input: Tensor, exponent) -> Tensor:
     if isinstance(input, Tensor) and not isinstance(exponent, Tensor):
         if isinstance(exponent, bool) or not isinstance(exponent, (int, float)):
             raise TypeError(f"pow(): unsupported exponent type {type(exponent).__name__}")
-        if input.dtype.is_integer and isinstance(exponent, int) and exponent < 0:
-            raise RuntimeError("Integers to negative integer powers are not allowed.")
         dtype = _dt.result_type_of((input, exponent))
+        if dtype.is_integer and isinstance(exponent, int) and exponent < 0:
+            raise RuntimeError(f"pow(): Integers to negative integer powers are not allowed "
+                               f"({input.dtype.name} ** {exponent}); use a float base.")
         exponent = checked_scalar("pow", exponent, dtype)
         x = input if input.dtype is dtype else input.to(dtype)
         return PowScalar.apply(x, exponent)
@@ -565,6 +566,10 @@ def clamp(input: Tensor, min=None, max=None) -> Tensor:
     """Limit values to [min, max] (numbers or tensors); gradient 1 inside, inclusive at both ends."""
     if min is None and max is None:
         raise RuntimeError("clamp: At least one of 'min' or 'max' must not be None")
+    for name, bound in (("min", min), ("max", max)):
+        if bound is not None and not isinstance(bound, Tensor) and not is_scalar(bound):
+            raise TypeError(f"clamp(): argument '{name}' must be a number or a Tensor, not "
+                            f"{type(bound).__name__}")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         out = input
         if min is not None:
@@ -730,6 +735,7 @@ def bitwise_not(input: Tensor) -> Tensor:
 
 def equal(input: Tensor, other) -> bool:
     """True if both tensors have the same shape and values."""
+    expect_tensor("equal", "other", other)
     return input.shape == other.shape and bool(eq(input, other).all())
 
 

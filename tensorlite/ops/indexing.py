@@ -12,7 +12,7 @@ from .. import dtypes as _dt
 from ..autograd.function import Function
 from ..autograd.grad_mode import state as _grad_state
 from ..tensor import Tensor
-from ._util import checked_scalar, scalar_tensor, wrap_dim
+from ._util import checked_scalar, expect_tensor, is_scalar, scalar_tensor, wrap_dim
 
 
 def _index_array(value, device):
@@ -283,8 +283,8 @@ def gather(input: Tensor, dim: int, index) -> Tensor:
     """out[i][j] = input[index[i][j]][j] for dim=0 (and likewise for other dims)."""
     _check_index(input, index, "gather")
     axis = wrap_dim(dim, input.ndim)
-    if input.ndim == 0:  # a 0-dim tensor gathers like a 1-element vector
-        return gather(input.reshape(1), 0, index.reshape(-1)).reshape(index.shape)
+    if input.ndim == 0 or index.ndim == 0:  # 0-dim operands gather like 1-element vectors
+        return gather(input.reshape(-1), 0, index.reshape(-1)).reshape(index.shape)
     check_index_range("gather", index, input.data.shape[axis], axis)
     smaller = False
     for d, (i, s) in enumerate(zip(index.data.shape, input.data.shape)):
@@ -325,6 +325,7 @@ def scatter_add(input: Tensor, dim: int, index, src) -> Tensor:
 def index_select(input: Tensor, dim: int, index) -> Tensor:
     """The entries of ``index`` (1-D integer tensor) along dim."""
     axis = wrap_dim(dim, input.ndim)
+    expect_tensor("index_select", "index", index)
     if index.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
     if input.ndim == 0:  # PyTorch treats a 0-dim input as one element; the result stays 0-dim
@@ -345,6 +346,8 @@ def masked_fill(input: Tensor, mask, value) -> Tensor:
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {mask.dtype.name}")
     if isinstance(value, Tensor):
         value = value.to(input.dtype)
+    elif not is_scalar(value):
+        raise TypeError(f"masked_fill(): value must be a number or a 0-dim Tensor, got {type(value).__name__}")
     else:
         value = scalar_tensor(checked_scalar("masked_fill", value, input.dtype), input.dtype, input.device)
     return where(mask, value, input)

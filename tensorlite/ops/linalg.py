@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..autograd.function import Function
 from ..tensor import Tensor
-from ._util import broadcast_shapes, promote_pair
+from ._util import broadcast_shapes, expect_tensor, promote_pair
 
 
 class MatMul(Function):
@@ -74,6 +74,7 @@ def matmul(input: Tensor, other) -> Tensor:
 
 def mm(input: Tensor, mat2) -> Tensor:
     """(n, k) @ (k, m) -> (n, m); both must be 2-D."""
+    expect_tensor("mm", "mat2", mat2)
     if input.ndim != 2 or mat2.ndim != 2:
         raise RuntimeError(f"mm: expected 2D tensors, got {input.ndim}D and {mat2.ndim}D")
     return matmul(input, mat2)
@@ -81,6 +82,7 @@ def mm(input: Tensor, mat2) -> Tensor:
 
 def bmm(input: Tensor, mat2) -> Tensor:
     """(b, n, k) @ (b, k, m) -> (b, n, m); no broadcasting."""
+    expect_tensor("bmm", "mat2", mat2)
     if input.ndim != 3 or mat2.ndim != 3:
         raise RuntimeError(f"batch1 must be a 3D tensor (bmm got {input.ndim}D and {mat2.ndim}D)")
     if mat2.data.shape[:2] != (input.data.shape[0], input.data.shape[2]):
@@ -92,6 +94,7 @@ def bmm(input: Tensor, mat2) -> Tensor:
 
 def dot(input: Tensor, other) -> Tensor:
     """Inner product of two 1-D tensors."""
+    expect_tensor("dot", "other", other)
     if input.ndim != 1 or other.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
     if input.data.shape != other.data.shape:
@@ -103,6 +106,7 @@ def dot(input: Tensor, other) -> Tensor:
 
 def outer(input: Tensor, vec2) -> Tensor:
     """Outer product of two 1-D tensors: (n,) x (m,) -> (n, m)."""
+    expect_tensor("outer", "vec2", vec2)
     return input.unsqueeze(1) * vec2.unsqueeze(0)
 
 
@@ -244,7 +248,7 @@ def einsum(equation: str, *operands):
         lonely = [k for k, c in enumerate(term) if c not in others]
         if lonely:
             op = op.sum(tuple(lonely))
-            term = "".join(c for c in term if c not in others)
+            term = "".join(c for c in term if c in others)
         pairs[i] = (term, op)
     term, result = pairs[0]
     for k in range(1, len(pairs)):

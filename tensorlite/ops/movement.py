@@ -14,7 +14,7 @@ from typing import Sequence
 from .. import dtypes as _dt
 from ..autograd.function import Function
 from ..tensor import Tensor
-from ._util import promote, sum_to_shape, wrap_dim, wrap_dims
+from ._util import expect_tensor, promote, sum_to_shape, wrap_dim, wrap_dims
 
 
 def _shape_arg(shape) -> tuple:
@@ -22,6 +22,10 @@ def _shape_arg(shape) -> tuple:
         shape = tuple(shape[0])
     if len(shape) == 1 and hasattr(shape[0], "__len__") and not isinstance(shape[0], Tensor):
         shape = tuple(shape[0])
+    for s in shape:
+        if isinstance(s, bool) or not isinstance(s, (numbers.Integral, Tensor)):
+            raise TypeError(f"a shape must be a sequence of ints, but {s!r} ({type(s).__name__}) is in "
+                            f"{tuple(shape)!r}")
     return tuple(int(s) for s in shape)
 
 
@@ -259,6 +263,8 @@ def expand(input: Tensor, *sizes) -> Tensor:
 
 
 def expand_as(input: Tensor, other) -> Tensor:
+    """expand(input, other.shape)."""
+    expect_tensor("expand_as", "other", other)
     return expand(input, other.data.shape)
 
 
@@ -342,6 +348,9 @@ def repeat(input: Tensor, *sizes) -> Tensor:
     if len(sizes) < input.ndim:
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of "
                            "dimensions of tensor")
+    if any(r < 0 for r in sizes):
+        raise RuntimeError(f"repeat(): Trying to create tensor with negative dimension: repeats "
+                           f"{list(sizes)} must be non-negative")
     shape = (1,) * (len(sizes) - input.ndim) + input.data.shape
     interleaved, expanded, final = [], [], []
     for r, s in zip(sizes, shape):
@@ -443,14 +452,17 @@ def split(input: Tensor, split_size_or_sections, dim: int = 0):
         raise RuntimeError("split expects at least a 1-dimensional tensor (got a 0-dim tensor)")
     axis = wrap_dim(dim, input.ndim)
     n = input.data.shape[axis]
-    if isinstance(split_size_or_sections, numbers.Integral):
-        size = int(split_size_or_sections)
+    if isinstance(split_size_or_sections, (numbers.Integral, Tensor)):
+        size = _int_arg("split", "split_size", split_size_or_sections)
         if size <= 0 and n:
             raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
         sizes = [size] * (n // size) + ([n % size] if n % size else []) if size else [0]
         name = "SplitBackward0"
     else:
-        sizes = [int(s) for s in split_size_or_sections]
+        if not isinstance(split_size_or_sections, (list, tuple)):
+            raise TypeError(f"split(): split_size_or_sections must be an int or a list of ints, got "
+                            f"{type(split_size_or_sections).__name__}")
+        sizes = [_int_arg("split", "split_sizes", s) for s in split_size_or_sections]
         if sum(sizes) != n:
             raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input "
                                f"tensor's size at dimension {axis}), but got split_sizes={sizes}")
@@ -467,6 +479,7 @@ def chunk(input: Tensor, chunks: int, dim: int = 0):
     """Split into ``chunks`` pieces of size ceil(n / chunks) (fewer if n is small)."""
     if input.ndim == 0:
         raise RuntimeError("chunk expects at least a 1-dimensional tensor (got a 0-dim tensor)")
+    chunks = _int_arg("chunk", "chunks", chunks)
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     n = input.data.shape[wrap_dim(dim, input.ndim)]
