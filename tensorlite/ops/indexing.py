@@ -61,6 +61,12 @@ def normalize_key(x: Tensor, key):
 
 def _pytorch_index_error(error: IndexError) -> IndexError:
     message = re.sub(r"\baxis\b", "dimension", str(error))
+    if "array is 0-dimensional" in message:
+        message = ("invalid index of a 0-dim tensor. Use `tensor.item()` in Python to convert a 0-dim "
+                   "tensor to a number")
+    else:
+        message = re.sub(r"too many indices for array: array is (\d+)-dimensional, but (\d+) were indexed",
+                         r"too many indices for tensor of dimension \1 (got \2)", message)
     return IndexError(message)
 
 

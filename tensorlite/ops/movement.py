@@ -323,8 +323,7 @@ def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
 def movedim(input: Tensor, source, destination) -> Tensor:
     """Move dim(s) ``source`` to position(s) ``destination`` (a view); the other dims keep their
     order. ``x.movedim(0, -1)`` on shape (2, 3, 4) gives shape (3, 4, 2)."""
-    sources = (source,) if isinstance(source, numbers.Integral) else tuple(source)
-    destinations = (destination,) if isinstance(destination, numbers.Integral) else tuple(destination)
+    sources, destinations = _dims_arg("movedim", source), _dims_arg("movedim", destination)
     if len(sources) != len(destinations):
         raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(sources)} dims) "
                            f"should contain the same number of dims as destination "
@@ -374,9 +373,7 @@ def clone(input: Tensor) -> Tensor:
 
 def flip(input: Tensor, dims) -> Tensor:
     """Reverse the order of elements along dims."""
-    if isinstance(dims, numbers.Integral):
-        dims = (dims,)
-    return Flip.apply(input, wrap_dims(tuple(dims), input.ndim))
+    return Flip.apply(input, wrap_dims(dims, input.ndim))
 
 
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
@@ -427,6 +424,15 @@ def hstack(tensors: Sequence[Tensor]) -> Tensor:
 def vstack(tensors: Sequence[Tensor]) -> Tensor:
     """Concatenate along dim 0, 1-D tensors as rows."""
     return cat([t if t.ndim > 1 else unsqueeze(t, 0) for t in tensors], 0)
+
+
+def _dims_arg(op: str, value) -> tuple:
+    """An int or a sequence of ints as a tuple."""
+    if isinstance(value, numbers.Integral):
+        return (value,)
+    if isinstance(value, (tuple, list)):
+        return tuple(value)
+    raise TypeError(f"{op}(): dims must be an int or a tuple of ints, got {type(value).__name__}")
 
 
 def _int_arg(op: str, name: str, value) -> int:
