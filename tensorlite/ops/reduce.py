@@ -103,8 +103,12 @@ class MaxMinDim(Function):
     @staticmethod
     def forward(ctx, x, op, dim, keepdim):
         backend = x.device.backend
-        index = backend.arg_reduce("arg" + op, x.data, dim, True)
-        values = backend.gather(x.data, dim, index)
+        if x.data.size:
+            index = backend.arg_reduce("arg" + op, x.data, dim, True)
+            values = backend.gather(x.data, dim, index)
+        else:  # another dim is empty: so are the results (no kernel to run)
+            kept = _kept_shape(x.data.shape, (dim,))
+            index, values = backend.full(kept, 0, _dt.int64), backend.full(kept, 0, x.dtype)
         ctx.x_shape, ctx.dim, ctx.keepdim = x.data.shape, dim, keepdim
         ctx.index = Tensor._make(index, x.device, False, None, 0)
         if not keepdim:
@@ -346,6 +350,10 @@ def _arg(op, input, dim, keepdim):
         if input.ndim:
             check_nonempty_reduction(op, input.data.shape, (axis,), False)
         data = input.data if input.ndim else backend.reshape(input.data, (1,))
+        if not input.numel():  # another dim is empty: so is the result (no kernel to run)
+            shape = _kept_shape(input.data.shape, (axis,)) if keepdim else \
+                tuple(s for i, s in enumerate(input.data.shape) if i != axis)
+            return Tensor._make(backend.full(shape, 0, _dt.int64), input.device, False, None, 0)
         out = backend.arg_reduce(op, data, axis, keepdim and input.ndim > 0)
     return Tensor._make(out, input.device, False, None, 0)
 
