@@ -37,7 +37,13 @@ __all__ = [
 
 # -- linear ----------------------------------------------------------------------------------
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """input @ weight.T + bias. Shapes: (*, in) x (out, in) -> (*, out)."""
+    """input @ weight.T + bias. Shapes: (*, in) x (out, in) -> (*, out); a 1-D weight (in,) gives (*)."""
+    if input.ndim == 0 or weight.ndim == 0:
+        raise RuntimeError(f"both arguments to linear need to be at least 1D, but they are {input.ndim}D "
+                           f"and {weight.ndim}D")
+    if weight.ndim == 1:
+        out = input @ weight
+        return out if bias is None else out + bias
     if input.shape[-1] != weight.shape[-1]:
         rows = input.numel() // max(input.shape[-1], 1) if input.ndim > 1 else 1
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} "
@@ -109,7 +115,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
         inner = (input + 0.044715 * input ** 3) * math.sqrt(2.0 / math.pi)
         return 0.5 * input * (1.0 + inner.tanh())
     if approximate != "none":
-        raise ValueError(f"approximate argument must be either none or tanh, got {approximate!r}")
+        raise RuntimeError(f"gelu(): approximate argument must be either none or tanh, got {approximate!r}")
     return 0.5 * input * (1.0 + _ew.erf(input * (1.0 / math.sqrt(2.0))))
 
 
@@ -316,6 +322,9 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
     if max_norm is not None or scale_grad_by_freq or sparse:
         raise NotImplementedError("embedding: max_norm, scale_grad_by_freq and sparse are not "
                                   "supported; renormalise the weight explicitly instead")
+    if weight.ndim != 2:
+        raise RuntimeError(f"embedding(): 'weight' must be 2-D (num_embeddings, embedding_dim), got shape "
+                           f"{list(weight.shape)}")
     if input.is_floating_point():
         raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the following "
                            f"scalar types: Long, Int; but got {input.dtype.name} instead")
@@ -392,6 +401,8 @@ def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
 def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean", beta: float = 1.0) -> Tensor:
     """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta."""
     _check_target_size(input, target, "smooth_l1_loss")
+    if beta < 0:
+        raise RuntimeError(f"smooth_l1_loss does not support negative values for beta (beta={beta}).")
     diff = input - target
     d = diff.abs()
     if beta == 0:
@@ -403,6 +414,8 @@ def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean", beta:
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0) -> Tensor:
     """0.5 d^2 where |d| <= delta, else delta (|d| - 0.5 delta)."""
     _check_target_size(input, target, "huber_loss")
+    if delta <= 0:
+        raise RuntimeError(f"huber_loss does not support non-positive values for delta (delta={delta}).")
     diff = input - target
     d = diff.abs()
     return _reduce(_ew.where(d <= delta, 0.5 * diff * diff, delta * (d - 0.5 * delta)), reduction)
@@ -460,6 +473,8 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore
     """Negative log-likelihood of class indices given log-probabilities (N, C) or (N, C, d1, ...).
 
     'mean' divides by the sum of the targets' weights (ignored targets count in neither)."""
+    if input.ndim == 0:
+        raise ValueError("nll_loss(): Expected 1 or more dimensions (got 0); input is (C,) or (N, C, ...)")
     all_valid = _check_class_targets(input, target, ignore_index)
     losses, w = _pick(input, target, ignore_index, weight, all_valid)
     if reduction == "mean":
@@ -475,6 +490,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"cross_entropy(): label_smoothing must be between 0.0 and 1.0. Got: "
                            f"{label_smoothing}")
+    if input.ndim == 0:
+        raise RuntimeError("cross_entropy(): input must have a class dimension (shape (C,) or (N, C, ...)), "
+                           "got a 0-dim tensor")
     dim = _class_dim(input)
     classes = input.shape[dim]
     log_probs = log_softmax(input, dim)
@@ -520,6 +538,9 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     if input.numel() and (input.min().item() < 0 or input.max().item() > 1):
         raise RuntimeError("all elements of input should be between 0 and 1 (binary_cross_entropy takes "
                            "probabilities; use binary_cross_entropy_with_logits for logits)")
+    if target.numel() and (target.min().item() < 0 or target.max().item() > 1):
+        raise RuntimeError(f"all elements of target should be between 0 and 1 (binary_cross_entropy got "
+                           f"targets in [{target.min().item()}, {target.max().item()}])")
     log_x = input.log().clamp(min=-100.0)
     log_1mx = (1.0 - input).log().clamp(min=-100.0)
     loss = -(target * log_x + (1.0 - target) * log_1mx)

@@ -21,6 +21,26 @@ def _pair(value, name="argument"):
     return (int(value), int(value))
 
 
+def _check_window_args(op: str, stride, dilation, padding=(0, 0), groups: int = 1) -> None:
+    """PyTorch's errors for window arguments: positive stride, dilation and groups, no negative padding."""
+    if min(stride) <= 0:
+        raise RuntimeError(f"{op}(): non-positive stride is not supported (stride={stride})")
+    if min(dilation) <= 0:
+        raise RuntimeError(f"{op}(): dilation should be greater than zero, but got dilation={dilation}")
+    if min(padding) < 0:
+        raise RuntimeError(f"{op}(): negative padding is not supported (padding={padding})")
+    if groups <= 0:
+        raise RuntimeError(f"{op}(): non-positive groups is not supported (groups={groups})")
+
+
+def _check_batched(op: str, input, weight=None) -> None:
+    """A 3-D (unbatched) or 4-D (batched) input, and a 4-D weight when there is one."""
+    if input.ndim not in (3, 4) or (weight is not None and weight.ndim != 4):
+        got = f"input of size {list(input.shape)}" + ("" if weight is None else f" and weight of size {list(weight.shape)}")
+        raise RuntimeError(f"{op}(): Expected 3D (unbatched) or 4D (batched) input"
+                           f"{'' if weight is None else ' and a 4D weight'}, but got {got}")
+
+
 class Unfold(Function):
     """(N, C, H, W) -> (N, C*kh*kw, L): every window as a column (pads = top, bottom, left, right)."""
 
@@ -159,14 +179,15 @@ def conv2d(input: Tensor, weight, bias=None, stride=1, padding=0, dilation=1, gr
 
     Shapes: input (N, C, H, W) or (C, H, W); weight (O, C/groups, kh, kw); bias (O,).
     """
+    _check_batched("conv2d", input, weight)
     unbatched = input.ndim == 3
     if unbatched:
         input = input.unsqueeze(0)
-    if input.ndim != 4 or weight.ndim != 4:
-        raise RuntimeError(f"conv2d: expected 3D (unbatched) or 4D (batched) input and a 4D weight, "
-                           f"got input of shape {list(input.shape)} and weight {list(weight.shape)}")
     n, c, h, w = input.shape
     out_channels, per_group, kh, kw = weight.shape
+    if not isinstance(padding, str):
+        _check_window_args("conv2d", _pair(stride, "stride"), _pair(dilation, "dilation"),
+                           _pair(padding, "padding"), groups)
     if c != per_group * groups:
         raise RuntimeError(f"Given groups={groups}, weight of size {list(weight.shape)}, expected "
                            f"input{list(input.shape)} to have {per_group * groups} channels, but got "
@@ -222,11 +243,16 @@ def conv_transpose2d(input: Tensor, weight, bias=None, stride=1, padding=0, outp
 
     Output size: (H - 1) * stride - 2 * padding + dilation * (kh - 1) + output_padding + 1.
     """
+    _check_batched("conv_transpose2d", input, weight)
     unbatched = input.ndim == 3
     if unbatched:
         input = input.unsqueeze(0)
     n, c, h, w = input.shape
     in_channels, per_group_out, kh, kw = weight.shape
+    _check_window_args("conv_transpose2d", _pair(stride, "stride"), _pair(dilation, "dilation"),
+                       _pair(padding, "padding"), groups)
+    if c % groups:
+        raise RuntimeError(f"conv_transpose2d(): input channels ({c}) must be divisible by groups ({groups})")
     if c != in_channels:
         raise RuntimeError(f"Given transposed=1, weight of size {list(weight.shape)}, expected "
                            f"input{list(input.shape)} to have {in_channels} channels, but got {c} "
@@ -250,10 +276,15 @@ def conv_transpose2d(input: Tensor, weight, bias=None, stride=1, padding=0, outp
     return out.squeeze(0) if unbatched else out
 
 
-def _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode):
+def _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, op="pool2d"):
     kernel = _pair(kernel_size, "kernel_size")
     stride = kernel if stride is None or stride == [] else _pair(stride, "stride")
     padding, dilation = _pair(padding, "padding"), _pair(dilation, "dilation")
+    if min(kernel) <= 0:
+        raise RuntimeError(f"{op}(): kernel_size must be greater than zero, but got kernel_size={kernel}")
+    if min(stride) <= 0:
+        raise RuntimeError(f"{op}(): stride should not be zero (stride={stride})")
+    _check_window_args(op, stride, dilation, padding)
     if any(p > k // 2 for p, k in zip(padding, kernel)):
         raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
                            f"pad={padding}, kernel_size={kernel}")
@@ -285,12 +316,13 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, c
 
     With return_indices, also the flat index (row * W + col) of each max in its input plane.
     """
+    _check_batched("max_pool2d", input)
     unbatched = input.ndim == 3
     if unbatched:
         input = input.unsqueeze(0)
     n, c, h, w = input.shape
     kernel, stride, padding, dilation, pads, (oh, ow) = _pool_geometry(
-        input, kernel_size, stride, padding, dilation, ceil_mode)
+        input, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d")
     values, indices = MaxPool2d.apply(input, kernel, stride, pads, dilation)
     if return_indices:
         return (values.squeeze(0), indices.squeeze(0)) if unbatched else (values, indices)
@@ -312,12 +344,13 @@ def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("avg_pool2d(): divisor must be not zero (divisor_override=0); pass None to "
                            "divide by the window size")
+    _check_batched("avg_pool2d", input)
     unbatched = input.ndim == 3
     if unbatched:
         input = input.unsqueeze(0)
     n, c, h, w = input.shape
     kernel, stride, padding, dilation, pads, (oh, ow) = _pool_geometry(
-        input, kernel_size, stride, padding, 1, ceil_mode)
+        input, kernel_size, stride, padding, 1, ceil_mode, "avg_pool2d")
     total = _windows(input, kernel, stride, pads, dilation, 0.0).sum(2)      # (N, C, L)
     if divisor_override is not None:
         divisor = float(divisor_override)
@@ -349,6 +382,9 @@ def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     if unbatched:
         input = input.unsqueeze(0)
     h, w = input.shape[-2:]
+    if h == 0 or w == 0:
+        raise RuntimeError(f"adaptive_avg_pool2d(): Expected input to have non-zero size for non-batch "
+                           f"dimensions, but input has sizes {list(input.shape)}")
     oh, ow = (o if o is not None else s for o, s in zip(_pair_or_none(output_size), (h, w)))
     if oh < 0 or ow < 0:
         raise RuntimeError(f"adaptive_avg_pool2d(): elements of output_size must be greater than or "
