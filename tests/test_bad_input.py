@@ -221,6 +221,21 @@ BAD_INPUT = [
      ["embedding", "'weight' must be 2-D", "[3]"]),
     ("linear-0d-input", lambda: F.linear(tl.tensor(1.0), ones(4, 3)), RuntimeError,
      ["linear", "at least 1D", "0D and 2D"]),
+    # creation and other ops
+    ("arange-nan", lambda: tl.arange(float("nan")), RuntimeError, ["arange", "unsupported range: 0 -> nan"]),
+    ("arange-inf", lambda: tl.arange(0, math.inf), RuntimeError, ["arange", "unsupported range"]),
+    ("arange-nan-step", lambda: tl.arange(0, 1, float("nan")), RuntimeError, ["arange", "step must be nonzero"]),
+    ("eye-negative", lambda: tl.eye(-1), RuntimeError, ["eye", "n must be greater or equal to 0, got -1"]),
+    ("eye-negative-m", lambda: tl.eye(2, -1), RuntimeError, ["eye", "m must be"]),
+    ("full-None", lambda: tl.full((2,), None), TypeError, ["full", "fill_value", "NoneType"]),
+    ("tensor-None", lambda: tl.tensor(None), RuntimeError, ["tensor", "Could not infer dtype of NoneType"]),
+    ("where-float-condition", lambda: tl.where(ones(2), ones(2), ones(2)), RuntimeError,
+     ["where expected condition to be a boolean tensor", "float32"]),
+    ("where-int-condition", lambda: tl.where(tl.tensor([1]), ones(1), ones(1)), RuntimeError,
+     ["where", "int64"]),
+    ("outer-2d", lambda: tl.outer(ones(2, 2), ones(2)), RuntimeError, ["outer", "1-D argument self", "2-D"]),
+    ("index_select-float-index", lambda: ones(3).index_select(0, tl.tensor([0.0])), RuntimeError,
+     ["index_select", "int32 or int64", "float32"]),
 ]
 
 
@@ -291,6 +306,8 @@ ACCEPTED = [
     ("linear-bias-broadcasts", lambda: F.linear(ones(2, 3), ones(4, 3), ones(1)).shape, (2, 4)),
     ("linear-1d-weight", lambda: F.linear(ones(2, 3), ones(3)).tolist(), [3.0, 3.0]),
     ("pad-crop-to-empty", lambda: F.pad(ones(2, 3), (-2, -1)).shape, (2, 0)),
+    ("where-uint8-condition", lambda: tl.where(tl.tensor([1, 0], dtype=u8), 1.0, 0.0).tolist(), [1.0, 0.0]),
+    ("eye-empty", lambda: tl.eye(0).shape, (0, 0)),
     ("hardtanh-equal-bounds", lambda: F.hardtanh(tl.tensor([3.0]), 1.0, 1.0).tolist(), [1.0]),
     ("avg_pool2d-negative-divisor", lambda: F.avg_pool2d(ones(1, 1, 2, 2), 2, divisor_override=-1).item(), -4.0),
 ]

@@ -1,6 +1,7 @@
 """Factories: tensor, zeros, ones, full, empty, arange, linspace, eye, rand*, *_like, from_numpy."""
 from __future__ import annotations
 
+import math
 import numbers
 import warnings
 
@@ -100,6 +101,8 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
         inferred = data.dtype
     elif isinstance(data, (list, tuple, numbers.Number)):
         inferred = _python_data_dtype(data)
+    elif data is None or isinstance(data, str):
+        raise RuntimeError(f"tensor(): Could not infer dtype of {type(data).__name__}")
     else:
         inferred = None
     dtype = _dt.to_dtype(dtype) if dtype is not None else inferred
@@ -128,6 +131,8 @@ def from_numpy(array) -> Tensor:
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A tensor of ``size`` filled with ``fill_value``; the dtype follows the value's type."""
+    if not isinstance(fill_value, Tensor) and not isinstance(fill_value, numbers.Number):
+        raise TypeError(f"full(): argument 'fill_value' must be a number, not {type(fill_value).__name__}")
     dtype = _dt.scalar_dtype(fill_value) if dtype is None else _dt.to_dtype(dtype)
     fill_value = checked_scalar("full", fill_value, dtype)
     device = _device(device)
@@ -193,8 +198,10 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: b
         start, end = 0, start
     values = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
     start, end, step = values
-    if step == 0:
-        raise RuntimeError("step must be nonzero")
+    if step == 0 or step != step:
+        raise RuntimeError(f"arange(): step must be nonzero (got step={step})")
+    if not all(math.isfinite(v) for v in (start, end)):
+        raise RuntimeError(f"arange(): unsupported range: {start} -> {end}")
     if (end - start) * step < 0:
         raise RuntimeError(f"upper bound and larger bound inconsistent with step sign "
                            f"(arange({start}, {end}, {step}))")
@@ -226,6 +233,9 @@ def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: 
 def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """The (n, m) identity matrix."""
     m = n if m is None else m
+    for name, size in (("n", n), ("m", m)):
+        if size < 0:
+            raise RuntimeError(f"eye(): {name} must be greater or equal to 0, got {size}")
     device = _device(device)
     backend = device.backend
     rows = backend.reshape(backend.arange(0, n, 1, _dt.int64), (n, 1))

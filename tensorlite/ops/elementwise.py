@@ -552,8 +552,11 @@ def where(condition: Tensor, input, other) -> Tensor:
     """Elements of input where condition is True, else of other (scalars allowed)."""
     if not isinstance(condition, Tensor):
         raise TypeError("where(): condition must be a bool Tensor")
-    if condition.dtype is not _dt.bool_:
+    if condition.dtype is _dt.uint8:  # accepted (deprecated) by PyTorch
         condition = condition.to(_dt.bool_)
+    elif condition.dtype is not _dt.bool_:
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with "
+                           f"dtype {condition.dtype.name}; compare it (e.g. condition != 0) first")
     dtype = _dt.result_type_of((input, other))
     input, other = (checked_scalar("where", v, dtype) for v in (input, other))
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):

@@ -332,6 +332,8 @@ def index_select(input: Tensor, dim: int, index) -> Tensor:
     """The entries of ``index`` (1-D integer tensor) along dim."""
     axis = wrap_dim(dim, input.ndim)
     expect_tensor("index_select", "index", index)
+    if index.dtype not in (_dt.int64, _dt.int32):
+        raise RuntimeError(f"index_select(): Expected dtype int32 or int64 for index, got {index.dtype.name}")
     if index.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
     if input.ndim == 0:  # PyTorch treats a 0-dim input as one element; the result stays 0-dim

@@ -107,6 +107,9 @@ def dot(input: Tensor, other) -> Tensor:
 def outer(input: Tensor, vec2) -> Tensor:
     """Outer product of two 1-D tensors: (n,) x (m,) -> (n, m)."""
     expect_tensor("outer", "vec2", vec2)
+    for name, t in (("self", input), ("vec2", vec2)):
+        if t.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t.ndim}-D (shape {list(t.shape)})")
     return input.unsqueeze(1) * vec2.unsqueeze(0)
 
 
