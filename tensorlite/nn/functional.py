@@ -179,7 +179,7 @@ def _softmax_dim(name, ndim, dim, stacklevel=3):
         warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
                       f"to include dim=X as an argument.", UserWarning, stacklevel=stacklevel)
         return 0 if ndim in (0, 1, 3) else 1
-    return wrap_dim(dim, ndim)
+    return wrap_dim(dim, ndim, op=name)
 
 
 def _fused_softmax(x: Tensor, dim: int, log: bool):

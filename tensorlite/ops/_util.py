@@ -24,21 +24,23 @@ def broadcast_shapes(*shapes) -> tuple:
     return tuple(result)
 
 
-def wrap_dim(dim: int, ndim: int, *, scalar_ok: bool = True) -> int:
+def wrap_dim(dim: int, ndim: int, *, scalar_ok: bool = True, op: str | None = None) -> int:
     """``dim`` as an axis in [0, ndim); negative counts from the end. A 0-dim tensor accepts
-    dim 0 and -1 (PyTorch's rule for most ops) unless ``scalar_ok`` is False (unbind, size)."""
+    dim 0 and -1 (PyTorch's rule for most ops) unless ``scalar_ok`` is False (unbind, size).
+    ``op`` names the op in the error messages."""
+    where = f" in {op}()" if op else ""
     if not isinstance(dim, numbers.Integral) or isinstance(dim, bool):
-        raise TypeError(f"dim must be an int, got {type(dim).__name__}")
+        raise TypeError(f"dim must be an int, got {type(dim).__name__}{where}")
     if ndim == 0 and not scalar_ok:
-        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions{where}")
     low, high = (-1, 0) if ndim == 0 else (-ndim, ndim - 1)
     if not low <= dim <= high:
         raise IndexError(f"Dimension out of range (expected to be in range of [{low}, {high}], "
-                         f"but got {dim})")
+                         f"but got {dim}){where}")
     return dim % ndim if ndim else 0
 
 
-def wrap_dims(dim, ndim: int) -> tuple:
+def wrap_dims(dim, ndim: int, *, op: str | None = None) -> tuple:
     """Normalise None / an int / a sequence of dims into a sorted tuple of axes (None: all).
 
     Every dim is range-checked (0-dim tensors accept 0 and -1, and have no axes to reduce) and a
@@ -50,13 +52,13 @@ def wrap_dims(dim, ndim: int) -> tuple:
     elif isinstance(dim, (tuple, list)):
         dims = tuple(dim)
     else:
-        raise TypeError(f"dim must be an int or a tuple of ints, got {type(dim).__name__}")
-    axes = tuple(wrap_dim(d, ndim) for d in dims)
+        raise TypeError(f"{op or 'dim'}(): dim must be an int or a tuple of ints, got {type(dim).__name__}")
+    axes = tuple(wrap_dim(d, ndim, op=op) for d in dims)
     seen = set()
-    for d, axis in zip(dims, axes):
+    for axis in axes:
         if axis in seen:
             raise RuntimeError(f"dim {axis} appears multiple times in the list of dims "
-                               f"(got dim={tuple(dims)}); name each dim once")
+                               f"(got dim={tuple(dims)}{f' in {op}()' if op else ''}); name each dim once")
         seen.add(axis)
     return tuple(sorted(axes)) if ndim else ()
 

@@ -36,7 +36,9 @@ def _check_window_args(op: str, stride, dilation, padding=(0, 0), groups: int = 
 def _check_batched(op: str, input, weight=None) -> None:
     """A 3-D (unbatched) or 4-D (batched) input, and a 4-D weight when there is one."""
     if input.ndim not in (3, 4) or (weight is not None and weight.ndim != 4):
-        got = f"input of size {list(input.shape)}" + ("" if weight is None else f" and weight of size {list(weight.shape)}")
+        got = f"input of size {list(input.shape)}"
+        if weight is not None:
+            got += f" and weight of size {list(weight.shape)}"
         raise RuntimeError(f"{op}(): Expected 3D (unbatched) or 4D (batched) input"
                            f"{'' if weight is None else ' and a 4D weight'}, but got {got}")
 
@@ -111,7 +113,8 @@ def _sliding_geometry(op, kernel_size, dilation, padding, stride):
                 "padding": _pair(padding, "padding"), "stride": _pair(stride, "stride")}
     for name, pair in geometry.items():
         if min(pair) < (0 if name == "padding" else 1):
-            raise RuntimeError(f"{op}(): {name} should be {'non-negative' if name == 'padding' else 'greater than zero'}, "
+            bound = "non-negative" if name == "padding" else "greater than zero"
+            raise RuntimeError(f"{op}(): {name} should be {bound}, "
                                f"but got {name}={pair}")
     return geometry
 
@@ -119,7 +122,8 @@ def _sliding_geometry(op, kernel_size, dilation, padding, stride):
 def _blocks(op, spatial, geometry):
     """The number of sliding blocks per spatial dim; each must be at least one."""
     kernel, dilation, padding, stride = geometry.values()
-    blocks = tuple(_out_size(s, k, st, 2 * p, d) for s, k, st, p, d in zip(spatial, kernel, stride, padding, dilation))
+    blocks = tuple(_out_size(s, k, st, 2 * p, d)
+                   for s, k, st, p, d in zip(spatial, kernel, stride, padding, dilation))
     if min(blocks) < 1:
         raise RuntimeError(f"{op}(): Given input with spatial size {tuple(spatial)}, kernel_size={kernel}, "
                            f"dilation={dilation}, padding={padding}, calculated shape of the array of "

@@ -11,7 +11,8 @@ import numbers
 from .. import dtypes as _dt
 from ..autograd.function import OUTPUT, Function
 from ..tensor import Tensor
-from ._util import checked_scalar, expect_tensor, is_scalar, promote, promote_pair, scalar_tensor, zeros_like_tensor
+from ._util import (checked_scalar, expect_tensor, is_scalar, promote, promote_pair, scalar_tensor,
+                    zeros_like_tensor)
 
 NON_DIFFERENTIABLE = ("eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or",
                       "logical_xor", "logical_not", "isnan", "isinf", "isfinite", "bitwise_and",

@@ -288,7 +288,7 @@ def check_index_range(op: str, index: Tensor, size: int, axis: int, error=Runtim
 def gather(input: Tensor, dim: int, index) -> Tensor:
     """out[i][j] = input[index[i][j]][j] for dim=0 (and likewise for other dims)."""
     _check_index(input, index, "gather")
-    axis = wrap_dim(dim, input.ndim)
+    axis = wrap_dim(dim, input.ndim, op="gather")
     if input.ndim == 0 or index.ndim == 0:  # 0-dim operands gather like 1-element vectors
         return gather(input.reshape(-1), 0, index.reshape(-1)).reshape(index.shape)
     check_index_range("gather", index, input.data.shape[axis], axis)
@@ -307,7 +307,7 @@ def gather(input: Tensor, dim: int, index) -> Tensor:
 
 def _scatter(input, dim, index, src, accumulate, op):
     _check_index(input, index, op)
-    axis = wrap_dim(dim, input.ndim)
+    axis = wrap_dim(dim, input.ndim, op=op)
     check_index_range(op, index, input.data.shape[axis] if input.ndim else 1, axis)
     if not isinstance(src, Tensor):
         src = scalar_tensor(src, input.dtype, input.device)
@@ -330,7 +330,7 @@ def scatter_add(input: Tensor, dim: int, index, src) -> Tensor:
 
 def index_select(input: Tensor, dim: int, index) -> Tensor:
     """The entries of ``index`` (1-D integer tensor) along dim."""
-    axis = wrap_dim(dim, input.ndim)
+    axis = wrap_dim(dim, input.ndim, op="index_select")
     expect_tensor("index_select", "index", index)
     if index.dtype not in (_dt.int64, _dt.int32):
         raise RuntimeError(f"index_select(): Expected dtype int32 or int64 for index, got {index.dtype.name}")
@@ -338,7 +338,8 @@ def index_select(input: Tensor, dim: int, index) -> Tensor:
         raise IndexError("index_select(): Index is supposed to be a vector")
     if input.ndim == 0:  # PyTorch treats a 0-dim input as one element; the result stays 0-dim
         if index.numel() != 1:
-            raise IndexError(f"index_select(): Index to scalar can have only 1 value, got {index.numel()} value(s)")
+            raise IndexError(f"index_select(): Index to scalar can have only 1 value, got "
+                             f"{index.numel()} value(s)")
         return index_select(input.reshape(1), 0, index).reshape(())
     check_index_range("index_select", index, input.data.shape[axis], axis, IndexError)
     return getitem(input, (slice(None),) * axis + (index.long().reshape(-1),))

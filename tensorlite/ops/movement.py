@@ -186,7 +186,7 @@ def permute(input: Tensor, *dims) -> Tensor:
     if len(dims) != input.ndim:
         raise RuntimeError(f"permute(): number of dims don't match in permute: the tensor has "
                            f"{input.ndim} dims (shape {list(input.shape)}) but {len(dims)} were given")
-    axes = tuple(wrap_dim(d, input.ndim) for d in dims)
+    axes = tuple(wrap_dim(d, input.ndim, op="permute") for d in dims)
     if len(set(axes)) != len(axes):
         raise RuntimeError("permute(): duplicate dims are not allowed.")
     return Permute.apply(input, axes)
@@ -196,9 +196,9 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     """Swap two dims (a view)."""
     n = input.ndim
     if n == 0:
-        wrap_dim(dim0, 0), wrap_dim(dim1, 0)
+        wrap_dim(dim0, 0, op="transpose"), wrap_dim(dim1, 0, op="transpose")
         return reshape(input, ())
-    a, b = wrap_dim(dim0, n), wrap_dim(dim1, n)
+    a, b = wrap_dim(dim0, n, op="transpose"), wrap_dim(dim1, n, op="transpose")
     axes = list(range(n))
     axes[a], axes[b] = axes[b], axes[a]
     return Permute.apply(input, tuple(axes))
@@ -279,14 +279,14 @@ def squeeze(input: Tensor, dim=None) -> Tensor:
     if dim is None:
         axes = tuple(i for i, s in enumerate(shape) if s == 1)
     else:
-        axes = wrap_dims(dim, input.ndim)
+        axes = wrap_dims(dim, input.ndim, op="squeeze")
     target = tuple(s for i, s in enumerate(shape) if not (i in axes and s == 1))
     return Reshape.apply(input, target)
 
 
 def unsqueeze(input: Tensor, dim: int) -> Tensor:
     """Insert a size-1 dim at ``dim`` (negative counts from the end of the result)."""
-    axis = wrap_dim(dim, input.ndim + 1)
+    axis = wrap_dim(dim, input.ndim + 1, op="unsqueeze")
     shape = input.data.shape
     return Reshape.apply(input, shape[:axis] + (1,) + shape[axis:])
 
@@ -295,7 +295,7 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dims start_dim..end_dim into one."""
     if input.ndim == 0:
         return reshape(input, (1,))
-    start, end = wrap_dim(start_dim, input.ndim), wrap_dim(end_dim, input.ndim)
+    start, end = wrap_dim(start_dim, input.ndim, op="flatten"), wrap_dim(end_dim, input.ndim, op="flatten")
     if start > end:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     shape = input.data.shape
@@ -310,7 +310,7 @@ def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
     if input.ndim == 0:
         raise RuntimeError(f"unflatten(): Dimension specified as {dim} but tensor has no dimensions; "
                            f"reshape a 0-dim tensor instead")
-    axis = wrap_dim(dim, input.ndim)
+    axis = wrap_dim(dim, input.ndim, op="unflatten")
     shape = input.data.shape
     sizes = tuple(sizes)
     if -1 not in sizes and math.prod(sizes) != shape[axis]:
@@ -329,11 +329,11 @@ def movedim(input: Tensor, source, destination) -> Tensor:
                            f"should contain the same number of dims as destination "
                            f"({list(destinations)} dims)")
     n = input.ndim
-    src = [wrap_dim(d, n) for d in sources]
-    dst = [wrap_dim(d, n) for d in destinations]
-    for name, dims in (("source", src), ("destination", dst)):
+    src = [wrap_dim(d, n, op="movedim") for d in sources]
+    dst = [wrap_dim(d, n, op="movedim") for d in destinations]
+    for name, given, dims in (("source", sources, src), ("destination", destinations, dst)):
         if len(set(dims)) != len(dims):
-            raise RuntimeError(f"movedim: repeated dim in `{name}` ({list(sources if name == 'source' else destinations)})")
+            raise RuntimeError(f"movedim: repeated dim in `{name}` ({list(given)})")
     if n == 0:
         return reshape(input, ())
     rest = iter(a for a in range(n) if a not in src)
@@ -373,7 +373,7 @@ def clone(input: Tensor) -> Tensor:
 
 def flip(input: Tensor, dims) -> Tensor:
     """Reverse the order of elements along dims."""
-    return Flip.apply(input, wrap_dims(dims, input.ndim))
+    return Flip.apply(input, wrap_dims(dims, input.ndim, op="flip"))
 
 
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
@@ -387,7 +387,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
                                f"use stack, or unsqueeze it to shape [1]")
     tensors = promote("cat", *tensors) if len(tensors) > 1 else tensors
     ref = tensors[0]
-    axis = wrap_dim(dim, ref.ndim)
+    axis = wrap_dim(dim, ref.ndim, op="cat")
     for i, t in enumerate(tensors[1:], start=1):
         if t.ndim != ref.ndim:
             raise RuntimeError(f"Tensors must have same number of dimensions: got {ref.ndim} and {t.ndim}")
@@ -411,7 +411,7 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
         if t.data.shape != tensors[0].data.shape:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got "
                                f"{list(tensors[0].data.shape)} at entry 0 and {list(t.data.shape)} at entry {i}")
-    axis = wrap_dim(dim, tensors[0].ndim + 1)
+    axis = wrap_dim(dim, tensors[0].ndim + 1, op="stack")
     return cat([unsqueeze(t, axis) for t in tensors], axis)
 
 
@@ -456,7 +456,7 @@ def split(input: Tensor, split_size_or_sections, dim: int = 0):
     listed sizes. The pieces cannot be modified in place while they require grad."""
     if input.ndim == 0:
         raise RuntimeError("split expects at least a 1-dimensional tensor (got a 0-dim tensor)")
-    axis = wrap_dim(dim, input.ndim)
+    axis = wrap_dim(dim, input.ndim, op="split")
     n = input.data.shape[axis]
     if isinstance(split_size_or_sections, (numbers.Integral, Tensor)):
         size = _int_arg("split", "split_size", split_size_or_sections)
@@ -488,14 +488,14 @@ def chunk(input: Tensor, chunks: int, dim: int = 0):
     chunks = _int_arg("chunk", "chunks", chunks)
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
-    n = input.data.shape[wrap_dim(dim, input.ndim)]
+    n = input.data.shape[wrap_dim(dim, input.ndim, op="chunk")]
     size = -(-n // chunks) if n else 1
     return split(input, size, dim)
 
 
 def unbind(input: Tensor, dim: int = 0):
     """The slices along dim, as views without that dim."""
-    axis = wrap_dim(dim, input.ndim, scalar_ok=False)
+    axis = wrap_dim(dim, input.ndim, scalar_ok=False, op="unbind")
     lead = (slice(None),) * axis
     return _mark_multi_view([input[lead + (i,)] for i in range(input.data.shape[axis])], "UnbindBackward0")
 
@@ -506,7 +506,7 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
     ``x.narrow(0, 1, 2)`` on shape (5,) gives x[1:3]."""
     if input.ndim == 0:
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
-    axis = wrap_dim(dim, input.ndim)
+    axis = wrap_dim(dim, input.ndim, op="narrow")
     start, length = _int_arg("narrow", "start", start), _int_arg("narrow", "length", length)
     size = input.data.shape[axis]
     if not -size <= start <= size:

@@ -234,13 +234,13 @@ def _with_dtype(x, dtype):
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Sum over ``dim`` (None: all; an int or a tuple; negative allowed). Ints and bools give int64."""
     x = _with_dtype(input, dtype)
-    return Sum.apply(x, wrap_dims(dim, x.ndim), keepdim)
+    return Sum.apply(x, wrap_dims(dim, x.ndim, op="sum"), keepdim)
 
 
 def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Product over one dim (or all elements)."""
     x = _with_dtype(input, dtype)
-    axes = wrap_dims(dim, x.ndim)
+    axes = wrap_dims(dim, x.ndim, op="prod")
     if x.dtype.is_integer or x.dtype is _dt.bool_:
         out = Tensor._make(x.device.backend.reduce("prod", x.data, axes, keepdim), x.device, False, None, 0)
         return out.to(_dt.int64)
@@ -253,7 +253,7 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
     if not x.is_floating_point():
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a "
                            f"floating point or complex dtype. Got: {x.dtype.scalar_name}")
-    axes = wrap_dims(dim, x.ndim)
+    axes = wrap_dims(dim, x.ndim, op="mean")
     count = 1
     for a in axes:
         count *= x.data.shape[a]
@@ -266,7 +266,7 @@ def var(input: Tensor, dim=None, *, correction=None, keepdim: bool = False, unbi
     if unbiased is not None:
         correction = 1 if unbiased else 0
     correction = 1 if correction is None else correction
-    axes = wrap_dims(dim, input.ndim)
+    axes = wrap_dims(dim, input.ndim, op="var")
     count = 1
     for a in axes:
         count *= input.data.shape[a]
@@ -296,7 +296,7 @@ def std_mean(input: Tensor, dim=None, *, correction=None, keepdim: bool = False)
 
 def _amax_amin(name, input, dim, keepdim):
     whole = dim is None or dim == ()
-    axes = wrap_dims(None if whole else dim, input.ndim)
+    axes = wrap_dims(None if whole else dim, input.ndim, op=name)
     check_nonempty_reduction(name, input.data.shape, axes, whole)
     return AmaxAmin.apply(input, name[1:], axes, keepdim)
 
@@ -320,7 +320,7 @@ def _max_or_min(op, input, dim, keepdim, other):
     if dim is None:
         check_nonempty_reduction(op, input.data.shape, (), True)
         return AmaxAmin.apply(input, op, wrap_dims(None, input.ndim), False)
-    axis = wrap_dim(dim, input.ndim)
+    axis = wrap_dim(dim, input.ndim, op=op)
     if not input.ndim:
         return values_indices(input.clone(), zeros_like_tensor(input, _dt.int64))
     check_nonempty_reduction(op, input.data.shape, (axis,), False)
@@ -346,7 +346,7 @@ def _arg(op, input, dim, keepdim):
         if keepdim:
             out = backend.reshape(out, (1,) * input.ndim)
     else:
-        axis = wrap_dim(dim, input.ndim)
+        axis = wrap_dim(dim, input.ndim, op=op)
         if input.ndim:
             check_nonempty_reduction(op, input.data.shape, (axis,), False)
         data = input.data if input.ndim else backend.reshape(input.data, (1,))
@@ -372,15 +372,15 @@ def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     """Inclusive prefix sums along dim."""
     x = input.to(dtype) if dtype is not None else input
     if x.ndim == 0:
-        wrap_dim(dim, 0)
+        wrap_dim(dim, 0, op="cumsum")
         return x.clone()
-    return Cumsum.apply(x, wrap_dim(dim, x.ndim))
+    return Cumsum.apply(x, wrap_dim(dim, x.ndim, op="cumsum"))
 
 
 def logsumexp(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """log(sum(exp(x))) computed stably (all -inf gives -inf, not nan)."""
     x = input if input.is_floating_point() else input.float()
-    axes = wrap_dims(dim, x.ndim)
+    axes = wrap_dims(dim, x.ndim, op="logsumexp")
     if x.numel() == 0:
         return sum(x, axes, keepdim).log()
     return LogSumExp.apply(x, axes, keepdim)
@@ -388,7 +388,7 @@ def logsumexp(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
 
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False) -> Tensor:
     """Vector p-norm (2 / 'fro' by default, 1, inf, -inf, 0, or any positive p); grad 0 at 0 for p=2."""
-    axes = wrap_dims(dim, input.ndim)
+    axes = wrap_dims(dim, input.ndim, op="norm")
     x = input if input.is_floating_point() else input.float()
     if p in (math.inf, -math.inf, "inf"):
         empty = [a for a in axes if x.data.shape[a] == 0]
@@ -421,7 +421,7 @@ def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
 def _bool_reduce(op, input, dim, keepdim):
     backend = input.device.backend
     data = input.data if input.dtype is _dt.bool_ else backend.binary("ne", input.data, 0)
-    return Tensor._make(backend.reduce(op, data, wrap_dims(dim, input.ndim), keepdim),
+    return Tensor._make(backend.reduce(op, data, wrap_dims(dim, input.ndim, op=op), keepdim),
                         input.device, False, None, 0)
 
 
