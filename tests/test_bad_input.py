@@ -98,6 +98,8 @@ BAD_INPUT = [
     ("DataLoader-bool-batch", lambda: DataLoader([1, 2, 3], batch_size=True), ValueError,
      ["batch_size=True"]),
     ("DataLoader-zero-batch", lambda: DataLoader([1, 2, 3], batch_size=0), ValueError, ["batch_size=0"]),
+    ("DataLoader-negative-workers", lambda: DataLoader([1, 2, 3], num_workers=-1), ValueError,
+     ["num_workers option should be non-negative", "-1"]),
     # internal errors before (TypeError/IndexError/ValueError/OverflowError from the implementation)
     ("triu-1d", lambda: ones(3).triu(), RuntimeError, ["triu", "at least 2 dimensions", "[3]"]),
     ("tril-0d", lambda: tl.tensor(1.0).tril(), RuntimeError, ["tril", "at least 2 dimensions"]),
@@ -348,6 +350,26 @@ def test_refused_inplace_op_leaves_the_tensor_unchanged(call):
     with pytest.raises(RuntimeError):
         call(t)
     assert t.tolist() == [1, 2] and t._version == version
+
+
+INPLACE = {
+    "uniform_": lambda t: t.uniform_(), "normal_": lambda t: t.normal_(), "zero_": lambda t: t.zero_(),
+    "fill_": lambda t: t.fill_(1), "copy_": lambda t: t.copy_(tl.ones(t.shape)), "add_": lambda t: t.add_(1),
+    "sub_": lambda t: t.sub_(t, alpha=2), "mul_": lambda t: t.mul_(2), "div_": lambda t: t.div_(2),
+    "pow_": lambda t: t.pow_(2), "clamp_": lambda t: t.clamp_(0, 1), "exp_": lambda t: t.exp_(),
+    "neg_": lambda t: t.neg_(), "relu_": lambda t: t.relu_(), "iadd": lambda t: t.__iadd__(1),
+    "masked_fill_": lambda t: t.masked_fill_(tl.zeros(t.shape, dtype=tl.bool), 1.0),
+    "setitem": lambda t: t.__setitem__(Ellipsis, 2.0),
+}
+
+
+@pytest.mark.parametrize("shape", [(0,), (2, 0), (0, 3)])
+@pytest.mark.parametrize("op", sorted(INPLACE))
+def test_inplace_ops_work_on_empty_tensors(op, shape):
+    """An empty tensor has no element that two indices share (its zero strides are harmless)."""
+    t = tl.ones(shape)
+    INPLACE[op](t)
+    assert tuple(t.shape) == shape
 
 
 # -- property tests ------------------------------------------------------------------------

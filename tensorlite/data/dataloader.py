@@ -62,6 +62,9 @@ class DataLoader:
                  **unsupported):
         if unsupported:
             raise TypeError(f"DataLoader got unsupported arguments {sorted(unsupported)}")
+        if num_workers < 0:
+            raise ValueError(f"DataLoader: num_workers option should be non-negative (got {num_workers}); "
+                             f"use num_workers=0 to disable multiprocessing.")
         if num_workers:
             raise NotImplementedError("DataLoader(num_workers>0): tensorlite loads in the main process")
         if sampler is not None or batch_sampler is not None:
