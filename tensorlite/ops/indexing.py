@@ -277,8 +277,9 @@ def check_index_range(op: str, index: Tensor, size: int, axis: int, error=Runtim
     if not index.numel():
         return
     backend = index.device.backend
-    low = int(backend.to_host(backend.reduce("min", index.data, None, False)))
-    high = int(backend.to_host(backend.reduce("max", index.data, None, False)))
+    bounds = backend.concatenate([backend.reshape(backend.reduce(op, index.data, None, False), (1,))
+                                  for op in ("min", "max")], 0)
+    low, high = (int(v) for v in backend.to_host(bounds))  # one host read for both
     bad = low if low < 0 else high if high >= size else None
     if bad is not None:
         raise error(f"{op}(): index {bad} is out of bounds for dimension {axis} with size {size}; "
@@ -286,12 +287,26 @@ def check_index_range(op: str, index: Tensor, size: int, axis: int, error=Runtim
 
 
 def gather(input: Tensor, dim: int, index) -> Tensor:
-    """out[i][j] = input[index[i][j]][j] for dim=0 (and likewise for other dims)."""
+    """out[i][j] = input[index[i][j]][j] for dim=0 (and likewise for other dims); every index
+    must lie in [0, input.shape[dim]).
+
+    Example: ``gather(tensor([[1., 2.], [3., 4.]]), 1, tensor([[1], [0]]))`` is ``[[2.], [3.]]``."""
+    return _gather(input, dim, index, check_range=True)
+
+
+def gather_in_range(input: Tensor, dim: int, index) -> Tensor:
+    """gather for indices the caller has already checked (cross_entropy's validated targets):
+    no host read of the index range."""
+    return _gather(input, dim, index, check_range=False)
+
+
+def _gather(input, dim, index, check_range):
     _check_index(input, index, "gather")
     axis = wrap_dim(dim, input.ndim, op="gather")
     if input.ndim == 0 or index.ndim == 0:  # 0-dim operands gather like 1-element vectors
-        return gather(input.reshape(-1), 0, index.reshape(-1)).reshape(index.shape)
-    check_index_range("gather", index, input.data.shape[axis], axis)
+        return _gather(input.reshape(-1), 0, index.reshape(-1), check_range).reshape(index.shape)
+    if check_range:
+        check_index_range("gather", index, input.data.shape[axis], axis)
     smaller = False
     for d, (i, s) in enumerate(zip(index.data.shape, input.data.shape)):
         if d != axis and i > s:
