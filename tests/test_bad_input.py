@@ -244,6 +244,16 @@ BAD_INPUT = [
     ("outer-2d", lambda: tl.outer(ones(2, 2), ones(2)), RuntimeError, ["outer", "1-D argument self", "2-D"]),
     ("index_select-float-index", lambda: ones(3).index_select(0, tl.tensor([0.0])), RuntimeError,
      ["index_select", "int32 or int64", "float32"]),
+    ("full_like-overflow", lambda: tl.full_like(tl.tensor([1, 2], dtype=u8), 256), RuntimeError,
+     ["full_like", "256", "uint8"]),
+    ("full-1d-tensor-value", lambda: tl.full((2,), tl.tensor([True, False])), TypeError,
+     ["full", "fill_value", "[2]"]),
+    ("hstack-empty", lambda: tl.hstack([]), RuntimeError, ["hstack expects a non-empty TensorList"]),
+    ("vstack-empty", lambda: tl.vstack([]), RuntimeError, ["vstack expects a non-empty TensorList"]),
+    ("batch_norm-0d", lambda: F.batch_norm(tl.tensor(1.5), ones(1), ones(1)), RuntimeError,
+     ["batch_norm", "at least 2 dims", "[]"]),
+    ("group_norm-1d", lambda: F.group_norm(tl.tensor([1.0, 2.0]), 1), RuntimeError,
+     ["group_norm", "Expected at least 2 dimensions", "received 1"]),
 ]
 
 
@@ -316,6 +326,8 @@ ACCEPTED = [
     ("pad-crop-to-empty", lambda: F.pad(ones(2, 3), (-2, -1)).shape, (2, 0)),
     ("where-uint8-condition", lambda: tl.where(tl.tensor([1, 0], dtype=u8), 1.0, 0.0).tolist(), [1.0, 0.0]),
     ("eye-empty", lambda: tl.eye(0).shape, (0, 0)),
+    ("full_like-uint8-wraps", lambda: tl.full_like(tl.tensor([1, 2], dtype=u8), -1).tolist(), [255, 255]),
+    ("full-0d-tensor-value", lambda: tl.full((2,), tl.tensor(2.0)).tolist(), [2.0, 2.0]),
     ("hardtanh-equal-bounds", lambda: F.hardtanh(tl.tensor([3.0]), 1.0, 1.0).tolist(), [1.0]),
     ("avg_pool2d-negative-divisor", lambda: F.avg_pool2d(ones(1, 1, 2, 2), 2, divisor_override=-1).item(), -4.0),
 ]

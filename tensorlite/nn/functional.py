@@ -234,6 +234,9 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     Training normalises with the biased batch variance and updates the running statistics with
     the unbiased one: running = (1 - momentum) * running + momentum * batch.
     """
+    if input.ndim < 2:
+        raise RuntimeError(f"batch_norm(): expected an input of shape (N, C, ...) with at least 2 dims, "
+                         f"got shape {list(input.shape)}")
     channels = input.shape[1]
     for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
                     ("bias", bias)):
@@ -285,6 +288,9 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Normalise over groups of channels (and the spatial dims)."""
+    if input.ndim < 2:
+        raise RuntimeError(f"group_norm(): Expected at least 2 dimensions for input tensor but received "
+                           f"{input.ndim} (shape {list(input.shape)})")
     n, c = input.shape[:2]
     if c % num_groups:
         raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, "

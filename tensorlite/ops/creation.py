@@ -131,8 +131,12 @@ def from_numpy(array) -> Tensor:
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A tensor of ``size`` filled with ``fill_value``; the dtype follows the value's type."""
-    if not isinstance(fill_value, Tensor) and not isinstance(fill_value, numbers.Number):
-        raise TypeError(f"full(): argument 'fill_value' must be a number, not {type(fill_value).__name__}")
+    if isinstance(fill_value, Tensor) and fill_value.ndim == 0:
+        fill_value = fill_value.item()
+    if not isinstance(fill_value, numbers.Number):
+        raise TypeError(f"full(): argument 'fill_value' must be a number or a 0-dim Tensor, not "
+                        f"{type(fill_value).__name__}" + (f" of shape {list(fill_value.shape)}"
+                                                          if isinstance(fill_value, Tensor) else ""))
     dtype = _dt.scalar_dtype(fill_value) if dtype is None else _dt.to_dtype(dtype)
     fill_value = checked_scalar("full", fill_value, dtype)
     device = _device(device)
@@ -183,6 +187,7 @@ def ones_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = F
 def full_like(input: Tensor, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """fill_value with input's shape (and dtype/device unless given)."""
     dtype, device = _like(input, dtype, device)
+    fill_value = checked_scalar("full_like", fill_value, dtype)
     return _finish(device.backend.full(input.data.shape, fill_value, dtype), device, requires_grad)
 
 

@@ -418,11 +418,16 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 def hstack(tensors: Sequence[Tensor]) -> Tensor:
     """Concatenate along dim 1 (dim 0 for 1-D tensors)."""
     tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("hstack expects a non-empty TensorList")
     return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
 
 
 def vstack(tensors: Sequence[Tensor]) -> Tensor:
     """Concatenate along dim 0, 1-D tensors as rows."""
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("vstack expects a non-empty TensorList")
     return cat([t if t.ndim > 1 else unsqueeze(t, 0) for t in tensors], 0)
 
 
