@@ -189,9 +189,10 @@ def conv2d(input: Tensor, weight, bias=None, stride=1, padding=0, dilation=1, gr
         input = input.unsqueeze(0)
     n, c, h, w = input.shape
     out_channels, per_group, kh, kw = weight.shape
-    if not isinstance(padding, str):
-        _check_window_args("conv2d", _pair(stride, "stride"), _pair(dilation, "dilation"),
-                           _pair(padding, "padding"), groups)
+    if isinstance(padding, str) and padding not in ("same", "valid"):
+        raise RuntimeError(f"conv2d(): Invalid padding string: {padding!r} (use 'same', 'valid' or ints)")
+    _check_window_args("conv2d", _pair(stride, "stride"), _pair(dilation, "dilation"),
+                       (0, 0) if isinstance(padding, str) else _pair(padding, "padding"), groups)
     if c != per_group * groups:
         raise RuntimeError(f"Given groups={groups}, weight of size {list(weight.shape)}, expected "
                            f"input{list(input.shape)} to have {per_group * groups} channels, but got "
