@@ -13,7 +13,7 @@ import tensorlite as tl
 import tensorlite.nn as nn
 import tensorlite.nn.functional as F
 from tensorlite.data import DataLoader
-from tensorlite.testing import shapes, tensors
+from tensorlite.testing import broadcastable_shapes, shapes, tensors
 
 u8 = tl.uint8
 
@@ -35,6 +35,8 @@ BAD_INPUT = [
      ["einsum", "output subscript z does not appear"]),
     ("einsum-output-repeated", lambda: tl.einsum("ij->ii", ones(2, 3)), RuntimeError,
      ["einsum", "output subscript i appears more than once"]),
+    ("einsum-ellipsis-mismatch", lambda: tl.einsum("...i,...i->...", ones(2, 3), ones(4, 3)), RuntimeError,
+     ["einsum", "'...'", "size 4", "previously seen size 2"]),
     ("einsum-bad-subscript", lambda: tl.einsum("i1->i", ones(2, 3)), RuntimeError,
      ["einsum", "invalid subscript '1'"]),
     ("narrow-past-end", lambda: ones(5).narrow(0, 3, 4), RuntimeError,
@@ -321,6 +323,9 @@ ACCEPTED = [
     ("narrow-at-end", lambda: ones(5).narrow(0, 5, 0).shape, (0,)),
     ("einsum-lonely-label", lambda: tl.einsum("ij->i", tl.arange(6.0).reshape(2, 3)).tolist(), [3.0, 12.0]),
     ("einsum-full-sum", lambda: tl.einsum("ijk->", ones(2, 3, 2)).item(), 12.0),
+    ("einsum-ellipsis-broadcast", lambda: tl.einsum("...ij,...jk->...ik", ones(5, 2, 3), ones(7, 5, 3, 4)).shape,
+     (7, 5, 2, 4)),
+    ("einsum-ellipsis-size1", lambda: tl.einsum("i...,i...->i", ones(2, 3), ones(2, 1)).tolist(), [3.0, 3.0]),
     ("einsum-size1-broadcast", lambda: tl.einsum("ij,jk->ik", ones(2, 1), tl.arange(12.0).reshape(3, 4)).tolist(),
      [[12.0, 15.0, 18.0, 21.0]] * 2),
     ("fold-unbatched", lambda: F.fold(ones(4, 4), (3, 3), 2).shape, (1, 3, 3)),
@@ -456,6 +461,16 @@ def test_valid_dims_agree_with_numpy(x, data):
     dim = data.draw(st.integers(-max(ndim, 1), max(ndim, 1) - 1))
     expected = np.sum(x.numpy(), axis=dim % ndim if ndim else None)
     np.testing.assert_allclose(x.sum(dim).numpy(), expected, rtol=1e-5, atol=1e-5)
+
+
+@given(shapes=broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3), n=st.integers(1, 3),
+       k=st.integers(1, 3), m=st.integers(1, 3), data=st.data())
+def test_einsum_ellipsis_broadcasts_like_numpy(shapes, n, k, m, data):
+    """The dims under '...' broadcast right-aligned (and size 1 stretches), as NumPy's einsum."""
+    a = data.draw(tensors(shape=shapes[0] + (n, k)))
+    b = data.draw(tensors(shape=shapes[1] + (k, m)))
+    expected = np.einsum("...ij,...jk->...ik", a.numpy(), b.numpy())
+    np.testing.assert_allclose(tl.einsum("...ij,...jk->...ik", a, b).numpy(), expected, rtol=1e-6, atol=1e-9)
 
 
 @given(dtype=st.sampled_from([tl.uint8, tl.int8, tl.int16, tl.int32, tl.int64]),

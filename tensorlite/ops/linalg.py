@@ -127,16 +127,15 @@ def _parse_einsum(equation, operands):
         raise RuntimeError("einsum(): more operands were provided than specified in the equation"
                            if len(operands) > len(terms) else
                            "einsum(): fewer operands were provided than specified in the equation")
+    # the dims under "..." broadcast right-aligned: an operand with k of them takes the last k
+    # of the longest run of labels (Greek letters: never user labels)
+    widths = [op.ndim - (len(term) - 3) for term, op in zip(terms, operands) if "..." in term]
+    ellipsis_letters = "".join(chr(0x3B1 + i) for i in range(max(widths, default=0)))
     expanded = []
-    ellipsis_letters = None
     for term, op in zip(terms, operands):
         if "..." in term:
-            n_explicit = len(term) - 3
-            n_ellipsis = op.ndim - n_explicit
-            letters = "".join(chr(0x3B1 + i) for i in range(n_ellipsis))  # Greek: never user labels
-            if ellipsis_letters is None or len(letters) > len(ellipsis_letters):
-                ellipsis_letters = letters
-            term = term.replace("...", letters)
+            width = max(op.ndim - (len(term) - 3), 0)
+            term = term.replace("...", ellipsis_letters[len(ellipsis_letters) - width:])
         if len(term) != op.ndim:
             raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(term)}) does "
                                f"not match the number of dimensions ({op.ndim}) for operand "
@@ -147,10 +146,10 @@ def _parse_einsum(equation, operands):
         for term in expanded:
             for c in term:
                 counts[c] = counts.get(c, 0) + 1
-        output = (ellipsis_letters or "") + "".join(sorted(c for c, n in counts.items()
+        output = ellipsis_letters + "".join(sorted(c for c, n in counts.items()
                                                            if n == 1 and c.isascii()))
     elif "..." in output:
-        output = output.replace("...", ellipsis_letters or "")
+        output = output.replace("...", ellipsis_letters)
     _check_einsum_labels(expanded, output, operands)
     return expanded, output
 
@@ -177,11 +176,10 @@ def _check_einsum_labels(terms, output, operands):
                 raise RuntimeError(f"einsum(): subscript {c} is repeated for operand {k} but the sizes "
                                    f"don't match, {n} != {seen[c]} (operand shape {list(op.shape)})")
             seen[c] = n
-            if not c.isascii():
-                continue  # ellipsis dims broadcast by their own rule
             previous = sizes.get(c, 1)
             if n != 1 and previous != 1 and n != previous:
-                raise RuntimeError(f"einsum(): subscript {c} has size {n} for operand {k} which does "
+                label = f"subscript {c}" if c.isascii() else "a dim under '...'"
+                raise RuntimeError(f"einsum(): {label} has size {n} for operand {k} which does "
                                    f"not broadcast with previously seen size {previous}")
             sizes[c] = n if n != 1 else previous
 
@@ -191,9 +189,9 @@ def _broadcast_labels(term, operand, terms, operands):
     sizes = {}
     for t, o in zip(terms, operands):
         for c, n in zip(t, o.data.shape):
-            if c.isascii() and n != 1:
+            if n != 1:
                 sizes[c] = n
-    target = tuple(sizes.get(c, n) if n == 1 and c.isascii() else n for c, n in zip(term, operand.data.shape))
+    target = tuple(sizes.get(c, n) if n == 1 else n for c, n in zip(term, operand.data.shape))
     return operand if target == operand.data.shape else operand.expand(target)
 
 
