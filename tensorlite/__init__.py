@@ -37,6 +37,7 @@ from .ops.movement import (broadcast_to, cat, chunk, clone, concat, concatenate,
 from .ops.indexing import (gather, index_put, index_select, masked_fill, masked_select, nonzero,
                            scatter, scatter_add, take_along_dim)
 from .ops.linalg import bmm, dot, einsum, ger, matmul, mm, outer
+from .ops._util import tensor_op as _tensor_op
 from . import _methods  # noqa: F401  (binds ops to Tensor)
 from . import data, nn, opencl, optim, safetensors, training
 from .serialization import load, save
@@ -57,11 +58,13 @@ def is_tensor(obj) -> "builtins.bool":
     return isinstance(obj, Tensor)
 
 
+@_tensor_op
 def numel(input: Tensor) -> "builtins.int":
     """Number of elements of input."""
     return input.numel()
 
 
+@_tensor_op
 def is_floating_point(input: Tensor) -> "builtins.bool":
     """Whether input has a floating dtype."""
     return input.is_floating_point()

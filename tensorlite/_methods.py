@@ -112,7 +112,7 @@ def _softmax_method(name):
 _METHODS.update({"softmax": _softmax_method("softmax"), "log_softmax": _softmax_method("log_softmax")})
 
 for _name, _fn in _METHODS.items():
-    setattr(Tensor, _name, _fn)
+    setattr(Tensor, _name, getattr(_fn, "__wrapped__", _fn))  # self is a Tensor: skip the input check
 
 Tensor.T = property(mv.T, doc="All dims reversed (the transpose of a matrix).")
 Tensor.mT = property(mv.mT, doc="The last two dims swapped (a batch of transposed matrices).")

@@ -2,6 +2,7 @@
 values at fault), raised before any state changes; inputs PyTorch accepts (0-dim tensors, empty
 tensors, out-of-range Python ints with integer tensors) work instead of failing inside the
 implementation. Runs on the default device, so the OpenCL pass covers that backend too."""
+import inspect
 import math
 import re
 
@@ -391,6 +392,45 @@ def test_inplace_ops_work_on_empty_tensors(op, shape):
     t = tl.ones(shape)
     INPLACE[op](t)
     assert tuple(t.shape) == shape
+
+
+def _tensor_first_functions():
+    """Every public function of tensorlite and nn.functional whose first parameter is the input
+    tensor."""
+    found = {}
+    for module, prefix in ((tl, "tl"), (F, "F")):
+        for name in dir(module):
+            fn = getattr(module, name)
+            if name.startswith("_") or not inspect.isfunction(fn):
+                continue
+            params = list(inspect.signature(fn).parameters)
+            if params and params[0] == "input":
+                found[f"{prefix}.{name}"] = fn
+    return found
+
+
+TENSOR_FIRST = _tensor_first_functions()
+
+
+@pytest.mark.parametrize("name", sorted(TENSOR_FIRST))
+@pytest.mark.parametrize("value", [[1.0, 2.0], None, 1.5], ids=["list", "None", "float"])
+def test_non_tensor_input_is_a_type_error_naming_the_op(name, value):
+    fn = TENSOR_FIRST[name]
+    if value == 1.5 and name.split(".")[1] in SCALAR_FIRST_OK:
+        pytest.skip("PyTorch accepts a number as the first operand here")
+    params = list(inspect.signature(fn).parameters.values())
+    needs_other = len(params) > 1 and params[1].default is inspect.Parameter.empty and params[1].kind in (
+        inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.POSITIONAL_ONLY)
+    with pytest.raises(TypeError) as info:
+        fn(value, tl.ones(2)) if needs_other else fn(value)
+    assert fn.__name__ in str(info.value), str(info.value)
+
+
+# binary ops that take a Python number first (``2 ** x`` and ``1 - x`` reach them reflected)
+SCALAR_FIRST_OK = {"add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "pow",
+                   "remainder", "floor_divide", "maximum", "minimum", "eq", "ne", "not_equal", "lt",
+                   "less", "le", "less_equal", "gt", "greater", "ge", "greater_equal", "logical_and",
+                   "logical_or", "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor"}
 
 
 # -- property tests ------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from ..ops.indexing import gather_in_range
 from ..ops.linalg import MatMul
 from ..ops.movement import pad, stack
 from ..ops.reduce import Softmax as _Softmax
-from ..ops._util import broadcast_shapes, wrap_dim
+from ..ops._util import broadcast_shapes, tensor_op, wrap_dim
 from ..tensor import Tensor
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
 
 
 # -- linear ----------------------------------------------------------------------------------
+@tensor_op
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """input @ weight.T + bias. Shapes: (*, in) x (out, in) -> (*, out); a 1-D weight (in,) gives (*)."""
     if input.ndim == 0 or weight.ndim == 0:
@@ -50,7 +51,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} "
                            f"and {weight.shape[1]}x{weight.shape[0]})")
     out_shape = tuple(input.shape[:-1]) + (weight.shape[0],)
-    if bias is not None and _broadcast_shape_or_none(bias.shape, out_shape) != out_shape:
+    if bias is not None and bias.data.shape != out_shape[-1:] and \
+            _broadcast_shape_or_none(bias.data.shape, out_shape) != out_shape:
         raise RuntimeError(f"linear(): bias of shape {list(bias.shape)} does not broadcast to the output "
                            f"shape {list(out_shape)}; bias must have out_features={weight.shape[0]} "
                            f"elements")
@@ -76,26 +78,31 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
 
 
 # -- activations -----------------------------------------------------------------------------
+@tensor_op
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """max(x, 0)."""
     return input.relu_() if inplace else input.relu()
 
 
+@tensor_op
 def relu6(input: Tensor) -> Tensor:
     """min(max(x, 0), 6)."""
     return hardtanh(input, 0.0, 6.0)
 
 
+@tensor_op
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x if x > 0 else slope * x (the derivative at 0 is the slope, as PyTorch)."""
     return _ew.where(input > 0, input, input * negative_slope)
 
 
+@tensor_op
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x if x > 0 else alpha * (exp(x) - 1); derivative 1 at 0 for alpha=1."""
     return _ew.where(input > 0, input, _ew.expm1(input.clamp(max=0.0)) * alpha)
 
 
+@tensor_op
 def celu(input: Tensor, alpha: float = 1.0) -> Tensor:
     """max(0, x) + min(0, alpha (exp(x / alpha) - 1))."""
     return _ew.where(input > 0, input, _ew.expm1((input / alpha).clamp(max=0.0)) * alpha)
@@ -105,11 +112,13 @@ _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
 
+@tensor_op
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
     """scale * elu(x, alpha) with the self-normalising constants."""
     return elu(input, _SELU_ALPHA) * _SELU_SCALE
 
 
+@tensor_op
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """x * Phi(x): exact with erf, or the tanh approximation."""
     if approximate == "tanh":
@@ -120,11 +129,13 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     return 0.5 * input * (1.0 + _ew.erf(input * (1.0 / math.sqrt(2.0))))
 
 
+@tensor_op
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """x * sigmoid(x)."""
     return input * input.sigmoid()
 
 
+@tensor_op
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """log(1 + exp(beta x)) / beta, linear above ``threshold`` (no overflow in either branch)."""
     scaled = input * beta
@@ -132,21 +143,25 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
     return _ew.where(scaled > threshold, input, _ew.log1p(safe.exp()) / beta)
 
 
+@tensor_op
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
     """x * tanh(softplus(x))."""
     return input * softplus(input).tanh()
 
 
+@tensor_op
 def sigmoid(input: Tensor) -> Tensor:
     """1 / (1 + exp(-x))."""
     return input.sigmoid()
 
 
+@tensor_op
 def tanh(input: Tensor) -> Tensor:
     """tanh(x)."""
     return input.tanh()
 
 
+@tensor_op
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
     """clamp(x, min_val, max_val); min_val > max_val raises ValueError, as in PyTorch."""
     if min_val > max_val:
@@ -155,21 +170,25 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace
     return input.clamp(min_val, max_val)
 
 
+@tensor_op
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     """clamp(x / 6 + 1/2, 0, 1)."""
     return (input / 6.0 + 0.5).clamp(0.0, 1.0)
 
 
+@tensor_op
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     """x * hardsigmoid(x)."""
     return input * hardsigmoid(input)
 
 
+@tensor_op
 def softsign(input: Tensor) -> Tensor:
     """x / (1 + |x|)."""
     return input / (1.0 + input.abs())
 
 
+@tensor_op
 def logsigmoid(input: Tensor) -> Tensor:
     """log(sigmoid(x)) = -softplus(-x), stable for large |x|."""
     return -softplus(-input)
@@ -190,6 +209,7 @@ def _fused_softmax(x: Tensor, dim: int, log: bool):
     return _Softmax.apply(x, wrap_dim(dim, x.ndim), log)
 
 
+@tensor_op
 def log_softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     """x - logsumexp(x, dim): stable for large inputs ([1000, 0, -1000] -> [0, -1000, -2000])."""
     dim = _softmax_dim("log_softmax", input.ndim, dim)
@@ -198,6 +218,7 @@ def log_softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     return fused if fused is not None else x - x.logsumexp(dim, keepdim=True)
 
 
+@tensor_op
 def softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     """exp(log_softmax(x, dim))."""
     dim = _softmax_dim("softmax", input.ndim, dim)
@@ -206,6 +227,7 @@ def softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     return fused if fused is not None else (x - x.logsumexp(dim, keepdim=True)).exp()
 
 
+@tensor_op
 def softmin(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     """softmax(-x, dim)."""
     dim = _softmax_dim("softmin", input.ndim, dim)
@@ -213,6 +235,7 @@ def softmin(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
 
 
 # -- regularisation and normalisation ---------------------------------------------------------
+@tensor_op
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zero each element with probability p and scale the rest by 1/(1-p); identity in eval."""
     if not 0.0 <= p <= 1.0:
@@ -226,6 +249,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     return input * keep
 
 
+@tensor_op
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
                weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
                momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
@@ -266,6 +290,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     return out
 
 
+@tensor_op
 def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Normalise over the last len(normalized_shape) dims (biased variance)."""
@@ -285,6 +310,7 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
     return out
 
 
+@tensor_op
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Normalise over groups of channels (and the spatial dims)."""
@@ -307,6 +333,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
     return out
 
 
+@tensor_op
 def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75,
                         k: float = 1.0) -> Tensor:
     """x / (k + alpha * mean of x^2 over ``size`` neighbouring channels)^beta (AlexNet's LRN)."""
@@ -323,6 +350,7 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: flo
     return input / (window * (alpha / size) + k) ** beta
 
 
+@tensor_op
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max_norm=None,
               norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
     """Rows of ``weight`` at the indices in ``input``; the padding_idx row gets no gradient."""
@@ -364,6 +392,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     return (tensor.unsqueeze(-1) == arange(num_classes, device=tensor.device)).long()
 
 
+@tensor_op
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
     """input / max(||input||_p along dim, eps)."""
     return input / input.norm(p, dim, keepdim=True).clamp(min=eps)
@@ -392,6 +421,7 @@ def _check_target_size(input, target, name):
                       f"broadcasting. Please ensure they have the same size.", UserWarning, stacklevel=3)
 
 
+@tensor_op
 def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """Mean squared error."""
     _check_target_size(input, target, "mse_loss")
@@ -399,12 +429,14 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     return _reduce(diff * diff, reduction)
 
 
+@tensor_op
 def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """Mean absolute error (its derivative at 0 is 0)."""
     _check_target_size(input, target, "l1_loss")
     return _reduce((input - target).abs(), reduction)
 
 
+@tensor_op
 def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean", beta: float = 1.0) -> Tensor:
     """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta."""
     _check_target_size(input, target, "smooth_l1_loss")
@@ -418,6 +450,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean", beta:
     return _reduce(_ew.where(d < beta, 0.5 * diff * diff / beta, d - 0.5 * beta), reduction)
 
 
+@tensor_op
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0) -> Tensor:
     """0.5 d^2 where |d| <= delta, else delta (|d| - 0.5 delta)."""
     _check_target_size(input, target, "huber_loss")
@@ -475,6 +508,7 @@ def _pick(log_probs, target, ignore_index, weight, all_valid):
     return picked * w, w
 
 
+@tensor_op
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: int = -100,
              reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of class indices given log-probabilities (N, C) or (N, C, d1, ...).
@@ -489,6 +523,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore
     return _reduce(losses, reduction)
 
 
+@tensor_op
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                   ignore_index: int = -100, reduction: str = "mean",
                   label_smoothing: float = 0.0) -> Tensor:
@@ -536,6 +571,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     return nll * (1 - label_smoothing) + smooth * (label_smoothing / classes)
 
 
+@tensor_op
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                          reduction: str = "mean") -> Tensor:
     """-(t log x + (1 - t) log(1 - x)), each log clamped at -100 as PyTorch does."""
@@ -556,6 +592,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     return _reduce(loss, reduction)
 
 
+@tensor_op
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
                                      reduction: str = "mean", pos_weight: Tensor | None = None) -> Tensor:
     """BCE on logits, stable for any magnitude: (1 - t) x + (1 + (pw - 1) t) softplus(-x)."""
@@ -571,6 +608,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     return _reduce(loss, reduction)
 
 
+@tensor_op
 def kl_div(input: Tensor, target: Tensor, reduction: str = "mean", log_target: bool = False) -> Tensor:
     """KL(target || q) with input = log q; 'batchmean' (sum / N) gives the true KL divergence."""
     if log_target:

@@ -1,6 +1,7 @@
 """Helpers shared by the op families: operand promotion, dims, shapes, scalars."""
 from __future__ import annotations
 
+import functools
 import numbers
 
 from .. import dtypes as _dt
@@ -28,16 +29,21 @@ def wrap_dim(dim: int, ndim: int, *, scalar_ok: bool = True, op: str | None = No
     """``dim`` as an axis in [0, ndim); negative counts from the end. A 0-dim tensor accepts
     dim 0 and -1 (PyTorch's rule for most ops) unless ``scalar_ok`` is False (unbind, size).
     ``op`` names the op in the error messages."""
-    where = f" in {op}()" if op else ""
+    if type(dim) is int and -ndim <= dim < ndim:  # the common case, checked first
+        return dim % ndim
     if not isinstance(dim, numbers.Integral) or isinstance(dim, bool):
-        raise TypeError(f"dim must be an int, got {type(dim).__name__}{where}")
+        raise TypeError(f"dim must be an int, got {type(dim).__name__}{_in_op(op)}")
     if ndim == 0 and not scalar_ok:
-        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions{where}")
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions{_in_op(op)}")
     low, high = (-1, 0) if ndim == 0 else (-ndim, ndim - 1)
     if not low <= dim <= high:
         raise IndexError(f"Dimension out of range (expected to be in range of [{low}, {high}], "
-                         f"but got {dim}){where}")
+                         f"but got {dim}){_in_op(op)}")
     return dim % ndim if ndim else 0
+
+
+def _in_op(op) -> str:
+    return f" in {op}()" if op else ""
 
 
 def wrap_dims(dim, ndim: int, *, op: str | None = None) -> tuple:
@@ -48,18 +54,15 @@ def wrap_dims(dim, ndim: int, *, op: str | None = None) -> tuple:
     if dim is None:
         return tuple(range(ndim))
     if isinstance(dim, numbers.Integral):
-        dims = (dim,)
-    elif isinstance(dim, (tuple, list)):
-        dims = tuple(dim)
-    else:
+        axis = wrap_dim(dim, ndim, op=op)
+        return (axis,) if ndim else ()
+    if not isinstance(dim, (tuple, list)):
         raise TypeError(f"{op or 'dim'}(): dim must be an int or a tuple of ints, got {type(dim).__name__}")
-    axes = tuple(wrap_dim(d, ndim, op=op) for d in dims)
-    seen = set()
-    for axis in axes:
-        if axis in seen:
-            raise RuntimeError(f"dim {axis} appears multiple times in the list of dims "
-                               f"(got dim={tuple(dims)}{f' in {op}()' if op else ''}); name each dim once")
-        seen.add(axis)
+    axes = tuple(wrap_dim(d, ndim, op=op) for d in dim)
+    if len(set(axes)) != len(axes):
+        repeated = next(a for a in axes if axes.count(a) > 1)
+        raise RuntimeError(f"dim {repeated} appears multiple times in the list of dims "
+                           f"(got dim={tuple(dim)}{_in_op(op)}); name each dim once")
     return tuple(sorted(axes)) if ndim else ()
 
 
@@ -103,6 +106,22 @@ def expect_tensor(op: str, name: str, value) -> None:
     """A TypeError naming the op and argument when ``value`` is not a Tensor."""
     if not isinstance(value, Tensor):
         raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(value).__name__}")
+
+
+def tensor_op(fn):
+    """Decorates a public op whose first argument must be a Tensor: anything else raises
+    PyTorch's TypeError ("sum(): argument 'input' (position 1) must be Tensor, not list")
+    instead of an AttributeError from inside the op. ``fn.__wrapped__`` is the unchecked op
+    (Tensor methods bind it: self is always a Tensor)."""
+    name = fn.__name__
+
+    @functools.wraps(fn)
+    def checked(input, *args, **kwargs):
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                            f"{type(input).__name__}")
+        return fn(input, *args, **kwargs)
+    return checked
 
 
 def is_scalar(value) -> bool:

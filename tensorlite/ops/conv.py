@@ -11,6 +11,7 @@ import math
 
 from ..autograd.function import Function
 from ..tensor import Tensor
+from ._util import tensor_op
 
 
 def _pair(value, name="argument"):
@@ -131,6 +132,7 @@ def _blocks(op, spatial, geometry):
     return blocks
 
 
+@tensor_op
 def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
     """F.unfold: (N, C, H, W) -> (N, C*kh*kw, L), or (C, H, W) -> (C*kh*kw, L)."""
     if input.ndim not in (3, 4):
@@ -144,6 +146,7 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
     return out.squeeze(0) if input.ndim == 3 else out
 
 
+@tensor_op
 def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
     """F.fold: (N, C*kh*kw, L) -> (N, C, H, W) summing overlaps, or (C*kh*kw, L) -> (C, H, W)."""
     if input.ndim not in (2, 3):
@@ -178,6 +181,7 @@ def _same_pads(kernel, dilation):
     return tuple(pads)
 
 
+@tensor_op
 def conv2d(input: Tensor, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 1) -> Tensor:
     """2-D cross-correlation. padding: int, pair, 'same' or 'valid'.
 
@@ -227,6 +231,7 @@ def conv2d(input: Tensor, weight, bias=None, stride=1, padding=0, dilation=1, gr
     return out.squeeze(0) if unbatched else out
 
 
+@tensor_op
 def conv1d(input: Tensor, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 1) -> Tensor:
     """1-D cross-correlation: input (N, C, L), weight (O, C/groups, k)."""
     unbatched = input.ndim == 2
@@ -242,6 +247,7 @@ def _single(value):
     return int(value[0]) if isinstance(value, (tuple, list)) else int(value)
 
 
+@tensor_op
 def conv_transpose2d(input: Tensor, weight, bias=None, stride=1, padding=0, output_padding=0, groups: int = 1,
                      dilation=1):
     """The adjoint of conv2d (a "deconvolution"): input (N, C, H, W), weight (C, O/groups, kh, kw).
@@ -315,6 +321,7 @@ def _windows(input, kernel, stride, pads, dilation, pad_value):
     return cols.reshape(n, c, kernel[0] * kernel[1], cols.shape[-1])
 
 
+@tensor_op
 def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
                return_indices: bool = False):
     """Max over windows; at ties all of the gradient goes to the first element of the window.
@@ -334,6 +341,7 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, c
     return values.squeeze(0) if unbatched else values
 
 
+@tensor_op
 def max_pool2d_reference(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False) -> Tensor:
     """max_pool2d composed from Unfold and max(dim): the reference the primitive is tested against."""
     n, c = input.shape[:2]
@@ -343,6 +351,7 @@ def max_pool2d_reference(input: Tensor, kernel_size, stride=None, padding=0, dil
     return values.reshape(n, c, oh, ow)
 
 
+@tensor_op
 def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
                count_include_pad: bool = True, divisor_override=None):
     """Mean over windows; zero padding counts in the divisor unless count_include_pad=False."""
@@ -378,6 +387,7 @@ def _pad_tensor(t, padding):
     return pad(t, (padding[1], padding[1], padding[0], padding[0]), value=1.0)
 
 
+@tensor_op
 def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     """Average over PyTorch's adaptive windows: cell i spans [floor(i*H/oh), ceil((i+1)*H/oh))."""
     if input.ndim not in (3, 4):

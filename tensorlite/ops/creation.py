@@ -9,7 +9,7 @@ from .. import dtypes as _dt
 from ..device import default_device, device as _parse_device
 from ..random import default_generator
 from ..tensor import Tensor
-from ._util import checked_scalar
+from ._util import checked_scalar, tensor_op
 
 
 def _device(device):
@@ -172,18 +172,21 @@ def _like(input, dtype, device):
             _parse_device(device) if device is not None else input.device)
 
 
+@tensor_op
 def zeros_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """zeros with input's shape (and dtype/device unless given)."""
     dtype, device = _like(input, dtype, device)
     return _finish(device.backend.full(input.data.shape, 0, dtype), device, requires_grad)
 
 
+@tensor_op
 def ones_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """ones with input's shape (and dtype/device unless given)."""
     dtype, device = _like(input, dtype, device)
     return _finish(device.backend.full(input.data.shape, 1, dtype), device, requires_grad)
 
 
+@tensor_op
 def full_like(input: Tensor, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """fill_value with input's shape (and dtype/device unless given)."""
     dtype, device = _like(input, dtype, device)
@@ -191,6 +194,7 @@ def full_like(input: Tensor, fill_value, *, dtype=None, device=None, requires_gr
     return _finish(device.backend.full(input.data.shape, fill_value, dtype), device, requires_grad)
 
 
+@tensor_op
 def empty_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """An uninitialised tensor with input's shape."""
     dtype, device = _like(input, dtype, device)
@@ -282,18 +286,21 @@ def randint(low, high=None, size=None, *, dtype=None, device=None, requires_grad
     return _random("randint", tuple(size), dtype, device, requires_grad, generator, low, high)
 
 
+@tensor_op
 def rand_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """U[0, 1) samples with input's shape."""
     dtype, device = _like(input, dtype, device)
     return rand(*input.data.shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
+@tensor_op
 def randn_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """N(0, 1) samples with input's shape."""
     dtype, device = _like(input, dtype, device)
     return randn(*input.data.shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
+@tensor_op
 def randint_like(input: Tensor, low, high=None, *, dtype=None, device=None) -> Tensor:
     """Integers in [low, high) with input's shape."""
     dtype, device = _like(input, dtype, device)

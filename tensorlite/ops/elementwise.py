@@ -12,7 +12,7 @@ from .. import dtypes as _dt
 from ..autograd.function import OUTPUT, Function
 from ..tensor import Tensor
 from ._util import (checked_scalar, expect_tensor, is_scalar, promote, promote_pair, scalar_tensor,
-                    zeros_like_tensor)
+                    tensor_op, zeros_like_tensor)
 
 NON_DIFFERENTIABLE = ("eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or",
                       "logical_xor", "logical_not", "isnan", "isinf", "isfinite", "bitwise_and",
@@ -424,8 +424,11 @@ def scale_by_alpha(op: str, input, other, alpha):
 
     Example: ``add(ones(2), 1.0, alpha=2)`` is ``[3., 3.]``; ``add(int_tensor, 1, alpha=0.5)``
     raises."""
-    if alpha is None or (not isinstance(alpha, bool) and isinstance(alpha, (int, float)) and alpha == 1):
-        return other
+    if type(alpha) in (int, float):
+        if alpha == 1:
+            return other
+        if isinstance(input, Tensor) and input.is_floating_point():  # optimizers' add_(g, alpha=-lr)
+            return mul(other, alpha) if isinstance(other, Tensor) else other * alpha
     if isinstance(alpha, complex):
         raise RuntimeError(f"{op}(): For non-complex input tensors, argument alpha must not be a "
                            f"complex number (got alpha={alpha}).")
@@ -566,6 +569,7 @@ def where(condition: Tensor, input, other) -> Tensor:
     return Where.apply(condition, a, b)
 
 
+@tensor_op
 def clamp(input: Tensor, min=None, max=None) -> Tensor:
     """Limit values to [min, max] (numbers or tensors); gradient 1 inside, inclusive at both ends."""
     if min is None and max is None:
@@ -596,7 +600,7 @@ def _unary_float(fn_cls):
         return fn_cls.apply(input)
     op.__name__ = fn_cls.__name__.lower()
     op.__doc__ = f"Elementwise {op.__name__} (integer inputs are promoted to the default float dtype)."
-    return op
+    return tensor_op(op)
 
 
 exp = _unary_float(Exp)
@@ -610,6 +614,7 @@ tanh = _unary_float(Tanh)
 sigmoid = _unary_float(Sigmoid)
 
 
+@tensor_op
 def neg(input: Tensor) -> Tensor:
     """-input."""
     if input.dtype is _dt.bool_:
@@ -621,11 +626,13 @@ def neg(input: Tensor) -> Tensor:
 negative = neg
 
 
+@tensor_op
 def abs(input: Tensor) -> Tensor:
     """|input|; abs'(0) = 0."""
     return Abs.apply(input)
 
 
+@tensor_op
 def relu(input: Tensor) -> Tensor:
     """max(input, 0); relu'(0) = 0."""
     return Relu.apply(input)
@@ -636,7 +643,7 @@ def _same_dtype_unary(fn_cls):
         return fn_cls.apply(input)
     op.__name__ = fn_cls.__name__.lower()
     op.__doc__ = f"Elementwise {op.__name__}; differentiable with a zero gradient."
-    return op
+    return tensor_op(op)
 
 
 sign = _same_dtype_unary(Sign)
@@ -645,6 +652,7 @@ ceil = _same_dtype_unary(Ceil)
 trunc = _same_dtype_unary(Trunc)
 
 
+@tensor_op
 def round(input: Tensor, decimals: int = 0) -> Tensor:
     """Round half to even; zero gradient."""
     if decimals:
@@ -653,26 +661,31 @@ def round(input: Tensor, decimals: int = 0) -> Tensor:
     return Round.apply(input)
 
 
+@tensor_op
 def rsqrt(input: Tensor) -> Tensor:
     """1 / sqrt(input)."""
     return pow(input if input.is_floating_point() else input.float(), -0.5)
 
 
+@tensor_op
 def reciprocal(input: Tensor) -> Tensor:
     """1 / input."""
     return div(1.0, input if input.is_floating_point() else input.float())
 
 
+@tensor_op
 def square(input: Tensor) -> Tensor:
     """input * input."""
     return pow(input, 2)
 
 
+@tensor_op
 def log2(input: Tensor) -> Tensor:
     """Base-2 logarithm."""
     return log(input) / 0.6931471805599453
 
 
+@tensor_op
 def log10(input: Tensor) -> Tensor:
     """Base-10 logarithm."""
     return log(input) / 2.302585092994046
@@ -721,7 +734,7 @@ def _nondiff_unary(op):
         return Tensor._make(input.device.backend.unary(op, input.data), input.device, False, None, 0)
     fn.__name__ = op
     fn.__doc__ = f"Elementwise {op} (bool result); not differentiable."
-    return fn
+    return tensor_op(fn)
 
 
 logical_not = _nondiff_unary("logical_not")
@@ -730,6 +743,7 @@ isinf = _nondiff_unary("isinf")
 isfinite = _nondiff_unary("isfinite")
 
 
+@tensor_op
 def bitwise_not(input: Tensor) -> Tensor:
     """~input: logical not for bool tensors, bitwise not for integers."""
     if input.is_floating_point():
@@ -737,17 +751,20 @@ def bitwise_not(input: Tensor) -> Tensor:
     return _nondiff_unary("bitwise_not")(input)
 
 
+@tensor_op
 def equal(input: Tensor, other) -> bool:
     """True if both tensors have the same shape and values."""
     expect_tensor("equal", "other", other)
     return input.shape == other.shape and bool(eq(input, other).all())
 
 
+@tensor_op
 def lerp(input: Tensor, end, weight) -> Tensor:
     """input + weight * (end - input)."""
     return input + weight * (end - input)
 
 
+@tensor_op
 def isclose(input: Tensor, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
     """Elementwise |input - other| <= atol + rtol * |other| (bool), as torch.isclose."""
     a, b = promote("isclose", input, other)
@@ -760,6 +777,7 @@ def isclose(input: Tensor, other, rtol: float = 1e-05, atol: float = 1e-08, equa
     return close
 
 
+@tensor_op
 def allclose(input: Tensor, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
     """Whether every element is close (see isclose)."""
     return bool(isclose(input, other, rtol, atol, equal_nan).all())

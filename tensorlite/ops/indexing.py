@@ -12,7 +12,7 @@ from .. import dtypes as _dt
 from ..autograd.function import Function
 from ..autograd.grad_mode import state as _grad_state
 from ..tensor import Tensor
-from ._util import checked_scalar, expect_tensor, is_scalar, scalar_tensor, wrap_dim
+from ._util import checked_scalar, expect_tensor, is_scalar, scalar_tensor, tensor_op, wrap_dim
 
 
 def _index_array(value, device):
@@ -202,6 +202,7 @@ class Scatter(Function):
 
 
 # -- functional API ------------------------------------------------------------------------
+@tensor_op
 def getitem(input: Tensor, key) -> Tensor:
     """``x[key]``: ints, slices (with step), None, Ellipsis give a view; integer/bool tensors or
     lists give a copy whose backward accumulates repeated indices."""
@@ -209,6 +210,7 @@ def getitem(input: Tensor, key) -> Tensor:
     return (Slice if basic else Index).apply(input, key)
 
 
+@tensor_op
 def setitem(input: Tensor, key, value) -> None:
     """``x[key] = value`` in place; on a tensor in the graph the write is differentiable."""
     key, basic = normalize_key(input, key)
@@ -248,6 +250,7 @@ def _put(input, key, value, accumulate, op_name):
     input._write_result(result, op_name)
 
 
+@tensor_op
 def index_put_(input: Tensor, indices, values, accumulate: bool = False):
     """``input[indices] = values`` in place; with accumulate, repeated indices add up."""
     key, _ = normalize_key(input, tuple(indices))
@@ -255,6 +258,7 @@ def index_put_(input: Tensor, indices, values, accumulate: bool = False):
     return input
 
 
+@tensor_op
 def index_put(input: Tensor, indices, values, accumulate: bool = False) -> Tensor:
     """Out-of-place index_put_."""
     key, _ = normalize_key(input, tuple(indices))
@@ -286,6 +290,7 @@ def check_index_range(op: str, index: Tensor, size: int, axis: int, error=Runtim
                     f"indices must lie in [0, {size}) (negative indices are not wrapped)")
 
 
+@tensor_op
 def gather(input: Tensor, dim: int, index) -> Tensor:
     """out[i][j] = input[index[i][j]][j] for dim=0 (and likewise for other dims); every index
     must lie in [0, input.shape[dim]).
@@ -294,6 +299,7 @@ def gather(input: Tensor, dim: int, index) -> Tensor:
     return _gather(input, dim, index, check_range=True)
 
 
+@tensor_op
 def gather_in_range(input: Tensor, dim: int, index) -> Tensor:
     """gather for indices the caller has already checked (cross_entropy's validated targets):
     no host read of the index range."""
@@ -331,6 +337,7 @@ def _scatter(input, dim, index, src, accumulate, op):
     return Scatter.apply(input, axis, index.long(), src, accumulate)
 
 
+@tensor_op
 def scatter(input: Tensor, dim: int, index, src=None, *, value=None, reduce=None) -> Tensor:
     """A copy of input with src (or value) written at index along dim."""
     if reduce is not None and reduce != "add":
@@ -338,11 +345,13 @@ def scatter(input: Tensor, dim: int, index, src=None, *, value=None, reduce=None
     return _scatter(input, dim, index, src if src is not None else value, reduce == "add", "scatter")
 
 
+@tensor_op
 def scatter_add(input: Tensor, dim: int, index, src) -> Tensor:
     """A copy of input with src added at index along dim (repeated indices accumulate)."""
     return _scatter(input, dim, index, src, True, "scatter_add")
 
 
+@tensor_op
 def index_select(input: Tensor, dim: int, index) -> Tensor:
     """The entries of ``index`` (1-D integer tensor) along dim."""
     axis = wrap_dim(dim, input.ndim, op="index_select")
@@ -360,6 +369,7 @@ def index_select(input: Tensor, dim: int, index) -> Tensor:
     return getitem(input, (slice(None),) * axis + (index.long().reshape(-1),))
 
 
+@tensor_op
 def masked_fill(input: Tensor, mask, value) -> Tensor:
     """Elements where mask is True replaced by value (mask broadcasts)."""
     from .elementwise import where
@@ -377,6 +387,7 @@ def masked_fill(input: Tensor, mask, value) -> Tensor:
     return where(mask, value, input)
 
 
+@tensor_op
 def masked_select(input: Tensor, mask) -> Tensor:
     """The elements where mask is True, as a 1-D tensor."""
     from ._util import broadcast_shapes
@@ -384,6 +395,7 @@ def masked_select(input: Tensor, mask) -> Tensor:
     return getitem(input.expand(shape), mask.expand(shape))
 
 
+@tensor_op
 def nonzero(input: Tensor, *, as_tuple: bool = False):
     """Indices of non-zero elements: an (n, ndim) int64 tensor, or a tuple of 1-D tensors.
 
@@ -405,6 +417,7 @@ def nonzero(input: Tensor, *, as_tuple: bool = False):
     return stack(tensors, 1)
 
 
+@tensor_op
 def take_along_dim(input: Tensor, indices, dim: int) -> Tensor:
     """gather(input, dim, indices)."""
     return gather(input, dim, indices)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..autograd.function import Function
 from ..tensor import Tensor
-from ._util import broadcast_shapes, expect_tensor, promote_pair
+from ._util import broadcast_shapes, expect_tensor, promote_pair, tensor_op
 
 
 class MatMul(Function):
@@ -34,6 +34,7 @@ class MatMul(Function):
         return grad_a, grad_b, None, None
 
 
+@tensor_op
 def matmul(input: Tensor, other) -> Tensor:
     """PyTorch's matmul: 1-D@1-D -> 0-dim, 1-D@2-D, 2-D@1-D, and batched with broadcast batch dims.
 
@@ -72,6 +73,7 @@ def matmul(input: Tensor, other) -> Tensor:
     return out
 
 
+@tensor_op
 def mm(input: Tensor, mat2) -> Tensor:
     """(n, k) @ (k, m) -> (n, m); both must be 2-D."""
     expect_tensor("mm", "mat2", mat2)
@@ -80,6 +82,7 @@ def mm(input: Tensor, mat2) -> Tensor:
     return matmul(input, mat2)
 
 
+@tensor_op
 def bmm(input: Tensor, mat2) -> Tensor:
     """(b, n, k) @ (b, k, m) -> (b, n, m); no broadcasting."""
     expect_tensor("bmm", "mat2", mat2)
@@ -92,6 +95,7 @@ def bmm(input: Tensor, mat2) -> Tensor:
     return matmul(input, mat2)
 
 
+@tensor_op
 def dot(input: Tensor, other) -> Tensor:
     """Inner product of two 1-D tensors."""
     expect_tensor("dot", "other", other)
@@ -104,6 +108,7 @@ def dot(input: Tensor, other) -> Tensor:
     return matmul(input, other)
 
 
+@tensor_op
 def outer(input: Tensor, vec2) -> Tensor:
     """Outer product of two 1-D tensors: (n,) x (m,) -> (n, m)."""
     expect_tensor("outer", "vec2", vec2)

@@ -14,7 +14,7 @@ from typing import Sequence
 from .. import dtypes as _dt
 from ..autograd.function import Function
 from ..tensor import Tensor
-from ._util import expect_tensor, promote, sum_to_shape, wrap_dim, wrap_dims
+from ._util import expect_tensor, promote, sum_to_shape, tensor_op, wrap_dim, wrap_dims
 
 
 def _shape_arg(shape) -> tuple:
@@ -22,6 +22,8 @@ def _shape_arg(shape) -> tuple:
         shape = tuple(shape[0])
     if len(shape) == 1 and hasattr(shape[0], "__len__") and not isinstance(shape[0], Tensor):
         shape = tuple(shape[0])
+    if all(type(s) is int for s in shape):  # the common case
+        return tuple(shape)
     for s in shape:
         if isinstance(s, bool) or not isinstance(s, (numbers.Integral, Tensor)):
             raise TypeError(f"a shape must be a sequence of ints, but {s!r} ({type(s).__name__}) is in "
@@ -168,11 +170,13 @@ class Cat(Function):
 
 
 # -- functional API ------------------------------------------------------------------------
+@tensor_op
 def reshape(input: Tensor, *shape) -> Tensor:
     """A tensor with the same data and a new shape (a view when possible); one -1 is inferred."""
     return Reshape.apply(input, infer_shape(_shape_arg(shape), input.numel()))
 
 
+@tensor_op
 def view(input: Tensor, *shape) -> Tensor:
     """Like reshape, but always a view; raises on a layout that needs a copy."""
     if len(shape) == 1 and (isinstance(shape[0], _dt.dtype) or shape[0] in (float, int, bool)):
@@ -180,6 +184,7 @@ def view(input: Tensor, *shape) -> Tensor:
     return View.apply(input, infer_shape(_shape_arg(shape), input.numel()))
 
 
+@tensor_op
 def permute(input: Tensor, *dims) -> Tensor:
     """Reorder dims: ``x.permute(2, 0, 1)``."""
     dims = _shape_arg(dims)
@@ -192,6 +197,7 @@ def permute(input: Tensor, *dims) -> Tensor:
     return Permute.apply(input, axes)
 
 
+@tensor_op
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     """Swap two dims (a view)."""
     n = input.ndim
@@ -207,6 +213,7 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
 swapaxes = swapdims = transpose
 
 
+@tensor_op
 def t(input: Tensor) -> Tensor:
     """Transpose of a tensor with at most 2 dims."""
     if input.ndim > 2:
@@ -230,6 +237,7 @@ def mT(input: Tensor) -> Tensor:
     return transpose(input, -2, -1)
 
 
+@tensor_op
 def expand(input: Tensor, *sizes) -> Tensor:
     """Broadcast to ``sizes`` without copying (size -1 keeps a dim); the result has stride 0."""
     sizes = _shape_arg(sizes)
@@ -262,17 +270,20 @@ def expand(input: Tensor, *sizes) -> Tensor:
     return Expand.apply(input, target)
 
 
+@tensor_op
 def expand_as(input: Tensor, other) -> Tensor:
     """expand(input, other.shape)."""
     expect_tensor("expand_as", "other", other)
     return expand(input, other.data.shape)
 
 
+@tensor_op
 def broadcast_to(input: Tensor, shape) -> Tensor:
     """expand(input, shape): a stride-0 view broadcast to shape."""
     return expand(input, tuple(shape))
 
 
+@tensor_op
 def squeeze(input: Tensor, dim=None) -> Tensor:
     """Remove size-1 dims (all, one, or a tuple of them)."""
     shape = input.data.shape
@@ -284,6 +295,7 @@ def squeeze(input: Tensor, dim=None) -> Tensor:
     return Reshape.apply(input, target)
 
 
+@tensor_op
 def unsqueeze(input: Tensor, dim: int) -> Tensor:
     """Insert a size-1 dim at ``dim`` (negative counts from the end of the result)."""
     axis = wrap_dim(dim, input.ndim + 1, op="unsqueeze")
@@ -291,6 +303,7 @@ def unsqueeze(input: Tensor, dim: int) -> Tensor:
     return Reshape.apply(input, shape[:axis] + (1,) + shape[axis:])
 
 
+@tensor_op
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dims start_dim..end_dim into one."""
     if input.ndim == 0:
@@ -305,6 +318,7 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     return Reshape.apply(input, shape[:start] + (merged,) + shape[end + 1:])
 
 
+@tensor_op
 def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
     """Split one dim into ``sizes`` (one -1 allowed)."""
     if input.ndim == 0:
@@ -320,6 +334,7 @@ def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
     return Reshape.apply(input, shape[:axis] + sizes + shape[axis + 1:])
 
 
+@tensor_op
 def movedim(input: Tensor, source, destination) -> Tensor:
     """Move dim(s) ``source`` to position(s) ``destination`` (a view); the other dims keep their
     order. ``x.movedim(0, -1)`` on shape (2, 3, 4) gives shape (3, 4, 2)."""
@@ -341,6 +356,7 @@ def movedim(input: Tensor, source, destination) -> Tensor:
     return Permute.apply(input, tuple(placed[i] if i in placed else next(rest) for i in range(n)))
 
 
+@tensor_op
 def repeat(input: Tensor, *sizes) -> Tensor:
     """Tile the tensor: ``x.repeat(2, 3)`` (a copy)."""
     sizes = _shape_arg(sizes)
@@ -359,6 +375,7 @@ def repeat(input: Tensor, *sizes) -> Tensor:
     return reshape(expand(reshape(input, tuple(interleaved)), tuple(expanded)).contiguous(), tuple(final))
 
 
+@tensor_op
 def contiguous(input: Tensor) -> Tensor:
     """self if already contiguous, else a contiguous copy."""
     if input.device.backend.is_contiguous(input.data):
@@ -366,11 +383,13 @@ def contiguous(input: Tensor) -> Tensor:
     return Clone.apply(input)
 
 
+@tensor_op
 def clone(input: Tensor) -> Tensor:
     """A copy that is part of the graph (the gradient flows through unchanged)."""
     return Clone.apply(input)
 
 
+@tensor_op
 def flip(input: Tensor, dims) -> Tensor:
     """Reverse the order of elements along dims."""
     return Flip.apply(input, wrap_dims(dims, input.ndim, op="flip"))
@@ -456,6 +475,7 @@ def _mark_multi_view(views, op_name):
     return tuple(views)
 
 
+@tensor_op
 def split(input: Tensor, split_size_or_sections, dim: int = 0):
     """Views of consecutive pieces: of size ``split_size`` (the last may be smaller), or of the
     listed sizes. The pieces cannot be modified in place while they require grad."""
@@ -486,6 +506,7 @@ def split(input: Tensor, split_size_or_sections, dim: int = 0):
     return _mark_multi_view(pieces, name)
 
 
+@tensor_op
 def chunk(input: Tensor, chunks: int, dim: int = 0):
     """Split into ``chunks`` pieces of size ceil(n / chunks) (fewer if n is small)."""
     if input.ndim == 0:
@@ -498,6 +519,7 @@ def chunk(input: Tensor, chunks: int, dim: int = 0):
     return split(input, size, dim)
 
 
+@tensor_op
 def unbind(input: Tensor, dim: int = 0):
     """The slices along dim, as views without that dim."""
     axis = wrap_dim(dim, input.ndim, scalar_ok=False, op="unbind")
@@ -505,6 +527,7 @@ def unbind(input: Tensor, dim: int = 0):
     return _mark_multi_view([input[lead + (i,)] for i in range(input.data.shape[axis])], "UnbindBackward0")
 
 
+@tensor_op
 def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
     """The slice [start, start + length) along dim (a view); ``start`` may be negative.
 
@@ -527,6 +550,7 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
     return input[(slice(None),) * axis + (slice(start, start + length),)]
 
 
+@tensor_op
 def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
     """Pad the last dims: ``pad=(left, right, top, bottom, ...)`` (last dim first, as PyTorch).
 
@@ -561,12 +585,14 @@ def _triangle_mask(input, diagonal, lower):
     return (c - r <= diagonal) if lower else (c - r >= diagonal)
 
 
+@tensor_op
 def tril(input: Tensor, diagonal: int = 0) -> Tensor:
     """Lower triangle of the last two dims (others zeroed)."""
     from .elementwise import where
     return where(_triangle_mask(input, diagonal, True), input, 0)
 
 
+@tensor_op
 def triu(input: Tensor, diagonal: int = 0) -> Tensor:
     """Upper triangle of the last two dims (others zeroed)."""
     from .elementwise import where

@@ -13,7 +13,7 @@ import warnings
 from .. import dtypes as _dt
 from ..autograd.function import OUTPUT, Function
 from ..tensor import Tensor
-from ._util import scalar_tensor, wrap_dim, wrap_dims, zeros_like_tensor
+from ._util import scalar_tensor, tensor_op, wrap_dim, wrap_dims, zeros_like_tensor
 from .elementwise import Where, sqrt, where
 from .movement import Expand, Reshape
 
@@ -232,12 +232,14 @@ def _with_dtype(x, dtype):
     return x if dtype is None else x.to(dtype)
 
 
+@tensor_op
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Sum over ``dim`` (None: all; an int or a tuple; negative allowed). Ints and bools give int64."""
     x = _with_dtype(input, dtype)
     return Sum.apply(x, wrap_dims(dim, x.ndim, op="sum"), keepdim)
 
 
+@tensor_op
 def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Product over one dim (or all elements)."""
     x = _with_dtype(input, dtype)
@@ -248,6 +250,7 @@ def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
     return Prod.apply(x, axes, keepdim)
 
 
+@tensor_op
 def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Arithmetic mean (sum / count); integer inputs need ``dtype=``."""
     x = input.to(dtype) if dtype is not None else input
@@ -262,6 +265,7 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
     return total / count if count else total * math.nan
 
 
+@tensor_op
 def var(input: Tensor, dim=None, *, correction=None, keepdim: bool = False, unbiased=None) -> Tensor:
     """Variance with Bessel's correction by default (correction=1)."""
     if unbiased is not None:
@@ -280,16 +284,19 @@ def var(input: Tensor, dim=None, *, correction=None, keepdim: bool = False, unbi
     return squares / denominator if denominator > 0 else squares * math.nan
 
 
+@tensor_op
 def std(input: Tensor, dim=None, *, correction=None, keepdim: bool = False, unbiased=None) -> Tensor:
     """Standard deviation: sqrt(var)."""
     return sqrt(var(input, dim, correction=correction, keepdim=keepdim, unbiased=unbiased))
 
 
+@tensor_op
 def var_mean(input: Tensor, dim=None, *, correction=None, keepdim: bool = False):
     """(var, mean) over dim."""
     return var(input, dim, correction=correction, keepdim=keepdim), mean(input, dim, keepdim=keepdim)
 
 
+@tensor_op
 def std_mean(input: Tensor, dim=None, *, correction=None, keepdim: bool = False):
     """(std, mean) over dim."""
     return std(input, dim, correction=correction, keepdim=keepdim), mean(input, dim, keepdim=keepdim)
@@ -302,11 +309,13 @@ def _amax_amin(name, input, dim, keepdim):
     return AmaxAmin.apply(input, name[1:], axes, keepdim)
 
 
+@tensor_op
 def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     """Maximum over dims (all by default); ties share the gradient evenly."""
     return _amax_amin("amax", input, dim, keepdim)
 
 
+@tensor_op
 def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     """Minimum over dims (all by default); ties share the gradient evenly."""
     return _amax_amin("amin", input, dim, keepdim)
@@ -328,11 +337,13 @@ def _max_or_min(op, input, dim, keepdim, other):
     return values_indices(*MaxMinDim.apply(input, op, axis, keepdim))
 
 
+@tensor_op
 def max(input: Tensor, dim=None, keepdim: bool = False, *, other=None):
     """max() -> 0-dim max; max(dim) -> (values, indices); max(other_tensor) -> elementwise."""
     return _max_or_min("max", input, dim, keepdim, other)
 
 
+@tensor_op
 def min(input: Tensor, dim=None, keepdim: bool = False, *, other=None):
     """min() -> 0-dim min; min(dim) -> (values, indices); min(other_tensor) -> elementwise."""
     return _max_or_min("min", input, dim, keepdim, other)
@@ -359,16 +370,19 @@ def _arg(op, input, dim, keepdim):
     return Tensor._make(out, input.device, False, None, 0)
 
 
+@tensor_op
 def argmax(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """Index of the maximum (first occurrence), over the flattened tensor when dim is None."""
     return _arg("argmax", input, dim, keepdim)
 
 
+@tensor_op
 def argmin(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """Index of the minimum (first occurrence)."""
     return _arg("argmin", input, dim, keepdim)
 
 
+@tensor_op
 def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     """Inclusive prefix sums along dim."""
     x = input.to(dtype) if dtype is not None else input
@@ -378,6 +392,7 @@ def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     return Cumsum.apply(x, wrap_dim(dim, x.ndim, op="cumsum"))
 
 
+@tensor_op
 def logsumexp(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """log(sum(exp(x))) computed stably (all -inf gives -inf, not nan)."""
     x = input if input.is_floating_point() else input.float()
@@ -387,6 +402,7 @@ def logsumexp(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     return LogSumExp.apply(x, axes, keepdim)
 
 
+@tensor_op
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False) -> Tensor:
     """Vector p-norm (2 / 'fro' by default, 1, inf, -inf, 0, or any positive p); grad 0 at 0 for p=2."""
     axes = wrap_dims(dim, input.ndim, op="norm")
@@ -409,11 +425,13 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False) -> Tensor:
     return sum(x.abs() ** p, axes, keepdim) ** (1.0 / p)
 
 
+@tensor_op
 def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """Whether any element (along dim) is non-zero; bool result."""
     return _bool_reduce("any", input, dim, keepdim)
 
 
+@tensor_op
 def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """Whether all elements (along dim) are non-zero; bool result."""
     return _bool_reduce("all", input, dim, keepdim)
@@ -426,6 +444,7 @@ def _bool_reduce(op, input, dim, keepdim):
                         input.device, False, None, 0)
 
 
+@tensor_op
 def count_nonzero(input: Tensor, dim=None) -> Tensor:
     """Number of non-zero elements (along dim)."""
     return sum((input != 0).long(), dim)
