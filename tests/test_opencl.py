@@ -4,6 +4,8 @@ import os
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import tensorlite as tl
 from tensorlite.autograd import gradcheck
@@ -151,6 +153,49 @@ class TestLargeInputPaths:
         x.index_put_((tl.tensor([0, 0, 2], device=opencl),), tl.tensor([1.0, 2.0, 5.0], device=opencl),
                      accumulate=True)
         assert x.tolist() == [3.0, 0.0, 5.0]
+
+
+_ODD = st.integers(1, 19)  # sides off every panel width (12 rows, 8 or 4 columns)
+
+
+class TestMatmulVectorWidth:
+    """gemm's vector width per dtype: an 8-wide double vector (512 bits) crashed PoCL 3.0 on AMD
+    EPYC, so 8-byte types use 4 and every matmul path packs with the width gemm reads."""
+
+    def test_vectors_stay_within_256_bits_and_float_keeps_8(self):
+        from tensorlite.backends.opencl.backend import gemm_width
+        from tensorlite.backends.opencl.dispatch import CL_TYPES
+        for dtype in CL_TYPES:
+            assert gemm_width(dtype) * dtype.itemsize * 8 <= 256, dtype
+        assert gemm_width(np.float32) == 8 and gemm_width(np.float64) == gemm_width(np.int64) == 4
+
+    @pytest.mark.parametrize("dtype", [tl.float64, tl.int64, tl.float32, tl.int32])
+    @given(batch=st.integers(1, 3), m=_ODD, k=_ODD, n=_ODD)
+    def test_matmul_bmm_linear_einsum_equal_numpy(self, opencl, dtype, batch, m, k, n):
+        # small integers: every product and sum is exact, so any summation order gives NumPy's value
+        rng = np.random.default_rng([batch, m, k, n])
+        a, b = rng.integers(-9, 10, (batch, m, k)), rng.integers(-9, 10, (batch, k, n))
+        bias = rng.integers(-9, 10, n)
+        ta, tb, tbias = (tl.tensor(v, dtype=dtype, device=opencl) for v in (a, b, bias))
+        F = tl.nn.functional
+        np.testing.assert_array_equal(ta[0].matmul(tb[0]).cpu().numpy(), a[0] @ b[0])
+        np.testing.assert_array_equal(tl.bmm(ta, tb).cpu().numpy(), a @ b)
+        np.testing.assert_array_equal((ta @ tb[0]).cpu().numpy(), a @ b[0])  # broadcast batch
+        np.testing.assert_array_equal(tl.einsum("bmk,bkn->bmn", ta, tb).cpu().numpy(), a @ b)
+        if dtype.is_floating_point:
+            np.testing.assert_array_equal(F.linear(ta, tb[0].t(), tbias).cpu().numpy(), a @ b[0] + bias)
+
+    @given(channels=st.integers(1, 5), out_channels=st.integers(1, 5), side=st.integers(3, 9),
+           kernel=st.integers(1, 3))
+    def test_float64_convolutions_equal_numpy(self, opencl, channels, out_channels, side, kernel):
+        rng = np.random.default_rng([channels, out_channels, side, kernel])
+        x = rng.integers(-5, 6, (2, channels, side, side + 2)).astype(np.float64)
+        w = rng.integers(-5, 6, (out_channels, channels, kernel, kernel)).astype(np.float64)
+        F = tl.nn.functional
+        for fn, args in ((F.conv1d, (x[:, :, 0], w[:, :, 0])), (F.conv2d, (x, w)),
+                         (F.conv_transpose2d, (x, w.transpose(1, 0, 2, 3)))):
+            expected, actual = _both(lambda a, b: fn(a, b, padding=1), *args, dtype=tl.float64)
+            np.testing.assert_array_equal(actual, expected)
 
 
 class TestRandom:
