@@ -1,5 +1,16 @@
 """Hypothesis profiles: ``dev`` (default), ``ci`` (deterministic, used by .ci/run), ``thorough``."""
+import atexit
 import os
+import shutil
+import tempfile
+
+if "POCL_CACHE_DIR" not in os.environ:
+    # A private PoCL kernel cache per session, set before PoCL starts (it reads the variable when
+    # pyopencl first lists platforms): a shared ~/.cache/pocl left stale by a crashed run cannot
+    # fail these tests. The caller's own choice (make test, .ci/run) is kept.
+    _pocl_cache = tempfile.mkdtemp(prefix="tensorlite-tests-pocl-")
+    os.environ["POCL_CACHE_DIR"] = _pocl_cache
+    atexit.register(shutil.rmtree, _pocl_cache, ignore_errors=True)
 
 import pytest
 from hypothesis import HealthCheck, settings

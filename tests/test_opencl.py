@@ -1,6 +1,8 @@
 """The OpenCL runtime and backend beyond the op table: devices, caches, the buffer pool, error
 messages, the paths only large inputs take, random numbers and user kernels."""
 import os
+import pathlib
+import secrets
 
 import numpy as np
 import pytest
@@ -55,6 +57,52 @@ class TestRuntime:
     def test_build_failure_shows_log_and_defines(self, opencl):
         with pytest.raises(RuntimeError, match=r"(?s)kernels/unary.cl.*-DT=no_such_type.*error"):
             opencl.backend.runtime.kernel("unary.cl", "unary", (("T", "no_such_type"), ("U", "float")))
+
+    def _spy_builds(self, monkeypatch, failures):
+        """Kernel creation fails ``failures`` times with a stale cache's error; returns the list
+        of (options, cache_dir) of every program build."""
+        import pyopencl
+        builds, created = [], []
+        real_build, real_kernel = pyopencl.Program.build, pyopencl.Kernel
+
+        def build(program, options=None, devices=None, cache_dir=None):
+            builds.append((list(options), cache_dir))
+            return real_build(program, options, devices, cache_dir)
+
+        def kernel(program, name):
+            created.append(name)
+            if len(created) <= failures:
+                raise pyopencl.LogicError("clCreateKernel failed: INVALID_KERNEL_NAME")
+            return real_kernel(program, name)
+        monkeypatch.setattr(pyopencl.Program, "build", build)
+        monkeypatch.setattr(pyopencl, "Kernel", kernel)
+        return builds
+
+    def test_stale_cache_kernel_is_rebuilt_once_without_caches(self, opencl, monkeypatch):
+        builds = self._spy_builds(monkeypatch, failures=1)
+        defines = (("T", "float"), ("U", "float"), ("T_FLOAT", None), ("STALE", secrets.token_hex(4)))
+        kernel = opencl.backend.runtime.kernel("unary.cl", "unary", defines)
+        assert kernel.function_name == "unary" and len(builds) == 2
+        (first, first_cache), (again, again_cache) = builds
+        assert first_cache is None and again_cache is False  # pyopencl's cache bypassed
+        # a define no earlier build had: PoCL's cache key differs, so its cache is bypassed too
+        assert [o for o in again if o not in first] == [o for o in again if o.startswith("-DTENSORLITE_UNCACHED_BUILD=")]
+        monkeypatch.undo()
+        assert opencl.backend.runtime.kernel("unary.cl", "unary", defines) is kernel  # cached
+
+    def test_kernel_failing_after_the_rebuild_raises_a_clear_error(self, opencl, monkeypatch):
+        from tensorlite.backends.opencl.runtime import KernelNotFoundError
+        builds = self._spy_builds(monkeypatch, failures=2)
+        defines = (("T", "float"), ("U", "float"), ("T_FLOAT", None), ("STALE", secrets.token_hex(4)))
+        with pytest.raises(KernelNotFoundError, match=r"(?s)kernels/unary.cl has no kernel named 'unary'.*"
+                                                      r"INVALID_KERNEL_NAME.*bypassed the compiler caches.*POCL_CACHE_DIR"):
+            opencl.backend.runtime.kernel("unary.cl", "unary", defines)
+        assert len(builds) == 2
+
+    def test_suite_uses_a_private_pocl_cache(self):
+        # set by conftest.py (or by the caller) before PoCL starts: never the shared ~/.cache/pocl
+        cache = os.environ.get("POCL_CACHE_DIR")
+        assert cache and pathlib.Path(cache).resolve() != (pathlib.Path.home() / ".cache" / "pocl").resolve()
 
     def test_pool_reuses_freed_buffers(self, opencl):
         runtime = opencl.backend.runtime

@@ -8,6 +8,7 @@ from __future__ import annotations
 import atexit
 import hashlib
 import re
+import secrets
 import threading
 import warnings
 from pathlib import Path
@@ -15,7 +16,8 @@ from pathlib import Path
 import numpy as np
 import pyopencl as cl
 
-__all__ = ["devices", "default_index", "Runtime", "kernel_dir", "op_codes", "NoDeviceError"]
+__all__ = ["devices", "default_index", "Runtime", "kernel_dir", "op_codes", "NoDeviceError",
+           "KernelNotFoundError"]
 
 # Generic kernels draw warnings such as "unsigned < 0 is always false" for some types; errors
 # still raise with the build log. (A process-wide filter: catch_warnings is not thread-safe and
@@ -29,6 +31,11 @@ _INSTALL_HINT = ("install PoCL for a CPU device (pip install pocl-binary-distrib
 
 class NoDeviceError(RuntimeError):
     """No OpenCL platform or device could be found."""
+
+
+class KernelNotFoundError(ValueError):
+    """A built program has no usable kernel of the requested name (a ValueError: most often the
+    name is wrong; the message also covers a driver at fault)."""
 
 
 def kernel_dir() -> Path:
@@ -120,8 +127,27 @@ class Runtime:
         key = (file, name, defines)
         found = self._kernels.get(key)
         if found is None:
-            found = self._kernels[key] = cl.Kernel(self._program(file, defines), name)
+            found = self._kernels[key] = self._create_kernel(
+                lambda fresh: self._program(file, defines, fresh), name, f"kernels/{file}")
         return found
+
+    def _create_kernel(self, program, name: str, what: str) -> cl.Kernel:
+        """Kernel ``name`` of ``program(fresh)``. A driver's stale or poisoned program cache
+        (PoCL's ~/.cache/pocl after a crash) can hand back a program whose kernels cannot be
+        created (``INVALID_KERNEL_NAME``): the program is then rebuilt once, bypassing every
+        cache (``fresh=True``), before an error is raised."""
+        try:
+            return cl.Kernel(program(False), name)
+        except (cl.LogicError, cl.RuntimeError) as error:
+            first = error
+        try:
+            return cl.Kernel(program(True), name)
+        except (cl.LogicError, cl.RuntimeError) as error:
+            raise KernelNotFoundError(
+                f"the OpenCL source of {what} has no kernel named {name!r} on {self.name}: {error} "
+                f"(also after a rebuild that bypassed the compiler caches; first attempt: {first}). "
+                f"Check the name against __kernel void {name}(...); if the source has it, the "
+                "driver is at fault: delete its cache (POCL_CACHE_DIR or ~/.cache/pocl)") from None
 
     def prebuild(self, jobs) -> None:
         """Build programs ((file, defines) pairs) in a background thread, so a first training
@@ -147,29 +173,37 @@ class Runtime:
             thread.join()
         atexit.register(finish)
 
-    def _program(self, file: str, defines: tuple) -> cl.Program:
+    def _program(self, file: str, defines: tuple, fresh: bool = False) -> cl.Program:
+        """The program of ``kernels/<file>`` with ``defines``, built once; ``fresh`` rebuilds
+        it bypassing the compiler caches and keeps the new one."""
         key = (file, defines)
         program = self._programs.get(key)
-        if program is not None:
+        if program is not None and not fresh:
             return program
         with self._build_locks.setdefault(key, threading.Lock()):  # one build per program
-            return self._build(file, defines, key)
+            return self._build(file, defines, key, fresh)
 
-    def _build(self, file: str, defines: tuple, key) -> cl.Program:
+    def _build(self, file: str, defines: tuple, key, fresh: bool) -> cl.Program:
         program = self._programs.get(key)
-        if program is None:
+        if program is None or fresh:
             directory = kernel_dir()
             extra = ("-DNEED_FP64", "-DACC=double") if self.has_fp64 else ("-DACC=float",)
             program = self._programs[key] = self.compile(
-                (directory / file).read_text(), defines, f"kernels/{file}", ("-I", str(directory)) + extra)
+                (directory / file).read_text(), defines, f"kernels/{file}", ("-I", str(directory)) + extra,
+                fresh=fresh)
         return program
 
-    def compile(self, source: str, defines: tuple, what: str, options: tuple = ()) -> cl.Program:
+    def compile(self, source: str, defines: tuple, what: str, options: tuple = (),
+                fresh: bool = False) -> cl.Program:
         """Build OpenCL C ``source`` with ``defines`` ((name, value) pairs, value None for a
-        flag); a failure raises with the build log, the defines and ``what`` was built."""
+        flag); a failure raises with the build log, the defines and ``what`` was built.
+        ``fresh`` bypasses the compiler caches: pyopencl's (``cache_dir=False``) and the
+        driver's (PoCL keys its cache by source and options: a never-seen define misses it)."""
         flags = [f"-D{name}" if value is None else f"-D{name}={value}" for name, value in defines]
+        uncached = [f"-DTENSORLITE_UNCACHED_BUILD={secrets.token_hex(8)}"] if fresh else []
         try:
-            return cl.Program(self.context, source).build(options=list(options) + flags)
+            return cl.Program(self.context, source).build(options=list(options) + flags + uncached,
+                                                          cache_dir=False if fresh else None)
         except cl.RuntimeError as error:
             raise RuntimeError(f"building {what} failed on {self.name} with defines "
                                f"{' '.join(flags + [o for o in options if o.startswith('-D')])}:\n{error}") from None
@@ -179,11 +213,9 @@ class Runtime:
         key = (hashlib.sha1(source.encode()).hexdigest(), defines, name)
         kernel = self._user_kernels.get(key)
         if kernel is None:
-            program = self.compile(source, defines, "the user kernel")
-            try:
-                kernel = self._user_kernels[key] = cl.Kernel(program, name)
-            except cl.LogicError:
-                raise ValueError(f"the OpenCL source has no kernel named {name!r}") from None
+            kernel = self._user_kernels[key] = self._create_kernel(
+                lambda fresh: self.compile(source, defines, "the user kernel", fresh=fresh),
+                name, "the user kernel")
         return kernel
 
     def params(self, data: bytes):
