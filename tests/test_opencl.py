@@ -246,6 +246,24 @@ class TestMatmulVectorWidth:
             np.testing.assert_array_equal(actual, expected)
 
 
+@pytest.mark.parametrize("dtype", [tl.float32, tl.float64, tl.int64, tl.int32, tl.int16, tl.int8, tl.uint8])
+@given(start=st.integers(-3, 3), index=st.lists(st.integers(0, 4), min_size=1, max_size=40))
+def test_accumulating_puts_with_duplicates_match_numpy(opencl, dtype, start, index):
+    """index_put_/scatter_add_ accumulate through a compare-and-swap loop (float, 8/16-bit
+    types) whose current value comes only from the CAS: any start value, many duplicates."""
+    if dtype is tl.uint8:
+        start = abs(start)
+    values = np.arange(1, len(index) + 1) % 5
+    expected = np.full(5, start, dtype.numpy)
+    np.add.at(expected, index, values.astype(dtype.numpy))
+    x = tl.full((5,), start, dtype=dtype, device=opencl)
+    x.index_put_((tl.tensor(index, device=opencl),), tl.tensor(values, dtype=dtype, device=opencl), accumulate=True)
+    np.testing.assert_array_equal(x.cpu().numpy(), expected)
+    y = tl.full((1, 5), start, dtype=dtype, device=opencl).scatter_add(
+        1, tl.tensor([index], device=opencl), tl.tensor([values], dtype=dtype, device=opencl))
+    np.testing.assert_array_equal(y.cpu().numpy()[0], expected)
+
+
 class TestRandom:
     def test_generated_on_device_reproducible_and_distributed(self, opencl):
         tl.manual_seed(5)

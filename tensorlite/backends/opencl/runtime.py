@@ -111,6 +111,10 @@ class Runtime:
         self.has_int64_atomics = "cl_khr_int64_base_atomics" in extensions
         self.max_work_group = self.device.max_work_group_size
         self.is_cpu = bool(self.device.type & cl.device_type.CPU)
+        # Oclgrind (21.10) crashes when a program is created on another thread while its
+        # --uninitialized check is on (that plugin's memory pool is per thread): builds stay on
+        # the caller's thread there, and a simulator gains nothing from a background prebuild
+        self.background_builds = self.device.platform.name.strip() != "Oclgrind"
         self._programs = {}
         self._build_locks = {}
         self._kernels = {}
