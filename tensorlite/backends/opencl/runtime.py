@@ -111,10 +111,12 @@ class Runtime:
         self.has_int64_atomics = "cl_khr_int64_base_atomics" in extensions
         self.max_work_group = self.device.max_work_group_size
         self.is_cpu = bool(self.device.type & cl.device_type.CPU)
-        # Oclgrind (21.10) crashes when a program is created on another thread while its
-        # --uninitialized check is on (that plugin's memory pool is per thread): builds stay on
-        # the caller's thread there, and a simulator gains nothing from a background prebuild
-        self.background_builds = self.device.platform.name.strip() != "Oclgrind"
+        # Oclgrind, the checking simulator: buffers get their exact size, so an access past a
+        # tensor's end is reported (the pool's rounding would hide it), and programs are built
+        # on the caller's thread (Oclgrind 21.10 crashes when a program is created on a second
+        # thread while its --uninitialized check is on; a simulator gains nothing from prebuild)
+        self.is_checker = self.device.platform.name.strip() == "Oclgrind"
+        self.background_builds = not self.is_checker
         self._programs = {}
         self._build_locks = {}
         self._kernels = {}
@@ -238,7 +240,9 @@ class Runtime:
         """A buffer of at least ``nbytes`` (from the pool when one is free); returns
         (buffer, rounded size). Out of memory: the pool is flushed and the allocation retried
         once before a clear error."""
-        size = _round_size(max(nbytes, 1))
+        # whole 32-bit words at least: the 8/16-bit atomic adds of kernels/index.cl update the
+        # aligned word that holds an element, which may reach past the last element
+        size = -(-max(nbytes, 1) // 4) * 4 if self.is_checker else _round_size(nbytes)
         free = self._pool.get(size)
         if free:
             self.pooled_bytes -= size
