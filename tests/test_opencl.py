@@ -277,6 +277,15 @@ def test_accumulating_puts_with_duplicates_match_numpy(opencl, dtype, start, ind
     np.testing.assert_array_equal(y.cpu().numpy()[0], expected)
 
 
+@pytest.mark.parametrize("dtype", [tl.int8, tl.int16, tl.int32, tl.int64, tl.uint8])
+def test_integer_abs_at_the_extremes_wraps_as_numpy(opencl, dtype):
+    """Integer abs goes through OpenCL's abs() (unsigned result, cast back: the minimum stays
+    negative, as in NumPy and PyTorch)."""
+    info = np.iinfo(dtype.numpy)
+    values = np.array([info.min, info.min + 1, 0, 1, info.max], dtype.numpy)
+    np.testing.assert_array_equal(tl.tensor(values, device=opencl).abs().cpu().numpy(), np.abs(values))
+
+
 class TestRandom:
     def test_generated_on_device_reproducible_and_distributed(self, opencl):
         tl.manual_seed(5)
