@@ -17,6 +17,7 @@ import numpy as np
 from . import dtypes as _dt
 from .device import device as _device
 from .serialization import atomic_write
+from .ops.creation import tensor
 from .tensor import Tensor
 
 __all__ = ["save_file", "load_file", "SafetensorsError"]
@@ -44,8 +45,8 @@ def save_file(tensors: dict, filename, metadata: dict | None = None) -> None:
                             f"{type(t).__name__}")
         if t.dtype.name not in _NAMES:
             raise ValueError(f"save_file: dtype {t.dtype.name} has no safetensors code")
-        host = np.ascontiguousarray(t.detach().device.backend.to_host(t.data)).astype(
-            t.dtype.numpy.newbyteorder("<"), copy=False)
+        # asarray, not ascontiguousarray: that one turns 0-d arrays into shape [1]
+        host = np.asarray(t.detach().numpy(), order="C").astype(t.dtype.numpy.newbyteorder("<"), copy=False)
         blob = host.tobytes()
         header[name] = {"dtype": _NAMES[t.dtype.name], "shape": list(host.shape),
                         "data_offsets": [offset, offset + len(blob)]}
@@ -95,7 +96,7 @@ def load_file(filename, device="cpu") -> dict:
         spans.append(tuple(offsets))
         host = np.frombuffer(buffer[offsets[0]:offsets[1]], dtype=dtype.numpy.newbyteorder("<"))
         host = host.astype(dtype.numpy).reshape(shape)
-        out[name] = Tensor._make(target.backend.from_host(host, dtype), target, False, None, 0)
+        out[name] = tensor(host, dtype=dtype, device=target)
     position = 0
     for begin, end in sorted(spans):
         if begin != position:

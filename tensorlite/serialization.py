@@ -23,6 +23,7 @@ import numpy as np
 
 from . import dtypes as _dt
 from .device import device as _device
+from .ops.creation import tensor
 from .tensor import Tensor
 
 __all__ = ["save", "load", "SerializationError"]
@@ -49,7 +50,7 @@ def save(obj, f) -> None:
             raise ValueError("save: object nesting is too deep (or contains a cycle)")
         if isinstance(value, Tensor):
             if id(value) not in index_of:
-                host = np.ascontiguousarray(value.detach().device.backend.to_host(value.data))
+                host = np.asarray(value.detach().numpy(), order="C")  # ascontiguousarray makes 0-d 1-d
                 index_of[id(value)] = len(tensors)
                 tensors.append({"dtype": value.dtype.name, "shape": list(host.shape),
                                 "requires_grad": bool(value.requires_grad),
@@ -159,9 +160,8 @@ def _read_tensor(meta, data, path, device):
     if offset + nbytes > len(data):
         raise SerializationError(f"{path}: truncated file (tensor data ends at byte {offset + nbytes} "
                                  f"of {len(data)})")
-    host = np.frombuffer(data[offset:offset + nbytes], dtype=dtype.numpy).reshape(shape).copy()
-    target = device or _device("cpu")
-    t = Tensor._make(target.backend.from_host(host, dtype), target, False, None, 0)
+    host = np.frombuffer(data[offset:offset + nbytes], dtype=dtype.numpy).reshape(shape)
+    t = tensor(host, dtype=dtype, device=device or "cpu")
     if meta.get("parameter") is True:
         from .nn.parameter import Parameter
         return Parameter(t, requires_grad=bool(meta.get("requires_grad")))

@@ -144,3 +144,56 @@ def test_safetensors_rejects_bad_headers(tmp_path, mutate, message):
     path.write_bytes(struct.pack("<Q", 10 ** 9) + b"{}")
     with pytest.raises(SafetensorsError, match="exceeds"):
         load_file(path)
+
+
+SHAPES = [(), (0,), (0, 3), (1,), (2, 3)]
+
+
+def _sample(dtype, shape):
+    values = np.arange(int(np.prod(shape)) if shape else 1).reshape(shape) % 3
+    try:
+        return tl.tensor(values.astype(dtype.numpy))
+    except TypeError as error:  # float16 on an OpenCL device: the device cannot hold it
+        pytest.skip(str(error))
+
+
+@pytest.mark.parametrize("dtype", [d for d in tl.dtypes.ALL_DTYPES], ids=lambda d: d.name)
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+def test_every_dtype_and_shape_round_trips(tmp_path, dtype, shape):
+    """0-d stays shape [] (a BatchNorm's num_batches_tracked), empty stays empty, dtype kept."""
+    t = _sample(dtype, shape)
+    tl.save({"t": t}, tmp_path / "a.tl")
+    back = tl.load(tmp_path / "a.tl", map_location=t.device)["t"]
+    assert back.shape == t.shape and back.dtype is t.dtype and back.device == t.device
+    assert back.tolist() == t.tolist()
+    save_file({"t": t}, tmp_path / "a.safetensors")
+    raw = (tmp_path / "a.safetensors").read_bytes()
+    (size,) = struct.unpack("<Q", raw[:8])
+    assert json.loads(raw[8:8 + size])["t"]["shape"] == list(shape)
+    back = load_file(tmp_path / "a.safetensors", device=t.device)["t"]
+    assert back.shape == t.shape and back.dtype is t.dtype and back.tolist() == t.tolist()
+
+
+def test_views_and_nested_containers_round_trip(tmp_path):
+    base = tl.arange(24.0).reshape(2, 3, 4)
+    obj = {"transposed": base.transpose(0, 2), "strided": base[:, ::2, 1:], "scalar": base[1, 2, 3],
+           "nested": [({"deep": [base[0].t()]},), collections.OrderedDict(b=(1, [2.5, None]))]}
+    tl.save(obj, tmp_path / "v.tl")
+    back = tl.load(tmp_path / "v.tl")
+    for key in ("transposed", "strided", "scalar"):
+        assert back[key].shape == obj[key].shape and back[key].tolist() == obj[key].tolist()
+    assert back["nested"][0][0]["deep"][0].tolist() == base[0].t().tolist()
+    assert back["nested"][1] == collections.OrderedDict(b=(1, [2.5, None]))
+
+
+@pytest.mark.parametrize("layer", [nn.BatchNorm1d(3), nn.BatchNorm2d(2)], ids=["1d", "2d"])
+def test_batchnorm_state_dict_reloads(tmp_path, layer):
+    layer.train()
+    layer(tl.randn(4, 3) if isinstance(layer, nn.BatchNorm1d) else tl.randn(2, 2, 3, 3))
+    tl.save(layer.state_dict(), tmp_path / "bn.tl")
+    fresh = type(layer)(layer.num_features)
+    fresh.load_state_dict(tl.load(tmp_path / "bn.tl"))
+    assert fresh.num_batches_tracked.shape == () and fresh.num_batches_tracked.item() == 1
+    save_file(layer.state_dict(), tmp_path / "bn.safetensors")
+    fresh.load_state_dict(load_file(tmp_path / "bn.safetensors"))
+    assert fresh.running_mean.tolist() == layer.running_mean.tolist()
