@@ -1,8 +1,11 @@
 """DataLoader: batches of a Dataset, optionally shuffled by a seeded generator."""
 from __future__ import annotations
 
+import functools
 import math
 import numbers
+
+import numpy as np  # only to recognise NumPy samples (host input), never to compute
 
 from .. import dtypes
 from ..ops.creation import randperm, tensor
@@ -13,20 +16,31 @@ __all__ = ["DataLoader", "default_collate"]
 
 
 def default_collate(batch):
-    """Stack tensors; Python ints become an int64 tensor, floats a float64 tensor, bools a bool
-    tensor; strings stay a list; dicts are collated per key, sequences per position (as a list;
-    namedtuples keep their type), as PyTorch does."""
+    """Collate a list of samples into a batch, with PyTorch's rules, chosen by the first element:
+
+    - tensors are stacked (shape [B, *sample_shape]); NumPy arrays too, keeping their dtype;
+    - a Python float first gives a float64 tensor of shape [B];
+    - a Python int or bool, or a NumPy scalar, first gives ``tensor(batch)``: the dtypes of the
+      elements (int -> int64, float -> the default dtype, bool -> bool, a NumPy scalar its own
+      dtype) promoted together, so ``[1, 2]`` is int64, ``[1, 2.5]`` float32 and
+      ``[np.float32(1), np.float32(2)]`` float32;
+    - strings stay a list; dicts are collated per key, sequences per position (as a list;
+      namedtuples keep their type).
+
+    Example: ``default_collate([(tensor([1., 2.]), 0), (tensor([3., 4.]), 1)])`` is
+    ``[tensor of shape (2, 2), int64 tensor([0, 1])]``.
+    """
     first = batch[0]
     if isinstance(first, Tensor):
         return stack(batch)
-    if isinstance(first, bool):
-        return tensor(batch, dtype=dtypes.bool_)
-    if isinstance(first, numbers.Integral):
-        return tensor(batch, dtype=dtypes.int64)
+    if isinstance(first, (str, bytes)):  # before NumPy scalars: np.str_ is one
+        return list(batch)
+    if isinstance(first, np.ndarray):
+        return stack([tensor(sample) for sample in batch])
+    if isinstance(first, (np.generic, numbers.Integral)):  # bool is an Integral too
+        return tensor(batch, dtype=_promoted_dtype(batch))
     if isinstance(first, numbers.Real):
         return tensor(batch, dtype=dtypes.float64)
-    if isinstance(first, str):
-        return list(batch)
     if isinstance(first, dict):
         return {key: default_collate([sample[key] for sample in batch]) for key in first}
     if isinstance(first, (tuple, list)):
@@ -40,6 +54,20 @@ def default_collate(batch):
         return stack([tensor(sample) for sample in batch])
     raise TypeError(f"default_collate: batch must contain tensors, numbers, dicts or lists; found "
                     f"{type(first).__name__}")
+
+
+def _scalar_dtype(value):
+    """The dtype ``torch.tensor`` infers for one scalar: NumPy scalars keep theirs."""
+    if isinstance(value, np.generic):
+        return dtypes.from_numpy_dtype(value.dtype)
+    if isinstance(value, numbers.Real):
+        return dtypes.scalar_dtype(value)
+    raise TypeError(f"default_collate: a batch of numbers also holds a {type(value).__name__} "
+                    f"({value!r}); every sample must have the same structure")
+
+
+def _promoted_dtype(batch):
+    return functools.reduce(dtypes.promote_types, (_scalar_dtype(value) for value in batch))
 
 
 class DataLoader:
