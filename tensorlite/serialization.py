@@ -3,8 +3,9 @@
 File layout: the 8-byte magic ``TLSAVE01``, an 8-byte little-endian header length, a UTF-8 JSON
 header describing the object tree and each tensor (dtype, shape, byte offset and size), then
 the raw tensor bytes. Writes go to a temporary file that is fsynced and renamed over the
-target, so an interrupted save never leaves a half-written checkpoint. Loading validates every
-field and refuses anything malformed with a clear error.
+target, so an interrupted save never leaves a half-written checkpoint (and the temporary a
+killed writer left is removed by the next save of the same file). Loading reads only regular
+files, validates every field and refuses anything malformed with SerializationError.
 
 Supported: nested dicts (including OrderedDict), lists and tuples of tensors (Parameters stay
 Parameters), ints, floats (nan/inf too), bools, strings and None; dict keys may be str, int,
@@ -16,8 +17,11 @@ import collections
 import json
 import math
 import os
+import re
+import stat
 import struct
 import tempfile
+import time
 
 import numpy as np
 
@@ -88,33 +92,117 @@ def save(obj, f) -> None:
     atomic_write(f, [MAGIC + struct.pack("<Q", len(header)) + header] + blobs)
 
 
+_TEMPORARY = ".{name}.tmp-{pid}-"  # + random suffix: the writer's pid tells a stale one apart
+_STALE_AFTER_S = 3600.0  # a temporary this old is stale even if its pid was reused
+
+
 def atomic_write(path, chunks) -> None:
     """Write the byte strings in ``chunks`` to ``path`` through a temporary file in the same
-    folder, fsynced and renamed over the target: the old file stays whole until the new one is."""
-    path = os.fspath(path)
-    fd, temporary = tempfile.mkstemp(prefix=".tmp-", dir=os.path.dirname(os.path.abspath(path)))
+    folder, fsynced and renamed over the target: the old file stays whole until the new one is.
+
+    A symlink is written through (its target is replaced, as ``torch.save`` does); the temporary
+    ``.<name>.tmp-<pid>-<random>`` is removed on any error, and stale ones that killed writers
+    left behind for the same target are removed first.
+    """
+    target = os.path.realpath(os.fspath(path))
+    folder, name = os.path.split(target)
+    _remove_stale_temporaries(folder, name)
+    fd, temporary = tempfile.mkstemp(prefix=_TEMPORARY.format(name=name, pid=os.getpid()), dir=folder)
     try:
         with os.fdopen(fd, "wb") as out:
             for chunk in chunks:
                 out.write(chunk)
             out.flush()
             os.fsync(out.fileno())
-        os.replace(temporary, path)
+        os.replace(temporary, target)
     except BaseException:
-        if os.path.exists(temporary):
+        if os.path.lexists(temporary):
             os.unlink(temporary)
         raise
+    _fsync_folder(folder)
+
+
+def _remove_stale_temporaries(folder: str, name: str) -> None:
+    """Delete temporaries of ``name`` whose writer process is gone or that are over an hour old."""
+    pattern = re.compile(re.escape(f".{name}.tmp-") + r"(\d+)-[A-Za-z0-9_]+$")
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    now = time.time()
+    for entry in entries:
+        match = pattern.match(entry.name)
+        if match is None:
+            continue
+        try:
+            stale = not _process_alive(int(match.group(1))) or \
+                now - entry.stat(follow_symlinks=False).st_mtime > _STALE_AFTER_S
+            if stale:
+                os.unlink(entry.path)
+        except OSError:  # another saver removed it first, or it is not ours to remove
+            pass
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True  # alive under another user, or not a pid we can judge: leave it to the age rule
+    return True
+
+
+def _fsync_folder(folder: str) -> None:
+    """Make the rename itself durable (best effort: not every platform can open a folder)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def read_regular_file(path: str, error: type) -> bytes:
+    """The bytes of ``path``, refusing (with ``error``) anything but a regular file: a FIFO
+    cannot hang the reader (opened non-blocking) and a device such as /dev/zero cannot make it
+    read without end. Missing or unreadable files raise the usual OSError."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise error(f"{path}: not a regular file (a checkpoint is read only from a plain file)")
+        chunks, left = [], info.st_size
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 24))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def load(f, map_location=None, weights_only: bool = True):
-    """Read an object written by ``save``. ``map_location``: a device for every tensor.
+    """Read an object written by ``save``. ``map_location``: a device for every tensor (default:
+    the CPU).
 
-    Never executes code from the file; a truncated, malformed or hostile file raises
-    SerializationError naming the problem.
+    Never executes code from the file (the header is JSON, the data raw bytes). Errors:
+    ``SerializationError`` (a ``ValueError``) for anything that is not a valid checkpoint: not a
+    regular file (a FIFO, a device, a folder), a wrong magic number, a truncated file, a
+    malformed or too deeply nested header, an unsupported dtype, an invalid or oversized shape,
+    tensor data outside the file. ``OSError`` (e.g. FileNotFoundError) when the file cannot be
+    opened.
+
+    Example: ``state = tensorlite.load("ckpt.tl"); model.load_state_dict(state["model"])``.
     """
     path = os.fspath(f)
-    with open(path, "rb") as handle:
-        content = handle.read()
+    content = read_regular_file(path, SerializationError)
     if len(content) < 16 or content[:8] != MAGIC:
         raise SerializationError(f"{path}: not a tensorlite checkpoint (bad magic number; files "
                                  f"are written by tensorlite.save)")
@@ -122,16 +210,35 @@ def load(f, map_location=None, weights_only: bool = True):
     if header_length > len(content) - 16:
         raise SerializationError(f"{path}: truncated file (header of {header_length} bytes, file "
                                  f"has {len(content) - 16})")
-    try:
-        header = json.loads(content[16:16 + header_length].decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise SerializationError(f"{path}: malformed header ({error})") from None
+    header = parse_json_header(content[16:16 + header_length], path, SerializationError)
     if not isinstance(header, dict) or header.get("format") != "tensorlite" or header.get("version") != 1:
         raise SerializationError(f"{path}: unsupported checkpoint format or version")
     data = memoryview(content)[16 + header_length:]
     device = _device(map_location) if map_location is not None else None
     tensors = [_read_tensor(meta, data, path, device) for meta in _list(header.get("tensors"), path)]
     return _decode(header.get("root"), tensors, path, 0)
+
+
+def parse_json_header(raw: bytes, path: str, error: type):
+    """The JSON header, or ``error``: bad UTF-8 or JSON, nesting deeper than the parser's
+    recursion limit, integers beyond Python's digit limit."""
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except RecursionError:
+        raise error(f"{path}: malformed header (nested too deeply)") from None
+    except (UnicodeDecodeError, ValueError) as problem:  # JSONDecodeError, too many digits
+        raise error(f"{path}: malformed header ({problem})") from None
+
+
+def checked_shape(shape, itemsize: int):
+    """``shape`` as a tuple when it is a list of at most 64 non-negative ints whose elements
+    (zero dims aside) fit in 2**62 bytes, else None."""
+    if not isinstance(shape, list) or len(shape) > 64 or \
+            not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in shape):
+        return None
+    if math.prod(max(s, 1) for s in shape) * itemsize >= 2 ** 62:
+        return None
+    return tuple(shape)
 
 
 def _list(value, path):
@@ -144,28 +251,29 @@ def _read_tensor(meta, data, path, device):
     if not isinstance(meta, dict):
         raise SerializationError(f"{path}: malformed tensor entry")
     dtype = _DTYPES.get(meta.get("dtype"))
-    shape = meta.get("shape")
     offset, nbytes = meta.get("offset"), meta.get("nbytes")
     if dtype is None:
-        raise SerializationError(f"{path}: unsupported dtype {meta.get('dtype')!r}")
-    if not isinstance(shape, list) or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0
-                                              for s in shape):
-        raise SerializationError(f"{path}: invalid tensor shape {shape!r}")
+        raise SerializationError(f"{path}: unsupported dtype {str(meta.get('dtype'))[:40]!r}")
+    shape = checked_shape(meta.get("shape"), dtype.itemsize)
+    if shape is None:
+        raise SerializationError(f"{path}: invalid tensor shape {str(meta.get('shape'))[:80]} (a list "
+                                 f"of at most 64 non-negative ints, under 2**62 bytes in all)")
     if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in (offset, nbytes)):
         raise SerializationError(f"{path}: invalid tensor offset/size")
-    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize if shape else dtype.itemsize
+    expected = math.prod(shape) * dtype.itemsize
     if nbytes != expected:
-        raise SerializationError(f"{path}: tensor of shape {shape} and dtype {dtype.name} needs "
+        raise SerializationError(f"{path}: tensor of shape {list(shape)} and dtype {dtype.name} needs "
                                  f"{expected} bytes, the header says {nbytes}")
     if offset + nbytes > len(data):
         raise SerializationError(f"{path}: truncated file (tensor data ends at byte {offset + nbytes} "
                                  f"of {len(data)})")
     host = np.frombuffer(data[offset:offset + nbytes], dtype=dtype.numpy).reshape(shape)
     t = tensor(host, dtype=dtype, device=device or "cpu")
+    requires_grad = meta.get("requires_grad") is True and dtype.is_floating_point
     if meta.get("parameter") is True:
         from .nn.parameter import Parameter
-        return Parameter(t, requires_grad=bool(meta.get("requires_grad")))
-    if meta.get("requires_grad") is True and dtype.is_floating_point:
+        return Parameter(t, requires_grad=requires_grad)
+    if requires_grad:
         t.requires_grad = True
     return t
 
