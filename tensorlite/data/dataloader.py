@@ -110,14 +110,21 @@ class DataLoader:
         return randperm(n, generator=self.generator) if self.shuffle else None
 
     def __iter__(self):
+        return self.batches_from(0)
+
+    def batches_from(self, first: int):
+        """The batches of one epoch from batch ``first`` on (``iter(loader)`` is
+        ``batches_from(0)``). The epoch's shuffle order is drawn as for a whole epoch, so with the
+        generator state the epoch started from, a resumed run continues at the next batch of the
+        same order without loading the batches before it."""
         n = len(self.dataset)
         order = self._order()
         if self.batch_size is None:
-            for i in range(n):
+            for i in range(first, n):
                 yield self.dataset[int(order[i]) if order is not None else i]
             return
         fast = self.collate_fn is None and hasattr(self.dataset, "get_batch")
-        for batch in range(len(self)):
+        for batch in range(first, len(self)):
             start = batch * self.batch_size
             stop = min(start + self.batch_size, n)
             if fast:
