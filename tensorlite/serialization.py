@@ -9,7 +9,8 @@ files, validates every field and refuses anything malformed with SerializationEr
 
 Supported: nested dicts (including OrderedDict), lists and tuples of tensors (Parameters stay
 Parameters), ints, floats (nan/inf too), bools, strings and None; dict keys may be str, int,
-float, bool or None. Tensors that are the same object are stored once.
+float, bool or None. Tensors that are the same object are stored once, and views of one base
+keep sharing memory.
 """
 from __future__ import annotations
 
@@ -27,7 +28,10 @@ import numpy as np
 
 from . import dtypes as _dt
 from .device import device as _device
+from .autograd.grad_mode import set_grad_enabled
 from .ops.creation import tensor
+from .ops.indexing import Slice
+from .ops.movement import Expand, Permute, Reshape, View
 from .tensor import Tensor
 
 __all__ = ["save", "load", "SerializationError"]
@@ -44,23 +48,39 @@ class SerializationError(ValueError):
 def save(obj, f) -> None:
     """Write ``obj`` to the path ``f`` atomically (temporary file + fsync + rename).
 
+    Tensors that share memory keep sharing it after ``load`` (as with ``torch.save``): views of
+    one base are stored as the base's data once plus each view's chain of view ops, so writing
+    into a loaded view changes the loaded base. A tensor whose base is not shared is stored on
+    its own (a small slice of a large tensor stores only the slice).
+
     Example: ``tensorlite.save({"model": model.state_dict(), "epoch": 3}, "ckpt.tl")``.
     """
     tensors, blobs = [], []
     index_of = {}
+    shared_roots = _shared_roots(obj)
+
+    def store(value):
+        if id(value) in index_of:
+            return index_of[id(value)]
+        root = value._base if value._base is not None else value
+        chain = _encode_chain(value._view_chain) if id(root) in shared_roots and root is not value else None
+        if chain is not None:
+            meta = {"view_of": store(root), "chain": chain, "requires_grad": bool(value.requires_grad)}
+        else:
+            host = np.asarray(value.detach().numpy(), order="C")  # ascontiguousarray makes 0-d 1-d
+            meta = {"dtype": value.dtype.name, "shape": list(host.shape),
+                    "requires_grad": bool(value.requires_grad),
+                    "parameter": type(value).__name__ == "Parameter", "blob": len(blobs)}
+            blobs.append(host.tobytes())
+        index_of[id(value)] = len(tensors)
+        tensors.append(meta)
+        return index_of[id(value)]
 
     def encode(value, depth):
         if depth > _MAX_DEPTH:
             raise ValueError("save: object nesting is too deep (or contains a cycle)")
         if isinstance(value, Tensor):
-            if id(value) not in index_of:
-                host = np.asarray(value.detach().numpy(), order="C")  # ascontiguousarray makes 0-d 1-d
-                index_of[id(value)] = len(tensors)
-                tensors.append({"dtype": value.dtype.name, "shape": list(host.shape),
-                                "requires_grad": bool(value.requires_grad),
-                                "parameter": type(value).__name__ == "Parameter"})
-                blobs.append(host.tobytes())
-            return {"tensor": index_of[id(value)]}
+            return {"tensor": store(value)}
         if value is None or isinstance(value, (bool, str)):
             return value
         if isinstance(value, int):
@@ -84,12 +104,108 @@ def save(obj, f) -> None:
 
     root = encode(obj, 0)
     offset = 0
-    for meta, blob in zip(tensors, blobs):
-        meta["offset"], meta["nbytes"] = offset, len(blob)
-        offset += len(blob)
+    for meta in tensors:
+        if "blob" in meta:
+            blob = blobs[meta.pop("blob")]
+            meta["offset"], meta["nbytes"] = offset, len(blob)
+            offset += len(blob)
     header = json.dumps({"format": "tensorlite", "version": 1, "root": root, "tensors": tensors},
                         separators=(",", ":")).encode("utf-8")
     atomic_write(f, [MAGIC + struct.pack("<Q", len(header)) + header] + blobs)
+
+
+def _shared_roots(obj) -> set:
+    """ids of the bases that two or more distinct tensors in ``obj`` share (a base counts as
+    one of them when it is in ``obj`` itself)."""
+    members = {}
+    stack = [(obj, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > _MAX_DEPTH:
+            continue  # encode reports it
+        if isinstance(value, Tensor):
+            root = value._base if value._base is not None else value
+            members.setdefault(id(root), set()).add(id(value))
+        elif isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, (list, tuple)):
+            stack.extend((v, depth + 1) for v in value)
+    return {root for root, views in members.items() if len(views) > 1}
+
+
+# The ops whose outputs alias their input (Function._is_view), by the name stored in a file.
+_VIEW_OPS = {"Reshape": Reshape, "View": View, "Permute": Permute, "Expand": Expand, "Slice": Slice}
+_VIEW_OP_NAMES = {cls: name for name, cls in _VIEW_OPS.items()}
+_MAX_CHAIN = 256
+
+
+def _encode_chain(chain):
+    """A view chain as JSON ([[op name, args], ...]), or None when it holds something else."""
+    if not chain or len(chain) > _MAX_CHAIN:
+        return None
+    encoded = []
+    for op_cls, args, kwargs in chain:
+        name = _VIEW_OP_NAMES.get(op_cls)
+        if name is None or kwargs:
+            return None
+        try:
+            encoded.append([name, [_encode_index(a) for a in args]])
+        except TypeError:
+            return None
+    return encoded
+
+
+def _encode_index(value):
+    """ints, None, Ellipsis, slices and tuples of them: the arguments of the view ops."""
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    if value is Ellipsis:
+        return {"ellipsis": None}
+    if isinstance(value, slice):
+        return {"slice": [_encode_index(value.start), _encode_index(value.stop), _encode_index(value.step)]}
+    if isinstance(value, (tuple, list)):
+        return {"tuple": [_encode_index(v) for v in value]}
+    raise TypeError(f"not a view-op argument: {type(value).__name__}")
+
+
+def _decode_index(node, path):
+    if node is None or (isinstance(node, int) and not isinstance(node, bool)):
+        return node
+    if isinstance(node, dict) and len(node) == 1:
+        (kind, value), = node.items()
+        if kind == "ellipsis" and value is None:
+            return Ellipsis
+        if kind == "slice" and isinstance(value, list) and len(value) == 3 and \
+                all(v is None or (isinstance(v, int) and not isinstance(v, bool)) for v in value):
+            return slice(*value)
+        if kind == "tuple" and isinstance(value, list) and len(value) <= 64:
+            return tuple(_decode_index(v, path) for v in value)
+    raise SerializationError(f"{path}: malformed view argument {str(node)[:80]}")
+
+
+def _read_view(meta, tensors, path):
+    """Replay a stored view chain on the already loaded base: the result shares its memory."""
+    base, chain = meta.get("view_of"), meta.get("chain")
+    if not isinstance(base, int) or isinstance(base, bool) or not 0 <= base < len(tensors):
+        raise SerializationError(f"{path}: a view of a missing tensor {str(base)[:20]}")
+    if not isinstance(chain, list) or not 0 < len(chain) <= _MAX_CHAIN:
+        raise SerializationError(f"{path}: malformed view chain")
+    out = tensors[base]
+    # a view of a parameter stays a differentiable view of it
+    with set_grad_enabled(out.requires_grad and meta.get("requires_grad") is not False):
+        for step in chain:
+            if not (isinstance(step, list) and len(step) == 2 and step[0] in _VIEW_OPS
+                    and isinstance(step[1], list) and len(step[1]) <= 4):
+                raise SerializationError(f"{path}: malformed view chain step {str(step)[:80]}")
+            args = [_decode_index(a, path) for a in step[1]]
+            try:
+                out = _VIEW_OPS[step[0]].apply(out, *args)
+            except (RuntimeError, ValueError, IndexError, TypeError, OverflowError) as error:
+                raise SerializationError(f"{path}: invalid view {step[0]}{str(tuple(args))[:80]} of a tensor "
+                                         f"of shape {list(out.shape)} ({error})") from None
+            if checked_shape(list(out.shape), out.dtype.itemsize) is None:
+                raise SerializationError(f"{path}: a view of shape {list(out.shape)} is too large")
+    return out
 
 
 _TEMPORARY = ".{name}.tmp-{pid}-"  # + random suffix: the writer's pid tells a stale one apart
@@ -215,7 +331,10 @@ def load(f, map_location=None, weights_only: bool = True):
         raise SerializationError(f"{path}: unsupported checkpoint format or version")
     data = memoryview(content)[16 + header_length:]
     device = _device(map_location) if map_location is not None else None
-    tensors = [_read_tensor(meta, data, path, device) for meta in _list(header.get("tensors"), path)]
+    tensors = []
+    for meta in _list(header.get("tensors"), path):
+        is_view = isinstance(meta, dict) and "view_of" in meta
+        tensors.append(_read_view(meta, tensors, path) if is_view else _read_tensor(meta, data, path, device))
     return _decode(header.get("root"), tensors, path, 0)
 
 

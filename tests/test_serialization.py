@@ -304,7 +304,8 @@ def test_safetensors_loading_is_bounded(tmp_path, header, message):
 
 def _valid_files(folder):
     """One small valid file of each format, as bytes."""
-    obj = {"w": tl.arange(6.0).reshape(2, 3), "n": tl.tensor(3), "e": tl.zeros(0, 2),
+    base = tl.arange(6.0)
+    obj = {"w": base.reshape(2, 3), "v": base.reshape(3, 2).t()[1:], "n": tl.tensor(3), "e": tl.zeros(0, 2),
            "p": nn.Parameter(tl.ones(2)), "meta": [1, 2.5, "x", None, {"k": (True, -math.inf)}], 7: 2 ** 70}
     tl.save(obj, folder / "v.tl")
     save_file({"w": tl.arange(6.0).reshape(2, 3), "n": tl.tensor(3), "b": tl.tensor([True])},
@@ -425,3 +426,48 @@ def test_saving_through_a_symlink_writes_its_target(tmp_path):
     dangling.symlink_to(tmp_path / "runs" / "new.tl")
     tl.save({"step": 3}, dangling)
     assert dangling.is_symlink() and tl.load(tmp_path / "runs" / "new.tl") == {"step": 3}
+
+
+def test_views_keep_sharing_memory_after_load(tmp_path):
+    """As torch.save: a base and its views (or two views of one base) load as views of one
+    memory, so an in-place write through one shows in the others; a lone view stores only itself."""
+    base = tl.arange(24.0).reshape(2, 3, 4)
+    obj = {"base": base, "window": base.transpose(0, 2)[1:, ::2], "row": base[1], "flat": base.view(-1),
+           "siblings": [base[0, 0], base[0, 1]], "lone": tl.arange(1000.0)[3:5]}
+    tl.save(obj, tmp_path / "s.tl")
+    back = tl.load(tmp_path / "s.tl", map_location=base.device)
+    for key in ("window", "row", "flat", "lone"):
+        assert back[key].shape == obj[key].shape and back[key].tolist() == obj[key].tolist()
+    back["window"][0, 0, 0] = -5.0  # base[0, 0, 1]
+    back["row"].zero_()
+    back["siblings"][0][3] = 7.0
+    expected = base.clone()
+    expected[0, 0, 1], expected[1], expected[0, 0, 3] = -5.0, 0.0, 7.0
+    assert back["base"].tolist() == expected.tolist() and back["flat"].tolist() == expected.view(-1).tolist()
+    assert back["siblings"][1].tolist() == expected[0, 1].tolist()
+    assert (tmp_path / "s.tl").stat().st_size < 1000 * 4  # the lone slice did not store its base
+
+
+def test_a_view_of_a_parameter_loads_as_a_differentiable_view(tmp_path):
+    weight = nn.Parameter(tl.randn(3, 2))
+    tl.save({"weight": weight, "transposed": weight.t()}, tmp_path / "p.tl")
+    back = tl.load(tmp_path / "p.tl")
+    back["transposed"].sum().backward()
+    assert back["weight"].grad.tolist() == [[1.0, 1.0]] * 3
+
+
+@pytest.mark.parametrize("chain, message", [
+    ([["Exec", ["os.system('x')"]]], "malformed view chain step"),
+    ([["Reshape", [{"tuple": [5, 5]}]]], "invalid view Reshape"),
+    ([["Expand", [{"tuple": [2 ** 29, 2 ** 29, 4]}]]], "too large"),
+    ([["Expand", [{"tuple": [2 ** 40, 2 ** 40, 4]}]]], "invalid view Expand"),
+    ([["Slice", [{"tuple": [{"slice": [0, "x", None]}]}]]], "malformed view argument"),
+    ([], "malformed view chain"),
+])
+def test_malformed_view_chains_are_refused(tmp_path, chain, message):
+    header = {"format": "tensorlite", "version": 1, "root": {"tensor": 1},
+              "tensors": [{"dtype": "float32", "shape": [4], "offset": 0, "nbytes": 16},
+                          {"view_of": 0, "chain": chain}]}
+    _write(tmp_path / "v.tl", header, b"\0" * 16)
+    with pytest.raises(SerializationError, match=message):
+        tl.load(tmp_path / "v.tl")
