@@ -1,5 +1,6 @@
 """IDX files, MNIST-format datasets (with download from a local HTTP server), DataLoader,
 random_split, collate and transforms."""
+import collections
 import functools
 import gzip
 import hashlib
@@ -241,3 +242,14 @@ def test_default_collate_follows_torch_rules(batch):
     assert out.dtype is expected and out.shape == (len(batch),)
     assert out.tolist() == np.array([v.item() if isinstance(v, np.generic) else v for v in batch],
                                     dtype=expected.numpy).tolist()
+
+
+def test_default_collate_keeps_the_mapping_type_and_refuses_string_arrays(cpu_default_device):
+    """torch: an OrderedDict (or defaultdict) batch stays one; NumPy string arrays are refused."""
+    ordered = default_collate([collections.OrderedDict(b=1, a=2.5)] * 2)
+    assert type(ordered) is collections.OrderedDict and list(ordered) == ["b", "a"]
+    assert ordered["a"].dtype is tl.float64
+    counts = collections.defaultdict(list, n=np.int32(3))
+    assert type(default_collate([counts, counts])) is collections.defaultdict
+    with pytest.raises(TypeError, match="batch must contain tensors, numpy arrays, numbers, dicts or lists; found <U1"):
+        default_collate([np.array(["a", "b"])] * 2)

@@ -1,6 +1,8 @@
 """DataLoader: batches of a Dataset, optionally shuffled by a seeded generator."""
 from __future__ import annotations
 
+import collections.abc
+import copy
 import functools
 import math
 import numbers
@@ -24,8 +26,8 @@ def default_collate(batch):
       elements (int -> int64, float -> the default dtype, bool -> bool, a NumPy scalar its own
       dtype) promoted together, so ``[1, 2]`` is int64, ``[1, 2.5]`` float32 and
       ``[np.float32(1), np.float32(2)]`` float32;
-    - strings stay a list; dicts are collated per key, sequences per position (as a list;
-      namedtuples keep their type).
+    - strings stay a list; mappings are collated per key (keeping their type), sequences per
+      position (as a list; namedtuples keep their type).
 
     Example: ``default_collate([(tensor([1., 2.]), 0), (tensor([3., 4.]), 1)])`` is
     ``[tensor of shape (2, 2), int64 tensor([0, 1])]``.
@@ -36,13 +38,17 @@ def default_collate(batch):
     if isinstance(first, (str, bytes)):  # before NumPy scalars: np.str_ is one
         return list(batch)
     if isinstance(first, np.ndarray):
+        if first.dtype.kind in "SaUO":  # strings and objects have no tensor dtype
+            raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, numbers, "
+                            f"dicts or lists; found {first.dtype}")
         return stack([tensor(sample) for sample in batch])
     if isinstance(first, (np.generic, numbers.Integral)):  # bool is an Integral too
         return tensor(batch, dtype=_promoted_dtype(batch))
     if isinstance(first, numbers.Real):
         return tensor(batch, dtype=dtypes.float64)
-    if isinstance(first, dict):
-        return {key: default_collate([sample[key] for sample in batch]) for key in first}
+    if isinstance(first, collections.abc.Mapping):
+        return _same_mapping_type(first, {key: default_collate([sample[key] for sample in batch])
+                                          for key in first})
     if isinstance(first, (tuple, list)):
         if any(len(sample) != len(first) for sample in batch):
             raise RuntimeError("each element in list of batch should be of equal size")
@@ -54,6 +60,19 @@ def default_collate(batch):
         return stack([tensor(sample) for sample in batch])
     raise TypeError(f"default_collate: batch must contain tensors, numbers, dicts or lists; found "
                     f"{type(first).__name__}")
+
+
+def _same_mapping_type(first, collated: dict):
+    """``collated`` as the type of the samples' mapping (OrderedDict stays OrderedDict), as
+    PyTorch does; a plain dict when that type cannot be built from one."""
+    if isinstance(first, collections.abc.MutableMapping):
+        clone = copy.copy(first)
+        clone.update(collated)
+        return clone
+    try:
+        return type(first)(collated)
+    except TypeError:
+        return collated
 
 
 def _scalar_dtype(value):
