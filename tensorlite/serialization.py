@@ -46,7 +46,8 @@ class SerializationError(ValueError):
 
 
 def save(obj, f) -> None:
-    """Write ``obj`` to the path ``f`` atomically (temporary file + fsync + rename).
+    """Write ``obj`` to ``f``: a path, written atomically (temporary file + fsync + rename), or a
+    binary file object such as ``io.BytesIO``.
 
     Tensors that share memory keep sharing it after ``load`` (as with ``torch.save``): views of
     one base are stored as the base's data once plus each view's chain of view ops, so writing
@@ -111,7 +112,12 @@ def save(obj, f) -> None:
             offset += len(blob)
     header = json.dumps({"format": "tensorlite", "version": 1, "root": root, "tensors": tensors},
                         separators=(",", ":")).encode("utf-8")
-    atomic_write(f, [MAGIC + struct.pack("<Q", len(header)) + header] + blobs)
+    chunks = [MAGIC + struct.pack("<Q", len(header)) + header] + blobs
+    if hasattr(f, "write"):  # a binary file object (io.BytesIO, an open file), as torch.save takes
+        for chunk in chunks:
+            f.write(chunk)
+        return
+    atomic_write(f, chunks)
 
 
 def _shared_roots(obj) -> set:
@@ -305,8 +311,8 @@ def read_regular_file(path: str, error: type) -> bytes:
 
 
 def load(f, map_location=None, weights_only: bool = True):
-    """Read an object written by ``save``. ``map_location``: a device for every tensor (default:
-    the CPU).
+    """Read an object written by ``save`` from a path or a binary file object (from its current
+    position). ``map_location``: a device for every tensor (default: the CPU).
 
     Never executes code from the file (the header is JSON, the data raw bytes). Errors:
     ``SerializationError`` (a ``ValueError``) for anything that is not a valid checkpoint: not a
@@ -317,8 +323,13 @@ def load(f, map_location=None, weights_only: bool = True):
 
     Example: ``state = tensorlite.load("ckpt.tl"); model.load_state_dict(state["model"])``.
     """
-    path = os.fspath(f)
-    content = read_regular_file(path, SerializationError)
+    if hasattr(f, "read"):  # a binary file object, read from its current position
+        path, content = repr(f), f.read()
+        if not isinstance(content, bytes):
+            raise TypeError(f"load: {path} must be opened in binary mode ('rb')")
+    else:
+        path = os.fspath(f)
+        content = read_regular_file(path, SerializationError)
     if len(content) < 16 or content[:8] != MAGIC:
         raise SerializationError(f"{path}: not a tensorlite checkpoint (bad magic number; files "
                                  f"are written by tensorlite.save)")

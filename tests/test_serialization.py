@@ -1,5 +1,6 @@
 """save/load never execute code, write atomically and reject malformed files; safetensors."""
 import collections
+import io
 import json
 import math
 import os
@@ -471,3 +472,17 @@ def test_malformed_view_chains_are_refused(tmp_path, chain, message):
     _write(tmp_path / "v.tl", header, b"\0" * 16)
     with pytest.raises(SerializationError, match=message):
         tl.load(tmp_path / "v.tl")
+
+
+def test_file_objects_as_torch_save_takes_them(tmp_path):
+    buffer = io.BytesIO()
+    tl.save({"w": tl.arange(3.0), "n": tl.tensor(2)}, buffer)
+    buffer.seek(0)
+    back = tl.load(buffer)
+    assert back["w"].tolist() == [0.0, 1.0, 2.0] and back["n"].shape == ()
+    with open(tmp_path / "f.tl", "wb") as handle:
+        tl.save([1, 2.5], handle)
+    with open(tmp_path / "f.tl", "rb") as handle:
+        assert tl.load(handle) == [1, 2.5]
+    with pytest.raises(SerializationError, match="bad magic number"):
+        tl.load(io.BytesIO(b"not a checkpoint at all"))
