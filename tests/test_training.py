@@ -146,7 +146,12 @@ def test_network_quick_path_and_compare(tmp_path):
     assert open(tmp_path / "c.csv").readline().startswith("model,epoch,loss,accuracy")
 
 
-def _resumable_setup(checkpoint_path, max_epochs=3, **extra):
+def _bn_mlp():
+    tl.manual_seed(1)
+    return nn.Sequential(nn.Linear(64, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.1), nn.Linear(32, 10))
+
+
+def _resumable_setup(checkpoint_path, max_epochs=3, model=small_mlp, **extra):
     """A run whose curve depends on every piece of state a resume must restore: a per-epoch
     shuffle, dropout, a per-epoch schedule, Adam moments and validation."""
     images, labels = tl.data.load_digits()
@@ -158,7 +163,7 @@ def _resumable_setup(checkpoint_path, max_epochs=3, **extra):
                               learn_rate_drop_factor=0.5, validation_data=validation,
                               validation_frequency=4, checkpoint_path=str(checkpoint_path), verbose=False,
                               execution_environment=environment, **extra)
-    return small_mlp(), data, options
+    return model(), data, options
 
 
 def _same_run(resumed, full, resumed_model, full_model):
@@ -175,14 +180,16 @@ def _same_run(resumed, full, resumed_model, full_model):
         assert p.tolist() == q.tolist() if exact else tl.allclose(p.cpu(), q.cpu(), rtol=1e-4, atol=1e-6), name
 
 
-@pytest.mark.parametrize("stop_at", [3, 10, 14])
-def test_stopping_mid_epoch_then_resuming_gives_the_uninterrupted_run(tmp_path, stop_at):
+@pytest.mark.parametrize("stop_at, model", [(3, small_mlp), (10, small_mlp), (14, small_mlp), (14, _bn_mlp)],
+                         ids=["3", "10", "14", "14-batchnorm"])
+def test_stopping_mid_epoch_then_resuming_gives_the_uninterrupted_run(tmp_path, stop_at, model):
     """An output function stops training inside an epoch (10 batches per epoch; 10 is an epoch's
-    last batch); resume continues at the next mini-batch of the same shuffled order."""
-    full_model, data, options = _resumable_setup(tmp_path / "full.tl")
+    last batch); resume continues at the next mini-batch of the same shuffled order. BatchNorm:
+    its 0-d num_batches_tracked must reload."""
+    full_model, data, options = _resumable_setup(tmp_path / "full.tl", model=model)
     _, full = fit(full_model, data, "crossentropy", options)
 
-    stopped_model, data, options = _resumable_setup(tmp_path / "stopped.tl")
+    stopped_model, data, options = _resumable_setup(tmp_path / "stopped.tl", model=model)
     options.output_functions = [lambda info: info.state == "iteration" and info.iteration == stop_at]
     _, stopped = fit(stopped_model, data, "crossentropy", options)
     assert stopped.iterations[-1]["iteration"] == stop_at
@@ -190,7 +197,7 @@ def test_stopping_mid_epoch_then_resuming_gives_the_uninterrupted_run(tmp_path, 
     assert (state["epoch"], state["batches_done"]) == ((stop_at - 1) // 10 + 1, (stop_at - 1) % 10 + 1) \
         if stop_at % 10 else (state["epoch"], state["batches_done"]) == (stop_at // 10, 0)
 
-    resumed_model, data, options = _resumable_setup(tmp_path / "resumed.tl")
+    resumed_model, data, options = _resumable_setup(tmp_path / "resumed.tl", model=model)
     _, resumed = fit(resumed_model, data, "crossentropy", options, resume_from=tmp_path / "stopped.tl")
     _same_run(resumed, full, resumed_model, full_model)
 
