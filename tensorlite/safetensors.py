@@ -84,7 +84,7 @@ def load_file(filename, device="cpu") -> dict:
     for name, meta in header.items():
         if name == "__metadata__":
             continue
-        if not isinstance(meta, dict) or meta.get("dtype") not in _CODES:
+        if not isinstance(meta, dict) or not isinstance(meta.get("dtype"), str) or meta["dtype"] not in _CODES:
             raise SafetensorsError(f"{path}: tensor {name[:80]!r} has an unsupported dtype "
                                    f"{str(meta.get('dtype') if isinstance(meta, dict) else meta)[:40]!r}")
         dtype, offsets = _CODES[meta["dtype"]], meta.get("data_offsets")

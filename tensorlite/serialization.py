@@ -200,7 +200,7 @@ def _read_view(meta, tensors, path):
     # a view of a parameter stays a differentiable view of it
     with set_grad_enabled(out.requires_grad and meta.get("requires_grad") is not False):
         for step in chain:
-            if not (isinstance(step, list) and len(step) == 2 and step[0] in _VIEW_OPS
+            if not (isinstance(step, list) and len(step) == 2 and isinstance(step[0], str) and step[0] in _VIEW_OPS
                     and isinstance(step[1], list) and len(step[1]) <= 4):
                 raise SerializationError(f"{path}: malformed view chain step {str(step)[:80]}")
             args = [_decode_index(a, path) for a in step[1]]
@@ -380,7 +380,8 @@ def _list(value, path):
 def _read_tensor(meta, data, path, device):
     if not isinstance(meta, dict):
         raise SerializationError(f"{path}: malformed tensor entry")
-    dtype = _DTYPES.get(meta.get("dtype"))
+    name = meta.get("dtype")
+    dtype = _DTYPES.get(name) if isinstance(name, str) else None
     offset, nbytes = meta.get("offset"), meta.get("nbytes")
     if dtype is None:
         raise SerializationError(f"{path}: unsupported dtype {str(meta.get('dtype'))[:40]!r}")

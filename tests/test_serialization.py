@@ -486,3 +486,44 @@ def test_file_objects_as_torch_save_takes_them(tmp_path):
         assert tl.load(handle) == [1, 2.5]
     with pytest.raises(SerializationError, match="bad magic number"):
         tl.load(io.BytesIO(b"not a checkpoint at all"))
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-2 ** 70, 2 ** 70) | st.floats(allow_nan=False) | st.text(max_size=8)
+    | st.sampled_from(["float32", "F32", "tensor", "list", "dict", "slice", "Reshape", "Slice", "nan"]),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+        st.sampled_from(["tensor", "list", "dict", "int", "dtype", "shape", "offset", "nbytes", "view_of",
+                         "chain", "data_offsets", "x"]), inner, max_size=3),
+    max_leaves=12)
+
+
+def _split(content: bytes, fmt: str):
+    """(prefix before the header, header object, data after it) of a valid file."""
+    start = 16 if fmt == "tl" else 8
+    (size,) = struct.unpack("<Q", content[start - 8:start])
+    return content[:start - 8], json.loads(content[start:start + size]), content[start + size:]
+
+
+def _replace_somewhere(node, choices, value):
+    """Replace one value inside the JSON ``node`` (chosen by the integers in ``choices``)."""
+    children = list(node.items()) if isinstance(node, dict) else list(enumerate(node)) \
+        if isinstance(node, list) else []
+    if not children or not choices:
+        return value
+    key, child = children[choices[0] % len(children)]
+    node[key] = _replace_somewhere(child, choices[1:], value)
+    return node
+
+
+@given(fmt=st.sampled_from(["tl", "st"]), choices=st.lists(st.integers(0, 100), max_size=8), value=_json_values)
+def test_fuzzed_headers_raise_only_the_documented_error(tmp_path_factory, valid_files, fmt, choices, value):
+    """Any value anywhere in a valid header replaced by any JSON: a load or the format's error."""
+    prefix, header, data = _split(valid_files[fmt], fmt)
+    encoded = json.dumps(_replace_somewhere(header, choices, value)).encode()
+    path = tmp_path_factory.mktemp("fuzz") / "f"
+    path.write_bytes(prefix + struct.pack("<Q", len(encoded)) + encoded + data)
+    loader, error = (tl.load, SerializationError) if fmt == "tl" else (load_file, SafetensorsError)
+    try:
+        loader(path)
+    except error:
+        pass
