@@ -19,9 +19,9 @@ import json
 import math
 import os
 import re
+import secrets
 import stat
 import struct
-import tempfile
 import time
 
 import numpy as np
@@ -229,7 +229,7 @@ def atomic_write(path, chunks) -> None:
     target = os.path.realpath(os.fspath(path))
     folder, name = os.path.split(target)
     _remove_stale_temporaries(folder, name)
-    fd, temporary = tempfile.mkstemp(prefix=_TEMPORARY.format(name=name, pid=os.getpid()), dir=folder)
+    fd, temporary = _create_temporary(folder, name, target)
     try:
         with os.fdopen(fd, "wb") as out:
             for chunk in chunks:
@@ -242,6 +242,30 @@ def atomic_write(path, chunks) -> None:
             os.unlink(temporary)
         raise
     _fsync_folder(folder)
+
+
+def _create_temporary(folder: str, name: str, target: str):
+    """A new temporary file next to ``target``, opened for writing, with the permissions the
+    target has (a new target: 0o666 less the umask, as ``open(path, "w")`` would give; mkstemp's
+    0o600 would make every checkpoint private)."""
+    prefix = os.path.join(folder, _TEMPORARY.format(name=name, pid=os.getpid()))
+    try:
+        mode = stat.S_IMODE(os.stat(target).st_mode)
+    except OSError:
+        mode = None
+    while True:
+        temporary = prefix + secrets.token_hex(4)
+        try:
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+            break
+        except FileExistsError:
+            continue
+    if mode is not None:
+        try:
+            os.chmod(temporary, mode)
+        except OSError:
+            pass  # not our file to re-mode (another owner): keep the umask's permissions
+    return fd, temporary
 
 
 def _remove_stale_temporaries(folder: str, name: str) -> None:

@@ -527,3 +527,19 @@ def test_fuzzed_headers_raise_only_the_documented_error(tmp_path_factory, valid_
         loader(path)
     except error:
         pass
+
+
+def test_saved_files_get_ordinary_permissions(tmp_path):
+    """A new checkpoint gets 0o666 less the umask (as open(path, "w")), not mkstemp's private
+    0o600; rewriting one keeps its mode."""
+    umask = os.umask(0o022)
+    try:
+        tl.save({"a": 1}, tmp_path / "new.tl")
+        save_file({"w": tl.ones(1)}, tmp_path / "new.safetensors")
+        assert (tmp_path / "new.tl").stat().st_mode & 0o777 == 0o644
+        assert (tmp_path / "new.safetensors").stat().st_mode & 0o777 == 0o644
+        os.chmod(tmp_path / "new.tl", 0o600)
+        tl.save({"a": 2}, tmp_path / "new.tl")
+        assert (tmp_path / "new.tl").stat().st_mode & 0o777 == 0o600 and tl.load(tmp_path / "new.tl") == {"a": 2}
+    finally:
+        os.umask(umask)
