@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import atexit
 import hashlib
+import mmap
 import re
 import secrets
 import threading
@@ -238,30 +239,41 @@ class Runtime:
     # -- memory --------------------------------------------------------------------------
     def allocate(self, nbytes: int):
         """A buffer of at least ``nbytes`` (from the pool when one is free); returns
-        (buffer, rounded size). Out of memory: the pool is flushed and the allocation retried
-        once before a clear error."""
+        (buffer, rounded size). Raises MemoryError, and the process goes on: at once (before
+        asking the driver) for a request above the device's per-buffer limit
+        (CL_DEVICE_MAX_MEM_ALLOC_SIZE), and when memory is exhausted after the pool was flushed
+        and the allocation retried once."""
+        limit = self.device.max_mem_alloc_size
+        if nbytes > limit:
+            raise MemoryError(
+                f"OpenCL device {self.name} cannot hold one buffer of {nbytes} bytes: its per-buffer "
+                f"limit (max_mem_alloc_size, CL_DEVICE_MAX_MEM_ALLOC_SIZE) is {limit} bytes. Split "
+                f"the tensor into smaller ones or use smaller batches.")
         # whole 32-bit words at least: the 8/16-bit atomic adds of kernels/index.cl update the
         # aligned word that holds an element, which may reach past the last element
-        size = -(-max(nbytes, 1) // 4) * 4 if self.is_checker else _round_size(nbytes)
+        exact = -(-max(nbytes, 1) // 4) * 4
+        size = min(exact if self.is_checker else _round_size(max(nbytes, 1)), limit)
         free = self._pool.get(size)
         if free:
             self.pooled_bytes -= size
             return free.pop(), size
         try:
             buffer = self._create(size)
-        except (cl.MemoryError, cl.RuntimeError, cl.LogicError):
+        except (MemoryError, cl.Error):
             self.empty_cache()
             try:
                 buffer = self._create(size)
-            except cl.Error as error:
+            except (MemoryError, cl.Error) as error:
                 raise MemoryError(
-                    f"OpenCL device {self.name} is out of memory: could not allocate "
-                    f"{nbytes} bytes ({self.allocated_bytes} bytes in use by tensors; the cache "
-                    f"was already emptied). Free tensors or use smaller batches. ({error})") from None
+                    f"OpenCL device {self.name} is out of memory: could not allocate {nbytes} bytes "
+                    f"({self.allocated_bytes} bytes in use by tensors; the cache was already "
+                    f"emptied): {error}. Free tensors or use smaller batches.") from None
         self.allocated_bytes += size
         return buffer, size
 
     def _create(self, size: int):
+        if self.is_cpu:
+            _reserve_host_memory(size)
         buffer = cl.Buffer(self.context, cl.mem_flags.READ_WRITE, size)
         # allocation is lazy in most drivers: touching the buffer makes a failure show here
         cl.enqueue_fill_buffer(self.queue, buffer, np.uint8(0), 0, min(size, 64))
@@ -284,6 +296,35 @@ class Runtime:
     def synchronize(self) -> None:
         """Wait until the queue has run everything enqueued."""
         self.queue.finish()
+
+
+_HOST_MARGIN = 1 << 20  # the driver's alignment and bookkeeping around a buffer's bytes
+
+
+def _reserve_host_memory(nbytes: int) -> None:
+    """Raise MemoryError unless this process can map ``nbytes`` more bytes.
+
+    A CPU device (PoCL) backs buffers with this process's memory and, when its allocation fails
+    (an address-space limit such as ``ulimit -v``, or memory exhausted), crashes in the first
+    command that uses the buffer instead of returning an error. Mapping (without touching) the
+    bytes once first turns that into an error here; the mapping is released at once.
+    """
+    flags = getattr(mmap, "MAP_PRIVATE", None)
+    try:
+        probe = mmap.mmap(-1, nbytes + _HOST_MARGIN, **({} if flags is None else {"flags": flags}))
+    except (OSError, OverflowError, ValueError):
+        raise MemoryError(f"the process cannot map {nbytes} more bytes for the buffer"
+                          f"{_address_space_limit()}") from None
+    probe.close()
+
+
+def _address_space_limit() -> str:
+    try:
+        import resource
+    except ImportError:  # not on Unix
+        return ""
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    return "" if soft == resource.RLIM_INFINITY else f" (address-space limit RLIMIT_AS / ulimit -v: {soft} bytes)"
 
 
 def describe(index: int, dev) -> str:
