@@ -13,7 +13,7 @@ import warnings
 from .. import dtypes as _dt
 from ..autograd.function import OUTPUT, Function
 from ..tensor import Tensor
-from ._util import scalar_tensor, wrap_dim, wrap_dims, zeros_like_tensor
+from ._util import reduction_dims, scalar_tensor, wrap_dim, wrap_dims, zeros_like_tensor
 from .elementwise import Where, sqrt, where
 from .movement import Expand, Reshape
 
@@ -220,16 +220,16 @@ def _with_dtype(x, dtype):
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Sum over ``dim`` (None: all; an int or a tuple; negative allowed). Ints and bools give int64."""
     x = _with_dtype(input, dtype)
-    return Sum.apply(x, wrap_dims(dim, x.ndim), keepdim)
+    return Sum.apply(x, reduction_dims(dim, x.ndim), keepdim)
 
 
 def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Product over one dim (or all elements)."""
     x = _with_dtype(input, dtype)
-    axes = wrap_dims(dim, x.ndim)
+    axes = reduction_dims(dim, x.ndim)
     if x.dtype.is_integer or x.dtype is _dt.bool_:
-        out = Tensor._make(x.device.backend.reduce("prod", x.data, axes, keepdim), x.device, False, None, 0)
-        return out.to(_dt.int64)
+        wide = x.to(_dt.int64)  # promote before multiplying: uint8 must not wrap at 256
+        return Tensor._make(x.device.backend.reduce("prod", wide.data, axes, keepdim), x.device, False, None, 0)
     return Prod.apply(x, axes, keepdim)
 
 
@@ -239,7 +239,7 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
     if not x.is_floating_point():
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a "
                            f"floating point or complex dtype. Got: {x.dtype.scalar_name}")
-    axes = wrap_dims(dim, x.ndim)
+    axes = reduction_dims(dim, x.ndim)
     count = 1
     for a in axes:
         count *= x.data.shape[a]
@@ -252,7 +252,7 @@ def var(input: Tensor, dim=None, *, correction=None, keepdim: bool = False, unbi
     if unbiased is not None:
         correction = 1 if unbiased else 0
     correction = 1 if correction is None else correction
-    axes = wrap_dims(dim, input.ndim)
+    axes = reduction_dims(dim, input.ndim)
     count = 1
     for a in axes:
         count *= input.data.shape[a]
@@ -282,13 +282,13 @@ def std_mean(input: Tensor, dim=None, *, correction=None, keepdim: bool = False)
 
 def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     """Maximum over dims (all by default); ties share the gradient evenly."""
-    axes = wrap_dims(None if dim == () else dim, input.ndim)
+    axes = reduction_dims(dim, input.ndim)
     return AmaxAmin.apply(input, "max", axes, keepdim)
 
 
 def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     """Minimum over dims (all by default); ties share the gradient evenly."""
-    axes = wrap_dims(None if dim == () else dim, input.ndim)
+    axes = reduction_dims(dim, input.ndim)
     return AmaxAmin.apply(input, "min", axes, keepdim)
 
 
@@ -352,7 +352,7 @@ def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
 def logsumexp(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """log(sum(exp(x))) computed stably (all -inf gives -inf, not nan)."""
     x = input if input.is_floating_point() else input.float()
-    axes = wrap_dims(dim, x.ndim)
+    axes = reduction_dims(dim, x.ndim)
     if x.numel() == 0:
         return sum(x, axes, keepdim).log()
     return LogSumExp.apply(x, axes, keepdim)
@@ -360,7 +360,7 @@ def logsumexp(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
 
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False) -> Tensor:
     """Vector p-norm (2 / 'fro' by default, 1, inf, -inf, 0, or any positive p); grad 0 at 0 for p=2."""
-    axes = wrap_dims(dim, input.ndim)
+    axes = reduction_dims(dim, input.ndim)
     x = input if input.is_floating_point() else input.float()
     if p in ("fro", 2, 2.0):
         return Norm2.apply(x, axes, keepdim)
@@ -376,20 +376,23 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False) -> Tensor:
 
 
 def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    """Whether any element (along dim) is non-zero; bool result."""
+    """Whether any element (along dim) is non-zero; bool result (uint8 for uint8 input, as in
+    PyTorch). An empty dim list reduces nothing (elementwise test), also as in PyTorch."""
     return _bool_reduce("any", input, dim, keepdim)
 
 
 def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    """Whether all elements (along dim) are non-zero; bool result."""
+    """Whether all elements (along dim) are non-zero; bool result (uint8 for uint8 input)."""
     return _bool_reduce("all", input, dim, keepdim)
 
 
 def _bool_reduce(op, input, dim, keepdim):
     backend = input.device.backend
     data = input.data if input.dtype is _dt.bool_ else backend.binary("ne", input.data, 0)
-    return Tensor._make(backend.reduce(op, data, wrap_dims(dim, input.ndim), keepdim),
-                        input.device, False, None, 0)
+    out = Tensor._make(backend.reduce(op, data, wrap_dims(dim, input.ndim), keepdim),
+                       input.device, False, None, 0)
+    # PyTorch's legacy: uint8 in, uint8 (0/1) out; every other dtype gives bool
+    return out.to(_dt.uint8) if input.dtype is _dt.uint8 else out
 
 
 def count_nonzero(input: Tensor, dim=None) -> Tensor:
