@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import tensorlite as tl
-from tensorlite.testing import shapes, tensors
+from tensorlite.testing import check_backward, shapes, tensors
 
 
 def assert_same(actual, expected, rtol=1e-6, atol=1e-9):
@@ -75,3 +75,97 @@ def test_any_all_of_uint8_return_uint8_like_pytorch():
     assert x.any().dtype is tl.uint8 and x.any().item() == 1
     assert x.all(1).dtype is tl.uint8 and x.all(1).tolist() == [0, 1]
     assert x.to(tl.int32).any().dtype is tl.bool_
+
+
+# -- gather / scatter / scatter_add touch only the index's extent ------------------------------
+@st.composite
+def extent_cases(draw, unique_per_line=False):
+    """(self shape, dim, index array, src shape): index no larger than src in any dim and no
+    larger than self outside dim; with unique_per_line, no index repeats along dim."""
+    shape = draw(shapes(1, 3, 1, 4))
+    dim = draw(st.integers(0, len(shape) - 1))
+    index_shape = tuple(draw(st.integers(1, n)) if d != dim else draw(st.integers(1, 4))
+                        for d, n in enumerate(shape))
+    if unique_per_line:
+        index_shape = tuple(min(n, shape[dim]) if d == dim else n for d, n in enumerate(index_shape))
+    src_shape = tuple(n + draw(st.integers(0, 2)) for n in index_shape)
+    seed = draw(st.integers(0, 2**16))
+    rng = np.random.default_rng(seed)
+    if unique_per_line:
+        lines = np.moveaxis(np.zeros(index_shape, dtype=np.int64), dim, -1)
+        flat = lines.reshape(-1, lines.shape[-1])
+        for row in flat:
+            row[:] = rng.permutation(shape[dim])[:len(row)]
+        index = np.moveaxis(flat.reshape(lines.shape), -1, dim)
+    else:
+        index = rng.integers(0, shape[dim], size=index_shape)
+    return shape, dim, index, src_shape
+
+
+def np_scatter(x, dim, index, src, accumulate):
+    out = x.copy()
+    for pos in np.ndindex(*index.shape):
+        target = pos[:dim] + (index[pos],) + pos[dim + 1:]
+        out[target] = out[target] + src[pos] if accumulate else src[pos]
+    return out
+
+
+def np_gather(x, dim, index):
+    out = np.empty(index.shape, dtype=x.dtype)
+    for pos in np.ndindex(*index.shape):
+        out[pos] = x[pos[:dim] + (index[pos],) + pos[dim + 1:]]
+    return out
+
+
+@given(case=extent_cases(unique_per_line=True), data=st.data())
+def test_scatter_writes_only_the_index_extent(case, data):
+    shape, dim, index, src_shape = case
+    x = data.draw(tensors(shape=shape))
+    src = data.draw(tensors(shape=src_shape))
+    expected = np_scatter(x.numpy(), dim, index, src.numpy(), False)
+    assert_same(tl.scatter(x, dim, tl.tensor(index), src), expected)
+    assert_same(tl.scatter(x, dim, tl.tensor(index), 2.5),
+                np_scatter(x.numpy(), dim, index, np.full(index.shape, 2.5), False))
+    check_backward(lambda a, b: tl.scatter(a, dim, tl.tensor(index), b), x.requires_grad_(), src.requires_grad_())
+
+
+@given(case=extent_cases(), data=st.data())
+def test_scatter_add_and_gather_use_only_the_index_extent(case, data):
+    shape, dim, index, src_shape = case
+    x = data.draw(tensors(shape=shape))
+    src = data.draw(tensors(shape=src_shape))
+    assert_same(tl.scatter_add(x, dim, tl.tensor(index), src),
+                np_scatter(x.numpy(), dim, index, src.numpy(), True))
+    gather_index = np.minimum(index, shape[dim] - 1)
+    assert_same(tl.gather(src, dim, tl.tensor(gather_index % src_shape[dim])),
+                np_gather(src.numpy(), dim, gather_index % src_shape[dim]))
+    check_backward(lambda a, b: tl.scatter_add(a, dim, tl.tensor(index), b),
+                   x.requires_grad_(), src.requires_grad_())
+    check_backward(lambda b: tl.gather(b, dim, tl.tensor(gather_index % src_shape[dim])), src)
+
+
+def test_scatter_extent_examples():
+    out = tl.scatter(tl.zeros(2, 3), 1, tl.tensor([[0, 1, 2]]), 2.5)
+    assert out.tolist() == [[2.5, 2.5, 2.5], [0.0, 0.0, 0.0]]
+    src = tl.ones(1, 3, requires_grad=True)
+    out = tl.scatter_add(tl.zeros(2, 3), 1, tl.tensor([[0, 1, 2]]), src)
+    (out * tl.tensor([[3.0, 2.0, 1.0], [9.0, 7.0, 5.0]])).sum().backward()
+    assert src.grad.tolist() == [[3.0, 2.0, 1.0]]
+
+
+# -- take_along_dim broadcasts the index against the input outside dim -------------------------
+@given(data=st.data())
+def test_take_along_dim_broadcasts(data):
+    shape = data.draw(shapes(1, 3, 1, 4))
+    dim = data.draw(st.integers(-len(shape), len(shape) - 1))
+    axis = dim % len(shape)
+    index_shape = tuple(data.draw(st.integers(1, 3)) if d == axis else data.draw(st.sampled_from([1, n]))
+                        for d, n in enumerate(shape))
+    input_shape = tuple(data.draw(st.sampled_from([1, n])) if d != axis else n for d, n in enumerate(shape))
+    x = data.draw(tensors(shape=input_shape))
+    index = data.draw(tensors(shape=index_shape, dtype=tl.int64, low=-shape[axis], high=shape[axis] - 1))
+    expected = np.take_along_axis(x.numpy(), index.numpy() % shape[axis], axis)
+    assert_same(tl.take_along_dim(x, index, dim), expected)
+    flat_index = data.draw(tensors(shape=(3,), dtype=tl.int64, low=0, high=x.numel() - 1))
+    assert_same(tl.take_along_dim(x, flat_index), x.numpy().reshape(-1)[flat_index.numpy()])
+    check_backward(lambda a: tl.take_along_dim(a, index, dim), x.requires_grad_())

@@ -12,7 +12,8 @@ from .. import dtypes as _dt
 from ..autograd.function import Function
 from ..autograd.grad_mode import state as _grad_state
 from ..tensor import Tensor
-from ._util import scalar_tensor, wrap_dim
+from ._util import broadcast_shapes, scalar_tensor, wrap_dim
+from .movement import Pad
 
 
 def _index_array(value, device):
@@ -157,14 +158,26 @@ class IndexPut(Function):
         return grad_x, None, grad_values, None
 
 
+def _leading(shape, skip=None):
+    """The basic-index key of the leading block of ``shape`` (every dim but ``skip``)."""
+    return tuple(slice(None) if d == skip else slice(0, n) for d, n in enumerate(shape))
+
+
 class Gather(Function):
+    """out[i][j] = x[index[i][j]][j] (dim 0): reads only x's block of the index's extent in the
+    dims other than ``dim`` (the index may be smaller than x there)."""
+
     _primitive = True
 
     @staticmethod
     def forward(ctx, x, dim, index):
         ctx.x_shape, ctx.dim = x.data.shape, dim
         ctx.index = index
-        return x.device.backend.gather(x.data, dim, index.data)
+        backend = x.device.backend
+        data = x.data
+        if any(i < n for d, (i, n) in enumerate(zip(index.data.shape, data.shape)) if d != dim):
+            data = backend.getitem(data, _leading(index.data.shape, skip=dim))
+        return backend.gather(data, dim, index.data)
 
     @staticmethod
     def backward(ctx, grad):
@@ -174,14 +187,21 @@ class Gather(Function):
 
 
 class Scatter(Function):
-    """Out-of-place scatter (accumulate=True: scatter_add) of a tensor ``src`` along dim."""
+    """Out-of-place scatter (accumulate=True: scatter_add) of a tensor ``src`` along dim. Only
+    the index's extent is touched: src[i][j] for i, j inside index.shape goes to
+    x[index[i][j]][j] (dim 0); src and x may be larger than the index in every dim."""
 
     _primitive = True
 
     @staticmethod
     def forward(ctx, x, dim, index, src, accumulate):
         ctx.dim, ctx.index, ctx.accumulate = dim, index, accumulate
-        return x.device.backend.scatter(x.data, dim, index.data, src.data, accumulate)
+        ctx.src_shape = src.data.shape
+        backend = x.device.backend
+        data = src.data
+        if data.ndim and data.shape != index.data.shape:
+            data = backend.getitem(data, _leading(index.data.shape))
+        return backend.scatter(x.data, dim, index.data, data, accumulate)
 
     @staticmethod
     def backward(ctx, grad):
@@ -192,6 +212,9 @@ class Scatter(Function):
                 grad, ctx.dim, ctx.index, scalar_tensor(0, grad.dtype, grad.device), False)
         if needs[3]:
             grad_src = Gather.apply(grad, ctx.dim, ctx.index)
+            if grad_src.data.shape != ctx.src_shape:  # src beyond the index's extent got nothing
+                widths = tuple((0, s - i) for s, i in zip(ctx.src_shape, grad_src.data.shape))
+                grad_src = Pad.apply(grad_src, widths, 0.0)
         return grad_x, None, None, grad_src, None
 
 
@@ -268,16 +291,11 @@ def gather(input: Tensor, dim: int, index) -> Tensor:
     """out[i][j] = input[index[i][j]][j] for dim=0 (and likewise for other dims)."""
     _check_index(input, index, "gather")
     axis = wrap_dim(dim, input.ndim)
-    smaller = False
     for d, (i, s) in enumerate(zip(index.data.shape, input.data.shape)):
         if d != axis and i > s:
             raise RuntimeError(f"Size does not match at dimension {d} expected index "
                                f"{list(index.data.shape)} to be smaller than self "
                                f"{list(input.data.shape)} apart from dimension {axis}")
-        smaller = smaller or (d != axis and i < s)
-    if smaller:  # PyTorch reads only the leading part of the other dims
-        input = input[tuple(slice(None) if d == axis else slice(0, i)
-                            for d, i in enumerate(index.data.shape))]
     return Gather.apply(input, axis, index.long())
 
 
@@ -346,6 +364,31 @@ def nonzero(input: Tensor, *, as_tuple: bool = False):
     return stack(tensors, 1)
 
 
-def take_along_dim(input: Tensor, indices, dim: int) -> Tensor:
-    """gather(input, dim, indices)."""
-    return gather(input, dim, indices)
+def take_along_dim(input: Tensor, indices, dim=None) -> Tensor:
+    """gather with broadcasting: input and indices broadcast against each other in every dim
+    but ``dim``; with dim None both are flattened. Negative indices count from the end.
+
+    Shapes: input (2, 3), indices (1, 2), dim=1 -> (2, 2).
+    Example: ``take_along_dim(arange(6.).reshape(2, 3), tensor([[0, 2]]), 1)`` is
+    ``[[0., 2.], [3., 5.]]``.
+    """
+    if not isinstance(indices, Tensor) or indices.dtype not in (_dt.int64, _dt.int32):
+        raise RuntimeError("take_along_dim(): dtype of indices should be Long")
+    if dim is None:
+        input, indices, axis = input.reshape(-1), indices.reshape(-1), 0
+    else:
+        if input.ndim != indices.ndim:
+            raise RuntimeError(f"take_along_dim(): input and indices should have the same number of "
+                               f"dimensions, but got {input.ndim} dimensions for input, and "
+                               f"{indices.ndim} dimensions for indices")
+        axis = wrap_dim(dim, input.ndim)
+        outer = broadcast_shapes(_with_size(input.data.shape, axis, 1), _with_size(indices.data.shape, axis, 1))
+        input = input.expand(_with_size(outer, axis, input.data.shape[axis]))
+        indices = indices.expand(_with_size(outer, axis, indices.data.shape[axis]))
+    size = input.data.shape[axis] if input.ndim else 1
+    indices = indices.long()
+    return gather(input, axis, indices + (indices < 0).long() * size)
+
+
+def _with_size(shape, axis, size):
+    return tuple(size if d == axis else n for d, n in enumerate(shape)) if shape else shape
