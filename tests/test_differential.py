@@ -2,6 +2,8 @@
 PyTorch 2.13 (SEMANTICS.md section 4): each test states the PyTorch rule and checks it on drawn
 inputs, on the default device (the suite runs once on the CPU, once with TENSORLITE_DEVICE=opencl).
 """
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -169,3 +171,57 @@ def test_take_along_dim_broadcasts(data):
     flat_index = data.draw(tensors(shape=(3,), dtype=tl.int64, low=0, high=x.numel() - 1))
     assert_same(tl.take_along_dim(x, flat_index), x.numpy().reshape(-1)[flat_index.numpy()])
     check_backward(lambda a: tl.take_along_dim(a, index, dim), x.requires_grad_())
+
+
+# -- isclose / allclose: infinities only close to an equal infinity, NaN only with equal_nan ---
+SPECIAL = st.sampled_from([np.inf, -np.inf, np.nan, 0.0, 1.0, -1.0, 1e30, -1e30, 1e-9, 1e38])
+
+
+def np_isclose_like_torch(a, b, rtol, atol, equal_nan):
+    """PyTorch's rule: a == b, or a finite |a - b| <= atol + rtol * |b| (NaN with equal_nan)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        error = np.abs(a - b)
+        close = (a == b) | (np.isfinite(error) & (error <= atol + rtol * np.abs(b)))
+    return close | (equal_nan & np.isnan(a) & np.isnan(b))
+
+
+@given(a=st.lists(SPECIAL, min_size=1, max_size=6), data=st.data(), equal_nan=st.booleans(),
+       rtol=st.sampled_from([1e-5, 0.5, 1e30]), atol=st.sampled_from([1e-8, 1.0, 1e30]))
+def test_isclose_with_infinities_and_nan(a, data, equal_nan, rtol, atol):
+    b = data.draw(st.lists(SPECIAL, min_size=len(a), max_size=len(a)))
+    a, b = np.array(a), np.array(b)
+    expected = np_isclose_like_torch(a, b, rtol, atol, equal_nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # NumPy's inf - inf, as in the reference
+        got = tl.isclose(tl.tensor(a), tl.tensor(b), rtol=rtol, atol=atol, equal_nan=equal_nan)
+        every = tl.allclose(tl.tensor(a), tl.tensor(b), rtol=rtol, atol=atol, equal_nan=equal_nan)
+    assert got.tolist() == expected.tolist()
+    assert every == bool(expected.all())
+
+
+def test_isclose_examples():
+    inf = float("inf")
+    assert tl.isclose(tl.tensor([1e30, -inf, inf]), tl.tensor([inf, inf, inf])).tolist() == [False, False, True]
+    assert not tl.allclose(tl.tensor([1e30]), tl.tensor([inf]), rtol=1.0, atol=1.0)
+
+
+# -- cosine_similarity broadcasts before reducing ----------------------------------------------
+@given(shapes_=st.data())
+def test_cosine_similarity_broadcasts_before_reducing(shapes_):
+    from tensorlite.testing import broadcastable_shapes
+    s1, s2 = shapes_.draw(broadcastable_shapes(2, min_dims=1))
+    x1, x2 = shapes_.draw(tensors(shape=s1)), shapes_.draw(tensors(shape=s2))
+    ndim = max(len(s1), len(s2))
+    dim = shapes_.draw(st.integers(-ndim, ndim - 1))
+    a, b = np.broadcast_arrays(x1.numpy(), x2.numpy())
+    norms = np.maximum(np.linalg.norm(a, axis=dim), 1e-8) * np.maximum(np.linalg.norm(b, axis=dim), 1e-8)
+    expected = (a * b).sum(axis=dim) / norms
+    assert_same(tl.nn.functional.cosine_similarity(x1, x2, dim=dim), expected, rtol=1e-9, atol=1e-12)
+    if np.all(np.linalg.norm(a, axis=dim) > 0.1) and np.all(np.linalg.norm(b, axis=dim) > 0.1):
+        check_backward(lambda p, q: tl.nn.functional.cosine_similarity(p, q, dim=dim),
+                       x1.requires_grad_(), x2.requires_grad_())
+
+
+def test_cosine_similarity_broadcast_example():
+    out = tl.nn.functional.cosine_similarity(tl.tensor([[1.0], [2.0], [3.0]]), tl.tensor([[1.0]]), dim=0)
+    assert abs(out.item() - 0.9258201) < 1e-6

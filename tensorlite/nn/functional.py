@@ -19,7 +19,7 @@ from ..ops.creation import bernoulli, full_like
 from ..ops.linalg import MatMul
 from ..ops.movement import pad, stack
 from ..ops.reduce import Softmax as _Softmax
-from ..ops._util import wrap_dim
+from ..ops._util import broadcast_shapes, wrap_dim
 from ..tensor import Tensor
 
 __all__ = [
@@ -335,8 +335,24 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -
 
 
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
-    """Cosine of the angle between x1 and x2 along dim."""
-    return (x1 * x2).sum(dim) / (x1.norm(dim=dim) * x2.norm(dim=dim)).clamp(min=eps)
+    """Cosine of the angle between x1 and x2 along dim, as PyTorch computes it: both inputs are
+    broadcast to one shape *before* the norms are taken (a size-1 dim broadcast along ``dim``
+    repeats the element), and each norm is clamped to at least eps on its own.
+
+    Shapes: x1 (3, 1) and x2 (1, 1), dim=0 -> (1,).
+    Example: ``cosine_similarity(tensor([[1.], [2.], [3.]]), tensor([[1.]]), dim=0)`` is
+    ``[0.9258]``.
+    """
+    shape = broadcast_shapes(x1.shape, x2.shape)
+    x1, x2 = x1.expand(shape), x2.expand(shape)
+    return ((x1 / _clamped_norm(x1, dim, eps)) * (x2 / _clamped_norm(x2, dim, eps))).sum(dim)
+
+
+def _clamped_norm(x: Tensor, dim: int, eps: float) -> Tensor:
+    """||x|| along dim (kept), at least eps; PyTorch clamps the value only, so the gradient is
+    the norm's own even where the clamp acts."""
+    norm = x.norm(dim=dim, keepdim=True)
+    return norm + (norm.clamp(min=eps) - norm).detach()
 
 
 # -- losses ----------------------------------------------------------------------------------
