@@ -225,3 +225,24 @@ def test_cosine_similarity_broadcasts_before_reducing(shapes_):
 def test_cosine_similarity_broadcast_example():
     out = tl.nn.functional.cosine_similarity(tl.tensor([[1.0], [2.0], [3.0]]), tl.tensor([[1.0]]), dim=0)
     assert abs(out.item() - 0.9258201) < 1e-6
+
+
+# -- a tensor hook may replace a gradient's values, never its shape or dtype -------------------
+@given(shape=shapes(0, 3, 1, 3), other=shapes(0, 3, 1, 3), leaf=st.booleans())
+def test_hook_changing_the_gradient_shape_raises(shape, other, leaf):
+    x = tl.ones(*shape, requires_grad=True)
+    y = x if leaf else x * 2.0
+    y.register_hook(lambda g: tl.full(other, 3.0))
+    if tuple(other) == tuple(shape):
+        (y * 1.0).sum().backward()
+        assert x.grad.tolist() == tl.full(shape, 3.0 if leaf else 6.0).tolist()
+    else:
+        with pytest.raises(RuntimeError, match="changed the size"):
+            (y * 1.0).sum().backward()
+
+
+def test_hook_changing_the_gradient_dtype_raises():
+    x = tl.ones(3, requires_grad=True)
+    x.register_hook(lambda g: g.double())
+    with pytest.raises(RuntimeError, match="changed the type"):
+        (x * 2.0).sum().backward()
