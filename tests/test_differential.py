@@ -246,3 +246,47 @@ def test_hook_changing_the_gradient_dtype_raises():
     x.register_hook(lambda g: g.double())
     with pytest.raises(RuntimeError, match="changed the type"):
         (x * 2.0).sum().backward()
+
+
+# -- prod with zeros: the gradient of the gradient keeps the zero factors ----------------------
+@given(data=st.data(), zeros=st.integers(0, 3))
+def test_prod_double_gradient_with_zero_elements(data, zeros):
+    from tensorlite.testing import check_double_backward
+    shape = data.draw(shapes(1, 2, 1, 4))
+    values = data.draw(tensors(shape=shape, low=0.5, high=2.0)).numpy().copy()
+    flat = values.reshape(-1)
+    flat[data.draw(st.permutations(range(flat.size)))[:zeros]] = 0.0  # exact zeros: prod is smooth
+    dim = data.draw(st.sampled_from([None] + list(range(-len(shape), len(shape)))))
+    fn = (lambda t: t.prod()) if dim is None else (lambda t: t.prod(dim))
+    check_double_backward(fn, tl.tensor(values).requires_grad_())
+
+
+def test_prod_second_derivative_example():
+    x = tl.tensor([0.5, 0.0], dtype=tl.float64, requires_grad=True)
+    (g,) = tl.autograd.grad(x.prod(), x, create_graph=True)
+    assert tl.autograd.grad(g[0], x)[0].tolist() == [0.0, 1.0]
+
+
+# -- std and p-norms at their non-differentiable point have gradient 0, never NaN ---------------
+AT_ZERO = {
+    "std": lambda x, d: x.std(d),
+    "std_correction0": lambda x, d: x.std(d, correction=0),
+    "std_mean": lambda x, d: tl.std_mean(x, d)[0],
+    "norm2": lambda x, d: x.norm(dim=d),
+    "norm3": lambda x, d: x.norm(3, dim=d),
+    "norm0.5": lambda x, d: x.norm(0.5, dim=d),
+    "norm1": lambda x, d: x.norm(1, dim=d),
+    "norm_inf": lambda x, d: x.norm(float("inf"), dim=d),
+}
+
+
+@pytest.mark.parametrize("name", sorted(AT_ZERO))
+@given(shape=shapes(1, 3, 2, 4), value=st.sampled_from([0.0, 1.5, -2.0]), data=st.data())
+def test_gradient_at_zero_spread_or_zero_norm_is_zero(name, shape, value, data):
+    dim = data.draw(st.sampled_from([None] + list(range(len(shape)))))
+    constant = 0.0 if name.startswith("norm") else value
+    x = tl.full(shape, constant, dtype=tl.float64, requires_grad=True)
+    (g,) = tl.autograd.grad(AT_ZERO[name](x, dim).sum(), x, create_graph=True)
+    assert g.tolist() == tl.zeros(shape, dtype=tl.float64).tolist()
+    (gg,) = tl.autograd.grad(g.sum(), x, allow_unused=True) if g.requires_grad else (None,)
+    assert gg is None or np.isfinite(gg.numpy()).all()

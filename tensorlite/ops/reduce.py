@@ -68,9 +68,15 @@ class Prod(Function):
         product_of_others_nz = _expand_back(nonzero_x.prod(axes, keepdim=keepdim), shape, axes, keepdim)
         g = _expand_back(grad, shape, axes, keepdim)
         o = _expand_back(out, shape, axes, keepdim)
+        # The value of each case is the product of the others; the formulas keep the zero
+        # elements as factors (``zero_sum`` is 0 but depends on them) so that the gradient of this
+        # gradient is right too: d/dx1 of d(x0*x1)/dx0 is 1 at x1 = 0, not 0.
+        zero_sum = _expand_back(where(is_zero, x, 0.0).sum(axes, keepdim=keepdim), shape, axes, keepdim)
         no_zero_case = g * o / nonzero_x
-        one_zero_case = where(is_zero, g * product_of_others_nz, 0.0)
-        return where(zeros == 0, no_zero_case, where(zeros == 1, one_zero_case, 0.0)), None, None
+        one_zero_case = where(is_zero, g * product_of_others_nz, g * zero_sum * product_of_others_nz / nonzero_x)
+        two_zeros_case = where(is_zero, g * (zero_sum - x) * product_of_others_nz, 0.0)
+        return where(zeros == 0, no_zero_case, where(zeros == 1, one_zero_case,
+                                                     where(zeros == 2, two_zeros_case, 0.0))), None, None
 
 
 class AmaxAmin(Function):
@@ -266,8 +272,18 @@ def var(input: Tensor, dim=None, *, correction=None, keepdim: bool = False, unbi
 
 
 def std(input: Tensor, dim=None, *, correction=None, keepdim: bool = False, unbiased=None) -> Tensor:
-    """Standard deviation: sqrt(var)."""
-    return sqrt(var(input, dim, correction=correction, keepdim=keepdim, unbiased=unbiased))
+    """Standard deviation: sqrt(var); its gradient at zero variance (constant input) is 0, as in
+    PyTorch, not NaN."""
+    return _pow_zero_grad_at_zero(var(input, dim, correction=correction, keepdim=keepdim, unbiased=unbiased), 0.5)
+
+
+def _pow_zero_grad_at_zero(t: Tensor, exponent: float) -> Tensor:
+    """t ** exponent (t >= 0) whose gradient (of every order) is 0 where t == 0: PyTorch's
+    convention for std and p-norms at 0. The inner where keeps the unused branch finite, so no
+    0 * inf = NaN leaks through (SEMANTICS.md 3.5)."""
+    at_zero = t == 0
+    safe = where(at_zero, 1.0, t)
+    return where(at_zero, 0.0, sqrt(safe) if exponent == 0.5 else safe ** exponent)
 
 
 def var_mean(input: Tensor, dim=None, *, correction=None, keepdim: bool = False):
@@ -372,7 +388,8 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False) -> Tensor:
         return sum((x != 0).to(x.dtype), axes, keepdim)
     if p == 1:
         return sum(x.abs(), axes, keepdim)
-    return sum(x.abs() ** p, axes, keepdim) ** (1.0 / p)
+    # zero elements and a zero norm get gradient 0 (PyTorch), not 0 * inf = NaN for p < 1 or at 0
+    return _pow_zero_grad_at_zero(sum(_pow_zero_grad_at_zero(x.abs(), p), axes, keepdim), 1.0 / p)
 
 
 def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
