@@ -290,3 +290,71 @@ def test_gradient_at_zero_spread_or_zero_norm_is_zero(name, shape, value, data):
     assert g.tolist() == tl.zeros(shape, dtype=tl.float64).tolist()
     (gg,) = tl.autograd.grad(g.sum(), x, allow_unused=True) if g.requires_grad else (None,)
     assert gg is None or np.isfinite(gg.numpy()).all()
+
+
+# -- kink conventions: PyTorch's first and second derivatives at every clamp-like kink ----------
+F = tl.nn.functional
+SELU_SLOPE = 1.0507009873554805 * 1.6732632423543772
+# (name, fn, kink, first derivative, second derivative); values read off PyTorch 2.13 (float64)
+KINKS = [
+    ("relu", tl.relu, 0.0, 0.0, 0.0),
+    ("relu6_low", F.relu6, 0.0, 0.0, 0.0),
+    ("relu6_high", F.relu6, 6.0, 0.0, 0.0),
+    ("hardtanh_low", F.hardtanh, -1.0, 0.0, 0.0),
+    ("hardtanh_high", F.hardtanh, 1.0, 0.0, 0.0),
+    ("hardtanh_custom", lambda x: F.hardtanh(x, -2.0, 0.5), 0.5, 0.0, 0.0),
+    ("clamp_low", lambda x: tl.clamp(x, -1.0, 1.0), -1.0, 1.0, 0.0),
+    ("clamp_high", lambda x: tl.clamp(x, -1.0, 1.0), 1.0, 1.0, 0.0),
+    ("clamp_min_only", lambda x: tl.clamp(x, min=-1.0), -1.0, 1.0, 0.0),
+    ("hardsigmoid_low", F.hardsigmoid, -3.0, 0.0, 0.0),
+    ("hardsigmoid_high", F.hardsigmoid, 3.0, 0.0, 0.0),
+    ("hardswish_low", F.hardswish, -3.0, 0.0, 0.0),
+    ("hardswish_mid", F.hardswish, 0.0, 0.5, 1.0 / 3.0),
+    ("hardswish_high", F.hardswish, 3.0, 1.0, 0.0),
+    ("elu", F.elu, 0.0, 1.0, 0.0),
+    ("elu_alpha2", lambda x: F.elu(x, 2.0), 0.0, 2.0, 0.0),
+    ("celu_alpha_half", lambda x: F.celu(x, 0.5), 0.0, 1.0, 0.0),
+    ("selu", F.selu, 0.0, SELU_SLOPE, 0.0),
+    ("leaky_relu", lambda x: F.leaky_relu(x, 0.2), 0.0, 0.2, 0.0),
+    ("softplus_threshold", lambda x: F.softplus(x, 2.0, 1.0), 0.5, 0.7310585786300049, 0.0),
+    ("abs", tl.abs, 0.0, 0.0, 0.0),
+    ("maximum_tie", lambda x: tl.maximum(x, tl.zeros_like(x)), 0.0, 0.5, 0.0),
+    ("minimum_tie", lambda x: tl.minimum(x, tl.zeros_like(x)), 0.0, 0.5, 0.0),
+]
+
+
+def first_and_second_derivative(fn, point):
+    x = tl.tensor([point], dtype=tl.float64, requires_grad=True)
+    (g,) = tl.autograd.grad(fn(x).sum(), x, create_graph=True)
+    if not g.requires_grad:  # the first derivative is piecewise constant here
+        return g.item(), 0.0
+    (gg,) = tl.autograd.grad(g.sum(), x, allow_unused=True)
+    return g.item(), 0.0 if gg is None else gg.item()
+
+
+@pytest.mark.parametrize("name, fn, point, first, second", KINKS, ids=[k[0] for k in KINKS])
+def test_kink_conventions_match_pytorch(name, fn, point, first, second):
+    got_first, got_second = first_and_second_derivative(fn, point)
+    assert got_first == pytest.approx(first, rel=1e-12, abs=1e-15)
+    assert got_second == pytest.approx(second, rel=1e-12, abs=1e-15)
+
+
+# open-interval ops (PyTorch masks low < x < high) against clamp (closed interval)
+OPEN_CLAMPS = [(F.hardtanh, -1.0, 1.0, 1.0), (F.relu6, 0.0, 6.0, 1.0),
+               (lambda x: F.hardtanh(x, -2.0, 0.5), -2.0, 0.5, 1.0),
+               (F.hardsigmoid, -3.0, 3.0, 1.0 / 6.0)]
+
+
+@pytest.mark.parametrize("case", range(len(OPEN_CLAMPS)))
+@given(data=st.data())
+def test_clamp_like_gradients_on_a_grid_with_bounds(case, data):
+    fn, low, high, slope = OPEN_CLAMPS[case]
+    points = data.draw(st.lists(st.sampled_from([low, high, (low + high) / 2, low - 1, high + 1])
+                                | st.floats(low - 2, high + 2), min_size=1, max_size=8))
+    x = tl.tensor(points, dtype=tl.float64, requires_grad=True)
+    fn(x).sum().backward()
+    values = np.array(points)
+    assert_same(x.grad, np.where((values > low) & (values < high), slope, 0.0))
+    y = tl.tensor(points, dtype=tl.float64, requires_grad=True)
+    tl.clamp(y, low, high).sum().backward()
+    assert_same(y.grad, np.where((values >= low) & (values <= high), 1.0, 0.0))

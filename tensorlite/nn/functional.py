@@ -63,7 +63,7 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
 
 
 def relu6(input: Tensor) -> Tensor:
-    """min(max(x, 0), 6)."""
+    """min(max(x, 0), 6); gradient 1 only on 0 < x < 6 (0 at both bounds), integer dtypes kept."""
     return hardtanh(input, 0.0, 6.0)
 
 
@@ -73,13 +73,24 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
-    """x if x > 0 else alpha * (exp(x) - 1); derivative 1 at 0 for alpha=1."""
-    return _ew.where(input > 0, input, _ew.expm1(input.clamp(max=0.0)) * alpha)
+    """x if x > 0 else alpha * (exp(x) - 1); at 0 the derivative is alpha and the second
+    derivative 0 (PyTorch's kink convention)."""
+    return _elu(input, alpha, 1.0, 1.0)
 
 
 def celu(input: Tensor, alpha: float = 1.0) -> Tensor:
-    """max(0, x) + min(0, alpha (exp(x / alpha) - 1))."""
-    return _ew.where(input > 0, input, _ew.expm1((input / alpha).clamp(max=0.0)) * alpha)
+    """max(0, x) + min(0, alpha (exp(x / alpha) - 1)); derivative 1 and second derivative 0 at 0."""
+    return _elu(input, alpha, 1.0, 1.0 / alpha)
+
+
+def _elu(x: Tensor, alpha: float, scale: float, input_scale: float) -> Tensor:
+    """scale * x for x > 0, else alpha * scale * expm1(x * input_scale). PyTorch takes the left
+    slope at 0 (alpha * scale * input_scale) but a zero second derivative there (its double
+    backward masks x < 0), so the point x = 0 gets the tangent line. The clamp keeps the unused
+    exponential finite for large x, so no 0 * inf reaches the gradient."""
+    negative = _ew.expm1((x * input_scale).clamp(max=0.0)) * (alpha * scale)
+    tangent = x * (alpha * scale * input_scale)
+    return _ew.where(x > 0, x * scale, _ew.where(x < 0, negative, tangent))
 
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -88,7 +99,7 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
     """scale * elu(x, alpha) with the self-normalising constants."""
-    return elu(input, _SELU_ALPHA) * _SELU_SCALE
+    return _elu(input, _SELU_ALPHA, _SELU_SCALE, 1.0)
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
@@ -107,10 +118,15 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
-    """log(1 + exp(beta x)) / beta, linear above ``threshold`` (no overflow in either branch)."""
+    """log(1 + exp(beta x)) / beta, linear above ``threshold`` (no overflow in either branch).
+    At beta x == threshold PyTorch keeps the smooth slope sigmoid(threshold) but a zero second
+    derivative, i.e. the tangent line there."""
     scaled = input * beta
     safe = scaled.clamp(max=threshold)
-    return _ew.where(scaled > threshold, input, _ew.log1p(safe.exp()) / beta)
+    smooth = _ew.log1p(safe.exp()) / beta
+    at = threshold / beta
+    tangent = (input - at) * (1.0 / (1.0 + math.exp(-threshold))) + math.log1p(math.exp(threshold)) / beta
+    return _ew.where(scaled > threshold, input, _ew.where(scaled < threshold, smooth, tangent))
 
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
@@ -129,17 +145,33 @@ def tanh(input: Tensor) -> Tensor:
 
 
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
-    """clamp(x, min_val, max_val)."""
-    return input.clamp(min_val, max_val)
+    """clamp(x, min_val, max_val) with PyTorch's gradient: 1 only on min_val < x < max_val, 0 at
+    both bounds (unlike clamp, which is 1 on the closed interval). Integer inputs keep their
+    dtype (the bounds are truncated to integers, as PyTorch casts them).
+
+    Example: ``hardtanh(tensor([-2., 1., 0.5]))`` is ``[-1., 1., 0.5]``; the gradient is [0, 0, 1].
+    """
+    if not input.is_floating_point():
+        if input.dtype is _dt.uint8 and (min_val < 0 or max_val < 0):
+            raise RuntimeError("hardtanh: cannot do hardtanh on an unsigned type with negative limits "
+                               f"(min_val={min_val}, max_val={max_val})")
+        return input.clamp(int(min_val), int(max_val))
+    return _open_interval_clamp(input, min_val, max_val)
+
+
+def _open_interval_clamp(x: Tensor, low: float, high: float) -> Tensor:
+    """clamp(x, low, high) whose gradient (of every order) is nonzero only on low < x < high."""
+    inside = (x > low) & (x < high)
+    return _ew.where(inside, x, x.detach().clamp(low, high))
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
-    """clamp(x / 6 + 1/2, 0, 1)."""
-    return (input / 6.0 + 0.5).clamp(0.0, 1.0)
+    """clamp(x / 6 + 1/2, 0, 1); gradient 1/6 only on -3 < x < 3 (0 at the bounds, PyTorch)."""
+    return _open_interval_clamp(input / 6.0 + 0.5, 0.0, 1.0)
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
-    """x * hardsigmoid(x)."""
+    """x * hardsigmoid(x); derivative 0 at -3 and 1 at 3, second derivative 1/3 only inside."""
     return input * hardsigmoid(input)
 
 
