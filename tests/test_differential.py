@@ -358,3 +358,117 @@ def test_clamp_like_gradients_on_a_grid_with_bounds(case, data):
     y = tl.tensor(points, dtype=tl.float64, requires_grad=True)
     tl.clamp(y, low, high).sum().backward()
     assert_same(y.grad, np.where((values >= low) & (values <= high), 1.0, 0.0))
+
+
+# -- mixed indexing follows PyTorch: integers select first, Python bools add an indexed axis ---
+def np_index_like_torch(x, key):
+    """PyTorch's rule in NumPy: apply the integers (selects) and a new axis per Python bool,
+    then the index arrays on that view, where a bool adds [0] (True) or [] (False)."""
+    if not any(isinstance(k, (list, np.ndarray)) or isinstance(k, bool) for k in key):
+        return x, key
+    select, advanced = [], []
+    for k in key:
+        if isinstance(k, bool):
+            select.append(None)
+            advanced.append(np.zeros(1 if k else 0, np.int64))
+        elif isinstance(k, int):
+            select.append(k)
+        elif k is None:
+            advanced.append(None)
+        elif k is Ellipsis or isinstance(k, slice):
+            select.append(slice(None) if isinstance(k, slice) else k)
+            advanced.append(k)
+        else:
+            array = np.asarray(k)
+            select.extend([slice(None)] * (array.ndim if array.dtype == np.bool_ else 1))
+            advanced.append(array)
+    return x[tuple(select)], tuple(advanced)
+
+
+@st.composite
+def mixed_keys(draw):
+    shape = draw(shapes(1, 4, 1, 4))
+    n = draw(st.integers(1, 3))
+    key, dim, ellipsis = [], 0, False
+    kinds = ["int", "slice", "none", "bool", "list", "tensor", "mask"]
+    while dim < len(shape) and len(key) < 8:
+        # after an Ellipsis every remaining dim is indexed, so it stands for exactly the skipped dims
+        kind = draw(st.sampled_from(kinds if ellipsis else kinds + ["ellipsis", "stop"]))
+        if kind == "stop":
+            break
+        size = shape[dim]
+        if kind == "int":
+            key.append(draw(st.integers(-size, size - 1)))
+        elif kind == "slice":
+            key.append(slice(draw(st.integers(0, size)), draw(st.sampled_from([None, size, -1])),
+                             draw(st.sampled_from([None, 1, 2]))))
+        elif kind == "none":
+            key.append(None)
+            continue
+        elif kind == "bool":
+            key.append(draw(st.booleans()))
+            continue
+        elif kind in ("list", "tensor"):
+            values = draw(st.lists(st.integers(-size, size - 1), min_size=min(n, size), max_size=min(n, size),
+                                   unique_by=lambda v: v % size))
+            values = values if len(values) == n else values[:1]
+            key.append(values if kind == "list" else np.array(values, dtype=np.int64))
+        elif kind == "mask":
+            key.append(np.array(draw(st.lists(st.booleans(), min_size=size, max_size=size))))
+        elif kind == "ellipsis":
+            if ellipsis:
+                continue
+            ellipsis = True
+            key.append(Ellipsis)
+            dim += draw(st.integers(0, len(shape) - dim))
+            continue
+        dim += 1
+    return shape, tuple(key)
+
+
+def to_tensorlite_key(key):
+    return tuple(tl.tensor(k) if isinstance(k, np.ndarray) else k for k in key)
+
+
+@given(case=mixed_keys())
+def test_mixed_indexing_follows_pytorch(case):
+    shape, key = case
+    base = np.arange(float(np.prod(shape))).reshape(shape)
+    try:
+        view, rest = np_index_like_torch(base, key)
+        expected = view[rest]
+    except IndexError:
+        with pytest.raises((IndexError, RuntimeError)):
+            tl.tensor(base)[to_tensorlite_key(key)]
+        return
+    x = tl.tensor(base, requires_grad=True)
+    got = x[to_tensorlite_key(key)]
+    assert_same(got.detach(), expected)
+    got.sum().backward()  # every selected element once (indices are unique): the gradient counts them
+    counts = np.zeros(shape)
+    counted, counted_rest = np_index_like_torch(counts, key)
+    if counted_rest is key:
+        counts[key] += 1.0
+    else:
+        counted[counted_rest] += 1.0
+    if np.all(counts <= 1):
+        assert_same(x.grad, counts)
+    values = np.arange(1.0, 1.0 + expected.size).reshape(expected.shape)
+    target = np.zeros(shape)
+    written, written_rest = np_index_like_torch(target, key)
+    if written_rest is key:
+        target[key] = values
+    else:
+        written[written_rest] = values
+    y = tl.zeros(*shape, dtype=tl.float64)
+    y[to_tensorlite_key(key)] = tl.tensor(values)
+    if np.all(counts <= 1):
+        assert_same(y, target)
+
+
+def test_mixed_indexing_examples():
+    assert tl.zeros(2, 3, 4)[0, :, [0, 1]].shape == (3, 2)
+    assert tl.zeros(3, 5, 2)[1:-1, True, 0:1].shape == (1, 1, 1, 2)
+    y = tl.zeros(2, 3, 4)
+    y[0, :, [0, 1]] = tl.ones(3, 2)
+    assert y.sum().item() == 6.0 and y[1].sum().item() == 0.0

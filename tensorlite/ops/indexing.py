@@ -60,6 +60,59 @@ def normalize_key(x: Tensor, key):
     return tuple(out), basic
 
 
+class TwoStepKey(tuple):
+    """A key that PyTorch applies in two steps: ``select`` (integers, and new axes for Python
+    bools: basic indexing, a view) then ``advanced`` on that view. NumPy would count an integer
+    among the advanced indices, which moves the result dims: for x of shape (2, 3, 4),
+    ``x[0, :, [0, 1]]`` is (3, 2) in PyTorch but (2, 3) in NumPy."""
+
+    @property
+    def select(self):
+        return self[0]
+
+    @property
+    def advanced(self):
+        return self[1]
+
+
+def _is_advanced(k) -> bool:
+    return not (k is None or k is Ellipsis or isinstance(k, (slice, int)))
+
+
+def pytorch_order(key: tuple, device) -> tuple:
+    """``key`` unchanged when NumPy's rule gives PyTorch's result, else a TwoStepKey.
+
+    PyTorch first applies integers as selects and turns each Python bool into a new axis of size
+    1 indexed by [0] (True) or [] (False); only then does it apply the index tensors, so integers
+    never join (or separate) the advanced indices."""
+    if not any(isinstance(k, int) for k in key):  # bool is an int too
+        return key
+    import numpy as np  # the [0] / [] index of a Python bool, built on the host once
+    select, advanced = [], []
+    for k in key:
+        if isinstance(k, bool):
+            select.append(None)
+            advanced.append(device.backend.from_host(np.zeros(1 if k else 0, np.int64), _dt.int64))
+        elif isinstance(k, int):
+            select.append(k)
+        elif k is None:
+            advanced.append(None)
+        elif k is Ellipsis:
+            select.append(k)
+            advanced.append(k)
+        else:  # a slice or an index array (a bool mask covers as many dims as it has)
+            select.extend([slice(None)] * (k.ndim if _is_advanced(k) and k.dtype == np.bool_ else 1))
+            advanced.append(k)
+    return TwoStepKey((tuple(select), tuple(advanced)))
+
+
+def _index_put_data(backend, target, key, values, accumulate) -> None:
+    """backend.index_put, writing through the select view first for a TwoStepKey."""
+    if isinstance(key, TwoStepKey):
+        target, key = backend.getitem(target, key.select), key.advanced
+    backend.index_put(target, key, values, accumulate)
+
+
 def _pytorch_index_error(error: IndexError) -> IndexError:
     message = re.sub(r"\baxis\b", "dimension", str(error))
     return IndexError(message)
@@ -96,6 +149,9 @@ class Index(Function):
             return x.device.backend.getitem(x.data, key)
         except IndexError as error:
             raise _pytorch_index_error(error) from None
+        except ValueError as error:  # index shapes that do not broadcast (OpenCL's planner)
+            raise IndexError(f"shape mismatch: indexing tensors could not be broadcast together "
+                             f"({error})") from None
 
     @staticmethod
     def backward(ctx, grad):
@@ -103,6 +159,8 @@ class Index(Function):
 
 
 def _select(grad, key):
+    if isinstance(key, TwoStepKey):
+        return Index.apply(Slice.apply(grad, key.select), key.advanced)
     basic = all(k is None or k is Ellipsis or isinstance(k, (slice, int)) for k in key)
     return (Slice if basic else Index).apply(grad, key)
 
@@ -137,7 +195,7 @@ class IndexPut(Function):
         backend = x.device.backend
         out = backend.copy(x.data)
         try:
-            backend.index_put(out, key, values.data, accumulate)
+            _index_put_data(backend, out, key, values.data, accumulate)
         except IndexError as error:
             raise _pytorch_index_error(error) from None
         except ValueError as error:
@@ -223,13 +281,19 @@ def getitem(input: Tensor, key) -> Tensor:
     """``x[key]``: ints, slices (with step), None, Ellipsis give a view; integer/bool tensors or
     lists give a copy whose backward accumulates repeated indices."""
     key, basic = normalize_key(input, key)
-    return (Slice if basic else Index).apply(input, key)
+    if basic:
+        return Slice.apply(input, key)
+    key = pytorch_order(key, input.device)
+    if isinstance(key, TwoStepKey):
+        return Index.apply(Slice.apply(input, key.select), key.advanced)
+    return Index.apply(input, key)
 
 
 def setitem(input: Tensor, key, value) -> None:
     """``x[key] = value`` in place; on a tensor in the graph the write is differentiable."""
     key, basic = normalize_key(input, key)
-    _put(input, key, value, accumulate=False, op_name="setitem")
+    _put(input, key if basic else pytorch_order(key, input.device), value, accumulate=False,
+         op_name="setitem")
 
 
 def _put(input, key, value, accumulate, op_name):
@@ -248,7 +312,7 @@ def _put(input, key, value, accumulate, op_name):
         if isinstance(value, Tensor) and value.data.dtype != input.data.dtype:
             data = backend.cast(data, input.dtype)
         try:
-            backend.index_put(input.data, key, data, accumulate)
+            _index_put_data(backend, input.data, key, data, accumulate)
         except IndexError as error:
             raise _pytorch_index_error(error) from None
         except ValueError as error:
