@@ -472,3 +472,63 @@ def test_mixed_indexing_examples():
     y = tl.zeros(2, 3, 4)
     y[0, :, [0, 1]] = tl.ones(3, 2)
     assert y.sum().item() == 6.0 and y[1].sum().item() == 0.0
+
+
+# -- stacking 0-d/1-d tensors, splitting empty dims (shape rules of PyTorch, NumPy agrees) ------
+STACKS = {"vstack": np.vstack, "row_stack": np.vstack, "hstack": np.hstack, "dstack": np.dstack,
+          "column_stack": np.column_stack}
+
+
+@pytest.mark.parametrize("name", sorted(STACKS))
+@given(data=st.data())
+def test_stacking_low_rank_tensors_matches_numpy(name, data):
+    ndim = data.draw(st.integers(0, 3))
+    shape = data.draw(shapes(ndim, ndim, 1, 3))
+    parts = data.draw(st.lists(tensors(shape=shape), min_size=1, max_size=3))
+    try:
+        expected = STACKS[name]([p.numpy() for p in parts])
+    except ValueError:
+        return
+    assert_same(getattr(tl, name)(parts), expected)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+@given(shape=shapes(0, 3, 1, 3))
+def test_atleast_nd_matches_numpy(n, shape):
+    x = tl.zeros(*shape)
+    reference = {1: np.atleast_1d, 2: np.atleast_2d, 3: np.atleast_3d}[n](np.zeros(shape))
+    assert getattr(tl, f"atleast_{n}d")(x).shape == reference.shape
+
+
+@given(shape=shapes(1, 3, 0, 3), data=st.data())
+def test_split_and_chunk_of_an_empty_dim(shape, data):
+    dim = data.draw(st.integers(0, len(shape) - 1))
+    shape = tuple(0 if d == dim else n for d, n in enumerate(shape))
+    x = tl.zeros(*shape)
+    size = data.draw(st.integers(0, 3))
+    chunks = data.draw(st.integers(1, 4))
+    assert [p.shape for p in tl.split(x, size, dim)] == [shape]  # one empty piece
+    assert [p.shape for p in tl.chunk(x, chunks, dim)] == [shape] * chunks  # `chunks` empty pieces
+
+
+# -- dtypes: tril/triu and hardtanh/relu6 keep the input dtype --------------------------------
+@pytest.mark.parametrize("dtype", [tl.bool_, tl.uint8, tl.int32, tl.int64, tl.float32, tl.float64])
+@given(data=st.data())
+def test_tril_triu_keep_the_dtype(dtype, data):
+    x = data.draw(tensors(dtype=dtype, min_dims=2, max_dims=3, low=0, high=5))
+    k = data.draw(st.integers(-2, 2))
+    for fn, ref in ((tl.tril, np.tril), (tl.triu, np.triu)):
+        out = fn(x, k)
+        assert out.dtype is dtype
+        assert_same(out, ref(x.numpy(), k))
+
+
+@pytest.mark.parametrize("dtype", [tl.uint8, tl.int32, tl.int64])
+@given(data=st.data())
+def test_hardtanh_relu6_keep_integer_dtypes(dtype, data):
+    x = data.draw(tensors(dtype=dtype, min_dims=1, low=0 if dtype is tl.uint8 else -9, high=9))
+    assert F.relu6(x).dtype is dtype
+    assert_same(F.relu6(x), np.clip(x.numpy(), 0, 6))
+    if dtype is not tl.uint8:
+        assert F.hardtanh(x, -1.5, 2.5).dtype is dtype
+        assert_same(F.hardtanh(x, -1.5, 2.5), np.clip(x.numpy(), -1, 2))  # bounds truncated
