@@ -532,3 +532,19 @@ def test_hardtanh_relu6_keep_integer_dtypes(dtype, data):
     if dtype is not tl.uint8:
         assert F.hardtanh(x, -1.5, 2.5).dtype is dtype
         assert_same(F.hardtanh(x, -1.5, 2.5), np.clip(x.numpy(), -1, 2))  # bounds truncated
+
+
+# -- matmul results are contiguous (the OpenCL gemm pads its output) ---------------------------
+@given(data=st.data())
+def test_matmul_result_is_contiguous(data):
+    from op_specs import matmul_shapes
+    sa, sb = data.draw(matmul_shapes())
+    a, b = data.draw(tensors(shape=sa)), data.draw(tensors(shape=sb))
+    out = a @ b
+    assert out.is_contiguous()
+    assert_same(out.view(-1), np.matmul(a.numpy(), b.numpy()).reshape(-1), rtol=1e-9)
+
+
+def test_gpt_style_view_after_matmul():
+    x, w = tl.randn(2, 5, 3), tl.randn(3, 7)
+    assert (x @ w).view(-1, 7).shape == (10, 7)
