@@ -364,10 +364,12 @@ def test_clamp_like_gradients_on_a_grid_with_bounds(case, data):
 def np_index_like_torch(x, key):
     """PyTorch's rule in NumPy: apply the integers (selects) and a new axis per Python bool,
     then the index arrays on that view, where a bool adds [0] (True) or [] (False)."""
-    if not any(isinstance(k, (list, np.ndarray)) or isinstance(k, bool) for k in key):
-        return x, key
+    if not any(isinstance(k, (list, np.ndarray)) and np.ndim(k) or isinstance(k, bool) for k in key):
+        return x, tuple(int(k) if isinstance(k, np.ndarray) else k for k in key)
     select, advanced = [], []
     for k in key:
+        if isinstance(k, np.ndarray) and k.ndim == 0 and k.dtype.kind in "iu":
+            k = int(k)  # a 0-dim integer tensor is an int
         if isinstance(k, bool):
             select.append(None)
             advanced.append(np.zeros(1 if k else 0, np.int64))
@@ -390,7 +392,7 @@ def mixed_keys(draw):
     shape = draw(shapes(1, 4, 1, 4))
     n = draw(st.integers(1, 3))
     key, dim, ellipsis = [], 0, False
-    kinds = ["int", "slice", "none", "bool", "list", "tensor", "mask"]
+    kinds = ["int", "int_tensor", "slice", "none", "bool", "list", "tensor", "mask"]
     while dim < len(shape) and len(key) < 8:
         # after an Ellipsis every remaining dim is indexed, so it stands for exactly the skipped dims
         kind = draw(st.sampled_from(kinds if ellipsis else kinds + ["ellipsis", "stop"]))
@@ -399,6 +401,8 @@ def mixed_keys(draw):
         size = shape[dim]
         if kind == "int":
             key.append(draw(st.integers(-size, size - 1)))
+        elif kind == "int_tensor":
+            key.append(np.array(draw(st.integers(-size, size - 1))))
         elif kind == "slice":
             key.append(slice(draw(st.integers(0, size)), draw(st.sampled_from([None, size, -1])),
                              draw(st.sampled_from([None, 1, 2]))))
@@ -447,19 +451,13 @@ def test_mixed_indexing_follows_pytorch(case):
     got.sum().backward()  # every selected element once (indices are unique): the gradient counts them
     counts = np.zeros(shape)
     counted, counted_rest = np_index_like_torch(counts, key)
-    if counted_rest is key:
-        counts[key] += 1.0
-    else:
-        counted[counted_rest] += 1.0
+    counted[counted_rest] += 1.0  # counted is a view of counts
     if np.all(counts <= 1):
         assert_same(x.grad, counts)
     values = np.arange(1.0, 1.0 + expected.size).reshape(expected.shape)
     target = np.zeros(shape)
     written, written_rest = np_index_like_torch(target, key)
-    if written_rest is key:
-        target[key] = values
-    else:
-        written[written_rest] = values
+    written[written_rest] = values
     y = tl.zeros(*shape, dtype=tl.float64)
     y[to_tensorlite_key(key)] = tl.tensor(values)
     if np.all(counts <= 1):
@@ -472,6 +470,7 @@ def test_mixed_indexing_examples():
     y = tl.zeros(2, 3, 4)
     y[0, :, [0, 1]] = tl.ones(3, 2)
     assert y.sum().item() == 6.0 and y[1].sum().item() == 0.0
+    assert tl.zeros(2, 3, 4)[tl.tensor(0), :, [0, 1]].shape == (3, 2)  # a 0-dim tensor is an int
 
 
 # -- stacking 0-d/1-d tensors, splitting empty dims (shape rules of PyTorch, NumPy agrees) ------

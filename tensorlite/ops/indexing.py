@@ -51,6 +51,8 @@ def normalize_key(x: Tensor, key):
             basic = False
         elif isinstance(k, numbers.Integral):
             out.append(int(k))
+        elif isinstance(k, Tensor) and k.ndim == 0 and k.dtype.is_integer:
+            out.append(int(k.item()))  # PyTorch treats a 0-dim integer tensor as an int (a select)
         elif isinstance(k, (Tensor, list, tuple)) or hasattr(k, "__array__"):
             out.append(_index_array(k, x.device))
             basic = False
