@@ -370,9 +370,21 @@ def _scatter(input, dim, index, src, accumulate, op):
     axis = wrap_dim(dim, input.ndim)
     if not isinstance(src, Tensor):
         src = scalar_tensor(src, input.dtype, input.device)
-    elif src.dtype is not input.dtype:
-        src = src.to(input.dtype)
+    else:
+        _check_scatter_extent(input, axis, index, src, op)
+        if src.dtype is not input.dtype:
+            src = src.to(input.dtype)
     return Scatter.apply(input, axis, index.long(), src, accumulate)
+
+
+def _check_scatter_extent(input, axis, index, src, op):
+    """The index may be smaller than src (everywhere) and than input (outside dim), not larger."""
+    too_big = [d for d, n in enumerate(index.data.shape)
+               if (src.ndim and n > src.data.shape[d]) or (d != axis and n > input.data.shape[d])]
+    if too_big and index.ndim == input.ndim:
+        raise RuntimeError(f"{op}(): Expected index {list(index.data.shape)} to be smaller than self "
+                           f"{list(input.data.shape)} apart from dimension {axis} and to be smaller "
+                           f"size than src {list(src.data.shape)}")
 
 
 def scatter(input: Tensor, dim: int, index, src=None, *, value=None, reduce=None) -> Tensor:
