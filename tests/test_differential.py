@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 import tensorlite as tl
 from tensorlite.testing import broadcastable_shapes, check_backward, check_double_backward, shapes, tensors
 
+from op_specs import matmul_shapes
+
 
 def assert_same(actual, expected, rtol=1e-6, atol=1e-9):
     expected = np.asarray(expected)
@@ -534,7 +536,6 @@ def test_hardtanh_relu6_keep_integer_dtypes(dtype, data):
 # -- matmul results are contiguous (the OpenCL gemm pads its output) ---------------------------
 @given(data=st.data())
 def test_matmul_result_is_contiguous(data):
-    from op_specs import matmul_shapes
     sa, sb = data.draw(matmul_shapes())
     a, b = data.draw(tensors(shape=sa)), data.draw(tensors(shape=sb))
     out = a @ b
