@@ -261,6 +261,11 @@ def test_prod_double_gradient_with_zero_elements(data, zeros):
     check_double_backward(fn, tl.tensor(values).requires_grad_())
 
 
+def test_negative_p_norm_with_a_zero_element_is_zero():
+    assert tl.tensor([0.0, 1.0]).norm(-1).item() == 0.0
+    assert abs(tl.tensor([2.0, 1.0]).norm(-2.5).item() - 0.9370) < 1e-4
+
+
 def test_prod_second_derivative_example():
     x = tl.tensor([0.5, 0.0], dtype=tl.float64, requires_grad=True)
     (g,) = tl.autograd.grad(x.prod(), x, create_graph=True)

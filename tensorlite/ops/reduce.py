@@ -388,6 +388,8 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False) -> Tensor:
         return sum((x != 0).to(x.dtype), axes, keepdim)
     if p == 1:
         return sum(x.abs(), axes, keepdim)
+    if p < 0:  # a zero element makes the sum inf and the norm 0, as in PyTorch
+        return sum(x.abs() ** p, axes, keepdim) ** (1.0 / p)
     # zero elements and a zero norm get gradient 0 (PyTorch), not 0 * inf = NaN for p < 1 or at 0
     return _pow_zero_grad_at_zero(sum(_pow_zero_grad_at_zero(x.abs(), p), axes, keepdim), 1.0 / p)
 
