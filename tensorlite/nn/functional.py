@@ -124,8 +124,10 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
     scaled = input * beta
     safe = scaled.clamp(max=threshold)
     smooth = _ew.log1p(safe.exp()) / beta
-    at = threshold / beta
-    tangent = (input - at) * (1.0 / (1.0 + math.exp(-threshold))) + math.log1p(math.exp(threshold)) / beta
+    t = float(threshold)  # host constants, computed without overflow for any threshold
+    slope = 1.0 / (1.0 + math.exp(-t)) if t >= 0 else math.exp(t) / (1.0 + math.exp(t))
+    value = (t + math.log1p(math.exp(-t)) if t >= 0 else math.log1p(math.exp(t))) / beta
+    tangent = (input - t / beta) * slope + value
     return _ew.where(scaled > threshold, input, _ew.where(scaled < threshold, smooth, tangent))
 
 
