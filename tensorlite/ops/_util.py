@@ -46,6 +46,14 @@ def wrap_dims(dim, ndim: int) -> tuple:
     return tuple(sorted(axes))
 
 
+def reduction_dims(dim, ndim: int) -> tuple:
+    """Axes of a reduction: None *or an empty dim list* means every dim, as in PyTorch
+    (``torch.sum(x, dim=())`` reduces everything; only any/all keep an empty list as no-op)."""
+    if dim is not None and not isinstance(dim, numbers.Integral) and len(dim) == 0:
+        dim = None
+    return wrap_dims(dim, ndim)
+
+
 def is_scalar(value) -> bool:
     return isinstance(value, (numbers.Number,)) and not isinstance(value, complex)
 

@@ -539,9 +539,12 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
             (min(_GEMM_LOCAL, np_ // cols), min(_GEMM_LOCAL, mp // _GEMM_ROWS), 1)
         grid = tuple(-(-g // l) * l for g, l in zip((np_ // cols, mp // _GEMM_ROWS, count), local))
         cl.enqueue_nd_range_kernel(self.runtime.queue, kernel, grid, local)
-        # the (M, N) corner of the padded result, a view (contiguous when N is a multiple of VW
-        # and there is no batch): padding rows are never read
-        return out if (mp, np_) == (m, n) else self.basic_view(out, (Ellipsis, slice(0, m), slice(0, n)))
+        # the (M, N) corner of the padded result, copied when the view is not contiguous: PyTorch's
+        # matmul result is contiguous, so (x @ w).view(-1, n) must work
+        if (mp, np_) == (m, n):
+            return out
+        corner = self.basic_view(out, (Ellipsis, slice(0, m), slice(0, n)))
+        return corner if corner.is_contiguous() else self.copy(corner)
 
     # -- in place --------------------------------------------------------------------------
     def copy_into(self, dst, src):
