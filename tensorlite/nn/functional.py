@@ -86,7 +86,7 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
 
 @tensor_op
 def relu6(input: Tensor) -> Tensor:
-    """min(max(x, 0), 6)."""
+    """min(max(x, 0), 6); gradient 1 only on 0 < x < 6 (0 at both bounds), integer dtypes kept."""
     return hardtanh(input, 0.0, 6.0)
 
 
@@ -98,14 +98,25 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
 
 @tensor_op
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
-    """x if x > 0 else alpha * (exp(x) - 1); derivative 1 at 0 for alpha=1."""
-    return _ew.where(input > 0, input, _ew.expm1(input.clamp(max=0.0)) * alpha)
+    """x if x > 0 else alpha * (exp(x) - 1); at 0 the derivative is alpha and the second
+    derivative 0 (PyTorch's kink convention)."""
+    return _elu(input, alpha, 1.0, 1.0)
 
 
 @tensor_op
 def celu(input: Tensor, alpha: float = 1.0) -> Tensor:
-    """max(0, x) + min(0, alpha (exp(x / alpha) - 1))."""
-    return _ew.where(input > 0, input, _ew.expm1((input / alpha).clamp(max=0.0)) * alpha)
+    """max(0, x) + min(0, alpha (exp(x / alpha) - 1)); derivative 1 and second derivative 0 at 0."""
+    return _elu(input, alpha, 1.0, 1.0 / alpha)
+
+
+def _elu(x: Tensor, alpha: float, scale: float, input_scale: float) -> Tensor:
+    """scale * x for x > 0, else alpha * scale * expm1(x * input_scale). PyTorch takes the left
+    slope at 0 (alpha * scale * input_scale) but a zero second derivative there (its double
+    backward masks x < 0), so the point x = 0 gets the tangent line. The clamp keeps the unused
+    exponential finite for large x, so no 0 * inf reaches the gradient."""
+    negative = _ew.expm1((x * input_scale).clamp(max=0.0)) * (alpha * scale)
+    tangent = x * (alpha * scale * input_scale)
+    return _ew.where(x > 0, x * scale, _ew.where(x < 0, negative, tangent))
 
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -115,7 +126,7 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 @tensor_op
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
     """scale * elu(x, alpha) with the self-normalising constants."""
-    return elu(input, _SELU_ALPHA) * _SELU_SCALE
+    return _elu(input, _SELU_ALPHA, _SELU_SCALE, 1.0)
 
 
 @tensor_op
@@ -137,10 +148,17 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:
 
 @tensor_op
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
-    """log(1 + exp(beta x)) / beta, linear above ``threshold`` (no overflow in either branch)."""
+    """log(1 + exp(beta x)) / beta, linear above ``threshold`` (no overflow in either branch).
+    At beta x == threshold PyTorch keeps the smooth slope sigmoid(threshold) but a zero second
+    derivative, i.e. the tangent line there."""
     scaled = input * beta
     safe = scaled.clamp(max=threshold)
-    return _ew.where(scaled > threshold, input, _ew.log1p(safe.exp()) / beta)
+    smooth = _ew.log1p(safe.exp()) / beta
+    t = float(threshold)  # host constants, computed without overflow for any threshold
+    slope = 1.0 / (1.0 + math.exp(-t)) if t >= 0 else math.exp(t) / (1.0 + math.exp(t))
+    value = (t + math.log1p(math.exp(-t)) if t >= 0 else math.log1p(math.exp(t))) / beta
+    tangent = (input - t / beta) * slope + value
+    return _ew.where(scaled > threshold, input, _ew.where(scaled < threshold, smooth, tangent))
 
 
 @tensor_op
@@ -163,22 +181,39 @@ def tanh(input: Tensor) -> Tensor:
 
 @tensor_op
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
-    """clamp(x, min_val, max_val); min_val > max_val raises ValueError, as in PyTorch."""
+    """clamp(x, min_val, max_val) with PyTorch's gradient: 1 only on min_val < x < max_val, 0 at
+    both bounds (unlike clamp, which is 1 on the closed interval). Integer inputs keep their
+    dtype (the bounds are truncated to integers, as PyTorch casts them).
+
+    Example: ``hardtanh(tensor([-2., 1., 0.5]))`` is ``[-1., 1., 0.5]``; the gradient is [0, 0, 1].
+    min_val > max_val raises ValueError, as in PyTorch.
+    """
     if min_val > max_val:
         raise ValueError(f"hardtanh(): min_val cannot be greater than max_val (got min_val={min_val}, "
                          f"max_val={max_val})")
-    return input.clamp(min_val, max_val)
+    if not input.is_floating_point():
+        if input.dtype is _dt.uint8 and (min_val < 0 or max_val < 0):
+            raise RuntimeError("hardtanh: cannot do hardtanh on an unsigned type with negative limits "
+                               f"(min_val={min_val}, max_val={max_val})")
+        return input.clamp(int(min_val), int(max_val))
+    return _open_interval_clamp(input, min_val, max_val)
+
+
+def _open_interval_clamp(x: Tensor, low: float, high: float) -> Tensor:
+    """clamp(x, low, high) whose gradient (of every order) is nonzero only on low < x < high."""
+    inside = (x > low) & (x < high)
+    return _ew.where(inside, x, x.detach().clamp(low, high))
 
 
 @tensor_op
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
-    """clamp(x / 6 + 1/2, 0, 1)."""
-    return (input / 6.0 + 0.5).clamp(0.0, 1.0)
+    """clamp(x / 6 + 1/2, 0, 1); gradient 1/6 only on -3 < x < 3 (0 at the bounds, PyTorch)."""
+    return _open_interval_clamp(input / 6.0 + 0.5, 0.0, 1.0)
 
 
 @tensor_op
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
-    """x * hardsigmoid(x)."""
+    """x * hardsigmoid(x); derivative 0 at -3 and 1 at 3, second derivative 1/3 only inside."""
     return input * hardsigmoid(input)
 
 
@@ -399,8 +434,24 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -
 
 
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
-    """Cosine of the angle between x1 and x2 along dim."""
-    return (x1 * x2).sum(dim) / (x1.norm(dim=dim) * x2.norm(dim=dim)).clamp(min=eps)
+    """Cosine of the angle between x1 and x2 along dim, as PyTorch computes it: both inputs are
+    broadcast to one shape *before* the norms are taken (a size-1 dim broadcast along ``dim``
+    repeats the element), and each norm is clamped to at least eps on its own.
+
+    Shapes: x1 (3, 1) and x2 (1, 1), dim=0 -> (1,).
+    Example: ``cosine_similarity(tensor([[1.], [2.], [3.]]), tensor([[1.]]), dim=0)`` is
+    ``[0.9258]``.
+    """
+    shape = broadcast_shapes(x1.shape, x2.shape)
+    x1, x2 = x1.expand(shape), x2.expand(shape)
+    return ((x1 / _clamped_norm(x1, dim, eps)) * (x2 / _clamped_norm(x2, dim, eps))).sum(dim)
+
+
+def _clamped_norm(x: Tensor, dim: int, eps: float) -> Tensor:
+    """||x|| along dim (kept), at least eps; PyTorch clamps the value only, so the gradient is
+    the norm's own even where the clamp acts."""
+    norm = x.norm(dim=dim, keepdim=True)
+    return norm + (norm.clamp(min=eps) - norm).detach()
 
 
 # -- losses ----------------------------------------------------------------------------------

@@ -124,6 +124,14 @@ def tensor_op(fn):
     return checked
 
 
+def reduction_dims(dim, ndim: int, *, op: str | None = None) -> tuple:
+    """Axes of a reduction: None *or an empty dim list* means every dim, as in PyTorch
+    (``torch.sum(x, dim=())`` reduces everything; only any/all keep an empty list as no-op)."""
+    if isinstance(dim, (tuple, list)) and len(dim) == 0:
+        dim = None
+    return wrap_dims(dim, ndim, op=op)
+
+
 def is_scalar(value) -> bool:
     return isinstance(value, (numbers.Number,)) and not isinstance(value, complex)
 

@@ -766,11 +766,19 @@ def lerp(input: Tensor, end, weight) -> Tensor:
 
 @tensor_op
 def isclose(input: Tensor, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
-    """Elementwise |input - other| <= atol + rtol * |other| (bool), as torch.isclose."""
+    """Elementwise ``input == other`` or a finite |input - other| <= atol + rtol * |other|
+    (bool), as torch.isclose: an infinity is close only to an equal infinity (1e30 vs inf has
+    an infinite error, inf <= inf must not count), NaN only to NaN and only with equal_nan.
+
+    Example: ``isclose(tensor([1e30, inf]), tensor([inf, inf]))`` is ``[False, True]``.
+    """
     a, b = promote("isclose", input, other)
     if not a.is_floating_point():
         a, b = a.double(), b.double()
-    close = (a - b).abs() <= atol + rtol * b.abs()
+    finite = logical_and(isfinite(a), isfinite(b))
+    # infinities are zeroed before subtracting (inf - inf would warn); their pairs use eq below
+    error = (where(finite, a, 0.0) - where(finite, b, 0.0)).abs()
+    close = logical_and(logical_and(finite, isfinite(error)), error <= atol + rtol * b.abs())
     close = logical_or(close, eq(a, b))  # equal infinities
     if equal_nan:
         close = logical_or(close, logical_and(isnan(a), isnan(b)))

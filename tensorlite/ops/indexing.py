@@ -12,7 +12,8 @@ from .. import dtypes as _dt
 from ..autograd.function import Function
 from ..autograd.grad_mode import state as _grad_state
 from ..tensor import Tensor
-from ._util import checked_scalar, expect_tensor, is_scalar, scalar_tensor, tensor_op, wrap_dim
+from ._util import broadcast_shapes, checked_scalar, expect_tensor, is_scalar, scalar_tensor, tensor_op, wrap_dim
+from .movement import Pad
 
 
 def _index_array(value, device):
@@ -50,6 +51,8 @@ def normalize_key(x: Tensor, key):
             basic = False
         elif isinstance(k, numbers.Integral):
             out.append(int(k))
+        elif isinstance(k, Tensor) and k.ndim == 0 and k.dtype.is_integer:
+            out.append(int(k.item()))  # PyTorch treats a 0-dim integer tensor as an int (a select)
         elif isinstance(k, (Tensor, list, tuple)) or hasattr(k, "__array__"):
             out.append(_index_array(k, x.device))
             basic = False
@@ -57,6 +60,59 @@ def normalize_key(x: Tensor, key):
             raise IndexError(f"only integers, slices (`:`), ellipsis (`...`), None and long or byte "
                              f"Variables are valid indices (got {type(k).__name__})")
     return tuple(out), basic
+
+
+class TwoStepKey(tuple):
+    """A key that PyTorch applies in two steps: ``select`` (integers, and new axes for Python
+    bools: basic indexing, a view) then ``advanced`` on that view. NumPy would count an integer
+    among the advanced indices, which moves the result dims: for x of shape (2, 3, 4),
+    ``x[0, :, [0, 1]]`` is (3, 2) in PyTorch but (2, 3) in NumPy."""
+
+    @property
+    def select(self):
+        return self[0]
+
+    @property
+    def advanced(self):
+        return self[1]
+
+
+def _is_advanced(k) -> bool:
+    return not (k is None or k is Ellipsis or isinstance(k, (slice, int)))
+
+
+def pytorch_order(key: tuple, device) -> tuple:
+    """``key`` unchanged when NumPy's rule gives PyTorch's result, else a TwoStepKey.
+
+    PyTorch first applies integers as selects and turns each Python bool into a new axis of size
+    1 indexed by [0] (True) or [] (False); only then does it apply the index tensors, so integers
+    never join (or separate) the advanced indices."""
+    if not any(isinstance(k, int) for k in key):  # bool is an int too
+        return key
+    import numpy as np  # the [0] / [] index of a Python bool, built on the host once
+    select, advanced = [], []
+    for k in key:
+        if isinstance(k, bool):
+            select.append(None)
+            advanced.append(device.backend.from_host(np.zeros(1 if k else 0, np.int64), _dt.int64))
+        elif isinstance(k, int):
+            select.append(k)
+        elif k is None:
+            advanced.append(None)
+        elif k is Ellipsis:
+            select.append(k)
+            advanced.append(k)
+        else:  # a slice or an index array (a bool mask covers as many dims as it has)
+            select.extend([slice(None)] * (k.ndim if _is_advanced(k) and k.dtype == np.bool_ else 1))
+            advanced.append(k)
+    return TwoStepKey((tuple(select), tuple(advanced)))
+
+
+def _index_put_data(backend, target, key, values, accumulate) -> None:
+    """backend.index_put, writing through the select view first for a TwoStepKey."""
+    if isinstance(key, TwoStepKey):
+        target, key = backend.getitem(target, key.select), key.advanced
+    backend.index_put(target, key, values, accumulate)
 
 
 def _pytorch_index_error(error: IndexError) -> IndexError:
@@ -101,6 +157,9 @@ class Index(Function):
             return x.device.backend.getitem(x.data, key)
         except IndexError as error:
             raise _pytorch_index_error(error) from None
+        except ValueError as error:  # index shapes that do not broadcast (OpenCL's planner)
+            raise IndexError(f"shape mismatch: indexing tensors could not be broadcast together "
+                             f"({error})") from None
 
     @staticmethod
     def backward(ctx, grad):
@@ -108,6 +167,8 @@ class Index(Function):
 
 
 def _select(grad, key):
+    if isinstance(key, TwoStepKey):
+        return Index.apply(Slice.apply(grad, key.select), key.advanced)
     basic = all(k is None or k is Ellipsis or isinstance(k, (slice, int)) for k in key)
     return (Slice if basic else Index).apply(grad, key)
 
@@ -142,7 +203,7 @@ class IndexPut(Function):
         backend = x.device.backend
         out = backend.copy(x.data)
         try:
-            backend.index_put(out, key, values.data, accumulate)
+            _index_put_data(backend, out, key, values.data, accumulate)
         except IndexError as error:
             raise _pytorch_index_error(error) from None
         except ValueError as error:
@@ -163,14 +224,26 @@ class IndexPut(Function):
         return grad_x, None, grad_values, None
 
 
+def _leading(shape, skip=None):
+    """The basic-index key of the leading block of ``shape`` (every dim but ``skip``)."""
+    return tuple(slice(None) if d == skip else slice(0, n) for d, n in enumerate(shape))
+
+
 class Gather(Function):
+    """out[i][j] = x[index[i][j]][j] (dim 0): reads only x's block of the index's extent in the
+    dims other than ``dim`` (the index may be smaller than x there)."""
+
     _primitive = True
 
     @staticmethod
     def forward(ctx, x, dim, index):
         ctx.x_shape, ctx.dim = x.data.shape, dim
         ctx.index = index
-        return x.device.backend.gather(x.data, dim, index.data)
+        backend = x.device.backend
+        data = x.data
+        if any(i < n for d, (i, n) in enumerate(zip(index.data.shape, data.shape)) if d != dim):
+            data = backend.getitem(data, _leading(index.data.shape, skip=dim))
+        return backend.gather(data, dim, index.data)
 
     @staticmethod
     def backward(ctx, grad):
@@ -180,14 +253,21 @@ class Gather(Function):
 
 
 class Scatter(Function):
-    """Out-of-place scatter (accumulate=True: scatter_add) of a tensor ``src`` along dim."""
+    """Out-of-place scatter (accumulate=True: scatter_add) of a tensor ``src`` along dim. Only
+    the index's extent is touched: src[i][j] for i, j inside index.shape goes to
+    x[index[i][j]][j] (dim 0); src and x may be larger than the index in every dim."""
 
     _primitive = True
 
     @staticmethod
     def forward(ctx, x, dim, index, src, accumulate):
         ctx.dim, ctx.index, ctx.accumulate = dim, index, accumulate
-        return x.device.backend.scatter(x.data, dim, index.data, src.data, accumulate)
+        ctx.src_shape = src.data.shape
+        backend = x.device.backend
+        data = src.data
+        if data.ndim and data.shape != index.data.shape:
+            data = backend.getitem(data, _leading(index.data.shape))
+        return backend.scatter(x.data, dim, index.data, data, accumulate)
 
     @staticmethod
     def backward(ctx, grad):
@@ -198,6 +278,9 @@ class Scatter(Function):
                 grad, ctx.dim, ctx.index, scalar_tensor(0, grad.dtype, grad.device), False)
         if needs[3]:
             grad_src = Gather.apply(grad, ctx.dim, ctx.index)
+            if grad_src.data.shape != ctx.src_shape:  # src beyond the index's extent got nothing
+                widths = tuple((0, s - i) for s, i in zip(ctx.src_shape, grad_src.data.shape))
+                grad_src = Pad.apply(grad_src, widths, 0.0)
         return grad_x, None, None, grad_src, None
 
 
@@ -207,14 +290,20 @@ def getitem(input: Tensor, key) -> Tensor:
     """``x[key]``: ints, slices (with step), None, Ellipsis give a view; integer/bool tensors or
     lists give a copy whose backward accumulates repeated indices."""
     key, basic = normalize_key(input, key)
-    return (Slice if basic else Index).apply(input, key)
+    if basic:
+        return Slice.apply(input, key)
+    key = pytorch_order(key, input.device)
+    if isinstance(key, TwoStepKey):
+        return Index.apply(Slice.apply(input, key.select), key.advanced)
+    return Index.apply(input, key)
 
 
 @tensor_op
 def setitem(input: Tensor, key, value) -> None:
     """``x[key] = value`` in place; on a tensor in the graph the write is differentiable."""
     key, basic = normalize_key(input, key)
-    _put(input, key, value, accumulate=False, op_name="setitem")
+    _put(input, key if basic else pytorch_order(key, input.device), value, accumulate=False,
+         op_name="setitem")
 
 
 def _put(input, key, value, accumulate, op_name):
@@ -234,7 +323,7 @@ def _put(input, key, value, accumulate, op_name):
         if isinstance(value, Tensor) and value.data.dtype != input.data.dtype:
             data = backend.cast(data, input.dtype)
         try:
-            backend.index_put(input.data, key, data, accumulate)
+            _index_put_data(backend, input.data, key, data, accumulate)
         except IndexError as error:
             raise _pytorch_index_error(error) from None
         except ValueError as error:
@@ -313,16 +402,11 @@ def _gather(input, dim, index, check_range):
         return _gather(input.reshape(-1), 0, index.reshape(-1), check_range).reshape(index.shape)
     if check_range:
         check_index_range("gather", index, input.data.shape[axis], axis)
-    smaller = False
     for d, (i, s) in enumerate(zip(index.data.shape, input.data.shape)):
         if d != axis and i > s:
             raise RuntimeError(f"Size does not match at dimension {d} expected index "
                                f"{list(index.data.shape)} to be smaller than self "
                                f"{list(input.data.shape)} apart from dimension {axis}")
-        smaller = smaller or (d != axis and i < s)
-    if smaller:  # PyTorch reads only the leading part of the other dims
-        input = input[tuple(slice(None) if d == axis else slice(0, i)
-                            for d, i in enumerate(index.data.shape))]
     return Gather.apply(input, axis, index.long())
 
 
@@ -332,9 +416,21 @@ def _scatter(input, dim, index, src, accumulate, op):
     check_index_range(op, index, input.data.shape[axis] if input.ndim else 1, axis)
     if not isinstance(src, Tensor):
         src = scalar_tensor(src, input.dtype, input.device)
-    elif src.dtype is not input.dtype:
-        src = src.to(input.dtype)
+    else:
+        _check_scatter_extent(input, axis, index, src, op)
+        if src.dtype is not input.dtype:
+            src = src.to(input.dtype)
     return Scatter.apply(input, axis, index.long(), src, accumulate)
+
+
+def _check_scatter_extent(input, axis, index, src, op):
+    """The index may be smaller than src (everywhere) and than input (outside dim), not larger."""
+    too_big = [d for d, n in enumerate(index.data.shape)
+               if (src.ndim and n > src.data.shape[d]) or (d != axis and n > input.data.shape[d])]
+    if too_big and index.ndim == input.ndim:
+        raise RuntimeError(f"{op}(): Expected index {list(index.data.shape)} to be smaller than self "
+                           f"{list(input.data.shape)} apart from dimension {axis} and to be smaller "
+                           f"size than src {list(src.data.shape)}")
 
 
 @tensor_op
@@ -418,6 +514,31 @@ def nonzero(input: Tensor, *, as_tuple: bool = False):
 
 
 @tensor_op
-def take_along_dim(input: Tensor, indices, dim: int) -> Tensor:
-    """gather(input, dim, indices)."""
-    return gather(input, dim, indices)
+def take_along_dim(input: Tensor, indices, dim=None) -> Tensor:
+    """gather with broadcasting: input and indices broadcast against each other in every dim
+    but ``dim``; with dim None both are flattened. Negative indices count from the end.
+
+    Shapes: input (2, 3), indices (1, 2), dim=1 -> (2, 2).
+    Example: ``take_along_dim(arange(6.).reshape(2, 3), tensor([[0, 2]]), 1)`` is
+    ``[[0., 2.], [3., 5.]]``.
+    """
+    if not isinstance(indices, Tensor) or indices.dtype not in (_dt.int64, _dt.int32):
+        raise RuntimeError("take_along_dim(): dtype of indices should be Long")
+    if dim is None:
+        input, indices, axis = input.reshape(-1), indices.reshape(-1), 0
+    else:
+        if input.ndim != indices.ndim:
+            raise RuntimeError(f"take_along_dim(): input and indices should have the same number of "
+                               f"dimensions, but got {input.ndim} dimensions for input, and "
+                               f"{indices.ndim} dimensions for indices")
+        axis = wrap_dim(dim, input.ndim, op="take_along_dim")
+        outer = broadcast_shapes(_with_size(input.data.shape, axis, 1), _with_size(indices.data.shape, axis, 1))
+        input = input.expand(_with_size(outer, axis, input.data.shape[axis]))
+        indices = indices.expand(_with_size(outer, axis, indices.data.shape[axis]))
+    size = input.data.shape[axis] if input.ndim else 1
+    indices = indices.long()
+    return gather(input, axis, indices + (indices < 0).long() * size)
+
+
+def _with_size(shape, axis, size):
+    return tuple(size if d == axis else n for d, n in enumerate(shape)) if shape else shape

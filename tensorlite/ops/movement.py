@@ -434,20 +434,77 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     return cat([unsqueeze(t, axis) for t in tensors], axis)
 
 
+def _at_least(tensor: Tensor, ndim: int) -> Tensor:
+    """PyTorch's atleast_nd view: 0-d -> (1,)*n; 1-d (n) -> (1, n) -> (1, n, 1); 2-d (m, n) -> (m, n, 1)."""
+    if tensor.ndim >= ndim:
+        return tensor
+    shape = tuple(tensor.data.shape)
+    if ndim == 3 and len(shape) == 2:
+        return reshape(tensor, shape + (1,))
+    if ndim == 3:
+        return reshape(tensor, (1,) + (shape or (1,)) + (1,))
+    return reshape(tensor, (1,) * (ndim - len(shape)) + shape)
+
+
+def _at_least_all(ndim, tensors):
+    if len(tensors) == 1 and not isinstance(tensors[0], Tensor):
+        return tuple(_at_least(t, ndim) for t in tensors[0])
+    out = tuple(_at_least(t, ndim) for t in tensors)
+    return out[0] if len(out) == 1 else out
+
+
+def atleast_1d(*tensors):
+    """Each tensor viewed with at least 1 dim: () -> (1,). One tensor in, one out; several
+    (or a sequence) in, a tuple out."""
+    return _at_least_all(1, tensors)
+
+
+def atleast_2d(*tensors):
+    """Each tensor viewed with at least 2 dims: () -> (1, 1), (n,) -> (1, n)."""
+    return _at_least_all(2, tensors)
+
+
+def atleast_3d(*tensors):
+    """Each tensor viewed with at least 3 dims: () -> (1, 1, 1), (n,) -> (1, n, 1), (m, n) -> (m, n, 1)."""
+    return _at_least_all(3, tensors)
+
+
 def hstack(tensors: Sequence[Tensor]) -> Tensor:
-    """Concatenate along dim 1 (dim 0 for 1-D tensors)."""
-    tensors = list(tensors)
+    """Concatenate along dim 1 (dim 0 for 0-d and 1-D tensors, which become 1-D first).
+
+    Example: ``hstack([tensor(1.), tensor([2., 3.])])`` is ``[1., 2., 3.]``.
+    """
+    tensors = [_at_least(t, 1) for t in tensors]
     if not tensors:
         raise RuntimeError("hstack expects a non-empty TensorList")
     return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
 
 
 def vstack(tensors: Sequence[Tensor]) -> Tensor:
-    """Concatenate along dim 0, 1-D tensors as rows."""
-    tensors = list(tensors)
+    """Concatenate along dim 0 after atleast_2d: 1-D (n,) tensors are rows (1, n), 0-d ones (1, 1).
+
+    Example: ``vstack([tensor(1.), tensor(2.)])`` has shape (2, 1).
+    """
+    tensors = [_at_least(t, 2) for t in tensors]
     if not tensors:
         raise RuntimeError("vstack expects a non-empty TensorList")
-    return cat([t if t.ndim > 1 else unsqueeze(t, 0) for t in tensors], 0)
+    return cat(tensors, 0)
+
+
+row_stack = vstack
+
+
+def dstack(tensors: Sequence[Tensor]) -> Tensor:
+    """Concatenate along dim 2 after atleast_3d. Shapes: two (n,) tensors -> (1, n, 2)."""
+    tensors = [_at_least(t, 3) for t in tensors]
+    if not tensors:
+        raise RuntimeError("dstack expects a non-empty TensorList")
+    return cat(tensors, 2)
+
+
+def column_stack(tensors: Sequence[Tensor]) -> Tensor:
+    """hstack of columns: 0-d and (n,) tensors become (1, 1) / (n, 1). Shapes: two (n,) -> (n, 2)."""
+    return hstack([reshape(t, (t.numel(), 1)) if t.ndim <= 1 else t for t in tensors])
 
 
 def _dims_arg(op: str, value) -> tuple:
@@ -487,7 +544,8 @@ def split(input: Tensor, split_size_or_sections, dim: int = 0):
         size = _int_arg("split", "split_size", split_size_or_sections)
         if size <= 0 and n:
             raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
-        sizes = [size] * (n // size) + ([n % size] if n % size else []) if size else [0]
+        # an empty dim still gives one (empty) piece, as in PyTorch
+        sizes = [size] * (n // size) + ([n % size] if n % size else []) if size and n else [0]
         name = "SplitBackward0"
     else:
         if not isinstance(split_size_or_sections, (list, tuple)):
@@ -515,8 +573,9 @@ def chunk(input: Tensor, chunks: int, dim: int = 0):
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     n = input.data.shape[wrap_dim(dim, input.ndim, op="chunk")]
-    size = -(-n // chunks) if n else 1
-    return split(input, size, dim)
+    if n == 0:  # PyTorch: ``chunks`` empty pieces
+        return split(input, [0] * chunks, dim)
+    return split(input, -(-n // chunks), dim)
 
 
 @tensor_op
@@ -587,13 +646,18 @@ def _triangle_mask(input, diagonal, lower):
 
 @tensor_op
 def tril(input: Tensor, diagonal: int = 0) -> Tensor:
-    """Lower triangle of the last two dims (others zeroed)."""
+    """Lower triangle of the last two dims (others zeroed); the dtype is kept (bool stays bool)."""
     from .elementwise import where
-    return where(_triangle_mask(input, diagonal, True), input, 0)
+    return where(_triangle_mask(input, diagonal, True), input, _zero_of(input))
 
 
 @tensor_op
 def triu(input: Tensor, diagonal: int = 0) -> Tensor:
-    """Upper triangle of the last two dims (others zeroed)."""
+    """Upper triangle of the last two dims (others zeroed); the dtype is kept (bool stays bool)."""
     from .elementwise import where
-    return where(_triangle_mask(input, diagonal, False), input, 0)
+    return where(_triangle_mask(input, diagonal, False), input, _zero_of(input))
+
+
+def _zero_of(input: Tensor) -> Tensor:
+    """A 0-dim zero of input's dtype: a Python 0 would promote bool to int64."""
+    return Tensor._make(input.device.backend.full((), 0, input.dtype), input.device, False, None, 0)

@@ -13,7 +13,7 @@ import warnings
 from .. import dtypes as _dt
 from ..autograd.function import OUTPUT, Function
 from ..tensor import Tensor
-from ._util import scalar_tensor, tensor_op, wrap_dim, wrap_dims, zeros_like_tensor
+from ._util import reduction_dims, scalar_tensor, tensor_op, wrap_dim, wrap_dims, zeros_like_tensor
 from .elementwise import Where, sqrt, where
 from .movement import Expand, Reshape
 
@@ -68,9 +68,15 @@ class Prod(Function):
         product_of_others_nz = _expand_back(nonzero_x.prod(axes, keepdim=keepdim), shape, axes, keepdim)
         g = _expand_back(grad, shape, axes, keepdim)
         o = _expand_back(out, shape, axes, keepdim)
+        # The value of each case is the product of the others; the formulas keep the zero
+        # elements as factors (``zero_sum`` is 0 but depends on them) so that the gradient of this
+        # gradient is right too: d/dx1 of d(x0*x1)/dx0 is 1 at x1 = 0, not 0.
+        zero_sum = _expand_back(where(is_zero, x, 0.0).sum(axes, keepdim=keepdim), shape, axes, keepdim)
         no_zero_case = g * o / nonzero_x
-        one_zero_case = where(is_zero, g * product_of_others_nz, 0.0)
-        return where(zeros == 0, no_zero_case, where(zeros == 1, one_zero_case, 0.0)), None, None
+        one_zero_case = where(is_zero, g * product_of_others_nz, g * zero_sum * product_of_others_nz / nonzero_x)
+        two_zeros_case = where(is_zero, g * (zero_sum - x) * product_of_others_nz, 0.0)
+        return where(zeros == 0, no_zero_case, where(zeros == 1, one_zero_case,
+                                                     where(zeros == 2, two_zeros_case, 0.0))), None, None
 
 
 class AmaxAmin(Function):
@@ -236,17 +242,17 @@ def _with_dtype(x, dtype):
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Sum over ``dim`` (None: all; an int or a tuple; negative allowed). Ints and bools give int64."""
     x = _with_dtype(input, dtype)
-    return Sum.apply(x, wrap_dims(dim, x.ndim, op="sum"), keepdim)
+    return Sum.apply(x, reduction_dims(dim, x.ndim, op="sum"), keepdim)
 
 
 @tensor_op
 def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Product over one dim (or all elements)."""
     x = _with_dtype(input, dtype)
-    axes = wrap_dims(dim, x.ndim, op="prod")
+    axes = reduction_dims(dim, x.ndim, op="prod")
     if x.dtype.is_integer or x.dtype is _dt.bool_:
-        out = Tensor._make(x.device.backend.reduce("prod", x.data, axes, keepdim), x.device, False, None, 0)
-        return out.to(_dt.int64)
+        wide = x.to(_dt.int64)  # promote before multiplying: uint8 must not wrap at 256
+        return Tensor._make(x.device.backend.reduce("prod", wide.data, axes, keepdim), x.device, False, None, 0)
     return Prod.apply(x, axes, keepdim)
 
 
@@ -257,7 +263,7 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
     if not x.is_floating_point():
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a "
                            f"floating point or complex dtype. Got: {x.dtype.scalar_name}")
-    axes = wrap_dims(dim, x.ndim, op="mean")
+    axes = reduction_dims(dim, x.ndim, op="mean")
     count = 1
     for a in axes:
         count *= x.data.shape[a]
@@ -271,7 +277,7 @@ def var(input: Tensor, dim=None, *, correction=None, keepdim: bool = False, unbi
     if unbiased is not None:
         correction = 1 if unbiased else 0
     correction = 1 if correction is None else correction
-    axes = wrap_dims(dim, input.ndim, op="var")
+    axes = reduction_dims(dim, input.ndim, op="var")
     count = 1
     for a in axes:
         count *= input.data.shape[a]
@@ -286,8 +292,18 @@ def var(input: Tensor, dim=None, *, correction=None, keepdim: bool = False, unbi
 
 @tensor_op
 def std(input: Tensor, dim=None, *, correction=None, keepdim: bool = False, unbiased=None) -> Tensor:
-    """Standard deviation: sqrt(var)."""
-    return sqrt(var(input, dim, correction=correction, keepdim=keepdim, unbiased=unbiased))
+    """Standard deviation: sqrt(var); its gradient at zero variance (constant input) is 0, as in
+    PyTorch, not NaN."""
+    return _pow_zero_grad_at_zero(var(input, dim, correction=correction, keepdim=keepdim, unbiased=unbiased), 0.5)
+
+
+def _pow_zero_grad_at_zero(t: Tensor, exponent: float) -> Tensor:
+    """t ** exponent (t >= 0) whose gradient (of every order) is 0 where t == 0: PyTorch's
+    convention for std and p-norms at 0. The inner where keeps the unused branch finite, so no
+    0 * inf = NaN leaks through (SEMANTICS.md 3.5)."""
+    at_zero = t == 0
+    safe = where(at_zero, 1.0, t)
+    return where(at_zero, 0.0, sqrt(safe) if exponent == 0.5 else safe ** exponent)
 
 
 @tensor_op
@@ -303,7 +319,7 @@ def std_mean(input: Tensor, dim=None, *, correction=None, keepdim: bool = False)
 
 
 def _amax_amin(name, input, dim, keepdim):
-    whole = dim is None or dim == ()
+    whole = dim is None or (isinstance(dim, (tuple, list)) and not dim)
     axes = wrap_dims(None if whole else dim, input.ndim, op=name)
     check_nonempty_reduction(name, input.data.shape, axes, whole)
     return AmaxAmin.apply(input, name[1:], axes, keepdim)
@@ -396,7 +412,7 @@ def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
 def logsumexp(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """log(sum(exp(x))) computed stably (all -inf gives -inf, not nan)."""
     x = input if input.is_floating_point() else input.float()
-    axes = wrap_dims(dim, x.ndim, op="logsumexp")
+    axes = reduction_dims(dim, x.ndim, op="logsumexp")
     if x.numel() == 0:
         return sum(x, axes, keepdim).log()
     return LogSumExp.apply(x, axes, keepdim)
@@ -405,7 +421,7 @@ def logsumexp(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
 @tensor_op
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False) -> Tensor:
     """Vector p-norm (2 / 'fro' by default, 1, inf, -inf, 0, or any positive p); grad 0 at 0 for p=2."""
-    axes = wrap_dims(dim, input.ndim, op="norm")
+    axes = reduction_dims(dim, input.ndim, op="norm")
     x = input if input.is_floating_point() else input.float()
     if p in (math.inf, -math.inf, "inf"):
         empty = [a for a in axes if x.data.shape[a] == 0]
@@ -422,26 +438,32 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False) -> Tensor:
         return sum((x != 0).to(x.dtype), axes, keepdim)
     if p == 1:
         return sum(x.abs(), axes, keepdim)
-    return sum(x.abs() ** p, axes, keepdim) ** (1.0 / p)
+    if p < 0:  # a zero element makes the sum inf and the norm 0, as in PyTorch
+        return sum(x.abs() ** p, axes, keepdim) ** (1.0 / p)
+    # zero elements and a zero norm get gradient 0 (PyTorch), not 0 * inf = NaN for p < 1 or at 0
+    return _pow_zero_grad_at_zero(sum(_pow_zero_grad_at_zero(x.abs(), p), axes, keepdim), 1.0 / p)
 
 
 @tensor_op
 def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    """Whether any element (along dim) is non-zero; bool result."""
+    """Whether any element (along dim) is non-zero; bool result (uint8 for uint8 input, as in
+    PyTorch). An empty dim list reduces nothing (elementwise test), also as in PyTorch."""
     return _bool_reduce("any", input, dim, keepdim)
 
 
 @tensor_op
 def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    """Whether all elements (along dim) are non-zero; bool result."""
+    """Whether all elements (along dim) are non-zero; bool result (uint8 for uint8 input)."""
     return _bool_reduce("all", input, dim, keepdim)
 
 
 def _bool_reduce(op, input, dim, keepdim):
     backend = input.device.backend
     data = input.data if input.dtype is _dt.bool_ else backend.binary("ne", input.data, 0)
-    return Tensor._make(backend.reduce(op, data, wrap_dims(dim, input.ndim, op=op), keepdim),
-                        input.device, False, None, 0)
+    out = Tensor._make(backend.reduce(op, data, wrap_dims(dim, input.ndim, op=op), keepdim),
+                       input.device, False, None, 0)
+    # PyTorch's legacy: uint8 in, uint8 (0/1) out; every other dtype gives bool
+    return out.to(_dt.uint8) if input.dtype is _dt.uint8 else out
 
 
 @tensor_op
