@@ -336,6 +336,7 @@ ACCEPTED = [
     ("pad-crop-to-empty", lambda: F.pad(ones(2, 3), (-2, -1)).shape, (2, 0)),
     ("where-uint8-condition", lambda: tl.where(tl.tensor([1, 0], dtype=u8), 1.0, 0.0).tolist(), [1.0, 0.0]),
     ("eye-empty", lambda: tl.eye(0).shape, (0, 0)),
+    ("softplus-beta0", lambda: F.softplus(ones(2), beta=0).tolist(), [math.inf, math.inf]),
     ("full_like-uint8-wraps", lambda: tl.full_like(tl.tensor([1, 2], dtype=u8), -1).tolist(), [255, 255]),
     ("full-0d-tensor-value", lambda: tl.full((2,), tl.tensor(2.0)).tolist(), [2.0, 2.0]),
     ("hardtanh-equal-bounds", lambda: F.hardtanh(tl.tensor([3.0]), 1.0, 1.0).tolist(), [1.0]),

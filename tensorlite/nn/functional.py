@@ -154,6 +154,8 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
     scaled = input * beta
     safe = scaled.clamp(max=threshold)
     smooth = _ew.log1p(safe.exp()) / beta
+    if beta == 0:  # log(2) / 0: inf everywhere below the threshold, as in PyTorch (no tangent)
+        return _ew.where(scaled > threshold, input, smooth)
     t = float(threshold)  # host constants, computed without overflow for any threshold
     slope = 1.0 / (1.0 + math.exp(-t)) if t >= 0 else math.exp(t) / (1.0 + math.exp(t))
     value = (t + math.log1p(math.exp(-t)) if t >= 0 else math.log1p(math.exp(t))) / beta
