@@ -190,6 +190,10 @@ def ones_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = F
 def full_like(input: Tensor, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """fill_value with input's shape (and dtype/device unless given)."""
     dtype, device = _like(input, dtype, device)
+    if isinstance(fill_value, Tensor) and fill_value.ndim == 0:
+        fill_value = fill_value.item()
+    if not isinstance(fill_value, numbers.Number):
+        raise TypeError(f"full_like(): argument 'fill_value' must be a number, not {type(fill_value).__name__}")
     fill_value = checked_scalar("full_like", fill_value, dtype)
     return _finish(device.backend.full(input.data.shape, fill_value, dtype), device, requires_grad)
 

@@ -352,7 +352,7 @@ def index_put(input: Tensor, indices, values, accumulate: bool = False) -> Tenso
     """Out-of-place index_put_."""
     key, _ = normalize_key(input, tuple(indices))
     if not isinstance(values, Tensor):
-        values = scalar_tensor(values, input.dtype, input.device)
+        values = scalar_tensor(checked_scalar("index_put", values, input.dtype), input.dtype, input.device)
     return IndexPut.apply(input, key, values.to(input.dtype), accumulate)
 
 
