@@ -18,9 +18,13 @@ demo: $(VENV)/.installed-plot
 
 # The whole suite twice: on the NumPy backend, then with OpenCL as the default device (PoCL on
 # machines without a GPU). Tests that compare two devices explicitly run once, in the first pass.
+# Both passes share a fresh PoCL kernel cache (unless POCL_CACHE_DIR is given): a ~/.cache/pocl
+# left stale by a crashed run cannot fail them.
 test: $(VENV)/.installed-test
-	$(PIN) $(PY) -m pytest tests -p no:cacheprovider $(PYTEST_ARGS)
-	$(PIN) TENSORLITE_DEVICE=opencl $(PY) -m pytest tests -p no:cacheprovider -m "not backend_pair" $(PYTEST_ARGS)
+	fresh=$$(mktemp -d) && export POCL_CACHE_DIR="$${POCL_CACHE_DIR:-$$fresh}" \
+	  && $(PIN) $(PY) -m pytest tests -p no:cacheprovider $(PYTEST_ARGS) \
+	  && $(PIN) TENSORLITE_DEVICE=opencl $(PY) -m pytest tests -p no:cacheprovider -m "not backend_pair" $(PYTEST_ARGS); \
+	  status=$$?; rm -rf "$$fresh"; exit $$status
 
 bench: $(VENV)/.installed-test
 	$(PIN) $(PY) benchmarks/run_all.py

@@ -12,12 +12,19 @@
 #define BITS uint
 #define CAS atomic_cmpxchg
 #endif
+/* The current value only ever comes from the CAS itself: a plain read of *p would race with
+ * other work items' CAS (Oclgrind reports it). The first guess, 0 bits (+0.0), is right for
+ * the usual zero-initialised target and otherwise costs one CAS that returns the value. */
 inline void atomic_add_(volatile __global T* p, T v) {
-    union { BITS u; T f; } old, new_;
+    volatile __global BITS* bits = (volatile __global BITS*)p;
+    union { BITS u; T f; } seen, new_;
+    BITS expected;
+    seen.u = 0;
     do {
-        old.f = *p;
-        new_.f = old.f + v;
-    } while (CAS((volatile __global BITS*)p, old.u, new_.u) != old.u);
+        expected = seen.u;
+        new_.f = seen.f + v;
+        seen.u = CAS(bits, expected, new_.u);
+    } while (seen.u != expected);
 }
 #elif defined(T_LONG)
 #pragma OPENCL EXTENSION cl_khr_int64_base_atomics : enable
@@ -31,9 +38,9 @@ inline void atomic_add_(volatile __global T* p, T v) {
     volatile __global uint* word = (volatile __global uint*)(address & ~(size_t)3);
     uint shift = (uint)(address & 3) * 8;
     uint mask = ((1u << (sizeof(T) * 8)) - 1u) << shift;
-    uint old, new_;
+    uint old, new_, seen = 0;  /* the word only read through the CAS (see above) */
     do {
-        old = *word;
+        old = seen;
         T current = (T)((old & mask) >> shift);
 #ifdef T_BOOL
         T sum = (T)((current != 0) || (v != 0));
@@ -41,7 +48,8 @@ inline void atomic_add_(volatile __global T* p, T v) {
         T sum = (T)(current + v);
 #endif
         new_ = (old & ~mask) | (((uint)sum << shift) & mask);
-    } while (atomic_cmpxchg(word, old, new_) != old);
+        seen = atomic_cmpxchg(word, old, new_);
+    } while (seen != old);
 }
 #endif
 

@@ -5,7 +5,9 @@
  *
  * Register blocking: each work item keeps a TM x VW block of C in TM vector accumulators and
  * reads one VW-vector of B and TM scalars of A per k, an outer product per step. Plain
- * a * b + c on purpose: PoCL turned fma()/mad() into calls ~10x slower. -D T -D TM=12 -D VW=8. */
+ * a * b + c on purpose: PoCL turned fma()/mad() into calls ~10x slower. -D T -D TM=12
+ * -D VW=8, or 4 for 8-byte types (backend.gemm_width: a vector stays within 256 bits, as an
+ * 8 x double vector crashed PoCL 3.0 on AMD EPYC). */
 #include "common.h"
 
 #define TV VECTOR(T, VW)

@@ -48,7 +48,7 @@ inline U unary_op(int op, T x) {
     case UNARY_sign: return TO_U(x);
     case UNARY_bitwise_not: return (U)(x == 0);
 #else
-    case UNARY_abs: return TO_U(x < 0 ? -x : x);
+    case UNARY_abs: return TO_U((T)abs(x));  /* the builtin: x < 0 ? -x : x became llvm.abs, which Oclgrind lacks */
     case UNARY_sign: return TO_U((x > 0) - (x < 0));
     case UNARY_bitwise_not: return TO_U(~x);
 #endif

@@ -34,9 +34,11 @@ from .ops.movement import (broadcast_to, cat, chunk, clone, concat, concatenate,
                            expand, flatten, flip, hstack, movedim, narrow, permute, repeat, reshape,
                            split, squeeze, stack, swapaxes, swapdims, t, transpose, tril, triu,
                            unbind, unflatten, unsqueeze, view, vstack)
+from .ops.movement import atleast_1d, atleast_2d, atleast_3d, column_stack, dstack, row_stack
 from .ops.indexing import (gather, index_put, index_select, masked_fill, masked_select, nonzero,
                            scatter, scatter_add, take_along_dim)
 from .ops.linalg import bmm, dot, einsum, ger, matmul, mm, outer
+from .ops._util import tensor_op as _tensor_op
 from . import _methods  # noqa: F401  (binds ops to Tensor)
 from . import data, nn, opencl, optim, safetensors, training
 from .nn.functional import log_softmax, softmax  # torch.softmax / torch.log_softmax
@@ -58,11 +60,13 @@ def is_tensor(obj) -> "builtins.bool":
     return isinstance(obj, Tensor)
 
 
+@_tensor_op
 def numel(input: Tensor) -> "builtins.int":
     """Number of elements of input."""
     return input.numel()
 
 
+@_tensor_op
 def is_floating_point(input: Tensor) -> "builtins.bool":
     """Whether input has a floating dtype."""
     return input.is_floating_point()

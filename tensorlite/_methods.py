@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .ops import creation, elementwise as ew, indexing, inplace, linalg, movement as mv, reduce as rd
+from .ops._util import expect_tensor
 from .tensor import Tensor
 
 
@@ -26,6 +27,11 @@ def _max_min(fn):
     method.__doc__ = fn.__doc__
     return method
 
+
+
+def _shape_of(op, other):
+    expect_tensor(op, "other", other)
+    return other.data.shape
 
 _METHODS = {
     # arithmetic and operators
@@ -63,8 +69,8 @@ _METHODS = {
     # movement
     "reshape": _shape_method(mv.reshape), "view": _shape_method(mv.view),
     "permute": _shape_method(mv.permute), "expand": _shape_method(mv.expand),
-    "repeat": _shape_method(mv.repeat), "view_as": lambda self, other: mv.view(self, other.data.shape),
-    "reshape_as": lambda self, other: mv.reshape(self, other.data.shape),
+    "repeat": _shape_method(mv.repeat), "view_as": lambda self, other: mv.view(self, _shape_of("view_as", other)),
+    "reshape_as": lambda self, other: mv.reshape(self, _shape_of("reshape_as", other)),
     "expand_as": mv.expand_as, "broadcast_to": mv.broadcast_to, "transpose": mv.transpose,
     "swapaxes": mv.transpose, "swapdims": mv.transpose, "t": mv.t, "squeeze": mv.squeeze,
     "unsqueeze": mv.unsqueeze, "flatten": mv.flatten, "unflatten": mv.unflatten,
@@ -106,7 +112,7 @@ def _softmax_method(name):
 _METHODS.update({"softmax": _softmax_method("softmax"), "log_softmax": _softmax_method("log_softmax")})
 
 for _name, _fn in _METHODS.items():
-    setattr(Tensor, _name, _fn)
+    setattr(Tensor, _name, getattr(_fn, "__wrapped__", _fn))  # self is a Tensor: skip the input check
 
 Tensor.T = property(mv.T, doc="All dims reversed (the transpose of a matrix).")
 Tensor.mT = property(mv.mT, doc="The last two dims swapped (a batch of transposed matrices).")

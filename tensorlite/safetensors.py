@@ -9,6 +9,7 @@ relative to the start of that buffer. A state_dict saved from PyTorch with
 from __future__ import annotations
 
 import json
+import math
 import os
 import struct
 
@@ -16,7 +17,8 @@ import numpy as np
 
 from . import dtypes as _dt
 from .device import device as _device
-from .serialization import atomic_write
+from .serialization import atomic_write, checked_shape, parse_json_header, read_regular_file
+from .ops.creation import tensor
 from .tensor import Tensor
 
 __all__ = ["save_file", "load_file", "SafetensorsError"]
@@ -44,8 +46,8 @@ def save_file(tensors: dict, filename, metadata: dict | None = None) -> None:
                             f"{type(t).__name__}")
         if t.dtype.name not in _NAMES:
             raise ValueError(f"save_file: dtype {t.dtype.name} has no safetensors code")
-        host = np.ascontiguousarray(t.detach().device.backend.to_host(t.data)).astype(
-            t.dtype.numpy.newbyteorder("<"), copy=False)
+        # asarray, not ascontiguousarray: that one turns 0-d arrays into shape [1]
+        host = np.asarray(t.detach().numpy(), order="C").astype(t.dtype.numpy.newbyteorder("<"), copy=False)
         blob = host.tobytes()
         header[name] = {"dtype": _NAMES[t.dtype.name], "shape": list(host.shape),
                         "data_offsets": [offset, offset + len(blob)]}
@@ -57,19 +59,23 @@ def save_file(tensors: dict, filename, metadata: dict | None = None) -> None:
 
 
 def load_file(filename, device="cpu") -> dict:
-    """Read every tensor of a safetensors file into a dict (in file order)."""
+    """Read every tensor of a safetensors file into a dict (in file order) on ``device``.
+
+    Reads only a regular file and never executes anything from it. Errors: ``SafetensorsError``
+    (a ``ValueError``) for anything that is not valid safetensors (not a regular file, a header
+    larger than the file, malformed JSON, an unknown dtype, an invalid or oversized shape, data
+    offsets outside the buffer or with gaps); ``OSError`` when the file cannot be opened.
+
+    Example: ``model.load_state_dict(load_file("model.safetensors"))``.
+    """
     path = os.fspath(filename)
-    with open(path, "rb") as handle:
-        content = handle.read()
+    content = read_regular_file(path, SafetensorsError)
     if len(content) < 8:
         raise SafetensorsError(f"{path}: too short for a safetensors file")
     (size,) = struct.unpack("<Q", content[:8])
     if size > min(_MAX_HEADER, len(content) - 8):
         raise SafetensorsError(f"{path}: header size {size} exceeds the file ({len(content)} bytes)")
-    try:
-        header = json.loads(content[8:8 + size].decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise SafetensorsError(f"{path}: malformed header ({error})") from None
+    header = parse_json_header(content[8:8 + size], path, SafetensorsError)
     if not isinstance(header, dict):
         raise SafetensorsError(f"{path}: the header is not a JSON object")
     buffer = memoryview(content)[8 + size:]
@@ -78,29 +84,34 @@ def load_file(filename, device="cpu") -> dict:
     for name, meta in header.items():
         if name == "__metadata__":
             continue
-        if not isinstance(meta, dict) or meta.get("dtype") not in _CODES:
-            raise SafetensorsError(f"{path}: tensor {name!r} has an unsupported dtype "
-                                   f"{meta.get('dtype') if isinstance(meta, dict) else meta!r}")
-        dtype, shape, offsets = _CODES[meta["dtype"]], meta.get("shape"), meta.get("data_offsets")
-        if not isinstance(shape, list) or not all(isinstance(s, int) and s >= 0 for s in shape):
-            raise SafetensorsError(f"{path}: tensor {name!r} has an invalid shape {shape!r}")
-        if not (isinstance(offsets, list) and len(offsets) == 2 and all(isinstance(o, int) for o in offsets)
+        if not isinstance(meta, dict) or not isinstance(meta.get("dtype"), str) or meta["dtype"] not in _CODES:
+            raise SafetensorsError(f"{path}: tensor {name[:80]!r} has an unsupported dtype "
+                                   f"{str(meta.get('dtype') if isinstance(meta, dict) else meta)[:40]!r}")
+        dtype, offsets = _CODES[meta["dtype"]], meta.get("data_offsets")
+        shape = checked_shape(meta.get("shape"), dtype.itemsize)
+        if shape is None:
+            raise SafetensorsError(f"{path}: tensor {name[:80]!r} has an invalid shape "
+                                   f"{str(meta.get('shape'))[:80]} (at most 64 non-negative ints, "
+                                   f"under 2**62 bytes in all)")
+        if not (isinstance(offsets, list) and len(offsets) == 2
+                and all(isinstance(o, int) and not isinstance(o, bool) for o in offsets)
                 and 0 <= offsets[0] <= offsets[1] <= len(buffer)):
-            raise SafetensorsError(f"{path}: tensor {name!r} has invalid data_offsets {offsets!r} "
-                                   f"(buffer is {len(buffer)} bytes)")
-        count = int(np.prod(shape, dtype=np.int64)) if shape else 1
+            raise SafetensorsError(f"{path}: tensor {name[:80]!r} has invalid data_offsets "
+                                   f"{str(offsets)[:80]} (buffer is {len(buffer)} bytes)")
+        count = math.prod(shape)
         if offsets[1] - offsets[0] != count * dtype.itemsize:
-            raise SafetensorsError(f"{path}: tensor {name!r} of shape {shape} ({meta['dtype']}) needs "
-                                   f"{count * dtype.itemsize} bytes, data_offsets give {offsets[1] - offsets[0]}")
-        spans.append(tuple(offsets))
-        host = np.frombuffer(buffer[offsets[0]:offsets[1]], dtype=dtype.numpy.newbyteorder("<"))
-        host = host.astype(dtype.numpy).reshape(shape)
-        out[name] = Tensor._make(target.backend.from_host(host, dtype), target, False, None, 0)
+            raise SafetensorsError(f"{path}: tensor {name[:80]!r} of shape {list(shape)} ({meta['dtype']}) "
+                                   f"needs {count * dtype.itemsize} bytes, data_offsets give "
+                                   f"{offsets[1] - offsets[0]}")
+        spans.append((name, dtype, shape, offsets))
     position = 0
-    for begin, end in sorted(spans):
+    for begin, end in sorted(offsets for _, _, _, offsets in spans):
         if begin != position:
             raise SafetensorsError(f"{path}: the data buffer has a gap or overlap at byte {begin}")
         position = end
     if position != len(buffer):
         raise SafetensorsError(f"{path}: {len(buffer) - position} trailing bytes after the last tensor")
+    for name, dtype, shape, (begin, end) in spans:
+        host = np.frombuffer(buffer[begin:end], dtype=dtype.numpy.newbyteorder("<"))
+        out[name] = tensor(host.astype(dtype.numpy).reshape(shape), dtype=dtype, device=target)
     return out

@@ -280,7 +280,7 @@ class Tensor:
                     f"modified inplace ({op_name}). This view is the output of a function that "
                     f"returns multiple views. Such functions do not allow the output views to be "
                     f"modified inplace. You should replace the inplace operation by an out-of-place one.")
-        if self.device.backend.has_internal_overlap(self.data):
+        if self.data.size and self.device.backend.has_internal_overlap(self.data):
             raise RuntimeError(
                 f"unsupported operation: more than one element of the written-to tensor refers to "
                 f"a single memory location ({op_name} on an expanded tensor of shape "
@@ -518,13 +518,17 @@ class Tensor:
     def cpu(self) -> "Tensor":
         return self.to("cpu")
 
-    def _wrap_dim(self, dim: int, ndim: int | None = None) -> int:
-        ndim = len(self.data.shape) if ndim is None else ndim
-        low, high = (-1, 0) if ndim == 0 else (-ndim, ndim - 1)
-        if not low <= dim <= high:
-            raise IndexError(f"Dimension out of range (expected to be in range of [{low}, {high}], "
+    def _wrap_dim(self, dim: int) -> int:
+        """dim as an axis of self; a 0-dim tensor has none (``size(0)`` raises, as in PyTorch)."""
+        ndim = len(self.data.shape)
+        if not isinstance(dim, int) or isinstance(dim, bool):
+            raise TypeError(f"size(): argument 'dim' must be int, not {type(dim).__name__}")
+        if ndim == 0:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+        if not -ndim <= dim < ndim:
+            raise IndexError(f"Dimension out of range (expected to be in range of [{-ndim}, {ndim - 1}], "
                              f"but got {dim})")
-        return dim % ndim if ndim else 0
+        return dim % ndim
 
     def __repr__(self) -> str:
         from ._printing import tensor_repr

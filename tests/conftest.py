@@ -1,5 +1,16 @@
 """Hypothesis profiles: ``dev`` (default), ``ci`` (deterministic, used by .ci/run), ``thorough``."""
+import atexit
 import os
+import shutil
+import tempfile
+
+if "POCL_CACHE_DIR" not in os.environ:
+    # A private PoCL kernel cache per session, set before PoCL starts (it reads the variable when
+    # pyopencl first lists platforms): a shared ~/.cache/pocl left stale by a crashed run cannot
+    # fail these tests. The caller's own choice (make test, .ci/run) is kept.
+    _pocl_cache = tempfile.mkdtemp(prefix="tensorlite-tests-pocl-")
+    os.environ["POCL_CACHE_DIR"] = _pocl_cache
+    atexit.register(shutil.rmtree, _pocl_cache, ignore_errors=True)
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -41,3 +52,23 @@ def opencl():
             pytest.fail(f"TENSORLITE_REQUIRE_OPENCL is set but there is no OpenCL device: {reason}")
         pytest.skip(f"no OpenCL device: {reason}")
     return found
+
+
+@pytest.fixture(autouse=True)
+def oclgrind_reports_fail_the_test():
+    """Under Oclgrind (.ci/oclgrind sets OCLGRIND_LOG) any report a test's kernels cause (an
+    out-of-bounds access, a data race, ...) fails that test, with the report."""
+    log = os.environ.get("OCLGRIND_LOG")
+    if not log:
+        yield
+        return
+    start = os.path.getsize(log) if os.path.exists(log) else 0
+    yield
+    from tensorlite.backends.opencl import _backends
+    for backend in list(_backends.values()):
+        backend.runtime.synchronize()  # kernels still queued report now, in this test
+    if os.path.exists(log) and os.path.getsize(log) > start:
+        with open(log, errors="replace") as file:
+            file.seek(start)
+            pytest.fail(f"Oclgrind reported errors in this test's kernels:\n{file.read(6000)}")
+

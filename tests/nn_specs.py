@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 import tensorlite as tl
 import tensorlite.nn.functional as F
 
-from op_specs import GRID, OpSpec, near, one
+from op_specs import GRID, OpSpec, near, one, two_broadcast
 
 _ERF = np.vectorize(math.erf)
 
@@ -72,6 +72,13 @@ def np_layer_norm(x, w, b, eps=1e-5):
 
 def np_softplus(x, beta=1.0, threshold=20.0):
     return np.where(x * beta > threshold, x, np.log1p(np.exp(np.minimum(x * beta, threshold))) / beta)
+
+
+def _np_cosine_similarity(a, b, dim):
+    """PyTorch's formula: broadcast first, then each norm clamped to eps separately."""
+    a, b = np.broadcast_arrays(a, b)
+    norms = np.maximum(np.linalg.norm(a, axis=dim), 1e-8) * np.maximum(np.linalg.norm(b, axis=dim), 1e-8)
+    return (a * b).sum(axis=dim) / norms
 
 
 def shapes_of(*shapes):
@@ -146,6 +153,17 @@ NN_SPECS = [
     OpSpec("softplus", lambda x: F.softplus(x, beta=2.0, threshold=4.0), lambda x: np_softplus(x, 2.0, 4.0),
            one(), avoid=lambda a, k: near(a[0], [2.0], 1e-2)),
     OpSpec("hardtanh", F.hardtanh, lambda x: np.clip(x, -1, 1), one(), avoid=lambda a, k: near(a[0], [-1, 1], 1e-2)),
+    OpSpec("relu6", F.relu6, lambda x: np.clip(x, 0, 6), one(), low=-2, high=8,
+           avoid=lambda a, k: near(a[0], [0, 6], 1e-2)),
+    OpSpec("hardsigmoid", F.hardsigmoid, lambda x: np.clip(x / 6 + 0.5, 0, 1), one(), low=-5, high=5,
+           avoid=lambda a, k: near(a[0], [-3, 3], 1e-2)),
+    OpSpec("hardswish", F.hardswish, lambda x: x * np.clip(x / 6 + 0.5, 0, 1), one(), low=-5, high=5,
+           avoid=lambda a, k: near(a[0], [-3, 3], 1e-2)),
+    OpSpec("celu", lambda x: F.celu(x, 0.5), lambda x: np.where(x > 0, x, 0.5 * np.expm1(x / 0.5)), one(),
+           avoid=lambda a, k: near(a[0], [0], 1e-2)),
+    OpSpec("cosine_similarity_broadcast", lambda a, b, dim: F.cosine_similarity(a, b, dim=dim),
+           lambda a, b, dim: _np_cosine_similarity(a, b, dim), two_broadcast(min_dims=1), low=0.5, high=2.0,
+           kwargs=lambda s: st.fixed_dictionaries({"dim": st.integers(-max(map(len, s)), max(map(len, s)) - 1)})),
     OpSpec("logsigmoid", F.logsigmoid, lambda x: -np_softplus(-x), one()),
     OpSpec("softsign", F.softsign, lambda x: x / (1 + np.abs(x)), one(), avoid=lambda a, k: near(a[0], [0], 1e-2)),
     OpSpec("softmax", lambda x: F.softmax(x, -1), lambda x: np.exp(np_log_softmax(x, -1)), one(min_dims=1)),

@@ -43,7 +43,8 @@ def has_ties(x, gap=1e-3):
 def dims_kwargs(keepdim=True, allow_none=True, allow_tuple=True):
     def strategy(shape_tuple):
         ndim = len(shape_tuple[0])
-        base = {"dim": valid_dims(ndim, allow_none=allow_none, allow_tuple=allow_tuple)}
+        base = {"dim": valid_dims(ndim, allow_none=allow_none, allow_tuple=allow_tuple,
+                                  allow_empty=allow_none)}
         if keepdim:
             base["keepdim"] = st.booleans()
         return st.fixed_dictionaries(base)
@@ -61,7 +62,7 @@ def one_dim_kwargs(keepdim=True):
 
 
 def np_axes(dim, ndim):
-    if dim is None:
+    if dim is None or (not isinstance(dim, int) and len(dim) == 0):  # PyTorch: () is every dim
         return None
     if isinstance(dim, int):
         return dim % ndim if ndim else None
@@ -223,17 +224,19 @@ SPECS = [
     OpSpec("min_dim", lambda x, **k: x.min(**k).values, np_reduce(np.min), one(min_dims=1),
            kwargs=one_dim_kwargs(), unique=True, avoid=lambda a, k: has_ties(a[0])),
     OpSpec("var", lambda x, **k: x.var(**k), np_var, one(min_dims=1, min_side=2),
-           kwargs=lambda s: st.fixed_dictionaries({"dim": valid_dims(len(s[0])),
+           kwargs=lambda s: st.fixed_dictionaries({"dim": valid_dims(len(s[0]), allow_empty=True),
                                                     "keepdim": st.booleans(),
                                                     "correction": st.sampled_from([0, 1])})),
     OpSpec("std", lambda x, **k: x.std(**k), lambda x, **k: np.sqrt(np_var(x, **k)),
            one(min_dims=1, min_side=2), kwargs=lambda s: st.fixed_dictionaries(
-               {"dim": valid_dims(len(s[0])), "keepdim": st.booleans(), "correction": st.just(0)}),
+               {"dim": valid_dims(len(s[0]), allow_empty=True), "keepdim": st.booleans(),
+                "correction": st.just(0)}),
            avoid=lambda a, k: has_ties(a[0], 1e-2)),
     OpSpec("logsumexp", lambda x, **k: x.logsumexp(**k), np_logsumexp, one(), kwargs=dims_kwargs()),
     OpSpec("norm", lambda x, **k: x.norm(**k), np_norm, one(),
            kwargs=lambda s: st.fixed_dictionaries({"p": st.sampled_from([2, 1, 3, float("inf")]),
-                                                    "dim": valid_dims(len(s[0])), "keepdim": st.booleans()}),
+                                                    "dim": valid_dims(len(s[0]), allow_empty=True),
+                                                    "keepdim": st.booleans()}),
            avoid=lambda a, k: near(a[0], [0], 1e-2) or (k["p"] == float("inf") and has_ties(np.abs(a[0])))),
     OpSpec("cumsum", lambda x, dim: x.cumsum(dim), lambda x, dim: np.cumsum(x, axis=dim), one(min_dims=1),
            kwargs=lambda s: st.fixed_dictionaries({"dim": st.integers(-len(s[0]), len(s[0]) - 1)})),
@@ -306,6 +309,23 @@ SPECS = [
            one(min_dims=1).map(lambda s: (s[0], s[0])),
            kwargs=lambda s: st.fixed_dictionaries({"dim": st.integers(0, len(s[0]) - 1),
                                                    "seed": st.integers(0, 100)})),
+    OpSpec("gather_small_index",
+           lambda x, dim, seed: x.gather(dim, tl.tensor(_small_index(x.shape, dim, seed, True), device=x.device)),
+           lambda x, dim, seed: _np_gather(x, dim, _small_index(x.shape, dim, seed, True)), one(min_dims=1),
+           kwargs=lambda s: st.fixed_dictionaries({"dim": st.integers(0, len(s[0]) - 1),
+                                                   "seed": st.integers(0, 100)})),
+    OpSpec("scatter_add_small_index",
+           lambda x, s, dim, seed: x.scatter_add(dim, tl.tensor(_small_index(x.shape, dim, seed), device=x.device), s),
+           lambda x, s, dim, seed: _np_scatter(x, s[_leading(_small_index(x.shape, dim, seed).shape)], dim,
+                                               _small_index(x.shape, dim, seed), True),
+           one(min_dims=1).map(lambda s: (s[0], s[0])),
+           kwargs=lambda s: st.fixed_dictionaries({"dim": st.integers(0, len(s[0]) - 1),
+                                                   "seed": st.integers(0, 100)})),
+    OpSpec("take_along_dim_broadcast",
+           lambda x, dim, seed: tl.take_along_dim(x, tl.tensor(_broadcast_index(x.shape, dim, seed), device=x.device), dim),
+           lambda x, dim, seed: np.take_along_axis(x, _broadcast_index(x.shape, dim, seed), dim), one(min_dims=1),
+           kwargs=lambda s: st.fixed_dictionaries({"dim": st.integers(-len(s[0]), len(s[0]) - 1),
+                                                   "seed": st.integers(0, 100)})),
     OpSpec("index_select", lambda x: x.index_select(-1, tl.tensor([0, 0], device=x.device)), lambda x: x[..., [0, 0]],
            one(min_dims=1)),
     OpSpec("masked_fill", lambda x: x.masked_fill(x.detach() > 1, 0.5), lambda x: np.where(x > 1, 0.5, x),
@@ -374,6 +394,34 @@ def _perm_index(shape, dim, seed):
     """Index without repeats along dim (scatter with repeats is order-dependent)."""
     rng = np.random.default_rng(seed)
     return np.argsort(rng.random(shape), axis=dim)
+
+
+def _small_index(shape, dim, seed, longer_along_dim=False):
+    """An index no larger than ``shape`` (smaller in some dims: only its extent counts), with
+    repeats; gather's may be one longer than the input along dim."""
+    rng = np.random.default_rng(seed)
+    extent = tuple(int(rng.integers(1, n + 2 if d == dim and longer_along_dim else n + 1))
+                   for d, n in enumerate(shape))
+    return rng.integers(0, shape[dim], size=extent)
+
+
+def _broadcast_index(shape, dim, seed):
+    """An index of size 1 in some dims other than dim (take_along_dim broadcasts it)."""
+    rng = np.random.default_rng(seed)
+    dim %= len(shape)
+    extent = tuple(int(rng.integers(1, 4)) if d == dim else int(rng.choice([1, n]))
+                   for d, n in enumerate(shape))
+    return rng.integers(0, shape[dim], size=extent)
+
+
+def _leading(extent):
+    return tuple(slice(0, n) for n in extent)
+
+
+def _np_gather(x, dim, index):
+    grid = list(np.indices(index.shape, sparse=True))
+    grid[dim] = index
+    return x[tuple(grid)]
 
 
 def _np_scatter(x, src, dim, index, accumulate):

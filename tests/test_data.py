@@ -1,5 +1,6 @@
 """IDX files, MNIST-format datasets (with download from a local HTTP server), DataLoader,
 random_split, collate and transforms."""
+import collections
 import functools
 import gzip
 import hashlib
@@ -9,6 +10,8 @@ import threading
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import tensorlite as tl
 from tensorlite.data import (MNIST, DataLoader, Dataset, Digits, IDXError, Subset, TensorDataset,
@@ -181,3 +184,72 @@ def test_transforms():
 def test_random_split_rejects_negative_lengths():
     with pytest.raises(ValueError, match="non-negative"):
         random_split(TensorDataset(tl.arange(4)), [5, -1])
+
+
+# (batch, dtype name, values) as torch.utils.data.default_collate gives them (checked with PyTorch 2.13)
+TORCH_COLLATE = [
+    ([1, 2.5], "float32", [1.0, 2.5]), ([2.5, 1], "float64", [2.5, 1.0]), ([1, 2], "int64", [1, 2]),
+    ([1.0, 2.0], "float64", [1.0, 2.0]), ([True, False], "bool", [True, False]), ([True, 1], "int64", [1, 1]),
+    ([True, 2.5], "float32", [1.0, 2.5]), ([2.5, True], "float64", [2.5, 1.0]),
+    ([np.float32(1), np.float32(2)], "float32", [1.0, 2.0]), ([np.float64(1)], "float64", [1.0]),
+    ([np.int32(1), np.int32(2)], "int32", [1, 2]), ([np.bool_(True)], "bool", [True]),
+    ([np.float32(1), 2.5], "float32", [1.0, 2.5]), ([np.int32(1), 2.5], "float32", [1.0, 2.5]),
+    ([1, np.float64(2.5)], "float64", [1.0, 2.5]), ([np.float16(1), 2.5], "float32", [1.0, 2.5]),
+    ([np.int32(1), 2], "int64", [1, 2]), ([np.int8(1), np.int32(2)], "int32", [1, 2]),
+    ([np.int64(1), np.float16(2)], "float16", [1.0, 2.0]), ([np.int32(1), True], "int32", [1, 1]),
+    ([np.uint8(1), np.int8(2)], "int16", [1, 2]), ([2.5, np.float32(1)], "float64", [2.5, 1.0]),
+    ([np.array(1.5, np.float32)] * 2, "float32", [1.5, 1.5]),
+    ([np.array([1, 2], np.int32), np.array([1.5, 2], np.float32)], "float32", [[1.0, 2.0], [1.5, 2.0]]),
+]
+
+
+@pytest.mark.parametrize("batch, dtype, values", TORCH_COLLATE, ids=repr)
+def test_default_collate_matches_torch(cpu_default_device, batch, dtype, values):
+    out = default_collate(batch)
+    assert out.dtype.name == dtype and out.tolist() == values
+
+
+_NUMPY_SCALARS = [np.bool_, np.uint8, np.int8, np.int16, np.int32, np.int64, np.float16, np.float32, np.float64]
+
+
+def _collate_rule(batch):
+    """torch's rule, written from its source: a Python float first gives float64; otherwise
+    torch.tensor(batch) promotes the element dtypes (bool, int -> int64, float -> the default
+    dtype, NumPy scalars their own dtype)."""
+    first = batch[0]
+    if isinstance(first, float) and not isinstance(first, np.generic):
+        return tl.float64
+    kinds = [tl.dtypes.from_numpy_dtype(np.dtype(type(v))) if isinstance(v, np.generic)
+             else tl.bool if isinstance(v, bool) else tl.int64 if isinstance(v, int) else tl.float32
+             for v in batch]
+    return functools.reduce(tl.promote_types, kinds)
+
+
+_scalars = st.one_of(st.booleans(), st.integers(-100, 100), st.floats(-100, 100, width=16),
+                     st.tuples(st.sampled_from(_NUMPY_SCALARS), st.integers(0, 100)).map(lambda p: p[0](p[1])))
+
+
+@given(st.lists(_scalars, min_size=1, max_size=6))
+def test_default_collate_follows_torch_rules(batch):
+    """Any mix of Python and NumPy scalars: the dtype of torch's rules, the values converted."""
+    previous = tl.get_default_device()
+    tl.set_default_device("cpu")
+    try:
+        out = default_collate(batch)
+    finally:
+        tl.set_default_device(previous)
+    expected = _collate_rule(batch)
+    assert out.dtype is expected and out.shape == (len(batch),)
+    assert out.tolist() == np.array([v.item() if isinstance(v, np.generic) else v for v in batch],
+                                    dtype=expected.numpy).tolist()
+
+
+def test_default_collate_keeps_the_mapping_type_and_refuses_string_arrays(cpu_default_device):
+    """torch: an OrderedDict (or defaultdict) batch stays one; NumPy string arrays are refused."""
+    ordered = default_collate([collections.OrderedDict(b=1, a=2.5)] * 2)
+    assert type(ordered) is collections.OrderedDict and list(ordered) == ["b", "a"]
+    assert ordered["a"].dtype is tl.float64
+    counts = collections.defaultdict(list, n=np.int32(3))
+    assert type(default_collate([counts, counts])) is collections.defaultdict
+    with pytest.raises(TypeError, match="batch must contain tensors, numpy arrays, numbers, dicts or lists; found <U1"):
+        default_collate([np.array(["a", "b"])] * 2)

@@ -1,9 +1,13 @@
 """The OpenCL runtime and backend beyond the op table: devices, caches, the buffer pool, error
 messages, the paths only large inputs take, random numbers and user kernels."""
 import os
+import pathlib
+import secrets
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import tensorlite as tl
 from tensorlite.autograd import gradcheck
@@ -54,6 +58,53 @@ class TestRuntime:
         with pytest.raises(RuntimeError, match=r"(?s)kernels/unary.cl.*-DT=no_such_type.*error"):
             opencl.backend.runtime.kernel("unary.cl", "unary", (("T", "no_such_type"), ("U", "float")))
 
+    def _spy_builds(self, monkeypatch, failures):
+        """Kernel creation fails ``failures`` times with a stale cache's error; returns the list
+        of (options, cache_dir) of every program build."""
+        import pyopencl
+        builds, created = [], []
+        real_build, real_kernel = pyopencl.Program.build, pyopencl.Kernel
+
+        def build(program, options=None, devices=None, cache_dir=None):
+            if any(o.startswith("-DSTALE=") for o in options):  # not the prebuild thread's
+                builds.append((list(options), cache_dir))
+            return real_build(program, options, devices, cache_dir)
+
+        def kernel(program, name):
+            created.append(name)
+            if len(created) <= failures:
+                raise pyopencl.LogicError("clCreateKernel failed: INVALID_KERNEL_NAME")
+            return real_kernel(program, name)
+        monkeypatch.setattr(pyopencl.Program, "build", build)
+        monkeypatch.setattr(pyopencl, "Kernel", kernel)
+        return builds
+
+    def test_stale_cache_kernel_is_rebuilt_once_without_caches(self, opencl, monkeypatch):
+        builds = self._spy_builds(monkeypatch, failures=1)
+        defines = (("T", "float"), ("U", "float"), ("T_FLOAT", None), ("STALE", secrets.token_hex(4)))
+        kernel = opencl.backend.runtime.kernel("unary.cl", "unary", defines)
+        assert kernel.function_name == "unary" and len(builds) == 2
+        (first, first_cache), (again, again_cache) = builds
+        assert first_cache is None and again_cache is False  # pyopencl's cache bypassed
+        # a define no earlier build had: PoCL's cache key differs, so its cache is bypassed too
+        assert [o for o in again if o not in first] == [o for o in again if o.startswith("-DTENSORLITE_UNCACHED_BUILD=")]
+        monkeypatch.undo()
+        assert opencl.backend.runtime.kernel("unary.cl", "unary", defines) is kernel  # cached
+
+    def test_kernel_failing_after_the_rebuild_raises_a_clear_error(self, opencl, monkeypatch):
+        from tensorlite.backends.opencl.runtime import KernelNotFoundError
+        builds = self._spy_builds(monkeypatch, failures=2)
+        defines = (("T", "float"), ("U", "float"), ("T_FLOAT", None), ("STALE", secrets.token_hex(4)))
+        with pytest.raises(KernelNotFoundError, match=r"(?s)kernels/unary.cl has no kernel named 'unary'.*"
+                                                      r"INVALID_KERNEL_NAME.*bypassed the compiler caches.*POCL_CACHE_DIR"):
+            opencl.backend.runtime.kernel("unary.cl", "unary", defines)
+        assert len(builds) == 2
+
+    def test_suite_uses_a_private_pocl_cache(self):
+        # set by conftest.py (or by the caller) before PoCL starts: never the shared ~/.cache/pocl
+        cache = os.environ.get("POCL_CACHE_DIR")
+        assert cache and pathlib.Path(cache).resolve() != (pathlib.Path.home() / ".cache" / "pocl").resolve()
+
     def test_pool_reuses_freed_buffers(self, opencl):
         runtime = opencl.backend.runtime
         x = tl.empty(1000, device=opencl)
@@ -61,6 +112,19 @@ class TestRuntime:
         del x
         assert runtime.pooled_bytes >= 4000
         assert tl.empty(1000, device=opencl).data.buffer is buffer
+
+    def test_checker_buffers_are_exact_whole_words(self, opencl, monkeypatch):
+        """On Oclgrind (is_checker) a buffer is not rounded up to a pool bucket, so an access past
+        a tensor's end is reported; it still holds whole 32-bit words, which the 8/16-bit
+        atomic adds update."""
+        runtime = opencl.backend.runtime
+        monkeypatch.setattr(runtime, "is_checker", True)
+        sizes = []
+        for nbytes in (0, 1, 5, 8, 1001):
+            buffer, size = runtime.allocate(nbytes)
+            sizes.append(size)
+            runtime.release(buffer, size)
+        assert sizes == [4, 4, 8, 8, 1004]
 
     def test_out_of_memory_flushes_the_pool_then_explains(self, opencl, monkeypatch):
         import pyopencl
@@ -151,6 +215,76 @@ class TestLargeInputPaths:
         x.index_put_((tl.tensor([0, 0, 2], device=opencl),), tl.tensor([1.0, 2.0, 5.0], device=opencl),
                      accumulate=True)
         assert x.tolist() == [3.0, 0.0, 5.0]
+
+
+_ODD = st.integers(1, 19)  # sides off every panel width (12 rows, 8 or 4 columns)
+
+
+class TestMatmulVectorWidth:
+    """gemm's vector width per dtype: an 8-wide double vector (512 bits) crashed PoCL 3.0 on AMD
+    EPYC, so 8-byte types use 4 and every matmul path packs with the width gemm reads."""
+
+    def test_vectors_stay_within_256_bits_and_float_keeps_8(self):
+        from tensorlite.backends.opencl.backend import gemm_width
+        from tensorlite.backends.opencl.dispatch import CL_TYPES
+        for dtype in CL_TYPES:
+            assert gemm_width(dtype) * dtype.itemsize * 8 <= 256, dtype
+        assert gemm_width(np.float32) == 8 and gemm_width(np.float64) == gemm_width(np.int64) == 4
+
+    @pytest.mark.parametrize("dtype", [tl.float64, tl.int64, tl.float32, tl.int32])
+    @given(batch=st.integers(1, 3), m=_ODD, k=_ODD, n=_ODD)
+    def test_matmul_bmm_linear_einsum_equal_numpy(self, opencl, dtype, batch, m, k, n):
+        # small integers: every product and sum is exact, so any summation order gives NumPy's value
+        rng = np.random.default_rng([batch, m, k, n])
+        a, b = rng.integers(-9, 10, (batch, m, k)), rng.integers(-9, 10, (batch, k, n))
+        bias = rng.integers(-9, 10, n)
+        ta, tb, tbias = (tl.tensor(v, dtype=dtype, device=opencl) for v in (a, b, bias))
+        F = tl.nn.functional
+        np.testing.assert_array_equal(ta[0].matmul(tb[0]).cpu().numpy(), a[0] @ b[0])
+        np.testing.assert_array_equal(tl.bmm(ta, tb).cpu().numpy(), a @ b)
+        np.testing.assert_array_equal((ta @ tb[0]).cpu().numpy(), a @ b[0])  # broadcast batch
+        np.testing.assert_array_equal(tl.einsum("bmk,bkn->bmn", ta, tb).cpu().numpy(), a @ b)
+        if dtype.is_floating_point:
+            np.testing.assert_array_equal(F.linear(ta, tb[0].t(), tbias).cpu().numpy(), a @ b[0] + bias)
+
+    @given(channels=st.integers(1, 5), out_channels=st.integers(1, 5), side=st.integers(3, 9),
+           kernel=st.integers(1, 3))
+    def test_float64_convolutions_equal_numpy(self, opencl, channels, out_channels, side, kernel):
+        rng = np.random.default_rng([channels, out_channels, side, kernel])
+        x = rng.integers(-5, 6, (2, channels, side, side + 2)).astype(np.float64)
+        w = rng.integers(-5, 6, (out_channels, channels, kernel, kernel)).astype(np.float64)
+        F = tl.nn.functional
+        for fn, args in ((F.conv1d, (x[:, :, 0], w[:, :, 0])), (F.conv2d, (x, w)),
+                         (F.conv_transpose2d, (x, w.transpose(1, 0, 2, 3)))):
+            expected, actual = _both(lambda a, b: fn(a, b, padding=1), *args, dtype=tl.float64)
+            np.testing.assert_array_equal(actual, expected)
+
+
+@pytest.mark.parametrize("dtype", [tl.float32, tl.float64, tl.int64, tl.int32, tl.int16, tl.int8, tl.uint8])
+@given(start=st.integers(-3, 3), index=st.lists(st.integers(0, 4), min_size=1, max_size=40))
+def test_accumulating_puts_with_duplicates_match_numpy(opencl, dtype, start, index):
+    """index_put_/scatter_add_ accumulate through a compare-and-swap loop (float, 8/16-bit
+    types) whose current value comes only from the CAS: any start value, many duplicates."""
+    if dtype is tl.uint8:
+        start = abs(start)
+    values = np.arange(1, len(index) + 1) % 5
+    expected = np.full(5, start, dtype.numpy)
+    np.add.at(expected, index, values.astype(dtype.numpy))
+    x = tl.full((5,), start, dtype=dtype, device=opencl)
+    x.index_put_((tl.tensor(index, device=opencl),), tl.tensor(values, dtype=dtype, device=opencl), accumulate=True)
+    np.testing.assert_array_equal(x.cpu().numpy(), expected)
+    y = tl.full((1, 5), start, dtype=dtype, device=opencl).scatter_add(
+        1, tl.tensor([index], device=opencl), tl.tensor([values], dtype=dtype, device=opencl))
+    np.testing.assert_array_equal(y.cpu().numpy()[0], expected)
+
+
+@pytest.mark.parametrize("dtype", [tl.int8, tl.int16, tl.int32, tl.int64, tl.uint8])
+def test_integer_abs_at_the_extremes_wraps_as_numpy(opencl, dtype):
+    """Integer abs goes through OpenCL's abs() (unsigned result, cast back: the minimum stays
+    negative, as in NumPy and PyTorch)."""
+    info = np.iinfo(dtype.numpy)
+    values = np.array([info.min, info.min + 1, 0, 1, info.max], dtype.numpy)
+    np.testing.assert_array_equal(tl.tensor(values, device=opencl).abs().cpu().numpy(), np.abs(values))
 
 
 class TestRandom:

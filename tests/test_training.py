@@ -2,6 +2,10 @@
 resume equality, history CSV/plot, the Network quick path and compare()."""
 import csv
 import math
+import os
+import signal
+import subprocess
+import sys
 
 import pytest
 
@@ -140,3 +144,95 @@ def test_network_quick_path_and_compare(tmp_path):
                       TrainingOptions("adam", max_epochs=1, verbose=False), tmp_path / "c.csv", tmp_path / "c.png")
     assert set(results) == {"small", "mlp"} and (tmp_path / "c.png").exists()
     assert open(tmp_path / "c.csv").readline().startswith("model,epoch,loss,accuracy")
+
+
+def _bn_mlp():
+    tl.manual_seed(1)
+    return nn.Sequential(nn.Linear(64, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(0.1), nn.Linear(32, 10))
+
+
+def _resumable_setup(checkpoint_path, max_epochs=3, model=small_mlp, **extra):
+    """A run whose curve depends on every piece of state a resume must restore: a per-epoch
+    shuffle, dropout, a per-epoch schedule, Adam moments and validation."""
+    images, labels = tl.data.load_digits()
+    data = TensorDataset(images[:600], labels[:600])
+    validation = TensorDataset(images[600:700], labels[600:700])
+    environment = tl.get_default_device().type
+    options = TrainingOptions("adam", max_epochs=max_epochs, mini_batch_size=64, shuffle="every-epoch",
+                              learn_rate_schedule="piecewise", learn_rate_drop_period=1,
+                              learn_rate_drop_factor=0.5, validation_data=validation,
+                              validation_frequency=4, checkpoint_path=str(checkpoint_path), verbose=False,
+                              execution_environment=environment, **extra)
+    return model(), data, options
+
+
+def _same_run(resumed, full, resumed_model, full_model):
+    """Equal histories (all but wall-clock time) and parameters: exactly on the CPU, to float
+    rounding on OpenCL (a fresh process may pick other work-group splits)."""
+    def strip(rows):
+        return [{k: v for k, v in row.items() if k != "time_since_start"} for row in rows]
+    exact = tl.get_default_device().type == "cpu"
+    for got, want in ((strip(resumed.iterations), strip(full.iterations)), (strip(resumed.epochs), strip(full.epochs))):
+        assert [sorted(r) for r in got] == [sorted(r) for r in want]
+        for g, w in zip(got, want):
+            assert g == w if exact else all(g[k] == pytest.approx(w[k], rel=1e-5, abs=1e-6) for k in w)
+    for (name, p), (_, q) in zip(resumed_model.state_dict().items(), full_model.state_dict().items()):
+        assert p.tolist() == q.tolist() if exact else tl.allclose(p.cpu(), q.cpu(), rtol=1e-4, atol=1e-6), name
+
+
+@pytest.mark.parametrize("stop_at, model", [(3, small_mlp), (10, small_mlp), (14, small_mlp), (14, _bn_mlp)],
+                         ids=["3", "10", "14", "14-batchnorm"])
+def test_stopping_mid_epoch_then_resuming_gives_the_uninterrupted_run(tmp_path, stop_at, model):
+    """An output function stops training inside an epoch (10 batches per epoch; 10 is an epoch's
+    last batch); resume continues at the next mini-batch of the same shuffled order. BatchNorm:
+    its 0-d num_batches_tracked must reload."""
+    full_model, data, options = _resumable_setup(tmp_path / "full.tl", model=model)
+    _, full = fit(full_model, data, "crossentropy", options)
+
+    stopped_model, data, options = _resumable_setup(tmp_path / "stopped.tl", model=model)
+    options.output_functions = [lambda info: info.state == "iteration" and info.iteration == stop_at]
+    _, stopped = fit(stopped_model, data, "crossentropy", options)
+    assert stopped.iterations[-1]["iteration"] == stop_at
+    state = tl.load(tmp_path / "stopped.tl")
+    assert (state["epoch"], state["batches_done"]) == ((stop_at - 1) // 10 + 1, (stop_at - 1) % 10 + 1) \
+        if stop_at % 10 else (state["epoch"], state["batches_done"]) == (stop_at // 10, 0)
+
+    resumed_model, data, options = _resumable_setup(tmp_path / "resumed.tl", model=model)
+    _, resumed = fit(resumed_model, data, "crossentropy", options, resume_from=tmp_path / "stopped.tl")
+    _same_run(resumed, full, resumed_model, full_model)
+
+
+_KILLED_RUN = """
+import os, signal, sys
+sys.path.insert(0, sys.argv[1])
+from test_training import _resumable_setup
+from tensorlite.training import fit
+model, data, options = _resumable_setup(sys.argv[2], checkpoint_frequency=4, checkpoint_frequency_unit="iteration")
+def kill(info):
+    if info.state == "iteration" and info.iteration == 14:
+        os.kill(os.getpid(), signal.SIGKILL)
+options.output_functions = [kill]
+fit(model, data, "crossentropy", options)
+"""
+
+
+def test_a_killed_run_resumes_from_its_last_iteration_checkpoint(tmp_path):
+    """Checkpoints every 4 iterations; the process dies at iteration 14 (mid-epoch 2); a new
+    fit resumes from iteration 12 and ends as the uninterrupted run."""
+    tests = os.path.dirname(os.path.abspath(__file__))
+    done = subprocess.run([sys.executable, "-c", _KILLED_RUN, tests, str(tmp_path / "killed.tl")],
+                          cwd=os.path.dirname(tests))
+    assert done.returncode == -signal.SIGKILL
+    state = tl.load(tmp_path / "killed.tl")
+    assert (state["epoch"], state["iteration"], state["batches_done"]) == (2, 12, 2)
+
+    full_model, data, options = _resumable_setup(tmp_path / "full.tl")
+    _, full = fit(full_model, data, "crossentropy", options)
+    resumed_model, data, options = _resumable_setup(tmp_path / "resumed.tl")
+    _, resumed = fit(resumed_model, data, "crossentropy", options, resume_from=tmp_path / "killed.tl")
+    _same_run(resumed, full, resumed_model, full_model)
+
+
+def test_checkpoint_frequency_unit_is_validated():
+    with pytest.raises(ValueError, match="checkpoint_frequency_unit='step' is not one of 'epoch', 'iteration'"):
+        TrainingOptions(checkpoint_frequency_unit="step")

@@ -29,8 +29,25 @@ def _call_hooks(hooks, grad):
     for hook in hooks:
         result = hook(grad)
         if result is not None:
+            _check_hook_result(hook, grad, result)
             grad = result
     return grad
+
+
+def _check_hook_result(hook, grad, result):
+    """A hook may replace a gradient's values, never its shape, dtype or device (PyTorch)."""
+    name = getattr(hook, "__name__", type(hook).__name__)
+    if not isinstance(result, Tensor):
+        raise TypeError(f"hook '{name}' must return None or a Tensor, got {type(result).__name__}")
+    if tuple(result.data.shape) != tuple(grad.data.shape):
+        raise RuntimeError(f"hook '{name}' has changed the size of value: the gradient has shape "
+                           f"{list(grad.data.shape)} but the hook returned {list(result.data.shape)}")
+    if result.dtype is not grad.dtype:
+        raise RuntimeError(f"hook '{name}' has changed the type of value (was {grad.dtype.name} "
+                           f"got {result.dtype.name})")
+    if result.device is not grad.device:
+        raise RuntimeError(f"hook '{name}' has changed the device of value (was {grad.device} "
+                           f"got {result.device})")
 
 
 def _accumulate_into_leaf(variable, grad, create_graph):

@@ -65,12 +65,12 @@ _UNARY = {
 }
 
 
-def _pow(a, b):
-    return np.power(a, b)
+def _pow(a, b, **out):
+    return np.power(a, b, **out)
 
 
-def _floor_divide(a, b):
-    return np.floor_divide(a, b)
+def _floor_divide(a, b, **out):
+    return np.floor_divide(a, b, **out)
 
 
 _BINARY = {
@@ -271,18 +271,14 @@ class NumpyBackend(Backend):
         out = np.array(x, copy=True)
         src = np.broadcast_to(src, index.shape) if np.ndim(src) == 0 else \
             src[tuple(slice(0, n) for n in index.shape)]
+        # only the index's extent is written: position p of index/src goes to p with p[axis]
+        # replaced by index[p] (put_along_axis would broadcast a smaller index over x)
+        coords = list(np.indices(index.shape, sparse=True))
+        coords[axis] = np.where(index < 0, index + x.shape[axis], index)
         if not accumulate:
-            if axis == out.ndim - 1 and index.shape[:-1] == out.shape[:-1]:
-                rows = int(np.prod(out.shape[:-1], dtype=np.int64))
-                flat = out.reshape(rows, out.shape[-1])
-                flat[np.arange(rows)[:, None], index.reshape(rows, -1)] = np.asarray(src).reshape(rows, -1)
-            else:
-                np.put_along_axis(out, index, src, axis)
+            out[tuple(coords)] = src
             return out
         # flat destination of every source element, summed with bincount (np.add.at is ~20x slower)
-        grid = np.indices(index.shape, sparse=True)
-        coords = [g for g in grid]
-        coords[axis] = np.where(index < 0, index + x.shape[axis], index)
         flat = np.ravel_multi_index(np.broadcast_arrays(*coords), x.shape).ravel()
         sums = np.bincount(flat, weights=np.asarray(src, dtype=np.float64).ravel(), minlength=out.size)
         out += sums.reshape(out.shape).astype(out.dtype)

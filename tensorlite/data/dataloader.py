@@ -1,8 +1,13 @@
 """DataLoader: batches of a Dataset, optionally shuffled by a seeded generator."""
 from __future__ import annotations
 
+import collections.abc
+import copy
+import functools
 import math
 import numbers
+
+import numpy as np  # only to recognise NumPy samples (host input), never to compute
 
 from .. import dtypes
 from ..ops.creation import randperm, tensor
@@ -13,22 +18,37 @@ __all__ = ["DataLoader", "default_collate"]
 
 
 def default_collate(batch):
-    """Stack tensors; Python ints become an int64 tensor, floats a float64 tensor, bools a bool
-    tensor; strings stay a list; dicts are collated per key, sequences per position (as a list;
-    namedtuples keep their type), as PyTorch does."""
+    """Collate a list of samples into a batch, with PyTorch's rules, chosen by the first element:
+
+    - tensors are stacked (shape [B, *sample_shape]); NumPy arrays too, keeping their dtype;
+    - a Python float first gives a float64 tensor of shape [B];
+    - a Python int or bool, or a NumPy scalar, first gives ``tensor(batch)``: the dtypes of the
+      elements (int -> int64, float -> the default dtype, bool -> bool, a NumPy scalar its own
+      dtype) promoted together, so ``[1, 2]`` is int64, ``[1, 2.5]`` float32 and
+      ``[np.float32(1), np.float32(2)]`` float32;
+    - strings stay a list; mappings are collated per key (keeping their type), sequences per
+      position (as a list; namedtuples keep their type).
+
+    Example: ``default_collate([(tensor([1., 2.]), 0), (tensor([3., 4.]), 1)])`` is
+    ``[tensor of shape (2, 2), int64 tensor([0, 1])]``.
+    """
     first = batch[0]
     if isinstance(first, Tensor):
         return stack(batch)
-    if isinstance(first, bool):
-        return tensor(batch, dtype=dtypes.bool_)
-    if isinstance(first, numbers.Integral):
-        return tensor(batch, dtype=dtypes.int64)
+    if isinstance(first, (str, bytes)):  # before NumPy scalars: np.str_ is one
+        return list(batch)
+    if isinstance(first, np.ndarray):
+        if first.dtype.kind in "SaUO":  # strings and objects have no tensor dtype
+            raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, numbers, "
+                            f"dicts or lists; found {first.dtype}")
+        return stack([tensor(sample) for sample in batch])
+    if isinstance(first, (np.generic, numbers.Integral)):  # bool is an Integral too
+        return tensor(batch, dtype=_promoted_dtype(batch))
     if isinstance(first, numbers.Real):
         return tensor(batch, dtype=dtypes.float64)
-    if isinstance(first, str):
-        return list(batch)
-    if isinstance(first, dict):
-        return {key: default_collate([sample[key] for sample in batch]) for key in first}
+    if isinstance(first, collections.abc.Mapping):
+        return _same_mapping_type(first, {key: default_collate([sample[key] for sample in batch])
+                                          for key in first})
     if isinstance(first, (tuple, list)):
         if any(len(sample) != len(first) for sample in batch):
             raise RuntimeError("each element in list of batch should be of equal size")
@@ -40,6 +60,33 @@ def default_collate(batch):
         return stack([tensor(sample) for sample in batch])
     raise TypeError(f"default_collate: batch must contain tensors, numbers, dicts or lists; found "
                     f"{type(first).__name__}")
+
+
+def _same_mapping_type(first, collated: dict):
+    """``collated`` as the type of the samples' mapping (OrderedDict stays OrderedDict), as
+    PyTorch does; a plain dict when that type cannot be built from one."""
+    if isinstance(first, collections.abc.MutableMapping):
+        clone = copy.copy(first)
+        clone.update(collated)
+        return clone
+    try:
+        return type(first)(collated)
+    except TypeError:
+        return collated
+
+
+def _scalar_dtype(value):
+    """The dtype ``torch.tensor`` infers for one scalar: NumPy scalars keep theirs."""
+    if isinstance(value, np.generic):
+        return dtypes.from_numpy_dtype(value.dtype)
+    if isinstance(value, numbers.Real):
+        return dtypes.scalar_dtype(value)
+    raise TypeError(f"default_collate: a batch of numbers also holds a {type(value).__name__} "
+                    f"({value!r}); every sample must have the same structure")
+
+
+def _promoted_dtype(batch):
+    return functools.reduce(dtypes.promote_types, (_scalar_dtype(value) for value in batch))
 
 
 class DataLoader:
@@ -62,12 +109,20 @@ class DataLoader:
                  **unsupported):
         if unsupported:
             raise TypeError(f"DataLoader got unsupported arguments {sorted(unsupported)}")
+        if num_workers < 0:
+            raise ValueError(f"DataLoader: num_workers option should be non-negative (got {num_workers}); "
+                             f"use num_workers=0 to disable multiprocessing.")
         if num_workers:
             raise NotImplementedError("DataLoader(num_workers>0): tensorlite loads in the main process")
         if sampler is not None or batch_sampler is not None:
             raise NotImplementedError("custom samplers are not supported; use shuffle/generator")
-        if batch_size is not None and batch_size <= 0:
-            raise ValueError(f"batch_size should be a positive integer value, but got batch_size={batch_size}")
+        if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral)
+                                       or batch_size <= 0):
+            raise ValueError(f"DataLoader: batch_size should be a positive integer value, but got "
+                             f"batch_size={batch_size!r}")
+        if batch_size is None and drop_last:
+            raise ValueError("DataLoader: batch_size=None option disables auto-batching and is mutually "
+                             "exclusive with drop_last; pass a batch_size or drop_last=False")
         self.dataset, self.batch_size, self.shuffle = dataset, batch_size, shuffle
         self.drop_last, self.collate_fn, self.generator = drop_last, collate_fn, generator
 
@@ -82,14 +137,21 @@ class DataLoader:
         return randperm(n, generator=self.generator) if self.shuffle else None
 
     def __iter__(self):
+        return self.batches_from(0)
+
+    def batches_from(self, first: int):
+        """The batches of one epoch from batch ``first`` on (``iter(loader)`` is
+        ``batches_from(0)``). The epoch's shuffle order is drawn as for a whole epoch, so with the
+        generator state the epoch started from, a resumed run continues at the next batch of the
+        same order without loading the batches before it."""
         n = len(self.dataset)
         order = self._order()
         if self.batch_size is None:
-            for i in range(n):
+            for i in range(first, n):
                 yield self.dataset[int(order[i]) if order is not None else i]
             return
         fast = self.collate_fn is None and hasattr(self.dataset, "get_batch")
-        for batch in range(len(self)):
+        for batch in range(first, len(self)):
             start = batch * self.batch_size
             stop = min(start + self.batch_size, n)
             if fast:

@@ -17,10 +17,11 @@ from ..ops import elementwise as _ew
 from ..ops.conv import (adaptive_avg_pool2d, avg_pool2d, conv1d, conv2d, conv_transpose2d, fold,
                         max_pool2d, unfold)
 from ..ops.creation import bernoulli, full_like
+from ..ops.indexing import gather_in_range
 from ..ops.linalg import MatMul
 from ..ops.movement import pad, stack
 from ..ops.reduce import Softmax as _Softmax
-from ..ops._util import check_same_dtype, wrap_dim
+from ..ops._util import broadcast_shapes, check_same_dtype, tensor_op, wrap_dim
 from ..tensor import Tensor
 
 __all__ = [
@@ -37,18 +38,38 @@ __all__ = [
 
 
 # -- linear ----------------------------------------------------------------------------------
+@tensor_op
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """input @ weight.T + bias. Shapes: (*, in) x (out, in) -> (*, out)."""
+    """input @ weight.T + bias. Shapes: (*, in) x (out, in) -> (*, out); a 1-D weight (in,) gives (*)."""
     check_same_dtype("linear", input, weight, bias)
+    if input.ndim == 0 or weight.ndim == 0:
+        raise RuntimeError(f"both arguments to linear need to be at least 1D, but they are {input.ndim}D "
+                           f"and {weight.ndim}D")
+    if weight.ndim == 1:
+        out = input @ weight
+        return out if bias is None else out + bias
     if input.shape[-1] != weight.shape[-1]:
         rows = input.numel() // max(input.shape[-1], 1) if input.ndim > 1 else 1
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} "
                            f"and {weight.shape[1]}x{weight.shape[0]})")
+    out_shape = tuple(input.shape[:-1]) + (weight.shape[0],)
+    if bias is not None and bias.data.shape != out_shape[-1:] and \
+            _broadcast_shape_or_none(bias.data.shape, out_shape) != out_shape:
+        raise RuntimeError(f"linear(): bias of shape {list(bias.shape)} does not broadcast to the output "
+                           f"shape {list(out_shape)}; bias must have out_features={weight.shape[0]} "
+                           f"elements")
     if input.ndim == 1:
         out = MatMul.apply(input.unsqueeze(0), weight, False, True).squeeze(0)
     else:
         out = MatMul.apply(input, weight, False, True)
     return out if bias is None else out + bias
+
+
+def _broadcast_shape_or_none(*shapes):
+    try:
+        return broadcast_shapes(*shapes)
+    except RuntimeError:
+        return None
 
 
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -68,22 +89,26 @@ def _require_float(name: str, input: Tensor, allow_integer: bool = False) -> Non
                               f"convert the input with .float() first")
 
 
+@tensor_op
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """max(x, 0)."""
     return input.relu_() if inplace else input.relu()
 
 
+@tensor_op
 def relu6(input: Tensor) -> Tensor:
-    """min(max(x, 0), 6)."""
+    """min(max(x, 0), 6); gradient 1 only on 0 < x < 6 (0 at both bounds), integer dtypes kept."""
     return hardtanh(input, 0.0, 6.0)
 
 
+@tensor_op
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x if x > 0 else slope * x (the derivative at 0 is the slope, as PyTorch)."""
     _require_float("leaky_relu", input)
     return _ew.where(input > 0, input, input * negative_slope)
 
 
+@tensor_op
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """x if x > 0 else weight * x, with one slope or one per channel (dim 1; inputs with fewer
     than 2 dims have one channel). The derivative at 0 is the slope, as PyTorch.
@@ -102,27 +127,44 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
     return _ew.where(input > 0, input, weight * input)
 
 
+@tensor_op
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
-    """x if x > 0 else alpha * (exp(x) - 1); derivative 1 at 0 for alpha=1."""
+    """x if x > 0 else alpha * (exp(x) - 1); at 0 the derivative is alpha and the second
+    derivative 0 (PyTorch's kink convention)."""
     _require_float("elu", input)
-    return _ew.where(input > 0, input, _ew.expm1(input.clamp(max=0.0)) * alpha)
+    return _elu(input, alpha, 1.0, 1.0)
 
 
+@tensor_op
 def celu(input: Tensor, alpha: float = 1.0) -> Tensor:
-    """max(0, x) + min(0, alpha (exp(x / alpha) - 1))."""
+    """max(0, x) + min(0, alpha (exp(x / alpha) - 1)); derivative 1 and second derivative 0 at 0."""
     _require_float("celu", input)
-    return _ew.where(input > 0, input, _ew.expm1((input / alpha).clamp(max=0.0)) * alpha)
+    if alpha == 0:
+        raise RuntimeError("celu(): ZeroDivisionError: alpha cannot be 0 for CELU")
+    return _elu(input, alpha, 1.0, 1.0 / alpha)
+
+
+def _elu(x: Tensor, alpha: float, scale: float, input_scale: float) -> Tensor:
+    """scale * x for x > 0, else alpha * scale * expm1(x * input_scale). PyTorch takes the left
+    slope at 0 (alpha * scale * input_scale) but a zero second derivative there (its double
+    backward masks x < 0), so the point x = 0 gets the tangent line. The clamp keeps the unused
+    exponential finite for large x, so no 0 * inf reaches the gradient."""
+    negative = _ew.expm1((x * input_scale).clamp(max=0.0)) * (alpha * scale)
+    tangent = x * (alpha * scale * input_scale)
+    return _ew.where(x > 0, x * scale, _ew.where(x < 0, negative, tangent))
 
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
 
+@tensor_op
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
     """scale * elu(x, alpha) with the self-normalising constants."""
-    return elu(input, _SELU_ALPHA) * _SELU_SCALE
+    return _elu(input, _SELU_ALPHA, _SELU_SCALE, 1.0)
 
 
+@tensor_op
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """x * Phi(x): exact with erf, or the tanh approximation."""
     _require_float("gelu", input)
@@ -130,64 +172,102 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
         inner = (input + 0.044715 * input ** 3) * math.sqrt(2.0 / math.pi)
         return 0.5 * input * (1.0 + inner.tanh())
     if approximate != "none":
-        raise ValueError(f"approximate argument must be either none or tanh, got {approximate!r}")
+        raise RuntimeError(f"gelu(): approximate argument must be either none or tanh, got {approximate!r}")
     return 0.5 * input * (1.0 + _ew.erf(input * (1.0 / math.sqrt(2.0))))
 
 
+@tensor_op
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """x * sigmoid(x)."""
     _require_float("silu", input)
     return input * input.sigmoid()
 
 
+@tensor_op
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
-    """log(1 + exp(beta x)) / beta, linear above ``threshold`` (no overflow in either branch)."""
+    """log(1 + exp(beta x)) / beta, linear above ``threshold`` (no overflow in either branch).
+    At beta x == threshold PyTorch keeps the smooth slope sigmoid(threshold) but a zero second
+    derivative, i.e. the tangent line there."""
     _require_float("softplus", input)
     scaled = input * beta
     safe = scaled.clamp(max=threshold)
-    return _ew.where(scaled > threshold, input, _ew.log1p(safe.exp()) / beta)
+    smooth = _ew.log1p(safe.exp()) / beta
+    if beta == 0:  # log(2) / 0: inf everywhere below the threshold, as in PyTorch (no tangent)
+        return _ew.where(scaled > threshold, input, smooth)
+    t = float(threshold)  # host constants, computed without overflow for any threshold
+    slope = 1.0 / (1.0 + math.exp(-t)) if t >= 0 else math.exp(t) / (1.0 + math.exp(t))
+    value = (t + math.log1p(math.exp(-t)) if t >= 0 else math.log1p(math.exp(t))) / beta
+    tangent = (input - t / beta) * slope + value
+    return _ew.where(scaled > threshold, input, _ew.where(scaled < threshold, smooth, tangent))
 
 
+@tensor_op
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
     """x * tanh(softplus(x))."""
     _require_float("mish", input)
     return input * softplus(input).tanh()
 
 
+@tensor_op
 def sigmoid(input: Tensor) -> Tensor:
     """1 / (1 + exp(-x))."""
     return input.sigmoid()
 
 
+@tensor_op
 def tanh(input: Tensor) -> Tensor:
     """tanh(x)."""
     return input.tanh()
 
 
+@tensor_op
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
-    """clamp(x, min_val, max_val)."""
-    return input.clamp(min_val, max_val)
+    """clamp(x, min_val, max_val) with PyTorch's gradient: 1 only on min_val < x < max_val, 0 at
+    both bounds (unlike clamp, which is 1 on the closed interval). Integer inputs keep their
+    dtype (the bounds are truncated to integers, as PyTorch casts them).
+
+    Example: ``hardtanh(tensor([-2., 1., 0.5]))`` is ``[-1., 1., 0.5]``; the gradient is [0, 0, 1].
+    min_val > max_val raises ValueError, as in PyTorch.
+    """
+    if min_val > max_val:
+        raise ValueError(f"hardtanh(): min_val cannot be greater than max_val (got min_val={min_val}, "
+                         f"max_val={max_val})")
+    if not input.is_floating_point():
+        if input.dtype is _dt.uint8 and (min_val < 0 or max_val < 0):
+            raise RuntimeError("hardtanh: cannot do hardtanh on an unsigned type with negative limits "
+                               f"(min_val={min_val}, max_val={max_val})")
+        return input.clamp(int(min_val), int(max_val))
+    return _open_interval_clamp(input, min_val, max_val)
 
 
+def _open_interval_clamp(x: Tensor, low: float, high: float) -> Tensor:
+    """clamp(x, low, high) whose gradient (of every order) is nonzero only on low < x < high."""
+    inside = (x > low) & (x < high)
+    return _ew.where(inside, x, x.detach().clamp(low, high))
+
+
+@tensor_op
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
-    """clamp(x / 6 + 1/2, 0, 1); the gradient is 1/6 on the open interval (-3, 3) and 0 at its
-    ends, as PyTorch (so hardswish'(3) = 1 and hardswish'(-3) = 0)."""
+    """clamp(x / 6 + 1/2, 0, 1); gradient 1/6 only on -3 < x < 3 (0 at the bounds, PyTorch)."""
     _require_float("hardsigmoid", input)
-    return _ew.where(input <= -3.0, 0.0, _ew.where(input >= 3.0, 1.0, input / 6.0 + 0.5))
+    return _open_interval_clamp(input / 6.0 + 0.5, 0.0, 1.0)
 
 
+@tensor_op
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
-    """x * hardsigmoid(x)."""
+    """x * hardsigmoid(x); derivative 0 at -3 and 1 at 3, second derivative 1/3 only inside."""
     _require_float("hardswish", input)
     return input * hardsigmoid(input)
 
 
+@tensor_op
 def softsign(input: Tensor) -> Tensor:
     """x / (1 + |x|)."""
     _require_float("softsign", input, allow_integer=True)
     return input / (1.0 + input.abs())
 
 
+@tensor_op
 def logsigmoid(input: Tensor) -> Tensor:
     """log(sigmoid(x)) = -softplus(-x), stable for large |x|."""
     _require_float("log_sigmoid_forward", input)
@@ -199,7 +279,7 @@ def _softmax_dim(name, ndim, dim, stacklevel=3):
         warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
                       f"to include dim=X as an argument.", UserWarning, stacklevel=stacklevel)
         return 0 if ndim in (0, 1, 3) else 1
-    return dim
+    return wrap_dim(dim, ndim, op=name)
 
 
 def _fused_softmax(x: Tensor, dim: int, log: bool):
@@ -209,6 +289,7 @@ def _fused_softmax(x: Tensor, dim: int, log: bool):
     return _Softmax.apply(x, wrap_dim(dim, x.ndim), log)
 
 
+@tensor_op
 def log_softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     """x - logsumexp(x, dim): stable for large inputs ([1000, 0, -1000] -> [0, -1000, -2000])."""
     dim = _softmax_dim("log_softmax", input.ndim, dim)
@@ -224,6 +305,7 @@ def _shifted_by_logsumexp(x: Tensor, dim: int) -> Tensor:
     return _ew.where(lse == math.inf, math.nan, x - lse)
 
 
+@tensor_op
 def softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     """exp(log_softmax(x, dim))."""
     dim = _softmax_dim("softmax", input.ndim, dim)
@@ -233,6 +315,7 @@ def softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     return fused if fused is not None else _shifted_by_logsumexp(x, dim).exp()
 
 
+@tensor_op
 def softmin(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     """softmax(-x, dim)."""
     _require_float("softmin", input)
@@ -241,6 +324,7 @@ def softmin(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
 
 
 # -- regularisation and normalisation ---------------------------------------------------------
+@tensor_op
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zero each element with probability p and scale the rest by 1/(1-p); identity in eval."""
     if not 0.0 <= p <= 1.0:
@@ -254,6 +338,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     return input * keep
 
 
+@tensor_op
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
                weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
                momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
@@ -262,6 +347,9 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     Training normalises with the biased batch variance and updates the running statistics with
     the unbiased one: running = (1 - momentum) * running + momentum * batch.
     """
+    if input.ndim < 2:
+        raise RuntimeError(f"batch_norm(): expected an input of shape (N, C, ...) with at least 2 dims, "
+                         f"got shape {list(input.shape)}")
     check_same_dtype("batch_norm", input, weight, bias, running_mean, running_var)
     channels = input.shape[1]
     for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
@@ -292,6 +380,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     return out
 
 
+@tensor_op
 def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Normalise over the last len(normalized_shape) dims (biased variance)."""
@@ -312,9 +401,13 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
     return out
 
 
+@tensor_op
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Normalise over groups of channels (and the spatial dims)."""
+    if input.ndim < 2:
+        raise RuntimeError(f"group_norm(): Expected at least 2 dimensions for input tensor but received "
+                           f"{input.ndim} (shape {list(input.shape)})")
     check_same_dtype("group_norm", input, weight, bias)
     n, c = input.shape[:2]
     if c % num_groups:
@@ -336,6 +429,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
     return out
 
 
+@tensor_op
 def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75,
                         k: float = 1.0) -> Tensor:
     """x / (k + alpha * mean of x^2 over ``size`` neighbouring channels)^beta (AlexNet's LRN)."""
@@ -352,15 +446,23 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: flo
     return input / (window * (alpha / size) + k) ** beta
 
 
+@tensor_op
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max_norm=None,
               norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
     """Rows of ``weight`` at the indices in ``input``; the padding_idx row gets no gradient."""
     if max_norm is not None or scale_grad_by_freq or sparse:
         raise NotImplementedError("embedding: max_norm, scale_grad_by_freq and sparse are not "
                                   "supported; renormalise the weight explicitly instead")
+    if weight.ndim != 2:
+        raise RuntimeError(f"embedding(): 'weight' must be 2-D (num_embeddings, embedding_dim), got shape "
+                           f"{list(weight.shape)}")
     if input.is_floating_point():
         raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the following "
                            f"scalar types: Long, Int; but got {input.dtype.name} instead")
+    if padding_idx is not None and not -weight.shape[0] <= padding_idx < weight.shape[0]:
+        raise AssertionError(f"Padding_idx must be within num_embeddings: embedding(): padding_idx="
+                             f"{padding_idx} is outside [{-weight.shape[0]}, {weight.shape[0]}) for a "
+                             f"weight of shape {list(weight.shape)}")
     if input.numel() and (int(input.min().item()) < 0 or int(input.max().item()) >= weight.shape[0]):
         raise IndexError(f"index out of range in self: embedding indices must be in [0, "
                          f"{weight.shape[0]}), got values in [{int(input.min().item())}, "
@@ -388,6 +490,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     return (tensor.unsqueeze(-1) == arange(num_classes, device=tensor.device)).long()
 
 
+@tensor_op
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
     """input / max(||input||_p along dim, eps)."""
     _require_float("normalize", input)
@@ -395,8 +498,24 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -
 
 
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
-    """Cosine of the angle between x1 and x2 along dim."""
-    return (x1 * x2).sum(dim) / (x1.norm(dim=dim) * x2.norm(dim=dim)).clamp(min=eps)
+    """Cosine of the angle between x1 and x2 along dim, as PyTorch computes it: both inputs are
+    broadcast to one shape *before* the norms are taken (a size-1 dim broadcast along ``dim``
+    repeats the element), and each norm is clamped to at least eps on its own.
+
+    Shapes: x1 (3, 1) and x2 (1, 1), dim=0 -> (1,).
+    Example: ``cosine_similarity(tensor([[1.], [2.], [3.]]), tensor([[1.]]), dim=0)`` is
+    ``[0.9258]``.
+    """
+    shape = broadcast_shapes(x1.shape, x2.shape)
+    x1, x2 = x1.expand(shape), x2.expand(shape)
+    return ((x1 / _clamped_norm(x1, dim, eps)) * (x2 / _clamped_norm(x2, dim, eps))).sum(dim)
+
+
+def _clamped_norm(x: Tensor, dim: int, eps: float) -> Tensor:
+    """||x|| along dim (kept), at least eps; PyTorch clamps the value only, so the gradient is
+    the norm's own even where the clamp acts."""
+    norm = x.norm(dim=dim, keepdim=True)
+    return norm + (norm.clamp(min=eps) - norm).detach()
 
 
 # -- losses ----------------------------------------------------------------------------------
@@ -417,6 +536,7 @@ def _check_target_size(input, target, name):
                       f"broadcasting. Please ensure they have the same size.", UserWarning, stacklevel=3)
 
 
+@tensor_op
 def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """Mean squared error."""
     _check_target_size(input, target, "mse_loss")
@@ -424,17 +544,21 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     return _reduce(diff * diff, reduction)
 
 
+@tensor_op
 def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """Mean absolute error (its derivative at 0 is 0)."""
     _check_target_size(input, target, "l1_loss")
     return _reduce((input - target).abs(), reduction)
 
 
+@tensor_op
 def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean", beta: float = 1.0) -> Tensor:
     """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta."""
     if beta < 0:
         raise RuntimeError(f"smooth_l1_loss does not support negative values for beta (got {beta}).")
     _check_target_size(input, target, "smooth_l1_loss")
+    if beta < 0:
+        raise RuntimeError(f"smooth_l1_loss does not support negative values for beta (beta={beta}).")
     diff = input - target
     d = diff.abs()
     if beta == 0:
@@ -443,11 +567,14 @@ def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean", beta:
     return _reduce(_ew.where(d < beta, 0.5 * diff * diff / beta, d - 0.5 * beta), reduction)
 
 
+@tensor_op
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0) -> Tensor:
     """0.5 d^2 where |d| <= delta, else delta (|d| - 0.5 delta)."""
     if delta <= 0:
         raise RuntimeError(f"huber_loss does not support non-positive values for delta (got {delta}).")
     _check_target_size(input, target, "huber_loss")
+    if delta <= 0:
+        raise RuntimeError(f"huber_loss does not support non-positive values for delta (delta={delta}).")
     diff = input - target
     d = diff.abs()
     return _reduce(_ew.where(d <= delta, 0.5 * diff * diff, delta * (d - 0.5 * delta)), reduction)
@@ -488,14 +615,14 @@ def _pick(log_probs, target, ignore_index, weight, all_valid):
     target is ignored."""
     dim = _class_dim(log_probs)
     if all_valid:
-        picked = -log_probs.gather(dim, target.unsqueeze(dim)).squeeze(dim)
+        picked = -gather_in_range(log_probs, dim, target.unsqueeze(dim)).squeeze(dim)
         if weight is None:
             return picked, None
         w = weight[target]
         return picked * w, w
     valid = target != ignore_index
     safe_target = _ew.where(valid, target, 0)
-    picked = -log_probs.gather(dim, safe_target.unsqueeze(dim)).squeeze(dim)
+    picked = -gather_in_range(log_probs, dim, safe_target.unsqueeze(dim)).squeeze(dim)
     w = valid.to(log_probs.dtype) if weight is None else weight[safe_target] * valid.to(log_probs.dtype)
     return picked * w, w
 
@@ -509,11 +636,14 @@ def _weighted_mean(losses: Tensor, weight_sum, used: Tensor) -> Tensor:
     return (losses * factor).sum() + _ew.where(weight_sum == 0, math.nan, 0.0)
 
 
+@tensor_op
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: int = -100,
              reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of class indices given log-probabilities (N, C) or (N, C, d1, ...).
 
     'mean' divides by the sum of the targets' weights (ignored targets count in neither)."""
+    if input.ndim == 0:
+        raise ValueError("nll_loss(): Expected 1 or more dimensions (got 0); input is (C,) or (N, C, ...)")
     all_valid = _check_class_targets(input, target, ignore_index)
     losses, w = _pick(input, target, ignore_index, weight, all_valid)
     if reduction == "mean":
@@ -522,11 +652,18 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore
     return _reduce(losses, reduction)
 
 
+@tensor_op
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                   ignore_index: int = -100, reduction: str = "mean",
                   label_smoothing: float = 0.0) -> Tensor:
     """log_softmax over dim 1 then NLL; targets are class indices (int64) or class
     probabilities (float, the input's shape). label_smoothing mixes in the uniform distribution."""
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"cross_entropy(): label_smoothing must be between 0.0 and 1.0. Got: "
+                           f"{label_smoothing}")
+    if input.ndim == 0:
+        raise RuntimeError("cross_entropy(): input must have a class dimension (shape (C,) or (N, C, ...)), "
+                           "got a 0-dim tensor")
     dim = _class_dim(input)
     classes = input.shape[dim]
     log_probs = log_softmax(input, dim)
@@ -586,6 +723,7 @@ def _clamped_log(x: Tensor) -> Tensor:
     return x.log().clamp(min=-100.0)
 
 
+@tensor_op
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                          reduction: str = "mean") -> Tensor:
     """-(t log x + (1 - t) log(1 - x)), each log clamped at -100 as PyTorch does."""
@@ -596,14 +734,15 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
         raise RuntimeError("all elements of input should be between 0 and 1 (binary_cross_entropy takes "
                            "probabilities; use binary_cross_entropy_with_logits for logits)")
     if target.numel() and (target.min().item() < 0 or target.max().item() > 1):
-        raise RuntimeError("all elements of target should be between 0 and 1 (binary_cross_entropy's "
-                           "target holds probabilities)")
+        raise RuntimeError(f"all elements of target should be between 0 and 1 (binary_cross_entropy got "
+                           f"targets in [{target.min().item()}, {target.max().item()}])")
     loss = _BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction)
 
 
+@tensor_op
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
                                      reduction: str = "mean", pos_weight: Tensor | None = None) -> Tensor:
     """BCE on logits, stable for any magnitude: (1 - t) x + (1 + (pw - 1) t) softplus(-x)."""
@@ -619,6 +758,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     return _reduce(loss, reduction)
 
 
+@tensor_op
 def kl_div(input: Tensor, target: Tensor, reduction: str = "mean", log_target: bool = False) -> Tensor:
     """KL(target || q) with input = log q; 'batchmean' (sum / N) gives the true KL divergence."""
     if log_target:

@@ -1,6 +1,7 @@
 """Helpers shared by the op families: operand promotion, dims, shapes, scalars."""
 from __future__ import annotations
 
+import functools
 import numbers
 
 from .. import dtypes as _dt
@@ -35,26 +36,111 @@ def check_same_dtype(op: str, *tensors) -> None:
                                f"with .to(dtype) first")
 
 
-def wrap_dim(dim: int, ndim: int) -> int:
-    low, high = (-1, 0) if ndim == 0 else (-ndim, ndim - 1)
+def wrap_dim(dim: int, ndim: int, *, scalar_ok: bool = True, op: str | None = None) -> int:
+    """``dim`` as an axis in [0, ndim); negative counts from the end. A 0-dim tensor accepts
+    dim 0 and -1 (PyTorch's rule for most ops) unless ``scalar_ok`` is False (unbind, size).
+    ``op`` names the op in the error messages."""
+    if type(dim) is int and -ndim <= dim < ndim:  # the common case, checked first
+        return dim % ndim
     if not isinstance(dim, numbers.Integral) or isinstance(dim, bool):
-        raise TypeError(f"dim must be an int, got {type(dim).__name__}")
+        raise TypeError(f"dim must be an int, got {type(dim).__name__}{_in_op(op)}")
+    if ndim == 0 and not scalar_ok:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions{_in_op(op)}")
+    low, high = (-1, 0) if ndim == 0 else (-ndim, ndim - 1)
     if not low <= dim <= high:
         raise IndexError(f"Dimension out of range (expected to be in range of [{low}, {high}], "
-                         f"but got {dim})")
+                         f"but got {dim}){_in_op(op)}")
     return dim % ndim if ndim else 0
 
 
-def wrap_dims(dim, ndim: int) -> tuple:
-    """Normalise None / an int / a sequence of dims into a sorted tuple of axes (None: all)."""
+def _in_op(op) -> str:
+    return f" in {op}()" if op else ""
+
+
+def wrap_dims(dim, ndim: int, *, op: str | None = None) -> tuple:
+    """Normalise None / an int / a sequence of dims into a sorted tuple of axes (None: all).
+
+    Every dim is range-checked (0-dim tensors accept 0 and -1, and have no axes to reduce) and a
+    dim named twice, e.g. ``(0, -2)`` on a 2-D tensor, raises."""
     if dim is None:
         return tuple(range(ndim))
     if isinstance(dim, numbers.Integral):
-        return (wrap_dim(dim, ndim),) if ndim else ()
-    axes = tuple(wrap_dim(d, ndim) for d in dim) if ndim else ()
+        axis = wrap_dim(dim, ndim, op=op)
+        return (axis,) if ndim else ()
+    if not isinstance(dim, (tuple, list)):
+        raise TypeError(f"{op or 'dim'}(): dim must be an int or a tuple of ints, got {type(dim).__name__}")
+    axes = tuple(wrap_dim(d, ndim, op=op) for d in dim)
     if len(set(axes)) != len(axes):
-        raise RuntimeError(f"dim {tuple(dim)} appears multiple times in the list of dims")
-    return tuple(sorted(axes))
+        repeated = next(a for a in axes if axes.count(a) > 1)
+        raise RuntimeError(f"dim {repeated} appears multiple times in the list of dims "
+                           f"(got dim={tuple(dim)}{_in_op(op)}); name each dim once")
+    return tuple(sorted(axes)) if ndim else ()
+
+
+def integer_range(dtype) -> tuple:
+    """(lowest, highest) value of an integer dtype."""
+    bits = 8 * dtype.itemsize
+    return (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if dtype.is_signed else (0, (1 << bits) - 1)
+
+
+def wrap_integer(value, dtype):
+    """A Python int operand of an integer-dtype op, converted as C converts it (modulo 2**bits):
+    ``uint8 + 300`` adds 44 and ``uint8 > -1`` compares with 255, as in PyTorch. Other values
+    and dtypes pass through."""
+    if not dtype.is_integer or isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        return value
+    value = int(value)
+    if not -(1 << 63) <= value < (1 << 64):
+        raise OverflowError(f"Python int {value} is too big to convert to {dtype.name} (Python "
+                            f"ints must lie in [-2**63, 2**64) to take part in tensor ops)")
+    low, high = integer_range(dtype)
+    return (value - low) % (high - low + 1) + low
+
+
+def checked_scalar(op: str, value, dtype):
+    """A Python number that fills, bounds or raises an integer-dtype tensor (fill_, full,
+    clamp, masked_fill, pow's exponent, alpha): out of the dtype's range raises as PyTorch does.
+    Unsigned dtypes also accept -max..-1 (they wrap: ``uint8.fill_(-1)`` gives 255)."""
+    if not dtype.is_integer or isinstance(value, bool) or not is_scalar(value):
+        return value
+    if isinstance(value, numbers.Integral):
+        wrap_integer(value, dtype)  # beyond 64 bits: OverflowError, as PyTorch
+    low, high = integer_range(dtype)
+    lowest = low if dtype.is_signed or not isinstance(value, numbers.Integral) else -high
+    if value != value or not lowest <= value <= high:
+        raise RuntimeError(f"{op}(): value {value} cannot be converted to type {dtype.name} without "
+                           f"overflow ({dtype.name} holds [{low}, {high}]); use a wider dtype")
+    return wrap_integer(int(value), dtype)  # a float truncates toward zero, as C casts it
+
+
+def expect_tensor(op: str, name: str, value) -> None:
+    """A TypeError naming the op and argument when ``value`` is not a Tensor."""
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(value).__name__}")
+
+
+def tensor_op(fn):
+    """Decorates a public op whose first argument must be a Tensor: anything else raises
+    PyTorch's TypeError ("sum(): argument 'input' (position 1) must be Tensor, not list")
+    instead of an AttributeError from inside the op. ``fn.__wrapped__`` is the unchecked op
+    (Tensor methods bind it: self is always a Tensor)."""
+    name = fn.__name__
+
+    @functools.wraps(fn)
+    def checked(input, *args, **kwargs):
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                            f"{type(input).__name__}")
+        return fn(input, *args, **kwargs)
+    return checked
+
+
+def reduction_dims(dim, ndim: int, *, op: str | None = None) -> tuple:
+    """Axes of a reduction: None *or an empty dim list* means every dim, as in PyTorch
+    (``torch.sum(x, dim=())`` reduces everything; only any/all keep an empty list as no-op)."""
+    if isinstance(dim, (tuple, list)) and len(dim) == 0:
+        dim = None
+    return wrap_dims(dim, ndim, op=op)
 
 
 def is_scalar(value) -> bool:
@@ -62,7 +148,8 @@ def is_scalar(value) -> bool:
 
 
 def scalar_tensor(value, dtype, device) -> Tensor:
-    return Tensor._make(device.backend.full((), value, dtype), device, False, None, 0)
+    """A 0-dim tensor of ``dtype`` holding a Python number (ints wrap into integer dtypes)."""
+    return Tensor._make(device.backend.full((), wrap_integer(value, dtype), dtype), device, False, None, 0)
 
 
 def _to_common_device(a: Tensor, b: Tensor):

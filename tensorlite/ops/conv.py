@@ -11,7 +11,7 @@ import math
 
 from ..autograd.function import Function
 from ..tensor import Tensor
-from ._util import check_same_dtype
+from ._util import check_same_dtype, tensor_op
 
 
 def _pair(value, name="argument"):
@@ -20,6 +20,28 @@ def _pair(value, name="argument"):
             raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}")
         return tuple(int(v) for v in value)
     return (int(value), int(value))
+
+
+def _check_window_args(op: str, stride, dilation, padding=(0, 0), groups: int = 1) -> None:
+    """PyTorch's errors for window arguments: positive stride, dilation and groups, no negative padding."""
+    if min(stride) <= 0:
+        raise RuntimeError(f"{op}(): non-positive stride is not supported (stride={stride})")
+    if min(dilation) <= 0:
+        raise RuntimeError(f"{op}(): dilation should be greater than zero, but got dilation={dilation}")
+    if min(padding) < 0:
+        raise RuntimeError(f"{op}(): negative padding is not supported (padding={padding})")
+    if groups <= 0:
+        raise RuntimeError(f"{op}(): non-positive groups is not supported (groups={groups})")
+
+
+def _check_batched(op: str, input, weight=None) -> None:
+    """A 3-D (unbatched) or 4-D (batched) input, and a 4-D weight when there is one."""
+    if input.ndim not in (3, 4) or (weight is not None and weight.ndim != 4):
+        got = f"input of size {list(input.shape)}"
+        if weight is not None:
+            got += f" and weight of size {list(weight.shape)}"
+        raise RuntimeError(f"{op}(): Expected 3D (unbatched) or 4D (batched) input"
+                           f"{'' if weight is None else ' and a 4D weight'}, but got {got}")
 
 
 class Unfold(Function):
@@ -86,24 +108,69 @@ def _out_size(size, kernel, stride, pad_total, dilation):
     return (size + pad_total - dilation * (kernel - 1) - 1) // stride + 1
 
 
-def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
-    """F.unfold: (N, C, H, W) -> (N, C*kh*kw, L); every spatial dim must fit at least one block."""
-    (ph, pw) = _pair(padding)
-    kernel, stride, dilation = _pair(kernel_size), _pair(stride), _pair(dilation)
-    blocks = [(size + 2 * p - d * (k - 1) - 1) // s + 1
-              for size, p, d, k, s in zip(input.shape[-2:], (ph, pw), dilation, kernel, stride)]
+def _sliding_geometry(op, kernel_size, dilation, padding, stride):
+    """The four pairs of unfold/fold, checked: kernel, dilation and stride positive, padding >= 0."""
+    geometry = {"kernel_size": _pair(kernel_size, "kernel_size"), "dilation": _pair(dilation, "dilation"),
+                "padding": _pair(padding, "padding"), "stride": _pair(stride, "stride")}
+    for name, pair in geometry.items():
+        if min(pair) < (0 if name == "padding" else 1):
+            bound = "non-negative" if name == "padding" else "greater than zero"
+            raise RuntimeError(f"{op}(): {name} should be {bound}, "
+                               f"but got {name}={pair}")
+    return geometry
+
+
+def _blocks(op, spatial, geometry):
+    """The number of sliding blocks per spatial dim; each must be at least one."""
+    kernel, dilation, padding, stride = geometry.values()
+    blocks = tuple(_out_size(s, k, st, 2 * p, d)
+                   for s, k, st, p, d in zip(spatial, kernel, stride, padding, dilation))
     if min(blocks) < 1:
-        raise RuntimeError(f"Given input with spatial size {tuple(input.shape[-2:])}, kernel_size={kernel}, "
-                           f"dilation={dilation}, padding={(ph, pw)}, calculated shape of the array of "
-                           f"sliding blocks as {tuple(blocks)}, but its components must be at least one.")
-    return Unfold.apply(input, kernel, stride, (ph, ph, pw, pw), dilation)
+        raise RuntimeError(f"{op}(): Given input with spatial size {tuple(spatial)}, kernel_size={kernel}, "
+                           f"dilation={dilation}, padding={padding}, calculated shape of the array of "
+                           f"sliding blocks as {blocks}, but its components must be at least one.")
+    return blocks
 
 
+@tensor_op
+def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """F.unfold: (N, C, H, W) -> (N, C*kh*kw, L), or (C, H, W) -> (C*kh*kw, L)."""
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"unfold(): Expected 3D (unbatched) or 4D (batched) input, but got input of "
+                           f"shape {list(input.shape)}")
+    geometry = _sliding_geometry("unfold", kernel_size, dilation, padding, stride)
+    _blocks("unfold", input.shape[-2:], geometry)
+    x = input.unsqueeze(0) if input.ndim == 3 else input
+    (ph, pw) = geometry["padding"]
+    out = Unfold.apply(x, geometry["kernel_size"], geometry["stride"], (ph, ph, pw, pw), geometry["dilation"])
+    return out.squeeze(0) if input.ndim == 3 else out
+
+
+@tensor_op
 def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
-    """F.fold: (N, C*kh*kw, L) -> (N, C, H, W), summing overlaps."""
-    (ph, pw) = _pair(padding)
-    return Fold.apply(input, _pair(output_size), _pair(kernel_size), _pair(stride), (ph, ph, pw, pw),
-                      _pair(dilation))
+    """F.fold: (N, C*kh*kw, L) -> (N, C, H, W) summing overlaps, or (C*kh*kw, L) -> (C, H, W)."""
+    if input.ndim not in (2, 3):
+        raise RuntimeError(f"fold(): Expected 2D (unbatched) or 3D (batched) input, but got input of "
+                           f"shape {list(input.shape)}")
+    output_size = _pair(output_size, "output_size")
+    geometry = _sliding_geometry("fold", kernel_size, dilation, padding, stride)
+    kh, kw = geometry["kernel_size"]
+    columns, length = input.shape[-2:]
+    if columns % (kh * kw):
+        raise RuntimeError(f"fold(): Expected size of input's dimension {input.ndim - 2} to be divisible by "
+                           f"the product of kernel_size, but got input.size({input.ndim - 2})={columns} "
+                           f"and kernel_size={(kh, kw)}")
+    blocks = _blocks("fold", output_size, geometry)
+    if length != blocks[0] * blocks[1]:
+        raise RuntimeError(f"fold(): Given output_size={output_size}, kernel_size={(kh, kw)}, dilation="
+                           f"{geometry['dilation']}, padding={geometry['padding']}, stride={geometry['stride']}, "
+                           f"expected size of input's dimension {input.ndim - 1} to match the calculated "
+                           f"number of sliding blocks {blocks[0]} * {blocks[1]} = {blocks[0] * blocks[1]}, "
+                           f"but got input.size({input.ndim - 1})={length}.")
+    x = input.unsqueeze(0) if input.ndim == 2 else input
+    (ph, pw) = geometry["padding"]
+    out = Fold.apply(x, output_size, (kh, kw), geometry["stride"], (ph, ph, pw, pw), geometry["dilation"])
+    return out.squeeze(0) if input.ndim == 2 else out
 
 
 def _same_pads(kernel, dilation):
@@ -122,20 +189,23 @@ def _check_conv_operands(op: str, input: Tensor, weight, bias) -> None:
                                   f"convert the input and weight with .float() first")
 
 
+@tensor_op
 def conv2d(input: Tensor, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 1) -> Tensor:
     """2-D cross-correlation. padding: int, pair, 'same' or 'valid'.
 
     Shapes: input (N, C, H, W) or (C, H, W); weight (O, C/groups, kh, kw); bias (O,).
     """
     _check_conv_operands("conv2d", input, weight, bias)
+    _check_batched("conv2d", input, weight)
     unbatched = input.ndim == 3
     if unbatched:
         input = input.unsqueeze(0)
-    if input.ndim != 4 or weight.ndim != 4:
-        raise RuntimeError(f"conv2d: expected 3D (unbatched) or 4D (batched) input and a 4D weight, "
-                           f"got input of shape {list(input.shape)} and weight {list(weight.shape)}")
     n, c, h, w = input.shape
     out_channels, per_group, kh, kw = weight.shape
+    if isinstance(padding, str) and padding not in ("same", "valid"):
+        raise RuntimeError(f"conv2d(): Invalid padding string: {padding!r} (use 'same', 'valid' or ints)")
+    _check_window_args("conv2d", _pair(stride, "stride"), _pair(dilation, "dilation"),
+                       (0, 0) if isinstance(padding, str) else _pair(padding, "padding"), groups)
     if c != per_group * groups:
         raise RuntimeError(f"Given groups={groups}, weight of size {list(weight.shape)}, expected "
                            f"input{list(input.shape)} to have {per_group * groups} channels, but got "
@@ -170,6 +240,7 @@ def conv2d(input: Tensor, weight, bias=None, stride=1, padding=0, dilation=1, gr
     return out.squeeze(0) if unbatched else out
 
 
+@tensor_op
 def conv1d(input: Tensor, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 1) -> Tensor:
     """1-D cross-correlation: input (N, C, L), weight (O, C/groups, k)."""
     _check_conv_operands("conv1d", input, weight, bias)
@@ -186,6 +257,7 @@ def _single(value):
     return int(value[0]) if isinstance(value, (tuple, list)) else int(value)
 
 
+@tensor_op
 def conv_transpose2d(input: Tensor, weight, bias=None, stride=1, padding=0, output_padding=0, groups: int = 1,
                      dilation=1):
     """The adjoint of conv2d (a "deconvolution"): input (N, C, H, W), weight (C, O/groups, kh, kw).
@@ -193,17 +265,26 @@ def conv_transpose2d(input: Tensor, weight, bias=None, stride=1, padding=0, outp
     Output size: (H - 1) * stride - 2 * padding + dilation * (kh - 1) + output_padding + 1.
     """
     _check_conv_operands("conv_transpose2d", input, weight, bias)
+    _check_batched("conv_transpose2d", input, weight)
     unbatched = input.ndim == 3
     if unbatched:
         input = input.unsqueeze(0)
     n, c, h, w = input.shape
     in_channels, per_group_out, kh, kw = weight.shape
+    _check_window_args("conv_transpose2d", _pair(stride, "stride"), _pair(dilation, "dilation"),
+                       _pair(padding, "padding"), groups)
+    if c % groups:
+        raise RuntimeError(f"conv_transpose2d(): input channels ({c}) must be divisible by groups ({groups})")
     if c != in_channels:
         raise RuntimeError(f"Given transposed=1, weight of size {list(weight.shape)}, expected "
                            f"input{list(input.shape)} to have {in_channels} channels, but got {c} "
                            f"channels instead")
     stride, padding, dilation = _pair(stride), _pair(padding), _pair(dilation)
     output_padding = _pair(output_padding)
+    if any(p >= s and p >= d for p, s, d in zip(output_padding, stride, dilation)):
+        raise RuntimeError(f"conv_transpose2d(): output padding must be smaller than either stride or "
+                           f"dilation, but got output_padding={output_padding}, stride={stride}, "
+                           f"dilation={dilation}")
     out_channels = per_group_out * groups
     oh = (h - 1) * stride[0] - 2 * padding[0] + dilation[0] * (kh - 1) + output_padding[0] + 1
     ow = (w - 1) * stride[1] - 2 * padding[1] + dilation[1] * (kw - 1) + output_padding[1] + 1
@@ -217,10 +298,15 @@ def conv_transpose2d(input: Tensor, weight, bias=None, stride=1, padding=0, outp
     return out.squeeze(0) if unbatched else out
 
 
-def _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode):
+def _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, op="pool2d"):
     kernel = _pair(kernel_size, "kernel_size")
     stride = kernel if stride is None or stride == [] else _pair(stride, "stride")
     padding, dilation = _pair(padding, "padding"), _pair(dilation, "dilation")
+    if min(kernel) <= 0:
+        raise RuntimeError(f"{op}(): kernel_size must be greater than zero, but got kernel_size={kernel}")
+    if min(stride) <= 0:
+        raise RuntimeError(f"{op}(): stride should not be zero (stride={stride})")
+    _check_window_args(op, stride, dilation, padding)
     if any(p > k // 2 for p, k in zip(padding, kernel)):
         raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
                            f"pad={padding}, kernel_size={kernel}")
@@ -246,24 +332,27 @@ def _windows(input, kernel, stride, pads, dilation, pad_value):
     return cols.reshape(n, c, kernel[0] * kernel[1], cols.shape[-1])
 
 
+@tensor_op
 def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
                return_indices: bool = False):
     """Max over windows; at ties all of the gradient goes to the first element of the window.
 
     With return_indices, also the flat index (row * W + col) of each max in its input plane.
     """
+    _check_batched("max_pool2d", input)
     unbatched = input.ndim == 3
     if unbatched:
         input = input.unsqueeze(0)
     n, c, h, w = input.shape
     kernel, stride, padding, dilation, pads, (oh, ow) = _pool_geometry(
-        input, kernel_size, stride, padding, dilation, ceil_mode)
+        input, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d")
     values, indices = MaxPool2d.apply(input, kernel, stride, pads, dilation)
     if return_indices:
         return (values.squeeze(0), indices.squeeze(0)) if unbatched else (values, indices)
     return values.squeeze(0) if unbatched else values
 
 
+@tensor_op
 def max_pool2d_reference(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False) -> Tensor:
     """max_pool2d composed from Unfold and max(dim): the reference the primitive is tested against."""
     n, c = input.shape[:2]
@@ -273,17 +362,22 @@ def max_pool2d_reference(input: Tensor, kernel_size, stride=None, padding=0, dil
     return values.reshape(n, c, oh, ow)
 
 
+@tensor_op
 def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
                count_include_pad: bool = True, divisor_override=None):
     """Mean over windows; zero padding counts in the divisor unless count_include_pad=False."""
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError("avg_pool2d(): divisor must be not zero (divisor_override=0); pass None to "
+                           "divide by the window size")
+    _check_batched("avg_pool2d", input)
     unbatched = input.ndim == 3
     if unbatched:
         input = input.unsqueeze(0)
     n, c, h, w = input.shape
     kernel, stride, padding, dilation, pads, (oh, ow) = _pool_geometry(
-        input, kernel_size, stride, padding, 1, ceil_mode)
+        input, kernel_size, stride, padding, 1, ceil_mode, "avg_pool2d")
     total = _windows(input, kernel, stride, pads, dilation, 0.0).sum(2)      # (N, C, L)
-    if divisor_override:
+    if divisor_override is not None:
         divisor = float(divisor_override)
     else:
         # PyTorch counts the explicit padding (if asked) but never the ceil_mode overhang
@@ -304,14 +398,26 @@ def _pad_tensor(t, padding):
     return pad(t, (padding[1], padding[1], padding[0], padding[0]), value=1.0)
 
 
+@tensor_op
 def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     """Average over PyTorch's adaptive windows: cell i spans [floor(i*H/oh), ceil((i+1)*H/oh))."""
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got input of shape "
+                           f"{list(input.shape)}")
     unbatched = input.ndim == 3
     if unbatched:
         input = input.unsqueeze(0)
     h, w = input.shape[-2:]
+    if h == 0 or w == 0:
+        raise RuntimeError(f"adaptive_avg_pool2d(): Expected input to have non-zero size for non-batch "
+                           f"dimensions, but input has sizes {list(input.shape)}")
     oh, ow = (o if o is not None else s for o, s in zip(_pair_or_none(output_size), (h, w)))
-    if h % oh == 0 and w % ow == 0:
+    if oh < 0 or ow < 0:
+        raise RuntimeError(f"adaptive_avg_pool2d(): elements of output_size must be greater than or "
+                           f"equal to 0 but received {(oh, ow)}")
+    if oh == 0 or ow == 0:  # an empty output: PyTorch returns it (no window to average)
+        out = input.mean((2, 3), keepdim=True).expand(input.shape[0], input.shape[1], oh, ow).contiguous()
+    elif h % oh == 0 and w % ow == 0:
         out = avg_pool2d(input, (h // oh, w // ow))
     else:
         from .movement import stack

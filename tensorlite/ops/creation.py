@@ -1,6 +1,7 @@
 """Factories: tensor, zeros, ones, full, empty, arange, linspace, eye, rand*, *_like, from_numpy."""
 from __future__ import annotations
 
+import math
 import numbers
 import warnings
 
@@ -8,6 +9,7 @@ from .. import dtypes as _dt
 from ..device import default_device, device as _parse_device
 from ..random import default_generator
 from ..tensor import Tensor
+from ._util import checked_scalar, tensor_op
 
 
 def _device(device):
@@ -67,7 +69,14 @@ def _to_host(data, dtype):
     if isinstance(data, (list, tuple)):
         data = [(_to_host(v, None) if isinstance(v, (Tensor, list, tuple)) else v) for v in data]
         try:
-            host = np.array(data, dtype=dtype.numpy if dtype else None)
+            host = np.array(data)
+            if dtype is not None and dtype.is_integer and host.size and host.dtype.kind in "iuf":
+                for bound in (host.min().item(), host.max().item()):
+                    checked_scalar("tensor", bound, dtype)  # in range: astype wraps as C does
+            host = host.astype(dtype.numpy) if dtype is not None else host
+        except OverflowError:
+            raise RuntimeError(f"tensor(): a value of {data!r:.80} cannot be converted to type "
+                               f"{dtype.name if dtype else 'int64'} without overflow") from None
         except ValueError as error:
             raise ValueError(f"expected sequence of equal-length lists to build a tensor ({error})") from None
         if host.dtype == object:
@@ -92,9 +101,13 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
         inferred = data.dtype
     elif isinstance(data, (list, tuple, numbers.Number)):
         inferred = _python_data_dtype(data)
+    elif data is None or isinstance(data, str):
+        raise RuntimeError(f"tensor(): Could not infer dtype of {type(data).__name__}")
     else:
         inferred = None
     dtype = _dt.to_dtype(dtype) if dtype is not None else inferred
+    if isinstance(data, numbers.Number) and dtype is not None:
+        data = checked_scalar("tensor", data, dtype)
     host = _to_host(data, dtype)
     if dtype is None:
         dtype = _dt.from_numpy_dtype(host.dtype)
@@ -118,11 +131,17 @@ def from_numpy(array) -> Tensor:
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A tensor of ``size`` filled with ``fill_value``; the dtype follows the value's type."""
-    if dtype is None:
-        dtype = _dt.scalar_dtype(fill_value)
+    if isinstance(fill_value, Tensor) and fill_value.ndim == 0:
+        fill_value = fill_value.item()
+    if not isinstance(fill_value, numbers.Number):
+        raise TypeError(f"full(): argument 'fill_value' must be a number or a 0-dim Tensor, not "
+                        f"{type(fill_value).__name__}" + (f" of shape {list(fill_value.shape)}"
+                                                          if isinstance(fill_value, Tensor) else ""))
+    dtype = _dt.scalar_dtype(fill_value) if dtype is None else _dt.to_dtype(dtype)
+    fill_value = checked_scalar("full", fill_value, dtype)
     device = _device(device)
     return _finish(device.backend.full(_size((size,) if isinstance(size, int) else size), fill_value,
-                                       _dt.to_dtype(dtype)), device, requires_grad)
+                                       dtype), device, requires_grad)
 
 
 def _filled(value, size, dtype, device, requires_grad):
@@ -153,24 +172,33 @@ def _like(input, dtype, device):
             _parse_device(device) if device is not None else input.device)
 
 
+@tensor_op
 def zeros_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """zeros with input's shape (and dtype/device unless given)."""
     dtype, device = _like(input, dtype, device)
     return _finish(device.backend.full(input.data.shape, 0, dtype), device, requires_grad)
 
 
+@tensor_op
 def ones_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """ones with input's shape (and dtype/device unless given)."""
     dtype, device = _like(input, dtype, device)
     return _finish(device.backend.full(input.data.shape, 1, dtype), device, requires_grad)
 
 
+@tensor_op
 def full_like(input: Tensor, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """fill_value with input's shape (and dtype/device unless given)."""
     dtype, device = _like(input, dtype, device)
+    if isinstance(fill_value, Tensor) and fill_value.ndim == 0:
+        fill_value = fill_value.item()
+    if not isinstance(fill_value, numbers.Number):
+        raise TypeError(f"full_like(): argument 'fill_value' must be a number, not {type(fill_value).__name__}")
+    fill_value = checked_scalar("full_like", fill_value, dtype)
     return _finish(device.backend.full(input.data.shape, fill_value, dtype), device, requires_grad)
 
 
+@tensor_op
 def empty_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """An uninitialised tensor with input's shape."""
     dtype, device = _like(input, dtype, device)
@@ -183,8 +211,10 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: b
         start, end = 0, start
     values = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
     start, end, step = values
-    if step == 0:
-        raise RuntimeError("step must be nonzero")
+    if step == 0 or step != step:
+        raise RuntimeError(f"arange(): step must be nonzero (got step={step})")
+    if not all(math.isfinite(v) for v in (start, end)):
+        raise RuntimeError(f"arange(): unsupported range: {start} -> {end}")
     if (end - start) * step < 0:
         raise RuntimeError(f"upper bound and larger bound inconsistent with step sign "
                            f"(arange({start}, {end}, {step}))")
@@ -216,6 +246,9 @@ def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: 
 def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """The (n, m) identity matrix."""
     m = n if m is None else m
+    for name, size in (("n", n), ("m", m)):
+        if size < 0:
+            raise RuntimeError(f"eye(): {name} must be greater or equal to 0, got {size}")
     device = _device(device)
     backend = device.backend
     rows = backend.reshape(backend.arange(0, n, 1, _dt.int64), (n, 1))
@@ -257,18 +290,21 @@ def randint(low, high=None, size=None, *, dtype=None, device=None, requires_grad
     return _random("randint", tuple(size), dtype, device, requires_grad, generator, low, high)
 
 
+@tensor_op
 def rand_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """U[0, 1) samples with input's shape."""
     dtype, device = _like(input, dtype, device)
     return rand(*input.data.shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
+@tensor_op
 def randn_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """N(0, 1) samples with input's shape."""
     dtype, device = _like(input, dtype, device)
     return randn(*input.data.shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
+@tensor_op
 def randint_like(input: Tensor, low, high=None, *, dtype=None, device=None) -> Tensor:
     """Integers in [low, high) with input's shape."""
     dtype, device = _like(input, dtype, device)

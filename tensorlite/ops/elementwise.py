@@ -7,11 +7,13 @@ Ops with no gradient at all (comparisons, logical ops) are listed in ``NON_DIFFE
 from __future__ import annotations
 
 import builtins
+import numbers
 
 from .. import dtypes as _dt
 from ..autograd.function import OUTPUT, Function
 from ..tensor import Tensor
-from ._util import promote, promote_pair, scalar_tensor, zeros_like_tensor
+from ._util import (checked_scalar, expect_tensor, is_scalar, promote, promote_pair, scalar_tensor,
+                    tensor_op, zeros_like_tensor)
 
 NON_DIFFERENTIABLE = ("eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or",
                       "logical_xor", "logical_not", "isnan", "isinf", "isfinite", "bitwise_and",
@@ -416,10 +418,39 @@ class ToDevice(_Primitive):
 
 
 # -- the functional API --------------------------------------------------------------------
+def scale_by_alpha(op: str, input, other, alpha):
+    """``alpha * other`` for add/sub, with PyTorch's rules: alpha is converted to the result
+    dtype of (input, other) and never changes it; a float alpha needs a floating result, a bool
+    alpha a bool result, and an integer alpha must fit the integer result dtype.
+
+    Example: ``add(ones(2), 1.0, alpha=2)`` is ``[3., 3.]``; ``add(int_tensor, 1, alpha=0.5)``
+    raises."""
+    if type(alpha) in (int, float):
+        if alpha == 1:
+            return other
+        if isinstance(input, Tensor) and input.is_floating_point():  # optimizers' add_(g, alpha=-lr)
+            return mul(other, alpha) if isinstance(other, Tensor) else other * alpha
+    if isinstance(alpha, complex):
+        raise RuntimeError(f"{op}(): For non-complex input tensors, argument alpha must not be a "
+                           f"complex number (got alpha={alpha}).")
+    if not is_scalar(alpha):
+        raise TypeError(f"{op}(): alpha must be a Python number, got {type(alpha).__name__}")
+    dtype = _dt.result_type_of((input, other))
+    if isinstance(alpha, bool) and dtype is not _dt.bool_:
+        raise RuntimeError(f"{op}(): Boolean alpha only supported for Boolean results (the result "
+                           f"dtype is {dtype.name}); pass alpha as a number.")
+    if not dtype.is_floating_point and not isinstance(alpha, (bool, numbers.Integral)):
+        raise RuntimeError(f"{op}(): For integral input tensors, argument alpha must not be a "
+                           f"floating point number (got alpha={alpha}, result dtype {dtype.name}).")
+    device = (input if isinstance(input, Tensor) else other).device
+    return mul(other, scalar_tensor(checked_scalar(op, alpha, dtype), dtype, device))
+
+
 def add(input: Tensor, other, *, alpha=1) -> Tensor:
-    """input + alpha * other, with broadcasting and type promotion."""
-    if alpha != 1:
-        other = mul(other, alpha)
+    """input + alpha * other, with broadcasting and type promotion.
+
+    ``add(tensor([1., 2.]), 1.0, alpha=2)`` is ``tensor([3., 4.])``."""
+    other = scale_by_alpha("add", input, other, alpha)
     a, b = promote_pair("add", input, other)
     return Add.apply(a, b)
 
@@ -441,8 +472,7 @@ def check_sub_operands(input, other) -> None:
 def sub(input: Tensor, other, *, alpha=1) -> Tensor:
     """input - alpha * other; a bool operand (tensor or Python bool) is refused, as in PyTorch."""
     check_sub_operands(input, other)
-    if alpha != 1:
-        other = mul(other, alpha)
+    other = scale_by_alpha("sub", input, other, alpha)
     a, b = promote_pair("sub", input, other)
     return Sub.apply(a, b)
 
@@ -457,10 +487,14 @@ def div(input: Tensor, other, *, rounding_mode=None) -> Tensor:
     """True division (ints give float), or rounding_mode 'floor' / 'trunc'."""
     if rounding_mode == "floor":
         return floor_divide(input, other)
-    a, b = promote_pair("div", input, other)
-    if not a.is_floating_point():  # each operand to float directly: -1 / uint8 0 is -inf, not 255 / 0
-        as_float = [x.to(_dt.get_default_dtype()) if isinstance(x, Tensor) else float(x) for x in (input, other)]
-        a, b = promote_pair("div", *as_float)
+    if not _dt.result_type_of((input, other)).is_floating_point:
+        # true division of integers is float division: convert before a Python int operand could
+        # be wrapped into the integer dtype (300 / int8 is 300.0, not 44.0)
+        default = _dt.get_default_dtype()
+        a, b = (v.to(default) if isinstance(v, Tensor) else v for v in (input, other))
+        a, b = promote_pair("div", a, b)
+    else:
+        a, b = promote_pair("div", input, other)
     out = Div.apply(a, b)
     if rounding_mode == "trunc":
         out = trunc(out)
@@ -522,9 +556,11 @@ def pow(input: Tensor, exponent) -> Tensor:
             exponent = int(exponent)
         if not isinstance(exponent, (int, float)):
             raise TypeError(f"pow(): unsupported exponent type {type(exponent).__name__}")
-        if input.dtype.is_integer and isinstance(exponent, int) and exponent < 0:
-            raise RuntimeError("Integers to negative integer powers are not allowed.")
         dtype = _dt.result_type_of((input, exponent))
+        if dtype.is_integer and isinstance(exponent, int) and exponent < 0:
+            raise RuntimeError(f"pow(): Integers to negative integer powers are not allowed "
+                               f"({input.dtype.name} ** {exponent}); use a float base.")
+        exponent = checked_scalar("pow", exponent, dtype)
         x = input if input.dtype is dtype else input.to(dtype)
         return PowScalar.apply(x, exponent)
     a, b = promote("pow", input, exponent)
@@ -562,19 +598,28 @@ def where(condition: Tensor, input, other) -> Tensor:
     """Elements of input where condition is True, else of other (scalars allowed)."""
     if not isinstance(condition, Tensor):
         raise TypeError("where(): condition must be a bool Tensor")
-    if condition.dtype is not _dt.bool_:
+    if condition.dtype is _dt.uint8:  # accepted (deprecated) by PyTorch
         condition = condition.to(_dt.bool_)
+    elif condition.dtype is not _dt.bool_:
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with "
+                           f"dtype {condition.dtype.name}; compare it (e.g. condition != 0) first")
+    dtype = _dt.result_type_of((input, other))
+    input, other = (checked_scalar("where", v, dtype) for v in (input, other))
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
-        dtype = _dt.result_type_of((input, other))
         input = scalar_tensor(input, dtype, condition.device)
     a, b = promote("where", input, other)
     return Where.apply(condition, a, b)
 
 
+@tensor_op
 def clamp(input: Tensor, min=None, max=None) -> Tensor:
     """Limit values to [min, max] (numbers or tensors); gradient 1 inside, inclusive at both ends."""
     if min is None and max is None:
         raise RuntimeError("clamp: At least one of 'min' or 'max' must not be None")
+    for name, bound in (("min", min), ("max", max)):
+        if bound is not None and not isinstance(bound, Tensor) and not is_scalar(bound):
+            raise TypeError(f"clamp(): argument '{name}' must be a number or a Tensor, not "
+                            f"{type(bound).__name__}")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         out = input
         for bound, outside in ((min, lt), (max, gt)):
@@ -588,7 +633,7 @@ def clamp(input: Tensor, min=None, max=None) -> Tensor:
         return out
     dtype = _dt.result_type_of([input] + [v for v in (min, max) if v is not None])
     x = input if input.dtype is dtype else input.to(dtype)
-    return Clamp.apply(x, min, max)
+    return Clamp.apply(x, checked_scalar("clamp", min, dtype), checked_scalar("clamp", max, dtype))
 
 
 clip = clamp
@@ -601,7 +646,7 @@ def _unary_float(fn_cls):
         return fn_cls.apply(input)
     op.__name__ = fn_cls.__name__.lower()
     op.__doc__ = f"Elementwise {op.__name__} (integer inputs are promoted to the default float dtype)."
-    return op
+    return tensor_op(op)
 
 
 exp = _unary_float(Exp)
@@ -615,6 +660,7 @@ tanh = _unary_float(Tanh)
 sigmoid = _unary_float(Sigmoid)
 
 
+@tensor_op
 def neg(input: Tensor) -> Tensor:
     """-input."""
     if input.dtype is _dt.bool_:
@@ -626,12 +672,14 @@ def neg(input: Tensor) -> Tensor:
 negative = neg
 
 
+@tensor_op
 def abs(input: Tensor) -> Tensor:
     """|input|; abs'(0) = 0."""
     _reject_bool("abs", input)
     return Abs.apply(input)
 
 
+@tensor_op
 def relu(input: Tensor) -> Tensor:
     """max(input, 0); relu'(0) = 0."""
     if input.dtype is _dt.bool_:
@@ -646,7 +694,7 @@ def _same_dtype_unary(fn_cls):
         return fn_cls.apply(input)
     op.__name__ = fn_cls.__name__.lower()
     op.__doc__ = f"Elementwise {op.__name__}; differentiable with a zero gradient."
-    return op
+    return tensor_op(op)
 
 
 sign = _same_dtype_unary(Sign)
@@ -655,6 +703,7 @@ ceil = _same_dtype_unary(Ceil)
 trunc = _same_dtype_unary(Trunc)
 
 
+@tensor_op
 def round(input: Tensor, decimals: int = 0) -> Tensor:
     """Round half to even; zero gradient."""
     _reject_bool("round", input)
@@ -664,26 +713,31 @@ def round(input: Tensor, decimals: int = 0) -> Tensor:
     return Round.apply(input)
 
 
+@tensor_op
 def rsqrt(input: Tensor) -> Tensor:
     """1 / sqrt(input) (so rsqrt(-0.) is -inf, as in PyTorch)."""
     return reciprocal(sqrt(input))
 
 
+@tensor_op
 def reciprocal(input: Tensor) -> Tensor:
     """1 / input."""
     return div(1.0, input if input.is_floating_point() else input.float())
 
 
+@tensor_op
 def square(input: Tensor) -> Tensor:
     """input * input."""
     return pow(input, 2)
 
 
+@tensor_op
 def log2(input: Tensor) -> Tensor:
     """Base-2 logarithm."""
     return log(input) / 0.6931471805599453
 
 
+@tensor_op
 def log10(input: Tensor) -> Tensor:
     """Base-10 logarithm."""
     return log(input) / 2.302585092994046
@@ -732,7 +786,7 @@ def _nondiff_unary(op):
         return Tensor._make(input.device.backend.unary(op, input.data), input.device, False, None, 0)
     fn.__name__ = op
     fn.__doc__ = f"Elementwise {op} (bool result); not differentiable."
-    return fn
+    return tensor_op(fn)
 
 
 logical_not = _nondiff_unary("logical_not")
@@ -741,6 +795,7 @@ isinf = _nondiff_unary("isinf")
 isfinite = _nondiff_unary("isfinite")
 
 
+@tensor_op
 def bitwise_not(input: Tensor) -> Tensor:
     """~input: logical not for bool tensors, bitwise not for integers."""
     if input.is_floating_point():
@@ -748,11 +803,14 @@ def bitwise_not(input: Tensor) -> Tensor:
     return _nondiff_unary("bitwise_not")(input)
 
 
+@tensor_op
 def equal(input: Tensor, other) -> bool:
     """True if both tensors have the same shape and values."""
+    expect_tensor("equal", "other", other)
     return input.shape == other.shape and bool(eq(input, other).all())
 
 
+@tensor_op
 def lerp(input: Tensor, end, weight) -> Tensor:
     """input + weight * (end - input), computed from the nearer end as PyTorch does
     (end - (end - input) * (1 - weight) when |weight| >= 0.5), which fixes the inf/nan cases."""
@@ -762,18 +820,28 @@ def lerp(input: Tensor, end, weight) -> Tensor:
     return where(abs(weight) < 0.5, input + weight * diff, end - diff * (1 - weight))
 
 
+@tensor_op
 def isclose(input: Tensor, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
-    """Elementwise |input - other| <= atol + rtol * |other| (bool), as torch.isclose."""
+    """Elementwise ``input == other`` or a finite |input - other| <= atol + rtol * |other|
+    (bool), as torch.isclose: an infinity is close only to an equal infinity (1e30 vs inf has
+    an infinite error, inf <= inf must not count), NaN only to NaN and only with equal_nan.
+
+    Example: ``isclose(tensor([1e30, inf]), tensor([inf, inf]))`` is ``[False, True]``.
+    """
     a, b = promote("isclose", input, other)
     if not a.is_floating_point():
         a, b = a.double(), b.double()
-    close = (a - b).abs() <= atol + rtol * b.abs()
+    finite = logical_and(isfinite(a), isfinite(b))
+    # infinities are zeroed before subtracting (inf - inf would warn); their pairs use eq below
+    error = (where(finite, a, 0.0) - where(finite, b, 0.0)).abs()
+    close = logical_and(logical_and(finite, isfinite(error)), error <= atol + rtol * b.abs())
     close = logical_or(close, eq(a, b))  # equal infinities
     if equal_nan:
         close = logical_or(close, logical_and(isnan(a), isnan(b)))
     return close
 
 
+@tensor_op
 def allclose(input: Tensor, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
     """Whether every element is close (see isclose)."""
     return bool(isclose(input, other, rtol, atol, equal_nan).all())

@@ -12,7 +12,8 @@ from .. import dtypes as _dt
 from ..autograd.function import Function
 from ..autograd.grad_mode import state as _grad_state
 from ..tensor import Tensor
-from ._util import scalar_tensor, wrap_dim
+from ._util import broadcast_shapes, checked_scalar, expect_tensor, is_scalar, scalar_tensor, tensor_op, wrap_dim
+from .movement import Pad
 
 
 def _index_array(value, device):
@@ -50,6 +51,8 @@ def normalize_key(x: Tensor, key):
             basic = False
         elif isinstance(k, numbers.Integral):
             out.append(int(k))
+        elif isinstance(k, Tensor) and k.ndim == 0 and k.dtype.is_integer:
+            out.append(int(k.item()))  # PyTorch treats a 0-dim integer tensor as an int (a select)
         elif isinstance(k, (Tensor, list, tuple)) or hasattr(k, "__array__"):
             out.append(_index_array(k, x.device))
             basic = False
@@ -59,8 +62,67 @@ def normalize_key(x: Tensor, key):
     return tuple(out), basic
 
 
+class TwoStepKey(tuple):
+    """A key that PyTorch applies in two steps: ``select`` (integers, and new axes for Python
+    bools: basic indexing, a view) then ``advanced`` on that view. NumPy would count an integer
+    among the advanced indices, which moves the result dims: for x of shape (2, 3, 4),
+    ``x[0, :, [0, 1]]`` is (3, 2) in PyTorch but (2, 3) in NumPy."""
+
+    @property
+    def select(self):
+        return self[0]
+
+    @property
+    def advanced(self):
+        return self[1]
+
+
+def _is_advanced(k) -> bool:
+    return not (k is None or k is Ellipsis or isinstance(k, (slice, int)))
+
+
+def pytorch_order(key: tuple, device) -> tuple:
+    """``key`` unchanged when NumPy's rule gives PyTorch's result, else a TwoStepKey.
+
+    PyTorch first applies integers as selects and turns each Python bool into a new axis of size
+    1 indexed by [0] (True) or [] (False); only then does it apply the index tensors, so integers
+    never join (or separate) the advanced indices."""
+    if not any(isinstance(k, int) for k in key):  # bool is an int too
+        return key
+    import numpy as np  # the [0] / [] index of a Python bool, built on the host once
+    select, advanced = [], []
+    for k in key:
+        if isinstance(k, bool):
+            select.append(None)
+            advanced.append(device.backend.from_host(np.zeros(1 if k else 0, np.int64), _dt.int64))
+        elif isinstance(k, int):
+            select.append(k)
+        elif k is None:
+            advanced.append(None)
+        elif k is Ellipsis:
+            select.append(k)
+            advanced.append(k)
+        else:  # a slice or an index array (a bool mask covers as many dims as it has)
+            select.extend([slice(None)] * (k.ndim if _is_advanced(k) and k.dtype == np.bool_ else 1))
+            advanced.append(k)
+    return TwoStepKey((tuple(select), tuple(advanced)))
+
+
+def _index_put_data(backend, target, key, values, accumulate) -> None:
+    """backend.index_put, writing through the select view first for a TwoStepKey."""
+    if isinstance(key, TwoStepKey):
+        target, key = backend.getitem(target, key.select), key.advanced
+    backend.index_put(target, key, values, accumulate)
+
+
 def _pytorch_index_error(error: IndexError) -> IndexError:
     message = re.sub(r"\baxis\b", "dimension", str(error))
+    if "array is 0-dimensional" in message:
+        message = ("invalid index of a 0-dim tensor. Use `tensor.item()` in Python to convert a 0-dim "
+                   "tensor to a number")
+    else:
+        message = re.sub(r"too many indices for array: array is (\d+)-dimensional, but (\d+) were indexed",
+                         r"too many indices for tensor of dimension \1 (got \2)", message)
     return IndexError(message)
 
 
@@ -95,6 +157,9 @@ class Index(Function):
             return x.device.backend.getitem(x.data, key)
         except IndexError as error:
             raise _pytorch_index_error(error) from None
+        except ValueError as error:  # index shapes that do not broadcast (OpenCL's planner)
+            raise IndexError(f"shape mismatch: indexing tensors could not be broadcast together "
+                             f"({error})") from None
 
     @staticmethod
     def backward(ctx, grad):
@@ -102,6 +167,8 @@ class Index(Function):
 
 
 def _select(grad, key):
+    if isinstance(key, TwoStepKey):
+        return Index.apply(Slice.apply(grad, key.select), key.advanced)
     basic = all(k is None or k is Ellipsis or isinstance(k, (slice, int)) for k in key)
     return (Slice if basic else Index).apply(grad, key)
 
@@ -136,7 +203,7 @@ class IndexPut(Function):
         backend = x.device.backend
         out = backend.copy(x.data)
         try:
-            backend.index_put(out, key, values.data, accumulate)
+            _index_put_data(backend, out, key, values.data, accumulate)
         except IndexError as error:
             raise _pytorch_index_error(error) from None
         except ValueError as error:
@@ -157,14 +224,26 @@ class IndexPut(Function):
         return grad_x, None, grad_values, None
 
 
+def _leading(shape, skip=None):
+    """The basic-index key of the leading block of ``shape`` (every dim but ``skip``)."""
+    return tuple(slice(None) if d == skip else slice(0, n) for d, n in enumerate(shape))
+
+
 class Gather(Function):
+    """out[i][j] = x[index[i][j]][j] (dim 0): reads only x's block of the index's extent in the
+    dims other than ``dim`` (the index may be smaller than x there)."""
+
     _primitive = True
 
     @staticmethod
     def forward(ctx, x, dim, index):
         ctx.x_shape, ctx.dim = x.data.shape, dim
         ctx.index = index
-        return x.device.backend.gather(x.data, dim, index.data)
+        backend = x.device.backend
+        data = x.data
+        if any(i < n for d, (i, n) in enumerate(zip(index.data.shape, data.shape)) if d != dim):
+            data = backend.getitem(data, _leading(index.data.shape, skip=dim))
+        return backend.gather(data, dim, index.data)
 
     @staticmethod
     def backward(ctx, grad):
@@ -174,14 +253,21 @@ class Gather(Function):
 
 
 class Scatter(Function):
-    """Out-of-place scatter (accumulate=True: scatter_add) of a tensor ``src`` along dim."""
+    """Out-of-place scatter (accumulate=True: scatter_add) of a tensor ``src`` along dim. Only
+    the index's extent is touched: src[i][j] for i, j inside index.shape goes to
+    x[index[i][j]][j] (dim 0); src and x may be larger than the index in every dim."""
 
     _primitive = True
 
     @staticmethod
     def forward(ctx, x, dim, index, src, accumulate):
         ctx.dim, ctx.index, ctx.accumulate = dim, index, accumulate
-        return x.device.backend.scatter(x.data, dim, index.data, src.data, accumulate)
+        ctx.src_shape = src.data.shape
+        backend = x.device.backend
+        data = src.data
+        if data.ndim and data.shape != index.data.shape:
+            data = backend.getitem(data, _leading(index.data.shape))
+        return backend.scatter(x.data, dim, index.data, data, accumulate)
 
     @staticmethod
     def backward(ctx, grad):
@@ -192,21 +278,32 @@ class Scatter(Function):
                 grad, ctx.dim, ctx.index, scalar_tensor(0, grad.dtype, grad.device), False)
         if needs[3]:
             grad_src = Gather.apply(grad, ctx.dim, ctx.index)
+            if grad_src.data.shape != ctx.src_shape:  # src beyond the index's extent got nothing
+                widths = tuple((0, s - i) for s, i in zip(ctx.src_shape, grad_src.data.shape))
+                grad_src = Pad.apply(grad_src, widths, 0.0)
         return grad_x, None, None, grad_src, None
 
 
 # -- functional API ------------------------------------------------------------------------
+@tensor_op
 def getitem(input: Tensor, key) -> Tensor:
     """``x[key]``: ints, slices (with step), None, Ellipsis give a view; integer/bool tensors or
     lists give a copy whose backward accumulates repeated indices."""
     key, basic = normalize_key(input, key)
-    return (Slice if basic else Index).apply(input, key)
+    if basic:
+        return Slice.apply(input, key)
+    key = pytorch_order(key, input.device)
+    if isinstance(key, TwoStepKey):
+        return Index.apply(Slice.apply(input, key.select), key.advanced)
+    return Index.apply(input, key)
 
 
+@tensor_op
 def setitem(input: Tensor, key, value) -> None:
     """``x[key] = value`` in place; on a tensor in the graph the write is differentiable."""
     key, basic = normalize_key(input, key)
-    _put(input, key, value, accumulate=False, op_name="setitem")
+    _put(input, key if basic else pytorch_order(key, input.device), value, accumulate=False,
+         op_name="setitem")
 
 
 def _put(input, key, value, accumulate, op_name):
@@ -214,6 +311,7 @@ def _put(input, key, value, accumulate, op_name):
     record = _grad_state.enabled and (input._requires_grad or value_requires)
     input._check_inplace(op_name)
     backend = input.device.backend
+    value = checked_scalar(op_name, value, input.dtype)
     if isinstance(value, Tensor):
         if value.device is not input.device:
             value = value.to(input.device)
@@ -225,7 +323,7 @@ def _put(input, key, value, accumulate, op_name):
         if isinstance(value, Tensor) and value.data.dtype != input.data.dtype:
             data = backend.cast(data, input.dtype)
         try:
-            backend.index_put(input.data, key, data, accumulate)
+            _index_put_data(backend, input.data, key, data, accumulate)
         except IndexError as error:
             raise _pytorch_index_error(error) from None
         except ValueError as error:
@@ -241,6 +339,7 @@ def _put(input, key, value, accumulate, op_name):
     input._write_result(result, op_name)
 
 
+@tensor_op
 def index_put_(input: Tensor, indices, values, accumulate: bool = False):
     """``input[indices] = values`` in place; with accumulate, repeated indices add up."""
     key, _ = normalize_key(input, tuple(indices))
@@ -248,11 +347,12 @@ def index_put_(input: Tensor, indices, values, accumulate: bool = False):
     return input
 
 
+@tensor_op
 def index_put(input: Tensor, indices, values, accumulate: bool = False) -> Tensor:
     """Out-of-place index_put_."""
     key, _ = normalize_key(input, tuple(indices))
     if not isinstance(values, Tensor):
-        values = scalar_tensor(values, input.dtype, input.device)
+        values = scalar_tensor(checked_scalar("index_put", values, input.dtype), input.dtype, input.device)
     return IndexPut.apply(input, key, values.to(input.dtype), accumulate)
 
 
@@ -264,33 +364,76 @@ def _check_index(input, index, op):
                            f"({op}: index has {index.ndim}, input has {input.ndim})")
 
 
+def check_index_range(op: str, index: Tensor, size: int, axis: int, error=RuntimeError) -> None:
+    """Every entry of ``index`` must lie in [0, size): gather, scatter and index_select take no
+    negative indices (PyTorch raises; NumPy would silently count from the end)."""
+    if not index.numel():
+        return
+    backend = index.device.backend
+    bounds = backend.concatenate([backend.reshape(backend.reduce(op, index.data, None, False), (1,))
+                                  for op in ("min", "max")], 0)
+    low, high = (int(v) for v in backend.to_host(bounds))  # one host read for both
+    bad = low if low < 0 else high if high >= size else None
+    if bad is not None:
+        raise error(f"{op}(): index {bad} is out of bounds for dimension {axis} with size {size}; "
+                    f"indices must lie in [0, {size}) (negative indices are not wrapped)")
+
+
+@tensor_op
 def gather(input: Tensor, dim: int, index) -> Tensor:
-    """out[i][j] = input[index[i][j]][j] for dim=0 (and likewise for other dims)."""
+    """out[i][j] = input[index[i][j]][j] for dim=0 (and likewise for other dims); every index
+    must lie in [0, input.shape[dim]).
+
+    Example: ``gather(tensor([[1., 2.], [3., 4.]]), 1, tensor([[1], [0]]))`` is ``[[2.], [3.]]``."""
+    return _gather(input, dim, index, check_range=True)
+
+
+@tensor_op
+def gather_in_range(input: Tensor, dim: int, index) -> Tensor:
+    """gather for indices the caller has already checked (cross_entropy's validated targets):
+    no host read of the index range."""
+    return _gather(input, dim, index, check_range=False)
+
+
+def _gather(input, dim, index, check_range):
     _check_index(input, index, "gather")
-    axis = wrap_dim(dim, input.ndim)
-    smaller = False
+    axis = wrap_dim(dim, input.ndim, op="gather")
+    if input.ndim == 0 or index.ndim == 0:  # 0-dim operands gather like 1-element vectors
+        return _gather(input.reshape(-1), 0, index.reshape(-1), check_range).reshape(index.shape)
+    if check_range:
+        check_index_range("gather", index, input.data.shape[axis], axis)
     for d, (i, s) in enumerate(zip(index.data.shape, input.data.shape)):
         if d != axis and i > s:
             raise RuntimeError(f"Size does not match at dimension {d} expected index "
                                f"{list(index.data.shape)} to be smaller than self "
                                f"{list(input.data.shape)} apart from dimension {axis}")
-        smaller = smaller or (d != axis and i < s)
-    if smaller:  # PyTorch reads only the leading part of the other dims
-        input = input[tuple(slice(None) if d == axis else slice(0, i)
-                            for d, i in enumerate(index.data.shape))]
     return Gather.apply(input, axis, index.long())
 
 
 def _scatter(input, dim, index, src, accumulate, op):
     _check_index(input, index, op)
-    axis = wrap_dim(dim, input.ndim)
+    axis = wrap_dim(dim, input.ndim, op=op)
+    check_index_range(op, index, input.data.shape[axis] if input.ndim else 1, axis)
     if not isinstance(src, Tensor):
         src = scalar_tensor(src, input.dtype, input.device)
-    elif src.dtype is not input.dtype:
-        src = src.to(input.dtype)
+    else:
+        _check_scatter_extent(input, axis, index, src, op)
+        if src.dtype is not input.dtype:
+            src = src.to(input.dtype)
     return Scatter.apply(input, axis, index.long(), src, accumulate)
 
 
+def _check_scatter_extent(input, axis, index, src, op):
+    """The index may be smaller than src (everywhere) and than input (outside dim), not larger."""
+    too_big = [d for d, n in enumerate(index.data.shape)
+               if (src.ndim and n > src.data.shape[d]) or (d != axis and n > input.data.shape[d])]
+    if too_big and index.ndim == input.ndim:
+        raise RuntimeError(f"{op}(): Expected index {list(index.data.shape)} to be smaller than self "
+                           f"{list(input.data.shape)} apart from dimension {axis} and to be smaller "
+                           f"size than src {list(src.data.shape)}")
+
+
+@tensor_op
 def scatter(input: Tensor, dim: int, index, src=None, *, value=None, reduce=None) -> Tensor:
     """A copy of input with src (or value) written at index along dim."""
     if reduce is not None and reduce != "add":
@@ -298,19 +441,31 @@ def scatter(input: Tensor, dim: int, index, src=None, *, value=None, reduce=None
     return _scatter(input, dim, index, src if src is not None else value, reduce == "add", "scatter")
 
 
+@tensor_op
 def scatter_add(input: Tensor, dim: int, index, src) -> Tensor:
     """A copy of input with src added at index along dim (repeated indices accumulate)."""
     return _scatter(input, dim, index, src, True, "scatter_add")
 
 
+@tensor_op
 def index_select(input: Tensor, dim: int, index) -> Tensor:
     """The entries of ``index`` (1-D integer tensor) along dim."""
-    axis = wrap_dim(dim, input.ndim)
+    axis = wrap_dim(dim, input.ndim, op="index_select")
+    expect_tensor("index_select", "index", index)
+    if index.dtype not in (_dt.int64, _dt.int32):
+        raise RuntimeError(f"index_select(): Expected dtype int32 or int64 for index, got {index.dtype.name}")
     if index.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
+    if input.ndim == 0:  # PyTorch treats a 0-dim input as one element; the result stays 0-dim
+        if index.numel() != 1:
+            raise IndexError(f"index_select(): Index to scalar can have only 1 value, got "
+                             f"{index.numel()} value(s)")
+        return index_select(input.reshape(1), 0, index).reshape(())
+    check_index_range("index_select", index, input.data.shape[axis], axis, IndexError)
     return getitem(input, (slice(None),) * axis + (index.long().reshape(-1),))
 
 
+@tensor_op
 def masked_fill(input: Tensor, mask, value) -> Tensor:
     """Elements where mask is True replaced by value (mask broadcasts)."""
     from .elementwise import where
@@ -321,11 +476,14 @@ def masked_fill(input: Tensor, mask, value) -> Tensor:
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {mask.dtype.name}")
     if isinstance(value, Tensor):
         value = value.to(input.dtype)
+    elif not is_scalar(value):
+        raise TypeError(f"masked_fill(): value must be a number or a 0-dim Tensor, got {type(value).__name__}")
     else:
-        value = scalar_tensor(value, input.dtype, input.device)
+        value = scalar_tensor(checked_scalar("masked_fill", value, input.dtype), input.dtype, input.device)
     return where(mask, value, input)
 
 
+@tensor_op
 def masked_select(input: Tensor, mask) -> Tensor:
     """The elements where mask is True, as a 1-D tensor."""
     from ._util import broadcast_shapes
@@ -333,8 +491,17 @@ def masked_select(input: Tensor, mask) -> Tensor:
     return getitem(input.expand(shape), mask.expand(shape))
 
 
+@tensor_op
 def nonzero(input: Tensor, *, as_tuple: bool = False):
-    """Indices of non-zero elements: an (n, ndim) int64 tensor, or a tuple of 1-D tensors."""
+    """Indices of non-zero elements: an (n, ndim) int64 tensor, or a tuple of 1-D tensors.
+
+    A 0-dim input counts as one element: ``tensor(5.).nonzero()`` has shape (1, 0)."""
+    if input.ndim == 0:
+        (flat,) = nonzero(input.reshape(1), as_tuple=True)
+        if as_tuple:
+            return (flat,)
+        return Tensor._make(input.device.backend.full((flat.numel(), 0), 0, _dt.int64),
+                            input.device, False, None, 0)
     parts = input.device.backend.nonzero(input.data)
     tensors = tuple(Tensor._make(p, input.device, False, None, 0) for p in parts)
     if as_tuple:
@@ -346,6 +513,32 @@ def nonzero(input: Tensor, *, as_tuple: bool = False):
     return stack(tensors, 1)
 
 
-def take_along_dim(input: Tensor, indices, dim: int) -> Tensor:
-    """gather(input, dim, indices)."""
-    return gather(input, dim, indices)
+@tensor_op
+def take_along_dim(input: Tensor, indices, dim=None) -> Tensor:
+    """gather with broadcasting: input and indices broadcast against each other in every dim
+    but ``dim``; with dim None both are flattened. Negative indices count from the end.
+
+    Shapes: input (2, 3), indices (1, 2), dim=1 -> (2, 2).
+    Example: ``take_along_dim(arange(6.).reshape(2, 3), tensor([[0, 2]]), 1)`` is
+    ``[[0., 2.], [3., 5.]]``.
+    """
+    if not isinstance(indices, Tensor) or indices.dtype not in (_dt.int64, _dt.int32):
+        raise RuntimeError("take_along_dim(): dtype of indices should be Long")
+    if dim is None:
+        input, indices, axis = input.reshape(-1), indices.reshape(-1), 0
+    else:
+        if input.ndim != indices.ndim:
+            raise RuntimeError(f"take_along_dim(): input and indices should have the same number of "
+                               f"dimensions, but got {input.ndim} dimensions for input, and "
+                               f"{indices.ndim} dimensions for indices")
+        axis = wrap_dim(dim, input.ndim, op="take_along_dim")
+        outer = broadcast_shapes(_with_size(input.data.shape, axis, 1), _with_size(indices.data.shape, axis, 1))
+        input = input.expand(_with_size(outer, axis, input.data.shape[axis]))
+        indices = indices.expand(_with_size(outer, axis, indices.data.shape[axis]))
+    size = input.data.shape[axis] if input.ndim else 1
+    indices = indices.long()
+    return gather(input, axis, indices + (indices < 0).long() * size)
+
+
+def _with_size(shape, axis, size):
+    return tuple(size if d == axis else n for d, n in enumerate(shape)) if shape else shape

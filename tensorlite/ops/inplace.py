@@ -7,7 +7,7 @@ from .. import dtypes as _dt
 from ..autograd.function import Function
 from ..autograd.grad_mode import state as _grad_state
 from ..tensor import Tensor, replay_view_chain
-from ._util import broadcast_shapes, is_scalar
+from ._util import broadcast_shapes, is_scalar, wrap_integer
 from .indexing import _put
 from .elementwise import check_sub_operands
 
@@ -42,8 +42,8 @@ def binary_inplace(self: Tensor, other, op_name: str, out_of_place):
     """``self = out_of_place(self, other)`` written into self's memory (add_, mul_, ...)."""
     record = _grad_state.enabled and (self._requires_grad or (isinstance(other, Tensor) and other._requires_grad))
     self._check_inplace(op_name)
-    if record:
-        return self._write_result(out_of_place(_original(self), other), op_name)
+    if record or op_name in _CHECKED_OUT_OF_PLACE:
+        return self._write_result(out_of_place(_original(self) if record else self, other), op_name)
     other_data = _inplace_operand(self, other, op_name)
     self.device.backend.binary_inplace(_BACKEND_OP[op_name], self.data, other_data)
     self._bump_version()
@@ -75,7 +75,7 @@ def _inplace_operand(self: Tensor, other, op_name: str):
     if not _dt.can_cast(result_dtype, self.dtype):
         raise RuntimeError(f"result type {result_dtype.scalar_name} can't be cast to the "
                            f"desired output type {self.dtype.scalar_name} ({op_name})")
-    return other.data if isinstance(other, Tensor) else other
+    return other.data if isinstance(other, Tensor) else wrap_integer(other, result_dtype)
 
 
 def _original(self: Tensor) -> Tensor:
@@ -85,8 +85,10 @@ def _original(self: Tensor) -> Tensor:
     return Clone.apply(self)
 
 
-_BACKEND_OP = {"add_": "add", "sub_": "sub", "mul_": "mul", "div_": "div", "pow_": "pow",
+_BACKEND_OP = {"add_": "add", "sub_": "sub", "mul_": "mul", "div_": "div",
                "maximum_": "maximum", "minimum_": "minimum"}
+# pow_ goes through pow(), which refuses integer ** negative and out-of-range exponents
+_CHECKED_OUT_OF_PLACE = {"pow_"}
 
 
 def unary_inplace(self: Tensor, op_name: str, out_of_place, *args):
@@ -126,9 +128,11 @@ def copy_(self: Tensor, src: Tensor) -> Tensor:
 
 def make_binary_inplace(op_name: str, out_of_place):
     def method(self, other, **kwargs):
-        if kwargs.get("alpha", 1) != 1:
-            from .elementwise import mul
-            other = mul(other, kwargs["alpha"])
+        if "alpha" in kwargs:
+            from .elementwise import scale_by_alpha
+            other = scale_by_alpha(op_name, self, other, kwargs.pop("alpha"))
+        if kwargs:
+            raise TypeError(f"{op_name}() got unexpected keyword arguments {sorted(kwargs)}")
         return binary_inplace(self, other, op_name, out_of_place)
     method.__name__ = op_name
     method.__doc__ = f"In-place {op_name[:-1]}: writes into self and returns it."

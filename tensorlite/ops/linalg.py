@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..autograd.function import Function
 from ..tensor import Tensor
-from ._util import broadcast_shapes, check_same_dtype, promote_pair
+from ._util import broadcast_shapes, check_same_dtype, expect_tensor, promote_pair, tensor_op
 
 
 class MatMul(Function):
@@ -34,6 +34,7 @@ class MatMul(Function):
         return grad_a, grad_b, None, None
 
 
+@tensor_op
 def matmul(input: Tensor, other) -> Tensor:
     """PyTorch's matmul: 1-D@1-D -> 0-dim, 1-D@2-D, 2-D@1-D, and batched with broadcast batch dims.
 
@@ -73,15 +74,19 @@ def matmul(input: Tensor, other) -> Tensor:
     return out
 
 
+@tensor_op
 def mm(input: Tensor, mat2) -> Tensor:
     """(n, k) @ (k, m) -> (n, m); both must be 2-D."""
+    expect_tensor("mm", "mat2", mat2)
     if input.ndim != 2 or mat2.ndim != 2:
         raise RuntimeError(f"mm: expected 2D tensors, got {input.ndim}D and {mat2.ndim}D")
     return matmul(input, mat2)
 
 
+@tensor_op
 def bmm(input: Tensor, mat2) -> Tensor:
     """(b, n, k) @ (b, k, m) -> (b, n, m); no broadcasting."""
+    expect_tensor("bmm", "mat2", mat2)
     if input.ndim != 3 or mat2.ndim != 3:
         raise RuntimeError(f"batch1 must be a 3D tensor (bmm got {input.ndim}D and {mat2.ndim}D)")
     if mat2.data.shape[:2] != (input.data.shape[0], input.data.shape[2]):
@@ -91,8 +96,10 @@ def bmm(input: Tensor, mat2) -> Tensor:
     return matmul(input, mat2)
 
 
+@tensor_op
 def dot(input: Tensor, other) -> Tensor:
     """Inner product of two 1-D tensors."""
+    expect_tensor("dot", "other", other)
     if input.ndim != 1 or other.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
     if input.data.shape != other.data.shape:
@@ -102,8 +109,13 @@ def dot(input: Tensor, other) -> Tensor:
     return matmul(input, other)
 
 
+@tensor_op
 def outer(input: Tensor, vec2) -> Tensor:
     """Outer product of two 1-D tensors: (n,) x (m,) -> (n, m)."""
+    expect_tensor("outer", "vec2", vec2)
+    for name, t in (("self", input), ("vec2", vec2)):
+        if t.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t.ndim}-D (shape {list(t.shape)})")
     return input.unsqueeze(1) * vec2.unsqueeze(0)
 
 
@@ -121,16 +133,15 @@ def _parse_einsum(equation, operands):
         raise RuntimeError("einsum(): more operands were provided than specified in the equation"
                            if len(operands) > len(terms) else
                            "einsum(): fewer operands were provided than specified in the equation")
+    # the dims under "..." broadcast right-aligned: an operand with k of them takes the last k
+    # of the longest run of labels (Greek letters: never user labels)
+    widths = [op.ndim - (len(term) - 3) for term, op in zip(terms, operands) if "..." in term]
+    ellipsis_letters = "".join(chr(0x3B1 + i) for i in range(max(widths, default=0)))
     expanded = []
-    ellipsis_letters = None
     for term, op in zip(terms, operands):
         if "..." in term:
-            n_explicit = len(term) - 3
-            n_ellipsis = op.ndim - n_explicit
-            letters = "".join(chr(0x3B1 + i) for i in range(n_ellipsis))  # Greek: never user labels
-            if ellipsis_letters is None or len(letters) > len(ellipsis_letters):
-                ellipsis_letters = letters
-            term = term.replace("...", letters)
+            width = max(op.ndim - (len(term) - 3), 0)
+            term = term.replace("...", ellipsis_letters[len(ellipsis_letters) - width:])
         if len(term) != op.ndim:
             raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(term)}) does "
                                f"not match the number of dimensions ({op.ndim}) for operand "
@@ -141,11 +152,53 @@ def _parse_einsum(equation, operands):
         for term in expanded:
             for c in term:
                 counts[c] = counts.get(c, 0) + 1
-        output = (ellipsis_letters or "") + "".join(sorted(c for c, n in counts.items()
+        output = ellipsis_letters + "".join(sorted(c for c, n in counts.items()
                                                            if n == 1 and c.isascii()))
     elif "..." in output:
-        output = output.replace("...", ellipsis_letters or "")
+        output = output.replace("...", ellipsis_letters)
+    _check_einsum_labels(expanded, output, operands)
     return expanded, output
+
+
+def _check_einsum_labels(terms, output, operands):
+    """PyTorch's einsum errors: subscripts are letters, every output subscript appears once and
+    in some input, and a subscript has one size (or 1, which broadcasts) wherever it appears."""
+    for term in terms:
+        for c in term:
+            if c.isascii() and not c.isalpha():
+                raise RuntimeError(f"einsum(): invalid subscript {c!r} in the equation; subscripts "
+                                   f"must be letters in [a-zA-Z]")
+    for c in output:
+        if output.count(c) > 1:
+            raise RuntimeError(f"einsum(): output subscript {c} appears more than once in the output")
+        if not any(c in term for term in terms):
+            raise RuntimeError(f"einsum(): output subscript {c} does not appear in the equation for "
+                               f"any input operand (inputs: {','.join(terms)})")
+    sizes = {}
+    for k, (term, op) in enumerate(zip(terms, operands)):
+        seen = {}
+        for c, n in zip(term, op.data.shape):
+            if c in seen and seen[c] != n:
+                raise RuntimeError(f"einsum(): subscript {c} is repeated for operand {k} but the sizes "
+                                   f"don't match, {n} != {seen[c]} (operand shape {list(op.shape)})")
+            seen[c] = n
+            previous = sizes.get(c, 1)
+            if n != 1 and previous != 1 and n != previous:
+                label = f"subscript {c}" if c.isascii() else "a dim under '...'"
+                raise RuntimeError(f"einsum(): {label} has size {n} for operand {k} which does "
+                                   f"not broadcast with previously seen size {previous}")
+            sizes[c] = n if n != 1 else previous
+
+
+def _broadcast_labels(term, operand, terms, operands):
+    """Expand the size-1 dims of ``operand`` whose subscript has size n > 1 elsewhere."""
+    sizes = {}
+    for t, o in zip(terms, operands):
+        for c, n in zip(t, o.data.shape):
+            if n != 1:
+                sizes[c] = n
+    target = tuple(sizes.get(c, n) if n == 1 else n for c, n in zip(term, operand.data.shape))
+    return operand if target == operand.data.shape else operand.expand(target)
 
 
 def _diagonal_labels(term, operand):
@@ -195,6 +248,7 @@ def einsum(equation: str, *operands):
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     terms, output = _parse_einsum(equation, operands)
+    operands = [_broadcast_labels(t, o, terms, operands) for t, o in zip(terms, operands)]
     pairs = [_diagonal_labels(t, o) for t, o in zip(terms, operands)]
     for i, (term, op) in enumerate(pairs):  # sum labels that appear in this operand alone
         others = "".join(t for j, (t, _) in enumerate(pairs) if j != i) + output

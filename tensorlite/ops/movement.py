@@ -6,6 +6,7 @@ storage and the version counter with their input, as in PyTorch.
 """
 from __future__ import annotations
 
+import math
 import numbers
 import warnings
 from typing import Sequence
@@ -13,7 +14,7 @@ from typing import Sequence
 from .. import dtypes as _dt
 from ..autograd.function import Function
 from ..tensor import Tensor
-from ._util import promote, sum_to_shape, wrap_dim, wrap_dims
+from ._util import expect_tensor, promote, sum_to_shape, tensor_op, wrap_dim, wrap_dims
 
 
 def _shape_arg(shape) -> tuple:
@@ -21,6 +22,12 @@ def _shape_arg(shape) -> tuple:
         shape = tuple(shape[0])
     if len(shape) == 1 and hasattr(shape[0], "__len__") and not isinstance(shape[0], Tensor):
         shape = tuple(shape[0])
+    if all(type(s) is int for s in shape):  # the common case
+        return tuple(shape)
+    for s in shape:
+        if isinstance(s, bool) or not isinstance(s, (numbers.Integral, Tensor)):
+            raise TypeError(f"a shape must be a sequence of ints, but {s!r} ({type(s).__name__}) is in "
+                            f"{tuple(shape)!r}")
     return tuple(int(s) for s in shape)
 
 
@@ -163,11 +170,13 @@ class Cat(Function):
 
 
 # -- functional API ------------------------------------------------------------------------
+@tensor_op
 def reshape(input: Tensor, *shape) -> Tensor:
     """A tensor with the same data and a new shape (a view when possible); one -1 is inferred."""
     return Reshape.apply(input, infer_shape(_shape_arg(shape), input.numel()))
 
 
+@tensor_op
 def view(input: Tensor, *shape) -> Tensor:
     """Like reshape, but always a view; raises on a layout that needs a copy."""
     if len(shape) == 1 and (isinstance(shape[0], _dt.dtype) or shape[0] in (float, int, bool)):
@@ -175,25 +184,27 @@ def view(input: Tensor, *shape) -> Tensor:
     return View.apply(input, infer_shape(_shape_arg(shape), input.numel()))
 
 
+@tensor_op
 def permute(input: Tensor, *dims) -> Tensor:
     """Reorder dims: ``x.permute(2, 0, 1)``."""
     dims = _shape_arg(dims)
     if len(dims) != input.ndim:
         raise RuntimeError(f"permute(): number of dims don't match in permute: the tensor has "
                            f"{input.ndim} dims (shape {list(input.shape)}) but {len(dims)} were given")
-    axes = tuple(wrap_dim(d, input.ndim) for d in dims)
+    axes = tuple(wrap_dim(d, input.ndim, op="permute") for d in dims)
     if len(set(axes)) != len(axes):
         raise RuntimeError("permute(): duplicate dims are not allowed.")
     return Permute.apply(input, axes)
 
 
+@tensor_op
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     """Swap two dims (a view)."""
     n = input.ndim
     if n == 0:
-        wrap_dim(dim0, 0), wrap_dim(dim1, 0)
+        wrap_dim(dim0, 0, op="transpose"), wrap_dim(dim1, 0, op="transpose")
         return reshape(input, ())
-    a, b = wrap_dim(dim0, n), wrap_dim(dim1, n)
+    a, b = wrap_dim(dim0, n, op="transpose"), wrap_dim(dim1, n, op="transpose")
     axes = list(range(n))
     axes[a], axes[b] = axes[b], axes[a]
     return Permute.apply(input, tuple(axes))
@@ -202,6 +213,7 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
 swapaxes = swapdims = transpose
 
 
+@tensor_op
 def t(input: Tensor) -> Tensor:
     """Transpose of a tensor with at most 2 dims."""
     if input.ndim > 2:
@@ -225,6 +237,7 @@ def mT(input: Tensor) -> Tensor:
     return transpose(input, -2, -1)
 
 
+@tensor_op
 def expand(input: Tensor, *sizes) -> Tensor:
     """Broadcast to ``sizes`` without copying (size -1 keeps a dim); the result has stride 0."""
     sizes = _shape_arg(sizes)
@@ -257,38 +270,45 @@ def expand(input: Tensor, *sizes) -> Tensor:
     return Expand.apply(input, target)
 
 
+@tensor_op
 def expand_as(input: Tensor, other) -> Tensor:
+    """expand(input, other.shape)."""
+    expect_tensor("expand_as", "other", other)
     return expand(input, other.data.shape)
 
 
+@tensor_op
 def broadcast_to(input: Tensor, shape) -> Tensor:
     """expand(input, shape): a stride-0 view broadcast to shape."""
     return expand(input, tuple(shape))
 
 
+@tensor_op
 def squeeze(input: Tensor, dim=None) -> Tensor:
     """Remove size-1 dims (all, one, or a tuple of them)."""
     shape = input.data.shape
     if dim is None:
         axes = tuple(i for i, s in enumerate(shape) if s == 1)
     else:
-        axes = wrap_dims(dim, input.ndim)
+        axes = wrap_dims(dim, input.ndim, op="squeeze")
     target = tuple(s for i, s in enumerate(shape) if not (i in axes and s == 1))
     return Reshape.apply(input, target)
 
 
+@tensor_op
 def unsqueeze(input: Tensor, dim: int) -> Tensor:
     """Insert a size-1 dim at ``dim`` (negative counts from the end of the result)."""
-    axis = wrap_dim(dim, input.ndim + 1)
+    axis = wrap_dim(dim, input.ndim + 1, op="unsqueeze")
     shape = input.data.shape
     return Reshape.apply(input, shape[:axis] + (1,) + shape[axis:])
 
 
+@tensor_op
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dims start_dim..end_dim into one."""
     if input.ndim == 0:
         return reshape(input, (1,))
-    start, end = wrap_dim(start_dim, input.ndim), wrap_dim(end_dim, input.ndim)
+    start, end = wrap_dim(start_dim, input.ndim, op="flatten"), wrap_dim(end_dim, input.ndim, op="flatten")
     if start > end:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     shape = input.data.shape
@@ -298,28 +318,54 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     return Reshape.apply(input, shape[:start] + (merged,) + shape[end + 1:])
 
 
+@tensor_op
 def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
     """Split one dim into ``sizes`` (one -1 allowed)."""
-    axis = wrap_dim(dim, input.ndim)
+    if input.ndim == 0:
+        raise RuntimeError(f"unflatten(): Dimension specified as {dim} but tensor has no dimensions; "
+                           f"reshape a 0-dim tensor instead")
+    axis = wrap_dim(dim, input.ndim, op="unflatten")
     shape = input.data.shape
-    sizes = infer_shape(tuple(sizes), shape[axis])
+    sizes = tuple(sizes)
+    if -1 not in sizes and math.prod(sizes) != shape[axis]:
+        raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of "
+                           f"dim {axis} ({shape[axis]}) in the input tensor of shape {list(shape)}")
+    sizes = infer_shape(sizes, shape[axis])
     return Reshape.apply(input, shape[:axis] + sizes + shape[axis + 1:])
 
 
-def movedim(input: Tensor, source: int, destination: int) -> Tensor:
-    """Move dim source to position destination (a view)."""
-    src, dst = wrap_dim(source, input.ndim), wrap_dim(destination, input.ndim)
-    axes = [a for a in range(input.ndim) if a != src]
-    axes.insert(dst, src)
-    return Permute.apply(input, tuple(axes))
+@tensor_op
+def movedim(input: Tensor, source, destination) -> Tensor:
+    """Move dim(s) ``source`` to position(s) ``destination`` (a view); the other dims keep their
+    order. ``x.movedim(0, -1)`` on shape (2, 3, 4) gives shape (3, 4, 2)."""
+    sources, destinations = _dims_arg("movedim", source), _dims_arg("movedim", destination)
+    if len(sources) != len(destinations):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(sources)} dims) "
+                           f"should contain the same number of dims as destination "
+                           f"({list(destinations)} dims)")
+    n = input.ndim
+    src = [wrap_dim(d, n, op="movedim") for d in sources]
+    dst = [wrap_dim(d, n, op="movedim") for d in destinations]
+    for name, given, dims in (("source", sources, src), ("destination", destinations, dst)):
+        if len(set(dims)) != len(dims):
+            raise RuntimeError(f"movedim: repeated dim in `{name}` ({list(given)})")
+    if n == 0:
+        return reshape(input, ())
+    rest = iter(a for a in range(n) if a not in src)
+    placed = dict(zip(dst, src))
+    return Permute.apply(input, tuple(placed[i] if i in placed else next(rest) for i in range(n)))
 
 
+@tensor_op
 def repeat(input: Tensor, *sizes) -> Tensor:
     """Tile the tensor: ``x.repeat(2, 3)`` (a copy)."""
     sizes = _shape_arg(sizes)
     if len(sizes) < input.ndim:
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of "
                            "dimensions of tensor")
+    if any(r < 0 for r in sizes):
+        raise RuntimeError(f"repeat(): Trying to create tensor with negative dimension: repeats "
+                           f"{list(sizes)} must be non-negative")
     shape = (1,) * (len(sizes) - input.ndim) + input.data.shape
     interleaved, expanded, final = [], [], []
     for r, s in zip(sizes, shape):
@@ -329,6 +375,7 @@ def repeat(input: Tensor, *sizes) -> Tensor:
     return reshape(expand(reshape(input, tuple(interleaved)), tuple(expanded)).contiguous(), tuple(final))
 
 
+@tensor_op
 def contiguous(input: Tensor) -> Tensor:
     """self if already contiguous, else a contiguous copy."""
     if input.device.backend.is_contiguous(input.data):
@@ -336,26 +383,30 @@ def contiguous(input: Tensor) -> Tensor:
     return Clone.apply(input)
 
 
+@tensor_op
 def clone(input: Tensor) -> Tensor:
     """A copy that is part of the graph (the gradient flows through unchanged)."""
     return Clone.apply(input)
 
 
+@tensor_op
 def flip(input: Tensor, dims) -> Tensor:
     """Reverse the order of elements along dims."""
-    if isinstance(dims, numbers.Integral):
-        dims = (dims,)
-    return Flip.apply(input, wrap_dims(tuple(dims), input.ndim))
+    return Flip.apply(input, wrap_dims(dims, input.ndim, op="flip"))
 
 
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Concatenate along an existing dim; sizes must match elsewhere. Dtypes are promoted."""
     tensors = list(tensors)
     if not tensors:
-        raise RuntimeError("cat(): expected a non-empty list of Tensors")
+        raise ValueError("cat(): expected a non-empty list of Tensors")
+    for i, t in enumerate(tensors):
+        if isinstance(t, Tensor) and t.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated; "
+                               f"use stack, or unsqueeze it to shape [1]")
     tensors = promote("cat", *tensors) if len(tensors) > 1 else tensors
     ref = tensors[0]
-    axis = wrap_dim(dim, ref.ndim)
+    axis = wrap_dim(dim, ref.ndim, op="cat")
     for i, t in enumerate(tensors[1:], start=1):
         if t.ndim != ref.ndim:
             raise RuntimeError(f"Tensors must have same number of dimensions: got {ref.ndim} and {t.ndim}")
@@ -379,19 +430,99 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
         if t.data.shape != tensors[0].data.shape:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got "
                                f"{list(tensors[0].data.shape)} at entry 0 and {list(t.data.shape)} at entry {i}")
-    axis = wrap_dim(dim, tensors[0].ndim + 1)
+    axis = wrap_dim(dim, tensors[0].ndim + 1, op="stack")
     return cat([unsqueeze(t, axis) for t in tensors], axis)
 
 
+def _at_least(tensor: Tensor, ndim: int) -> Tensor:
+    """PyTorch's atleast_nd view: 0-d -> (1,)*n; 1-d (n) -> (1, n) -> (1, n, 1); 2-d (m, n) -> (m, n, 1)."""
+    if tensor.ndim >= ndim:
+        return tensor
+    shape = tuple(tensor.data.shape)
+    if ndim == 3 and len(shape) == 2:
+        return reshape(tensor, shape + (1,))
+    if ndim == 3:
+        return reshape(tensor, (1,) + (shape or (1,)) + (1,))
+    return reshape(tensor, (1,) * (ndim - len(shape)) + shape)
+
+
+def _at_least_all(ndim, tensors):
+    if len(tensors) == 1 and not isinstance(tensors[0], Tensor):
+        return tuple(_at_least(t, ndim) for t in tensors[0])
+    out = tuple(_at_least(t, ndim) for t in tensors)
+    return out[0] if len(out) == 1 else out
+
+
+def atleast_1d(*tensors):
+    """Each tensor viewed with at least 1 dim: () -> (1,). One tensor in, one out; several
+    (or a sequence) in, a tuple out."""
+    return _at_least_all(1, tensors)
+
+
+def atleast_2d(*tensors):
+    """Each tensor viewed with at least 2 dims: () -> (1, 1), (n,) -> (1, n)."""
+    return _at_least_all(2, tensors)
+
+
+def atleast_3d(*tensors):
+    """Each tensor viewed with at least 3 dims: () -> (1, 1, 1), (n,) -> (1, n, 1), (m, n) -> (m, n, 1)."""
+    return _at_least_all(3, tensors)
+
+
 def hstack(tensors: Sequence[Tensor]) -> Tensor:
-    """Concatenate along dim 1 (dim 0 for 1-D tensors)."""
-    tensors = list(tensors)
+    """Concatenate along dim 1 (dim 0 for 0-d and 1-D tensors, which become 1-D first).
+
+    Example: ``hstack([tensor(1.), tensor([2., 3.])])`` is ``[1., 2., 3.]``.
+    """
+    tensors = [_at_least(t, 1) for t in tensors]
+    if not tensors:
+        raise RuntimeError("hstack expects a non-empty TensorList")
     return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
 
 
 def vstack(tensors: Sequence[Tensor]) -> Tensor:
-    """Concatenate along dim 0, 1-D tensors as rows."""
-    return cat([t if t.ndim > 1 else unsqueeze(t, 0) for t in tensors], 0)
+    """Concatenate along dim 0 after atleast_2d: 1-D (n,) tensors are rows (1, n), 0-d ones (1, 1).
+
+    Example: ``vstack([tensor(1.), tensor(2.)])`` has shape (2, 1).
+    """
+    tensors = [_at_least(t, 2) for t in tensors]
+    if not tensors:
+        raise RuntimeError("vstack expects a non-empty TensorList")
+    return cat(tensors, 0)
+
+
+row_stack = vstack
+
+
+def dstack(tensors: Sequence[Tensor]) -> Tensor:
+    """Concatenate along dim 2 after atleast_3d. Shapes: two (n,) tensors -> (1, n, 2)."""
+    tensors = [_at_least(t, 3) for t in tensors]
+    if not tensors:
+        raise RuntimeError("dstack expects a non-empty TensorList")
+    return cat(tensors, 2)
+
+
+def column_stack(tensors: Sequence[Tensor]) -> Tensor:
+    """hstack of columns: 0-d and (n,) tensors become (1, 1) / (n, 1). Shapes: two (n,) -> (n, 2)."""
+    return hstack([reshape(t, (t.numel(), 1)) if t.ndim <= 1 else t for t in tensors])
+
+
+def _dims_arg(op: str, value) -> tuple:
+    """An int or a sequence of ints as a tuple."""
+    if isinstance(value, numbers.Integral):
+        return (value,)
+    if isinstance(value, (tuple, list)):
+        return tuple(value)
+    raise TypeError(f"{op}(): dims must be an int or a tuple of ints, got {type(value).__name__}")
+
+
+def _int_arg(op: str, name: str, value) -> int:
+    """An int argument (a Python int or a 1-element integer tensor)."""
+    if isinstance(value, Tensor) and not value.is_floating_point() and value.numel() == 1:
+        return int(value.item())
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+        raise TypeError(f"{op}(): argument '{name}' must be an int, not {type(value).__name__}")
+    return int(value)
 
 
 def _mark_multi_view(views, op_name):
@@ -401,19 +532,26 @@ def _mark_multi_view(views, op_name):
     return tuple(views)
 
 
+@tensor_op
 def split(input: Tensor, split_size_or_sections, dim: int = 0):
     """Views of consecutive pieces: of size ``split_size`` (the last may be smaller), or of the
     listed sizes. The pieces cannot be modified in place while they require grad."""
-    axis = wrap_dim(dim, input.ndim)
+    if input.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor (got a 0-dim tensor)")
+    axis = wrap_dim(dim, input.ndim, op="split")
     n = input.data.shape[axis]
-    if isinstance(split_size_or_sections, numbers.Integral):
-        size = int(split_size_or_sections)
+    if isinstance(split_size_or_sections, (numbers.Integral, Tensor)):
+        size = _int_arg("split", "split_size", split_size_or_sections)
         if size <= 0 and n:
             raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
-        sizes = [size] * (n // size) + ([n % size] if n % size else []) if size else [0]
+        # an empty dim still gives one (empty) piece, as in PyTorch
+        sizes = [size] * (n // size) + ([n % size] if n % size else []) if size and n else [0]
         name = "SplitBackward0"
     else:
-        sizes = [int(s) for s in split_size_or_sections]
+        if not isinstance(split_size_or_sections, (list, tuple)):
+            raise TypeError(f"split(): split_size_or_sections must be an int or a list of ints, got "
+                            f"{type(split_size_or_sections).__name__}")
+        sizes = [_int_arg("split", "split_sizes", s) for s in split_size_or_sections]
         if sum(sizes) != n:
             raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input "
                                f"tensor's size at dimension {axis}), but got split_sizes={sizes}")
@@ -426,30 +564,52 @@ def split(input: Tensor, split_size_or_sections, dim: int = 0):
     return _mark_multi_view(pieces, name)
 
 
+@tensor_op
 def chunk(input: Tensor, chunks: int, dim: int = 0):
     """Split into ``chunks`` pieces of size ceil(n / chunks) (fewer if n is small)."""
+    if input.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor (got a 0-dim tensor)")
+    chunks = _int_arg("chunk", "chunks", chunks)
     if chunks <= 0:
-        raise RuntimeError("chunk expects `chunks` to be greater than 0")
-    n = input.data.shape[wrap_dim(dim, input.ndim)]
-    size = -(-n // chunks) if n else 1
-    return split(input, size, dim)
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    n = input.data.shape[wrap_dim(dim, input.ndim, op="chunk")]
+    if n == 0:  # PyTorch: ``chunks`` empty pieces
+        return split(input, [0] * chunks, dim)
+    return split(input, -(-n // chunks), dim)
 
 
+@tensor_op
 def unbind(input: Tensor, dim: int = 0):
     """The slices along dim, as views without that dim."""
-    axis = wrap_dim(dim, input.ndim)
+    axis = wrap_dim(dim, input.ndim, scalar_ok=False, op="unbind")
     lead = (slice(None),) * axis
     return _mark_multi_view([input[lead + (i,)] for i in range(input.data.shape[axis])], "UnbindBackward0")
 
 
+@tensor_op
 def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
-    """The slice [start, start + length) along dim (a view)."""
-    axis = wrap_dim(dim, input.ndim)
+    """The slice [start, start + length) along dim (a view); ``start`` may be negative.
+
+    ``x.narrow(0, 1, 2)`` on shape (5,) gives x[1:3]."""
+    if input.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    axis = wrap_dim(dim, input.ndim, op="narrow")
+    start, length = _int_arg("narrow", "start", start), _int_arg("narrow", "length", length)
+    size = input.data.shape[axis]
+    if not -size <= start <= size:
+        raise IndexError(f"narrow(): start out of range (expected to be in range of [{-size}, {size}], "
+                         f"but got {start}) for dim {axis} of shape {list(input.shape)}")
+    if length < 0:
+        raise RuntimeError(f"narrow(): length must be non-negative, got {length}.")
     if start < 0:
-        start += input.data.shape[axis]
+        start += size
+    if start + length > size:
+        raise RuntimeError(f"narrow(): start ({start}) + length ({length}) exceeds dimension size "
+                           f"({size}) of dim {axis}; shape is {list(input.shape)}")
     return input[(slice(None),) * axis + (slice(start, start + length),)]
 
 
+@tensor_op
 def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
     """Pad the last dims: ``pad=(left, right, top, bottom, ...)`` (last dim first, as PyTorch).
 
@@ -462,6 +622,10 @@ def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
     widths = [(0, 0)] * input.ndim
     for i in range(len(pad) // 2):
         widths[input.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
+    for axis, ((before, after), size) in enumerate(zip(widths, input.data.shape)):
+        if size + before + after < 0:
+            raise RuntimeError(f"pad(): padding ({before}, {after}) of dim {axis} (size {size}) would "
+                               f"give a negative size {size + before + after}")
     if any(b < 0 or a < 0 for b, a in widths):
         key = tuple(slice(max(-b, 0), s - max(-a, 0)) for (b, a), s in zip(widths, input.data.shape))
         input = input[key]
@@ -471,19 +635,29 @@ def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
 
 def _triangle_mask(input, diagonal, lower):
     from .creation import arange
+    if input.ndim < 2:
+        raise RuntimeError(f"{'tril' if lower else 'triu'}: input tensor must have at least 2 "
+                           f"dimensions (got shape {list(input.shape)})")
     rows, cols = input.data.shape[-2:]
     r = arange(rows, device=input.device).unsqueeze(1)
     c = arange(cols, device=input.device).unsqueeze(0)
     return (c - r <= diagonal) if lower else (c - r >= diagonal)
 
 
+@tensor_op
 def tril(input: Tensor, diagonal: int = 0) -> Tensor:
-    """Lower triangle of the last two dims (others zeroed)."""
+    """Lower triangle of the last two dims (others zeroed); the dtype is kept (bool stays bool)."""
     from .elementwise import where
-    return where(_triangle_mask(input, diagonal, True), input, 0)
+    return where(_triangle_mask(input, diagonal, True), input, _zero_of(input))
 
 
+@tensor_op
 def triu(input: Tensor, diagonal: int = 0) -> Tensor:
-    """Upper triangle of the last two dims (others zeroed)."""
+    """Upper triangle of the last two dims (others zeroed); the dtype is kept (bool stays bool)."""
     from .elementwise import where
-    return where(_triangle_mask(input, diagonal, False), input, 0)
+    return where(_triangle_mask(input, diagonal, False), input, _zero_of(input))
+
+
+def _zero_of(input: Tensor) -> Tensor:
+    """A 0-dim zero of input's dtype: a Python 0 would promote bool to int64."""
+    return Tensor._make(input.device.backend.full((), 0, input.dtype), input.device, False, None, 0)

@@ -13,7 +13,7 @@ import warnings
 from .. import dtypes as _dt
 from ..autograd.function import OUTPUT, Function
 from ..tensor import Tensor
-from ._util import scalar_tensor, wrap_dim, wrap_dims, zeros_like_tensor
+from ._util import reduction_dims, scalar_tensor, tensor_op, wrap_dim, wrap_dims, zeros_like_tensor
 from .elementwise import Where, sqrt, where
 from .movement import Expand, Reshape
 
@@ -68,9 +68,15 @@ class Prod(Function):
         product_of_others_nz = _expand_back(nonzero_x.prod(axes, keepdim=keepdim), shape, axes, keepdim)
         g = _expand_back(grad, shape, axes, keepdim)
         o = _expand_back(out, shape, axes, keepdim)
+        # The value of each case is the product of the others; the formulas keep the zero
+        # elements as factors (``zero_sum`` is 0 but depends on them) so that the gradient of this
+        # gradient is right too: d/dx1 of d(x0*x1)/dx0 is 1 at x1 = 0, not 0.
+        zero_sum = _expand_back(where(is_zero, x, 0.0).sum(axes, keepdim=keepdim), shape, axes, keepdim)
         no_zero_case = g * o / nonzero_x
-        one_zero_case = where(is_zero, g * product_of_others_nz, 0.0)
-        return where(zeros == 0, no_zero_case, where(zeros == 1, one_zero_case, 0.0)), None, None
+        one_zero_case = where(is_zero, g * product_of_others_nz, g * zero_sum * product_of_others_nz / nonzero_x)
+        two_zeros_case = where(is_zero, g * (zero_sum - x) * product_of_others_nz, 0.0)
+        return where(zeros == 0, no_zero_case, where(zeros == 1, one_zero_case,
+                                                     where(zeros == 2, two_zeros_case, 0.0))), None, None
 
 
 class AmaxAmin(Function):
@@ -80,9 +86,6 @@ class AmaxAmin(Function):
 
     @staticmethod
     def forward(ctx, x, op, axes, keepdim):
-        if x.numel() == 0:
-            raise RuntimeError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0. "
-                               f"Specify the reduction dim with the 'dim' argument.")
         ctx.save_for_backward(x, OUTPUT)
         ctx.axes, ctx.keepdim = axes, keepdim
         return x.device.backend.reduce(op, x.data, axes, keepdim)
@@ -106,10 +109,12 @@ class MaxMinDim(Function):
     @staticmethod
     def forward(ctx, x, op, dim, keepdim):
         backend = x.device.backend
-        if x.data.shape[dim] == 0:
-            raise IndexError(f"{op}(): Expected reduction dim {dim} to have non-zero size.")
-        index = backend.arg_reduce("arg" + op, x.data, dim, True)
-        values = backend.gather(x.data, dim, index)
+        if x.data.size:
+            index = backend.arg_reduce("arg" + op, x.data, dim, True)
+            values = backend.gather(x.data, dim, index)
+        else:  # another dim is empty: so are the results (no kernel to run)
+            kept = _kept_shape(x.data.shape, (dim,))
+            index, values = backend.full(kept, 0, _dt.int64), backend.full(kept, 0, x.dtype)
         ctx.x_shape, ctx.dim, ctx.keepdim = x.data.shape, dim, keepdim
         ctx.index = Tensor._make(index, x.device, False, None, 0)
         if not keepdim:
@@ -123,7 +128,8 @@ class MaxMinDim(Function):
             grad = grad.unsqueeze(ctx.dim)
         zeros = Tensor._make(grad.device.backend.full(ctx.x_shape, 0, grad.dtype), grad.device,
                              False, None, 0)
-        return scatter_add(zeros, ctx.dim, ctx.index, grad), None, None, None
+        # the saved indices are in range by construction: the primitive, without scatter_add's check
+        return Scatter.apply(zeros, ctx.dim, ctx.index, grad, True), None, None, None
 
 
 class Cumsum(Function):
@@ -213,33 +219,51 @@ class Norm2(Function):
 
 
 # -- functional API ------------------------------------------------------------------------
+def check_nonempty_reduction(op: str, shape: tuple, axes, whole: bool) -> None:
+    """max/min/amax/amin/argmax/argmin have no identity, so reducing a zero-size dim raises
+    PyTorch's error (``whole``: no dim was given and the tensor is empty)."""
+    if whole:
+        if 0 in shape:
+            error = IndexError if op.startswith("arg") else RuntimeError
+            raise error(f"{op}(): Expected reduction dim to be specified for input.numel() == 0. "
+                        f"Specify the reduction dim with the 'dim' argument (shape {list(shape)}).")
+        return
+    for axis in axes:
+        if shape[axis] == 0:
+            raise IndexError(f"{op}(): Expected reduction dim {axis} to have non-zero size "
+                             f"(shape {list(shape)}); reduce over a non-empty dim instead.")
+
+
 def _with_dtype(x, dtype):
     return x if dtype is None else x.to(dtype)
 
 
+@tensor_op
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Sum over ``dim`` (None: all; an int or a tuple; negative allowed). Ints and bools give int64."""
     x = _with_dtype(input, dtype)
-    return Sum.apply(x, wrap_dims(dim, x.ndim), keepdim)
+    return Sum.apply(x, reduction_dims(dim, x.ndim, op="sum"), keepdim)
 
 
+@tensor_op
 def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Product over one dim (or all elements)."""
     x = _with_dtype(input, dtype)
-    axes = wrap_dims(dim, x.ndim)
+    axes = reduction_dims(dim, x.ndim, op="prod")
     if x.dtype.is_integer or x.dtype is _dt.bool_:
-        out = Tensor._make(x.device.backend.reduce("prod", x.data, axes, keepdim), x.device, False, None, 0)
-        return out.to(_dt.int64)
+        wide = x.to(_dt.int64)  # promote before multiplying: uint8 must not wrap at 256
+        return Tensor._make(x.device.backend.reduce("prod", wide.data, axes, keepdim), x.device, False, None, 0)
     return Prod.apply(x, axes, keepdim)
 
 
+@tensor_op
 def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Arithmetic mean (sum / count); integer inputs need ``dtype=``."""
     x = input.to(dtype) if dtype is not None else input
     if not x.is_floating_point():
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a "
                            f"floating point or complex dtype. Got: {x.dtype.scalar_name}")
-    axes = wrap_dims(dim, x.ndim)
+    axes = reduction_dims(dim, x.ndim, op="mean")
     count = 1
     for a in axes:
         count *= x.data.shape[a]
@@ -247,6 +271,7 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
     return total / count if count else total * math.nan
 
 
+@tensor_op
 def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
     """Variance with Bessel's correction by default (correction=1); PyTorch's positional forms
     ``var(dim, unbiased, keepdim)`` and ``var(unbiased)`` too."""
@@ -255,7 +280,7 @@ def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
     if unbiased is not None:
         correction = 1 if unbiased else 0
     correction = 1 if correction is None else correction
-    axes = wrap_dims(dim, input.ndim)
+    axes = reduction_dims(dim, input.ndim, op="var")
     count = 1
     for a in axes:
         count *= input.data.shape[a]
@@ -269,33 +294,53 @@ def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
     return squares / float(denominator if denominator > 0 else 0)
 
 
+@tensor_op
 def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
-    """Standard deviation: sqrt(var)."""
-    return sqrt(var(input, dim, unbiased, keepdim, correction=correction))
+    """Standard deviation: sqrt(var); its gradient at zero variance (constant input) is 0, as in
+    PyTorch, not NaN."""
+    return _pow_zero_grad_at_zero(var(input, dim, unbiased, keepdim, correction=correction), 0.5)
 
 
+def _pow_zero_grad_at_zero(t: Tensor, exponent: float) -> Tensor:
+    """t ** exponent (t >= 0) whose gradient (of every order) is 0 where t == 0: PyTorch's
+    convention for std and p-norms at 0. The inner where keeps the unused branch finite, so no
+    0 * inf = NaN leaks through (SEMANTICS.md 3.5)."""
+    at_zero = t == 0
+    safe = where(at_zero, 1.0, t)
+    return where(at_zero, 0.0, sqrt(safe) if exponent == 0.5 else safe ** exponent)
+
+
+@tensor_op
 def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
     """(var, mean) over dim."""
     mean_dim = None if isinstance(dim, bool) else dim
     return var(input, dim, unbiased, keepdim, correction=correction), mean(input, mean_dim, keepdim=keepdim)
 
 
+@tensor_op
 def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
     """(std, mean) over dim."""
     mean_dim = None if isinstance(dim, bool) else dim
     return std(input, dim, unbiased, keepdim, correction=correction), mean(input, mean_dim, keepdim=keepdim)
 
 
+def _amax_amin(name, input, dim, keepdim):
+    whole = dim is None or (isinstance(dim, (tuple, list)) and not dim)
+    axes = wrap_dims(None if whole else dim, input.ndim, op=name)
+    check_nonempty_reduction(name, input.data.shape, axes, whole)
+    return AmaxAmin.apply(input, name[1:], axes, keepdim)
+
+
+@tensor_op
 def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     """Maximum over dims (all by default); ties share the gradient evenly."""
-    axes = wrap_dims(None if dim == () else dim, input.ndim)
-    return AmaxAmin.apply(input, "max", axes, keepdim)
+    return _amax_amin("amax", input, dim, keepdim)
 
 
+@tensor_op
 def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     """Minimum over dims (all by default); ties share the gradient evenly."""
-    axes = wrap_dims(None if dim == () else dim, input.ndim)
-    return AmaxAmin.apply(input, "min", axes, keepdim)
+    return _amax_amin("amin", input, dim, keepdim)
 
 
 def _max_or_min(op, input, dim, keepdim, other):
@@ -305,17 +350,22 @@ def _max_or_min(op, input, dim, keepdim, other):
         from .elementwise import maximum, minimum
         return maximum(input, other) if op == "max" else minimum(input, other)
     if dim is None:
+        check_nonempty_reduction(op, input.data.shape, (), True)
         return AmaxAmin.apply(input, op, wrap_dims(None, input.ndim), False)
-    values, indices = MaxMinDim.apply(input, op, wrap_dim(dim, input.ndim) if input.ndim else 0, keepdim) \
-        if input.ndim else (input.clone(), zeros_like_tensor(input, _dt.int64))
-    return values_indices(values, indices)
+    axis = wrap_dim(dim, input.ndim, op=op)
+    if not input.ndim:
+        return values_indices(input.clone(), zeros_like_tensor(input, _dt.int64))
+    check_nonempty_reduction(op, input.data.shape, (axis,), False)
+    return values_indices(*MaxMinDim.apply(input, op, axis, keepdim))
 
 
+@tensor_op
 def max(input: Tensor, dim=None, keepdim: bool = False, *, other=None):
     """max() -> 0-dim max; max(dim) -> (values, indices); max(other_tensor) -> elementwise."""
     return _max_or_min("max", input, dim, keepdim, other)
 
 
+@tensor_op
 def min(input: Tensor, dim=None, keepdim: bool = False, *, other=None):
     """min() -> 0-dim min; min(dim) -> (values, indices); min(other_tensor) -> elementwise."""
     return _max_or_min("min", input, dim, keepdim, other)
@@ -324,25 +374,32 @@ def min(input: Tensor, dim=None, keepdim: bool = False, *, other=None):
 def _arg(op, input, dim, keepdim):
     backend = input.device.backend
     if dim is None:
-        if input.numel() == 0:
-            raise RuntimeError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0.")
+        check_nonempty_reduction(op, input.data.shape, (), True)
         flat = backend.reshape(input.data, (-1,))
         out = backend.arg_reduce(op, flat, 0, False)
         if keepdim:
             out = backend.reshape(out, (1,) * input.ndim)
     else:
-        axis = wrap_dim(dim, input.ndim)
+        axis = wrap_dim(dim, input.ndim, op=op)
+        if input.ndim:
+            check_nonempty_reduction(op, input.data.shape, (axis,), False)
         data = input.data if input.ndim else backend.reshape(input.data, (1,))
+        if not input.numel():  # another dim is empty: so is the result (no kernel to run)
+            shape = _kept_shape(input.data.shape, (axis,)) if keepdim else \
+                tuple(s for i, s in enumerate(input.data.shape) if i != axis)
+            return Tensor._make(backend.full(shape, 0, _dt.int64), input.device, False, None, 0)
         out = backend.arg_reduce(op, data, axis, keepdim and input.ndim > 0)
     return Tensor._make(out, input.device, False, None, 0)
 
 
+@tensor_op
 def argmax(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """Index of the maximum (first occurrence), over the flattened tensor when dim is None."""
     _refuse_bool_arg("argmax", input)
     return _arg("argmax", input, dim, keepdim)
 
 
+@tensor_op
 def argmin(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """Index of the minimum (first occurrence)."""
     _refuse_bool_arg("argmin", input)
@@ -354,24 +411,27 @@ def _refuse_bool_arg(op, input):
         raise RuntimeError(f"{op}(): does not support bool input; convert it with .long() first")
 
 
+@tensor_op
 def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     """Inclusive prefix sums along dim."""
     x = input.to(dtype) if dtype is not None else input
     if x.ndim == 0:  # through the 1-element case, so integer inputs promote to int64 here too
-        wrap_dim(dim, 0)
+        wrap_dim(dim, 0, op="cumsum")
         return Cumsum.apply(x.reshape(1), 0).reshape(())
-    return Cumsum.apply(x, wrap_dim(dim, x.ndim))
+    return Cumsum.apply(x, wrap_dim(dim, x.ndim, op="cumsum"))
 
 
+@tensor_op
 def logsumexp(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """log(sum(exp(x))) computed stably (all -inf gives -inf, not nan)."""
     x = input if input.is_floating_point() else input.float()
-    axes = wrap_dims(dim, x.ndim)
+    axes = reduction_dims(dim, x.ndim, op="logsumexp")
     if x.numel() == 0:
         return sum(x, axes, keepdim).log()
     return LogSumExp.apply(x, axes, keepdim)
 
 
+@tensor_op
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False) -> Tensor:
     """Vector p-norm (2 / 'fro' by default, 1, inf, -inf, 0, or any positive p); grad 0 at 0 for p=2."""
     if not input.is_floating_point():
@@ -380,8 +440,13 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False) -> Tensor:
     if p == "fro" and isinstance(dim, (tuple, list)) and len(dim) > 2:
         raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(map(str, dim))} "
                            f"(the Frobenius norm takes one or two dims; use p=2 for more)")
-    axes = wrap_dims(dim, input.ndim)
+    axes = reduction_dims(dim, input.ndim, op="norm")
     x = input
+    if p in (math.inf, -math.inf, "inf"):
+        empty = [a for a in axes if x.data.shape[a] == 0]
+        if empty:
+            raise RuntimeError(f"norm(): cannot compute the inf norm over the empty dim {empty[0]} "
+                               f"(shape {list(x.shape)}): max and min have no identity")
     if p in ("fro", 2, 2.0):
         return Norm2.apply(x, axes, keepdim)
     if p in (math.inf, "inf"):
@@ -392,29 +457,38 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False) -> Tensor:
         return sum((x != 0).to(x.dtype) + x.sign() * 0.0, axes, keepdim)
     if p == 1:
         return sum(x.abs(), axes, keepdim)
-    return sum(x.abs() ** p, axes, keepdim) ** (1.0 / p)
+    if p < 0:  # a zero element makes the sum inf and the norm 0, as in PyTorch
+        return sum(x.abs() ** p, axes, keepdim) ** (1.0 / p)
+    # zero elements and a zero norm get gradient 0 (PyTorch), not 0 * inf = NaN for p < 1 or at 0
+    return _pow_zero_grad_at_zero(sum(_pow_zero_grad_at_zero(x.abs(), p), axes, keepdim), 1.0 / p)
 
 
+@tensor_op
 def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    """Whether any element (along dim) is non-zero; bool result."""
+    """Whether any element (along dim) is non-zero; bool result (uint8 for uint8 input, as in
+    PyTorch). An empty dim list reduces nothing (elementwise test), also as in PyTorch."""
     return _bool_reduce("any", input, dim, keepdim)
 
 
+@tensor_op
 def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    """Whether all elements (along dim) are non-zero; bool result."""
+    """Whether all elements (along dim) are non-zero; bool result (uint8 for uint8 input)."""
     return _bool_reduce("all", input, dim, keepdim)
 
 
 def _bool_reduce(op, input, dim, keepdim):
     backend = input.device.backend
     data = input.data if input.dtype is _dt.bool_ else backend.binary("ne", input.data, 0)
-    return Tensor._make(backend.reduce(op, data, wrap_dims(dim, input.ndim), keepdim),
-                        input.device, False, None, 0)
+    out = Tensor._make(backend.reduce(op, data, wrap_dims(dim, input.ndim, op=op), keepdim),
+                       input.device, False, None, 0)
+    # PyTorch's legacy: uint8 in, uint8 (0/1) out; every other dtype gives bool
+    return out.to(_dt.uint8) if input.dtype is _dt.uint8 else out
 
 
+@tensor_op
 def count_nonzero(input: Tensor, dim=None) -> Tensor:
     """Number of non-zero elements (along dim)."""
     return sum((input != 0).long(), dim)
 
 
-from .indexing import scatter_add  # noqa: E402  (indexing imports this module's helpers)
+from .indexing import Scatter  # noqa: E402  (indexing imports this module's helpers)

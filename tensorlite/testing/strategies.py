@@ -58,11 +58,15 @@ def broadcastable_shapes(num_shapes: int = 2, min_dims: int = 0, max_dims: int =
 
 
 @st.composite
-def valid_dims(draw, ndim: int, allow_none: bool = True, allow_tuple: bool = True):
-    """A dim argument for a tensor of ``ndim`` dims: None, an int (possibly negative) or a tuple."""
+def valid_dims(draw, ndim: int, allow_none: bool = True, allow_tuple: bool = True,
+               allow_empty: bool = False):
+    """A dim argument for a tensor of ``ndim`` dims: None, an int (possibly negative) or a tuple;
+    with ``allow_empty`` also ``()``, which a PyTorch reduction treats like None (all dims)."""
     options = []
     if allow_none:
         options.append(st.none())
+    if allow_empty:
+        options.append(st.just(()))
     if ndim:
         options.append(st.integers(-ndim, ndim - 1))
         if allow_tuple:

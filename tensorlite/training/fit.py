@@ -156,8 +156,11 @@ def fit(model: nn.Module, train_data, loss="crossentropy", options: TrainingOpti
 
     Returns (model, history). The metric is accuracy for CrossEntropy/NLL losses, RMSE otherwise.
     With ``options.checkpoint_path``, a checkpoint (model, optimizer, schedule, random states,
-    epoch, iteration, history) is written atomically every ``checkpoint_frequency`` epochs;
-    ``resume_from=path`` continues from one and reproduces the uninterrupted loss curve.
+    epoch, iteration, the position within the epoch and the generator state its shuffle was
+    drawn from, history) is written atomically every ``checkpoint_frequency`` epochs (or
+    iterations, with ``checkpoint_frequency_unit="iteration"``) and when an output function or
+    early stopping stops training. ``resume_from=path`` continues from one at the next
+    mini-batch, in the same order, and reproduces the uninterrupted loss curve and parameters.
 
     Example: ``model, history = fit(model, (x, y), "crossentropy", TrainingOptions("adam"))``.
     """
@@ -177,7 +180,7 @@ def fit(model: nn.Module, train_data, loss="crossentropy", options: TrainingOpti
     optimizer = _optimizer(model, options)
     scheduler = _scheduler(optimizer, options)
     history = History(metric)
-    first_epoch, iteration, elapsed_before = 0, 0, 0.0
+    epoch, iteration, elapsed_before, batches_done = 0, 0, 0.0, 0
     best_validation, bad_validations = math.inf, 0
     if resume_from is not None:
         state = load(resume_from)
@@ -185,23 +188,39 @@ def fit(model: nn.Module, train_data, loss="crossentropy", options: TrainingOpti
         optimizer.load_state_dict(state["optimizer"])
         if scheduler is not None and state.get("scheduler") is not None:
             scheduler.load_state_dict(state["scheduler"])
-        generator.set_state(state["loader_rng"])
+        batches_done = state.get("batches_done", 0)
+        # mid-epoch: replay the epoch's shuffle from the generator state it started with
+        generator.set_state(state["epoch_loader_rng"] if batches_done else state["loader_rng"])
         default_generator.set_state(state["rng"])
         history = History.from_state(state["history"])
-        first_epoch, iteration = state["epoch"], state["iteration"]
+        epoch, iteration = state["epoch"] - (1 if batches_done else 0), state["iteration"]
         elapsed_before = history.iterations[-1]["time_since_start"] if history.iterations else 0.0
         best_validation, bad_validations = state["best_validation"], state["bad_validations"]
 
     start = time.perf_counter() - elapsed_before
     progress = _Progress(options, metric, len(loader))
-    stop = _notify(options, history, "start", first_epoch, iteration, start, optimizer, metric)
+    stop = _notify(options, history, "start", epoch, iteration, start, optimizer, metric)
     model.train()
-    epoch = first_epoch
+
+    def checkpoint(batches_done, epoch_loader_rng):
+        """Everything a resume needs; batches_done > 0: the epoch is in progress, resume runs
+        its remaining mini-batches in the order drawn from epoch_loader_rng."""
+        save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+              "scheduler": scheduler.state_dict() if scheduler is not None else None,
+              "rng": default_generator.get_state(), "loader_rng": generator.get_state(),
+              "epoch": epoch, "iteration": iteration, "batches_done": batches_done,
+              "epoch_loader_rng": epoch_loader_rng, "history": history.state(),
+              "best_validation": best_validation, "bad_validations": bad_validations},
+             options.checkpoint_path)
+
+    by_iteration = options.checkpoint_frequency_unit == "iteration"
     while not stop and epoch < options.max_epochs:
         epoch += 1
-        for inputs, targets in loader:
+        epoch_loader_rng = generator.get_state()
+        for inputs, targets in loader.batches_from(batches_done):
             inputs, targets = inputs.to(target), targets.to(target)
             iteration += 1
+            batches_done += 1
             optimizer.zero_grad()
             output = model(inputs)
             batch_loss = loss_fn(output, targets)
@@ -223,18 +242,22 @@ def fit(model: nn.Module, train_data, loss="crossentropy", options: TrainingOpti
             history.record(row)
             progress.update(row)
             stop = _notify(options, history, "iteration", epoch, iteration, start, optimizer, metric) or stop
+            finished_epoch = batches_done == len(loader)
+            if options.checkpoint_path and not finished_epoch and \
+                    (stop or (by_iteration and iteration % options.checkpoint_frequency == 0)):
+                checkpoint(batches_done, epoch_loader_rng)
             if stop:
                 break
+        if batches_done < len(loader):  # stopped mid-epoch: the schedule and the epoch go on at resume
+            history.close_epoch(epoch)  # (the returned history still summarises what ran)
+            break
+        batches_done = 0
         if scheduler is not None:
             scheduler.step()
         history.close_epoch(epoch)
-        if options.checkpoint_path and (epoch % options.checkpoint_frequency == 0 or stop):
-            save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                  "scheduler": scheduler.state_dict() if scheduler is not None else None,
-                  "rng": default_generator.get_state(), "loader_rng": generator.get_state(),
-                  "epoch": epoch, "iteration": iteration, "history": history.state(),
-                  "best_validation": best_validation, "bad_validations": bad_validations},
-                 options.checkpoint_path)
+        if options.checkpoint_path and (stop or (iteration % options.checkpoint_frequency == 0 if by_iteration
+                                                 else epoch % options.checkpoint_frequency == 0)):
+            checkpoint(0, None)
     if validation is not None and history.iterations and "validation_loss" not in history.iterations[-1]:
         scores = evaluate(model, validation, loss_fn)
         history.iterations[-1]["validation_loss"] = scores["loss"]

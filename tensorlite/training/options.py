@@ -9,6 +9,7 @@ SOLVERS = ("sgdm", "adam", "rmsprop")
 SCHEDULES = ("none", "piecewise", "cosine")
 SHUFFLES = ("once", "every-epoch", "never")
 ENVIRONMENTS = ("cpu", "opencl", "auto")
+CHECKPOINT_UNITS = ("epoch", "iteration")
 
 
 @dataclass
@@ -25,7 +26,9 @@ class TrainingOptions:
     ``seed`` seeds the shuffling and, at the start of fit, the default generator (dropout and
     other random ops), so a run is reproducible; seed=None leaves the default generator alone.
     ``validation_frequency`` and ``verbose_frequency`` count iterations, ``checkpoint_frequency``
-    epochs; ``validation_patience`` is a number of validations without improvement.
+    epochs, or iterations with ``checkpoint_frequency_unit="iteration"`` (so a killed run loses
+    at most that many iterations); ``validation_patience`` is a number of validations without
+    improvement.
     """
 
     solver: str = "sgdm"
@@ -46,6 +49,7 @@ class TrainingOptions:
     verbose_frequency: int = 50
     checkpoint_path: str | None = None
     checkpoint_frequency: int = 1
+    checkpoint_frequency_unit: str = "epoch"
     execution_environment: str = "auto"
     output_functions: list = field(default_factory=list)
     seed: int | None = 0
@@ -75,6 +79,7 @@ class TrainingOptions:
         _choice("learn_rate_schedule", self.learn_rate_schedule, SCHEDULES)
         _choice("shuffle", self.shuffle, SHUFFLES)
         _choice("execution_environment", self.execution_environment, ENVIRONMENTS)
+        _choice("checkpoint_frequency_unit", self.checkpoint_frequency_unit, CHECKPOINT_UNITS)
         _range("momentum", self.momentum, 0, 1, high_open=True)
         _range("initial_learn_rate", self.initial_learn_rate, 0, math.inf, low_open=True)
         _range("learn_rate_drop_factor", self.learn_rate_drop_factor, 0, 1)

@@ -35,8 +35,9 @@ def backend_for(index: int | None) -> OpenCLBackend:
         raise RuntimeError(f"OpenCL device index {index} is out of range: {len(found)} device(s) "
                            f"found ({', '.join(f'opencl:{i}' for i in range(len(found)))})")
     if index not in _backends:
-        _backends[index] = OpenCLBackend(Runtime(index),
-                                         prebuild=os.environ.get("TENSORLITE_OPENCL_PREBUILD", "1") != "0")
+        runtime = Runtime(index)
+        prebuild = runtime.background_builds and os.environ.get("TENSORLITE_OPENCL_PREBUILD", "1") != "0"
+        _backends[index] = OpenCLBackend(runtime, prebuild=prebuild)
     return _backends[index]
 
 

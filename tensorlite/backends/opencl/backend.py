@@ -23,10 +23,26 @@ _UNARY = op_codes("UNARY")
 _BINARY = op_codes("BINARY")
 _REDUCE = op_codes("REDUCE")
 _RANDOM = op_codes("RANDOM")
-_GEMM_ROWS, _GEMM_COLS = 12, 8  # kernels/matmul.cl: each work item computes a 12 x 8 block of C
-_GEMM_DEFINES = (("TM", _GEMM_ROWS), ("VW", _GEMM_COLS))
+_GEMM_ROWS = 12  # kernels/matmul.cl: each work item computes a 12 x gemm_width(dtype) block of C
+_GEMM_VECTOR_BITS = 256  # widest vector gemm uses: what every x86-64 with AVX2 holds in one register
 _GEMM_LOCAL = 8  # work items per dimension of a matmul work group (4 was 2x slower on PoCL)
 _SERIAL_REDUCE_BELOW = 128  # reduced extent under which one work item per output is faster
+
+
+def gemm_width(dtype) -> int:
+    """The vector width VW of kernels/matmul.cl for ``dtype``: 8, capped so that one vector
+    is at most 256 bits (4 for double and long). An 8-wide double vector (512 bits) crashed
+    PoCL 3.0 on AMD EPYC the first time gemm ran; 12 x 8 stays float's measured-best block.
+
+    >>> gemm_width(np.float32), gemm_width(np.float64)
+    (8, 4)
+    """
+    return min(8, _GEMM_VECTOR_BITS // (8 * np.dtype(dtype).itemsize))
+
+
+def _gemm_defines(dtype) -> tuple:
+    """The -D defines of matmul.cl's program for ``dtype`` (gemm and pack_panels share it)."""
+    return type_defines(dtype) + (("TM", _GEMM_ROWS), ("VW", gemm_width(dtype)))
 
 
 def view_strides(old_shape, old_strides, new_shape):
@@ -89,7 +105,7 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
         the order a step meets them (int64 ones: the class-target check of cross_entropy):
         the device's background prebuild list."""
         f32, u8, i64 = np.dtype(np.float32), np.dtype(np.bool_), np.dtype(np.int64)
-        return [("elementwise.cl", type_defines(f32)), ("matmul.cl", type_defines(f32) + _GEMM_DEFINES),
+        return [("elementwise.cl", type_defines(f32)), ("matmul.cl", _gemm_defines(f32)),
                 ("reduce.cl", type_defines(f32)), ("index.cl", type_defines(f32)),
                 ("elementwise.cl", type_defines(f32, u8)), ("elementwise.cl", type_defines(u8, f32)),
                 ("optim.cl", type_defines(f32)), ("reduce.cl", type_defines(i64)),
@@ -481,7 +497,7 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
         nb = len(batch)
         layout = Layout(batch, [(x.strides[:nb], x.offset), (packed.strides[:nb], 0)],
                         (depth, cols, x.strides[nb], x.strides[nb + 1], width))
-        kernel = self.runtime.kernel("matmul.cl", "pack_panels", type_defines(x.dtype) + _GEMM_DEFINES)
+        kernel = self.runtime.kernel("matmul.cl", "pack_panels", _gemm_defines(x.dtype))
         kernel.set_args(self.runtime.params(layout.data), packed.buffer, x.buffer)
         local = min(64, self.runtime.max_work_group)
         cl.enqueue_nd_range_kernel(self.runtime.queue, kernel, (-(-depth // local) * local, panels, layout.n),
@@ -507,26 +523,30 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
             raise broadcast_error("matmul", a.shape, b.shape) from None
         if m == 0 or n == 0 or k == 0 or 0 in batch:
             return self.filled(batch + (m, n), 0, dtype)
+        cols = gemm_width(dtype)
         mp = -(-m // _GEMM_ROWS) * _GEMM_ROWS
-        np_ = -(-n // _GEMM_COLS) * _GEMM_COLS
+        np_ = -(-n // cols) * cols
         # A is packed from its transpose (K rows of M), so both operands are panels of columns
         a_t = self.permute(a, tuple(range(a.ndim - 2)) + (a.ndim - 1, a.ndim - 2))
         packed_a = self._pack_panels(self.broadcast_to(a_t, batch + (k, m)), batch, k, m, _GEMM_ROWS)
-        packed_b = self._pack_panels(self.broadcast_to(b, batch + (k, n)), batch, k, n, _GEMM_COLS)
+        packed_b = self._pack_panels(self.broadcast_to(b, batch + (k, n)), batch, k, n, cols)
         out = self.new(batch + (mp, np_), dtype)
         count = math.prod(batch)
-        kernel = self.runtime.kernel("matmul.cl", "gemm", type_defines(dtype) + _GEMM_DEFINES)
+        kernel = self.runtime.kernel("matmul.cl", "gemm", _gemm_defines(dtype))
         kernel.set_args(packed_a.buffer, packed_b.buffer, out.buffer,
                         params(self.runtime, k, mp, np_, dtype=np.int32))
-        # CPU devices (PoCL): one work item per group keeps the 12 x 8 block in registers (groups
+        # CPU devices (PoCL): one work item per group keeps the 12 x VW block in registers (groups
         # of 8 x 8 were vectorised across work items and ran slower); GPUs need real groups
         local = (1, 1, 1) if self.runtime.is_cpu else \
-            (min(_GEMM_LOCAL, np_ // _GEMM_COLS), min(_GEMM_LOCAL, mp // _GEMM_ROWS), 1)
-        grid = tuple(-(-g // l) * l for g, l in zip((np_ // _GEMM_COLS, mp // _GEMM_ROWS, count), local))
+            (min(_GEMM_LOCAL, np_ // cols), min(_GEMM_LOCAL, mp // _GEMM_ROWS), 1)
+        grid = tuple(-(-g // l) * l for g, l in zip((np_ // cols, mp // _GEMM_ROWS, count), local))
         cl.enqueue_nd_range_kernel(self.runtime.queue, kernel, grid, local)
-        # the (M, N) corner of the padded result, a view (contiguous when N is a multiple of 8
-        # and there is no batch): padding rows are never read
-        return out if (mp, np_) == (m, n) else self.basic_view(out, (Ellipsis, slice(0, m), slice(0, n)))
+        # the (M, N) corner of the padded result, copied when the view is not contiguous: PyTorch's
+        # matmul result is contiguous, so (x @ w).view(-1, n) must work
+        if (mp, np_) == (m, n):
+            return out
+        corner = self.basic_view(out, (Ellipsis, slice(0, m), slice(0, n)))
+        return corner if corner.is_contiguous() else self.copy(corner)
 
     # -- in place --------------------------------------------------------------------------
     def copy_into(self, dst, src):

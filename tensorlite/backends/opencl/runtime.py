@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import atexit
 import hashlib
+import mmap
 import re
+import secrets
 import threading
 import warnings
 from pathlib import Path
@@ -15,7 +17,8 @@ from pathlib import Path
 import numpy as np
 import pyopencl as cl
 
-__all__ = ["devices", "default_index", "Runtime", "kernel_dir", "op_codes", "NoDeviceError"]
+__all__ = ["devices", "default_index", "Runtime", "kernel_dir", "op_codes", "NoDeviceError",
+           "KernelNotFoundError"]
 
 # Generic kernels draw warnings such as "unsigned < 0 is always false" for some types; errors
 # still raise with the build log. (A process-wide filter: catch_warnings is not thread-safe and
@@ -29,6 +32,11 @@ _INSTALL_HINT = ("install PoCL for a CPU device (pip install pocl-binary-distrib
 
 class NoDeviceError(RuntimeError):
     """No OpenCL platform or device could be found."""
+
+
+class KernelNotFoundError(ValueError):
+    """A built program has no usable kernel of the requested name (a ValueError: most often the
+    name is wrong; the message also covers a driver at fault)."""
 
 
 def kernel_dir() -> Path:
@@ -104,6 +112,12 @@ class Runtime:
         self.has_int64_atomics = "cl_khr_int64_base_atomics" in extensions
         self.max_work_group = self.device.max_work_group_size
         self.is_cpu = bool(self.device.type & cl.device_type.CPU)
+        # Oclgrind, the checking simulator: buffers get their exact size, so an access past a
+        # tensor's end is reported (the pool's rounding would hide it), and programs are built
+        # on the caller's thread (Oclgrind 21.10 crashes when a program is created on a second
+        # thread while its --uninitialized check is on; a simulator gains nothing from prebuild)
+        self.is_checker = self.device.platform.name.strip() == "Oclgrind"
+        self.background_builds = not self.is_checker
         self._programs = {}
         self._build_locks = {}
         self._kernels = {}
@@ -120,8 +134,27 @@ class Runtime:
         key = (file, name, defines)
         found = self._kernels.get(key)
         if found is None:
-            found = self._kernels[key] = cl.Kernel(self._program(file, defines), name)
+            found = self._kernels[key] = self._create_kernel(
+                lambda fresh: self._program(file, defines, fresh), name, f"kernels/{file}")
         return found
+
+    def _create_kernel(self, program, name: str, what: str) -> cl.Kernel:
+        """Kernel ``name`` of ``program(fresh)``. A driver's stale or poisoned program cache
+        (PoCL's ~/.cache/pocl after a crash) can hand back a program whose kernels cannot be
+        created (``INVALID_KERNEL_NAME``): the program is then rebuilt once, bypassing every
+        cache (``fresh=True``), before an error is raised."""
+        try:
+            return cl.Kernel(program(False), name)
+        except (cl.LogicError, cl.RuntimeError) as error:
+            first = error
+        try:
+            return cl.Kernel(program(True), name)
+        except (cl.LogicError, cl.RuntimeError) as error:
+            raise KernelNotFoundError(
+                f"the OpenCL source of {what} has no kernel named {name!r} on {self.name}: {error} "
+                f"(also after a rebuild that bypassed the compiler caches; first attempt: {first}). "
+                f"Check the name against __kernel void {name}(...); if the source has it, the "
+                "driver is at fault: delete its cache (POCL_CACHE_DIR or ~/.cache/pocl)") from None
 
     def prebuild(self, jobs) -> None:
         """Build programs ((file, defines) pairs) in a background thread, so a first training
@@ -147,29 +180,37 @@ class Runtime:
             thread.join()
         atexit.register(finish)
 
-    def _program(self, file: str, defines: tuple) -> cl.Program:
+    def _program(self, file: str, defines: tuple, fresh: bool = False) -> cl.Program:
+        """The program of ``kernels/<file>`` with ``defines``, built once; ``fresh`` rebuilds
+        it bypassing the compiler caches and keeps the new one."""
         key = (file, defines)
         program = self._programs.get(key)
-        if program is not None:
+        if program is not None and not fresh:
             return program
         with self._build_locks.setdefault(key, threading.Lock()):  # one build per program
-            return self._build(file, defines, key)
+            return self._build(file, defines, key, fresh)
 
-    def _build(self, file: str, defines: tuple, key) -> cl.Program:
+    def _build(self, file: str, defines: tuple, key, fresh: bool) -> cl.Program:
         program = self._programs.get(key)
-        if program is None:
+        if program is None or fresh:
             directory = kernel_dir()
             extra = ("-DNEED_FP64", "-DACC=double") if self.has_fp64 else ("-DACC=float",)
             program = self._programs[key] = self.compile(
-                (directory / file).read_text(), defines, f"kernels/{file}", ("-I", str(directory)) + extra)
+                (directory / file).read_text(), defines, f"kernels/{file}", ("-I", str(directory)) + extra,
+                fresh=fresh)
         return program
 
-    def compile(self, source: str, defines: tuple, what: str, options: tuple = ()) -> cl.Program:
+    def compile(self, source: str, defines: tuple, what: str, options: tuple = (),
+                fresh: bool = False) -> cl.Program:
         """Build OpenCL C ``source`` with ``defines`` ((name, value) pairs, value None for a
-        flag); a failure raises with the build log, the defines and ``what`` was built."""
+        flag); a failure raises with the build log, the defines and ``what`` was built.
+        ``fresh`` bypasses the compiler caches: pyopencl's (``cache_dir=False``) and the
+        driver's (PoCL keys its cache by source and options: a never-seen define misses it)."""
         flags = [f"-D{name}" if value is None else f"-D{name}={value}" for name, value in defines]
+        uncached = [f"-DTENSORLITE_UNCACHED_BUILD={secrets.token_hex(8)}"] if fresh else []
         try:
-            return cl.Program(self.context, source).build(options=list(options) + flags)
+            return cl.Program(self.context, source).build(options=list(options) + flags + uncached,
+                                                          cache_dir=False if fresh else None)
         except cl.RuntimeError as error:
             raise RuntimeError(f"building {what} failed on {self.name} with defines "
                                f"{' '.join(flags + [o for o in options if o.startswith('-D')])}:\n{error}") from None
@@ -179,11 +220,9 @@ class Runtime:
         key = (hashlib.sha1(source.encode()).hexdigest(), defines, name)
         kernel = self._user_kernels.get(key)
         if kernel is None:
-            program = self.compile(source, defines, "the user kernel")
-            try:
-                kernel = self._user_kernels[key] = cl.Kernel(program, name)
-            except cl.LogicError:
-                raise ValueError(f"the OpenCL source has no kernel named {name!r}") from None
+            kernel = self._user_kernels[key] = self._create_kernel(
+                lambda fresh: self.compile(source, defines, "the user kernel", fresh=fresh),
+                name, "the user kernel")
         return kernel
 
     def params(self, data: bytes):
@@ -200,28 +239,41 @@ class Runtime:
     # -- memory --------------------------------------------------------------------------
     def allocate(self, nbytes: int):
         """A buffer of at least ``nbytes`` (from the pool when one is free); returns
-        (buffer, rounded size). Out of memory: the pool is flushed and the allocation retried
-        once before a clear error."""
-        size = _round_size(max(nbytes, 1))
+        (buffer, rounded size). Raises MemoryError, and the process goes on: at once (before
+        asking the driver) for a request above the device's per-buffer limit
+        (CL_DEVICE_MAX_MEM_ALLOC_SIZE), and when memory is exhausted after the pool was flushed
+        and the allocation retried once."""
+        limit = self.device.max_mem_alloc_size
+        if nbytes > limit:
+            raise MemoryError(
+                f"OpenCL device {self.name} cannot hold one buffer of {nbytes} bytes: its per-buffer "
+                f"limit (max_mem_alloc_size, CL_DEVICE_MAX_MEM_ALLOC_SIZE) is {limit} bytes. Split "
+                f"the tensor into smaller ones or use smaller batches.")
+        # whole 32-bit words at least: the 8/16-bit atomic adds of kernels/index.cl update the
+        # aligned word that holds an element, which may reach past the last element
+        exact = -(-max(nbytes, 1) // 4) * 4
+        size = min(exact if self.is_checker else _round_size(max(nbytes, 1)), limit)
         free = self._pool.get(size)
         if free:
             self.pooled_bytes -= size
             return free.pop(), size
         try:
             buffer = self._create(size)
-        except (cl.MemoryError, cl.RuntimeError, cl.LogicError):
+        except (MemoryError, cl.Error):
             self.empty_cache()
             try:
                 buffer = self._create(size)
-            except cl.Error as error:
+            except (MemoryError, cl.Error) as error:
                 raise MemoryError(
-                    f"OpenCL device {self.name} is out of memory: could not allocate "
-                    f"{nbytes} bytes ({self.allocated_bytes} bytes in use by tensors; the cache "
-                    f"was already emptied). Free tensors or use smaller batches. ({error})") from None
+                    f"OpenCL device {self.name} is out of memory: could not allocate {nbytes} bytes "
+                    f"({self.allocated_bytes} bytes in use by tensors; the cache was already "
+                    f"emptied): {error}. Free tensors or use smaller batches.") from None
         self.allocated_bytes += size
         return buffer, size
 
     def _create(self, size: int):
+        if self.is_cpu:
+            _reserve_host_memory(size)
         buffer = cl.Buffer(self.context, cl.mem_flags.READ_WRITE, size)
         # allocation is lazy in most drivers: touching the buffer makes a failure show here
         cl.enqueue_fill_buffer(self.queue, buffer, np.uint8(0), 0, min(size, 64))
@@ -244,6 +296,35 @@ class Runtime:
     def synchronize(self) -> None:
         """Wait until the queue has run everything enqueued."""
         self.queue.finish()
+
+
+_HOST_MARGIN = 1 << 20  # the driver's alignment and bookkeeping around a buffer's bytes
+
+
+def _reserve_host_memory(nbytes: int) -> None:
+    """Raise MemoryError unless this process can map ``nbytes`` more bytes.
+
+    A CPU device (PoCL) backs buffers with this process's memory and, when its allocation fails
+    (an address-space limit such as ``ulimit -v``, or memory exhausted), crashes in the first
+    command that uses the buffer instead of returning an error. Mapping (without touching) the
+    bytes once first turns that into an error here; the mapping is released at once.
+    """
+    flags = getattr(mmap, "MAP_PRIVATE", None)
+    try:
+        probe = mmap.mmap(-1, nbytes + _HOST_MARGIN, **({} if flags is None else {"flags": flags}))
+    except (OSError, OverflowError, ValueError):
+        raise MemoryError(f"the process cannot map {nbytes} more bytes for the buffer"
+                          f"{_address_space_limit()}") from None
+    probe.close()
+
+
+def _address_space_limit() -> str:
+    try:
+        import resource
+    except ImportError:  # not on Unix
+        return ""
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    return "" if soft == resource.RLIM_INFINITY else f" (address-space limit RLIMIT_AS / ulimit -v: {soft} bytes)"
 
 
 def describe(index: int, dev) -> str:

@@ -7,8 +7,9 @@ from ..module import Module
 from ..parameter import Parameter
 
 
-def _activation(name, fn, doc, arguments=(), repr_format=""):
-    """A Module class calling ``fn(input, *arguments)``; arguments are (name, default) pairs."""
+def _activation(name, fn, doc, arguments=(), repr_format="", validate=None):
+    """A Module class calling ``fn(input, *arguments)``; arguments are (name, default) pairs.
+    ``validate(values)`` checks the arguments at construction, before any attribute is set."""
 
     def __init__(self, *args, **kwargs):
         Module.__init__(self)
@@ -20,6 +21,8 @@ def _activation(name, fn, doc, arguments=(), repr_format=""):
             if a not in values:
                 raise TypeError(f"{name}.__init__() got an unexpected keyword argument '{a}'")
             values[a] = v
+        if validate is not None:
+            validate(values)
         for a, v in values.items():
             setattr(self, a, v)
 
@@ -31,6 +34,12 @@ def _activation(name, fn, doc, arguments=(), repr_format=""):
 
     return type(name, (Module,), {"__init__": __init__, "forward": forward, "extra_repr": extra_repr,
                                   "__doc__": doc, "__module__": __name__})
+
+
+def _check_hardtanh_bounds(values):
+    if not values["max_val"] > values["min_val"]:  # PyTorch's module asserts this (strictly)
+        raise AssertionError(f"Hardtanh: max_val ({values['max_val']}) must be greater than "
+                             f"min_val ({values['min_val']})")
 
 
 ReLU = _activation("ReLU", lambda x: F.relu(x), "max(x, 0).", (("inplace", False),))
@@ -51,7 +60,7 @@ Sigmoid = _activation("Sigmoid", F.sigmoid, "1 / (1 + exp(-x)).")
 Tanh = _activation("Tanh", F.tanh, "tanh(x).")
 Hardtanh = _activation("Hardtanh", F.hardtanh, "clamp(x, min_val, max_val).",
                        (("min_val", -1.0), ("max_val", 1.0), ("inplace", False)),
-                       "min_val={min_val}, max_val={max_val}")
+                       "min_val={min_val}, max_val={max_val}", validate=_check_hardtanh_bounds)
 Hardsigmoid = _activation("Hardsigmoid", lambda x: F.hardsigmoid(x), "clamp(x / 6 + 1/2, 0, 1).",
                           (("inplace", False),))
 Hardswish = _activation("Hardswish", lambda x: F.hardswish(x), "x * hardsigmoid(x).", (("inplace", False),))
