@@ -30,11 +30,6 @@ def has(x, *values):
     return isinstance(x, Arr) and any(np.any(x.array == v) for v in values)
 
 
-def negative_python_int_with_uint8(x, scalar):
-    """Known class (fixed on another branch): uint8 tensor with a negative Python int."""
-    return x.array.dtype == np.uint8 and isinstance(scalar, int) and not isinstance(scalar, bool) and scalar < 0
-
-
 @pytest.mark.parametrize("dtype", ALL_DTYPES)
 @pytest.mark.parametrize("name", UNARY)
 @given(data=st.data())
@@ -66,7 +61,6 @@ def test_binary_function(name, shapes, dtypes, data):
 @given(dtype=DTYPES, scalar=scalars(), reflected=st.booleans(), data=st.data())
 def test_operator_with_python_scalar(op, dtype, scalar, reflected, data):
     x = data.draw(arrs(dtype=dtype))
-    assume(not negative_python_int_with_uint8(x, scalar))
     fn = OPERATORS[op]
     call = (lambda lib, x: fn(scalar, x)) if reflected else (lambda lib, x: fn(x, scalar))
     # PyTorch's x ** False has a nan gradient at 0 (its bool exponent path): not followed
@@ -89,13 +83,12 @@ def test_zero_dim_tensor_promotion(dtype, scalar_dtype, data):
     check(lambda lib, x, s: (x + s, x * s, s - x), x, s, grad=finite(x, s))
 
 
-@pytest.mark.parametrize("name", ["add_", "sub_", "mul_", "div_"])  # pow_: known class, test_known
+@pytest.mark.parametrize("name", ["add_", "sub_", "mul_", "div_", "pow_"])
 @given(shapes=broadcast_shapes(), dtypes=st.tuples(DTYPES, DTYPES), data=st.data())
 def test_inplace_binary(name, shapes, dtypes, data):
     """In-place ops must not change self's shape or up-cast self's dtype; then the values agree."""
     a = data.draw(arrs(shape=shapes[0], dtype=dtypes[0], requires_grad=False))
     b = data.draw(arrs(shape=shapes[1], dtype=dtypes[1], requires_grad=False))
-    assume(a.array.size)  # known class: in-place ops on empty tensors
 
     def fn(lib, a, b):
         if not hasattr(a, name):
@@ -127,7 +120,6 @@ def test_where_scalar(x, other):
 @given(x=arrs(dtype=DTYPES), lo=st.one_of(st.none(), scalars("int"), scalars("float")),
        hi=st.one_of(st.none(), scalars("int"), scalars("float")))
 def test_clamp_scalars(x, lo, hi):
-    assume(not negative_python_int_with_uint8(x, lo) and not negative_python_int_with_uint8(x, hi))
     check(lambda lib, x: lib.clamp(x, lo, hi), x, grad=finite(x))
     check(lambda lib, x: x.clip(min=lo, max=hi), x, grad=finite(x))
 
@@ -150,7 +142,6 @@ def test_lerp(shapes, weight_scalar, data):
 def test_isclose_allclose(shapes, dtype, equal_nan, data):
     a = data.draw(arrs(shape=shapes[0], dtype=dtype, requires_grad=False))
     b = data.draw(arrs(shape=shapes[1], dtype=dtype, requires_grad=False))
-    assume(not (has(a, np.inf, -np.inf) or has(b, np.inf, -np.inf)))  # known class: isclose with inf
     check(lambda lib, a, b: lib.isclose(a, b, equal_nan=equal_nan), a, b)
     check(lambda lib, a, b: lib.allclose(a, b, equal_nan=equal_nan), a, b)
 

@@ -29,8 +29,7 @@ def test_permute_transpose_movedim(x, data):
     check(lambda lib, x: x.permute(*perm) if perm else x.permute(()), x)
     a, b = data.draw(one_dim(ndim)), data.draw(one_dim(ndim))
     check(lambda lib, x: (lib.transpose(x, a, b), x.swapaxes(a, b)), x)
-    if ndim:  # known class: movedim of 0-d
-        check(lambda lib, x: lib.movedim(x, a, b), x)
+    check(lambda lib, x: lib.movedim(x, a, b), x)
     check(lambda lib, x: x.mT if ndim >= 2 else x.t(), x)
 
 
@@ -97,8 +96,7 @@ def test_narrow_flip_repeat(x, data):
     size = x.array.shape[dim]
     start = data.draw(st.integers(-size, size) if size else st.just(0))
     length = data.draw(st.integers(0, size))
-    if (start if start >= 0 else start + size) + length <= size:  # known class: narrow past the end
-        check(lambda lib, x: lib.narrow(x, dim, start, length), x)
+    check(lambda lib, x: lib.narrow(x, dim, start, length), x)
     dims = data.draw(st.lists(st.integers(0, ndim - 1), unique=True, min_size=1, max_size=ndim))
     check(lambda lib, x: lib.flip(x, dims), x)
     reps = data.draw(st.lists(st.integers(0, 3), min_size=ndim, max_size=ndim + 1))
