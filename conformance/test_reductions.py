@@ -9,14 +9,6 @@ from inputs import ALL_DTYPES, arrs, dims_arg, one_dim
 from test_elementwise import finite
 
 
-def known_reduction_issue(name, array, dim):
-    """Inputs of a class not fixed yet: prod's backward divides by x, so its second derivative
-    of tiny values blows up (PyTorch: 0)."""
-    if name == "prod" and ((np.abs(array) < 1e-5) & (array != 0)).any():
-        return "prod second derivative of tiny values (its backward divides by x)"
-    return None
-
-
 MULTI_DIM = ["sum", "mean", "amax", "amin", "logsumexp", "var", "std", "count_nonzero", "norm",
              "prod", "any", "all", "max", "min", "argmax", "argmin"]
 ONE_DIM_ONLY = {"max", "min", "prod", "any", "all", "argmax", "argmin"}
@@ -54,7 +46,6 @@ def test_reduction(name, x, keepdim, use_method, data):
         keepdim = None
     if name in FLOAT_ONLY and x.array.dtype.kind != "f":
         return  # the dtype checks of these are pinned in test_known.py
-    assume(not known_reduction_issue(name, x.array, dim))
     # PyTorch's second derivative of the norm at 0 is nan (its first is the 0 subgradient): not followed
     check(reduce_call(name, dim, keepdim, use_method), x, grad=finite(x),
           grad2=name in SECOND_ORDER and finite(x) and not (name == "norm" and (x.array == 0).any()))
@@ -64,7 +55,6 @@ def test_reduction(name, x, keepdim, use_method, data):
 @given(x=arrs(dtype="float32", requires_grad=False, specials=False), keepdim=st.booleans(), data=st.data())
 def test_reduction_opencl(name, x, keepdim, data, device):
     dim = data.draw(one_dim(x.array.ndim))
-    assume(not known_reduction_issue(name, x.array, dim))
     check(reduce_call(name, dim, keepdim, False), x, device=device)
 
 
@@ -110,7 +100,6 @@ def test_norm(x, p, keepdim, data):
     dim = data.draw(st.one_of(st.none(), one_dim(x.array.ndim)))
     if p == "fro" and dim is not None:
         dim = None
-    assume(not known_reduction_issue("norm", x.array, dim))
     check(lambda lib, x: lib.norm(x, p=p, dim=dim, keepdim=keepdim), x, grad=finite(x))
 
 
