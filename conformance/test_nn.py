@@ -113,7 +113,6 @@ def test_conv1d(n, c, length, k, stride, padding, data):
        stride=st.integers(1, 2), padding=st.integers(0, 1), data=st.data())
 def test_conv_transpose2d(n, c, h, k, stride, padding, data):
     output_padding = data.draw(st.integers(0, stride - 1))
-    assume((h - 1) * stride - 2 * padding + k + output_padding > 0)  # NEW class not fixed: see test_known
     x = data.draw(arrs(shape=(n, c, h, h), specials=False))
     weight = data.draw(arrs(shape=(c, 2, k, k), specials=False))
     check(lambda lib, x, w: lib.nn.functional.conv_transpose2d(x, w, None, stride, padding, output_padding),

@@ -429,3 +429,14 @@ def test_frobenius_norm_takes_at_most_two_dims():
         tl.norm(x, dim=(0, 1, 2))
     assert tl.norm(x, p=2, dim=(0, 1, 2)).item() == pytest.approx(8 ** 0.5)
     assert tl.norm(x, dim=(0, 1)).shape == (2,)
+
+
+@given(h=st.integers(1, 3), k=st.integers(1, 3), stride=st.integers(1, 2), padding=st.integers(0, 3))
+def test_conv_transpose2d_output_must_be_positive(h, k, stride, padding):
+    out = (h - 1) * stride - 2 * padding + k
+    x, w = tl.ones(1, 1, h, h), tl.ones(1, 2, k, k)
+    if out > 0:
+        assert F.conv_transpose2d(x, w, stride=stride, padding=padding).shape == (1, 2, out, out)
+    else:
+        with pytest.raises(RuntimeError, match="Output size is too small"):
+            F.conv_transpose2d(x, w, stride=stride, padding=padding)

@@ -288,6 +288,9 @@ def conv_transpose2d(input: Tensor, weight, bias=None, stride=1, padding=0, outp
     out_channels = per_group_out * groups
     oh = (h - 1) * stride[0] - 2 * padding[0] + dilation[0] * (kh - 1) + output_padding[0] + 1
     ow = (w - 1) * stride[1] - 2 * padding[1] + dilation[1] * (kw - 1) + output_padding[1] + 1
+    if oh <= 0 or ow <= 0:
+        raise RuntimeError(f"Given input size per channel: ({h} x {w}). Calculated output size per channel: "
+                           f"({oh} x {ow}). Output size is too small (conv_transpose2d: lower the padding)")
     x = input.reshape(n, groups, c // groups, h * w)
     wt = weight.reshape(groups, c // groups, per_group_out * kh * kw)
     cols = (wt.mT @ x).reshape(n, out_channels * kh * kw, h * w)              # (N, O*kh*kw, H*W)
