@@ -21,9 +21,8 @@ def f64(values, grad=True):
 
 
 KNOWN = [
-    # new classes found by this suite and not fixed here (the lead's list is fixed on main: merged)
-    ("NEW: F.pad modes reflect/replicate/circular",
-     lambda: check(lambda lib, x: lib.nn.functional.pad(x, [1, 1], mode="reflect"), f64([[1., 2., 3.]]))),
+    # (name, reproducer) of classes found and not fixed yet; empty now: the lead's list and every
+    # new class found so far are fixed on this branch (merged with main)
 ]
 
 

@@ -192,7 +192,7 @@ def test_embedding_one_hot(num, dim, padding_idx, max_norm, data):
     check(lambda lib, i: lib.nn.functional.one_hot(i, classes), idx)
 
 
-@given(x=arrs(min_dims=1, specials=False), mode=st.sampled_from(["constant"]),  # others: test_known
+@given(x=arrs(min_dims=1, specials=False), mode=st.sampled_from(["constant", "reflect", "replicate", "circular"]),
        data=st.data())
 def test_pad(x, mode, data):
     nd = x.array.ndim

@@ -440,3 +440,32 @@ def test_conv_transpose2d_output_must_be_positive(h, k, stride, padding):
     else:
         with pytest.raises(RuntimeError, match="Output size is too small"):
             F.conv_transpose2d(x, w, stride=stride, padding=padding)
+
+
+class TestPadModes:
+    """reflect / replicate / circular padding as NumPy's reflect / edge / wrap modes."""
+
+    @pytest.mark.parametrize("mode,numpy_mode", [("reflect", "reflect"), ("replicate", "edge"), ("circular", "wrap")])
+    @given(shape=st.sampled_from([(1, 4), (2, 3, 4), (1, 2, 3, 4), (3, 5)]), data=st.data())
+    def test_against_numpy(self, mode, numpy_mode, shape, data):
+        dims = data.draw(st.sampled_from([d for d in (len(shape) - 2, len(shape) - 1) if 1 <= d <= 3]))
+        limit = [s - 1 if mode == "reflect" else s for s in shape]
+        pads = []
+        for i in range(dims):
+            size = limit[len(shape) - 1 - i]
+            pads += [data.draw(st.integers(0, size)), data.draw(st.integers(0, size))]
+        x = np.arange(float(np.prod(shape))).reshape(shape)
+        widths = [(0, 0)] * (len(shape) - dims) + [(pads[2 * i], pads[2 * i + 1]) for i in reversed(range(dims))]
+        np.testing.assert_array_equal(F.pad(tl.tensor(x), pads, mode=mode).numpy(), np.pad(x, widths, mode=numpy_mode))
+
+    def test_limits_and_gradient(self):
+        with pytest.raises(RuntimeError, match="less than"):
+            F.pad(tl.ones(1, 3), [3, 0], mode="reflect")
+        with pytest.raises(RuntimeError, match="wrapping"):
+            F.pad(tl.ones(1, 3), [4, 0], mode="circular")
+        with pytest.raises(NotImplementedError):
+            F.pad(tl.ones(3), [1, 1], mode="replicate")
+        x = tl.tensor([[1.0, 2.0, 3.0]], dtype=tl.float64, requires_grad=True)
+        F.pad(x, [2, 1], mode="reflect").sum().backward()
+        assert x.grad.tolist() == [[1.0, 3.0, 2.0]]  # [3, 2, 1, 2, 3, 2] uses 1 once, 2 thrice, 3 twice
+        check_backward(lambda v: F.pad(v, [1, 2], mode="circular"), tl.randn(2, 3, dtype=tl.float64, requires_grad=True))

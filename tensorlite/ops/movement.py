@@ -613,9 +613,14 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
 def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
     """Pad the last dims: ``pad=(left, right, top, bottom, ...)`` (last dim first, as PyTorch).
 
-    Negative widths crop. Only mode='constant' is supported here."""
+    Negative widths crop. mode: 'constant' (``value``), or 'reflect' / 'replicate' / 'circular'
+    over the last 1-3 dims of a batched or unbatched input, as PyTorch.
+
+    Example: ``pad(tl.tensor([[1., 2., 3.]]), (2, 1), mode='reflect')`` is ``[[3, 2, 1, 2, 3, 2]]``."""
+    if mode in _INDEX_PADS:
+        return _index_pad(input, pad, mode)
     if mode != "constant":
-        raise NotImplementedError(f"pad mode {mode!r}: only 'constant' is available")
+        raise NotImplementedError(f"pad mode {mode!r}: use 'constant', 'reflect', 'replicate' or 'circular'")
     if len(pad) % 2 or len(pad) // 2 > input.ndim:
         raise RuntimeError(f"Padding length must be divisible by 2 and at most twice the number of "
                            f"dimensions of the input ({input.ndim}), got {len(pad)}")
@@ -631,6 +636,52 @@ def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
         input = input[key]
         widths = [(max(b, 0), max(a, 0)) for b, a in widths]
     return Pad.apply(input, tuple(widths), 0 if value is None else value)
+
+
+def _reflect_indices(size, before, after):
+    if before >= size or after >= size:
+        raise RuntimeError(f"Padding size should be less than the corresponding input dimension, but got: "
+                           f"padding ({before}, {after}) at a dimension of size {size} (mode 'reflect')")
+    return list(range(before, 0, -1)) + list(range(size)) + list(range(size - 2, size - 2 - after, -1))
+
+
+def _replicate_indices(size, before, after):
+    if size == 0:
+        raise RuntimeError("pad(): 'replicate' needs a non-empty dimension to copy from")
+    return [0] * before + list(range(size)) + [size - 1] * after
+
+
+def _circular_indices(size, before, after):
+    if before > size or after > size:
+        raise RuntimeError(f"Padding value causes wrapping around more than once (padding ({before}, "
+                           f"{after}) at a dimension of size {size}, mode 'circular').")
+    return [i % size for i in range(-before, size + after)]
+
+
+_INDEX_PADS = {"reflect": _reflect_indices, "replicate": _replicate_indices, "circular": _circular_indices}
+
+
+def _index_pad(input, pad, mode):
+    """Non-constant padding as one index_select per padded dim (so gradients of every order come
+    from index_select's): negative widths crop first, then the indices reflect, repeat or wrap."""
+    from .creation import tensor as _tensor
+    from .indexing import index_select
+    dims = len(pad) // 2
+    if len(pad) % 2 or not 1 <= dims <= 3 or input.ndim not in (dims + 1, dims + 2):
+        raise NotImplementedError(f"Padding size {len(pad)} is not supported for {input.ndim}D input tensor "
+                                  f"(mode {mode!r} pads the last 1-3 dims of a (N, C, ...) or (C, ...) input)")
+    out = input
+    for i in range(dims):
+        axis = input.ndim - 1 - i
+        before, after = int(pad[2 * i]), int(pad[2 * i + 1])
+        size = out.data.shape[axis]
+        if before < 0 or after < 0:
+            out = out.narrow(axis, max(-before, 0), size - max(-before, 0) - max(-after, 0))
+            before, after, size = max(before, 0), max(after, 0), out.data.shape[axis]
+        if before or after:
+            indices = _INDEX_PADS[mode](size, before, after)
+            out = index_select(out, axis, _tensor(indices, device=out.device))
+    return out
 
 
 def _triangle_mask(input, diagonal, lower):
