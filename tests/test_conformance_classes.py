@@ -469,3 +469,10 @@ class TestPadModes:
         F.pad(x, [2, 1], mode="reflect").sum().backward()
         assert x.grad.tolist() == [[1.0, 3.0, 2.0]]  # [3, 2, 1, 2, 3, 2] uses 1 once, 2 thrice, 3 twice
         check_backward(lambda v: F.pad(v, [1, 2], mode="circular"), tl.randn(2, 3, dtype=tl.float64, requires_grad=True))
+
+
+@pytest.mark.parametrize("size,pads", [(0, (1, -1)), (2, (-3, 5)), (2, (-2, -1))])
+def test_constant_pad_crops_before_padding(size, pads):
+    """PyTorch crops the negative widths first, so the crop alone must fit in the dim."""
+    with pytest.raises(RuntimeError, match="negative size"):
+        F.pad(tl.zeros(size), pads)

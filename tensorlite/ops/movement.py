@@ -628,9 +628,10 @@ def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
     for i in range(len(pad) // 2):
         widths[input.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
     for axis, ((before, after), size) in enumerate(zip(widths, input.data.shape)):
-        if size + before + after < 0:
-            raise RuntimeError(f"pad(): padding ({before}, {after}) of dim {axis} (size {size}) would "
-                               f"give a negative size {size + before + after}")
+        if size + min(before, 0) + min(after, 0) < 0:  # PyTorch crops first: the crop must fit
+            raise RuntimeError(f"pad(): padding ({before}, {after}) of dim {axis} (size {size}) crops more "
+                               f"than the dim holds: a negative size {size + min(before, 0) + min(after, 0)} "
+                               f"(narrow(): length must be non-negative)")
     if any(b < 0 or a < 0 for b, a in widths):
         key = tuple(slice(max(-b, 0), s - max(-a, 0)) for (b, a), s in zip(widths, input.data.shape))
         input = input[key]
