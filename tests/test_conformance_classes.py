@@ -476,3 +476,13 @@ def test_constant_pad_crops_before_padding(size, pads):
     """PyTorch crops the negative widths first, so the crop alone must fit in the dim."""
     with pytest.raises(RuntimeError, match="negative size"):
         F.pad(tl.zeros(size), pads)
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate"])
+def test_reflect_and_replicate_pads_need_non_empty_dims(mode):
+    """Only the batch dim may be empty (PyTorch); circular padding has no such rule."""
+    assert F.pad(tl.ones(0, 2, 3), [1, 1], mode=mode).shape == (0, 2, 5)
+    for shape in [(2, 0, 3), (0, 3), (1, 0)]:
+        with pytest.raises(RuntimeError, match="non-zero dimensions"):
+            F.pad(tl.ones(shape), [1, 1] if shape[-1] else [0, 0], mode=mode)
+    assert F.pad(tl.ones(2, 0, 3), [1, 1], mode="circular").shape == (2, 0, 5)

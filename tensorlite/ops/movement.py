@@ -671,6 +671,10 @@ def _index_pad(input, pad, mode):
     if len(pad) % 2 or not 1 <= dims <= 3 or input.ndim not in (dims + 1, dims + 2):
         raise NotImplementedError(f"Padding size {len(pad)} is not supported for {input.ndim}D input tensor "
                                   f"(mode {mode!r} pads the last 1-3 dims of a (N, C, ...) or (C, ...) input)")
+    first = 1 if input.ndim == dims + 2 else 0  # the batch dim may be empty, the others not
+    if mode != "circular" and 0 in input.data.shape[first:]:
+        raise RuntimeError(f"Expected {dims + 1}D or {dims + 2}D (batch mode) tensor with possibly 0 batch size "
+                           f"and other non-zero dimensions for input, but got: {list(input.shape)} (mode {mode!r})")
     out = input
     for i in range(dims):
         axis = input.ndim - 1 - i
