@@ -31,7 +31,9 @@ EMPTY_DIM_REDUCTIONS = {
     "amin": lambda x, d, k: tl.amin(x, d, keepdim=k),
     "var": lambda x, d, k: tl.var(x, d, keepdim=k),
     "std": lambda x, d, k: tl.std(x, d, keepdim=k),
-    "norm": lambda x, d, k: tl.norm(x, dim=d, keepdim=k),
+    # the reference over every dim uses p=2: PyTorch's default 'fro' refuses 3+ explicit dims
+    # (a matrix norm), while dim=() is the same vector 2-norm
+    "norm": lambda x, d, k: tl.norm(x, dim=d, keepdim=k) if len(d) <= 2 else tl.norm(x, 2, dim=d, keepdim=k),
     "norm1": lambda x, d, k: tl.norm(x, 1, dim=d, keepdim=k),
     "logsumexp": lambda x, d, k: tl.logsumexp(x, d, keepdim=k),
     "count_nonzero": lambda x, d, k: tl.count_nonzero(x, d),
