@@ -198,6 +198,8 @@ def test_pad(x, mode, data):
     nd = x.array.ndim
     n_pairs = data.draw(st.integers(1, min(nd, 3)))
     pads = data.draw(st.lists(st.integers(-1, 2), min_size=2 * n_pairs, max_size=2 * n_pairs))
+    # PyTorch's circular padding with negative widths can read uninitialised memory: not compared
+    assume(mode != "circular" or min(pads) >= 0)
     value = 1.5 if mode == "constant" else None
     kwargs = {"value": value} if value is not None else {}
     check(lambda lib, x: lib.nn.functional.pad(x, pads, mode=mode, **kwargs), x)

@@ -486,3 +486,15 @@ def test_reflect_and_replicate_pads_need_non_empty_dims(mode):
         with pytest.raises(RuntimeError, match="non-zero dimensions"):
             F.pad(tl.ones(shape), [1, 1] if shape[-1] else [0, 0], mode=mode)
     assert F.pad(tl.ones(2, 0, 3), [1, 1], mode="circular").shape == (2, 0, 5)
+
+
+def test_reflect_and_replicate_pad_then_crop_negative_widths():
+    """PyTorch pads reflect/replicate first and crops the negative side after (circular crops
+    first); at least one element must remain."""
+    x = tl.tensor([[1.0, 2.0, 3.0]])
+    assert F.pad(x, [-1, 2], mode="reflect").tolist() == [[2.0, 3.0, 2.0, 1.0]]
+    assert F.pad(x, [-2, 1], mode="replicate").tolist() == [[3.0, 3.0]]
+    assert F.pad(tl.tensor([[5.0]]), [1, -1], mode="replicate").tolist() == [[5.0]]
+    assert F.pad(x, [-1, 1], mode="circular").tolist() == [[2.0, 3.0, 2.0]]
+    with pytest.raises(RuntimeError, match="too small"):
+        F.pad(x, [-2, -1], mode="reflect")

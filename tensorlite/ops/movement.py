@@ -680,12 +680,18 @@ def _index_pad(input, pad, mode):
         axis = input.ndim - 1 - i
         before, after = int(pad[2 * i]), int(pad[2 * i + 1])
         size = out.data.shape[axis]
-        if before < 0 or after < 0:
+        if mode == "circular" and (before < 0 or after < 0):  # circular crops, then wraps
             out = out.narrow(axis, max(-before, 0), size - max(-before, 0) - max(-after, 0))
             before, after, size = max(before, 0), max(after, 0), out.data.shape[axis]
-        if before or after:
-            indices = _INDEX_PADS[mode](size, before, after)
+        elif mode != "circular" and size + before + after < 1:  # reflect/replicate pad, then crop
+            raise RuntimeError(f"input (size {size} along dim {axis}) is too small. Calculated output size: "
+                               f"{size + before + after} (padding ({before}, {after}), mode {mode!r})")
+        if before > 0 or after > 0:
+            indices = _INDEX_PADS[mode](size, max(before, 0), max(after, 0))
             out = index_select(out, axis, _tensor(indices, device=out.device))
+        if before < 0 or after < 0:
+            kept = out.data.shape[axis] - max(-before, 0) - max(-after, 0)
+            out = out.narrow(axis, max(-before, 0), kept)
     return out
 
 
