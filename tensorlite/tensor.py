@@ -6,9 +6,9 @@ version counters, in-place writes) and conversions.
 """
 from __future__ import annotations
 
-import warnings
 from typing import Callable
 
+from ._warn import warn_user
 from . import dtypes as _dt
 from .autograd import api as _autograd_api, engine as _engine, function as _function
 from .autograd.function import AccumulateGrad, user_call_site
@@ -178,11 +178,11 @@ class Tensor:
     @property
     def grad(self):
         if self._grad is None and self.grad_fn is not None and not self._retains_grad:
-            warnings.warn(
-                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its "
-                ".grad attribute won't be populated during autograd.backward(). If you indeed want "
-                "the .grad field to be populated for a non-leaf Tensor, use .retain_grad() on the "
-                "non-leaf Tensor.", UserWarning, stacklevel=2)
+            warn_user(
+            "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its "
+            ".grad attribute won't be populated during autograd.backward(). If you indeed want "
+            "the .grad field to be populated for a non-leaf Tensor, use .retain_grad() on the "
+            "non-leaf Tensor.")
         return self._grad
 
     @grad.setter

@@ -359,6 +359,31 @@ def test_input_pytorch_accepts_works(call, expected):
     assert result == expected
 
 
+# (id, call, a substring of the warning): warnings name the user's line, whichever wrapper
+# (tensor_op, the method form, a module) the call went through
+WARNS = [
+    ("softmax-no-dim", lambda: F.softmax(ones(1, 3)), "Implicit dimension choice for softmax"),
+    ("log_softmax-no-dim", lambda: F.log_softmax(ones(1, 3)), "Implicit dimension choice"),
+    ("Softmax-module-no-dim", lambda: nn.Softmax()(ones(1, 3)), "Implicit dimension choice"),
+    ("var-one-element", lambda: tl.var(ones(1)), "degrees of freedom"),
+    ("var-method-one-element", lambda: ones(1).var(), "degrees of freedom"),
+    ("std-one-element", lambda: tl.std(ones(1)), "degrees of freedom"),
+    ("mse_loss-size-mismatch", lambda: F.mse_loss(ones(2, 1), ones(2)), "Using a target size"),
+    ("l1_loss-size-mismatch", lambda: F.l1_loss(ones(2, 1), ones(2)), "Using a target size"),
+    ("kl_div-mean", lambda: F.kl_div(ones(2), ones(2)), "batchmean"),
+    ("T-3d", lambda: ones(2, 3, 4).T, "x.mT"),
+    ("tensor-of-tensor", lambda: tl.tensor(ones(2)), "detach().clone()"),
+    ("non-leaf-grad", lambda: (tl.ones(2, requires_grad=True) * 2).grad, "not a leaf Tensor"),
+]
+
+
+@pytest.mark.parametrize("call, part", [pytest.param(c, p, id=i) for i, c, p in WARNS])
+def test_warnings_point_at_the_callers_line(call, part):
+    with pytest.warns(UserWarning, match=re.escape(part)) as record:
+        call()
+    assert [w.filename for w in record] == [__file__] * len(record)
+
+
 STATE_KEEPING = [
     ("fill_", lambda t: t.fill_(300)),
     ("setitem", lambda t: t.__setitem__(0, 300)),

@@ -8,8 +8,8 @@ produce inf or nan where they are not selected are made safe first ("double wher
 from __future__ import annotations
 
 import math
-import warnings
 
+from .._warn import warn_user
 from .. import dtypes as _dt
 from ..autograd.grad_mode import no_grad
 from ..ops import elementwise as _ew
@@ -233,10 +233,10 @@ def logsigmoid(input: Tensor) -> Tensor:
     return -softplus(-input)
 
 
-def _softmax_dim(name, ndim, dim, stacklevel=3):
+def _softmax_dim(name, ndim, dim):
     if dim is None:
-        warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
-                      f"to include dim=X as an argument.", UserWarning, stacklevel=stacklevel)
+        warn_user(f"Implicit dimension choice for {name} has been deprecated. Change the call "
+                  f"to include dim=X as an argument.")
         return 0 if ndim in (0, 1, 3) else 1
     return wrap_dim(dim, ndim, op=name)
 
@@ -471,9 +471,9 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
 
 def _check_target_size(input, target, name):
     if tuple(input.shape) != tuple(target.shape):
-        warnings.warn(f"Using a target size ({target.shape}) that is different to the input size "
-                      f"({input.shape}). This will likely lead to incorrect results due to "
-                      f"broadcasting. Please ensure they have the same size.", UserWarning, stacklevel=3)
+        warn_user(f"Using a target size ({target.shape}) that is different to the input size "
+                  f"({input.shape}). This will likely lead to incorrect results due to "
+                  f"broadcasting. Please ensure they have the same size.")
 
 
 @tensor_op
@@ -675,10 +675,10 @@ def kl_div(input: Tensor, target: Tensor, reduction: str = "mean", log_target: b
     if reduction == "batchmean":
         return loss.sum() / (input.shape[0] if input.ndim else 1)
     if reduction == "mean":
-        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the "
-                      "support size.'batchmean' divides only by the batch size, and aligns with the "
-                      "KL div math definition.'mean' will be changed to behave the same as "
-                      "'batchmean' in the next major release.", UserWarning, stacklevel=2)
+        warn_user("reduction: 'mean' divides the total loss by both the batch size and the "
+                  "support size.'batchmean' divides only by the batch size, and aligns with the "
+                  "KL div math definition.'mean' will be changed to behave the same as "
+                  "'batchmean' in the next major release.")
     return _reduce(loss, reduction)
 
 

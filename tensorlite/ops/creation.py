@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import math
 import numbers
-import warnings
 
+from .._warn import warn_user
 from .. import dtypes as _dt
 from ..device import default_device, device as _parse_device
 from ..random import default_generator
@@ -95,9 +95,9 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
     """
     device = _device(device)
     if isinstance(data, Tensor):
-        warnings.warn("To copy construct from a tensor, it is recommended to use "
-                      "sourceTensor.detach().clone() or sourceTensor.detach().clone()."
-                      "requires_grad_(True), rather than tensor(sourceTensor).", UserWarning, stacklevel=2)
+        warn_user("To copy construct from a tensor, it is recommended to use "
+                  "sourceTensor.detach().clone() or sourceTensor.detach().clone()."
+                  "requires_grad_(True), rather than tensor(sourceTensor).")
         inferred = data.dtype
     elif isinstance(data, (list, tuple, numbers.Number)):
         inferred = _python_data_dtype(data)

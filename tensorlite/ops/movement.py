@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import math
 import numbers
-import warnings
 from typing import Sequence
 
+from .._warn import warn_user
 from .. import dtypes as _dt
 from ..autograd.function import Function
 from ..tensor import Tensor
@@ -223,10 +223,10 @@ def t(input: Tensor) -> Tensor:
 
 def T(input: Tensor) -> Tensor:
     if input.ndim != 2:
-        warnings.warn("The use of `x.T` on tensors of dimension other than 2 to reverse their shape "
-                      "is deprecated and it will throw an error in a future release. Consider "
-                      "`x.mT` to transpose batches of matrices or `x.permute(*torch.arange(x.ndim - "
-                      "1, -1, -1))` to reverse the dimensions of a tensor.", UserWarning, stacklevel=3)
+        warn_user("The use of `x.T` on tensors of dimension other than 2 to reverse their shape "
+                  "is deprecated and it will throw an error in a future release. Consider "
+                  "`x.mT` to transpose batches of matrices or `x.permute(*torch.arange(x.ndim - "
+                  "1, -1, -1))` to reverse the dimensions of a tensor.")
     return Permute.apply(input, tuple(reversed(range(input.ndim))))
 
 
