@@ -157,6 +157,32 @@ def test_scatter_extent_examples():
     assert src.grad.tolist() == [[3.0, 2.0, 1.0]]
 
 
+@given(case=extent_cases(), extra=st.integers(-3, 2), data=st.data())
+def test_scatter_src_of_another_rank_is_refused_like_pytorch(case, extra, data):
+    """PyTorch checks the extents dim by dim (IndexError past src's rank) and then the ranks."""
+    shape, dim, index, src_shape = case
+    src_rank = max(0, len(src_shape) + extra)
+    if max(src_rank, 1) == len(src_shape):  # a 0-dim src counts as rank 1
+        src_rank = len(src_shape) + 1
+    src = tl.ones(*(src_shape + (2,) * src_rank)[:src_rank])
+    error = IndexError if 0 < src_rank < len(src_shape) else RuntimeError
+    for op in (tl.scatter, tl.scatter_add):
+        with pytest.raises(error) as info:
+            op(tl.zeros(*shape), dim, tl.tensor(index), src)
+        assert op.__name__ in str(info.value)
+        assert error is IndexError or "same number of dimensions as src" in str(info.value)
+
+
+def test_scatter_of_0dim_operands_like_1_element_vectors():
+    src = tl.tensor(3.0, dtype=tl.float64, requires_grad=True)
+    x = tl.tensor(1.0, dtype=tl.float64, requires_grad=True)
+    out = tl.scatter_add(x, 0, tl.tensor([0]), src.reshape(1))
+    assert out.shape == () and out.item() == 4.0
+    assert tl.scatter(tl.zeros(3), 0, tl.tensor(1), tl.ones(2)).tolist() == [0.0, 1.0, 0.0]
+    check_backward(lambda a: tl.scatter_add(tl.zeros(3, dtype=tl.float64), 0, tl.tensor([1]), a), src)
+    check_backward(lambda a, b: tl.scatter(a, 0, tl.tensor(0), b), x, src.reshape(1).detach().requires_grad_())
+
+
 # -- take_along_dim broadcasts the index against the input outside dim -------------------------
 @given(data=st.data())
 def test_take_along_dim_broadcasts(data):
