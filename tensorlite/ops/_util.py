@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import numbers
 
 from .. import dtypes as _dt
@@ -86,10 +87,20 @@ def wrap_integer(value, dtype):
     return (value - low) % (high - low + 1) + low
 
 
-def checked_scalar(op: str, value, dtype):
+# The largest finite value of the floating dtypes a Python float can overflow.
+_FLOAT_MAX = {"float16": 65504.0, "float32": 3.4028234663852886e38}
+
+
+def checked_scalar(op: str, value, dtype, floats: bool = False):
     """A Python number that fills, bounds or raises an integer-dtype tensor (fill_, full,
     clamp, masked_fill, pow's exponent, alpha): out of the dtype's range raises as PyTorch does.
-    Unsigned dtypes also accept -max..-1 (they wrap: ``uint8.fill_(-1)`` gives 255)."""
+    Unsigned dtypes also accept -max..-1 (they wrap: ``uint8.fill_(-1)`` gives 255). With
+    ``floats`` (the ops whose PyTorch kernel converts the scalar to the tensor's dtype), a
+    finite value beyond a float16/float32 range raises too instead of becoming inf.
+
+    Example: ``checked_scalar("fill_", 1e5, float16, floats=True)`` raises RuntimeError."""
+    if floats and dtype.name in _FLOAT_MAX and is_scalar(value) and not isinstance(value, bool):
+        return _checked_float(op, value, dtype)
     if not dtype.is_integer or isinstance(value, bool) or not is_scalar(value):
         return value
     if isinstance(value, numbers.Integral):
@@ -100,6 +111,16 @@ def checked_scalar(op: str, value, dtype):
         raise RuntimeError(f"{op}(): value {value} cannot be converted to type {dtype.name} without "
                            f"overflow ({dtype.name} holds [{low}, {high}]); use a wider dtype")
     return wrap_integer(int(value), dtype)  # a float truncates toward zero, as C casts it
+
+
+def _checked_float(op, value, dtype):
+    high = _FLOAT_MAX[dtype.name]
+    if isinstance(value, numbers.Integral):
+        wrap_integer(value, _dt.int64)  # beyond 64 bits: OverflowError, as PyTorch
+    if abs(value) > high and abs(value) != math.inf:  # inf and nan convert exactly
+        raise RuntimeError(f"{op}(): value {value} cannot be converted to type {dtype.name} without "
+                           f"overflow ({dtype.name} holds [{-high:g}, {high:g}]); use a wider dtype")
+    return value
 
 
 def expect_tensor(op: str, name: str, value) -> None:

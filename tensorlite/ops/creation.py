@@ -138,7 +138,7 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = Fal
                         f"{type(fill_value).__name__}" + (f" of shape {list(fill_value.shape)}"
                                                           if isinstance(fill_value, Tensor) else ""))
     dtype = _dt.scalar_dtype(fill_value) if dtype is None else _dt.to_dtype(dtype)
-    fill_value = checked_scalar("full", fill_value, dtype)
+    fill_value = checked_scalar("full", fill_value, dtype, floats=True)
     device = _device(device)
     return _finish(device.backend.full(_size((size,) if isinstance(size, int) else size), fill_value,
                                        dtype), device, requires_grad)
@@ -194,7 +194,7 @@ def full_like(input: Tensor, fill_value, *, dtype=None, device=None, requires_gr
         fill_value = fill_value.item()
     if not isinstance(fill_value, numbers.Number):
         raise TypeError(f"full_like(): argument 'fill_value' must be a number, not {type(fill_value).__name__}")
-    fill_value = checked_scalar("full_like", fill_value, dtype)
+    fill_value = checked_scalar("full_like", fill_value, dtype, floats=True)
     return _finish(device.backend.full(input.data.shape, fill_value, dtype), device, requires_grad)
 
 

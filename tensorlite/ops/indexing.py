@@ -313,7 +313,7 @@ def _put(input, key, value, accumulate, op_name):
     record = _grad_state.enabled and (input._requires_grad or value_requires)
     input._check_inplace(op_name)
     backend = input.device.backend
-    value = checked_scalar(op_name, value, input.dtype)
+    value = checked_scalar(op_name, value, input.dtype, floats=op_name == "fill_")  # x[k] = 1e5 gives inf
     if isinstance(value, Tensor):
         if value.device is not input.device:
             value = value.to(input.device)
@@ -514,7 +514,7 @@ def masked_fill(input: Tensor, mask, value) -> Tensor:
     elif not is_scalar(value):
         raise TypeError(f"masked_fill(): value must be a number or a 0-dim Tensor, got {type(value).__name__}")
     else:
-        value = scalar_tensor(checked_scalar("masked_fill", value, input.dtype), input.dtype, input.device)
+        value = scalar_tensor(checked_scalar("masked_fill", value, input.dtype, floats=True), input.dtype, input.device)
     return where(mask, value, input)
 
 
