@@ -502,6 +502,32 @@ def test_mixed_indexing_examples():
     y[0, :, [0, 1]] = tl.ones(3, 2)
     assert y.sum().item() == 6.0 and y[1].sum().item() == 0.0
     assert tl.zeros(2, 3, 4)[tl.tensor(0), :, [0, 1]].shape == (3, 2)  # a 0-dim tensor is an int
+    x = tl.arange(6.0).reshape(2, 3)
+    with pytest.warns(UserWarning, match="uint8 is now deprecated"):
+        assert x[tl.tensor(1, dtype=tl.uint8)].shape == (1, 2, 3)  # a 0-dim byte tensor is a mask
+    with pytest.warns(UserWarning):
+        assert x[tl.tensor(0, dtype=tl.uint8)].shape == (0, 2, 3)
+    with pytest.warns(UserWarning):
+        assert x[0, tl.tensor(2, dtype=tl.uint8)].tolist() == [[0.0, 1.0, 2.0]]
+
+
+@given(data=st.data())
+def test_uint8_index_is_a_mask_like_bool(data):
+    """PyTorch indexes with a uint8 tensor of any rank (0-dim too) as with the bool mask != 0."""
+    shape = data.draw(shapes(1, 3, 1, 3))
+    x = data.draw(tensors(shape=shape))
+    start = data.draw(st.integers(0, 1)) if len(shape) > 1 else 0  # x[mask] or x[:, mask]
+    mask_dims = data.draw(st.integers(0, len(shape) - start))
+    mask = data.draw(tensors(shape=shape[start:start + mask_dims], dtype=tl.uint8))
+    key = (slice(None),) * start + (mask,)
+    bool_key = (slice(None),) * start + (mask != 0,)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        assert_same(x[key], x[bool_key].numpy())
+        y, z = x.clone(), x.clone()
+        y[key] = -1.0
+    z[bool_key] = -1.0
+    assert_same(y, z.numpy())
 
 
 # -- stacking 0-d/1-d tensors, splitting empty dims (shape rules of PyTorch, NumPy agrees) ------

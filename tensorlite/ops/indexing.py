@@ -8,6 +8,7 @@ from __future__ import annotations
 import numbers
 import re
 
+from .._warn import warn_user
 from .. import dtypes as _dt
 from ..autograd.function import Function
 from ..autograd.grad_mode import state as _grad_state
@@ -21,6 +22,9 @@ def _index_array(value, device):
     if isinstance(value, Tensor):
         if value.is_floating_point():
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        if value.dtype is _dt.uint8:  # PyTorch: a byte tensor is a mask, like a bool tensor
+            warn_user("indexing with dtype uint8 is now deprecated, please use a dtype bool instead.")
+            value = value != 0
         if value.device is not device:
             value = value.to(device)
         return value.data
@@ -51,7 +55,7 @@ def normalize_key(x: Tensor, key):
             basic = False
         elif isinstance(k, numbers.Integral):
             out.append(int(k))
-        elif isinstance(k, Tensor) and k.ndim == 0 and k.dtype.is_integer:
+        elif isinstance(k, Tensor) and k.ndim == 0 and k.dtype.is_integer and k.dtype is not _dt.uint8:
             out.append(int(k.item()))  # PyTorch treats a 0-dim integer tensor as an int (a select)
         elif isinstance(k, (Tensor, list, tuple)) or hasattr(k, "__array__"):
             out.append(_index_array(k, x.device))
