@@ -39,23 +39,31 @@ __all__ = [
 # -- linear ----------------------------------------------------------------------------------
 @tensor_op
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """input @ weight.T + bias. Shapes: (*, in) x (out, in) -> (*, out); a 1-D weight (in,) gives (*)."""
+    """input @ weight.T + bias. Shapes: (*, in) x (out, in) -> (*, out); a 1-D weight (in,) gives (*).
+
+    Example: ``linear(ones(2, 3), ones(4, 3), ones(4))`` has shape (2, 4), every entry 4."""
     if input.ndim == 0 or weight.ndim == 0:
         raise RuntimeError(f"both arguments to linear need to be at least 1D, but they are {input.ndim}D "
                            f"and {weight.ndim}D")
+    if weight.ndim > 2:
+        raise RuntimeError(f"linear(): t() expects a tensor with <= 2 dimensions, but weight is "
+                           f"{weight.ndim}D (shape {list(weight.shape)}); weight is (out_features, in_features)")
     if weight.ndim == 1:
+        # PyTorch's fused addmm path (2-D/3-D input or a 1-D bias) needs a matrix weight
+        if bias is not None and (input.ndim in (2, 3) or bias.ndim == 1):
+            raise RuntimeError(f"linear(): mat2 must be a matrix, got 1-D tensor (weight of shape "
+                               f"{list(weight.shape)} with a bias); pass weight.unsqueeze(0) for one "
+                               f"output feature")
         out = input @ weight
+        if bias is not None:
+            _check_bias(bias, tuple(out.shape), 1)
         return out if bias is None else out + bias
     if input.shape[-1] != weight.shape[-1]:
         rows = input.numel() // max(input.shape[-1], 1) if input.ndim > 1 else 1
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} "
                            f"and {weight.shape[1]}x{weight.shape[0]})")
-    out_shape = tuple(input.shape[:-1]) + (weight.shape[0],)
-    if bias is not None and bias.data.shape != out_shape[-1:] and \
-            _broadcast_shape_or_none(bias.data.shape, out_shape) != out_shape:
-        raise RuntimeError(f"linear(): bias of shape {list(bias.shape)} does not broadcast to the output "
-                           f"shape {list(out_shape)}; bias must have out_features={weight.shape[0]} "
-                           f"elements")
+    if bias is not None:
+        _check_bias(bias, tuple(input.shape[:-1]) + (weight.shape[0],), weight.shape[0])
     if input.ndim == 1:
         out = MatMul.apply(input.unsqueeze(0), weight, False, True).squeeze(0)
     else:
@@ -63,11 +71,14 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return out if bias is None else out + bias
 
 
-def _broadcast_shape_or_none(*shapes):
-    try:
-        return broadcast_shapes(*shapes)
-    except RuntimeError:
-        return None
+def _check_bias(bias, out_shape, out_features):
+    """PyTorch adds the bias in place (addmm / add_): it must broadcast to the output's shape
+    without growing it."""
+    shape = bias.data.shape
+    if len(shape) > len(out_shape) or any(b not in (1, o) for b, o in zip(shape[::-1], out_shape[::-1])):
+        raise RuntimeError(f"linear(): bias of shape {list(shape)} does not broadcast to the output "
+                           f"shape {list(out_shape)}; bias must have out_features={out_features} "
+                           f"elements")
 
 
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
