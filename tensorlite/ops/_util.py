@@ -6,6 +6,7 @@ import math
 import numbers
 
 from .. import dtypes as _dt
+from .._dims import in_op, wrap_dim  # noqa: F401  (wrap_dim: the ops import it from here)
 from ..autograd import engine as _engine
 from ..tensor import Tensor
 
@@ -26,27 +27,6 @@ def broadcast_shapes(*shapes) -> tuple:
     return tuple(result)
 
 
-def wrap_dim(dim: int, ndim: int, *, scalar_ok: bool = True, op: str | None = None) -> int:
-    """``dim`` as an axis in [0, ndim); negative counts from the end. A 0-dim tensor accepts
-    dim 0 and -1 (PyTorch's rule for most ops) unless ``scalar_ok`` is False (unbind, size).
-    ``op`` names the op in the error messages."""
-    if type(dim) is int and -ndim <= dim < ndim:  # the common case, checked first
-        return dim % ndim
-    if not isinstance(dim, numbers.Integral) or isinstance(dim, bool):
-        raise TypeError(f"dim must be an int, got {type(dim).__name__}{_in_op(op)}")
-    if ndim == 0 and not scalar_ok:
-        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions{_in_op(op)}")
-    low, high = (-1, 0) if ndim == 0 else (-ndim, ndim - 1)
-    if not low <= dim <= high:
-        raise IndexError(f"Dimension out of range (expected to be in range of [{low}, {high}], "
-                         f"but got {dim}){_in_op(op)}")
-    return dim % ndim if ndim else 0
-
-
-def _in_op(op) -> str:
-    return f" in {op}()" if op else ""
-
-
 def wrap_dims(dim, ndim: int, *, op: str | None = None) -> tuple:
     """Normalise None / an int / a sequence of dims into a sorted tuple of axes (None: all).
 
@@ -63,7 +43,7 @@ def wrap_dims(dim, ndim: int, *, op: str | None = None) -> tuple:
     if len(set(axes)) != len(axes):
         repeated = next(a for a in axes if axes.count(a) > 1)
         raise RuntimeError(f"dim {repeated} appears multiple times in the list of dims "
-                           f"(got dim={tuple(dim)}{_in_op(op)}); name each dim once")
+                           f"(got dim={tuple(dim)}{in_op(op)}); name each dim once")
     return tuple(sorted(axes)) if ndim else ()
 
 
