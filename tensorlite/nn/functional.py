@@ -594,8 +594,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                   ignore_index: int = -100, reduction: str = "mean",
                   label_smoothing: float = 0.0) -> Tensor:
     """log_softmax over dim 1 then NLL; targets are class indices (int64) or class
-    probabilities (float, the input's shape). label_smoothing mixes in the uniform distribution."""
-    if not 0.0 <= label_smoothing <= 1.0:
+    probabilities (float, the input's shape). label_smoothing mixes in the uniform distribution;
+    PyTorch refuses only a value above 1 (a negative or NaN one means no smoothing)."""
+    if label_smoothing > 1.0:
         raise RuntimeError(f"cross_entropy(): label_smoothing must be between 0.0 and 1.0. Got: "
                            f"{label_smoothing}")
     if input.ndim == 0:
@@ -622,7 +623,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
         raise RuntimeError(f"Expected floating point type for target with class probabilities, got "
                            f"{target.dtype.scalar_name}")
     nll = nll_loss(log_probs, target, weight, ignore_index, reduction)
-    if label_smoothing <= 0:
+    if not label_smoothing > 0:
         return nll
     valid = (target != ignore_index).to(log_probs.dtype)
     terms = log_probs if weight is None else log_probs * weight.reshape(class_shape)
