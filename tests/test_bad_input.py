@@ -38,6 +38,8 @@ BAD_INPUT = [
      ["linear", "<= 2 dimensions", "3D"]),
     ("linear-bias-grows-output", lambda: F.linear(ones(2, 3), ones(4, 3), ones(1, 1, 4)), RuntimeError,
      ["linear", "[1, 1, 4]", "[2, 4]"]),
+    ("flip-int-dims", lambda: tl.flip(ones(2, 3), 0), TypeError, ["flip", "'dims' must be tuple of ints", "int"]),
+    ("flip-dims-keyword-int", lambda: ones(2, 3).flip(dims=0), TypeError, ["flip", "tuple of ints"]),
     ("einsum-repeated-size", lambda: tl.einsum("ii->i", ones(2, 3)), RuntimeError,
      ["einsum", "subscript i is repeated", "3 != 2"]),
     ("einsum-mismatched-j", lambda: tl.einsum("ij,jk->ik", ones(2, 3), ones(4, 5)), RuntimeError,
@@ -407,6 +409,9 @@ ACCEPTED = [
                                           12), 0.631069476105),
     ("label_smoothing=1", lambda: round(F.cross_entropy(_CE_X, tl.tensor([2, 0]), label_smoothing=1.0).item(), 12),
      1.431069476105),
+    ("flip-method-unpacked-dims", lambda: tl.arange(4.0).reshape(2, 2).flip(0, 1).tolist(), [[3.0, 2.0], [1.0, 0.0]]),
+    ("flip-method-int", lambda: tl.arange(4.0).reshape(2, 2).flip(-1).tolist(), [[1.0, 0.0], [3.0, 2.0]]),
+    ("flip-list", lambda: tl.flip(tl.arange(3.0), [0]).tolist(), [2.0, 1.0, 0.0]),
     ("avg_pool2d-negative-divisor", lambda: F.avg_pool2d(ones(1, 1, 2, 2), 2, divisor_override=-1).item(), -4.0),
 ]
 

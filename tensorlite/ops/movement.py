@@ -390,8 +390,14 @@ def clone(input: Tensor) -> Tensor:
 
 
 @tensor_op
-def flip(input: Tensor, dims) -> Tensor:
-    """Reverse the order of elements along dims."""
+def flip(input: Tensor, dims: Sequence[int]) -> Tensor:
+    """Reverse the order of elements along ``dims`` (a tuple or list; the method form
+    ``x.flip(0, 1)`` also takes them unpacked). Shape unchanged.
+
+    Example: ``flip(tensor([[1, 2], [3, 4]]), (0,))`` is ``[[3, 4], [1, 2]]``."""
+    if not isinstance(dims, (tuple, list)):
+        raise TypeError(f"flip(): argument 'dims' must be tuple of ints, not {type(dims).__name__} "
+                        f"(write flip(x, ({dims!r},)) or x.flip({dims!r}))")
     return Flip.apply(input, wrap_dims(dims, input.ndim, op="flip"))
 
 
