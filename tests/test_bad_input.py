@@ -299,6 +299,7 @@ BAD_INPUT = [
     ("celu-alpha0", lambda: F.celu(ones(2), 0.0), RuntimeError, ["celu", "alpha cannot be 0"]),
     ("hstack-empty", lambda: tl.hstack([]), RuntimeError, ["hstack expects a non-empty TensorList"]),
     ("vstack-empty", lambda: tl.vstack([]), RuntimeError, ["vstack expects a non-empty TensorList"]),
+    ("column_stack-empty", lambda: tl.column_stack([]), RuntimeError, ["column_stack expects a non-empty TensorList"]),
     ("batch_norm-0d", lambda: F.batch_norm(tl.tensor(1.5), ones(1), ones(1)), RuntimeError,
      ["batch_norm", "at least 2 dims", "[]"]),
     ("group_norm-1d", lambda: F.group_norm(tl.tensor([1.0, 2.0]), 1), RuntimeError,

@@ -459,19 +459,28 @@ def _at_least_all(ndim, tensors):
     return out[0] if len(out) == 1 else out
 
 
-def atleast_1d(*tensors):
+def atleast_1d(*tensors: Tensor | Sequence[Tensor]) -> Tensor | tuple[Tensor, ...]:
     """Each tensor viewed with at least 1 dim: () -> (1,). One tensor in, one out; several
-    (or a sequence) in, a tuple out."""
+    (or a sequence) in, a tuple out.
+
+    Example: ``atleast_1d(tensor(1.))`` has shape (1,); ``atleast_1d(tensor(1.), ones(2, 3))``
+    is a tuple of shapes (1,) and (2, 3)."""
     return _at_least_all(1, tensors)
 
 
-def atleast_2d(*tensors):
-    """Each tensor viewed with at least 2 dims: () -> (1, 1), (n,) -> (1, n)."""
+def atleast_2d(*tensors: Tensor | Sequence[Tensor]) -> Tensor | tuple[Tensor, ...]:
+    """Each tensor viewed with at least 2 dims: () -> (1, 1), (n,) -> (1, n); as atleast_1d,
+    several tensors (or a sequence) give a tuple.
+
+    Example: ``atleast_2d(tensor([1., 2., 3.]))`` is ``[[1., 2., 3.]]``, shape (1, 3)."""
     return _at_least_all(2, tensors)
 
 
-def atleast_3d(*tensors):
-    """Each tensor viewed with at least 3 dims: () -> (1, 1, 1), (n,) -> (1, n, 1), (m, n) -> (m, n, 1)."""
+def atleast_3d(*tensors: Tensor | Sequence[Tensor]) -> Tensor | tuple[Tensor, ...]:
+    """Each tensor viewed with at least 3 dims: () -> (1, 1, 1), (n,) -> (1, n, 1),
+    (m, n) -> (m, n, 1); as atleast_1d, several tensors (or a sequence) give a tuple.
+
+    Example: ``atleast_3d(ones(2))`` has shape (1, 2, 1); ``atleast_3d(ones(2, 3))`` (2, 3, 1)."""
     return _at_least_all(3, tensors)
 
 
@@ -501,7 +510,10 @@ row_stack = vstack
 
 
 def dstack(tensors: Sequence[Tensor]) -> Tensor:
-    """Concatenate along dim 2 after atleast_3d. Shapes: two (n,) tensors -> (1, n, 2)."""
+    """Concatenate along dim 2 after atleast_3d. Shapes: two (n,) tensors -> (1, n, 2);
+    (m, n) tensors -> (m, n, k) for k of them.
+
+    Example: ``dstack([tensor(1.), tensor(2.)])`` is ``[[[1., 2.]]]``, shape (1, 1, 2)."""
     tensors = [_at_least(t, 3) for t in tensors]
     if not tensors:
         raise RuntimeError("dstack expects a non-empty TensorList")
@@ -509,7 +521,13 @@ def dstack(tensors: Sequence[Tensor]) -> Tensor:
 
 
 def column_stack(tensors: Sequence[Tensor]) -> Tensor:
-    """hstack of columns: 0-d and (n,) tensors become (1, 1) / (n, 1). Shapes: two (n,) -> (n, 2)."""
+    """hstack of columns: 0-d and (n,) tensors become (1, 1) / (n, 1). Shapes: two (n,) -> (n, 2);
+    (n, k) and (n,) -> (n, k + 1).
+
+    Example: ``column_stack([tensor([1., 2.]), tensor([3., 4.])])`` is ``[[1., 3.], [2., 4.]]``."""
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("column_stack expects a non-empty TensorList")
     return hstack([reshape(t, (t.numel(), 1)) if t.ndim <= 1 else t for t in tensors])
 
 
