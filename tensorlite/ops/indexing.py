@@ -348,6 +348,7 @@ def _put(input, key, value, accumulate, op_name):
 @tensor_op
 def index_put_(input: Tensor, indices, values, accumulate: bool = False):
     """``input[indices] = values`` in place; with accumulate, repeated indices add up."""
+    _check_values_dtype("index_put_", input, values)
     key, _ = normalize_key(input, tuple(indices))
     _put(input, key, values, accumulate, "index_put_")
     return input
@@ -356,10 +357,19 @@ def index_put_(input: Tensor, indices, values, accumulate: bool = False):
 @tensor_op
 def index_put(input: Tensor, indices, values, accumulate: bool = False) -> Tensor:
     """Out-of-place index_put_."""
+    _check_values_dtype("index_put", input, values)
     key, _ = normalize_key(input, tuple(indices))
     if not isinstance(values, Tensor):
         values = scalar_tensor(checked_scalar("index_put", values, input.dtype), input.dtype, input.device)
     return IndexPut.apply(input, key, values.to(input.dtype), accumulate)
+
+
+def _check_values_dtype(op, input, values):
+    """index_put casts no tensor values (PyTorch raises; ``x[i] = values`` does cast)."""
+    if isinstance(values, Tensor) and values.dtype is not input.dtype:
+        raise RuntimeError(f"{op}(): Index put requires the source and destination dtypes match, got "
+                           f"{input.dtype.name} for the destination and {values.dtype.name} for the "
+                           f"source; cast values with .to({input.dtype.name}) or use x[indices] = values")
 
 
 def _check_index(input, index, op):
