@@ -14,7 +14,7 @@ from .._warn import warn_user
 from .. import dtypes as _dt
 from ..autograd.function import Function
 from ..tensor import Tensor
-from ._util import expect_tensor, promote, sum_to_shape, tensor_op, wrap_dim, wrap_dims
+from ._util import expect_tensor, promote, scalar_tensor, sum_to_shape, tensor_op, wrap_dim, wrap_dims
 
 
 def _shape_arg(shape) -> tuple:
@@ -672,16 +672,11 @@ def _triangle_mask(input, diagonal, lower):
 def tril(input: Tensor, diagonal: int = 0) -> Tensor:
     """Lower triangle of the last two dims (others zeroed); the dtype is kept (bool stays bool)."""
     from .elementwise import where
-    return where(_triangle_mask(input, diagonal, True), input, _zero_of(input))
+    return where(_triangle_mask(input, diagonal, True), input, scalar_tensor(0, input.dtype, input.device))
 
 
 @tensor_op
 def triu(input: Tensor, diagonal: int = 0) -> Tensor:
     """Upper triangle of the last two dims (others zeroed); the dtype is kept (bool stays bool)."""
     from .elementwise import where
-    return where(_triangle_mask(input, diagonal, False), input, _zero_of(input))
-
-
-def _zero_of(input: Tensor) -> Tensor:
-    """A 0-dim zero of input's dtype: a Python 0 would promote bool to int64."""
-    return Tensor._make(input.device.backend.full((), 0, input.dtype), input.device, False, None, 0)
+    return where(_triangle_mask(input, diagonal, False), input, scalar_tensor(0, input.dtype, input.device))
