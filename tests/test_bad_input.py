@@ -23,6 +23,11 @@ def ones(*shape, dtype=tl.float32):
     return tl.ones(*shape, dtype=dtype)
 
 
+def half(*shape):
+    """float16 lives on the CPU only (the OpenCL backend has no half kernels)."""
+    return tl.ones(*shape, dtype=tl.float16, device="cpu")
+
+
 # (id, call, exception type, substrings the message must contain)
 BAD_INPUT = [
     # accepted before, PyTorch raises
@@ -77,19 +82,19 @@ BAD_INPUT = [
      RuntimeError, ["add", "alpha must not be a floating point number", "int64"]),
     ("sub-bool-float-alpha-1", lambda: tl.sub(ones(2, dtype=tl.int32), 1, alpha=1.0), RuntimeError,
      ["sub", "alpha must not be a floating point number"]),
-    ("add-half-alpha-overflow", lambda: tl.add(ones(2, dtype=tl.float16), ones(2, dtype=tl.float16), alpha=1e5),
+    ("add-half-alpha-overflow", lambda: tl.add(half(2), half(2), alpha=1e5),
      RuntimeError, ["add", "100000.0", "float16 without overflow"]),
     ("add_-float32-alpha-overflow", lambda: ones(2).add_(ones(2), alpha=1e39), RuntimeError,
      ["add_", "float32 without overflow"]),
-    ("fill_-half-overflow", lambda: ones(2, dtype=tl.float16).fill_(65520.0), RuntimeError,
+    ("fill_-half-overflow", lambda: half(2).fill_(65520.0), RuntimeError,
      ["fill_", "65520.0", "float16 without overflow"]),
     ("masked_fill-float32-overflow", lambda: ones(2).masked_fill(tl.tensor([True, False]), -1e39), RuntimeError,
      ["masked_fill", "float32 without overflow"]),
-    ("clamp-half-overflow", lambda: ones(2, dtype=tl.float16).clamp(max=70000), RuntimeError,
+    ("clamp-half-overflow", lambda: half(2).clamp(max=70000), RuntimeError,
      ["clamp", "70000", "float16"]),
-    ("full_like-half-overflow", lambda: tl.full_like(ones(2, dtype=tl.float16), 1e5), RuntimeError,
+    ("full_like-half-overflow", lambda: tl.full_like(half(2), 1e5), RuntimeError,
      ["full_like", "float16 without overflow"]),
-    ("pow-half-exponent-overflow", lambda: ones(2, dtype=tl.float16) ** 1e5, RuntimeError,
+    ("pow-half-exponent-overflow", lambda: half(2) ** 1e5, RuntimeError,
      ["pow", "float16 without overflow"]),
     ("scatter-src-lower-rank", lambda: tl.zeros(3, 3).scatter(0, tl.tensor([[1, 0]]), ones(2)), IndexError,
      ["scatter", "Dimension out of range", "got 1"]),
@@ -392,19 +397,19 @@ ACCEPTED = [
     ("full_like-uint8-wraps", lambda: tl.full_like(tl.tensor([1, 2], dtype=u8), -1).tolist(), [255, 255]),
     ("full-0d-tensor-value", lambda: tl.full((2,), tl.tensor(2.0)).tolist(), [2.0, 2.0]),
     ("hardtanh-equal-bounds", lambda: F.hardtanh(tl.tensor([3.0]), 1.0, 1.0).tolist(), [1.0]),
-    ("add-half-alpha-max", lambda: tl.add(tl.zeros(1, dtype=tl.float16), ones(1, dtype=tl.float16),
+    ("add-half-alpha-max", lambda: tl.add(half(1) * 0, half(1),
                                            alpha=65504).tolist(), [65504.0]),
-    ("add-half-alpha-inf", lambda: tl.add(tl.zeros(1, dtype=tl.float16), ones(1, dtype=tl.float16),
+    ("add-half-alpha-inf", lambda: tl.add(half(1) * 0, half(1),
                                           alpha=math.inf).tolist(), [math.inf]),
     ("add-int-float-alpha-float-result", lambda: tl.add(ones(1, dtype=tl.int64), 1.5, alpha=1.0).tolist(), [2.5]),
-    ("half+1e5-is-inf", lambda: (ones(1, dtype=tl.float16) + 1e5).tolist(), [math.inf]),
-    ("where-half-1e5-is-inf", lambda: tl.where(tl.tensor([False]), ones(1, dtype=tl.float16), 1e5).tolist(),
+    ("half+1e5-is-inf", lambda: (half(1) + 1e5).tolist(), [math.inf]),
+    ("where-half-1e5-is-inf", lambda: tl.where(tl.tensor([False], device="cpu"), half(1), 1e5).tolist(),
      [math.inf]),
     ("setitem-casts-tensor-value", lambda: _setitem(ones(2), tl.tensor(5, dtype=tl.int64)).tolist(), [5.0, 1.0]),
-    ("setitem-half-1e5-is-inf", lambda: _setitem(ones(1, dtype=tl.float16), 1e5).tolist(), [math.inf]),
-    ("tensor-half-1e5-is-inf", lambda: tl.tensor([1e5], dtype=tl.float16).tolist(), [math.inf]),
+    ("setitem-half-1e5-is-inf", lambda: _setitem(half(1), 1e5).tolist(), [math.inf]),
+    ("tensor-half-1e5-is-inf", lambda: tl.tensor([1e5], dtype=tl.float16, device="cpu").tolist(), [math.inf]),
     ("float32-pow-1e39", lambda: tl.tensor([1.0]).pow(1e39).tolist(), [1.0]),
-    ("fill_-half-inf", lambda: ones(1, dtype=tl.float16).fill_(-math.inf).tolist(), [-math.inf]),
+    ("fill_-half-inf", lambda: half(1).fill_(-math.inf).tolist(), [-math.inf]),
     # PyTorch 2.13 refuses only label_smoothing > 1; a negative (or NaN) one means no smoothing
     ("label_smoothing<0-index", lambda: round(F.cross_entropy(_CE_X, tl.tensor([2, 0]), label_smoothing=-0.1).item(),
                                               12), 0.631069476105),
@@ -609,7 +614,7 @@ FLOAT_MAX = {tl.float16: 65504.0, tl.float32: 3.4028234663852886e38}
 SCALAR_INTO_DTYPE = {  # ops whose PyTorch kernel converts a Python scalar to the tensor's dtype
     "fill_": lambda t, v: t.fill_(v),
     "full_like": lambda t, v: tl.full_like(t, v),
-    "masked_fill": lambda t, v: t.masked_fill(tl.tensor([True]), v),
+    "masked_fill": lambda t, v: t.masked_fill(tl.tensor([True], device=t.device), v),
     "clamp": lambda t, v: t.clamp(min=v),
     "add": lambda t, v: tl.add(t, t, alpha=v),
     "sub_": lambda t, v: t.sub_(1, alpha=v),
@@ -622,13 +627,14 @@ def test_scalar_beyond_a_float_range_raises_inside_converts(op, dtype, scale, si
     """A finite Python scalar beyond float16/float32 raises PyTorch's overflow error; one inside
     the range (or an infinity) is converted."""
     value = sign * FLOAT_MAX[dtype] * 2.0 ** (scale - 2)  # a quarter of max up to 4x max
-    call = lambda: SCALAR_INTO_DTYPE[op](tl.ones(1, dtype=dtype), value)  # noqa: E731
+    device = "cpu" if dtype is tl.float16 else None  # no half kernels on OpenCL
+    call = lambda: SCALAR_INTO_DTYPE[op](tl.ones(1, dtype=dtype, device=device), value)  # noqa: E731
     if abs(value) > FLOAT_MAX[dtype]:
         with pytest.raises(RuntimeError, match=f"{op}.*{dtype.name} without overflow"):
             call()
     else:
         assert call().dtype is dtype
-    assert SCALAR_INTO_DTYPE[op](tl.ones(1, dtype=dtype), sign * math.inf).dtype is dtype
+    assert SCALAR_INTO_DTYPE[op](tl.ones(1, dtype=dtype, device=device), sign * math.inf).dtype is dtype
 
 
 @given(x=tensors(shape=shapes(min_dims=0, max_dims=3, min_side=0, max_side=3), dtype=tl.float32),

@@ -509,6 +509,10 @@ def test_mixed_indexing_examples():
         assert x[tl.tensor(0, dtype=tl.uint8)].shape == (0, 2, 3)
     with pytest.warns(UserWarning):
         assert x[0, tl.tensor(2, dtype=tl.uint8)].tolist() == [[0.0, 1.0, 2.0]]
+    assert x[tl.tensor(True)].shape == (1, 2, 3) and x[tl.tensor(False)].shape == (0, 2, 3)  # OpenCL too
+    y = x.clone()
+    y[tl.tensor(True)] = 7.0
+    assert y.tolist() == [[7.0] * 3] * 2
 
 
 @given(data=st.data())

@@ -22,9 +22,7 @@ def _index_array(value, device):
     if isinstance(value, Tensor):
         if value.is_floating_point():
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-        if value.dtype is _dt.uint8:  # PyTorch: a byte tensor is a mask, like a bool tensor
-            warn_user("indexing with dtype uint8 is now deprecated, please use a dtype bool instead.")
-            value = value != 0
+        value = _byte_as_bool(value)
         if value.device is not device:
             value = value.to(device)
         return value.data
@@ -36,6 +34,14 @@ def _index_array(value, device):
         else:
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
     return backend.from_host(host, _dt.bool_ if host.dtype.kind == "b" else _dt.int64)
+
+
+def _byte_as_bool(mask: Tensor) -> Tensor:
+    """PyTorch indexes with a uint8 tensor as with the bool mask ``!= 0`` (and warns)."""
+    if mask.dtype is not _dt.uint8:
+        return mask
+    warn_user("indexing with dtype uint8 is now deprecated, please use a dtype bool instead.")
+    return mask != 0
 
 
 def normalize_key(x: Tensor, key):
@@ -55,7 +61,10 @@ def normalize_key(x: Tensor, key):
             basic = False
         elif isinstance(k, numbers.Integral):
             out.append(int(k))
-        elif isinstance(k, Tensor) and k.ndim == 0 and k.dtype.is_integer and k.dtype is not _dt.uint8:
+        elif isinstance(k, Tensor) and k.ndim == 0 and k.dtype in (_dt.bool_, _dt.uint8):
+            out.append(bool(_byte_as_bool(k).item()))  # a 0-dim mask acts as a Python bool
+            basic = False
+        elif isinstance(k, Tensor) and k.ndim == 0 and k.dtype.is_integer:
             out.append(int(k.item()))  # PyTorch treats a 0-dim integer tensor as an int (a select)
         elif isinstance(k, (Tensor, list, tuple)) or hasattr(k, "__array__"):
             out.append(_index_array(k, x.device))
