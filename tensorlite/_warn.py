@@ -32,7 +32,7 @@ def warn_user(message: str, category: type[Warning] = UserWarning) -> None:
         >>> with warnings.catch_warnings(record=True) as caught:
         ...     warnings.simplefilter("always")
         ...     _ = tl.ones(1).var()
-        >>> "tensorlite" in caught[0].filename
+        >>> caught[0].filename.endswith(("reduce.py", "_util.py", "_warn.py"))  # not inside var()
         False
     """
     _, level = first_user_frame()
