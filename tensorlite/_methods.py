@@ -20,6 +20,17 @@ def _shape_method(fn):
     return method
 
 
+def _dims_method(fn):
+    """``x.flip(0, 1)`` as well as ``x.flip((0, 1))``: PyTorch's method takes the dims unpacked."""
+    def method(self, *dims, **kwargs):
+        if kwargs or not dims or (len(dims) == 1 and isinstance(dims[0], (tuple, list))):
+            return fn(self, *dims, **kwargs)
+        return fn(self, dims)
+    method.__name__ = fn.__name__
+    method.__doc__ = fn.__doc__
+    return method
+
+
 def _max_min(fn):
     def method(self, dim=None, keepdim=False):
         return fn(self, dim, keepdim)
@@ -74,7 +85,7 @@ _METHODS = {
     "expand_as": mv.expand_as, "broadcast_to": mv.broadcast_to, "transpose": mv.transpose,
     "swapaxes": mv.transpose, "swapdims": mv.transpose, "t": mv.t, "squeeze": mv.squeeze,
     "unsqueeze": mv.unsqueeze, "flatten": mv.flatten, "unflatten": mv.unflatten,
-    "movedim": mv.movedim, "contiguous": mv.contiguous, "clone": mv.clone, "flip": mv.flip,
+    "movedim": mv.movedim, "contiguous": mv.contiguous, "clone": mv.clone, "flip": _dims_method(mv.flip),
     "split": mv.split, "chunk": mv.chunk, "unbind": mv.unbind, "narrow": mv.narrow,
     "tril": mv.tril, "triu": mv.triu,
     # indexing

@@ -6,9 +6,10 @@ version counters, in-place writes) and conversions.
 """
 from __future__ import annotations
 
-import warnings
 from typing import Callable
 
+from ._dims import wrap_dim
+from ._warn import warn_user
 from . import dtypes as _dt
 from .autograd import api as _autograd_api, engine as _engine, function as _function
 from .autograd.function import AccumulateGrad, user_call_site
@@ -115,7 +116,7 @@ class Tensor:
         """The shape (a ``Size``), or the size of one dimension."""
         if dim is None:
             return Size(self.data.shape)
-        return self.data.shape[self._wrap_dim(dim)]
+        return self.data.shape[wrap_dim(dim, len(self.data.shape), scalar_ok=False, op="size")]
 
     @property
     def ndim(self) -> int:
@@ -178,11 +179,508 @@ class Tensor:
     @property
     def grad(self):
         if self._grad is None and self.grad_fn is not None and not self._retains_grad:
-            warnings.warn(
-                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its "
-                ".grad attribute won't be populated during autograd.backward(). If you indeed want "
-                "the .grad field to be populated for a non-leaf Tensor, use .retain_grad() on the "
-                "non-leaf Tensor.", UserWarning, stacklevel=2)
+            warn_user(
+            "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its "
+            ".grad attribute won't be populated during autograd.backward(). If you indeed want "
+            "the .grad field to be populated for a non-leaf Tensor, use .retain_grad() on the "
+            "non-leaf Tensor.")
+        return self._grad
+
+    @grad.setter
+    def grad(self, value) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of "
+                                f"type {type(value).__name__}")
+            if value.data.shape != self.data.shape:
+                raise RuntimeError(f"assigned grad has data of a different size: grad has shape "
+                                   f"{list(value.data.shape)}, tensor has {list(self.data.shape)}")
+            if value.data.dtype != self.data.dtype:
+                raise RuntimeError(f"assigned grad has data of a different type: {value.dtype.name} "
+                                   f"vs {self.dtype.name}")
+        self._grad = value
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
+
+    @property
+    def _version(self) -> int:
+        return 0 if self._counter is None else self._counter.value
+
+    def _version_counter(self) -> _VersionCounter:
+        counter = self._counter
+        if counter is None:
+            counter = self._counter = _VersionCounter()
+        return counter
+
+    def _bump_version(self) -> None:
+        counter = self._version_counter()
+        counter.value += 1
+        counter.site = user_call_site()
+
+    # -- graph edges, views ----------------------------------------------------------------
+    def _edge(self):
+        if self._base is not None and self._view_version != self._counter.value:
+            self._refresh_view()
+        fn = self.grad_fn
+        if fn is not None:
+            return (fn, self._output_nr)
+        acc = self._grad_accumulator
+        if acc is None:
+            acc = self._grad_accumulator = AccumulateGrad(self)
+        return (acc, 0)
+
+    def _become_view_of(self, source: "Tensor", op_cls, args: tuple, kwargs: dict) -> None:
+        self._base = source._base if source._base is not None else source
+        self._view_chain = (source._view_chain or ()) + ((op_cls, args, kwargs),)
+        self._counter = source._version_counter()
+        self._view_version = self._counter.value
+        self._is_multi_view = source._is_multi_view
+
+    def _replay_view(self, root: "Tensor") -> "Tensor":
+        """Apply this view's chain of view ops to ``root`` (its base, or a gradient shaped like it)."""
+        return replay_view_chain(self._view_chain, root)
+
+    def _refresh_view(self) -> None:
+        """The base was written in place since this view was made: re-derive the view's grad_fn."""
+        self._view_version = self._counter.value
+        base = self._base
+        if base._requires_grad:
+            previous = _grad_state.enabled
+            _grad_state.enabled = True
+            try:
+                replayed = self._replay_view(base)
+            finally:
+                _grad_state.enabled = previous
+            self.grad_fn, self._output_nr, self._requires_grad = replayed.grad_fn, replayed._output_nr, True
+
+    def _alias(self) -> "Tensor":
+        t = Tensor._make(self.data, self.device, False, None, 0)
+        t._counter = self._version_counter()
+        return t
+
+    # -- in-place writes -------------------------------------------------------------------
+    def _check_inplace(self, op_name: str) -> None:
+        """Raise, before anything changes, if writing into self in place is not allowed."""
+        if _grad_state.enabled:
+            if self._requires_grad and self.grad_fn is None and self._base is None:
+                raise RuntimeError(
+                    f"a leaf Variable that requires grad is being used in an in-place operation "
+                    f"({op_name}). Wrap it in `with tensorlite.no_grad():` if this is a parameter "
+                    f"update, or use an out-of-place op.")
+            base = self._base
+            if base is not None and base._requires_grad and base.grad_fn is None:
+                raise RuntimeError(
+                    f"a view of a leaf Variable that requires grad is being used in an in-place "
+                    f"operation ({op_name}). Wrap it in `with tensorlite.no_grad():` or clone() first.")
+            if self._is_multi_view and (self._requires_grad or (base is not None and base._requires_grad)):
+                op_name_of_view, index = self._is_multi_view
+                raise RuntimeError(
+                    f"Output {index} of {op_name_of_view} is a view and is being "
+                    f"modified inplace ({op_name}). This view is the output of a function that "
+                    f"returns multiple views. Such functions do not allow the output views to be "
+                    f"modified inplace. You should replace the inplace operation by an out-of-place one.")
+        if self.data.size and self.device.backend.has_internal_overlap(self.data):
+            raise RuntimeError(
+                f"unsupported operation: more than one element of the written-to tensor refers to "
+                f"a single memory location ({op_name} on an expanded tensor of shape "
+                f"{list(self.data.shape)}). Please clone() the tensor before performing the "
+                f"operation.")
+
+    def _write_result(self, result: "Tensor", op_name: str) -> "Tensor":
+        """Finish an in-place op: ``result`` (same shape, computed out of place) becomes self's value."""
+        if result.data.shape != self.data.shape:
+            raise RuntimeError(f"output with shape {list(self.data.shape)} doesn't match the "
+                               f"broadcast shape {list(result.data.shape)} ({op_name})")
+        if result.data.dtype != self.data.dtype:
+            if not _dt.can_cast(result.dtype, self.dtype):
+                raise RuntimeError(f"result type {result.dtype.scalar_name} can't be cast to "
+                                   f"the desired output type {self.dtype.scalar_name} ({op_name})")
+            result = result.to(self.dtype)
+        record = result._requires_grad
+        self.device.backend.copy_into(self.data, result.data)
+        self._bump_version()
+        if record:
+            self._take_graph_of(result)
+        return self
+
+    def _take_graph_of(self, result: "Tensor") -> None:
+        base = self._base
+        if base is None:
+            self.grad_fn, self._output_nr, self._requires_grad = result.grad_fn, result._output_nr, True
+            return
+        from .ops.inplace import CopySlices
+        rewritten = CopySlices.apply(base, result, self._view_chain)
+        base.grad_fn, base._output_nr, base._requires_grad = rewritten.grad_fn, 0, True
+        replayed = self._replay_view(base)
+        self.grad_fn, self._output_nr, self._requires_grad = replayed.grad_fn, replayed._output_nr, True
+        self._view_version = self._counter.value
+
+    # -- autograd entry points -------------------------------------------------------------
+    def backward(self, gradient=None, retain_graph=None, create_graph: bool = False, inputs=None) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
+
+        gradient: the upstream gradient (needed unless self has one element);
+        retain_graph: keep saved tensors for another backward (default: create_graph);
+        create_graph: record the backward itself, for higher-order derivatives;
+        inputs: accumulate only into these tensors.
+        """
+        _autograd_api.backward((self,), None if gradient is None else (gradient,), retain_graph,
+                               create_graph, inputs=inputs)
+
+    def register_hook(self, hook: Callable) -> _RemovableHandle:
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a non-None return replaces it.
+
+        Returns a handle whose ``remove()`` unregisters the hook.
+        """
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is None:
+            if self._hooks is None:
+                self._hooks = []
+            hooks = self._hooks
+        else:
+            node = self.grad_fn
+            if node._tensor_hooks is None:
+                node._tensor_hooks = {}
+            hooks = node._tensor_hooks.setdefault(self._output_nr, [])
+        hooks.append(hook)
+        return _RemovableHandle(hooks, hook)
+
+    def register_post_accumulate_grad_hook(self, hook: Callable) -> _RemovableHandle:
+        """On a leaf: call ``hook(tensor)`` after its ``.grad`` was accumulated."""
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        if self._post_accumulate_hooks is None:
+            self._post_accumulate_hooks = []
+        self._post_accumulate_hooks.append(hook)
+        return _RemovableHandle(self._post_accumulate_hooks, hook)
+
+    def retain_grad(self) -> None:
+        """Populate ``.grad`` for this non-leaf tensor during backward (a no-op on leaves)."""
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is None or self._retains_grad:
+            return
+        import weakref
+        ref = weakref.ref(self)
+
+        def store(grad):
+            t = ref()
+            if t is None:
+                return
+            if t._grad is None:
+                t._grad = grad if grad._requires_grad else grad.detach().clone()
+            else:
+                t._grad = t._grad + grad
+        node = self.grad_fn
+        if node._retain_hooks is None:
+            node._retain_hooks = {}
+        node._retain_hooks[self._output_nr] = store
+        self._retains_grad = True
+
+    def detach(self) -> "Tensor":
+        """A tensor sharing storage and version counter with self, cut from the graph."""
+        return self._alias()
+
+    def detach_(self) -> "Tensor":
+        """Cut self from the graph in place (self becomes a leaf that does not require grad)."""
+        if self._base is not None:
+            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
+        self.grad_fn, self._requires_grad, self._output_nr = None, False, 0
+        return self
+
+    # -- conversions -----------------------------------------------------------------------
+    def numpy(self, *, force: bool = False):
+        """The values as a ``numpy.ndarray`` (sharing memory on the CPU)."""
+        if self._requires_grad and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
+                               "tensor.detach().numpy() instead.")
+        return self.device.backend.to_host(self.data)
+
+    def __array__(self, dtype=None, copy=None):
+        import numpy as np
+        host = self.device.backend.to_host(self.data)
+        return np.asarray(host, dtype=dtype) if dtype is not None else np.asarray(host)
+
+    def item(self):
+        """The value of a one-element tensor as a Python number."""
+        n = self.numel()
+        if n != 1:
+            raise RuntimeError(f"a Tensor with {n} elements cannot be converted to Scalar")
+        return self.device.backend.to_host(self.data).reshape(()).item()
+
+    def tolist(self):
+        """The values as (nested) Python lists of numbers."""
+        return self.device.backend.to_host(self.data).tolist()
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "iub" or self.numel() != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        n = self.numel()
+        if n != 1:
+            raise RuntimeError(f"Boolean value of Tensor with {'no' if n == 0 else 'more than one'} "
+                               f"value{'s' if n else ''} is ambiguous")
+        return bool(self.item())
+
+    def __len__(self) -> int:
+        if not self.data.shape:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __iter__(self):
+        if not self.data.shape:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(self.unbind(0))
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __reduce_ex__(self, protocol):
+        raise TypeError("tensorlite tensors are not pickled; use tensorlite.save / tensorlite.load")
+
+    def __deepcopy__(self, memo):
+        if self.grad_fn is not None:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support "
+                               "the deepcopy protocol at the moment.")
+        out = Tensor._make(self.device.backend.copy(self.data), self.device, False, None, 0)
+        out.__class__ = self.__class__
+        if self._requires_grad:
+            out._requires_grad = True
+        if self._grad is not None:
+            out._grad = self._grad.__deepcopy__(memo)
+        memo[id(self)] = out
+        return out
+
+    def to(self, *args, **kwargs) -> "Tensor":
+        """Convert dtype and/or device: ``t.to(tensorlite.float64)``, ``t.to("opencl")``,
+        ``t.to(other_tensor)``. Returns self when nothing changes."""
+        dtype = kwargs.pop("dtype", None)
+        device = kwargs.pop("device", None)
+        kwargs.pop("non_blocking", None)
+        copy = kwargs.pop("copy", False)
+        if kwargs:
+            raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype, device = a.dtype, a.device
+            elif isinstance(a, (str, Device)):
+                device = a
+            elif a is not None:
+                dtype = a
+        out = self
+        if device is not None:
+            device = _parse_device(device)
+            if device != self.device:
+                from .ops.elementwise import ToDevice
+                out = ToDevice.apply(out, device)
+        if dtype is not None:
+            dtype = _dt.to_dtype(dtype)
+            if dtype.numpy != out.data.dtype:
+                from .ops.elementwise import Cast
+                out = Cast.apply(out, dtype)
+        if copy and out is self:
+            out = self.clone()
+        return out
+
+    def type(self, dtype=None):
+        if dtype is None:
+            return f"tensorlite.{self.dtype.name}"
+        return self.to(dtype)
+
+    def float(self) -> "Tensor":
+        return self.to(_dt.float32)
+
+    def double(self) -> "Tensor":
+        return self.to(_dt.float64)
+
+    def half(self) -> "Tensor":
+        return self.to(_dt.float16)
+
+    def long(self) -> "Tensor":
+        return self.to(_dt.int64)
+
+    def int(self) -> "Tensor":
+        return self.to(_dt.int32)
+
+    def bool(self) -> "Tensor":
+        return self.to(_dt.bool_)
+
+    def cpu(self) -> "Tensor":
+        return self.to("cpu")
+
+    def __repr__(self) -> str:
+        return f"tensorlite.Size({list(self)})"
+
+    def numel(self) -> int:
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+
+class _VersionCounter:
+    """Shared by a tensor, its views and its detached aliases; bumped by every in-place write."""
+
+    __slots__ = ("value", "site")
+
+    def __init__(self):
+        self.value = 0
+        self.site = "(never modified)"
+
+
+class _RemovableHandle:
+    """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
+
+    def __init__(self, hooks: list, hook):
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self) -> None:
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+class Tensor:
+    """An n-dimensional array that records the operations applied to it.
+
+    Create tensors with the factories (``tensorlite.tensor``, ``zeros``, ``randn``, ...).
+    ``data`` holds the backend array (a ``numpy.ndarray`` on the CPU).
+
+    Example::
+
+        x = tensorlite.tensor([1.0, 2.0], requires_grad=True)
+        (x * x).sum().backward()
+        x.grad        # tensor([2., 4.])
+    """
+
+    __array_priority__ = 1000  # numpy scalars/arrays defer to Tensor's reflected operators
+
+    # Defaults live on the class so creating a tensor sets only what differs.
+    grad_fn = None
+    _requires_grad = False
+    _output_nr = 0
+    _grad = None
+    _counter = None
+    _base = None
+    _view_chain = None
+    _view_version = 0
+    _grad_accumulator = None
+    _hooks = None
+    _post_accumulate_hooks = None
+    _retains_grad = False
+    _is_multi_view = False
+    _made_without_grad = False
+
+    def __init__(self, data, device: Device | None = None, requires_grad: bool = False):
+        self.data = data
+        self.device = device if device is not None else _parse_device("cpu")
+        if requires_grad:
+            self.requires_grad = True
+
+    @staticmethod
+    def _make(data, device, requires_grad, grad_fn, output_nr):
+        t = Tensor.__new__(Tensor)
+        t.data = data
+        t.device = device
+        if requires_grad:
+            t._requires_grad = True
+            t.grad_fn = grad_fn
+            t._output_nr = output_nr
+        return t
+
+    # -- basic properties ------------------------------------------------------------------
+    @property
+    def shape(self) -> Size:
+        return Size(self.data.shape)
+
+    def size(self, dim: int | None = None):
+        """The shape (a ``Size``), or the size of one dimension."""
+        if dim is None:
+            return Size(self.data.shape)
+        return self.data.shape[wrap_dim(dim, len(self.data.shape), scalar_ok=False, op="size")]
+
+    @property
+    def ndim(self) -> int:
+        return len(self.data.shape)
+
+    def dim(self) -> int:
+        return len(self.data.shape)
+
+    def numel(self) -> int:
+        n = 1
+        for s in self.data.shape:
+            n *= s
+        return n
+
+    nelement = numel
+
+    @property
+    def dtype(self) -> _dt.dtype:
+        return _dt._FROM_NUMPY[self.data.dtype]
+
+    def _data_dtype(self) -> _dt.dtype:
+        return _dt._FROM_NUMPY[self.data.dtype]
+
+    @staticmethod
+    def _dtype_of_numpy(np_dtype) -> _dt.dtype:
+        return _dt._FROM_NUMPY[np_dtype]
+
+    def element_size(self) -> int:
+        return self.data.dtype.itemsize
+
+    def is_floating_point(self) -> bool:
+        return self.data.dtype.kind == "f"
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        value = bool(value)
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use a "
+                "computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach().")
+        if value and self.data.dtype.kind != "f":
+            raise RuntimeError(f"only Tensors of floating point dtype can require gradients "
+                               f"(this tensor is {self.dtype.name}; convert it with .float() first)")
+        self._requires_grad = value
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        """Set ``requires_grad`` in place on a leaf and return self."""
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def grad(self):
+        if self._grad is None and self.grad_fn is not None and not self._retains_grad:
+            warn_user(
+            "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its "
+            ".grad attribute won't be populated during autograd.backward(). If you indeed want "
+            "the .grad field to be populated for a non-leaf Tensor, use .retain_grad() on the "
+            "non-leaf Tensor.")
         return self._grad
 
     @grad.setter

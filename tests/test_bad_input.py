@@ -23,11 +23,33 @@ def ones(*shape, dtype=tl.float32):
     return tl.ones(*shape, dtype=dtype)
 
 
+def half(*shape):
+    """float16 lives on the CPU only (the OpenCL backend has no half kernels)."""
+    return tl.ones(*shape, dtype=tl.float16, device="cpu")
+
+
 # (id, call, exception type, substrings the message must contain)
 BAD_INPUT = [
     # accepted before, PyTorch raises
     ("linear-bias-size", lambda: F.linear(ones(2, 3), ones(4, 3), ones(5)), RuntimeError,
      ["linear", "[5]", "[2, 4]", "out_features=4"]),
+    ("linear-1d-weight-with-bias", lambda: F.linear(ones(2, 3), ones(3), ones(1)), RuntimeError,
+     ["linear", "mat2 must be a matrix, got 1-D tensor", "[3]"]),
+    ("linear-1d-weight-0d-bias-3d-input", lambda: F.linear(ones(5, 2, 3), ones(3), tl.tensor(1.0)), RuntimeError,
+     ["linear", "mat2 must be a matrix"]),
+    ("linear-1d-input-weight-1d-bias", lambda: F.linear(ones(3), ones(3), ones(1)), RuntimeError,
+     ["linear", "mat2 must be a matrix"]),
+    ("linear-3d-weight", lambda: F.linear(ones(2, 3), ones(1, 4, 3)), RuntimeError,
+     ["linear", "<= 2 dimensions", "3D"]),
+    ("linear-bias-grows-output", lambda: F.linear(ones(2, 3), ones(4, 3), ones(1, 1, 4)), RuntimeError,
+     ["linear", "[1, 1, 4]", "[2, 4]"]),
+    ("flip-int-dims", lambda: tl.flip(ones(2, 3), 0), TypeError, ["flip", "'dims' must be tuple of ints", "int"]),
+    ("flip-dims-keyword-int", lambda: ones(2, 3).flip(dims=0), TypeError, ["flip", "tuple of ints"]),
+    ("index_put-int64-value-into-uint8", lambda: tl.index_put(ones(3, dtype=u8), (tl.tensor([0]),), tl.tensor(-1)),
+     RuntimeError, ["index_put", "dtypes match", "uint8 for the destination", "int64 for the source"]),
+    ("index_put_-float64-value-into-float32", lambda: ones(3).index_put_((tl.tensor([0]),), tl.tensor([1.0],
+                                                                         dtype=tl.float64)),
+     RuntimeError, ["index_put_", "dtypes match", "float64"]),
     ("einsum-repeated-size", lambda: tl.einsum("ii->i", ones(2, 3)), RuntimeError,
      ["einsum", "subscript i is repeated", "3 != 2"]),
     ("einsum-mismatched-j", lambda: tl.einsum("ij,jk->ik", ones(2, 3), ones(4, 5)), RuntimeError,
@@ -56,6 +78,34 @@ BAD_INPUT = [
      ["gather", "index 3 is out of bounds"]),
     ("index_select-negative", lambda: ones(3).index_select(0, tl.tensor([-1])), IndexError,
      ["index_select", "index -1", "size 3"]),
+    ("add-int-float-alpha-1", lambda: tl.add(ones(2, dtype=tl.int64), ones(2, dtype=tl.int64), alpha=1.0),
+     RuntimeError, ["add", "alpha must not be a floating point number", "int64"]),
+    ("sub-bool-float-alpha-1", lambda: tl.sub(ones(2, dtype=tl.int32), 1, alpha=1.0), RuntimeError,
+     ["sub", "alpha must not be a floating point number"]),
+    ("add-half-alpha-overflow", lambda: tl.add(half(2), half(2), alpha=1e5),
+     RuntimeError, ["add", "100000.0", "float16 without overflow"]),
+    ("add_-float32-alpha-overflow", lambda: ones(2).add_(ones(2), alpha=1e39), RuntimeError,
+     ["add_", "float32 without overflow"]),
+    ("fill_-half-overflow", lambda: half(2).fill_(65520.0), RuntimeError,
+     ["fill_", "65520.0", "float16 without overflow"]),
+    ("masked_fill-float32-overflow", lambda: ones(2).masked_fill(tl.tensor([True, False]), -1e39), RuntimeError,
+     ["masked_fill", "float32 without overflow"]),
+    ("clamp-half-overflow", lambda: half(2).clamp(max=70000), RuntimeError,
+     ["clamp", "70000", "float16"]),
+    ("full_like-half-overflow", lambda: tl.full_like(half(2), 1e5), RuntimeError,
+     ["full_like", "float16 without overflow"]),
+    ("pow-half-exponent-overflow", lambda: half(2) ** 1e5, RuntimeError,
+     ["pow", "float16 without overflow"]),
+    ("scatter-src-lower-rank", lambda: tl.zeros(3, 3).scatter(0, tl.tensor([[1, 0]]), ones(2)), IndexError,
+     ["scatter", "Dimension out of range", "got 1"]),
+    ("scatter-src-higher-rank", lambda: tl.zeros(3, 3).scatter(0, tl.tensor([[1, 0]]), ones(2, 2, 2)),
+     RuntimeError, ["scatter", "same number of dimensions as src tensor", "src has 3"]),
+    ("scatter_add-src-higher-rank", lambda: tl.zeros(3).scatter_add(0, tl.tensor([1]), ones(1, 1)),
+     RuntimeError, ["scatter_add", "same number of dimensions as src tensor"]),
+    ("scatter-0d-src-2d-index", lambda: tl.zeros(3, 3).scatter(0, tl.tensor([[1, 0]]), tl.tensor(1.0)),
+     RuntimeError, ["scatter", "same number of dimensions as src tensor", "src has 0"]),
+    ("scatter-0d-src-too-small", lambda: tl.zeros(3).scatter(0, tl.tensor([1, 0]), tl.tensor(1.0)),
+     RuntimeError, ["scatter", "Expected index [2] to be no larger than self [3]", "src []"]),
     ("scatter-negative", lambda: ones(3).scatter(0, tl.tensor([-1]), ones(1)), RuntimeError,
      ["scatter", "index -1"]),
     ("conv_transpose-output_padding>=stride", lambda: F.conv_transpose2d(
@@ -70,8 +120,6 @@ BAD_INPUT = [
      ["Hardtanh", "max_val (1.0) must be greater than min_val (2.0)"]),
     ("label_smoothing>1", lambda: F.cross_entropy(ones(2, 3), tl.tensor([0, 1]), label_smoothing=1.5),
      RuntimeError, ["cross_entropy", "label_smoothing must be between 0.0 and 1.0", "1.5"]),
-    ("label_smoothing<0", lambda: F.cross_entropy(ones(2, 3), tl.tensor([0, 1]), label_smoothing=-0.1),
-     RuntimeError, ["cross_entropy", "label_smoothing", "-0.1"]),
     ("label_smoothing-prob-target", lambda: nn.CrossEntropyLoss(label_smoothing=2.0)(
         ones(1, 3), tl.tensor([[0.2, 0.3, 0.5]])), RuntimeError, ["label_smoothing", "2.0"]),
     ("F.embedding-padding_idx", lambda: F.embedding(tl.tensor([0]), ones(3, 2), padding_idx=3),
@@ -261,6 +309,7 @@ BAD_INPUT = [
     ("celu-alpha0", lambda: F.celu(ones(2), 0.0), RuntimeError, ["celu", "alpha cannot be 0"]),
     ("hstack-empty", lambda: tl.hstack([]), RuntimeError, ["hstack expects a non-empty TensorList"]),
     ("vstack-empty", lambda: tl.vstack([]), RuntimeError, ["vstack expects a non-empty TensorList"]),
+    ("column_stack-empty", lambda: tl.column_stack([]), RuntimeError, ["column_stack expects a non-empty TensorList"]),
     ("batch_norm-0d", lambda: F.batch_norm(tl.tensor(1.5), ones(1), ones(1)), RuntimeError,
      ["batch_norm", "at least 2 dims", "[]"]),
     ("group_norm-1d", lambda: F.group_norm(tl.tensor([1.0, 2.0]), 1), RuntimeError,
@@ -337,6 +386,10 @@ ACCEPTED = [
     ("unfold-unbatched", lambda: F.unfold(ones(2, 3, 3), 2).shape, (8, 4)),
     ("linear-bias-broadcasts", lambda: F.linear(ones(2, 3), ones(4, 3), ones(1)).shape, (2, 4)),
     ("linear-1d-weight", lambda: F.linear(ones(2, 3), ones(3)).tolist(), [3.0, 3.0]),
+    ("linear-1d-weight-1d-input-0d-bias", lambda: F.linear(ones(3), ones(3), tl.tensor(1.0)).item(), 4.0),
+    ("linear-1d-weight-4d-input-0d-bias", lambda: F.linear(ones(1, 1, 2, 3), ones(3), tl.tensor(1.0)).tolist(),
+     [[[4.0, 4.0]]]),
+    ("linear-2d-bias", lambda: F.linear(ones(5, 2, 3), ones(4, 3), ones(2, 4)).shape, (5, 2, 4)),
     ("pad-crop-to-empty", lambda: F.pad(ones(2, 3), (-2, -1)).shape, (2, 0)),
     ("where-uint8-condition", lambda: tl.where(tl.tensor([1, 0], dtype=u8), 1.0, 0.0).tolist(), [1.0, 0.0]),
     ("eye-empty", lambda: tl.eye(0).shape, (0, 0)),
@@ -344,8 +397,45 @@ ACCEPTED = [
     ("full_like-uint8-wraps", lambda: tl.full_like(tl.tensor([1, 2], dtype=u8), -1).tolist(), [255, 255]),
     ("full-0d-tensor-value", lambda: tl.full((2,), tl.tensor(2.0)).tolist(), [2.0, 2.0]),
     ("hardtanh-equal-bounds", lambda: F.hardtanh(tl.tensor([3.0]), 1.0, 1.0).tolist(), [1.0]),
+    ("add-half-alpha-max", lambda: tl.add(half(1) * 0, half(1),
+                                           alpha=65504).tolist(), [65504.0]),
+    ("add-half-alpha-inf", lambda: tl.add(half(1) * 0, half(1),
+                                          alpha=math.inf).tolist(), [math.inf]),
+    ("add-int-float-alpha-float-result", lambda: tl.add(ones(1, dtype=tl.int64), 1.5, alpha=1.0).tolist(), [2.5]),
+    ("half+1e5-is-inf", lambda: (half(1) + 1e5).tolist(), [math.inf]),
+    ("where-half-1e5-is-inf", lambda: tl.where(tl.tensor([False], device="cpu"), half(1), 1e5).tolist(),
+     [math.inf]),
+    ("setitem-casts-tensor-value", lambda: _setitem(ones(2), tl.tensor(5, dtype=tl.int64)).tolist(), [5.0, 1.0]),
+    ("setitem-half-1e5-is-inf", lambda: _setitem(half(1), 1e5).tolist(), [math.inf]),
+    ("tensor-half-1e5-is-inf", lambda: tl.tensor([1e5], dtype=tl.float16, device="cpu").tolist(), [math.inf]),
+    ("float32-pow-1e39", lambda: tl.tensor([1.0]).pow(1e39).tolist(), [1.0]),
+    ("fill_-half-inf", lambda: half(1).fill_(-math.inf).tolist(), [-math.inf]),
+    # PyTorch 2.13 refuses only label_smoothing > 1; a negative (or NaN) one means no smoothing
+    ("label_smoothing<0-index", lambda: round(F.cross_entropy(_CE_X, tl.tensor([2, 0]), label_smoothing=-0.1).item(),
+                                              12), 0.631069476105),
+    ("label_smoothing<0-probs", lambda: round(F.cross_entropy(_CE_X, _CE_P, label_smoothing=-2.0).item(), 12),
+     1.231069476105),
+    ("label_smoothing<0-weight", lambda: round(F.cross_entropy(_CE_X, tl.tensor([2, 0]), weight=_CE_W,
+                                                               label_smoothing=-0.1).item(), 12), 0.760988869255),
+    ("label_smoothing-nan", lambda: round(F.cross_entropy(_CE_X, tl.tensor([2, 0]), label_smoothing=math.nan).item(),
+                                          12), 0.631069476105),
+    ("label_smoothing=1", lambda: round(F.cross_entropy(_CE_X, tl.tensor([2, 0]), label_smoothing=1.0).item(), 12),
+     1.431069476105),
+    ("flip-method-unpacked-dims", lambda: tl.arange(4.0).reshape(2, 2).flip(0, 1).tolist(), [[3.0, 2.0], [1.0, 0.0]]),
+    ("flip-method-int", lambda: tl.arange(4.0).reshape(2, 2).flip(-1).tolist(), [[1.0, 0.0], [3.0, 2.0]]),
+    ("flip-list", lambda: tl.flip(tl.arange(3.0), [0]).tolist(), [2.0, 1.0, 0.0]),
     ("avg_pool2d-negative-divisor", lambda: F.avg_pool2d(ones(1, 1, 2, 2), 2, divisor_override=-1).item(), -4.0),
 ]
+
+
+_CE_X = tl.tensor([[0.5, -1.0, 2.0], [0.1, 0.2, -0.3]], dtype=tl.float64)
+_CE_P = tl.tensor([[0.2, 0.3, 0.5], [1.0, 0.0, 0.0]], dtype=tl.float64)
+_CE_W = tl.tensor([1.0, 2.0, 0.5], dtype=tl.float64)
+
+
+def _setitem(x, value):
+    x[0] = value
+    return x
 
 
 def _ipow(x):
@@ -357,6 +447,31 @@ def _ipow(x):
 def test_input_pytorch_accepts_works(call, expected):
     result = call()
     assert result == expected
+
+
+# (id, call, a substring of the warning): warnings name the user's line, whichever wrapper
+# (tensor_op, the method form, a module) the call went through
+WARNS = [
+    ("softmax-no-dim", lambda: F.softmax(ones(1, 3)), "Implicit dimension choice for softmax"),
+    ("log_softmax-no-dim", lambda: F.log_softmax(ones(1, 3)), "Implicit dimension choice"),
+    ("Softmax-module-no-dim", lambda: nn.Softmax()(ones(1, 3)), "Implicit dimension choice"),
+    ("var-one-element", lambda: tl.var(ones(1)), "degrees of freedom"),
+    ("var-method-one-element", lambda: ones(1).var(), "degrees of freedom"),
+    ("std-one-element", lambda: tl.std(ones(1)), "degrees of freedom"),
+    ("mse_loss-size-mismatch", lambda: F.mse_loss(ones(2, 1), ones(2)), "Using a target size"),
+    ("l1_loss-size-mismatch", lambda: F.l1_loss(ones(2, 1), ones(2)), "Using a target size"),
+    ("kl_div-mean", lambda: F.kl_div(ones(2), ones(2)), "batchmean"),
+    ("T-3d", lambda: ones(2, 3, 4).T, "x.mT"),
+    ("tensor-of-tensor", lambda: tl.tensor(ones(2)), "detach().clone()"),
+    ("non-leaf-grad", lambda: (tl.ones(2, requires_grad=True) * 2).grad, "not a leaf Tensor"),
+]
+
+
+@pytest.mark.parametrize("call, part", [pytest.param(c, p, id=i) for i, c, p in WARNS])
+def test_warnings_point_at_the_callers_line(call, part):
+    with pytest.warns(UserWarning, match=re.escape(part)) as record:
+        call()
+    assert [w.filename for w in record] == [__file__] * len(record)
 
 
 STATE_KEEPING = [
@@ -493,6 +608,33 @@ def _only_documented_errors(op, call):
         assert type(error).__module__ == "builtins", f"{op}: {type(error)} leaked from a library"
     except Exception as error:  # noqa: BLE001 - the point is that nothing else escapes
         pytest.fail(f"{op}: undocumented {type(error).__name__}: {error}")
+
+
+FLOAT_MAX = {tl.float16: 65504.0, tl.float32: 3.4028234663852886e38}
+SCALAR_INTO_DTYPE = {  # ops whose PyTorch kernel converts a Python scalar to the tensor's dtype
+    "fill_": lambda t, v: t.fill_(v),
+    "full_like": lambda t, v: tl.full_like(t, v),
+    "masked_fill": lambda t, v: t.masked_fill(tl.tensor([True], device=t.device), v),
+    "clamp": lambda t, v: t.clamp(min=v),
+    "add": lambda t, v: tl.add(t, t, alpha=v),
+    "sub_": lambda t, v: t.sub_(1, alpha=v),
+}
+
+
+@given(op=st.sampled_from(sorted(SCALAR_INTO_DTYPE)), dtype=st.sampled_from([tl.float16, tl.float32]),
+       scale=st.floats(0, 4), sign=st.sampled_from([-1, 1]))
+def test_scalar_beyond_a_float_range_raises_inside_converts(op, dtype, scale, sign):
+    """A finite Python scalar beyond float16/float32 raises PyTorch's overflow error; one inside
+    the range (or an infinity) is converted."""
+    value = sign * FLOAT_MAX[dtype] * 2.0 ** (scale - 2)  # a quarter of max up to 4x max
+    device = "cpu" if dtype is tl.float16 else None  # no half kernels on OpenCL
+    call = lambda: SCALAR_INTO_DTYPE[op](tl.ones(1, dtype=dtype, device=device), value)  # noqa: E731
+    if abs(value) > FLOAT_MAX[dtype]:
+        with pytest.raises(RuntimeError, match=f"{op}.*{dtype.name} without overflow"):
+            call()
+    else:
+        assert call().dtype is dtype
+    assert SCALAR_INTO_DTYPE[op](tl.ones(1, dtype=dtype, device=device), sign * math.inf).dtype is dtype
 
 
 @given(x=tensors(shape=shapes(min_dims=0, max_dims=3, min_side=0, max_side=3), dtype=tl.float32),

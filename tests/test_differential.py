@@ -159,6 +159,32 @@ def test_scatter_extent_examples():
     assert src.grad.tolist() == [[3.0, 2.0, 1.0]]
 
 
+@given(case=extent_cases(), extra=st.integers(-3, 2), data=st.data())
+def test_scatter_src_of_another_rank_is_refused_like_pytorch(case, extra, data):
+    """PyTorch checks the extents dim by dim (IndexError past src's rank) and then the ranks."""
+    shape, dim, index, src_shape = case
+    src_rank = max(0, len(src_shape) + extra)
+    if max(src_rank, 1) == len(src_shape):  # a 0-dim src counts as rank 1
+        src_rank = len(src_shape) + 1
+    src = tl.ones(*(src_shape + (2,) * src_rank)[:src_rank])
+    error = IndexError if 0 < src_rank < len(src_shape) else RuntimeError
+    for op in (tl.scatter, tl.scatter_add):
+        with pytest.raises(error) as info:
+            op(tl.zeros(*shape), dim, tl.tensor(index), src)
+        assert op.__name__ in str(info.value)
+        assert error is IndexError or "same number of dimensions as src" in str(info.value)
+
+
+def test_scatter_of_0dim_operands_like_1_element_vectors():
+    src = tl.tensor(3.0, dtype=tl.float64, requires_grad=True)
+    x = tl.tensor(1.0, dtype=tl.float64, requires_grad=True)
+    out = tl.scatter_add(x, 0, tl.tensor([0]), src.reshape(1))
+    assert out.shape == () and out.item() == 4.0
+    assert tl.scatter(tl.zeros(3), 0, tl.tensor(1), tl.ones(2)).tolist() == [0.0, 1.0, 0.0]
+    check_backward(lambda a: tl.scatter_add(tl.zeros(3, dtype=tl.float64), 0, tl.tensor([1]), a), src)
+    check_backward(lambda a, b: tl.scatter(a, 0, tl.tensor(0), b), x, src.reshape(1).detach().requires_grad_())
+
+
 # -- take_along_dim broadcasts the index against the input outside dim -------------------------
 @given(data=st.data())
 def test_take_along_dim_broadcasts(data):
@@ -478,6 +504,36 @@ def test_mixed_indexing_examples():
     y[0, :, [0, 1]] = tl.ones(3, 2)
     assert y.sum().item() == 6.0 and y[1].sum().item() == 0.0
     assert tl.zeros(2, 3, 4)[tl.tensor(0), :, [0, 1]].shape == (3, 2)  # a 0-dim tensor is an int
+    x = tl.arange(6.0).reshape(2, 3)
+    with pytest.warns(UserWarning, match="uint8 is now deprecated"):
+        assert x[tl.tensor(1, dtype=tl.uint8)].shape == (1, 2, 3)  # a 0-dim byte tensor is a mask
+    with pytest.warns(UserWarning):
+        assert x[tl.tensor(0, dtype=tl.uint8)].shape == (0, 2, 3)
+    with pytest.warns(UserWarning):
+        assert x[0, tl.tensor(2, dtype=tl.uint8)].tolist() == [[0.0, 1.0, 2.0]]
+    assert x[tl.tensor(True)].shape == (1, 2, 3) and x[tl.tensor(False)].shape == (0, 2, 3)  # OpenCL too
+    y = x.clone()
+    y[tl.tensor(True)] = 7.0
+    assert y.tolist() == [[7.0] * 3] * 2
+
+
+@given(data=st.data())
+def test_uint8_index_is_a_mask_like_bool(data):
+    """PyTorch indexes with a uint8 tensor of any rank (0-dim too) as with the bool mask != 0."""
+    shape = data.draw(shapes(1, 3, 1, 3))
+    x = data.draw(tensors(shape=shape))
+    start = data.draw(st.integers(0, 1)) if len(shape) > 1 else 0  # x[mask] or x[:, mask]
+    mask_dims = data.draw(st.integers(0, len(shape) - start))
+    mask = data.draw(tensors(shape=shape[start:start + mask_dims], dtype=tl.uint8))
+    key = (slice(None),) * start + (mask,)
+    bool_key = (slice(None),) * start + (mask != 0,)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        assert_same(x[key], x[bool_key].numpy())
+        y, z = x.clone(), x.clone()
+        y[key] = -1.0
+    z[bool_key] = -1.0
+    assert_same(y, z.numpy())
 
 
 # -- stacking 0-d/1-d tensors, splitting empty dims (shape rules of PyTorch, NumPy agrees) ------

@@ -156,6 +156,31 @@ class TestConversion:
         assert repr(x.shape) == "tensorlite.Size([2, 3, 4])"
         assert x.device == tl.get_default_device() and str(x.device) == str(tl.get_default_device())
 
+    @pytest.mark.parametrize("dim", [np.int64(1), np.int32(-2), tl.tensor(1), 1])
+    def test_size_and_dim_args_take_any_integral(self, dim):
+        """size(dim) and the ops' dim share one rule: anything with __index__, as PyTorch."""
+        x = tl.zeros(2, 3)
+        assert x.size(dim) == (2, 3)[int(dim)]
+        if not isinstance(dim, tl.Tensor):
+            assert x.sum(dim).shape == x.sum(int(dim)).shape
+        assert x.unsqueeze(dim).ndim == 3 and x.softmax(dim).shape == (2, 3)
+
+    @pytest.mark.parametrize("dim", [True, 1.0, "1", None])
+    def test_size_refuses_bool_float_and_other_dims(self, dim):
+        if dim is None:
+            assert tl.zeros(2, 3).size(dim) == (2, 3)
+            return
+        with pytest.raises(TypeError, match="size"):
+            tl.zeros(2, 3).size(dim)
+        with pytest.raises(TypeError, match="dim must be an int"):
+            tl.zeros(2, 3).unsqueeze(dim)
+
+    def test_size_of_0dim_and_out_of_range(self):
+        with pytest.raises(IndexError, match="no dimensions"):
+            tl.tensor(1.0).size(0)
+        with pytest.raises(IndexError, match=r"\[-2, 1\], but got 2"):
+            tl.zeros(2, 3).size(2)
+
     def test_bool_of_multi_element_is_ambiguous(self):
         with pytest.raises(RuntimeError, match="ambiguous"):
             bool(tl.ones(2))

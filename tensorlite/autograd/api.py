@@ -1,8 +1,7 @@
 """``backward`` and ``grad``: the entry points into the engine."""
 from __future__ import annotations
 
-import warnings
-
+from .._warn import warn_user
 from . import engine
 from .grad_mode import no_grad
 
@@ -69,9 +68,9 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
     if retain_graph is None:
         retain_graph = create_graph
     if create_graph:
-        warnings.warn("Using backward() with create_graph=True will create a reference cycle between "
-                      "the parameter and its gradient which can cause a memory leak. We recommend "
-                      "using autograd.grad when creating the graph to avoid this.", UserWarning, stacklevel=3)
+        warn_user("Using backward() with create_graph=True will create a reference cycle between "
+                  "the parameter and its gradient which can cause a memory leak. We recommend "
+                  "using autograd.grad when creating the graph to avoid this.")
     if grad_outputs is None and len(outputs) == 1 and inputs is None:  # loss.backward()
         root = outputs[0]
         edge = _root_edge(root, 0)

@@ -8,10 +8,10 @@ grad mode off, exactly as in PyTorch.
 """
 from __future__ import annotations
 
-import sys
 import traceback
 import weakref
 
+from .._warn import first_user_frame
 from .grad_mode import state
 
 __all__ = ["Function", "BackwardNode", "AccumulateGrad", "once_differentiable", "OUTPUT"]
@@ -38,10 +38,7 @@ FREED_MESSAGE = (
 
 def user_call_site() -> str:
     """'file:line in function' of the innermost frame outside tensorlite (where user code ran)."""
-    frame = sys._getframe(1)
-    package_dir = __file__[: __file__.rindex("tensorlite") + len("tensorlite")]
-    while frame is not None and frame.f_code.co_filename.startswith(package_dir):
-        frame = frame.f_back
+    frame, _ = first_user_frame()
     if frame is None:
         return "<unknown>"
     return f"{frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}"

@@ -5,8 +5,7 @@ element and both Jacobian entries; float32 inputs warn because eps=1e-6 is below
 """
 from __future__ import annotations
 
-import warnings
-
+from .._warn import warn_user
 from .api import grad as autograd_grad
 from .grad_mode import enable_grad, no_grad
 
@@ -148,9 +147,9 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
                          "of the them have requires_grad=True.")
     for i in wrt:
         if inputs[i].dtype.name != "float64":
-            warnings.warn(f"Input #{i} requires gradient and is not a double precision floating point "
-                          f"or complex. This check will likely fail if all the inputs are not of "
-                          f"double precision floating point or complex.", UserWarning, stacklevel=2)
+            warn_user(f"Input #{i} requires gradient and is not a double precision floating point "
+                      f"or complex. This check will likely fail if all the inputs are not of "
+                      f"double precision floating point or complex.")
     if not check_backward_ad:
         return True
     if fast_mode:

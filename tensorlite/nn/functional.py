@@ -8,8 +8,8 @@ produce inf or nan where they are not selected are made safe first ("double wher
 from __future__ import annotations
 
 import math
-import warnings
 
+from .._warn import warn_user
 from .. import dtypes as _dt
 from ..autograd.function import Function
 from ..autograd.grad_mode import no_grad
@@ -40,24 +40,32 @@ __all__ = [
 # -- linear ----------------------------------------------------------------------------------
 @tensor_op
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """input @ weight.T + bias. Shapes: (*, in) x (out, in) -> (*, out); a 1-D weight (in,) gives (*)."""
+    """input @ weight.T + bias. Shapes: (*, in) x (out, in) -> (*, out); a 1-D weight (in,) gives (*).
+
+    Example: ``linear(ones(2, 3), ones(4, 3), ones(4))`` has shape (2, 4), every entry 4."""
     check_same_dtype("linear", input, weight, bias)
     if input.ndim == 0 or weight.ndim == 0:
         raise RuntimeError(f"both arguments to linear need to be at least 1D, but they are {input.ndim}D "
                            f"and {weight.ndim}D")
+    if weight.ndim > 2:
+        raise RuntimeError(f"linear(): t() expects a tensor with <= 2 dimensions, but weight is "
+                           f"{weight.ndim}D (shape {list(weight.shape)}); weight is (out_features, in_features)")
     if weight.ndim == 1:
+        # PyTorch's fused addmm path (2-D/3-D input or a 1-D bias) needs a matrix weight
+        if bias is not None and (input.ndim in (2, 3) or bias.ndim == 1):
+            raise RuntimeError(f"linear(): mat2 must be a matrix, got 1-D tensor (weight of shape "
+                               f"{list(weight.shape)} with a bias); pass weight.unsqueeze(0) for one "
+                               f"output feature")
         out = input @ weight
+        if bias is not None:
+            _check_bias(bias, tuple(out.shape), 1)
         return out if bias is None else out + bias
     if input.shape[-1] != weight.shape[-1]:
         rows = input.numel() // max(input.shape[-1], 1) if input.ndim > 1 else 1
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} "
                            f"and {weight.shape[1]}x{weight.shape[0]})")
-    out_shape = tuple(input.shape[:-1]) + (weight.shape[0],)
-    if bias is not None and bias.data.shape != out_shape[-1:] and \
-            _broadcast_shape_or_none(bias.data.shape, out_shape) != out_shape:
-        raise RuntimeError(f"linear(): bias of shape {list(bias.shape)} does not broadcast to the output "
-                           f"shape {list(out_shape)}; bias must have out_features={weight.shape[0]} "
-                           f"elements")
+    if bias is not None:
+        _check_bias(bias, tuple(input.shape[:-1]) + (weight.shape[0],), weight.shape[0])
     if input.ndim == 1:
         out = MatMul.apply(input.unsqueeze(0), weight, False, True).squeeze(0)
     else:
@@ -65,11 +73,14 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return out if bias is None else out + bias
 
 
-def _broadcast_shape_or_none(*shapes):
-    try:
-        return broadcast_shapes(*shapes)
-    except RuntimeError:
-        return None
+def _check_bias(bias, out_shape, out_features):
+    """PyTorch adds the bias in place (addmm / add_): it must broadcast to the output's shape
+    without growing it."""
+    shape = bias.data.shape
+    if len(shape) > len(out_shape) or any(b not in (1, o) for b, o in zip(shape[::-1], out_shape[::-1])):
+        raise RuntimeError(f"linear(): bias of shape {list(shape)} does not broadcast to the output "
+                           f"shape {list(out_shape)}; bias must have out_features={out_features} "
+                           f"elements")
 
 
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -274,10 +285,10 @@ def logsigmoid(input: Tensor) -> Tensor:
     return -softplus(-input)
 
 
-def _softmax_dim(name, ndim, dim, stacklevel=3):
+def _softmax_dim(name, ndim, dim):
     if dim is None:
-        warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
-                      f"to include dim=X as an argument.", UserWarning, stacklevel=stacklevel)
+        warn_user(f"Implicit dimension choice for {name} has been deprecated. Change the call "
+                  f"to include dim=X as an argument.")
         return 0 if ndim in (0, 1, 3) else 1
     return wrap_dim(dim, ndim, op=name)
 
@@ -531,9 +542,9 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
 
 def _check_target_size(input, target, name):
     if tuple(input.shape) != tuple(target.shape):
-        warnings.warn(f"Using a target size ({target.shape}) that is different to the input size "
-                      f"({input.shape}). This will likely lead to incorrect results due to "
-                      f"broadcasting. Please ensure they have the same size.", UserWarning, stacklevel=3)
+        warn_user(f"Using a target size ({target.shape}) that is different to the input size "
+                  f"({input.shape}). This will likely lead to incorrect results due to "
+                  f"broadcasting. Please ensure they have the same size.")
 
 
 @tensor_op
@@ -657,8 +668,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                   ignore_index: int = -100, reduction: str = "mean",
                   label_smoothing: float = 0.0) -> Tensor:
     """log_softmax over dim 1 then NLL; targets are class indices (int64) or class
-    probabilities (float, the input's shape). label_smoothing mixes in the uniform distribution."""
-    if not 0.0 <= label_smoothing <= 1.0:
+    probabilities (float, the input's shape). label_smoothing mixes in the uniform distribution;
+    PyTorch refuses only a value above 1 (a negative or NaN one means no smoothing)."""
+    if label_smoothing > 1.0:
         raise RuntimeError(f"cross_entropy(): label_smoothing must be between 0.0 and 1.0. Got: "
                            f"{label_smoothing}")
     if input.ndim == 0:
@@ -685,7 +697,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
         raise RuntimeError(f"Expected floating point type for target with class probabilities, got "
                            f"{target.dtype.scalar_name}")
     nll = nll_loss(log_probs, target, weight, ignore_index, reduction)
-    if label_smoothing <= 0:
+    if not label_smoothing > 0:
         return nll
     valid = (target != ignore_index).to(log_probs.dtype)
     terms = log_probs if weight is None else log_probs * weight.reshape(class_shape)
@@ -770,10 +782,10 @@ def kl_div(input: Tensor, target: Tensor, reduction: str = "mean", log_target: b
     if reduction == "batchmean":
         return loss.sum() / (input.shape[0] if input.ndim else 1)
     if reduction == "mean":
-        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the "
-                      "support size.'batchmean' divides only by the batch size, and aligns with the "
-                      "KL div math definition.'mean' will be changed to behave the same as "
-                      "'batchmean' in the next major release.", UserWarning, stacklevel=2)
+        warn_user("reduction: 'mean' divides the total loss by both the batch size and the "
+                  "support size.'batchmean' divides only by the batch size, and aligns with the "
+                  "KL div math definition.'mean' will be changed to behave the same as "
+                  "'batchmean' in the next major release.")
     return _reduce(loss, reduction)
 
 

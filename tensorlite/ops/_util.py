@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import functools
+import math
 import numbers
 
 from .. import dtypes as _dt
+from .._dims import in_op, wrap_dim  # noqa: F401  (wrap_dim: the ops import it from here)
 from ..autograd import engine as _engine
 from ..tensor import Tensor
 
@@ -36,27 +38,6 @@ def check_same_dtype(op: str, *tensors) -> None:
                                f"with .to(dtype) first")
 
 
-def wrap_dim(dim: int, ndim: int, *, scalar_ok: bool = True, op: str | None = None) -> int:
-    """``dim`` as an axis in [0, ndim); negative counts from the end. A 0-dim tensor accepts
-    dim 0 and -1 (PyTorch's rule for most ops) unless ``scalar_ok`` is False (unbind, size).
-    ``op`` names the op in the error messages."""
-    if type(dim) is int and -ndim <= dim < ndim:  # the common case, checked first
-        return dim % ndim
-    if not isinstance(dim, numbers.Integral) or isinstance(dim, bool):
-        raise TypeError(f"dim must be an int, got {type(dim).__name__}{_in_op(op)}")
-    if ndim == 0 and not scalar_ok:
-        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions{_in_op(op)}")
-    low, high = (-1, 0) if ndim == 0 else (-ndim, ndim - 1)
-    if not low <= dim <= high:
-        raise IndexError(f"Dimension out of range (expected to be in range of [{low}, {high}], "
-                         f"but got {dim}){_in_op(op)}")
-    return dim % ndim if ndim else 0
-
-
-def _in_op(op) -> str:
-    return f" in {op}()" if op else ""
-
-
 def wrap_dims(dim, ndim: int, *, op: str | None = None) -> tuple:
     """Normalise None / an int / a sequence of dims into a sorted tuple of axes (None: all).
 
@@ -73,7 +54,7 @@ def wrap_dims(dim, ndim: int, *, op: str | None = None) -> tuple:
     if len(set(axes)) != len(axes):
         repeated = next(a for a in axes if axes.count(a) > 1)
         raise RuntimeError(f"dim {repeated} appears multiple times in the list of dims "
-                           f"(got dim={tuple(dim)}{_in_op(op)}); name each dim once")
+                           f"(got dim={tuple(dim)}{in_op(op)}); name each dim once")
     return tuple(sorted(axes)) if ndim else ()
 
 
@@ -97,10 +78,20 @@ def wrap_integer(value, dtype):
     return (value - low) % (high - low + 1) + low
 
 
-def checked_scalar(op: str, value, dtype):
+# The largest finite value of the floating dtypes a Python float can overflow.
+_FLOAT_MAX = {"float16": 65504.0, "float32": 3.4028234663852886e38}
+
+
+def checked_scalar(op: str, value, dtype, floats: bool = False):
     """A Python number that fills, bounds or raises an integer-dtype tensor (fill_, full,
     clamp, masked_fill, pow's exponent, alpha): out of the dtype's range raises as PyTorch does.
-    Unsigned dtypes also accept -max..-1 (they wrap: ``uint8.fill_(-1)`` gives 255)."""
+    Unsigned dtypes also accept -max..-1 (they wrap: ``uint8.fill_(-1)`` gives 255). With
+    ``floats`` (the ops whose PyTorch kernel converts the scalar to the tensor's dtype), a
+    finite value beyond a float16/float32 range raises too instead of becoming inf.
+
+    Example: ``checked_scalar("fill_", 1e5, float16, floats=True)`` raises RuntimeError."""
+    if floats and dtype.name in _FLOAT_MAX and is_scalar(value) and not isinstance(value, bool):
+        return _checked_float(op, value, dtype)
     if not dtype.is_integer or isinstance(value, bool) or not is_scalar(value):
         return value
     if isinstance(value, numbers.Integral):
@@ -111,6 +102,16 @@ def checked_scalar(op: str, value, dtype):
         raise RuntimeError(f"{op}(): value {value} cannot be converted to type {dtype.name} without "
                            f"overflow ({dtype.name} holds [{low}, {high}]); use a wider dtype")
     return wrap_integer(int(value), dtype)  # a float truncates toward zero, as C casts it
+
+
+def _checked_float(op, value, dtype):
+    high = _FLOAT_MAX[dtype.name]
+    if isinstance(value, numbers.Integral):
+        wrap_integer(value, _dt.int64)  # beyond 64 bits: OverflowError, as PyTorch
+    if abs(value) > high and abs(value) != math.inf:  # inf and nan convert exactly
+        raise RuntimeError(f"{op}(): value {value} cannot be converted to type {dtype.name} without "
+                           f"overflow ({dtype.name} holds [{-high:g}, {high:g}]); use a wider dtype")
+    return value
 
 
 def expect_tensor(op: str, name: str, value) -> None:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import math
 import numbers
-import warnings
 
+from .._warn import warn_user
 from .. import dtypes as _dt
 from ..device import default_device, device as _parse_device
 from ..random import default_generator
@@ -95,9 +95,9 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
     """
     device = _device(device)
     if isinstance(data, Tensor):
-        warnings.warn("To copy construct from a tensor, it is recommended to use "
-                      "sourceTensor.detach().clone() or sourceTensor.detach().clone()."
-                      "requires_grad_(True), rather than tensor(sourceTensor).", UserWarning, stacklevel=2)
+        warn_user("To copy construct from a tensor, it is recommended to use "
+                  "sourceTensor.detach().clone() or sourceTensor.detach().clone()."
+                  "requires_grad_(True), rather than tensor(sourceTensor).")
         inferred = data.dtype
     elif isinstance(data, (list, tuple, numbers.Number)):
         inferred = _python_data_dtype(data)
@@ -131,14 +131,9 @@ def from_numpy(array) -> Tensor:
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A tensor of ``size`` filled with ``fill_value``; the dtype follows the value's type."""
-    if isinstance(fill_value, Tensor) and fill_value.ndim == 0:
-        fill_value = fill_value.item()
-    if not isinstance(fill_value, numbers.Number):
-        raise TypeError(f"full(): argument 'fill_value' must be a number or a 0-dim Tensor, not "
-                        f"{type(fill_value).__name__}" + (f" of shape {list(fill_value.shape)}"
-                                                          if isinstance(fill_value, Tensor) else ""))
+    fill_value = _fill_value("full", fill_value)
     dtype = _dt.scalar_dtype(fill_value) if dtype is None else _dt.to_dtype(dtype)
-    fill_value = checked_scalar("full", fill_value, dtype)
+    fill_value = checked_scalar("full", fill_value, dtype, floats=True)
     device = _device(device)
     return _finish(device.backend.full(_size((size,) if isinstance(size, int) else size), fill_value,
                                        dtype), device, requires_grad)
@@ -186,15 +181,23 @@ def ones_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = F
     return _finish(device.backend.full(input.data.shape, 1, dtype), device, requires_grad)
 
 
+def _fill_value(op: str, value):
+    """full's fill_value as a Python number: a 0-dim tensor gives its item; anything else raises."""
+    if isinstance(value, Tensor) and value.ndim == 0:
+        return value.item()
+    if not isinstance(value, numbers.Number):
+        raise TypeError(f"{op}(): argument 'fill_value' must be a number or a 0-dim Tensor, not "
+                        f"{type(value).__name__}" + (f" of shape {list(value.shape)}"
+                                                     if isinstance(value, Tensor) else ""))
+    return value
+
+
 @tensor_op
 def full_like(input: Tensor, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """fill_value with input's shape (and dtype/device unless given)."""
     dtype, device = _like(input, dtype, device)
-    if isinstance(fill_value, Tensor) and fill_value.ndim == 0:
-        fill_value = fill_value.item()
-    if not isinstance(fill_value, numbers.Number):
-        raise TypeError(f"full_like(): argument 'fill_value' must be a number, not {type(fill_value).__name__}")
-    fill_value = checked_scalar("full_like", fill_value, dtype)
+    fill_value = _fill_value("full_like", fill_value)
+    fill_value = checked_scalar("full_like", fill_value, dtype, floats=True)
     return _finish(device.backend.full(input.data.shape, fill_value, dtype), device, requires_grad)
 
 

@@ -425,11 +425,13 @@ def scale_by_alpha(op: str, input, other, alpha):
 
     Example: ``add(ones(2), 1.0, alpha=2)`` is ``[3., 3.]``; ``add(int_tensor, 1, alpha=0.5)``
     raises."""
-    if type(alpha) in (int, float):
+    if type(alpha) is int and alpha == 1:  # a float 1.0 is refused for integer results
+        return other
+    if type(alpha) in (int, float) and isinstance(input, Tensor) and input.is_floating_point() \
+            and -65504.0 <= alpha <= 65504.0:  # optimizers' add_(g, alpha=-lr); fits every float dtype
         if alpha == 1:
             return other
-        if isinstance(input, Tensor) and input.is_floating_point():  # optimizers' add_(g, alpha=-lr)
-            return mul(other, alpha) if isinstance(other, Tensor) else other * alpha
+        return mul(other, alpha) if isinstance(other, Tensor) else other * alpha
     if isinstance(alpha, complex):
         raise RuntimeError(f"{op}(): For non-complex input tensors, argument alpha must not be a "
                            f"complex number (got alpha={alpha}).")
@@ -443,7 +445,7 @@ def scale_by_alpha(op: str, input, other, alpha):
         raise RuntimeError(f"{op}(): For integral input tensors, argument alpha must not be a "
                            f"floating point number (got alpha={alpha}, result dtype {dtype.name}).")
     device = (input if isinstance(input, Tensor) else other).device
-    return mul(other, scalar_tensor(checked_scalar(op, alpha, dtype), dtype, device))
+    return mul(other, scalar_tensor(checked_scalar(op, alpha, dtype, floats=True), dtype, device))
 
 
 def add(input: Tensor, other, *, alpha=1) -> Tensor:
@@ -560,7 +562,8 @@ def pow(input: Tensor, exponent) -> Tensor:
         if dtype.is_integer and isinstance(exponent, int) and exponent < 0:
             raise RuntimeError(f"pow(): Integers to negative integer powers are not allowed "
                                f"({input.dtype.name} ** {exponent}); use a float base.")
-        exponent = checked_scalar("pow", exponent, dtype)
+        # PyTorch converts the exponent to the base dtype for float16 only (float32 keeps a double)
+        exponent = checked_scalar("pow", exponent, dtype, floats=dtype is _dt.float16)
         x = input if input.dtype is dtype else input.to(dtype)
         return PowScalar.apply(x, exponent)
     a, b = promote("pow", input, exponent)
@@ -633,7 +636,8 @@ def clamp(input: Tensor, min=None, max=None) -> Tensor:
         return out
     dtype = _dt.result_type_of([input] + [v for v in (min, max) if v is not None])
     x = input if input.dtype is dtype else input.to(dtype)
-    return Clamp.apply(x, checked_scalar("clamp", min, dtype), checked_scalar("clamp", max, dtype))
+    return Clamp.apply(x, checked_scalar("clamp", min, dtype, floats=True),
+                       checked_scalar("clamp", max, dtype, floats=True))
 
 
 clip = clamp

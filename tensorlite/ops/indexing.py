@@ -8,6 +8,7 @@ from __future__ import annotations
 import numbers
 import re
 
+from .._warn import warn_user
 from .. import dtypes as _dt
 from ..autograd.function import Function
 from ..autograd.grad_mode import state as _grad_state
@@ -21,6 +22,7 @@ def _index_array(value, device):
     if isinstance(value, Tensor):
         if value.is_floating_point():
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        value = _byte_as_bool(value)
         if value.device is not device:
             value = value.to(device)
         return value.data
@@ -32,6 +34,14 @@ def _index_array(value, device):
         else:
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
     return backend.from_host(host, _dt.bool_ if host.dtype.kind == "b" else _dt.int64)
+
+
+def _byte_as_bool(mask: Tensor) -> Tensor:
+    """PyTorch indexes with a uint8 tensor as with the bool mask ``!= 0`` (and warns)."""
+    if mask.dtype is not _dt.uint8:
+        return mask
+    warn_user("indexing with dtype uint8 is now deprecated, please use a dtype bool instead.")
+    return mask != 0
 
 
 def normalize_key(x: Tensor, key):
@@ -51,6 +61,9 @@ def normalize_key(x: Tensor, key):
             basic = False
         elif isinstance(k, numbers.Integral):
             out.append(int(k))
+        elif isinstance(k, Tensor) and k.ndim == 0 and k.dtype in (_dt.bool_, _dt.uint8):
+            out.append(bool(_byte_as_bool(k).item()))  # a 0-dim mask acts as a Python bool
+            basic = False
         elif isinstance(k, Tensor) and k.ndim == 0 and k.dtype.is_integer:
             out.append(int(k.item()))  # PyTorch treats a 0-dim integer tensor as an int (a select)
         elif isinstance(k, (Tensor, list, tuple)) or hasattr(k, "__array__"):
@@ -278,7 +291,9 @@ class Scatter(Function):
                 grad, ctx.dim, ctx.index, scalar_tensor(0, grad.dtype, grad.device), False)
         if needs[3]:
             grad_src = Gather.apply(grad, ctx.dim, ctx.index)
-            if grad_src.data.shape != ctx.src_shape:  # src beyond the index's extent got nothing
+            if not ctx.src_shape:  # a 0-dim src was broadcast over the index
+                grad_src = grad_src.sum()
+            elif grad_src.data.shape != ctx.src_shape:  # src beyond the index's extent got nothing
                 widths = tuple((0, s - i) for s, i in zip(ctx.src_shape, grad_src.data.shape))
                 grad_src = Pad.apply(grad_src, widths, 0.0)
         return grad_x, None, None, grad_src, None
@@ -311,7 +326,7 @@ def _put(input, key, value, accumulate, op_name):
     record = _grad_state.enabled and (input._requires_grad or value_requires)
     input._check_inplace(op_name)
     backend = input.device.backend
-    value = checked_scalar(op_name, value, input.dtype)
+    value = checked_scalar(op_name, value, input.dtype, floats=op_name == "fill_")  # x[k] = 1e5 gives inf
     if isinstance(value, Tensor):
         if value.device is not input.device:
             value = value.to(input.device)
@@ -342,6 +357,7 @@ def _put(input, key, value, accumulate, op_name):
 @tensor_op
 def index_put_(input: Tensor, indices, values, accumulate: bool = False):
     """``input[indices] = values`` in place; with accumulate, repeated indices add up."""
+    _check_values_dtype("index_put_", input, values)
     key, _ = normalize_key(input, tuple(indices))
     _put(input, key, values, accumulate, "index_put_")
     return input
@@ -350,10 +366,19 @@ def index_put_(input: Tensor, indices, values, accumulate: bool = False):
 @tensor_op
 def index_put(input: Tensor, indices, values, accumulate: bool = False) -> Tensor:
     """Out-of-place index_put_."""
+    _check_values_dtype("index_put", input, values)
     key, _ = normalize_key(input, tuple(indices))
     if not isinstance(values, Tensor):
         values = scalar_tensor(checked_scalar("index_put", values, input.dtype), input.dtype, input.device)
     return IndexPut.apply(input, key, values.to(input.dtype), accumulate)
+
+
+def _check_values_dtype(op, input, values):
+    """index_put casts no tensor values (PyTorch raises; ``x[i] = values`` does cast)."""
+    if isinstance(values, Tensor) and values.dtype is not input.dtype:
+        raise RuntimeError(f"{op}(): Index put requires the source and destination dtypes match, got "
+                           f"{input.dtype.name} for the destination and {values.dtype.name} for the "
+                           f"source; cast values with .to({input.dtype.name}) or use x[indices] = values")
 
 
 def _check_index(input, index, op):
@@ -405,7 +430,7 @@ def _gather(input, dim, index, check_range):
     for d, (i, s) in enumerate(zip(index.data.shape, input.data.shape)):
         if d != axis and i > s:
             raise RuntimeError(f"Size does not match at dimension {d} expected index "
-                               f"{list(index.data.shape)} to be smaller than self "
+                               f"{list(index.data.shape)} to be no larger than self "
                                f"{list(input.data.shape)} apart from dimension {axis}")
     return Gather.apply(input, axis, index.long())
 
@@ -416,21 +441,54 @@ def _scatter(input, dim, index, src, accumulate, op):
     check_index_range(op, index, input.data.shape[axis] if input.ndim else 1, axis)
     if not isinstance(src, Tensor):
         src = scalar_tensor(src, input.dtype, input.device)
-    else:
-        _check_scatter_extent(input, axis, index, src, op)
-        if src.dtype is not input.dtype:
-            src = src.to(input.dtype)
+    elif src.dtype is not input.dtype:
+        src = src.to(input.dtype)
     return Scatter.apply(input, axis, index.long(), src, accumulate)
 
 
-def _check_scatter_extent(input, axis, index, src, op):
-    """The index may be smaller than src (everywhere) and than input (outside dim), not larger."""
-    too_big = [d for d, n in enumerate(index.data.shape)
-               if (src.ndim and n > src.data.shape[d]) or (d != axis and n > input.data.shape[d])]
-    if too_big and index.ndim == input.ndim:
-        raise RuntimeError(f"{op}(): Expected index {list(index.data.shape)} to be smaller than self "
-                           f"{list(input.data.shape)} apart from dimension {axis} and to be smaller "
-                           f"size than src {list(src.data.shape)}")
+def _scatter_checked(input, dim, index, src, accumulate, op):
+    """scatter / scatter_add after PyTorch's shape rules; 0-dim input and index count as
+    1-element vectors (as in gather)."""
+    if isinstance(input, Tensor) and isinstance(index, Tensor):
+        _check_scatter_shapes(input, wrap_dim(dim, input.ndim, op=op), index, src, op)
+        if (input.ndim == 0 or index.ndim == 0) and index.ndim <= 1:
+            flat = _scatter(input.reshape(-1), 0, index.reshape(-1), src, accumulate, op)
+            return flat.reshape(input.shape)
+    return _scatter(input, dim, index, src, accumulate, op)
+
+
+def _nonempty_size(t, d, op):
+    """t.shape[d], a 0-dim tensor counting as shape (1,); PyTorch raises IndexError past the rank."""
+    if t.ndim == 0:
+        return 1
+    if d >= t.ndim:
+        raise IndexError(f"{op}(): Dimension out of range (expected to be in range of "
+                         f"[{-t.ndim}, {t.ndim - 1}], but got {d})")
+    return t.data.shape[d]
+
+
+def _check_scatter_shapes(input, axis, index, src, op):
+    """PyTorch's scatter shape check, in its order: index has input's rank; index.shape[d] <=
+    input.shape[d] apart from dim and <= src.shape[d] everywhere; index has src's rank."""
+    if not index.numel():
+        return
+    rank = max(index.ndim, 1)
+    if max(input.ndim, 1) != rank:
+        raise RuntimeError(f"{op}(): Index tensor must have the same number of dimensions as self "
+                           f"tensor (index has {index.ndim}, self has {input.ndim})")
+    too_big = any(d != axis and _nonempty_size(index, d, op) > _nonempty_size(input, d, op)
+                  for d in range(rank))
+    if not isinstance(src, Tensor):
+        return
+    too_big = too_big or any(_nonempty_size(index, d, op) > _nonempty_size(src, d, op)
+                             for d in range(rank))
+    if max(src.ndim, 1) != rank:
+        raise RuntimeError(f"{op}(): Index tensor must have the same number of dimensions as src "
+                           f"tensor (index has {index.ndim}, src has {src.ndim})")
+    if too_big:
+        raise RuntimeError(f"{op}(): Expected index {list(index.data.shape)} to be no larger than "
+                           f"self {list(input.data.shape)} apart from dimension {axis} and to be no "
+                           f"larger size than src {list(src.data.shape)}")
 
 
 @tensor_op
@@ -438,13 +496,13 @@ def scatter(input: Tensor, dim: int, index, src=None, *, value=None, reduce=None
     """A copy of input with src (or value) written at index along dim."""
     if reduce is not None and reduce != "add":
         raise NotImplementedError(f"scatter reduce={reduce!r}: only 'add' is available")
-    return _scatter(input, dim, index, src if src is not None else value, reduce == "add", "scatter")
+    return _scatter_checked(input, dim, index, src if src is not None else value, reduce == "add", "scatter")
 
 
 @tensor_op
 def scatter_add(input: Tensor, dim: int, index, src) -> Tensor:
     """A copy of input with src added at index along dim (repeated indices accumulate)."""
-    return _scatter(input, dim, index, src, True, "scatter_add")
+    return _scatter_checked(input, dim, index, src, True, "scatter_add")
 
 
 @tensor_op
@@ -479,7 +537,7 @@ def masked_fill(input: Tensor, mask, value) -> Tensor:
     elif not is_scalar(value):
         raise TypeError(f"masked_fill(): value must be a number or a 0-dim Tensor, got {type(value).__name__}")
     else:
-        value = scalar_tensor(checked_scalar("masked_fill", value, input.dtype), input.dtype, input.device)
+        value = scalar_tensor(checked_scalar("masked_fill", value, input.dtype, floats=True), input.dtype, input.device)
     return where(mask, value, input)
 
 

@@ -156,13 +156,14 @@ def _parse_einsum(equation, operands):
                                                            if n == 1 and c.isascii()))
     elif "..." in output:
         output = output.replace("...", ellipsis_letters)
-    _check_einsum_labels(expanded, output, operands)
-    return expanded, output
+    sizes = _check_einsum_labels(expanded, output, operands)
+    return expanded, output, sizes
 
 
 def _check_einsum_labels(terms, output, operands):
     """PyTorch's einsum errors: subscripts are letters, every output subscript appears once and
-    in some input, and a subscript has one size (or 1, which broadcasts) wherever it appears."""
+    in some input, and a subscript has one size (or 1, which broadcasts) wherever it appears.
+    Returns each subscript's broadcast size."""
     for term in terms:
         for c in term:
             if c.isascii() and not c.isalpha():
@@ -188,15 +189,11 @@ def _check_einsum_labels(terms, output, operands):
                 raise RuntimeError(f"einsum(): {label} has size {n} for operand {k} which does "
                                    f"not broadcast with previously seen size {previous}")
             sizes[c] = n if n != 1 else previous
+    return sizes
 
 
-def _broadcast_labels(term, operand, terms, operands):
+def _broadcast_labels(term, operand, sizes):
     """Expand the size-1 dims of ``operand`` whose subscript has size n > 1 elsewhere."""
-    sizes = {}
-    for t, o in zip(terms, operands):
-        for c, n in zip(t, o.data.shape):
-            if n != 1:
-                sizes[c] = n
     target = tuple(sizes.get(c, n) if n == 1 else n for c, n in zip(term, operand.data.shape))
     return operand if target == operand.data.shape else operand.expand(target)
 
@@ -247,8 +244,8 @@ def einsum(equation: str, *operands):
     """
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
-    terms, output = _parse_einsum(equation, operands)
-    operands = [_broadcast_labels(t, o, terms, operands) for t, o in zip(terms, operands)]
+    terms, output, sizes = _parse_einsum(equation, operands)
+    operands = [_broadcast_labels(t, o, sizes) for t, o in zip(terms, operands)]
     pairs = [_diagonal_labels(t, o) for t, o in zip(terms, operands)]
     for i, (term, op) in enumerate(pairs):  # sum labels that appear in this operand alone
         others = "".join(t for j, (t, _) in enumerate(pairs) if j != i) + output

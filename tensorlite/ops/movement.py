@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import math
 import numbers
-import warnings
 from typing import Sequence
 
+from .._warn import warn_user
 from .. import dtypes as _dt
 from ..autograd.function import Function
 from ..tensor import Tensor
-from ._util import expect_tensor, promote, sum_to_shape, tensor_op, wrap_dim, wrap_dims
+from ._util import expect_tensor, promote, scalar_tensor, sum_to_shape, tensor_op, wrap_dim, wrap_dims
 
 
 def _shape_arg(shape) -> tuple:
@@ -223,10 +223,10 @@ def t(input: Tensor) -> Tensor:
 
 def T(input: Tensor) -> Tensor:
     if input.ndim != 2:
-        warnings.warn("The use of `x.T` on tensors of dimension other than 2 to reverse their shape "
-                      "is deprecated and it will throw an error in a future release. Consider "
-                      "`x.mT` to transpose batches of matrices or `x.permute(*torch.arange(x.ndim - "
-                      "1, -1, -1))` to reverse the dimensions of a tensor.", UserWarning, stacklevel=3)
+        warn_user("The use of `x.T` on tensors of dimension other than 2 to reverse their shape "
+                  "is deprecated and it will throw an error in a future release. Consider "
+                  "`x.mT` to transpose batches of matrices or `x.permute(*torch.arange(x.ndim - "
+                  "1, -1, -1))` to reverse the dimensions of a tensor.")
     return Permute.apply(input, tuple(reversed(range(input.ndim))))
 
 
@@ -390,8 +390,14 @@ def clone(input: Tensor) -> Tensor:
 
 
 @tensor_op
-def flip(input: Tensor, dims) -> Tensor:
-    """Reverse the order of elements along dims."""
+def flip(input: Tensor, dims: Sequence[int]) -> Tensor:
+    """Reverse the order of elements along ``dims`` (a tuple or list; the method form
+    ``x.flip(0, 1)`` also takes them unpacked). Shape unchanged.
+
+    Example: ``flip(tensor([[1, 2], [3, 4]]), (0,))`` is ``[[3, 4], [1, 2]]``."""
+    if not isinstance(dims, (tuple, list)):
+        raise TypeError(f"flip(): argument 'dims' must be tuple of ints, not {type(dims).__name__} "
+                        f"(write flip(x, ({dims!r},)) or x.flip({dims!r}))")
     return Flip.apply(input, wrap_dims(dims, input.ndim, op="flip"))
 
 
@@ -453,19 +459,28 @@ def _at_least_all(ndim, tensors):
     return out[0] if len(out) == 1 else out
 
 
-def atleast_1d(*tensors):
+def atleast_1d(*tensors: Tensor | Sequence[Tensor]) -> Tensor | tuple[Tensor, ...]:
     """Each tensor viewed with at least 1 dim: () -> (1,). One tensor in, one out; several
-    (or a sequence) in, a tuple out."""
+    (or a sequence) in, a tuple out.
+
+    Example: ``atleast_1d(tensor(1.))`` has shape (1,); ``atleast_1d(tensor(1.), ones(2, 3))``
+    is a tuple of shapes (1,) and (2, 3)."""
     return _at_least_all(1, tensors)
 
 
-def atleast_2d(*tensors):
-    """Each tensor viewed with at least 2 dims: () -> (1, 1), (n,) -> (1, n)."""
+def atleast_2d(*tensors: Tensor | Sequence[Tensor]) -> Tensor | tuple[Tensor, ...]:
+    """Each tensor viewed with at least 2 dims: () -> (1, 1), (n,) -> (1, n); as atleast_1d,
+    several tensors (or a sequence) give a tuple.
+
+    Example: ``atleast_2d(tensor([1., 2., 3.]))`` is ``[[1., 2., 3.]]``, shape (1, 3)."""
     return _at_least_all(2, tensors)
 
 
-def atleast_3d(*tensors):
-    """Each tensor viewed with at least 3 dims: () -> (1, 1, 1), (n,) -> (1, n, 1), (m, n) -> (m, n, 1)."""
+def atleast_3d(*tensors: Tensor | Sequence[Tensor]) -> Tensor | tuple[Tensor, ...]:
+    """Each tensor viewed with at least 3 dims: () -> (1, 1, 1), (n,) -> (1, n, 1),
+    (m, n) -> (m, n, 1); as atleast_1d, several tensors (or a sequence) give a tuple.
+
+    Example: ``atleast_3d(ones(2))`` has shape (1, 2, 1); ``atleast_3d(ones(2, 3))`` (2, 3, 1)."""
     return _at_least_all(3, tensors)
 
 
@@ -495,7 +510,10 @@ row_stack = vstack
 
 
 def dstack(tensors: Sequence[Tensor]) -> Tensor:
-    """Concatenate along dim 2 after atleast_3d. Shapes: two (n,) tensors -> (1, n, 2)."""
+    """Concatenate along dim 2 after atleast_3d. Shapes: two (n,) tensors -> (1, n, 2);
+    (m, n) tensors -> (m, n, k) for k of them.
+
+    Example: ``dstack([tensor(1.), tensor(2.)])`` is ``[[[1., 2.]]]``, shape (1, 1, 2)."""
     tensors = [_at_least(t, 3) for t in tensors]
     if not tensors:
         raise RuntimeError("dstack expects a non-empty TensorList")
@@ -503,7 +521,13 @@ def dstack(tensors: Sequence[Tensor]) -> Tensor:
 
 
 def column_stack(tensors: Sequence[Tensor]) -> Tensor:
-    """hstack of columns: 0-d and (n,) tensors become (1, 1) / (n, 1). Shapes: two (n,) -> (n, 2)."""
+    """hstack of columns: 0-d and (n,) tensors become (1, 1) / (n, 1). Shapes: two (n,) -> (n, 2);
+    (n, k) and (n,) -> (n, k + 1).
+
+    Example: ``column_stack([tensor([1., 2.]), tensor([3., 4.])])`` is ``[[1., 3.], [2., 4.]]``."""
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("column_stack expects a non-empty TensorList")
     return hstack([reshape(t, (t.numel(), 1)) if t.ndim <= 1 else t for t in tensors])
 
 
@@ -710,16 +734,11 @@ def _triangle_mask(input, diagonal, lower):
 def tril(input: Tensor, diagonal: int = 0) -> Tensor:
     """Lower triangle of the last two dims (others zeroed); the dtype is kept (bool stays bool)."""
     from .elementwise import where
-    return where(_triangle_mask(input, diagonal, True), input, _zero_of(input))
+    return where(_triangle_mask(input, diagonal, True), input, scalar_tensor(0, input.dtype, input.device))
 
 
 @tensor_op
 def triu(input: Tensor, diagonal: int = 0) -> Tensor:
     """Upper triangle of the last two dims (others zeroed); the dtype is kept (bool stays bool)."""
     from .elementwise import where
-    return where(_triangle_mask(input, diagonal, False), input, _zero_of(input))
-
-
-def _zero_of(input: Tensor) -> Tensor:
-    """A 0-dim zero of input's dtype: a Python 0 would promote bool to int64."""
-    return Tensor._make(input.device.backend.full((), 0, input.dtype), input.device, False, None, 0)
+    return where(_triangle_mask(input, diagonal, False), input, scalar_tensor(0, input.dtype, input.device))

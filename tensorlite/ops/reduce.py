@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import collections
 import math
-import warnings
 
+from .._warn import warn_user
 from .. import dtypes as _dt
 from ..autograd.function import OUTPUT, Function
 from ..tensor import Tensor
@@ -287,8 +287,8 @@ def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
     centered = input - mean(input, axes, keepdim=True)
     denominator = count - correction
     if denominator <= 0:
-        warnings.warn("var(): degrees of freedom is <= 0. Correction should be strictly less than "
-                      "the reduction factor (input numel divided by output numel).", UserWarning, stacklevel=2)
+        warn_user("var(): degrees of freedom is <= 0. Correction should be strictly less than "
+                  "the reduction factor (input numel divided by output numel).")
     squares = Sum.apply(centered * centered, axes, keepdim)
     # PyTorch divides by max(0, N - correction): inf without degrees of freedom, nan for 0 / 0
     return squares / float(denominator if denominator > 0 else 0)

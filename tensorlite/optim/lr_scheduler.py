@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import math
-import warnings
 from collections import Counter
 
+from .._warn import warn_user
 from .optimizer import Optimizer
 
 __all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LambdaLR",
@@ -42,11 +42,10 @@ class LRScheduler:
     def step(self, epoch=None) -> None:
         self._step_count += 1
         if self._step_count > 1 and not self.optimizer._opt_called:
-            warnings.warn("Detected call of `lr_scheduler.step()` before `optimizer.step()`. In "
-                          "PyTorch 1.1.0 and later, you should call them in the opposite order: "
-                          "`optimizer.step()` before `lr_scheduler.step()`.  Failure to do this will "
-                          "result in PyTorch skipping the first value of the learning rate schedule.",
-                          UserWarning, stacklevel=2)
+            warn_user("Detected call of `lr_scheduler.step()` before `optimizer.step()`. In "
+                      "PyTorch 1.1.0 and later, you should call them in the opposite order: "
+                      "`optimizer.step()` before `lr_scheduler.step()`.  Failure to do this will "
+                      "result in PyTorch skipping the first value of the learning rate schedule.")
         self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
         for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
             group["lr"] = lr

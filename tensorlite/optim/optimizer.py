@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import copy
-import warnings
 from collections import defaultdict
 
+from .._warn import warn_user
 from ..autograd.grad_mode import enable_grad, no_grad
 from ..tensor import Tensor
 
@@ -50,8 +50,8 @@ class Optimizer:
             if p.grad_fn is not None:
                 raise ValueError("can't optimize a non-leaf Tensor")
         if len({id(p) for p in group["params"]}) != len(group["params"]):
-            warnings.warn("optimizer contains a parameter group with duplicate parameters; in future, "
-                          "this will cause an error", UserWarning, stacklevel=3)
+            warn_user("optimizer contains a parameter group with duplicate parameters; in future, "
+                      "this will cause an error")
         for name, default in self.defaults.items():
             if default is required and name not in group:
                 raise ValueError(f"parameter group didn't specify a value of required optimization "

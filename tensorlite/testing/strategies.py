@@ -19,10 +19,10 @@ def shapes(min_dims: int = 0, max_dims: int = 3, min_side: int = 1, max_side: in
 
 def _elements(dtype, low, high):
     if dtype.is_floating_point:
-        return st.floats(low, high, allow_nan=False, allow_infinity=False, width=64 if dtype.itemsize == 8 else 32)
+        return st.floats(low, high, allow_nan=False, allow_infinity=False, width=8 * dtype.itemsize)
     if dtype is _dt.bool_:
         return st.booleans()
-    return st.integers(int(low), int(high))
+    return st.integers(int(low) if dtype.is_signed else max(int(low), 0), int(high))  # uint8: [0, high]
 
 
 @st.composite
