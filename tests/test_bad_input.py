@@ -542,3 +542,39 @@ def test_integer_tensor_with_any_python_int_wraps_like_c(dtype, value, op, data)
     result = getattr(tl, op)(x, value)
     assert result.dtype in (dtype, tl.bool)
     np.testing.assert_array_equal(result.numpy(), expected)
+
+
+INDEX_RANGE_OPS = {
+    "gather": (RuntimeError, lambda x, d, i: x.gather(d, i)),
+    "scatter": (RuntimeError, lambda x, d, i: x.scatter(d, i, tl.ones(i.shape))),
+    "scatter_add": (RuntimeError, lambda x, d, i: x.scatter_add(d, i, tl.ones(i.shape))),
+    "index_select": (IndexError, lambda x, d, i: x.index_select(d, i.reshape(-1))),
+}
+
+
+@given(shape=shapes(min_dims=1, max_dims=3, min_side=1, max_side=4), data=st.data(),
+       op=st.sampled_from(sorted(INDEX_RANGE_OPS)))
+def test_index_ops_refuse_negative_and_too_large_indices(shape, data, op):
+    """gather / scatter / scatter_add / index_select: PyTorch refuses a negative index (where
+    x[idx] counts it from the end); the backend's range check raises, the op names itself."""
+    error, fn = INDEX_RANGE_OPS[op]
+    dim = data.draw(st.integers(0, len(shape) - 1), label="dim")
+    size = shape[dim]
+    bad = data.draw(st.sampled_from([-1, -size, size, size + 3]), label="bad")
+    index = np.zeros(shape, np.int64) if op != "index_select" else np.zeros((1,) * len(shape), np.int64)
+    index.flat[data.draw(st.integers(0, index.size - 1), label="at")] = bad
+    with pytest.raises(error) as info:
+        fn(tl.ones(*shape), dim, tl.tensor(index))
+    message = str(info.value)
+    assert f"{op}(): index {bad} is out of bounds for dimension {dim} with size {size}" in message, message
+
+
+def test_backends_refuse_negative_gather_and_scatter_indices():
+    """The range check lives in the backends (one flag read on OpenCL): no op-level host read."""
+    x = tl.ones(2, 3)
+    index = tl.tensor([[0], [-1]])
+    backend = x.device.backend
+    with pytest.raises(IndexError, match="index -1 is out of bounds for axis 1 with size 3"):
+        backend.gather(x.data, 1, index.data)
+    with pytest.raises(IndexError, match="index -1 is out of bounds for axis 1 with size 3"):
+        backend.scatter(x.data, 1, index.data, tl.ones(2, 1).data, True)

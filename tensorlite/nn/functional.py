@@ -16,7 +16,6 @@ from ..ops import elementwise as _ew
 from ..ops.conv import (adaptive_avg_pool2d, avg_pool2d, conv1d, conv2d, conv_transpose2d, fold,
                         max_pool2d, unfold)
 from ..ops.creation import bernoulli, full_like
-from ..ops.indexing import gather_in_range
 from ..ops.linalg import MatMul
 from ..ops.movement import pad, stack
 from ..ops.reduce import Softmax as _Softmax
@@ -551,14 +550,14 @@ def _pick(log_probs, target, ignore_index, weight, all_valid):
     target is ignored."""
     dim = _class_dim(log_probs)
     if all_valid:
-        picked = -gather_in_range(log_probs, dim, target.unsqueeze(dim)).squeeze(dim)
+        picked = -log_probs.gather(dim, target.unsqueeze(dim)).squeeze(dim)
         if weight is None:
             return picked, None
         w = weight[target]
         return picked * w, w
     valid = target != ignore_index
     safe_target = _ew.where(valid, target, 0)
-    picked = -gather_in_range(log_probs, dim, safe_target.unsqueeze(dim)).squeeze(dim)
+    picked = -log_probs.gather(dim, safe_target.unsqueeze(dim)).squeeze(dim)
     w = valid.to(log_probs.dtype) if weight is None else weight[safe_target] * valid.to(log_probs.dtype)
     return picked * w, w
 

@@ -229,27 +229,40 @@ def _leading(shape, skip=None):
     return tuple(slice(None) if d == skip else slice(0, n) for d, n in enumerate(shape))
 
 
+def _index_range_error(op: str, error: IndexError):
+    """The backend's "index i is out of bounds for axis d with size n" (a gather or scatter
+    index, never wrapped) as PyTorch words it: RuntimeError, IndexError for index_select."""
+    message = re.sub(r"\baxis\b", "dimension", str(error))
+    error_type = IndexError if op == "index_select" else RuntimeError
+    return error_type(f"{op}(): {message}; {op} takes indices in [0, size) (negative indices are "
+                      f"not counted from the end)")
+
+
 class Gather(Function):
     """out[i][j] = x[index[i][j]][j] (dim 0): reads only x's block of the index's extent in the
-    dims other than ``dim`` (the index may be smaller than x there)."""
+    dims other than ``dim`` (the index may be smaller than x there). The backend range-checks
+    the index; ``op`` names the public op in that error."""
 
     _primitive = True
 
     @staticmethod
-    def forward(ctx, x, dim, index):
+    def forward(ctx, x, dim, index, op):
         ctx.x_shape, ctx.dim = x.data.shape, dim
         ctx.index = index
         backend = x.device.backend
         data = x.data
         if any(i < n for d, (i, n) in enumerate(zip(index.data.shape, data.shape)) if d != dim):
             data = backend.getitem(data, _leading(index.data.shape, skip=dim))
-        return backend.gather(data, dim, index.data)
+        try:
+            return backend.gather(data, dim, index.data)
+        except IndexError as error:
+            raise _index_range_error(op, error) from None
 
     @staticmethod
     def backward(ctx, grad):
         zeros = Tensor._make(grad.device.backend.full(ctx.x_shape, 0, grad.dtype), grad.device,
                              False, None, 0)
-        return Scatter.apply(zeros, ctx.dim, ctx.index, grad, True), None, None
+        return Scatter.apply(zeros, ctx.dim, ctx.index, grad, True), None, None, None
 
 
 class Scatter(Function):
@@ -267,7 +280,10 @@ class Scatter(Function):
         data = src.data
         if data.ndim and data.shape != index.data.shape:
             data = backend.getitem(data, _leading(index.data.shape))
-        return backend.scatter(x.data, dim, index.data, data, accumulate)
+        try:
+            return backend.scatter(x.data, dim, index.data, data, accumulate)
+        except IndexError as error:
+            raise _index_range_error("scatter_add" if accumulate else "scatter", error) from None
 
     @staticmethod
     def backward(ctx, grad):
@@ -277,7 +293,7 @@ class Scatter(Function):
             grad_x = grad if ctx.accumulate else Scatter.apply(
                 grad, ctx.dim, ctx.index, scalar_tensor(0, grad.dtype, grad.device), False)
         if needs[3]:
-            grad_src = Gather.apply(grad, ctx.dim, ctx.index)
+            grad_src = Gather.apply(grad, ctx.dim, ctx.index, "gather")
             if grad_src.data.shape != ctx.src_shape:  # src beyond the index's extent got nothing
                 widths = tuple((0, s - i) for s, i in zip(ctx.src_shape, grad_src.data.shape))
                 grad_src = Pad.apply(grad_src, widths, 0.0)
@@ -364,56 +380,27 @@ def _check_index(input, index, op):
                            f"({op}: index has {index.ndim}, input has {input.ndim})")
 
 
-def check_index_range(op: str, index: Tensor, size: int, axis: int, error=RuntimeError) -> None:
-    """Every entry of ``index`` must lie in [0, size): gather, scatter and index_select take no
-    negative indices (PyTorch raises; NumPy would silently count from the end)."""
-    if not index.numel():
-        return
-    backend = index.device.backend
-    bounds = backend.concatenate([backend.reshape(backend.reduce(op, index.data, None, False), (1,))
-                                  for op in ("min", "max")], 0)
-    low, high = (int(v) for v in backend.to_host(bounds))  # one host read for both
-    bad = low if low < 0 else high if high >= size else None
-    if bad is not None:
-        raise error(f"{op}(): index {bad} is out of bounds for dimension {axis} with size {size}; "
-                    f"indices must lie in [0, {size}) (negative indices are not wrapped)")
-
-
 @tensor_op
 def gather(input: Tensor, dim: int, index) -> Tensor:
     """out[i][j] = input[index[i][j]][j] for dim=0 (and likewise for other dims); every index
-    must lie in [0, input.shape[dim]).
+    must lie in [0, input.shape[dim]) (the backend checks it: RuntimeError otherwise).
 
     Example: ``gather(tensor([[1., 2.], [3., 4.]]), 1, tensor([[1], [0]]))`` is ``[[2.], [3.]]``."""
-    return _gather(input, dim, index, check_range=True)
-
-
-@tensor_op
-def gather_in_range(input: Tensor, dim: int, index) -> Tensor:
-    """gather for indices the caller has already checked (cross_entropy's validated targets):
-    no host read of the index range."""
-    return _gather(input, dim, index, check_range=False)
-
-
-def _gather(input, dim, index, check_range):
     _check_index(input, index, "gather")
     axis = wrap_dim(dim, input.ndim, op="gather")
     if input.ndim == 0 or index.ndim == 0:  # 0-dim operands gather like 1-element vectors
-        return _gather(input.reshape(-1), 0, index.reshape(-1), check_range).reshape(index.shape)
-    if check_range:
-        check_index_range("gather", index, input.data.shape[axis], axis)
+        return gather(input.reshape(-1), 0, index.reshape(-1)).reshape(index.shape)
     for d, (i, s) in enumerate(zip(index.data.shape, input.data.shape)):
         if d != axis and i > s:
             raise RuntimeError(f"Size does not match at dimension {d} expected index "
                                f"{list(index.data.shape)} to be smaller than self "
                                f"{list(input.data.shape)} apart from dimension {axis}")
-    return Gather.apply(input, axis, index.long())
+    return Gather.apply(input, axis, index.long(), "gather")
 
 
 def _scatter(input, dim, index, src, accumulate, op):
     _check_index(input, index, op)
     axis = wrap_dim(dim, input.ndim, op=op)
-    check_index_range(op, index, input.data.shape[axis] if input.ndim else 1, axis)
     if not isinstance(src, Tensor):
         src = scalar_tensor(src, input.dtype, input.device)
     else:
@@ -461,8 +448,12 @@ def index_select(input: Tensor, dim: int, index) -> Tensor:
             raise IndexError(f"index_select(): Index to scalar can have only 1 value, got "
                              f"{index.numel()} value(s)")
         return index_select(input.reshape(1), 0, index).reshape(())
-    check_index_range("index_select", index, input.data.shape[axis], axis, IndexError)
-    return getitem(input, (slice(None),) * axis + (index.long().reshape(-1),))
+    # a gather with the index broadcast along the other dims: the backend refuses negatives
+    index_shape = [1] * input.ndim
+    index_shape[axis] = -1
+    index = index.long().reshape(index_shape)
+    return Gather.apply(input, axis, index.expand(_with_size(input.shape, axis, index.shape[axis])),
+                        "index_select")
 
 
 @tensor_op
