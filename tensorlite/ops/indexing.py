@@ -81,20 +81,28 @@ def _is_advanced(k) -> bool:
     return not (k is None or k is Ellipsis or isinstance(k, (slice, int)))
 
 
+def _one_run(key: tuple) -> bool:
+    """Whether the ints and index arrays of ``key`` are adjacent (no slice, None or Ellipsis
+    between them): then NumPy's rule already gives PyTorch's result."""
+    positions = [i for i, k in enumerate(key) if isinstance(k, int) or _is_advanced(k)]
+    return positions[-1] - positions[0] + 1 == len(positions)
+
+
 def pytorch_order(key: tuple, device) -> tuple:
     """``key`` unchanged when NumPy's rule gives PyTorch's result, else a TwoStepKey.
 
     PyTorch first applies integers as selects and turns each Python bool into a new axis of size
     1 indexed by [0] (True) or [] (False); only then does it apply the index tensors, so integers
-    never join (or separate) the advanced indices."""
-    if not any(isinstance(k, int) for k in key):  # bool is an int too
+    never join (or separate) the advanced indices. NumPy agrees when there is no bool and the
+    integers and index arrays form one run: ``x[0, idx]`` stays one Index."""
+    has_bool = any(isinstance(k, bool) for k in key)
+    if not has_bool and (not any(isinstance(k, int) for k in key) or _one_run(key)):
         return key
-    import numpy as np  # the [0] / [] index of a Python bool, built on the host once
     select, advanced = [], []
     for k in key:
         if isinstance(k, bool):
             select.append(None)
-            advanced.append(device.backend.from_host(np.zeros(1 if k else 0, np.int64), _dt.int64))
+            advanced.append(device.backend.full((1 if k else 0,), 0, _dt.int64))
         elif isinstance(k, int):
             select.append(k)
         elif k is None:
@@ -103,7 +111,7 @@ def pytorch_order(key: tuple, device) -> tuple:
             select.append(k)
             advanced.append(k)
         else:  # a slice or an index array (a bool mask covers as many dims as it has)
-            select.extend([slice(None)] * (k.ndim if _is_advanced(k) and k.dtype == np.bool_ else 1))
+            select.extend([slice(None)] * (k.ndim if _is_advanced(k) and k.dtype.kind == "b" else 1))
             advanced.append(k)
     return TwoStepKey((tuple(select), tuple(advanced)))
 
