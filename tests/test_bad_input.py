@@ -80,6 +80,17 @@ BAD_INPUT = [
      AssertionError, ["Padding_idx must be within num_embeddings", "-4"]),
     ("Embedding-padding_idx", lambda: nn.Embedding(3, 2, padding_idx=3), AssertionError,
      ["Padding_idx must be within num_embeddings"]),
+    ("embedding-negative-index", lambda: F.embedding(tl.tensor([[0, -1]]), ones(3, 2)), IndexError,
+     ["index out of range in self", "index -1", "size 3", "embedding", "[3, 2]"]),
+    ("embedding-index-too-large", lambda: nn.Embedding(3, 2)(tl.tensor([3])), IndexError,
+     ["index out of range in self", "index 3"]),
+    ("embedding-uint8-index", lambda: F.embedding(tl.tensor([0], dtype=tl.uint8), ones(3, 2)), RuntimeError,
+     ["Long, Int", "uint8", "embedding"]),
+    ("bce-input-range", lambda: F.binary_cross_entropy(tl.tensor([0.5, -0.5]), tl.tensor([1.0, 0.0])),
+     RuntimeError, ["all elements of input should be between 0 and 1"]),
+    ("one_hot-negative", lambda: F.one_hot(tl.tensor([1, -1])), RuntimeError, ["Class values must be non-negative"]),
+    ("one_hot-too-large", lambda: F.one_hot(tl.tensor([1, 3]), 3), RuntimeError,
+     ["Class values must be smaller than num_classes"]),
     ("avg_pool2d-divisor_override=0", lambda: F.avg_pool2d(ones(1, 1, 4, 4), 2, divisor_override=0),
      RuntimeError, ["avg_pool2d", "divisor must be not zero"]),
     ("sum-repeated-dims", lambda: ones(2, 3).sum(dim=(0, 0)), RuntimeError,
@@ -578,3 +589,13 @@ def test_backends_refuse_negative_gather_and_scatter_indices():
         backend.gather(x.data, 1, index.data)
     with pytest.raises(IndexError, match="index -1 is out of bounds for axis 1 with size 3"):
         backend.scatter(x.data, 1, index.data, tl.ones(2, 1).data, True)
+
+
+@given(parts=st.lists(st.one_of(tensors(shape=shapes(max_dims=2, min_side=0, max_side=3), dtype=tl.float32),
+                                tensors(shape=shapes(max_dims=2, min_side=0, max_side=3), dtype=tl.int64)),
+                      min_size=1, max_size=3))
+def test_value_bounds_reads_min_and_max_of_every_tensor(parts):
+    """The one host read behind the argument range checks (class targets, one_hot, BCE)."""
+    from tensorlite.ops._util import value_bounds
+    expected = [(p.numpy().min(), p.numpy().max()) if p.numel() else None for p in parts]
+    assert value_bounds(*parts) == expected

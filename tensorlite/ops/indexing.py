@@ -240,10 +240,12 @@ def _leading(shape, skip=None):
 def _index_range_error(op: str, error: IndexError):
     """The backend's "index i is out of bounds for axis d with size n" (a gather or scatter
     index, never wrapped) as PyTorch words it: RuntimeError, IndexError for index_select."""
-    message = re.sub(r"\baxis\b", "dimension", str(error))
-    error_type = IndexError if op == "index_select" else RuntimeError
-    return error_type(f"{op}(): {message}; {op} takes indices in [0, size) (negative indices are "
-                      f"not counted from the end)")
+    detail = re.sub(r"\baxis\b", "dimension", str(error))
+    message = (f"{op}(): {detail}; {op} takes indices in [0, size) (negative indices are not "
+               f"counted from the end)")
+    if op == "index_select":  # PyTorch's IndexError text, kept first
+        return IndexError(f"index out of range in self: {message}")
+    return RuntimeError(message)
 
 
 class Gather(Function):
