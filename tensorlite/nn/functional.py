@@ -16,10 +16,10 @@ from ..ops import elementwise as _ew
 from ..ops.conv import (adaptive_avg_pool2d, avg_pool2d, conv1d, conv2d, conv_transpose2d, fold,
                         max_pool2d, unfold)
 from ..ops.creation import bernoulli, full_like
+from ..ops.indexing import index_select
 from ..ops.linalg import MatMul
 from ..ops.movement import pad
 from ..ops.reduce import Softmax as _Softmax
-from ..ops.indexing import index_select
 from ..ops._util import broadcast_shapes, tensor_op, value_bounds, wrap_dim
 from ..tensor import Tensor
 
@@ -401,8 +401,8 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
                            f"{list(weight.shape)}")
     if input.dtype not in (_dt.int64, _dt.int32):
         raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the following "
-                           f"scalar types: Long, Int; but got {input.dtype.name} instead (while checking arguments "
-                           f"for embedding)")
+                           f"scalar types: Long, Int; but got {input.dtype.name} instead (while "
+                           f"checking arguments for embedding)")
     if padding_idx is not None and not -weight.shape[0] <= padding_idx < weight.shape[0]:
         raise AssertionError(f"Padding_idx must be within num_embeddings: embedding(): padding_idx="
                              f"{padding_idx} is outside [{-weight.shape[0]}, {weight.shape[0]}) for a "

@@ -239,7 +239,10 @@ def _leading(shape, skip=None):
 
 def _index_range_error(op: str, error: IndexError):
     """The backend's "index i is out of bounds for axis d with size n" (a gather or scatter
-    index, never wrapped) as PyTorch words it: RuntimeError, IndexError for index_select."""
+    index, never wrapped) as PyTorch words it: RuntimeError, IndexError for index_select.
+    Any other IndexError is returned unchanged."""
+    if not re.search(r"out of bounds for axis \d+ with size", str(error)):
+        return error
     detail = re.sub(r"\baxis\b", "dimension", str(error))
     message = (f"{op}(): {detail}; {op} takes indices in [0, size) (negative indices are not "
                f"counted from the end)")
@@ -411,6 +414,9 @@ def gather(input: Tensor, dim: int, index) -> Tensor:
 def _scatter(input, dim, index, src, accumulate, op):
     _check_index(input, index, op)
     axis = wrap_dim(dim, input.ndim, op=op)
+    if input.ndim == 0 or index.ndim == 0:  # 0-dim operands scatter like 1-element vectors
+        src = src.reshape(-1) if isinstance(src, Tensor) and src.ndim == 0 else src
+        return _scatter(input.reshape(-1), 0, index.reshape(-1), src, accumulate, op).reshape(input.shape)
     if not isinstance(src, Tensor):
         src = scalar_tensor(src, input.dtype, input.device)
     else:
