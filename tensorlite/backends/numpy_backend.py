@@ -270,6 +270,11 @@ class NumpyBackend(Backend):
         return any(stride == 0 and size > 1 for stride, size in zip(x.strides, x.shape))
 
     def gather(self, x, axis, index):
+        if index.ndim > 1 and all(s == 0 for d, s in enumerate(index.strides) if d != axis):
+            # one index broadcast along the other dims (index_select, embedding): one take
+            line = index[tuple(slice(None) if d == axis else 0 for d in range(index.ndim))]
+            _check_no_wrap(line, x.shape[axis], axis, high=False)  # np.take raises for >= size
+            return np.take(x, line, axis=axis)
         _check_no_wrap(index, x.shape[axis], axis, high=False)  # NumPy's indexing raises for >= size
         if x.ndim == 2 and axis == 1:  # the cross-entropy case; take_along_axis costs ~10 us more
             return x[np.arange(x.shape[0])[:, None], index]

@@ -16,7 +16,7 @@ from ..ops import elementwise as _ew
 from ..ops.conv import (adaptive_avg_pool2d, avg_pool2d, conv1d, conv2d, conv_transpose2d, fold,
                         max_pool2d, unfold)
 from ..ops.creation import bernoulli, full_like
-from ..ops.indexing import index_select
+from ..ops.indexing import take_indices
 from ..ops.linalg import MatMul
 from ..ops.movement import pad
 from ..ops.reduce import Softmax as _Softmax
@@ -407,15 +407,10 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
         raise AssertionError(f"Padding_idx must be within num_embeddings: embedding(): padding_idx="
                              f"{padding_idx} is outside [{-weight.shape[0]}, {weight.shape[0]}) for a "
                              f"weight of shape {list(weight.shape)}")
-    rows = input.reshape(-1)  # index_select's range check (in the backend) refuses negatives
-    try:
-        out = index_select(weight, 0, rows).reshape(*input.shape, weight.shape[1])
-    except IndexError as error:
-        raise IndexError(f"{error} (embedding(): input holds row indices into a weight of shape "
-                         f"{list(weight.shape)})") from None
+    out = take_indices(weight, 0, input, "embedding")  # the backend refuses indices out of range
     if padding_idx is not None:
         padding_idx = padding_idx % weight.shape[0]
-        kept = index_select(weight.detach(), 0, rows).reshape(out.shape)
+        kept = take_indices(weight.detach(), 0, input, "embedding")
         out = _ew.where((input == padding_idx).unsqueeze(-1), kept, out)
     return out
 

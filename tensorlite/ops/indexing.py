@@ -239,14 +239,15 @@ def _leading(shape, skip=None):
 
 def _index_range_error(op: str, error: IndexError):
     """The backend's "index i is out of bounds for axis d with size n" (a gather or scatter
-    index, never wrapped) as PyTorch words it: RuntimeError, IndexError for index_select.
+    index, never wrapped) as PyTorch words it: RuntimeError, IndexError for index_select and
+    embedding.
     Any other IndexError is returned unchanged."""
     if not re.search(r"out of bounds for axis \d+ with size", str(error)):
         return error
     detail = re.sub(r"\baxis\b", "dimension", str(error))
     message = (f"{op}(): {detail}; {op} takes indices in [0, size) (negative indices are not "
                f"counted from the end)")
-    if op == "index_select":  # PyTorch's IndexError text, kept first
+    if op in ("index_select", "embedding"):  # PyTorch's IndexError text, kept first
         return IndexError(f"index out of range in self: {message}")
     return RuntimeError(message)
 
@@ -464,12 +465,24 @@ def index_select(input: Tensor, dim: int, index) -> Tensor:
             raise IndexError(f"index_select(): Index to scalar can have only 1 value, got "
                              f"{index.numel()} value(s)")
         return index_select(input.reshape(1), 0, index).reshape(())
-    # a gather with the index broadcast along the other dims: the backend refuses negatives
-    index_shape = [1] * input.ndim
-    index_shape[axis] = -1
-    index = index.long().reshape(index_shape)
-    return Gather.apply(input, axis, index.expand(_with_size(input.shape, axis, index.shape[axis])),
-                        "index_select")
+    return take_indices(input, axis, index.reshape(-1) if index.ndim == 0 else index, "index_select")
+
+
+def take_indices(input: Tensor, axis: int, index: Tensor, op: str) -> Tensor:
+    """index_select for an integer ``index`` of any shape (NumPy's ``take``; embedding's rows):
+    the result has shape input.shape[:axis] + index.shape + input.shape[axis + 1:]. One gather
+    over the index broadcast along the other dims, so the backend refuses an index outside
+    [0, input.shape[axis]) with PyTorch's IndexError ("index out of range in self"), naming ``op``.
+
+    Example: ``take_indices(arange(6.).reshape(3, 2), 0, tensor([[2, 0]]), "embedding")`` is
+    ``[[[4., 5.], [0., 1.]]]`` (shape (1, 2, 2))."""
+    backend, count = input.device.backend, index.numel()
+    # the index needs no graph: its broadcast view is made directly
+    line = backend.reshape(index.long().to(input.device).data, _with_size((1,) * input.ndim, axis, count))
+    broadcast = backend.broadcast_to(line, _with_size(input.data.shape, axis, count))
+    out = Gather.apply(input, axis, Tensor._make(broadcast, input.device, False, None, 0), op)
+    shape = input.data.shape[:axis] + tuple(index.shape) + input.data.shape[axis + 1:]
+    return out if index.ndim == 1 else out.reshape(shape)
 
 
 @tensor_op
