@@ -1,5 +1,7 @@
 /* Gather, scatter(-add) and advanced indexing. -D T=<data type>. Index arrays are long; an
- * index out of range sets *error (checked by the caller) instead of touching memory. */
+ * index out of range sets *error (checked by the caller) instead of touching memory.
+ * Advanced indexing counts a negative index from the end; gather and scatter do not (PyTorch
+ * refuses a negative index there), so for them a negative index is out of range. */
 #include "common.h"
 
 #ifdef T_FLOAT
@@ -53,8 +55,8 @@ inline void atomic_add_(volatile __global T* p, T v) {
 }
 #endif
 
-inline int wrap_index(long i, int size, __global int* error) {
-    if (i < 0) i += size;
+inline int wrap_index(long i, int size, int wrap, __global int* error) {
+    if (wrap && i < 0) i += size;
     if (i < 0 || i >= size) {
         *error = 1;
         return 0;
@@ -70,7 +72,7 @@ __kernel void gather(LayoutPtr L, __global T* out, __global const long* index, _
     if (i >= L->n) return;
     int o[3];
     layout_offsets(L, i, 3, o);
-    int k = wrap_index(index[o[1]], L->extra[1], error);
+    int k = wrap_index(index[o[1]], L->extra[1], 0, error);
     out[o[0]] = x[o[2] + k * L->extra[0]];
 }
 
@@ -83,7 +85,7 @@ __kernel void scatter(LayoutPtr L, __global T* out, __global const long* index, 
     int o[3];
     layout_offsets(L, i, 3, o);
     int axis_stride = L->extra[0];
-    int k = wrap_index(index[o[1]], L->extra[1], error);
+    int k = wrap_index(index[o[1]], L->extra[1], 0, error);
     T value = L->extra[3] ? consts[0] : src[o[2]];
     if (L->extra[2]) atomic_add_(out + o[0] + k * axis_stride, value);
     else out[o[0] + k * axis_stride] = value;
@@ -97,7 +99,7 @@ __kernel void add_index_offset(LayoutPtr L, __global int* offsets, __global cons
     if (i >= L->n) return;
     int o[2];
     layout_offsets(L, i, 2, o);
-    offsets[o[0]] += wrap_index(index[o[1]], L->extra[0], error) * L->extra[1];
+    offsets[o[0]] += wrap_index(index[o[1]], L->extra[0], 1, error) * L->extra[1];
 }
 
 /* out[o0] = x[o1 + offsets[o2]] (operand 1 walks the non-indexed dims of x). */

@@ -128,6 +128,17 @@ BAD_INPUT = [
      AssertionError, ["Padding_idx must be within num_embeddings", "-4"]),
     ("Embedding-padding_idx", lambda: nn.Embedding(3, 2, padding_idx=3), AssertionError,
      ["Padding_idx must be within num_embeddings"]),
+    ("embedding-negative-index", lambda: F.embedding(tl.tensor([[0, -1]]), ones(3, 2)), IndexError,
+     ["index out of range in self", "embedding()", "index -1", "dimension 0 with size 3"]),
+    ("embedding-index-too-large", lambda: nn.Embedding(3, 2)(tl.tensor([3])), IndexError,
+     ["index out of range in self", "index 3"]),
+    ("embedding-uint8-index", lambda: F.embedding(tl.tensor([0], dtype=tl.uint8), ones(3, 2)), RuntimeError,
+     ["Long, Int", "uint8", "embedding"]),
+    ("bce-input-range", lambda: F.binary_cross_entropy(tl.tensor([0.5, -0.5]), tl.tensor([1.0, 0.0])),
+     RuntimeError, ["all elements of input should be between 0 and 1"]),
+    ("one_hot-negative", lambda: F.one_hot(tl.tensor([1, -1])), RuntimeError, ["Class values must be non-negative"]),
+    ("one_hot-too-large", lambda: F.one_hot(tl.tensor([1, 3]), 3), RuntimeError,
+     ["Class values must be smaller than num_classes"]),
     ("avg_pool2d-divisor_override=0", lambda: F.avg_pool2d(ones(1, 1, 4, 4), 2, divisor_override=0),
      RuntimeError, ["avg_pool2d", "divisor must be not zero"]),
     ("sum-repeated-dims", lambda: ones(2, 3).sum(dim=(0, 0)), RuntimeError,
@@ -329,6 +340,9 @@ def test_bad_input_raises_a_clear_error(call, error, parts):
 # (id, call, the expected result as a Python value): inputs PyTorch accepts
 ACCEPTED = [
     ("uint8>-1", lambda: (tl.tensor([1], dtype=u8) > -1).tolist(), [False]),  # -1 wraps to 255
+    ("index_select-empty-other-dim", lambda: list(tl.index_select(ones(0, 2, 3), 2, tl.tensor([0, 1])).shape),
+     [0, 2, 2]),
+    ("embedding-empty-batch", lambda: list(F.embedding(tl.zeros(0, 3, dtype=tl.int64), ones(4, 2)).shape), [0, 3, 2]),
     ("uint8<-1", lambda: (tl.tensor([1], dtype=u8) < -1).tolist(), [True]),
     ("uint8==257", lambda: (tl.tensor([1], dtype=u8) == 257).tolist(), [True]),
     ("int8>300", lambda: (tl.tensor([1], dtype=tl.int8) > 300).tolist(), [False]),
@@ -369,6 +383,10 @@ ACCEPTED = [
     ("gather-0d", lambda: tl.tensor(1.5).gather(0, tl.tensor(0)).item(), 1.5),
     ("gather-0d-index", lambda: tl.tensor([1.0, 2.0, 3.0]).gather(0, tl.tensor(1)).item(), 2.0),
     ("index_select-0d", lambda: tl.tensor(1.5).index_select(0, tl.tensor([0])).shape, ()),
+    ("scatter-0d", lambda: tl.tensor(1.0).scatter(0, tl.tensor(0), 2.0).tolist(), 2.0),
+    ("scatter_add-0d", lambda: tl.tensor(1.0).scatter_add(0, tl.tensor(0), tl.tensor(3.0)).tolist(), 4.0),
+    ("scatter-0d-input-1d-index", lambda: tl.tensor(1.0).scatter(0, tl.tensor([0]), tl.tensor([2.0])).tolist(), 2.0),
+    ("scatter-0d-index", lambda: tl.tensor([1.0, 5.0]).scatter(0, tl.tensor(0), 2.0).tolist(), [2.0, 5.0]),
     ("amax-over-nonempty-dim-of-empty", lambda: ones(2, 0).amax(0).shape, (0,)),
     ("argmax-over-nonempty-dim-of-empty", lambda: ones(2, 0).argmax(0).shape, (0,)),
     ("max-0d-dim0", lambda: tl.tensor(1.5).max(0).values.item(), 1.5),
@@ -684,3 +702,49 @@ def test_integer_tensor_with_any_python_int_wraps_like_c(dtype, value, op, data)
     result = getattr(tl, op)(x, value)
     assert result.dtype in (dtype, tl.bool)
     np.testing.assert_array_equal(result.numpy(), expected)
+
+
+INDEX_RANGE_OPS = {
+    "gather": (RuntimeError, lambda x, d, i: x.gather(d, i)),
+    "scatter": (RuntimeError, lambda x, d, i: x.scatter(d, i, tl.ones(i.shape))),
+    "scatter_add": (RuntimeError, lambda x, d, i: x.scatter_add(d, i, tl.ones(i.shape))),
+    "index_select": (IndexError, lambda x, d, i: x.index_select(d, i.reshape(-1))),
+}
+
+
+@given(shape=shapes(min_dims=1, max_dims=3, min_side=1, max_side=4), data=st.data(),
+       op=st.sampled_from(sorted(INDEX_RANGE_OPS)))
+def test_index_ops_refuse_negative_and_too_large_indices(shape, data, op):
+    """gather / scatter / scatter_add / index_select: PyTorch refuses a negative index (where
+    x[idx] counts it from the end); the backend's range check raises, the op names itself."""
+    error, fn = INDEX_RANGE_OPS[op]
+    dim = data.draw(st.integers(0, len(shape) - 1), label="dim")
+    size = shape[dim]
+    bad = data.draw(st.sampled_from([-1, -size, size, size + 3]), label="bad")
+    index = np.zeros(shape, np.int64) if op != "index_select" else np.zeros((1,) * len(shape), np.int64)
+    index.flat[data.draw(st.integers(0, index.size - 1), label="at")] = bad
+    with pytest.raises(error) as info:
+        fn(tl.ones(*shape), dim, tl.tensor(index))
+    message = str(info.value)
+    assert f"{op}(): index {bad} is out of bounds for dimension {dim} with size {size}" in message, message
+
+
+def test_backends_refuse_negative_gather_and_scatter_indices():
+    """The range check lives in the backends (one flag read on OpenCL): no op-level host read."""
+    x = tl.ones(2, 3)
+    index = tl.tensor([[0], [-1]])
+    backend = x.device.backend
+    with pytest.raises(IndexError, match="index -1 is out of bounds for axis 1 with size 3"):
+        backend.gather(x.data, 1, index.data)
+    with pytest.raises(IndexError, match="index -1 is out of bounds for axis 1 with size 3"):
+        backend.scatter(x.data, 1, index.data, tl.ones(2, 1).data, True)
+
+
+@given(parts=st.lists(st.one_of(tensors(shape=shapes(max_dims=2, min_side=0, max_side=3), dtype=tl.float32),
+                                tensors(shape=shapes(max_dims=2, min_side=0, max_side=3), dtype=tl.int64)),
+                      min_size=1, max_size=3))
+def test_value_bounds_reads_min_and_max_of_every_tensor(parts):
+    """The one host read behind the argument range checks (class targets, one_hot, BCE)."""
+    from tensorlite.ops._util import value_bounds
+    expected = [(p.numpy().min(), p.numpy().max()) if p.numel() else None for p in parts]
+    assert value_bounds(*parts) == expected

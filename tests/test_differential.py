@@ -536,6 +536,19 @@ def test_uint8_index_is_a_mask_like_bool(data):
     assert_same(y, z.numpy())
 
 
+@pytest.mark.parametrize("key, nodes", [
+    ((0, [1, 2]), 1), (([1, 0], 2), 1), ((0, [1], 3), 1), ((Ellipsis, 0, [1]), 1), ((slice(None), 0, [1]), 1),
+    ((0, slice(None), [1]), 2), (([1], slice(None), 0), 2), ((0, None, [1]), 2), ((True, 0, [1]), 2)])
+def test_ints_next_to_index_tensors_index_in_one_step(key, nodes):
+    """NumPy's rule gives PyTorch's result when the ints and index tensors form one run and no
+    Python bool is present: one Index node; otherwise a select first, then the Index."""
+    x = tl.zeros(2, 3, 4, requires_grad=True)
+    fn, depth = x[tuple(tl.tensor(k) if isinstance(k, list) else k for k in key)].grad_fn, 0
+    while fn is not None and type(fn).__name__ != "AccumulateGrad":
+        fn, depth = fn.next_functions[0][0], depth + 1
+    assert depth == nodes
+
+
 # -- stacking 0-d/1-d tensors, splitting empty dims (shape rules of PyTorch, NumPy agrees) ------
 STACKS = {"vstack": np.vstack, "row_stack": np.vstack, "hstack": np.hstack, "dstack": np.dstack,
           "column_stack": np.column_stack}

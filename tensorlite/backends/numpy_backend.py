@@ -119,6 +119,17 @@ def _pad_or_crop(x, pads, value):
     return x
 
 
+def _check_no_wrap(index: np.ndarray, size: int, axis: int, high: bool = True) -> None:
+    """gather and scatter take indices in [0, size): NumPy would count a negative one from the
+    end. Raises the IndexError NumPy raises for an index past the end (``high``: check that too)."""
+    if not index.size:
+        return
+    low = index.min()
+    bad = low if low < 0 else index.max() if high else None
+    if bad is not None and (bad < 0 or bad >= size):
+        raise IndexError(f"index {int(bad)} is out of bounds for axis {axis} with size {size}")
+
+
 def _is_zero(value) -> bool:
     if isinstance(value, np.ndarray):
         return value.ndim == 0 and value == 0
@@ -263,18 +274,25 @@ class NumpyBackend(Backend):
         return any(stride == 0 and size > 1 for stride, size in zip(x.strides, x.shape))
 
     def gather(self, x, axis, index):
+        if index.size and index.ndim > 1 and all(s == 0 for d, s in enumerate(index.strides) if d != axis):
+            # one index broadcast along the other dims (index_select, embedding): one take
+            line = index[tuple(slice(None) if d == axis else 0 for d in range(index.ndim))]
+            _check_no_wrap(line, x.shape[axis], axis, high=False)  # np.take raises for >= size
+            return np.take(x, line, axis=axis)
+        _check_no_wrap(index, x.shape[axis], axis, high=False)  # NumPy's indexing raises for >= size
         if x.ndim == 2 and axis == 1:  # the cross-entropy case; take_along_axis costs ~10 us more
             return x[np.arange(x.shape[0])[:, None], index]
         return np.take_along_axis(x, index, axis=axis)
 
     def scatter(self, x, axis, index, src, accumulate):
+        _check_no_wrap(index, x.shape[axis], axis)
         out = np.array(x, copy=True)
         src = np.broadcast_to(src, index.shape) if np.ndim(src) == 0 else \
             src[tuple(slice(0, n) for n in index.shape)]
         # only the index's extent is written: position p of index/src goes to p with p[axis]
         # replaced by index[p] (put_along_axis would broadcast a smaller index over x)
         coords = list(np.indices(index.shape, sparse=True))
-        coords[axis] = np.where(index < 0, index + x.shape[axis], index)
+        coords[axis] = index
         if not accumulate:
             out[tuple(coords)] = src
             return out

@@ -17,11 +17,11 @@ from ..ops import elementwise as _ew
 from ..ops.conv import (adaptive_avg_pool2d, avg_pool2d, conv1d, conv2d, conv_transpose2d, fold,
                         max_pool2d, unfold)
 from ..ops.creation import bernoulli, full_like
-from ..ops.indexing import gather_in_range
+from ..ops.indexing import take_indices
 from ..ops.linalg import MatMul
-from ..ops.movement import pad, stack
+from ..ops.movement import pad
 from ..ops.reduce import Softmax as _Softmax
-from ..ops._util import broadcast_shapes, check_same_dtype, tensor_op, wrap_dim
+from ..ops._util import broadcast_shapes, check_same_dtype, tensor_op, value_bounds, wrap_dim
 from ..tensor import Tensor
 
 __all__ = [
@@ -467,21 +467,19 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
     if weight.ndim != 2:
         raise RuntimeError(f"embedding(): 'weight' must be 2-D (num_embeddings, embedding_dim), got shape "
                            f"{list(weight.shape)}")
-    if input.is_floating_point():
+    if input.dtype not in (_dt.int64, _dt.int32):
         raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the following "
-                           f"scalar types: Long, Int; but got {input.dtype.name} instead")
+                           f"scalar types: Long, Int; but got {input.dtype.name} instead (while "
+                           f"checking arguments for embedding)")
     if padding_idx is not None and not -weight.shape[0] <= padding_idx < weight.shape[0]:
         raise AssertionError(f"Padding_idx must be within num_embeddings: embedding(): padding_idx="
                              f"{padding_idx} is outside [{-weight.shape[0]}, {weight.shape[0]}) for a "
                              f"weight of shape {list(weight.shape)}")
-    if input.numel() and (int(input.min().item()) < 0 or int(input.max().item()) >= weight.shape[0]):
-        raise IndexError(f"index out of range in self: embedding indices must be in [0, "
-                         f"{weight.shape[0]}), got values in [{int(input.min().item())}, "
-                         f"{int(input.max().item())}]")
-    out = weight[input]
+    out = take_indices(weight, 0, input, "embedding")  # the backend refuses indices out of range
     if padding_idx is not None:
         padding_idx = padding_idx % weight.shape[0]
-        out = _ew.where((input == padding_idx).unsqueeze(-1), weight.detach()[input], out)
+        kept = take_indices(weight.detach(), 0, input, "embedding")
+        out = _ew.where((input == padding_idx).unsqueeze(-1), kept, out)
     return out
 
 
@@ -489,13 +487,14 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """int64 one-hot encoding with a new last dim of size num_classes (max + 1 when -1)."""
     if tensor.dtype is not _dt.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    (bounds,) = value_bounds(tensor)
     if num_classes == -1:
-        if not tensor.numel():
+        if not bounds:
             raise RuntimeError("Can not infer total number of classes from empty tensor; pass num_classes")
-        num_classes = int(tensor.max().item()) + 1
-    if tensor.numel() and int(tensor.min().item()) < 0:
+        num_classes = bounds[1] + 1
+    if bounds and bounds[0] < 0:
         raise RuntimeError("Class values must be non-negative.")
-    if tensor.numel() and int(tensor.max().item()) >= num_classes:
+    if bounds and bounds[1] >= num_classes:
         raise RuntimeError("Class values must be smaller than num_classes.")
     from ..ops.creation import arange
     return (tensor.unsqueeze(-1) == arange(num_classes, device=tensor.device)).long()
@@ -611,7 +610,7 @@ def _check_class_targets(input, target, ignore_index) -> bool:
         return True
     classes = input.shape[_class_dim(input)]
     # one host read of (min, max) settles the usual case: every target a class, none ignored
-    low, high = stack([target.min(), target.max()]).tolist()
+    ((low, high),) = value_bounds(target)
     if 0 <= low and high < classes and not low <= ignore_index <= high:
         return True
     valid = target != ignore_index
@@ -626,14 +625,14 @@ def _pick(log_probs, target, ignore_index, weight, all_valid):
     target is ignored."""
     dim = _class_dim(log_probs)
     if all_valid:
-        picked = -gather_in_range(log_probs, dim, target.unsqueeze(dim)).squeeze(dim)
+        picked = -log_probs.gather(dim, target.unsqueeze(dim)).squeeze(dim)
         if weight is None:
             return picked, None
         w = weight[target]
         return picked * w, w
     valid = target != ignore_index
     safe_target = _ew.where(valid, target, 0)
-    picked = -gather_in_range(log_probs, dim, safe_target.unsqueeze(dim)).squeeze(dim)
+    picked = -log_probs.gather(dim, safe_target.unsqueeze(dim)).squeeze(dim)
     w = valid.to(log_probs.dtype) if weight is None else weight[safe_target] * valid.to(log_probs.dtype)
     return picked * w, w
 
@@ -742,12 +741,13 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
                          f"({input.shape}) is deprecated. Please ensure they have the same size.")
-    if input.numel() and (input.min().item() < 0 or input.max().item() > 1):
+    input_bounds, target_bounds = value_bounds(input, target)  # one host read for both checks
+    if input_bounds and not (0 <= input_bounds[0] and input_bounds[1] <= 1):
         raise RuntimeError("all elements of input should be between 0 and 1 (binary_cross_entropy takes "
                            "probabilities; use binary_cross_entropy_with_logits for logits)")
-    if target.numel() and (target.min().item() < 0 or target.max().item() > 1):
+    if target_bounds and not (0 <= target_bounds[0] and target_bounds[1] <= 1):
         raise RuntimeError(f"all elements of target should be between 0 and 1 (binary_cross_entropy got "
-                           f"targets in [{target.min().item()}, {target.max().item()}])")
+                           f"targets in [{target_bounds[0]}, {target_bounds[1]}])")
     loss = _BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         loss = loss * weight

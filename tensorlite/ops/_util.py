@@ -153,6 +153,29 @@ def scalar_tensor(value, dtype, device) -> Tensor:
     return Tensor._make(device.backend.full((), wrap_integer(value, dtype), dtype), device, False, None, 0)
 
 
+def value_bounds(*tensors: Tensor) -> list:
+    """[(min, max)] of each tensor as Python numbers (None for an empty tensor), all read back to
+    the host in one transfer: for the argument checks PyTorch makes at the call (class targets,
+    one_hot classes, probabilities) where no backend primitive sees the values.
+
+    Shapes: any. Example: ``value_bounds(tensor([3, 1, 2]), tensor([0.5]))`` is
+    ``[(1.0, 3.0), (0.5, 0.5)]`` (values in the promoted dtype)."""
+    present = [t for t in tensors if t.numel()]
+    if present and any(t.device is not present[0].device for t in present):
+        return [bounds for t in tensors for bounds in value_bounds(t)]
+    if not present:
+        return [None] * len(tensors)
+    backend = present[0].device.backend
+    dtype = functools.reduce(_dt.promote_types, (t.dtype for t in present))
+    parts = []
+    for t in present:
+        for op in ("min", "max"):
+            value = backend.reduce(op, t.data, None, False)
+            parts.append(backend.reshape(value if t.dtype is dtype else backend.cast(value, dtype), (1,)))
+    host = iter(backend.to_host(backend.concatenate(parts, 0)).tolist())
+    return [(next(host), next(host)) if t.numel() else None for t in tensors]
+
+
 def _to_common_device(a: Tensor, b: Tensor):
     """A 0-dim CPU tensor joins the other operand's device (as in PyTorch); any other mismatch
     is left for Function.apply's device check to refuse."""

@@ -94,20 +94,28 @@ def _is_advanced(k) -> bool:
     return not (k is None or k is Ellipsis or isinstance(k, (slice, int)))
 
 
+def _one_run(key: tuple) -> bool:
+    """Whether the ints and index arrays of ``key`` are adjacent (no slice, None or Ellipsis
+    between them): then NumPy's rule already gives PyTorch's result."""
+    positions = [i for i, k in enumerate(key) if isinstance(k, int) or _is_advanced(k)]
+    return positions[-1] - positions[0] + 1 == len(positions)
+
+
 def pytorch_order(key: tuple, device) -> tuple:
     """``key`` unchanged when NumPy's rule gives PyTorch's result, else a TwoStepKey.
 
     PyTorch first applies integers as selects and turns each Python bool into a new axis of size
     1 indexed by [0] (True) or [] (False); only then does it apply the index tensors, so integers
-    never join (or separate) the advanced indices."""
-    if not any(isinstance(k, int) for k in key):  # bool is an int too
+    never join (or separate) the advanced indices. NumPy agrees when there is no bool and the
+    integers and index arrays form one run: ``x[0, idx]`` stays one Index."""
+    has_bool = any(isinstance(k, bool) for k in key)
+    if not has_bool and (not any(isinstance(k, int) for k in key) or _one_run(key)):
         return key
-    import numpy as np  # the [0] / [] index of a Python bool, built on the host once
     select, advanced = [], []
     for k in key:
         if isinstance(k, bool):
             select.append(None)
-            advanced.append(device.backend.from_host(np.zeros(1 if k else 0, np.int64), _dt.int64))
+            advanced.append(device.backend.full((1 if k else 0,), 0, _dt.int64))
         elif isinstance(k, int):
             select.append(k)
         elif k is None:
@@ -116,7 +124,7 @@ def pytorch_order(key: tuple, device) -> tuple:
             select.append(k)
             advanced.append(k)
         else:  # a slice or an index array (a bool mask covers as many dims as it has)
-            select.extend([slice(None)] * (k.ndim if _is_advanced(k) and k.dtype == np.bool_ else 1))
+            select.extend([slice(None)] * (k.ndim if _is_advanced(k) and k.dtype.kind == "b" else 1))
             advanced.append(k)
     return TwoStepKey((tuple(select), tuple(advanced)))
 
@@ -242,27 +250,46 @@ def _leading(shape, skip=None):
     return tuple(slice(None) if d == skip else slice(0, n) for d, n in enumerate(shape))
 
 
+def _index_range_error(op: str, error: IndexError):
+    """The backend's "index i is out of bounds for axis d with size n" (a gather or scatter
+    index, never wrapped) as PyTorch words it: RuntimeError, IndexError for index_select and
+    embedding.
+    Any other IndexError is returned unchanged."""
+    if not re.search(r"out of bounds for axis \d+ with size", str(error)):
+        return error
+    detail = re.sub(r"\baxis\b", "dimension", str(error))
+    message = (f"{op}(): {detail}; {op} takes indices in [0, size) (negative indices are not "
+               f"counted from the end)")
+    if op in ("index_select", "embedding"):  # PyTorch's IndexError text, kept first
+        return IndexError(f"index out of range in self: {message}")
+    return RuntimeError(message)
+
+
 class Gather(Function):
     """out[i][j] = x[index[i][j]][j] (dim 0): reads only x's block of the index's extent in the
-    dims other than ``dim`` (the index may be smaller than x there)."""
+    dims other than ``dim`` (the index may be smaller than x there). The backend range-checks
+    the index; ``op`` names the public op in that error."""
 
     _primitive = True
 
     @staticmethod
-    def forward(ctx, x, dim, index):
+    def forward(ctx, x, dim, index, op):
         ctx.x_shape, ctx.dim = x.data.shape, dim
         ctx.index = index
         backend = x.device.backend
         data = x.data
         if any(i < n for d, (i, n) in enumerate(zip(index.data.shape, data.shape)) if d != dim):
             data = backend.getitem(data, _leading(index.data.shape, skip=dim))
-        return backend.gather(data, dim, index.data)
+        try:
+            return backend.gather(data, dim, index.data)
+        except IndexError as error:
+            raise _index_range_error(op, error) from None
 
     @staticmethod
     def backward(ctx, grad):
         zeros = Tensor._make(grad.device.backend.full(ctx.x_shape, 0, grad.dtype), grad.device,
                              False, None, 0)
-        return Scatter.apply(zeros, ctx.dim, ctx.index, grad, True), None, None
+        return Scatter.apply(zeros, ctx.dim, ctx.index, grad, True), None, None, None
 
 
 class Scatter(Function):
@@ -280,7 +307,10 @@ class Scatter(Function):
         data = src.data
         if data.ndim and data.shape != index.data.shape:
             data = backend.getitem(data, _leading(index.data.shape))
-        return backend.scatter(x.data, dim, index.data, data, accumulate)
+        try:
+            return backend.scatter(x.data, dim, index.data, data, accumulate)
+        except IndexError as error:
+            raise _index_range_error("scatter_add" if accumulate else "scatter", error) from None
 
     @staticmethod
     def backward(ctx, grad):
@@ -290,7 +320,7 @@ class Scatter(Function):
             grad_x = grad if ctx.accumulate else Scatter.apply(
                 grad, ctx.dim, ctx.index, scalar_tensor(0, grad.dtype, grad.device), False)
         if needs[3]:
-            grad_src = Gather.apply(grad, ctx.dim, ctx.index)
+            grad_src = Gather.apply(grad, ctx.dim, ctx.index, "gather")
             if not ctx.src_shape:  # a 0-dim src was broadcast over the index
                 grad_src = grad_src.sum()
             elif grad_src.data.shape != ctx.src_shape:  # src beyond the index's extent got nothing
@@ -389,56 +419,27 @@ def _check_index(input, index, op):
                            f"({op}: index has {index.ndim}, input has {input.ndim})")
 
 
-def check_index_range(op: str, index: Tensor, size: int, axis: int, error=RuntimeError) -> None:
-    """Every entry of ``index`` must lie in [0, size): gather, scatter and index_select take no
-    negative indices (PyTorch raises; NumPy would silently count from the end)."""
-    if not index.numel():
-        return
-    backend = index.device.backend
-    bounds = backend.concatenate([backend.reshape(backend.reduce(op, index.data, None, False), (1,))
-                                  for op in ("min", "max")], 0)
-    low, high = (int(v) for v in backend.to_host(bounds))  # one host read for both
-    bad = low if low < 0 else high if high >= size else None
-    if bad is not None:
-        raise error(f"{op}(): index {bad} is out of bounds for dimension {axis} with size {size}; "
-                    f"indices must lie in [0, {size}) (negative indices are not wrapped)")
-
-
 @tensor_op
 def gather(input: Tensor, dim: int, index) -> Tensor:
     """out[i][j] = input[index[i][j]][j] for dim=0 (and likewise for other dims); every index
-    must lie in [0, input.shape[dim]).
+    must lie in [0, input.shape[dim]) (the backend checks it: RuntimeError otherwise).
 
     Example: ``gather(tensor([[1., 2.], [3., 4.]]), 1, tensor([[1], [0]]))`` is ``[[2.], [3.]]``."""
-    return _gather(input, dim, index, check_range=True)
-
-
-@tensor_op
-def gather_in_range(input: Tensor, dim: int, index) -> Tensor:
-    """gather for indices the caller has already checked (cross_entropy's validated targets):
-    no host read of the index range."""
-    return _gather(input, dim, index, check_range=False)
-
-
-def _gather(input, dim, index, check_range):
     _check_index(input, index, "gather")
     axis = wrap_dim(dim, input.ndim, op="gather")
     if input.ndim == 0 or index.ndim == 0:  # 0-dim operands gather like 1-element vectors
-        return _gather(input.reshape(-1), 0, index.reshape(-1), check_range).reshape(index.shape)
-    if check_range:
-        check_index_range("gather", index, input.data.shape[axis], axis)
+        return gather(input.reshape(-1), 0, index.reshape(-1)).reshape(index.shape)
     for d, (i, s) in enumerate(zip(index.data.shape, input.data.shape)):
         if d != axis and i > s:
             raise RuntimeError(f"Size does not match at dimension {d} expected index "
                                f"{list(index.data.shape)} to be no larger than self "
                                f"{list(input.data.shape)} apart from dimension {axis}")
-    return Gather.apply(input, axis, index.long())
+    return Gather.apply(input, axis, index.long(), "gather")
 
 
 def _scatter(input, dim, index, src, accumulate, op):
     _check_index(input, index, op)
     axis = wrap_dim(dim, input.ndim, op=op)
-    check_index_range(op, index, input.data.shape[axis] if input.ndim else 1, axis)
     if not isinstance(src, Tensor):
         src = scalar_tensor(src, input.dtype, input.device)
     elif src.dtype is not input.dtype:
@@ -519,8 +520,24 @@ def index_select(input: Tensor, dim: int, index) -> Tensor:
             raise IndexError(f"index_select(): Index to scalar can have only 1 value, got "
                              f"{index.numel()} value(s)")
         return index_select(input.reshape(1), 0, index).reshape(())
-    check_index_range("index_select", index, input.data.shape[axis], axis, IndexError)
-    return getitem(input, (slice(None),) * axis + (index.long().reshape(-1),))
+    return take_indices(input, axis, index.reshape(-1) if index.ndim == 0 else index, "index_select")
+
+
+def take_indices(input: Tensor, axis: int, index: Tensor, op: str) -> Tensor:
+    """index_select for an integer ``index`` of any shape (NumPy's ``take``; embedding's rows):
+    the result has shape input.shape[:axis] + index.shape + input.shape[axis + 1:]. One gather
+    over the index broadcast along the other dims, so the backend refuses an index outside
+    [0, input.shape[axis]) with PyTorch's IndexError ("index out of range in self"), naming ``op``.
+
+    Example: ``take_indices(arange(6.).reshape(3, 2), 0, tensor([[2, 0]]), "embedding")`` is
+    ``[[[4., 5.], [0., 1.]]]`` (shape (1, 2, 2))."""
+    backend, count = input.device.backend, index.numel()
+    # the index needs no graph: its broadcast view is made directly
+    line = backend.reshape(index.long().to(input.device).data, _with_size((1,) * input.ndim, axis, count))
+    broadcast = backend.broadcast_to(line, _with_size(input.data.shape, axis, count))
+    out = Gather.apply(input, axis, Tensor._make(broadcast, input.device, False, None, 0), op)
+    shape = input.data.shape[:axis] + tuple(index.shape) + input.data.shape[axis + 1:]
+    return out if index.ndim == 1 else out.reshape(shape)
 
 
 @tensor_op

@@ -15,6 +15,7 @@ from ..autograd.function import OUTPUT, Function
 from ..tensor import Tensor
 from ._util import reduction_dims, scalar_tensor, tensor_op, wrap_dim, wrap_dims, zeros_like_tensor
 from .elementwise import Where, sqrt, where
+from .indexing import scatter_add
 from .movement import Expand, Reshape
 
 values_indices = collections.namedtuple("values_indices", ["values", "indices"])
@@ -128,8 +129,7 @@ class MaxMinDim(Function):
             grad = grad.unsqueeze(ctx.dim)
         zeros = Tensor._make(grad.device.backend.full(ctx.x_shape, 0, grad.dtype), grad.device,
                              False, None, 0)
-        # the saved indices are in range by construction: the primitive, without scatter_add's check
-        return Scatter.apply(zeros, ctx.dim, ctx.index, grad, True), None, None, None
+        return scatter_add(zeros, ctx.dim, ctx.index, grad), None, None, None
 
 
 class Cumsum(Function):
@@ -490,5 +490,3 @@ def count_nonzero(input: Tensor, dim=None) -> Tensor:
     """Number of non-zero elements (along dim)."""
     return sum((input != 0).long(), dim)
 
-
-from .indexing import Scatter  # noqa: E402  (indexing imports this module's helpers)

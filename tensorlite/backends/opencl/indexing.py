@@ -8,8 +8,10 @@ from .array import CLArray, Layout, broadcast_strides
 from .dispatch import type_defines
 
 
-def _out_of_range(host_index: np.ndarray, size: int, axis: int) -> IndexError:
-    bad = host_index[(host_index < -size) | (host_index >= size)]
+def _out_of_range(host_index: np.ndarray, size: int, axis: int, wrap: bool = True) -> IndexError:
+    """The backend's IndexError for the first bad entry; ``wrap``: negatives count from the end
+    (advanced indexing), else a negative index is out of range (gather, scatter)."""
+    bad = host_index[(host_index < (-size if wrap else 0)) | (host_index >= size)]
     value = int(bad.flat[0]) if bad.size else "?"
     return IndexError(f"index {value} is out of bounds for axis {axis} with size {size}")
 
@@ -187,7 +189,7 @@ class IndexingMixin:
         self._launch("index.cl", "gather", type_defines(x.dtype), layout.n,
                      (layout, out.buffer, index.buffer, x.buffer, flag.buffer))
         if int(self.to_host(flag)[0]):
-            raise _out_of_range(self.to_host(index), x.shape[axis], axis)
+            raise _out_of_range(self.to_host(index), x.shape[axis], axis, wrap=False)
         return out
 
     def scatter(self, x, axis, index, src, accumulate):
@@ -210,7 +212,7 @@ class IndexingMixin:
                      (layout, out.buffer, index.buffer, src_buffer, self._consts(x.dtype, src_value),
                       flag.buffer))
         if int(self.to_host(flag)[0]):
-            raise _out_of_range(self.to_host(index), x.shape[axis], axis)
+            raise _out_of_range(self.to_host(index), x.shape[axis], axis, wrap=False)
         return out
 
     def nonzero(self, x):
