@@ -253,8 +253,7 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace
 
 def _open_interval_clamp(x: Tensor, low: float, high: float) -> Tensor:
     """clamp(x, low, high) whose gradient (of every order) is nonzero only on low < x < high."""
-    inside = (x > low) & (x < high)
-    return _ew.where(inside, x, x.detach().clamp(low, high))
+    return _ew.Clamp.apply(x, low, high, True)
 
 
 @tensor_op

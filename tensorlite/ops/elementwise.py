@@ -321,12 +321,13 @@ class Relu(_Primitive):
 
 
 class Clamp(_Primitive):
-    """clamp(x, lo, hi) with Python-number bounds; the gradient is 1 on lo <= x <= hi."""
+    """clamp(x, lo, hi) with Python-number bounds; the gradient is 1 on lo <= x <= hi, or only on
+    lo < x < hi with ``open_interval`` (hardtanh, relu6, hardsigmoid: 0 at the bounds, PyTorch)."""
 
     @staticmethod
-    def forward(ctx, x, lo, hi):
+    def forward(ctx, x, lo, hi, open_interval=False):
         ctx.save_for_backward(x)
-        ctx.bounds = (lo, hi)
+        ctx.bounds = (lo, hi, open_interval)
         backend, data = x.device.backend, x.data
         if lo is not None:
             data = backend.binary("maximum", data, lo)
@@ -337,13 +338,14 @@ class Clamp(_Primitive):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        lo, hi = ctx.bounds
+        lo, hi, open_interval = ctx.bounds
         inside = None
         if lo is not None:
-            inside = x >= lo
+            inside = x > lo if open_interval else x >= lo
         if hi is not None:
-            inside = (x <= hi) if inside is None else inside & (x <= hi)
-        return Where.apply(inside, grad, scalar_tensor(0, grad.dtype, grad.device)), None, None
+            below = x < hi if open_interval else x <= hi
+            inside = below if inside is None else inside & below
+        return Where.apply(inside, grad, scalar_tensor(0, grad.dtype, grad.device)), None, None, None
 
 
 class _ZeroGrad(_Primitive):
