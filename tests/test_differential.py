@@ -350,6 +350,7 @@ KINKS = [
     ("selu", F.selu, 0.0, SELU_SLOPE, 0.0),
     ("leaky_relu", lambda x: F.leaky_relu(x, 0.2), 0.0, 0.2, 0.0),
     ("softplus_threshold", lambda x: F.softplus(x, 2.0, 1.0), 0.5, 0.7310585786300049, 0.0),
+    ("softplus_beta0", lambda x: F.softplus(x, 0.0), 1.0, 0.5, 0.0),  # inf forward, finite slope
     ("abs", tl.abs, 0.0, 0.0, 0.0),
     ("maximum_tie", lambda x: tl.maximum(x, tl.zeros_like(x)), 0.0, 0.5, 0.0),
     ("minimum_tie", lambda x: tl.minimum(x, tl.zeros_like(x)), 0.0, 0.5, 0.0),

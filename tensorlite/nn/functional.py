@@ -156,13 +156,33 @@ def celu(input: Tensor, alpha: float = 1.0) -> Tensor:
 
 
 def _elu(x: Tensor, alpha: float, scale: float, input_scale: float) -> Tensor:
-    """scale * x for x > 0, else alpha * scale * expm1(x * input_scale). PyTorch takes the left
-    slope at 0 (alpha * scale * input_scale) but a zero second derivative there (its double
-    backward masks x < 0), so the point x = 0 gets the tangent line. The clamp keeps the unused
-    exponential finite for large x, so no 0 * inf reaches the gradient."""
-    negative = _ew.expm1((x * input_scale).clamp(max=0.0)) * (alpha * scale)
-    tangent = x * (alpha * scale * input_scale)
-    return _ew.where(x > 0, x * scale, _ew.where(x < 0, negative, tangent))
+    """scale * x for x > 0, else alpha * scale * expm1(x * input_scale) (elu, celu, selu)."""
+    return _ELU.apply(x, alpha * scale, scale, input_scale)
+
+
+class _ELU(Function):
+    """The forward is the plain composition, run without a graph; PyTorch's kink convention lives
+    only in backward: the slope at 0 is the left one (negative_scale * input_scale) and the second
+    derivative there is 0 (its double backward masks x < 0). The backward is written in Tensor
+    ops, so gradients of every order work. The clamps keep the unused exponential finite for
+    large x, so no 0 * inf reaches a gradient."""
+
+    @staticmethod
+    def forward(ctx, x, negative_scale, scale, input_scale):
+        ctx.save_for_backward(x)
+        ctx.constants = (negative_scale, scale, input_scale)
+        scaled = x if input_scale == 1 else x * input_scale
+        negative = _ew.expm1(scaled.clamp(max=0.0)) * negative_scale
+        return _ew.where(x > 0, x if scale == 1 else x * scale, negative)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        negative_scale, scale, input_scale = ctx.constants
+        slope_at_zero = negative_scale * input_scale
+        left = _ew.exp((x * input_scale).clamp(max=0.0)) * slope_at_zero
+        slope = _ew.where(x > 0, scale, _ew.where(x < 0, left, slope_at_zero))
+        return grad * slope, None, None, None
 
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -198,18 +218,33 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """log(1 + exp(beta x)) / beta, linear above ``threshold`` (no overflow in either branch).
     At beta x == threshold PyTorch keeps the smooth slope sigmoid(threshold) but a zero second
-    derivative, i.e. the tangent line there."""
+    derivative."""
     _require_float("softplus", input)
-    scaled = input * beta
-    safe = scaled.clamp(max=threshold)
-    smooth = _ew.log1p(safe.exp()) / beta
-    if beta == 0:  # log(2) / 0: inf everywhere below the threshold, as in PyTorch (no tangent)
-        return _ew.where(scaled > threshold, input, smooth)
-    t = float(threshold)  # host constants, computed without overflow for any threshold
-    slope = 1.0 / (1.0 + math.exp(-t)) if t >= 0 else math.exp(t) / (1.0 + math.exp(t))
-    value = (t + math.log1p(math.exp(-t)) if t >= 0 else math.log1p(math.exp(t))) / beta
-    tangent = (input - t / beta) * slope + value
-    return _ew.where(scaled > threshold, input, _ew.where(scaled < threshold, smooth, tangent))
+    return _Softplus.apply(input, beta, threshold)
+
+
+class _Softplus(Function):
+    """The forward is the plain composition, run without a graph; the backward is PyTorch's:
+    slope sigmoid(beta x) (finite for any x, and its own derivative is PyTorch's double
+    backward) in Tensor ops, so it is differentiable, held constant at beta x == threshold
+    (PyTorch's double backward masks beta x < threshold)."""
+
+    @staticmethod
+    def forward(ctx, x, beta, threshold):
+        ctx.save_for_backward(x)
+        ctx.constants = (beta, threshold)
+        scaled = x * beta
+        smooth = _ew.log1p(scaled.clamp(max=threshold).exp()) / beta
+        return _ew.where(scaled > threshold, x, smooth)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        beta, threshold = ctx.constants
+        scaled = x * beta
+        smooth = scaled.sigmoid()
+        slope = _ew.where(scaled < threshold, smooth, _ew.where(scaled > threshold, 1.0, smooth.detach()))
+        return grad * slope, None, None
 
 
 @tensor_op
