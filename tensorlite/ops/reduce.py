@@ -303,11 +303,36 @@ def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
 
 def _pow_zero_grad_at_zero(t: Tensor, exponent: float) -> Tensor:
     """t ** exponent (t >= 0) whose gradient (of every order) is 0 where t == 0: PyTorch's
-    convention for std and p-norms at 0. The inner where keeps the unused branch finite, so no
-    0 * inf = NaN leaks through (SEMANTICS.md 3.5)."""
-    at_zero = t == 0
-    safe = where(at_zero, 1.0, t)
-    return where(at_zero, 0.0, sqrt(safe) if exponent == 0.5 else safe ** exponent)
+    convention for std and p-norms at 0."""
+    return PowZeroGradAtZero.apply(t, exponent)
+
+
+class PowZeroGradAtZero(Function):
+    """t ** exponent for t >= 0 (sqrt for 0.5): one kernel forward; the convention is only in
+    backward, which masks t == 0 to 0 and divides by a safe (nonzero) value there, so neither the
+    gradient nor its own gradient meets 0 * inf = NaN (SEMANTICS.md 3.5)."""
+
+    _primitive = True
+
+    @staticmethod
+    def forward(ctx, t, exponent):
+        ctx.save_for_backward(t, OUTPUT)
+        ctx.exponent = exponent
+        backend = t.device.backend
+        if exponent == 0.5:
+            return backend.unary("sqrt", t.data)
+        return backend.binary("pow", t.data, exponent)
+
+    @staticmethod
+    def backward(ctx, grad):
+        t, out = ctx.saved_tensors
+        exponent = ctx.exponent
+        at_zero = t == 0
+        if exponent == 0.5:  # PyTorch's std backward: grad / (2 * result)
+            scaled = grad / (where(at_zero, 1.0, out) * 2.0)
+        else:  # exponent * t ** (exponent - 1), written as exponent * out / t
+            scaled = grad * exponent * out / where(at_zero, 1.0, t)
+        return where(at_zero, 0.0, scaled), None
 
 
 @tensor_op
