@@ -14,9 +14,12 @@
 #define VLOAD_B CAT2(vload, VW)
 #define VSTORE CAT2(vstore, VW)
 
-/* dims: (K, Mp, Np); C is (batch, Mp, Np): the caller views its (M, N) corner, no copy.
- * Stores are unconditional on purpose: bounds checks in the store loop took the accumulators
- * out of registers (65 -> 100 ms at 1024^3 on PoCL). */
+/* dims: (K, Mp, Np, M, N). Without GUARD, C is (batch, Mp, Np): the caller views its (M, N)
+ * corner, no copy. Stores are unconditional on purpose: bounds checks in the store loop took
+ * the accumulators out of registers (65 -> 100 ms at 1024^3 on PoCL). With -D GUARD (compiled
+ * only when that corner would not be contiguous, e.g. N = 10) C is exactly (batch, M, N):
+ * interior work items keep the unconditional vector stores, those on the edge store element
+ * by element with bounds checks (row < M, col < N). */
 __kernel void gemm(__global const T* Ap, __global const T* B, __global T* C, __global const int* dims) {
     int K = dims[0], Mp = dims[1], Np = dims[2];
     int n0 = get_global_id(0) * VW;
@@ -26,7 +29,6 @@ __kernel void gemm(__global const T* Ap, __global const T* B, __global T* C, __g
     /* int offsets: buffers hold < 2^31 elements (array.py checks); size_t was ~20% slower */
     __global const T* a_panel = Ap + (batch * (Mp / TM) + m0 / TM) * K * TM;
     __global const T* b_panel = B + (batch * (Np / VW) + n0 / VW) * K * VW;
-    C += batch * Mp * Np + m0 * Np + n0;
     TV c[TM];  /* fully unrolled: TM vector registers (12 x 8 floats measured best on AVX2) */
 #pragma unroll
     for (int i = 0; i < TM; ++i) c[i] = 0;
@@ -36,8 +38,28 @@ __kernel void gemm(__global const T* Ap, __global const T* B, __global T* C, __g
 #pragma unroll
         for (int i = 0; i < TM; ++i) c[i] += a[i] * b;
     }
+#ifdef GUARD
+    int M = dims[3], N = dims[4];
+    C += batch * M * N + m0 * N + n0;
+    if (m0 + TM <= M && n0 + VW <= N) {
+#pragma unroll
+        for (int i = 0; i < TM; ++i) VSTORE(c[i], 0, C + i * N);
+    } else {
+        T row[VW];  /* a private copy: vector components cannot be indexed by a variable */
+#pragma unroll
+        for (int i = 0; i < TM; ++i) {
+            if (m0 + i < M) {
+                VSTORE(c[i], 0, row);
+                for (int j = 0; j < VW; ++j)
+                    if (n0 + j < N) C[i * N + j] = row[j];
+            }
+        }
+    }
+#else
+    C += batch * Mp * Np + m0 * Np + n0;
 #pragma unroll
     for (int i = 0; i < TM; ++i) VSTORE(c[i], 0, C + i * Np);
+#endif
 }
 
 /* Pack a strided (batch..., depth, cols) operand into zero-padded panels (batch,

@@ -40,9 +40,11 @@ def gemm_width(dtype) -> int:
     return min(8, _GEMM_VECTOR_BITS // (8 * np.dtype(dtype).itemsize))
 
 
-def _gemm_defines(dtype) -> tuple:
-    """The -D defines of matmul.cl's program for ``dtype`` (gemm and pack_panels share it)."""
-    return type_defines(dtype) + (("TM", _GEMM_ROWS), ("VW", gemm_width(dtype)))
+def _gemm_defines(dtype, guard: bool = False) -> tuple:
+    """The -D defines of matmul.cl's program for ``dtype`` (gemm and pack_panels share it);
+    ``guard``: gemm stores into an exact (M, N) output with bounds checks on the edge."""
+    defines = type_defines(dtype) + (("TM", _GEMM_ROWS), ("VW", gemm_width(dtype)))
+    return defines + (("GUARD", None),) if guard else defines
 
 
 def view_strides(old_shape, old_strides, new_shape):
@@ -102,10 +104,12 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
 
     def common_programs(self) -> list:
         """(file, defines) of the programs nearly every float32 training step uses, roughly in
-        the order a step meets them (int64 ones: the class-target check of cross_entropy):
+        the order a step meets them (int64 ones: the class-target check of cross_entropy; the
+        guarded gemm: an output layer whose width is not a multiple of the vector width):
         the device's background prebuild list."""
         f32, u8, i64 = np.dtype(np.float32), np.dtype(np.bool_), np.dtype(np.int64)
         return [("elementwise.cl", type_defines(f32)), ("matmul.cl", _gemm_defines(f32)),
+                ("matmul.cl", _gemm_defines(f32, True)),
                 ("reduce.cl", type_defines(f32)), ("index.cl", type_defines(f32)),
                 ("elementwise.cl", type_defines(f32, u8)), ("elementwise.cl", type_defines(u8, f32)),
                 ("optim.cl", type_defines(f32)), ("reduce.cl", type_defines(i64)),
@@ -530,23 +534,23 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
         a_t = self.permute(a, tuple(range(a.ndim - 2)) + (a.ndim - 1, a.ndim - 2))
         packed_a = self._pack_panels(self.broadcast_to(a_t, batch + (k, m)), batch, k, m, _GEMM_ROWS)
         packed_b = self._pack_panels(self.broadcast_to(b, batch + (k, n)), batch, k, n, cols)
-        out = self.new(batch + (mp, np_), dtype)
         count = math.prod(batch)
-        kernel = self.runtime.kernel("matmul.cl", "gemm", _gemm_defines(dtype))
+        # PyTorch's matmul result is contiguous ((x @ w).view(-1, n) works): when the (M, N)
+        # corner of the padded result would not be, gemm stores straight into an exact output
+        exact = np_ != n or (mp != m and count > 1)
+        out = self.new(batch + ((m, n) if exact else (mp, np_)), dtype)
+        kernel = self.runtime.kernel("matmul.cl", "gemm", _gemm_defines(dtype, exact))
         kernel.set_args(packed_a.buffer, packed_b.buffer, out.buffer,
-                        params(self.runtime, k, mp, np_, dtype=np.int32))
+                        params(self.runtime, k, mp, np_, m, n, dtype=np.int32))
         # CPU devices (PoCL): one work item per group keeps the 12 x VW block in registers (groups
         # of 8 x 8 were vectorised across work items and ran slower); GPUs need real groups
         local = (1, 1, 1) if self.runtime.is_cpu else \
             (min(_GEMM_LOCAL, np_ // cols), min(_GEMM_LOCAL, mp // _GEMM_ROWS), 1)
         grid = tuple(-(-g // l) * l for g, l in zip((np_ // cols, mp // _GEMM_ROWS, count), local))
         cl.enqueue_nd_range_kernel(self.runtime.queue, kernel, grid, local)
-        # the (M, N) corner of the padded result, copied when the view is not contiguous: PyTorch's
-        # matmul result is contiguous, so (x @ w).view(-1, n) must work
-        if (mp, np_) == (m, n):
+        if exact or (mp, np_) == (m, n):
             return out
-        corner = self.basic_view(out, (Ellipsis, slice(0, m), slice(0, n)))
-        return corner if corner.is_contiguous() else self.copy(corner)
+        return self.basic_view(out, (Ellipsis, slice(0, m), slice(0, n)))  # the first m rows
 
     # -- in place --------------------------------------------------------------------------
     def copy_into(self, dst, src):
