@@ -837,11 +837,11 @@ def isclose(input: Tensor, other, rtol: float = 1e-05, atol: float = 1e-08, equa
     a, b = promote("isclose", input, other)
     if not a.is_floating_point():
         a, b = a.double(), b.double()
-    finite = logical_and(isfinite(a), isfinite(b))
-    # infinities are zeroed before subtracting (inf - inf would warn); their pairs use eq below
-    error = (where(finite, a, 0.0) - where(finite, b, 0.0)).abs()
-    close = logical_and(logical_and(finite, isfinite(error)), error <= atol + rtol * b.abs())
-    close = logical_or(close, eq(a, b))  # equal infinities
+    equal = eq(a, b)
+    # equal pairs are close anyway: subtracting 0 there keeps inf - inf (a warning) out, and an
+    # infinite error is never within tolerance, even an infinite one (1e30 vs inf)
+    error = (a - where(equal, 0.0, b)).abs()
+    close = logical_or(equal, logical_and(isfinite(error), error <= atol + rtol * b.abs()))
     if equal_nan:
         close = logical_or(close, logical_and(isnan(a), isnan(b)))
     return close
