@@ -171,18 +171,22 @@ class _ELU(Function):
     def forward(ctx, x, negative_scale, scale, input_scale):
         ctx.save_for_backward(x)
         ctx.constants = (negative_scale, scale, input_scale)
-        scaled = x if input_scale == 1 else x * input_scale
-        negative = _ew.expm1(scaled.clamp(max=0.0)) * negative_scale
-        return _ew.where(x > 0, x if scale == 1 else x * scale, negative)
+        negative = _times(_ew.expm1(_times(x, input_scale).clamp(max=0.0)), negative_scale)
+        return _ew.where(x > 0, _times(x, scale), negative)
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         negative_scale, scale, input_scale = ctx.constants
         slope_at_zero = negative_scale * input_scale
-        left = _ew.exp((x * input_scale).clamp(max=0.0)) * slope_at_zero
+        left = _times(_ew.exp(_times(x, input_scale).clamp(max=0.0)), slope_at_zero)
         slope = _ew.where(x > 0, scale, _ew.where(x < 0, left, slope_at_zero))
         return grad * slope, None, None, None
+
+
+def _times(x: Tensor, factor: float) -> Tensor:
+    """x * factor, without the op when factor is 1 (the default of most activations)."""
+    return x if factor == 1 else x * factor
 
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -233,15 +237,15 @@ class _Softplus(Function):
     def forward(ctx, x, beta, threshold):
         ctx.save_for_backward(x)
         ctx.constants = (beta, threshold)
-        scaled = x * beta
-        smooth = _ew.log1p(scaled.clamp(max=threshold).exp()) / beta
-        return _ew.where(scaled > threshold, x, smooth)
+        scaled = _times(x, beta)
+        smooth = _ew.log1p(scaled.clamp(max=threshold).exp())
+        return _ew.where(scaled > threshold, x, smooth if beta == 1 else smooth / beta)
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         beta, threshold = ctx.constants
-        scaled = x * beta
+        scaled = _times(x, beta)
         smooth = scaled.sigmoid()
         slope = _ew.where(scaled < threshold, smooth, _ew.where(scaled > threshold, 1.0, smooth.detach()))
         return grad * slope, None, None
