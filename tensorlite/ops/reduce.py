@@ -309,8 +309,8 @@ def _pow_zero_grad_at_zero(t: Tensor, exponent: float) -> Tensor:
 
 class PowZeroGradAtZero(Function):
     """t ** exponent for t >= 0 (sqrt for 0.5): one kernel forward; the convention is only in
-    backward, which masks t == 0 to 0 and divides by a safe (nonzero) value there, so neither the
-    gradient nor its own gradient meets 0 * inf = NaN (SEMANTICS.md 3.5)."""
+    backward, which divides by inf instead of 0 where t == 0: the gradient is 0 there and its
+    own gradient meets no 0 * inf = NaN (SEMANTICS.md 3.5)."""
 
     _primitive = True
 
@@ -327,12 +327,10 @@ class PowZeroGradAtZero(Function):
     def backward(ctx, grad):
         t, out = ctx.saved_tensors
         exponent = ctx.exponent
-        at_zero = t == 0
-        if exponent == 0.5:  # PyTorch's std backward: grad / (2 * result)
-            scaled = grad / (where(at_zero, 1.0, out) * 2.0)
-        else:  # exponent * t ** (exponent - 1), written as exponent * out / t
-            scaled = grad * exponent * out / where(at_zero, 1.0, t)
-        return where(at_zero, 0.0, scaled), None
+        if exponent == 0.5:  # PyTorch's std backward, grad / (2 * result); * 0.5 is exact
+            return grad / where(out == 0, math.inf, out) * 0.5, None
+        # exponent * t ** (exponent - 1), written as exponent * out / t
+        return grad * exponent * out / where(t == 0, math.inf, t), None
 
 
 @tensor_op
