@@ -327,10 +327,13 @@ class PowZeroGradAtZero(Function):
     def backward(ctx, grad):
         t, out = ctx.saved_tensors
         exponent = ctx.exponent
+        if exponent >= 2:  # t ** (exponent - 1) is 0 at 0 and has a finite gradient there
+            return grad * exponent * t ** (exponent - 1), None
+        inf = scalar_tensor(math.inf, grad.dtype, grad.device)
         if exponent == 0.5:  # PyTorch's std backward, grad / (2 * result); * 0.5 is exact
-            return grad / where(out == 0, math.inf, out) * 0.5, None
+            return grad / Where.apply(out == 0, inf, out) * 0.5, None
         # exponent * t ** (exponent - 1), written as exponent * out / t
-        return grad * exponent * out / where(t == 0, math.inf, t), None
+        return grad * exponent * out / Where.apply(t == 0, inf, t), None
 
 
 @tensor_op
