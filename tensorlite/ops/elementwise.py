@@ -840,7 +840,7 @@ def isclose(input: Tensor, other, rtol: float = 1e-05, atol: float = 1e-08, equa
     equal = eq(a, b)
     # equal pairs are close anyway: subtracting 0 there keeps inf - inf (a warning) out, and an
     # infinite error is never within tolerance, even an infinite one (1e30 vs inf)
-    error = (a - where(equal, 0.0, b)).abs()
+    error = (a - Where.apply(equal, scalar_tensor(0, b.dtype, b.device), b)).abs()
     close = logical_or(equal, logical_and(isfinite(error), error <= atol + rtol * b.abs()))
     if equal_nan:
         close = logical_or(close, logical_and(isnan(a), isnan(b)))
