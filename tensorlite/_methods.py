@@ -130,7 +130,9 @@ Tensor.mT = property(mv.mT, doc="The last two dims swapped (a batch of transpose
 Tensor.is_contiguous = lambda self: self.device.backend.is_contiguous(self.data)
 
 _BINARY_INPLACE = {"add_": ew.add, "sub_": ew.sub, "mul_": ew.mul, "div_": ew.div, "pow_": ew.pow,
-                   "maximum_": ew.maximum, "minimum_": ew.minimum}
+                   "maximum_": ew.maximum, "minimum_": ew.minimum, "floor_divide_": ew.floor_divide,
+                   "remainder_": ew.remainder, "bitwise_and_": ew.bitwise_and,
+                   "bitwise_or_": ew.bitwise_or, "bitwise_xor_": ew.bitwise_xor}
 for _name, _fn in _BINARY_INPLACE.items():
     setattr(Tensor, _name, inplace.make_binary_inplace(_name, _fn))
 
@@ -139,6 +141,12 @@ Tensor.__isub__ = Tensor.sub_
 Tensor.__imul__ = Tensor.mul_
 Tensor.__itruediv__ = Tensor.div_
 Tensor.__ipow__ = Tensor.pow_
+# Without these, ``v //= 2`` would rebind v to a new tensor and leave a view's base unchanged.
+Tensor.__ifloordiv__ = Tensor.floor_divide_
+Tensor.__imod__ = Tensor.remainder_
+Tensor.__iand__ = Tensor.bitwise_and_
+Tensor.__ior__ = Tensor.bitwise_or_
+Tensor.__ixor__ = Tensor.bitwise_xor_
 Tensor.subtract_ = Tensor.sub_
 Tensor.multiply_ = Tensor.mul_
 

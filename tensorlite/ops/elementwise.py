@@ -505,8 +505,8 @@ def div(input: Tensor, other, *, rounding_mode=None) -> Tensor:
         if not (input.is_floating_point() if isinstance(input, Tensor) else False):
             out = out.to(promote("div", input, other)[0].dtype)
     elif rounding_mode is not None:
-        raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
-                         f"found '{rounding_mode}'")
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
+                           f"found '{rounding_mode}'")
     return out
 
 
