@@ -82,3 +82,65 @@ class TestInplaceOperatorsWriteIntoSelf:
             y.div_(2, rounding_mode="bad")
         with pytest.raises(RuntimeError, match="can't be cast"):
             tl.tensor([1]).div_(2, rounding_mode=None)
+
+
+_NUMPY_SCALAR_TYPES = [np.int8, np.uint8, np.int16, np.int32, np.int64, np.float16, np.float32, np.float64]
+
+
+class TestNumpyScalarsAndTensorsInData:
+    """PyTorch infers a tensor()'s dtype from NumPy scalars and from tensors inside a list (their
+    own dtype, promoted across the items); in arithmetic a NumPy scalar counts as a Python number."""
+
+    @pytest.mark.parametrize("kind", _NUMPY_SCALAR_TYPES)
+    def test_numpy_scalar_keeps_its_dtype(self, kind):
+        expected = tl.dtypes.from_numpy_dtype(np.dtype(kind))
+        device = "cpu" if kind is np.float16 else None  # no fp16 on PoCL
+        assert tl.tensor(kind(1), device=device).dtype is expected
+        assert tl.tensor([kind(1), kind(0)], device=device).dtype is expected
+        assert tl.tensor([[kind(1)], [kind(2)]], device=device).tolist() == [[1], [2]]
+
+    @pytest.mark.parametrize("kind", _NUMPY_SCALAR_TYPES)
+    @pytest.mark.parametrize("dtype", [tl.uint8, tl.int32, tl.float16, tl.float32])
+    def test_numpy_scalar_operand_is_weak(self, kind, dtype):
+        device = "cpu" if dtype is tl.float16 else None  # no fp16 on PoCL
+        x = tl.ones(3, dtype=dtype, device=device)
+        python = 2 if np.dtype(kind).kind in "iu" else 2.0
+        for result, reference in [(x * kind(2), x * python), (kind(2) - x, python - x),
+                                  (x == kind(1), x == (python / 2)), (x.add(kind(2)), x.add(python))]:
+            assert result.dtype is reference.dtype and result.tolist() == reference.tolist()
+        y = tl.ones(3, dtype=dtype, device=device)
+        if dtype.is_floating_point or np.dtype(kind).kind in "iu":
+            y += kind(2)
+            assert y.dtype is dtype and y.tolist() == [3, 3, 3]
+
+    @pytest.mark.parametrize("dtype, expected", [(tl.int32, tl.float32), (tl.uint8, tl.float32),
+                                                 (tl.bool, tl.float32), (tl.float16, tl.float16)])
+    def test_numpy_bool_counts_as_a_float(self, dtype, expected):
+        device = "cpu" if dtype is tl.float16 else None  # no fp16 on PoCL
+        assert (tl.ones(2, dtype=dtype, device=device) * np.True_).dtype is expected
+
+    @given(items=st.lists(st.sampled_from([tl.bool, tl.uint8, tl.int8, tl.int16, tl.int32, tl.int64,
+                                           tl.float16, tl.float32, tl.float64, "int", "float", "bool"]),
+                          min_size=1, max_size=4))
+    def test_list_of_zero_dim_tensors_and_numbers_promotes(self, items):
+        python = {"int": (2, tl.int64), "float": (2.0, tl.float32), "bool": (True, tl.bool)}
+        data, expected = [], None
+        for item in items:
+            value, dtype = python[item] if isinstance(item, str) else (tl.tensor(1, dtype=item, device="cpu"), item)
+            data.append(value)
+            expected = dtype if expected is None else tl.promote_types(expected, dtype)
+        out = tl.tensor(data, device="cpu" if expected is tl.float16 else None)
+        assert out.dtype is expected and out.shape == (len(items),)
+
+    def test_one_element_tensors_in_a_list_are_elements(self):
+        out = tl.tensor([tl.tensor([1.5]), tl.tensor([[2.0]])])
+        assert out.shape == (2,) and out.tolist() == [1.5, 2.0]
+        assert tl.tensor([tl.tensor(1.0, dtype=tl.float64)]).dtype is tl.float64
+        assert tl.tensor([np.array([1.5]), np.array([2])]).dtype is tl.float64
+        with pytest.raises(ValueError, match="one element"):
+            tl.tensor([tl.tensor([1, 2]), tl.tensor([3, 4])])
+
+    @pytest.mark.parametrize("data", [None, [None], {1: 2}, "a"])
+    def test_uninferable_data_raises_runtime_error(self, data):
+        with pytest.raises(RuntimeError, match="Could not infer dtype"):
+            tl.tensor(data)

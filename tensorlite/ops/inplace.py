@@ -7,7 +7,7 @@ from .. import dtypes as _dt
 from ..autograd.function import Function
 from ..autograd.grad_mode import state as _grad_state
 from ..tensor import Tensor, replay_view_chain
-from ._util import broadcast_shapes, is_scalar, wrap_integer
+from ._util import broadcast_shapes, is_scalar, python_scalar, wrap_integer
 from .indexing import _put
 from .elementwise import check_sub_operands
 
@@ -130,6 +130,7 @@ def copy_(self: Tensor, src: Tensor) -> Tensor:
 
 def make_binary_inplace(op_name: str, out_of_place):
     def method(self, other, **kwargs):
+        other = python_scalar(other)
         if "alpha" in kwargs:
             from .elementwise import scale_by_alpha
             other = scale_by_alpha(op_name, self, other, kwargs.pop("alpha"))
