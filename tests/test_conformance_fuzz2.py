@@ -144,3 +144,50 @@ class TestNumpyScalarsAndTensorsInData:
     def test_uninferable_data_raises_runtime_error(self, data):
         with pytest.raises(RuntimeError, match="Could not infer dtype"):
             tl.tensor(data)
+
+
+class TestReductionDtypeArgument:
+    """``sum/prod/cumsum(dtype=d)`` return d (computing in d: narrow integers wrap), not int64."""
+
+    @pytest.mark.parametrize("dtype", [tl.uint8, tl.int8, tl.int16, tl.int32, tl.int64, tl.bool])
+    @given(values=st.lists(st.integers(0, 255), min_size=1, max_size=6), keep=st.booleans())
+    def test_sum_and_prod_return_the_requested_dtype(self, dtype, values, keep):
+        x = tl.tensor(values, dtype=tl.uint8).reshape(1, -1)
+        bits = {tl.uint8: 8, tl.int8: 8, tl.int16: 16, tl.int32: 32, tl.int64: 64}
+
+        def wrapped(v):
+            if dtype is tl.bool:
+                return bool(v)
+            low = -(1 << (bits[dtype] - 1)) if dtype is not tl.uint8 else 0
+            return (v - low) % (1 << bits[dtype]) + low
+
+        cast = [wrapped(v) for v in values]
+        for op, reference in [(tl.sum, sum(cast)), (tl.prod, int(np.prod(cast, dtype=object)))]:
+            out = op(x, 1, keep, dtype=dtype)
+            assert out.dtype is dtype
+            assert out.reshape(-1).tolist() == [wrapped(reference)]
+            assert op(x, dtype=dtype).dtype is dtype
+        if dtype is not tl.bool:
+            out = tl.cumsum(x, 1, dtype=dtype)
+            assert out.dtype is dtype
+            assert out.reshape(-1).tolist() == [wrapped(sum(cast[:i + 1])) for i in range(len(cast))]
+
+    def test_float_input_is_converted_first(self):
+        assert tl.tensor([[1.5, 2.0], [3.0, 4.9]]).sum(dtype=tl.int32).item() == 10
+        assert tl.tensor([[1.5, 2.0], [3.0, 4.9]]).sum(0, dtype=tl.int32).dtype is tl.int32
+
+    def test_cumsum_refuses_bool_dtype(self):
+        with pytest.raises(NotImplementedError):
+            tl.cumsum(tl.tensor([1, 2]), 0, dtype=tl.bool)
+
+    def test_norm_dtype(self):
+        x = tl.tensor([3.0, 4.0], requires_grad=True)
+        out = tl.norm(x, dtype=tl.float64)
+        assert out.dtype is tl.float64 and out.item() == 5.0
+        out.backward()
+        assert x.grad.dtype is tl.float32 and x.grad.tolist() == pytest.approx([0.6, 0.8])
+        assert x.norm(1, 0, dtype=tl.float64).dtype is tl.float64
+        with pytest.raises(RuntimeError, match="floating point"):
+            tl.norm(x, dtype=tl.int64)
+        with pytest.raises(RuntimeError, match="narrowing"):
+            tl.norm(x.double(), dtype=tl.float32)
