@@ -191,3 +191,42 @@ class TestReductionDtypeArgument:
             tl.norm(x, dtype=tl.int64)
         with pytest.raises(RuntimeError, match="narrowing"):
             tl.norm(x.double(), dtype=tl.float32)
+
+
+class TestSetitemConvertsLikeCopy:
+    """``x[basic key] = t`` converts t to x's dtype as ``copy_`` does (float into int truncates,
+    ints wrap into uint8); advanced keys need t's dtype to match, except a one-value mask fill."""
+
+    @pytest.mark.parametrize("dtype", [tl.uint8, tl.int32, tl.int64, tl.bool, tl.float32, tl.float64])
+    @given(values=st.lists(st.floats(-300, 300, width=32), min_size=3, max_size=3),
+           source=st.sampled_from([tl.float32, tl.float64, tl.int64, tl.int32]))
+    def test_basic_key_converts(self, dtype, values, source):
+        x = tl.zeros(2, 3, dtype=dtype)
+        value = tl.tensor(values, dtype=source)
+        x[1] = value
+        assert x.dtype is dtype
+        assert x[1].tolist() == value.to(dtype).tolist() and x[0].tolist() == tl.zeros(3, dtype=dtype).tolist()
+        x[...] = tl.tensor(values[0], dtype=source)
+        assert x.tolist() == tl.full((2, 3), values[0], dtype=source).to(dtype).tolist()
+
+    def test_float_into_integer_rows(self):
+        x = tl.arange(6).reshape(2, 3)
+        x[0] = tl.tensor([1.5, 2.5, -3.5])
+        x[x > 3] = tl.tensor(9.7)
+        assert x.tolist() == [[1, 2, -3], [3, 9, 9]]
+
+    def test_gradient_through_a_converted_value(self):
+        x = tl.zeros(3, requires_grad=True)
+        w = tl.tensor([2.0, 3.0], dtype=tl.float64, requires_grad=True)
+        y = x * 1
+        y[0:2] = w
+        (y * y).sum().backward()
+        assert y.dtype is tl.float32 and x.grad.tolist() == [0.0, 0.0, 0.0]
+        assert w.grad.dtype is tl.float64 and w.grad.tolist() == [4.0, 6.0]
+
+    @pytest.mark.parametrize("key", [[0, 1], (0, [1, 2]), tl.tensor(True)])
+    def test_advanced_key_needs_matching_dtype(self, key):
+        x = tl.arange(6.0).reshape(2, 3)
+        with pytest.raises(RuntimeError, match="dtypes match"):
+            x[key] = tl.ones(3, dtype=tl.float64)
+        assert x.tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
