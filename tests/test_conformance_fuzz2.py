@@ -230,3 +230,61 @@ class TestSetitemConvertsLikeCopy:
         with pytest.raises(RuntimeError, match="dtypes match"):
             x[key] = tl.ones(3, dtype=tl.float64)
         assert x.tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
+
+
+class TestLossDtypesAndWeights:
+    """Losses take their operands' dtypes as PyTorch does instead of promoting: class targets are
+    int64 or uint8, class weights have C entries and the input's dtype, BCE's target has the
+    input's dtype, and BCE-with-logits' loss has the target's dtype."""
+
+    def setup_method(self):
+        self.x = tl.tensor([[1.0, 2.0, 3.0], [0.0, 1.0, 2.0]], requires_grad=True)
+
+    @pytest.mark.parametrize("loss", [tl.nn.functional.cross_entropy,
+                                      lambda x, t, **kw: tl.nn.functional.nll_loss(x.log_softmax(1), t, **kw)])
+    def test_uint8_targets_equal_int64_targets(self, loss):
+        for kwargs in [{}, {"ignore_index": 2}, {"weight": tl.tensor([1.0, 2.0, 3.0])}, {"reduction": "none"}]:
+            expected = loss(self.x, tl.tensor([0, 2]), **kwargs)
+            assert loss(self.x, tl.tensor([0, 2], dtype=tl.uint8), **kwargs).tolist() == expected.tolist()
+
+    @pytest.mark.parametrize("dtype", [tl.int32, tl.int16, tl.int8, tl.bool])
+    def test_other_integer_targets_raise(self, dtype):
+        for loss in [tl.nn.functional.cross_entropy, tl.nn.functional.nll_loss]:
+            with pytest.raises(RuntimeError, match="Long or Byte"):
+                loss(self.x, tl.tensor([0, 1], dtype=dtype))
+
+    @pytest.mark.parametrize("weight", [tl.tensor([1.0, 2.0]), tl.tensor([[1.0, 2.0, 3.0]]),
+                                        tl.tensor([1.0, 2.0, 3.0, 4.0])])
+    def test_class_weight_needs_one_entry_per_class(self, weight):
+        for target in [tl.tensor([0, 1]), tl.tensor([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])]:
+            with pytest.raises(RuntimeError, match="for all 3 classes"):
+                tl.nn.functional.cross_entropy(self.x, target, weight=weight)
+        with pytest.raises(RuntimeError, match="for all 3 classes"):
+            tl.nn.functional.nll_loss(self.x, tl.tensor([0, 1]), weight=weight)
+
+    @pytest.mark.parametrize("dtype", [tl.float64, tl.int64])
+    def test_class_weight_needs_the_input_dtype(self, dtype):
+        with pytest.raises(RuntimeError, match="expected scalar type Float"):
+            tl.nn.functional.cross_entropy(self.x, tl.tensor([0, 1]), weight=tl.tensor([1, 2, 3], dtype=dtype))
+
+    def test_bce_target_dtype_and_weight(self):
+        p = tl.tensor([[0.2, 0.5], [0.1, 0.9]], requires_grad=True)
+        t = tl.tensor([[0.0, 1.0], [1.0, 0.0]])
+        for target in [t.double(), t.long()]:
+            with pytest.raises(RuntimeError, match="Found dtype"):
+                tl.nn.functional.binary_cross_entropy(p, target)
+        weighted = tl.nn.functional.binary_cross_entropy(p, t, weight=tl.tensor([1.0, 2.0], dtype=tl.float64))
+        assert weighted.dtype is tl.float32
+
+    def test_bce_with_logits_has_the_target_dtype(self):
+        F = tl.nn.functional
+        x = tl.tensor([[0.2, 0.5], [0.1, 0.9]], requires_grad=True)
+        t = tl.tensor([[0.0, 1.0], [1.0, 0.0]])
+        assert F.binary_cross_entropy_with_logits(x, t.double()).dtype is tl.float64
+        assert F.binary_cross_entropy_with_logits(x, t, pos_weight=tl.tensor([1.0, 2.0]).double()).dtype is tl.float32
+        loss = F.binary_cross_entropy_with_logits(x.double(), t, weight=tl.tensor([1.0, 2.0]), reduction="none")
+        assert loss.dtype is tl.float32
+        loss.sum().backward()
+        assert x.grad.dtype is tl.float32
+        with pytest.raises(RuntimeError, match="can't be cast"):
+            F.binary_cross_entropy_with_logits(x, t.long())
