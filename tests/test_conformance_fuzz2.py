@@ -288,3 +288,42 @@ class TestLossDtypesAndWeights:
         assert x.grad.dtype is tl.float32
         with pytest.raises(RuntimeError, match="can't be cast"):
             F.binary_cross_entropy_with_logits(x, t.long())
+
+
+class TestClipGradNormNonFinite:
+    """clip_grad_norm_ scales by clamp(max_norm / (total + 1e-6), max=1) like PyTorch, so a NaN
+    total norm spreads NaN to every gradient and an infinite one zeroes the finite entries."""
+
+    def _params(self, first):
+        a, b = tl.zeros(2, 2, requires_grad=True), tl.zeros(2, requires_grad=True)
+        a.grad, b.grad = tl.tensor(first), tl.tensor([-5.0, 1.0])
+        return [a, b]
+
+    @pytest.mark.parametrize("norm_type", [2.0, 1.0, float("inf")])
+    def test_nan_gradient_makes_every_gradient_nan(self, norm_type):
+        params = self._params([[1.0, -2.0], [3.0, float("nan")]])
+        total = tl.nn.utils.clip_grad_norm_(params, 1.0, norm_type=norm_type)
+        assert np.isnan(total.item())
+        assert all(np.isnan(p.grad.numpy()).all() for p in params)
+
+    def test_infinite_gradient_zeroes_the_finite_entries(self):
+        params = self._params([[1.0, -2.0], [3.0, float("inf")]])
+        total = tl.nn.utils.clip_grad_norm_(params, 1.0)
+        assert total.item() == float("inf")
+        assert params[1].grad.tolist() == [0.0, 0.0]
+        assert params[0].grad.numpy().ravel()[:3].tolist() == [0.0, 0.0, 0.0]
+        assert np.isnan(params[0].grad.numpy()[1, 1])  # inf * 0
+        with pytest.raises(RuntimeError, match="non-finite"):
+            tl.nn.utils.clip_grad_norm_(self._params([[1.0, 0.0], [0.0, float("inf")]]), 1.0,
+                                        error_if_nonfinite=True)
+
+    @given(max_norm=st.floats(0.0, 20.0), values=st.lists(st.floats(-10, 10), min_size=4, max_size=4))
+    def test_finite_gradients_are_scaled_by_the_clamped_coefficient(self, max_norm, values):
+        params = self._params([values[:2], values[2:]])
+        expected = [np.array(p.grad.tolist()) for p in params]
+        total = tl.nn.utils.clip_grad_norm_(params, max_norm)
+        norm = np.sqrt(sum((e.astype(np.float64) ** 2).sum() for e in expected))
+        assert total.item() == pytest.approx(norm, rel=1e-5)
+        coef = min(max_norm / (np.float32(total.item()) + 1e-6), 1.0)
+        for p, e in zip(params, expected):
+            assert np.allclose(p.grad.numpy(), e * coef, rtol=1e-5, atol=1e-6)
