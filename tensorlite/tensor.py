@@ -31,6 +31,22 @@ class Size(tuple):
             n *= s
         return n
 
+    # slices, concatenations and repeats of a shape are shapes too, as torch.Size's
+    def __getitem__(self, index):
+        item = tuple.__getitem__(self, index)
+        return Size(item) if isinstance(index, slice) else item
+
+    def __add__(self, other):
+        return Size(tuple(self) + tuple(other)) if isinstance(other, tuple) else NotImplemented
+
+    def __radd__(self, other):
+        return Size(tuple(other) + tuple(self)) if isinstance(other, tuple) else NotImplemented
+
+    def __mul__(self, times):
+        return Size(tuple(self) * times)
+
+    __rmul__ = __mul__
+
 
 class _VersionCounter:
     """Shared by a tensor, its views and its detached aliases; bumped by every in-place write."""

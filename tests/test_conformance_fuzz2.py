@@ -327,3 +327,39 @@ class TestClipGradNormNonFinite:
         coef = min(max_norm / (np.float32(total.item()) + 1e-6), 1.0)
         for p, e in zip(params, expected):
             assert np.allclose(p.grad.numpy(), e * coef, rtol=1e-5, atol=1e-6)
+
+
+class TestCatSkipsLegacyEmpty:
+    """PyTorch's cat ignores 1-D empty tensors (shape [0]) except for dtype promotion."""
+
+    @given(shape=st.lists(st.integers(1, 3), min_size=1, max_size=3), position=st.integers(0, 2),
+           empty_dtype=st.sampled_from([tl.int32, tl.float32, tl.float64]))
+    def test_empty_1d_is_skipped(self, shape, position, empty_dtype):
+        x = tl.ones(*shape, dtype=tl.int64)
+        parts = [x, x]
+        parts.insert(position, tl.zeros(0, dtype=empty_dtype))
+        out = tl.cat(parts, dim=len(shape) - 1)
+        assert out.dtype is tl.promote_types(tl.int64, empty_dtype)
+        assert out.shape == tuple(shape[:-1]) + (2 * shape[-1],)
+
+    def test_all_empty_gives_empty(self):
+        out = tl.cat([tl.zeros(0, dtype=tl.int32), tl.zeros(0)], 1)
+        assert out.shape == (0,) and out.dtype is tl.float32
+
+    def test_gradient_flows_to_the_kept_tensors(self):
+        x = tl.ones(2, 3, requires_grad=True)
+        tl.cat([x, tl.zeros(0, requires_grad=True), x * 2], 1).sum().backward()
+        assert x.grad.tolist() == [[3.0] * 3] * 2
+
+    def test_other_empty_shapes_still_checked(self):
+        with pytest.raises(RuntimeError, match="Sizes of tensors must match"):
+            tl.cat([tl.ones(2, 3), tl.zeros(0, 2)])
+
+
+def test_size_slices_and_sums_are_sizes():
+    s = tl.Size([2, 3])
+    for value, expected in [(s[1:], (3,)), (s + (4,), (2, 3, 4)), ((1,) + s, (1, 2, 3)), (s * 2, (2, 3, 2, 3)),
+                            (2 * s, (2, 3, 2, 3)), (s[::-1], (3, 2))]:
+        assert isinstance(value, tl.Size) and value == expected
+    assert s[0] == 2 and type(s[0]) is int
+    assert tl.ones(2, 3, 4).shape[1:] == tl.Size([3, 4])
