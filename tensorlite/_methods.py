@@ -71,6 +71,7 @@ _METHODS = {
     "square": ew.square, "sin": ew.sin, "cos": ew.cos, "tanh": ew.tanh, "sigmoid": ew.sigmoid,
     "relu": ew.relu, "floor": ew.floor, "ceil": ew.ceil, "round": ew.round, "trunc": ew.trunc,
     "clamp": ew.clamp, "clip": ew.clamp, "maximum": ew.maximum, "minimum": ew.minimum,
+    "clamp_min": lambda self, min: ew.clamp(self, min=min), "clamp_max": lambda self, max: ew.clamp(self, max=max),
     "where": lambda self, condition, other: ew.where(condition, self, other), "lerp": ew.lerp,
     # reductions
     "sum": rd.sum, "prod": rd.prod, "mean": rd.mean, "var": rd.var, "std": rd.std,

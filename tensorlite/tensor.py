@@ -141,6 +141,12 @@ class Tensor:
     def dim(self) -> int:
         return len(self.data.shape)
 
+    ndimension = dim
+
+    @property
+    def is_cuda(self) -> bool:
+        return False  # tensorlite's devices are the CPU and OpenCL
+
     def numel(self) -> int:
         n = 1
         for s in self.data.shape:
@@ -531,6 +537,21 @@ class Tensor:
 
     def bool(self) -> "Tensor":
         return self.to(_dt.bool_)
+
+    def short(self) -> "Tensor":
+        return self.to(_dt.int16)
+
+    def char(self) -> "Tensor":
+        return self.to(_dt.int8)
+
+    def byte(self) -> "Tensor":
+        return self.to(_dt.uint8)
+
+    def type_as(self, other: "Tensor") -> "Tensor":
+        """self converted to other's dtype (``x.type_as(y)`` is ``x.to(y.dtype)``)."""
+        if not isinstance(other, Tensor):
+            raise TypeError(f"type_as(): argument 'other' must be Tensor, not {type(other).__name__}")
+        return self.to(other.dtype)
 
     def cpu(self) -> "Tensor":
         return self.to("cpu")

@@ -363,3 +363,58 @@ def test_size_slices_and_sums_are_sizes():
         assert isinstance(value, tl.Size) and value == expected
     assert s[0] == 2 and type(s[0]) is int
     assert tl.ones(2, 3, 4).shape[1:] == tl.Size([3, 4])
+
+
+class TestGradModeDecoratorsAndAliases:
+    """``@no_grad`` / ``@enable_grad`` without parentheses, ``inference_mode`` and the small
+    Tensor aliases PyTorch code uses (short/char/byte, type_as, ndimension, clamp_min/max)."""
+
+    def test_bare_decorators(self):
+        x = tl.ones(2, requires_grad=True)
+
+        @tl.no_grad
+        def off(a):
+            return a * 2
+
+        @tl.enable_grad
+        def on(a):
+            return a * 2
+
+        assert not off(x).requires_grad and off.__name__ == "off"
+        with tl.no_grad():
+            assert on(x).requires_grad
+        assert tl.is_grad_enabled()
+        with pytest.raises(TypeError, match="takes no arguments"):
+            tl.no_grad(3)
+
+    @pytest.mark.parametrize("outer", [True, False])
+    def test_inference_mode(self, outer):
+        x = tl.ones(2, requires_grad=True)
+        with tl.set_grad_enabled(outer):
+            with tl.inference_mode():
+                assert not (x * 2).requires_grad
+            with tl.inference_mode(False):
+                assert (x * 2).requires_grad  # PyTorch re-enables recording, even inside no_grad
+            assert tl.is_grad_enabled() is outer
+
+        @tl.inference_mode
+        def f(a):
+            return a * 2
+        assert not f(x).requires_grad and tl.is_grad_enabled()
+
+    def test_dtype_aliases(self):
+        x = tl.tensor([1.7, -2.2], requires_grad=True)
+        assert x.short().dtype is tl.int16 and x.char().tolist() == [1, -2]
+        assert x.byte().tolist() == [1, 254]  # -2.2 -> -2 -> wraps like a C cast
+        y = x.type_as(tl.zeros(1, dtype=tl.float64))
+        y.sum().backward()
+        assert y.dtype is tl.float64 and x.grad.tolist() == [1.0, 1.0]
+        assert x.ndimension() == 1 and x.is_cuda is False
+        with pytest.raises(TypeError):
+            x.type_as(3)
+
+    def test_clamp_min_max_methods(self):
+        x = tl.tensor([1.7, -2.2])
+        assert x.clamp_min(0).tolist() == pytest.approx([1.7, 0.0])
+        assert x.clamp_max(tl.tensor(0.5)).tolist() == pytest.approx([0.5, -2.2])
+        assert tl.tensor([1, -2]).clamp_min(0.5).dtype is tl.float32
