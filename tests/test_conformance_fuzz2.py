@@ -179,6 +179,7 @@ class TestReductionDtypeArgument:
     def test_cumsum_refuses_bool_dtype(self):
         with pytest.raises(NotImplementedError):
             tl.cumsum(tl.tensor([1, 2]), 0, dtype=tl.bool)
+        assert tl.cumsum(tl.zeros(0, dtype=tl.int64), 0, dtype=tl.bool).dtype is tl.bool  # no kernel runs
 
     def test_norm_dtype(self):
         x = tl.tensor([3.0, 4.0], requires_grad=True)

@@ -448,7 +448,7 @@ def _refuse_bool_arg(op, input):
 @tensor_op
 def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     """Inclusive prefix sums along dim."""
-    if dtype is not None and _dt.to_dtype(dtype) is _dt.bool_:
+    if dtype is not None and _dt.to_dtype(dtype) is _dt.bool_ and input.numel():  # empty: no kernel runs
         raise NotImplementedError("cumsum(): not implemented for dtype=bool; use an integer dtype")
     x = input.to(dtype) if dtype is not None else input
     if x.ndim == 0:  # through the 1-element case, so integer inputs promote to int64 here too
