@@ -175,3 +175,13 @@ def test_grad_mode_decorators(mode):
             with lib.inference_mode(mode == "inference"):
                 return (x * 2).requires_grad
     check(fn, x, grad=False)
+
+
+@given(dtypes=st.tuples(DTYPES, DTYPES), weight=st.sampled_from(["scalar", "0d", "1d", "0d_int", "0d_bool"]),
+       data=st.data())
+def test_lerp_dtypes(dtypes, weight, data):
+    x = data.draw(arrs(shape=(3,), dtype=dtypes[0], specials=False))
+    end = data.draw(arrs(shape=(3,), dtype=dtypes[1], specials=False))
+    w = {"scalar": 0.25, "0d": Arr(np.array(0.75)), "1d": Arr(np.array([0.2, 0.6, 0.9])),
+         "0d_int": Arr(np.array(1)), "0d_bool": Arr(np.array(True))}[weight]
+    check(lambda lib, x, end, w: lib.lerp(x, end, w), x, end, w)

@@ -419,3 +419,35 @@ class TestGradModeDecoratorsAndAliases:
         assert x.clamp_min(0).tolist() == pytest.approx([1.7, 0.0])
         assert x.clamp_max(tl.tensor(0.5)).tolist() == pytest.approx([0.5, -2.2])
         assert tl.tensor([1, -2]).clamp_min(0.5).dtype is tl.float32
+
+
+class TestLerpDtypes:
+    """PyTorch's lerp has one floating dtype: end (and a weight tensor that is not 0-d) must
+    match the input's dtype, and integer inputs have no kernel."""
+
+    @pytest.mark.parametrize("dtype", [tl.float64, tl.int64, tl.int32])
+    def test_end_of_another_dtype_raises(self, dtype):
+        with pytest.raises(RuntimeError, match="for `end`"):
+            tl.lerp(tl.tensor([1.0, 2.0]), tl.tensor([2.0, 3.0]).to(dtype), 0.5)
+
+    def test_weight_tensor_dtype(self):
+        x = tl.tensor([1.0, 2.0])
+        assert tl.lerp(x, x * 3, tl.tensor(0.5, dtype=tl.float64)).tolist() == [2.0, 4.0]  # 0-d: fine
+        with pytest.raises(RuntimeError, match="for `weight`"):
+            tl.lerp(x, x * 3, tl.tensor([0.5, 0.5], dtype=tl.float64))
+
+    def test_zero_dim_weight_promotes(self):
+        x = tl.tensor([0, 1, 2])
+        out = tl.lerp(x, x * 2, tl.tensor(0.75, dtype=tl.float64))
+        assert out.dtype is tl.float64 and out.tolist() == [0.0, 1.75, 3.5]
+        y = tl.tensor([0.0, 1.0])
+        assert tl.lerp(y, y * 2, tl.tensor(True)).tolist() == [0.0, 2.0]
+        assert tl.lerp(y, y * 2, tl.tensor(0.5, dtype=tl.float64)).dtype is tl.float32
+
+    @pytest.mark.parametrize("dtype", [tl.int64, tl.uint8, tl.bool])
+    def test_integer_input_raises(self, dtype):
+        x = tl.tensor([1, 0], dtype=dtype)
+        with pytest.raises(NotImplementedError):
+            tl.lerp(x, x, 0.5)
+        with pytest.raises(TypeError):
+            tl.lerp(tl.tensor([1.0]), 2.0, 0.5)

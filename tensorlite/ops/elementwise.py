@@ -816,10 +816,31 @@ def equal(input: Tensor, other) -> bool:
     return input.shape == other.shape and bool(eq(input, other).all())
 
 
+def _lerp_operands(input, end, weight):
+    """(input, end, weight) in the dtype lerp computes in, after PyTorch's checks."""
+    if not isinstance(end, Tensor):
+        raise TypeError(f"lerp(): argument 'end' must be Tensor, not {type(end).__name__}")
+    for name, other in (("end", end), ("weight", weight)):
+        if isinstance(other, Tensor) and (name == "end" or other.ndim) and other.dtype is not input.dtype:
+            raise RuntimeError(f"expected dtype {input.dtype.scalar_name} for `{name}` but got dtype "
+                               f"{other.dtype.scalar_name} (lerp); convert it with .to({input.dtype.name})")
+    dtype = _dt.result_type_of((input, weight)) if isinstance(weight, Tensor) else input.dtype
+    if not dtype.is_floating_point:
+        raise NotImplementedError(f"\"lerp_kernel\" not implemented for '{dtype.scalar_name}' "
+                                  f"(lerp takes floating point tensors)")
+    if isinstance(weight, Tensor) and not weight.is_floating_point():
+        weight = weight.to(dtype)  # a 0-d integer or bool weight
+    return (input, end, weight) if dtype is input.dtype else (input.to(dtype), end.to(dtype), weight)
+
+
 @tensor_op
 def lerp(input: Tensor, end, weight) -> Tensor:
     """input + weight * (end - input), computed from the nearer end as PyTorch does
-    (end - (end - input) * (1 - weight) when |weight| >= 0.5), which fixes the inf/nan cases."""
+    (end - (end - input) * (1 - weight) when |weight| >= 0.5), which fixes the inf/nan cases.
+    PyTorch's kernel takes one floating dtype: ``end`` (and a weight tensor that is not 0-d)
+    must have input's dtype; only a 0-d weight tensor promotes (int64 tensors and a 0-d float64
+    weight give float64)."""
+    input, end, weight = _lerp_operands(input, end, weight)
     diff = end - input
     if not isinstance(weight, Tensor):
         return input + weight * diff if builtins.abs(weight) < 0.5 else end - diff * (1 - weight)
