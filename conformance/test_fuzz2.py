@@ -185,3 +185,19 @@ def test_lerp_dtypes(dtypes, weight, data):
     w = {"scalar": 0.25, "0d": Arr(np.array(0.75)), "1d": Arr(np.array([0.2, 0.6, 0.9])),
          "0d_int": Arr(np.array(1)), "0d_bool": Arr(np.array(True))}[weight]
     check(lambda lib, x, end, w: lib.lerp(x, end, w), x, end, w)
+
+
+@pytest.mark.parametrize("op", ["repeat_ones", "unfold_1x1", "cat_one", "clone", "flip_none", "masked_fill_none",
+                                "pad_zero", "dropout_eval"])
+@given(x=arrs(shape=(2, 3), dtype="float32", requires_grad=False, specials=False))
+def test_copies_do_not_alias_the_input(op, x):
+    """Write into the result: the input must not change (the result is a new tensor)."""
+    def fn(lib, x):
+        F = lib.nn.functional
+        y = {"repeat_ones": lambda: x.repeat(1, 1), "unfold_1x1": lambda: F.unfold(x[None, None], 1),
+             "cat_one": lambda: lib.cat([x]), "clone": lambda: x.clone(), "flip_none": lambda: x.flip(0),
+             "masked_fill_none": lambda: x.masked_fill(x != x, 0.0), "pad_zero": lambda: F.pad(x, (0, 0)),
+             "dropout_eval": lambda: F.dropout(x, 0.5, training=False)}[op]()
+        y.mul_(2)
+        return x, y
+    check(fn, x, grad=False)

@@ -451,3 +451,32 @@ class TestLerpDtypes:
             tl.lerp(x, x, 0.5)
         with pytest.raises(TypeError):
             tl.lerp(tl.tensor([1.0]), 2.0, 0.5)
+
+
+class TestResultsDoNotAliasTheInput:
+    """Ops that PyTorch documents as copies must not hand back the input's memory: repeat with
+    every repeat 1 returned a view of x, and F.unfold with 1x1 windows a read-only view."""
+
+    @given(shape=st.lists(st.integers(1, 3), min_size=1, max_size=3), transpose=st.booleans())
+    def test_repeat_of_ones_is_a_copy(self, shape, transpose):
+        x = tl.arange(float(np.prod(shape))).reshape(*shape)
+        x = x.mT if transpose and x.ndim > 1 else x
+        before = x.tolist()
+        y = x.repeat(*([1] * x.ndim))
+        y.fill_(-7.0)
+        assert x.tolist() == before
+        assert y.is_contiguous()
+
+    def test_repeat_gradient_after_writing_the_copy(self):
+        x = tl.arange(3.0, requires_grad=True)
+        y = x.repeat(1)
+        y.mul_(2)
+        y.sum().backward()
+        assert x.grad.tolist() == [2.0, 2.0, 2.0]
+
+    def test_unfold_with_unit_windows_is_writable(self):
+        x = tl.arange(6.0).reshape(1, 1, 2, 3)
+        y = tl.nn.functional.unfold(x, 1)
+        y.mul_(2)
+        assert y.tolist() == [[[0.0, 2.0, 4.0, 6.0, 8.0, 10.0]]]
+        assert x.reshape(-1).tolist() == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]

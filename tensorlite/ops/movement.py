@@ -372,7 +372,9 @@ def repeat(input: Tensor, *sizes) -> Tensor:
         interleaved += [1, s]
         expanded += [r, s]
         final.append(r * s)
-    return reshape(expand(reshape(input, tuple(interleaved)), tuple(expanded)).contiguous(), tuple(final))
+    # Clone, not contiguous(): with every repeat 1 the expanded view is contiguous already and
+    # the result would alias the input
+    return reshape(Clone.apply(expand(reshape(input, tuple(interleaved)), tuple(expanded))), tuple(final))
 
 
 @tensor_op
