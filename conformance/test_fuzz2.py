@@ -201,3 +201,19 @@ def test_copies_do_not_alias_the_input(op, x):
         y.mul_(2)
         return x, y
     check(fn, x, grad=False)
+
+
+@pytest.mark.parametrize("equation", ["i,i->", "ij,jk->ik", "ij,ij->ij", "i,j->ij", "bi,bj->bij", "bi,bj->ij",
+                                      "ij->ji", "ii->i"])
+@given(dtype=DTYPES)
+def test_einsum_and_products_by_dtype(equation, dtype):
+    n = 2
+    def fn(lib):
+        one = lib.ones(n, dtype=getattr(lib, dtype))
+        two = lib.ones(n, n, dtype=getattr(lib, dtype))
+        ops = [one if len(t) == 1 else two for t in equation.split("->")[0].split(",")]
+        outs = [lib.einsum(equation, *ops)]
+        if "," in equation and equation.count("i") == 2 and len(equation) == 5:
+            outs.append(one @ one)
+        return outs
+    check(fn, grad=False)

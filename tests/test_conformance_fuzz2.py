@@ -480,3 +480,30 @@ class TestResultsDoNotAliasTheInput:
         y.mul_(2)
         assert y.tolist() == [[[0.0, 2.0, 4.0, 6.0, 8.0, 10.0]]]
         assert x.reshape(-1).tolist() == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+
+
+class TestBoolMatrixProducts:
+    """PyTorch has no bool matrix product (matmul, mm, bmm, dot, linear, a contracting einsum
+    raise) but einsum without a summed subscript is a plain product and takes bool."""
+
+    @pytest.mark.parametrize("call", [lambda b, B: b @ b, lambda b, B: B @ B, lambda b, B: B @ b,
+                                      lambda b, B: tl.bmm(B[None], B[None]), lambda b, B: tl.dot(b, b),
+                                      lambda b, B: tl.nn.functional.linear(B, B),
+                                      lambda b, B: tl.einsum("ij,jk->ik", B, B)])
+    def test_contractions_raise(self, call):
+        with pytest.raises(NotImplementedError, match="Bool"):
+            call(tl.tensor([True, False]), tl.ones(2, 2, dtype=tl.bool))
+
+    def test_einsum_without_summation_is_a_product(self):
+        B = tl.tensor([[True, False], [True, True]])
+        assert tl.einsum("ij,ij->ij", B, B).tolist() == B.tolist()
+        assert tl.einsum("i,j->ij", B[0], B[1]).tolist() == [[True, True], [False, False]]
+        assert tl.outer(B[0], B[1]).dtype is tl.bool
+
+    @given(n=st.integers(1, 3), m=st.integers(1, 3), b=st.integers(1, 2))
+    def test_einsum_broadcast_products_match_multiplication(self, n, m, b):
+        x = tl.arange(float(b * n)).reshape(b, n)
+        y = tl.arange(float(b * m)).reshape(b, m) + 1
+        out = tl.einsum("bi,bj->bij", x, y)
+        assert out.tolist() == (x[:, :, None] * y[:, None, :]).tolist()
+        assert np.allclose(tl.einsum("bi,bj->ij", x, y).numpy(), (x.T @ y).numpy())

@@ -44,6 +44,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
     Example: ``linear(ones(2, 3), ones(4, 3), ones(4))`` has shape (2, 4), every entry 4."""
     check_same_dtype("linear", input, weight, bias)
+    if input.dtype is _dt.bool_:
+        raise NotImplementedError("linear(): not implemented for 'Bool'; convert with .float() first")
     if input.ndim == 0 or weight.ndim == 0:
         raise RuntimeError(f"both arguments to linear need to be at least 1D, but they are {input.ndim}D "
                            f"and {weight.ndim}D")
