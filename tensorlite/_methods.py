@@ -1,6 +1,10 @@
 """Binds the functional ops to Tensor as methods and operators (``x.sum()``, ``a @ b``, ``x += 1``)."""
 from __future__ import annotations
 
+import numbers
+
+import numpy as np  # NumPy scalars and arrays are operands the ops accept
+
 from .ops import creation, elementwise as ew, indexing, inplace, linalg, movement as mv, reduce as rd
 from .ops._util import expect_tensor
 from .tensor import Tensor
@@ -9,6 +13,19 @@ from .tensor import Tensor
 def _reflected(fn):
     def method(self, other):
         return fn(other, self)
+    return method
+
+
+def _operand_method(fn):
+    """An operator (``x == None``, ``x + "a"``): other types than tensors, numbers and arrays give
+    NotImplemented as in PyTorch, so Python answers (``x == None`` is False, ``x < None`` a
+    TypeError naming the operator)."""
+    def method(self, other):
+        if not isinstance(other, (Tensor, numbers.Number, np.generic, np.ndarray)):
+            return NotImplemented
+        return fn(self, other)
+    method.__name__ = getattr(fn, "__name__", "operator")
+    method.__doc__ = fn.__doc__
     return method
 
 
@@ -123,8 +140,13 @@ def _softmax_method(name):
 
 _METHODS.update({"softmax": _softmax_method("softmax"), "log_softmax": _softmax_method("log_softmax")})
 
+_OPERATORS = {"__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__", "__rtruediv__",
+              "__floordiv__", "__rfloordiv__", "__mod__", "__rmod__", "__pow__", "__rpow__", "__matmul__",
+              "__rmatmul__", "__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "__and__", "__or__",
+              "__xor__", "__rand__", "__ror__", "__rxor__"}
 for _name, _fn in _METHODS.items():
-    setattr(Tensor, _name, getattr(_fn, "__wrapped__", _fn))  # self is a Tensor: skip the input check
+    _fn = getattr(_fn, "__wrapped__", _fn)  # self is a Tensor: skip the input check
+    setattr(Tensor, _name, _operand_method(_fn) if _name in _OPERATORS else _fn)
 
 Tensor.T = property(mv.T, doc="All dims reversed (the transpose of a matrix).")
 Tensor.mT = property(mv.mT, doc="The last two dims swapped (a batch of transposed matrices).")

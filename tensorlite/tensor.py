@@ -468,6 +468,12 @@ class Tensor:
     def __hash__(self) -> int:
         return id(self)
 
+    def __format__(self, spec: str) -> str:
+        """A 0-d tensor formats as its number (``f"{loss:.3f}"``), as in PyTorch."""
+        if not self.data.shape:
+            return format(self.item(), spec)
+        return object.__format__(self, spec)
+
     def __reduce_ex__(self, protocol):
         raise TypeError("tensorlite tensors are not pickled; use tensorlite.save / tensorlite.load")
 

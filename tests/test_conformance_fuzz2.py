@@ -507,3 +507,27 @@ class TestBoolMatrixProducts:
         out = tl.einsum("bi,bj->bij", x, y)
         assert out.tolist() == (x[:, :, None] * y[:, None, :]).tolist()
         assert np.allclose(tl.einsum("bi,bj->ij", x, y).numpy(), (x.T @ y).numpy())
+
+
+class TestOperatorsWithForeignOperands:
+    """Operators give NotImplemented for operands that are not tensors, numbers or arrays, as in
+    PyTorch: ``x == None`` is False (membership tests in lists work), ``x < None`` a Python
+    TypeError; a 0-d tensor formats like its number."""
+
+    def test_equality_with_other_objects(self):
+        x = tl.tensor([1.0, 2.0])
+        for other in [None, "a", [1.0, 2.0], (1, 2), object()]:
+            assert (x == other) is False and (x != other) is True
+        assert x in [None, x] and x not in [None, "a"]
+
+    @pytest.mark.parametrize("op", [lambda x: x < None, lambda x: x + None, lambda x: None * x,
+                                    lambda x: x @ "a", lambda x: x & None])
+    def test_other_operators_raise_type_error(self, op):
+        with pytest.raises(TypeError):
+            op(tl.tensor([1.0, 2.0]))
+
+    def test_format(self):
+        assert f"{tl.tensor(2.5):.3f}" == "2.500" and format(tl.tensor(3), "d") == "3"
+        assert "{:>6}".format(tl.tensor(1.5)) == "   1.5"
+        with pytest.raises(TypeError):
+            f"{tl.tensor([2.5]):.3f}"
