@@ -531,3 +531,12 @@ class TestOperatorsWithForeignOperands:
         assert "{:>6}".format(tl.tensor(1.5)) == "   1.5"
         with pytest.raises(TypeError):
             f"{tl.tensor([2.5]):.3f}"
+
+
+def test_where_with_the_condition_alone_is_nonzero():
+    x = tl.tensor([[1.0, 0.0], [3.0, 4.0]])
+    rows, cols = tl.where(x > 1)
+    assert rows.tolist() == [1, 1] and cols.tolist() == [0, 1]
+    assert [t.tolist() for t in tl.where(x)] == [[0, 1, 1], [0, 0, 1]]
+    with pytest.raises(TypeError):
+        tl.where(x > 1, x)

@@ -599,8 +599,17 @@ def minimum(input: Tensor, other) -> Tensor:
     return Minimum.apply(a, b)
 
 
-def where(condition: Tensor, input, other) -> Tensor:
-    """Elements of input where condition is True, else of other (scalars allowed)."""
+_NO_VALUE = object()
+
+
+def where(condition: Tensor, input=_NO_VALUE, other=_NO_VALUE) -> Tensor:
+    """Elements of input where condition is True, else of other (scalars allowed).
+    ``where(condition)`` alone is ``nonzero(condition, as_tuple=True)``, as in PyTorch."""
+    if input is _NO_VALUE and other is _NO_VALUE:
+        from .indexing import nonzero  # indexing imports this module
+        return nonzero(condition, as_tuple=True)
+    if input is _NO_VALUE or other is _NO_VALUE:
+        raise TypeError("where() takes a condition and both input and other, or the condition alone")
     if not isinstance(condition, Tensor):
         raise TypeError("where(): condition must be a bool Tensor")
     if condition.dtype is _dt.uint8:  # accepted (deprecated) by PyTorch
