@@ -540,3 +540,12 @@ def test_where_with_the_condition_alone_is_nonzero():
     assert [t.tolist() for t in tl.where(x)] == [[0, 1, 1], [0, 0, 1]]
     with pytest.raises(TypeError):
         tl.where(x > 1, x)
+
+
+def test_zero_dim_integer_tensors_are_sizes():
+    n = tl.tensor(2)
+    assert tl.ones(n).shape == (2,) and tl.zeros(2, tl.tensor(3)).shape == (2, 3)
+    assert tl.zeros((tl.tensor(1, dtype=tl.uint8), 2)).shape == (1, 2) and tl.randn(n).shape == (2,)
+    for bad in [tl.tensor(2.0), tl.tensor([2]), tl.tensor(True)]:
+        with pytest.raises(TypeError, match="tuple of ints"):
+            tl.ones(bad)

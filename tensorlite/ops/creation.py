@@ -28,6 +28,9 @@ def _finish(data, device, requires_grad) -> Tensor:
 def _size(size) -> tuple:
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
+    # a 0-d integer tensor is an int, as in PyTorch: zeros(n.sum()), ones((x.size(0), k))
+    size = tuple(int(s) if isinstance(s, Tensor) and s.ndim == 0 and not s.is_floating_point()
+                 and s.dtype is not _dt.bool_ else s for s in size)
     for s in size:
         if not isinstance(s, numbers.Integral) or isinstance(s, bool):
             raise TypeError(f"size must be a tuple of ints, but got {type(s).__name__}")
