@@ -1,6 +1,10 @@
 """Binds the functional ops to Tensor as methods and operators (``x.sum()``, ``a @ b``, ``x += 1``)."""
 from __future__ import annotations
 
+import numbers
+
+import numpy as np  # NumPy scalars and arrays are operands the ops accept
+
 from .ops import creation, elementwise as ew, indexing, inplace, linalg, movement as mv, reduce as rd
 from .ops._util import expect_tensor
 from .tensor import Tensor
@@ -9,6 +13,19 @@ from .tensor import Tensor
 def _reflected(fn):
     def method(self, other):
         return fn(other, self)
+    return method
+
+
+def _operand_method(fn):
+    """An operator (``x == None``, ``x + "a"``): other types than tensors, numbers and arrays give
+    NotImplemented as in PyTorch, so Python answers (``x == None`` is False, ``x < None`` a
+    TypeError naming the operator)."""
+    def method(self, other):
+        if not isinstance(other, (Tensor, numbers.Number, np.generic, np.ndarray)):
+            return NotImplemented
+        return fn(self, other)
+    method.__name__ = getattr(fn, "__name__", "operator")
+    method.__doc__ = fn.__doc__
     return method
 
 
@@ -71,6 +88,7 @@ _METHODS = {
     "square": ew.square, "sin": ew.sin, "cos": ew.cos, "tanh": ew.tanh, "sigmoid": ew.sigmoid,
     "relu": ew.relu, "floor": ew.floor, "ceil": ew.ceil, "round": ew.round, "trunc": ew.trunc,
     "clamp": ew.clamp, "clip": ew.clamp, "maximum": ew.maximum, "minimum": ew.minimum,
+    "clamp_min": lambda self, min: ew.clamp(self, min=min), "clamp_max": lambda self, max: ew.clamp(self, max=max),
     "where": lambda self, condition, other: ew.where(condition, self, other), "lerp": ew.lerp,
     # reductions
     "sum": rd.sum, "prod": rd.prod, "mean": rd.mean, "var": rd.var, "std": rd.std,
@@ -122,15 +140,22 @@ def _softmax_method(name):
 
 _METHODS.update({"softmax": _softmax_method("softmax"), "log_softmax": _softmax_method("log_softmax")})
 
+_OPERATORS = {"__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__", "__rtruediv__",
+              "__floordiv__", "__rfloordiv__", "__mod__", "__rmod__", "__pow__", "__rpow__", "__matmul__",
+              "__rmatmul__", "__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "__and__", "__or__",
+              "__xor__", "__rand__", "__ror__", "__rxor__"}
 for _name, _fn in _METHODS.items():
-    setattr(Tensor, _name, getattr(_fn, "__wrapped__", _fn))  # self is a Tensor: skip the input check
+    _fn = getattr(_fn, "__wrapped__", _fn)  # self is a Tensor: skip the input check
+    setattr(Tensor, _name, _operand_method(_fn) if _name in _OPERATORS else _fn)
 
 Tensor.T = property(mv.T, doc="All dims reversed (the transpose of a matrix).")
 Tensor.mT = property(mv.mT, doc="The last two dims swapped (a batch of transposed matrices).")
 Tensor.is_contiguous = lambda self: self.device.backend.is_contiguous(self.data)
 
 _BINARY_INPLACE = {"add_": ew.add, "sub_": ew.sub, "mul_": ew.mul, "div_": ew.div, "pow_": ew.pow,
-                   "maximum_": ew.maximum, "minimum_": ew.minimum}
+                   "maximum_": ew.maximum, "minimum_": ew.minimum, "floor_divide_": ew.floor_divide,
+                   "remainder_": ew.remainder, "bitwise_and_": ew.bitwise_and,
+                   "bitwise_or_": ew.bitwise_or, "bitwise_xor_": ew.bitwise_xor}
 for _name, _fn in _BINARY_INPLACE.items():
     setattr(Tensor, _name, inplace.make_binary_inplace(_name, _fn))
 
@@ -139,6 +164,12 @@ Tensor.__isub__ = Tensor.sub_
 Tensor.__imul__ = Tensor.mul_
 Tensor.__itruediv__ = Tensor.div_
 Tensor.__ipow__ = Tensor.pow_
+# Without these, ``v //= 2`` would rebind v to a new tensor and leave a view's base unchanged.
+Tensor.__ifloordiv__ = Tensor.floor_divide_
+Tensor.__imod__ = Tensor.remainder_
+Tensor.__iand__ = Tensor.bitwise_and_
+Tensor.__ior__ = Tensor.bitwise_or_
+Tensor.__ixor__ = Tensor.bitwise_xor_
 Tensor.subtract_ = Tensor.sub_
 Tensor.multiply_ = Tensor.mul_
 

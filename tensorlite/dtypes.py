@@ -6,6 +6,8 @@ highest category present, dimensioned tensors beat 0-dim tensors, which beat Pyt
 """
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 __all__ = [
@@ -136,10 +138,11 @@ def _combine_categories(higher: dtype | None, lower: dtype | None) -> dtype | No
 
 
 def scalar_dtype(value) -> dtype:
-    """The dtype a Python scalar takes part in promotion with."""
+    """The dtype a Python scalar takes part in promotion with. NumPy scalars count as the Python
+    scalar of their kind (PyTorch: ``int32_tensor * np.int64(2)`` stays int32)."""
     if isinstance(value, bool):
         return bool_
-    if isinstance(value, int):
+    if isinstance(value, numbers.Integral):
         return int64
     return _default_dtype
 

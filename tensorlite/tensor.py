@@ -31,6 +31,22 @@ class Size(tuple):
             n *= s
         return n
 
+    # slices, concatenations and repeats of a shape are shapes too, as torch.Size's
+    def __getitem__(self, index):
+        item = tuple.__getitem__(self, index)
+        return Size(item) if isinstance(index, slice) else item
+
+    def __add__(self, other):
+        return Size(tuple(self) + tuple(other)) if isinstance(other, tuple) else NotImplemented
+
+    def __radd__(self, other):
+        return Size(tuple(other) + tuple(self)) if isinstance(other, tuple) else NotImplemented
+
+    def __mul__(self, times):
+        return Size(tuple(self) * times)
+
+    __rmul__ = __mul__
+
 
 class _VersionCounter:
     """Shared by a tensor, its views and its detached aliases; bumped by every in-place write."""
@@ -124,6 +140,12 @@ class Tensor:
 
     def dim(self) -> int:
         return len(self.data.shape)
+
+    ndimension = dim
+
+    @property
+    def is_cuda(self) -> bool:
+        return False  # tensorlite's devices are the CPU and OpenCL
 
     def numel(self) -> int:
         n = 1
@@ -446,6 +468,12 @@ class Tensor:
     def __hash__(self) -> int:
         return id(self)
 
+    def __format__(self, spec: str) -> str:
+        """A 0-d tensor formats as its number (``f"{loss:.3f}"``), as in PyTorch."""
+        if not self.data.shape:
+            return format(self.item(), spec)
+        return object.__format__(self, spec)
+
     def __reduce_ex__(self, protocol):
         raise TypeError("tensorlite tensors are not pickled; use tensorlite.save / tensorlite.load")
 
@@ -515,6 +543,21 @@ class Tensor:
 
     def bool(self) -> "Tensor":
         return self.to(_dt.bool_)
+
+    def short(self) -> "Tensor":
+        return self.to(_dt.int16)
+
+    def char(self) -> "Tensor":
+        return self.to(_dt.int8)
+
+    def byte(self) -> "Tensor":
+        return self.to(_dt.uint8)
+
+    def type_as(self, other: "Tensor") -> "Tensor":
+        """self converted to other's dtype (``x.type_as(y)`` is ``x.to(y.dtype)``)."""
+        if not isinstance(other, Tensor):
+            raise TypeError(f"type_as(): argument 'other' must be Tensor, not {type(other).__name__}")
+        return self.to(other.dtype)
 
     def cpu(self) -> "Tensor":
         return self.to("cpu")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import functools
 import threading
 
-__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
+__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
            "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled"]
 
 
@@ -38,7 +38,19 @@ class _GradModeContext:
         return wrapper
 
 
-class no_grad(_GradModeContext):
+class _BareDecorator:
+    """``@no_grad`` without parentheses decorates too, as in PyTorch."""
+
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        if not callable(orig_func):
+            raise TypeError(f"{cls.__name__}() takes no arguments (got {orig_func!r}); use it as "
+                            f"`with {cls.__name__}():` or as a decorator")
+        return cls()(orig_func)
+
+
+class no_grad(_BareDecorator, _GradModeContext):
     """Disable graph recording inside the block or decorated function.
 
     Example::
@@ -50,7 +62,7 @@ class no_grad(_GradModeContext):
     mode = False
 
 
-class enable_grad(_GradModeContext):
+class enable_grad(_BareDecorator, _GradModeContext):
     """Enable graph recording (inside a ``no_grad`` block, say)."""
 
     mode = True
@@ -74,6 +86,34 @@ class set_grad_enabled(_GradModeContext):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
             with set_grad_enabled(mode):
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+class inference_mode(_GradModeContext):
+    """``no_grad`` under PyTorch's name for inference: tensorlite has no separate inference
+    tensors, so ``inference_mode(True)`` disables recording and ``inference_mode(False)`` enables
+    it (as PyTorch's does, even inside ``no_grad``). A context manager and a decorator (with or
+    without parentheses)."""
+
+    def __new__(cls, mode=True):
+        if callable(mode):
+            return cls()(mode)
+        return super().__new__(cls)
+
+    def __init__(self, mode: bool = True):
+        self.inference = bool(mode)
+
+    def __enter__(self):
+        self._previous = state.enabled
+        state.enabled = not self.inference
+
+    def __call__(self, fn):
+        inference = self.inference
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with inference_mode(inference):
                 return fn(*args, **kwargs)
         return wrapper
 

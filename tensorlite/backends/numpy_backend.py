@@ -322,8 +322,11 @@ class NumpyBackend(Backend):
         windows = np.lib.stride_tricks.as_strided(
             x, (n, c, kh, kw, oh, ow), (s0, s1, s2 * dh, s3 * dw, s2 * sh, s3 * sw), writeable=False)
         if layout == "columns":
-            return windows.transpose(1, 2, 3, 0, 4, 5).reshape(c * kh * kw, n * oh * ow)
-        return windows.reshape(n, c * kh * kw, oh * ow)
+            out = windows.transpose(1, 2, 3, 0, 4, 5).reshape(c * kh * kw, n * oh * ow)
+        else:
+            out = windows.reshape(n, c * kh * kw, oh * ow)
+        # a reshape that needed no copy (1x1 windows) is still the read-only view of x: copy it
+        return out if out.flags.writeable else out.copy()
 
     def max_pool2d(self, x, kernel, stride, pads, dilation):
         n, c, h, w = x.shape

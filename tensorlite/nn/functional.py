@@ -44,6 +44,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
     Example: ``linear(ones(2, 3), ones(4, 3), ones(4))`` has shape (2, 4), every entry 4."""
     check_same_dtype("linear", input, weight, bias)
+    if input.dtype is _dt.bool_:
+        raise NotImplementedError("linear(): not implemented for 'Bool'; convert with .float() first")
     if input.ndim == 0 or weight.ndim == 0:
         raise RuntimeError(f"both arguments to linear need to be at least 1D, but they are {input.ndim}D "
                            f"and {weight.ndim}D")
@@ -632,10 +634,34 @@ def _class_dim(input):
     return 0 if input.ndim == 1 else 1
 
 
+def _class_target(target: Tensor) -> Tensor:
+    """Class-index targets as int64: PyTorch takes Long or Byte (uint8) targets and refuses the
+    other dtypes (int32 included)."""
+    if target.dtype is _dt.uint8:
+        return target.long()
+    if target.dtype is not _dt.int64:
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {target.dtype.scalar_name} "
+                           f"(class-index targets; convert them with .long())")
+    return target
+
+
+def _check_class_weight(input, weight) -> None:
+    """A class weight has one entry per class and the input's dtype (PyTorch does not promote)."""
+    classes = input.shape[_class_dim(input)] if input.ndim else 0
+    if weight is None:
+        return
+    if weight.ndim != 1 or weight.numel() != classes:
+        raise RuntimeError(f"weight tensor should be defined either for all {classes} classes or no classes "
+                           f"but got weight tensor of shape: {list(weight.shape)}")
+    if weight.dtype is not input.dtype:
+        raise RuntimeError(f"expected scalar type {input.dtype.scalar_name} but found {weight.dtype.scalar_name} "
+                           f"(class weight); convert it with .to({input.dtype.name})")
+
+
 def _check_class_targets(input, target, ignore_index) -> bool:
     """Raise PyTorch's errors for bad targets; return whether no target equals ignore_index
     (then the loss needs no masking: fewer ops, and on a device fewer kernels)."""
-    if target.is_floating_point():
+    if target.dtype is not _dt.int64:
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {target.dtype.scalar_name}")
     expected = tuple(input.shape[:1]) + tuple(input.shape[2:]) if input.ndim > 1 else ()
     if tuple(target.shape) != expected:
@@ -692,6 +718,8 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore
     'mean' divides by the sum of the targets' weights (ignored targets count in neither)."""
     if input.ndim == 0:
         raise ValueError("nll_loss(): Expected 1 or more dimensions (got 0); input is (C,) or (N, C, ...)")
+    target = _class_target(target)
+    _check_class_weight(input, weight)
     all_valid = _check_class_targets(input, target, ignore_index)
     losses, w = _pick(input, target, ignore_index, weight, all_valid)
     if reduction == "mean":
@@ -713,6 +741,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     if input.ndim == 0:
         raise RuntimeError("cross_entropy(): input must have a class dimension (shape (C,) or (N, C, ...)), "
                            "got a 0-dim tensor")
+    _check_class_weight(input, weight)
+    if not target.is_floating_point():
+        target = _class_target(target)
     dim = _class_dim(input)
     classes = input.shape[dim]
     log_probs = log_softmax(input, dim)
@@ -779,6 +810,9 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
                          f"({input.shape}) is deprecated. Please ensure they have the same size.")
+    if target.dtype is not input.dtype:
+        raise RuntimeError(f"Found dtype {target.dtype.scalar_name} but expected {input.dtype.scalar_name} "
+                           f"(binary_cross_entropy target); convert it with .to({input.dtype.name})")
     input_bounds, target_bounds = value_bounds(input, target)  # one host read for both checks
     if input_bounds and not (0 <= input_bounds[0] and input_bounds[1] <= 1):
         raise RuntimeError("all elements of input should be between 0 and 1 (binary_cross_entropy takes "
@@ -788,16 +822,21 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
                            f"targets in [{target_bounds[0]}, {target_bounds[1]}])")
     loss = _BinaryCrossEntropy.apply(input, target)
     if weight is not None:
-        loss = loss * weight
+        loss = loss * weight.to(input.dtype)  # PyTorch's kernel reads the weight in the input's dtype
     return _reduce(loss, reduction)
 
 
 @tensor_op
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
                                      reduction: str = "mean", pos_weight: Tensor | None = None) -> Tensor:
-    """BCE on logits, stable for any magnitude: (1 - t) x + (1 + (pw - 1) t) softplus(-x)."""
+    """BCE on logits, stable for any magnitude: (1 - t) x + (1 + (pw - 1) t) softplus(-x).
+    The loss has the target's dtype: PyTorch builds it in place on ``1 - target``, so an integer
+    target raises and a float32 target gives float32 even for float64 logits."""
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
+    if not target.is_floating_point():
+        raise RuntimeError(f"result type Float can't be cast to the desired output type "
+                           f"{target.dtype.scalar_name} (binary_cross_entropy_with_logits takes float targets)")
     softplus_neg = softplus(-input)  # smooth: |x| and relu compositions have a wrong slope at 0
     if pos_weight is not None:
         loss = (1.0 - target) * input + (1.0 + (pos_weight - 1.0) * target) * softplus_neg
@@ -805,7 +844,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
         loss = (1.0 - target) * input + softplus_neg
     if weight is not None:
         loss = loss * weight
-    return _reduce(loss, reduction)
+    return _reduce(loss.to(target.dtype), reduction)
 
 
 @tensor_op

@@ -44,10 +44,11 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
                                f"is non-finite, so it cannot be clipped. To disable this error and "
                                f"scale the gradients by the non-finite norm anyway, set "
                                f"`error_if_nonfinite=False`")
-        scale = max_norm / (total.item() + 1e-6)
-        if scale < 1:
-            for g in grads:
-                g.mul_(scale)
+        # a tensor, clamped as PyTorch does: a NaN total norm makes every gradient NaN and an
+        # infinite one scales them by 0, rather than leaving them unclipped
+        scale = (max_norm / (total + 1e-6)).clamp(max=1.0)
+        for g in grads:
+            g.mul_(scale.to(g.dtype))
     return total
 
 

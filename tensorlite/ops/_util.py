@@ -5,6 +5,8 @@ import functools
 import math
 import numbers
 
+import numpy as np  # only to recognise NumPy scalar operands
+
 from .. import dtypes as _dt
 from .._dims import in_op, wrap_dim  # noqa: F401  (wrap_dim: the ops import it from here)
 from ..autograd import engine as _engine
@@ -145,7 +147,16 @@ def reduction_dims(dim, ndim: int, *, op: str | None = None) -> tuple:
 
 
 def is_scalar(value) -> bool:
-    return isinstance(value, (numbers.Number,)) and not isinstance(value, complex)
+    return (isinstance(value, numbers.Number) and not isinstance(value, complex)) or isinstance(value, np.bool_)
+
+
+def python_scalar(value):
+    """A NumPy scalar operand as the Python number it stands for (PyTorch treats ``np.float64(2)``
+    like ``2.0``: it does not decide the result dtype); anything else unchanged. PyTorch reads a
+    ``np.bool_`` as a float (``int32_tensor * np.True_`` is float32), so it becomes one here."""
+    if isinstance(value, np.bool_):
+        return float(value)
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def scalar_tensor(value, dtype, device) -> Tensor:
@@ -190,6 +201,7 @@ def _to_common_device(a: Tensor, b: Tensor):
 
 def promote(op: str, *operands):
     """Operands (tensors or scalars) as tensors of their PyTorch result dtype, on one device."""
+    operands = tuple(python_scalar(o) for o in operands)
     first = next((o for o in operands if isinstance(o, Tensor)), None)
     if first is None:
         raise TypeError(f"{op}: expected at least one Tensor operand")
@@ -213,6 +225,7 @@ def promote(op: str, *operands):
 
 def promote_pair(op: str, a, b):
     """Fast path of ``promote`` for two operands (the common case: same dtype, same device)."""
+    a, b = python_scalar(a), python_scalar(b)
     if isinstance(a, Tensor) and isinstance(b, Tensor):
         if a.data.dtype == b.data.dtype and a.device is b.device:
             return a, b

@@ -4,6 +4,8 @@ from __future__ import annotations
 import math
 import numbers
 
+import numpy as np  # converting user input (NumPy scalars and arrays)
+
 from .._warn import warn_user
 from .. import dtypes as _dt
 from ..device import default_device, device as _parse_device
@@ -26,6 +28,9 @@ def _finish(data, device, requires_grad) -> Tensor:
 def _size(size) -> tuple:
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
+    # a 0-d integer tensor is an int, as in PyTorch: zeros(n.sum()), ones((x.size(0), k))
+    size = tuple(int(s) if isinstance(s, Tensor) and s.ndim == 0 and not s.is_floating_point()
+                 and s.dtype is not _dt.bool_ else s for s in size)
     for s in size:
         if not isinstance(s, numbers.Integral) or isinstance(s, bool):
             raise TypeError(f"size must be a tuple of ints, but got {type(s).__name__}")
@@ -35,39 +40,40 @@ def _size(size) -> tuple:
 
 
 def _python_data_dtype(data):
-    """dtype PyTorch infers for nested Python data: bool < int64 < default float."""
-    seen = {"bool": False, "int": False, "float": False}
-
-    def visit(v):
-        if isinstance(v, Tensor):
-            seen["float" if v.is_floating_point() else ("bool" if v.dtype is _dt.bool_ else "int")] = True
-        elif isinstance(v, bool):
-            seen["bool"] = True
-        elif isinstance(v, numbers.Integral):
-            seen["int"] = True
-        elif isinstance(v, numbers.Real):
-            seen["float"] = True
-        elif isinstance(v, (list, tuple)):
-            for w in v:
-                visit(w)
-        elif hasattr(v, "dtype"):
-            seen["float" if v.dtype.kind == "f" else ("bool" if v.dtype.kind == "b" else "int")] = True
-        else:
-            raise TypeError(f"Could not infer dtype of {type(v).__name__}")
-    visit(data)
-    if seen["float"]:
-        return _dt.get_default_dtype()
-    if seen["int"]:
-        return _dt.int64
-    if seen["bool"]:
+    """dtype PyTorch infers for nested data: Python bools give bool, ints int64, floats the default
+    dtype; tensors, NumPy scalars and arrays their own dtype; a sequence promotes its items
+    (``[tensor(1, dtype=float16), 2]`` is float16, ``[np.float64(1), 2]`` float64)."""
+    if isinstance(data, Tensor):
+        return data.dtype
+    if isinstance(data, (list, tuple)):
+        inferred = None
+        for item in data:
+            d = _python_data_dtype(item)
+            inferred = d if inferred is None else _dt.promote_types(inferred, d)
+        return inferred or _dt.get_default_dtype()
+    if hasattr(data, "dtype") and hasattr(data, "shape"):  # a NumPy scalar or array
+        return _dt.from_numpy_dtype(data.dtype)
+    if isinstance(data, bool):
         return _dt.bool_
-    return _dt.get_default_dtype()
+    if isinstance(data, numbers.Integral):
+        return _dt.int64
+    if isinstance(data, numbers.Real):
+        return _dt.get_default_dtype()
+    raise RuntimeError(f"tensor(): Could not infer dtype of {type(data).__name__}")
+
+
+def _element(value):
+    """A tensor inside a list stands for its one element, as in PyTorch."""
+    if value.numel() != 1:
+        raise ValueError(f"only one element tensors can be converted to Python scalars "
+                         f"(a tensor of shape {list(value.shape)} inside the data of tensor())")
+    return value.item()
 
 
 def _to_host(data, dtype):
-    import numpy as np  # converting user input (Python lists / NumPy arrays) on the host
     if isinstance(data, (list, tuple)):
-        data = [(_to_host(v, None) if isinstance(v, (Tensor, list, tuple)) else v) for v in data]
+        data = [_element(v) if isinstance(v, Tensor) else (_to_host(v, None) if isinstance(v, (list, tuple)) else v)
+                for v in data]
         try:
             host = np.array(data)
             if dtype is not None and dtype.is_integer and host.size and host.dtype.kind in "iuf":
@@ -99,9 +105,9 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
                   "sourceTensor.detach().clone() or sourceTensor.detach().clone()."
                   "requires_grad_(True), rather than tensor(sourceTensor).")
         inferred = data.dtype
-    elif isinstance(data, (list, tuple, numbers.Number)):
+    elif isinstance(data, (list, tuple, numbers.Number, np.generic)):
         inferred = _python_data_dtype(data)
-    elif data is None or isinstance(data, str):
+    elif data is None or isinstance(data, (str, dict, set)):
         raise RuntimeError(f"tensor(): Could not infer dtype of {type(data).__name__}")
     else:
         inferred = None

@@ -505,8 +505,8 @@ def div(input: Tensor, other, *, rounding_mode=None) -> Tensor:
         if not (input.is_floating_point() if isinstance(input, Tensor) else False):
             out = out.to(promote("div", input, other)[0].dtype)
     elif rounding_mode is not None:
-        raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
-                         f"found '{rounding_mode}'")
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
+                           f"found '{rounding_mode}'")
     return out
 
 
@@ -599,8 +599,17 @@ def minimum(input: Tensor, other) -> Tensor:
     return Minimum.apply(a, b)
 
 
-def where(condition: Tensor, input, other) -> Tensor:
-    """Elements of input where condition is True, else of other (scalars allowed)."""
+_NO_VALUE = object()
+
+
+def where(condition: Tensor, input=_NO_VALUE, other=_NO_VALUE) -> Tensor:
+    """Elements of input where condition is True, else of other (scalars allowed).
+    ``where(condition)`` alone is ``nonzero(condition, as_tuple=True)``, as in PyTorch."""
+    if input is _NO_VALUE and other is _NO_VALUE:
+        from .indexing import nonzero  # indexing imports this module
+        return nonzero(condition, as_tuple=True)
+    if input is _NO_VALUE or other is _NO_VALUE:
+        raise TypeError("where() takes a condition and both input and other, or the condition alone")
     if not isinstance(condition, Tensor):
         raise TypeError("where(): condition must be a bool Tensor")
     if condition.dtype is _dt.uint8:  # accepted (deprecated) by PyTorch
@@ -816,10 +825,31 @@ def equal(input: Tensor, other) -> bool:
     return input.shape == other.shape and bool(eq(input, other).all())
 
 
+def _lerp_operands(input, end, weight):
+    """(input, end, weight) in the dtype lerp computes in, after PyTorch's checks."""
+    if not isinstance(end, Tensor):
+        raise TypeError(f"lerp(): argument 'end' must be Tensor, not {type(end).__name__}")
+    for name, other in (("end", end), ("weight", weight)):
+        if isinstance(other, Tensor) and (name == "end" or other.ndim) and other.dtype is not input.dtype:
+            raise RuntimeError(f"expected dtype {input.dtype.scalar_name} for `{name}` but got dtype "
+                               f"{other.dtype.scalar_name} (lerp); convert it with .to({input.dtype.name})")
+    dtype = _dt.result_type_of((input, weight)) if isinstance(weight, Tensor) else input.dtype
+    if not dtype.is_floating_point:
+        raise NotImplementedError(f"\"lerp_kernel\" not implemented for '{dtype.scalar_name}' "
+                                  f"(lerp takes floating point tensors)")
+    if isinstance(weight, Tensor) and not weight.is_floating_point():
+        weight = weight.to(dtype)  # a 0-d integer or bool weight
+    return (input, end, weight) if dtype is input.dtype else (input.to(dtype), end.to(dtype), weight)
+
+
 @tensor_op
 def lerp(input: Tensor, end, weight) -> Tensor:
     """input + weight * (end - input), computed from the nearer end as PyTorch does
-    (end - (end - input) * (1 - weight) when |weight| >= 0.5), which fixes the inf/nan cases."""
+    (end - (end - input) * (1 - weight) when |weight| >= 0.5), which fixes the inf/nan cases.
+    PyTorch's kernel takes one floating dtype: ``end`` (and a weight tensor that is not 0-d)
+    must have input's dtype; only a 0-d weight tensor promotes (int64 tensors and a 0-d float64
+    weight give float64)."""
+    input, end, weight = _lerp_operands(input, end, weight)
     diff = end - input
     if not isinstance(weight, Tensor):
         return input + weight * diff if builtins.abs(weight) < 0.5 else end - diff * (1 - weight)

@@ -345,7 +345,14 @@ def getitem(input: Tensor, key) -> Tensor:
 
 @tensor_op
 def setitem(input: Tensor, key, value) -> None:
-    """``x[key] = value`` in place; on a tensor in the graph the write is differentiable."""
+    """``x[key] = value`` in place; on a tensor in the graph the write is differentiable.
+    A tensor value of another dtype is converted, as ``copy_`` does, when the key is basic or a
+    boolean mask with one value; other advanced keys need the same dtype (PyTorch's index_put)."""
+    if isinstance(value, Tensor) and value.dtype is not input.dtype:
+        mask_fill = isinstance(key, Tensor) and key.dtype is _dt.bool_ and key.ndim and value.numel() == 1
+        if not (mask_fill or normalize_key(input, key)[1]):
+            _check_values_dtype("setitem", input, value)
+        value = value.to(input.dtype)
     key, basic = normalize_key(input, key)
     _put(input, key if basic else pytorch_order(key, input.device), value, accumulate=False,
          op_name="setitem")

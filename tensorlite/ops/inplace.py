@@ -7,7 +7,7 @@ from .. import dtypes as _dt
 from ..autograd.function import Function
 from ..autograd.grad_mode import state as _grad_state
 from ..tensor import Tensor, replay_view_chain
-from ._util import broadcast_shapes, is_scalar, wrap_integer
+from ._util import broadcast_shapes, is_scalar, python_scalar, wrap_integer
 from .indexing import _put
 from .elementwise import check_sub_operands
 
@@ -38,11 +38,12 @@ class CopySlices(Function):
         return grad_base, grad_result, None
 
 
-def binary_inplace(self: Tensor, other, op_name: str, out_of_place):
-    """``self = out_of_place(self, other)`` written into self's memory (add_, mul_, ...)."""
+def binary_inplace(self: Tensor, other, op_name: str, out_of_place, checked: bool = False):
+    """``self = out_of_place(self, other)`` written into self's memory (add_, mul_, ...);
+    ``checked``: always through out_of_place, which validates the operands."""
     record = _grad_state.enabled and (self._requires_grad or (isinstance(other, Tensor) and other._requires_grad))
     self._check_inplace(op_name)
-    if record or op_name in _CHECKED_OUT_OF_PLACE:
+    if record or checked or op_name not in _BACKEND_OP:
         return self._write_result(out_of_place(_original(self) if record else self, other), op_name)
     other_data = _inplace_operand(self, other, op_name)
     self.device.backend.binary_inplace(_BACKEND_OP[op_name], self.data, other_data)
@@ -85,10 +86,11 @@ def _original(self: Tensor) -> Tensor:
     return Clone.apply(self)
 
 
+# The ops written straight into self's memory when nothing records a graph; the others (pow_,
+# floor_divide_, remainder_, bitwise_*_) go through their out-of-place op, which refuses
+# integer ** negative, integer division by zero and bool/float operands of bitwise ops.
 _BACKEND_OP = {"add_": "add", "sub_": "sub", "mul_": "mul", "div_": "div",
                "maximum_": "maximum", "minimum_": "minimum"}
-# pow_ goes through pow(), which refuses integer ** negative and out-of-range exponents
-_CHECKED_OUT_OF_PLACE = {"pow_"}
 
 
 def unary_inplace(self: Tensor, op_name: str, out_of_place, *args):
@@ -128,11 +130,12 @@ def copy_(self: Tensor, src: Tensor) -> Tensor:
 
 def make_binary_inplace(op_name: str, out_of_place):
     def method(self, other, **kwargs):
+        other = python_scalar(other)
         if "alpha" in kwargs:
             from .elementwise import scale_by_alpha
             other = scale_by_alpha(op_name, self, other, kwargs.pop("alpha"))
-        if kwargs:
-            raise TypeError(f"{op_name}() got unexpected keyword arguments {sorted(kwargs)}")
+        if kwargs:  # e.g. div_(other, rounding_mode='floor'): out_of_place checks the names
+            return binary_inplace(self, other, op_name, lambda a, b: out_of_place(a, b, **kwargs), True)
         return binary_inplace(self, other, op_name, out_of_place)
     method.__name__ = op_name
     method.__doc__ = f"In-place {op_name[:-1]}: writes into self and returns it."

@@ -1,6 +1,7 @@
 """Linear algebra: batched matmul (the primitive) and mm, bmm, dot, outer, einsum on top of it."""
 from __future__ import annotations
 
+from .. import dtypes as _dt
 from ..autograd.function import Function
 from ..tensor import Tensor
 from ._util import broadcast_shapes, check_same_dtype, expect_tensor, promote_pair, tensor_op
@@ -41,6 +42,9 @@ def matmul(input: Tensor, other) -> Tensor:
     Shapes: (..., n, k) @ (..., k, m) -> (..., n, m); (2,1,2,3) @ (5,3,4) -> (2,5,2,4).
     """
     check_same_dtype("matmul", input, other)
+    if isinstance(input, Tensor) and input.dtype is _dt.bool_:
+        raise NotImplementedError("matmul(): not implemented for 'Bool' (PyTorch has no bool matrix "
+                                  "product); convert with .int() or .float() first")
     a, b = promote_pair("matmul", input, other)
     if a.ndim == 2 and b.ndim == 2 and a.data.shape[1] == b.data.shape[0]:
         return MatMul.apply(a, b, False, False)
@@ -224,6 +228,9 @@ def _contract(term_a, a, term_b, b, keep):
     b = b.permute([term_b.index(c) for c in batch + summed + right])
     sa, sb = a.data.shape, b.data.shape
     nb, nl, ns = len(batch), len(left), len(summed)
+    if not summed:  # nothing to sum: a broadcast product (as PyTorch, so bool operands work too)
+        out = a.reshape(sa + (1,) * len(right)) * b.reshape(sb[:nb] + (1,) * nl + sb[nb:])
+        return "".join(batch + left + right), out
     batch_shape = tuple(max(x, y) for x, y in zip(sa[:nb], sb[:nb]))
 
     def prod(shape):

@@ -372,7 +372,9 @@ def repeat(input: Tensor, *sizes) -> Tensor:
         interleaved += [1, s]
         expanded += [r, s]
         final.append(r * s)
-    return reshape(expand(reshape(input, tuple(interleaved)), tuple(expanded)).contiguous(), tuple(final))
+    # Clone, not contiguous(): with every repeat 1 the expanded view is contiguous already and
+    # the result would alias the input
+    return reshape(Clone.apply(expand(reshape(input, tuple(interleaved)), tuple(expanded))), tuple(final))
 
 
 @tensor_op
@@ -411,6 +413,12 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
             raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated; "
                                f"use stack, or unsqueeze it to shape [1]")
     tensors = promote("cat", *tensors) if len(tensors) > 1 else tensors
+    # PyTorch's legacy rule: a 1-D empty tensor takes part in dtype promotion only, so
+    # cat([x, zeros(0)]) is x whatever x's shape
+    kept = [t for t in tensors if t.data.shape != (0,)]
+    if not kept:
+        return Cat.apply(*tensors, axis=0)
+    tensors = kept
     ref = tensors[0]
     axis = wrap_dim(dim, ref.ndim, op="cat")
     for i, t in enumerate(tensors[1:], start=1):

@@ -238,11 +238,18 @@ def _with_dtype(x, dtype):
     return x if dtype is None else x.to(dtype)
 
 
+def _as_requested(out, dtype):
+    """A reduction's result in the requested ``dtype``: integer sums and products accumulate in
+    int64 and wrap back into a narrower integer dtype as PyTorch's kernels do
+    (``uint8([100, 200]).sum(dtype=uint8)`` is 44)."""
+    return out if dtype is None or out.dtype is _dt.to_dtype(dtype) else out.to(dtype)
+
+
 @tensor_op
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Sum over ``dim`` (None: all; an int or a tuple; negative allowed). Ints and bools give int64."""
     x = _with_dtype(input, dtype)
-    return Sum.apply(x, reduction_dims(dim, x.ndim, op="sum"), keepdim)
+    return _as_requested(Sum.apply(x, reduction_dims(dim, x.ndim, op="sum"), keepdim), dtype)
 
 
 @tensor_op
@@ -252,7 +259,8 @@ def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
     axes = reduction_dims(dim, x.ndim, op="prod")
     if x.dtype.is_integer or x.dtype is _dt.bool_:
         wide = x.to(_dt.int64)  # promote before multiplying: uint8 must not wrap at 256
-        return Tensor._make(x.device.backend.reduce("prod", wide.data, axes, keepdim), x.device, False, None, 0)
+        out = Tensor._make(x.device.backend.reduce("prod", wide.data, axes, keepdim), x.device, False, None, 0)
+        return _as_requested(out, dtype)
     return Prod.apply(x, axes, keepdim)
 
 
@@ -440,11 +448,13 @@ def _refuse_bool_arg(op, input):
 @tensor_op
 def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     """Inclusive prefix sums along dim."""
+    if dtype is not None and _dt.to_dtype(dtype) is _dt.bool_ and input.numel():  # empty: no kernel runs
+        raise NotImplementedError("cumsum(): not implemented for dtype=bool; use an integer dtype")
     x = input.to(dtype) if dtype is not None else input
     if x.ndim == 0:  # through the 1-element case, so integer inputs promote to int64 here too
         wrap_dim(dim, 0, op="cumsum")
-        return Cumsum.apply(x.reshape(1), 0).reshape(())
-    return Cumsum.apply(x, wrap_dim(dim, x.ndim, op="cumsum"))
+        return _as_requested(Cumsum.apply(x.reshape(1), 0).reshape(()), dtype)
+    return _as_requested(Cumsum.apply(x, wrap_dim(dim, x.ndim, op="cumsum")), dtype)
 
 
 @tensor_op
@@ -457,12 +467,25 @@ def logsumexp(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     return LogSumExp.apply(x, axes, keepdim)
 
 
+def _norm_dtype(input, dtype):
+    if not dtype.is_floating_point:
+        raise RuntimeError(f"linalg.vector_norm: dtype should be floating point or complex, but got "
+                           f"{dtype.scalar_name}")
+    if _dt.promote_types(input.dtype, dtype) is not dtype:
+        raise RuntimeError(f"linalg.vector_norm: the dtype of the input ({input.dtype.scalar_name}) should "
+                           f"be convertible without narrowing to the specified dtype ({dtype.scalar_name})")
+    return dtype
+
+
 @tensor_op
-def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False) -> Tensor:
-    """Vector p-norm (2 / 'fro' by default, 1, inf, -inf, 0, or any positive p); grad 0 at 0 for p=2."""
+def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
+    """Vector p-norm (2 / 'fro' by default, 1, inf, -inf, 0, or any positive p); grad 0 at 0 for p=2.
+    ``dtype``: computed in that (wider or equal) floating dtype."""
     if not input.is_floating_point():
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. "
                            f"Got {input.dtype.scalar_name}; convert it with .float() first")
+    if dtype is not None:
+        input = input.to(_norm_dtype(input, _dt.to_dtype(dtype)))
     if p == "fro" and isinstance(dim, (tuple, list)) and len(dim) > 2:
         raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(map(str, dim))} "
                            f"(the Frobenius norm takes one or two dims; use p=2 for more)")
