@@ -373,6 +373,57 @@ def test_kink_conventions_match_pytorch(name, fn, point, first, second):
     assert got_second == pytest.approx(second, rel=1e-12, abs=1e-15)
 
 
+# Whether the first gradient (create_graph=True, ones upstream) stays connected to x, read off
+# PyTorch 2.13: threshold_backward, hardtanh_backward, leaky_relu_backward, prelu's and
+# max_pool2d's backward are differentiable w.r.t. x (with a zero derivative); clamp's, where's
+# and maximum's mask multiply is not, so there grad of grad raises "does not require grad".
+CONNECTED_FIRST_GRADIENT = [
+    ("relu", tl.relu, True),
+    ("relu_inplace", lambda x: F.relu(x * 1, inplace=True), True),
+    ("relu_of_intermediate", lambda x: tl.relu(x * 3.0), True),
+    ("relu6", F.relu6, True),
+    ("hardtanh", F.hardtanh, True),
+    ("hardsigmoid", F.hardsigmoid, True),
+    ("leaky_relu", F.leaky_relu, True),
+    ("prelu", lambda x: F.prelu(x, tl.tensor([0.25], dtype=x.dtype)), True),
+    ("max_pool2d", lambda x: F.max_pool2d(x.reshape(1, 1, 2, -1), 2), True),
+    ("abs", tl.abs, True),
+    ("elu", F.elu, True),
+    ("clamp", lambda x: tl.clamp(x, -0.5, 0.5), False),
+    ("clamp_min", lambda x: tl.clamp(x, min=0.0), False),
+    ("maximum", lambda x: tl.maximum(x, tl.zeros_like(x)), False),
+    ("where", lambda x: tl.where(x > 0, x, x * 0), False),
+    ("amax", lambda x: x.amax(), False),
+]
+
+
+@pytest.mark.parametrize("name, fn, connected", CONNECTED_FIRST_GRADIENT,
+                         ids=[c[0] for c in CONNECTED_FIRST_GRADIENT])
+@given(values=st.lists(st.sampled_from([-1.0, -0.2, 0.0, 0.3, 2.0, 7.0]) | st.floats(-8, 8),
+                       min_size=2, max_size=2).map(lambda v: v * 2))
+def test_second_derivative_of_piecewise_linear_ops_like_pytorch(name, fn, connected, values):
+    x = tl.tensor(values, dtype=tl.float64, requires_grad=True)
+    (g,) = tl.autograd.grad(fn(x).sum(), x, create_graph=True)
+    assert g.requires_grad is connected
+    if not connected:
+        with pytest.raises(RuntimeError, match="does not require grad"):
+            tl.autograd.grad(g.sum(), x)
+    elif name != "elu":
+        (gg,) = tl.autograd.grad(g.sum(), x)
+        assert gg.tolist() == [0.0] * len(values)
+
+
+def test_kink_second_derivative_reaches_prelu_weight():
+    x = tl.tensor([[-1.0, 2.0], [0.5, -3.0]], dtype=tl.float64, requires_grad=True)
+    w = tl.tensor([0.25, 0.5], dtype=tl.float64, requires_grad=True)
+    (g,) = tl.autograd.grad(F.prelu(x, w).sum(), x, create_graph=True)
+    gx, gw = tl.autograd.grad(g.sum(), [x, w])
+    assert gx.tolist() == [[0.0, 0.0], [0.0, 0.0]]
+    assert gw.tolist() == [1.0, 1.0]  # PyTorch: d/dw of sum(where(x > 0, 1, w))
+    assert tl.autograd.gradgradcheck(F.prelu, (x, w))
+    assert tl.autograd.gradgradcheck(lambda t: F.leaky_relu(t, 0.1), (x,))
+
+
 # open-interval ops (PyTorch masks low < x < high) against clamp (closed interval)
 OPEN_CLAMPS = [(F.hardtanh, -1.0, 1.0, 1.0), (F.relu6, 0.0, 6.0, 1.0),
                (lambda x: F.hardtanh(x, -2.0, 0.5), -2.0, 0.5, 1.0),

@@ -116,7 +116,7 @@ def relu6(input: Tensor) -> Tensor:
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x if x > 0 else slope * x (the derivative at 0 is the slope, as PyTorch)."""
     _require_float("leaky_relu", input)
-    return _ew.where(input > 0, input, input * negative_slope)
+    return _LeakyRelu.apply(input, negative_slope)
 
 
 @tensor_op
@@ -135,7 +135,30 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
         weight = weight.reshape((1, channels) + (1,) * (input.ndim - 2))
     elif input.ndim < weight.ndim:
         weight = weight.reshape(())
-    return _ew.where(input > 0, input, weight * input)
+    return _LeakyRelu.apply(input, weight)
+
+
+class _LeakyRelu(Function):
+    """x if x > 0 else slope * x, slope a number (leaky_relu) or a tensor (prelu's weight).
+    Backward is PyTorch's: the input gradient depends on x with a zero derivative (KinkGrad), so
+    its gradient with create_graph=True is 0, not an error."""
+
+    @staticmethod
+    def forward(ctx, x, slope):
+        ctx.save_for_backward(x, slope if isinstance(slope, Tensor) else None)
+        ctx.slope = slope
+        return _ew.where(x > 0, x, slope * x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        slope = ctx.slope if weight is None else weight
+        positive = x > 0
+        grad_x = _ew.KinkGrad.apply(grad, x, positive, slope) if ctx.needs_input_grad[0] else None
+        grad_w = None
+        if ctx.needs_input_grad[1]:
+            grad_w = _ew.where(positive, 0.0, grad * x)
+        return grad_x, grad_w
 
 
 @tensor_op
