@@ -2,6 +2,7 @@
 PyTorch 2.13 (SEMANTICS.md section 4): each test states the PyTorch rule and checks it on drawn
 inputs, on the default device (the suite runs once on the CPU, once with TENSORLITE_DEVICE=opencl).
 """
+import math
 import warnings
 
 import numpy as np
@@ -674,3 +675,60 @@ def test_matmul_result_is_contiguous(data):
 def test_gpt_style_view_after_matmul():
     x, w = tl.randn(2, 5, 3), tl.randn(3, 7)
     assert (x @ w).view(-1, 7).shape == (10, 7)
+
+
+# -- NaN, inf and overflow are values, never NumPy RuntimeWarnings (PyTorch is silent) ----------
+from nn_specs import NN_SPECS  # noqa: E402
+from op_specs import SPECS  # noqa: E402
+
+SPECIAL_VALUES = st.sampled_from([float("inf"), -float("inf"), float("nan"), 0.0, -0.0, -1.0,
+                                  1e5, -1e5, 1e30, 1e-30, 2.0])
+
+
+@pytest.mark.parametrize("spec", SPECS + NN_SPECS, ids=[s.name for s in SPECS + NN_SPECS])
+@given(data=st.data(), dtype=st.sampled_from([tl.float64, tl.float32, tl.float16]))
+def test_special_values_raise_no_numpy_warnings(spec, data, dtype):
+    shape_tuple = data.draw(spec.shapes)
+    kwargs = data.draw(spec.kwargs(shape_tuple))
+    # the NumPy backend's floating-point state (OpenCL has no float16 and no NumPy warnings)
+    values = [data.draw(tensors(shape=tuple(s), elements=SPECIAL_VALUES, device="cpu")) for s in shape_tuple]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        inputs = [v.to(dtype).requires_grad_() for v in values]  # the cast overflows to inf too
+        try:
+            out = spec.op(*inputs, **kwargs)
+        except RuntimeError as error:  # input checks (binary_cross_entropy's range), as PyTorch's
+            assert "should be between" in str(error)
+            return
+        (out * out).sum().backward()  # the backward formulas meet the same values
+
+
+@given(data=st.data())
+def test_half_overflow_and_invalid_arithmetic_are_silent(data):
+    previous = tl.get_default_device()
+    tl.set_default_device("cpu")  # NumPy's floating-point state (OpenCL has no float16)
+    try:
+        check_half_overflow_and_invalid_arithmetic_are_silent(data)
+    finally:
+        tl.set_default_device(previous)
+
+
+def check_half_overflow_and_invalid_arithmetic_are_silent(data):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        half = tl.tensor([1e5, 2.0, -7e4], dtype=tl.float16)
+        assert half.tolist()[0] == float("inf")
+        x = tl.ones(3, dtype=tl.float16)
+        x[0] = 1e5
+        x *= 1e5
+        assert (x * 1e5).isinf().all().item()
+        assert math.isnan((tl.tensor([float("inf")]) - tl.tensor([float("inf")])).item())
+        assert math.isnan((tl.tensor([0.0]) * float("inf")).item())
+        assert (tl.tensor([0.0, -1.0]).log().tolist()[0]) == -float("inf")
+        assert math.isnan(tl.tensor([-1.0]).sqrt().item())
+        assert (tl.tensor([1.0]) / 0).item() == float("inf")
+        assert tl.tensor([6e4, 6e4], dtype=tl.float16).sum().item() == float("inf")
+        big = data.draw(tensors(dtype=tl.float32, elements=st.sampled_from([3e38, -3e38, 1e-45])))
+        (big * big + big.exp() - big.log()).mean()
+    with pytest.warns(RuntimeWarning):  # the user's own NumPy state is left as it was
+        np.float32(3e38) * np.float32(10)
