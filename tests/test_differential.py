@@ -732,3 +732,69 @@ def check_half_overflow_and_invalid_arithmetic_are_silent(data):
         (big * big + big.exp() - big.log()).mean()
     with pytest.warns(RuntimeWarning):  # the user's own NumPy state is left as it was
         np.float32(3e38) * np.float32(10)
+
+
+# -- saved tensors: an in-place change before backward raises exactly when PyTorch's does ----------
+# (op, torch raises when the input is modified, when the output is modified); read off PyTorch
+# 2.13: softmax, log_softmax, exp, sigmoid, tanh, relu, sqrt, reciprocal and rsqrt save only their
+# output; var/std save their input (std its output too); a number over a tensor is
+# reciprocal(x) * number there.
+SAVED_TENSOR_CHECKS = [
+    ("softmax", lambda z: F.softmax(z, 0), False, True),
+    ("log_softmax", lambda z: F.log_softmax(z, 0), False, True),
+    ("softmin", lambda z: F.softmin(z, 0), False, True),
+    ("exp", tl.exp, False, True),
+    ("sigmoid", tl.sigmoid, False, True),
+    ("tanh", tl.tanh, False, True),
+    ("relu", tl.relu, False, True),
+    ("sqrt", tl.sqrt, False, True),
+    ("reciprocal", tl.reciprocal, False, True),
+    ("rsqrt", tl.rsqrt, False, True),
+    ("number_over_tensor", lambda z: 2.0 / z, False, False),
+    ("div_by_constant", lambda z: z / tl.tensor([2.0, 3.0, 1.5], dtype=z.dtype), False, False),
+    ("pow_scalar", lambda z: z ** 2, True, False),
+    ("pow_tensor", lambda z: z ** tl.tensor([2.0, 3.0, 1.5], dtype=z.dtype), True, True),
+    ("var", lambda z: z.var(), True, False),
+    ("std", lambda z: z.std(), True, True),
+    ("var_mean", lambda z: tl.var_mean(z)[0], True, False),
+    ("layer_norm", lambda z: F.layer_norm(z, (3,)), True, False),
+    ("mean", lambda z: z.mean(), False, False),
+    ("sum", lambda z: z.sum(), False, False),
+    ("matmul", lambda z: z @ tl.ones(3, dtype=z.dtype), False, False),
+    ("mul_constant", lambda z: z * tl.tensor([2.0, 3.0, 1.5], dtype=z.dtype), False, False),
+    ("mul_number", lambda z: z * 2.0, False, False),
+    ("log", tl.log, True, False),
+    ("hardtanh", F.hardtanh, True, False),
+    ("leaky_relu", F.leaky_relu, True, False),
+    ("logsumexp", lambda z: z.logsumexp(0), True, True),
+]
+
+
+@pytest.mark.parametrize("name, fn, input_raises, output_raises", SAVED_TENSOR_CHECKS,
+                         ids=[c[0] for c in SAVED_TENSOR_CHECKS])
+@pytest.mark.parametrize("modify", ["input", "output"])
+@given(values=st.lists(st.floats(0.25, 3.0), min_size=3, max_size=3))
+def test_in_place_change_of_a_saved_tensor_raises_like_pytorch(name, fn, input_raises, output_raises,
+                                                               modify, values):
+    x = tl.tensor(values, dtype=tl.float64, requires_grad=True)
+    z = x * 1
+    y = fn(z)
+    (z if modify == "input" else y).add_(1)
+    loss = (y * tl.arange(1, y.numel() + 1, dtype=tl.float64).reshape(y.shape)).sum()
+    if (input_raises if modify == "input" else output_raises):
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            loss.backward()
+    else:
+        loss.backward()
+        assert np.isfinite(x.grad.numpy()).all()
+
+
+def test_softmax_gradient_after_changing_its_input_uses_the_saved_output():
+    x = tl.tensor([0.5, 1.0, 2.0], dtype=tl.float64, requires_grad=True)
+    z = x * 1
+    y = F.softmax(z, 0)
+    expected = y.detach().numpy().copy()
+    z.add_(1)
+    (y * tl.tensor([1.0, 2.0, 3.0], dtype=tl.float64)).sum().backward()
+    g = np.array([1.0, 2.0, 3.0])
+    assert_same(x.grad, expected * (g - (g * expected).sum()), rtol=1e-12)

@@ -355,8 +355,8 @@ def _softmax_dim(name, ndim, dim):
 
 
 def _fused_softmax(x: Tensor, dim: int, log: bool):
-    """The backend's fused kernel when it has one (OpenCL), else None (compose)."""
-    if x.device.backend.softmax is None or not x.is_floating_point() or x.ndim == 0 or not x.numel():
+    """The Softmax primitive (saves only its output), else None (compose: 0-d or empty)."""
+    if not x.is_floating_point() or x.ndim == 0 or not x.numel():
         return None
     return _Softmax.apply(x, wrap_dim(dim, x.ndim), log)
 

@@ -200,6 +200,21 @@ class Exp(_Primitive):
         return grad * out
 
 
+class Reciprocal(_Primitive):
+    """1 / x; d/dx = -out^2 (saves only the output, as PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(OUTPUT)
+        backend = x.device.backend
+        return backend.binary("div", backend.full((), 1, x.dtype), x.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return -grad * (out * out)
+
+
 class Log(_Primitive):
     @staticmethod
     def forward(ctx, x):
@@ -784,8 +799,18 @@ def rsqrt(input: Tensor) -> Tensor:
 
 @tensor_op
 def reciprocal(input: Tensor) -> Tensor:
-    """1 / input."""
-    return div(1.0, input if input.is_floating_point() else input.float())
+    """1 / input (integers give the default float dtype). As in PyTorch, the backward reads only
+    the result: the input may be modified in place before backward, the result may not."""
+    return Reciprocal.apply(input if input.is_floating_point() else input.float())
+
+
+def rtruediv(input: Tensor, other) -> Tensor:
+    """``other / input`` (the reflected operator). A number over a tensor is
+    ``reciprocal(input) * other``, as PyTorch computes it, so the same saved tensors (and
+    in-place checks) apply. Example: ``2.0 / tensor([4.])`` is ``tensor([0.5])``."""
+    if isinstance(other, numbers.Number):
+        return mul(reciprocal(input), other)
+    return div(other, input)
 
 
 @tensor_op
