@@ -159,6 +159,12 @@ def _is_zero(value) -> bool:
     return isinstance(value, (int, float)) and value == 0
 
 
+def _full(shape, value, dtype):
+    if shape == ():
+        return np.array(value, dtype=dtype.numpy)
+    return np.full(shape, value, dtype=dtype.numpy)
+
+
 class NumpyBackend(Backend):
     """Arrays are ``numpy.ndarray``; views alias like PyTorch's do."""
 
@@ -171,11 +177,10 @@ class NumpyBackend(Backend):
     def to_host(self, x):
         return x
 
-    @_silent
     def full(self, shape, value, dtype):
-        if shape == ():
-            return np.array(value, dtype=dtype.numpy)
-        return np.full(shape, value, dtype=dtype.numpy)
+        if isinstance(value, (int, float)) and -65504.0 <= value <= 65504.0:
+            return _full(shape, value, dtype)  # fits float16 (and every dtype it is cast to): no warning
+        return _quietly(_full, shape, value, dtype)
 
     def empty(self, shape, dtype):
         return np.empty(shape, dtype=dtype.numpy)
@@ -463,10 +468,12 @@ class NumpyBackend(Backend):
         np.copyto(dst, src, casting="unsafe")
 
     def binary_inplace(self, op, dst, other):
-        if op in _NEVER_WARN:
+        token = None if op in _NEVER_WARN else _ERRSTATE.set(_IGNORE)
+        try:
             _BINARY[op](dst, other, out=dst, casting="unsafe")
-        else:
-            _quietly(_BINARY[op], dst, other, out=dst, casting="unsafe")
+        finally:
+            if token is not None:
+                _ERRSTATE.reset(token)
 
     def all_finite(self, x):
         return x.dtype.kind != "f" or bool(np.isfinite(x).all())
