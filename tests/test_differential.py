@@ -767,6 +767,12 @@ SAVED_TENSOR_CHECKS = [
     ("hardtanh", F.hardtanh, True, False),
     ("leaky_relu", F.leaky_relu, True, False),
     ("logsumexp", lambda z: z.logsumexp(0), True, True),
+    ("gelu", F.gelu, True, False),
+    ("gelu_tanh", lambda z: F.gelu(z, approximate="tanh"), True, False),
+    ("logsigmoid", F.logsigmoid, True, False),
+    ("silu", F.silu, True, False),
+    ("softplus", F.softplus, True, False),
+    ("mish", F.mish, True, False),
 ]
 
 

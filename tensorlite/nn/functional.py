@@ -226,12 +226,37 @@ def selu(input: Tensor, inplace: bool = False) -> Tensor:
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """x * Phi(x): exact with erf, or the tanh approximation."""
     _require_float("gelu", input)
-    if approximate == "tanh":
-        inner = (input + 0.044715 * input ** 3) * math.sqrt(2.0 / math.pi)
-        return 0.5 * input * (1.0 + inner.tanh())
-    if approximate != "none":
+    if approximate not in ("none", "tanh"):
         raise RuntimeError(f"gelu(): approximate argument must be either none or tanh, got {approximate!r}")
-    return 0.5 * input * (1.0 + _ew.erf(input * (1.0 / math.sqrt(2.0))))
+    return _Gelu.apply(input, approximate == "tanh")
+
+
+_GELU_K = math.sqrt(2.0 / math.pi)
+
+
+class _Gelu(Function):
+    """gelu as one op that saves only its input, as PyTorch (modifying the input in place before
+    backward raises); the forward is the plain composition, the backward PyTorch's formula in
+    Tensor ops (differentiable again)."""
+
+    @staticmethod
+    def forward(ctx, x, tanh):
+        ctx.save_for_backward(x)
+        ctx.tanh = tanh
+        if tanh:
+            return 0.5 * x * (1.0 + ((x + 0.044715 * x ** 3) * _GELU_K).tanh())
+        return 0.5 * x * (1.0 + _ew.erf(x * (1.0 / math.sqrt(2.0))))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        if ctx.tanh:  # d/dx 0.5 x (1 + t), t = tanh(k (x + c x^3))
+            t = ((x + 0.044715 * x ** 3) * _GELU_K).tanh()
+            inner_slope = (1.0 - t * t) * (_GELU_K * (1.0 + 3 * 0.044715 * x * x))
+            return grad * (0.5 * (1.0 + t) + 0.5 * x * inner_slope), None
+        cdf = 0.5 * (1.0 + _ew.erf(x * (1.0 / math.sqrt(2.0))))
+        pdf = (x * x * -0.5).exp() * (1.0 / math.sqrt(2.0 * math.pi))
+        return grad * (cdf + x * pdf), None
 
 
 @tensor_op
@@ -343,7 +368,21 @@ def softsign(input: Tensor) -> Tensor:
 def logsigmoid(input: Tensor) -> Tensor:
     """log(sigmoid(x)) = -softplus(-x), stable for large |x|."""
     _require_float("log_sigmoid_forward", input)
-    return -softplus(-input)
+    return _LogSigmoid.apply(input)
+
+
+class _LogSigmoid(Function):
+    """-softplus(-x) as one op that saves only its input, as PyTorch; slope sigmoid(-x)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return -softplus(-x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * (-x).sigmoid()
 
 
 def _softmax_dim(name, ndim, dim):
