@@ -69,7 +69,7 @@ def save(obj, f) -> None:
             meta = {"view_of": store(root), "chain": chain, "requires_grad": bool(value.requires_grad)}
         else:
             host = np.asarray(value.detach().numpy(), order="C")  # ascontiguousarray makes 0-d 1-d
-            meta = {"dtype": value.dtype.name, "shape": list(host.shape),
+            meta = {"dtype": value.dtype.name, "shape": list(host.shape), "device": str(value.device),
                     "requires_grad": bool(value.requires_grad),
                     "parameter": type(value).__name__ == "Parameter", "blob": len(blobs)}
             blobs.append(host.tobytes())
@@ -336,7 +336,10 @@ def read_regular_file(path: str, error: type) -> bytes:
 
 def load(f, map_location=None, weights_only: bool = True):
     """Read an object written by ``save`` from a path or a binary file object (from its current
-    position). ``map_location``: a device for every tensor (default: the CPU).
+    position). ``map_location``: a device for every tensor; without it each tensor goes back to
+    the device it was saved from, as in PyTorch (files written before devices were recorded load
+    on the CPU). A saved device that does not exist here raises RuntimeError: pass
+    ``map_location="cpu"`` then.
 
     Never executes code from the file (the header is JSON, the data raw bytes). Errors:
     ``SerializationError`` (a ``ValueError``) for anything that is not a valid checkpoint: not a
@@ -366,11 +369,36 @@ def load(f, map_location=None, weights_only: bool = True):
         raise SerializationError(f"{path}: unsupported checkpoint format or version")
     data = memoryview(content)[16 + header_length:]
     device = _device(map_location) if map_location is not None else None
+    saved_devices = {}  # spec -> Device, each resolved once
     tensors = []
     for meta in _list(header.get("tensors"), path):
         is_view = isinstance(meta, dict) and "view_of" in meta
-        tensors.append(_read_view(meta, tensors, path) if is_view else _read_tensor(meta, data, path, device))
+        if is_view:
+            tensors.append(_read_view(meta, tensors, path))
+            continue
+        target = device or _saved_device(meta, path, saved_devices)
+        tensors.append(_read_tensor(meta, data, path, target))
     return _decode(header.get("root"), tensors, path, 0)
+
+
+_DEVICE_SPEC = re.compile(r"[a-z]+(:[0-9]{1,4})?")
+
+
+def _saved_device(meta, path, resolved):
+    """The device a tensor was saved from (the CPU for files without one), or RuntimeError when
+    it does not exist here (PyTorch's error for a missing CUDA device)."""
+    spec = meta.get("device", "cpu") if isinstance(meta, dict) else "cpu"
+    if not isinstance(spec, str) or not _DEVICE_SPEC.fullmatch(spec):
+        raise SerializationError(f"{path}: invalid tensor device {str(spec)[:40]!r}")
+    if spec not in resolved:
+        try:
+            resolved[spec] = _device(spec)
+        except (RuntimeError, ValueError) as error:
+            raise RuntimeError(f"Attempting to deserialize object on device '{spec}' but it is not "
+                               f"available ({error}). If you are running on a machine without it, "
+                               f"please use tensorlite.load with map_location='cpu' to map your "
+                               f"tensors to the CPU.") from None
+    return resolved[spec]
 
 
 def parse_json_header(raw: bytes, path: str, error: type):

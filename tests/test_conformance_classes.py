@@ -498,3 +498,61 @@ def test_reflect_and_replicate_pad_then_crop_negative_widths():
     assert F.pad(x, [-1, 1], mode="circular").tolist() == [[2.0, 3.0, 2.0]]
     with pytest.raises(RuntimeError, match="too small"):
         F.pad(x, [-2, -1], mode="reflect")
+
+
+# -- tl.load restores the device each tensor was saved from, as torch.load does ------------------
+def _rewrite_header(raw: bytes, edit) -> bytes:
+    """The checkpoint ``raw`` with ``edit(header_dict)`` applied to its JSON header."""
+    import json
+    import struct
+    (length,) = struct.unpack("<Q", raw[8:16])
+    header = json.loads(raw[16:16 + length])
+    edit(header)
+    encoded = json.dumps(header).encode("utf-8")
+    return raw[:8] + struct.pack("<Q", len(encoded)) + encoded + raw[16 + length:]
+
+
+def _saved(obj) -> bytes:
+    import io
+    buffer = io.BytesIO()
+    tl.save(obj, buffer)
+    return buffer.getvalue()
+
+
+def _loaded(raw: bytes, **kwargs):
+    import io
+    return tl.load(io.BytesIO(raw), **kwargs)
+
+
+@given(x=tensors(dtype=tl.float32, min_dims=0), as_view=st.booleans())
+def test_load_puts_tensors_back_on_their_saving_device(x, as_view):
+    state = {"x": x, "view": x.reshape(-1)[:1] if as_view and x.numel() else x}
+    loaded = _loaded(_saved(state))
+    for key in state:
+        assert loaded[key].device == x.device
+        assert loaded[key].tolist() == state[key].tolist()
+    on_cpu = _loaded(_saved(state), map_location="cpu")
+    assert all(t.device == tl.device("cpu") for t in on_cpu.values())
+
+
+def test_load_of_a_file_without_devices_is_on_the_cpu():
+    def drop_devices(header):
+        for meta in header["tensors"]:
+            meta.pop("device", None)
+    raw = _rewrite_header(_saved({"w": tl.ones(2, 3)}), drop_devices)
+    assert _loaded(raw)["w"].device == tl.device("cpu")
+
+
+@pytest.mark.parametrize("spec, error, message", [
+    ("opencl:999", RuntimeError, "map_location='cpu'"),
+    ("tpu", RuntimeError, "map_location='cpu'"),
+    ("cpu; rm -rf", tl.serialization.SerializationError, "invalid tensor device"),
+    (3, tl.serialization.SerializationError, "invalid tensor device"),
+])
+def test_load_from_a_missing_device_raises_before_creating_tensors(spec, error, message):
+    def move(header):
+        header["tensors"][0]["device"] = spec
+    raw = _rewrite_header(_saved({"w": tl.ones(2)}), move)
+    with pytest.raises(error, match=message):
+        _loaded(raw)
+    assert _loaded(raw, map_location="cpu")["w"].tolist() == [1.0, 1.0]

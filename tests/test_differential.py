@@ -2,6 +2,7 @@
 PyTorch 2.13 (SEMANTICS.md section 4): each test states the PyTorch rule and checks it on drawn
 inputs, on the default device (the suite runs once on the CPU, once with TENSORLITE_DEVICE=opencl).
 """
+import math
 import warnings
 
 import numpy as np
@@ -373,6 +374,57 @@ def test_kink_conventions_match_pytorch(name, fn, point, first, second):
     assert got_second == pytest.approx(second, rel=1e-12, abs=1e-15)
 
 
+# Whether the first gradient (create_graph=True, ones upstream) stays connected to x, read off
+# PyTorch 2.13: threshold_backward, hardtanh_backward, leaky_relu_backward, prelu's and
+# max_pool2d's backward are differentiable w.r.t. x (with a zero derivative); clamp's, where's
+# and maximum's mask multiply is not, so there grad of grad raises "does not require grad".
+CONNECTED_FIRST_GRADIENT = [
+    ("relu", tl.relu, True),
+    ("relu_inplace", lambda x: F.relu(x * 1, inplace=True), True),
+    ("relu_of_intermediate", lambda x: tl.relu(x * 3.0), True),
+    ("relu6", F.relu6, True),
+    ("hardtanh", F.hardtanh, True),
+    ("hardsigmoid", F.hardsigmoid, True),
+    ("leaky_relu", F.leaky_relu, True),
+    ("prelu", lambda x: F.prelu(x, tl.tensor([0.25], dtype=x.dtype)), True),
+    ("max_pool2d", lambda x: F.max_pool2d(x.reshape(1, 1, 2, -1), 2), True),
+    ("abs", tl.abs, True),
+    ("elu", F.elu, True),
+    ("clamp", lambda x: tl.clamp(x, -0.5, 0.5), False),
+    ("clamp_min", lambda x: tl.clamp(x, min=0.0), False),
+    ("maximum", lambda x: tl.maximum(x, tl.zeros_like(x)), False),
+    ("where", lambda x: tl.where(x > 0, x, x * 0), False),
+    ("amax", lambda x: x.amax(), False),
+]
+
+
+@pytest.mark.parametrize("name, fn, connected", CONNECTED_FIRST_GRADIENT,
+                         ids=[c[0] for c in CONNECTED_FIRST_GRADIENT])
+@given(values=st.lists(st.sampled_from([-1.0, -0.2, 0.0, 0.3, 2.0, 7.0]) | st.floats(-8, 8),
+                       min_size=2, max_size=2).map(lambda v: v * 2))
+def test_second_derivative_of_piecewise_linear_ops_like_pytorch(name, fn, connected, values):
+    x = tl.tensor(values, dtype=tl.float64, requires_grad=True)
+    (g,) = tl.autograd.grad(fn(x).sum(), x, create_graph=True)
+    assert g.requires_grad is connected
+    if not connected:
+        with pytest.raises(RuntimeError, match="does not require grad"):
+            tl.autograd.grad(g.sum(), x)
+    elif name != "elu":
+        (gg,) = tl.autograd.grad(g.sum(), x)
+        assert gg.tolist() == [0.0] * len(values)
+
+
+def test_kink_second_derivative_reaches_prelu_weight():
+    x = tl.tensor([[-1.0, 2.0], [0.5, -3.0]], dtype=tl.float64, requires_grad=True)
+    w = tl.tensor([0.25, 0.5], dtype=tl.float64, requires_grad=True)
+    (g,) = tl.autograd.grad(F.prelu(x, w).sum(), x, create_graph=True)
+    gx, gw = tl.autograd.grad(g.sum(), [x, w])
+    assert gx.tolist() == [[0.0, 0.0], [0.0, 0.0]]
+    assert gw.tolist() == [1.0, 1.0]  # PyTorch: d/dw of sum(where(x > 0, 1, w))
+    assert tl.autograd.gradgradcheck(F.prelu, (x, w))
+    assert tl.autograd.gradgradcheck(lambda t: F.leaky_relu(t, 0.1), (x,))
+
+
 # open-interval ops (PyTorch masks low < x < high) against clamp (closed interval)
 OPEN_CLAMPS = [(F.hardtanh, -1.0, 1.0, 1.0), (F.relu6, 0.0, 6.0, 1.0),
                (lambda x: F.hardtanh(x, -2.0, 0.5), -2.0, 0.5, 1.0),
@@ -623,3 +675,132 @@ def test_matmul_result_is_contiguous(data):
 def test_gpt_style_view_after_matmul():
     x, w = tl.randn(2, 5, 3), tl.randn(3, 7)
     assert (x @ w).view(-1, 7).shape == (10, 7)
+
+
+# -- NaN, inf and overflow are values, never NumPy RuntimeWarnings (PyTorch is silent) ----------
+from nn_specs import NN_SPECS  # noqa: E402
+from op_specs import SPECS  # noqa: E402
+
+SPECIAL_VALUES = st.sampled_from([float("inf"), -float("inf"), float("nan"), 0.0, -0.0, -1.0,
+                                  1e5, -1e5, 1e30, 1e-30, 2.0])
+
+
+@pytest.mark.parametrize("spec", SPECS + NN_SPECS, ids=[s.name for s in SPECS + NN_SPECS])
+@given(data=st.data(), dtype=st.sampled_from([tl.float64, tl.float32, tl.float16]))
+def test_special_values_raise_no_numpy_warnings(spec, data, dtype):
+    shape_tuple = data.draw(spec.shapes)
+    kwargs = data.draw(spec.kwargs(shape_tuple))
+    # the NumPy backend's floating-point state (OpenCL has no float16 and no NumPy warnings)
+    values = [data.draw(tensors(shape=tuple(s), elements=SPECIAL_VALUES, device="cpu")) for s in shape_tuple]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        inputs = [v.to(dtype).requires_grad_() for v in values]  # the cast overflows to inf too
+        try:
+            out = spec.op(*inputs, **kwargs)
+        except RuntimeError as error:  # input checks (binary_cross_entropy's range), as PyTorch's
+            assert "should be between" in str(error)
+            return
+        (out * out).sum().backward()  # the backward formulas meet the same values
+
+
+@given(data=st.data())
+def test_half_overflow_and_invalid_arithmetic_are_silent(data):
+    previous = tl.get_default_device()
+    tl.set_default_device("cpu")  # NumPy's floating-point state (OpenCL has no float16)
+    try:
+        check_half_overflow_and_invalid_arithmetic_are_silent(data)
+    finally:
+        tl.set_default_device(previous)
+
+
+def check_half_overflow_and_invalid_arithmetic_are_silent(data):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        half = tl.tensor([1e5, 2.0, -7e4], dtype=tl.float16)
+        assert half.tolist()[0] == float("inf")
+        x = tl.ones(3, dtype=tl.float16)
+        x[0] = 1e5
+        x *= 1e5
+        assert (x * 1e5).isinf().all().item()
+        assert math.isnan((tl.tensor([float("inf")]) - tl.tensor([float("inf")])).item())
+        assert math.isnan((tl.tensor([0.0]) * float("inf")).item())
+        assert (tl.tensor([0.0, -1.0]).log().tolist()[0]) == -float("inf")
+        assert math.isnan(tl.tensor([-1.0]).sqrt().item())
+        assert (tl.tensor([1.0]) / 0).item() == float("inf")
+        assert tl.tensor([6e4, 6e4], dtype=tl.float16).sum().item() == float("inf")
+        big = data.draw(tensors(dtype=tl.float32, elements=st.sampled_from([3e38, -3e38, 1e-45])))
+        (big * big + big.exp() - big.log()).mean()
+    with pytest.warns(RuntimeWarning):  # the user's own NumPy state is left as it was
+        np.float32(3e38) * np.float32(10)
+
+
+# -- saved tensors: an in-place change before backward raises exactly when PyTorch's does ----------
+# (op, torch raises when the input is modified, when the output is modified); read off PyTorch
+# 2.13: softmax, log_softmax, exp, sigmoid, tanh, relu, sqrt, reciprocal and rsqrt save only their
+# output; var/std save their input (std its output too); a number over a tensor is
+# reciprocal(x) * number there.
+SAVED_TENSOR_CHECKS = [
+    ("softmax", lambda z: F.softmax(z, 0), False, True),
+    ("log_softmax", lambda z: F.log_softmax(z, 0), False, True),
+    ("softmin", lambda z: F.softmin(z, 0), False, True),
+    ("exp", tl.exp, False, True),
+    ("sigmoid", tl.sigmoid, False, True),
+    ("tanh", tl.tanh, False, True),
+    ("relu", tl.relu, False, True),
+    ("sqrt", tl.sqrt, False, True),
+    ("reciprocal", tl.reciprocal, False, True),
+    ("rsqrt", tl.rsqrt, False, True),
+    ("number_over_tensor", lambda z: 2.0 / z, False, False),
+    ("div_by_constant", lambda z: z / tl.tensor([2.0, 3.0, 1.5], dtype=z.dtype), False, False),
+    ("pow_scalar", lambda z: z ** 2, True, False),
+    ("pow_tensor", lambda z: z ** tl.tensor([2.0, 3.0, 1.5], dtype=z.dtype), True, True),
+    ("var", lambda z: z.var(), True, False),
+    ("std", lambda z: z.std(), True, True),
+    ("var_mean", lambda z: tl.var_mean(z)[0], True, False),
+    ("layer_norm", lambda z: F.layer_norm(z, (3,)), True, False),
+    ("mean", lambda z: z.mean(), False, False),
+    ("sum", lambda z: z.sum(), False, False),
+    ("matmul", lambda z: z @ tl.ones(3, dtype=z.dtype), False, False),
+    ("mul_constant", lambda z: z * tl.tensor([2.0, 3.0, 1.5], dtype=z.dtype), False, False),
+    ("mul_number", lambda z: z * 2.0, False, False),
+    ("log", tl.log, True, False),
+    ("hardtanh", F.hardtanh, True, False),
+    ("leaky_relu", F.leaky_relu, True, False),
+    ("logsumexp", lambda z: z.logsumexp(0), True, True),
+    ("gelu", F.gelu, True, False),
+    ("gelu_tanh", lambda z: F.gelu(z, approximate="tanh"), True, False),
+    ("logsigmoid", F.logsigmoid, True, False),
+    ("silu", F.silu, True, False),
+    ("softplus", F.softplus, True, False),
+    ("mish", F.mish, True, False),
+]
+
+
+@pytest.mark.parametrize("name, fn, input_raises, output_raises", SAVED_TENSOR_CHECKS,
+                         ids=[c[0] for c in SAVED_TENSOR_CHECKS])
+@pytest.mark.parametrize("modify", ["input", "output"])
+@given(values=st.lists(st.floats(0.25, 3.0), min_size=3, max_size=3))
+def test_in_place_change_of_a_saved_tensor_raises_like_pytorch(name, fn, input_raises, output_raises,
+                                                               modify, values):
+    x = tl.tensor(values, dtype=tl.float64, requires_grad=True)
+    z = x * 1
+    y = fn(z)
+    (z if modify == "input" else y).add_(1)
+    loss = (y * tl.arange(1, y.numel() + 1, dtype=tl.float64).reshape(y.shape)).sum()
+    if (input_raises if modify == "input" else output_raises):
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            loss.backward()
+    else:
+        loss.backward()
+        assert np.isfinite(x.grad.numpy()).all()
+
+
+def test_softmax_gradient_after_changing_its_input_uses_the_saved_output():
+    x = tl.tensor([0.5, 1.0, 2.0], dtype=tl.float64, requires_grad=True)
+    z = x * 1
+    y = F.softmax(z, 0)
+    expected = y.detach().numpy().copy()
+    z.add_(1)
+    (y * tl.tensor([1.0, 2.0, 3.0], dtype=tl.float64)).sum().backward()
+    g = np.array([1.0, 2.0, 3.0])
+    assert_same(x.grad, expected * (g - (g * expected).sum()), rtol=1e-12)

@@ -118,7 +118,7 @@ def relu6(input: Tensor) -> Tensor:
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x if x > 0 else slope * x (the derivative at 0 is the slope, as PyTorch)."""
     _require_float("leaky_relu", input)
-    return _ew.where(input > 0, input, input * negative_slope)
+    return _LeakyRelu.apply(input, negative_slope)
 
 
 @tensor_op
@@ -137,7 +137,30 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
         weight = weight.reshape((1, channels) + (1,) * (input.ndim - 2))
     elif input.ndim < weight.ndim:
         weight = weight.reshape(())
-    return _ew.where(input > 0, input, weight * input)
+    return _LeakyRelu.apply(input, weight)
+
+
+class _LeakyRelu(Function):
+    """x if x > 0 else slope * x, slope a number (leaky_relu) or a tensor (prelu's weight).
+    Backward is PyTorch's: the input gradient depends on x with a zero derivative (KinkGrad), so
+    its gradient with create_graph=True is 0, not an error."""
+
+    @staticmethod
+    def forward(ctx, x, slope):
+        ctx.save_for_backward(x, slope if isinstance(slope, Tensor) else None)
+        ctx.slope = slope
+        return _ew.where(x > 0, x, slope * x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        slope = ctx.slope if weight is None else weight
+        positive = x > 0
+        grad_x = _ew.KinkGrad.apply(grad, x, positive, slope) if ctx.needs_input_grad[0] else None
+        grad_w = None
+        if ctx.needs_input_grad[1]:
+            grad_w = _ew.where(positive, 0.0, grad * x)
+        return grad_x, grad_w
 
 
 @tensor_op
@@ -205,12 +228,37 @@ def selu(input: Tensor, inplace: bool = False) -> Tensor:
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """x * Phi(x): exact with erf, or the tanh approximation."""
     _require_float("gelu", input)
-    if approximate == "tanh":
-        inner = (input + 0.044715 * input ** 3) * math.sqrt(2.0 / math.pi)
-        return 0.5 * input * (1.0 + inner.tanh())
-    if approximate != "none":
+    if approximate not in ("none", "tanh"):
         raise RuntimeError(f"gelu(): approximate argument must be either none or tanh, got {approximate!r}")
-    return 0.5 * input * (1.0 + _ew.erf(input * (1.0 / math.sqrt(2.0))))
+    return _Gelu.apply(input, approximate == "tanh")
+
+
+_GELU_K = math.sqrt(2.0 / math.pi)
+
+
+class _Gelu(Function):
+    """gelu as one op that saves only its input, as PyTorch (modifying the input in place before
+    backward raises); the forward is the plain composition, the backward PyTorch's formula in
+    Tensor ops (differentiable again)."""
+
+    @staticmethod
+    def forward(ctx, x, tanh):
+        ctx.save_for_backward(x)
+        ctx.tanh = tanh
+        if tanh:
+            return 0.5 * x * (1.0 + ((x + 0.044715 * x ** 3) * _GELU_K).tanh())
+        return 0.5 * x * (1.0 + _ew.erf(x * (1.0 / math.sqrt(2.0))))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        if ctx.tanh:  # d/dx 0.5 x (1 + t), t = tanh(k (x + c x^3))
+            t = ((x + 0.044715 * x ** 3) * _GELU_K).tanh()
+            inner_slope = (1.0 - t * t) * (_GELU_K * (1.0 + 3 * 0.044715 * x * x))
+            return grad * (0.5 * (1.0 + t) + 0.5 * x * inner_slope), None
+        cdf = 0.5 * (1.0 + _ew.erf(x * (1.0 / math.sqrt(2.0))))
+        pdf = (x * x * -0.5).exp() * (1.0 / math.sqrt(2.0 * math.pi))
+        return grad * (cdf + x * pdf), None
 
 
 @tensor_op
@@ -322,7 +370,21 @@ def softsign(input: Tensor) -> Tensor:
 def logsigmoid(input: Tensor) -> Tensor:
     """log(sigmoid(x)) = -softplus(-x), stable for large |x|."""
     _require_float("log_sigmoid_forward", input)
-    return -softplus(-input)
+    return _LogSigmoid.apply(input)
+
+
+class _LogSigmoid(Function):
+    """-softplus(-x) as one op that saves only its input, as PyTorch; slope sigmoid(-x)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return -softplus(-x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * (-x).sigmoid()
 
 
 def _softmax_dim(name, ndim, dim):
@@ -334,8 +396,8 @@ def _softmax_dim(name, ndim, dim):
 
 
 def _fused_softmax(x: Tensor, dim: int, log: bool):
-    """The backend's fused kernel when it has one (OpenCL), else None (compose)."""
-    if x.device.backend.softmax is None or not x.is_floating_point() or x.ndim == 0 or not x.numel():
+    """The Softmax primitive (saves only its output), else None (compose: 0-d or empty)."""
+    if not x.is_floating_point() or x.ndim == 0 or not x.numel():
         return None
     return _Softmax.apply(x, wrap_dim(dim, x.ndim), log)
 

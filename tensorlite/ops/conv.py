@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 from ..autograd.function import Function
+from ..autograd.grad_mode import state
 from ..tensor import Tensor
 from ._util import check_same_dtype, tensor_op
 
@@ -88,6 +89,7 @@ class MaxPool2d(Function):
     def forward(ctx, x, kernel, stride, pads, dilation):
         values, indices = x.device.backend.max_pool2d(x.data, kernel, stride, pads, dilation)
         ctx.x_shape = x.data.shape
+        ctx.x = x if ctx.needs_input_grad[0] else None
         ctx.indices = Tensor._make(indices, x.device, False, None, 0)
         # windows that cannot share an element send each gradient to a distinct place: a plain
         # scatter is exact there, and much cheaper than an accumulating one
@@ -96,12 +98,16 @@ class MaxPool2d(Function):
 
     @staticmethod
     def backward(ctx, grad, _grad_indices):
+        from .elementwise import ZeroGradLink
         from .indexing import Scatter
         n, c, h, w = ctx.x_shape
         zeros = Tensor._make(grad.device.backend.full((n, c, h * w), 0, grad.dtype), grad.device,
                              False, None, 0)
         flat = Scatter.apply(zeros, 2, ctx.indices.reshape(n, c, -1), grad.reshape(n, c, -1), ctx.overlapping)
-        return flat.reshape(n, c, h, w), None, None, None, None
+        grad_x = flat.reshape(n, c, h, w)
+        if state.enabled and ctx.x is not None:  # create_graph: connected to x, as in PyTorch
+            grad_x = ZeroGradLink.apply(grad_x, ctx.x)
+        return grad_x, None, None, None, None
 
 
 def _out_size(size, kernel, stride, pad_total, dilation):

@@ -79,7 +79,8 @@ def _to_host(data, dtype):
             if dtype is not None and dtype.is_integer and host.size and host.dtype.kind in "iuf":
                 for bound in (host.min().item(), host.max().item()):
                     checked_scalar("tensor", bound, dtype)  # in range: astype wraps as C does
-            host = host.astype(dtype.numpy) if dtype is not None else host
+            if dtype is not None and not dtype.is_floating_point:  # floats: from_host casts, quietly
+                host = host.astype(dtype.numpy)
         except OverflowError:
             raise RuntimeError(f"tensor(): a value of {data!r:.80} cannot be converted to type "
                                f"{dtype.name if dtype else 'int64'} without overflow") from None

@@ -200,6 +200,21 @@ class Exp(_Primitive):
         return grad * out
 
 
+class Reciprocal(_Primitive):
+    """1 / x; d/dx = -out^2 (saves only the output, as PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(OUTPUT)
+        backend = x.device.backend
+        return backend.binary("div", backend.full((), 1, x.dtype), x.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return -grad * (out * out)
+
+
 class Log(_Primitive):
     @staticmethod
     def forward(ctx, x):
@@ -317,7 +332,7 @@ class Relu(_Primitive):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        return Where.apply(out > 0, grad, scalar_tensor(0, grad.dtype, grad.device))
+        return KinkGrad.apply(grad, out, out > 0, 0.0)
 
 
 class Clamp(_Primitive):
@@ -345,7 +360,64 @@ class Clamp(_Primitive):
         if hi is not None:
             below = x < hi if open_interval else x <= hi
             inside = below if inside is None else inside & below
+        if open_interval:  # hardtanh_backward: PyTorch connects it to x (clamp's is not)
+            return KinkGrad.apply(grad, x, inside, 0.0), None, None, None
         return Where.apply(inside, grad, scalar_tensor(0, grad.dtype, grad.device)), None, None, None
+
+
+class KinkGrad(_Primitive):
+    """where(mask, grad, grad * slope): the backward of a piecewise-linear op (relu, hardtanh,
+    leaky_relu, prelu, max_pool2d) at its input or output ``x``. As PyTorch's threshold_backward
+    and hardtanh_backward, the result depends on ``x`` with a zero derivative, so a gradient
+    taken with create_graph=True stays connected to x and its own gradient is 0 rather than an
+    error. ``slope`` is a number or a tensor broadcastable to grad (prelu's weight). A plain
+    backward records no graph, so the extra operand costs nothing there.
+
+    Example: for relu, ``KinkGrad.apply(grad, out, out > 0, 0.0)``.
+    """
+
+    @staticmethod
+    def forward(ctx, grad, x, mask, slope):
+        backend = grad.device.backend
+        slope_tensor = isinstance(slope, Tensor)
+        if slope_tensor and ctx.needs_input_grad[3]:
+            ctx.save_for_backward(grad)
+        ctx.x, ctx.mask, ctx.slope = x, mask, slope
+        if slope_tensor:
+            other = backend.binary("mul", grad.data, slope.data)
+        elif slope == 0:
+            other = backend.full((), 0, grad.dtype)
+        else:
+            other = backend.binary("mul", grad.data, slope)
+        return backend.where(mask.data, grad.data, other)
+
+    @staticmethod
+    def backward(ctx, gg):
+        mask, slope = ctx.mask, ctx.slope
+        needs = ctx.needs_input_grad
+        grad_grad = KinkGrad.apply(gg, ctx.x, mask, slope) if needs[0] else None
+        grad_x = zeros_like_tensor(ctx.x) if needs[1] else None
+        grad_slope = None
+        if needs[3]:
+            (grad,) = ctx.saved_tensors
+            grad_slope = Where.apply(mask, scalar_tensor(0, gg.dtype, gg.device), gg * grad)
+        return grad_grad, grad_x, None, grad_slope
+
+
+class ZeroGradLink(_Primitive):
+    """``value`` unchanged, also depending on ``x`` with a zero derivative: for backward formulas
+    that PyTorch differentiates w.r.t. the forward input (max_pool2d's), so a gradient taken with
+    create_graph=True stays connected to x. Call it only when recording (see max_pool2d)."""
+
+    @staticmethod
+    def forward(ctx, value, x):
+        ctx.x = x
+        return value.device.backend.copy(value.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        needs = ctx.needs_input_grad
+        return grad, zeros_like_tensor(ctx.x) if needs[1] else None
 
 
 class _ZeroGrad(_Primitive):
@@ -736,8 +808,18 @@ def rsqrt(input: Tensor) -> Tensor:
 
 @tensor_op
 def reciprocal(input: Tensor) -> Tensor:
-    """1 / input."""
-    return div(1.0, input if input.is_floating_point() else input.float())
+    """1 / input (integers give the default float dtype). As in PyTorch, the backward reads only
+    the result: the input may be modified in place before backward, the result may not."""
+    return Reciprocal.apply(input if input.is_floating_point() else input.float())
+
+
+def rtruediv(input: Tensor, other) -> Tensor:
+    """``other / input`` (the reflected operator). A number over a tensor is
+    ``reciprocal(input) * other``, as PyTorch computes it, so the same saved tensors (and
+    in-place checks) apply. Example: ``2.0 / tensor([4.])`` is ``tensor([0.5])``."""
+    if isinstance(other, numbers.Number):
+        return mul(reciprocal(input), other)
+    return div(other, input)
 
 
 @tensor_op

@@ -176,9 +176,10 @@ class LogSumExp(Function):
 
 
 class Softmax(Function):
-    """softmax (log=False) or log_softmax (log=True) along one dim in one fused backend kernel,
-    for backends that have one (``backend.softmax``); the backward is tensor ops on the saved
-    output, so it is differentiable again."""
+    """softmax (log=False) or log_softmax (log=True) along one dim: one fused backend kernel
+    where the backend has one (``backend.softmax``), else a stable composition of primitives.
+    As in PyTorch only the output is saved (the input may change in place before backward, the
+    output may not); the backward is tensor ops on it, so it is differentiable again."""
 
     _primitive = True
 
@@ -186,7 +187,10 @@ class Softmax(Function):
     def forward(ctx, x, dim, log):
         ctx.save_for_backward(OUTPUT)
         ctx.dim, ctx.log = dim, log
-        return x.device.backend.softmax(x.data, dim, log)
+        backend = x.device.backend
+        if backend.softmax is not None:
+            return backend.softmax(x.data, dim, log)
+        return _composed_softmax(backend, x.data, dim, log)
 
     @staticmethod
     def backward(ctx, grad):
@@ -194,6 +198,17 @@ class Softmax(Function):
         if ctx.log:   # d log_softmax: g - softmax * sum(g)
             return grad - out.exp() * grad.sum(ctx.dim, keepdim=True), None, None
         return out * (grad - (grad * out).sum(ctx.dim, keepdim=True)), None, None
+
+
+def _composed_softmax(backend, data, dim: int, log: bool):
+    """(log_)softmax from primitives, shifted by the row max: a row holding +inf is all nan
+    (inf - inf), as in PyTorch; so is an all -inf row."""
+    shifted = backend.binary("sub", data, backend.reduce("max", data, (dim,), True))
+    exps = backend.unary("exp", shifted)
+    total = backend.reduce("sum", exps, (dim,), True)
+    if log:
+        return backend.binary("sub", shifted, backend.unary("log", total))
+    return backend.binary("div", exps, total)
 
 
 class Norm2(Function):
@@ -292,14 +307,40 @@ def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
     count = 1
     for a in axes:
         count *= input.data.shape[a]
-    centered = input - mean(input, axes, keepdim=True)
+    if not input.is_floating_point():
+        raise RuntimeError(f"var(): std and var only support floating point and complex dtypes, "
+                           f"got {input.dtype.scalar_name}; convert the input with .float() first")
     denominator = count - correction
     if denominator <= 0:
         warn_user("var(): degrees of freedom is <= 0. Correction should be strictly less than "
                   "the reduction factor (input numel divided by output numel).")
-    squares = Sum.apply(centered * centered, axes, keepdim)
     # PyTorch divides by max(0, N - correction): inf without degrees of freedom, nan for 0 / 0
-    return squares / float(denominator if denominator > 0 else 0)
+    return Var.apply(input, axes, keepdim, count, float(denominator if denominator > 0 else 0))
+
+
+class Var(Function):
+    """Sum((x - mean)^2) / denominator over ``axes``. As in PyTorch only the input is saved
+    (modifying it in place before backward raises); the gradient 2 (x - mean) / denominator is
+    tensor ops on it, so it is differentiable again."""
+
+    _primitive = True
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim, count, denominator):
+        ctx.save_for_backward(x)
+        ctx.axes, ctx.keepdim, ctx.denominator = axes, keepdim, denominator
+        backend = x.device.backend
+        means = backend.binary("div", backend.reduce("sum", x.data, axes, True), float(count))
+        centered = backend.binary("sub", x.data, means)
+        squares = backend.reduce("sum", backend.binary("mul", centered, centered), axes, keepdim)
+        return backend.binary("div", squares, denominator)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        scale = 2.0 / ctx.denominator if ctx.denominator else math.inf
+        grad = _expand_back(grad, x.data.shape, ctx.axes, ctx.keepdim)
+        return grad * (x - mean(x, ctx.axes, keepdim=True)) * scale, None, None, None, None
 
 
 @tensor_op

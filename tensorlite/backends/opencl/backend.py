@@ -12,6 +12,7 @@ import numpy as np
 import pyopencl as cl
 
 from ..base import Backend, broadcast_error
+from ..numpy_backend import _quietly
 from .array import CLArray, Layout, Storage, broadcast_strides, contiguous_strides
 from .dispatch import CL_TYPES, WORK_GROUP, binary_result, launch, params, scalar, type_defines, unary_result
 from .conv import ConvolutionMixin
@@ -206,7 +207,7 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
 
     # -- creation and transfer -------------------------------------------------------------
     def from_host(self, host_array, dtype):
-        return self.upload(np.asarray(host_array, dtype=dtype.numpy))
+        return self.upload(_quietly(np.asarray, host_array, dtype=dtype.numpy))  # overflow is inf, silently
 
     def upload(self, host: np.ndarray) -> CLArray:
         """A device copy of a NumPy array (blocking: the host array may be freed after)."""
