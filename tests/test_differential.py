@@ -470,7 +470,19 @@ def np_index_like_torch(x, key):
             array = np.asarray(k)
             select.extend([slice(None)] * (array.ndim if array.dtype == np.bool_ else 1))
             advanced.append(array)
-    return x[tuple(select)], tuple(advanced)
+    view = x[tuple(select)]
+    return view, spell_out_ellipsis(tuple(advanced), view.ndim)
+
+
+def spell_out_ellipsis(key, ndim):
+    """An Ellipsis as the slices it stands for: PyTorch judges index arrays adjacent over dims,
+    so one spanning no dim does not separate them (NumPy's rule counts the key's items)."""
+    at = next((i for i, k in enumerate(key) if k is Ellipsis), None)
+    if at is None:
+        return key
+    consumed = sum(0 if k is None or k is Ellipsis else np.ndim(k) if np.asarray(k).dtype == np.bool_ else 1
+                   for k in key)
+    return key[:at] + (slice(None),) * max(ndim - consumed, 0) + key[at + 1:]
 
 
 @st.composite
@@ -557,6 +569,12 @@ def test_mixed_indexing_examples():
     y[0, :, [0, 1]] = tl.ones(3, 2)
     assert y.sum().item() == 6.0 and y[1].sum().item() == 0.0
     assert tl.zeros(2, 3, 4)[tl.tensor(0), :, [0, 1]].shape == (3, 2)  # a 0-dim tensor is an int
+    # an Ellipsis spanning no dim leaves index tensors adjacent (PyTorch), NumPy would split them
+    assert tl.zeros(2, 3, 4)[:, [0], ..., [0]].shape == (2, 1)
+    assert tl.arange(2.0).reshape(1, 1, 1, 2)[None, 0, 0, True, ..., 0, [0, 1]].shape == (1, 2)
+    z = tl.zeros(2, 3, 4)
+    z[:, [0], ..., [1]] = tl.ones(2, 1)
+    assert z[:, 0, 1].tolist() == [1.0, 1.0] and z.sum().item() == 2.0
     x = tl.arange(6.0).reshape(2, 3)
     with pytest.warns(UserWarning, match="uint8 is now deprecated"):
         assert x[tl.tensor(1, dtype=tl.uint8)].shape == (1, 2, 3)  # a 0-dim byte tensor is a mask
@@ -685,11 +703,22 @@ SPECIAL_VALUES = st.sampled_from([float("inf"), -float("inf"), float("nan"), 0.0
                                   1e5, -1e5, 1e30, 1e-30, 2.0])
 
 
+def with_floats_as(value, dtype):
+    """``value`` with every floating Tensor inside (dicts, lists, tuples) cast to ``dtype``."""
+    if isinstance(value, tl.Tensor):
+        return value.to(dtype) if value.is_floating_point() else value
+    if isinstance(value, dict):
+        return {k: with_floats_as(v, dtype) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(with_floats_as(v, dtype) for v in value)
+    return value
+
+
 @pytest.mark.parametrize("spec", SPECS + NN_SPECS, ids=[s.name for s in SPECS + NN_SPECS])
 @given(data=st.data(), dtype=st.sampled_from([tl.float64, tl.float32, tl.float16]))
 def test_special_values_raise_no_numpy_warnings(spec, data, dtype):
     shape_tuple = data.draw(spec.shapes)
-    kwargs = data.draw(spec.kwargs(shape_tuple))
+    kwargs = with_floats_as(data.draw(spec.kwargs(shape_tuple)), dtype)  # a class weight: the input's dtype
     # the NumPy backend's floating-point state (OpenCL has no float16 and no NumPy warnings)
     values = [data.draw(tensors(shape=tuple(s), elements=SPECIAL_VALUES, device="cpu")) for s in shape_tuple]
     with warnings.catch_warnings():

@@ -72,7 +72,23 @@ def normalize_key(x: Tensor, key):
         else:
             raise IndexError(f"only integers, slices (`:`), ellipsis (`...`), None and long or byte "
                              f"Variables are valid indices (got {type(k).__name__})")
-    return tuple(out), basic
+    return (tuple(out) if basic else _expand_ellipsis(tuple(out), x.ndim)), basic
+
+
+def _expand_ellipsis(key: tuple, ndim: int) -> tuple:
+    """``key`` with its Ellipsis written out as the slices it stands for. PyTorch judges whether
+    index tensors are adjacent over dims, NumPy over the key's items: an Ellipsis that spans no
+    dim separates them for NumPy only (x of shape (2, 3, 4): ``x[:, [0], ..., [0]]`` is (2, 1)
+    in PyTorch, (1, 2) in NumPy). Keys with no or several Ellipses are left to the backend."""
+    at = [i for i, k in enumerate(key) if k is Ellipsis]  # `is`: index arrays have no truth value
+    if len(at) != 1:
+        return key
+    consumed = sum(0 if k is None or k is Ellipsis or isinstance(k, bool)
+                   else k.ndim if _is_advanced(k) and k.dtype.kind == "b" else 1 for k in key)
+    if consumed > ndim:
+        return key  # too many indices: the backend raises PyTorch's error
+    at = at[0]
+    return key[:at] + (slice(None),) * (ndim - consumed) + key[at + 1:]
 
 
 class TwoStepKey(tuple):
