@@ -16,14 +16,18 @@ def _reflected(fn):
     return method
 
 
+_OPERANDS = (Tensor, int, float, np.generic, np.ndarray)
+
+
 def _operand_method(fn):
     """An operator (``x == None``, ``x + "a"``): other types than tensors, numbers and arrays give
     NotImplemented as in PyTorch, so Python answers (``x == None`` is False, ``x < None`` a
     TypeError naming the operator)."""
     def method(self, other):
-        if not isinstance(other, (Tensor, numbers.Number, np.generic, np.ndarray)):
-            return NotImplemented
-        return fn(self, other)
+        # concrete types first: isinstance against the numbers.Number ABC is the slow check
+        if isinstance(other, _OPERANDS) or isinstance(other, numbers.Number):
+            return fn(self, other)
+        return NotImplemented
     method.__name__ = getattr(fn, "__name__", "operator")
     method.__doc__ = fn.__doc__
     return method

@@ -224,8 +224,8 @@ def promote(op: str, *operands):
 
 
 def promote_pair(op: str, a, b):
-    """Fast path of ``promote`` for two operands (the common case: same dtype, same device)."""
-    a, b = python_scalar(a), python_scalar(b)
+    """Fast path of ``promote`` for two operands (the common case: same dtype, same device; a
+    float tensor and a Python number). NumPy scalars take ``promote`` (``np.float64`` is a float)."""
     if isinstance(a, Tensor) and isinstance(b, Tensor):
         if a.data.dtype == b.data.dtype and a.device is b.device:
             return a, b
