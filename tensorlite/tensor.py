@@ -145,7 +145,9 @@ class Tensor:
 
     @property
     def is_cuda(self) -> bool:
-        return False  # tensorlite's devices are the CPU and OpenCL
+        """Always False: tensorlite's devices are the CPU and OpenCL (PyTorch code that asks
+        ``x.is_cuda`` runs unchanged; ``x.device.type`` tells which)."""
+        return False
 
     def numel(self) -> int:
         n = 1
@@ -545,12 +547,15 @@ class Tensor:
         return self.to(_dt.bool_)
 
     def short(self) -> "Tensor":
+        """self as int16 (``self.to(int16)``; floats truncate toward zero): ``tensor([1.7]).short() is tensor([1], dtype=int16)``."""
         return self.to(_dt.int16)
 
     def char(self) -> "Tensor":
+        """self as int8 (``self.to(int8)``; floats truncate toward zero): ``tensor([-1.5]).char() is tensor([-1], dtype=int8)``."""
         return self.to(_dt.int8)
 
     def byte(self) -> "Tensor":
+        """self as uint8 (``self.to(uint8)``; floats truncate toward zero): ``tensor([3.9]).byte() is tensor([3], dtype=uint8)``."""
         return self.to(_dt.uint8)
 
     def type_as(self, other: "Tensor") -> "Tensor":

@@ -404,7 +404,9 @@ def _fused_softmax(x: Tensor, dim: int, log: bool):
 
 @tensor_op
 def log_softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
-    """x - logsumexp(x, dim): stable for large inputs ([1000, 0, -1000] -> [0, -1000, -2000])."""
+    """x - logsumexp(x, dim), the same shape as x: stable for large inputs. Also ``tl.log_softmax``.
+
+    Example: ``log_softmax(tensor([1000., 0., -1000.]), dim=0)`` is ``[0., -1000., -2000.]``."""
     dim = _softmax_dim("log_softmax", input.ndim, dim)
     x = input.to(dtype) if dtype is not None else input
     _require_float("log_softmax", x)
@@ -420,7 +422,9 @@ def _shifted_by_logsumexp(x: Tensor, dim: int) -> Tensor:
 
 @tensor_op
 def softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
-    """exp(log_softmax(x, dim))."""
+    """exp(log_softmax(x, dim)): the same shape as x, summing to 1 along dim. Also ``tl.softmax``.
+
+    Example: ``softmax(tensor([[1., 1.], [0., 1000.]]), dim=1)`` is ``[[0.5, 0.5], [0., 1.]]``."""
     dim = _softmax_dim("softmax", input.ndim, dim)
     x = input.to(dtype) if dtype is not None else input
     _require_float("softmax", x)
