@@ -31,6 +31,8 @@ def half(*shape):
 # (id, call, exception type, substrings the message must contain)
 BAD_INPUT = [
     # accepted before, PyTorch raises
+    ("lerp-end-not-a-tensor", lambda: tl.lerp(ones(2), [1.0, 2.0], 0.5), TypeError,
+     ["lerp", "'end'", "must be Tensor", "list"]),
     ("linear-bias-size", lambda: F.linear(ones(2, 3), ones(4, 3), ones(5)), RuntimeError,
      ["linear", "[5]", "[2, 4]", "out_features=4"]),
     ("linear-1d-weight-with-bias", lambda: F.linear(ones(2, 3), ones(3), ones(1)), RuntimeError,

@@ -122,6 +122,8 @@ def _silent(method):
 
 
 # Ops that never raise a floating-point flag (comparisons, selections, bit ops): the fast path.
+# unary/binary/reduce/matmul/binary_inplace switch the state inline rather than through a helper:
+# the extra call and argument packing measured 0.1-0.45 us more per backend call.
 _NEVER_WARN = {"neg", "abs", "sign", "relu", "floor", "ceil", "round", "trunc", "logical_not",
                "isnan", "isinf", "isfinite", "bitwise_not", "maximum", "minimum", "eq", "ne", "lt",
                "le", "gt", "ge", "logical_and", "logical_or", "logical_xor", "bitwise_and",

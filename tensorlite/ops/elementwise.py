@@ -910,8 +910,7 @@ def equal(input: Tensor, other) -> bool:
 
 def _lerp_operands(input, end, weight):
     """(input, end, weight) in the dtype lerp computes in, after PyTorch's checks."""
-    if not isinstance(end, Tensor):
-        raise TypeError(f"lerp(): argument 'end' must be Tensor, not {type(end).__name__}")
+    expect_tensor("lerp", "end", end)
     for name, other in (("end", end), ("weight", weight)):
         if isinstance(other, Tensor) and (name == "end" or other.ndim) and other.dtype is not input.dtype:
             raise RuntimeError(f"expected dtype {input.dtype.scalar_name} for `{name}` but got dtype "

@@ -7,7 +7,7 @@ from .. import dtypes as _dt
 from ..autograd.function import Function
 from ..autograd.grad_mode import state as _grad_state
 from ..tensor import Tensor, replay_view_chain
-from ._util import broadcast_shapes, is_scalar, python_scalar, wrap_integer
+from ._util import broadcast_shapes, expect_tensor, is_scalar, python_scalar, wrap_integer
 from .indexing import _put
 from .elementwise import check_sub_operands
 
@@ -116,8 +116,7 @@ def zero_(self: Tensor) -> Tensor:
 
 def copy_(self: Tensor, src: Tensor) -> Tensor:
     """Copy src's values into self (src broadcasts; dtype and device are converted)."""
-    if not isinstance(src, Tensor):
-        raise TypeError(f"copy_(): argument 'src' must be Tensor, not {type(src).__name__}")
+    expect_tensor("copy_", "src", src)
     shape = broadcast_shapes(self.data.shape, src.data.shape)
     if shape != self.data.shape:
         raise RuntimeError(f"output with shape {list(self.data.shape)} doesn't match the broadcast "
