@@ -98,6 +98,13 @@ def test_setitem(x, value_kind, data):
     check(fn, x, value, *arr_parts)
 
 
+def _drawn_index(data, shape, size):
+    """An int64 index array of ``shape`` with values in [0, size)."""
+    count = int(np.prod(shape))
+    values = data.draw(st.lists(st.integers(0, size - 1), min_size=count, max_size=count))
+    return Arr(np.array(values, dtype=np.int64).reshape(shape))
+
+
 @given(x=arrs(min_dims=1, dtype=st.sampled_from(["float64", "int64", "bool"])), data=st.data())
 def test_gather_take_along_dim(x, data):
     shape = x.array.shape
@@ -107,8 +114,7 @@ def test_gather_take_along_dim(x, data):
     assume(size > 0)
     idx_shape = tuple(data.draw(st.integers(0, s)) if i != dim % ndim else data.draw(st.integers(0, 4))
                       for i, s in enumerate(shape))
-    idx = Arr(np.array(data.draw(st.lists(st.integers(0, size - 1), min_size=int(np.prod(idx_shape)),
-                                          max_size=int(np.prod(idx_shape))))).reshape(idx_shape).astype(np.int64))
+    idx = _drawn_index(data, idx_shape, size)
     check(lambda lib, x, i: lib.gather(x, dim, i), x, idx, grad2=True)
     check(lambda lib, x, i: lib.take_along_dim(x, i, dim), x, idx)
 
@@ -120,8 +126,7 @@ def test_scatter_scatter_add(x, data):
     dim = data.draw(one_dim(ndim))
     size = shape[dim]
     assume(size > 0)
-    idx = Arr(np.array(data.draw(st.lists(st.integers(0, size - 1), min_size=int(np.prod(shape)),
-                                          max_size=int(np.prod(shape))))).reshape(shape).astype(np.int64))
+    idx = _drawn_index(data, shape, size)
     src = data.draw(arrs(shape=shape))
     check(lambda lib, x, i, s: lib.scatter_add(x, dim, i, s), x, idx, src)
     # scatter with duplicate indices is nondeterministic; make the index a permutation along dim
