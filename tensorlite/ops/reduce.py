@@ -13,8 +13,9 @@ from .._warn import warn_user
 from .. import dtypes as _dt
 from ..autograd.function import OUTPUT, Function
 from ..tensor import Tensor
+from ._table import NoGradient, Op, build_function, build_public
 from ._util import reduction_dims, scalar_tensor, tensor_op, wrap_dim, wrap_dims, zeros_like_tensor
-from .elementwise import Where, sqrt, where
+from .elementwise import NON_DIFFERENTIABLE, Where, sqrt, where
 from .indexing import scatter_add
 from .movement import Expand, Reshape
 
@@ -34,71 +35,38 @@ def _expand_back(grad, x_shape, axes, keepdim):
     return Expand.apply(grad, x_shape)
 
 
-class Sum(Function):
-    _primitive = True
-
-    @staticmethod
-    def forward(ctx, x, axes, keepdim):
-        ctx.x_shape, ctx.axes, ctx.keepdim = x.data.shape, axes, keepdim
-        return x.device.backend.reduce("sum", x.data, axes, keepdim)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return _expand_back(grad, ctx.x_shape, ctx.axes, ctx.keepdim), None, None
+def _sum_grad(grad, r):
+    return _expand_back(grad, r.x_shape, r.axes, r.keepdim)
 
 
-class Prod(Function):
-    """Product; with one zero that element gets the product of the others, with two or more
-    zeros every gradient is 0 (no 0/0)."""
-
-    _primitive = True
-
-    @staticmethod
-    def forward(ctx, x, axes, keepdim):
-        ctx.save_for_backward(x, OUTPUT)
-        ctx.axes, ctx.keepdim = axes, keepdim
-        return x.device.backend.reduce("prod", x.data, axes, keepdim)
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, out = ctx.saved_tensors
-        axes, keepdim, shape = ctx.axes, ctx.keepdim, x.data.shape
-        is_zero = x == 0
-        zeros = _expand_back(is_zero.sum(axes, keepdim=keepdim), shape, axes, keepdim)
-        nonzero_x = where(is_zero, 1.0, x)
-        product_of_others_nz = _expand_back(nonzero_x.prod(axes, keepdim=keepdim), shape, axes, keepdim)
-        g = _expand_back(grad, shape, axes, keepdim)
-        o = _expand_back(out, shape, axes, keepdim)
-        # The value of each case is the product of the others; the formulas keep the zero
-        # elements as factors (``zero_sum`` is 0 but depends on them) so that the gradient of this
-        # gradient is right too: d/dx1 of d(x0*x1)/dx0 is 1 at x1 = 0, not 0.
-        zero_sum = _expand_back(where(is_zero, x, 0.0).sum(axes, keepdim=keepdim), shape, axes, keepdim)
-        no_zero_case = g * o / nonzero_x
-        one_zero_case = where(is_zero, g * product_of_others_nz, g * zero_sum * product_of_others_nz / nonzero_x)
-        two_zeros_case = where(is_zero, g * (zero_sum - x) * product_of_others_nz, 0.0)
-        return where(zeros == 0, no_zero_case, where(zeros == 1, one_zero_case,
-                                                     where(zeros == 2, two_zeros_case, 0.0))), None, None
+def _prod_grad(grad, x, out, r):
+    """With one zero that element gets the product of the others, with two or more zeros every
+    gradient is 0 (no 0/0)."""
+    axes, keepdim, shape = r.axes, r.keepdim, x.data.shape
+    is_zero = x == 0
+    zeros = _expand_back(is_zero.sum(axes, keepdim=keepdim), shape, axes, keepdim)
+    nonzero_x = where(is_zero, 1.0, x)
+    product_of_others_nz = _expand_back(nonzero_x.prod(axes, keepdim=keepdim), shape, axes, keepdim)
+    g = _expand_back(grad, shape, axes, keepdim)
+    o = _expand_back(out, shape, axes, keepdim)
+    # The value of each case is the product of the others; the formulas keep the zero
+    # elements as factors (``zero_sum`` is 0 but depends on them) so that the gradient of this
+    # gradient is right too: d/dx1 of d(x0*x1)/dx0 is 1 at x1 = 0, not 0.
+    zero_sum = _expand_back(where(is_zero, x, 0.0).sum(axes, keepdim=keepdim), shape, axes, keepdim)
+    no_zero_case = g * o / nonzero_x
+    one_zero_case = where(is_zero, g * product_of_others_nz, g * zero_sum * product_of_others_nz / nonzero_x)
+    two_zeros_case = where(is_zero, g * (zero_sum - x) * product_of_others_nz, 0.0)
+    return where(zeros == 0, no_zero_case, where(zeros == 1, one_zero_case,
+                                                 where(zeros == 2, two_zeros_case, 0.0)))
 
 
-class AmaxAmin(Function):
-    """amax / amin over axes; the gradient is split evenly among tied extremes."""
-
-    _primitive = True
-
-    @staticmethod
-    def forward(ctx, x, op, axes, keepdim):
-        ctx.save_for_backward(x, OUTPUT)
-        ctx.axes, ctx.keepdim = axes, keepdim
-        return x.device.backend.reduce(op, x.data, axes, keepdim)
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, out = ctx.saved_tensors
-        axes, keepdim, shape = ctx.axes, ctx.keepdim, x.data.shape
-        is_extreme = x == _expand_back(out, shape, axes, keepdim)
-        count = is_extreme.sum(axes, keepdim=True).to(grad.dtype)
-        share = _expand_back(grad, shape, axes, keepdim) / count.expand(shape)
-        return Where.apply(is_extreme, share, scalar_tensor(0, grad.dtype, grad.device)), None, None, None
+def _extreme_grad(grad, x, out, r):
+    """amax / amin: the gradient is split evenly among tied extremes."""
+    axes, keepdim, shape = r.axes, r.keepdim, x.data.shape
+    is_extreme = x == _expand_back(out, shape, axes, keepdim)
+    count = is_extreme.sum(axes, keepdim=True).to(grad.dtype)
+    share = _expand_back(grad, shape, axes, keepdim) / count.expand(shape)
+    return Where.apply(is_extreme, share, scalar_tensor(0, grad.dtype, grad.device))
 
 
 class MaxMinDim(Function):
@@ -274,8 +242,7 @@ def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
     axes = reduction_dims(dim, x.ndim, op="prod")
     if x.dtype.is_integer or x.dtype is _dt.bool_:
         wide = x.to(_dt.int64)  # promote before multiplying: uint8 must not wrap at 256
-        out = Tensor._make(x.device.backend.reduce("prod", wide.data, axes, keepdim), x.device, False, None, 0)
-        return _as_requested(out, dtype)
+        return _as_requested(Prod.apply(wide, axes, keepdim), dtype)  # an integer result: no node
     return Prod.apply(x, axes, keepdim)
 
 
@@ -403,7 +370,7 @@ def _amax_amin(name, input, dim, keepdim):
     whole = dim is None or (isinstance(dim, (tuple, list)) and not dim)
     axes = wrap_dims(None if whole else dim, input.ndim, op=name)
     check_nonempty_reduction(name, input.data.shape, axes, whole)
-    return AmaxAmin.apply(input, name[1:], axes, keepdim)
+    return (Amax if name == "amax" else Amin).apply(input, axes, keepdim)
 
 
 @tensor_op
@@ -426,7 +393,7 @@ def _max_or_min(op, input, dim, keepdim, other):
         return maximum(input, other) if op == "max" else minimum(input, other)
     if dim is None:
         check_nonempty_reduction(op, input.data.shape, (), True)
-        return AmaxAmin.apply(input, op, wrap_dims(None, input.ndim), False)
+        return (Amax if op == "max" else Amin).apply(input, wrap_dims(None, input.ndim), False)
     axis = wrap_dim(dim, input.ndim, op=op)
     if not input.ndim:
         return values_indices(input.clone(), zeros_like_tensor(input, _dt.int64))
@@ -446,25 +413,32 @@ def min(input: Tensor, dim=None, keepdim: bool = False, *, other=None):
     return _max_or_min("min", input, dim, keepdim, other)
 
 
-def _arg(op, input, dim, keepdim):
-    backend = input.device.backend
-    if dim is None:
-        check_nonempty_reduction(op, input.data.shape, (), True)
-        flat = backend.reshape(input.data, (-1,))
-        out = backend.arg_reduce(op, flat, 0, False)
-        if keepdim:
-            out = backend.reshape(out, (1,) * input.ndim)
-    else:
-        axis = wrap_dim(dim, input.ndim, op=op)
-        if input.ndim:
-            check_nonempty_reduction(op, input.data.shape, (axis,), False)
+class ArgReduce(NoGradient):
+    """argmax / argmin (the first occurrence) over one dim, or the flattened tensor when
+    ``dim`` is None; the checks are the caller's. No gradient: the result is int64."""
+
+    @staticmethod
+    def forward(ctx, input, op, dim, keepdim):
+        backend = input.device.backend
+        if dim is None:
+            out = backend.arg_reduce(op, backend.reshape(input.data, (-1,)), 0, False)
+            return backend.reshape(out, (1,) * input.ndim) if keepdim else out
         data = input.data if input.ndim else backend.reshape(input.data, (1,))
         if not input.numel():  # another dim is empty: so is the result (no kernel to run)
-            shape = _kept_shape(input.data.shape, (axis,)) if keepdim else \
-                tuple(s for i, s in enumerate(input.data.shape) if i != axis)
-            return Tensor._make(backend.full(shape, 0, _dt.int64), input.device, False, None, 0)
-        out = backend.arg_reduce(op, data, axis, keepdim and input.ndim > 0)
-    return Tensor._make(out, input.device, False, None, 0)
+            shape = _kept_shape(input.data.shape, (dim,)) if keepdim else \
+                tuple(s for i, s in enumerate(input.data.shape) if i != dim)
+            return backend.full(shape, 0, _dt.int64)
+        return backend.arg_reduce(op, data, dim, keepdim and input.ndim > 0)
+
+
+def _arg(op, input, dim, keepdim):
+    if dim is None:
+        check_nonempty_reduction(op, input.data.shape, (), True)
+        return ArgReduce.apply(input, op, None, keepdim)
+    axis = wrap_dim(dim, input.ndim, op=op)
+    if input.ndim:
+        check_nonempty_reduction(op, input.data.shape, (axis,), False)
+    return ArgReduce.apply(input, op, axis, keepdim)
 
 
 @tensor_op
@@ -567,10 +541,9 @@ def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
 
 
 def _bool_reduce(op, input, dim, keepdim):
-    backend = input.device.backend
-    data = input.data if input.dtype is _dt.bool_ else backend.binary("ne", input.data, 0)
-    out = Tensor._make(backend.reduce(op, data, wrap_dims(dim, input.ndim, op=op), keepdim),
-                       input.device, False, None, 0)
+    axes = wrap_dims(dim, input.ndim, op=op)
+    data = input if input.dtype is _dt.bool_ else input != 0
+    out = (Any if op == "any" else All).apply(data, axes, keepdim)
     # PyTorch's legacy: uint8 in, uint8 (0/1) out; every other dtype gives bool
     return out.to(_dt.uint8) if input.dtype is _dt.uint8 else out
 
@@ -580,3 +553,21 @@ def count_nonzero(input: Tensor, dim=None) -> Tensor:
     """Number of non-zero elements (along dim)."""
     return sum((input != 0).long(), dim)
 
+
+# -- the table (see ops/_table.py): the reductions with a backend op code ---------------------
+_TIES = "ties split the gradient evenly (max(dim) sends it to the returned index instead)"
+
+ROWS = (
+    Op("sum", "reduce", (_sum_grad,), "sum", public=sum),
+    Op("prod", "reduce", (_prod_grad,), "prod", public=prod,
+       kink="one zero: that element gets the product of the others; two or more: all 0"),
+    Op("amax", "reduce", (_extreme_grad,), "amax", code="max", public=amax, kink=_TIES),
+    Op("amin", "reduce", (_extreme_grad,), "amin", code="min", public=amin, kink=_TIES),
+    Op("any", "reduce", None, "any", public=any),
+    Op("all", "reduce", None, "all", public=all),
+)
+FUNCTIONS = {row.name: build_function(row, __name__) for row in ROWS}
+PUBLIC = {row.name: build_public(row, FUNCTIONS[row.name], __name__) for row in ROWS}
+Sum, Prod, Amax, Amin, Any, All = (FUNCTIONS[n] for n in ("sum", "prod", "amax", "amin", "any", "all"))
+# every public op without a gradient (bool and integer results), from both tables
+NON_DIFFERENTIABLE = NON_DIFFERENTIABLE + tuple(r.name for r in ROWS if not r.differentiable) + ("argmax", "argmin")

@@ -1,0 +1,266 @@
+"""The op table's machinery: an ``Op`` row describes one elementwise or reduction primitive, and
+plain loops over the rows build what used to be written out per op: its Function class, its
+public function, and (in ``tensorlite/_methods.py`` and ``tensorlite/__init__.py``) its Tensor
+method and export. The rows themselves live next to their family (ops/elementwise.py,
+ops/reduce.py).
+
+A row's backward is one formula per tensor input, a plain function of Tensors written with
+Tensor ops (so it is differentiable again, to any order). Its parameters say what it reads:
+``grad`` (the upstream gradient), then any of the forward's inputs (``x`` for unary ops, ``a`` and
+``b`` for binary ops) and ``out`` (the forward's result), and ``r`` for a reduction (its geometry:
+``r.x_shape``, ``r.axes``, ``r.keepdim``). The Function saves the inputs that the formulas of
+the inputs needing a gradient read, and the output if any formula reads it, as PyTorch's
+generated code does.
+
+Adding an elementwise op: a row, the kernel case (kernels/ops.h and unary.cl or binary.cl) and
+the NumPy function (backends/numpy_backend.py). Nothing here changes.
+"""
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ..autograd.function import OUTPUT, Function
+from ._util import tensor_op
+
+__all__ = ["Op", "Spec", "NoGradient", "build_function", "build_public", "class_name"]
+
+_SLOTS = {"unary": ("x", "out"), "binary": ("a", "b", "out"), "reduce": ("x", "out")}
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A test spec carried by the row itself (tests/op_specs.py turns it into an OpSpec that
+    drives the forward, gradient, double-gradient and cross-backend tests): the NumPy reference
+    by name, the input domain, and the points near which an input makes the gradient test
+    resample (the op's kinks), one tuple per input."""
+
+    numpy: str
+    low: float = -3.0
+    high: float = 3.0
+    kinks: tuple = ()
+
+
+@dataclass(frozen=True, eq=False)
+class Op:
+    """One primitive.
+
+    name: the public name (``tl.exp``, ``Tensor.exp``); code: the backend op code (kernels/ops.h
+    ``UNARY_<code>``, ``BINARY_<code>``, ``REDUCE_<code>``; the name by default); kind: 'unary',
+    'binary' or 'reduce'; grads: one backward formula per tensor input (None for an input that
+    gets no gradient), or None when the op is not differentiable at all (bool, integer results);
+    dtypes: the input policy, ``(name, *operands) -> operands`` for the Function (promotion,
+    refused dtypes), used by the generated public function; public: a hand-written public
+    function where the signature is richer than the operands (alpha, rounding_mode, dims);
+    doc: the public docstring with shapes and a ``>>>`` example; kink: the convention at the
+    points where the op is not differentiable (PyTorch's); test: the name of its spec in
+    tests/op_specs.py, or a ``Spec``; primitive_because: why a composition does not replace it
+    (measured); method: bound as a Tensor method; aliases: other public names; inplace: also a
+    ``name_`` Tensor method; number_first: the generated binary function also takes a Python
+    number as its first operand (``tl.mul(2, x)``; otherwise a TypeError, as PyTorch's copysign).
+    """
+
+    name: str
+    kind: str
+    grads: tuple | None
+    test: str | Spec
+    doc: str | None = None
+    dtypes: Callable | None = None
+    public: Callable | None = None
+    code: str | None = None
+    kink: str = ""
+    primitive_because: str = ""
+    method: bool = True
+    aliases: tuple = ()
+    inplace: bool = False
+    number_first: bool = False
+    reads: tuple = field(init=False, default=())
+
+    def __post_init__(self):
+        if self.code is None:
+            object.__setattr__(self, "code", self.name)
+        if self.grads is not None:
+            allowed = ("grad",) + _SLOTS[self.kind] + (("r",) if self.kind == "reduce" else ())
+            reads = []
+            for formula in self.grads:
+                names = () if formula is None else tuple(inspect.signature(formula).parameters)
+                unknown = [n for n in names if n not in allowed]
+                if unknown or (names and names[0] != "grad"):
+                    raise TypeError(f"op table row {self.name!r}: a backward formula takes grad, then "
+                                    f"any of {allowed[1:]}; got {names}")
+                reads.append(names[1:])
+            object.__setattr__(self, "reads", tuple(reads))
+
+    @property
+    def differentiable(self) -> bool:
+        return self.grads is not None
+
+    @property
+    def saves(self) -> tuple:
+        """What the Function may save for backward (inputs by slot name, ``out``)."""
+        return tuple(s for s in _SLOTS[self.kind] if any(s in r for r in self.reads))
+
+
+def class_name(name: str) -> str:
+    """'floor_divide' -> 'FloorDivide', 'log1p' -> 'Log1p' (the node is 'Log1pBackward0')."""
+    return "".join(part[:1].upper() + part[1:] for part in name.split("_"))
+
+
+class _Primitive(Function):
+    _primitive = True
+
+
+class NoGradient(_Primitive):
+    """An op without a gradient (comparisons, logical and bitwise ops, isnan, argmax, any):
+    Function.apply checks its devices and records no node."""
+
+    _differentiable = False
+
+    @staticmethod
+    def backward(ctx, *grads):  # never recorded: its outputs are bool or integer
+        raise RuntimeError("not differentiable")
+
+
+# -- forward: one closure per kind, chosen once per row ---------------------------------------
+def _save_plan(row):
+    """For each input-needs pattern (bit i: input i needs a gradient), which of the row's saved
+    slots to save. As PyTorch's generated code: an input when a needed formula reads it, the
+    output whenever a node is recorded (so modifying it in place raises, as there)."""
+    plans = []
+    for pattern in range(1 << len(row.grads)):
+        needed = [r for i, r in enumerate(row.reads) if pattern >> i & 1]
+        plans.append(tuple(bool(pattern) if s == "out" else any(s in r for r in needed)
+                           for s in row.saves))
+    return tuple(plans)
+
+
+def _unary_forward(row):
+    code, saves = row.code, row.saves
+    # a unary node exists only when x needs a gradient: what the formula reads is always saved
+    if not saves:
+        def forward(ctx, x):
+            return x.device.backend.unary(code, x.data)
+    elif saves == ("out",):
+        def forward(ctx, x):
+            ctx.save_for_backward(OUTPUT)
+            return x.device.backend.unary(code, x.data)
+    elif saves == ("x",):
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x.device.backend.unary(code, x.data)
+    else:
+        def forward(ctx, x):
+            ctx.save_for_backward(x, OUTPUT)
+            return x.device.backend.unary(code, x.data)
+    return forward
+
+
+def _binary_forward(row):
+    code, saves = row.code, row.saves
+    plans = _save_plan(row) if saves else ()
+    if not saves:
+        def forward(ctx, a, b):
+            return a.device.backend.binary(code, a.data, b.data)
+    elif saves == ("a", "b") and plans == ((False, False), (False, True), (True, False), (True, True)):
+        def forward(ctx, a, b):  # mul's plan written out (the hot path): a for b's formula, b for a's
+            needs = ctx.needs_input_grad
+            ctx.save_for_backward(a if needs[1] else None, b if needs[0] else None)
+            return a.device.backend.binary(code, a.data, b.data)
+    else:
+        def forward(ctx, a, b):
+            needs = ctx.needs_input_grad
+            keep = plans[needs[0] + 2 * needs[1]]
+            if True in keep:
+                values = {"a": a, "b": b, "out": OUTPUT}
+                ctx.save_for_backward(*[values[s] if k else None for s, k in zip(saves, keep)])
+            return a.device.backend.binary(code, a.data, b.data)
+    return forward
+
+
+def _reduce_forward(row):
+    code, saves = row.code, row.saves
+    to_save = tuple(OUTPUT if s == "out" else None for s in saves)  # None: the input x
+
+    def forward(ctx, x, axes, keepdim):
+        ctx.x_shape, ctx.axes, ctx.keepdim = x.data.shape, axes, keepdim
+        if saves:
+            ctx.save_for_backward(*[x if s is None else s for s in to_save])
+        return x.device.backend.reduce(code, x.data, axes, keepdim)
+    return forward
+
+
+# -- backward: each formula called with the saved tensors it reads ------------------------------
+def _caller(formula, reads, saves):
+    """``call(grad, saved, ctx)`` -> ``formula(grad, <the saved tensors it reads>[, ctx])``."""
+    if formula is None:
+        return None
+    positions = tuple(saves.index(n) for n in reads if n != "r")
+    if "r" in reads:  # a reduction's geometry: the ctx holds x_shape, axes, keepdim
+        return lambda grad, saved, ctx: formula(grad, *[saved[i] for i in positions], ctx)
+    if not positions:
+        return lambda grad, saved, ctx: formula(grad)
+    if len(positions) == 1:
+        (i,) = positions
+        return lambda grad, saved, ctx: formula(grad, saved[i])
+    return lambda grad, saved, ctx: formula(grad, *[saved[i] for i in positions])
+
+
+def _backward(row):
+    saves = row.saves
+    calls = tuple(_caller(f, r, saves) for f, r in zip(row.grads, row.reads))
+    if row.kind == "reduce":
+        (call,) = calls
+
+        def backward(ctx, grad):
+            return call(grad, ctx.saved_tensors if saves else (), ctx), None, None
+    elif len(calls) == 1:
+        (call,) = calls
+
+        def backward(ctx, grad):
+            return call(grad, ctx.saved_tensors if saves else (), ctx)
+    else:
+        first, second = calls
+
+        def backward(ctx, grad):
+            needs = ctx.needs_input_grad
+            saved = ctx.saved_tensors if saves else ()
+            return (first(grad, saved, ctx) if needs[0] and first is not None else None,
+                    second(grad, saved, ctx) if needs[1] and second is not None else None)
+    return backward
+
+
+_FORWARDS = {"unary": _unary_forward, "binary": _binary_forward, "reduce": _reduce_forward}
+
+
+def build_function(row: Op, module: str) -> type:
+    """The row's Function class, named after the op ('Exp': nodes print as 'ExpBackward0')."""
+    namespace = {"forward": staticmethod(_FORWARDS[row.kind](row)), "__module__": module,
+                 "__doc__": f"The {row.name} primitive (op table row; backend op {row.code!r}).",
+                 "row": row}
+    if row.differentiable:
+        namespace["backward"] = staticmethod(_backward(row))
+        return type(class_name(row.name), (_Primitive,), namespace)
+    return type(class_name(row.name), (NoGradient,), namespace)
+
+
+def build_public(row: Op, fn: type, module: str):
+    """The row's public function: its hand-written one (``row.public``), or one that passes the
+    operands through the row's dtype policy into the Function. Generated functions check that
+    the input is a Tensor, binary ones unless the row says ``number_first``."""
+    if row.public is not None:
+        for fn_ in (row.public, getattr(row.public, "__wrapped__", None)):
+            if row.doc is not None and fn_ is not None:
+                fn_.__doc__ = row.doc
+        return row.public
+    apply, prepare, name = fn.apply, row.dtypes, row.name
+    if row.kind == "unary":
+        def public(input):
+            return apply(prepare(name, input))
+    else:
+        def public(input, other):
+            return apply(*prepare(name, input, other))
+    public.__name__ = public.__qualname__ = name
+    public.__module__ = module
+    public.__doc__ = row.doc
+    return public if row.number_first else tensor_op(public)
