@@ -716,7 +716,12 @@ _NO_VALUE = object()
 
 def where(condition: Tensor, input=_NO_VALUE, other=_NO_VALUE) -> Tensor:
     """Elements of input where condition is True, else of other (scalars allowed).
-    ``where(condition)`` alone is ``nonzero(condition, as_tuple=True)``, as in PyTorch."""
+    ``where(condition)`` alone is ``nonzero(condition, as_tuple=True)``, as in PyTorch.
+    Shapes: condition, input and other broadcast together.
+
+    >>> tl.where(tl.tensor([True, False]), tl.tensor([1., 2.]), 0.)
+    tensor([1., 0.])
+    """
     if input is _NO_VALUE and other is _NO_VALUE:
         from .indexing import nonzero  # indexing imports this module
         return nonzero(condition, as_tuple=True)
@@ -739,7 +744,14 @@ def where(condition: Tensor, input=_NO_VALUE, other=_NO_VALUE) -> Tensor:
 
 @tensor_op
 def clamp(input: Tensor, min=None, max=None) -> Tensor:
-    """Limit values to [min, max] (numbers or tensors); gradient 1 inside, inclusive at both ends."""
+    """Limit values to [min, max] (numbers or tensors); gradient 1 inside, inclusive at both ends.
+    Shape: as input (broadcast with tensor bounds).
+
+    >>> tl.clamp(tl.tensor([-2., 0.5, 3.]), -1., 1.)
+    tensor([-1.0000,  0.5000,  1.0000])
+    >>> tl.clip(tl.tensor([-2., 3.]), min=0.)
+    tensor([0., 3.])
+    """
     if min is None and max is None:
         raise RuntimeError("clamp: At least one of 'min' or 'max' must not be None")
     for name, bound in (("min", min), ("max", max)):
@@ -833,7 +845,11 @@ def log10(input: Tensor) -> Tensor:
 
 @tensor_op
 def equal(input: Tensor, other) -> bool:
-    """True if both tensors have the same shape and values."""
+    """True if both tensors have the same shape and values. Shapes: any; returns a Python bool.
+
+    >>> tl.equal(tl.tensor([1., 2.]), tl.tensor([1., 2.]))
+    True
+    """
     expect_tensor("equal", "other", other)
     return input.shape == other.shape and bool(eq(input, other).all())
 
@@ -860,7 +876,11 @@ def lerp(input: Tensor, end, weight) -> Tensor:
     (end - (end - input) * (1 - weight) when |weight| >= 0.5), which fixes the inf/nan cases.
     PyTorch's kernel takes one floating dtype: ``end`` (and a weight tensor that is not 0-d)
     must have input's dtype; only a 0-d weight tensor promotes (int64 tensors and a 0-d float64
-    weight give float64)."""
+    weight give float64). Shapes: input, end and weight broadcast together.
+
+    >>> tl.lerp(tl.tensor([0., 10.]), tl.tensor([10., 20.]), 0.5)
+    tensor([ 5., 15.])
+    """
     input, end, weight = _lerp_operands(input, end, weight)
     diff = end - input
     if not isinstance(weight, Tensor):
@@ -875,6 +895,10 @@ def isclose(input: Tensor, other, rtol: float = 1e-05, atol: float = 1e-08, equa
     an infinite error, inf <= inf must not count), NaN only to NaN and only with equal_nan.
 
     Example: ``isclose(tensor([1e30, inf]), tensor([inf, inf]))`` is ``[False, True]``.
+    Shapes: broadcast (bool result).
+
+    >>> tl.isclose(tl.tensor([1., 1.1]), tl.tensor([1., 1.]))
+    tensor([ True, False])
     """
     a, b = promote("isclose", input, other)
     if not a.is_floating_point():
@@ -891,7 +915,12 @@ def isclose(input: Tensor, other, rtol: float = 1e-05, atol: float = 1e-08, equa
 
 @tensor_op
 def allclose(input: Tensor, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
-    """Whether every element is close (see isclose)."""
+    """Whether every element is close (see isclose).
+    Shapes: input and other broadcast together; returns a Python bool.
+
+    >>> tl.allclose(tl.tensor([1., 2.]), tl.tensor([1., 2.000001]))
+    True
+    """
     return bool(isclose(input, other, rtol, atol, equal_nan).all())
 
 

@@ -230,14 +230,28 @@ def _as_requested(out, dtype):
 
 @tensor_op
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
-    """Sum over ``dim`` (None: all; an int or a tuple; negative allowed). Ints and bools give int64."""
+    """Sum over ``dim`` (None: all; an int or a tuple; negative allowed). Ints and bools give int64.
+    Shape: input's without the reduced dims (kept as size 1 with keepdim).
+
+    >>> tl.sum(tl.tensor([[1., 2.], [3., 4.]]))
+    tensor(10.)
+    >>> tl.sum(tl.tensor([[1., 2.], [3., 4.]]), dim=0)
+    tensor([4., 6.])
+    """
     x = _with_dtype(input, dtype)
     return _as_requested(Sum.apply(x, reduction_dims(dim, x.ndim, op="sum"), keepdim), dtype)
 
 
 @tensor_op
 def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
-    """Product over one dim (or all elements)."""
+    """Product over one dim (or all elements).
+    Shape: input's without the reduced dim (kept as size 1 with keepdim).
+
+    >>> tl.prod(tl.tensor([1., 2., 3.]))
+    tensor(6.)
+    >>> tl.prod(tl.tensor([[1., 2.], [3., 4.]]), 1)
+    tensor([ 2., 12.])
+    """
     x = _with_dtype(input, dtype)
     axes = reduction_dims(dim, x.ndim, op="prod")
     if x.dtype.is_integer or x.dtype is _dt.bool_:
@@ -248,7 +262,12 @@ def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
 
 @tensor_op
 def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
-    """Arithmetic mean (sum / count); integer inputs need ``dtype=``."""
+    """Arithmetic mean (sum / count); integer inputs need ``dtype=``.
+    Shape: input's without the reduced dims (kept as size 1 with keepdim).
+
+    >>> tl.mean(tl.tensor([[1., 2.], [3., 4.]]), dim=1)
+    tensor([1.5000, 3.5000])
+    """
     x = input.to(dtype) if dtype is not None else input
     if not x.is_floating_point():
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a "
@@ -264,7 +283,12 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
 @tensor_op
 def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
     """Variance with Bessel's correction by default (correction=1); PyTorch's positional forms
-    ``var(dim, unbiased, keepdim)`` and ``var(unbiased)`` too."""
+    ``var(dim, unbiased, keepdim)`` and ``var(unbiased)`` too.
+    Shape: input's without the reduced dims.
+
+    >>> tl.var(tl.tensor([1., 2., 3., 4.]))
+    tensor(1.6667)
+    """
     if isinstance(dim, bool):
         dim, unbiased = None, dim
     if unbiased is not None:
@@ -313,7 +337,11 @@ class Var(Function):
 @tensor_op
 def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
     """Standard deviation: sqrt(var); its gradient at zero variance (constant input) is 0, as in
-    PyTorch, not NaN."""
+    PyTorch, not NaN. Shape: input's without the reduced dims.
+
+    >>> tl.std(tl.tensor([1., 2., 3., 4.]))
+    tensor(1.2910)
+    """
     return _pow_zero_grad_at_zero(var(input, dim, unbiased, keepdim, correction=correction), 0.5)
 
 
@@ -354,14 +382,22 @@ class PowZeroGradAtZero(Function):
 
 @tensor_op
 def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
-    """(var, mean) over dim."""
+    """(var, mean) over dim. Shapes: both input's without the reduced dims.
+
+    >>> tl.var_mean(tl.tensor([1., 2., 3., 4.]))
+    (tensor(1.6667), tensor(2.5000))
+    """
     mean_dim = None if isinstance(dim, bool) else dim
     return var(input, dim, unbiased, keepdim, correction=correction), mean(input, mean_dim, keepdim=keepdim)
 
 
 @tensor_op
 def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
-    """(std, mean) over dim."""
+    """(std, mean) over dim. Shapes: both input's without the reduced dims.
+
+    >>> tl.std_mean(tl.tensor([1., 2., 3., 4.]))
+    (tensor(1.2910), tensor(2.5000))
+    """
     mean_dim = None if isinstance(dim, bool) else dim
     return std(input, dim, unbiased, keepdim, correction=correction), mean(input, mean_dim, keepdim=keepdim)
 
@@ -375,13 +411,23 @@ def _amax_amin(name, input, dim, keepdim):
 
 @tensor_op
 def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
-    """Maximum over dims (all by default); ties share the gradient evenly."""
+    """Maximum over dims (all by default); ties share the gradient evenly.
+    Shape: input's without the reduced dims.
+
+    >>> tl.amax(tl.tensor([[1., 2.], [3., 4.]]), dim=1)
+    tensor([2., 4.])
+    """
     return _amax_amin("amax", input, dim, keepdim)
 
 
 @tensor_op
 def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
-    """Minimum over dims (all by default); ties share the gradient evenly."""
+    """Minimum over dims (all by default); ties share the gradient evenly.
+    Shape: input's without the reduced dims.
+
+    >>> tl.amin(tl.tensor([[1., 2.], [3., 4.]]))
+    tensor(1.)
+    """
     return _amax_amin("amin", input, dim, keepdim)
 
 
@@ -403,13 +449,25 @@ def _max_or_min(op, input, dim, keepdim, other):
 
 @tensor_op
 def max(input: Tensor, dim=None, keepdim: bool = False, *, other=None):
-    """max() -> 0-dim max; max(dim) -> (values, indices); max(other_tensor) -> elementwise."""
+    """max() -> 0-dim max; max(dim) -> (values, indices); max(other_tensor) -> elementwise.
+    Shapes: 0-dim; input's without dim (values and int64 indices); broadcast.
+
+    >>> tl.max(tl.tensor([[1., 2.], [3., 4.]]))
+    tensor(4.)
+    >>> tl.max(tl.tensor([[1., 2.], [3., 4.]]), dim=1)
+    values_indices(values=tensor([2., 4.]), indices=tensor([1, 1]))
+    """
     return _max_or_min("max", input, dim, keepdim, other)
 
 
 @tensor_op
 def min(input: Tensor, dim=None, keepdim: bool = False, *, other=None):
-    """min() -> 0-dim min; min(dim) -> (values, indices); min(other_tensor) -> elementwise."""
+    """min() -> 0-dim min; min(dim) -> (values, indices); min(other_tensor) -> elementwise.
+    Shapes: 0-dim; input's without dim (values and int64 indices); broadcast.
+
+    >>> tl.min(tl.tensor([[1., 2.], [3., 4.]]), dim=0)
+    values_indices(values=tensor([1., 2.]), indices=tensor([0, 0]))
+    """
     return _max_or_min("min", input, dim, keepdim, other)
 
 
@@ -443,14 +501,24 @@ def _arg(op, input, dim, keepdim):
 
 @tensor_op
 def argmax(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    """Index of the maximum (first occurrence), over the flattened tensor when dim is None."""
+    """Index of the maximum (first occurrence), over the flattened tensor when dim is None.
+    Shape: 0-dim, or input's without dim (int64); not differentiable.
+
+    >>> tl.argmax(tl.tensor([1., 3., 3.]))
+    tensor(1)
+    """
     _refuse_bool_arg("argmax", input)
     return _arg("argmax", input, dim, keepdim)
 
 
 @tensor_op
 def argmin(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    """Index of the minimum (first occurrence)."""
+    """Index of the minimum (first occurrence).
+    Shape: 0-dim, or input's without dim (int64); not differentiable.
+
+    >>> tl.argmin(tl.tensor([[1., 2.], [3., 4.]]), dim=1)
+    tensor([0, 0])
+    """
     _refuse_bool_arg("argmin", input)
     return _arg("argmin", input, dim, keepdim)
 
@@ -462,7 +530,11 @@ def _refuse_bool_arg(op, input):
 
 @tensor_op
 def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
-    """Inclusive prefix sums along dim."""
+    """Inclusive prefix sums along dim. Shape: as input.
+
+    >>> tl.cumsum(tl.tensor([1., 2., 3.]), dim=0)
+    tensor([1., 3., 6.])
+    """
     if dtype is not None and _dt.to_dtype(dtype) is _dt.bool_ and input.numel():  # empty: no kernel runs
         raise NotImplementedError("cumsum(): not implemented for dtype=bool; use an integer dtype")
     x = input.to(dtype) if dtype is not None else input
@@ -474,7 +546,12 @@ def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
 
 @tensor_op
 def logsumexp(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    """log(sum(exp(x))) computed stably (all -inf gives -inf, not nan)."""
+    """log(sum(exp(x))) computed stably (all -inf gives -inf, not nan).
+    Shape: input's without the reduced dims.
+
+    >>> tl.logsumexp(tl.tensor([0., 0.]), dim=0)
+    tensor(0.6931)
+    """
     x = input if input.is_floating_point() else input.float()
     axes = reduction_dims(dim, x.ndim, op="logsumexp")
     if x.numel() == 0:
@@ -495,7 +572,14 @@ def _norm_dtype(input, dtype):
 @tensor_op
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
     """Vector p-norm (2 / 'fro' by default, 1, inf, -inf, 0, or any positive p); grad 0 at 0 for p=2.
-    ``dtype``: computed in that (wider or equal) floating dtype."""
+    ``dtype``: computed in that (wider or equal) floating dtype.
+    Shape: input's without the reduced dims.
+
+    >>> tl.norm(tl.tensor([3., 4.]))
+    tensor(5.)
+    >>> tl.norm(tl.tensor([3., -4.]), p=1)
+    tensor(7.)
+    """
     if not input.is_floating_point():
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. "
                            f"Got {input.dtype.scalar_name}; convert it with .float() first")
@@ -530,13 +614,23 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
 @tensor_op
 def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """Whether any element (along dim) is non-zero; bool result (uint8 for uint8 input, as in
-    PyTorch). An empty dim list reduces nothing (elementwise test), also as in PyTorch."""
+    PyTorch). An empty dim list reduces nothing (elementwise test), also as in PyTorch.
+    Shape: input's without the reduced dims; not differentiable.
+
+    >>> tl.any(tl.tensor([0., 1.]))
+    tensor(True)
+    """
     return _bool_reduce("any", input, dim, keepdim)
 
 
 @tensor_op
 def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    """Whether all elements (along dim) are non-zero; bool result (uint8 for uint8 input)."""
+    """Whether all elements (along dim) are non-zero; bool result (uint8 for uint8 input).
+    Shape: input's without the reduced dims; not differentiable.
+
+    >>> tl.all(tl.tensor([[1., 0.], [3., 4.]]), dim=1)
+    tensor([False,  True])
+    """
     return _bool_reduce("all", input, dim, keepdim)
 
 
@@ -550,7 +644,11 @@ def _bool_reduce(op, input, dim, keepdim):
 
 @tensor_op
 def count_nonzero(input: Tensor, dim=None) -> Tensor:
-    """Number of non-zero elements (along dim)."""
+    """Number of non-zero elements (along dim). Shape: input's without the reduced dims (int64).
+
+    >>> tl.count_nonzero(tl.tensor([0., 1., 2.]))
+    tensor(2)
+    """
     return sum((input != 0).long(), dim)
 
 
