@@ -25,6 +25,7 @@
 #define UNARY_isinf 20
 #define UNARY_isfinite 21
 #define UNARY_bitwise_not 22
+#define UNARY_exp2 23
 
 #define BINARY_add 0
 #define BINARY_sub 1
@@ -47,6 +48,7 @@
 #define BINARY_bitwise_and 18
 #define BINARY_bitwise_or 19
 #define BINARY_bitwise_xor 20
+#define BINARY_copysign 21
 
 #define REDUCE_sum 0
 #define REDUCE_prod 1

@@ -10,6 +10,7 @@ formulas; ``NON_DIFFERENTIABLE`` lists them (with reduce.py's).
 from __future__ import annotations
 
 import builtins
+import math
 import numbers
 
 from .. import dtypes as _dt
@@ -246,6 +247,15 @@ def _promoted(name, input, other):
     return promote(name, input, other)
 
 
+def _promoted_float(name, input, other):
+    """The result dtype, integers and bools then in the default float dtype (copysign)."""
+    a, b = promote_pair(name, input, other)
+    if a.is_floating_point():
+        return a, b
+    default = _dt.get_default_dtype()
+    return a.to(default), b.to(default)
+
+
 def _promoted_integral(name, input, other):
     """The result dtype of two integer or bool operands (floats are refused: bitwise ops)."""
     a, b = promote(name, input, other)
@@ -462,6 +472,8 @@ def round(input: Tensor, decimals: int = 0) -> Tensor:
     return Round.apply(input)
 
 
+LN2 = math.log(2.0)
+
 # -- the table -------------------------------------------------------------------------------
 UNARY = (
     Op("neg", "unary", (lambda grad: -grad,), "neg", dtypes=_negatable, aliases=("negative",),
@@ -477,6 +489,13 @@ UNARY = (
 
     >>> tl.exp(tl.tensor([0., 1.]))
     tensor([1.0000, 2.7183])
+    """),
+    Op("exp2", "unary", (lambda grad, out: grad * out * LN2,), Spec("exp2"), dtypes=_float,
+       primitive_because="exact at integers: exp(x * ln 2) is 7.999999999999998 at x = 3 (float64)",
+       doc="""2 ** input (integers give the default float dtype). Shape: as input.
+
+    >>> tl.exp2(tl.tensor([0., 1., 3.]))
+    tensor([1., 2., 8.])
     """),
     Op("log", "unary", (lambda grad, x: grad / x,), "log", dtypes=_float, inplace=True,
        doc="""Natural logarithm (log(0) = -inf, log(-1) = nan). Shape: as input.
@@ -660,6 +679,15 @@ BINARY = (
        "remainder", inplace=True, public=remainder, primitive_because="exact, fmod-based as PyTorch's kernel: "
        "a - floor(a / b) * b gives 0.4230000079 for 123456789.123 % 0.7 (exact: 0.4230000038)"),
     Op("floor_divide", "binary", (_zero, None), "floor_divide", inplace=True, public=floor_divide, kink="zero gradient"),
+    Op("copysign", "binary", (lambda grad, a, out: grad * where(a == 0, 0.0, out / a), _zero),
+       Spec("copysign", kinks=((0.0,), (0.0,))), dtypes=_promoted_float,
+       kink="d/da = sign(a) sign(b), 0 at a = 0; d/db = 0 (PyTorch's)",
+       doc="""|input| with the sign of other (of -0.0 too); integers give the default float dtype.
+    Shapes: broadcast.
+
+    >>> tl.copysign(tl.tensor([1., -2., 3.]), tl.tensor([-1., 1., -0.]))
+    tensor([-1.,  2., -3.])
+    """),
 ) + tuple(
     Op(name, "binary", None, name, dtypes=_promoted_pair, aliases=aliases, number_first=True, doc=f"""input {symbol} other,
     elementwise (bool result, broadcast shape); not differentiable.
