@@ -76,7 +76,8 @@ def test_only_what_the_needed_formulas_read_is_saved():
     node is recorded (modifying it in place before backward raises)."""
     a, b = tl.tensor([1.0, 2.0], requires_grad=True), tl.tensor([3.0, 4.0])
     y = a * b
-    a.data[0] = 5.0  # not saved: only b's formula would read a
+    with tl.no_grad():
+        a.add_(1.0)  # not saved: only b's formula would read a
     b.add_(1.0)      # saved for a's gradient
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         y.sum().backward()
@@ -106,15 +107,15 @@ MIXED = {
 
 @pytest.mark.parametrize("name", sorted(MIXED))
 def test_mixed_devices_are_refused_by_every_binary_op(second, name):
-    a, b = tl.tensor([1.0, 2.0]), tl.tensor([1.0, 3.0]).to(second)
+    a, b = tl.tensor([1.0, 2.0], device="cpu"), tl.tensor([1.0, 3.0], device="cpu").to(second)
     with pytest.raises(RuntimeError, match=r"Expected all tensors to be on the same device, but found "
                                            r"at least two devices, cpu and second:0!"):
         MIXED[name](a, b)
 
 
 def test_ops_without_a_gradient_run_on_their_operands_device(second):
-    x = tl.tensor([[1.0, float("nan")], [0.0, 2.0]]).to(second)
-    for result in (x == 1.0, x.isnan(), x.argmax(), x.any(), x.all(1), tl.tensor([2, 3]).to(second).prod(),
+    x = tl.tensor([[1.0, float("nan")], [0.0, 2.0]], device="cpu").to(second)
+    for result in (x == 1.0, x.isnan(), x.argmax(), x.any(), x.all(1), tl.tensor([2, 3], device="cpu").to(second).prod(),
                    x.count_nonzero(), ~(x > 0)):
         assert result.device == second and not result.requires_grad
 
@@ -125,3 +126,24 @@ def test_ops_without_a_gradient_record_no_node():
         assert result.grad_fn is None and not result.requires_grad
     with pytest.raises(RuntimeError, match="does not require grad"):
         (x > 0).sum().backward()
+
+
+# -- the ops added through the table: their kinks and exact values, as PyTorch 2.13 -------------
+def test_copysign_gradients_at_zeros_match_pytorch():
+    a = tl.tensor([-2.0, -0.0, 0.0, 3.0, 1.0, -1.0], dtype=tl.float64, requires_grad=True)
+    b = tl.tensor([1.0, 1.0, -0.0, -2.0, 0.0, -0.0], dtype=tl.float64, requires_grad=True)
+    y = tl.copysign(a, b)
+    assert y.tolist() == [2.0, 0.0, -0.0, -3.0, 1.0, -1.0]
+    assert np.signbit(y.detach().numpy()).tolist() == [False, False, True, True, False, True]
+    ga, gb = tl.autograd.grad(y.sum(), (a, b), create_graph=True)
+    assert ga.tolist() == [-1.0, 0.0, 0.0, -1.0, 1.0, 1.0] and gb.tolist() == [0.0] * 6
+    assert repr(y.grad_fn).startswith("<CopysignBackward0")
+
+
+def test_copysign_and_exp2_dtypes_match_pytorch():
+    assert tl.copysign(tl.tensor([1, -2]), tl.tensor([-1, 1])).tolist() == [-1.0, 2.0]
+    assert tl.copysign(tl.tensor([1.0, 2.0]), -1).tolist() == [-1.0, -2.0]
+    assert tl.exp2(tl.tensor([0, 1, 3])).dtype is tl.float32
+    assert tl.exp2(tl.tensor([3.0], dtype=tl.float64)).item() == 8.0  # exact, unlike exp(3 ln 2)
+    with pytest.raises(TypeError, match="copysign"):
+        tl.copysign(1.5, tl.ones(2))
