@@ -24,7 +24,7 @@ from typing import Callable
 from ..autograd.function import OUTPUT, Function
 from ._util import tensor_op
 
-__all__ = ["Op", "Spec", "NoGradient", "build_function", "build_public", "class_name"]
+__all__ = ["Op", "Spec", "NoGradient", "build_function", "build_public", "class_name", "unchanged"]
 
 _SLOTS = {"unary": ("x", "out"), "binary": ("a", "b", "out"), "reduce": ("x", "out")}
 
@@ -191,43 +191,74 @@ def _reduce_forward(row):
 
 
 # -- backward: each formula called with the saved tensors it reads ------------------------------
-def _caller(formula, reads, saves):
-    """``call(grad, saved, ctx)`` -> ``formula(grad, <the saved tensors it reads>[, ctx])``."""
-    if formula is None:
-        return None
+def _pick(reads, saves):
+    """Where a formula's arguments are in ``ctx.saved_tensors``: None (it reads only grad), an
+    index (one tensor) or a tuple of indices. Kept inline in the closures below: a call layer
+    per formula measured ~0.15 us per gradient."""
     positions = tuple(saves.index(n) for n in reads if n != "r")
-    if "r" in reads:  # a reduction's geometry: the ctx holds x_shape, axes, keepdim
-        return lambda grad, saved, ctx: formula(grad, *[saved[i] for i in positions], ctx)
-    if not positions:
-        return lambda grad, saved, ctx: formula(grad)
-    if len(positions) == 1:
-        (i,) = positions
-        return lambda grad, saved, ctx: formula(grad, saved[i])
-    return lambda grad, saved, ctx: formula(grad, *[saved[i] for i in positions])
+    return None if not positions else positions[0] if len(positions) == 1 else positions
+
+
+def _unary_backward(formula, pick):
+    if pick is None:
+        def backward(ctx, grad):
+            return formula(grad)
+    elif type(pick) is int:
+        def backward(ctx, grad):
+            return formula(grad, ctx.saved_tensors[pick])
+    else:
+        def backward(ctx, grad):
+            saved = ctx.saved_tensors
+            return formula(grad, *[saved[i] for i in pick])
+    return backward
+
+
+def unchanged(grad):
+    """The formula of an input whose gradient is the upstream one (add, sub's first operand)."""
+    return grad
+
+
+def _binary_backward(fa, pa, fb, pb, saves):
+    if fa is unchanged and fb is unchanged:
+        def backward(ctx, grad):  # add: the hot path, no call at all
+            return grad, grad
+        return backward
+
+    def backward(ctx, grad):
+        needs = ctx.needs_input_grad
+        saved = ctx.saved_tensors if saves else ()
+        ga = gb = None
+        if needs[0] and fa is not None:
+            ga = grad if fa is unchanged else fa(grad) if pa is None else fa(grad, saved[pa]) if type(pa) is int else \
+                fa(grad, *[saved[i] for i in pa])
+        if needs[1] and fb is not None:
+            gb = fb(grad) if pb is None else fb(grad, saved[pb]) if type(pb) is int else \
+                fb(grad, *[saved[i] for i in pb])
+        return ga, gb
+    return backward
+
+
+def _reduce_backward(formula, pick):
+    """A reduction's formula also takes ``r``, the ctx with x_shape, axes and keepdim."""
+    if pick is None:
+        def backward(ctx, grad):
+            return formula(grad, ctx), None, None
+    else:
+        pick = (pick,) if type(pick) is int else pick
+
+        def backward(ctx, grad):
+            saved = ctx.saved_tensors
+            return formula(grad, *[saved[i] for i in pick], ctx), None, None
+    return backward
 
 
 def _backward(row):
-    saves = row.saves
-    calls = tuple(_caller(f, r, saves) for f, r in zip(row.grads, row.reads))
+    picks = [_pick(r, row.saves) for r in row.reads]
+    if row.kind == "unary":
+        return _unary_backward(row.grads[0], picks[0])
     if row.kind == "reduce":
-        (call,) = calls
-
-        def backward(ctx, grad):
-            return call(grad, ctx.saved_tensors if saves else (), ctx), None, None
-    elif len(calls) == 1:
-        (call,) = calls
-
-        def backward(ctx, grad):
-            return call(grad, ctx.saved_tensors if saves else (), ctx)
-    else:
-        first, second = calls
-
-        def backward(ctx, grad):
-            needs = ctx.needs_input_grad
-            saved = ctx.saved_tensors if saves else ()
-            return (first(grad, saved, ctx) if needs[0] and first is not None else None,
-                    second(grad, saved, ctx) if needs[1] and second is not None else None)
-    return backward
+        return _reduce_backward(row.grads[0], picks[0])
+    return _binary_backward(row.grads[0], picks[0], row.grads[1], picks[1], row.saves)
 
 
 _FORWARDS = {"unary": _unary_forward, "binary": _binary_forward, "reduce": _reduce_forward}

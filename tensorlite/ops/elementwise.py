@@ -16,7 +16,7 @@ import numbers
 from .. import dtypes as _dt
 from ..autograd.function import OUTPUT, Function
 from ..tensor import Tensor
-from ._table import Op, Spec, build_function, build_public
+from ._table import Op, Spec, build_function, build_public, unchanged
 from ._util import (checked_scalar, expect_tensor, is_scalar, promote, promote_pair, scalar_tensor,
                     tensor_op, zeros_like_tensor)
 
@@ -118,9 +118,10 @@ class KinkGrad(_Primitive):
     and hardtanh_backward, the result depends on ``x`` with a zero derivative, so a gradient
     taken with create_graph=True stays connected to x and its own gradient is 0 rather than an
     error. ``slope`` is a number or a tensor broadcastable to grad (prelu's weight). A plain
-    backward records no graph, so the extra operand costs nothing there.
+    backward records no graph, so the extra operand costs nothing there. ``mask`` None is
+    ``x > 0``, computed in this op's forward (relu's threshold_backward: one dispatch less).
 
-    Example: for relu, ``KinkGrad.apply(grad, out, out > 0, 0.0)``.
+    Example: for relu, ``KinkGrad.apply(grad, out, None, 0.0)``.
     """
 
     @staticmethod
@@ -129,6 +130,8 @@ class KinkGrad(_Primitive):
         slope_tensor = isinstance(slope, Tensor)
         if slope_tensor and ctx.needs_input_grad[3]:
             ctx.save_for_backward(grad)
+        if mask is None:
+            mask = Tensor._make(backend.binary("gt", x.data, 0), x.device, False, None, 0)
         ctx.x, ctx.mask, ctx.slope = x, mask, slope
         if slope_tensor:
             other = backend.binary("mul", grad.data, slope.data)
@@ -559,7 +562,7 @@ UNARY = (
     >>> tl.sigmoid(tl.tensor([0., 2.]))
     tensor([0.5000, 0.8808])
     """),
-    Op("relu", "unary", (lambda grad, out: KinkGrad.apply(grad, out, out > 0, 0.0),), "relu",
+    Op("relu", "unary", (lambda grad, out: KinkGrad.apply(grad, out, None, 0.0),), "relu",
        dtypes=_relu_input, inplace=True, kink="relu'(0) = 0",
        primitive_because="one kernel; maximum(x, 0) would split the gradient at 0",
        doc="""max(input, 0) (bool is refused). Shape: as input.
@@ -638,8 +641,8 @@ UNARY = (
 _TIES = "ties split the gradient 0.5 / 0.5"
 
 BINARY = (
-    Op("add", "binary", (lambda grad: grad, lambda grad: grad), "add", inplace=True, public=add),
-    Op("sub", "binary", (lambda grad: grad, lambda grad: -grad), "sub", inplace=True, public=sub,
+    Op("add", "binary", (unchanged, unchanged), "add", inplace=True, public=add),
+    Op("sub", "binary", (unchanged, lambda grad: -grad), "sub", inplace=True, public=sub,
        aliases=("subtract",), primitive_because="one kernel instead of two (add(a, neg(b))): "
        "2.4 vs 3.7 us/call, 3.7 vs 5.6 us with grad (16 floats, NumPy)"),
     Op("mul", "binary", (lambda grad, b: Mul.apply(grad, b), lambda grad, a: Mul.apply(grad, a)),
@@ -675,7 +678,7 @@ BINARY = (
     >>> tl.minimum(tl.tensor([1., 5.]), tl.tensor([3., 2.]))
     tensor([1., 2.])
     """),
-    Op("remainder", "binary", (lambda grad: grad, lambda grad, a, b: -grad * floor_divide(a, b)),
+    Op("remainder", "binary", (unchanged, lambda grad, a, b: -grad * floor_divide(a, b)),
        "remainder", inplace=True, public=remainder, primitive_because="exact, fmod-based as PyTorch's kernel: "
        "a - floor(a / b) * b gives 0.4230000079 for 123456789.123 % 0.7 (exact: 0.4230000038)"),
     Op("floor_divide", "binary", (_zero, None), "floor_divide", inplace=True, public=floor_divide, kink="zero gradient"),
