@@ -1,7 +1,9 @@
 #ifndef TENSORLITE_OPS_H
 #define TENSORLITE_OPS_H
-/* Op codes shared by the kernels and tensorlite/backends/opencl (which reads this file).
- * Adding an op: a line here and a case in the kernel; no Python table to keep in step. */
+/* Op codes shared by the kernels and tensorlite/backends/opencl (which reads this file); the
+ * UNARY_/BINARY_/REDUCE_ names are also the backend contract's op lists (backends/base.py).
+ * Adding an elementwise op: a line here, a case in unary.cl or binary.cl, the NumPy function
+ * (backends/numpy_backend.py) and its row in the op table (ops/elementwise.py). */
 #define UNARY_neg 0
 #define UNARY_exp 1
 #define UNARY_log 2

@@ -1,7 +1,8 @@
 """The op-spec table: one row (a tensorlite.testing.OpSpec) per differentiable op drives its
 forward test (against NumPy), its gradient test and its double-gradient test
 (tests/test_ops_generated.py). Kinks and ties are avoided here; PyTorch's conventions there are
-pinned by deterministic tests instead. Adding an op means adding a row.
+pinned by deterministic tests instead. Adding an op means adding a row (an op-table row in
+ops/elementwise.py may carry its spec data instead, a tensorlite.ops._table.Spec: see the end).
 """
 from __future__ import annotations
 

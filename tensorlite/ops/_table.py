@@ -86,9 +86,9 @@ class Op:
             for formula in self.grads:
                 names = () if formula is None else tuple(inspect.signature(formula).parameters)
                 unknown = [n for n in names if n not in allowed]
-                if unknown or (names and names[0] != "grad"):
+                if unknown or (names and names[0] != "grad") or ("r" in names and names[-1] != "r"):
                     raise TypeError(f"op table row {self.name!r}: a backward formula takes grad, then "
-                                    f"any of {allowed[1:]}; got {names}")
+                                    f"any of {allowed[1:]} (r last); got {names}")
                 reads.append(names[1:])
             object.__setattr__(self, "reads", tuple(reads))
 
@@ -119,7 +119,7 @@ class NoGradient(_Primitive):
 
     @staticmethod
     def backward(ctx, *grads):  # never recorded: its outputs are bool or integer
-        raise RuntimeError("not differentiable")
+        raise RuntimeError(f"{ctx.name()} has no gradient")
 
 
 # -- forward: one closure per kind, chosen once per row ---------------------------------------
