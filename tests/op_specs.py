@@ -483,18 +483,21 @@ FORWARD_SPECS = [
 ]
 
 
+def _away_from(kinks):
+    """An OpSpec ``avoid``: rejects examples with an input within 1e-2 of one of its kinks."""
+    def avoid(arrays, kwargs):
+        return any(near(x, points, 1e-2) for x, points in zip(arrays, kinks))
+    return avoid
+
+
 def _row_spec(row):
     """The OpSpec of an op-table row that carries its spec data (ops/_table.Spec): a new
     elementwise op is tested by its row alone."""
     data = row.test
-    kinks = data.kinks
-    avoid = None
-    if kinks:
-        def avoid(arrays, kwargs):
-            return any(near(x, points, 1e-2) for x, points in zip(arrays, kinks))
     shapes = one() if row.kind == "unary" else two_broadcast()
     return OpSpec(row.name, getattr(tl, row.name), getattr(np, data.numpy), shapes, low=data.low,
-                  high=data.high, avoid=avoid, double=row.differentiable)
+                  high=data.high, avoid=_away_from(data.kinks) if data.kinks else None,
+                  double=row.differentiable)
 
 
 TABLE_ROWS = elementwise.ROWS + reduce.ROWS

@@ -229,11 +229,11 @@ def _binary_backward(fa, pa, fb, pb, saves):
         saved = ctx.saved_tensors if saves else ()
         ga = gb = None
         if needs[0] and fa is not None:
-            ga = grad if fa is unchanged else fa(grad) if pa is None else fa(grad, saved[pa]) if type(pa) is int else \
-                fa(grad, *[saved[i] for i in pa])
+            ga = grad if fa is unchanged else fa(grad) if pa is None else \
+                fa(grad, saved[pa]) if type(pa) is int else fa(grad, *[saved[i] for i in pa])
         if needs[1] and fb is not None:
-            gb = fb(grad) if pb is None else fb(grad, saved[pb]) if type(pb) is int else \
-                fb(grad, *[saved[i] for i in pb])
+            gb = grad if fb is unchanged else fb(grad) if pb is None else \
+                fb(grad, saved[pb]) if type(pb) is int else fb(grad, *[saved[i] for i in pb])
         return ga, gb
     return backward
 

@@ -294,7 +294,9 @@ def scale_by_alpha(op: str, input, other, alpha):
             and -65504.0 <= alpha <= 65504.0:  # optimizers' add_(g, alpha=-lr); fits every float dtype
         if alpha == 1:
             return other
-        return mul(other, alpha) if isinstance(other, Tensor) else other * alpha
+        if isinstance(other, Tensor):
+            return Mul.apply(*promote_pair("mul", other, alpha))
+        return other * alpha
     if isinstance(alpha, complex):
         raise RuntimeError(f"{op}(): For non-complex input tensors, argument alpha must not be a "
                            f"complex number (got alpha={alpha}).")
@@ -308,7 +310,8 @@ def scale_by_alpha(op: str, input, other, alpha):
         raise RuntimeError(f"{op}(): For integral input tensors, argument alpha must not be a "
                            f"floating point number (got alpha={alpha}, result dtype {dtype.name}).")
     device = (input if isinstance(input, Tensor) else other).device
-    return mul(other, scalar_tensor(checked_scalar(op, alpha, dtype, floats=True), dtype, device))
+    scale = scalar_tensor(checked_scalar(op, alpha, dtype, floats=True), dtype, device)
+    return other * scale if isinstance(other, Tensor) else scale * other
 
 
 def add(input: Tensor, other, *, alpha=1) -> Tensor:
@@ -372,7 +375,7 @@ def div(input: Tensor, other, *, rounding_mode=None) -> Tensor:
         a, b = promote_pair("div", input, other)
     out = Div.apply(a, b)
     if rounding_mode == "trunc":
-        out = trunc(out)
+        out = out.trunc()
         if not (input.is_floating_point() if isinstance(input, Tensor) else False):
             out = out.to(promote("div", input, other)[0].dtype)
     elif rounding_mode is not None:
@@ -390,7 +393,7 @@ def _integer_division_by_zero(a: Tensor, b: Tensor) -> bool:
 
 def any_zero(t: Tensor) -> bool:
     """Whether any element of ``t`` is zero (read back to the host)."""
-    return bool(eq(t, 0).any())
+    return bool((t == 0).any())
 
 
 def floor_divide(input: Tensor, other) -> Tensor:
@@ -447,7 +450,7 @@ def pow(input: Tensor, exponent) -> Tensor:
     a, b = promote("pow", input, exponent)
     _reject_bool("pow", a)
     if a.dtype.is_integer:
-        if bool(lt(b, 0).any()):
+        if bool((b < 0).any()):
             return _integer_pow_with_negative_exponents(a, b)
     return Pow.apply(a, b)
 
@@ -551,7 +554,8 @@ UNARY = (
     tensor([ 1., -1.])
     """),
     Op("tanh", "unary", (lambda grad, out: grad * (1.0 - out * out),), "tanh", dtypes=_float,
-       inplace=True, primitive_because="one kernel; (e^2x - 1) / (e^2x + 1) overflows to nan for x > 44 (float32)",
+       inplace=True,
+       primitive_because="one kernel; (e^2x - 1) / (e^2x + 1) overflows to nan for x > 44 (float32)",
        doc="""Hyperbolic tangent. Shape: as input.
 
     >>> tl.tanh(tl.tensor([0., 1.]))
@@ -659,7 +663,7 @@ BINARY = (
     Op("div", "binary", (lambda grad, b: grad / b, lambda grad, a, b: -(grad * a / b) / b), "div",
        inplace=True, public=div, aliases=("divide", "true_divide")),
     Op("pow", "binary", (lambda grad, a, b: where(b == 0, 0.0, grad * b * a ** (b - 1)),
-                         lambda grad, a, b, out: grad * where((a == 0) & (b >= 0), 0.0, out * log(a))),
+                         lambda grad, a, b, out: grad * where((a == 0) & (b >= 0), 0.0, out * a.log())),
        "pow", inplace=True, public=pow, kink="d/da = 0 where b == 0; d/db = 0 where a == 0 and b >= 0"),
     Op("maximum", "binary", (lambda grad, a, b: grad * _tie_weight(a > b, a == b, grad),
                              lambda grad, a, b: grad * _tie_weight(b > a, a == b, grad)),
@@ -682,9 +686,11 @@ BINARY = (
     tensor([1., 2.])
     """),
     Op("remainder", "binary", (unchanged, lambda grad, a, b: -grad * floor_divide(a, b)),
-       "remainder", inplace=True, public=remainder, primitive_because="exact, fmod-based as PyTorch's kernel: "
-       "a - floor(a / b) * b gives 0.4230000079 for 123456789.123 % 0.7 (exact: 0.4230000038)"),
-    Op("floor_divide", "binary", (_zero, None), "floor_divide", inplace=True, public=floor_divide, kink="zero gradient"),
+       "remainder", inplace=True, public=remainder,
+       primitive_because="exact, fmod-based as PyTorch's kernel: a - floor(a / b) * b gives "
+       "0.4230000079 for 123456789.123 % 0.7 (exact: 0.4230000038)"),
+    Op("floor_divide", "binary", (_zero, None), "floor_divide", inplace=True, public=floor_divide,
+       kink="zero gradient"),
     Op("copysign", "binary", (lambda grad, a, out: grad * where(a == 0, 0.0, out / a), _zero),
        Spec("copysign", kinks=((0.0,), (0.0,))), dtypes=_promoted_float,
        kink="d/da = sign(a) sign(b), 0 at a = 0; d/db = 0 (PyTorch's)",
@@ -695,8 +701,8 @@ BINARY = (
     tensor([-1.,  2., -3.])
     """),
 ) + tuple(
-    Op(name, "binary", None, name, dtypes=_promoted_pair, aliases=aliases, number_first=True, doc=f"""input {symbol} other,
-    elementwise (bool result, broadcast shape); not differentiable.
+    Op(name, "binary", None, name, dtypes=_promoted_pair, aliases=aliases, number_first=True,
+       doc=f"""input {symbol} other, elementwise (bool result, broadcast shape); not differentiable.
 
     >>> tl.{name}(tl.tensor([1., 2., 3.]), 2.0)
     {result}
@@ -708,8 +714,9 @@ BINARY = (
         ("gt", ">", ("greater",), "tensor([False, False,  True])"),
         ("ge", ">=", ("greater_equal",), "tensor([False,  True,  True])"))
 ) + tuple(
-    Op(name, "binary", None, name, dtypes=_promoted, number_first=True, doc=f"""{name.replace("_", " ")} of the elements'
-    truth values (non-zero is True); bool result, broadcast shape; not differentiable.
+    Op(name, "binary", None, name, dtypes=_promoted, number_first=True,
+       doc=f"""{name.replace("_", " ")} of the elements' truth values (non-zero is True); bool
+    result, broadcast shape; not differentiable.
 
     >>> tl.{name}(tl.tensor([True, True, False]), tl.tensor([True, False, False]))
     {result}
@@ -717,8 +724,9 @@ BINARY = (
                               ("logical_or", "tensor([ True,  True, False])"),
                               ("logical_xor", "tensor([False,  True, False])"))
 ) + tuple(
-    Op(name, "binary", None, name, dtypes=_promoted_integral, inplace=True, number_first=True, doc=f"""input {symbol} other
-    for integer or bool tensors (floats are refused); broadcast shape; not differentiable.
+    Op(name, "binary", None, name, dtypes=_promoted_integral, inplace=True, number_first=True,
+       doc=f"""input {symbol} other for integer or bool tensors (floats are refused); broadcast
+    shape; not differentiable.
 
     >>> tl.{name}(tl.tensor([12, 10]), tl.tensor([10, 3]))
     {result}
@@ -794,14 +802,14 @@ def clamp(input: Tensor, min=None, max=None) -> Tensor:
                             f"{type(bound).__name__}")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         out = input
-        for bound, outside in ((min, lt), (max, gt)):
+        for bound, outside in ((min, Tensor.lt), (max, Tensor.gt)):
             if bound is not None:
                 value = bound
                 if bound is min and isinstance(min, Tensor) and max is not None and min.requires_grad:
-                    value = where(lt(min, max), min, min.detach())  # PyTorch: min's gradient needs min < max
+                    value = where(min < max, min, min.detach())  # PyTorch: min's gradient needs min < max
                 out = where(outside(out, bound), value, out)
                 if isinstance(bound, Tensor) and bound.is_floating_point():
-                    out = where(isnan(bound), bound, out)  # a NaN bound gives NaN, as in PyTorch
+                    out = where(bound.isnan(), bound, out)  # a NaN bound gives NaN, as in PyTorch
         return out
     dtype = _dt.result_type_of([input] + [v for v in (min, max) if v is not None])
     x = input if input.dtype is dtype else input.to(dtype)
@@ -819,7 +827,7 @@ def rsqrt(input: Tensor) -> Tensor:
     >>> tl.rsqrt(tl.tensor([4., 0.25]))
     tensor([0.5000, 2.0000])
     """
-    return reciprocal(sqrt(input))
+    return reciprocal(input.sqrt())
 
 
 @tensor_op
@@ -843,7 +851,7 @@ def rtruediv(input: Tensor, other) -> Tensor:
     tensor([0.5000, 2.0000])
     """
     if isinstance(other, numbers.Number):
-        return mul(reciprocal(input), other)
+        return reciprocal(input) * other
     return div(other, input)
 
 
@@ -864,7 +872,7 @@ def log2(input: Tensor) -> Tensor:
     >>> tl.log2(tl.tensor([1., 8.]))
     tensor([0., 3.])
     """
-    return log(input) / 0.6931471805599453
+    return input.log() / 0.6931471805599453
 
 
 @tensor_op
@@ -874,7 +882,7 @@ def log10(input: Tensor) -> Tensor:
     >>> tl.log10(tl.tensor([1., 100.]))
     tensor([0., 2.])
     """
-    return log(input) / 2.302585092994046
+    return input.log() / 2.302585092994046
 
 
 @tensor_op
@@ -885,7 +893,7 @@ def equal(input: Tensor, other) -> bool:
     True
     """
     expect_tensor("equal", "other", other)
-    return input.shape == other.shape and bool(eq(input, other).all())
+    return input.shape == other.shape and bool((input == other).all())
 
 
 def _lerp_operands(input, end, weight):
@@ -937,13 +945,13 @@ def isclose(input: Tensor, other, rtol: float = 1e-05, atol: float = 1e-08, equa
     a, b = promote("isclose", input, other)
     if not a.is_floating_point():
         a, b = a.double(), b.double()
-    equal = eq(a, b)
+    equal = a == b
     # equal pairs are close anyway: subtracting 0 there keeps inf - inf (a warning) out, and an
     # infinite error is never within tolerance, even an infinite one (1e30 vs inf)
     error = (a - Where.apply(equal, scalar_tensor(0, b.dtype, b.device), b)).abs()
-    close = logical_or(equal, logical_and(isfinite(error), error <= atol + rtol * b.abs()))
+    close = equal.logical_or(error.isfinite().logical_and(error <= atol + rtol * b.abs()))
     if equal_nan:
-        close = logical_or(close, logical_and(isnan(a), isnan(b)))
+        close = close.logical_or(a.isnan().logical_and(b.isnan()))
     return close
 
 

@@ -15,7 +15,7 @@ from ..autograd.function import OUTPUT, Function
 from ..tensor import Tensor
 from ._table import NoGradient, Op, build_function, build_public
 from ._util import reduction_dims, scalar_tensor, tensor_op, wrap_dim, wrap_dims, zeros_like_tensor
-from .elementwise import NON_DIFFERENTIABLE, Where, sqrt, where
+from .elementwise import NON_DIFFERENTIABLE, Where, where
 from .indexing import scatter_add
 from .movement import Expand, Reshape
 
@@ -673,4 +673,5 @@ FUNCTIONS = {row.name: build_function(row, __name__) for row in ROWS}
 PUBLIC = {row.name: build_public(row, FUNCTIONS[row.name], __name__) for row in ROWS}
 Sum, Prod, Amax, Amin, Any, All = (FUNCTIONS[n] for n in ("sum", "prod", "amax", "amin", "any", "all"))
 # every public op without a gradient (bool and integer results), from both tables
-NON_DIFFERENTIABLE = NON_DIFFERENTIABLE + tuple(r.name for r in ROWS if not r.differentiable) + ("argmax", "argmin")
+NON_DIFFERENTIABLE = (NON_DIFFERENTIABLE + tuple(r.name for r in ROWS if not r.differentiable)
+                      + ("argmax", "argmin"))
