@@ -242,15 +242,9 @@ def _integral(name, x):
     return x
 
 
-def _promoted_pair(name, input, other):
-    """Both operands in their PyTorch result dtype, on one device (the fast path for two tensors
-    of one dtype or a float tensor and a number)."""
-    return promote_pair(name, input, other)
-
-
-def _promoted(name, input, other):
-    """As ``_promoted_pair``, through the general path (logical ops, maximum/minimum)."""
-    return promote(name, input, other)
+# promote_pair and promote (ops/_util.py) are policies too: both operands in their PyTorch result
+# dtype on one device (promote_pair: the fast path for two tensors of one dtype or a float tensor
+# and a number; promote: the general path, for the logical ops and maximum/minimum)
 
 
 def _promoted_float(name, input, other):
@@ -653,7 +647,7 @@ BINARY = (
        aliases=("subtract",), primitive_because="one kernel instead of two (add(a, neg(b))): "
        "2.4 vs 3.7 us/call, 3.7 vs 5.6 us with grad (16 floats, NumPy)"),
     Op("mul", "binary", (lambda grad, b: Mul.apply(grad, b), lambda grad, a: Mul.apply(grad, a)),
-       "mul", inplace=True, dtypes=_promoted_pair, aliases=("multiply",), number_first=True,
+       "mul", inplace=True, dtypes=promote_pair, aliases=("multiply",), number_first=True,
        doc="""input * other, with broadcasting and type promotion (broadcast shape).
 
     >>> tl.mul(tl.tensor([1., 2.]), tl.tensor([3., 4.]))
@@ -667,7 +661,7 @@ BINARY = (
        "pow", inplace=True, public=pow, kink="d/da = 0 where b == 0; d/db = 0 where a == 0 and b >= 0"),
     Op("maximum", "binary", (lambda grad, a, b: grad * _tie_weight(a > b, a == b, grad),
                              lambda grad, a, b: grad * _tie_weight(b > a, a == b, grad)),
-       "maximum", inplace=True, dtypes=_promoted, kink=_TIES, number_first=True,
+       "maximum", inplace=True, dtypes=promote, kink=_TIES, number_first=True,
        primitive_because="one kernel (where(a > b, a, b) is two, and NaN must win)",
        doc="""Elementwise max of input and other (NaN wins); at ties each side gets half the
     gradient. Shapes: broadcast.
@@ -677,7 +671,7 @@ BINARY = (
     """),
     Op("minimum", "binary", (lambda grad, a, b: grad * _tie_weight(a < b, a == b, grad),
                              lambda grad, a, b: grad * _tie_weight(b < a, a == b, grad)),
-       "minimum", inplace=True, dtypes=_promoted, kink=_TIES, number_first=True,
+       "minimum", inplace=True, dtypes=promote, kink=_TIES, number_first=True,
        primitive_because="one kernel (where(a < b, a, b) is two, and NaN must win)",
        doc="""Elementwise min of input and other (NaN wins); at ties each side gets half the
     gradient. Shapes: broadcast.
@@ -701,7 +695,7 @@ BINARY = (
     tensor([-1.,  2., -3.])
     """),
 ) + tuple(
-    Op(name, "binary", None, name, dtypes=_promoted_pair, aliases=aliases, number_first=True,
+    Op(name, "binary", None, name, dtypes=promote_pair, aliases=aliases, number_first=True,
        doc=f"""input {symbol} other, elementwise (bool result, broadcast shape); not differentiable.
 
     >>> tl.{name}(tl.tensor([1., 2., 3.]), 2.0)
@@ -714,7 +708,7 @@ BINARY = (
         ("gt", ">", ("greater",), "tensor([False, False,  True])"),
         ("ge", ">=", ("greater_equal",), "tensor([False,  True,  True])"))
 ) + tuple(
-    Op(name, "binary", None, name, dtypes=_promoted, number_first=True,
+    Op(name, "binary", None, name, dtypes=promote, number_first=True,
        doc=f"""{name.replace("_", " ")} of the elements' truth values (non-zero is True); bool
     result, broadcast shape; not differentiable.
 
