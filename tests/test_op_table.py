@@ -10,7 +10,7 @@ import pytest
 
 import tensorlite as tl
 from tensorlite.backends import numpy_backend
-from tensorlite.device import register_device_type
+from tensorlite.device import Device
 from tensorlite.ops import elementwise, reduce
 from tensorlite.ops._table import Op, Spec, class_name
 
@@ -92,9 +92,8 @@ def test_only_what_the_needed_formulas_read_is_saved():
 # -- every op goes through Function.apply: a second device --------------------------------
 @pytest.fixture(scope="module")
 def second():
-    """A second registered device (another NumPy backend): tensors on it must not mix with CPU ones."""
-    register_device_type("second", lambda index: (0 if index is None else index, numpy_backend.NumpyBackend()))
-    return tl.device("second")
+    """A second device (another NumPy backend): tensors on it must not mix with CPU ones."""
+    return Device("second", 0, numpy_backend.NumpyBackend())
 
 
 MIXED = {
