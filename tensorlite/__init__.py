@@ -8,7 +8,7 @@ Example::
     loss.backward()
     x.grad          # tensor([2., 4., 6.])
 """
-from . import _malloc  # noqa: F401  (allocator tuning before large arrays exist)
+from ._malloc import tune_if_requested as _tune_if_requested
 from .dtypes import (bool_ as bool, dtype, float16, float32, float64, get_default_dtype, int8,
                      int16, int32, int64, promote_types, set_default_dtype, uint8)
 from .device import Device, device
@@ -73,3 +73,4 @@ def is_floating_point(input: Tensor) -> "builtins.bool":
 
 
 __version__ = "0.1.0"
+_tune_if_requested()  # opt-in only (TENSORLITE_MALLOC_TUNING=1): the allocator is the process's

@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 
 from . import dtypes as _dt
+from .ops._queries import to_host
 
 PRECISION = 4
 THRESHOLD = 1000
@@ -91,7 +92,7 @@ def _render(host, fmt, indent, summarize):
 
 
 def tensor_repr(t, prefix: str = "tensor(") -> str:
-    host = t.device.backend.to_host(t.data)
+    host = to_host(t)
     suffixes = []
     numel = host.size
     if numel == 0:

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from .._warn import warn_user
+from ..ops.gradients import filled
+from ..ops.movement import stack
+from ..tensor import Tensor
 from . import engine
+from .function import edge
 from .grad_mode import no_grad
-
-Tensor = None  # set by tensorlite.tensor's importer (tensorlite/__init__)
 
 
 def _as_tuple(x):
@@ -32,7 +34,7 @@ def _root_edge(t, index):
     if not t._requires_grad:
         raise RuntimeError(f"element {index} of tensors does not require grad and does not have a "
                            f"grad_fn. {_no_grad_reason(t)}")
-    return t._edge()
+    return edge(t)
 
 
 def _make_grads(outputs, grad_outputs):
@@ -45,7 +47,7 @@ def _make_grads(outputs, grad_outputs):
                     f"grad can be implicitly created only for scalar outputs (output {i} has shape "
                     f"{list(out.data.shape)}; pass gradient= of that shape, or reduce it with "
                     f".sum() or .mean() first)")
-            g = Tensor._make(out.device.backend.full(out.data.shape, 1, out.dtype), out.device, False, None, 0)
+            g = filled(out.data.shape, 1, out.dtype, out.device)
         elif not isinstance(g, Tensor):
             raise TypeError(f"gradient for output {i} must be a Tensor or None, got {type(g).__name__}")
         elif g.data.shape != out.data.shape:
@@ -73,12 +75,11 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
                   "using autograd.grad when creating the graph to avoid this.")
     if grad_outputs is None and len(outputs) == 1 and inputs is None:  # loss.backward()
         root = outputs[0]
-        edge = _root_edge(root, 0)
+        root_edge = _root_edge(root, 0)
         if root.data.shape != () and root.numel() != 1:
             _make_grads(outputs, None)  # raises the message for a non-scalar output
-        seed = Tensor._make(root.device.backend.full(root.data.shape, 1, root.dtype), root.device,
-                            False, None, 0)
-        engine.execute((edge,), (seed,), retain_graph=retain_graph, create_graph=create_graph)
+        seed = filled(root.data.shape, 1, root.dtype, root.device)
+        engine.execute((root_edge,), (seed,), retain_graph=retain_graph, create_graph=create_graph)
         return
     roots = [_root_edge(t, i) for i, t in enumerate(outputs)]
     grads = _make_grads(outputs, grad_outputs)
@@ -92,7 +93,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
         if not t._requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
     captured = engine.execute(roots, grads, retain_graph=retain_graph, create_graph=create_graph,
-                              capture=[t._edge() for t in inputs], accumulate=True)
+                              capture=[edge(t) for t in inputs], accumulate=True)
     for t, g in zip(inputs, captured):
         if t.grad_fn is not None and g is not None:
             t._grad = g if t._grad is None else t._grad + g
@@ -129,12 +130,12 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
     roots = [_root_edge(t, i) for i, t in enumerate(outputs)]
     grads = _make_grads(outputs, grad_outputs)
     captured = engine.execute(roots, grads, retain_graph=retain_graph, create_graph=create_graph,
-                              capture=[t._edge() for t in inputs_tuple], accumulate=False)
+                              capture=[edge(t) for t in inputs_tuple], accumulate=False)
     result = []
     for i, (t, g) in enumerate(zip(inputs_tuple, captured)):
         if g is None:
             if materialize_grads:
-                g = Tensor._make(t.device.backend.full(t.data.shape, 0, t.dtype), t.device, False, None, 0)
+                g = filled(t.data.shape, 0, t.dtype, t.device)
             elif not allow_unused:
                 raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been "
                                    f"used in the graph. Set allow_unused=True if this is the desired "
@@ -155,7 +156,6 @@ def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, all
         per_sample.append(grad(outputs, inputs, [g[b] for g in grad_outputs], retain_graph=True,
                                create_graph=create_graph, allow_unused=allow_unused,
                                materialize_grads=materialize))
-    from ..ops.movement import stack
     stacked = []
     for i in range(len(inputs)):
         column = [sample[i] for sample in per_sample]

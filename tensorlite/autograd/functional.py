@@ -5,6 +5,8 @@ trick), so they work for every op whose backward is differentiable, i.e. every b
 """
 from __future__ import annotations
 
+from ..ops.creation import ones_like, zeros, zeros_like
+from ..ops.movement import stack
 from .api import grad
 from .grad_mode import enable_grad
 
@@ -22,7 +24,6 @@ def _prepare(inputs, create_graph):
 
 
 def _zeros_for_none(grads, like):
-    from ..ops.creation import zeros_like
     return tuple(zeros_like(t) if g is None else g for g, t in zip(grads, like))
 
 
@@ -52,7 +53,6 @@ def vjp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
 
 def jvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
     """(func(inputs), J v), by differentiating a vjp with respect to its cotangent."""
-    from ..ops.creation import ones_like, zeros_like
     inputs, inputs_tuple = _as_tuple(inputs)
     if v is None:
         if any(t.numel() != 1 for t in inputs):
@@ -80,8 +80,6 @@ def jacobian(func, inputs, create_graph: bool = False, strict: bool = False,
              vectorize: bool = False, strategy: str = "reverse-mode"):
     """d outputs / d inputs. For one input and one output, a tensor of shape
     ``output.shape + input.shape``; otherwise nested tuples [output][input]."""
-    from ..ops.creation import zeros, zeros_like
-    from ..ops.movement import stack
     inputs, inputs_tuple = _as_tuple(inputs)
     with enable_grad():
         inputs = _prepare(inputs, create_graph)

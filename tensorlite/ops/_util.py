@@ -9,7 +9,6 @@ import numpy as np  # only to recognise NumPy scalar operands
 
 from .. import dtypes as _dt
 from .._dims import in_op, wrap_dim  # noqa: F401  (wrap_dim: the ops import it from here)
-from ..autograd import engine as _engine
 from ..tensor import Tensor
 
 
@@ -243,9 +242,12 @@ def zeros_like_tensor(t: Tensor, dtype=None) -> Tensor:
 
 
 def sum_to_shape(grad: Tensor, shape: tuple) -> Tensor:
-    """Sum a gradient over the dims that broadcasting added or expanded, back to ``shape``."""
-    from .reduce import Sum
-    from .movement import Reshape
+    """Sum a gradient over the dims that broadcasting added or expanded, back to ``shape``
+    (written with Tensor methods: the engine and every op family use it).
+
+    Shapes: grad (*lead, *s) with s broadcastable to ``shape`` -> ``shape``. Example: a
+    gradient of shape (4, 2, 3) summed to (2, 1) gives ``grad.sum((0, 2), keepdim=True)``
+    reshaped to (2, 1)."""
     gshape = grad.data.shape
     shape = tuple(shape)
     if gshape == shape:
@@ -253,9 +255,6 @@ def sum_to_shape(grad: Tensor, shape: tuple) -> Tensor:
     lead = len(gshape) - len(shape)
     expanded = tuple(lead + i for i, s in enumerate(shape) if s == 1 and gshape[lead + i] != 1)
     if not expanded:  # only leading dims were added: one reduction, no reshape
-        return Sum.apply(grad, tuple(range(lead)), False)
-    grad = Sum.apply(grad, tuple(range(lead)) + expanded, True)
-    return Reshape.apply(grad, shape) if lead else grad
-
-
-_engine._sum_to = sum_to_shape
+        return grad.sum(tuple(range(lead)))
+    grad = grad.sum(tuple(range(lead)) + expanded, True)
+    return grad.reshape(shape) if lead else grad

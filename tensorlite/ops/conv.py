@@ -13,6 +13,10 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import state
 from ..tensor import Tensor
 from ._util import check_same_dtype, tensor_op
+from .creation import ones
+from .elementwise import ZeroGradLink
+from .indexing import Scatter
+from .movement import pad, stack
 
 
 def _pair(value, name="argument"):
@@ -98,8 +102,6 @@ class MaxPool2d(Function):
 
     @staticmethod
     def backward(ctx, grad, _grad_indices):
-        from .elementwise import ZeroGradLink
-        from .indexing import Scatter
         n, c, h, w = ctx.x_shape
         zeros = Tensor._make(grad.device.backend.full((n, c, h * w), 0, grad.dtype), grad.device,
                              False, None, 0)
@@ -390,7 +392,6 @@ def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
         divisor = float(divisor_override)
     else:
         # PyTorch counts the explicit padding (if asked) but never the ceil_mode overhang
-        from .creation import ones
         ones_map = ones(1, 1, h, w, dtype=input.dtype, device=input.device)
         if count_include_pad:
             ones_map = _pad_tensor(ones_map, padding)
@@ -403,7 +404,6 @@ def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
 
 
 def _pad_tensor(t, padding):
-    from .movement import pad
     return pad(t, (padding[1], padding[1], padding[0], padding[0]), value=1.0)
 
 
@@ -429,7 +429,6 @@ def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     elif h % oh == 0 and w % ow == 0:
         out = avg_pool2d(input, (h // oh, w // ow))
     else:
-        from .movement import stack
         rows = []
         for i in range(oh):
             r0, r1 = (i * h) // oh, -(-(i + 1) * h // oh)

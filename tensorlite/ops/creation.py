@@ -8,6 +8,7 @@ import numpy as np  # converting user input (NumPy scalars and arrays)
 
 from .._warn import warn_user
 from .. import dtypes as _dt
+from ..autograd.function import InplaceFunction
 from ..device import default_device, device as _parse_device
 from ..random import default_generator
 from ..tensor import Tensor
@@ -273,6 +274,42 @@ def _random(kind, size, dtype, device, requires_grad, generator, low=0.0, high=1
     seed, offset = generator.next_key()
     data = device.backend.random(kind, _size(size), dtype, seed, offset, low, high)
     return _finish(data, device, requires_grad)
+
+
+class RandomFill(InplaceFunction):
+    """Overwrite ``t`` with samples of the draw (seed, offset): 'uniform' on [a, b), 'normal'
+    with mean a and standard deviation b. Shapes: t (*), written in place."""
+
+    @staticmethod
+    def forward(ctx, t, kind, seed, offset, a, b):
+        backend = t.device.backend
+        if kind == "uniform":
+            data = backend.random("uniform", t.data.shape, t.dtype, seed, offset, a, b)
+        else:
+            data = backend.random("normal", t.data.shape, t.dtype, seed, offset, 0.0, 1.0)
+            if (a, b) != (0.0, 1.0):
+                data = backend.binary("add", backend.binary("mul", data, b), a)
+        backend.copy_into(t.data, data)
+
+
+def uniform_(self: Tensor, low: float = 0.0, high: float = 1.0, *, generator=None) -> Tensor:
+    """Fill self in place with samples uniform on [low, high) (``Tensor.uniform_``).
+
+    Example: ``tl.empty(3).uniform_(-1, 1)`` holds 3 values in [-1, 1)."""
+    self._check_inplace("uniform_")
+    seed, offset = (generator or default_generator).next_key()
+    RandomFill.apply(self, "uniform", seed, offset, low, high)
+    return self
+
+
+def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator=None) -> Tensor:
+    """Fill self in place with normal samples of mean and std (``Tensor.normal_``).
+
+    Example: ``tl.empty(2, 3).normal_(0.0, 0.02)`` (a typical weight initialisation)."""
+    self._check_inplace("normal_")
+    seed, offset = (generator or default_generator).next_key()
+    RandomFill.apply(self, "normal", seed, offset, mean, std)
+    return self
 
 
 def rand(*size, dtype=None, device=None, requires_grad: bool = False, generator=None) -> Tensor:

@@ -14,7 +14,8 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import state as _grad_state
 from ..tensor import Tensor
 from ._util import broadcast_shapes, checked_scalar, expect_tensor, is_scalar, scalar_tensor, tensor_op, wrap_dim
-from .movement import Pad
+from .elementwise import where
+from .movement import Pad, stack
 
 
 def _index_array(value, device):
@@ -566,7 +567,6 @@ def take_indices(input: Tensor, axis: int, index: Tensor, op: str) -> Tensor:
 @tensor_op
 def masked_fill(input: Tensor, mask, value) -> Tensor:
     """Elements where mask is True replaced by value (mask broadcasts)."""
-    from .elementwise import where
     if isinstance(value, Tensor) and value.ndim:
         raise RuntimeError(f"masked_fill only supports a 0-dimensional value tensor, but got tensor "
                            f"with {value.ndim} dimension(s).")
@@ -584,7 +584,6 @@ def masked_fill(input: Tensor, mask, value) -> Tensor:
 @tensor_op
 def masked_select(input: Tensor, mask) -> Tensor:
     """The elements where mask is True, as a 1-D tensor."""
-    from ._util import broadcast_shapes
     shape = broadcast_shapes(input.data.shape, mask.data.shape)
     return getitem(input.expand(shape), mask.expand(shape))
 
@@ -604,7 +603,6 @@ def nonzero(input: Tensor, *, as_tuple: bool = False):
     tensors = tuple(Tensor._make(p, input.device, False, None, 0) for p in parts)
     if as_tuple:
         return tensors
-    from .movement import stack
     if not tensors:
         return Tensor._make(input.device.backend.full((1 if input.numel() else 0, 0), 0, _dt.int64),
                             input.device, False, None, 0)

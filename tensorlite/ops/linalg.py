@@ -5,6 +5,7 @@ from .. import dtypes as _dt
 from ..autograd.function import Function
 from ..tensor import Tensor
 from ._util import broadcast_shapes, check_same_dtype, expect_tensor, promote_pair, tensor_op
+from .creation import arange
 
 
 class MatMul(Function):
@@ -209,7 +210,6 @@ def _diagonal_labels(term, operand):
         i = term.index(label)
         j = term.index(label, i + 1)
         n = operand.data.shape[i]
-        from .creation import arange
         idx = arange(n, device=operand.device)
         moved = operand.movedim(i, 0).movedim(j, 1)
         operand = moved[idx, idx]  # the diagonal, now dim 0

@@ -15,6 +15,8 @@ from .. import dtypes as _dt
 from ..autograd.function import Function
 from ..tensor import Tensor
 from ._util import expect_tensor, promote, scalar_tensor, sum_to_shape, tensor_op, wrap_dim, wrap_dims
+from .creation import arange, tensor as _tensor
+from .elementwise import where
 
 
 def _shape_arg(shape) -> tuple:
@@ -697,8 +699,6 @@ _INDEX_PADS = {"reflect": _reflect_indices, "replicate": _replicate_indices, "ci
 def _index_pad(input, pad, mode):
     """Non-constant padding as one index_select per padded dim (so gradients of every order come
     from index_select's): negative widths crop first, then the indices reflect, repeat or wrap."""
-    from .creation import tensor as _tensor
-    from .indexing import index_select
     dims = len(pad) // 2
     if len(pad) % 2 or not 1 <= dims <= 3 or input.ndim not in (dims + 1, dims + 2):
         raise NotImplementedError(f"Padding size {len(pad)} is not supported for {input.ndim}D input tensor "
@@ -720,7 +720,7 @@ def _index_pad(input, pad, mode):
                                f"{size + before + after} (padding ({before}, {after}), mode {mode!r})")
         if before > 0 or after > 0:
             indices = _INDEX_PADS[mode](size, max(before, 0), max(after, 0))
-            out = index_select(out, axis, _tensor(indices, device=out.device))
+            out = out.index_select(axis, _tensor(indices, device=out.device))
         if before < 0 or after < 0:
             kept = out.data.shape[axis] - max(-before, 0) - max(-after, 0)
             out = out.narrow(axis, max(-before, 0), kept)
@@ -728,7 +728,6 @@ def _index_pad(input, pad, mode):
 
 
 def _triangle_mask(input, diagonal, lower):
-    from .creation import arange
     if input.ndim < 2:
         raise RuntimeError(f"{'tril' if lower else 'triu'}: input tensor must have at least 2 "
                            f"dimensions (got shape {list(input.shape)})")
@@ -741,12 +740,10 @@ def _triangle_mask(input, diagonal, lower):
 @tensor_op
 def tril(input: Tensor, diagonal: int = 0) -> Tensor:
     """Lower triangle of the last two dims (others zeroed); the dtype is kept (bool stays bool)."""
-    from .elementwise import where
     return where(_triangle_mask(input, diagonal, True), input, scalar_tensor(0, input.dtype, input.device))
 
 
 @tensor_op
 def triu(input: Tensor, diagonal: int = 0) -> Tensor:
     """Upper triangle of the last two dims (others zeroed); the dtype is kept (bool stays bool)."""
-    from .elementwise import where
     return where(_triangle_mask(input, diagonal, False), input, scalar_tensor(0, input.dtype, input.device))

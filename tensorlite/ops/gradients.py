@@ -1,0 +1,47 @@
+"""The ops the backward engine and ``autograd.grad``/``backward`` run on gradients: seeds and
+zeros, a leaf's first ``.grad`` (a private copy) and accumulation into an existing ``.grad``
+(a no-grad in-place op: its version counter moves, as for any in-place write)."""
+from __future__ import annotations
+
+from ..autograd.function import Function, InplaceFunction
+from ..tensor import Tensor
+
+__all__ = ["AccumulateInto", "NewGrad", "filled", "zeros"]
+
+
+def filled(shape: tuple, value, dtype, device) -> Tensor:
+    """A tensor of ``shape`` holding ``value`` (a gradient seed, a materialized zero gradient).
+
+    Example: ``filled((2,), 1, tl.float32, tl.device("cpu"))`` is ``tensor([1., 1.])``."""
+    return Tensor._make(device.backend.full(shape, value, dtype), device, False, None, 0)
+
+
+def zeros(shape: tuple, dtype, device) -> Tensor:
+    """Zeros of ``shape``: the gradient of an output that got none."""
+    return Tensor._make(device.backend.full(shape, 0, dtype), device, False, None, 0)
+
+
+class NewGrad(Function):
+    """A leaf's first ``.grad``: a private, contiguous copy (the incoming gradient may be
+    shared with another leaf or be a broadcast view)."""
+
+    _primitive = True
+
+    @staticmethod
+    def forward(ctx, grad):
+        return grad.device.backend.copy(grad.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+class AccumulateInto(InplaceFunction):
+    """``grad_buffer += grad`` in the buffer's memory (same shape and dtype: the engine has
+    reduced and cast the gradient). Shapes: grad_buffer (*), grad (*)."""
+
+    _record_site = False  # the engine writes: there is no user line to point at
+
+    @staticmethod
+    def forward(ctx, grad_buffer, grad):
+        grad_buffer.device.backend.binary_inplace("add", grad_buffer.data, grad.data)
