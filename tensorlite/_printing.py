@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np  # formats the host copy of a tensor
+
 from . import dtypes as _dt
 from .ops._queries import to_host
 
@@ -60,7 +62,6 @@ class _Formatter:
 
 
 def _flat_values(host, summarize):
-    import numpy as np
     if summarize and host.ndim:
         parts = []
         for axis in range(host.ndim):

@@ -10,7 +10,7 @@ import numbers
 import numpy as np  # only to recognise NumPy samples (host input), never to compute
 
 from .. import dtypes
-from ..ops.creation import randperm, tensor
+from ..ops.creation import arange, randperm, tensor
 from ..ops.movement import stack
 from ..tensor import Tensor
 
@@ -155,7 +155,6 @@ class DataLoader:
             start = batch * self.batch_size
             stop = min(start + self.batch_size, n)
             if fast:
-                from ..ops.creation import arange
                 indices = order[start:stop] if order is not None else arange(start, stop)
                 try:
                     yield self.dataset.get_batch(indices)

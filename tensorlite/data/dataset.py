@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-from ..ops.creation import randperm
+from ..ops.creation import randperm, tensor
 from ..tensor import Tensor
 
 __all__ = ["Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split"]
@@ -66,7 +66,6 @@ class Subset(Dataset):
     def get_batch(self, indices: Tensor):
         if not hasattr(self.dataset, "get_batch"):
             raise AttributeError("get_batch")
-        from ..ops.creation import tensor
         return self.dataset.get_batch(tensor(self.indices)[indices])
 
 

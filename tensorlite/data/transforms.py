@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .. import dtypes
+from ..nn.functional import one_hot
 from ..ops.creation import tensor
 from ..tensor import Tensor
 
@@ -64,7 +65,6 @@ class OneHot:
         self.num_classes = num_classes
 
     def __call__(self, label) -> Tensor:
-        from ..nn.functional import one_hot
         return one_hot(tensor(int(label)), self.num_classes).float()
 
 

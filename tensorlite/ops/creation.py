@@ -362,7 +362,6 @@ def randperm(n: int, *, dtype=None, device=None, generator=None) -> Tensor:
     """A random permutation of 0..n-1 (argsort of uniform keys)."""
     keys = rand(n, dtype=_dt.float64, device=device, generator=generator)
     backend = keys.device.backend
-    import numpy as np  # argsort is not a backend primitive: done on the host, once per call
     order = np.argsort(backend.to_host(keys.data), kind="stable")
     return tensor(order, dtype=dtype or _dt.int64, device=keys.device)
 

@@ -9,6 +9,7 @@ import time
 from .. import nn, optim
 from ..autograd.grad_mode import no_grad
 from ..data.dataloader import DataLoader
+from ..device import device, gpu_device
 from ..data.dataset import Dataset, Subset, TensorDataset
 from ..ops.creation import randperm
 from ..random import Generator, default_generator
@@ -80,7 +81,6 @@ def _scheduler(optimizer, options):
 def execution_device(options):
     """The device of options.execution_environment: 'cpu', 'opencl' (raises, with the reason,
     when there is none) or 'auto' (an OpenCL GPU when there is one, else the CPU)."""
-    from ..device import device, gpu_device
     if options.execution_environment == "auto":
         return gpu_device() or device("cpu")
     return device(options.execution_environment)

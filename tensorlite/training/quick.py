@@ -2,6 +2,8 @@
 over nn.Sequential and fit, not a second framework)."""
 from __future__ import annotations
 
+import csv
+
 from .. import nn
 from ..autograd.grad_mode import no_grad
 from ..serialization import load, save
@@ -61,7 +63,6 @@ def compare(factories: dict, train_data, test_data, loss="crossentropy",
         histories[name] = history
     metric = next(iter(histories.values())).metric
     if csv_path is not None:
-        import csv
         with open(csv_path, "w", newline="") as f:
             writer = csv.writer(f)
             writer.writerow(["model", "epoch", "loss", metric, "test_loss", "test_" + metric])

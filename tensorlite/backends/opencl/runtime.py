@@ -11,7 +11,6 @@ import mmap
 import re
 import secrets
 import threading
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -19,11 +18,6 @@ import pyopencl as cl
 
 __all__ = ["devices", "default_index", "Runtime", "kernel_dir", "op_codes", "NoDeviceError",
            "KernelNotFoundError"]
-
-# Generic kernels draw warnings such as "unsigned < 0 is always false" for some types; errors
-# still raise with the build log. (A process-wide filter: catch_warnings is not thread-safe and
-# programs are also built by the prebuild thread.)
-warnings.filterwarnings("ignore", category=cl.CompilerWarning)
 
 _INSTALL_HINT = ("install PoCL for a CPU device (pip install pocl-binary-distribution) or a GPU "
                  "driver with its OpenCL ICD (NVIDIA: libnvidia-opencl.so.1, AMD: ROCm, Intel: "
@@ -194,7 +188,11 @@ class Runtime:
         program = self._programs.get(key)
         if program is None or fresh:
             directory = kernel_dir()
-            extra = ("-DNEED_FP64", "-DACC=double") if self.has_fp64 else ("-DACC=float",)
+            # -w: generic kernels draw warnings such as "unsigned < 0 is always false" for some
+            # types (pyopencl would show each as a CompilerWarning); errors still raise with the
+            # build log. Not a warnings filter: that is process-wide, and catch_warnings is not
+            # thread-safe (the prebuild thread builds while the caller runs).
+            extra = ("-w", "-DNEED_FP64", "-DACC=double") if self.has_fp64 else ("-w", "-DACC=float")
             program = self._programs[key] = self.compile(
                 (directory / file).read_text(), defines, f"kernels/{file}", ("-I", str(directory)) + extra,
                 fresh=fresh)
