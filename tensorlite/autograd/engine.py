@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..ops._queries import all_finite
 from ..ops._util import sum_to_shape
-from ..ops.gradients import AccumulateInto, NewGrad, zeros
+from ..ops.gradients import AccumulateInto, copy_grad, zeros
 from ..tensor import Tensor
 from .function import AccumulateGrad
 from .grad_mode import state
@@ -59,7 +59,7 @@ def _accumulate_into_leaf(variable, grad, create_graph):
         if create_graph:
             variable._grad = grad
         else:  # a private, contiguous copy: the incoming grad may be shared or a broadcast view
-            variable._grad = NewGrad.apply(grad)
+            variable._grad = copy_grad(grad)
     elif create_graph or existing._requires_grad:
         variable._grad = existing + grad
     else:

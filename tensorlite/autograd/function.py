@@ -295,7 +295,8 @@ class InplaceFunction(Function):
 
     ``apply`` is the door for such writes: it refuses operands on different devices, runs
     ``forward(ctx, *args)`` (which writes through the backend), bumps the version counter of
-    every tensor ``written(args, kwargs)`` names (so a tensor saved for backward and
+    what it wrote, the first argument or the tensors ``written(args, kwargs)`` names where a
+    subclass defines it (so a tensor saved for backward and
     overwritten afterwards raises at backward) and, in anomaly mode, checks them for nan/inf.
     Nothing is recorded: the public op refuses a write that would need a graph (a leaf that
     requires grad, under grad mode) before calling it.
@@ -305,23 +306,23 @@ class InplaceFunction(Function):
 
     _primitive = True
     _record_site = True  # False where the engine writes: no user line to point at
-
-    @staticmethod
-    def written(args, kwargs) -> tuple:
-        """The tensors ``forward`` writes into: the first argument unless a subclass says."""
-        return (args[0],)
+    written = None       # (args, kwargs) -> the tensors written, where not only args[0]
 
     @classmethod
     def apply(cls, *args, **kwargs):
         _check_one_device(cls, args)
         cls.forward(_NO_GRAD_CTX, *args, **kwargs)
-        for t in cls.written(args, kwargs):
+        targets = (args[0],) if cls.written is None else cls.written(args, kwargs)
+        for t in targets:  # no helper call per write: gradient accumulation runs per leaf
             if cls._record_site:
                 t._bump_version()
             else:
-                t._version_counter().value += 1
+                counter = t._counter
+                if counter is None:
+                    counter = t._version_counter()
+                counter.value += 1
         if state.anomaly and state.anomaly_check_nan:
-            for t in cls.written(args, kwargs):
+            for t in targets:
                 if t.data.dtype.kind == "f" and not all_finite(t):
                     raise RuntimeError(f"Function '{cls.__name__}' wrote nan or inf values into its "
                                        f"output in place. The op was called at:\n"

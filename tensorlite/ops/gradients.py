@@ -3,10 +3,10 @@ zeros, a leaf's first ``.grad`` (a private copy) and accumulation into an existi
 (a no-grad in-place op: its version counter moves, as for any in-place write)."""
 from __future__ import annotations
 
-from ..autograd.function import Function, InplaceFunction
+from ..autograd.function import InplaceFunction
 from ..tensor import Tensor
 
-__all__ = ["AccumulateInto", "NewGrad", "filled", "zeros"]
+__all__ = ["AccumulateInto", "copy_grad", "filled", "zeros"]
 
 
 def filled(shape: tuple, value, dtype, device) -> Tensor:
@@ -21,19 +21,11 @@ def zeros(shape: tuple, dtype, device) -> Tensor:
     return Tensor._make(device.backend.full(shape, 0, dtype), device, False, None, 0)
 
 
-class NewGrad(Function):
-    """A leaf's first ``.grad``: a private, contiguous copy (the incoming gradient may be
-    shared with another leaf or be a broadcast view)."""
-
-    _primitive = True
-
-    @staticmethod
-    def forward(ctx, grad):
-        return grad.device.backend.copy(grad.data)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return grad
+def copy_grad(grad: Tensor) -> Tensor:
+    """A leaf's first ``.grad``: a private, contiguous copy of the incoming gradient (which may
+    be shared with another leaf or be a broadcast view), outside any graph. One operand, so no
+    device to check: a plain call, not Function.apply (it runs once per leaf per backward)."""
+    return Tensor._make(grad.device.backend.copy(grad.data), grad.device, False, None, 0)
 
 
 class AccumulateInto(InplaceFunction):

@@ -7,7 +7,6 @@ from .. import dtypes as _dt
 from ..autograd.function import Function, InplaceFunction
 from ..autograd.grad_mode import state as _grad_state
 from ..tensor import Tensor, replay_view_chain
-from ._queries import has_internal_overlap
 from ._util import broadcast_shapes, expect_tensor, is_scalar, python_scalar, wrap_integer
 from .creation import arange
 from .elementwise import check_sub_operands, scale_by_alpha, where
@@ -173,7 +172,7 @@ def check_inplace(self: Tensor, op_name: str) -> None:
                 f"modified inplace ({op_name}). This view is the output of a function that "
                 f"returns multiple views. Such functions do not allow the output views to be "
                 f"modified inplace. You should replace the inplace operation by an out-of-place one.")
-    if self.data.size and has_internal_overlap(self):
+    if self.data.size and self.device.backend.has_internal_overlap(self.data):
         raise RuntimeError(
             f"unsupported operation: more than one element of the written-to tensor refers to "
             f"a single memory location ({op_name} on an expanded tensor of shape "
