@@ -4,6 +4,7 @@ zeros, a leaf's first ``.grad`` (a private copy) and accumulation into an existi
 from __future__ import annotations
 
 from ..autograd.function import InplaceFunction
+from ..autograd.grad_mode import state
 from ..tensor import Tensor
 
 __all__ = ["AccumulateInto", "copy_grad", "filled", "zeros"]
@@ -37,3 +38,16 @@ class AccumulateInto(InplaceFunction):
     @staticmethod
     def forward(ctx, grad_buffer, grad):
         grad_buffer.device.backend.binary_inplace("add", grad_buffer.data, grad.data)
+
+    @classmethod
+    def apply(cls, grad_buffer, grad):
+        """The door for two operands on one device outside anomaly mode, in one call (it runs
+        once per leaf per backward: W1 measured 2 us more through the generic path); anything
+        else takes InplaceFunction.apply, which refuses mixed devices and checks for nan."""
+        if grad.device is not grad_buffer.device or state.anomaly:
+            return super().apply(grad_buffer, grad)
+        grad_buffer.device.backend.binary_inplace("add", grad_buffer.data, grad.data)
+        counter = grad_buffer._counter
+        if counter is None:
+            counter = grad_buffer._version_counter()
+        counter.value += 1
