@@ -294,8 +294,15 @@ class RandomFill(InplaceFunction):
 
 def uniform_(self: Tensor, low: float = 0.0, high: float = 1.0, *, generator=None) -> Tensor:
     """Fill self in place with samples uniform on [low, high) (``Tensor.uniform_``).
+    Shapes: self (*), unchanged.
 
-    Example: ``tl.empty(3).uniform_(-1, 1)`` holds 3 values in [-1, 1)."""
+    Example:
+
+    >>> import tensorlite as tl
+    >>> x = tl.empty(3).uniform_(-1, 1)
+    >>> bool(((x >= -1) & (x < 1)).all())
+    True
+    """
     self._check_inplace("uniform_")
     seed, offset = (generator or default_generator).next_key()
     RandomFill.apply(self, "uniform", seed, offset, low, high)
@@ -304,8 +311,14 @@ def uniform_(self: Tensor, low: float = 0.0, high: float = 1.0, *, generator=Non
 
 def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator=None) -> Tensor:
     """Fill self in place with normal samples of mean and std (``Tensor.normal_``).
+    Shapes: self (*), unchanged.
 
-    Example: ``tl.empty(2, 3).normal_(0.0, 0.02)`` (a typical weight initialisation)."""
+    Example (a typical weight initialisation):
+
+    >>> import tensorlite as tl
+    >>> tl.empty(2, 3).normal_(0.0, 0.02).shape
+    tensorlite.Size([2, 3])
+    """
     self._check_inplace("normal_")
     seed, offset = (generator or default_generator).next_key()
     RandomFill.apply(self, "normal", seed, offset, mean, std)

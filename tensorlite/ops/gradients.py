@@ -13,25 +13,45 @@ __all__ = ["AccumulateInto", "copy_grad", "filled", "zeros"]
 def filled(shape: tuple, value, dtype, device) -> Tensor:
     """A tensor of ``shape`` holding ``value`` (a gradient seed, a materialized zero gradient).
 
-    Example: ``filled((2,), 1, tl.float32, tl.device("cpu"))`` is ``tensor([1., 1.])``."""
+    >>> import tensorlite as tl
+    >>> filled((2,), 1, tl.float32, tl.device("cpu"))
+    tensor([1., 1.])
+    """
     return Tensor._make(device.backend.full(shape, value, dtype), device, False, None, 0)
 
 
 def zeros(shape: tuple, dtype, device) -> Tensor:
-    """Zeros of ``shape``: the gradient of an output that got none."""
+    """Zeros of ``shape``: the gradient of an output that got none.
+
+    >>> import tensorlite as tl
+    >>> zeros((2,), tl.float32, tl.device("cpu"))
+    tensor([0., 0.])
+    """
     return Tensor._make(device.backend.full(shape, 0, dtype), device, False, None, 0)
 
 
 def copy_grad(grad: Tensor) -> Tensor:
     """A leaf's first ``.grad``: a private, contiguous copy of the incoming gradient (which may
     be shared with another leaf or be a broadcast view), outside any graph. One operand, so no
-    device to check: a plain call, not Function.apply (it runs once per leaf per backward)."""
+    device to check: a plain call, not Function.apply (it runs once per leaf per backward).
+
+    >>> import tensorlite as tl
+    >>> copy_grad(tl.ones(3).expand(2, 3)).is_contiguous()
+    True
+    """
     return Tensor._make(grad.device.backend.copy(grad.data), grad.device, False, None, 0)
 
 
 class AccumulateInto(InplaceFunction):
     """``grad_buffer += grad`` in the buffer's memory (same shape and dtype: the engine has
-    reduced and cast the gradient). Shapes: grad_buffer (*), grad (*)."""
+    reduced and cast the gradient); the buffer's version moves. Shapes: grad_buffer (*), grad (*).
+
+    >>> import tensorlite as tl
+    >>> buffer = tl.ones(2)
+    >>> AccumulateInto.apply(buffer, tl.tensor([1.0, 2.0]))
+    >>> buffer, buffer._version
+    (tensor([2., 3.]), 1)
+    """
 
     _record_site = False  # the engine writes: there is no user line to point at
 

@@ -17,7 +17,9 @@ def written_parameters(source: str, name: str):
     ``__global T*`` without ``const`` before the ``*``), or None when the signature is not found
     (then every tensor argument counts as written).
 
-    Example: for ``__kernel void f(__global T* out, __global const T* x, int n)`` it is (0,)."""
+    >>> written_parameters("__kernel void f(__global T* out, __global const T* x, int n) {}", "f")
+    (0,)
+    """
     match = re.search(r"\b(?:__)?kernel\s+void\s+" + re.escape(name) + r"\s*\(([^)]*)\)", source)
     if match is None:
         return None
