@@ -187,11 +187,12 @@ LAZY_IMPORTS_ALLOWED = {
     "tensorlite/device.py": "the OpenCL backend: pyopencl is optional, loading it lists platforms",
     "tensorlite/cli.py": "`tensorlite devices` lists OpenCL devices only when pyopencl is installed",
 }
-# Files of other branches of issue 10 that still import inside functions; removed when
-# fix-optable / fix-hostreads / fix-docs merge (the lead empties this set).
+# Files other branches of issue 10 rewrite, which still import tensorlite modules inside
+# functions: after merging fix-optable (ops/elementwise, ops/reduce, nn/functional) and
+# fix-hostreads (nn/utils, optim/optimizer) the lead moves those imports to the top and empties
+# this set (the stale-entry check below says when an entry is no longer needed).
 LAZY_IMPORTS_PENDING = {
     "tensorlite/ops/elementwise.py", "tensorlite/ops/reduce.py", "tensorlite/nn/functional.py",
-    "tensorlite/nn/init.py", "tensorlite/nn/module.py", "tensorlite/nn/parameter.py",
     "tensorlite/nn/utils.py", "tensorlite/optim/optimizer.py",
 }
 

@@ -5,9 +5,11 @@ import collections
 import itertools
 from typing import Callable, Iterator
 
+from .. import dtypes
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor, _RemovableHandle
 from .parameter import Parameter
+from .utils import reset_grads
 
 __all__ = ["Module"]
 
@@ -295,7 +297,6 @@ class Module:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset every parameter's .grad (to None by default, as PyTorch >= 2.0)."""
-        from .utils import reset_grads
         reset_grads(self.parameters(), set_to_none)
 
     def apply(self, fn: Callable[["Module"], None]) -> "Module":
@@ -329,15 +330,12 @@ class Module:
         return self
 
     def float(self) -> "Module":
-        from .. import dtypes
         return self.to(dtypes.float32)
 
     def double(self) -> "Module":
-        from .. import dtypes
         return self.to(dtypes.float64)
 
     def half(self) -> "Module":
-        from .. import dtypes
         return self.to(dtypes.float16)
 
     def cpu(self) -> "Module":
@@ -374,8 +372,7 @@ class Module:
 
 
 def _is_dtype(value):
-    from ..dtypes import dtype
-    return isinstance(value, dtype)
+    return isinstance(value, dtypes.dtype)
 
 
 def _indent(text: str, spaces: int) -> str:

@@ -1,6 +1,7 @@
 """Parameter: a leaf tensor that a Module registers as a trainable weight."""
 from __future__ import annotations
 
+from ..ops.creation import empty
 from ..tensor import Tensor
 
 
@@ -15,7 +16,6 @@ class Parameter(Tensor):
 
     def __new__(cls, data: Tensor | None = None, requires_grad: bool = True):
         if data is None:
-            from ..ops.creation import empty
             data = empty(0)
         if not isinstance(data, Tensor):
             raise TypeError(f"Parameter expects a Tensor, got {type(data).__name__}")
