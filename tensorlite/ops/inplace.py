@@ -9,7 +9,7 @@ from ..autograd.grad_mode import state as _grad_state
 from ..tensor import Tensor, replay_view_chain
 from ._util import broadcast_shapes, expect_tensor, is_scalar, python_scalar, wrap_integer
 from .creation import arange
-from .elementwise import check_sub_operands, scale_by_alpha, where
+from .elementwise import check_sub_operands, scale_by_alpha
 from .indexing import _put
 from .movement import Clone
 
@@ -33,7 +33,7 @@ class CopySlices(Function):
         positions = replay_view_chain(ctx.view_chain, arange(numel, device=grad.device).reshape(ctx.base_shape))
         mask = Tensor._make(grad.device.backend.full((numel,), False, _dt.bool_), grad.device, False, None, 0)
         mask.device.backend.index_put(mask.data, (positions.reshape(-1).data,), True, False)
-        grad_base = where(mask.reshape(ctx.base_shape), 0.0, grad)
+        grad_base = grad.masked_fill(mask.reshape(ctx.base_shape), 0.0)
         grad_result = replay_view_chain(ctx.view_chain, grad)
         return grad_base, grad_result, None
 
