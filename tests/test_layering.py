@@ -373,6 +373,13 @@ class TestWritesMoveVersions:
             w.normal_()
         assert tl.get_rng_state() == state  # refused before the draw
 
+    def test_anomaly_mode_checks_what_a_write_produced(self):
+        x = tl.zeros(3)
+        with tl.autograd.detect_anomaly():
+            x.normal_(0.0, 1.0)  # finite: fine
+            with pytest.raises(RuntimeError, match="RandomFill' wrote nan or inf"):
+                x.normal_(float("nan"), 1.0)
+
     def test_kernel_writes_are_read_from_the_signature(self):
         from tensorlite.ops.user_kernel import written_parameters
         source = """

@@ -294,12 +294,12 @@ class InplaceFunction(Function):
     accumulation, ``x.normal_()``, a user kernel's outputs) and returns None.
 
     ``apply`` is the door for such writes: it refuses operands on different devices, runs
-    ``forward(ctx, *args)`` (which writes through the backend), bumps the version counter of
-    what it wrote, the first argument or the tensors ``written(args, kwargs)`` names where a
-    subclass defines it (so a tensor saved for backward and
-    overwritten afterwards raises at backward) and, in anomaly mode, checks them for nan/inf.
-    Nothing is recorded: the public op refuses a write that would need a graph (a leaf that
-    requires grad, under grad mode) before calling it.
+    ``forward(ctx, *args)`` (which writes through the backend), bumps the version counters of
+    what it wrote (the first argument, or the tensors ``written(args, kwargs)`` names where a
+    subclass defines it), so a tensor saved for backward and overwritten afterwards raises at
+    backward, and in anomaly mode checks them for nan/inf. Nothing is recorded: the public op
+    refuses a write that would need a graph (a leaf that requires grad, under grad mode)
+    before calling it.
 
     Example: ``AccumulateInto.apply(leaf.grad, grad)`` adds grad into leaf.grad's memory.
     """
