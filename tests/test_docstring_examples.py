@@ -42,6 +42,14 @@ def _doctests():
     for module in _public_modules():
         for test in finder.find(module, extraglobs=EXAMPLE_GLOBALS):
             found.setdefault(test.name, test)  # a name re-exported by a package is run once
+    # Tensor methods made by a function (x.add_, ...) belong to no module's namespace
+    seen = {test.docstring for test in found.values()}
+    for name, method in vars(tl.Tensor).items():
+        method = method.fget if isinstance(method, property) else method
+        if callable(method) and method.__doc__ and method.__doc__ not in seen:
+            for test in finder.find(method, f"tensorlite.Tensor.{name}", module=False,
+                                    globs=dict(EXAMPLE_GLOBALS)):
+                found.setdefault(test.name, test)
     return [found[name] for name in sorted(found)]
 
 
