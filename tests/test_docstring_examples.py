@@ -44,7 +44,7 @@ def _doctests():
             found.setdefault(test.name, test)  # a name re-exported by a package is run once
     # Tensor methods made by a function (x.add_, ...) belong to no module's namespace
     seen = {test.docstring for test in found.values()}
-    for name, method in vars(tl.Tensor).items():
+    for name, method in sorted(vars(tl.Tensor).items(), key=lambda item: item[0].startswith("_")):
         method = method.fget if isinstance(method, property) else method
         if callable(method) and method.__doc__ and method.__doc__ not in seen:
             for test in finder.find(method, f"tensorlite.Tensor.{name}", module=False,
@@ -81,7 +81,8 @@ def test_docstring_example(test, cpu_and_restored_state):
 def test_the_runner_finds_examples_in_every_layer():
     """Guards the discovery itself: a finder that silently finds nothing would pass everything."""
     modules = {test.name.rsplit(".", 1)[0] for test in DOCTESTS}
-    for expected in ("tensorlite.ops.creation", "tensorlite.ops.movement", "tensorlite.nn.functional"):
+    for expected in ("tensorlite.ops.creation", "tensorlite.ops.movement",
+                     "tensorlite.nn.functional"):
         assert any(name.startswith(expected) for name in modules), expected
     assert len(DOCTESTS) > 150
 
@@ -182,10 +183,11 @@ def test_every_public_op_has_an_example():
 
 def test_the_optable_pending_list_only_shrinks():
     names = _public_op_names()
-    stale = sorted(name for name in OPTABLE_PENDING
-                   if name in names and (_has_example(names[name]) or not _optable_owned(names[name])))
+    stale = sorted(name for name in OPTABLE_PENDING if name in names
+                   and (_has_example(names[name]) or not _optable_owned(names[name])))
     stale += sorted(name for name in METHODS_PENDING if name in names and _has_example(names[name]))
-    assert not stale, f"remove from the pending lists (they have an example now): {', '.join(stale)}"
+    assert not stale, ("remove from the pending lists (they have an example now): "
+                       + ", ".join(stale))
 
 
 def test_the_coverage_check_sees_the_op_families():

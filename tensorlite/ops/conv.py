@@ -226,8 +226,8 @@ def conv2d(input: Tensor, weight, bias=None, stride=1, padding=0, dilation=1, gr
 
     Shapes: input (N, C, H, W) or (C, H, W); weight (O, C/groups, kh, kw); bias (O,).
 
-    Output: (N, O, H_out, W_out) with H_out = (H + 2 * padding - dilation * (kh - 1) - 1) // stride + 1
-    (W_out likewise).
+    Output: (N, O, H_out, W_out) with
+    H_out = (H + 2 * padding - dilation * (kh - 1) - 1) // stride + 1 (W_out likewise).
 
     Example:
     >>> x = tl.arange(9.).reshape(1, 1, 3, 3)

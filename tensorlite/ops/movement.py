@@ -950,8 +950,8 @@ def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
 
     Example: ``pad(tl.tensor([[1., 2., 3.]]), (2, 1), mode='reflect')`` is ``[[3, 2, 1, 2, 3, 2]]``.
 
-    Shapes: (*, H, W) with pad=(left, right, top, bottom) -> (*, H + top + bottom, W + left + right).
-    Also ``F.pad``.
+    Shapes: (*, H, W) with pad=(left, right, top, bottom)
+    -> (*, H + top + bottom, W + left + right). Also ``F.pad``.
 
     Example:
     >>> x = tl.tensor([[1., 2.], [3., 4.]])
