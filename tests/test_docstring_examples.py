@@ -23,7 +23,9 @@ import tensorlite.nn.functional as F
 from tensorlite import nn
 
 OPTIONFLAGS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS
-EXAMPLE_GLOBALS = {"tl": tl, "nn": nn, "F": F}
+# the examples run as user code: classes they define live in __main__, not in a tensorlite module
+# (a user's Function subclass has a grad_fn named CubeBackward, a built-in op's MulBackward0)
+EXAMPLE_GLOBALS = {"tl": tl, "nn": nn, "F": F, "__name__": "__main__"}
 
 
 def _public_modules():
