@@ -641,9 +641,6 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
     """Normalise over the batch (and spatial) dims per channel (dim 1).
 
-    Training normalises with the biased batch variance and updates the running statistics with
-    the unbiased one: running = (1 - momentum) * running + momentum * batch.
-
     Shapes: input (N, C) or (N, C, *); running_mean, running_var, weight, bias (C,) -> input's
     shape.
 
@@ -657,6 +654,9 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     (tensor([0.2000, 2.0000]), tensor([ 1.1000, 20.9000]))
     >>> F.batch_norm(x, mean, var).shape
     tensorlite.Size([2, 2])
+
+    Training normalises with the biased batch variance and updates the running statistics with
+    the unbiased one: running = (1 - momentum) * running + momentum * batch.
     """
     if input.ndim < 2:
         raise RuntimeError(f"batch_norm(): expected an input of shape (N, C, ...) with at least 2 dims, "
