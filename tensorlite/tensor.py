@@ -231,7 +231,7 @@ class Tensor:
 
     @property
     def is_leaf(self) -> bool:
-        """Whether the tensor was made by the user rather than by a recorded op (``grad_fn`` is None).
+        """Whether the tensor was made by the user, not by a recorded op (``grad_fn`` is None).
 
         Example:
         >>> x = tl.tensor([1.], requires_grad=True)
@@ -685,7 +685,7 @@ class Tensor:
         return self.to(_dt.bool_)
 
     def short(self) -> "Tensor":
-        """self as int16 (``self.to(int16)``; floats truncate toward zero): ``tensor([1.7]).short() is tensor([1], dtype=int16)``.
+        """self as int16 (``self.to(int16)``; floats truncate toward zero).
 
         Example:
         >>> tl.tensor([1.7]).short()
@@ -694,7 +694,7 @@ class Tensor:
         return self.to(_dt.int16)
 
     def char(self) -> "Tensor":
-        """self as int8 (``self.to(int8)``; floats truncate toward zero): ``tensor([-1.5]).char() is tensor([-1], dtype=int8)``.
+        """self as int8 (``self.to(int8)``; floats truncate toward zero).
 
         Example:
         >>> tl.tensor([-1.5]).char()
@@ -703,7 +703,7 @@ class Tensor:
         return self.to(_dt.int8)
 
     def byte(self) -> "Tensor":
-        """self as uint8 (``self.to(uint8)``; floats truncate toward zero): ``tensor([3.9]).byte() is tensor([3], dtype=uint8)``.
+        """self as uint8 (``self.to(uint8)``; floats truncate toward zero).
 
         Example:
         >>> tl.tensor([3.9]).byte()
