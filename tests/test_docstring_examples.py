@@ -44,8 +44,9 @@ def _doctests():
     for module in _public_modules():
         for test in finder.find(module, extraglobs=EXAMPLE_GLOBALS):
             if test.examples:  # a docstring without `>>>` is no test
-                found.setdefault(test.name, test)  # a name re-exported by a package is run once
-    # Tensor methods made by a function (x.add_, ...) belong to no module's namespace
+                found.setdefault(test.name, test)
+    # Tensor methods made by a function (x.add_, ...) belong to no module's namespace; a method
+    # bound to a documented op (x.reshape) or an alias (__iadd__ is add_) is run once
     seen = {test.docstring for test in found.values()}
     for name, method in sorted(vars(tl.Tensor).items(), key=lambda item: item[0].startswith("_")):
         method = method.fget if isinstance(method, property) else method
@@ -54,6 +55,7 @@ def _doctests():
                                     globs=dict(EXAMPLE_GLOBALS)):
                 if test.examples:
                     found.setdefault(test.name, test)
+                    seen.add(test.docstring)
     return [found[name] for name in sorted(found)]
 
 
