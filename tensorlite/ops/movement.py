@@ -317,7 +317,7 @@ def expand(input: Tensor, *sizes) -> Tensor:
 
     Example:
     >>> x = tl.tensor([[1], [2]])
-    >>> tl.expand(x, (2, 3))
+    >>> x.expand(2, 3)
     tensor([[1, 1, 1],
             [2, 2, 2]])
     >>> x.expand(4, -1, 2).shape
@@ -516,7 +516,7 @@ def repeat(input: Tensor, *sizes) -> Tensor:
 
     Example:
     >>> x = tl.tensor([1, 2])
-    >>> tl.repeat(x, (2, 2))
+    >>> x.repeat(2, 2)
     tensor([[1, 2, 1, 2],
             [1, 2, 1, 2]])
     >>> x.repeat(3).shape
@@ -548,7 +548,7 @@ def contiguous(input: Tensor) -> Tensor:
 
     Example:
     >>> x = tl.arange(6).reshape(2, 3).t()
-    >>> x.is_contiguous(), tl.contiguous(x).is_contiguous()
+    >>> x.is_contiguous(), x.contiguous().is_contiguous()
     (False, True)
     >>> x.contiguous()
     tensor([[0, 3],
