@@ -130,8 +130,10 @@ tl.sub tl.subtract tl.sum tl.tanh tl.true_divide tl.trunc tl.var tl.var_mean tl.
 
 
 # Tensor methods that tensorlite/_methods.py binds as lambdas or generated closures (core
-# restructures that file in this round): each needs a def with a docstring and an example there.
+# restructures that file in this round, and moves Tensor.to / Tensor.backward into it): each
+# needs a def with a docstring and an example there.
 METHODS_PENDING = frozenset("""
+Tensor.backward Tensor.to
 Tensor.abs_ Tensor.ceil_ Tensor.clamp_ Tensor.clamp_max Tensor.clamp_min Tensor.clip_ Tensor.exp_
 Tensor.floor_ Tensor.is_contiguous Tensor.log_ Tensor.log_softmax Tensor.masked_fill_ Tensor.neg_
 Tensor.new_empty Tensor.new_full Tensor.new_ones Tensor.new_tensor Tensor.new_zeros Tensor.normal_
