@@ -640,7 +640,15 @@ def take_indices(input: Tensor, axis: int, index: Tensor, op: str) -> Tensor:
     [0, input.shape[axis]) with PyTorch's IndexError ("index out of range in self"), naming ``op``.
 
     Example: ``take_indices(arange(6.).reshape(3, 2), 0, tensor([[2, 0]]), "embedding")`` is
-    ``[[[4., 5.], [0., 1.]]]`` (shape (1, 2, 2))."""
+    ``[[[4., 5.], [0., 1.]]]`` (shape (1, 2, 2)).
+
+    Example:
+    >>> from tensorlite.ops.indexing import take_indices
+    >>> weight = tl.arange(6.).reshape(3, 2)
+    >>> take_indices(weight, 0, tl.tensor([[2, 0]]), "embedding")
+    tensor([[[4., 5.],
+             [0., 1.]]])
+    """
     backend, count = input.device.backend, index.numel()
     # the index needs no graph: its broadcast view is made directly
     line = backend.reshape(index.long().to(input.device).data, _with_size((1,) * input.ndim, axis, count))

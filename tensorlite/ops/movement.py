@@ -32,7 +32,13 @@ def _shape_arg(shape) -> tuple:
 
 
 def infer_shape(shape: tuple, numel: int) -> tuple:
-    """Resolve one -1 in a reshape target; PyTorch's errors for a bad target."""
+    """Resolve one -1 in a reshape target; PyTorch's errors for a bad target.
+
+    Example:
+    >>> from tensorlite.ops.movement import infer_shape
+    >>> infer_shape((2, -1), 6)
+    (2, 3)
+    """
     unknown = [i for i, s in enumerate(shape) if s == -1]
     if len(unknown) > 1:
         raise RuntimeError("only one dimension can be inferred")

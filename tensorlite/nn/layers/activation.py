@@ -113,6 +113,13 @@ class PReLU(Module):
     per channel (dim 1), initialised to ``init``. Shapes: input (N, C, *) -> same.
 
     Example: ``PReLU(3)(tl.randn(2, 3, 4)).shape`` is ``(2, 3, 4)``.
+
+    >>> m = nn.PReLU(2, init=0.5)
+    >>> m.weight.shape
+    tensorlite.Size([2])
+    >>> m(tl.tensor([[-2., -2.], [1., 3.]]))
+    tensor([[-1., -1.],
+            [ 1.,  3.]], grad_fn=<...>)
     """
 
     def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None, dtype=None):
