@@ -39,6 +39,7 @@ class TensorDataset(Dataset):
 
     Shapes: tensors (N, *) each -> samples, tuples of (*)-shaped rows.
 
+    Example:
     >>> ds = tl.data.TensorDataset(tl.arange(6.).reshape(3, 2), tl.tensor([0, 1, 0]))
     >>> len(ds), ds[1]
     (3, (tensor([2., 3.]), tensor(1)))

@@ -21,6 +21,7 @@ def load_digits(normalize: bool = True):
 
     Example: ``x, y = load_digits(); x.shape`` -> ``Size([1797, 64])``.
 
+    Example:
     >>> images, labels = tl.data.load_digits()
     >>> images.shape, labels.shape, images.max().item()
     (tensorlite.Size([1797, 64]), tensorlite.Size([1797]), 1.0)

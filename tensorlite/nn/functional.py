@@ -44,6 +44,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
     Example: ``linear(ones(2, 3), ones(4, 3), ones(4))`` has shape (2, 4), every entry 4.
 
+    Example:
     >>> F.linear(tl.ones(2, 3), tl.ones(4, 3), tl.ones(4))
     tensor([[4., 4., 4., 4.],
             [4., 4., 4., 4.]])
@@ -555,6 +556,7 @@ def log_softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
 
     Shapes: (*) -> (*).
 
+    Example:
     >>> F.log_softmax(tl.tensor([[0., 0.], [1., 0.]]), dim=1)
     tensor([[-0.6931, -0.6931],
             [-0.3133, -1.3133]])
@@ -580,6 +582,7 @@ def softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
 
     Shapes: (*) -> (*).
 
+    Example:
     >>> x = tl.tensor([[1., 1.], [0., 1000.]])
     >>> F.softmax(x, dim=1)
     tensor([[0.5000, 0.5000],

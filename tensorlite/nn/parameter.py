@@ -14,6 +14,7 @@ class Parameter(Tensor):
 
     Shapes: the wrapped tensor's.
 
+    Example:
     >>> w = nn.Parameter(tl.ones(2))
     >>> w
     Parameter containing:

@@ -591,6 +591,7 @@ def flip(input: Tensor, dims: Sequence[int]) -> Tensor:
 
     Example: ``flip(tensor([[1, 2], [3, 4]]), (0,))`` is ``[[3, 4], [1, 2]]``.
 
+    Example:
     >>> x = tl.arange(6).reshape(2, 3)
     >>> tl.flip(x, (1,))
     tensor([[2, 1, 0],
@@ -702,6 +703,7 @@ def atleast_1d(*tensors: Tensor | Sequence[Tensor]) -> Tensor | tuple[Tensor, ..
     Example: ``atleast_1d(tensor(1.))`` has shape (1,); ``atleast_1d(tensor(1.), ones(2, 3))``
     is a tuple of shapes (1,) and (2, 3).
 
+    Example:
     >>> tl.atleast_1d(tl.tensor(1.))
     tensor([1.])
     >>> [t.shape for t in tl.atleast_1d(tl.tensor(1.), tl.zeros(2, 3))]
@@ -716,6 +718,7 @@ def atleast_2d(*tensors: Tensor | Sequence[Tensor]) -> Tensor | tuple[Tensor, ..
 
     Example: ``atleast_2d(tensor([1., 2., 3.]))`` is ``[[1., 2., 3.]]``, shape (1, 3).
 
+    Example:
     >>> tl.atleast_2d(tl.tensor([1, 2]))
     tensor([[1, 2]])
     """
@@ -728,6 +731,7 @@ def atleast_3d(*tensors: Tensor | Sequence[Tensor]) -> Tensor | tuple[Tensor, ..
 
     Example: ``atleast_3d(ones(2))`` has shape (1, 2, 1); ``atleast_3d(ones(2, 3))`` (2, 3, 1).
 
+    Example:
     >>> tl.atleast_3d(tl.zeros(2, 3)).shape
     tensorlite.Size([2, 3, 1])
     >>> tl.atleast_3d(tl.zeros(4)).shape
@@ -743,6 +747,7 @@ def hstack(tensors: Sequence[Tensor]) -> Tensor:
 
     Shapes: (n, a), (n, b) -> (n, a + b); (a,), (b,) -> (a + b,).
 
+    Example:
     >>> tl.hstack([tl.tensor([1, 2]), tl.tensor([3])])
     tensor([1, 2, 3])
     >>> tl.hstack([tl.zeros(2, 1), tl.ones(2, 2)])
@@ -762,6 +767,7 @@ def vstack(tensors: Sequence[Tensor]) -> Tensor:
 
     Shapes: (n,), (n,) -> (2, n); (a, n), (b, n) -> (a + b, n). Also ``tl.row_stack``.
 
+    Example:
     >>> tl.vstack([tl.tensor([1, 2]), tl.tensor([3, 4])])
     tensor([[1, 2],
             [3, 4]])
@@ -781,6 +787,7 @@ def dstack(tensors: Sequence[Tensor]) -> Tensor:
 
     Example: ``dstack([tensor(1.), tensor(2.)])`` is ``[[[1., 2.]]]``, shape (1, 1, 2).
 
+    Example:
     >>> tl.dstack([tl.tensor([1, 2]), tl.tensor([3, 4])])
     tensor([[[1, 3],
              [2, 4]]])
@@ -797,6 +804,7 @@ def column_stack(tensors: Sequence[Tensor]) -> Tensor:
 
     Example: ``column_stack([tensor([1., 2.]), tensor([3., 4.])])`` is ``[[1., 3.], [2., 4.]]``.
 
+    Example:
     >>> tl.column_stack([tl.tensor([1, 2]), tl.tensor([3, 4])])
     tensor([[1, 3],
             [2, 4]])

@@ -28,6 +28,7 @@ class SGD(Optimizer):
 
     Shapes: each parameter's state (momentum_buffer) has the parameter's shape.
 
+    Example:
     >>> w = nn.Parameter(tl.tensor([1., 2.]))
     >>> opt = tl.optim.SGD([w], lr=0.1, momentum=0.9)
     >>> for _ in range(2):

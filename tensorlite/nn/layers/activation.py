@@ -114,6 +114,7 @@ class PReLU(Module):
 
     Example: ``PReLU(3)(tl.randn(2, 3, 4)).shape`` is ``(2, 3, 4)``.
 
+    Example:
     >>> m = nn.PReLU(2, init=0.5)
     >>> m.weight.shape
     tensorlite.Size([2])
