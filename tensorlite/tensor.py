@@ -82,11 +82,16 @@ class Tensor:
     Create tensors with the factories (``tensorlite.tensor``, ``zeros``, ``randn``, ...).
     ``data`` holds the backend array (a ``numpy.ndarray`` on the CPU).
 
-    Example::
-
-        x = tensorlite.tensor([1.0, 2.0], requires_grad=True)
-        (x * x).sum().backward()
-        x.grad        # tensor([2., 4.])
+    Example:
+    >>> x = tl.tensor([1.0, 2.0], requires_grad=True)
+    >>> y = (x * x).sum()
+    >>> y.backward()
+    >>> x.grad
+    tensor([2., 4.])
+    >>> y.item(), x.tolist(), x.detach().numpy()
+    (5.0, [1.0, 2.0], array([1., 2.], dtype=float32))
+    >>> x.to(tl.float64).dtype, x.shape, x.device
+    (tensorlite.float64, tensorlite.Size([2]), device(type='cpu'))
     """
 
     __array_priority__ = 1000  # numpy scalars/arrays defer to Tensor's reflected operators
@@ -127,19 +132,45 @@ class Tensor:
     # -- basic properties ------------------------------------------------------------------
     @property
     def shape(self) -> Size:
+        """The size of each dimension, a ``Size`` (a tuple).
+
+        Example:
+        >>> tl.zeros(2, 3).shape
+        tensorlite.Size([2, 3])
+        >>> tl.tensor(1.).shape
+        tensorlite.Size([])
+        """
         return Size(self.data.shape)
 
     def size(self, dim: int | None = None):
-        """The shape (a ``Size``), or the size of one dimension."""
+        """The shape (a ``Size``), or the size of one dimension.
+
+        Example:
+        >>> x = tl.zeros(2, 3)
+        >>> x.size(), x.size(-1)
+        (tensorlite.Size([2, 3]), 3)
+        """
         if dim is None:
             return Size(self.data.shape)
         return self.data.shape[wrap_dim(dim, len(self.data.shape), scalar_ok=False, op="size")]
 
     @property
     def ndim(self) -> int:
+        """The number of dimensions (0 for a scalar tensor).
+
+        Example:
+        >>> tl.zeros(2, 3).ndim, tl.tensor(1.).ndim
+        (2, 0)
+        """
         return len(self.data.shape)
 
     def dim(self) -> int:
+        """The number of dimensions (also ``ndim`` and ``ndimension()``).
+
+        Example:
+        >>> tl.zeros(2, 3, 4).dim()
+        3
+        """
         return len(self.data.shape)
 
     ndimension = dim
@@ -151,6 +182,12 @@ class Tensor:
         return False
 
     def numel(self) -> int:
+        """The number of elements: the product of the shape (also ``nelement()``).
+
+        Example:
+        >>> tl.zeros(2, 3).numel(), tl.tensor(5.).numel()
+        (6, 1)
+        """
         n = 1
         for s in self.data.shape:
             n *= s
@@ -160,6 +197,12 @@ class Tensor:
 
     @property
     def dtype(self) -> _dt.dtype:
+        """The element type (``tensorlite.float32``, ``tensorlite.int64``, ...).
+
+        Example:
+        >>> tl.tensor([1.]).dtype, tl.tensor([1]).dtype, tl.tensor([True]).dtype
+        (tensorlite.float32, tensorlite.int64, tensorlite.bool)
+        """
         return _dt._FROM_NUMPY[self.data.dtype]
 
     def _data_dtype(self) -> _dt.dtype:
@@ -170,17 +213,46 @@ class Tensor:
         return _dt._FROM_NUMPY[np_dtype]
 
     def element_size(self) -> int:
+        """The size of one element in bytes.
+
+        Example:
+        >>> tl.zeros(2).element_size(), tl.zeros(2, dtype=tl.float64).element_size()
+        (4, 8)
+        """
         return self.data.dtype.itemsize
 
     def is_floating_point(self) -> bool:
+        """Whether the dtype is a floating type (float16, float32, float64).
+
+        Example:
+        >>> tl.zeros(2).is_floating_point(), tl.arange(2).is_floating_point()
+        (True, False)
+        """
         return self.data.dtype.kind == "f"
 
     @property
     def is_leaf(self) -> bool:
+        """Whether the tensor was made by the user, not by a recorded op (``grad_fn`` is None).
+
+        Example:
+        >>> x = tl.tensor([1.], requires_grad=True)
+        >>> x.is_leaf, (x * 2).is_leaf
+        (True, False)
+        """
         return self.grad_fn is None
 
     @property
     def requires_grad(self) -> bool:
+        """Whether operations on this tensor are recorded for backward (settable on leaves).
+
+        Example:
+        >>> x = tl.tensor([1.])
+        >>> x.requires_grad
+        False
+        >>> x.requires_grad = True
+        >>> (x * 2).requires_grad
+        True
+        """
         return self._requires_grad
 
     @requires_grad.setter
@@ -197,7 +269,13 @@ class Tensor:
         self._requires_grad = value
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
-        """Set ``requires_grad`` in place on a leaf and return self."""
+        """Set ``requires_grad`` in place on a leaf and return self.
+
+        Example:
+        >>> w = tl.zeros(2).requires_grad_()
+        >>> w.requires_grad
+        True
+        """
         self.requires_grad = requires_grad
         return self
 
@@ -313,11 +391,26 @@ class Tensor:
         self._retains_grad = True
 
     def detach(self) -> "Tensor":
-        """A tensor sharing storage and version counter with self, cut from the graph."""
+        """A tensor sharing storage and version counter with self, cut from the graph.
+
+        Shapes: unchanged.
+
+        Example:
+        >>> x = tl.tensor([1., 2.], requires_grad=True)
+        >>> y = (x * 2).detach()
+        >>> y, y.requires_grad
+        (tensor([2., 4.]), False)
+        """
         return self._alias()
 
     def detach_(self) -> "Tensor":
-        """Cut self from the graph in place (self becomes a leaf that does not require grad)."""
+        """Cut self from the graph in place (self becomes a leaf that does not require grad).
+
+        Example:
+        >>> y = tl.tensor([1.], requires_grad=True) * 2
+        >>> y.detach_().requires_grad, y.is_leaf
+        (False, True)
+        """
         if self._base is not None:
             raise RuntimeError("Can't detach views in-place. Use detach() instead.")
         self.grad_fn, self._requires_grad, self._output_nr = None, False, 0
@@ -400,42 +493,107 @@ class Tensor:
         return out
 
     def type(self, dtype=None):
+        """The dtype's name (``type()``), or self converted to ``dtype``.
+
+        Example:
+        >>> x = tl.tensor([1.5])
+        >>> x.type()
+        'tensorlite.float32'
+        >>> x.type(tl.int64)
+        tensor([1])
+        """
         if dtype is None:
             return f"tensorlite.{self.dtype.name}"
         return self.to(dtype)
 
     def float(self) -> "Tensor":
+        """self as float32 (``self.to(float32)``).
+
+        Example:
+        >>> tl.tensor([1, 2]).float()
+        tensor([1., 2.])
+        """
         return self.to(_dt.float32)
 
     def double(self) -> "Tensor":
+        """self as float64 (``self.to(float64)``).
+
+        Example:
+        >>> tl.tensor([1, 2]).double()
+        tensor([1., 2.], dtype=tensorlite.float64)
+        """
         return self.to(_dt.float64)
 
     def half(self) -> "Tensor":
+        """self as float16 (``self.to(float16)``).
+
+        Example:
+        >>> tl.tensor([0.5]).half()
+        tensor([0.5000], dtype=tensorlite.float16)
+        """
         return self.to(_dt.float16)
 
     def long(self) -> "Tensor":
+        """self as int64 (``self.to(int64)``; floats truncate toward zero).
+
+        Example:
+        >>> tl.tensor([1.7, -1.7]).long()
+        tensor([ 1, -1])
+        """
         return self.to(_dt.int64)
 
     def int(self) -> "Tensor":
+        """self as int32 (``self.to(int32)``; floats truncate toward zero).
+
+        Example:
+        >>> tl.tensor([1.7, -1.7]).int()
+        tensor([ 1, -1], dtype=tensorlite.int32)
+        """
         return self.to(_dt.int32)
 
     def bool(self) -> "Tensor":
+        """self as bool (``self.to(bool)``: non-zero is True).
+
+        Example:
+        >>> tl.tensor([0., 0.5]).bool()
+        tensor([False,  True])
+        """
         return self.to(_dt.bool_)
 
     def short(self) -> "Tensor":
-        """self as int16 (``self.to(int16)``; floats truncate toward zero): ``tensor([1.7]).short() is tensor([1], dtype=int16)``."""
+        """self as int16 (``self.to(int16)``; floats truncate toward zero).
+
+        Example:
+        >>> tl.tensor([1.7]).short()
+        tensor([1], dtype=tensorlite.int16)
+        """
         return self.to(_dt.int16)
 
     def char(self) -> "Tensor":
-        """self as int8 (``self.to(int8)``; floats truncate toward zero): ``tensor([-1.5]).char() is tensor([-1], dtype=int8)``."""
+        """self as int8 (``self.to(int8)``; floats truncate toward zero).
+
+        Example:
+        >>> tl.tensor([-1.5]).char()
+        tensor([-1], dtype=tensorlite.int8)
+        """
         return self.to(_dt.int8)
 
     def byte(self) -> "Tensor":
-        """self as uint8 (``self.to(uint8)``; floats truncate toward zero): ``tensor([3.9]).byte() is tensor([3], dtype=uint8)``."""
+        """self as uint8 (``self.to(uint8)``; floats truncate toward zero).
+
+        Example:
+        >>> tl.tensor([3.9]).byte()
+        tensor([3], dtype=tensorlite.uint8)
+        """
         return self.to(_dt.uint8)
 
     def type_as(self, other: "Tensor") -> "Tensor":
-        """self converted to other's dtype (``x.type_as(y)`` is ``x.to(y.dtype)``)."""
+        """self converted to other's dtype (``x.type_as(y)`` is ``x.to(y.dtype)``).
+
+        Example:
+        >>> tl.tensor([1, 2]).type_as(tl.zeros(1, dtype=tl.float64))
+        tensor([1., 2.], dtype=tensorlite.float64)
+        """
         if not isinstance(other, Tensor):
             raise TypeError(f"type_as(): argument 'other' must be Tensor, not {type(other).__name__}")
         return self.to(other.dtype)

@@ -64,6 +64,15 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
     """Accumulate gradients of ``tensors`` into the ``.grad`` of the leaves (or only ``inputs``).
 
     Example: ``tensorlite.autograd.backward([loss])`` is ``loss.backward()``.
+
+    Shapes: grad_tensors, one per tensor, of that tensor's shape (may be omitted for scalars).
+
+    Example:
+    >>> x = tl.tensor([1., 2.], requires_grad=True)
+    >>> y = x * x
+    >>> tl.autograd.backward([y], [tl.tensor([1., 10.])])
+    >>> x.grad
+    tensor([ 2., 40.])
     """
     outputs = _as_tuple(tensors)
     grad_outputs = _as_tuple(grad_tensors)
@@ -103,11 +112,17 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
          allow_unused=None, is_grads_batched: bool = False, materialize_grads: bool = False):
     """The gradients of ``outputs`` with respect to ``inputs``, returned (``.grad`` is untouched).
 
-    Example::
+    Shapes: one gradient per input, of that input's shape.
 
-        x = tensorlite.tensor(3.0, requires_grad=True)
-        (dx,) = tensorlite.autograd.grad(x ** 3, x, create_graph=True)   # 27
-        (ddx,) = tensorlite.autograd.grad(dx, x)                          # 18
+    Example:
+    >>> x = tl.tensor(3.0, requires_grad=True)
+    >>> (dx,) = tl.autograd.grad(x ** 3, x, create_graph=True)
+    >>> dx
+    tensor(27., grad_fn=<...>)
+    >>> tl.autograd.grad(dx, x)
+    (tensor(18.),)
+    >>> x.grad is None
+    True
     """
     outputs = _as_tuple(outputs)
     inputs_tuple = _as_tuple(inputs)

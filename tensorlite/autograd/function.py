@@ -210,19 +210,23 @@ class Function:
     methods; ``backward`` returns one gradient per forward argument (None for non-tensors).
     Write backward with Tensor ops to get higher-order derivatives for free.
 
-    Example::
-
-        class Cube(Function):
-            @staticmethod
-            def forward(ctx, x):
-                ctx.save_for_backward(x)
-                return x * x * x
-            @staticmethod
-            def backward(ctx, grad):
-                (x,) = ctx.saved_tensors
-                return grad * 3 * x * x
-
-        y = Cube.apply(tensorlite.tensor([2.0], requires_grad=True))   # tensor([8.], ...)
+    Example:
+    >>> class Cube(tl.autograd.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         ctx.save_for_backward(x)
+    ...         return x * x * x
+    ...     @staticmethod
+    ...     def backward(ctx, grad):
+    ...         (x,) = ctx.saved_tensors
+    ...         return grad * 3 * x * x
+    >>> x = tl.tensor([1., 2.], requires_grad=True)
+    >>> y = Cube.apply(x)
+    >>> y
+    tensor([1., 8.], grad_fn=<CubeBackward>)
+    >>> y.sum().backward()
+    >>> x.grad
+    tensor([ 3., 12.])
     """
 
     _primitive = False      # True for built-in ops whose forward returns backend arrays
@@ -488,7 +492,24 @@ def _record(cls, node, args, outputs):
 
 def once_differentiable(backward):
     """Decorator for a backward that is not itself differentiable: it runs under no_grad, and a
-    second derivative through it raises instead of being silently wrong."""
+    second derivative through it raises instead of being silently wrong.
+
+    Example:
+    >>> class Square(tl.autograd.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         ctx.save_for_backward(x)
+    ...         return x * x
+    ...     @staticmethod
+    ...     @tl.autograd.once_differentiable
+    ...     def backward(ctx, grad):
+    ...         (x,) = ctx.saved_tensors
+    ...         return grad * 2 * x
+    >>> x = tl.tensor([3.], requires_grad=True)
+    >>> (g,) = tl.autograd.grad(Square.apply(x), x, create_graph=True)
+    >>> g
+    tensor([6.], grad_fn=<...>)
+    """
     @functools.wraps(backward)
     def wrapper(ctx, *grads):
         # create_graph is on and the inputs are differentiable: a second derivative would be

@@ -16,7 +16,23 @@ __all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
 
 
 class GradcheckError(RuntimeError):
-    """Raised by gradcheck/gradgradcheck when the analytical and numerical gradients disagree."""
+    """Raised by gradcheck/gradgradcheck when the analytical and numerical gradients disagree.
+
+    Example:
+    >>> class Wrong(tl.autograd.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         return x * 2
+    ...     @staticmethod
+    ...     def backward(ctx, grad):
+    ...         return grad * 3
+    >>> x = tl.tensor([1.], dtype=tl.float64, requires_grad=True)
+    >>> try:
+    ...     tl.autograd.gradcheck(Wrong.apply, (x,))
+    ... except tl.autograd.GradcheckError:
+    ...     print("caught")
+    caught
+    """
 
 
 def _as_tuple(x):
@@ -126,10 +142,10 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
     Jacobian. Use float64 inputs. Returns True, or raises GradcheckError (returns False with
     ``raise_exception=False``).
 
-    Example::
-
-        x = tensorlite.randn(3, dtype=tensorlite.float64, requires_grad=True)
-        gradcheck(lambda t: (t * t).sum(), (x,))     # True
+    Example:
+    >>> x = tl.tensor([1., 2., 3.], dtype=tl.float64, requires_grad=True)
+    >>> tl.autograd.gradcheck(lambda t: (t * t).sum(), (x,))
+    True
     """
     if check_forward_ad or check_batched_forward_grad:
         raise NotImplementedError("tensorlite has reverse-mode autograd only: check_forward_ad and "
@@ -255,6 +271,11 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
     grad_outputs (v) are random float64 tensors when not given.
 
     Example: ``gradgradcheck(lambda t: (t ** 3).sum(), (x,))``.
+
+    Example:
+    >>> x = tl.tensor([0.5, 2.], dtype=tl.float64, requires_grad=True)
+    >>> tl.autograd.gradgradcheck(lambda t: t.sin() * t, (x,))
+    True
     """
     if check_fwd_over_rev:
         raise NotImplementedError("tensorlite has reverse-mode autograd only: check_fwd_over_rev "

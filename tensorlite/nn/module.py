@@ -20,14 +20,22 @@ class Module:
     """Base class for layers: assign Parameters, sub-Modules and buffers as attributes and they
     are registered; implement ``forward``.
 
-    Example::
-
-        class Net(nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.fc = nn.Linear(3, 4)
-            def forward(self, x):
-                return self.fc(x).relu()
+    Example:
+    >>> class Net(nn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.fc = nn.Linear(3, 4)
+    ...     def forward(self, x):
+    ...         return self.fc(x).relu()
+    >>> net = Net()
+    >>> net
+    Net(
+      (fc): Linear(in_features=3, out_features=4, bias=True)
+    )
+    >>> [name for name, _ in net.named_parameters()]
+    ['fc.weight', 'fc.bias']
+    >>> net(tl.zeros(2, 3)).shape
+    tensorlite.Size([2, 4])
     """
 
     training: bool

@@ -12,6 +12,16 @@ class Parameter(Tensor):
 
     Example: ``w = Parameter(tensorlite.ones(2))`` prints
     ``Parameter containing:\\ntensor([1., 1.], requires_grad=True)``.
+
+    Shapes: the wrapped tensor's.
+
+    Example:
+    >>> w = nn.Parameter(tl.ones(2))
+    >>> w
+    Parameter containing:
+    tensor([1., 1.], requires_grad=True)
+    >>> w.is_leaf, w.requires_grad
+    (True, True)
     """
 
     def __new__(cls, data: Tensor | None = None, requires_grad: bool = True):

@@ -110,7 +110,18 @@ def unary_inplace(self: Tensor, op_name: str, out_of_place, *args):
 
 
 def fill_(self: Tensor, value) -> Tensor:
-    """Set every element to value (a number or 0-dim tensor)."""
+    """Set every element to value (a number or 0-dim tensor).
+
+    Shapes: unchanged; returns self.
+
+    Example:
+    >>> x = tl.zeros(2, 2)
+    >>> x.fill_(3.)
+    tensor([[3., 3.],
+            [3., 3.]])
+    >>> x.fill_(tl.tensor(1.5))[0]
+    tensor([1.5000, 1.5000])
+    """
     if isinstance(value, Tensor) and value.ndim:
         raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                            f"{value.ndim} dimensions.")
@@ -119,12 +130,33 @@ def fill_(self: Tensor, value) -> Tensor:
 
 
 def zero_(self: Tensor) -> Tensor:
-    """Set every element to 0."""
+    """Set every element to 0.
+
+    Shapes: unchanged; returns self.
+
+    Example:
+    >>> x = tl.ones(3)
+    >>> x.zero_()
+    tensor([0., 0., 0.])
+    >>> x
+    tensor([0., 0., 0.])
+    """
     return fill_(self, 0)
 
 
 def copy_(self: Tensor, src: Tensor) -> Tensor:
-    """Copy src's values into self (src broadcasts; dtype and device are converted)."""
+    """Copy src's values into self (src broadcasts; dtype and device are converted).
+
+    Shapes: self (*) <- src broadcastable to (*); returns self.
+
+    Example:
+    >>> x = tl.zeros(2, 3)
+    >>> x.copy_(tl.tensor([1, 2, 3]))
+    tensor([[1., 2., 3.],
+            [1., 2., 3.]])
+    >>> x[0].copy_(tl.tensor(9.))
+    tensor([9., 9., 9.])
+    """
     expect_tensor("copy_", "src", src)
     shape = broadcast_shapes(self.data.shape, src.data.shape)
     if shape != self.data.shape:
@@ -136,6 +168,41 @@ def copy_(self: Tensor, src: Tensor) -> Tensor:
     return self
 
 
+# The docstring example of each generated in-place method: (self, other, the result).
+_BINARY_INPLACE_EXAMPLES = {
+    "add_": ("[1., 2.]", "3", "tensor([4., 5.])"),
+    "sub_": ("[1., 2.]", "tl.tensor([0.5, 0.5])", "tensor([0.5000, 1.5000])"),
+    "mul_": ("[1., 2.]", "2", "tensor([2., 4.])"),
+    "div_": ("[1., 2.]", "4", "tensor([0.2500, 0.5000])"),
+    "pow_": ("[1., 2.]", "2", "tensor([1., 4.])"),
+    "maximum_": ("[1., 5.]", "tl.tensor([3., 3.])", "tensor([3., 5.])"),
+    "minimum_": ("[1., 5.]", "tl.tensor([3., 3.])", "tensor([1., 3.])"),
+    "floor_divide_": ("[7, -7]", "2", "tensor([ 3, -4])"),
+    "remainder_": ("[7, -7]", "3", "tensor([1, 2])"),
+    "bitwise_and_": ("[12, 10]", "6", "tensor([4, 2])"),
+    "bitwise_or_": ("[12, 10]", "6", "tensor([14, 14])"),
+    "bitwise_xor_": ("[12, 10]", "6", "tensor([10, 12])"),
+}
+
+
+def _binary_inplace_doc(op_name: str) -> str:
+    doc = f"""In-place {op_name[:-1]}: writes into self and returns it.
+
+    Shapes: self (*), other broadcastable to (*) -> self (*)."""
+    if op_name in _BINARY_INPLACE_EXAMPLES:
+        data, other, result = _BINARY_INPLACE_EXAMPLES[op_name]
+        doc += f"""
+
+    Example:
+    >>> x = tl.tensor({data})
+    >>> x.{op_name}({other})
+    {result}
+    >>> x
+    {result}
+    """
+    return doc
+
+
 def make_binary_inplace(op_name: str, out_of_place):
     def method(self, other, **kwargs):
         other = python_scalar(other)
@@ -145,7 +212,7 @@ def make_binary_inplace(op_name: str, out_of_place):
             return binary_inplace(self, other, op_name, lambda a, b: out_of_place(a, b, **kwargs), True)
         return binary_inplace(self, other, op_name, out_of_place)
     method.__name__ = op_name
-    method.__doc__ = f"In-place {op_name[:-1]}: writes into self and returns it."
+    method.__doc__ = _binary_inplace_doc(op_name)
     return method
 
 
