@@ -198,8 +198,8 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
     def _fill(self, dst: CLArray, value) -> None:
         if dst.is_contiguous() and dst.size:  # the driver's fill: no kernel to build per dtype
             stored = np.uint8 if dst.dtype == np.bool_ else dst.dtype
-            cl.enqueue_fill_buffer(self.runtime.queue, dst.buffer, np.asarray(scalar(value, dst.dtype), stored),
-                                   dst.offset * dst.dtype.itemsize, dst.size * dst.dtype.itemsize)
+            self.runtime.fill(dst.buffer, np.asarray(scalar(value, dst.dtype), stored),
+                              dst.offset * dst.dtype.itemsize, dst.size * dst.dtype.itemsize)
             return
         layout = Layout(dst.shape, [(dst.strides, dst.offset)])
         self._launch("elementwise.cl", "fill", type_defines(dst.dtype), layout.n,
@@ -214,8 +214,7 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
         host = np.asarray(host, order="C")  # ascontiguousarray would make 0-d arrays 1-d
         out = self.new(host.shape, host.dtype)
         if host.size:
-            cl.enqueue_copy(self.runtime.queue, out.buffer,
-                            host.view(np.uint8) if host.dtype == np.bool_ else host, is_blocking=True)
+            self.runtime.write(out.buffer, host.view(np.uint8) if host.dtype == np.bool_ else host)
         return out
 
     def to_host(self, x):
@@ -223,8 +222,7 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
             x = self.copy(x)
         host = np.empty(x.shape, np.uint8 if x.dtype == np.bool_ else x.dtype)
         if host.size:
-            cl.enqueue_copy(self.runtime.queue, host, x.buffer,
-                            src_offset=x.offset * x.dtype.itemsize, is_blocking=True)
+            self.runtime.read(host, x.buffer, x.offset * x.dtype.itemsize)
         return host.view(np.bool_) if x.dtype == np.bool_ else host
 
     def full(self, shape, value, dtype):
@@ -502,11 +500,10 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
         nb = len(batch)
         layout = Layout(batch, [(x.strides[:nb], x.offset), (packed.strides[:nb], 0)],
                         (depth, cols, x.strides[nb], x.strides[nb + 1], width))
-        kernel = self.runtime.kernel("matmul.cl", "pack_panels", _gemm_defines(x.dtype))
-        kernel.set_args(self.runtime.params(layout.data), packed.buffer, x.buffer)
         local = min(64, self.runtime.max_work_group)
-        cl.enqueue_nd_range_kernel(self.runtime.queue, kernel, (-(-depth // local) * local, panels, layout.n),
-                                   (local, 1, 1))
+        self.runtime.launch(self.runtime.kernel("matmul.cl", "pack_panels", _gemm_defines(x.dtype)),
+                            (-(-depth // local) * local, panels, layout.n), (local, 1, 1),
+                            (self.runtime.params(layout.data), packed.buffer, x.buffer))
         return packed
 
     def matmul(self, a, b, transpose_a=False, transpose_b=False):
@@ -541,14 +538,13 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
         exact = np_ != n or (mp != m and count > 1)
         out = self.new(batch + ((m, n) if exact else (mp, np_)), dtype)
         kernel = self.runtime.kernel("matmul.cl", "gemm", _gemm_defines(dtype, exact))
-        kernel.set_args(packed_a.buffer, packed_b.buffer, out.buffer,
-                        params(self.runtime, k, mp, np_, m, n, dtype=np.int32))
         # CPU devices (PoCL): one work item per group keeps the 12 x VW block in registers (groups
         # of 8 x 8 were vectorised across work items and ran slower); GPUs need real groups
         local = (1, 1, 1) if self.runtime.is_cpu else \
             (min(_GEMM_LOCAL, np_ // cols), min(_GEMM_LOCAL, mp // _GEMM_ROWS), 1)
         grid = tuple(-(-g // l) * l for g, l in zip((np_ // cols, mp // _GEMM_ROWS, count), local))
-        cl.enqueue_nd_range_kernel(self.runtime.queue, kernel, grid, local)
+        self.runtime.launch(kernel, grid, local, (packed_a.buffer, packed_b.buffer, out.buffer,
+                                                  params(self.runtime, k, mp, np_, m, n, dtype=np.int32)))
         if exact or (mp, np_) == (m, n):
             return out
         return self.basic_view(out, (Ellipsis, slice(0, m), slice(0, n)))  # the first m rows

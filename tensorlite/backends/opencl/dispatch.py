@@ -5,7 +5,6 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-import pyopencl as cl
 
 from ..numpy_backend import NumpyBackend
 from .array import Layout
@@ -78,8 +77,6 @@ def launch(runtime, file: str, name: str, defines: tuple, global_size: int, args
     bound). Layout arguments are passed as their parameter buffers."""
     if global_size <= 0:
         return
-    kernel = runtime.kernel(file, name, defines)
-    kernel.set_args(*[runtime.params(a.data) if isinstance(a, Layout) else a for a in args])
     local = min(local_size, runtime.max_work_group)
-    cl.enqueue_nd_range_kernel(runtime.queue, kernel, ((global_size + local - 1) // local * local,),
-                               (local,))
+    runtime.launch(runtime.kernel(file, name, defines), ((global_size + local - 1) // local * local,),
+                   (local,), [runtime.params(a.data) if isinstance(a, Layout) else a for a in args])
