@@ -14,7 +14,7 @@ import pyopencl as cl
 from ..base import Backend, broadcast_error
 from ..numpy_backend import _quietly
 from .array import CLArray, Layout, Storage, broadcast_strides, contiguous_strides
-from .dispatch import CL_TYPES, WORK_GROUP, binary_result, launch, params, scalar, type_defines, unary_result
+from .dispatch import CL_TYPES, WORK_GROUP, launch, params, result_dtype, same_dtype, scalar, type_defines
 from .conv import ConvolutionMixin
 from .custom import launch_user_kernel
 from .indexing import IndexingMixin
@@ -260,7 +260,7 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
 
     # -- elementwise -----------------------------------------------------------------------
     def unary(self, op, x):
-        result = self.check_dtype(unary_result(op, x.dtype))
+        result = result_dtype(op, x.dtype)
         out = self.new(x.shape, result)
         if self._flat(out, x):
             self._launch("elementwise.cl", "unary_flat", type_defines(x.dtype, result), out.size,
@@ -273,10 +273,8 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
         return out
 
     def _operands(self, op, arrays):
-        """Common dtype and broadcast shape of arrays and scalars (scalars take the arrays' dtype)."""
-        dtypes = [a.dtype for a in arrays if isinstance(a, CLArray)]
-        dtype = dtypes[0] if len(set(dtypes)) == 1 else np.result_type(*dtypes)
-        arrays = [self.cast_to(a, dtype) if isinstance(a, CLArray) else a for a in arrays]
+        """The dtype and broadcast shape of arrays (of one dtype) and scalars (which take it)."""
+        dtype = same_dtype(op, [a for a in arrays if isinstance(a, CLArray)])
         shapes = [a.shape for a in arrays if isinstance(a, CLArray)]
         try:
             shape = shapes[0] if len(set(shapes)) == 1 else tuple(np.broadcast_shapes(*shapes))
@@ -316,14 +314,12 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
 
     def binary(self, op, a, b):
         dtype, shape, (a, b) = self._operands(op, [a, b])
-        out = self.new(shape, binary_result(op, dtype, dtype))
+        out = self.new(shape, result_dtype(op, dtype))
         self._binary_into(op, out, a, b, dtype)
         return out
 
     def where(self, condition, a, b):
-        probes = [np.zeros(1, x.dtype) if isinstance(x, CLArray) else x for x in (a, b)]
-        dtype = self.check_dtype(np.where(np.zeros(1, bool), *probes).dtype)
-        a, b = (self.cast_to(x, dtype) if isinstance(x, CLArray) else x for x in (a, b))
+        dtype = same_dtype("where", [x for x in (a, b) if isinstance(x, CLArray)])
         condition = self.cast_to(condition, np.bool_)
         shapes = [x.shape for x in (condition, a, b) if isinstance(x, CLArray)]
         try:
@@ -462,7 +458,7 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
         return out
 
     def concatenate(self, arrays, axis):
-        dtype = np.result_type(*[a.dtype for a in arrays])
+        dtype = same_dtype("concatenate", arrays)
         shape = list(arrays[0].shape)
         shape[axis] = sum(a.shape[axis] for a in arrays)
         out = self.new(shape, dtype)
@@ -517,8 +513,7 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
         if k != k2:
             raise ValueError(f"matmul: Input operand 1 has a mismatch in its core dimension 0 "
                              f"(size {k2} is different from {k})")
-        dtype = np.result_type(a.dtype, b.dtype)
-        a, b = self.cast_to(a, dtype), self.cast_to(b, dtype)
+        dtype = same_dtype("matmul", (a, b))
         try:
             batch = tuple(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]))
         except ValueError:
@@ -557,9 +552,10 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
         self._convert_into(dst, self._unaliased(dst, src))
 
     def binary_inplace(self, op, dst, other):
-        other_dtype = other.dtype if isinstance(other, CLArray) else dst.dtype
-        if other_dtype != dst.dtype or binary_result(op, dst.dtype, dst.dtype) != dst.dtype:
-            self.copy_into(dst, self.binary(op, self.cast_to(dst, np.result_type(dst.dtype, other_dtype)), other))
+        if isinstance(other, CLArray):
+            same_dtype(op, (dst, other))
+        if result_dtype(op, dst.dtype) != dst.dtype:  # a comparison written into dst
+            self.copy_into(dst, self.binary(op, dst, other))
             return
         if isinstance(other, CLArray):
             other = self._unaliased(dst, other)
