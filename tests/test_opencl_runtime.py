@@ -96,3 +96,19 @@ def test_every_enqueue_of_a_training_step_goes_through_the_runtime(opencl, recor
     assert "bypass" not in recorded
     assert {"launch", "write", "read", "fill"} <= set(recorded)
 
+
+def test_a_python_scalar_operand_is_a_kernel_constant(opencl, recorded):
+    """x * 2.0: one launch, no fill or upload of a 0-d operand (for every scalar kind)."""
+    x = tl.arange(4.0, device=opencl)
+    i = tl.arange(4, device=opencl)
+
+    def compute():
+        return [x * 2.0, 2.0 * x, x + 1, x - 0.5, x / 4, i * 3, i + 1, x > 1.0, i == 2]
+    compute()  # builds the programs and leaves freed output buffers in the pool
+    del recorded[:]
+    results = compute()
+    assert recorded == ["launch"] * len(results)
+    assert [r.tolist() for r in results] == [
+        [0.0, 2.0, 4.0, 6.0], [0.0, 2.0, 4.0, 6.0], [1.0, 2.0, 3.0, 4.0], [-0.5, 0.5, 1.5, 2.5],
+        [0.0, 0.25, 0.5, 0.75], [0, 3, 6, 9], [1, 2, 3, 4], [False, False, True, True],
+        [False, False, True, False]]
