@@ -6,8 +6,12 @@ import pathlib
 
 import numpy as np
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 import tensorlite as tl
+from tensorlite.ops._util import wrap_integer
+from tensorlite.testing import tensors
 
 PACKAGE = pathlib.Path(tl.__file__).parent
 RUNTIME = PACKAGE / "backends" / "opencl" / "runtime.py"
@@ -112,3 +116,28 @@ def test_a_python_scalar_operand_is_a_kernel_constant(opencl, recorded):
         [0.0, 2.0, 4.0, 6.0], [0.0, 2.0, 4.0, 6.0], [1.0, 2.0, 3.0, 4.0], [-0.5, 0.5, 1.5, 2.5],
         [0.0, 0.25, 0.5, 0.75], [0, 3, 6, 9], [1, 2, 3, 4], [False, False, True, True],
         [False, False, True, False]]
+
+
+NUMBER_OPS = {"add": lambda x, n: x + n, "sub": lambda x, n: x - n, "mul": lambda x, n: x * n,
+              "rmul": lambda x, n: n * x, "radd": lambda x, n: n + x, "div": lambda x, n: x / n,
+              "eq": lambda x, n: x == n, "lt": lambda x, n: x < n, "ge": lambda x, n: x >= n}
+
+
+@given(data=st.data(), op=st.sampled_from(sorted(NUMBER_OPS)),
+       dtype=st.sampled_from([tl.float32, tl.float64, tl.int32, tl.uint8, tl.int64]))
+def test_a_number_operand_computes_as_a_0d_tensor_of_the_dtype(data, op, dtype):
+    """A Python number operand (passed to the backend as a constant) gives bit for bit what a
+    0-dim tensor of the operand's dtype gives: the number is rounded to float32 for a float32
+    tensor (2.1 is not 2.1 in double), ints wrap into an integer dtype (uint8 + 300 adds 44)."""
+    device = tl.get_default_device()
+    assume(dtype is not tl.float64 or device.type == "cpu" or device.backend.runtime.has_fp64)
+    assume(op != "div" or dtype.is_floating_point)  # int / number is float division: no wrapping
+    x = data.draw(tensors(dtype=dtype, low=-100, high=100) if dtype.is_floating_point else
+                  tensors(dtype=dtype))
+    number = data.draw(st.floats(-1e4, 1e4, allow_nan=False, width=64) if dtype.is_floating_point
+                       else st.integers(-300, 300))
+    expected_operand = tl.tensor(number, dtype=dtype) if dtype.is_floating_point else \
+        tl.tensor(wrap_integer(number, dtype), dtype=dtype)
+    result, expected = NUMBER_OPS[op](x, number), NUMBER_OPS[op](x, expected_operand)
+    assert result.dtype is expected.dtype
+    assert np.array_equal(result.numpy(), expected.numpy(), equal_nan=True)
