@@ -236,6 +236,23 @@ def promote_pair(op: str, a, b):
     return promote(op, a, b)
 
 
+def number_operand(op: str, a, b):
+    """``promote_pair`` for the elementwise ops whose Functions take a Python number as second
+    operand: a float tensor with an int or float that every float dtype holds, or an integer
+    tensor with an int (wrapped into its range), stay (tensor, number), as the backend contract
+    has them: the backend converts the number to the tensor's dtype and passes it to the kernel
+    as a constant, instead of a filled 0-d tensor per call. Other operands: ``promote_pair``.
+
+    Example: ``number_operand("mul", float32_tensor, 2.0)`` is ``(float32_tensor, 2.0)``."""
+    if isinstance(a, Tensor):
+        kind = a.data.dtype.kind
+        if kind == "f" and type(b) in (float, int) and -65504.0 <= b <= 65504.0:
+            return a, b
+        if kind in "iu" and type(b) is int:
+            return a, wrap_integer(b, _dt._FROM_NUMPY[a.data.dtype])
+    return promote_pair(op, a, b)
+
+
 def zeros_like_tensor(t: Tensor, dtype=None) -> Tensor:
     dtype = dtype or t.dtype
     return Tensor._make(t.device.backend.full(t.data.shape, 0, dtype), t.device, False, None, 0)

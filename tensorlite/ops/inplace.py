@@ -46,14 +46,20 @@ def binary_inplace(self: Tensor, other, op_name: str, out_of_place, checked: boo
     if record or checked or op_name not in _BACKEND_OP:
         return self._write_result(out_of_place(_original(self) if record else self, other), op_name)
     other_data = _inplace_operand(self, other, op_name)
+    if other_data is _WIDER:  # computed in the wider dtype, then converted into self
+        return self._write_result(out_of_place(self, other), op_name)
     self.device.backend.binary_inplace(_BACKEND_OP[op_name], self.data, other_data)
     self._bump_version()
     return self
 
 
+_WIDER = object()
+
+
 def _inplace_operand(self: Tensor, other, op_name: str):
-    """other's data, once writing op(self, other) into self is known to keep self's shape and
-    not up-cast self's dtype."""
+    """other's data in self's dtype (the backend's operands arrive promoted), once writing
+    op(self, other) into self is known to keep self's shape and not up-cast self's dtype;
+    ``_WIDER`` when the op computes in a wider dtype of self's category (int32 += int64)."""
     if op_name == "sub_":
         check_sub_operands(self, other)
     if isinstance(other, Tensor):
@@ -76,7 +82,11 @@ def _inplace_operand(self: Tensor, other, op_name: str):
     if not _dt.can_cast(result_dtype, self.dtype):
         raise RuntimeError(f"result type {result_dtype.scalar_name} can't be cast to the "
                            f"desired output type {self.dtype.scalar_name} ({op_name})")
-    return other.data if isinstance(other, Tensor) else wrap_integer(other, result_dtype)
+    if not isinstance(other, Tensor):
+        return wrap_integer(other, result_dtype)
+    if result_dtype is not self.dtype:
+        return _WIDER
+    return other.data if other.dtype is self.dtype else other.to(self.dtype).data
 
 
 def _operand_on_device(self: Tensor, other: Tensor, op_name: str) -> Tensor:
