@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import tensorlite as tl
-from tensorlite.backends import numpy_backend
+from tensorlite.backends import base, numpy_backend
 from tensorlite.device import Device
 from tensorlite.ops import elementwise, reduce
 from tensorlite.ops._table import Op, Spec, class_name
@@ -35,9 +35,18 @@ def test_every_row_has_a_test_spec(row):
 @pytest.mark.parametrize("row", ROWS, ids=IDS)
 def test_every_row_has_an_opencl_op_code_and_a_numpy_function(row):
     prefix = row.kind.upper()
-    assert re.search(rf"^#define {prefix}_{row.code} \d+$", OPS_H, re.M), \
+    assert re.search(rf"^#define {prefix}_{row.code} \d+\b", OPS_H, re.M), \
         f"{row.name}: no '#define {prefix}_{row.code} <code>' in kernels/ops.h"
     assert row.code in NUMPY_OPS[row.kind], f"{row.name}: no NumPy function for {row.code!r}"
+
+
+def test_the_dtype_policies_match_the_ops_h_tags():
+    """A row that converts integer operands to float is a 'floating' op of the backend contract
+    (kernels/ops.h tags, read by backends/base.py), a row without a gradient on floats a 'bool' one."""
+    floating = {row.code for row in elementwise.ROWS if row.dtypes in (elementwise._float, elementwise._promoted_float)}
+    assert floating | {"div"} == base.FLOATING_OPS  # div converts in its hand-written function
+    boolean = {row.code for row in elementwise.ROWS if not row.differentiable and "bitwise" not in row.code}
+    assert boolean == base.COMPARISON_OPS | base.PREDICATE_OPS
 
 
 def test_every_elementwise_op_code_has_its_kernel_case():

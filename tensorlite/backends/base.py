@@ -5,9 +5,20 @@ methods, so a new backend implements this class and nothing else. Arrays are opa
 callers except for two attributes every backend array has: ``shape`` (a tuple of ints) and
 ``dtype`` (a NumPy dtype, used only as a type tag).
 
-Operand conventions:
-- ``binary`` operands are arrays or Python scalars that already have the result dtype (the
-  caller applied type promotion); broadcasting follows NumPy's rules.
+Operand conventions: dtypes arrive already promoted. The caller (ops/, through
+``tensorlite.dtypes``, the one place promotion is decided) converts operands first, so a backend
+never chooses a common dtype itself:
+- the array operands of ``binary``, ``binary_inplace`` (with ``dst``), ``where`` (a and b),
+  ``concatenate`` and ``matmul`` share one dtype;
+- a Python scalar operand (``binary``, ``binary_inplace``, ``where``, ``full``, ``pad``,
+  ``copy_into``) is a value of that dtype's kind, already checked and wrapped into its range
+  (``uint8 + 300`` arrives as 44): the backend converts it to the dtype as C converts it (a
+  float rounds to float32), so ``float32 * 2.1`` computes in float32, as in PyTorch;
+- result dtypes follow from the op: comparisons and logical ops (``COMPARISON_OPS``) and the
+  predicates (``PREDICATE_OPS``) give bool, every other elementwise op the operands' dtype;
+  the ops of ``FLOATING_OPS`` (true division, exp, log, ...) receive floating operands only;
+  integer and bool ``sum``/``prod``/``cumsum`` give int64;
+- broadcasting follows NumPy's rules.
 - ``axes`` are non-negative ints, already normalised by the caller.
 - ``key`` for indexing is a tuple of ints, slices, None, Ellipsis and backend integer or bool
   arrays, with NumPy's (= PyTorch's) indexing semantics.
@@ -19,19 +30,25 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 
 
-def _op_names(prefix: str) -> frozenset:
-    """The op names of a family in kernels/ops.h (``#define UNARY_exp 1`` -> 'exp'): that header
-    is the one list of the elementwise and reduction ops a backend implements (the OpenCL kernels
-    switch on its codes), so adding an op does not touch this file."""
+def _op_names(prefix: str, tag: str | None = None) -> frozenset:
+    """The op names of a family in kernels/ops.h (``#define UNARY_exp 1  /* floating */`` ->
+    'exp'), those with ``tag`` only when given: that header is the one list of the elementwise and
+    reduction ops a backend implements and of their dtype rules (the OpenCL kernels switch on its
+    codes), so adding an op does not touch this file."""
     text = (Path(__file__).resolve().parents[1] / "kernels" / "ops.h").read_text()
-    return frozenset(re.findall(rf"#define {prefix}_(\w+) \d+", text))
+    lines = re.findall(rf"#define {prefix}_(\w+) \d+[ \t]*(?:/\* (\w+) \*/)?", text)
+    return frozenset(name for name, found in lines if tag is None or found == tag)
 
 
 UNARY_OPS = _op_names("UNARY")
 BINARY_OPS = _op_names("BINARY")
-COMPARISON_OPS = frozenset({"eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or",
-                            "logical_xor"})
 REDUCE_OPS = _op_names("REDUCE")
+COMPARISON_OPS = _op_names("BINARY", "bool")
+"""Binary ops with a bool result (comparisons, logical ops)."""
+PREDICATE_OPS = _op_names("UNARY", "bool")
+"""Unary ops with a bool result."""
+FLOATING_OPS = _op_names("UNARY", "floating") | _op_names("BINARY", "floating")
+"""Ops whose operands are floating point (the caller converts integers first)."""
 
 
 def broadcast_error(op: str, *shapes) -> RuntimeError:

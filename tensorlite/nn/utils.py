@@ -9,7 +9,18 @@ from ..ops.movement import cat, stack
 
 
 def reset_grads(parameters, set_to_none: bool = True) -> None:
-    """Set each parameter's .grad to None, or zero it in place (Module/Optimizer.zero_grad)."""
+    """Set each parameter's .grad to None, or zero it in place (Module/Optimizer.zero_grad).
+
+    Example:
+    >>> w = nn.Parameter(tl.ones(2))
+    >>> (w * 3).sum().backward()
+    >>> nn.utils.reset_grads([w], set_to_none=False)
+    >>> w.grad
+    tensor([0., 0.])
+    >>> nn.utils.reset_grads([w])
+    >>> w.grad is None
+    True
+    """
     for p in parameters:
         if p._grad is not None:
             if set_to_none:
@@ -53,19 +64,46 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
 
 
 def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:
-    """Clamp every gradient element to [-clip_value, clip_value] in place."""
+    """Clamp every gradient element to [-clip_value, clip_value] in place.
+
+    Example:
+    >>> w = nn.Parameter(tl.ones(3))
+    >>> (w * tl.tensor([-5., 0.5, 5.])).sum().backward()
+    >>> nn.utils.clip_grad_value_([w], 1.0)
+    >>> w.grad
+    tensor([-1.0000,  0.5000,  1.0000])
+    """
     with no_grad():
         for g in _grads(parameters):
             g.clamp_(-clip_value, clip_value)
 
 
 def parameters_to_vector(parameters):
-    """All parameters flattened and concatenated into one 1-D tensor."""
+    """All parameters flattened and concatenated into one 1-D tensor.
+
+    Shapes: parameters of n_1, n_2, ... elements -> (n_1 + n_2 + ...,).
+
+    Example:
+    >>> fc = nn.Linear(2, 3)
+    >>> nn.utils.parameters_to_vector(fc.parameters()).shape
+    tensorlite.Size([9])
+    """
     return cat([p.reshape(-1) for p in parameters])
 
 
 def vector_to_parameters(vec, parameters) -> None:
-    """Copy consecutive slices of ``vec`` into the parameters (in place, no graph)."""
+    """Copy consecutive slices of ``vec`` into the parameters (in place, no graph).
+
+    Shapes: vec (n_1 + n_2 + ...,) -> the parameters, in order.
+
+    Example:
+    >>> fc = nn.Linear(2, 1)
+    >>> nn.utils.vector_to_parameters(tl.tensor([1., 2., 3.]), fc.parameters())
+    >>> fc.weight, fc.bias
+    (Parameter containing:
+    tensor([[1., 2.]], requires_grad=True), Parameter containing:
+    tensor([3.], requires_grad=True))
+    """
     offset = 0
     with no_grad():
         for p in parameters:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..autograd.function import OUTPUT, Function
+from ..tensor import Tensor
 from ._util import tensor_op
 
 __all__ = ["Op", "Spec", "NoGradient", "build_function", "build_public", "class_name", "unchanged"]
@@ -58,7 +59,9 @@ class Op:
     tests/op_specs.py, or a ``Spec``; primitive_because: why a composition does not replace it
     (measured); method: bound as a Tensor method; aliases: other public names; inplace: also a
     ``name_`` Tensor method; number_first: the generated binary function also takes a Python
-    number as its first operand (``tl.mul(2, x)``; otherwise a TypeError, as PyTorch's copysign).
+    number as its first operand (``tl.mul(2, x)``; otherwise a TypeError, as PyTorch's copysign);
+    number_operand: the Function takes a Python number second operand as it is (the backend's
+    kernel constant; the dtype policy decides when: ops/_util.number_operand).
     """
 
     name: str
@@ -75,6 +78,7 @@ class Op:
     aliases: tuple = ()
     inplace: bool = False
     number_first: bool = False
+    number_operand: bool = False
     reads: tuple = field(init=False, default=())
 
     def __post_init__(self):
@@ -157,24 +161,36 @@ def _unary_forward(row):
 
 
 def _binary_forward(row):
-    code, saves = row.code, row.saves
+    """A ``number_operand`` row's second operand may be a Python number: passed to the backend as
+    it is (a kernel constant) and kept as ``ctx.number`` for the formulas that read ``b``."""
+    code, saves, numbers = row.code, row.saves, row.number_operand
     plans = _save_plan(row) if saves else ()
-    if not saves:
+    if not saves and not numbers:
         def forward(ctx, a, b):
             return a.device.backend.binary(code, a.data, b.data)
+    elif not saves:
+        def forward(ctx, a, b):
+            return a.device.backend.binary(code, a.data, b.data if isinstance(b, Tensor) else b)
     elif saves == ("a", "b") and plans == ((False, False), (False, True), (True, False), (True, True)):
         def forward(ctx, a, b):  # mul's plan written out (the hot path): a for b's formula, b for a's
             needs = ctx.needs_input_grad
-            ctx.save_for_backward(a if needs[1] else None, b if needs[0] else None)
-            return a.device.backend.binary(code, a.data, b.data)
+            if isinstance(b, Tensor):
+                ctx.save_for_backward(a if needs[1] else None, b if needs[0] else None)
+                return a.device.backend.binary(code, a.data, b.data)
+            ctx.save_for_backward(None, None)
+            ctx.number = b
+            return a.device.backend.binary(code, a.data, b)
     else:
         def forward(ctx, a, b):
             needs = ctx.needs_input_grad
             keep = plans[needs[0] + 2 * needs[1]]
+            number = not isinstance(b, Tensor)
+            if number:
+                ctx.number = b
             if True in keep:
-                values = {"a": a, "b": b, "out": OUTPUT}
+                values = {"a": a, "b": None if number else b, "out": OUTPUT}
                 ctx.save_for_backward(*[values[s] if k else None for s, k in zip(saves, keep)])
-            return a.device.backend.binary(code, a.data, b.data)
+            return a.device.backend.binary(code, a.data, b if number else b.data)
     return forward
 
 
@@ -219,23 +235,42 @@ def unchanged(grad):
 
 
 def _binary_backward(fa, pa, fb, pb, saves):
+    """A saved slot that is None where a needed formula reads it held a Python number operand
+    (``ctx.number``, see _binary_forward)."""
     if fa is unchanged and fb is unchanged:
         def backward(ctx, grad):  # add: the hot path, no call at all
             return grad, grad
-        return backward
-
-    def backward(ctx, grad):
-        needs = ctx.needs_input_grad
-        saved = ctx.saved_tensors if saves else ()
-        ga = gb = None
-        if needs[0] and fa is not None:
-            ga = grad if fa is unchanged else fa(grad) if pa is None else \
-                fa(grad, saved[pa]) if type(pa) is int else fa(grad, *[saved[i] for i in pa])
-        if needs[1] and fb is not None:
-            gb = grad if fb is unchanged else fb(grad) if pb is None else \
-                fb(grad, saved[pb]) if type(pb) is int else fb(grad, *[saved[i] for i in pb])
-        return ga, gb
+    elif type(pa) is int and type(pb) is int:
+        def backward(ctx, grad):  # one saved tensor per formula (mul)
+            needs = ctx.needs_input_grad
+            saved = ctx.saved_tensors
+            ga = gb = None
+            if needs[0]:
+                x = saved[pa]
+                ga = fa(grad, ctx.number if x is None else x)
+            if needs[1]:
+                x = saved[pb]
+                gb = fb(grad, ctx.number if x is None else x)
+            return ga, gb
+    else:
+        def backward(ctx, grad):
+            needs = ctx.needs_input_grad
+            saved = ctx.saved_tensors if saves else ()
+            if "number" in ctx.__dict__:
+                saved = tuple(ctx.number if x is None else x for x in saved)
+            return (_call(fa, pa, grad, saved) if needs[0] and fa is not None else None,
+                    _call(fb, pb, grad, saved) if needs[1] and fb is not None else None)
     return backward
+
+
+def _call(formula, pick, grad, saved):
+    if formula is unchanged:
+        return grad
+    if pick is None:
+        return formula(grad)
+    if type(pick) is int:
+        return formula(grad, saved[pick])
+    return formula(grad, *[saved[i] for i in pick])
 
 
 def _reduce_backward(formula, pick):

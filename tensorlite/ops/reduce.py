@@ -15,7 +15,7 @@ from ..autograd.function import OUTPUT, Function
 from ..tensor import Tensor
 from ._table import NoGradient, Op, build_function, build_public
 from ._util import reduction_dims, scalar_tensor, tensor_op, wrap_dim, wrap_dims, zeros_like_tensor
-from .elementwise import NON_DIFFERENTIABLE, Where, where
+from .elementwise import NON_DIFFERENTIABLE, Where, maximum, minimum, where
 from .indexing import scatter_add
 from .movement import Expand, Reshape
 
@@ -440,7 +440,6 @@ def _max_or_min(op, input, dim, keepdim, other):
     if isinstance(dim, Tensor):
         other, dim = dim, None
     if other is not None:
-        from .elementwise import maximum, minimum
         return maximum(input, other) if op == "max" else minimum(input, other)
     if dim is None:
         check_nonempty_reduction(op, input.data.shape, (), True)

@@ -20,7 +20,16 @@ required = _Required()
 class Optimizer:
     """Base class: ``params`` is an iterable of tensors or of dicts (parameter groups) whose
     hyperparameters override ``defaults``. Subclasses implement ``_update(group, param, grad, state)``.
-    Updates run in place under no_grad; parameters whose grad is None are skipped."""
+    Updates run in place under no_grad; parameters whose grad is None are skipped.
+
+    Example:
+    >>> fc = nn.Linear(2, 1)
+    >>> opt = tl.optim.SGD([{"params": [fc.weight]}, {"params": [fc.bias], "lr": 0.5}], lr=0.1)
+    >>> [group["lr"] for group in opt.param_groups]
+    [0.1, 0.5]
+    >>> len(opt.state_dict()["param_groups"])
+    2
+    """
 
     def __init__(self, params, defaults: dict):
         self.defaults = defaults
