@@ -52,7 +52,8 @@ class Op:
     'binary' or 'reduce'; grads: one backward formula per tensor input (None for an input that
     gets no gradient), or None when the op is not differentiable at all (bool, integer results);
     dtypes: the input policy, ``(name, *operands) -> operands`` for the Function (promotion,
-    refused dtypes), used by the generated public function; public: a hand-written public
+    refused dtypes), used by the generated public function (None: a unary op takes every dtype as
+    it is, its result's dtype follows the op: sign keeps it, isnan gives bool); public: a hand-written public
     function where the signature is richer than the operands (alpha, rounding_mode, dims);
     doc: the public docstring with shapes and a ``>>>`` example; kink: the convention at the
     points where the op is not differentiable (PyTorch's); test: the name of its spec in
@@ -252,12 +253,17 @@ def _binary_backward(fa, pa, fb, pb, saves):
                 x = saved[pb]
                 gb = fb(grad, ctx.number if x is None else x)
             return ga, gb
+    elif fa is unchanged and not saves:
+        def backward(ctx, grad):  # sub
+            return grad, fb(grad) if ctx.needs_input_grad[1] else None
     else:
+        ib = saves.index("b") if "b" in saves else None
+
         def backward(ctx, grad):
             needs = ctx.needs_input_grad
             saved = ctx.saved_tensors if saves else ()
-            if "number" in ctx.__dict__:
-                saved = tuple(ctx.number if x is None else x for x in saved)
+            if ib is not None and saved[ib] is None and "number" in ctx.__dict__:
+                saved = saved[:ib] + (ctx.number,) + saved[ib + 1:]
             return (_call(fa, pa, grad, saved) if needs[0] and fa is not None else None,
                     _call(fb, pb, grad, saved) if needs[1] and fb is not None else None)
     return backward
@@ -320,7 +326,10 @@ def build_public(row: Op, fn: type, module: str):
                 fn_.__doc__ = row.doc
         return row.public
     apply, prepare, name = fn.apply, row.dtypes, row.name
-    if row.kind == "unary":
+    if row.kind == "unary" and prepare is None:  # every dtype as it is (isnan, sign)
+        def public(input):
+            return apply(input)
+    elif row.kind == "unary":
         def public(input):
             return apply(prepare(name, input))
     else:

@@ -218,11 +218,6 @@ def _same(name, x):
     return x
 
 
-def _any_dtype(name, x):
-    """Every dtype, the result's dtype follows the op (sign keeps it, isnan gives bool)."""
-    return x
-
-
 def _negatable(name, x):
     if x.dtype is _dt.bool_:
         raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you "
@@ -589,7 +584,7 @@ UNARY = (
     >>> tl.erf(tl.tensor([0., 1.]))
     tensor([0.0000, 0.8427])
     """),
-    Op("sign", "unary", (_zero,), "sign", dtypes=_any_dtype, inplace=True, kink="zero gradient",
+    Op("sign", "unary", (_zero,), "sign", inplace=True, kink="zero gradient",
        doc="""-1, 0 or 1 by the sign of input (sign(nan) = 0, bool kept); zero gradient. Shape: as input.
 
     >>> tl.sign(tl.tensor([-2., 0., 3.]))
@@ -614,25 +609,25 @@ UNARY = (
     >>> tl.trunc(tl.tensor([-1.5, 1.5]))
     tensor([-1.,  1.])
     """),
-    Op("logical_not", "unary", None, "logical_not", dtypes=_any_dtype,
+    Op("logical_not", "unary", None, "logical_not",
        doc="""input == 0, as bool; not differentiable. Shape: as input.
 
     >>> tl.logical_not(tl.tensor([0., 2.]))
     tensor([ True, False])
     """),
-    Op("isnan", "unary", None, "isnan", dtypes=_any_dtype,
+    Op("isnan", "unary", None, "isnan",
        doc="""Whether each element is NaN (bool); not differentiable. Shape: as input.
 
     >>> tl.isnan(tl.tensor([1., float("nan")]))
     tensor([False,  True])
     """),
-    Op("isinf", "unary", None, "isinf", dtypes=_any_dtype,
+    Op("isinf", "unary", None, "isinf",
        doc="""Whether each element is +-inf (bool); not differentiable. Shape: as input.
 
     >>> tl.isinf(tl.tensor([1., float("-inf")]))
     tensor([False,  True])
     """),
-    Op("isfinite", "unary", None, "isfinite", dtypes=_any_dtype,
+    Op("isfinite", "unary", None, "isfinite",
        primitive_because="one kernel instead of three (~(isnan | isinf))",
        doc="""Whether each element is finite (bool); not differentiable. Shape: as input.
 
