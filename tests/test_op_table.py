@@ -155,3 +155,15 @@ def test_copysign_and_exp2_dtypes_match_pytorch():
     assert tl.exp2(tl.tensor([3.0], dtype=tl.float64)).item() == 8.0  # exact, unlike exp(3 ln 2)
     with pytest.raises(TypeError, match="copysign"):
         tl.copysign(1.5, tl.ones(2))
+
+
+def test_a_row_saving_nothing_for_the_needed_input_backpropagates():
+    """remainder's a-gradient reads nothing (its b-formula reads a and b): nothing is saved when
+    only a needs a gradient, with a tensor or a number divisor."""
+    for divisor in (tl.tensor([4.0]), 4.0):
+        x = tl.arange(6.0, requires_grad=True)
+        (x % divisor).sum().backward()
+        assert x.grad.tolist() == [1.0] * 6
+    x, d = tl.tensor([7.0, 9.0], requires_grad=True), tl.tensor([2.0, 4.0], requires_grad=True)
+    (x / 2.0 + d / x).sum().backward()  # div with a number divisor, then with tensors
+    assert x.grad.tolist() == pytest.approx([0.5 - 2.0 / 49.0, 0.5 - 4.0 / 81.0], rel=1e-6)

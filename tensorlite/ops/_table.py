@@ -262,7 +262,7 @@ def _binary_backward(fa, pa, fb, pb, saves):
         def backward(ctx, grad):
             needs = ctx.needs_input_grad
             saved = ctx.saved_tensors if saves else ()
-            if ib is not None and saved[ib] is None and "number" in ctx.__dict__:
+            if ib is not None and saved and saved[ib] is None and "number" in ctx.__dict__:
                 saved = saved[:ib] + (ctx.number,) + saved[ib + 1:]
             return (_call(fa, pa, grad, saved) if needs[0] and fa is not None else None,
                     _call(fb, pb, grad, saved) if needs[1] and fb is not None else None)
