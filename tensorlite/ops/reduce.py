@@ -36,7 +36,11 @@ def _expand_back(grad, x_shape, axes, keepdim):
 
 
 def _sum_grad(grad, r):
-    return _expand_back(grad, r.x_shape, r.axes, r.keepdim)
+    """grad back in x's shape: _expand_back written out (sum's backward is on every step)."""
+    x_shape, axes = r.x_shape, r.axes
+    if not r.keepdim and len(axes) < len(x_shape):
+        grad = Reshape.apply(grad, _kept_shape(x_shape, axes))
+    return grad if grad.data.shape == x_shape else Expand.apply(grad, x_shape)
 
 
 def _prod_grad(grad, x, out, r):
