@@ -76,6 +76,146 @@ def _shape_of(op, other):
     expect_tensor(op, "other", other)
     return other.data.shape
 
+
+def _clamp_min(self, min) -> Tensor:
+    """``clamp(self, min=min)``: values below min raised to it. Shapes: (*) -> (*).
+
+    Example:
+    >>> tl.tensor([-2., 0.5, 3.]).clamp_min(0.)
+    tensor([0.0000, 0.5000, 3.0000])
+    """
+    return ew.clamp(self, min=min)
+
+
+def _clamp_max(self, max) -> Tensor:
+    """``clamp(self, max=max)``: values above max lowered to it. Shapes: (*) -> (*).
+
+    Example:
+    >>> tl.tensor([-2., 0.5, 3.]).clamp_max(1.)
+    tensor([-2.0000,  0.5000,  1.0000])
+    """
+    return ew.clamp(self, max=max)
+
+
+def _where(self, condition, other) -> Tensor:
+    """``where(condition, self, other)``: self's elements where condition is True, else other's.
+
+    Shapes: self, condition and other (a tensor or a number) broadcast together.
+
+    Example:
+    >>> x = tl.tensor([1., -2., 3.])
+    >>> x.where(x > 0, 0.)
+    tensor([1., 0., 3.])
+    """
+    return ew.where(condition, self, other)
+
+
+def _view_as(self, other) -> Tensor:
+    """``self.view(other.shape)``: a view with other's shape (raises where a copy is needed).
+
+    Shapes: self (*) -> other's shape, with the same number of elements.
+
+    Example:
+    >>> tl.arange(6).view_as(tl.zeros(2, 3))
+    tensor([[0, 1, 2],
+            [3, 4, 5]])
+    """
+    return mv.view(self, _shape_of("view_as", other))
+
+
+def _reshape_as(self, other) -> Tensor:
+    """``self.reshape(other.shape)``: a view where the layout allows, else a copy.
+
+    Shapes: self (*) -> other's shape, with the same number of elements.
+
+    Example:
+    >>> x = tl.arange(6).view(2, 3).t()
+    >>> x.reshape_as(tl.zeros(6))
+    tensor([0, 3, 1, 4, 2, 5])
+    """
+    return mv.reshape(self, _shape_of("reshape_as", other))
+
+
+# new_*: a tensor with self's dtype and device unless given (PyTorch's Tensor.new_* methods)
+
+def _new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Zeros of the given size, with self's dtype and device unless given.
+
+    Shapes: size (ints or one tuple) -> size.
+
+    Example:
+    >>> x = tl.ones(2, dtype=tl.float64)
+    >>> x.new_zeros(2, 3)
+    tensor([[0., 0., 0.],
+            [0., 0., 0.]], dtype=tensorlite.float64)
+    """
+    return creation.zeros(*size, dtype=dtype or self.dtype, device=device or self.device,
+                          requires_grad=requires_grad)
+
+
+def _new_ones(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Ones of the given size, with self's dtype and device unless given.
+
+    Shapes: size (ints or one tuple) -> size.
+
+    Example:
+    >>> x = tl.zeros(3)
+    >>> x.new_ones((2,), dtype=tl.int32)
+    tensor([1, 1], dtype=tensorlite.int32)
+    """
+    return creation.ones(*size, dtype=dtype or self.dtype, device=device or self.device,
+                         requires_grad=requires_grad)
+
+
+def _new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """fill_value everywhere in a tensor of the given size, with self's dtype and device unless
+    given.
+
+    Shapes: size (a tuple) -> size.
+
+    Example:
+    >>> x = tl.ones(2, dtype=tl.float64)
+    >>> x.new_full((2,), 7)
+    tensor([7., 7.], dtype=tensorlite.float64)
+    """
+    return creation.full(size, fill_value, dtype=dtype or self.dtype,
+                         device=device or self.device, requires_grad=requires_grad)
+
+
+def _new_empty(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """An uninitialised tensor of the given size, with self's dtype and device unless given.
+
+    Shapes: size (ints or one tuple) -> size.
+
+    Example:
+    >>> x = tl.ones(2, dtype=tl.float64)
+    >>> y = x.new_empty(2, 3)
+    >>> y.shape, y.dtype
+    (tensorlite.Size([2, 3]), tensorlite.float64)
+    """
+    return creation.empty(*size, dtype=dtype or self.dtype, device=device or self.device,
+                          requires_grad=requires_grad)
+
+
+def _new_tensor(self, data, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A tensor copied from data, with self's dtype and device unless given.
+
+    Shapes: data's nesting -> its shape.
+
+    Example:
+    >>> x = tl.ones(2, dtype=tl.float64)
+    >>> x.new_tensor([1, 2])
+    tensor([1., 2.], dtype=tensorlite.float64)
+    """
+    return creation.tensor(data, dtype=dtype or self.dtype, device=device or self.device,
+                           requires_grad=requires_grad)
+
+
+for _method in (_clamp_min, _clamp_max, _where, _view_as, _reshape_as, _new_zeros, _new_ones,
+                _new_full, _new_empty, _new_tensor):
+    _method.__name__ = _method.__name__[1:]  # the method's name, for reprs and messages
+
+
 # the op tables (ops/elementwise.py, ops/reduce.py): a method per row and per alias
 _METHODS = {name: table.PUBLIC[row.name] for table in (ew, rd) for row in table.ROWS if row.method
             for name in (row.name,) + row.aliases}
@@ -96,8 +236,7 @@ _METHODS.update({
     "equal": ew.equal, "isclose": ew.isclose, "allclose": ew.allclose, "log2": ew.log2,
     "log10": ew.log10, "rsqrt": ew.rsqrt, "reciprocal": ew.reciprocal, "square": ew.square,
     "clamp": ew.clamp, "clip": ew.clamp,
-    "clamp_min": lambda self, min: ew.clamp(self, min=min), "clamp_max": lambda self, max: ew.clamp(self, max=max),
-    "where": lambda self, condition, other: ew.where(condition, self, other), "lerp": ew.lerp,
+    "clamp_min": _clamp_min, "clamp_max": _clamp_max, "where": _where, "lerp": ew.lerp,
     # reductions that are not rows
     "mean": rd.mean, "var": rd.var, "std": rd.std, "max": _max_min(rd.max), "min": _max_min(rd.min),
     "argmax": rd.argmax, "argmin": rd.argmin, "cumsum": rd.cumsum, "logsumexp": rd.logsumexp,
@@ -105,8 +244,7 @@ _METHODS.update({
     # movement
     "reshape": _shape_method(mv.reshape), "view": _shape_method(mv.view),
     "permute": _shape_method(mv.permute), "expand": _shape_method(mv.expand),
-    "repeat": _shape_method(mv.repeat), "view_as": lambda self, other: mv.view(self, _shape_of("view_as", other)),
-    "reshape_as": lambda self, other: mv.reshape(self, _shape_of("reshape_as", other)),
+    "repeat": _shape_method(mv.repeat), "view_as": _view_as, "reshape_as": _reshape_as,
     "expand_as": mv.expand_as, "broadcast_to": mv.broadcast_to, "transpose": mv.transpose,
     "swapaxes": mv.transpose, "swapdims": mv.transpose, "t": mv.t, "squeeze": mv.squeeze,
     "unsqueeze": mv.unsqueeze, "flatten": mv.flatten, "unflatten": mv.unflatten,
@@ -125,22 +263,36 @@ _METHODS.update({
     "outer": linalg.outer,
     # in place
     "fill_": inplace.fill_, "zero_": inplace.zero_, "copy_": inplace.copy_,
-    "new_zeros": lambda self, *size, dtype=None, device=None, requires_grad=False: creation.zeros(
-        *size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad),
-    "new_ones": lambda self, *size, dtype=None, device=None, requires_grad=False: creation.ones(
-        *size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad),
-    "new_full": lambda self, size, fill_value, dtype=None, device=None, requires_grad=False: creation.full(
-        size, fill_value, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad),
-    "new_empty": lambda self, *size, dtype=None, device=None, requires_grad=False: creation.empty(
-        *size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad),
-    "new_tensor": lambda self, data, dtype=None, device=None, requires_grad=False: creation.tensor(
-        data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad),
+    "new_zeros": _new_zeros, "new_ones": _new_ones, "new_full": _new_full, "new_empty": _new_empty,
+    "new_tensor": _new_tensor,
 })
+
+_SOFTMAX_DOCS = {
+    "softmax": """``F.softmax(self, dim, dtype)``: exp(x) / sum(exp(x)) along dim, summing to 1 there.
+
+    Shapes: (*) -> (*).
+
+    Example:
+    >>> tl.tensor([0., 1., 2.]).softmax(0)
+    tensor([0.0900, 0.2447, 0.6652])
+    """,
+    "log_softmax": """``F.log_softmax(self, dim, dtype)``: x - logsumexp(x, dim), stable for large x.
+
+    Shapes: (*) -> (*).
+
+    Example:
+    >>> tl.tensor([[0., 0.], [1., 0.]]).log_softmax(dim=1)
+    tensor([[-0.6931, -0.6931],
+            [-0.3133, -1.3133]])
+    """,
+}
+
 
 def _softmax_method(name):
     def method(self, dim, dtype=None):
         return getattr(_F, name)(self, dim, dtype)
     method.__name__ = name
+    method.__doc__ = _SOFTMAX_DOCS[name]
     return method
 
 
@@ -177,11 +329,52 @@ Tensor.subtract_ = Tensor.sub_
 Tensor.multiply_ = Tensor.mul_
 
 
+# name -> (self's values, the call's arguments, the result) of each unary in-place example
+_UNARY_INPLACE_EXAMPLES = {
+    "neg_": ("[1., -2.]", "", "tensor([-1.,  2.])"),
+    "exp_": ("[0., 1.]", "", "tensor([1.0000, 2.7183])"),
+    "log_": ("[1., 4.]", "", "tensor([0.0000, 1.3863])"),
+    "sqrt_": ("[4., 9.]", "", "tensor([2., 3.])"),
+    "abs_": ("[-1.5, 2.]", "", "tensor([1.5000, 2.0000])"),
+    "tanh_": ("[0., 1.]", "", "tensor([0.0000, 0.7616])"),
+    "sigmoid_": ("[0., 2.]", "", "tensor([0.5000, 0.8808])"),
+    "relu_": ("[-1., 2.]", "", "tensor([0., 2.])"),
+    "sign_": ("[-3., 0., 2.]", "", "tensor([-1.,  0.,  1.])"),
+    "floor_": ("[-1.5, 1.5]", "", "tensor([-2.,  1.])"),
+    "ceil_": ("[-1.5, 1.5]", "", "tensor([-1.,  2.])"),
+    "round_": ("[0.5, 1.5, 2.7]", "", "tensor([0., 2., 3.])"),
+    "square_": ("[-2., 3.]", "", "tensor([4., 9.])"),
+    "reciprocal_": ("[2., 4.]", "", "tensor([0.5000, 0.2500])"),
+    "clamp_": ("[-2., 0.5, 3.]", "-1., 1.", "tensor([-1.0000,  0.5000,  1.0000])"),
+    "clip_": ("[-2., 3.]", "min=0.", "tensor([0., 3.])"),
+    "masked_fill_": ("[1., 2., 3.]", "tl.tensor([True, False, True]), 0.", "tensor([0., 2., 0.])"),
+}
+
+
+def _unary_inplace_doc(name: str) -> str:
+    shapes = "self (*), mask broadcastable to (*)" if name == "masked_fill_" else "self (*)"
+    doc = f"""In-place {name[:-1]}: writes into self and returns it.
+
+    Shapes: {shapes} -> self (*)."""
+    if name not in _UNARY_INPLACE_EXAMPLES:  # the coverage test asks for one
+        return doc
+    data, args, result = _UNARY_INPLACE_EXAMPLES[name]
+    return doc + f"""
+
+    Example:
+    >>> x = tl.tensor({data})
+    >>> x.{name}({args})
+    {result}
+    >>> x
+    {result}
+    """
+
+
 def _unary_inplace(name, fn):
     def method(self, *args, **kwargs):
         return inplace.unary_inplace(self, name, lambda t: fn(t, *args, **kwargs))
     method.__name__ = name
-    method.__doc__ = f"In-place {name[:-1]}."
+    method.__doc__ = _unary_inplace_doc(name)
     return method
 
 
@@ -200,7 +393,19 @@ Tensor._write_result = inplace.write_result
 
 def _to(self, *args, **kwargs) -> Tensor:
     """Convert dtype and/or device: ``t.to(tensorlite.float64)``, ``t.to("opencl")``,
-    ``t.to(other_tensor)``. Returns self when nothing changes."""
+    ``t.to(other_tensor)``. Returns self when nothing changes (unless ``copy=True``).
+
+    Shapes: unchanged.
+
+    Example:
+    >>> x = tl.tensor([1.5, 2.])
+    >>> x.to(tl.float64)
+    tensor([1.5000, 2.0000], dtype=tensorlite.float64)
+    >>> x.to(tl.int64)
+    tensor([1, 2])
+    >>> x.to("cpu") is x, x.to(x) is x
+    (True, True)
+    """
     dtype = kwargs.pop("dtype", None)
     device = kwargs.pop("device", None)
     kwargs.pop("non_blocking", None)
@@ -235,6 +440,17 @@ def _backward(self, gradient=None, retain_graph=None, create_graph: bool = False
     retain_graph: keep saved tensors for another backward (default: create_graph);
     create_graph: record the backward itself, for higher-order derivatives;
     inputs: accumulate only into these tensors.
+
+    Shapes: gradient, self's shape; each leaf's ``.grad``, the leaf's shape.
+
+    Example:
+    >>> x = tl.tensor([1., 2.], requires_grad=True)
+    >>> (x * x).sum().backward()
+    >>> x.grad
+    tensor([2., 4.])
+    >>> (x * 3).backward(tl.tensor([1., 0.5]))  # adds to x.grad
+    >>> x.grad
+    tensor([5.0000, 5.5000])
     """
     _autograd_backward((self,), None if gradient is None else (gradient,), retain_graph,
                        create_graph, inputs=inputs)

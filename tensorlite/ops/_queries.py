@@ -32,5 +32,13 @@ def has_internal_overlap(t) -> bool:
 
 
 def is_contiguous(t) -> bool:
-    """Whether t is laid out row-major without gaps (``Tensor.is_contiguous``)."""
+    """Whether t is laid out row-major without gaps (``Tensor.is_contiguous``).
+
+    Shapes: any t.
+
+    Example:
+    >>> x = tl.zeros(2, 3)
+    >>> x.is_contiguous(), x.t().is_contiguous()
+    (True, False)
+    """
     return t.device.backend.is_contiguous(t.data)
