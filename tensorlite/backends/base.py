@@ -191,7 +191,8 @@ class Backend(ABC):
     # -- optional fused fast paths (None: callers use the composition of primitives) ----------
     adam_step = None
     """adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2, eps,
-    weight_decay, decoupled, amsgrad): one Adam/AdamW update, in place on the arrays."""
+    weight_decay, decoupled, amsgrad): one Adam/AdamW update, in place on the arrays; ``step``
+    is a 0-dim float32 array (the count after this step), read where the array lives."""
 
     logsumexp = None
     """logsumexp(x, axis, keepdims): log(sum(exp(x))) along one axis, shifted by the row max

@@ -610,12 +610,16 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
             raise RuntimeError("adam_step on OpenCL needs contiguous parameters and state")
         if not grad.is_contiguous() or grad.offset:
             grad = self.copy(grad)
-        hyper = params(self.runtime, lr, beta1, beta2, eps, weight_decay, 1 - beta1 ** step,
-                       math.sqrt(1 - beta2 ** step), dtype=param.dtype)
+        if step.offset or step.dtype != np.float32:
+            step = self.cast_to(self.copy(step), np.float32)
+        # the hyperparameters are constants (a parameter buffer cached by content: no upload
+        # while they stay the same); the step count is read on the device
+        hyper = params(self.runtime, lr, beta1, beta2, eps, weight_decay, _log(beta1), _log(beta2),
+                       dtype=param.dtype)
         flags = params(self.runtime, param.size, bool(decoupled), bool(amsgrad), dtype=np.int32)
         self._launch("optim.cl", "adam", type_defines(param.dtype), param.size,
                      (param.buffer, grad.buffer, exp_avg.buffer, exp_avg_sq.buffer,
-                      (max_exp_avg_sq if amsgrad else param).buffer, hyper, flags))
+                      (max_exp_avg_sq if amsgrad else param).buffer, hyper, flags, step.buffer))
 
     def run_user_kernel(self, source, name, defines, global_size, local_size, args, element_dtype):
         """A user's kernel (tensorlite.opencl.Kernel); see custom.launch_user_kernel."""
@@ -624,3 +628,7 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
     def synchronize(self):
         self.runtime.synchronize()
 
+
+def _log(beta: float) -> float:
+    """log(beta), -inf for 0 (then 1 - beta^t = 1)."""
+    return math.log(beta) if beta > 0 else -math.inf
