@@ -17,7 +17,7 @@ from ..ops import elementwise as _ew
 from ..ops.conv import (adaptive_avg_pool2d, avg_pool2d, conv1d, conv2d, conv_transpose2d, fold,
                         max_pool2d, unfold)
 from ..ops.creation import bernoulli, full_like
-from ..ops.indexing import take_indices
+from ..ops.indexing import Gather as _Gather, take_indices
 from ..ops.linalg import MatMul
 from ..ops.movement import pad
 from ..ops.reduce import Softmax as _Softmax
@@ -462,7 +462,9 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     """Normalise over the batch (and spatial) dims per channel (dim 1).
 
     Training normalises with the biased batch variance and updates the running statistics with
-    the unbiased one: running = (1 - momentum) * running + momentum * batch.
+    the unbiased one: running = (1 - momentum) * running + momentum * batch. ``momentum`` is a
+    number or a 0-dim tensor (BatchNorm's cumulative average passes 1 / num_batches_tracked,
+    computed on the device).
     """
     if input.ndim < 2:
         raise RuntimeError(f"batch_norm(): expected an input of shape (N, C, ...) with at least 2 dims, "
@@ -724,9 +726,11 @@ def _check_class_weight(input, weight) -> None:
                            f"(class weight); convert it with .to({input.dtype.name})")
 
 
-def _check_class_targets(input, target, ignore_index) -> bool:
+def _check_class_targets(input, target, ignore_index) -> bool | None:
     """Raise PyTorch's errors for bad targets; return whether no target equals ignore_index
-    (then the loss needs no masking: fewer ops, and on a device fewer kernels)."""
+    (then the loss needs no masking: fewer ops), or None for targets on a device: their values
+    are checked there, by the gather that picks them, without waiting for the device (a bad
+    target raises "Target t is out of bounds." at the next sync)."""
     if target.dtype is not _dt.int64:
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {target.dtype.scalar_name}")
     expected = tuple(input.shape[:1]) + tuple(input.shape[2:]) if input.ndim > 1 else ()
@@ -738,8 +742,10 @@ def _check_class_targets(input, target, ignore_index) -> bool:
                            f"{list(input.shape)} (class dim {_class_dim(input)}), got {list(target.shape)}")
     if target.numel() == 0:
         return True
+    if target.device.type != "cpu":
+        return None
     classes = input.shape[_class_dim(input)]
-    # one host read of (min, max) settles the usual case: every target a class, none ignored
+    # on the CPU the values are at hand: one read of (min, max) settles the usual case: every target a class, none ignored
     ((low, high),) = value_bounds(target)
     if 0 <= low and high < classes and not low <= ignore_index <= high:
         return True
@@ -752,8 +758,16 @@ def _check_class_targets(input, target, ignore_index) -> bool:
 
 def _pick(log_probs, target, ignore_index, weight, all_valid):
     """(per-element -log p[target], per-element weight or None for all ones), both 0 where the
-    target is ignored."""
+    target is ignored; ``all_valid`` None: unknown (a device), the gather skips ignored targets
+    and range-checks the others on the device."""
     dim = _class_dim(log_probs)
+    if all_valid is None:
+        picked = -_Gather.apply(log_probs, dim, target.unsqueeze(dim), "nll_loss", ignore_index).squeeze(dim)
+        if weight is None:
+            return picked, None
+        valid = target != ignore_index
+        w = weight[_ew.where(valid, target, 0)] * valid.to(log_probs.dtype)
+        return picked * w, w
     if all_valid:
         picked = -log_probs.gather(dim, target.unsqueeze(dim)).squeeze(dim)
         if weight is None:
@@ -788,6 +802,10 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore
     _check_class_weight(input, weight)
     all_valid = _check_class_targets(input, target, ignore_index)
     losses, w = _pick(input, target, ignore_index, weight, all_valid)
+    if reduction == "mean" and all_valid is None and w is None:
+        # the count of used targets on the device; all ignored: 0 / 0 = nan, and the gather's
+        # backward gives the ignored targets no gradient
+        return losses.sum() / (target != ignore_index).sum().to(losses.dtype)
     if reduction == "mean":
         used = target != ignore_index
         return _weighted_mean(losses, w.sum() if w is not None else losses.numel(), used)

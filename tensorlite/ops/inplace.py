@@ -4,7 +4,7 @@ into the tensor's memory; a write into a view of a non-leaf rewrites the base's 
 from __future__ import annotations
 
 from .. import dtypes as _dt
-from ..autograd.function import Function
+from ..autograd.function import Function, _check_one_device
 from ..autograd.grad_mode import state as _grad_state
 from ..tensor import Tensor, replay_view_chain
 from ._util import broadcast_shapes, expect_tensor, is_scalar, python_scalar, wrap_integer
@@ -36,6 +36,31 @@ class CopySlices(Function):
         grad_base = where(mask.reshape(ctx.base_shape), 0.0, grad)
         grad_result = replay_view_chain(ctx.view_chain, grad)
         return grad_base, grad_result, None
+
+
+class InPlaceFunction(Function):
+    """A primitive that records no graph and writes into its first ``_writes`` tensor arguments
+    (fused optimizer steps; ``_writes = 0``: a check that only reads, such as assert_all).
+
+    ``apply`` checks, before any work, that every tensor operand lives on one device and that
+    each written tensor may be written in place; it then runs ``forward`` (which mutates the
+    backend arrays and returns nothing) and bumps the version counter of every written tensor,
+    so a later backward that saved one of them refuses the stale value. Returns the first
+    argument."""
+
+    _primitive = True
+    _writes = 1
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        _check_one_device(cls, args)
+        written = [a for a in args[:cls._writes] if a is not None]
+        for t in written:
+            t._check_inplace(cls.op_name)
+        cls.forward(None, *args, **kwargs)
+        for t in written:
+            t._bump_version()
+        return args[0]
 
 
 def binary_inplace(self: Tensor, other, op_name: str, out_of_place, checked: bool = False):

@@ -1,39 +1,15 @@
 """Fused optimizer steps: no-grad in-place primitives that write parameters and optimizer state.
 
-They go through the same door as every other primitive (``InPlaceFunction.apply``: one device
+They go through the same door as every other primitive (``inplace.InPlaceFunction.apply``: one device
 for all operands, in-place checks, version counters bumped for every tensor written) and read
 nothing back to the host: the step count is a device tensor and the bias corrections are
 computed from it on the device, so a training step keeps the device queue full (and can later
 be captured and replayed)."""
 from __future__ import annotations
 
-from ..autograd.function import Function, _check_one_device
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
-
-
-class InPlaceFunction(Function):
-    """A primitive that writes into its first ``_writes`` tensor arguments and records no graph.
-
-    ``apply`` checks, before any work, that every tensor operand lives on one device and that
-    each written tensor may be written in place; it then runs ``forward`` (which mutates the
-    backend arrays and returns nothing) and bumps the version counter of every written tensor,
-    so a later backward that saved one of them refuses the stale value. Returns the first
-    written tensor."""
-
-    _primitive = True
-    _writes = 1
-
-    @classmethod
-    def apply(cls, *args, **kwargs):
-        _check_one_device(cls, args)
-        written = [a for a in args[:cls._writes] if a is not None]
-        for t in written:
-            t._check_inplace(cls.op_name)
-        cls.forward(None, *args, **kwargs)
-        for t in written:
-            t._bump_version()
-        return args[0]
+from .inplace import InPlaceFunction
 
 
 class AdamStep(InPlaceFunction):

@@ -17,6 +17,7 @@ from .array import CLArray, Layout, Storage, broadcast_strides, contiguous_strid
 from .dispatch import CL_TYPES, WORK_GROUP, binary_result, launch, params, scalar, type_defines, unary_result
 from .conv import ConvolutionMixin
 from .custom import launch_user_kernel
+from .errors import ErrorFlag
 from .indexing import IndexingMixin
 from .runtime import op_codes
 
@@ -102,6 +103,7 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
         self.is_gpu = not runtime.is_cpu
         self._consts_cache = {}
         self._acc = np.float64 if runtime.has_fp64 else np.float32
+        self.errors = ErrorFlag(runtime)  # range checks report here; read at the next sync
 
     def common_programs(self) -> list:
         """(file, defines) of the programs nearly every float32 training step uses, roughly in
@@ -221,10 +223,15 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
     def to_host(self, x):
         if not x.is_contiguous():
             x = self.copy(x)
+        flag = self.errors.read_async()  # a pending range check is read with the data: one wait
         host = np.empty(x.shape, np.uint8 if x.dtype == np.bool_ else x.dtype)
         if host.size:
             cl.enqueue_copy(self.runtime.queue, host, x.buffer,
                             src_offset=x.offset * x.dtype.itemsize, is_blocking=True)
+        if flag is not None:
+            if not host.size:
+                self.runtime.synchronize()
+            self.errors.check(flag)
         return host.view(np.bool_) if x.dtype == np.bool_ else host
 
     def full(self, shape, value, dtype):
@@ -627,6 +634,7 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
 
     def synchronize(self):
         self.runtime.synchronize()
+        self.errors.check()
 
 
 def _log(beta: float) -> float:

@@ -1,0 +1,88 @@
+"""The device-side error flag: range checks inside kernels report here instead of being read back.
+
+A kernel that finds a bad value (an index out of range) records the first error it sees in a
+small int buffer of the queue: (code, value low word, value high word). Nothing waits for it:
+the flag is read at the next natural sync (``to_host``: ``.item()``, ``.numpy()``, printing;
+``synchronize``), where the error is raised, as CUDA's device-side asserts surface. Each code
+stands for one message (an exception built from the offending value), registered by the
+launch that may report it. With ``TENSORLITE_SYNC_CHECKS=1`` (like CUDA_LAUNCH_BLOCKING) every
+checking launch is followed by a read of the flag, so the error is raised at the op itself."""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pyopencl as cl
+
+_MAX_CODES = 1 << 20  # codes are registered per distinct message; a training loop reuses a few
+
+
+def sync_checks() -> bool:
+    """Whether range checks are read back at each op (TENSORLITE_SYNC_CHECKS=1), read per
+    checking launch so a test or a debugging session can switch it on at any time."""
+    return os.environ.get("TENSORLITE_SYNC_CHECKS", "") not in ("", "0")
+
+
+class ErrorFlag:
+    """The flag buffer of one queue, the messages its codes stand for, and whether a checking
+    kernel ran since the last read (``pending``: a sync reads the flag only then)."""
+
+    def __init__(self, runtime):
+        self.runtime = runtime
+        self._buffer = None
+        self.pending = False
+        self._codes = {}  # (describe, template, kind) -> code
+        self._messages = [None]  # code -> (describe, template, kind); code 0 means no error
+
+    @property
+    def buffer(self):
+        """The flag (4 int32), made at the first checking launch."""
+        if self._buffer is None:
+            self._buffer, _ = self.runtime.allocate(4 * 4)
+            cl.enqueue_fill_buffer(self.runtime.queue, self._buffer, np.int32(0), 0, 4 * 4)
+        return self._buffer
+
+    def code(self, template: str, describe=None, kind=IndexError) -> int:
+        """The code a kernel reports for ``kind(template)`` (``{value}`` in the template: the
+        offending value), worded by ``describe`` (that exception -> the one raised) when given."""
+        key = (describe, template, kind)
+        found = self._codes.get(key)
+        if found is None:
+            if len(self._messages) >= _MAX_CODES:
+                raise RuntimeError("too many distinct device error messages registered")
+            found = self._codes[key] = len(self._messages)
+            self._messages.append(key)
+        return found
+
+    def launched(self) -> None:
+        """Called after enqueuing a kernel that may report: checked now in sync-checks mode."""
+        self.pending = True
+        if sync_checks():
+            self.check()
+
+    def read_async(self) -> np.ndarray | None:
+        """When a report may be pending, enqueue the flag's read (the caller then waits for
+        the queue, e.g. with its own blocking read) and return the host array it lands in."""
+        if not self.pending:
+            return None
+        host = np.empty(4, np.int32)
+        cl.enqueue_copy(self.runtime.queue, host, self.buffer, is_blocking=False)
+        return host
+
+    def check(self, host: np.ndarray | None = None) -> None:
+        """Raise the recorded error, if any (the flag is cleared first, so it raises once).
+        ``host``: the flag as read by read_async after the queue was waited for."""
+        if host is None:
+            if not self.pending:
+                return
+            host = np.empty(4, np.int32)
+            cl.enqueue_copy(self.runtime.queue, host, self.buffer, is_blocking=True)
+        self.pending = False
+        code = int(host[0])
+        if not code:
+            return
+        cl.enqueue_fill_buffer(self.runtime.queue, self.buffer, np.int32(0), 0, 4 * 4)
+        value = int(host[1].astype(np.uint32)) | (int(host[2]) << 32)
+        describe, template, kind = self._messages[code]
+        error = kind(template.format(value=value))
+        raise describe(error) if describe is not None else error
