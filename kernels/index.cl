@@ -155,3 +155,20 @@ __kernel void assert_all(LayoutPtr L, __global const T* x, __global int* error) 
     if (i >= L->n) return;
     if (!x[layout_offset0(L, i)]) report_error(error, L->extra[0], 0);
 }
+
+#ifdef T_DOUBLE
+#define VALUE_BITS(v) as_long(v)
+#elif defined(T_FLOAT)
+#define VALUE_BITS(v) ((long)as_int(v))
+#else
+#define VALUE_BITS(v) ((long)(v))
+#endif
+
+/* Report L->extra[0] with the value's bits (a float's bit pattern) when an element of x lies
+ * outside [bounds[0], bounds[1]] (NaN included). */
+__kernel void assert_in_range(LayoutPtr L, __global const T* x, __global const T* bounds, __global int* error) {
+    int i = get_global_id(0);
+    if (i >= L->n) return;
+    T v = x[layout_offset0(L, i)];
+    if (!(v >= bounds[0] && v <= bounds[1])) report_error(error, L->extra[0], VALUE_BITS(v));
+}

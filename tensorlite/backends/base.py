@@ -168,6 +168,11 @@ class Backend(ABC):
         (see gather: at once on NumPy, at the next sync on OpenCL)."""
 
     @abstractmethod
+    def assert_in_range(self, x, low, high, message, describe=None):
+        """Report unless every element of x lies in [low, high] (NaN does not): RuntimeError(
+        message.format(value=an offending element)), worded by ``describe`` as in assert_all."""
+
+    @abstractmethod
     def nonzero(self, x): """A tuple of int64 arrays, the indices of the non-zero elements per axis."""
 
     @abstractmethod

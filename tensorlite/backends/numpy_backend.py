@@ -372,6 +372,12 @@ class NumpyBackend(Backend):
             error = RuntimeError(message)
             raise describe(error) if describe is not None else error
 
+    def assert_in_range(self, x, low, high, message, describe=None):
+        outside = ~((x >= low) & (x <= high))
+        if outside.any():
+            error = RuntimeError(message.format(value=x[outside].flat[0].item()))
+            raise describe(error) if describe is not None else error
+
     def nonzero(self, x):
         return tuple(np.asarray(i, dtype=np.int64) for i in np.nonzero(x))
 

@@ -16,6 +16,7 @@ from ..autograd.grad_mode import no_grad
 from ..ops import elementwise as _ew
 from ..ops.conv import (adaptive_avg_pool2d, avg_pool2d, conv1d, conv2d, conv_transpose2d, fold,
                         max_pool2d, unfold)
+from ..ops.checks import assert_in_range
 from ..ops.creation import bernoulli, full_like
 from ..ops.indexing import Gather as _Gather, take_indices
 from ..ops.linalg import MatMul
@@ -897,13 +898,25 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     if target.dtype is not input.dtype:
         raise RuntimeError(f"Found dtype {target.dtype.scalar_name} but expected {input.dtype.scalar_name} "
                            f"(binary_cross_entropy target); convert it with .to({input.dtype.name})")
+    if input.device.type != "cpu":  # checked on the device: raised at the next sync
+        assert_in_range(input, 0, 1, _BCE_INPUT_RANGE)
+        assert_in_range(target, 0, 1, "all elements of target should be between 0 and 1 "
+                                      "(binary_cross_entropy got a target of {value})")
+        return _reduce_bce(input, target, weight, reduction)
     input_bounds, target_bounds = value_bounds(input, target)  # one host read for both checks
     if input_bounds and not (0 <= input_bounds[0] and input_bounds[1] <= 1):
-        raise RuntimeError("all elements of input should be between 0 and 1 (binary_cross_entropy takes "
-                           "probabilities; use binary_cross_entropy_with_logits for logits)")
+        raise RuntimeError(_BCE_INPUT_RANGE)
     if target_bounds and not (0 <= target_bounds[0] and target_bounds[1] <= 1):
         raise RuntimeError(f"all elements of target should be between 0 and 1 (binary_cross_entropy got "
                            f"targets in [{target_bounds[0]}, {target_bounds[1]}])")
+    return _reduce_bce(input, target, weight, reduction)
+
+
+_BCE_INPUT_RANGE = ("all elements of input should be between 0 and 1 (binary_cross_entropy takes "
+                    "probabilities; use binary_cross_entropy_with_logits for logits)")
+
+
+def _reduce_bce(input, target, weight, reduction):
     loss = _BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         loss = loss * weight.to(input.dtype)  # PyTorch's kernel reads the weight in the input's dtype

@@ -8,6 +8,7 @@ surface, or at once with ``TENSORLITE_SYNC_CHECKS=1``."""
 from __future__ import annotations
 
 from .. import dtypes as _dt
+from ..device import Device, default_device, device as _device
 from ..tensor import Tensor
 from .inplace import InPlaceFunction
 
@@ -21,6 +22,17 @@ class AssertAll(InPlaceFunction):
     @staticmethod
     def forward(ctx, condition, message):
         condition.device.backend.assert_all(condition.data, message, _as_runtime_error)
+
+
+class AssertInRange(InPlaceFunction):
+    """Reads its operand, writes nothing: the backend's assert_in_range."""
+
+    op_name = "assert_in_range"
+    _writes = 0
+
+    @staticmethod
+    def forward(ctx, x, low, high, message):
+        x.device.backend.assert_in_range(x.data, low, high, message)
 
 
 def _as_runtime_error(error: Exception) -> RuntimeError:
@@ -46,3 +58,37 @@ def assert_all(condition: Tensor, message: str) -> None:
     if condition.dtype is not _dt.bool_:
         raise TypeError(f"assert_all(): expected a bool tensor, got {condition.dtype.name}")
     AssertAll.apply(condition, message)
+
+
+
+def assert_in_range(input: Tensor, low, high, message: str) -> None:
+    """Raise RuntimeError(message.format(value=v)) for an element v of ``input`` outside
+    [low, high] (NaN is outside): at once where the values are on the host, at the next sync
+    on a device (then ``v`` is one of the offending elements, not necessarily the first).
+
+    Shapes: any. ``message`` may hold ``{value}``; keep it to a few long-lived strings.
+
+    Example:
+        >>> import tensorlite as tl
+        >>> from tensorlite.ops.checks import assert_in_range
+        >>> assert_in_range(tl.tensor([0.5, 2.0]), 0, 1, "f(): {value} is not a probability")
+        Traceback (most recent call last):
+        ...
+        RuntimeError: f(): 2.0 is not a probability
+    """
+    if input.numel():
+        AssertInRange.apply(input, low, high, message)
+
+
+def synchronize(device=None) -> None:
+    """Wait until ``device`` (default: the default device) has run all queued work, then raise
+    any error its kernels recorded meanwhile (an index out of range, a failed assert_all): the
+    explicit form of the sync that ``.item()``, ``.numpy()`` and printing do. A no-op on the CPU,
+    where such errors are raised at the op (like torch.cuda.synchronize).
+
+    Example:
+        >>> import tensorlite as tl
+        >>> tl.synchronize()
+    """
+    dev = default_device() if device is None else device if isinstance(device, Device) else _device(device)
+    dev.backend.synchronize()

@@ -9,6 +9,7 @@ launch that may report it. With ``TENSORLITE_SYNC_CHECKS=1`` (like CUDA_LAUNCH_B
 checking launch is followed by a read of the flag, so the error is raised at the op itself."""
 from __future__ import annotations
 
+import functools
 import os
 
 import numpy as np
@@ -31,8 +32,8 @@ class ErrorFlag:
         self.runtime = runtime
         self._buffer = None
         self.pending = False
-        self._codes = {}  # (describe, template, kind) -> code
-        self._messages = [None]  # code -> (describe, template, kind); code 0 means no error
+        self._codes = {}  # (describe, template, kind, decode) -> code
+        self._messages = [None]  # code -> (describe, template, kind, decode); 0 means no error
 
     @property
     def buffer(self):
@@ -42,10 +43,11 @@ class ErrorFlag:
             cl.enqueue_fill_buffer(self.runtime.queue, self._buffer, np.int32(0), 0, 4 * 4)
         return self._buffer
 
-    def code(self, template: str, describe=None, kind=IndexError) -> int:
+    def code(self, template: str, describe=None, kind=IndexError, decode=None) -> int:
         """The code a kernel reports for ``kind(template)`` (``{value}`` in the template: the
-        offending value), worded by ``describe`` (that exception -> the one raised) when given."""
-        key = (describe, template, kind)
+        offending value, the reported 64-bit word turned into a number by ``decode`` when
+        given), worded by ``describe`` (that exception -> the one raised) when given."""
+        key = (describe, template, kind, decode)
         found = self._codes.get(key)
         if found is None:
             if len(self._messages) >= _MAX_CODES:
@@ -83,6 +85,17 @@ class ErrorFlag:
             return
         cl.enqueue_fill_buffer(self.runtime.queue, self.buffer, np.int32(0), 0, 4 * 4)
         value = int(host[1].astype(np.uint32)) | (int(host[2]) << 32)
-        describe, template, kind = self._messages[code]
-        error = kind(template.format(value=value))
+        describe, template, kind, decode = self._messages[code]
+        error = kind(template.format(value=value if decode is None else decode(value)))
         raise describe(error) if describe is not None else error
+
+
+@functools.lru_cache(maxsize=None)
+def value_decoder(dtype):
+    """The reported word -> the value of ``dtype`` (a float's bits as the kernels' VALUE_BITS
+    store them), as a Python number."""
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        return None
+    bits = np.int64 if dtype.itemsize == 8 else np.int32
+    return lambda word: np.array(word, np.int64).astype(bits).view(dtype).item()

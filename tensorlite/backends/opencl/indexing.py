@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from .array import CLArray, Layout, broadcast_strides
-from .dispatch import type_defines
+from .dispatch import params, type_defines
+from .errors import value_decoder
 
 
 _RANGE_MESSAGE = "index {{value}} is out of bounds for axis {axis} with size {size}"
@@ -220,6 +221,13 @@ class IndexingMixin:
         code = self.errors.code(message.replace("{", "{{").replace("}", "}}"), describe, RuntimeError)
         layout = Layout(x.shape, [(x.strides, x.offset)], (code,))
         self._launch("index.cl", "assert_all", type_defines(x.dtype), layout.n, (layout, x.buffer, self.errors.buffer))
+        self.errors.launched()
+
+    def assert_in_range(self, x, low, high, message, describe=None):
+        code = self.errors.code(message, describe, RuntimeError, value_decoder(x.dtype))
+        layout = Layout(x.shape, [(x.strides, x.offset)], (code,))
+        self._launch("index.cl", "assert_in_range", type_defines(x.dtype), layout.n,
+                     (layout, x.buffer, params(self.runtime, low, high, dtype=x.dtype), self.errors.buffer))
         self.errors.launched()
 
     def nonzero(self, x):
