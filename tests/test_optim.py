@@ -223,3 +223,69 @@ class TestClipping:
         assert vec.shape == (6,)
         nn.utils.vector_to_parameters(tl.arange(6.0), layer.parameters())
         assert layer.bias.tolist() == [4.0, 5.0]
+
+
+class TestAdamStepOp:
+    """ops.optim_steps.adam_step_: the fused step as a no-grad in-place op through the door."""
+
+    def _state(self, device=None):
+        p = nn.Parameter(tl.tensor([1.0, -2.0], device=device))
+        return p, tl.tensor([0.5, -1.0], device=device), tl.zeros(2, device=device), tl.zeros(2, device=device)
+
+    def test_bumps_the_version_of_every_tensor_it_writes(self):
+        from tensorlite.ops.optim_steps import adam_step_
+        p, g, m, v = self._state()
+        saved = p * p  # saves p for backward
+        before = [t._version for t in (p, m, v)]
+        adam_step_(p, g, m, v, None, tl.tensor(1.0), lr=0.1, beta1=0.9, beta2=0.999, eps=1e-8)
+        assert [t._version for t in (p, m, v)] == [b + 1 for b in before] and g._version == 0
+        assert p.tolist() == pytest.approx([0.9, -1.9], rel=1e-6)  # the first step is lr * sign(g)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            saved.sum().backward()
+
+    def test_refuses_operands_on_two_devices_before_writing(self):
+        from tensorlite.device import register_device_type
+        from tensorlite.backends.numpy_backend import NumpyBackend
+        from tensorlite.ops.optim_steps import adam_step_
+        register_device_type("second", lambda index: (0, NumpyBackend()))
+        p, g, m, v = self._state("cpu")
+        other = g.to(tl.device("second"))
+        with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device"):
+            adam_step_(p, other, m, v, None, tl.tensor(1.0, device="cpu"), lr=0.1, beta1=0.9, beta2=0.999, eps=1e-8)
+        assert p.tolist() == [1.0, -2.0] and p._version == 0 and m.tolist() == [0.0, 0.0]
+
+    def test_composed_reference_matches_the_fused_step_for_every_option(self, monkeypatch):
+        from tensorlite.backends.numpy_backend import NumpyBackend
+        for kwargs in (dict(), dict(weight_decay=0.1), dict(amsgrad=True), dict(betas=(0.0, 0.5))):
+            runs = []
+            for fused in (True, False):
+                if not fused:
+                    monkeypatch.setattr(NumpyBackend, "adam_step", None)
+                runs.append(trajectory(lambda p: optim.AdamW(p, lr=0.1, **kwargs)))
+                monkeypatch.undo()
+            np.testing.assert_allclose(runs[0], runs[1], rtol=1e-12, err_msg=str(kwargs))
+
+    def test_step_counts_live_on_the_parameters_device(self):
+        p = nn.Parameter(tl.ones(2))
+        for make in (lambda q: optim.Adam(q), lambda q: optim.RMSprop(q), lambda q: optim.Adagrad(q)):
+            opt = make([p])
+            for _ in range(3):
+                p.grad = tl.ones(2)
+                opt.step()
+            step = opt.state[p]["step"]
+            assert step.device == p.device and step.dtype == tl.float32 and step.item() == 3.0
+
+
+def test_batchnorm_cumulative_average_on_the_device():
+    """momentum=None: running stats are the plain average of the batch statistics (PyTorch's
+    cumulative moving average), with 1 / num_batches_tracked computed on the device."""
+    bn = nn.BatchNorm1d(3, momentum=None)
+    rng = np.random.default_rng(0)
+    batches = [rng.standard_normal((8, 3)) * (i + 1) for i in range(4)]
+    for b in batches:
+        bn(tl.tensor(b, dtype=tl.float32))
+    means = np.mean([b.mean(0) for b in batches], axis=0)
+    variances = np.mean([b.var(0, ddof=1) for b in batches], axis=0)
+    np.testing.assert_allclose(bn.running_mean.numpy(), means, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(bn.running_var.numpy(), variances, rtol=1e-5, atol=1e-6)
+    assert bn.num_batches_tracked.item() == 4
