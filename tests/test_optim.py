@@ -237,8 +237,10 @@ class TestAdamStepOp:
         p, g, m, v = self._state()
         saved = p * p  # saves p for backward
         before = [t._version for t in (p, m, v)]
-        adam_step_(p, g, m, v, None, tl.tensor(1.0), lr=0.1, beta1=0.9, beta2=0.999, eps=1e-8)
+        t = tl.tensor(0.0)
+        adam_step_(p, g, m, v, None, t, lr=0.1, beta1=0.9, beta2=0.999, eps=1e-8)
         assert [t._version for t in (p, m, v)] == [b + 1 for b in before] and g._version == 0
+        assert t.item() == 1.0 and t._version == 1
         assert p.tolist() == pytest.approx([0.9, -1.9], rel=1e-6)  # the first step is lr * sign(g)
         with pytest.raises(RuntimeError, match="modified by an inplace operation"):
             saved.sum().backward()
@@ -251,7 +253,7 @@ class TestAdamStepOp:
         p, g, m, v = self._state("cpu")
         other = g.to(tl.device("second"))
         with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device"):
-            adam_step_(p, other, m, v, None, tl.tensor(1.0, device="cpu"), lr=0.1, beta1=0.9, beta2=0.999, eps=1e-8)
+            adam_step_(p, other, m, v, None, tl.tensor(0.0, device="cpu"), lr=0.1, beta1=0.9, beta2=0.999, eps=1e-8)
         assert p.tolist() == [1.0, -2.0] and p._version == 0 and m.tolist() == [0.0, 0.0]
 
     def test_composed_reference_matches_the_fused_step_for_every_option(self, monkeypatch):

@@ -218,7 +218,7 @@ class Backend(ABC):
     adam_step = None
     """adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2, eps,
     weight_decay, decoupled, amsgrad): one Adam/AdamW update, in place on the arrays; ``step``
-    is a 0-dim float32 array (the count after this step), read where the array lives."""
+    is a 0-dim float32 array (the count of steps taken), incremented first, on the device."""
 
     logsumexp = None
     """logsumexp(x, axis, keepdims): log(sum(exp(x))) along one axis, shifted by the row max

@@ -453,6 +453,7 @@ class NumpyBackend(Backend):
     @_silent
     def adam_step(self, param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2,
                   eps, weight_decay, decoupled, amsgrad):
+        step += 1
         step = float(step)  # a 0-dim host array here: reading it is no device read
         scratch = np.empty_like(param)
         if weight_decay:

@@ -4,7 +4,7 @@ into the tensor's memory; a write into a view of a non-leaf rewrites the base's 
 from __future__ import annotations
 
 from .. import dtypes as _dt
-from ..autograd.function import Function, _check_one_device
+from ..autograd.function import Function, _check_one_device, user_call_site
 from ..autograd.grad_mode import state as _grad_state
 from ..tensor import Tensor, replay_view_chain
 from ._util import broadcast_shapes, expect_tensor, is_scalar, python_scalar, wrap_integer
@@ -58,8 +58,12 @@ class InPlaceFunction(Function):
         for t in written:
             t._check_inplace(cls.op_name)
         cls.forward(None, *args, **kwargs)
-        for t in written:
-            t._bump_version()
+        if written:
+            site = user_call_site()  # Tensor._bump_version's bookkeeping, the stack walked once
+            for t in written:
+                counter = t._version_counter()
+                counter.value += 1
+                counter.site = site
         return args[0]
 
 

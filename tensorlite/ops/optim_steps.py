@@ -14,13 +14,13 @@ from .inplace import InPlaceFunction
 
 class AdamStep(InPlaceFunction):
     """One Adam/AdamW update of param, exp_avg, exp_avg_sq (and max_exp_avg_sq with amsgrad)
-    by the backend's fused kernel; ``step`` (0-dim, already incremented) is read on the device."""
+    and step (0-dim, incremented first) by the backend's fused kernel."""
 
     op_name = "adam_step_"
-    _writes = 4
+    _writes = 5
 
     @staticmethod
-    def forward(ctx, param, exp_avg, exp_avg_sq, max_exp_avg_sq, grad, step, hyper):
+    def forward(ctx, param, exp_avg, exp_avg_sq, max_exp_avg_sq, step, grad, hyper):
         lr, beta1, beta2, eps, weight_decay, decoupled = hyper
         param.device.backend.adam_step(
             param.data, grad.data, exp_avg.data, exp_avg_sq.data,
@@ -39,15 +39,16 @@ def adam_step_(param: Tensor, grad: Tensor, exp_avg: Tensor, exp_avg_sq: Tensor,
     ``p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)`` where ``t = step``.
     Weight decay adds ``wd p`` to the gradient, or (decoupled) scales ``p`` by ``1 - lr wd``.
 
-    Shapes: param, grad and the state tensors share one shape; ``step`` is 0-dim (the count
-    after this step; the caller increments it). Nothing is read back to the host: the
-    hyperparameters are Python numbers (kernel constants) and ``step`` stays on the device.
+    Shapes: param, grad and the state tensors share one shape; ``step`` is a 0-dim float32
+    tensor, the count of steps taken: incremented first (t is the new count). Nothing is read
+    back to the host: the hyperparameters are Python numbers (kernel constants) and ``step`` and
+    the bias corrections stay on the device.
     Uses the backend's fused kernel when it has one, else the same formula from tensor ops.
 
     Example:
         >>> import tensorlite as tl
         >>> p, g = tl.tensor([1.0, -2.0]), tl.tensor([0.5, -1.0])
-        >>> m, v, t = tl.zeros(2), tl.zeros(2), tl.tensor(1.0)
+        >>> m, v, t = tl.zeros(2), tl.zeros(2), tl.tensor(0.0)
         >>> tl.ops.optim_steps.adam_step_(p, g, m, v, None, t, lr=0.1, beta1=0.9, beta2=0.999, eps=1e-8)
         tensor([ 0.9000, -1.9000])
     """
@@ -56,7 +57,7 @@ def adam_step_(param: Tensor, grad: Tensor, exp_avg: Tensor, exp_avg_sq: Tensor,
             _adam_composed(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2,
                            eps, weight_decay, decoupled_weight_decay)
             return param
-        return AdamStep.apply(param, exp_avg, exp_avg_sq, max_exp_avg_sq, grad, step,
+        return AdamStep.apply(param, exp_avg, exp_avg_sq, max_exp_avg_sq, step, grad,
                               (lr, beta1, beta2, eps, weight_decay, bool(decoupled_weight_decay)))
 
 
@@ -64,6 +65,7 @@ def _adam_composed(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, b
                    weight_decay, decoupled):
     """The generic update from tensor ops: the fallback, and the reference for fused kernels.
     The bias corrections are 0-dim tensors computed from ``step`` on its device."""
+    step.add_(1)
     if weight_decay:
         if decoupled:
             param.mul_(1 - lr * weight_decay)

@@ -18,15 +18,20 @@ def _new_step(param):
     return zeros((), dtype=_dt.float32, device=param.device)
 
 
-def _step_count(state, param):
-    """state["step"] + 1, in place on the parameter's device; returns the step tensor (a
-    loaded state dict may have put it on another device: it moves once)."""
+def _step_tensor(state, param):
+    """state["step"], on the parameter's device (a loaded state dict may have put it on
+    another device: it moves once)."""
     step = state.get("step")
     if step is None:
         step = state["step"] = _new_step(param)
     elif step.device is not param.device:
         step = state["step"] = step.to(param.device)
-    return step.add_(1)
+    return step
+
+
+def _step_count(state, param):
+    """state["step"] + 1, in place on the parameter's device; returns the step tensor."""
+    return _step_tensor(state, param).add_(1)
 
 
 class SGD(Optimizer):
@@ -85,7 +90,7 @@ class Adam(Optimizer):
             state["exp_avg_sq"] = zeros_like(p)
             if group["amsgrad"]:
                 state["max_exp_avg_sq"] = zeros_like(p)
-        step = _step_count(state, p)
+        step = _step_tensor(state, p)  # adam_step_ counts it
         beta1, beta2 = group["betas"]
         if grad.device is not p.device:
             grad = grad.to(p.device)

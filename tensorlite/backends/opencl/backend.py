@@ -2,7 +2,9 @@
 
 Every primitive enqueues kernels from kernels/*.cl on the device's in-order queue and returns
 without waiting; data reaches the host only in to_host (and in the few primitives whose result
-shape or error depends on values: nonzero, all_finite and the index range checks).
+shape depends on values: nonzero; and all_finite, for anomaly mode). Value checks (index
+ranges, assert_all, assert_in_range) write the queue's error flag (errors.py), read at the
+next sync (to_host, synchronize).
 """
 from __future__ import annotations
 
@@ -223,15 +225,11 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
     def to_host(self, x):
         if not x.is_contiguous():
             x = self.copy(x)
-        flag = self.errors.read_async()  # a pending range check is read with the data: one wait
         host = np.empty(x.shape, np.uint8 if x.dtype == np.bool_ else x.dtype)
         if host.size:
             cl.enqueue_copy(self.runtime.queue, host, x.buffer,
                             src_offset=x.offset * x.dtype.itemsize, is_blocking=True)
-        if flag is not None:
-            if not host.size:
-                self.runtime.synchronize()
-            self.errors.check(flag)
+        self.errors.check()  # a sync: raise what a check kernel recorded (a read only if one ran)
         return host.view(np.bool_) if x.dtype == np.bool_ else host
 
     def full(self, shape, value, dtype):
@@ -617,16 +615,19 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
             raise RuntimeError("adam_step on OpenCL needs contiguous parameters and state")
         if not grad.is_contiguous() or grad.offset:
             grad = self.copy(grad)
-        if step.offset or step.dtype != np.float32:
-            step = self.cast_to(self.copy(step), np.float32)
-        # the hyperparameters are constants (a parameter buffer cached by content: no upload
-        # while they stay the same); the step count is read on the device
-        hyper = params(self.runtime, lr, beta1, beta2, eps, weight_decay, _log(beta1), _log(beta2),
-                       dtype=param.dtype)
+        if step.offset or step.dtype != np.float32 or step.size != 1:
+            raise RuntimeError("adam_step on OpenCL needs a float32 step count of its own buffer")
+        # the hyperparameters are constants (parameter buffers cached by content: no upload
+        # while they stay the same); the step count and bias corrections stay on the device
+        defines = type_defines(param.dtype)
+        bias = self.new((2,), param.dtype)
+        self._launch("optim.cl", "adam_prepare", defines, 1,
+                     (step.buffer, params(self.runtime, _log(beta1), _log(beta2), dtype=param.dtype), bias.buffer))
+        hyper = params(self.runtime, lr, beta1, beta2, eps, weight_decay, dtype=param.dtype)
         flags = params(self.runtime, param.size, bool(decoupled), bool(amsgrad), dtype=np.int32)
-        self._launch("optim.cl", "adam", type_defines(param.dtype), param.size,
+        self._launch("optim.cl", "adam", defines, param.size,
                      (param.buffer, grad.buffer, exp_avg.buffer, exp_avg_sq.buffer,
-                      (max_exp_avg_sq if amsgrad else param).buffer, hyper, flags, step.buffer))
+                      (max_exp_avg_sq if amsgrad else param).buffer, hyper, flags, bias.buffer))
 
     def run_user_kernel(self, source, name, defines, global_size, local_size, args, element_dtype):
         """A user's kernel (tensorlite.opencl.Kernel); see custom.launch_user_kernel."""

@@ -40,8 +40,17 @@ class ErrorFlag:
         """The flag (4 int32), made at the first checking launch."""
         if self._buffer is None:
             self._buffer, _ = self.runtime.allocate(4 * 4)
-            cl.enqueue_fill_buffer(self.runtime.queue, self._buffer, np.int32(0), 0, 4 * 4)
+            self._clear()
         return self._buffer
+
+    # the flag's two queue commands (the runtime's read / fill once it has one enqueue path)
+    def _read(self) -> np.ndarray:
+        host = np.empty(4, np.int32)
+        cl.enqueue_copy(self.runtime.queue, host, self._buffer, is_blocking=True)
+        return host
+
+    def _clear(self) -> None:
+        cl.enqueue_fill_buffer(self.runtime.queue, self._buffer, np.int32(0), 0, 4 * 4)
 
     def code(self, template: str, describe=None, kind=IndexError, decode=None) -> int:
         """The code a kernel reports for ``kind(template)`` (``{value}`` in the template: the
@@ -62,28 +71,17 @@ class ErrorFlag:
         if sync_checks():
             self.check()
 
-    def read_async(self) -> np.ndarray | None:
-        """When a report may be pending, enqueue the flag's read (the caller then waits for
-        the queue, e.g. with its own blocking read) and return the host array it lands in."""
+    def check(self) -> None:
+        """Raise the recorded error, if any, when a checking kernel ran since the last read
+        (the flag is cleared first, so it raises once). Waits for the queue: call it at a sync."""
         if not self.pending:
-            return None
-        host = np.empty(4, np.int32)
-        cl.enqueue_copy(self.runtime.queue, host, self.buffer, is_blocking=False)
-        return host
-
-    def check(self, host: np.ndarray | None = None) -> None:
-        """Raise the recorded error, if any (the flag is cleared first, so it raises once).
-        ``host``: the flag as read by read_async after the queue was waited for."""
-        if host is None:
-            if not self.pending:
-                return
-            host = np.empty(4, np.int32)
-            cl.enqueue_copy(self.runtime.queue, host, self.buffer, is_blocking=True)
+            return
         self.pending = False
+        host = self._read()
         code = int(host[0])
         if not code:
             return
-        cl.enqueue_fill_buffer(self.runtime.queue, self.buffer, np.int32(0), 0, 4 * 4)
+        self._clear()
         value = int(host[1].astype(np.uint32)) | (int(host[2]) << 32)
         describe, template, kind, decode = self._messages[code]
         error = kind(template.format(value=value if decode is None else decode(value)))
