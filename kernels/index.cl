@@ -57,11 +57,12 @@ inline void atomic_add_(volatile __global T* p, T v) {
 }
 #endif
 
-/* Record (code, value) in the error flag unless an earlier error is recorded. */
-inline void report_error(__global int* error, int code, long value) {
+/* Record (code, value, size) in the error flag unless an earlier error is recorded. */
+inline void report_error(__global int* error, int code, long value, int size) {
     if (atomic_cmpxchg(error, 0, code) == 0) {
         error[1] = (int)value;
         error[2] = (int)(value >> 32);
+        error[3] = size;
     }
 }
 
@@ -69,7 +70,7 @@ inline void report_error(__global int* error, int code, long value) {
 inline int wrap_index(long i, int size, int wrap, __global int* error, int code) {
     if (wrap && i < 0) i += size;
     if (i < 0 || i >= size) {
-        report_error(error, code, wrap && i < 0 ? i - size : i);
+        report_error(error, code, wrap && i < 0 ? i - size : i, size);
         return -1;
     }
     return (int)i;
@@ -153,7 +154,7 @@ __kernel void put(LayoutPtr L, __global const T* values, __global T* x, __global
 __kernel void assert_all(LayoutPtr L, __global const T* x, __global int* error) {
     int i = get_global_id(0);
     if (i >= L->n) return;
-    if (!x[layout_offset0(L, i)]) report_error(error, L->extra[0], 0);
+    if (!x[layout_offset0(L, i)]) report_error(error, L->extra[0], 0, 0);
 }
 
 #ifdef T_DOUBLE
@@ -170,5 +171,5 @@ __kernel void assert_in_range(LayoutPtr L, __global const T* x, __global const T
     int i = get_global_id(0);
     if (i >= L->n) return;
     T v = x[layout_offset0(L, i)];
-    if (!(v >= bounds[0] && v <= bounds[1])) report_error(error, L->extra[0], VALUE_BITS(v));
+    if (!(v >= bounds[0] && v <= bounds[1])) report_error(error, L->extra[0], VALUE_BITS(v), 0);
 }

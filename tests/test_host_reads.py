@@ -227,3 +227,18 @@ def test_class_targets_on_a_device_match_the_cpu(opencl, data, classes, batch, e
     (cpu_loss, cpu_grad), (cl_loss, cl_grad) = results
     np.testing.assert_allclose(cl_loss, cpu_loss, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(cl_grad, cpu_grad, rtol=1e-12, atol=1e-12)
+
+
+def test_message_codes_do_not_grow_with_shapes(opencl):
+    """A code stands for a message per (op, axis), the size is reported with the value: a loop
+    over ever new sizes registers nothing new."""
+    errors = opencl.backend.errors
+    for n in range(3, 9):
+        tl.arange(float(n), device=opencl).gather(0, tl.tensor([1], device=opencl))
+    registered = len(errors._messages)
+    for n in range(9, 40):
+        tl.arange(float(n), device=opencl).gather(0, tl.tensor([n - 1], device=opencl))
+    assert len(errors._messages) == registered
+    tl.arange(5.0, device=opencl).gather(0, tl.tensor([5], device=opencl))
+    with pytest.raises(RuntimeError, match="index 5 is out of bounds for dimension 0 with size 5"):
+        tl.synchronize(opencl)

@@ -746,7 +746,8 @@ def _check_class_targets(input, target, ignore_index) -> bool | None:
     if target.device.type != "cpu":
         return None
     classes = input.shape[_class_dim(input)]
-    # on the CPU the values are at hand: one read of (min, max) settles the usual case: every target a class, none ignored
+    # on the CPU the values are at hand: (min, max) settles the usual case (every target a
+    # class, none ignored) and PyTorch's CPU check raises at the call
     ((low, high),) = value_bounds(target)
     if 0 <= low and high < classes and not low <= ignore_index <= high:
         return True

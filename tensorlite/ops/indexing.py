@@ -6,7 +6,6 @@ setitem with repeated indices is last-write-wins, ``index_put_(..., accumulate=T
 from __future__ import annotations
 
 import functools
-
 import numbers
 import re
 

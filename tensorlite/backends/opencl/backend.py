@@ -621,8 +621,8 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
         # while they stay the same); the step count and bias corrections stay on the device
         defines = type_defines(param.dtype)
         bias = self.new((2,), param.dtype)
-        self._launch("optim.cl", "adam_prepare", defines, 1,
-                     (step.buffer, params(self.runtime, _log(beta1), _log(beta2), dtype=param.dtype), bias.buffer))
+        log_betas = params(self.runtime, _log(beta1), _log(beta2), dtype=param.dtype)
+        self._launch("optim.cl", "adam_prepare", defines, 1, (step.buffer, log_betas, bias.buffer))
         hyper = params(self.runtime, lr, beta1, beta2, eps, weight_decay, dtype=param.dtype)
         flags = params(self.runtime, param.size, bool(decoupled), bool(amsgrad), dtype=np.int32)
         self._launch("optim.cl", "adam", defines, param.size,

@@ -1,7 +1,7 @@
 """The device-side error flag: range checks inside kernels report here instead of being read back.
 
 A kernel that finds a bad value (an index out of range) records the first error it sees in a
-small int buffer of the queue: (code, value low word, value high word). Nothing waits for it:
+small int buffer of the queue: (code, value low word, value high word, size). Nothing waits for it:
 the flag is read at the next natural sync (``to_host``: ``.item()``, ``.numpy()``, printing;
 ``synchronize``), where the error is raised, as CUDA's device-side asserts surface. Each code
 stands for one message (an exception built from the offending value), registered by the
@@ -55,7 +55,8 @@ class ErrorFlag:
     def code(self, template: str, describe=None, kind=IndexError, decode=None) -> int:
         """The code a kernel reports for ``kind(template)`` (``{value}`` in the template: the
         offending value, the reported 64-bit word turned into a number by ``decode`` when
-        given), worded by ``describe`` (that exception -> the one raised) when given."""
+        given; ``{size}``: the size an index was checked against), worded by ``describe``
+        (that exception -> the one raised) when given."""
         key = (describe, template, kind, decode)
         found = self._codes.get(key)
         if found is None:
@@ -84,7 +85,7 @@ class ErrorFlag:
         self._clear()
         value = int(host[1].astype(np.uint32)) | (int(host[2]) << 32)
         describe, template, kind, decode = self._messages[code]
-        error = kind(template.format(value=value if decode is None else decode(value)))
+        error = kind(template.format(value=value if decode is None else decode(value), size=int(host[3])))
         raise describe(error) if describe is not None else error
 
 

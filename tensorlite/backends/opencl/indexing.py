@@ -9,7 +9,7 @@ from .dispatch import params, type_defines
 from .errors import value_decoder
 
 
-_RANGE_MESSAGE = "index {{value}} is out of bounds for axis {axis} with size {size}"
+_RANGE_MESSAGE = "index {{value}} is out of bounds for axis {axis} with size {{size}}"  # one per axis
 
 
 def _ignore_extra(ignore) -> tuple:
@@ -123,7 +123,7 @@ class IndexingMixin:
             if k.dtype.kind not in "iu":
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
             k = self.cast_to(k, np.int64)
-            code = self.errors.code(_RANGE_MESSAGE.format(axis=x_dim, size=size), describe)
+            code = self.errors.code(_RANGE_MESSAGE.format(axis=x_dim), describe)
             layout = Layout(index_shape, [(offsets.strides, 0),
                                           (broadcast_strides(k, index_shape), k.offset)], (size, stride, code))
             self._launch("index.cl", "add_index_offset", type_defines(np.int32), layout.n,
@@ -186,7 +186,7 @@ class IndexingMixin:
         out = self.new(index.shape, x.dtype)
         x_strides = list(x.strides)
         x_strides[axis] = 0
-        code = self.errors.code(_RANGE_MESSAGE.format(axis=axis, size=x.shape[axis]), describe)
+        code = self.errors.code(_RANGE_MESSAGE.format(axis=axis), describe)
         layout = Layout(index.shape, [(out.strides, 0), (index.strides, index.offset), (x_strides, x.offset)],
                         (x.strides[axis], x.shape[axis], code) + _ignore_extra(ignore))
         self._launch("index.cl", "gather", type_defines(x.dtype), layout.n,
@@ -207,7 +207,7 @@ class IndexingMixin:
             strides = (0,) * index.ndim if src.ndim == 0 else src.strides
             src_operand, src_buffer, src_value = (strides, src.offset), src.buffer, 0
         self._check_atomics(x.dtype, accumulate)
-        code = self.errors.code(_RANGE_MESSAGE.format(axis=axis, size=x.shape[axis]), describe)
+        code = self.errors.code(_RANGE_MESSAGE.format(axis=axis), describe)
         layout = Layout(index.shape, [(out_strides, 0), (index.strides, index.offset), src_operand],
                         (out.strides[axis], out.shape[axis], int(bool(accumulate)), int(is_scalar), code)
                         + _ignore_extra(ignore))
@@ -220,7 +220,8 @@ class IndexingMixin:
     def assert_all(self, x, message, describe=None):
         code = self.errors.code(message.replace("{", "{{").replace("}", "}}"), describe, RuntimeError)
         layout = Layout(x.shape, [(x.strides, x.offset)], (code,))
-        self._launch("index.cl", "assert_all", type_defines(x.dtype), layout.n, (layout, x.buffer, self.errors.buffer))
+        self._launch("index.cl", "assert_all", type_defines(x.dtype), layout.n,
+                     (layout, x.buffer, self.errors.buffer))
         self.errors.launched()
 
     def assert_in_range(self, x, low, high, message, describe=None):
