@@ -1,6 +1,7 @@
 """Checks of tensor values that do not wait for the device.
 
-``assert_all`` refuses a false element the way the range checks of gather and indexing do: on
+``assert_all`` (a false element) and ``assert_in_range`` (a value outside [low, high]) refuse
+their input the way the range checks of gather and indexing do: on
 the NumPy backend (the values are on the host) it raises at once, as PyTorch's CPU ops do; on
 OpenCL a kernel records the failure in the device's error flag and the error is raised at the
 next sync (``.item()``, ``.numpy()``, printing, ``synchronize``), as CUDA's device-side asserts
@@ -21,7 +22,7 @@ class AssertAll(InPlaceFunction):
 
     @staticmethod
     def forward(ctx, condition, message):
-        condition.device.backend.assert_all(condition.data, message, _as_runtime_error)
+        condition.device.backend.assert_all(condition.data, message)
 
 
 class AssertInRange(InPlaceFunction):
@@ -33,10 +34,6 @@ class AssertInRange(InPlaceFunction):
     @staticmethod
     def forward(ctx, x, low, high, message):
         x.device.backend.assert_in_range(x.data, low, high, message)
-
-
-def _as_runtime_error(error: Exception) -> RuntimeError:
-    return RuntimeError(str(error))
 
 
 def assert_all(condition: Tensor, message: str) -> None:
