@@ -1,4 +1,5 @@
-"""Run every benchmark, then W2 again with glibc's default allocator thresholds for comparison.
+"""Run every benchmark, then the W3-sized step and the allocator benchmark with glibc's
+thresholds raised (TENSORLITE_MALLOC_TUNING=1, an opt-in) and at glibc's defaults.
 
 Run: make bench   (or python benchmarks/run_all.py)
 """

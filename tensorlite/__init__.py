@@ -8,7 +8,7 @@ Example::
     loss.backward()
     x.grad          # tensor([2., 4., 6.])
 """
-from . import _malloc  # noqa: F401  (allocator tuning before large arrays exist)
+from ._malloc import tune_if_requested as _tune_if_requested
 from .dtypes import (bool_ as bool, dtype, float16, float32, float64, get_default_dtype, int8,
                      int16, int32, int64, promote_types, set_default_dtype, uint8)
 from .device import Device, device
@@ -57,20 +57,38 @@ bool_ = bool
 
 
 def is_tensor(obj) -> "builtins.bool":
-    """Whether obj is a tensorlite Tensor."""
+    """Whether obj is a tensorlite Tensor.
+
+    Example:
+    >>> tl.is_tensor(tl.zeros(1)), tl.is_tensor([0.])
+    (True, False)
+    """
     return isinstance(obj, Tensor)
 
 
 @_tensor_op
 def numel(input: Tensor) -> "builtins.int":
-    """Number of elements of input."""
+    """Number of elements of input.
+
+    Shapes: (d_0, ..., d_{n-1}) -> d_0 * ... * d_{n-1} (a Python int; 1 for a 0-dim tensor).
+
+    Example:
+    >>> tl.numel(tl.zeros(2, 3)), tl.numel(tl.tensor(5.))
+    (6, 1)
+    """
     return input.numel()
 
 
 @_tensor_op
 def is_floating_point(input: Tensor) -> "builtins.bool":
-    """Whether input has a floating dtype."""
+    """Whether input has a floating dtype.
+
+    Example:
+    >>> tl.is_floating_point(tl.zeros(2)), tl.is_floating_point(tl.arange(2))
+    (True, False)
+    """
     return input.is_floating_point()
 
 
 __version__ = "0.1.0"
+_tune_if_requested()  # opt-in only (TENSORLITE_MALLOC_TUNING=1): the allocator is the process's

@@ -5,8 +5,11 @@ allocation of that size maps fresh pages and takes a page fault per 4 KiB touche
 threshold adapts upwards after such a free, but only to 32 MiB: beyond that every temporary
 faults on every step. Measured here (benchmarks/allocator.py, 64 MiB temporaries): 577 faults
 and 25.5 ms per step with glibc's defaults, 0 faults and 19.0 ms with these thresholds; below
-32 MiB (the W2/W3 MLP steps) the two settings measure the same. Set TENSORLITE_MALLOC_TUNING=0
-to leave the allocator alone.
+32 MiB (the W2/W3 MLP steps) the two settings measure the same.
+
+The allocator belongs to the whole host process, so importing tensorlite leaves it alone: a
+program opts in by calling ``tensorlite.backends.tune_allocator()`` or by setting
+``TENSORLITE_MALLOC_TUNING=1`` (read once, when tensorlite is imported).
 """
 from __future__ import annotations
 
@@ -21,8 +24,11 @@ THRESHOLD_BYTES = 256 * 1024 * 1024  # above glibc's 32 MiB dynamic maximum
 
 
 def tune() -> bool:
-    """Raise glibc's mmap/trim thresholds; returns whether it was applied."""
-    if not sys.platform.startswith("linux") or os.environ.get("TENSORLITE_MALLOC_TUNING", "1") == "0":
+    """Raise glibc's mmap/trim thresholds for the whole process; returns whether it was applied
+    (False off Linux/glibc). Worth it when a step makes temporaries above 32 MiB.
+
+    Example: ``tensorlite.backends.tune_allocator()`` at the start of a training script."""
+    if not sys.platform.startswith("linux"):
         return False
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
@@ -32,4 +38,7 @@ def tune() -> bool:
     return bool(mallopt(M_MMAP_THRESHOLD, THRESHOLD_BYTES)) and bool(mallopt(M_TRIM_THRESHOLD, 2 * THRESHOLD_BYTES))
 
 
-APPLIED = tune()
+
+def tune_if_requested() -> bool:
+    """``tune()`` when the environment asks for it (``TENSORLITE_MALLOC_TUNING=1``)."""
+    return os.environ.get("TENSORLITE_MALLOC_TUNING", "0") == "1" and tune()

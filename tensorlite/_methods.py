@@ -1,11 +1,22 @@
-"""Binds the functional ops to Tensor as methods and operators (``x.sum()``, ``a @ b``, ``x += 1``)."""
+"""Binds the functional ops to Tensor as methods and operators (``x.sum()``, ``a @ b``, ``x += 1``).
+
+The one allowed import circle: Tensor (tensor.py) sits below the ops, and this module, above
+both, attaches every method that runs an op, including ``to``, ``backward``, the in-place
+write machinery and printing.
+"""
 from __future__ import annotations
 
 import numbers
 
 import numpy as np  # NumPy scalars and arrays are operands the ops accept
 
+from . import dtypes as _dt
+from ._printing import tensor_repr
+from .autograd.api import backward as _autograd_backward
+from .device import Device, device as _parse_device
+from .nn import functional as _F
 from .ops import creation, elementwise as ew, indexing, inplace, linalg, movement as mv, reduce as rd
+from .ops._queries import is_contiguous
 from .ops._util import expect_tensor
 from .tensor import Tensor
 
@@ -136,8 +147,7 @@ _METHODS = {
 
 def _softmax_method(name):
     def method(self, dim, dtype=None):
-        from .nn import functional as F
-        return getattr(F, name)(self, dim, dtype)
+        return getattr(_F, name)(self, dim, dtype)
     method.__name__ = name
     return method
 
@@ -154,7 +164,7 @@ for _name, _fn in _METHODS.items():
 
 Tensor.T = property(mv.T, doc="All dims reversed (the transpose of a matrix).")
 Tensor.mT = property(mv.mT, doc="The last two dims swapped (a batch of transposed matrices).")
-Tensor.is_contiguous = lambda self: self.device.backend.is_contiguous(self.data)
+Tensor.is_contiguous = is_contiguous
 
 _BINARY_INPLACE = {"add_": ew.add, "sub_": ew.sub, "mul_": ew.mul, "div_": ew.div, "pow_": ew.pow,
                    "maximum_": ew.maximum, "minimum_": ew.minimum, "floor_divide_": ew.floor_divide,
@@ -194,23 +204,55 @@ for _name, _fn in {"clamp_": ew.clamp, "clip_": ew.clamp, "exp_": ew.exp, "log_"
     setattr(Tensor, _name, _unary_inplace(_name, _fn))
 
 
-def _random_inplace(kind):
-    def method(self, *args, generator=None):
-        from .random import default_generator
-        generator = generator or default_generator
-        seed, offset = generator.next_key()
-        low, high = (args + (0.0, 1.0)[len(args):]) if kind == "uniform" else (0.0, 1.0)
-        data = self.device.backend.random(kind, self.data.shape, self.dtype, seed, offset, low, high)
-        if kind == "normal" and args:
-            mean, std = (args + (0.0, 1.0)[len(args):])
-            data = self.device.backend.binary("add", self.device.backend.binary("mul", data, std), mean)
-        self._check_inplace(kind + "_")
-        self.device.backend.copy_into(self.data, data)
-        self._bump_version()
-        return self
-    method.__name__ = kind + "_"
-    return method
+Tensor.uniform_ = creation.uniform_
+Tensor.normal_ = creation.normal_
+Tensor._check_inplace = inplace.check_inplace
+Tensor._write_result = inplace.write_result
 
 
-Tensor.uniform_ = _random_inplace("uniform")
-Tensor.normal_ = _random_inplace("normal")
+def _to(self, *args, **kwargs) -> Tensor:
+    """Convert dtype and/or device: ``t.to(tensorlite.float64)``, ``t.to("opencl")``,
+    ``t.to(other_tensor)``. Returns self when nothing changes."""
+    dtype = kwargs.pop("dtype", None)
+    device = kwargs.pop("device", None)
+    kwargs.pop("non_blocking", None)
+    copy = kwargs.pop("copy", False)
+    if kwargs:
+        raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+    for a in args:
+        if isinstance(a, Tensor):
+            dtype, device = a.dtype, a.device
+        elif isinstance(a, (str, Device)):
+            device = a
+        elif a is not None:
+            dtype = a
+    out = self
+    if device is not None:
+        device = _parse_device(device)
+        if device != self.device:
+            out = ew.ToDevice.apply(out, device)
+    if dtype is not None:
+        dtype = _dt.to_dtype(dtype)
+        if dtype.numpy != out.data.dtype:
+            out = ew.Cast.apply(out, dtype)
+    if copy and out is self:
+        out = self.clone()
+    return out
+
+
+def _backward(self, gradient=None, retain_graph=None, create_graph: bool = False, inputs=None) -> None:
+    """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
+
+    gradient: the upstream gradient (needed unless self has one element);
+    retain_graph: keep saved tensors for another backward (default: create_graph);
+    create_graph: record the backward itself, for higher-order derivatives;
+    inputs: accumulate only into these tensors.
+    """
+    _autograd_backward((self,), None if gradient is None else (gradient,), retain_graph,
+                       create_graph, inputs=inputs)
+
+
+_to.__name__, _backward.__name__ = "to", "backward"
+Tensor.to = _to
+Tensor.backward = _backward
+Tensor.__repr__ = Tensor.__str__ = tensor_repr

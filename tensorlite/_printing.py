@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import math
 
+import numpy as np  # formats the host copy of a tensor
+
 from . import dtypes as _dt
+from .ops._queries import to_host
 
 PRECISION = 4
 THRESHOLD = 1000
@@ -59,7 +62,6 @@ class _Formatter:
 
 
 def _flat_values(host, summarize):
-    import numpy as np
     if summarize and host.ndim:
         parts = []
         for axis in range(host.ndim):
@@ -91,7 +93,7 @@ def _render(host, fmt, indent, summarize):
 
 
 def tensor_repr(t, prefix: str = "tensor(") -> str:
-    host = t.device.backend.to_host(t.data)
+    host = to_host(t)
     suffixes = []
     numel = host.size
     if numel == 0:

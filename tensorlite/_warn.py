@@ -20,6 +20,14 @@ def first_user_frame(depth: int = 1):
     return frame, level
 
 
+def user_call_site() -> str:
+    """'file:line in function' of the innermost frame outside tensorlite (where user code ran)."""
+    frame, _ = first_user_frame()
+    if frame is None:
+        return "<unknown>"
+    return f"{frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}"
+
+
 def warn_user(message: str, category: type[Warning] = UserWarning) -> None:
     """``warnings.warn`` attributed to the first frame outside tensorlite (the user's line).
 

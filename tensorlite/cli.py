@@ -9,22 +9,29 @@ from __future__ import annotations
 
 import argparse
 import os
+import platform
 import sys
 import time
+
+from . import nn
+from .autograd import gradcheck, gradgradcheck
+from .data import Digits, FashionMNIST, boolean_function
+from .dtypes import float64
+from .nn import functional as F
+from .ops.creation import randn
+from .random import manual_seed
+from .training import TrainingOptions, evaluate, fit
 
 __all__ = ["main"]
 
 
 def _seed_mlp(inputs: int):
-    from . import nn
     return nn.Sequential(nn.Linear(inputs, 100), nn.ReLU(), nn.Linear(100, 50), nn.ReLU(), nn.Linear(50, 10))
 
 
 def demo(args) -> int:
     """Train the seed MLP (in-100-50-10, ReLU, Adam, batch 50), print test accuracy, write the
     CSV history, PNG curves (when matplotlib is installed) and a checkpoint."""
-    from .data import Digits, FashionMNIST
-    from .training import TrainingOptions, evaluate, fit
     os.makedirs(args.out, exist_ok=True)
     if args.dataset == "fashion-mnist":
         train = FashionMNIST(args.root, train=True).as_dataset()
@@ -63,7 +70,6 @@ _LAYERS = {"linear": ("Linear", ("in", "out")), "relu": ("ReLU", ()), "tanh": ("
 
 
 def _build_model(layers):
-    from . import nn
     modules = []
     for spec in layers:
         kind = spec.get("type", "").lower()
@@ -82,8 +88,6 @@ def train(args) -> int:
     [data] dataset = "digits" | "fashion-mnist" | "boolean-function"; [options] any
     TrainingOptions field (solver, max_epochs, ...); [output] dir."""
     import tomllib
-    from .data import Digits, FashionMNIST, boolean_function
-    from .training import TrainingOptions, evaluate, fit
     with open(args.config, "rb") as f:
         config = tomllib.load(f)
     dataset = config.get("data", {}).get("dataset", "digits")
@@ -113,7 +117,6 @@ def train(args) -> int:
 
 def devices(args) -> int:
     """List the devices tensorlite can run on, with their limits."""
-    import platform
     print(f"cpu: NumPy backend on {platform.processor() or platform.machine()} ({os.cpu_count()} cores), "
           f"float16/float32/float64")
     try:
@@ -129,16 +132,14 @@ _GRADCHECK_OPS = {
     "exp": lambda t: t.exp(), "tanh": lambda t: t.tanh(), "sigmoid": lambda t: t.sigmoid(),
     "logsumexp": lambda t: t.logsumexp(-1), "softmax": lambda t: t.softmax(-1),
     "matmul": lambda t: t @ t.mT, "norm": lambda t: t.norm(dim=-1),
-    "conv2d": lambda t: __import__("tensorlite").nn.functional.conv2d(t.reshape(1, 1, 3, 4), t.reshape(1, 1, 3, 4)[..., :2, :2]),
-    "max_pool2d": lambda t: __import__("tensorlite").nn.functional.max_pool2d(t.reshape(1, 1, 3, 4), 2),
-    "layer_norm": lambda t: __import__("tensorlite").nn.functional.layer_norm(t, (4,)),
+    "conv2d": lambda t: F.conv2d(t.reshape(1, 1, 3, 4), t.reshape(1, 1, 3, 4)[..., :2, :2]),
+    "max_pool2d": lambda t: F.max_pool2d(t.reshape(1, 1, 3, 4), 2),
+    "layer_norm": lambda t: F.layer_norm(t, (4,)),
 }
 
 
 def gradcheck_command(args) -> int:
     """gradcheck and gradgradcheck on built-in ops at a random float64 (3, 4) point."""
-    from . import manual_seed, randn, float64
-    from .autograd import gradcheck, gradgradcheck
     names = args.ops or list(_GRADCHECK_OPS)
     unknown = [n for n in names if n not in _GRADCHECK_OPS]
     if unknown:

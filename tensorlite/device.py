@@ -1,6 +1,8 @@
 """Device objects: ``tensorlite.device("cpu")``, ``"opencl"``, ``"opencl:1"``.
 
-A device names a backend instance; tensors on different devices never mix silently.
+A device names a backend instance; tensors on different devices never mix silently. This
+module imports the backends (the OpenCL one on first use: it needs pyopencl and a driver);
+no backend imports it.
 """
 from __future__ import annotations
 
@@ -8,9 +10,8 @@ import os
 
 from .backends.numpy_backend import NumpyBackend
 
-__all__ = ["device", "Device", "register_device_type", "default_device", "set_default_device", "gpu_device"]
+__all__ = ["device", "Device", "default_device", "set_default_device", "gpu_device"]
 
-_device_factories = {}   # type name -> callable(index) -> backend
 _devices = {}            # (type, index) -> Device
 
 
@@ -41,11 +42,6 @@ class Device:
         return hash((self.type, self.index))
 
 
-def register_device_type(type_name: str, factory) -> None:
-    """Make ``device(type_name)`` available; ``factory(index)`` returns (canonical_index, backend)."""
-    _device_factories[type_name] = factory
-
-
 def device(spec="cpu", index=None) -> Device:
     """Parse a device spec: a Device, 'cpu', 'opencl' or 'opencl:N'.
 
@@ -65,20 +61,27 @@ def device(spec="cpu", index=None) -> Device:
         if key not in _devices:
             _devices[key] = Device("cpu", None, NumpyBackend())
         return _devices[key]
-    if type_ not in _device_factories and type_ == "opencl":
-        try:
-            import tensorlite.backends.opencl  # noqa: F401  (registers itself)
-        except ImportError as error:
-            raise RuntimeError(f"device 'opencl' is not available: {error}. Install pyopencl "
-                               "(pip install tensorlite[opencl]) and an OpenCL driver, or use "
-                               "device 'cpu'") from None
-    if type_ not in _device_factories:
+    if type_ != "opencl":
         raise RuntimeError(f"Expected one of cpu, opencl device type at start of device string: {spec}")
-    canonical, backend = _device_factories[type_](index)
+    backend = _opencl_backend(index)
+    canonical = backend.runtime.index
     key = (type_, canonical)
     if key not in _devices:
         _devices[key] = Device(type_, canonical, backend)
     return _devices[key]
+
+
+def _opencl_backend(index):
+    """The OpenCL backend of device ``opencl:index`` (None: the best device)."""
+    try:
+        # imported on first use, not at the top: pyopencl is optional and loading it
+        # discovers the OpenCL platforms, which a CPU-only program never needs
+        from .backends import opencl
+    except ImportError as error:
+        raise RuntimeError(f"device 'opencl' is not available: {error}. Install pyopencl "
+                           "(pip install tensorlite[opencl]) and an OpenCL driver, or use "
+                           "device 'cpu'") from None
+    return opencl.backend_for(index)
 
 
 CPU = device("cpu")

@@ -114,17 +114,47 @@ def set_default_dtype(d: dtype) -> None:
     _default_dtype = d
 
 
+# torch.promote_types for every pair, written out as PyTorch's own lookup table is (c10's
+# ScalarType.cpp): row = a, column = b. Categories order bool < integers < floating; inside one,
+# the wider type wins, and uint8 with a signed integer needs int16 at least.
+_PROMOTION_COLUMNS = "b1 u1 i1 i2 i4 i8 f2 f4 f8"
+_PROMOTION_ROWS = """
+    b1: b1 u1 i1 i2 i4 i8 f2 f4 f8
+    u1: u1 u1 i2 i2 i4 i8 f2 f4 f8
+    i1: i1 i2 i1 i2 i4 i8 f2 f4 f8
+    i2: i2 i2 i2 i2 i4 i8 f2 f4 f8
+    i4: i4 i4 i4 i4 i4 i8 f2 f4 f8
+    i8: i8 i8 i8 i8 i8 i8 f2 f4 f8
+    f2: f2 f2 f2 f2 f2 f2 f2 f4 f8
+    f4: f4 f4 f4 f4 f4 f4 f4 f4 f8
+    f8: f8 f8 f8 f8 f8 f8 f8 f8 f8
+"""
+_CODES = dict(zip(_PROMOTION_COLUMNS.split(), ALL_DTYPES))
+
+
+def _promotion_table() -> dict:
+    table = {}
+    for line in _PROMOTION_ROWS.strip().splitlines():
+        row, results = line.split(":")
+        for column, result in zip(_PROMOTION_COLUMNS.split(), results.split()):
+            table[_CODES[row.strip()], _CODES[column]] = _CODES[result]
+    return table
+
+
+PROMOTION = _promotion_table()
+"""(dtype a, dtype b) -> torch.promote_types(a, b), for every pair of dtypes."""
+
+
 def promote_types(a: dtype, b: dtype) -> dtype:
-    """The smallest dtype both ``a`` and ``b`` convert to (``torch.promote_types``)."""
-    if a is b:
-        return a
-    if a.category != b.category:
-        return a if a.category > b.category else b
-    if a is uint8 or b is uint8:  # uint8 with a signed int needs a wider signed type
-        other = b if a is uint8 else a
-        if other.is_integer and other.is_signed:
-            return other if other.rank > int8.rank else int16
-    return a if a.rank >= b.rank else b
+    """The smallest dtype both ``a`` and ``b`` convert to (``torch.promote_types``).
+
+    >>> promote_types(uint8, int8)
+    tensorlite.int16
+    """
+    try:
+        return PROMOTION[a, b]
+    except KeyError:  # a NumPy dtype, a Python type or a name: as to_dtype reads them
+        return PROMOTION[to_dtype(a), to_dtype(b)]
 
 
 def _combine_categories(higher: dtype | None, lower: dtype | None) -> dtype | None:

@@ -22,6 +22,7 @@ Example (examples/custom_opencl_kernel.py builds a differentiable op this way)::
 """
 from __future__ import annotations
 
+from .ops.user_kernel import RunKernel, written_parameters
 from .tensor import Tensor
 
 __all__ = ["Kernel"]
@@ -30,13 +31,16 @@ __all__ = ["Kernel"]
 class Kernel:
     """A named kernel of an OpenCL source, launched with ``kernel(global_size, *args)``.
 
-    ``defines`` adds ``-D name=value`` build options (value None for a bare flag).
+    ``defines`` adds ``-D name=value`` build options (value None for a bare flag). The tensors
+    passed for ``__global T*`` parameters without ``const`` count as written: their version
+    counters move at each launch, as for any in-place op.
     """
 
     def __init__(self, source: str, name: str, defines: dict | None = None):
         self.source = source
         self.name = name
         self.defines = tuple(sorted((defines or {}).items()))
+        self.writes = written_parameters(source, name)
 
     def __call__(self, global_size, *args, local_size=None, dtype=None) -> None:
         """Enqueue one launch over ``global_size`` work items (an int or a tuple of up to 3).
@@ -57,5 +61,5 @@ class Kernel:
         global_size = (global_size,) if isinstance(global_size, int) else tuple(global_size)
         local_size = (local_size,) if isinstance(local_size, int) else local_size
         element = (dtype or tensors[0].dtype).numpy
-        device.backend.run_user_kernel(self.source, self.name, self.defines, global_size, local_size,
-                                       [a.data if isinstance(a, Tensor) else a for a in args], element)
+        RunKernel.apply(*args, kernel=self, global_size=global_size, local_size=local_size,
+                        element=element, writes=self.writes)

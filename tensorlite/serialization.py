@@ -29,6 +29,7 @@ import numpy as np
 from . import dtypes as _dt
 from .device import device as _device
 from .autograd.grad_mode import set_grad_enabled
+from .nn.parameter import Parameter
 from .ops.creation import tensor
 from .ops.indexing import Slice
 from .ops.movement import Expand, Permute, Reshape, View
@@ -454,7 +455,6 @@ def _read_tensor(meta, data, path, device):
     t = tensor(host, dtype=dtype, device=device or "cpu")
     requires_grad = meta.get("requires_grad") is True and dtype.is_floating_point
     if meta.get("parameter") is True:
-        from .nn.parameter import Parameter
         return Parameter(t, requires_grad=requires_grad)
     if requires_grad:
         t.requires_grad = True

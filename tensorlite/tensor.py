@@ -1,20 +1,21 @@
 """Tensor: a backend array plus the autograd fields that record the dynamic graph.
 
-Arithmetic, reductions, movement and indexing methods are attached from ``ops/`` by
-``tensorlite._methods``; this file holds storage, autograd bookkeeping (leaves, hooks, views,
-version counters, in-place writes) and conversions.
+The bottom of the core: Function, the engine and the ops import this module, never the other
+way round. Everything that runs an op (arithmetic, reductions, movement, indexing, ``to``,
+in-place writes, ``backward``) is attached as a method by ``tensorlite._methods``, the one
+allowed circle (Tensor <-> its op methods); this file holds storage, the autograd fields
+(leaves, hooks, views, version counters) and the host conversions.
 """
 from __future__ import annotations
 
+import weakref
 from typing import Callable
 
 from ._dims import wrap_dim
-from ._warn import warn_user
+from ._warn import user_call_site, warn_user
 from . import dtypes as _dt
-from .autograd import api as _autograd_api, engine as _engine, function as _function
-from .autograd.function import AccumulateGrad, user_call_site
-from .autograd.grad_mode import state as _grad_state
 from .device import Device, device as _parse_device
+from .ops._queries import to_host
 
 __all__ = ["Tensor", "Size"]
 
@@ -81,11 +82,16 @@ class Tensor:
     Create tensors with the factories (``tensorlite.tensor``, ``zeros``, ``randn``, ...).
     ``data`` holds the backend array (a ``numpy.ndarray`` on the CPU).
 
-    Example::
-
-        x = tensorlite.tensor([1.0, 2.0], requires_grad=True)
-        (x * x).sum().backward()
-        x.grad        # tensor([2., 4.])
+    Example:
+    >>> x = tl.tensor([1.0, 2.0], requires_grad=True)
+    >>> y = (x * x).sum()
+    >>> y.backward()
+    >>> x.grad
+    tensor([2., 4.])
+    >>> y.item(), x.tolist(), x.detach().numpy()
+    (5.0, [1.0, 2.0], array([1., 2.], dtype=float32))
+    >>> x.to(tl.float64).dtype, x.shape, x.device
+    (tensorlite.float64, tensorlite.Size([2]), device(type='cpu'))
     """
 
     __array_priority__ = 1000  # numpy scalars/arrays defer to Tensor's reflected operators
@@ -126,19 +132,45 @@ class Tensor:
     # -- basic properties ------------------------------------------------------------------
     @property
     def shape(self) -> Size:
+        """The size of each dimension, a ``Size`` (a tuple).
+
+        Example:
+        >>> tl.zeros(2, 3).shape
+        tensorlite.Size([2, 3])
+        >>> tl.tensor(1.).shape
+        tensorlite.Size([])
+        """
         return Size(self.data.shape)
 
     def size(self, dim: int | None = None):
-        """The shape (a ``Size``), or the size of one dimension."""
+        """The shape (a ``Size``), or the size of one dimension.
+
+        Example:
+        >>> x = tl.zeros(2, 3)
+        >>> x.size(), x.size(-1)
+        (tensorlite.Size([2, 3]), 3)
+        """
         if dim is None:
             return Size(self.data.shape)
         return self.data.shape[wrap_dim(dim, len(self.data.shape), scalar_ok=False, op="size")]
 
     @property
     def ndim(self) -> int:
+        """The number of dimensions (0 for a scalar tensor).
+
+        Example:
+        >>> tl.zeros(2, 3).ndim, tl.tensor(1.).ndim
+        (2, 0)
+        """
         return len(self.data.shape)
 
     def dim(self) -> int:
+        """The number of dimensions (also ``ndim`` and ``ndimension()``).
+
+        Example:
+        >>> tl.zeros(2, 3, 4).dim()
+        3
+        """
         return len(self.data.shape)
 
     ndimension = dim
@@ -150,6 +182,12 @@ class Tensor:
         return False
 
     def numel(self) -> int:
+        """The number of elements: the product of the shape (also ``nelement()``).
+
+        Example:
+        >>> tl.zeros(2, 3).numel(), tl.tensor(5.).numel()
+        (6, 1)
+        """
         n = 1
         for s in self.data.shape:
             n *= s
@@ -159,6 +197,12 @@ class Tensor:
 
     @property
     def dtype(self) -> _dt.dtype:
+        """The element type (``tensorlite.float32``, ``tensorlite.int64``, ...).
+
+        Example:
+        >>> tl.tensor([1.]).dtype, tl.tensor([1]).dtype, tl.tensor([True]).dtype
+        (tensorlite.float32, tensorlite.int64, tensorlite.bool)
+        """
         return _dt._FROM_NUMPY[self.data.dtype]
 
     def _data_dtype(self) -> _dt.dtype:
@@ -169,17 +213,46 @@ class Tensor:
         return _dt._FROM_NUMPY[np_dtype]
 
     def element_size(self) -> int:
+        """The size of one element in bytes.
+
+        Example:
+        >>> tl.zeros(2).element_size(), tl.zeros(2, dtype=tl.float64).element_size()
+        (4, 8)
+        """
         return self.data.dtype.itemsize
 
     def is_floating_point(self) -> bool:
+        """Whether the dtype is a floating type (float16, float32, float64).
+
+        Example:
+        >>> tl.zeros(2).is_floating_point(), tl.arange(2).is_floating_point()
+        (True, False)
+        """
         return self.data.dtype.kind == "f"
 
     @property
     def is_leaf(self) -> bool:
+        """Whether the tensor was made by the user, not by a recorded op (``grad_fn`` is None).
+
+        Example:
+        >>> x = tl.tensor([1.], requires_grad=True)
+        >>> x.is_leaf, (x * 2).is_leaf
+        (True, False)
+        """
         return self.grad_fn is None
 
     @property
     def requires_grad(self) -> bool:
+        """Whether operations on this tensor are recorded for backward (settable on leaves).
+
+        Example:
+        >>> x = tl.tensor([1.])
+        >>> x.requires_grad
+        False
+        >>> x.requires_grad = True
+        >>> (x * 2).requires_grad
+        True
+        """
         return self._requires_grad
 
     @requires_grad.setter
@@ -196,7 +269,13 @@ class Tensor:
         self._requires_grad = value
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
-        """Set ``requires_grad`` in place on a leaf and return self."""
+        """Set ``requires_grad`` in place on a leaf and return self.
+
+        Example:
+        >>> w = tl.zeros(2).requires_grad_()
+        >>> w.requires_grad
+        True
+        """
         self.requires_grad = requires_grad
         return self
 
@@ -243,18 +322,7 @@ class Tensor:
         counter.value += 1
         counter.site = user_call_site()
 
-    # -- graph edges, views ----------------------------------------------------------------
-    def _edge(self):
-        if self._base is not None and self._view_version != self._counter.value:
-            self._refresh_view()
-        fn = self.grad_fn
-        if fn is not None:
-            return (fn, self._output_nr)
-        acc = self._grad_accumulator
-        if acc is None:
-            acc = self._grad_accumulator = AccumulateGrad(self)
-        return (acc, 0)
-
+    # -- views ----------------------------------------------------------------------------
     def _become_view_of(self, source: "Tensor", op_cls, args: tuple, kwargs: dict) -> None:
         self._base = source._base if source._base is not None else source
         self._view_chain = (source._view_chain or ()) + ((op_cls, args, kwargs),)
@@ -266,93 +334,12 @@ class Tensor:
         """Apply this view's chain of view ops to ``root`` (its base, or a gradient shaped like it)."""
         return replay_view_chain(self._view_chain, root)
 
-    def _refresh_view(self) -> None:
-        """The base was written in place since this view was made: re-derive the view's grad_fn."""
-        self._view_version = self._counter.value
-        base = self._base
-        if base._requires_grad:
-            previous = _grad_state.enabled
-            _grad_state.enabled = True
-            try:
-                replayed = self._replay_view(base)
-            finally:
-                _grad_state.enabled = previous
-            self.grad_fn, self._output_nr, self._requires_grad = replayed.grad_fn, replayed._output_nr, True
-
     def _alias(self) -> "Tensor":
         t = Tensor._make(self.data, self.device, False, None, 0)
         t._counter = self._version_counter()
         return t
 
-    # -- in-place writes -------------------------------------------------------------------
-    def _check_inplace(self, op_name: str) -> None:
-        """Raise, before anything changes, if writing into self in place is not allowed."""
-        if _grad_state.enabled:
-            if self._requires_grad and self.grad_fn is None and self._base is None:
-                raise RuntimeError(
-                    f"a leaf Variable that requires grad is being used in an in-place operation "
-                    f"({op_name}). Wrap it in `with tensorlite.no_grad():` if this is a parameter "
-                    f"update, or use an out-of-place op.")
-            base = self._base
-            if base is not None and base._requires_grad and base.grad_fn is None:
-                raise RuntimeError(
-                    f"a view of a leaf Variable that requires grad is being used in an in-place "
-                    f"operation ({op_name}). Wrap it in `with tensorlite.no_grad():` or clone() first.")
-            if self._is_multi_view and (self._requires_grad or (base is not None and base._requires_grad)):
-                op_name_of_view, index = self._is_multi_view
-                raise RuntimeError(
-                    f"Output {index} of {op_name_of_view} is a view and is being "
-                    f"modified inplace ({op_name}). This view is the output of a function that "
-                    f"returns multiple views. Such functions do not allow the output views to be "
-                    f"modified inplace. You should replace the inplace operation by an out-of-place one.")
-        if self.data.size and self.device.backend.has_internal_overlap(self.data):
-            raise RuntimeError(
-                f"unsupported operation: more than one element of the written-to tensor refers to "
-                f"a single memory location ({op_name} on an expanded tensor of shape "
-                f"{list(self.data.shape)}). Please clone() the tensor before performing the "
-                f"operation.")
-
-    def _write_result(self, result: "Tensor", op_name: str) -> "Tensor":
-        """Finish an in-place op: ``result`` (same shape, computed out of place) becomes self's value."""
-        if result.data.shape != self.data.shape:
-            raise RuntimeError(f"output with shape {list(self.data.shape)} doesn't match the "
-                               f"broadcast shape {list(result.data.shape)} ({op_name})")
-        if result.data.dtype != self.data.dtype:
-            if not _dt.can_cast(result.dtype, self.dtype):
-                raise RuntimeError(f"result type {result.dtype.scalar_name} can't be cast to "
-                                   f"the desired output type {self.dtype.scalar_name} ({op_name})")
-            result = result.to(self.dtype)
-        record = result._requires_grad
-        self.device.backend.copy_into(self.data, result.data)
-        self._bump_version()
-        if record:
-            self._take_graph_of(result)
-        return self
-
-    def _take_graph_of(self, result: "Tensor") -> None:
-        base = self._base
-        if base is None:
-            self.grad_fn, self._output_nr, self._requires_grad = result.grad_fn, result._output_nr, True
-            return
-        from .ops.inplace import CopySlices
-        rewritten = CopySlices.apply(base, result, self._view_chain)
-        base.grad_fn, base._output_nr, base._requires_grad = rewritten.grad_fn, 0, True
-        replayed = self._replay_view(base)
-        self.grad_fn, self._output_nr, self._requires_grad = replayed.grad_fn, replayed._output_nr, True
-        self._view_version = self._counter.value
-
-    # -- autograd entry points -------------------------------------------------------------
-    def backward(self, gradient=None, retain_graph=None, create_graph: bool = False, inputs=None) -> None:
-        """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
-
-        gradient: the upstream gradient (needed unless self has one element);
-        retain_graph: keep saved tensors for another backward (default: create_graph);
-        create_graph: record the backward itself, for higher-order derivatives;
-        inputs: accumulate only into these tensors.
-        """
-        _autograd_api.backward((self,), None if gradient is None else (gradient,), retain_graph,
-                               create_graph, inputs=inputs)
-
+    # -- hooks (``backward`` is attached by tensorlite._methods: the engine is above Tensor) --
     def register_hook(self, hook: Callable) -> _RemovableHandle:
         """Call ``hook(grad)`` when this tensor's gradient is computed; a non-None return replaces it.
 
@@ -387,7 +374,6 @@ class Tensor:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self.grad_fn is None or self._retains_grad:
             return
-        import weakref
         ref = weakref.ref(self)
 
         def store(grad):
@@ -405,11 +391,26 @@ class Tensor:
         self._retains_grad = True
 
     def detach(self) -> "Tensor":
-        """A tensor sharing storage and version counter with self, cut from the graph."""
+        """A tensor sharing storage and version counter with self, cut from the graph.
+
+        Shapes: unchanged.
+
+        Example:
+        >>> x = tl.tensor([1., 2.], requires_grad=True)
+        >>> y = (x * 2).detach()
+        >>> y, y.requires_grad
+        (tensor([2., 4.]), False)
+        """
         return self._alias()
 
     def detach_(self) -> "Tensor":
-        """Cut self from the graph in place (self becomes a leaf that does not require grad)."""
+        """Cut self from the graph in place (self becomes a leaf that does not require grad).
+
+        Example:
+        >>> y = tl.tensor([1.], requires_grad=True) * 2
+        >>> y.detach_().requires_grad, y.is_leaf
+        (False, True)
+        """
         if self._base is not None:
             raise RuntimeError("Can't detach views in-place. Use detach() instead.")
         self.grad_fn, self._requires_grad, self._output_nr = None, False, 0
@@ -421,23 +422,22 @@ class Tensor:
         if self._requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
-        return self.device.backend.to_host(self.data)
+        return to_host(self)
 
     def __array__(self, dtype=None, copy=None):
-        import numpy as np
-        host = self.device.backend.to_host(self.data)
-        return np.asarray(host, dtype=dtype) if dtype is not None else np.asarray(host)
+        host = to_host(self)
+        return host if dtype is None else host.astype(dtype, copy=False)
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
         n = self.numel()
         if n != 1:
             raise RuntimeError(f"a Tensor with {n} elements cannot be converted to Scalar")
-        return self.device.backend.to_host(self.data).reshape(()).item()
+        return to_host(self).reshape(()).item()
 
     def tolist(self):
         """The values as (nested) Python lists of numbers."""
-        return self.device.backend.to_host(self.data).tolist()
+        return to_host(self).tolist()
 
     def __float__(self) -> float:
         return float(self.item())
@@ -483,7 +483,7 @@ class Tensor:
         if self.grad_fn is not None:
             raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support "
                                "the deepcopy protocol at the moment.")
-        out = Tensor._make(self.device.backend.copy(self.data), self.device, False, None, 0)
+        out = self.detach().clone()
         out.__class__ = self.__class__
         if self._requires_grad:
             out._requires_grad = True
@@ -492,86 +492,114 @@ class Tensor:
         memo[id(self)] = out
         return out
 
-    def to(self, *args, **kwargs) -> "Tensor":
-        """Convert dtype and/or device: ``t.to(tensorlite.float64)``, ``t.to("opencl")``,
-        ``t.to(other_tensor)``. Returns self when nothing changes."""
-        dtype = kwargs.pop("dtype", None)
-        device = kwargs.pop("device", None)
-        kwargs.pop("non_blocking", None)
-        copy = kwargs.pop("copy", False)
-        if kwargs:
-            raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype, device = a.dtype, a.device
-            elif isinstance(a, (str, Device)):
-                device = a
-            elif a is not None:
-                dtype = a
-        out = self
-        if device is not None:
-            device = _parse_device(device)
-            if device != self.device:
-                from .ops.elementwise import ToDevice
-                out = ToDevice.apply(out, device)
-        if dtype is not None:
-            dtype = _dt.to_dtype(dtype)
-            if dtype.numpy != out.data.dtype:
-                from .ops.elementwise import Cast
-                out = Cast.apply(out, dtype)
-        if copy and out is self:
-            out = self.clone()
-        return out
-
     def type(self, dtype=None):
+        """The dtype's name (``type()``), or self converted to ``dtype``.
+
+        Example:
+        >>> x = tl.tensor([1.5])
+        >>> x.type()
+        'tensorlite.float32'
+        >>> x.type(tl.int64)
+        tensor([1])
+        """
         if dtype is None:
             return f"tensorlite.{self.dtype.name}"
         return self.to(dtype)
 
     def float(self) -> "Tensor":
+        """self as float32 (``self.to(float32)``).
+
+        Example:
+        >>> tl.tensor([1, 2]).float()
+        tensor([1., 2.])
+        """
         return self.to(_dt.float32)
 
     def double(self) -> "Tensor":
+        """self as float64 (``self.to(float64)``).
+
+        Example:
+        >>> tl.tensor([1, 2]).double()
+        tensor([1., 2.], dtype=tensorlite.float64)
+        """
         return self.to(_dt.float64)
 
     def half(self) -> "Tensor":
+        """self as float16 (``self.to(float16)``).
+
+        Example:
+        >>> tl.tensor([0.5]).half()
+        tensor([0.5000], dtype=tensorlite.float16)
+        """
         return self.to(_dt.float16)
 
     def long(self) -> "Tensor":
+        """self as int64 (``self.to(int64)``; floats truncate toward zero).
+
+        Example:
+        >>> tl.tensor([1.7, -1.7]).long()
+        tensor([ 1, -1])
+        """
         return self.to(_dt.int64)
 
     def int(self) -> "Tensor":
+        """self as int32 (``self.to(int32)``; floats truncate toward zero).
+
+        Example:
+        >>> tl.tensor([1.7, -1.7]).int()
+        tensor([ 1, -1], dtype=tensorlite.int32)
+        """
         return self.to(_dt.int32)
 
     def bool(self) -> "Tensor":
+        """self as bool (``self.to(bool)``: non-zero is True).
+
+        Example:
+        >>> tl.tensor([0., 0.5]).bool()
+        tensor([False,  True])
+        """
         return self.to(_dt.bool_)
 
     def short(self) -> "Tensor":
-        """self as int16 (``self.to(int16)``; floats truncate toward zero): ``tensor([1.7]).short() is tensor([1], dtype=int16)``."""
+        """self as int16 (``self.to(int16)``; floats truncate toward zero).
+
+        Example:
+        >>> tl.tensor([1.7]).short()
+        tensor([1], dtype=tensorlite.int16)
+        """
         return self.to(_dt.int16)
 
     def char(self) -> "Tensor":
-        """self as int8 (``self.to(int8)``; floats truncate toward zero): ``tensor([-1.5]).char() is tensor([-1], dtype=int8)``."""
+        """self as int8 (``self.to(int8)``; floats truncate toward zero).
+
+        Example:
+        >>> tl.tensor([-1.5]).char()
+        tensor([-1], dtype=tensorlite.int8)
+        """
         return self.to(_dt.int8)
 
     def byte(self) -> "Tensor":
-        """self as uint8 (``self.to(uint8)``; floats truncate toward zero): ``tensor([3.9]).byte() is tensor([3], dtype=uint8)``."""
+        """self as uint8 (``self.to(uint8)``; floats truncate toward zero).
+
+        Example:
+        >>> tl.tensor([3.9]).byte()
+        tensor([3], dtype=tensorlite.uint8)
+        """
         return self.to(_dt.uint8)
 
     def type_as(self, other: "Tensor") -> "Tensor":
-        """self converted to other's dtype (``x.type_as(y)`` is ``x.to(y.dtype)``)."""
+        """self converted to other's dtype (``x.type_as(y)`` is ``x.to(y.dtype)``).
+
+        Example:
+        >>> tl.tensor([1, 2]).type_as(tl.zeros(1, dtype=tl.float64))
+        tensor([1., 2.], dtype=tensorlite.float64)
+        """
         if not isinstance(other, Tensor):
             raise TypeError(f"type_as(): argument 'other' must be Tensor, not {type(other).__name__}")
         return self.to(other.dtype)
 
     def cpu(self) -> "Tensor":
         return self.to("cpu")
-
-    def __repr__(self) -> str:
-        from ._printing import tensor_repr
-        return tensor_repr(self)
-
-    __str__ = __repr__
 
 
 def replay_view_chain(chain, root: Tensor) -> Tensor:
@@ -581,7 +609,3 @@ def replay_view_chain(chain, root: Tensor) -> Tensor:
         out = op_cls.apply(out, *args, **kwargs)
     return out
 
-
-_function.Tensor = Tensor
-_engine.Tensor = Tensor
-_autograd_api.Tensor = Tensor

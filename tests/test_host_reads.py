@@ -242,3 +242,13 @@ def test_message_codes_do_not_grow_with_shapes(opencl):
     tl.arange(5.0, device=opencl).gather(0, tl.tensor([5], device=opencl))
     with pytest.raises(RuntimeError, match="index 5 is out of bounds for dimension 0 with size 5"):
         tl.synchronize(opencl)
+
+
+def test_adam_step_refuses_operands_on_two_devices_before_writing(opencl):
+    """adam_step_ goes through the door: mixed devices are refused before anything is written."""
+    from tensorlite.ops.optim_steps import adam_step_
+    p, m, v, step = nn.Parameter(tl.tensor([1.0, -2.0])), tl.zeros(2), tl.zeros(2), tl.tensor(0.0)
+    grad = tl.tensor([0.5, -1.0], device=opencl)
+    with pytest.raises(RuntimeError, match="at least two devices.*AdamStep"), tl.no_grad():
+        adam_step_(p, grad, m, v, None, step, lr=0.1, beta1=0.9, beta2=0.999, eps=1e-8)
+    assert p.tolist() == [1.0, -2.0] and p._version == 0 and m.tolist() == [0.0, 0.0] and step.item() == 0.0

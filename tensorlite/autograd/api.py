@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from .._warn import warn_user
+from ..ops.gradients import filled
+from ..ops.movement import stack
+from ..tensor import Tensor
 from . import engine
+from .function import edge
 from .grad_mode import no_grad
-
-Tensor = None  # set by tensorlite.tensor's importer (tensorlite/__init__)
 
 
 def _as_tuple(x):
@@ -32,7 +34,7 @@ def _root_edge(t, index):
     if not t._requires_grad:
         raise RuntimeError(f"element {index} of tensors does not require grad and does not have a "
                            f"grad_fn. {_no_grad_reason(t)}")
-    return t._edge()
+    return edge(t)
 
 
 def _make_grads(outputs, grad_outputs):
@@ -45,7 +47,7 @@ def _make_grads(outputs, grad_outputs):
                     f"grad can be implicitly created only for scalar outputs (output {i} has shape "
                     f"{list(out.data.shape)}; pass gradient= of that shape, or reduce it with "
                     f".sum() or .mean() first)")
-            g = Tensor._make(out.device.backend.full(out.data.shape, 1, out.dtype), out.device, False, None, 0)
+            g = filled(out.data.shape, 1, out.dtype, out.device)
         elif not isinstance(g, Tensor):
             raise TypeError(f"gradient for output {i} must be a Tensor or None, got {type(g).__name__}")
         elif g.data.shape != out.data.shape:
@@ -62,6 +64,15 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
     """Accumulate gradients of ``tensors`` into the ``.grad`` of the leaves (or only ``inputs``).
 
     Example: ``tensorlite.autograd.backward([loss])`` is ``loss.backward()``.
+
+    Shapes: grad_tensors, one per tensor, of that tensor's shape (may be omitted for scalars).
+
+    Example:
+    >>> x = tl.tensor([1., 2.], requires_grad=True)
+    >>> y = x * x
+    >>> tl.autograd.backward([y], [tl.tensor([1., 10.])])
+    >>> x.grad
+    tensor([ 2., 40.])
     """
     outputs = _as_tuple(tensors)
     grad_outputs = _as_tuple(grad_tensors)
@@ -73,12 +84,11 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
                   "using autograd.grad when creating the graph to avoid this.")
     if grad_outputs is None and len(outputs) == 1 and inputs is None:  # loss.backward()
         root = outputs[0]
-        edge = _root_edge(root, 0)
+        root_edge = _root_edge(root, 0)
         if root.data.shape != () and root.numel() != 1:
             _make_grads(outputs, None)  # raises the message for a non-scalar output
-        seed = Tensor._make(root.device.backend.full(root.data.shape, 1, root.dtype), root.device,
-                            False, None, 0)
-        engine.execute((edge,), (seed,), retain_graph=retain_graph, create_graph=create_graph)
+        seed = filled(root.data.shape, 1, root.dtype, root.device)
+        engine.execute((root_edge,), (seed,), retain_graph=retain_graph, create_graph=create_graph)
         return
     roots = [_root_edge(t, i) for i, t in enumerate(outputs)]
     grads = _make_grads(outputs, grad_outputs)
@@ -92,7 +102,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
         if not t._requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
     captured = engine.execute(roots, grads, retain_graph=retain_graph, create_graph=create_graph,
-                              capture=[t._edge() for t in inputs], accumulate=True)
+                              capture=[edge(t) for t in inputs], accumulate=True)
     for t, g in zip(inputs, captured):
         if t.grad_fn is not None and g is not None:
             t._grad = g if t._grad is None else t._grad + g
@@ -102,11 +112,17 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
          allow_unused=None, is_grads_batched: bool = False, materialize_grads: bool = False):
     """The gradients of ``outputs`` with respect to ``inputs``, returned (``.grad`` is untouched).
 
-    Example::
+    Shapes: one gradient per input, of that input's shape.
 
-        x = tensorlite.tensor(3.0, requires_grad=True)
-        (dx,) = tensorlite.autograd.grad(x ** 3, x, create_graph=True)   # 27
-        (ddx,) = tensorlite.autograd.grad(dx, x)                          # 18
+    Example:
+    >>> x = tl.tensor(3.0, requires_grad=True)
+    >>> (dx,) = tl.autograd.grad(x ** 3, x, create_graph=True)
+    >>> dx
+    tensor(27., grad_fn=<...>)
+    >>> tl.autograd.grad(dx, x)
+    (tensor(18.),)
+    >>> x.grad is None
+    True
     """
     outputs = _as_tuple(outputs)
     inputs_tuple = _as_tuple(inputs)
@@ -129,12 +145,12 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
     roots = [_root_edge(t, i) for i, t in enumerate(outputs)]
     grads = _make_grads(outputs, grad_outputs)
     captured = engine.execute(roots, grads, retain_graph=retain_graph, create_graph=create_graph,
-                              capture=[t._edge() for t in inputs_tuple], accumulate=False)
+                              capture=[edge(t) for t in inputs_tuple], accumulate=False)
     result = []
     for i, (t, g) in enumerate(zip(inputs_tuple, captured)):
         if g is None:
             if materialize_grads:
-                g = Tensor._make(t.device.backend.full(t.data.shape, 0, t.dtype), t.device, False, None, 0)
+                g = filled(t.data.shape, 0, t.dtype, t.device)
             elif not allow_unused:
                 raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been "
                                    f"used in the graph. Set allow_unused=True if this is the desired "
@@ -155,7 +171,6 @@ def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, all
         per_sample.append(grad(outputs, inputs, [g[b] for g in grad_outputs], retain_graph=True,
                                create_graph=create_graph, allow_unused=allow_unused,
                                materialize_grads=materialize))
-    from ..ops.movement import stack
     stacked = []
     for i in range(len(inputs)):
         column = [sample[i] for sample in per_sample]

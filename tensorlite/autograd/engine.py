@@ -6,11 +6,12 @@ gradients for ``autograd.grad``), and frees saved tensors unless ``retain_graph`
 """
 from __future__ import annotations
 
+from ..ops._queries import all_finite
+from ..ops._util import sum_to_shape
+from ..ops.gradients import AccumulateInto, copy_grad, zeros
+from ..tensor import Tensor
 from .function import AccumulateGrad
 from .grad_mode import state
-
-Tensor = None  # set by tensorlite.tensor
-_sum_to = None  # ops._util.sum_to_shape, set by tensorlite.ops._util (ops import the engine)
 
 
 def _sum_to_shape(grad, shape, node, index):
@@ -22,7 +23,7 @@ def _sum_to_shape(grad, shape, node, index):
         raise RuntimeError(
             f"Function {node.name()} returned an invalid gradient at index {index} - got "
             f"{list(gshape)} but expected shape compatible with {list(shape)}")
-    return _sum_to(grad, shape)
+    return sum_to_shape(grad, shape)
 
 
 def _call_hooks(hooks, grad):
@@ -58,12 +59,11 @@ def _accumulate_into_leaf(variable, grad, create_graph):
         if create_graph:
             variable._grad = grad
         else:  # a private, contiguous copy: the incoming grad may be shared or a broadcast view
-            variable._grad = Tensor._make(grad.device.backend.copy(grad.data), grad.device, False, None, 0)
+            variable._grad = copy_grad(grad)
     elif create_graph or existing._requires_grad:
         variable._grad = existing + grad
     else:
-        existing.device.backend.binary_inplace("add", existing.data, grad.data)
-        existing._version_counter().value += 1  # no call-site walk: the engine wrote it
+        AccumulateInto.apply(existing, grad)
     for hook in variable._post_accumulate_hooks or ():
         hook(variable)
 
@@ -217,7 +217,7 @@ def _run_node(node, grads, retain_graph):
             for i, g in enumerate(grads):
                 if g is None and meta[i] is not None:
                     shape, dtype, device = meta[i]
-                    grads[i] = Tensor._make(device.backend.full(shape, 0, dtype), device, False, None, 0)
+                    grads[i] = zeros(shape, dtype, device)
     results = node._forward_cls.backward(node, *grads)
     if not retain_graph:
         node._release()
@@ -247,7 +247,7 @@ def _run_node(node, grads, retain_graph):
             grad = _sum_to_shape(grad, shape, node, i)
         if data.dtype != dtype:
             grad = grad.to(Tensor._dtype_of_numpy(dtype))
-        if check_finite and not grad.device.backend.all_finite(grad.data):
+        if check_finite and not all_finite(grad):
             raise RuntimeError(
                 f"Function '{node.name()}' returned nan values in its {i}th output. "
                 f"The forward op was called at:\n{node._creation_trace or '(unknown)'}")

@@ -5,18 +5,23 @@ requires grad, the ``ctx`` object becomes the output's ``grad_fn``: a node holdi
 the inputs' nodes, the saved tensors and whatever the forward stored on it. Built-in primitives
 (``ops/``) return backend arrays from ``forward``; user Functions return Tensors, computed with
 grad mode off, exactly as in PyTorch.
+
+``InplaceFunction`` is the same door for the no-grad primitives that write into their
+arguments (gradient accumulation, random fills, user kernels): device check, the version
+counters of what they write, anomaly mode.
 """
 from __future__ import annotations
 
+import functools
 import traceback
 import weakref
 
-from .._warn import first_user_frame
-from .grad_mode import state
+from .grad_mode import no_grad, state
+from ..ops._queries import aliases, all_finite
+from ..tensor import Tensor
 
-__all__ = ["Function", "BackwardNode", "AccumulateGrad", "once_differentiable", "OUTPUT"]
-
-Tensor = None  # set by tensorlite.tensor (avoids an import cycle)
+__all__ = ["Function", "InplaceFunction", "BackwardNode", "AccumulateGrad", "once_differentiable",
+           "OUTPUT", "edge"]
 
 
 class _OutputMarker:
@@ -34,14 +39,6 @@ FREED_MESSAGE = (
     "call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward "
     "through the graph a second time or if you need to access saved tensors after calling "
     "backward.")
-
-
-def user_call_site() -> str:
-    """'file:line in function' of the innermost frame outside tensorlite (where user code ran)."""
-    frame, _ = first_user_frame()
-    if frame is None:
-        return "<unknown>"
-    return f"{frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}"
 
 
 class SavedTensor:
@@ -172,6 +169,35 @@ class AccumulateGrad(BackwardNode):
         return "AccumulateGrad"
 
 
+def edge(t: Tensor) -> tuple:
+    """The (node, output_nr) a gradient for ``t`` flows into: its grad_fn, or for a leaf its
+    AccumulateGrad node (made once). A view whose base was written in place since it was made
+    first re-derives its grad_fn from the base."""
+    if t._base is not None and t._view_version != t._counter.value:
+        _refresh_view(t)
+    fn = t.grad_fn
+    if fn is not None:
+        return (fn, t._output_nr)
+    acc = t._grad_accumulator
+    if acc is None:
+        acc = t._grad_accumulator = AccumulateGrad(t)
+    return (acc, 0)
+
+
+def _refresh_view(view: Tensor) -> None:
+    """The base was written in place since ``view`` was made: re-derive the view's grad_fn."""
+    view._view_version = view._counter.value
+    base = view._base
+    if base._requires_grad:
+        previous = state.enabled
+        state.enabled = True
+        try:
+            replayed = view._replay_view(base)
+        finally:
+            state.enabled = previous
+        view.grad_fn, view._output_nr, view._requires_grad = replayed.grad_fn, replayed._output_nr, True
+
+
 def _node_class_name(cls) -> str:
     builtin = cls.__module__.startswith("tensorlite.")
     return cls.__name__ + ("Backward0" if builtin else "Backward")
@@ -184,19 +210,23 @@ class Function:
     methods; ``backward`` returns one gradient per forward argument (None for non-tensors).
     Write backward with Tensor ops to get higher-order derivatives for free.
 
-    Example::
-
-        class Cube(Function):
-            @staticmethod
-            def forward(ctx, x):
-                ctx.save_for_backward(x)
-                return x * x * x
-            @staticmethod
-            def backward(ctx, grad):
-                (x,) = ctx.saved_tensors
-                return grad * 3 * x * x
-
-        y = Cube.apply(tensorlite.tensor([2.0], requires_grad=True))   # tensor([8.], ...)
+    Example:
+    >>> class Cube(tl.autograd.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         ctx.save_for_backward(x)
+    ...         return x * x * x
+    ...     @staticmethod
+    ...     def backward(ctx, grad):
+    ...         (x,) = ctx.saved_tensors
+    ...         return grad * 3 * x * x
+    >>> x = tl.tensor([1., 2.], requires_grad=True)
+    >>> y = Cube.apply(x)
+    >>> y
+    tensor([1., 8.], grad_fn=<CubeBackward>)
+    >>> y.sum().backward()
+    >>> x.grad
+    tensor([ 3., 12.])
     """
 
     _primitive = False      # True for built-in ops whose forward returns backend arrays
@@ -256,11 +286,51 @@ class Function:
                 if not state.enabled:
                     _remember_no_grad(args, (out,))
             outputs = None
-        if cls._is_view and out.device.backend.aliases(out.data, args[0].data):
+        if cls._is_view and aliases(out, args[0]):
             out._become_view_of(args[0], cls, args[1:], kwargs)
         if state.anomaly and state.anomaly_check_nan:
             _check_forward_finite(node, outputs or (out,))
         return outputs if outputs is not None else out
+
+
+class InplaceFunction(Function):
+    """A no-grad primitive that writes into some of its tensor arguments (gradient
+    accumulation, ``x.normal_()``, a user kernel's outputs) and returns None.
+
+    ``apply`` is the door for such writes: it refuses operands on different devices, runs
+    ``forward(ctx, *args)`` (which writes through the backend), bumps the version counters of
+    what it wrote (the first argument, or the tensors ``written(args, kwargs)`` names where a
+    subclass defines it), so a tensor saved for backward and overwritten afterwards raises at
+    backward, and in anomaly mode checks them for nan/inf. Nothing is recorded: the public op
+    refuses a write that would need a graph (a leaf that requires grad, under grad mode)
+    before calling it.
+
+    Example: ``AccumulateInto.apply(leaf.grad, grad)`` adds grad into leaf.grad's memory.
+    """
+
+    _primitive = True
+    _record_site = True  # False where the engine writes: no user line to point at
+    written = None       # (args, kwargs) -> the tensors written, where not only args[0]
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        _check_one_device(cls, args)
+        cls.forward(_NO_GRAD_CTX, *args, **kwargs)
+        targets = (args[0],) if cls.written is None else cls.written(args, kwargs)
+        for t in targets:  # no helper call per write: gradient accumulation runs per leaf
+            if cls._record_site:
+                t._bump_version()
+            else:
+                counter = t._counter
+                if counter is None:
+                    counter = t._version_counter()
+                counter.value += 1
+        if state.anomaly and state.anomaly_check_nan:
+            for t in targets:
+                if t.data.dtype.kind == "f" and not all_finite(t):
+                    raise RuntimeError(f"Function '{cls.__name__}' wrote nan or inf values into its "
+                                       f"output in place. The op was called at:\n"
+                                       + "".join(traceback.format_stack()[:-1]))
 
 
 _ALL_FALSE = [(False,) * n for n in range(8)]
@@ -309,7 +379,7 @@ def _apply_without_graph(cls, args, kwargs):
     first = args[0]
     if first._requires_grad or first._made_without_grad:
         out._made_without_grad = True
-    if cls._is_view and device.backend.aliases(raw, first.data):
+    if cls._is_view and aliases(out, first):
         out._become_view_of(first, cls, args[1:], kwargs)
     return out
 
@@ -331,7 +401,7 @@ def _remember_no_grad(args, outputs):
 
 def _check_forward_finite(node, outputs):
     for out in outputs:
-        if out is not None and out.data.dtype.kind == "f" and not out.device.backend.all_finite(out.data):
+        if out is not None and out.data.dtype.kind == "f" and not all_finite(out):
             raise RuntimeError(
                 f"Function '{node.name()}' produced nan or inf values in its forward output. "
                 f"The op was called at:\n{node._creation_trace}")
@@ -395,7 +465,7 @@ def _record(cls, node, args, outputs):
             elif a.grad_fn is not None and a._base is None:
                 edges.append((a.grad_fn, a._output_nr))
             else:
-                edges.append(a._edge())
+                edges.append(edge(a))
         else:
             meta.append(None)
             edges.append(None)
@@ -422,12 +492,26 @@ def _record(cls, node, args, outputs):
 
 def once_differentiable(backward):
     """Decorator for a backward that is not itself differentiable: it runs under no_grad, and a
-    second derivative through it raises instead of being silently wrong."""
-    import functools
+    second derivative through it raises instead of being silently wrong.
 
+    Example:
+    >>> class Square(tl.autograd.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         ctx.save_for_backward(x)
+    ...         return x * x
+    ...     @staticmethod
+    ...     @tl.autograd.once_differentiable
+    ...     def backward(ctx, grad):
+    ...         (x,) = ctx.saved_tensors
+    ...         return grad * 2 * x
+    >>> x = tl.tensor([3.], requires_grad=True)
+    >>> (g,) = tl.autograd.grad(Square.apply(x), x, create_graph=True)
+    >>> g
+    tensor([6.], grad_fn=<...>)
+    """
     @functools.wraps(backward)
     def wrapper(ctx, *grads):
-        from .grad_mode import no_grad
         # create_graph is on and the inputs are differentiable: a second derivative would be
         # silently missing, so the results carry a node that raises if differentiated
         needs_graph = state.enabled and (any(ctx.needs_input_grad) or

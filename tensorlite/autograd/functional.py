@@ -5,6 +5,8 @@ trick), so they work for every op whose backward is differentiable, i.e. every b
 """
 from __future__ import annotations
 
+from ..ops.creation import ones_like, zeros, zeros_like
+from ..ops.movement import stack
 from .api import grad
 from .grad_mode import enable_grad
 
@@ -22,7 +24,6 @@ def _prepare(inputs, create_graph):
 
 
 def _zeros_for_none(grads, like):
-    from ..ops.creation import zeros_like
     return tuple(zeros_like(t) if g is None else g for g, t in zip(grads, like))
 
 
@@ -38,7 +39,13 @@ def _check_strict(grads, strict, what):
 
 
 def vjp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
-    """(func(inputs), v^T J). ``v`` has the output's shape (may be omitted for a scalar output)."""
+    """(func(inputs), v^T J). ``v`` has the output's shape (may be omitted for a scalar output).
+
+    Example:
+    >>> f = lambda x: x ** 2
+    >>> tl.autograd.functional.vjp(f, tl.tensor([1., 2.]), tl.tensor([1., 1.]))
+    (tensor([1., 4.]), tensor([2., 4.]))
+    """
     inputs, inputs_tuple = _as_tuple(inputs)
     with enable_grad():
         inputs = _prepare(inputs, create_graph)
@@ -51,8 +58,13 @@ def vjp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
 
 
 def jvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
-    """(func(inputs), J v), by differentiating a vjp with respect to its cotangent."""
-    from ..ops.creation import ones_like, zeros_like
+    """(func(inputs), J v), by differentiating a vjp with respect to its cotangent.
+
+    Example:
+    >>> f = lambda x: x ** 2
+    >>> tl.autograd.functional.jvp(f, tl.tensor([1., 2.]), tl.tensor([1., 0.]))
+    (tensor([1., 4.]), tensor([2., 0.]))
+    """
     inputs, inputs_tuple = _as_tuple(inputs)
     if v is None:
         if any(t.numel() != 1 for t in inputs):
@@ -79,9 +91,18 @@ def jvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
 def jacobian(func, inputs, create_graph: bool = False, strict: bool = False,
              vectorize: bool = False, strategy: str = "reverse-mode"):
     """d outputs / d inputs. For one input and one output, a tensor of shape
-    ``output.shape + input.shape``; otherwise nested tuples [output][input]."""
-    from ..ops.creation import zeros, zeros_like
-    from ..ops.movement import stack
+    ``output.shape + input.shape``; otherwise nested tuples [output][input].
+
+    Shapes: one input (n,) and one output (m,) -> (m, n).
+
+    Example:
+    >>> f = lambda x: x ** 2
+    >>> tl.autograd.functional.jacobian(f, tl.tensor([1., 2.]))
+    tensor([[2., 0.],
+            [0., 4.]])
+    >>> tl.autograd.functional.jacobian(f, tl.zeros(2, 3)).shape
+    tensorlite.Size([2, 3, 2, 3])
+    """
     inputs, inputs_tuple = _as_tuple(inputs)
     with enable_grad():
         inputs = _prepare(inputs, create_graph)
@@ -112,7 +133,14 @@ def jacobian(func, inputs, create_graph: bool = False, strict: bool = False,
 
 def hessian(func, inputs, create_graph: bool = False, strict: bool = False,
             vectorize: bool = False, outer_jacobian_strategy: str = "reverse-mode"):
-    """Second derivatives of a scalar function: shape ``input.shape + input.shape`` for one input."""
+    """Second derivatives of a scalar function: shape ``input.shape + input.shape`` for one input.
+
+    Example:
+    >>> f = lambda x: (x ** 3).sum()
+    >>> tl.autograd.functional.hessian(f, tl.tensor([1., 2.]))
+    tensor([[ 6.,  0.],
+            [ 0., 12.]])
+    """
     inputs_t, inputs_tuple = _as_tuple(inputs)
 
     def gradient(*xs):
@@ -127,7 +155,15 @@ def hessian(func, inputs, create_graph: bool = False, strict: bool = False,
 
 
 def vhp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
-    """(func(inputs), v^T H) for a scalar function."""
+    """(func(inputs), v^T H) for a scalar function.
+
+    Shapes: v has the input's shape; v^T H too.
+
+    Example:
+    >>> f = lambda x: (x ** 3).sum()
+    >>> tl.autograd.functional.vhp(f, tl.tensor([1., 2.]), tl.tensor([1., 1.]))
+    (tensor(9.), tensor([ 6., 12.]))
+    """
     inputs, inputs_tuple = _as_tuple(inputs)
     vs = _as_tuple(v)[0]
     with enable_grad():
@@ -143,5 +179,13 @@ def vhp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
 
 
 def hvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
-    """(func(inputs), H v) for a scalar function (equal to v^T H: the Hessian is symmetric)."""
+    """(func(inputs), H v) for a scalar function (equal to v^T H: the Hessian is symmetric).
+
+    Shapes: v has the input's shape; H v too.
+
+    Example:
+    >>> f = lambda x: (x ** 3).sum()
+    >>> tl.autograd.functional.hvp(f, tl.tensor([1., 2.]), tl.tensor([1., 0.]))
+    (tensor(9.), tensor([6., 0.]))
+    """
     return vhp(func, inputs, v, create_graph=create_graph, strict=strict)

@@ -53,23 +53,48 @@ class _BareDecorator:
 class no_grad(_BareDecorator, _GradModeContext):
     """Disable graph recording inside the block or decorated function.
 
-    Example::
-
-        with tensorlite.no_grad():
-            p -= lr * p.grad     # an update that is not recorded
+    Example:
+    >>> w = tl.tensor([1., 2.], requires_grad=True)
+    >>> with tl.no_grad():
+    ...     y = w * 2
+    >>> y.requires_grad
+    False
+    >>> @tl.no_grad()
+    ... def double(t):
+    ...     return t * 2
+    >>> double(w).requires_grad
+    False
     """
 
     mode = False
 
 
 class enable_grad(_BareDecorator, _GradModeContext):
-    """Enable graph recording (inside a ``no_grad`` block, say)."""
+    """Enable graph recording (inside a ``no_grad`` block, say).
+
+    Example:
+    >>> w = tl.tensor([1.], requires_grad=True)
+    >>> with tl.no_grad():
+    ...     with tl.enable_grad():
+    ...         y = w * 2
+    >>> y.requires_grad
+    True
+    """
 
     mode = True
 
 
 class set_grad_enabled(_GradModeContext):
-    """``set_grad_enabled(False)`` switches recording off now; as a context manager, for the block."""
+    """``set_grad_enabled(False)`` switches recording off now; as a context manager, for the block.
+
+    Example:
+    >>> w = tl.tensor([1.], requires_grad=True)
+    >>> with tl.set_grad_enabled(False):
+    ...     (w * 2).requires_grad
+    False
+    >>> (w * 2).requires_grad
+    True
+    """
 
     def __init__(self, mode: bool):
         self._previous = state.enabled
@@ -94,7 +119,14 @@ class inference_mode(_GradModeContext):
     """``no_grad`` under PyTorch's name for inference: tensorlite has no separate inference
     tensors, so ``inference_mode(True)`` disables recording and ``inference_mode(False)`` enables
     it (as PyTorch's does, even inside ``no_grad``). A context manager and a decorator (with or
-    without parentheses)."""
+    without parentheses).
+
+    Example:
+    >>> w = tl.tensor([1.], requires_grad=True)
+    >>> with tl.inference_mode():
+    ...     (w * 2).requires_grad
+    False
+    """
 
     def __new__(cls, mode=True):
         if callable(mode):
@@ -119,12 +151,28 @@ class inference_mode(_GradModeContext):
 
 
 def is_grad_enabled() -> bool:
-    """Whether ops record a graph right now."""
+    """Whether ops record a graph right now.
+
+    Example:
+    >>> tl.is_grad_enabled()
+    True
+    >>> with tl.no_grad():
+    ...     tl.is_grad_enabled()
+    False
+    """
     return state.enabled
 
 
 def is_anomaly_enabled() -> bool:
-    """Whether anomaly mode (creation sites and NaN/Inf checks) is on."""
+    """Whether anomaly mode (creation sites and NaN/Inf checks) is on.
+
+    Example:
+    >>> tl.autograd.is_anomaly_enabled()
+    False
+    >>> with tl.autograd.detect_anomaly():
+    ...     tl.autograd.is_anomaly_enabled()
+    True
+    """
     return state.anomaly
 
 
@@ -134,6 +182,13 @@ class set_detect_anomaly:
     With it on, every node records where it was created, and the first NaN or Inf produced by a
     forward or backward raises an error naming the op and that line (``check_nan=False`` keeps
     the creation sites without the value checks).
+
+    Example:
+    >>> with tl.autograd.set_detect_anomaly(True):
+    ...     tl.autograd.is_anomaly_enabled()
+    True
+    >>> tl.autograd.is_anomaly_enabled()
+    False
     """
 
     def __init__(self, mode: bool, check_nan: bool = True):
@@ -149,7 +204,16 @@ class set_detect_anomaly:
 
 
 class detect_anomaly(set_detect_anomaly):
-    """Context manager (and decorator) for anomaly mode: ``with detect_anomaly(): ...``."""
+    """Context manager (and decorator) for anomaly mode: ``with detect_anomaly(): ...``.
+
+    Example:
+    >>> x = tl.tensor([-1.], requires_grad=True)
+    >>> with tl.autograd.detect_anomaly():
+    ...     x.sqrt().sum().backward()
+    Traceback (most recent call last):
+        ...
+    RuntimeError: Function 'SqrtBackward0' produced nan or inf values in its forward output...
+    """
 
     def __init__(self, check_nan: bool = True):
         self.check_nan = check_nan

@@ -6,6 +6,9 @@ element and both Jacobian entries; float32 inputs warn because eps=1e-6 is below
 from __future__ import annotations
 
 from .._warn import warn_user
+from ..ops.creation import randn, zeros, zeros_like
+from ..ops.movement import stack
+from ..tensor import Tensor
 from .api import grad as autograd_grad
 from .grad_mode import enable_grad, no_grad
 
@@ -13,12 +16,23 @@ __all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
 
 
 class GradcheckError(RuntimeError):
-    """Raised by gradcheck/gradgradcheck when the analytical and numerical gradients disagree."""
+    """Raised by gradcheck/gradgradcheck when the analytical and numerical gradients disagree.
 
-
-def _tensor_cls():
-    from ..tensor import Tensor
-    return Tensor
+    Example:
+    >>> class Wrong(tl.autograd.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         return x * 2
+    ...     @staticmethod
+    ...     def backward(ctx, grad):
+    ...         return grad * 3
+    >>> x = tl.tensor([1.], dtype=tl.float64, requires_grad=True)
+    >>> try:
+    ...     tl.autograd.gradcheck(Wrong.apply, (x,))
+    ... except tl.autograd.GradcheckError:
+    ...     print("caught")
+    caught
+    """
 
 
 def _as_tuple(x):
@@ -34,7 +48,6 @@ def _unravel(flat_index, shape):
 
 
 def _differentiable_outputs(func, inputs):
-    Tensor = _tensor_cls()
     outputs = _as_tuple(func(*inputs))
     return tuple(o for o in outputs if isinstance(o, Tensor) and o.is_floating_point())
 
@@ -64,7 +77,6 @@ def _numerical_jacobians(func, inputs, wrt, eps):
 def _analytical_jacobians(func, inputs, wrt, nondet_tol):
     """Same layout as the numerical one, by one backward per output element (twice, to check
     that backward is reentrant)."""
-    Tensor = _tensor_cls()
     outputs = _differentiable_outputs(func, inputs)
     diff_inputs = [inputs[i] for i in wrt]
     jac = {i: [[[0.0] * o.numel() for o in outputs] for _ in range(inputs[i].numel())] for i in wrt}
@@ -72,8 +84,7 @@ def _analytical_jacobians(func, inputs, wrt, nondet_tol):
         if not out.requires_grad:
             continue
         for m in range(out.numel()):
-            one_hot = Tensor._make(out.device.backend.full(out.data.shape, 0, out.dtype), out.device,
-                                   False, None, 0)
+            one_hot = zeros_like(out, requires_grad=False)
             one_hot[_unravel(m, out.data.shape)] = 1.0
             first = autograd_grad(out, diff_inputs, one_hot, retain_graph=True, allow_unused=True)
             second = autograd_grad(out, diff_inputs, one_hot, retain_graph=True, allow_unused=True)
@@ -131,15 +142,14 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
     Jacobian. Use float64 inputs. Returns True, or raises GradcheckError (returns False with
     ``raise_exception=False``).
 
-    Example::
-
-        x = tensorlite.randn(3, dtype=tensorlite.float64, requires_grad=True)
-        gradcheck(lambda t: (t * t).sum(), (x,))     # True
+    Example:
+    >>> x = tl.tensor([1., 2., 3.], dtype=tl.float64, requires_grad=True)
+    >>> tl.autograd.gradcheck(lambda t: (t * t).sum(), (x,))
+    True
     """
     if check_forward_ad or check_batched_forward_grad:
         raise NotImplementedError("tensorlite has reverse-mode autograd only: check_forward_ad and "
                                   "check_batched_forward_grad are not available")
-    Tensor = _tensor_cls()
     inputs = _as_tuple(inputs)
     wrt = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
     if not wrt:
@@ -182,7 +192,6 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
 
 def _fast_check(func, inputs, wrt, eps, atol, rtol):
     """Compare the scalar v^T J u for random u (inputs) and v (outputs)."""
-    from ..ops.creation import randn
     outputs = _differentiable_outputs(func, inputs)
     vs = [randn(*o.data.shape, dtype=o.dtype, device=o.device) for o in outputs]
     us = {i: randn(*inputs[i].data.shape, dtype=inputs[i].dtype, device=inputs[i].device) for i in wrt}
@@ -222,15 +231,13 @@ def _extra_checks(func, inputs, wrt, check_undefined_grad, check_grad_dtypes, ch
                              f"{g.dtype.name}{list(g.data.shape)}, expected "
                              f"{inputs[i].dtype.name}{list(inputs[i].data.shape)}", raise_exception)
     if check_undefined_grad:
-        zeros = [o.detach() * 0 for o in outputs]
-        grads = autograd_grad(outputs, diff_inputs, zeros, retain_graph=True, allow_unused=True)
+        zero_grads = [o.detach() * 0 for o in outputs]
+        grads = autograd_grad(outputs, diff_inputs, zero_grads, retain_graph=True, allow_unused=True)
         for g, i in zip(grads, wrt):
             if g is not None and bool((g != 0).any()):
                 return _fail(f"Backward with zero (undefined) output gradients gave a non-zero "
                              f"gradient for input {i}", raise_exception)
     if check_batched_grad:
-        from ..ops.creation import randn
-        from ..ops.movement import stack
         batch = [[randn(*o.data.shape, dtype=o.dtype) for o in outputs] for _ in range(2)]
         batched = autograd_grad(outputs, diff_inputs, [stack([b[j] for b in batch]) for j in range(len(outputs))],
                                 retain_graph=True, allow_unused=True, is_grads_batched=True)
@@ -246,7 +253,6 @@ def _extra_checks(func, inputs, wrt, check_undefined_grad, check_grad_dtypes, ch
 
 def _non_contiguous(g):
     """A copy of g laid out with gaps (every other element of a wider buffer)."""
-    from ..ops.creation import zeros
     if g.ndim == 0:
         return g
     wide = zeros(*g.shape, 2, dtype=g.dtype, device=g.device)
@@ -265,14 +271,17 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
     grad_outputs (v) are random float64 tensors when not given.
 
     Example: ``gradgradcheck(lambda t: (t ** 3).sum(), (x,))``.
+
+    Example:
+    >>> x = tl.tensor([0.5, 2.], dtype=tl.float64, requires_grad=True)
+    >>> tl.autograd.gradgradcheck(lambda t: t.sin() * t, (x,))
+    True
     """
-    from ..ops.creation import randn
     if check_fwd_over_rev:
         raise NotImplementedError("tensorlite has reverse-mode autograd only: check_fwd_over_rev "
                                   "is not available")
     if not check_rev_over_rev:
         return True
-    Tensor = _tensor_cls()
     inputs = _as_tuple(inputs)
     wrt = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
     with no_grad():

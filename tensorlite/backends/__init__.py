@@ -1,5 +1,6 @@
 """Backends: the device-facing primitive set (see ``base.Backend``) and its implementations."""
+from .._malloc import tune as tune_allocator
 from .base import Backend
 from .numpy_backend import NumpyBackend
 
-__all__ = ["Backend", "NumpyBackend"]
+__all__ = ["Backend", "NumpyBackend", "tune_allocator"]

@@ -5,9 +5,20 @@ methods, so a new backend implements this class and nothing else. Arrays are opa
 callers except for two attributes every backend array has: ``shape`` (a tuple of ints) and
 ``dtype`` (a NumPy dtype, used only as a type tag).
 
-Operand conventions:
-- ``binary`` operands are arrays or Python scalars that already have the result dtype (the
-  caller applied type promotion); broadcasting follows NumPy's rules.
+Operand conventions: dtypes arrive already promoted. The caller (ops/, through
+``tensorlite.dtypes``, the one place promotion is decided) converts operands first, so a backend
+never chooses a common dtype itself:
+- the array operands of ``binary``, ``binary_inplace`` (with ``dst``), ``where`` (a and b),
+  ``concatenate`` and ``matmul`` share one dtype;
+- a Python scalar operand (``binary``, ``binary_inplace``, ``where``, ``full``, ``pad``,
+  ``copy_into``) is a value of that dtype's kind, already checked and wrapped into its range
+  (``uint8 + 300`` arrives as 44): the backend converts it to the dtype as C converts it (a
+  float rounds to float32), so ``float32 * 2.1`` computes in float32, as in PyTorch;
+- result dtypes follow from the op: comparisons and logical ops (``COMPARISON_OPS``) and the
+  predicates (``PREDICATE_OPS``) give bool, every other elementwise op the operands' dtype;
+  the ops of ``FLOATING_OPS`` (true division, exp, log, ...) receive floating operands only;
+  integer and bool ``sum``/``prod``/``cumsum`` give int64;
+- broadcasting follows NumPy's rules.
 - ``axes`` are non-negative ints, already normalised by the caller.
 - ``key`` for indexing is a tuple of ints, slices, None, Ellipsis and backend integer or bool
   arrays, with NumPy's (= PyTorch's) indexing semantics.
@@ -29,6 +40,11 @@ BINARY_OPS = frozenset({
 COMPARISON_OPS = frozenset({"eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or",
                             "logical_xor"})
 REDUCE_OPS = frozenset({"sum", "prod", "max", "min", "any", "all"})
+PREDICATE_OPS = frozenset({"logical_not", "isnan", "isinf", "isfinite"})
+"""Unary ops with a bool result."""
+FLOATING_OPS = frozenset({"div", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "erf",
+                          "log1p", "expm1"})
+"""Ops whose operands are floating point (the caller converts integers first)."""
 
 
 def broadcast_error(op: str, *shapes) -> RuntimeError:

@@ -10,7 +10,7 @@ import numbers
 import numpy as np  # only to recognise NumPy samples (host input), never to compute
 
 from .. import dtypes
-from ..ops.creation import randperm, tensor
+from ..ops.creation import arange, randperm, tensor
 from ..ops.movement import stack
 from ..tensor import Tensor
 
@@ -31,6 +31,13 @@ def default_collate(batch):
 
     Example: ``default_collate([(tensor([1., 2.]), 0), (tensor([3., 4.]), 1)])`` is
     ``[tensor of shape (2, 2), int64 tensor([0, 1])]``.
+
+    Example:
+    >>> batch = tl.data.default_collate([(tl.zeros(3), 0), (tl.ones(3), 1)])
+    >>> batch[0].shape, batch[1]
+    (tensorlite.Size([2, 3]), tensor([0, 1]))
+    >>> tl.data.default_collate([{"x": 1.0}, {"x": 2.0}])
+    {'x': tensor([1., 2.], dtype=tensorlite.float64)}
     """
     first = batch[0]
     if isinstance(first, Tensor):
@@ -101,6 +108,20 @@ class DataLoader:
 
         loader = DataLoader(TensorDataset(x, y), batch_size=32, shuffle=True)
         for xb, yb in loader: ...
+
+    Shapes: samples of shape (*) -> batches (batch_size, *) (the last one smaller unless drop_last).
+
+    Example:
+    >>> ds = tl.data.TensorDataset(tl.arange(10.).reshape(5, 2), tl.arange(5))
+    >>> loader = tl.data.DataLoader(ds, batch_size=2)
+    >>> len(loader)
+    3
+    >>> [(tuple(x.shape), y.tolist()) for x, y in loader]
+    [((2, 2), [0, 1]), ((2, 2), [2, 3]), ((1, 2), [4])]
+    >>> generator = tl.Generator().manual_seed(0)
+    >>> loader = tl.data.DataLoader(ds, batch_size=2, shuffle=True, generator=generator)
+    >>> sorted(i for _, y in loader for i in y.tolist())
+    [0, 1, 2, 3, 4]
     """
 
     def __init__(self, dataset, batch_size: int | None = 1, shuffle: bool = False, sampler=None,
@@ -155,7 +176,6 @@ class DataLoader:
             start = batch * self.batch_size
             stop = min(start + self.batch_size, n)
             if fast:
-                from ..ops.creation import arange
                 indices = order[start:stop] if order is not None else arange(start, stop)
                 try:
                     yield self.dataset.get_batch(indices)

@@ -3,14 +3,24 @@ from __future__ import annotations
 
 import math
 
-from ..ops.creation import randperm
+from ..ops.creation import randperm, tensor
 from ..tensor import Tensor
 
 __all__ = ["Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split"]
 
 
 class Dataset:
-    """A map-style dataset: implement ``__getitem__(index)`` and ``__len__``."""
+    """A map-style dataset: implement ``__getitem__(index)`` and ``__len__``.
+
+    Example:
+    >>> class Squares(tl.data.Dataset):
+    ...     def __len__(self):
+    ...         return 4
+    ...     def __getitem__(self, index):
+    ...         return tl.tensor(float(index)), tl.tensor(float(index * index))
+    >>> len(Squares()), Squares()[3]
+    (4, (tensor(3.), tensor(9.)))
+    """
 
     def __getitem__(self, index):
         raise NotImplementedError(f"{type(self).__name__} must implement __getitem__")
@@ -26,6 +36,13 @@ class TensorDataset(Dataset):
     """Samples are the i-th rows of tensors that share their first dimension.
 
     Example: ``TensorDataset(images, labels)[0]`` -> ``(images[0], labels[0])``.
+
+    Shapes: tensors (N, *) each -> samples, tuples of (*)-shaped rows.
+
+    Example:
+    >>> ds = tl.data.TensorDataset(tl.arange(6.).reshape(3, 2), tl.tensor([0, 1, 0]))
+    >>> len(ds), ds[1]
+    (3, (tensor([2., 3.]), tensor(1)))
     """
 
     def __init__(self, *tensors: Tensor):
@@ -49,7 +66,14 @@ class TensorDataset(Dataset):
 
 
 class Subset(Dataset):
-    """The samples of ``dataset`` at ``indices``."""
+    """The samples of ``dataset`` at ``indices``.
+
+    Example:
+    >>> ds = tl.data.TensorDataset(tl.arange(5))
+    >>> sub = tl.data.Subset(ds, [4, 0])
+    >>> len(sub), sub[0]
+    (2, (tensor(4),))
+    """
 
     def __init__(self, dataset: Dataset, indices):
         self.dataset = dataset
@@ -66,12 +90,19 @@ class Subset(Dataset):
     def get_batch(self, indices: Tensor):
         if not hasattr(self.dataset, "get_batch"):
             raise AttributeError("get_batch")
-        from ..ops.creation import tensor
         return self.dataset.get_batch(tensor(self.indices)[indices])
 
 
 class ConcatDataset(Dataset):
-    """Datasets one after the other."""
+    """Datasets one after the other.
+
+    Example:
+    >>> a = tl.data.TensorDataset(tl.arange(2))
+    >>> b = tl.data.TensorDataset(tl.arange(10, 13))
+    >>> both = tl.data.ConcatDataset([a, b])
+    >>> len(both), both[2]
+    (5, (tensor(10),))
+    """
 
     def __init__(self, datasets):
         self.datasets = list(datasets)
@@ -96,7 +127,17 @@ class ConcatDataset(Dataset):
 
 def random_split(dataset: Dataset, lengths, generator=None):
     """Split into non-overlapping Subsets of the given lengths, or fractions summing to 1
-    (remainders go round-robin to the first subsets, as in PyTorch)."""
+    (remainders go round-robin to the first subsets, as in PyTorch).
+
+    Example:
+    >>> ds = tl.data.TensorDataset(tl.arange(10))
+    >>> generator = tl.Generator().manual_seed(0)
+    >>> train, test = tl.data.random_split(ds, [0.8, 0.2], generator=generator)
+    >>> len(train), len(test)
+    (8, 2)
+    >>> sorted(list(train.indices) + list(test.indices)) == list(range(10))
+    True
+    """
     n = len(dataset)
     lengths = list(lengths)
     if any(length < 0 for length in lengths):

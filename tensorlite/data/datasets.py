@@ -24,7 +24,15 @@ __all__ = ["MNIST", "FashionMNIST", "Digits", "boolean_function", "xor", "two_sp
 
 
 class DatasetNotFoundError(FileNotFoundError):
-    """The data files are not where the dataset looked for them."""
+    """The data files are not where the dataset looked for them.
+
+    Example:
+    >>> try:
+    ...     tl.data.MNIST(root="/nonexistent")
+    ... except tl.data.DatasetNotFoundError:
+    ...     print("not found")
+    not found
+    """
 
 
 class MNIST(Dataset):
@@ -32,6 +40,23 @@ class MNIST(Dataset):
 
     Images are uint8 tensors (28, 28) unless ``transform`` changes them; ``as_tensors()`` gives
     the whole split as (float32 (N, 784) in [0, 1], int64 (N,)) for fast training.
+
+    Shapes: image (28, 28) uint8 (or what transform makes of it), label an int;
+    ``as_tensors()``: (N, 784) and (N,).
+
+    Example (a two-image test set written in the IDX format):
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> root = tempfile.mkdtemp()
+    >>> images, labels = np.zeros((2, 28, 28), np.uint8), np.array([7, 2], np.uint8)
+    >>> tl.data.write_idx(os.path.join(root, "t10k-images-idx3-ubyte"), images)
+    >>> tl.data.write_idx(os.path.join(root, "t10k-labels-idx1-ubyte"), labels)
+    >>> mnist = tl.data.MNIST(root, train=False)
+    >>> image, label = mnist[1]
+    >>> len(mnist), image.shape, image.dtype, label
+    (2, tensorlite.Size([28, 28]), tensorlite.uint8, 2)
+    >>> [t.shape for t in mnist.as_tensors()]
+    [tensorlite.Size([2, 784]), tensorlite.Size([2])]
     """
 
     files = {True: ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
@@ -106,7 +131,17 @@ class MNIST(Dataset):
 
 class FashionMNIST(MNIST):
     """Zalando's Fashion-MNIST (same format as MNIST). Default root: Debian's
-    /usr/share/datasets/fashion-mnist (``apt-get install dataset-fashion-mnist``)."""
+    /usr/share/datasets/fashion-mnist (``apt-get install dataset-fashion-mnist``).
+
+    Shapes: as MNIST.
+
+    Example:
+    >>> try:
+    ...     tl.data.FashionMNIST(root="/nonexistent")
+    ... except tl.data.DatasetNotFoundError as error:
+    ...     print(str(error).split(" not found")[0])
+    FashionMNIST: train-images-idx3-ubyte(.gz)
+    """
 
     checksums = {"train-images-idx3-ubyte.gz": "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
                  "train-labels-idx1-ubyte.gz": "25c81989df183df01b3e8a0aad5dffbe",
@@ -122,7 +157,18 @@ class FashionMNIST(MNIST):
 class Digits(TensorDataset):
     """The bundled 8x8 UCI digits: an 80/20 train/test split fixed by ``seed``.
 
-    Samples are (float32 (64,) in [0, 1], int64 label)."""
+    Samples are (float32 (64,) in [0, 1], int64 label).
+
+    Shapes: image (64,) float32, label int64 (); 1797 samples split into train and test.
+
+    Example:
+    >>> train, test = tl.data.Digits(train=True), tl.data.Digits(train=False)
+    >>> len(train) + len(test)
+    1797
+    >>> image, label = train[0]
+    >>> image.shape, image.dtype, label.dtype
+    (tensorlite.Size([64]), tensorlite.float32, tensorlite.int64)
+    """
 
     def __init__(self, train: bool = True, seed: int = 0, test_fraction: float = 0.2):
         images, labels = load_digits()
@@ -139,6 +185,15 @@ def boolean_function(seed: int = 0, test_fraction: float = 0.2):
     majority). The seed documents' own function is not available here; this stand-in has the
     same input space, size and class count, and is documented as such.
     Returns (train, test) TensorDatasets of float32 inputs and int64 labels.
+
+    Shapes: two TensorDatasets (train, test) of inputs (14,) float32 and labels () int64.
+
+    Example:
+    >>> train, test = tl.data.boolean_function()
+    >>> len(train), len(test)
+    (13107, 3277)
+    >>> [t.shape for t in train.tensors]
+    [tensorlite.Size([13107, 14]), tensorlite.Size([13107])]
     """
     bits = ((np.arange(1 << 14)[:, None] >> np.arange(14)) & 1).astype(np.float32) * 2 - 1
     labels = 2 * (bits[:, :3].prod(1) > 0) + (bits[:, 3:].sum(1) > 0)
@@ -146,7 +201,15 @@ def boolean_function(seed: int = 0, test_fraction: float = 0.2):
 
 
 def xor(n: int = 400, noise: float = 0.1, seed: int = 0):
-    """Points around the four corners of the unit square; label = XOR of the corner's bits."""
+    """Points around the four corners of the unit square; label = XOR of the corner's bits.
+
+    Shapes: a TensorDataset of inputs (n, 2) float32 and labels (n,) int64.
+
+    Example:
+    >>> data = tl.data.xor(n=8)
+    >>> [t.shape for t in data.tensors]
+    [tensorlite.Size([8, 2]), tensorlite.Size([8])]
+    """
     rng = np.random.default_rng(seed)
     corners = rng.integers(0, 2, (n, 2))
     points = corners + rng.normal(0, noise, (n, 2))
@@ -154,7 +217,15 @@ def xor(n: int = 400, noise: float = 0.1, seed: int = 0):
 
 
 def two_spirals(n: int = 400, noise: float = 0.2, seed: int = 0):
-    """Two interleaved spirals (n points each side of ~1.5 turns), labels 0 and 1."""
+    """Two interleaved spirals (n points each side of ~1.5 turns), labels 0 and 1.
+
+    Shapes: a TensorDataset of inputs (2 n, 2) float32 and labels (2 n,) int64.
+
+    Example:
+    >>> x, y = tl.data.two_spirals(n=50).tensors
+    >>> x.shape, y.shape, y.sum().item()
+    (tensorlite.Size([100, 2]), tensorlite.Size([100]), 50)
+    """
     rng = np.random.default_rng(seed)
     t = np.sqrt(rng.random(n)) * 3 * math.pi
     arms = []
@@ -168,7 +239,15 @@ def two_spirals(n: int = 400, noise: float = 0.2, seed: int = 0):
 
 
 def noisy_regression(n: int = 256, noise: float = 0.1, seed: int = 0):
-    """y = sin(3x) + 0.5 x + noise for x uniform on [-1, 1]; inputs (n, 1), targets (n, 1)."""
+    """y = sin(3x) + 0.5 x + noise for x uniform on [-1, 1]; inputs (n, 1), targets (n, 1).
+
+    Shapes: a TensorDataset of inputs (n, 1) and targets (n, 1), float32.
+
+    Example:
+    >>> x, y = tl.data.noisy_regression(n=16).tensors
+    >>> x.shape, y.shape
+    (tensorlite.Size([16, 1]), tensorlite.Size([16, 1]))
+    """
     rng = np.random.default_rng(seed)
     x = rng.uniform(-1, 1, (n, 1))
     y = np.sin(3 * x) + 0.5 * x + rng.normal(0, noise, (n, 1))

@@ -20,6 +20,11 @@ def load_digits(normalize: bool = True):
     """(images, labels): float32 (1797, 64) scaled to [0, 1] (raw 0..16 if not normalize), int64 (1797,).
 
     Example: ``x, y = load_digits(); x.shape`` -> ``Size([1797, 64])``.
+
+    Example:
+    >>> images, labels = tl.data.load_digits()
+    >>> images.shape, labels.shape, images.max().item()
+    (tensorlite.Size([1797, 64]), tensorlite.Size([1797]), 1.0)
     """
     with gzip.open(DIGITS_PATH, "rt") as f:
         table = np.loadtxt(f, delimiter=",", dtype=np.int64)

@@ -20,7 +20,18 @@ _CODES = {np.dtype(v).newbyteorder("="): k for k, v in _TYPES.items()}
 
 
 class IDXError(ValueError):
-    """A file that is not a valid IDX file (wrong magic, truncated, inconsistent sizes)."""
+    """A file that is not a valid IDX file (wrong magic, truncated, inconsistent sizes).
+
+    Example:
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "bad.idx")
+    >>> _ = open(path, "wb").write(b"not idx")
+    >>> try:
+    ...     tl.data.read_idx(path)
+    ... except tl.data.IDXError:
+    ...     print("invalid")
+    invalid
+    """
 
 
 def _read_bytes(path) -> bytes:
@@ -35,7 +46,16 @@ def _read_bytes(path) -> bytes:
 
 
 def read_idx(path) -> np.ndarray:
-    """The array stored in an IDX file (``.gz`` or raw), in native byte order."""
+    """The array stored in an IDX file (``.gz`` or raw), in native byte order.
+
+    Example:
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> path = os.path.join(tempfile.mkdtemp(), "labels.idx.gz")
+    >>> tl.data.write_idx(path, np.array([3, 1, 4], dtype=np.uint8))
+    >>> tl.data.read_idx(path)
+    array([3, 1, 4], dtype=uint8)
+    """
     raw = _read_bytes(path)
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
         raise IDXError(f"{path}: not an IDX file (the magic number must start with two zero bytes)")
@@ -55,7 +75,16 @@ def read_idx(path) -> np.ndarray:
 
 
 def write_idx(path, array, compress: bool | None = None) -> None:
-    """Write ``array`` as IDX (gzip when the path ends in .gz or compress=True)."""
+    """Write ``array`` as IDX (gzip when the path ends in .gz or compress=True).
+
+    Example:
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> path = os.path.join(tempfile.mkdtemp(), "images.idx")
+    >>> tl.data.write_idx(path, np.zeros((2, 3, 3), dtype=np.uint8))
+    >>> tl.data.read_idx(path).shape
+    (2, 3, 3)
+    """
     array = np.asarray(array)
     code = _CODES.get(array.dtype)
     if code is None:

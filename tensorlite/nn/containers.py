@@ -11,6 +11,21 @@ class Sequential(Module):
     """Modules applied in order: ``Sequential(Linear(2, 3), ReLU())``; children are named (0), (1), ...
 
     Supports indexing (an int or a slice), len, iteration and append.
+
+    Shapes: the first module's input -> the last module's output.
+
+    Example:
+    >>> model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    >>> model
+    Sequential(
+      (0): Linear(in_features=2, out_features=3, bias=True)
+      (1): ReLU()
+      (2): Linear(in_features=3, out_features=1, bias=True)
+    )
+    >>> model(tl.zeros(5, 2)).shape
+    tensorlite.Size([5, 1])
+    >>> model[0].weight.shape, len(model)
+    (tensorlite.Size([3, 2]), 3)
     """
 
     def __init__(self, *args):
@@ -59,7 +74,18 @@ def _index(index, length):
 
 
 class ModuleList(Module):
-    """A list of modules, registered as children (0), (1), ...; no forward of its own."""
+    """A list of modules, registered as children (0), (1), ...; no forward of its own.
+
+    Example:
+    >>> layers = nn.ModuleList([nn.Linear(2, 2) for _ in range(3)])
+    >>> len(layers), len(list(layers.parameters()))
+    (3, 6)
+    >>> x = tl.zeros(1, 2)
+    >>> for layer in layers:
+    ...     x = layer(x)
+    >>> x.shape
+    tensorlite.Size([1, 2])
+    """
 
     def __init__(self, modules=None):
         super().__init__()
@@ -92,7 +118,15 @@ class ModuleList(Module):
 
 
 class ModuleDict(Module):
-    """A dict of named child modules."""
+    """A dict of named child modules.
+
+    Example:
+    >>> heads = nn.ModuleDict({"a": nn.Linear(2, 1), "b": nn.Linear(2, 3)})
+    >>> list(heads.keys())
+    ['a', 'b']
+    >>> heads["b"](tl.zeros(4, 2)).shape
+    tensorlite.Size([4, 3])
+    """
 
     def __init__(self, modules=None):
         super().__init__()
@@ -128,7 +162,15 @@ class ModuleDict(Module):
 
 
 class ParameterList(Module):
-    """A list of Parameters registered as '0', '1', ..."""
+    """A list of Parameters registered as '0', '1', ...
+
+    Example:
+    >>> params = nn.ParameterList([nn.Parameter(tl.zeros(2)), nn.Parameter(tl.ones(3))])
+    >>> [p.shape for p in params]
+    [tensorlite.Size([2]), tensorlite.Size([3])]
+    >>> len(list(params.parameters()))
+    2
+    """
 
     def __init__(self, values=None):
         super().__init__()

@@ -43,7 +43,15 @@ __all__ = [
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """input @ weight.T + bias. Shapes: (*, in) x (out, in) -> (*, out); a 1-D weight (in,) gives (*).
 
-    Example: ``linear(ones(2, 3), ones(4, 3), ones(4))`` has shape (2, 4), every entry 4."""
+    Example: ``linear(ones(2, 3), ones(4, 3), ones(4))`` has shape (2, 4), every entry 4.
+
+    Example:
+    >>> F.linear(tl.ones(2, 3), tl.ones(4, 3), tl.ones(4))
+    tensor([[4., 4., 4., 4.],
+            [4., 4., 4., 4.]])
+    >>> F.linear(tl.zeros(5, 7, 3), tl.zeros(2, 3)).shape
+    tensorlite.Size([5, 7, 2])
+    """
     check_same_dtype("linear", input, weight, bias)
     if input.dtype is _dt.bool_:
         raise NotImplementedError("linear(): not implemented for 'Bool'; convert with .float() first")
@@ -87,7 +95,14 @@ def _check_bias(bias, out_shape, out_features):
 
 
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """y_k = x1^T W_k x2 + b_k. Shapes: (N, in1), (N, in2), W (out, in1, in2) -> (N, out)."""
+    """y_k = x1^T W_k x2 + b_k. Shapes: (N, in1), (N, in2), W (out, in1, in2) -> (N, out).
+
+    Example:
+    >>> x1, x2 = tl.ones(2, 3), tl.ones(2, 4)
+    >>> F.bilinear(x1, x2, tl.ones(5, 3, 4), tl.zeros(5))
+    tensor([[12., 12., 12., 12., 12.],
+            [12., 12., 12., 12., 12.]])
+    """
     from ..ops.linalg import einsum
     out = einsum("ni,kij,nj->nk", input1, weight, input2)
     return out if bias is None else out + bias
@@ -105,19 +120,40 @@ def _require_float(name: str, input: Tensor, allow_integer: bool = False) -> Non
 
 @tensor_op
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
-    """max(x, 0)."""
+    """max(x, 0).
+
+    Shapes: (*) -> (*).
+
+    Example:
+    >>> F.relu(tl.tensor([-1., 0., 2.]))
+    tensor([0., 0., 2.])
+    """
     return input.relu_() if inplace else input.relu()
 
 
 @tensor_op
 def relu6(input: Tensor) -> Tensor:
-    """min(max(x, 0), 6); gradient 1 only on 0 < x < 6 (0 at both bounds), integer dtypes kept."""
+    """min(max(x, 0), 6); gradient 1 only on 0 < x < 6 (0 at both bounds), integer dtypes kept.
+
+    Shapes: (*) -> (*).
+
+    Example:
+    >>> F.relu6(tl.tensor([-1., 3., 8.]))
+    tensor([0., 3., 6.])
+    """
     return hardtanh(input, 0.0, 6.0)
 
 
 @tensor_op
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
-    """x if x > 0 else slope * x (the derivative at 0 is the slope, as PyTorch)."""
+    """x if x > 0 else slope * x (the derivative at 0 is the slope, as PyTorch).
+
+    Shapes: (*) -> (*).
+
+    Example:
+    >>> F.leaky_relu(tl.tensor([-2., 0., 3.]), negative_slope=0.1)
+    tensor([-0.2000,  0.0000,  3.0000])
+    """
     _require_float("leaky_relu", input)
     return _LeakyRelu.apply(input, negative_slope)
 
@@ -128,6 +164,14 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
     than 2 dims have one channel). The derivative at 0 is the slope, as PyTorch.
 
     Example: ``prelu(tl.tensor([[-2.0, 3.0]]), tl.tensor([0.25]))`` is ``[[-0.5, 3.0]]``.
+
+    Shapes: input (N, C, *) (or fewer dims), weight (1,) or (C,) -> input's shape.
+
+    Example:
+    >>> x = tl.tensor([[-1., -1.], [2., -4.]])
+    >>> F.prelu(x, tl.tensor([0.5, 0.25]))
+    tensor([[-0.5000, -0.2500],
+            [ 2.0000, -1.0000]])
     """
     _require_float("prelu", input)
     channels = input.shape[1] if input.ndim >= 2 else 1
@@ -167,14 +211,28 @@ class _LeakyRelu(Function):
 @tensor_op
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x if x > 0 else alpha * (exp(x) - 1); at 0 the derivative is alpha and the second
-    derivative 0 (PyTorch's kink convention)."""
+    derivative 0 (PyTorch's kink convention).
+
+    Shapes: (*) -> (*).
+
+    Example:
+    >>> F.elu(tl.tensor([-1., 0., 2.]))
+    tensor([-0.6321,  0.0000,  2.0000])
+    """
     _require_float("elu", input)
     return _elu(input, alpha, 1.0, 1.0)
 
 
 @tensor_op
 def celu(input: Tensor, alpha: float = 1.0) -> Tensor:
-    """max(0, x) + min(0, alpha (exp(x / alpha) - 1)); derivative 1 and second derivative 0 at 0."""
+    """max(0, x) + min(0, alpha (exp(x / alpha) - 1)); derivative 1 and second derivative 0 at 0.
+
+    Shapes: (*) -> (*).
+
+    Example:
+    >>> F.celu(tl.tensor([-1., 0., 2.]), alpha=2.)
+    tensor([-0.7869,  0.0000,  2.0000])
+    """
     _require_float("celu", input)
     if alpha == 0:
         raise RuntimeError("celu(): ZeroDivisionError: alpha cannot be 0 for CELU")
@@ -221,13 +279,30 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 @tensor_op
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
-    """scale * elu(x, alpha) with the self-normalising constants."""
+    """scale * elu(x, alpha) with the self-normalising constants.
+
+    Shapes: (*) -> (*).
+
+    Example:
+    >>> F.selu(tl.tensor([-1., 0., 2.]))
+    tensor([-1.1113,  0.0000,  2.1014])
+    """
     return _elu(input, _SELU_ALPHA, _SELU_SCALE, 1.0)
 
 
 @tensor_op
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
-    """x * Phi(x): exact with erf, or the tanh approximation."""
+    """x * Phi(x): exact with erf, or the tanh approximation.
+
+    Shapes: (*) -> (*).
+
+    Example:
+    >>> x = tl.tensor([-1., 0., 2.])
+    >>> F.gelu(x)
+    tensor([-0.1587,  0.0000,  1.9545])
+    >>> F.gelu(x, approximate="tanh")
+    tensor([-0.1588,  0.0000,  1.9546])
+    """
     _require_float("gelu", input)
     if approximate not in ("none", "tanh"):
         raise RuntimeError(f"gelu(): approximate argument must be either none or tanh, got {approximate!r}")
@@ -264,7 +339,14 @@ class _Gelu(Function):
 
 @tensor_op
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
-    """x * sigmoid(x)."""
+    """x * sigmoid(x).
+
+    Shapes: (*) -> (*).
+
+    Example:
+    >>> F.silu(tl.tensor([-1., 0., 2.]))
+    tensor([-0.2689,  0.0000,  1.7616])
+    """
     _require_float("silu", input)
     return input * input.sigmoid()
 
@@ -273,7 +355,14 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """log(1 + exp(beta x)) / beta, linear above ``threshold`` (no overflow in either branch).
     At beta x == threshold PyTorch keeps the smooth slope sigmoid(threshold) but a zero second
-    derivative."""
+    derivative.
+
+    Shapes: (*) -> (*).
+
+    Example:
+    >>> F.softplus(tl.tensor([-1., 0., 30.]))
+    tensor([ 0.3133,  0.6931, 30.0000])
+    """
     _require_float("softplus", input)
     return _Softplus.apply(input, beta, threshold)
 
@@ -304,20 +393,41 @@ class _Softplus(Function):
 
 @tensor_op
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
-    """x * tanh(softplus(x))."""
+    """x * tanh(softplus(x)).
+
+    Shapes: (*) -> (*).
+
+    Example:
+    >>> F.mish(tl.tensor([-1., 0., 2.]))
+    tensor([-0.3034,  0.0000,  1.9440])
+    """
     _require_float("mish", input)
     return input * softplus(input).tanh()
 
 
 @tensor_op
 def sigmoid(input: Tensor) -> Tensor:
-    """1 / (1 + exp(-x))."""
+    """1 / (1 + exp(-x)).
+
+    Shapes: (*) -> (*).
+
+    Example:
+    >>> F.sigmoid(tl.tensor([-1., 0., 2.]))
+    tensor([0.2689, 0.5000, 0.8808])
+    """
     return input.sigmoid()
 
 
 @tensor_op
 def tanh(input: Tensor) -> Tensor:
-    """tanh(x)."""
+    """tanh(x).
+
+    Shapes: (*) -> (*).
+
+    Example:
+    >>> F.tanh(tl.tensor([-1., 0., 2.]))
+    tensor([-0.7616,  0.0000,  0.9640])
+    """
     return input.tanh()
 
 
@@ -329,6 +439,14 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace
 
     Example: ``hardtanh(tensor([-2., 1., 0.5]))`` is ``[-1., 1., 0.5]``; the gradient is [0, 0, 1].
     min_val > max_val raises ValueError, as in PyTorch.
+
+    Shapes: (*) -> (*).
+
+    Example:
+    >>> F.hardtanh(tl.tensor([-3., 0.5, 2.]))
+    tensor([-1.0000,  0.5000,  1.0000])
+    >>> F.hardtanh(tl.tensor([-3., 0.5, 2.]), 0., 1.)
+    tensor([0.0000, 0.5000, 1.0000])
     """
     if min_val > max_val:
         raise ValueError(f"hardtanh(): min_val cannot be greater than max_val (got min_val={min_val}, "
@@ -348,28 +466,56 @@ def _open_interval_clamp(x: Tensor, low: float, high: float) -> Tensor:
 
 @tensor_op
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
-    """clamp(x / 6 + 1/2, 0, 1); gradient 1/6 only on -3 < x < 3 (0 at the bounds, PyTorch)."""
+    """clamp(x / 6 + 1/2, 0, 1); gradient 1/6 only on -3 < x < 3 (0 at the bounds, PyTorch).
+
+    Shapes: (*) -> (*).
+
+    Example:
+    >>> F.hardsigmoid(tl.tensor([-4., 0., 1.5, 4.]))
+    tensor([0.0000, 0.5000, 0.7500, 1.0000])
+    """
     _require_float("hardsigmoid", input)
     return _open_interval_clamp(input / 6.0 + 0.5, 0.0, 1.0)
 
 
 @tensor_op
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
-    """x * hardsigmoid(x); derivative 0 at -3 and 1 at 3, second derivative 1/3 only inside."""
+    """x * hardsigmoid(x); derivative 0 at -3 and 1 at 3, second derivative 1/3 only inside.
+
+    Shapes: (*) -> (*).
+
+    Example:
+    >>> F.hardswish(tl.tensor([-4., 0., 1.5, 4.]))
+    tensor([-0.0000,  0.0000,  1.1250,  4.0000])
+    """
     _require_float("hardswish", input)
     return input * hardsigmoid(input)
 
 
 @tensor_op
 def softsign(input: Tensor) -> Tensor:
-    """x / (1 + |x|)."""
+    """x / (1 + |x|).
+
+    Shapes: (*) -> (*).
+
+    Example:
+    >>> F.softsign(tl.tensor([-1., 0., 3.]))
+    tensor([-0.5000,  0.0000,  0.7500])
+    """
     _require_float("softsign", input, allow_integer=True)
     return input / (1.0 + input.abs())
 
 
 @tensor_op
 def logsigmoid(input: Tensor) -> Tensor:
-    """log(sigmoid(x)) = -softplus(-x), stable for large |x|."""
+    """log(sigmoid(x)) = -softplus(-x), stable for large |x|.
+
+    Shapes: (*) -> (*).
+
+    Example:
+    >>> F.logsigmoid(tl.tensor([-100., 0., 2.]))
+    tensor([-100.0000,   -0.6931,   -0.1269])
+    """
     _require_float("log_sigmoid_forward", input)
     return _LogSigmoid.apply(input)
 
@@ -407,7 +553,15 @@ def _fused_softmax(x: Tensor, dim: int, log: bool):
 def log_softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     """x - logsumexp(x, dim), the same shape as x: stable for large inputs. Also ``tl.log_softmax``.
 
-    Example: ``log_softmax(tensor([1000., 0., -1000.]), dim=0)`` is ``[0., -1000., -2000.]``."""
+    Example: ``log_softmax(tensor([1000., 0., -1000.]), dim=0)`` is ``[0., -1000., -2000.]``.
+
+    Shapes: (*) -> (*).
+
+    Example:
+    >>> F.log_softmax(tl.tensor([[0., 0.], [1., 0.]]), dim=1)
+    tensor([[-0.6931, -0.6931],
+            [-0.3133, -1.3133]])
+    """
     dim = _softmax_dim("log_softmax", input.ndim, dim)
     x = input.to(dtype) if dtype is not None else input
     _require_float("log_softmax", x)
@@ -425,7 +579,18 @@ def _shifted_by_logsumexp(x: Tensor, dim: int) -> Tensor:
 def softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     """exp(log_softmax(x, dim)): the same shape as x, summing to 1 along dim. Also ``tl.softmax``.
 
-    Example: ``softmax(tensor([[1., 1.], [0., 1000.]]), dim=1)`` is ``[[0.5, 0.5], [0., 1.]]``."""
+    Example: ``softmax(tensor([[1., 1.], [0., 1000.]]), dim=1)`` is ``[[0.5, 0.5], [0., 1.]]``.
+
+    Shapes: (*) -> (*).
+
+    Example:
+    >>> x = tl.tensor([[1., 1.], [0., 1000.]])
+    >>> F.softmax(x, dim=1)
+    tensor([[0.5000, 0.5000],
+            [0.0000, 1.0000]])
+    >>> tl.softmax(tl.tensor([0., 1., 2.]), dim=0)
+    tensor([0.0900, 0.2447, 0.6652])
+    """
     dim = _softmax_dim("softmax", input.ndim, dim)
     x = input.to(dtype) if dtype is not None else input
     _require_float("softmax", x)
@@ -435,7 +600,14 @@ def softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
 
 @tensor_op
 def softmin(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
-    """softmax(-x, dim)."""
+    """softmax(-x, dim).
+
+    Shapes: (*) -> (*).
+
+    Example:
+    >>> F.softmin(tl.tensor([1., 1., 1000.]), dim=0)
+    tensor([0.5000, 0.5000, 0.0000])
+    """
     _require_float("softmin", input)
     dim = _softmax_dim("softmin", input.ndim, dim)
     return softmax(-input, dim, dtype)
@@ -444,7 +616,18 @@ def softmin(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
 # -- regularisation and normalisation ---------------------------------------------------------
 @tensor_op
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
-    """Zero each element with probability p and scale the rest by 1/(1-p); identity in eval."""
+    """Zero each element with probability p and scale the rest by 1/(1-p); identity in eval.
+
+    Shapes: (*) -> (*).
+
+    Example:
+    >>> _ = tl.manual_seed(0)
+    >>> y = F.dropout(tl.ones(1000), p=0.25)
+    >>> sorted(set(y.tolist()))
+    [0.0, 1.3333333730697632]
+    >>> F.dropout(tl.ones(3), p=0.25, training=False)
+    tensor([1., 1., 1.])
+    """
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:
@@ -461,6 +644,20 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
                momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
     """Normalise over the batch (and spatial) dims per channel (dim 1).
+
+    Shapes: input (N, C) or (N, C, *); running_mean, running_var, weight, bias (C,) -> input's
+    shape.
+
+    Example:
+    >>> x = tl.tensor([[1., 10.], [3., 30.]])
+    >>> mean, var = tl.zeros(2), tl.ones(2)
+    >>> F.batch_norm(x, mean, var, training=True)
+    tensor([[-1.0000, -1.0000],
+            [ 1.0000,  1.0000]])
+    >>> mean, var
+    (tensor([0.2000, 2.0000]), tensor([ 1.1000, 20.9000]))
+    >>> F.batch_norm(x, mean, var).shape
+    tensorlite.Size([2, 2])
 
     Training normalises with the biased batch variance and updates the running statistics with
     the unbiased one: running = (1 - momentum) * running + momentum * batch. ``momentum`` is a
@@ -503,7 +700,16 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
 @tensor_op
 def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
-    """Normalise over the last len(normalized_shape) dims (biased variance)."""
+    """Normalise over the last len(normalized_shape) dims (biased variance).
+
+    Shapes: input (*, *normalized_shape); weight, bias normalized_shape -> input's shape.
+
+    Example:
+    >>> x = tl.tensor([[1., 2., 3.], [0., 0., 6.]])
+    >>> F.layer_norm(x, (3,))
+    tensor([[-1.2247,  0.0000,  1.2247],
+            [-0.7071, -0.7071,  1.4142]])
+    """
     check_same_dtype("layer_norm", input, weight, bias)
     normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     if tuple(input.shape[input.ndim - len(normalized_shape):]) != normalized_shape:
@@ -524,7 +730,15 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
 @tensor_op
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
-    """Normalise over groups of channels (and the spatial dims)."""
+    """Normalise over groups of channels (and the spatial dims).
+
+    Shapes: input (N, C, *) with C divisible by num_groups; weight, bias (C,) -> input's shape.
+
+    Example:
+    >>> x = tl.tensor([[1., 3., 10., 20.]]).reshape(1, 4, 1)
+    >>> F.group_norm(x, 2).flatten()
+    tensor([-1.0000,  1.0000, -1.0000,  1.0000])
+    """
     if input.ndim < 2:
         raise RuntimeError(f"group_norm(): Expected at least 2 dimensions for input tensor but received "
                            f"{input.ndim} (shape {list(input.shape)})")
@@ -552,7 +766,15 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
 @tensor_op
 def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75,
                         k: float = 1.0) -> Tensor:
-    """x / (k + alpha * mean of x^2 over ``size`` neighbouring channels)^beta (AlexNet's LRN)."""
+    """x / (k + alpha * mean of x^2 over ``size`` neighbouring channels)^beta (AlexNet's LRN).
+
+    Shapes: input (N, C, *) -> input's shape.
+
+    Example:
+    >>> x = tl.ones(1, 3, 1, 1)
+    >>> F.local_response_norm(x, size=2, alpha=1.0, beta=1.0).flatten()
+    tensor([0.6667, 0.5000, 0.5000])
+    """
     if input.ndim < 3:
         raise ValueError(f"Expected 3D or higher dimensionality input (got {input.ndim} dimensions)")
     squares = input * input
@@ -569,7 +791,21 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: flo
 @tensor_op
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max_norm=None,
               norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
-    """Rows of ``weight`` at the indices in ``input``; the padding_idx row gets no gradient."""
+    """Rows of ``weight`` at the indices in ``input``; the padding_idx row gets no gradient.
+
+    Shapes: input (*) integer, weight (num_embeddings, D) -> (*, D).
+
+    Example:
+    >>> weight = tl.tensor([[0., 0.], [1., 1.], [2., 4.]])
+    >>> F.embedding(tl.tensor([[2, 1], [0, 2]]), weight)
+    tensor([[[2., 4.],
+             [1., 1.]],
+    <BLANKLINE>
+            [[0., 0.],
+             [2., 4.]]])
+    >>> F.embedding(tl.tensor([0, 1]), weight, padding_idx=0).shape
+    tensorlite.Size([2, 2])
+    """
     if max_norm is not None or scale_grad_by_freq or sparse:
         raise NotImplementedError("embedding: max_norm, scale_grad_by_freq and sparse are not "
                                   "supported; renormalise the weight explicitly instead")
@@ -593,7 +829,18 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
-    """int64 one-hot encoding with a new last dim of size num_classes (max + 1 when -1)."""
+    """int64 one-hot encoding with a new last dim of size num_classes (max + 1 when -1).
+
+    Shapes: (*) -> (*, num_classes).
+
+    Example:
+    >>> F.one_hot(tl.tensor([0, 2, 1]))
+    tensor([[1, 0, 0],
+            [0, 0, 1],
+            [0, 1, 0]])
+    >>> F.one_hot(tl.tensor([[1], [0]]), num_classes=4).shape
+    tensorlite.Size([2, 1, 4])
+    """
     if tensor.dtype is not _dt.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
     (bounds,) = value_bounds(tensor)
@@ -611,7 +858,17 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
 
 @tensor_op
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
-    """input / max(||input||_p along dim, eps)."""
+    """input / max(||input||_p along dim, eps).
+
+    Shapes: (*) -> (*).
+
+    Example:
+    >>> F.normalize(tl.tensor([[3., 4.], [0., 0.]]))
+    tensor([[0.6000, 0.8000],
+            [0.0000, 0.0000]])
+    >>> F.normalize(tl.tensor([[1., 3.]]), p=1.0, dim=1)
+    tensor([[0.2500, 0.7500]])
+    """
     _require_float("normalize", input)
     return input / input.norm(p, dim, keepdim=True).clamp(min=eps)
 
@@ -624,6 +881,13 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     Shapes: x1 (3, 1) and x2 (1, 1), dim=0 -> (1,).
     Example: ``cosine_similarity(tensor([[1.], [2.], [3.]]), tensor([[1.]]), dim=0)`` is
     ``[0.9258]``.
+
+    Shapes: x1, x2 broadcastable to (*, D, *) -> the broadcast shape without dim.
+
+    Example:
+    >>> a = tl.tensor([[1., 0.], [1., 1.]])
+    >>> F.cosine_similarity(a, tl.tensor([[1., 0.]]))
+    tensor([1.0000, 0.7071])
     """
     shape = broadcast_shapes(x1.shape, x2.shape)
     x1, x2 = x1.expand(shape), x2.expand(shape)
@@ -657,7 +921,17 @@ def _check_target_size(input, target, name):
 
 @tensor_op
 def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
-    """Mean squared error."""
+    """Mean squared error.
+
+    Shapes: input (*), target (*) -> () (or (*) with reduction='none').
+
+    Example:
+    >>> x, y = tl.tensor([1., 2., 3.]), tl.tensor([1., 0., 0.])
+    >>> F.mse_loss(x, y)
+    tensor(4.3333)
+    >>> F.mse_loss(x, y, reduction="none")
+    tensor([0., 4., 9.])
+    """
     _check_target_size(input, target, "mse_loss")
     diff = input - target
     return _reduce(diff * diff, reduction)
@@ -665,14 +939,28 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
 
 @tensor_op
 def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
-    """Mean absolute error (its derivative at 0 is 0)."""
+    """Mean absolute error (its derivative at 0 is 0).
+
+    Shapes: input (*), target (*) -> () (or (*) with reduction='none').
+
+    Example:
+    >>> F.l1_loss(tl.tensor([1., 2., 3.]), tl.tensor([1., 0., 0.]), reduction="sum")
+    tensor(5.)
+    """
     _check_target_size(input, target, "l1_loss")
     return _reduce((input - target).abs(), reduction)
 
 
 @tensor_op
 def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean", beta: float = 1.0) -> Tensor:
-    """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta."""
+    """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta.
+
+    Shapes: input (*), target (*) -> () (or (*) with reduction='none').
+
+    Example:
+    >>> F.smooth_l1_loss(tl.tensor([0.5, 3.]), tl.zeros(2), reduction="none")
+    tensor([0.1250, 2.5000])
+    """
     if beta < 0:
         raise RuntimeError(f"smooth_l1_loss does not support negative values for beta (got {beta}).")
     _check_target_size(input, target, "smooth_l1_loss")
@@ -688,7 +976,14 @@ def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean", beta:
 
 @tensor_op
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0) -> Tensor:
-    """0.5 d^2 where |d| <= delta, else delta (|d| - 0.5 delta)."""
+    """0.5 d^2 where |d| <= delta, else delta (|d| - 0.5 delta).
+
+    Shapes: input (*), target (*) -> () (or (*) with reduction='none').
+
+    Example:
+    >>> F.huber_loss(tl.tensor([0.5, 3.]), tl.zeros(2), reduction="none", delta=2.)
+    tensor([0.1250, 4.0000])
+    """
     if delta <= 0:
         raise RuntimeError(f"huber_loss does not support non-positive values for delta (got {delta}).")
     _check_target_size(input, target, "huber_loss")
@@ -797,7 +1092,18 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore
              reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of class indices given log-probabilities (N, C) or (N, C, d1, ...).
 
-    'mean' divides by the sum of the targets' weights (ignored targets count in neither)."""
+    'mean' divides by the sum of the targets' weights (ignored targets count in neither).
+
+    Shapes: input (N, C) or (N, C, d1, ...), target (N) or (N, d1, ...) int64, weight (C,)
+    -> () (or target's shape with reduction='none').
+
+    Example:
+    >>> logp = tl.tensor([[-0.5, -1.0], [-2.0, -0.1]])
+    >>> F.nll_loss(logp, tl.tensor([0, 1]))
+    tensor(0.3000)
+    >>> F.nll_loss(logp, tl.tensor([1, -100]), reduction="none")
+    tensor([1., 0.])
+    """
     if input.ndim == 0:
         raise ValueError("nll_loss(): Expected 1 or more dimensions (got 0); input is (C,) or (N, C, ...)")
     target = _class_target(target)
@@ -820,7 +1126,21 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                   label_smoothing: float = 0.0) -> Tensor:
     """log_softmax over dim 1 then NLL; targets are class indices (int64) or class
     probabilities (float, the input's shape). label_smoothing mixes in the uniform distribution;
-    PyTorch refuses only a value above 1 (a negative or NaN one means no smoothing)."""
+    PyTorch refuses only a value above 1 (a negative or NaN one means no smoothing).
+
+    Shapes: input (N, C) or (N, C, d1, ...) logits; target (N) / (N, d1, ...) int64 or
+    probabilities of input's shape -> () (or (N, d1, ...) with reduction='none').
+
+    Example:
+    >>> logits = tl.tensor([[2., 0.], [0., 0.]])
+    >>> F.cross_entropy(logits, tl.tensor([0, 1]))
+    tensor(0.4100)
+    >>> F.cross_entropy(logits, tl.tensor([[1., 0.], [0.5, 0.5]]), reduction="none")
+    tensor([0.1269, 0.6931])
+    >>> target = tl.zeros(4, 5, 5, dtype=tl.int64)
+    >>> F.cross_entropy(tl.zeros(4, 3, 5, 5), target, reduction="none").shape
+    tensorlite.Size([4, 5, 5])
+    """
     if label_smoothing > 1.0:
         raise RuntimeError(f"cross_entropy(): label_smoothing must be between 0.0 and 1.0. Got: "
                            f"{label_smoothing}")
@@ -892,7 +1212,14 @@ def _clamped_log(x: Tensor) -> Tensor:
 @tensor_op
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                          reduction: str = "mean") -> Tensor:
-    """-(t log x + (1 - t) log(1 - x)), each log clamped at -100 as PyTorch does."""
+    """-(t log x + (1 - t) log(1 - x)), each log clamped at -100 as PyTorch does.
+
+    Shapes: input (*) probabilities, target (*) -> () (or (*) with reduction='none').
+
+    Example:
+    >>> F.binary_cross_entropy(tl.tensor([0.8, 0.5]), tl.tensor([1., 0.]), reduction="none")
+    tensor([0.2231, 0.6931])
+    """
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
                          f"({input.shape}) is deprecated. Please ensure they have the same size.")
@@ -929,7 +1256,16 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
                                      reduction: str = "mean", pos_weight: Tensor | None = None) -> Tensor:
     """BCE on logits, stable for any magnitude: (1 - t) x + (1 + (pw - 1) t) softplus(-x).
     The loss has the target's dtype: PyTorch builds it in place on ``1 - target``, so an integer
-    target raises and a float32 target gives float32 even for float64 logits."""
+    target raises and a float32 target gives float32 even for float64 logits.
+
+    Shapes: input (*) logits, target (*), pos_weight broadcastable to (*) -> () (or (*) with
+    reduction='none').
+
+    Example:
+    >>> logits, target = tl.tensor([0., 2., 2.]), tl.tensor([1., 1., 0.])
+    >>> F.binary_cross_entropy_with_logits(logits, target, reduction="none")
+    tensor([0.6931, 0.1269, 2.1269])
+    """
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
     if not target.is_floating_point():
@@ -947,7 +1283,15 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
 
 @tensor_op
 def kl_div(input: Tensor, target: Tensor, reduction: str = "mean", log_target: bool = False) -> Tensor:
-    """KL(target || q) with input = log q; 'batchmean' (sum / N) gives the true KL divergence."""
+    """KL(target || q) with input = log q; 'batchmean' (sum / N) gives the true KL divergence.
+
+    Shapes: input (*), target (*) -> () (or (*) with reduction='none').
+
+    Example:
+    >>> q = tl.tensor([[0.5, 0.5]])
+    >>> F.kl_div(q.log(), tl.tensor([[0.75, 0.25]]), reduction="batchmean")
+    tensor(0.1308)
+    """
     if log_target:
         loss = target.exp() * (target - input)
     else:  # xlogy(t, t) - t * input, as PyTorch: 0 where t == 0, nan where t < 0
@@ -967,7 +1311,17 @@ def kl_div(input: Tensor, target: Tensor, reduction: str = "mean", log_target: b
 def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
                           reduction: str = "mean") -> Tensor:
     """1 - cos(x1, x2) for target 1, max(0, cos - margin) for target -1, 0 for any other target
-    (as PyTorch)."""
+    (as PyTorch).
+
+    Shapes: input1, input2 (N, D) or (D,), target (N) or () of 1 / -1 -> () (or (N) with
+    reduction='none').
+
+    Example:
+    >>> a = tl.tensor([[1., 0.], [1., 0.]])
+    >>> b = tl.tensor([[0., 1.], [1., 1.]])
+    >>> F.cosine_embedding_loss(a, b, tl.tensor([1, -1]), reduction="none")
+    tensor([1.0000, 0.7071])
+    """
     eps = 1e-12
     dot = (input1 * input2).sum(-1)
     mag = ((input1 * input1).sum(-1) + eps) * ((input2 * input2).sum(-1) + eps)
@@ -978,7 +1332,15 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
 
 def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
                         reduction: str = "mean") -> Tensor:
-    """max(0, -target * (x1 - x2) + margin)."""
+    """max(0, -target * (x1 - x2) + margin).
+
+    Shapes: input1, input2, target (N) or () -> () (or (N) with reduction='none').
+
+    Example:
+    >>> x1, x2 = tl.tensor([1., 2.]), tl.tensor([2., 1.])
+    >>> F.margin_ranking_loss(x1, x2, tl.tensor([1., 1.]), reduction="none")
+    tensor([1., 0.])
+    """
     return _reduce((-target * (input1 - input2) + margin).clamp(min=0.0), reduction)
 
 

@@ -5,9 +5,11 @@ import collections
 import itertools
 from typing import Callable, Iterator
 
+from .. import dtypes
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor, _RemovableHandle
 from .parameter import Parameter
+from .utils import reset_grads
 
 __all__ = ["Module"]
 
@@ -18,14 +20,22 @@ class Module:
     """Base class for layers: assign Parameters, sub-Modules and buffers as attributes and they
     are registered; implement ``forward``.
 
-    Example::
-
-        class Net(nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.fc = nn.Linear(3, 4)
-            def forward(self, x):
-                return self.fc(x).relu()
+    Example:
+    >>> class Net(nn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.fc = nn.Linear(3, 4)
+    ...     def forward(self, x):
+    ...         return self.fc(x).relu()
+    >>> net = Net()
+    >>> net
+    Net(
+      (fc): Linear(in_features=3, out_features=4, bias=True)
+    )
+    >>> [name for name, _ in net.named_parameters()]
+    ['fc.weight', 'fc.bias']
+    >>> net(tl.zeros(2, 3)).shape
+    tensorlite.Size([2, 4])
     """
 
     training: bool
@@ -295,7 +305,6 @@ class Module:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset every parameter's .grad (to None by default, as PyTorch >= 2.0)."""
-        from .utils import reset_grads
         reset_grads(self.parameters(), set_to_none)
 
     def apply(self, fn: Callable[["Module"], None]) -> "Module":
@@ -329,15 +338,12 @@ class Module:
         return self
 
     def float(self) -> "Module":
-        from .. import dtypes
         return self.to(dtypes.float32)
 
     def double(self) -> "Module":
-        from .. import dtypes
         return self.to(dtypes.float64)
 
     def half(self) -> "Module":
-        from .. import dtypes
         return self.to(dtypes.float16)
 
     def cpu(self) -> "Module":
@@ -374,8 +380,7 @@ class Module:
 
 
 def _is_dtype(value):
-    from ..dtypes import dtype
-    return isinstance(value, dtype)
+    return isinstance(value, dtypes.dtype)
 
 
 def _indent(text: str, spaces: int) -> str:

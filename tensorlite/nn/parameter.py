@@ -1,6 +1,7 @@
 """Parameter: a leaf tensor that a Module registers as a trainable weight."""
 from __future__ import annotations
 
+from ..ops.creation import empty
 from ..tensor import Tensor
 
 
@@ -11,11 +12,20 @@ class Parameter(Tensor):
 
     Example: ``w = Parameter(tensorlite.ones(2))`` prints
     ``Parameter containing:\\ntensor([1., 1.], requires_grad=True)``.
+
+    Shapes: the wrapped tensor's.
+
+    Example:
+    >>> w = nn.Parameter(tl.ones(2))
+    >>> w
+    Parameter containing:
+    tensor([1., 1.], requires_grad=True)
+    >>> w.is_leaf, w.requires_grad
+    (True, True)
     """
 
     def __new__(cls, data: Tensor | None = None, requires_grad: bool = True):
         if data is None:
-            from ..ops.creation import empty
             data = empty(0)
         if not isinstance(data, Tensor):
             raise TypeError(f"Parameter expects a Tensor, got {type(data).__name__}")

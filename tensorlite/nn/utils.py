@@ -7,10 +7,22 @@ from ..autograd.grad_mode import no_grad
 from ..ops.checks import assert_all
 from ..ops.creation import tensor
 from ..ops.movement import cat, stack
+from ..tensor import Tensor
 
 
 def reset_grads(parameters, set_to_none: bool = True) -> None:
-    """Set each parameter's .grad to None, or zero it in place (Module/Optimizer.zero_grad)."""
+    """Set each parameter's .grad to None, or zero it in place (Module/Optimizer.zero_grad).
+
+    Example:
+    >>> w = nn.Parameter(tl.ones(2))
+    >>> (w * 3).sum().backward()
+    >>> nn.utils.reset_grads([w], set_to_none=False)
+    >>> w.grad
+    tensor([0., 0.])
+    >>> nn.utils.reset_grads([w])
+    >>> w.grad is None
+    True
+    """
     for p in parameters:
         if p._grad is not None:
             if set_to_none:
@@ -21,7 +33,6 @@ def reset_grads(parameters, set_to_none: bool = True) -> None:
 
 
 def _grads(parameters):
-    from ..tensor import Tensor
     if isinstance(parameters, Tensor):
         parameters = [parameters]
     return [p.grad for p in parameters if p.grad is not None]
@@ -60,19 +71,46 @@ def _check_finite_norm(total, norm_type) -> None:
 
 
 def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:
-    """Clamp every gradient element to [-clip_value, clip_value] in place."""
+    """Clamp every gradient element to [-clip_value, clip_value] in place.
+
+    Example:
+    >>> w = nn.Parameter(tl.ones(3))
+    >>> (w * tl.tensor([-5., 0.5, 5.])).sum().backward()
+    >>> nn.utils.clip_grad_value_([w], 1.0)
+    >>> w.grad
+    tensor([-1.0000,  0.5000,  1.0000])
+    """
     with no_grad():
         for g in _grads(parameters):
             g.clamp_(-clip_value, clip_value)
 
 
 def parameters_to_vector(parameters):
-    """All parameters flattened and concatenated into one 1-D tensor."""
+    """All parameters flattened and concatenated into one 1-D tensor.
+
+    Shapes: parameters of n_1, n_2, ... elements -> (n_1 + n_2 + ...,).
+
+    Example:
+    >>> fc = nn.Linear(2, 3)
+    >>> nn.utils.parameters_to_vector(fc.parameters()).shape
+    tensorlite.Size([9])
+    """
     return cat([p.reshape(-1) for p in parameters])
 
 
 def vector_to_parameters(vec, parameters) -> None:
-    """Copy consecutive slices of ``vec`` into the parameters (in place, no graph)."""
+    """Copy consecutive slices of ``vec`` into the parameters (in place, no graph).
+
+    Shapes: vec (n_1 + n_2 + ...,) -> the parameters, in order.
+
+    Example:
+    >>> fc = nn.Linear(2, 1)
+    >>> nn.utils.vector_to_parameters(tl.tensor([1., 2., 3.]), fc.parameters())
+    >>> fc.weight, fc.bias
+    (Parameter containing:
+    tensor([[1., 2.]], requires_grad=True), Parameter containing:
+    tensor([3.], requires_grad=True))
+    """
     offset = 0
     with no_grad():
         for p in parameters:

@@ -9,7 +9,6 @@ import numpy as np  # only to recognise NumPy scalar operands
 
 from .. import dtypes as _dt
 from .._dims import in_op, wrap_dim  # noqa: F401  (wrap_dim: the ops import it from here)
-from ..autograd import engine as _engine
 from ..tensor import Tensor
 
 
@@ -237,15 +236,35 @@ def promote_pair(op: str, a, b):
     return promote(op, a, b)
 
 
+def number_operand(op: str, a, b):
+    """``promote_pair`` for the elementwise ops whose Functions take a Python number as second
+    operand: a float tensor with an int or float that every float dtype holds, or an integer
+    tensor with an int (wrapped into its range), stay (tensor, number), as the backend contract
+    has them: the backend converts the number to the tensor's dtype and passes it to the kernel
+    as a constant, instead of a filled 0-d tensor per call. Other operands: ``promote_pair``.
+
+    Example: ``number_operand("mul", float32_tensor, 2.0)`` is ``(float32_tensor, 2.0)``."""
+    if isinstance(a, Tensor):
+        kind = a.data.dtype.kind
+        if kind == "f" and type(b) in (float, int) and -65504.0 <= b <= 65504.0:
+            return a, b
+        if kind in "iu" and type(b) is int:
+            return a, wrap_integer(b, _dt._FROM_NUMPY[a.data.dtype])
+    return promote_pair(op, a, b)
+
+
 def zeros_like_tensor(t: Tensor, dtype=None) -> Tensor:
     dtype = dtype or t.dtype
     return Tensor._make(t.device.backend.full(t.data.shape, 0, dtype), t.device, False, None, 0)
 
 
 def sum_to_shape(grad: Tensor, shape: tuple) -> Tensor:
-    """Sum a gradient over the dims that broadcasting added or expanded, back to ``shape``."""
-    from .reduce import Sum
-    from .movement import Reshape
+    """Sum a gradient over the dims that broadcasting added or expanded, back to ``shape``
+    (written with Tensor methods: the engine and every op family use it).
+
+    Shapes: grad (*lead, *s) with s broadcastable to ``shape`` -> ``shape``. Example: a
+    gradient of shape (4, 2, 3) summed to (2, 1) gives ``grad.sum((0, 2), keepdim=True)``
+    reshaped to (2, 1)."""
     gshape = grad.data.shape
     shape = tuple(shape)
     if gshape == shape:
@@ -253,9 +272,6 @@ def sum_to_shape(grad: Tensor, shape: tuple) -> Tensor:
     lead = len(gshape) - len(shape)
     expanded = tuple(lead + i for i, s in enumerate(shape) if s == 1 and gshape[lead + i] != 1)
     if not expanded:  # only leading dims were added: one reduction, no reshape
-        return Sum.apply(grad, tuple(range(lead)), False)
-    grad = Sum.apply(grad, tuple(range(lead)) + expanded, True)
-    return Reshape.apply(grad, shape) if lead else grad
-
-
-_engine._sum_to = sum_to_shape
+        return grad.sum(tuple(range(lead)))
+    grad = grad.sum(tuple(range(lead)) + expanded, True)
+    return grad.reshape(shape) if lead else grad

@@ -13,6 +13,10 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import state
 from ..tensor import Tensor
 from ._util import check_same_dtype, tensor_op
+from .creation import ones
+from .elementwise import ZeroGradLink
+from .indexing import Scatter
+from .movement import pad, stack
 
 
 def _pair(value, name="argument"):
@@ -98,8 +102,6 @@ class MaxPool2d(Function):
 
     @staticmethod
     def backward(ctx, grad, _grad_indices):
-        from .elementwise import ZeroGradLink
-        from .indexing import Scatter
         n, c, h, w = ctx.x_shape
         zeros = Tensor._make(grad.device.backend.full((n, c, h * w), 0, grad.dtype), grad.device,
                              False, None, 0)
@@ -140,7 +142,20 @@ def _blocks(op, spatial, geometry):
 
 @tensor_op
 def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
-    """F.unfold: (N, C, H, W) -> (N, C*kh*kw, L), or (C, H, W) -> (C*kh*kw, L)."""
+    """F.unfold: (N, C, H, W) -> (N, C*kh*kw, L), or (C, H, W) -> (C*kh*kw, L).
+
+    With L = prod over H, W of (size + 2 * padding - dilation * (k - 1) - 1) // stride + 1.
+
+    Example:
+    >>> x = tl.arange(16.).reshape(1, 1, 4, 4)
+    >>> cols = F.unfold(x, kernel_size=2, stride=2)
+    >>> cols.shape
+    tensorlite.Size([1, 4, 4])
+    >>> cols[0, :, 0]
+    tensor([0., 1., 4., 5.])
+    >>> F.unfold(tl.zeros(2, 3, 5, 5), kernel_size=3, padding=1).shape
+    tensorlite.Size([2, 27, 25])
+    """
     if input.ndim not in (3, 4):
         raise RuntimeError(f"unfold(): Expected 3D (unbatched) or 4D (batched) input, but got input of "
                            f"shape {list(input.shape)}")
@@ -154,7 +169,19 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
 
 @tensor_op
 def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
-    """F.fold: (N, C*kh*kw, L) -> (N, C, H, W) summing overlaps, or (C*kh*kw, L) -> (C, H, W)."""
+    """F.fold: (N, C*kh*kw, L) -> (N, C, H, W) summing overlaps, or (C*kh*kw, L) -> (C, H, W).
+
+    Example:
+    >>> cols = tl.ones(1, 4, 9)
+    >>> F.fold(cols, output_size=(4, 4), kernel_size=2, stride=1)
+    tensor([[[[1., 2., 2., 1.],
+              [2., 4., 4., 2.],
+              [2., 4., 4., 2.],
+              [1., 2., 2., 1.]]]])
+    >>> x = tl.arange(16.).reshape(1, 1, 4, 4)
+    >>> bool((F.fold(F.unfold(x, 2, stride=2), (4, 4), 2, stride=2) == x).all())
+    True
+    """
     if input.ndim not in (2, 3):
         raise RuntimeError(f"fold(): Expected 2D (unbatched) or 3D (batched) input, but got input of "
                            f"shape {list(input.shape)}")
@@ -200,6 +227,20 @@ def conv2d(input: Tensor, weight, bias=None, stride=1, padding=0, dilation=1, gr
     """2-D cross-correlation. padding: int, pair, 'same' or 'valid'.
 
     Shapes: input (N, C, H, W) or (C, H, W); weight (O, C/groups, kh, kw); bias (O,).
+
+    Output: (N, O, H_out, W_out) with
+    H_out = (H + 2 * padding - dilation * (kh - 1) - 1) // stride + 1 (W_out likewise).
+
+    Example:
+    >>> x = tl.arange(9.).reshape(1, 1, 3, 3)
+    >>> w = tl.ones(1, 1, 2, 2)
+    >>> F.conv2d(x, w)
+    tensor([[[[ 8., 12.],
+              [20., 24.]]]])
+    >>> F.conv2d(tl.zeros(2, 3, 8, 8), tl.zeros(4, 3, 3, 3), stride=2, padding=1).shape
+    tensorlite.Size([2, 4, 4, 4])
+    >>> F.conv2d(tl.zeros(3, 5, 5), tl.zeros(6, 1, 3, 3), padding="same", groups=3).shape
+    tensorlite.Size([6, 5, 5])
     """
     _check_conv_operands("conv2d", input, weight, bias)
     _check_batched("conv2d", input, weight)
@@ -248,7 +289,18 @@ def conv2d(input: Tensor, weight, bias=None, stride=1, padding=0, dilation=1, gr
 
 @tensor_op
 def conv1d(input: Tensor, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 1) -> Tensor:
-    """1-D cross-correlation: input (N, C, L), weight (O, C/groups, k)."""
+    """1-D cross-correlation: input (N, C, L), weight (O, C/groups, k).
+
+    Shapes: (N, C, L) or (C, L); bias (O,) -> (N, O, L_out) with
+    L_out = (L + 2 * padding - dilation * (k - 1) - 1) // stride + 1.
+
+    Example:
+    >>> x = tl.tensor([[[1., 2., 3., 4.]]])
+    >>> F.conv1d(x, tl.tensor([[[1., -1.]]]))
+    tensor([[[-1., -1., -1.]]])
+    >>> F.conv1d(tl.zeros(2, 3, 10), tl.zeros(5, 3, 3), padding=1).shape
+    tensorlite.Size([2, 5, 10])
+    """
     _check_conv_operands("conv1d", input, weight, bias)
     unbatched = input.ndim == 2
     if unbatched:
@@ -269,6 +321,15 @@ def conv_transpose2d(input: Tensor, weight, bias=None, stride=1, padding=0, outp
     """The adjoint of conv2d (a "deconvolution"): input (N, C, H, W), weight (C, O/groups, kh, kw).
 
     Output size: (H - 1) * stride - 2 * padding + dilation * (kh - 1) + output_padding + 1.
+
+    Example:
+    >>> x = tl.ones(1, 1, 2, 2)
+    >>> F.conv_transpose2d(x, tl.ones(1, 1, 2, 2))
+    tensor([[[[1., 2., 1.],
+              [2., 4., 2.],
+              [1., 2., 1.]]]])
+    >>> F.conv_transpose2d(tl.zeros(2, 4, 5, 5), tl.zeros(4, 3, 3, 3), stride=2, padding=1).shape
+    tensorlite.Size([2, 3, 9, 9])
     """
     _check_conv_operands("conv_transpose2d", input, weight, bias)
     _check_batched("conv_transpose2d", input, weight)
@@ -347,6 +408,22 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, c
     """Max over windows; at ties all of the gradient goes to the first element of the window.
 
     With return_indices, also the flat index (row * W + col) of each max in its input plane.
+
+    Shapes: (N, C, H, W) or (C, H, W) -> (N, C, H_out, W_out) with
+    H_out = (H + 2 * padding - dilation * (kh - 1) - 1) // stride + 1 (rounded up with ceil_mode);
+    stride defaults to kernel_size.
+
+    Example:
+    >>> x = tl.arange(16.).reshape(1, 1, 4, 4)
+    >>> F.max_pool2d(x, 2)
+    tensor([[[[ 5.,  7.],
+              [13., 15.]]]])
+    >>> out, indices = F.max_pool2d(x, 2, return_indices=True)
+    >>> indices
+    tensor([[[[ 5,  7],
+              [13, 15]]]])
+    >>> F.max_pool2d(tl.zeros(2, 3, 7, 7), 3, stride=2, ceil_mode=True).shape
+    tensorlite.Size([2, 3, 3, 3])
     """
     _check_batched("max_pool2d", input)
     unbatched = input.ndim == 3
@@ -363,7 +440,15 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, c
 
 @tensor_op
 def max_pool2d_reference(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False) -> Tensor:
-    """max_pool2d composed from Unfold and max(dim): the reference the primitive is tested against."""
+    """max_pool2d composed from Unfold and max(dim): the reference the primitive is tested against.
+
+    Shapes: as max_pool2d.
+
+    Example:
+    >>> x = tl.arange(16.).reshape(1, 1, 4, 4)
+    >>> bool((tl.ops.conv.max_pool2d_reference(x, 2) == F.max_pool2d(x, 2)).all())
+    True
+    """
     n, c = input.shape[:2]
     kernel, stride, padding, dilation, pads, (oh, ow) = _pool_geometry(
         input, kernel_size, stride, padding, dilation, ceil_mode)
@@ -374,7 +459,20 @@ def max_pool2d_reference(input: Tensor, kernel_size, stride=None, padding=0, dil
 @tensor_op
 def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
                count_include_pad: bool = True, divisor_override=None):
-    """Mean over windows; zero padding counts in the divisor unless count_include_pad=False."""
+    """Mean over windows; zero padding counts in the divisor unless count_include_pad=False.
+
+    Shapes: (N, C, H, W) or (C, H, W) -> (N, C, H_out, W_out), H_out as for max_pool2d
+    (dilation 1); stride defaults to kernel_size.
+
+    Example:
+    >>> x = tl.arange(16.).reshape(1, 1, 4, 4)
+    >>> F.avg_pool2d(x, 2)
+    tensor([[[[ 2.5000,  4.5000],
+              [10.5000, 12.5000]]]])
+    >>> F.avg_pool2d(tl.ones(1, 1, 2, 2), 2, padding=1, count_include_pad=False)
+    tensor([[[[1., 1.],
+              [1., 1.]]]])
+    """
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("avg_pool2d(): divisor must be not zero (divisor_override=0); pass None to "
                            "divide by the window size")
@@ -390,7 +488,6 @@ def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
         divisor = float(divisor_override)
     else:
         # PyTorch counts the explicit padding (if asked) but never the ceil_mode overhang
-        from .creation import ones
         ones_map = ones(1, 1, h, w, dtype=input.dtype, device=input.device)
         if count_include_pad:
             ones_map = _pad_tensor(ones_map, padding)
@@ -403,13 +500,26 @@ def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
 
 
 def _pad_tensor(t, padding):
-    from .movement import pad
     return pad(t, (padding[1], padding[1], padding[0], padding[0]), value=1.0)
 
 
 @tensor_op
 def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
-    """Average over PyTorch's adaptive windows: cell i spans [floor(i*H/oh), ceil((i+1)*H/oh))."""
+    """Average over PyTorch's adaptive windows: cell i spans [floor(i*H/oh), ceil((i+1)*H/oh)).
+
+    Shapes: (N, C, H, W) or (C, H, W) -> (N, C, oh, ow) (an int output_size means square; None
+    keeps that dim).
+
+    Example:
+    >>> x = tl.arange(16.).reshape(1, 1, 4, 4)
+    >>> F.adaptive_avg_pool2d(x, 1)
+    tensor([[[[7.5000]]]])
+    >>> F.adaptive_avg_pool2d(x, (2, 1))
+    tensor([[[[ 3.5000],
+              [11.5000]]]])
+    >>> F.adaptive_avg_pool2d(tl.zeros(2, 3, 7, 5), (3, None)).shape
+    tensorlite.Size([2, 3, 3, 5])
+    """
     if input.ndim not in (3, 4):
         raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got input of shape "
                            f"{list(input.shape)}")
@@ -429,7 +539,6 @@ def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     elif h % oh == 0 and w % ow == 0:
         out = avg_pool2d(input, (h // oh, w // ow))
     else:
-        from .movement import stack
         rows = []
         for i in range(oh):
             r0, r1 = (i * h) // oh, -(-(i + 1) * h // oh)

@@ -8,6 +8,7 @@ import numpy as np  # converting user input (NumPy scalars and arrays)
 
 from .._warn import warn_user
 from .. import dtypes as _dt
+from ..autograd.function import InplaceFunction
 from ..device import default_device, device as _parse_device
 from ..random import default_generator
 from ..tensor import Tensor
@@ -99,6 +100,17 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
 
     Python floats give float32 (the default dtype), ints int64, bools bool; NumPy arrays keep
     their dtype. Example: ``tensor([[1., 2.], [3., 4.]])`` has shape (2, 2).
+
+    Shapes: nested lists of depth d give a d-dim tensor; a Python number gives a 0-dim tensor.
+
+    Example:
+    >>> tl.tensor([[1, 2], [3, 4]])
+    tensor([[1, 2],
+            [3, 4]])
+    >>> tl.tensor([0.5, 1.5], requires_grad=True)
+    tensor([0.5000, 1.5000], requires_grad=True)
+    >>> tl.tensor(3.0).shape
+    tensorlite.Size([])
     """
     device = _device(device)
     if isinstance(data, Tensor):
@@ -122,7 +134,15 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
 
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
-    """``data`` itself if it is already a matching tensor, else a new tensor."""
+    """``data`` itself if it is already a matching tensor, else a new tensor.
+
+    Example:
+    >>> x = tl.tensor([1., 2.])
+    >>> tl.as_tensor(x) is x
+    True
+    >>> tl.as_tensor([1, 2], dtype=tl.float32)
+    tensor([1., 2.])
+    """
     if isinstance(data, Tensor):
         return data.to(device=device, dtype=dtype) if (device or dtype) else data
     if hasattr(data, "__array__") and not isinstance(data, (list, tuple)) and device is None and dtype is None:
@@ -131,13 +151,34 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
 
 
 def from_numpy(array) -> Tensor:
-    """A CPU tensor sharing memory with ``array`` (its dtype is kept: float64 stays float64)."""
+    """A CPU tensor sharing memory with ``array`` (its dtype is kept: float64 stays float64).
+
+    Example:
+    >>> import numpy as np
+    >>> a = np.array([1.0, 2.0])
+    >>> x = tl.from_numpy(a)
+    >>> x
+    tensor([1., 2.], dtype=tensorlite.float64)
+    >>> a[0] = 5.0
+    >>> x
+    tensor([5., 2.], dtype=tensorlite.float64)
+    """
     _dt.from_numpy_dtype(array.dtype)
     return Tensor._make(array, _parse_device("cpu"), False, None, 0)
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """A tensor of ``size`` filled with ``fill_value``; the dtype follows the value's type."""
+    """A tensor of ``size`` filled with ``fill_value``; the dtype follows the value's type.
+
+    Shapes: size (a tuple) -> a tensor of that shape.
+
+    Example:
+    >>> tl.full((2, 3), 7)
+    tensor([[7, 7, 7],
+            [7, 7, 7]])
+    >>> tl.full((2,), 0.5)
+    tensor([0.5000, 0.5000])
+    """
     fill_value = _fill_value("full", fill_value)
     dtype = _dt.scalar_dtype(fill_value) if dtype is None else _dt.to_dtype(dtype)
     fill_value = checked_scalar("full", fill_value, dtype, floats=True)
@@ -153,17 +194,40 @@ def _filled(value, size, dtype, device, requires_grad):
 
 
 def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``."""
+    """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``.
+
+    Example:
+    >>> tl.zeros(2, 3)
+    tensor([[0., 0., 0.],
+            [0., 0., 0.]])
+    >>> tl.zeros((2,), dtype=tl.int64)
+    tensor([0, 0])
+    """
     return _filled(0, size, dtype, device, requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """A tensor of ones."""
+    """A tensor of ones.
+
+    Shapes: ``ones(2, 3)`` or ``ones((2, 3))`` -> (2, 3).
+
+    Example:
+    >>> tl.ones(2, 2)
+    tensor([[1., 1.],
+            [1., 1.]])
+    """
     return _filled(1, size, dtype, device, requires_grad)
 
 
 def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """An uninitialised tensor (its values are arbitrary)."""
+    """An uninitialised tensor (its values are arbitrary).
+
+    Shapes: ``empty(2, 3)`` or ``empty((2, 3))`` -> (2, 3).
+
+    Example:
+    >>> tl.empty(2, 3).shape
+    tensorlite.Size([2, 3])
+    """
     device = _device(device)
     dtype = _dt.to_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
     return _finish(device.backend.empty(_size(size), dtype), device, requires_grad)
@@ -176,14 +240,25 @@ def _like(input, dtype, device):
 
 @tensor_op
 def zeros_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """zeros with input's shape (and dtype/device unless given)."""
+    """zeros with input's shape (and dtype/device unless given).
+
+    Example:
+    >>> tl.zeros_like(tl.tensor([[1, 2, 3]]))
+    tensor([[0, 0, 0]])
+    """
     dtype, device = _like(input, dtype, device)
     return _finish(device.backend.full(input.data.shape, 0, dtype), device, requires_grad)
 
 
 @tensor_op
 def ones_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """ones with input's shape (and dtype/device unless given)."""
+    """ones with input's shape (and dtype/device unless given).
+
+    Example:
+    >>> tl.ones_like(tl.zeros(2, 2))
+    tensor([[1., 1.],
+            [1., 1.]])
+    """
     dtype, device = _like(input, dtype, device)
     return _finish(device.backend.full(input.data.shape, 1, dtype), device, requires_grad)
 
@@ -201,7 +276,12 @@ def _fill_value(op: str, value):
 
 @tensor_op
 def full_like(input: Tensor, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """fill_value with input's shape (and dtype/device unless given)."""
+    """fill_value with input's shape (and dtype/device unless given).
+
+    Example:
+    >>> tl.full_like(tl.zeros(3), 2.5)
+    tensor([2.5000, 2.5000, 2.5000])
+    """
     dtype, device = _like(input, dtype, device)
     fill_value = _fill_value("full_like", fill_value)
     fill_value = checked_scalar("full_like", fill_value, dtype, floats=True)
@@ -210,13 +290,27 @@ def full_like(input: Tensor, fill_value, *, dtype=None, device=None, requires_gr
 
 @tensor_op
 def empty_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """An uninitialised tensor with input's shape."""
+    """An uninitialised tensor with input's shape.
+
+    Example:
+    >>> tl.empty_like(tl.zeros(2, 4)).shape
+    tensorlite.Size([2, 4])
+    """
     dtype, device = _like(input, dtype, device)
     return _finish(device.backend.empty(input.data.shape, dtype), device, requires_grad)
 
 
 def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """Values from start (default 0) to end, exclusive: ``arange(5)`` is int64, ``arange(0., 5)`` float32."""
+    """Values from start (default 0) to end, exclusive: ``arange(5)`` is int64, ``arange(0., 5)`` float32.
+
+    Shapes: -> (ceil((end - start) / step),).
+
+    Example:
+    >>> tl.arange(5)
+    tensor([0, 1, 2, 3, 4])
+    >>> tl.arange(1, 2, 0.25)
+    tensor([1.0000, 1.2500, 1.5000, 1.7500])
+    """
     if end is None:
         start, end = 0, start
     values = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
@@ -235,7 +329,14 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: b
 
 
 def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """``steps`` evenly spaced values from start to end, inclusive."""
+    """``steps`` evenly spaced values from start to end, inclusive.
+
+    Shapes: -> (steps,).
+
+    Example:
+    >>> tl.linspace(0, 1, 5)
+    tensor([0.0000, 0.2500, 0.5000, 0.7500, 1.0000])
+    """
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     device = _device(device)
@@ -254,7 +355,18 @@ def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: 
 
 
 def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """The (n, m) identity matrix."""
+    """The (n, m) identity matrix.
+
+    Shapes: -> (n, m), m defaults to n.
+
+    Example:
+    >>> tl.eye(2)
+    tensor([[1., 0.],
+            [0., 1.]])
+    >>> tl.eye(2, 3)
+    tensor([[1., 0., 0.],
+            [0., 1., 0.]])
+    """
     m = n if m is None else m
     for name, size in (("n", n), ("m", m)):
         if size < 0:
@@ -275,21 +387,102 @@ def _random(kind, size, dtype, device, requires_grad, generator, low=0.0, high=1
     return _finish(data, device, requires_grad)
 
 
+class RandomFill(InplaceFunction):
+    """Overwrite ``t`` with samples of the draw (seed, offset): 'uniform' on [a, b), 'normal'
+    with mean a and standard deviation b. Shapes: t (*), written in place."""
+
+    @staticmethod
+    def forward(ctx, t, kind, seed, offset, a, b):
+        backend = t.device.backend
+        if kind == "uniform":
+            data = backend.random("uniform", t.data.shape, t.dtype, seed, offset, a, b)
+        else:
+            data = backend.random("normal", t.data.shape, t.dtype, seed, offset, 0.0, 1.0)
+            if (a, b) != (0.0, 1.0):
+                data = backend.binary("add", backend.binary("mul", data, b), a)
+        backend.copy_into(t.data, data)
+
+
+def uniform_(self: Tensor, low: float = 0.0, high: float = 1.0, *, generator=None) -> Tensor:
+    """Fill self in place with samples uniform on [low, high) (``Tensor.uniform_``).
+    Shapes: self (*), unchanged.
+
+    Example:
+
+    >>> import tensorlite as tl
+    >>> x = tl.empty(3).uniform_(-1, 1)
+    >>> bool(((x >= -1) & (x < 1)).all())
+    True
+    """
+    self._check_inplace("uniform_")
+    seed, offset = (generator or default_generator).next_key()
+    RandomFill.apply(self, "uniform", seed, offset, low, high)
+    return self
+
+
+def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator=None) -> Tensor:
+    """Fill self in place with normal samples of mean and std (``Tensor.normal_``).
+    Shapes: self (*), unchanged.
+
+    Example (a typical weight initialisation):
+
+    >>> import tensorlite as tl
+    >>> tl.empty(2, 3).normal_(0.0, 0.02).shape
+    tensorlite.Size([2, 3])
+    """
+    self._check_inplace("normal_")
+    seed, offset = (generator or default_generator).next_key()
+    RandomFill.apply(self, "normal", seed, offset, mean, std)
+    return self
+
+
 def rand(*size, dtype=None, device=None, requires_grad: bool = False, generator=None) -> Tensor:
-    """Uniform samples on [0, 1)."""
+    """Uniform samples on [0, 1).
+
+    Shapes: ``rand(2, 3)`` or ``rand((2, 3))`` -> (2, 3).
+
+    Example:
+    >>> _ = tl.manual_seed(0)
+    >>> x = tl.rand(2, 3)
+    >>> x.shape
+    tensorlite.Size([2, 3])
+    >>> bool(((x >= 0) & (x < 1)).all())
+    True
+    """
     dtype = _dt.to_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
     return _random("uniform", size, dtype, device, requires_grad, generator)
 
 
 def randn(*size, dtype=None, device=None, requires_grad: bool = False, generator=None) -> Tensor:
-    """Standard normal samples."""
+    """Standard normal samples.
+
+    Shapes: ``randn(2, 3)`` or ``randn((2, 3))`` -> (2, 3).
+
+    Example:
+    >>> _ = tl.manual_seed(0)
+    >>> tl.randn(2, 3).shape
+    tensorlite.Size([2, 3])
+    >>> tl.randn(1000, dtype=tl.float64).std().item() > 0.9
+    True
+    """
     dtype = _dt.to_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
     return _random("normal", size, dtype, device, requires_grad, generator)
 
 
 def randint(low, high=None, size=None, *, dtype=None, device=None, requires_grad: bool = False,
             generator=None) -> Tensor:
-    """Integers uniform on [low, high): ``randint(10, (3,))`` or ``randint(2, 10, (3,))``."""
+    """Integers uniform on [low, high): ``randint(10, (3,))`` or ``randint(2, 10, (3,))``.
+
+    Shapes: size (a tuple) -> that shape; int64 unless dtype is given.
+
+    Example:
+    >>> _ = tl.manual_seed(0)
+    >>> x = tl.randint(2, 10, (3,))
+    >>> x.shape, x.dtype
+    (tensorlite.Size([3]), tensorlite.int64)
+    >>> bool(((x >= 2) & (x < 10)).all())
+    True
+    """
     if size is None:
         low, high, size = 0, low, high
     if high is None:
@@ -302,48 +495,94 @@ def randint(low, high=None, size=None, *, dtype=None, device=None, requires_grad
 
 @tensor_op
 def rand_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """U[0, 1) samples with input's shape."""
+    """U[0, 1) samples with input's shape.
+
+    Example:
+    >>> tl.rand_like(tl.zeros(2, 3)).shape
+    tensorlite.Size([2, 3])
+    """
     dtype, device = _like(input, dtype, device)
     return rand(*input.data.shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 @tensor_op
 def randn_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """N(0, 1) samples with input's shape."""
+    """N(0, 1) samples with input's shape.
+
+    Example:
+    >>> tl.randn_like(tl.zeros(2, 3, dtype=tl.float64)).dtype
+    tensorlite.float64
+    """
     dtype, device = _like(input, dtype, device)
     return randn(*input.data.shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 @tensor_op
 def randint_like(input: Tensor, low, high=None, *, dtype=None, device=None) -> Tensor:
-    """Integers in [low, high) with input's shape."""
+    """Integers in [low, high) with input's shape.
+
+    Example:
+    >>> x = tl.randint_like(tl.zeros(4), 0, 3)
+    >>> x.shape, x.dtype
+    (tensorlite.Size([4]), tensorlite.float32)
+    """
     dtype, device = _like(input, dtype, device)
     return randint(low, high, input.data.shape, dtype=dtype, device=device)
 
 
 def randperm(n: int, *, dtype=None, device=None, generator=None) -> Tensor:
-    """A random permutation of 0..n-1 (argsort of uniform keys)."""
+    """A random permutation of 0..n-1 (argsort of uniform keys).
+
+    Shapes: -> (n,), int64 unless dtype is given.
+
+    Example:
+    >>> _ = tl.manual_seed(0)
+    >>> p = tl.randperm(5)
+    >>> p.dtype, sorted(p.tolist())
+    (tensorlite.int64, [0, 1, 2, 3, 4])
+    """
     keys = rand(n, dtype=_dt.float64, device=device, generator=generator)
     backend = keys.device.backend
-    import numpy as np  # argsort is not a backend primitive: done on the host, once per call
     order = np.argsort(backend.to_host(keys.data), kind="stable")
     return tensor(order, dtype=dtype or _dt.int64, device=keys.device)
 
 
 def normal(mean: float, std: float, size, *, generator=None, dtype=None, device=None) -> Tensor:
-    """N(mean, std^2) samples of the given size."""
+    """N(mean, std^2) samples of the given size.
+
+    Shapes: size (a tuple) -> that shape.
+
+    Example:
+    >>> _ = tl.manual_seed(0)
+    >>> tl.normal(2.0, 0.5, (3, 2)).shape
+    tensorlite.Size([3, 2])
+    """
     return randn(*size, dtype=dtype, device=device, generator=generator) * std + mean
 
 
 def bernoulli(probabilities: Tensor, *, generator=None) -> Tensor:
-    """0/1 samples with the given probabilities (same dtype)."""
+    """0/1 samples with the given probabilities (same dtype).
+
+    Shapes: probabilities (*) -> (*).
+
+    Example:
+    >>> tl.bernoulli(tl.tensor([0., 1., 1.]))
+    tensor([0., 1., 1.])
+    """
     u = rand(*probabilities.data.shape, dtype=probabilities.dtype, device=probabilities.device,
              generator=generator)
     return (u < probabilities).to(probabilities.dtype)
 
 
 def scalar_tensor(value, *, dtype=None, device=None) -> Tensor:
-    """A 0-dim tensor holding value."""
+    """A 0-dim tensor holding value.
+
+    Shapes: -> ().
+
+    Example:
+    >>> tl.scalar_tensor(2)
+    tensor(2.)
+    """
     return tensor(value, dtype=dtype or _dt.get_default_dtype(), device=device)
 
 

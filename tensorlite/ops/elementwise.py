@@ -12,8 +12,8 @@ import numbers
 from .. import dtypes as _dt
 from ..autograd.function import OUTPUT, Function
 from ..tensor import Tensor
-from ._util import (checked_scalar, expect_tensor, is_scalar, promote, promote_pair, scalar_tensor,
-                    tensor_op, zeros_like_tensor)
+from ._util import (checked_scalar, expect_tensor, is_scalar, number_operand, promote, promote_pair,
+                    scalar_tensor, tensor_op, zeros_like_tensor)
 
 NON_DIFFERENTIABLE = ("eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or",
                       "logical_xor", "logical_not", "isnan", "isinf", "isfinite", "bitwise_and",
@@ -24,11 +24,16 @@ class _Primitive(Function):
     _primitive = True
 
 
+def _data(operand):
+    """A tensor operand's backend array; a Python number operand (number_operand) as it is."""
+    return operand.data if isinstance(operand, Tensor) else operand
+
+
 # -- binary arithmetic ---------------------------------------------------------------------
 class Add(_Primitive):
     @staticmethod
     def forward(ctx, a, b):
-        return a.device.backend.binary("add", a.data, b.data)
+        return a.device.backend.binary("add", a.data, _data(b))
 
     @staticmethod
     def backward(ctx, grad):
@@ -38,7 +43,7 @@ class Add(_Primitive):
 class Sub(_Primitive):
     @staticmethod
     def forward(ctx, a, b):
-        return a.device.backend.binary("sub", a.data, b.data)
+        return a.device.backend.binary("sub", a.data, _data(b))
 
     @staticmethod
     def backward(ctx, grad):
@@ -49,26 +54,36 @@ class Mul(_Primitive):
     @staticmethod
     def forward(ctx, a, b):
         needs = ctx.needs_input_grad  # save only what the needed formulas read (as PyTorch does)
-        ctx.save_for_backward(a if needs[1] else None, b if needs[0] else None)
-        return a.device.backend.binary("mul", a.data, b.data)
+        if isinstance(b, Tensor):
+            ctx.save_for_backward(a if needs[1] else None, b if needs[0] else None)
+            return a.device.backend.binary("mul", a.data, b.data)
+        ctx.save_for_backward(None, None)
+        ctx.number = b  # a Python number operand is kept as it is
+        return a.device.backend.binary("mul", a.data, b)
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         needs = ctx.needs_input_grad
         # operands already share the result dtype and device: call the primitive directly
-        return Mul.apply(grad, b) if needs[0] else None, Mul.apply(grad, a) if needs[1] else None
+        return (Mul.apply(grad, ctx.number if b is None else b) if needs[0] else None,
+                Mul.apply(grad, a) if needs[1] else None)
 
 
 class Div(_Primitive):
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
-        return a.device.backend.binary("div", a.data, b.data)
+        if isinstance(b, Tensor):
+            ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
+            return a.device.backend.binary("div", a.data, b.data)
+        ctx.save_for_backward(None, None)
+        ctx.number = b  # a Python number operand is kept as it is
+        return a.device.backend.binary("div", a.data, b)
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
+        b = ctx.number if b is None else b
         needs = ctx.needs_input_grad
         return (grad / b if needs[0] else None,
                 -(grad * a / b) / b if needs[1] else None)  # not / (b * b): keeps d2/db2 at 0 inf, not nan
@@ -527,7 +542,9 @@ def add(input: Tensor, other, *, alpha=1) -> Tensor:
 
     ``add(tensor([1., 2.]), 1.0, alpha=2)`` is ``tensor([3., 4.])``."""
     other = scale_by_alpha("add", input, other, alpha)
-    a, b = promote_pair("add", input, other)
+    if not isinstance(input, Tensor):  # 2.0 + x: addition commutes, the number goes second
+        input, other = other, input
+    a, b = number_operand("add", input, other)
     return Add.apply(a, b)
 
 
@@ -550,13 +567,15 @@ def sub(input: Tensor, other, *, alpha=1) -> Tensor:
     """input - alpha * other; a bool operand (tensor or Python bool) is refused, as in PyTorch."""
     check_sub_operands(input, other)
     other = scale_by_alpha("sub", input, other, alpha)
-    a, b = promote_pair("sub", input, other)
+    a, b = number_operand("sub", input, other)
     return Sub.apply(a, b)
 
 
 def mul(input: Tensor, other) -> Tensor:
     """input * other."""
-    a, b = promote_pair("mul", input, other)
+    if not isinstance(input, Tensor):  # 2.0 * x: multiplication commutes, the number goes second
+        input, other = other, input
+    a, b = number_operand("mul", input, other)
     return Mul.apply(a, b)
 
 
@@ -569,9 +588,9 @@ def div(input: Tensor, other, *, rounding_mode=None) -> Tensor:
         # be wrapped into the integer dtype (300 / int8 is 300.0, not 44.0)
         default = _dt.get_default_dtype()
         a, b = (v.to(default) if isinstance(v, Tensor) else v for v in (input, other))
-        a, b = promote_pair("div", a, b)
+        a, b = number_operand("div", a, b)
     else:
-        a, b = promote_pair("div", input, other)
+        a, b = number_operand("div", input, other)
     out = Div.apply(a, b)
     if rounding_mode == "trunc":
         out = trunc(out)
@@ -843,9 +862,9 @@ def log10(input: Tensor) -> Tensor:
 
 def _nondiff_binary(op):
     def fn(input: Tensor, other) -> Tensor:
-        a, b = promote_pair(op, input, other) if op not in ("logical_and", "logical_or", "logical_xor") \
+        a, b = number_operand(op, input, other) if op not in ("logical_and", "logical_or", "logical_xor") \
             else promote(op, input, other)
-        return Tensor._make(a.device.backend.binary(op, a.data, b.data), a.device, False, None, 0)
+        return Tensor._make(a.device.backend.binary(op, a.data, _data(b)), a.device, False, None, 0)
     fn.__name__ = op
     fn.__doc__ = f"Elementwise {op} (bool result for comparisons); not differentiable."
     return fn

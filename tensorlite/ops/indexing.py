@@ -15,7 +15,8 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import state as _grad_state
 from ..tensor import Tensor
 from ._util import broadcast_shapes, checked_scalar, expect_tensor, is_scalar, scalar_tensor, tensor_op, wrap_dim
-from .movement import Pad
+from .elementwise import where
+from .movement import Pad, stack
 
 
 def _index_array(value, device):
@@ -373,7 +374,22 @@ class Scatter(Function):
 @tensor_op
 def getitem(input: Tensor, key) -> Tensor:
     """``x[key]``: ints, slices (with step), None, Ellipsis give a view; integer/bool tensors or
-    lists give a copy whose backward accumulates repeated indices."""
+    lists give a copy whose backward accumulates repeated indices.
+
+    Shapes: basic keys drop an int's dim, keep a slice's (shortened), add None's; index tensors
+    of shape I replace the dims they index by I.
+
+    Example:
+    >>> x = tl.arange(12).reshape(3, 4)
+    >>> x[1]
+    tensor([4, 5, 6, 7])
+    >>> x[:, 1:3].shape
+    tensorlite.Size([3, 2])
+    >>> x[tl.tensor([0, 2]), -1]
+    tensor([ 3, 11])
+    >>> x[x > 9]
+    tensor([10, 11])
+    """
     key, basic = normalize_key(input, key)
     if basic:
         return Slice.apply(input, key)
@@ -387,7 +403,16 @@ def getitem(input: Tensor, key) -> Tensor:
 def setitem(input: Tensor, key, value) -> None:
     """``x[key] = value`` in place; on a tensor in the graph the write is differentiable.
     A tensor value of another dtype is converted, as ``copy_`` does, when the key is basic or a
-    boolean mask with one value; other advanced keys need the same dtype (PyTorch's index_put)."""
+    boolean mask with one value; other advanced keys need the same dtype (PyTorch's index_put).
+
+    Example:
+    >>> x = tl.zeros(2, 3)
+    >>> x[0, 1:] = 5.
+    >>> x[:, 0] = tl.tensor([1., 2.])
+    >>> x
+    tensor([[1., 5., 5.],
+            [2., 0., 0.]])
+    """
     if isinstance(value, Tensor) and value.dtype is not input.dtype:
         mask_fill = isinstance(key, Tensor) and key.dtype is _dt.bool_ and key.ndim and value.numel() == 1
         if not (mask_fill or normalize_key(input, key)[1]):
@@ -433,7 +458,16 @@ def _put(input, key, value, accumulate, op_name):
 
 @tensor_op
 def index_put_(input: Tensor, indices, values, accumulate: bool = False):
-    """``input[indices] = values`` in place; with accumulate, repeated indices add up."""
+    """``input[indices] = values`` in place; with accumulate, repeated indices add up.
+
+    Shapes: indices, a tuple of k integer tensors of a common (broadcast) shape I, select the
+    entries of the first k dims; values broadcast to I + input.shape[k:].
+
+    Example:
+    >>> x = tl.zeros(4)
+    >>> x.index_put_((tl.tensor([0, 2, 2]),), tl.tensor(1.), accumulate=True)
+    tensor([1., 0., 2., 0.])
+    """
     _check_values_dtype("index_put_", input, values)
     key, _ = normalize_key(input, tuple(indices))
     _put(input, key, values, accumulate, "index_put_")
@@ -442,7 +476,18 @@ def index_put_(input: Tensor, indices, values, accumulate: bool = False):
 
 @tensor_op
 def index_put(input: Tensor, indices, values, accumulate: bool = False) -> Tensor:
-    """Out-of-place index_put_."""
+    """Out-of-place index_put_.
+
+    Shapes: as index_put_; the result has input's shape.
+
+    Example:
+    >>> x = tl.zeros(2, 2)
+    >>> tl.index_put(x, (tl.tensor([0, 1]), tl.tensor([1, 0])), tl.tensor([5., 6.]))
+    tensor([[0., 5.],
+            [6., 0.]])
+    >>> x.sum()
+    tensor(0.)
+    """
     _check_values_dtype("index_put", input, values)
     key, _ = normalize_key(input, tuple(indices))
     if not isinstance(values, Tensor):
@@ -471,7 +516,19 @@ def gather(input: Tensor, dim: int, index) -> Tensor:
     """out[i][j] = input[index[i][j]][j] for dim=0 (and likewise for other dims); every index
     must lie in [0, input.shape[dim]) (the backend checks it: RuntimeError otherwise).
 
-    Example: ``gather(tensor([[1., 2.], [3., 4.]]), 1, tensor([[1], [0]]))`` is ``[[2.], [3.]]``."""
+    Example: ``gather(tensor([[1., 2.], [3., 4.]]), 1, tensor([[1], [0]]))`` is ``[[2.], [3.]]``.
+
+    Shapes: input (d_0, ..., d_{n-1}), index (i_0, ..., i_{n-1}) with i_k <= d_k for k != dim
+    -> (i_0, ..., i_{n-1}).
+
+    Example:
+    >>> x = tl.tensor([[1, 2], [3, 4]])
+    >>> tl.gather(x, 1, tl.tensor([[0, 0], [1, 0]]))
+    tensor([[1, 1],
+            [4, 3]])
+    >>> x.gather(0, tl.tensor([[1, 1]]))
+    tensor([[3, 4]])
+    """
     _check_index(input, index, "gather")
     axis = wrap_dim(dim, input.ndim, op="gather")
     if input.ndim == 0 or index.ndim == 0:  # 0-dim operands gather like 1-element vectors
@@ -541,7 +598,20 @@ def _check_scatter_shapes(input, axis, index, src, op):
 
 @tensor_op
 def scatter(input: Tensor, dim: int, index, src=None, *, value=None, reduce=None) -> Tensor:
-    """A copy of input with src (or value) written at index along dim."""
+    """A copy of input with src (or value) written at index along dim.
+
+    Shapes: input (*) -> (*); index and src have the same number of dims as input (src at least
+    index's extent).
+
+    Example:
+    >>> x = tl.zeros(2, 3)
+    >>> tl.scatter(x, 1, tl.tensor([[2], [0]]), tl.tensor([[1.], [2.]]))
+    tensor([[0., 0., 1.],
+            [2., 0., 0.]])
+    >>> x.scatter(0, tl.tensor([[1, 0, 1]]), value=7.)
+    tensor([[0., 7., 0.],
+            [7., 0., 7.]])
+    """
     if reduce is not None and reduce != "add":
         raise NotImplementedError(f"scatter reduce={reduce!r}: only 'add' is available")
     return _scatter_checked(input, dim, index, src if src is not None else value, reduce == "add", "scatter")
@@ -549,13 +619,31 @@ def scatter(input: Tensor, dim: int, index, src=None, *, value=None, reduce=None
 
 @tensor_op
 def scatter_add(input: Tensor, dim: int, index, src) -> Tensor:
-    """A copy of input with src added at index along dim (repeated indices accumulate)."""
+    """A copy of input with src added at index along dim (repeated indices accumulate).
+
+    Shapes: input (*) -> (*); index and src as for scatter.
+
+    Example:
+    >>> tl.scatter_add(tl.zeros(3), 0, tl.tensor([0, 2, 0]), tl.tensor([1., 2., 3.]))
+    tensor([4., 0., 2.])
+    """
     return _scatter_checked(input, dim, index, src, True, "scatter_add")
 
 
 @tensor_op
 def index_select(input: Tensor, dim: int, index) -> Tensor:
-    """The entries of ``index`` (1-D integer tensor) along dim."""
+    """The entries of ``index`` (1-D integer tensor) along dim.
+
+    Shapes: (..., d, ...) with index (k,) -> (..., k, ...) at dim.
+
+    Example:
+    >>> x = tl.tensor([[1, 2, 3], [4, 5, 6]])
+    >>> tl.index_select(x, 1, tl.tensor([2, 0]))
+    tensor([[3, 1],
+            [6, 4]])
+    >>> x.index_select(0, tl.tensor([1, 1, 0])).shape
+    tensorlite.Size([3, 3])
+    """
     axis = wrap_dim(dim, input.ndim, op="index_select")
     expect_tensor("index_select", "index", index)
     if index.dtype not in (_dt.int64, _dt.int32):
@@ -577,7 +665,15 @@ def take_indices(input: Tensor, axis: int, index: Tensor, op: str) -> Tensor:
     [0, input.shape[axis]) with PyTorch's IndexError ("index out of range in self"), naming ``op``.
 
     Example: ``take_indices(arange(6.).reshape(3, 2), 0, tensor([[2, 0]]), "embedding")`` is
-    ``[[[4., 5.], [0., 1.]]]`` (shape (1, 2, 2))."""
+    ``[[[4., 5.], [0., 1.]]]`` (shape (1, 2, 2)).
+
+    Example:
+    >>> from tensorlite.ops.indexing import take_indices
+    >>> weight = tl.arange(6.).reshape(3, 2)
+    >>> take_indices(weight, 0, tl.tensor([[2, 0]]), "embedding")
+    tensor([[[4., 5.],
+             [0., 1.]]])
+    """
     backend, count = input.device.backend, index.numel()
     # the index needs no graph: its broadcast view is made directly
     line = backend.reshape(index.long().to(input.device).data, _with_size((1,) * input.ndim, axis, count))
@@ -589,8 +685,19 @@ def take_indices(input: Tensor, axis: int, index: Tensor, op: str) -> Tensor:
 
 @tensor_op
 def masked_fill(input: Tensor, mask, value) -> Tensor:
-    """Elements where mask is True replaced by value (mask broadcasts)."""
-    from .elementwise import where
+    """Elements where mask is True replaced by value (mask broadcasts).
+
+    Shapes: input (*), mask broadcastable to (*) -> (*).
+
+    Example:
+    >>> x = tl.tensor([[1., 2.], [3., 4.]])
+    >>> tl.masked_fill(x, x > 2, 0.)
+    tensor([[1., 2.],
+            [0., 0.]])
+    >>> x.masked_fill(tl.tensor([True, False]), -1.)
+    tensor([[-1.,  2.],
+            [-1.,  4.]])
+    """
     if isinstance(value, Tensor) and value.ndim:
         raise RuntimeError(f"masked_fill only supports a 0-dimensional value tensor, but got tensor "
                            f"with {value.ndim} dimension(s).")
@@ -607,8 +714,15 @@ def masked_fill(input: Tensor, mask, value) -> Tensor:
 
 @tensor_op
 def masked_select(input: Tensor, mask) -> Tensor:
-    """The elements where mask is True, as a 1-D tensor."""
-    from ._util import broadcast_shapes
+    """The elements where mask is True, as a 1-D tensor.
+
+    Shapes: input (*), mask broadcastable to (*) -> (k,), k the number of True entries.
+
+    Example:
+    >>> x = tl.tensor([[1, 2], [3, 4]])
+    >>> tl.masked_select(x, x % 2 == 0)
+    tensor([2, 4])
+    """
     shape = broadcast_shapes(input.data.shape, mask.data.shape)
     return getitem(input.expand(shape), mask.expand(shape))
 
@@ -617,7 +731,18 @@ def masked_select(input: Tensor, mask) -> Tensor:
 def nonzero(input: Tensor, *, as_tuple: bool = False):
     """Indices of non-zero elements: an (n, ndim) int64 tensor, or a tuple of 1-D tensors.
 
-    A 0-dim input counts as one element: ``tensor(5.).nonzero()`` has shape (1, 0)."""
+    A 0-dim input counts as one element: ``tensor(5.).nonzero()`` has shape (1, 0).
+
+    Shapes: (d_0, ..., d_{n-1}) -> (k, n), k the number of non-zero elements.
+
+    Example:
+    >>> x = tl.tensor([[0, 3], [4, 0]])
+    >>> tl.nonzero(x)
+    tensor([[0, 1],
+            [1, 0]])
+    >>> x.nonzero(as_tuple=True)
+    (tensor([0, 1]), tensor([1, 0]))
+    """
     if input.ndim == 0:
         (flat,) = nonzero(input.reshape(1), as_tuple=True)
         if as_tuple:
@@ -628,7 +753,6 @@ def nonzero(input: Tensor, *, as_tuple: bool = False):
     tensors = tuple(Tensor._make(p, input.device, False, None, 0) for p in parts)
     if as_tuple:
         return tensors
-    from .movement import stack
     if not tensors:
         return Tensor._make(input.device.backend.full((1 if input.numel() else 0, 0), 0, _dt.int64),
                             input.device, False, None, 0)
@@ -643,6 +767,17 @@ def take_along_dim(input: Tensor, indices, dim=None) -> Tensor:
     Shapes: input (2, 3), indices (1, 2), dim=1 -> (2, 2).
     Example: ``take_along_dim(arange(6.).reshape(2, 3), tensor([[0, 2]]), 1)`` is
     ``[[0., 2.], [3., 5.]]``.
+
+    Shapes: input and indices broadcast in every dim but ``dim``; the result has indices' size
+    at dim.
+
+    Example:
+    >>> x = tl.tensor([[10, 30, 20], [60, 40, 50]])
+    >>> tl.take_along_dim(x, x.argmax(dim=1, keepdim=True), dim=1)
+    tensor([[30],
+            [60]])
+    >>> tl.take_along_dim(x, tl.tensor([5, 0]))
+    tensor([50, 10])
     """
     if not isinstance(indices, Tensor) or indices.dtype not in (_dt.int64, _dt.int32):
         raise RuntimeError("take_along_dim(): dtype of indices should be Long")

@@ -4,12 +4,14 @@ into the tensor's memory; a write into a view of a non-leaf rewrites the base's 
 from __future__ import annotations
 
 from .. import dtypes as _dt
-from ..autograd.function import Function, _check_one_device, user_call_site
+from ..autograd.function import Function, InplaceFunction
 from ..autograd.grad_mode import state as _grad_state
 from ..tensor import Tensor, replay_view_chain
 from ._util import broadcast_shapes, expect_tensor, is_scalar, python_scalar, wrap_integer
+from .creation import arange
+from .elementwise import check_sub_operands, scale_by_alpha
 from .indexing import _put
-from .elementwise import check_sub_operands
+from .movement import Clone
 
 
 class CopySlices(Function):
@@ -27,44 +29,13 @@ class CopySlices(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        from .creation import arange
         numel = grad.numel()
         positions = replay_view_chain(ctx.view_chain, arange(numel, device=grad.device).reshape(ctx.base_shape))
         mask = Tensor._make(grad.device.backend.full((numel,), False, _dt.bool_), grad.device, False, None, 0)
         mask.device.backend.index_put(mask.data, (positions.reshape(-1).data,), True, False)
-        from .elementwise import where
-        grad_base = where(mask.reshape(ctx.base_shape), 0.0, grad)
+        grad_base = grad.masked_fill(mask.reshape(ctx.base_shape), 0.0)
         grad_result = replay_view_chain(ctx.view_chain, grad)
         return grad_base, grad_result, None
-
-
-class InPlaceFunction(Function):
-    """A primitive that records no graph and writes into its first ``_writes`` tensor arguments
-    (fused optimizer steps; ``_writes = 0``: a check that only reads, such as assert_all).
-
-    ``apply`` checks, before any work, that every tensor operand lives on one device and that
-    each written tensor may be written in place; it then runs ``forward`` (which mutates the
-    backend arrays and returns nothing) and bumps the version counter of every written tensor,
-    so a later backward that saved one of them refuses the stale value. Returns the first
-    argument."""
-
-    _primitive = True
-    _writes = 1
-
-    @classmethod
-    def apply(cls, *args, **kwargs):
-        _check_one_device(cls, args)
-        written = [a for a in args[:cls._writes] if a is not None]
-        for t in written:
-            t._check_inplace(cls.op_name)
-        cls.forward(None, *args, **kwargs)
-        if written:
-            site = user_call_site()  # Tensor._bump_version's bookkeeping, the stack walked once
-            for t in written:
-                counter = t._version_counter()
-                counter.value += 1
-                counter.site = site
-        return args[0]
 
 
 def binary_inplace(self: Tensor, other, op_name: str, out_of_place, checked: bool = False):
@@ -75,19 +46,25 @@ def binary_inplace(self: Tensor, other, op_name: str, out_of_place, checked: boo
     if record or checked or op_name not in _BACKEND_OP:
         return self._write_result(out_of_place(_original(self) if record else self, other), op_name)
     other_data = _inplace_operand(self, other, op_name)
+    if other_data is _WIDER:  # computed in the wider dtype, then converted into self
+        return self._write_result(out_of_place(self, other), op_name)
     self.device.backend.binary_inplace(_BACKEND_OP[op_name], self.data, other_data)
     self._bump_version()
     return self
 
 
+_WIDER = object()
+
+
 def _inplace_operand(self: Tensor, other, op_name: str):
-    """other's data, once writing op(self, other) into self is known to keep self's shape and
-    not up-cast self's dtype."""
+    """other's data in self's dtype (the backend's operands arrive promoted), once writing
+    op(self, other) into self is known to keep self's shape and not up-cast self's dtype;
+    ``_WIDER`` when the op computes in a wider dtype of self's category (int32 += int64)."""
     if op_name == "sub_":
         check_sub_operands(self, other)
     if isinstance(other, Tensor):
         if other.device is not self.device:
-            other = other.to(self.device)
+            other = _operand_on_device(self, other, op_name)
         if other.data.dtype == self.data.dtype and other.data.shape == self.data.shape:
             result_dtype, shape = self.dtype, self.data.shape  # the optimizer-update case
         else:
@@ -105,13 +82,26 @@ def _inplace_operand(self: Tensor, other, op_name: str):
     if not _dt.can_cast(result_dtype, self.dtype):
         raise RuntimeError(f"result type {result_dtype.scalar_name} can't be cast to the "
                            f"desired output type {self.dtype.scalar_name} ({op_name})")
-    return other.data if isinstance(other, Tensor) else wrap_integer(other, result_dtype)
+    if not isinstance(other, Tensor):
+        return wrap_integer(other, result_dtype)
+    if result_dtype is not self.dtype:
+        return _WIDER
+    return other.data if other.dtype is self.dtype else other.to(self.dtype).data
+
+
+def _operand_on_device(self: Tensor, other: Tensor, op_name: str) -> Tensor:
+    """other on self's device: only a 0-dim CPU tensor moves (a scalar, as in PyTorch); any
+    other device mismatch raises, as Function.apply does for out-of-place ops."""
+    if other.ndim == 0 and other.device.type == "cpu":
+        return other.to(self.device)
+    raise RuntimeError(f"Expected all tensors to be on the same device, but found at least two "
+                       f"devices, {self.device} and {other.device}! (in {op_name}; move them with "
+                       f".to(device))")
 
 
 def _original(self: Tensor) -> Tensor:
     """self's current value as a separate tensor in the graph: the out-of-place op may save it
     for backward, and self's memory is about to be overwritten."""
-    from .movement import Clone
     return Clone.apply(self)
 
 
@@ -130,7 +120,18 @@ def unary_inplace(self: Tensor, op_name: str, out_of_place, *args):
 
 
 def fill_(self: Tensor, value) -> Tensor:
-    """Set every element to value (a number or 0-dim tensor)."""
+    """Set every element to value (a number or 0-dim tensor).
+
+    Shapes: unchanged; returns self.
+
+    Example:
+    >>> x = tl.zeros(2, 2)
+    >>> x.fill_(3.)
+    tensor([[3., 3.],
+            [3., 3.]])
+    >>> x.fill_(tl.tensor(1.5))[0]
+    tensor([1.5000, 1.5000])
+    """
     if isinstance(value, Tensor) and value.ndim:
         raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                            f"{value.ndim} dimensions.")
@@ -139,12 +140,33 @@ def fill_(self: Tensor, value) -> Tensor:
 
 
 def zero_(self: Tensor) -> Tensor:
-    """Set every element to 0."""
+    """Set every element to 0.
+
+    Shapes: unchanged; returns self.
+
+    Example:
+    >>> x = tl.ones(3)
+    >>> x.zero_()
+    tensor([0., 0., 0.])
+    >>> x
+    tensor([0., 0., 0.])
+    """
     return fill_(self, 0)
 
 
 def copy_(self: Tensor, src: Tensor) -> Tensor:
-    """Copy src's values into self (src broadcasts; dtype and device are converted)."""
+    """Copy src's values into self (src broadcasts; dtype and device are converted).
+
+    Shapes: self (*) <- src broadcastable to (*); returns self.
+
+    Example:
+    >>> x = tl.zeros(2, 3)
+    >>> x.copy_(tl.tensor([1, 2, 3]))
+    tensor([[1., 2., 3.],
+            [1., 2., 3.]])
+    >>> x[0].copy_(tl.tensor(9.))
+    tensor([9., 9., 9.])
+    """
     expect_tensor("copy_", "src", src)
     shape = broadcast_shapes(self.data.shape, src.data.shape)
     if shape != self.data.shape:
@@ -156,16 +178,119 @@ def copy_(self: Tensor, src: Tensor) -> Tensor:
     return self
 
 
+# The docstring example of each generated in-place method: (self, other, the result).
+_BINARY_INPLACE_EXAMPLES = {
+    "add_": ("[1., 2.]", "3", "tensor([4., 5.])"),
+    "sub_": ("[1., 2.]", "tl.tensor([0.5, 0.5])", "tensor([0.5000, 1.5000])"),
+    "mul_": ("[1., 2.]", "2", "tensor([2., 4.])"),
+    "div_": ("[1., 2.]", "4", "tensor([0.2500, 0.5000])"),
+    "pow_": ("[1., 2.]", "2", "tensor([1., 4.])"),
+    "maximum_": ("[1., 5.]", "tl.tensor([3., 3.])", "tensor([3., 5.])"),
+    "minimum_": ("[1., 5.]", "tl.tensor([3., 3.])", "tensor([1., 3.])"),
+    "floor_divide_": ("[7, -7]", "2", "tensor([ 3, -4])"),
+    "remainder_": ("[7, -7]", "3", "tensor([1, 2])"),
+    "bitwise_and_": ("[12, 10]", "6", "tensor([4, 2])"),
+    "bitwise_or_": ("[12, 10]", "6", "tensor([14, 14])"),
+    "bitwise_xor_": ("[12, 10]", "6", "tensor([10, 12])"),
+}
+
+
+def _binary_inplace_doc(op_name: str) -> str:
+    doc = f"""In-place {op_name[:-1]}: writes into self and returns it.
+
+    Shapes: self (*), other broadcastable to (*) -> self (*)."""
+    if op_name in _BINARY_INPLACE_EXAMPLES:
+        data, other, result = _BINARY_INPLACE_EXAMPLES[op_name]
+        doc += f"""
+
+    Example:
+    >>> x = tl.tensor({data})
+    >>> x.{op_name}({other})
+    {result}
+    >>> x
+    {result}
+    """
+    return doc
+
+
 def make_binary_inplace(op_name: str, out_of_place):
     def method(self, other, **kwargs):
         other = python_scalar(other)
         if "alpha" in kwargs:
-            from .elementwise import scale_by_alpha
             other = scale_by_alpha(op_name, self, other, kwargs.pop("alpha"))
         if kwargs:  # e.g. div_(other, rounding_mode='floor'): out_of_place checks the names
             return binary_inplace(self, other, op_name, lambda a, b: out_of_place(a, b, **kwargs), True)
         return binary_inplace(self, other, op_name, out_of_place)
     method.__name__ = op_name
-    method.__doc__ = f"In-place {op_name[:-1]}: writes into self and returns it."
+    method.__doc__ = _binary_inplace_doc(op_name)
     return method
 
+
+
+def check_inplace(self: Tensor, op_name: str) -> None:
+    """Raise, before anything changes, if writing into self in place is not allowed
+    (``Tensor._check_inplace``): a leaf that requires grad (or a view of one) under grad mode,
+    one view of an op returning several, or an expanded tensor whose elements share memory."""
+    if _grad_state.enabled:
+        if self._requires_grad and self.grad_fn is None and self._base is None:
+            raise RuntimeError(
+                f"a leaf Variable that requires grad is being used in an in-place operation "
+                f"({op_name}). Wrap it in `with tensorlite.no_grad():` if this is a parameter "
+                f"update, or use an out-of-place op.")
+        base = self._base
+        if base is not None and base._requires_grad and base.grad_fn is None:
+            raise RuntimeError(
+                f"a view of a leaf Variable that requires grad is being used in an in-place "
+                f"operation ({op_name}). Wrap it in `with tensorlite.no_grad():` or clone() first.")
+        if self._is_multi_view and (self._requires_grad or (base is not None and base._requires_grad)):
+            op_name_of_view, index = self._is_multi_view
+            raise RuntimeError(
+                f"Output {index} of {op_name_of_view} is a view and is being "
+                f"modified inplace ({op_name}). This view is the output of a function that "
+                f"returns multiple views. Such functions do not allow the output views to be "
+                f"modified inplace. You should replace the inplace operation by an out-of-place one.")
+    if self.data.size and self.device.backend.has_internal_overlap(self.data):
+        raise RuntimeError(
+            f"unsupported operation: more than one element of the written-to tensor refers to "
+            f"a single memory location ({op_name} on an expanded tensor of shape "
+            f"{list(self.data.shape)}). Please clone() the tensor before performing the "
+            f"operation.")
+
+
+class CopyInto(InplaceFunction):
+    """``dst[...] = src`` in dst's memory (src broadcast to dst's shape, same dtype and device).
+    Shapes: dst (*), src broadcastable to (*)."""
+
+    @staticmethod
+    def forward(ctx, dst, src):
+        dst.device.backend.copy_into(dst.data, src.data)
+
+
+def write_result(self: Tensor, result: Tensor, op_name: str) -> Tensor:
+    """Finish an in-place op (``Tensor._write_result``): ``result`` (same shape, computed out
+    of place) becomes self's value, and self takes result's place in the graph."""
+    if result.data.shape != self.data.shape:
+        raise RuntimeError(f"output with shape {list(self.data.shape)} doesn't match the "
+                           f"broadcast shape {list(result.data.shape)} ({op_name})")
+    if result.data.dtype != self.data.dtype:
+        if not _dt.can_cast(result.dtype, self.dtype):
+            raise RuntimeError(f"result type {result.dtype.scalar_name} can't be cast to "
+                               f"the desired output type {self.dtype.scalar_name} ({op_name})")
+        result = result.to(self.dtype)
+    record = result._requires_grad
+    CopyInto.apply(self, result)
+    if record:
+        _take_graph_of(self, result)
+    return self
+
+
+def _take_graph_of(self: Tensor, result: Tensor) -> None:
+    base = self._base
+    if base is None:
+        self.grad_fn, self._output_nr, self._requires_grad = result.grad_fn, result._output_nr, True
+        return
+    rewritten = CopySlices.apply(base, result, self._view_chain)
+    base.grad_fn, base._output_nr, base._requires_grad = rewritten.grad_fn, 0, True
+    replayed = self._replay_view(base)
+    self.grad_fn, self._output_nr, self._requires_grad = replayed.grad_fn, replayed._output_nr, True
+    self._view_version = self._counter.value

@@ -5,6 +5,7 @@ from .. import dtypes as _dt
 from ..autograd.function import Function
 from ..tensor import Tensor
 from ._util import broadcast_shapes, check_same_dtype, expect_tensor, promote_pair, tensor_op
+from .creation import arange
 
 
 class MatMul(Function):
@@ -40,6 +41,17 @@ def matmul(input: Tensor, other) -> Tensor:
     """PyTorch's matmul: 1-D@1-D -> 0-dim, 1-D@2-D, 2-D@1-D, and batched with broadcast batch dims.
 
     Shapes: (..., n, k) @ (..., k, m) -> (..., n, m); (2,1,2,3) @ (5,3,4) -> (2,5,2,4).
+
+    Example:
+    >>> a = tl.arange(6.).reshape(2, 3)
+    >>> b = tl.ones(3, 2)
+    >>> tl.matmul(a, b)
+    tensor([[ 3.,  3.],
+            [12., 12.]])
+    >>> (a @ tl.ones(3)).shape
+    tensorlite.Size([2])
+    >>> tl.matmul(tl.ones(4, 1, 2, 3), tl.ones(5, 3, 2)).shape
+    tensorlite.Size([4, 5, 2, 2])
     """
     check_same_dtype("matmul", input, other)
     if isinstance(input, Tensor) and input.dtype is _dt.bool_:
@@ -80,7 +92,13 @@ def matmul(input: Tensor, other) -> Tensor:
 
 @tensor_op
 def mm(input: Tensor, mat2) -> Tensor:
-    """(n, k) @ (k, m) -> (n, m); both must be 2-D."""
+    """(n, k) @ (k, m) -> (n, m); both must be 2-D.
+
+    Example:
+    >>> tl.mm(tl.tensor([[1., 2.], [3., 4.]]), tl.eye(2))
+    tensor([[1., 2.],
+            [3., 4.]])
+    """
     expect_tensor("mm", "mat2", mat2)
     if input.ndim != 2 or mat2.ndim != 2:
         raise RuntimeError(f"mm: expected 2D tensors, got {input.ndim}D and {mat2.ndim}D")
@@ -89,7 +107,12 @@ def mm(input: Tensor, mat2) -> Tensor:
 
 @tensor_op
 def bmm(input: Tensor, mat2) -> Tensor:
-    """(b, n, k) @ (b, k, m) -> (b, n, m); no broadcasting."""
+    """(b, n, k) @ (b, k, m) -> (b, n, m); no broadcasting.
+
+    Example:
+    >>> tl.bmm(tl.ones(4, 2, 3), tl.ones(4, 3, 5)).shape
+    tensorlite.Size([4, 2, 5])
+    """
     expect_tensor("bmm", "mat2", mat2)
     if input.ndim != 3 or mat2.ndim != 3:
         raise RuntimeError(f"batch1 must be a 3D tensor (bmm got {input.ndim}D and {mat2.ndim}D)")
@@ -102,7 +125,14 @@ def bmm(input: Tensor, mat2) -> Tensor:
 
 @tensor_op
 def dot(input: Tensor, other) -> Tensor:
-    """Inner product of two 1-D tensors."""
+    """Inner product of two 1-D tensors.
+
+    Shapes: (n,) . (n,) -> () (a 0-dim tensor).
+
+    Example:
+    >>> tl.dot(tl.tensor([1., 2., 3.]), tl.tensor([4., 5., 6.]))
+    tensor(32.)
+    """
     expect_tensor("dot", "other", other)
     if input.ndim != 1 or other.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
@@ -115,7 +145,15 @@ def dot(input: Tensor, other) -> Tensor:
 
 @tensor_op
 def outer(input: Tensor, vec2) -> Tensor:
-    """Outer product of two 1-D tensors: (n,) x (m,) -> (n, m)."""
+    """Outer product of two 1-D tensors: (n,) x (m,) -> (n, m).
+
+    Also ``tl.ger``.
+
+    Example:
+    >>> tl.outer(tl.tensor([1., 2.]), tl.tensor([1., 10., 100.]))
+    tensor([[  1.,  10., 100.],
+            [  2.,  20., 200.]])
+    """
     expect_tensor("outer", "vec2", vec2)
     for name, t in (("self", input), ("vec2", vec2)):
         if t.ndim != 1:
@@ -209,7 +247,6 @@ def _diagonal_labels(term, operand):
         i = term.index(label)
         j = term.index(label, i + 1)
         n = operand.data.shape[i]
-        from .creation import arange
         idx = arange(n, device=operand.device)
         moved = operand.movedim(i, 0).movedim(j, 1)
         operand = moved[idx, idx]  # the diagonal, now dim 0
@@ -248,6 +285,18 @@ def einsum(equation: str, *operands):
     """Einstein summation, composed from permute, reshape, matmul and sum.
 
     Example: ``einsum('bij,bjk->bik', a, b)`` is a batched matmul; ``einsum('ii', m)`` the trace.
+
+    Shapes: one labelled term per operand; the output has the labels after ``->`` (without
+    ``->``: the labels that appear once, sorted).
+
+    Example:
+    >>> a = tl.arange(6.).reshape(2, 3)
+    >>> tl.einsum('ij->ji', a).shape
+    tensorlite.Size([3, 2])
+    >>> tl.einsum('ij,j->i', a, tl.ones(3))
+    tensor([ 3., 12.])
+    >>> tl.einsum('ii', tl.eye(3))
+    tensor(3.)
     """
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])

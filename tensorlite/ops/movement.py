@@ -15,6 +15,8 @@ from .. import dtypes as _dt
 from ..autograd.function import Function
 from ..tensor import Tensor
 from ._util import expect_tensor, promote, scalar_tensor, sum_to_shape, tensor_op, wrap_dim, wrap_dims
+from .creation import arange, tensor as _tensor
+from .elementwise import where
 
 
 def _shape_arg(shape) -> tuple:
@@ -32,7 +34,13 @@ def _shape_arg(shape) -> tuple:
 
 
 def infer_shape(shape: tuple, numel: int) -> tuple:
-    """Resolve one -1 in a reshape target; PyTorch's errors for a bad target."""
+    """Resolve one -1 in a reshape target; PyTorch's errors for a bad target.
+
+    Example:
+    >>> from tensorlite.ops.movement import infer_shape
+    >>> infer_shape((2, -1), 6)
+    (2, 3)
+    """
     unknown = [i for i, s in enumerate(shape) if s == -1]
     if len(unknown) > 1:
         raise RuntimeError("only one dimension can be inferred")
@@ -172,13 +180,37 @@ class Cat(Function):
 # -- functional API ------------------------------------------------------------------------
 @tensor_op
 def reshape(input: Tensor, *shape) -> Tensor:
-    """A tensor with the same data and a new shape (a view when possible); one -1 is inferred."""
+    """A tensor with the same data and a new shape (a view when possible); one -1 is inferred.
+
+    Shapes: input (*) -> shape, with the same number of elements.
+
+    Example:
+    >>> x = tl.arange(6)
+    >>> tl.reshape(x, (2, 3))
+    tensor([[0, 1, 2],
+            [3, 4, 5]])
+    >>> x.reshape(3, -1).shape
+    tensorlite.Size([3, 2])
+    """
     return Reshape.apply(input, infer_shape(_shape_arg(shape), input.numel()))
 
 
 @tensor_op
 def view(input: Tensor, *shape) -> Tensor:
-    """Like reshape, but always a view; raises on a layout that needs a copy."""
+    """Like reshape, but always a view; raises on a layout that needs a copy.
+
+    Shapes: input (*) -> shape, with the same number of elements.
+
+    Example:
+    >>> x = tl.arange(6)
+    >>> x.view(2, 3)
+    tensor([[0, 1, 2],
+            [3, 4, 5]])
+    >>> x.view(2, 3).t().view(6)
+    Traceback (most recent call last):
+        ...
+    RuntimeError: view size is not compatible with input tensor's size and stride ...
+    """
     if len(shape) == 1 and (isinstance(shape[0], _dt.dtype) or shape[0] in (float, int, bool)):
         raise NotImplementedError("view(dtype) reinterpretation is not supported; use .to(dtype)")
     return View.apply(input, infer_shape(_shape_arg(shape), input.numel()))
@@ -186,7 +218,17 @@ def view(input: Tensor, *shape) -> Tensor:
 
 @tensor_op
 def permute(input: Tensor, *dims) -> Tensor:
-    """Reorder dims: ``x.permute(2, 0, 1)``."""
+    """Reorder dims: ``x.permute(2, 0, 1)``.
+
+    Shapes: input (d_0, ..., d_{n-1}) -> (d_dims[0], ..., d_dims[n-1]).
+
+    Example:
+    >>> x = tl.zeros(2, 3, 4)
+    >>> tl.permute(x, (2, 0, 1)).shape
+    tensorlite.Size([4, 2, 3])
+    >>> x.permute(1, 2, 0).shape
+    tensorlite.Size([3, 4, 2])
+    """
     dims = _shape_arg(dims)
     if len(dims) != input.ndim:
         raise RuntimeError(f"permute(): number of dims don't match in permute: the tensor has "
@@ -199,7 +241,19 @@ def permute(input: Tensor, *dims) -> Tensor:
 
 @tensor_op
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
-    """Swap two dims (a view)."""
+    """Swap two dims (a view).
+
+    Shapes: (..., a, ..., b, ...) -> (..., b, ..., a, ...). Also ``tl.swapaxes`` / ``tl.swapdims``.
+
+    Example:
+    >>> x = tl.arange(6).reshape(2, 3)
+    >>> tl.transpose(x, 0, 1)
+    tensor([[0, 3],
+            [1, 4],
+            [2, 5]])
+    >>> tl.zeros(2, 3, 4).transpose(-1, 0).shape
+    tensorlite.Size([4, 3, 2])
+    """
     n = input.ndim
     if n == 0:
         wrap_dim(dim0, 0, op="transpose"), wrap_dim(dim1, 0, op="transpose")
@@ -215,13 +269,31 @@ swapaxes = swapdims = transpose
 
 @tensor_op
 def t(input: Tensor) -> Tensor:
-    """Transpose of a tensor with at most 2 dims."""
+    """Transpose of a tensor with at most 2 dims.
+
+    Shapes: (n, m) -> (m, n); (n,) and () unchanged.
+
+    Example:
+    >>> tl.t(tl.tensor([[1, 2, 3]]))
+    tensor([[1],
+            [2],
+            [3]])
+    """
     if input.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
     return transpose(input, 0, 1) if input.ndim == 2 else reshape(input, input.data.shape)
 
 
 def T(input: Tensor) -> Tensor:
+    """All dims reversed (the transpose of a matrix).
+
+    Shapes: (d_0, ..., d_{n-1}) -> (d_{n-1}, ..., d_0) (``x.T``; PyTorch warns for ndim != 2).
+
+    Example:
+    >>> tl.tensor([[1, 2], [3, 4]]).T
+    tensor([[1, 3],
+            [2, 4]])
+    """
     if input.ndim != 2:
         warn_user("The use of `x.T` on tensors of dimension other than 2 to reverse their shape "
                   "is deprecated and it will throw an error in a future release. Consider "
@@ -231,6 +303,14 @@ def T(input: Tensor) -> Tensor:
 
 
 def mT(input: Tensor) -> Tensor:
+    """The last two dims swapped (a batch of transposed matrices).
+
+    Shapes: (*, n, m) -> (*, m, n) (``x.mT``).
+
+    Example:
+    >>> tl.zeros(5, 2, 3).mT.shape
+    tensorlite.Size([5, 3, 2])
+    """
     if input.ndim < 2:
         raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got "
                            f"{input.ndim}-D tensor.")
@@ -239,7 +319,18 @@ def mT(input: Tensor) -> Tensor:
 
 @tensor_op
 def expand(input: Tensor, *sizes) -> Tensor:
-    """Broadcast to ``sizes`` without copying (size -1 keeps a dim); the result has stride 0."""
+    """Broadcast to ``sizes`` without copying (size -1 keeps a dim); the result has stride 0.
+
+    Shapes: input (*) -> sizes (new leading dims allowed; only size-1 dims grow).
+
+    Example:
+    >>> x = tl.tensor([[1], [2]])
+    >>> x.expand(2, 3)
+    tensor([[1, 1, 1],
+            [2, 2, 2]])
+    >>> x.expand(4, -1, 2).shape
+    tensorlite.Size([4, 2, 2])
+    """
     sizes = _shape_arg(sizes)
     shape = input.data.shape
     if len(sizes) < len(shape):
@@ -272,20 +363,46 @@ def expand(input: Tensor, *sizes) -> Tensor:
 
 @tensor_op
 def expand_as(input: Tensor, other) -> Tensor:
-    """expand(input, other.shape)."""
+    """expand(input, other.shape).
+
+    Shapes: input -> other.shape (broadcastable).
+
+    Example:
+    >>> tl.tensor([1, 2]).expand_as(tl.zeros(2, 2))
+    tensor([[1, 2],
+            [1, 2]])
+    """
     expect_tensor("expand_as", "other", other)
     return expand(input, other.data.shape)
 
 
 @tensor_op
 def broadcast_to(input: Tensor, shape) -> Tensor:
-    """expand(input, shape): a stride-0 view broadcast to shape."""
+    """expand(input, shape): a stride-0 view broadcast to shape.
+
+    Example:
+    >>> tl.broadcast_to(tl.tensor([1, 2, 3]), (2, 3))
+    tensor([[1, 2, 3],
+            [1, 2, 3]])
+    """
     return expand(input, tuple(shape))
 
 
 @tensor_op
 def squeeze(input: Tensor, dim=None) -> Tensor:
-    """Remove size-1 dims (all, one, or a tuple of them)."""
+    """Remove size-1 dims (all, one, or a tuple of them).
+
+    Shapes: (2, 1, 3, 1) -> (2, 3) (all), -> (2, 3, 1) with dim=1; a dim of size > 1 is kept.
+
+    Example:
+    >>> x = tl.zeros(2, 1, 3, 1)
+    >>> tl.squeeze(x).shape
+    tensorlite.Size([2, 3])
+    >>> x.squeeze(1).shape
+    tensorlite.Size([2, 3, 1])
+    >>> x.squeeze((1, 3)).shape
+    tensorlite.Size([2, 3])
+    """
     shape = input.data.shape
     if dim is None:
         axes = tuple(i for i, s in enumerate(shape) if s == 1)
@@ -297,7 +414,17 @@ def squeeze(input: Tensor, dim=None) -> Tensor:
 
 @tensor_op
 def unsqueeze(input: Tensor, dim: int) -> Tensor:
-    """Insert a size-1 dim at ``dim`` (negative counts from the end of the result)."""
+    """Insert a size-1 dim at ``dim`` (negative counts from the end of the result).
+
+    Shapes: (2, 3) -> (1, 2, 3) with dim=0, -> (2, 3, 1) with dim=-1.
+
+    Example:
+    >>> x = tl.tensor([1, 2, 3])
+    >>> tl.unsqueeze(x, 0)
+    tensor([[1, 2, 3]])
+    >>> x.unsqueeze(-1).shape
+    tensorlite.Size([3, 1])
+    """
     axis = wrap_dim(dim, input.ndim + 1, op="unsqueeze")
     shape = input.data.shape
     return Reshape.apply(input, shape[:axis] + (1,) + shape[axis:])
@@ -305,7 +432,20 @@ def unsqueeze(input: Tensor, dim: int) -> Tensor:
 
 @tensor_op
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-    """Merge dims start_dim..end_dim into one."""
+    """Merge dims start_dim..end_dim into one.
+
+    Shapes: (d_0, ..., d_s, ..., d_e, ...) -> (d_0, ..., d_s * ... * d_e, ...); a 0-dim tensor
+    gives (1,).
+
+    Example:
+    >>> x = tl.zeros(2, 3, 4, 5)
+    >>> tl.flatten(x).shape
+    tensorlite.Size([120])
+    >>> x.flatten(1).shape
+    tensorlite.Size([2, 60])
+    >>> x.flatten(1, 2).shape
+    tensorlite.Size([2, 12, 5])
+    """
     if input.ndim == 0:
         return reshape(input, (1,))
     start, end = wrap_dim(start_dim, input.ndim, op="flatten"), wrap_dim(end_dim, input.ndim, op="flatten")
@@ -320,7 +460,18 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 @tensor_op
 def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
-    """Split one dim into ``sizes`` (one -1 allowed)."""
+    """Split one dim into ``sizes`` (one -1 allowed).
+
+    Shapes: (..., d, ...) -> (..., *sizes, ...) with prod(sizes) == d.
+
+    Example:
+    >>> x = tl.arange(6)
+    >>> tl.unflatten(x, 0, (2, 3))
+    tensor([[0, 1, 2],
+            [3, 4, 5]])
+    >>> tl.zeros(4, 6).unflatten(1, (3, -1)).shape
+    tensorlite.Size([4, 3, 2])
+    """
     if input.ndim == 0:
         raise RuntimeError(f"unflatten(): Dimension specified as {dim} but tensor has no dimensions; "
                            f"reshape a 0-dim tensor instead")
@@ -337,7 +488,15 @@ def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
 @tensor_op
 def movedim(input: Tensor, source, destination) -> Tensor:
     """Move dim(s) ``source`` to position(s) ``destination`` (a view); the other dims keep their
-    order. ``x.movedim(0, -1)`` on shape (2, 3, 4) gives shape (3, 4, 2)."""
+    order. ``x.movedim(0, -1)`` on shape (2, 3, 4) gives shape (3, 4, 2).
+
+    Example:
+    >>> x = tl.zeros(2, 3, 4)
+    >>> tl.movedim(x, 0, -1).shape
+    tensorlite.Size([3, 4, 2])
+    >>> x.movedim((0, 1), (2, 0)).shape
+    tensorlite.Size([3, 4, 2])
+    """
     sources, destinations = _dims_arg("movedim", source), _dims_arg("movedim", destination)
     if len(sources) != len(destinations):
         raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(sources)} dims) "
@@ -358,7 +517,19 @@ def movedim(input: Tensor, source, destination) -> Tensor:
 
 @tensor_op
 def repeat(input: Tensor, *sizes) -> Tensor:
-    """Tile the tensor: ``x.repeat(2, 3)`` (a copy)."""
+    """Tile the tensor: ``x.repeat(2, 3)`` (a copy).
+
+    Shapes: (d_0, ..., d_{n-1}) -> (r_0 * d_0, ..., r_{n-1} * d_{n-1}); extra leading repeats
+    add dims.
+
+    Example:
+    >>> x = tl.tensor([1, 2])
+    >>> x.repeat(2, 2)
+    tensor([[1, 2, 1, 2],
+            [1, 2, 1, 2]])
+    >>> x.repeat(3).shape
+    tensorlite.Size([6])
+    """
     sizes = _shape_arg(sizes)
     if len(sizes) < input.ndim:
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of "
@@ -379,7 +550,19 @@ def repeat(input: Tensor, *sizes) -> Tensor:
 
 @tensor_op
 def contiguous(input: Tensor) -> Tensor:
-    """self if already contiguous, else a contiguous copy."""
+    """self if already contiguous, else a contiguous copy.
+
+    Shapes: unchanged.
+
+    Example:
+    >>> x = tl.arange(6).reshape(2, 3).t()
+    >>> x.is_contiguous(), x.contiguous().is_contiguous()
+    (False, True)
+    >>> x.contiguous()
+    tensor([[0, 3],
+            [1, 4],
+            [2, 5]])
+    """
     if input.device.backend.is_contiguous(input.data):
         return input
     return Clone.apply(input)
@@ -387,7 +570,19 @@ def contiguous(input: Tensor) -> Tensor:
 
 @tensor_op
 def clone(input: Tensor) -> Tensor:
-    """A copy that is part of the graph (the gradient flows through unchanged)."""
+    """A copy that is part of the graph (the gradient flows through unchanged).
+
+    Shapes: unchanged.
+
+    Example:
+    >>> x = tl.tensor([1., 2.], requires_grad=True)
+    >>> y = tl.clone(x)
+    >>> y
+    tensor([1., 2.], grad_fn=<CloneBackward0>)
+    >>> y.sum().backward()
+    >>> x.grad
+    tensor([1., 1.])
+    """
     return Clone.apply(input)
 
 
@@ -396,7 +591,17 @@ def flip(input: Tensor, dims: Sequence[int]) -> Tensor:
     """Reverse the order of elements along ``dims`` (a tuple or list; the method form
     ``x.flip(0, 1)`` also takes them unpacked). Shape unchanged.
 
-    Example: ``flip(tensor([[1, 2], [3, 4]]), (0,))`` is ``[[3, 4], [1, 2]]``."""
+    Example: ``flip(tensor([[1, 2], [3, 4]]), (0,))`` is ``[[3, 4], [1, 2]]``.
+
+    Example:
+    >>> x = tl.arange(6).reshape(2, 3)
+    >>> tl.flip(x, (1,))
+    tensor([[2, 1, 0],
+            [5, 4, 3]])
+    >>> x.flip(0, 1)
+    tensor([[5, 4, 3],
+            [2, 1, 0]])
+    """
     if not isinstance(dims, (tuple, list)):
         raise TypeError(f"flip(): argument 'dims' must be tuple of ints, not {type(dims).__name__} "
                         f"(write flip(x, ({dims!r},)) or x.flip({dims!r}))")
@@ -404,7 +609,21 @@ def flip(input: Tensor, dims: Sequence[int]) -> Tensor:
 
 
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
-    """Concatenate along an existing dim; sizes must match elsewhere. Dtypes are promoted."""
+    """Concatenate along an existing dim; sizes must match elsewhere. Dtypes are promoted.
+
+    Shapes: (n_1, *rest), (n_2, *rest), ... -> (n_1 + n_2 + ..., *rest) for dim=0 (likewise for any
+    dim). Also ``tl.concat`` / ``tl.concatenate``.
+
+    Example:
+    >>> a = tl.tensor([[1, 2]])
+    >>> b = tl.tensor([[3, 4], [5, 6]])
+    >>> tl.cat([a, b])
+    tensor([[1, 2],
+            [3, 4],
+            [5, 6]])
+    >>> tl.cat([a, a], dim=1)
+    tensor([[1, 2, 1, 2]])
+    """
     tensors = list(tensors)
     if not tensors:
         raise ValueError("cat(): expected a non-empty list of Tensors")
@@ -436,7 +655,19 @@ concat = concatenate = cat
 
 
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
-    """Join equally-shaped tensors along a new dim."""
+    """Join equally-shaped tensors along a new dim.
+
+    Shapes: k tensors of shape S -> S with a new dim of size k at ``dim``.
+
+    Example:
+    >>> a, b = tl.tensor([1, 2]), tl.tensor([3, 4])
+    >>> tl.stack([a, b])
+    tensor([[1, 2],
+            [3, 4]])
+    >>> tl.stack([a, b], dim=1)
+    tensor([[1, 3],
+            [2, 4]])
+    """
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
@@ -472,7 +703,14 @@ def atleast_1d(*tensors: Tensor | Sequence[Tensor]) -> Tensor | tuple[Tensor, ..
     (or a sequence) in, a tuple out.
 
     Example: ``atleast_1d(tensor(1.))`` has shape (1,); ``atleast_1d(tensor(1.), ones(2, 3))``
-    is a tuple of shapes (1,) and (2, 3)."""
+    is a tuple of shapes (1,) and (2, 3).
+
+    Example:
+    >>> tl.atleast_1d(tl.tensor(1.))
+    tensor([1.])
+    >>> [t.shape for t in tl.atleast_1d(tl.tensor(1.), tl.zeros(2, 3))]
+    [tensorlite.Size([1]), tensorlite.Size([2, 3])]
+    """
     return _at_least_all(1, tensors)
 
 
@@ -480,7 +718,12 @@ def atleast_2d(*tensors: Tensor | Sequence[Tensor]) -> Tensor | tuple[Tensor, ..
     """Each tensor viewed with at least 2 dims: () -> (1, 1), (n,) -> (1, n); as atleast_1d,
     several tensors (or a sequence) give a tuple.
 
-    Example: ``atleast_2d(tensor([1., 2., 3.]))`` is ``[[1., 2., 3.]]``, shape (1, 3)."""
+    Example: ``atleast_2d(tensor([1., 2., 3.]))`` is ``[[1., 2., 3.]]``, shape (1, 3).
+
+    Example:
+    >>> tl.atleast_2d(tl.tensor([1, 2]))
+    tensor([[1, 2]])
+    """
     return _at_least_all(2, tensors)
 
 
@@ -488,7 +731,14 @@ def atleast_3d(*tensors: Tensor | Sequence[Tensor]) -> Tensor | tuple[Tensor, ..
     """Each tensor viewed with at least 3 dims: () -> (1, 1, 1), (n,) -> (1, n, 1),
     (m, n) -> (m, n, 1); as atleast_1d, several tensors (or a sequence) give a tuple.
 
-    Example: ``atleast_3d(ones(2))`` has shape (1, 2, 1); ``atleast_3d(ones(2, 3))`` (2, 3, 1)."""
+    Example: ``atleast_3d(ones(2))`` has shape (1, 2, 1); ``atleast_3d(ones(2, 3))`` (2, 3, 1).
+
+    Example:
+    >>> tl.atleast_3d(tl.zeros(2, 3)).shape
+    tensorlite.Size([2, 3, 1])
+    >>> tl.atleast_3d(tl.zeros(4)).shape
+    tensorlite.Size([1, 4, 1])
+    """
     return _at_least_all(3, tensors)
 
 
@@ -496,6 +746,15 @@ def hstack(tensors: Sequence[Tensor]) -> Tensor:
     """Concatenate along dim 1 (dim 0 for 0-d and 1-D tensors, which become 1-D first).
 
     Example: ``hstack([tensor(1.), tensor([2., 3.])])`` is ``[1., 2., 3.]``.
+
+    Shapes: (n, a), (n, b) -> (n, a + b); (a,), (b,) -> (a + b,).
+
+    Example:
+    >>> tl.hstack([tl.tensor([1, 2]), tl.tensor([3])])
+    tensor([1, 2, 3])
+    >>> tl.hstack([tl.zeros(2, 1), tl.ones(2, 2)])
+    tensor([[0., 1., 1.],
+            [0., 1., 1.]])
     """
     tensors = [_at_least(t, 1) for t in tensors]
     if not tensors:
@@ -507,6 +766,13 @@ def vstack(tensors: Sequence[Tensor]) -> Tensor:
     """Concatenate along dim 0 after atleast_2d: 1-D (n,) tensors are rows (1, n), 0-d ones (1, 1).
 
     Example: ``vstack([tensor(1.), tensor(2.)])`` has shape (2, 1).
+
+    Shapes: (n,), (n,) -> (2, n); (a, n), (b, n) -> (a + b, n). Also ``tl.row_stack``.
+
+    Example:
+    >>> tl.vstack([tl.tensor([1, 2]), tl.tensor([3, 4])])
+    tensor([[1, 2],
+            [3, 4]])
     """
     tensors = [_at_least(t, 2) for t in tensors]
     if not tensors:
@@ -521,7 +787,13 @@ def dstack(tensors: Sequence[Tensor]) -> Tensor:
     """Concatenate along dim 2 after atleast_3d. Shapes: two (n,) tensors -> (1, n, 2);
     (m, n) tensors -> (m, n, k) for k of them.
 
-    Example: ``dstack([tensor(1.), tensor(2.)])`` is ``[[[1., 2.]]]``, shape (1, 1, 2)."""
+    Example: ``dstack([tensor(1.), tensor(2.)])`` is ``[[[1., 2.]]]``, shape (1, 1, 2).
+
+    Example:
+    >>> tl.dstack([tl.tensor([1, 2]), tl.tensor([3, 4])])
+    tensor([[[1, 3],
+             [2, 4]]])
+    """
     tensors = [_at_least(t, 3) for t in tensors]
     if not tensors:
         raise RuntimeError("dstack expects a non-empty TensorList")
@@ -532,7 +804,13 @@ def column_stack(tensors: Sequence[Tensor]) -> Tensor:
     """hstack of columns: 0-d and (n,) tensors become (1, 1) / (n, 1). Shapes: two (n,) -> (n, 2);
     (n, k) and (n,) -> (n, k + 1).
 
-    Example: ``column_stack([tensor([1., 2.]), tensor([3., 4.])])`` is ``[[1., 3.], [2., 4.]]``."""
+    Example: ``column_stack([tensor([1., 2.]), tensor([3., 4.])])`` is ``[[1., 3.], [2., 4.]]``.
+
+    Example:
+    >>> tl.column_stack([tl.tensor([1, 2]), tl.tensor([3, 4])])
+    tensor([[1, 3],
+            [2, 4]])
+    """
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("column_stack expects a non-empty TensorList")
@@ -567,7 +845,17 @@ def _mark_multi_view(views, op_name):
 @tensor_op
 def split(input: Tensor, split_size_or_sections, dim: int = 0):
     """Views of consecutive pieces: of size ``split_size`` (the last may be smaller), or of the
-    listed sizes. The pieces cannot be modified in place while they require grad."""
+    listed sizes. The pieces cannot be modified in place while they require grad.
+
+    Shapes: (n, *rest) -> pieces (s_i, *rest) along dim (0 here), as a tuple.
+
+    Example:
+    >>> x = tl.arange(5)
+    >>> tl.split(x, 2)
+    (tensor([0, 1]), tensor([2, 3]), tensor([4]))
+    >>> [t.shape for t in tl.zeros(2, 6).split([1, 5], dim=1)]
+    [tensorlite.Size([2, 1]), tensorlite.Size([2, 5])]
+    """
     if input.ndim == 0:
         raise RuntimeError("split expects at least a 1-dimensional tensor (got a 0-dim tensor)")
     axis = wrap_dim(dim, input.ndim, op="split")
@@ -598,7 +886,16 @@ def split(input: Tensor, split_size_or_sections, dim: int = 0):
 
 @tensor_op
 def chunk(input: Tensor, chunks: int, dim: int = 0):
-    """Split into ``chunks`` pieces of size ceil(n / chunks) (fewer if n is small)."""
+    """Split into ``chunks`` pieces of size ceil(n / chunks) (fewer if n is small).
+
+    Shapes: (n, *rest) -> a tuple of at most ``chunks`` pieces (ceil(n / chunks), *rest) along dim.
+
+    Example:
+    >>> tl.chunk(tl.arange(5), 3)
+    (tensor([0, 1]), tensor([2, 3]), tensor([4]))
+    >>> len(tl.zeros(4, 2).chunk(4))
+    4
+    """
     if input.ndim == 0:
         raise RuntimeError("chunk expects at least a 1-dimensional tensor (got a 0-dim tensor)")
     chunks = _int_arg("chunk", "chunks", chunks)
@@ -612,7 +909,16 @@ def chunk(input: Tensor, chunks: int, dim: int = 0):
 
 @tensor_op
 def unbind(input: Tensor, dim: int = 0):
-    """The slices along dim, as views without that dim."""
+    """The slices along dim, as views without that dim.
+
+    Shapes: (d_0, ..., d_dim, ...) -> a tuple of d_dim tensors without that dim.
+
+    Example:
+    >>> tl.unbind(tl.tensor([[1, 2], [3, 4]]))
+    (tensor([1, 2]), tensor([3, 4]))
+    >>> tl.tensor([[1, 2], [3, 4]]).unbind(1)
+    (tensor([1, 3]), tensor([2, 4]))
+    """
     axis = wrap_dim(dim, input.ndim, scalar_ok=False, op="unbind")
     lead = (slice(None),) * axis
     return _mark_multi_view([input[lead + (i,)] for i in range(input.data.shape[axis])], "UnbindBackward0")
@@ -622,7 +928,17 @@ def unbind(input: Tensor, dim: int = 0):
 def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
     """The slice [start, start + length) along dim (a view); ``start`` may be negative.
 
-    ``x.narrow(0, 1, 2)`` on shape (5,) gives x[1:3]."""
+    ``x.narrow(0, 1, 2)`` on shape (5,) gives x[1:3].
+
+    Shapes: (..., d, ...) -> (..., length, ...) at dim.
+
+    Example:
+    >>> x = tl.arange(5)
+    >>> tl.narrow(x, 0, 1, 2)
+    tensor([1, 2])
+    >>> tl.zeros(3, 6).narrow(1, -2, 2).shape
+    tensorlite.Size([3, 2])
+    """
     if input.ndim == 0:
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     axis = wrap_dim(dim, input.ndim, op="narrow")
@@ -648,7 +964,21 @@ def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
     Negative widths crop. mode: 'constant' (``value``), or 'reflect' / 'replicate' / 'circular'
     over the last 1-3 dims of a batched or unbatched input, as PyTorch.
 
-    Example: ``pad(tl.tensor([[1., 2., 3.]]), (2, 1), mode='reflect')`` is ``[[3, 2, 1, 2, 3, 2]]``."""
+    Example: ``pad(tl.tensor([[1., 2., 3.]]), (2, 1), mode='reflect')`` is ``[[3, 2, 1, 2, 3, 2]]``.
+
+    Shapes: (*, H, W) with pad=(left, right, top, bottom)
+    -> (*, H + top + bottom, W + left + right). Also ``F.pad``.
+
+    Example:
+    >>> x = tl.tensor([[1., 2.], [3., 4.]])
+    >>> tl.nn.functional.pad(x, (1, 0))
+    tensor([[0., 1., 2.],
+            [0., 3., 4.]])
+    >>> F.pad(x, (1, 1, 0, 1), value=9.).shape
+    tensorlite.Size([3, 4])
+    >>> F.pad(tl.arange(4.).reshape(1, 4), (2, 2), mode="reflect")
+    tensor([[2., 1., 0., 1., 2., 3., 2., 1.]])
+    """
     if mode in _INDEX_PADS:
         return _index_pad(input, pad, mode)
     if mode != "constant":
@@ -697,8 +1027,6 @@ _INDEX_PADS = {"reflect": _reflect_indices, "replicate": _replicate_indices, "ci
 def _index_pad(input, pad, mode):
     """Non-constant padding as one index_select per padded dim (so gradients of every order come
     from index_select's): negative widths crop first, then the indices reflect, repeat or wrap."""
-    from .creation import tensor as _tensor
-    from .indexing import index_select
     dims = len(pad) // 2
     if len(pad) % 2 or not 1 <= dims <= 3 or input.ndim not in (dims + 1, dims + 2):
         raise NotImplementedError(f"Padding size {len(pad)} is not supported for {input.ndim}D input tensor "
@@ -720,7 +1048,7 @@ def _index_pad(input, pad, mode):
                                f"{size + before + after} (padding ({before}, {after}), mode {mode!r})")
         if before > 0 or after > 0:
             indices = _INDEX_PADS[mode](size, max(before, 0), max(after, 0))
-            out = index_select(out, axis, _tensor(indices, device=out.device))
+            out = out.index_select(axis, _tensor(indices, device=out.device))
         if before < 0 or after < 0:
             kept = out.data.shape[axis] - max(-before, 0) - max(-after, 0)
             out = out.narrow(axis, max(-before, 0), kept)
@@ -728,7 +1056,6 @@ def _index_pad(input, pad, mode):
 
 
 def _triangle_mask(input, diagonal, lower):
-    from .creation import arange
     if input.ndim < 2:
         raise RuntimeError(f"{'tril' if lower else 'triu'}: input tensor must have at least 2 "
                            f"dimensions (got shape {list(input.shape)})")
@@ -740,13 +1067,37 @@ def _triangle_mask(input, diagonal, lower):
 
 @tensor_op
 def tril(input: Tensor, diagonal: int = 0) -> Tensor:
-    """Lower triangle of the last two dims (others zeroed); the dtype is kept (bool stays bool)."""
-    from .elementwise import where
+    """Lower triangle of the last two dims (others zeroed); the dtype is kept (bool stays bool).
+
+    Shapes: (*, n, m) -> (*, n, m).
+
+    Example:
+    >>> x = tl.ones(3, 3, dtype=tl.int64)
+    >>> tl.tril(x)
+    tensor([[1, 0, 0],
+            [1, 1, 0],
+            [1, 1, 1]])
+    >>> x.tril(-1)
+    tensor([[0, 0, 0],
+            [1, 0, 0],
+            [1, 1, 0]])
+    """
     return where(_triangle_mask(input, diagonal, True), input, scalar_tensor(0, input.dtype, input.device))
 
 
 @tensor_op
 def triu(input: Tensor, diagonal: int = 0) -> Tensor:
-    """Upper triangle of the last two dims (others zeroed); the dtype is kept (bool stays bool)."""
-    from .elementwise import where
+    """Upper triangle of the last two dims (others zeroed); the dtype is kept (bool stays bool).
+
+    Shapes: (*, n, m) -> (*, n, m).
+
+    Example:
+    >>> x = tl.ones(2, 3, dtype=tl.int64)
+    >>> tl.triu(x)
+    tensor([[1, 1, 1],
+            [0, 1, 1]])
+    >>> x.triu(1)
+    tensor([[0, 1, 1],
+            [0, 0, 1]])
+    """
     return where(_triangle_mask(input, diagonal, False), input, scalar_tensor(0, input.dtype, input.device))

@@ -1,23 +1,24 @@
 """Fused optimizer steps: no-grad in-place primitives that write parameters and optimizer state.
 
-They go through the same door as every other primitive (``inplace.InPlaceFunction.apply``: one device
-for all operands, in-place checks, version counters bumped for every tensor written) and read
+They go through the door of in-place primitives (``InplaceFunction.apply``: one device for all
+operands, version counters bumped for every tensor written, anomaly mode's check) and read
 nothing back to the host: the step count is a device tensor and the bias corrections are
 computed from it on the device, so a training step keeps the device queue full (and can later
 be captured and replayed)."""
 from __future__ import annotations
 
+from ..autograd.function import InplaceFunction
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
-from .inplace import InPlaceFunction
 
 
-class AdamStep(InPlaceFunction):
+class AdamStep(InplaceFunction):
     """One Adam/AdamW update of param, exp_avg, exp_avg_sq (and max_exp_avg_sq with amsgrad)
     and step (0-dim, incremented first) by the backend's fused kernel."""
 
-    op_name = "adam_step_"
-    _writes = 5
+    @staticmethod
+    def written(args, kwargs) -> tuple:
+        return tuple(t for t in args[:5] if t is not None)
 
     @staticmethod
     def forward(ctx, param, exp_avg, exp_avg_sq, max_exp_avg_sq, step, grad, hyper):
@@ -52,13 +53,17 @@ def adam_step_(param: Tensor, grad: Tensor, exp_avg: Tensor, exp_avg_sq: Tensor,
         >>> tl.ops.optim_steps.adam_step_(p, g, m, v, None, t, lr=0.1, beta1=0.9, beta2=0.999, eps=1e-8)
         tensor([ 0.9000, -1.9000])
     """
+    for t in (param, exp_avg, exp_avg_sq, max_exp_avg_sq, step):
+        if t is not None:
+            t._check_inplace("adam_step_")  # before anything is written
     with no_grad():
         if param.device.backend.adam_step is None:
             _adam_composed(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2,
                            eps, weight_decay, decoupled_weight_decay)
             return param
-        return AdamStep.apply(param, exp_avg, exp_avg_sq, max_exp_avg_sq, step, grad,
-                              (lr, beta1, beta2, eps, weight_decay, bool(decoupled_weight_decay)))
+        AdamStep.apply(param, exp_avg, exp_avg_sq, max_exp_avg_sq, step, grad,
+                       (lr, beta1, beta2, eps, weight_decay, bool(decoupled_weight_decay)))
+        return param
 
 
 def _adam_composed(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2, eps,

@@ -39,6 +39,19 @@ class SGD(Optimizer):
     d = d + mu buf (nesterov) or buf; p -= lr d.
 
     Example: ``SGD(model.parameters(), lr=0.1, momentum=0.9)``.
+
+    Shapes: each parameter's state (momentum_buffer) has the parameter's shape.
+
+    Example:
+    >>> w = nn.Parameter(tl.tensor([1., 2.]))
+    >>> opt = tl.optim.SGD([w], lr=0.1, momentum=0.9)
+    >>> for _ in range(2):
+    ...     opt.zero_grad()
+    ...     (w ** 2).sum().backward()
+    ...     opt.step()
+    >>> w
+    Parameter containing:
+    tensor([0.4600, 0.9200], requires_grad=True)
     """
 
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
@@ -68,7 +81,21 @@ class SGD(Optimizer):
 class Adam(Optimizer):
     """Adam with bias correction: p -= lr * m_hat / (sqrt(v_hat) + eps). weight_decay is L2 added
     to the gradient (AdamW decouples it). State: step (a tensor), exp_avg, exp_avg_sq
-    (and max_exp_avg_sq with amsgrad)."""
+    (and max_exp_avg_sq with amsgrad).
+
+    Shapes: exp_avg and exp_avg_sq have the parameter's shape; step is a 0-dim tensor.
+
+    Example:
+    >>> w = nn.Parameter(tl.tensor([1., -2.]))
+    >>> opt = tl.optim.Adam([w], lr=0.1)
+    >>> (w ** 2).sum().backward()
+    >>> opt.step()
+    >>> w
+    Parameter containing:
+    tensor([ 0.9000, -1.9000], requires_grad=True)
+    >>> sorted(opt.state[w])
+    ['exp_avg', 'exp_avg_sq', 'step']
+    """
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0, amsgrad: bool = False, *, maximize: bool = False,
@@ -101,7 +128,17 @@ class Adam(Optimizer):
 
 
 class AdamW(Adam):
-    """Adam with decoupled weight decay: p *= 1 - lr * wd before the Adam step (default wd 0.01)."""
+    """Adam with decoupled weight decay: p *= 1 - lr * wd before the Adam step (default wd 0.01).
+
+    Example:
+    >>> w = nn.Parameter(tl.tensor([1., -2.]))
+    >>> opt = tl.optim.AdamW([w], lr=0.1, weight_decay=0.5)
+    >>> (w ** 2).sum().backward()
+    >>> opt.step()
+    >>> w
+    Parameter containing:
+    tensor([ 0.8500, -1.8000], requires_grad=True)
+    """
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False):
@@ -111,7 +148,17 @@ class AdamW(Adam):
 
 class RMSprop(Optimizer):
     """square_avg = alpha sq + (1 - alpha) g^2; p -= lr g / (sqrt(square_avg (- grad_avg^2 if
-    centered)) + eps), through a momentum buffer when momentum > 0."""
+    centered)) + eps), through a momentum buffer when momentum > 0.
+
+    Example:
+    >>> w = nn.Parameter(tl.tensor([1., -2.]))
+    >>> opt = tl.optim.RMSprop([w], lr=0.01)
+    >>> (w ** 2).sum().backward()
+    >>> opt.step()
+    >>> w
+    Parameter containing:
+    tensor([ 0.9000, -1.9000], requires_grad=True)
+    """
 
     def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
                  weight_decay: float = 0, momentum: float = 0, centered: bool = False, *,
@@ -149,7 +196,17 @@ class RMSprop(Optimizer):
 
 
 class Adagrad(Optimizer):
-    """sum += g^2; p -= clr g / (sqrt(sum) + eps), clr = lr / (1 + (step - 1) lr_decay)."""
+    """sum += g^2; p -= clr g / (sqrt(sum) + eps), clr = lr / (1 + (step - 1) lr_decay).
+
+    Example:
+    >>> w = nn.Parameter(tl.tensor([1., -2.]))
+    >>> opt = tl.optim.Adagrad([w], lr=0.5)
+    >>> (w ** 2).sum().backward()
+    >>> opt.step()
+    >>> w
+    Parameter containing:
+    tensor([ 0.5000, -1.5000], requires_grad=True)
+    """
 
     def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0, weight_decay: float = 0,
                  initial_accumulator_value: float = 0, eps: float = 1e-10, *, maximize: bool = False):

@@ -13,7 +13,17 @@ __all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnea
 
 class LRScheduler:
     """Base class; ``step()`` once per epoch (or per iteration for OneCycleLR), after
-    ``optimizer.step()``. ``get_last_lr()`` lists the current lr of each group."""
+    ``optimizer.step()``. ``get_last_lr()`` lists the current lr of each group.
+
+    Example:
+    >>> opt = tl.optim.SGD([nn.Parameter(tl.zeros(1))], lr=1.0)
+    >>> sched = tl.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+    >>> for epoch in range(2):
+    ...     opt.step()
+    ...     sched.step()
+    >>> sched.get_last_lr(), opt.param_groups[0]["lr"]
+    ([0.25], 0.25)
+    """
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1):
         if not isinstance(optimizer, Optimizer):
@@ -65,7 +75,19 @@ class LRScheduler:
 
 
 class StepLR(LRScheduler):
-    """lr * gamma every step_size epochs (the seeds' "piecewise" drop factor and period)."""
+    """lr * gamma every step_size epochs (the seeds' "piecewise" drop factor and period).
+
+    Example:
+    >>> opt = tl.optim.SGD([nn.Parameter(tl.zeros(1))], lr=1.0)
+    >>> sched = tl.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.1)
+    >>> lrs = []
+    >>> for epoch in range(5):
+    ...     lrs.append(round(sched.get_last_lr()[0], 6))
+    ...     opt.step()
+    ...     sched.step()
+    >>> lrs
+    [1.0, 1.0, 0.1, 0.1, 0.01]
+    """
 
     def __init__(self, optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1):
         self.step_size, self.gamma = step_size, gamma
@@ -78,7 +100,19 @@ class StepLR(LRScheduler):
 
 
 class MultiStepLR(LRScheduler):
-    """lr * gamma at each milestone epoch."""
+    """lr * gamma at each milestone epoch.
+
+    Example:
+    >>> opt = tl.optim.SGD([nn.Parameter(tl.zeros(1))], lr=1.0)
+    >>> sched = tl.optim.lr_scheduler.MultiStepLR(opt, milestones=[1, 3], gamma=0.5)
+    >>> lrs = []
+    >>> for epoch in range(4):
+    ...     lrs.append(sched.get_last_lr()[0])
+    ...     opt.step()
+    ...     sched.step()
+    >>> lrs
+    [1.0, 0.5, 0.5, 0.25]
+    """
 
     def __init__(self, optimizer, milestones, gamma: float = 0.1, last_epoch: int = -1):
         self.milestones, self.gamma = Counter(milestones), gamma
@@ -91,7 +125,17 @@ class MultiStepLR(LRScheduler):
 
 
 class ExponentialLR(LRScheduler):
-    """lr * gamma every epoch."""
+    """lr * gamma every epoch.
+
+    Example:
+    >>> opt = tl.optim.SGD([nn.Parameter(tl.zeros(1))], lr=1.0)
+    >>> sched = tl.optim.lr_scheduler.ExponentialLR(opt, gamma=0.5)
+    >>> for epoch in range(3):
+    ...     opt.step()
+    ...     sched.step()
+    >>> sched.get_last_lr()
+    [0.125]
+    """
 
     def __init__(self, optimizer, gamma: float, last_epoch: int = -1):
         self.gamma = gamma
@@ -104,7 +148,19 @@ class ExponentialLR(LRScheduler):
 
 
 class CosineAnnealingLR(LRScheduler):
-    """Cosine from base lr to eta_min over T_max epochs, then back up (it keeps oscillating)."""
+    """Cosine from base lr to eta_min over T_max epochs, then back up (it keeps oscillating).
+
+    Example:
+    >>> opt = tl.optim.SGD([nn.Parameter(tl.zeros(1))], lr=1.0)
+    >>> sched = tl.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=4)
+    >>> lrs = []
+    >>> for epoch in range(5):
+    ...     lrs.append(round(sched.get_last_lr()[0], 4))
+    ...     opt.step()
+    ...     sched.step()
+    >>> lrs
+    [1.0, 0.8536, 0.5, 0.1464, 0.0]
+    """
 
     def __init__(self, optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1):
         self.T_max, self.eta_min = T_max, eta_min
@@ -125,7 +181,17 @@ class CosineAnnealingLR(LRScheduler):
 
 
 class LambdaLR(LRScheduler):
-    """base_lr * lr_lambda(epoch) (one function, or one per group)."""
+    """base_lr * lr_lambda(epoch) (one function, or one per group).
+
+    Example:
+    >>> opt = tl.optim.SGD([nn.Parameter(tl.zeros(1))], lr=0.5)
+    >>> sched = tl.optim.lr_scheduler.LambdaLR(opt, lambda epoch: 1 / (epoch + 1))
+    >>> for epoch in range(3):
+    ...     opt.step()
+    ...     sched.step()
+    >>> sched.get_last_lr()
+    [0.125]
+    """
 
     def __init__(self, optimizer, lr_lambda, last_epoch: int = -1):
         groups = optimizer.param_groups
@@ -139,7 +205,19 @@ class LambdaLR(LRScheduler):
 
 
 class LinearLR(LRScheduler):
-    """Linear ramp of the factor from start_factor to end_factor over total_iters epochs."""
+    """Linear ramp of the factor from start_factor to end_factor over total_iters epochs.
+
+    Example:
+    >>> opt = tl.optim.SGD([nn.Parameter(tl.zeros(1))], lr=1.0)
+    >>> sched = tl.optim.lr_scheduler.LinearLR(opt, start_factor=0.25, total_iters=3)
+    >>> lrs = []
+    >>> for epoch in range(5):
+    ...     lrs.append(round(sched.get_last_lr()[0], 4))
+    ...     opt.step()
+    ...     sched.step()
+    >>> lrs
+    [0.25, 0.5, 0.75, 1.0, 1.0]
+    """
 
     def __init__(self, optimizer, start_factor: float = 1.0 / 3, end_factor: float = 1.0,
                  total_iters: int = 5, last_epoch: int = -1):
@@ -161,7 +239,19 @@ class LinearLR(LRScheduler):
 class OneCycleLR(LRScheduler):
     """The 1cycle policy, stepped every batch: warm up from max_lr/div_factor to max_lr over
     pct_start of the steps, then anneal to initial_lr/final_div_factor; momentum (or Adam's
-    beta1) cycles inversely."""
+    beta1) cycles inversely.
+
+    Example:
+    >>> opt = tl.optim.SGD([nn.Parameter(tl.zeros(1))], lr=0.1, momentum=0.9)
+    >>> sched = tl.optim.lr_scheduler.OneCycleLR(opt, max_lr=1.0, total_steps=10)
+    >>> lrs = []
+    >>> for batch in range(10):
+    ...     lrs.append(round(sched.get_last_lr()[0], 3))
+    ...     opt.step()
+    ...     sched.step()
+    >>> lrs
+    [0.04, 0.52, 1.0, 0.95, 0.812, 0.611, 0.389, 0.188, 0.05, 0.0]
+    """
 
     def __init__(self, optimizer, max_lr, total_steps: int | None = None, epochs: int | None = None,
                  steps_per_epoch: int | None = None, pct_start: float = 0.3, anneal_strategy: str = "cos",
@@ -237,7 +327,16 @@ class OneCycleLR(LRScheduler):
 
 class ReduceLROnPlateau:
     """Multiply the lr by ``factor`` once the metric passed to ``step(metric)`` has not improved
-    for more than ``patience`` epochs (then wait ``cooldown`` epochs)."""
+    for more than ``patience`` epochs (then wait ``cooldown`` epochs).
+
+    Example:
+    >>> opt = tl.optim.SGD([nn.Parameter(tl.zeros(1))], lr=1.0)
+    >>> sched = tl.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=1)
+    >>> for val_loss in [1.0, 0.9, 0.9, 0.9, 0.9]:
+    ...     sched.step(val_loss)
+    >>> opt.param_groups[0]["lr"]
+    0.5
+    """
 
     def __init__(self, optimizer, mode: str = "min", factor: float = 0.1, patience: int = 10,
                  threshold: float = 1e-4, threshold_mode: str = "rel", cooldown: int = 0,

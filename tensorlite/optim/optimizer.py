@@ -6,6 +6,7 @@ from collections import defaultdict
 
 from .._warn import warn_user
 from ..autograd.grad_mode import enable_grad, no_grad
+from ..nn.utils import reset_grads
 from ..tensor import Tensor
 
 
@@ -20,7 +21,16 @@ required = _Required()
 class Optimizer:
     """Base class: ``params`` is an iterable of tensors or of dicts (parameter groups) whose
     hyperparameters override ``defaults``. Subclasses implement ``_update(group, param, grad, state)``.
-    Updates run in place under no_grad; parameters whose grad is None are skipped."""
+    Updates run in place under no_grad; parameters whose grad is None are skipped.
+
+    Example:
+    >>> fc = nn.Linear(2, 1)
+    >>> opt = tl.optim.SGD([{"params": [fc.weight]}, {"params": [fc.bias], "lr": 0.5}], lr=0.1)
+    >>> [group["lr"] for group in opt.param_groups]
+    [0.1, 0.5]
+    >>> len(opt.state_dict()["param_groups"])
+    2
+    """
 
     def __init__(self, params, defaults: dict):
         self.defaults = defaults
@@ -64,7 +74,6 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients of all optimized tensors (to None by default)."""
-        from ..nn.utils import reset_grads
         reset_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     def step(self, closure=None):

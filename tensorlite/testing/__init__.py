@@ -12,6 +12,8 @@ Example::
 Requires the ``hypothesis`` package (``pip install tensorlite[test]``) for the strategies;
 ``check_backward`` itself needs only tensorlite.
 """
+import importlib
+
 from .backends import as_non_contiguous, check_backends_agree
 from .gradients import KinkError, check_backward, check_double_backward
 
@@ -31,6 +33,5 @@ def __getattr__(name):
     # these need hypothesis: imported on first use so check_backward works without it
     for module, names in _HYPOTHESIS_NAMES.items():
         if name in names:
-            import importlib
             return getattr(importlib.import_module(f"{__name__}.{module}"), name)
     raise AttributeError(f"module 'tensorlite.testing' has no attribute {name!r}")

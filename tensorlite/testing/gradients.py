@@ -8,6 +8,7 @@ import random as _random
 
 from ..autograd.api import grad as autograd_grad
 from ..autograd.grad_mode import enable_grad, no_grad
+from ..ops.creation import tensor
 from ..tensor import Tensor
 
 __all__ = ["check_backward", "check_double_backward", "KinkError"]
@@ -43,7 +44,6 @@ def _as_outputs(result):
 def _unique_values(shape, rng, like):
     """Upstream gradients with distinct values, so a gradient routed to the wrong element cannot
     be cancelled by a symmetric one."""
-    from ..ops.creation import tensor
     n = 1
     for s in shape:
         n *= s
@@ -54,7 +54,6 @@ def _unique_values(shape, rng, like):
 
 
 def _direction(x, rng):
-    from ..ops.creation import tensor
     values = [rng.uniform(-1.0, 1.0) for _ in range(x.numel())]
     return tensor(values, dtype=x.dtype, device=x.device).reshape(x.data.shape)
 

@@ -9,6 +9,7 @@ import time
 from .. import nn, optim
 from ..autograd.grad_mode import no_grad
 from ..data.dataloader import DataLoader
+from ..device import device, gpu_device
 from ..data.dataset import Dataset, Subset, TensorDataset
 from ..ops.creation import randperm
 from ..random import Generator, default_generator
@@ -23,7 +24,20 @@ __all__ = ["fit", "evaluate", "TrainingInfo"]
 class TrainingInfo(dict):
     """What output functions receive: epoch, iteration, time_since_start, training_loss,
     base_learn_rate, training_accuracy or training_rmse, validation_loss and validation_<metric>
-    (when validated), and state: 'start' | 'iteration' | 'done'. Keys are also attributes."""
+    (when validated), and state: 'start' | 'iteration' | 'done'. Keys are also attributes.
+
+    Example:
+    >>> seen = []
+    >>> def watch(info):
+    ...     seen.append((info.state, info.epoch))
+    ...     return False
+    >>> options = tl.training.TrainingOptions(max_epochs=2, mini_batch_size=4, verbose=False,
+    ...                                       execution_environment="cpu", output_functions=[watch])
+    >>> x, y = tl.data.xor(n=8).tensors
+    >>> _ = tl.training.fit(nn.Linear(2, 2), (x, y), "crossentropy", options)
+    >>> seen[0], seen[-1], len(seen)
+    (('start', 0), ('done', 2), 6)
+    """
 
     __getattr__ = dict.get
 
@@ -79,15 +93,32 @@ def _scheduler(optimizer, options):
 
 def execution_device(options):
     """The device of options.execution_environment: 'cpu', 'opencl' (raises, with the reason,
-    when there is none) or 'auto' (an OpenCL GPU when there is one, else the CPU)."""
-    from ..device import device, gpu_device
+    when there is none) or 'auto' (an OpenCL GPU when there is one, else the CPU).
+
+    Example:
+    >>> from tensorlite.training.fit import execution_device
+    >>> execution_device(tl.training.TrainingOptions(execution_environment="cpu"))
+    device(type='cpu')
+    """
     if options.execution_environment == "auto":
         return gpu_device() or device("cpu")
     return device(options.execution_environment)
 
 
 def evaluate(model, data, loss="crossentropy", batch_size: int = 256) -> dict:
-    """Loss and metric (accuracy or rmse) of ``model`` on ``data``, in eval mode, without a graph."""
+    """Loss and metric (accuracy or rmse) of ``model`` on ``data``, in eval mode, without a graph.
+
+    Shapes: data, (inputs (N, *), targets (N, *)) tensors or a Dataset of pairs -> a dict of floats.
+
+    Example:
+    >>> model = nn.Linear(2, 2)
+    >>> with tl.no_grad():
+    ...     _ = model.weight.copy_(tl.tensor([[1., 0.], [0., 1.]])), model.bias.zero_()
+    >>> x, y = tl.tensor([[2., 0.], [0., 2.], [2., 0.]]), tl.tensor([0, 1, 1])
+    >>> scores = tl.training.evaluate(model, (x, y), "crossentropy")
+    >>> sorted(scores), round(scores["accuracy"], 4)
+    (['accuracy', 'loss'], 0.6667)
+    """
     loss_fn, metric = _loss_and_metric(loss)
     dataset = _as_dataset(data)
     was_training = model.training
@@ -163,6 +194,20 @@ def fit(model: nn.Module, train_data, loss="crossentropy", options: TrainingOpti
     mini-batch, in the same order, and reproduces the uninterrupted loss curve and parameters.
 
     Example: ``model, history = fit(model, (x, y), "crossentropy", TrainingOptions("adam"))``.
+
+    Shapes: train_data, (inputs (N, *), targets (N,) class indices or (N, *) regression targets)
+    or a Dataset of such pairs.
+
+    Example:
+    >>> _ = tl.manual_seed(0)
+    >>> data = tl.data.xor(n=64)
+    >>> model = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 2))
+    >>> options = tl.training.TrainingOptions("adam", initial_learn_rate=0.05, max_epochs=30,
+    ...                                       mini_batch_size=16, verbose=False,
+    ...                                       execution_environment="cpu")
+    >>> model, history = tl.training.fit(model, data, "crossentropy", options)
+    >>> len(history.epochs), history.epochs[-1]["accuracy"] > 0.9
+    (30, True)
     """
     options = options or TrainingOptions()
     target = execution_device(options)

@@ -10,7 +10,17 @@ __all__ = ["History"]
 class History:
     """``iterations``: dicts of epoch, iteration, time_since_start, loss, base_learn_rate, the
     metric (accuracy or rmse) and, where validated, validation_loss / validation_<metric>.
-    ``epochs``: the same per epoch (means over its iterations)."""
+    ``epochs``: the same per epoch (means over its iterations).
+
+    Example:
+    >>> options = tl.training.TrainingOptions(max_epochs=2, mini_batch_size=4, verbose=False,
+    ...                                       execution_environment="cpu")
+    >>> _, history = tl.training.fit(nn.Linear(2, 2), tl.data.xor(n=8), "crossentropy", options)
+    >>> history.metric, len(history.iterations), len(history.epochs)
+    ('accuracy', 4, 2)
+    >>> sorted(history.epochs[0])
+    ['accuracy', 'base_learn_rate', 'epoch', 'iteration', 'loss', 'time_since_start']
+    """
 
     def __init__(self, metric: str):
         self.metric = metric

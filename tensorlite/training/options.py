@@ -16,12 +16,18 @@ CHECKPOINT_UNITS = ("epoch", "iteration")
 class TrainingOptions:
     """Options for ``fit``; a misspelt name or out-of-range value fails at construction.
 
-    Example::
-
-        TrainingOptions(solver="sgdm", momentum=0.9, initial_learn_rate=0.01,
-                        learn_rate_schedule="piecewise", learn_rate_drop_factor=0.2,
-                        learn_rate_drop_period=5, l2_regularization=1e-4, max_epochs=20,
-                        mini_batch_size=64, shuffle="every-epoch", checkpoint_path="ckpt.tl")
+    Example:
+    >>> options = tl.training.TrainingOptions(
+    ...     solver="sgdm", momentum=0.9, initial_learn_rate=0.01,
+    ...     learn_rate_schedule="piecewise", learn_rate_drop_factor=0.2,
+    ...     learn_rate_drop_period=5, l2_regularization=1e-4, max_epochs=20,
+    ...     mini_batch_size=64, shuffle="every-epoch", checkpoint_path="ckpt.tl")
+    >>> options.solver, options.max_epochs, options.mini_batch_size
+    ('sgdm', 20, 64)
+    >>> tl.training.TrainingOptions(max_epoch=5)
+    Traceback (most recent call last):
+        ...
+    TypeError: TrainingOptions: unknown option 'max_epoch'. Did you mean 'max_epochs'? ...
 
     ``seed`` seeds the shuffling and, at the start of fit, the default generator (dropout and
     other random ops), so a run is reproducible; seed=None leaves the default generator alone.

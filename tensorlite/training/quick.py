@@ -2,6 +2,8 @@
 over nn.Sequential and fit, not a second framework)."""
 from __future__ import annotations
 
+import csv
+
 from .. import nn
 from ..autograd.grad_mode import no_grad
 from ..serialization import load, save
@@ -16,6 +18,18 @@ class Network:
 
     ``train(data, options)`` returns the history; ``evaluate(data)`` a dict with loss and metric;
     ``predict(x)`` the outputs without a graph.
+
+    Shapes: what the layers take and give: here inputs (N, 2) -> logits (N, 2).
+
+    Example:
+    >>> _ = tl.manual_seed(0)
+    >>> net = tl.training.Network([nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 2)])
+    >>> history = net.train(tl.data.xor(n=16), max_epochs=2, mini_batch_size=8, verbose=False,
+    ...                     execution_environment="cpu")
+    >>> len(history.epochs), net.predict(tl.zeros(3, 2)).shape
+    (2, tensorlite.Size([3, 2]))
+    >>> sorted(net.evaluate(tl.data.xor(n=8)))
+    ['accuracy', 'loss']
     """
 
     def __init__(self, layers, loss="crossentropy"):
@@ -52,7 +66,18 @@ def compare(factories: dict, train_data, test_data, loss="crossentropy",
             options: TrainingOptions | None = None, csv_path=None, plot_path=None) -> dict:
     """Train each model of ``factories`` (name -> callable returning a Module) with the same
     data and options; return {name: test scores}, write one CSV of every model's epochs and one
-    comparison plot (test metric per model, training loss curves)."""
+    comparison plot (test metric per model, training loss curves).
+
+    Example:
+    >>> options = tl.training.TrainingOptions(max_epochs=1, verbose=False, execution_environment="cpu")
+    >>> data = tl.data.xor(n=16)
+    >>> scores = tl.training.compare({"linear": lambda: nn.Linear(2, 2),
+    ...                               "mlp": lambda: nn.Sequential(nn.Linear(2, 4), nn.ReLU(),
+    ...                                                            nn.Linear(4, 2))},
+    ...                              data, data, options=options)
+    >>> {name: sorted(score) for name, score in scores.items()}
+    {'linear': ['accuracy', 'loss'], 'mlp': ['accuracy', 'loss']}
+    """
     results, histories = {}, {}
     for name, factory in factories.items():
         model = factory()
@@ -61,7 +86,6 @@ def compare(factories: dict, train_data, test_data, loss="crossentropy",
         histories[name] = history
     metric = next(iter(histories.values())).metric
     if csv_path is not None:
-        import csv
         with open(csv_path, "w", newline="") as f:
             writer = csv.writer(f)
             writer.writerow(["model", "epoch", "loss", metric, "test_loss", "test_" + metric])

@@ -1,6 +1,6 @@
 """The OpenCL backend: ``tensorlite.device("opencl")`` / ``"opencl:N"``.
 
-Importing this package registers the device type. It needs pyopencl
+``tensorlite.device`` imports this package on first use of an OpenCL device. It needs pyopencl
 (``pip install tensorlite[opencl]``) and an OpenCL driver: a GPU vendor's, or PoCL for the CPU
 (``pip install pocl-binary-distribution``).
 
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 
-from ...device import register_device_type
 from .backend import OpenCLBackend
 from .custom import launch_user_kernel
 from .runtime import NoDeviceError, Runtime, default_index, describe, devices, kernel_dir
@@ -41,11 +40,6 @@ def backend_for(index: int | None) -> OpenCLBackend:
     return _backends[index]
 
 
-def _factory(index):
-    backend = backend_for(index)
-    return backend.runtime.index, backend
-
-
 def describe_devices() -> list:
     """One line per OpenCL device (``tensorlite devices``)."""
     return [describe(i, d) for i, d in enumerate(devices())]
@@ -56,5 +50,3 @@ def empty_cache() -> None:
     for backend in _backends.values():
         backend.runtime.empty_cache()
 
-
-register_device_type("opencl", _factory)

@@ -16,7 +16,7 @@ import pyopencl as cl
 from ..base import Backend, broadcast_error
 from ..numpy_backend import _quietly
 from .array import CLArray, Layout, Storage, broadcast_strides, contiguous_strides
-from .dispatch import CL_TYPES, WORK_GROUP, binary_result, launch, params, scalar, type_defines, unary_result
+from .dispatch import CL_TYPES, WORK_GROUP, launch, params, result_dtype, same_dtype, scalar, type_defines
 from .conv import ConvolutionMixin
 from .custom import launch_user_kernel
 from .errors import ErrorFlag
@@ -202,8 +202,8 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
     def _fill(self, dst: CLArray, value) -> None:
         if dst.is_contiguous() and dst.size:  # the driver's fill: no kernel to build per dtype
             stored = np.uint8 if dst.dtype == np.bool_ else dst.dtype
-            cl.enqueue_fill_buffer(self.runtime.queue, dst.buffer, np.asarray(scalar(value, dst.dtype), stored),
-                                   dst.offset * dst.dtype.itemsize, dst.size * dst.dtype.itemsize)
+            self.runtime.fill(dst.buffer, np.asarray(scalar(value, dst.dtype), stored),
+                              dst.offset * dst.dtype.itemsize, dst.size * dst.dtype.itemsize)
             return
         layout = Layout(dst.shape, [(dst.strides, dst.offset)])
         self._launch("elementwise.cl", "fill", type_defines(dst.dtype), layout.n,
@@ -218,8 +218,7 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
         host = np.asarray(host, order="C")  # ascontiguousarray would make 0-d arrays 1-d
         out = self.new(host.shape, host.dtype)
         if host.size:
-            cl.enqueue_copy(self.runtime.queue, out.buffer,
-                            host.view(np.uint8) if host.dtype == np.bool_ else host, is_blocking=True)
+            self.runtime.write(out.buffer, host.view(np.uint8) if host.dtype == np.bool_ else host)
         return out
 
     def to_host(self, x):
@@ -227,8 +226,7 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
             x = self.copy(x)
         host = np.empty(x.shape, np.uint8 if x.dtype == np.bool_ else x.dtype)
         if host.size:
-            cl.enqueue_copy(self.runtime.queue, host, x.buffer,
-                            src_offset=x.offset * x.dtype.itemsize, is_blocking=True)
+            self.runtime.read(host, x.buffer, x.offset * x.dtype.itemsize)
         self.errors.check()  # a sync: raise what a check kernel recorded (a read only if one ran)
         return host.view(np.bool_) if x.dtype == np.bool_ else host
 
@@ -267,7 +265,7 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
 
     # -- elementwise -----------------------------------------------------------------------
     def unary(self, op, x):
-        result = self.check_dtype(unary_result(op, x.dtype))
+        result = result_dtype(op, x.dtype)
         out = self.new(x.shape, result)
         if self._flat(out, x):
             self._launch("elementwise.cl", "unary_flat", type_defines(x.dtype, result), out.size,
@@ -280,10 +278,8 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
         return out
 
     def _operands(self, op, arrays):
-        """Common dtype and broadcast shape of arrays and scalars (scalars take the arrays' dtype)."""
-        dtypes = [a.dtype for a in arrays if isinstance(a, CLArray)]
-        dtype = dtypes[0] if len(set(dtypes)) == 1 else np.result_type(*dtypes)
-        arrays = [self.cast_to(a, dtype) if isinstance(a, CLArray) else a for a in arrays]
+        """The dtype and broadcast shape of arrays (of one dtype) and scalars (which take it)."""
+        dtype = same_dtype(op, [a for a in arrays if isinstance(a, CLArray)])
         shapes = [a.shape for a in arrays if isinstance(a, CLArray)]
         try:
             shape = shapes[0] if len(set(shapes)) == 1 else tuple(np.broadcast_shapes(*shapes))
@@ -323,14 +319,12 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
 
     def binary(self, op, a, b):
         dtype, shape, (a, b) = self._operands(op, [a, b])
-        out = self.new(shape, binary_result(op, dtype, dtype))
+        out = self.new(shape, result_dtype(op, dtype))
         self._binary_into(op, out, a, b, dtype)
         return out
 
     def where(self, condition, a, b):
-        probes = [np.zeros(1, x.dtype) if isinstance(x, CLArray) else x for x in (a, b)]
-        dtype = self.check_dtype(np.where(np.zeros(1, bool), *probes).dtype)
-        a, b = (self.cast_to(x, dtype) if isinstance(x, CLArray) else x for x in (a, b))
+        dtype = same_dtype("where", [x for x in (a, b) if isinstance(x, CLArray)])
         condition = self.cast_to(condition, np.bool_)
         shapes = [x.shape for x in (condition, a, b) if isinstance(x, CLArray)]
         try:
@@ -469,7 +463,7 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
         return out
 
     def concatenate(self, arrays, axis):
-        dtype = np.result_type(*[a.dtype for a in arrays])
+        dtype = same_dtype("concatenate", arrays)
         shape = list(arrays[0].shape)
         shape[axis] = sum(a.shape[axis] for a in arrays)
         out = self.new(shape, dtype)
@@ -507,11 +501,10 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
         nb = len(batch)
         layout = Layout(batch, [(x.strides[:nb], x.offset), (packed.strides[:nb], 0)],
                         (depth, cols, x.strides[nb], x.strides[nb + 1], width))
-        kernel = self.runtime.kernel("matmul.cl", "pack_panels", _gemm_defines(x.dtype))
-        kernel.set_args(self.runtime.params(layout.data), packed.buffer, x.buffer)
         local = min(64, self.runtime.max_work_group)
-        cl.enqueue_nd_range_kernel(self.runtime.queue, kernel, (-(-depth // local) * local, panels, layout.n),
-                                   (local, 1, 1))
+        self.runtime.launch(self.runtime.kernel("matmul.cl", "pack_panels", _gemm_defines(x.dtype)),
+                            (-(-depth // local) * local, panels, layout.n), (local, 1, 1),
+                            (self.runtime.params(layout.data), packed.buffer, x.buffer))
         return packed
 
     def matmul(self, a, b, transpose_a=False, transpose_b=False):
@@ -525,8 +518,7 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
         if k != k2:
             raise ValueError(f"matmul: Input operand 1 has a mismatch in its core dimension 0 "
                              f"(size {k2} is different from {k})")
-        dtype = np.result_type(a.dtype, b.dtype)
-        a, b = self.cast_to(a, dtype), self.cast_to(b, dtype)
+        dtype = same_dtype("matmul", (a, b))
         try:
             batch = tuple(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]))
         except ValueError:
@@ -546,14 +538,13 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
         exact = np_ != n or (mp != m and count > 1)
         out = self.new(batch + ((m, n) if exact else (mp, np_)), dtype)
         kernel = self.runtime.kernel("matmul.cl", "gemm", _gemm_defines(dtype, exact))
-        kernel.set_args(packed_a.buffer, packed_b.buffer, out.buffer,
-                        params(self.runtime, k, mp, np_, m, n, dtype=np.int32))
         # CPU devices (PoCL): one work item per group keeps the 12 x VW block in registers (groups
         # of 8 x 8 were vectorised across work items and ran slower); GPUs need real groups
         local = (1, 1, 1) if self.runtime.is_cpu else \
             (min(_GEMM_LOCAL, np_ // cols), min(_GEMM_LOCAL, mp // _GEMM_ROWS), 1)
         grid = tuple(-(-g // l) * l for g, l in zip((np_ // cols, mp // _GEMM_ROWS, count), local))
-        cl.enqueue_nd_range_kernel(self.runtime.queue, kernel, grid, local)
+        self.runtime.launch(kernel, grid, local, (packed_a.buffer, packed_b.buffer, out.buffer,
+                                                  params(self.runtime, k, mp, np_, m, n, dtype=np.int32)))
         if exact or (mp, np_) == (m, n):
             return out
         return self.basic_view(out, (Ellipsis, slice(0, m), slice(0, n)))  # the first m rows
@@ -566,9 +557,10 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
         self._convert_into(dst, self._unaliased(dst, src))
 
     def binary_inplace(self, op, dst, other):
-        other_dtype = other.dtype if isinstance(other, CLArray) else dst.dtype
-        if other_dtype != dst.dtype or binary_result(op, dst.dtype, dst.dtype) != dst.dtype:
-            self.copy_into(dst, self.binary(op, self.cast_to(dst, np.result_type(dst.dtype, other_dtype)), other))
+        if isinstance(other, CLArray):
+            same_dtype(op, (dst, other))
+        if result_dtype(op, dst.dtype) != dst.dtype:  # a comparison written into dst
+            self.copy_into(dst, self.binary(op, dst, other))
             return
         if isinstance(other, CLArray):
             other = self._unaliased(dst, other)

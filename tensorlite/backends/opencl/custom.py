@@ -41,8 +41,4 @@ def launch_user_kernel(backend, source: str, name: str, defines: tuple, global_s
             values.append(np.int32(arg))
         elif isinstance(arg, float):
             values.append(element_dtype.type(arg))
-    kernel = runtime.user_kernel(source, name, defines)
-    kernel.set_args(*values)
-    if 0 in global_size:
-        return
-    cl.enqueue_nd_range_kernel(runtime.queue, kernel, global_size, local_size)
+    runtime.launch(runtime.user_kernel(source, name, defines), global_size, local_size, values)

@@ -1,13 +1,12 @@
-"""Typed kernel launches: OpenCL type names and -D defines for NumPy dtypes, result dtypes
-probed from the NumPy backend (so both backends agree on them), and the launch helper."""
+"""Typed kernel launches: OpenCL type names and -D defines for NumPy dtypes, the result dtypes
+of elementwise ops (backends/base.py's rules: operands arrive promoted), and the launch helper."""
 from __future__ import annotations
 
 from functools import lru_cache
 
 import numpy as np
-import pyopencl as cl
 
-from ..numpy_backend import NumpyBackend
+from ..base import COMPARISON_OPS, FLOATING_OPS, PREDICATE_OPS
 from .array import Layout
 
 CL_TYPES = {  # NumPy dtype -> OpenCL C type (bool stored as uchar 0/1); float16 is not supported
@@ -15,7 +14,6 @@ CL_TYPES = {  # NumPy dtype -> OpenCL C type (bool stored as uchar 0/1); float16
     np.dtype(np.int32): "int", np.dtype(np.int16): "short", np.dtype(np.int8): "char",
     np.dtype(np.uint8): "uchar", np.dtype(np.bool_): "uchar",
 }
-_REFERENCE = NumpyBackend()
 WORK_GROUP = 256
 
 
@@ -55,15 +53,26 @@ def scalar(value, dtype):
 
 
 @lru_cache(maxsize=None)
-def unary_result(op: str, dtype) -> np.dtype:
-    """The result dtype of unary ``op`` on ``dtype``, as the NumPy backend gives it."""
-    return _REFERENCE.unary(op, np.zeros(1, dtype)).dtype
+def result_dtype(op: str, dtype) -> np.dtype:
+    """The result dtype of elementwise ``op`` (unary or binary) on operands of ``dtype``: bool
+    for comparisons, logical ops and predicates, else ``dtype``. A floating-only op on another
+    dtype is the caller's error (it converts first: backends/base.py's contract)."""
+    dtype = np.dtype(dtype)
+    if op in FLOATING_OPS and dtype.kind != "f":
+        raise TypeError(f"OpenCL backend: {op} takes floating operands, got {dtype} (the caller "
+                        "converts integers first; backends/base.py)")
+    return np.dtype(np.bool_) if op in COMPARISON_OPS or op in PREDICATE_OPS else dtype
 
 
-@lru_cache(maxsize=None)
-def binary_result(op: str, a_dtype, b_dtype) -> np.dtype:
-    """The result dtype of binary ``op``, as the NumPy backend gives it."""
-    return _REFERENCE.binary(op, np.zeros(1, a_dtype), np.zeros(1, b_dtype)).dtype
+def same_dtype(op: str, arrays) -> np.dtype:
+    """The one dtype of ``arrays`` (operands arrive promoted), or a TypeError naming ``op``."""
+    dtype = arrays[0].dtype
+    for x in arrays:
+        if x.dtype != dtype:
+            raise TypeError(f"OpenCL backend: {op} got operands of dtypes "
+                            f"{[str(a.dtype) for a in arrays]}; the caller promotes them to one "
+                            "dtype first (tensorlite.dtypes; backends/base.py)")
+    return dtype
 
 
 def params(runtime, *values, dtype) -> "cl.Buffer":
@@ -78,8 +87,6 @@ def launch(runtime, file: str, name: str, defines: tuple, global_size: int, args
     bound). Layout arguments are passed as their parameter buffers."""
     if global_size <= 0:
         return
-    kernel = runtime.kernel(file, name, defines)
-    kernel.set_args(*[runtime.params(a.data) if isinstance(a, Layout) else a for a in args])
     local = min(local_size, runtime.max_work_group)
-    cl.enqueue_nd_range_kernel(runtime.queue, kernel, ((global_size + local - 1) // local * local,),
-                               (local,))
+    runtime.launch(runtime.kernel(file, name, defines), ((global_size + local - 1) // local * local,),
+                   (local,), [runtime.params(a.data) if isinstance(a, Layout) else a for a in args])

@@ -13,7 +13,6 @@ import functools
 import os
 
 import numpy as np
-import pyopencl as cl
 
 _MAX_CODES = 1 << 20  # codes are registered per distinct message; a training loop reuses a few
 
@@ -43,14 +42,13 @@ class ErrorFlag:
             self._clear()
         return self._buffer
 
-    # the flag's two queue commands (the runtime's read / fill once it has one enqueue path)
     def _read(self) -> np.ndarray:
         host = np.empty(4, np.int32)
-        cl.enqueue_copy(self.runtime.queue, host, self._buffer, is_blocking=True)
+        self.runtime.read(host, self._buffer)
         return host
 
     def _clear(self) -> None:
-        cl.enqueue_fill_buffer(self.runtime.queue, self._buffer, np.int32(0), 0, 4 * 4)
+        self.runtime.fill(self._buffer, np.int32(0), 0, 4 * 4)
 
     def code(self, template: str, describe=None, kind=IndexError, decode=None) -> int:
         """The code a kernel reports for ``kind(template)`` (``{value}`` in the template: the

@@ -1,7 +1,12 @@
 """The OpenCL runtime under the backend: devices from every platform, one context and in-order
-queue per device, program and kernel caches, and a pool of freed buffers.
+queue per device, program and kernel caches, a pool of freed buffers, and the one path onto the
+queue.
 
-Nothing here knows about tensors; backend.py builds the primitive set on top of it.
+Nothing here knows about tensors; backend.py builds the primitive set on top of it. Every command
+a device runs is enqueued by one of five Runtime methods, one per kind: ``launch`` (a kernel),
+``write`` (host -> device), ``read`` (device -> host), ``fill`` and ``synchronize``; no other
+module touches the queue or sets a kernel's arguments (tests/test_opencl_runtime.py checks it).
+A recorder (capture/replay) hooks there, e.g. by wrapping these methods of one Runtime.
 """
 from __future__ import annotations
 
@@ -11,7 +16,6 @@ import mmap
 import re
 import secrets
 import threading
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -19,11 +23,6 @@ import pyopencl as cl
 
 __all__ = ["devices", "default_index", "Runtime", "kernel_dir", "op_codes", "NoDeviceError",
            "KernelNotFoundError"]
-
-# Generic kernels draw warnings such as "unsigned < 0 is always false" for some types; errors
-# still raise with the build log. (A process-wide filter: catch_warnings is not thread-safe and
-# programs are also built by the prebuild thread.)
-warnings.filterwarnings("ignore", category=cl.CompilerWarning)
 
 _INSTALL_HINT = ("install PoCL for a CPU device (pip install pocl-binary-distribution) or a GPU "
                  "driver with its OpenCL ICD (NVIDIA: libnvidia-opencl.so.1, AMD: ROCm, Intel: "
@@ -194,7 +193,11 @@ class Runtime:
         program = self._programs.get(key)
         if program is None or fresh:
             directory = kernel_dir()
-            extra = ("-DNEED_FP64", "-DACC=double") if self.has_fp64 else ("-DACC=float",)
+            # -w: generic kernels draw warnings such as "unsigned < 0 is always false" for some
+            # types (pyopencl would show each as a CompilerWarning); errors still raise with the
+            # build log. Not a warnings filter: that is process-wide, and catch_warnings is not
+            # thread-safe (the prebuild thread builds while the caller runs).
+            extra = ("-w", "-DNEED_FP64", "-DACC=double") if self.has_fp64 else ("-w", "-DACC=float")
             program = self._programs[key] = self.compile(
                 (directory / file).read_text(), defines, f"kernels/{file}", ("-I", str(directory)) + extra,
                 fresh=fresh)
@@ -276,7 +279,7 @@ class Runtime:
             _reserve_host_memory(size)
         buffer = cl.Buffer(self.context, cl.mem_flags.READ_WRITE, size)
         # allocation is lazy in most drivers: touching the buffer makes a failure show here
-        cl.enqueue_fill_buffer(self.queue, buffer, np.uint8(0), 0, min(size, 64))
+        self.fill(buffer, np.uint8(0), 0, min(size, 64))
         return buffer
 
     def release(self, buffer, size: int) -> None:
@@ -292,6 +295,31 @@ class Runtime:
         self.allocated_bytes -= self.pooled_bytes
         self._pool.clear()
         self.pooled_bytes = 0
+
+    # -- the queue: every command of this device is enqueued by one of these -------------------
+    def launch(self, kernel: cl.Kernel, global_size: tuple, local_size, args) -> None:
+        """Run ``kernel`` (from ``kernel``/``user_kernel``) with ``args`` (buffers, NumPy
+        scalars, ``cl.LocalMemory``) over ``global_size`` work items in groups of ``local_size``
+        (tuples of 1-3 ints; local_size None lets the driver choose). An empty grid only sets
+        the arguments (the driver still checks them): OpenCL refuses a launch of size 0."""
+        kernel.set_args(*args)
+        if 0 not in global_size:
+            cl.enqueue_nd_range_kernel(self.queue, kernel, global_size, local_size)
+
+    def write(self, buffer, host: np.ndarray) -> None:
+        """Copy the C-contiguous ``host`` array to the start of ``buffer``; blocking, so the
+        caller may free ``host`` after."""
+        cl.enqueue_copy(self.queue, buffer, host, is_blocking=True)
+
+    def read(self, host: np.ndarray, buffer, offset: int = 0) -> None:
+        """Fill the C-contiguous ``host`` array from ``buffer`` at byte ``offset`` (blocking:
+        waits for the queued work that produces the bytes)."""
+        cl.enqueue_copy(self.queue, host, buffer, src_offset=offset, is_blocking=True)
+
+    def fill(self, buffer, pattern, offset: int, nbytes: int) -> None:
+        """Repeat ``pattern`` (a NumPy scalar) over ``nbytes`` bytes of ``buffer`` from byte
+        ``offset`` (the driver's fill: no kernel to build per dtype)."""
+        cl.enqueue_fill_buffer(self.queue, buffer, pattern, offset, nbytes)
 
     def synchronize(self) -> None:
         """Wait until the queue has run everything enqueued."""

@@ -63,7 +63,18 @@ class _ConvNd(Module):
 
 
 class Conv1d(_ConvNd):
-    """1-D convolution over (N, C, L)."""
+    """1-D convolution over (N, C, L).
+
+    Shapes: input (N, C_in, L) or (C_in, L) -> (N, C_out, L_out),
+    L_out = (L + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1.
+
+    Example:
+    >>> conv = nn.Conv1d(3, 8, kernel_size=3, padding=1)
+    >>> conv.weight.shape, conv.bias.shape
+    (tensorlite.Size([8, 3, 3]), tensorlite.Size([8]))
+    >>> conv(tl.zeros(4, 3, 10)).shape
+    tensorlite.Size([4, 8, 10])
+    """
 
     _dims = 1
 
@@ -72,14 +83,38 @@ class Conv1d(_ConvNd):
 
 
 class Conv2d(_ConvNd):
-    """2-D cross-correlation over (N, C, H, W); padding may be 'same' or 'valid'."""
+    """2-D cross-correlation over (N, C, H, W); padding may be 'same' or 'valid'.
+
+    Shapes: input (N, C_in, H, W) or (C_in, H, W) -> (N, C_out, H_out, W_out),
+    H_out = (H + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1 (W_out likewise).
+
+    Example:
+    >>> conv = nn.Conv2d(3, 16, kernel_size=3, stride=2, padding=1)
+    >>> conv.weight.shape
+    tensorlite.Size([16, 3, 3, 3])
+    >>> conv(tl.zeros(8, 3, 32, 32)).shape
+    tensorlite.Size([8, 16, 16, 16])
+    >>> nn.Conv2d(4, 4, 3, padding="same", groups=2)(tl.zeros(1, 4, 5, 5)).shape
+    tensorlite.Size([1, 4, 5, 5])
+    """
 
     def forward(self, input):
         return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
 
 class ConvTranspose2d(_ConvNd):
-    """The adjoint of Conv2d; weight (in_channels, out_channels / groups, kh, kw)."""
+    """The adjoint of Conv2d; weight (in_channels, out_channels / groups, kh, kw).
+
+    Shapes: input (N, C_in, H, W) -> (N, C_out, H_out, W_out), H_out = (H - 1) * stride
+    - 2 * padding + dilation * (kernel_size - 1) + output_padding + 1 (W_out likewise).
+
+    Example:
+    >>> up = nn.ConvTranspose2d(16, 3, kernel_size=2, stride=2)
+    >>> up.weight.shape
+    tensorlite.Size([16, 3, 2, 2])
+    >>> up(tl.zeros(8, 16, 16, 16)).shape
+    tensorlite.Size([8, 3, 32, 32])
+    """
 
     _transposed = True
 

@@ -10,7 +10,19 @@ from ..parameter import Parameter
 
 class Embedding(Module):
     """weight (num_embeddings, embedding_dim) ~ N(0, 1); the padding_idx row is zero and gets
-    no gradient."""
+    no gradient.
+
+    Shapes: input (*) integer indices -> (*, embedding_dim).
+
+    Example:
+    >>> emb = nn.Embedding(10, 3, padding_idx=0)
+    >>> emb.weight.shape
+    tensorlite.Size([10, 3])
+    >>> emb(tl.tensor([[0, 2], [4, 9]])).shape
+    tensorlite.Size([2, 2, 3])
+    >>> emb(tl.tensor([0]))
+    tensor([[0., 0., 0.]], grad_fn=<...>)
+    """
 
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
                  max_norm=None, norm_type: float = 2.0, scale_grad_by_freq: bool = False,

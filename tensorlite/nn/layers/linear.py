@@ -10,7 +10,15 @@ from ..parameter import Parameter
 
 
 class Identity(Module):
-    """Returns its input (accepts and ignores any constructor arguments)."""
+    """Returns its input (accepts and ignores any constructor arguments).
+
+    Shapes: (*) -> (*).
+
+    Example:
+    >>> x = tl.ones(2)
+    >>> nn.Identity(54, unused="argument")(x) is x
+    True
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__()
@@ -21,7 +29,24 @@ class Identity(Module):
 
 class Linear(Module):
     """y = x W^T + b. weight (out_features, in_features), initialised U(+-1/sqrt(in_features))
-    (kaiming_uniform_ with a = sqrt(5)); the bias likewise."""
+    (kaiming_uniform_ with a = sqrt(5)); the bias likewise.
+
+    Shapes: input (*, in_features) -> (*, out_features).
+
+    Example:
+    >>> _ = tl.manual_seed(0)
+    >>> fc = nn.Linear(3, 2)
+    >>> fc
+    Linear(in_features=3, out_features=2, bias=True)
+    >>> fc.weight.shape, fc.bias.shape
+    (tensorlite.Size([2, 3]), tensorlite.Size([2]))
+    >>> fc(tl.zeros(5, 3)).shape
+    tensorlite.Size([5, 2])
+    >>> with tl.no_grad():
+    ...     _ = fc.weight.fill_(1.), fc.bias.zero_()
+    >>> fc(tl.tensor([[1., 2., 3.]]))
+    tensor([[6., 6.]], grad_fn=<...>)
+    """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None, dtype=None):
         super().__init__()
@@ -44,7 +69,17 @@ class Linear(Module):
 
 
 class Bilinear(Module):
-    """y_k = x1^T W_k x2 + b_k; weight (out, in1, in2), U(+-1/sqrt(in1))."""
+    """y_k = x1^T W_k x2 + b_k; weight (out, in1, in2), U(+-1/sqrt(in1)).
+
+    Shapes: input1 (*, in1_features), input2 (*, in2_features) -> (*, out_features).
+
+    Example:
+    >>> bl = nn.Bilinear(3, 4, 5)
+    >>> bl.weight.shape
+    tensorlite.Size([5, 3, 4])
+    >>> bl(tl.zeros(2, 3), tl.zeros(2, 4)).shape
+    tensorlite.Size([2, 5])
+    """
 
     def __init__(self, in1_features: int, in2_features: int, out_features: int, bias: bool = True,
                  device=None, dtype=None):
@@ -69,7 +104,16 @@ class Bilinear(Module):
 
 
 class Flatten(Module):
-    """Flatten dims start_dim..end_dim (default: all but the batch dim)."""
+    """Flatten dims start_dim..end_dim (default: all but the batch dim).
+
+    Shapes: (N, d_1, ..., d_k) -> (N, d_1 * ... * d_k) with the defaults.
+
+    Example:
+    >>> nn.Flatten()(tl.zeros(8, 3, 4, 4)).shape
+    tensorlite.Size([8, 48])
+    >>> nn.Flatten(0, 1)(tl.zeros(8, 3, 4)).shape
+    tensorlite.Size([24, 4])
+    """
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1):
         super().__init__()
@@ -83,7 +127,14 @@ class Flatten(Module):
 
 
 class Unflatten(Module):
-    """Split dim into unflattened_size."""
+    """Split dim into unflattened_size.
+
+    Shapes: (..., d, ...) -> (..., *unflattened_size, ...) at dim.
+
+    Example:
+    >>> nn.Unflatten(1, (3, 4))(tl.zeros(8, 12)).shape
+    tensorlite.Size([8, 3, 4])
+    """
 
     def __init__(self, dim: int, unflattened_size):
         super().__init__()

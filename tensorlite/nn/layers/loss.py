@@ -14,21 +14,43 @@ class _Loss(Module):
 
 
 class MSELoss(_Loss):
-    """Mean squared error."""
+    """Mean squared error.
+
+    Shapes: input (*), target (*) -> () (or (*) with reduction='none').
+
+    Example:
+    >>> loss = nn.MSELoss()
+    >>> loss(tl.tensor([1., 2.]), tl.tensor([1., 4.]))
+    tensor(2.)
+    """
 
     def forward(self, input, target):
         return F.mse_loss(input, target, self.reduction)
 
 
 class L1Loss(_Loss):
-    """Mean absolute error."""
+    """Mean absolute error.
+
+    Shapes: input (*), target (*) -> () (or (*) with reduction='none').
+
+    Example:
+    >>> nn.L1Loss(reduction="sum")(tl.tensor([1., 2.]), tl.tensor([1., 4.]))
+    tensor(2.)
+    """
 
     def forward(self, input, target):
         return F.l1_loss(input, target, self.reduction)
 
 
 class SmoothL1Loss(_Loss):
-    """0.5 d^2 / beta below beta, |d| - beta / 2 above."""
+    """0.5 d^2 / beta below beta, |d| - beta / 2 above.
+
+    Shapes: input (*), target (*) -> () (or (*) with reduction='none').
+
+    Example:
+    >>> nn.SmoothL1Loss(reduction="none")(tl.tensor([0.5, 3.]), tl.zeros(2))
+    tensor([0.1250, 2.5000])
+    """
 
     def __init__(self, reduction: str = "mean", beta: float = 1.0):
         super().__init__(reduction)
@@ -39,7 +61,14 @@ class SmoothL1Loss(_Loss):
 
 
 class HuberLoss(_Loss):
-    """0.5 d^2 up to delta, delta (|d| - delta / 2) above."""
+    """0.5 d^2 up to delta, delta (|d| - delta / 2) above.
+
+    Shapes: input (*), target (*) -> () (or (*) with reduction='none').
+
+    Example:
+    >>> nn.HuberLoss(delta=2.0, reduction="none")(tl.tensor([0.5, 3.]), tl.zeros(2))
+    tensor([0.1250, 4.0000])
+    """
 
     def __init__(self, reduction: str = "mean", delta: float = 1.0):
         super().__init__(reduction)
@@ -56,7 +85,22 @@ class _WeightedLoss(_Loss):
 
 
 class CrossEntropyLoss(_WeightedLoss):
-    """log_softmax + NLL; class-index or class-probability targets, label smoothing."""
+    """log_softmax + NLL; class-index or class-probability targets, label smoothing.
+
+    Shapes: input (N, C) or (N, C, d1, ...) logits, target (N) / (N, d1, ...) int64 class indices
+    or probabilities of input's shape -> () (or (N, d1, ...) with reduction='none').
+
+    Example:
+    >>> loss = nn.CrossEntropyLoss()
+    >>> logits = tl.tensor([[2., 0.], [0., 0.]], requires_grad=True)
+    >>> out = loss(logits, tl.tensor([0, 1]))
+    >>> out
+    tensor(0.4100, grad_fn=<...>)
+    >>> out.backward()
+    >>> logits.grad
+    tensor([[-0.0596,  0.0596],
+            [ 0.2500, -0.2500]])
+    """
 
     def __init__(self, weight=None, ignore_index: int = -100, reduction: str = "mean",
                  label_smoothing: float = 0.0):
@@ -69,7 +113,18 @@ class CrossEntropyLoss(_WeightedLoss):
 
 
 class NLLLoss(_WeightedLoss):
-    """Negative log-likelihood of class indices given log-probabilities."""
+    """Negative log-likelihood of class indices given log-probabilities.
+
+    Shapes: input (N, C) or (N, C, d1, ...) log-probabilities, target (N) / (N, d1, ...) int64
+    -> () (or target's shape with reduction='none').
+
+    Example:
+    >>> logp = tl.tensor([[-0.5, -1.0], [-2.0, -0.1]])
+    >>> nn.NLLLoss()(logp, tl.tensor([0, 1]))
+    tensor(0.3000)
+    >>> nn.NLLLoss(weight=tl.tensor([1., 3.]))(logp, tl.tensor([0, 1]))
+    tensor(0.2000)
+    """
 
     def __init__(self, weight=None, ignore_index: int = -100, reduction: str = "mean"):
         super().__init__(weight, reduction)
@@ -80,14 +135,30 @@ class NLLLoss(_WeightedLoss):
 
 
 class BCELoss(_WeightedLoss):
-    """Binary cross-entropy of probabilities (logs clamped at -100)."""
+    """Binary cross-entropy of probabilities (logs clamped at -100).
+
+    Shapes: input (*) probabilities, target (*) -> () (or (*) with reduction='none').
+
+    Example:
+    >>> nn.BCELoss()(tl.tensor([0.8, 0.5]), tl.tensor([1., 0.]))
+    tensor(0.4581)
+    """
 
     def forward(self, input, target):
         return F.binary_cross_entropy(input, target, self.weight, self.reduction)
 
 
 class BCEWithLogitsLoss(_WeightedLoss):
-    """Binary cross-entropy of logits, stable for any magnitude."""
+    """Binary cross-entropy of logits, stable for any magnitude.
+
+    Shapes: input (*) logits, target (*) -> () (or (*) with reduction='none'); pos_weight
+    broadcasts over the last dim (C,).
+
+    Example:
+    >>> loss = nn.BCEWithLogitsLoss(pos_weight=tl.tensor([2.]))
+    >>> loss(tl.tensor([0., 2.]), tl.tensor([1., 0.]))
+    tensor(1.7566)
+    """
 
     def __init__(self, weight=None, reduction: str = "mean", pos_weight=None):
         super().__init__(weight, reduction)
@@ -98,7 +169,15 @@ class BCEWithLogitsLoss(_WeightedLoss):
 
 
 class KLDivLoss(_Loss):
-    """KL(target || input) with input as log-probabilities ('batchmean' is the true KL)."""
+    """KL(target || input) with input as log-probabilities ('batchmean' is the true KL).
+
+    Shapes: input (*) log-probabilities, target (*) -> () (or (*) with reduction='none').
+
+    Example:
+    >>> q = tl.tensor([[0.5, 0.5]])
+    >>> nn.KLDivLoss(reduction="batchmean")(q.log(), tl.tensor([[0.75, 0.25]]))
+    tensor(0.1308)
+    """
 
     def __init__(self, reduction: str = "mean", log_target: bool = False):
         super().__init__(reduction)
@@ -109,7 +188,17 @@ class KLDivLoss(_Loss):
 
 
 class CosineEmbeddingLoss(_Loss):
-    """1 - cos for target 1, max(0, cos - margin) for -1."""
+    """1 - cos for target 1, max(0, cos - margin) for -1.
+
+    Shapes: input1, input2 (N, D) or (D,), target (N) or () of 1 / -1 -> () (or (N) with
+    reduction='none').
+
+    Example:
+    >>> a = tl.tensor([[1., 0.], [1., 0.]])
+    >>> b = tl.tensor([[0., 1.], [1., 1.]])
+    >>> nn.CosineEmbeddingLoss()(a, b, tl.tensor([1, -1]))
+    tensor(0.8536)
+    """
 
     def __init__(self, margin: float = 0.0, reduction: str = "mean"):
         super().__init__(reduction)
@@ -120,7 +209,15 @@ class CosineEmbeddingLoss(_Loss):
 
 
 class MarginRankingLoss(_Loss):
-    """max(0, -target (x1 - x2) + margin)."""
+    """max(0, -target (x1 - x2) + margin).
+
+    Shapes: input1, input2, target (N) or () -> () (or (N) with reduction='none').
+
+    Example:
+    >>> loss = nn.MarginRankingLoss(margin=0.5)
+    >>> loss(tl.tensor([1., 2.]), tl.tensor([2., 1.]), tl.tensor([1., 1.]))
+    tensor(0.7500)
+    """
 
     def __init__(self, margin: float = 0.0, reduction: str = "mean"):
         super().__init__(reduction)

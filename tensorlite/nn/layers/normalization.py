@@ -51,19 +51,53 @@ class _BatchNorm(Module):
 
 
 class BatchNorm1d(_BatchNorm):
-    """Batch normalisation over (N, C) or (N, C, L)."""
+    """Batch normalisation over (N, C) or (N, C, L).
+
+    Shapes: input (N, C) or (N, C, L) -> input's shape; weight, bias, running_mean, running_var (C,).
+
+    Example:
+    >>> bn = nn.BatchNorm1d(2)
+    >>> bn(tl.tensor([[1., 10.], [3., 30.]]))
+    tensor([[-1.0000, -1.0000],
+            [ 1.0000,  1.0000]], grad_fn=<...>)
+    >>> bn.running_mean, bn.running_var
+    (tensor([0.2000, 2.0000]), tensor([ 1.1000, 20.9000]))
+    >>> _ = bn.eval()
+    >>> bn(tl.tensor([[0.2, 2.]]))
+    tensor([[0., 0.]], grad_fn=<...>)
+    """
 
     _expected_dims = (2, 3)
 
 
 class BatchNorm2d(_BatchNorm):
-    """Batch normalisation over (N, C, H, W)."""
+    """Batch normalisation over (N, C, H, W).
+
+    Shapes: input (N, C, H, W) -> (N, C, H, W); weight, bias, running statistics (C,).
+
+    Example:
+    >>> bn = nn.BatchNorm2d(3)
+    >>> y = bn(tl.arange(24.).reshape(2, 3, 2, 2))
+    >>> y.shape
+    tensorlite.Size([2, 3, 2, 2])
+    >>> y.mean(dim=(0, 2, 3)).abs().max() < 1e-6
+    tensor(True)
+    """
 
     _expected_dims = (4,)
 
 
 class LayerNorm(Module):
-    """Normalise over the trailing normalized_shape dims; elementwise affine by default."""
+    """Normalise over the trailing normalized_shape dims; elementwise affine by default.
+
+    Shapes: input (*, *normalized_shape) -> input's shape; weight, bias normalized_shape.
+
+    Example:
+    >>> ln = nn.LayerNorm(3)
+    >>> ln(tl.tensor([[1., 2., 3.], [0., 0., 6.]]))
+    tensor([[-1.2247,  0.0000,  1.2247],
+            [-0.7071, -0.7071,  1.4142]], grad_fn=<...>)
+    """
 
     def __init__(self, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True,
                  bias: bool = True, device=None, dtype=None):
@@ -82,7 +116,16 @@ class LayerNorm(Module):
 
 
 class GroupNorm(Module):
-    """Normalise over groups of channels."""
+    """Normalise over groups of channels.
+
+    Shapes: input (N, C, *) -> input's shape, C = num_channels divisible by num_groups; weight,
+    bias (C,).
+
+    Example:
+    >>> gn = nn.GroupNorm(2, 4)
+    >>> gn(tl.tensor([[1., 3., 10., 20.]]).reshape(1, 4, 1)).flatten()
+    tensor([-1.0000,  1.0000, -1.0000,  1.0000], grad_fn=<...>)
+    """
 
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True,
                  device=None, dtype=None):
@@ -101,7 +144,15 @@ class GroupNorm(Module):
 
 
 class LocalResponseNorm(Module):
-    """Local response normalisation across channels (AlexNet)."""
+    """Local response normalisation across channels (AlexNet).
+
+    Shapes: input (N, C, *) -> input's shape.
+
+    Example:
+    >>> lrn = nn.LocalResponseNorm(2, alpha=1.0, beta=1.0)
+    >>> lrn(tl.ones(1, 3, 1, 1)).flatten()
+    tensor([0.6667, 0.5000, 0.5000])
+    """
 
     def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0):
         super().__init__()
@@ -115,7 +166,19 @@ class LocalResponseNorm(Module):
 
 
 class Dropout(Module):
-    """Zero elements with probability p and scale by 1/(1-p) in training; identity in eval."""
+    """Zero elements with probability p and scale by 1/(1-p) in training; identity in eval.
+
+    Shapes: (*) -> (*).
+
+    Example:
+    >>> _ = tl.manual_seed(0)
+    >>> drop = nn.Dropout(p=0.5)
+    >>> sorted(set(drop(tl.ones(100)).tolist()))
+    [0.0, 2.0]
+    >>> _ = drop.eval()
+    >>> drop(tl.ones(3))
+    tensor([1., 1., 1.])
+    """
 
     def __init__(self, p: float = 0.5, inplace: bool = False):
         super().__init__()

@@ -6,7 +6,19 @@ from ..module import Module
 
 
 class MaxPool2d(Module):
-    """Max over windows; stride defaults to kernel_size."""
+    """Max over windows; stride defaults to kernel_size.
+
+    Shapes: input (N, C, H, W) or (C, H, W) -> (N, C, H_out, W_out),
+    H_out = (H + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1 (W_out likewise).
+
+    Example:
+    >>> pool = nn.MaxPool2d(2)
+    >>> pool(tl.arange(16.).reshape(1, 1, 4, 4))
+    tensor([[[[ 5.,  7.],
+              [13., 15.]]]])
+    >>> nn.MaxPool2d(3, stride=2, padding=1)(tl.zeros(8, 3, 32, 32)).shape
+    tensorlite.Size([8, 3, 16, 16])
+    """
 
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices: bool = False,
                  ceil_mode: bool = False):
@@ -25,7 +37,15 @@ class MaxPool2d(Module):
 
 
 class AvgPool2d(Module):
-    """Mean over windows (padding counts unless count_include_pad=False)."""
+    """Mean over windows (padding counts unless count_include_pad=False).
+
+    Shapes: input (N, C, H, W) or (C, H, W) -> (N, C, H_out, W_out), as MaxPool2d.
+
+    Example:
+    >>> nn.AvgPool2d(2)(tl.arange(16.).reshape(1, 1, 4, 4))
+    tensor([[[[ 2.5000,  4.5000],
+              [10.5000, 12.5000]]]])
+    """
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
                  count_include_pad: bool = True, divisor_override=None):
@@ -43,7 +63,16 @@ class AvgPool2d(Module):
 
 
 class AdaptiveAvgPool2d(Module):
-    """Average into a fixed output size."""
+    """Average into a fixed output size.
+
+    Shapes: input (N, C, H, W) or (C, H, W) -> (N, C, *output_size).
+
+    Example:
+    >>> nn.AdaptiveAvgPool2d((1, 1))(tl.zeros(8, 64, 7, 7)).shape
+    tensorlite.Size([8, 64, 1, 1])
+    >>> nn.AdaptiveAvgPool2d(1)(tl.arange(16.).reshape(1, 1, 4, 4))
+    tensor([[[[7.5000]]]])
+    """
 
     def __init__(self, output_size):
         super().__init__()

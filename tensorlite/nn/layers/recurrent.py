@@ -146,7 +146,18 @@ class _RNNBase(Module):
 
 
 class RNN(_RNNBase):
-    """Elman RNN: h' = tanh(W_ih x + b_ih + W_hh h + b_hh) (or relu with nonlinearity='relu')."""
+    """Elman RNN: h' = tanh(W_ih x + b_ih + W_hh h + b_hh) (or relu with nonlinearity='relu').
+
+    Shapes: input (L, N, H_in) ((N, L, H_in) with batch_first, (L, H_in) unbatched), h_0
+    (num_layers * D, N, H_out) -> output (L, N, D * H_out), h_n (num_layers * D, N, H_out);
+    D = 2 when bidirectional.
+
+    Example:
+    >>> rnn = nn.RNN(4, 8, num_layers=2)
+    >>> output, h_n = rnn(tl.zeros(5, 3, 4))
+    >>> output.shape, h_n.shape
+    (tensorlite.Size([5, 3, 8]), tensorlite.Size([2, 3, 8]))
+    """
 
     def __init__(self, *args, nonlinearity: str = "tanh", **kwargs):
         if nonlinearity not in ("tanh", "relu"):
@@ -157,13 +168,33 @@ class RNN(_RNNBase):
 
 
 class LSTM(_RNNBase):
-    """Long short-term memory; forward returns (output, (h_n, c_n))."""
+    """Long short-term memory; forward returns (output, (h_n, c_n)).
+
+    Shapes: input (L, N, H_in) ((N, L, H_in) with batch_first) -> output (L, N, D * H_out),
+    h_n and c_n (num_layers * D, N, H_out); D = 2 when bidirectional.
+
+    Example:
+    >>> lstm = nn.LSTM(4, 8, batch_first=True)
+    >>> output, (h_n, c_n) = lstm(tl.zeros(3, 5, 4))
+    >>> output.shape, h_n.shape, c_n.shape
+    (tensorlite.Size([3, 5, 8]), tensorlite.Size([1, 3, 8]), tensorlite.Size([1, 3, 8]))
+    """
 
     mode = "LSTM"
 
 
 class GRU(_RNNBase):
-    """Gated recurrent unit."""
+    """Gated recurrent unit.
+
+    Shapes: input (L, N, H_in) ((N, L, H_in) with batch_first) -> output (L, N, D * H_out),
+    h_n (num_layers * D, N, H_out); D = 2 when bidirectional.
+
+    Example:
+    >>> gru = nn.GRU(4, 8, bidirectional=True)
+    >>> output, h_n = gru(tl.zeros(5, 3, 4))
+    >>> output.shape, h_n.shape
+    (tensorlite.Size([5, 3, 16]), tensorlite.Size([2, 3, 8]))
+    """
 
     mode = "GRU"
 
@@ -191,7 +222,15 @@ class _CellBase(Module):
 
 
 class RNNCell(_CellBase):
-    """One Elman RNN step."""
+    """One Elman RNN step.
+
+    Shapes: input (N, input_size) or (input_size,), hidden (N, hidden_size) -> (N, hidden_size).
+
+    Example:
+    >>> cell = nn.RNNCell(4, 8)
+    >>> cell(tl.zeros(3, 4)).shape
+    tensorlite.Size([3, 8])
+    """
 
     def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None, dtype=None):
         self.mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
@@ -203,7 +242,16 @@ class RNNCell(_CellBase):
 
 
 class LSTMCell(_CellBase):
-    """One LSTM step: returns (h', c')."""
+    """One LSTM step: returns (h', c').
+
+    Shapes: input (N, input_size), (h, c) each (N, hidden_size) -> (h', c'), each (N, hidden_size).
+
+    Example:
+    >>> cell = nn.LSTMCell(4, 8)
+    >>> h, c = cell(tl.zeros(3, 4))
+    >>> h.shape, c.shape
+    (tensorlite.Size([3, 8]), tensorlite.Size([3, 8]))
+    """
 
     mode = "LSTM"
 
@@ -213,7 +261,15 @@ class LSTMCell(_CellBase):
 
 
 class GRUCell(_CellBase):
-    """One GRU step."""
+    """One GRU step.
+
+    Shapes: input (N, input_size), hidden (N, hidden_size) -> (N, hidden_size).
+
+    Example:
+    >>> cell = nn.GRUCell(4, 8)
+    >>> cell(tl.zeros(3, 4), tl.zeros(3, 8)).shape
+    tensorlite.Size([3, 8])
+    """
 
     mode = "GRU"
 
