@@ -74,6 +74,7 @@ inline U binary_op(int op, T a, T b) {
     case BINARY_pow: return TO_U(pow(a, b));
     case BINARY_maximum: return TO_U((isnan(a) || a > b) ? a : b);
     case BINARY_minimum: return TO_U((isnan(a) || a < b) ? a : b);
+    case BINARY_copysign: return TO_U(copysign(a, b));
 #else
     case BINARY_div: return TO_U((ACC)a / (ACC)b);
     case BINARY_pow: return TO_U(int_pow_(a, b));

@@ -38,6 +38,7 @@ inline U unary_op(int op, T x) {
     case UNARY_isnan: return (U)(isnan(x) != 0);
     case UNARY_isinf: return (U)(isinf(x) != 0);
     case UNARY_isfinite: return (U)(isfinite(x) != 0);
+    case UNARY_exp2: return TO_U(exp2(x));
     }
 #else
     ACC v = (ACC)x;
@@ -66,6 +67,7 @@ inline U unary_op(int op, T x) {
     case UNARY_erf: return TO_U(erf(v));
     case UNARY_log1p: return TO_U(log1p(v));
     case UNARY_expm1: return TO_U(expm1(v));
+    case UNARY_exp2: return TO_U(exp2(v));
     }
 #endif
     return (U)0;

@@ -20,16 +20,13 @@ from .ops.creation import (arange, as_tensor, bernoulli, empty, empty_like, eye,
                            full_like, linspace, normal, ones, ones_like, rand, rand_like, randint,
                            randint_like, randn, randn_like, randperm, scalar_tensor, tensor, zeros,
                            zeros_like)
-from .ops.elementwise import (abs, add, allclose, isclose, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, ceil,
-                              clamp, clip, cos, div, divide, eq, equal, exp, expm1, floor,
-                              floor_divide, ge, greater, greater_equal, gt, isfinite, isinf, isnan,
-                              le, lerp, less, less_equal, log, log1p, log2, log10, logical_and,
-                              logical_not, logical_or, logical_xor, lt, maximum, minimum, mul,
-                              multiply, ne, neg, negative, not_equal, pow, reciprocal, relu,
-                              remainder, round, rsqrt, sigmoid, sign, sin, sqrt, square, sub,
-                              subtract, tanh, true_divide, trunc, where)
-from .ops.reduce import (all, amax, amin, any, argmax, argmin, count_nonzero, cumsum, logsumexp,
-                         max, mean, min, norm, prod, std, std_mean, sum, var, var_mean)
+from .ops import elementwise as _elementwise, reduce as _reduce
+from .ops.elementwise import (allclose, clamp, clip, equal, isclose, lerp, log2, log10, reciprocal,
+                              rsqrt, square, where)
+from .ops.reduce import (argmax, argmin, count_nonzero, cumsum, logsumexp, max, mean, min, norm, std,
+                         std_mean, var, var_mean)
+globals().update(_elementwise.PUBLIC)  # the op tables' public functions: one per row and alias
+globals().update(_reduce.PUBLIC)
 from .ops.movement import (broadcast_to, cat, chunk, clone, concat, concatenate, contiguous,
                            expand, flatten, flip, hstack, movedim, narrow, permute, repeat, reshape,
                            split, squeeze, stack, swapaxes, swapdims, t, transpose, tril, triu,

@@ -76,11 +76,11 @@ def _shape_of(op, other):
     expect_tensor(op, "other", other)
     return other.data.shape
 
-_METHODS = {
-    # arithmetic and operators
-    "add": ew.add, "sub": ew.sub, "mul": ew.mul, "div": ew.div, "true_divide": ew.div,
-    "multiply": ew.mul, "subtract": ew.sub, "divide": ew.div,
-    "floor_divide": ew.floor_divide, "remainder": ew.remainder, "pow": ew.pow,
+# the op tables (ops/elementwise.py, ops/reduce.py): a method per row and per alias
+_METHODS = {name: table.PUBLIC[row.name] for table in (ew, rd) for row in table.ROWS if row.method
+            for name in (row.name,) + row.aliases}
+_METHODS.update({
+    # operators
     "__add__": ew.add, "__radd__": _reflected(ew.add), "__sub__": ew.sub, "__rsub__": _reflected(ew.sub),
     "__mul__": ew.mul, "__rmul__": _reflected(ew.mul), "__truediv__": ew.div,
     "__rtruediv__": ew.rtruediv, "__floordiv__": ew.floor_divide,
@@ -92,24 +92,16 @@ _METHODS = {
     "__and__": ew.bitwise_and, "__or__": ew.bitwise_or, "__xor__": ew.bitwise_xor,
     "__rand__": _reflected(ew.bitwise_and), "__ror__": _reflected(ew.bitwise_or),
     "__rxor__": _reflected(ew.bitwise_xor),
-    "eq": ew.eq, "ne": ew.ne, "lt": ew.lt, "le": ew.le, "gt": ew.gt, "ge": ew.ge,
-    "greater": ew.gt, "greater_equal": ew.ge, "less": ew.lt, "less_equal": ew.le, "not_equal": ew.ne,
-    "equal": ew.equal, "isclose": ew.isclose, "allclose": ew.allclose, "logical_and": ew.logical_and, "logical_or": ew.logical_or,
-    "logical_xor": ew.logical_xor, "logical_not": ew.logical_not, "bitwise_not": ew.bitwise_not,
-    "isnan": ew.isnan, "isinf": ew.isinf, "isfinite": ew.isfinite,
-    "neg": ew.neg, "negative": ew.neg, "abs": ew.abs, "absolute": ew.abs, "sign": ew.sign,
-    "exp": ew.exp, "log": ew.log, "log1p": ew.log1p, "expm1": ew.expm1, "log2": ew.log2,
-    "log10": ew.log10, "sqrt": ew.sqrt, "rsqrt": ew.rsqrt, "reciprocal": ew.reciprocal,
-    "square": ew.square, "sin": ew.sin, "cos": ew.cos, "tanh": ew.tanh, "sigmoid": ew.sigmoid,
-    "relu": ew.relu, "floor": ew.floor, "ceil": ew.ceil, "round": ew.round, "trunc": ew.trunc,
-    "clamp": ew.clamp, "clip": ew.clamp, "maximum": ew.maximum, "minimum": ew.minimum,
+    # compositions and special primitives of ops/elementwise.py
+    "equal": ew.equal, "isclose": ew.isclose, "allclose": ew.allclose, "log2": ew.log2,
+    "log10": ew.log10, "rsqrt": ew.rsqrt, "reciprocal": ew.reciprocal, "square": ew.square,
+    "clamp": ew.clamp, "clip": ew.clamp,
     "clamp_min": lambda self, min: ew.clamp(self, min=min), "clamp_max": lambda self, max: ew.clamp(self, max=max),
     "where": lambda self, condition, other: ew.where(condition, self, other), "lerp": ew.lerp,
-    # reductions
-    "sum": rd.sum, "prod": rd.prod, "mean": rd.mean, "var": rd.var, "std": rd.std,
-    "amax": rd.amax, "amin": rd.amin, "max": _max_min(rd.max), "min": _max_min(rd.min),
+    # reductions that are not rows
+    "mean": rd.mean, "var": rd.var, "std": rd.std, "max": _max_min(rd.max), "min": _max_min(rd.min),
     "argmax": rd.argmax, "argmin": rd.argmin, "cumsum": rd.cumsum, "logsumexp": rd.logsumexp,
-    "norm": rd.norm, "any": rd.any, "all": rd.all, "count_nonzero": rd.count_nonzero,
+    "norm": rd.norm, "count_nonzero": rd.count_nonzero,
     # movement
     "reshape": _shape_method(mv.reshape), "view": _shape_method(mv.view),
     "permute": _shape_method(mv.permute), "expand": _shape_method(mv.expand),
@@ -143,7 +135,7 @@ _METHODS = {
         *size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad),
     "new_tensor": lambda self, data, dtype=None, device=None, requires_grad=False: creation.tensor(
         data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad),
-}
+})
 
 def _softmax_method(name):
     def method(self, dim, dtype=None):
@@ -166,12 +158,9 @@ Tensor.T = property(mv.T, doc="All dims reversed (the transpose of a matrix).")
 Tensor.mT = property(mv.mT, doc="The last two dims swapped (a batch of transposed matrices).")
 Tensor.is_contiguous = is_contiguous
 
-_BINARY_INPLACE = {"add_": ew.add, "sub_": ew.sub, "mul_": ew.mul, "div_": ew.div, "pow_": ew.pow,
-                   "maximum_": ew.maximum, "minimum_": ew.minimum, "floor_divide_": ew.floor_divide,
-                   "remainder_": ew.remainder, "bitwise_and_": ew.bitwise_and,
-                   "bitwise_or_": ew.bitwise_or, "bitwise_xor_": ew.bitwise_xor}
-for _name, _fn in _BINARY_INPLACE.items():
-    setattr(Tensor, _name, inplace.make_binary_inplace(_name, _fn))
+for _row in ew.BINARY:
+    if _row.inplace:
+        setattr(Tensor, _row.name + "_", inplace.make_binary_inplace(_row.name + "_", ew.PUBLIC[_row.name]))
 
 Tensor.__iadd__ = Tensor.add_
 Tensor.__isub__ = Tensor.sub_
@@ -196,11 +185,10 @@ def _unary_inplace(name, fn):
     return method
 
 
-for _name, _fn in {"clamp_": ew.clamp, "clip_": ew.clamp, "exp_": ew.exp, "log_": ew.log,
-                   "sqrt_": ew.sqrt, "neg_": ew.neg, "abs_": ew.abs, "relu_": ew.relu,
-                   "sigmoid_": ew.sigmoid, "tanh_": ew.tanh, "floor_": ew.floor, "ceil_": ew.ceil,
-                   "round_": ew.round, "sign_": ew.sign, "masked_fill_": indexing.masked_fill,
-                   "square_": ew.square, "reciprocal_": ew.reciprocal}.items():
+_UNARY_INPLACE = {row.name + "_": ew.PUBLIC[row.name] for row in ew.UNARY if row.inplace}
+_UNARY_INPLACE.update({"clamp_": ew.clamp, "clip_": ew.clamp, "masked_fill_": indexing.masked_fill,
+                       "square_": ew.square, "reciprocal_": ew.reciprocal})
+for _name, _fn in _UNARY_INPLACE.items():
     setattr(Tensor, _name, _unary_inplace(_name, _fn))
 
 

@@ -1,14 +1,19 @@
 """The op-spec table: one row (a tensorlite.testing.OpSpec) per differentiable op drives its
 forward test (against NumPy), its gradient test and its double-gradient test
 (tests/test_ops_generated.py). Kinks and ties are avoided here; PyTorch's conventions there are
-pinned by deterministic tests instead. Adding an op means adding a row.
+pinned by deterministic tests instead. Adding an op means adding a row (an op-table row in
+ops/elementwise.py may carry its spec data instead, a tensorlite.ops._table.Spec: see the end).
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from hypothesis import strategies as st
 
 import tensorlite as tl
+from tensorlite.ops import elementwise, reduce
+from tensorlite.ops._table import Spec
 from tensorlite.testing.opspec import OpSpec
 from tensorlite.testing.strategies import broadcastable_shapes, shapes, valid_dims
 
@@ -176,6 +181,7 @@ SPECS = [
     OpSpec("sin", tl.sin, np.sin, one()),
     OpSpec("cos", tl.cos, np.cos, one()),
     OpSpec("tanh", tl.tanh, np.tanh, one()),
+    OpSpec("erf", tl.erf, np.vectorize(math.erf, otypes=[float]), one()),
     OpSpec("sigmoid", tl.sigmoid, lambda x: 1 / (1 + np.exp(-x)), one(), low=-8, high=8),
     OpSpec("relu", tl.relu, lambda x: np.maximum(x, 0), one(), avoid=lambda a, k: near(a[0], [0], 1e-2)),
     OpSpec("floor", tl.floor, np.floor, one(), avoid=lambda a, k: near_integer(a[0])),
@@ -203,6 +209,8 @@ SPECS = [
     OpSpec("minimum", tl.minimum, np.minimum, two_broadcast(),
            avoid=lambda a, k: near(np.subtract(a[0], a[1]), [0], 1e-2)),
     OpSpec("remainder", lambda a, b: a % b, np.mod, two_broadcast(), low=0.5, high=3.0,
+           avoid=lambda a, k: near_integer(np.divide(a[0], a[1]), gap=2e-2)),
+    OpSpec("floor_divide", lambda a, b: a // b, np.floor_divide, two_broadcast(), low=0.5, high=3.0,
            avoid=lambda a, k: near_integer(np.divide(a[0], a[1]), gap=2e-2)),
     OpSpec("where", lambda a, b: tl.where(a > b, a, b * 2), lambda a, b: np.where(a > b, a, b * 2),
            two_broadcast(), avoid=lambda a, k: near(np.subtract(a[0], a[1]), [0], 1e-2)),
@@ -435,4 +443,66 @@ def _np_scatter(x, src, dim, index, accumulate):
     return out
 
 
-SPEC_BY_NAME = {spec.name: spec for spec in SPECS}
+# -- ops without a gradient: forward against NumPy and across backends only -------------------
+FEW = st.sampled_from([-1.5, 0.0, 0.5, 2.0])  # repeated values: equal pairs and zeros occur
+SPECIAL = st.sampled_from([float("nan"), float("inf"), float("-inf"), 0.0, 1.5])
+SMALL_INTS = st.integers(-8, 8).map(float)
+
+
+def _as_long(fn):
+    return lambda *xs: fn(*(x.long() for x in xs))
+
+
+def _np_as_long(fn):
+    return lambda *xs: fn(*(x.astype(np.int64) for x in xs))
+
+
+FORWARD_SPECS = [
+    OpSpec(name, fn, ref, two_broadcast(), elements=FEW, double=False) for name, fn, ref in (
+        ("eq", lambda a, b: a == b, np.equal), ("ne", lambda a, b: a != b, np.not_equal),
+        ("lt", lambda a, b: a < b, np.less), ("le", lambda a, b: a <= b, np.less_equal),
+        ("gt", lambda a, b: a > b, np.greater), ("ge", lambda a, b: a >= b, np.greater_equal),
+        ("logical_and", tl.logical_and, np.logical_and), ("logical_or", tl.logical_or, np.logical_or),
+        ("logical_xor", tl.logical_xor, np.logical_xor))
+] + [
+    OpSpec(name, fn, ref, one(), elements=SPECIAL, double=False) for name, fn, ref in (
+        ("isnan", tl.isnan, np.isnan), ("isinf", tl.isinf, np.isinf), ("isfinite", tl.isfinite, np.isfinite),
+        ("logical_not", tl.logical_not, np.logical_not))
+] + [
+    OpSpec(name, _as_long(fn), _np_as_long(ref), two_broadcast(), elements=SMALL_INTS, double=False)
+    for name, fn, ref in (("bitwise_and", lambda a, b: a & b, np.bitwise_and),
+                          ("bitwise_or", lambda a, b: a | b, np.bitwise_or),
+                          ("bitwise_xor", lambda a, b: a ^ b, np.bitwise_xor))
+] + [
+    OpSpec("bitwise_not", _as_long(lambda x: ~x), _np_as_long(np.invert), one(), elements=SMALL_INTS,
+           double=False),
+    OpSpec("any", lambda x, **k: x.any(**k), np_reduce(np.any), one(), elements=FEW, double=False,
+           kwargs=one_dim_kwargs()),
+    OpSpec("all", lambda x, **k: x.all(**k), np_reduce(np.all), one(), elements=FEW, double=False,
+           kwargs=one_dim_kwargs()),
+]
+
+
+def _away_from(kinks):
+    """An OpSpec ``avoid``: rejects examples with an input within 1e-2 of one of its kinks."""
+    def avoid(arrays, kwargs):
+        return any(near(x, points, 1e-2) for x, points in zip(arrays, kinks))
+    return avoid
+
+
+def _row_spec(row):
+    """The OpSpec of an op-table row that carries its spec data (ops/_table.Spec): a new
+    elementwise op is tested by its row alone."""
+    data = row.test
+    shapes = one() if row.kind == "unary" else two_broadcast()
+    return OpSpec(row.name, getattr(tl, row.name), getattr(np, data.numpy), shapes, low=data.low,
+                  high=data.high, avoid=_away_from(data.kinks) if data.kinks else None,
+                  double=row.differentiable)
+
+
+TABLE_ROWS = elementwise.ROWS + reduce.ROWS
+for _row in TABLE_ROWS:
+    if isinstance(_row.test, Spec):
+        (SPECS if _row.differentiable else FORWARD_SPECS).append(_row_spec(_row))
+
+SPEC_BY_NAME = {spec.name: spec for spec in SPECS + FORWARD_SPECS}

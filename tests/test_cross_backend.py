@@ -9,9 +9,10 @@ import tensorlite as tl
 from tensorlite.testing import check_backends_agree, op_example, shapes, tensors
 
 from nn_specs import NN_SPECS
+from op_specs import FORWARD_SPECS
 from op_specs import SPECS as OP_SPECS
 
-SPECS = OP_SPECS + NN_SPECS
+SPECS = OP_SPECS + NN_SPECS + FORWARD_SPECS
 pytestmark = pytest.mark.backend_pair
 
 

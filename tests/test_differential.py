@@ -704,9 +704,10 @@ SPECIAL_VALUES = st.sampled_from([float("inf"), -float("inf"), float("nan"), 0.0
 
 
 def with_floats_as(value, dtype):
-    """``value`` with every floating Tensor inside (dicts, lists, tuples) cast to ``dtype``."""
+    """``value`` with every floating Tensor inside (dicts, lists, tuples) cast to ``dtype`` on
+    the CPU, where the special-value inputs live (OpenCL has no float16)."""
     if isinstance(value, tl.Tensor):
-        return value.to(dtype) if value.is_floating_point() else value
+        return value.to("cpu", dtype) if value.is_floating_point() else value
     if isinstance(value, dict):
         return {k: with_floats_as(v, dtype) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

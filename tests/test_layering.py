@@ -188,11 +188,10 @@ LAZY_IMPORTS_ALLOWED = {
     "tensorlite/cli.py": "`tensorlite devices` lists OpenCL devices only when pyopencl is installed",
 }
 # Files other branches of issue 10 rewrite, which still import tensorlite modules inside
-# functions: after merging fix-optable (ops/elementwise, ops/reduce, nn/functional) the lead
-# moves those imports to the top and empties this set (the stale-entry check below says when
-# an entry is no longer needed).
+# functions: after merging fix-optable (nn/functional) the lead moves those imports to the top
+# and empties this set (the stale-entry check below says when an entry is no longer needed).
 LAZY_IMPORTS_PENDING = {
-    "tensorlite/ops/elementwise.py", "tensorlite/ops/reduce.py", "tensorlite/nn/functional.py",
+    "tensorlite/nn/functional.py",
 }
 
 

@@ -232,6 +232,7 @@ class Function:
     _primitive = False      # True for built-in ops whose forward returns backend arrays
     _is_view = False        # True for built-in ops whose output may alias the first input
     _non_diff_outputs = ()  # indices of outputs that never get a gradient (e.g. argmax indices)
+    _differentiable = True  # False: a built-in op with no gradient (comparisons, argmax): no node
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -249,8 +250,8 @@ class Function:
     def apply(cls, *args, **kwargs):
         if cls._primitive:
             _check_one_device(cls, args)
-        if not state.enabled and cls._primitive and not state.anomaly:
-            return _apply_without_graph(cls, args, kwargs)
+            if not (state.enabled and cls._differentiable) and not state.anomaly:
+                return _apply_without_graph(cls, args, kwargs)
         node = cls._node_cls()
         recording = False
         if state.enabled:

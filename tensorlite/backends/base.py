@@ -25,25 +25,29 @@ never chooses a common dtype itself:
 """
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
+from pathlib import Path
 
-UNARY_OPS = frozenset({
-    "neg", "exp", "log", "sqrt", "abs", "sign", "sin", "cos", "tanh", "sigmoid", "relu", "erf",
-    "floor", "ceil", "round", "trunc", "log1p", "expm1", "logical_not", "isnan", "isinf",
-    "isfinite", "bitwise_not",
-})
-BINARY_OPS = frozenset({
-    "add", "sub", "mul", "div", "pow", "maximum", "minimum", "floor_divide", "remainder",
-    "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor",
-    "bitwise_and", "bitwise_or", "bitwise_xor",
-})
-COMPARISON_OPS = frozenset({"eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or",
-                            "logical_xor"})
-REDUCE_OPS = frozenset({"sum", "prod", "max", "min", "any", "all"})
-PREDICATE_OPS = frozenset({"logical_not", "isnan", "isinf", "isfinite"})
+
+def _op_names(prefix: str, tag: str | None = None) -> frozenset:
+    """The op names of a family in kernels/ops.h (``#define UNARY_exp 1  /* floating */`` ->
+    'exp'), those with ``tag`` only when given: that header is the one list of the elementwise and
+    reduction ops a backend implements and of their dtype rules (the OpenCL kernels switch on its
+    codes), so adding an op does not touch this file."""
+    text = (Path(__file__).resolve().parents[1] / "kernels" / "ops.h").read_text()
+    lines = re.findall(rf"#define {prefix}_(\w+) \d+[ \t]*(?:/\* (\w+) \*/)?", text)
+    return frozenset(name for name, found in lines if tag is None or found == tag)
+
+
+UNARY_OPS = _op_names("UNARY")
+BINARY_OPS = _op_names("BINARY")
+REDUCE_OPS = _op_names("REDUCE")
+COMPARISON_OPS = _op_names("BINARY", "bool")
+"""Binary ops with a bool result (comparisons, logical ops)."""
+PREDICATE_OPS = _op_names("UNARY", "bool")
 """Unary ops with a bool result."""
-FLOATING_OPS = frozenset({"div", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "erf",
-                          "log1p", "expm1"})
+FLOATING_OPS = _op_names("UNARY", "floating") | _op_names("BINARY", "floating")
 """Ops whose operands are floating point (the caller converts integers first)."""
 
 

@@ -60,7 +60,7 @@ _UNARY = {
     "sign": _sign, "sin": np.sin, "cos": np.cos, "tanh": np.tanh, "sigmoid": _sigmoid,
     "relu": _relu, "erf": _erf, "floor": np.floor, "ceil": np.ceil, "round": _round, "trunc": np.trunc,
     "log1p": np.log1p, "expm1": np.expm1, "logical_not": np.logical_not, "isnan": np.isnan,
-    "isinf": np.isinf, "isfinite": np.isfinite, "bitwise_not": np.invert,
+    "isinf": np.isinf, "isfinite": np.isfinite, "bitwise_not": np.invert, "exp2": np.exp2,
 }
 
 
@@ -79,6 +79,7 @@ _BINARY = {
     "le": np.less_equal, "gt": np.greater, "ge": np.greater_equal,
     "logical_and": np.logical_and, "logical_or": np.logical_or, "logical_xor": np.logical_xor,
     "bitwise_and": np.bitwise_and, "bitwise_or": np.bitwise_or, "bitwise_xor": np.bitwise_xor,
+    "copysign": np.copysign,
 }
 # NaN/inf results are values here, never warnings: PyTorch returns them silently, for every op
 # (inf - inf, 0 * inf, x / 0, log(0), sqrt(-1), float16 overflow in arithmetic, sums and
@@ -127,7 +128,7 @@ def _silent(method):
 _NEVER_WARN = {"neg", "abs", "sign", "relu", "floor", "ceil", "round", "trunc", "logical_not",
                "isnan", "isinf", "isfinite", "bitwise_not", "maximum", "minimum", "eq", "ne", "lt",
                "le", "gt", "ge", "logical_and", "logical_or", "logical_xor", "bitwise_and",
-               "bitwise_or", "bitwise_xor", "max", "min", "any", "all"}
+               "bitwise_or", "bitwise_xor", "max", "min", "any", "all", "copysign"}
 
 _REDUCE = {"sum": np.add.reduce, "prod": np.multiply.reduce, "max": np.maximum.reduce,
            "min": np.minimum.reduce, "any": np.logical_or.reduce, "all": np.logical_and.reduce}

@@ -13,8 +13,9 @@ from .._warn import warn_user
 from .. import dtypes as _dt
 from ..autograd.function import OUTPUT, Function
 from ..tensor import Tensor
+from ._table import NoGradient, Op, build_function, build_public
 from ._util import reduction_dims, scalar_tensor, tensor_op, wrap_dim, wrap_dims, zeros_like_tensor
-from .elementwise import Where, sqrt, where
+from .elementwise import NON_DIFFERENTIABLE, Where, maximum, minimum, where
 from .indexing import scatter_add
 from .movement import Expand, Reshape
 
@@ -34,71 +35,42 @@ def _expand_back(grad, x_shape, axes, keepdim):
     return Expand.apply(grad, x_shape)
 
 
-class Sum(Function):
-    _primitive = True
-
-    @staticmethod
-    def forward(ctx, x, axes, keepdim):
-        ctx.x_shape, ctx.axes, ctx.keepdim = x.data.shape, axes, keepdim
-        return x.device.backend.reduce("sum", x.data, axes, keepdim)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return _expand_back(grad, ctx.x_shape, ctx.axes, ctx.keepdim), None, None
+def _sum_grad(grad, r):
+    """grad back in x's shape: _expand_back written out (sum's backward is on every step)."""
+    x_shape, axes = r.x_shape, r.axes
+    if not r.keepdim and len(axes) < len(x_shape):
+        grad = Reshape.apply(grad, _kept_shape(x_shape, axes))
+    return grad if grad.data.shape == x_shape else Expand.apply(grad, x_shape)
 
 
-class Prod(Function):
-    """Product; with one zero that element gets the product of the others, with two or more
-    zeros every gradient is 0 (no 0/0)."""
-
-    _primitive = True
-
-    @staticmethod
-    def forward(ctx, x, axes, keepdim):
-        ctx.save_for_backward(x, OUTPUT)
-        ctx.axes, ctx.keepdim = axes, keepdim
-        return x.device.backend.reduce("prod", x.data, axes, keepdim)
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, out = ctx.saved_tensors
-        axes, keepdim, shape = ctx.axes, ctx.keepdim, x.data.shape
-        is_zero = x == 0
-        zeros = _expand_back(is_zero.sum(axes, keepdim=keepdim), shape, axes, keepdim)
-        nonzero_x = where(is_zero, 1.0, x)
-        product_of_others_nz = _expand_back(nonzero_x.prod(axes, keepdim=keepdim), shape, axes, keepdim)
-        g = _expand_back(grad, shape, axes, keepdim)
-        o = _expand_back(out, shape, axes, keepdim)
-        # The value of each case is the product of the others; the formulas keep the zero
-        # elements as factors (``zero_sum`` is 0 but depends on them) so that the gradient of this
-        # gradient is right too: d/dx1 of d(x0*x1)/dx0 is 1 at x1 = 0, not 0.
-        zero_sum = _expand_back(where(is_zero, x, 0.0).sum(axes, keepdim=keepdim), shape, axes, keepdim)
-        no_zero_case = g * o / nonzero_x
-        one_zero_case = where(is_zero, g * product_of_others_nz, g * zero_sum * product_of_others_nz / nonzero_x)
-        two_zeros_case = where(is_zero, g * (zero_sum - x) * product_of_others_nz, 0.0)
-        return where(zeros == 0, no_zero_case, where(zeros == 1, one_zero_case,
-                                                     where(zeros == 2, two_zeros_case, 0.0))), None, None
+def _prod_grad(grad, x, out, r):
+    """With one zero that element gets the product of the others, with two or more zeros every
+    gradient is 0 (no 0/0)."""
+    axes, keepdim, shape = r.axes, r.keepdim, x.data.shape
+    is_zero = x == 0
+    zeros = _expand_back(is_zero.sum(axes, keepdim=keepdim), shape, axes, keepdim)
+    nonzero_x = where(is_zero, 1.0, x)
+    product_of_others_nz = _expand_back(nonzero_x.prod(axes, keepdim=keepdim), shape, axes, keepdim)
+    g = _expand_back(grad, shape, axes, keepdim)
+    o = _expand_back(out, shape, axes, keepdim)
+    # The value of each case is the product of the others; the formulas keep the zero
+    # elements as factors (``zero_sum`` is 0 but depends on them) so that the gradient of this
+    # gradient is right too: d/dx1 of d(x0*x1)/dx0 is 1 at x1 = 0, not 0.
+    zero_sum = _expand_back(where(is_zero, x, 0.0).sum(axes, keepdim=keepdim), shape, axes, keepdim)
+    no_zero_case = g * o / nonzero_x
+    one_zero_case = where(is_zero, g * product_of_others_nz, g * zero_sum * product_of_others_nz / nonzero_x)
+    two_zeros_case = where(is_zero, g * (zero_sum - x) * product_of_others_nz, 0.0)
+    return where(zeros == 0, no_zero_case, where(zeros == 1, one_zero_case,
+                                                 where(zeros == 2, two_zeros_case, 0.0)))
 
 
-class AmaxAmin(Function):
-    """amax / amin over axes; the gradient is split evenly among tied extremes."""
-
-    _primitive = True
-
-    @staticmethod
-    def forward(ctx, x, op, axes, keepdim):
-        ctx.save_for_backward(x, OUTPUT)
-        ctx.axes, ctx.keepdim = axes, keepdim
-        return x.device.backend.reduce(op, x.data, axes, keepdim)
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, out = ctx.saved_tensors
-        axes, keepdim, shape = ctx.axes, ctx.keepdim, x.data.shape
-        is_extreme = x == _expand_back(out, shape, axes, keepdim)
-        count = is_extreme.sum(axes, keepdim=True).to(grad.dtype)
-        share = _expand_back(grad, shape, axes, keepdim) / count.expand(shape)
-        return Where.apply(is_extreme, share, scalar_tensor(0, grad.dtype, grad.device)), None, None, None
+def _extreme_grad(grad, x, out, r):
+    """amax / amin: the gradient is split evenly among tied extremes."""
+    axes, keepdim, shape = r.axes, r.keepdim, x.data.shape
+    is_extreme = x == _expand_back(out, shape, axes, keepdim)
+    count = is_extreme.sum(axes, keepdim=True).to(grad.dtype)
+    share = _expand_back(grad, shape, axes, keepdim) / count.expand(shape)
+    return Where.apply(is_extreme, share, scalar_tensor(0, grad.dtype, grad.device))
 
 
 class MaxMinDim(Function):
@@ -212,7 +184,12 @@ def _composed_softmax(backend, data, dim: int, log: bool):
 
 
 class Norm2(Function):
-    """Euclidean norm over axes; its gradient at the zero vector is 0 (a subgradient), not NaN."""
+    """Euclidean norm over axes; its gradient at the zero vector is 0 (a subgradient), not NaN.
+    Kept primitive rather than pow_zero_grad_at_zero(sum(x * x), 0.5): one dispatch instead of
+    three, 4.0 vs 9.1 us forward on 16 floats (clip_grad_norm_ takes one per parameter). Its
+    backward scales x by grad / norm computed in the reduced shape, with inf for a zero norm
+    (as PowZeroGradAtZero): one pass over x. Forward+backward: 93 us on 1e5 floats (the
+    composition: 176 us; full-size wheres: 371 us), 35 us on 16 floats (53 us before)."""
 
     _primitive = True
 
@@ -228,9 +205,9 @@ class Norm2(Function):
     def backward(ctx, grad):
         x, out = ctx.saved_tensors
         shape, axes, keepdim = x.data.shape, ctx.axes, ctx.keepdim
-        norm = _expand_back(out, shape, axes, keepdim)
-        safe = where(norm == 0, 1.0, norm)
-        return _expand_back(grad, shape, axes, keepdim) * where(norm == 0, 0.0, x / safe), None, None
+        inf = scalar_tensor(math.inf, grad.dtype, grad.device)
+        scale = grad / Where.apply(out == 0, inf, out)  # in the reduced shape: one pass over x below
+        return _expand_back(scale, shape, axes, keepdim) * x, None, None
 
 
 # -- functional API ------------------------------------------------------------------------
@@ -262,26 +239,44 @@ def _as_requested(out, dtype):
 
 @tensor_op
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
-    """Sum over ``dim`` (None: all; an int or a tuple; negative allowed). Ints and bools give int64."""
+    """Sum over ``dim`` (None: all; an int or a tuple; negative allowed). Ints and bools give int64.
+    Shape: input's without the reduced dims (kept as size 1 with keepdim).
+
+    >>> tl.sum(tl.tensor([[1., 2.], [3., 4.]]))
+    tensor(10.)
+    >>> tl.sum(tl.tensor([[1., 2.], [3., 4.]]), dim=0)
+    tensor([4., 6.])
+    """
     x = _with_dtype(input, dtype)
     return _as_requested(Sum.apply(x, reduction_dims(dim, x.ndim, op="sum"), keepdim), dtype)
 
 
 @tensor_op
 def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
-    """Product over one dim (or all elements)."""
+    """Product over one dim (or all elements).
+    Shape: input's without the reduced dim (kept as size 1 with keepdim).
+
+    >>> tl.prod(tl.tensor([1., 2., 3.]))
+    tensor(6.)
+    >>> tl.prod(tl.tensor([[1., 2.], [3., 4.]]), 1)
+    tensor([ 2., 12.])
+    """
     x = _with_dtype(input, dtype)
     axes = reduction_dims(dim, x.ndim, op="prod")
     if x.dtype.is_integer or x.dtype is _dt.bool_:
         wide = x.to(_dt.int64)  # promote before multiplying: uint8 must not wrap at 256
-        out = Tensor._make(x.device.backend.reduce("prod", wide.data, axes, keepdim), x.device, False, None, 0)
-        return _as_requested(out, dtype)
+        return _as_requested(Prod.apply(wide, axes, keepdim), dtype)  # an integer result: no node
     return Prod.apply(x, axes, keepdim)
 
 
 @tensor_op
 def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
-    """Arithmetic mean (sum / count); integer inputs need ``dtype=``."""
+    """Arithmetic mean (sum / count); integer inputs need ``dtype=``.
+    Shape: input's without the reduced dims (kept as size 1 with keepdim).
+
+    >>> tl.mean(tl.tensor([[1., 2.], [3., 4.]]), dim=1)
+    tensor([1.5000, 3.5000])
+    """
     x = input.to(dtype) if dtype is not None else input
     if not x.is_floating_point():
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a "
@@ -297,7 +292,12 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
 @tensor_op
 def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
     """Variance with Bessel's correction by default (correction=1); PyTorch's positional forms
-    ``var(dim, unbiased, keepdim)`` and ``var(unbiased)`` too."""
+    ``var(dim, unbiased, keepdim)`` and ``var(unbiased)`` too.
+    Shape: input's without the reduced dims.
+
+    >>> tl.var(tl.tensor([1., 2., 3., 4.]))
+    tensor(1.6667)
+    """
     if isinstance(dim, bool):
         dim, unbiased = None, dim
     if unbiased is not None:
@@ -346,7 +346,11 @@ class Var(Function):
 @tensor_op
 def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
     """Standard deviation: sqrt(var); its gradient at zero variance (constant input) is 0, as in
-    PyTorch, not NaN."""
+    PyTorch, not NaN. Shape: input's without the reduced dims.
+
+    >>> tl.std(tl.tensor([1., 2., 3., 4.]))
+    tensor(1.2910)
+    """
     return _pow_zero_grad_at_zero(var(input, dim, unbiased, keepdim, correction=correction), 0.5)
 
 
@@ -387,14 +391,22 @@ class PowZeroGradAtZero(Function):
 
 @tensor_op
 def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
-    """(var, mean) over dim."""
+    """(var, mean) over dim. Shapes: both input's without the reduced dims.
+
+    >>> tl.var_mean(tl.tensor([1., 2., 3., 4.]))
+    (tensor(1.6667), tensor(2.5000))
+    """
     mean_dim = None if isinstance(dim, bool) else dim
     return var(input, dim, unbiased, keepdim, correction=correction), mean(input, mean_dim, keepdim=keepdim)
 
 
 @tensor_op
 def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
-    """(std, mean) over dim."""
+    """(std, mean) over dim. Shapes: both input's without the reduced dims.
+
+    >>> tl.std_mean(tl.tensor([1., 2., 3., 4.]))
+    (tensor(1.2910), tensor(2.5000))
+    """
     mean_dim = None if isinstance(dim, bool) else dim
     return std(input, dim, unbiased, keepdim, correction=correction), mean(input, mean_dim, keepdim=keepdim)
 
@@ -403,18 +415,28 @@ def _amax_amin(name, input, dim, keepdim):
     whole = dim is None or (isinstance(dim, (tuple, list)) and not dim)
     axes = wrap_dims(None if whole else dim, input.ndim, op=name)
     check_nonempty_reduction(name, input.data.shape, axes, whole)
-    return AmaxAmin.apply(input, name[1:], axes, keepdim)
+    return (Amax if name == "amax" else Amin).apply(input, axes, keepdim)
 
 
 @tensor_op
 def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
-    """Maximum over dims (all by default); ties share the gradient evenly."""
+    """Maximum over dims (all by default); ties share the gradient evenly.
+    Shape: input's without the reduced dims.
+
+    >>> tl.amax(tl.tensor([[1., 2.], [3., 4.]]), dim=1)
+    tensor([2., 4.])
+    """
     return _amax_amin("amax", input, dim, keepdim)
 
 
 @tensor_op
 def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
-    """Minimum over dims (all by default); ties share the gradient evenly."""
+    """Minimum over dims (all by default); ties share the gradient evenly.
+    Shape: input's without the reduced dims.
+
+    >>> tl.amin(tl.tensor([[1., 2.], [3., 4.]]))
+    tensor(1.)
+    """
     return _amax_amin("amin", input, dim, keepdim)
 
 
@@ -422,11 +444,10 @@ def _max_or_min(op, input, dim, keepdim, other):
     if isinstance(dim, Tensor):
         other, dim = dim, None
     if other is not None:
-        from .elementwise import maximum, minimum
         return maximum(input, other) if op == "max" else minimum(input, other)
     if dim is None:
         check_nonempty_reduction(op, input.data.shape, (), True)
-        return AmaxAmin.apply(input, op, wrap_dims(None, input.ndim), False)
+        return (Amax if op == "max" else Amin).apply(input, wrap_dims(None, input.ndim), False)
     axis = wrap_dim(dim, input.ndim, op=op)
     if not input.ndim:
         return values_indices(input.clone(), zeros_like_tensor(input, _dt.int64))
@@ -436,47 +457,76 @@ def _max_or_min(op, input, dim, keepdim, other):
 
 @tensor_op
 def max(input: Tensor, dim=None, keepdim: bool = False, *, other=None):
-    """max() -> 0-dim max; max(dim) -> (values, indices); max(other_tensor) -> elementwise."""
+    """max() -> 0-dim max; max(dim) -> (values, indices); max(other_tensor) -> elementwise.
+    Shapes: 0-dim; input's without dim (values and int64 indices); broadcast.
+
+    >>> tl.max(tl.tensor([[1., 2.], [3., 4.]]))
+    tensor(4.)
+    >>> tl.max(tl.tensor([[1., 2.], [3., 4.]]), dim=1)
+    values_indices(values=tensor([2., 4.]), indices=tensor([1, 1]))
+    """
     return _max_or_min("max", input, dim, keepdim, other)
 
 
 @tensor_op
 def min(input: Tensor, dim=None, keepdim: bool = False, *, other=None):
-    """min() -> 0-dim min; min(dim) -> (values, indices); min(other_tensor) -> elementwise."""
+    """min() -> 0-dim min; min(dim) -> (values, indices); min(other_tensor) -> elementwise.
+    Shapes: 0-dim; input's without dim (values and int64 indices); broadcast.
+
+    >>> tl.min(tl.tensor([[1., 2.], [3., 4.]]), dim=0)
+    values_indices(values=tensor([1., 2.]), indices=tensor([0, 0]))
+    """
     return _max_or_min("min", input, dim, keepdim, other)
 
 
-def _arg(op, input, dim, keepdim):
-    backend = input.device.backend
-    if dim is None:
-        check_nonempty_reduction(op, input.data.shape, (), True)
-        flat = backend.reshape(input.data, (-1,))
-        out = backend.arg_reduce(op, flat, 0, False)
-        if keepdim:
-            out = backend.reshape(out, (1,) * input.ndim)
-    else:
-        axis = wrap_dim(dim, input.ndim, op=op)
-        if input.ndim:
-            check_nonempty_reduction(op, input.data.shape, (axis,), False)
+class ArgReduce(NoGradient):
+    """argmax / argmin (the first occurrence) over one dim, or the flattened tensor when
+    ``dim`` is None; the checks are the caller's. No gradient: the result is int64."""
+
+    @staticmethod
+    def forward(ctx, input, op, dim, keepdim):
+        backend = input.device.backend
+        if dim is None:
+            out = backend.arg_reduce(op, backend.reshape(input.data, (-1,)), 0, False)
+            return backend.reshape(out, (1,) * input.ndim) if keepdim else out
         data = input.data if input.ndim else backend.reshape(input.data, (1,))
         if not input.numel():  # another dim is empty: so is the result (no kernel to run)
-            shape = _kept_shape(input.data.shape, (axis,)) if keepdim else \
-                tuple(s for i, s in enumerate(input.data.shape) if i != axis)
-            return Tensor._make(backend.full(shape, 0, _dt.int64), input.device, False, None, 0)
-        out = backend.arg_reduce(op, data, axis, keepdim and input.ndim > 0)
-    return Tensor._make(out, input.device, False, None, 0)
+            shape = _kept_shape(input.data.shape, (dim,)) if keepdim else \
+                tuple(s for i, s in enumerate(input.data.shape) if i != dim)
+            return backend.full(shape, 0, _dt.int64)
+        return backend.arg_reduce(op, data, dim, keepdim and input.ndim > 0)
+
+
+def _arg(op, input, dim, keepdim):
+    if dim is None:
+        check_nonempty_reduction(op, input.data.shape, (), True)
+        return ArgReduce.apply(input, op, None, keepdim)
+    axis = wrap_dim(dim, input.ndim, op=op)
+    if input.ndim:
+        check_nonempty_reduction(op, input.data.shape, (axis,), False)
+    return ArgReduce.apply(input, op, axis, keepdim)
 
 
 @tensor_op
 def argmax(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    """Index of the maximum (first occurrence), over the flattened tensor when dim is None."""
+    """Index of the maximum (first occurrence), over the flattened tensor when dim is None.
+    Shape: 0-dim, or input's without dim (int64); not differentiable.
+
+    >>> tl.argmax(tl.tensor([1., 3., 3.]))
+    tensor(1)
+    """
     _refuse_bool_arg("argmax", input)
     return _arg("argmax", input, dim, keepdim)
 
 
 @tensor_op
 def argmin(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    """Index of the minimum (first occurrence)."""
+    """Index of the minimum (first occurrence).
+    Shape: 0-dim, or input's without dim (int64); not differentiable.
+
+    >>> tl.argmin(tl.tensor([[1., 2.], [3., 4.]]), dim=1)
+    tensor([0, 0])
+    """
     _refuse_bool_arg("argmin", input)
     return _arg("argmin", input, dim, keepdim)
 
@@ -488,7 +538,11 @@ def _refuse_bool_arg(op, input):
 
 @tensor_op
 def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
-    """Inclusive prefix sums along dim."""
+    """Inclusive prefix sums along dim. Shape: as input.
+
+    >>> tl.cumsum(tl.tensor([1., 2., 3.]), dim=0)
+    tensor([1., 3., 6.])
+    """
     if dtype is not None and _dt.to_dtype(dtype) is _dt.bool_ and input.numel():  # empty: no kernel runs
         raise NotImplementedError("cumsum(): not implemented for dtype=bool; use an integer dtype")
     x = input.to(dtype) if dtype is not None else input
@@ -500,7 +554,12 @@ def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
 
 @tensor_op
 def logsumexp(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    """log(sum(exp(x))) computed stably (all -inf gives -inf, not nan)."""
+    """log(sum(exp(x))) computed stably (all -inf gives -inf, not nan).
+    Shape: input's without the reduced dims.
+
+    >>> tl.logsumexp(tl.tensor([0., 0.]), dim=0)
+    tensor(0.6931)
+    """
     x = input if input.is_floating_point() else input.float()
     axes = reduction_dims(dim, x.ndim, op="logsumexp")
     if x.numel() == 0:
@@ -521,7 +580,14 @@ def _norm_dtype(input, dtype):
 @tensor_op
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
     """Vector p-norm (2 / 'fro' by default, 1, inf, -inf, 0, or any positive p); grad 0 at 0 for p=2.
-    ``dtype``: computed in that (wider or equal) floating dtype."""
+    ``dtype``: computed in that (wider or equal) floating dtype.
+    Shape: input's without the reduced dims.
+
+    >>> tl.norm(tl.tensor([3., 4.]))
+    tensor(5.)
+    >>> tl.norm(tl.tensor([3., -4.]), p=1)
+    tensor(7.)
+    """
     if not input.is_floating_point():
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. "
                            f"Got {input.dtype.scalar_name}; convert it with .float() first")
@@ -556,27 +622,59 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
 @tensor_op
 def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """Whether any element (along dim) is non-zero; bool result (uint8 for uint8 input, as in
-    PyTorch). An empty dim list reduces nothing (elementwise test), also as in PyTorch."""
+    PyTorch). An empty dim list reduces nothing (elementwise test), also as in PyTorch.
+    Shape: input's without the reduced dims; not differentiable.
+
+    >>> tl.any(tl.tensor([0., 1.]))
+    tensor(True)
+    """
     return _bool_reduce("any", input, dim, keepdim)
 
 
 @tensor_op
 def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    """Whether all elements (along dim) are non-zero; bool result (uint8 for uint8 input)."""
+    """Whether all elements (along dim) are non-zero; bool result (uint8 for uint8 input).
+    Shape: input's without the reduced dims; not differentiable.
+
+    >>> tl.all(tl.tensor([[1., 0.], [3., 4.]]), dim=1)
+    tensor([False,  True])
+    """
     return _bool_reduce("all", input, dim, keepdim)
 
 
 def _bool_reduce(op, input, dim, keepdim):
-    backend = input.device.backend
-    data = input.data if input.dtype is _dt.bool_ else backend.binary("ne", input.data, 0)
-    out = Tensor._make(backend.reduce(op, data, wrap_dims(dim, input.ndim, op=op), keepdim),
-                       input.device, False, None, 0)
+    axes = wrap_dims(dim, input.ndim, op=op)
+    data = input if input.dtype is _dt.bool_ else input != 0
+    out = (Any if op == "any" else All).apply(data, axes, keepdim)
     # PyTorch's legacy: uint8 in, uint8 (0/1) out; every other dtype gives bool
     return out.to(_dt.uint8) if input.dtype is _dt.uint8 else out
 
 
 @tensor_op
 def count_nonzero(input: Tensor, dim=None) -> Tensor:
-    """Number of non-zero elements (along dim)."""
+    """Number of non-zero elements (along dim). Shape: input's without the reduced dims (int64).
+
+    >>> tl.count_nonzero(tl.tensor([0., 1., 2.]))
+    tensor(2)
+    """
     return sum((input != 0).long(), dim)
 
+
+# -- the table (see ops/_table.py): the reductions with a backend op code ---------------------
+_TIES = "ties split the gradient evenly (max(dim) sends it to the returned index instead)"
+
+ROWS = (
+    Op("sum", "reduce", (_sum_grad,), "sum", public=sum),
+    Op("prod", "reduce", (_prod_grad,), "prod", public=prod,
+       kink="one zero: that element gets the product of the others; two or more: all 0"),
+    Op("amax", "reduce", (_extreme_grad,), "amax", code="max", public=amax, kink=_TIES),
+    Op("amin", "reduce", (_extreme_grad,), "amin", code="min", public=amin, kink=_TIES),
+    Op("any", "reduce", None, "any", public=any),
+    Op("all", "reduce", None, "all", public=all),
+)
+FUNCTIONS = {row.name: build_function(row, __name__) for row in ROWS}
+PUBLIC = {row.name: build_public(row, FUNCTIONS[row.name], __name__) for row in ROWS}
+Sum, Prod, Amax, Amin, Any, All = (FUNCTIONS[n] for n in ("sum", "prod", "amax", "amin", "any", "all"))
+# every public op without a gradient (bool and integer results), from both tables
+NON_DIFFERENTIABLE = (NON_DIFFERENTIABLE + tuple(r.name for r in ROWS if not r.differentiable)
+                      + ("argmax", "argmin"))
