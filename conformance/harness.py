@@ -136,7 +136,10 @@ def _run(fn, lib, args, kwargs, device):
     built = _build(args, lib, device, leaves)
     built_kwargs = _build(kwargs, lib, device, leaves)
     try:
-        return fn(lib, *built, **built_kwargs), None, leaves
+        out = fn(lib, *built, **built_kwargs)
+        if lib is tl:  # a device reports value checks (index ranges...) at its next sync
+            tl.synchronize(device)
+        return out, None, leaves
     except Exception as error:  # noqa: BLE001 - the comparison is the point
         return None, error, leaves
 

@@ -1,5 +1,7 @@
 /* Gather, scatter(-add) and advanced indexing. -D T=<data type>. Index arrays are long; an
- * index out of range sets *error (checked by the caller) instead of touching memory.
+ * index out of range is reported to the queue's error flag (backends/opencl/errors.py: the
+ * first report wins, with the op's message code and the bad value; the host reads the flag at
+ * its next sync) and never touches memory: gather and take read 0 there, scatter and put skip.
  * Advanced indexing counts a negative index from the end; gather and scatter do not (PyTorch
  * refuses a negative index there), so for them a negative index is out of range. */
 #include "common.h"
@@ -55,29 +57,47 @@ inline void atomic_add_(volatile __global T* p, T v) {
 }
 #endif
 
-inline int wrap_index(long i, int size, int wrap, __global int* error) {
+/* Record (code, value, size) in the error flag unless an earlier error is recorded. */
+inline void report_error(__global int* error, int code, long value, int size) {
+    if (atomic_cmpxchg(error, 0, code) == 0) {
+        error[1] = (int)value;
+        error[2] = (int)(value >> 32);
+        error[3] = size;
+    }
+}
+
+/* The index i in [0, size) (negatives from the end with wrap), or -1 after reporting it. */
+inline int wrap_index(long i, int size, int wrap, __global int* error, int code) {
     if (wrap && i < 0) i += size;
     if (i < 0 || i >= size) {
-        *error = 1;
-        return 0;
+        report_error(error, code, wrap && i < 0 ? i - size : i, size);
+        return -1;
     }
     return (int)i;
 }
 
+/* Whether index value i is the ignored one: extra[at] set, extra[at + 1..2] its low and high words. */
+inline int ignored(LayoutPtr L, int at, long i) {
+    return L->extra[at] && i == (((long)L->extra[at + 2] << 32) | (uint)L->extra[at + 1]);
+}
+
 /* torch.gather: L walks index's shape; operand 0 out, 1 index, 2 x (axis stride zeroed);
- * L->extra: (axis stride, axis size). */
+ * L->extra: (axis stride, axis size, error code, has ignore, ignore low, ignore high): an
+ * ignored index (nll_loss's ignore_index) reads 0 and is not range-checked. */
 __kernel void gather(LayoutPtr L, __global T* out, __global const long* index, __global const T* x,
                      __global int* error) {
     int i = get_global_id(0);
     if (i >= L->n) return;
     int o[3];
     layout_offsets(L, i, 3, o);
-    int k = wrap_index(index[o[1]], L->extra[1], 0, error);
-    out[o[0]] = x[o[2] + k * L->extra[0]];
+    long raw = index[o[1]];
+    int k = ignored(L, 3, raw) ? -1 : wrap_index(raw, L->extra[1], 0, error, L->extra[2]);
+    out[o[0]] = k < 0 ? (T)0 : x[o[2] + k * L->extra[0]];
 }
 
 /* torch.scatter / scatter_add_: operand 0 out (axis stride zeroed), 1 index, 2 src;
- * L->extra: (axis stride, axis size, accumulate, src is the scalar consts[0]). */
+ * L->extra: (axis stride, axis size, accumulate, src is the scalar consts[0], error code,
+ * has ignore, ignore low, ignore high): an ignored index writes nothing. */
 __kernel void scatter(LayoutPtr L, __global T* out, __global const long* index, __global const T* src,
                       __global const T* consts, __global int* error) {
     int i = get_global_id(0);
@@ -85,21 +105,27 @@ __kernel void scatter(LayoutPtr L, __global T* out, __global const long* index, 
     int o[3];
     layout_offsets(L, i, 3, o);
     int axis_stride = L->extra[0];
-    int k = wrap_index(index[o[1]], L->extra[1], 0, error);
+    long raw = index[o[1]];
+    int k = ignored(L, 5, raw) ? -1 : wrap_index(raw, L->extra[1], 0, error, L->extra[4]);
+    if (k < 0) return;
     T value = L->extra[3] ? consts[0] : src[o[2]];
     if (L->extra[2]) atomic_add_(out + o[0] + k * axis_stride, value);
     else out[o[0] + k * axis_stride] = value;
 }
 
 /* Advanced indexing: offsets[o0] += wrap(index[o1]) * stride, one indexed dimension at a time;
- * L->extra: (size, stride) of that dimension. */
+ * L->extra: (size, stride, error code) of that dimension. A bad index poisons the offset
+ * (BAD_OFFSET: take reads 0 there, put skips it). */
+#define BAD_OFFSET INT_MIN
 __kernel void add_index_offset(LayoutPtr L, __global int* offsets, __global const long* index,
                                __global int* error) {
     int i = get_global_id(0);
     if (i >= L->n) return;
     int o[2];
     layout_offsets(L, i, 2, o);
-    offsets[o[0]] += wrap_index(index[o[1]], L->extra[0], 1, error) * L->extra[1];
+    int k = wrap_index(index[o[1]], L->extra[0], 1, error, L->extra[2]);
+    if (offsets[o[0]] == BAD_OFFSET) return;
+    offsets[o[0]] = k < 0 ? BAD_OFFSET : offsets[o[0]] + k * L->extra[1];
 }
 
 /* out[o0] = x[o1 + offsets[o2]] (operand 1 walks the non-indexed dims of x). */
@@ -108,7 +134,8 @@ __kernel void take(LayoutPtr L, __global T* out, __global const T* x, __global c
     if (i >= L->n) return;
     int o[3];
     layout_offsets(L, i, 3, o);
-    out[o[0]] = x[o[1] + offsets[o[2]]];
+    int offset = offsets[o[2]];
+    out[o[0]] = offset == BAD_OFFSET ? (T)0 : x[o[1] + offset];
 }
 
 /* x[o1 + offsets[o2]] = (or +=, L->extra[0]) values[o0]. */
@@ -117,6 +144,32 @@ __kernel void put(LayoutPtr L, __global const T* values, __global T* x, __global
     if (i >= L->n) return;
     int o[3];
     layout_offsets(L, i, 3, o);
-    if (L->extra[0]) atomic_add_(x + o[1] + offsets[o[2]], values[o[0]]);
-    else x[o[1] + offsets[o[2]]] = values[o[0]];
+    int offset = offsets[o[2]];
+    if (offset == BAD_OFFSET) return;
+    if (L->extra[0]) atomic_add_(x + o[1] + offset, values[o[0]]);
+    else x[o[1] + offset] = values[o[0]];
+}
+
+/* Report L->extra[0] (a message code) when an element of the bool array x is false. */
+__kernel void assert_all(LayoutPtr L, __global const T* x, __global int* error) {
+    int i = get_global_id(0);
+    if (i >= L->n) return;
+    if (!x[layout_offset0(L, i)]) report_error(error, L->extra[0], 0, 0);
+}
+
+#ifdef T_DOUBLE
+#define VALUE_BITS(v) as_long(v)
+#elif defined(T_FLOAT)
+#define VALUE_BITS(v) ((long)as_int(v))
+#else
+#define VALUE_BITS(v) ((long)(v))
+#endif
+
+/* Report L->extra[0] with the value's bits (a float's bit pattern) when an element of x lies
+ * outside [bounds[0], bounds[1]] (NaN included). */
+__kernel void assert_in_range(LayoutPtr L, __global const T* x, __global const T* bounds, __global int* error) {
+    int i = get_global_id(0);
+    if (i >= L->n) return;
+    T v = x[layout_offset0(L, i)];
+    if (!(v >= bounds[0] && v <= bounds[1])) report_error(error, L->extra[0], VALUE_BITS(v), 0);
 }

@@ -317,6 +317,7 @@ class TestClipGradNormNonFinite:
         with pytest.raises(RuntimeError, match="non-finite"):
             tl.nn.utils.clip_grad_norm_(self._params([[1.0, 0.0], [0.0, float("inf")]]), 1.0,
                                         error_if_nonfinite=True)
+            tl.synchronize()  # OpenCL: the device's error flag is read at the next sync
 
     @given(max_norm=st.floats(0.0, 20.0), values=st.lists(st.floats(-10, 10), min_size=4, max_size=4))
     def test_finite_gradients_are_scaled_by_the_clamped_coefficient(self, max_norm, values):

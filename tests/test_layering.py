@@ -188,11 +188,10 @@ LAZY_IMPORTS_ALLOWED = {
     "tensorlite/cli.py": "`tensorlite devices` lists OpenCL devices only when pyopencl is installed",
 }
 # Files other branches of issue 10 rewrite, which still import tensorlite modules inside
-# functions: after merging fix-optable (ops/elementwise, ops/reduce, nn/functional) and
-# fix-hostreads (nn/utils, optim/optimizer) the lead moves those imports to the top and empties
-# this set (the stale-entry check below says when an entry is no longer needed).
+# functions: after merging fix-optable (nn/functional) the lead moves those imports to the top
+# and empties this set (the stale-entry check below says when an entry is no longer needed).
 LAZY_IMPORTS_PENDING = {
-    "tensorlite/nn/functional.py", "tensorlite/nn/utils.py", "tensorlite/optim/optimizer.py",
+    "tensorlite/nn/functional.py",
 }
 
 
@@ -218,9 +217,8 @@ BACKEND_ALLOWED = {
     "tensorlite/device.py": "defines Device, which binds a device name to its backend instance",
     "tensorlite/cli.py": "`tensorlite devices` lists the OpenCL devices (a query, no tensor)",
 }
-# Files that still call a backend directly; removed when fix-hostreads merges (optim: the fused
-# Adam step becomes the op adam_step_; the lead empties this set).
-BACKEND_PENDING = {"tensorlite/optim/algorithms.py"}
+# Files that still call a backend directly (none since the fused Adam step is the op adam_step_).
+BACKEND_PENDING = set()
 
 
 def _backend_references(file: str) -> list:

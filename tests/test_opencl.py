@@ -202,10 +202,13 @@ class TestLargeInputPaths:
 
     def test_index_errors_name_the_index(self, opencl):
         x = tl.zeros(3, 4, device=opencl)
+        # checked on the device: raised at the next sync (here an explicit one)
         with pytest.raises(IndexError, match="index 7 is out of bounds for dimension 0 with size 3"):
             x[tl.tensor([0, 7], device=opencl)]
+            tl.synchronize(opencl)
         with pytest.raises((IndexError, RuntimeError), match="out of bounds"):
             x.gather(1, tl.tensor([[9]], device=opencl))
+            tl.synchronize(opencl)
 
     def test_scatter_add_accumulates_duplicates(self, opencl):
         index = tl.tensor([[0, 0, 1, 0]], device=opencl)

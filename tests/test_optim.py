@@ -7,6 +7,7 @@ import pytest
 import tensorlite as tl
 from tensorlite import nn, optim
 from tensorlite.optim import lr_scheduler
+from hypothesis import given, settings, strategies as st
 
 GRADS = [np.array([0.5, -1.0]), np.array([0.2, 0.3]), np.array([-0.4, 0.1])]
 
@@ -211,6 +212,7 @@ class TestClipping:
         a.grad = tl.tensor([math.inf, 0.0])
         with pytest.raises(RuntimeError, match="non-finite"):
             nn.utils.clip_grad_norm_([a], 1.0, error_if_nonfinite=True)
+            tl.synchronize()  # OpenCL: the device's error flag is read at the next sync
 
     def test_clip_value_and_vectors(self):
         a = nn.Parameter(tl.zeros(3))
@@ -222,3 +224,75 @@ class TestClipping:
         assert vec.shape == (6,)
         nn.utils.vector_to_parameters(tl.arange(6.0), layer.parameters())
         assert layer.bias.tolist() == [4.0, 5.0]
+
+
+class TestAdamStepOp:
+    """ops.optim_steps.adam_step_: the fused step as a no-grad in-place op through the door."""
+
+    def _state(self, device=None):
+        p = nn.Parameter(tl.tensor([1.0, -2.0], device=device))
+        return p, tl.tensor([0.5, -1.0], device=device), tl.zeros(2, device=device), tl.zeros(2, device=device)
+
+    def test_bumps_the_version_of_every_tensor_it_writes(self):
+        from tensorlite.ops.optim_steps import adam_step_
+        p, g, m, v = self._state()
+        saved = p * p  # saves p for backward
+        before = [t._version for t in (p, m, v)]
+        t = tl.tensor(0.0)
+        with pytest.raises(RuntimeError, match=r"leaf Variable that requires grad .*\(adam_step_\)"):
+            adam_step_(p, g, m, v, None, t, lr=0.1, beta1=0.9, beta2=0.999, eps=1e-8)
+        assert p._version == 0 and t.item() == 0.0  # refused before anything was written
+        with tl.no_grad():  # as an optimizer step runs it
+            adam_step_(p, g, m, v, None, t, lr=0.1, beta1=0.9, beta2=0.999, eps=1e-8)
+        assert [t._version for t in (p, m, v)] == [b + 1 for b in before] and g._version == 0
+        assert t.item() == 1.0 and t._version == 1
+        assert p.tolist() == pytest.approx([0.9, -1.9], rel=1e-6)  # the first step is lr * sign(g)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            saved.sum().backward()
+
+    @settings(deadline=None)
+    @given(lr=st.floats(1e-4, 1.0), beta1=st.sampled_from([0.0, 0.5, 0.9]),
+           beta2=st.sampled_from([0.0, 0.9, 0.999]), eps=st.sampled_from([1e-8, 1e-3]),
+           weight_decay=st.sampled_from([0.0, 0.1]), amsgrad=st.booleans(), decoupled=st.booleans(),
+           maximize=st.booleans())
+    def test_composed_reference_matches_the_fused_step(self, lr, beta1, beta2, eps, weight_decay,
+                                                        amsgrad, decoupled, maximize):
+        """The fused kernel of the default device against the tensor-op composition (float64,
+        so the OpenCL kernel's on-device bias corrections are held to 1e-10 too)."""
+        kwargs = dict(lr=lr, betas=(beta1, beta2), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                      maximize=maximize, decoupled_weight_decay=decoupled)
+        fused = trajectory(lambda p: optim.Adam(p, **kwargs))
+        backend_class = type(tl.get_default_device().backend)
+        real = backend_class.adam_step
+        assert real is not None
+        try:  # adam_step_ composes tensor ops when the backend has no fused step
+            backend_class.adam_step = None
+            composed = trajectory(lambda p: optim.Adam(p, **kwargs))
+        finally:
+            backend_class.adam_step = real
+        np.testing.assert_allclose(fused, composed, rtol=1e-10, atol=1e-12)
+
+    def test_step_counts_live_on_the_parameters_device(self):
+        p = nn.Parameter(tl.ones(2))
+        for make in (lambda q: optim.Adam(q), lambda q: optim.RMSprop(q), lambda q: optim.Adagrad(q)):
+            opt = make([p])
+            for _ in range(3):
+                p.grad = tl.ones(2)
+                opt.step()
+            step = opt.state[p]["step"]
+            assert step.device == p.device and step.dtype == tl.float32 and step.item() == 3.0
+
+
+def test_batchnorm_cumulative_average_on_the_device():
+    """momentum=None: running stats are the plain average of the batch statistics (PyTorch's
+    cumulative moving average), with 1 / num_batches_tracked computed on the device."""
+    bn = nn.BatchNorm1d(3, momentum=None)
+    rng = np.random.default_rng(0)
+    batches = [rng.standard_normal((8, 3)) * (i + 1) for i in range(4)]
+    for b in batches:
+        bn(tl.tensor(b, dtype=tl.float32))
+    means = np.mean([b.mean(0) for b in batches], axis=0)
+    variances = np.mean([b.var(0, ddof=1) for b in batches], axis=0)
+    np.testing.assert_allclose(bn.running_mean.numpy(), means, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(bn.running_var.numpy(), variances, rtol=1e-5, atol=1e-6)
+    assert bn.num_batches_tracked.item() == 4

@@ -78,7 +78,9 @@ class Backend(ABC):
     def from_host(self, host_array, dtype): """Copy a NumPy array to the device as ``dtype``."""
 
     @abstractmethod
-    def to_host(self, x): """A NumPy array with x's values (may share memory on the CPU)."""
+    def to_host(self, x):
+        """A NumPy array with x's values (may share memory on the CPU). A sync: raises an error
+        a device recorded since the last sync (see gather)."""
 
     @abstractmethod
     def full(self, shape, value, dtype): """A new array of ``shape`` filled with ``value``."""
@@ -134,7 +136,8 @@ class Backend(ABC):
     def broadcast_to(self, x, shape): """A read-only stride-0 view broadcast to ``shape``."""
 
     @abstractmethod
-    def getitem(self, x, key): """Basic indexing returns a view; advanced indexing a copy."""
+    def getitem(self, x, key, describe=None):
+        """Basic indexing returns a view; advanced indexing a copy. Range errors: see gather."""
 
     @abstractmethod
     def flip(self, x, axes): """x reversed along ``axes`` (a new array)."""
@@ -156,15 +159,38 @@ class Backend(ABC):
 
     # -- indexing --------------------------------------------------------------------------
     @abstractmethod
-    def gather(self, x, axis, index): """out[i][j] = x[index[i][j]][j] along ``axis`` (take_along_axis)."""
+    def gather(self, x, axis, index, ignore=None, describe=None):
+        """out[i][j] = x[index[i][j]][j] along ``axis`` (take_along_axis); an index equal to
+        ``ignore`` (an int or None) reads 0 and is not range-checked.
+
+        An index out of range is an IndexError "index v is out of bounds for axis a with size
+        n". A backend that checks at once (NumPy) raises it here and the caller words it; a
+        device backend that must not wait for the device (OpenCL) records it on the device and
+        raises ``describe(that IndexError)`` (``describe`` None: the IndexError itself) at its
+        next sync (to_host, synchronize), and leaves the result's bad positions arbitrary but
+        every other tensor untouched. ``describe`` must be a long-lived function (one per
+        message: devices register it once)."""
 
     @abstractmethod
-    def scatter(self, x, axis, index, src, accumulate):
-        """A copy of x with src written (or added, if accumulate) at index along axis."""
+    def scatter(self, x, axis, index, src, accumulate, ignore=None, describe=None):
+        """A copy of x with src written (or added, if accumulate) at index along axis; an index
+        equal to ``ignore`` writes nothing. Range errors: see gather."""
 
     @abstractmethod
-    def index_put(self, x, key, values, accumulate):
-        """In place: x[key] = values, or x[key] += values with repeated indices accumulating."""
+    def index_put(self, x, key, values, accumulate, describe=None):
+        """In place: x[key] = values, or x[key] += values with repeated indices accumulating.
+        Range errors: see gather (a position with a bad index is not written)."""
+
+    @abstractmethod
+    def assert_all(self, x, message, describe=None):
+        """Report unless every element of the bool array x is true: ``describe(RuntimeError(
+        message))`` (``describe`` None: that RuntimeError), raised when the backend checks
+        (see gather: at once on NumPy, at the next sync on OpenCL)."""
+
+    @abstractmethod
+    def assert_in_range(self, x, low, high, message, describe=None):
+        """Report unless every element of x lies in [low, high] (NaN does not): RuntimeError(
+        message.format(value=an offending element)), worded by ``describe`` as in assert_all."""
 
     @abstractmethod
     def nonzero(self, x): """A tuple of int64 arrays, the indices of the non-zero elements per axis."""
@@ -211,7 +237,8 @@ class Backend(ABC):
     # -- optional fused fast paths (None: callers use the composition of primitives) ----------
     adam_step = None
     """adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2, eps,
-    weight_decay, decoupled, amsgrad): one Adam/AdamW update, in place on the arrays."""
+    weight_decay, decoupled, amsgrad): one Adam/AdamW update, in place on the arrays; ``step``
+    is a 0-dim float32 array (the count of steps taken), incremented first, on the device."""
 
     logsumexp = None
     """logsumexp(x, axis, keepdims): log(sum(exp(x))) along one axis, shifted by the row max
@@ -221,4 +248,5 @@ class Backend(ABC):
     """softmax(x, axis, log): softmax (log_softmax when log) along one axis in one fused pass."""
 
     def synchronize(self) -> None:
-        """Wait for queued work (a no-op on synchronous backends)."""
+        """Wait for queued work (a no-op on synchronous backends); raises an error the device
+        recorded meanwhile (see gather)."""

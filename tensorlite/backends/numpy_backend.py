@@ -295,7 +295,7 @@ class NumpyBackend(Backend):
             strides.append(stride if size == target else 0)
         return np.ndarray(shape, x.dtype, x, 0, tuple(strides))
 
-    def getitem(self, x, key):
+    def getitem(self, x, key, describe=None):  # range errors raise at once (the caller words them)
         return np.asarray(x[key])
 
     def flip(self, x, axes):
@@ -320,7 +320,12 @@ class NumpyBackend(Backend):
     def has_internal_overlap(self, x):
         return any(stride == 0 and size > 1 for stride, size in zip(x.strides, x.shape))
 
-    def gather(self, x, axis, index):
+    def gather(self, x, axis, index, ignore=None, describe=None):
+        if ignore is not None:
+            skipped = index == ignore
+            out = self.gather(x, axis, np.where(skipped, 0, index))
+            out[skipped] = 0
+            return out
         if index.size and index.ndim > 1 and all(s == 0 for d, s in enumerate(index.strides) if d != axis):
             # one index broadcast along the other dims (index_select, embedding): one take
             line = index[tuple(slice(None) if d == axis else 0 for d in range(index.ndim))]
@@ -332,8 +337,9 @@ class NumpyBackend(Backend):
         return np.take_along_axis(x, index, axis=axis)
 
     @_silent
-    def scatter(self, x, axis, index, src, accumulate):
-        _check_no_wrap(index, x.shape[axis], axis)
+    def scatter(self, x, axis, index, src, accumulate, ignore=None, describe=None):
+        kept = None if ignore is None else index != ignore
+        _check_no_wrap(index if kept is None else index[kept], x.shape[axis], axis)
         out = np.array(x, copy=True)
         src = np.broadcast_to(src, index.shape) if np.ndim(src) == 0 else \
             src[tuple(slice(0, n) for n in index.shape)]
@@ -341,6 +347,9 @@ class NumpyBackend(Backend):
         # replaced by index[p] (put_along_axis would broadcast a smaller index over x)
         coords = list(np.indices(index.shape, sparse=True))
         coords[axis] = index
+        if kept is not None:  # ignored positions write nothing
+            coords = [c[kept] for c in np.broadcast_arrays(*coords)]
+            src = src[kept]
         if not accumulate:
             out[tuple(coords)] = src
             return out
@@ -351,13 +360,24 @@ class NumpyBackend(Backend):
         return out
 
     @_silent
-    def index_put(self, x, key, values, accumulate):
+    def index_put(self, x, key, values, accumulate, describe=None):
         if accumulate and any(isinstance(k, np.ndarray) for k in key):
             np.add.at(x, key, values)
         elif accumulate:
             x[key] += values
         else:
             x[key] = values
+
+    def assert_all(self, x, message, describe=None):
+        if not x.all():
+            error = RuntimeError(message)
+            raise describe(error) if describe is not None else error
+
+    def assert_in_range(self, x, low, high, message, describe=None):
+        outside = ~((x >= low) & (x <= high))
+        if outside.any():
+            error = RuntimeError(message.format(value=x[outside].flat[0].item()))
+            raise describe(error) if describe is not None else error
 
     def nonzero(self, x):
         return tuple(np.asarray(i, dtype=np.int64) for i in np.nonzero(x))
@@ -434,6 +454,8 @@ class NumpyBackend(Backend):
     @_silent
     def adam_step(self, param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2,
                   eps, weight_decay, decoupled, amsgrad):
+        step += 1
+        step = float(step)  # a 0-dim host array here: reading it is no device read
         scratch = np.empty_like(param)
         if weight_decay:
             if decoupled:

@@ -16,8 +16,9 @@ from ..autograd.grad_mode import no_grad
 from ..ops import elementwise as _ew
 from ..ops.conv import (adaptive_avg_pool2d, avg_pool2d, conv1d, conv2d, conv_transpose2d, fold,
                         max_pool2d, unfold)
+from ..ops.checks import assert_in_range
 from ..ops.creation import bernoulli, full_like
-from ..ops.indexing import take_indices
+from ..ops.indexing import Gather as _Gather, take_indices
 from ..ops.linalg import MatMul
 from ..ops.movement import pad
 from ..ops.reduce import Softmax as _Softmax
@@ -659,7 +660,9 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     tensorlite.Size([2, 2])
 
     Training normalises with the biased batch variance and updates the running statistics with
-    the unbiased one: running = (1 - momentum) * running + momentum * batch.
+    the unbiased one: running = (1 - momentum) * running + momentum * batch. ``momentum`` is a
+    number or a 0-dim tensor (BatchNorm's cumulative average passes 1 / num_batches_tracked,
+    computed on the device).
     """
     if input.ndim < 2:
         raise RuntimeError(f"batch_norm(): expected an input of shape (N, C, ...) with at least 2 dims, "
@@ -1019,9 +1022,11 @@ def _check_class_weight(input, weight) -> None:
                            f"(class weight); convert it with .to({input.dtype.name})")
 
 
-def _check_class_targets(input, target, ignore_index) -> bool:
+def _check_class_targets(input, target, ignore_index) -> bool | None:
     """Raise PyTorch's errors for bad targets; return whether no target equals ignore_index
-    (then the loss needs no masking: fewer ops, and on a device fewer kernels)."""
+    (then the loss needs no masking: fewer ops), or None for targets on a device: their values
+    are checked there, by the gather that picks them, without waiting for the device (a bad
+    target raises "Target t is out of bounds." at the next sync)."""
     if target.dtype is not _dt.int64:
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {target.dtype.scalar_name}")
     expected = tuple(input.shape[:1]) + tuple(input.shape[2:]) if input.ndim > 1 else ()
@@ -1033,8 +1038,11 @@ def _check_class_targets(input, target, ignore_index) -> bool:
                            f"{list(input.shape)} (class dim {_class_dim(input)}), got {list(target.shape)}")
     if target.numel() == 0:
         return True
+    if target.device.type != "cpu":
+        return None
     classes = input.shape[_class_dim(input)]
-    # one host read of (min, max) settles the usual case: every target a class, none ignored
+    # on the CPU the values are at hand: (min, max) settles the usual case (every target a
+    # class, none ignored) and PyTorch's CPU check raises at the call
     ((low, high),) = value_bounds(target)
     if 0 <= low and high < classes and not low <= ignore_index <= high:
         return True
@@ -1047,8 +1055,16 @@ def _check_class_targets(input, target, ignore_index) -> bool:
 
 def _pick(log_probs, target, ignore_index, weight, all_valid):
     """(per-element -log p[target], per-element weight or None for all ones), both 0 where the
-    target is ignored."""
+    target is ignored; ``all_valid`` None: unknown (a device), the gather skips ignored targets
+    and range-checks the others on the device."""
     dim = _class_dim(log_probs)
+    if all_valid is None:
+        picked = -_Gather.apply(log_probs, dim, target.unsqueeze(dim), "nll_loss", ignore_index).squeeze(dim)
+        if weight is None:
+            return picked, None
+        valid = target != ignore_index
+        w = weight[_ew.where(valid, target, 0)] * valid.to(log_probs.dtype)
+        return picked * w, w
     if all_valid:
         picked = -log_probs.gather(dim, target.unsqueeze(dim)).squeeze(dim)
         if weight is None:
@@ -1094,6 +1110,10 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore
     _check_class_weight(input, weight)
     all_valid = _check_class_targets(input, target, ignore_index)
     losses, w = _pick(input, target, ignore_index, weight, all_valid)
+    if reduction == "mean" and all_valid is None and w is None:
+        # the count of used targets on the device; all ignored: 0 / 0 = nan, and the gather's
+        # backward gives the ignored targets no gradient
+        return losses.sum() / (target != ignore_index).sum().to(losses.dtype)
     if reduction == "mean":
         used = target != ignore_index
         return _weighted_mean(losses, w.sum() if w is not None else losses.numel(), used)
@@ -1206,13 +1226,25 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     if target.dtype is not input.dtype:
         raise RuntimeError(f"Found dtype {target.dtype.scalar_name} but expected {input.dtype.scalar_name} "
                            f"(binary_cross_entropy target); convert it with .to({input.dtype.name})")
+    if input.device.type != "cpu":  # checked on the device: raised at the next sync
+        assert_in_range(input, 0, 1, _BCE_INPUT_RANGE)
+        assert_in_range(target, 0, 1, "all elements of target should be between 0 and 1 "
+                                      "(binary_cross_entropy got a target of {value})")
+        return _reduce_bce(input, target, weight, reduction)
     input_bounds, target_bounds = value_bounds(input, target)  # one host read for both checks
     if input_bounds and not (0 <= input_bounds[0] and input_bounds[1] <= 1):
-        raise RuntimeError("all elements of input should be between 0 and 1 (binary_cross_entropy takes "
-                           "probabilities; use binary_cross_entropy_with_logits for logits)")
+        raise RuntimeError(_BCE_INPUT_RANGE)
     if target_bounds and not (0 <= target_bounds[0] and target_bounds[1] <= 1):
         raise RuntimeError(f"all elements of target should be between 0 and 1 (binary_cross_entropy got "
                            f"targets in [{target_bounds[0]}, {target_bounds[1]}])")
+    return _reduce_bce(input, target, weight, reduction)
+
+
+_BCE_INPUT_RANGE = ("all elements of input should be between 0 and 1 (binary_cross_entropy takes "
+                    "probabilities; use binary_cross_entropy_with_logits for logits)")
+
+
+def _reduce_bce(input, target, weight, reduction):
     loss = _BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         loss = loss * weight.to(input.dtype)  # PyTorch's kernel reads the weight in the input's dtype

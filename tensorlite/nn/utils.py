@@ -4,8 +4,10 @@ from __future__ import annotations
 import math
 
 from ..autograd.grad_mode import no_grad
+from ..ops.checks import assert_all
 from ..ops.creation import tensor
 from ..ops.movement import cat, stack
+from ..tensor import Tensor
 
 
 def reset_grads(parameters, set_to_none: bool = True) -> None:
@@ -31,7 +33,6 @@ def reset_grads(parameters, set_to_none: bool = True) -> None:
 
 
 def _grads(parameters):
-    from ..tensor import Tensor
     if isinstance(parameters, Tensor):
         parameters = [parameters]
     return [p.grad for p in parameters if p.grad is not None]
@@ -50,17 +51,23 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
             total = stack([g.abs().max().to(grads[0].dtype) for g in grads]).max()
         else:
             total = stack([g.norm(norm_type).to(grads[0].dtype) for g in grads]).norm(norm_type)
-        if error_if_nonfinite and not bool(total.isfinite().item()):
-            raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` "
-                               f"is non-finite, so it cannot be clipped. To disable this error and "
-                               f"scale the gradients by the non-finite norm anyway, set "
-                               f"`error_if_nonfinite=False`")
+        if error_if_nonfinite:
+            _check_finite_norm(total, norm_type)
         # a tensor, clamped as PyTorch does: a NaN total norm makes every gradient NaN and an
         # infinite one scales them by 0, rather than leaving them unclipped
         scale = (max_norm / (total + 1e-6)).clamp(max=1.0)
         for g in grads:
             g.mul_(scale.to(g.dtype))
     return total
+
+
+def _check_finite_norm(total, norm_type) -> None:
+    """error_if_nonfinite: through the device's error flag, so clipping never waits for the
+    device (raised at once on the CPU, at the next sync on OpenCL)."""
+    assert_all(total.isfinite(), f"The total norm of order {norm_type} for gradients from `parameters` "
+                                 f"is non-finite, so it cannot be clipped. To disable this error and "
+                                 f"scale the gradients by the non-finite norm anyway, set "
+                                 f"`error_if_nonfinite=False`")
 
 
 def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:

@@ -5,6 +5,7 @@ setitem with repeated indices is last-write-wins, ``index_put_(..., accumulate=T
 """
 from __future__ import annotations
 
+import functools
 import numbers
 import re
 
@@ -150,7 +151,7 @@ def _index_put_data(backend, target, key, values, accumulate) -> None:
     """backend.index_put, writing through the select view first for a TwoStepKey."""
     if isinstance(key, TwoStepKey):
         target, key = backend.getitem(target, key.select), key.advanced
-    backend.index_put(target, key, values, accumulate)
+    backend.index_put(target, key, values, accumulate, describe=_pytorch_index_error)
 
 
 def _pytorch_index_error(error: IndexError) -> IndexError:
@@ -192,7 +193,7 @@ class Index(Function):
     def forward(ctx, x, key):
         ctx.x_shape, ctx.key = x.data.shape, key
         try:
-            return x.device.backend.getitem(x.data, key)
+            return x.device.backend.getitem(x.data, key, describe=_pytorch_index_error)
         except IndexError as error:
             raise _pytorch_index_error(error) from None
         except ValueError as error:  # index shapes that do not broadcast (OpenCL's planner)
@@ -282,52 +283,75 @@ def _index_range_error(op: str, error: IndexError):
     return RuntimeError(message)
 
 
+def _target_error(error: IndexError):
+    """A class target out of range (nll_loss, cross_entropy), in PyTorch's words."""
+    found = re.match(r"index (-?\d+) is out of bounds", str(error))
+    return IndexError(f"Target {found.group(1)} is out of bounds.") if found else error
+
+
+@functools.lru_cache(maxsize=None)
+def range_error_for(op: str):
+    """How ``op`` words an index out of range: a function IndexError -> exception, one per op
+    for the process (a device registers each such function once, then reports it by code).
+
+    Example: ``range_error_for("gather")(IndexError("index 5 is out of bounds for axis 0 with
+    size 3"))`` is a RuntimeError starting "gather(): index 5 is out of bounds for dimension 0"."""
+    if op == "nll_loss":
+        return _target_error
+    return functools.partial(_index_range_error, op)
+
+
 class Gather(Function):
     """out[i][j] = x[index[i][j]][j] (dim 0): reads only x's block of the index's extent in the
     dims other than ``dim`` (the index may be smaller than x there). The backend range-checks
-    the index; ``op`` names the public op in that error."""
+    the index; ``op`` names the public op in that error (raised at once on the NumPy backend,
+    at the next sync on OpenCL). An index equal to ``ignore`` (an int, or None) reads 0 and
+    gets no gradient (nll_loss's ignore_index)."""
 
     _primitive = True
 
     @staticmethod
-    def forward(ctx, x, dim, index, op):
+    def forward(ctx, x, dim, index, op, ignore=None):
         ctx.x_shape, ctx.dim = x.data.shape, dim
-        ctx.index = index
+        ctx.index, ctx.ignore = index, ignore
         backend = x.device.backend
         data = x.data
         if any(i < n for d, (i, n) in enumerate(zip(index.data.shape, data.shape)) if d != dim):
             data = backend.getitem(data, _leading(index.data.shape, skip=dim))
+        describe = range_error_for(op)
         try:
-            return backend.gather(data, dim, index.data)
+            return backend.gather(data, dim, index.data, ignore, describe)
         except IndexError as error:
-            raise _index_range_error(op, error) from None
+            raise describe(error) from None
 
     @staticmethod
     def backward(ctx, grad):
         zeros = Tensor._make(grad.device.backend.full(ctx.x_shape, 0, grad.dtype), grad.device,
                              False, None, 0)
-        return Scatter.apply(zeros, ctx.dim, ctx.index, grad, True), None, None, None
+        return Scatter.apply(zeros, ctx.dim, ctx.index, grad, True, ctx.ignore), None, None, None, None
 
 
 class Scatter(Function):
     """Out-of-place scatter (accumulate=True: scatter_add) of a tensor ``src`` along dim. Only
     the index's extent is touched: src[i][j] for i, j inside index.shape goes to
-    x[index[i][j]][j] (dim 0); src and x may be larger than the index in every dim."""
+    x[index[i][j]][j] (dim 0); src and x may be larger than the index in every dim. An index
+    equal to ``ignore`` (an int, or None) writes nothing."""
 
     _primitive = True
 
     @staticmethod
-    def forward(ctx, x, dim, index, src, accumulate):
-        ctx.dim, ctx.index, ctx.accumulate = dim, index, accumulate
+    def forward(ctx, x, dim, index, src, accumulate, ignore=None):
+        ctx.dim, ctx.index, ctx.accumulate, ctx.ignore = dim, index, accumulate, ignore
         ctx.src_shape = src.data.shape
         backend = x.device.backend
         data = src.data
         if data.ndim and data.shape != index.data.shape:
             data = backend.getitem(data, _leading(index.data.shape))
+        describe = range_error_for("scatter_add" if accumulate else "scatter")
         try:
-            return backend.scatter(x.data, dim, index.data, data, accumulate)
+            return backend.scatter(x.data, dim, index.data, data, accumulate, ignore, describe)
         except IndexError as error:
-            raise _index_range_error("scatter_add" if accumulate else "scatter", error) from None
+            raise describe(error) from None
 
     @staticmethod
     def backward(ctx, grad):
@@ -335,15 +359,15 @@ class Scatter(Function):
         grad_x = grad_src = None
         if needs[0]:
             grad_x = grad if ctx.accumulate else Scatter.apply(
-                grad, ctx.dim, ctx.index, scalar_tensor(0, grad.dtype, grad.device), False)
+                grad, ctx.dim, ctx.index, scalar_tensor(0, grad.dtype, grad.device), False, ctx.ignore)
         if needs[3]:
-            grad_src = Gather.apply(grad, ctx.dim, ctx.index, "gather")
+            grad_src = Gather.apply(grad, ctx.dim, ctx.index, "gather", ctx.ignore)
             if not ctx.src_shape:  # a 0-dim src was broadcast over the index
                 grad_src = grad_src.sum()
             elif grad_src.data.shape != ctx.src_shape:  # src beyond the index's extent got nothing
                 widths = tuple((0, s - i) for s, i in zip(ctx.src_shape, grad_src.data.shape))
                 grad_src = Pad.apply(grad_src, widths, 0.0)
-        return grad_x, None, None, grad_src, None
+        return grad_x, None, None, grad_src, None, None
 
 
 # -- functional API ------------------------------------------------------------------------

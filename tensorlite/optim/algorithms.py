@@ -1,10 +1,9 @@
 """SGD, Adam, AdamW, RMSprop, Adagrad: PyTorch's update rules, state keys and defaults."""
 from __future__ import annotations
 
-import math
-
-from ..ops.creation import tensor, zeros_like
-from ..ops.elementwise import maximum
+from .. import dtypes as _dt
+from ..ops.creation import full_like, zeros, zeros_like
+from ..ops.optim_steps import adam_step_
 from .optimizer import Optimizer, required
 
 
@@ -13,11 +12,26 @@ def _check(name, value, low=0.0):
         raise ValueError(f"Invalid {name}: {value}")
 
 
+def _new_step(param):
+    """A parameter's step count: a 0-dim float32 tensor on the parameter's device (PyTorch's
+    state["step"]), advanced there: a step never reads it back to the host."""
+    return zeros((), dtype=_dt.float32, device=param.device)
+
+
+def _step_tensor(state, param):
+    """state["step"], on the parameter's device (a loaded state dict may have put it on
+    another device: it moves once)."""
+    step = state.get("step")
+    if step is None:
+        step = state["step"] = _new_step(param)
+    elif step.device is not param.device:
+        step = state["step"] = step.to(param.device)
+    return step
+
+
 def _step_count(state, param):
-    if "step" not in state:
-        state["step"] = tensor(0.0)
-    state["step"] += 1
-    return state["step"].item()
+    """state["step"] + 1, in place on the parameter's device; returns the step tensor."""
+    return _step_tensor(state, param).add_(1)
 
 
 class SGD(Optimizer):
@@ -98,43 +112,19 @@ class Adam(Optimizer):
 
     def _update(self, group, p, grad, state):
         if not state:
-            state["step"] = tensor(0.0)
+            state["step"] = _new_step(p)
             state["exp_avg"] = zeros_like(p)
             state["exp_avg_sq"] = zeros_like(p)
             if group["amsgrad"]:
                 state["max_exp_avg_sq"] = zeros_like(p)
-        step = _step_count(state, p)
+        step = _step_tensor(state, p)  # adam_step_ counts it
         beta1, beta2 = group["betas"]
-        lr, wd = group["lr"], group["weight_decay"]
-        fused = p.device.backend.adam_step
-        if fused is not None and grad.device is p.device:
-            fused(p.data, grad.data, state["exp_avg"].data, state["exp_avg_sq"].data,
-                  state["max_exp_avg_sq"].data if group["amsgrad"] else None, step, lr, beta1, beta2,
-                  group["eps"], wd, group["decoupled_weight_decay"], group["amsgrad"])
-            for t in (p, state["exp_avg"], state["exp_avg_sq"]):
-                t._version_counter().value += 1
-            return
-        self._composed_update(group, p, grad, state, step)
-
-    def _composed_update(self, group, p, grad, state, step):
-        """The generic update from tensor ops: the fallback, and the reference for fused paths."""
-        beta1, beta2 = group["betas"]
-        lr, wd = group["lr"], group["weight_decay"]
-        if wd:
-            if group["decoupled_weight_decay"]:
-                p.mul_(1 - lr * wd)
-            else:
-                grad = grad + wd * p
-        state["exp_avg"].mul_(beta1).add_(grad, alpha=1 - beta1)
-        state["exp_avg_sq"].mul_(beta2).add_(grad * grad, alpha=1 - beta2)
-        second = state["exp_avg_sq"]
-        if group["amsgrad"]:
-            state["max_exp_avg_sq"].copy_(maximum(state["max_exp_avg_sq"], second))
-            second = state["max_exp_avg_sq"]
-        bias1 = 1 - beta1 ** step
-        bias2_sqrt = math.sqrt(1 - beta2 ** step)
-        denom = second.sqrt() / bias2_sqrt + group["eps"]
-        p.sub_(state["exp_avg"] / denom, alpha=lr / bias1)
+        if grad.device is not p.device:
+            grad = grad.to(p.device)
+        adam_step_(p, grad, state["exp_avg"], state["exp_avg_sq"],
+                   state["max_exp_avg_sq"] if group["amsgrad"] else None, step, lr=group["lr"],
+                   beta1=beta1, beta2=beta2, eps=group["eps"], weight_decay=group["weight_decay"],
+                   decoupled_weight_decay=group["decoupled_weight_decay"])
 
 
 class AdamW(Adam):
@@ -182,7 +172,7 @@ class RMSprop(Optimizer):
 
     def _update(self, group, p, grad, state):
         if not state:
-            state["step"] = tensor(0.0)
+            state["step"] = _new_step(p)
             state["square_avg"] = zeros_like(p)
             if group["momentum"] > 0:
                 state["momentum_buffer"] = zeros_like(p)
@@ -231,13 +221,19 @@ class Adagrad(Optimizer):
         for group in self.param_groups:
             for p in group["params"]:
                 state = self.state[p]
-                state["step"] = tensor(0.0)
+                state["step"] = _new_step(p)
                 state["sum"] = zeros_like(p).fill_(group["initial_accumulator_value"])
 
     def _update(self, group, p, grad, state):
         step = _step_count(state, p)
         if group["weight_decay"]:
             grad = grad + group["weight_decay"] * p
-        clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
         state["sum"].add_(grad * grad)
-        p.add_(grad / (state["sum"].sqrt() + group["eps"]), alpha=-clr)
+        update = grad / (state["sum"].sqrt() + group["eps"])
+        if group["lr_decay"]:  # the decayed rate lr / (1 + (t - 1) lr_decay), from t on the device
+            # in float64 on the CPU, as the host math of earlier versions (same bits there)
+            t = step.to(_dt.float64 if p.device.type == "cpu" else p.dtype)
+            rate = full_like(t, group["lr"]) / ((t - 1) * group["lr_decay"] + 1)
+            p.sub_(update * rate.to(p.dtype))
+        else:
+            p.add_(update, alpha=-group["lr"])

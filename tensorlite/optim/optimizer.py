@@ -6,6 +6,7 @@ from collections import defaultdict
 
 from .._warn import warn_user
 from ..autograd.grad_mode import enable_grad, no_grad
+from ..nn.utils import reset_grads
 from ..tensor import Tensor
 
 
@@ -73,7 +74,6 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients of all optimized tensors (to None by default)."""
-        from ..nn.utils import reset_grads
         reset_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     def step(self, closure=None):

@@ -2,7 +2,9 @@
 
 Every primitive enqueues kernels from kernels/*.cl on the device's in-order queue and returns
 without waiting; data reaches the host only in to_host (and in the few primitives whose result
-shape or error depends on values: nonzero, all_finite and the index range checks).
+shape depends on values: nonzero; and all_finite, for anomaly mode). Value checks (index
+ranges, assert_all, assert_in_range) write the queue's error flag (errors.py), read at the
+next sync (to_host, synchronize).
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from .array import CLArray, Layout, Storage, broadcast_strides, contiguous_strid
 from .dispatch import CL_TYPES, WORK_GROUP, launch, params, result_dtype, same_dtype, scalar, type_defines
 from .conv import ConvolutionMixin
 from .custom import launch_user_kernel
+from .errors import ErrorFlag
 from .indexing import IndexingMixin
 from .runtime import op_codes
 
@@ -102,6 +105,7 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
         self.is_gpu = not runtime.is_cpu
         self._consts_cache = {}
         self._acc = np.float64 if runtime.has_fp64 else np.float32
+        self.errors = ErrorFlag(runtime)  # range checks report here; read at the next sync
 
     def common_programs(self) -> list:
         """(file, defines) of the programs nearly every float32 training step uses, roughly in
@@ -223,6 +227,7 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
         host = np.empty(x.shape, np.uint8 if x.dtype == np.bool_ else x.dtype)
         if host.size:
             self.runtime.read(host, x.buffer, x.offset * x.dtype.itemsize)
+        self.errors.check()  # a sync: raise what a check kernel recorded (a read only if one ran)
         return host.view(np.bool_) if x.dtype == np.bool_ else host
 
     def full(self, shape, value, dtype):
@@ -602,12 +607,19 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
             raise RuntimeError("adam_step on OpenCL needs contiguous parameters and state")
         if not grad.is_contiguous() or grad.offset:
             grad = self.copy(grad)
-        hyper = params(self.runtime, lr, beta1, beta2, eps, weight_decay, 1 - beta1 ** step,
-                       math.sqrt(1 - beta2 ** step), dtype=param.dtype)
+        if step.offset or step.dtype != np.float32 or step.size != 1:
+            raise RuntimeError("adam_step on OpenCL needs a float32 step count of its own buffer")
+        # the hyperparameters are constants (parameter buffers cached by content: no upload
+        # while they stay the same); the step count and bias corrections stay on the device
+        defines = type_defines(param.dtype)
+        bias = self.new((2,), param.dtype)
+        log_betas = params(self.runtime, _log(beta1), _log(beta2), dtype=param.dtype)
+        self._launch("optim.cl", "adam_prepare", defines, 1, (step.buffer, log_betas, bias.buffer))
+        hyper = params(self.runtime, lr, beta1, beta2, eps, weight_decay, dtype=param.dtype)
         flags = params(self.runtime, param.size, bool(decoupled), bool(amsgrad), dtype=np.int32)
-        self._launch("optim.cl", "adam", type_defines(param.dtype), param.size,
+        self._launch("optim.cl", "adam", defines, param.size,
                      (param.buffer, grad.buffer, exp_avg.buffer, exp_avg_sq.buffer,
-                      (max_exp_avg_sq if amsgrad else param).buffer, hyper, flags))
+                      (max_exp_avg_sq if amsgrad else param).buffer, hyper, flags, bias.buffer))
 
     def run_user_kernel(self, source, name, defines, global_size, local_size, args, element_dtype):
         """A user's kernel (tensorlite.opencl.Kernel); see custom.launch_user_kernel."""
@@ -615,4 +627,9 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
 
     def synchronize(self):
         self.runtime.synchronize()
+        self.errors.check()
 
+
+def _log(beta: float) -> float:
+    """log(beta), -inf for 0 (then 1 - beta^t = 1)."""
+    return math.log(beta) if beta > 0 else -math.inf

@@ -5,15 +5,19 @@ from __future__ import annotations
 import numpy as np
 
 from .array import CLArray, Layout, broadcast_strides
-from .dispatch import type_defines
+from .dispatch import params, type_defines
+from .errors import value_decoder
 
 
-def _out_of_range(host_index: np.ndarray, size: int, axis: int, wrap: bool = True) -> IndexError:
-    """The backend's IndexError for the first bad entry; ``wrap``: negatives count from the end
-    (advanced indexing), else a negative index is out of range (gather, scatter)."""
-    bad = host_index[(host_index < (-size if wrap else 0)) | (host_index >= size)]
-    value = int(bad.flat[0]) if bad.size else "?"
-    return IndexError(f"index {value} is out of bounds for axis {axis} with size {size}")
+_RANGE_MESSAGE = "index {{value}} is out of bounds for axis {axis} with size {{size}}"  # one per axis
+
+
+def _ignore_extra(ignore) -> tuple:
+    """Layout extra words for an ignored index value: (has ignore, low word, high word)."""
+    if ignore is None:
+        return (0, 0, 0)
+    low = ignore & 0xFFFFFFFF
+    return (1, low - (1 << 32) if low >= 1 << 31 else low, ignore >> 32)
 
 
 class IndexingMixin:
@@ -72,7 +76,7 @@ class IndexingMixin:
                 out.append(k)
         return tuple(out)
 
-    def _plan(self, x: CLArray, key: tuple):
+    def _plan(self, x: CLArray, key: tuple, describe=None):
         """Split advanced indexing into: a view v of x (slices and new axes applied), the index
         shape, the result shape, the v dims that are indexed, and a contiguous int32 array of
         element offsets (one per index position) plus its constant part."""
@@ -108,7 +112,6 @@ class IndexingMixin:
         result_shape = tuple(v.shape[d] for d in lead) + index_shape + tuple(v.shape[d] for d in trail)
         offsets = self.filled(index_shape, 0, np.int32)
         base = 0
-        flag = self.filled((1,), 0, np.int32)
         for dim, k, x_dim in indexed:
             size, stride = v.shape[dim], v.strides[dim]
             if not isinstance(k, CLArray):
@@ -120,12 +123,12 @@ class IndexingMixin:
             if k.dtype.kind not in "iu":
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
             k = self.cast_to(k, np.int64)
+            code = self.errors.code(_RANGE_MESSAGE.format(axis=x_dim), describe)
             layout = Layout(index_shape, [(offsets.strides, 0),
-                                          (broadcast_strides(k, index_shape), k.offset)], (size, stride))
+                                          (broadcast_strides(k, index_shape), k.offset)], (size, stride, code))
             self._launch("index.cl", "add_index_offset", type_defines(np.int32), layout.n,
-                         (layout, offsets.buffer, k.buffer, flag.buffer))
-            if int(self.to_host(flag)[0]):
-                raise _out_of_range(self.to_host(k), size, x_dim)
+                         (layout, offsets.buffer, k.buffer, self.errors.buffer))
+            self.errors.launched()
         return v, lead, trail, index_shape, result_shape, offsets, base
 
     def _walk(self, v, lead, trail, index_shape, offsets, base, result_strides, result_offset=0, extra=()):
@@ -138,17 +141,17 @@ class IndexingMixin:
         return Layout(shape, [(result_strides, result_offset), (v_strides, v.offset + base), (off_strides, 0)],
                       extra)
 
-    def getitem(self, x, key):
+    def getitem(self, x, key, describe=None):
         if not any(isinstance(k, (CLArray, bool)) for k in key):
             return self.basic_view(x, key)
-        v, lead, trail, index_shape, result_shape, offsets, base = self._plan(x, key)
+        v, lead, trail, index_shape, result_shape, offsets, base = self._plan(x, key, describe)
         out = self.new(result_shape, x.dtype)
         layout = self._walk(v, lead, trail, index_shape, offsets, base, out.strides)
         self._launch("index.cl", "take", type_defines(x.dtype), layout.n,
                      (layout, out.buffer, x.buffer, offsets.buffer))
         return out
 
-    def index_put(self, x, key, values, accumulate):
+    def index_put(self, x, key, values, accumulate, describe=None):
         if not any(isinstance(k, (CLArray, bool)) for k in key):
             target = self.basic_view(x, key)
             if accumulate:
@@ -156,7 +159,7 @@ class IndexingMixin:
             else:
                 self.copy_into(target, values)
             return
-        v, lead, trail, index_shape, result_shape, offsets, base = self._plan(x, key)
+        v, lead, trail, index_shape, result_shape, offsets, base = self._plan(x, key, describe)
         if not isinstance(values, CLArray):
             values = self.filled((), values, x.dtype)
         values = self.cast_to(values, x.dtype)
@@ -178,21 +181,20 @@ class IndexingMixin:
                                "use float32")
 
     # -- gather and scatter ----------------------------------------------------------------
-    def gather(self, x, axis, index):
+    def gather(self, x, axis, index, ignore=None, describe=None):
         index = self.cast_to(index, np.int64)
         out = self.new(index.shape, x.dtype)
         x_strides = list(x.strides)
         x_strides[axis] = 0
-        flag = self.filled((1,), 0, np.int32)
+        code = self.errors.code(_RANGE_MESSAGE.format(axis=axis), describe)
         layout = Layout(index.shape, [(out.strides, 0), (index.strides, index.offset), (x_strides, x.offset)],
-                        (x.strides[axis], x.shape[axis]))
+                        (x.strides[axis], x.shape[axis], code) + _ignore_extra(ignore))
         self._launch("index.cl", "gather", type_defines(x.dtype), layout.n,
-                     (layout, out.buffer, index.buffer, x.buffer, flag.buffer))
-        if int(self.to_host(flag)[0]):
-            raise _out_of_range(self.to_host(index), x.shape[axis], axis, wrap=False)
+                     (layout, out.buffer, index.buffer, x.buffer, self.errors.buffer))
+        self.errors.launched()
         return out
 
-    def scatter(self, x, axis, index, src, accumulate):
+    def scatter(self, x, axis, index, src, accumulate, ignore=None, describe=None):
         index = self.cast_to(index, np.int64)
         out = self.copy(x)
         out_strides = list(out.strides)
@@ -205,15 +207,29 @@ class IndexingMixin:
             strides = (0,) * index.ndim if src.ndim == 0 else src.strides
             src_operand, src_buffer, src_value = (strides, src.offset), src.buffer, 0
         self._check_atomics(x.dtype, accumulate)
-        flag = self.filled((1,), 0, np.int32)
+        code = self.errors.code(_RANGE_MESSAGE.format(axis=axis), describe)
         layout = Layout(index.shape, [(out_strides, 0), (index.strides, index.offset), src_operand],
-                        (out.strides[axis], out.shape[axis], int(bool(accumulate)), int(is_scalar)))
+                        (out.strides[axis], out.shape[axis], int(bool(accumulate)), int(is_scalar), code)
+                        + _ignore_extra(ignore))
         self._launch("index.cl", "scatter", type_defines(x.dtype), layout.n,
                      (layout, out.buffer, index.buffer, src_buffer, self._consts(x.dtype, src_value),
-                      flag.buffer))
-        if int(self.to_host(flag)[0]):
-            raise _out_of_range(self.to_host(index), x.shape[axis], axis, wrap=False)
+                      self.errors.buffer))
+        self.errors.launched()
         return out
+
+    def assert_all(self, x, message, describe=None):
+        code = self.errors.code(message.replace("{", "{{").replace("}", "}}"), describe, RuntimeError)
+        layout = Layout(x.shape, [(x.strides, x.offset)], (code,))
+        self._launch("index.cl", "assert_all", type_defines(x.dtype), layout.n,
+                     (layout, x.buffer, self.errors.buffer))
+        self.errors.launched()
+
+    def assert_in_range(self, x, low, high, message, describe=None):
+        code = self.errors.code(message, describe, RuntimeError, value_decoder(x.dtype))
+        layout = Layout(x.shape, [(x.strides, x.offset)], (code,))
+        self._launch("index.cl", "assert_in_range", type_defines(x.dtype), layout.n,
+                     (layout, x.buffer, params(self.runtime, low, high, dtype=x.dtype), self.errors.buffer))
+        self.errors.launched()
 
     def nonzero(self, x):
         # the result's length depends on the values: a host round trip, as in every framework

@@ -39,8 +39,8 @@ class _BatchNorm(Module):
         use_batch = self.training or not self.track_running_stats
         if self.training and self.track_running_stats:
             self.num_batches_tracked.add_(1)
-            if self.momentum is None:  # cumulative moving average
-                momentum = 1.0 / self.num_batches_tracked.item()
+            if self.momentum is None:  # cumulative moving average: 1 / count, on the device
+                momentum = self.num_batches_tracked.to(self.running_mean.dtype).reciprocal()
         return F.batch_norm(input, self.running_mean if not use_batch or self.track_running_stats else None,
                             self.running_var if not use_batch or self.track_running_stats else None,
                             self.weight, self.bias, use_batch, momentum, self.eps)
