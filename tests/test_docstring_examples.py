@@ -103,15 +103,6 @@ def test_a_wrong_example_fails():
 
 # ------------------------------------------------------------------------------------ coverage
 
-# Public names of ops/elementwise.py and ops/reduce.py (their functions and the Tensor methods
-# bound to them) without an example yet.
-OPTABLE_PENDING = frozenset()  # emptied when fix-optable merged: every name has its example
-
-
-# Tensor methods bound by tensorlite/_methods.py without an example yet.
-METHODS_PENDING = frozenset()  # emptied by fix-mdocs: each has its def or table entry with one
-
-
 def _has_example(obj) -> bool:
     return ">>>" in (inspect.getdoc(obj) or "")
 
@@ -146,26 +137,11 @@ def _public_op_names():
     return names
 
 
-def _optable_owned(obj) -> bool:
-    return (_defining_module(obj) in ("tensorlite.ops.elementwise", "tensorlite.ops.reduce")
-            or obj in (tl.Tensor.max, tl.Tensor.min))  # _methods wraps reduce's max / min
-
-
 def test_every_public_op_has_an_example():
     names = _public_op_names()
-    missing = sorted(name for name, obj in names.items()
-                     if not _has_example(obj) and name not in OPTABLE_PENDING | METHODS_PENDING)
+    missing = sorted(name for name, obj in names.items() if not _has_example(obj))
     assert not missing, (f"{len(missing)} public ops have no `>>>` example in their docstring: "
                          f"{', '.join(missing)}")
-
-
-def test_the_optable_pending_list_only_shrinks():
-    names = _public_op_names()
-    stale = sorted(name for name in OPTABLE_PENDING if name in names
-                   and (_has_example(names[name]) or not _optable_owned(names[name])))
-    stale += sorted(name for name in METHODS_PENDING if name in names and _has_example(names[name]))
-    assert not stale, ("remove from the pending lists (they have an example now): "
-                       + ", ".join(stale))
 
 
 def test_the_coverage_check_sees_the_op_families():

@@ -187,14 +187,6 @@ LAZY_IMPORTS_ALLOWED = {
     "tensorlite/device.py": "the OpenCL backend: pyopencl is optional, loading it lists platforms",
     "tensorlite/cli.py": "`tensorlite devices` lists OpenCL devices only when pyopencl is installed",
 }
-# Files other branches of issue 10 rewrite, which still import tensorlite modules inside
-# functions: after merging fix-optable (nn/functional) the lead moves those imports to the top
-# and empties this set (the stale-entry check below says when an entry is no longer needed).
-LAZY_IMPORTS_PENDING = {
-    "tensorlite/nn/functional.py",
-}
-
-
 def _lazy_imports(file):
     return [node for node in _function_level(TREES[file])
             if isinstance(node, (ast.Import, ast.ImportFrom)) and _imported_modules(node, file)]
@@ -203,11 +195,9 @@ def _lazy_imports(file):
 def test_no_function_level_imports_of_tensorlite_modules():
     """An import inside a function that only dodges an import cycle is a hidden cycle."""
     found = [f"{file}:{node.lineno}: imports {', '.join(_imported_modules(node, file))} inside a function"
-             for file in TREES if file not in LAZY_IMPORTS_ALLOWED and file not in LAZY_IMPORTS_PENDING
+             for file in TREES if file not in LAZY_IMPORTS_ALLOWED
              for node in _lazy_imports(file)]
     assert not found, "\n".join(found)
-    stale = [f for f in LAZY_IMPORTS_PENDING if not _lazy_imports(f)]
-    assert not stale, f"remove from LAZY_IMPORTS_PENDING (no lazy import left): {stale}"
 
 
 # -- one way into the backend ----------------------------------------------------------------------
@@ -217,8 +207,6 @@ BACKEND_ALLOWED = {
     "tensorlite/device.py": "defines Device, which binds a device name to its backend instance",
     "tensorlite/cli.py": "`tensorlite devices` lists the OpenCL devices (a query, no tensor)",
 }
-# Files that still call a backend directly (none since the fused Adam step is the op adam_step_).
-BACKEND_PENDING = set()
 
 
 def _backend_references(file: str) -> list:
@@ -235,13 +223,11 @@ def _backend_references(file: str) -> list:
 
 def test_only_ops_and_backends_reach_a_backend():
     outside = [f for f in TREES if not f.startswith(("tensorlite/ops/", "tensorlite/backends/"))]
-    found = [ref for f in outside if f not in BACKEND_ALLOWED and f not in BACKEND_PENDING
+    found = [ref for f in outside if f not in BACKEND_ALLOWED
              for ref in _backend_references(f)]
     assert not found, ("only tensorlite/ops/ and tensorlite/backends/ may call a backend (go through "
                        "an op, or tensorlite/ops/_queries.py for a question or a host copy):\n"
                        + "\n".join(found))
-    stale = [f for f in BACKEND_PENDING if not _backend_references(f)]
-    assert not stale, f"remove from BACKEND_PENDING (no backend call left): {stale}"
 
 
 def test_the_guard_names_file_and_line():

@@ -17,9 +17,9 @@ from ..ops import elementwise as _ew
 from ..ops.conv import (adaptive_avg_pool2d, avg_pool2d, conv1d, conv2d, conv_transpose2d, fold,
                         max_pool2d, unfold)
 from ..ops.checks import assert_in_range
-from ..ops.creation import bernoulli, full_like
+from ..ops.creation import arange, bernoulli, full_like
 from ..ops.indexing import Gather as _Gather, take_indices
-from ..ops.linalg import MatMul
+from ..ops.linalg import MatMul, einsum
 from ..ops.movement import pad
 from ..ops.reduce import Softmax as _Softmax
 from ..ops._util import broadcast_shapes, check_same_dtype, tensor_op, value_bounds, wrap_dim
@@ -103,7 +103,6 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
     tensor([[12., 12., 12., 12., 12.],
             [12., 12., 12., 12., 12.]])
     """
-    from ..ops.linalg import einsum
     out = einsum("ni,kij,nj->nk", input1, weight, input2)
     return out if bias is None else out + bias
 
@@ -852,7 +851,6 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
         raise RuntimeError("Class values must be non-negative.")
     if bounds and bounds[1] >= num_classes:
         raise RuntimeError("Class values must be smaller than num_classes.")
-    from ..ops.creation import arange
     return (tensor.unsqueeze(-1) == arange(num_classes, device=tensor.device)).long()
 
 
