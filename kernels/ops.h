@@ -24,6 +24,7 @@
     X(log1p, 16, log1p) \
     X(expm1, 17, expm1) \
     X(exp2, 23, exp2) \
+    X(tan, 24, tan) \
     /* end of UNARY_FLOATING_FUNCTIONS */
 
 #define BINARY_FLOATING_FUNCTIONS(X) \
