@@ -53,6 +53,10 @@ inline T int_pow_(T base, T exponent) {
 }
 #endif
 
+/* The cases of the floating functions (ops.h's X list); the caller converts integer operands
+ * of those ops to a float type first. */
+#define BINARY_FLOAT_CASE_(name, code, builtin) case BINARY_##name: return TO_U(builtin(a, b));
+
 inline U binary_op(int op, T a, T b) {
     switch (op) {
     case BINARY_add: return TO_U(a + b);
@@ -74,7 +78,7 @@ inline U binary_op(int op, T a, T b) {
     case BINARY_pow: return TO_U(pow(a, b));
     case BINARY_maximum: return TO_U((isnan(a) || a > b) ? a : b);
     case BINARY_minimum: return TO_U((isnan(a) || a < b) ? a : b);
-    case BINARY_copysign: return TO_U(copysign(a, b));
+    BINARY_FLOATING_FUNCTIONS(BINARY_FLOAT_CASE_)
 #else
     case BINARY_div: return TO_U((ACC)a / (ACC)b);
     case BINARY_pow: return TO_U(int_pow_(a, b));

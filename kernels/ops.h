@@ -4,32 +4,52 @@
  * UNARY_/BINARY_/REDUCE_ names are also the backend contract's op lists (backends/base.py), and
  * a tag says an op's dtype rule there: floating (the caller converts integer operands first) or
  * bool (a bool result); untagged ops give their operands' dtype.
- * Adding an elementwise op: a line here, a case in unary.cl or binary.cl, the NumPy function
- * (backends/numpy_backend.py) and its row in the op table (ops/elementwise.py). */
+ *
+ * The floating functions, ops that are one OpenCL builtin of their floating operands, are the
+ * X lists below, one X(name, code, builtin) line each: that line defines UNARY_<name> or
+ * BINARY_<name> (floating) and unary.cl / binary.cl expand their kernel cases from it. Adding
+ * such an op: its X line, its NumPy function (backends/numpy_backend.py) and its row in the op
+ * table (ops/elementwise.py). Any other elementwise op: a #define line here (a code unused in
+ * its family, X lists included), its case in unary.cl or binary.cl, the NumPy function and the
+ * row. Every line of a list ends with a backslash up to the closing comment, so adding an op
+ * changes one line. */
+#define UNARY_FLOATING_FUNCTIONS(X) \
+    X(exp, 1, exp) \
+    X(log, 2, log) \
+    X(sqrt, 3, sqrt) \
+    X(sin, 6, sin) \
+    X(cos, 7, cos) \
+    X(tanh, 8, tanh) \
+    X(erf, 11, erf) \
+    X(log1p, 16, log1p) \
+    X(expm1, 17, expm1) \
+    X(exp2, 23, exp2) \
+    X(tan, 24, tan) \
+    /* end of UNARY_FLOATING_FUNCTIONS */
+
+#define BINARY_FLOATING_FUNCTIONS(X) \
+    X(copysign, 21, copysign) \
+    /* end of BINARY_FLOATING_FUNCTIONS */
+
+#define UNARY_CODE_(name, code, builtin) UNARY_##name = code,
+#define BINARY_CODE_(name, code, builtin) BINARY_##name = code,
+enum { UNARY_FLOATING_FUNCTIONS(UNARY_CODE_) };
+enum { BINARY_FLOATING_FUNCTIONS(BINARY_CODE_) };
+
 #define UNARY_neg 0
-#define UNARY_exp 1             /* floating */
-#define UNARY_log 2             /* floating */
-#define UNARY_sqrt 3            /* floating */
 #define UNARY_abs 4
 #define UNARY_sign 5
-#define UNARY_sin 6             /* floating */
-#define UNARY_cos 7             /* floating */
-#define UNARY_tanh 8            /* floating */
 #define UNARY_sigmoid 9         /* floating */
 #define UNARY_relu 10
-#define UNARY_erf 11            /* floating */
 #define UNARY_floor 12
 #define UNARY_ceil 13
 #define UNARY_round 14
 #define UNARY_trunc 15
-#define UNARY_log1p 16          /* floating */
-#define UNARY_expm1 17          /* floating */
 #define UNARY_logical_not 18    /* bool */
 #define UNARY_isnan 19          /* bool */
 #define UNARY_isinf 20          /* bool */
 #define UNARY_isfinite 21       /* bool */
 #define UNARY_bitwise_not 22
-#define UNARY_exp2 23           /* floating */
 
 #define BINARY_add 0
 #define BINARY_sub 1
@@ -52,7 +72,6 @@
 #define BINARY_bitwise_and 18
 #define BINARY_bitwise_or 19
 #define BINARY_bitwise_xor 20
-#define BINARY_copysign 21      /* floating */
 
 #define REDUCE_sum 0
 #define REDUCE_prod 1

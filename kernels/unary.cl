@@ -13,32 +13,28 @@ inline T sigmoid_(T x) {
 
 #endif
 
+/* The cases of the floating functions (ops.h's X list): the builtin of the element, or of its
+ * value as ACC for integer and bool elements. */
+#define UNARY_FLOAT_CASE_(name, code, builtin) case UNARY_##name: return TO_U(builtin(x));
+#define UNARY_INTEGER_CASE_(name, code, builtin) case UNARY_##name: return TO_U(builtin(v));
+
 inline U unary_op(int op, T x) {
 #ifdef T_FLOAT
     switch (op) {
     case UNARY_neg: return TO_U(-x);
-    case UNARY_exp: return TO_U(exp(x));
-    case UNARY_log: return TO_U(log(x));
-    case UNARY_sqrt: return TO_U(sqrt(x));
     case UNARY_abs: return TO_U(fabs(x));
     case UNARY_sign: return TO_U((T)((x > 0) - (x < 0)));  /* sign(nan) = 0, as PyTorch */
-    case UNARY_sin: return TO_U(sin(x));
-    case UNARY_cos: return TO_U(cos(x));
-    case UNARY_tanh: return TO_U(tanh(x));
     case UNARY_sigmoid: return TO_U(sigmoid_(x));
     case UNARY_relu: return TO_U((isnan(x) || x > 0) ? x : (T)0);
-    case UNARY_erf: return TO_U(erf(x));
     case UNARY_floor: return TO_U(floor(x));
     case UNARY_ceil: return TO_U(ceil(x));
     case UNARY_round: return TO_U(rint(x));
     case UNARY_trunc: return TO_U(trunc(x));
-    case UNARY_log1p: return TO_U(log1p(x));
-    case UNARY_expm1: return TO_U(expm1(x));
     case UNARY_logical_not: return (U)(x == 0);
     case UNARY_isnan: return (U)(isnan(x) != 0);
     case UNARY_isinf: return (U)(isinf(x) != 0);
     case UNARY_isfinite: return (U)(isfinite(x) != 0);
-    case UNARY_exp2: return TO_U(exp2(x));
+    UNARY_FLOATING_FUNCTIONS(UNARY_FLOAT_CASE_)
     }
 #else
     ACC v = (ACC)x;
@@ -58,16 +54,7 @@ inline U unary_op(int op, T x) {
     case UNARY_logical_not: return (U)(x == 0);
     case UNARY_isnan: case UNARY_isinf: return (U)0;
     case UNARY_isfinite: return (U)1;
-    case UNARY_exp: return TO_U(exp(v));
-    case UNARY_log: return TO_U(log(v));
-    case UNARY_sqrt: return TO_U(sqrt(v));
-    case UNARY_sin: return TO_U(sin(v));
-    case UNARY_cos: return TO_U(cos(v));
-    case UNARY_tanh: return TO_U(tanh(v));
-    case UNARY_erf: return TO_U(erf(v));
-    case UNARY_log1p: return TO_U(log1p(v));
-    case UNARY_expm1: return TO_U(expm1(v));
-    case UNARY_exp2: return TO_U(exp2(v));
+    UNARY_FLOATING_FUNCTIONS(UNARY_INTEGER_CASE_)
     }
 #endif
     return (U)0;

@@ -2,7 +2,6 @@
 complete (a test spec, an OpenCL op code, a NumPy implementation, a docstring with an example),
 what is built from it matches it, and every op, with or without a gradient, goes through
 Function.apply (so its device check applies)."""
-import re
 from pathlib import Path
 
 import numpy as np
@@ -35,8 +34,8 @@ def test_every_row_has_a_test_spec(row):
 @pytest.mark.parametrize("row", ROWS, ids=IDS)
 def test_every_row_has_an_opencl_op_code_and_a_numpy_function(row):
     prefix = row.kind.upper()
-    assert re.search(rf"^#define {prefix}_{row.code} \d+\b", OPS_H, re.M), \
-        f"{row.name}: no '#define {prefix}_{row.code} <code>' in kernels/ops.h"
+    assert row.code in {name for name, _, _ in base.ops_h_entries(OPS_H, prefix)}, \
+        f"{row.name}: no '#define {prefix}_{row.code} <code>' (or X line in {prefix}_FLOATING_FUNCTIONS) in kernels/ops.h"
     assert row.code in NUMPY_OPS[row.kind], f"{row.name}: no NumPy function for {row.code!r}"
 
 
@@ -50,12 +49,43 @@ def test_the_dtype_policies_match_the_ops_h_tags():
 
 
 def test_every_elementwise_op_code_has_its_kernel_case():
+    """An explicit case, or an X line of ops.h's floating functions, whose cases unary.cl (float
+    and integer paths) and binary.cl (float path) expand."""
     kernels = Path(tl.__file__).parent / "kernels"
-    for kind, source in (("unary", "unary.cl"), ("binary", "binary.cl")):
+    for kind, source, expansions in (("unary", "unary.cl", 2), ("binary", "binary.cl", 1)):
         text = (kernels / source).read_text()
+        listed = {name for name, _, tag in base.ops_h_entries(OPS_H, kind.upper())
+                  if tag == "floating" and f"#define {kind.upper()}_{name} " not in OPS_H}
+        assert text.count(f"{kind.upper()}_FLOATING_FUNCTIONS(") == expansions, source
         for row in ROWS:
             if row.kind == kind:
-                assert f"case {kind.upper()}_{row.code}:" in text, f"{row.name}: no case in {source}"
+                assert row.code in listed or f"case {kind.upper()}_{row.code}:" in text, \
+                    f"{row.name}: no case in {source}"
+
+
+@pytest.mark.parametrize("prefix", ["UNARY", "BINARY", "REDUCE", "RANDOM"])
+def test_ops_h_codes_are_distinct_within_a_family(prefix):
+    """The #define lines and the X lists share a family's codes (the kernels switch on them)."""
+    entries = base.ops_h_entries(OPS_H, prefix)
+    names, codes = [name for name, _, _ in entries], [code for _, code, _ in entries]
+    assert len(set(names)) == len(names), f"{prefix}: an op is listed twice in kernels/ops.h"
+    assert len(set(codes)) == len(codes), f"{prefix}: two ops of kernels/ops.h share a code: {sorted(codes)}"
+
+
+def test_ops_h_reader_reads_the_floating_function_lists():
+    text = """#define UNARY_FLOATING_FUNCTIONS(X) \\
+    X(exp, 1, exp) \\
+    X(exp2, 23, exp2) \\
+    /* end */
+#define UNARY_neg 0
+#define UNARY_isnan 19          /* bool */
+#define BINARY_FLOATING_FUNCTIONS(X) \\
+    X(copysign, 21, copysign) \\
+    /* end */
+"""
+    assert base.ops_h_entries(text, "UNARY") == [("neg", 0, None), ("isnan", 19, "bool"),
+                                                 ("exp", 1, "floating"), ("exp2", 23, "floating")]
+    assert base.ops_h_entries(text, "BINARY") == [("copysign", 21, "floating")]
 
 
 @pytest.mark.parametrize("row", ROWS, ids=IDS)

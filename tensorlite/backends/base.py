@@ -30,14 +30,27 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 
 
+def ops_h_entries(text: str, prefix: str) -> list:
+    """The ops of a family in the text of kernels/ops.h as (name, code, tag) triples: its
+    ``#define UNARY_exp 1  /* floating */`` lines and the ``X(exp, 1, exp)`` lines of its
+    ``UNARY_FLOATING_FUNCTIONS`` list (tag 'floating'); tag None for an untagged op."""
+    entries = [(name, int(code), tag or None) for name, code, tag in
+               re.findall(rf"^#define {prefix}_(\w+) (\d+)[ \t]*(?:/\* (\w+) \*/)?", text, re.M)]
+    listed = re.search(rf"^#define {prefix}_FLOATING_FUNCTIONS\(X\)((?:.*\\\n)*.*)", text, re.M)
+    if listed:
+        entries += [(name, int(code), "floating")
+                    for name, code in re.findall(r"\bX\((\w+), *(\d+), *\w+\)", listed.group(1))]
+    return entries
+
+
 def _op_names(prefix: str, tag: str | None = None) -> frozenset:
-    """The op names of a family in kernels/ops.h (``#define UNARY_exp 1  /* floating */`` ->
-    'exp'), those with ``tag`` only when given: that header is the one list of the elementwise and
-    reduction ops a backend implements and of their dtype rules (the OpenCL kernels switch on its
-    codes), so adding an op does not touch this file."""
+    """The op names of a family in kernels/ops.h (``#define UNARY_exp 1  /* floating */`` or
+    ``X(exp, 1, exp)`` in ``UNARY_FLOATING_FUNCTIONS`` -> 'exp'), those with ``tag`` only when
+    given: that header is the one list of the elementwise and reduction ops a backend implements
+    and of their dtype rules (the OpenCL kernels switch on its codes), so adding an op does not
+    touch this file."""
     text = (Path(__file__).resolve().parents[1] / "kernels" / "ops.h").read_text()
-    lines = re.findall(rf"#define {prefix}_(\w+) \d+[ \t]*(?:/\* (\w+) \*/)?", text)
-    return frozenset(name for name, found in lines if tag is None or found == tag)
+    return frozenset(name for name, _, found in ops_h_entries(text, prefix) if tag is None or found == tag)
 
 
 UNARY_OPS = _op_names("UNARY")

@@ -12,8 +12,11 @@ Tensor ops (so it is differentiable again, to any order). Its parameters say wha
 the inputs needing a gradient read, and the output if any formula reads it, as PyTorch's
 generated code does.
 
-Adding an elementwise op: a row, the kernel case (kernels/ops.h and unary.cl or binary.cl) and
-the NumPy function (backends/numpy_backend.py). Nothing here changes.
+Adding an elementwise op that is an OpenCL builtin of floating operands (tan, atan2, ...): a row,
+its X line in kernels/ops.h's UNARY_/BINARY_FLOATING_FUNCTIONS (which gives its op code and its
+kernel cases) and the NumPy function (backends/numpy_backend.py). Any other elementwise op: a
+row, its op code (kernels/ops.h), its case in kernels/unary.cl or binary.cl and the NumPy
+function. Nothing here changes.
 """
 from __future__ import annotations
 

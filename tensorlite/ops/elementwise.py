@@ -553,6 +553,13 @@ UNARY = (
     >>> tl.cos(tl.tensor([0., 3.1416]))
     tensor([ 1., -1.])
     """),
+    Op("tan", "unary", (lambda grad, out: grad * (1.0 + out * out),), Spec("tan", low=-1.2, high=1.2),
+       dtypes=_float, primitive_because="one kernel and one rounding; sin(x) / cos(x) takes three",
+       doc="""Tangent (radians; integers give the default float dtype). Shape: as input.
+
+    >>> tl.tan(tl.tensor([0., 0.7854]))
+    tensor([0.0000, 1.0000])
+    """),
     Op("tanh", "unary", (lambda grad, out: grad * (1.0 - out * out),), "tanh", dtypes=_float,
        inplace=True,
        primitive_because="one kernel; (e^2x - 1) / (e^2x + 1) overflows to nan for x > 44 (float32)",

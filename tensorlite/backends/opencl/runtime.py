@@ -13,13 +13,14 @@ from __future__ import annotations
 import atexit
 import hashlib
 import mmap
-import re
 import secrets
 import threading
 from pathlib import Path
 
 import numpy as np
 import pyopencl as cl
+
+from ..base import ops_h_entries
 
 __all__ = ["devices", "default_index", "Runtime", "kernel_dir", "op_codes", "NoDeviceError",
            "KernelNotFoundError"]
@@ -50,10 +51,10 @@ def kernel_dir() -> Path:
 
 
 def op_codes(prefix: str) -> dict:
-    """Op name -> code from kernels/ops.h (``#define UNARY_exp 1`` -> {'exp': 1})."""
+    """Op name -> code from kernels/ops.h (``#define UNARY_exp 1`` or ``X(exp, 1, exp)`` in
+    ``UNARY_FLOATING_FUNCTIONS`` -> {'exp': 1})."""
     text = (kernel_dir() / "ops.h").read_text()
-    return {m.group(1): int(m.group(2))
-            for m in re.finditer(rf"#define {prefix}_(\w+) (\d+)", text)}
+    return {name: code for name, code, _ in ops_h_entries(text, prefix)}
 
 
 _device_list = None
