@@ -190,10 +190,13 @@ class ToDevice(_Primitive):
 
     @staticmethod
     def forward(ctx, x, device):
+        host = x.device.backend.to_host(x.data)  # a sync: may raise an error a kernel recorded
+        out = device.backend.from_host(host, x.dtype)
+        # set last: under no_grad ctx is shared, and a transfer that raised must not leave its
+        # device to label the next op's result
         ctx._output_device = device
         ctx.source_device = x.device
-        host = x.device.backend.to_host(x.data)
-        return device.backend.from_host(host, x.dtype)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
