@@ -358,9 +358,14 @@ def _check_one_device(cls, args) -> None:
             if first is None:
                 first = a.device
             elif a.device is not first:
-                raise RuntimeError(
-                    f"Expected all tensors to be on the same device, but found at least two devices, "
-                    f"{first} and {a.device}! (in {cls.__name__}; move them with .to(device))")
+                raise device_mismatch(first, a.device, cls.__name__)
+
+
+def device_mismatch(first, second, op_name: str) -> RuntimeError:
+    """The error for operands on two devices (PyTorch's wording), raised by apply's check and
+    by the in-place fast path of ops/inplace.py."""
+    return RuntimeError(f"Expected all tensors to be on the same device, but found at least two "
+                        f"devices, {first} and {second}! (in {op_name}; move them with .to(device))")
 
 
 def _apply_without_graph(cls, args, kwargs):
@@ -383,7 +388,6 @@ def _apply_without_graph(cls, args, kwargs):
     if cls._is_view and aliases(out, first):
         out._become_view_of(first, cls, args[1:], kwargs)
     return out
-
 
 
 def _all_false(n):
