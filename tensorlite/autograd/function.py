@@ -317,6 +317,8 @@ class InplaceFunction(Function):
     def apply(cls, *args, **kwargs):
         _check_one_device(cls, args)
         cls.forward(_NO_GRAD_CTX, *args, **kwargs)
+        if _NO_GRAD_CTX.__dict__:
+            _NO_GRAD_CTX.__dict__.clear()
         targets = (args[0],) if cls.written is None else cls.written(args, kwargs)
         for t in targets:  # no helper call per write: gradient accumulation runs per leaf
             if cls._record_site:
@@ -338,7 +340,9 @@ _ALL_FALSE = [(False,) * n for n in range(8)]
 
 
 class _NoGradContext:
-    """The ctx primitives get when nothing is recorded: what forward stores on it is dropped."""
+    """The ctx primitives get when nothing is recorded, shared by all of them: what a forward
+    stores on it is dropped after the call (``_apply_without_graph`` reads ``_output_device``
+    first), so it neither pins a tensor nor reaches the next op."""
 
     needs_input_grad = (False,) * 32
     _output_device = None
@@ -372,11 +376,12 @@ def _apply_without_graph(cls, args, kwargs):
     """apply's fast path under no_grad (optimizer updates, inference, backward formulas)."""
     ctx = _NO_GRAD_CTX
     raw = cls.forward(ctx, *args, **kwargs)
-    device = ctx._output_device
-    if device is None:
-        device = args[0].device
+    stored = ctx.__dict__
+    if stored:  # what forward kept for a backward that will not run: it must not pin buffers
+        device = stored.get("_output_device") or args[0].device
+        stored.clear()
     else:
-        ctx._output_device = None
+        device = args[0].device
     if type(raw) is tuple:
         outputs = tuple(Tensor._make(r, device, False, None, 0) for r in raw)
         _remember_no_grad(args, outputs)
