@@ -14,15 +14,11 @@ import math
 import numbers
 
 from .. import dtypes as _dt
-from ..autograd.function import OUTPUT, Function
+from ..autograd.function import OUTPUT
 from ..tensor import Tensor
-from ._table import Op, Spec, build_function, build_public, this_op, unchanged
+from ._table import Op, Spec, _Primitive, build_function, build_public, this_op, unchanged
 from ._util import (checked_scalar, expect_tensor, is_scalar, number_operand, promote, promote_pair,
                     scalar_tensor, tensor_op, zeros_like_tensor)
-
-
-class _Primitive(Function):
-    _primitive = True
 
 
 # -- the primitives that are not rows ------------------------------------------------------
