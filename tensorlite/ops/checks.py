@@ -13,6 +13,8 @@ from ..device import Device, default_device, device as _device
 from ..autograd.function import InplaceFunction
 from ..tensor import Tensor
 
+__all__ = ["assert_all", "assert_in_range", "synchronize"]
+
 
 class AssertAll(InplaceFunction):
     """Reads its operand, writes nothing: the backend's assert_all."""
