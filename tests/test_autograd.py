@@ -1,9 +1,14 @@
 """The engine's semantics (SEMANTICS.md 4.1-4.5, 4.10, section 3): accumulation, leaves,
 retain_graph, hooks, grad(), custom Functions, version counters, views and in-place writes."""
+import gc
+import weakref
+
 import pytest
 
 import tensorlite as tl
+import tensorlite.nn.functional as F
 from tensorlite.autograd import Function
+from tensorlite.autograd.function import _NO_GRAD_CTX
 
 
 def leaf(values, dtype=tl.float32):
@@ -542,3 +547,24 @@ def test_mark_dirty_refuses_in_place_functions():
             return grad
     with pytest.raises(NotImplementedError, match="modify their inputs in place are not supported"):
         InPlace.apply(leaf([1.0]) * 1)
+
+
+@pytest.mark.parametrize("op", [
+    lambda x, index: x.gather(0, index),
+    lambda x, index: F.max_pool2d(x.reshape(1, 1, 2, 2), 2),
+    lambda x, index: x.max(0),
+    lambda x, index: x.to("cpu", copy=True),
+])
+def test_an_op_under_no_grad_keeps_nothing_alive(op):
+    """Under no_grad the primitives share one ctx: what a forward stores on it for a backward
+    that will never run (an index tensor, pooling indices, the input) must not outlive the call
+    (it would pin a device buffer until the next call of the same op)."""
+    x, index = tl.tensor([1.0, 4.0, 2.0, 3.0]), tl.tensor([3, 0])
+    with tl.no_grad():
+        results = op(x, index)
+        refs = [weakref.ref(t) for t in (x, index, *(results if isinstance(results, tuple) else (results,)))]
+        del x, index, results
+    gc.collect()
+    assert [r() for r in refs] == [None] * len(refs)
+    # the shared ctx itself: pooling's and max's index tensors are not results
+    assert not any(isinstance(v, tl.Tensor) for v in vars(_NO_GRAD_CTX).values())

@@ -157,6 +157,18 @@ def test_every_sync_raises_a_recorded_error(opencl):
     assert x.tolist() == [0.0, 1.0, 2.0, 3.0]
 
 
+def test_a_transfer_that_raises_at_its_sync_leaves_later_ops_on_their_device(opencl):
+    """.to("cpu") is a sync: it raises the recorded error, and under no_grad (where primitives
+    share one ctx) the failed transfer's target device must not label the next op's result."""
+    x = tl.arange(4.0, device=opencl)
+    with tl.no_grad():
+        x.gather(0, tl.tensor([9], device=opencl))
+        with pytest.raises(RuntimeError, match=r"gather\(\): index 9 is out of bounds"):
+            x.to("cpu")
+        y = x * 2
+    assert y.device == x.device and y.tolist() == [0.0, 2.0, 4.0, 6.0]
+
+
 def test_a_bad_index_writes_nothing_else(opencl):
     """The bad position of a setitem / index_put / scatter is skipped: every other element and
     every other tensor keeps its value, and the error still surfaces at the sync."""

@@ -187,6 +187,8 @@ LAZY_IMPORTS_ALLOWED = {
     "tensorlite/device.py": "the OpenCL backend: pyopencl is optional, loading it lists platforms",
     "tensorlite/cli.py": "`tensorlite devices` lists OpenCL devices only when pyopencl is installed",
 }
+
+
 def _lazy_imports(file):
     return [node for node in _function_level(TREES[file])
             if isinstance(node, (ast.Import, ast.ImportFrom)) and _imported_modules(node, file)]
@@ -228,6 +230,39 @@ def test_only_ops_and_backends_reach_a_backend():
     assert not found, ("only tensorlite/ops/ and tensorlite/backends/ may call a backend (go through "
                        "an op, or tensorlite/ops/_queries.py for a question or a host copy):\n"
                        + "\n".join(found))
+
+
+# The layers above the ops compute through ops only: NumPy there would be a computation on a
+# backend array (``t.data``) that only the CPU backend can run and no device check sees.
+ABOVE_THE_OPS = ("tensorlite/nn/", "tensorlite/optim/", "tensorlite/training/", "tensorlite/autograd/",
+                 "tensorlite/tensor.py")
+
+
+def _array_library_imports(file: str) -> list:
+    found = []
+    for node in ast.walk(TREES[file]):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and not node.level:
+            names = [node.module or ""]
+        else:
+            continue
+        found += [f"{file}:{node.lineno}: imports {n}" for n in names if n.split(".")[0] in ("numpy", "pyopencl")]
+    return found
+
+
+def test_layers_above_the_ops_import_no_array_library():
+    found = [ref for f in TREES if f.startswith(ABOVE_THE_OPS) for ref in _array_library_imports(f)]
+    assert not found, ("nn, optim, training, autograd and Tensor compute with ops, not on backend "
+                       "arrays (add an op in tensorlite/ops/):\n" + "\n".join(found))
+
+
+def test_the_array_library_guard_sees_an_import():
+    TREES["tensorlite/nn/_probe.py"] = ast.parse("def f(t):\n    import numpy as np\n    return np.sum(t.data)\n")
+    try:
+        assert _array_library_imports("tensorlite/nn/_probe.py") == ["tensorlite/nn/_probe.py:2: imports numpy"]
+    finally:
+        del TREES["tensorlite/nn/_probe.py"]
 
 
 def test_the_guard_names_file_and_line():

@@ -317,6 +317,8 @@ class InplaceFunction(Function):
     def apply(cls, *args, **kwargs):
         _check_one_device(cls, args)
         cls.forward(_NO_GRAD_CTX, *args, **kwargs)
+        if _NO_GRAD_CTX.__dict__:
+            _NO_GRAD_CTX.__dict__.clear()
         targets = (args[0],) if cls.written is None else cls.written(args, kwargs)
         for t in targets:  # no helper call per write: gradient accumulation runs per leaf
             if cls._record_site:
@@ -338,7 +340,9 @@ _ALL_FALSE = [(False,) * n for n in range(8)]
 
 
 class _NoGradContext:
-    """The ctx primitives get when nothing is recorded: what forward stores on it is dropped."""
+    """The ctx primitives get when nothing is recorded, shared by all of them: what a forward
+    stores on it is dropped after the call (``_apply_without_graph`` reads ``_output_device``
+    first), so it neither pins a tensor nor reaches the next op."""
 
     needs_input_grad = (False,) * 32
     _output_device = None
@@ -358,20 +362,26 @@ def _check_one_device(cls, args) -> None:
             if first is None:
                 first = a.device
             elif a.device is not first:
-                raise RuntimeError(
-                    f"Expected all tensors to be on the same device, but found at least two devices, "
-                    f"{first} and {a.device}! (in {cls.__name__}; move them with .to(device))")
+                raise device_mismatch(first, a.device, cls.__name__)
+
+
+def device_mismatch(first, second, op_name: str) -> RuntimeError:
+    """The error for operands on two devices (PyTorch's wording), raised by apply's check and
+    by the in-place fast path of ops/inplace.py."""
+    return RuntimeError(f"Expected all tensors to be on the same device, but found at least two "
+                        f"devices, {first} and {second}! (in {op_name}; move them with .to(device))")
 
 
 def _apply_without_graph(cls, args, kwargs):
     """apply's fast path under no_grad (optimizer updates, inference, backward formulas)."""
     ctx = _NO_GRAD_CTX
     raw = cls.forward(ctx, *args, **kwargs)
-    device = ctx._output_device
-    if device is None:
-        device = args[0].device
+    stored = ctx.__dict__
+    if stored:  # what forward kept for a backward that will not run: it must not pin buffers
+        device = stored.get("_output_device") or args[0].device
+        stored.clear()
     else:
-        ctx._output_device = None
+        device = args[0].device
     if type(raw) is tuple:
         outputs = tuple(Tensor._make(r, device, False, None, 0) for r in raw)
         _remember_no_grad(args, outputs)
@@ -383,7 +393,6 @@ def _apply_without_graph(cls, args, kwargs):
     if cls._is_view and aliases(out, first):
         out._become_view_of(first, cls, args[1:], kwargs)
     return out
-
 
 
 def _all_false(n):

@@ -270,8 +270,6 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
 
     grad_outputs (v) are random float64 tensors when not given.
 
-    Example: ``gradgradcheck(lambda t: (t ** 3).sum(), (x,))``.
-
     Example:
     >>> x = tl.tensor([0.5, 2.], dtype=tl.float64, requires_grad=True)
     >>> tl.autograd.gradgradcheck(lambda t: t.sin() * t, (x,))

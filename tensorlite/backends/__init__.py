@@ -1,5 +1,5 @@
 """Backends: the device-facing primitive set (see ``base.Backend``) and its implementations."""
-from .._malloc import tune as tune_allocator
+from .._malloc import tune_allocator
 from .base import Backend
 from .numpy_backend import NumpyBackend
 

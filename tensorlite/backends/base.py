@@ -1,7 +1,7 @@
 """The backend primitive set: the whole contract a device implements.
 
-Everything above ``backends/`` (Tensor, ops, nn, optim) reaches array data only through these
-methods, so a new backend implements this class and nothing else. Arrays are opaque to the
+Only ``ops/`` calls these methods (through ``Function.apply``; Tensor, nn, optim and the engine
+call ops), so a new backend implements this class and nothing else. Arrays are opaque to the
 callers except for two attributes every backend array has: ``shape`` (a tuple of ints) and
 ``dtype`` (a NumPy dtype, used only as a type tag).
 

@@ -29,9 +29,6 @@ def default_collate(batch):
     - strings stay a list; mappings are collated per key (keeping their type), sequences per
       position (as a list; namedtuples keep their type).
 
-    Example: ``default_collate([(tensor([1., 2.]), 0), (tensor([3., 4.]), 1)])`` is
-    ``[tensor of shape (2, 2), int64 tensor([0, 1])]``.
-
     Example:
     >>> batch = tl.data.default_collate([(tl.zeros(3), 0), (tl.ones(3), 1)])
     >>> batch[0].shape, batch[1]

@@ -35,8 +35,6 @@ class Dataset:
 class TensorDataset(Dataset):
     """Samples are the i-th rows of tensors that share their first dimension.
 
-    Example: ``TensorDataset(images, labels)[0]`` -> ``(images[0], labels[0])``.
-
     Shapes: tensors (N, *) each -> samples, tuples of (*)-shaped rows.
 
     Example:

@@ -19,8 +19,6 @@ DIGITS_PATH = Path(__file__).with_name("digits.csv.gz")
 def load_digits(normalize: bool = True):
     """(images, labels): float32 (1797, 64) scaled to [0, 1] (raw 0..16 if not normalize), int64 (1797,).
 
-    Example: ``x, y = load_digits(); x.shape`` -> ``Size([1797, 64])``.
-
     Example:
     >>> images, labels = tl.data.load_digits()
     >>> images.shape, labels.shape, images.max().item()

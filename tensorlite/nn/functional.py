@@ -43,8 +43,6 @@ __all__ = [
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """input @ weight.T + bias. Shapes: (*, in) x (out, in) -> (*, out); a 1-D weight (in,) gives (*).
 
-    Example: ``linear(ones(2, 3), ones(4, 3), ones(4))`` has shape (2, 4), every entry 4.
-
     Example:
     >>> F.linear(tl.ones(2, 3), tl.ones(4, 3), tl.ones(4))
     tensor([[4., 4., 4., 4.],
@@ -161,8 +159,6 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """x if x > 0 else weight * x, with one slope or one per channel (dim 1; inputs with fewer
     than 2 dims have one channel). The derivative at 0 is the slope, as PyTorch.
-
-    Example: ``prelu(tl.tensor([[-2.0, 3.0]]), tl.tensor([0.25]))`` is ``[[-0.5, 3.0]]``.
 
     Shapes: input (N, C, *) (or fewer dims), weight (1,) or (C,) -> input's shape.
 

@@ -10,9 +10,6 @@ class Parameter(Tensor):
 
     Shares storage (and version counter) with the tensor it wraps.
 
-    Example: ``w = Parameter(tensorlite.ones(2))`` prints
-    ``Parameter containing:\\ntensor([1., 1.], requires_grad=True)``.
-
     Shapes: the wrapped tensor's.
 
     Example:

@@ -41,7 +41,21 @@ def _grads(parameters):
 def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
                     error_if_nonfinite: bool = False, foreach=None):
     """Scale all gradients together so their total norm is at most max_norm; returns the total
-    norm before clipping (as if all gradients were concatenated)."""
+    norm before clipping (as if all gradients were concatenated). Reads nothing back from the
+    device: the scale is clamped to 1 and always multiplied in, as PyTorch does; with
+    ``error_if_nonfinite`` a non-finite norm raises at once on the CPU, at the next sync on a
+    device.
+
+    Shapes: any number of gradients of any shapes -> a 0-dim total norm.
+
+    Example:
+    >>> w = nn.Parameter(tl.tensor([3., 4.]))
+    >>> w.grad = tl.tensor([3., 4.])
+    >>> nn.utils.clip_grad_norm_([w], max_norm=1.0)
+    tensor(5.)
+    >>> w.grad
+    tensor([0.6000, 0.8000])
+    """
     grads = _grads(parameters)
     if not grads:
         return tensor(0.0)

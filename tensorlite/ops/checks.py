@@ -13,6 +13,8 @@ from ..device import Device, default_device, device as _device
 from ..autograd.function import InplaceFunction
 from ..tensor import Tensor
 
+__all__ = ["assert_all", "assert_in_range", "synchronize"]
+
 
 class AssertAll(InplaceFunction):
     """Reads its operand, writes nothing: the backend's assert_all."""
@@ -55,7 +57,6 @@ def assert_all(condition: Tensor, message: str) -> None:
     AssertAll.apply(condition, message)
 
 
-
 def assert_in_range(input: Tensor, low, high, message: str) -> None:
     """Raise RuntimeError(message.format(value=v)) for an element v of ``input`` outside
     [low, high] (NaN is outside): at once where the values are on the host, at the next sync
@@ -79,11 +80,16 @@ def synchronize(device=None) -> None:
     """Wait until ``device`` (default: the default device) has run all queued work, then raise
     any error its kernels recorded meanwhile (an index out of range, a failed assert_all): the
     explicit form of the sync that ``.item()``, ``.numpy()`` and printing do. A no-op on the CPU,
-    where such errors are raised at the op (like torch.cuda.synchronize).
+    where such errors are raised at the op (like torch.cuda.synchronize). Shapes: no tensor
+    arguments; ``device`` is a Device or a string such as "opencl:0".
 
     Example:
         >>> import tensorlite as tl
-        >>> tl.synchronize()
+        >>> x = tl.arange(4.0)
+        >>> y = x.gather(0, tl.tensor([3, 1]))  # on a device, queued: nothing waits yet
+        >>> tl.synchronize(x.device)  # waits, raises what the kernels recorded (nothing here)
+        >>> y
+        tensor([3., 1.])
     """
     dev = default_device() if device is None else device if isinstance(device, Device) else _device(device)
     dev.backend.synchronize()

@@ -14,15 +14,11 @@ import math
 import numbers
 
 from .. import dtypes as _dt
-from ..autograd.function import OUTPUT, Function
+from ..autograd.function import OUTPUT
 from ..tensor import Tensor
-from ._table import Op, Spec, build_function, build_public, this_op, unchanged
+from ._table import Op, Spec, _Primitive, build_function, build_public, this_op, unchanged
 from ._util import (checked_scalar, expect_tensor, is_scalar, number_operand, promote, promote_pair,
                     scalar_tensor, tensor_op, zeros_like_tensor)
-
-
-class _Primitive(Function):
-    _primitive = True
 
 
 # -- the primitives that are not rows ------------------------------------------------------
@@ -190,10 +186,13 @@ class ToDevice(_Primitive):
 
     @staticmethod
     def forward(ctx, x, device):
+        host = x.device.backend.to_host(x.data)  # a sync: may raise an error a kernel recorded
+        out = device.backend.from_host(host, x.dtype)
+        # set last: under no_grad ctx is shared, and a transfer that raised must not leave its
+        # device to label the next op's result
         ctx._output_device = device
         ctx.source_device = x.device
-        host = x.device.backend.to_host(x.data)
-        return device.backend.from_host(host, x.dtype)
+        return out
 
     @staticmethod
     def backward(ctx, grad):

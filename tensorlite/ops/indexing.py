@@ -516,8 +516,6 @@ def gather(input: Tensor, dim: int, index) -> Tensor:
     """out[i][j] = input[index[i][j]][j] for dim=0 (and likewise for other dims); every index
     must lie in [0, input.shape[dim]) (the backend checks it: RuntimeError otherwise).
 
-    Example: ``gather(tensor([[1., 2.], [3., 4.]]), 1, tensor([[1], [0]]))`` is ``[[2.], [3.]]``.
-
     Shapes: input (d_0, ..., d_{n-1}), index (i_0, ..., i_{n-1}) with i_k <= d_k for k != dim
     -> (i_0, ..., i_{n-1}).
 
@@ -663,9 +661,6 @@ def take_indices(input: Tensor, axis: int, index: Tensor, op: str) -> Tensor:
     the result has shape input.shape[:axis] + index.shape + input.shape[axis + 1:]. One gather
     over the index broadcast along the other dims, so the backend refuses an index outside
     [0, input.shape[axis]) with PyTorch's IndexError ("index out of range in self"), naming ``op``.
-
-    Example: ``take_indices(arange(6.).reshape(3, 2), 0, tensor([[2, 0]]), "embedding")`` is
-    ``[[[4., 5.], [0., 1.]]]`` (shape (1, 2, 2)).
 
     Example:
     >>> from tensorlite.ops.indexing import take_indices

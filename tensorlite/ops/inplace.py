@@ -4,7 +4,7 @@ into the tensor's memory; a write into a view of a non-leaf rewrites the base's 
 from __future__ import annotations
 
 from .. import dtypes as _dt
-from ..autograd.function import Function, InplaceFunction
+from ..autograd.function import Function, InplaceFunction, device_mismatch
 from ..autograd.grad_mode import state as _grad_state
 from ..tensor import Tensor, replay_view_chain
 from ._util import broadcast_shapes, expect_tensor, is_scalar, python_scalar, wrap_integer
@@ -94,9 +94,7 @@ def _operand_on_device(self: Tensor, other: Tensor, op_name: str) -> Tensor:
     other device mismatch raises, as Function.apply does for out-of-place ops."""
     if other.ndim == 0 and other.device.type == "cpu":
         return other.to(self.device)
-    raise RuntimeError(f"Expected all tensors to be on the same device, but found at least two "
-                       f"devices, {self.device} and {other.device}! (in {op_name}; move them with "
-                       f".to(device))")
+    raise device_mismatch(self.device, other.device, op_name)
 
 
 def _original(self: Tensor) -> Tensor:

@@ -591,8 +591,6 @@ def flip(input: Tensor, dims: Sequence[int]) -> Tensor:
     """Reverse the order of elements along ``dims`` (a tuple or list; the method form
     ``x.flip(0, 1)`` also takes them unpacked). Shape unchanged.
 
-    Example: ``flip(tensor([[1, 2], [3, 4]]), (0,))`` is ``[[3, 4], [1, 2]]``.
-
     Example:
     >>> x = tl.arange(6).reshape(2, 3)
     >>> tl.flip(x, (1,))
@@ -702,9 +700,6 @@ def atleast_1d(*tensors: Tensor | Sequence[Tensor]) -> Tensor | tuple[Tensor, ..
     """Each tensor viewed with at least 1 dim: () -> (1,). One tensor in, one out; several
     (or a sequence) in, a tuple out.
 
-    Example: ``atleast_1d(tensor(1.))`` has shape (1,); ``atleast_1d(tensor(1.), ones(2, 3))``
-    is a tuple of shapes (1,) and (2, 3).
-
     Example:
     >>> tl.atleast_1d(tl.tensor(1.))
     tensor([1.])
@@ -718,8 +713,6 @@ def atleast_2d(*tensors: Tensor | Sequence[Tensor]) -> Tensor | tuple[Tensor, ..
     """Each tensor viewed with at least 2 dims: () -> (1, 1), (n,) -> (1, n); as atleast_1d,
     several tensors (or a sequence) give a tuple.
 
-    Example: ``atleast_2d(tensor([1., 2., 3.]))`` is ``[[1., 2., 3.]]``, shape (1, 3).
-
     Example:
     >>> tl.atleast_2d(tl.tensor([1, 2]))
     tensor([[1, 2]])
@@ -730,8 +723,6 @@ def atleast_2d(*tensors: Tensor | Sequence[Tensor]) -> Tensor | tuple[Tensor, ..
 def atleast_3d(*tensors: Tensor | Sequence[Tensor]) -> Tensor | tuple[Tensor, ...]:
     """Each tensor viewed with at least 3 dims: () -> (1, 1, 1), (n,) -> (1, n, 1),
     (m, n) -> (m, n, 1); as atleast_1d, several tensors (or a sequence) give a tuple.
-
-    Example: ``atleast_3d(ones(2))`` has shape (1, 2, 1); ``atleast_3d(ones(2, 3))`` (2, 3, 1).
 
     Example:
     >>> tl.atleast_3d(tl.zeros(2, 3)).shape
@@ -744,8 +735,6 @@ def atleast_3d(*tensors: Tensor | Sequence[Tensor]) -> Tensor | tuple[Tensor, ..
 
 def hstack(tensors: Sequence[Tensor]) -> Tensor:
     """Concatenate along dim 1 (dim 0 for 0-d and 1-D tensors, which become 1-D first).
-
-    Example: ``hstack([tensor(1.), tensor([2., 3.])])`` is ``[1., 2., 3.]``.
 
     Shapes: (n, a), (n, b) -> (n, a + b); (a,), (b,) -> (a + b,).
 
@@ -764,8 +753,6 @@ def hstack(tensors: Sequence[Tensor]) -> Tensor:
 
 def vstack(tensors: Sequence[Tensor]) -> Tensor:
     """Concatenate along dim 0 after atleast_2d: 1-D (n,) tensors are rows (1, n), 0-d ones (1, 1).
-
-    Example: ``vstack([tensor(1.), tensor(2.)])`` has shape (2, 1).
 
     Shapes: (n,), (n,) -> (2, n); (a, n), (b, n) -> (a + b, n). Also ``tl.row_stack``.
 
@@ -787,8 +774,6 @@ def dstack(tensors: Sequence[Tensor]) -> Tensor:
     """Concatenate along dim 2 after atleast_3d. Shapes: two (n,) tensors -> (1, n, 2);
     (m, n) tensors -> (m, n, k) for k of them.
 
-    Example: ``dstack([tensor(1.), tensor(2.)])`` is ``[[[1., 2.]]]``, shape (1, 1, 2).
-
     Example:
     >>> tl.dstack([tl.tensor([1, 2]), tl.tensor([3, 4])])
     tensor([[[1, 3],
@@ -803,8 +788,6 @@ def dstack(tensors: Sequence[Tensor]) -> Tensor:
 def column_stack(tensors: Sequence[Tensor]) -> Tensor:
     """hstack of columns: 0-d and (n,) tensors become (1, 1) / (n, 1). Shapes: two (n,) -> (n, 2);
     (n, k) and (n,) -> (n, k + 1).
-
-    Example: ``column_stack([tensor([1., 2.]), tensor([3., 4.])])`` is ``[[1., 3.], [2., 4.]]``.
 
     Example:
     >>> tl.column_stack([tl.tensor([1, 2]), tl.tensor([3, 4])])
@@ -963,8 +946,6 @@ def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
 
     Negative widths crop. mode: 'constant' (``value``), or 'reflect' / 'replicate' / 'circular'
     over the last 1-3 dims of a batched or unbatched input, as PyTorch.
-
-    Example: ``pad(tl.tensor([[1., 2., 3.]]), (2, 1), mode='reflect')`` is ``[[3, 2, 1, 2, 3, 2]]``.
 
     Shapes: (*, H, W) with pad=(left, right, top, bottom)
     -> (*, H + top + bottom, W + left + right). Also ``F.pad``.

@@ -38,8 +38,6 @@ class SGD(Optimizer):
     """d = g + wd p; with momentum buf = d (first step) or mu buf + (1 - dampening) d, then
     d = d + mu buf (nesterov) or buf; p -= lr d.
 
-    Example: ``SGD(model.parameters(), lr=0.1, momentum=0.9)``.
-
     Shapes: each parameter's state (momentum_buffer) has the parameter's shape.
 
     Example:

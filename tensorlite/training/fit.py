@@ -193,8 +193,6 @@ def fit(model: nn.Module, train_data, loss="crossentropy", options: TrainingOpti
     early stopping stops training. ``resume_from=path`` continues from one at the next
     mini-batch, in the same order, and reproduces the uninterrupted loss curve and parameters.
 
-    Example: ``model, history = fit(model, (x, y), "crossentropy", TrainingOptions("adam"))``.
-
     Shapes: train_data, (inputs (N, *), targets (N,) class indices or (N, *) regression targets)
     or a Dataset of such pairs.
 

@@ -112,8 +112,6 @@ class PReLU(Module):
     """x if x > 0 else weight * x with a learned slope: one shared (``num_parameters=1``) or one
     per channel (dim 1), initialised to ``init``. Shapes: input (N, C, *) -> same.
 
-    Example: ``PReLU(3)(tl.randn(2, 3, 4)).shape`` is ``(2, 3, 4)``.
-
     Example:
     >>> m = nn.PReLU(2, init=0.5)
     >>> m.weight.shape
