@@ -14,9 +14,8 @@ from .. import dtypes as _dt
 from ..autograd.function import OUTPUT, Function
 from ..tensor import Tensor
 from ._table import NoGradient, Op, build_function, build_public
-from ._util import reduction_dims, scalar_tensor, tensor_op, wrap_dim, wrap_dims, zeros_like_tensor
-from .elementwise import NON_DIFFERENTIABLE, Where, maximum, minimum, where
-from .indexing import scatter_add
+from ._util import reduction_dims, tensor_op, wrap_dim, wrap_dims, zeros_like_tensor
+from .elementwise import NON_DIFFERENTIABLE, maximum, minimum
 from .movement import Expand, Reshape
 
 values_indices = collections.namedtuple("values_indices", ["values", "indices"])
@@ -29,15 +28,16 @@ def _kept_shape(shape, axes):
 def _expand_back(grad, x_shape, axes, keepdim):
     """Bring a reduced gradient back to x's shape (re-insert the reduced dims, then expand)."""
     if not keepdim and len(axes) < len(x_shape):
-        grad = Reshape.apply(grad, _kept_shape(x_shape, axes))
+        grad = grad.reshape(_kept_shape(x_shape, axes))
     if grad.data.shape == x_shape:
         return grad
-    return Expand.apply(grad, x_shape)
+    return grad.expand(x_shape)
 
 
 def _sum_grad(grad, r):
     """grad back in x's shape: _expand_back written out (sum's backward is on every step)."""
     x_shape, axes = r.x_shape, r.axes
+    # the Functions, not grad.reshape/expand: the methods' checks cost ~1.8 us per W1 step
     if not r.keepdim and len(axes) < len(x_shape):
         grad = Reshape.apply(grad, _kept_shape(x_shape, axes))
     return grad if grad.data.shape == x_shape else Expand.apply(grad, x_shape)
@@ -49,19 +49,18 @@ def _prod_grad(grad, x, out, r):
     axes, keepdim, shape = r.axes, r.keepdim, x.data.shape
     is_zero = x == 0
     zeros = _expand_back(is_zero.sum(axes, keepdim=keepdim), shape, axes, keepdim)
-    nonzero_x = where(is_zero, 1.0, x)
+    nonzero_x = x.masked_fill(is_zero, 1.0)
     product_of_others_nz = _expand_back(nonzero_x.prod(axes, keepdim=keepdim), shape, axes, keepdim)
     g = _expand_back(grad, shape, axes, keepdim)
     o = _expand_back(out, shape, axes, keepdim)
     # The value of each case is the product of the others; the formulas keep the zero
     # elements as factors (``zero_sum`` is 0 but depends on them) so that the gradient of this
     # gradient is right too: d/dx1 of d(x0*x1)/dx0 is 1 at x1 = 0, not 0.
-    zero_sum = _expand_back(where(is_zero, x, 0.0).sum(axes, keepdim=keepdim), shape, axes, keepdim)
+    zero_sum = _expand_back(x.where(is_zero, 0.0).sum(axes, keepdim=keepdim), shape, axes, keepdim)
     no_zero_case = g * o / nonzero_x
-    one_zero_case = where(is_zero, g * product_of_others_nz, g * zero_sum * product_of_others_nz / nonzero_x)
-    two_zeros_case = where(is_zero, g * (zero_sum - x) * product_of_others_nz, 0.0)
-    return where(zeros == 0, no_zero_case, where(zeros == 1, one_zero_case,
-                                                 where(zeros == 2, two_zeros_case, 0.0)))
+    one_zero_case = (g * product_of_others_nz).where(is_zero, g * zero_sum * product_of_others_nz / nonzero_x)
+    two_zeros_case = (g * (zero_sum - x) * product_of_others_nz).where(is_zero, 0.0)
+    return no_zero_case.where(zeros == 0, one_zero_case.where(zeros == 1, two_zeros_case.where(zeros == 2, 0.0)))
 
 
 def _extreme_grad(grad, x, out, r):
@@ -70,7 +69,7 @@ def _extreme_grad(grad, x, out, r):
     is_extreme = x == _expand_back(out, shape, axes, keepdim)
     count = is_extreme.sum(axes, keepdim=True).to(grad.dtype)
     share = _expand_back(grad, shape, axes, keepdim) / count.expand(shape)
-    return Where.apply(is_extreme, share, scalar_tensor(0, grad.dtype, grad.device))
+    return share.where(is_extreme, 0.0)
 
 
 class MaxMinDim(Function):
@@ -101,7 +100,7 @@ class MaxMinDim(Function):
             grad = grad.unsqueeze(ctx.dim)
         zeros = Tensor._make(grad.device.backend.full(ctx.x_shape, 0, grad.dtype), grad.device,
                              False, None, 0)
-        return scatter_add(zeros, ctx.dim, ctx.index, grad), None, None, None
+        return zeros.scatter_add(ctx.dim, ctx.index, grad), None, None, None
 
 
 class Cumsum(Function):
@@ -143,7 +142,7 @@ class LogSumExp(Function):
         x, out = ctx.saved_tensors
         if not ctx.keepdim:
             kept = _kept_shape(x.data.shape, ctx.axes)
-            grad, out = Reshape.apply(grad, kept), Reshape.apply(out, kept)
+            grad, out = grad.reshape(kept), out.reshape(kept)
         return grad * (x - out).exp(), None, None
 
 
@@ -205,8 +204,7 @@ class Norm2(Function):
     def backward(ctx, grad):
         x, out = ctx.saved_tensors
         shape, axes, keepdim = x.data.shape, ctx.axes, ctx.keepdim
-        inf = scalar_tensor(math.inf, grad.dtype, grad.device)
-        scale = grad / Where.apply(out == 0, inf, out)  # in the reduced shape: one pass over x below
+        scale = grad / out.masked_fill(out == 0, math.inf)  # in the reduced shape: one pass over x below
         return _expand_back(scale, shape, axes, keepdim) * x, None, None
 
 
@@ -382,11 +380,10 @@ class PowZeroGradAtZero(Function):
         exponent = ctx.exponent
         if exponent >= 2:  # t ** (exponent - 1) is 0 at 0 and has a finite gradient there
             return grad * exponent * t ** (exponent - 1), None
-        inf = scalar_tensor(math.inf, grad.dtype, grad.device)
         if exponent == 0.5:  # PyTorch's std backward, grad / (2 * result); * 0.5 is exact
-            return grad / Where.apply(out == 0, inf, out) * 0.5, None
+            return grad / out.masked_fill(out == 0, math.inf) * 0.5, None
         # exponent * t ** (exponent - 1), written as exponent * out / t
-        return grad * exponent * out / Where.apply(t == 0, inf, t), None
+        return grad * exponent * out / t.masked_fill(t == 0, math.inf), None
 
 
 @tensor_op
