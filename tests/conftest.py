@@ -55,6 +55,24 @@ def opencl():
 
 
 @pytest.fixture(autouse=True)
+def device_errors_left_unread_fail_the_test():
+    """A device-side check (an index out of range on OpenCL) raises at the next sync; a test
+    that leaves one unread would make a later, unrelated test raise it. Such an error fails the
+    test that caused it, and is cleared so the next test starts clean."""
+    yield
+    try:
+        from tensorlite.backends.opencl import _backends
+    except ImportError:  # no pyopencl: no device, no device errors
+        return
+    for backend in list(_backends.values()):
+        try:
+            backend.errors.check()
+        except (IndexError, RuntimeError, ValueError) as error:
+            pytest.fail(f"this test left a device error unread (sync inside pytest.raises, e.g. "
+                        f"with tl.synchronize()): {type(error).__name__}: {error}")
+
+
+@pytest.fixture(autouse=True)
 def oclgrind_reports_fail_the_test():
     """Under Oclgrind (.ci/oclgrind sets OCLGRIND_LOG) any report a test's kernels cause (an
     out-of-bounds access, a data race, ...) fails that test, with the report."""
