@@ -351,30 +351,12 @@ _UNARY_INPLACE_EXAMPLES = {
 }
 
 
-def _unary_inplace_doc(name: str) -> str:
-    shapes = "self (*), mask broadcastable to (*)" if name == "masked_fill_" else "self (*)"
-    doc = f"""In-place {name[:-1]}: writes into self and returns it.
-
-    Shapes: {shapes} -> self (*)."""
-    if name not in _UNARY_INPLACE_EXAMPLES:  # the coverage test asks for one
-        return doc
-    data, args, result = _UNARY_INPLACE_EXAMPLES[name]
-    return doc + f"""
-
-    Example:
-    >>> x = tl.tensor({data})
-    >>> x.{name}({args})
-    {result}
-    >>> x
-    {result}
-    """
-
-
 def _unary_inplace(name, fn):
     def method(self, *args, **kwargs):
         return inplace.unary_inplace(self, name, lambda t: fn(t, *args, **kwargs))
     method.__name__ = name
-    method.__doc__ = _unary_inplace_doc(name)
+    shapes = "self (*), mask broadcastable to (*)" if name == "masked_fill_" else "self (*)"
+    method.__doc__ = inplace.inplace_doc(name, shapes, _UNARY_INPLACE_EXAMPLES.get(name))
     return method
 
 
