@@ -78,6 +78,10 @@ STEPS = {  # name: (optimizer, clip_grad_norm_ kwargs or None, model kwargs, los
                                       dict(max_norm=1.0, norm_type=float("inf")), {}, {}),
     "rmsprop centered momentum": (lambda p: optim.RMSprop(p, lr=1e-3, momentum=0.9, centered=True), None, {}, {}),
     "adagrad lr_decay": (lambda p: optim.Adagrad(p, lr=1e-2, lr_decay=1e-3), None, {}, {}),
+    "adadelta wd": (lambda p: optim.Adadelta(p, weight_decay=1e-4), None, {}, {}),
+    "adamax": (lambda p: optim.Adamax(p, lr=2e-3), None, {}, {}),
+    "nadam decoupled wd": (lambda p: optim.NAdam(p, weight_decay=1e-2, decoupled_weight_decay=True), None, {}, {}),
+    "radam (rho_t select)": (lambda p: optim.RAdam(p, lr=1e-3, weight_decay=1e-4), None, {}, {}),
     "batchnorm cumulative, ignore_index, label smoothing": (
         lambda p: optim.Adam(p, lr=1e-3), None, dict(batch_norm=True), dict(ignore_index=3, label_smoothing=0.1)),
 }

@@ -296,3 +296,71 @@ def test_batchnorm_cumulative_average_on_the_device():
     np.testing.assert_allclose(bn.running_mean.numpy(), means, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(bn.running_var.numpy(), variances, rtol=1e-5, atol=1e-6)
     assert bn.num_batches_tracked.item() == 4
+
+
+# Trajectories of PyTorch 2.13 (CPU, float64, foreach=False), produced by
+#   torch.set_default_dtype(torch.float64); p = nn.Parameter(torch.tensor([1.0, -2.0]))
+#   opt = torch.optim.NAME([p], foreach=False, **kwargs)
+#   for g in GRADS * 3: p.grad = torch.tensor(g); opt.step(); out.append(p.tolist())
+# rounded to 12 decimals. Nine steps: RAdam crosses its rho_t > 5 threshold inside them.
+PINNED = [
+    ('Adadelta', {'lr': 1.0}, [[0.996837785583, -1.996837738151], [0.995100346768, -1.998186127695], [0.99807360482, -1.998666806937], [0.994583451528, -1.995346246786], [0.992936228277, -1.996599147021], [0.995968609985, -1.997034800102], [0.992339711969, -1.993632833331], [0.990698619027, -1.994858596458], [0.993783299872, -1.995280984135]]),
+    ('Adadelta', {'lr': 0.5, 'rho': 0.8, 'eps': 0.001, 'weight_decay': 0.1, 'maximize': True}, [[1.034815531191, -2.035218036253], [1.047510699541, -2.006592803108], [1.00700061592, -1.986819005689], [1.04342554687, -2.027325767109], [1.054034586733, -1.997276576752], [1.010901139268, -1.977511668872], [1.048414541738, -2.020757145027], [1.058845701547, -1.989566267126], [1.014070062833, -1.969384020599]]),
+    ('Adamax', {'lr': 0.1}, [[0.900000002, -1.900000001], [0.831510461196, -1.86838944339], [0.817829977651, -1.852120760093], [0.779068710616, -1.811527564802], [0.739965849409, -1.788149445885], [0.726285365864, -1.771880762588], [0.696081271457, -1.739588756212], [0.664125231404, -1.718212760971], [0.650444747859, -1.701944077674]]),
+    ('Adamax', {'lr': 0.1, 'betas': (0.8, 0.9), 'eps': 0.001, 'weight_decay': 0.1}, [[0.900166389351, -1.900083263947], [0.821078383873, -1.856394962717], [0.795980132196, -1.824138981717], [0.748247893449, -1.77275891106], [0.695343444998, -1.736080335562], [0.671541003323, -1.704291524788], [0.631562074531, -1.65957646259], [0.585448444284, -1.62488833849], [0.563186887015, -1.5937281274]]),
+    ('NAdam', {'lr': 0.1}, [[0.894354824277, -1.894354823221], [0.849672893609, -1.918355041012], [0.909915947437, -1.92493645573], [0.834091890292, -1.836978826956], [0.795529994187, -1.855802982574], [0.849035725423, -1.859275098706], [0.772226909261, -1.766451468059], [0.733052303326, -1.783647180287], [0.784967847583, -1.785320957398]]),
+    ('NAdam', {'lr': 0.1, 'momentum_decay': 0.1, 'weight_decay': 0.1}, [[0.894293755235, -1.894293754354], [0.843215338599, -1.897496206785], [0.882936743177, -1.883174984328], [0.802520281834, -1.792323547966], [0.755125627493, -1.790514440626], [0.788980351168, -1.773377374418], [0.706630402487, -1.676364768412], [0.657982623669, -1.671721061596], [0.690388099647, -1.6523444236]]),
+    ('NAdam', {'lr': 0.1, 'weight_decay': 0.1, 'decoupled_weight_decay': True, 'maximize': True}, [[1.095645175723, -2.085645176779], [1.129370654634, -2.04078850722], [1.057833894259, -2.01379920743], [1.123079612461, -2.08161884413], [1.150410712443, -2.041978500071], [1.085400874082, -2.018086598938], [1.151355681503, -2.090729363595], [1.179016730623, -2.052626357731], [1.11531101906, -2.030426317043]]),
+    ('RAdam', {'lr': 0.1}, [[0.95, -1.9], [0.915789473684, -1.868421052632], [0.908962905419, -1.85218489027], [0.889582271513, -1.811591694574], [0.87005039195, -1.788236953542], [0.869595220465, -1.787544296707], [0.868375455942, -1.78598065526], [0.866771997642, -1.784690419256], [0.865994522411, -1.783507296987]]),
+    ('RAdam', {'lr': 0.1, 'betas': (0.8, 0.9), 'weight_decay': 0.1}, [[0.94, -1.88], [0.897, -1.832888888889], [0.884340163934, -1.801672131148], [0.856035488582, -1.741051591709], [0.827654754349, -1.702209379115], [0.820160814383, -1.690439376254], [0.802706198481, -1.668375084812], [0.779806693412, -1.648272575352], [0.767160218742, -1.628058949868]]),
+    ('RAdam', {'lr': 0.1, 'betas': (0.9, 0.7), 'weight_decay': 0.1, 'decoupled_weight_decay': True}, [[0.94, -1.88], [0.896389473684, -1.829621052632], [0.880599010682, -1.795088679744], [0.85241238667, -1.73654459725], [0.82435638324, -1.695824410245], [0.809286251142, -1.662630003781], [0.786091341125, -1.613711697045], [0.762268385387, -1.576219960615], [0.747819133268, -1.544221598647]]),
+]
+
+
+@pytest.mark.parametrize("name, kwargs, expected", PINNED,
+                         ids=[f"{n}-{i}" for i, (n, _, _) in enumerate(PINNED)])
+def test_adadelta_adamax_nadam_radam_follow_pytorch(name, kwargs, expected):
+    p = nn.Parameter(tl.tensor([1.0, -2.0], dtype=tl.float64))
+    opt = getattr(optim, name)([p], **kwargs)
+    out = []
+    for g in GRADS * 3:
+        p.grad = tl.tensor(g)
+        opt.step()
+        out.append(p.tolist())
+    # float32 scalars off the CPU (step, bias corrections, rho_t, mu): a float32 tolerance there
+    tol = dict(rtol=1e-10, atol=1e-11) if p.device.type == "cpu" else dict(rtol=2e-5, atol=1e-6)
+    np.testing.assert_allclose(out, expected, **tol)
+
+
+def test_radam_branch_is_a_device_select():
+    """rho_t <= 5 (first steps): p -= lr m_hat, eps ignored; rho_t > 5 later: the rectified step."""
+    p = nn.Parameter(tl.tensor([1.0], dtype=tl.float64))
+    opt = optim.RAdam([p], lr=0.1, eps=1e6)  # a huge eps only matters on the rectified branch
+    for _ in range(5):
+        p.grad = tl.tensor([1.0], dtype=tl.float64)
+        opt.step()
+    np.testing.assert_allclose(p.tolist(), [0.5], rtol=1e-6)  # m_hat is exactly g: 5 steps of lr
+    p.grad = tl.tensor([1.0], dtype=tl.float64)
+    opt.step()  # rho_6 > 5: the step is scaled by ~1 / eps
+    assert 0.5 - 1e-5 < p.item() < 0.5
+
+
+def test_nadam_state_and_new_optimizer_errors():
+    p = nn.Parameter(tl.ones(2))
+    opt = optim.NAdam([p], lr=0.1)
+    p.grad = tl.ones(2)
+    opt.step()
+    state = opt.state[p]
+    assert state["mu_product"].shape == () and state["mu_product"].device == p.device
+    # mu_1 = 0.9 (1 - 0.5 * 0.96 ** 0.004)
+    assert state["mu_product"].tolist() == pytest.approx(0.9 * (1 - 0.5 * 0.96 ** 0.004), rel=1e-6)
+    with pytest.raises(ValueError, match="Invalid momentum_decay value: -1"):
+        optim.NAdam([p], momentum_decay=-1)
+    with pytest.raises(ValueError, match="Invalid rho value: 1.5"):
+        optim.Adadelta([p], rho=1.5)
+    with pytest.raises(ValueError, match="Invalid beta parameter at index 1: 1.0"):
+        optim.RAdam([p], betas=(0.9, 1.0))
+    with pytest.raises(ValueError, match="Invalid epsilon value: -1"):
+        optim.Adamax([p], eps=-1)
+    assert optim.Adamax([p]).defaults["lr"] == 2e-3 and optim.NAdam([p]).defaults["lr"] == 2e-3
+    assert optim.Adadelta([p]).defaults["lr"] == 1.0 and optim.RAdam([p]).defaults["lr"] == 1e-3

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from .. import dtypes as _dt
 from ..ops.creation import full_like, zeros, zeros_like
+from ..ops.elementwise import where
 from ..ops.optim_steps import adam_step_
 from .optimizer import Optimizer, required
 
@@ -235,3 +236,219 @@ class Adagrad(Optimizer):
             p.sub_(update * rate.to(p.dtype))
         else:
             p.add_(update, alpha=-group["lr"])
+
+
+def _check_betas(betas):
+    for i, beta in enumerate(betas):
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+
+
+def _scalar_math(step, p):
+    """The step count in the dtype for per-step scalars (bias corrections, NAdam's mu, RAdam's
+    rho_t): float64 on the CPU, like PyTorch's host math there; the parameter's dtype on other
+    devices. A 0-dim tensor on the parameter's device: nothing is read back."""
+    return step.to(_dt.float64 if p.device.type == "cpu" else p.dtype)
+
+
+def _decay(group, p, grad):
+    """L2 (added to the gradient) or, with decoupled_weight_decay, p *= 1 - lr wd."""
+    wd = group["weight_decay"]
+    if not wd:
+        return grad
+    if group.get("decoupled_weight_decay"):
+        p.mul_(1 - group["lr"] * wd)
+        return grad
+    return grad + wd * p
+
+
+class Adadelta(Optimizer):
+    """square_avg = rho sq + (1 - rho) g^2; delta = sqrt(acc_delta + eps) / sqrt(square_avg + eps) g;
+    acc_delta = rho acc + (1 - rho) delta^2; p -= lr delta. State: step, square_avg, acc_delta.
+
+    Shapes: square_avg and acc_delta have the parameter's shape; step is a 0-dim tensor.
+
+    Example:
+    >>> w = nn.Parameter(tl.tensor([1., -2.]))
+    >>> opt = tl.optim.Adadelta([w], lr=1.0, eps=0.01)
+    >>> (w ** 2).sum().backward()
+    >>> opt.step()
+    >>> w
+    Parameter containing:
+    tensor([ 0.6877, -1.6848], requires_grad=True)
+    """
+
+    def __init__(self, params, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
+                 weight_decay: float = 0, *, maximize: bool = False):
+        _check("learning rate", lr)
+        if not 0.0 <= rho <= 1.0:
+            raise ValueError(f"Invalid rho value: {rho}")
+        _check("epsilon value", eps)
+        _check("weight_decay value", weight_decay)
+        super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay,
+                                      maximize=maximize))
+
+    def _update(self, group, p, grad, state):
+        if not state:
+            state["step"] = _new_step(p)
+            state["square_avg"] = zeros_like(p)
+            state["acc_delta"] = zeros_like(p)
+        _step_count(state, p)
+        grad = _decay(group, p, grad)
+        rho, eps = group["rho"], group["eps"]
+        square_avg = state["square_avg"].mul_(rho).add_(grad * grad, alpha=1 - rho)
+        delta = (state["acc_delta"] + eps).sqrt() / (square_avg + eps).sqrt() * grad
+        state["acc_delta"].mul_(rho).add_(delta * delta, alpha=1 - rho)
+        p.add_(delta, alpha=-group["lr"])
+
+
+class Adamax(Optimizer):
+    """Adam with the infinity norm: m = b1 m + (1 - b1) g, u = max(b2 u, |g| + eps),
+    p -= lr / (1 - b1^t) m / u. State: step, exp_avg, exp_inf.
+
+    Shapes: exp_avg and exp_inf have the parameter's shape; step is a 0-dim tensor.
+
+    Example:
+    >>> w = nn.Parameter(tl.tensor([1., -2.]))
+    >>> opt = tl.optim.Adamax([w], lr=0.1)
+    >>> (w ** 2).sum().backward()
+    >>> opt.step()
+    >>> w
+    Parameter containing:
+    tensor([ 0.9000, -1.9000], requires_grad=True)
+    """
+
+    def __init__(self, params, lr: float = 2e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0, *, maximize: bool = False):
+        _check("learning rate", lr)
+        _check("epsilon value", eps)
+        _check_betas(betas)
+        _check("weight_decay value", weight_decay)
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+                                      maximize=maximize))
+
+    def _update(self, group, p, grad, state):
+        if not state:
+            state["step"] = _new_step(p)
+            state["exp_avg"] = zeros_like(p)
+            state["exp_inf"] = zeros_like(p)
+        t = _scalar_math(_step_count(state, p), p)
+        grad = _decay(group, p, grad)
+        beta1, beta2 = group["betas"]
+        exp_avg = state["exp_avg"].mul_(beta1).add_(grad, alpha=1 - beta1)
+        exp_inf = state["exp_inf"]
+        exp_inf.copy_((exp_inf * beta2).maximum(grad.abs() + group["eps"]))
+        clr = group["lr"] / (1 - beta1 ** t)
+        p.sub_(exp_avg / exp_inf * clr.to(p.dtype))
+
+
+class NAdam(Optimizer):
+    """Adam with Nesterov momentum and momentum decay: mu_t = b1 (1 - 0.5 * 0.96^(t psi)),
+    psi = momentum_decay; with v_hat = v / (1 - b2^t) and P_t = mu_1 ... mu_t,
+    p -= lr (1 - mu_t) / (1 - P_t) g / (sqrt(v_hat) + eps)
+       + lr mu_{t+1} / (1 - P_t mu_{t+1}) m / (sqrt(v_hat) + eps).
+    weight_decay is L2 unless decoupled_weight_decay (then p *= 1 - lr wd, as AdamW).
+    State: step, mu_product (0-dim tensors, on the parameter's device), exp_avg, exp_avg_sq.
+
+    Shapes: exp_avg and exp_avg_sq have the parameter's shape; step and mu_product are 0-dim.
+
+    Example:
+    >>> w = nn.Parameter(tl.tensor([1., -2.]))
+    >>> opt = tl.optim.NAdam([w], lr=0.1)
+    >>> (w ** 2).sum().backward()
+    >>> opt.step()
+    >>> w
+    Parameter containing:
+    tensor([ 0.8944, -1.8944], requires_grad=True)
+    >>> sorted(opt.state[w])
+    ['exp_avg', 'exp_avg_sq', 'mu_product', 'step']
+    """
+
+    def __init__(self, params, lr: float = 2e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0, momentum_decay: float = 4e-3,
+                 decoupled_weight_decay: bool = False, *, maximize: bool = False):
+        _check("learning rate", lr)
+        _check("epsilon value", eps)
+        _check_betas(betas)
+        _check("weight_decay value", weight_decay)
+        _check("momentum_decay value", momentum_decay)
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+                                      momentum_decay=momentum_decay,
+                                      decoupled_weight_decay=decoupled_weight_decay,
+                                      maximize=maximize))
+
+    def _update(self, group, p, grad, state):
+        if not state:
+            state["step"] = _new_step(p)
+            # in the per-step scalars' dtype (PyTorch's is its default scalar dtype, float32
+            # or float64, read back to the host for the coefficients)
+            state["mu_product"] = _scalar_math(_new_step(p), p).add_(1)
+            state["exp_avg"] = zeros_like(p)
+            state["exp_avg_sq"] = zeros_like(p)
+        t = _scalar_math(_step_count(state, p), p)
+        mu_product = state["mu_product"]
+        if mu_product.device is not p.device:
+            mu_product = state["mu_product"] = mu_product.to(p.device)
+        grad = _decay(group, p, grad)
+        beta1, beta2, lr, psi = *group["betas"], group["lr"], group["momentum_decay"]
+        mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * psi))
+        mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
+        product = mu_product.mul_(mu.to(mu_product.dtype)).to(t.dtype)
+        exp_avg = state["exp_avg"].mul_(beta1).add_(grad, alpha=1 - beta1)
+        exp_avg_sq = state["exp_avg_sq"].mul_(beta2).add_(grad * grad, alpha=1 - beta2)
+        denom = (exp_avg_sq / (1 - beta2 ** t).to(p.dtype)).sqrt() + group["eps"]
+        grad_coef = lr * (1.0 - mu) / (1.0 - product)
+        avg_coef = lr * mu_next / (1.0 - product * mu_next)
+        p.sub_(grad / denom * grad_coef.to(p.dtype))
+        p.sub_(exp_avg / denom * avg_coef.to(p.dtype))
+
+
+class RAdam(Optimizer):
+    """Rectified Adam: with rho_inf = 2 / (1 - b2) - 1 and
+    rho_t = rho_inf - 2 t b2^t / (1 - b2^t), the step is the bias-corrected momentum
+    m_hat = m / (1 - b1^t) scaled by lr r_t sqrt(1 - b2^t) / (sqrt(v) + eps) when rho_t > 5,
+    r_t = sqrt((rho_t - 4)(rho_t - 2) rho_inf / ((rho_inf - 4)(rho_inf - 2) rho_t)), else by lr.
+    The branch is a select on the device (rho_t never reaches the host). weight_decay is L2
+    unless decoupled_weight_decay. State: step, exp_avg, exp_avg_sq.
+
+    Shapes: exp_avg and exp_avg_sq have the parameter's shape; step is a 0-dim tensor.
+
+    Example:
+    >>> w = nn.Parameter(tl.tensor([1., -2.]))
+    >>> opt = tl.optim.RAdam([w], lr=0.1)
+    >>> (w ** 2).sum().backward()
+    >>> opt.step()
+    >>> w
+    Parameter containing:
+    tensor([ 0.8000, -1.6000], requires_grad=True)
+    """
+
+    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0, decoupled_weight_decay: bool = False, *,
+                 maximize: bool = False):
+        _check("learning rate", lr)
+        _check("epsilon value", eps)
+        _check_betas(betas)
+        _check("weight_decay value", weight_decay)
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+                                      decoupled_weight_decay=decoupled_weight_decay,
+                                      maximize=maximize))
+
+    def _update(self, group, p, grad, state):
+        if not state:
+            state["step"] = _new_step(p)
+            state["exp_avg"] = zeros_like(p)
+            state["exp_avg_sq"] = zeros_like(p)
+        t = _scalar_math(_step_count(state, p), p)
+        grad = _decay(group, p, grad)
+        beta1, beta2 = group["betas"]
+        exp_avg = state["exp_avg"].mul_(beta1).add_(grad, alpha=1 - beta1)
+        exp_avg_sq = state["exp_avg_sq"].mul_(beta2).add_(grad * grad, alpha=1 - beta2)
+        bias2 = 1 - beta2 ** t
+        rho_inf = 2 / (1 - beta2) - 1
+        rho_t = rho_inf - 2 * t * beta2 ** t / bias2
+        rect = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)).sqrt()
+        m_hat = exp_avg * (group["lr"] / (1 - beta1 ** t)).to(p.dtype)
+        adaptive = (rect * bias2.sqrt()).to(p.dtype) / (exp_avg_sq.sqrt() + group["eps"])
+        # rho_t <= 5: rect is NaN for 2 < rho_t < 4; the select drops it
+        p.sub_(m_hat * where(rho_t > 5, adaptive, 1.0))
