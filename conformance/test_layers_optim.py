@@ -150,6 +150,12 @@ SCHEDULERS = [
     ("OneCycleLR", {"max_lr": 1.0, "total_steps": 8}),
     ("OneCycleLR", {"max_lr": 1.0, "total_steps": 8, "anneal_strategy": "linear", "three_phase": True}),
     ("LambdaLR", {"lr_lambda": lambda epoch: 1.0 / (epoch + 1)}),
+    ("PolynomialLR", {"total_iters": 4, "power": 2.0}),
+    ("CosineAnnealingWarmRestarts", {"T_0": 2, "T_mult": 2, "eta_min": 0.01}),
+    ("CyclicLR", {"base_lr": 0.1, "max_lr": 1.0, "step_size_up": 2, "step_size_down": 1}),
+    ("CyclicLR", {"base_lr": 0.1, "max_lr": 1.0, "step_size_up": 2, "mode": "triangular2"}),
+    ("CyclicLR", {"base_lr": 0.1, "max_lr": 1.0, "step_size_up": 2, "mode": "exp_range", "gamma": 0.8,
+                  "base_momentum": 0.5}),
 ]
 
 
@@ -165,6 +171,24 @@ def test_scheduler_lrs(name, kwargs):
             sched.step()
             lrs.append(float(sched.get_last_lr()[0]))
             lrs.append(float(opt.param_groups[0].get("momentum", 0.0)))
+        return lrs
+    check(run, grad=False, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["SequentialLR", "ChainedScheduler"])
+def test_composite_schedulers(kind):
+    def run(lib):
+        param = lib.zeros(2, requires_grad=True)
+        opt = lib.optim.SGD([param], lr=0.5)
+        s = lib.optim.lr_scheduler
+        parts = [s.LinearLR(opt, 0.25, total_iters=3), s.ExponentialLR(opt, 0.8), s.StepLR(opt, 2, 0.5)]
+        sched = (s.SequentialLR(opt, parts, milestones=[2, 5]) if kind == "SequentialLR"
+                 else s.ChainedScheduler(parts))
+        lrs = []
+        for _ in range(9):
+            opt.step()
+            sched.step()
+            lrs.append(float(sched.get_last_lr()[0]))
         return lrs
     check(run, grad=False, rtol=1e-9, atol=1e-12)
 

@@ -364,3 +364,105 @@ def test_nadam_state_and_new_optimizer_errors():
         optim.Adamax([p], eps=-1)
     assert optim.Adamax([p]).defaults["lr"] == 2e-3 and optim.NAdam([p]).defaults["lr"] == 2e-3
     assert optim.Adadelta([p]).defaults["lr"] == 1.0 and optim.RAdam([p]).defaults["lr"] == 1e-3
+
+
+def scheduled(make, steps=12, adam=False, epochs=None):
+    """(lr, momentum or beta1) after each of ``steps`` optimizer+scheduler steps."""
+    p = nn.Parameter(tl.zeros(2))
+    opt = optim.Adam([p], lr=0.5) if adam else optim.SGD([p], lr=0.5, momentum=0.9)
+    sched = make(opt)
+    out = []
+    for i in range(steps):
+        opt.step()
+        sched.step() if epochs is None else sched.step(epochs[i])
+        group = opt.param_groups[0]
+        out.append((sched.get_last_lr()[0], group["betas"][0] if adam else group["momentum"]))
+    return out
+
+
+# (lr, momentum/beta1) sequences of PyTorch 2.13's schedulers, produced by the same loop with
+# torch (p = torch.zeros(2, requires_grad=True); torch.optim.SGD([p], lr=0.5, momentum=0.9) or
+# torch.optim.Adam([p], lr=0.5); torch.optim.lr_scheduler.X), rounded to 12 decimals.
+S = lr_scheduler
+PINNED_SCHEDULES = [
+    ("poly", lambda o: S.PolynomialLR(o, total_iters=6, power=1.5), {},
+     [(0.380362887156, 0.9), (0.272165526976, 0.9), (0.176776695297, 0.9), (0.096225044865, 0.9), (0.034020690872, 0.9), (0.0, 0.9), (0.0, 0.9), (0.0, 0.9), (0.0, 0.9), (0.0, 0.9), (0.0, 0.9), (0.0, 0.9)]),
+    ("cawr", lambda o: S.CosineAnnealingWarmRestarts(o, T_0=3, T_mult=2, eta_min=0.01), {},
+     [(0.3775, 0.9), (0.1325, 0.9), (0.5, 0.9), (0.467176223927, 0.9), (0.3775, 0.9), (0.255, 0.9), (0.1325, 0.9), (0.042823776073, 0.9), (0.5, 0.9), (0.491651827441, 0.9), (0.467176223927, 0.9), (0.428241161391, 0.9)]),
+    ("cawr fractional epochs", lambda o: S.CosineAnnealingWarmRestarts(o, T_0=2, T_mult=3),
+     dict(steps=6, epochs=[0.5, 1.7, 2.0, 5.3, 9.9, 1.2]),
+     [(0.426776695297, 0.9), (0.027248368953, 0.9), (0.5, 0.9), (0.21089138374, 0.9), (0.4863796439, 0.9), (0.172745751406, 0.9)]),
+    ("cawr fractional epochs T_mult=1", lambda o: S.CosineAnnealingWarmRestarts(o, T_0=2),
+     dict(steps=4, epochs=[0.5, 3.5, 7.25, 1.0]),
+     [(0.426776695297, 0.9), (0.073223304703, 0.9), (0.154329141909, 0.9), (0.25, 0.9)]),
+    ("cyclic triangular", lambda o: S.CyclicLR(o, 0.1, 1.0, step_size_up=3, step_size_down=2), {},
+     [(0.4, 0.866666666667), (0.7, 0.833333333333), (1.0, 0.8), (0.55, 0.85), (0.1, 0.9), (0.4, 0.866666666667), (0.7, 0.833333333333), (1.0, 0.8), (0.55, 0.85), (0.1, 0.9), (0.4, 0.866666666667), (0.7, 0.833333333333)]),
+    ("cyclic triangular2", lambda o: S.CyclicLR(o, 0.1, 1.0, step_size_up=2, mode="triangular2"), {},
+     [(0.55, 0.85), (1.0, 0.8), (0.55, 0.85), (0.1, 0.9), (0.325, 0.875), (0.55, 0.85), (0.325, 0.875), (0.1, 0.9), (0.2125, 0.8875), (0.325, 0.875), (0.2125, 0.8875), (0.1, 0.9)]),
+    ("cyclic exp_range", lambda o: S.CyclicLR(o, 0.1, 1.0, step_size_up=2, mode="exp_range", gamma=0.9), {},
+     [(0.505, 0.855), (0.829, 0.819), (0.42805, 0.86355), (0.1, 0.9), (0.3657205, 0.8704755), (0.5782969, 0.8468559), (0.315233605, 0.876085155), (0.1, 0.9), (0.27433922005, 0.88062897555), (0.41381059609, 0.86513215599), (0.241214768241, 0.884309470195), (0.1, 0.9)]),
+    ("cyclic adam beta1", lambda o: S.CyclicLR(o, 0.1, 1.0, step_size_up=2, base_momentum=0.7, max_momentum=0.95),
+     dict(adam=True),
+     [(0.55, 0.825), (1.0, 0.7), (0.55, 0.825), (0.1, 0.95), (0.55, 0.825), (1.0, 0.7), (0.55, 0.825), (0.1, 0.95), (0.55, 0.825), (1.0, 0.7), (0.55, 0.825), (0.1, 0.95)]),
+    ("sequential", lambda o: S.SequentialLR(o, [S.LinearLR(o, 0.25, total_iters=3), S.ExponentialLR(o, 0.8),
+                                                S.StepLR(o, 2, 0.5)], milestones=[3, 7]), {},
+     [(0.25, 0.9), (0.375, 0.9), (0.5, 0.9), (0.4, 0.9), (0.32, 0.9), (0.256, 0.9), (0.5, 0.9), (0.5, 0.9), (0.25, 0.9), (0.25, 0.9), (0.125, 0.9), (0.125, 0.9)]),
+    ("chained", lambda o: S.ChainedScheduler([S.LinearLR(o, 0.25, total_iters=3), S.ExponentialLR(o, 0.8)]), {},
+     [(0.2, 0.9), (0.24, 0.9), (0.256, 0.9), (0.2048, 0.9), (0.16384, 0.9), (0.131072, 0.9), (0.1048576, 0.9), (0.08388608, 0.9), (0.067108864, 0.9), (0.0536870912, 0.9), (0.04294967296, 0.9), (0.034359738368, 0.9)]),
+]
+
+
+@pytest.mark.parametrize("name, make, kwargs, expected", PINNED_SCHEDULES, ids=[c[0] for c in PINNED_SCHEDULES])
+def test_new_schedulers_follow_pytorch(name, make, kwargs, expected):
+    np.testing.assert_allclose(scheduled(make, **kwargs), expected, rtol=1e-10, atol=1e-11)
+
+
+def test_step_with_an_epoch_uses_the_closed_form():
+    """step(epoch) jumps by the closed form (PyTorch's _get_closed_form_lr): what SequentialLR
+    relies on to restart a scheduler at its milestone."""
+    for make, epoch, factor in [(lambda o: S.StepLR(o, 2, 0.5), 5, 0.25),
+                                (lambda o: S.ExponentialLR(o, 0.5), 3, 0.125),
+                                (lambda o: S.MultiStepLR(o, [1, 3, 3], 0.5), 3, 0.125),
+                                (lambda o: S.LinearLR(o, 0.5, total_iters=4), 2, 0.75),
+                                (lambda o: S.CosineAnnealingLR(o, T_max=4), 2, 0.5),
+                                (lambda o: S.PolynomialLR(o, total_iters=4, power=2.0), 2, 0.25)]:
+        opt = optim.SGD([nn.Parameter(tl.zeros(1))], lr=1.0)
+        sched = make(opt)
+        opt.step()
+        sched.step()
+        sched.step(epoch)
+        assert sched.get_last_lr() == [pytest.approx(factor)], make
+
+
+def test_new_scheduler_errors_and_state():
+    opt = optim.SGD([nn.Parameter(tl.zeros(1))], lr=1.0)
+    with pytest.raises(ValueError, match="Expected positive integer T_0, but got 0"):
+        S.CosineAnnealingWarmRestarts(opt, T_0=0)
+    with pytest.raises(ValueError, match="Expected integer T_mult >= 1, but got 1.5"):
+        S.CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=1.5)
+    with pytest.raises(ValueError, match="Expected non-negative epoch, but got -1"):
+        S.CosineAnnealingWarmRestarts(opt, T_0=2).step(-1)
+    with pytest.raises(ValueError, match="mode is invalid and scale_fn is None"):
+        S.CyclicLR(opt, 0.1, 1.0, mode="sawtooth")
+    with pytest.raises(ValueError, match="max_lr must have the same length as optimizer.param_groups"):
+        S.CyclicLR(opt, 0.1, [1.0, 2.0])
+    with pytest.raises(ValueError, match="optimizer must support momentum or beta1"):
+        S.CyclicLR(optim.Adagrad([nn.Parameter(tl.zeros(1))]), 0.1, 1.0)
+    with pytest.raises(ValueError, match="one more than the number of milestone points"):
+        S.SequentialLR(opt, [S.StepLR(opt, 2), S.StepLR(opt, 3)], milestones=[])
+    other = optim.SGD([nn.Parameter(tl.zeros(1))], lr=1.0)
+    with pytest.raises(ValueError, match="belong to the same optimizer"):
+        S.ChainedScheduler([S.StepLR(opt, 2), S.StepLR(other, 2)])
+    with pytest.raises(ValueError, match="does not support `ReduceLROnPlateau`"):
+        S.SequentialLR(opt, [S.StepLR(opt, 2), S.ReduceLROnPlateau(opt)], milestones=[2])
+    with pytest.raises(ValueError, match="at least one scheduler"):
+        S.ChainedScheduler([], optimizer=opt)
+    seq = S.SequentialLR(opt, [S.ExponentialLR(opt, 0.5), S.StepLR(opt, 2)], milestones=[2])
+    saved = seq.state_dict()
+    assert "optimizer" not in saved and len(saved["_schedulers"]) == 2
+    opt.step()
+    seq.step()
+    seq.load_state_dict(saved)
+    assert seq.last_epoch == 0 and seq._schedulers[0].last_epoch == 0
+    cyclic = S.CyclicLR(opt, 0.1, 1.0, scale_fn=lambda x: 0.5)
+    assert "scale_fn" not in cyclic.state_dict()
