@@ -143,6 +143,29 @@ def test_optimizer_steps(name, kwargs, p, data):
     check(run, p, *grads, grad=False, rtol=1e-6, atol=1e-9)
 
 
+@pytest.mark.parametrize("kwargs", [{}, {"line_search_fn": "strong_wolfe"},
+                                    {"lr": 0.5, "history_size": 2, "max_iter": 6},
+                                    {"line_search_fn": "strong_wolfe", "history_size": 3, "max_iter": 8}])
+@given(start=arrs(shape=(3,), dtype="float64", requires_grad=False, specials=False, kinks=False),
+       target=arrs(shape=(3,), dtype="float64", requires_grad=False, specials=False, kinks=False))
+def test_lbfgs_steps(kwargs, start, target):
+    def run(lib, start, target):
+        w = start.detach().clone().requires_grad_(True)
+        opt = lib.optim.LBFGS([w], **kwargs)
+
+        def closure():
+            opt.zero_grad()
+            loss = ((w - target) ** 2 * lib.tensor([1.0, 10.0, 3.0], dtype=lib.float64)).sum() + (w[0] * w[1]) ** 2
+            loss.backward()
+            return loss
+        history = []
+        for _ in range(3):
+            loss = opt.step(closure)
+            history += [loss.detach().clone(), w.detach().clone()]
+        return history, opt.state[w]["func_evals"], opt.state[w]["n_iter"]
+    check(run, start, target, grad=False, rtol=1e-7, atol=1e-9)
+
+
 SCHEDULERS = [
     ("StepLR", {"step_size": 2, "gamma": 0.5}), ("MultiStepLR", {"milestones": [1, 3], "gamma": 0.1}),
     ("ExponentialLR", {"gamma": 0.9}), ("CosineAnnealingLR", {"T_max": 3, "eta_min": 0.01}),

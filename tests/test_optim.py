@@ -466,3 +466,70 @@ def test_new_scheduler_errors_and_state():
     assert seq.last_epoch == 0 and seq._schedulers[0].last_epoch == 0
     cyclic = S.CyclicLR(opt, 0.1, 1.0, scale_fn=lambda x: 0.5)
     assert "scale_fn" not in cyclic.state_dict()
+
+
+def rosenbrock_lbfgs(**kwargs):
+    """Four LBFGS steps on a Rosenbrock valley plus a coupled term, over two parameters:
+    [loss returned, a0, a1, b0, func_evals, n_iter] after each."""
+    a = nn.Parameter(tl.tensor([-1.2, 1.0], dtype=tl.float64))
+    b = nn.Parameter(tl.tensor([0.5], dtype=tl.float64))
+    opt = optim.LBFGS([a, b], **kwargs)
+
+    def closure():
+        opt.zero_grad()
+        x, y = a[0], a[1]
+        loss = (1 - x) ** 2 + 100 * (y - x * x) ** 2 + (b[0] - x) ** 2 * 3
+        loss.backward()
+        return loss
+    out = []
+    for _ in range(4):
+        loss = opt.step(closure)
+        out.append([float(loss), *a.tolist(), *b.tolist(), opt.state[a]["func_evals"], opt.state[a]["n_iter"]])
+    return out
+
+
+# PyTorch 2.13's LBFGS on the same problem (float64; the same function with torch tensors,
+# torch.optim.LBFGS([a, b], **kwargs)), rounded to 12 decimals: the evaluation and iteration
+# counts pin the branches taken (history, line search, stopping rules).
+PINNED_LBFGS = [
+    ({'lr': 1.0},
+     [[32.87, -0.293142882183, 0.099696259542, -0.394556942925, 20, 20], [1.722016370102, 0.281073759394, 0.065523534876, 0.272253294076, 40, 40], [0.535256478707, 1.03481023924, 1.044868541988, 1.034793320124, 60, 60], [0.068623069552, 1.000004370336, 1.000007998691, 1.000004386528, 72, 72]]),
+    ({'lr': 0.5, 'history_size': 2, 'max_iter': 7},
+     [[32.87, -1.009864094692, 1.023175379352, 0.420903750441, 7, 7], [10.18196573517, -0.63514387219, 0.43814741753, -0.787559307606, 14, 14], [2.864071408358, -0.548481333859, 0.284018491002, -0.801919010932, 21, 21], [2.618755056934, 0.10524022803, 0.03186758894, 0.188473667507, 28, 28]]),
+    ({'line_search_fn': 'strong_wolfe'},
+     [[32.87, 0.140129031222, 0.024019569546, 0.165689324189, 25, 20], [0.743259509409, 0.999946873378, 0.999908235114, 0.9999541596, 50, 40], [2.3965e-08, 1.000001242456, 1.000002473935, 1.000003472791, 52, 42], [1.6e-11, 1.000001242456, 1.000002473935, 1.000003472791, 53, 43]]),
+    ({'line_search_fn': 'strong_wolfe', 'history_size': 3, 'max_iter': 10, 'lr': 0.8},
+     [[32.87, -0.509945543655, 0.26302948257, -0.735123404506, 12, 9], [2.432941789326, 0.284432026788, 0.067313414411, 0.258138137878, 24, 16], [0.532575448669, 0.859017896157, 0.731024041719, 0.860983700907, 36, 26], [0.024631593681, 0.999088575889, 0.9981208296, 0.998882472824, 49, 35]]),
+]
+
+
+@pytest.mark.parametrize("kwargs, expected", PINNED_LBFGS, ids=[str(k) for k, _ in PINNED_LBFGS])
+def test_lbfgs_follows_pytorch(kwargs, expected):
+    got = rosenbrock_lbfgs(**kwargs)
+    assert [row[-2:] for row in got] == [row[-2:] for row in expected]
+    # an ill-conditioned valley amplifies the last bits of the dot products' summation order
+    np.testing.assert_allclose([row[:-2] for row in got], [row[:-2] for row in expected],
+                               rtol=1e-8, atol=1e-9)
+
+
+def test_lbfgs_errors_and_early_exit():
+    a = nn.Parameter(tl.tensor([1.0, 2.0], dtype=tl.float64))
+    with pytest.raises(ValueError, match="doesn't support per-parameter options"):
+        optim.LBFGS([{"params": [a]}, {"params": [nn.Parameter(tl.ones(1))]}])
+    with pytest.raises(ValueError, match="Invalid learning rate: -1"):
+        optim.LBFGS([a], lr=-1)
+    assert optim.LBFGS([a], max_iter=8).defaults["max_eval"] == 10
+    opt = optim.LBFGS([a], line_search_fn="backtracking")
+
+    def closure():
+        opt.zero_grad()
+        loss = (a * a).sum()
+        loss.backward()
+        return loss
+    with pytest.raises(RuntimeError, match="only 'strong_wolfe' is supported"):
+        opt.step(closure)
+    with tl.no_grad():
+        a.zero_()
+    opt = optim.LBFGS([a])
+    assert float(opt.step(closure)) == 0.0  # a zero gradient: one evaluation, no iteration
+    assert opt.state[a]["func_evals"] == 1 and opt.state[a]["n_iter"] == 0
