@@ -602,3 +602,22 @@ def test_new_optimizers_match_the_documented_algorithm(case, maximize, grads):
         ref = reference_step(name, hp, ref, -np.array(g) if maximize else np.array(g), state, t)
     tol = dict(rtol=1e-9, atol=1e-12) if p.device.type == "cpu" else dict(rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(p.tolist(), ref, **tol)
+
+
+@pytest.mark.parametrize("make", [lambda p: optim.Adadelta(p, weight_decay=0.1), lambda p: optim.Adamax(p, lr=0.1),
+                                  lambda p: optim.NAdam(p, lr=0.1), lambda p: optim.RAdam(p, lr=0.1)],
+                         ids=["Adadelta", "Adamax", "NAdam", "RAdam"])
+def test_new_optimizers_resume_from_a_state_dict_identically(make):
+    def run(resume):
+        p = nn.Parameter(tl.tensor([1.0, 2.0]))
+        opt = make([p])
+        for i, g in enumerate(GRADS * 3):
+            if resume and i == 4:
+                saved_p, saved = p.detach().clone(), opt.state_dict()
+                p = nn.Parameter(saved_p)
+                opt = make([p])
+                opt.load_state_dict(saved)
+            p.grad = tl.tensor(g, dtype=tl.float32)
+            opt.step()
+        return p.tolist()
+    assert run(False) == run(True)
