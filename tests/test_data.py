@@ -253,3 +253,189 @@ def test_default_collate_keeps_the_mapping_type_and_refuses_string_arrays(cpu_de
     assert type(default_collate([counts, counts])) is collections.defaultdict
     with pytest.raises(TypeError, match="batch must contain tensors, numpy arrays, numbers, dicts or lists; found <U1"):
         default_collate([np.array(["a", "b"])] * 2)
+
+
+# ---- samplers (PyTorch's torch.utils.data samplers) and the loader's batched indexing ----
+
+from tensorlite.data import (BatchSampler, RandomSampler, Sampler, SequentialSampler,  # noqa: E402
+                             SubsetRandomSampler, WeightedRandomSampler, batch_fetcher)
+
+
+@given(n=st.integers(0, 40), seed=st.integers(0, 2**31))
+def test_random_sampler_is_a_seeded_permutation(n, seed):
+    order = list(RandomSampler(range(n), generator=tl.Generator().manual_seed(seed)))
+    assert sorted(order) == list(range(n))
+    assert order == list(RandomSampler(range(n), generator=tl.Generator().manual_seed(seed)))
+    assert list(SequentialSampler(range(n))) == list(range(n)) and len(SequentialSampler(range(n))) == n
+
+
+@given(n=st.integers(1, 12), num_samples=st.integers(1, 40), replacement=st.booleans(),
+       seed=st.integers(0, 2**31))
+def test_random_sampler_num_samples_and_replacement(n, num_samples, replacement, seed):
+    sampler = RandomSampler(range(n), replacement=replacement, num_samples=num_samples,
+                            generator=tl.Generator().manual_seed(seed))
+    order = list(sampler)
+    assert len(order) == len(sampler) == num_samples and all(0 <= i < n for i in order)
+    if not replacement:  # whole permutations one after the other, the last one cut short
+        for start in range(0, num_samples, n):
+            chunk = order[start:start + n]
+            assert len(set(chunk)) == len(chunk) and (len(chunk) < n or sorted(chunk) == list(range(n)))
+
+
+def test_replacement_draws_repeat_and_cover():
+    order = list(RandomSampler(range(3), replacement=True, num_samples=300,
+                               generator=tl.Generator().manual_seed(0)))
+    assert set(order) == {0, 1, 2} and all(order.count(i) > 60 for i in range(3))
+
+
+@given(indices=st.lists(st.integers(-5, 100), max_size=20, unique=True), seed=st.integers(0, 2**31))
+def test_subset_random_sampler_permutes_the_indices(indices, seed):
+    sampler = SubsetRandomSampler(indices, generator=tl.Generator().manual_seed(seed))
+    order = list(sampler)
+    assert sorted(order) == sorted(indices) and len(sampler) == len(indices)
+    assert order == list(SubsetRandomSampler(indices, generator=tl.Generator().manual_seed(seed)))
+
+
+@given(weights=st.lists(st.sampled_from([0.0, 0.5, 1.0, 3.0]), min_size=1, max_size=10),
+       num_samples=st.integers(1, 12), replacement=st.booleans(), seed=st.integers(0, 2**31))
+def test_weighted_sampler_draws_only_positive_weights(weights, num_samples, replacement, seed):
+    positive = sum(w > 0 for w in weights)
+    sampler = WeightedRandomSampler(weights, num_samples, replacement=replacement,
+                                    generator=tl.Generator().manual_seed(seed))
+    if positive == 0 or (not replacement and num_samples > positive):
+        with pytest.raises(RuntimeError, match="WeightedRandomSampler"):
+            list(sampler)
+        return
+    order = list(sampler)
+    assert len(order) == len(sampler) == num_samples and all(weights[i] > 0 for i in order)
+    if not replacement:
+        assert len(set(order)) == num_samples
+
+
+def test_weighted_sampler_follows_the_weights():
+    order = list(WeightedRandomSampler(tl.tensor([1.0, 3.0, 0.0]), 4000,
+                                       generator=tl.Generator().manual_seed(1)))
+    assert 2700 < order.count(1) < 3300 and order.count(2) == 0
+    # without replacement the heavy index is first most of the time
+    firsts = [list(WeightedRandomSampler([1.0, 9.0], 2, replacement=False,
+                                         generator=tl.Generator().manual_seed(s)))[0] for s in range(200)]
+    assert firsts.count(1) > 150
+
+
+@given(n=st.integers(0, 30), batch_size=st.integers(1, 8), drop_last=st.booleans())
+def test_batch_sampler_covers_everything_in_order(n, batch_size, drop_last):
+    batches = list(BatchSampler(SequentialSampler(range(n)), batch_size, drop_last))
+    assert len(batches) == len(BatchSampler(range(n), batch_size, drop_last))
+    flat = [i for batch in batches for i in batch]
+    kept = n - n % batch_size if drop_last else n
+    assert flat == list(range(kept)) and all(len(b) == batch_size for b in batches[:-1] or [])
+    if drop_last:
+        assert all(len(b) == batch_size for b in batches)
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda: RandomSampler(range(3), replacement=1), TypeError, "replacement should be a boolean"),
+    (lambda: RandomSampler(range(3), num_samples=0), ValueError, "num_samples=0"),
+    (lambda: RandomSampler(range(3), num_samples=2.0), ValueError, "num_samples=2.0"),
+    (lambda: WeightedRandomSampler([1.0], 0), ValueError, "num_samples=0"),
+    (lambda: WeightedRandomSampler([[1.0, 2.0]], 3), ValueError, r"1d sequence .*\(1, 2\)"),
+    (lambda: WeightedRandomSampler([1.0], 2, replacement=1), ValueError, "replacement=1"),
+    (lambda: list(WeightedRandomSampler([-1.0, 2.0], 2)), RuntimeError, "< 0"),
+    (lambda: list(WeightedRandomSampler([1.0, 2.0], 3, replacement=False)), RuntimeError, "3 > 2"),
+    (lambda: BatchSampler(range(3), 0, False), ValueError, "batch_size=0"),
+    (lambda: BatchSampler(range(3), 2, 1), ValueError, "drop_last=1"),
+    (lambda: DataLoader(range(3), sampler=[0], shuffle=True), ValueError, "mutually exclusive with shuffle"),
+    (lambda: DataLoader(range(3), batch_sampler=[[0]], batch_size=2), ValueError, "batch_sampler option"),
+    (lambda: DataLoader(range(3), batch_sampler=[[0]], shuffle=True), ValueError, "batch_sampler option"),
+    (lambda: DataLoader(range(3), batch_sampler=[[0]], sampler=[0]), ValueError, "batch_sampler option"),
+    (lambda: DataLoader(range(3), batch_sampler=[[0]], drop_last=True), ValueError, "batch_sampler option"),
+])
+def test_sampler_errors_match_torch(make, error, message):
+    with pytest.raises(error, match=message):
+        make()
+
+
+class TestLoaderSamplers:
+    def test_sampler_and_batch_sampler_orders(self):
+        ds = TensorDataset(tl.arange(10) * 10)
+        assert [b.tolist() for (b,) in DataLoader(ds, sampler=[3, 1, 4], batch_size=2)] == [[30, 10], [40]]
+        loader = DataLoader(ds, batch_sampler=BatchSampler([9, 8, 7], 2, drop_last=False))
+        assert len(loader) == 2 and [b.tolist() for (b,) in loader] == [[90, 80], [70]]
+        unbatched = DataLoader(ds, batch_size=None, sampler=SequentialSampler(range(3)))
+        assert len(unbatched) == 3 and [x.item() for (x,) in unbatched] == [0, 10, 20]
+        assert DataLoader(ds, batch_size=None, shuffle=True).shuffle  # PyTorch allows it
+
+    def test_custom_sampler_subclass(self):
+        class Reverse(Sampler):
+            def __init__(self, n):
+                self.n = n
+
+            def __iter__(self):
+                return iter(range(self.n - 1, -1, -1))
+
+            def __len__(self):
+                return self.n
+        ds = TensorDataset(tl.arange(5))
+        assert [b.tolist() for (b,) in DataLoader(ds, sampler=Reverse(5), batch_size=2)] == [[4, 3], [2, 1], [0]]
+
+    def test_seeded_order_and_the_global_generator(self):
+        ds = TensorDataset(tl.arange(30))
+
+        def order(**kwargs):
+            return [i for (b,) in DataLoader(ds, batch_size=4, shuffle=True, **kwargs) for i in b.tolist()]
+        tl.manual_seed(5)
+        first = order()
+        tl.manual_seed(5)
+        assert order() == first and sorted(first) == list(range(30))
+        tl.manual_seed(7)
+        expected = tl.rand(3).tolist()
+        tl.manual_seed(7)
+        with_own = order(generator=tl.Generator().manual_seed(1))
+        assert tl.rand(3).tolist() == expected  # its own generator leaves the global one alone
+        assert with_own == order(generator=tl.Generator().manual_seed(1))
+
+    @pytest.mark.parametrize("shuffle", [False, True])
+    def test_subsets_are_gathered_in_batches_with_the_same_result(self, shuffle):
+        x, y = tl.arange(40.0).reshape(20, 2), tl.arange(20)
+        inner = Subset(TensorDataset(x, y), list(range(19, -1, -1)))
+        nested = Subset(inner, [1, 3, 5, 7, 9, 11, 0])
+        assert batch_fetcher(nested) is not None and batch_fetcher(Subset(list(range(5)), [0])) is None
+
+        def batches(collate_fn=None):
+            loader = DataLoader(nested, batch_size=3, shuffle=shuffle, collate_fn=collate_fn,
+                                generator=tl.Generator().manual_seed(2))
+            return [(xb.tolist(), yb.tolist()) for xb, yb in loader]
+        by_sample = batches(collate_fn=default_collate)  # reads sample by sample
+        assert batches() == by_sample
+        assert sorted(i for _, ys in by_sample for i in ys) == sorted(19 - i for i in [1, 3, 5, 7, 9, 11, 0])
+
+    def test_batches_do_not_read_samples_one_by_one(self):
+        ds = TensorDataset(tl.arange(12))
+        train, _ = random_split(ds, [8, 4], generator=tl.Generator().manual_seed(0))
+
+        class Counting(TensorDataset):  # one get_batch per batch, through two Subsets
+            reads = 0
+
+            def get_batch(self, indices):
+                Counting.reads += 1
+                return super().get_batch(indices)
+        counted = Counting(tl.arange(12))
+        sub = Subset(Subset(counted, list(range(10))), [0, 2, 4, 6, 8])
+        assert [b.tolist() for (b,) in DataLoader(sub, batch_size=2)] == [[0, 2], [4, 6], [8]]
+        assert Counting.reads == 3
+        assert sorted(i for (b,) in DataLoader(train, batch_size=3) for i in b.tolist()) == sorted(train.indices)
+
+    def test_override_of_getitem_is_respected(self):
+        class Doubled(TensorDataset):
+            def __getitem__(self, index):
+                return tuple(t[index] * 2 for t in self.tensors)
+        ds = Subset(Doubled(tl.arange(4)), [3, 2])
+        assert batch_fetcher(ds) is None
+        assert [b.tolist() for (b,) in DataLoader(ds, batch_size=2)] == [[6, 4]]
+
+
+def test_torch_utils_data_alias():
+    import tensorlite.utils.data as alias
+    from tensorlite.utils.data import DataLoader as AliasLoader, RandomSampler as AliasSampler
+    assert AliasLoader is DataLoader and AliasSampler is RandomSampler and tl.utils.data is alias
+    assert set(tl.data.__all__) <= set(dir(alias))

@@ -1,18 +1,20 @@
-"""DataLoader: batches of a Dataset, optionally shuffled by a seeded generator."""
+"""DataLoader: batches of a Dataset in the order of a sampler (optionally shuffled by a seeded generator)."""
 from __future__ import annotations
 
 import collections.abc
 import copy
 import functools
-import math
+import itertools
 import numbers
 
 import numpy as np  # only to recognise NumPy samples (host input), never to compute
 
 from .. import dtypes
-from ..ops.creation import arange, randperm, tensor
+from ..ops.creation import tensor
 from ..ops.movement import stack
 from ..tensor import Tensor
+from .dataset import batch_fetcher
+from .sampler import BatchSampler, RandomSampler, SequentialSampler
 
 __all__ = ["DataLoader", "default_collate"]
 
@@ -94,17 +96,19 @@ def _promoted_dtype(batch):
 
 
 class DataLoader:
-    """Iterate over ``dataset`` in mini-batches.
+    """Iterate over ``dataset`` in mini-batches, in the order of a sampler (PyTorch's API).
 
-    ceil(N / batch_size) batches (floor with drop_last). With ``shuffle`` the order is a new
-    permutation each epoch drawn from ``generator`` (or the default generator), so
-    ``manual_seed`` makes it reproducible. Datasets with ``get_batch`` (TensorDataset) are
-    indexed a batch at a time instead of sample by sample.
+    The order comes from ``sampler`` (an iterable of indices), or from a RandomSampler drawing
+    from ``generator`` (or the default generator) with ``shuffle``, else a SequentialSampler;
+    so ``manual_seed`` or a seeded generator makes it reproducible. A BatchSampler groups it
+    into ``batch_size`` lists, unless ``batch_sampler`` gives the lists itself. With
+    ``batch_size=None`` the samples come one by one, uncollated. Datasets that can gather a
+    batch in one index (TensorDataset, Subsets of one: see ``batch_fetcher``) are read a batch
+    at a time instead of sample by sample when ``collate_fn`` is the default.
 
-    Example::
-
-        loader = DataLoader(TensorDataset(x, y), batch_size=32, shuffle=True)
-        for xb, yb in loader: ...
+    ``len(loader)``: ceil(N / batch_size) batches (floor with drop_last), or len(batch_sampler).
+    Errors as in PyTorch: ``sampler`` with ``shuffle``, and ``batch_sampler`` with
+    ``batch_size``, ``shuffle``, ``sampler`` or ``drop_last``, are mutually exclusive.
 
     Shapes: samples of shape (*) -> batches (batch_size, *) (the last one smaller unless drop_last).
 
@@ -119,9 +123,11 @@ class DataLoader:
     >>> loader = tl.data.DataLoader(ds, batch_size=2, shuffle=True, generator=generator)
     >>> sorted(i for _, y in loader for i in y.tolist())
     [0, 1, 2, 3, 4]
+    >>> [y.tolist() for _, y in tl.data.DataLoader(ds, batch_sampler=[[4, 0], [2]])]
+    [[4, 0], [2]]
     """
 
-    def __init__(self, dataset, batch_size: int | None = 1, shuffle: bool = False, sampler=None,
+    def __init__(self, dataset, batch_size: int | None = 1, shuffle: bool | None = None, sampler=None,
                  batch_sampler=None, num_workers: int = 0, collate_fn=None, pin_memory: bool = False,
                  drop_last: bool = False, timeout: float = 0, worker_init_fn=None, generator=None,
                  **unsupported):
@@ -132,52 +138,56 @@ class DataLoader:
                              f"use num_workers=0 to disable multiprocessing.")
         if num_workers:
             raise NotImplementedError("DataLoader(num_workers>0): tensorlite loads in the main process")
-        if sampler is not None or batch_sampler is not None:
-            raise NotImplementedError("custom samplers are not supported; use shuffle/generator")
-        if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral)
-                                       or batch_size <= 0):
-            raise ValueError(f"DataLoader: batch_size should be a positive integer value, but got "
-                             f"batch_size={batch_size!r}")
-        if batch_size is None and drop_last:
-            raise ValueError("DataLoader: batch_size=None option disables auto-batching and is mutually "
-                             "exclusive with drop_last; pass a batch_size or drop_last=False")
-        self.dataset, self.batch_size, self.shuffle = dataset, batch_size, shuffle
+        _check_sampler_options(batch_size, shuffle, sampler, batch_sampler, drop_last)
+        if batch_sampler is not None:
+            batch_size, drop_last = None, False
+        if sampler is None:
+            sampler = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
+        if batch_size is not None and batch_sampler is None:
+            batch_sampler = BatchSampler(sampler, batch_size, drop_last)
+        self.dataset, self.batch_size, self.shuffle = dataset, batch_size, bool(shuffle)
+        self.sampler, self.batch_sampler = sampler, batch_sampler
         self.drop_last, self.collate_fn, self.generator = drop_last, collate_fn, generator
+        self.num_workers, self.pin_memory = num_workers, pin_memory
 
     def __len__(self) -> int:
-        n = len(self.dataset)
-        if self.batch_size is None:
-            return n
-        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
-
-    def _order(self):
-        n = len(self.dataset)
-        return randperm(n, generator=self.generator) if self.shuffle else None
+        return len(self.batch_sampler if self.batch_sampler is not None else self.sampler)
 
     def __iter__(self):
         return self.batches_from(0)
 
     def batches_from(self, first: int):
         """The batches of one epoch from batch ``first`` on (``iter(loader)`` is
-        ``batches_from(0)``). The epoch's shuffle order is drawn as for a whole epoch, so with the
+        ``batches_from(0)``). The epoch's order is drawn as for a whole epoch, so with the
         generator state the epoch started from, a resumed run continues at the next batch of the
         same order without loading the batches before it."""
-        n = len(self.dataset)
-        order = self._order()
-        if self.batch_size is None:
-            for i in range(first, n):
-                yield self.dataset[int(order[i]) if order is not None else i]
+        if self.batch_sampler is None:
+            for index in itertools.islice(self.sampler, first, None):
+                yield self.dataset[index]
             return
-        fast = self.collate_fn is None and hasattr(self.dataset, "get_batch")
-        for batch in range(first, len(self)):
-            start = batch * self.batch_size
-            stop = min(start + self.batch_size, n)
-            if fast:
-                indices = order[start:stop] if order is not None else arange(start, stop)
-                try:
-                    yield self.dataset.get_batch(indices)
-                    continue
-                except AttributeError:
-                    fast = False
-            samples = [self.dataset[int(order[i]) if order is not None else i] for i in range(start, stop)]
-            yield (self.collate_fn or default_collate)(samples)
+        fetch = batch_fetcher(self.dataset) if self.collate_fn is None else None
+        collate = self.collate_fn or default_collate
+        for indices in itertools.islice(self.batch_sampler, first, None):
+            if fetch is not None:
+                yield fetch(list(indices))
+            else:
+                yield collate([self.dataset[i] for i in indices])
+
+
+def _check_sampler_options(batch_size, shuffle, sampler, batch_sampler, drop_last):
+    """PyTorch's checks of how the order and batching options combine, before any is used."""
+    if sampler is not None and shuffle:
+        raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle; shuffle in "
+                         "the sampler (e.g. RandomSampler) and leave shuffle unset")
+    if batch_sampler is not None:
+        if batch_size != 1 or shuffle or sampler is not None or drop_last:
+            raise ValueError("DataLoader: batch_sampler option is mutually exclusive with batch_size, "
+                             "shuffle, sampler, and drop_last; the batch sampler decides them")
+        return
+    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral)
+                                   or batch_size <= 0):
+        raise ValueError(f"DataLoader: batch_size should be a positive integer value, but got "
+                         f"batch_size={batch_size!r}")
+    if batch_size is None and drop_last:
+        raise ValueError("DataLoader: batch_size=None option disables auto-batching and is mutually "
+                         "exclusive with drop_last; pass a batch_size or drop_last=False")
