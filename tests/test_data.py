@@ -261,7 +261,16 @@ from tensorlite.data import (BatchSampler, RandomSampler, Sampler, SequentialSam
                              SubsetRandomSampler, WeightedRandomSampler, batch_fetcher)
 
 
-@given(n=st.integers(0, 40), seed=st.integers(0, 2**31))
+def test_random_sampler_on_an_empty_dataset():
+    with pytest.raises(ValueError, match="num_samples=0"):  # PyTorch: at construction
+        RandomSampler([])
+    with pytest.raises(ValueError, match="num_samples=0"):
+        DataLoader([], shuffle=True)
+    with pytest.raises(RuntimeError, match="empty data_source"):
+        list(RandomSampler([], num_samples=3))
+
+
+@given(n=st.integers(1, 40), seed=st.integers(0, 2**31))
 def test_random_sampler_is_a_seeded_permutation(n, seed):
     order = list(RandomSampler(range(n), generator=tl.Generator().manual_seed(seed)))
     assert sorted(order) == list(range(n))
@@ -302,14 +311,18 @@ def test_weighted_sampler_draws_only_positive_weights(weights, num_samples, repl
     positive = sum(w > 0 for w in weights)
     sampler = WeightedRandomSampler(weights, num_samples, replacement=replacement,
                                     generator=tl.Generator().manual_seed(seed))
-    if positive == 0 or (not replacement and num_samples > positive):
+    if positive == 0 or (not replacement and num_samples > len(weights)):
         with pytest.raises(RuntimeError, match="WeightedRandomSampler"):
             list(sampler)
         return
     order = list(sampler)
-    assert len(order) == len(sampler) == num_samples and all(weights[i] > 0 for i in order)
-    if not replacement:
+    assert len(order) == len(sampler) == num_samples
+    if replacement:
+        assert all(weights[i] > 0 for i in order)
+    else:  # the positive weights first; zero weights only once those are used up (PyTorch)
         assert len(set(order)) == num_samples
+        assert [weights[i] > 0 for i in order] == [True] * min(positive, num_samples) + \
+            [False] * max(0, num_samples - positive)
 
 
 def test_weighted_sampler_follows_the_weights():

@@ -95,10 +95,9 @@ class RandomSampler(Sampler[int]):
                  generator=None):
         if not isinstance(replacement, bool):
             raise TypeError(f"replacement should be a boolean value, but got replacement={replacement!r}")
-        if num_samples is not None:
-            _check_num_samples(num_samples)
         self.data_source, self.replacement = data_source, replacement
         self._num_samples, self.generator = num_samples, generator
+        _check_num_samples(self.num_samples)  # an empty data_source fails here too, as in PyTorch
 
     @property
     def num_samples(self) -> int:
@@ -108,7 +107,7 @@ class RandomSampler(Sampler[int]):
     def __iter__(self):
         n, count = len(self.data_source), self.num_samples
         if n == 0:
-            return iter(())
+            raise RuntimeError(f"RandomSampler: cannot draw {count} samples from an empty data_source")
         if self.replacement:
             return iter(randint(0, n, (count,), generator=self.generator).tolist())
         full, rest = divmod(count, n)
@@ -146,7 +145,8 @@ class SubsetRandomSampler(Sampler[int]):
 class WeightedRandomSampler(Sampler[int]):
     """``num_samples`` indices in [0, len(weights)), index i drawn with probability proportional
     to ``weights[i]`` (weights need not sum to 1). Without ``replacement`` an index appears at
-    most once (successive draws from the remaining weights).
+    most once (successive draws from the remaining weights; once the positive weights are used
+    up, zero-weight indices follow in random order, as in PyTorch).
 
     Shapes: weights (K,) -> num_samples indices in [0, K).
 
@@ -190,9 +190,6 @@ class WeightedRandomSampler(Sampler[int]):
                 raise RuntimeError(f"WeightedRandomSampler: cannot sample n_sample > prob_dist.size(-1) "
                                    f"samples without replacement ({self.num_samples} > {len(weights)}); "
                                    f"use replacement=True or fewer samples")
-            if self.num_samples > sum(w > 0 for w in weights):
-                raise RuntimeError("WeightedRandomSampler: invalid multinomial distribution (with "
-                                   "replacement=False, not enough non-negative category to sample)")
         return weights
 
     def _with_replacement(self, weights: list) -> list:
@@ -205,9 +202,10 @@ class WeightedRandomSampler(Sampler[int]):
 
     def _without_replacement(self, weights: list) -> list:
         # Efraimidis-Spirakis: the num_samples largest keys u ** (1 / w) are a weighted draw
-        # without replacement; log(u) / w orders the same way without underflow
+        # without replacement; log(u) / w orders the same way without underflow. Zero weights
+        # come last, in random order, once the positive ones run out (as torch.multinomial does)
         draws = rand(len(weights), dtype=dtypes.float64, generator=self.generator).tolist()
-        keys = [(math.log(u) / w if u > 0 else -math.inf) if w > 0 else -math.inf
+        keys = [(1, math.log(u) / w if u > 0 else -math.inf) if w > 0 else (0, u)
                 for u, w in zip(draws, weights)]
         return sorted(range(len(weights)), key=lambda i: keys[i], reverse=True)[:self.num_samples]
 
