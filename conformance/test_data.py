@@ -77,3 +77,14 @@ def test_subset_random_sampler_agrees(indices):
         sampler = data.SubsetRandomSampler(indices)
         return len(sampler), sorted(sampler)
     assert run(ldata) == run(tdata)
+
+
+@pytest.mark.parametrize("kwargs", [dict(persistent_workers=True), dict(persistent_workers=False),
+                                    dict(prefetch_factor=2), dict(multiprocessing_context="fork"),
+                                    dict(timeout=-1), dict(num_workers=-1), dict(pin_memory=True),
+                                    dict(in_order=False), dict(pin_memory_device="")])
+def test_single_process_options_agree(kwargs):
+    """Options of multi-process loading with num_workers=0: accepted or refused alike."""
+    def run(lib, data):
+        return _batches(lib, data.DataLoader(data.TensorDataset(lib.arange(3)), batch_size=2, **kwargs))
+    assert _outcome(lambda: run(tl, ldata)) == _outcome(lambda: run(torch, tdata))

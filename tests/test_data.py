@@ -362,6 +362,11 @@ def test_batch_sampler_covers_everything_in_order(n, batch_size, drop_last):
     (lambda: DataLoader(range(3), batch_sampler=[[0]], shuffle=True), ValueError, "batch_sampler option"),
     (lambda: DataLoader(range(3), batch_sampler=[[0]], sampler=[0]), ValueError, "batch_sampler option"),
     (lambda: DataLoader(range(3), batch_sampler=[[0]], drop_last=True), ValueError, "batch_sampler option"),
+    (lambda: DataLoader(range(3), persistent_workers=True), ValueError, "persistent_workers=True needs"),
+    (lambda: DataLoader(range(3), prefetch_factor=2), ValueError, "prefetch_factor=2 needs"),
+    (lambda: DataLoader(range(3), multiprocessing_context="fork"), ValueError, "multiprocessing_context"),
+    (lambda: DataLoader(range(3), timeout=-1), ValueError, "timeout option should be non-negative"),
+    (lambda: DataLoader(range(3), num_workers=2), NotImplementedError, "num_workers=2"),
 ])
 def test_sampler_errors_match_torch(make, error, message):
     with pytest.raises(error, match=message):
@@ -377,6 +382,11 @@ class TestLoaderSamplers:
         unbatched = DataLoader(ds, batch_size=None, sampler=SequentialSampler(range(3)))
         assert len(unbatched) == 3 and [x.item() for (x,) in unbatched] == [0, 10, 20]
         assert DataLoader(ds, batch_size=None, shuffle=True).shuffle  # PyTorch allows it
+        # PyTorch's positional order: multiprocessing_context comes before generator
+        loader = DataLoader(ds, 4, True, None, None, 0, None, True, False, 0, None, None,
+                            tl.Generator().manual_seed(0), persistent_workers=False, in_order=True,
+                            pin_memory_device="")
+        assert loader.generator is not None and sorted(i for (b,) in loader for i in b.tolist())[:3] == [0, 10, 20]
 
     def test_custom_sampler_subclass(self):
         class Reverse(Sampler):

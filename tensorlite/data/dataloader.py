@@ -129,15 +129,14 @@ class DataLoader:
 
     def __init__(self, dataset, batch_size: int | None = 1, shuffle: bool | None = None, sampler=None,
                  batch_sampler=None, num_workers: int = 0, collate_fn=None, pin_memory: bool = False,
-                 drop_last: bool = False, timeout: float = 0, worker_init_fn=None, generator=None,
+                 drop_last: bool = False, timeout: float = 0, worker_init_fn=None,
+                 multiprocessing_context=None, generator=None, *, prefetch_factor: int | None = None,
+                 persistent_workers: bool = False, pin_memory_device: str = "", in_order: bool = True,
                  **unsupported):
         if unsupported:
             raise TypeError(f"DataLoader got unsupported arguments {sorted(unsupported)}")
-        if num_workers < 0:
-            raise ValueError(f"DataLoader: num_workers option should be non-negative (got {num_workers}); "
-                             f"use num_workers=0 to disable multiprocessing.")
-        if num_workers:
-            raise NotImplementedError("DataLoader(num_workers>0): tensorlite loads in the main process")
+        _check_worker_options(num_workers, timeout, prefetch_factor, persistent_workers,
+                              multiprocessing_context)
         _check_sampler_options(batch_size, shuffle, sampler, batch_sampler, drop_last)
         if batch_sampler is not None:
             batch_size, drop_last = None, False
@@ -172,6 +171,26 @@ class DataLoader:
                 yield fetch(list(indices))
             else:
                 yield collate([self.dataset[i] for i in indices])
+
+
+def _check_worker_options(num_workers, timeout, prefetch_factor, persistent_workers, multiprocessing_context):
+    """PyTorch's checks of the multiprocessing options; loading runs in the main process, so
+    num_workers > 0 is refused (pin_memory, pin_memory_device and in_order change nothing here)."""
+    if num_workers < 0:
+        raise ValueError(f"DataLoader: num_workers option should be non-negative (got {num_workers}); "
+                         f"use num_workers=0 to disable multiprocessing.")
+    if timeout < 0:
+        raise ValueError(f"DataLoader: timeout option should be non-negative (got {timeout})")
+    if num_workers == 0:
+        for name, value, default in (("prefetch_factor", prefetch_factor, None),
+                                     ("persistent_workers", persistent_workers, False),
+                                     ("multiprocessing_context", multiprocessing_context, None)):
+            if value != default:
+                raise ValueError(f"DataLoader: {name}={value!r} needs multi-process loading (num_workers > 0), "
+                                 f"but got num_workers=0; leave {name} at {default!r}")
+    if num_workers:
+        raise NotImplementedError(f"DataLoader(num_workers={num_workers}): tensorlite loads in the main "
+                                  f"process; use num_workers=0")
 
 
 def _check_sampler_options(batch_size, shuffle, sampler, batch_sampler, drop_last):
