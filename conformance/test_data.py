@@ -88,3 +88,15 @@ def test_single_process_options_agree(kwargs):
     def run(lib, data):
         return _batches(lib, data.DataLoader(data.TensorDataset(lib.arange(3)), batch_size=2, **kwargs))
     assert _outcome(lambda: run(tl, ldata)) == _outcome(lambda: run(torch, tdata))
+
+
+@pytest.mark.parametrize("kwargs", [dict(num_workers=2), dict(num_workers=2, persistent_workers=True),
+                                    dict(num_workers=1, prefetch_factor=1), dict(num_workers=2, batch_size=None)])
+def test_worker_loading_agrees(kwargs):
+    """Worker processes: the same batches in the same order. (prefetch_factor=0: PyTorch fails
+    an assert; tensorlite raises ValueError, tested in tests/test_data.py.)"""
+    def run(lib, data):
+        kwargs.setdefault("batch_size", 3)
+        loader = data.DataLoader(data.TensorDataset(lib.arange(8), lib.arange(8.0) * 2), **kwargs)
+        return _batches(lib, loader), _batches(lib, loader)
+    assert _outcome(lambda: run(tl, ldata)) == _outcome(lambda: run(torch, tdata))

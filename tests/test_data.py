@@ -366,7 +366,7 @@ def test_batch_sampler_covers_everything_in_order(n, batch_size, drop_last):
     (lambda: DataLoader(range(3), prefetch_factor=2), ValueError, "prefetch_factor=2 needs"),
     (lambda: DataLoader(range(3), multiprocessing_context="fork"), ValueError, "multiprocessing_context"),
     (lambda: DataLoader(range(3), timeout=-1), ValueError, "timeout option should be non-negative"),
-    (lambda: DataLoader(range(3), num_workers=2), NotImplementedError, "num_workers=2"),
+    (lambda: DataLoader(range(3), num_workers=2, prefetch_factor=0), ValueError, "prefetch_factor=0"),
 ])
 def test_sampler_errors_match_torch(make, error, message):
     with pytest.raises(error, match=message):
@@ -462,3 +462,96 @@ def test_torch_utils_data_alias():
     from tensorlite.utils.data import DataLoader as AliasLoader, RandomSampler as AliasSampler
     assert AliasLoader is DataLoader and AliasSampler is RandomSampler and tl.utils.data is alias
     assert set(tl.data.__all__) <= set(dir(alias))
+
+
+# ---- DataLoader(num_workers > 0): worker processes ----
+
+class _Noisy(Dataset):
+    """Samples that draw from the generator of the process that loads them."""
+
+    def __len__(self):
+        return 8
+
+    def __getitem__(self, index):
+        info = tl.data.get_worker_info()
+        return tl.rand(2), index, -1 if info is None else info.id, os.getpid()
+
+
+def _values(loader):
+    return [[t.tolist() for t in batch] if isinstance(batch, (list, tuple)) else batch.tolist()
+            for batch in loader]
+
+
+@pytest.mark.usefixtures("cpu_default_device")
+class TestWorkers:
+    @pytest.mark.parametrize("num_workers", [1, 3])
+    @pytest.mark.parametrize("case", ["tensor-shuffle", "nested-subset", "collate_fn", "unbatched", "sampler"])
+    def test_results_and_order_equal_single_process(self, num_workers, case):
+        x, y = tl.arange(40.0).reshape(20, 2), tl.arange(20)
+        ds = TensorDataset(x, y)
+        kwargs = {"tensor-shuffle": dict(dataset=ds, batch_size=3, shuffle=True),
+                  "nested-subset": dict(dataset=Subset(Subset(ds, list(range(19, 2, -1))), [0, 5, 2, 9, 4]),
+                                        batch_size=2, drop_last=True),
+                  "collate_fn": dict(dataset=ds, batch_size=4, collate_fn=lambda b: [s[1] * 2 for s in b]),
+                  "unbatched": dict(dataset=ds, batch_size=None, shuffle=True),
+                  "sampler": dict(dataset=ds, sampler=WeightedRandomSampler([1.0] * 20, 9), batch_size=4),
+                  }[case]
+
+        def epochs(workers):
+            tl.manual_seed(4)
+            generator = tl.Generator().manual_seed(9)
+            loader = DataLoader(generator=generator, num_workers=workers, **kwargs)
+            out = [_values(loader), _values(loader)]
+            return out, generator.get_state(), tl.rand(2).tolist()
+        # the same batches, the same orders and the same generator states after two epochs
+        assert epochs(num_workers) == epochs(0)
+
+    def test_worker_seeds_are_reproducible_and_distinct(self):
+        def run(seed, persistent=False):
+            tl.manual_seed(seed)
+            loader = DataLoader(_Noisy(), batch_size=2, num_workers=2, persistent_workers=persistent)
+            return [[batch[:3] for batch in _values(loader)] for _ in range(2)]  # without the pids
+        first = run(0)
+        assert first == run(0) and first != run(1)
+        draws = [tuple(v) for epoch in first for batch in epoch for v in batch[0]]
+        assert len(set(draws)) == len(draws)  # no two workers, epochs or samples repeat a draw
+        assert sorted({w for epoch in first for batch in epoch for w in batch[2]}) == [0, 1]
+        assert run(3, persistent=True) == run(3, persistent=True)
+        assert tl.data.get_worker_info() is None
+
+    def test_persistent_workers_survive_epochs_and_an_abandoned_one(self):
+        loader = DataLoader(_Noisy(), batch_size=2, num_workers=2, persistent_workers=True)
+        pids = {p for batch in _values(loader) for p in batch[3]}
+        for batch in loader:  # abandon the epoch after one batch: its other results are dropped
+            break
+        again = _values(loader)
+        assert [b[1] for b in again] == [[0, 1], [2, 3], [4, 5], [6, 7]]
+        assert {p for batch in again for p in batch[3]} == pids and os.getpid() not in pids
+        fresh = DataLoader(_Noisy(), batch_size=2, num_workers=2)
+        assert {p for batch in _values(fresh) for p in batch[3]}.isdisjoint({p for batch in _values(fresh)
+                                                                             for p in batch[3]})
+
+    def test_worker_init_fn_and_errors(self, tmp_path):
+        def init(worker_id):
+            (tmp_path / f"worker{worker_id}").write_text(str(tl.data.get_worker_info().num_workers))
+        assert len(_values(DataLoader(_Noisy(), batch_size=4, num_workers=2, worker_init_fn=init))) == 2
+        assert sorted(p.read_text() for p in tmp_path.iterdir()) == ["2", "2"]
+
+        class Broken(_Noisy):
+            def __getitem__(self, index):
+                if index == 5:
+                    raise KeyError("sample 5 is missing")
+                return index
+        with pytest.raises(KeyError, match="worker process .*sample 5 is missing"):
+            list(DataLoader(Broken(), batch_size=2, num_workers=2))
+
+        class Dies(_Noisy):
+            def __getitem__(self, index):
+                os._exit(3)
+        with pytest.raises(RuntimeError, match=r"exited unexpectedly \(exit codes \[3"):
+            list(DataLoader(Dies(), batch_size=2, num_workers=1))
+
+    def test_device_tensors_are_refused_before_any_worker_starts(self, opencl):
+        ds = Subset(TensorDataset(tl.arange(4.0, device=opencl)), [0, 1])
+        with pytest.raises(ValueError, match="worker processes load on the CPU.*opencl"):
+            next(iter(DataLoader(ds, num_workers=2)))

@@ -6,6 +6,7 @@ import copy
 import functools
 import itertools
 import numbers
+import weakref
 
 import numpy as np  # only to recognise NumPy samples (host input), never to compute
 
@@ -13,7 +14,8 @@ from .. import dtypes
 from ..ops.creation import tensor
 from ..ops.movement import stack
 from ..tensor import Tensor
-from .dataset import batch_fetcher
+from . import _workers
+from .dataset import Subset, batch_fetcher
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
 
 __all__ = ["DataLoader", "default_collate"]
@@ -106,6 +108,14 @@ class DataLoader:
     batch in one index (TensorDataset, Subsets of one: see ``batch_fetcher``) are read a batch
     at a time instead of sample by sample when ``collate_fn`` is the default.
 
+    ``num_workers > 0`` loads in that many worker processes (the sampler stays in the main
+    process, so the order, the batches and the generator states equal num_workers=0's; batches
+    come back in order). Worker i seeds tensorlite's and Python's generators with
+    ``base_seed + i`` (base_seed derived from the generator's state and the epoch, without
+    drawing), then calls ``worker_init_fn(i)``; ``get_worker_info()`` tells a dataset which
+    worker it runs in. ``persistent_workers`` keeps the processes across epochs. Workers load on
+    the CPU and send host arrays; ``pin_memory`` is accepted and does nothing.
+
     ``len(loader)``: ceil(N / batch_size) batches (floor with drop_last), or len(batch_sampler).
     Errors as in PyTorch: ``sampler`` with ``shuffle``, and ``batch_sampler`` with
     ``batch_size``, ``shuffle``, ``sampler`` or ``drop_last``, are mutually exclusive.
@@ -125,6 +135,8 @@ class DataLoader:
     [0, 1, 2, 3, 4]
     >>> [y.tolist() for _, y in tl.data.DataLoader(ds, batch_sampler=[[4, 0], [2]])]
     [[4, 0], [2]]
+    >>> [y.tolist() for _, y in tl.data.DataLoader(ds, batch_size=2, num_workers=2)]
+    [[0, 1], [2, 3], [4]]
     """
 
     def __init__(self, dataset, batch_size: int | None = 1, shuffle: bool | None = None, sampler=None,
@@ -147,7 +159,10 @@ class DataLoader:
         self.dataset, self.batch_size, self.shuffle = dataset, batch_size, bool(shuffle)
         self.sampler, self.batch_sampler = sampler, batch_sampler
         self.drop_last, self.collate_fn, self.generator = drop_last, collate_fn, generator
-        self.num_workers, self.pin_memory = num_workers, pin_memory
+        self.num_workers, self.pin_memory, self.timeout = num_workers, pin_memory, timeout
+        self.worker_init_fn, self.multiprocessing_context = worker_init_fn, multiprocessing_context
+        self.prefetch_factor = 2 if prefetch_factor is None and num_workers else prefetch_factor
+        self.persistent_workers, self._pool, self._epochs = persistent_workers, None, 0
 
     def __len__(self) -> int:
         return len(self.batch_sampler if self.batch_sampler is not None else self.sampler)
@@ -160,22 +175,69 @@ class DataLoader:
         ``batches_from(0)``). The epoch's order is drawn as for a whole epoch, so with the
         generator state the epoch started from, a resumed run continues at the next batch of the
         same order without loading the batches before it."""
-        if self.batch_sampler is None:
-            for index in itertools.islice(self.sampler, first, None):
-                yield self.dataset[index]
+        fetch = _Fetcher(self.dataset, self.collate_fn, batched=self.batch_sampler is not None)
+        tasks = itertools.islice(self.sampler if self.batch_sampler is None else self.batch_sampler,
+                                 first, None)
+        if not self.num_workers:
+            yield from map(fetch, tasks)
             return
-        fetch = batch_fetcher(self.dataset) if self.collate_fn is None else None
-        collate = self.collate_fn or default_collate
-        for indices in itertools.islice(self.batch_sampler, first, None):
-            if fetch is not None:
-                yield fetch(list(indices))
-            else:
-                yield collate([self.dataset[i] for i in indices])
+        pool = self._pool or self._start_workers(fetch)
+        try:
+            yield from pool.run(tasks)
+        finally:
+            if not self.persistent_workers:
+                pool.shutdown()
+
+    def _start_workers(self, fetch):
+        _check_host_dataset(self.dataset)
+        seed = _workers.base_seed(self.generator, self._epochs)
+        self._epochs += 1
+        pool = _workers.WorkerPool(fetch, self.dataset, self.num_workers, seed, self.worker_init_fn,
+                                   self.multiprocessing_context, self.timeout, self.prefetch_factor)
+        if self.persistent_workers:
+            self._pool = pool
+            weakref.finalize(self, pool.shutdown)
+        return pool
+
+
+class _Fetcher:
+    """Loads what one sampler item names: a sample (batch_size=None) or a collated batch, with
+    one gather per batch where the dataset allows it. A class, not a closure, so that a spawned
+    worker can unpickle it."""
+
+    def __init__(self, dataset, collate_fn, batched: bool):
+        self.dataset, self.collate_fn, self.batched = dataset, collate_fn, batched
+        self.gather = batch_fetcher(dataset) if batched and collate_fn is None else None
+
+    def __getstate__(self):
+        return {"dataset": self.dataset, "collate_fn": self.collate_fn, "batched": self.batched}
+
+    def __setstate__(self, state):
+        self.__init__(**state)
+
+    def __call__(self, item):
+        if not self.batched:
+            return self.dataset[item]
+        if self.gather is not None:
+            return self.gather(list(item))
+        return (self.collate_fn or default_collate)([self.dataset[i] for i in item])
+
+
+def _check_host_dataset(dataset):
+    """Worker processes load on the CPU: refuse device tensors in a TensorDataset (or Subsets of
+    one) before any process starts, rather than fail inside a worker."""
+    while isinstance(dataset, Subset):
+        dataset = dataset.dataset
+    for t in getattr(dataset, "tensors", ()):
+        if isinstance(t, Tensor) and t.device.type != "cpu":
+            raise ValueError(f"DataLoader(num_workers>0): worker processes load on the CPU, but the "
+                             f"dataset holds a tensor on {t.device}; keep the dataset on the CPU and "
+                             f"move each batch with .to(device), or use num_workers=0")
 
 
 def _check_worker_options(num_workers, timeout, prefetch_factor, persistent_workers, multiprocessing_context):
-    """PyTorch's checks of the multiprocessing options; loading runs in the main process, so
-    num_workers > 0 is refused (pin_memory, pin_memory_device and in_order change nothing here)."""
+    """PyTorch's checks of the multiprocessing options (pin_memory and pin_memory_device change
+    nothing: there is no pinned memory; batches always come back in order)."""
     if num_workers < 0:
         raise ValueError(f"DataLoader: num_workers option should be non-negative (got {num_workers}); "
                          f"use num_workers=0 to disable multiprocessing.")
@@ -188,9 +250,10 @@ def _check_worker_options(num_workers, timeout, prefetch_factor, persistent_work
             if value != default:
                 raise ValueError(f"DataLoader: {name}={value!r} needs multi-process loading (num_workers > 0), "
                                  f"but got num_workers=0; leave {name} at {default!r}")
-    if num_workers:
-        raise NotImplementedError(f"DataLoader(num_workers={num_workers}): tensorlite loads in the main "
-                                  f"process; use num_workers=0")
+    elif prefetch_factor is not None and (isinstance(prefetch_factor, bool) or not isinstance(
+            prefetch_factor, numbers.Integral) or prefetch_factor <= 0):
+        raise ValueError(f"DataLoader: prefetch_factor option should be a positive integer, but got "
+                         f"prefetch_factor={prefetch_factor!r}")
 
 
 def _check_sampler_options(batch_size, shuffle, sampler, batch_sampler, drop_last):
