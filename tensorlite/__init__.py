@@ -38,7 +38,7 @@ from .ops.linalg import bmm, dot, einsum, ger, matmul, mm, outer
 from .ops.checks import synchronize
 from .ops._util import tensor_op as _tensor_op
 from . import _methods  # noqa: F401  (binds ops to Tensor)
-from . import data, nn, opencl, optim, safetensors, training
+from . import data, nn, opencl, optim, safetensors, training, utils
 from .nn.functional import log_softmax, softmax  # torch.softmax / torch.log_softmax
 from .serialization import load, save
 from ._printing import set_printoptions

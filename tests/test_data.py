@@ -253,3 +253,305 @@ def test_default_collate_keeps_the_mapping_type_and_refuses_string_arrays(cpu_de
     assert type(default_collate([counts, counts])) is collections.defaultdict
     with pytest.raises(TypeError, match="batch must contain tensors, numpy arrays, numbers, dicts or lists; found <U1"):
         default_collate([np.array(["a", "b"])] * 2)
+
+
+# ---- samplers (PyTorch's torch.utils.data samplers) and the loader's batched indexing ----
+
+from tensorlite.data import (BatchSampler, RandomSampler, Sampler, SequentialSampler,  # noqa: E402
+                             SubsetRandomSampler, WeightedRandomSampler, batch_fetcher)
+
+
+def test_random_sampler_on_an_empty_dataset():
+    with pytest.raises(ValueError, match="num_samples=0"):  # PyTorch: at construction
+        RandomSampler([])
+    with pytest.raises(ValueError, match="num_samples=0"):
+        DataLoader([], shuffle=True)
+    with pytest.raises(RuntimeError, match="empty data_source"):
+        list(RandomSampler([], num_samples=3))
+
+
+@given(n=st.integers(1, 40), seed=st.integers(0, 2**31))
+def test_random_sampler_is_a_seeded_permutation(n, seed):
+    order = list(RandomSampler(range(n), generator=tl.Generator().manual_seed(seed)))
+    assert sorted(order) == list(range(n))
+    assert order == list(RandomSampler(range(n), generator=tl.Generator().manual_seed(seed)))
+    assert list(SequentialSampler(range(n))) == list(range(n)) and len(SequentialSampler(range(n))) == n
+
+
+@given(n=st.integers(1, 12), num_samples=st.integers(1, 40), replacement=st.booleans(),
+       seed=st.integers(0, 2**31))
+def test_random_sampler_num_samples_and_replacement(n, num_samples, replacement, seed):
+    sampler = RandomSampler(range(n), replacement=replacement, num_samples=num_samples,
+                            generator=tl.Generator().manual_seed(seed))
+    order = list(sampler)
+    assert len(order) == len(sampler) == num_samples and all(0 <= i < n for i in order)
+    if not replacement:  # whole permutations one after the other, the last one cut short
+        for start in range(0, num_samples, n):
+            chunk = order[start:start + n]
+            assert len(set(chunk)) == len(chunk) and (len(chunk) < n or sorted(chunk) == list(range(n)))
+
+
+def test_replacement_draws_repeat_and_cover():
+    order = list(RandomSampler(range(3), replacement=True, num_samples=300,
+                               generator=tl.Generator().manual_seed(0)))
+    assert set(order) == {0, 1, 2} and all(order.count(i) > 60 for i in range(3))
+
+
+@given(indices=st.lists(st.integers(-5, 100), max_size=20, unique=True), seed=st.integers(0, 2**31))
+def test_subset_random_sampler_permutes_the_indices(indices, seed):
+    sampler = SubsetRandomSampler(indices, generator=tl.Generator().manual_seed(seed))
+    order = list(sampler)
+    assert sorted(order) == sorted(indices) and len(sampler) == len(indices)
+    assert order == list(SubsetRandomSampler(indices, generator=tl.Generator().manual_seed(seed)))
+
+
+@given(weights=st.lists(st.sampled_from([0.0, 0.5, 1.0, 3.0]), min_size=1, max_size=10),
+       num_samples=st.integers(1, 12), replacement=st.booleans(), seed=st.integers(0, 2**31))
+def test_weighted_sampler_draws_only_positive_weights(weights, num_samples, replacement, seed):
+    positive = sum(w > 0 for w in weights)
+    sampler = WeightedRandomSampler(weights, num_samples, replacement=replacement,
+                                    generator=tl.Generator().manual_seed(seed))
+    if positive == 0 or (not replacement and num_samples > len(weights)):
+        with pytest.raises(RuntimeError, match="WeightedRandomSampler"):
+            list(sampler)
+        return
+    order = list(sampler)
+    assert len(order) == len(sampler) == num_samples
+    if replacement:
+        assert all(weights[i] > 0 for i in order)
+    else:  # the positive weights first; zero weights only once those are used up (PyTorch)
+        assert len(set(order)) == num_samples
+        assert [weights[i] > 0 for i in order] == [True] * min(positive, num_samples) + \
+            [False] * max(0, num_samples - positive)
+
+
+def test_weighted_sampler_follows_the_weights():
+    order = list(WeightedRandomSampler(tl.tensor([1.0, 3.0, 0.0]), 4000,
+                                       generator=tl.Generator().manual_seed(1)))
+    assert 2700 < order.count(1) < 3300 and order.count(2) == 0
+    # without replacement the heavy index is first most of the time
+    firsts = [list(WeightedRandomSampler([1.0, 9.0], 2, replacement=False,
+                                         generator=tl.Generator().manual_seed(s)))[0] for s in range(200)]
+    assert firsts.count(1) > 150
+
+
+@given(n=st.integers(0, 30), batch_size=st.integers(1, 8), drop_last=st.booleans())
+def test_batch_sampler_covers_everything_in_order(n, batch_size, drop_last):
+    batches = list(BatchSampler(SequentialSampler(range(n)), batch_size, drop_last))
+    assert len(batches) == len(BatchSampler(range(n), batch_size, drop_last))
+    flat = [i for batch in batches for i in batch]
+    kept = n - n % batch_size if drop_last else n
+    assert flat == list(range(kept)) and all(len(b) == batch_size for b in batches[:-1] or [])
+    if drop_last:
+        assert all(len(b) == batch_size for b in batches)
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda: RandomSampler(range(3), replacement=1), TypeError, "replacement should be a boolean"),
+    (lambda: RandomSampler(range(3), num_samples=0), ValueError, "num_samples=0"),
+    (lambda: RandomSampler(range(3), num_samples=2.0), ValueError, "num_samples=2.0"),
+    (lambda: WeightedRandomSampler([1.0], 0), ValueError, "num_samples=0"),
+    (lambda: WeightedRandomSampler([[1.0, 2.0]], 3), ValueError, r"1d sequence .*\(1, 2\)"),
+    (lambda: WeightedRandomSampler([1.0], 2, replacement=1), ValueError, "replacement=1"),
+    (lambda: list(WeightedRandomSampler([-1.0, 2.0], 2)), RuntimeError, "< 0"),
+    (lambda: list(WeightedRandomSampler([1.0, 2.0], 3, replacement=False)), RuntimeError, "3 > 2"),
+    (lambda: BatchSampler(range(3), 0, False), ValueError, "batch_size=0"),
+    (lambda: BatchSampler(range(3), 2, 1), ValueError, "drop_last=1"),
+    (lambda: DataLoader(range(3), sampler=[0], shuffle=True), ValueError, "mutually exclusive with shuffle"),
+    (lambda: DataLoader(range(3), batch_sampler=[[0]], batch_size=2), ValueError, "batch_sampler option"),
+    (lambda: DataLoader(range(3), batch_sampler=[[0]], shuffle=True), ValueError, "batch_sampler option"),
+    (lambda: DataLoader(range(3), batch_sampler=[[0]], sampler=[0]), ValueError, "batch_sampler option"),
+    (lambda: DataLoader(range(3), batch_sampler=[[0]], drop_last=True), ValueError, "batch_sampler option"),
+    (lambda: DataLoader(range(3), persistent_workers=True), ValueError, "persistent_workers=True needs"),
+    (lambda: DataLoader(range(3), prefetch_factor=2), ValueError, "prefetch_factor=2 needs"),
+    (lambda: DataLoader(range(3), multiprocessing_context="fork"), ValueError, "multiprocessing_context"),
+    (lambda: DataLoader(range(3), timeout=-1), ValueError, "timeout option should be non-negative"),
+    (lambda: DataLoader(range(3), num_workers=2, prefetch_factor=0), ValueError, "prefetch_factor=0"),
+])
+def test_sampler_errors_match_torch(make, error, message):
+    with pytest.raises(error, match=message):
+        make()
+
+
+class TestLoaderSamplers:
+    def test_sampler_and_batch_sampler_orders(self):
+        ds = TensorDataset(tl.arange(10) * 10)
+        assert [b.tolist() for (b,) in DataLoader(ds, sampler=[3, 1, 4], batch_size=2)] == [[30, 10], [40]]
+        loader = DataLoader(ds, batch_sampler=BatchSampler([9, 8, 7], 2, drop_last=False))
+        assert len(loader) == 2 and [b.tolist() for (b,) in loader] == [[90, 80], [70]]
+        unbatched = DataLoader(ds, batch_size=None, sampler=SequentialSampler(range(3)))
+        assert len(unbatched) == 3 and [x.item() for (x,) in unbatched] == [0, 10, 20]
+        assert DataLoader(ds, batch_size=None, shuffle=True).shuffle  # PyTorch allows it
+        # PyTorch's positional order: multiprocessing_context comes before generator
+        loader = DataLoader(ds, 4, True, None, None, 0, None, True, False, 0, None, None,
+                            tl.Generator().manual_seed(0), persistent_workers=False, in_order=True,
+                            pin_memory_device="")
+        assert loader.generator is not None and sorted(i for (b,) in loader for i in b.tolist())[:3] == [0, 10, 20]
+
+    def test_custom_sampler_subclass(self):
+        class Reverse(Sampler):
+            def __init__(self, n):
+                self.n = n
+
+            def __iter__(self):
+                return iter(range(self.n - 1, -1, -1))
+
+            def __len__(self):
+                return self.n
+        ds = TensorDataset(tl.arange(5))
+        assert [b.tolist() for (b,) in DataLoader(ds, sampler=Reverse(5), batch_size=2)] == [[4, 3], [2, 1], [0]]
+
+    def test_seeded_order_and_the_global_generator(self):
+        ds = TensorDataset(tl.arange(30))
+
+        def order(**kwargs):
+            return [i for (b,) in DataLoader(ds, batch_size=4, shuffle=True, **kwargs) for i in b.tolist()]
+        tl.manual_seed(5)
+        first = order()
+        tl.manual_seed(5)
+        assert order() == first and sorted(first) == list(range(30))
+        tl.manual_seed(7)
+        expected = tl.rand(3).tolist()
+        tl.manual_seed(7)
+        with_own = order(generator=tl.Generator().manual_seed(1))
+        assert tl.rand(3).tolist() == expected  # its own generator leaves the global one alone
+        assert with_own == order(generator=tl.Generator().manual_seed(1))
+
+    @pytest.mark.parametrize("shuffle", [False, True])
+    def test_subsets_are_gathered_in_batches_with_the_same_result(self, shuffle):
+        x, y = tl.arange(40.0).reshape(20, 2), tl.arange(20)
+        inner = Subset(TensorDataset(x, y), list(range(19, -1, -1)))
+        nested = Subset(inner, [1, 3, 5, 7, 9, 11, 0])
+        assert batch_fetcher(nested) is not None and batch_fetcher(Subset(list(range(5)), [0])) is None
+
+        def batches(collate_fn=None):
+            loader = DataLoader(nested, batch_size=3, shuffle=shuffle, collate_fn=collate_fn,
+                                generator=tl.Generator().manual_seed(2))
+            return [(xb.tolist(), yb.tolist()) for xb, yb in loader]
+        by_sample = batches(collate_fn=default_collate)  # reads sample by sample
+        assert batches() == by_sample
+        assert sorted(i for _, ys in by_sample for i in ys) == sorted(19 - i for i in [1, 3, 5, 7, 9, 11, 0])
+
+    def test_batches_do_not_read_samples_one_by_one(self):
+        ds = TensorDataset(tl.arange(12))
+        train, _ = random_split(ds, [8, 4], generator=tl.Generator().manual_seed(0))
+
+        class Counting(TensorDataset):  # one get_batch per batch, through two Subsets
+            reads = 0
+
+            def get_batch(self, indices):
+                Counting.reads += 1
+                return super().get_batch(indices)
+        counted = Counting(tl.arange(12))
+        sub = Subset(Subset(counted, list(range(10))), [0, 2, 4, 6, 8])
+        assert [b.tolist() for (b,) in DataLoader(sub, batch_size=2)] == [[0, 2], [4, 6], [8]]
+        assert Counting.reads == 3
+        assert sorted(i for (b,) in DataLoader(train, batch_size=3) for i in b.tolist()) == sorted(train.indices)
+
+    def test_override_of_getitem_is_respected(self):
+        class Doubled(TensorDataset):
+            def __getitem__(self, index):
+                return tuple(t[index] * 2 for t in self.tensors)
+        ds = Subset(Doubled(tl.arange(4)), [3, 2])
+        assert batch_fetcher(ds) is None
+        assert [b.tolist() for (b,) in DataLoader(ds, batch_size=2)] == [[6, 4]]
+
+
+def test_torch_utils_data_alias():
+    import tensorlite.utils.data as alias
+    from tensorlite.utils.data import DataLoader as AliasLoader, RandomSampler as AliasSampler
+    assert AliasLoader is DataLoader and AliasSampler is RandomSampler and tl.utils.data is alias
+    assert set(tl.data.__all__) <= set(dir(alias))
+
+
+# ---- DataLoader(num_workers > 0): worker processes ----
+
+class _Noisy(Dataset):
+    """Samples that draw from the generator of the process that loads them."""
+
+    def __len__(self):
+        return 8
+
+    def __getitem__(self, index):
+        info = tl.data.get_worker_info()
+        return tl.rand(2), index, -1 if info is None else info.id, os.getpid()
+
+
+def _values(loader):
+    return [[t.tolist() for t in batch] if isinstance(batch, (list, tuple)) else batch.tolist()
+            for batch in loader]
+
+
+@pytest.mark.usefixtures("cpu_default_device")
+class TestWorkers:
+    @pytest.mark.parametrize("num_workers", [1, 3])
+    @pytest.mark.parametrize("case", ["tensor-shuffle", "nested-subset", "collate_fn", "unbatched", "sampler"])
+    def test_results_and_order_equal_single_process(self, num_workers, case):
+        x, y = tl.arange(40.0).reshape(20, 2), tl.arange(20)
+        ds = TensorDataset(x, y)
+        kwargs = {"tensor-shuffle": dict(dataset=ds, batch_size=3, shuffle=True),
+                  "nested-subset": dict(dataset=Subset(Subset(ds, list(range(19, 2, -1))), [0, 5, 2, 9, 4]),
+                                        batch_size=2, drop_last=True),
+                  "collate_fn": dict(dataset=ds, batch_size=4, collate_fn=lambda b: [s[1] * 2 for s in b]),
+                  "unbatched": dict(dataset=ds, batch_size=None, shuffle=True),
+                  "sampler": dict(dataset=ds, sampler=WeightedRandomSampler([1.0] * 20, 9), batch_size=4),
+                  }[case]
+
+        def epochs(workers):
+            tl.manual_seed(4)
+            generator = tl.Generator().manual_seed(9)
+            loader = DataLoader(generator=generator, num_workers=workers, **kwargs)
+            out = [_values(loader), _values(loader)]
+            return out, generator.get_state(), tl.rand(2).tolist()
+        # the same batches, the same orders and the same generator states after two epochs
+        assert epochs(num_workers) == epochs(0)
+
+    def test_worker_seeds_are_reproducible_and_distinct(self):
+        def run(seed, persistent=False):
+            tl.manual_seed(seed)
+            loader = DataLoader(_Noisy(), batch_size=2, num_workers=2, persistent_workers=persistent)
+            return [[batch[:3] for batch in _values(loader)] for _ in range(2)]  # without the pids
+        first = run(0)
+        assert first == run(0) and first != run(1)
+        draws = [tuple(v) for epoch in first for batch in epoch for v in batch[0]]
+        assert len(set(draws)) == len(draws)  # no two workers, epochs or samples repeat a draw
+        assert sorted({w for epoch in first for batch in epoch for w in batch[2]}) == [0, 1]
+        assert run(3, persistent=True) == run(3, persistent=True)
+        assert tl.data.get_worker_info() is None
+
+    def test_persistent_workers_survive_epochs_and_an_abandoned_one(self):
+        loader = DataLoader(_Noisy(), batch_size=2, num_workers=2, persistent_workers=True)
+        pids = {p for batch in _values(loader) for p in batch[3]}
+        for batch in loader:  # abandon the epoch after one batch: its other results are dropped
+            break
+        again = _values(loader)
+        assert [b[1] for b in again] == [[0, 1], [2, 3], [4, 5], [6, 7]]
+        assert {p for batch in again for p in batch[3]} == pids and os.getpid() not in pids
+        fresh = DataLoader(_Noisy(), batch_size=2, num_workers=2)
+        assert {p for batch in _values(fresh) for p in batch[3]}.isdisjoint({p for batch in _values(fresh)
+                                                                             for p in batch[3]})
+
+    def test_worker_init_fn_and_errors(self, tmp_path):
+        def init(worker_id):
+            (tmp_path / f"worker{worker_id}").write_text(str(tl.data.get_worker_info().num_workers))
+        assert len(_values(DataLoader(_Noisy(), batch_size=4, num_workers=2, worker_init_fn=init))) == 2
+        assert sorted(p.read_text() for p in tmp_path.iterdir()) == ["2", "2"]
+
+        class Broken(_Noisy):
+            def __getitem__(self, index):
+                if index == 5:
+                    raise KeyError("sample 5 is missing")
+                return index
+        with pytest.raises(KeyError, match="worker process .*sample 5 is missing"):
+            list(DataLoader(Broken(), batch_size=2, num_workers=2))
+
+        class Dies(_Noisy):
+            def __getitem__(self, index):
+                os._exit(3)
+        with pytest.raises(RuntimeError, match=r"exited unexpectedly \(exit codes \[3"):
+            list(DataLoader(Dies(), batch_size=2, num_workers=1))
+
+    def test_device_tensors_are_refused_before_any_worker_starts(self, opencl):
+        ds = Subset(TensorDataset(tl.arange(4.0, device=opencl)), [0, 1])
+        with pytest.raises(ValueError, match="worker processes load on the CPU.*opencl"):
+            next(iter(DataLoader(ds, num_workers=2)))

@@ -1,18 +1,22 @@
-"""DataLoader: batches of a Dataset, optionally shuffled by a seeded generator."""
+"""DataLoader: batches of a Dataset in the order of a sampler (optionally shuffled by a seeded generator)."""
 from __future__ import annotations
 
 import collections.abc
 import copy
 import functools
-import math
+import itertools
 import numbers
+import weakref
 
 import numpy as np  # only to recognise NumPy samples (host input), never to compute
 
 from .. import dtypes
-from ..ops.creation import arange, randperm, tensor
+from ..ops.creation import tensor
 from ..ops.movement import stack
 from ..tensor import Tensor
+from . import _workers
+from .dataset import Subset, batch_fetcher
+from .sampler import BatchSampler, RandomSampler, SequentialSampler
 
 __all__ = ["DataLoader", "default_collate"]
 
@@ -94,17 +98,27 @@ def _promoted_dtype(batch):
 
 
 class DataLoader:
-    """Iterate over ``dataset`` in mini-batches.
+    """Iterate over ``dataset`` in mini-batches, in the order of a sampler (PyTorch's API).
 
-    ceil(N / batch_size) batches (floor with drop_last). With ``shuffle`` the order is a new
-    permutation each epoch drawn from ``generator`` (or the default generator), so
-    ``manual_seed`` makes it reproducible. Datasets with ``get_batch`` (TensorDataset) are
-    indexed a batch at a time instead of sample by sample.
+    The order comes from ``sampler`` (an iterable of indices), or from a RandomSampler drawing
+    from ``generator`` (or the default generator) with ``shuffle``, else a SequentialSampler;
+    so ``manual_seed`` or a seeded generator makes it reproducible. A BatchSampler groups it
+    into ``batch_size`` lists, unless ``batch_sampler`` gives the lists itself. With
+    ``batch_size=None`` the samples come one by one, uncollated. Datasets that can gather a
+    batch in one index (TensorDataset, Subsets of one: see ``batch_fetcher``) are read a batch
+    at a time instead of sample by sample when ``collate_fn`` is the default.
 
-    Example::
+    ``num_workers > 0`` loads in that many worker processes (the sampler stays in the main
+    process, so the order, the batches and the generator states equal num_workers=0's; batches
+    come back in order). Worker i seeds tensorlite's and Python's generators with
+    ``base_seed + i`` (base_seed derived from the generator's state and the epoch, without
+    drawing), then calls ``worker_init_fn(i)``; ``get_worker_info()`` tells a dataset which
+    worker it runs in. ``persistent_workers`` keeps the processes across epochs. Workers load on
+    the CPU and send host arrays; ``pin_memory`` is accepted and does nothing.
 
-        loader = DataLoader(TensorDataset(x, y), batch_size=32, shuffle=True)
-        for xb, yb in loader: ...
+    ``len(loader)``: ceil(N / batch_size) batches (floor with drop_last), or len(batch_sampler).
+    Errors as in PyTorch: ``sampler`` with ``shuffle``, and ``batch_sampler`` with
+    ``batch_size``, ``shuffle``, ``sampler`` or ``drop_last``, are mutually exclusive.
 
     Shapes: samples of shape (*) -> batches (batch_size, *) (the last one smaller unless drop_last).
 
@@ -119,65 +133,143 @@ class DataLoader:
     >>> loader = tl.data.DataLoader(ds, batch_size=2, shuffle=True, generator=generator)
     >>> sorted(i for _, y in loader for i in y.tolist())
     [0, 1, 2, 3, 4]
+    >>> [y.tolist() for _, y in tl.data.DataLoader(ds, batch_sampler=[[4, 0], [2]])]
+    [[4, 0], [2]]
+    >>> [y.tolist() for _, y in tl.data.DataLoader(ds, batch_size=2, num_workers=2)]
+    [[0, 1], [2, 3], [4]]
     """
 
-    def __init__(self, dataset, batch_size: int | None = 1, shuffle: bool = False, sampler=None,
+    def __init__(self, dataset, batch_size: int | None = 1, shuffle: bool | None = None, sampler=None,
                  batch_sampler=None, num_workers: int = 0, collate_fn=None, pin_memory: bool = False,
-                 drop_last: bool = False, timeout: float = 0, worker_init_fn=None, generator=None,
+                 drop_last: bool = False, timeout: float = 0, worker_init_fn=None,
+                 multiprocessing_context=None, generator=None, *, prefetch_factor: int | None = None,
+                 persistent_workers: bool = False, pin_memory_device: str = "", in_order: bool = True,
                  **unsupported):
         if unsupported:
             raise TypeError(f"DataLoader got unsupported arguments {sorted(unsupported)}")
-        if num_workers < 0:
-            raise ValueError(f"DataLoader: num_workers option should be non-negative (got {num_workers}); "
-                             f"use num_workers=0 to disable multiprocessing.")
-        if num_workers:
-            raise NotImplementedError("DataLoader(num_workers>0): tensorlite loads in the main process")
-        if sampler is not None or batch_sampler is not None:
-            raise NotImplementedError("custom samplers are not supported; use shuffle/generator")
-        if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral)
-                                       or batch_size <= 0):
-            raise ValueError(f"DataLoader: batch_size should be a positive integer value, but got "
-                             f"batch_size={batch_size!r}")
-        if batch_size is None and drop_last:
-            raise ValueError("DataLoader: batch_size=None option disables auto-batching and is mutually "
-                             "exclusive with drop_last; pass a batch_size or drop_last=False")
-        self.dataset, self.batch_size, self.shuffle = dataset, batch_size, shuffle
+        _check_worker_options(num_workers, timeout, prefetch_factor, persistent_workers,
+                              multiprocessing_context)
+        _check_sampler_options(batch_size, shuffle, sampler, batch_sampler, drop_last)
+        if batch_sampler is not None:
+            batch_size, drop_last = None, False
+        if sampler is None:
+            sampler = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
+        if batch_size is not None and batch_sampler is None:
+            batch_sampler = BatchSampler(sampler, batch_size, drop_last)
+        self.dataset, self.batch_size, self.shuffle = dataset, batch_size, bool(shuffle)
+        self.sampler, self.batch_sampler = sampler, batch_sampler
         self.drop_last, self.collate_fn, self.generator = drop_last, collate_fn, generator
+        self.num_workers, self.pin_memory, self.timeout = num_workers, pin_memory, timeout
+        self.worker_init_fn, self.multiprocessing_context = worker_init_fn, multiprocessing_context
+        self.prefetch_factor = 2 if prefetch_factor is None and num_workers else prefetch_factor
+        self.persistent_workers, self._pool, self._epochs = persistent_workers, None, 0
 
     def __len__(self) -> int:
-        n = len(self.dataset)
-        if self.batch_size is None:
-            return n
-        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
-
-    def _order(self):
-        n = len(self.dataset)
-        return randperm(n, generator=self.generator) if self.shuffle else None
+        return len(self.batch_sampler if self.batch_sampler is not None else self.sampler)
 
     def __iter__(self):
         return self.batches_from(0)
 
     def batches_from(self, first: int):
         """The batches of one epoch from batch ``first`` on (``iter(loader)`` is
-        ``batches_from(0)``). The epoch's shuffle order is drawn as for a whole epoch, so with the
+        ``batches_from(0)``). The epoch's order is drawn as for a whole epoch, so with the
         generator state the epoch started from, a resumed run continues at the next batch of the
         same order without loading the batches before it."""
-        n = len(self.dataset)
-        order = self._order()
-        if self.batch_size is None:
-            for i in range(first, n):
-                yield self.dataset[int(order[i]) if order is not None else i]
+        fetch = _Fetcher(self.dataset, self.collate_fn, batched=self.batch_sampler is not None)
+        tasks = itertools.islice(self.sampler if self.batch_sampler is None else self.batch_sampler,
+                                 first, None)
+        if not self.num_workers:
+            yield from map(fetch, tasks)
             return
-        fast = self.collate_fn is None and hasattr(self.dataset, "get_batch")
-        for batch in range(first, len(self)):
-            start = batch * self.batch_size
-            stop = min(start + self.batch_size, n)
-            if fast:
-                indices = order[start:stop] if order is not None else arange(start, stop)
-                try:
-                    yield self.dataset.get_batch(indices)
-                    continue
-                except AttributeError:
-                    fast = False
-            samples = [self.dataset[int(order[i]) if order is not None else i] for i in range(start, stop)]
-            yield (self.collate_fn or default_collate)(samples)
+        pool = self._pool or self._start_workers(fetch)
+        try:
+            yield from pool.run(tasks)
+        finally:
+            if not self.persistent_workers:
+                pool.shutdown()
+
+    def _start_workers(self, fetch):
+        _check_host_dataset(self.dataset)
+        seed = _workers.base_seed(self.generator, self._epochs)
+        self._epochs += 1
+        pool = _workers.WorkerPool(fetch, self.dataset, self.num_workers, seed, self.worker_init_fn,
+                                   self.multiprocessing_context, self.timeout, self.prefetch_factor)
+        if self.persistent_workers:
+            self._pool = pool
+            weakref.finalize(self, pool.shutdown)
+        return pool
+
+
+class _Fetcher:
+    """Loads what one sampler item names: a sample (batch_size=None) or a collated batch, with
+    one gather per batch where the dataset allows it. A class, not a closure, so that a spawned
+    worker can unpickle it."""
+
+    def __init__(self, dataset, collate_fn, batched: bool):
+        self.dataset, self.collate_fn, self.batched = dataset, collate_fn, batched
+        self.gather = batch_fetcher(dataset) if batched and collate_fn is None else None
+
+    def __getstate__(self):
+        return {"dataset": self.dataset, "collate_fn": self.collate_fn, "batched": self.batched}
+
+    def __setstate__(self, state):
+        self.__init__(**state)
+
+    def __call__(self, item):
+        if not self.batched:
+            return self.dataset[item]
+        if self.gather is not None:
+            return self.gather(list(item))
+        return (self.collate_fn or default_collate)([self.dataset[i] for i in item])
+
+
+def _check_host_dataset(dataset):
+    """Worker processes load on the CPU: refuse device tensors in a TensorDataset (or Subsets of
+    one) before any process starts, rather than fail inside a worker."""
+    while isinstance(dataset, Subset):
+        dataset = dataset.dataset
+    for t in getattr(dataset, "tensors", ()):
+        if isinstance(t, Tensor) and t.device.type != "cpu":
+            raise ValueError(f"DataLoader(num_workers>0): worker processes load on the CPU, but the "
+                             f"dataset holds a tensor on {t.device}; keep the dataset on the CPU and "
+                             f"move each batch with .to(device), or use num_workers=0")
+
+
+def _check_worker_options(num_workers, timeout, prefetch_factor, persistent_workers, multiprocessing_context):
+    """PyTorch's checks of the multiprocessing options (pin_memory and pin_memory_device change
+    nothing: there is no pinned memory; batches always come back in order)."""
+    if num_workers < 0:
+        raise ValueError(f"DataLoader: num_workers option should be non-negative (got {num_workers}); "
+                         f"use num_workers=0 to disable multiprocessing.")
+    if timeout < 0:
+        raise ValueError(f"DataLoader: timeout option should be non-negative (got {timeout})")
+    if num_workers == 0:
+        for name, value, default in (("prefetch_factor", prefetch_factor, None),
+                                     ("persistent_workers", persistent_workers, False),
+                                     ("multiprocessing_context", multiprocessing_context, None)):
+            if value != default:
+                raise ValueError(f"DataLoader: {name}={value!r} needs multi-process loading (num_workers > 0), "
+                                 f"but got num_workers=0; leave {name} at {default!r}")
+    elif prefetch_factor is not None and (isinstance(prefetch_factor, bool) or not isinstance(
+            prefetch_factor, numbers.Integral) or prefetch_factor <= 0):
+        raise ValueError(f"DataLoader: prefetch_factor option should be a positive integer, but got "
+                         f"prefetch_factor={prefetch_factor!r}")
+
+
+def _check_sampler_options(batch_size, shuffle, sampler, batch_sampler, drop_last):
+    """PyTorch's checks of how the order and batching options combine, before any is used."""
+    if sampler is not None and shuffle:
+        raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle; shuffle in "
+                         "the sampler (e.g. RandomSampler) and leave shuffle unset")
+    if batch_sampler is not None:
+        if batch_size != 1 or shuffle or sampler is not None or drop_last:
+            raise ValueError("DataLoader: batch_sampler option is mutually exclusive with batch_size, "
+                             "shuffle, sampler, and drop_last; the batch sampler decides them")
+        return
+    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral)
+                                   or batch_size <= 0):
+        raise ValueError(f"DataLoader: batch_size should be a positive integer value, but got "
+                         f"batch_size={batch_size!r}")
+    if batch_size is None and drop_last:
+        raise ValueError("DataLoader: batch_size=None option disables auto-batching and is mutually "
+                         "exclusive with drop_last; pass a batch_size or drop_last=False")
