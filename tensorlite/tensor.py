@@ -471,7 +471,15 @@ class Tensor:
         return id(self)
 
     def __format__(self, spec: str) -> str:
-        """A 0-d tensor formats as its number (``f"{loss:.3f}"``), as in PyTorch."""
+        """A 0-d tensor formats as its number (``f"{loss:.3f}"``), as in PyTorch; a tensor with
+        dimensions takes only the empty spec (its ``str``), any other raises TypeError.
+
+        Example:
+        >>> f"{tl.tensor(0.12345):.3f}"
+        '0.123'
+        >>> f"{tl.tensor([1.5, 2.0])}"
+        'tensor([1.5000, 2.0000])'
+        """
         if not self.data.shape:
             return format(self.item(), spec)
         return object.__format__(self, spec)

@@ -530,8 +530,12 @@ class TestOperatorsWithForeignOperands:
     def test_format(self):
         assert f"{tl.tensor(2.5):.3f}" == "2.500" and format(tl.tensor(3), "d") == "3"
         assert "{:>6}".format(tl.tensor(1.5)) == "   1.5"
+        assert format(tl.tensor(True)) == "True" and format(tl.tensor(True), ">3") == "  1"
+        assert format(tl.tensor([[2.5]])) == str(tl.tensor([[2.5]]))
         with pytest.raises(TypeError):
             f"{tl.tensor([2.5]):.3f}"
+        with pytest.raises(ValueError):
+            format(tl.tensor(2.5), "d")
 
 
 def test_where_with_the_condition_alone_is_nonzero():
