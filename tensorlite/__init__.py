@@ -29,7 +29,7 @@ from .ops.reduce import (argmax, argmin, count_nonzero, cumsum, logsumexp, max, 
 globals().update(_elementwise.PUBLIC)  # the op tables' public functions: one per row and alias
 globals().update(_reduce.PUBLIC)
 from .ops.movement import (broadcast_to, cat, chunk, clone, concat, concatenate, contiguous,
-                           expand, flatten, flip, hstack, movedim, narrow, permute, repeat, reshape,
+                           expand, flatten, flip, hstack, movedim, narrow, permute, repeat, reshape, roll,
                            split, squeeze, stack, swapaxes, swapdims, t, transpose, tril, triu,
                            unbind, unflatten, unsqueeze, view, vstack)
 from .ops.movement import atleast_1d, atleast_2d, atleast_3d, column_stack, dstack, row_stack

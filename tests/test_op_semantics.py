@@ -202,3 +202,38 @@ class TestLinearAlgebra:
     def test_broadcast_error_message(self):
         with pytest.raises(RuntimeError, match=r"The size of tensor a \(3\) must match the size of tensor b \(4\) at non-singleton dimension 0"):
             tl.zeros(3) + tl.zeros(4)
+
+
+class TestRoll:
+    """tl.roll / Tensor.roll: PyTorch's argument rules (values are covered by the roll OpSpecs)."""
+
+    def test_values_and_forms(self):
+        x = tl.arange(6).reshape(2, 3)
+        assert tl.roll(x, 1).tolist() == [[5, 0, 1], [2, 3, 4]]
+        assert x.roll((1, 2), (0, 1)).tolist() == [[4, 5, 3], [1, 2, 0]]
+        assert x.roll(shifts=-4, dims=1).tolist() == [[1, 2, 0], [4, 5, 3]]
+        assert x.roll((1, 1), (1, 1)).tolist() == x.roll(2, 1).tolist()  # a repeated dim adds up
+        assert x.roll(1, ()).tolist() == tl.roll(x, 1).tolist()
+        assert tl.roll(tl.tensor(5.0), 3).tolist() == 5.0 and tl.roll(tl.zeros(0, 3), 1, 0).shape == (0, 3)
+
+    @pytest.mark.parametrize("shifts", [0, 3, 6])
+    def test_a_full_turn_is_a_copy_not_a_view(self, shifts):
+        x = tl.tensor([1.0, 2.0, 3.0])
+        for y in (x.roll(shifts), x.roll(shifts, 0)):
+            y[0] = 9.0
+            assert x.tolist() == [1.0, 2.0, 3.0]
+
+    @pytest.mark.parametrize("call, exc, words", [
+        (lambda x: x.roll((1, 2)), RuntimeError, ["shifts and dimensions must align", "shifts: 2", "dims:0"]),
+        (lambda x: x.roll(1, (0, 1)), RuntimeError, ["must align", "shifts: 1", "dims:2"]),
+        (lambda x: x.roll((), ()), RuntimeError, ["`shifts` required"]),
+        (lambda x: x.roll(1, 2), IndexError, ["Dimension out of range", "roll"]),
+        (lambda x: x.roll(1.5), TypeError, ["roll", "shifts"]),
+        (lambda x: x.roll(1, "a"), TypeError, ["roll", "dims"]),
+        (lambda x: tl.tensor(1.0).roll(1, 0), IndexError, ["no dimensions"]),
+    ])
+    def test_errors(self, call, exc, words):
+        with pytest.raises(exc) as info:
+            call(tl.zeros(2, 3))
+        for word in words:
+            assert word in str(info.value)
