@@ -37,6 +37,7 @@ from .ops.indexing import (gather, index_put, index_select, masked_fill, masked_
                            scatter, scatter_add, take_along_dim)
 from .ops.linalg import bmm, dot, einsum, ger, matmul, mm, outer
 from .ops.checks import synchronize
+from .ops.sampling import multinomial
 from .ops._util import tensor_op as _tensor_op
 from . import _methods  # noqa: F401  (binds ops to Tensor)
 from . import data, nn, opencl, optim, safetensors, training

@@ -15,7 +15,7 @@ from ._printing import tensor_repr
 from .autograd.api import backward as _autograd_backward
 from .device import Device, device as _parse_device
 from .nn import functional as _F
-from .ops import creation, elementwise as ew, indexing, inplace, linalg, movement as mv, reduce as rd
+from .ops import creation, elementwise as ew, indexing, inplace, linalg, movement as mv, reduce as rd, sampling
 from .ops._queries import is_contiguous
 from .ops._util import expect_tensor
 from .tensor import Tensor
@@ -368,6 +368,7 @@ for _name, _fn in _UNARY_INPLACE.items():
 
 
 Tensor.uniform_ = creation.uniform_
+Tensor.multinomial = sampling.multinomial.__wrapped__
 Tensor.normal_ = creation.normal_
 Tensor._check_inplace = inplace.check_inplace
 Tensor._write_result = inplace.write_result
