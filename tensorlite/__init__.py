@@ -38,6 +38,8 @@ from .ops.indexing import (gather, index_put, index_select, masked_fill, masked_
 from .ops.linalg import bmm, dot, einsum, ger, matmul, mm, outer
 from .ops.checks import synchronize
 from .ops.sampling import multinomial
+from .ops.creation import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor,
+                           IntTensor, LongTensor, ShortTensor)
 from .ops._util import tensor_op as _tensor_op
 from . import _methods  # noqa: F401  (binds ops to Tensor)
 from . import data, nn, opencl, optim, safetensors, training

@@ -138,6 +138,20 @@ def _reshape_as(self, other) -> Tensor:
 
 # new_*: a tensor with self's dtype and device unless given (PyTorch's Tensor.new_* methods)
 
+def _legacy_init(self, *args, device=None):
+    """PyTorch's legacy constructor: ``Tensor(data)`` copies data as float32 (an existing
+    Tensor is aliased instead, keeping its dtype), ``Tensor(*sizes)`` is a zero-filled float32
+    tensor of that shape, ``Tensor()`` an empty (0,) one.
+
+    Example:
+    >>> tl.Tensor([1, 2])
+    tensor([1., 2.])
+    >>> tl.Tensor(2, 3).shape, tl.Tensor().shape
+    (tensorlite.Size([2, 3]), tensorlite.Size([0]))
+    """
+    self.__dict__.update(creation.legacy_new("Tensor", None, args, device).__dict__)
+
+
 def _new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Zeros of the given size, with self's dtype and device unless given.
 
@@ -367,6 +381,7 @@ for _name, _fn in _UNARY_INPLACE.items():
     setattr(Tensor, _name, _unary_inplace(_name, _fn))
 
 
+Tensor.__init__ = _legacy_init
 Tensor.uniform_ = creation.uniform_
 Tensor.multinomial = sampling.multinomial.__wrapped__
 Tensor.normal_ = creation.normal_

@@ -1,6 +1,7 @@
 """PyTorch's conventions at ties and kinks (SEMANTICS.md 4.6-4.9) and the op error messages."""
 import math
 
+import numpy as np
 import pytest
 
 import tensorlite as tl
@@ -235,5 +236,51 @@ class TestRoll:
     def test_errors(self, call, exc, words):
         with pytest.raises(exc) as info:
             call(tl.zeros(2, 3))
+        for word in words:
+            assert word in str(info.value)
+
+
+class TestLegacyConstructors:
+    """tl.Tensor(...) and tl.FloatTensor & co. as PyTorch's legacy constructors; ops still make
+    plain Tensors through Tensor._make (which never calls __init__)."""
+
+    def test_tensor_forms(self):
+        x = tl.Tensor([1, 2])
+        assert type(x) is tl.Tensor and x.dtype is tl.float32 and x.tolist() == [1.0, 2.0]
+        assert x.is_leaf and not x.requires_grad and (x * 2).tolist() == [2.0, 4.0]
+        assert tl.Tensor([[1.5, 2], [3, 4]]).shape == (2, 2)
+        assert tl.Tensor((2, 3)).tolist() == [2.0, 3.0]  # a tuple is data, as in PyTorch
+        for made, shape in [(tl.Tensor(2, 3), (2, 3)), (tl.Tensor(tl.Size([2, 3])), (2, 3)),
+                            (tl.Tensor(3), (3,)), (tl.Tensor(0), (0,)), (tl.Tensor(), (0,)), (tl.Tensor([]), (0,))]:
+            assert made.shape == shape and made.dtype is tl.float32
+        assert tl.Tensor(np.array([1, 2])).dtype is tl.float32
+        assert tl.Tensor([True, False]).tolist() == [1.0, 0.0]
+
+    def test_from_a_tensor_is_an_alias_keeping_its_dtype(self):
+        b = tl.tensor([1.0, 2.0])
+        c = tl.Tensor(b)
+        c[0] = 5.0
+        assert c is not b and b.tolist() == [5.0, 2.0]
+        assert tl.Tensor(tl.tensor([1, 2])).dtype is tl.int64
+
+    def test_typed_constructors_and_isinstance(self):
+        assert tl.LongTensor([1.7, -2.5]).tolist() == [1, -2] and tl.LongTensor(2, 2).dtype is tl.int64
+        assert tl.DoubleTensor([1]).dtype is tl.float64 and tl.BoolTensor([1, 0]).tolist() == [True, False]
+        x = tl.FloatTensor([1, 2])
+        assert type(x) is tl.Tensor and isinstance(x, tl.FloatTensor) and isinstance(x, tl.Tensor)
+        assert not isinstance(x, tl.LongTensor) and not isinstance([1.0], tl.FloatTensor)
+        assert isinstance(tl.nn.Parameter(tl.ones(2)), tl.Tensor)
+
+    @pytest.mark.parametrize("call, exc, words", [
+        (lambda: tl.Tensor(2.5), TypeError, ["data must be a sequence", "float", "tl.tensor(2.5)"]),
+        (lambda: tl.Tensor("ab"), TypeError, ["data must be a sequence", "str"]),
+        (lambda: tl.Tensor(2, [3]), TypeError, ["ints", "(int, list)"]),
+        (lambda: tl.Tensor(-1), RuntimeError, ["negative dimension -1"]),
+        (lambda: tl.Tensor([1, 2], dtype=tl.float64), TypeError, ["dtype"]),
+        (lambda: tl.FloatTensor(tl.tensor([1, 2])), TypeError, ["FloatTensor", "float32", "int64"]),
+    ])
+    def test_errors(self, call, exc, words):
+        with pytest.raises(exc) as info:
+            call()
         for word in words:
             assert word in str(info.value)
