@@ -216,6 +216,7 @@ class TestRoll:
         assert x.roll((1, 1), (1, 1)).tolist() == x.roll(2, 1).tolist()  # a repeated dim adds up
         assert x.roll(1, ()).tolist() == tl.roll(x, 1).tolist()
         assert tl.roll(tl.tensor(5.0), 3).tolist() == 5.0 and tl.roll(tl.zeros(0, 3), 1, 0).shape == (0, 3)
+        assert tl.roll(tl.zeros(0, 3), (1, 2), (5, -9)).shape == (0, 3)  # empty: dims go unchecked
 
     @pytest.mark.parametrize("shifts", [0, 3, 6])
     def test_a_full_turn_is_a_copy_not_a_view(self, shifts):

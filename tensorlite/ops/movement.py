@@ -636,6 +636,8 @@ def roll(input: Tensor, shifts, dims=None) -> Tensor:
     if len(shifts) != len(dims):
         raise RuntimeError(f"roll(): shifts and dimensions must align. shifts: {len(shifts)}, "
                            f"dims:{len(dims)} (give one shift per dim)")
+    if input.numel() == 0:
+        return clone(input)  # as PyTorch: an empty tensor returns before any dim is checked
     if input.ndim == 0:
         raise IndexError(f"roll(): dimension specified as {dims[0]} but tensor has no dimensions")
     axes = [wrap_dim(d, input.ndim, op="roll") for d in dims]
