@@ -265,6 +265,10 @@ class TestChannelDropout:
         with pytest.raises(RuntimeError, match="Feature dropout requires at least 2 dimensions"), \
                 pytest.warns(UserWarning, match="Received a 1-D input"):
             F.dropout2d(tl.ones(3))
+        with pytest.warns(UserWarning, match="Received a 1-D input"):  # PyTorch checks dims only to draw
+            assert F.dropout2d(tl.ones(3), 0.5, training=False).tolist() == [1.0] * 3
+            assert F.dropout2d(tl.ones(3), 1.0).tolist() == [0.0] * 3
+            assert F.dropout2d(tl.ones(0), 0.5).shape == (0,)
         with pytest.warns(UserWarning, match="interpreted as shape \\(N, C, L\\)"):
             F.dropout2d(tl.ones(2, 3, 4))
         with pytest.warns(UserWarning, match="Received a 5-D input to dropout2d, which is deprecated"):

@@ -635,19 +635,20 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
 
 
 def _feature_dropout(input: Tensor, p: float, training: bool, inplace: bool) -> Tensor:
-    """Zero whole channels: one keep/drop draw per (N, C) entry, broadcast over the rest."""
+    """Zero whole channels: one keep/drop draw per (N, C) entry, broadcast over the rest. The
+    checks follow PyTorch's order: eval, p=0 and empty inputs return first, p=1 zeroes any shape,
+    and only a real draw needs the (N, C) dims."""
+    if not training or p == 0.0 or input.numel() == 0:
+        return input
+    if p == 1.0:
+        return input.mul_(0.0) if inplace else input * 0.0
     if input.ndim < 2:
         raise RuntimeError(f"Feature dropout requires at least 2 dimensions in the input, got shape "
                            f"{list(input.shape)}")
-    if not training or p == 0.0:
-        return input
-    shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
     with no_grad():
-        if p == 1.0:
-            keep = full(shape, 0.0, dtype=input.dtype, device=input.device)
-        else:
-            keep = full(shape, 1.0 - p, dtype=input.dtype, device=input.device)
-            keep = bernoulli(keep) * (1.0 / (1.0 - p))
+        keep = full(tuple(input.shape[:2]) + (1,) * (input.ndim - 2), 1.0 - p, dtype=input.dtype,
+                    device=input.device)
+        keep = bernoulli(keep) * (1.0 / (1.0 - p))
     return input.mul_(keep) if inplace else input * keep
 
 
