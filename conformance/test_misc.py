@@ -113,3 +113,54 @@ def test_save_load_round_trip(x, tmp_path_factory):
         loaded = lib.load(str(path))
         return loaded["x"], loaded["n"], loaded["nested"][0]
     check(fn, x, grad=False)
+
+
+LEGACY_DATA = st.one_of(st.lists(st.integers(-5, 5), max_size=4), st.lists(st.floats(-5, 5), max_size=4),
+                        st.lists(st.lists(st.booleans(), min_size=2, max_size=2), max_size=3))
+LEGACY_BAD = st.sampled_from([2.5, True, "ab", None, (2, [3]), (2, 3.0), (-1,), (2, -1)])
+
+
+@given(data=LEGACY_DATA, sizes=st.lists(st.integers(0, 3), max_size=3), bad=LEGACY_BAD,
+       typed=st.sampled_from(["FloatTensor", "DoubleTensor", "LongTensor", "IntTensor", "BoolTensor"]))
+def test_legacy_constructors(data, sizes, bad, typed):
+    check(lambda lib: (lib.Tensor(data), getattr(lib, typed)(data)), grad=False)
+    check(lambda lib: [tuple(t.shape) + (t.dtype == lib.float32,)
+                       for t in (lib.Tensor(*sizes), lib.Tensor(), lib.Tensor(lib.Size(sizes)))], grad=False)
+    check(lambda lib: lib.Tensor(*bad) if isinstance(bad, tuple) else lib.Tensor(bad), grad=False, exact_error=True)
+    check(lambda lib: (isinstance(lib.ones(2), getattr(lib, typed)),
+                       isinstance(lib.ones(2, dtype=lib.int64), getattr(lib, typed))), grad=False)
+
+
+@given(value=st.one_of(st.floats(-1e6, 1e6), st.integers(-1000, 1000), st.booleans()),
+       spec=st.sampled_from(["", ".3f", ">8", "d", "e", "+.1%", "x"]), ndim=st.integers(0, 2))
+def test_format(value, spec, ndim):
+    check(lambda lib: format(lib.tensor(value).reshape((1,) * ndim), spec), grad=False, exact_error=True)
+
+
+@given(rows=st.lists(st.lists(st.sampled_from([0.0, 0.5, 2.0, -1.0, float("inf"), float("nan")]),
+                              min_size=0, max_size=4), min_size=1, max_size=3).filter(
+           lambda r: len({len(x) for x in r}) == 1),
+       one_dim_=st.booleans(), num=st.integers(-1, 5), replacement=st.booleans(),
+       dtype=st.sampled_from(["float32", "float64", "int64"]))
+def test_multinomial_shapes_and_errors(rows, one_dim_, num, replacement, dtype):
+    """Random draws differ between the libraries: the shapes, dtypes and errors must agree."""
+    def draw(lib):
+        p = lib.tensor(rows[0] if one_dim_ else rows, dtype=getattr(lib, dtype))
+        out = lib.multinomial(p, num, replacement)
+        return tuple(out.shape), out.dtype == lib.int64
+    check(draw, grad=False, exact_error=True)
+
+
+@given(shape=st.lists(st.integers(1, 3), max_size=6), which=st.sampled_from(["dropout1d", "dropout2d", "dropout3d"]),
+       p=st.sampled_from([0.0, 0.5, 1.0, 1.5]), training=st.booleans())
+def test_channel_dropout_shapes_warnings_errors(shape, which, p, training):
+    import warnings
+
+    def run(lib):
+        fn = getattr(lib.nn.functional, which)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            out = fn(lib.ones(tuple(shape)), p, training)
+        zeroed = (out == 0).all().item() if p == 1.0 and training else None
+        return tuple(out.shape), len(caught), zeroed
+    check(run, grad=False, exact_error=True)

@@ -121,3 +121,19 @@ def test_movement_opencl(x, data, device):
     dim = data.draw(one_dim(ndim))
     check(lambda lib, x: (x.permute(*perm).contiguous(), lib.cat([x, x], dim),
                           lib.flip(x, [dim]), x.transpose(0, 1).reshape(-1)), x, device=device)
+
+
+@given(x=arrs(dtype=DTYPES), data=st.data())
+def test_roll(x, data):
+    ndim = x.array.ndim
+    shift = st.integers(-7, 7)
+    a, b = data.draw(shift), data.draw(shift)
+    check(lambda lib, x: (lib.roll(x, a), x.roll((b,))), x)
+    k = data.draw(st.integers(0, 3))
+    shifts = tuple(data.draw(st.lists(shift, min_size=k, max_size=k)))
+    dims = tuple(data.draw(st.lists(st.integers(-ndim - 1, ndim) if ndim else st.integers(-1, 0),
+                                    min_size=data.draw(st.sampled_from([k, k, 1])), max_size=3)))
+    check(lambda lib, x: lib.roll(x, shifts, dims), x, grad2=True)
+    if ndim:
+        dim = data.draw(one_dim(ndim))
+        check(lambda lib, x: x.roll(shifts=a, dims=dim), x, grad2=True)

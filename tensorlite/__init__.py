@@ -15,7 +15,8 @@ from .device import Device, device
 from .device import default_device as get_default_device, set_default_device
 from .tensor import Size, Tensor
 from . import autograd
-from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
+                       set_grad_enabled)
 from .ops.creation import (arange, as_tensor, bernoulli, empty, empty_like, eye, from_numpy, full,
                            full_like, linspace, normal, ones, ones_like, rand, rand_like, randint,
                            randint_like, randn, randn_like, randperm, scalar_tensor, tensor, zeros,
@@ -28,7 +29,7 @@ from .ops.reduce import (argmax, argmin, count_nonzero, cumsum, logsumexp, max, 
 globals().update(_elementwise.PUBLIC)  # the op tables' public functions: one per row and alias
 globals().update(_reduce.PUBLIC)
 from .ops.movement import (broadcast_to, cat, chunk, clone, concat, concatenate, contiguous,
-                           expand, flatten, flip, hstack, movedim, narrow, permute, repeat, reshape,
+                           expand, flatten, flip, hstack, movedim, narrow, permute, repeat, reshape, roll,
                            split, squeeze, stack, swapaxes, swapdims, t, transpose, tril, triu,
                            unbind, unflatten, unsqueeze, view, vstack)
 from .ops.movement import atleast_1d, atleast_2d, atleast_3d, column_stack, dstack, row_stack
@@ -36,6 +37,9 @@ from .ops.indexing import (gather, index_put, index_select, masked_fill, masked_
                            scatter, scatter_add, take_along_dim)
 from .ops.linalg import bmm, dot, einsum, ger, matmul, mm, outer
 from .ops.checks import synchronize
+from .ops.sampling import multinomial
+from .ops.creation import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor,
+                           IntTensor, LongTensor, ShortTensor)
 from .ops._util import tensor_op as _tensor_op
 from . import _methods  # noqa: F401  (binds ops to Tensor)
 from . import data, nn, opencl, optim, safetensors, training, utils

@@ -15,7 +15,7 @@ from ._printing import tensor_repr
 from .autograd.api import backward as _autograd_backward
 from .device import Device, device as _parse_device
 from .nn import functional as _F
-from .ops import creation, elementwise as ew, indexing, inplace, linalg, movement as mv, reduce as rd
+from .ops import creation, elementwise as ew, indexing, inplace, linalg, movement as mv, reduce as rd, sampling
 from .ops._queries import is_contiguous
 from .ops._util import expect_tensor
 from .tensor import Tensor
@@ -138,6 +138,20 @@ def _reshape_as(self, other) -> Tensor:
 
 # new_*: a tensor with self's dtype and device unless given (PyTorch's Tensor.new_* methods)
 
+def _legacy_init(self, *args, device=None):
+    """PyTorch's legacy constructor: ``Tensor(data)`` copies data as float32 (an existing
+    Tensor is aliased instead, keeping its dtype), ``Tensor(*sizes)`` is a zero-filled float32
+    tensor of that shape, ``Tensor()`` an empty (0,) one.
+
+    Example:
+    >>> tl.Tensor([1, 2])
+    tensor([1., 2.])
+    >>> tl.Tensor(2, 3).shape, tl.Tensor().shape
+    (tensorlite.Size([2, 3]), tensorlite.Size([0]))
+    """
+    self.__dict__.update(creation.legacy_new("Tensor", None, args, device).__dict__)
+
+
 def _new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Zeros of the given size, with self's dtype and device unless given.
 
@@ -249,7 +263,7 @@ _METHODS.update({
     "swapaxes": mv.transpose, "swapdims": mv.transpose, "t": mv.t, "squeeze": mv.squeeze,
     "unsqueeze": mv.unsqueeze, "flatten": mv.flatten, "unflatten": mv.unflatten,
     "movedim": mv.movedim, "contiguous": mv.contiguous, "clone": mv.clone, "flip": _dims_method(mv.flip),
-    "split": mv.split, "chunk": mv.chunk, "unbind": mv.unbind, "narrow": mv.narrow,
+    "roll": mv.roll, "split": mv.split, "chunk": mv.chunk, "unbind": mv.unbind, "narrow": mv.narrow,
     "tril": mv.tril, "triu": mv.triu,
     # indexing
     "__getitem__": indexing.getitem, "__setitem__": indexing.setitem, "gather": indexing.gather,
@@ -367,7 +381,9 @@ for _name, _fn in _UNARY_INPLACE.items():
     setattr(Tensor, _name, _unary_inplace(_name, _fn))
 
 
+Tensor.__init__ = _legacy_init
 Tensor.uniform_ = creation.uniform_
+Tensor.multinomial = sampling.multinomial.__wrapped__
 Tensor.normal_ = creation.normal_
 Tensor._check_inplace = inplace.check_inplace
 Tensor._write_result = inplace.write_result

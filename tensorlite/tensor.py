@@ -14,7 +14,6 @@ from typing import Callable
 from ._dims import wrap_dim
 from ._warn import user_call_site, warn_user
 from . import dtypes as _dt
-from .device import Device, device as _parse_device
 from .ops._queries import to_host
 
 __all__ = ["Tensor", "Size"]
@@ -79,7 +78,9 @@ class _RemovableHandle:
 class Tensor:
     """An n-dimensional array that records the operations applied to it.
 
-    Create tensors with the factories (``tensorlite.tensor``, ``zeros``, ``randn``, ...).
+    Create tensors with the factories (``tensorlite.tensor``, ``zeros``, ``randn``, ...); the
+    legacy constructor works too: ``tl.Tensor([1., 2.])`` (a float32 copy), ``tl.Tensor(2, 3)``
+    (a (2, 3) tensor, zero-filled), ``tl.Tensor()`` (shape (0,)).
     ``data`` holds the backend array (a ``numpy.ndarray`` on the CPU).
 
     Example:
@@ -112,11 +113,8 @@ class Tensor:
     _is_multi_view = False
     _made_without_grad = False
 
-    def __init__(self, data, device: Device | None = None, requires_grad: bool = False):
-        self.data = data
-        self.device = device if device is not None else _parse_device("cpu")
-        if requires_grad:
-            self.requires_grad = True
+    # __init__ (PyTorch's legacy constructor, ``tl.Tensor([1., 2.])``) is bound by _methods:
+    # it needs the factories of ops/. Ops make tensors through _make, which skips it.
 
     @staticmethod
     def _make(data, device, requires_grad, grad_fn, output_nr):
@@ -471,7 +469,15 @@ class Tensor:
         return id(self)
 
     def __format__(self, spec: str) -> str:
-        """A 0-d tensor formats as its number (``f"{loss:.3f}"``), as in PyTorch."""
+        """A 0-d tensor formats as its number (``f"{loss:.3f}"``), as in PyTorch; a tensor with
+        dimensions takes only the empty spec (its ``str``), any other raises TypeError.
+
+        Example:
+        >>> f"{tl.tensor(0.12345):.3f}"
+        '0.123'
+        >>> f"{tl.tensor([1.5, 2.0])}"
+        'tensor([1.5000, 2.0000])'
+        """
         if not self.data.shape:
             return format(self.item(), spec)
         return object.__format__(self, spec)

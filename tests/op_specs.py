@@ -268,6 +268,12 @@ SPECS = [
     OpSpec("flip", lambda x, dims: x.flip(dims), lambda x, dims: np.flip(x, dims), one(min_dims=1),
            kwargs=lambda s: st.fixed_dictionaries({"dims": st.lists(
                st.integers(0, len(s[0]) - 1), unique=True, min_size=1).map(tuple)})),
+    OpSpec("roll", lambda x, shifts, dims: x.roll(shifts, dims), lambda x, shifts, dims: np.roll(x, shifts, dims),
+           one(min_dims=1), kwargs=lambda s: st.integers(1, len(s[0])).flatmap(lambda k: st.fixed_dictionaries({
+               "shifts": st.lists(st.integers(-5, 5), min_size=k, max_size=k).map(tuple),
+               "dims": st.lists(st.integers(-len(s[0]), len(s[0]) - 1), min_size=k, max_size=k).map(tuple)}))),
+    OpSpec("roll_flat", lambda x, shift: x.roll(shift), lambda x, shift: np.roll(x, shift), one(),
+           kwargs=lambda s: st.fixed_dictionaries({"shift": st.integers(-7, 7)})),
     OpSpec("pad", lambda x, pad: tl.ops.movement.pad(x, pad, value=0.5), lambda x, pad: np_pad(x, pad, 0.5),
            one(min_dims=1), kwargs=lambda s: st.fixed_dictionaries({"pad": st.lists(
                st.integers(0, 2), min_size=2, max_size=2 * len(s[0])).filter(lambda p: len(p) % 2 == 0)})),

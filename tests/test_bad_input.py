@@ -605,7 +605,7 @@ REDUCTIONS = {
 }
 MOVEMENT = {
     "squeeze": lambda x, d: x.squeeze(d), "unsqueeze": lambda x, d: x.unsqueeze(d),
-    "flip": lambda x, d: x.flip(d), "unbind": lambda x, d: x.unbind(d),
+    "flip": lambda x, d: x.flip(d), "unbind": lambda x, d: x.unbind(d), "roll": lambda x, d: x.roll(1, d),
     "movedim": lambda x, d: x.movedim(d, 0), "transpose": lambda x, d: x.transpose(d, -1),
     "flatten": lambda x, d: x.flatten(d), "split": lambda x, d: x.split(1, d),
     "chunk": lambda x, d: x.chunk(2, d), "narrow": lambda x, d: x.narrow(d, 0, 1),

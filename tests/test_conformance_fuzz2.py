@@ -401,8 +401,29 @@ class TestGradModeDecoratorsAndAliases:
 
         @tl.inference_mode
         def f(a):
+            assert tl.is_inference_mode_enabled()
             return a * 2
         assert not f(x).requires_grad and tl.is_grad_enabled()
+
+        @tl.inference_mode(False)
+        def g(a):
+            assert not tl.is_inference_mode_enabled()
+            return a * 2
+        with tl.inference_mode():
+            assert g(x).requires_grad and tl.is_inference_mode_enabled()
+        assert not tl.is_inference_mode_enabled()
+
+    def test_inference_mode_flag_nests_and_restores_on_error(self):
+        assert not tl.is_inference_mode_enabled()
+        with tl.inference_mode():
+            with tl.inference_mode(False):
+                assert not tl.is_inference_mode_enabled() and tl.is_grad_enabled()
+            assert tl.is_inference_mode_enabled() and not tl.is_grad_enabled()
+        with pytest.raises(ZeroDivisionError):
+            with tl.inference_mode():
+                1 / 0
+        assert not tl.is_inference_mode_enabled() and tl.is_grad_enabled()
+        assert not tl.autograd.is_inference_mode_enabled()
 
     def test_dtype_aliases(self):
         x = tl.tensor([1.7, -2.2], requires_grad=True)
@@ -530,8 +551,12 @@ class TestOperatorsWithForeignOperands:
     def test_format(self):
         assert f"{tl.tensor(2.5):.3f}" == "2.500" and format(tl.tensor(3), "d") == "3"
         assert "{:>6}".format(tl.tensor(1.5)) == "   1.5"
+        assert format(tl.tensor(True)) == "True" and format(tl.tensor(True), ">3") == "  1"
+        assert format(tl.tensor([[2.5]])) == str(tl.tensor([[2.5]]))
         with pytest.raises(TypeError):
             f"{tl.tensor([2.5]):.3f}"
+        with pytest.raises(ValueError):
+            format(tl.tensor(2.5), "d")
 
 
 def test_where_with_the_condition_alone_is_nonzero():

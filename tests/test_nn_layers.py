@@ -1,5 +1,6 @@
 """Layer and loss semantics that PyTorch users rely on (SEMANTICS.md 4.7, 4.8, 4.13)."""
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -222,3 +223,75 @@ def test_bad_inputs_raise_instead_of_computing_something():
     with pytest.raises(RuntimeError, match="all elements of input should be between 0 and 1"):
         F.binary_cross_entropy(tl.tensor([1.5]), tl.tensor([1.0]))
         tl.synchronize()  # OpenCL: value ranges are checked on the device, read at the next sync
+
+
+class TestChannelDropout:
+    """F.dropout1d/2d/3d and nn.Dropout1d/2d/3d: whole channels kept or zeroed, PyTorch's input
+    rules (errors and deprecation warnings)."""
+
+    CASES = [(F.dropout1d, (3, 5, 4), 2), (F.dropout1d, (5, 4), 1), (F.dropout2d, (2, 5, 3, 2), 2),
+             (F.dropout2d, (2, 5, 4), 2), (F.dropout3d, (2, 5, 2, 2, 3), 2), (F.dropout3d, (5, 2, 2, 3), 1)]
+
+    @pytest.mark.parametrize("fn, shape, lead", CASES)
+    def test_each_channel_kept_whole_and_scaled(self, fn, shape, lead):
+        tl.manual_seed(0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            y = fn(tl.ones(*shape), p=0.5).numpy()
+        per_channel = y.reshape(int(np.prod(shape[:lead])), -1)
+        assert set(np.unique(y)) <= {0.0, 2.0}
+        assert (per_channel == per_channel[:, :1]).all()
+
+    def test_drop_rate_and_gradient_follow_the_mask(self):
+        tl.manual_seed(1)
+        x = tl.ones(400, 50, 3, requires_grad=True)
+        y = F.dropout1d(x, p=0.3)
+        y.sum().backward()
+        kept = (y.detach()[:, :, 0] != 0).float()
+        assert abs(kept.mean().item() - 0.7) < 0.02  # 20000 draws: sd ~0.003
+        np.testing.assert_allclose(x.grad.numpy(), np.repeat(kept.numpy()[:, :, None] / 0.7, 3, 2), rtol=1e-6)
+
+    @pytest.mark.parametrize("fn", [F.dropout1d, F.dropout2d, F.dropout3d])
+    def test_eval_p0_p1_and_bad_p(self, fn):
+        x = tl.ones(*{F.dropout1d: (2, 3, 2), F.dropout2d: (2, 3, 2, 2), F.dropout3d: (2, 3, 2, 2, 2)}[fn])
+        assert fn(x, 0.5, training=False) is x and fn(x, 0.0) is x
+        assert fn(x, 1.0).abs().sum().item() == 0
+        with pytest.raises(ValueError, match="between 0 and 1, but got 1.5"):
+            fn(x, 1.5)
+
+    def test_input_rules(self):
+        with pytest.raises(RuntimeError, match="dropout1d: Expected 2D or 3D input, but received a 4D"):
+            F.dropout1d(tl.ones(1, 2, 3, 4))
+        with pytest.raises(RuntimeError, match="Feature dropout requires at least 2 dimensions"), \
+                pytest.warns(UserWarning, match="Received a 1-D input"):
+            F.dropout2d(tl.ones(3))
+        with pytest.warns(UserWarning, match="Received a 1-D input"):  # PyTorch checks dims only to draw
+            assert F.dropout2d(tl.ones(3), 0.5, training=False).tolist() == [1.0] * 3
+            assert F.dropout2d(tl.ones(3), 1.0).tolist() == [0.0] * 3
+            assert F.dropout2d(tl.ones(0), 0.5).shape == (0,)
+        with pytest.warns(UserWarning, match="interpreted as shape \\(N, C, L\\)"):
+            F.dropout2d(tl.ones(2, 3, 4))
+        with pytest.warns(UserWarning, match="Received a 5-D input to dropout2d, which is deprecated"):
+            F.dropout2d(tl.ones(1, 2, 3, 4, 5))
+        with pytest.warns(UserWarning, match="Received a 3-D input to dropout3d"):
+            F.dropout3d(tl.ones(2, 3, 4))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            F.dropout2d(tl.ones(1, 2, 3, 3)), F.dropout3d(tl.ones(2, 2, 2, 2)), F.dropout1d(tl.ones(2, 3))
+
+    @pytest.mark.parametrize("shape", [(4, 3), (2, 4, 3)])
+    def test_inplace_modifies_and_returns_the_input(self, shape):
+        tl.manual_seed(0)
+        x = tl.ones(*shape)
+        assert F.dropout1d(x, 0.5, inplace=True) is x and set(x.flatten().tolist()) <= {0.0, 2.0}
+        assert x.tolist() != tl.ones(*shape).tolist()  # seed 0 drops something here
+
+    def test_modules(self):
+        for cls, shape in [(nn.Dropout1d, (2, 3, 4)), (nn.Dropout2d, (2, 3, 4, 4)), (nn.Dropout3d, (2, 3, 2, 2, 2))]:
+            drop = cls(p=0.25)
+            assert repr(drop) == f"{cls.__name__}(p=0.25, inplace=False)"
+            x = tl.ones(*shape)
+            assert drop.eval()(x) is x
+            assert drop.train()(x).shape == shape
+        with pytest.raises(ValueError, match="between 0 and 1"):
+            nn.Dropout2d(2)

@@ -1,6 +1,7 @@
 """PyTorch's conventions at ties and kinks (SEMANTICS.md 4.6-4.9) and the op error messages."""
 import math
 
+import numpy as np
 import pytest
 
 import tensorlite as tl
@@ -202,3 +203,85 @@ class TestLinearAlgebra:
     def test_broadcast_error_message(self):
         with pytest.raises(RuntimeError, match=r"The size of tensor a \(3\) must match the size of tensor b \(4\) at non-singleton dimension 0"):
             tl.zeros(3) + tl.zeros(4)
+
+
+class TestRoll:
+    """tl.roll / Tensor.roll: PyTorch's argument rules (values are covered by the roll OpSpecs)."""
+
+    def test_values_and_forms(self):
+        x = tl.arange(6).reshape(2, 3)
+        assert tl.roll(x, 1).tolist() == [[5, 0, 1], [2, 3, 4]]
+        assert x.roll((1, 2), (0, 1)).tolist() == [[4, 5, 3], [1, 2, 0]]
+        assert x.roll(shifts=-4, dims=1).tolist() == [[1, 2, 0], [4, 5, 3]]
+        assert x.roll((1, 1), (1, 1)).tolist() == x.roll(2, 1).tolist()  # a repeated dim adds up
+        assert x.roll(1, ()).tolist() == tl.roll(x, 1).tolist()
+        assert tl.roll(tl.tensor(5.0), 3).tolist() == 5.0 and tl.roll(tl.zeros(0, 3), 1, 0).shape == (0, 3)
+        assert tl.roll(tl.zeros(0, 3), (1, 2), (5, -9)).shape == (0, 3)  # empty: dims go unchecked
+
+    @pytest.mark.parametrize("shifts", [0, 3, 6])
+    def test_a_full_turn_is_a_copy_not_a_view(self, shifts):
+        x = tl.tensor([1.0, 2.0, 3.0])
+        for y in (x.roll(shifts), x.roll(shifts, 0)):
+            y[0] = 9.0
+            assert x.tolist() == [1.0, 2.0, 3.0]
+
+    @pytest.mark.parametrize("call, exc, words", [
+        (lambda x: x.roll((1, 2)), RuntimeError, ["shifts and dimensions must align", "shifts: 2", "dims:0"]),
+        (lambda x: x.roll(1, (0, 1)), RuntimeError, ["must align", "shifts: 1", "dims:2"]),
+        (lambda x: x.roll((), ()), RuntimeError, ["`shifts` required"]),
+        (lambda x: x.roll(1, 2), IndexError, ["Dimension out of range", "roll"]),
+        (lambda x: x.roll(1.5), TypeError, ["roll", "shifts"]),
+        (lambda x: x.roll(1, "a"), TypeError, ["roll", "dims"]),
+        (lambda x: tl.tensor(1.0).roll(1, 0), IndexError, ["no dimensions"]),
+    ])
+    def test_errors(self, call, exc, words):
+        with pytest.raises(exc) as info:
+            call(tl.zeros(2, 3))
+        for word in words:
+            assert word in str(info.value)
+
+
+class TestLegacyConstructors:
+    """tl.Tensor(...) and tl.FloatTensor & co. as PyTorch's legacy constructors; ops still make
+    plain Tensors through Tensor._make (which never calls __init__)."""
+
+    def test_tensor_forms(self):
+        x = tl.Tensor([1, 2])
+        assert type(x) is tl.Tensor and x.dtype is tl.float32 and x.tolist() == [1.0, 2.0]
+        assert x.is_leaf and not x.requires_grad and (x * 2).tolist() == [2.0, 4.0]
+        assert tl.Tensor([[1.5, 2], [3, 4]]).shape == (2, 2)
+        assert tl.Tensor((2, 3)).tolist() == [2.0, 3.0]  # a tuple is data, as in PyTorch
+        for made, shape in [(tl.Tensor(2, 3), (2, 3)), (tl.Tensor(tl.Size([2, 3])), (2, 3)),
+                            (tl.Tensor(3), (3,)), (tl.Tensor(0), (0,)), (tl.Tensor(), (0,)), (tl.Tensor([]), (0,))]:
+            assert made.shape == shape and made.dtype is tl.float32
+        assert tl.Tensor(np.array([1, 2])).dtype is tl.float32
+        assert tl.Tensor([True, False]).tolist() == [1.0, 0.0]
+
+    def test_from_a_tensor_is_an_alias_keeping_its_dtype(self):
+        b = tl.tensor([1.0, 2.0])
+        c = tl.Tensor(b)
+        c[0] = 5.0
+        assert c is not b and b.tolist() == [5.0, 2.0]
+        assert tl.Tensor(tl.tensor([1, 2])).dtype is tl.int64
+
+    def test_typed_constructors_and_isinstance(self):
+        assert tl.LongTensor([1.7, -2.5]).tolist() == [1, -2] and tl.LongTensor(2, 2).dtype is tl.int64
+        assert tl.DoubleTensor([1]).dtype is tl.float64 and tl.BoolTensor([1, 0]).tolist() == [True, False]
+        x = tl.FloatTensor([1, 2])
+        assert type(x) is tl.Tensor and isinstance(x, tl.FloatTensor) and isinstance(x, tl.Tensor)
+        assert not isinstance(x, tl.LongTensor) and not isinstance([1.0], tl.FloatTensor)
+        assert isinstance(tl.nn.Parameter(tl.ones(2)), tl.Tensor)
+
+    @pytest.mark.parametrize("call, exc, words", [
+        (lambda: tl.Tensor(2.5), TypeError, ["data must be a sequence", "float", "tl.tensor(2.5)"]),
+        (lambda: tl.Tensor("ab"), TypeError, ["data must be a sequence", "str"]),
+        (lambda: tl.Tensor(2, [3]), TypeError, ["ints", "(int, list)"]),
+        (lambda: tl.Tensor(-1), RuntimeError, ["negative dimension -1"]),
+        (lambda: tl.Tensor([1, 2], dtype=tl.float64), TypeError, ["dtype"]),
+        (lambda: tl.FloatTensor(tl.tensor([1, 2])), TypeError, ["FloatTensor", "float32", "int64"]),
+    ])
+    def test_errors(self, call, exc, words):
+        with pytest.raises(exc) as info:
+            call()
+        for word in words:
+            assert word in str(info.value)

@@ -7,13 +7,13 @@ imports tensorlite.tensor); engine (imports the gradient ops of tensorlite.ops);
 grad_mode and function; tensorlite.tensor, below them all, imports nothing from here.
 """
 from .grad_mode import (detect_anomaly, enable_grad, inference_mode, is_anomaly_enabled, is_grad_enabled,
-                        no_grad, set_detect_anomaly, set_grad_enabled)
+                        is_inference_mode_enabled, no_grad, set_detect_anomaly, set_grad_enabled)
 from .function import Function, once_differentiable
 from .api import backward, grad
 from . import functional
 from .gradient_check import GradcheckError, gradcheck, gradgradcheck
 
 __all__ = ["Function", "once_differentiable", "backward", "grad", "no_grad", "enable_grad",
-           "set_grad_enabled", "inference_mode", "is_grad_enabled", "detect_anomaly", "set_detect_anomaly",
-           "is_anomaly_enabled", "gradcheck", "gradgradcheck", "GradcheckError", "functional"]
+           "set_grad_enabled", "inference_mode", "is_grad_enabled", "is_inference_mode_enabled",
+           "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "gradcheck", "gradgradcheck", "GradcheckError", "functional"]
 

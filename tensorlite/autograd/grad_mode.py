@@ -5,11 +5,12 @@ import functools
 import threading
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
-           "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled"]
+           "is_inference_mode_enabled", "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled"]
 
 
 class _State(threading.local):
     enabled = True
+    inference = False
     anomaly = False
     anomaly_check_nan = True
 
@@ -116,15 +117,22 @@ class set_grad_enabled(_GradModeContext):
 
 
 class inference_mode(_GradModeContext):
-    """``no_grad`` under PyTorch's name for inference: tensorlite has no separate inference
-    tensors, so ``inference_mode(True)`` disables recording and ``inference_mode(False)`` enables
-    it (as PyTorch's does, even inside ``no_grad``). A context manager and a decorator (with or
-    without parentheses).
+    """``no_grad`` under PyTorch's name for inference: ``inference_mode(True)`` disables recording
+    and ``inference_mode(False)`` enables it (as PyTorch's does, even inside ``no_grad``);
+    ``tl.is_inference_mode_enabled()`` tells which is in force. A context manager and a decorator
+    (with or without parentheses). tensorlite has no separate inference tensors: a tensor made
+    inside is an ordinary tensor without a graph, so it may later be used in recorded ops and
+    updated in place (PyTorch raises for both).
 
     Example:
     >>> w = tl.tensor([1.], requires_grad=True)
     >>> with tl.inference_mode():
-    ...     (w * 2).requires_grad
+    ...     (w * 2).requires_grad, tl.is_inference_mode_enabled()
+    (False, True)
+    >>> @tl.inference_mode
+    ... def predict(x):
+    ...     return x * 2
+    >>> predict(w).requires_grad
     False
     """
 
@@ -137,8 +145,12 @@ class inference_mode(_GradModeContext):
         self.inference = bool(mode)
 
     def __enter__(self):
-        self._previous = state.enabled
-        state.enabled = not self.inference
+        self._previous = state.enabled, state.inference
+        state.enabled, state.inference = not self.inference, self.inference
+
+    def __exit__(self, *exc):
+        state.enabled, state.inference = self._previous
+        return False
 
     def __call__(self, fn):
         inference = self.inference
@@ -161,6 +173,19 @@ def is_grad_enabled() -> bool:
     False
     """
     return state.enabled
+
+
+def is_inference_mode_enabled() -> bool:
+    """Whether an ``inference_mode()`` block (or decorated function) is running now.
+
+    Example:
+    >>> tl.is_inference_mode_enabled()
+    False
+    >>> with tl.inference_mode():
+    ...     tl.is_inference_mode_enabled()
+    True
+    """
+    return state.inference
 
 
 def is_anomaly_enabled() -> bool:

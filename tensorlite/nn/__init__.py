@@ -9,8 +9,8 @@ from .layers.embedding import Embedding
 from .layers.linear import Bilinear, Flatten, Identity, Linear, Unflatten
 from .layers.loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss, HuberLoss,
                           KLDivLoss, L1Loss, MarginRankingLoss, MSELoss, NLLLoss, SmoothL1Loss)
-from .layers.normalization import (BatchNorm1d, BatchNorm2d, Dropout, GroupNorm, LayerNorm,
-                                   LocalResponseNorm)
+from .layers.normalization import (BatchNorm1d, BatchNorm2d, Dropout, Dropout1d, Dropout2d, Dropout3d,
+                                   GroupNorm, LayerNorm, LocalResponseNorm)
 from .layers.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .layers.recurrent import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell
 from .module import Module

@@ -17,7 +17,7 @@ from ..ops import elementwise as _ew
 from ..ops.conv import (adaptive_avg_pool2d, avg_pool2d, conv1d, conv2d, conv_transpose2d, fold,
                         max_pool2d, unfold)
 from ..ops.checks import assert_in_range
-from ..ops.creation import arange, bernoulli, full_like
+from ..ops.creation import arange, bernoulli, full, full_like
 from ..ops.indexing import Gather as _Gather, take_indices
 from ..ops.linalg import MatMul, einsum
 from ..ops.movement import pad
@@ -27,7 +27,7 @@ from ..tensor import Tensor
 
 __all__ = [
     "linear", "bilinear", "conv1d", "conv2d", "conv_transpose2d", "unfold", "fold", "max_pool2d",
-    "avg_pool2d", "adaptive_avg_pool2d", "pad", "dropout", "batch_norm", "layer_norm", "group_norm",
+    "avg_pool2d", "adaptive_avg_pool2d", "pad", "dropout", "dropout1d", "dropout2d", "dropout3d", "batch_norm", "layer_norm", "group_norm",
     "local_response_norm", "embedding", "one_hot", "normalize", "cosine_similarity",
     "relu", "relu6", "leaky_relu", "prelu", "elu", "selu", "celu", "gelu", "silu", "mish", "softplus",
     "sigmoid", "tanh", "hardtanh", "hardsigmoid", "hardswish", "softsign", "logsigmoid",
@@ -632,6 +632,119 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     with no_grad():
         keep = bernoulli(full_like(input, 1.0 - p)) * (1.0 / (1.0 - p))
     return input * keep
+
+
+def _feature_dropout(input: Tensor, p: float, training: bool, inplace: bool) -> Tensor:
+    """Zero whole channels: one keep/drop draw per (N, C) entry, broadcast over the rest. The
+    checks follow PyTorch's order: eval, p=0 and empty inputs return first, p=1 zeroes any shape,
+    and only a real draw needs the (N, C) dims."""
+    if not training or p == 0.0 or input.numel() == 0:
+        return input
+    if p == 1.0:
+        return input.mul_(0.0) if inplace else input * 0.0
+    if input.ndim < 2:
+        raise RuntimeError(f"Feature dropout requires at least 2 dimensions in the input, got shape "
+                           f"{list(input.shape)}")
+    with no_grad():
+        keep = full(tuple(input.shape[:2]) + (1,) * (input.ndim - 2), 1.0 - p, dtype=input.dtype,
+                    device=input.device)
+        keep = bernoulli(keep) * (1.0 / (1.0 - p))
+    return input.mul_(keep) if inplace else input * keep
+
+
+def _check_p(p: float) -> None:
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def _batched_feature_dropout(input, p, training, inplace, batched):
+    """Feature dropout of an input whose batch dim is optional (added for the draw, then removed)."""
+    if batched:
+        return _feature_dropout(input, p, training, inplace)
+    if inplace:
+        _feature_dropout(input.unsqueeze(0), p, training, True)
+        return input
+    return _feature_dropout(input.unsqueeze(0), p, training, False).squeeze(0)
+
+
+@tensor_op
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Channel-wise dropout: zero each whole channel (a row of length L) with probability p and
+    scale the rest by 1/(1-p); identity in eval.
+
+    Shapes: (N, C, L) or (C, L) -> the same.
+
+    Example:
+    >>> _ = tl.manual_seed(0)
+    >>> y = F.dropout1d(tl.ones(2, 4, 3), p=0.5)
+    >>> bool(((y == y[:, :, :1]).all()))  # each channel kept or zeroed whole
+    True
+    >>> sorted(set(y.tolist()[0][0] + y.tolist()[1][0]))
+    [0.0, 2.0]
+    """
+    _check_p(p)
+    if input.ndim not in (2, 3):
+        raise RuntimeError(f"dropout1d: Expected 2D or 3D input, but received a {input.ndim}D input "
+                           f"of shape {list(input.shape)}. Note that dropout1d exists to provide "
+                           f"channel-wise dropout on inputs with 1 spatial dimension, a channel "
+                           f"dimension, and an optional batch dimension (i.e. 2D or 3D inputs).")
+    return _batched_feature_dropout(input, p, training, inplace, input.ndim == 3)
+
+
+@tensor_op
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Channel-wise dropout: zero each whole (H, W) feature map with probability p and scale the
+    rest by 1/(1-p); identity in eval. As in PyTorch, a 3-D input is read as (N, C, L) (with a
+    warning), and inputs other than 3-D or 4-D warn that they are deprecated.
+
+    Shapes: (N, C, H, W) -> the same.
+
+    Example:
+    >>> _ = tl.manual_seed(0)
+    >>> y = F.dropout2d(tl.ones(1, 8, 2, 2), p=0.5)
+    >>> bool((y.amax((2, 3)) == y.amin((2, 3))).all())  # each map kept or zeroed whole
+    True
+    >>> F.dropout2d(tl.ones(1, 2, 1, 1), training=False).flatten()
+    tensor([1., 1.])
+    """
+    _check_p(p)
+    if input.ndim not in (3, 4):
+        warn_user(f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is deprecated and "
+                  f"will result in an error in a future release. To retain the behavior and silence "
+                  f"this warning, please use dropout instead. Note that dropout2d exists to provide "
+                  f"channel-wise dropout on inputs with 2 spatial dimensions, a channel dimension, "
+                  f"and an optional batch dimension (i.e. 3D or 4D inputs).")
+    if input.ndim == 3:
+        warn_user("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D "
+                  "dropout behavior is desired - input is interpreted as shape (N, C, L), where C is "
+                  "the channel dim. This behavior will change in a future release to interpret the "
+                  "input as one without a batch dimension, i.e. shape (C, H, W). To maintain the 1D "
+                  "channel-wise dropout behavior, please switch to using dropout1d instead.")
+    return _feature_dropout(input, p, training, inplace)
+
+
+@tensor_op
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Channel-wise dropout: zero each whole (D, H, W) volume with probability p and scale the
+    rest by 1/(1-p); identity in eval. Inputs other than 4-D or 5-D warn (deprecated in PyTorch);
+    any input that is not 5-D is taken as unbatched.
+
+    Shapes: (N, C, D, H, W) or (C, D, H, W) -> the same.
+
+    Example:
+    >>> _ = tl.manual_seed(0)
+    >>> y = F.dropout3d(tl.ones(6, 2, 2, 2), p=0.5)
+    >>> bool((y.amax((1, 2, 3)) == y.amin((1, 2, 3))).all())
+    True
+    """
+    _check_p(p)
+    if input.ndim not in (4, 5):
+        warn_user(f"dropout3d: Received a {input.ndim}-D input to dropout3d, which is deprecated and "
+                  f"will result in an error in a future release. To retain the behavior and silence "
+                  f"this warning, please use dropout instead. Note that dropout3d exists to provide "
+                  f"channel-wise dropout on inputs with 3 spatial dimensions, a channel dimension, "
+                  f"and an optional batch dimension (i.e. 4D or 5D inputs).")
+    return _batched_feature_dropout(input, p, training, inplace, input.ndim == 5)
 
 
 @tensor_op

@@ -11,7 +11,7 @@ from .. import dtypes as _dt
 from ..autograd.function import InplaceFunction
 from ..device import default_device, device as _parse_device
 from ..random import default_generator
-from ..tensor import Tensor
+from ..tensor import Size, Tensor
 from ._util import checked_scalar, tensor_op
 
 
@@ -586,7 +586,116 @@ def scalar_tensor(value, *, dtype=None, device=None) -> Tensor:
     return tensor(value, dtype=dtype or _dt.get_default_dtype(), device=device)
 
 
+def legacy_new(name: str, dtype, args: tuple, device=None) -> Tensor:
+    """PyTorch's legacy constructors (``tl.Tensor(...)``, ``tl.FloatTensor(...)``): no argument
+    gives an empty (0,) tensor; ints (or one Size) a zero-filled tensor of that shape (PyTorch's
+    is uninitialised); one sequence or NumPy array a copy converted to ``dtype`` (float32 for
+    ``Tensor``); one Tensor the same data (an alias), which must already have ``dtype``
+    unless the constructor is the generic ``Tensor``."""
+    target = dtype or _dt.float32
+    if not args:
+        return empty(0, dtype=target, device=device)
+    if len(args) == 1 and isinstance(args[0], Tensor):
+        source = args[0]
+        if dtype is not None and source.dtype is not dtype:
+            raise TypeError(f"{name}(): expected a {dtype.name} tensor, got {source.dtype.name} "
+                            f"(convert it with .to(tl.{dtype.name}))")
+        return source.detach()
+    if all(isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in args) or (
+            len(args) == 1 and isinstance(args[0], Size)):
+        size = tuple(args[0]) if isinstance(args[0], Size) else args
+        if any(d < 0 for d in size):
+            raise RuntimeError(f"{name}(): Trying to create tensor with negative dimension "
+                               f"{min(size)}: {list(size)}")
+        return zeros(*size, dtype=target, device=device)
+    if len(args) == 1 and isinstance(args[0], (list, tuple, np.ndarray)):
+        return tensor(args[0], dtype=target, device=device)
+    if len(args) == 1:
+        hint = f"; for a 0-d tensor use tl.tensor({args[0]!r})" if isinstance(args[0], numbers.Number) else ""
+        raise TypeError(f"{name}(): data must be a sequence (got {type(args[0]).__name__}){hint}")
+    raise TypeError(f"{name}(): expected ints (a shape) or one sequence of data, got "
+                    f"({', '.join(type(a).__name__ for a in args)})")
+
+
+class _LegacyTensorType(type):
+    """The type of ``tl.FloatTensor`` and its siblings: calling one builds a plain Tensor of its
+    dtype (``legacy_new``); ``isinstance(x, tl.FloatTensor)`` asks whether x is a float32
+    Tensor, as in PyTorch."""
+
+    def __call__(cls, *args, device=None):
+        return legacy_new(cls.__name__, cls.dtype, args, device)
+
+    def __instancecheck__(cls, instance):
+        return isinstance(instance, Tensor) and instance.dtype is cls.dtype
+
+
+def _legacy_type(name, dtype, doc):
+    return _LegacyTensorType(name, (), {"dtype": dtype, "__doc__": doc, "__module__": "tensorlite"})
+
+
+FloatTensor = _legacy_type("FloatTensor", _dt.float32, """Legacy float32 constructor, as in PyTorch.
+
+    Shapes: ``FloatTensor(2, 3)`` -> (2, 3) zeros; ``FloatTensor(data)`` -> data's shape.
+
+    Example:
+    >>> tl.FloatTensor([1, 2])
+    tensor([1., 2.])
+    >>> isinstance(tl.ones(2), tl.FloatTensor), tl.FloatTensor(2, 3).shape
+    (True, tensorlite.Size([2, 3]))
+    """)
+DoubleTensor = _legacy_type("DoubleTensor", _dt.float64, """Legacy float64 constructor (see FloatTensor).
+
+    Example:
+    >>> tl.DoubleTensor([1.5]).dtype
+    tensorlite.float64
+    """)
+HalfTensor = _legacy_type("HalfTensor", _dt.float16, """Legacy float16 constructor (see FloatTensor).
+
+    Example:
+    >>> tl.HalfTensor(2).dtype
+    tensorlite.float16
+    """)
+LongTensor = _legacy_type("LongTensor", _dt.int64, """Legacy int64 constructor (see FloatTensor);
+    float data is truncated toward zero.
+
+    Example:
+    >>> tl.LongTensor([1.7, -2.5])
+    tensor([ 1, -2])
+    """)
+IntTensor = _legacy_type("IntTensor", _dt.int32, """Legacy int32 constructor (see FloatTensor).
+
+    Example:
+    >>> tl.IntTensor([3]).dtype
+    tensorlite.int32
+    """)
+ShortTensor = _legacy_type("ShortTensor", _dt.int16, """Legacy int16 constructor (see FloatTensor).
+
+    Example:
+    >>> tl.ShortTensor([3]).dtype
+    tensorlite.int16
+    """)
+CharTensor = _legacy_type("CharTensor", _dt.int8, """Legacy int8 constructor (see FloatTensor).
+
+    Example:
+    >>> tl.CharTensor([3]).dtype
+    tensorlite.int8
+    """)
+ByteTensor = _legacy_type("ByteTensor", _dt.uint8, """Legacy uint8 constructor (see FloatTensor).
+
+    Example:
+    >>> tl.ByteTensor([3]).dtype
+    tensorlite.uint8
+    """)
+BoolTensor = _legacy_type("BoolTensor", _dt.bool_, """Legacy bool constructor (see FloatTensor).
+
+    Example:
+    >>> tl.BoolTensor([1, 0])
+    tensor([ True, False])
+    """)
+
+
 __all__ = ["tensor", "as_tensor", "from_numpy", "full", "zeros", "ones", "empty", "zeros_like",
            "ones_like", "full_like", "empty_like", "arange", "linspace", "eye", "rand", "randn",
            "randint", "rand_like", "randn_like", "randint_like", "randperm", "normal", "bernoulli",
-           "scalar_tensor"]
+           "scalar_tensor", "legacy_new", "FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor",
+           "IntTensor", "ShortTensor", "CharTensor", "ByteTensor", "BoolTensor"]

@@ -606,6 +606,65 @@ def flip(input: Tensor, dims: Sequence[int]) -> Tensor:
     return Flip.apply(input, wrap_dims(dims, input.ndim, op="flip"))
 
 
+@tensor_op
+def roll(input: Tensor, shifts, dims=None) -> Tensor:
+    """Shift elements circularly: along each of ``dims`` by the matching entry of ``shifts``
+    (ints or tuples of equal length); with ``dims=None`` the flattened tensor is rolled and the
+    shape restored. Elements pushed past the end come back at the start. Differentiable (the
+    gradient is rolled back).
+
+    Shapes: unchanged.
+
+    Example:
+    >>> x = tl.arange(6).reshape(2, 3)
+    >>> tl.roll(x, 1)
+    tensor([[5, 0, 1],
+            [2, 3, 4]])
+    >>> x.roll(-1, 1)
+    tensor([[1, 2, 0],
+            [4, 5, 3]])
+    >>> x.roll((1, 1), (0, 1))
+    tensor([[5, 3, 4],
+            [2, 0, 1]])
+    """
+    shifts = _roll_ints("shifts", shifts)
+    dims = _roll_ints("dims", () if dims is None else dims)
+    if not shifts:
+        raise RuntimeError("roll(): `shifts` required (an int or a non-empty tuple of ints)")
+    if not dims and len(shifts) == 1:
+        return _roll_dim(input.reshape(-1), shifts[0], 0).reshape(input.shape)
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"roll(): shifts and dimensions must align. shifts: {len(shifts)}, "
+                           f"dims:{len(dims)} (give one shift per dim)")
+    if input.numel() == 0:
+        return clone(input)  # as PyTorch: an empty tensor returns before any dim is checked
+    if input.ndim == 0:
+        raise IndexError(f"roll(): dimension specified as {dims[0]} but tensor has no dimensions")
+    axes = [wrap_dim(d, input.ndim, op="roll") for d in dims]
+    out = input
+    for shift, axis in zip(shifts, axes):
+        out = _roll_dim(out, shift, axis)
+    return out
+
+
+def _roll_ints(name, value):
+    values = (value,) if isinstance(value, numbers.Integral) else value
+    if not isinstance(values, (tuple, list)):
+        raise TypeError(f"roll(): argument '{name}' must be int or tuple of ints, not "
+                        f"{type(value).__name__}")
+    return tuple(_int_arg("roll", name, v) for v in values)
+
+
+def _roll_dim(x, shift, axis):
+    """x rolled by shift along axis: its last ``shift`` entries moved to the front (cat of two
+    narrows, so autograd rolls the gradient back). Always a new tensor, never a view of x."""
+    size = x.data.shape[axis]
+    if size == 0 or shift % size == 0:
+        return clone(x)
+    shift %= size
+    return cat([narrow(x, axis, size - shift, shift), narrow(x, axis, 0, size - shift)], axis)
+
+
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Concatenate along an existing dim; sizes must match elsewhere. Dtypes are promoted.
 

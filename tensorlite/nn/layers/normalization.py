@@ -191,3 +191,62 @@ class Dropout(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"
+
+
+class _DropoutNd(Dropout):
+    """Channel-wise dropout layers: Dropout's checks and repr, a different functional."""
+
+    _functional = None
+
+    def forward(self, input):
+        return type(self)._functional(input, self.p, self.training, self.inplace)
+
+
+class Dropout1d(_DropoutNd):
+    """Zero whole channels with probability p (scaling the rest by 1/(1-p)) in training;
+    identity in eval. See ``F.dropout1d``.
+
+    Shapes: (N, C, L) or (C, L) -> the same.
+
+    Example:
+    >>> _ = tl.manual_seed(0)
+    >>> y = nn.Dropout1d(p=0.5)(tl.ones(1, 6, 3))
+    >>> [row[0] == row[1] == row[2] for row in y.tolist()[0]]
+    [True, True, True, True, True, True]
+    """
+
+    _functional = staticmethod(F.dropout1d)
+
+
+class Dropout2d(_DropoutNd):
+    """Zero whole (H, W) feature maps with probability p (scaling the rest by 1/(1-p)) in
+    training; identity in eval. See ``F.dropout2d``.
+
+    Shapes: (N, C, H, W) -> the same.
+
+    Example:
+    >>> _ = tl.manual_seed(0)
+    >>> drop = nn.Dropout2d(p=0.25)
+    >>> drop
+    Dropout2d(p=0.25, inplace=False)
+    >>> y = drop(tl.ones(2, 4, 3, 3))
+    >>> bool((y.amax((2, 3)) == y.amin((2, 3))).all())
+    True
+    """
+
+    _functional = staticmethod(F.dropout2d)
+
+
+class Dropout3d(_DropoutNd):
+    """Zero whole (D, H, W) volumes with probability p (scaling the rest by 1/(1-p)) in
+    training; identity in eval. See ``F.dropout3d``.
+
+    Shapes: (N, C, D, H, W) or (C, D, H, W) -> the same.
+
+    Example:
+    >>> drop = nn.Dropout3d().eval()
+    >>> drop(tl.ones(1, 1, 1, 2)).flatten()
+    tensor([1., 1.])
+    """
+
+    _functional = staticmethod(F.dropout3d)
