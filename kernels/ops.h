@@ -25,6 +25,15 @@
     X(expm1, 17, expm1) \
     X(exp2, 23, exp2) \
     X(tan, 24, tan) \
+    X(asin, 25, asin) \
+    X(acos, 26, acos) \
+    X(atan, 27, atan) \
+    X(sinh, 28, sinh) \
+    X(cosh, 29, cosh) \
+    X(asinh, 30, asinh) \
+    X(acosh, 31, acosh) \
+    X(atanh, 32, atanh) \
+    X(erfc, 33, erfc) \
     /* end of UNARY_FLOATING_FUNCTIONS */
 
 #define BINARY_FLOATING_FUNCTIONS(X) \

@@ -182,6 +182,7 @@ SPECS = [
     OpSpec("cos", tl.cos, np.cos, one()),
     OpSpec("tanh", tl.tanh, np.tanh, one()),
     OpSpec("erf", tl.erf, np.vectorize(math.erf, otypes=[float]), one()),
+    OpSpec("erfc", tl.erfc, np.vectorize(math.erfc, otypes=[float]), one()),
     OpSpec("sigmoid", tl.sigmoid, lambda x: 1 / (1 + np.exp(-x)), one(), low=-8, high=8),
     OpSpec("relu", tl.relu, lambda x: np.maximum(x, 0), one(), avoid=lambda a, k: near(a[0], [0], 1e-2)),
     OpSpec("floor", tl.floor, np.floor, one(), avoid=lambda a, k: near_integer(a[0])),

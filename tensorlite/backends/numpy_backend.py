@@ -30,12 +30,26 @@ def _erf(x):
         term = term * -x2 / n
         total += term / (2 * n + 1)
     out[small] = total * (2.0 / np.sqrt(np.pi))
-    xl = a[~small]
-    fraction = np.zeros_like(xl)
+    out[~small] = np.sign(x64[~small]) * (1.0 - _erfc_tail(a[~small]))
+    return out.astype(np.result_type(x.dtype, np.float32) if x.dtype.kind == "f" else np.float32)
+
+
+def _erfc_tail(x):
+    """erfc(x) for float64 x >= 2.5, by its continued fraction (no cancellation: relative accuracy
+    ~1e-16 down to the underflow)."""
+    fraction = np.zeros_like(x)
     for k in range(60, 0, -1):  # erfc(x) = exp(-x^2)/sqrt(pi) / (x + (1/2)/(x + 1/(x + (3/2)/(x + ...))))
-        fraction = (k / 2.0) / (xl + fraction)
-    erfc = np.exp(-xl * xl) / np.sqrt(np.pi) / (xl + fraction)
-    out[~small] = np.sign(x64[~small]) * (1.0 - erfc)
+        fraction = (k / 2.0) / (x + fraction)
+    return np.exp(-x * x) / np.sqrt(np.pi) / (x + fraction)
+
+
+def _erfc(x):
+    """1 - erf(x), accurate for large x too (where 1 - erf(x) would round to 0): the continued
+    fraction for x >= 2.5, 1 - erf(x) below (erfc >= 4e-4 there, so the subtraction is exact
+    enough)."""
+    x64 = np.asarray(x, dtype=np.float64)
+    tail = x64 >= 2.5
+    out = np.where(tail, _erfc_tail(np.where(tail, x64, 2.5)), 1.0 - _erf(x64).astype(np.float64))
     return out.astype(np.result_type(x.dtype, np.float32) if x.dtype.kind == "f" else np.float32)
 
 
@@ -61,7 +75,8 @@ _UNARY = {
     "relu": _relu, "erf": _erf, "floor": np.floor, "ceil": np.ceil, "round": _round, "trunc": np.trunc,
     "log1p": np.log1p, "expm1": np.expm1, "logical_not": np.logical_not, "isnan": np.isnan,
     "isinf": np.isinf, "isfinite": np.isfinite, "bitwise_not": np.invert, "exp2": np.exp2,
-    "tan": np.tan,
+    "tan": np.tan, "asin": np.arcsin, "acos": np.arccos, "atan": np.arctan, "sinh": np.sinh,
+    "cosh": np.cosh, "asinh": np.arcsinh, "acosh": np.arccosh, "atanh": np.arctanh, "erfc": _erfc,
 }
 
 

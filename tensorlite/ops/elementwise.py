@@ -559,6 +559,70 @@ UNARY = (
     >>> tl.tan(tl.tensor([0., 0.7854]))
     tensor([0.0000, 1.0000])
     """),
+    Op("asin", "unary", (lambda grad, x: grad * (1.0 - x * x).rsqrt(),),
+       Spec("arcsin", low=-0.9, high=0.9), dtypes=_float, inplace=True, aliases=("arcsin",),
+       doc="""Inverse sine (radians; nan outside [-1, 1]; integers give the default float dtype).
+    Shape: as input.
+
+    >>> tl.asin(tl.tensor([0., 1.]))
+    tensor([0.0000, 1.5708])
+    """),
+    Op("acos", "unary", (lambda grad, x: -grad * (1.0 - x * x).rsqrt(),),
+       Spec("arccos", low=-0.9, high=0.9), dtypes=_float, inplace=True, aliases=("arccos",),
+       doc="""Inverse cosine (radians; nan outside [-1, 1]; integers give the default float dtype).
+    Shape: as input.
+
+    >>> tl.acos(tl.tensor([1., 0.]))
+    tensor([0.0000, 1.5708])
+    """),
+    Op("atan", "unary", (lambda grad, x: grad / (x * x + 1.0),), Spec("arctan"), dtypes=_float,
+       inplace=True, aliases=("arctan",),
+       doc="""Inverse tangent (radians; integers give the default float dtype). Shape: as input.
+
+    >>> tl.atan(tl.tensor([0., 1.]))
+    tensor([0.0000, 0.7854])
+    """),
+    Op("sinh", "unary", (lambda grad, x: grad * x.cosh(),), Spec("sinh"), dtypes=_float, inplace=True,
+       primitive_because="one kernel, and accurate near 0 where (e^x - e^-x) / 2 cancels",
+       doc="""Hyperbolic sine (integers give the default float dtype). Shape: as input.
+
+    >>> tl.sinh(tl.tensor([0., 1.]))
+    tensor([0.0000, 1.1752])
+    """),
+    Op("cosh", "unary", (lambda grad, x: grad * x.sinh(),), Spec("cosh"), dtypes=_float, inplace=True,
+       primitive_because="one kernel instead of four ((e^x + e^-x) / 2)",
+       doc="""Hyperbolic cosine (integers give the default float dtype). Shape: as input.
+
+    >>> tl.cosh(tl.tensor([0., 1.]))
+    tensor([1.0000, 1.5431])
+    """),
+    Op("asinh", "unary", (lambda grad, x: grad * (x * x + 1.0).rsqrt(),), Spec("arcsinh"),
+       dtypes=_float, inplace=True, aliases=("arcsinh",),
+       primitive_because="accurate near 0 and for large |x|, where log(x + sqrt(x^2 + 1)) "
+       "cancels or overflows",
+       doc="""Inverse hyperbolic sine (integers give the default float dtype). Shape: as input.
+
+    >>> tl.asinh(tl.tensor([0., 1.]))
+    tensor([0.0000, 0.8814])
+    """),
+    Op("acosh", "unary", (lambda grad, x: grad * (x * x - 1.0).rsqrt(),), Spec("arccosh", low=1.1, high=4.0),
+       dtypes=_float, inplace=True, aliases=("arccosh",),
+       primitive_because="one kernel; log(x + sqrt(x^2 - 1)) overflows for large x",
+       doc="""Inverse hyperbolic cosine (nan below 1; integers give the default float dtype).
+    Shape: as input.
+
+    >>> tl.acosh(tl.tensor([1., 2.]))
+    tensor([0.0000, 1.3170])
+    """),
+    Op("atanh", "unary", (lambda grad, x: grad / (1.0 - x * x),), Spec("arctanh", low=-0.9, high=0.9),
+       dtypes=_float, inplace=True, aliases=("arctanh",),
+       primitive_because="accurate near 0, where log((1 + x) / (1 - x)) / 2 cancels",
+       doc="""Inverse hyperbolic tangent (+-inf at +-1, nan beyond; integers give the default
+    float dtype). Shape: as input.
+
+    >>> tl.atanh(tl.tensor([0., 0.5]))
+    tensor([0.0000, 0.5493])
+    """),
     Op("tanh", "unary", (lambda grad, out: grad * (1.0 - out * out),), "tanh", dtypes=_float,
        inplace=True,
        primitive_because="one kernel; (e^2x - 1) / (e^2x + 1) overflows to nan for x > 44 (float32)",
@@ -589,6 +653,15 @@ UNARY = (
 
     >>> tl.erf(tl.tensor([0., 1.]))
     tensor([0.0000, 0.8427])
+    """),
+    Op("erfc", "unary", (lambda grad, x: grad * (x * x * -1.0).exp() * -1.1283791670955126,),  # -2/sqrt(pi)
+       "erfc", dtypes=_float, inplace=True,
+       primitive_because="accurate for large x: 1 - erf(x) is 0 from x = 6 (float32 erfc(6) = 2.2e-17)",
+       doc="""The complementary error function 1 - erf(input), accurate where it is small
+    (integers give the default float dtype). Shape: as input.
+
+    >>> tl.erfc(tl.tensor([0., 1.]))
+    tensor([1.0000, 0.1573])
     """),
     Op("sign", "unary", (_zero,), "sign", inplace=True, kink="zero gradient",
        doc="""-1, 0 or 1 by the sign of input (sign(nan) = 0, bool kept); zero gradient. Shape: as input.
