@@ -38,6 +38,8 @@
 
 #define BINARY_FLOATING_FUNCTIONS(X) \
     X(copysign, 21, copysign) \
+    X(atan2, 22, atan2) \
+    X(hypot, 23, hypot) \
     /* end of BINARY_FLOATING_FUNCTIONS */
 
 #define UNARY_CODE_(name, code, builtin) UNARY_##name = code,

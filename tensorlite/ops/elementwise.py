@@ -259,6 +259,24 @@ def _promoted_float(name, input, other):
     return a.to(default), b.to(default)
 
 
+def _tensors_promoted_float(name, input, other):
+    """_promoted_float for two tensors: a Python number operand is a TypeError, as PyTorch's
+    atan2 (its ``other`` is a Tensor argument)."""
+    expect_tensor(name, "other", other)
+    return _promoted_float(name, input, other)
+
+
+def _tensors_floating(name, input, other):
+    """Two tensors promoted to their result dtype, which must be floating (PyTorch's hypot has
+    no integer or bool kernel)."""
+    expect_tensor(name, "other", other)
+    a, b = promote_pair(name, input, other)
+    if not a.is_floating_point():
+        raise NotImplementedError(f'"{name}" not implemented for \'{a.dtype.scalar_name}\' '
+                                  f'(it takes floating point tensors; convert with .float())')
+    return a, b
+
+
 def _promoted_integral(name, input, other):
     """The result dtype of two integer or bool operands (floats are refused: bitwise ops)."""
     a, b = promote(name, input, other)
@@ -275,6 +293,12 @@ def _zero(grad):
 def _tie_weight(wins, tie, grad):
     """1 where this operand wins, 0.5 at a tie, else 0 (maximum/minimum split ties evenly)."""
     return where(wins, 1.0, where(tie, 0.5, 0.0)).to(grad.dtype)
+
+
+def _atan2_weight(a, b, grad):
+    """1 / (a^2 + b^2), 0 where that is 0 (PyTorch's atan2 gradient at the origin is 0, not nan)."""
+    squares = a * a + b * b
+    return where(squares == 0, 0.0, 1.0 / squares).to(grad.dtype)
 
 
 # -- public functions richer than their row's operands -------------------------------------
@@ -770,6 +794,26 @@ BINARY = (
        "0.4230000079 for 123456789.123 % 0.7 (exact: 0.4230000038)"),
     Op("floor_divide", "binary", (_zero, None), "floor_divide", inplace=True, public=floor_divide,
        kink="zero gradient"),
+    Op("atan2", "binary", (lambda grad, a, b: grad * b * _atan2_weight(a, b, grad),
+                           lambda grad, a, b: grad * -a * _atan2_weight(a, b, grad)),
+       Spec("arctan2", kinks=((0.0,), ())), dtypes=_tensors_promoted_float, inplace=True,
+       aliases=("arctan2",), kink="the gradient is 0 at a = b = 0 (PyTorch's)",
+       primitive_because="one kernel with the quadrant and signed-zero rules (atan(a / b) loses both)",
+       doc="""The angle of the point (other, input): atan(input / other) in the right quadrant,
+    in [-pi, pi] (integers give the default float dtype). Shapes: broadcast.
+
+    >>> tl.atan2(tl.tensor([1., 1., -1.]), tl.tensor([1., -1., 0.]))
+    tensor([ 0.7854,  2.3562, -1.5708])
+    """),
+    Op("hypot", "binary", (lambda grad, a, out: grad * a / out, lambda grad, b, out: grad * b / out),
+       Spec("hypot", kinks=((0.0,), (0.0,))), dtypes=_tensors_floating, inplace=True,
+       kink="nan at a = b = 0 (0 / 0, as PyTorch)",
+       primitive_because="no overflow: sqrt(a^2 + b^2) is inf for a = 1e20 (float32)",
+       doc="""sqrt(input^2 + other^2) without overflow; floating tensors only. Shapes: broadcast.
+
+    >>> tl.hypot(tl.tensor([3., 5.]), tl.tensor([4., 12.]))
+    tensor([ 5., 13.])
+    """),
     Op("copysign", "binary", (lambda grad, a, out: grad * where(a == 0, 0.0, out / a), _zero),
        Spec("copysign", kinks=((0.0,), (0.0,))), dtypes=_promoted_float,
        kink="d/da = sign(a) sign(b), 0 at a = 0; d/db = 0 (PyTorch's)",
