@@ -12,7 +12,7 @@ UNARY = ["abs", "neg", "exp", "expm1", "log", "log1p", "log2", "log10", "sqrt", 
          "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "erfc", "erf", "exp2"]
 BINARY = ["add", "sub", "mul", "div", "true_divide", "floor_divide", "remainder", "pow", "maximum",
           "minimum", "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor",
-          "bitwise_and", "bitwise_or", "bitwise_xor"]
+          "bitwise_and", "bitwise_or", "bitwise_xor", "fmod", "atan2", "hypot"]
 OPERATORS = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
              "/": lambda a, b: a / b, "//": lambda a, b: a // b, "%": lambda a, b: a % b,
              "**": lambda a, b: a ** b, "==": lambda a, b: a == b, "<": lambda a, b: a < b,

@@ -35,7 +35,7 @@ inline T floor_divide_(T a, T b) {
 }
 
 inline T remainder_(T a, T b) {
-    if (b == 0) return 0;
+    if (b == 0 || b == -1) return 0;  /* INT_MIN % -1 overflows (gave -1 for int32/int64) */
     T r = a % b;
     if (r != 0 && ((r < 0) != (b < 0))) r += b;
     return r;
@@ -74,6 +74,7 @@ inline U binary_op(int op, T a, T b) {
     case BINARY_floor_divide: return TO_U(floor_divide_(a, b));
     case BINARY_remainder: return TO_U(remainder_(a, b));
 #ifdef T_FLOAT
+    case BINARY_fmod: return TO_U(fmod(a, b));
     case BINARY_div: return TO_U(a / b);
     case BINARY_pow: return TO_U(pow(a, b));
     case BINARY_maximum: return TO_U((isnan(a) || a > b) ? a : b);
@@ -87,6 +88,9 @@ inline U binary_op(int op, T a, T b) {
     case BINARY_bitwise_and: return TO_U(a & b);
     case BINARY_bitwise_or: return TO_U(a | b);
     case BINARY_bitwise_xor: return TO_U(a ^ b);
+    /* C's %: the dividend's sign; b == -1 guarded (INT_MIN % -1 overflows), b == 0 refused by
+     * the caller (kept defined here) */
+    case BINARY_fmod: return TO_U((b == 0 || b == -1) ? (T)0 : (T)(a % b));
 #endif
     }
     return (U)0;

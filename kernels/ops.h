@@ -83,6 +83,7 @@ enum { BINARY_FLOATING_FUNCTIONS(BINARY_CODE_) };
 #define BINARY_bitwise_and 18
 #define BINARY_bitwise_or 19
 #define BINARY_bitwise_xor 20
+#define BINARY_fmod 24
 
 #define REDUCE_sum 0
 #define REDUCE_prod 1

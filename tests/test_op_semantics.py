@@ -2,6 +2,7 @@
 import math
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import tensorlite as tl
 
@@ -202,3 +203,37 @@ class TestLinearAlgebra:
     def test_broadcast_error_message(self):
         with pytest.raises(RuntimeError, match=r"The size of tensor a \(3\) must match the size of tensor b \(4\) at non-singleton dimension 0"):
             tl.zeros(3) + tl.zeros(4)
+
+
+class TestModuloFamily:
+    """fmod (C's: the dividend's sign, truncated quotient) next to remainder (the divisor's)."""
+
+    @settings(deadline=None)
+    @given(st.lists(st.tuples(st.integers(-1000, 1000), st.integers(-30, 30).filter(bool)),
+                    min_size=1, max_size=8),
+           st.sampled_from([tl.int64, tl.int32, tl.float32, tl.float64]))
+    def test_fmod_has_the_dividends_sign(self, pairs, dtype):
+        a, b = (tl.tensor([p[i] for p in pairs], dtype=dtype) for i in (0, 1))
+        assert tl.fmod(a, b).dtype is dtype
+        assert tl.fmod(a, b).tolist() == [math.fmod(x, y) for x, y in pairs]
+
+    @pytest.mark.parametrize("dtype, low", [(tl.int64, -2 ** 63), (tl.int32, -2 ** 31)])
+    def test_most_negative_integer_modulo_minus_one_is_zero(self, dtype, low):
+        # C's INT_MIN % -1 overflows: the OpenCL kernels gave -1 for remainder
+        a, b = tl.tensor([low, low], dtype=dtype), tl.tensor([-1, 1], dtype=dtype)
+        assert tl.remainder(a, b).tolist() == [0, 0]
+        assert tl.fmod(a, b).tolist() == [0, 0]
+
+    def test_fmod_errors(self):
+        with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+            tl.fmod(tl.tensor([3, 4]), tl.tensor([1, 0]))
+        with pytest.raises(NotImplementedError, match="fmod"):
+            tl.fmod(tl.tensor([True]), tl.tensor([True]))
+        with pytest.raises(TypeError, match="fmod"):
+            tl.fmod(2, tl.tensor([3]))
+
+    def test_fmod_gradient_is_minus_the_truncated_quotient(self):
+        a = tl.tensor([5., -7.], requires_grad=True)
+        b = tl.tensor([2., 3.], requires_grad=True)
+        tl.fmod(a, b).sum().backward()
+        assert a.grad.tolist() == [1., 1.] and b.grad.tolist() == [-2., 2.]

@@ -96,6 +96,7 @@ _BINARY = {
     "logical_and": np.logical_and, "logical_or": np.logical_or, "logical_xor": np.logical_xor,
     "bitwise_and": np.bitwise_and, "bitwise_or": np.bitwise_or, "bitwise_xor": np.bitwise_xor,
     "copysign": np.copysign, "atan2": np.arctan2, "hypot": np.hypot,
+    "fmod": np.fmod,
 }
 # NaN/inf results are values here, never warnings: PyTorch returns them silently, for every op
 # (inf - inf, 0 * inf, x / 0, log(0), sqrt(-1), float16 overflow in arithmetic, sums and

@@ -447,6 +447,25 @@ def remainder(input: Tensor, other) -> Tensor:
     return Remainder.apply(a, b)
 
 
+@tensor_op
+def fmod(input: Tensor, other) -> Tensor:
+    """C's fmod: the remainder of the division truncated toward 0, so the result has the sign of
+    the dividend (remainder's has the divisor's); integer dtypes are kept, an integer division by
+    zero raises. Gradients: grad and -grad * trunc(input / other). Shapes: input and other
+    broadcast together.
+
+    >>> tl.fmod(tl.tensor([-3., 5.]), 2.0)
+    tensor([-1.,  1.])
+    >>> tl.fmod(tl.tensor([-7, 7]), 3)
+    tensor([-1,  1])
+    """
+    a, b = promote_pair("fmod", input, other)
+    _reject_bool("fmod", a)
+    if _integer_division_by_zero(a, b):
+        raise RuntimeError("ZeroDivisionError: integer modulo by zero (fmod)")
+    return FUNCTIONS["fmod"].apply(a, b)
+
+
 def pow(input: Tensor, exponent) -> Tensor:
     """input ** exponent, a tensor or a Python number on either side (broadcast shape).
 
@@ -792,6 +811,9 @@ BINARY = (
        "remainder", inplace=True, public=remainder,
        primitive_because="exact, fmod-based as PyTorch's kernel: a - floor(a / b) * b gives "
        "0.4230000079 for 123456789.123 % 0.7 (exact: 0.4230000038)"),
+    Op("fmod", "binary", (unchanged, lambda grad, a, b: -grad * div(a, b, rounding_mode="trunc")),
+       "fmod", inplace=True, public=fmod,
+       primitive_because="exact (one fmod): a - trunc(a / b) * b rounds twice"),
     Op("floor_divide", "binary", (_zero, None), "floor_divide", inplace=True, public=floor_divide,
        kink="zero gradient"),
     Op("atan2", "binary", (lambda grad, a, b: grad * b * _atan2_weight(a, b, grad),
