@@ -167,7 +167,8 @@ def test_casts(x, dtype):
 
 
 ALIASES = ["divide", "multiply", "subtract", "greater", "greater_equal", "less", "less_equal", "not_equal",
-           "true_divide", "maximum", "minimum", "fmod", "atan2", "hypot", "copysign", "xlogy", "logaddexp"]
+           "true_divide", "maximum", "minimum", "fmod", "atan2", "hypot", "copysign", "xlogy", "logaddexp",
+           "logaddexp2"]
 
 
 @pytest.mark.parametrize("name", ALIASES)

@@ -236,6 +236,7 @@ _METHODS.update({
     "equal": ew.equal, "isclose": ew.isclose, "allclose": ew.allclose, "log2": ew.log2,
     "log10": ew.log10, "rsqrt": ew.rsqrt, "reciprocal": ew.reciprocal, "square": ew.square,
     "clamp": ew.clamp, "clip": ew.clamp,
+    "logaddexp": ew.logaddexp, "logaddexp2": ew.logaddexp2,
     "clamp_min": _clamp_min, "clamp_max": _clamp_max, "where": _where, "lerp": ew.lerp,
     # reductions that are not rows
     "mean": rd.mean, "var": rd.var, "std": rd.std, "max": _max_min(rd.max), "min": _max_min(rd.min),

@@ -211,6 +211,8 @@ SPECS = [
            avoid=lambda a, k: near(np.subtract(a[0], a[1]), [0], 1e-2)),
     OpSpec("remainder", lambda a, b: a % b, np.mod, two_broadcast(), low=0.5, high=3.0,
            avoid=lambda a, k: near_integer(np.divide(a[0], a[1]), gap=2e-2)),
+    OpSpec("logaddexp", tl.logaddexp, np.logaddexp, two_broadcast()),
+    OpSpec("logaddexp2", tl.logaddexp2, np.logaddexp2, two_broadcast()),
     OpSpec("fmod", tl.fmod, np.fmod, two_broadcast(),
            avoid=lambda a, k: near(a[1], [0], 0.3) or near_integer(np.divide(a[0], a[1]), gap=2e-2)),
     OpSpec("floor_divide", lambda a, b: a // b, np.floor_divide, two_broadcast(), low=0.5, high=3.0,

@@ -237,3 +237,24 @@ class TestModuloFamily:
         b = tl.tensor([2., 3.], requires_grad=True)
         tl.fmod(a, b).sum().backward()
         assert a.grad.tolist() == [1., 1.] and b.grad.tolist() == [-2., 2.]
+
+
+class TestLogAddExp:
+    """logaddexp/logaddexp2 at ties and infinities, where the stable form needs care (PyTorch's
+    values: the same infinity twice is that infinity, -inf never wins, ties split 1/2)."""
+
+    @pytest.mark.parametrize("op", [tl.logaddexp, tl.logaddexp2])
+    def test_infinities_and_ties(self, op):
+        inf = math.inf
+        a = tl.tensor([inf, -inf, inf, -inf, 0., 1000.], requires_grad=True)
+        b = tl.tensor([inf, -inf, -inf, 0., 0., -1000.], requires_grad=True)
+        out = op(a, b)
+        assert out.tolist()[:3] == [inf, -inf, inf] and out.tolist()[3] == 0. and out.tolist()[5] == 1000.
+        ga, gb = tl.autograd.grad(out.sum(), (a, b))
+        assert ga.tolist()[2:] == [1., 0., 0.5, 1.] and gb.tolist()[2:] == [0., 1., 0.5, 0.]
+
+    def test_floating_tensors_only(self):
+        with pytest.raises(NotImplementedError, match="logaddexp.*Long"):
+            tl.logaddexp(tl.tensor([1, 2]), tl.tensor([1, 2]))
+        with pytest.raises(TypeError, match="logaddexp"):
+            tl.logaddexp(tl.tensor([1.]), 1.)

@@ -1030,6 +1030,37 @@ def log10(input: Tensor) -> Tensor:
     return input.log() / 2.302585092994046
 
 
+def _log_add(a: Tensor, b: Tensor, exp, scale: float) -> Tensor:
+    """max + log1p(exp(-|a - b|)) * scale, PyTorch's stable form (no overflow for large
+    operands), and a itself where a and b are the same infinity (inf - inf would give nan).
+    The gradients come out as PyTorch's 1 / (1 + exp(b - a)): 1/2 each at a == b (maximum splits
+    ties, abs'(0) = 0), 1 and 0 against -inf."""
+    spread = exp(-(a - b).abs()).log1p()
+    out = maximum(a, b) + (spread if scale == 1.0 else spread * scale)
+    return where(a.isinf() & (a == b), a, out)
+
+
+@tensor_op
+def logaddexp(input: Tensor, other: Tensor) -> Tensor:
+    """log(exp(input) + exp(other)), without overflow; floating tensors only (bool promotes
+    with a float tensor). Shapes: broadcast.
+
+    >>> tl.logaddexp(tl.tensor([1., 100.]), tl.tensor([1., 100.]))
+    tensor([  1.6931, 100.6931])
+    """
+    return _log_add(*_tensors_floating("logaddexp", input, other), Tensor.exp, 1.0)
+
+
+@tensor_op
+def logaddexp2(input: Tensor, other: Tensor) -> Tensor:
+    """log2(2 ** input + 2 ** other), without overflow; floating tensors only. Shapes: broadcast.
+
+    >>> tl.logaddexp2(tl.tensor([1., 3.]), tl.tensor([1., 3.]))
+    tensor([2., 4.])
+    """
+    return _log_add(*_tensors_floating("logaddexp2", input, other), Tensor.exp2, 1.0 / LN2)
+
+
 @tensor_op
 def equal(input: Tensor, other) -> bool:
     """True if both tensors have the same shape and values. Shapes: any; returns a Python bool.
