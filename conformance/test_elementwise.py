@@ -12,12 +12,13 @@ UNARY = ["abs", "neg", "exp", "expm1", "log", "log1p", "log2", "log10", "sqrt", 
          "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "erfc", "erf", "exp2"]
 BINARY = ["add", "sub", "mul", "div", "true_divide", "floor_divide", "remainder", "pow", "maximum",
           "minimum", "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor",
-          "bitwise_and", "bitwise_or", "bitwise_xor", "fmod", "atan2", "hypot"]
+          "bitwise_and", "bitwise_or", "bitwise_xor", "fmod", "atan2", "hypot",
+          "bitwise_left_shift", "bitwise_right_shift"]
 OPERATORS = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
              "/": lambda a, b: a / b, "//": lambda a, b: a // b, "%": lambda a, b: a % b,
              "**": lambda a, b: a ** b, "==": lambda a, b: a == b, "<": lambda a, b: a < b,
              ">=": lambda a, b: a >= b, "&": lambda a, b: a & b, "|": lambda a, b: a | b,
-             "^": lambda a, b: a ^ b}
+             "^": lambda a, b: a ^ b, "<<": lambda a, b: a << b, ">>": lambda a, b: a >> b}
 # ops whose gradient PyTorch defines as zero or that are not differentiable at all
 NO_GRAD_CHECK = {"floor_divide", "remainder", "//", "%"}
 DTYPES = st.sampled_from(ALL_DTYPES)

@@ -41,6 +41,18 @@ inline T remainder_(T a, T b) {
     return r;
 }
 
+/* PyTorch's shifts: a count outside [0, bits) gives 0 (left) or the sign fill (right); the left
+ * shift runs on 64-bit unsigned (a signed one overflows for negative a) and wraps into T. */
+inline T left_shift_(T a, T b) {
+    if (b < 0 || (long)b >= (long)(sizeof(T) * 8)) return (T)0;
+    return (T)((ulong)(long)a << (long)b);
+}
+
+inline T right_shift_(T a, T b) {
+    if (b < 0 || (long)b >= (long)(sizeof(T) * 8)) return (a < 0) ? (T)-1 : (T)0;
+    return (T)(a >> b);
+}
+
 inline T int_pow_(T base, T exponent) {
     if (exponent < 0) return (base == 1) ? 1 : ((base == -1) ? ((exponent & 1) ? -1 : 1) : 0);
     T result = 1;
@@ -91,6 +103,8 @@ inline U binary_op(int op, T a, T b) {
     /* C's %: the dividend's sign; b == -1 guarded (INT_MIN % -1 overflows), b == 0 refused by
      * the caller (kept defined here) */
     case BINARY_fmod: return TO_U((b == 0 || b == -1) ? (T)0 : (T)(a % b));
+    case BINARY_bitwise_left_shift: return TO_U(left_shift_(a, b));
+    case BINARY_bitwise_right_shift: return TO_U(right_shift_(a, b));
 #endif
     }
     return (U)0;

@@ -84,6 +84,8 @@ enum { BINARY_FLOATING_FUNCTIONS(BINARY_CODE_) };
 #define BINARY_bitwise_or 19
 #define BINARY_bitwise_xor 20
 #define BINARY_fmod 24
+#define BINARY_bitwise_left_shift 25
+#define BINARY_bitwise_right_shift 26
 
 #define REDUCE_sum 0
 #define REDUCE_prod 1

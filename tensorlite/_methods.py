@@ -232,6 +232,8 @@ _METHODS.update({
     "__and__": ew.bitwise_and, "__or__": ew.bitwise_or, "__xor__": ew.bitwise_xor,
     "__rand__": _reflected(ew.bitwise_and), "__ror__": _reflected(ew.bitwise_or),
     "__rxor__": _reflected(ew.bitwise_xor),
+    "__lshift__": ew.bitwise_left_shift, "__rshift__": ew.bitwise_right_shift,
+    "__rlshift__": _reflected(ew.bitwise_left_shift), "__rrshift__": _reflected(ew.bitwise_right_shift),
     # compositions and special primitives of ops/elementwise.py
     "equal": ew.equal, "isclose": ew.isclose, "allclose": ew.allclose, "log2": ew.log2,
     "log10": ew.log10, "rsqrt": ew.rsqrt, "reciprocal": ew.reciprocal, "square": ew.square,
@@ -326,6 +328,8 @@ Tensor.__imod__ = Tensor.remainder_
 Tensor.__iand__ = Tensor.bitwise_and_
 Tensor.__ior__ = Tensor.bitwise_or_
 Tensor.__ixor__ = Tensor.bitwise_xor_
+Tensor.__ilshift__ = Tensor.bitwise_left_shift_
+Tensor.__irshift__ = Tensor.bitwise_right_shift_
 Tensor.subtract_ = Tensor.sub_
 Tensor.multiply_ = Tensor.mul_
 

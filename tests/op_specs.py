@@ -477,7 +477,12 @@ FORWARD_SPECS = [
     OpSpec(name, _as_long(fn), _np_as_long(ref), two_broadcast(), elements=SMALL_INTS, double=False)
     for name, fn, ref in (("bitwise_and", lambda a, b: a & b, np.bitwise_and),
                           ("bitwise_or", lambda a, b: a | b, np.bitwise_or),
-                          ("bitwise_xor", lambda a, b: a ^ b, np.bitwise_xor))
+                          ("bitwise_xor", lambda a, b: a ^ b, np.bitwise_xor),
+                          # int64 counts outside [0, 64) never occur here: TestShifts covers them
+                          ("bitwise_left_shift", lambda a, b: a << b.abs(),
+                           lambda a, b: np.left_shift(a, np.abs(b))),
+                          ("bitwise_right_shift", lambda a, b: a >> b.abs(),
+                           lambda a, b: np.right_shift(a, np.abs(b))))
 ] + [
     OpSpec("bitwise_not", _as_long(lambda x: ~x), _np_as_long(np.invert), one(), elements=SMALL_INTS,
            double=False),

@@ -258,3 +258,35 @@ class TestLogAddExp:
             tl.logaddexp(tl.tensor([1, 2]), tl.tensor([1, 2]))
         with pytest.raises(TypeError, match="logaddexp"):
             tl.logaddexp(tl.tensor([1.]), 1.)
+
+
+def _wrap(value, bits, signed):
+    value &= (1 << bits) - 1
+    return value - (1 << bits) if signed and value >> (bits - 1) else value
+
+
+class TestShifts:
+    """<< and >> as PyTorch: counts outside [0, bits) give 0 (left) or the sign fill (right),
+    left shifts wrap into the dtype."""
+
+    @settings(deadline=None)
+    @given(st.sampled_from([(tl.int8, 8, True), (tl.int16, 16, True), (tl.int32, 32, True),
+                            (tl.int64, 64, True), (tl.uint8, 8, False)]), st.data())
+    def test_against_pythons_shifts(self, dtype_bits, data):
+        dtype, bits, signed = dtype_bits
+        low, high = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
+        values = data.draw(st.lists(st.integers(low, high), min_size=1, max_size=6))
+        counts = data.draw(st.lists(st.integers(max(low, -3), min(high, bits + 3)),
+                                    min_size=len(values), max_size=len(values)))
+        a, b = tl.tensor(values, dtype=dtype), tl.tensor(counts, dtype=dtype)
+        inside = [0 <= c < bits for c in counts]
+        assert (a << b).tolist() == [_wrap(v << c, bits, signed) if ok else 0
+                                     for v, c, ok in zip(values, counts, inside)]
+        assert (a >> b).tolist() == [v >> c if ok else (-1 if v < 0 else 0)
+                                     for v, c, ok in zip(values, counts, inside)]
+
+    def test_floats_and_bools_are_refused(self):
+        with pytest.raises(NotImplementedError, match="bitwise_left_shift.*Float"):
+            tl.tensor([1., 2.]) << 1
+        with pytest.raises(NotImplementedError, match="bitwise_right_shift.*Bool"):
+            tl.tensor([True]) >> tl.tensor([True])

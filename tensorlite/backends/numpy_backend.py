@@ -88,6 +88,21 @@ def _floor_divide(a, b, **out):
     return np.floor_divide(a, b, **out)
 
 
+def _shift(shift, fill):
+    """A shift with PyTorch's rule for counts outside [0, bits): ``fill(a)`` (0 for left shifts,
+    the sign fill for right ones), where NumPy's would depend on the machine."""
+    def shifted(a, b, out=None, casting=None):
+        a, b = np.asarray(a), np.asarray(b)
+        valid = (b >= 0) & (b < a.dtype.itemsize * 8)
+        result = np.where(valid, shift(a, np.where(valid, b, 0).astype(a.dtype)), fill(a))
+        result = result.astype(np.result_type(a, b), copy=False)
+        if out is None:
+            return result
+        np.copyto(out, result, casting="unsafe")
+        return out
+    return shifted
+
+
 _BINARY = {
     "add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_divide, "pow": _pow,
     "maximum": np.maximum, "minimum": np.minimum, "floor_divide": _floor_divide,
@@ -97,6 +112,8 @@ _BINARY = {
     "bitwise_and": np.bitwise_and, "bitwise_or": np.bitwise_or, "bitwise_xor": np.bitwise_xor,
     "copysign": np.copysign, "atan2": np.arctan2, "hypot": np.hypot,
     "fmod": np.fmod,
+    "bitwise_left_shift": _shift(np.left_shift, lambda a: np.zeros_like(a)),
+    "bitwise_right_shift": _shift(np.right_shift, lambda a: np.where(a < 0, -1, 0).astype(a.dtype)),
 }
 # NaN/inf results are values here, never warnings: PyTorch returns them silently, for every op
 # (inf - inf, 0 * inf, x / 0, log(0), sqrt(-1), float16 overflow in arithmetic, sums and

@@ -259,6 +259,16 @@ def _promoted_float(name, input, other):
     return a.to(default), b.to(default)
 
 
+def _shift_operands(name, input, other):
+    """The result dtype of two integer operands; floats and bools are refused as in PyTorch
+    (NotImplementedError, its kernels have no such dtype)."""
+    a, b = promote(name, input, other)
+    if a.is_floating_point() or a.dtype is _dt.bool_:
+        raise NotImplementedError(f'"{name}" not implemented for \'{a.dtype.scalar_name}\' '
+                                  f'(shifts take integer tensors)')
+    return a, b
+
+
 def _tensors_promoted_float(name, input, other):
     """_promoted_float for two tensors: a Python number operand is a TypeError, as PyTorch's
     atan2 (its ``other`` is a Tensor argument)."""
@@ -869,6 +879,17 @@ BINARY = (
     """) for name, result in (("logical_and", "tensor([ True, False, False])"),
                               ("logical_or", "tensor([ True,  True, False])"),
                               ("logical_xor", "tensor([False,  True, False])"))
+) + tuple(
+    Op(name, "binary", None, name, dtypes=_shift_operands, inplace=True, number_first=True,
+       doc=f"""input {symbol} other for integer tensors (floats and bools are refused); a count
+    outside [0, bits of the dtype) gives {outside}, as in PyTorch. Broadcast shape; not
+    differentiable.
+
+    >>> tl.{name}(tl.tensor([-16, 5]), tl.tensor([2, 64]))
+    {result}
+    """) for name, symbol, outside, result in (
+        ("bitwise_left_shift", "<<", "0", "tensor([-64,   0])"),
+        ("bitwise_right_shift", ">>", "the sign fill (0 or -1)", "tensor([-4,  0])"))
 ) + tuple(
     Op(name, "binary", None, name, dtypes=_promoted_integral, inplace=True, number_first=True,
        doc=f"""input {symbol} other for integer or bool tensors (floats are refused); broadcast

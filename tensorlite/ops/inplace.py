@@ -193,6 +193,8 @@ _BINARY_INPLACE_EXAMPLES = {
     "bitwise_and_": ("[12, 10]", "6", "tensor([4, 2])"),
     "bitwise_or_": ("[12, 10]", "6", "tensor([14, 14])"),
     "bitwise_xor_": ("[12, 10]", "6", "tensor([10, 12])"),
+    "bitwise_left_shift_": ("[3, -3]", "2", "tensor([ 12, -12])"),
+    "bitwise_right_shift_": ("[12, -12]", "2", "tensor([ 3, -3])"),
 }
 
 
