@@ -13,7 +13,7 @@ UNARY = ["abs", "neg", "exp", "expm1", "log", "log1p", "log2", "log10", "sqrt", 
 BINARY = ["add", "sub", "mul", "div", "true_divide", "floor_divide", "remainder", "pow", "maximum",
           "minimum", "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor",
           "bitwise_and", "bitwise_or", "bitwise_xor", "fmod", "atan2", "hypot",
-          "bitwise_left_shift", "bitwise_right_shift"]
+          "bitwise_left_shift", "bitwise_right_shift", "xlogy", "logaddexp", "logaddexp2"]
 OPERATORS = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
              "/": lambda a, b: a / b, "//": lambda a, b: a // b, "%": lambda a, b: a % b,
              "**": lambda a, b: a ** b, "==": lambda a, b: a == b, "<": lambda a, b: a < b,

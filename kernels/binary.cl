@@ -87,6 +87,7 @@ inline U binary_op(int op, T a, T b) {
     case BINARY_remainder: return TO_U(remainder_(a, b));
 #ifdef T_FLOAT
     case BINARY_fmod: return TO_U(fmod(a, b));
+    case BINARY_xlogy: return TO_U(isnan(b) ? b : (a == 0 ? (T)0 : a * log(b)));
     case BINARY_div: return TO_U(a / b);
     case BINARY_pow: return TO_U(pow(a, b));
     case BINARY_maximum: return TO_U((isnan(a) || a > b) ? a : b);

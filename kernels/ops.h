@@ -86,6 +86,7 @@ enum { BINARY_FLOATING_FUNCTIONS(BINARY_CODE_) };
 #define BINARY_fmod 24
 #define BINARY_bitwise_left_shift 25
 #define BINARY_bitwise_right_shift 26
+#define BINARY_xlogy 27            /* floating */
 
 #define REDUCE_sum 0
 #define REDUCE_prod 1

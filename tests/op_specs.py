@@ -211,6 +211,7 @@ SPECS = [
            avoid=lambda a, k: near(np.subtract(a[0], a[1]), [0], 1e-2)),
     OpSpec("remainder", lambda a, b: a % b, np.mod, two_broadcast(), low=0.5, high=3.0,
            avoid=lambda a, k: near_integer(np.divide(a[0], a[1]), gap=2e-2)),
+    OpSpec("xlogy", tl.xlogy, lambda a, b: a * np.log(b), two_broadcast(), low=0.1),
     OpSpec("logaddexp", tl.logaddexp, np.logaddexp, two_broadcast()),
     OpSpec("logaddexp2", tl.logaddexp2, np.logaddexp2, two_broadcast()),
     OpSpec("fmod", tl.fmod, np.fmod, two_broadcast(),

@@ -290,3 +290,20 @@ class TestShifts:
             tl.tensor([1., 2.]) << 1
         with pytest.raises(NotImplementedError, match="bitwise_right_shift.*Bool"):
             tl.tensor([True]) >> tl.tensor([True])
+
+
+class TestXlogy:
+    def test_zero_input_and_its_gradient(self):
+        # PyTorch: 0 at x == 0 unless y is NaN; d/dx = xlogy(grad, y), 0 where x == 0 and y <= 0
+        inf, nan = math.inf, math.nan
+        x = tl.tensor([0., 0., 0., 0., 1., 2.], dtype=tl.float64, requires_grad=True)
+        y = tl.tensor([0., -1., nan, inf, 0., 3.], dtype=tl.float64, requires_grad=True)
+        out = tl.xlogy(x, y)
+        assert [v if v == v else "nan" for v in out.tolist()] == [0., 0., "nan", 0., -inf, 2 * math.log(3.)]
+        gx, gy = tl.autograd.grad(out.sum(), (x, y))
+        assert [v if v == v else "nan" for v in gx.tolist()] == [0., 0., "nan", inf, -inf, math.log(3.)]
+        assert gy.tolist()[4:] == [inf, 2 / 3.]
+
+    def test_dtypes_and_numbers(self):
+        assert tl.xlogy(2, tl.tensor([1, 3])).dtype is tl.float32
+        assert tl.xlogy(tl.tensor([1.], dtype=tl.float64), 2).dtype is tl.float64

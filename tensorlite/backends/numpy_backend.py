@@ -88,6 +88,15 @@ def _floor_divide(a, b, **out):
     return np.floor_divide(a, b, **out)
 
 
+def _xlogy(a, b, out=None, casting=None):
+    """a * log(b), 0 where a == 0 unless b is NaN (PyTorch's)."""
+    result = np.where(np.isnan(b) | (a != 0), a * np.log(b), 0).astype(np.result_type(a, b), copy=False)
+    if out is None:
+        return result
+    np.copyto(out, result, casting="unsafe")
+    return out
+
+
 def _shift(shift, fill):
     """A shift with PyTorch's rule for counts outside [0, bits): ``fill(a)`` (0 for left shifts,
     the sign fill for right ones), where NumPy's would depend on the machine."""
@@ -111,7 +120,7 @@ _BINARY = {
     "logical_and": np.logical_and, "logical_or": np.logical_or, "logical_xor": np.logical_xor,
     "bitwise_and": np.bitwise_and, "bitwise_or": np.bitwise_or, "bitwise_xor": np.bitwise_xor,
     "copysign": np.copysign, "atan2": np.arctan2, "hypot": np.hypot,
-    "fmod": np.fmod,
+    "fmod": np.fmod, "xlogy": _xlogy,
     "bitwise_left_shift": _shift(np.left_shift, lambda a: np.zeros_like(a)),
     "bitwise_right_shift": _shift(np.right_shift, lambda a: np.where(a < 0, -1, 0).astype(a.dtype)),
 }

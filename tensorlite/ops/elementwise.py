@@ -846,6 +846,19 @@ BINARY = (
     >>> tl.hypot(tl.tensor([3., 5.]), tl.tensor([4., 12.]))
     tensor([ 5., 13.])
     """),
+    Op("xlogy", "binary", (lambda grad, a, b: where((a == 0) & (b <= 0), 0.0, xlogy(grad, b)),
+                           lambda grad, a, b: grad * a / b),
+       "xlogy", dtypes=_promoted_float, inplace=True, number_first=True,
+       kink="d/da = xlogy(grad, b), 0 where a == 0 and b <= 0 (PyTorch's)",
+       primitive_because="one kernel; where(a == 0, 0, a * log(b)) is four and its gradient "
+       "differs at a == 0 (PyTorch's is log(b) there, not 0)",
+       doc="""input * log(other), 0 where input == 0 (NaN where other is NaN), as PyTorch;
+    either operand may be a Python number, integers give the default float dtype.
+    Shapes: broadcast.
+
+    >>> tl.xlogy(tl.tensor([0., 2.]), tl.tensor([0., 1.]))
+    tensor([0., 0.])
+    """),
     Op("copysign", "binary", (lambda grad, a, out: grad * where(a == 0, 0.0, out / a), _zero),
        Spec("copysign", kinks=((0.0,), (0.0,))), dtypes=_promoted_float,
        kink="d/da = sign(a) sign(b), 0 at a = 0; d/db = 0 (PyTorch's)",
