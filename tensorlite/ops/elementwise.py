@@ -551,7 +551,7 @@ UNARY = (
     >>> tl.exp(tl.tensor([0., 1.]))
     tensor([1.0000, 2.7183])
     """),
-    Op("exp2", "unary", (lambda grad, out: grad * out * LN2,), Spec("exp2"), dtypes=_float,
+    Op("exp2", "unary", (lambda grad, out: grad * out * LN2,), Spec("exp2"), dtypes=_float, inplace=True,
        primitive_because="exact at integers: exp(x * ln 2) is 7.999999999999998 at x = 3 (float64)",
        doc="""2 ** input (integers give the default float dtype). Shape: as input.
 
@@ -564,14 +564,14 @@ UNARY = (
     >>> tl.log(tl.tensor([1., 4.]))
     tensor([0.0000, 1.3863])
     """),
-    Op("log1p", "unary", (lambda grad, x: grad / (x + 1.0),), "log1p", dtypes=_float,
+    Op("log1p", "unary", (lambda grad, x: grad / (x + 1.0),), "log1p", dtypes=_float, inplace=True,
        primitive_because="accurate near 0: log(1 + 1e-10) is 1.00000008e-10 (float64)",
        doc="""log(1 + input), accurate for small inputs. Shape: as input.
 
     >>> tl.log1p(tl.tensor([0., 1.]))
     tensor([0.0000, 0.6931])
     """),
-    Op("expm1", "unary", (lambda grad, out: grad * (out + 1.0),), "expm1", dtypes=_float,
+    Op("expm1", "unary", (lambda grad, out: grad * (out + 1.0),), "expm1", dtypes=_float, inplace=True,
        primitive_because="accurate near 0 (exp(x) - 1 cancels)",
        doc="""exp(input) - 1, accurate for small inputs. Shape: as input.
 
@@ -593,20 +593,21 @@ UNARY = (
     >>> tl.abs(tl.tensor([-1.5, 2.]))
     tensor([1.5000, 2.0000])
     """),
-    Op("sin", "unary", (lambda grad, x: grad * x.cos(),), "sin", dtypes=_float,
+    Op("sin", "unary", (lambda grad, x: grad * x.cos(),), "sin", dtypes=_float, inplace=True,
        doc="""Sine (radians). Shape: as input.
 
     >>> tl.sin(tl.tensor([0., 1.5708]))
     tensor([0., 1.])
     """),
-    Op("cos", "unary", (lambda grad, x: -grad * x.sin(),), "cos", dtypes=_float,
+    Op("cos", "unary", (lambda grad, x: -grad * x.sin(),), "cos", dtypes=_float, inplace=True,
        doc="""Cosine (radians). Shape: as input.
 
     >>> tl.cos(tl.tensor([0., 3.1416]))
     tensor([ 1., -1.])
     """),
     Op("tan", "unary", (lambda grad, out: grad * (1.0 + out * out),), Spec("tan", low=-1.2, high=1.2),
-       dtypes=_float, primitive_because="one kernel and one rounding; sin(x) / cos(x) takes three",
+       dtypes=_float, inplace=True,
+       primitive_because="one kernel and one rounding; sin(x) / cos(x) takes three",
        doc="""Tangent (radians; integers give the default float dtype). Shape: as input.
 
     >>> tl.tan(tl.tensor([0., 0.7854]))
@@ -701,7 +702,7 @@ UNARY = (
     tensor([0., 0., 2.])
     """),
     Op("erf", "unary", (lambda grad, x: grad * (x * x * -1.0).exp() * 1.1283791670955126,),  # 2/sqrt(pi)
-       "erf", dtypes=_float,
+       "erf", dtypes=_float, inplace=True,
        doc="""The Gauss error function. Shape: as input.
 
     >>> tl.erf(tl.tensor([0., 1.]))
@@ -735,7 +736,7 @@ UNARY = (
     tensor([-1.,  2.])
     """),
     Op("round", "unary", (_zero,), "round", public=round, inplace=True, kink="zero gradient"),
-    Op("trunc", "unary", (_zero,), "trunc", dtypes=_same, kink="zero gradient",
+    Op("trunc", "unary", (_zero,), "trunc", dtypes=_same, kink="zero gradient", inplace=True,
        doc="""Round toward 0; zero gradient. Shape: as input.
 
     >>> tl.trunc(tl.tensor([-1.5, 1.5]))
@@ -860,7 +861,7 @@ BINARY = (
     tensor([0., 0.])
     """),
     Op("copysign", "binary", (lambda grad, a, out: grad * where(a == 0, 0.0, out / a), _zero),
-       Spec("copysign", kinks=((0.0,), (0.0,))), dtypes=_promoted_float,
+       Spec("copysign", kinks=((0.0,), (0.0,))), dtypes=_promoted_float, inplace=True,
        kink="d/da = sign(a) sign(b), 0 at a = 0; d/db = 0 (PyTorch's)",
        doc="""|input| with the sign of other (of -0.0 too); integers give the default float dtype.
     Shapes: broadcast.

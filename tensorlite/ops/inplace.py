@@ -189,6 +189,7 @@ _BINARY_INPLACE_EXAMPLES = {
     "remainder_": ("[7, -7]", "3", "tensor([1, 2])"),
     "fmod_": ("[7, -7]", "3", "tensor([ 1, -1])"),
     "atan2_": ("[1., -1.]", "tl.tensor([1., 0.])", "tensor([ 0.7854, -1.5708])"),
+    "copysign_": ("[1., -2.]", "tl.tensor([-1., 1.])", "tensor([-1.,  2.])"),
     "xlogy_": ("[0., 2.]", "tl.tensor([0., 1.])", "tensor([0., 0.])"),
     "hypot_": ("[3., 5.]", "tl.tensor([4., 12.])", "tensor([ 5., 13.])"),
     "bitwise_and_": ("[12, 10]", "6", "tensor([4, 2])"),
