@@ -307,3 +307,19 @@ class TestXlogy:
     def test_dtypes_and_numbers(self):
         assert tl.xlogy(2, tl.tensor([1, 3])).dtype is tl.float32
         assert tl.xlogy(tl.tensor([1.], dtype=tl.float64), 2).dtype is tl.float64
+
+
+class TestIntegerOperandsOfFloatingBinaryOps:
+    """copysign, atan2, xlogy convert integer operands to float directly (PyTorch): a 0-d int64
+    or a Python int against a uint8 tensor must not wrap through uint8 first (-1 became 255)."""
+
+    @settings(deadline=None)
+    @given(st.sampled_from(["copysign", "atan2", "xlogy"]), st.integers(0, 255), st.integers(-300, 300),
+           st.booleans())
+    def test_values_are_not_wrapped_into_the_integer_result_dtype(self, name, value, other, zero_dim):
+        a = tl.tensor([value], dtype=tl.uint8)
+        b = tl.tensor(other) if zero_dim or name == "atan2" else other
+        got = getattr(tl, name)(a, b)
+        want = getattr(tl, name)(a.float(), tl.tensor(float(other)))
+        assert got.dtype is tl.float32
+        assert got.tolist() == want.tolist() or (math.isnan(got.item()) and math.isnan(want.item()))

@@ -251,12 +251,13 @@ def _commuting(name, input, other):
 
 
 def _promoted_float(name, input, other):
-    """The result dtype, integers and bools then in the default float dtype (copysign)."""
-    a, b = promote_pair(name, input, other)
-    if a.is_floating_point():
-        return a, b
+    """The result dtype, integers and bools then in the default float dtype (copysign). An
+    integer result converts each operand to float directly, as PyTorch: through the integer
+    result dtype a 0-d int64 -1 would wrap to 255 against a uint8 tensor."""
+    if _dt.result_type_of((input, other)).is_floating_point:
+        return promote_pair(name, input, other)
     default = _dt.get_default_dtype()
-    return a.to(default), b.to(default)
+    return promote_pair(name, *(v.to(default) if isinstance(v, Tensor) else v for v in (input, other)))
 
 
 def _shift_operands(name, input, other):
