@@ -8,15 +8,17 @@ from inputs import ALL_DTYPES, FLOATS, arrs, broadcast_shapes, scalars
 
 UNARY = ["abs", "neg", "exp", "expm1", "log", "log1p", "log2", "log10", "sqrt", "rsqrt", "sin",
          "cos", "tanh", "sigmoid", "relu", "floor", "ceil", "round", "trunc", "sign", "reciprocal",
-         "square", "isnan", "isinf", "isfinite", "logical_not", "bitwise_not"]
+         "square", "isnan", "isinf", "isfinite", "logical_not", "bitwise_not", "tan", "asin", "acos",
+         "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "erfc", "erf", "exp2"]
 BINARY = ["add", "sub", "mul", "div", "true_divide", "floor_divide", "remainder", "pow", "maximum",
           "minimum", "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor",
-          "bitwise_and", "bitwise_or", "bitwise_xor"]
+          "bitwise_and", "bitwise_or", "bitwise_xor", "fmod", "atan2", "hypot",
+          "bitwise_left_shift", "bitwise_right_shift", "xlogy", "logaddexp", "logaddexp2"]
 OPERATORS = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
              "/": lambda a, b: a / b, "//": lambda a, b: a // b, "%": lambda a, b: a % b,
              "**": lambda a, b: a ** b, "==": lambda a, b: a == b, "<": lambda a, b: a < b,
              ">=": lambda a, b: a >= b, "&": lambda a, b: a & b, "|": lambda a, b: a | b,
-             "^": lambda a, b: a ^ b}
+             "^": lambda a, b: a ^ b, "<<": lambda a, b: a << b, ">>": lambda a, b: a >> b}
 # ops whose gradient PyTorch defines as zero or that are not differentiable at all
 NO_GRAD_CHECK = {"floor_divide", "remainder", "//", "%"}
 DTYPES = st.sampled_from(ALL_DTYPES)
@@ -166,7 +168,8 @@ def test_casts(x, dtype):
 
 
 ALIASES = ["divide", "multiply", "subtract", "greater", "greater_equal", "less", "less_equal", "not_equal",
-           "true_divide", "maximum", "minimum", "fmod", "atan2", "hypot", "copysign", "xlogy", "logaddexp"]
+           "true_divide", "maximum", "minimum", "fmod", "atan2", "hypot", "copysign", "xlogy", "logaddexp",
+           "logaddexp2"]
 
 
 @pytest.mark.parametrize("name", ALIASES)

@@ -21,6 +21,11 @@ UNARY = {
     "elu": lambda lib, x: lib.nn.functional.elu(x), "leaky": lambda lib, x: lib.nn.functional.leaky_relu(x, 0.1),
     "clamp": lambda lib, x: x.clamp(-1.0, 1.5), "pow3": lambda lib, x: x ** 3, "abs": lambda lib, x: x.abs(),
     "floor": lambda lib, x: x.floor(), "sign": lambda lib, x: x.sign(), "square": lambda lib, x: x.square(),
+    "tan": lambda lib, x: (x * 0.4).tan(), "asin": lambda lib, x: (x * 0.2).asin(),
+    "acos": lambda lib, x: (x * 0.2).acos(), "atan": lambda lib, x: x.atan(), "sinh": lambda lib, x: x.sinh(),
+    "cosh": lambda lib, x: x.cosh(), "asinh": lambda lib, x: x.asinh(),
+    "acosh": lambda lib, x: (x.abs() + 1.1).acosh(), "atanh": lambda lib, x: (x * 0.2).atanh(),
+    "erfc": lambda lib, x: x.erfc(), "exp2": lambda lib, x: x.exp2(),
 }
 
 
@@ -35,6 +40,10 @@ BINARY = {
     "div": lambda lib, a, b: a / (b.abs() + 0.5), "maximum": lambda lib, a, b: lib.maximum(a, b),
     "where": lambda lib, a, b: lib.where(a > b, a, b * 2), "pow": lambda lib, a, b: (a.abs() + 0.5) ** b,
     "lt": lambda lib, a, b: a < b, "remainder": lambda lib, a, b: a % (b.abs() + 0.5),
+    "fmod": lambda lib, a, b: lib.fmod(a, b.abs() + 0.5), "atan2": lambda lib, a, b: lib.atan2(a, b),
+    "hypot": lambda lib, a, b: lib.hypot(a, b), "logaddexp": lambda lib, a, b: lib.logaddexp(a, b),
+    "logaddexp2": lambda lib, a, b: lib.logaddexp2(a, b),
+    "xlogy": lambda lib, a, b: lib.xlogy(a, b.abs() + 0.5),
 }
 
 
@@ -43,7 +52,7 @@ BINARY = {
 def test_binary(name, shapes, data, device):
     a = data.draw(f32(shapes[0], kinks=False, unique=True))
     b = data.draw(f32(shapes[1], kinks=False))
-    check(BINARY[name], a, b, device=device, grad=name not in ("remainder", "lt"))
+    check(BINARY[name], a, b, device=device, grad=name not in ("remainder", "lt", "fmod"))
 
 
 REDUCTIONS = ["sum", "mean", "amax", "amin", "prod", "var", "std", "logsumexp", "norm", "argmax", "argmin",

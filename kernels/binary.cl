@@ -35,10 +35,22 @@ inline T floor_divide_(T a, T b) {
 }
 
 inline T remainder_(T a, T b) {
-    if (b == 0) return 0;
+    if (b == 0 || b == -1) return 0;  /* INT_MIN % -1 overflows (gave -1 for int32/int64) */
     T r = a % b;
     if (r != 0 && ((r < 0) != (b < 0))) r += b;
     return r;
+}
+
+/* PyTorch's shifts: a count outside [0, bits) gives 0 (left) or the sign fill (right); the left
+ * shift runs on 64-bit unsigned (a signed one overflows for negative a) and wraps into T. */
+inline T left_shift_(T a, T b) {
+    if (b < 0 || (long)b >= (long)(sizeof(T) * 8)) return (T)0;
+    return (T)((ulong)(long)a << (long)b);
+}
+
+inline T right_shift_(T a, T b) {
+    if (b < 0 || (long)b >= (long)(sizeof(T) * 8)) return (a < 0) ? (T)-1 : (T)0;
+    return (T)(a >> b);
 }
 
 inline T int_pow_(T base, T exponent) {
@@ -74,6 +86,8 @@ inline U binary_op(int op, T a, T b) {
     case BINARY_floor_divide: return TO_U(floor_divide_(a, b));
     case BINARY_remainder: return TO_U(remainder_(a, b));
 #ifdef T_FLOAT
+    case BINARY_fmod: return TO_U(fmod(a, b));
+    case BINARY_xlogy: return TO_U(isnan(b) ? b : (a == 0 ? (T)0 : a * log(b)));
     case BINARY_div: return TO_U(a / b);
     case BINARY_pow: return TO_U(pow(a, b));
     case BINARY_maximum: return TO_U((isnan(a) || a > b) ? a : b);
@@ -87,6 +101,11 @@ inline U binary_op(int op, T a, T b) {
     case BINARY_bitwise_and: return TO_U(a & b);
     case BINARY_bitwise_or: return TO_U(a | b);
     case BINARY_bitwise_xor: return TO_U(a ^ b);
+    /* C's %: the dividend's sign; b == -1 guarded (INT_MIN % -1 overflows), b == 0 refused by
+     * the caller (kept defined here) */
+    case BINARY_fmod: return TO_U((b == 0 || b == -1) ? (T)0 : (T)(a % b));
+    case BINARY_bitwise_left_shift: return TO_U(left_shift_(a, b));
+    case BINARY_bitwise_right_shift: return TO_U(right_shift_(a, b));
 #endif
     }
     return (U)0;

@@ -25,10 +25,21 @@
     X(expm1, 17, expm1) \
     X(exp2, 23, exp2) \
     X(tan, 24, tan) \
+    X(asin, 25, asin) \
+    X(acos, 26, acos) \
+    X(atan, 27, atan) \
+    X(sinh, 28, sinh) \
+    X(cosh, 29, cosh) \
+    X(asinh, 30, asinh) \
+    X(acosh, 31, acosh) \
+    X(atanh, 32, atanh) \
+    X(erfc, 33, erfc) \
     /* end of UNARY_FLOATING_FUNCTIONS */
 
 #define BINARY_FLOATING_FUNCTIONS(X) \
     X(copysign, 21, copysign) \
+    X(atan2, 22, atan2) \
+    X(hypot, 23, hypot) \
     /* end of BINARY_FLOATING_FUNCTIONS */
 
 #define UNARY_CODE_(name, code, builtin) UNARY_##name = code,
@@ -72,6 +83,10 @@ enum { BINARY_FLOATING_FUNCTIONS(BINARY_CODE_) };
 #define BINARY_bitwise_and 18
 #define BINARY_bitwise_or 19
 #define BINARY_bitwise_xor 20
+#define BINARY_fmod 24
+#define BINARY_bitwise_left_shift 25
+#define BINARY_bitwise_right_shift 26
+#define BINARY_xlogy 27            /* floating */
 
 #define REDUCE_sum 0
 #define REDUCE_prod 1

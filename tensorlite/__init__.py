@@ -22,8 +22,8 @@ from .ops.creation import (arange, as_tensor, bernoulli, empty, empty_like, eye,
                            randint_like, randn, randn_like, randperm, scalar_tensor, tensor, zeros,
                            zeros_like)
 from .ops import elementwise as _elementwise, reduce as _reduce
-from .ops.elementwise import (allclose, clamp, clip, equal, isclose, lerp, log2, log10, reciprocal,
-                              rsqrt, square, where)
+from .ops.elementwise import (allclose, clamp, clip, equal, isclose, lerp, log2, log10, logaddexp,
+                              logaddexp2, reciprocal, rsqrt, square, where)
 from .ops.reduce import (argmax, argmin, count_nonzero, cumsum, logsumexp, max, mean, min, norm, std,
                          std_mean, var, var_mean)
 globals().update(_elementwise.PUBLIC)  # the op tables' public functions: one per row and alias

@@ -246,10 +246,13 @@ _METHODS.update({
     "__and__": ew.bitwise_and, "__or__": ew.bitwise_or, "__xor__": ew.bitwise_xor,
     "__rand__": _reflected(ew.bitwise_and), "__ror__": _reflected(ew.bitwise_or),
     "__rxor__": _reflected(ew.bitwise_xor),
+    "__lshift__": ew.bitwise_left_shift, "__rshift__": ew.bitwise_right_shift,
+    "__rlshift__": _reflected(ew.bitwise_left_shift), "__rrshift__": _reflected(ew.bitwise_right_shift),
     # compositions and special primitives of ops/elementwise.py
     "equal": ew.equal, "isclose": ew.isclose, "allclose": ew.allclose, "log2": ew.log2,
     "log10": ew.log10, "rsqrt": ew.rsqrt, "reciprocal": ew.reciprocal, "square": ew.square,
     "clamp": ew.clamp, "clip": ew.clamp,
+    "logaddexp": ew.logaddexp, "logaddexp2": ew.logaddexp2,
     "clamp_min": _clamp_min, "clamp_max": _clamp_max, "where": _where, "lerp": ew.lerp,
     # reductions that are not rows
     "mean": rd.mean, "var": rd.var, "std": rd.std, "max": _max_min(rd.max), "min": _max_min(rd.min),
@@ -339,6 +342,8 @@ Tensor.__imod__ = Tensor.remainder_
 Tensor.__iand__ = Tensor.bitwise_and_
 Tensor.__ior__ = Tensor.bitwise_or_
 Tensor.__ixor__ = Tensor.bitwise_xor_
+Tensor.__ilshift__ = Tensor.bitwise_left_shift_
+Tensor.__irshift__ = Tensor.bitwise_right_shift_
 Tensor.subtract_ = Tensor.sub_
 Tensor.multiply_ = Tensor.mul_
 
@@ -351,6 +356,23 @@ _UNARY_INPLACE_EXAMPLES = {
     "sqrt_": ("[4., 9.]", "", "tensor([2., 3.])"),
     "abs_": ("[-1.5, 2.]", "", "tensor([1.5000, 2.0000])"),
     "tanh_": ("[0., 1.]", "", "tensor([0.0000, 0.7616])"),
+    "asin_": ("[0., 1.]", "", "tensor([0.0000, 1.5708])"),
+    "acos_": ("[1., 0.]", "", "tensor([0.0000, 1.5708])"),
+    "atan_": ("[0., 1.]", "", "tensor([0.0000, 0.7854])"),
+    "sinh_": ("[0., 1.]", "", "tensor([0.0000, 1.1752])"),
+    "cosh_": ("[0., 1.]", "", "tensor([1.0000, 1.5431])"),
+    "asinh_": ("[0., 1.]", "", "tensor([0.0000, 0.8814])"),
+    "acosh_": ("[1., 2.]", "", "tensor([0.0000, 1.3170])"),
+    "atanh_": ("[0., 0.5]", "", "tensor([0.0000, 0.5493])"),
+    "erfc_": ("[0., 1.]", "", "tensor([1.0000, 0.1573])"),
+    "sin_": ("[0., 1.5708]", "", "tensor([0., 1.])"),
+    "cos_": ("[0., 3.1416]", "", "tensor([ 1., -1.])"),
+    "tan_": ("[0., 0.7854]", "", "tensor([0.0000, 1.0000])"),
+    "erf_": ("[0., 1.]", "", "tensor([0.0000, 0.8427])"),
+    "log1p_": ("[0., 1.]", "", "tensor([0.0000, 0.6931])"),
+    "expm1_": ("[0., 1.]", "", "tensor([0.0000, 1.7183])"),
+    "exp2_": ("[0., 3.]", "", "tensor([1., 8.])"),
+    "trunc_": ("[-1.5, 1.5]", "", "tensor([-1.,  1.])"),
     "sigmoid_": ("[0., 2.]", "", "tensor([0.5000, 0.8808])"),
     "relu_": ("[-1., 2.]", "", "tensor([0., 2.])"),
     "sign_": ("[-3., 0., 2.]", "", "tensor([-1.,  0.,  1.])"),

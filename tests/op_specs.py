@@ -182,6 +182,7 @@ SPECS = [
     OpSpec("cos", tl.cos, np.cos, one()),
     OpSpec("tanh", tl.tanh, np.tanh, one()),
     OpSpec("erf", tl.erf, np.vectorize(math.erf, otypes=[float]), one()),
+    OpSpec("erfc", tl.erfc, np.vectorize(math.erfc, otypes=[float]), one()),
     OpSpec("sigmoid", tl.sigmoid, lambda x: 1 / (1 + np.exp(-x)), one(), low=-8, high=8),
     OpSpec("relu", tl.relu, lambda x: np.maximum(x, 0), one(), avoid=lambda a, k: near(a[0], [0], 1e-2)),
     OpSpec("floor", tl.floor, np.floor, one(), avoid=lambda a, k: near_integer(a[0])),
@@ -210,6 +211,11 @@ SPECS = [
            avoid=lambda a, k: near(np.subtract(a[0], a[1]), [0], 1e-2)),
     OpSpec("remainder", lambda a, b: a % b, np.mod, two_broadcast(), low=0.5, high=3.0,
            avoid=lambda a, k: near_integer(np.divide(a[0], a[1]), gap=2e-2)),
+    OpSpec("xlogy", tl.xlogy, lambda a, b: a * np.log(b), two_broadcast(), low=0.1),
+    OpSpec("logaddexp", tl.logaddexp, np.logaddexp, two_broadcast()),
+    OpSpec("logaddexp2", tl.logaddexp2, np.logaddexp2, two_broadcast()),
+    OpSpec("fmod", tl.fmod, np.fmod, two_broadcast(),
+           avoid=lambda a, k: near(a[1], [0], 0.3) or near_integer(np.divide(a[0], a[1]), gap=2e-2)),
     OpSpec("floor_divide", lambda a, b: a // b, np.floor_divide, two_broadcast(), low=0.5, high=3.0,
            avoid=lambda a, k: near_integer(np.divide(a[0], a[1]), gap=2e-2)),
     OpSpec("where", lambda a, b: tl.where(a > b, a, b * 2), lambda a, b: np.where(a > b, a, b * 2),
@@ -478,7 +484,12 @@ FORWARD_SPECS = [
     OpSpec(name, _as_long(fn), _np_as_long(ref), two_broadcast(), elements=SMALL_INTS, double=False)
     for name, fn, ref in (("bitwise_and", lambda a, b: a & b, np.bitwise_and),
                           ("bitwise_or", lambda a, b: a | b, np.bitwise_or),
-                          ("bitwise_xor", lambda a, b: a ^ b, np.bitwise_xor))
+                          ("bitwise_xor", lambda a, b: a ^ b, np.bitwise_xor),
+                          # int64 counts outside [0, 64) never occur here: TestShifts covers them
+                          ("bitwise_left_shift", lambda a, b: a << b.abs(),
+                           lambda a, b: np.left_shift(a, np.abs(b))),
+                          ("bitwise_right_shift", lambda a, b: a >> b.abs(),
+                           lambda a, b: np.right_shift(a, np.abs(b))))
 ] + [
     OpSpec("bitwise_not", _as_long(lambda x: ~x), _np_as_long(np.invert), one(), elements=SMALL_INTS,
            double=False),

@@ -557,7 +557,8 @@ TENSOR_FIRST = _tensor_first_functions()
 SCALAR_FIRST_OK = {"add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "pow",
                    "remainder", "floor_divide", "maximum", "minimum", "eq", "ne", "not_equal", "lt",
                    "less", "le", "less_equal", "gt", "greater", "ge", "greater_equal", "logical_and",
-                   "logical_or", "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor"}
+                   "logical_or", "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor",
+                   "bitwise_left_shift", "bitwise_right_shift", "xlogy"}
 
 
 def _non_tensor_cases():

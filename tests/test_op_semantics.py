@@ -3,6 +3,7 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import tensorlite as tl
 
@@ -285,3 +286,123 @@ class TestLegacyConstructors:
             call()
         for word in words:
             assert word in str(info.value)
+
+
+class TestModuloFamily:
+    """fmod (C's: the dividend's sign, truncated quotient) next to remainder (the divisor's)."""
+
+    @settings(deadline=None)
+    @given(st.lists(st.tuples(st.integers(-1000, 1000), st.integers(-30, 30).filter(bool)),
+                    min_size=1, max_size=8),
+           st.sampled_from([tl.int64, tl.int32, tl.float32, tl.float64]))
+    def test_fmod_has_the_dividends_sign(self, pairs, dtype):
+        a, b = (tl.tensor([p[i] for p in pairs], dtype=dtype) for i in (0, 1))
+        assert tl.fmod(a, b).dtype is dtype
+        assert tl.fmod(a, b).tolist() == [math.fmod(x, y) for x, y in pairs]
+
+    @pytest.mark.parametrize("dtype, low", [(tl.int64, -2 ** 63), (tl.int32, -2 ** 31)])
+    def test_most_negative_integer_modulo_minus_one_is_zero(self, dtype, low):
+        # C's INT_MIN % -1 overflows: the OpenCL kernels gave -1 for remainder
+        a, b = tl.tensor([low, low], dtype=dtype), tl.tensor([-1, 1], dtype=dtype)
+        assert tl.remainder(a, b).tolist() == [0, 0]
+        assert tl.fmod(a, b).tolist() == [0, 0]
+
+    def test_fmod_errors(self):
+        with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+            tl.fmod(tl.tensor([3, 4]), tl.tensor([1, 0]))
+        with pytest.raises(NotImplementedError, match="fmod"):
+            tl.fmod(tl.tensor([True]), tl.tensor([True]))
+        with pytest.raises(TypeError, match="fmod"):
+            tl.fmod(2, tl.tensor([3]))
+
+    def test_fmod_gradient_is_minus_the_truncated_quotient(self):
+        a = tl.tensor([5., -7.], requires_grad=True)
+        b = tl.tensor([2., 3.], requires_grad=True)
+        tl.fmod(a, b).sum().backward()
+        assert a.grad.tolist() == [1., 1.] and b.grad.tolist() == [-2., 2.]
+
+
+class TestLogAddExp:
+    """logaddexp/logaddexp2 at ties and infinities, where the stable form needs care (PyTorch's
+    values: the same infinity twice is that infinity, -inf never wins, ties split 1/2)."""
+
+    @pytest.mark.parametrize("op", [tl.logaddexp, tl.logaddexp2])
+    def test_infinities_and_ties(self, op):
+        inf = math.inf
+        a = tl.tensor([inf, -inf, inf, -inf, 0., 1000.], requires_grad=True)
+        b = tl.tensor([inf, -inf, -inf, 0., 0., -1000.], requires_grad=True)
+        out = op(a, b)
+        assert out.tolist()[:3] == [inf, -inf, inf] and out.tolist()[3] == 0. and out.tolist()[5] == 1000.
+        ga, gb = tl.autograd.grad(out.sum(), (a, b))
+        assert ga.tolist()[2:] == [1., 0., 0.5, 1.] and gb.tolist()[2:] == [0., 1., 0.5, 0.]
+
+    def test_floating_tensors_only(self):
+        with pytest.raises(NotImplementedError, match="logaddexp.*Long"):
+            tl.logaddexp(tl.tensor([1, 2]), tl.tensor([1, 2]))
+        with pytest.raises(TypeError, match="logaddexp"):
+            tl.logaddexp(tl.tensor([1.]), 1.)
+
+
+def _wrap(value, bits, signed):
+    value &= (1 << bits) - 1
+    return value - (1 << bits) if signed and value >> (bits - 1) else value
+
+
+class TestShifts:
+    """<< and >> as PyTorch: counts outside [0, bits) give 0 (left) or the sign fill (right),
+    left shifts wrap into the dtype."""
+
+    @settings(deadline=None)
+    @given(st.sampled_from([(tl.int8, 8, True), (tl.int16, 16, True), (tl.int32, 32, True),
+                            (tl.int64, 64, True), (tl.uint8, 8, False)]), st.data())
+    def test_against_pythons_shifts(self, dtype_bits, data):
+        dtype, bits, signed = dtype_bits
+        low, high = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
+        values = data.draw(st.lists(st.integers(low, high), min_size=1, max_size=6))
+        counts = data.draw(st.lists(st.integers(max(low, -3), min(high, bits + 3)),
+                                    min_size=len(values), max_size=len(values)))
+        a, b = tl.tensor(values, dtype=dtype), tl.tensor(counts, dtype=dtype)
+        inside = [0 <= c < bits for c in counts]
+        assert (a << b).tolist() == [_wrap(v << c, bits, signed) if ok else 0
+                                     for v, c, ok in zip(values, counts, inside)]
+        assert (a >> b).tolist() == [v >> c if ok else (-1 if v < 0 else 0)
+                                     for v, c, ok in zip(values, counts, inside)]
+
+    def test_floats_and_bools_are_refused(self):
+        with pytest.raises(NotImplementedError, match="bitwise_left_shift.*Float"):
+            tl.tensor([1., 2.]) << 1
+        with pytest.raises(NotImplementedError, match="bitwise_right_shift.*Bool"):
+            tl.tensor([True]) >> tl.tensor([True])
+
+
+class TestXlogy:
+    def test_zero_input_and_its_gradient(self):
+        # PyTorch: 0 at x == 0 unless y is NaN; d/dx = xlogy(grad, y), 0 where x == 0 and y <= 0
+        inf, nan = math.inf, math.nan
+        x = tl.tensor([0., 0., 0., 0., 1., 2.], dtype=tl.float64, requires_grad=True)
+        y = tl.tensor([0., -1., nan, inf, 0., 3.], dtype=tl.float64, requires_grad=True)
+        out = tl.xlogy(x, y)
+        assert [v if v == v else "nan" for v in out.tolist()] == [0., 0., "nan", 0., -inf, 2 * math.log(3.)]
+        gx, gy = tl.autograd.grad(out.sum(), (x, y))
+        assert [v if v == v else "nan" for v in gx.tolist()] == [0., 0., "nan", inf, -inf, math.log(3.)]
+        assert gy.tolist()[4:] == [inf, 2 / 3.]
+
+    def test_dtypes_and_numbers(self):
+        assert tl.xlogy(2, tl.tensor([1, 3])).dtype is tl.float32
+        assert tl.xlogy(tl.tensor([1.], dtype=tl.float64), 2).dtype is tl.float64
+
+
+class TestIntegerOperandsOfFloatingBinaryOps:
+    """copysign, atan2, xlogy convert integer operands to float directly (PyTorch): a 0-d int64
+    or a Python int against a uint8 tensor must not wrap through uint8 first (-1 became 255)."""
+
+    @settings(deadline=None)
+    @given(st.sampled_from(["copysign", "atan2", "xlogy"]), st.integers(0, 255), st.integers(-300, 300),
+           st.booleans())
+    def test_values_are_not_wrapped_into_the_integer_result_dtype(self, name, value, other, zero_dim):
+        a = tl.tensor([value], dtype=tl.uint8)
+        b = tl.tensor(other) if zero_dim or name == "atan2" else other
+        got = getattr(tl, name)(a, b)
+        want = getattr(tl, name)(a.float(), tl.tensor(float(other)))
+        assert got.dtype is tl.float32
+        assert got.tolist() == want.tolist() or (math.isnan(got.item()) and math.isnan(want.item()))

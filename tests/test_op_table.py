@@ -42,7 +42,9 @@ def test_every_row_has_an_opencl_op_code_and_a_numpy_function(row):
 def test_the_dtype_policies_match_the_ops_h_tags():
     """A row that converts integer operands to float is a 'floating' op of the backend contract
     (kernels/ops.h tags, read by backends/base.py), a row without a gradient on floats a 'bool' one."""
-    floating = {row.code for row in elementwise.ROWS if row.dtypes in (elementwise._float, elementwise._promoted_float)}
+    policies = (elementwise._float, elementwise._promoted_float, elementwise._tensors_promoted_float,
+                elementwise._tensors_floating)  # the last: floating operands only (hypot)
+    floating = {row.code for row in elementwise.ROWS if row.dtypes in policies}
     assert floating | {"div"} == base.FLOATING_OPS  # div converts in its hand-written function
     boolean = {row.code for row in elementwise.ROWS if not row.differentiable and "bitwise" not in row.code}
     assert boolean == base.COMPARISON_OPS | base.PREDICATE_OPS

@@ -30,12 +30,26 @@ def _erf(x):
         term = term * -x2 / n
         total += term / (2 * n + 1)
     out[small] = total * (2.0 / np.sqrt(np.pi))
-    xl = a[~small]
-    fraction = np.zeros_like(xl)
+    out[~small] = np.sign(x64[~small]) * (1.0 - _erfc_tail(a[~small]))
+    return out.astype(np.result_type(x.dtype, np.float32) if x.dtype.kind == "f" else np.float32)
+
+
+def _erfc_tail(x):
+    """erfc(x) for float64 x >= 2.5, by its continued fraction (no cancellation: relative accuracy
+    ~1e-16 down to the underflow)."""
+    fraction = np.zeros_like(x)
     for k in range(60, 0, -1):  # erfc(x) = exp(-x^2)/sqrt(pi) / (x + (1/2)/(x + 1/(x + (3/2)/(x + ...))))
-        fraction = (k / 2.0) / (xl + fraction)
-    erfc = np.exp(-xl * xl) / np.sqrt(np.pi) / (xl + fraction)
-    out[~small] = np.sign(x64[~small]) * (1.0 - erfc)
+        fraction = (k / 2.0) / (x + fraction)
+    return np.exp(-x * x) / np.sqrt(np.pi) / (x + fraction)
+
+
+def _erfc(x):
+    """1 - erf(x), accurate for large x too (where 1 - erf(x) would round to 0): the continued
+    fraction for x >= 2.5, 1 - erf(x) below (erfc >= 4e-4 there, so the subtraction is exact
+    enough)."""
+    x64 = np.asarray(x, dtype=np.float64)
+    tail = x64 >= 2.5
+    out = np.where(tail, _erfc_tail(np.where(tail, x64, 2.5)), 1.0 - _erf(x64).astype(np.float64))
     return out.astype(np.result_type(x.dtype, np.float32) if x.dtype.kind == "f" else np.float32)
 
 
@@ -61,7 +75,8 @@ _UNARY = {
     "relu": _relu, "erf": _erf, "floor": np.floor, "ceil": np.ceil, "round": _round, "trunc": np.trunc,
     "log1p": np.log1p, "expm1": np.expm1, "logical_not": np.logical_not, "isnan": np.isnan,
     "isinf": np.isinf, "isfinite": np.isfinite, "bitwise_not": np.invert, "exp2": np.exp2,
-    "tan": np.tan,
+    "tan": np.tan, "asin": np.arcsin, "acos": np.arccos, "atan": np.arctan, "sinh": np.sinh,
+    "cosh": np.cosh, "asinh": np.arcsinh, "acosh": np.arccosh, "atanh": np.arctanh, "erfc": _erfc,
 }
 
 
@@ -73,6 +88,30 @@ def _floor_divide(a, b, **out):
     return np.floor_divide(a, b, **out)
 
 
+def _xlogy(a, b, out=None, casting=None):
+    """a * log(b), 0 where a == 0 unless b is NaN (PyTorch's)."""
+    result = np.where(np.isnan(b) | (a != 0), a * np.log(b), 0).astype(np.result_type(a, b), copy=False)
+    if out is None:
+        return result
+    np.copyto(out, result, casting="unsafe")
+    return out
+
+
+def _shift(shift, fill):
+    """A shift with PyTorch's rule for counts outside [0, bits): ``fill(a)`` (0 for left shifts,
+    the sign fill for right ones), where NumPy's would depend on the machine."""
+    def shifted(a, b, out=None, casting=None):
+        a, b = np.asarray(a), np.asarray(b)
+        valid = (b >= 0) & (b < a.dtype.itemsize * 8)
+        result = np.where(valid, shift(a, np.where(valid, b, 0).astype(a.dtype)), fill(a))
+        result = result.astype(np.result_type(a, b), copy=False)
+        if out is None:
+            return result
+        np.copyto(out, result, casting="unsafe")
+        return out
+    return shifted
+
+
 _BINARY = {
     "add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_divide, "pow": _pow,
     "maximum": np.maximum, "minimum": np.minimum, "floor_divide": _floor_divide,
@@ -80,7 +119,10 @@ _BINARY = {
     "le": np.less_equal, "gt": np.greater, "ge": np.greater_equal,
     "logical_and": np.logical_and, "logical_or": np.logical_or, "logical_xor": np.logical_xor,
     "bitwise_and": np.bitwise_and, "bitwise_or": np.bitwise_or, "bitwise_xor": np.bitwise_xor,
-    "copysign": np.copysign,
+    "copysign": np.copysign, "atan2": np.arctan2, "hypot": np.hypot,
+    "fmod": np.fmod, "xlogy": _xlogy,
+    "bitwise_left_shift": _shift(np.left_shift, lambda a: np.zeros_like(a)),
+    "bitwise_right_shift": _shift(np.right_shift, lambda a: np.where(a < 0, -1, 0).astype(a.dtype)),
 }
 # NaN/inf results are values here, never warnings: PyTorch returns them silently, for every op
 # (inf - inf, 0 * inf, x / 0, log(0), sqrt(-1), float16 overflow in arithmetic, sums and

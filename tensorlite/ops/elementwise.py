@@ -251,12 +251,41 @@ def _commuting(name, input, other):
 
 
 def _promoted_float(name, input, other):
-    """The result dtype, integers and bools then in the default float dtype (copysign)."""
-    a, b = promote_pair(name, input, other)
-    if a.is_floating_point():
-        return a, b
+    """The result dtype, integers and bools then in the default float dtype (copysign). An
+    integer result converts each operand to float directly, as PyTorch: through the integer
+    result dtype a 0-d int64 -1 would wrap to 255 against a uint8 tensor."""
+    if _dt.result_type_of((input, other)).is_floating_point:
+        return promote_pair(name, input, other)
     default = _dt.get_default_dtype()
-    return a.to(default), b.to(default)
+    return promote_pair(name, *(v.to(default) if isinstance(v, Tensor) else v for v in (input, other)))
+
+
+def _shift_operands(name, input, other):
+    """The result dtype of two integer operands; floats and bools are refused as in PyTorch
+    (NotImplementedError, its kernels have no such dtype)."""
+    a, b = promote(name, input, other)
+    if a.is_floating_point() or a.dtype is _dt.bool_:
+        raise NotImplementedError(f'"{name}" not implemented for \'{a.dtype.scalar_name}\' '
+                                  f'(shifts take integer tensors)')
+    return a, b
+
+
+def _tensors_promoted_float(name, input, other):
+    """_promoted_float for two tensors: a Python number operand is a TypeError, as PyTorch's
+    atan2 (its ``other`` is a Tensor argument)."""
+    expect_tensor(name, "other", other)
+    return _promoted_float(name, input, other)
+
+
+def _tensors_floating(name, input, other):
+    """Two tensors promoted to their result dtype, which must be floating (PyTorch's hypot has
+    no integer or bool kernel)."""
+    expect_tensor(name, "other", other)
+    a, b = promote_pair(name, input, other)
+    if not a.is_floating_point():
+        raise NotImplementedError(f'"{name}" not implemented for \'{a.dtype.scalar_name}\' '
+                                  f'(it takes floating point tensors; convert with .float())')
+    return a, b
 
 
 def _promoted_integral(name, input, other):
@@ -275,6 +304,12 @@ def _zero(grad):
 def _tie_weight(wins, tie, grad):
     """1 where this operand wins, 0.5 at a tie, else 0 (maximum/minimum split ties evenly)."""
     return where(wins, 1.0, where(tie, 0.5, 0.0)).to(grad.dtype)
+
+
+def _atan2_weight(a, b, grad):
+    """1 / (a^2 + b^2), 0 where that is 0 (PyTorch's atan2 gradient at the origin is 0, not nan)."""
+    squares = a * a + b * b
+    return where(squares == 0, 0.0, 1.0 / squares).to(grad.dtype)
 
 
 # -- public functions richer than their row's operands -------------------------------------
@@ -423,6 +458,25 @@ def remainder(input: Tensor, other) -> Tensor:
     return Remainder.apply(a, b)
 
 
+@tensor_op
+def fmod(input: Tensor, other) -> Tensor:
+    """C's fmod: the remainder of the division truncated toward 0, so the result has the sign of
+    the dividend (remainder's has the divisor's); integer dtypes are kept, an integer division by
+    zero raises. Gradients: grad and -grad * trunc(input / other). Shapes: input and other
+    broadcast together.
+
+    >>> tl.fmod(tl.tensor([-3., 5.]), 2.0)
+    tensor([-1.,  1.])
+    >>> tl.fmod(tl.tensor([-7, 7]), 3)
+    tensor([-1,  1])
+    """
+    a, b = promote_pair("fmod", input, other)
+    _reject_bool("fmod", a)
+    if _integer_division_by_zero(a, b):
+        raise RuntimeError("ZeroDivisionError: integer modulo by zero (fmod)")
+    return FUNCTIONS["fmod"].apply(a, b)
+
+
 def pow(input: Tensor, exponent) -> Tensor:
     """input ** exponent, a tensor or a Python number on either side (broadcast shape).
 
@@ -498,7 +552,7 @@ UNARY = (
     >>> tl.exp(tl.tensor([0., 1.]))
     tensor([1.0000, 2.7183])
     """),
-    Op("exp2", "unary", (lambda grad, out: grad * out * LN2,), Spec("exp2"), dtypes=_float,
+    Op("exp2", "unary", (lambda grad, out: grad * out * LN2,), Spec("exp2"), dtypes=_float, inplace=True,
        primitive_because="exact at integers: exp(x * ln 2) is 7.999999999999998 at x = 3 (float64)",
        doc="""2 ** input (integers give the default float dtype). Shape: as input.
 
@@ -511,14 +565,14 @@ UNARY = (
     >>> tl.log(tl.tensor([1., 4.]))
     tensor([0.0000, 1.3863])
     """),
-    Op("log1p", "unary", (lambda grad, x: grad / (x + 1.0),), "log1p", dtypes=_float,
+    Op("log1p", "unary", (lambda grad, x: grad / (x + 1.0),), "log1p", dtypes=_float, inplace=True,
        primitive_because="accurate near 0: log(1 + 1e-10) is 1.00000008e-10 (float64)",
        doc="""log(1 + input), accurate for small inputs. Shape: as input.
 
     >>> tl.log1p(tl.tensor([0., 1.]))
     tensor([0.0000, 0.6931])
     """),
-    Op("expm1", "unary", (lambda grad, out: grad * (out + 1.0),), "expm1", dtypes=_float,
+    Op("expm1", "unary", (lambda grad, out: grad * (out + 1.0),), "expm1", dtypes=_float, inplace=True,
        primitive_because="accurate near 0 (exp(x) - 1 cancels)",
        doc="""exp(input) - 1, accurate for small inputs. Shape: as input.
 
@@ -540,24 +594,89 @@ UNARY = (
     >>> tl.abs(tl.tensor([-1.5, 2.]))
     tensor([1.5000, 2.0000])
     """),
-    Op("sin", "unary", (lambda grad, x: grad * x.cos(),), "sin", dtypes=_float,
+    Op("sin", "unary", (lambda grad, x: grad * x.cos(),), "sin", dtypes=_float, inplace=True,
        doc="""Sine (radians). Shape: as input.
 
     >>> tl.sin(tl.tensor([0., 1.5708]))
     tensor([0., 1.])
     """),
-    Op("cos", "unary", (lambda grad, x: -grad * x.sin(),), "cos", dtypes=_float,
+    Op("cos", "unary", (lambda grad, x: -grad * x.sin(),), "cos", dtypes=_float, inplace=True,
        doc="""Cosine (radians). Shape: as input.
 
     >>> tl.cos(tl.tensor([0., 3.1416]))
     tensor([ 1., -1.])
     """),
     Op("tan", "unary", (lambda grad, out: grad * (1.0 + out * out),), Spec("tan", low=-1.2, high=1.2),
-       dtypes=_float, primitive_because="one kernel and one rounding; sin(x) / cos(x) takes three",
+       dtypes=_float, inplace=True,
+       primitive_because="one kernel and one rounding; sin(x) / cos(x) takes three",
        doc="""Tangent (radians; integers give the default float dtype). Shape: as input.
 
     >>> tl.tan(tl.tensor([0., 0.7854]))
     tensor([0.0000, 1.0000])
+    """),
+    Op("asin", "unary", (lambda grad, x: grad * (1.0 - x * x).rsqrt(),),
+       Spec("arcsin", low=-0.9, high=0.9), dtypes=_float, inplace=True, aliases=("arcsin",),
+       doc="""Inverse sine (radians; nan outside [-1, 1]; integers give the default float dtype).
+    Shape: as input.
+
+    >>> tl.asin(tl.tensor([0., 1.]))
+    tensor([0.0000, 1.5708])
+    """),
+    Op("acos", "unary", (lambda grad, x: -grad * (1.0 - x * x).rsqrt(),),
+       Spec("arccos", low=-0.9, high=0.9), dtypes=_float, inplace=True, aliases=("arccos",),
+       doc="""Inverse cosine (radians; nan outside [-1, 1]; integers give the default float dtype).
+    Shape: as input.
+
+    >>> tl.acos(tl.tensor([1., 0.]))
+    tensor([0.0000, 1.5708])
+    """),
+    Op("atan", "unary", (lambda grad, x: grad / (x * x + 1.0),), Spec("arctan"), dtypes=_float,
+       inplace=True, aliases=("arctan",),
+       doc="""Inverse tangent (radians; integers give the default float dtype). Shape: as input.
+
+    >>> tl.atan(tl.tensor([0., 1.]))
+    tensor([0.0000, 0.7854])
+    """),
+    Op("sinh", "unary", (lambda grad, x: grad * x.cosh(),), Spec("sinh"), dtypes=_float, inplace=True,
+       primitive_because="one kernel, and accurate near 0 where (e^x - e^-x) / 2 cancels",
+       doc="""Hyperbolic sine (integers give the default float dtype). Shape: as input.
+
+    >>> tl.sinh(tl.tensor([0., 1.]))
+    tensor([0.0000, 1.1752])
+    """),
+    Op("cosh", "unary", (lambda grad, x: grad * x.sinh(),), Spec("cosh"), dtypes=_float, inplace=True,
+       primitive_because="one kernel instead of four ((e^x + e^-x) / 2)",
+       doc="""Hyperbolic cosine (integers give the default float dtype). Shape: as input.
+
+    >>> tl.cosh(tl.tensor([0., 1.]))
+    tensor([1.0000, 1.5431])
+    """),
+    Op("asinh", "unary", (lambda grad, x: grad * (x * x + 1.0).rsqrt(),), Spec("arcsinh"),
+       dtypes=_float, inplace=True, aliases=("arcsinh",),
+       primitive_because="accurate near 0 and for large |x|, where log(x + sqrt(x^2 + 1)) "
+       "cancels or overflows",
+       doc="""Inverse hyperbolic sine (integers give the default float dtype). Shape: as input.
+
+    >>> tl.asinh(tl.tensor([0., 1.]))
+    tensor([0.0000, 0.8814])
+    """),
+    Op("acosh", "unary", (lambda grad, x: grad * (x * x - 1.0).rsqrt(),), Spec("arccosh", low=1.1, high=4.0),
+       dtypes=_float, inplace=True, aliases=("arccosh",),
+       primitive_because="one kernel; log(x + sqrt(x^2 - 1)) overflows for large x",
+       doc="""Inverse hyperbolic cosine (nan below 1; integers give the default float dtype).
+    Shape: as input.
+
+    >>> tl.acosh(tl.tensor([1., 2.]))
+    tensor([0.0000, 1.3170])
+    """),
+    Op("atanh", "unary", (lambda grad, x: grad / (1.0 - x * x),), Spec("arctanh", low=-0.9, high=0.9),
+       dtypes=_float, inplace=True, aliases=("arctanh",),
+       primitive_because="accurate near 0, where log((1 + x) / (1 - x)) / 2 cancels",
+       doc="""Inverse hyperbolic tangent (+-inf at +-1, nan beyond; integers give the default
+    float dtype). Shape: as input.
+
+    >>> tl.atanh(tl.tensor([0., 0.5]))
+    tensor([0.0000, 0.5493])
     """),
     Op("tanh", "unary", (lambda grad, out: grad * (1.0 - out * out),), "tanh", dtypes=_float,
        inplace=True,
@@ -584,11 +703,20 @@ UNARY = (
     tensor([0., 0., 2.])
     """),
     Op("erf", "unary", (lambda grad, x: grad * (x * x * -1.0).exp() * 1.1283791670955126,),  # 2/sqrt(pi)
-       "erf", dtypes=_float,
+       "erf", dtypes=_float, inplace=True,
        doc="""The Gauss error function. Shape: as input.
 
     >>> tl.erf(tl.tensor([0., 1.]))
     tensor([0.0000, 0.8427])
+    """),
+    Op("erfc", "unary", (lambda grad, x: grad * (x * x * -1.0).exp() * -1.1283791670955126,),  # -2/sqrt(pi)
+       "erfc", dtypes=_float, inplace=True,
+       primitive_because="accurate for large x: 1 - erf(x) is 0 from x = 6 (float32 erfc(6) = 2.2e-17)",
+       doc="""The complementary error function 1 - erf(input), accurate where it is small
+    (integers give the default float dtype). Shape: as input.
+
+    >>> tl.erfc(tl.tensor([0., 1.]))
+    tensor([1.0000, 0.1573])
     """),
     Op("sign", "unary", (_zero,), "sign", inplace=True, kink="zero gradient",
        doc="""-1, 0 or 1 by the sign of input (sign(nan) = 0, bool kept); zero gradient. Shape: as input.
@@ -609,7 +737,7 @@ UNARY = (
     tensor([-1.,  2.])
     """),
     Op("round", "unary", (_zero,), "round", public=round, inplace=True, kink="zero gradient"),
-    Op("trunc", "unary", (_zero,), "trunc", dtypes=_same, kink="zero gradient",
+    Op("trunc", "unary", (_zero,), "trunc", dtypes=_same, kink="zero gradient", inplace=True,
        doc="""Round toward 0; zero gradient. Shape: as input.
 
     >>> tl.trunc(tl.tensor([-1.5, 1.5]))
@@ -695,10 +823,46 @@ BINARY = (
        "remainder", inplace=True, public=remainder,
        primitive_because="exact, fmod-based as PyTorch's kernel: a - floor(a / b) * b gives "
        "0.4230000079 for 123456789.123 % 0.7 (exact: 0.4230000038)"),
+    Op("fmod", "binary", (unchanged, lambda grad, a, b: -grad * div(a, b, rounding_mode="trunc")),
+       "fmod", inplace=True, public=fmod,
+       primitive_because="exact (one fmod): a - trunc(a / b) * b rounds twice"),
     Op("floor_divide", "binary", (_zero, None), "floor_divide", inplace=True, public=floor_divide,
        kink="zero gradient"),
+    Op("atan2", "binary", (lambda grad, a, b: grad * b * _atan2_weight(a, b, grad),
+                           lambda grad, a, b: grad * -a * _atan2_weight(a, b, grad)),
+       Spec("arctan2", kinks=((0.0,), ())), dtypes=_tensors_promoted_float, inplace=True,
+       aliases=("arctan2",), kink="the gradient is 0 at a = b = 0 (PyTorch's)",
+       primitive_because="one kernel with the quadrant and signed-zero rules (atan(a / b) loses both)",
+       doc="""The angle of the point (other, input): atan(input / other) in the right quadrant,
+    in [-pi, pi] (integers give the default float dtype). Shapes: broadcast.
+
+    >>> tl.atan2(tl.tensor([1., 1., -1.]), tl.tensor([1., -1., 0.]))
+    tensor([ 0.7854,  2.3562, -1.5708])
+    """),
+    Op("hypot", "binary", (lambda grad, a, out: grad * a / out, lambda grad, b, out: grad * b / out),
+       Spec("hypot", kinks=((0.0,), (0.0,))), dtypes=_tensors_floating, inplace=True,
+       kink="nan at a = b = 0 (0 / 0, as PyTorch)",
+       primitive_because="no overflow: sqrt(a^2 + b^2) is inf for a = 1e20 (float32)",
+       doc="""sqrt(input^2 + other^2) without overflow; floating tensors only. Shapes: broadcast.
+
+    >>> tl.hypot(tl.tensor([3., 5.]), tl.tensor([4., 12.]))
+    tensor([ 5., 13.])
+    """),
+    Op("xlogy", "binary", (lambda grad, a, b: where((a == 0) & (b <= 0), 0.0, xlogy(grad, b)),
+                           lambda grad, a, b: grad * a / b),
+       "xlogy", dtypes=_promoted_float, inplace=True, number_first=True,
+       kink="d/da = xlogy(grad, b), 0 where a == 0 and b <= 0 (PyTorch's)",
+       primitive_because="one kernel; where(a == 0, 0, a * log(b)) is four and its gradient "
+       "differs at a == 0 (PyTorch's is log(b) there, not 0)",
+       doc="""input * log(other), 0 where input == 0 (NaN where other is NaN), as PyTorch;
+    either operand may be a Python number, integers give the default float dtype.
+    Shapes: broadcast.
+
+    >>> tl.xlogy(tl.tensor([0., 2.]), tl.tensor([0., 1.]))
+    tensor([0., 0.])
+    """),
     Op("copysign", "binary", (lambda grad, a, out: grad * where(a == 0, 0.0, out / a), _zero),
-       Spec("copysign", kinks=((0.0,), (0.0,))), dtypes=_promoted_float,
+       Spec("copysign", kinks=((0.0,), (0.0,))), dtypes=_promoted_float, inplace=True,
        kink="d/da = sign(a) sign(b), 0 at a = 0; d/db = 0 (PyTorch's)",
        doc="""|input| with the sign of other (of -0.0 too); integers give the default float dtype.
     Shapes: broadcast.
@@ -730,6 +894,17 @@ BINARY = (
     """) for name, result in (("logical_and", "tensor([ True, False, False])"),
                               ("logical_or", "tensor([ True,  True, False])"),
                               ("logical_xor", "tensor([False,  True, False])"))
+) + tuple(
+    Op(name, "binary", None, name, dtypes=_shift_operands, inplace=True, number_first=True,
+       doc=f"""input {symbol} other for integer tensors (floats and bools are refused); a count
+    outside [0, bits of the dtype) gives {outside}, as in PyTorch. Broadcast shape; not
+    differentiable.
+
+    >>> tl.{name}(tl.tensor([-16, 5]), tl.tensor([2, 64]))
+    {result}
+    """) for name, symbol, outside, result in (
+        ("bitwise_left_shift", "<<", "0", "tensor([-64,   0])"),
+        ("bitwise_right_shift", ">>", "the sign fill (0 or -1)", "tensor([-4,  0])"))
 ) + tuple(
     Op(name, "binary", None, name, dtypes=_promoted_integral, inplace=True, number_first=True,
        doc=f"""input {symbol} other for integer or bool tensors (floats are refused); broadcast
@@ -889,6 +1064,37 @@ def log10(input: Tensor) -> Tensor:
     tensor([0., 2.])
     """
     return input.log() / 2.302585092994046
+
+
+def _log_add(a: Tensor, b: Tensor, exp, scale: float) -> Tensor:
+    """max + log1p(exp(-|a - b|)) * scale, PyTorch's stable form (no overflow for large
+    operands), and a itself where a and b are the same infinity (inf - inf would give nan).
+    The gradients come out as PyTorch's 1 / (1 + exp(b - a)): 1/2 each at a == b (maximum splits
+    ties, abs'(0) = 0), 1 and 0 against -inf."""
+    spread = exp(-(a - b).abs()).log1p()
+    out = maximum(a, b) + (spread if scale == 1.0 else spread * scale)
+    return where(a.isinf() & (a == b), a, out)
+
+
+@tensor_op
+def logaddexp(input: Tensor, other: Tensor) -> Tensor:
+    """log(exp(input) + exp(other)), without overflow; floating tensors only (bool promotes
+    with a float tensor). Shapes: broadcast.
+
+    >>> tl.logaddexp(tl.tensor([1., 100.]), tl.tensor([1., 100.]))
+    tensor([  1.6931, 100.6931])
+    """
+    return _log_add(*_tensors_floating("logaddexp", input, other), Tensor.exp, 1.0)
+
+
+@tensor_op
+def logaddexp2(input: Tensor, other: Tensor) -> Tensor:
+    """log2(2 ** input + 2 ** other), without overflow; floating tensors only. Shapes: broadcast.
+
+    >>> tl.logaddexp2(tl.tensor([1., 3.]), tl.tensor([1., 3.]))
+    tensor([2., 4.])
+    """
+    return _log_add(*_tensors_floating("logaddexp2", input, other), Tensor.exp2, 1.0 / LN2)
 
 
 @tensor_op

@@ -187,9 +187,16 @@ _BINARY_INPLACE_EXAMPLES = {
     "minimum_": ("[1., 5.]", "tl.tensor([3., 3.])", "tensor([1., 3.])"),
     "floor_divide_": ("[7, -7]", "2", "tensor([ 3, -4])"),
     "remainder_": ("[7, -7]", "3", "tensor([1, 2])"),
+    "fmod_": ("[7, -7]", "3", "tensor([ 1, -1])"),
+    "atan2_": ("[1., -1.]", "tl.tensor([1., 0.])", "tensor([ 0.7854, -1.5708])"),
+    "copysign_": ("[1., -2.]", "tl.tensor([-1., 1.])", "tensor([-1.,  2.])"),
+    "xlogy_": ("[0., 2.]", "tl.tensor([0., 1.])", "tensor([0., 0.])"),
+    "hypot_": ("[3., 5.]", "tl.tensor([4., 12.])", "tensor([ 5., 13.])"),
     "bitwise_and_": ("[12, 10]", "6", "tensor([4, 2])"),
     "bitwise_or_": ("[12, 10]", "6", "tensor([14, 14])"),
     "bitwise_xor_": ("[12, 10]", "6", "tensor([10, 12])"),
+    "bitwise_left_shift_": ("[3, -3]", "2", "tensor([ 12, -12])"),
+    "bitwise_right_shift_": ("[12, -12]", "2", "tensor([ 3, -3])"),
 }
 
 
