@@ -24,6 +24,7 @@ from ..ops.movement import pad
 from ..ops.reduce import Softmax as _Softmax
 from ..ops._util import broadcast_shapes, check_same_dtype, tensor_op, value_bounds, wrap_dim
 from ..tensor import Tensor
+from .functional_attention import scaled_dot_product_attention
 
 __all__ = [
     "linear", "bilinear", "conv1d", "conv2d", "conv_transpose2d", "unfold", "fold", "max_pool2d",
@@ -35,6 +36,7 @@ __all__ = [
     "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "cross_entropy", "nll_loss",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
     "cosine_embedding_loss", "margin_ranking_loss",
+    "scaled_dot_product_attention",
 ]
 
 
