@@ -5,6 +5,7 @@ installed), one thread. Target: tensorlite <= 1.5x PyTorch's step on the CPU.
 Configurations: "small" (2 layers, 64 wide, 4 heads, context 32, batch 16: per-op overhead
 dominates) and "example" (the example's defaults: 4 layers, 128 wide, context 64, batch 32).
 With --opencl, tensorlite's step on the default OpenCL device too (PoCL on a CPU machine).
+Times are process CPU time per step (median of 5 runs): steadier than wall time on shared cores.
 
 Run: python benchmarks/gpt_step.py [--opencl] [--config small|example]
      python benchmarks/gpt_step.py --profile small   (cProfile of 20 tensorlite steps)
@@ -14,10 +15,12 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import pathlib
+import statistics
+import time
 
 import numpy as np
 
-from common import load_average, time_per_call, torch_or_none
+from common import load_average, torch_or_none
 
 EXAMPLE = pathlib.Path(__file__).resolve().parents[1] / "examples" / "char_gpt.py"
 CONFIGS = {
@@ -49,13 +52,27 @@ def step_fn(lib, config, device=None):
     return lambda: gpt.train_step(lib, model, optimizer, x, y, lr=1e-3)
 
 
+def cpu_time_per_call(fn, number: int, repeat: int = 5, warmup: int = 2) -> float:
+    """Median over ``repeat`` runs of the process CPU seconds per call: with one thread this is
+    the work done, and unlike wall time it barely moves when other jobs share the cores."""
+    for _ in range(warmup):
+        fn()
+    runs = []
+    for _ in range(repeat):
+        start = time.process_time()
+        for _ in range(number):
+            fn()
+        runs.append((time.process_time() - start) / number)
+    return statistics.median(runs)
+
+
 def measure(lib, config, device=None, number=10):
     step = step_fn(lib, config, device)
     if device is not None and device != "cpu":
         def synced():
             step().item()  # wait for the queue: time the work, not its enqueueing
-        return time_per_call(synced, number=number, repeat=3, warmup=2)
-    return time_per_call(step, number=number, repeat=3, warmup=2)
+        return cpu_time_per_call(synced, number=number)
+    return cpu_time_per_call(step, number=number)
 
 
 def profile(config):
@@ -66,18 +83,19 @@ def profile(config):
     step = step_fn(tl, CONFIGS[config])
     for _ in range(3):
         step()
-    profiler = cProfile.Profile()
+    profiler = cProfile.Profile(time.process_time)
     profiler.enable()
     for _ in range(20):
         step()
     profiler.disable()
-    pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(40)
 
 
 def main(configs, opencl):
     import tensorlite as tl
     torch = torch_or_none()
-    print(f"GPT training step (forward + backward + clip + AdamW), one thread ({load_average()})")
+    print(f"GPT training step (forward + backward + clip + AdamW), one thread, CPU ms per step "
+          f"({load_average()})")
     for name in configs:
         config = CONFIGS[name]
         number = 20 if name == "small" else 3

@@ -52,3 +52,30 @@ def test_linear_weight_gradient_on_transposed_input():
     w = tl.randn(2, 5, dtype=tl.float64, requires_grad=True)
     tl.nn.functional.linear(x, w).sum().backward()
     np.testing.assert_allclose(w.grad.numpy(), np.broadcast_to(x.numpy().sum((0, 1)), (2, 5)), rtol=1e-12)
+
+
+def test_gelu_reuses_its_forward_cdf_and_keeps_second_derivatives():
+    import math
+    x = tl.randn(50, dtype=tl.float64, requires_grad=True)
+    (grad,) = tl.autograd.grad(tl.nn.functional.gelu(x).sum(), x)
+    exact = [0.5 * (1 + math.erf(v / math.sqrt(2))) + v * math.exp(-v * v / 2) / math.sqrt(2 * math.pi)
+             for v in x.tolist()]
+    np.testing.assert_allclose(grad.numpy(), exact, rtol=1e-13, atol=1e-15)
+    # the second derivative is d/dx (Phi + x phi) = 2 phi - x^2 phi: Phi must not be a constant there
+    (grad,) = tl.autograd.grad(tl.nn.functional.gelu(x).sum(), x, create_graph=True)
+    (second,) = tl.autograd.grad(grad.sum(), x)
+    phi = [math.exp(-v * v / 2) / math.sqrt(2 * math.pi) for v in x.tolist()]
+    np.testing.assert_allclose(second.numpy(), [(2 - v * v) * p for v, p in zip(x.tolist(), phi)], rtol=1e-12,
+                               atol=1e-15)
+    check_double_backward(tl.nn.functional.gelu, x.detach())
+
+
+def test_gelu_input_modified_in_place_before_backward_raises():
+    import pytest
+    x = tl.randn(4, requires_grad=True)
+    y = x * 1.0
+    out = tl.nn.functional.gelu(y)
+    with tl.no_grad():
+        y.add_(1.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        out.sum().backward()

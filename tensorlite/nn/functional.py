@@ -12,7 +12,7 @@ import math
 from .._warn import warn_user
 from .. import dtypes as _dt
 from ..autograd.function import Function
-from ..autograd.grad_mode import no_grad
+from ..autograd.grad_mode import is_grad_enabled, no_grad
 from ..ops import elementwise as _ew
 from ..ops.conv import (adaptive_avg_pool2d, avg_pool2d, conv1d, conv2d, conv_transpose2d, fold,
                         max_pool2d, unfold)
@@ -310,28 +310,39 @@ _GELU_K = math.sqrt(2.0 / math.pi)
 
 
 class _Gelu(Function):
-    """gelu as one op that saves only its input, as PyTorch (modifying the input in place before
-    backward raises); the forward is the plain composition, the backward PyTorch's formula in
-    Tensor ops (differentiable again)."""
+    """gelu as one op: the forward is the plain composition, the backward PyTorch's formula in
+    Tensor ops (differentiable again). It saves its input, as PyTorch (modifying the input in
+    place before backward raises), and for the exact form also Phi(x), so that a first-order
+    backward needs no second erf (the costliest part of the op); a backward that builds a graph
+    (create_graph) recomputes Phi(x) from x so that second derivatives see its dependence."""
 
     @staticmethod
     def forward(ctx, x, tanh):
-        ctx.save_for_backward(x)
         ctx.tanh = tanh
         if tanh:
+            ctx.save_for_backward(x)
             return 0.5 * x * (1.0 + ((x + 0.044715 * x ** 3) * _GELU_K).tanh())
-        return 0.5 * x * (1.0 + _ew.erf(x * (1.0 / math.sqrt(2.0))))
+        cdf = _normal_cdf(x)
+        ctx.save_for_backward(x, cdf)
+        return x * cdf
 
     @staticmethod
     def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
         if ctx.tanh:  # d/dx 0.5 x (1 + t), t = tanh(k (x + c x^3))
+            (x,) = ctx.saved_tensors
             t = ((x + 0.044715 * x ** 3) * _GELU_K).tanh()
             inner_slope = (1.0 - t * t) * (_GELU_K * (1.0 + 3 * 0.044715 * x * x))
             return grad * (0.5 * (1.0 + t) + 0.5 * x * inner_slope), None
-        cdf = 0.5 * (1.0 + _ew.erf(x * (1.0 / math.sqrt(2.0))))
+        x, cdf = ctx.saved_tensors
+        if is_grad_enabled():
+            cdf = _normal_cdf(x)
         pdf = (x * x * -0.5).exp() * (1.0 / math.sqrt(2.0 * math.pi))
         return grad * (cdf + x * pdf), None
+
+
+def _normal_cdf(x: Tensor) -> Tensor:
+    """Phi(x) = (1 + erf(x / sqrt(2))) / 2."""
+    return 0.5 * (1.0 + _ew.erf(x * (1.0 / math.sqrt(2.0))))
 
 
 @tensor_op
