@@ -53,3 +53,15 @@ def test_erfc_of_half_stays_half():
     out = tl.erfc(tl.tensor([0.5, 3.0], dtype=tl.float16, device="cpu"))
     assert out.dtype is tl.float16
     assert np.allclose(out.numpy().astype(np.float64), [math.erfc(0.5), math.erfc(3.0)], rtol=1e-3)
+
+
+def test_float32_erf_of_a_large_array_goes_through_in_blocks_with_the_same_values():
+    from tensorlite.backends import numpy_backend
+    x = np.random.default_rng(0).standard_normal((3, numpy_backend._ERF_BLOCK + 5)).astype(np.float32) * 2
+    whole = tl.erf(tl.from_numpy(x)).numpy()
+    assert whole.shape == x.shape
+    pieces = np.stack([tl.erf(tl.from_numpy(row.copy())).numpy() for row in x[:, ::-1]])[:, ::-1]
+    assert np.array_equal(whole, pieces)
+    transposed = tl.erf(tl.from_numpy(x).t()).numpy()  # non-contiguous input
+    assert np.array_equal(transposed, whole.T)
+    assert _ulp_errors(x[0, :5000]).max() <= 1.35
