@@ -65,3 +65,8 @@ def test_float32_erf_of_a_large_array_goes_through_in_blocks_with_the_same_value
     transposed = tl.erf(tl.from_numpy(x).t()).numpy()  # non-contiguous input
     assert np.array_equal(transposed, whole.T)
     assert _ulp_errors(x[0, :5000]).max() <= 1.35
+
+
+def test_float32_erf_of_0_dim_and_empty_tensors():
+    assert tl.erf(tl.tensor(0.5)).shape == () and abs(tl.erf(tl.tensor(0.5)).item() - math.erf(0.5)) < 1e-7
+    assert tuple(tl.erf(tl.zeros(0, 3)).shape) == (0, 3)

@@ -44,15 +44,14 @@ def _erf_float32(x):
     """erf in float32 arithmetic (for float32/float16/integer inputs, the GELU hot path): two
     short polynomials instead of the float64 series."""
     x32 = np.asarray(x, dtype=np.float32)
-    if x32.size <= _ERF_BLOCK:
-        out = _erf_float32_block(x32)
+    flat = np.ascontiguousarray(x32).reshape(-1)  # 1-D: a ufunc on a 0-d array returns a scalar
+    if flat.size <= _ERF_BLOCK:
+        out = _erf_float32_block(flat)
     else:
-        flat = np.ascontiguousarray(x32).reshape(-1)
         out = np.empty(flat.shape, dtype=np.float32)
         for start in range(0, flat.size, _ERF_BLOCK):
             out[start:start + _ERF_BLOCK] = _erf_float32_block(flat[start:start + _ERF_BLOCK])
-        out = out.reshape(x32.shape)
-    return out.astype(_floating_result(x.dtype), copy=False)
+    return out.reshape(x32.shape).astype(_floating_result(x.dtype), copy=False)
 
 
 def _erf_float32_block(x):
