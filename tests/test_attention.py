@@ -243,3 +243,13 @@ def test_multihead_attention_opencl_matches_numpy(opencl):
                          if x.device.type == "cpu" else
                          on_device(x, x, x, key_padding_mask=padding.to(opencl))[0],
                          tl.randn(2, 3, 4).double(), device=opencl, rtol=1e-9, atol=1e-10)
+
+
+def test_multihead_attention_without_weights_takes_a_2d_mask_for_any_batch():
+    tl.manual_seed(0)
+    mha = nn.MultiheadAttention(4, 2)
+    mask = tl.tensor([[False, True], [False, False]])
+    for x in (tl.randn(2, 4), tl.randn(2, 3, 4)):  # unbatched, and batch 3 with 2 heads
+        fast, _ = mha(x, x, x, attn_mask=mask, need_weights=False)
+        slow, _ = mha(x, x, x, attn_mask=mask)
+        assert tl.allclose(fast, slow, atol=1e-6)

@@ -838,14 +838,52 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
                            f"shape [*, {', '.join(map(str, normalized_shape))}], but got input of "
                            f"size{list(input.shape)}")
     axes = tuple(range(input.ndim - len(normalized_shape), input.ndim))
-    mean = input.mean(axes, keepdim=True)
-    var = input.var(axes, correction=0, keepdim=True)
-    out = (input - mean) / (var + eps).sqrt()
-    if weight is not None:
-        out = out * weight
-    if bias is not None:
-        out = out + bias
-    return out
+    if not input.is_floating_point() or input.numel() == 0:
+        out = _normalized(input, axes, eps)[0]
+        out = out * weight if weight is not None else out
+        return out + bias if bias is not None else out
+    return _LayerNorm.apply(input, weight, bias, axes, eps)
+
+
+def _normalized(x: Tensor, axes: tuple, eps: float):
+    """((x - mean) / sqrt(var + eps), 1 / sqrt(var + eps)) over axes (biased variance)."""
+    centered = x - x.mean(axes, keepdim=True)
+    rstd = ((centered * centered).mean(axes, keepdim=True) + eps).rsqrt()
+    return centered * rstd, rstd
+
+
+class _LayerNorm(Function):
+    """layer_norm as one node: the forward is Tensor ops run without a graph, the backward the
+    closed form dx = rstd (g - mean(g) - xhat mean(g xhat)), g = grad * weight, in Tensor ops
+    (a few ops instead of the composition's twenty-odd nodes). It saves the input (modifying it
+    in place before backward raises) and, for a first-order backward, xhat and rstd; a backward
+    that builds a graph (create_graph) recomputes them from the input, so second derivatives
+    see their dependence on it."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, axes, eps):
+        xhat, rstd = _normalized(x, axes, eps)
+        ctx.axes, ctx.eps = axes, eps
+        out = xhat * weight if weight is not None else xhat
+        out = out + bias if bias is not None else out
+        # without weight and bias xhat is the output, which the caller may modify in place
+        ctx.save_for_backward(x, weight, None if out is xhat else xhat, rstd)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight, xhat, rstd = ctx.saved_tensors
+        if is_grad_enabled() or xhat is None:
+            xhat, rstd = _normalized(x, ctx.axes, ctx.eps)
+        needs = ctx.needs_input_grad
+        g = grad * weight if weight is not None else grad
+        grad_x = None
+        if needs[0]:
+            projection = (g * xhat).mean(ctx.axes, keepdim=True)
+            grad_x = (g - g.mean(ctx.axes, keepdim=True) - xhat * projection) * rstd
+        grad_weight = grad * xhat if needs[1] else None  # the engine sums over the batch dims
+        grad_bias = grad if needs[2] else None
+        return grad_x, grad_weight, grad_bias, None, None
 
 
 @tensor_op

@@ -155,8 +155,9 @@ class MultiheadAttention(Module):
             out = F.dropout(weights, dropout_p) @ v
         else:
             causal = is_causal and key_padding_mask is None  # PyTorch then drops the mask for is_causal
-            if attn_mask is not None and not causal:
-                attn_mask = attn_mask.reshape(batch, heads, -1, keys)
+            if attn_mask is not None and not causal:  # (1 or N * heads, L or 1, S) -> 4-D, broadcastable
+                attn_mask = (attn_mask.unsqueeze(0) if attn_mask.shape[0] == 1
+                             else attn_mask.reshape(batch, heads, -1, keys))
             q, k, v = (t.reshape(batch, heads, t.shape[1], head_dim) for t in (q, k, v))
             out = F.scaled_dot_product_attention(q, k, v, None if causal else attn_mask, dropout_p, causal)
             out = out.reshape(batch * heads, length, head_dim)
