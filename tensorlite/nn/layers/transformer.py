@@ -372,6 +372,8 @@ def _clones(module: Module, n: int) -> ModuleList:
 
 class TransformerEncoder(Module):
     """num_layers deep copies of encoder_layer applied in turn, then ``norm`` if given.
+    ``enable_nested_tensor`` and ``mask_check`` are accepted for PyTorch's signature; they only
+    select PyTorch's inference fast paths, which compute the same values.
 
     Shapes: src (S, N, d_model) (batch first if the layer is) -> the same.
 
