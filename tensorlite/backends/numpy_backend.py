@@ -5,7 +5,26 @@ import functools
 
 import numpy as np
 
+from ..dtypes import FLOAT_KINDS, HALF_DTYPES
 from .base import Backend, broadcast_error
+
+# float16 and bfloat16 (ml_dtypes): sums, products and matrix products accumulate in float32 and
+# round once, as PyTorch's CPU kernels do (NumPy would accumulate float16 in float16, and has no
+# BLAS for either: a float16 matmul ran ~120x slower than float32)
+_HALF = frozenset(d.numpy for d in HALF_DTYPES)
+# ... and their arithmetic with a Python number keeps the number in float32 (PyTorch's "opmath"):
+# NumPy would round it to the half type first (x * 0.1 would multiply by 0.1000977 in bfloat16)
+_OPMATH_OPS = frozenset({"add", "sub", "mul", "div"})
+
+
+def _half_with_number(op, a, number, out=None):
+    """``op`` (add, sub, mul, div) of a float16/bfloat16 array and a Python number, computed in
+    float32 and rounded once to a's dtype (into ``out`` when given)."""
+    result = _BINARY[op](a.astype(np.float32), np.float32(number))
+    if out is None:
+        return result.astype(a.dtype)
+    np.copyto(out, result, casting="unsafe")
+    return out
 
 
 def _sigmoid(x):
@@ -31,7 +50,7 @@ def _erf(x):
         total += term / (2 * n + 1)
     out[small] = total * (2.0 / np.sqrt(np.pi))
     out[~small] = np.sign(x64[~small]) * (1.0 - _erfc_tail(a[~small]))
-    return out.astype(np.result_type(x.dtype, np.float32) if x.dtype.kind == "f" else np.float32)
+    return out.astype(np.result_type(x.dtype, np.float32) if x.dtype.kind in FLOAT_KINDS else np.float32)
 
 
 def _erfc_tail(x):
@@ -50,7 +69,7 @@ def _erfc(x):
     x64 = np.asarray(x, dtype=np.float64)
     tail = x64 >= 2.5
     out = np.where(tail, _erfc_tail(np.where(tail, x64, 2.5)), 1.0 - _erf(x64).astype(np.float64))
-    return out.astype(np.result_type(x.dtype, np.float32) if x.dtype.kind == "f" else np.float32)
+    return out.astype(np.result_type(x.dtype, np.float32) if x.dtype.kind in FLOAT_KINDS else np.float32)
 
 
 def _relu(x):
@@ -58,13 +77,13 @@ def _relu(x):
 
 
 def _round(x):
-    return np.round(x) if x.dtype.kind == "f" else x.copy()
+    return np.round(x) if x.dtype.kind in FLOAT_KINDS else x.copy()
 
 
 def _sign(x):
     if x.dtype.kind == "b":
         return x.copy()
-    if x.dtype.kind == "f":  # PyTorch's sign(nan) is 0
+    if x.dtype.kind in FLOAT_KINDS:  # PyTorch's sign(nan) is 0
         return np.where(np.isnan(x), x.dtype.type(0), np.sign(x)).astype(x.dtype, copy=False)
     return np.sign(x)
 
@@ -261,6 +280,8 @@ class NumpyBackend(Backend):
     def binary(self, op, a, b):
         token = None if op in _NEVER_WARN else _ERRSTATE.set(_IGNORE)
         try:
+            if type(b) in (float, int) and op in _OPMATH_OPS and a.dtype in _HALF:
+                return _half_with_number(op, a, b)
             return np.asarray(_BINARY[op](a, b))
         except ValueError:
             raise broadcast_error(op, np.shape(a), np.shape(b)) from None
@@ -269,7 +290,7 @@ class NumpyBackend(Backend):
                 _ERRSTATE.reset(token)
 
     def where(self, condition, a, b):
-        if _is_zero(b) and isinstance(a, np.ndarray) and a.size >= 8192 and a.dtype.kind == "f" \
+        if _is_zero(b) and isinstance(a, np.ndarray) and a.size >= 8192 and a.dtype.kind in FLOAT_KINDS \
                 and condition.dtype == np.bool_ and bool(np.isfinite(a).all()):
             # np.where branches per element (10x slower on a random mask, e.g. relu's backward);
             # a * mask is the same for finite a, and + 0.0 turns the -0.0 of (negative * False) to 0.0
@@ -291,6 +312,8 @@ class NumpyBackend(Backend):
     def reduce(self, op, x, axes, keepdims):
         if op == "sum" and x.dtype.kind in "biu":
             return np.asarray(np.add.reduce(x, axis=axes, keepdims=keepdims, dtype=np.int64))
+        if op in ("sum", "prod") and x.dtype in _HALF:
+            return _quietly(_REDUCE[op], x, axis=axes, keepdims=keepdims, dtype=np.float32).astype(x.dtype)
         if op in ("any", "all") and x.dtype.kind != "b":
             x = x != 0
         token = None if op in _NEVER_WARN else _ERRSTATE.set(_IGNORE)
@@ -308,6 +331,8 @@ class NumpyBackend(Backend):
     def cumsum(self, x, axis):
         if x.dtype.kind in "biu":
             return np.cumsum(x, axis=axis, dtype=np.int64)
+        if x.dtype in _HALF:
+            return np.cumsum(x, axis=axis, dtype=np.float32).astype(x.dtype)
         return np.cumsum(x, axis=axis)
 
     def reshape(self, x, shape):
@@ -466,7 +491,7 @@ class NumpyBackend(Backend):
             np.subtract(best, k, out=step)
             step *= views[k] == values
             best -= step
-        if x.dtype.kind == "f" and bool(np.isnan(values).any()):
+        if x.dtype.kind in FLOAT_KINDS and bool(np.isnan(values).any()):
             for k, view in enumerate(views):  # PyTorch's kernel takes every NaN: the last one wins
                 best = np.where(np.isnan(view), k, best).astype(index_type)
         offsets = np.array([i * dh * w + j * dw for i in range(kh) for j in range(kw)], dtype=np.int64)
@@ -530,6 +555,8 @@ class NumpyBackend(Backend):
             b = np.swapaxes(b, -1, -2)
         token = _ERRSTATE.set(_IGNORE)  # inline, not @_silent: 0.3 us less on the hot path
         try:
+            if a.dtype in _HALF:
+                return np.matmul(a.astype(np.float32), b.astype(np.float32)).astype(a.dtype)
             return np.matmul(a, b)
         finally:
             _ERRSTATE.reset(token)
@@ -541,10 +568,13 @@ class NumpyBackend(Backend):
     def binary_inplace(self, op, dst, other):
         token = None if op in _NEVER_WARN else _ERRSTATE.set(_IGNORE)
         try:
+            if type(other) in (float, int) and op in _OPMATH_OPS and dst.dtype in _HALF:
+                _half_with_number(op, dst, other, out=dst)
+                return
             _BINARY[op](dst, other, out=dst, casting="unsafe")
         finally:
             if token is not None:
                 _ERRSTATE.reset(token)
 
     def all_finite(self, x):
-        return x.dtype.kind != "f" or bool(np.isfinite(x).all())
+        return x.dtype.kind not in FLOAT_KINDS or bool(np.isfinite(x).all())

@@ -229,11 +229,14 @@ def promote_pair(op: str, a, b):
         if a.data.dtype == b.data.dtype and a.device is b.device:
             return a, b
     elif isinstance(a, Tensor):
-        if a.data.dtype.kind == "f" and isinstance(b, (int, float)):
+        if a.data.dtype.kind in _dt.FLOAT_KINDS and isinstance(b, (int, float)):
             return a, scalar_tensor(b, _dt._FROM_NUMPY[a.data.dtype], a.device)
-    elif isinstance(b, Tensor) and b.data.dtype.kind == "f" and isinstance(a, (int, float)):
+    elif isinstance(b, Tensor) and b.data.dtype.kind in _dt.FLOAT_KINDS and isinstance(a, (int, float)):
         return scalar_tensor(a, _dt._FROM_NUMPY[b.data.dtype], b.device), b
     return promote(op, a, b)
+
+
+_FLOAT32_MAX = 3.4028234663852886e38
 
 
 def number_operand(op: str, a, b):
@@ -250,8 +253,9 @@ def number_operand(op: str, a, b):
                 return a, b
             return promote(op, a, b)
         kind = a.data.dtype.kind
-        if kind == "f" and type(b) in (float, int) and -65504.0 <= b <= 65504.0:
-            return a, b
+        if kind in _dt.FLOAT_KINDS and type(b) in (float, int) and (
+                -65504.0 <= b <= 65504.0 or kind == "V" and -_FLOAT32_MAX <= b <= _FLOAT32_MAX):
+            return a, b  # (bfloat16, kind 'V', holds float32's range: 1e10 is no 0-d tensor either)
         if kind in "iu" and type(b) is int:
             return a, wrap_integer(b, _dt._FROM_NUMPY[a.data.dtype])
     return promote_pair(op, a, b)
