@@ -8,21 +8,25 @@ import numpy as np
 from ..dtypes import FLOAT_KINDS, HALF_DTYPES
 from .base import Backend, broadcast_error
 
-# float16 and bfloat16 (ml_dtypes): sums, products and matrix products accumulate in float32 and
-# round once, as PyTorch's CPU kernels do (NumPy would accumulate float16 in float16, and has no
-# BLAS for either: a float16 matmul ran ~120x slower than float32)
+# float16 and bfloat16 (ml_dtypes) compute in float32 and round once, as PyTorch's CPU kernels
+# do: sums and matrix products accumulate in float32 (NumPy would accumulate float16 in
+# float16, and has no BLAS for either: a float16 matmul ran ~120x slower than float32), functions
+# made of several NumPy calls (sigmoid, erf, xlogy) round only their result, and a Python number
+# operand stays a float32 (NumPy would round it to the half type first: x * 0.1 would multiply
+# by 0.1000977 in bfloat16)
 _HALF = frozenset(d.numpy for d in HALF_DTYPES)
-# ... and their arithmetic with a Python number keeps the number in float32 (PyTorch's "opmath"):
-# NumPy would round it to the half type first (x * 0.1 would multiply by 0.1000977 in bfloat16)
-_OPMATH_OPS = frozenset({"add", "sub", "mul", "div"})
 
 
-def _half_with_number(op, a, number, out=None):
-    """``op`` (add, sub, mul, div) of a float16/bfloat16 array and a Python number, computed in
-    float32 and rounded once to a's dtype (into ``out`` when given)."""
-    result = _BINARY[op](a.astype(np.float32), np.float32(number))
+def _in_float32(fn, *operands, out=None):
+    """fn over float16/bfloat16 arrays (and Python numbers) computed in float32; a floating result
+    is rounded once to the operands' half dtype (into ``out`` when given)."""
+    half = next(x.dtype for x in operands if getattr(x, "dtype", None) in _HALF)
+    result = np.asarray(fn(*(x.astype(np.float32) if hasattr(x, "dtype") else
+                             np.float32(x) if type(x) is float else x for x in operands)))
+    if result.dtype == np.float32:
+        result = result.astype(half)
     if out is None:
-        return result.astype(a.dtype)
+        return result
     np.copyto(out, result, casting="unsafe")
     return out
 
@@ -50,7 +54,7 @@ def _erf(x):
         total += term / (2 * n + 1)
     out[small] = total * (2.0 / np.sqrt(np.pi))
     out[~small] = np.sign(x64[~small]) * (1.0 - _erfc_tail(a[~small]))
-    return out.astype(np.result_type(x.dtype, np.float32) if x.dtype.kind in FLOAT_KINDS else np.float32)
+    return out.astype(x.dtype if x.dtype.kind in FLOAT_KINDS else np.float32)
 
 
 def _erfc_tail(x):
@@ -69,7 +73,7 @@ def _erfc(x):
     x64 = np.asarray(x, dtype=np.float64)
     tail = x64 >= 2.5
     out = np.where(tail, _erfc_tail(np.where(tail, x64, 2.5)), 1.0 - _erf(x64).astype(np.float64))
-    return out.astype(np.result_type(x.dtype, np.float32) if x.dtype.kind in FLOAT_KINDS else np.float32)
+    return out.astype(x.dtype if x.dtype.kind in FLOAT_KINDS else np.float32)
 
 
 def _relu(x):
@@ -269,6 +273,8 @@ class NumpyBackend(Backend):
         return np.asarray(values, dtype=dtype.numpy)
 
     def unary(self, op, x):
+        if x.dtype in _HALF:
+            return _quietly(_in_float32, _UNARY[op], x)
         if op in _NEVER_WARN:
             return np.asarray(_UNARY[op](x))
         token = _ERRSTATE.set(_IGNORE)
@@ -280,8 +286,8 @@ class NumpyBackend(Backend):
     def binary(self, op, a, b):
         token = None if op in _NEVER_WARN else _ERRSTATE.set(_IGNORE)
         try:
-            if type(b) in (float, int) and op in _OPMATH_OPS and a.dtype in _HALF:
-                return _half_with_number(op, a, b)
+            if getattr(a, "dtype", None) in _HALF or getattr(b, "dtype", None) in _HALF:
+                return _in_float32(_BINARY[op], a, b)
             return np.asarray(_BINARY[op](a, b))
         except ValueError:
             raise broadcast_error(op, np.shape(a), np.shape(b)) from None
@@ -312,8 +318,9 @@ class NumpyBackend(Backend):
     def reduce(self, op, x, axes, keepdims):
         if op == "sum" and x.dtype.kind in "biu":
             return np.asarray(np.add.reduce(x, axis=axes, keepdims=keepdims, dtype=np.int64))
-        if op in ("sum", "prod") and x.dtype in _HALF:
-            return _quietly(_REDUCE[op], x, axis=axes, keepdims=keepdims, dtype=np.float32).astype(x.dtype)
+        if op == "sum" and x.dtype in _HALF:  # (prod multiplies in the half type, as PyTorch's)
+            return np.asarray(_quietly(np.add.reduce, x, axis=axes, keepdims=keepdims, dtype=np.float32),
+                              dtype=x.dtype)
         if op in ("any", "all") and x.dtype.kind != "b":
             x = x != 0
         token = None if op in _NEVER_WARN else _ERRSTATE.set(_IGNORE)
@@ -332,7 +339,7 @@ class NumpyBackend(Backend):
         if x.dtype.kind in "biu":
             return np.cumsum(x, axis=axis, dtype=np.int64)
         if x.dtype in _HALF:
-            return np.cumsum(x, axis=axis, dtype=np.float32).astype(x.dtype)
+            return np.asarray(np.cumsum(x, axis=axis, dtype=np.float32), dtype=x.dtype)
         return np.cumsum(x, axis=axis)
 
     def reshape(self, x, shape):
@@ -556,7 +563,7 @@ class NumpyBackend(Backend):
         token = _ERRSTATE.set(_IGNORE)  # inline, not @_silent: 0.3 us less on the hot path
         try:
             if a.dtype in _HALF:
-                return np.matmul(a.astype(np.float32), b.astype(np.float32)).astype(a.dtype)
+                return np.asarray(np.matmul(a.astype(np.float32), b.astype(np.float32)), dtype=a.dtype)
             return np.matmul(a, b)
         finally:
             _ERRSTATE.reset(token)
@@ -568,8 +575,8 @@ class NumpyBackend(Backend):
     def binary_inplace(self, op, dst, other):
         token = None if op in _NEVER_WARN else _ERRSTATE.set(_IGNORE)
         try:
-            if type(other) in (float, int) and op in _OPMATH_OPS and dst.dtype in _HALF:
-                _half_with_number(op, dst, other, out=dst)
+            if dst.dtype in _HALF:
+                _in_float32(_BINARY[op], dst, other, out=dst)
                 return
             _BINARY[op](dst, other, out=dst, casting="unsafe")
         finally:

@@ -22,7 +22,8 @@ from ..ops.indexing import Gather as _Gather, take_indices
 from ..ops.linalg import MatMul, einsum
 from ..ops.movement import pad
 from ..ops.reduce import Softmax as _Softmax
-from ..ops._util import broadcast_shapes, check_same_dtype, tensor_op, value_bounds, wrap_dim
+from ..ops._util import (broadcast_shapes, check_same_dtype, half_in_float32, tensor_op, value_bounds,
+                        wrap_dim)
 from ..tensor import Tensor
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
 
 # -- linear ----------------------------------------------------------------------------------
 @tensor_op
+@half_in_float32
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """input @ weight.T + bias. Shapes: (*, in) x (out, in) -> (*, out); a 1-D weight (in,) gives (*).
 
@@ -204,6 +206,7 @@ class _LeakyRelu(Function):
 
 
 @tensor_op
+@half_in_float32
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x if x > 0 else alpha * (exp(x) - 1); at 0 the derivative is alpha and the second
     derivative 0 (PyTorch's kink convention).
@@ -219,6 +222,7 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 
 
 @tensor_op
+@half_in_float32
 def celu(input: Tensor, alpha: float = 1.0) -> Tensor:
     """max(0, x) + min(0, alpha (exp(x / alpha) - 1)); derivative 1 and second derivative 0 at 0.
 
@@ -273,6 +277,7 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 
 @tensor_op
+@half_in_float32
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
     """scale * elu(x, alpha) with the self-normalising constants.
 
@@ -286,6 +291,7 @@ def selu(input: Tensor, inplace: bool = False) -> Tensor:
 
 
 @tensor_op
+@half_in_float32
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """x * Phi(x): exact with erf, or the tanh approximation.
 
@@ -333,6 +339,7 @@ class _Gelu(Function):
 
 
 @tensor_op
+@half_in_float32
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """x * sigmoid(x).
 
@@ -347,6 +354,7 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:
 
 
 @tensor_op
+@half_in_float32
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """log(1 + exp(beta x)) / beta, linear above ``threshold`` (no overflow in either branch).
     At beta x == threshold PyTorch keeps the smooth slope sigmoid(threshold) but a zero second
@@ -387,6 +395,7 @@ class _Softplus(Function):
 
 
 @tensor_op
+@half_in_float32
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
     """x * tanh(softplus(x)).
 
@@ -460,6 +469,7 @@ def _open_interval_clamp(x: Tensor, low: float, high: float) -> Tensor:
 
 
 @tensor_op
+@half_in_float32
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     """clamp(x / 6 + 1/2, 0, 1); gradient 1/6 only on -3 < x < 3 (0 at the bounds, PyTorch).
 
@@ -474,6 +484,7 @@ def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
 
 
 @tensor_op
+@half_in_float32
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     """x * hardsigmoid(x); derivative 0 at -3 and 1 at 3, second derivative 1/3 only inside.
 
@@ -502,6 +513,7 @@ def softsign(input: Tensor) -> Tensor:
 
 
 @tensor_op
+@half_in_float32
 def logsigmoid(input: Tensor) -> Tensor:
     """log(sigmoid(x)) = -softplus(-x), stable for large |x|.
 
@@ -545,6 +557,7 @@ def _fused_softmax(x: Tensor, dim: int, log: bool):
 
 
 @tensor_op
+@half_in_float32
 def log_softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     """x - logsumexp(x, dim), the same shape as x: stable for large inputs. Also ``tl.log_softmax``.
 
@@ -571,6 +584,7 @@ def _shifted_by_logsumexp(x: Tensor, dim: int) -> Tensor:
 
 
 @tensor_op
+@half_in_float32
 def softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     """exp(log_softmax(x, dim)): the same shape as x, summing to 1 along dim. Also ``tl.softmax``.
 
@@ -594,6 +608,7 @@ def softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
 
 
 @tensor_op
+@half_in_float32
 def softmin(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     """softmax(-x, dim).
 
@@ -806,6 +821,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
 
 
 @tensor_op
+@half_in_float32
 def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Normalise over the last len(normalized_shape) dims (biased variance).
@@ -836,6 +852,7 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
 
 
 @tensor_op
+@half_in_float32
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Normalise over groups of channels (and the spatial dims).
@@ -872,6 +889,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
 
 
 @tensor_op
+@half_in_float32
 def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75,
                         k: float = 1.0) -> Tensor:
     """x / (k + alpha * mean of x^2 over ``size`` neighbouring channels)^beta (AlexNet's LRN).
@@ -1027,6 +1045,7 @@ def _check_target_size(input, target, name):
 
 
 @tensor_op
+@half_in_float32
 def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """Mean squared error.
 
@@ -1045,6 +1064,7 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
 
 
 @tensor_op
+@half_in_float32
 def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """Mean absolute error (its derivative at 0 is 0).
 
@@ -1059,6 +1079,7 @@ def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
 
 
 @tensor_op
+@half_in_float32
 def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean", beta: float = 1.0) -> Tensor:
     """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta.
 
@@ -1082,6 +1103,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean", beta:
 
 
 @tensor_op
+@half_in_float32
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0) -> Tensor:
     """0.5 d^2 where |d| <= delta, else delta (|d| - 0.5 delta).
 
@@ -1195,6 +1217,7 @@ def _weighted_mean(losses: Tensor, weight_sum, used: Tensor) -> Tensor:
 
 
 @tensor_op
+@half_in_float32
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: int = -100,
              reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of class indices given log-probabilities (N, C) or (N, C, d1, ...).
@@ -1228,6 +1251,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore
 
 
 @tensor_op
+@half_in_float32
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                   ignore_index: int = -100, reduction: str = "mean",
                   label_smoothing: float = 0.0) -> Tensor:
@@ -1317,6 +1341,7 @@ def _clamped_log(x: Tensor) -> Tensor:
 
 
 @tensor_op
+@half_in_float32
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                          reduction: str = "mean") -> Tensor:
     """-(t log x + (1 - t) log(1 - x)), each log clamped at -100 as PyTorch does.
@@ -1359,6 +1384,7 @@ def _reduce_bce(input, target, weight, reduction):
 
 
 @tensor_op
+@half_in_float32
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
                                      reduction: str = "mean", pos_weight: Tensor | None = None) -> Tensor:
     """BCE on logits, stable for any magnitude: (1 - t) x + (1 + (pw - 1) t) softplus(-x).
@@ -1389,6 +1415,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
 
 
 @tensor_op
+@half_in_float32
 def kl_div(input: Tensor, target: Tensor, reduction: str = "mean", log_target: bool = False) -> Tensor:
     """KL(target || q) with input = log q; 'batchmean' (sum / N) gives the true KL divergence.
 
@@ -1415,6 +1442,7 @@ def kl_div(input: Tensor, target: Tensor, reduction: str = "mean", log_target: b
     return _reduce(loss, reduction)
 
 
+@half_in_float32
 def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
                           reduction: str = "mean") -> Tensor:
     """1 - cos(x1, x2) for target 1, max(0, cos - margin) for target -1, 0 for any other target
@@ -1437,6 +1465,7 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
     return _reduce(loss, reduction)
 
 
+@half_in_float32
 def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
                         reduction: str = "mean") -> Tensor:
     """max(0, -target * (x1 - x2) + margin).

@@ -137,6 +137,45 @@ def tensor_op(fn):
     return checked
 
 
+def half_in_float32(fn):
+    """Decorates a composite op (one that rounds several times in its input's dtype) so that a
+    float16 or bfloat16 input is computed in float32 and its result rounded once, as PyTorch's CPU
+    kernels compute reduced floating types (``mean``, ``softmax``, ``layer_norm``, losses, ...).
+
+    Tensor arguments of the input's half dtype go to float32 and floating results come back; the
+    casts are differentiable, so gradients keep the input's dtype. Calls that mix in another
+    floating dtype or pass a ``dtype`` run as they are (their result dtype is not the half one).
+    Example: ``mean(tensor([0.1] * 3, dtype=bfloat16))`` is bfloat16(0.1): no rounded partial sum."""
+    @functools.wraps(fn)
+    def in_float32(input, *args, **kwargs):
+        half = getattr(input, "dtype", None)
+        if half not in _dt.HALF_DTYPES or not _only_half_floats(half, args, kwargs):
+            return fn(input, *args, **kwargs)
+        def up(v):
+            return v.float() if isinstance(v, Tensor) and v.dtype is half else v
+        out = fn(up(input), *map(up, args), **{k: up(v) for k, v in kwargs.items()})
+        return _rounded_to(out, half)
+    return in_float32
+
+
+def _only_half_floats(half, args, kwargs) -> bool:
+    """No dtype argument and no floating Tensor argument of another dtype than ``half``."""
+    for v in (*args, *kwargs.values()):
+        if isinstance(v, _dt.dtype) or (isinstance(v, Tensor) and v.dtype is not half
+                                        and v.is_floating_point()):
+            return False
+    return True
+
+
+def _rounded_to(out, half):
+    if isinstance(out, Tensor):
+        return out.to(half) if out.dtype is _dt.float32 else out
+    if isinstance(out, tuple):  # (values, indices), var_mean's pair
+        values = [_rounded_to(v, half) for v in out]
+        return type(out)(*values) if hasattr(out, "_fields") else tuple(values)
+    return out
+
+
 def reduction_dims(dim, ndim: int, *, op: str | None = None) -> tuple:
     """Axes of a reduction: None *or an empty dim list* means every dim, as in PyTorch
     (``torch.sum(x, dim=())`` reduces everything; only any/all keep an empty list as no-op)."""

@@ -17,8 +17,8 @@ from .. import dtypes as _dt
 from ..autograd.function import OUTPUT
 from ..tensor import Tensor
 from ._table import Op, Spec, _Primitive, build_function, build_public, this_op, unchanged
-from ._util import (checked_scalar, expect_tensor, is_scalar, number_operand, promote, promote_pair,
-                    scalar_tensor, tensor_op, zeros_like_tensor)
+from ._util import (checked_scalar, expect_tensor, half_in_float32, is_scalar, number_operand, promote,
+                    promote_pair, scalar_tensor, tensor_op, zeros_like_tensor)
 
 
 # -- the primitives that are not rows ------------------------------------------------------
@@ -353,11 +353,31 @@ def add(input: Tensor, other, *, alpha=1) -> Tensor:
     >>> tl.add(tl.tensor([1., 2.]), 1.0, alpha=2)
     tensor([3., 4.])
     """
+    if alpha != 1 and _both_half(input, other):
+        return _scaled_in_float32(input, other, _in_dtype_of(input, alpha), add)
     other = scale_by_alpha("add", input, other, alpha)
     if not isinstance(input, Tensor):  # 2.0 + x: addition commutes, the number goes second
         input, other = other, input
     a, b = number_operand("add", input, other)
     return Add.apply(a, b)
+
+
+def _both_half(input, other) -> bool:
+    return isinstance(input, Tensor) and isinstance(other, Tensor) \
+        and input.dtype in _dt.HALF_DTYPES and other.dtype is input.dtype
+
+
+def _in_dtype_of(t: Tensor, number):
+    """A Python number rounded to t's dtype (a float again)."""
+    return float(t.dtype.numpy.type(number))
+
+
+@half_in_float32
+def _scaled_in_float32(input, other, alpha, op):
+    """add/sub with alpha of two float16/bfloat16 tensors: input +- alpha * other computed in
+    float32 and rounded once, with alpha rounded to their dtype first, as PyTorch's kernel (not
+    alpha * other rounded before the sum)."""
+    return op(input, other, alpha=alpha)
 
 
 def _is_bool_operand(x) -> bool:
@@ -383,6 +403,8 @@ def sub(input: Tensor, other, *, alpha=1) -> Tensor:
     tensor([3., 3.])
     """
     check_sub_operands(input, other)
+    if alpha != 1 and _both_half(input, other):
+        return _scaled_in_float32(input, other, _in_dtype_of(input, alpha), sub)
     other = scale_by_alpha("sub", input, other, alpha)
     a, b = number_operand("sub", input, other)
     return Sub.apply(a, b)
@@ -1002,6 +1024,7 @@ clip = clamp
 
 
 @tensor_op
+@half_in_float32
 def rsqrt(input: Tensor) -> Tensor:
     """1 / sqrt(input) (so rsqrt(-0.) is -inf, as in PyTorch). Shape: as input.
 
@@ -1047,6 +1070,7 @@ def square(input: Tensor) -> Tensor:
 
 
 @tensor_op
+@half_in_float32
 def log2(input: Tensor) -> Tensor:
     """Base-2 logarithm. Shape: as input.
 
@@ -1057,6 +1081,7 @@ def log2(input: Tensor) -> Tensor:
 
 
 @tensor_op
+@half_in_float32
 def log10(input: Tensor) -> Tensor:
     """Base-10 logarithm. Shape: as input.
 
@@ -1077,6 +1102,7 @@ def _log_add(a: Tensor, b: Tensor, exp, scale: float) -> Tensor:
 
 
 @tensor_op
+@half_in_float32
 def logaddexp(input: Tensor, other: Tensor) -> Tensor:
     """log(exp(input) + exp(other)), without overflow; floating tensors only (bool promotes
     with a float tensor). Shapes: broadcast.
@@ -1088,6 +1114,7 @@ def logaddexp(input: Tensor, other: Tensor) -> Tensor:
 
 
 @tensor_op
+@half_in_float32
 def logaddexp2(input: Tensor, other: Tensor) -> Tensor:
     """log2(2 ** input + 2 ** other), without overflow; floating tensors only. Shapes: broadcast.
 
@@ -1125,6 +1152,7 @@ def _lerp_operands(input, end, weight):
 
 
 @tensor_op
+@half_in_float32
 def lerp(input: Tensor, end, weight) -> Tensor:
     """input + weight * (end - input), computed from the nearer end as PyTorch does
     (end - (end - input) * (1 - weight) when |weight| >= 0.5), which fixes the inf/nan cases.
