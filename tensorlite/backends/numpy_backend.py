@@ -12,17 +12,33 @@ from .base import Backend, broadcast_error
 # do: sums and matrix products accumulate in float32 (NumPy would accumulate float16 in
 # float16, and has no BLAS for either: a float16 matmul ran ~120x slower than float32), functions
 # made of several NumPy calls (sigmoid, erf, xlogy) round only their result, and a Python number
-# operand stays a float32 (NumPy would round it to the half type first: x * 0.1 would multiply
-# by 0.1000977 in bfloat16)
+# factor or divisor stays a float32 (x * 0.1 multiplies by float32(0.1), not by bfloat16(0.1) =
+# 0.1000977: PyTorch's mul/div keep the scalar in float32; every other op, add and sub included,
+# rounds it to the half type first)
 _HALF = frozenset(d.numpy for d in HALF_DTYPES)
+_HALF_DTYPES = frozenset(HALF_DTYPES)
 
 
-def _in_float32(fn, *operands, out=None):
+def _as_dtype(values, dtype):
+    """values (an array, a Python number or nested lists) as an array of NumPy ``dtype``; into a
+    half type through float32, as PyTorch converts (1 + 2**-8 + 1e-9 is bfloat16 1.0: float32
+    rounds it to the tie 1 + 2**-8 first, which goes to even; directly it would be 1 + 2**-7)."""
+    if dtype in _HALF and getattr(values, "dtype", None) not in _HALF:
+        values = np.asarray(values, dtype=np.float32)
+    return np.array(values, dtype=dtype, copy=True)
+
+
+_FLOAT32_NUMBERS = frozenset({"mul", "div"})
+
+
+def _in_float32(fn, *operands, out=None, float32_numbers=False):
     """fn over float16/bfloat16 arrays (and Python numbers) computed in float32; a floating result
-    is rounded once to the operands' half dtype (into ``out`` when given)."""
+    is rounded once to the operands' half dtype (into ``out`` when given). Python numbers are
+    rounded to the half dtype first unless ``float32_numbers``."""
     half = next(x.dtype for x in operands if getattr(x, "dtype", None) in _HALF)
+    number_type = np.float32 if float32_numbers else lambda v: np.float32(half.type(v))
     result = np.asarray(fn(*(x.astype(np.float32) if hasattr(x, "dtype") else
-                             np.float32(x) if type(x) is float else x for x in operands)))
+                             number_type(x) if type(x) is float else x for x in operands)))
     if result.dtype == np.float32:
         result = result.astype(half)
     if out is None:
@@ -229,6 +245,8 @@ def _is_zero(value) -> bool:
 
 
 def _full(shape, value, dtype):
+    if dtype in _HALF_DTYPES:
+        value = np.float32(value)  # PyTorch's conversion: through float32
     if shape == ():
         return np.array(value, dtype=dtype.numpy)
     return np.full(shape, value, dtype=dtype.numpy)
@@ -241,7 +259,7 @@ class NumpyBackend(Backend):
 
     @_silent
     def from_host(self, host_array, dtype):
-        return np.array(host_array, dtype=dtype.numpy, copy=True)
+        return _as_dtype(host_array, dtype.numpy)
 
     def to_host(self, x):
         return x
@@ -256,7 +274,7 @@ class NumpyBackend(Backend):
 
     @_silent
     def arange(self, start, end, step, dtype):
-        return np.arange(start, end, step, dtype=np.float64).astype(dtype.numpy) \
+        return _as_dtype(np.arange(start, end, step, dtype=np.float64), dtype.numpy) \
             if dtype.is_floating_point else np.arange(start, end, step, dtype=dtype.numpy)
 
     @_silent
@@ -287,7 +305,7 @@ class NumpyBackend(Backend):
         token = None if op in _NEVER_WARN else _ERRSTATE.set(_IGNORE)
         try:
             if getattr(a, "dtype", None) in _HALF or getattr(b, "dtype", None) in _HALF:
-                return _in_float32(_BINARY[op], a, b)
+                return _in_float32(_BINARY[op], a, b, float32_numbers=op in _FLOAT32_NUMBERS)
             return np.asarray(_BINARY[op](a, b))
         except ValueError:
             raise broadcast_error(op, np.shape(a), np.shape(b)) from None
@@ -313,7 +331,7 @@ class NumpyBackend(Backend):
 
     @_silent
     def cast(self, x, dtype):
-        return x.astype(dtype.numpy)
+        return _as_dtype(x, dtype.numpy)
 
     def reduce(self, op, x, axes, keepdims):
         if op == "sum" and x.dtype.kind in "biu":
@@ -436,6 +454,8 @@ class NumpyBackend(Backend):
 
     @_silent
     def index_put(self, x, key, values, accumulate, describe=None):
+        if x.dtype in _HALF and getattr(values, "dtype", None) not in _HALF:
+            values = np.asarray(values, dtype=np.float32)  # PyTorch's conversion, see _as_dtype
         if accumulate and any(isinstance(k, np.ndarray) for k in key):
             np.add.at(x, key, values)
         elif accumulate:
@@ -570,13 +590,15 @@ class NumpyBackend(Backend):
 
     @_silent
     def copy_into(self, dst, src):
+        if dst.dtype in _HALF and getattr(src, "dtype", None) not in _HALF:
+            src = np.asarray(src, dtype=np.float32)
         np.copyto(dst, src, casting="unsafe")
 
     def binary_inplace(self, op, dst, other):
         token = None if op in _NEVER_WARN else _ERRSTATE.set(_IGNORE)
         try:
             if dst.dtype in _HALF:
-                _in_float32(_BINARY[op], dst, other, out=dst)
+                _in_float32(_BINARY[op], dst, other, out=dst, float32_numbers=op in _FLOAT32_NUMBERS)
                 return
             _BINARY[op](dst, other, out=dst, casting="unsafe")
         finally:

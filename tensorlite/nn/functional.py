@@ -889,7 +889,6 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
 
 
 @tensor_op
-@half_in_float32
 def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75,
                         k: float = 1.0) -> Tensor:
     """x / (k + alpha * mean of x^2 over ``size`` neighbouring channels)^beta (AlexNet's LRN).
@@ -1045,7 +1044,6 @@ def _check_target_size(input, target, name):
 
 
 @tensor_op
-@half_in_float32
 def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """Mean squared error.
 
@@ -1064,7 +1062,6 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
 
 
 @tensor_op
-@half_in_float32
 def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """Mean absolute error (its derivative at 0 is 0).
 
@@ -1079,7 +1076,6 @@ def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
 
 
 @tensor_op
-@half_in_float32
 def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean", beta: float = 1.0) -> Tensor:
     """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta.
 
@@ -1103,7 +1099,6 @@ def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean", beta:
 
 
 @tensor_op
-@half_in_float32
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0) -> Tensor:
     """0.5 d^2 where |d| <= delta, else delta (|d| - 0.5 delta).
 
@@ -1217,7 +1212,6 @@ def _weighted_mean(losses: Tensor, weight_sum, used: Tensor) -> Tensor:
 
 
 @tensor_op
-@half_in_float32
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: int = -100,
              reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of class indices given log-probabilities (N, C) or (N, C, d1, ...).
@@ -1251,7 +1245,6 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore
 
 
 @tensor_op
-@half_in_float32
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                   ignore_index: int = -100, reduction: str = "mean",
                   label_smoothing: float = 0.0) -> Tensor:
@@ -1341,7 +1334,6 @@ def _clamped_log(x: Tensor) -> Tensor:
 
 
 @tensor_op
-@half_in_float32
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                          reduction: str = "mean") -> Tensor:
     """-(t log x + (1 - t) log(1 - x)), each log clamped at -100 as PyTorch does.
@@ -1384,7 +1376,6 @@ def _reduce_bce(input, target, weight, reduction):
 
 
 @tensor_op
-@half_in_float32
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
                                      reduction: str = "mean", pos_weight: Tensor | None = None) -> Tensor:
     """BCE on logits, stable for any magnitude: (1 - t) x + (1 + (pw - 1) t) softplus(-x).
@@ -1415,7 +1406,6 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
 
 
 @tensor_op
-@half_in_float32
 def kl_div(input: Tensor, target: Tensor, reduction: str = "mean", log_target: bool = False) -> Tensor:
     """KL(target || q) with input = log q; 'batchmean' (sum / N) gives the true KL divergence.
 
@@ -1442,7 +1432,6 @@ def kl_div(input: Tensor, target: Tensor, reduction: str = "mean", log_target: b
     return _reduce(loss, reduction)
 
 
-@half_in_float32
 def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
                           reduction: str = "mean") -> Tensor:
     """1 - cos(x1, x2) for target 1, max(0, cos - margin) for target -1, 0 for any other target
@@ -1465,7 +1454,6 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
     return _reduce(loss, reduction)
 
 
-@half_in_float32
 def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
                         reduction: str = "mean") -> Tensor:
     """max(0, -target * (x1 - x2) + margin).

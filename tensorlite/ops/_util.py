@@ -145,6 +145,8 @@ def half_in_float32(fn):
     Tensor arguments of the input's half dtype go to float32 and floating results come back; the
     casts are differentiable, so gradients keep the input's dtype. Calls that mix in another
     floating dtype or pass a ``dtype`` run as they are (their result dtype is not the half one).
+    Not for losses: PyTorch's compute the elementwise loss in the half type and only its mean or
+    sum in float32 (which ``sum``/``mean`` do here anyway).
     Example: ``mean(tensor([0.1] * 3, dtype=bfloat16))`` is bfloat16(0.1): no rounded partial sum."""
     @functools.wraps(fn)
     def in_float32(input, *args, **kwargs):

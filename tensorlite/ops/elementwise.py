@@ -1151,8 +1151,12 @@ def _lerp_operands(input, end, weight):
     return (input, end, weight) if dtype is input.dtype else (input.to(dtype), end.to(dtype), weight)
 
 
-@tensor_op
 @half_in_float32
+def _lerp_in_float32(input: Tensor, end: Tensor, weight: float) -> Tensor:
+    return lerp(input, end, weight)
+
+
+@tensor_op
 def lerp(input: Tensor, end, weight) -> Tensor:
     """input + weight * (end - input), computed from the nearer end as PyTorch does
     (end - (end - input) * (1 - weight) when |weight| >= 0.5), which fixes the inf/nan cases.
@@ -1164,6 +1168,8 @@ def lerp(input: Tensor, end, weight) -> Tensor:
     tensor([ 5., 15.])
     """
     input, end, weight = _lerp_operands(input, end, weight)
+    if not isinstance(weight, Tensor) and input.dtype in _dt.HALF_DTYPES:
+        return _lerp_in_float32(input, end, weight)  # PyTorch's (a tensor weight rounds each step)
     diff = end - input
     if not isinstance(weight, Tensor):
         return input + weight * diff if builtins.abs(weight) < 0.5 else end - diff * (1 - weight)
