@@ -2,10 +2,12 @@
 once: reductions (sum, mean, var, softmax, layer_norm, ...), matrix products, convolutions,
 composite functions (sigmoid, erf, gelu, lerp, logaddexp), arithmetic with a Python number, and
 the conversion of Python floats (through float32). Values are compared in units of the last
-place (ulps) of the half dtype: exactly where PyTorch's result is the float32 result rounded once;
-within one ulp of max(|value|, 1) where its kernel rounds at other steps than tensorlite's
-composition or uses float32 library functions (erff, logf) less accurate than tensorlite's; and
-gradients within a few ulps (the backward formulas round at different steps)."""
+place (ulps) of the half dtype: elementwise results exactly (PyTorch's are the float32 result
+rounded once); within one ulp of max(|value|, 1) where float32 accumulates in another order
+(sums, products of matrices: cancellation leaves 1e-8 instead of 0), where PyTorch's kernel rounds
+at other steps than tensorlite's composition, or uses float32 library functions (erff, logf) less
+accurate than tensorlite's; gradients within a few ulps (the backward formulas round at
+different steps). tests/test_bfloat16.py checks the rounding rule itself exactly."""
 import numpy as np
 import pytest
 import torch
@@ -48,16 +50,16 @@ def _pair(array, dtype):
 
 # (name, fn(lib, F, x), ulps): fn gets a half tensor of shape (rows, cols); ulps 0: exact
 OPS = [
-    ("sum", lambda m, F, x: x.sum(1), 0), ("sum_all", lambda m, F, x: x.sum(), 0),
-    ("mean", lambda m, F, x: x.mean(1), 0), ("mean_all", lambda m, F, x: x.mean(), 0),
-    ("var", lambda m, F, x: x.var(1), 0), ("std", lambda m, F, x: x.std(0), 0),
-    ("norm", lambda m, F, x: x.norm(dim=1), 0), ("cumsum", lambda m, F, x: x.cumsum(1), 0),
-    ("softmax", lambda m, F, x: F.softmax(x, 1), 0), ("log_softmax", lambda m, F, x: F.log_softmax(x, 1), 1),
+    ("sum", lambda m, F, x: x.sum(1), 1), ("sum_all", lambda m, F, x: x.sum(), 1),
+    ("mean", lambda m, F, x: x.mean(1), 1), ("mean_all", lambda m, F, x: x.mean(), 1),
+    ("var", lambda m, F, x: x.var(1), 1), ("std", lambda m, F, x: x.std(0), 1),
+    ("norm", lambda m, F, x: x.norm(dim=1), 1), ("cumsum", lambda m, F, x: x.cumsum(1), 1),
+    ("softmax", lambda m, F, x: F.softmax(x, 1), 1), ("log_softmax", lambda m, F, x: F.log_softmax(x, 1), 1),
     ("logsumexp", lambda m, F, x: x.logsumexp(1), 1),
     ("layer_norm", lambda m, F, x: F.layer_norm(x, (x.shape[1],)), 1),
-    ("matmul", lambda m, F, x: x @ x.T, 0), ("mm_t", lambda m, F, x: m.mm(x.T, x), 0),
-    ("linear", lambda m, F, x: F.linear(x, x[:3], x[:3, 0]) if x.shape[0] >= 3 else F.linear(x, x), 0),
-    ("conv2d", lambda m, F, x: F.conv2d(x[None, None], x[None, None, :1, :2], x[0, :1]), 0),
+    ("matmul", lambda m, F, x: x @ x.T, 1), ("mm_t", lambda m, F, x: m.mm(x.T, x), 1),
+    ("linear", lambda m, F, x: F.linear(x, x[:3], x[:3, 0]) if x.shape[0] >= 3 else F.linear(x, x), 1),
+    ("conv2d", lambda m, F, x: F.conv2d(x[None, None], x[None, None, :1, :2], x[0, :1]), 1),
     ("sigmoid", lambda m, F, x: x.sigmoid(), 0), ("erf", lambda m, F, x: x.erf(), 1),
     ("silu", lambda m, F, x: F.silu(x), 1), ("softplus", lambda m, F, x: F.softplus(x), 1),
     ("lerp", lambda m, F, x: x.lerp(x.flip(1), 0.3), 1), ("rsqrt", lambda m, F, x: x.abs().rsqrt(), 1),
@@ -65,7 +67,7 @@ OPS = [
     ("mul_number", lambda m, F, x: x * 0.1, 0), ("add_number", lambda m, F, x: x + 0.1, 0),
     ("div_number", lambda m, F, x: x / 0.3, 0), ("rsub_number", lambda m, F, x: 1 - x, 0),
     ("add_alpha", lambda m, F, x: x.add(x.flip(1), alpha=0.3), 1),
-    ("mse_loss", lambda m, F, x: F.mse_loss(x, x.flip(1)), 0),
+    ("mse_loss", lambda m, F, x: F.mse_loss(x, x.flip(1)), 1),
     ("cross_entropy", lambda m, F, x: F.cross_entropy(x, m.arange(x.shape[0]) % x.shape[1]), 1),
 ]
 
