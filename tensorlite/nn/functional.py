@@ -1212,6 +1212,7 @@ def _weighted_mean(losses: Tensor, weight_sum, used: Tensor) -> Tensor:
 
 
 @tensor_op
+@half_in_float32  # picking is exact; the mean rounds once (not the sum, then the quotient)
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: int = -100,
              reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of class indices given log-probabilities (N, C) or (N, C, d1, ...).
