@@ -252,3 +252,22 @@ def test_optimizers_step_half_parameters(dtype, make):
 def test_ml_dtypes_is_the_numpy_type():
     assert tl.bfloat16.numpy == np.dtype(ml_dtypes.bfloat16)
     assert tl.tensor(np.array([1.5], dtype=ml_dtypes.bfloat16)).dtype is tl.bfloat16
+
+
+def test_out_of_range_numbers_raise_for_bfloat16_as_pytorch():
+    x = tl.ones(2, dtype=tl.bfloat16)
+    with pytest.raises(RuntimeError, match="add.*bfloat16 without overflow"):
+        x.add(x, alpha=1e39)
+    with pytest.raises(RuntimeError, match="fill_.*bfloat16 without overflow"):
+        x.fill_(1e39)
+    assert x.add(x, alpha=1e38).tolist() == [9.969209968386869e+37] * 2  # float32's range holds
+
+
+def test_bfloat16_as_the_default_dtype():
+    previous = tl.get_default_dtype()
+    tl.set_default_dtype(tl.bfloat16)
+    try:
+        assert tl.tensor([1.5]).dtype is tl.bfloat16 and tl.arange(3.0).dtype is tl.bfloat16
+        assert (tl.arange(3) * 0.5).dtype is tl.bfloat16 and tl.finfo().dtype == "bfloat16"
+    finally:
+        tl.set_default_dtype(previous)

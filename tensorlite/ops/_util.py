@@ -80,7 +80,7 @@ def wrap_integer(value, dtype):
 
 
 # The largest finite value of the floating dtypes a Python float can overflow.
-_FLOAT_MAX = {"float16": 65504.0, "float32": 3.4028234663852886e38}
+_FLOAT_MAX = {"float16": 65504.0, "bfloat16": 3.3895313892515355e38, "float32": 3.4028234663852886e38}
 
 
 def checked_scalar(op: str, value, dtype, floats: bool = False):
@@ -88,7 +88,7 @@ def checked_scalar(op: str, value, dtype, floats: bool = False):
     clamp, masked_fill, pow's exponent, alpha): out of the dtype's range raises as PyTorch does.
     Unsigned dtypes also accept -max..-1 (they wrap: ``uint8.fill_(-1)`` gives 255). With
     ``floats`` (the ops whose PyTorch kernel converts the scalar to the tensor's dtype), a
-    finite value beyond a float16/float32 range raises too instead of becoming inf.
+    finite value beyond a float16/bfloat16/float32 range raises too instead of becoming inf.
 
     Example: ``checked_scalar("fill_", 1e5, float16, floats=True)`` raises RuntimeError."""
     if floats and dtype.name in _FLOAT_MAX and is_scalar(value) and not isinstance(value, bool):

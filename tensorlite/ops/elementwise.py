@@ -353,8 +353,8 @@ def add(input: Tensor, other, *, alpha=1) -> Tensor:
     >>> tl.add(tl.tensor([1., 2.]), 1.0, alpha=2)
     tensor([3., 4.])
     """
-    if alpha != 1 and _both_half(input, other):
-        return _scaled_in_float32(input, other, _in_dtype_of(input, alpha), add)
+    if type(alpha) in (int, float) and alpha != 1 and _both_half(input, other):
+        return _scaled_in_float32(input, other, _in_dtype_of("add", input, alpha), add)
     other = scale_by_alpha("add", input, other, alpha)
     if not isinstance(input, Tensor):  # 2.0 + x: addition commutes, the number goes second
         input, other = other, input
@@ -367,9 +367,9 @@ def _both_half(input, other) -> bool:
         and input.dtype in _dt.HALF_DTYPES and other.dtype is input.dtype
 
 
-def _in_dtype_of(t: Tensor, number):
-    """A Python number rounded to t's dtype (a float again)."""
-    return float(t.dtype.numpy.type(number))
+def _in_dtype_of(op: str, t: Tensor, number):
+    """A Python number rounded to t's dtype (a float again); out of its range raises."""
+    return float(t.dtype.numpy.type(checked_scalar(op, number, t.dtype, floats=True)))
 
 
 @half_in_float32
@@ -403,8 +403,8 @@ def sub(input: Tensor, other, *, alpha=1) -> Tensor:
     tensor([3., 3.])
     """
     check_sub_operands(input, other)
-    if alpha != 1 and _both_half(input, other):
-        return _scaled_in_float32(input, other, _in_dtype_of(input, alpha), sub)
+    if type(alpha) in (int, float) and alpha != 1 and _both_half(input, other):
+        return _scaled_in_float32(input, other, _in_dtype_of("sub", input, alpha), sub)
     other = scale_by_alpha("sub", input, other, alpha)
     a, b = number_operand("sub", input, other)
     return Sub.apply(a, b)
