@@ -47,6 +47,10 @@ def _in_float32(fn, *operands, out=None, float32_numbers=False):
     return out
 
 
+def _half_sum(x, axes, keepdims):
+    return np.asarray(np.add.reduce(x, axis=axes, keepdims=keepdims, dtype=np.float32), dtype=x.dtype)
+
+
 def _sigmoid(x):
     # exp of a non-positive argument only, so large |x| neither overflows nor warns; np.where,
     # not boolean-mask assignment (4x slower at 64 x 64), with the same values bit for bit
@@ -337,8 +341,7 @@ class NumpyBackend(Backend):
         if op == "sum" and x.dtype.kind in "biu":
             return np.asarray(np.add.reduce(x, axis=axes, keepdims=keepdims, dtype=np.int64))
         if op == "sum" and x.dtype in _HALF:  # (prod multiplies in the half type, as PyTorch's)
-            return np.asarray(_quietly(np.add.reduce, x, axis=axes, keepdims=keepdims, dtype=np.float32),
-                              dtype=x.dtype)
+            return _quietly(_half_sum, x, axes, keepdims)
         if op in ("any", "all") and x.dtype.kind != "b":
             x = x != 0
         token = None if op in _NEVER_WARN else _ERRSTATE.set(_IGNORE)
