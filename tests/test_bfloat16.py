@@ -271,3 +271,13 @@ def test_bfloat16_as_the_default_dtype():
         assert (tl.arange(3) * 0.5).dtype is tl.bfloat16 and tl.finfo().dtype == "bfloat16"
     finally:
         tl.set_default_dtype(previous)
+
+
+@pytest.mark.parametrize("dtype", HALF, ids=str)
+def test_a_requested_or_mixed_dtype_is_not_rounded_back(dtype):
+    x = tl.tensor([0.1, 0.2, 0.3], dtype=dtype)
+    assert x.mean(dtype=tl.float32).dtype is tl.float32 and x.mean(dtype=float).dtype is tl.float32
+    assert x.softmax(0, tl.float64).dtype is tl.float64
+    with pytest.raises(RuntimeError, match="same dtype"):  # the op's own check, not hidden by a cast
+        F.layer_norm(x, (3,), tl.ones(3))
+    assert tl.var_mean(x)[1].dtype is dtype and tl.max(x, 0).indices.dtype is tl.int64

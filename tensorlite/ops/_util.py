@@ -140,7 +140,7 @@ def tensor_op(fn):
 def half_in_float32(fn):
     """Decorates a composite op (one that rounds several times in its input's dtype) so that a
     float16 or bfloat16 input is computed in float32 and its result rounded once, as PyTorch's CPU
-    kernels compute reduced floating types (``mean``, ``softmax``, ``layer_norm``, losses, ...).
+    kernels compute reduced floating types (``mean``, ``softmax``, ``layer_norm``, ``gelu``, ...).
 
     Tensor arguments of the input's half dtype go to float32 and floating results come back; the
     casts are differentiable, so gradients keep the input's dtype. Calls that mix in another
@@ -162,6 +162,8 @@ def half_in_float32(fn):
 
 def _only_half_floats(half, args, kwargs) -> bool:
     """No dtype argument and no floating Tensor argument of another dtype than ``half``."""
+    if kwargs.get("dtype") is not None:  # also a Python type or a name
+        return False
     for v in (*args, *kwargs.values()):
         if isinstance(v, _dt.dtype) or (isinstance(v, Tensor) and v.dtype is not half
                                         and v.is_floating_point()):
