@@ -68,6 +68,8 @@ OPS = [
     ("div_number", lambda m, F, x: x / 0.3, 0), ("rsub_number", lambda m, F, x: 1 - x, 0),
     ("add_alpha", lambda m, F, x: x.add(x.flip(1), alpha=0.3), 1),
     ("mse_loss", lambda m, F, x: F.mse_loss(x, x.flip(1)), 1),
+    ("lerp_tensor", lambda m, F, x: x.lerp(x.flip(1), x.sigmoid()), 0),
+    ("bce_none", lambda m, F, x: F.binary_cross_entropy(x.sigmoid(), (x > 0).to(x.dtype), reduction="none"), 0),
     # PyTorch's nll_loss accumulates its mean in the half type: 2 ulps from the float32 mean
     ("cross_entropy", lambda m, F, x: F.cross_entropy(x, m.arange(x.shape[0]) % x.shape[1]), 2),
 ]

@@ -281,3 +281,13 @@ def test_a_requested_or_mixed_dtype_is_not_rounded_back(dtype):
     with pytest.raises(RuntimeError, match="same dtype"):  # the op's own check, not hidden by a cast
         F.layer_norm(x, (3,), tl.ones(3))
     assert tl.var_mean(x)[1].dtype is dtype and tl.max(x, 0).indices.dtype is tl.int64
+
+
+@pytest.mark.parametrize("dtype", HALF, ids=str)
+@given(data=st.data())
+def test_lerp_with_a_weight_tensor_and_binary_cross_entropy_round_once(dtype, data):
+    """PyTorch computes both per element in float32 (the composition rounded every step)."""
+    x = data.draw(half_matrices(dtype))
+    weight = data.draw(tensors(shape=tuple(x.shape), dtype=dtype, low=0.0, high=1.0, device="cpu"))
+    assert_rounds_once(lambda a, w: a.lerp(a.flip(-1), w), x, weight)
+    assert_rounds_once(lambda p, t: F.binary_cross_entropy(p, t, reduction="none"), weight, weight.round())

@@ -1335,6 +1335,7 @@ def _clamped_log(x: Tensor) -> Tensor:
 
 
 @tensor_op
+@half_in_float32  # PyTorch's kernel computes each term in float32 (unlike mse_loss's)
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                          reduction: str = "mean") -> Tensor:
     """-(t log x + (1 - t) log(1 - x)), each log clamped at -100 as PyTorch does.

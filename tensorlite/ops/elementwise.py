@@ -1152,7 +1152,8 @@ def _lerp_operands(input, end, weight):
 
 
 @half_in_float32
-def _lerp_in_float32(input: Tensor, end: Tensor, weight: float) -> Tensor:
+def _lerp_in_float32(input: Tensor, end: Tensor, weight) -> Tensor:
+    """lerp of float16/bfloat16 operands computed in float32 and rounded once (PyTorch's)."""
     return lerp(input, end, weight)
 
 
@@ -1168,8 +1169,8 @@ def lerp(input: Tensor, end, weight) -> Tensor:
     tensor([ 5., 15.])
     """
     input, end, weight = _lerp_operands(input, end, weight)
-    if not isinstance(weight, Tensor) and input.dtype in _dt.HALF_DTYPES:
-        return _lerp_in_float32(input, end, weight)  # PyTorch's (a tensor weight rounds each step)
+    if input.dtype in _dt.HALF_DTYPES:
+        return _lerp_in_float32(input, end, weight)
     diff = end - input
     if not isinstance(weight, Tensor):
         return input + weight * diff if builtins.abs(weight) < 0.5 else end - diff * (1 - weight)
