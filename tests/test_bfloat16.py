@@ -291,3 +291,11 @@ def test_lerp_with_a_weight_tensor_and_binary_cross_entropy_round_once(dtype, da
     weight = data.draw(tensors(shape=tuple(x.shape), dtype=dtype, low=0.0, high=1.0, device="cpu"))
     assert_rounds_once(lambda a, w: a.lerp(a.flip(-1), w), x, weight)
     assert_rounds_once(lambda p, t: F.binary_cross_entropy(p, t, reduction="none"), weight, weight.round())
+
+
+def test_float16_times_a_number_beyond_its_range_multiplies_in_float32():
+    """PyTorch: float16 1e-3 * 1e5 is 100.06 (the number is a float32 factor), not 1e-3 * inf."""
+    x = tl.tensor([1e-3, 2.0], dtype=tl.float16)
+    for result in (x * 1e5, 1e5 * x, x.clone().mul_(1e5), x / 1e-5):
+        assert result.tolist() == [100.0625, float("inf")]
+    assert (x + 1e5).tolist() == [float("inf")] * 2  # add rounds the number to float16 first

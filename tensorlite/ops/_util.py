@@ -282,6 +282,13 @@ def promote_pair(op: str, a, b):
 _FLOAT32_MAX = 3.4028234663852886e38
 
 
+def _float32_number(np_dtype, op: str) -> bool:
+    """Whether a number beyond float16's range stays a number for a tensor of ``np_dtype``: with
+    bfloat16 (float32's range) always, with float16 as a factor or divisor (PyTorch multiplies
+    in float32: float16 1e-3 * 1e5 is 100.06, not 1e-3 * inf)."""
+    return np_dtype.kind == "V" or (np_dtype.itemsize == 2 and op in ("mul", "div"))
+
+
 def number_operand(op: str, a, b):
     """``promote_pair`` for the elementwise ops whose Functions take a Python number as second
     operand: a float tensor with an int or float that every float dtype holds, or an integer
@@ -296,9 +303,9 @@ def number_operand(op: str, a, b):
                 return a, b
             return promote(op, a, b)
         kind = a.data.dtype.kind
-        if kind in _dt.FLOAT_KINDS and type(b) in (float, int) and (
-                -65504.0 <= b <= 65504.0 or kind == "V" and -_FLOAT32_MAX <= b <= _FLOAT32_MAX):
-            return a, b  # (bfloat16, kind 'V', holds float32's range: 1e10 is no 0-d tensor either)
+        if kind in _dt.FLOAT_KINDS and type(b) in (float, int) and (-65504.0 <= b <= 65504.0 or (
+                _float32_number(a.data.dtype, op) and -_FLOAT32_MAX <= b <= _FLOAT32_MAX)):
+            return a, b
         if kind in "iu" and type(b) is int:
             return a, wrap_integer(b, _dt._FROM_NUMPY[a.data.dtype])
     return promote_pair(op, a, b)
