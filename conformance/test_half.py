@@ -65,7 +65,7 @@ OPS = [
     ("lerp", lambda m, F, x: x.lerp(x.flip(1), 0.3), 1), ("rsqrt", lambda m, F, x: x.abs().rsqrt(), 1),
     ("logaddexp", lambda m, F, x: m.logaddexp(x, x.flip(1)), 1), ("log2", lambda m, F, x: x.abs().log2(), 1),
     ("mul_number", lambda m, F, x: x * 0.1, 0), ("add_number", lambda m, F, x: x + 0.1, 0),
-    ("div_number", lambda m, F, x: x / 0.3, 0), ("rsub_number", lambda m, F, x: 1 - x, 0),
+    ("div_number", lambda m, F, x: x / 0.3, 0), ("floor_divide_number", lambda m, F, x: x // 0.3, 0), ("rsub_number", lambda m, F, x: 1 - x, 0),
     ("add_alpha", lambda m, F, x: x.add(x.flip(1), alpha=0.3), 1),
     ("mse_loss", lambda m, F, x: F.mse_loss(x, x.flip(1)), 1),
     ("lerp_tensor", lambda m, F, x: x.lerp(x.flip(1), x.sigmoid()), 0),

@@ -170,13 +170,13 @@ def test_composite_functions_round_once(name, dtype, data):
 @pytest.mark.parametrize("dtype", HALF, ids=str)
 @given(data=st.data(), number=st.floats(-100, 100, width=32))
 def test_python_number_operands_as_pytorch(dtype, data, number):
-    """mul/div keep the number in float32, add/sub/comparisons round it to the half type first
-    (PyTorch's kernels; NumPy rounded it to the half type for every op)."""
+    """mul/div/floor_divide keep the number in float32, add/sub/comparisons round it to the half
+    type first (PyTorch's kernels; NumPy rounded it to the half type for every op)."""
     x = data.draw(half_matrices(dtype))
     as_half = float(dtype.numpy.type(number))
     cases = [(x * number, x.float() * number), (x / (number or 1.0), x.float() / (number or 1.0)),
              (x + number, x.float() + as_half), (x - number, x.float() - as_half),
-             (number - x, as_half - x.float())]
+             (number - x, as_half - x.float()), (x // (number or 1.0), x.float() // (number or 1.0))]
     for actual, expected in cases:
         assert _bits(actual) == _bits(expected.to(dtype))
     assert (x == number).tolist() == (x.float() == as_half).tolist()

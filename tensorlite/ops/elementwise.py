@@ -452,6 +452,11 @@ def any_zero(t: Tensor) -> bool:
     return bool((t == 0).any())
 
 
+@half_in_float32
+def _floor_divide_in_float32(input: Tensor, other: float) -> Tensor:
+    return floor_divide(input, other)
+
+
 def floor_divide(input: Tensor, other) -> Tensor:
     """Floor division, rounding toward -inf (-7 // 2 == -4); zero gradient. Shapes: input and
     other broadcast together.
@@ -459,6 +464,8 @@ def floor_divide(input: Tensor, other) -> Tensor:
     >>> tl.floor_divide(tl.tensor([7, -7]), 2)
     tensor([ 3, -4])
     """
+    if type(other) is float and isinstance(input, Tensor) and input.dtype in _dt.HALF_DTYPES:
+        return _floor_divide_in_float32(input, other)  # PyTorch divides by float32(other)
     a, b = promote_pair("floor_divide", input, other)
     _reject_bool("floor_divide", a)
     if _integer_division_by_zero(a, b):
