@@ -190,6 +190,9 @@ def test_add_with_alpha_rounds_alpha_then_the_sum(dtype, data, alpha):
     scale = float(dtype.numpy.type(alpha))
     assert _bits(x.add(y, alpha=alpha)) == _bits((x.float() + y.float() * scale).to(dtype))
     assert _bits(x.sub(y, alpha=alpha)) == _bits((x.float() - y.float() * scale).to(dtype))
+    # in place too (optimizers' p.add_(d, alpha=-lr)): the product is exact in float32
+    assert _bits(x.clone().add_(y, alpha=alpha)) == _bits((x.float() + y.float() * scale).to(dtype))
+    assert _bits(x.clone().sub_(y, alpha=alpha)) == _bits((x.float() - y.float() * scale).to(dtype))
 
 
 @pytest.mark.parametrize("dtype", HALF, ids=str)

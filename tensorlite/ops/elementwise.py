@@ -367,6 +367,15 @@ def _both_half(input, other) -> bool:
         and input.dtype in _dt.HALF_DTYPES and other.dtype is input.dtype
 
 
+def scale_by_alpha_inplace(op: str, input: Tensor, other, alpha):
+    """scale_by_alpha for add_/sub_: with two float16/bfloat16 tensors, alpha (rounded to their
+    dtype) times other as a float32 product, which is exact (11 + 11 significant bits fit in 24),
+    so the in-place sum rounds once, as PyTorch's kernel (optimizers' ``p.add_(d, alpha=-lr)``)."""
+    if type(alpha) in (int, float) and alpha != 1 and _both_half(input, other):
+        return other.float() * _in_dtype_of(op, input, alpha)
+    return scale_by_alpha(op, input, other, alpha)
+
+
 def _in_dtype_of(op: str, t: Tensor, number):
     """A Python number rounded to t's dtype (a float again); out of its range raises."""
     return float(t.dtype.numpy.type(checked_scalar(op, number, t.dtype, floats=True)))
