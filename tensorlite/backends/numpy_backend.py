@@ -6,7 +6,50 @@ import math
 
 import numpy as np
 
+from ..dtypes import FLOAT_KINDS, HALF_DTYPES
 from .base import Backend, broadcast_error
+
+# float16 and bfloat16 (ml_dtypes) compute in float32 and round once, as PyTorch's CPU kernels
+# do: sums and matrix products accumulate in float32 (NumPy would accumulate float16 in
+# float16, and has no BLAS for either: a float16 matmul ran ~120x slower than float32), functions
+# made of several NumPy calls (sigmoid, erf, xlogy) round only their result, and a Python number
+# factor or divisor stays a float32 (x * 0.1 multiplies by float32(0.1), not by bfloat16(0.1) =
+# 0.1000977: PyTorch's mul/div keep the scalar in float32; every other op, add and sub included,
+# rounds it to the half type first)
+_HALF = frozenset(d.numpy for d in HALF_DTYPES)
+_HALF_DTYPES = frozenset(HALF_DTYPES)
+
+
+def _as_dtype(values, dtype):
+    """values (an array, a Python number or nested lists) as an array of NumPy ``dtype``; into a
+    half type through float32, as PyTorch converts (1 + 2**-8 + 1e-9 is bfloat16 1.0: float32
+    rounds it to the tie 1 + 2**-8 first, which goes to even; directly it would be 1 + 2**-7)."""
+    if dtype in _HALF and getattr(values, "dtype", None) not in _HALF:
+        values = np.asarray(values, dtype=np.float32)
+    return np.array(values, dtype=dtype, copy=True)
+
+
+_FLOAT32_NUMBERS = frozenset({"mul", "div"})
+
+
+def _in_float32(fn, *operands, out=None, float32_numbers=False):
+    """fn over float16/bfloat16 arrays (and Python numbers) computed in float32; a floating result
+    is rounded once to the operands' half dtype (into ``out`` when given). Python numbers are
+    rounded to the half dtype first unless ``float32_numbers``."""
+    half = next(x.dtype for x in operands if getattr(x, "dtype", None) in _HALF)
+    number_type = np.float32 if float32_numbers else lambda v: np.float32(half.type(v))
+    result = np.asarray(fn(*(x.astype(np.float32) if hasattr(x, "dtype") else
+                             number_type(x) if type(x) is float else x for x in operands)))
+    if result.dtype == np.float32:
+        result = result.astype(half)
+    if out is None:
+        return result
+    np.copyto(out, result, casting="unsafe")
+    return out
+
+
+def _half_sum(x, axes, keepdims):
+    return np.asarray(np.add.reduce(x, axis=axes, keepdims=keepdims, dtype=np.float32), dtype=x.dtype)
 
 
 def _sigmoid(x):
@@ -75,7 +118,7 @@ def _erf_float32_block(x):
 def _floating_result(dtype):
     """The result dtype of a floating function: the input's when floating (float16 stays
     float16, as PyTorch), float32 for integers and bool."""
-    return dtype if dtype.kind == "f" else np.dtype(np.float32)
+    return dtype if dtype.kind in FLOAT_KINDS else np.dtype(np.float32)
 
 
 def _erf(x):
@@ -124,13 +167,13 @@ def _relu(x):
 
 
 def _round(x):
-    return np.round(x) if x.dtype.kind == "f" else x.copy()
+    return np.round(x) if x.dtype.kind in FLOAT_KINDS else x.copy()
 
 
 def _sign(x):
     if x.dtype.kind == "b":
         return x.copy()
-    if x.dtype.kind == "f":  # PyTorch's sign(nan) is 0
+    if x.dtype.kind in FLOAT_KINDS:  # PyTorch's sign(nan) is 0
         return np.where(np.isnan(x), x.dtype.type(0), np.sign(x)).astype(x.dtype, copy=False)
     return np.sign(x)
 
@@ -272,6 +315,8 @@ def _is_zero(value) -> bool:
 
 
 def _full(shape, value, dtype):
+    if dtype in _HALF_DTYPES:
+        value = np.float32(value)  # PyTorch's conversion: through float32
     if shape == ():
         return np.array(value, dtype=dtype.numpy)
     return np.full(shape, value, dtype=dtype.numpy)
@@ -284,7 +329,7 @@ class NumpyBackend(Backend):
 
     @_silent
     def from_host(self, host_array, dtype):
-        return np.array(host_array, dtype=dtype.numpy, copy=True)
+        return _as_dtype(host_array, dtype.numpy)
 
     def to_host(self, x):
         return x
@@ -299,7 +344,7 @@ class NumpyBackend(Backend):
 
     @_silent
     def arange(self, start, end, step, dtype):
-        return np.arange(start, end, step, dtype=np.float64).astype(dtype.numpy) \
+        return _as_dtype(np.arange(start, end, step, dtype=np.float64), dtype.numpy) \
             if dtype.is_floating_point else np.arange(start, end, step, dtype=dtype.numpy)
 
     @_silent
@@ -316,6 +361,8 @@ class NumpyBackend(Backend):
         return np.asarray(values, dtype=dtype.numpy)
 
     def unary(self, op, x):
+        if x.dtype in _HALF:
+            return _quietly(_in_float32, _UNARY[op], x)
         if op in _NEVER_WARN:
             return np.asarray(_UNARY[op](x))
         token = _ERRSTATE.set(_IGNORE)
@@ -327,6 +374,8 @@ class NumpyBackend(Backend):
     def binary(self, op, a, b):
         token = None if op in _NEVER_WARN else _ERRSTATE.set(_IGNORE)
         try:
+            if getattr(a, "dtype", None) in _HALF or getattr(b, "dtype", None) in _HALF:
+                return _in_float32(_BINARY[op], a, b, float32_numbers=op in _FLOAT32_NUMBERS)
             return np.asarray(_BINARY[op](a, b))
         except ValueError:
             raise broadcast_error(op, np.shape(a), np.shape(b)) from None
@@ -335,7 +384,7 @@ class NumpyBackend(Backend):
                 _ERRSTATE.reset(token)
 
     def where(self, condition, a, b):
-        if _is_zero(b) and isinstance(a, np.ndarray) and a.size >= 8192 and a.dtype.kind == "f" \
+        if _is_zero(b) and isinstance(a, np.ndarray) and a.size >= 8192 and a.dtype.kind in FLOAT_KINDS \
                 and condition.dtype == np.bool_ and bool(np.isfinite(a).all()):
             # np.where branches per element (10x slower on a random mask, e.g. relu's backward);
             # a * mask is the same for finite a, and + 0.0 turns the -0.0 of (negative * False) to 0.0
@@ -352,11 +401,13 @@ class NumpyBackend(Backend):
 
     @_silent
     def cast(self, x, dtype):
-        return x.astype(dtype.numpy)
+        return _as_dtype(x, dtype.numpy)
 
     def reduce(self, op, x, axes, keepdims):
         if op == "sum" and x.dtype.kind in "biu":
             return np.asarray(np.add.reduce(x, axis=axes, keepdims=keepdims, dtype=np.int64))
+        if op == "sum" and x.dtype in _HALF:  # (prod multiplies in the half type, as PyTorch's)
+            return _quietly(_half_sum, x, axes, keepdims)
         if op in ("any", "all") and x.dtype.kind != "b":
             x = x != 0
         token = None if op in _NEVER_WARN else _ERRSTATE.set(_IGNORE)
@@ -374,6 +425,8 @@ class NumpyBackend(Backend):
     def cumsum(self, x, axis):
         if x.dtype.kind in "biu":
             return np.cumsum(x, axis=axis, dtype=np.int64)
+        if x.dtype in _HALF:
+            return np.asarray(np.cumsum(x, axis=axis, dtype=np.float32), dtype=x.dtype)
         return np.cumsum(x, axis=axis)
 
     def reshape(self, x, shape):
@@ -470,6 +523,8 @@ class NumpyBackend(Backend):
 
     @_silent
     def index_put(self, x, key, values, accumulate, describe=None):
+        if x.dtype in _HALF and getattr(values, "dtype", None) not in _HALF:
+            values = np.asarray(values, dtype=np.float32)  # PyTorch's conversion, see _as_dtype
         if accumulate and any(isinstance(k, np.ndarray) for k in key):
             np.add.at(x, key, values)
         elif accumulate:
@@ -532,7 +587,7 @@ class NumpyBackend(Backend):
             np.subtract(best, k, out=step)
             step *= views[k] == values
             best -= step
-        if x.dtype.kind == "f" and bool(np.isnan(values).any()):
+        if x.dtype.kind in FLOAT_KINDS and bool(np.isnan(values).any()):
             for k, view in enumerate(views):  # PyTorch's kernel takes every NaN: the last one wins
                 best = np.where(np.isnan(view), k, best).astype(index_type)
         offsets = np.array([i * dh * w + j * dw for i in range(kh) for j in range(kw)], dtype=np.int64)
@@ -596,6 +651,8 @@ class NumpyBackend(Backend):
             b = np.swapaxes(b, -1, -2)
         token = _ERRSTATE.set(_IGNORE)  # inline, not @_silent: 0.3 us less on the hot path
         try:
+            if a.dtype in _HALF:
+                return np.asarray(self.matmul(a.astype(np.float32), b.astype(np.float32)), dtype=a.dtype)
             if b.ndim == 2 and a.ndim > 2:  # one gemm over the folded rows, not one per batch
                 rows = a.reshape(math.prod(a.shape[:-1]), a.shape[-1])  # not -1: k may be 0
                 return np.matmul(rows, b).reshape(a.shape[:-1] + b.shape[-1:])
@@ -605,15 +662,20 @@ class NumpyBackend(Backend):
 
     @_silent
     def copy_into(self, dst, src):
+        if dst.dtype in _HALF and getattr(src, "dtype", None) not in _HALF:
+            src = np.asarray(src, dtype=np.float32)
         np.copyto(dst, src, casting="unsafe")
 
     def binary_inplace(self, op, dst, other):
         token = None if op in _NEVER_WARN else _ERRSTATE.set(_IGNORE)
         try:
+            if dst.dtype in _HALF:
+                _in_float32(_BINARY[op], dst, other, out=dst, float32_numbers=op in _FLOAT32_NUMBERS)
+                return
             _BINARY[op](dst, other, out=dst, casting="unsafe")
         finally:
             if token is not None:
                 _ERRSTATE.reset(token)
 
     def all_finite(self, x):
-        return x.dtype.kind != "f" or bool(np.isfinite(x).all())
+        return x.dtype.kind not in FLOAT_KINDS or bool(np.isfinite(x).all())

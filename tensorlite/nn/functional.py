@@ -22,7 +22,8 @@ from ..ops.indexing import Gather as _Gather, take_indices
 from ..ops.linalg import MatMul, einsum
 from ..ops.movement import pad
 from ..ops.reduce import Softmax as _Softmax
-from ..ops._util import broadcast_shapes, check_same_dtype, tensor_op, value_bounds, wrap_dim
+from ..ops._util import (broadcast_shapes, check_same_dtype, half_in_float32, tensor_op, value_bounds,
+                        wrap_dim)
 from ..tensor import Tensor
 from .functional_attention import scaled_dot_product_attention
 
@@ -42,6 +43,7 @@ __all__ = [
 
 # -- linear ----------------------------------------------------------------------------------
 @tensor_op
+@half_in_float32
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """input @ weight.T + bias. Shapes: (*, in) x (out, in) -> (*, out); a 1-D weight (in,) gives (*).
 
@@ -206,6 +208,7 @@ class _LeakyRelu(Function):
 
 
 @tensor_op
+@half_in_float32
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x if x > 0 else alpha * (exp(x) - 1); at 0 the derivative is alpha and the second
     derivative 0 (PyTorch's kink convention).
@@ -221,6 +224,7 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 
 
 @tensor_op
+@half_in_float32
 def celu(input: Tensor, alpha: float = 1.0) -> Tensor:
     """max(0, x) + min(0, alpha (exp(x / alpha) - 1)); derivative 1 and second derivative 0 at 0.
 
@@ -275,6 +279,7 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 
 @tensor_op
+@half_in_float32
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
     """scale * elu(x, alpha) with the self-normalising constants.
 
@@ -288,6 +293,7 @@ def selu(input: Tensor, inplace: bool = False) -> Tensor:
 
 
 @tensor_op
+@half_in_float32
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """x * Phi(x): exact with erf, or the tanh approximation.
 
@@ -346,6 +352,7 @@ def _normal_cdf(x: Tensor) -> Tensor:
 
 
 @tensor_op
+@half_in_float32
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """x * sigmoid(x).
 
@@ -360,6 +367,7 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:
 
 
 @tensor_op
+@half_in_float32
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """log(1 + exp(beta x)) / beta, linear above ``threshold`` (no overflow in either branch).
     At beta x == threshold PyTorch keeps the smooth slope sigmoid(threshold) but a zero second
@@ -400,6 +408,7 @@ class _Softplus(Function):
 
 
 @tensor_op
+@half_in_float32
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
     """x * tanh(softplus(x)).
 
@@ -473,6 +482,7 @@ def _open_interval_clamp(x: Tensor, low: float, high: float) -> Tensor:
 
 
 @tensor_op
+@half_in_float32
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     """clamp(x / 6 + 1/2, 0, 1); gradient 1/6 only on -3 < x < 3 (0 at the bounds, PyTorch).
 
@@ -487,6 +497,7 @@ def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
 
 
 @tensor_op
+@half_in_float32
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     """x * hardsigmoid(x); derivative 0 at -3 and 1 at 3, second derivative 1/3 only inside.
 
@@ -515,6 +526,7 @@ def softsign(input: Tensor) -> Tensor:
 
 
 @tensor_op
+@half_in_float32
 def logsigmoid(input: Tensor) -> Tensor:
     """log(sigmoid(x)) = -softplus(-x), stable for large |x|.
 
@@ -558,6 +570,7 @@ def _fused_softmax(x: Tensor, dim: int, log: bool):
 
 
 @tensor_op
+@half_in_float32
 def log_softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     """x - logsumexp(x, dim), the same shape as x: stable for large inputs. Also ``tl.log_softmax``.
 
@@ -584,6 +597,7 @@ def _shifted_by_logsumexp(x: Tensor, dim: int) -> Tensor:
 
 
 @tensor_op
+@half_in_float32
 def softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     """exp(log_softmax(x, dim)): the same shape as x, summing to 1 along dim. Also ``tl.softmax``.
 
@@ -607,6 +621,7 @@ def softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
 
 
 @tensor_op
+@half_in_float32
 def softmin(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     """softmax(-x, dim).
 
@@ -819,6 +834,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
 
 
 @tensor_op
+@half_in_float32
 def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Normalise over the last len(normalized_shape) dims (biased variance).
@@ -887,6 +903,7 @@ class _LayerNorm(Function):
 
 
 @tensor_op
+@half_in_float32
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Normalise over groups of channels (and the spatial dims).
@@ -1246,6 +1263,7 @@ def _weighted_mean(losses: Tensor, weight_sum, used: Tensor) -> Tensor:
 
 
 @tensor_op
+@half_in_float32  # picking is exact; the mean rounds once (not the sum, then the quotient)
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: int = -100,
              reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of class indices given log-probabilities (N, C) or (N, C, d1, ...).
@@ -1368,6 +1386,7 @@ def _clamped_log(x: Tensor) -> Tensor:
 
 
 @tensor_op
+@half_in_float32  # PyTorch's kernel computes each term in float32 (unlike mse_loss's)
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                          reduction: str = "mean") -> Tensor:
     """-(t log x + (1 - t) log(1 - x)), each log clamped at -100 as PyTorch does.
