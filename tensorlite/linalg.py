@@ -198,7 +198,7 @@ def det(A: Tensor) -> Tensor:
 
 @tensor_op
 def slogdet(A: Tensor):
-    """(sign, log|det A|) of each square matrix, a namedtuple; the sign is not differentiable.
+    """(sign, log|det A|) of each square matrix, a namedtuple (the sign's gradient is zero).
     A singular matrix gives sign 0 and logabsdet -inf.
 
     Shapes: (..., n, n) -> ((...), (...)). Also ``tl.slogdet`` and ``Tensor.slogdet``.
@@ -253,6 +253,10 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
         equation = "AX = B" if left else "XA = B"
         raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation "
                            f"{equation} ({n}x{n} and {matrix_b.shape[-2]}x{matrix_b.shape[-1]})")
+    if vector and not left:
+        raise RuntimeError("linalg.solve: Vector broadcasting of the left hand side is not "
+                           "supported for left=False. In this case linalg.solve is equivalent to "
+                           "B / A.squeeze(-1)")
     broadcast_shapes(tuple(A.shape[:-2]), tuple(matrix_b.shape[:-2]))
     if left:
         x = Solve.apply(A, matrix_b)
@@ -391,8 +395,9 @@ def matrix_power(A: Tensor, n: int) -> Tensor:
     if A.shape[-1] != A.shape[-2]:
         raise RuntimeError(f"linalg.matrix_power: A must be batches of square matrices, but they "
                            f"are {A.shape[-2]} by {A.shape[-1]} matrices")
-    if n == 0:
-        return eye(A.shape[-1], dtype=A.dtype, device=A.device).expand(A.shape).contiguous()
+    if n == 0:  # the identity, in the graph with a zero gradient (as PyTorch's)
+        zeros = A.masked_fill(eye(1, dtype=_dt.bool_, device=A.device), 0.0)
+        return zeros + eye(A.shape[-1], dtype=A.dtype, device=A.device)
     base = inv(A) if n < 0 else A
     n = abs(n)
     result = None

@@ -51,7 +51,7 @@ def _first_bad_minor(matrix: np.ndarray) -> int:
             return j + 1
         lower[j, j] = np.sqrt(pivot)
         lower[j + 1:, j] = (a[j + 1:, j] - lower[j + 1:, :j] @ lower[j, :j]) / lower[j, j]
-    return n
+    return 0
 
 
 def _raise_per_batch(op, stack, find, message):
@@ -143,7 +143,7 @@ class _Lapack(Function):
         backend = a.device.backend
         host = [backend.to_host(x.data) if isinstance(x, Tensor) else x for x in (a,) + more]
         results = _ROUTINES[routine](*host)
-        return tuple(backend.from_host(np.ascontiguousarray(r), a.dtype) for r in results)
+        return tuple(backend.from_host(np.asarray(r), a.dtype) for r in results)
 
 
 def lapack(routine: str, a: Tensor, *more) -> tuple:
@@ -239,13 +239,12 @@ class Det(Function):
 
 class Slogdet(Function):
     """(sign, log|det A|); grad_A = grad_logabsdet * A^{-T} (inf/nan at singular A, as PyTorch);
-    the sign gets no gradient."""
+    the sign is an output with a zero gradient (PyTorch's requires grad too)."""
 
     @staticmethod
     def forward(ctx, a):
         sign, logabsdet = lapack("slogdet", a)
         ctx.save_for_backward(a)
-        ctx.mark_non_differentiable(sign)
         return sign, logabsdet
 
     @staticmethod
