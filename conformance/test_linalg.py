@@ -250,3 +250,37 @@ OPENCL_CALLS = {
 @given(a=matrices(dtype="float32", batch=(2,)))
 def test_on_both_devices(name, a, device):
     check(OPENCL_CALLS[name], a, device=device, rtol=1e-3, atol=1e-4, grad_rtol=1e-2, grad_atol=1e-3)
+
+
+# -- einsum's full grammar -------------------------------------------------------------------------
+EINSUM_CASES = [
+    ("ij->j", [(2, 3)]), ("ij", [(2, 3)]), ("ji", [(2, 3)]), ("ii->i", [(3, 3)]), ("ii", [(3, 3)]),
+    ("iij->j", [(2, 2, 4)]), ("iji->ij", [(2, 3, 2)]), ("...ii->...i", [(4, 3, 3)]),
+    ("i...i->...", [(3, 4, 3)]), ("...ij,...jk", [(2, 3, 4), (4, 5)]), ("...,...", [(2, 3), (3,)]),
+    ("a...b,b...->a...", [(2, 3, 4), (4, 3)]), ("ij, jk -> ik", [(2, 3), (3, 4)]),
+    ("i,j", [(2,), (3,)]), ("ij,ij->ij", [(2, 1), (1, 3)]), ("ij,jk", [(2, 1), (5, 4)]),
+    ("bij,bjk->bik", [(1, 2, 3), (4, 3, 5)]), ("", [()]), ("->", [()]), (",", [(), ()]),
+    ("i,i->i", [(3,), (1,)]), ("ii->", [(0, 0)]), ("...i->", [(2, 0)]), ("iI->Ii", [(2, 3)]),
+    ("iI", [(2, 3)]), ("...i,...i->...", [(2, 1, 3), (4, 3)]), ("jii->ij", [(2, 3, 3)]),
+    ("ab...,ab...->...ab", [(2, 3, 4), (2, 3, 1)]), ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 2)]),
+    ("ij->ij...", [(2, 2)]), ("i...->i...", [(2, 3, 4)]),
+    # errors: PyTorch's type (messages pinned in tests/test_einsum.py)
+    ("i.j", [(2, 3)]), ("i1", [(2, 3)]), ("ij->k", [(2, 2)]), ("..i", [(2,)]), ("ii", [(2, 3)]),
+    ("ij->j->i", [(2, 2)]), ("i.....", [(2,)]), ("...i,...i", [(2, 3), (3, 3)]), ("ab->a.", [(2, 3)]),
+    ("ij,jk", [(2, 3), (4, 5)]), ("ij", [(2,)]), ("i,j", [(2,)]), ("ij", [(2, 2), (2, 2)]),
+]
+
+
+@pytest.mark.parametrize("equation,shapes", EINSUM_CASES, ids=[f"{e!r}-{s}" for e, s in EINSUM_CASES])
+def test_einsum_grammar(equation, shapes):
+    rng = np.random.default_rng(len(equation))
+    arrays = [Arr(rng.standard_normal(s), requires_grad=True) for s in shapes]
+    check(lambda lib, *ops: lib.einsum(equation, *ops), *arrays, grad2=True)
+
+
+def test_einsum_sublist_form():
+    a = Arr(np.random.default_rng(0).standard_normal((2, 3, 4)), requires_grad=True)
+    b = Arr(np.random.default_rng(1).standard_normal((4, 5)), requires_grad=True)
+    check(lambda lib, a, b: lib.einsum(a, [Ellipsis, 0, 1], b, [1, 2], [Ellipsis, 2]), a, b, grad2=True)
+    check(lambda lib, a, b: lib.einsum(a, [0, 1, 27], b, [27, 26]), a, b, grad2=True)
+    check(lambda lib, a, b: lib.einsum(a, [0, 1, 52], b, [52, 26]), a, b)

@@ -189,8 +189,8 @@ def det(A: Tensor) -> Tensor:
     Shapes: (..., n, n) -> (...). Also ``tl.det`` and ``Tensor.det``.
 
     Example:
-    >>> tl.linalg.det(tl.tensor([[1., 2.], [3., 4.]]))
-    tensor(-2.0000)
+    >>> tl.linalg.det(tl.tensor([[2., 0.], [1., 3.]]))
+    tensor(6.)
     """
     _check_matrices("linalg.det", A)
     return Det.apply(A)
