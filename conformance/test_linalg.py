@@ -284,3 +284,25 @@ def test_einsum_sublist_form():
     check(lambda lib, a, b: lib.einsum(a, [Ellipsis, 0, 1], b, [1, 2], [Ellipsis, 2]), a, b, grad2=True)
     check(lambda lib, a, b: lib.einsum(a, [0, 1, 27], b, [27, 26]), a, b, grad2=True)
     check(lambda lib, a, b: lib.einsum(a, [0, 1, 52], b, [52, 26]), a, b)
+
+
+# -- empty matrices and empty batches ------------------------------------------------------------
+EMPTY_CALLS = {
+    "inv": lambda lib, x: lib.linalg.inv(x), "det": lambda lib, x: lib.linalg.det(x),
+    "slogdet": lambda lib, x: tuple(lib.linalg.slogdet(x)), "cholesky": lambda lib, x: lib.linalg.cholesky(x),
+    "qr": lambda lib, x: tuple(lib.linalg.qr(x)), "qr_complete": lambda lib, x: tuple(lib.linalg.qr(x, "complete")),
+    "svd": lambda lib, x: tuple(lib.linalg.svd(x)), "svdvals": lambda lib, x: lib.linalg.svdvals(x),
+    "eigh": lambda lib, x: tuple(lib.linalg.eigh(x)), "solve": lambda lib, x: lib.linalg.solve(x, x),
+    "matrix_power": lambda lib, x: lib.linalg.matrix_power(x, -2),
+    **{f"matrix_norm_{o}": (lambda o: lambda lib, x: lib.linalg.matrix_norm(x, o))(o) for o in MATRIX_ORDS},
+    **{f"vector_norm_{o}": (lambda o: lambda lib, x: lib.linalg.vector_norm(x, o, dim=-1))(o)
+       for o in [2, 0, math.inf, -math.inf, -1, 0.5]},
+    "vector_norm_all_-1": lambda lib, x: lib.linalg.vector_norm(x, -1),
+    "norm_-1": lambda lib, x: lib.norm(x, p=-1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EMPTY_CALLS), ids=str)
+@pytest.mark.parametrize("shape", [(0, 0), (2, 0, 0), (0, 3), (3, 0), (0, 2, 2)])
+def test_empty(name, shape):
+    check(EMPTY_CALLS[name], Arr(np.zeros(shape), requires_grad=True))

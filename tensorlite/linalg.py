@@ -17,8 +17,7 @@ from . import dtypes as _dt
 from .ops._util import broadcast_shapes, expect_tensor, tensor_op, wrap_dim
 from .ops.creation import eye
 from .ops.linalg import matmul as _matmul
-from .ops.linalg_decomp import (QR, SVD, Cholesky, Det, Eigh, Inv, LinAlgError, Slogdet, Solve,
-                                diagonal)
+from .ops.linalg_decomp import QR, SVD, Cholesky, Det, Eigh, Inv, LinAlgError, Slogdet, Solve
 from .ops.reduce import amax, amin
 from .ops.reduce import norm as _norm
 from .ops.movement import cat
@@ -26,7 +25,7 @@ from .tensor import Tensor
 
 __all__ = ["LinAlgError", "vector_norm", "matrix_norm", "norm", "inv", "det", "slogdet", "solve",
            "cholesky", "qr", "svd", "svdvals", "eigh", "eigvalsh", "matrix_power", "cross",
-           "diagonal", "matmul"]
+           "matmul"]
 
 slogdet_result = collections.namedtuple("slogdet", ["sign", "logabsdet"])
 qr_result = collections.namedtuple("qr", ["Q", "R"])
@@ -69,7 +68,23 @@ def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None
                         f"{type(ord).__name__}")
     if dtype is not None:
         _check_norm_dtype("linalg.vector_norm", x, dtype)
+    if ord < 0 or ord == math.inf:  # min, max and negative powers have no identity
+        _check_nonempty_norm(x, ord, dim)
     return _norm(x, p=float(ord), dim=dim, keepdim=keepdim, dtype=dtype)
+
+
+def _check_nonempty_norm(x: Tensor, ord, dim) -> None:
+    name = {math.inf: "inf", -math.inf: "-inf"}.get(ord, f"{ord:g}")
+    if dim is None or (isinstance(dim, (tuple, list)) and not dim):
+        if x.numel() == 0:
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {name} norm on an empty tensor "
+                               f"because the operation does not have an identity")
+        return
+    for d in ((dim,) if isinstance(dim, numbers.Integral) else dim):
+        if x.ndim and x.shape[wrap_dim(d, x.ndim, op="linalg.vector_norm")] == 0:
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {name} norm on the dimension "
+                               f"{d} because this dimension is empty and the operation does not have "
+                               f"an identity")
 
 
 def _check_norm_dtype(op, x, dtype):
@@ -124,12 +139,20 @@ def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dt
         return _norm(A, p=2.0, dim=(d0, d1), keepdim=keepdim)
     if ord in ("nuc", 2, -2):
         values = svdvals(A.movedim((d0, d1), (-2, -1)))
-        out = values.sum(-1) if ord == "nuc" else (amax if ord == 2 else amin)(values, -1)
+        out = values.sum(-1) if ord == "nuc" else _extreme(values, -1, ord > 0, keepdim=False)
         return out.unsqueeze(min(d0, d1)).unsqueeze(max(d0, d1)) if keepdim else out
     summed, kept = (d0, d1) if ord in (1, -1) else (d1, d0)  # column sums for 1, row sums for inf
-    pick = amax if ord in (1, math.inf) else amin
-    out = pick(A.abs().sum(summed, keepdim=True), kept, keepdim=True)
+    out = _extreme(A.abs().sum(summed, keepdim=True), kept, ord > 0, keepdim=True)
     return out if keepdim else out.squeeze((d0, d1))
+
+
+def _extreme(x: Tensor, dim: int, largest: bool, keepdim: bool) -> Tensor:
+    """amax or amin of non-negative values over dim; the largest of none is 0 (as PyTorch's
+    matrix norms on empty matrices: a constant, outside the graph), the smallest of none raises
+    amin's error."""
+    if largest and x.shape[dim] == 0:
+        return x.detach().sum(dim, keepdim=keepdim)
+    return (amax if largest else amin)(x, dim, keepdim)
 
 
 @tensor_op

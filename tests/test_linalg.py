@@ -401,3 +401,35 @@ def test_decompositions_leave_results_on_the_device(opencl):
     A = tl.eye(3, device=opencl) * 2
     for out in (tl.linalg.inv(A), tl.linalg.det(A), *tl.linalg.svd(A), *tl.linalg.qr(A), *tl.linalg.eigh(A)):
         assert out.device == A.device
+
+
+# -- empty input ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("shape", [(0, 0), (2, 0, 0), (0, 3), (3, 0)])
+def test_max_type_matrix_norms_of_empty_matrices_are_zero(shape):
+    A = tl.zeros(*shape)
+    for ord in (2, 1, math.inf, "fro", "nuc"):
+        out = tl.linalg.matrix_norm(A, ord)
+        assert out.shape == shape[:-2] and (out == 0).all()
+    with pytest.raises(IndexError):  # the smallest singular value of none (amin's error)
+        tl.linalg.matrix_norm(A, -2)
+
+
+@pytest.mark.parametrize("ord", [math.inf, -math.inf, -1, -0.5])
+def test_norms_without_identity_refuse_empty_dims(ord):
+    """max, min and negative powers have no value over no elements (PyTorch raises; a sum of
+    negative powers used to give inf)."""
+    with pytest.raises(RuntimeError, match="cannot compute the .* norm on the dimension -1"):
+        tl.linalg.vector_norm(tl.ones(2, 0), ord, dim=-1)
+    with pytest.raises(RuntimeError, match="cannot compute the .* norm on an empty tensor"):
+        tl.linalg.vector_norm(tl.ones(0), ord)
+    with pytest.raises(RuntimeError, match="norm over the empty dim"):
+        tl.norm(tl.ones(0), p=ord)
+    assert tl.linalg.vector_norm(tl.ones(2, 0), 2, dim=-1).tolist() == [0.0, 0.0]
+
+
+@pytest.mark.parametrize("name", ["inv", "det", "cholesky", "eigvalsh", "svdvals"])
+def test_empty_batches_and_matrices(name):
+    fn = getattr(tl.linalg, name)
+    assert fn(tl.zeros(0, 2, 2)).shape[0] == 0
+    out = fn(tl.zeros(0, 0))
+    assert out.numel() == (1 if name == "det" else 0)

@@ -152,12 +152,6 @@ def lapack(routine: str, a: Tensor, *more) -> tuple:
 
 
 # -- small differentiable helpers ------------------------------------------------------------
-def diagonal(x: Tensor) -> Tensor:
-    """The diagonal of the last two dims: (..., n, n) -> (..., n)."""
-    n = x.shape[-1]
-    return (x * eye(n, dtype=x.dtype, device=x.device)).sum(-1)
-
-
 def diag_embed(v: Tensor) -> Tensor:
     """Vectors to diagonal matrices: (..., n) -> (..., n, n)."""
     n = v.shape[-1]
