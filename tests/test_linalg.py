@@ -433,3 +433,19 @@ def test_empty_batches_and_matrices(name):
     assert fn(tl.zeros(0, 2, 2)).shape[0] == 0
     out = fn(tl.zeros(0, 0))
     assert out.numel() == (1 if name == "det" else 0)
+
+
+# -- non-finite input ------------------------------------------------------------------------------------
+def test_non_finite_input_raises_pytorchs_errors_or_gives_nan_silently(recwarn):
+    nan_matrix = tl.tensor([[math.nan, 1.], [1., 2.]])
+    with pytest.raises(tl.linalg.LinAlgError, match="linalg.svd: The algorithm failed to converge"):
+        tl.linalg.svd(nan_matrix)
+    with pytest.raises(tl.linalg.LinAlgError, match="leading minor of order 1 is not positive-definite"):
+        tl.linalg.cholesky(nan_matrix)
+    sign, logabsdet = tl.linalg.slogdet(nan_matrix)
+    assert sign.item() == 0 and math.isnan(logabsdet.item())  # sign(NaN) = 0, as PyTorch
+    assert math.isnan(tl.linalg.det(nan_matrix).item())
+    # an infinite diagonal entry factors (LAPACK's potrf does not fail on it)
+    L = tl.linalg.cholesky(tl.tensor([[math.inf, 1.], [1., 2.]]))
+    assert L[1, 1].item() == pytest.approx(math.sqrt(2))
+    assert not [w for w in recwarn.list if issubclass(w.category, RuntimeWarning)]  # NumPy's stay quiet

@@ -63,7 +63,8 @@ def _raise_per_batch(op, stack, find, message):
         if info:
             prefix = f"(Batch element {i}): " if stack.ndim > 2 else ""
             raise LinAlgError(f"{op}: {prefix}{message(info)}")
-    raise LinAlgError(f"{op}: the matrix is singular")  # LAPACK failed where our check did not
+    # LAPACK failed where our check did not (non-finite values): the message without the index
+    raise LinAlgError(f"{op}: {message(None)}")
 
 
 def _inv(a):
@@ -72,7 +73,7 @@ def _inv(a):
     except np.linalg.LinAlgError:
         _raise_per_batch("linalg.inv", a, _first_zero_pivot, lambda k: (
             f"The diagonal element {k} is zero, the inversion could not be completed because the "
-            f"input matrix is singular."))
+            f"input matrix is singular." if k else "The input matrix is singular."))
 
 
 def _solve(a, b):
@@ -84,21 +85,21 @@ def _solve(a, b):
                          lambda k: "The solver failed because the input matrix is singular.")
 
 
+def _not_positive_definite(k):
+    detail = "" if k is None else f" (the leading minor of order {k} is not positive-definite)"
+    return (f"The factorization could not be completed because the input is not "
+            f"positive-definite{detail}.")
+
+
 def _cholesky(a):
     try:
-        return (np.linalg.cholesky(a),)
+        lower = np.linalg.cholesky(a)
     except np.linalg.LinAlgError:
-        _raise_per_batch("linalg.cholesky", a, _first_bad_minor, lambda k: (
-            f"The factorization could not be completed because the input is not positive-definite "
-            f"(the leading minor of order {k} is not positive-definite)."))
-
-
-def _cholesky_checked(a):
-    (lower,) = _cholesky(a)
-    if not np.isfinite(lower).all():  # NumPy lets a NaN through; LAPACK's potrf reports it
-        _raise_per_batch("linalg.cholesky", a, _first_bad_minor, lambda k: (
-            f"The factorization could not be completed because the input is not positive-definite "
-            f"(the leading minor of order {k} is not positive-definite)."))
+        _raise_per_batch("linalg.cholesky", a, _first_bad_minor, _not_positive_definite)
+    if not np.isfinite(lower).all():  # NumPy lets a NaN pivot through; LAPACK's potrf reports it
+        stack = a.reshape((-1,) + a.shape[-2:])
+        if any(_first_bad_minor(m) for m in stack):
+            _raise_per_batch("linalg.cholesky", a, _first_bad_minor, _not_positive_definite)
     return (lower,)
 
 
@@ -109,21 +110,33 @@ def _qr(a, mode):
 
 
 def _svd(a, full_matrices):
-    u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
-    return u, s, vh
+    try:
+        return tuple(np.linalg.svd(a, full_matrices=full_matrices))
+    except np.linalg.LinAlgError:  # what gesdd reports for NaN input
+        raise LinAlgError("linalg.svd: The algorithm failed to converge because the input matrix "
+                          "contained non-finite values.") from None
 
 
 def _eigh(a, uplo):
-    values, vectors = np.linalg.eigh(a, UPLO=uplo)
-    return values, vectors
+    try:
+        return tuple(np.linalg.eigh(a, UPLO=uplo))
+    except np.linalg.LinAlgError:
+        raise LinAlgError("linalg.eigh: The algorithm failed to converge because the input matrix "
+                          "is ill-conditioned or has too many repeated eigenvalues (or contains "
+                          "non-finite values).") from None
+
+
+def _slogdet(a):
+    sign, logabsdet = np.linalg.slogdet(a)
+    return np.where(np.isnan(logabsdet), 0.0, sign), logabsdet  # sign(NaN) = 0, as PyTorch
 
 
 _ROUTINES = {
     "inv": _inv,
     "det": lambda a: (np.linalg.det(a),),
-    "slogdet": lambda a: tuple(np.linalg.slogdet(a)),
+    "slogdet": _slogdet,
     "solve": _solve,
-    "cholesky": _cholesky_checked,
+    "cholesky": _cholesky,
     "qr": _qr,
     "svd": _svd,
     "eigh": _eigh,
@@ -142,7 +155,8 @@ class _Lapack(Function):
     def forward(ctx, a, routine, *more):
         backend = a.device.backend
         host = [backend.to_host(x.data) if isinstance(x, Tensor) else x for x in (a,) + more]
-        results = _ROUTINES[routine](*host)
+        with np.errstate(all="ignore"):  # NaN/inf input gives NaN/inf results, silently as PyTorch
+            results = _ROUTINES[routine](*host)
         return tuple(backend.from_host(np.asarray(r), a.dtype) for r in results)
 
 
