@@ -16,6 +16,7 @@ import numbers
 from . import dtypes as _dt
 from .ops._util import broadcast_shapes, expect_tensor, tensor_op, wrap_dim
 from .ops.creation import eye
+from .ops.elementwise import where
 from .ops.linalg import matmul as _matmul
 from .ops.linalg_decomp import QR, SVD, Cholesky, Det, Eigh, Inv, LinAlgError, Slogdet, Solve
 from .ops.reduce import amax, amin
@@ -246,7 +247,7 @@ def logdet(A: Tensor) -> Tensor:
     """
     _check_matrices("logdet", A)
     sign, logabsdet = Slogdet.apply(A)
-    return logabsdet + (sign < 0).to(logabsdet.dtype).masked_fill(sign < 0, math.nan)
+    return where(sign < 0, math.nan, logabsdet)  # no gradient where the result is NaN (PyTorch)
 
 
 @tensor_op

@@ -449,3 +449,11 @@ def test_non_finite_input_raises_pytorchs_errors_or_gives_nan_silently(recwarn):
     L = tl.linalg.cholesky(tl.tensor([[math.inf, 1.], [1., 2.]]))
     assert L[1, 1].item() == pytest.approx(math.sqrt(2))
     assert not [w for w in recwarn.list if issubclass(w.category, RuntimeWarning)]  # NumPy's stay quiet
+
+
+def test_logdet_of_a_negative_determinant_is_nan_with_zero_gradient():
+    A = t64(np.array([[-2.0]]), grad=True)
+    out = tl.logdet(A)
+    out.backward()
+    assert math.isnan(out.item()) and A.grad.item() == 0  # PyTorch: where(sign < 0, nan, ...)
+    assert tl.logdet(tl.zeros(2, 2)).item() == -math.inf
