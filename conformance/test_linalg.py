@@ -52,8 +52,9 @@ def svd_gauged(lib, u, s, vh):
     """U, S, Vh with the first k columns of U (rows of Vh) in the column_signs gauge."""
     k = s.shape[-1]
     signs = column_signs(u[..., :, :k])
-    u = lib.cat([u[..., :, :k] * signs, u[..., :, k:]], -1)
-    vh = lib.cat([vh[..., :k, :] * signs.mT, vh[..., k:, :]], -2)
+    extra_u, extra_vh = u[..., :, k:], vh[..., k:, :]  # full_matrices: each in its own gauge
+    u = lib.cat([u[..., :, :k] * signs, extra_u * column_signs(extra_u)], -1)
+    vh = lib.cat([vh[..., :k, :] * signs.mT, extra_vh * column_signs(extra_vh.mT).mT], -2)
     return u, s, vh
 
 
