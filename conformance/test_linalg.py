@@ -307,3 +307,26 @@ EMPTY_CALLS = {
 @pytest.mark.parametrize("shape", [(0, 0), (2, 0, 0), (0, 3), (3, 0), (0, 2, 2)])
 def test_empty(name, shape):
     check(EMPTY_CALLS[name], Arr(np.zeros(shape), requires_grad=True))
+
+
+# -- pinv, pinverse, matrix_rank -----------------------------------------------------------------------
+PINV_KWARGS = [{}, {"atol": 0.5}, {"rtol": 0.3}, {"atol": 0.2, "rtol": 0.1}, {"hermitian": True}]
+
+
+@pytest.mark.parametrize("kwargs", PINV_KWARGS, ids=str)
+@given(a=matrices(square=False, conditioned=False), low_rank=st.booleans())
+def test_pinv_and_matrix_rank(kwargs, a, low_rank):
+    array = a.array
+    if kwargs.get("hermitian"):
+        array = array[..., :1, :1] * np.ones(array.shape[-1:] * 2) if low_rank else array[..., :, :array.shape[-2]]
+    elif low_rank:  # rank one: dropped singular values (still a defined gradient, as PyTorch's)
+        array = array[..., :, :1] * array[..., :1, :]
+    x = Arr(array, requires_grad=True)
+    check(lambda lib, x: lib.linalg.pinv(x, **kwargs), x, grad2=True)
+    check(lambda lib, x: lib.linalg.matrix_rank(x, **kwargs), x)
+
+
+@given(a=matrices(square=False, conditioned=False, batch=()))
+def test_pinverse(a):
+    check(lambda lib, x: lib.pinverse(x), a, grad2=True)
+    check(lambda lib, x: x.pinverse(rcond=0.5), a)

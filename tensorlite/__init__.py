@@ -37,7 +37,7 @@ from .ops.indexing import (gather, index_put, index_select, masked_fill, masked_
                            scatter, scatter_add, take_along_dim)
 from .ops.linalg import bmm, dot, einsum, ger, matmul, mm, outer
 from . import linalg
-from .linalg import det, logdet, matrix_power, slogdet
+from .linalg import det, logdet, matrix_power, pinverse, slogdet
 from .linalg import inv as inverse, legacy_cholesky as cholesky, legacy_cross as cross
 from .linalg import legacy_qr as qr, legacy_svd as svd
 from .ops.checks import synchronize

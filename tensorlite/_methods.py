@@ -281,7 +281,7 @@ _METHODS.update({
     "outer": linalg.outer,
     "det": _la.det, "inverse": _la.inv, "slogdet": _la.slogdet, "logdet": _la.logdet,
     "matrix_power": _la.matrix_power, "cholesky": _la.legacy_cholesky, "qr": _la.legacy_qr,
-    "svd": _la.legacy_svd, "cross": _la.legacy_cross,
+    "svd": _la.legacy_svd, "cross": _la.legacy_cross, "pinverse": _la.pinverse,
     # in place
     "fill_": inplace.fill_, "zero_": inplace.zero_, "copy_": inplace.copy_,
     "new_zeros": _new_zeros, "new_ones": _new_ones, "new_full": _new_full, "new_empty": _new_empty,

@@ -18,15 +18,17 @@ from .ops._util import broadcast_shapes, expect_tensor, tensor_op, wrap_dim
 from .ops.creation import eye
 from .ops.elementwise import where
 from .ops.linalg import matmul as _matmul
-from .ops.linalg_decomp import QR, SVD, Cholesky, Det, Eigh, Inv, LinAlgError, Slogdet, Solve
+from .ops.linalg_decomp import (QR, SVD, Cholesky, Det, Eigh, Inv, LinAlgError, Pinv, Slogdet,
+                                Solve)
 from .ops.reduce import amax, amin
 from .ops.reduce import norm as _norm
 from .ops.movement import cat
+from .autograd.grad_mode import no_grad
 from .tensor import Tensor
 
 __all__ = ["LinAlgError", "vector_norm", "matrix_norm", "norm", "inv", "det", "slogdet", "solve",
-           "cholesky", "qr", "svd", "svdvals", "eigh", "eigvalsh", "matrix_power", "cross",
-           "matmul"]
+           "cholesky", "qr", "svd", "svdvals", "eigh", "eigvalsh", "pinv", "matrix_rank",
+           "matrix_power", "cross", "matmul"]
 
 slogdet_result = collections.namedtuple("slogdet", ["sign", "logabsdet"])
 qr_result = collections.namedtuple("qr", ["Q", "R"])
@@ -396,6 +398,81 @@ def eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:
     _check_uplo(UPLO)
     _check_matrices("linalg.eigvalsh", A)
     return Eigh.apply(A, UPLO)[0]
+
+
+def _tolerances(A: Tensor, atol, rtol) -> tuple:
+    """PyTorch's rule: rtol defaults to eps * max(m, n), or to 0 when only atol > 0 is given."""
+    if rtol is None:
+        eps = 2.0 ** -52 if A.dtype is _dt.float64 else 2.0 ** -23  # machine epsilon
+        rtol = 0.0 if atol is not None and atol > 0 else eps * max(A.shape[-2:])
+    return float(0.0 if atol is None else atol), float(rtol)
+
+
+def _check_pinv_input(op: str, A: Tensor) -> None:
+    if A.ndim < 2 or not A.is_floating_point() or A.dtype is _dt.float16:
+        raise RuntimeError(f"{op}({A.dtype.scalar_name}{{{list(A.shape)}}}): expected a tensor with 2 "
+                           f"or more dimensions of float, double, cfloat or cdouble types")
+
+
+@tensor_op
+def pinv(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False) -> Tensor:
+    """The Moore-Penrose pseudo-inverse, from the SVD (or, with hermitian=True, from the
+    eigendecomposition of the symmetric A, reading its lower triangle); singular values at or
+    below max(atol, rtol * largest) count as zero (rtol defaults to eps * max(m, n), or to 0
+    when only atol > 0 is given). Its gradient (PyTorch's) is defined also where singular
+    values repeat or are dropped. Computed on the host (LAPACK).
+
+    Shapes: (..., m, n) -> (..., n, m). Also ``tl.pinverse(A, rcond)``.
+
+    Example:
+    >>> tl.linalg.pinv(tl.tensor([[2., 0.], [0., 0.]]))
+    tensor([[0.5000, 0.0000],
+            [0.0000, 0.0000]])
+    """
+    _check_pinv_input("linalg.pinv", A)
+    hermitian = bool(hermitian) and A.numel() > 0  # PyTorch checks nothing on an empty batch
+    if hermitian:
+        _check_matrices("linalg.eigh", A)
+    atol, rtol = _tolerances(A, atol, rtol)
+    return Pinv.apply(A, atol, rtol, hermitian)
+
+
+@tensor_op
+def pinverse(input: Tensor, rcond: float = 1e-15) -> Tensor:
+    """torch.pinverse: ``tl.linalg.pinv(input, rtol=rcond)``.
+
+    Shapes: (..., m, n) -> (..., n, m).
+
+    Example:
+    >>> tl.pinverse(tl.tensor([[1., 1.], [1., 1.]]))
+    tensor([[0.2500, 0.2500],
+            [0.2500, 0.2500]])
+    """
+    return pinv(input, rtol=rcond)
+
+
+@tensor_op
+def matrix_rank(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False) -> Tensor:
+    """The number of singular values (|eigenvalues| when hermitian) above
+    max(atol, rtol * largest), with pinv's defaults; an int64 tensor, not differentiable.
+
+    Shapes: (..., m, n) -> (...).
+
+    Example:
+    >>> tl.linalg.matrix_rank(tl.tensor([[1., 2.], [2., 4.]]))
+    tensor(1)
+    """
+    if A.ndim < 2:
+        raise RuntimeError("torch.linalg.matrix_rank: The input tensor input must have at least 2 "
+                           "dimensions.")
+    hermitian = bool(hermitian) and A.numel() > 0  # PyTorch checks nothing on an empty batch
+    _check_matrices("linalg.eigh" if hermitian else "linalg.svd", A, square=hermitian)
+    atol, rtol = _tolerances(A, atol, rtol)
+    with no_grad():
+        values = Eigh.apply(A, "L")[0].abs() if hermitian else SVD.apply(A, False)[1]
+        largest = values.amax(-1, keepdim=True) if values.shape[-1] else values.sum(-1, keepdim=True)
+        cutoff = (largest * rtol).clamp(min=atol)
+        return (values > cutoff).sum(-1)
 
 
 # -- compositions ----------------------------------------------------------------------------------

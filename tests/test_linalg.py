@@ -457,3 +457,41 @@ def test_logdet_of_a_negative_determinant_is_nan_with_zero_gradient():
     out.backward()
     assert math.isnan(out.item()) and A.grad.item() == 0  # PyTorch: where(sign < 0, nan, ...)
     assert tl.logdet(tl.zeros(2, 2)).item() == -math.inf
+
+
+# -- pinv, matrix_rank ---------------------------------------------------------------------------------
+@given(a=matrix_arrays(square=False, conditioned=False), rank_one=st.booleans())
+def test_pinv_satisfies_the_penrose_conditions(a, rank_one):
+    if rank_one:
+        a = a[..., :, :1] * a[..., :1, :]
+    A = t64(a)
+    P = tl.linalg.pinv(A)
+    close(A @ P @ A, a, 1e-7)
+    close(P @ A @ P, P, 1e-7)
+    close((A @ P).mT, A @ P, 1e-7)
+    close((P @ A).mT, P @ A, 1e-7)
+    close(tl.pinverse(A), P, 1e-7)
+    expected_rank = np.linalg.matrix_rank(a) if a.ndim == 2 else [np.linalg.matrix_rank(m) for m in a.reshape((-1,) + a.shape[-2:])]
+    assert tl.linalg.matrix_rank(A).reshape(-1).tolist() == list(np.ravel(expected_rank))
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (2, 4), (4, 2)])
+def test_pinv_gradients(shape):
+    A = tl.randn(*shape, dtype=tl.float64, requires_grad=True)
+    assert gradcheck(tl.linalg.pinv, (A,)) and gradgradcheck(tl.linalg.pinv, (A,))
+    S = t64(np.array([[2., 1.], [1., 3.]]), grad=True)
+    assert gradcheck(lambda s: tl.linalg.pinv(s + s.mT, hermitian=True), (S,))  # symmetric input, as PyTorch tests it
+
+
+def test_pinv_gradient_is_finite_where_singular_values_repeat():
+    A = tl.eye(3, dtype=tl.float64, requires_grad=True)
+    (grad,) = tl.autograd.grad(tl.linalg.pinv(A).sum(), A)
+    close(grad, -np.ones((3, 3)))  # d(A^-1) at I: -1 everywhere for the all-ones upstream
+
+
+def test_tolerances_drop_small_singular_values():
+    A = t64(np.diag([4.0, 1.0, 1e-3]))
+    assert tl.linalg.matrix_rank(A).item() == 3
+    assert tl.linalg.matrix_rank(A, atol=0.01).item() == 2
+    assert tl.linalg.matrix_rank(A, rtol=0.5).item() == 1
+    close(tl.linalg.pinv(A, atol=0.01), np.diag([0.25, 1.0, 0.0]))

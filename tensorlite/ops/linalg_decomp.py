@@ -126,6 +126,21 @@ def _eigh(a, uplo):
                           "non-finite values).") from None
 
 
+def _pinv(a, atol, rtol, hermitian):
+    """Moore-Penrose pseudo-inverse from the SVD (the eigendecomposition when hermitian),
+    dropping the singular values at or below max(atol, rtol * largest)."""
+    if hermitian:
+        values, q = np.linalg.eigh(a)
+        s, u, vh = np.abs(values), q, np.swapaxes(q, -1, -2) * np.sign(values)[..., :, None]
+    else:
+        u, s, vh = np.linalg.svd(a, full_matrices=False)
+    largest = s.max(-1, keepdims=True, initial=0.0)
+    cutoff = np.maximum(atol, rtol * largest)
+    kept = s > cutoff
+    inverse_s = np.where(kept, 1.0 / np.where(kept, s, 1.0), 0.0)
+    return (np.swapaxes(vh, -1, -2) * inverse_s[..., None, :] @ np.swapaxes(u, -1, -2),)
+
+
 def _slogdet(a):
     sign, logabsdet = np.linalg.slogdet(a)
     return np.where(np.isnan(logabsdet), 0.0, sign), logabsdet  # sign(NaN) = 0, as PyTorch
@@ -135,6 +150,7 @@ _ROUTINES = {
     "inv": _inv,
     "det": lambda a: (np.linalg.det(a),),
     "slogdet": _slogdet,
+    "pinv": _pinv,
     "solve": _solve,
     "cholesky": _cholesky,
     "qr": _qr,
@@ -265,6 +281,34 @@ class Slogdet(Function):
         else:
             inverse_t = Inv.apply(a).mT
         return grad_logabsdet.unsqueeze(-1).unsqueeze(-1) * inverse_t
+
+
+class Pinv(Function):
+    """The pseudo-inverse A^+; backward is PyTorch's pinv_backward (Golub and Pereyra), defined
+    also for repeated and dropped singular values, written in matmuls (so differentiable again)."""
+
+    @staticmethod
+    def forward(ctx, a, atol, rtol, hermitian):
+        (out,) = lapack("pinv", a, atol, rtol, hermitian)
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, pinv = ctx.saved_tensors
+        m, n = a.shape[-2], a.shape[-1]
+        pinv_t, grad_t = pinv.mT, grad.mT
+        if m <= n:
+            k = grad_t @ pinv
+            k_pinv_t = k @ pinv_t
+            grad_a = (-(pinv @ k).mT + k_pinv_t - (a @ pinv) @ k_pinv_t
+                      + (pinv_t @ pinv) @ (grad_t - k @ a))
+        else:
+            k = pinv @ grad_t
+            pinv_t_k = pinv_t @ k
+            grad_a = (-(k @ pinv).mT + (grad_t - a @ k) @ pinv @ pinv_t + pinv_t_k
+                      - pinv_t_k @ pinv @ a)
+        return grad_a, None, None, None
 
 
 class Cholesky(Function):
