@@ -184,6 +184,12 @@ def test_singular_error_messages_match_pytorch():
     lambda lib, a: lib.linalg.solve(a, a.double()),
     lambda lib, a: lib.linalg.cross(a, a),
     lambda lib, a: lib.linalg.cross(a[0], a),
+    lambda lib, a: lib.linalg.cross(a, a.long()),
+    lambda lib, a: lib.linalg.matrix_norm(a.long(), dtype=lib.float64),
+    lambda lib, a: lib.linalg.matrix_norm(a.half(), "nuc"),
+    lambda lib, a: lib.linalg.solve(a, a[0, 0]),
+    lambda lib, a: lib.linalg.vector_norm(a.long()),
+    lambda lib, a: lib.linalg.vector_norm(a, True),  # a bool ord is the number 1
 ])
 def test_bad_input_raises_as_pytorch(call):
     check(call, Arr(np.eye(3, dtype=np.float32) + 1), exact_error=True)

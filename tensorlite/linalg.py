@@ -66,7 +66,7 @@ def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None
     >>> tl.linalg.vector_norm(tl.tensor([[1., -2.], [3., 0.]]), ord=float('inf'), dim=1)
     tensor([2., 3.])
     """
-    if isinstance(ord, str) or not isinstance(ord, numbers.Real) or isinstance(ord, bool):
+    if isinstance(ord, str) or not isinstance(ord, numbers.Real):
         raise TypeError(f"linalg_vector_norm(): argument 'ord' must be Number, not "
                         f"{type(ord).__name__}")
     if dtype is not None:
@@ -132,12 +132,15 @@ def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dt
     if ord not in _MATRIX_ORDS or isinstance(ord, bool):
         raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
     d0, d1 = _matrix_dims("linalg.matrix_norm", A, dim)
-    if dtype is not None:
-        _check_norm_dtype("linalg.matrix_norm", A, dtype)
-        A = A.to(_dt.to_dtype(dtype))
     if not A.is_floating_point():
         raise RuntimeError(f"linalg.matrix_norm: Expected a floating point or complex tensor as "
                            f"input. Got {A.dtype.scalar_name}")
+    if dtype is not None:
+        _check_norm_dtype("linalg.matrix_norm", A, dtype)
+        A = A.to(_dt.to_dtype(dtype))
+    if ord in ("nuc", 2, -2) and A.dtype is _dt.float16:
+        raise RuntimeError("linalg.matrix_norm: Low precision dtypes not supported. Got Half "
+                           "(convert with .float() first)")
     if ord == "fro":
         return _norm(A, p=2.0, dim=(d0, d1), keepdim=keepdim)
     if ord in ("nuc", 2, -2):
@@ -269,6 +272,8 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
     """
     expect_tensor("linalg.solve", "B", B)
     _check_matrices("linalg.solve", A)
+    if B.ndim == 0:
+        raise RuntimeError("linalg.solve: The input tensor B must have at least 2 dimensions.")
     if B.dtype is not A.dtype:
         raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found A of "
                            f"type {A.dtype.scalar_name} and B of type {B.dtype.scalar_name} instead")
@@ -524,6 +529,9 @@ def cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:
     expect_tensor("linalg.cross", "other", other)
     if input.ndim != other.ndim:
         raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
+    if input.dtype is not other.dtype:
+        raise RuntimeError(f"linalg.cross: expected both inputs to have the same dtype, but got "
+                           f"{input.dtype.scalar_name} and {other.dtype.scalar_name}")
     d = wrap_dim(dim, input.ndim, op="linalg.cross") if input.ndim else dim
     if input.ndim == 0 or input.shape[d] != 3 or other.shape[d] != 3:
         sizes = (input.shape[d] if input.ndim else 0, other.shape[d] if other.ndim else 0)

@@ -342,6 +342,12 @@ SINGULAR = [[1., 2., 3.], [2., 4., 6.], [1., 1., 1.]]
      "linalg_matrix_power(): argument 'n' (position 2) must be int, not float"),
     (lambda: tl.linalg.cross(tl.ones(2, 2), tl.ones(2, 2)), RuntimeError,
      "linalg.cross: inputs dimension -1 must have length 3. Got 2 and 2"),
+    (lambda: tl.linalg.cross(tl.ones(3), tl.ones(3, dtype=tl.int64)), RuntimeError,
+     "linalg.cross: expected both inputs to have the same dtype, but got Float and Long"),
+    (lambda: tl.linalg.matrix_norm(tl.ones(2, 2, dtype=tl.int64), dtype=tl.float64), RuntimeError,
+     "linalg.matrix_norm: Expected a floating point or complex tensor as input. Got Long"),
+    (lambda: tl.linalg.solve(tl.eye(2), tl.tensor(1.)), RuntimeError,
+     "linalg.solve: The input tensor B must have at least 2 dimensions."),
 ])
 def test_errors(call, error, message):
     with pytest.raises(error) as info:
