@@ -1,5 +1,5 @@
 """Matrix functions and decompositions (``tl.linalg``): inv, det, slogdet, solve, cholesky, qr,
-svd, eigh, with PyTorch's semantics and gradients.
+svd, eigh, pinv, with PyTorch's semantics and gradients.
 
 Each decomposition is one non-differentiable host primitive (``_Lapack``: read the matrices,
 run NumPy/LAPACK, write the factors back, so on OpenCL it computes on the host) wrapped in a
