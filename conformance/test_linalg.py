@@ -336,3 +336,50 @@ def test_pinv_and_matrix_rank(kwargs, a, low_rank):
 def test_pinverse(a):
     check(lambda lib, x: lib.pinverse(x), a, grad2=True)
     check(lambda lib, x: x.pinverse(rcond=0.5), a)
+
+
+# -- solve_triangular, vecdot, multi_dot -----------------------------------------------------------
+@pytest.mark.parametrize("upper", [True, False])
+@pytest.mark.parametrize("left", [True, False])
+@pytest.mark.parametrize("unitriangular", [True, False])
+@given(a=matrices(batch=(2,)), k=st.integers(0, 3), b_batch=st.sampled_from([(), (1,), (3, 2)]))
+def test_solve_triangular(upper, left, unitriangular, a, k, b_batch):
+    n = a.array.shape[-1]
+    b = Arr(np.random.default_rng(k).standard_normal(b_batch + ((n, k) if left else (k, n))),
+            requires_grad=True)
+    check(lambda lib, a, b: lib.linalg.solve_triangular(a, b, upper=upper, left=left,
+                                                        unitriangular=unitriangular), a, b, grad2=True)
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib, a: lib.linalg.solve_triangular(a, a[0], upper=True),
+    lambda lib, a: lib.linalg.solve_triangular(a, a[:2], upper=True),
+    lambda lib, a: lib.linalg.solve_triangular(a, a[:, :2], upper=False, left=False),
+    lambda lib, a: lib.linalg.solve_triangular(a[:2], a, upper=False),
+    lambda lib, a: lib.linalg.solve_triangular(a * 0, a, upper=True),  # inf/nan, no error
+    lambda lib, a: lib.linalg.solve_triangular(a, a.double(), upper=True),
+    lambda lib, a: lib.linalg.vecdot(a, a.double()),
+    lambda lib, a: lib.linalg.vecdot(a.long(), a.long()),
+    lambda lib, a: lib.linalg.multi_dot([a]),
+    lambda lib, a: lib.linalg.multi_dot([a, a[:2]]),
+    lambda lib, a: lib.linalg.multi_dot([a, a[0], a]),
+    lambda lib, a: lib.linalg.multi_dot([a[None], a]),
+    lambda lib, a: lib.linalg.multi_dot([a, a.double()]),
+])
+def test_triangular_and_chain_products_edge_cases(call):
+    check(call, Arr(np.eye(3, dtype=np.float32) + np.triu(np.ones((3, 3), np.float32))))
+
+
+@given(seed=st.integers(0, 1000), dim=st.sampled_from([-1, 0]), chain=st.integers(2, 4),
+       row=st.booleans(), column=st.booleans())
+def test_vecdot_and_multi_dot(seed, dim, chain, row, column):
+    rng = np.random.default_rng(seed)
+    x, y = Arr(rng.standard_normal((3, 3)), True), Arr(rng.standard_normal((1, 3)), True)
+    check(lambda lib, x, y: lib.linalg.vecdot(x, y, dim=dim), x, y, grad2=True)
+    sizes = list(rng.integers(1, 4, chain + 1))
+    mats = [Arr(rng.standard_normal((sizes[i], sizes[i + 1])), True) for i in range(chain)]
+    if row:
+        mats[0] = Arr(rng.standard_normal(sizes[1]), True)
+    if column:
+        mats[-1] = Arr(rng.standard_normal(sizes[-2]), True)
+    check(lambda lib, *ms: lib.linalg.multi_dot(list(ms)), *mats, grad2=True)

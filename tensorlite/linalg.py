@@ -19,7 +19,7 @@ from .ops.creation import eye
 from .ops.elementwise import where
 from .ops.linalg import matmul as _matmul
 from .ops.linalg_decomp import (QR, SVD, Cholesky, Det, Eigh, Inv, LinAlgError, Pinv, Slogdet,
-                                Solve)
+                                Solve, SolveTriangular)
 from .ops.reduce import amax, amin
 from .ops.reduce import norm as _norm
 from .ops.movement import cat
@@ -28,7 +28,7 @@ from .tensor import Tensor
 
 __all__ = ["LinAlgError", "vector_norm", "matrix_norm", "norm", "inv", "det", "slogdet", "solve",
            "cholesky", "qr", "svd", "svdvals", "eigh", "eigvalsh", "pinv", "matrix_rank",
-           "matrix_power", "cross", "matmul"]
+           "matrix_power", "cross", "matmul", "solve_triangular", "vecdot", "multi_dot"]
 
 slogdet_result = collections.namedtuple("slogdet", ["sign", "logabsdet"])
 qr_result = collections.namedtuple("qr", ["Q", "R"])
@@ -296,6 +296,36 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
     return x.squeeze(-1) if vector else x
 
 
+@tensor_op
+def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True,
+                     unitriangular: bool = False) -> Tensor:
+    """X with A X = B (left) or X A = B for a triangular A: only its upper (``upper=True``) or
+    lower triangle is read, its diagonal taken as ones when unitriangular. No singularity
+    check: a zero on the diagonal gives inf/NaN (as PyTorch). Batch dims broadcast; B is
+    always a matrix. Computed on the host (substitution).
+
+    Shapes: (..., n, n), (..., n, k) -> (..., n, k) (left=False: (..., k, n) -> (..., k, n)).
+
+    Example:
+    >>> tl.linalg.solve_triangular(tl.tensor([[2., 1.], [0., 4.]]), tl.tensor([[4.], [8.]]), upper=True)
+    tensor([[1.],
+            [2.]])
+    """
+    expect_tensor("linalg.solve_triangular", "B", B)
+    _check_matrices("linalg.solve_triangular", A)
+    if B.ndim < 2:
+        raise RuntimeError("linalg.solve_triangular: The input tensor B must have at least 2 dimensions.")
+    n = A.shape[-1]
+    if (B.shape[-2] if left else B.shape[-1]) != n:
+        raise RuntimeError(f"linalg.solve_triangular: Incompatible shapes of A and B for the equation "
+                           f"{'AX = B' if left else 'XA = B'} ({n}x{n} and {B.shape[-2]}x{B.shape[-1]})")
+    broadcast_shapes(tuple(A.shape[:-2]), tuple(B.shape[:-2]))
+    B = B.to(A.dtype)  # PyTorch computes in A's dtype, whichever is wider
+    if left:
+        return SolveTriangular.apply(A, B, bool(upper), bool(unitriangular))
+    return SolveTriangular.apply(A.mT, B.mT, not upper, bool(unitriangular)).mT
+
+
 # -- decompositions ------------------------------------------------------------------------------
 @tensor_op
 def cholesky(A: Tensor, *, upper: bool = False) -> Tensor:
@@ -541,6 +571,65 @@ def cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:
     b = [other.narrow(d, i, 1) for i in range(3)]
     parts = [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
     return cat(parts, d)
+
+
+@tensor_op
+def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
+    """The dot product of vectors along ``dim`` (batch dims broadcast), on the tensors' device.
+
+    Shapes: (..., n, ...), (..., n, ...) -> the broadcast shape without ``dim``.
+
+    Example:
+    >>> tl.linalg.vecdot(tl.tensor([[1., 2.], [3., 4.]]), tl.tensor([1., 1.]))
+    tensor([3., 7.])
+    """
+    expect_tensor("linalg.vecdot", "y", y)
+    if x.dtype is not y.dtype:
+        raise RuntimeError(f"linalg.vecdot: Expected x and y to have the same dtype, but found x of "
+                           f"type {x.dtype.scalar_name} and y of type {y.dtype.scalar_name} instead")
+    if not x.is_floating_point():
+        raise RuntimeError(f"linalg.vecdot: Expected a floating point or complex tensor as input. "
+                           f"Got {x.dtype.scalar_name}")
+    return (x * y).sum(dim)
+
+
+def multi_dot(tensors) -> Tensor:
+    """The product of a chain of matrices; the first may be a 1-D row vector and the last a 1-D
+    column vector (their dims are dropped from the result). Matmuls on the tensors' device.
+
+    Shapes: (k0,) or (n, k0), (k0, k1), ..., (k_{m-1},) or (k_{m-1}, p) -> (n, p) minus 1-D ends.
+
+    Example:
+    >>> tl.linalg.multi_dot([tl.ones(3), tl.ones(3, 2), tl.ones(2)])
+    tensor(6.)
+    """
+    tensors = list(tensors)
+    if len(tensors) < 2:
+        raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {len(tensors)}")
+    for i, t in enumerate(tensors):
+        expect_tensor("multi_dot", f"tensors[{i}]", t)
+        allowed = (1, 2) if i in (0, len(tensors) - 1) else (2,)
+        if t.ndim not in allowed:
+            which = "first" if i == 0 else "last" if i == len(tensors) - 1 else None
+            raise RuntimeError(f"multi_dot(): the {which} tensor must be 1D or 2D but got {t.ndim}D"
+                               if which else f"multi_dot(): tensor {i} must be 2D but got {t.ndim}D")
+        if t.dtype is not tensors[0].dtype:
+            raise RuntimeError(f"multi_dot(): all tensors must have be the same dtype but tensor 0 is "
+                               f"{tensors[0].dtype.scalar_name} and tensor {i} {t.dtype.scalar_name}")
+    first = tensors[0].unsqueeze(0) if tensors[0].ndim == 1 else tensors[0]
+    last = tensors[-1].unsqueeze(-1) if tensors[-1].ndim == 1 else tensors[-1]
+    chain = [first] + tensors[1:-1] + [last]
+    for i in range(1, len(chain)):
+        if chain[i - 1].shape[-1] != chain[i].shape[0]:
+            raise RuntimeError(f"multi_dot(): tensors {i - 1} and {i} with shapes "
+                               f"{list(tensors[i - 1].shape)} and {list(tensors[i].shape)} cannot be "
+                               f"multiplied")
+    out = chain[0]
+    for t in chain[1:]:
+        out = _matmul(out, t)
+    if tensors[0].ndim == 1:
+        out = out.squeeze(0)
+    return out.squeeze(-1) if tensors[-1].ndim == 1 else out
 
 
 def matmul(input: Tensor, other: Tensor) -> Tensor:

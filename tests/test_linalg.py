@@ -501,3 +501,57 @@ def test_tolerances_drop_small_singular_values():
     assert tl.linalg.matrix_rank(A, atol=0.01).item() == 2
     assert tl.linalg.matrix_rank(A, rtol=0.5).item() == 1
     close(tl.linalg.pinv(A, atol=0.01), np.diag([0.25, 1.0, 0.0]))
+
+
+# -- solve_triangular, vecdot, multi_dot ---------------------------------------------------------------
+@pytest.mark.parametrize("upper", [True, False])
+@pytest.mark.parametrize("left", [True, False])
+@pytest.mark.parametrize("unitriangular", [True, False])
+@given(a=matrix_arrays(batch=(2,)), k=st.integers(1, 3))
+def test_solve_triangular(upper, left, unitriangular, a, k):
+    n = a.shape[-1]
+    b = np.random.default_rng(k).standard_normal((n, k) if left else (k, n))
+    triangle = np.triu(a) if upper else np.tril(a)
+    if unitriangular:
+        triangle = triangle - np.diagonal(triangle, axis1=-2, axis2=-1)[..., None] * np.eye(n) + np.eye(n)
+    X = tl.linalg.solve_triangular(t64(a), t64(b), upper=upper, left=left, unitriangular=unitriangular)
+    close(t64(triangle) @ X if left else X @ t64(triangle), np.broadcast_to(b, X.shape))
+    fn = lambda a, b: tl.linalg.solve_triangular(a, b, upper=upper, left=left, unitriangular=unitriangular)
+    inputs = (t64(a, grad=True), t64(b, grad=True))
+    assert gradcheck(fn, inputs) and gradgradcheck(fn, inputs)
+
+
+def test_solve_triangular_with_a_zero_diagonal_gives_inf_and_nan_not_an_error():
+    X = tl.linalg.solve_triangular(tl.zeros(2, 2), tl.ones(2, 1), upper=True)
+    assert math.isnan(X[0, 0].item()) and X[1, 0].item() == math.inf
+
+
+@given(seed=st.integers(0, 100))
+def test_vecdot_and_multi_dot(seed):
+    rng = np.random.default_rng(seed)
+    x, y = rng.standard_normal((4, 3)), rng.standard_normal(3)
+    close(tl.linalg.vecdot(t64(x), t64(y)), x @ y)
+    mats = [rng.standard_normal(3), rng.standard_normal((3, 4)), rng.standard_normal((4, 2)), rng.standard_normal(2)]
+    close(tl.linalg.multi_dot([t64(m) for m in mats]), np.linalg.multi_dot(mats))
+    leaves = [t64(m, grad=True) for m in mats]
+    assert gradcheck(lambda *ms: tl.linalg.multi_dot(list(ms)), leaves)
+    assert gradgradcheck(lambda a, b: tl.linalg.vecdot(a, b), (t64(x, grad=True), t64(y, grad=True)))
+
+
+@pytest.mark.parametrize("call,message", [
+    (lambda: tl.linalg.solve_triangular(tl.eye(2), tl.ones(2), upper=True),
+     "linalg.solve_triangular: The input tensor B must have at least 2 dimensions."),
+    (lambda: tl.linalg.solve_triangular(tl.eye(2), tl.ones(3, 1), upper=True),
+     "linalg.solve_triangular: Incompatible shapes of A and B for the equation AX = B (2x2 and 3x1)"),
+    (lambda: tl.linalg.vecdot(tl.ones(3), tl.ones(3, dtype=tl.float64)),
+     "linalg.vecdot: Expected x and y to have the same dtype, but found x of type Float and y of type Double"),
+    (lambda: tl.linalg.multi_dot([tl.ones(2, 3)]), "multi_dot(): expected at least 2 tensors but got 1"),
+    (lambda: tl.linalg.multi_dot([tl.ones(2, 3), tl.ones(4, 5)]),
+     "multi_dot(): tensors 0 and 1 with shapes [2, 3] and [4, 5] cannot be multiplied"),
+    (lambda: tl.linalg.multi_dot([tl.ones(2, 3), tl.ones(3), tl.ones(3, 2)]),
+     "multi_dot(): tensor 1 must be 2D but got 1D"),
+])
+def test_triangular_and_chain_errors(call, message):
+    with pytest.raises(RuntimeError) as info:
+        call()
+    assert str(info.value).startswith(message)

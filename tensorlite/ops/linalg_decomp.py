@@ -141,6 +141,21 @@ def _pinv(a, atol, rtol, hermitian):
     return (np.swapaxes(vh, -1, -2) * inverse_s[..., None, :] @ np.swapaxes(u, -1, -2),)
 
 
+def _solve_triangular(a, b, upper, unitriangular):
+    """X with A X = B by substitution, reading only A's upper or lower triangle (and taking
+    its diagonal as ones when unitriangular); a zero diagonal gives inf/NaN, as LAPACK's trsm."""
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    a = np.broadcast_to(a, batch + a.shape[-2:])
+    b = np.broadcast_to(b, batch + b.shape[-2:])
+    n = a.shape[-1]
+    x = np.zeros(b.shape, dtype=np.result_type(a, b))
+    for i in (range(n - 1, -1, -1) if upper else range(n)):
+        known = slice(i + 1, n) if upper else slice(0, i)
+        row = b[..., i, :] - np.einsum("...j,...jk->...k", a[..., i, known], x[..., known, :])
+        x[..., i, :] = row if unitriangular else row / a[..., i, i][..., None]
+    return (x,)
+
+
 def _slogdet(a):
     sign, logabsdet = np.linalg.slogdet(a)
     return np.where(np.isnan(logabsdet), 0.0, sign), logabsdet  # sign(NaN) = 0, as PyTorch
@@ -152,6 +167,7 @@ _ROUTINES = {
     "slogdet": _slogdet,
     "pinv": _pinv,
     "solve": _solve,
+    "solve_triangular": _solve_triangular,
     "cholesky": _cholesky,
     "qr": _qr,
     "svd": _svd,
@@ -226,6 +242,30 @@ class Solve(Function):
         grad_b = Solve.apply(a.mT, grad)
         needs_a = ctx.needs_input_grad[0]
         return (-(grad_b @ x.mT) if needs_a else None), grad_b
+
+
+class SolveTriangular(Function):
+    """X with A X = B for triangular A (upper or lower; unit diagonal when unitriangular) and
+    batch dims that broadcast. Backward (PyTorch's): grad_B solves A^T grad_B = grad (the other
+    triangle), grad_A = -grad_B X^T restricted to A's triangle (strictly when unitriangular)."""
+
+    @staticmethod
+    def forward(ctx, a, b, upper, unitriangular):
+        (x,) = lapack("solve_triangular", a, b, upper, unitriangular)
+        ctx.flags = (upper, unitriangular)
+        ctx.save_for_backward(a, x)
+        return x
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, x = ctx.saved_tensors
+        upper, unitriangular = ctx.flags
+        grad_b = SolveTriangular.apply(a.mT, grad, not upper, unitriangular)
+        grad_a = None
+        if ctx.needs_input_grad[0]:
+            grad_a = -(grad_b @ x.mT)
+            grad_a = grad_a.triu(int(unitriangular)) if upper else grad_a.tril(-int(unitriangular))
+        return grad_a, grad_b, None, None
 
 
 def _adjugate_t(a: Tensor, det: Tensor) -> Tensor:
