@@ -14,6 +14,7 @@ import math
 import numbers
 
 from . import dtypes as _dt
+from ._warn import warn_user
 from .ops._util import broadcast_shapes, expect_tensor, tensor_op, wrap_dim
 from .ops.creation import eye
 from .ops.elementwise import where
@@ -700,10 +701,13 @@ def legacy_cross(input: Tensor, other: Tensor, dim=None) -> Tensor:
     Shapes: as linalg.cross.
 
     Example:
-    >>> tl.cross(tl.eye(3), tl.ones(3, 3)).shape
+    >>> tl.cross(tl.eye(3), tl.ones(3, 3), dim=1).shape
     tensorlite.Size([3, 3])
     """
     if dim is None:
+        warn_user("Using torch.cross without specifying the dim arg is deprecated. Please either pass "
+                  "the dim explicitly or simply use torch.linalg.cross. The default value of dim will "
+                  "change to agree with that of linalg.cross in a future release.")
         expect_tensor("cross", "other", other)
         shape = broadcast_shapes(tuple(input.shape), tuple(other.shape)) if input.ndim == other.ndim else ()
         dim = next((i for i, n in enumerate(shape) if n == 3), -1)

@@ -141,7 +141,8 @@ class TestIdentities:
     def test_cross(self, seed):
         a, b = np.random.default_rng(seed).standard_normal((2, 4, 3))
         close(tl.linalg.cross(t64(a), t64(b)), np.cross(a, b))
-        close(tl.cross(t64(a.T), t64(b.T)), np.cross(a, b).T)  # legacy: the first dim of size 3
+        with pytest.warns(UserWarning, match="without specifying the dim arg is deprecated"):
+            close(tl.cross(t64(a.T), t64(b.T)), np.cross(a, b).T)  # legacy: the first dim of size 3
 
 
 # -- gradients: float64 gradcheck and gradgradcheck ---------------------------------------------------
