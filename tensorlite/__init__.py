@@ -37,6 +37,10 @@ from .ops.movement import atleast_1d, atleast_2d, atleast_3d, column_stack, dsta
 from .ops.indexing import (gather, index_put, index_select, masked_fill, masked_select, nonzero,
                            scatter, scatter_add, take_along_dim)
 from .ops.linalg import bmm, dot, einsum, ger, matmul, mm, outer
+from . import linalg
+from .linalg import det, logdet, matrix_power, pinverse, slogdet
+from .linalg import inv as inverse, legacy_cholesky as cholesky, legacy_cross as cross
+from .linalg import legacy_qr as qr, legacy_svd as svd
 from .ops.checks import synchronize
 from .ops.sampling import multinomial
 from .ops.creation import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor,

@@ -16,6 +16,7 @@ from .autograd.api import backward as _autograd_backward
 from .device import Device, device as _parse_device
 from .nn import functional as _F
 from .ops import creation, elementwise as ew, indexing, inplace, linalg, movement as mv, reduce as rd, sampling
+from . import linalg as _la
 from .ops._queries import is_contiguous
 from .ops._util import expect_tensor
 from .tensor import Tensor
@@ -278,6 +279,9 @@ _METHODS.update({
     # linear algebra
     "matmul": linalg.matmul, "mm": linalg.mm, "bmm": linalg.bmm, "dot": linalg.dot,
     "outer": linalg.outer,
+    "det": _la.det, "inverse": _la.inv, "slogdet": _la.slogdet, "logdet": _la.logdet,
+    "matrix_power": _la.matrix_power, "cholesky": _la.legacy_cholesky, "qr": _la.legacy_qr,
+    "svd": _la.legacy_svd, "cross": _la.legacy_cross, "pinverse": _la.pinverse,
     # in place
     "fill_": inplace.fill_, "zero_": inplace.zero_, "copy_": inplace.copy_,
     "new_zeros": _new_zeros, "new_ones": _new_ones, "new_full": _new_full, "new_empty": _new_empty,

@@ -156,6 +156,14 @@ def np_pad(x, pad, value=0.0):
     return np.pad(x, widths, constant_values=value)
 
 
+def square_matrices(rhs=False):
+    """(n, n) or (2, n, n) matrices, with a (..., n, k) right-hand side when ``rhs``."""
+    def shapes_for(n, batch, k):
+        matrix = batch + (n, n)
+        return (matrix, batch + (n, k)) if rhs else (matrix,)
+    return st.builds(shapes_for, st.integers(1, 3), st.sampled_from([(), (2,)]), st.integers(1, 2))
+
+
 def einsum_cases():
     cases = [("ij,jk->ik", ((2, 3), (3, 4))), ("bij,bjk->bik", ((2, 2, 3), (2, 3, 2))),
              ("i,i->", ((4,), (4,))), ("ij->ji", ((2, 3),)), ("ii->i", ((3, 3),)),
@@ -359,9 +367,49 @@ SPECS = [
     # -- composites through the engine -------------------------------------------------------
     OpSpec("softmax_like", lambda x: (x - x.logsumexp(-1, keepdim=True)).exp(),
            lambda x: np.exp(x - np_logsumexp(x, -1, True)), one(min_dims=1)),
+    # -- tl.linalg (entries in [-1, 1] plus 5 I: strictly diagonally dominant, so invertible) ------
+    OpSpec("linalg_inv", lambda a: tl.linalg.inv(_dominant(a)), lambda a: np.linalg.inv(_np_dominant(a)),
+           square_matrices(), low=-1, high=1),
+    OpSpec("linalg_det", lambda a: tl.linalg.det(_dominant(a)), lambda a: np.linalg.det(_np_dominant(a)),
+           square_matrices(), low=-1, high=1),
+    OpSpec("linalg_solve", lambda a, b: tl.linalg.solve(_dominant(a), b),
+           lambda a, b: np.linalg.solve(_np_dominant(a), b), square_matrices(rhs=True), low=-1, high=1),
+    OpSpec("linalg_cholesky", lambda a: tl.linalg.cholesky(_dominant(a @ a.mT)),
+           lambda a: np.linalg.cholesky(_np_dominant(a @ np.swapaxes(a, -1, -2))), square_matrices(),
+           low=-1, high=1),
+    OpSpec("linalg_eigvalsh", lambda a: tl.linalg.eigvalsh(a + a.mT),
+           lambda a: np.linalg.eigvalsh(a + np.swapaxes(a, -1, -2)), square_matrices(),
+           avoid=lambda arrays, k: _min_gap(np.linalg.eigvalsh(arrays[0] + np.swapaxes(arrays[0], -1, -2))) < 1e-2),
+    OpSpec("linalg_svdvals", tl.linalg.svdvals, lambda a: np.linalg.svd(a, compute_uv=False),
+           st.tuples(shapes(2, 3, max_side=3)),
+           avoid=lambda arrays, k: _min_gap(np.linalg.svd(arrays[0], compute_uv=False), with_zero=True) < 1e-2),
+    OpSpec("linalg_vector_norm", lambda x, **k: tl.linalg.vector_norm(x, **k),
+           lambda x, ord, dim: np_norm(x, p=ord, dim=dim), one(min_dims=1),
+           kwargs=lambda s: st.fixed_dictionaries({"ord": st.sampled_from([2, 1, 3, 0.5]),
+                                                    "dim": valid_dims(len(s[0]), allow_empty=False)}),
+           avoid=lambda a, k: near(a[0], [0], 1e-2)),
+    OpSpec("linalg_matrix_norm_fro", tl.linalg.matrix_norm, lambda a: np.linalg.norm(a, "fro", axis=(-2, -1)),
+           st.tuples(shapes(2, 3)), avoid=lambda a, k: near(a[0], [0], 1e-2)),
 ]
 
 _EINSUM_BY_SHAPES = {}
+
+
+def _dominant(a):
+    return a + 5 * tl.eye(a.shape[-1], dtype=a.dtype, device=a.device)
+
+
+def _np_dominant(a):
+    return a + 5 * np.eye(a.shape[-1])
+
+
+def _min_gap(values, with_zero=False):
+    """The smallest distance between sorted values (and from 0): where eigen/singular-value
+    gradients of second order divide."""
+    values = np.sort(values, axis=-1)
+    if with_zero:
+        values = np.concatenate([np.zeros(values.shape[:-1] + (1,)), values], -1)
+    return np.inf if values.shape[-1] < 2 else float(np.diff(values, axis=-1).min())
 
 
 for _eq, _shapes in [("ij,jk->ik", ((2, 3), (3, 4))), ("bij,bjk->bik", ((2, 2, 3), (2, 3, 2))),

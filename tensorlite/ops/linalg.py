@@ -180,59 +180,100 @@ def outer(input: Tensor, vec2) -> Tensor:
 ger = outer
 
 
+_ELLIPSIS = "..."  # a token of the scanned equation, next to the one-letter labels
+
+
+def _scan_einsum_term(text, offset, where, labels):
+    """Append the labels of one term (letters, and "..." at most once) to ``labels``, with
+    PyTorch's errors; ``offset`` is text's position in the equation (for the messages)."""
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if c == " ":
+            pass
+        elif c == ".":
+            if _ELLIPSIS in labels:
+                raise RuntimeError(f"einsum(): found '.' for {where} "
+                                   + ("for which an ellipsis was already found" if where != "output"
+                                      else "but an ellipsis (...) was already found"))
+            if text[i:i + 3] != "...":
+                raise RuntimeError(f"einsum(): found '.' for {where} that is not part of any ellipsis"
+                                   + (" (...)" if where == "output" else ""))
+            labels.append(_ELLIPSIS)
+            i += 2
+        elif c.isascii() and c.isalpha():
+            labels.append(c)
+        else:
+            raise RuntimeError(f"einsum(): invalid subscript {c!r} given at index {offset + i} in the "
+                               f"equation string, subscripts must be in [a-zA-Z]")
+        i += 1
+
+
+def _scan_einsum(equation, count):
+    """The labels of each operand and of the output (None: implicit), PyTorch's grammar: terms
+    split by ',', an optional '->' output, spaces anywhere, one '...' per term."""
+    arrow = equation.find("->")
+    lhs = equation if arrow < 0 else equation[:arrow]
+    terms = [[]]
+    start = 0
+    for i, c in enumerate(lhs + ","):
+        if c != ",":
+            continue
+        _scan_einsum_term(lhs[start:i], start, f"operand {len(terms) - 1}", terms[-1])
+        start = i + 1
+        if i < len(lhs):
+            if len(terms) == count:
+                raise RuntimeError("einsum(): fewer operands were provided than specified in the "
+                                   "equation")
+            terms.append([])
+    if len(terms) < count:
+        raise RuntimeError("einsum(): more operands were provided than specified in the equation")
+    if arrow < 0:
+        return terms, None
+    output = []
+    _scan_einsum_term(equation[arrow + 2:], arrow + 2, "output", output)
+    return terms, output
+
+
 def _parse_einsum(equation, operands):
-    equation = equation.replace(" ", "")
-    if "->" in equation:
-        inputs, output = equation.split("->")
-    else:
-        inputs, output = equation, None
-    terms = inputs.split(",")
-    if len(terms) != len(operands):
-        raise RuntimeError("einsum(): more operands were provided than specified in the equation"
-                           if len(operands) > len(terms) else
-                           "einsum(): fewer operands were provided than specified in the equation")
-    # the dims under "..." broadcast right-aligned: an operand with k of them takes the last k
-    # of the longest run of labels (Greek letters: never user labels)
-    widths = [op.ndim - (len(term) - 3) for term, op in zip(terms, operands) if "..." in term]
+    """Each operand's term and the output as strings with one character per dim: the dims under
+    "..." become Greek letters (never user labels), right-aligned across operands as in
+    broadcasting. Returns (terms, output, size of each label)."""
+    scanned, output = _scan_einsum(equation, len(operands))
+    widths = []
+    for k, (labels, op) in enumerate(zip(scanned, operands)):
+        named = len(labels) - (_ELLIPSIS in labels)
+        if (named > op.ndim) if _ELLIPSIS in labels else (named != op.ndim):
+            raise RuntimeError(f"einsum(): the number of subscripts in the equation ({named}) "
+                               + ("is more than" if _ELLIPSIS in labels else "does not match")
+                               + f" the number of dimensions ({op.ndim}) for operand {k}"
+                               + ("" if _ELLIPSIS in labels else " and no ellipsis was given"))
+        widths.append(op.ndim - named if _ELLIPSIS in labels else 0)
     ellipsis_letters = "".join(chr(0x3B1 + i) for i in range(max(widths, default=0)))
-    expanded = []
-    for term, op in zip(terms, operands):
-        if "..." in term:
-            width = max(op.ndim - (len(term) - 3), 0)
-            term = term.replace("...", ellipsis_letters[len(ellipsis_letters) - width:])
-        if len(term) != op.ndim:
-            raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(term)}) does "
-                               f"not match the number of dimensions ({op.ndim}) for operand "
-                               f"{len(expanded)}{'' if '...' in equation else ' and no ellipsis was given'}")
-        expanded.append(term)
+    terms = ["".join(ellipsis_letters[len(ellipsis_letters) - w:] if c is _ELLIPSIS else c
+                     for c in labels) for labels, w in zip(scanned, widths)]
     if output is None:
         counts = {}
-        for term in expanded:
+        for term in terms:
             for c in term:
                 counts[c] = counts.get(c, 0) + 1
         output = ellipsis_letters + "".join(sorted(c for c, n in counts.items()
-                                                           if n == 1 and c.isascii()))
-    elif "..." in output:
-        output = output.replace("...", ellipsis_letters)
-    sizes = _check_einsum_labels(expanded, output, operands)
-    return expanded, output, sizes
+                                                   if n == 1 and c.isascii()))
+    else:
+        output = "".join(ellipsis_letters if c is _ELLIPSIS else c for c in output)
+    sizes = _check_einsum_labels(terms, output, operands)
+    return terms, output, sizes
 
 
 def _check_einsum_labels(terms, output, operands):
-    """PyTorch's einsum errors: subscripts are letters, every output subscript appears once and
-    in some input, and a subscript has one size (or 1, which broadcasts) wherever it appears.
+    """PyTorch's einsum errors: every output subscript appears once and in some input, and a subscript has one size (or 1, which broadcasts) wherever it appears.
     Returns each subscript's broadcast size."""
-    for term in terms:
-        for c in term:
-            if c.isascii() and not c.isalpha():
-                raise RuntimeError(f"einsum(): invalid subscript {c!r} in the equation; subscripts "
-                                   f"must be letters in [a-zA-Z]")
     for c in output:
         if output.count(c) > 1:
             raise RuntimeError(f"einsum(): output subscript {c} appears more than once in the output")
         if not any(c in term for term in terms):
             raise RuntimeError(f"einsum(): output subscript {c} does not appear in the equation for "
-                               f"any input operand (inputs: {','.join(terms)})")
+                               f"any input operand")
     sizes = {}
     for k, (term, op) in enumerate(zip(terms, operands)):
         seen = {}
@@ -297,13 +338,52 @@ def _contract(term_a, a, term_b, b, keep):
     return "".join(batch + left + right), out
 
 
-def einsum(equation: str, *operands):
-    """Einstein summation, composed from permute, reshape, matmul and sum.
+def _subscript_letter(n) -> str:
+    """A subscript of the sublist form: 0-25 are 'A'-'Z', 26-51 'a'-'z', Ellipsis '...'."""
+    if n is Ellipsis:
+        return "..."
+    if isinstance(n, int) and 0 <= n < 26:
+        return chr(ord("A") + n)
+    if isinstance(n, int) and 26 <= n < 52:
+        return chr(ord("a") + n - 26)
+    raise ValueError("einsum(): subscript in subscript list is not within the valid range [0, 52)")
+
+
+def _einsum_arguments(args):
+    """(equation, operands) from either call form: einsum(equation, *operands) (or a list of
+    operands), or the sublist form einsum(op1, [0, 1], op2, [1, 2], [0, 2])."""
+    if len(args) < 2:
+        raise ValueError("einsum(): must specify the equation string and at least one operand, or "
+                         "at least one operand and its subscripts list")
+    if isinstance(args[0], Tensor):
+        sublists = args[1::2]
+        operands = args[:-1:2] if len(args) % 2 else args[::2]
+        equation = ",".join("".join(map(_subscript_letter, s)) for s in (sublists[:len(operands)]))
+        if len(args) % 2:
+            equation += "->" + "".join(map(_subscript_letter, args[-1]))
+    else:
+        equation, operands = args[0], args[1:]
+        if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+            operands = tuple(operands[0])
+    if not isinstance(equation, str):
+        raise TypeError(f"einsum(): argument 'equation' must be str, not {type(equation).__name__}")
+    for i, op in enumerate(operands):
+        if not isinstance(op, Tensor):
+            raise TypeError(f"einsum(): expected Tensor as element {i} in argument 1 (operands), "
+                            f"but got {type(op).__name__}")
+    return equation, tuple(operands)
+
+
+def einsum(*args):
+    """Einstein summation, composed from permute, reshape, matmul and sum: PyTorch's grammar
+    (terms split by ',', an optional '->' output, spaces anywhere, one '...' per term standing
+    for broadcast dims, a label repeated within a term takes the diagonal, size-1 dims
+    broadcast) and its sublist form ``einsum(a, [0, 1], b, [1, 2], [0, 2])``.
 
     Example: ``einsum('bij,bjk->bik', a, b)`` is a batched matmul; ``einsum('ii', m)`` the trace.
 
     Shapes: one labelled term per operand; the output has the labels after ``->`` (without
-    ``->``: the labels that appear once, sorted).
+    ``->``: the '...' dims, then the labels that appear once, sorted, uppercase first).
 
     Example:
     >>> a = tl.arange(6.).reshape(2, 3)
@@ -313,9 +393,10 @@ def einsum(equation: str, *operands):
     tensor([ 3., 12.])
     >>> tl.einsum('ii', tl.eye(3))
     tensor(3.)
+    >>> tl.einsum(a, [0, 1], [1])
+    tensor([3., 5., 7.])
     """
-    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
-        operands = tuple(operands[0])
+    equation, operands = _einsum_arguments(args)
     terms, output, sizes = _parse_einsum(equation, operands)
     operands = [_broadcast_labels(t, o, sizes) for t, o in zip(terms, operands)]
     pairs = [_diagonal_labels(t, o) for t, o in zip(terms, operands)]

@@ -602,11 +602,11 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
                            f"(the Frobenius norm takes one or two dims; use p=2 for more)")
     axes = reduction_dims(dim, input.ndim, op="norm")
     x = input
-    if p in (math.inf, -math.inf, "inf"):
+    if p in (math.inf, -math.inf, "inf") or (not isinstance(p, str) and p < 0):
         empty = [a for a in axes if x.data.shape[a] == 0]
-        if empty:
-            raise RuntimeError(f"norm(): cannot compute the inf norm over the empty dim {empty[0]} "
-                               f"(shape {list(x.shape)}): max and min have no identity")
+        if empty:  # max, min and the sum of negative powers (inf for none) have no identity
+            raise RuntimeError(f"norm(): cannot compute the {p} norm over the empty dim {empty[0]} "
+                               f"(shape {list(x.shape)}): the operation has no identity")
     if p in ("fro", 2, 2.0):
         return Norm2.apply(x, axes, keepdim)
     if p in (math.inf, "inf"):
