@@ -135,6 +135,32 @@ class Backend(ABC):
     @abstractmethod
     def cumsum(self, x, axis): """Inclusive prefix sums along ``axis``."""
 
+    @abstractmethod
+    def sort(self, x, axis, descending):
+        """(values, int64 indices) of a stable sort along ``axis``: equal keys keep their order
+        (-0.0 equals 0.0); NaN sorts as the largest value (last, first when descending)."""
+
+    @abstractmethod
+    def scan(self, op, x, axis):
+        """Inclusive scan along ``axis``: 'cumprod' (integer and bool inputs give int64),
+        'logcumsumexp' (floating x) -> one array; 'cummax' / 'cummin' -> (values, int64
+        indices), the index of the running extreme being the latest of equal values and the
+        first NaN once one is seen (PyTorch's rules)."""
+
+    @abstractmethod
+    def searchsorted(self, sorted_sequence, values, right):
+        """int64 insertion points of ``values`` (..., m) in the rows of ``sorted_sequence``
+        (..., n) with the same leading dims, or 1-D (one row for all). PyTorch's comparisons:
+        left finds the first element not less than the value (``right``: greater than it), so a
+        NaN value goes after every element."""
+
+    @abstractmethod
+    def histc(self, x, bins, range_):
+        """Counts (in x's floating dtype) of x's elements in ``bins`` equal bins over [low, high],
+        ``range_`` a 2-element array of x's dtype (low < high, both finite): the bin of v is
+        int((v - low) * bins / (high - low)) computed in x's dtype, v = high goes to the last
+        bin, elements outside the range (and NaN) are not counted."""
+
     # -- movement (results may alias x) -----------------------------------------------------
     @abstractmethod
     def reshape(self, x, shape): """x with a new shape; a view when the layout allows it."""

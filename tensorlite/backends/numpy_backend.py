@@ -177,6 +177,16 @@ _REDUCE = {"sum": np.add.reduce, "prod": np.multiply.reduce, "max": np.maximum.r
            "min": np.minimum.reduce, "any": np.logical_or.reduce, "all": np.logical_and.reduce}
 
 
+def _log_add_exp(a, b):
+    """PyTorch's _log_add_exp_helper elementwise: log(exp(a) + exp(b)) shifted by the larger;
+    NaN propagates, and equal infinities stay themselves (-inf + -inf = -inf, not NaN)."""
+    low = np.where(np.isnan(b), b, np.fmin(a, b))
+    high = np.where(np.isnan(b), b, np.fmax(a, b))
+    low, high = np.where(np.isnan(a), a, low), np.where(np.isnan(a), a, high)
+    special = (low == high) & ~np.isfinite(low)
+    return np.where(special, a, np.log1p(np.exp(low - high)) + high).astype(a.dtype)
+
+
 def _pad_or_crop(x, pads, value):
     """Pad (N, C, H, W) by (top, bottom, left, right); negative amounts crop."""
     top, bottom, left, right = pads
@@ -309,6 +319,62 @@ class NumpyBackend(Backend):
         if x.dtype.kind in "biu":
             return np.cumsum(x, axis=axis, dtype=np.int64)
         return np.cumsum(x, axis=axis)
+
+    def sort(self, x, axis, descending):
+        if not descending:
+            index = np.argsort(x, axis=axis, kind="stable")
+        else:  # ascending on the reversed line, reversed back: ties keep their order, NaN first
+            n = x.shape[axis]
+            index = n - 1 - np.flip(np.argsort(np.flip(x, axis), axis=axis, kind="stable"), axis)
+        index = index.astype(np.int64)
+        return np.take_along_axis(x, index, axis), index
+
+    @_silent
+    def scan(self, op, x, axis):
+        if op == "cumprod":
+            return np.cumprod(x, axis=axis, dtype=np.int64 if x.dtype.kind in "biu" else x.dtype)
+        lines = np.moveaxis(x, axis, 0)
+        if op == "logcumsumexp":
+            out = np.empty_like(lines)
+            acc = np.full(lines.shape[1:], -np.inf, dtype=x.dtype)
+            for r, v in enumerate(lines):
+                acc = out[r] = _log_add_exp(acc, v)
+            return np.moveaxis(out, 0, axis)
+        values, index = np.empty_like(lines), np.empty(lines.shape, dtype=np.int64)
+        is_max = op == "cummax"
+        best, best_index = lines[:1][0].copy(), np.zeros(lines.shape[1:], dtype=np.int64)
+        for r, v in enumerate(lines):
+            take = (v >= best) if is_max else (v <= best)
+            if x.dtype.kind == "f":
+                take = ~np.isnan(best) & (np.isnan(v) | take)
+            best, best_index = np.where(take, v, best), np.where(take, r, best_index)
+            values[r], index[r] = best, best_index
+        return np.moveaxis(values, 0, axis), np.moveaxis(index, 0, axis)
+
+    @_silent
+    def searchsorted(self, sorted_sequence, values, right):
+        n = sorted_sequence.shape[-1]
+        rows = sorted_sequence.reshape(-1, n) if sorted_sequence.ndim > 1 else sorted_sequence[None]
+        flat = values.reshape(len(rows), -1) if sorted_sequence.ndim > 1 else values.reshape(1, -1)
+        start = np.zeros(flat.shape, dtype=np.int64)
+        end = np.full(flat.shape, n, dtype=np.int64)
+        line = np.arange(len(rows))[:, None] if sorted_sequence.ndim > 1 else np.zeros((1, 1), np.int64)
+        while (start < end).any():  # PyTorch's binary search, every value at once
+            active = start < end
+            mid = start + ((end - start) >> 1)
+            found = rows[line, np.minimum(mid, n - 1)]
+            go_right = ~(found > flat) if right else ~(found >= flat)
+            start = np.where(active & go_right, mid + 1, start)
+            end = np.where(active & ~go_right, mid, end)
+        return start.reshape(values.shape)
+
+    @_silent
+    def histc(self, x, bins, range_):
+        low, high = range_[0], range_[1]
+        v = x.reshape(-1)
+        v = v[(v >= low) & (v <= high)]
+        index = ((v - low) * x.dtype.type(bins) / (high - low)).astype(np.int64)
+        return np.bincount(np.minimum(index, bins - 1), minlength=bins).astype(x.dtype)
 
     def reshape(self, x, shape):
         return np.reshape(x, shape)

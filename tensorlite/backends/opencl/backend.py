@@ -424,6 +424,62 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
                          (lines, out.buffer, x.buffer))
         return out
 
+    def _lines(self, x, axis, out, extra=()):
+        """The Layout of kernels/sorting.cl walking x's lines along ``axis`` (operand 0: out,
+        a new contiguous array of x's shape; operand 1: x)."""
+        lines_shape = tuple(1 if d == axis else s for d, s in enumerate(x.shape))
+        return Layout(lines_shape, [(out.strides, 0), (x.strides, x.offset)],
+                      (x.shape[axis], out.strides[axis], x.strides[axis]) + tuple(extra))
+
+    def sort(self, x, axis, descending):
+        values, index = self.new(x.shape, x.dtype), self.new(x.shape, np.int64)
+        if x.size:
+            lines = self._lines(x, axis, values, (int(descending),))
+            self._launch("sorting.cl", "sort_rank", type_defines(x.dtype), lines.n * x.shape[axis],
+                         (lines, values.buffer, index.buffer, x.buffer))
+        return values, index
+
+    def scan(self, op, x, axis):
+        if op in ("cummax", "cummin"):
+            values, index = self.new(x.shape, x.dtype), self.new(x.shape, np.int64)
+            if x.size:
+                lines = self._lines(x, axis, values, (int(op == "cummax"),))
+                self._launch("sorting.cl", "scan_extreme", type_defines(x.dtype), lines.n,
+                             (lines, values.buffer, index.buffer, x.buffer))
+            return values, index
+        result = np.dtype(np.int64) if x.dtype.kind in "biu" else x.dtype
+        out = self.new(x.shape, result)
+        if x.size:
+            flag = ("SCAN_PROD", None) if op == "cumprod" else ("SCAN_LOGSUMEXP", None)
+            lines = self._lines(x, axis, out)
+            self._launch("sorting.cl", "scan", type_defines(x.dtype, result) + (flag,), lines.n,
+                         (lines, out.buffer, x.buffer))
+        return out
+
+    def searchsorted(self, sorted_sequence, values, right):
+        out = self.new(values.shape, np.int64)
+        if not values.size:
+            return out
+        seq = sorted_sequence
+        row_strides = list(seq.strides[:-1]) if seq.ndim > 1 else [0] * (values.ndim - 1)
+        shape = values.shape if values.ndim else (1,)
+        operands = [(out.strides or (1,), 0), (values.strides or (1,), values.offset),
+                    (row_strides + [0] if values.ndim else [0], seq.offset)]
+        layout = Layout(shape, operands, (seq.shape[-1], seq.strides[-1], int(bool(right))))
+        self._launch("sorting.cl", "search_sorted", type_defines(values.dtype), layout.n,
+                     (layout, out.buffer, values.buffer, seq.buffer))
+        return out
+
+    def histc(self, x, bins, range_):
+        counts = self.filled((bins,), 0, np.int32)
+        if x.size:
+            layout = Layout(x.shape, [(x.strides, x.offset)], (bins,))
+            self._launch("sorting.cl", "histc", type_defines(x.dtype), layout.n,
+                         (layout, counts.buffer, x.buffer, range_.buffer))
+        out = self.new((bins,), x.dtype)
+        self._convert_into(out, counts)
+        return out
+
     # -- movement --------------------------------------------------------------------------
     def reshape(self, x, shape):
         shape = _resolve_shape(shape, x.size)
