@@ -201,6 +201,8 @@ class _EvenShare(Function):
     """value (computed from x) with PyTorch's evenly_distribute_backward: the gradient is split
     evenly among the elements of x equal to value (NaN counting as equal to a NaN value)."""
 
+    _primitive = True
+
     @staticmethod
     def forward(ctx, x, value):
         ctx.save_for_backward(x, value)
