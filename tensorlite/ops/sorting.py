@@ -84,7 +84,7 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool
 
     Example:
     >>> tl.sort(tl.tensor([3., float('nan'), 1.]))
-    sort(values=tensor([1., 3., nan]), indices=tensor([2, 0, 1]))
+    sort(values=tensor([ 1.,  3., nan]), indices=tensor([2, 0, 1]))
     >>> tl.tensor([[1, 3], [2, 0]]).sort(dim=0, descending=True).indices
     tensor([[1, 0],
             [0, 1]])
