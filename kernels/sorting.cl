@@ -76,7 +76,7 @@ __kernel void scan(LayoutPtr lines, __global U* out, __global const T* x) {
 }
 
 /* cummax (extra[3] = 1) / cummin with the index of each running extreme: the latest of equal
- * values, the first NaN once one is seen (PyTorch's rule). */
+ * values; a NaN sticks, each later NaN taking over the index (PyTorch's rule). */
 __kernel void scan_extreme(LayoutPtr lines, __global T* out, __global long* indices,
                            __global const T* x) {
     int g = get_global_id(0);
@@ -90,7 +90,7 @@ __kernel void scan_extreme(LayoutPtr lines, __global T* out, __global long* indi
     for (int r = 0; r < length; ++r) {
         T v = x[o[1] + r * x_stride];
 #ifdef T_FLOAT
-        bool take = !isnan(best) && (isnan(v) || (is_max ? v >= best : v <= best));
+        bool take = isnan(v) || (!isnan(best) && (is_max ? v >= best : v <= best));
 #else
         bool take = is_max ? v >= best : v <= best;
 #endif

@@ -209,7 +209,7 @@ def _cum_extreme_reference(line, is_max):
     values, indices, best, at = [], [], line[0], 0
     for r, v in enumerate(line):
         better = v >= best if is_max else v <= best
-        if not math.isnan(best) and (math.isnan(v) or better):
+        if math.isnan(v) or (not math.isnan(best) and better):
             best, at = v, r
         values.append(best)
         indices.append(at)
@@ -244,6 +244,9 @@ def test_logcumsumexp_and_cumprod_match_numpy(a, data):
 def test_scan_dtypes_and_errors():
     assert tl.cumprod(tl.tensor([1, 2, 3], dtype=tl.uint8), 0).dtype == tl.int64
     assert tl.cummax(tl.tensor([True, False, True]), 0).indices.tolist() == [0, 0, 2]
+    # a NaN sticks, and each later NaN takes over the index (PyTorch's rule)
+    assert tl.cummax(tl.tensor([1., 1., NAN, 2., NAN]), 0).indices.tolist() == [0, 1, 2, 2, 4]
+    assert tl.cummin(tl.tensor([0., 0., NAN, NAN]), 0).indices.tolist() == [0, 1, 2, 3]
     same(tl.logcumsumexp(tl.tensor([-math.inf, -math.inf, math.inf, 1.]), 0), [-math.inf, -math.inf, math.inf, math.inf])
     with pytest.raises(NotImplementedError, match="logcumsumexp"):
         tl.logcumsumexp(tl.tensor([1, 2]), 0)

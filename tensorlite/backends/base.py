@@ -144,8 +144,8 @@ class Backend(ABC):
     def scan(self, op, x, axis):
         """Inclusive scan along ``axis``: 'cumprod' (integer and bool inputs give int64),
         'logcumsumexp' (floating x) -> one array; 'cummax' / 'cummin' -> (values, int64
-        indices), the index of the running extreme being the latest of equal values and the
-        first NaN once one is seen (PyTorch's rules)."""
+        indices), the index of the running extreme being the latest of equal values; once a NaN
+        is seen the value stays NaN and each later NaN takes over the index (PyTorch's rules)."""
 
     @abstractmethod
     def searchsorted(self, sorted_sequence, values, right):

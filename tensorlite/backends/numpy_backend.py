@@ -341,12 +341,14 @@ class NumpyBackend(Backend):
                 acc = out[r] = _log_add_exp(acc, v)
             return np.moveaxis(out, 0, axis)
         values, index = np.empty_like(lines), np.empty(lines.shape, dtype=np.int64)
+        if not x.size:
+            return np.moveaxis(values, 0, axis), np.moveaxis(index, 0, axis)
         is_max = op == "cummax"
         best, best_index = lines[:1][0].copy(), np.zeros(lines.shape[1:], dtype=np.int64)
         for r, v in enumerate(lines):
             take = (v >= best) if is_max else (v <= best)
             if x.dtype.kind == "f":
-                take = ~np.isnan(best) & (np.isnan(v) | take)
+                take = np.isnan(v) | (~np.isnan(best) & take)
             best, best_index = np.where(take, v, best), np.where(take, r, best_index)
             values[r], index[r] = best, best_index
         return np.moveaxis(values, 0, axis), np.moveaxis(index, 0, axis)
@@ -354,6 +356,8 @@ class NumpyBackend(Backend):
     @_silent
     def searchsorted(self, sorted_sequence, values, right):
         n = sorted_sequence.shape[-1]
+        if not values.size:
+            return np.zeros(values.shape, dtype=np.int64)
         rows = sorted_sequence.reshape(-1, n) if sorted_sequence.ndim > 1 else sorted_sequence[None]
         flat = values.reshape(len(rows), -1) if sorted_sequence.ndim > 1 else values.reshape(1, -1)
         start = np.zeros(flat.shape, dtype=np.int64)

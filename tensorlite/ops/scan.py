@@ -145,7 +145,7 @@ def _cum_extreme(op, result, input, dim):
 @tensor_op
 def cummax(input: Tensor, dim: int):
     """Running maximum along dim -> (values, indices): the index is the latest of equal maxima;
-    from the first NaN on, NaN and that NaN's index.
+    from the first NaN on the value is NaN and the index that of the latest NaN.
 
     Shapes: (*) -> values (*) and int64 indices (*).
 

@@ -15,6 +15,7 @@ over the whole tensor splits its gradient evenly among the elements equal to the
 from __future__ import annotations
 
 import collections
+import math
 import numbers
 
 from .. import dtypes as _dt
@@ -119,6 +120,12 @@ def msort(input: Tensor) -> Tensor:
     return _sorted(input, 0, False, "msort")[0]
 
 
+def _refuse_bool(op, input):
+    if input.dtype is _dt.bool_:
+        raise NotImplementedError(f"{op}(): not implemented for dtype bool; convert the input with "
+                                  ".long() first")
+
+
 def _dim_size(input, axis):
     return input.shape[axis] if input.ndim else 1
 
@@ -134,6 +141,8 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     >>> tl.topk(tl.tensor([1., 5., 3., 4.]), 2)
     topk(values=tensor([5., 4.]), indices=tensor([1, 3]))
     """
+    if input.dtype is _dt.bool_:
+        raise RuntimeError("topk does not support bool dtypes; convert the input with .long() first")
     axis = wrap_dim(dim, input.ndim, op="topk")
     n = _dim_size(input, axis)
     if isinstance(k, bool) or not isinstance(k, numbers.Integral):
@@ -179,6 +188,8 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
     >>> tl.kthvalue(tl.tensor([4., 1., 3.]), 2)
     kthvalue(values=tensor(3.), indices=tensor(2))
     """
+    if input.ndim:  # PyTorch returns a 0-dim bool input itself
+        _refuse_bool("kthvalue", input)
     axis = wrap_dim(dim, input.ndim, op="kthvalue")
     n = _dim_size(input, axis)
     if isinstance(k, bool) or not isinstance(k, numbers.Integral):
@@ -188,6 +199,12 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
                            f"k={k} but the dim has size {n} (input shape {list(input.shape)}); "
                            f"k must lie in [1, {n}]")
     return _selected(kthvalue_result, "kthvalue", input, axis, keepdim, lambda v, n, a: k - 1)
+
+
+# median() of an empty integer tensor: NaN converted to the dtype (x86's INT_MIN through int32
+# or int64; 0 for the narrower types, truncated from int32's)
+_EMPTY_MEDIAN = {_dt.int64: -(1 << 63), _dt.int32: -(1 << 31), _dt.int16: 0, _dt.int8: 0, _dt.uint8: 0,
+                 _dt.bool_: True}
 
 
 def _median_position(values, n, axis):
@@ -228,12 +245,14 @@ def median(input: Tensor, dim=None, keepdim: bool = False):
     >>> tl.tensor([[1., 5., 2.], [0., 0., 7.]]).median(dim=1)
     median(values=tensor([2., 0.]), indices=tensor([2, 1]))
     """
+    if dim is not None or input.numel():
+        _refuse_bool("median", input)
     if dim is not None:
         return _selected(median_result, "median", input, dim, keepdim, _median_position)
     flat = input.reshape(-1)
-    if flat.numel() == 0:
-        return _tensor(float("nan"), dtype=input.dtype, device=input.device) if input.is_floating_point() \
-            else _selected(median_result, "median", flat, 0, False, _median_position).values
+    if flat.numel() == 0:  # PyTorch's NaN, as C converts it for an integer or bool dtype
+        value = _tensor(_EMPTY_MEDIAN.get(input.dtype, float("nan")), dtype=input.dtype, device=input.device)
+        return _EvenShare.apply(flat, value) if input.requires_grad else value
     with no_grad():
         value = _selected(median_result, "median", flat.detach(), 0, False, _median_position).values
     return _EvenShare.apply(flat, value) if input.requires_grad else value
@@ -315,7 +334,7 @@ def _unique(op, input, return_inverse, return_counts, dim, sort_first):
                 raise RuntimeError(f"{op}(): There are 0 sized dimensions, and they aren't selected, so "
                                    f"unique cannot be applied (input shape {list(x.shape)}, dim={dim})")
             moved = x.movedim(axis, 0)
-            rows = moved.reshape(moved.shape[0], -1)
+            rows = moved.reshape(moved.shape[0], math.prod(moved.shape[1:]))
             values, inverse, counts = _runs(rows, _lexsort_rows(rows) if sort_first else None,
                                             return_inverse, return_counts)
             values = values.reshape((-1,) + tuple(moved.shape[1:])).movedim(0, axis)
@@ -415,6 +434,9 @@ def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, rig
                                f"{list(seq.shape)}, got {sorter.dtype.name} {list(sorter.shape)}")
         seq = seq.gather(-1, sorter)
     common = _dt.promote_types(seq.dtype, values.dtype)
+    if common is _dt.bool_:
+        raise NotImplementedError("searchsorted(): not implemented for bool boundaries and values; "
+                                  "convert them with .long() first")
     out = SearchSorted.apply(seq.to(common), values.to(common), right)
     return out.int() if out_int32 else out
 
