@@ -434,7 +434,7 @@ def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, rig
                                f"{list(seq.shape)}, got {sorter.dtype.name} {list(sorter.shape)}")
         seq = seq.gather(-1, sorter)
     common = _dt.promote_types(seq.dtype, values.dtype)
-    if common is _dt.bool_:
+    if common is _dt.bool_ and values.numel():
         raise NotImplementedError("searchsorted(): not implemented for bool boundaries and values; "
                                   "convert them with .long() first")
     out = SearchSorted.apply(seq.to(common), values.to(common), right)
