@@ -138,3 +138,51 @@ __kernel void histc(LayoutPtr L, __global int* counts, __global const T* x, __gl
     if (bin >= bins) bin = bins - 1;
     atomic_inc(counts + bin);
 }
+
+/* mode as PyTorch's CPU kernel computes it: the line's (value, index) pairs sorted by
+ * insertion with `<` (libstdc++'s std::sort below 17 elements; a NaN compares false both ways,
+ * so it stays where it is and stops others), then the first longest run of `==` equal values,
+ * its last pair. One work item per line; ``scratch`` / ``scratch_index`` hold the sorted pairs
+ * (x's element count, line g at g * length). Operand 0: out (the dim kept as size 1), operand
+ * 1: x. */
+__kernel void mode_lines(LayoutPtr lines, __global T* out, __global long* out_index,
+                         __global const T* x, __global T* scratch, __global long* scratch_index) {
+    int g = get_global_id(0);
+    if (g >= lines->n) return;
+    int length = lines->extra[0], x_stride = lines->extra[2];
+    int o[2];
+    layout_offsets(lines, g, 2, o);
+    __global T* a = scratch + (long)g * length;
+    __global long* ai = scratch_index + (long)g * length;
+    for (int i = 0; i < length; ++i) {
+        T v = x[o[1] + i * x_stride];
+        int j = i;
+        if (i > 0 && v < a[0]) {
+            j = 0;
+        } else {
+            while (j > 0 && v < a[j - 1]) --j;
+        }
+        for (int k = i; k > j; --k) {
+            a[k] = a[k - 1];
+            ai[k] = ai[k - 1];
+        }
+        a[j] = v;
+        ai[j] = i;
+    }
+    T best = 0;
+    long best_index = 0;
+    int run = 0, longest = 0;
+    for (int i = 0; i < length; ++i) {
+        ++run;
+        if (i == length - 1 || a[i] != a[i + 1]) {
+            if (run > longest) {
+                best = a[i];
+                best_index = ai[i];
+                longest = run;
+            }
+            run = 0;
+        }
+    }
+    out[o[0]] = best;
+    out_index[o[0]] = best_index;
+}

@@ -141,6 +141,14 @@ class Backend(ABC):
         (-0.0 equals 0.0); NaN sorts as the largest value (last, first when descending)."""
 
     @abstractmethod
+    def mode(self, x, axis):
+        """(values, int64 indices) of PyTorch's CPU mode along ``axis``, kept as size 1: the
+        (value, index) pairs sorted by insertion with ``<`` (a NaN compares false both ways, so
+        it neither moves nor lets others pass it), then the last pair of the first longest run
+        of ``==`` equal values (NaN equals nothing). Without NaN: the smallest most frequent
+        value and its last index."""
+
+    @abstractmethod
     def scan(self, op, x, axis):
         """Inclusive scan along ``axis``: 'cumprod' (integer and bool inputs give int64),
         'logcumsumexp' (floating x) -> one array; 'cummax' / 'cummin' -> (values, int64

@@ -330,6 +330,34 @@ class NumpyBackend(Backend):
         return np.take_along_axis(x, index, axis), index
 
     @_silent
+    def mode(self, x, axis):
+        lines = np.moveaxis(x, axis, -1).reshape(-1, x.shape[axis])
+        count, n = lines.shape
+        a, ai = lines.copy(), np.tile(np.arange(n, dtype=np.int64), (count, 1))
+        rows = np.arange(count)[:, None]
+        for i in range(1, n):  # insertion with `<`, every line at once
+            v, vi = a[:, i].copy(), ai[:, i].copy()
+            greater = v[:, None] < a[:, :i]
+            passed = np.cumprod(greater[:, ::-1], axis=1).sum(axis=1)  # the run of larger ones just left of i
+            to = np.where(v < a[:, 0], 0, i - passed)
+            k = np.arange(i + 1)[None, :]
+            source = np.where(k > to[:, None], k - 1, k)  # shift [to, i) one to the right
+            a[:, :i + 1], ai[:, :i + 1] = a[rows, source], ai[rows, source]
+            a[np.arange(count), to], ai[np.arange(count), to] = v, vi
+        ends = np.ones((count, n), dtype=bool)
+        ends[:, :-1] = a[:, :-1] != a[:, 1:]
+        positions = np.arange(n)[None, :]
+        starts = np.maximum.accumulate(np.where(np.concatenate(
+            [np.ones((count, 1), bool), ends[:, :-1]], axis=1), positions, 0), axis=1)
+        runs = np.where(ends, positions - starts + 1, 0)
+        pick = np.argmax(runs, axis=1)  # the first longest run
+        kept = tuple(1 if d == axis else s for d, s in enumerate(x.shape))
+        moved = tuple(s for d, s in enumerate(x.shape) if d != axis) + (1,)
+        values = np.moveaxis(a[np.arange(count), pick].reshape(moved), -1, axis).reshape(kept)
+        index = np.moveaxis(ai[np.arange(count), pick].reshape(moved), -1, axis).reshape(kept)
+        return values, index
+
+    @_silent
     def scan(self, op, x, axis):
         if op == "cumprod":
             return np.cumprod(x, axis=axis, dtype=np.int64 if x.dtype.kind in "biu" else x.dtype)

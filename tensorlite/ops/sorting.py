@@ -29,7 +29,6 @@ from .creation import arange, tensor as _tensor, zeros
 from .indexing import nonzero
 from .movement import cat, stack
 from .reduce import cumsum
-from .scan import cummax
 
 __all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "median", "mode", "unique",
            "unique_consecutive", "searchsorted", "bucketize", "histc"]
@@ -258,23 +257,33 @@ def median(input: Tensor, dim=None, keepdim: bool = False):
     return _EvenShare.apply(flat, value) if input.requires_grad else value
 
 
-def _mode_position(values, n, axis):
-    """The end of the first (smallest) run of equal sorted values among the longest runs."""
-    with no_grad():
-        v = values.detach()
-        steps = arange(n, device=v.device).reshape([-1 if d == axis else 1 for d in range(v.ndim)])
-        starts = cat([v.narrow(axis, 0, 1) == v.narrow(axis, 0, 1),
-                      v.narrow(axis, 1, n - 1) != v.narrow(axis, 0, n - 1)], axis)
-        run_start = cummax(steps.expand(v.shape).where(starts, 0), axis).values
-        count = steps - run_start + 1  # the run length so far: the full length at its end
-        longest = count.amax(axis, keepdim=True)
-        return (count == longest).to(_dt.int64).argmax(axis, keepdim=True)
+class Mode(Function):
+    """mode along one dim, kept as size 1 -> (values, indices) (the backend's ``mode``: PyTorch's
+    CPU algorithm); the gradient goes to the returned index."""
+
+    _primitive = True
+    _non_diff_outputs = (1,)
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        values, index = x.device.backend.mode(x.data, dim)
+        ctx.dim, ctx.x_shape = dim, x.data.shape
+        ctx.index = Tensor._make(index, x.device, False, None, 0)
+        return values, index
+
+    @staticmethod
+    def backward(ctx, grad, _grad_indices):
+        zeros_ = Tensor._make(grad.device.backend.full(ctx.x_shape, 0, grad.dtype), grad.device,
+                              False, None, 0)
+        return zeros_.scatter_add(ctx.dim, ctx.index, grad), None
 
 
 @tensor_op
 def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
-    """The most frequent value along dim (the smallest of them on ties; NaNs never equal each
-    other) and the index of its last occurrence -> (values, indices).
+    """The most frequent value along dim (the smallest of them on ties) and the index of its
+    last occurrence -> (values, indices). With NaN in a line, PyTorch's CPU result: NaNs equal
+    nothing and are ordered as its insertion sort by ``<`` leaves them (``mode([nan, 0.])`` is
+    nan, ``mode([0., nan])`` is 0.), exactly for lines of up to 16 elements.
 
     Shapes: (..., n, ...) -> input's shape without dim (kept as size 1 if keepdim).
 
@@ -282,7 +291,15 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
     >>> tl.mode(tl.tensor([[1, 2, 2], [3, 3, 4]]))
     mode(values=tensor([2, 3]), indices=tensor([2, 1]))
     """
-    return _selected(mode_result, "mode", input, dim, keepdim, _mode_position)
+    axis = wrap_dim(dim, input.ndim, op="mode")
+    if input.ndim == 0:
+        values, index = Mode.apply(input.reshape(1), 0)
+        return mode_result(values.reshape(()), index.reshape(()))
+    if input.shape[axis] == 0:
+        raise IndexError(f"mode(): Expected reduction dim {axis} to have non-zero size (input shape "
+                         f"{list(input.shape)})")
+    values, index = Mode.apply(input, axis)
+    return mode_result(values, index) if keepdim else mode_result(values.squeeze(axis), index.squeeze(axis))
 
 
 # -- unique ----------------------------------------------------------------------------------

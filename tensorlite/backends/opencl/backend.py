@@ -439,6 +439,16 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
                          (lines, values.buffer, index.buffer, x.buffer))
         return values, index
 
+    def mode(self, x, axis):
+        kept = tuple(1 if d == axis else s for d, s in enumerate(x.shape))
+        values, index = self.new(kept, x.dtype), self.new(kept, np.int64)
+        if values.size:
+            scratch, scratch_index = self.new(x.shape, x.dtype), self.new(x.shape, np.int64)
+            lines = Layout(kept, [(values.strides, 0), (x.strides, x.offset)], (x.shape[axis], 0, x.strides[axis]))
+            self._launch("sorting.cl", "mode_lines", type_defines(x.dtype), lines.n,
+                         (lines, values.buffer, index.buffer, x.buffer, scratch.buffer, scratch_index.buffer))
+        return values, index
+
     def scan(self, op, x, axis):
         if op in ("cummax", "cummin"):
             values, index = self.new(x.shape, x.dtype), self.new(x.shape, np.int64)
