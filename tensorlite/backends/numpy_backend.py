@@ -384,7 +384,7 @@ class NumpyBackend(Backend):
     @_silent
     def searchsorted(self, sorted_sequence, values, right):
         n = sorted_sequence.shape[-1]
-        if not values.size:
+        if not values.size or not n:  # nothing to search, or every value goes at 0
             return np.zeros(values.shape, dtype=np.int64)
         rows = sorted_sequence.reshape(-1, n) if sorted_sequence.ndim > 1 else sorted_sequence[None]
         flat = values.reshape(len(rows), -1) if sorted_sequence.ndim > 1 else values.reshape(1, -1)
