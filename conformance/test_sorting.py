@@ -57,7 +57,16 @@ def test_selection_distinct_values(name, x, flag, keepdim, data):
     check(_selection_call(name, dim, k, flag, keepdim), x, grad=finite(x), grad2=_second_order_ok(x))
 
 
-@pytest.mark.parametrize("name", ["topk", "kthvalue"])
+@given(x=arrs(dtype=DTYPES), keepdim=st.booleans(), data=st.data())
+def test_kthvalue_with_ties(x, keepdim, data):
+    """kthvalue's index among equal values is PyTorch's quickselect's (NaN included)."""
+    dim = data.draw(one_dim(x.array.ndim))
+    size = x.array.shape[dim] if x.array.ndim else 1
+    k = data.draw(st.integers(1, max(size, 1)))
+    check(lambda lib, x: tuple(lib.kthvalue(x, k, dim, keepdim)), x, grad=finite(x))
+
+
+@pytest.mark.parametrize("name", ["topk"])
 @given(x=arrs(dtype=DTYPES), flag=st.booleans(), keepdim=st.booleans(), data=st.data())
 def test_selection_values_with_ties(name, x, flag, keepdim, data):
     """With ties PyTorch does not specify which of the equal elements' index is returned: the
@@ -147,7 +156,7 @@ def test_nonzero_argwhere_0_dim(x):
     check(lambda lib, x: (lib.nonzero(x), lib.argwhere(x), x.argwhere()), x, grad=False)
 
 
-@pytest.mark.parametrize("name", ["sort", "median", "mode", "cumprod", "cummax", "logcumsumexp",
+@pytest.mark.parametrize("name", ["sort", "median", "mode", "kthvalue", "cumprod", "cummax", "logcumsumexp",
                                   "unique", "searchsorted", "histc"])
 @given(x=arrs(dtype="float32", requires_grad=False, min_dims=1), data=st.data())
 def test_opencl_mirror(name, x, data, device):
@@ -156,6 +165,7 @@ def test_opencl_mirror(name, x, data, device):
         "sort": lambda lib, x: tuple(lib.sort(x, dim=dim, descending=True, stable=True)),
         "median": lambda lib, x: (lib.median(x), *lib.median(x, dim)),
         "mode": lambda lib, x: tuple(lib.mode(x, dim)),
+        "kthvalue": lambda lib, x: tuple(lib.kthvalue(x, max(1, x.shape[dim] // 2), dim)),
         "cumprod": lambda lib, x: lib.cumprod(x, dim),
         "cummax": lambda lib, x: tuple(lib.cummax(x, dim)),
         "logcumsumexp": lambda lib, x: lib.logcumsumexp(x, dim),
@@ -163,7 +173,7 @@ def test_opencl_mirror(name, x, data, device):
         "searchsorted": lambda lib, x: lib.searchsorted(x.reshape(-1).sort().values, x),
         "histc": lambda lib, x: lib.histc(x, 4, -2, 2),
     }
-    if name == "median" and x.array.size == 0:
+    if name in ("median", "kthvalue") and x.array.size == 0:
         return
     if name == "unique":  # PyTorch orders equal-looking NaNs of a long line arbitrarily (unstable sort)
         x = Arr(np.nan_to_num(x.array, nan=0.5))

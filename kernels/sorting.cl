@@ -186,3 +186,57 @@ __kernel void mode_lines(LayoutPtr lines, __global T* out, __global long* out_in
     out[o[0]] = best;
     out_index[o[0]] = best_index;
 }
+
+/* PyTorch's CPU order for quickselect: NaN above every number */
+inline bool gt_or_nan(T a, T b) {
+#ifdef T_FLOAT
+    return (isnan(a) && !isnan(b)) || a > b;
+#else
+    return a > b;
+#endif
+}
+
+#define SWAP_PAIR(i, j) { T tv = a[i]; a[i] = a[j]; a[j] = tv; long ti = ai[i]; ai[i] = ai[j]; ai[j] = ti; }
+
+/* kthvalue as PyTorch's CPU kernel computes it (quick_select_template: median-of-three pivot,
+ * Hoare partition on copies of the line), so the index among equal values is PyTorch's.
+ * extra[3]: k - 1. One work item per line; scratch as in mode_lines. */
+__kernel void kth_lines(LayoutPtr lines, __global T* out, __global long* out_index,
+                        __global const T* x, __global T* scratch, __global long* scratch_index) {
+    int g = get_global_id(0);
+    if (g >= lines->n) return;
+    int length = lines->extra[0], x_stride = lines->extra[2], k = lines->extra[3];
+    int o[2];
+    layout_offsets(lines, g, 2, o);
+    __global T* a = scratch + (long)g * length;
+    __global long* ai = scratch_index + (long)g * length;
+    for (int i = 0; i < length; ++i) {
+        a[i] = x[o[1] + i * x_stride];
+        ai[i] = i;
+    }
+    int L = 0, R = length - 1;
+    while (R > L) {
+        if (R == L + 1) {
+            if (gt_or_nan(a[L], a[R])) SWAP_PAIR(L, R);
+            break;
+        }
+        int P = L + (R - L) / 2;
+        SWAP_PAIR(P, L + 1);
+        if (gt_or_nan(a[L + 1], a[R])) SWAP_PAIR(L + 1, R);
+        if (gt_or_nan(a[L], a[R])) SWAP_PAIR(L, R);
+        if (gt_or_nan(a[L + 1], a[L])) SWAP_PAIR(L + 1, L);
+        int i = L + 1, j = R;
+        T pivot = a[L];
+        while (true) {
+            do ++i; while (i < R && gt_or_nan(pivot, a[i]));  /* a[R] >= pivot stops it anyway */
+            do --j; while (j > L && gt_or_nan(a[j], pivot));  /* and a[L] = pivot here */
+            if (j < i) break;
+            SWAP_PAIR(i, j);
+        }
+        SWAP_PAIR(L, j);
+        if (j <= k) L = i;
+        if (j >= k) R = j - 1;
+    }
+    out[o[0]] = a[k];
+    out_index[o[0]] = ai[k];
+}

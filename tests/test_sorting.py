@@ -136,6 +136,27 @@ def test_mode(a):
     same(indices.reshape(-1), [i for _, i in expected])
 
 
+# (line, k, PyTorch 2.13's kthvalue index): among equal values its quickselect's choice
+KTH_FROM_PYTORCH = [
+    ([NAN, 0., NAN, 1., 2., 2., 1., NAN, 0., 1., 1.], 7, 5),
+    ([0., 0., 0., 0., 0., NAN, 0., 2.], 7, 7),
+    ([1., 1., 1., NAN, 0., NAN, NAN], 6, 5),
+    ([1., 2., 1., 2., 2., 2.], 1, 2),
+    ([2., NAN, 1., 1., NAN, 0., 0., 1., 2., 0., NAN, 1., 0.], 8, 3),
+    ([NAN, NAN, 1., 0., NAN, 2., NAN, 0., 0., 2., 1., 1., NAN], 3, 7),
+    ([3., 1., 1., 3., NAN], 2, 2),
+]
+
+
+@pytest.mark.parametrize("line, k, index", KTH_FROM_PYTORCH)
+def test_kthvalue_index_among_ties_is_pytorchs(line, k, index):
+    x = tl.tensor([line, line[::-1]])
+    result = tl.kthvalue(x, k, 1)
+    assert result.indices[0].item() == index
+    assert tl.kthvalue(x.t(), k, 0, keepdim=True).indices[0, 0].item() == index
+    np.testing.assert_array_equal(x.gather(1, result.indices[:, None])[:, 0].numpy(), result.values.numpy())
+
+
 @pytest.mark.parametrize("call, message", [
     (lambda x: tl.topk(x, 4), "selected index k out of range"),
     (lambda x: tl.kthvalue(x, 0), "kthvalue\\(\\): selected number k out of range for dimension 0"),

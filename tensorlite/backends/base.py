@@ -141,6 +141,13 @@ class Backend(ABC):
         (-0.0 equals 0.0); NaN sorts as the largest value (last, first when descending)."""
 
     @abstractmethod
+    def kthvalue(self, x, k, axis):
+        """(values, int64 indices) of the k-th smallest (k from 1) along ``axis``, kept as size
+        1, chosen as PyTorch's CPU kernel does: quickselect (median-of-three pivot, Hoare
+        partition) on a copy of each line with NaN above every number, so among equal values the
+        index is PyTorch's."""
+
+    @abstractmethod
     def mode(self, x, axis):
         """(values, int64 indices) of PyTorch's CPU mode along ``axis``, kept as size 1: the
         (value, index) pairs sorted by insertion with ``<`` (a NaN compares false both ways, so

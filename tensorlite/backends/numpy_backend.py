@@ -177,6 +177,48 @@ _REDUCE = {"sum": np.add.reduce, "prod": np.multiply.reduce, "max": np.maximum.r
            "min": np.minimum.reduce, "any": np.logical_or.reduce, "all": np.logical_and.reduce}
 
 
+def _quickselect(values, k):
+    """The original index that PyTorch's CPU quick_select_template leaves at position k of a
+    line (median-of-three pivot, Hoare partition; NaN above every number)."""
+    def gt(a, b):
+        return (a != a and b == b) or a > b
+    index = list(range(len(values)))
+
+    def swap(i, j):
+        values[i], values[j] = values[j], values[i]
+        index[i], index[j] = index[j], index[i]
+    low, high = 0, len(values) - 1
+    while high > low:
+        if high == low + 1:
+            if gt(values[low], values[high]):
+                swap(low, high)
+            break
+        swap(low + (high - low) // 2, low + 1)
+        if gt(values[low + 1], values[high]):
+            swap(low + 1, high)
+        if gt(values[low], values[high]):
+            swap(low, high)
+        if gt(values[low + 1], values[low]):
+            swap(low + 1, low)
+        i, j, pivot = low + 1, high, values[low]
+        while True:
+            i += 1
+            while gt(pivot, values[i]):
+                i += 1
+            j -= 1
+            while gt(values[j], pivot):
+                j -= 1
+            if j < i:
+                break
+            swap(i, j)
+        swap(low, j)
+        if j <= k:
+            low = i
+        if j >= k:
+            high = j - 1
+    return index[k]
+
+
 def _log_add_exp(a, b):
     """PyTorch's _log_add_exp_helper elementwise: log(exp(a) + exp(b)) shifted by the larger;
     NaN propagates, and equal infinities stay themselves (-inf + -inf = -inf, not NaN)."""
@@ -328,6 +370,20 @@ class NumpyBackend(Backend):
             index = n - 1 - np.flip(np.argsort(np.flip(x, axis), axis=axis, kind="stable"), axis)
         index = index.astype(np.int64)
         return np.take_along_axis(x, index, axis), index
+
+    @_silent
+    def kthvalue(self, x, k, axis):
+        lines = np.moveaxis(x, axis, -1).reshape(-1, x.shape[axis])
+        order = np.argsort(lines, axis=1, kind="stable")
+        picked = order[:, k - 1].copy()
+        ordered = np.take_along_axis(lines, order, 1)
+        value = ordered[:, k - 1]
+        equal = (ordered == value[:, None]) | (np.isnan(ordered) & np.isnan(value)[:, None])
+        for row in np.flatnonzero(equal.sum(axis=1) > 1):  # ties: the index quickselect lands on
+            picked[row] = _quickselect(lines[row].tolist(), k - 1)
+        moved = tuple(s for d, s in enumerate(x.shape) if d != axis) + (1,)
+        index = np.moveaxis(picked.reshape(moved), -1, axis)
+        return np.take_along_axis(x, index, axis), index.astype(np.int64)
 
     @_silent
     def mode(self, x, axis):

@@ -180,6 +180,7 @@ def _selected(cls, op, input, dim, keepdim, position_of):
 @tensor_op
 def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
     """The k-th smallest element (k from 1) along dim -> (values, indices); NaN is the largest.
+    Among equal values the index is the one PyTorch's CPU quickselect returns.
 
     Shapes: (..., n, ...) -> input's shape without dim (with a size-1 dim if keepdim).
 
@@ -197,7 +198,7 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {axis}: "
                            f"k={k} but the dim has size {n} (input shape {list(input.shape)}); "
                            f"k must lie in [1, {n}]")
-    return _selected(kthvalue_result, "kthvalue", input, axis, keepdim, lambda v, n, a: k - 1)
+    return _line_select(kthvalue_result, "kthvalue", input, axis, keepdim, int(k))
 
 
 # median() of an empty integer tensor: NaN converted to the dtype (x86's INT_MIN through int32
@@ -257,17 +258,17 @@ def median(input: Tensor, dim=None, keepdim: bool = False):
     return _EvenShare.apply(flat, value) if input.requires_grad else value
 
 
-class Mode(Function):
-    """mode along one dim, kept as size 1 -> (values, indices) (the backend's ``mode``: PyTorch's
-    CPU algorithm); the gradient goes to the returned index."""
+class LineSelect(Function):
+    """kthvalue / mode along one dim, kept as size 1 -> (values, indices), chosen by the
+    backend as PyTorch's CPU kernels do; the gradient goes to the returned index."""
 
     _primitive = True
     _non_diff_outputs = (1,)
 
     @staticmethod
-    def forward(ctx, x, dim):
-        values, index = x.device.backend.mode(x.data, dim)
-        ctx.dim, ctx.x_shape = dim, x.data.shape
+    def forward(ctx, x, dim, op, *args):
+        values, index = getattr(x.device.backend, op)(x.data, *args, dim)
+        ctx.dim, ctx.x_shape, ctx.extra = dim, x.data.shape, len(args)
         ctx.index = Tensor._make(index, x.device, False, None, 0)
         return values, index
 
@@ -275,7 +276,19 @@ class Mode(Function):
     def backward(ctx, grad, _grad_indices):
         zeros_ = Tensor._make(grad.device.backend.full(ctx.x_shape, 0, grad.dtype), grad.device,
                               False, None, 0)
-        return zeros_.scatter_add(ctx.dim, ctx.index, grad), None
+        return (zeros_.scatter_add(ctx.dim, ctx.index, grad),) + (None,) * (ctx.extra + 2)
+
+
+def _line_select(result, op, input, axis, keepdim, *args):
+    """``result(values, indices)`` of LineSelect along axis (a 0-dim input as one element)."""
+    if input.ndim == 0:
+        values, index = LineSelect.apply(input.reshape(1), 0, op, *args)
+        return result(values.reshape(()), index.reshape(()))
+    if input.shape[axis] == 0:
+        raise IndexError(f"{op}(): Expected reduction dim {axis} to have non-zero size (input shape "
+                         f"{list(input.shape)})")
+    values, index = LineSelect.apply(input, axis, op, *args)
+    return result(values, index) if keepdim else result(values.squeeze(axis), index.squeeze(axis))
 
 
 @tensor_op
@@ -291,15 +304,7 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
     >>> tl.mode(tl.tensor([[1, 2, 2], [3, 3, 4]]))
     mode(values=tensor([2, 3]), indices=tensor([2, 1]))
     """
-    axis = wrap_dim(dim, input.ndim, op="mode")
-    if input.ndim == 0:
-        values, index = Mode.apply(input.reshape(1), 0)
-        return mode_result(values.reshape(()), index.reshape(()))
-    if input.shape[axis] == 0:
-        raise IndexError(f"mode(): Expected reduction dim {axis} to have non-zero size (input shape "
-                         f"{list(input.shape)})")
-    values, index = Mode.apply(input, axis)
-    return mode_result(values, index) if keepdim else mode_result(values.squeeze(axis), index.squeeze(axis))
+    return _line_select(mode_result, "mode", input, wrap_dim(dim, input.ndim, op="mode"), keepdim)
 
 
 # -- unique ----------------------------------------------------------------------------------

@@ -439,15 +439,24 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
                          (lines, values.buffer, index.buffer, x.buffer))
         return values, index
 
-    def mode(self, x, axis):
+    def _line_kernel(self, name, x, axis, extra=()):
+        """(values, indices) with ``axis`` kept as size 1 from a kernels/sorting.cl kernel that
+        runs one work item per line on scratch copies of the lines (mode_lines, kth_lines)."""
         kept = tuple(1 if d == axis else s for d, s in enumerate(x.shape))
         values, index = self.new(kept, x.dtype), self.new(kept, np.int64)
         if values.size:
             scratch, scratch_index = self.new(x.shape, x.dtype), self.new(x.shape, np.int64)
-            lines = Layout(kept, [(values.strides, 0), (x.strides, x.offset)], (x.shape[axis], 0, x.strides[axis]))
-            self._launch("sorting.cl", "mode_lines", type_defines(x.dtype), lines.n,
+            lines = Layout(kept, [(values.strides, 0), (x.strides, x.offset)],
+                           (x.shape[axis], 0, x.strides[axis]) + tuple(extra))
+            self._launch("sorting.cl", name, type_defines(x.dtype), lines.n,
                          (lines, values.buffer, index.buffer, x.buffer, scratch.buffer, scratch_index.buffer))
         return values, index
+
+    def kthvalue(self, x, k, axis):
+        return self._line_kernel("kth_lines", x, axis, (k - 1,))
+
+    def mode(self, x, axis):
+        return self._line_kernel("mode_lines", x, axis)
 
     def scan(self, op, x, axis):
         if op in ("cummax", "cummin"):
