@@ -66,21 +66,24 @@ def test_kthvalue_with_ties(x, keepdim, data):
     check(lambda lib, x: tuple(lib.kthvalue(x, k, dim, keepdim)), x, grad=finite(x))
 
 
-@pytest.mark.parametrize("name", ["topk"])
-@given(x=arrs(dtype=DTYPES), flag=st.booleans(), keepdim=st.booleans(), data=st.data())
-def test_selection_values_with_ties(name, x, flag, keepdim, data):
-    """With ties PyTorch does not specify which of the equal elements' index is returned: the
-    values are compared, and the returned indices must point at those values."""
+@given(x=arrs(dtype=st.sampled_from(FLOATS + ("int64", "uint8", "int32"))), largest=st.booleans(),
+       is_sorted=st.booleans(), data=st.data())
+def test_topk_with_ties(x, largest, is_sorted, data):
+    """topk's indices among equal values, and its order with sorted=False, are PyTorch's."""
     dim = data.draw(one_dim(x.array.ndim))
     size = x.array.shape[dim] if x.array.ndim else 1
-    k = data.draw(st.integers(0 if name == "topk" else 1, max(size, 1)))
-    call = _selection_call(name, dim, k, flag, True if name == "kthvalue" else keepdim)
+    k = data.draw(st.integers(0, size))
+    check(lambda lib, x: tuple(lib.topk(x, k, dim, largest, is_sorted)), x, grad=finite(x))
 
-    def fn(lib, x):
-        values, indices = call(lib, x)
-        at = x.gather(dim, indices) if x.ndim else x
-        return values, at
-    check(fn, x, grad=False)
+
+@given(n=st.integers(17, 200), seed=st.integers(0, 10 ** 6), largest=st.booleans(),
+       is_sorted=st.booleans(), data=st.data())
+def test_topk_long_tied_lines(n, seed, largest, is_sorted, data):
+    """Lines long enough for introsort's partitions and heaps and for partial_sort (k*64 <= n)."""
+    values = np.random.default_rng(seed).choice([0.0, 1.0, 2.0, np.nan, -1.0], n).astype(np.float32)
+    k = data.draw(st.one_of(st.integers(0, n), st.integers(0, max(1, n // 64))))
+    check(lambda lib, x: tuple(lib.topk(x, k, 0, largest, is_sorted)), Arr(values), grad=False)
+    check(lambda lib, x: tuple(lib.kthvalue(x, max(k, 1), 0)), Arr(values), grad=False)
 
 
 @pytest.mark.parametrize("name", ["median", "mode"])
@@ -156,7 +159,7 @@ def test_nonzero_argwhere_0_dim(x):
     check(lambda lib, x: (lib.nonzero(x), lib.argwhere(x), x.argwhere()), x, grad=False)
 
 
-@pytest.mark.parametrize("name", ["sort", "median", "mode", "kthvalue", "cumprod", "cummax", "logcumsumexp",
+@pytest.mark.parametrize("name", ["sort", "median", "mode", "kthvalue", "topk", "cumprod", "cummax", "logcumsumexp",
                                   "unique", "searchsorted", "histc"])
 @given(x=arrs(dtype="float32", requires_grad=False, min_dims=1), data=st.data())
 def test_opencl_mirror(name, x, data, device):
@@ -166,6 +169,7 @@ def test_opencl_mirror(name, x, data, device):
         "median": lambda lib, x: (lib.median(x), *lib.median(x, dim)),
         "mode": lambda lib, x: tuple(lib.mode(x, dim)),
         "kthvalue": lambda lib, x: tuple(lib.kthvalue(x, max(1, x.shape[dim] // 2), dim)),
+        "topk": lambda lib, x: tuple(lib.topk(x, x.shape[dim] // 2, dim)),
         "cumprod": lambda lib, x: lib.cumprod(x, dim),
         "cummax": lambda lib, x: tuple(lib.cummax(x, dim)),
         "logcumsumexp": lambda lib, x: lib.logcumsumexp(x, dim),

@@ -240,3 +240,196 @@ __kernel void kth_lines(LayoutPtr lines, __global T* out, __global long* out_ind
     out[o[0]] = a[k];
     out_index[o[0]] = ai[k];
 }
+
+/* topk as PyTorch's CPU kernel computes it: libstdc++'s std::nth_element then std::sort of the
+ * first k - 1 (std::partial_sort when k * 64 <= n) on (value, index) pairs, so the indices among
+ * equal values (and NaNs) are PyTorch's. The STL routines below follow libstdc++'s code step by
+ * step (introsort's recursion becomes a stack: its ranges are disjoint, so the order in which
+ * they are finished does not change the result). ``a``/``ai`` are one line's scratch pairs. */
+inline bool topk_before(T x, T y, int largest) {
+#ifdef T_FLOAT
+    if (largest) return (isnan(x) && !isnan(y)) || x > y;
+    return (!isnan(x) && isnan(y)) || x < y;
+#else
+    return largest ? x > y : x < y;
+#endif
+}
+
+#define BEFORE(i, j) topk_before(a[i], a[j], largest)
+#define COPY_PAIR(i, j) { a[i] = a[j]; ai[i] = ai[j]; }
+
+inline void stl_linear_insert(__global T* a, __global long* ai, int last, int largest) {
+    T v = a[last];
+    long vi = ai[last];
+    int next = last - 1;
+    while (next >= 0 && topk_before(v, a[next], largest)) {
+        COPY_PAIR(last, next);
+        last = next;
+        --next;
+    }
+    a[last] = v;
+    ai[last] = vi;
+}
+
+inline void stl_insertion_sort(__global T* a, __global long* ai, int first, int last, int largest) {
+    for (int i = first + 1; i < last; ++i) {
+        if (BEFORE(i, first)) {
+            T v = a[i];
+            long vi = ai[i];
+            for (int k = i; k > first; --k) COPY_PAIR(k, k - 1);
+            a[first] = v;
+            ai[first] = vi;
+        } else {
+            stl_linear_insert(a, ai, i, largest);
+        }
+    }
+}
+
+inline void stl_median_to_first(__global T* a, __global long* ai, int result, int x, int y, int z,
+                                int largest) {
+    int pick;
+    if (BEFORE(x, y)) pick = BEFORE(y, z) ? y : (BEFORE(x, z) ? z : x);
+    else pick = BEFORE(x, z) ? x : (BEFORE(y, z) ? z : y);
+    SWAP_PAIR(result, pick);
+}
+
+inline int stl_partition_pivot(__global T* a, __global long* ai, int first, int last, int largest) {
+    stl_median_to_first(a, ai, first, first + 1, first + (last - first) / 2, last - 1, largest);
+    int pivot = first;
+    ++first;
+    while (true) {
+        while (first < last && BEFORE(first, pivot)) ++first;
+        --last;
+        while (last > pivot && BEFORE(pivot, last)) --last;
+        if (!(first < last)) return first;
+        SWAP_PAIR(first, last);
+        ++first;
+    }
+}
+
+inline void stl_adjust_heap(__global T* a, __global long* ai, int first, int hole, int len, T v,
+                            long vi, int largest) {
+    int top = hole, second = hole;
+    while (second < (len - 1) / 2) {
+        second = 2 * (second + 1);
+        if (BEFORE(first + second, first + second - 1)) --second;
+        COPY_PAIR(first + hole, first + second);
+        hole = second;
+    }
+    if ((len & 1) == 0 && second == (len - 2) / 2) {
+        second = 2 * (second + 1);
+        COPY_PAIR(first + hole, first + second - 1);
+        hole = second - 1;
+    }
+    int parent = (hole - 1) / 2;
+    while (hole > top && topk_before(a[first + parent], v, largest)) {
+        COPY_PAIR(first + hole, first + parent);
+        hole = parent;
+        parent = (hole - 1) / 2;
+    }
+    a[first + hole] = v;
+    ai[first + hole] = vi;
+}
+
+inline void stl_pop_heap(__global T* a, __global long* ai, int first, int last, int result, int largest) {
+    T v = a[result];
+    long vi = ai[result];
+    COPY_PAIR(result, first);
+    stl_adjust_heap(a, ai, first, 0, last - first, v, vi, largest);
+}
+
+inline void stl_heap_select(__global T* a, __global long* ai, int first, int middle, int last, int largest) {
+    int len = middle - first;
+    if (len >= 2) {
+        for (int parent = (len - 2) / 2; parent >= 0; --parent)
+            stl_adjust_heap(a, ai, first, parent, len, a[first + parent], ai[first + parent], largest);
+    }
+    for (int i = middle; i < last; ++i)
+        if (BEFORE(i, first)) stl_pop_heap(a, ai, first, middle, i, largest);
+}
+
+inline void stl_partial_sort(__global T* a, __global long* ai, int first, int middle, int last, int largest) {
+    stl_heap_select(a, ai, first, middle, last, largest);
+    for (int end = middle; end - first > 1;) {
+        --end;
+        stl_pop_heap(a, ai, first, end, end, largest);
+    }
+}
+
+inline int floor_log2(int n) {
+    int r = 0;
+    while (n >>= 1) ++r;
+    return r;
+}
+
+inline void stl_sort(__global T* a, __global long* ai, int first, int last, int largest) {
+    if (first == last) return;
+    int stack[3 * 64];
+    int top = 0;
+    stack[top++] = first; stack[top++] = last; stack[top++] = floor_log2(last - first) * 2;
+    while (top) {
+        int depth = stack[--top], hi = stack[--top], lo = stack[--top];
+        while (hi - lo > 16) {
+            if (depth == 0) {
+                stl_partial_sort(a, ai, lo, hi, hi, largest);
+                break;
+            }
+            --depth;
+            int cut = stl_partition_pivot(a, ai, lo, hi, largest);
+            if (top < 3 * 64) {
+                stack[top++] = cut; stack[top++] = hi; stack[top++] = depth;
+            }
+            hi = cut;
+        }
+    }
+    if (last - first > 16) {
+        stl_insertion_sort(a, ai, first, first + 16, largest);
+        for (int i = first + 16; i < last; ++i) stl_linear_insert(a, ai, i, largest);
+    } else {
+        stl_insertion_sort(a, ai, first, last, largest);
+    }
+}
+
+inline void stl_nth_element(__global T* a, __global long* ai, int first, int nth, int last, int largest) {
+    if (first == last || nth == last) return;
+    int depth = floor_log2(last - first) * 2;
+    while (last - first > 3) {
+        if (depth == 0) {
+            stl_heap_select(a, ai, first, nth + 1, last, largest);
+            SWAP_PAIR(first, nth);
+            return;
+        }
+        --depth;
+        int cut = stl_partition_pivot(a, ai, first, last, largest);
+        if (cut <= nth) first = cut; else last = cut;
+    }
+    stl_insertion_sort(a, ai, first, last, largest);
+}
+
+/* extra[1]: out's stride along the axis, extra[3]: k, extra[4]: largest, extra[5]: sorted.
+ * Operand 0: out (values and indices, k along the axis), operand 1: x. */
+__kernel void topk_lines(LayoutPtr lines, __global T* out, __global long* out_index,
+                         __global const T* x, __global T* scratch, __global long* scratch_index) {
+    int g = get_global_id(0);
+    if (g >= lines->n) return;
+    int length = lines->extra[0], out_stride = lines->extra[1], x_stride = lines->extra[2];
+    int k = lines->extra[3], largest = lines->extra[4], sorted = lines->extra[5];
+    int o[2];
+    layout_offsets(lines, g, 2, o);
+    __global T* a = scratch + (long)g * length;
+    __global long* ai = scratch_index + (long)g * length;
+    for (int i = 0; i < length; ++i) {
+        a[i] = x[o[1] + i * x_stride];
+        ai[i] = i;
+    }
+    if (k * 64 <= length) {
+        stl_partial_sort(a, ai, 0, k, length, largest);
+    } else {
+        stl_nth_element(a, ai, 0, k - 1, length, largest);
+        if (sorted) stl_sort(a, ai, 0, k - 1, largest);
+    }
+    for (int j = 0; j < k; ++j) {
+        out[o[0] + j * out_stride] = a[j];
+        out_index[o[0] + j * out_stride] = ai[j];
+    }
+}

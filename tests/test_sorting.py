@@ -157,6 +157,31 @@ def test_kthvalue_index_among_ties_is_pytorchs(line, k, index):
     np.testing.assert_array_equal(x.gather(1, result.indices[:, None])[:, 0].numpy(), result.values.numpy())
 
 
+def _tied_line(n, seed):
+    return [NAN if (i * seed) % 11 == 3 else float((i * seed) % 5) for i in range(n)]
+
+
+# (n, seed, k, largest, sorted, PyTorch 2.13's topk indices): the order libstdc++'s nth_element
+# and sort leave ties in (k - 1 > 16: introsort; k * 64 <= n: partial_sort)
+TOPK_FROM_PYTORCH = [
+    (9, 3, 4, True, True, [1, 8, 3, 6]),
+    (9, 7, 5, False, False, [0, 5, 3, 8, 1]),
+    (40, 3, 30, True, True, [1, 23, 34, 12, 28, 18, 13, 8, 33, 38, 3, 31, 21, 16, 26, 36, 6, 11, 39,
+                             24, 29, 19, 9, 4, 14, 22, 7, 32, 37, 2]),
+    (40, 7, 20, False, True, [0, 20, 15, 25, 10, 30, 5, 33, 8, 28, 3, 23, 38, 18, 31, 36, 26, 21, 1, 11]),
+    (130, 3, 2, True, True, [12, 1]),
+    (130, 7, 2, False, True, [5, 0]),
+]
+
+
+@pytest.mark.parametrize("n, seed, k, largest, is_sorted, indices", TOPK_FROM_PYTORCH)
+def test_topk_indices_among_ties_are_pytorchs(n, seed, k, largest, is_sorted, indices):
+    x = tl.tensor([_tied_line(n, seed)] * 2)
+    result = tl.topk(x, k, 1, largest, is_sorted)
+    assert result.indices[0].tolist() == indices
+    assert tl.topk(x.t(), k, 0, largest, is_sorted).indices[:, 1].tolist() == indices
+
+
 @pytest.mark.parametrize("call, message", [
     (lambda x: tl.topk(x, 4), "selected index k out of range"),
     (lambda x: tl.kthvalue(x, 0), "kthvalue\\(\\): selected number k out of range for dimension 0"),
@@ -406,6 +431,18 @@ CROSS = {
        non_contiguous=st.booleans())
 def test_opencl_matches_numpy(opencl, name, x, non_contiguous):
     check_backends_agree(CROSS[name], x, device=opencl, rtol=1e-5, atol=1e-6, non_contiguous=non_contiguous)
+
+
+@pytest.mark.backend_pair
+@given(n=st.integers(1, 150), seed=st.integers(1, 13), largest=st.booleans(), is_sorted=st.booleans(),
+       data=st.data())
+def test_opencl_topk_kthvalue_on_long_tied_lines(opencl, n, seed, largest, is_sorted, data):
+    """The kernels' libstdc++ and quickselect code (heaps, introsort) against the NumPy backend's."""
+    k = data.draw(st.integers(0, n))
+    x = tl.tensor([_tied_line(n, seed), _tied_line(n, seed + 1)])
+    check_backends_agree(lambda t: tuple(tl.topk(t, k, 1, largest, is_sorted)), x, device=opencl)
+    check_backends_agree(lambda t: tuple(tl.kthvalue(t, max(k, 1), 1)), x, device=opencl)
+    check_backends_agree(lambda t: tuple(tl.mode(t, 1)), x, device=opencl)
 
 
 @pytest.mark.backend_pair

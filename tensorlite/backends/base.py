@@ -141,6 +141,13 @@ class Backend(ABC):
         (-0.0 equals 0.0); NaN sorts as the largest value (last, first when descending)."""
 
     @abstractmethod
+    def topk(self, x, k, axis, largest, sorted_):
+        """(values, int64 indices) with k along ``axis``: the k largest (smallest unless
+        ``largest``) as PyTorch's CPU kernel orders them: libstdc++'s nth_element then sort of
+        the first k - 1 (only when ``sorted_``), or partial_sort when k * 64 <= n, on (value,
+        index) pairs with NaN above every number; so indices among ties are PyTorch's."""
+
+    @abstractmethod
     def kthvalue(self, x, k, axis):
         """(values, int64 indices) of the k-th smallest (k from 1) along ``axis``, kept as size
         1, chosen as PyTorch's CPU kernel does: quickselect (median-of-three pivot, Hoare

@@ -5,6 +5,7 @@ import functools
 
 import numpy as np
 
+from . import _stl
 from .base import Backend, broadcast_error
 
 
@@ -370,6 +371,24 @@ class NumpyBackend(Backend):
             index = n - 1 - np.flip(np.argsort(np.flip(x, axis), axis=axis, kind="stable"), axis)
         index = index.astype(np.int64)
         return np.take_along_axis(x, index, axis), index
+
+    @_silent
+    def topk(self, x, k, axis, largest, sorted_):
+        if not x.size or not k:
+            shape = tuple(k if d == axis else s for d, s in enumerate(x.shape))
+            return np.empty(shape, x.dtype), np.empty(shape, np.int64)
+        lines = np.moveaxis(x, axis, -1).reshape(-1, x.shape[axis])
+        values, order = self.sort(lines, 1, largest)
+        picked = order[:, :k].copy()
+        tied = ((values[:, 1:] == values[:, :-1]) | (np.isnan(values[:, 1:]) & np.isnan(values[:, :-1]))
+                if x.dtype.kind == "f" else values[:, 1:] == values[:, :-1]).any(axis=1)
+        # without ties every algorithm gives the sorted order; with ties (or unsorted output) the
+        # order libstdc++'s algorithms leave is PyTorch's
+        for row in np.flatnonzero(tied | (not sorted_)) if k else ():
+            picked[row] = _stl.topk_indices(lines[row].tolist(), k, largest, sorted_)
+        moved = tuple(s for d, s in enumerate(x.shape) if d != axis) + (k,)
+        index = np.moveaxis(picked.reshape(moved), -1, axis)
+        return np.take_along_axis(x, index, axis), index.astype(np.int64)
 
     @_silent
     def kthvalue(self, x, k, axis):

@@ -132,7 +132,8 @@ def _dim_size(input, axis):
 @tensor_op
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
     """The k largest (``largest=False``: smallest) elements along dim -> (values, indices), in
-    sorted order (also when ``sorted=False``). NaN counts as the largest value.
+    sorted order unless ``sorted=False``. NaN counts as the largest value. The order among equal
+    values (and with ``sorted=False``) is PyTorch's CPU one (libstdc++'s nth_element and sort).
 
     Shapes: (..., n, ...) -> (..., k, ...) values and int64 indices.
 
@@ -149,10 +150,11 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     if not 0 <= k <= n:
         raise RuntimeError(f"selected index k out of range: topk(k={k}) along dim {dim} of size "
                            f"{n} (input shape {list(input.shape)}); k must lie in [0, {n}]")
-    values, index = _sorted(input, axis, bool(largest), "topk")
     if input.ndim == 0:
-        return topk_result(values, index)
-    return topk_result(values.narrow(axis, 0, k), index.narrow(axis, 0, k))
+        # PyTorch returns the element itself for k = 0 too
+        values, index = LineSelect.apply(input.reshape(1), 0, "topk", 1, bool(largest), bool(sorted))
+        return topk_result(values.reshape(()), index.reshape(()))
+    return topk_result(*LineSelect.apply(input, axis, "topk", k, bool(largest), bool(sorted)))
 
 
 def _select(values, index, axis, position, keepdim):
@@ -258,16 +260,24 @@ def median(input: Tensor, dim=None, keepdim: bool = False):
     return _EvenShare.apply(flat, value) if input.requires_grad else value
 
 
+_LINE_OPS = {
+    "topk": lambda backend, x, dim, k, largest, sorted_: backend.topk(x, k, dim, largest, sorted_),
+    "kthvalue": lambda backend, x, dim, k: backend.kthvalue(x, k, dim),
+    "mode": lambda backend, x, dim: backend.mode(x, dim),
+}
+
+
 class LineSelect(Function):
-    """kthvalue / mode along one dim, kept as size 1 -> (values, indices), chosen by the
-    backend as PyTorch's CPU kernels do; the gradient goes to the returned index."""
+    """topk / kthvalue / mode along one dim (kthvalue and mode keep it as size 1, topk has k
+    there) -> (values, indices), chosen by the backend as PyTorch's CPU kernels do; the gradient
+    goes to the returned indices."""
 
     _primitive = True
     _non_diff_outputs = (1,)
 
     @staticmethod
     def forward(ctx, x, dim, op, *args):
-        values, index = getattr(x.device.backend, op)(x.data, *args, dim)
+        values, index = _LINE_OPS[op](x.device.backend, x.data, dim, *args)
         ctx.dim, ctx.x_shape, ctx.extra = dim, x.data.shape, len(args)
         ctx.index = Tensor._make(index, x.device, False, None, 0)
         return values, index

@@ -452,6 +452,19 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
                          (lines, values.buffer, index.buffer, x.buffer, scratch.buffer, scratch_index.buffer))
         return values, index
 
+    def topk(self, x, k, axis, largest, sorted_):
+        shape = tuple(k if d == axis else s for d, s in enumerate(x.shape))
+        values, index = self.new(shape, x.dtype), self.new(shape, np.int64)
+        if values.size:
+            kept = tuple(1 if d == axis else s for d, s in enumerate(x.shape))
+            scratch, scratch_index = self.new(x.shape, x.dtype), self.new(x.shape, np.int64)
+            lines = Layout(kept, [(values.strides, 0), (x.strides, x.offset)],
+                           (x.shape[axis], values.strides[axis], x.strides[axis], k, int(bool(largest)),
+                            int(bool(sorted_))))
+            self._launch("sorting.cl", "topk_lines", type_defines(x.dtype), lines.n,
+                         (lines, values.buffer, index.buffer, x.buffer, scratch.buffer, scratch_index.buffer))
+        return values, index
+
     def kthvalue(self, x, k, axis):
         return self._line_kernel("kth_lines", x, axis, (k - 1,))
 
