@@ -331,6 +331,28 @@ def test_unique_dim_matches_numpy(a, data):
     same(counts, want_counts)
 
 
+# PyTorch 2.13's unique(dim=0): its comparator lets a NaN column decide nothing, so a row with
+# NaN keeps its place among rows it does not differ from elsewhere (and may split them)
+UNIQUE_DIM_FROM_PYTORCH = [
+    ([[0, 0, 0, NAN], [0, 0, 0, 0], [0, 0, 0, 0]],
+     [[0, 0, 0, NAN], [0, 0, 0, 0]], [0, 1, 1], [1, 2]),
+    ([[0, 0, 0, 0], [0, 0, 0, NAN], [0, 0, 0, 0]],
+     [[0, 0, 0, 0], [0, 0, 0, NAN], [0, 0, 0, 0]], [0, 1, 2], [1, 1, 1]),
+    ([[1, NAN], [0, 2], [1, NAN], [0, 1]],
+     [[0, 1], [0, 2], [1, NAN], [1, NAN]], [2, 1, 3, 0], [1, 1, 1, 1]),
+]
+
+
+@pytest.mark.parametrize("rows, values, inverse, counts", UNIQUE_DIM_FROM_PYTORCH)
+def test_unique_dim_with_nan_is_pytorchs(rows, values, inverse, counts):
+    got = tl.unique(tl.tensor(rows), dim=0, return_inverse=True, return_counts=True)
+    same(got[0], values)
+    same(got[1], inverse)
+    same(got[2], counts)
+    got_t = tl.unique(tl.tensor(rows).t(), dim=1, return_inverse=True)
+    same(got_t[0], np.array(values).T)
+
+
 @given(a=arrays(elements=TIED, max_dims=1))
 def test_unique_consecutive_and_nan(a):
     values, inverse, counts = tl.unique_consecutive(tl.tensor(a), return_inverse=True, return_counts=True)

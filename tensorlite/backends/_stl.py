@@ -154,3 +154,18 @@ def topk_indices(values: list, k: int, largest: bool, sorted_: bool) -> list:
         if sorted_:
             sorter.sort(0, k - 1)
     return [i for _, i in pairs[:k]]
+
+
+def unique_dim_order(rows: list) -> list:
+    """The order std::sort leaves row numbers in under PyTorch's unique(dim) comparator
+    (lexicographic by < and >; a column where neither holds, NaN included, decides nothing)."""
+    def before(a, b):
+        for u, v in zip(rows[a], rows[b]):
+            if u < v:
+                return True
+            if u > v:
+                return False
+        return False
+    order = list(range(len(rows)))
+    Sorter(order, before).sort(0, len(order))
+    return order

@@ -141,6 +141,13 @@ class Backend(ABC):
         (-0.0 equals 0.0); NaN sorts as the largest value (last, first when descending)."""
 
     @abstractmethod
+    def sort_rows(self, x):
+        """The int64 permutation (n,) in which libstdc++'s std::sort leaves the rows of x (n, m)
+        under PyTorch's unique(dim) comparator: lexicographic by ``<`` / ``>``, a column where
+        neither holds (equal values, or a NaN) deciding nothing. Sequential by nature: a device
+        may compute it on the host (unique reads its result count back anyway)."""
+
+    @abstractmethod
     def topk(self, x, k, axis, largest, sorted_):
         """(values, int64 indices) with k along ``axis``: the k largest (smallest unless
         ``largest``) as PyTorch's CPU kernel orders them: libstdc++'s nth_element then sort of

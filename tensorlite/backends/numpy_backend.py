@@ -372,6 +372,9 @@ class NumpyBackend(Backend):
         index = index.astype(np.int64)
         return np.take_along_axis(x, index, axis), index
 
+    def sort_rows(self, x):
+        return np.array(_stl.unique_dim_order(x.tolist()), dtype=np.int64)
+
     @_silent
     def topk(self, x, k, axis, largest, sorted_):
         if not x.size or not k:

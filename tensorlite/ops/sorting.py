@@ -327,9 +327,19 @@ def _run_starts(rows):
     return cat([differs.new_ones(1).bool(), differs])
 
 
+class SortRows(NoGradient):
+    @staticmethod
+    def forward(ctx, rows):
+        return rows.device.backend.sort_rows(rows.data)
+
+
 def _lexsort_rows(rows):
-    """The permutation that sorts rows (n, m) lexicographically, stable: one stable sort per
-    column from the last to the first (a radix sort over columns)."""
+    """The permutation that sorts rows (n, m) lexicographically. Without NaN on the device: one
+    stable sort per column from the last to the first (a radix sort over columns). With NaN,
+    PyTorch's order (its comparator lets a NaN column decide nothing, so a row with NaN can sit
+    between equal rows and split them): the backend's sort_rows (on the host for OpenCL)."""
+    if rows.is_floating_point() and rows.numel() and rows.isnan().any().item():
+        return SortRows.apply(rows)
     order = arange(rows.shape[0], device=rows.device)
     for c in reversed(range(rows.shape[1])):
         order = order[argsort(rows[order, c], stable=True)]
@@ -380,7 +390,8 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,
     """The distinct elements (dim=None) or distinct slices along dim, sorted ascending (also
     when ``sorted=False``); NaNs are all distinct. Optionally the inverse (input's position ->
     index into the result) and the counts. Reads the number of distinct values back to the host:
-    the output's shape depends on the data (PyTorch synchronises too).
+    the output's shape depends on the data (PyTorch synchronises too). Slices holding NaN are
+    ordered as PyTorch's comparator leaves them (a NaN decides nothing), computed on the host.
 
     Shapes: dim None: (*) -> (k,), inverse (*), counts (k,); dim d: (..., n, ...) ->
     (..., k, ...), inverse (n,), counts (k,).

@@ -13,6 +13,7 @@ import math
 import numpy as np
 import pyopencl as cl
 
+from .. import _stl
 from ..base import Backend, broadcast_error
 from ..numpy_backend import _quietly
 from .array import CLArray, Layout, Storage, broadcast_strides, contiguous_strides
@@ -451,6 +452,11 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
             self._launch("sorting.cl", name, type_defines(x.dtype), lines.n,
                          (lines, values.buffer, index.buffer, x.buffer, scratch.buffer, scratch_index.buffer))
         return values, index
+
+    def sort_rows(self, x):
+        # on the host: libstdc++'s introsort is sequential, and unique(dim), its one caller,
+        # reads its result count back anyway
+        return self.upload(np.array(_stl.unique_dim_order(self.to_host(x).tolist()), dtype=np.int64))
 
     def topk(self, x, k, axis, largest, sorted_):
         shape = tuple(k if d == axis else s for d, s in enumerate(x.shape))
