@@ -78,12 +78,15 @@ def test_topk_with_ties(x, largest, is_sorted, data):
 
 @given(n=st.integers(17, 200), seed=st.integers(0, 10 ** 6), largest=st.booleans(),
        is_sorted=st.booleans(), data=st.data())
-def test_topk_long_tied_lines(n, seed, largest, is_sorted, data):
-    """Lines long enough for introsort's partitions and heaps and for partial_sort (k*64 <= n)."""
+def test_long_tied_lines(n, seed, largest, is_sorted, data):
+    """Lines long enough for introsort's partitions and heaps, for partial_sort (k*64 <= n), and
+    for the OpenCL merge sort."""
     values = np.random.default_rng(seed).choice([0.0, 1.0, 2.0, np.nan, -1.0], n).astype(np.float32)
     k = data.draw(st.one_of(st.integers(0, n), st.integers(0, max(1, n // 64))))
     check(lambda lib, x: tuple(lib.topk(x, k, 0, largest, is_sorted)), Arr(values), grad=False)
     check(lambda lib, x: tuple(lib.kthvalue(x, max(k, 1), 0)), Arr(values), grad=False)
+    check(lambda lib, x: tuple(lib.mode(x, 0)), Arr(values), grad=False)
+    check(lambda lib, x: tuple(lib.sort(x, descending=largest, stable=True)), Arr(values), grad=False)
 
 
 @pytest.mark.parametrize("name", ["median", "mode"])

@@ -40,6 +40,39 @@ __kernel void sort_rank(LayoutPtr lines, __global T* values, __global long* indi
     indices[o[0] + rank * out_stride] = i;
 }
 
+/* One pass of a stable merge sort of contiguous lines (length extra[0], lines->n of them): runs
+ * of ``width`` (extra[1]) sorted elements merge pairwise. Each work item moves one element to
+ * its place in the merged run: its position in its own run plus the number of elements of the
+ * partner run ordered before it (a binary search; on ties the left run's elements come first,
+ * so the sort stays stable). O(log n) passes of O(log width) per element. extra[3]: descending.
+ * The first pass (width 1) reads no src_index: the indices start as the positions. */
+__kernel void merge_pass(LayoutPtr lines, __global T* dst, __global long* dst_index,
+                         __global const T* src, __global const long* src_index) {
+    int length = lines->extra[0], width = lines->extra[1], descending = lines->extra[3];
+    int g = get_global_id(0);
+    if (g >= lines->n * length) return;
+    int line = g / length, p = g % length;
+    long base = (long)line * length;
+    T v = src[base + p];
+    int start = p / width * width;
+    int left = (p / width) % 2 == 0;
+    int other = left ? start + width : start - width;
+    int to = p;
+    if (other < length) {
+        int lo = other, hi = min(other + width, length);
+        while (lo < hi) {  /* the first partner element not placed before v */
+            int mid = lo + (hi - lo) / 2;
+            T w = src[base + mid];
+            bool first = descending ? key_less(v, w) : key_less(w, v);
+            bool tie = !key_less(v, w) && !key_less(w, v);
+            if (first || (tie && !left)) lo = mid + 1; else hi = mid;
+        }
+        to = (left ? start : other) + (p - start) + (lo - other);
+    }
+    dst[base + to] = v;
+    dst_index[base + to] = width == 1 ? (long)p : src_index[base + p];  /* first pass: p itself */
+}
+
 #ifdef T_FLOAT
 /* PyTorch's _log_add_exp_helper: log(exp(a) + exp(b)) without overflow; NaN propagates and
  * equal infinities stay themselves (inf + inf = inf, -inf + -inf = -inf). */
@@ -139,54 +172,6 @@ __kernel void histc(LayoutPtr L, __global int* counts, __global const T* x, __gl
     atomic_inc(counts + bin);
 }
 
-/* mode as PyTorch's CPU kernel computes it: the line's (value, index) pairs sorted by
- * insertion with `<` (libstdc++'s std::sort below 17 elements; a NaN compares false both ways,
- * so it stays where it is and stops others), then the first longest run of `==` equal values,
- * its last pair. One work item per line; ``scratch`` / ``scratch_index`` hold the sorted pairs
- * (x's element count, line g at g * length). Operand 0: out (the dim kept as size 1), operand
- * 1: x. */
-__kernel void mode_lines(LayoutPtr lines, __global T* out, __global long* out_index,
-                         __global const T* x, __global T* scratch, __global long* scratch_index) {
-    int g = get_global_id(0);
-    if (g >= lines->n) return;
-    int length = lines->extra[0], x_stride = lines->extra[2];
-    int o[2];
-    layout_offsets(lines, g, 2, o);
-    __global T* a = scratch + (long)g * length;
-    __global long* ai = scratch_index + (long)g * length;
-    for (int i = 0; i < length; ++i) {
-        T v = x[o[1] + i * x_stride];
-        int j = i;
-        if (i > 0 && v < a[0]) {
-            j = 0;
-        } else {
-            while (j > 0 && v < a[j - 1]) --j;
-        }
-        for (int k = i; k > j; --k) {
-            a[k] = a[k - 1];
-            ai[k] = ai[k - 1];
-        }
-        a[j] = v;
-        ai[j] = i;
-    }
-    T best = 0;
-    long best_index = 0;
-    int run = 0, longest = 0;
-    for (int i = 0; i < length; ++i) {
-        ++run;
-        if (i == length - 1 || a[i] != a[i + 1]) {
-            if (run > longest) {
-                best = a[i];
-                best_index = ai[i];
-                longest = run;
-            }
-            run = 0;
-        }
-    }
-    out[o[0]] = best;
-    out_index[o[0]] = best_index;
-}
-
 /* PyTorch's CPU order for quickselect: NaN above every number */
 inline bool gt_or_nan(T a, T b) {
 #ifdef T_FLOAT
@@ -246,7 +231,10 @@ __kernel void kth_lines(LayoutPtr lines, __global T* out, __global long* out_ind
  * equal values (and NaNs) are PyTorch's. The STL routines below follow libstdc++'s code step by
  * step (introsort's recursion becomes a stack: its ranges are disjoint, so the order in which
  * they are finished does not change the result). ``a``/``ai`` are one line's scratch pairs. */
+#define PLAIN_LESS 2  /* the ``largest`` argument of mode: std::sort's default `<` */
+
 inline bool topk_before(T x, T y, int largest) {
+    if (largest == PLAIN_LESS) return x < y;  /* a NaN is before nothing and nothing before it */
 #ifdef T_FLOAT
     if (largest) return (isnan(x) && !isnan(y)) || x > y;
     return (!isnan(x) && isnan(y)) || x < y;
@@ -432,4 +420,41 @@ __kernel void topk_lines(LayoutPtr lines, __global T* out, __global long* out_in
         out[o[0] + j * out_stride] = a[j];
         out_index[o[0] + j * out_stride] = ai[j];
     }
+}
+
+/* mode as PyTorch's CPU kernel computes it: std::sort of the line's (value, index) pairs by
+ * `<` on the values (a NaN compares false both ways), then the last pair of the first longest
+ * run of `==` equal values (NaN equals nothing). One work item per line; ``scratch`` /
+ * ``scratch_index`` hold the pairs (x's element count, line g at g * length). Operand 0: out
+ * (the dim kept as size 1), operand 1: x. */
+__kernel void mode_lines(LayoutPtr lines, __global T* out, __global long* out_index,
+                         __global const T* x, __global T* scratch, __global long* scratch_index) {
+    int g = get_global_id(0);
+    if (g >= lines->n) return;
+    int length = lines->extra[0], x_stride = lines->extra[2];
+    int o[2];
+    layout_offsets(lines, g, 2, o);
+    __global T* a = scratch + (long)g * length;
+    __global long* ai = scratch_index + (long)g * length;
+    for (int i = 0; i < length; ++i) {
+        a[i] = x[o[1] + i * x_stride];
+        ai[i] = i;
+    }
+    stl_sort(a, ai, 0, length, PLAIN_LESS);
+    T best = 0;
+    long best_index = 0;
+    int run = 0, longest = 0;
+    for (int i = 0; i < length; ++i) {
+        ++run;
+        if (i == length - 1 || a[i] != a[i + 1]) {
+            if (run > longest) {
+                best = a[i];
+                best_index = ai[i];
+                longest = run;
+            }
+            run = 0;
+        }
+    }
+    out[o[0]] = best;
+    out_index[o[0]] = best_index;
 }

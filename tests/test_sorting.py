@@ -459,9 +459,12 @@ def test_opencl_matches_numpy(opencl, name, x, non_contiguous):
 @given(n=st.integers(1, 150), seed=st.integers(1, 13), largest=st.booleans(), is_sorted=st.booleans(),
        data=st.data())
 def test_opencl_topk_kthvalue_on_long_tied_lines(opencl, n, seed, largest, is_sorted, data):
-    """The kernels' libstdc++ and quickselect code (heaps, introsort) against the NumPy backend's."""
+    """The kernels' libstdc++ and quickselect code (heaps, introsort) and the merge sort of long
+    lines against the NumPy backend's."""
     k = data.draw(st.integers(0, n))
     x = tl.tensor([_tied_line(n, seed), _tied_line(n, seed + 1)])
+    check_backends_agree(lambda t: tuple(tl.sort(t, 1, largest)), x, device=opencl)
+    check_backends_agree(lambda t: tuple(tl.sort(t.t(), 0, is_sorted)), x, device=opencl)
     check_backends_agree(lambda t: tuple(tl.topk(t, k, 1, largest, is_sorted)), x, device=opencl)
     check_backends_agree(lambda t: tuple(tl.kthvalue(t, max(k, 1), 1)), x, device=opencl)
     check_backends_agree(lambda t: tuple(tl.mode(t, 1)), x, device=opencl)

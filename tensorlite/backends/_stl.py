@@ -22,7 +22,10 @@ class Sorter:
 
     def _linear_insert(self, last):
         a, value = self.a, self.a[last]
-        while self.before(value, a[last - 1]):
+        # the bound checks here and in _partition_pivot never act under a strict weak order;
+        # with NaN under plain `<` (mode) libstdc++ may run off the range (undefined): they stop
+        # there, as kernels/sorting.cl does
+        while last > 0 and self.before(value, a[last - 1]):
             a[last] = a[last - 1]
             last -= 1
         a[last] = value
@@ -48,10 +51,10 @@ class Sorter:
         self._median_to_first(first, first + 1, first + (last - first) // 2, last - 1)
         pivot, first = first, first + 1
         while True:
-            while before(a[first], a[pivot]):
+            while first < last and before(a[first], a[pivot]):
                 first += 1
             last -= 1
-            while before(a[pivot], a[last]):
+            while last > pivot and before(a[pivot], a[last]):
                 last -= 1
             if not first < last:
                 return first
@@ -169,3 +172,18 @@ def unique_dim_order(rows: list) -> list:
     order = list(range(len(rows)))
     Sorter(order, before).sort(0, len(order))
     return order
+
+
+def mode_pick(values: list):
+    """(value, index) of PyTorch's CPU mode of one line: std::sort of (value, index) pairs by `<`
+    on the values, then the last pair of the first longest run of `==` values."""
+    pairs = [(v, i) for i, v in enumerate(values)]
+    Sorter(pairs, lambda x, y: x[0] < y[0]).sort(0, len(pairs))
+    best, longest, run = pairs[0], 0, 0
+    for k, pair in enumerate(pairs):
+        run += 1
+        if k == len(pairs) - 1 or pair[0] != pairs[k + 1][0]:
+            if run > longest:
+                best, longest = pair, run
+            run = 0
+    return best

@@ -164,10 +164,10 @@ class Backend(ABC):
     @abstractmethod
     def mode(self, x, axis):
         """(values, int64 indices) of PyTorch's CPU mode along ``axis``, kept as size 1: the
-        (value, index) pairs sorted by insertion with ``<`` (a NaN compares false both ways, so
-        it neither moves nor lets others pass it), then the last pair of the first longest run
-        of ``==`` equal values (NaN equals nothing). Without NaN: the smallest most frequent
-        value and its last index."""
+        (value, index) pairs sorted by libstdc++'s std::sort with ``<`` on the values (insertion
+        sort below 17 elements; a NaN compares false both ways), then the last pair of the first
+        longest run of ``==`` equal values (NaN equals nothing). Without NaN: the smallest most
+        frequent value (and, below 17 elements, its last index)."""
 
     @abstractmethod
     def scan(self, op, x, axis):

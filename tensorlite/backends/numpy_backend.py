@@ -410,10 +410,18 @@ class NumpyBackend(Backend):
     @_silent
     def mode(self, x, axis):
         lines = np.moveaxis(x, axis, -1).reshape(-1, x.shape[axis])
+        kept = tuple(1 if d == axis else s for d, s in enumerate(x.shape))
+        if lines.shape[1] > 16:  # libstdc++'s introsort: line by line
+            picks = [_stl.mode_pick(line.tolist()) for line in lines]
+            values = np.array([v for v, _ in picks], dtype=x.dtype).reshape(-1)
+            index = np.array([i for _, i in picks], dtype=np.int64).reshape(-1)
+            moved = tuple(s for d, s in enumerate(x.shape) if d != axis) + (1,)
+            return (np.moveaxis(values.reshape(moved), -1, axis).reshape(kept),
+                    np.moveaxis(index.reshape(moved), -1, axis).reshape(kept))
         count, n = lines.shape
         a, ai = lines.copy(), np.tile(np.arange(n, dtype=np.int64), (count, 1))
         rows = np.arange(count)[:, None]
-        for i in range(1, n):  # insertion with `<`, every line at once
+        for i in range(1, n):  # std::sort below 17 elements: insertion with `<`, every line at once
             v, vi = a[:, i].copy(), ai[:, i].copy()
             greater = v[:, None] < a[:, :i]
             passed = np.cumprod(greater[:, ::-1], axis=1).sum(axis=1)  # the run of larger ones just left of i

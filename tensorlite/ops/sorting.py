@@ -304,9 +304,10 @@ def _line_select(result, op, input, axis, keepdim, *args):
 @tensor_op
 def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
     """The most frequent value along dim (the smallest of them on ties) and the index of its
-    last occurrence -> (values, indices). With NaN in a line, PyTorch's CPU result: NaNs equal
-    nothing and are ordered as its insertion sort by ``<`` leaves them (``mode([nan, 0.])`` is
-    nan, ``mode([0., nan])`` is 0.), exactly for lines of up to 16 elements.
+    last occurrence (on lines of up to 16 elements; beyond, the one PyTorch's CPU kernel
+    returns) -> (values, indices). With NaN in a line, PyTorch's CPU result too: NaNs equal
+    nothing and stay where its std::sort by ``<`` leaves them (``mode([nan, 0.])`` is nan,
+    ``mode([0., nan])`` is 0.).
 
     Shapes: (..., n, ...) -> input's shape without dim (kept as size 1 if keepdim).
 

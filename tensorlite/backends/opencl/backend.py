@@ -31,6 +31,7 @@ _RANDOM = op_codes("RANDOM")
 _GEMM_ROWS = 12  # kernels/matmul.cl: each work item computes a 12 x gemm_width(dtype) block of C
 _GEMM_VECTOR_BITS = 256  # widest vector gemm uses: what every x86-64 with AVX2 holds in one register
 _GEMM_LOCAL = 8  # work items per dimension of a matmul work group (4 was 2x slower on PoCL)
+_RANK_SORT_UP_TO = 32  # longer lines sort by merge passes (O(n log^2 n) work, not O(n^2))
 _SERIAL_REDUCE_BELOW = 128  # reduced extent under which one work item per output is faster
 
 
@@ -434,11 +435,33 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
 
     def sort(self, x, axis, descending):
         values, index = self.new(x.shape, x.dtype), self.new(x.shape, np.int64)
-        if x.size:
+        length = x.shape[axis] if x.ndim else 1
+        if not x.size:
+            return values, index
+        if length <= _RANK_SORT_UP_TO:
             lines = self._lines(x, axis, values, (int(descending),))
-            self._launch("sorting.cl", "sort_rank", type_defines(x.dtype), lines.n * x.shape[axis],
+            self._launch("sorting.cl", "sort_rank", type_defines(x.dtype), lines.n * length,
                          (lines, values.buffer, index.buffer, x.buffer))
-        return values, index
+            return values, index
+        return self._merge_sort(x, axis, descending)
+
+    def _merge_sort(self, x, axis, descending):
+        """Long lines: stable merge sort on contiguous copies with the axis last (log2(n)
+        merge passes), moved back to x's layout."""
+        order = [d for d in range(x.ndim) if d != axis] + [axis]
+        moved = self.copy(self.permute(x, order))
+        length, count = x.shape[axis], x.size // x.shape[axis]
+        dst = (self.new(moved.shape, x.dtype), self.new(moved.shape, np.int64))
+        src = (moved, self.new(moved.shape, np.int64))  # the first pass writes the indices, reads none
+        width = 1
+        while width < length:
+            lines = Layout((count,), [((length,), 0)], (length, width, 0, int(descending)))
+            self._launch("sorting.cl", "merge_pass", type_defines(x.dtype), count * length,
+                         (lines, dst[0].buffer, dst[1].buffer, src[0].buffer, src[1].buffer))
+            src, dst = dst, src
+            width *= 2
+        back = [order.index(d) for d in range(x.ndim)]
+        return self.copy(self.permute(src[0], back)), self.copy(self.permute(src[1], back))
 
     def _line_kernel(self, name, x, axis, extra=()):
         """(values, indices) with ``axis`` kept as size 1 from a kernels/sorting.cl kernel that
