@@ -383,6 +383,11 @@ def test_searchsorted_rows_sorter_and_nan():
     same(tl.searchsorted(tl.tensor([3., 1., 2.]), tl.tensor([2.5]), sorter=tl.tensor([1, 2, 0])), [2])
     same(tl.searchsorted(tl.tensor([1., 2., NAN]), tl.tensor([NAN, 2., 0.5, 5.])), [3, 1, 0, 3])
     assert tl.searchsorted(tl.tensor([1, 2, 3]), 2).dtype == tl.int64
+    assert tl.bucketize(1.5, tl.tensor([1, 2, 3])).item() == 1  # a number is compared as it is
+    with pytest.raises(RuntimeError, match="sorter must be a tensor of long dtype"):
+        tl.searchsorted(tl.tensor([1., 2.]), tl.tensor([1.]), sorter=tl.tensor([0, 1], dtype=tl.int32))
+    with pytest.raises(RuntimeError, match="sorter index out of range"):
+        tl.searchsorted(tl.tensor([1., 2.]), tl.tensor([1.]), sorter=tl.tensor([0, 2])).tolist()
     with pytest.raises(RuntimeError, match="side and right can't be set to opposites"):
         tl.searchsorted(seq, tl.tensor([[1.], [2.]]), right=True, side="left")
     with pytest.raises(RuntimeError, match="first N-1 dimensions"):

@@ -23,8 +23,8 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
 from ._table import NoGradient
-from ._util import tensor_op, wrap_dim, zeros_like_tensor
-from .checks import assert_all
+from ._util import is_scalar, tensor_op, wrap_dim, zeros_like_tensor
+from .checks import assert_all, assert_in_range
 from .creation import arange, tensor as _tensor, zeros
 from .indexing import nonzero
 from .movement import cat, stack
@@ -452,6 +452,20 @@ def _check_search_shapes(sorted_sequence, values):
             f"{list(seq)} and input value tensor {list(val)}")
 
 
+_SORTER_RANGE = "torch.searchsorted(): sorter index out of range (got {value})"
+
+
+def _checked_sorter(sorter, seq):
+    if not isinstance(sorter, Tensor) or sorter.dtype is not _dt.int64:
+        got = sorter.dtype.name if isinstance(sorter, Tensor) else type(sorter).__name__
+        raise RuntimeError(f"torch.searchsorted(): sorter must be a tensor of long dtype but got {got}")
+    if tuple(sorter.shape) != tuple(seq.shape):
+        raise RuntimeError(f"torch.searchsorted(): boundary and sorter must have the same size, but got "
+                           f"boundary tensor {list(seq.shape)} and got sorter tensor {list(sorter.shape)}")
+    assert_in_range(sorter, 0, seq.shape[-1] - 1, _SORTER_RANGE)
+    return sorter
+
+
 @tensor_op
 def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, right: bool = False,
                  side=None, sorter=None) -> Tensor:
@@ -473,10 +487,7 @@ def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, rig
     _check_search_shapes(sorted_sequence, values)
     seq = sorted_sequence
     if sorter is not None:
-        if tuple(sorter.shape) != tuple(seq.shape) or sorter.dtype is not _dt.int64:
-            raise RuntimeError(f"torch.searchsorted(): sorter must be an int64 tensor of boundaries' shape "
-                               f"{list(seq.shape)}, got {sorter.dtype.name} {list(sorter.shape)}")
-        seq = seq.gather(-1, sorter)
+        seq = seq.gather(-1, _checked_sorter(sorter, seq))
     common = _dt.promote_types(seq.dtype, values.dtype)
     if common is _dt.bool_ and values.numel():
         raise NotImplementedError("searchsorted(): not implemented for bool boundaries and values; "
@@ -485,17 +496,24 @@ def searchsorted(sorted_sequence: Tensor, input, *, out_int32: bool = False, rig
     return out.int() if out_int32 else out
 
 
-@tensor_op
 def bucketize(input, boundaries: Tensor, *, out_int32: bool = False, right: bool = False) -> Tensor:
     """The bucket of each element given 1-D sorted ``boundaries``: i such that
     boundaries[i-1] < x <= boundaries[i] (``right``: boundaries[i-1] <= x < boundaries[i]).
 
-    Shapes: input (*), boundaries (n,) -> (*) int64 (int32 if out_int32).
+    Shapes: input (*) or a number, boundaries (n,) -> (*) int64 (int32 if out_int32).
 
     Example:
     >>> tl.bucketize(tl.tensor([0.5, 1., 4.]), tl.tensor([1., 2., 3.]))
     tensor([0, 0, 3])
+    >>> tl.bucketize(1.5, tl.tensor([1, 2, 3]))
+    tensor(1)
     """
+    if not isinstance(boundaries, Tensor):
+        raise TypeError(f"bucketize(): argument 'boundaries' (position 2) must be Tensor, not "
+                        f"{type(boundaries).__name__}")
+    if not isinstance(input, Tensor) and not is_scalar(input):
+        raise TypeError(f"bucketize(): argument 'input' (position 1) must be Tensor or Number, not "
+                        f"{type(input).__name__}")
     if boundaries.ndim != 1:
         raise RuntimeError(f"bucketize(): boundaries tensor must be 1 dimension, but got dim("
                            f"{boundaries.ndim}) (shape {list(boundaries.shape)})")
