@@ -1,16 +1,18 @@
 """Sorting and selection: sort, argsort, msort, topk, kthvalue, median, mode, unique,
 unique_consecutive, searchsorted, bucketize, histc.
 
-Everything runs on the input's device: one stable sort primitive (backends' ``sort``: on OpenCL
-a rank-counting kernel, one work item per element) and tensor ops on its result. Only unique and
-unique_consecutive read the device (their output shape depends on the values; PyTorch syncs too).
+Everything runs on the input's device. ``sort`` is one stable sort primitive (on OpenCL: rank
+counting for short lines, parallel merge passes for long ones); topk, kthvalue and mode are
+backend primitives that run PyTorch's CPU algorithms (libstdc++'s nth_element / sort /
+partial_sort, its quickselect, its std::sort then the first longest run), so the indices they
+return among equal values are PyTorch's. Only unique and unique_consecutive read the device
+(their output shape depends on the values; PyTorch syncs too).
 
 Conventions (PyTorch's): NaN sorts as the largest value (last, first when descending); ties keep
-their order of appearance; kthvalue / median / topk select from that order; median takes the
-lower of the two middles and gives NaN when a NaN is present; mode gives the smallest of the
-most frequent values (NaNs never equal each other) and the index of its last occurrence.
-Gradients go back through the sort's permutation (a scatter, differentiable again); median()
-over the whole tensor splits its gradient evenly among the elements equal to the median.
+their order of appearance in sort; median takes the lower of the two middles (from the stable
+order) and gives NaN when a NaN is present; mode gives the smallest of the most frequent values.
+Gradients go back to the returned indices (a scatter, differentiable again); median() over the
+whole tensor splits its gradient evenly among the elements equal to the median.
 """
 from __future__ import annotations
 
@@ -61,9 +63,15 @@ class Sort(Function):
 
     @staticmethod
     def backward(ctx, grad, _grad_indices):
-        zeros_ = Tensor._make(grad.device.backend.full(ctx.x_shape, 0, grad.dtype), grad.device,
-                              False, None, 0)
-        return zeros_.scatter_add(ctx.dim, ctx.index, grad), None, None
+        return _scatter_back(ctx, grad), None, None
+
+
+def _scatter_back(ctx, grad):
+    """The gradient of selected values (ctx.index along ctx.dim of an input of ctx.x_shape) at
+    the positions they came from: a scatter-add into zeros, whose own gradient is a gather."""
+    zeros_ = Tensor._make(grad.device.backend.full(ctx.x_shape, 0, grad.dtype), grad.device,
+                          False, None, 0)
+    return zeros_.scatter_add(ctx.dim, ctx.index, grad)
 
 
 def _sorted(input, dim, descending, op):
@@ -158,9 +166,7 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
 
 
 def _select(values, index, axis, position, keepdim):
-    """values and indices at ``position`` (an int or a tensor with a size-1 axis) along axis."""
-    if isinstance(position, int):
-        position = zeros_like_tensor(values.narrow(axis, 0, 1), _dt.int64) + position
+    """values and indices at ``position`` (an int64 tensor with a size-1 axis) along axis."""
     picked = values.gather(axis, position), index.gather(axis, position)
     return picked if keepdim else (picked[0].squeeze(axis), picked[1].squeeze(axis))
 
@@ -284,9 +290,7 @@ class LineSelect(Function):
 
     @staticmethod
     def backward(ctx, grad, _grad_indices):
-        zeros_ = Tensor._make(grad.device.backend.full(ctx.x_shape, 0, grad.dtype), grad.device,
-                              False, None, 0)
-        return (zeros_.scatter_add(ctx.dim, ctx.index, grad),) + (None,) * (ctx.extra + 2)
+        return (_scatter_back(ctx, grad),) + (None,) * (ctx.extra + 2)
 
 
 def _line_select(result, op, input, axis, keepdim, *args):
