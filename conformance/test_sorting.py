@@ -97,10 +97,16 @@ def test_median_mode_with_ties(name, x, keepdim, data):
     check(_selection_call(name, dim, 1, True, keepdim), x, grad=finite(x))
 
 
-@given(x=arrs(dtype=DTYPES))
-def test_median_all(x):
-    """median() of the whole tensor: NaN propagates; the gradient is split among ties."""
-    check(lambda lib, x: lib.median(x), x, grad=finite(x), grad2=_second_order_ok(x))
+@pytest.mark.parametrize("name", ["median", "nanmedian"])
+@given(x=arrs(dtype=DTYPES), keepdim=st.booleans(), use_dim=st.booleans(), data=st.data())
+def test_median_nanmedian(name, x, keepdim, use_dim, data):
+    """Over everything (NaN propagates, or is ignored; the gradient is split among ties) or along
+    a dim (the lower middle of the stable order; its gradient goes to that index)."""
+    if use_dim:
+        dim = data.draw(one_dim(x.array.ndim))
+        check(lambda lib, x: tuple(getattr(lib, name)(x, dim, keepdim)), x, grad=finite(x))
+    else:
+        check(lambda lib, x: getattr(lib, name)(x), x, grad=True, grad2=_second_order_ok(x))
 
 
 @pytest.mark.parametrize("name", ["cumprod", "cummax", "cummin", "logcumsumexp"])

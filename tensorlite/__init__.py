@@ -38,8 +38,8 @@ from .ops.indexing import (argwhere, gather, index_put, index_select, masked_fil
 from .ops.linalg import bmm, dot, einsum, ger, matmul, mm, outer
 from .ops.checks import synchronize
 from .ops.sampling import multinomial
-from .ops.sorting import (argsort, bucketize, histc, kthvalue, median, mode, msort, searchsorted, sort,
-                          topk, unique, unique_consecutive)
+from .ops.sorting import (argsort, bucketize, histc, kthvalue, median, mode, msort, nanmedian, searchsorted,
+                          sort, topk, unique, unique_consecutive)
 from .ops.scan import cummax, cummin, cumprod, logcumsumexp
 from .ops.creation import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor,
                            IntTensor, LongTensor, ShortTensor)

@@ -315,7 +315,8 @@ def _softmax_method(name):
 
 _METHODS.update({"softmax": _softmax_method("softmax"), "log_softmax": _softmax_method("log_softmax")})
 _METHODS.update({name: getattr(sorting, name) for name in (
-    "sort", "argsort", "msort", "topk", "kthvalue", "median", "mode", "unique", "unique_consecutive", "histc")})
+    "sort", "argsort", "msort", "topk", "kthvalue", "median", "nanmedian", "mode", "unique", "unique_consecutive",
+    "histc")})
 _METHODS.update({name: getattr(scan, name) for name in ("cumprod", "cummax", "cummin", "logcumsumexp")})
 _METHODS["argwhere"] = indexing.argwhere
 

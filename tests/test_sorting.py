@@ -101,6 +101,27 @@ def test_median_is_the_lower_middle_and_propagates_nan(a, data):
     same(tl.median(tl.tensor(a)), _median_reference(a.reshape(-1), 0))
 
 
+def _nanmedian_reference(a, axis):
+    with np.errstate(all="ignore"):
+        s = np.sort(a, axis=axis)  # NaN last
+    count = (~np.isnan(a)).sum(axis, keepdims=True)
+    return np.take_along_axis(s, np.maximum(count - 1, 0) // 2, axis).squeeze(axis)
+
+
+@given(a=arrays(), data=st.data())
+def test_nanmedian_ignores_nan(a, data):
+    dim = _dim(data, a.ndim)
+    axis = dim % a.ndim
+    values, indices = tl.tensor(a).nanmedian(dim)
+    same(values, _nanmedian_reference(a, axis))
+    picked = tl.tensor(a).gather(axis, indices.unsqueeze(axis)).squeeze(axis).numpy()
+    np.testing.assert_array_equal(picked, values.numpy())
+    same(tl.nanmedian(tl.tensor(a)), _nanmedian_reference(a.reshape(-1), 0))
+    x = tl.tensor([1., NAN, 2., 2.], requires_grad=True)
+    tl.nanmedian(x).backward()
+    same(x.grad, [0., 0., .5, .5])
+
+
 def _mode_reference(line):
     """PyTorch's CPU mode written out: (value, index) pairs insertion-sorted with `<` (as
     libstdc++'s std::sort of up to 16 elements), then the first longest run of `==` values."""
@@ -200,6 +221,7 @@ SELECTIONS = {
     "kthvalue": lambda x: tl.kthvalue(x, 2, 0).values,
     "median_dim": lambda x: tl.median(x, -1).values,
     "median": lambda x: tl.median(x),
+    "nanmedian_dim": lambda x: tl.nanmedian(x, 0).values,
     "mode": lambda x: tl.mode(x, 0).values,
     "cummax": lambda x: tl.cummax(x, 0).values,
     "cummin": lambda x: tl.cummin(x, -1).values,

@@ -32,7 +32,7 @@ from .indexing import nonzero
 from .movement import cat, stack
 from .reduce import cumsum
 
-__all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "median", "mode", "unique",
+__all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "median", "nanmedian", "mode", "unique",
            "unique_consecutive", "searchsorted", "bucketize", "histc"]
 
 
@@ -240,6 +240,32 @@ class _EvenShare(Function):
         return mask.to(grad.dtype) * (grad / mask.sum().to(grad.dtype)), None
 
 
+def _nanmedian_position(values, n, axis):
+    """The lower middle of the non-NaN values (NaNs sort last), or 0 when all are NaN."""
+    with no_grad():
+        count = n - values.detach().isnan().sum(axis, keepdim=True)
+        return ((count - 1) // 2).where(count > 0, 0)
+
+
+median_result_nan = _values_indices("nanmedian")
+
+
+def _median(op, result, position, input, dim, keepdim):
+    """median / nanmedian: along dim -> result(values, indices) at ``position`` of the stable
+    order; over all elements -> a 0-dim tensor whose gradient is split among equal elements."""
+    if dim is not None or input.numel():
+        _refuse_bool(op, input)
+    if dim is not None:
+        return _selected(result, op, input, dim, keepdim, position)
+    flat = input.reshape(-1)
+    if flat.numel() == 0:  # PyTorch's NaN, as C converts it for an integer or bool dtype
+        value = _tensor(_EMPTY_MEDIAN.get(input.dtype, float("nan")), dtype=input.dtype, device=input.device)
+    else:
+        with no_grad():
+            value = _selected(result, op, flat.detach(), 0, False, position).values
+    return _EvenShare.apply(flat, value) if input.requires_grad else value
+
+
 @tensor_op
 def median(input: Tensor, dim=None, keepdim: bool = False):
     """The lower median: over all elements (a 0-dim tensor; NaN when input has one; the gradient
@@ -253,17 +279,23 @@ def median(input: Tensor, dim=None, keepdim: bool = False):
     >>> tl.tensor([[1., 5., 2.], [0., 0., 7.]]).median(dim=1)
     median(values=tensor([2., 0.]), indices=tensor([2, 1]))
     """
-    if dim is not None or input.numel():
-        _refuse_bool("median", input)
-    if dim is not None:
-        return _selected(median_result, "median", input, dim, keepdim, _median_position)
-    flat = input.reshape(-1)
-    if flat.numel() == 0:  # PyTorch's NaN, as C converts it for an integer or bool dtype
-        value = _tensor(_EMPTY_MEDIAN.get(input.dtype, float("nan")), dtype=input.dtype, device=input.device)
-        return _EvenShare.apply(flat, value) if input.requires_grad else value
-    with no_grad():
-        value = _selected(median_result, "median", flat.detach(), 0, False, _median_position).values
-    return _EvenShare.apply(flat, value) if input.requires_grad else value
+    return _median("median", median_result, _median_position, input, dim, keepdim)
+
+
+@tensor_op
+def nanmedian(input: Tensor, dim=None, keepdim: bool = False):
+    """median ignoring NaN: the lower median of the non-NaN values (NaN only when every value is
+    NaN, with index 0), over all elements or along dim -> (values, indices).
+
+    Shapes: (*) -> (); with dim: input's shape without dim (kept as size 1 if keepdim).
+
+    Example:
+    >>> tl.nanmedian(tl.tensor([1., float('nan'), 3., 2.]))
+    tensor(2.)
+    >>> tl.tensor([[float('nan'), 5.], [float('nan'), float('nan')]]).nanmedian(dim=1)
+    nanmedian(values=tensor([ 5., nan]), indices=tensor([1, 0]))
+    """
+    return _median("nanmedian", median_result_nan, _nanmedian_position, input, dim, keepdim)
 
 
 _LINE_OPS = {
