@@ -389,6 +389,8 @@ _UNARY_INPLACE_EXAMPLES = {
     "clamp_": ("[-2., 0.5, 3.]", "-1., 1.", "tensor([-1.0000,  0.5000,  1.0000])"),
     "clip_": ("[-2., 3.]", "min=0.", "tensor([0., 3.])"),
     "masked_fill_": ("[1., 2., 3.]", "tl.tensor([True, False, True]), 0.", "tensor([0., 2., 0.])"),
+    "cumsum_": ("[1., 2., 3.]", "0", "tensor([1., 3., 6.])"),
+    "cumprod_": ("[1., 2., 3.]", "0", "tensor([1., 2., 6.])"),
 }
 
 
@@ -403,7 +405,8 @@ def _unary_inplace(name, fn):
 
 _UNARY_INPLACE = {row.name + "_": ew.PUBLIC[row.name] for row in ew.UNARY if row.inplace}
 _UNARY_INPLACE.update({"clamp_": ew.clamp, "clip_": ew.clamp, "masked_fill_": indexing.masked_fill,
-                       "square_": ew.square, "reciprocal_": ew.reciprocal})
+                       "square_": ew.square, "reciprocal_": ew.reciprocal,
+                       "cumsum_": rd.cumsum, "cumprod_": scan.cumprod})
 for _name, _fn in _UNARY_INPLACE.items():
     setattr(Tensor, _name, _unary_inplace(_name, _fn))
 

@@ -508,3 +508,14 @@ def test_opencl_nan_and_integer_lines(opencl):
     for fn in (lambda t: tuple(tl.sort(t, 1)), lambda t: tl.cumprod(t, 1), lambda t: tuple(tl.cummin(t, 1)),
                lambda t: tuple(tl.mode(t, 1))):
         check_backends_agree(fn, ints, device=opencl)
+
+
+def test_in_place_scans_keep_the_dtype_and_the_gradient():
+    x = tl.tensor([1, 2, 3], dtype=tl.int32)
+    assert x.cumsum_(0) is x and x.tolist() == [1, 3, 6] and x.dtype == tl.int32
+    leaf = tl.tensor([1., 2., 3.], requires_grad=True)
+    y = leaf * 1
+    y.cumprod_(0)
+    y.sum().backward()
+    same(y.detach(), [1., 2., 6.])
+    same(leaf.grad, [9., 4., 2.])  # d(x0 + x0 x1 + x0 x1 x2)
