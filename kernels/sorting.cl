@@ -1,8 +1,10 @@
-/* Sorting, scans, binary search and histograms along one axis.
+/* Sorting, selection (topk, kthvalue, mode as PyTorch's CPU kernels choose), scans, binary
+ * search and histograms along one axis (backends/opencl/backend.py launches them).
  * -D T=<input type> -D U=<result type> (long for integer cumprod). ``lines`` Layouts walk the
  * dims other than the axis (a size-1 placeholder there), operand 0 the output(s), operand 1 the
  * input; extra[0] is the length along the axis, extra[1] and extra[2] the output and input
- * strides along it. */
+ * strides along it. Kernels that sort one line per work item work on scratch copies of the
+ * lines (x's element count, line g at g * length). */
 #include "common.h"
 
 /* The sort order: NaN is larger than every number (last ascending, first descending, as in
