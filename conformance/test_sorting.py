@@ -87,6 +87,8 @@ def test_long_tied_lines(n, seed, largest, is_sorted, data):
     check(lambda lib, x: tuple(lib.kthvalue(x, max(k, 1), 0)), Arr(values), grad=False)
     check(lambda lib, x: tuple(lib.mode(x, 0)), Arr(values), grad=False)
     check(lambda lib, x: tuple(lib.sort(x, descending=largest, stable=True)), Arr(values), grad=False)
+    check(lambda lib, x: tuple(lib.sort(x, 0, largest)), Arr(values), grad=False)
+    check(lambda lib, x: lib.argsort(x, 0, largest), Arr(values), grad=False)
 
 
 @pytest.mark.parametrize("name", ["median", "mode"])

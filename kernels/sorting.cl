@@ -460,3 +460,27 @@ __kernel void mode_lines(LayoutPtr lines, __global T* out, __global long* out_in
     out[o[0]] = best;
     out_index[o[0]] = best_index;
 }
+
+/* sort(stable=False) of lines of 17..256 elements as PyTorch's CPU sort orders ties:
+ * libstdc++'s std::sort on (value, index) pairs (NaN last; first when descending, extra[3]).
+ * One work item per line; operands as sort_rank's, scratch as in mode_lines. */
+__kernel void sort_lines_stl(LayoutPtr lines, __global T* values, __global long* indices,
+                             __global const T* x, __global T* scratch, __global long* scratch_index) {
+    int g = get_global_id(0);
+    if (g >= lines->n) return;
+    int length = lines->extra[0], out_stride = lines->extra[1], x_stride = lines->extra[2];
+    int descending = lines->extra[3];
+    int o[2];
+    layout_offsets(lines, g, 2, o);
+    __global T* a = scratch + (long)g * length;
+    __global long* ai = scratch_index + (long)g * length;
+    for (int i = 0; i < length; ++i) {
+        a[i] = x[o[1] + i * x_stride];
+        ai[i] = i;
+    }
+    stl_sort(a, ai, 0, length, descending);
+    for (int j = 0; j < length; ++j) {
+        values[o[0] + j * out_stride] = a[j];
+        indices[o[0] + j * out_stride] = ai[j];
+    }
+}

@@ -195,6 +195,24 @@ TOPK_FROM_PYTORCH = [
 ]
 
 
+# PyTorch 2.13's sort(stable=False) of 40-element tied lines: libstdc++'s std::sort order
+SORT_FROM_PYTORCH = [
+    (40, 3, False, [30, 20, 15, 25, 10, 5, 35, 0, 32, 7, 27, 37, 17, 22, 2, 19, 39, 24, 29, 4, 14, 9,
+                    16, 36, 6, 31, 11, 26, 21, 28, 8, 13, 33, 18, 3, 38, 12, 23, 34, 1]),
+    (40, 7, True, [2, 24, 35, 13, 22, 37, 7, 17, 27, 32, 12, 39, 19, 29, 14, 9, 34, 4, 31, 26, 36, 1, 21,
+                   6, 16, 11, 23, 38, 3, 8, 33, 28, 18, 30, 10, 15, 5, 25, 20, 0]),
+]
+
+
+@pytest.mark.parametrize("n, seed, descending, indices", SORT_FROM_PYTORCH)
+def test_unstable_sort_orders_ties_as_pytorch(n, seed, descending, indices):
+    x = tl.tensor([_tied_line(n, seed)] * 2)
+    assert tl.sort(x, 1, descending).indices[1].tolist() == indices
+    assert tl.argsort(x.t(), 0, descending).t()[0].tolist() == indices
+    stable = tl.sort(x, 1, descending, stable=True).indices[0].numpy()
+    np.testing.assert_array_equal(stable, stable_order(np.array(_tied_line(n, seed)), 0, descending))
+
+
 @pytest.mark.parametrize("n, seed, k, largest, is_sorted, indices", TOPK_FROM_PYTORCH)
 def test_topk_indices_among_ties_are_pytorchs(n, seed, k, largest, is_sorted, indices):
     x = tl.tensor([_tied_line(n, seed)] * 2)
@@ -491,7 +509,7 @@ def test_opencl_topk_kthvalue_on_long_tied_lines(opencl, n, seed, largest, is_so
     k = data.draw(st.integers(0, n))
     x = tl.tensor([_tied_line(n, seed), _tied_line(n, seed + 1)])
     check_backends_agree(lambda t: tuple(tl.sort(t, 1, largest)), x, device=opencl)
-    check_backends_agree(lambda t: tuple(tl.sort(t.t(), 0, is_sorted)), x, device=opencl)
+    check_backends_agree(lambda t: tuple(tl.sort(t.t(), 0, is_sorted, stable=True)), x, device=opencl)
     check_backends_agree(lambda t: tuple(tl.topk(t, k, 1, largest, is_sorted)), x, device=opencl)
     check_backends_agree(lambda t: tuple(tl.kthvalue(t, max(k, 1), 1)), x, device=opencl)
     check_backends_agree(lambda t: tuple(tl.mode(t, 1)), x, device=opencl)

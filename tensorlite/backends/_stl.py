@@ -138,14 +138,27 @@ class Sorter:
         self._insertion_sort(first, last)
 
 
-def topk_indices(values: list, k: int, largest: bool, sorted_: bool) -> list:
-    """The indices PyTorch's CPU topk returns for one line (NaN above every number)."""
+def _before(largest: bool):
+    """PyTorch's order of (value, index) pairs: NaN above every number."""
     if largest:
         def before(x, y):
             return (x[0] != x[0] and y[0] == y[0]) or x[0] > y[0]
     else:
         def before(x, y):
             return (x[0] == x[0] and y[0] != y[0]) or x[0] < y[0]
+    return before
+
+
+def sort_indices(values: list, descending: bool) -> list:
+    """The indices PyTorch's CPU sort(stable=False) returns for one line (std::sort)."""
+    pairs = [(v, i) for i, v in enumerate(values)]
+    Sorter(pairs, _before(descending)).sort(0, len(pairs))
+    return [i for _, i in pairs]
+
+
+def topk_indices(values: list, k: int, largest: bool, sorted_: bool) -> list:
+    """The indices PyTorch's CPU topk returns for one line (NaN above every number)."""
+    before = _before(largest)
     pairs = [(v, i) for i, v in enumerate(values)]
     if k == 0:
         return []

@@ -79,6 +79,11 @@ def broadcast_error(op: str, *shapes) -> RuntimeError:
     return RuntimeError(f"{op}: shapes {[list(s) for s in shapes]} do not broadcast")
 
 
+UNSTABLE_EXACT_UP_TO = 256
+"""The longest line that sort(stable=False) orders exactly as PyTorch's CPU std::sort (a
+sequential algorithm: one work item per line on a device, Python per tied line on NumPy)."""
+
+
 class Backend(ABC):
     """Abstract primitive set; see the module docstring for operand conventions."""
 
@@ -136,9 +141,12 @@ class Backend(ABC):
     def cumsum(self, x, axis): """Inclusive prefix sums along ``axis``."""
 
     @abstractmethod
-    def sort(self, x, axis, descending):
-        """(values, int64 indices) of a stable sort along ``axis``: equal keys keep their order
-        (-0.0 equals 0.0); NaN sorts as the largest value (last, first when descending)."""
+    def sort(self, x, axis, descending, stable=True):
+        """(values, int64 indices) of a sort along ``axis``; NaN sorts as the largest value (last,
+        first when descending), -0.0 equals 0.0. Stable: equal keys keep their order. Unstable
+        (``stable=False``): lines of 17 to UNSTABLE_EXACT_UP_TO elements leave ties in the order
+        libstdc++'s std::sort does (PyTorch's CPU sort), other lines are sorted stably (below 17
+        elements std::sort is an insertion sort: stable)."""
 
     @abstractmethod
     def sort_rows(self, x):

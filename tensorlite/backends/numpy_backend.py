@@ -6,7 +6,7 @@ import functools
 import numpy as np
 
 from . import _stl
-from .base import Backend, broadcast_error
+from .base import UNSTABLE_EXACT_UP_TO, Backend, broadcast_error
 
 
 def _sigmoid(x):
@@ -363,14 +363,33 @@ class NumpyBackend(Backend):
             return np.cumsum(x, axis=axis, dtype=np.int64)
         return np.cumsum(x, axis=axis)
 
-    def sort(self, x, axis, descending):
+    def sort(self, x, axis, descending, stable=True):
         if not descending:
             index = np.argsort(x, axis=axis, kind="stable")
         else:  # ascending on the reversed line, reversed back: ties keep their order, NaN first
             n = x.shape[axis]
             index = n - 1 - np.flip(np.argsort(np.flip(x, axis), axis=axis, kind="stable"), axis)
         index = index.astype(np.int64)
-        return np.take_along_axis(x, index, axis), index
+        values = np.take_along_axis(x, index, axis)
+        if not stable and 16 < x.shape[axis] <= UNSTABLE_EXACT_UP_TO:
+            index = self._std_sort_ties(x, values, index, axis, descending)
+            values = np.take_along_axis(x, index, axis)
+        return values, index
+
+    @staticmethod
+    def _std_sort_ties(x, values, index, axis, descending):
+        """index with the lines that hold equal keys (NaNs included) redone by libstdc++'s
+        std::sort (_stl.py): without ties every sort gives the same order."""
+        lines = np.moveaxis(x, axis, -1).reshape(-1, x.shape[axis])
+        ordered = np.moveaxis(values, axis, -1).reshape(lines.shape)
+        same = ordered[:, 1:] == ordered[:, :-1]
+        if x.dtype.kind == "f":
+            same |= np.isnan(ordered[:, 1:]) & np.isnan(ordered[:, :-1])
+        moved = np.moveaxis(index, axis, -1).copy()
+        flat = moved.reshape(lines.shape)
+        for row in np.flatnonzero(same.any(axis=1)):
+            flat[row] = _stl.sort_indices(lines[row].tolist(), descending)
+        return np.moveaxis(flat.reshape(moved.shape), -1, axis)
 
     def sort_rows(self, x):
         return np.array(_stl.unique_dim_order(x.tolist()), dtype=np.int64)

@@ -1,15 +1,16 @@
 """Sorting and selection: sort, argsort, msort, topk, kthvalue, median, mode, unique,
 unique_consecutive, searchsorted, bucketize, histc.
 
-Everything runs on the input's device. ``sort`` is one stable sort primitive (on OpenCL: rank
-counting for short lines, parallel merge passes for long ones); topk, kthvalue and mode are
+Everything runs on the input's device. ``sort`` is one sort primitive (stable; on OpenCL rank
+counting for short lines, parallel merge passes for long ones; with stable=False, lines of 17
+to 256 elements as PyTorch's std::sort orders their ties); topk, kthvalue and mode are
 backend primitives that run PyTorch's CPU algorithms (libstdc++'s nth_element / sort /
 partial_sort, its quickselect, its std::sort then the first longest run), so the indices they
 return among equal values are PyTorch's. Only unique and unique_consecutive read the device
 (their output shape depends on the values; PyTorch syncs too).
 
 Conventions (PyTorch's): NaN sorts as the largest value (last, first when descending); ties keep
-their order of appearance in sort; median takes the lower of the two middles (from the stable
+their order of appearance in a stable sort; median takes the lower of the two middles (from the stable
 order) and gives NaN when a NaN is present; mode gives the smallest of the most frequent values.
 Gradients go back to the returned indices (a scatter, differentiable again); median() over the
 whole tensor splits its gradient evenly among the elements equal to the median.
@@ -48,22 +49,22 @@ mode_result = _values_indices("mode")
 
 
 class Sort(Function):
-    """Stable sort along one dim -> (values, int64 indices); the gradient of the values goes back
-    to the positions they came from (a scatter into zeros)."""
+    """Sort along one dim -> (values, int64 indices) (the backend's ``sort``); the gradient of
+    the values goes back to the positions they came from (a scatter into zeros)."""
 
     _primitive = True
     _non_diff_outputs = (1,)
 
     @staticmethod
-    def forward(ctx, x, dim, descending):
-        values, index = x.device.backend.sort(x.data, dim, descending)
+    def forward(ctx, x, dim, descending, stable):
+        values, index = x.device.backend.sort(x.data, dim, descending, stable)
         ctx.dim, ctx.x_shape = dim, x.data.shape
         ctx.index = Tensor._make(index, x.device, False, None, 0)
         return values, index
 
     @staticmethod
     def backward(ctx, grad, _grad_indices):
-        return _scatter_back(ctx, grad), None, None
+        return _scatter_back(ctx, grad), None, None, None
 
 
 def _scatter_back(ctx, grad):
@@ -74,19 +75,21 @@ def _scatter_back(ctx, grad):
     return zeros_.scatter_add(ctx.dim, ctx.index, grad)
 
 
-def _sorted(input, dim, descending, op):
-    """(values, indices) of the stable sort of input along dim (a 0-dim input as one element)."""
+def _sorted(input, dim, descending, op, stable=True):
+    """(values, indices) of the sort of input along dim (a 0-dim input as one element)."""
     axis = wrap_dim(dim, input.ndim, op=op)
     if input.ndim == 0:
-        values, index = Sort.apply(input.reshape(1), 0, descending)
+        values, index = Sort.apply(input.reshape(1), 0, descending, True)
         return values.reshape(()), index.reshape(())
-    return Sort.apply(input, axis, descending)
+    return Sort.apply(input, axis, descending, bool(stable))
 
 
 @tensor_op
 def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False):
-    """Sort along dim -> (values, indices). Always stable (``stable=False`` allows any order of
-    ties; this one keeps them in order); NaN sorts last (first when descending).
+    """Sort along dim -> (values, indices); NaN sorts last (first when descending). Equal values
+    keep their order with ``stable=True``, and also with ``stable=False`` except on lines of 17
+    to 256 elements, where they come in the order PyTorch's CPU sort (libstdc++'s std::sort)
+    leaves them.
 
     Shapes: (*) -> values (*) and int64 indices (*).
 
@@ -97,12 +100,12 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool
     tensor([[1, 0],
             [0, 1]])
     """
-    return sort_result(*_sorted(input, dim, bool(descending), "sort"))
+    return sort_result(*_sorted(input, dim, bool(descending), "sort", stable))
 
 
 @tensor_op
 def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
-    """The indices that sort input along dim (``sort(...).indices``).
+    """The indices that sort input along dim (``sort(...).indices``, ties as sort orders them).
 
     Shapes: (*) -> (*) int64.
 
@@ -110,7 +113,7 @@ def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: b
     >>> tl.argsort(tl.tensor([2, 1, 2, 0]))
     tensor([3, 1, 0, 2])
     """
-    return _sorted(input, dim, bool(descending), "argsort")[1]
+    return _sorted(input, dim, bool(descending), "argsort", stable)[1]
 
 
 @tensor_op
@@ -124,7 +127,7 @@ def msort(input: Tensor) -> Tensor:
     tensor([[1., 0.],
             [2., 3.]])
     """
-    return _sorted(input, 0, False, "msort")[0]
+    return _sorted(input, 0, False, "msort", False)[0]
 
 
 def _refuse_bool(op, input):

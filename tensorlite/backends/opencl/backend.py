@@ -14,7 +14,7 @@ import numpy as np
 import pyopencl as cl
 
 from .. import _stl
-from ..base import Backend, broadcast_error
+from ..base import UNSTABLE_EXACT_UP_TO, Backend, broadcast_error
 from ..numpy_backend import _quietly
 from .array import CLArray, Layout, Storage, broadcast_strides, contiguous_strides
 from .dispatch import CL_TYPES, WORK_GROUP, launch, params, result_dtype, same_dtype, scalar, type_defines
@@ -433,10 +433,16 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
         return Layout(lines_shape, [(out.strides, 0), (x.strides, x.offset)],
                       (x.shape[axis], out.strides[axis], x.strides[axis]) + tuple(extra))
 
-    def sort(self, x, axis, descending):
+    def sort(self, x, axis, descending, stable=True):
         values, index = self.new(x.shape, x.dtype), self.new(x.shape, np.int64)
         length = x.shape[axis] if x.ndim else 1
         if not x.size:
+            return values, index
+        if not stable and 16 < length <= UNSTABLE_EXACT_UP_TO:  # PyTorch's std::sort order of ties
+            scratch, scratch_index = self.new(x.shape, x.dtype), self.new(x.shape, np.int64)
+            lines = self._lines(x, axis, values, (int(descending),))
+            self._launch("sorting.cl", "sort_lines_stl", type_defines(x.dtype), lines.n,
+                         (lines, values.buffer, index.buffer, x.buffer, scratch.buffer, scratch_index.buffer))
             return values, index
         if length <= _RANK_SORT_UP_TO:
             lines = self._lines(x, axis, values, (int(descending),))
