@@ -213,6 +213,14 @@ def test_unstable_sort_orders_ties_as_pytorch(n, seed, descending, indices):
     np.testing.assert_array_equal(stable, stable_order(np.array(_tied_line(n, seed)), 0, descending))
 
 
+def test_unique_inverse_of_nans_is_pytorchs():
+    """PyTorch's unique sorts unstably: its std::sort decides which NaN gets which place."""
+    got = tl.unique(tl.tensor(_tied_line(40, 3)), return_inverse=True, return_counts=True)
+    assert got[1].tolist() == [0, 8, 1, 4, 2, 0, 3, 1, 4, 2, 0, 3, 5, 4, 2, 0, 3, 1, 4, 2, 0, 3, 1, 6,
+                               2, 0, 3, 1, 4, 2, 0, 3, 1, 4, 7, 0, 3, 1, 4, 2]
+    assert got[2].tolist() == [8, 7, 7, 7, 7, 1, 1, 1, 1]
+
+
 @pytest.mark.parametrize("n, seed, k, largest, is_sorted, indices", TOPK_FROM_PYTORCH)
 def test_topk_indices_among_ties_are_pytorchs(n, seed, k, largest, is_sorted, indices):
     x = tl.tensor([_tied_line(n, seed)] * 2)

@@ -406,7 +406,8 @@ def _unique(op, input, return_inverse, return_counts, dim, sort_first):
         x = input.detach()
         if dim is None:
             rows = x.reshape(-1, 1)
-            values, inverse, counts = _runs(rows, argsort(rows[:, 0], stable=True) if sort_first else None,
+            # PyTorch sorts unstably: which NaN gets which place shows in the inverse
+            values, inverse, counts = _runs(rows, argsort(rows[:, 0]) if sort_first else None,
                                             return_inverse, return_counts)
             values = values.reshape(-1)
             inverse = inverse.reshape(input.shape) if inverse is not None else None
