@@ -13,6 +13,8 @@ from .layers.normalization import (BatchNorm1d, BatchNorm2d, Dropout, Dropout1d,
                                    GroupNorm, LayerNorm, LocalResponseNorm)
 from .layers.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .layers.recurrent import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell
+from .layers.transformer import (MultiheadAttention, Transformer, TransformerDecoder,
+                                 TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer)
 from .module import Module
 from .parameter import Parameter
 

@@ -12,7 +12,7 @@ import math
 from ..autograd.function import Function
 from ..autograd.grad_mode import state
 from ..tensor import Tensor
-from ._util import check_same_dtype, tensor_op
+from ._util import check_same_dtype, half_in_float32, tensor_op
 from .creation import ones
 from .elementwise import ZeroGradLink
 from .indexing import Scatter
@@ -223,6 +223,7 @@ def _check_conv_operands(op: str, input: Tensor, weight, bias) -> None:
 
 
 @tensor_op
+@half_in_float32
 def conv2d(input: Tensor, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 1) -> Tensor:
     """2-D cross-correlation. padding: int, pair, 'same' or 'valid'.
 
@@ -288,6 +289,7 @@ def conv2d(input: Tensor, weight, bias=None, stride=1, padding=0, dilation=1, gr
 
 
 @tensor_op
+@half_in_float32
 def conv1d(input: Tensor, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 1) -> Tensor:
     """1-D cross-correlation: input (N, C, L), weight (O, C/groups, k).
 
@@ -316,6 +318,7 @@ def _single(value):
 
 
 @tensor_op
+@half_in_float32
 def conv_transpose2d(input: Tensor, weight, bias=None, stride=1, padding=0, output_padding=0, groups: int = 1,
                      dilation=1):
     """The adjoint of conv2d (a "deconvolution"): input (N, C, H, W), weight (C, O/groups, kh, kw).
