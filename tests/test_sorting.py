@@ -545,3 +545,16 @@ def test_in_place_scans_keep_the_dtype_and_the_gradient():
     y.sum().backward()
     same(y.detach(), [1., 2., 6.])
     same(leaf.grad, [9., 4., 2.])  # d(x0 + x0 x1 + x0 x1 x2)
+
+
+@pytest.mark.parametrize("dtype", [tl.float16, tl.bfloat16])
+def test_half_types_follow_float32(dtype, cpu_default_device):  # OpenCL refuses half types
+    """NaN handling of bfloat16 (NumPy kind 'V') and float16 as float32's; scans in float32."""
+    a = [3., 1., 2., NAN, 1., 0.5]
+    x, ref = tl.tensor(a, dtype=dtype), tl.tensor(a)
+    for fn in (lambda t: tl.cummax(t, 0), lambda t: tl.sort(t, descending=True), lambda t: tl.mode(t),
+               lambda t: tl.topk(t, 3), lambda t: tl.kthvalue(t, 2)):
+        got, want = fn(x), fn(ref)
+        np.testing.assert_array_equal(got.values.float().numpy(), want.values.numpy())
+        np.testing.assert_array_equal(got.indices.numpy(), want.indices.numpy())
+    np.testing.assert_allclose(tl.cumprod(x, 0).float().numpy(), tl.cumprod(ref, 0).numpy(), rtol=1e-2)
