@@ -34,7 +34,7 @@ from .ops.movement import (broadcast_to, cat, chunk, clone, concat, concatenate,
                            split, squeeze, stack, swapaxes, swapdims, t, transpose, tril, triu,
                            unbind, unflatten, unsqueeze, view, vstack)
 from .ops.movement import atleast_1d, atleast_2d, atleast_3d, column_stack, dstack, row_stack
-from .ops.indexing import (gather, index_put, index_select, masked_fill, masked_select, nonzero,
+from .ops.indexing import (argwhere, gather, index_put, index_select, masked_fill, masked_select, nonzero,
                            scatter, scatter_add, take_along_dim)
 from .ops.linalg import bmm, dot, einsum, ger, matmul, mm, outer
 from . import linalg
@@ -43,6 +43,9 @@ from .linalg import inv as inverse, legacy_cholesky as cholesky, legacy_cross as
 from .linalg import legacy_qr as qr, legacy_svd as svd
 from .ops.checks import synchronize
 from .ops.sampling import multinomial
+from .ops.sorting import (argsort, bucketize, histc, kthvalue, median, mode, msort, nanmedian, searchsorted,
+                          sort, topk, unique, unique_consecutive)
+from .ops.scan import cummax, cummin, cumprod, logcumsumexp
 from .ops.creation import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor,
                            IntTensor, LongTensor, ShortTensor)
 from .ops._util import tensor_op as _tensor_op

@@ -15,7 +15,7 @@ from ._printing import tensor_repr
 from .autograd.api import backward as _autograd_backward
 from .device import Device, device as _parse_device
 from .nn import functional as _F
-from .ops import creation, elementwise as ew, indexing, inplace, linalg, movement as mv, reduce as rd, sampling
+from .ops import creation, elementwise as ew, indexing, inplace, linalg, movement as mv, reduce as rd, sampling, scan, sorting
 from . import linalg as _la
 from .ops._queries import is_contiguous
 from .ops._util import expect_tensor
@@ -318,6 +318,11 @@ def _softmax_method(name):
 
 
 _METHODS.update({"softmax": _softmax_method("softmax"), "log_softmax": _softmax_method("log_softmax")})
+_METHODS.update({name: getattr(sorting, name) for name in (
+    "sort", "argsort", "msort", "topk", "kthvalue", "median", "nanmedian", "mode", "unique", "unique_consecutive",
+    "histc")})
+_METHODS.update({name: getattr(scan, name) for name in ("cumprod", "cummax", "cummin", "logcumsumexp")})
+_METHODS["argwhere"] = indexing.argwhere
 
 _OPERATORS = {"__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__", "__rtruediv__",
               "__floordiv__", "__rfloordiv__", "__mod__", "__rmod__", "__pow__", "__rpow__", "__matmul__",
@@ -388,6 +393,8 @@ _UNARY_INPLACE_EXAMPLES = {
     "clamp_": ("[-2., 0.5, 3.]", "-1., 1.", "tensor([-1.0000,  0.5000,  1.0000])"),
     "clip_": ("[-2., 3.]", "min=0.", "tensor([0., 3.])"),
     "masked_fill_": ("[1., 2., 3.]", "tl.tensor([True, False, True]), 0.", "tensor([0., 2., 0.])"),
+    "cumsum_": ("[1., 2., 3.]", "0", "tensor([1., 3., 6.])"),
+    "cumprod_": ("[1., 2., 3.]", "0", "tensor([1., 2., 6.])"),
 }
 
 
@@ -402,7 +409,8 @@ def _unary_inplace(name, fn):
 
 _UNARY_INPLACE = {row.name + "_": ew.PUBLIC[row.name] for row in ew.UNARY if row.inplace}
 _UNARY_INPLACE.update({"clamp_": ew.clamp, "clip_": ew.clamp, "masked_fill_": indexing.masked_fill,
-                       "square_": ew.square, "reciprocal_": ew.reciprocal})
+                       "square_": ew.square, "reciprocal_": ew.reciprocal,
+                       "cumsum_": rd.cumsum, "cumprod_": scan.cumprod})
 for _name, _fn in _UNARY_INPLACE.items():
     setattr(Tensor, _name, _unary_inplace(_name, _fn))
 

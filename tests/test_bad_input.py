@@ -558,7 +558,8 @@ SCALAR_FIRST_OK = {"add", "sub", "subtract", "mul", "multiply", "div", "divide",
                    "remainder", "floor_divide", "maximum", "minimum", "eq", "ne", "not_equal", "lt",
                    "less", "le", "less_equal", "gt", "greater", "ge", "greater_equal", "logical_and",
                    "logical_or", "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor",
-                   "bitwise_left_shift", "bitwise_right_shift", "xlogy"}
+                   "bitwise_left_shift", "bitwise_right_shift", "xlogy",
+                   "bucketize"}  # bucketize(Scalar self, Tensor boundaries) is PyTorch's too
 
 
 def _non_tensor_cases():

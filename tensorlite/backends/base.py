@@ -79,6 +79,11 @@ def broadcast_error(op: str, *shapes) -> RuntimeError:
     return RuntimeError(f"{op}: shapes {[list(s) for s in shapes]} do not broadcast")
 
 
+UNSTABLE_EXACT_UP_TO = 256
+"""The longest line that sort(stable=False) orders exactly as PyTorch's CPU std::sort (a
+sequential algorithm: one work item per line on a device, Python per tied line on NumPy)."""
+
+
 class Backend(ABC):
     """Abstract primitive set; see the module docstring for operand conventions."""
 
@@ -134,6 +139,64 @@ class Backend(ABC):
 
     @abstractmethod
     def cumsum(self, x, axis): """Inclusive prefix sums along ``axis``."""
+
+    @abstractmethod
+    def sort(self, x, axis, descending, stable=True):
+        """(values, int64 indices) of a sort along ``axis``; NaN sorts as the largest value (last,
+        first when descending), -0.0 equals 0.0. Stable: equal keys keep their order. Unstable
+        (``stable=False``): lines of 17 to UNSTABLE_EXACT_UP_TO elements leave ties in the order
+        libstdc++'s std::sort does (PyTorch's CPU sort), other lines are sorted stably (below 17
+        elements std::sort is an insertion sort: stable)."""
+
+    @abstractmethod
+    def sort_rows(self, x):
+        """The int64 permutation (n,) in which libstdc++'s std::sort leaves the rows of x (n, m)
+        under PyTorch's unique(dim) comparator: lexicographic by ``<`` / ``>``, a column where
+        neither holds (equal values, or a NaN) deciding nothing. Sequential by nature: a device
+        may compute it on the host (unique reads its result count back anyway)."""
+
+    @abstractmethod
+    def topk(self, x, k, axis, largest, sorted_):
+        """(values, int64 indices) with k along ``axis``: the k largest (smallest unless
+        ``largest``) as PyTorch's CPU kernel orders them: libstdc++'s nth_element then sort of
+        the first k - 1 (only when ``sorted_``), or partial_sort when k * 64 <= n, on (value,
+        index) pairs with NaN above every number; so indices among ties are PyTorch's."""
+
+    @abstractmethod
+    def kthvalue(self, x, k, axis):
+        """(values, int64 indices) of the k-th smallest (k from 1) along ``axis``, kept as size
+        1, chosen as PyTorch's CPU kernel does: quickselect (median-of-three pivot, Hoare
+        partition) on a copy of each line with NaN above every number, so among equal values the
+        index is PyTorch's."""
+
+    @abstractmethod
+    def mode(self, x, axis):
+        """(values, int64 indices) of PyTorch's CPU mode along ``axis``, kept as size 1: the
+        (value, index) pairs sorted by libstdc++'s std::sort with ``<`` on the values (insertion
+        sort below 17 elements; a NaN compares false both ways), then the last pair of the first
+        longest run of ``==`` equal values (NaN equals nothing). Without NaN: the smallest most
+        frequent value (and, below 17 elements, its last index)."""
+
+    @abstractmethod
+    def scan(self, op, x, axis):
+        """Inclusive scan along ``axis``: 'cumprod' (integer and bool inputs give int64),
+        'logcumsumexp' (floating x) -> one array; 'cummax' / 'cummin' -> (values, int64
+        indices), the index of the running extreme being the latest of equal values; once a NaN
+        is seen the value stays NaN and each later NaN takes over the index (PyTorch's rules)."""
+
+    @abstractmethod
+    def searchsorted(self, sorted_sequence, values, right):
+        """int64 insertion points of ``values`` (..., m) in the rows of ``sorted_sequence``
+        (..., n) with the same leading dims, or 1-D (one row for all). PyTorch's comparisons:
+        left finds the first element not less than the value (``right``: greater than it), so a
+        NaN value goes after every element."""
+
+    @abstractmethod
+    def histc(self, x, bins, range_):
+        """Counts (in x's floating dtype) of x's elements in ``bins`` equal bins over [low, high],
+        ``range_`` a 2-element array of x's dtype (low < high, both finite): the bin of v is
+        int((v - low) * bins / (high - low)) computed in x's dtype, v = high goes to the last
+        bin, elements outside the range (and NaN) are not counted."""
 
     # -- movement (results may alias x) -----------------------------------------------------
     @abstractmethod

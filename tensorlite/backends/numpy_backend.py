@@ -6,8 +6,9 @@ import math
 
 import numpy as np
 
+from . import _stl
 from ..dtypes import FLOAT_KINDS, HALF_DTYPES
-from .base import Backend, broadcast_error
+from .base import UNSTABLE_EXACT_UP_TO, Backend, broadcast_error
 
 # float16 and bfloat16 (ml_dtypes) compute in float32 and round once, as PyTorch's CPU kernels
 # do: sums and matrix products accumulate in float32 (NumPy would accumulate float16 in
@@ -286,6 +287,58 @@ _REDUCE = {"sum": np.add.reduce, "prod": np.multiply.reduce, "max": np.maximum.r
            "min": np.minimum.reduce, "any": np.logical_or.reduce, "all": np.logical_and.reduce}
 
 
+def _quickselect(values, k):
+    """The original index that PyTorch's CPU quick_select_template leaves at position k of a
+    line (median-of-three pivot, Hoare partition; NaN above every number)."""
+    def gt(a, b):
+        return (a != a and b == b) or a > b
+    index = list(range(len(values)))
+
+    def swap(i, j):
+        values[i], values[j] = values[j], values[i]
+        index[i], index[j] = index[j], index[i]
+    low, high = 0, len(values) - 1
+    while high > low:
+        if high == low + 1:
+            if gt(values[low], values[high]):
+                swap(low, high)
+            break
+        swap(low + (high - low) // 2, low + 1)
+        if gt(values[low + 1], values[high]):
+            swap(low + 1, high)
+        if gt(values[low], values[high]):
+            swap(low, high)
+        if gt(values[low + 1], values[low]):
+            swap(low + 1, low)
+        i, j, pivot = low + 1, high, values[low]
+        while True:
+            i += 1
+            while gt(pivot, values[i]):
+                i += 1
+            j -= 1
+            while gt(values[j], pivot):
+                j -= 1
+            if j < i:
+                break
+            swap(i, j)
+        swap(low, j)
+        if j <= k:
+            low = i
+        if j >= k:
+            high = j - 1
+    return index[k]
+
+
+def _log_add_exp(a, b):
+    """PyTorch's _log_add_exp_helper elementwise: log(exp(a) + exp(b)) shifted by the larger;
+    NaN propagates, and equal infinities stay themselves (-inf + -inf = -inf, not NaN)."""
+    low = np.where(np.isnan(b), b, np.fmin(a, b))
+    high = np.where(np.isnan(b), b, np.fmax(a, b))
+    low, high = np.where(np.isnan(a), a, low), np.where(np.isnan(a), a, high)
+    special = (low == high) & ~np.isfinite(low)
+    return np.where(special, a, np.log1p(np.exp(low - high)) + high).astype(a.dtype)
+
+
 def _pad_or_crop(x, pads, value):
     """Pad (N, C, H, W) by (top, bottom, left, right); negative amounts crop."""
     top, bottom, left, right = pads
@@ -428,6 +481,158 @@ class NumpyBackend(Backend):
         if x.dtype in _HALF:
             return np.asarray(np.cumsum(x, axis=axis, dtype=np.float32), dtype=x.dtype)
         return np.cumsum(x, axis=axis)
+
+    def sort(self, x, axis, descending, stable=True):
+        if not descending:
+            index = np.argsort(x, axis=axis, kind="stable")
+        else:  # ascending on the reversed line, reversed back: ties keep their order, NaN first
+            n = x.shape[axis]
+            index = n - 1 - np.flip(np.argsort(np.flip(x, axis), axis=axis, kind="stable"), axis)
+        index = index.astype(np.int64)
+        values = np.take_along_axis(x, index, axis)
+        if not stable and 16 < x.shape[axis] <= UNSTABLE_EXACT_UP_TO:
+            index = self._std_sort_ties(x, values, index, axis, descending)
+            values = np.take_along_axis(x, index, axis)
+        return values, index
+
+    @staticmethod
+    def _std_sort_ties(x, values, index, axis, descending):
+        """index with the lines that hold equal keys (NaNs included) redone by libstdc++'s
+        std::sort (_stl.py): without ties every sort gives the same order."""
+        lines = np.moveaxis(x, axis, -1).reshape(-1, x.shape[axis])
+        ordered = np.moveaxis(values, axis, -1).reshape(lines.shape)
+        same = ordered[:, 1:] == ordered[:, :-1]
+        if x.dtype.kind in FLOAT_KINDS:
+            same |= np.isnan(ordered[:, 1:]) & np.isnan(ordered[:, :-1])
+        moved = np.moveaxis(index, axis, -1).copy()
+        flat = moved.reshape(lines.shape)
+        for row in np.flatnonzero(same.any(axis=1)):
+            flat[row] = _stl.sort_indices(lines[row].tolist(), descending)
+        return np.moveaxis(flat.reshape(moved.shape), -1, axis)
+
+    def sort_rows(self, x):
+        return np.array(_stl.unique_dim_order(x.tolist()), dtype=np.int64)
+
+    @_silent
+    def topk(self, x, k, axis, largest, sorted_):
+        if not x.size or not k:
+            shape = tuple(k if d == axis else s for d, s in enumerate(x.shape))
+            return np.empty(shape, x.dtype), np.empty(shape, np.int64)
+        lines = np.moveaxis(x, axis, -1).reshape(-1, x.shape[axis])
+        values, order = self.sort(lines, 1, largest)
+        picked = order[:, :k].copy()
+        tied = ((values[:, 1:] == values[:, :-1]) | (np.isnan(values[:, 1:]) & np.isnan(values[:, :-1]))
+                if x.dtype.kind in FLOAT_KINDS else values[:, 1:] == values[:, :-1]).any(axis=1)
+        # without ties every algorithm gives the sorted order; with ties (or unsorted output) the
+        # order libstdc++'s algorithms leave is PyTorch's
+        for row in np.flatnonzero(tied | (not sorted_)) if k else ():
+            picked[row] = _stl.topk_indices(lines[row].tolist(), k, largest, sorted_)
+        moved = tuple(s for d, s in enumerate(x.shape) if d != axis) + (k,)
+        index = np.moveaxis(picked.reshape(moved), -1, axis)
+        return np.take_along_axis(x, index, axis), index.astype(np.int64)
+
+    @_silent
+    def kthvalue(self, x, k, axis):
+        lines = np.moveaxis(x, axis, -1).reshape(-1, x.shape[axis])
+        order = np.argsort(lines, axis=1, kind="stable")
+        picked = order[:, k - 1].copy()
+        ordered = np.take_along_axis(lines, order, 1)
+        value = ordered[:, k - 1]
+        equal = (ordered == value[:, None]) | (np.isnan(ordered) & np.isnan(value)[:, None])
+        for row in np.flatnonzero(equal.sum(axis=1) > 1):  # ties: the index quickselect lands on
+            picked[row] = _quickselect(lines[row].tolist(), k - 1)
+        moved = tuple(s for d, s in enumerate(x.shape) if d != axis) + (1,)
+        index = np.moveaxis(picked.reshape(moved), -1, axis)
+        return np.take_along_axis(x, index, axis), index.astype(np.int64)
+
+    @_silent
+    def mode(self, x, axis):
+        lines = np.moveaxis(x, axis, -1).reshape(-1, x.shape[axis])
+        kept = tuple(1 if d == axis else s for d, s in enumerate(x.shape))
+        if lines.shape[1] > 16:  # libstdc++'s introsort: line by line
+            picks = [_stl.mode_pick(line.tolist()) for line in lines]
+            values = np.array([v for v, _ in picks], dtype=x.dtype).reshape(-1)
+            index = np.array([i for _, i in picks], dtype=np.int64).reshape(-1)
+            moved = tuple(s for d, s in enumerate(x.shape) if d != axis) + (1,)
+            return (np.moveaxis(values.reshape(moved), -1, axis).reshape(kept),
+                    np.moveaxis(index.reshape(moved), -1, axis).reshape(kept))
+        count, n = lines.shape
+        a, ai = lines.copy(), np.tile(np.arange(n, dtype=np.int64), (count, 1))
+        rows = np.arange(count)[:, None]
+        for i in range(1, n):  # std::sort below 17 elements: insertion with `<`, every line at once
+            v, vi = a[:, i].copy(), ai[:, i].copy()
+            greater = v[:, None] < a[:, :i]
+            passed = np.cumprod(greater[:, ::-1], axis=1).sum(axis=1)  # the run of larger ones just left of i
+            to = np.where(v < a[:, 0], 0, i - passed)
+            k = np.arange(i + 1)[None, :]
+            source = np.where(k > to[:, None], k - 1, k)  # shift [to, i) one to the right
+            a[:, :i + 1], ai[:, :i + 1] = a[rows, source], ai[rows, source]
+            a[np.arange(count), to], ai[np.arange(count), to] = v, vi
+        ends = np.ones((count, n), dtype=bool)
+        ends[:, :-1] = a[:, :-1] != a[:, 1:]
+        positions = np.arange(n)[None, :]
+        starts = np.maximum.accumulate(np.where(np.concatenate(
+            [np.ones((count, 1), bool), ends[:, :-1]], axis=1), positions, 0), axis=1)
+        runs = np.where(ends, positions - starts + 1, 0)
+        pick = np.argmax(runs, axis=1)  # the first longest run
+        kept = tuple(1 if d == axis else s for d, s in enumerate(x.shape))
+        moved = tuple(s for d, s in enumerate(x.shape) if d != axis) + (1,)
+        values = np.moveaxis(a[np.arange(count), pick].reshape(moved), -1, axis).reshape(kept)
+        index = np.moveaxis(ai[np.arange(count), pick].reshape(moved), -1, axis).reshape(kept)
+        return values, index
+
+    @_silent
+    def scan(self, op, x, axis):
+        if x.dtype in _HALF and op in ("cumprod", "logcumsumexp"):  # accumulate in float32, as cumsum
+            return np.asarray(self.scan(op, x.astype(np.float32), axis), dtype=x.dtype)
+        if op == "cumprod":
+            return np.cumprod(x, axis=axis, dtype=np.int64 if x.dtype.kind in "biu" else x.dtype)
+        lines = np.moveaxis(x, axis, 0)
+        if op == "logcumsumexp":
+            out = np.empty_like(lines)
+            acc = np.full(lines.shape[1:], -np.inf, dtype=x.dtype)
+            for r, v in enumerate(lines):
+                acc = out[r] = _log_add_exp(acc, v)
+            return np.moveaxis(out, 0, axis)
+        values, index = np.empty_like(lines), np.empty(lines.shape, dtype=np.int64)
+        if not x.size:
+            return np.moveaxis(values, 0, axis), np.moveaxis(index, 0, axis)
+        is_max = op == "cummax"
+        best, best_index = lines[:1][0].copy(), np.zeros(lines.shape[1:], dtype=np.int64)
+        for r, v in enumerate(lines):
+            take = (v >= best) if is_max else (v <= best)
+            if x.dtype.kind in FLOAT_KINDS:
+                take = np.isnan(v) | (~np.isnan(best) & take)
+            best, best_index = np.where(take, v, best), np.where(take, r, best_index)
+            values[r], index[r] = best, best_index
+        return np.moveaxis(values, 0, axis), np.moveaxis(index, 0, axis)
+
+    @_silent
+    def searchsorted(self, sorted_sequence, values, right):
+        n = sorted_sequence.shape[-1]
+        if not values.size or not n:  # nothing to search, or every value goes at 0
+            return np.zeros(values.shape, dtype=np.int64)
+        rows = sorted_sequence.reshape(-1, n) if sorted_sequence.ndim > 1 else sorted_sequence[None]
+        flat = values.reshape(len(rows), -1) if sorted_sequence.ndim > 1 else values.reshape(1, -1)
+        start = np.zeros(flat.shape, dtype=np.int64)
+        end = np.full(flat.shape, n, dtype=np.int64)
+        line = np.arange(len(rows))[:, None] if sorted_sequence.ndim > 1 else np.zeros((1, 1), np.int64)
+        while (start < end).any():  # PyTorch's binary search, every value at once
+            active = start < end
+            mid = start + ((end - start) >> 1)
+            found = rows[line, np.minimum(mid, n - 1)]
+            go_right = ~(found > flat) if right else ~(found >= flat)
+            start = np.where(active & go_right, mid + 1, start)
+            end = np.where(active & ~go_right, mid, end)
+        return start.reshape(values.shape)
+
+    @_silent
+    def histc(self, x, bins, range_):
+        low, high = range_[0], range_[1]
+        v = x.reshape(-1)
+        v = v[(v >= low) & (v <= high)]
+        index = ((v - low) * x.dtype.type(bins) / (high - low)).astype(np.int64)
+        return np.bincount(np.minimum(index, bins - 1), minlength=bins).astype(x.dtype)
 
     def reshape(self, x, shape):
         return np.reshape(x, shape)

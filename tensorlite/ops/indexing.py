@@ -755,6 +755,21 @@ def nonzero(input: Tensor, *, as_tuple: bool = False):
 
 
 @tensor_op
+def argwhere(input: Tensor) -> Tensor:
+    """Indices of the non-zero elements, one row each (``nonzero(input)``); a 0-dim input gives
+    shape (1, 0) when non-zero, (0, 0) when zero.
+
+    Shapes: (d_0, ..., d_{n-1}) -> (k, n) int64.
+
+    Example:
+    >>> tl.argwhere(tl.tensor([0., 2., 3.]))
+    tensor([[1],
+            [2]])
+    """
+    return nonzero(input)
+
+
+@tensor_op
 def take_along_dim(input: Tensor, indices, dim=None) -> Tensor:
     """gather with broadcasting: input and indices broadcast against each other in every dim
     but ``dim``; with dim None both are flattened. Negative indices count from the end.

@@ -14,7 +14,8 @@ import numpy as np
 import pyopencl as cl
 
 from ...dtypes import FLOAT_KINDS
-from ..base import Backend, broadcast_error
+from .. import _stl
+from ..base import UNSTABLE_EXACT_UP_TO, Backend, broadcast_error
 from ..numpy_backend import _quietly
 from .array import CLArray, Layout, Storage, broadcast_strides, contiguous_strides
 from .dispatch import CL_TYPES, WORK_GROUP, launch, params, result_dtype, same_dtype, scalar, type_defines
@@ -31,6 +32,7 @@ _RANDOM = op_codes("RANDOM")
 _GEMM_ROWS = 12  # kernels/matmul.cl: each work item computes a 12 x gemm_width(dtype) block of C
 _GEMM_VECTOR_BITS = 256  # widest vector gemm uses: what every x86-64 with AVX2 holds in one register
 _GEMM_LOCAL = 8  # work items per dimension of a matmul work group (4 was 2x slower on PoCL)
+_RANK_SORT_UP_TO = 32  # longer lines sort by merge passes (O(n log^2 n) work, not O(n^2))
 _SERIAL_REDUCE_BELOW = 128  # reduced extent under which one work item per output is faster
 
 
@@ -425,6 +427,127 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
         if x.shape[axis]:
             self._launch("reduce.cl", "cumsum", type_defines(x.dtype, result), lines.n,
                          (lines, out.buffer, x.buffer))
+        return out
+
+    def _lines(self, x, axis, out, extra=()):
+        """The Layout of kernels/sorting.cl walking x's lines along ``axis`` (operand 0: out,
+        a new contiguous array of x's shape; operand 1: x)."""
+        lines_shape = tuple(1 if d == axis else s for d, s in enumerate(x.shape))
+        return Layout(lines_shape, [(out.strides, 0), (x.strides, x.offset)],
+                      (x.shape[axis], out.strides[axis], x.strides[axis]) + tuple(extra))
+
+    def sort(self, x, axis, descending, stable=True):
+        values, index = self.new(x.shape, x.dtype), self.new(x.shape, np.int64)
+        length = x.shape[axis] if x.ndim else 1
+        if not x.size:
+            return values, index
+        if not stable and 16 < length <= UNSTABLE_EXACT_UP_TO:  # PyTorch's std::sort order of ties
+            scratch, scratch_index = self.new(x.shape, x.dtype), self.new(x.shape, np.int64)
+            lines = self._lines(x, axis, values, (int(descending),))
+            self._launch("sorting.cl", "sort_lines_stl", type_defines(x.dtype), lines.n,
+                         (lines, values.buffer, index.buffer, x.buffer, scratch.buffer, scratch_index.buffer))
+            return values, index
+        if length <= _RANK_SORT_UP_TO:
+            lines = self._lines(x, axis, values, (int(descending),))
+            self._launch("sorting.cl", "sort_rank", type_defines(x.dtype), lines.n * length,
+                         (lines, values.buffer, index.buffer, x.buffer))
+            return values, index
+        return self._merge_sort(x, axis, descending)
+
+    def _merge_sort(self, x, axis, descending):
+        """Long lines: stable merge sort on contiguous copies with the axis last (log2(n)
+        merge passes), moved back to x's layout."""
+        order = [d for d in range(x.ndim) if d != axis] + [axis]
+        moved = self.copy(self.permute(x, order))
+        length, count = x.shape[axis], x.size // x.shape[axis]
+        dst = (self.new(moved.shape, x.dtype), self.new(moved.shape, np.int64))
+        src = (moved, self.new(moved.shape, np.int64))  # the first pass writes the indices, reads none
+        width = 1
+        while width < length:
+            lines = Layout((count,), [((length,), 0)], (length, width, 0, int(descending)))
+            self._launch("sorting.cl", "merge_pass", type_defines(x.dtype), count * length,
+                         (lines, dst[0].buffer, dst[1].buffer, src[0].buffer, src[1].buffer))
+            src, dst = dst, src
+            width *= 2
+        back = [order.index(d) for d in range(x.ndim)]
+        return self.copy(self.permute(src[0], back)), self.copy(self.permute(src[1], back))
+
+    def _line_kernel(self, name, x, axis, extra=()):
+        """(values, indices) with ``axis`` kept as size 1 from a kernels/sorting.cl kernel that
+        runs one work item per line on scratch copies of the lines (mode_lines, kth_lines)."""
+        kept = tuple(1 if d == axis else s for d, s in enumerate(x.shape))
+        values, index = self.new(kept, x.dtype), self.new(kept, np.int64)
+        if values.size:
+            scratch, scratch_index = self.new(x.shape, x.dtype), self.new(x.shape, np.int64)
+            lines = Layout(kept, [(values.strides, 0), (x.strides, x.offset)],
+                           (x.shape[axis], 0, x.strides[axis]) + tuple(extra))
+            self._launch("sorting.cl", name, type_defines(x.dtype), lines.n,
+                         (lines, values.buffer, index.buffer, x.buffer, scratch.buffer, scratch_index.buffer))
+        return values, index
+
+    def sort_rows(self, x):
+        # on the host: libstdc++'s introsort is sequential, and unique(dim), its one caller,
+        # reads its result count back anyway
+        return self.upload(np.array(_stl.unique_dim_order(self.to_host(x).tolist()), dtype=np.int64))
+
+    def topk(self, x, k, axis, largest, sorted_):
+        shape = tuple(k if d == axis else s for d, s in enumerate(x.shape))
+        values, index = self.new(shape, x.dtype), self.new(shape, np.int64)
+        if values.size:
+            kept = tuple(1 if d == axis else s for d, s in enumerate(x.shape))
+            scratch, scratch_index = self.new(x.shape, x.dtype), self.new(x.shape, np.int64)
+            lines = Layout(kept, [(values.strides, 0), (x.strides, x.offset)],
+                           (x.shape[axis], values.strides[axis], x.strides[axis], k, int(bool(largest)),
+                            int(bool(sorted_))))
+            self._launch("sorting.cl", "topk_lines", type_defines(x.dtype), lines.n,
+                         (lines, values.buffer, index.buffer, x.buffer, scratch.buffer, scratch_index.buffer))
+        return values, index
+
+    def kthvalue(self, x, k, axis):
+        return self._line_kernel("kth_lines", x, axis, (k - 1,))
+
+    def mode(self, x, axis):
+        return self._line_kernel("mode_lines", x, axis)
+
+    def scan(self, op, x, axis):
+        if op in ("cummax", "cummin"):
+            values, index = self.new(x.shape, x.dtype), self.new(x.shape, np.int64)
+            if x.size:
+                lines = self._lines(x, axis, values, (int(op == "cummax"),))
+                self._launch("sorting.cl", "scan_extreme", type_defines(x.dtype), lines.n,
+                             (lines, values.buffer, index.buffer, x.buffer))
+            return values, index
+        result = np.dtype(np.int64) if x.dtype.kind in "biu" else x.dtype
+        out = self.new(x.shape, result)
+        if x.size:
+            flag = ("SCAN_PROD", None) if op == "cumprod" else ("SCAN_LOGSUMEXP", None)
+            lines = self._lines(x, axis, out)
+            self._launch("sorting.cl", "scan", type_defines(x.dtype, result) + (flag,), lines.n,
+                         (lines, out.buffer, x.buffer))
+        return out
+
+    def searchsorted(self, sorted_sequence, values, right):
+        out = self.new(values.shape, np.int64)
+        if not values.size:
+            return out
+        seq = sorted_sequence
+        row_strides = list(seq.strides[:-1]) if seq.ndim > 1 else [0] * (values.ndim - 1)
+        shape = values.shape if values.ndim else (1,)
+        operands = [(out.strides or (1,), 0), (values.strides or (1,), values.offset),
+                    (row_strides + [0] if values.ndim else [0], seq.offset)]
+        layout = Layout(shape, operands, (seq.shape[-1], seq.strides[-1], int(bool(right))))
+        self._launch("sorting.cl", "search_sorted", type_defines(values.dtype), layout.n,
+                     (layout, out.buffer, values.buffer, seq.buffer))
+        return out
+
+    def histc(self, x, bins, range_):
+        counts = self.filled((bins,), 0, np.int32)
+        if x.size:
+            layout = Layout(x.shape, [(x.strides, x.offset)], (bins,))
+            self._launch("sorting.cl", "histc", type_defines(x.dtype), layout.n,
+                         (layout, counts.buffer, x.buffer, range_.buffer))
+        out = self.new((bins,), x.dtype)
+        self._convert_into(out, counts)
         return out
 
     # -- movement --------------------------------------------------------------------------
