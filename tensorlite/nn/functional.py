@@ -14,8 +14,8 @@ from .. import dtypes as _dt
 from ..autograd.function import Function
 from ..autograd.grad_mode import no_grad
 from ..ops import elementwise as _ew
-from ..ops.conv import (adaptive_avg_pool2d, avg_pool2d, conv1d, conv2d, conv_transpose2d, fold,
-                        max_pool2d, unfold)
+from ..ops.conv import (adaptive_avg_pool2d, avg_pool2d, conv1d, conv2d, conv3d, conv_transpose1d,
+                        conv_transpose2d, fold, max_pool2d, unfold)
 from ..ops.checks import assert_in_range
 from ..ops.creation import arange, bernoulli, full, full_like
 from ..ops.indexing import Gather as _Gather, take_indices
@@ -24,6 +24,9 @@ from ..ops.movement import pad
 from ..ops.reduce import Softmax as _Softmax
 from ..ops._util import broadcast_shapes, check_same_dtype, tensor_op, value_bounds, wrap_dim
 from ..tensor import Tensor
+from .functional_pooling import (adaptive_avg_pool1d, adaptive_avg_pool3d, adaptive_max_pool1d,
+                                 adaptive_max_pool2d, adaptive_max_pool3d, avg_pool1d, avg_pool3d, max_pool1d,
+                                 max_pool3d, max_unpool1d, max_unpool2d, max_unpool3d)
 
 __all__ = [
     "linear", "bilinear", "conv1d", "conv2d", "conv_transpose2d", "unfold", "fold", "max_pool2d",
@@ -35,6 +38,9 @@ __all__ = [
     "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "cross_entropy", "nll_loss",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
     "cosine_embedding_loss", "margin_ranking_loss",
+    "conv3d", "conv_transpose1d", "max_pool1d", "avg_pool1d", "max_pool3d", "avg_pool3d",
+    "adaptive_avg_pool1d", "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_avg_pool3d",
+    "adaptive_max_pool3d", "max_unpool1d", "max_unpool2d", "max_unpool3d",
 ]
 
 

@@ -315,6 +315,88 @@ def _single(value):
     return int(value[0]) if isinstance(value, (tuple, list)) else int(value)
 
 
+def _triple(value, name="argument"):
+    if isinstance(value, (tuple, list)):
+        if len(value) != 3:
+            raise ValueError(f"{name} must be an int or a triple of ints, got {value!r}")
+        return tuple(int(v) for v in value)
+    return (int(value),) * 3
+
+
+def _check_dims(op: str, input, weight, spatial: int) -> None:
+    """An unbatched (C, *spatial) or batched (N, C, *spatial) input and a (O, C/groups, *k) weight."""
+    if input.ndim not in (spatial + 1, spatial + 2) or weight.ndim != spatial + 2:
+        raise RuntimeError(f"{op}(): Expected {spatial + 1}D (unbatched) or {spatial + 2}D (batched) input "
+                           f"and a {spatial + 2}D weight, but got input of size {list(input.shape)} and "
+                           f"weight of size {list(weight.shape)}")
+
+
+def _depth_pads(padding, kernel, dilation):
+    """(front, back) padding of the depth dim and the padding conv2d gets for (H, W)."""
+    if padding == "same":
+        total = dilation * (kernel - 1)
+        return (total // 2, total - total // 2), "same"
+    if padding == "valid":
+        return (0, 0), "valid"
+    pd, ph, pw = _triple(padding, "padding")
+    return (pd, pd), (ph, pw)
+
+
+@tensor_op
+def conv3d(input: Tensor, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 1) -> Tensor:
+    """3-D cross-correlation over (N, C, D, H, W); padding: int, triple, 'same' or 'valid'.
+
+    Shapes: input (N, C, D, H, W) or (C, D, H, W); weight (O, C/groups, kd, kh, kw); bias (O,)
+    -> (N, O, D_out, H_out, W_out) with
+    D_out = (D + 2 * padding - dilation * (kd - 1) - 1) // stride + 1 (H_out, W_out likewise).
+
+    The kd depth taps become channels of one conv2d over (N * D_out, C * kd, H, W), so the
+    gradients of every order are conv2d's.
+
+    Example:
+    >>> x = tl.arange(8.).reshape(1, 1, 2, 2, 2)
+    >>> F.conv3d(x, tl.ones(1, 1, 2, 2, 2))
+    tensor([[[[[28.]]]]])
+    >>> F.conv3d(tl.zeros(2, 3, 5, 6, 7), tl.zeros(4, 3, 3, 3, 3), padding=1, stride=(1, 2, 2)).shape
+    tensorlite.Size([2, 4, 5, 3, 4])
+    """
+    _check_conv_operands("conv3d", input, weight, bias)
+    _check_dims("conv3d", input, weight, 3)
+    unbatched = input.ndim == 4
+    if unbatched:
+        input = input.unsqueeze(0)
+    n, c, d, h, w = input.shape
+    out_channels, per_group, kd, kh, kw = weight.shape
+    if isinstance(padding, str) and padding not in ("same", "valid"):
+        raise RuntimeError(f"conv3d(): Invalid padding string: {padding!r} (use 'same', 'valid' or ints)")
+    stride, dilation = _triple(stride, "stride"), _triple(dilation, "dilation")
+    _check_window_args("conv3d", stride, dilation,
+                       (0, 0, 0) if isinstance(padding, str) else _triple(padding, "padding"), groups)
+    if c != per_group * groups:
+        raise RuntimeError(f"Given groups={groups}, weight of size {list(weight.shape)}, expected "
+                           f"input{list(input.shape)} to have {per_group * groups} channels, but got "
+                           f"{c} channels instead")
+    if out_channels % groups:
+        raise RuntimeError(f"conv3d: out_channels ({out_channels}) must be divisible by groups ({groups})")
+    if padding == "same" and stride != (1, 1, 1):
+        raise RuntimeError("padding='same' is not supported for strided convolutions")
+    depth_pads, plane_padding = _depth_pads(padding, kd, dilation[0])
+    od = _out_size(d, kd, stride[0], sum(depth_pads), dilation[0])
+    if od <= 0:
+        raise RuntimeError(f"conv3d: the kernel depth ({kd}, dilation {dilation[0]}) is larger than the "
+                           f"padded input depth ({d + sum(depth_pads)})")
+    x = pad(input, (0, 0, 0, 0) + depth_pads) if any(depth_pads) else input
+    span = stride[0] * (od - 1) + 1
+    taps = [x[:, :, t * dilation[0]:t * dilation[0] + span:stride[0]] for t in range(kd)]  # (N, C, OD, H, W)
+    planes = stack(taps, 2).permute(0, 3, 1, 2, 4, 5).reshape(n * od, c * kd, h, w)
+    out = conv2d(planes, weight.reshape(out_channels, per_group * kd, kh, kw), None, stride[1:],
+                 plane_padding, dilation[1:], groups)
+    out = out.reshape(n, od, out_channels, *out.shape[-2:]).permute(0, 2, 1, 3, 4)
+    if bias is not None:
+        out = out + bias.reshape(1, out_channels, 1, 1, 1)
+    return out.squeeze(0) if unbatched else out
+
+
 @tensor_op
 def conv_transpose2d(input: Tensor, weight, bias=None, stride=1, padding=0, output_padding=0, groups: int = 1,
                      dilation=1):
@@ -365,6 +447,30 @@ def conv_transpose2d(input: Tensor, weight, bias=None, stride=1, padding=0, outp
     out = Fold.apply(cols, (oh, ow), (kh, kw), stride, pads, dilation)
     if bias is not None:
         out = out + bias.reshape(1, out_channels, 1, 1)
+    return out.squeeze(0) if unbatched else out
+
+
+@tensor_op
+def conv_transpose1d(input: Tensor, weight, bias=None, stride=1, padding=0, output_padding=0, groups: int = 1,
+                     dilation=1) -> Tensor:
+    """The adjoint of conv1d: input (N, C, L) or (C, L), weight (C, O/groups, k).
+
+    Output length: (L - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1.
+
+    Example:
+    >>> F.conv_transpose1d(tl.ones(1, 1, 3), tl.tensor([[[1., 2.]]]))
+    tensor([[[1., 3., 3., 2.]]])
+    >>> F.conv_transpose1d(tl.zeros(2, 4, 5), tl.zeros(4, 3, 3), stride=2, padding=1).shape
+    tensorlite.Size([2, 3, 9])
+    """
+    _check_conv_operands("conv_transpose1d", input, weight, bias)
+    _check_dims("conv_transpose1d", input, weight, 1)
+    unbatched = input.ndim == 2
+    if unbatched:
+        input = input.unsqueeze(0)
+    out = conv_transpose2d(input.unsqueeze(2), weight.unsqueeze(2), bias, (1, _single(stride)),
+                           (0, _single(padding)), (0, _single(output_padding)), groups,
+                           (1, _single(dilation))).squeeze(2)
     return out.squeeze(0) if unbatched else out
 
 
