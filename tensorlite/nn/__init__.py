@@ -14,6 +14,7 @@ from .layers.normalization import (BatchNorm1d, BatchNorm2d, Dropout, Dropout1d,
 from .layers.pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d, AdaptiveMaxPool1d,
                              AdaptiveMaxPool2d, AdaptiveMaxPool3d, AvgPool1d, AvgPool2d, AvgPool3d, MaxPool1d,
                              MaxPool2d, MaxPool3d, MaxUnpool1d, MaxUnpool2d, MaxUnpool3d)
+from .layers.resample import PixelShuffle, PixelUnshuffle, Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 from .layers.recurrent import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell
 from .module import Module
 from .parameter import Parameter

@@ -27,6 +27,8 @@ from ..tensor import Tensor
 from .functional_pooling import (adaptive_avg_pool1d, adaptive_avg_pool3d, adaptive_max_pool1d,
                                  adaptive_max_pool2d, adaptive_max_pool3d, avg_pool1d, avg_pool3d, max_pool1d,
                                  max_pool3d, max_unpool1d, max_unpool2d, max_unpool3d)
+from .functional_resample import (interpolate, pixel_shuffle, pixel_unshuffle, upsample, upsample_bilinear,
+                                  upsample_nearest)
 
 __all__ = [
     "linear", "bilinear", "conv1d", "conv2d", "conv_transpose2d", "unfold", "fold", "max_pool2d",
@@ -41,6 +43,7 @@ __all__ = [
     "conv3d", "conv_transpose1d", "max_pool1d", "avg_pool1d", "max_pool3d", "avg_pool3d",
     "adaptive_avg_pool1d", "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_avg_pool3d",
     "adaptive_max_pool3d", "max_unpool1d", "max_unpool2d", "max_unpool3d",
+    "interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "pixel_shuffle", "pixel_unshuffle",
 ]
 
 
