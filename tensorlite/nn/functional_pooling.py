@@ -146,8 +146,10 @@ def max_pool3d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, c
     if not return_indices:
         return values.squeeze(0) if unbatched else values
     depth = depth_index // (oh * ow)                                     # (N, C, OD, OH*OW)
-    in_plane = gather(plane_index.reshape(n, c, d, oh * ow), 2, depth)
-    indices = (depth * (h * w) + in_plane).reshape(n, c, od, oh, ow)
+    in_plane = gather(plane_index.reshape(n, c, d, oh * ow), 2, depth.clamp(min=0))
+    # a window that holds only padding has index -1, as in max_pool2d
+    padding_only = (depth_index < 0).logical_or(in_plane < 0)
+    indices = where(padding_only, -1, depth * (h * w) + in_plane).reshape(n, c, od, oh, ow)
     return (values.squeeze(0), indices.squeeze(0)) if unbatched else (values, indices)
 
 
@@ -173,6 +175,9 @@ def avg_pool3d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
     kernel, stride, padding, _ = _window_args("avg_pool3d", 3, kernel_size, stride, padding, 1)
     x = _batched(input, unbatched)
     n, c, d, h, w = x.shape
+    if d < kernel[0] or h < kernel[1] or w < kernel[2]:  # PyTorch's 3-d check ignores the padding
+        raise RuntimeError(f"input image (T: {d} H: {h} W: {w}) smaller than kernel size (kT: {kernel[0]} "
+                           f"kH: {kernel[1]} kW: {kernel[2]}) (avg_pool3d)")
     divisor = None if divisor_override is None else 1  # 1: window sums, divided at the end
     planes = avg_pool2d(x.reshape(n, c * d, h, w), kernel[1:], stride[1:], padding[1:], ceil_mode,
                         count_include_pad, divisor)
@@ -371,6 +376,9 @@ def _max_unpool(op, input, indices, kernel_size, stride, padding, output_size, s
     x, idx = _batched(input, unbatched), _batched(indices, unbatched)
     n, c = x.shape[:2]
     volume = math.prod(size)
+    if volume == 0:  # nothing to write to: PyTorch returns the empty output, whatever the indices
+        out = zeros(n, c, *size, dtype=x.dtype, device=x.device) + x.sum() * 0
+        return out.squeeze(0) if unbatched else out
     target = zeros(n, c, volume, dtype=x.dtype, device=x.device)
     out = target.scatter(2, idx.reshape(n, c, -1), x.reshape(n, c, -1)).reshape(n, c, *size)
     return out.squeeze(0) if unbatched else out

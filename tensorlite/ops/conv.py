@@ -14,7 +14,7 @@ from ..autograd.grad_mode import state
 from ..tensor import Tensor
 from ._util import check_same_dtype, tensor_op
 from .creation import ones
-from .elementwise import ZeroGradLink
+from .elementwise import ZeroGradLink, where
 from .indexing import Scatter
 from .movement import pad, stack
 
@@ -98,6 +98,10 @@ class MaxPool2d(Function):
         # windows that cannot share an element send each gradient to a distinct place: a plain
         # scatter is exact there, and much cheaper than an accumulating one
         ctx.overlapping = any(s < d * (k - 1) + 1 for k, s, d in zip(kernel, stride, dilation))
+        # a window of padding only (possible with dilation) has index -1: its gradient goes nowhere
+        ctx.padding_only = any(_padding_only_window(size, k, s, before, d, out)
+                               for size, k, s, before, d, out in zip(x.data.shape[2:], kernel, stride, pads[::2],
+                                                                     dilation, values.shape[2:]))
         return values, indices
 
     @staticmethod
@@ -105,11 +109,21 @@ class MaxPool2d(Function):
         n, c, h, w = ctx.x_shape
         zeros = Tensor._make(grad.device.backend.full((n, c, h * w), 0, grad.dtype), grad.device,
                              False, None, 0)
-        flat = Scatter.apply(zeros, 2, ctx.indices.reshape(n, c, -1), grad.reshape(n, c, -1), ctx.overlapping)
+        indices, grad = ctx.indices.reshape(n, c, -1), grad.reshape(n, c, -1)
+        if ctx.padding_only:
+            missing = indices < 0
+            indices, grad = where(missing, 0, indices), where(missing, 0, grad)
+        flat = Scatter.apply(zeros, 2, indices, grad, ctx.overlapping or ctx.padding_only)
         grad_x = flat.reshape(n, c, h, w)
         if state.enabled and ctx.x is not None:  # create_graph: connected to x, as in PyTorch
             grad_x = ZeroGradLink.apply(grad_x, ctx.x)
         return grad_x, None, None, None, None
+
+
+def _padding_only_window(size, kernel, stride, pad_before, dilation, out) -> bool:
+    """Whether some window along this dim holds no input element (all its taps in the padding)."""
+    return any(all(not 0 <= i * stride - pad_before + t * dilation < size for t in range(kernel))
+               for i in range(out))
 
 
 def _out_size(size, kernel, stride, pad_total, dilation):
