@@ -275,7 +275,7 @@ def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
 
     Example:
     >>> F.adaptive_avg_pool1d(tl.tensor([[[1., 2., 3., 4., 5.]]]), 2)
-    tensor([[[2.0000, 4.0000]]])
+    tensor([[[2., 4.]]])
     """
     return _adaptive_avg("adaptive_avg_pool1d", input, output_size, 1)
 

@@ -181,7 +181,7 @@ class AdaptiveAvgPool1d(AdaptiveAvgPool2d):
 
     Example:
     >>> nn.AdaptiveAvgPool1d(2)(tl.tensor([[[1., 2., 3., 4., 5.]]]))
-    tensor([[[2.0000, 4.0000]]])
+    tensor([[[2., 4.]]])
     """
 
     def forward(self, input):
