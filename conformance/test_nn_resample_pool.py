@@ -233,6 +233,12 @@ def test_margin_ranking_and_cosine_embedding(data):
     a2, b2 = _x(data, (4, 3)), _x(data, (4, 3))
     yi = Arr(np.array(data.draw(st.lists(st.sampled_from([1, -1, 0]), min_size=4, max_size=4))))
     check(lambda lib, a, b, y: lib.nn.functional.cosine_embedding_loss(a, b, y, 0.2), a2, b2, yi)
+    check(lambda lib, a, b, y: lib.nn.functional.margin_ranking_loss(a.reshape(4, 1), b, y), a, b, y)
+    check(lambda lib, a, b, y: lib.nn.functional.cosine_embedding_loss(a, b, y.reshape(1, 4)), a2, b2, yi)
+    check(lambda lib, a, b, y: lib.nn.functional.cosine_embedding_loss(a.reshape(2, 2, 3), b.reshape(2, 2, 3), y),
+          a2, b2, yi)
+    check(lambda lib, a, b, y: lib.nn.functional.cosine_embedding_loss(a[0], b[0], y[0]), a2, b2, yi)
+    check(lambda lib, a, b, y: lib.nn.functional.cosine_embedding_loss(a[:1], b[:1], y[0]), a2, b2, yi)
 
 
 # -- F.pad non-constant modes: lengths and crops -------------------------------------------------

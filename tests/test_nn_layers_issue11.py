@@ -254,6 +254,18 @@ def test_loss_errors():
         F.poisson_nll_loss(x, x, reduction="avg")
 
 
+def test_ranking_and_embedding_losses_check_dims_as_pytorch():
+    a = tl.zeros(3)
+    with pytest.raises(RuntimeError, match="All input tensors should have same dimension"):
+        F.margin_ranking_loss(a.reshape(3, 1), a, a)
+    with pytest.raises(RuntimeError, match="multi-target not supported"):
+        F.cosine_embedding_loss(tl.ones(3, 4), tl.ones(3, 4), tl.ones(1, 3))
+    with pytest.raises(RuntimeError, match="1D target tensor expects 2D input tensors"):
+        F.cosine_embedding_loss(tl.ones(3, 4, 2), tl.ones(3, 4, 2), tl.ones(3))
+    with pytest.raises(RuntimeError, match="0D target tensor expects 1D input tensors"):
+        F.cosine_embedding_loss(tl.ones(1, 4), tl.ones(1, 4), tl.tensor(1))
+
+
 def test_loss_modules():
     a, p, n = tl.tensor([[0.0, 0.0]]), tl.tensor([[0.0, 1.0]]), tl.tensor([[3.0, 4.0]])
     assert nn.TripletMarginLoss(margin=5.0, eps=0.0)(a, p, n).item() == pytest.approx(1.0)

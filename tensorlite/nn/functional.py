@@ -1516,6 +1516,13 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
     >>> F.cosine_embedding_loss(a, b, tl.tensor([1, -1]), reduction="none")
     tensor([1.0000, 0.7071])
     """
+    if target.ndim not in (0, 1):
+        raise RuntimeError(f"0D or 1D target tensor expected, multi-target not supported (cosine_embedding_loss: "
+                           f"target of shape {list(target.shape)})")
+    wanted = 2 if target.ndim == 1 else 1
+    if input1.ndim != wanted or input2.ndim != wanted:
+        raise RuntimeError(f"{target.ndim}D target tensor expects {wanted}D input tensors, but found inputs with "
+                           f"sizes {list(input1.shape)} and {list(input2.shape)}.")
     eps = 1e-12
     dot = (input1 * input2).sum(-1)
     mag = ((input1 * input1).sum(-1) + eps) * ((input2 * input2).sum(-1) + eps)
@@ -1535,6 +1542,10 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
     >>> F.margin_ranking_loss(x1, x2, tl.tensor([1., 1.]), reduction="none")
     tensor([1., 0.])
     """
+    if not input1.ndim == input2.ndim == target.ndim:
+        raise RuntimeError(f"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
+                           f"input1: {list(input1.shape)}, input2: {list(input2.shape)}, target: "
+                           f"{list(target.shape)} ")
     return _reduce((-target * (input1 - input2) + margin).clamp(min=0.0), reduction)
 
 
