@@ -105,6 +105,19 @@ def test_conv_transpose1d(c, length, k, stride, padding, dilation, groups, data)
                                                                   groups, dilation), x, weight, b, grad2=True)
 
 
+@given(c=st.integers(1, 2), size=st.integers(1, 3), k=st.sampled_from([1, 2, (2, 1, 3)]), stride=st.integers(1, 2),
+       padding=st.integers(0, 1), dilation=st.integers(1, 2), groups=st.sampled_from([1, 2]),
+       unbatched=st.booleans(), data=st.data())
+def test_conv_transpose3d(c, size, k, stride, padding, dilation, groups, unbatched, data):
+    output_padding = data.draw(st.integers(0, max(stride, dilation) - 1))
+    kernel = k if isinstance(k, tuple) else (k,) * 3
+    x = _x(data, ((c * groups,) if unbatched else (1, c * groups)) + (size, size + 1, 2))
+    weight = _x(data, (c * groups, 2) + kernel)
+    b = _x(data, (2 * groups,))
+    check(lambda lib, x, w, b: lib.nn.functional.conv_transpose3d(x, w, b, stride, padding, output_padding,
+                                                                  groups, dilation), x, weight, b)
+
+
 # -- interpolate ----------------------------------------------------------------------------------
 def _pytorch_nearest_backward_differs(mode, spatial, sizes, out, scale):
     """PyTorch's 1-d and 3-d nearest backward takes the equal-size and doubling shortcuts that
@@ -269,6 +282,7 @@ LAYERS = [
     ("Conv2d", (1, 2, 3), {"padding": "same", "padding_mode": "circular", "dilation": 2}, (1, 1, 5, 5)),
     ("Conv1d", (2, 2, 4), {"padding": "same", "padding_mode": "reflect"}, (2, 2, 6)),
     ("ConvTranspose1d", (2, 4, 3), {"stride": 2, "padding": 1, "output_padding": 1, "groups": 2}, (2, 2, 4)),
+    ("ConvTranspose3d", (2, 2, (2, 1, 3)), {"stride": (2, 1, 1), "padding": (0, 0, 1)}, (1, 2, 2, 3, 3)),
     ("InstanceNorm1d", (3,), {}, (2, 3, 4)),
     ("InstanceNorm1d", (3,), {"affine": True, "track_running_stats": True, "momentum": 0.3}, (3, 5)),
     ("InstanceNorm2d", (2,), {"affine": True, "bias": False}, (2, 2, 3, 3)),
@@ -298,7 +312,7 @@ def test_layer(name, args, kwargs, input_shape, train, data):
 
 @pytest.mark.parametrize("name,args", [
     ("MaxPool1d", (3,)), ("AvgPool3d", (2,)), ("AdaptiveMaxPool2d", ((2, None),)), ("MaxUnpool2d", (2,)),
-    ("Conv3d", (2, 4, 3)), ("ConvTranspose1d", (2, 4, 3)), ("InstanceNorm2d", (3,)), ("GLU", ()),
+    ("Conv3d", (2, 4, 3)), ("ConvTranspose1d", (2, 4, 3)), ("ConvTranspose3d", (2, 4, 3)), ("InstanceNorm2d", (3,)), ("GLU", ()),
     ("PixelShuffle", (2,)), ("Upsample", (None, 2.0)), ("UpsamplingBilinear2d", ((3, 4),)),
     ("TripletMarginLoss", ()), ("PoissonNLLLoss", ()), ("GaussianNLLLoss", ()), ("PairwiseDistance", ()),
 ])

@@ -274,6 +274,17 @@ def np_conv_transpose1d(x, w, stride=1, padding=0):
     return full[:, :, padding:full.shape[2] - padding]
 
 
+def np_conv_transpose3d(x, w, stride=1, padding=0):
+    import itertools
+    n, c, *spatial = x.shape
+    _, o, *kernel = w.shape
+    full = np.zeros((n, o) + tuple((s - 1) * stride + k for s, k in zip(spatial, kernel)))
+    for pos in itertools.product(*[range(s) for s in spatial]):
+        box = tuple(slice(p * stride, p * stride + k) for p, k in zip(pos, kernel))
+        full[(slice(None), slice(None)) + box] += np.einsum("nc,cokhw->nokhw", x[(slice(None), slice(None)) + pos], w)
+    return full[(slice(None), slice(None)) + tuple(slice(padding, e - padding) for e in full.shape[2:])]
+
+
 def np_adaptive(x, sizes, reduce):
     """PyTorch's adaptive windows [floor(i*L/o), ceil((i+1)*L/o)) per spatial dim, naive."""
     import itertools
@@ -371,6 +382,10 @@ NN_SPECS += [
            shapes_of((2, 4, 3, 3, 2), (4, 2, 2, 2, 1))),
     OpSpec("conv_transpose1d", lambda x, w, **k: F.conv_transpose1d(x, w, **k), np_conv_transpose1d,
            shapes_of((2, 2, 4), (2, 3, 3)),
+           kwargs=lambda s: st.fixed_dictionaries({"stride": st.sampled_from([1, 2]),
+                                                   "padding": st.sampled_from([0, 1])})),
+    OpSpec("conv_transpose3d", lambda x, w, **k: F.conv_transpose3d(x, w, **k), np_conv_transpose3d,
+           shapes_of((1, 2, 2, 3, 2), (2, 2, 2, 2, 3)),
            kwargs=lambda s: st.fixed_dictionaries({"stride": st.sampled_from([1, 2]),
                                                    "padding": st.sampled_from([0, 1])})),
     OpSpec("max_pool1d", lambda x: F.max_pool1d(x, 3, 2, 1), lambda x: np_max_pool(x, 3, 2, 1),

@@ -15,7 +15,7 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import no_grad
 from ..ops import elementwise as _ew
 from ..ops.conv import (adaptive_avg_pool2d, avg_pool2d, conv1d, conv2d, conv3d, conv_transpose1d,
-                        conv_transpose2d, fold, max_pool2d, unfold)
+                        conv_transpose2d, conv_transpose3d, fold, max_pool2d, unfold)
 from ..ops.checks import assert_in_range
 from ..ops.creation import arange, bernoulli, full, full_like
 from ..ops.indexing import Gather as _Gather, take_indices
@@ -45,7 +45,8 @@ __all__ = [
     "adaptive_avg_pool1d", "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_avg_pool3d",
     "adaptive_max_pool3d", "max_unpool1d", "max_unpool2d", "max_unpool3d",
     "interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "pixel_shuffle", "pixel_unshuffle",
-    "instance_norm", "glu", "pairwise_distance", "triplet_margin_loss", "poisson_nll_loss", "gaussian_nll_loss",
+    "conv_transpose3d", "instance_norm", "glu", "pairwise_distance", "triplet_margin_loss", "poisson_nll_loss",
+    "gaussian_nll_loss",
 ]
 
 

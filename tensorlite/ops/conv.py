@@ -488,6 +488,62 @@ def conv_transpose1d(input: Tensor, weight, bias=None, stride=1, padding=0, outp
     return out.squeeze(0) if unbatched else out
 
 
+@tensor_op
+def conv_transpose3d(input: Tensor, weight, bias=None, stride=1, padding=0, output_padding=0, groups: int = 1,
+                     dilation=1) -> Tensor:
+    """The adjoint of conv3d: input (N, C, D, H, W) or (C, D, H, W), weight (C, O/groups, kd, kh, kw).
+
+    Output size: (D - 1) * stride - 2 * padding + dilation * (kd - 1) + output_padding + 1
+    (H, W likewise). The columns W^T x are folded back over (H, W), then over D: two Folds.
+
+    Example:
+    >>> F.conv_transpose3d(tl.ones(1, 1, 1, 1, 2), tl.ones(1, 1, 1, 1, 2))
+    tensor([[[[[1., 2., 1.]]]]])
+    >>> F.conv_transpose3d(tl.zeros(2, 4, 3, 3, 3), tl.zeros(4, 2, 3, 3, 3), stride=2, padding=1).shape
+    tensorlite.Size([2, 2, 5, 5, 5])
+    """
+    _check_conv_operands("conv_transpose3d", input, weight, bias)
+    _check_dims("conv_transpose3d", input, weight, 3)
+    unbatched = input.ndim == 4
+    if unbatched:
+        input = input.unsqueeze(0)
+    n, c, d, h, w = input.shape
+    in_channels, per_group_out, kd, kh, kw = weight.shape
+    stride, padding = _triple(stride, "stride"), _triple(padding, "padding")
+    dilation, output_padding = _triple(dilation, "dilation"), _triple(output_padding, "output_padding")
+    _check_window_args("conv_transpose3d", stride, dilation, padding, groups)
+    if c % groups:
+        raise RuntimeError(f"conv_transpose3d(): input channels ({c}) must be divisible by groups ({groups})")
+    if c != in_channels:
+        raise RuntimeError(f"Given transposed=1, weight of size {list(weight.shape)}, expected "
+                           f"input{list(input.shape)} to have {in_channels} channels, but got {c} "
+                           f"channels instead")
+    if any(p >= s and p >= dl for p, s, dl in zip(output_padding, stride, dilation)):
+        raise RuntimeError(f"conv_transpose3d(): output padding must be smaller than either stride or "
+                           f"dilation, but got output_padding={output_padding}, stride={stride}, "
+                           f"dilation={dilation}")
+    out_channels = per_group_out * groups
+    od, oh, ow = ((size - 1) * s - 2 * p + dl * (k - 1) + op + 1 for size, s, p, dl, k, op in
+                  zip((d, h, w), stride, padding, dilation, (kd, kh, kw), output_padding))
+    if min(od, oh, ow) <= 0:
+        raise RuntimeError(f"Given input size per channel: ({d} x {h} x {w}). Calculated output size per channel: "
+                           f"({od} x {oh} x {ow}). Output size is too small (conv_transpose3d: lower the padding)")
+    x = input.reshape(n, groups, c // groups, d * h * w)
+    wt = weight.reshape(groups, c // groups, per_group_out * kd * kh * kw)
+    cols = (wt.mT @ x).reshape(n, out_channels, kd, kh * kw, d, h * w)
+    cols = cols.permute(0, 4, 1, 2, 3, 5).reshape(n * d, out_channels * kd * kh * kw, h * w)
+    plane_pads = (padding[1], padding[1] - output_padding[1], padding[2], padding[2] - output_padding[2])
+    planes = Fold.apply(cols, (oh, ow), (kh, kw), stride[1:], plane_pads, dilation[1:])  # (N*D, O*kd, OH, OW)
+    depth_cols = planes.reshape(n, d, out_channels * kd, oh * ow).permute(0, 2, 1, 3)
+    depth_cols = depth_cols.reshape(n, out_channels * kd, d * oh * ow)
+    out = Fold.apply(depth_cols, (od, oh * ow), (kd, 1), (stride[0], 1),
+                     (padding[0], padding[0] - output_padding[0], 0, 0), (dilation[0], 1))
+    out = out.reshape(n, out_channels, od, oh, ow)
+    if bias is not None:
+        out = out + bias.reshape(1, out_channels, 1, 1, 1)
+    return out.squeeze(0) if unbatched else out
+
+
 def _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, op="pool2d"):
     kernel = _pair(kernel_size, "kernel_size")
     stride = kernel if stride is None or stride == [] else _pair(stride, "stride")

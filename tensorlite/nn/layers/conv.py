@@ -1,4 +1,4 @@
-"""Conv1d/2d/3d, ConvTranspose1d/2d: weight and bias U(+-1/sqrt(fan_in)) as PyTorch; padding_mode
+"""Conv1d/2d/3d, ConvTranspose1d/2d/3d: weight and bias U(+-1/sqrt(fan_in)) as PyTorch; padding_mode
 'zeros' pads inside the convolution, 'reflect' / 'replicate' / 'circular' pad with F.pad first."""
 from __future__ import annotations
 
@@ -201,4 +201,26 @@ class ConvTranspose1d(_ConvNd):
 
     def forward(self, input):
         return F.conv_transpose1d(input, self.weight, self.bias, self.stride, self.padding,
+                                  self.output_padding, self.groups, self.dilation)
+
+
+class ConvTranspose3d(ConvTranspose1d):
+    """The adjoint of Conv3d; weight (in_channels, out_channels / groups, kd, kh, kw).
+
+    Shapes: input (N, C_in, D, H, W) or (C_in, D, H, W) -> (N, C_out, D_out, H_out, W_out),
+    D_out = (D - 1) * stride - 2 * padding + dilation * (kernel_size - 1) + output_padding + 1
+    (H_out, W_out likewise).
+
+    Example:
+    >>> up = nn.ConvTranspose3d(4, 2, kernel_size=2, stride=2)
+    >>> up.weight.shape
+    tensorlite.Size([4, 2, 2, 2, 2])
+    >>> up(tl.zeros(1, 4, 2, 3, 4)).shape
+    tensorlite.Size([1, 2, 4, 6, 8])
+    """
+
+    _dims = 3
+
+    def forward(self, input):
+        return F.conv_transpose3d(input, self.weight, self.bias, self.stride, self.padding,
                                   self.output_padding, self.groups, self.dilation)
