@@ -83,7 +83,7 @@ def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, c
     >>> F.max_pool1d(tl.tensor([[1., 3., 2., 5., 4.]]), 3, stride=1, return_indices=True)
     (tensor([[3., 5., 5.]]), tensor([[1, 3, 3]]))
     """
-    unbatched = _check_input("max_pool1d", input, 1)
+    _check_input("max_pool1d", input, 1)  # (C, L) and (N, C, L) both pool over the last dim
     (k,), (s,), (p,), (d,) = _window_args("max_pool1d", 1, kernel_size, stride, padding, dilation)
     x = input.unsqueeze(-2)
     out = max_pool2d(x, (1, k), (1, s), (0, p), (1, d), ceil_mode, return_indices)
@@ -105,7 +105,7 @@ def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
     >>> F.avg_pool1d(tl.tensor([[1., 3.]]), 2, padding=1, count_include_pad=False)
     tensor([[1., 3.]])
     """
-    unbatched = _check_input("avg_pool1d", input, 1)
+    _check_input("avg_pool1d", input, 1)
     (k,), (s,), (p,), _ = _window_args("avg_pool1d", 1, kernel_size, stride, padding, 1)
     return avg_pool2d(input.unsqueeze(-2), (1, k), (1, s), (0, p), ceil_mode, count_include_pad).squeeze(-2)
 

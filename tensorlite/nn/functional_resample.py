@@ -197,23 +197,25 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         pool = {1: adaptive_avg_pool1d, 2: adaptive_avg_pool2d, 3: adaptive_avg_pool3d}[input.ndim - 2]
         return pool(input, sizes if len(sizes) > 1 else sizes[0])
     if min(sizes) <= 0 or min(input.shape[2:]) <= 0:
-        raise RuntimeError(f"Input and output sizes should be greater than 0, but got input (" +
+        raise RuntimeError("Input and output sizes should be greater than 0, but got input (" +
                            ", ".join(f"D: {s}" for s in input.shape[2:]) + ") output (" +
                            ", ".join(f"D: {s}" for s in sizes) + ")")
     rnd = _identity if input.dtype is _dt.float64 else _float32
     out = input
     for axis in range(input.ndim - 1, 1, -1):
-        in_size, out_size = input.shape[axis], sizes[axis - 2]
         scale = None if scales is None else scales[axis - 2]
-        if mode in ("nearest", "nearest-exact"):
-            taps = _nearest_taps(in_size, out_size, scale, mode == "nearest-exact",
-                                 mode == "nearest" and input.ndim == 4)
-        elif mode == "bicubic":
-            taps = _cubic_taps(in_size, out_size, scale, bool(align_corners), rnd)
-        else:
-            taps = _linear_taps(in_size, out_size, scale, bool(align_corners), rnd)
+        taps = _taps(mode, input.shape[axis], sizes[axis - 2], scale, bool(align_corners), rnd, input.ndim)
         out = _resample_along(out, axis, taps)
     return out
+
+
+def _taps(mode, in_size, out_size, scale, align_corners, rnd, ndim):
+    """[(indices, weights or None)] of one spatial dim for ``mode``."""
+    if mode in ("nearest", "nearest-exact"):
+        return _nearest_taps(in_size, out_size, scale, mode == "nearest-exact", mode == "nearest" and ndim == 4)
+    if mode == "bicubic":
+        return _cubic_taps(in_size, out_size, scale, align_corners, rnd)
+    return _linear_taps(in_size, out_size, scale, align_corners, rnd)
 
 
 @tensor_op
