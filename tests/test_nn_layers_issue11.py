@@ -86,6 +86,33 @@ def test_window_of_padding_only_sends_no_gradient():
     assert values.item() == -math.inf and indices.item() < 0
 
 
+@given(k=st.integers(1, 3), s=st.integers(1, 2), d=st.integers(1, 2), ceil_mode=st.booleans(), data=st.data())
+def test_max_pool_index_is_pytorchs_with_infinities_and_padding(k, s, d, ceil_mode, data):
+    """The padding never wins a tie: a window of -inf values points at its first element past
+    the padding (PyTorch's kernel starts there), on both backends; NaN wins, the last one."""
+    p = data.draw(st.integers(0, k // 2))
+    shape = (1, 2, data.draw(st.integers(1, 4)), data.draw(st.integers(1, 4)))
+    assume(all((n + 2 * p - d * (k - 1) - 1) >= 0 for n in shape[2:]))
+    x = data.draw(tensors(shape=shape, elements=st.sampled_from([-math.inf, -math.inf, 1.0, float("nan")])))
+    values, indices = F.max_pool2d(x, k, s, p, d, ceil_mode, return_indices=True)
+    flat = x.numpy().reshape(1, 2, -1)
+    idx = indices.numpy().reshape(1, 2, -1)
+    got = values.numpy().reshape(1, 2, -1)
+    for c in range(2):
+        for o in range(idx.shape[2]):
+            if idx[0, c, o] < 0:  # a window of padding only
+                assert got[0, c, o] == -math.inf
+                continue
+            chosen = flat[0, c, idx[0, c, o]]
+            assert chosen == got[0, c, o] or (np.isnan(chosen) and np.isnan(got[0, c, o]))
+    # a window of -inf values: the first in-range element, here the top-left one after the padding
+    row = tl.tensor([[[[-math.inf, -math.inf, 2.0]]]], requires_grad=True)
+    out, where_ = F.max_pool2d(row, (1, 2), 1, (0, 1), return_indices=True)
+    assert where_.flatten().tolist() == [0, 0, 2, 2]
+    out[..., :2].sum().backward()
+    assert row.grad.flatten().tolist() == [2.0, 0.0, 0.0]
+
+
 def test_max_unpool_inverts_max_pool_on_the_maxima():
     x = tl.tensor(np.random.default_rng(0).permutation(32).reshape(1, 2, 4, 4).astype(float), requires_grad=True)
     out, idx = F.max_pool2d(x, 2, return_indices=True)
