@@ -265,6 +265,14 @@ def test_pad_modes_lengths(x, mode, data):
     check(lambda lib, x: lib.nn.functional.pad(x, pads, mode=mode), x)
 
 
+@pytest.mark.parametrize("name", ["CircularPad1d", "CircularPad3d", "ReflectionPad2d", "ReplicationPad1d",
+                                  "ZeroPad3d"])
+def test_padding_module_errors(name):
+    """Wrong input ranks: the circular modules check the rank themselves (ValueError)."""
+    for shape in [(2,), (1, 1, 2, 2, 2, 2)]:
+        check(lambda lib, x: getattr(lib.nn, name)(1)(x), Arr(np.ones(shape)))
+
+
 # -- modules (same state through state_dict) -----------------------------------------------------
 LAYERS = [
     ("MaxPool1d", (3,), {"stride": 2, "padding": 1, "ceil_mode": True}, (2, 2, 7)),
@@ -295,6 +303,13 @@ LAYERS = [
     ("Upsample", (), {"size": (3, 5, 2), "mode": "trilinear", "align_corners": True}, (1, 1, 2, 3, 2)),
     ("UpsamplingNearest2d", (), {"scale_factor": 3}, (1, 2, 2, 3)),
     ("UpsamplingBilinear2d", (), {"size": (4, 5)}, (1, 2, 2, 3)),
+    ("ReflectionPad2d", ((1, 0, 2, 1),), {}, (1, 2, 3, 4)),
+    ("ReflectionPad1d", (2,), {}, (2, 3)),
+    ("ReplicationPad3d", ((1, 0, 0, 2, 1, 0),), {}, (1, 2, 2, 3)),
+    ("CircularPad1d", ((2, 1),), {}, (1, 2, 3)),
+    ("CircularPad2d", (1,), {}, (2, 2, 3)),
+    ("ConstantPad3d", (1, 2.5), {}, (1, 2, 2, 2)),
+    ("ZeroPad2d", ((1, -1, 0, 2),), {}, (1, 3, 4)),
 ]
 
 
@@ -315,6 +330,8 @@ def test_layer(name, args, kwargs, input_shape, train, data):
     ("Conv3d", (2, 4, 3)), ("ConvTranspose1d", (2, 4, 3)), ("ConvTranspose3d", (2, 4, 3)), ("InstanceNorm2d", (3,)), ("GLU", ()),
     ("PixelShuffle", (2,)), ("Upsample", (None, 2.0)), ("UpsamplingBilinear2d", ((3, 4),)),
     ("TripletMarginLoss", ()), ("PoissonNLLLoss", ()), ("GaussianNLLLoss", ()), ("PairwiseDistance", ()),
+    ("ReflectionPad3d", (1,)), ("ReplicationPad1d", ((1, 2),)), ("CircularPad2d", (2,)), ("ConstantPad2d", (1, 0.5)),
+    ("ZeroPad1d", (3,)),
 ])
 def test_module_repr(name, args):
     import tensorlite as tl

@@ -313,3 +313,19 @@ def test_pad_modes_length_and_empty_rules():
     assert y.shape == (2, 0, 3)
     with pytest.raises(RuntimeError, match="too small"):
         F.pad(tl.zeros(3, 3), (-2, -1), mode="reflect")
+
+
+@pytest.mark.parametrize("name,mode", [(f"{kind}Pad{d}d", mode) for d in (1, 2, 3) for kind, mode in
+                                       [("Reflection", "reflect"), ("Replication", "replicate"),
+                                        ("Circular", "circular"), ("Zero", "constant")]])
+def test_padding_modules_are_f_pad(name, mode):
+    dims = int(name[-2])
+    x = tl.arange(float(2 * 3 ** dims)).reshape((2,) + (3,) * dims)
+    widths = tuple(range(2 * dims))[::-1] if mode != "reflect" else (1, 2) * dims
+    widths = tuple(min(w, 2) for w in widths)
+    module = getattr(nn, name)(widths)
+    assert (module(x) == F.pad(x, widths, mode=mode)).all().item()
+    assert repr(module) == f"{name}({widths})"
+    assert getattr(nn, name)(1).padding == (1,) * (2 * dims)
+    constant = getattr(nn, f"ConstantPad{dims}d")(1, -2.0)
+    assert constant(x).min().item() == -2.0 and repr(constant) == f"ConstantPad{dims}d(padding={(1,) * 2 * dims}, value=-2.0)"
