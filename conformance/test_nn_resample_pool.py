@@ -327,7 +327,8 @@ def test_layer(name, args, kwargs, input_shape, train, data):
 
 @pytest.mark.parametrize("name,args", [
     ("MaxPool1d", (3,)), ("AvgPool3d", (2,)), ("AdaptiveMaxPool2d", ((2, None),)), ("MaxUnpool2d", (2,)),
-    ("Conv3d", (2, 4, 3)), ("ConvTranspose1d", (2, 4, 3)), ("ConvTranspose3d", (2, 4, 3)), ("InstanceNorm2d", (3,)), ("GLU", ()),
+    ("Conv3d", (2, 4, 3)), ("ConvTranspose1d", (2, 4, 3)), ("ConvTranspose3d", (2, 4, 3)),
+    ("InstanceNorm2d", (3,)), ("GLU", ()),
     ("PixelShuffle", (2,)), ("Upsample", (None, 2.0)), ("UpsamplingBilinear2d", ((3, 4),)),
     ("TripletMarginLoss", ()), ("PoissonNLLLoss", ()), ("GaussianNLLLoss", ()), ("PairwiseDistance", ()),
     ("ReflectionPad3d", (1,)), ("ReplicationPad1d", ((1, 2),)), ("CircularPad2d", (2,)), ("ConstantPad2d", (1, 0.5)),

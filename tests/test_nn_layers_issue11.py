@@ -328,4 +328,5 @@ def test_padding_modules_are_f_pad(name, mode):
     assert repr(module) == f"{name}({widths})"
     assert getattr(nn, name)(1).padding == (1,) * (2 * dims)
     constant = getattr(nn, f"ConstantPad{dims}d")(1, -2.0)
-    assert constant(x).min().item() == -2.0 and repr(constant) == f"ConstantPad{dims}d(padding={(1,) * 2 * dims}, value=-2.0)"
+    assert constant(x).min().item() == -2.0
+    assert repr(constant) == f"ConstantPad{dims}d(padding={(1,) * 2 * dims}, value=-2.0)"

@@ -77,7 +77,8 @@ CircularPad3d = _pad_class("CircularPad3d", _PadNd, 3, "circular", "Pad the last
 ConstantPad1d = _pad_class("ConstantPad1d", _ConstantPadNd, 1, "constant", "Pad the last dim with ``value``.",
                            "ConstantPad1d(1, 3.5)(tl.tensor([[0.]]))", "tensor([[3.5000, 0.0000, 3.5000]])")
 ConstantPad2d = _pad_class("ConstantPad2d", _ConstantPadNd, 2, "constant", "Pad the last 2 dims with ``value``.",
-                           "ConstantPad2d((1, 0, 0, 1), 1.)(tl.zeros(1, 1, 1))", "tensor([[[1., 0.],\n              [1., 1.]]])")
+                           "ConstantPad2d((1, 0, 0, 1), 1.)(tl.zeros(1, 1, 1))",
+                           "tensor([[[1., 0.],\n              [1., 1.]]])")
 ConstantPad3d = _pad_class("ConstantPad3d", _ConstantPadNd, 3, "constant", "Pad the last 3 dims with ``value``.",
                            "ConstantPad3d(1, 0.)(tl.zeros(1, 1, 1, 1)).shape", "tensorlite.Size([1, 3, 3, 3])")
 
