@@ -12,7 +12,8 @@ HERE = pathlib.Path(__file__).resolve().parent
 
 
 def main():
-    for script in ("w1_elementwise.py", "w2_mlp_step.py", "training_steps.py", "dataloader.py"):
+    for script in ("w1_elementwise.py", "w2_mlp_step.py", "training_steps.py", "dataloader.py",
+                   "half_matmul.py"):
         subprocess.run([sys.executable, str(HERE / script)], check=True)
     for tuning in ("1", "0"):
         print(f"\nW3-sized MLP step, TENSORLITE_MALLOC_TUNING={tuning} "

@@ -11,6 +11,7 @@ Example::
 from ._malloc import tune_if_requested as _tune_if_requested
 from .dtypes import (bool_ as bool, dtype, float16, float32, float64, get_default_dtype, int8,
                      int16, int32, int64, promote_types, set_default_dtype, uint8)
+from .dtypes import bfloat16, finfo, iinfo
 from .device import Device, device
 from .device import default_device as get_default_device, set_default_device
 from .tensor import Size, Tensor
@@ -42,7 +43,7 @@ from .ops.creation import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, Flo
                            IntTensor, LongTensor, ShortTensor)
 from .ops._util import tensor_op as _tensor_op
 from . import _methods  # noqa: F401  (binds ops to Tensor)
-from . import data, nn, opencl, optim, safetensors, training, utils
+from . import data, nn, opencl, optim, safetensors, special, training, utils
 from .nn.functional import log_softmax, softmax  # torch.softmax / torch.log_softmax
 from .serialization import load, save
 from ._printing import set_printoptions
@@ -52,6 +53,7 @@ from .random import (Generator, default_generator, get_rng_state, initial_seed, 
 float = float32
 double = float64
 half = float16
+short = int16
 long = int64
 int = int32
 bool_ = bool

@@ -102,6 +102,8 @@ def tensor_repr(t, prefix: str = "tensor(") -> str:
             suffixes.append(f"size={tuple(host.shape)}")
     else:
         summarize = numel > THRESHOLD
+        if host.dtype.kind in _dt.FLOAT_KINDS:  # bfloat16 (kind 'V') prints as the floats it holds
+            host = host.astype(np.float32 if host.itemsize < 4 else host.dtype, copy=False)
         fmt = _Formatter(_flat_values(host, summarize), host.dtype.kind)
         body = _render(host, fmt, len(prefix), summarize)
     if t.device.type != "cpu":

@@ -118,7 +118,7 @@ def train(args) -> int:
 def devices(args) -> int:
     """List the devices tensorlite can run on, with their limits."""
     print(f"cpu: NumPy backend on {platform.processor() or platform.machine()} ({os.cpu_count()} cores), "
-          f"float16/float32/float64")
+          f"float16/bfloat16/float32/float64")
     try:
         from .backends import opencl
         for line in opencl.describe_devices():

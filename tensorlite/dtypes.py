@@ -6,14 +6,22 @@ highest category present, dimensioned tensors beat 0-dim tensors, which beat Pyt
 """
 from __future__ import annotations
 
+import math
 import numbers
 
+import ml_dtypes
 import numpy as np
 
 __all__ = [
-    "dtype", "bool_", "int8", "uint8", "int16", "int32", "int64", "float16", "float32", "float64",
-    "get_default_dtype", "set_default_dtype", "promote_types", "result_type_of",
+    "dtype", "bool_", "int8", "uint8", "int16", "int32", "int64", "float16", "bfloat16", "float32",
+    "float64", "get_default_dtype", "set_default_dtype", "promote_types", "result_type_of", "finfo",
+    "iinfo",
 ]
+
+FLOAT_KINDS = "fV"
+"""NumPy kinds of the floating dtypes' arrays: ``ml_dtypes.bfloat16`` (NumPy has no bfloat16)
+is a user-defined type of kind 'V', the only one tensorlite holds: ``array.dtype.kind in
+FLOAT_KINDS`` is the quick test for a floating array."""
 
 
 class dtype:
@@ -26,7 +34,7 @@ class dtype:
         self.numpy = np.dtype(numpy_dtype)
         self.rank = rank
         self.is_floating_point = is_floating_point
-        self.is_signed = self.numpy.kind in "if"
+        self.is_signed = is_floating_point or self.numpy.kind == "i"
         self.itemsize = self.numpy.itemsize
 
     @property
@@ -57,16 +65,22 @@ int16 = dtype("int16", np.int16, 3, False)
 int32 = dtype("int32", np.int32, 4, False)
 int64 = dtype("int64", np.int64, 5, False)
 float16 = dtype("float16", np.float16, 6, True)
-float32 = dtype("float32", np.float32, 7, True)
-float64 = dtype("float64", np.float64, 8, True)
+bfloat16 = dtype("bfloat16", ml_dtypes.bfloat16, 7, True)
+float32 = dtype("float32", np.float32, 8, True)
+float64 = dtype("float64", np.float64, 9, True)
 
 _SCALAR_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
-                 "int64": "Long", "float16": "Half", "float32": "Float", "float64": "Double"}
+                 "int64": "Long", "float16": "Half", "bfloat16": "BFloat16", "float32": "Float",
+                 "float64": "Double"}
 
-ALL_DTYPES = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64)
+ALL_DTYPES = (bool_, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64)
+HALF_DTYPES = (float16, bfloat16)
+"""The 16-bit floating dtypes: their reductions and products compute in float32 and round once,
+as PyTorch's CPU kernels do."""
 _FROM_NUMPY = {d.numpy: d for d in ALL_DTYPES}
 _BY_NAME = {d.name: d for d in ALL_DTYPES}
-_BY_NAME.update({"float": float32, "double": float64, "half": float16, "long": int64, "int": int32})
+_BY_NAME.update({"float": float32, "double": float64, "half": float16, "long": int64, "int": int32,
+                 "short": int16})
 
 _default_dtype = float32
 
@@ -106,7 +120,7 @@ def get_default_dtype() -> dtype:
 
 
 def set_default_dtype(d: dtype) -> None:
-    """Set the default floating dtype (float16, float32 or float64), like ``torch.set_default_dtype``."""
+    """Set the default floating dtype (float16, bfloat16, float32 or float64), like ``torch.set_default_dtype``."""
     global _default_dtype
     d = to_dtype(d)
     if not d.is_floating_point:
@@ -116,18 +130,20 @@ def set_default_dtype(d: dtype) -> None:
 
 # torch.promote_types for every pair, written out as PyTorch's own lookup table is (c10's
 # ScalarType.cpp): row = a, column = b. Categories order bool < integers < floating; inside one,
-# the wider type wins, and uint8 with a signed integer needs int16 at least.
-_PROMOTION_COLUMNS = "b1 u1 i1 i2 i4 i8 f2 f4 f8"
+# the wider type wins, uint8 with a signed integer needs int16 at least, and float16 with
+# bfloat16 (neither holds the other: bfloat16 has the range, float16 the precision) float32.
+_PROMOTION_COLUMNS = "b1 u1 i1 i2 i4 i8 f2 bf f4 f8"
 _PROMOTION_ROWS = """
-    b1: b1 u1 i1 i2 i4 i8 f2 f4 f8
-    u1: u1 u1 i2 i2 i4 i8 f2 f4 f8
-    i1: i1 i2 i1 i2 i4 i8 f2 f4 f8
-    i2: i2 i2 i2 i2 i4 i8 f2 f4 f8
-    i4: i4 i4 i4 i4 i4 i8 f2 f4 f8
-    i8: i8 i8 i8 i8 i8 i8 f2 f4 f8
-    f2: f2 f2 f2 f2 f2 f2 f2 f4 f8
-    f4: f4 f4 f4 f4 f4 f4 f4 f4 f8
-    f8: f8 f8 f8 f8 f8 f8 f8 f8 f8
+    b1: b1 u1 i1 i2 i4 i8 f2 bf f4 f8
+    u1: u1 u1 i2 i2 i4 i8 f2 bf f4 f8
+    i1: i1 i2 i1 i2 i4 i8 f2 bf f4 f8
+    i2: i2 i2 i2 i2 i4 i8 f2 bf f4 f8
+    i4: i4 i4 i4 i4 i4 i8 f2 bf f4 f8
+    i8: i8 i8 i8 i8 i8 i8 f2 bf f4 f8
+    f2: f2 f2 f2 f2 f2 f2 f2 f4 f4 f8
+    bf: bf bf bf bf bf bf f4 bf f4 f8
+    f4: f4 f4 f4 f4 f4 f4 f4 f4 f4 f8
+    f8: f8 f8 f8 f8 f8 f8 f8 f8 f8 f8
 """
 _CODES = dict(zip(_PROMOTION_COLUMNS.split(), ALL_DTYPES))
 
@@ -200,3 +216,55 @@ def result_type_of(operands) -> dtype:
 def can_cast(src: dtype, dst: dtype) -> bool:
     """Whether an in-place op may write a ``src`` result into a ``dst`` tensor (no up-cast of category)."""
     return src.category <= dst.category
+
+
+class finfo:
+    """Machine limits of a floating dtype, as ``torch.finfo``: ``bits``, ``eps``, ``max``, ``min``,
+    ``tiny`` (= ``smallest_normal``), ``resolution``, and ``dtype`` (its name).
+
+    >>> finfo(bfloat16).eps
+    0.0078125
+    >>> finfo().max == finfo(float32).max   # the default dtype
+    True
+    """
+
+    __slots__ = ("bits", "eps", "max", "min", "tiny", "smallest_normal", "resolution", "dtype")
+
+    def __init__(self, type=None):
+        d = _default_dtype if type is None else to_dtype(type)
+        if not d.is_floating_point:
+            raise TypeError(f"finfo(): {d} is not a floating point dtype; use iinfo() for integers")
+        info = ml_dtypes.finfo(d.numpy)
+        self.bits = d.itemsize * 8
+        self.eps, self.max, self.min = float(info.eps), float(info.max), float(info.min)
+        self.tiny = self.smallest_normal = float(info.smallest_normal)
+        self.resolution = 10.0 ** -math.floor(-math.log10(self.eps))  # as PyTorch: 0.01 for bfloat16
+        self.dtype = d.name
+
+    def __repr__(self) -> str:
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
+                f"eps={self.eps:g}, smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, "
+                f"dtype={self.dtype})")
+
+
+class iinfo:
+    """Limits of an integer dtype, as ``torch.iinfo``: ``bits``, ``max``, ``min``, ``dtype``.
+
+    >>> iinfo(uint8).max
+    255
+    """
+
+    __slots__ = ("bits", "max", "min", "dtype")
+
+    def __init__(self, type):
+        d = to_dtype(type)
+        if not d.is_integer:
+            raise TypeError(f"iinfo(): {d} is not an integer dtype"
+                            + ("; use finfo() for it" if d.is_floating_point else ""))
+        info = np.iinfo(d.numpy)
+        self.bits = d.itemsize * 8
+        self.max, self.min = int(info.max), int(info.min)
+        self.dtype = d.name
+
+    def __repr__(self) -> str:
+        return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"

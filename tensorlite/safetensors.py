@@ -23,7 +23,7 @@ from .tensor import Tensor
 
 __all__ = ["save_file", "load_file", "SafetensorsError"]
 
-_CODES = {"F64": _dt.float64, "F32": _dt.float32, "F16": _dt.float16, "I64": _dt.int64,
+_CODES = {"F64": _dt.float64, "F32": _dt.float32, "F16": _dt.float16, "BF16": _dt.bfloat16, "I64": _dt.int64,
           "I32": _dt.int32, "I16": _dt.int16, "I8": _dt.int8, "U8": _dt.uint8, "BOOL": _dt.bool_}
 _NAMES = {d.name: code for code, d in _CODES.items()}
 _MAX_HEADER = 100 * 1024 * 1024

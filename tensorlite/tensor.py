@@ -220,13 +220,13 @@ class Tensor:
         return self.data.dtype.itemsize
 
     def is_floating_point(self) -> bool:
-        """Whether the dtype is a floating type (float16, float32, float64).
+        """Whether the dtype is a floating type (float16, bfloat16, float32, float64).
 
         Example:
         >>> tl.zeros(2).is_floating_point(), tl.arange(2).is_floating_point()
         (True, False)
         """
-        return self.data.dtype.kind == "f"
+        return self.data.dtype.kind in _dt.FLOAT_KINDS
 
     @property
     def is_leaf(self) -> bool:
@@ -261,7 +261,7 @@ class Tensor:
                 "you can only change requires_grad flags of leaf variables. If you want to use a "
                 "computed variable in a subgraph that doesn't require differentiation use "
                 "var_no_grad = var.detach().")
-        if value and self.data.dtype.kind != "f":
+        if value and self.data.dtype.kind not in _dt.FLOAT_KINDS:
             raise RuntimeError(f"only Tensors of floating point dtype can require gradients "
                                f"(this tensor is {self.dtype.name}; convert it with .float() first)")
         self._requires_grad = value
@@ -538,6 +538,15 @@ class Tensor:
         tensor([0.5000], dtype=tensorlite.float16)
         """
         return self.to(_dt.float16)
+
+    def bfloat16(self) -> "Tensor":
+        """self as bfloat16 (``self.to(bfloat16)``): float32's range, 8 bits of precision.
+
+        Example:
+        >>> tl.tensor([0.5, 3.14159]).bfloat16()
+        tensor([0.5000, 3.1406], dtype=tensorlite.bfloat16)
+        """
+        return self.to(_dt.bfloat16)
 
     def long(self) -> "Tensor":
         """self as int64 (``self.to(int64)``; floats truncate toward zero).

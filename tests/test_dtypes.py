@@ -29,6 +29,8 @@ def test_category_rules(a, b):
     elif {a, b} == {dt.uint8} | ({a, b} & set(SIGNED_INTEGERS)):
         signed = b if a is dt.uint8 else a
         assert result is (signed if signed.itemsize > 1 else dt.int16)
+    elif {a, b} == {dt.float16, dt.bfloat16}:  # neither holds the other: the next wider float
+        assert result is dt.float32
     else:
         assert result is max(a, b, key=lambda d: d.itemsize)
         assert result.category == a.category
@@ -41,6 +43,8 @@ PINNED_PAIRS = [
     ("int8", "int16", "int16"), ("int32", "int64", "int64"), ("int64", "float16", "float16"),
     ("int64", "float32", "float32"), ("float16", "float32", "float32"),
     ("float32", "float64", "float64"), ("uint8", "float16", "float16"),
+    ("bfloat16", "float16", "float32"), ("bfloat16", "int64", "bfloat16"), ("bool", "bfloat16", "bfloat16"),
+    ("bfloat16", "float32", "float32"), ("uint8", "bfloat16", "bfloat16"), ("bfloat16", "float64", "float64"),
 ]
 
 
@@ -67,6 +71,9 @@ PINNED_RESULTS = [
     (("b1", True), "bool"), (("f2", 2.5), "float16"), (("i1", "0d:f8"), "float64"),
     (("0d:i4", 1.5), "float32"), (("0d:i4", "0d:i1"), "int32"), (("0d:u1", 1), "uint8"),
     (("i2", "0d:f2"), "float16"), (("u1", "i1"), "int16"),
+    (("bf", "0d:f2"), "bfloat16"), (("f2", "0d:bf"), "float16"), (("bf", "f2"), "float32"),
+    (("0d:bf", "0d:f2"), "float32"), (("bf", 2.5), "bfloat16"), (("i8", "0d:bf"), "bfloat16"),
+    (("0d:bf", 1.5), "bfloat16"), (("bf", "0d:f8"), "bfloat16"),
 ]
 
 

@@ -56,3 +56,25 @@ def test_joml_architectures(tmp_path):
 @pytest.mark.skipif(not os.path.exists(FASHION), reason="apt-get install dataset-fashion-mnist (.ci/run does)")
 def test_seed_mlp_one_epoch_on_fashion_mnist():
     assert load("mnist_mlp").main(epochs=1) > 0.8
+
+
+def test_char_gpt_loss_falls_and_it_samples(capsys):
+    gpt = load("char_gpt")
+    result = gpt.main(steps=120, batch_size=16, context=16, layers=1, heads=2, width=32, lr=1e-2, warmup=5,
+                      eval_every=30, sample_chars=40)
+    losses = result["losses"]
+    assert abs(losses[0] - 4.11) < 0.1  # ln(61): the untrained model is uniform
+    assert sum(losses[-10:]) / 10 < losses[0] - 1.0 and result["val_loss"] < 3.3
+    assert len(result["sample"]) == 40 and "validation loss" in capsys.readouterr().out
+
+
+def test_char_gpt_top_k_filter_and_schedule():
+    import tensorlite as tl
+    gpt = load("char_gpt")
+    logits = tl.tensor([[0.5, 3.0, -1.0, 2.0, 1.0], [4.0, 4.0, 1.0, 0.0, 2.0]])
+    kept = gpt.top_k_filter(logits, 2) > -float("inf")
+    assert kept.tolist() == [[False, True, False, True, False], [True, True, False, False, False]]
+    ties = gpt.top_k_filter(tl.tensor([[1.0, 3.0, 3.0, 3.0, 2.0]]), 2) > -float("inf")
+    assert ties.tolist() == [[False, True, True, True, False]]  # the 2nd largest is 3: its ties stay
+    lrs = [gpt.learning_rate(step, 1.0, warmup=10, total=110) for step in range(110)]
+    assert lrs[0] == 0.1 and lrs[9] == 1.0 and abs(lrs[60] - 0.55) < 1e-12 and lrs[-1] > 0.1

@@ -17,6 +17,7 @@ import traceback
 import weakref
 
 from .grad_mode import no_grad, state
+from .. import dtypes as _dt
 from ..ops._queries import aliases, all_finite
 from ..tensor import Tensor
 
@@ -279,7 +280,7 @@ class Function:
             out = outputs[0]
         else:  # the common case, kept short: one output
             device = node._output_device or args[0].device
-            if recording and raw.dtype.kind == "f":
+            if recording and raw.dtype.kind in _dt.FLOAT_KINDS:
                 out = Tensor._make(raw, device, True, node, 0)
                 _record(cls, node, args, (out,))
             else:
@@ -330,7 +331,7 @@ class InplaceFunction(Function):
                 counter.value += 1
         if state.anomaly and state.anomaly_check_nan:
             for t in targets:
-                if t.data.dtype.kind == "f" and not all_finite(t):
+                if t.data.dtype.kind in _dt.FLOAT_KINDS and not all_finite(t):
                     raise RuntimeError(f"Function '{cls.__name__}' wrote nan or inf values into its "
                                        f"output in place. The op was called at:\n"
                                        + "".join(traceback.format_stack()[:-1]))
@@ -411,7 +412,7 @@ def _remember_no_grad(args, outputs):
 
 def _check_forward_finite(node, outputs):
     for out in outputs:
-        if out is not None and out.data.dtype.kind == "f" and not all_finite(out):
+        if out is not None and out.data.dtype.kind in _dt.FLOAT_KINDS and not all_finite(out):
             raise RuntimeError(
                 f"Function '{node.name()}' produced nan or inf values in its forward output. "
                 f"The op was called at:\n{node._creation_trace}")
@@ -421,7 +422,7 @@ def _wrap_primitive_outputs(cls, node, args, raws, recording):
     device = node._output_device or args[0].device
     outputs = []
     for i, array in enumerate(raws):
-        differentiable = recording and array.dtype.kind == "f" and i not in cls._non_diff_outputs
+        differentiable = recording and array.dtype.kind in _dt.FLOAT_KINDS and i not in cls._non_diff_outputs
         outputs.append(Tensor._make(array, device, differentiable, node if differentiable else None, i))
     outputs = tuple(outputs)
     if recording:

@@ -2,10 +2,54 @@
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 
+from ..dtypes import FLOAT_KINDS, HALF_DTYPES
 from .base import Backend, broadcast_error
+
+# float16 and bfloat16 (ml_dtypes) compute in float32 and round once, as PyTorch's CPU kernels
+# do: sums and matrix products accumulate in float32 (NumPy would accumulate float16 in
+# float16, and has no BLAS for either: a float16 matmul ran ~120x slower than float32), functions
+# made of several NumPy calls (sigmoid, erf, xlogy) round only their result, and a Python number
+# factor or divisor stays a float32 (x * 0.1 multiplies by float32(0.1), not by bfloat16(0.1) =
+# 0.1000977: PyTorch's mul/div keep the scalar in float32; every other op, add and sub included,
+# rounds it to the half type first)
+_HALF = frozenset(d.numpy for d in HALF_DTYPES)
+_HALF_DTYPES = frozenset(HALF_DTYPES)
+
+
+def _as_dtype(values, dtype):
+    """values (an array, a Python number or nested lists) as an array of NumPy ``dtype``; into a
+    half type through float32, as PyTorch converts (1 + 2**-8 + 1e-9 is bfloat16 1.0: float32
+    rounds it to the tie 1 + 2**-8 first, which goes to even; directly it would be 1 + 2**-7)."""
+    if dtype in _HALF and getattr(values, "dtype", None) not in _HALF:
+        values = np.asarray(values, dtype=np.float32)
+    return np.array(values, dtype=dtype, copy=True)
+
+
+_FLOAT32_NUMBERS = frozenset({"mul", "div"})
+
+
+def _in_float32(fn, *operands, out=None, float32_numbers=False):
+    """fn over float16/bfloat16 arrays (and Python numbers) computed in float32; a floating result
+    is rounded once to the operands' half dtype (into ``out`` when given). Python numbers are
+    rounded to the half dtype first unless ``float32_numbers``."""
+    half = next(x.dtype for x in operands if getattr(x, "dtype", None) in _HALF)
+    number_type = np.float32 if float32_numbers else lambda v: np.float32(half.type(v))
+    result = np.asarray(fn(*(x.astype(np.float32) if hasattr(x, "dtype") else
+                             number_type(x) if type(x) is float else x for x in operands)))
+    if result.dtype == np.float32:
+        result = result.astype(half)
+    if out is None:
+        return result
+    np.copyto(out, result, casting="unsafe")
+    return out
+
+
+def _half_sum(x, axes, keepdims):
+    return np.asarray(np.add.reduce(x, axis=axes, keepdims=keepdims, dtype=np.float32), dtype=x.dtype)
 
 
 def _sigmoid(x):
@@ -15,9 +59,74 @@ def _sigmoid(x):
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
+# erf(x) = x + x P(x^2) on |x| < 1 and erfc(x) = Q(1/x - 0.625) / exp(x^2) on 1 <= x <= 4:
+# least-squares fits on Chebyshev nodes against float64 references, written so that float32
+# rounding stays small (P is erf(x)/x - 1, and Q's variable is centred: no cancellation). In
+# float32 they are within 1.35 ulp of the exact erf (tests/test_erf_fast_path.py measures it)
+# and ~10x faster than the float64 series.
+_ERF_SMALL = (7.933493811851257e-05, -0.0008034846624250108, 0.005191218373950388, -0.02685539944984745,
+              0.1128362572501448, -0.37612629877665993, 0.12837916659314955)
+_ERFC_TAIL = (-0.008870569842804349, -0.018690079765279116, 0.0451610707906076, -0.04781106186535666,
+              0.02321441577713521, 0.04380084593583791, -0.1723922663220816, 0.382283414092825,
+              0.30595298335209575)
+# Past a few cache-sized blocks the ~40 passes of the float32 erf are bound by memory traffic:
+# large arrays go through in blocks of this many elements (1.5x faster at 1M elements).
+_ERF_BLOCK = 65536
+
+
+def _horner(coefficients, t):
+    acc = t * t.dtype.type(coefficients[0])
+    acc += t.dtype.type(coefficients[1])
+    for c in coefficients[2:]:
+        acc *= t
+        acc += t.dtype.type(c)
+    return acc
+
+
+def _erf_float32(x):
+    """erf in float32 arithmetic (for float32/float16/integer inputs, the GELU hot path): two
+    short polynomials instead of the float64 series."""
+    x32 = np.asarray(x, dtype=np.float32)
+    flat = np.ascontiguousarray(x32).reshape(-1)  # 1-D: a ufunc on a 0-d array returns a scalar
+    if flat.size <= _ERF_BLOCK:
+        out = _erf_float32_block(flat)
+    else:
+        out = np.empty(flat.shape, dtype=np.float32)
+        for start in range(0, flat.size, _ERF_BLOCK):
+            out[start:start + _ERF_BLOCK] = _erf_float32_block(flat[start:start + _ERF_BLOCK])
+    return out.reshape(x32.shape).astype(_floating_result(x.dtype), copy=False)
+
+
+def _erf_float32_block(x):
+    """The two branches on every element, then a select (cheaper than gathering each branch's
+    elements); erf(x) is 1 in float32 from |x| = 3.92, so the tail is clamped at 4."""
+    one = np.float32(1.0)
+    a = np.abs(x)
+    b = np.minimum(np.maximum(a, one), np.float32(4.0))
+    small = x * _horner(_ERF_SMALL, x * x)
+    small += x
+    t = np.divide(one, b)
+    t -= np.float32(0.625)
+    tail = _horner(_ERFC_TAIL, t)
+    squared = np.multiply(b, b)
+    tail /= np.exp(squared, out=squared)
+    np.subtract(one, tail, out=tail)
+    np.copysign(tail, x, out=tail)
+    return np.where(a < one, small, tail)
+
+
+def _floating_result(dtype):
+    """The result dtype of a floating function: the input's when floating (float16 stays
+    float16, as PyTorch), float32 for integers and bool."""
+    return dtype if dtype.kind in FLOAT_KINDS else np.dtype(np.float32)
+
+
 def _erf(x):
     """erf to float64 accuracy: NumPy has none (and SciPy is no dependency). Series for
-    |x| < 2.5, the continued fraction of erfc beyond (both converge to ~1e-16)."""
+    |x| < 2.5, the continued fraction of erfc beyond (both converge to ~1e-16); inputs that give
+    a float32 (or float16) result take the short float32 path."""
+    if x.dtype != np.float64:
+        return _erf_float32(x)
     x64 = np.asarray(x, dtype=np.float64)
     a = np.abs(x64)
     out = np.empty_like(x64)
@@ -31,7 +140,7 @@ def _erf(x):
         total += term / (2 * n + 1)
     out[small] = total * (2.0 / np.sqrt(np.pi))
     out[~small] = np.sign(x64[~small]) * (1.0 - _erfc_tail(a[~small]))
-    return out.astype(np.result_type(x.dtype, np.float32) if x.dtype.kind == "f" else np.float32)
+    return out.astype(_floating_result(x.dtype))
 
 
 def _erfc_tail(x):
@@ -50,7 +159,7 @@ def _erfc(x):
     x64 = np.asarray(x, dtype=np.float64)
     tail = x64 >= 2.5
     out = np.where(tail, _erfc_tail(np.where(tail, x64, 2.5)), 1.0 - _erf(x64).astype(np.float64))
-    return out.astype(np.result_type(x.dtype, np.float32) if x.dtype.kind == "f" else np.float32)
+    return out.astype(_floating_result(x.dtype))
 
 
 def _relu(x):
@@ -58,13 +167,13 @@ def _relu(x):
 
 
 def _round(x):
-    return np.round(x) if x.dtype.kind == "f" else x.copy()
+    return np.round(x) if x.dtype.kind in FLOAT_KINDS else x.copy()
 
 
 def _sign(x):
     if x.dtype.kind == "b":
         return x.copy()
-    if x.dtype.kind == "f":  # PyTorch's sign(nan) is 0
+    if x.dtype.kind in FLOAT_KINDS:  # PyTorch's sign(nan) is 0
         return np.where(np.isnan(x), x.dtype.type(0), np.sign(x)).astype(x.dtype, copy=False)
     return np.sign(x)
 
@@ -206,6 +315,8 @@ def _is_zero(value) -> bool:
 
 
 def _full(shape, value, dtype):
+    if dtype in _HALF_DTYPES:
+        value = np.float32(value)  # PyTorch's conversion: through float32
     if shape == ():
         return np.array(value, dtype=dtype.numpy)
     return np.full(shape, value, dtype=dtype.numpy)
@@ -227,7 +338,7 @@ class NumpyBackend(Backend):
 
     @_silent
     def from_host(self, host_array, dtype):
-        return np.array(host_array, dtype=dtype.numpy, copy=True)
+        return _as_dtype(host_array, dtype.numpy)
 
     def to_host(self, x):
         return x
@@ -242,7 +353,7 @@ class NumpyBackend(Backend):
 
     @_silent
     def arange(self, start, end, step, dtype):
-        return np.arange(start, end, step, dtype=np.float64).astype(dtype.numpy) \
+        return _as_dtype(np.arange(start, end, step, dtype=np.float64), dtype.numpy) \
             if dtype.is_floating_point else np.arange(start, end, step, dtype=dtype.numpy)
 
     @_silent
@@ -259,6 +370,8 @@ class NumpyBackend(Backend):
         return np.asarray(values, dtype=dtype.numpy)
 
     def unary(self, op, x):
+        if x.dtype in _HALF:
+            return _quietly(_in_float32, _UNARY[op], x)
         if op in _NEVER_WARN:
             return np.asarray(_UNARY[op](x))
         token = _ERRSTATE.set(_IGNORE)
@@ -270,6 +383,8 @@ class NumpyBackend(Backend):
     def binary(self, op, a, b):
         token = None if op in _NEVER_WARN else _ERRSTATE.set(_IGNORE)
         try:
+            if getattr(a, "dtype", None) in _HALF or getattr(b, "dtype", None) in _HALF:
+                return _in_float32(_BINARY[op], a, b, float32_numbers=op in _FLOAT32_NUMBERS)
             return np.asarray(_BINARY[op](a, b))
         except ValueError:
             raise broadcast_error(op, np.shape(a), np.shape(b)) from None
@@ -278,7 +393,7 @@ class NumpyBackend(Backend):
                 _ERRSTATE.reset(token)
 
     def where(self, condition, a, b):
-        if _is_zero(b) and isinstance(a, np.ndarray) and a.size >= 8192 and a.dtype.kind == "f" \
+        if _is_zero(b) and isinstance(a, np.ndarray) and a.size >= 8192 and a.dtype.kind in FLOAT_KINDS \
                 and condition.dtype == np.bool_ and bool(np.isfinite(a).all()):
             # np.where branches per element (10x slower on a random mask, e.g. relu's backward);
             # a * mask is the same for finite a, and + 0.0 turns the -0.0 of (negative * False) to 0.0
@@ -295,11 +410,13 @@ class NumpyBackend(Backend):
 
     @_silent
     def cast(self, x, dtype):
-        return x.astype(dtype.numpy)
+        return _as_dtype(x, dtype.numpy)
 
     def reduce(self, op, x, axes, keepdims):
         if op == "sum" and x.dtype.kind in "biu":
             return np.asarray(np.add.reduce(x, axis=axes, keepdims=keepdims, dtype=np.int64))
+        if op == "sum" and x.dtype in _HALF:  # (prod multiplies in the half type, as PyTorch's)
+            return _quietly(_half_sum, x, axes, keepdims)
         if op in ("any", "all") and x.dtype.kind != "b":
             x = x != 0
         token = None if op in _NEVER_WARN else _ERRSTATE.set(_IGNORE)
@@ -317,6 +434,8 @@ class NumpyBackend(Backend):
     def cumsum(self, x, axis):
         if x.dtype.kind in "biu":
             return np.cumsum(x, axis=axis, dtype=np.int64)
+        if x.dtype in _HALF:
+            return np.asarray(np.cumsum(x, axis=axis, dtype=np.float32), dtype=x.dtype)
         return np.cumsum(x, axis=axis)
 
     def reshape(self, x, shape):
@@ -413,6 +532,8 @@ class NumpyBackend(Backend):
 
     @_silent
     def index_put(self, x, key, values, accumulate, describe=None):
+        if x.dtype in _HALF and getattr(values, "dtype", None) not in _HALF:
+            values = np.asarray(values, dtype=np.float32)  # PyTorch's conversion, see _as_dtype
         if accumulate and any(isinstance(k, np.ndarray) for k in key):
             np.add.at(x, key, values)
         elif accumulate:
@@ -482,7 +603,7 @@ class NumpyBackend(Backend):
             np.subtract(best, k, out=step)
             step *= hit
             best -= step
-        if x.dtype.kind == "f" and bool(np.isnan(values).any()):
+        if x.dtype.kind in FLOAT_KINDS and bool(np.isnan(values).any()):
             for k, view in enumerate(views):  # PyTorch's kernel takes every NaN: the last one wins
                 best = np.where(np.isnan(view), k, best).astype(index_type)
                 found |= np.isnan(view)
@@ -547,21 +668,31 @@ class NumpyBackend(Backend):
             b = np.swapaxes(b, -1, -2)
         token = _ERRSTATE.set(_IGNORE)  # inline, not @_silent: 0.3 us less on the hot path
         try:
+            if a.dtype in _HALF:
+                return np.asarray(self.matmul(a.astype(np.float32), b.astype(np.float32)), dtype=a.dtype)
+            if b.ndim == 2 and a.ndim > 2:  # one gemm over the folded rows, not one per batch
+                rows = a.reshape(math.prod(a.shape[:-1]), a.shape[-1])  # not -1: k may be 0
+                return np.matmul(rows, b).reshape(a.shape[:-1] + b.shape[-1:])
             return np.matmul(a, b)
         finally:
             _ERRSTATE.reset(token)
 
     @_silent
     def copy_into(self, dst, src):
+        if dst.dtype in _HALF and getattr(src, "dtype", None) not in _HALF:
+            src = np.asarray(src, dtype=np.float32)
         np.copyto(dst, src, casting="unsafe")
 
     def binary_inplace(self, op, dst, other):
         token = None if op in _NEVER_WARN else _ERRSTATE.set(_IGNORE)
         try:
+            if dst.dtype in _HALF:
+                _in_float32(_BINARY[op], dst, other, out=dst, float32_numbers=op in _FLOAT32_NUMBERS)
+                return
             _BINARY[op](dst, other, out=dst, casting="unsafe")
         finally:
             if token is not None:
                 _ERRSTATE.reset(token)
 
     def all_finite(self, x):
-        return x.dtype.kind != "f" or bool(np.isfinite(x).all())
+        return x.dtype.kind not in FLOAT_KINDS or bool(np.isfinite(x).all())

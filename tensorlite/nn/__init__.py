@@ -21,6 +21,8 @@ from .layers.pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPo
                              MaxPool2d, MaxPool3d, MaxUnpool1d, MaxUnpool2d, MaxUnpool3d)
 from .layers.resample import PixelShuffle, PixelUnshuffle, Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 from .layers.recurrent import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell
+from .layers.transformer import (MultiheadAttention, Transformer, TransformerDecoder,
+                                 TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer)
 from .module import Module
 from .parameter import Parameter
 

@@ -12,7 +12,7 @@ import math
 from .._warn import warn_user
 from .. import dtypes as _dt
 from ..autograd.function import Function
-from ..autograd.grad_mode import no_grad
+from ..autograd.grad_mode import is_grad_enabled, no_grad
 from ..ops import elementwise as _ew
 from ..ops.conv import (adaptive_avg_pool2d, avg_pool2d, conv1d, conv2d, conv3d, conv_transpose1d,
                         conv_transpose2d, conv_transpose3d, fold, max_pool2d, unfold)
@@ -22,7 +22,8 @@ from ..ops.indexing import Gather as _Gather, take_indices
 from ..ops.linalg import MatMul, einsum
 from ..ops.movement import pad
 from ..ops.reduce import Softmax as _Softmax
-from ..ops._util import broadcast_shapes, check_same_dtype, tensor_op, value_bounds, wrap_dim
+from ..ops._util import (broadcast_shapes, check_same_dtype, half_in_float32, tensor_op, value_bounds,
+                        wrap_dim)
 from ..tensor import Tensor
 from .functional_pooling import (adaptive_avg_pool1d, adaptive_avg_pool3d, adaptive_max_pool1d,
                                  adaptive_max_pool2d, adaptive_max_pool3d, avg_pool1d, avg_pool3d, max_pool1d,
@@ -30,6 +31,7 @@ from .functional_pooling import (adaptive_avg_pool1d, adaptive_avg_pool3d, adapt
 from .functional_losses import gaussian_nll_loss, pairwise_distance, poisson_nll_loss, triplet_margin_loss
 from .functional_resample import (interpolate, pixel_shuffle, pixel_unshuffle, upsample, upsample_bilinear,
                                   upsample_nearest)
+from .functional_attention import scaled_dot_product_attention
 
 __all__ = [
     "linear", "bilinear", "conv1d", "conv2d", "conv_transpose2d", "unfold", "fold", "max_pool2d",
@@ -47,11 +49,13 @@ __all__ = [
     "interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "pixel_shuffle", "pixel_unshuffle",
     "conv_transpose3d", "instance_norm", "glu", "pairwise_distance", "triplet_margin_loss", "poisson_nll_loss",
     "gaussian_nll_loss",
+    "scaled_dot_product_attention",
 ]
 
 
 # -- linear ----------------------------------------------------------------------------------
 @tensor_op
+@half_in_float32
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """input @ weight.T + bias. Shapes: (*, in) x (out, in) -> (*, out); a 1-D weight (in,) gives (*).
 
@@ -216,6 +220,7 @@ class _LeakyRelu(Function):
 
 
 @tensor_op
+@half_in_float32
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x if x > 0 else alpha * (exp(x) - 1); at 0 the derivative is alpha and the second
     derivative 0 (PyTorch's kink convention).
@@ -231,6 +236,7 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 
 
 @tensor_op
+@half_in_float32
 def celu(input: Tensor, alpha: float = 1.0) -> Tensor:
     """max(0, x) + min(0, alpha (exp(x / alpha) - 1)); derivative 1 and second derivative 0 at 0.
 
@@ -285,6 +291,7 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 
 @tensor_op
+@half_in_float32
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
     """scale * elu(x, alpha) with the self-normalising constants.
 
@@ -298,6 +305,7 @@ def selu(input: Tensor, inplace: bool = False) -> Tensor:
 
 
 @tensor_op
+@half_in_float32
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """x * Phi(x): exact with erf, or the tanh approximation.
 
@@ -320,31 +328,43 @@ _GELU_K = math.sqrt(2.0 / math.pi)
 
 
 class _Gelu(Function):
-    """gelu as one op that saves only its input, as PyTorch (modifying the input in place before
-    backward raises); the forward is the plain composition, the backward PyTorch's formula in
-    Tensor ops (differentiable again)."""
+    """gelu as one op: the forward is the plain composition, the backward PyTorch's formula in
+    Tensor ops (differentiable again). It saves its input, as PyTorch (modifying the input in
+    place before backward raises), and for the exact form also Phi(x), so that a first-order
+    backward needs no second erf (the costliest part of the op); a backward that builds a graph
+    (create_graph) recomputes Phi(x) from x so that second derivatives see its dependence."""
 
     @staticmethod
     def forward(ctx, x, tanh):
-        ctx.save_for_backward(x)
         ctx.tanh = tanh
         if tanh:
+            ctx.save_for_backward(x)
             return 0.5 * x * (1.0 + ((x + 0.044715 * x ** 3) * _GELU_K).tanh())
-        return 0.5 * x * (1.0 + _ew.erf(x * (1.0 / math.sqrt(2.0))))
+        cdf = _normal_cdf(x)
+        ctx.save_for_backward(x, cdf)
+        return x * cdf
 
     @staticmethod
     def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
         if ctx.tanh:  # d/dx 0.5 x (1 + t), t = tanh(k (x + c x^3))
+            (x,) = ctx.saved_tensors
             t = ((x + 0.044715 * x ** 3) * _GELU_K).tanh()
             inner_slope = (1.0 - t * t) * (_GELU_K * (1.0 + 3 * 0.044715 * x * x))
             return grad * (0.5 * (1.0 + t) + 0.5 * x * inner_slope), None
-        cdf = 0.5 * (1.0 + _ew.erf(x * (1.0 / math.sqrt(2.0))))
+        x, cdf = ctx.saved_tensors
+        if is_grad_enabled():
+            cdf = _normal_cdf(x)
         pdf = (x * x * -0.5).exp() * (1.0 / math.sqrt(2.0 * math.pi))
         return grad * (cdf + x * pdf), None
 
 
+def _normal_cdf(x: Tensor) -> Tensor:
+    """Phi(x) = (1 + erf(x / sqrt(2))) / 2."""
+    return 0.5 * (1.0 + _ew.erf(x * (1.0 / math.sqrt(2.0))))
+
+
 @tensor_op
+@half_in_float32
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """x * sigmoid(x).
 
@@ -359,6 +379,7 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:
 
 
 @tensor_op
+@half_in_float32
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """log(1 + exp(beta x)) / beta, linear above ``threshold`` (no overflow in either branch).
     At beta x == threshold PyTorch keeps the smooth slope sigmoid(threshold) but a zero second
@@ -399,6 +420,7 @@ class _Softplus(Function):
 
 
 @tensor_op
+@half_in_float32
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
     """x * tanh(softplus(x)).
 
@@ -413,6 +435,7 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:
 
 
 @tensor_op
+@half_in_float32
 def glu(input: Tensor, dim: int = -1) -> Tensor:
     """Gated linear unit: a * sigmoid(b) where a, b are the two halves of input along dim.
 
@@ -491,6 +514,7 @@ def _open_interval_clamp(x: Tensor, low: float, high: float) -> Tensor:
 
 
 @tensor_op
+@half_in_float32
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     """clamp(x / 6 + 1/2, 0, 1); gradient 1/6 only on -3 < x < 3 (0 at the bounds, PyTorch).
 
@@ -505,6 +529,7 @@ def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
 
 
 @tensor_op
+@half_in_float32
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     """x * hardsigmoid(x); derivative 0 at -3 and 1 at 3, second derivative 1/3 only inside.
 
@@ -533,6 +558,7 @@ def softsign(input: Tensor) -> Tensor:
 
 
 @tensor_op
+@half_in_float32
 def logsigmoid(input: Tensor) -> Tensor:
     """log(sigmoid(x)) = -softplus(-x), stable for large |x|.
 
@@ -576,6 +602,7 @@ def _fused_softmax(x: Tensor, dim: int, log: bool):
 
 
 @tensor_op
+@half_in_float32
 def log_softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     """x - logsumexp(x, dim), the same shape as x: stable for large inputs. Also ``tl.log_softmax``.
 
@@ -602,6 +629,7 @@ def _shifted_by_logsumexp(x: Tensor, dim: int) -> Tensor:
 
 
 @tensor_op
+@half_in_float32
 def softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     """exp(log_softmax(x, dim)): the same shape as x, summing to 1 along dim. Also ``tl.softmax``.
 
@@ -625,6 +653,7 @@ def softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
 
 
 @tensor_op
+@half_in_float32
 def softmin(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     """softmax(-x, dim).
 
@@ -837,6 +866,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
 
 
 @tensor_op
+@half_in_float32
 def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var: Tensor | None = None,
                   weight: Tensor | None = None, bias: Tensor | None = None, use_input_stats: bool = True,
                   momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
@@ -894,6 +924,7 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
 
 
 @tensor_op
+@half_in_float32
 def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Normalise over the last len(normalized_shape) dims (biased variance).
@@ -913,17 +944,56 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
                            f"shape [*, {', '.join(map(str, normalized_shape))}], but got input of "
                            f"size{list(input.shape)}")
     axes = tuple(range(input.ndim - len(normalized_shape), input.ndim))
-    mean = input.mean(axes, keepdim=True)
-    var = input.var(axes, correction=0, keepdim=True)
-    out = (input - mean) / (var + eps).sqrt()
-    if weight is not None:
-        out = out * weight
-    if bias is not None:
-        out = out + bias
-    return out
+    if not input.is_floating_point() or input.numel() == 0:
+        out = _normalized(input, axes, eps)[0]
+        out = out * weight if weight is not None else out
+        return out + bias if bias is not None else out
+    return _LayerNorm.apply(input, weight, bias, axes, eps)
+
+
+def _normalized(x: Tensor, axes: tuple, eps: float):
+    """((x - mean) / sqrt(var + eps), 1 / sqrt(var + eps)) over axes (biased variance)."""
+    centered = x - x.mean(axes, keepdim=True)
+    rstd = ((centered * centered).mean(axes, keepdim=True) + eps).rsqrt()
+    return centered * rstd, rstd
+
+
+class _LayerNorm(Function):
+    """layer_norm as one node: the forward is Tensor ops run without a graph, the backward the
+    closed form dx = rstd (g - mean(g) - xhat mean(g xhat)), g = grad * weight, in Tensor ops
+    (a few ops instead of the composition's twenty-odd nodes). It saves the input (modifying it
+    in place before backward raises) and, for a first-order backward, xhat and rstd; a backward
+    that builds a graph (create_graph) recomputes them from the input, so second derivatives
+    see their dependence on it."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, axes, eps):
+        xhat, rstd = _normalized(x, axes, eps)
+        ctx.axes, ctx.eps = axes, eps
+        out = xhat * weight if weight is not None else xhat
+        out = out + bias if bias is not None else out
+        # without weight and bias xhat is the output, which the caller may modify in place
+        ctx.save_for_backward(x, weight, None if out is xhat else xhat, rstd)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight, xhat, rstd = ctx.saved_tensors
+        if is_grad_enabled() or xhat is None:
+            xhat, rstd = _normalized(x, ctx.axes, ctx.eps)
+        needs = ctx.needs_input_grad
+        g = grad * weight if weight is not None else grad
+        grad_x = None
+        if needs[0]:
+            projection = (g * xhat).mean(ctx.axes, keepdim=True)
+            grad_x = (g - g.mean(ctx.axes, keepdim=True) - xhat * projection) * rstd
+        grad_weight = grad * xhat if needs[1] else None  # the engine sums over the batch dims
+        grad_bias = grad if needs[2] else None
+        return grad_x, grad_weight, grad_bias, None, None
 
 
 @tensor_op
+@half_in_float32
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Normalise over groups of channels (and the spatial dims).
@@ -1283,6 +1353,7 @@ def _weighted_mean(losses: Tensor, weight_sum, used: Tensor) -> Tensor:
 
 
 @tensor_op
+@half_in_float32  # picking is exact; the mean rounds once (not the sum, then the quotient)
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: int = -100,
              reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of class indices given log-probabilities (N, C) or (N, C, d1, ...).
@@ -1405,6 +1476,7 @@ def _clamped_log(x: Tensor) -> Tensor:
 
 
 @tensor_op
+@half_in_float32  # PyTorch's kernel computes each term in float32 (unlike mse_loss's)
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                          reduction: str = "mean") -> Tensor:
     """-(t log x + (1 - t) log(1 - x)), each log clamped at -100 as PyTorch does.

@@ -18,7 +18,7 @@ from ..ops.conv import avg_pool2d, max_pool2d
 from ..ops.creation import tensor, zeros
 from ..ops.elementwise import where
 from ..ops.indexing import gather, index_select
-from ..ops._util import tensor_op
+from ..ops._util import half_in_float32, tensor_op
 from .. import dtypes as _dt
 from ..tensor import Tensor
 
@@ -93,6 +93,7 @@ def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, c
 
 
 @tensor_op
+@half_in_float32
 def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
                count_include_pad: bool = True) -> Tensor:
     """Mean over windows of the last dim (zero padding counts unless count_include_pad=False).
@@ -154,6 +155,7 @@ def max_pool3d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, c
 
 
 @tensor_op
+@half_in_float32
 def avg_pool3d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
                count_include_pad: bool = True, divisor_override=None) -> Tensor:
     """Mean over (kd, kh, kw) windows (zero padding counts unless count_include_pad=False;
@@ -268,6 +270,7 @@ def _adaptive_max(op, input, output_size, spatial, return_indices):
 
 
 @tensor_op
+@half_in_float32
 def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
     """Average over PyTorch's adaptive windows: cell i spans [floor(i*L/o), ceil((i+1)*L/o)).
 
@@ -313,6 +316,7 @@ def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False
 
 
 @tensor_op
+@half_in_float32
 def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
     """Average over PyTorch's adaptive windows in D, H and W (None keeps a dim).
 

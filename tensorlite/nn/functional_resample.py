@@ -14,7 +14,7 @@ import struct
 from .. import dtypes as _dt
 from ..ops.conv import adaptive_avg_pool2d
 from ..ops.creation import tensor
-from ..ops._util import tensor_op
+from ..ops._util import half_in_float32, tensor_op
 from ..ops.indexing import index_select
 from ..tensor import Tensor
 from .functional_pooling import adaptive_avg_pool1d, adaptive_avg_pool3d
@@ -168,6 +168,7 @@ def _resample_along(x: Tensor, axis: int, taps) -> Tensor:
 
 
 @tensor_op
+@half_in_float32
 def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners=None,
                 recompute_scale_factor=None, antialias: bool = False) -> Tensor:
     """Resize the spatial dims of (N, C, *spatial) to ``size`` or by ``scale_factor``.

@@ -80,7 +80,7 @@ def wrap_integer(value, dtype):
 
 
 # The largest finite value of the floating dtypes a Python float can overflow.
-_FLOAT_MAX = {"float16": 65504.0, "float32": 3.4028234663852886e38}
+_FLOAT_MAX = {"float16": 65504.0, "bfloat16": 3.3895313892515355e38, "float32": 3.4028234663852886e38}
 
 
 def checked_scalar(op: str, value, dtype, floats: bool = False):
@@ -88,7 +88,7 @@ def checked_scalar(op: str, value, dtype, floats: bool = False):
     clamp, masked_fill, pow's exponent, alpha): out of the dtype's range raises as PyTorch does.
     Unsigned dtypes also accept -max..-1 (they wrap: ``uint8.fill_(-1)`` gives 255). With
     ``floats`` (the ops whose PyTorch kernel converts the scalar to the tensor's dtype), a
-    finite value beyond a float16/float32 range raises too instead of becoming inf.
+    finite value beyond a float16/bfloat16/float32 range raises too instead of becoming inf.
 
     Example: ``checked_scalar("fill_", 1e5, float16, floats=True)`` raises RuntimeError."""
     if floats and dtype.name in _FLOAT_MAX and is_scalar(value) and not isinstance(value, bool):
@@ -135,6 +135,49 @@ def tensor_op(fn):
                             f"{type(input).__name__}")
         return fn(input, *args, **kwargs)
     return checked
+
+
+def half_in_float32(fn):
+    """Decorates a composite op (one that rounds several times in its input's dtype) so that a
+    float16 or bfloat16 input is computed in float32 and its result rounded once, as PyTorch's CPU
+    kernels compute reduced floating types (``mean``, ``softmax``, ``layer_norm``, ``gelu``, ...).
+
+    Tensor arguments of the input's half dtype go to float32 and floating results come back; the
+    casts are differentiable, so gradients keep the input's dtype. Calls that mix in another
+    floating dtype or pass a ``dtype`` run as they are (their result dtype is not the half one).
+    Not for losses: PyTorch's compute the elementwise loss in the half type and only its mean or
+    sum in float32 (which ``sum``/``mean`` do here anyway).
+    Example: ``mean(tensor([0.1] * 3, dtype=bfloat16))`` is bfloat16(0.1): no rounded partial sum."""
+    @functools.wraps(fn)
+    def in_float32(input, *args, **kwargs):
+        half = getattr(input, "dtype", None)
+        if half not in _dt.HALF_DTYPES or not _only_half_floats(half, args, kwargs):
+            return fn(input, *args, **kwargs)
+        def up(v):
+            return v.float() if isinstance(v, Tensor) and v.dtype is half else v
+        out = fn(up(input), *map(up, args), **{k: up(v) for k, v in kwargs.items()})
+        return _rounded_to(out, half)
+    return in_float32
+
+
+def _only_half_floats(half, args, kwargs) -> bool:
+    """No dtype argument and no floating Tensor argument of another dtype than ``half``."""
+    if kwargs.get("dtype") is not None:  # also a Python type or a name
+        return False
+    for v in (*args, *kwargs.values()):
+        if isinstance(v, _dt.dtype) or (isinstance(v, Tensor) and v.dtype is not half
+                                        and v.is_floating_point()):
+            return False
+    return True
+
+
+def _rounded_to(out, half):
+    if isinstance(out, Tensor):
+        return out.to(half) if out.dtype is _dt.float32 else out
+    if isinstance(out, tuple):  # (values, indices), var_mean's pair
+        values = [_rounded_to(v, half) for v in out]
+        return type(out)(*values) if hasattr(out, "_fields") else tuple(values)
+    return out
 
 
 def reduction_dims(dim, ndim: int, *, op: str | None = None) -> tuple:
@@ -229,11 +272,21 @@ def promote_pair(op: str, a, b):
         if a.data.dtype == b.data.dtype and a.device is b.device:
             return a, b
     elif isinstance(a, Tensor):
-        if a.data.dtype.kind == "f" and isinstance(b, (int, float)):
+        if a.data.dtype.kind in _dt.FLOAT_KINDS and isinstance(b, (int, float)):
             return a, scalar_tensor(b, _dt._FROM_NUMPY[a.data.dtype], a.device)
-    elif isinstance(b, Tensor) and b.data.dtype.kind == "f" and isinstance(a, (int, float)):
+    elif isinstance(b, Tensor) and b.data.dtype.kind in _dt.FLOAT_KINDS and isinstance(a, (int, float)):
         return scalar_tensor(a, _dt._FROM_NUMPY[b.data.dtype], b.device), b
     return promote(op, a, b)
+
+
+_FLOAT32_MAX = 3.4028234663852886e38
+
+
+def _float32_number(np_dtype, op: str) -> bool:
+    """Whether a number beyond float16's range stays a number for a tensor of ``np_dtype``: with
+    bfloat16 (float32's range) always, with float16 as a factor or divisor (PyTorch multiplies
+    in float32: float16 1e-3 * 1e5 is 100.06, not 1e-3 * inf)."""
+    return np_dtype.kind == "V" or (np_dtype.itemsize == 2 and op in ("mul", "div"))
 
 
 def number_operand(op: str, a, b):
@@ -250,7 +303,8 @@ def number_operand(op: str, a, b):
                 return a, b
             return promote(op, a, b)
         kind = a.data.dtype.kind
-        if kind == "f" and type(b) in (float, int) and -65504.0 <= b <= 65504.0:
+        if kind in _dt.FLOAT_KINDS and type(b) in (float, int) and (-65504.0 <= b <= 65504.0 or (
+                _float32_number(a.data.dtype, op) and -_FLOAT32_MAX <= b <= _FLOAT32_MAX)):
             return a, b
         if kind in "iu" and type(b) is int:
             return a, wrap_integer(b, _dt._FROM_NUMPY[a.data.dtype])

@@ -12,7 +12,7 @@ import math
 from ..autograd.function import Function
 from ..autograd.grad_mode import state
 from ..tensor import Tensor
-from ._util import check_same_dtype, tensor_op
+from ._util import check_same_dtype, half_in_float32, tensor_op
 from .creation import ones
 from .elementwise import ZeroGradLink, where
 from .indexing import Scatter
@@ -237,6 +237,7 @@ def _check_conv_operands(op: str, input: Tensor, weight, bias) -> None:
 
 
 @tensor_op
+@half_in_float32
 def conv2d(input: Tensor, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 1) -> Tensor:
     """2-D cross-correlation. padding: int, pair, 'same' or 'valid'.
 
@@ -302,6 +303,7 @@ def conv2d(input: Tensor, weight, bias=None, stride=1, padding=0, dilation=1, gr
 
 
 @tensor_op
+@half_in_float32
 def conv1d(input: Tensor, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 1) -> Tensor:
     """1-D cross-correlation: input (N, C, L), weight (O, C/groups, k).
 
@@ -357,6 +359,7 @@ def _depth_pads(padding, kernel, dilation):
 
 
 @tensor_op
+@half_in_float32
 def conv3d(input: Tensor, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 1) -> Tensor:
     """3-D cross-correlation over (N, C, D, H, W); padding: int, triple, 'same' or 'valid'.
 
@@ -412,6 +415,7 @@ def conv3d(input: Tensor, weight, bias=None, stride=1, padding=0, dilation=1, gr
 
 
 @tensor_op
+@half_in_float32
 def conv_transpose2d(input: Tensor, weight, bias=None, stride=1, padding=0, output_padding=0, groups: int = 1,
                      dilation=1):
     """The adjoint of conv2d (a "deconvolution"): input (N, C, H, W), weight (C, O/groups, kh, kw).
@@ -465,6 +469,7 @@ def conv_transpose2d(input: Tensor, weight, bias=None, stride=1, padding=0, outp
 
 
 @tensor_op
+@half_in_float32
 def conv_transpose1d(input: Tensor, weight, bias=None, stride=1, padding=0, output_padding=0, groups: int = 1,
                      dilation=1) -> Tensor:
     """The adjoint of conv1d: input (N, C, L) or (C, L), weight (C, O/groups, k).
@@ -489,6 +494,7 @@ def conv_transpose1d(input: Tensor, weight, bias=None, stride=1, padding=0, outp
 
 
 @tensor_op
+@half_in_float32
 def conv_transpose3d(input: Tensor, weight, bias=None, stride=1, padding=0, output_padding=0, groups: int = 1,
                      dilation=1) -> Tensor:
     """The adjoint of conv3d: input (N, C, D, H, W) or (C, D, H, W), weight (C, O/groups, kd, kh, kw).

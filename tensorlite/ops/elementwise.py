@@ -17,8 +17,8 @@ from .. import dtypes as _dt
 from ..autograd.function import OUTPUT
 from ..tensor import Tensor
 from ._table import Op, Spec, _Primitive, build_function, build_public, this_op, unchanged
-from ._util import (checked_scalar, expect_tensor, is_scalar, number_operand, promote, promote_pair,
-                    scalar_tensor, tensor_op, zeros_like_tensor)
+from ._util import (checked_scalar, expect_tensor, half_in_float32, is_scalar, number_operand, promote,
+                    promote_pair, scalar_tensor, tensor_op, zeros_like_tensor)
 
 
 # -- the primitives that are not rows ------------------------------------------------------
@@ -353,11 +353,40 @@ def add(input: Tensor, other, *, alpha=1) -> Tensor:
     >>> tl.add(tl.tensor([1., 2.]), 1.0, alpha=2)
     tensor([3., 4.])
     """
+    if type(alpha) in (int, float) and alpha != 1 and _both_half(input, other):
+        return _scaled_in_float32(input, other, _in_dtype_of("add", input, alpha), add)
     other = scale_by_alpha("add", input, other, alpha)
     if not isinstance(input, Tensor):  # 2.0 + x: addition commutes, the number goes second
         input, other = other, input
     a, b = number_operand("add", input, other)
     return Add.apply(a, b)
+
+
+def _both_half(input, other) -> bool:
+    return isinstance(input, Tensor) and isinstance(other, Tensor) \
+        and input.dtype in _dt.HALF_DTYPES and other.dtype is input.dtype
+
+
+def scale_by_alpha_inplace(op: str, input: Tensor, other, alpha):
+    """scale_by_alpha for add_/sub_: with two float16/bfloat16 tensors, alpha (rounded to their
+    dtype) times other as a float32 product, which is exact (11 + 11 significant bits fit in 24),
+    so the in-place sum rounds once, as PyTorch's kernel (optimizers' ``p.add_(d, alpha=-lr)``)."""
+    if type(alpha) in (int, float) and alpha != 1 and _both_half(input, other):
+        return other.float() * _in_dtype_of(op, input, alpha)
+    return scale_by_alpha(op, input, other, alpha)
+
+
+def _in_dtype_of(op: str, t: Tensor, number):
+    """A Python number rounded to t's dtype (a float again); out of its range raises."""
+    return float(t.dtype.numpy.type(checked_scalar(op, number, t.dtype, floats=True)))
+
+
+@half_in_float32
+def _scaled_in_float32(input, other, alpha, op):
+    """add/sub with alpha of two float16/bfloat16 tensors: input +- alpha * other computed in
+    float32 and rounded once, with alpha rounded to their dtype first, as PyTorch's kernel (not
+    alpha * other rounded before the sum)."""
+    return op(input, other, alpha=alpha)
 
 
 def _is_bool_operand(x) -> bool:
@@ -383,6 +412,8 @@ def sub(input: Tensor, other, *, alpha=1) -> Tensor:
     tensor([3., 3.])
     """
     check_sub_operands(input, other)
+    if type(alpha) in (int, float) and alpha != 1 and _both_half(input, other):
+        return _scaled_in_float32(input, other, _in_dtype_of("sub", input, alpha), sub)
     other = scale_by_alpha("sub", input, other, alpha)
     a, b = number_operand("sub", input, other)
     return Sub.apply(a, b)
@@ -430,6 +461,11 @@ def any_zero(t: Tensor) -> bool:
     return bool((t == 0).any())
 
 
+@half_in_float32
+def _floor_divide_in_float32(input: Tensor, other: float) -> Tensor:
+    return floor_divide(input, other)
+
+
 def floor_divide(input: Tensor, other) -> Tensor:
     """Floor division, rounding toward -inf (-7 // 2 == -4); zero gradient. Shapes: input and
     other broadcast together.
@@ -437,6 +473,8 @@ def floor_divide(input: Tensor, other) -> Tensor:
     >>> tl.floor_divide(tl.tensor([7, -7]), 2)
     tensor([ 3, -4])
     """
+    if type(other) is float and isinstance(input, Tensor) and input.dtype in _dt.HALF_DTYPES:
+        return _floor_divide_in_float32(input, other)  # PyTorch divides by float32(other)
     a, b = promote_pair("floor_divide", input, other)
     _reject_bool("floor_divide", a)
     if _integer_division_by_zero(a, b):
@@ -1002,6 +1040,7 @@ clip = clamp
 
 
 @tensor_op
+@half_in_float32
 def rsqrt(input: Tensor) -> Tensor:
     """1 / sqrt(input) (so rsqrt(-0.) is -inf, as in PyTorch). Shape: as input.
 
@@ -1047,6 +1086,7 @@ def square(input: Tensor) -> Tensor:
 
 
 @tensor_op
+@half_in_float32
 def log2(input: Tensor) -> Tensor:
     """Base-2 logarithm. Shape: as input.
 
@@ -1057,6 +1097,7 @@ def log2(input: Tensor) -> Tensor:
 
 
 @tensor_op
+@half_in_float32
 def log10(input: Tensor) -> Tensor:
     """Base-10 logarithm. Shape: as input.
 
@@ -1077,6 +1118,7 @@ def _log_add(a: Tensor, b: Tensor, exp, scale: float) -> Tensor:
 
 
 @tensor_op
+@half_in_float32
 def logaddexp(input: Tensor, other: Tensor) -> Tensor:
     """log(exp(input) + exp(other)), without overflow; floating tensors only (bool promotes
     with a float tensor). Shapes: broadcast.
@@ -1088,6 +1130,7 @@ def logaddexp(input: Tensor, other: Tensor) -> Tensor:
 
 
 @tensor_op
+@half_in_float32
 def logaddexp2(input: Tensor, other: Tensor) -> Tensor:
     """log2(2 ** input + 2 ** other), without overflow; floating tensors only. Shapes: broadcast.
 
@@ -1124,6 +1167,12 @@ def _lerp_operands(input, end, weight):
     return (input, end, weight) if dtype is input.dtype else (input.to(dtype), end.to(dtype), weight)
 
 
+@half_in_float32
+def _lerp_in_float32(input: Tensor, end: Tensor, weight) -> Tensor:
+    """lerp of float16/bfloat16 operands computed in float32 and rounded once (PyTorch's)."""
+    return lerp(input, end, weight)
+
+
 @tensor_op
 def lerp(input: Tensor, end, weight) -> Tensor:
     """input + weight * (end - input), computed from the nearer end as PyTorch does
@@ -1136,6 +1185,8 @@ def lerp(input: Tensor, end, weight) -> Tensor:
     tensor([ 5., 15.])
     """
     input, end, weight = _lerp_operands(input, end, weight)
+    if input.dtype in _dt.HALF_DTYPES:
+        return _lerp_in_float32(input, end, weight)
     diff = end - input
     if not isinstance(weight, Tensor):
         return input + weight * diff if builtins.abs(weight) < 0.5 else end - diff * (1 - weight)

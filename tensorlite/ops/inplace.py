@@ -9,7 +9,7 @@ from ..autograd.grad_mode import state as _grad_state
 from ..tensor import Tensor, replay_view_chain
 from ._util import broadcast_shapes, expect_tensor, is_scalar, python_scalar, wrap_integer
 from .creation import arange
-from .elementwise import check_sub_operands, scale_by_alpha
+from .elementwise import check_sub_operands, scale_by_alpha_inplace
 from .indexing import _put
 from .movement import Clone
 
@@ -224,7 +224,7 @@ def make_binary_inplace(op_name: str, out_of_place):
     def method(self, other, **kwargs):
         other = python_scalar(other)
         if "alpha" in kwargs:
-            other = scale_by_alpha(op_name, self, other, kwargs.pop("alpha"))
+            other = scale_by_alpha_inplace(op_name, self, other, kwargs.pop("alpha"))
         if kwargs:  # e.g. div_(other, rounding_mode='floor'): out_of_place checks the names
             return binary_inplace(self, other, op_name, lambda a, b: out_of_place(a, b, **kwargs), True)
         return binary_inplace(self, other, op_name, out_of_place)

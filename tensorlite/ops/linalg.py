@@ -1,6 +1,8 @@
 """Linear algebra: batched matmul (the primitive) and mm, bmm, dot, outer, einsum on top of it."""
 from __future__ import annotations
 
+import math
+
 from .. import dtypes as _dt
 from ..autograd.function import Function
 from ..tensor import Tensor
@@ -21,6 +23,7 @@ class MatMul(Function):
         needs = ctx.needs_input_grad
         ctx.save_for_backward(a if needs[1] else None, b if needs[0] else None)
         ctx.flags = (transpose_a, transpose_b)
+        ctx.shared_b = b.ndim == 2 and a.ndim > 2 and not transpose_a  # one b for every batch of a
         return a.device.backend.matmul(a.data, b.data, transpose_a, transpose_b)
 
     @staticmethod
@@ -32,8 +35,21 @@ class MatMul(Function):
         if needs[0]:
             grad_a = MatMul.apply(b, grad, tb, True) if ta else MatMul.apply(grad, b, False, not tb)
         if needs[1]:
-            grad_b = MatMul.apply(grad, a, True, ta) if tb else MatMul.apply(a, grad, not ta, False)
+            if ctx.shared_b:
+                grad_b = _shared_matrix_grad(a, grad, tb)
+            else:
+                grad_b = MatMul.apply(grad, a, True, ta) if tb else MatMul.apply(a, grad, not ta, False)
         return grad_a, grad_b, None, None
+
+
+def _shared_matrix_grad(a, grad, transpose_b):
+    """The gradient of a matrix b used by every batch of a (a linear layer on (N, T, C) input):
+    one product over the folded rows, as PyTorch, instead of a batched product and a sum over the
+    batch. a (..., n, k), grad (..., n, m) -> (m, k) if transpose_b else (k, m)."""
+    count = math.prod(a.shape[:-1])  # not -1: a dim may be 0
+    rows = a.reshape(count, a.shape[-1])
+    grad_rows = grad.reshape(count, grad.shape[-1])
+    return MatMul.apply(grad_rows, rows, True, False) if transpose_b else MatMul.apply(rows, grad_rows, True, False)
 
 
 @tensor_op

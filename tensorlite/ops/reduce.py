@@ -14,7 +14,7 @@ from .. import dtypes as _dt
 from ..autograd.function import OUTPUT, Function
 from ..tensor import Tensor
 from ._table import NoGradient, Op, build_function, build_public
-from ._util import reduction_dims, tensor_op, wrap_dim, wrap_dims, zeros_like_tensor
+from ._util import half_in_float32, reduction_dims, tensor_op, wrap_dim, wrap_dims, zeros_like_tensor
 from .elementwise import NON_DIFFERENTIABLE, maximum, minimum
 from .movement import Expand, Reshape
 
@@ -268,6 +268,7 @@ def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
 
 
 @tensor_op
+@half_in_float32
 def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Arithmetic mean (sum / count); integer inputs need ``dtype=``.
     Shape: input's without the reduced dims (kept as size 1 with keepdim).
@@ -288,6 +289,7 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
 
 
 @tensor_op
+@half_in_float32
 def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
     """Variance with Bessel's correction by default (correction=1); PyTorch's positional forms
     ``var(dim, unbiased, keepdim)`` and ``var(unbiased)`` too.
@@ -342,6 +344,7 @@ class Var(Function):
 
 
 @tensor_op
+@half_in_float32
 def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
     """Standard deviation: sqrt(var); its gradient at zero variance (constant input) is 0, as in
     PyTorch, not NaN. Shape: input's without the reduced dims.
@@ -387,6 +390,7 @@ class PowZeroGradAtZero(Function):
 
 
 @tensor_op
+@half_in_float32
 def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
     """(var, mean) over dim. Shapes: both input's without the reduced dims.
 
@@ -398,6 +402,7 @@ def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, c
 
 
 @tensor_op
+@half_in_float32
 def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
     """(std, mean) over dim. Shapes: both input's without the reduced dims.
 
@@ -550,6 +555,7 @@ def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
 
 
 @tensor_op
+@half_in_float32
 def logsumexp(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """log(sum(exp(x))) computed stably (all -inf gives -inf, not nan).
     Shape: input's without the reduced dims.
@@ -575,6 +581,7 @@ def _norm_dtype(input, dtype):
 
 
 @tensor_op
+@half_in_float32
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
     """Vector p-norm (2 / 'fro' by default, 1, inf, -inf, 0, or any positive p); grad 0 at 0 for p=2.
     ``dtype``: computed in that (wider or equal) floating dtype.

@@ -13,6 +13,7 @@ import math
 import numpy as np
 import pyopencl as cl
 
+from ...dtypes import FLOAT_KINDS
 from ..base import Backend, broadcast_error
 from ..numpy_backend import _quietly
 from .array import CLArray, Layout, Storage, broadcast_strides, contiguous_strides
@@ -128,9 +129,11 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
             raise TypeError(f"float64 is not supported on {self.runtime.name}: the device does not "
                             "report cl_khr_fp64; use float32 (tensor.float())")
         if dtype not in CL_TYPES:
+            # OpenCL C has no bfloat16 type and PoCL no cl_khr_fp16: half tensors stay on the CPU
+            fix = "; convert with .to(tl.float32) (or .float())" if dtype.kind in FLOAT_KINDS else ""
             raise TypeError(f"{dtype} tensors are not supported on OpenCL ({self.runtime.name}); "
                             "supported: bool, uint8, int8, int16, int32, int64, float32"
-                            + (", float64" if self.runtime.has_fp64 else ""))
+                            + (", float64" if self.runtime.has_fp64 else "") + fix)
         return dtype
 
     def new(self, shape, dtype) -> CLArray:

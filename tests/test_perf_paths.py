@@ -1,0 +1,81 @@
+"""Fast paths added for the GPT training step (benchmarks/gpt_step.py) keep the reference
+results: a matrix shared by every batch of a matmul (a linear layer on (N, T, C) input) is one
+product over folded rows, forward and backward."""
+import numpy as np
+from hypothesis import given, strategies as st
+
+import tensorlite as tl
+from tensorlite.ops.linalg import MatMul
+from tensorlite.testing import check_backward, check_double_backward
+
+
+@st.composite
+def shared_matrix_cases(draw):
+    batch = draw(st.sampled_from([(3,), (2, 3), (2, 0), (1, 2, 2)]))
+    n, k, m = (draw(st.integers(0, 4)) for _ in range(3))
+    transpose_b = draw(st.booleans())
+    seed = draw(st.integers(0, 2 ** 16))
+    gen = tl.Generator().manual_seed(seed)
+    a = tl.randn(*batch, n, k, dtype=tl.float64, generator=gen)
+    b = tl.randn(*((m, k) if transpose_b else (k, m)), dtype=tl.float64, generator=gen)
+    return a, b, transpose_b
+
+
+@given(shared_matrix_cases())
+def test_shared_matrix_matmul_matches_numpy_and_its_gradients(case):
+    a, b, transpose_b = case
+    b_np = b.numpy().T if transpose_b else b.numpy()
+    out = MatMul.apply(a, b, False, transpose_b)
+    np.testing.assert_allclose(out.numpy(), np.matmul(a.numpy(), b_np), rtol=1e-12, atol=1e-12)
+    a.requires_grad_(), b.requires_grad_()
+    upstream = tl.randn(*out.shape, dtype=tl.float64)
+    (out := MatMul.apply(a, b, False, transpose_b)).backward(upstream)
+    g = upstream.numpy()
+    a_np = a.detach().numpy()
+    batches = int(np.prod(a_np.shape[:-2]))
+    expected_b = np.einsum("bnk,bnm->km", a_np.reshape(batches, *a_np.shape[-2:]),
+                           g.reshape(batches, *g.shape[-2:]))
+    np.testing.assert_allclose(b.grad.numpy(), expected_b.T if transpose_b else expected_b, rtol=1e-12,
+                               atol=1e-12)
+    assert tuple(a.grad.shape) == tuple(a.shape)
+
+
+@given(shared_matrix_cases())
+def test_shared_matrix_matmul_gradients_in_float64(case):
+    a, b, transpose_b = case
+    check_backward(lambda a, b: MatMul.apply(a, b, False, transpose_b), a, b)
+    check_double_backward(lambda a, b: MatMul.apply(a, b, False, transpose_b), a, b)
+
+
+def test_linear_weight_gradient_on_transposed_input():
+    x = tl.randn(4, 3, 5, dtype=tl.float64).transpose(0, 1)  # non-contiguous (3, 4, 5)
+    w = tl.randn(2, 5, dtype=tl.float64, requires_grad=True)
+    tl.nn.functional.linear(x, w).sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), np.broadcast_to(x.numpy().sum((0, 1)), (2, 5)), rtol=1e-12)
+
+
+def test_gelu_reuses_its_forward_cdf_and_keeps_second_derivatives():
+    import math
+    x = tl.randn(50, dtype=tl.float64, requires_grad=True)
+    (grad,) = tl.autograd.grad(tl.nn.functional.gelu(x).sum(), x)
+    exact = [0.5 * (1 + math.erf(v / math.sqrt(2))) + v * math.exp(-v * v / 2) / math.sqrt(2 * math.pi)
+             for v in x.tolist()]
+    np.testing.assert_allclose(grad.numpy(), exact, rtol=1e-13, atol=1e-15)
+    # the second derivative is d/dx (Phi + x phi) = 2 phi - x^2 phi: Phi must not be a constant there
+    (grad,) = tl.autograd.grad(tl.nn.functional.gelu(x).sum(), x, create_graph=True)
+    (second,) = tl.autograd.grad(grad.sum(), x)
+    phi = [math.exp(-v * v / 2) / math.sqrt(2 * math.pi) for v in x.tolist()]
+    np.testing.assert_allclose(second.numpy(), [(2 - v * v) * p for v, p in zip(x.tolist(), phi)], rtol=1e-12,
+                               atol=1e-15)
+    check_double_backward(tl.nn.functional.gelu, x.detach())
+
+
+def test_gelu_input_modified_in_place_before_backward_raises():
+    import pytest
+    x = tl.randn(4, requires_grad=True)
+    y = x * 1.0
+    out = tl.nn.functional.gelu(y)
+    with tl.no_grad():
+        y.add_(1.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        out.sum().backward()
