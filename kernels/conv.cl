@@ -71,7 +71,11 @@ __kernel void max_pool2d(GeometryPtr g, __global T* values, __global long* indic
     int n = t / (g->ow * g->oh * g->c);
     int y0 = oy * g->sh - g->top, x0 = ox * g->sw - g->left;
     T best = -INFINITY;
-    long best_index = (long)y0 * g->w + x0;
+    /* PyTorch's start: the first position past the padding (-1 if that is outside the input),
+       so a window of -inf values points at its first element, never at the padding */
+    int ys = y0 < 0 ? y0 + (-y0 + g->dh - 1) / g->dh * g->dh : y0;
+    int xs = x0 < 0 ? x0 + (-x0 + g->dw - 1) / g->dw * g->dw : x0;
+    long best_index = (ys < g->h && xs < g->w) ? (long)ys * g->w + xs : -1;
     __global const T* plane = x + g->x_offset + n * g->xs[0] + c * g->xs[1];
     for (int i = 0; i < g->kh; ++i) {
         int y = y0 + i * g->dh;

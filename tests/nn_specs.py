@@ -228,3 +228,226 @@ def _np_cosine_embedding(a, b):
     cos = (a * b).sum(1) / np.sqrt(((a * a).sum(1) + 1e-12) * ((b * b).sum(1) + 1e-12))
     y = np.array([1, -1, 1])
     return np.where(y == 1, 1 - cos, np.maximum(cos + 0.5, 0)).mean()
+
+
+# -- issue 11: pooling and convolution in 1 and 3 dims, resampling, instance norm, GLU, losses -------
+def np_windows_nd(x, kernel, stride, padding, dilation, pad_value):
+    """(N, C, *spatial) -> (N, C, *out, prod(kernel)): every window, naive loops (no ceil_mode)."""
+    import itertools
+    nd = len(kernel)
+    x = np.pad(x, ((0, 0), (0, 0)) + tuple((p, p) for p in padding), constant_values=pad_value)
+    out = [(x.shape[2 + i] - dilation[i] * (kernel[i] - 1) - 1) // stride[i] + 1 for i in range(nd)]
+    windows = np.zeros(x.shape[:2] + tuple(out) + (int(np.prod(kernel)),))
+    for pos in itertools.product(*[range(o) for o in out]):
+        for t, offset in enumerate(itertools.product(*[range(k) for k in kernel])):
+            src = tuple(p * s + o * d for p, s, o, d in zip(pos, stride, offset, dilation))
+            windows[(slice(None), slice(None)) + pos + (t,)] = x[(slice(None), slice(None)) + src]
+    return windows
+
+
+def np_max_pool(x, k, s, p=0, d=1):
+    nd = x.ndim - 2
+    return np_windows_nd(x, (k,) * nd, (s,) * nd, (p,) * nd, (d,) * nd, -np.inf).max(-1)
+
+
+def np_avg_pool(x, k, s, p=0):
+    nd = x.ndim - 2
+    return np_windows_nd(x, (k,) * nd, (s,) * nd, (p,) * nd, (1,) * nd, 0.0).mean(-1)
+
+
+def np_conv3d(x, w, stride=1, padding=0, dilation=1, groups=1):
+    n, c = x.shape[:2]
+    o, cg, *kernel = w.shape
+    cols = [np_windows_nd(x[:, g * cg:(g + 1) * cg], kernel, (stride,) * 3, (padding,) * 3, (dilation,) * 3, 0.0)
+            for g in range(groups)]      # each (N, cg, OD, OH, OW, K)
+    per = o // groups
+    return np.concatenate([np.einsum("ncdhwk,ock->nodhw", cols[g], w[g * per:(g + 1) * per].reshape(per, cg, -1))
+                           for g in range(groups)], axis=1)
+
+
+def np_conv_transpose1d(x, w, stride=1, padding=0):
+    n, c, length = x.shape
+    _, o, k = w.shape
+    full = np.zeros((n, o, (length - 1) * stride + k))
+    for i in range(length):
+        full[:, :, i * stride:i * stride + k] += np.einsum("nc,cok->nok", x[:, :, i], w)
+    return full[:, :, padding:full.shape[2] - padding]
+
+
+def np_conv_transpose3d(x, w, stride=1, padding=0):
+    import itertools
+    n, c, *spatial = x.shape
+    _, o, *kernel = w.shape
+    full = np.zeros((n, o) + tuple((s - 1) * stride + k for s, k in zip(spatial, kernel)))
+    for pos in itertools.product(*[range(s) for s in spatial]):
+        box = tuple(slice(p * stride, p * stride + k) for p, k in zip(pos, kernel))
+        full[(slice(None), slice(None)) + box] += np.einsum("nc,cokhw->nokhw", x[(slice(None), slice(None)) + pos], w)
+    return full[(slice(None), slice(None)) + tuple(slice(padding, e - padding) for e in full.shape[2:])]
+
+
+def np_adaptive(x, sizes, reduce):
+    """PyTorch's adaptive windows [floor(i*L/o), ceil((i+1)*L/o)) per spatial dim, naive."""
+    import itertools
+    spatial = x.shape[2:]
+    bounds = [[((i * n) // o, -(-((i + 1) * n) // o)) for i in range(o)] for n, o in zip(spatial, sizes)]
+    out = np.zeros(x.shape[:2] + tuple(sizes))
+    for pos in itertools.product(*[range(o) for o in sizes]):
+        box = tuple(slice(*bounds[d][i]) for d, i in enumerate(pos))
+        cell = x[(slice(None), slice(None)) + box]
+        out[(slice(None), slice(None)) + pos] = reduce(cell.reshape(cell.shape[:2] + (-1,)), axis=-1)
+    return out
+
+
+UNPOOL_INDEX = np.array([[[[0, 3], [9, 14]], [[5, 2], [13, 11]]]])   # (1, 2, 2, 2) into 4x4 planes
+
+
+def np_max_unpool2d(x):
+    out = np.zeros((1, 2, 16))
+    for c in range(2):
+        out[0, c, UNPOOL_INDEX[0, c].ravel()] = x[0, c].ravel()
+    return out.reshape(1, 2, 4, 4)
+
+
+def np_linear_weights(n_in, n_out, align_corners):
+    """(n_out, n_in) interpolation matrix of 'linear' (PyTorch's source-index rule)."""
+    m = np.zeros((n_out, n_in))
+    for i in range(n_out):
+        if align_corners:
+            src = i * (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0
+        else:
+            src = max((i + 0.5) * n_in / n_out - 0.5, 0.0)
+        lo = min(int(np.floor(src)), n_in - 1)
+        hi = min(lo + 1, n_in - 1)
+        lam = src - lo
+        m[i, lo] += 1 - lam
+        m[i, hi] += lam
+    return m
+
+
+def np_cubic_weights(n_in, n_out, align_corners, a=-0.75):
+    m = np.zeros((n_out, n_in))
+    for i in range(n_out):
+        src = (i * (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0) if align_corners \
+            else (i + 0.5) * n_in / n_out - 0.5
+        base = int(np.floor(src))
+        t = src - base
+        for j, dist in enumerate((t + 1, t, 1 - t, 2 - t)):
+            w = ((a + 2) * dist - (a + 3)) * dist * dist + 1 if dist <= 1 else \
+                ((a * dist - 5 * a) * dist + 8 * a) * dist - 4 * a
+            m[i, min(max(base - 1 + j, 0), n_in - 1)] += w
+    return m
+
+
+def np_resample(x, matrices):
+    """Apply one (out, in) matrix per spatial dim (the last dims of x)."""
+    for axis, m in zip(range(2, x.ndim), matrices):
+        x = np.moveaxis(np.tensordot(m, np.moveaxis(x, axis, 0), axes=(1, 0)), 0, axis)
+    return x
+
+
+def np_nearest_matrix(n_in, n_out):
+    m = np.zeros((n_out, n_in))
+    ratio = np.float32(np.float32(n_in) / np.float32(n_out))
+    for i in range(n_out):
+        m[i, min(int(np.floor(np.float32(i) * ratio)), n_in - 1)] = 1.0
+    return m
+
+
+def np_pixel_shuffle(x, r):
+    n, c, h, w = x.shape
+    return x.reshape(n, c // (r * r), r, r, h, w).transpose(0, 1, 4, 2, 5, 3).reshape(n, c // (r * r), h * r, w * r)
+
+
+def np_instance_norm(x, w, b, eps=1e-5):
+    axes = tuple(range(2, x.ndim))
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    mean, var = x.mean(axes, keepdims=True), x.var(axes, keepdims=True)
+    return (x - mean) / np.sqrt(var + eps) * w.reshape(shape) + b.reshape(shape)
+
+
+def np_distance(a, b, p=2.0, eps=1e-6):
+    return (np.abs(a - b + eps) ** p).sum(-1) ** (1 / p)
+
+
+def _triplet_margin(a, pos, neg, margin=1.0, p=2.0):
+    return margin + np_distance(a, pos, p) - np_distance(a, neg, p)
+
+
+NN_SPECS += [
+    OpSpec("conv3d", lambda x, w, **k: F.conv3d(x, w, **k), np_conv3d, shapes_of((1, 2, 4, 3, 4), (2, 2, 2, 2, 2)),
+           kwargs=lambda s: st.fixed_dictionaries({"stride": st.sampled_from([1, 2]),
+                                                   "padding": st.sampled_from([0, 1]),
+                                                   "dilation": st.sampled_from([1, 2])})),
+    OpSpec("conv3d_groups", lambda x, w: F.conv3d(x, w, groups=2), lambda x, w: np_conv3d(x, w, groups=2),
+           shapes_of((2, 4, 3, 3, 2), (4, 2, 2, 2, 1))),
+    OpSpec("conv_transpose1d", lambda x, w, **k: F.conv_transpose1d(x, w, **k), np_conv_transpose1d,
+           shapes_of((2, 2, 4), (2, 3, 3)),
+           kwargs=lambda s: st.fixed_dictionaries({"stride": st.sampled_from([1, 2]),
+                                                   "padding": st.sampled_from([0, 1])})),
+    OpSpec("conv_transpose3d", lambda x, w, **k: F.conv_transpose3d(x, w, **k), np_conv_transpose3d,
+           shapes_of((1, 2, 2, 3, 2), (2, 2, 2, 2, 3)),
+           kwargs=lambda s: st.fixed_dictionaries({"stride": st.sampled_from([1, 2]),
+                                                   "padding": st.sampled_from([0, 1])})),
+    OpSpec("max_pool1d", lambda x: F.max_pool1d(x, 3, 2, 1), lambda x: np_max_pool(x, 3, 2, 1),
+           shapes_of((2, 3, 7)), unique=True, elements=GRID),
+    OpSpec("avg_pool1d", lambda x: F.avg_pool1d(x, 3, 2, 1), lambda x: np_avg_pool(x, 3, 2, 1), shapes_of((2, 2, 6))),
+    OpSpec("max_pool3d", lambda x: F.max_pool3d(x, 2, 1, dilation=(1, 2, 1)),
+           lambda x: np_windows_nd(x, (2, 2, 2), (1, 1, 1), (0, 0, 0), (1, 2, 1), -np.inf).max(-1),
+           shapes_of((1, 2, 3, 4, 3)), unique=True, elements=GRID),
+    OpSpec("avg_pool3d", lambda x: F.avg_pool3d(x, 2, 2, 1), lambda x: np_avg_pool(x, 2, 2, 1),
+           shapes_of((1, 2, 3, 4, 3))),
+    OpSpec("adaptive_avg_pool1d", lambda x: F.adaptive_avg_pool1d(x, 3),
+           lambda x: np_adaptive(x, (3,), np.mean), shapes_of((2, 2, 7))),
+    OpSpec("adaptive_max_pool2d", lambda x: F.adaptive_max_pool2d(x, (2, 3)),
+           lambda x: np_adaptive(x, (2, 3), np.max), shapes_of((1, 2, 5, 4)), unique=True, elements=GRID),
+    OpSpec("adaptive_max_pool1d", lambda x: F.adaptive_max_pool1d(x, 3),
+           lambda x: np_adaptive(x, (3,), np.max), shapes_of((2, 2, 5)), unique=True, elements=GRID),
+    OpSpec("adaptive_avg_pool3d", lambda x: F.adaptive_avg_pool3d(x, (2, 1, 3)),
+           lambda x: np_adaptive(x, (2, 1, 3), np.mean), shapes_of((1, 2, 3, 2, 4))),
+    OpSpec("adaptive_max_pool3d", lambda x: F.adaptive_max_pool3d(x, (2, 1, 2)),
+           lambda x: np_adaptive(x, (2, 1, 2), np.max), shapes_of((1, 2, 3, 2, 3)), unique=True, elements=GRID),
+    OpSpec("max_unpool2d", lambda x: F.max_unpool2d(x, tl.tensor(UNPOOL_INDEX, device=x.device), 2),
+           np_max_unpool2d, shapes_of((1, 2, 2, 2))),
+    OpSpec("interpolate_nearest", lambda x: F.interpolate(x, size=(5, 2)),
+           lambda x: np_resample(x, [np_nearest_matrix(3, 5), np_nearest_matrix(4, 2)]), shapes_of((1, 2, 3, 4))),
+    OpSpec("interpolate_linear", lambda x, **k: F.interpolate(x, size=5, mode="linear", **k),
+           lambda x, **k: np_resample(x, [np_linear_weights(3, 5, k["align_corners"])]), shapes_of((2, 2, 3)),
+           kwargs=lambda s: st.fixed_dictionaries({"align_corners": st.booleans()})),
+    OpSpec("interpolate_bilinear", lambda x, **k: F.interpolate(x, size=(4, 2), mode="bilinear", **k),
+           lambda x, **k: np_resample(x, [np_linear_weights(3, 4, k["align_corners"]),
+                                          np_linear_weights(5, 2, k["align_corners"])]), shapes_of((1, 2, 3, 5)),
+           kwargs=lambda s: st.fixed_dictionaries({"align_corners": st.booleans()})),
+    OpSpec("interpolate_trilinear", lambda x: F.interpolate(x, size=(3, 2, 3), mode="trilinear"),
+           lambda x: np_resample(x, [np_linear_weights(2, 3, False), np_linear_weights(3, 2, False),
+                                     np_linear_weights(2, 3, False)]), shapes_of((1, 1, 2, 3, 2))),
+    OpSpec("interpolate_bicubic", lambda x, **k: F.interpolate(x, size=(5, 3), mode="bicubic", **k),
+           lambda x, **k: np_resample(x, [np_cubic_weights(3, 5, k["align_corners"]),
+                                          np_cubic_weights(4, 3, k["align_corners"])]), shapes_of((1, 2, 3, 4)),
+           kwargs=lambda s: st.fixed_dictionaries({"align_corners": st.booleans()})),
+    OpSpec("pixel_shuffle", lambda x: F.pixel_shuffle(x, 2), lambda x: np_pixel_shuffle(x, 2), shapes_of((2, 8, 2, 3))),
+    OpSpec("pixel_unshuffle", lambda x: F.pixel_unshuffle(x, 2),
+           lambda x: _np_pixel_unshuffle(x, 2), shapes_of((1, 2, 4, 2))),
+    OpSpec("instance_norm", lambda x, w, b: F.instance_norm(x, weight=w, bias=b), np_instance_norm,
+           st.sampled_from([((2, 3, 4), (3,), (3,)), ((2, 2, 3, 2), (2,), (2,))])),
+    OpSpec("glu", lambda x: F.glu(x, 1), lambda x: x[:, :2] / (1 + np.exp(-x[:, 2:])), shapes_of((3, 4, 2))),
+    OpSpec("pairwise_distance", lambda a, b: F.pairwise_distance(a, b, 3.0), lambda a, b: np_distance(a, b, 3.0),
+           shapes_of((3, 4), (3, 4)), avoid=lambda a, k: np.abs(a[0] - a[1]).min() < 0.05),
+    OpSpec("triplet_margin_loss", lambda a, p, n: F.triplet_margin_loss(a, p, n, reduction="none"),
+           lambda a, p, n: np.maximum(_triplet_margin(a, p, n), 0), shapes_of((3, 4), (3, 4), (3, 4)),
+           avoid=lambda a, k: near(_triplet_margin(*a), [0], 1e-2) or min(np.abs(a[0] - a[1]).min(),
+                                                                          np.abs(a[0] - a[2]).min()) < 0.05),
+    OpSpec("poisson_nll_loss", lambda x, t: F.poisson_nll_loss(x, t, log_input=False, full=True),
+           lambda x, t: (x - t * np.log(x + 1e-8) + np.where(t > 1, t * np.log(t) - t + 0.5 * np.log(2 * np.pi * t),
+                                                              0)).mean(),
+           shapes_of((5,), (5,)), low=0.2, high=3.0, avoid=lambda a, k: near(a[1], [1.0], 1e-2)),
+    OpSpec("poisson_nll_loss_log_input", lambda x, t: F.poisson_nll_loss(x, t, reduction="sum"),
+           lambda x, t: (np.exp(x) - t * x).sum(), shapes_of((2, 3), (2, 3))),
+    OpSpec("gaussian_nll_loss", lambda x, t, v: F.gaussian_nll_loss(x, t, v, full=True, reduction="none"),
+           lambda x, t, v: 0.5 * (np.log(v[..., None]) + (x - t) ** 2 / v[..., None]) + 0.5 * np.log(2 * np.pi),
+           shapes_of((3, 2), (3, 2), (3,)), low=0.2, high=3.0),
+]
+
+
+def _np_pixel_unshuffle(x, r):
+    n, c, h, w = x.shape
+    return x.reshape(n, c, h // r, r, w // r, r).transpose(0, 1, 3, 5, 2, 4).reshape(n, c * r * r, h // r, w // r)

@@ -375,6 +375,15 @@ def _full(shape, value, dtype):
     return np.full(shape, value, dtype=dtype.numpy)
 
 
+def _first_tap_index(top, left, dh, dw, h, w):
+    """PyTorch's max-pool index of a window whose in-range taps never matched (it holds only
+    padding): its first position past the padding, -1 where that lies outside the input."""
+    rows = np.where(top < 0, top + (-top + dh - 1) // dh * dh, top)
+    cols = np.where(left < 0, left + (-left + dw - 1) // dw * dw, left)
+    index = rows[:, None] * w + cols[None, :]
+    return np.where((rows[:, None] < h) & (cols[None, :] < w), index, -1)
+
+
 class NumpyBackend(Backend):
     """Arrays are ``numpy.ndarray``; views alias like PyTorch's do."""
 
@@ -785,19 +794,27 @@ class NumpyBackend(Backend):
         values = views[0].copy()
         for view in views[1:]:
             np.maximum(values, view, out=values)
+        # padding never wins a tie (PyTorch's kernel does not visit it): only in-range taps match
+        top, left = np.arange(oh) * sh - pads[0], np.arange(ow) * sw - pads[2]
+        inside = [((top + i * dh >= 0) & (top + i * dh < h))[:, None] & ((left + j * dw >= 0) & (left + j * dw < w))
+                  for i in range(kh) for j in range(kw)]
         index_type = np.int8 if len(views) < 128 else np.int64
         best = np.full(values.shape, len(views) - 1, dtype=index_type)
+        found = (views[-1] == values) & inside[-1]
         step = np.empty_like(best)
         for k in range(len(views) - 2, -1, -1):  # best -= (best - k) * hit: branch-free
+            hit = (views[k] == values) & inside[k]
+            found |= hit
             np.subtract(best, k, out=step)
-            step *= views[k] == values
+            step *= hit
             best -= step
         if x.dtype.kind in FLOAT_KINDS and bool(np.isnan(values).any()):
             for k, view in enumerate(views):  # PyTorch's kernel takes every NaN: the last one wins
                 best = np.where(np.isnan(view), k, best).astype(index_type)
+                found |= np.isnan(view)
         offsets = np.array([i * dh * w + j * dw for i in range(kh) for j in range(kw)], dtype=np.int64)
-        corner = (np.arange(oh)[:, None] * sh - pads[0]) * w + np.arange(ow)[None, :] * sw - pads[2]
-        return values, offsets[best] + corner
+        corner = top[:, None] * w + left[None, :]
+        return values, np.where(found, offsets[best] + corner, _first_tap_index(top, left, dh, dw, h, w))
 
     @_silent
     def fold(self, cols, output_size, kernel, stride, pads, dilation, layout="batch"):

@@ -1,17 +1,25 @@
 """tensorlite.nn: Module, Parameter, layers, losses, init, functional (F) and utils."""
 from . import functional, init, utils
 from .containers import ModuleDict, ModuleList, ParameterList, Sequential
-from .layers.activation import (CELU, ELU, GELU, SELU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU,
+from .layers.activation import (CELU, ELU, GELU, GLU, SELU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU,
                                 LogSigmoid, LogSoftmax, Mish, PReLU, ReLU, ReLU6, Sigmoid, SiLU, Softmax,
                                 Softmin, Softplus, Softsign, Tanh)
-from .layers.conv import Conv1d, Conv2d, ConvTranspose2d
+from .layers.conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .layers.embedding import Embedding
 from .layers.linear import Bilinear, Flatten, Identity, Linear, Unflatten
 from .layers.loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss, HuberLoss,
-                          KLDivLoss, L1Loss, MarginRankingLoss, MSELoss, NLLLoss, SmoothL1Loss)
+                          GaussianNLLLoss, KLDivLoss, L1Loss, MarginRankingLoss, MSELoss, NLLLoss,
+                          PairwiseDistance, PoissonNLLLoss, SmoothL1Loss, TripletMarginLoss)
 from .layers.normalization import (BatchNorm1d, BatchNorm2d, Dropout, Dropout1d, Dropout2d, Dropout3d,
-                                   GroupNorm, LayerNorm, LocalResponseNorm)
-from .layers.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+                                   GroupNorm, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, LayerNorm,
+                                   LocalResponseNorm)
+from .layers.padding import (CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad1d, ConstantPad2d,
+                             ConstantPad3d, ReflectionPad1d, ReflectionPad2d, ReflectionPad3d, ReplicationPad1d,
+                             ReplicationPad2d, ReplicationPad3d, ZeroPad1d, ZeroPad2d, ZeroPad3d)
+from .layers.pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d, AdaptiveMaxPool1d,
+                             AdaptiveMaxPool2d, AdaptiveMaxPool3d, AvgPool1d, AvgPool2d, AvgPool3d, MaxPool1d,
+                             MaxPool2d, MaxPool3d, MaxUnpool1d, MaxUnpool2d, MaxUnpool3d)
+from .layers.resample import PixelShuffle, PixelUnshuffle, Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 from .layers.recurrent import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell
 from .layers.transformer import (MultiheadAttention, Transformer, TransformerDecoder,
                                  TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer)

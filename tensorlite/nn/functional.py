@@ -14,8 +14,8 @@ from .. import dtypes as _dt
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled, no_grad
 from ..ops import elementwise as _ew
-from ..ops.conv import (adaptive_avg_pool2d, avg_pool2d, conv1d, conv2d, conv_transpose2d, fold,
-                        max_pool2d, unfold)
+from ..ops.conv import (adaptive_avg_pool2d, avg_pool2d, conv1d, conv2d, conv3d, conv_transpose1d,
+                        conv_transpose2d, conv_transpose3d, fold, max_pool2d, unfold)
 from ..ops.checks import assert_in_range
 from ..ops.creation import arange, bernoulli, full, full_like
 from ..ops.indexing import Gather as _Gather, take_indices
@@ -25,6 +25,12 @@ from ..ops.reduce import Softmax as _Softmax
 from ..ops._util import (broadcast_shapes, check_same_dtype, half_in_float32, tensor_op, value_bounds,
                         wrap_dim)
 from ..tensor import Tensor
+from .functional_pooling import (adaptive_avg_pool1d, adaptive_avg_pool3d, adaptive_max_pool1d,
+                                 adaptive_max_pool2d, adaptive_max_pool3d, avg_pool1d, avg_pool3d, max_pool1d,
+                                 max_pool3d, max_unpool1d, max_unpool2d, max_unpool3d)
+from .functional_losses import gaussian_nll_loss, pairwise_distance, poisson_nll_loss, triplet_margin_loss
+from .functional_resample import (interpolate, pixel_shuffle, pixel_unshuffle, upsample, upsample_bilinear,
+                                  upsample_nearest)
 from .functional_attention import scaled_dot_product_attention
 
 __all__ = [
@@ -37,6 +43,12 @@ __all__ = [
     "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "cross_entropy", "nll_loss",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
     "cosine_embedding_loss", "margin_ranking_loss",
+    "conv3d", "conv_transpose1d", "max_pool1d", "avg_pool1d", "max_pool3d", "avg_pool3d",
+    "adaptive_avg_pool1d", "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_avg_pool3d",
+    "adaptive_max_pool3d", "max_unpool1d", "max_unpool2d", "max_unpool3d",
+    "interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "pixel_shuffle", "pixel_unshuffle",
+    "conv_transpose3d", "instance_norm", "glu", "pairwise_distance", "triplet_margin_loss", "poisson_nll_loss",
+    "gaussian_nll_loss",
     "scaled_dot_product_attention",
 ]
 
@@ -420,6 +432,26 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:
     """
     _require_float("mish", input)
     return input * softplus(input).tanh()
+
+
+@tensor_op
+@half_in_float32
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """Gated linear unit: a * sigmoid(b) where a, b are the two halves of input along dim.
+
+    Shapes: (*, 2n, *) -> (*, n, *) at dim.
+
+    Example:
+    >>> F.glu(tl.tensor([[1., 2., 0., 100.]]))
+    tensor([[0.5000, 2.0000]])
+    """
+    if input.ndim == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    axis = wrap_dim(dim, input.ndim, op="glu")
+    size = input.shape[axis]
+    if size % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {axis} is size {size}")
+    return input.narrow(axis, 0, size // 2) * input.narrow(axis, size // 2, size // 2).sigmoid()
 
 
 @tensor_op
@@ -826,6 +858,64 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     else:
         mean, var = running_mean, running_var
     out = (input - mean.reshape(shape)) / (var.reshape(shape) + eps).sqrt()
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out
+
+
+@tensor_op
+@half_in_float32
+def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var: Tensor | None = None,
+                  weight: Tensor | None = None, bias: Tensor | None = None, use_input_stats: bool = True,
+                  momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalise each (sample, channel) over its spatial dims.
+
+    With use_input_stats (the default) the statistics are each instance's own and the running
+    statistics, if given, move towards their mean over the batch (the unbiased variance, as
+    batch_norm); otherwise running_mean / running_var normalise.
+
+    Shapes: input (N, C, *spatial) with more than one spatial element; running_mean,
+    running_var, weight, bias (C,) -> input's shape.
+
+    Example:
+    >>> x = tl.tensor([[[1., 3.], [10., 30.]]])
+    >>> F.instance_norm(x)
+    tensor([[[-1.0000,  1.0000],
+             [-1.0000,  1.0000]]])
+    """
+    if input.ndim < 2:
+        raise RuntimeError(f"instance_norm(): expected an input of shape (N, C, ...), got shape "
+                           f"{list(input.shape)}")
+    spatial = math.prod(input.shape[2:])
+    if use_input_stats and spatial == 1:
+        raise ValueError(f"Expected more than 1 spatial element when training, got input size "
+                         f"{input.shape}")
+    check_same_dtype("instance_norm", input, weight, bias, running_mean, running_var)
+    channels = input.shape[1]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
+                    ("bias", bias)):
+        if t is not None and t.numel() != channels:
+            raise RuntimeError(f"instance_norm: {name} should contain {channels} elements (the input's "
+                               f"channels, dim 1 of shape {list(input.shape)}) not {t.numel()}")
+    if not use_input_stats and (running_mean is None or running_var is None):
+        raise RuntimeError("Expected running_mean and running_var to be defined when use_input_stats is "
+                           "false")
+    shape = (1, channels) + (1,) * (input.ndim - 2)
+    if use_input_stats:
+        axes = tuple(range(2, input.ndim))
+        mean = input.mean(axes, keepdim=True)
+        var = input.var(axes, correction=0, keepdim=True)
+        if running_mean is not None:
+            with no_grad():
+                batch_mean = mean.detach().reshape(-1, channels).mean(0)
+                batch_var = var.detach().reshape(-1, channels).mean(0) * (spatial / (spatial - 1))
+                running_mean.mul_(1 - momentum).add_(batch_mean * momentum)
+                running_var.mul_(1 - momentum).add_(batch_var * momentum)
+    else:
+        mean, var = running_mean.reshape(shape), running_var.reshape(shape)
+    out = (input - mean) / (var + eps).sqrt()
     if weight is not None:
         out = out * weight.reshape(shape)
     if bias is not None:
@@ -1499,6 +1589,13 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
     >>> F.cosine_embedding_loss(a, b, tl.tensor([1, -1]), reduction="none")
     tensor([1.0000, 0.7071])
     """
+    if target.ndim not in (0, 1):
+        raise RuntimeError(f"0D or 1D target tensor expected, multi-target not supported (cosine_embedding_loss: "
+                           f"target of shape {list(target.shape)})")
+    wanted = 2 if target.ndim == 1 else 1
+    if input1.ndim != wanted or input2.ndim != wanted:
+        raise RuntimeError(f"{target.ndim}D target tensor expects {wanted}D input tensors, but found inputs with "
+                           f"sizes {list(input1.shape)} and {list(input2.shape)}.")
     eps = 1e-12
     dot = (input1 * input2).sum(-1)
     mag = ((input1 * input1).sum(-1) + eps) * ((input2 * input2).sum(-1) + eps)
@@ -1518,6 +1615,10 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
     >>> F.margin_ranking_loss(x1, x2, tl.tensor([1., 1.]), reduction="none")
     tensor([1., 0.])
     """
+    if not input1.ndim == input2.ndim == target.ndim:
+        raise RuntimeError(f"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
+                           f"input1: {list(input1.shape)}, input2: {list(input2.shape)}, target: "
+                           f"{list(target.shape)} ")
     return _reduce((-target * (input1 - input2) + margin).clamp(min=0.0), reduction)
 
 

@@ -14,7 +14,7 @@ from ..autograd.grad_mode import state
 from ..tensor import Tensor
 from ._util import check_same_dtype, half_in_float32, tensor_op
 from .creation import ones
-from .elementwise import ZeroGradLink
+from .elementwise import ZeroGradLink, where
 from .indexing import Scatter
 from .movement import pad, stack
 
@@ -98,6 +98,10 @@ class MaxPool2d(Function):
         # windows that cannot share an element send each gradient to a distinct place: a plain
         # scatter is exact there, and much cheaper than an accumulating one
         ctx.overlapping = any(s < d * (k - 1) + 1 for k, s, d in zip(kernel, stride, dilation))
+        # a window of padding only (possible with dilation) has index -1: its gradient goes nowhere
+        ctx.padding_only = any(_padding_only_window(size, k, s, before, d, out)
+                               for size, k, s, before, d, out in zip(x.data.shape[2:], kernel, stride, pads[::2],
+                                                                     dilation, values.shape[2:]))
         return values, indices
 
     @staticmethod
@@ -105,11 +109,21 @@ class MaxPool2d(Function):
         n, c, h, w = ctx.x_shape
         zeros = Tensor._make(grad.device.backend.full((n, c, h * w), 0, grad.dtype), grad.device,
                              False, None, 0)
-        flat = Scatter.apply(zeros, 2, ctx.indices.reshape(n, c, -1), grad.reshape(n, c, -1), ctx.overlapping)
+        indices, grad = ctx.indices.reshape(n, c, -1), grad.reshape(n, c, -1)
+        if ctx.padding_only:
+            missing = indices < 0
+            indices, grad = where(missing, 0, indices), where(missing, 0, grad)
+        flat = Scatter.apply(zeros, 2, indices, grad, ctx.overlapping or ctx.padding_only)
         grad_x = flat.reshape(n, c, h, w)
         if state.enabled and ctx.x is not None:  # create_graph: connected to x, as in PyTorch
             grad_x = ZeroGradLink.apply(grad_x, ctx.x)
         return grad_x, None, None, None, None
+
+
+def _padding_only_window(size, kernel, stride, pad_before, dilation, out) -> bool:
+    """Whether some window along this dim holds no input element (all its taps in the padding)."""
+    return any(all(not 0 <= i * stride - pad_before + t * dilation < size for t in range(kernel))
+               for i in range(out))
 
 
 def _out_size(size, kernel, stride, pad_total, dilation):
@@ -317,6 +331,89 @@ def _single(value):
     return int(value[0]) if isinstance(value, (tuple, list)) else int(value)
 
 
+def _triple(value, name="argument"):
+    if isinstance(value, (tuple, list)):
+        if len(value) != 3:
+            raise ValueError(f"{name} must be an int or a triple of ints, got {value!r}")
+        return tuple(int(v) for v in value)
+    return (int(value),) * 3
+
+
+def _check_dims(op: str, input, weight, spatial: int) -> None:
+    """An unbatched (C, *spatial) or batched (N, C, *spatial) input and a (O, C/groups, *k) weight."""
+    if input.ndim not in (spatial + 1, spatial + 2) or weight.ndim != spatial + 2:
+        raise RuntimeError(f"{op}(): Expected {spatial + 1}D (unbatched) or {spatial + 2}D (batched) input "
+                           f"and a {spatial + 2}D weight, but got input of size {list(input.shape)} and "
+                           f"weight of size {list(weight.shape)}")
+
+
+def _depth_pads(padding, kernel, dilation):
+    """(front, back) padding of the depth dim and the padding conv2d gets for (H, W)."""
+    if padding == "same":
+        total = dilation * (kernel - 1)
+        return (total // 2, total - total // 2), "same"
+    if padding == "valid":
+        return (0, 0), "valid"
+    pd, ph, pw = _triple(padding, "padding")
+    return (pd, pd), (ph, pw)
+
+
+@tensor_op
+@half_in_float32
+def conv3d(input: Tensor, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 1) -> Tensor:
+    """3-D cross-correlation over (N, C, D, H, W); padding: int, triple, 'same' or 'valid'.
+
+    Shapes: input (N, C, D, H, W) or (C, D, H, W); weight (O, C/groups, kd, kh, kw); bias (O,)
+    -> (N, O, D_out, H_out, W_out) with
+    D_out = (D + 2 * padding - dilation * (kd - 1) - 1) // stride + 1 (H_out, W_out likewise).
+
+    The kd depth taps become channels of one conv2d over (N * D_out, C * kd, H, W), so the
+    gradients of every order are conv2d's.
+
+    Example:
+    >>> x = tl.arange(8.).reshape(1, 1, 2, 2, 2)
+    >>> F.conv3d(x, tl.ones(1, 1, 2, 2, 2))
+    tensor([[[[[28.]]]]])
+    >>> F.conv3d(tl.zeros(2, 3, 5, 6, 7), tl.zeros(4, 3, 3, 3, 3), padding=1, stride=(1, 2, 2)).shape
+    tensorlite.Size([2, 4, 5, 3, 4])
+    """
+    _check_conv_operands("conv3d", input, weight, bias)
+    _check_dims("conv3d", input, weight, 3)
+    unbatched = input.ndim == 4
+    if unbatched:
+        input = input.unsqueeze(0)
+    n, c, d, h, w = input.shape
+    out_channels, per_group, kd, kh, kw = weight.shape
+    if isinstance(padding, str) and padding not in ("same", "valid"):
+        raise RuntimeError(f"conv3d(): Invalid padding string: {padding!r} (use 'same', 'valid' or ints)")
+    stride, dilation = _triple(stride, "stride"), _triple(dilation, "dilation")
+    _check_window_args("conv3d", stride, dilation,
+                       (0, 0, 0) if isinstance(padding, str) else _triple(padding, "padding"), groups)
+    if c != per_group * groups:
+        raise RuntimeError(f"Given groups={groups}, weight of size {list(weight.shape)}, expected "
+                           f"input{list(input.shape)} to have {per_group * groups} channels, but got "
+                           f"{c} channels instead")
+    if out_channels % groups:
+        raise RuntimeError(f"conv3d: out_channels ({out_channels}) must be divisible by groups ({groups})")
+    if padding == "same" and stride != (1, 1, 1):
+        raise RuntimeError("padding='same' is not supported for strided convolutions")
+    depth_pads, plane_padding = _depth_pads(padding, kd, dilation[0])
+    od = _out_size(d, kd, stride[0], sum(depth_pads), dilation[0])
+    if od <= 0:
+        raise RuntimeError(f"conv3d: the kernel depth ({kd}, dilation {dilation[0]}) is larger than the "
+                           f"padded input depth ({d + sum(depth_pads)})")
+    x = pad(input, (0, 0, 0, 0) + depth_pads) if any(depth_pads) else input
+    span = stride[0] * (od - 1) + 1
+    taps = [x[:, :, t * dilation[0]:t * dilation[0] + span:stride[0]] for t in range(kd)]  # (N, C, OD, H, W)
+    planes = stack(taps, 2).permute(0, 3, 1, 2, 4, 5).reshape(n * od, c * kd, h, w)
+    out = conv2d(planes, weight.reshape(out_channels, per_group * kd, kh, kw), None, stride[1:],
+                 plane_padding, dilation[1:], groups)
+    out = out.reshape(n, od, out_channels, *out.shape[-2:]).permute(0, 2, 1, 3, 4)
+    if bias is not None:
+        out = out + bias.reshape(1, out_channels, 1, 1, 1)
+    return out.squeeze(0) if unbatched else out
+
+
 @tensor_op
 @half_in_float32
 def conv_transpose2d(input: Tensor, weight, bias=None, stride=1, padding=0, output_padding=0, groups: int = 1,
@@ -368,6 +465,88 @@ def conv_transpose2d(input: Tensor, weight, bias=None, stride=1, padding=0, outp
     out = Fold.apply(cols, (oh, ow), (kh, kw), stride, pads, dilation)
     if bias is not None:
         out = out + bias.reshape(1, out_channels, 1, 1)
+    return out.squeeze(0) if unbatched else out
+
+
+@tensor_op
+@half_in_float32
+def conv_transpose1d(input: Tensor, weight, bias=None, stride=1, padding=0, output_padding=0, groups: int = 1,
+                     dilation=1) -> Tensor:
+    """The adjoint of conv1d: input (N, C, L) or (C, L), weight (C, O/groups, k).
+
+    Output length: (L - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1.
+
+    Example:
+    >>> F.conv_transpose1d(tl.ones(1, 1, 3), tl.tensor([[[1., 2.]]]))
+    tensor([[[1., 3., 3., 2.]]])
+    >>> F.conv_transpose1d(tl.zeros(2, 4, 5), tl.zeros(4, 3, 3), stride=2, padding=1).shape
+    tensorlite.Size([2, 3, 9])
+    """
+    _check_conv_operands("conv_transpose1d", input, weight, bias)
+    _check_dims("conv_transpose1d", input, weight, 1)
+    unbatched = input.ndim == 2
+    if unbatched:
+        input = input.unsqueeze(0)
+    out = conv_transpose2d(input.unsqueeze(2), weight.unsqueeze(2), bias, (1, _single(stride)),
+                           (0, _single(padding)), (0, _single(output_padding)), groups,
+                           (1, _single(dilation))).squeeze(2)
+    return out.squeeze(0) if unbatched else out
+
+
+@tensor_op
+@half_in_float32
+def conv_transpose3d(input: Tensor, weight, bias=None, stride=1, padding=0, output_padding=0, groups: int = 1,
+                     dilation=1) -> Tensor:
+    """The adjoint of conv3d: input (N, C, D, H, W) or (C, D, H, W), weight (C, O/groups, kd, kh, kw).
+
+    Output size: (D - 1) * stride - 2 * padding + dilation * (kd - 1) + output_padding + 1
+    (H, W likewise). The columns W^T x are folded back over (H, W), then over D: two Folds.
+
+    Example:
+    >>> F.conv_transpose3d(tl.ones(1, 1, 1, 1, 2), tl.ones(1, 1, 1, 1, 2))
+    tensor([[[[[1., 2., 1.]]]]])
+    >>> F.conv_transpose3d(tl.zeros(2, 4, 3, 3, 3), tl.zeros(4, 2, 3, 3, 3), stride=2, padding=1).shape
+    tensorlite.Size([2, 2, 5, 5, 5])
+    """
+    _check_conv_operands("conv_transpose3d", input, weight, bias)
+    _check_dims("conv_transpose3d", input, weight, 3)
+    unbatched = input.ndim == 4
+    if unbatched:
+        input = input.unsqueeze(0)
+    n, c, d, h, w = input.shape
+    in_channels, per_group_out, kd, kh, kw = weight.shape
+    stride, padding = _triple(stride, "stride"), _triple(padding, "padding")
+    dilation, output_padding = _triple(dilation, "dilation"), _triple(output_padding, "output_padding")
+    _check_window_args("conv_transpose3d", stride, dilation, padding, groups)
+    if c % groups:
+        raise RuntimeError(f"conv_transpose3d(): input channels ({c}) must be divisible by groups ({groups})")
+    if c != in_channels:
+        raise RuntimeError(f"Given transposed=1, weight of size {list(weight.shape)}, expected "
+                           f"input{list(input.shape)} to have {in_channels} channels, but got {c} "
+                           f"channels instead")
+    if any(p >= s and p >= dl for p, s, dl in zip(output_padding, stride, dilation)):
+        raise RuntimeError(f"conv_transpose3d(): output padding must be smaller than either stride or "
+                           f"dilation, but got output_padding={output_padding}, stride={stride}, "
+                           f"dilation={dilation}")
+    out_channels = per_group_out * groups
+    od, oh, ow = ((size - 1) * s - 2 * p + dl * (k - 1) + op + 1 for size, s, p, dl, k, op in
+                  zip((d, h, w), stride, padding, dilation, (kd, kh, kw), output_padding))
+    if min(od, oh, ow) <= 0:
+        raise RuntimeError(f"Given input size per channel: ({d} x {h} x {w}). Calculated output size per channel: "
+                           f"({od} x {oh} x {ow}). Output size is too small (conv_transpose3d: lower the padding)")
+    x = input.reshape(n, groups, c // groups, d * h * w)
+    wt = weight.reshape(groups, c // groups, per_group_out * kd * kh * kw)
+    cols = (wt.mT @ x).reshape(n, out_channels, kd, kh * kw, d, h * w)
+    cols = cols.permute(0, 4, 1, 2, 3, 5).reshape(n * d, out_channels * kd * kh * kw, h * w)
+    plane_pads = (padding[1], padding[1] - output_padding[1], padding[2], padding[2] - output_padding[2])
+    planes = Fold.apply(cols, (oh, ow), (kh, kw), stride[1:], plane_pads, dilation[1:])  # (N*D, O*kd, OH, OW)
+    depth_cols = planes.reshape(n, d, out_channels * kd, oh * ow).permute(0, 2, 1, 3)
+    depth_cols = depth_cols.reshape(n, out_channels * kd, d * oh * ow)
+    out = Fold.apply(depth_cols, (od, oh * ow), (kd, 1), (stride[0], 1),
+                     (padding[0], padding[0] - output_padding[0], 0, 0), (dilation[0], 1))
+    out = out.reshape(n, out_channels, od, oh, ow)
+    if bias is not None:
+        out = out + bias.reshape(1, out_channels, 1, 1, 1)
     return out.squeeze(0) if unbatched else out
 
 

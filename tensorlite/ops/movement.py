@@ -1068,6 +1068,9 @@ def _index_pad(input, pad, mode):
     """Non-constant padding as one index_select per padded dim (so gradients of every order come
     from index_select's): negative widths crop first, then the indices reflect, repeat or wrap."""
     dims = len(pad) // 2
+    if len(pad) > 2 * input.ndim:
+        raise RuntimeError(f"Padding length should be less than or equal to two times the input dimension but "
+                           f"got padding length {len(pad)} and input of dimension {input.ndim} (mode {mode!r})")
     if len(pad) % 2 or not 1 <= dims <= 3 or input.ndim not in (dims + 1, dims + 2):
         raise NotImplementedError(f"Padding size {len(pad)} is not supported for {input.ndim}D input tensor "
                                   f"(mode {mode!r} pads the last 1-3 dims of a (N, C, ...) or (C, ...) input)")
@@ -1075,6 +1078,10 @@ def _index_pad(input, pad, mode):
     if mode != "circular" and 0 in input.data.shape[first:]:
         raise RuntimeError(f"Expected {dims + 1}D or {dims + 2}D (batch mode) tensor with possibly 0 batch size "
                            f"and other non-zero dimensions for input, but got: {list(input.shape)} (mode {mode!r})")
+    sizes = [input.data.shape[input.ndim - 1 - i] + int(pad[2 * i]) + int(pad[2 * i + 1]) for i in range(dims)]
+    if mode != "circular" and max(sizes) < 1:  # PyTorch refuses only when every padded dim ends empty
+        raise RuntimeError(f"input {list(input.shape)} is too small for padding {tuple(pad)} (mode {mode!r}): "
+                           f"calculated output sizes {sizes[::-1]} of the padded dims")
     out = input
     for i in range(dims):
         axis = input.ndim - 1 - i
@@ -1083,7 +1090,7 @@ def _index_pad(input, pad, mode):
         if mode == "circular" and (before < 0 or after < 0):  # circular crops, then wraps
             out = out.narrow(axis, max(-before, 0), size - max(-before, 0) - max(-after, 0))
             before, after, size = max(before, 0), max(after, 0), out.data.shape[axis]
-        elif mode != "circular" and size + before + after < 1:  # reflect/replicate pad, then crop
+        elif mode != "circular" and size + before + after < 0:  # reflect/replicate pad, then crop
             raise RuntimeError(f"input (size {size} along dim {axis}) is too small. Calculated output size: "
                                f"{size + before + after} (padding ({before}, {after}), mode {mode!r})")
         if before > 0 or after > 0:

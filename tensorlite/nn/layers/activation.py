@@ -131,3 +131,24 @@ class PReLU(Module):
 
     def extra_repr(self):
         return f"num_parameters={self.num_parameters}"
+
+
+class GLU(Module):
+    """Gated linear unit: a * sigmoid(b), a and b the two halves of the input along dim.
+
+    Shapes: input (*, 2n, *) -> (*, n, *) at dim.
+
+    Example:
+    >>> nn.GLU()(tl.tensor([[1., 2., 0., 100.]]))
+    tensor([[0.5000, 2.0000]])
+    """
+
+    def __init__(self, dim: int = -1):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input):
+        return F.glu(input, self.dim)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"

@@ -1,4 +1,5 @@
-"""Conv1d, Conv2d, ConvTranspose2d: weight and bias U(+-1/sqrt(fan_in)) as PyTorch."""
+"""Conv1d/2d/3d, ConvTranspose1d/2d/3d: weight and bias U(+-1/sqrt(fan_in)) as PyTorch; padding_mode
+'zeros' pads inside the convolution, 'reflect' / 'replicate' / 'circular' pad with F.pad first."""
 from __future__ import annotations
 
 import math
@@ -24,8 +25,16 @@ class _ConvNd(Module):
             raise ValueError("in_channels must be divisible by groups")
         if out_channels % groups:
             raise ValueError("out_channels must be divisible by groups")
-        if padding_mode != "zeros":
-            raise NotImplementedError(f"padding_mode={padding_mode!r}: only 'zeros' is available")
+        modes = ("zeros", "reflect", "replicate", "circular")
+        if padding_mode not in modes:
+            raise ValueError(f"padding_mode must be one of {set(modes)}, but got padding_mode='{padding_mode}'")
+        if self._transposed and padding_mode != "zeros":
+            raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
+        if isinstance(padding, str):
+            if padding not in ("same", "valid"):
+                raise ValueError(f"Invalid padding string {padding!r}, should be one of ('valid', 'same')")
+            if padding == "same" and any(s != 1 for s in _tuple(stride, self._dims)):
+                raise ValueError("padding='same' is not supported for strided convolutions")
         n = self._dims
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size, self.stride = _tuple(kernel_size, n), _tuple(stride, n)
@@ -46,11 +55,25 @@ class _ConvNd(Module):
                 bound = 1 / math.sqrt(fan_in)
                 init.uniform_(self.bias, -bound, bound)
 
+    def _padded(self, input):
+        """(input, padding for the convolution): other modes than 'zeros' pad here, with F.pad."""
+        if self.padding_mode == "zeros":
+            return input, self.padding
+        if self.padding == "valid":
+            return input, 0
+        widths = []
+        for k, d, p in zip(self.kernel_size, self.dilation, (None,) * self._dims if self.padding == "same"
+                           else self.padding):
+            total = d * (k - 1) if p is None else 2 * p
+            widths.append((total // 2, total - total // 2))
+        flat = [w for pair in reversed(widths) for w in pair]  # F.pad: last dim first
+        return F.pad(input, flat, mode=self.padding_mode), 0
+
     def extra_repr(self) -> str:
         text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
                 f"stride={self.stride}")
         if self.padding != (0,) * self._dims:
-            text += f", padding={self.padding!r}" if isinstance(self.padding, str) else f", padding={self.padding}"
+            text += f", padding={self.padding}"
         if self.dilation != (1,) * self._dims:
             text += f", dilation={self.dilation}"
         if self.output_padding != (0,) * self._dims:
@@ -59,6 +82,8 @@ class _ConvNd(Module):
             text += f", groups={self.groups}"
         if self.bias is None:
             text += ", bias=False"
+        if self.padding_mode != "zeros":
+            text += f", padding_mode={self.padding_mode}"
         return text
 
 
@@ -79,7 +104,8 @@ class Conv1d(_ConvNd):
     _dims = 1
 
     def forward(self, input):
-        return F.conv1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        input, padding = self._padded(input)
+        return F.conv1d(input, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
 
 class Conv2d(_ConvNd):
@@ -99,7 +125,8 @@ class Conv2d(_ConvNd):
     """
 
     def forward(self, input):
-        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        input, padding = self._padded(input)
+        return F.conv2d(input, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
 
 class ConvTranspose2d(_ConvNd):
@@ -125,4 +152,75 @@ class ConvTranspose2d(_ConvNd):
 
     def forward(self, input):
         return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,
+                                  self.output_padding, self.groups, self.dilation)
+
+
+class Conv3d(_ConvNd):
+    """3-D cross-correlation over (N, C, D, H, W); padding may be 'same' or 'valid'.
+
+    Shapes: input (N, C_in, D, H, W) or (C_in, D, H, W) -> (N, C_out, D_out, H_out, W_out),
+    D_out = (D + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1 (H_out, W_out
+    likewise).
+
+    Example:
+    >>> conv = nn.Conv3d(2, 4, kernel_size=3, padding=1)
+    >>> conv.weight.shape
+    tensorlite.Size([4, 2, 3, 3, 3])
+    >>> conv(tl.zeros(1, 2, 4, 5, 6)).shape
+    tensorlite.Size([1, 4, 4, 5, 6])
+    """
+
+    _dims = 3
+
+    def forward(self, input):
+        input, padding = self._padded(input)
+        return F.conv3d(input, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+
+
+class ConvTranspose1d(_ConvNd):
+    """The adjoint of Conv1d; weight (in_channels, out_channels / groups, k).
+
+    Shapes: input (N, C_in, L) or (C_in, L) -> (N, C_out, L_out), L_out = (L - 1) * stride
+    - 2 * padding + dilation * (kernel_size - 1) + output_padding + 1.
+
+    Example:
+    >>> up = nn.ConvTranspose1d(4, 2, kernel_size=2, stride=2)
+    >>> up.weight.shape
+    tensorlite.Size([4, 2, 2])
+    >>> up(tl.zeros(3, 4, 5)).shape
+    tensorlite.Size([3, 2, 10])
+    """
+
+    _dims = 1
+    _transposed = True
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0,
+                 groups=1, bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
+                         bias, padding_mode, output_padding, device, dtype)
+
+    def forward(self, input):
+        return F.conv_transpose1d(input, self.weight, self.bias, self.stride, self.padding,
+                                  self.output_padding, self.groups, self.dilation)
+
+
+class ConvTranspose3d(ConvTranspose1d):
+    """The adjoint of Conv3d; weight (in_channels, out_channels / groups, kd, kh, kw).
+
+    Shapes: input (N, C_in, D, H, W) or (C_in, D, H, W) -> (N, C_out, D_out, H_out, W_out),
+    D_out = (D - 1) * stride - 2 * padding + dilation * (kernel_size - 1) + output_padding + 1
+    (H_out, W_out likewise).
+
+    Example:
+    >>> up = nn.ConvTranspose3d(4, 2, kernel_size=2, stride=2)
+    >>> up.weight.shape
+    tensorlite.Size([4, 2, 2, 2, 2])
+    >>> up(tl.zeros(1, 4, 2, 3, 4)).shape
+    tensorlite.Size([1, 2, 4, 6, 8])
+    """
+
+    _dims = 3
+
+    def forward(self, input):
+        return F.conv_transpose3d(input, self.weight, self.bias, self.stride, self.padding,
                                   self.output_padding, self.groups, self.dilation)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .. import functional as F
+from ..functional_losses import _legacy_reduction
 from ..module import Module
 
 
@@ -225,3 +226,83 @@ class MarginRankingLoss(_Loss):
 
     def forward(self, input1, input2, target):
         return F.margin_ranking_loss(input1, input2, target, self.margin, self.reduction)
+
+
+class TripletMarginLoss(_Loss):
+    """max(0, margin + d(anchor, positive) - d(anchor, negative)), d the p-norm distance.
+
+    Shapes: anchor, positive, negative (N, D) or (D,) -> () (or (N,) with reduction='none').
+
+    Example:
+    >>> loss = nn.TripletMarginLoss(margin=5., eps=0.)
+    >>> loss(tl.tensor([[0., 0.]]), tl.tensor([[0., 1.]]), tl.tensor([[3., 4.]]))
+    tensor(1.)
+    """
+
+    def __init__(self, margin: float = 1.0, p: float = 2.0, eps: float = 1e-6, swap: bool = False,
+                 size_average=None, reduce=None, reduction: str = "mean"):
+        super().__init__(_legacy_reduction(size_average, reduce, reduction))
+        if margin <= 0:
+            raise ValueError(f"TripletMarginLoss: expected margin to be greater than 0, got {margin} instead")
+        self.margin, self.p, self.eps, self.swap = margin, p, eps, swap
+
+    def forward(self, anchor, positive, negative):
+        return F.triplet_margin_loss(anchor, positive, negative, margin=self.margin, p=self.p, eps=self.eps,
+                                     swap=self.swap, reduction=self.reduction)
+
+
+class PoissonNLLLoss(_Loss):
+    """Poisson negative log-likelihood (see F.poisson_nll_loss).
+
+    Shapes: input, target (*) -> () (or (*) with reduction='none').
+
+    Example:
+    >>> nn.PoissonNLLLoss(reduction="sum")(tl.tensor([0., 1.]), tl.tensor([1., 2.]))
+    tensor(1.7183)
+    """
+
+    def __init__(self, log_input: bool = True, full: bool = False, size_average=None, eps: float = 1e-8,
+                 reduce=None, reduction: str = "mean"):
+        super().__init__(_legacy_reduction(size_average, reduce, reduction))
+        self.log_input, self.full, self.eps = log_input, full, eps
+
+    def forward(self, log_input, target):
+        return F.poisson_nll_loss(log_input, target, log_input=self.log_input, full=self.full, eps=self.eps,
+                                  reduction=self.reduction)
+
+
+class GaussianNLLLoss(_Loss):
+    """Gaussian negative log-likelihood with predicted variance (see F.gaussian_nll_loss).
+
+    Shapes: input, target (N, *), var (N, *) or one dim short or with a 1 in one dim -> ()
+    (or (N, *) with reduction='none').
+
+    Example:
+    >>> nn.GaussianNLLLoss()(tl.tensor([0., 1.]), tl.tensor([1., 1.]), tl.tensor([1., 1.]))
+    tensor(0.2500)
+    """
+
+    def __init__(self, *, full: bool = False, eps: float = 1e-6, reduction: str = "mean"):
+        super().__init__(reduction)
+        self.full, self.eps = full, eps
+
+    def forward(self, input, target, var):
+        return F.gaussian_nll_loss(input, target, var, full=self.full, eps=self.eps, reduction=self.reduction)
+
+
+class PairwiseDistance(Module):
+    """||x1 - x2 + eps||_p over the last dim.
+
+    Shapes: x1, x2 (N, D) or (D,) -> (N,) or () (a trailing 1 with keepdim).
+
+    Example:
+    >>> nn.PairwiseDistance(eps=0.)(tl.tensor([[0., 0.]]), tl.tensor([[3., 4.]]))
+    tensor([5.])
+    """
+
+    def __init__(self, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False):
+        super().__init__()
+        self.norm, self.eps, self.keepdim = p, eps, keepdim
+
+    def forward(self, x1, x2):
+        return F.pairwise_distance(x1, x2, self.norm, self.eps, self.keepdim)

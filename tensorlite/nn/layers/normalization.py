@@ -1,8 +1,9 @@
-"""BatchNorm1d/2d, LayerNorm, GroupNorm, LocalResponseNorm, Dropout."""
+"""BatchNorm1d/2d, InstanceNorm1d/2d/3d, LayerNorm, GroupNorm, LocalResponseNorm, Dropout."""
 from __future__ import annotations
 
 from ...ops.creation import ones, tensor, zeros
 from ... import dtypes
+from ..._warn import warn_user
 from .. import functional as F
 from ..module import Module
 from ..parameter import Parameter
@@ -12,12 +13,13 @@ class _BatchNorm(Module):
     _expected_dims = ()
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
-                 affine: bool = True, track_running_stats: bool = True, device=None, dtype=None):
+                 affine: bool = True, track_running_stats: bool = True, device=None, dtype=None, *,
+                 bias: bool = True):
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         self.weight = Parameter(ones(num_features, device=device, dtype=dtype)) if affine else None
-        self.bias = Parameter(zeros(num_features, device=device, dtype=dtype)) if affine else None
+        self.bias = Parameter(zeros(num_features, device=device, dtype=dtype)) if affine and bias else None
         if track_running_stats:
             self.register_buffer("running_mean", zeros(num_features, device=device, dtype=dtype))
             self.register_buffer("running_var", ones(num_features, device=device, dtype=dtype))
@@ -47,7 +49,7 @@ class _BatchNorm(Module):
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"track_running_stats={self.track_running_stats}")
+                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
 
 
 class BatchNorm1d(_BatchNorm):
@@ -85,6 +87,77 @@ class BatchNorm2d(_BatchNorm):
     """
 
     _expected_dims = (4,)
+
+
+class _InstanceNorm(_BatchNorm):
+    """Per-sample, per-channel normalisation over the spatial dims; affine and running
+    statistics are off by default. Unbatched inputs (one dim fewer) are accepted."""
+
+    _spatial = 1
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = False, track_running_stats: bool = False, device=None, dtype=None, *,
+                 bias: bool = True):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias)
+
+    def forward(self, input):
+        unbatched_dims = self._spatial + 1
+        if input.ndim not in (unbatched_dims, unbatched_dims + 1):
+            raise ValueError(f"expected {unbatched_dims}D or {unbatched_dims + 1}D input (got {input.ndim}D input)")
+        feature_dim = input.ndim - unbatched_dims
+        if input.shape[feature_dim] != self.num_features:
+            if self.affine:
+                raise ValueError(f"expected input's size at dim={feature_dim} to match num_features "
+                                 f"({self.num_features}), but got: {input.shape[feature_dim]}.")
+            warn_user(f"input's size at dim={feature_dim} does not match num_features. You can silence this "
+                      f"warning by not passing in num_features, which is not used because affine=False")
+        x = input.unsqueeze(0) if feature_dim == 0 else input
+        out = F.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                              self.training or not self.track_running_stats,
+                              self.momentum if self.momentum is not None else 0.0, self.eps)
+        return out.squeeze(0) if feature_dim == 0 else out
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Instance normalisation over (N, C, L) or (C, L): each sample's channel normalised over L.
+
+    Shapes: input (N, C, L) or (C, L) -> input's shape; weight, bias, running statistics (C,).
+
+    Example:
+    >>> nn.InstanceNorm1d(2)(tl.tensor([[[1., 3.], [10., 30.]]]))
+    tensor([[[-1.0000,  1.0000],
+             [-1.0000,  1.0000]]])
+    """
+
+    _spatial = 1
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Instance normalisation over (N, C, H, W) or (C, H, W).
+
+    Shapes: input (N, C, H, W) or (C, H, W) -> input's shape; weight, bias, running statistics (C,).
+
+    Example:
+    >>> y = nn.InstanceNorm2d(3, affine=True)(tl.arange(24.).reshape(2, 3, 2, 2))
+    >>> y.shape
+    tensorlite.Size([2, 3, 2, 2])
+    """
+
+    _spatial = 2
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Instance normalisation over (N, C, D, H, W) or (C, D, H, W).
+
+    Shapes: input (N, C, D, H, W) or (C, D, H, W) -> input's shape; weight, bias, running
+    statistics (C,).
+
+    Example:
+    >>> nn.InstanceNorm3d(1)(tl.arange(8.).reshape(1, 1, 2, 2, 2)).shape
+    tensorlite.Size([1, 1, 2, 2, 2])
+    """
+
+    _spatial = 3
 
 
 class LayerNorm(Module):
