@@ -31,8 +31,9 @@ _ERFC_TAIL = (-0.008870569842804349, -0.018690079765279116, 0.0451610707906076, 
 _ERF_BLOCK = 65536
 
 
-def _horner(coefficients, t):
-    acc = t * t.dtype.type(coefficients[0])
+def _horner(coefficients, t, acc):
+    """The polynomial at t written into acc (same shape and dtype as t), highest degree first."""
+    np.multiply(t, t.dtype.type(coefficients[0]), out=acc)
     acc += t.dtype.type(coefficients[1])
     for c in coefficients[2:]:
         acc *= t
@@ -56,20 +57,31 @@ def _erf_float32(x):
 
 def _erf_float32_block(x):
     """The two branches on every element, then a select (cheaper than gathering each branch's
-    elements); erf(x) is 1 in float32 from |x| = 3.92, so the tail is clamped at 4."""
+    elements); erf(x) is 1 in float32 from |x| = 3.92, so the tail is clamped at 4. In place
+    where possible: four temporaries of x's size (x is a cache-sized block)."""
     one = np.float32(1.0)
     a = np.abs(x)
-    b = np.minimum(np.maximum(a, one), np.float32(4.0))
-    small = x * _horner(_ERF_SMALL, x * x)
-    small += x
+    inside = a < one
+    xs = np.clip(x, -one, one)  # the small branch sees |x| <= 1 only: finite everywhere
+    squares = np.multiply(xs, xs)
+    small = _horner(_ERF_SMALL, squares, np.empty_like(x))
+    small *= xs
+    small += xs
+    b = np.clip(a, one, np.float32(4.0), out=a)
     t = np.divide(one, b)
     t -= np.float32(0.625)
-    tail = _horner(_ERFC_TAIL, t)
-    squared = np.multiply(b, b)
-    tail /= np.exp(squared, out=squared)
+    tail = _horner(_ERFC_TAIL, t, squares)
+    np.multiply(b, b, out=b)
+    tail /= np.exp(b, out=b)
     np.subtract(one, tail, out=tail)
-    np.copysign(tail, x, out=tail)
-    return np.where(a < one, small, tail)
+    tail *= xs  # wherever the tail is selected xs is x's sign (+-1; nan for nan): no copysign pass
+    # the select by products with the mask, not np.where (it branches per element: 6x slower on
+    # a random mask); exact: each product is by 0 or 1, and the other term is a zero of x's sign
+    small *= inside
+    np.logical_not(inside, out=inside)
+    tail *= inside
+    tail += small
+    return tail
 
 
 def _floating_result(dtype):
