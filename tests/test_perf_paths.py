@@ -7,6 +7,7 @@ from hypothesis import given, strategies as st
 import tensorlite as tl
 from tensorlite.ops.linalg import MatMul
 from tensorlite.testing import check_backward, check_double_backward
+from tensorlite.testing.strategies import tensors
 
 
 @st.composite
@@ -79,3 +80,19 @@ def test_gelu_input_modified_in_place_before_backward_raises():
         y.add_(1.0)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         out.sum().backward()
+
+
+def _composed_gelu(x):
+    return 0.5 * x * (1.0 + tl.erf(x * (1.0 / np.sqrt(2.0))))
+
+
+@given(tensors(dtype=tl.float32, low=-6.0, high=6.0), st.sampled_from([tl.float32, tl.float64]))
+def test_gelu_lean_forward_and_first_order_backward_equal_the_composition(x, dtype):
+    x = x.to(dtype)
+    upstream = tl.randn(*x.shape, dtype=dtype, generator=tl.Generator().manual_seed(1))
+    leaf, ref_leaf = x.clone().requires_grad_(), x.clone().requires_grad_()
+    out, ref = tl.nn.functional.gelu(leaf), _composed_gelu(ref_leaf)
+    (grad,), (ref_grad,) = tl.autograd.grad(out, leaf, upstream), tl.autograd.grad(ref, ref_leaf, upstream)
+    rtol, atol = (2e-6, 1e-6) if dtype is tl.float32 else (1e-13, 1e-15)
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=rtol, atol=atol)
+    np.testing.assert_allclose(grad.numpy(), ref_grad.numpy(), rtol=rtol, atol=atol)

@@ -322,7 +322,8 @@ class _Gelu(Function):
         if tanh:
             ctx.save_for_backward(x)
             return 0.5 * x * (1.0 + ((x + 0.044715 * x ** 3) * _GELU_K).tanh())
-        cdf = _normal_cdf(x)
+        cdf = _ew.erf(x * (1.0 / math.sqrt(2.0)))
+        cdf.add_(1.0).mul_(0.5)  # (1 + erf) / 2 in place: a fresh temporary, no graph here
         ctx.save_for_backward(x, cdf)
         return x * cdf
 
@@ -335,9 +336,11 @@ class _Gelu(Function):
             return grad * (0.5 * (1.0 + t) + 0.5 * x * inner_slope), None
         x, cdf = ctx.saved_tensors
         if is_grad_enabled():
-            cdf = _normal_cdf(x)
-        pdf = (x * x * -0.5).exp() * (1.0 / math.sqrt(2.0 * math.pi))
-        return grad * (cdf + x * pdf), None
+            pdf = (x * x * -0.5).exp() * (1.0 / math.sqrt(2.0 * math.pi))
+            return grad * (_normal_cdf(x) + x * pdf), None
+        # first order (no graph): the same formula, in place on two temporaries
+        slope = (x * x).mul_(-0.5).exp().mul_(x).mul_(1.0 / math.sqrt(2.0 * math.pi))
+        return slope.add_(cdf).mul_(grad), None
 
 
 def _normal_cdf(x: Tensor) -> Tensor:
