@@ -56,32 +56,44 @@ def _erf_float32(x):
 
 
 def _erf_float32_block(x):
-    """The two branches on every element, then a select (cheaper than gathering each branch's
-    elements); erf(x) is 1 in float32 from |x| = 3.92, so the tail is clamped at 4. In place
-    where possible: four temporaries of x's size (x is a cache-sized block)."""
+    """One branch on every element, the other on the elements that need it only (gathered and
+    scattered back): the passes go where the values are (GELU's inputs are mostly |x| < 1 early
+    in training). No np.where select: it branches per element, 6x slower on a random mask."""
+    outside = np.abs(x) >= np.float32(1.0)  # nan is not: the small branch passes it through
+    count = int(np.count_nonzero(outside))
+    if 2 * count <= x.size:
+        out = _erf_small(np.clip(x, np.float32(-1.0), np.float32(1.0)))
+        if count:
+            positions = np.flatnonzero(outside)
+            out[positions] = _erf_tail(x[positions])
+        return out
+    out = _erf_tail(x)
+    if count < x.size:
+        positions = np.flatnonzero(~outside)
+        out[positions] = _erf_small(x[positions])
+    return out
+
+
+def _erf_small(x):
+    """erf on |x| <= 1 (float32): x + x P(x^2)."""
+    out = _horner(_ERF_SMALL, np.multiply(x, x), np.empty_like(x))
+    out *= x
+    out += x
+    return out
+
+
+def _erf_tail(x):
+    """erf on |x| >= 1 (float32; smaller |x| is clamped to 1, larger to 4 where erf is 1):
+    1 - Q(1/|x| - 0.625) / exp(x^2) with x's sign."""
     one = np.float32(1.0)
-    a = np.abs(x)
-    inside = a < one
-    xs = np.clip(x, -one, one)  # the small branch sees |x| <= 1 only: finite everywhere
-    squares = np.multiply(xs, xs)
-    small = _horner(_ERF_SMALL, squares, np.empty_like(x))
-    small *= xs
-    small += xs
-    b = np.clip(a, one, np.float32(4.0), out=a)
+    b = np.clip(np.abs(x), one, np.float32(4.0))
     t = np.divide(one, b)
     t -= np.float32(0.625)
-    tail = _horner(_ERFC_TAIL, t, squares)
+    out = _horner(_ERFC_TAIL, t, np.empty_like(t))
     np.multiply(b, b, out=b)
-    tail /= np.exp(b, out=b)
-    np.subtract(one, tail, out=tail)
-    tail *= xs  # wherever the tail is selected xs is x's sign (+-1; nan for nan): no copysign pass
-    # the select by products with the mask, not np.where (it branches per element: 6x slower on
-    # a random mask); exact: each product is by 0 or 1, and the other term is a zero of x's sign
-    small *= inside
-    np.logical_not(inside, out=inside)
-    tail *= inside
-    tail += small
-    return tail
+    out /= np.exp(b, out=b)
+    np.subtract(one, out, out=out)
+    return np.copysign(out, x, out=out)
 
 
 def _floating_result(dtype):
