@@ -96,3 +96,28 @@ def test_gelu_lean_forward_and_first_order_backward_equal_the_composition(x, dty
     rtol, atol = (2e-6, 1e-6) if dtype is tl.float32 else (1e-13, 1e-15)
     np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=rtol, atol=atol)
     np.testing.assert_allclose(grad.numpy(), ref_grad.numpy(), rtol=rtol, atol=atol)
+
+
+@st.composite
+def softmax_cases(draw):
+    dtype = draw(st.sampled_from([tl.float16, tl.float32, tl.float64]))
+    x = draw(tensors(dtype=dtype, min_dims=1, max_dims=3, max_side=5, low=-50.0, high=50.0)).numpy().copy()
+    if draw(st.booleans()):  # rows with nan, +-inf, or all -inf
+        special = draw(st.lists(st.sampled_from([np.nan, np.inf, -np.inf]), min_size=1, max_size=x.size))
+        x.flat[:len(special)] = special
+    if draw(st.booleans()):  # a long last axis takes NumPy's reduction instead of the tree
+        x = np.concatenate([x] * 30, axis=-1)
+    return x, draw(st.integers(0, x.ndim - 1))
+
+
+@given(softmax_cases(), st.booleans(), st.booleans())
+def test_numpy_softmax_and_logsumexp_equal_the_compositions(case, log, keepdim):
+    # the NumPy backend's one-temporary softmax and logsumexp (tree max along a short last axis)
+    from tensorlite.backends.numpy_backend import NumpyBackend
+    from tensorlite.ops.reduce import _composed_logsumexp, _composed_softmax
+    x, axis = case
+    backend = NumpyBackend()
+    np.testing.assert_array_equal(backend.softmax(x, axis, log), _composed_softmax(backend, x, axis, log))
+    got, expected = backend.logsumexp(x, axis, keepdim), _composed_logsumexp(backend, x, (axis,), keepdim)
+    assert got.dtype == expected.dtype
+    np.testing.assert_array_equal(got, expected)
