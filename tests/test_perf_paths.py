@@ -144,3 +144,33 @@ def test_in_place_writes_walk_the_stack_only_when_they_invalidate_a_saved_tensor
     out.sum().backward()  # exp's saved output was not written
     with pytest.raises(RuntimeError, match=r"modification happened at: .*test_perf_paths.py:\d+"):
         z.sum().backward()
+
+
+def _composed_layer_norm(x, weight, bias, dims, eps):
+    mean = x.mean(dims, keepdim=True)
+    var = ((x - mean) ** 2).mean(dims, keepdim=True)
+    out = (x - mean) / (var + eps).sqrt()
+    out = out * weight if weight is not None else out
+    return out + bias if bias is not None else out
+
+
+@given(tensors(dtype=tl.float64, min_dims=1, max_dims=3, low=-4.0, high=4.0), st.integers(1, 2),
+       st.booleans(), st.booleans(), st.sampled_from([tl.float32, tl.float64]))
+def test_layer_norm_lean_forward_and_first_order_backward_equal_the_composition(x, dims, affine, with_bias, dtype):
+    x = x.to(dtype)
+    dims = min(dims, x.ndim)
+    shape = tuple(x.shape[x.ndim - dims:])
+    gen = tl.Generator().manual_seed(2)
+    weight = tl.randn(*shape, dtype=dtype, generator=gen) if affine else None
+    bias = tl.randn(*shape, dtype=dtype, generator=gen) if with_bias else None
+    upstream = tl.randn(*x.shape, dtype=dtype, generator=gen)
+    results = []
+    for fn in (lambda *a: tl.nn.functional.layer_norm(a[0], shape, *a[1:], eps=1e-5),
+               lambda *a: _composed_layer_norm(*a, tuple(range(x.ndim - dims, x.ndim)), 1e-5)):
+        leaves = [t.clone().requires_grad_() if t is not None else None for t in (x, weight, bias)]
+        out = fn(*leaves)
+        grads = tl.autograd.grad(out, [t for t in leaves if t is not None], upstream)
+        results.append([out.detach()] + list(grads))
+    rtol, atol = (1e-4, 1e-5) if dtype is tl.float32 else (1e-9, 1e-10)
+    for got, expected in zip(*results):
+        np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=rtol, atol=atol)
