@@ -174,3 +174,20 @@ def test_layer_norm_lean_forward_and_first_order_backward_equal_the_composition(
     rtol, atol = (1e-4, 1e-5) if dtype is tl.float32 else (1e-9, 1e-10)
     for got, expected in zip(*results):
         np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=rtol, atol=atol)
+
+
+@given(st.integers(1, 4), st.integers(0, 2), st.integers(0, 3),
+       st.sampled_from([tl.float32, tl.float64, tl.int64]))
+def test_stack_is_one_node_equal_to_cat_of_unsqueezes(count, ndim, dim_seed, other_dtype):
+    gen = tl.Generator().manual_seed(count * 7 + ndim)
+    shape = (2, 3)[:ndim]
+    dim = dim_seed % (ndim + 1)
+    parts = [tl.randn(*shape, dtype=tl.float64, generator=gen).requires_grad_() for _ in range(count)]
+    mixed = parts[:-1] + [parts[-1].detach().to(other_dtype)]  # dtypes promote as cat's
+    expected = tl.cat([p.unsqueeze(dim) for p in mixed], dim)
+    got = tl.stack(mixed, dim)
+    assert got.dtype is expected.dtype and tl.equal(got, expected)
+    out = tl.stack(parts, dim)
+    assert out.grad_fn.name() == "StackBackward0"  # PyTorch's node, one for all inputs
+    check_backward(lambda *xs: tl.stack(xs, dim), *[p.detach() for p in parts])
+    check_double_backward(lambda *xs: tl.stack(xs, dim), *[p.detach() for p in parts])
