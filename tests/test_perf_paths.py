@@ -191,3 +191,43 @@ def test_stack_is_one_node_equal_to_cat_of_unsqueezes(count, ndim, dim_seed, oth
     assert out.grad_fn.name() == "StackBackward0"  # PyTorch's node, one for all inputs
     check_backward(lambda *xs: tl.stack(xs, dim), *[p.detach() for p in parts])
     check_double_backward(lambda *xs: tl.stack(xs, dim), *[p.detach() for p in parts])
+
+
+@st.composite
+def line_scatter_cases(draw):
+    ndim = draw(st.integers(1, 3))
+    shape = tuple(draw(st.integers(1, 4)) for _ in range(ndim))
+    axis = draw(st.integers(0, ndim - 1))
+    rows = draw(st.integers(1, 6))
+    extent = tuple(rows if d == axis else draw(st.integers(1, shape[d])) for d in range(ndim))
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 16)))
+    line = rng.integers(0, shape[axis], rows)
+    index = np.broadcast_to(line.reshape([rows if d == axis else 1 for d in range(ndim)]), extent)
+    src = rng.standard_normal(extent).astype(dtype)
+    src.flat[: draw(st.integers(0, 2))] = draw(st.sampled_from([-0.0, np.inf, np.nan]))
+    return rng.standard_normal(shape).astype(dtype), axis, index, src
+
+
+@given(line_scatter_cases())
+def test_numpy_scatter_add_of_a_broadcast_line_equals_the_elementwise_sum(case):
+    # embedding's / index_select's backward: one destination row per source row
+    from tensorlite.backends.numpy_backend import NumpyBackend
+    x, axis, index, src = case
+    backend = NumpyBackend()
+    fast = backend.scatter(x, axis, index, src, True)
+    reference = backend.scatter(x, axis, np.ascontiguousarray(index), src, True)  # per element
+    # both sum in float64; the order of the additions may differ (a last-place difference)
+    np.testing.assert_allclose(fast, reference, rtol=1e-12, atol=1e-12)
+
+
+def test_embedding_gradient_sums_repeated_rows():
+    weight = tl.randn(5, 3, dtype=tl.float64, requires_grad=True)
+    index = tl.tensor([[4, 0, 4], [1, 4, 0]])
+    positions = tl.arange(6., dtype=tl.float64).reshape(2, 3, 1)
+    (tl.nn.functional.embedding(index, weight) * positions).sum().backward()
+    expected = np.zeros((5, 3))
+    for position, row in enumerate(index.reshape(-1).tolist()):
+        expected[row] += position
+    np.testing.assert_array_equal(weight.grad.numpy(), expected)
+    check_backward(lambda w: tl.nn.functional.embedding(index, w), weight.detach())

