@@ -6,6 +6,10 @@ Configurations: "small" (2 layers, 64 wide, 4 heads, context 32, batch 16: per-o
 dominates) and "example" (the example's defaults: 4 layers, 128 wide, context 64, batch 32).
 With --opencl, tensorlite's step on the default OpenCL device too (PoCL on a CPU machine).
 Times are process CPU time per step (median of 5 runs): steadier than wall time on shared cores.
+Like the example, the process raises glibc's mmap/trim thresholds (tl.backends.tune_allocator(),
+for both frameworks: the allocator is the process's): with glibc's defaults the heap top is
+trimmed and regrown around the step's 0.1-1 MiB temporaries, ~2400 page faults a step ("small");
+--glibc-defaults measures without it.
 
 Run: python benchmarks/gpt_step.py [--opencl] [--config small|example]
      python benchmarks/gpt_step.py --profile small   (cProfile of 20 tensorlite steps)
@@ -91,11 +95,12 @@ def profile(config):
     pstats.Stats(profiler).sort_stats("tottime").print_stats(40)
 
 
-def main(configs, opencl):
+def main(configs, opencl, glibc_defaults):
     import tensorlite as tl
+    tuned = not glibc_defaults and tl.backends.tune_allocator()
     torch = torch_or_none()
     print(f"GPT training step (forward + backward + clip + AdamW), one thread, CPU ms per step "
-          f"({load_average()})")
+          f"({load_average()}; allocator {'tuned' if tuned else 'glibc defaults'})")
     for name in configs:
         config = CONFIGS[name]
         number = 20 if name == "small" else 3
@@ -115,8 +120,10 @@ if __name__ == "__main__":
     parser.add_argument("--config", choices=sorted(CONFIGS), action="append")
     parser.add_argument("--opencl", action="store_true", help="also time tensorlite on OpenCL")
     parser.add_argument("--profile", choices=sorted(CONFIGS))
+    parser.add_argument("--glibc-defaults", action="store_true",
+                        help="leave glibc's mmap/trim thresholds as they are (no tune_allocator())")
     arguments = parser.parse_args()
     if arguments.profile:
         profile(arguments.profile)
     else:
-        main(arguments.config or ["small", "example"], arguments.opencl)
+        main(arguments.config or ["small", "example"], arguments.opencl, arguments.glibc_defaults)

@@ -231,6 +231,9 @@ if __name__ == "__main__":
     parser.add_argument("--top-k", type=int, default=10)
     parser.add_argument("--temperature", type=float, default=0.8)
     arguments = parser.parse_args()
+    # a step frees and reallocates hundreds of 0.1-1 MiB temporaries: with glibc's default
+    # thresholds the heap top is trimmed and regrown, ~2400 page faults a step (small config)
+    tl.backends.tune_allocator()
     main(arguments.steps, arguments.batch_size, arguments.context, arguments.layers, arguments.heads,
          arguments.width, arguments.lr, device=arguments.device, top_k=arguments.top_k,
          temperature=arguments.temperature)

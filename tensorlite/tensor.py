@@ -49,13 +49,17 @@ class Size(tuple):
 
 
 class _VersionCounter:
-    """Shared by a tensor, its views and its detached aliases; bumped by every in-place write."""
+    """Shared by a tensor, its views and its detached aliases; bumped by every in-place write.
+    ``site`` is the user's line of the first write after the latest save for backward
+    (``saved_at``: the version then): the write a backward's error names. Writes nothing saved
+    can see (optimizer state, gradients) skip the stack walk that finds it."""
 
-    __slots__ = ("value", "site")
+    __slots__ = ("value", "site", "saved_at")
 
     def __init__(self):
         self.value = 0
         self.site = "(never modified)"
+        self.saved_at = -1
 
 
 class _RemovableHandle:
@@ -317,8 +321,9 @@ class Tensor:
 
     def _bump_version(self) -> None:
         counter = self._version_counter()
+        if counter.saved_at == counter.value:  # this write invalidates a saved tensor
+            counter.site = user_call_site()
         counter.value += 1
-        counter.site = user_call_site()
 
     # -- views ----------------------------------------------------------------------------
     def _become_view_of(self, source: "Tensor", op_cls, args: tuple, kwargs: dict) -> None:

@@ -52,7 +52,7 @@ class SavedTensor:
         if counter is None:
             counter = tensor._version_counter()
         self.counter = counter
-        self.version = counter.value
+        self.version = counter.saved_at = counter.value
         self.output_nr = output_nr
         if output_nr is None:
             self.tensor = tensor

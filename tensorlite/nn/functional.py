@@ -340,7 +340,8 @@ class _Gelu(Function):
         if tanh:
             ctx.save_for_backward(x)
             return 0.5 * x * (1.0 + ((x + 0.044715 * x ** 3) * _GELU_K).tanh())
-        cdf = _normal_cdf(x)
+        cdf = _ew.erf(x * (1.0 / math.sqrt(2.0)))
+        cdf.add_(1.0).mul_(0.5)  # (1 + erf) / 2 in place: a fresh temporary, no graph here
         ctx.save_for_backward(x, cdf)
         return x * cdf
 
@@ -353,9 +354,11 @@ class _Gelu(Function):
             return grad * (0.5 * (1.0 + t) + 0.5 * x * inner_slope), None
         x, cdf = ctx.saved_tensors
         if is_grad_enabled():
-            cdf = _normal_cdf(x)
-        pdf = (x * x * -0.5).exp() * (1.0 / math.sqrt(2.0 * math.pi))
-        return grad * (cdf + x * pdf), None
+            pdf = (x * x * -0.5).exp() * (1.0 / math.sqrt(2.0 * math.pi))
+            return grad * (_normal_cdf(x) + x * pdf), None
+        # first order (no graph): the same formula, in place on two temporaries
+        slope = (x * x).mul_(-0.5).exp().mul_(x).mul_(1.0 / math.sqrt(2.0 * math.pi))
+        return slope.add_(cdf).mul_(grad), None
 
 
 def _normal_cdf(x: Tensor) -> Tensor:
@@ -958,6 +961,13 @@ def _normalized(x: Tensor, axes: tuple, eps: float):
     return centered * rstd, rstd
 
 
+def _normalized_in_place(x: Tensor, axes: tuple, eps: float):
+    """``_normalized`` without a graph (grad mode off): xhat is computed in x - mean's memory."""
+    centered = x - x.mean(axes, keepdim=True)
+    rstd = ((centered * centered).mean(axes, keepdim=True) + eps).rsqrt()
+    return centered.mul_(rstd), rstd
+
+
 class _LayerNorm(Function):
     """layer_norm as one node: the forward is Tensor ops run without a graph, the backward the
     closed form dx = rstd (g - mean(g) - xhat mean(g xhat)), g = grad * weight, in Tensor ops
@@ -968,10 +978,11 @@ class _LayerNorm(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias, axes, eps):
-        xhat, rstd = _normalized(x, axes, eps)
+        xhat, rstd = _normalized_in_place(x, axes, eps)
         ctx.axes, ctx.eps = axes, eps
         out = xhat * weight if weight is not None else xhat
-        out = out + bias if bias is not None else out
+        if bias is not None:
+            out = out.add_(bias) if out is not xhat else out + bias
         # without weight and bias xhat is the output, which the caller may modify in place
         ctx.save_for_backward(x, weight, None if out is xhat else xhat, rstd)
         return out
@@ -984,9 +995,13 @@ class _LayerNorm(Function):
         needs = ctx.needs_input_grad
         g = grad * weight if weight is not None else grad
         grad_x = None
-        if needs[0]:
+        if needs[0] and is_grad_enabled():
             projection = (g * xhat).mean(ctx.axes, keepdim=True)
             grad_x = (g - g.mean(ctx.axes, keepdim=True) - xhat * projection) * rstd
+        elif needs[0]:  # the same formula without a graph, in place on its own temporaries
+            projection = (g * xhat).mean(ctx.axes, keepdim=True)
+            grad_x = g - g.mean(ctx.axes, keepdim=True)
+            grad_x.sub_(xhat * projection).mul_(rstd)
         grad_weight = grad * xhat if needs[1] else None  # the engine sums over the batch dims
         grad_bias = grad if needs[2] else None
         return grad_x, grad_weight, grad_bias, None, None

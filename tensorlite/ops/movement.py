@@ -177,6 +177,26 @@ class Cat(Function):
         return tuple(grads)
 
 
+class Stack(Function):
+    """stack as one node (not an unsqueeze per tensor and a cat: clip_grad_norm_ stacks one
+    norm per parameter); its backward hands each input its slice of the gradient."""
+
+    _primitive = True
+
+    @staticmethod
+    def forward(ctx, *tensors, axis):
+        ctx.axis = axis
+        backend = tensors[0].device.backend
+        shape = tensors[0].data.shape
+        with_axis = shape[:axis] + (1,) + shape[axis:]
+        return backend.concatenate([backend.reshape(t.data, with_axis) for t in tensors], axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        lead = (slice(None),) * ctx.axis
+        return tuple(grad[lead + (i,)] for i in range(grad.shape[ctx.axis]))
+
+
 # -- functional API ------------------------------------------------------------------------
 @tensor_op
 def reshape(input: Tensor, *shape) -> Tensor:
@@ -733,7 +753,8 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got "
                                f"{list(tensors[0].data.shape)} at entry 0 and {list(t.data.shape)} at entry {i}")
     axis = wrap_dim(dim, tensors[0].ndim + 1, op="stack")
-    return cat([unsqueeze(t, axis) for t in tensors], axis)
+    tensors = promote("stack", *tensors) if len(tensors) > 1 else tensors
+    return Stack.apply(*tensors, axis=axis)
 
 
 def _at_least(tensor: Tensor, ndim: int) -> Tensor:

@@ -129,13 +129,7 @@ class LogSumExp(Function):
         ctx.axes, ctx.keepdim = axes, keepdim
         if backend.logsumexp is not None and len(axes) == 1 and x.data.shape[axes[0]]:
             return backend.logsumexp(x.data, axes[0], keepdim)  # one fused kernel
-        shift = backend.reduce("max", x.data, axes, True)
-        shift = backend.where(backend.unary("isinf", shift), 0.0, shift)
-        exp = backend.unary("exp", backend.binary("sub", x.data, shift))
-        out = backend.binary("add", backend.unary("log", backend.reduce("sum", exp, axes, True)), shift)
-        if not keepdim:
-            out = backend.reshape(out, tuple(n for i, n in enumerate(x.data.shape) if i not in axes))
-        return out
+        return _composed_logsumexp(backend, x.data, axes, keepdim)
 
     @staticmethod
     def backward(ctx, grad):
@@ -144,6 +138,17 @@ class LogSumExp(Function):
             kept = _kept_shape(x.data.shape, ctx.axes)
             grad, out = grad.reshape(kept), out.reshape(kept)
         return grad * (x - out).exp(), None, None
+
+
+def _composed_logsumexp(backend, data, axes, keepdim: bool):
+    """logsumexp from primitives, shifted by the max (0 where the max is infinite)."""
+    shift = backend.reduce("max", data, axes, True)
+    shift = backend.where(backend.unary("isinf", shift), 0.0, shift)
+    exp = backend.unary("exp", backend.binary("sub", data, shift))
+    out = backend.binary("add", backend.unary("log", backend.reduce("sum", exp, axes, True)), shift)
+    if not keepdim:
+        out = backend.reshape(out, tuple(n for i, n in enumerate(data.shape) if i not in axes))
+    return out
 
 
 class Softmax(Function):
