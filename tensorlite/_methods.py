@@ -274,7 +274,7 @@ _METHODS.update({
     "index_select": indexing.index_select, "masked_fill": indexing.masked_fill,
     "masked_select": indexing.masked_select, "nonzero": indexing.nonzero,
     "index_put_": indexing.index_put_, "index_put": indexing.index_put,
-    "take_along_dim": indexing.take_along_dim,
+    "take_along_dim": indexing.take_along_dim, "scatter_reduce": indexing.scatter_reduce,
     # linear algebra
     "matmul": linalg.matmul, "mm": linalg.mm, "bmm": linalg.bmm, "dot": linalg.dot,
     "outer": linalg.outer,

@@ -14,7 +14,8 @@ from .. import dtypes as _dt
 from ..autograd.function import Function
 from ..autograd.grad_mode import state as _grad_state
 from ..tensor import Tensor
-from ._util import broadcast_shapes, checked_scalar, expect_tensor, is_scalar, scalar_tensor, tensor_op, wrap_dim
+from ._util import (broadcast_shapes, checked_scalar, expect_tensor, integer_range, is_scalar, scalar_tensor,
+                    tensor_op, wrap_dim, zeros_like_tensor)
 from .elementwise import where
 from .movement import Pad, stack
 
@@ -278,9 +279,9 @@ def _index_range_error(op: str, error: IndexError):
     detail = re.sub(r"\baxis\b", "dimension", str(error))
     message = (f"{op}(): {detail}; {op} takes indices in [0, size) (negative indices are not "
                f"counted from the end)")
-    if op in ("index_select", "embedding"):  # PyTorch's IndexError text, kept first
+    if op in ("index_select", "embedding", "index_add_"):  # PyTorch's IndexError text, kept first
         return IndexError(f"index out of range in self: {message}")
-    return RuntimeError(message)
+    return IndexError(message) if op in ("index_copy_", "index_fill_") else RuntimeError(message)
 
 
 def _target_error(error: IndexError):
@@ -340,14 +341,14 @@ class Scatter(Function):
     _primitive = True
 
     @staticmethod
-    def forward(ctx, x, dim, index, src, accumulate, ignore=None):
+    def forward(ctx, x, dim, index, src, accumulate, ignore=None, op=None):
         ctx.dim, ctx.index, ctx.accumulate, ctx.ignore = dim, index, accumulate, ignore
         ctx.src_shape = src.data.shape
         backend = x.device.backend
         data = src.data
         if data.ndim and data.shape != index.data.shape:
             data = backend.getitem(data, _leading(index.data.shape))
-        describe = range_error_for("scatter_add" if accumulate else "scatter")
+        describe = range_error_for(op or ("scatter_add" if accumulate else "scatter"))
         try:
             return backend.scatter(x.data, dim, index.data, data, accumulate, ignore, describe)
         except IndexError as error:
@@ -367,7 +368,80 @@ class Scatter(Function):
             elif grad_src.data.shape != ctx.src_shape:  # src beyond the index's extent got nothing
                 widths = tuple((0, s - i) for s, i in zip(ctx.src_shape, grad_src.data.shape))
                 grad_src = Pad.apply(grad_src, widths, 0.0)
+        return grad_x, None, None, grad_src, None, None, None
+
+
+def reduction_identity(reduce: str, dtype):
+    """The value a reduction starts from: what scatter_reduce(include_self=False) writes first."""
+    if reduce in ("sum", "mean"):
+        return 0
+    if reduce == "prod" or dtype is _dt.bool_:
+        return reduce != "amax"  # bool: amax is "or" (starts False), prod and amin are "and"
+    if dtype.is_floating_point:
+        return float("-inf") if reduce == "amax" else float("inf")
+    low, high = integer_range(dtype)
+    return low if reduce == "amax" else high
+
+
+class ScatterReduce(Function):
+    """x with each element of src (index's shape) combined into x at index along dim by
+    "prod", "amax" or "amin"; with include_self False the positions index names start from
+    the reduction's identity instead of x. Backward: PyTorch's formulas (prod divides by the
+    factor, with exclusive products where factors are 0; amax and amin share the gradient
+    evenly among the tied elements), written in Tensor ops so that they differentiate again."""
+
+    _primitive = True
+
+    @staticmethod
+    def forward(ctx, x, dim, index, src, reduce, include_self):
+        ctx.dim, ctx.index, ctx.reduce, ctx.include_self = dim, index, reduce, include_self
+        ctx.save_for_backward(x, src)
+        backend = x.device.backend
+        describe = range_error_for("scatter_reduce")
+        data = x.data
+        try:
+            if not include_self:
+                data = backend.scatter(data, dim, index.data, reduction_identity(reduce, x.dtype), False,
+                                       None, describe)
+            return backend.scatter_reduce(data, dim, index.data, src.data, reduce, describe)
+        except IndexError as error:
+            raise describe(error) from None
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, src = ctx.saved_tensors
+        args = (ctx.dim, ctx.index, ctx.reduce, ctx.include_self)
+        result = ScatterReduce.apply(x, ctx.dim, ctx.index, src, ctx.reduce, ctx.include_self)
+        grads = _prod_grads if ctx.reduce == "prod" else _extremum_grads
+        grad_x, grad_src = grads(grad, x, src, result, *args)
+        if not ctx.include_self:  # x's values at the scattered positions were not used
+            grad_x = Scatter.apply(grad_x, ctx.dim, ctx.index, scalar_tensor(0, grad.dtype, grad.device), False)
         return grad_x, None, None, grad_src, None, None
+
+
+def _prod_grads(grad, x, src, result, dim, index, reduce, include_self):
+    """d prod / d factor = the product of the other factors: result / factor, computed as an
+    exclusive product where the factor is 0 (PyTorch's scatter_reduce_backward)."""
+    one = scalar_tensor(1, x.dtype, x.device)
+    masked_x = where(x == 0, one, x)
+    grad_x = grad * ScatterReduce.apply(masked_x, dim, index, src, reduce, include_self) / masked_x
+    src_zero = src == 0
+    zero_counts = Scatter.apply(zeros_like_tensor(x), dim, index, src_zero.to(x.dtype), True)
+    single_zero = src_zero & (Gather.apply(zero_counts, dim, index, "gather") == 1)
+    masked_src_result = ScatterReduce.apply(x, dim, index, where(single_zero, one, src), reduce, include_self)
+    grad_src = where(single_zero, Gather.apply(grad * masked_src_result, dim, index, "gather"),
+                     Gather.apply(grad * result, dim, index, "gather") / where(src_zero, one, src))
+    return grad_x, grad_src
+
+
+def _extremum_grads(grad, x, src, result, dim, index, reduce, include_self):
+    """The gradient of each position split evenly among the elements equal to its result."""
+    x_is_result = x == result
+    src_is_result = src == Gather.apply(result, dim, index, "gather")
+    ties = Scatter.apply(x_is_result.to(grad.dtype), dim, index, src_is_result.to(grad.dtype), True)
+    shared = grad / ties
+    zero = scalar_tensor(0, grad.dtype, grad.device)
+    return where(x_is_result, shared, zero), where(src_is_result, Gather.apply(shared, dim, index, "gather"), zero)
 
 
 # -- functional API ------------------------------------------------------------------------
@@ -610,9 +684,20 @@ def scatter(input: Tensor, dim: int, index, src=None, *, value=None, reduce=None
     tensor([[0., 7., 0.],
             [7., 0., 7.]])
     """
-    if reduce is not None and reduce != "add":
-        raise NotImplementedError(f"scatter reduce={reduce!r}: only 'add' is available")
-    return _scatter_checked(input, dim, index, src if src is not None else value, reduce == "add", "scatter")
+    if reduce not in (None, "add", "multiply"):
+        raise RuntimeError(f"reduce argument must be either add or multiply. (scatter got reduce={reduce!r}; "
+                           f"scatter_reduce has more reductions)")
+    source = src if src is not None else value
+    if reduce is not None and isinstance(src, Tensor):
+        warn_user("The reduce argument of torch.scatter with Tensor src is deprecated and will be removed "
+                  "in a future PyTorch release. Use torch.scatter_reduce instead for more reduction options.")
+    if reduce != "multiply":
+        return _scatter_checked(input, dim, index, source, reduce == "add", "scatter")
+    _check_scatter_shapes(input, wrap_dim(dim, input.ndim, op="scatter"), index, source, "scatter")
+    if not isinstance(source, Tensor):
+        source = scalar_tensor(checked_scalar("scatter", source, input.dtype), input.dtype, input.device)
+    return scatter_reduce(input, dim, index, source.to(input.dtype).expand(index.shape) if source.ndim == 0
+                          else source, "prod")
 
 
 @tensor_op
@@ -626,6 +711,66 @@ def scatter_add(input: Tensor, dim: int, index, src) -> Tensor:
     tensor([4., 0., 2.])
     """
     return _scatter_checked(input, dim, index, src, True, "scatter_add")
+
+
+_REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
+
+
+@tensor_op
+def scatter_reduce(input: Tensor, dim: int, index, src, reduce: str, *, include_self: bool = True) -> Tensor:
+    """A copy of input where each src element is reduced into the position index names along
+    dim: reduce is "sum", "prod", "mean", "amax" or "amin"; include_self False leaves input's
+    value out of the reduction at the positions index names. An integer mean rounds down.
+    Gradients: amax/amin share the gradient evenly among tied elements, prod handles zeros.
+
+    Shapes: input (*), index and src with input's number of dims (src at least index's
+    extent, only that extent is read) -> input's shape.
+
+    Example:
+    >>> x = tl.tensor([1., 2., 3.])
+    >>> src, index = tl.tensor([4., 5., 6., 7.]), tl.tensor([0, 0, 2, 2])
+    >>> x.scatter_reduce(0, index, src, "amax")
+    tensor([5., 2., 7.])
+    >>> tl.scatter_reduce(x, 0, index, src, "mean", include_self=False)
+    tensor([4.5000, 2.0000, 6.5000])
+    """
+    if reduce not in _REDUCTIONS:
+        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
+    expect_tensor("scatter_reduce", "src", src)
+    _check_index(input, index, "scatter_reduce")
+    if src.dtype is not input.dtype:
+        raise RuntimeError(f"scatter_reduce(): Expected self.dtype to be equal to src.dtype (self is "
+                           f"{input.dtype.name}, src is {src.dtype.name}); convert src with .to()")
+    if reduce == "mean" and input.dtype is _dt.bool_:
+        raise NotImplementedError("scatter_reduce(): reduce='mean' is not implemented for bool tensors")
+    axis = wrap_dim(dim, input.ndim, op="scatter_reduce")
+    _check_scatter_shapes(input, axis, index, src, "scatter_reduce")
+    if input.ndim == 0 or index.ndim == 0:  # 0-dim operands count as 1-element vectors
+        flat = scatter_reduce(input.reshape(-1), 0, index.reshape(-1), src.reshape(-1), reduce,
+                              include_self=include_self)
+        return flat.reshape(input.shape)
+    if src.data.shape != index.data.shape:
+        src = Slice.apply(src, _leading(index.data.shape))
+    index = index.long().to(input.device)
+    if reduce in ("sum", "mean"):
+        return _scatter_mean(input, axis, index, src, include_self, reduce == "mean")
+    return ScatterReduce.apply(input, axis, index, src, reduce, include_self)
+
+
+def _scatter_mean(input, axis, index, src, include_self, mean):
+    """Sum (or mean: the sum over the count of terms, at least 1) of scatter_reduce, composed
+    of scatter and scatter_add."""
+    zero = scalar_tensor(0, input.dtype, input.device)
+    base = input if include_self else Scatter.apply(input, axis, index, zero, False)
+    total = Scatter.apply(base, axis, index, src, True)
+    if not mean:
+        return total
+    backend = input.device.backend
+    first = Tensor._make(backend.full(input.data.shape, int(include_self), input.dtype), input.device, False, None, 0)
+    ones = Tensor._make(backend.full(index.data.shape, 1, input.dtype), input.device, False, None, 0)
+    count = Scatter.apply(first, axis, index, ones, True)
+    count = where(count == 0, scalar_tensor(1, input.dtype, input.device), count)
+    return total / count if input.is_floating_point() else total.div(count, rounding_mode="floor")
 
 
 @tensor_op
