@@ -16,6 +16,7 @@ from .autograd.api import backward as _autograd_backward
 from .device import Device, device as _parse_device
 from .nn import functional as _F
 from .ops import creation, elementwise as ew, indexing, inplace, linalg, movement as mv, reduce as rd, sampling
+from .ops import index_ops
 from .ops._queries import is_contiguous
 from .ops._util import expect_tensor
 from .tensor import Tensor
@@ -275,6 +276,8 @@ _METHODS.update({
     "masked_select": indexing.masked_select, "nonzero": indexing.nonzero,
     "index_put_": indexing.index_put_, "index_put": indexing.index_put,
     "take_along_dim": indexing.take_along_dim, "scatter_reduce": indexing.scatter_reduce,
+    "index_add": index_ops.index_add, "index_copy": index_ops.index_copy,
+    "index_fill": index_ops.index_fill, "masked_scatter": index_ops.masked_scatter,
     # linear algebra
     "matmul": linalg.matmul, "mm": linalg.mm, "bmm": linalg.bmm, "dot": linalg.dot,
     "outer": linalg.outer,
@@ -384,6 +387,15 @@ _UNARY_INPLACE_EXAMPLES = {
     "clamp_": ("[-2., 0.5, 3.]", "-1., 1.", "tensor([-1.0000,  0.5000,  1.0000])"),
     "clip_": ("[-2., 3.]", "min=0.", "tensor([0., 3.])"),
     "masked_fill_": ("[1., 2., 3.]", "tl.tensor([True, False, True]), 0.", "tensor([0., 2., 0.])"),
+    "scatter_": ("[1., 2., 3.]", "0, tl.tensor([2, 0]), tl.tensor([7., 8.])", "tensor([8., 2., 7.])"),
+    "scatter_add_": ("[1., 2., 3.]", "0, tl.tensor([2, 2]), tl.tensor([7., 8.])", "tensor([ 1.,  2., 18.])"),
+    "scatter_reduce_": ("[1., 2., 3.]", "0, tl.tensor([2, 2]), tl.tensor([7., 8.]), 'amax'",
+                        "tensor([1., 2., 8.])"),
+    "index_add_": ("[1., 2., 3.]", "0, tl.tensor([2, 2]), tl.tensor([7., 8.])", "tensor([ 1.,  2., 18.])"),
+    "index_copy_": ("[1., 2., 3.]", "0, tl.tensor([2, 0]), tl.tensor([7., 8.])", "tensor([8., 2., 7.])"),
+    "index_fill_": ("[1., 2., 3.]", "0, tl.tensor([2, 0]), -1.", "tensor([-1.,  2., -1.])"),
+    "masked_scatter_": ("[1., 2., 3.]", "tl.tensor([True, False, True]), tl.tensor([7., 8.])",
+                        "tensor([7., 2., 8.])"),
 }
 
 
@@ -399,6 +411,10 @@ def _unary_inplace(name, fn):
 _UNARY_INPLACE = {row.name + "_": ew.PUBLIC[row.name] for row in ew.UNARY if row.inplace}
 _UNARY_INPLACE.update({"clamp_": ew.clamp, "clip_": ew.clamp, "masked_fill_": indexing.masked_fill,
                        "square_": ew.square, "reciprocal_": ew.reciprocal})
+_UNARY_INPLACE.update({"scatter_": indexing.scatter, "scatter_add_": indexing.scatter_add,
+                       "scatter_reduce_": indexing.scatter_reduce, "index_add_": index_ops.index_add,
+                       "index_copy_": index_ops.index_copy, "index_fill_": index_ops.index_fill,
+                       "masked_scatter_": index_ops.masked_scatter})
 for _name, _fn in _UNARY_INPLACE.items():
     setattr(Tensor, _name, _unary_inplace(_name, _fn))
 

@@ -290,6 +290,11 @@ def _target_error(error: IndexError):
     return IndexError(f"Target {found.group(1)} is out of bounds.") if found else error
 
 
+def _masked_scatter_error(error: IndexError):
+    return RuntimeError("masked_scatter(): Number of elements of source < number of ones in mask; give "
+                        "source at least as many elements as mask has True entries")
+
+
 @functools.lru_cache(maxsize=None)
 def range_error_for(op: str):
     """How ``op`` words an index out of range: a function IndexError -> exception, one per op
@@ -299,6 +304,8 @@ def range_error_for(op: str):
     size 3"))`` is a RuntimeError starting "gather(): index 5 is out of bounds for dimension 0"."""
     if op == "nll_loss":
         return _target_error
+    if op == "masked_scatter":  # its gather reads past the source: too few source elements
+        return _masked_scatter_error
     return functools.partial(_index_range_error, op)
 
 
