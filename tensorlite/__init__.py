@@ -35,6 +35,7 @@ from .ops.movement import (broadcast_to, cat, chunk, clone, concat, concatenate,
 from .ops.movement import atleast_1d, atleast_2d, atleast_3d, column_stack, dstack, row_stack
 from .ops.indexing import (gather, index_put, index_select, masked_fill, masked_select, nonzero,
                            scatter, scatter_add, scatter_reduce, take_along_dim)
+from .ops.diagonal import diag, diag_embed, diagonal, trace
 from .ops.index_ops import index_add, index_copy, index_fill, masked_scatter
 from .ops.linalg import bmm, dot, einsum, ger, matmul, mm, outer
 from .ops.checks import synchronize

@@ -16,7 +16,7 @@ from .autograd.api import backward as _autograd_backward
 from .device import Device, device as _parse_device
 from .nn import functional as _F
 from .ops import creation, elementwise as ew, indexing, inplace, linalg, movement as mv, reduce as rd, sampling
-from .ops import index_ops
+from .ops import diagonal, index_ops
 from .ops._queries import is_contiguous
 from .ops._util import expect_tensor
 from .tensor import Tensor
@@ -278,6 +278,8 @@ _METHODS.update({
     "take_along_dim": indexing.take_along_dim, "scatter_reduce": indexing.scatter_reduce,
     "index_add": index_ops.index_add, "index_copy": index_ops.index_copy,
     "index_fill": index_ops.index_fill, "masked_scatter": index_ops.masked_scatter,
+    "diagonal": diagonal.diagonal, "diag_embed": diagonal.diag_embed, "diag": diagonal.diag,
+    "trace": diagonal.trace, "unfold": diagonal.unfold,
     # linear algebra
     "matmul": linalg.matmul, "mm": linalg.mm, "bmm": linalg.bmm, "dot": linalg.dot,
     "outer": linalg.outer,
