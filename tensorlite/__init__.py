@@ -36,6 +36,7 @@ from .ops.movement import atleast_1d, atleast_2d, atleast_3d, column_stack, dsta
 from .ops.indexing import (gather, index_put, index_select, masked_fill, masked_select, nonzero,
                            scatter, scatter_add, scatter_reduce, take_along_dim)
 from .ops.diagonal import diag, diag_embed, diagonal, trace
+from .ops.tiling import meshgrid, repeat_interleave, tile
 from .ops.index_ops import index_add, index_copy, index_fill, masked_scatter
 from .ops.linalg import bmm, dot, einsum, ger, matmul, mm, outer
 from .ops.checks import synchronize

@@ -16,7 +16,7 @@ from .autograd.api import backward as _autograd_backward
 from .device import Device, device as _parse_device
 from .nn import functional as _F
 from .ops import creation, elementwise as ew, indexing, inplace, linalg, movement as mv, reduce as rd, sampling
-from .ops import diagonal, index_ops
+from .ops import diagonal, index_ops, tiling
 from .ops._queries import is_contiguous
 from .ops._util import expect_tensor
 from .tensor import Tensor
@@ -279,7 +279,8 @@ _METHODS.update({
     "index_add": index_ops.index_add, "index_copy": index_ops.index_copy,
     "index_fill": index_ops.index_fill, "masked_scatter": index_ops.masked_scatter,
     "diagonal": diagonal.diagonal, "diag_embed": diagonal.diag_embed, "diag": diagonal.diag,
-    "trace": diagonal.trace, "unfold": diagonal.unfold,
+    "trace": diagonal.trace, "unfold": diagonal.unfold, "tile": tiling.tile,
+    "repeat_interleave": tiling.repeat_interleave,
     # linear algebra
     "matmul": linalg.matmul, "mm": linalg.mm, "bmm": linalg.bmm, "dot": linalg.dot,
     "outer": linalg.outer,
@@ -398,6 +399,32 @@ _UNARY_INPLACE_EXAMPLES = {
     "index_fill_": ("[1., 2., 3.]", "0, tl.tensor([2, 0]), -1.", "tensor([-1.,  2., -1.])"),
     "masked_scatter_": ("[1., 2., 3.]", "tl.tensor([True, False, True]), tl.tensor([7., 8.])",
                         "tensor([7., 2., 8.])"),
+    # in-place forms of out-of-place methods (PyTorch's names), through the out-of-place op
+    "bitwise_not_": ("[0, 5]", "", "tensor([-1, -6])"),
+    "clamp_min_": ("[-1., 2.]", "0.", "tensor([0., 2.])"),
+    "clamp_max_": ("[-1., 2.]", "0.", "tensor([-1.,  0.])"),
+    "cumsum_": ("[1., 2., 3.]", "0", "tensor([1., 3., 6.])"),
+    "eq_": ("[1., 2.]", "2.", "tensor([0., 1.])"),
+    "ne_": ("[1., 2.]", "2.", "tensor([1., 0.])"),
+    "lt_": ("[1., 2.]", "2.", "tensor([1., 0.])"),
+    "le_": ("[1., 2.]", "tl.tensor([0., 2.])", "tensor([0., 1.])"),
+    "gt_": ("[1., 2.]", "1.", "tensor([0., 1.])"),
+    "ge_": ("[1., 2.]", "2.", "tensor([0., 1.])"),
+    "greater_": ("[1., 2.]", "1.", "tensor([0., 1.])"),
+    "greater_equal_": ("[1., 2.]", "2.", "tensor([0., 1.])"),
+    "less_": ("[1., 2.]", "2.", "tensor([1., 0.])"),
+    "less_equal_": ("[1., 2.]", "1.", "tensor([1., 0.])"),
+    "not_equal_": ("[1., 2.]", "2.", "tensor([1., 0.])"),
+    "lerp_": ("[0., 10.]", "tl.tensor([10., 20.]), 0.5", "tensor([ 5., 15.])"),
+    "log2_": ("[1., 8.]", "", "tensor([0., 3.])"),
+    "log10_": ("[1., 100.]", "", "tensor([0., 2.])"),
+    "rsqrt_": ("[1., 4.]", "", "tensor([1.0000, 0.5000])"),
+    "logical_and_": ("[0., 2.]", "tl.tensor([1., 1.])", "tensor([0., 1.])"),
+    "logical_or_": ("[0., 2.]", "tl.tensor([0., 0.])", "tensor([0., 1.])"),
+    "logical_xor_": ("[0., 2.]", "tl.tensor([1., 1.])", "tensor([1., 0.])"),
+    "logical_not_": ("[0., 2.]", "", "tensor([1., 0.])"),
+    "tril_": ("[[1., 2.], [3., 4.]]", "", "tensor([[1., 0.], [3., 4.]])"),
+    "triu_": ("[[1., 2.], [3., 4.]]", "", "tensor([[1., 2.], [0., 4.]])"),
 }
 
 
@@ -419,6 +446,18 @@ _UNARY_INPLACE.update({"scatter_": indexing.scatter, "scatter_add_": indexing.sc
                        "masked_scatter_": index_ops.masked_scatter})
 for _name, _fn in _UNARY_INPLACE.items():
     setattr(Tensor, _name, _unary_inplace(_name, _fn))
+
+# PyTorch's other in-place names: aliases of in-place methods, or the out-of-place method
+# written into self (comparisons and logical ops write 0/1 in self's dtype)
+_INPLACE_ALIASES = {"absolute_": "abs_", "arccos_": "acos_", "arccosh_": "acosh_", "arcsin_": "asin_",
+                    "arcsinh_": "asinh_", "arctan_": "atan_", "arctanh_": "atanh_", "arctan2_": "atan2_",
+                    "negative_": "neg_", "divide_": "div_", "true_divide_": "div_"}
+for _name, _target in _INPLACE_ALIASES.items():
+    setattr(Tensor, _name, getattr(Tensor, _target))
+for _name in ("bitwise_not_", "clamp_min_", "clamp_max_", "cumsum_", "eq_", "ne_", "lt_", "le_", "gt_", "ge_",
+              "greater_", "greater_equal_", "less_", "less_equal_", "not_equal_", "lerp_", "log2_", "log10_",
+              "rsqrt_", "logical_and_", "logical_or_", "logical_xor_", "logical_not_", "tril_", "triu_"):
+    setattr(Tensor, _name, _unary_inplace(_name, getattr(Tensor, _name[:-1])))
 
 
 Tensor.__init__ = _legacy_init
