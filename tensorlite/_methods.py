@@ -16,7 +16,7 @@ from .autograd.api import backward as _autograd_backward
 from .device import Device, device as _parse_device
 from .nn import functional as _F
 from .ops import creation, elementwise as ew, indexing, inplace, linalg, movement as mv, reduce as rd, sampling
-from .ops import diagonal, index_ops, tiling
+from .ops import diagonal, index_ops, tiling, zero_grad
 from .ops._queries import is_contiguous
 from .ops._util import expect_tensor
 from .tensor import Tensor
@@ -454,10 +454,13 @@ _INPLACE_ALIASES = {"absolute_": "abs_", "arccos_": "acos_", "arccosh_": "acosh_
                     "negative_": "neg_", "divide_": "div_", "true_divide_": "div_"}
 for _name, _target in _INPLACE_ALIASES.items():
     setattr(Tensor, _name, getattr(Tensor, _target))
-for _name in ("bitwise_not_", "clamp_min_", "clamp_max_", "cumsum_", "eq_", "ne_", "lt_", "le_", "gt_", "ge_",
-              "greater_", "greater_equal_", "less_", "less_equal_", "not_equal_", "lerp_", "log2_", "log10_",
-              "rsqrt_", "logical_and_", "logical_or_", "logical_xor_", "logical_not_", "tril_", "triu_"):
+# (PyTorch's logical_*_ leave self's graph as it was: no node of their own, like these)
+for _name in ("bitwise_not_", "clamp_min_", "clamp_max_", "cumsum_", "lerp_", "log2_", "log10_", "rsqrt_",
+              "tril_", "triu_", "logical_and_", "logical_or_", "logical_xor_", "logical_not_"):
     setattr(Tensor, _name, _unary_inplace(_name, getattr(Tensor, _name[:-1])))
+for _name in ("eq_", "ne_", "lt_", "le_", "gt_", "ge_", "greater_", "greater_equal_", "less_", "less_equal_",
+              "not_equal_"):
+    setattr(Tensor, _name, _unary_inplace(_name, zero_grad.without_gradient(getattr(Tensor, _name[:-1]))))
 
 
 Tensor.__init__ = _legacy_init

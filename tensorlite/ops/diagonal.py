@@ -3,6 +3,7 @@ version counter with their input, as in PyTorch); diag_embed, diag and trace are
 """
 from __future__ import annotations
 
+from .. import dtypes as _dt
 from ..autograd.function import Function
 from ..tensor import Tensor
 from ._util import tensor_op, wrap_dim
@@ -141,6 +142,8 @@ def trace(input: Tensor) -> Tensor:
     >>> tl.trace(tl.arange(6).reshape(2, 3))
     tensor(4)
     """
+    if input.dtype is _dt.bool_:
+        raise NotImplementedError("\"trace\" not implemented for 'Bool' (convert with .long() first)")
     if input.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
     return Diagonal.apply(input, 0, 0, 1).sum()

@@ -139,6 +139,9 @@ def repeat_interleave(input: Tensor, repeats=None, dim: int | None = None, *,
         return repeat_interleave(arange(input.numel(), device=input.device), input, 0, output_size=output_size)
     if dim is None:
         input, axis = input.reshape(-1), 0
+    elif input.ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions (repeat_interleave; "
+                         f"use dim=None)")
     else:
         axis = wrap_dim(dim, input.ndim, op="repeat_interleave")
     if input.ndim == 0:

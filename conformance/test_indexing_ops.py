@@ -1,0 +1,177 @@
+"""scatter_reduce, scatter(reduce=), index_add/index_copy/index_fill (and their in-place forms),
+masked_scatter, diagonal/diag_embed/diag/trace, Tensor.unfold, meshgrid, tile,
+repeat_interleave and PyTorch's in-place method names, against PyTorch (values, errors,
+gradients)."""
+import numpy as np
+from hypothesis import assume, given, strategies as st
+
+from harness import Arr, check
+from inputs import arrs, one_dim
+
+REDUCTIONS = st.sampled_from(["sum", "prod", "mean", "amax", "amin"])
+
+
+def _index(data, shape, size, low=0):
+    count = int(np.prod(shape))
+    values = data.draw(st.lists(st.integers(low, size - 1), min_size=count, max_size=count))
+    return Arr(np.array(values, dtype=np.int64).reshape(shape))
+
+
+@given(x=arrs(min_dims=1, dtype=st.sampled_from(["float64", "int64"]), specials=False), reduce=REDUCTIONS,
+       include_self=st.booleans(), data=st.data())
+def test_scatter_reduce(x, reduce, include_self, data):
+    shape = x.array.shape
+    dim = data.draw(one_dim(len(shape)))
+    assume(shape[dim] > 0)
+    idx_shape = tuple(data.draw(st.integers(0, s)) if d != dim % len(shape) else data.draw(st.integers(0, 5))
+                      for d, s in enumerate(shape))
+    idx = _index(data, idx_shape, shape[dim])
+    # small integers make ties (amax/amin gradients are shared among them) and zeros (prod)
+    src = data.draw(arrs(shape=idx_shape, dtype=str(x.array.dtype), low=-2, high=2, specials=False))
+    check(lambda lib, x, i, s: x.scatter_reduce(dim, i, s, reduce, include_self=include_self), x, idx, src,
+          grad2=reduce != "prod")
+
+
+@given(x=arrs(min_dims=1, max_dims=2, low=-2, high=2, specials=False), reduce=st.sampled_from(["add", "multiply"]),
+       data=st.data())
+def test_scatter_with_reduce(x, reduce, data):
+    shape = x.array.shape
+    assume(shape[0] > 0)
+    idx = _index(data, shape, shape[0])
+    src = data.draw(arrs(shape=shape, requires_grad=False, low=-2, high=2, specials=False))
+    x = Arr(x.array)  # PyTorch has no gradient for scatter with reduce
+    check(lambda lib, x, i, s: (lib.scatter(x, 0, i, s, reduce=reduce), x.scatter(0, i, 1.5, reduce=reduce)),
+          x, idx, src)
+
+
+@given(x=arrs(min_dims=1, dtype=st.sampled_from(["float64", "int64"])), op=st.sampled_from(["add", "copy", "fill"]),
+       inplace=st.booleans(), data=st.data())
+def test_index_add_copy_fill(x, op, inplace, data):
+    shape = x.array.shape
+    dim = data.draw(one_dim(len(shape)))
+    size = shape[dim]
+    assume(size > 0)
+    count = data.draw(st.integers(0, 4))
+    values = data.draw(st.lists(st.integers(-size if op == "fill" else 0, size - 1), min_size=count, max_size=count))
+    if op == "copy":  # repeated indices: PyTorch leaves which value wins unspecified
+        values = sorted(set(values))
+    idx = Arr(np.array(values, dtype=np.int64))
+    source_shape = tuple(len(values) if d == dim % len(shape) else s for d, s in enumerate(shape))
+    source = data.draw(arrs(shape=source_shape, dtype=str(x.array.dtype)))
+    alpha = data.draw(st.sampled_from([1, 2, -3]))
+
+    def fn(lib, x, i, s):
+        y = x.clone() if inplace else x
+        if op == "add":
+            return getattr(y, "index_add_" if inplace else "index_add")(dim, i, s, alpha=alpha)
+        if op == "copy":
+            return getattr(y, "index_copy_" if inplace else "index_copy")(dim, i, s)
+        return getattr(y, "index_fill_" if inplace else "index_fill")(dim, i, -1.5 if y.is_floating_point() else 7)
+    check(fn, x, idx, source, grad2=True)
+
+
+@given(x=arrs(max_dims=3), data=st.data())
+def test_masked_scatter(x, data):
+    shape = x.array.shape
+    mask = data.draw(arrs(shape=shape[data.draw(st.integers(0, len(shape))):], dtype="bool"))
+    extra = data.draw(st.integers(-1, 2))
+    source = data.draw(arrs(shape=(max(0, int(np.broadcast_to(mask.array, shape).sum()) + extra),)))
+    check(lambda lib, x, m, s: (x.masked_scatter(m, s), x.clone().masked_scatter_(m, s)), x, mask, source,
+          grad2=True)
+
+
+@given(x=arrs(min_dims=2, max_dims=4), offset=st.integers(-4, 4), data=st.data())
+def test_diagonal_diag_embed(x, offset, data):
+    ndim = len(x.array.shape)
+    dim1, dim2 = data.draw(one_dim(ndim)), data.draw(one_dim(ndim))
+    check(lambda lib, x: x.diagonal(offset, dim1, dim2), x, grad2=True)
+    check(lambda lib, x: lib.diagonal(x, offset, dim1, dim2) * 2, x)
+    e1, e2 = data.draw(one_dim(ndim + 1)), data.draw(one_dim(ndim + 1))
+    check(lambda lib, x: lib.diag_embed(x, offset, e1, e2), x, grad2=True)
+
+
+@given(x=arrs(min_dims=1, max_dims=3, dtype=st.sampled_from(["float64", "int64", "bool"])), offset=st.integers(-3, 3))
+def test_diag_trace(x, offset):
+    check(lambda lib, x: lib.diag(x, offset), x, grad2=True)
+    check(lambda lib, x: lib.trace(x), x)
+
+
+def test_diagonal_is_a_view():
+    def fn(lib, x):
+        y = x.clone()
+        y.diagonal(1).mul_(10)
+        window = y.unfold(1, 2, 1)
+        window[0, 0].fill_(-1)
+        return y
+    check(fn, Arr(np.arange(12.0).reshape(3, 4), requires_grad=True), grad2=True)
+
+
+@given(x=arrs(max_dims=3), size=st.integers(-1, 4), step=st.integers(-1, 3), data=st.data())
+def test_unfold(x, size, step, data):
+    dim = data.draw(one_dim(len(x.array.shape)))
+    check(lambda lib, x: x.unfold(dim, size, step), x, grad2=True)
+
+
+@given(xs=st.lists(arrs(max_dims=1, max_side=3), min_size=1, max_size=3), indexing=st.sampled_from(["ij", "xy"]))
+def test_meshgrid(xs, indexing):
+    check(lambda lib, *xs: lib.meshgrid(*xs, indexing=indexing), *xs, grad2=True)
+
+
+@given(x=arrs(max_dims=3, max_side=3), dims=st.lists(st.integers(0, 3), max_size=4))
+def test_tile(x, dims):
+    check(lambda lib, x: (lib.tile(x, tuple(dims)), x.tile(tuple(dims))), x, grad2=True)
+
+
+@given(x=arrs(max_dims=3, max_side=3), data=st.data())
+def test_repeat_interleave(x, data):
+    shape = x.array.shape
+    dim = data.draw(st.one_of(st.none(), one_dim(len(shape))))
+    count = int(np.prod(shape)) if dim is None else (shape[dim] if shape else 1)
+    kind = data.draw(st.sampled_from(["int", "tensor", "one"]))
+    if kind == "int":
+        repeats = data.draw(st.integers(0, 3))
+        check(lambda lib, x: lib.repeat_interleave(x, repeats, dim), x, grad2=True)
+        return
+    values = data.draw(st.lists(st.integers(0, 3), min_size=1 if kind == "one" else count,
+                                max_size=1 if kind == "one" else count))
+    repeats = Arr(np.array(values, dtype=np.int64))
+    check(lambda lib, x, r: (lib.repeat_interleave(x, r, dim), x.repeat_interleave(r, dim=dim)), x, repeats,
+          grad2=True)
+    total = int(np.sum(values)) * (count if kind == "one" else 1)
+    check(lambda lib, x, r: lib.repeat_interleave(x, r, dim, output_size=total), x, repeats)
+    check(lambda lib, r: lib.repeat_interleave(r), repeats)
+
+
+# in-place names PyTorch has (checked against dir(torch.Tensor)) with their operands
+_INPLACE = {"absolute_": (), "arccos_": (), "arccosh_": (), "arcsin_": (), "arcsinh_": (), "arctan_": (),
+            "arctanh_": (), "negative_": (), "log2_": (), "log10_": (), "rsqrt_": (), "logical_not_": (),
+            "arctan2_": ("other",), "divide_": ("other",), "true_divide_": ("other",), "eq_": ("other",),
+            "ne_": ("other",), "lt_": ("other",), "le_": ("other",), "gt_": ("other",), "ge_": ("other",),
+            "greater_": ("other",), "greater_equal_": ("other",), "less_": ("other",),
+            "less_equal_": ("other",), "not_equal_": ("other",), "logical_and_": ("other",),
+            "logical_or_": ("other",), "logical_xor_": ("other",), "lerp_": ("other", 0.25),
+            "clamp_min_": (0.5,), "clamp_max_": (0.5,), "cumsum_": (0,), "tril_": (), "triu_": (1,)}
+
+
+@given(name=st.sampled_from(sorted(_INPLACE)), x=arrs(min_dims=2, max_dims=2, max_side=3, specials=False),
+       data=st.data())
+def test_inplace_method_names(name, x, data):
+    other = data.draw(arrs(shape=x.array.shape, specials=False))
+    args = _INPLACE[name]
+
+    def fn(lib, x, other):
+        y = x.clone()
+        return getattr(y, name)(*(other if a == "other" else a for a in args)), y
+    check(fn, x, other)
+
+
+def test_meshgrid_without_indexing_warns():
+    import warnings
+
+    import tensorlite as tl
+    import torch
+    for lib in (torch, tl):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            lib.meshgrid(lib.arange(2), lib.arange(3))
+        assert any("indexing argument" in str(w.message) for w in caught), lib.__name__
