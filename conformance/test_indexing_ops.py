@@ -175,3 +175,30 @@ def test_meshgrid_without_indexing_warns():
             warnings.simplefilter("always")
             lib.meshgrid(lib.arange(2), lib.arange(3))
         assert any("indexing argument" in str(w.message) for w in caught), lib.__name__
+
+
+@given(x=arrs(min_dims=1, max_dims=3, dtype=st.sampled_from(["float32", "int32", "int64", "bool"])),
+       reduce=st.sampled_from(["sum", "prod", "amax", "amin"]), include_self=st.booleans(), data=st.data())
+def test_scatter_reduce_on_device(x, reduce, include_self, data, device):
+    """The device's atomic reductions (a compare-and-swap loop per element type), repeated indices
+    included, against PyTorch's CPU results."""
+    shape = x.array.shape
+    assume(shape[0] > 0)
+    idx = _index(data, (data.draw(st.integers(0, 6)),) + shape[1:], shape[0])
+    src = data.draw(arrs(shape=idx.array.shape, dtype=str(x.array.dtype), low=-3, high=3, specials=False))
+    check(lambda lib, x, i, s: x.scatter_reduce(0, i, s, reduce, include_self=include_self), x, idx, src,
+          device=device, grad=False)
+
+
+@given(x=arrs(min_dims=2, max_dims=3, dtype="float32"), offset=st.integers(-2, 2), data=st.data())
+def test_views_and_index_ops_on_device(x, offset, data, device):
+    shape = x.array.shape
+    idx = Arr(np.array(data.draw(st.lists(st.integers(0, shape[0] - 1), max_size=3)) if shape[0] else [],
+                       dtype=np.int64))
+    source = data.draw(arrs(shape=(len(idx.array),) + shape[1:], dtype="float32"))
+    check(lambda lib, x: (x.diagonal(offset, 0, -1), lib.diag_embed(x, offset), x.unfold(-1, 1, 2)), x,
+          device=device)
+    check(lambda lib, x, i, s: (x.index_add(0, i, s, alpha=2), x.index_fill(0, i, 3.)), x, idx, source,
+          device=device)
+    check(lambda lib, x: lib.repeat_interleave(x, lib.tensor([0, 2, 1] * 4)[:shape[-1]].to(x.device), -1), x,
+          device=device)
