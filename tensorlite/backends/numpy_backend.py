@@ -339,7 +339,10 @@ class NumpyBackend(Backend):
         return np.ndarray(shape, x.dtype, x, 0, tuple(strides))
 
     def getitem(self, x, key, describe=None):  # range errors raise at once (the caller words them)
-        return np.asarray(x[key])
+        out = x[key]
+        if not isinstance(out, np.ndarray):  # every dim taken by an int: NumPy gives a scalar copy,
+            out = x[(*key, Ellipsis) if isinstance(key, tuple) else (key, Ellipsis)]  # PyTorch a 0-dim view
+        return out
 
     def flip(self, x, axes):
         return np.flip(x, axes).copy()

@@ -1,0 +1,345 @@
+"""scatter_reduce, scatter(reduce=), index_add/index_copy/index_fill, masked_scatter, diagonal,
+diag_embed, Tensor.unfold, meshgrid, tile, repeat_interleave and PyTorch's in-place method names:
+the conventions the op specs (tests/op_specs.py) avoid (ties, zeros, views, errors). Tensors are
+made on the default device, so the suite's two passes run every test on both backends."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+import tensorlite as tl
+from tensorlite.autograd import gradcheck, gradgradcheck
+from tensorlite.testing import tensors
+from tensorlite.testing.strategies import shapes
+
+
+def t(values, **kwargs):
+    return tl.tensor(values, **kwargs)
+
+
+def f64(values, requires_grad=True):
+    return tl.tensor(values, dtype=tl.float64, requires_grad=requires_grad)
+
+
+# -- scatter_reduce ---------------------------------------------------------------------------
+class TestScatterReduce:
+    def test_amax_shares_the_gradient_evenly_among_ties(self):
+        x, src = f64([1., 5., 3.]), f64([5., 5., 2.])
+        out = x.scatter_reduce(0, t([1, 1, 0]), src, "amax")
+        out.backward(f64([1., 1., 1.], False))
+        assert out.tolist() == [2., 5., 3.]
+        np.testing.assert_allclose(x.grad.numpy(), [0., 1 / 3, 1.])
+        np.testing.assert_allclose(src.grad.numpy(), [1 / 3, 1 / 3, 1.])
+
+    def test_amin_tie_counts_self_even_when_excluded_as_pytorch(self):
+        x, src = f64([1., 5., 3.]), f64([5., 5., 2.])
+        x.scatter_reduce(0, t([1, 1, 0]), src, "amin", include_self=False).sum().backward()
+        np.testing.assert_allclose(x.grad.numpy(), [0., 0., 1.])
+        np.testing.assert_allclose(src.grad.numpy(), [1 / 3, 1 / 3, 1.])
+
+    def test_prod_gradient_with_zero_factors(self):
+        x, src = f64([2., 3.]), f64([0., 4., 0., 0.])
+        out = x.scatter_reduce(0, t([0, 0, 1, 1]), src, "prod")
+        out.sum().backward()
+        assert out.tolist() == [0., 0.]
+        np.testing.assert_allclose(x.grad.numpy(), [0., 0.])      # a zero among its co-factors
+        np.testing.assert_allclose(src.grad.numpy(), [8., 0., 0., 0.])  # the single zero gets 2 * 4
+
+    def test_prod_gradcheck_through_zeros(self):
+        index = t([0, 0, 1, 2, 2])
+        for x_values, src_values in (([2., 0., 1.5], [0., 4., -1., 0.5, 3.]), ([0., 1., 2.], [1., 2., 0., 0., 3.])):
+            for include_self in (True, False):
+                assert gradcheck(lambda x, s: x.scatter_reduce(0, index, s, "prod", include_self=include_self),
+                                 (f64(x_values), f64(src_values)))
+
+    @pytest.mark.parametrize("reduce", ["amax", "amin", "mean", "prod", "sum"])
+    @pytest.mark.parametrize("include_self", [True, False])
+    def test_double_backward(self, reduce, include_self):
+        x, src = f64([0.3, -1.2, 2.5, 0.7]), f64([1.1, -0.4, 0.9, 1.3, -0.8])
+        index = t([3, 0, 3, 1, 0])
+        fn = lambda x, s: x.scatter_reduce(0, index, s, reduce, include_self=include_self) ** 2  # noqa: E731
+        assert gradcheck(fn, (x, src))
+        assert gradgradcheck(fn, (x, src))
+
+    def test_matches_numpy_with_repeated_indices_in_2d(self):
+        x = tl.arange(12.).reshape(3, 4)
+        index = t([[0, 0, 2, 1], [2, 2, 2, 2]])
+        src = tl.arange(8.).reshape(2, 4) - 3
+        expected = x.numpy().copy()
+        np.maximum.at(expected, (index.numpy(), np.arange(4)[None, :].repeat(2, 0)), src.numpy())
+        np.testing.assert_array_equal(x.scatter_reduce(0, index, src, "amax").numpy(), expected)
+
+    def test_nan_wins_in_amax_and_amin(self):
+        x = t([1., 2.])
+        src = t([float("nan"), 5., -5.])
+        for reduce in ("amax", "amin"):
+            out = x.scatter_reduce(0, t([0, 1, 1]), src, reduce)
+            assert np.isnan(out[0].item()) and out[1].item() == (5. if reduce == "amax" else -5.)
+
+    def test_integer_mean_rounds_down_and_bool_reduces_logically(self):
+        out = t([1, 2, 3]).scatter_reduce(0, t([0, 0, 1, 2]), t([2, 5, -3, 4]), "mean")
+        assert out.tolist() == [2, -1, 3]
+        flags = t([True, False])
+        assert flags.scatter_reduce(0, t([0, 1]), t([True, True]), "prod").tolist() == [True, False]
+        assert flags.scatter_reduce(0, t([0, 1]), t([False, True]), "amax").tolist() == [True, True]
+
+    @pytest.mark.parametrize("dtype", [tl.int8, tl.uint8, tl.int32, tl.int64, tl.float32])
+    def test_atomic_reductions_in_every_dtype(self, dtype):
+        x = t([3, 1, 2], dtype=dtype)
+        index = t([0, 2, 2, 0, 2])
+        src = t([2, 5, 1, 4, 3], dtype=dtype)
+        assert x.scatter_reduce(0, index, src, "prod").tolist() == [24, 1, 30]
+        assert x.scatter_reduce(0, index, src, "amax", include_self=False).tolist() == [4, 1, 5]
+        assert x.scatter_reduce(0, index, src, "amin").tolist() == [2, 1, 1]
+
+    def test_errors(self):
+        x = tl.zeros(3)
+        with pytest.raises(RuntimeError, match="reduce argument must be either sum, prod, mean, amax or amin"):
+            x.scatter_reduce(0, t([0]), t([1.]), "max")
+        with pytest.raises(RuntimeError, match="Expected self.dtype to be equal to src.dtype"):
+            x.scatter_reduce(0, t([0]), t([1.], dtype=tl.float64), "sum")
+        with pytest.raises(RuntimeError, match="Expected dtype int64 for index"):
+            x.scatter_reduce(0, t([0.]), t([1.]), "sum")
+        with pytest.raises(RuntimeError, match="index 5 is out of bounds"):
+            x.scatter_reduce(0, t([5]), t([1.]), "amax").tolist()
+
+
+class TestScatterWithReduce:
+    def test_multiply_and_add(self):
+        x = tl.ones(3)
+        with pytest.warns(UserWarning, match="scatter_reduce"):
+            assert x.scatter(0, t([1, 1, 0]), t([5., 5., 2.]), reduce="multiply").tolist() == [2., 25., 1.]
+        assert x.scatter(0, t([1, 1]), 2., reduce="add").tolist() == [1., 5., 1.]
+        assert x.scatter(0, t([2, 2]), 3., reduce="multiply").tolist() == [1., 1., 9.]
+
+    def test_other_reductions_refused(self):
+        with pytest.raises(RuntimeError, match="reduce argument must be either add or multiply"):
+            tl.ones(3).scatter(0, t([0]), 2., reduce="mean")
+
+    def test_in_place_forms(self):
+        x = tl.zeros(3)
+        assert x.scatter_(0, t([2]), 4.) is x and x.tolist() == [0., 0., 4.]
+        x.scatter_add_(0, t([2, 0]), t([1., 1.]))
+        x.scatter_reduce_(0, t([2]), t([10.]), "amax")
+        assert x.tolist() == [1., 0., 10.]
+
+
+# -- index_add / index_copy / index_fill / masked_scatter -----------------------------------
+class TestIndexOps:
+    def test_index_add_accumulates_repeats_with_alpha(self):
+        x = tl.zeros(3, 2)
+        out = x.index_add(0, t([0, 2, 0]), tl.ones(3, 2), alpha=2)
+        assert out.tolist() == [[4., 4.], [0., 0.], [2., 2.]]
+        assert x.tolist() == [[0., 0.]] * 3
+
+    def test_index_add_gradients(self):
+        index = t([1, 1, 0])
+        fn = lambda x, s: x.index_add(1, index, s, alpha=-1.5) ** 2  # noqa: E731
+        x, s = f64(np.random.default_rng(0).normal(size=(2, 3))), f64(np.random.default_rng(1).normal(size=(2, 3)))
+        assert gradcheck(fn, (x, s)) and gradgradcheck(fn, (x, s))
+
+    def test_index_fill_counts_negative_indices_from_the_end_and_takes_a_tensor_value(self):
+        value = tl.tensor(2., requires_grad=True)
+        out = tl.ones(2, 3).index_fill(1, t([-1, 0]), value)
+        assert out.tolist() == [[2., 1., 2.], [2., 1., 2.]]
+        out.sum().backward()
+        assert value.grad.item() == 4.
+
+    def test_index_copy_in_place_returns_self(self):
+        x = tl.zeros(2, 3)
+        assert x.index_copy_(1, t([2, 0]), t([[1., 2.], [3., 4.]])) is x
+        assert x.tolist() == [[2., 0., 1.], [4., 0., 3.]]
+
+    def test_errors_name_the_op_and_change_nothing(self):
+        x = tl.zeros(3)
+        with pytest.raises(RuntimeError, match="index_add_.*int32/int64"):
+            x.index_add_(0, t([0.]), tl.ones(1))
+        with pytest.raises(IndexError, match="Index is supposed to be a vector"):
+            x.index_add_(0, t([[0]]), tl.ones(1))
+        with pytest.raises(RuntimeError, match=r"Number of indices \(2\) should be equal to source.size\(dim\)"):
+            x.index_add_(0, t([0, 1]), tl.ones(1))
+        with pytest.raises(RuntimeError, match="must have the same scalar type"):
+            x.index_add_(0, t([0]), tl.ones(1, dtype=tl.float64))
+        with pytest.raises(RuntimeError, match="Expected a long tensor for index"):
+            x.index_copy_(0, t([0], dtype=tl.int32), tl.ones(1))
+        with pytest.raises(IndexError, match="Expected dtype int64 for index"):
+            x.index_fill_(0, t([0], dtype=tl.int32), 1.)
+        with pytest.raises(RuntimeError, match="source tensor shape must match self tensor shape"):
+            tl.zeros(3, 2).index_add(0, t([0]), tl.ones(1, 3))
+        with pytest.raises(RuntimeError, match="0-dimensional value tensor"):
+            x.index_fill_(0, t([0]), t([1.]))
+        assert x.tolist() == [0., 0., 0.]
+
+    def test_out_of_range_index(self):
+        with pytest.raises(IndexError, match="index out of range in self"):
+            tl.zeros(3).index_add(0, t([3]), tl.ones(1)).tolist()
+        with pytest.raises(IndexError, match="index_copy_.*index 5 is out of bounds"):
+            tl.zeros(3).index_copy(0, t([5]), tl.ones(1)).tolist()
+
+    def test_masked_scatter_takes_source_in_order(self):
+        x = tl.zeros(2, 2)
+        mask = t([True, False])  # broadcast over the rows
+        source = f64([1., 2., 3.])
+        out = x.double().masked_scatter(mask, source)
+        assert out.tolist() == [[1., 0.], [2., 0.]]
+        out.sum().backward()
+        assert source.grad.tolist() == [1., 1., 0.]
+
+    def test_masked_scatter_errors(self):
+        with pytest.raises(RuntimeError, match="only supports boolean masks"):
+            tl.zeros(2).masked_scatter(t([1, 0]), tl.ones(2))
+        with pytest.raises(RuntimeError, match="Number of elements of source < number of ones in mask"):
+            tl.zeros(3).masked_scatter(t([True, True, False]), tl.ones(1)).tolist()
+        with pytest.warns(UserWarning, match="uint8"):
+            out = tl.zeros(2).masked_scatter(t([1, 0], dtype=tl.uint8), tl.ones(2))
+        assert out.tolist() == [1., 0.]
+
+
+# -- diagonals and windows --------------------------------------------------------------------
+class TestViews:
+    def test_diagonal_is_a_view(self):
+        x = tl.arange(12.).reshape(3, 4)
+        diagonal = x.diagonal(1)
+        diagonal.mul_(10)
+        assert x.tolist() == [[0., 10., 2., 3.], [4., 5., 60., 7.], [8., 9., 10., 110.]]
+        assert diagonal._version == x._version > 0
+
+    def test_diagonal_of_a_transposed_tensor(self):
+        x = tl.arange(24.).reshape(2, 3, 4)
+        assert x.transpose(0, 2).diagonal(0, 0, 2).tolist() == np.diagonal(
+            x.numpy().transpose(2, 1, 0), 0, 0, 2).tolist()
+
+    def test_unfold_is_a_view_with_overlapping_windows(self):
+        x = tl.arange(5.)
+        windows = x.unfold(0, 3, 1)
+        assert windows.tolist() == [[0., 1., 2.], [1., 2., 3.], [2., 3., 4.]]
+        windows[1, 0].fill_(-1)
+        assert x.tolist() == [0., -1., 2., 3., 4.]
+
+    def test_an_element_taken_by_integers_is_a_view(self):
+        x = tl.arange(6.).reshape(2, 3)
+        x[1, 0].fill_(5)
+        x[0][2].add_(1)
+        assert x.tolist() == [[0., 1., 3.], [5., 4., 5.]]
+
+    def test_unfold_gradient_adds_overlaps(self):
+        x = f64([1., 2., 3., 4.])
+        x.unfold(0, 2, 1).sum().backward()
+        assert x.grad.tolist() == [1., 2., 2., 1.]
+        assert gradgradcheck(lambda x: x.unfold(0, 3, 1) ** 2, (f64([[0.5, -1., 2., 0.3]]).reshape(4),))
+
+    def test_diagonal_inplace_write_is_differentiable(self):
+        x = f64([[1., 2.], [3., 4.]])
+        y = x * 1
+        y.diagonal().mul_(3)
+        y.sum().backward()
+        assert x.grad.tolist() == [[3., 1.], [1., 3.]]
+
+    def test_errors(self):
+        with pytest.raises(RuntimeError, match="diagonal dimensions cannot be identical"):
+            tl.zeros(2, 2).diagonal(0, 1, -1)
+        with pytest.raises(RuntimeError, match="maximum size for tensor at dimension 0 is 3 but size is 4"):
+            tl.zeros(3).unfold(0, 4, 1)
+        with pytest.raises(RuntimeError, match="step is 0 but must be > 0"):
+            tl.zeros(3).unfold(0, 1, 0)
+        with pytest.raises(RuntimeError, match="trace: expected a matrix"):
+            tl.trace(tl.zeros(3))
+        with pytest.raises(RuntimeError, match="Supports 1D or 2D tensors"):
+            tl.diag(tl.zeros(1, 1, 1))
+
+    def test_trace_of_integers_is_int64(self):
+        assert tl.trace(tl.arange(6, dtype=tl.int8).reshape(2, 3)).dtype is tl.int64
+
+
+# -- meshgrid, tile, repeat_interleave ----------------------------------------------------------
+class TestTiling:
+    def test_meshgrid_warns_without_indexing(self):
+        with pytest.warns(UserWarning, match="pass the indexing argument"):
+            tl.meshgrid(tl.arange(2), tl.arange(3))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            grids = tl.meshgrid([tl.arange(2), tl.arange(3), t(7)], indexing="xy")
+        assert [g.shape for g in grids] == [(3, 2, 1)] * 3
+        assert grids[0][:, :, 0].tolist() == [[0, 1]] * 3
+
+    @given(data=st.data())
+    def test_meshgrid_matches_numpy(self, data):
+        count = data.draw(st.integers(1, 3))
+        inputs = [data.draw(tensors(shape=(data.draw(st.integers(0, 3)),))) for _ in range(count)]
+        indexing = data.draw(st.sampled_from(["ij", "xy"]))
+        expected = np.meshgrid(*[x.numpy() for x in inputs], indexing=indexing)
+        for grid, reference in zip(tl.meshgrid(*inputs, indexing=indexing), expected):
+            np.testing.assert_array_equal(grid.numpy(), reference)
+
+    def test_meshgrid_gradient_and_errors(self):
+        a, b = f64([1., 2.]), f64([3., 4., 5.])
+        assert gradcheck(lambda a, b: tl.meshgrid(a, b, indexing="xy")[0] * tl.meshgrid(a, b, indexing="xy")[1],
+                         (a, b))
+        with pytest.raises(RuntimeError, match='indexing must be one of "xy" or "ij"'):
+            tl.meshgrid(a, indexing="yx")
+        with pytest.raises(RuntimeError, match="Expected 0D or 1D tensor"):
+            tl.meshgrid(tl.zeros(2, 2), indexing="ij")
+
+    def test_repeat_interleave_forms(self):
+        x = t([[1, 2], [3, 4]])
+        assert x.repeat_interleave(t([1, 2]), dim=0, output_size=3).tolist() == [[1, 2], [3, 4], [3, 4]]
+        assert tl.repeat_interleave(t([2, 0, 1])).tolist() == [0, 0, 2]
+        assert tl.repeat_interleave(x, t([2])).tolist() == [1, 1, 2, 2, 3, 3, 4, 4]
+        assert tl.repeat_interleave(x, 0, dim=1).shape == (2, 0)
+
+    def test_repeat_interleave_errors(self):
+        with pytest.raises(RuntimeError, match="repeats must have the same size as input along dim"):
+            tl.repeat_interleave(tl.zeros(3), t([1, 2]))
+        with pytest.raises(RuntimeError, match="repeats can not be negative"):
+            tl.repeat_interleave(tl.zeros(2), t([1, -1]))
+        with pytest.raises(RuntimeError, match="Long or Int"):
+            tl.repeat_interleave(tl.zeros(2), t([1., 1.]))
+
+    @given(x=tensors(shape=shapes(0, 3, 0, 3)), dims=st.lists(st.integers(0, 3), max_size=4))
+    def test_tile_matches_numpy(self, x, dims):
+        np.testing.assert_array_equal(tl.tile(x, tuple(dims)).numpy(), np.tile(x.numpy(), tuple(dims)))
+
+
+# -- PyTorch's in-place method names ------------------------------------------------------------
+# Every name in dir(torch.Tensor) (PyTorch 2.13) ending in "_" whose out-of-place form tensorlite
+# has, with the operands of a call: the method must exist and write its out-of-place result.
+INPLACE_NAMES = {
+    "absolute_": (), "arccos_": (), "arccosh_": (), "arcsin_": (), "arcsinh_": (), "arctan_": (),
+    "arctanh_": (), "negative_": (), "log2_": (), "log10_": (), "rsqrt_": (), "logical_not_": (),
+    "arctan2_": ("other",), "divide_": ("other",), "true_divide_": ("other",), "eq_": ("other",),
+    "ne_": ("other",), "lt_": ("other",), "le_": ("other",), "gt_": ("other",), "ge_": ("other",),
+    "greater_": ("other",), "greater_equal_": ("other",), "less_": ("other",), "less_equal_": ("other",),
+    "not_equal_": ("other",), "logical_and_": ("other",), "logical_or_": ("other",),
+    "logical_xor_": ("other",), "lerp_": ("other", 0.25), "clamp_min_": (0.5,), "clamp_max_": (0.5,),
+    "cumsum_": (0,), "tril_": (), "triu_": (1,), "scatter_": (0, "index", "other"),
+    "scatter_add_": (0, "index", "other"), "scatter_reduce_": (0, "index", "other", "amin"),
+    "index_add_": (0, "row", "other1"), "index_copy_": (0, "row", "other1"), "index_fill_": (0, "row", 2.),
+    "masked_scatter_": ("mask", "other"),
+}
+_CANONICAL = {"arctan2": "atan2", "divide": "div", "true_divide": "div", "absolute": "abs", "negative": "neg"}
+
+
+class TestInplaceNames:
+    @pytest.mark.parametrize("name", sorted(INPLACE_NAMES))
+    def test_writes_the_out_of_place_result(self, name):
+        rng = np.random.default_rng(0)
+        x = tl.tensor(rng.uniform(0.1, 0.9, size=(2, 3)))
+        operands = {"other": tl.tensor(rng.uniform(0.1, 0.9, size=(2, 3))), "index": t([[1, 0, 1], [0, 0, 1]]),
+                    "row": t([1]), "other1": tl.tensor(rng.uniform(size=(1, 3))), "mask": x > 0.5}
+        args = [operands.get(a, a) if isinstance(a, str) and a != "amin" else a for a in INPLACE_NAMES[name]]
+        base = name[:-1]
+        expected = getattr(x, _CANONICAL.get(base, base))(*args).to(x.dtype)
+        y = x.clone()
+        assert getattr(y, name)(*args) is y
+        np.testing.assert_allclose(y.numpy(), expected.numpy())
+
+    def test_comparison_in_place_has_a_zero_gradient(self):
+        x = f64([1., 2.])
+        y = x * 3
+        y.eq_(6.)
+        assert y.tolist() == [0., 1.] and y.requires_grad
+        y.sum().backward()
+        assert x.grad is None or x.grad.tolist() == [0., 0.]
