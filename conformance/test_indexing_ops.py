@@ -150,7 +150,9 @@ _INPLACE = {"absolute_": (), "arccos_": (), "arccosh_": (), "arcsin_": (), "arcs
             "greater_": ("other",), "greater_equal_": ("other",), "less_": ("other",),
             "less_equal_": ("other",), "not_equal_": ("other",), "logical_and_": ("other",),
             "logical_or_": ("other",), "logical_xor_": ("other",), "lerp_": ("other", 0.25),
-            "clamp_min_": (0.5,), "clamp_max_": (0.5,), "cumsum_": (0,), "tril_": (), "triu_": (1,)}
+            "clamp_min_": (0.5,), "clamp_max_": (0.5,), "cumsum_": (0,), "tril_": (), "triu_": (1,),
+            "squeeze_": (0,), "unsqueeze_": (1,), "transpose_": (0, 1), "t_": (), "swapaxes_": (1, 0),
+            "swapdims_": (0, -1)}
 
 
 @given(name=st.sampled_from(sorted(_INPLACE)), x=arrs(min_dims=2, max_dims=2, max_side=3, specials=False),

@@ -463,6 +463,35 @@ for _name in ("eq_", "ne_", "lt_", "le_", "gt_", "ge_", "greater_", "greater_equ
     setattr(Tensor, _name, _unary_inplace(_name, zero_grad.without_gradient(getattr(Tensor, _name[:-1]))))
 
 
+_RESTRIDE_EXAMPLES = {  # name -> (the view op, the call's arguments, the resulting shape)
+    "squeeze_": (mv.squeeze, "0", "[3]"), "unsqueeze_": (mv.unsqueeze, "1", "[1, 1, 3]"),
+    "transpose_": (mv.transpose, "0, 1", "[3, 1]"), "t_": (mv.t, "", "[3, 1]"),
+    "swapaxes_": (mv.transpose, "1, 0", "[3, 1]"), "swapdims_": (mv.transpose, "0, 1", "[3, 1]"),
+}
+
+
+def _restride_method(name, view_op, args, shape):
+    def method(self, *call_args):
+        return mv.restride_(self, name, getattr(view_op, "__wrapped__", view_op), *call_args)
+    method.__name__ = name
+    method.__doc__ = f"""In-place {name[:-1]}: self takes the new shape (a view of the same storage).
+
+    Shapes: as {name[:-1]}; returns self.
+
+    Example:
+    >>> x = tl.zeros(1, 3)
+    >>> x.{name}({args}) is x
+    True
+    >>> x.shape
+    tensorlite.Size({shape})
+    """
+    return method
+
+
+for _name, (_op, _args, _shape) in _RESTRIDE_EXAMPLES.items():
+    setattr(Tensor, _name, _restride_method(_name, _op, _args, _shape))
+
+
 Tensor.__init__ = _legacy_init
 Tensor.uniform_ = creation.uniform_
 Tensor.multinomial = sampling.multinomial.__wrapped__

@@ -336,6 +336,25 @@ class TestInplaceNames:
         assert getattr(y, name)(*args) is y
         np.testing.assert_allclose(y.numpy(), expected.numpy())
 
+    @pytest.mark.parametrize("name, args, shape", [("squeeze_", (0,), (3,)), ("unsqueeze_", (-1,), (1, 3, 1)),
+                                                   ("transpose_", (0, 1), (3, 1)), ("t_", (), (3, 1)),
+                                                   ("swapaxes_", (1, 0), (3, 1)), ("swapdims_", (0, 1), (3, 1))])
+    def test_shape_changing_in_place_methods(self, name, args, shape):
+        base = f64([[1., 2., 3.]])
+        y = base * 1
+        assert getattr(y, name)(*args) is y and y.shape == shape
+        (y * f64(np.arange(3.).reshape(shape), False)).sum().backward()
+        assert base.grad.tolist() == [[0., 1., 2.]]
+
+    def test_shape_change_of_a_view_keeps_writing_into_its_base(self):
+        base = tl.zeros(2, 3)
+        row = base[1]
+        row.unsqueeze_(0)
+        row.add_(tl.tensor([[1., 2., 3.]]))
+        assert row.shape == (1, 3) and base.tolist() == [[0., 0., 0.], [1., 2., 3.]]
+        with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+            tl.zeros(2, requires_grad=True).unsqueeze_(0)
+
     def test_comparison_in_place_has_a_zero_gradient(self):
         x = f64([1., 2.])
         y = x * 3

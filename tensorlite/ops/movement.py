@@ -1141,3 +1141,26 @@ def triu(input: Tensor, diagonal: int = 0) -> Tensor:
             [0, 0, 1]])
     """
     return where(_triangle_mask(input, diagonal, False), input, scalar_tensor(0, input.dtype, input.device))
+
+
+def restride_(self: Tensor, op_name: str, view_op, *args) -> Tensor:
+    """``self`` becomes ``view_op(self, *args)`` (a view op: unsqueeze, transpose, ...) in place:
+    PyTorch's squeeze_, unsqueeze_, t_, transpose_, swapaxes_, swapdims_ change only the shape
+    and strides of self, which keeps its storage and takes the view op's place in the graph.
+
+    Shapes: those of view_op; returns self.
+
+    Example:
+    >>> from tensorlite.ops.movement import restride_, unsqueeze
+    >>> x = tl.tensor([1., 2.])
+    >>> restride_(x, "unsqueeze_", unsqueeze, 0) is x, x.shape
+    (True, tensorlite.Size([1, 2]))
+    """
+    self._check_inplace(op_name)
+    viewed = view_op(self, *args)
+    self.data = viewed.data
+    if viewed._requires_grad:
+        self.grad_fn, self._output_nr, self._requires_grad = viewed.grad_fn, viewed._output_nr, True
+    if self._base is not None:  # a view stays a view of its base, one view op further
+        self._view_chain = viewed._view_chain
+    return self

@@ -31,7 +31,7 @@ def without_gradient(op):
     >>> from tensorlite.ops.zero_grad import without_gradient
     >>> x = tl.tensor([1., 2.], requires_grad=True)
     >>> without_gradient(tl.eq)(x * 1, 2.)
-    tensor([0., 1.], grad_fn=<ZeroGradientBackward>)
+    tensor([0., 1.], grad_fn=<ZeroGradientBackward0>)
     """
     def compute(self: Tensor, *args):
         value = op(self, *args)
