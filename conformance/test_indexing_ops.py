@@ -204,3 +204,20 @@ def test_views_and_index_ops_on_device(x, offset, data, device):
           device=device)
     check(lambda lib, x: lib.repeat_interleave(x, lib.tensor([0, 2, 1] * 4)[:shape[-1]].to(x.device), -1), x,
           device=device)
+
+
+@given(shapes3=st.lists(st.sampled_from([(), (1,), (3,), (2, 1), (2, 3)]), min_size=3, max_size=3),
+       scalar_weight=st.booleans(), data=st.data())
+def test_lerp(shapes3, scalar_weight, data):
+    start, end, weight = (data.draw(arrs(shape=s, specials=False)) for s in shapes3)
+
+    def fn(lib, start, end, weight):
+        w = 0.3 if scalar_weight else weight
+        out = (lib.lerp(start, end, w), start.lerp(end, w))
+        y = start.clone()
+        try:
+            y.lerp_(end, w)
+        except RuntimeError:  # the broadcast shape is not start's: lerp_ refuses
+            return out
+        return out + (y,)
+    check(fn, start, end, weight, grad2=True)
