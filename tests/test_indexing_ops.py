@@ -362,3 +362,10 @@ class TestInplaceNames:
         assert y.tolist() == [0., 1.] and y.requires_grad
         y.sum().backward()
         assert x.grad is None or x.grad.tolist() == [0., 0.]
+
+
+def test_extremum_gradient_of_a_nan_result_is_nan_as_pytorch():
+    """A NaN result equals no element: PyTorch's 0/1 masks times grad / 0 give NaN, not 0."""
+    x, src = f64([0.]), f64([float("nan")])
+    x.scatter_reduce(0, t([0]), src, "amax", include_self=False).sum().backward()
+    assert np.isnan(src.grad.item()) and x.grad.item() == 0.  # x was left out: include_self=False

@@ -442,13 +442,12 @@ def _prod_grads(grad, x, src, result, dim, index, reduce, include_self):
 
 
 def _extremum_grads(grad, x, src, result, dim, index, reduce, include_self):
-    """The gradient of each position split evenly among the elements equal to its result."""
-    x_is_result = x == result
-    src_is_result = src == Gather.apply(result, dim, index, "gather")
-    ties = Scatter.apply(x_is_result.to(grad.dtype), dim, index, src_is_result.to(grad.dtype), True)
-    shared = grad / ties
-    zero = scalar_tensor(0, grad.dtype, grad.device)
-    return where(x_is_result, shared, zero), where(src_is_result, Gather.apply(shared, dim, index, "gather"), zero)
+    """The gradient of each position split evenly among the elements equal to its result
+    (multiplied by the 0/1 masks, as PyTorch: a NaN result, equal to nothing, gives NaN)."""
+    x_is_result = (x == result).to(grad.dtype)
+    src_is_result = (src == Gather.apply(result, dim, index, "gather")).to(grad.dtype)
+    shared = grad / Scatter.apply(x_is_result, dim, index, src_is_result, True)
+    return x_is_result * shared, src_is_result * Gather.apply(shared, dim, index, "gather")
 
 
 # -- functional API ------------------------------------------------------------------------
