@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import assume, given, strategies as st
 
 from harness import Arr, check
-from inputs import arrs, one_dim
+from inputs import ALL_DTYPES, arrs, one_dim, shapes
 
 REDUCTIONS = st.sampled_from(["sum", "prod", "mean", "amax", "amin"])
 
@@ -221,3 +221,81 @@ def test_lerp(shapes3, scalar_weight, data):
             return out
         return out + (y,)
     check(fn, start, end, weight, grad2=True)
+
+
+# -- every dtype, 0-dim tensors, out-of-range dims and sizes (errors must match too) ---------------
+D = st.sampled_from(ALL_DTYPES)
+
+
+@given(x=arrs(min_dims=0, dtype=D), op=st.sampled_from(["add", "copy", "fill"]), data=st.data())
+def test_index_ops_every_dtype_and_rank(x, op, data):
+    shape = x.array.shape
+    dim = data.draw(one_dim(len(shape)))
+    size = shape[dim] if shape else 1
+    assume(size > 0)
+    count = data.draw(st.integers(0, 3))
+    values = data.draw(st.lists(st.integers(-size - 1, size), min_size=count, max_size=count))
+    if op == "copy":
+        values = sorted(set(v % size for v in values))
+    idx = Arr(np.array(values, dtype=np.int64))
+    if shape:
+        source_shape = tuple(len(values) if d == dim % len(shape) else s for d, s in enumerate(shape))
+    else:  # a 0-dim input takes a 0-dim or a 1-D source
+        source_shape = (len(values),) if data.draw(st.booleans()) else ()
+    source_dtype = data.draw(st.sampled_from([str(x.array.dtype), "float32"]))  # a mismatch raises
+    source = data.draw(arrs(shape=source_shape, dtype=source_dtype))
+    alpha = data.draw(st.sampled_from([1, 2, -1.5, True]))
+    value = data.draw(st.sampled_from([2, -1.5, True, float("inf")]))
+
+    def fn(lib, x, i, s):
+        if op == "add":
+            return x.index_add(dim, i, s, alpha=alpha)
+        if op == "copy":
+            return x.index_copy(dim, i, s)
+        return x.index_fill(dim, i, value)
+    check(fn, x, idx, source)
+
+
+@given(xs=st.tuples(shapes(max_dims=3), shapes(max_dims=3)), dtype=D, data=st.data())
+def test_masked_scatter_broadcast(xs, dtype, data):
+    x = data.draw(arrs(shape=xs[0], dtype=dtype))
+    mask = data.draw(arrs(shape=xs[1], dtype="bool"))
+    n = data.draw(st.integers(0, 30))
+    source = data.draw(arrs(shape=(n,), dtype=dtype))
+    check(lambda lib, x, m, s: x.masked_scatter(m, s), x, mask, source)
+
+
+@given(x=arrs(dtype=D, max_dims=4), offset=st.integers(-5, 5), d1=st.integers(-5, 5), d2=st.integers(-5, 5))
+def test_diag_family_any_dims(x, offset, d1, d2):
+    check(lambda lib, x: lib.diagonal(x, offset, d1, d2), x)
+    check(lambda lib, x: lib.diag_embed(x, offset, d1, d2), x)
+    check(lambda lib, x: lib.diag(x, offset), x)
+    check(lambda lib, x: lib.trace(x), x)
+
+
+@given(x=arrs(dtype=D, max_dims=3), data=st.data())
+def test_repeat_interleave_any(x, data):
+    dim = data.draw(st.one_of(st.none(), st.integers(-4, 4)))
+    kind = data.draw(st.sampled_from(["int", "list", "tensor0"]))
+    if kind == "int":
+        r = data.draw(st.integers(-1, 3))
+        check(lambda lib, x: lib.repeat_interleave(x, r, dim), x)
+    elif kind == "tensor0":
+        r = Arr(np.array(data.draw(st.integers(0, 3)), dtype=np.int64))
+        check(lambda lib, x, r: lib.repeat_interleave(x, r, dim), x, r)
+    else:
+        n = data.draw(st.integers(0, 4))
+        counts = data.draw(st.lists(st.integers(0, 3), min_size=n, max_size=n))
+        r = Arr(np.array(counts, dtype=data.draw(st.sampled_from([np.int64, np.int32]))))
+        check(lambda lib, x, r: lib.repeat_interleave(x, r, dim), x, r)
+
+
+@given(x=arrs(dtype=D, max_dims=3),
+       dims=st.one_of(st.integers(0, 3), st.lists(st.integers(0, 3), max_size=4).map(tuple)))
+def test_tile_any(x, dims):
+    check(lambda lib, x: lib.tile(x, dims), x)
+
+
+@given(x=arrs(dtype=D, max_dims=3), dim=st.integers(-4, 4), size=st.integers(-1, 5), step=st.integers(-1, 4))
+def test_unfold_any(x, dim, size, step):
+    check(lambda lib, x: x.unfold(dim, size, step), x)

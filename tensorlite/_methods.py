@@ -279,7 +279,7 @@ _METHODS.update({
     "index_add": index_ops.index_add, "index_copy": index_ops.index_copy,
     "index_fill": index_ops.index_fill, "masked_scatter": index_ops.masked_scatter,
     "diagonal": diagonal.diagonal, "diag_embed": diagonal.diag_embed, "diag": diagonal.diag,
-    "trace": diagonal.trace, "unfold": diagonal.unfold, "tile": tiling.tile,
+    "trace": diagonal.trace, "unfold": diagonal.unfold, "tile": _dims_method(tiling.tile),
     "repeat_interleave": tiling.repeat_interleave,
     # linear algebra
     "matmul": linalg.matmul, "mm": linalg.mm, "bmm": linalg.bmm, "dot": linalg.dot,

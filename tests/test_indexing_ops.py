@@ -369,3 +369,17 @@ def test_extremum_gradient_of_a_nan_result_is_nan_as_pytorch():
     x, src = f64([0.]), f64([float("nan")])
     x.scatter_reduce(0, t([0]), src, "amax", include_self=False).sum().backward()
     assert np.isnan(src.grad.item()) and x.grad.item() == 0.  # x was left out: include_self=False
+
+
+def test_index_add_alpha_in_the_input_dtype():
+    """An integer input truncates a float alpha and wraps a negative one (PyTorch converts alpha
+    to self's dtype, refusing only overflow); an empty index returns before converting it."""
+    x = t([1, 2], dtype=tl.uint8)
+    assert x.index_add(0, t([0]), t([1], dtype=tl.uint8), alpha=-1).tolist() == [0, 2]
+    assert t([1, 2]).index_add(0, t([0]), t([1]), alpha=-1.5).tolist() == [0, 2]
+    with pytest.raises(RuntimeError, match="cannot be converted to type uint8 without overflow"):
+        x.index_add(0, t([0]), t([1], dtype=tl.uint8), alpha=300)
+    assert x.index_add(0, t([], dtype=tl.int64), t([], dtype=tl.uint8), alpha=300).tolist() == [1, 2]
+    assert tl.tile(x, [2]).tolist() == x.tile(2).tolist() == [1, 2, 1, 2]
+    with pytest.raises(TypeError, match="must be tuple of ints, not int"):
+        tl.tile(x, 2)

@@ -33,18 +33,28 @@ def _spread_index(index: Tensor, shape: tuple, axis: int) -> Tensor:
     return line.expand(shape)
 
 
+def _shape_error(input: Tensor, source: Tensor, op: str) -> RuntimeError:
+    return RuntimeError(f"source tensor shape must match self tensor shape, excluding the specified "
+                        f"dimension. Got self.shape = {list(input.shape)} source.shape = "
+                        f"{list(source.shape)} ({op})")
+
+
 def _check_source(op: str, input: Tensor, axis: int, index: Tensor, source: Tensor) -> None:
-    if input.ndim and source.ndim and input.ndim != source.ndim:
-        raise RuntimeError(f"{op}(): source has {source.ndim} dims but self has {input.ndim}; "
-                           f"they need the same number of dims")
+    """PyTorch's checks: index_add wants source with self's number of dims; index_copy also
+    lets a 0-dim tensor stand for a 1-element vector on either side."""
+    if input.ndim != source.ndim:
+        if op == "index_add_":
+            raise _shape_error(input, source, op)
+        if input.ndim and source.ndim:
+            raise IndexError(f"index_copy_(): When source and destination are not scalars, their "
+                             f"dimensionality must match. Source dimensionality ({source.ndim}), "
+                             f"destination dimensionality ({input.ndim})")
     count = source.shape[axis] if source.ndim else 1
     if index.numel() != count:
         raise RuntimeError(f"{op}(): Number of indices ({index.numel()}) should be equal to "
                            f"source.size(dim): ({count}), for dim: {axis}")
     if any(d != axis and s != t for d, (s, t) in enumerate(zip(input.shape, source.shape))):
-        raise RuntimeError(f"source tensor shape must match self tensor shape, excluding the specified "
-                           f"dimension. Got self.shape = {list(input.shape)} source.shape = "
-                           f"{list(source.shape)} ({op})")
+        raise _shape_error(input, source, op)
 
 
 def _scatter_along(op, input, dim, index, source, accumulate):
@@ -81,12 +91,12 @@ def index_add(input: Tensor, dim: int, index, source, *, alpha=1) -> Tensor:
     if source.dtype is not input.dtype:
         raise RuntimeError(f"index_add_(): self ({input.dtype.name}) and source ({source.dtype.name}) must "
                            f"have the same scalar type")
-    if isinstance(alpha, bool) or not is_scalar(alpha):
+    if not is_scalar(alpha):
         raise TypeError(f"index_add(): alpha must be a number, not {type(alpha).__name__}")
-    if alpha != 1:
-        if not input.is_floating_point() and isinstance(alpha, float) and not alpha.is_integer():
-            raise RuntimeError(f"For integral input tensors, argument alpha must not be a floating point "
-                               f"number (index_add got alpha={alpha})")
+    _check_source("index_add_", input, wrap_dim(dim, input.ndim, op="index_add_"), index, source)
+    if not index.numel():  # nothing to add: PyTorch returns before it converts alpha
+        return input.clone()
+    if alpha != 1:  # in input's dtype: an integer input truncates a float alpha, as PyTorch
         source = source * scalar_tensor(checked_scalar("index_add", alpha, input.dtype), input.dtype, input.device)
     return _scatter_along("index_add_", input, dim, index, source, True)
 

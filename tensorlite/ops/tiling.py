@@ -74,8 +74,9 @@ def tile(input: Tensor, dims) -> Tensor:
     >>> tl.tile(tl.tensor([[1, 2]]), (2, 1, 2)).shape
     tensorlite.Size([2, 1, 4])
     """
-    if isinstance(dims, numbers.Integral):
-        dims = (dims,)
+    if not isinstance(dims, (tuple, list)) or not all(isinstance(d, numbers.Integral) for d in dims):
+        raise TypeError(f"tile(): argument 'dims' (position 2) must be tuple of ints, not "
+                        f"{type(dims).__name__} (the method also takes them unpacked: x.tile(2, 1))")
     dims = tuple(int(d) for d in dims)
     return input.repeat(*((1,) * (input.ndim - len(dims)) + dims))
 
