@@ -455,9 +455,11 @@ _INPLACE_ALIASES = {"absolute_": "abs_", "arccos_": "acos_", "arccosh_": "acosh_
 for _name, _target in _INPLACE_ALIASES.items():
     setattr(Tensor, _name, getattr(Tensor, _target))
 # (PyTorch's logical_*_ leave self's graph as it was: no node of their own, like these)
-for _name in ("bitwise_not_", "clamp_min_", "clamp_max_", "cumsum_", "lerp_", "log2_", "log10_", "rsqrt_",
+for _name in ("bitwise_not_", "clamp_min_", "clamp_max_", "lerp_", "log2_", "log10_", "rsqrt_",
               "tril_", "triu_", "logical_and_", "logical_or_", "logical_xor_", "logical_not_"):
     setattr(Tensor, _name, _unary_inplace(_name, getattr(Tensor, _name[:-1])))
+# cumsum_ sums in self's dtype (an int8 sum wraps; bool is refused), as PyTorch
+Tensor.cumsum_ = _unary_inplace("cumsum_", lambda self, dim: rd.cumsum(self, dim, dtype=self.dtype))
 for _name in ("eq_", "ne_", "lt_", "le_", "gt_", "ge_", "greater_", "greater_equal_", "less_", "less_equal_",
               "not_equal_"):
     setattr(Tensor, _name, _unary_inplace(_name, zero_grad.without_gradient(getattr(Tensor, _name[:-1]))))

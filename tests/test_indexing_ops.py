@@ -383,3 +383,10 @@ def test_index_add_alpha_in_the_input_dtype():
     assert tl.tile(x, [2]).tolist() == x.tile(2).tolist() == [1, 2, 1, 2]
     with pytest.raises(TypeError, match="must be tuple of ints, not int"):
         tl.tile(x, 2)
+
+
+def test_cumsum_in_place_sums_in_self_dtype():
+    assert t([100, 100], dtype=tl.int8).cumsum_(0).tolist() == [100, -56]
+    assert t(True).cumsum_(0).item() is True  # 0-dim: a copy, bool allowed
+    with pytest.raises(NotImplementedError, match="bool"):
+        t([True, False]).cumsum_(0)
