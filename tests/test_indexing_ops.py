@@ -99,7 +99,7 @@ class TestScatterReduce:
         x = tl.zeros(3)
         with pytest.raises(RuntimeError, match="reduce argument must be either sum, prod, mean, amax or amin"):
             x.scatter_reduce(0, t([0]), t([1.]), "max")
-        with pytest.raises(RuntimeError, match="Expected self.dtype to be equal to src.dtype"):
+        with pytest.raises(RuntimeError, match=r"scatter\(\): Expected self.dtype to be equal to src.dtype"):
             x.scatter_reduce(0, t([0]), t([1.], dtype=tl.float64), "sum")
         with pytest.raises(RuntimeError, match="Expected dtype int64 for index"):
             x.scatter_reduce(0, t([0.]), t([1.]), "sum")
@@ -390,3 +390,11 @@ def test_cumsum_in_place_sums_in_self_dtype():
     assert t(True).cumsum_(0).item() is True  # 0-dim: a copy, bool allowed
     with pytest.raises(NotImplementedError, match="bool"):
         t([True, False]).cumsum_(0)
+
+
+def test_scatter_refuses_a_src_of_another_dtype_but_converts_a_number():
+    index = t([0, 1])
+    for op in ("scatter", "scatter_add"):
+        with pytest.raises(RuntimeError, match=r"scatter\(\): Expected self.dtype to be equal to src.dtype"):
+            getattr(tl.zeros(3), op)(0, index, tl.ones(2, dtype=tl.float64))
+    assert tl.zeros(3, dtype=tl.int64).scatter(0, index, 1.5).tolist() == [1, 1, 0]

@@ -624,8 +624,9 @@ def _scatter(input, dim, index, src, accumulate, op):
     axis = wrap_dim(dim, input.ndim, op=op)
     if not isinstance(src, Tensor):
         src = scalar_tensor(src, input.dtype, input.device)
-    elif src.dtype is not input.dtype:
-        src = src.to(input.dtype)
+    elif src.dtype is not input.dtype:  # PyTorch converts a number, never a tensor
+        raise RuntimeError(f"scatter(): Expected self.dtype to be equal to src.dtype ({op} got self "
+                           f"{input.dtype.name}, src {src.dtype.name}; convert src with .to())")
     return Scatter.apply(input, axis, index.long(), src, accumulate)
 
 
@@ -702,8 +703,8 @@ def scatter(input: Tensor, dim: int, index, src=None, *, value=None, reduce=None
     _check_scatter_shapes(input, wrap_dim(dim, input.ndim, op="scatter"), index, source, "scatter")
     if not isinstance(source, Tensor):
         source = scalar_tensor(checked_scalar("scatter", source, input.dtype), input.dtype, input.device)
-    return scatter_reduce(input, dim, index, source.to(input.dtype).expand(index.shape) if source.ndim == 0
-                          else source, "prod")
+        source = source.expand(index.shape)
+    return scatter_reduce(input, dim, index, source, "prod")
 
 
 @tensor_op
@@ -745,8 +746,8 @@ def scatter_reduce(input: Tensor, dim: int, index, src, reduce: str, *, include_
     expect_tensor("scatter_reduce", "src", src)
     _check_index(input, index, "scatter_reduce")
     if src.dtype is not input.dtype:
-        raise RuntimeError(f"scatter_reduce(): Expected self.dtype to be equal to src.dtype (self is "
-                           f"{input.dtype.name}, src is {src.dtype.name}); convert src with .to()")
+        raise RuntimeError(f"scatter(): Expected self.dtype to be equal to src.dtype (scatter_reduce got "
+                           f"self {input.dtype.name}, src {src.dtype.name}; convert src with .to())")
     if reduce == "mean" and input.dtype is _dt.bool_:
         raise NotImplementedError("scatter_reduce(): reduce='mean' is not implemented for bool tensors")
     axis = wrap_dim(dim, input.ndim, op="scatter_reduce")
