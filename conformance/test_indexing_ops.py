@@ -343,3 +343,31 @@ def test_inplace_names_every_dtype(name, x, odt, data):
         y = x.clone()
         return getattr(y, name)(*(o if a == "o" else a for a in args)), y
     check(fn, x, other, grad=False)
+
+
+# index dtypes across the index-taking ops (int16/int8 indices, uint8 masks, int32 where accepted)
+_INDEX_OPS = {
+    "gather": lambda x, i, s: x.gather(0, i), "scatter": lambda x, i, s: x.scatter(0, i, s),
+    "scatter_add": lambda x, i, s: x.scatter_add(0, i, s),
+    "scatter_reduce": lambda x, i, s: x.scatter_reduce(0, i, s, "amax"),
+    "index_select": lambda x, i, s: x.index_select(0, i), "index_add": lambda x, i, s: x.index_add(0, i, s),
+    "index_copy": lambda x, i, s: x.index_copy(0, i, s), "index_fill": lambda x, i, s: x.index_fill(0, i, 2),
+    "take_along_dim": lambda x, i, s: x.take_along_dim(i, 0 if x.ndim else None),
+    "index_put": lambda x, i, s: x.index_put((i,), s), "masked_fill": lambda x, i, s: x.masked_fill(i, 2),
+    "masked_scatter": lambda x, i, s: x.masked_scatter(i, s),
+}
+
+
+@given(op=st.sampled_from(sorted(_INDEX_OPS)),
+       x=arrs(min_dims=0, max_dims=2, dtype=st.sampled_from(["float32", "int64"])),
+       index_dtype=st.sampled_from(["int64", "int32", "int16", "uint8", "bool", "float32"]), data=st.data())
+def test_index_dtypes(op, x, index_dtype, data):
+    shape = x.array.shape
+    index_shape = data.draw(st.sampled_from([shape, shape[:1], (), (1,) * len(shape), (2,) + shape]))
+    assume(int(np.prod(index_shape)) > 0 and x.array.size > 0)  # PyTorch skips some checks when empty
+    high = max(1, min(shape) if shape else 1)
+    count = int(np.prod(index_shape))
+    values = data.draw(st.lists(st.integers(0, high - 1), min_size=count, max_size=count))
+    index = Arr(np.array(values).astype(index_dtype).reshape(index_shape))
+    src = data.draw(arrs(shape=index_shape, dtype=str(x.array.dtype)))
+    check(lambda lib, x, i, s: _INDEX_OPS[op](x, i, s), x, index, src, grad=False)

@@ -101,7 +101,7 @@ class TestScatterReduce:
             x.scatter_reduce(0, t([0]), t([1.]), "max")
         with pytest.raises(RuntimeError, match=r"scatter\(\): Expected self.dtype to be equal to src.dtype"):
             x.scatter_reduce(0, t([0]), t([1.], dtype=tl.float64), "sum")
-        with pytest.raises(RuntimeError, match="Expected dtype int64 for index"):
+        with pytest.raises(RuntimeError, match="Expected dtype int32/int64 for index"):
             x.scatter_reduce(0, t([0.]), t([1.]), "sum")
         with pytest.raises(RuntimeError, match="index 5 is out of bounds"):
             x.scatter_reduce(0, t([5]), t([1.]), "amax").tolist()
@@ -193,9 +193,8 @@ class TestIndexOps:
             tl.zeros(2).masked_scatter(t([1, 0]), tl.ones(2))
         with pytest.raises(RuntimeError, match="Number of elements of source < number of ones in mask"):
             tl.zeros(3).masked_scatter(t([True, True, False]), tl.ones(1)).tolist()
-        with pytest.warns(UserWarning, match="uint8"):
-            out = tl.zeros(2).masked_scatter(t([1, 0], dtype=tl.uint8), tl.ones(2))
-        assert out.tolist() == [1., 0.]
+        with pytest.warns(UserWarning, match="uint8"), pytest.raises(RuntimeError, match="only supports boolean"):
+            tl.zeros(2).masked_scatter(t([1, 0], dtype=tl.uint8), tl.ones(2))
 
 
 # -- diagonals and windows --------------------------------------------------------------------
@@ -398,3 +397,36 @@ def test_scatter_refuses_a_src_of_another_dtype_but_converts_a_number():
         with pytest.raises(RuntimeError, match=r"scatter\(\): Expected self.dtype to be equal to src.dtype"):
             getattr(tl.zeros(3), op)(0, index, tl.ones(2, dtype=tl.float64))
     assert tl.zeros(3, dtype=tl.int64).scatter(0, index, 1.5).tolist() == [1, 1, 0]
+
+
+class TestIndexDtypes:
+    def test_int8_and_int16_tensors_are_no_indices(self):
+        for dtype in (tl.int8, tl.int16):
+            for key in (t([0], dtype=dtype), t(0, dtype=dtype)):
+                with pytest.raises(IndexError, match="tensors used as indices must be long, int, byte or bool"):
+                    tl.zeros(2)[key]
+
+    def test_one_value_through_a_lone_byte_mask_is_refused(self):
+        mask = t([1, 0], dtype=tl.uint8)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            for write in (lambda x: x.__setitem__(mask, 1.), lambda x: x.__setitem__((mask, 0), 1.),
+                          lambda x: x.index_put_((mask,), t(1.))):
+                x = tl.zeros(2, 2)
+                with pytest.raises(RuntimeError, match="masked_fill_ only supports boolean masks"):
+                    write(x)
+                assert x.tolist() == [[0., 0.], [0., 0.]]
+            x = tl.zeros(2, 2)
+            x[:, mask] = 1.  # a slice before the mask: the indexing path, which takes bytes
+            x.index_put_((mask,), t([5., 6.]))  # several values: the indexing path too
+            assert x.tolist() == [[5., 6.], [1., 0.]]
+
+    def test_index_put_on_a_0_dim_tensor_refuses_any_index(self):
+        with pytest.raises(IndexError, match="too many indices for tensor of dimension 0"):
+            tl.zeros(()).index_put((t(True),), t(1.))
+
+    def test_take_along_dim_wants_int64_with_a_dim_but_not_without(self):
+        index = t([1], dtype=tl.int32)
+        assert tl.take_along_dim(t([3., 4.]), index).tolist() == [4.]
+        with pytest.raises(RuntimeError, match="dtype of indices should be Long but got Int"):
+            tl.take_along_dim(t([3., 4.]), index, 0)

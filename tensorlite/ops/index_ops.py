@@ -172,10 +172,9 @@ def masked_scatter(input: Tensor, mask, source) -> Tensor:
     """
     expect_tensor("masked_scatter", "mask", mask)
     expect_tensor("masked_scatter", "source", source)
-    if mask.dtype is _dt.uint8:
+    if mask.dtype is _dt.uint8:  # PyTorch warns, then refuses it all the same
         warn_user("masked_scatter_ received a mask with dtype torch.uint8, this behavior is now deprecated,"
                   "please use a mask with dtype torch.bool instead.")
-        mask = mask != 0
     if mask.dtype is not _dt.bool_:
         raise RuntimeError(f"masked_scatter_ only supports boolean masks, but got mask with dtype "
                            f"{mask.dtype.name}")

@@ -23,8 +23,9 @@ from .movement import Pad, stack
 def _index_array(value, device):
     backend = device.backend
     if isinstance(value, Tensor):
-        if value.is_floating_point():
-            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        if value.dtype not in (_dt.int64, _dt.int32, _dt.uint8, _dt.bool_):  # int8, int16 too
+            raise IndexError(f"tensors used as indices must be long, int, byte or bool tensors (got "
+                             f"{value.dtype.name})")
         value = _byte_as_bool(value)
         if value.device is not device:
             value = value.to(device)
@@ -67,7 +68,7 @@ def normalize_key(x: Tensor, key):
         elif isinstance(k, Tensor) and k.ndim == 0 and k.dtype in (_dt.bool_, _dt.uint8):
             out.append(bool(_byte_as_bool(k).item()))  # a 0-dim mask acts as a Python bool
             basic = False
-        elif isinstance(k, Tensor) and k.ndim == 0 and k.dtype.is_integer:
+        elif isinstance(k, Tensor) and k.ndim == 0 and k.dtype in (_dt.int64, _dt.int32):
             out.append(int(k.item()))  # PyTorch treats a 0-dim integer tensor as an int (a select)
         elif isinstance(k, (Tensor, list, tuple)) or hasattr(k, "__array__"):
             out.append(_index_array(k, x.device))
@@ -493,6 +494,7 @@ def setitem(input: Tensor, key, value) -> None:
     tensor([[1., 5., 5.],
             [2., 0., 0.]])
     """
+    _refuse_byte_mask_fill(key, value)
     if isinstance(value, Tensor) and value.dtype is not input.dtype:
         mask_fill = isinstance(key, Tensor) and key.dtype is _dt.bool_ and key.ndim and value.numel() == 1
         if not (mask_fill or normalize_key(input, key)[1]):
@@ -501,6 +503,22 @@ def setitem(input: Tensor, key, value) -> None:
     key, basic = normalize_key(input, key)
     _put(input, key if basic else pytorch_order(key, input.device), value, accumulate=False,
          op_name="setitem")
+
+
+def _refuse_byte_mask_fill(key, value, zero_dim_masks: bool = False) -> None:
+    """PyTorch writes one value through one mask index (after integer selects) with
+    masked_fill_, which refuses a uint8 mask that indexing itself would accept (with a warning):
+    ``x[byte_mask] = 1.`` raises, ``x[byte_mask] = values`` does not. A 0-dim mask counts only
+    for index_put (``x[mask] = v`` takes it as a Python bool)."""
+    items = key if isinstance(key, tuple) else (key,)
+    tensors = [k for k in items if isinstance(k, Tensor) and (k.ndim or zero_dim_masks)]
+    if len(tensors) != 1 or tensors[0].dtype is not _dt.uint8:
+        return
+    before = items[:next(i for i, k in enumerate(items) if k is tensors[0])]
+    one_value = not isinstance(value, Tensor) or value.numel() == 1
+    if one_value and all(isinstance(k, numbers.Integral) and not isinstance(k, bool) for k in before):
+        raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype unsigned char "
+                           "(one value written through a uint8 mask; index with mask.bool())")
 
 
 def _put(input, key, value, accumulate, op_name):
@@ -549,7 +567,7 @@ def index_put_(input: Tensor, indices, values, accumulate: bool = False):
     tensor([1., 0., 2., 0.])
     """
     _check_values_dtype("index_put_", input, values)
-    key, _ = normalize_key(input, tuple(indices))
+    key = _index_put_key(input, indices, values, accumulate)
     _put(input, key, values, accumulate, "index_put_")
     return input
 
@@ -569,10 +587,21 @@ def index_put(input: Tensor, indices, values, accumulate: bool = False) -> Tenso
     tensor(0.)
     """
     _check_values_dtype("index_put", input, values)
-    key, _ = normalize_key(input, tuple(indices))
+    key = _index_put_key(input, indices, values, accumulate)
     if not isinstance(values, Tensor):
         values = scalar_tensor(checked_scalar("index_put", values, input.dtype), input.dtype, input.device)
     return IndexPut.apply(input, key, values.to(input.dtype), accumulate)
+
+
+def _index_put_key(input, indices, values, accumulate):
+    """index_put's key: unlike ``x[i] = v``, every index tensor takes a dim of a 0-dim input
+    (a 0-dim bool or integer tensor too), so a 0-dim input refuses any index."""
+    indices = tuple(indices)
+    if input.ndim == 0 and indices:
+        raise IndexError(f"too many indices for tensor of dimension 0 (got {len(indices)})")
+    if not accumulate and len(indices) == 1:
+        _refuse_byte_mask_fill(indices, values, zero_dim_masks=True)
+    return normalize_key(input, indices)[0]
 
 
 def _check_values_dtype(op, input, values):
@@ -585,7 +614,7 @@ def _check_values_dtype(op, input, values):
 
 def _check_index(input, index, op):
     if not isinstance(index, Tensor) or index.dtype not in (_dt.int64, _dt.int32):
-        raise RuntimeError(f"{op}(): Expected dtype int64 for index")
+        raise RuntimeError(f"{op}(): Expected dtype int32/int64 for index")
     if index.ndim != input.ndim and not (index.ndim <= 1 and input.ndim <= 1):
         raise RuntimeError(f"Index tensor must have the same number of dimensions as input tensor "
                            f"({op}: index has {index.ndim}, input has {input.ndim})")
@@ -926,11 +955,15 @@ def take_along_dim(input: Tensor, indices, dim=None) -> Tensor:
     >>> tl.take_along_dim(x, tl.tensor([5, 0]))
     tensor([50, 10])
     """
-    if not isinstance(indices, Tensor) or indices.dtype not in (_dt.int64, _dt.int32):
-        raise RuntimeError("take_along_dim(): dtype of indices should be Long")
-    if dim is None:
+    expect_tensor("take_along_dim", "indices", indices)
+    if dim is None:  # a flat gather, which takes int32 indices too (PyTorch's check differs by dim)
+        if indices.dtype not in (_dt.int64, _dt.int32):
+            raise RuntimeError("gather(): Expected dtype int32/int64 for index (take_along_dim without dim)")
         input, indices, axis = input.reshape(-1), indices.reshape(-1), 0
     else:
+        if indices.dtype is not _dt.int64:
+            raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but got "
+                               f"{indices.dtype.scalar_name}")
         if input.ndim != indices.ndim:
             raise RuntimeError(f"take_along_dim(): input and indices should have the same number of "
                                f"dimensions, but got {input.ndim} dimensions for input, and "
