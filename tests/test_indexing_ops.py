@@ -52,8 +52,10 @@ class TestScatterReduce:
         index = t([0, 0, 1, 2, 2])
         for x_values, src_values in (([2., 0., 1.5], [0., 4., -1., 0.5, 3.]), ([0., 1., 2.], [1., 2., 0., 0., 3.])):
             for include_self in (True, False):
-                assert gradcheck(lambda x, s: x.scatter_reduce(0, index, s, "prod", include_self=include_self),
-                                 (f64(x_values), f64(src_values)))
+                fn = lambda x, s: x.scatter_reduce(0, index, s, "prod", include_self=include_self)  # noqa: E731
+                assert gradcheck(fn, (f64(x_values), f64(src_values)))
+                # the second derivative through a single zero factor is not zero (SEMANTICS.md 4)
+                assert gradgradcheck(fn, (f64(x_values), f64(src_values)))
 
     @pytest.mark.parametrize("reduce", ["amax", "amin", "mean", "prod", "sum"])
     @pytest.mark.parametrize("include_self", [True, False])
