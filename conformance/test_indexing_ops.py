@@ -371,3 +371,27 @@ def test_index_dtypes(op, x, index_dtype, data):
     index = Arr(np.array(values).astype(index_dtype).reshape(index_shape))
     src = data.draw(arrs(shape=index_shape, dtype=str(x.array.dtype)))
     check(lambda lib, x, i, s: _INDEX_OPS[op](x, i, s), x, index, src, grad=False)
+
+
+@given(x=arrs(min_dims=0, max_dims=3, dtype=st.sampled_from(["float64", "int64"]), specials=False),
+       reduce=st.sampled_from(["prod", "mean", "amax", "amin", "sum"]), include_self=st.booleans(),
+       inplace=st.booleans(), data=st.data())
+def test_index_reduce(x, reduce, include_self, inplace, data):
+    shape = x.array.shape
+    dim = data.draw(one_dim(len(shape)))
+    size = shape[dim] if shape else 1
+    assume(size > 0)
+    count = data.draw(st.integers(0, 4))
+    index = Arr(np.array(data.draw(st.lists(st.integers(0, size - 1), min_size=count, max_size=count)),
+                         dtype=np.int64))
+    if shape:
+        source_shape = tuple(count if d == dim % len(shape) else s for d, s in enumerate(shape))
+    else:
+        source_shape = (count,)
+    source = data.draw(arrs(shape=source_shape, dtype=str(x.array.dtype), low=-2, high=2, specials=False))
+
+    def fn(lib, x, i, s):
+        y = x.clone() if inplace else x
+        name = "index_reduce_" if inplace else "index_reduce"
+        return getattr(y, name)(dim, i, s, reduce, include_self=include_self)
+    check(fn, x, index, source, grad2=reduce != "prod")

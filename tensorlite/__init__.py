@@ -37,7 +37,7 @@ from .ops.indexing import (gather, index_put, index_select, masked_fill, masked_
                            scatter, scatter_add, scatter_reduce, take_along_dim)
 from .ops.diagonal import diag, diag_embed, diagonal, trace
 from .ops.tiling import meshgrid, repeat_interleave, tile
-from .ops.index_ops import index_add, index_copy, index_fill, masked_scatter
+from .ops.index_ops import index_add, index_copy, index_fill, index_reduce, masked_scatter
 from .ops.linalg import bmm, dot, einsum, ger, matmul, mm, outer
 from .ops.checks import synchronize
 from .ops.sampling import multinomial

@@ -278,6 +278,7 @@ _METHODS.update({
     "take_along_dim": indexing.take_along_dim, "scatter_reduce": indexing.scatter_reduce,
     "index_add": index_ops.index_add, "index_copy": index_ops.index_copy,
     "index_fill": index_ops.index_fill, "masked_scatter": index_ops.masked_scatter,
+    "index_reduce": index_ops.index_reduce,
     "diagonal": diagonal.diagonal, "diag_embed": diagonal.diag_embed, "diag": diagonal.diag,
     "trace": diagonal.trace, "unfold": diagonal.unfold, "tile": _dims_method(tiling.tile),
     "repeat_interleave": tiling.repeat_interleave,
@@ -399,6 +400,8 @@ _UNARY_INPLACE_EXAMPLES = {
     "index_fill_": ("[1., 2., 3.]", "0, tl.tensor([2, 0]), -1.", "tensor([-1.,  2., -1.])"),
     "masked_scatter_": ("[1., 2., 3.]", "tl.tensor([True, False, True]), tl.tensor([7., 8.])",
                         "tensor([7., 2., 8.])"),
+    "index_reduce_": ("[1., 2., 3.]", "0, tl.tensor([2, 2]), tl.tensor([7., 8.]), 'prod'",
+                      "tensor([  1.,   2., 168.])"),
     # in-place forms of out-of-place methods (PyTorch's names), through the out-of-place op
     "bitwise_not_": ("[0, 5]", "", "tensor([-1, -6])"),
     "clamp_min_": ("[-1., 2.]", "0.", "tensor([0., 2.])"),
@@ -443,7 +446,7 @@ _UNARY_INPLACE.update({"clamp_": ew.clamp, "clip_": ew.clamp, "masked_fill_": in
 _UNARY_INPLACE.update({"scatter_": indexing.scatter, "scatter_add_": indexing.scatter_add,
                        "scatter_reduce_": indexing.scatter_reduce, "index_add_": index_ops.index_add,
                        "index_copy_": index_ops.index_copy, "index_fill_": index_ops.index_fill,
-                       "masked_scatter_": index_ops.masked_scatter})
+                       "masked_scatter_": index_ops.masked_scatter, "index_reduce_": index_ops.index_reduce})
 for _name, _fn in _UNARY_INPLACE.items():
     setattr(Tensor, _name, _unary_inplace(_name, _fn))
 

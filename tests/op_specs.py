@@ -644,7 +644,27 @@ def _np_masked_scatter(x, s, seed):
     return out
 
 
+def _np_index_reduce(x, s, dim, seed, reduce, include_self):
+    index = _index_of(x.shape, s.shape, dim, seed, False)
+    spread = np.broadcast_to(index.reshape([-1 if d == dim else 1 for d in range(x.ndim)]), s.shape)
+    return _np_scatter_reduce(x, s, dim, spread, reduce, include_self)
+
+
+def _index_reduce_row(reduce):
+    def op(x, s, dim, seed, include_self):
+        index = tl.tensor(_index_of(x.shape, s.shape, dim, seed, False), device=x.device)
+        return x.index_reduce(dim, index, s, reduce, include_self=include_self)
+
+    def ref(x, s, dim, seed, include_self):
+        return _np_index_reduce(x, s, dim, seed, reduce, include_self)
+    return OpSpec(f"index_reduce_{reduce}", op, ref, _source_shapes(), low=0.5 if reduce == "prod" else -3.0,
+                  unique=reduce in ("amax", "amin"), avoid=_shared_values if reduce in ("amax", "amin") else None,
+                  kwargs=lambda s: st.fixed_dictionaries({"dim": st.just(_source_dim(s)), "seed": st.integers(0, 100),
+                                                          "include_self": st.booleans()}))
+
+
 SPECS += [_scatter_reduce_row(reduce) for reduce in ("sum", "prod", "mean", "amax", "amin")] + [
+    _index_reduce_row(reduce) for reduce in ("prod", "mean", "amax", "amin")] + [
     OpSpec("index_add", lambda x, s, dim, seed, alpha: x.index_add(
         dim, tl.tensor(_index_of(x.shape, s.shape, dim, seed, False), device=x.device), s, alpha=alpha),
         _np_index_add, _source_shapes(),

@@ -432,3 +432,18 @@ class TestIndexDtypes:
         assert tl.take_along_dim(t([3., 4.]), index).tolist() == [4.]
         with pytest.raises(RuntimeError, match="dtype of indices should be Long but got Int"):
             tl.take_along_dim(t([3., 4.]), index, 0)
+
+
+def test_index_reduce_errors_and_ties():
+    x = f64([[1., 5.], [3., 4.]])
+    source = f64([[1., 7.], [0., 5.]])
+    out = x.index_reduce(0, t([0, 0]), source, "amax")
+    out.sum().backward()
+    assert out.tolist() == [[1., 7.], [3., 4.]]
+    assert x.grad.tolist() == [[0.5, 0.], [1., 1.]] and source.grad.tolist() == [[0.5, 1.], [0., 0.]]
+    with pytest.raises(RuntimeError, match="Expected reduce to be one of prod, mean, amax or amin but got sum"):
+        x.index_reduce(0, t([0]), source[:1], "sum")
+    with pytest.raises(IndexError, match="index out of range in self"):
+        x.index_reduce(0, t([2]), source[:1], "prod").tolist()
+    with pytest.raises(RuntimeError, match="must have the same scalar type"):
+        x.index_reduce(0, t([0]), tl.ones(1, 2), "prod")

@@ -1,6 +1,6 @@
-"""index_add, index_copy, index_fill and masked_scatter: compositions of scatter / gather, so
-they run on the device on every backend and get their gradients (and double backward) from
-Scatter and Gather.
+"""index_add, index_copy, index_fill, index_reduce and masked_scatter: compositions of scatter,
+gather and scatter_reduce, so they run on the device on every backend and get their gradients
+(and double backward) from those.
 
 index_add accumulates repeated indices; index_copy with repeated indices keeps one of the
 written values (PyTorch leaves which one unspecified).
@@ -12,7 +12,7 @@ from .._warn import warn_user
 from ..tensor import Tensor
 from ._util import broadcast_shapes, checked_scalar, expect_tensor, is_scalar, scalar_tensor, tensor_op, wrap_dim
 from .elementwise import where
-from .indexing import Gather, Scatter
+from .indexing import Gather, Scatter, reduce_into
 from .reduce import cumsum
 
 
@@ -40,10 +40,10 @@ def _shape_error(input: Tensor, source: Tensor, op: str) -> RuntimeError:
 
 
 def _check_source(op: str, input: Tensor, axis: int, index: Tensor, source: Tensor) -> None:
-    """PyTorch's checks: index_add wants source with self's number of dims; index_copy also
-    lets a 0-dim tensor stand for a 1-element vector on either side."""
+    """PyTorch's checks: index_add and index_reduce want source with self's number of dims;
+    index_copy also lets a 0-dim tensor stand for a 1-element vector on either side."""
     if input.ndim != source.ndim:
-        if op == "index_add_":
+        if op != "index_copy_":
             raise _shape_error(input, source, op)
         if input.ndim and source.ndim:
             raise IndexError(f"index_copy_(): When source and destination are not scalars, their "
@@ -192,3 +192,40 @@ def masked_scatter(input: Tensor, mask, source) -> Tensor:
         position = where(flat_mask, scalar_tensor(1, _dt.int64, input.device), position)
     taken = Gather.apply(flat_source, 0, position, "masked_scatter")
     return where(flat_mask, taken, input.expand(shape).reshape(-1)).reshape(shape)
+
+
+_INDEX_REDUCTIONS = ("prod", "mean", "amax", "amin")
+
+
+@tensor_op
+def index_reduce(input: Tensor, dim: int, index, source, reduce: str, *, include_self: bool = True) -> Tensor:
+    """A copy of input whose slices at the positions index names along dim are reduced with
+    source's slices: reduce is "prod", "mean", "amax" or "amin" (scatter_reduce's rules:
+    include_self False leaves input out where index points, an integer mean rounds down,
+    amax/amin share the gradient among ties).
+
+    Shapes: input (..., n, ...), index (k,) with values in [0, n), source (..., k, ...) -> input's
+    shape.
+
+    Example:
+    >>> x = tl.tensor([[1., 2.], [3., 4.]])
+    >>> x.index_reduce(0, tl.tensor([0, 0]), tl.tensor([[7., 0.], [5., 9.]]), "amax")
+    tensor([[7., 9.],
+            [3., 4.]])
+    """
+    if reduce not in _INDEX_REDUCTIONS:
+        raise RuntimeError(f"index_reduce(): Expected reduce to be one of prod, mean, amax or amin but got "
+                           f"{reduce}.")
+    _vector_index("index_reduce_", index, (_dt.int64, _dt.int32), "Expected dtype int32/int64 for index")
+    expect_tensor("index_reduce", "source", source)
+    if source.dtype is not input.dtype:
+        raise RuntimeError(f"index_reduce_(): self ({input.dtype.name}) and source ({source.dtype.name}) must "
+                           f"have the same scalar type")
+    axis = wrap_dim(dim, input.ndim, op="index_reduce_")
+    _check_source("index_reduce_", input, axis, index, source)
+    if input.ndim == 0 or source.ndim == 0:
+        flat = index_reduce(input.reshape(-1), 0, index.reshape(-1), source.reshape(-1), reduce,
+                            include_self=include_self)
+        return flat.reshape(input.shape)
+    spread = _spread_index(index.long().to(input.device).reshape(-1), source.shape, axis)
+    return reduce_into(input, axis, spread, source, reduce, include_self, "index_reduce_")

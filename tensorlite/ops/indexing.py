@@ -280,7 +280,7 @@ def _index_range_error(op: str, error: IndexError):
     detail = re.sub(r"\baxis\b", "dimension", str(error))
     message = (f"{op}(): {detail}; {op} takes indices in [0, size) (negative indices are not "
                f"counted from the end)")
-    if op in ("index_select", "embedding", "index_add_"):  # PyTorch's IndexError text, kept first
+    if op in ("index_select", "embedding", "index_add_", "index_reduce_"):  # PyTorch's IndexError text first
         return IndexError(f"index out of range in self: {message}")
     return IndexError(message) if op in ("index_copy_", "index_fill_") else RuntimeError(message)
 
@@ -401,11 +401,11 @@ class ScatterReduce(Function):
     _primitive = True
 
     @staticmethod
-    def forward(ctx, x, dim, index, src, reduce, include_self):
+    def forward(ctx, x, dim, index, src, reduce, include_self, op="scatter_reduce"):
         ctx.dim, ctx.index, ctx.reduce, ctx.include_self = dim, index, reduce, include_self
         ctx.save_for_backward(x, src)
         backend = x.device.backend
-        describe = range_error_for("scatter_reduce")
+        describe = range_error_for(op)
         data = x.data
         try:
             if not include_self:
@@ -424,7 +424,7 @@ class ScatterReduce(Function):
         grad_x, grad_src = grads(grad, x, src, result, *args)
         if not ctx.include_self:  # x's values at the scattered positions were not used
             grad_x = Scatter.apply(grad_x, ctx.dim, ctx.index, scalar_tensor(0, grad.dtype, grad.device), False)
-        return grad_x, None, None, grad_src, None, None
+        return grad_x, None, None, grad_src, None, None, None
 
 
 def _prod_grads(grad, x, src, result, dim, index, reduce, include_self):
@@ -781,24 +781,29 @@ def scatter_reduce(input: Tensor, dim: int, index, src, reduce: str, *, include_
         raise NotImplementedError("scatter_reduce(): reduce='mean' is not implemented for bool tensors")
     axis = wrap_dim(dim, input.ndim, op="scatter_reduce")
     _check_scatter_shapes(input, axis, index, src, "scatter_reduce")
+    return reduce_into(input, axis, index, src, reduce, include_self, "scatter_reduce")
+
+
+def reduce_into(input, axis, index, src, reduce, include_self, op):
+    """scatter_reduce once its arguments are checked; ``op`` names the public op in range
+    errors (index_reduce is this with an index spread over the source)."""
     if input.ndim == 0 or index.ndim == 0:  # 0-dim operands count as 1-element vectors
-        flat = scatter_reduce(input.reshape(-1), 0, index.reshape(-1), src.reshape(-1), reduce,
-                              include_self=include_self)
+        flat = reduce_into(input.reshape(-1), 0, index.reshape(-1), src.reshape(-1), reduce, include_self, op)
         return flat.reshape(input.shape)
     if src.data.shape != index.data.shape:
         src = Slice.apply(src, _leading(index.data.shape))
     index = index.long().to(input.device)
     if reduce in ("sum", "mean"):
-        return _scatter_mean(input, axis, index, src, include_self, reduce == "mean")
-    return ScatterReduce.apply(input, axis, index, src, reduce, include_self)
+        return _scatter_mean(input, axis, index, src, include_self, reduce == "mean", op)
+    return ScatterReduce.apply(input, axis, index, src, reduce, include_self, op)
 
 
-def _scatter_mean(input, axis, index, src, include_self, mean):
+def _scatter_mean(input, axis, index, src, include_self, mean, op):
     """Sum (or mean: the sum over the count of terms, at least 1) of scatter_reduce, composed
     of scatter and scatter_add."""
     zero = scalar_tensor(0, input.dtype, input.device)
-    base = input if include_self else Scatter.apply(input, axis, index, zero, False)
-    total = Scatter.apply(base, axis, index, src, True)
+    base = input if include_self else Scatter.apply(input, axis, index, zero, False, None, op)
+    total = Scatter.apply(base, axis, index, src, True, None, op)
     if not mean:
         return total
     backend = input.device.backend
