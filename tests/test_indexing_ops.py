@@ -447,3 +447,10 @@ def test_index_reduce_errors_and_ties():
         x.index_reduce(0, t([2]), source[:1], "prod").tolist()
     with pytest.raises(RuntimeError, match="must have the same scalar type"):
         x.index_reduce(0, t([0]), tl.ones(1, 2), "prod")
+
+
+def test_masked_select_wants_a_bool_mask():
+    for mask in (t([1, 0]), t([1, 0], dtype=tl.uint8)):
+        with pytest.raises(RuntimeError, match="masked_select: expected BoolTensor for mask"):
+            tl.zeros(2).masked_select(mask)
+    assert tl.tensor([1., 2.]).masked_select(t([True, False])).tolist() == [1.]

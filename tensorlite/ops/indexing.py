@@ -904,6 +904,9 @@ def masked_select(input: Tensor, mask) -> Tensor:
     >>> tl.masked_select(x, x % 2 == 0)
     tensor([2, 4])
     """
+    expect_tensor("masked_select", "mask", mask)
+    if mask.dtype is not _dt.bool_:  # indexing would take an integer mask as indices
+        raise RuntimeError(f"masked_select: expected BoolTensor for mask (got {mask.dtype.name}; use mask.bool())")
     shape = broadcast_shapes(input.data.shape, mask.data.shape)
     return getitem(input.expand(shape), mask.expand(shape))
 
