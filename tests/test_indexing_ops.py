@@ -454,3 +454,12 @@ def test_masked_select_wants_a_bool_mask():
         with pytest.raises(RuntimeError, match="masked_select: expected BoolTensor for mask"):
             tl.zeros(2).masked_select(mask)
     assert tl.tensor([1., 2.]).masked_select(t([True, False])).tolist() == [1.]
+
+
+def test_cat_keeps_an_empty_input_that_requires_grad_in_the_graph():
+    """PyTorch's legacy rule skips 1-D empty tensors in cat's shape checks, not in autograd."""
+    empty = tl.zeros(0, requires_grad=True)
+    out = tl.cat([empty, t([[1, 2]])])
+    assert out.requires_grad and out.tolist() == [[1., 2.]]
+    out.sum().backward()
+    assert empty.grad.shape == (0,)

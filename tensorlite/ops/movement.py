@@ -694,10 +694,9 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     kept = [t for t in tensors if t.data.shape != (0,)]
     if not kept:
         return Cat.apply(*tensors, axis=0)
-    tensors = kept
-    ref = tensors[0]
+    ref = kept[0]
     axis = wrap_dim(dim, ref.ndim, op="cat")
-    for i, t in enumerate(tensors[1:], start=1):
+    for i, t in enumerate(kept[1:], start=1):
         if t.ndim != ref.ndim:
             raise RuntimeError(f"Tensors must have same number of dimensions: got {ref.ndim} and {t.ndim}")
         for d in range(ref.ndim):
@@ -705,7 +704,10 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
                 raise RuntimeError(
                     f"Sizes of tensors must match except in dimension {axis}. Expected size "
                     f"{ref.data.shape[d]} but got size {t.data.shape[d]} for tensor number {i} in the list.")
-    return Cat.apply(*tensors, axis=axis)
+    # the empty ones still join the graph (an empty input that requires grad makes the result
+    # require grad), reshaped to contribute nothing along axis
+    empty = ref.data.shape[:axis] + (0,) + ref.data.shape[axis + 1:]
+    return Cat.apply(*(t if t.data.shape != (0,) else t.reshape(empty) for t in tensors), axis=axis)
 
 
 concat = concatenate = cat
