@@ -57,6 +57,64 @@ inline void atomic_add_(volatile __global T* p, T v) {
 }
 #endif
 
+/* a combined with b for scatter_reduce: mode 2 prod, 3 amax, 4 amin (a NaN wins in amax and
+ * amin, as in PyTorch); bool: prod and amin are "and", amax is "or". */
+inline T reduce_pair(T a, T b, int mode) {
+#ifdef T_BOOL
+    return (T)(mode == 3 ? (a || b) : (a && b));
+#else
+    if (mode == 2) return a * b;
+    if (mode == 3) return (b != b || b > a) ? b : a;
+    return (b != b || b < a) ? b : a;
+#endif
+}
+
+/* *p = reduce_pair(*p, v, mode) atomically: a compare-and-swap loop (the current value only
+ * ever comes from the CAS itself, as in atomic_add_). */
+#ifdef T_FLOAT
+inline void atomic_reduce_(volatile __global T* p, T v, int mode) {
+    volatile __global BITS* bits = (volatile __global BITS*)p;
+    union { BITS u; T f; } seen, new_;
+    BITS expected;
+    seen.u = 0;
+    do {
+        expected = seen.u;
+        new_.f = reduce_pair(seen.f, v, mode);
+        seen.u = CAS(bits, expected, new_.u);
+    } while (seen.u != expected);
+}
+#elif defined(T_LONG)
+inline void atomic_reduce_(volatile __global long* p, long v, int mode) {
+    long expected, seen = 0;
+    do {
+        expected = seen;
+        seen = atom_cmpxchg(p, expected, reduce_pair(expected, v, mode));
+    } while (seen != expected);
+}
+#elif defined(T_INT)
+inline void atomic_reduce_(volatile __global int* p, int v, int mode) {
+    int expected, seen = 0;
+    do {
+        expected = seen;
+        seen = atomic_cmpxchg(p, expected, reduce_pair(expected, v, mode));
+    } while (seen != expected);
+}
+#else
+inline void atomic_reduce_(volatile __global T* p, T v, int mode) {
+    size_t address = (size_t)p;
+    volatile __global uint* word = (volatile __global uint*)(address & ~(size_t)3);
+    uint shift = (uint)(address & 3) * 8;
+    uint mask = ((1u << (sizeof(T) * 8)) - 1u) << shift;
+    uint old, new_, seen = 0;
+    do {
+        old = seen;
+        T result = reduce_pair((T)((old & mask) >> shift), v, mode);
+        new_ = (old & ~mask) | (((uint)result << shift) & mask);
+        seen = atomic_cmpxchg(word, old, new_);
+    } while (seen != old);
+}
+#endif
+
 /* Record (code, value, size) in the error flag unless an earlier error is recorded. */
 inline void report_error(__global int* error, int code, long value, int size) {
     if (atomic_cmpxchg(error, 0, code) == 0) {
@@ -95,8 +153,9 @@ __kernel void gather(LayoutPtr L, __global T* out, __global const long* index, _
     out[o[0]] = k < 0 ? (T)0 : x[o[2] + k * L->extra[0]];
 }
 
-/* torch.scatter / scatter_add_: operand 0 out (axis stride zeroed), 1 index, 2 src;
- * L->extra: (axis stride, axis size, accumulate, src is the scalar consts[0], error code,
+/* torch.scatter / scatter_add_ / scatter_reduce: operand 0 out (axis stride zeroed), 1 index,
+ * 2 src; L->extra: (axis stride, axis size, mode (0 write, 1 add, 2 prod, 3 amax, 4 amin),
+ * src is the scalar consts[0], error code,
  * has ignore, ignore low, ignore high): an ignored index writes nothing. */
 __kernel void scatter(LayoutPtr L, __global T* out, __global const long* index, __global const T* src,
                       __global const T* consts, __global int* error) {
@@ -109,7 +168,9 @@ __kernel void scatter(LayoutPtr L, __global T* out, __global const long* index, 
     int k = ignored(L, 5, raw) ? -1 : wrap_index(raw, L->extra[1], 0, error, L->extra[4]);
     if (k < 0) return;
     T value = L->extra[3] ? consts[0] : src[o[2]];
-    if (L->extra[2]) atomic_add_(out + o[0] + k * axis_stride, value);
+    int mode = L->extra[2];
+    if (mode == 1) atomic_add_(out + o[0] + k * axis_stride, value);
+    else if (mode) atomic_reduce_(out + o[0] + k * axis_stride, value, mode);
     else out[o[0] + k * axis_stride] = value;
 }
 

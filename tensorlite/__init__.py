@@ -35,7 +35,10 @@ from .ops.movement import (broadcast_to, cat, chunk, clone, concat, concatenate,
                            unbind, unflatten, unsqueeze, view, vstack)
 from .ops.movement import atleast_1d, atleast_2d, atleast_3d, column_stack, dstack, row_stack
 from .ops.indexing import (argwhere, gather, index_put, index_select, masked_fill, masked_select, nonzero,
-                           scatter, scatter_add, take_along_dim)
+                           scatter, scatter_add, scatter_reduce, take_along_dim)
+from .ops.diagonal import diag, diag_embed, diagonal, trace
+from .ops.tiling import meshgrid, repeat_interleave, tile
+from .ops.index_ops import index_add, index_copy, index_fill, index_reduce, masked_scatter
 from .ops.linalg import bmm, dot, einsum, ger, matmul, mm, outer
 from . import linalg
 from .linalg import det, logdet, matrix_power, pinverse, slogdet

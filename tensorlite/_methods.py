@@ -16,6 +16,7 @@ from .autograd.api import backward as _autograd_backward
 from .device import Device, device as _parse_device
 from .nn import functional as _F
 from .ops import creation, elementwise as ew, indexing, inplace, linalg, movement as mv, reduce as rd, sampling, scan, sorting
+from .ops import diagonal, index_ops, tiling, zero_grad
 from . import linalg as _la
 from .ops._queries import is_contiguous
 from .ops._util import expect_tensor
@@ -275,7 +276,13 @@ _METHODS.update({
     "index_select": indexing.index_select, "masked_fill": indexing.masked_fill,
     "masked_select": indexing.masked_select, "nonzero": indexing.nonzero,
     "index_put_": indexing.index_put_, "index_put": indexing.index_put,
-    "take_along_dim": indexing.take_along_dim,
+    "take_along_dim": indexing.take_along_dim, "scatter_reduce": indexing.scatter_reduce,
+    "index_add": index_ops.index_add, "index_copy": index_ops.index_copy,
+    "index_fill": index_ops.index_fill, "masked_scatter": index_ops.masked_scatter,
+    "index_reduce": index_ops.index_reduce,
+    "diagonal": diagonal.diagonal, "diag_embed": diagonal.diag_embed, "diag": diagonal.diag,
+    "trace": diagonal.trace, "unfold": diagonal.unfold, "tile": _dims_method(tiling.tile),
+    "repeat_interleave": tiling.repeat_interleave,
     # linear algebra
     "matmul": linalg.matmul, "mm": linalg.mm, "bmm": linalg.bmm, "dot": linalg.dot,
     "outer": linalg.outer,
@@ -393,8 +400,44 @@ _UNARY_INPLACE_EXAMPLES = {
     "clamp_": ("[-2., 0.5, 3.]", "-1., 1.", "tensor([-1.0000,  0.5000,  1.0000])"),
     "clip_": ("[-2., 3.]", "min=0.", "tensor([0., 3.])"),
     "masked_fill_": ("[1., 2., 3.]", "tl.tensor([True, False, True]), 0.", "tensor([0., 2., 0.])"),
+    "scatter_": ("[1., 2., 3.]", "0, tl.tensor([2, 0]), tl.tensor([7., 8.])", "tensor([8., 2., 7.])"),
+    "scatter_add_": ("[1., 2., 3.]", "0, tl.tensor([2, 2]), tl.tensor([7., 8.])", "tensor([ 1.,  2., 18.])"),
+    "scatter_reduce_": ("[1., 2., 3.]", "0, tl.tensor([2, 2]), tl.tensor([7., 8.]), 'amax'",
+                        "tensor([1., 2., 8.])"),
+    "index_add_": ("[1., 2., 3.]", "0, tl.tensor([2, 2]), tl.tensor([7., 8.])", "tensor([ 1.,  2., 18.])"),
+    "index_copy_": ("[1., 2., 3.]", "0, tl.tensor([2, 0]), tl.tensor([7., 8.])", "tensor([8., 2., 7.])"),
+    "index_fill_": ("[1., 2., 3.]", "0, tl.tensor([2, 0]), -1.", "tensor([-1.,  2., -1.])"),
+    "masked_scatter_": ("[1., 2., 3.]", "tl.tensor([True, False, True]), tl.tensor([7., 8.])",
+                        "tensor([7., 2., 8.])"),
+    "index_reduce_": ("[1., 2., 3.]", "0, tl.tensor([2, 2]), tl.tensor([7., 8.]), 'prod'",
+                      "tensor([  1.,   2., 168.])"),
+    # in-place forms of out-of-place methods (PyTorch's names), through the out-of-place op
+    "bitwise_not_": ("[0, 5]", "", "tensor([-1, -6])"),
+    "clamp_min_": ("[-1., 2.]", "0.", "tensor([0., 2.])"),
+    "clamp_max_": ("[-1., 2.]", "0.", "tensor([-1.,  0.])"),
     "cumsum_": ("[1., 2., 3.]", "0", "tensor([1., 3., 6.])"),
     "cumprod_": ("[1., 2., 3.]", "0", "tensor([1., 2., 6.])"),
+    "eq_": ("[1., 2.]", "2.", "tensor([0., 1.])"),
+    "ne_": ("[1., 2.]", "2.", "tensor([1., 0.])"),
+    "lt_": ("[1., 2.]", "2.", "tensor([1., 0.])"),
+    "le_": ("[1., 2.]", "tl.tensor([0., 2.])", "tensor([0., 1.])"),
+    "gt_": ("[1., 2.]", "1.", "tensor([0., 1.])"),
+    "ge_": ("[1., 2.]", "2.", "tensor([0., 1.])"),
+    "greater_": ("[1., 2.]", "1.", "tensor([0., 1.])"),
+    "greater_equal_": ("[1., 2.]", "2.", "tensor([0., 1.])"),
+    "less_": ("[1., 2.]", "2.", "tensor([1., 0.])"),
+    "less_equal_": ("[1., 2.]", "1.", "tensor([1., 0.])"),
+    "not_equal_": ("[1., 2.]", "2.", "tensor([1., 0.])"),
+    "lerp_": ("[0., 10.]", "tl.tensor([10., 20.]), 0.5", "tensor([ 5., 15.])"),
+    "log2_": ("[1., 8.]", "", "tensor([0., 3.])"),
+    "log10_": ("[1., 100.]", "", "tensor([0., 2.])"),
+    "rsqrt_": ("[1., 4.]", "", "tensor([1.0000, 0.5000])"),
+    "logical_and_": ("[0., 2.]", "tl.tensor([1., 1.])", "tensor([0., 1.])"),
+    "logical_or_": ("[0., 2.]", "tl.tensor([0., 0.])", "tensor([0., 1.])"),
+    "logical_xor_": ("[0., 2.]", "tl.tensor([1., 1.])", "tensor([1., 0.])"),
+    "logical_not_": ("[0., 2.]", "", "tensor([1., 0.])"),
+    "tril_": ("[[1., 2.], [3., 4.]]", "", "tensor([[1., 0.], [3., 4.]])"),
+    "triu_": ("[[1., 2.], [3., 4.]]", "", "tensor([[1., 2.], [0., 4.]])"),
 }
 
 
@@ -409,10 +452,60 @@ def _unary_inplace(name, fn):
 
 _UNARY_INPLACE = {row.name + "_": ew.PUBLIC[row.name] for row in ew.UNARY if row.inplace}
 _UNARY_INPLACE.update({"clamp_": ew.clamp, "clip_": ew.clamp, "masked_fill_": indexing.masked_fill,
-                       "square_": ew.square, "reciprocal_": ew.reciprocal,
-                       "cumsum_": rd.cumsum, "cumprod_": scan.cumprod})
+                       "square_": ew.square, "reciprocal_": ew.reciprocal})
+_UNARY_INPLACE.update({"scatter_": indexing.scatter, "scatter_add_": indexing.scatter_add,
+                       "scatter_reduce_": indexing.scatter_reduce, "index_add_": index_ops.index_add,
+                       "index_copy_": index_ops.index_copy, "index_fill_": index_ops.index_fill,
+                       "masked_scatter_": index_ops.masked_scatter, "index_reduce_": index_ops.index_reduce})
 for _name, _fn in _UNARY_INPLACE.items():
     setattr(Tensor, _name, _unary_inplace(_name, _fn))
+
+# PyTorch's other in-place names: aliases of in-place methods, or the out-of-place method
+# written into self (comparisons and logical ops write 0/1 in self's dtype)
+_INPLACE_ALIASES = {"absolute_": "abs_", "arccos_": "acos_", "arccosh_": "acosh_", "arcsin_": "asin_",
+                    "arcsinh_": "asinh_", "arctan_": "atan_", "arctanh_": "atanh_", "arctan2_": "atan2_",
+                    "negative_": "neg_", "divide_": "div_", "true_divide_": "div_"}
+for _name, _target in _INPLACE_ALIASES.items():
+    setattr(Tensor, _name, getattr(Tensor, _target))
+# (PyTorch's logical_*_ leave self's graph as it was: no node of their own, like these)
+for _name in ("bitwise_not_", "clamp_min_", "clamp_max_", "lerp_", "log2_", "log10_", "rsqrt_",
+              "tril_", "triu_", "logical_and_", "logical_or_", "logical_xor_", "logical_not_"):
+    setattr(Tensor, _name, _unary_inplace(_name, getattr(Tensor, _name[:-1])))
+# cumsum_ and cumprod_ work in self's dtype (an int8 sum wraps; bool is refused), as PyTorch
+Tensor.cumsum_ = _unary_inplace("cumsum_", lambda self, dim: rd.cumsum(self, dim, dtype=self.dtype))
+Tensor.cumprod_ = _unary_inplace("cumprod_", lambda self, dim: scan.cumprod(self, dim, dtype=self.dtype))
+for _name in ("eq_", "ne_", "lt_", "le_", "gt_", "ge_", "greater_", "greater_equal_", "less_", "less_equal_",
+              "not_equal_"):
+    setattr(Tensor, _name, _unary_inplace(_name, zero_grad.without_gradient(getattr(Tensor, _name[:-1]))))
+
+
+_RESTRIDE_EXAMPLES = {  # name -> (the view op, the call's arguments, the resulting shape)
+    "squeeze_": (mv.squeeze, "0", "[3]"), "unsqueeze_": (mv.unsqueeze, "1", "[1, 1, 3]"),
+    "transpose_": (mv.transpose, "0, 1", "[3, 1]"), "t_": (mv.t, "", "[3, 1]"),
+    "swapaxes_": (mv.transpose, "1, 0", "[3, 1]"), "swapdims_": (mv.transpose, "0, 1", "[3, 1]"),
+}
+
+
+def _restride_method(name, view_op, args, shape):
+    def method(self, *call_args):
+        return mv.restride_(self, name, getattr(view_op, "__wrapped__", view_op), *call_args)
+    method.__name__ = name
+    method.__doc__ = f"""In-place {name[:-1]}: self takes the new shape (a view of the same storage).
+
+    Shapes: as {name[:-1]}; returns self.
+
+    Example:
+    >>> x = tl.zeros(1, 3)
+    >>> x.{name}({args}) is x
+    True
+    >>> x.shape
+    tensorlite.Size({shape})
+    """
+    return method
+
+
+for _name, (_op, _args, _shape) in _RESTRIDE_EXAMPLES.items():
+    setattr(Tensor, _name, _restride_method(_name, _op, _args, _shape))
 
 
 Tensor.__init__ = _legacy_init

@@ -570,4 +570,186 @@ for _row in TABLE_ROWS:
     if isinstance(_row.test, Spec):
         (SPECS if _row.differentiable else FORWARD_SPECS).append(_row_spec(_row))
 
+# -- scatter_reduce, index_add/copy/fill, masked_scatter, diagonals, windows, tiling ------------
+_IDENTITY = {"sum": 0.0, "mean": 0.0, "prod": 1.0, "amax": -np.inf, "amin": np.inf}
+_UFUNC = {"sum": np.add, "mean": np.add, "prod": np.multiply, "amax": np.maximum, "amin": np.minimum}
+
+
+def _np_scatter_reduce(x, src, dim, index, reduce, include_self):
+    out = x.copy()
+    grid = list(np.indices(index.shape, sparse=True))
+    grid[dim] = index
+    grid = tuple(np.broadcast_arrays(*grid))
+    if not include_self:
+        out[grid] = _IDENTITY[reduce]
+    _UFUNC[reduce].at(out, grid, src)
+    if reduce == "mean":
+        count = np.full(x.shape, 1.0 if include_self else 0.0)
+        np.add.at(count, grid, 1.0)
+        out = out / np.maximum(count, 1.0)
+    return out
+
+
+def _scatter_reduce_kwargs(shapes):
+    return st.fixed_dictionaries({"dim": st.integers(0, len(shapes[0]) - 1), "seed": st.integers(0, 100),
+                                  "include_self": st.booleans()})
+
+
+def _scatter_reduce_row(reduce):
+    def op(x, s, dim, seed, include_self):
+        index = tl.tensor(gather_index(x.shape, dim, seed), device=x.device)
+        return x.scatter_reduce(dim, index, s, reduce, include_self=include_self)
+
+    def ref(x, s, dim, seed, include_self):
+        return _np_scatter_reduce(x, s, dim, gather_index(x.shape, dim, seed), reduce, include_self)
+    # amax/amin: no two values of x and src close (a tie's gradient is a convention, pinned in
+    # test_indexing_ops.py; PyTorch counts x in a tie even with include_self=False)
+    return OpSpec(f"scatter_reduce_{reduce}", op, ref, one(min_dims=1).map(lambda s: (s[0], s[0])),
+                  low=0.5 if reduce == "prod" else -3.0, unique=reduce in ("amax", "amin"),
+                  avoid=_shared_values if reduce in ("amax", "amin") else None, kwargs=_scatter_reduce_kwargs)
+
+
+def _shared_values(arrays, kwargs):
+    """Whether two values of x and src are within 1e-2 (a tie for central differences)."""
+    values = np.sort(np.concatenate([a.ravel() for a in arrays]))
+    return bool(np.any(np.diff(values) < 1e-2))
+
+
+@st.composite
+def _source_shapes(draw, at_most_size=False):
+    """(input shape, source shape): the source has k slices along one dim (k <= the input's
+    size there for index_copy, whose indices are distinct)."""
+    shape = draw(shapes(1, 3, 1, 4))
+    dim = draw(st.integers(0, len(shape) - 1))
+    count = draw(st.integers(0, shape[dim] if at_most_size else 5))
+    return shape, shape[:dim] + (count,) + shape[dim + 1:]
+
+
+def _source_dim(shapes_):
+    first, second = shapes_
+    return next((d for d, (a, b) in enumerate(zip(first, second)) if a != b), len(first) - 1)
+
+
+def _index_of(x_shape, source_shape, dim, seed, distinct):
+    rng = np.random.default_rng(seed)
+    count = source_shape[dim]
+    return rng.permutation(x_shape[dim])[:count] if distinct else rng.integers(0, x_shape[dim], size=count)
+
+
+def _np_index_add(x, s, dim, seed, alpha=1):
+    out = np.moveaxis(x.copy(), dim, 0)
+    np.add.at(out, _index_of(x.shape, s.shape, dim, seed, False), alpha * np.moveaxis(s, dim, 0))
+    return np.moveaxis(out, 0, dim)
+
+
+def _np_index_copy(x, s, dim, seed):
+    out = np.moveaxis(x.copy(), dim, 0)
+    out[_index_of(x.shape, s.shape, dim, seed, True)] = np.moveaxis(s, dim, 0)
+    return np.moveaxis(out, 0, dim)
+
+
+def _np_diag_embed(x, offset, dim1, dim2):
+    n = x.shape[-1] + abs(offset)
+    out = np.zeros(x.shape[:-1] + (n, n), dtype=x.dtype)
+    rows = np.arange(x.shape[-1]) + max(-offset, 0)
+    out[..., rows, rows + offset] = x
+    return np.moveaxis(out, (-2, -1), (dim1, dim2))
+
+
+def _two_dims(ndim):
+    return st.lists(st.integers(0, ndim - 1), min_size=2, max_size=2, unique=True)
+
+
+def _np_unfold(x, dim, size, step):
+    windows = np.lib.stride_tricks.sliding_window_view(x, size, axis=dim)
+    return np.take(windows, np.arange(0, x.shape[dim] - size + 1, step), axis=dim)
+
+
+@st.composite
+def _unfold_kwargs(draw, shapes_):
+    shape = shapes_[0]
+    dim = draw(st.integers(0, len(shape) - 1))
+    return {"dim": dim, "size": draw(st.integers(0, shape[dim])), "step": draw(st.integers(1, 3))}
+
+
+def _np_index_fill(x, dim, index):
+    out = np.moveaxis(x.copy(), dim, 0)
+    out[index] = -1.5
+    return np.moveaxis(out, 0, dim)
+
+
+def _repeats(n, seed):
+    return np.random.default_rng(seed).integers(0, 3, size=n)
+
+
+def _mask_of(shape, seed):
+    return np.random.default_rng(seed).random(shape) < 0.5
+
+
+def _np_masked_scatter(x, s, seed):
+    out, mask = x.copy(), _mask_of(x.shape, seed)
+    out[mask] = s.reshape(-1)[:int(mask.sum())]
+    return out
+
+
+def _np_index_reduce(x, s, dim, seed, reduce, include_self):
+    index = _index_of(x.shape, s.shape, dim, seed, False)
+    spread = np.broadcast_to(index.reshape([-1 if d == dim else 1 for d in range(x.ndim)]), s.shape)
+    return _np_scatter_reduce(x, s, dim, spread, reduce, include_self)
+
+
+def _index_reduce_row(reduce):
+    def op(x, s, dim, seed, include_self):
+        index = tl.tensor(_index_of(x.shape, s.shape, dim, seed, False), device=x.device)
+        return x.index_reduce(dim, index, s, reduce, include_self=include_self)
+
+    def ref(x, s, dim, seed, include_self):
+        return _np_index_reduce(x, s, dim, seed, reduce, include_self)
+    return OpSpec(f"index_reduce_{reduce}", op, ref, _source_shapes(), low=0.5 if reduce == "prod" else -3.0,
+                  unique=reduce in ("amax", "amin"), avoid=_shared_values if reduce in ("amax", "amin") else None,
+                  kwargs=lambda s: st.fixed_dictionaries({"dim": st.just(_source_dim(s)), "seed": st.integers(0, 100),
+                                                          "include_self": st.booleans()}))
+
+
+SPECS += [_scatter_reduce_row(reduce) for reduce in ("sum", "prod", "mean", "amax", "amin")] + [
+    _index_reduce_row(reduce) for reduce in ("prod", "mean", "amax", "amin")] + [
+    OpSpec("index_add", lambda x, s, dim, seed, alpha: x.index_add(
+        dim, tl.tensor(_index_of(x.shape, s.shape, dim, seed, False), device=x.device), s, alpha=alpha),
+        _np_index_add, _source_shapes(),
+        kwargs=lambda s: st.fixed_dictionaries({"dim": st.just(_source_dim(s)), "seed": st.integers(0, 100),
+                                                "alpha": st.sampled_from([1, -2.5])})),
+    OpSpec("index_copy", lambda x, s, dim, seed: x.index_copy(
+        dim, tl.tensor(_index_of(x.shape, s.shape, dim, seed, True), device=x.device), s),
+        _np_index_copy, _source_shapes(at_most_size=True),
+        kwargs=lambda s: st.fixed_dictionaries({"dim": st.just(_source_dim(s)), "seed": st.integers(0, 100)})),
+    OpSpec("index_fill", lambda x, dim, seed: x.index_fill(
+        dim, tl.tensor(gather_index(x.shape, dim, seed).reshape(-1)[:3], device=x.device), -1.5),
+        lambda x, dim, seed: _np_index_fill(x, dim, gather_index(x.shape, dim, seed).reshape(-1)[:3]),
+        one(min_dims=1),
+        kwargs=lambda s: st.fixed_dictionaries({"dim": st.integers(0, len(s[0]) - 1), "seed": st.integers(0, 100)})),
+    OpSpec("masked_scatter", lambda x, s, seed: x.masked_scatter(tl.tensor(_mask_of(x.shape, seed), device=x.device), s),
+           _np_masked_scatter, one().map(lambda s: (s[0], (int(np.prod(s[0])),))),
+           kwargs=lambda s: st.fixed_dictionaries({"seed": st.integers(0, 100)})),
+    OpSpec("diagonal", lambda x, offset, dims: x.diagonal(offset, *dims),
+           lambda x, offset, dims: np.diagonal(x, offset, *dims).copy(), one(min_dims=2),
+           kwargs=lambda s: st.fixed_dictionaries({"offset": st.integers(-3, 3), "dims": _two_dims(len(s[0]))})),
+    OpSpec("diag_embed", lambda x, offset, dims: tl.diag_embed(x, offset, *dims),
+           lambda x, offset, dims: _np_diag_embed(x, offset, *dims), one(min_dims=1),
+           kwargs=lambda s: st.fixed_dictionaries({"offset": st.integers(-2, 2), "dims": _two_dims(len(s[0]) + 1)})),
+    OpSpec("diag", lambda x, k: tl.diag(x, k), lambda x, k: np.diag(x, k), one(min_dims=1, max_dims=2),
+           kwargs=lambda s: st.fixed_dictionaries({"k": st.integers(-2, 2)})),
+    OpSpec("trace", tl.trace, np.trace, one(min_dims=2, max_dims=2)),
+    OpSpec("unfold", lambda x, dim, size, step: x.unfold(dim, size, step), _np_unfold, one(min_dims=1),
+           kwargs=_unfold_kwargs),
+    OpSpec("tile", lambda x, dims: tl.tile(x, dims), lambda x, dims: np.tile(x, dims), one(),
+           kwargs=lambda s: st.fixed_dictionaries({"dims": st.lists(st.integers(0, 3), max_size=4).map(tuple)})),
+    OpSpec("repeat_interleave", lambda x, dim, seed: tl.repeat_interleave(
+        x, tl.tensor(_repeats(x.shape[dim], seed), device=x.device), dim),
+        lambda x, dim, seed: np.repeat(x, _repeats(x.shape[dim], seed), axis=dim), one(min_dims=1),
+        kwargs=lambda s: st.fixed_dictionaries({"dim": st.integers(0, len(s[0]) - 1), "seed": st.integers(0, 100)})),
+    OpSpec("repeat_interleave_int", lambda x, r: x.repeat_interleave(r), lambda x, r: np.repeat(x, r), one(),
+           kwargs=lambda s: st.fixed_dictionaries({"r": st.integers(0, 3)})),
+]
+
+
 SPEC_BY_NAME = {spec.name: spec for spec in SPECS + FORWARD_SPECS}

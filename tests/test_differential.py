@@ -602,6 +602,10 @@ def test_uint8_index_is_a_mask_like_bool(data):
         warnings.simplefilter("ignore", UserWarning)
         assert_same(x[key], x[bool_key].numpy())
         y, z = x.clone(), x.clone()
+        if start == 0 and mask.ndim:  # one value through a lone byte mask: PyTorch's masked_fill_ refuses it
+            with pytest.raises(RuntimeError, match="masked_fill_ only supports boolean masks"):
+                y[key] = -1.0
+            return
         y[key] = -1.0
     z[bool_key] = -1.0
     assert_same(y, z.numpy())

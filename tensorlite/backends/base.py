@@ -253,6 +253,23 @@ class Backend(ABC):
         equal to ``ignore`` writes nothing. Range errors: see gather."""
 
     @abstractmethod
+    def scatter_reduce(self, x, axis, index, src, reduce, describe=None):
+        """A copy of x with each element of src (index's shape) combined into x at index along
+        axis by ``reduce``: "prod", "amax" or "amin" (a NaN wins in amax and amin, as in
+        PyTorch; on bool, prod and amin are "and", amax is "or"). Range errors: see gather."""
+
+    @abstractmethod
+    def diagonal(self, x, axis1, axis2):
+        """A view of x's main diagonal over axis1 and axis2 (two different axes), as a last
+        axis of size min(x.shape[axis1], x.shape[axis2]) after x's other axes."""
+
+    @abstractmethod
+    def windows(self, x, axis, size, step):
+        """A view of the windows of ``size`` elements every ``step`` along axis (Tensor.unfold):
+        axis becomes the number of windows, (x.shape[axis] - size) // step + 1, and a last axis
+        of ``size`` walks one window."""
+
+    @abstractmethod
     def index_put(self, x, key, values, accumulate, describe=None):
         """In place: x[key] = values, or x[key] += values with repeated indices accumulating.
         Range errors: see gather (a position with a bad index is not written)."""

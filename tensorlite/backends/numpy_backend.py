@@ -758,7 +758,10 @@ class NumpyBackend(Backend):
         return np.ndarray(shape, x.dtype, x, 0, tuple(strides))
 
     def getitem(self, x, key, describe=None):  # range errors raise at once (the caller words them)
-        return np.asarray(x[key])
+        out = x[key]
+        if not isinstance(out, np.ndarray):  # every dim taken by an int: NumPy gives a scalar copy,
+            out = x[(*key, Ellipsis) if isinstance(key, tuple) else (key, Ellipsis)]  # PyTorch a 0-dim view
+        return out
 
     def flip(self, x, axes):
         return np.flip(x, axes).copy()
@@ -822,6 +825,31 @@ class NumpyBackend(Backend):
         sums = np.bincount(flat, weights=np.asarray(src, dtype=np.float64).ravel(), minlength=out.size)
         out += sums.reshape(out.shape).astype(out.dtype)
         return out
+
+    @_silent
+    def scatter_reduce(self, x, axis, index, src, reduce, describe=None):
+        _check_no_wrap(index, x.shape[axis], axis)
+        out = np.array(x, copy=True)
+        coords = list(np.indices(index.shape, sparse=True))
+        coords[axis] = index
+        combine = {"prod": np.multiply, "amax": np.maximum, "amin": np.minimum}[reduce]
+        if out.dtype == np.bool_:  # bool products and extrema are logical: and / or / and
+            combine = np.logical_or if reduce == "amax" else np.logical_and
+        combine.at(out, tuple(coords), src)
+        return out
+
+    def diagonal(self, x, axis1, axis2):
+        kept = [d for d in range(x.ndim) if d not in (axis1, axis2)]
+        shape = [x.shape[d] for d in kept] + [min(x.shape[axis1], x.shape[axis2])]
+        strides = [x.strides[d] for d in kept] + [x.strides[axis1] + x.strides[axis2]]
+        return np.lib.stride_tricks.as_strided(x, shape, strides, writeable=x.flags.writeable)
+
+    def windows(self, x, axis, size, step):
+        shape, strides = list(x.shape), list(x.strides)
+        shape[axis] = (x.shape[axis] - size) // step + 1
+        strides[axis] = x.strides[axis] * step
+        return np.lib.stride_tricks.as_strided(x, shape + [size], strides + [x.strides[axis]],
+                                               writeable=x.flags.writeable)
 
     @_silent
     def index_put(self, x, key, values, accumulate, describe=None):

@@ -14,7 +14,8 @@ from .. import dtypes as _dt
 from ..autograd.function import Function
 from ..autograd.grad_mode import state as _grad_state
 from ..tensor import Tensor
-from ._util import broadcast_shapes, checked_scalar, expect_tensor, is_scalar, scalar_tensor, tensor_op, wrap_dim
+from ._util import (broadcast_shapes, checked_scalar, expect_tensor, integer_range, is_scalar, scalar_tensor,
+                    tensor_op, wrap_dim, zeros_like_tensor)
 from .elementwise import where
 from .movement import Pad, stack
 
@@ -22,8 +23,9 @@ from .movement import Pad, stack
 def _index_array(value, device):
     backend = device.backend
     if isinstance(value, Tensor):
-        if value.is_floating_point():
-            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        if value.dtype not in (_dt.int64, _dt.int32, _dt.uint8, _dt.bool_):  # int8, int16 too
+            raise IndexError(f"tensors used as indices must be long, int, byte or bool tensors (got "
+                             f"{value.dtype.name})")
         value = _byte_as_bool(value)
         if value.device is not device:
             value = value.to(device)
@@ -66,7 +68,7 @@ def normalize_key(x: Tensor, key):
         elif isinstance(k, Tensor) and k.ndim == 0 and k.dtype in (_dt.bool_, _dt.uint8):
             out.append(bool(_byte_as_bool(k).item()))  # a 0-dim mask acts as a Python bool
             basic = False
-        elif isinstance(k, Tensor) and k.ndim == 0 and k.dtype.is_integer:
+        elif isinstance(k, Tensor) and k.ndim == 0 and k.dtype in (_dt.int64, _dt.int32):
             out.append(int(k.item()))  # PyTorch treats a 0-dim integer tensor as an int (a select)
         elif isinstance(k, (Tensor, list, tuple)) or hasattr(k, "__array__"):
             out.append(_index_array(k, x.device))
@@ -278,15 +280,20 @@ def _index_range_error(op: str, error: IndexError):
     detail = re.sub(r"\baxis\b", "dimension", str(error))
     message = (f"{op}(): {detail}; {op} takes indices in [0, size) (negative indices are not "
                f"counted from the end)")
-    if op in ("index_select", "embedding"):  # PyTorch's IndexError text, kept first
+    if op in ("index_select", "embedding", "index_add_", "index_reduce_"):  # PyTorch's IndexError text first
         return IndexError(f"index out of range in self: {message}")
-    return RuntimeError(message)
+    return IndexError(message) if op in ("index_copy_", "index_fill_") else RuntimeError(message)
 
 
 def _target_error(error: IndexError):
     """A class target out of range (nll_loss, cross_entropy), in PyTorch's words."""
     found = re.match(r"index (-?\d+) is out of bounds", str(error))
     return IndexError(f"Target {found.group(1)} is out of bounds.") if found else error
+
+
+def _masked_scatter_error(error: IndexError):
+    return RuntimeError("masked_scatter(): Number of elements of source < number of ones in mask; give "
+                        "source at least as many elements as mask has True entries")
 
 
 @functools.lru_cache(maxsize=None)
@@ -298,6 +305,8 @@ def range_error_for(op: str):
     size 3"))`` is a RuntimeError starting "gather(): index 5 is out of bounds for dimension 0"."""
     if op == "nll_loss":
         return _target_error
+    if op == "masked_scatter":  # its gather reads past the source: too few source elements
+        return _masked_scatter_error
     return functools.partial(_index_range_error, op)
 
 
@@ -340,14 +349,14 @@ class Scatter(Function):
     _primitive = True
 
     @staticmethod
-    def forward(ctx, x, dim, index, src, accumulate, ignore=None):
+    def forward(ctx, x, dim, index, src, accumulate, ignore=None, op=None):
         ctx.dim, ctx.index, ctx.accumulate, ctx.ignore = dim, index, accumulate, ignore
         ctx.src_shape = src.data.shape
         backend = x.device.backend
         data = src.data
         if data.ndim and data.shape != index.data.shape:
             data = backend.getitem(data, _leading(index.data.shape))
-        describe = range_error_for("scatter_add" if accumulate else "scatter")
+        describe = range_error_for(op or ("scatter_add" if accumulate else "scatter"))
         try:
             return backend.scatter(x.data, dim, index.data, data, accumulate, ignore, describe)
         except IndexError as error:
@@ -367,7 +376,79 @@ class Scatter(Function):
             elif grad_src.data.shape != ctx.src_shape:  # src beyond the index's extent got nothing
                 widths = tuple((0, s - i) for s, i in zip(ctx.src_shape, grad_src.data.shape))
                 grad_src = Pad.apply(grad_src, widths, 0.0)
-        return grad_x, None, None, grad_src, None, None
+        return grad_x, None, None, grad_src, None, None, None
+
+
+def reduction_identity(reduce: str, dtype):
+    """The value a reduction starts from: what scatter_reduce(include_self=False) writes first."""
+    if reduce in ("sum", "mean"):
+        return 0
+    if reduce == "prod" or dtype is _dt.bool_:
+        return reduce != "amax"  # bool: amax is "or" (starts False), prod and amin are "and"
+    if dtype.is_floating_point:
+        return float("-inf") if reduce == "amax" else float("inf")
+    low, high = integer_range(dtype)
+    return low if reduce == "amax" else high
+
+
+class ScatterReduce(Function):
+    """x with each element of src (index's shape) combined into x at index along dim by
+    "prod", "amax" or "amin"; with include_self False the positions index names start from
+    the reduction's identity instead of x. Backward: PyTorch's formulas (prod divides by the
+    factor, with exclusive products where factors are 0; amax and amin share the gradient
+    evenly among the tied elements), written in Tensor ops so that they differentiate again."""
+
+    _primitive = True
+
+    @staticmethod
+    def forward(ctx, x, dim, index, src, reduce, include_self, op="scatter_reduce"):
+        ctx.dim, ctx.index, ctx.reduce, ctx.include_self = dim, index, reduce, include_self
+        ctx.save_for_backward(x, src)
+        backend = x.device.backend
+        describe = range_error_for(op)
+        data = x.data
+        try:
+            if not include_self:
+                data = backend.scatter(data, dim, index.data, reduction_identity(reduce, x.dtype), False,
+                                       None, describe)
+            return backend.scatter_reduce(data, dim, index.data, src.data, reduce, describe)
+        except IndexError as error:
+            raise describe(error) from None
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, src = ctx.saved_tensors
+        args = (ctx.dim, ctx.index, ctx.reduce, ctx.include_self)
+        result = ScatterReduce.apply(x, ctx.dim, ctx.index, src, ctx.reduce, ctx.include_self)
+        grads = _prod_grads if ctx.reduce == "prod" else _extremum_grads
+        grad_x, grad_src = grads(grad, x, src, result, *args)
+        if not ctx.include_self:  # x's values at the scattered positions were not used
+            grad_x = Scatter.apply(grad_x, ctx.dim, ctx.index, scalar_tensor(0, grad.dtype, grad.device), False)
+        return grad_x, None, None, grad_src, None, None, None
+
+
+def _prod_grads(grad, x, src, result, dim, index, reduce, include_self):
+    """d prod / d factor = the product of the other factors: result / factor, computed as an
+    exclusive product where the factor is 0 (PyTorch's scatter_reduce_backward)."""
+    one = scalar_tensor(1, x.dtype, x.device)
+    masked_x = where(x == 0, one, x)
+    grad_x = grad * ScatterReduce.apply(masked_x, dim, index, src, reduce, include_self) / masked_x
+    src_zero = src == 0
+    zero_counts = Scatter.apply(zeros_like_tensor(x), dim, index, src_zero.to(x.dtype), True)
+    single_zero = src_zero & (Gather.apply(zero_counts, dim, index, "gather") == 1)
+    masked_src_result = ScatterReduce.apply(x, dim, index, where(single_zero, one, src), reduce, include_self)
+    grad_src = where(single_zero, Gather.apply(grad * masked_src_result, dim, index, "gather"),
+                     Gather.apply(grad * result, dim, index, "gather") / where(src_zero, one, src))
+    return grad_x, grad_src
+
+
+def _extremum_grads(grad, x, src, result, dim, index, reduce, include_self):
+    """The gradient of each position split evenly among the elements equal to its result
+    (multiplied by the 0/1 masks, as PyTorch: a NaN result, equal to nothing, gives NaN)."""
+    x_is_result = (x == result).to(grad.dtype)
+    src_is_result = (src == Gather.apply(result, dim, index, "gather")).to(grad.dtype)
+    shared = grad / Scatter.apply(x_is_result, dim, index, src_is_result, True)
+    return x_is_result * shared, src_is_result * Gather.apply(shared, dim, index, "gather")
 
 
 # -- functional API ------------------------------------------------------------------------
@@ -413,6 +494,7 @@ def setitem(input: Tensor, key, value) -> None:
     tensor([[1., 5., 5.],
             [2., 0., 0.]])
     """
+    _refuse_byte_mask_fill(key, value)
     if isinstance(value, Tensor) and value.dtype is not input.dtype:
         mask_fill = isinstance(key, Tensor) and key.dtype is _dt.bool_ and key.ndim and value.numel() == 1
         if not (mask_fill or normalize_key(input, key)[1]):
@@ -421,6 +503,22 @@ def setitem(input: Tensor, key, value) -> None:
     key, basic = normalize_key(input, key)
     _put(input, key if basic else pytorch_order(key, input.device), value, accumulate=False,
          op_name="setitem")
+
+
+def _refuse_byte_mask_fill(key, value, zero_dim_masks: bool = False) -> None:
+    """PyTorch writes one value through one mask index (after integer selects) with
+    masked_fill_, which refuses a uint8 mask that indexing itself would accept (with a warning):
+    ``x[byte_mask] = 1.`` raises, ``x[byte_mask] = values`` does not. A 0-dim mask counts only
+    for index_put (``x[mask] = v`` takes it as a Python bool)."""
+    items = key if isinstance(key, tuple) else (key,)
+    tensors = [k for k in items if isinstance(k, Tensor) and (k.ndim or zero_dim_masks)]
+    if len(tensors) != 1 or tensors[0].dtype is not _dt.uint8:
+        return
+    before = items[:next(i for i, k in enumerate(items) if k is tensors[0])]
+    one_value = not isinstance(value, Tensor) or value.numel() == 1
+    if one_value and all(isinstance(k, numbers.Integral) and not isinstance(k, bool) for k in before):
+        raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype unsigned char "
+                           "(one value written through a uint8 mask; index with mask.bool())")
 
 
 def _put(input, key, value, accumulate, op_name):
@@ -469,7 +567,7 @@ def index_put_(input: Tensor, indices, values, accumulate: bool = False):
     tensor([1., 0., 2., 0.])
     """
     _check_values_dtype("index_put_", input, values)
-    key, _ = normalize_key(input, tuple(indices))
+    key = _index_put_key(input, indices, values, accumulate)
     _put(input, key, values, accumulate, "index_put_")
     return input
 
@@ -489,10 +587,21 @@ def index_put(input: Tensor, indices, values, accumulate: bool = False) -> Tenso
     tensor(0.)
     """
     _check_values_dtype("index_put", input, values)
-    key, _ = normalize_key(input, tuple(indices))
+    key = _index_put_key(input, indices, values, accumulate)
     if not isinstance(values, Tensor):
         values = scalar_tensor(checked_scalar("index_put", values, input.dtype), input.dtype, input.device)
     return IndexPut.apply(input, key, values.to(input.dtype), accumulate)
+
+
+def _index_put_key(input, indices, values, accumulate):
+    """index_put's key: unlike ``x[i] = v``, every index tensor takes a dim of a 0-dim input
+    (a 0-dim bool or integer tensor too), so a 0-dim input refuses any index."""
+    indices = tuple(indices)
+    if input.ndim == 0 and indices:
+        raise IndexError(f"too many indices for tensor of dimension 0 (got {len(indices)})")
+    if not accumulate and len(indices) == 1:
+        _refuse_byte_mask_fill(indices, values, zero_dim_masks=True)
+    return normalize_key(input, indices)[0]
 
 
 def _check_values_dtype(op, input, values):
@@ -505,7 +614,7 @@ def _check_values_dtype(op, input, values):
 
 def _check_index(input, index, op):
     if not isinstance(index, Tensor) or index.dtype not in (_dt.int64, _dt.int32):
-        raise RuntimeError(f"{op}(): Expected dtype int64 for index")
+        raise RuntimeError(f"{op}(): Expected dtype int32/int64 for index")
     if index.ndim != input.ndim and not (index.ndim <= 1 and input.ndim <= 1):
         raise RuntimeError(f"Index tensor must have the same number of dimensions as input tensor "
                            f"({op}: index has {index.ndim}, input has {input.ndim})")
@@ -544,8 +653,9 @@ def _scatter(input, dim, index, src, accumulate, op):
     axis = wrap_dim(dim, input.ndim, op=op)
     if not isinstance(src, Tensor):
         src = scalar_tensor(src, input.dtype, input.device)
-    elif src.dtype is not input.dtype:
-        src = src.to(input.dtype)
+    elif src.dtype is not input.dtype:  # PyTorch converts a number, never a tensor
+        raise RuntimeError(f"scatter(): Expected self.dtype to be equal to src.dtype ({op} got self "
+                           f"{input.dtype.name}, src {src.dtype.name}; convert src with .to())")
     return Scatter.apply(input, axis, index.long(), src, accumulate)
 
 
@@ -610,9 +720,20 @@ def scatter(input: Tensor, dim: int, index, src=None, *, value=None, reduce=None
     tensor([[0., 7., 0.],
             [7., 0., 7.]])
     """
-    if reduce is not None and reduce != "add":
-        raise NotImplementedError(f"scatter reduce={reduce!r}: only 'add' is available")
-    return _scatter_checked(input, dim, index, src if src is not None else value, reduce == "add", "scatter")
+    if reduce not in (None, "add", "multiply"):
+        raise RuntimeError(f"reduce argument must be either add or multiply. (scatter got reduce={reduce!r}; "
+                           f"scatter_reduce has more reductions)")
+    source = src if src is not None else value
+    if reduce is not None and isinstance(src, Tensor):
+        warn_user("The reduce argument of torch.scatter with Tensor src is deprecated and will be removed "
+                  "in a future PyTorch release. Use torch.scatter_reduce instead for more reduction options.")
+    if reduce != "multiply":
+        return _scatter_checked(input, dim, index, source, reduce == "add", "scatter")
+    _check_scatter_shapes(input, wrap_dim(dim, input.ndim, op="scatter"), index, source, "scatter")
+    if not isinstance(source, Tensor):
+        source = scalar_tensor(checked_scalar("scatter", source, input.dtype), input.dtype, input.device)
+        source = source.expand(index.shape)
+    return scatter_reduce(input, dim, index, source, "prod")
 
 
 @tensor_op
@@ -626,6 +747,71 @@ def scatter_add(input: Tensor, dim: int, index, src) -> Tensor:
     tensor([4., 0., 2.])
     """
     return _scatter_checked(input, dim, index, src, True, "scatter_add")
+
+
+_REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
+
+
+@tensor_op
+def scatter_reduce(input: Tensor, dim: int, index, src, reduce: str, *, include_self: bool = True) -> Tensor:
+    """A copy of input where each src element is reduced into the position index names along
+    dim: reduce is "sum", "prod", "mean", "amax" or "amin"; include_self False leaves input's
+    value out of the reduction at the positions index names. An integer mean rounds down.
+    Gradients: amax/amin share the gradient evenly among tied elements, prod handles zeros.
+
+    Shapes: input (*), index and src with input's number of dims (src at least index's
+    extent, only that extent is read) -> input's shape.
+
+    Example:
+    >>> x = tl.tensor([1., 2., 3.])
+    >>> src, index = tl.tensor([4., 5., 6., 7.]), tl.tensor([0, 0, 2, 2])
+    >>> x.scatter_reduce(0, index, src, "amax")
+    tensor([5., 2., 7.])
+    >>> tl.scatter_reduce(x, 0, index, src, "mean", include_self=False)
+    tensor([4.5000, 2.0000, 6.5000])
+    """
+    if reduce not in _REDUCTIONS:
+        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
+    expect_tensor("scatter_reduce", "src", src)
+    _check_index(input, index, "scatter_reduce")
+    if src.dtype is not input.dtype:
+        raise RuntimeError(f"scatter(): Expected self.dtype to be equal to src.dtype (scatter_reduce got "
+                           f"self {input.dtype.name}, src {src.dtype.name}; convert src with .to())")
+    if reduce == "mean" and input.dtype is _dt.bool_:
+        raise NotImplementedError("scatter_reduce(): reduce='mean' is not implemented for bool tensors")
+    axis = wrap_dim(dim, input.ndim, op="scatter_reduce")
+    _check_scatter_shapes(input, axis, index, src, "scatter_reduce")
+    return reduce_into(input, axis, index, src, reduce, include_self, "scatter_reduce")
+
+
+def reduce_into(input, axis, index, src, reduce, include_self, op):
+    """scatter_reduce once its arguments are checked; ``op`` names the public op in range
+    errors (index_reduce is this with an index spread over the source)."""
+    if input.ndim == 0 or index.ndim == 0:  # 0-dim operands count as 1-element vectors
+        flat = reduce_into(input.reshape(-1), 0, index.reshape(-1), src.reshape(-1), reduce, include_self, op)
+        return flat.reshape(input.shape)
+    if src.data.shape != index.data.shape:
+        src = Slice.apply(src, _leading(index.data.shape))
+    index = index.long().to(input.device)
+    if reduce in ("sum", "mean"):
+        return _scatter_mean(input, axis, index, src, include_self, reduce == "mean", op)
+    return ScatterReduce.apply(input, axis, index, src, reduce, include_self, op)
+
+
+def _scatter_mean(input, axis, index, src, include_self, mean, op):
+    """Sum (or mean: the sum over the count of terms, at least 1) of scatter_reduce, composed
+    of scatter and scatter_add."""
+    zero = scalar_tensor(0, input.dtype, input.device)
+    base = input if include_self else Scatter.apply(input, axis, index, zero, False, None, op)
+    total = Scatter.apply(base, axis, index, src, True, None, op)
+    if not mean:
+        return total
+    backend = input.device.backend
+    first = Tensor._make(backend.full(input.data.shape, int(include_self), input.dtype), input.device, False, None, 0)
+    ones = Tensor._make(backend.full(index.data.shape, 1, input.dtype), input.device, False, None, 0)
+    count = Scatter.apply(first, axis, index, ones, True)
+    count = where(count == 0, scalar_tensor(1, input.dtype, input.device), count)
+    return total / count if input.is_floating_point() else total.div(count, rounding_mode="floor")
 
 
 @tensor_op
@@ -718,6 +904,9 @@ def masked_select(input: Tensor, mask) -> Tensor:
     >>> tl.masked_select(x, x % 2 == 0)
     tensor([2, 4])
     """
+    expect_tensor("masked_select", "mask", mask)
+    if mask.dtype is not _dt.bool_:  # indexing would take an integer mask as indices
+        raise RuntimeError(f"masked_select: expected BoolTensor for mask (got {mask.dtype.name}; use mask.bool())")
     shape = broadcast_shapes(input.data.shape, mask.data.shape)
     return getitem(input.expand(shape), mask.expand(shape))
 
@@ -789,11 +978,15 @@ def take_along_dim(input: Tensor, indices, dim=None) -> Tensor:
     >>> tl.take_along_dim(x, tl.tensor([5, 0]))
     tensor([50, 10])
     """
-    if not isinstance(indices, Tensor) or indices.dtype not in (_dt.int64, _dt.int32):
-        raise RuntimeError("take_along_dim(): dtype of indices should be Long")
-    if dim is None:
+    expect_tensor("take_along_dim", "indices", indices)
+    if dim is None:  # a flat gather, which takes int32 indices too (PyTorch's check differs by dim)
+        if indices.dtype not in (_dt.int64, _dt.int32):
+            raise RuntimeError("gather(): Expected dtype int32/int64 for index (take_along_dim without dim)")
         input, indices, axis = input.reshape(-1), indices.reshape(-1), 0
     else:
+        if indices.dtype is not _dt.int64:
+            raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but got "
+                               f"{indices.dtype.scalar_name}")
         if input.ndim != indices.ndim:
             raise RuntimeError(f"take_along_dim(): input and indices should have the same number of "
                                f"dimensions, but got {input.ndim} dimensions for input, and "

@@ -714,10 +714,9 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     kept = [t for t in tensors if t.data.shape != (0,)]
     if not kept:
         return Cat.apply(*tensors, axis=0)
-    tensors = kept
-    ref = tensors[0]
+    ref = kept[0]
     axis = wrap_dim(dim, ref.ndim, op="cat")
-    for i, t in enumerate(tensors[1:], start=1):
+    for i, t in enumerate(kept[1:], start=1):
         if t.ndim != ref.ndim:
             raise RuntimeError(f"Tensors must have same number of dimensions: got {ref.ndim} and {t.ndim}")
         for d in range(ref.ndim):
@@ -725,7 +724,10 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
                 raise RuntimeError(
                     f"Sizes of tensors must match except in dimension {axis}. Expected size "
                     f"{ref.data.shape[d]} but got size {t.data.shape[d]} for tensor number {i} in the list.")
-    return Cat.apply(*tensors, axis=axis)
+    # the empty ones still join the graph (an empty input that requires grad makes the result
+    # require grad), reshaped to contribute nothing along axis
+    empty = ref.data.shape[:axis] + (0,) + ref.data.shape[axis + 1:]
+    return Cat.apply(*(t if t.data.shape != (0,) else t.reshape(empty) for t in tensors), axis=axis)
 
 
 concat = concatenate = cat
@@ -1169,3 +1171,26 @@ def triu(input: Tensor, diagonal: int = 0) -> Tensor:
             [0, 0, 1]])
     """
     return where(_triangle_mask(input, diagonal, False), input, scalar_tensor(0, input.dtype, input.device))
+
+
+def restride_(self: Tensor, op_name: str, view_op, *args) -> Tensor:
+    """``self`` becomes ``view_op(self, *args)`` (a view op: unsqueeze, transpose, ...) in place:
+    PyTorch's squeeze_, unsqueeze_, t_, transpose_, swapaxes_, swapdims_ change only the shape
+    and strides of self, which keeps its storage and takes the view op's place in the graph.
+
+    Shapes: those of view_op; returns self.
+
+    Example:
+    >>> from tensorlite.ops.movement import restride_, unsqueeze
+    >>> x = tl.tensor([1., 2.])
+    >>> restride_(x, "unsqueeze_", unsqueeze, 0) is x, x.shape
+    (True, tensorlite.Size([1, 2]))
+    """
+    self._check_inplace(op_name)
+    viewed = view_op(self, *args)
+    self.data = viewed.data
+    if viewed._requires_grad:
+        self.grad_fn, self._output_nr, self._requires_grad = viewed.grad_fn, viewed._output_nr, True
+    if self._base is not None:  # a view stays a view of its base, one view op further
+        self._view_chain = viewed._view_chain
+    return self

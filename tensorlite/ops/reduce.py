@@ -550,7 +550,8 @@ def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     >>> tl.cumsum(tl.tensor([1., 2., 3.]), dim=0)
     tensor([1., 3., 6.])
     """
-    if dtype is not None and _dt.to_dtype(dtype) is _dt.bool_ and input.numel():  # empty: no kernel runs
+    if dtype is not None and _dt.to_dtype(dtype) is _dt.bool_ and input.ndim and input.numel():
+        # empty or 0-dim: PyTorch runs no kernel (a 0-dim cumsum is a copy), so it does not refuse bool
         raise NotImplementedError("cumsum(): not implemented for dtype=bool; use an integer dtype")
     x = input.to(dtype) if dtype is not None else input
     if x.ndim == 0:  # through the 1-element case, so integer inputs promote to int64 here too

@@ -133,6 +133,9 @@ def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     >>> tl.cumprod(tl.tensor([1., 2., 3.]), dim=0)
     tensor([1., 2., 6.])
     """
+    if dtype is not None and _dt.to_dtype(dtype) is _dt.bool_ and input.ndim and input.numel():
+        # empty or 0-dim: PyTorch runs no kernel, so it does not refuse bool (as cumsum)
+        raise NotImplementedError("cumprod(): not implemented for dtype=bool; use an integer dtype")
     x = input.to(dtype) if dtype is not None else input
     out = _scan(Cumprod, x, dim, "cumprod")
     return out.to(dtype) if dtype is not None and out.dtype is not _dt.to_dtype(dtype) else out

@@ -9,6 +9,7 @@ from .dispatch import params, type_defines
 from .errors import value_decoder
 
 
+_REDUCE_MODES = {"prod": 2, "amax": 3, "amin": 4}  # the scatter kernel's modes (0 write, 1 add)
 _RANGE_MESSAGE = "index {{value}} is out of bounds for axis {axis} with size {{size}}"  # one per axis
 
 
@@ -195,6 +196,13 @@ class IndexingMixin:
         return out
 
     def scatter(self, x, axis, index, src, accumulate, ignore=None, describe=None):
+        return self._scatter(x, axis, index, src, int(bool(accumulate)), ignore, describe)
+
+    def scatter_reduce(self, x, axis, index, src, reduce, describe=None):
+        return self._scatter(x, axis, index, src, _REDUCE_MODES[reduce], None, describe)
+
+    def _scatter(self, x, axis, index, src, mode, ignore, describe):
+        """scatter with kernel mode 0 (write), 1 (add), 2 (prod), 3 (amax) or 4 (amin)."""
         index = self.cast_to(index, np.int64)
         out = self.copy(x)
         out_strides = list(out.strides)
@@ -206,16 +214,29 @@ class IndexingMixin:
             src = self.cast_to(src, x.dtype)
             strides = (0,) * index.ndim if src.ndim == 0 else src.strides
             src_operand, src_buffer, src_value = (strides, src.offset), src.buffer, 0
-        self._check_atomics(x.dtype, accumulate)
+        self._check_atomics(x.dtype, mode)
         code = self.errors.code(_RANGE_MESSAGE.format(axis=axis), describe)
         layout = Layout(index.shape, [(out_strides, 0), (index.strides, index.offset), src_operand],
-                        (out.strides[axis], out.shape[axis], int(bool(accumulate)), int(is_scalar), code)
+                        (out.strides[axis], out.shape[axis], mode, int(is_scalar), code)
                         + _ignore_extra(ignore))
         self._launch("index.cl", "scatter", type_defines(x.dtype), layout.n,
                      (layout, out.buffer, index.buffer, src_buffer, self._consts(x.dtype, src_value),
                       self.errors.buffer))
         self.errors.launched()
         return out
+
+    # -- strided views -----------------------------------------------------------------------
+    def diagonal(self, x, axis1, axis2):
+        kept = [d for d in range(x.ndim) if d not in (axis1, axis2)]
+        shape = [x.shape[d] for d in kept] + [min(x.shape[axis1], x.shape[axis2])]
+        strides = [x.strides[d] for d in kept] + [x.strides[axis1] + x.strides[axis2]]
+        return x.with_layout(shape, strides, x.offset)
+
+    def windows(self, x, axis, size, step):
+        shape, strides = list(x.shape), list(x.strides)
+        shape[axis] = (x.shape[axis] - size) // step + 1
+        strides[axis] = x.strides[axis] * step
+        return x.with_layout(shape + [size], strides + [x.strides[axis]], x.offset)
 
     def assert_all(self, x, message, describe=None):
         code = self.errors.code(message.replace("{", "{{").replace("}", "}}"), describe, RuntimeError)
