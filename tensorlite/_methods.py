@@ -74,7 +74,7 @@ def _max_min(fn):
 
 def _shape_of(op, other):
     expect_tensor(op, "other", other)
-    return other.data.shape
+    return other._array.shape
 
 
 def _clamp_min(self, min) -> Tensor:
@@ -446,7 +446,7 @@ def _to(self, *args, **kwargs) -> Tensor:
             out = ew.ToDevice.apply(out, device)
     if dtype is not None:
         dtype = _dt.to_dtype(dtype)
-        if dtype.numpy != out.data.dtype:
+        if dtype.numpy != out._array.dtype:
             out = ew.Cast.apply(out, dtype)
     if copy and out is self:
         out = self.clone()

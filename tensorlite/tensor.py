@@ -119,7 +119,7 @@ class Tensor:
     @staticmethod
     def _make(data, device, requires_grad, grad_fn, output_nr):
         t = Tensor.__new__(Tensor)
-        t.data = data
+        t._array = data
         t.device = device
         if requires_grad:
             t._requires_grad = True
@@ -138,7 +138,7 @@ class Tensor:
         >>> tl.tensor(1.).shape
         tensorlite.Size([])
         """
-        return Size(self.data.shape)
+        return Size(self._array.shape)
 
     def size(self, dim: int | None = None):
         """The shape (a ``Size``), or the size of one dimension.
@@ -149,8 +149,8 @@ class Tensor:
         (tensorlite.Size([2, 3]), 3)
         """
         if dim is None:
-            return Size(self.data.shape)
-        return self.data.shape[wrap_dim(dim, len(self.data.shape), scalar_ok=False, op="size")]
+            return Size(self._array.shape)
+        return self._array.shape[wrap_dim(dim, len(self._array.shape), scalar_ok=False, op="size")]
 
     @property
     def ndim(self) -> int:
@@ -160,7 +160,7 @@ class Tensor:
         >>> tl.zeros(2, 3).ndim, tl.tensor(1.).ndim
         (2, 0)
         """
-        return len(self.data.shape)
+        return len(self._array.shape)
 
     def dim(self) -> int:
         """The number of dimensions (also ``ndim`` and ``ndimension()``).
@@ -169,7 +169,7 @@ class Tensor:
         >>> tl.zeros(2, 3, 4).dim()
         3
         """
-        return len(self.data.shape)
+        return len(self._array.shape)
 
     ndimension = dim
 
@@ -187,7 +187,7 @@ class Tensor:
         (6, 1)
         """
         n = 1
-        for s in self.data.shape:
+        for s in self._array.shape:
             n *= s
         return n
 
@@ -201,10 +201,10 @@ class Tensor:
         >>> tl.tensor([1.]).dtype, tl.tensor([1]).dtype, tl.tensor([True]).dtype
         (tensorlite.float32, tensorlite.int64, tensorlite.bool)
         """
-        return _dt._FROM_NUMPY[self.data.dtype]
+        return _dt._FROM_NUMPY[self._array.dtype]
 
     def _data_dtype(self) -> _dt.dtype:
-        return _dt._FROM_NUMPY[self.data.dtype]
+        return _dt._FROM_NUMPY[self._array.dtype]
 
     @staticmethod
     def _dtype_of_numpy(np_dtype) -> _dt.dtype:
@@ -217,7 +217,7 @@ class Tensor:
         >>> tl.zeros(2).element_size(), tl.zeros(2, dtype=tl.float64).element_size()
         (4, 8)
         """
-        return self.data.dtype.itemsize
+        return self._array.dtype.itemsize
 
     def is_floating_point(self) -> bool:
         """Whether the dtype is a floating type (float16, float32, float64).
@@ -226,7 +226,7 @@ class Tensor:
         >>> tl.zeros(2).is_floating_point(), tl.arange(2).is_floating_point()
         (True, False)
         """
-        return self.data.dtype.kind == "f"
+        return self._array.dtype.kind == "f"
 
     @property
     def is_leaf(self) -> bool:
@@ -261,7 +261,7 @@ class Tensor:
                 "you can only change requires_grad flags of leaf variables. If you want to use a "
                 "computed variable in a subgraph that doesn't require differentiation use "
                 "var_no_grad = var.detach().")
-        if value and self.data.dtype.kind != "f":
+        if value and self._array.dtype.kind != "f":
             raise RuntimeError(f"only Tensors of floating point dtype can require gradients "
                                f"(this tensor is {self.dtype.name}; convert it with .float() first)")
         self._requires_grad = value
@@ -293,10 +293,10 @@ class Tensor:
             if not isinstance(value, Tensor):
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of "
                                 f"type {type(value).__name__}")
-            if value.data.shape != self.data.shape:
+            if value._array.shape != self._array.shape:
                 raise RuntimeError(f"assigned grad has data of a different size: grad has shape "
-                                   f"{list(value.data.shape)}, tensor has {list(self.data.shape)}")
-            if value.data.dtype != self.data.dtype:
+                                   f"{list(value._array.shape)}, tensor has {list(self._array.shape)}")
+            if value._array.dtype != self._array.dtype:
                 raise RuntimeError(f"assigned grad has data of a different type: {value.dtype.name} "
                                    f"vs {self.dtype.name}")
         self._grad = value
@@ -333,7 +333,7 @@ class Tensor:
         return replay_view_chain(self._view_chain, root)
 
     def _alias(self) -> "Tensor":
-        t = Tensor._make(self.data, self.device, False, None, 0)
+        t = Tensor._make(self._array, self.device, False, None, 0)
         t._counter = self._version_counter()
         return t
 
@@ -444,7 +444,7 @@ class Tensor:
         return int(self.item())
 
     def __index__(self) -> int:
-        if self.data.dtype.kind not in "iub" or self.numel() != 1:
+        if self._array.dtype.kind not in "iub" or self.numel() != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self.item())
 
@@ -456,12 +456,12 @@ class Tensor:
         return bool(self.item())
 
     def __len__(self) -> int:
-        if not self.data.shape:
+        if not self._array.shape:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._array.shape[0]
 
     def __iter__(self):
-        if not self.data.shape:
+        if not self._array.shape:
             raise TypeError("iteration over a 0-d tensor")
         return iter(self.unbind(0))
 
@@ -478,7 +478,7 @@ class Tensor:
         >>> f"{tl.tensor([1.5, 2.0])}"
         'tensor([1.5000, 2.0000])'
         """
-        if not self.data.shape:
+        if not self._array.shape:
             return format(self.item(), spec)
         return object.__format__(self, spec)
 

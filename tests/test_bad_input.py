@@ -742,10 +742,10 @@ def test_backends_refuse_negative_gather_and_scatter_indices():
     index = tl.tensor([[0], [-1]])
     backend = x.device.backend
     with pytest.raises(IndexError, match="index -1 is out of bounds for axis 1 with size 3"):
-        backend.gather(x.data, 1, index.data)
+        backend.gather(x._array, 1, index._array)
         backend.synchronize()
     with pytest.raises(IndexError, match="index -1 is out of bounds for axis 1 with size 3"):
-        backend.scatter(x.data, 1, index.data, tl.ones(2, 1).data, True)
+        backend.scatter(x._array, 1, index._array, tl.ones(2, 1)._array, True)
         backend.synchronize()
 
 

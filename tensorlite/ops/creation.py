@@ -91,7 +91,7 @@ def _to_host(data, dtype):
             raise ValueError("expected sequence of equal-length lists to build a tensor")
         return host
     if isinstance(data, Tensor):
-        return data.device.backend.to_host(data.data)
+        return data.device.backend.to_host(data._array)
     return np.asarray(data)
 
 
@@ -247,7 +247,7 @@ def zeros_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = 
     tensor([[0, 0, 0]])
     """
     dtype, device = _like(input, dtype, device)
-    return _finish(device.backend.full(input.data.shape, 0, dtype), device, requires_grad)
+    return _finish(device.backend.full(input._array.shape, 0, dtype), device, requires_grad)
 
 
 @tensor_op
@@ -260,7 +260,7 @@ def ones_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = F
             [1., 1.]])
     """
     dtype, device = _like(input, dtype, device)
-    return _finish(device.backend.full(input.data.shape, 1, dtype), device, requires_grad)
+    return _finish(device.backend.full(input._array.shape, 1, dtype), device, requires_grad)
 
 
 def _fill_value(op: str, value):
@@ -285,7 +285,7 @@ def full_like(input: Tensor, fill_value, *, dtype=None, device=None, requires_gr
     dtype, device = _like(input, dtype, device)
     fill_value = _fill_value("full_like", fill_value)
     fill_value = checked_scalar("full_like", fill_value, dtype, floats=True)
-    return _finish(device.backend.full(input.data.shape, fill_value, dtype), device, requires_grad)
+    return _finish(device.backend.full(input._array.shape, fill_value, dtype), device, requires_grad)
 
 
 @tensor_op
@@ -297,7 +297,7 @@ def empty_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = 
     tensorlite.Size([2, 4])
     """
     dtype, device = _like(input, dtype, device)
-    return _finish(device.backend.empty(input.data.shape, dtype), device, requires_grad)
+    return _finish(device.backend.empty(input._array.shape, dtype), device, requires_grad)
 
 
 def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -395,12 +395,12 @@ class RandomFill(InplaceFunction):
     def forward(ctx, t, kind, seed, offset, a, b):
         backend = t.device.backend
         if kind == "uniform":
-            data = backend.random("uniform", t.data.shape, t.dtype, seed, offset, a, b)
+            data = backend.random("uniform", t._array.shape, t.dtype, seed, offset, a, b)
         else:
-            data = backend.random("normal", t.data.shape, t.dtype, seed, offset, 0.0, 1.0)
+            data = backend.random("normal", t._array.shape, t.dtype, seed, offset, 0.0, 1.0)
             if (a, b) != (0.0, 1.0):
                 data = backend.binary("add", backend.binary("mul", data, b), a)
-        backend.copy_into(t.data, data)
+        backend.copy_into(t._array, data)
 
 
 def uniform_(self: Tensor, low: float = 0.0, high: float = 1.0, *, generator=None) -> Tensor:
@@ -502,7 +502,7 @@ def rand_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = F
     tensorlite.Size([2, 3])
     """
     dtype, device = _like(input, dtype, device)
-    return rand(*input.data.shape, dtype=dtype, device=device, requires_grad=requires_grad)
+    return rand(*input._array.shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 @tensor_op
@@ -514,7 +514,7 @@ def randn_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = 
     tensorlite.float64
     """
     dtype, device = _like(input, dtype, device)
-    return randn(*input.data.shape, dtype=dtype, device=device, requires_grad=requires_grad)
+    return randn(*input._array.shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 @tensor_op
@@ -527,7 +527,7 @@ def randint_like(input: Tensor, low, high=None, *, dtype=None, device=None) -> T
     (tensorlite.Size([4]), tensorlite.float32)
     """
     dtype, device = _like(input, dtype, device)
-    return randint(low, high, input.data.shape, dtype=dtype, device=device)
+    return randint(low, high, input._array.shape, dtype=dtype, device=device)
 
 
 def randperm(n: int, *, dtype=None, device=None, generator=None) -> Tensor:
@@ -543,7 +543,7 @@ def randperm(n: int, *, dtype=None, device=None, generator=None) -> Tensor:
     """
     keys = rand(n, dtype=_dt.float64, device=device, generator=generator)
     backend = keys.device.backend
-    order = np.argsort(backend.to_host(keys.data), kind="stable")
+    order = np.argsort(backend.to_host(keys._array), kind="stable")
     return tensor(order, dtype=dtype or _dt.int64, device=keys.device)
 
 
@@ -569,7 +569,7 @@ def bernoulli(probabilities: Tensor, *, generator=None) -> Tensor:
     >>> tl.bernoulli(tl.tensor([0., 1., 1.]))
     tensor([0., 1., 1.])
     """
-    u = rand(*probabilities.data.shape, dtype=probabilities.dtype, device=probabilities.device,
+    u = rand(*probabilities._array.shape, dtype=probabilities.dtype, device=probabilities.device,
              generator=generator)
     return (u < probabilities).to(probabilities.dtype)
 
