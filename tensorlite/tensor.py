@@ -81,7 +81,8 @@ class Tensor:
     Create tensors with the factories (``tensorlite.tensor``, ``zeros``, ``randn``, ...); the
     legacy constructor works too: ``tl.Tensor([1., 2.])`` (a float32 copy), ``tl.Tensor(2, 3)``
     (a (2, 3) tensor, zero-filled), ``tl.Tensor()`` (shape (0,)).
-    ``data`` holds the backend array (a ``numpy.ndarray`` on the CPU).
+    ``data`` is, as in PyTorch, a detached Tensor sharing this one's storage (the backend
+    array lives in ``_array``, which only ops/ and backends/ touch).
 
     Example:
     >>> x = tl.tensor([1.0, 2.0], requires_grad=True)
@@ -126,6 +127,43 @@ class Tensor:
             t.grad_fn = grad_fn
             t._output_nr = output_nr
         return t
+
+    # -- data: PyTorch's unchecked alias ---------------------------------------------------
+    @property
+    def data(self) -> "Tensor":
+        """A tensor sharing storage with self, cut from the graph, with its OWN version counter.
+
+        Unlike ``detach()`` (which shares the version counter, so autograd notices in-place
+        writes through it), writes through ``data`` are invisible to autograd, exactly as in
+        PyTorch: the classic manual update ``p.data.add_(p.grad, alpha=-lr)`` never trips the
+        "modified by an inplace operation" check. Assigning ``t.data = other`` makes ``t`` use
+        ``other``'s storage (any shape, dtype or device; ``t`` keeps its graph fields).
+
+        Shapes: unchanged.
+
+        Example:
+        >>> p = tl.ones(2, requires_grad=True)
+        >>> (p * 3).sum().backward()
+        >>> p.data.sub_(0.1 * p.grad.data)
+        tensor([0.7000, 0.7000])
+        >>> p
+        tensor([0.7000, 0.7000], requires_grad=True)
+        >>> p.data = tl.zeros(3)
+        >>> p
+        tensor([0., 0., 0.], requires_grad=True)
+        """
+        return Tensor._make(self._array, self.device, False, None, 0)
+
+    @data.setter
+    def data(self, value: "Tensor") -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
+        if self._requires_grad and value._array.dtype.kind != "f":
+            raise RuntimeError(f"data set to a tensor that requires gradients must be floating "
+                               f"point or complex dtype (got {value.dtype.name}; convert it with "
+                               f".float() first, or set requires_grad=False)")
+        self._array = value._array
+        self.device = value.device
 
     # -- basic properties ------------------------------------------------------------------
     @property
