@@ -152,7 +152,7 @@ def _legacy_init(self, *args, device=None):
     self.__dict__.update(creation.legacy_new("Tensor", None, args, device).__dict__)
 
 
-def _new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+def _new_zeros(self, *sizes, size=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Zeros of the given size, with self's dtype and device unless given.
 
     Shapes: size (ints or one tuple) -> size.
@@ -163,11 +163,11 @@ def _new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> Ten
     tensor([[0., 0., 0.],
             [0., 0., 0.]], dtype=tensorlite.float64)
     """
-    return creation.zeros(*size, dtype=dtype or self.dtype, device=device or self.device,
-                          requires_grad=requires_grad)
+    return creation.zeros(size=creation.factory_size("new_zeros", sizes, size), dtype=dtype or self.dtype,
+                          device=device or self.device, requires_grad=requires_grad)
 
 
-def _new_ones(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+def _new_ones(self, *sizes, size=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Ones of the given size, with self's dtype and device unless given.
 
     Shapes: size (ints or one tuple) -> size.
@@ -177,8 +177,8 @@ def _new_ones(self, *size, dtype=None, device=None, requires_grad=False) -> Tens
     >>> x.new_ones((2,), dtype=tl.int32)
     tensor([1, 1], dtype=tensorlite.int32)
     """
-    return creation.ones(*size, dtype=dtype or self.dtype, device=device or self.device,
-                         requires_grad=requires_grad)
+    return creation.ones(size=creation.factory_size("new_ones", sizes, size), dtype=dtype or self.dtype,
+                         device=device or self.device, requires_grad=requires_grad)
 
 
 def _new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -196,7 +196,7 @@ def _new_full(self, size, fill_value, dtype=None, device=None, requires_grad=Fal
                          device=device or self.device, requires_grad=requires_grad)
 
 
-def _new_empty(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+def _new_empty(self, *sizes, size=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """An uninitialised tensor of the given size, with self's dtype and device unless given.
 
     Shapes: size (ints or one tuple) -> size.
@@ -207,8 +207,8 @@ def _new_empty(self, *size, dtype=None, device=None, requires_grad=False) -> Ten
     >>> y.shape, y.dtype
     (tensorlite.Size([2, 3]), tensorlite.float64)
     """
-    return creation.empty(*size, dtype=dtype or self.dtype, device=device or self.device,
-                          requires_grad=requires_grad)
+    return creation.empty(size=creation.factory_size("new_empty", sizes, size), dtype=dtype or self.dtype,
+                          device=device or self.device, requires_grad=requires_grad)
 
 
 def _new_tensor(self, data, dtype=None, device=None, requires_grad=False) -> Tensor:

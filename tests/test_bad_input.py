@@ -20,12 +20,12 @@ u8 = tl.uint8
 
 
 def ones(*shape, dtype=tl.float32):
-    return tl.ones(*shape, dtype=dtype)
+    return tl.ones(shape, dtype=dtype)
 
 
 def half(*shape):
     """float16 lives on the CPU only (the OpenCL backend has no half kernels)."""
-    return tl.ones(*shape, dtype=tl.float16, device="cpu")
+    return tl.ones(shape, dtype=tl.float16, device="cpu")
 
 
 # (id, call, exception type, substrings the message must contain)
@@ -729,7 +729,7 @@ def test_index_ops_refuse_negative_and_too_large_indices(shape, data, op):
     index = np.zeros(shape, np.int64) if op != "index_select" else np.zeros((1,) * len(shape), np.int64)
     index.flat[data.draw(st.integers(0, index.size - 1), label="at")] = bad
     with pytest.raises(error) as info:
-        fn(tl.ones(*shape), dim, tl.tensor(index))
+        fn(tl.ones(shape), dim, tl.tensor(index))
         tl.synchronize()  # OpenCL reports the range check at the next sync
     message = str(info.value)
     assert f"{op}(): index {bad} is out of bounds for dimension {dim} with size {size}" in message, message

@@ -125,7 +125,7 @@ def jacobian(func, inputs, create_graph: bool = False, strict: bool = False,
                 if rows[i]:
                     block = stack(rows[i]).reshape(out._array.shape + t._array.shape)
                 else:
-                    block = zeros(*(out._array.shape + t._array.shape), dtype=t.dtype)
+                    block = zeros(out._array.shape + t._array.shape, dtype=t.dtype)
                 per_input.append(block if create_graph else block.detach())
             result.append(tuple(per_input) if inputs_tuple else per_input[0])
     return tuple(result) if outputs_tuple else result[0]

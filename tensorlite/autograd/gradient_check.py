@@ -193,8 +193,8 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
 def _fast_check(func, inputs, wrt, eps, atol, rtol):
     """Compare the scalar v^T J u for random u (inputs) and v (outputs)."""
     outputs = _differentiable_outputs(func, inputs)
-    vs = [randn(*o._array.shape, dtype=o.dtype, device=o.device) for o in outputs]
-    us = {i: randn(*inputs[i]._array.shape, dtype=inputs[i].dtype, device=inputs[i].device) for i in wrt}
+    vs = [randn(o._array.shape, dtype=o.dtype, device=o.device) for o in outputs]
+    us = {i: randn(inputs[i]._array.shape, dtype=inputs[i].dtype, device=inputs[i].device) for i in wrt}
     grads = autograd_grad([o for o in outputs if o.requires_grad],
                           [inputs[i] for i in wrt],
                           [v for o, v in zip(outputs, vs) if o.requires_grad],
@@ -238,7 +238,7 @@ def _extra_checks(func, inputs, wrt, check_undefined_grad, check_grad_dtypes, ch
                 return _fail(f"Backward with zero (undefined) output gradients gave a non-zero "
                              f"gradient for input {i}", raise_exception)
     if check_batched_grad:
-        batch = [[randn(*o._array.shape, dtype=o.dtype) for o in outputs] for _ in range(2)]
+        batch = [[randn(o._array.shape, dtype=o.dtype) for o in outputs] for _ in range(2)]
         batched = autograd_grad(outputs, diff_inputs, [stack([b[j] for b in batch]) for j in range(len(outputs))],
                                 retain_graph=True, allow_unused=True, is_grads_batched=True)
         for b, row in enumerate(batch):
@@ -285,7 +285,7 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
     with no_grad():
         outputs = _differentiable_outputs(func, inputs)
     if grad_outputs is None:
-        grad_outputs = tuple(randn(*o._array.shape, dtype=o.dtype, device=o.device).requires_grad_()
+        grad_outputs = tuple(randn(o._array.shape, dtype=o.dtype, device=o.device).requires_grad_()
                              for o in outputs)
         if gen_non_contig_grad_outputs:
             grad_outputs = tuple(_non_contiguous(g) for g in grad_outputs)

@@ -162,16 +162,22 @@ class Cat(Function):
     _primitive = True
 
     @staticmethod
-    def forward(ctx, *tensors, axis):
-        ctx.axis = axis
-        ctx.sizes = [t._array.shape[axis] for t in tensors]
-        return tensors[0].device.backend.concatenate([t._array for t in tensors], axis)
+    def forward(ctx, *tensors, axis, skip=frozenset()):
+        # ``skip``: positions of 1-D empty tensors that join the graph (so the result requires
+        # grad when they do, as in PyTorch) but not the concatenation (they may not match in rank)
+        ctx.axis, ctx.skip = axis, skip
+        ctx.sizes = [0 if i in skip else t._array.shape[axis] for i, t in enumerate(tensors)]
+        return tensors[0].device.backend.concatenate(
+            [t._array for i, t in enumerate(tensors) if i not in skip], axis)
 
     @staticmethod
     def backward(ctx, grad):
         grads, start = [], 0
         lead = (slice(None),) * ctx.axis
-        for size in ctx.sizes:
+        for i, size in enumerate(ctx.sizes):
+            if i in ctx.skip:
+                grads.append(grad.new_zeros((0,)))
+                continue
             grads.append(grad[lead + (slice(start, start + size),)])
             start += size
         return tuple(grads)
@@ -691,13 +697,13 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     tensors = promote("cat", *tensors) if len(tensors) > 1 else tensors
     # PyTorch's legacy rule: a 1-D empty tensor takes part in dtype promotion only, so
     # cat([x, zeros(0)]) is x whatever x's shape
-    kept = [t for t in tensors if t._array.shape != (0,)]
+    skip = frozenset(i for i, t in enumerate(tensors) if t._array.shape == (0,))
+    kept = [t for i, t in enumerate(tensors) if i not in skip]
     if not kept:
         return Cat.apply(*tensors, axis=0)
-    tensors = kept
-    ref = tensors[0]
+    ref = kept[0]
     axis = wrap_dim(dim, ref.ndim, op="cat")
-    for i, t in enumerate(tensors[1:], start=1):
+    for i, t in enumerate(kept[1:], start=1):
         if t.ndim != ref.ndim:
             raise RuntimeError(f"Tensors must have same number of dimensions: got {ref.ndim} and {t.ndim}")
         for d in range(ref.ndim):
@@ -705,7 +711,9 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
                 raise RuntimeError(
                     f"Sizes of tensors must match except in dimension {axis}. Expected size "
                     f"{ref._array.shape[d]} but got size {t._array.shape[d]} for tensor number {i} in the list.")
-    return Cat.apply(*tensors, axis=axis)
+    if not any(tensors[i].requires_grad for i in skip):
+        return Cat.apply(*kept, axis=axis)
+    return Cat.apply(*tensors, axis=axis, skip=skip)
 
 
 concat = concatenate = cat
