@@ -56,3 +56,15 @@ def test_joml_architectures(tmp_path):
 @pytest.mark.skipif(not os.path.exists(FASHION), reason="apt-get install dataset-fashion-mnist (.ci/run does)")
 def test_seed_mlp_one_epoch_on_fashion_mnist():
     assert load("mnist_mlp").main(epochs=1) > 0.8
+
+
+def test_word_lstm_language_model_learns():
+    """Tiny settings: the training loss falls (last chunks vs first) and the validation loss ends
+    below uniform guessing over the vocabulary."""
+    import math
+    history = load("word_lstm_lm").main(epochs=2, max_words=3000, embedding=32, hidden=32, layers=2,
+                                         bptt=10, batch_size=10)
+    first, last = history["train"][0][:5], history["train"][-1][-5:]
+    assert sum(last) / len(last) < sum(first) / len(first) - 0.5
+    vocabulary = len(load("word_lstm_lm").Corpus(max_words=3000))
+    assert history["valid"][-1] < math.log(vocabulary)
