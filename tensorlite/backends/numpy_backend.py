@@ -396,6 +396,12 @@ class NumpyBackend(Backend):
         if not accumulate:
             out[tuple(coords)] = src
             return out
+        if index.shape[axis] == 1:
+            # one index along the axis: no two positions share a destination, so a fancy-index
+            # add is exact (gather's backward in a classification loss: bincount over the whole
+            # (N, classes) output cost ~2 ms a step on 700 x 2000)
+            out[tuple(coords)] += src
+            return out
         # flat destination of every source element, summed with bincount (np.add.at is ~20x slower)
         flat = np.ravel_multi_index(np.broadcast_arrays(*coords), x.shape).ravel()
         sums = np.bincount(flat, weights=np.asarray(src, dtype=np.float64).ravel(), minlength=out.size)

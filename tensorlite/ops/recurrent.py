@@ -28,8 +28,9 @@ def _run_arrays(backend, x_gates, h, c, w_hh, reverse):
     length, hidden = x_gates.shape[0], h.shape[-1]
     column = [(slice(None), slice(k * hidden, (k + 1) * hidden)) for k in range(4)]
     steps = [None] * length
+    w_t = backend.copy(backend.permute(w_hh, (1, 0)))  # (H, 4H) contiguous: no per-step re-layout
     for t in _order(length, reverse):
-        gates = backend.binary("add", backend.getitem(x_gates, (t,)), backend.matmul(h, w_hh, False, True))
+        gates = backend.binary("add", backend.getitem(x_gates, (t,)), backend.matmul(h, w_t))
         squashed = backend.unary("sigmoid", gates)  # i, f, o read from it; g's block is unused
         i, f, o = (backend.getitem(squashed, column[k]) for k in (0, 1, 3))
         g = backend.unary("tanh", backend.getitem(gates, column[2]))
