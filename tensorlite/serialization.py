@@ -363,7 +363,7 @@ def load(f, map_location=None, weights_only: bool | None = None):
 
     Example: ``state = tensorlite.load("ckpt.tl"); model.load_state_dict(state["model"])``.
     """
-    place = _placement(map_location)  # a bad map_location fails before the file is read
+    fixed, place = _placement(map_location)  # a bad map_location fails before the file is read
     if hasattr(f, "read"):  # a binary file object, read from its current position
         path, content = repr(f), f.read()
         if not isinstance(content, bytes):
@@ -389,23 +389,26 @@ def load(f, map_location=None, weights_only: bool | None = None):
         if is_view:
             tensors.append(_read_view(meta, tensors, path))
             continue
-        tensors.append(_read_tensor(meta, data, path, place(_saved_spec(meta, path), saved_devices)))
+        # a fixed map_location ignores the saved device name, so a malformed one does not matter
+        spec = None if fixed else _saved_spec(meta, path)
+        tensors.append(_read_tensor(meta, data, path, place(spec, saved_devices)))
     return _decode(header.get("root"), tensors, path, 0)
 
 
 def _placement(map_location):
-    """``map_location`` as ``place(saved spec, cache)`` -> a Device, or a function that moves a
-    tensor loaded on the CPU (the callable form)."""
+    """``map_location`` as (fixed, ``place(saved spec, cache)``): place gives a Device, or a
+    function that moves a tensor loaded on the CPU (the callable form); ``fixed`` when the
+    saved device name plays no part."""
     if map_location is None:
-        return lambda spec, cache: _resolve_saved(spec, cache)
+        return False, lambda spec, cache: _resolve_saved(spec, cache)
     if isinstance(map_location, dict):
         targets = dict(map_location)
         for key in targets:
             if not isinstance(key, str):
                 raise TypeError(f"load: map_location dict keys are saved device names such as "
                                 f"'opencl:1', got {type(key).__name__}")
-        return lambda spec, cache: (_device(targets[spec]) if spec in targets
-                                    else _resolve_saved(spec, cache))
+        return False, lambda spec, cache: (_device(targets[spec]) if spec in targets
+                                           else _resolve_saved(spec, cache))
     if callable(map_location):
         def relocate(spec, cache):
             def move(loaded):
@@ -417,14 +420,14 @@ def _placement(map_location):
                                     f"got {type(moved).__name__}")
                 return moved.detach()
             return move
-        return relocate
+        return False, relocate
     try:
         device = _device(map_location)
     except TypeError:
         raise TypeError(f"load: map_location must be None, a device ('cpu', 'opencl:0', a Device), "
                         f"a dict of device names or a callable(tensor, location), got "
                         f"{type(map_location).__name__}") from None
-    return lambda spec, cache: device
+    return True, lambda spec, cache: device
 
 
 _DEVICE_SPEC = re.compile(r"[a-z]+(:[0-9]{1,4})?")
