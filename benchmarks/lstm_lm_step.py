@@ -84,27 +84,41 @@ def _synchronised(step):
     return run
 
 
+def _interleaved(steps: dict, number: int, repeat: int = 5) -> dict:
+    """Median seconds per step of each entry, the repeats of all entries interleaved: on a
+    shared machine a load change then hits every framework alike, not just the one running."""
+    for step in steps.values():
+        step()
+        step()
+    runs = {name: [] for name in steps}
+    for _ in range(repeat):
+        for name, step in steps.items():
+            runs[name].append(time_per_call(step, number=number, repeat=1, warmup=0))
+    return {name: sorted(times)[len(times) // 2] for name, times in runs.items()}
+
+
 def main() -> dict:
-    number = 5 if "--small" not in sys.argv else 20
+    number = 3 if "--small" not in sys.argv else 20
     tl.manual_seed(0)
-    rows = [("tensorlite cpu", time_per_call(_synchronised(training_step(
-        tl, RNNModel(VOCABULARY, EMBEDDING, HIDDEN, LAYERS, 0.2, True), "cpu")), number=number))]
+    steps = {"tensorlite cpu": _synchronised(training_step(
+        tl, RNNModel(VOCABULARY, EMBEDDING, HIDDEN, LAYERS, 0.2, True), "cpu"))}
     try:
         opencl = tl.device("opencl")
     except (RuntimeError, ImportError) as error:
         print(f"(no OpenCL device: {error})")
     else:
-        rows.append(("tensorlite opencl", time_per_call(_synchronised(training_step(
-            tl, RNNModel(VOCABULARY, EMBEDDING, HIDDEN, LAYERS, 0.2, True), opencl)), number=number)))
+        steps["tensorlite opencl"] = _synchronised(training_step(
+            tl, RNNModel(VOCABULARY, EMBEDDING, HIDDEN, LAYERS, 0.2, True), opencl))
     torch = torch_or_none()
     if torch is not None:
         torch.manual_seed(0)
-        rows.append((f"torch {torch.__version__} cpu", time_per_call(_synchronised(training_step(
-            torch, _torch_model(torch))), number=number)))
-    baseline = rows[-1][0] if torch is not None else rows[0][0]
+        steps[f"torch {torch.__version__} cpu"] = _synchronised(training_step(torch, _torch_model(torch)))
+    timings = _interleaved(steps, number)
+    baseline = list(steps)[-1] if torch is not None else "tensorlite cpu"
     report(f"word LSTM LM step: vocabulary {VOCABULARY}, embedding {EMBEDDING}, {LAYERS}x LSTM "
-           f"{HIDDEN}, bptt {BPTT}, batch {BATCH}, per step ({load_average()})", rows, baseline, unit="ms")
-    return dict(rows)
+           f"{HIDDEN}, bptt {BPTT}, batch {BATCH}, per step ({load_average()})", list(timings.items()),
+           baseline, unit="ms")
+    return timings
 
 
 if __name__ == "__main__":
