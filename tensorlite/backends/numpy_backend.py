@@ -536,11 +536,6 @@ class NumpyBackend(Backend):
             b = np.swapaxes(b, -1, -2)
         token = _ERRSTATE.set(_IGNORE)  # inline, not @_silent: 0.3 us less on the hot path
         try:
-            if a.ndim > 2 and b.ndim == 2 and not transpose_a:
-                # (..., n, k) @ (k, m) is one (... * n, k) @ (k, m) GEMM: NumPy would loop over
-                # the batch (and re-copy a transposed b for each item), 3-4x slower
-                out = np.matmul(a.reshape(-1, a.shape[-1]), b)
-                return out.reshape(a.shape[:-1] + out.shape[-1:])
             return np.matmul(a, b)
         finally:
             _ERRSTATE.reset(token)

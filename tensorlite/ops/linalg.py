@@ -21,7 +21,6 @@ class MatMul(Function):
         needs = ctx.needs_input_grad
         ctx.save_for_backward(a if needs[1] else None, b if needs[0] else None)
         ctx.flags = (transpose_a, transpose_b)
-        ctx.shared_b = b.ndim == 2 and a.ndim > 2 and not transpose_a
         return a.device.backend.matmul(a._array, b._array, transpose_a, transpose_b)
 
     @staticmethod
@@ -33,10 +32,6 @@ class MatMul(Function):
         if needs[0]:
             grad_a = MatMul.apply(b, grad, tb, True) if ta else MatMul.apply(grad, b, False, not tb)
         if needs[1]:
-            if ctx.shared_b:
-                # a weight shared over batch dims (a Linear on (L, N, k)): one GEMM over the
-                # flattened batch, not a batched product the engine then sums over the batch
-                a, grad = a.reshape(-1, a.shape[-1]), grad.reshape(-1, grad.shape[-1])
             grad_b = MatMul.apply(grad, a, True, ta) if tb else MatMul.apply(a, grad, not ta, False)
         return grad_a, grad_b, None, None
 
