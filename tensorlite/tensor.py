@@ -158,7 +158,7 @@ class Tensor:
     def data(self, value: "Tensor") -> None:
         if not isinstance(value, Tensor):
             raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
-        if self._requires_grad and value._array.dtype.kind != "f":
+        if self._requires_grad and not value.is_floating_point():
             raise RuntimeError(f"data set to a tensor that requires gradients must be floating "
                                f"point or complex dtype (got {value.dtype.name}; convert it with "
                                f".float() first, or set requires_grad=False)")
