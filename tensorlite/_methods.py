@@ -76,7 +76,7 @@ def _max_min(fn):
 
 def _shape_of(op, other):
     expect_tensor(op, "other", other)
-    return other.data.shape
+    return other._array.shape
 
 
 def _clamp_min(self, min) -> Tensor:
@@ -154,7 +154,7 @@ def _legacy_init(self, *args, device=None):
     self.__dict__.update(creation.legacy_new("Tensor", None, args, device).__dict__)
 
 
-def _new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+def _new_zeros(self, *sizes, size=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Zeros of the given size, with self's dtype and device unless given.
 
     Shapes: size (ints or one tuple) -> size.
@@ -165,11 +165,11 @@ def _new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> Ten
     tensor([[0., 0., 0.],
             [0., 0., 0.]], dtype=tensorlite.float64)
     """
-    return creation.zeros(*size, dtype=dtype or self.dtype, device=device or self.device,
-                          requires_grad=requires_grad)
+    return creation.zeros(size=creation.factory_size("new_zeros", sizes, size), dtype=dtype or self.dtype,
+                          device=device or self.device, requires_grad=requires_grad)
 
 
-def _new_ones(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+def _new_ones(self, *sizes, size=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Ones of the given size, with self's dtype and device unless given.
 
     Shapes: size (ints or one tuple) -> size.
@@ -179,8 +179,8 @@ def _new_ones(self, *size, dtype=None, device=None, requires_grad=False) -> Tens
     >>> x.new_ones((2,), dtype=tl.int32)
     tensor([1, 1], dtype=tensorlite.int32)
     """
-    return creation.ones(*size, dtype=dtype or self.dtype, device=device or self.device,
-                         requires_grad=requires_grad)
+    return creation.ones(size=creation.factory_size("new_ones", sizes, size), dtype=dtype or self.dtype,
+                         device=device or self.device, requires_grad=requires_grad)
 
 
 def _new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -198,7 +198,7 @@ def _new_full(self, size, fill_value, dtype=None, device=None, requires_grad=Fal
                          device=device or self.device, requires_grad=requires_grad)
 
 
-def _new_empty(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+def _new_empty(self, *sizes, size=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """An uninitialised tensor of the given size, with self's dtype and device unless given.
 
     Shapes: size (ints or one tuple) -> size.
@@ -209,8 +209,8 @@ def _new_empty(self, *size, dtype=None, device=None, requires_grad=False) -> Ten
     >>> y.shape, y.dtype
     (tensorlite.Size([2, 3]), tensorlite.float64)
     """
-    return creation.empty(*size, dtype=dtype or self.dtype, device=device or self.device,
-                          requires_grad=requires_grad)
+    return creation.empty(size=creation.factory_size("new_empty", sizes, size), dtype=dtype or self.dtype,
+                          device=device or self.device, requires_grad=requires_grad)
 
 
 def _new_tensor(self, data, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -551,7 +551,7 @@ def _to(self, *args, **kwargs) -> Tensor:
             out = ew.ToDevice.apply(out, device)
     if dtype is not None:
         dtype = _dt.to_dtype(dtype)
-        if dtype.numpy != out.data.dtype:
+        if dtype.numpy != out._array.dtype:
             out = ew.Cast.apply(out, dtype)
     if copy and out is self:
         out = self.clone()

@@ -96,6 +96,11 @@ def save(obj, f) -> None:
             return {"list": [encode(v, depth + 1) for v in value]}
         if isinstance(value, tuple):
             return {"tuple": [encode(v, depth + 1) for v in value]}
+        if callable(getattr(value, "state_dict", None)):  # a Module, an Optimizer, a scheduler
+            raise TypeError(f"save: cannot store a whole {type(value).__name__} object (a file "
+                            f"holds data, never code or classes); save its state_dict() instead: "
+                            f"tensorlite.save(obj.state_dict(), path), then "
+                            f"obj.load_state_dict(tensorlite.load(path)) on a new {type(value).__name__}")
         raise TypeError(f"save: cannot store an object of type {type(value).__name__}; supported are "
                         f"tensors, dicts, lists, tuples, int, float, bool, str and None")
 
@@ -335,14 +340,21 @@ def read_regular_file(path: str, error: type) -> bytes:
         os.close(fd)
 
 
-def load(f, map_location=None, weights_only: bool = True):
+def load(f, map_location=None, weights_only: bool | None = None):
     """Read an object written by ``save`` from a path or a binary file object (from its current
-    position). ``map_location``: a device for every tensor; without it each tensor goes back to
-    the device it was saved from, as in PyTorch (files written before devices were recorded load
-    on the CPU). A saved device that does not exist here raises RuntimeError: pass
-    ``map_location="cpu"`` then.
+    position).
 
-    Never executes code from the file (the header is JSON, the data raw bytes). Errors:
+    ``map_location``, as in ``torch.load``: None puts each tensor back on the device it was saved
+    from (files written before devices were recorded load on the CPU); a device (``"cpu"``,
+    ``"opencl:0"``, a ``Device``) puts every tensor there; a dict maps saved device names to new
+    ones (``{"opencl:1": "opencl:0"}``; unlisted names stay); a callable ``fn(tensor, location)``
+    gets each tensor loaded on the CPU and its saved device name and returns the tensor to use,
+    or None for the default placement. A saved device that does not exist here raises
+    RuntimeError: pass ``map_location="cpu"`` then.
+
+    ``weights_only`` is accepted for PyTorch compatibility and changes nothing: loading never
+    executes code from the file (the header is JSON, the data raw bytes), so True and False are
+    equally safe and load the same objects (tensors, containers, numbers, strings). Errors:
     ``SerializationError`` (a ``ValueError``) for anything that is not a valid checkpoint: not a
     regular file (a FIFO, a device, a folder), a wrong magic number, a truncated file, a
     malformed or too deeply nested header, an unsupported dtype, an invalid or oversized shape,
@@ -351,6 +363,7 @@ def load(f, map_location=None, weights_only: bool = True):
 
     Example: ``state = tensorlite.load("ckpt.tl"); model.load_state_dict(state["model"])``.
     """
+    fixed, place = _placement(map_location)  # a bad map_location fails before the file is read
     if hasattr(f, "read"):  # a binary file object, read from its current position
         path, content = repr(f), f.read()
         if not isinstance(content, bytes):
@@ -369,7 +382,6 @@ def load(f, map_location=None, weights_only: bool = True):
     if not isinstance(header, dict) or header.get("format") != "tensorlite" or header.get("version") != 1:
         raise SerializationError(f"{path}: unsupported checkpoint format or version")
     data = memoryview(content)[16 + header_length:]
-    device = _device(map_location) if map_location is not None else None
     saved_devices = {}  # spec -> Device, each resolved once
     tensors = []
     for meta in _list(header.get("tensors"), path):
@@ -377,20 +389,61 @@ def load(f, map_location=None, weights_only: bool = True):
         if is_view:
             tensors.append(_read_view(meta, tensors, path))
             continue
-        target = device or _saved_device(meta, path, saved_devices)
-        tensors.append(_read_tensor(meta, data, path, target))
+        # a fixed map_location ignores the saved device name, so a malformed one does not matter
+        spec = None if fixed else _saved_spec(meta, path)
+        tensors.append(_read_tensor(meta, data, path, place(spec, saved_devices)))
     return _decode(header.get("root"), tensors, path, 0)
+
+
+def _placement(map_location):
+    """``map_location`` as (fixed, ``place(saved spec, cache)``): place gives a Device, or a
+    function that moves a tensor loaded on the CPU (the callable form); ``fixed`` when the
+    saved device name plays no part."""
+    if map_location is None:
+        return False, lambda spec, cache: _resolve_saved(spec, cache)
+    if isinstance(map_location, dict):
+        targets = dict(map_location)
+        for key in targets:
+            if not isinstance(key, str):
+                raise TypeError(f"load: map_location dict keys are saved device names such as "
+                                f"'opencl:1', got {type(key).__name__}")
+        return False, lambda spec, cache: (_device(targets[spec]) if spec in targets
+                                           else _resolve_saved(spec, cache))
+    if callable(map_location):
+        def relocate(spec, cache):
+            def move(loaded):
+                moved = map_location(loaded, spec)
+                if moved is None:
+                    return loaded.to(_resolve_saved(spec, cache))
+                if not isinstance(moved, Tensor):
+                    raise TypeError(f"load: the map_location callable must return a tensor or None, "
+                                    f"got {type(moved).__name__}")
+                return moved.detach()
+            return move
+        return False, relocate
+    try:
+        device = _device(map_location)
+    except TypeError:
+        raise TypeError(f"load: map_location must be None, a device ('cpu', 'opencl:0', a Device), "
+                        f"a dict of device names or a callable(tensor, location), got "
+                        f"{type(map_location).__name__}") from None
+    return True, lambda spec, cache: device
 
 
 _DEVICE_SPEC = re.compile(r"[a-z]+(:[0-9]{1,4})?")
 
 
-def _saved_device(meta, path, resolved):
-    """The device a tensor was saved from (the CPU for files without one), or RuntimeError when
-    it does not exist here (PyTorch's error for a missing CUDA device)."""
+def _saved_spec(meta, path) -> str:
+    """The name of the device a tensor was saved from (the CPU for files without one)."""
     spec = meta.get("device", "cpu") if isinstance(meta, dict) else "cpu"
     if not isinstance(spec, str) or not _DEVICE_SPEC.fullmatch(spec):
         raise SerializationError(f"{path}: invalid tensor device {str(spec)[:40]!r}")
+    return spec
+
+
+def _resolve_saved(spec, resolved):
+    """The Device named ``spec``, or RuntimeError when it does not exist here (PyTorch's error
+    for a missing CUDA device)."""
     if spec not in resolved:
         try:
             resolved[spec] = _device(spec)
@@ -452,7 +505,10 @@ def _read_tensor(meta, data, path, device):
         raise SerializationError(f"{path}: truncated file (tensor data ends at byte {offset + nbytes} "
                                  f"of {len(data)})")
     host = np.frombuffer(data[offset:offset + nbytes], dtype=dtype.numpy).reshape(shape)
-    t = tensor(host, dtype=dtype, device=device or "cpu")
+    if callable(device):  # map_location's callable form: it places the tensor loaded on the CPU
+        t = device(tensor(host, dtype=dtype, device="cpu"))
+    else:
+        t = tensor(host, dtype=dtype, device=device or "cpu")
     requires_grad = meta.get("requires_grad") is True and dtype.is_floating_point
     if meta.get("parameter") is True:
         return Parameter(t, requires_grad=requires_grad)

@@ -85,7 +85,8 @@ class Tensor:
     Create tensors with the factories (``tensorlite.tensor``, ``zeros``, ``randn``, ...); the
     legacy constructor works too: ``tl.Tensor([1., 2.])`` (a float32 copy), ``tl.Tensor(2, 3)``
     (a (2, 3) tensor, zero-filled), ``tl.Tensor()`` (shape (0,)).
-    ``data`` holds the backend array (a ``numpy.ndarray`` on the CPU).
+    ``data`` is, as in PyTorch, a detached Tensor sharing this one's storage (the backend
+    array lives in ``_array``, which only ops/ and backends/ touch).
 
     Example:
     >>> x = tl.tensor([1.0, 2.0], requires_grad=True)
@@ -123,13 +124,50 @@ class Tensor:
     @staticmethod
     def _make(data, device, requires_grad, grad_fn, output_nr):
         t = Tensor.__new__(Tensor)
-        t.data = data
+        t._array = data
         t.device = device
         if requires_grad:
             t._requires_grad = True
             t.grad_fn = grad_fn
             t._output_nr = output_nr
         return t
+
+    # -- data: PyTorch's unchecked alias ---------------------------------------------------
+    @property
+    def data(self) -> "Tensor":
+        """A tensor sharing storage with self, cut from the graph, with its OWN version counter.
+
+        Unlike ``detach()`` (which shares the version counter, so autograd notices in-place
+        writes through it), writes through ``data`` are invisible to autograd, exactly as in
+        PyTorch: the classic manual update ``p.data.add_(p.grad, alpha=-lr)`` never trips the
+        "modified by an inplace operation" check. Assigning ``t.data = other`` makes ``t`` use
+        ``other``'s storage (any shape, dtype or device; ``t`` keeps its graph fields).
+
+        Shapes: unchanged.
+
+        Example:
+        >>> p = tl.ones(2, requires_grad=True)
+        >>> (p * 3).sum().backward()
+        >>> p.data.sub_(0.1 * p.grad.data)
+        tensor([0.7000, 0.7000])
+        >>> p
+        tensor([0.7000, 0.7000], requires_grad=True)
+        >>> p.data = tl.zeros(3)
+        >>> p
+        tensor([0., 0., 0.], requires_grad=True)
+        """
+        return Tensor._make(self._array, self.device, False, None, 0)
+
+    @data.setter
+    def data(self, value: "Tensor") -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
+        if self._requires_grad and not value.is_floating_point():
+            raise RuntimeError(f"data set to a tensor that requires gradients must be floating "
+                               f"point or complex dtype (got {value.dtype.name}; convert it with "
+                               f".float() first, or set requires_grad=False)")
+        self._array = value._array
+        self.device = value.device
 
     # -- basic properties ------------------------------------------------------------------
     @property
@@ -142,7 +180,7 @@ class Tensor:
         >>> tl.tensor(1.).shape
         tensorlite.Size([])
         """
-        return Size(self.data.shape)
+        return Size(self._array.shape)
 
     def size(self, dim: int | None = None):
         """The shape (a ``Size``), or the size of one dimension.
@@ -153,8 +191,8 @@ class Tensor:
         (tensorlite.Size([2, 3]), 3)
         """
         if dim is None:
-            return Size(self.data.shape)
-        return self.data.shape[wrap_dim(dim, len(self.data.shape), scalar_ok=False, op="size")]
+            return Size(self._array.shape)
+        return self._array.shape[wrap_dim(dim, len(self._array.shape), scalar_ok=False, op="size")]
 
     @property
     def ndim(self) -> int:
@@ -164,7 +202,7 @@ class Tensor:
         >>> tl.zeros(2, 3).ndim, tl.tensor(1.).ndim
         (2, 0)
         """
-        return len(self.data.shape)
+        return len(self._array.shape)
 
     def dim(self) -> int:
         """The number of dimensions (also ``ndim`` and ``ndimension()``).
@@ -173,7 +211,7 @@ class Tensor:
         >>> tl.zeros(2, 3, 4).dim()
         3
         """
-        return len(self.data.shape)
+        return len(self._array.shape)
 
     ndimension = dim
 
@@ -191,7 +229,7 @@ class Tensor:
         (6, 1)
         """
         n = 1
-        for s in self.data.shape:
+        for s in self._array.shape:
             n *= s
         return n
 
@@ -205,10 +243,10 @@ class Tensor:
         >>> tl.tensor([1.]).dtype, tl.tensor([1]).dtype, tl.tensor([True]).dtype
         (tensorlite.float32, tensorlite.int64, tensorlite.bool)
         """
-        return _dt._FROM_NUMPY[self.data.dtype]
+        return _dt._FROM_NUMPY[self._array.dtype]
 
     def _data_dtype(self) -> _dt.dtype:
-        return _dt._FROM_NUMPY[self.data.dtype]
+        return _dt._FROM_NUMPY[self._array.dtype]
 
     @staticmethod
     def _dtype_of_numpy(np_dtype) -> _dt.dtype:
@@ -221,7 +259,7 @@ class Tensor:
         >>> tl.zeros(2).element_size(), tl.zeros(2, dtype=tl.float64).element_size()
         (4, 8)
         """
-        return self.data.dtype.itemsize
+        return self._array.dtype.itemsize
 
     def is_floating_point(self) -> bool:
         """Whether the dtype is a floating type (float16, bfloat16, float32, float64).
@@ -230,7 +268,7 @@ class Tensor:
         >>> tl.zeros(2).is_floating_point(), tl.arange(2).is_floating_point()
         (True, False)
         """
-        return self.data.dtype.kind in _dt.FLOAT_KINDS
+        return self._array.dtype.kind in _dt.FLOAT_KINDS
 
     @property
     def is_leaf(self) -> bool:
@@ -265,7 +303,7 @@ class Tensor:
                 "you can only change requires_grad flags of leaf variables. If you want to use a "
                 "computed variable in a subgraph that doesn't require differentiation use "
                 "var_no_grad = var.detach().")
-        if value and self.data.dtype.kind not in _dt.FLOAT_KINDS:
+        if value and self._array.dtype.kind not in _dt.FLOAT_KINDS:
             raise RuntimeError(f"only Tensors of floating point dtype can require gradients "
                                f"(this tensor is {self.dtype.name}; convert it with .float() first)")
         self._requires_grad = value
@@ -297,10 +335,10 @@ class Tensor:
             if not isinstance(value, Tensor):
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of "
                                 f"type {type(value).__name__}")
-            if value.data.shape != self.data.shape:
+            if value._array.shape != self._array.shape:
                 raise RuntimeError(f"assigned grad has data of a different size: grad has shape "
-                                   f"{list(value.data.shape)}, tensor has {list(self.data.shape)}")
-            if value.data.dtype != self.data.dtype:
+                                   f"{list(value._array.shape)}, tensor has {list(self._array.shape)}")
+            if value._array.dtype != self._array.dtype:
                 raise RuntimeError(f"assigned grad has data of a different type: {value.dtype.name} "
                                    f"vs {self.dtype.name}")
         self._grad = value
@@ -338,7 +376,7 @@ class Tensor:
         return replay_view_chain(self._view_chain, root)
 
     def _alias(self) -> "Tensor":
-        t = Tensor._make(self.data, self.device, False, None, 0)
+        t = Tensor._make(self._array, self.device, False, None, 0)
         t._counter = self._version_counter()
         return t
 
@@ -449,7 +487,7 @@ class Tensor:
         return int(self.item())
 
     def __index__(self) -> int:
-        if self.data.dtype.kind not in "iub" or self.numel() != 1:
+        if self._array.dtype.kind not in "iub" or self.numel() != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self.item())
 
@@ -461,12 +499,12 @@ class Tensor:
         return bool(self.item())
 
     def __len__(self) -> int:
-        if not self.data.shape:
+        if not self._array.shape:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._array.shape[0]
 
     def __iter__(self):
-        if not self.data.shape:
+        if not self._array.shape:
             raise TypeError("iteration over a 0-d tensor")
         return iter(self.unbind(0))
 
@@ -483,7 +521,7 @@ class Tensor:
         >>> f"{tl.tensor([1.5, 2.0])}"
         'tensor([1.5000, 2.0000])'
         """
-        if not self.data.shape:
+        if not self._array.shape:
             return format(self.item(), spec)
         return object.__format__(self, spec)
 

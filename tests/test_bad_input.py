@@ -20,12 +20,12 @@ u8 = tl.uint8
 
 
 def ones(*shape, dtype=tl.float32):
-    return tl.ones(*shape, dtype=dtype)
+    return tl.ones(shape, dtype=dtype)
 
 
 def half(*shape):
     """float16 lives on the CPU only (the OpenCL backend has no half kernels)."""
-    return tl.ones(*shape, dtype=tl.float16, device="cpu")
+    return tl.ones(shape, dtype=tl.float16, device="cpu")
 
 
 # (id, call, exception type, substrings the message must contain)
@@ -730,7 +730,7 @@ def test_index_ops_refuse_negative_and_too_large_indices(shape, data, op):
     index = np.zeros(shape, np.int64) if op != "index_select" else np.zeros((1,) * len(shape), np.int64)
     index.flat[data.draw(st.integers(0, index.size - 1), label="at")] = bad
     with pytest.raises(error) as info:
-        fn(tl.ones(*shape), dim, tl.tensor(index))
+        fn(tl.ones(shape), dim, tl.tensor(index))
         tl.synchronize()  # OpenCL reports the range check at the next sync
     message = str(info.value)
     assert f"{op}(): index {bad} is out of bounds for dimension {dim} with size {size}" in message, message
@@ -743,10 +743,10 @@ def test_backends_refuse_negative_gather_and_scatter_indices():
     index = tl.tensor([[0], [-1]])
     backend = x.device.backend
     with pytest.raises(IndexError, match="index -1 is out of bounds for axis 1 with size 3"):
-        backend.gather(x.data, 1, index.data)
+        backend.gather(x._array, 1, index._array)
         backend.synchronize()
     with pytest.raises(IndexError, match="index -1 is out of bounds for axis 1 with size 3"):
-        backend.scatter(x.data, 1, index.data, tl.ones(2, 1).data, True)
+        backend.scatter(x._array, 1, index._array, tl.ones(2, 1)._array, True)
         backend.synchronize()
 
 

@@ -337,7 +337,7 @@ class TestCatSkipsLegacyEmpty:
     @given(shape=st.lists(st.integers(1, 3), min_size=1, max_size=3), position=st.integers(0, 2),
            empty_dtype=st.sampled_from([tl.int32, tl.float32, tl.float64]))
     def test_empty_1d_is_skipped(self, shape, position, empty_dtype):
-        x = tl.ones(*shape, dtype=tl.int64)
+        x = tl.ones(shape, dtype=tl.int64)
         parts = [x, x]
         parts.insert(position, tl.zeros(0, dtype=empty_dtype))
         out = tl.cat(parts, dim=len(shape) - 1)

@@ -167,11 +167,11 @@ def test_scatter_src_of_another_rank_is_refused_like_pytorch(case, extra, data):
     src_rank = max(0, len(src_shape) + extra)
     if max(src_rank, 1) == len(src_shape):  # a 0-dim src counts as rank 1
         src_rank = len(src_shape) + 1
-    src = tl.ones(*(src_shape + (2,) * src_rank)[:src_rank])
+    src = tl.ones((src_shape + (2,) * src_rank)[:src_rank])
     error = IndexError if 0 < src_rank < len(src_shape) else RuntimeError
     for op in (tl.scatter, tl.scatter_add):
         with pytest.raises(error) as info:
-            op(tl.zeros(*shape), dim, tl.tensor(index), src)
+            op(tl.zeros(shape), dim, tl.tensor(index), src)
         assert op.__name__ in str(info.value)
         assert error is IndexError or "same number of dimensions as src" in str(info.value)
 
@@ -260,7 +260,7 @@ def test_cosine_similarity_broadcast_example():
 # -- a tensor hook may replace a gradient's values, never its shape or dtype -------------------
 @given(shape=shapes(0, 3, 1, 3), other=shapes(0, 3, 1, 3), leaf=st.booleans())
 def test_hook_changing_the_gradient_shape_raises(shape, other, leaf):
-    x = tl.ones(*shape, requires_grad=True)
+    x = tl.ones(shape, requires_grad=True)
     y = x if leaf else x * 2.0
     y.register_hook(lambda g: tl.full(other, 3.0))
     if tuple(other) == tuple(shape):
@@ -556,7 +556,7 @@ def test_mixed_indexing_follows_pytorch(case):
     target = np.zeros(shape)
     written, written_rest = np_index_like_torch(target, key)
     written[written_rest] = values
-    y = tl.zeros(*shape, dtype=tl.float64)
+    y = tl.zeros(shape, dtype=tl.float64)
     y[to_tensorlite_key(key)] = tl.tensor(values)
     if np.all(counts <= 1):
         assert_same(y, target)
@@ -645,7 +645,7 @@ def test_stacking_low_rank_tensors_matches_numpy(name, data):
 @pytest.mark.parametrize("n", [1, 2, 3])
 @given(shape=shapes(0, 3, 1, 3))
 def test_atleast_nd_matches_numpy(n, shape):
-    x = tl.zeros(*shape)
+    x = tl.zeros(shape)
     reference = {1: np.atleast_1d, 2: np.atleast_2d, 3: np.atleast_3d}[n](np.zeros(shape))
     assert getattr(tl, f"atleast_{n}d")(x).shape == reference.shape
 
@@ -654,7 +654,7 @@ def test_atleast_nd_matches_numpy(n, shape):
 def test_split_and_chunk_of_an_empty_dim(shape, data):
     dim = data.draw(st.integers(0, len(shape) - 1))
     shape = tuple(0 if d == dim else n for d, n in enumerate(shape))
-    x = tl.zeros(*shape)
+    x = tl.zeros(shape)
     size = data.draw(st.integers(0, 3))
     chunks = data.draw(st.integers(1, 4))
     assert [p.shape for p in tl.split(x, size, dim)] == [shape]  # one empty piece

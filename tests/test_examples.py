@@ -78,3 +78,13 @@ def test_char_gpt_top_k_filter_and_schedule():
     assert ties.tolist() == [[False, True, True, True, False]]  # the 2nd largest is 3: its ties stay
     lrs = [gpt.learning_rate(step, 1.0, warmup=10, total=110) for step in range(110)]
     assert lrs[0] == 0.1 and lrs[9] == 1.0 and abs(lrs[60] - 0.55) < 1e-12 and lrs[-1] > 0.1
+def test_word_lstm_language_model_learns():
+    """Tiny settings: the training loss falls (last chunks vs first) and the validation loss ends
+    below uniform guessing over the vocabulary."""
+    import math
+    history = load("word_lstm_lm").main(epochs=2, max_words=3000, embedding=32, hidden=32, layers=2,
+                                         bptt=10, batch_size=10)
+    first, last = history["train"][0][:5], history["train"][-1][-5:]
+    assert sum(last) / len(last) < sum(first) / len(first) - 0.5
+    vocabulary = len(load("word_lstm_lm").Corpus(max_words=3000))
+    assert history["valid"][-1] < math.log(vocabulary)

@@ -9,7 +9,7 @@ from tensorlite.testing.strategies import broadcastable_shapes, index_expression
 
 
 def x64(*shape):
-    return tl.randn(*shape, dtype=tl.float64, requires_grad=True)
+    return tl.randn(shape, dtype=tl.float64, requires_grad=True)
 
 
 class WrongSquare(Function):

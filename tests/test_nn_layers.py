@@ -237,7 +237,7 @@ class TestChannelDropout:
         tl.manual_seed(0)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            y = fn(tl.ones(*shape), p=0.5).numpy()
+            y = fn(tl.ones(shape), p=0.5).numpy()
         per_channel = y.reshape(int(np.prod(shape[:lead])), -1)
         assert set(np.unique(y)) <= {0.0, 2.0}
         assert (per_channel == per_channel[:, :1]).all()
@@ -282,15 +282,15 @@ class TestChannelDropout:
     @pytest.mark.parametrize("shape", [(4, 3), (2, 4, 3)])
     def test_inplace_modifies_and_returns_the_input(self, shape):
         tl.manual_seed(0)
-        x = tl.ones(*shape)
+        x = tl.ones(shape)
         assert F.dropout1d(x, 0.5, inplace=True) is x and set(x.flatten().tolist()) <= {0.0, 2.0}
-        assert x.tolist() != tl.ones(*shape).tolist()  # seed 0 drops something here
+        assert x.tolist() != tl.ones(shape).tolist()  # seed 0 drops something here
 
     def test_modules(self):
         for cls, shape in [(nn.Dropout1d, (2, 3, 4)), (nn.Dropout2d, (2, 3, 4, 4)), (nn.Dropout3d, (2, 3, 2, 2, 2))]:
             drop = cls(p=0.25)
             assert repr(drop) == f"{cls.__name__}(p=0.25, inplace=False)"
-            x = tl.ones(*shape)
+            x = tl.ones(shape)
             assert drop.eval()(x) is x
             assert drop.train()(x).shape == shape
         with pytest.raises(ValueError, match="between 0 and 1"):

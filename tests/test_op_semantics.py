@@ -121,7 +121,7 @@ class TestMovementAndIndexing:
         x.t()[1, 0] = 2
         x[1][2] = 3
         assert x.tolist() == [[1, 2, 0], [0, 0, 3]]
-        assert x.expand(2, 2, 3).data.strides[0] == 0
+        assert x.expand(2, 2, 3)._array.strides[0] == 0
 
     def test_expand_error(self):
         with pytest.raises(RuntimeError, match=r"The expanded size of the tensor \(4\) must match the existing size \(2\) at non-singleton dimension 1.  Target sizes: \[3, 4\].  Tensor sizes: \[3, 2\]"):

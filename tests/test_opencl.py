@@ -108,10 +108,10 @@ class TestRuntime:
     def test_pool_reuses_freed_buffers(self, opencl):
         runtime = opencl.backend.runtime
         x = tl.empty(1000, device=opencl)
-        buffer = x.data.buffer
+        buffer = x._array.buffer
         del x
         assert runtime.pooled_bytes >= 4000
-        assert tl.empty(1000, device=opencl).data.buffer is buffer
+        assert tl.empty(1000, device=opencl)._array.buffer is buffer
 
     def test_checker_buffers_are_exact_whole_words(self, opencl, monkeypatch):
         """On Oclgrind (is_checker) a buffer is not rounded up to a pool bucket, so an access past

@@ -45,15 +45,15 @@ def _make_grads(outputs, grad_outputs):
             if out.numel() != 1:
                 raise RuntimeError(
                     f"grad can be implicitly created only for scalar outputs (output {i} has shape "
-                    f"{list(out.data.shape)}; pass gradient= of that shape, or reduce it with "
+                    f"{list(out._array.shape)}; pass gradient= of that shape, or reduce it with "
                     f".sum() or .mean() first)")
-            g = filled(out.data.shape, 1, out.dtype, out.device)
+            g = filled(out._array.shape, 1, out.dtype, out.device)
         elif not isinstance(g, Tensor):
             raise TypeError(f"gradient for output {i} must be a Tensor or None, got {type(g).__name__}")
-        elif g.data.shape != out.data.shape:
+        elif g._array.shape != out._array.shape:
             raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
-                               f"{list(g.data.shape)} and output[{i}] has a shape of {list(out.data.shape)}.")
-        elif g.data.dtype != out.data.dtype:
+                               f"{list(g._array.shape)} and output[{i}] has a shape of {list(out._array.shape)}.")
+        elif g._array.dtype != out._array.dtype:
             g = g.to(out.dtype)
         grads.append(g)
     return grads
@@ -85,9 +85,9 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
     if grad_outputs is None and len(outputs) == 1 and inputs is None:  # loss.backward()
         root = outputs[0]
         root_edge = _root_edge(root, 0)
-        if root.data.shape != () and root.numel() != 1:
+        if root._array.shape != () and root.numel() != 1:
             _make_grads(outputs, None)  # raises the message for a non-scalar output
-        seed = filled(root.data.shape, 1, root.dtype, root.device)
+        seed = filled(root._array.shape, 1, root.dtype, root.device)
         engine.execute((root_edge,), (seed,), retain_graph=retain_graph, create_graph=create_graph)
         return
     roots = [_root_edge(t, i) for i, t in enumerate(outputs)]
@@ -150,7 +150,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
     for i, (t, g) in enumerate(zip(inputs_tuple, captured)):
         if g is None:
             if materialize_grads:
-                g = filled(t.data.shape, 0, t.dtype, t.device)
+                g = filled(t._array.shape, 0, t.dtype, t.device)
             elif not allow_unused:
                 raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been "
                                    f"used in the graph. Set allow_unused=True if this is the desired "
@@ -165,7 +165,7 @@ def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, all
     """grad for each slice along dim 0 of every grad_output, stacked (a loop, not vmap)."""
     if grad_outputs is None:
         raise RuntimeError("is_grads_batched=True requires grad_outputs")
-    batch = grad_outputs[0].data.shape[0]
+    batch = grad_outputs[0]._array.shape[0]
     per_sample = []
     for b in range(batch):
         per_sample.append(grad(outputs, inputs, [g[b] for g in grad_outputs], retain_graph=True,

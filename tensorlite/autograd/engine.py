@@ -16,7 +16,7 @@ from .grad_mode import state
 
 def _sum_to_shape(grad, shape, node, index):
     """Sum a broadcast gradient down to ``shape``; raise if it is not broadcast-compatible."""
-    gshape = grad.data.shape
+    gshape = grad._array.shape
     lead = len(gshape) - len(shape)
     ok = lead >= 0 and all(s == 1 or s == g for s, g in zip(shape, gshape[lead:]))
     if not ok:
@@ -40,9 +40,9 @@ def _check_hook_result(hook, grad, result):
     name = getattr(hook, "__name__", type(hook).__name__)
     if not isinstance(result, Tensor):
         raise TypeError(f"hook '{name}' must return None or a Tensor, got {type(result).__name__}")
-    if tuple(result.data.shape) != tuple(grad.data.shape):
+    if tuple(result._array.shape) != tuple(grad._array.shape):
         raise RuntimeError(f"hook '{name}' has changed the size of value: the gradient has shape "
-                           f"{list(grad.data.shape)} but the hook returned {list(result.data.shape)}")
+                           f"{list(grad._array.shape)} but the hook returned {list(result._array.shape)}")
     if result.dtype is not grad.dtype:
         raise RuntimeError(f"hook '{name}' has changed the type of value (was {grad.dtype.name} "
                            f"got {result.dtype.name})")
@@ -242,7 +242,7 @@ def _run_node(node, grads, retain_graph):
             raise TypeError(f"function {node.name()} returned a gradient of type "
                             f"{type(grad).__name__} at index {i}; expected a Tensor or None")
         shape, dtype = meta[i]
-        data = grad.data
+        data = grad._array
         if data.shape != shape:
             grad = _sum_to_shape(grad, shape, node, i)
         if data.dtype != dtype:

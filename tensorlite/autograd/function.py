@@ -45,7 +45,7 @@ FREED_MESSAGE = (
 class SavedTensor:
     """A tensor saved for backward, with the version it had when saved."""
 
-    __slots__ = ("tensor", "data", "device", "counter", "version", "output_nr")
+    __slots__ = ("tensor", "_array", "device", "counter", "version", "output_nr")
 
     def __init__(self, tensor, output_nr=None):
         counter = tensor._counter
@@ -58,7 +58,7 @@ class SavedTensor:
             self.tensor = tensor
         else:  # own output: keep only its data, so node -> tensor -> node is no cycle
             self.tensor = None
-            self.data = tensor.data
+            self._array = tensor._array
             self.device = tensor.device
 
     def unpack(self, node):
@@ -66,7 +66,7 @@ class SavedTensor:
             raise RuntimeError(self._modified_message(node))
         if self.output_nr is None:
             return self.tensor
-        out = Tensor._make(self.data, self.device, True, node, self.output_nr)
+        out = Tensor._make(self._array, self.device, True, node, self.output_nr)
         out._counter = self.counter
         return out
 
@@ -74,10 +74,10 @@ class SavedTensor:
         if self.output_nr is None:
             t = self.tensor
             owner = t.grad_fn.name() if t.grad_fn is not None else None
-            shape, dtype = list(t.data.shape), t.dtype.name
+            shape, dtype = list(t._array.shape), t.dtype.name
             which = f"output {t._output_nr} of {owner}" if owner else "a leaf or detached tensor"
         else:
-            shape, dtype = list(self.data.shape), str(self.data.dtype)
+            shape, dtype = list(self._array.shape), str(self._array.dtype)
             which = f"output {self.output_nr} of {node.name()}"
         return (
             "one of the variables needed for gradient computation has been modified by an "
@@ -331,7 +331,7 @@ class InplaceFunction(Function):
                 counter.value += 1
         if state.anomaly and state.anomaly_check_nan:
             for t in targets:
-                if t.data.dtype.kind in _dt.FLOAT_KINDS and not all_finite(t):
+                if t._array.dtype.kind in _dt.FLOAT_KINDS and not all_finite(t):
                     raise RuntimeError(f"Function '{cls.__name__}' wrote nan or inf values into its "
                                        f"output in place. The op was called at:\n"
                                        + "".join(traceback.format_stack()[:-1]))
@@ -412,7 +412,7 @@ def _remember_no_grad(args, outputs):
 
 def _check_forward_finite(node, outputs):
     for out in outputs:
-        if out is not None and out.data.dtype.kind in _dt.FLOAT_KINDS and not all_finite(out):
+        if out is not None and out._array.dtype.kind in _dt.FLOAT_KINDS and not all_finite(out):
             raise RuntimeError(
                 f"Function '{node.name()}' produced nan or inf values in its forward output. "
                 f"The op was called at:\n{node._creation_trace}")
@@ -469,7 +469,7 @@ def _record(cls, node, args, outputs):
     meta = []
     for a in args:
         if isinstance(a, Tensor):
-            data = a.data
+            data = a._array
             meta.append((data.shape, data.dtype))
             if not a._requires_grad:
                 edges.append(None)
@@ -483,7 +483,7 @@ def _record(cls, node, args, outputs):
     node.next_edges = tuple(edges)
     node._input_meta = tuple(meta)
     if len(outputs) > 1:
-        node._output_meta = tuple(None if o is None else (o.data.shape, o.dtype, o.device)
+        node._output_meta = tuple(None if o is None else (o._array.shape, o.dtype, o.device)
                                   for o in outputs)
     to_save = node._to_save
     if to_save:
@@ -549,7 +549,7 @@ def _poison(results, ctx):
         node.op_name = ctx.name()
         node.next_edges = ctx.next_edges
         node._input_meta = ctx._input_meta
-        poisoned.append(Tensor._make(r.data, r.device, True, node, 0))
+        poisoned.append(Tensor._make(r._array, r.device, True, node, 0))
     return poisoned[0] if single else tuple(poisoned)
 
 

@@ -123,9 +123,9 @@ def jacobian(func, inputs, create_graph: bool = False, strict: bool = False,
             per_input = []
             for i, t in enumerate(inputs):
                 if rows[i]:
-                    block = stack(rows[i]).reshape(out.data.shape + t.data.shape)
+                    block = stack(rows[i]).reshape(out._array.shape + t._array.shape)
                 else:
-                    block = zeros(*(out.data.shape + t.data.shape), dtype=t.dtype)
+                    block = zeros(out._array.shape + t._array.shape, dtype=t.dtype)
                 per_input.append(block if create_graph else block.detach())
             result.append(tuple(per_input) if inputs_tuple else per_input[0])
     return tuple(result) if outputs_tuple else result[0]

@@ -61,7 +61,7 @@ def _numerical_jacobians(func, inputs, wrt, eps):
         x = inputs[i]
         alias = x.detach()
         for k in range(x.numel()):
-            idx = _unravel(k, x.data.shape)
+            idx = _unravel(k, x._array.shape)
             original = alias[idx].item()
             with no_grad():
                 alias[idx] = original + eps
@@ -85,7 +85,7 @@ def _analytical_jacobians(func, inputs, wrt, nondet_tol):
             continue
         for m in range(out.numel()):
             one_hot = zeros_like(out, requires_grad=False)
-            one_hot[_unravel(m, out.data.shape)] = 1.0
+            one_hot[_unravel(m, out._array.shape)] = 1.0
             first = autograd_grad(out, diff_inputs, one_hot, retain_graph=True, allow_unused=True)
             second = autograd_grad(out, diff_inputs, one_hot, retain_graph=True, allow_unused=True)
             for slot, i in enumerate(wrt):
@@ -178,7 +178,7 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
             f"numerical:{_format_matrix(numerical[i], j)}\n"
             f"analytical:{_format_matrix(analytical[i], j)}\n\n"
             f"The worst element is input {i} element {k} (index "
-            f"{_unravel(k, inputs[i].data.shape)}) -> output {j} element {m}: numerical {n:.10g}, "
+            f"{_unravel(k, inputs[i]._array.shape)}) -> output {j} element {m}: numerical {n:.10g}, "
             f"analytical {a:.10g} (tolerance atol={atol} + rtol={rtol} * |numerical|)."
             + ("\nfast_mode found the mismatch; the slow check above reports it." if fast_mode else ""),
             raise_exception)
@@ -193,8 +193,8 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
 def _fast_check(func, inputs, wrt, eps, atol, rtol):
     """Compare the scalar v^T J u for random u (inputs) and v (outputs)."""
     outputs = _differentiable_outputs(func, inputs)
-    vs = [randn(*o.data.shape, dtype=o.dtype, device=o.device) for o in outputs]
-    us = {i: randn(*inputs[i].data.shape, dtype=inputs[i].dtype, device=inputs[i].device) for i in wrt}
+    vs = [randn(o._array.shape, dtype=o.dtype, device=o.device) for o in outputs]
+    us = {i: randn(inputs[i]._array.shape, dtype=inputs[i].dtype, device=inputs[i].device) for i in wrt}
     grads = autograd_grad([o for o in outputs if o.requires_grad],
                           [inputs[i] for i in wrt],
                           [v for o, v in zip(outputs, vs) if o.requires_grad],
@@ -226,10 +226,10 @@ def _extra_checks(func, inputs, wrt, check_undefined_grad, check_grad_dtypes, ch
         grads = autograd_grad(outputs, diff_inputs, [o.detach() * 0 + 1 for o in outputs],
                               retain_graph=True, allow_unused=True)
         for g, i in zip(grads, wrt):
-            if g is not None and (g.dtype is not inputs[i].dtype or g.data.shape != inputs[i].data.shape):
+            if g is not None and (g.dtype is not inputs[i].dtype or g._array.shape != inputs[i]._array.shape):
                 return _fail(f"Gradient has dtype mismatch or shape mismatch for input {i}: got "
-                             f"{g.dtype.name}{list(g.data.shape)}, expected "
-                             f"{inputs[i].dtype.name}{list(inputs[i].data.shape)}", raise_exception)
+                             f"{g.dtype.name}{list(g._array.shape)}, expected "
+                             f"{inputs[i].dtype.name}{list(inputs[i]._array.shape)}", raise_exception)
     if check_undefined_grad:
         zero_grads = [o.detach() * 0 for o in outputs]
         grads = autograd_grad(outputs, diff_inputs, zero_grads, retain_graph=True, allow_unused=True)
@@ -238,7 +238,7 @@ def _extra_checks(func, inputs, wrt, check_undefined_grad, check_grad_dtypes, ch
                 return _fail(f"Backward with zero (undefined) output gradients gave a non-zero "
                              f"gradient for input {i}", raise_exception)
     if check_batched_grad:
-        batch = [[randn(*o.data.shape, dtype=o.dtype) for o in outputs] for _ in range(2)]
+        batch = [[randn(o._array.shape, dtype=o.dtype) for o in outputs] for _ in range(2)]
         batched = autograd_grad(outputs, diff_inputs, [stack([b[j] for b in batch]) for j in range(len(outputs))],
                                 retain_graph=True, allow_unused=True, is_grads_batched=True)
         for b, row in enumerate(batch):
@@ -285,7 +285,7 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
     with no_grad():
         outputs = _differentiable_outputs(func, inputs)
     if grad_outputs is None:
-        grad_outputs = tuple(randn(*o.data.shape, dtype=o.dtype, device=o.device).requires_grad_()
+        grad_outputs = tuple(randn(o._array.shape, dtype=o.dtype, device=o.device).requires_grad_()
                              for o in outputs)
         if gen_non_contig_grad_outputs:
             grad_outputs = tuple(_non_contiguous(g) for g in grad_outputs)

@@ -101,7 +101,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 def _check_bias(bias, out_shape, out_features):
     """PyTorch adds the bias in place (addmm / add_): it must broadcast to the output's shape
     without growing it."""
-    shape = bias.data.shape
+    shape = bias._array.shape
     if len(shape) > len(out_shape) or any(b not in (1, o) for b, o in zip(shape[::-1], out_shape[::-1])):
         raise RuntimeError(f"linear(): bias of shape {list(shape)} does not broadcast to the output "
                            f"shape {list(out_shape)}; bias must have out_features={out_features} "

@@ -331,10 +331,10 @@ class Module:
                             continue
                         converted = fn(t)
                         if converted is not t:
-                            t.data, t.device = converted.data, converted.device
+                            t._array, t.device = converted._array, converted.device
                             if t._grad is not None:
                                 g = fn(t._grad)
-                                t._grad.data, t._grad.device = g.data, g.device
+                                t._grad._array, t._grad.device = g._array, g.device
         return self
 
     def float(self) -> "Module":

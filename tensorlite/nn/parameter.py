@@ -27,7 +27,7 @@ class Parameter(Tensor):
         if not isinstance(data, Tensor):
             raise TypeError(f"Parameter expects a Tensor, got {type(data).__name__}")
         p = Tensor.__new__(cls)
-        p.data = data.data
+        p._array = data._array
         p.device = data.device
         p._counter = data._version_counter()
         if requires_grad:

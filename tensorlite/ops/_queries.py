@@ -13,22 +13,22 @@ __all__ = ["aliases", "all_finite", "has_internal_overlap", "is_contiguous", "to
 
 def to_host(t):
     """t's values as a NumPy array (sharing memory on the CPU). Shapes: t's."""
-    return t.device.backend.to_host(t.data)
+    return t.device.backend.to_host(t._array)
 
 
 def aliases(a, b) -> bool:
     """Whether tensors a and b may share memory (a view op returned a view)."""
-    return a.device.backend.aliases(a.data, b.data)
+    return a.device.backend.aliases(a._array, b._array)
 
 
 def all_finite(t) -> bool:
     """Whether every element of t is finite (anomaly mode's check; reads one flag back)."""
-    return t.device.backend.all_finite(t.data)
+    return t.device.backend.all_finite(t._array)
 
 
 def has_internal_overlap(t) -> bool:
     """Whether two elements of t share memory (an expanded tensor): not writable in place."""
-    return t.device.backend.has_internal_overlap(t.data)
+    return t.device.backend.has_internal_overlap(t._array)
 
 
 def is_contiguous(t) -> bool:
@@ -41,4 +41,4 @@ def is_contiguous(t) -> bool:
     >>> x.is_contiguous(), x.t().is_contiguous()
     (True, False)
     """
-    return t.device.backend.is_contiguous(t.data)
+    return t.device.backend.is_contiguous(t._array)

@@ -150,19 +150,19 @@ def _unary_forward(row):
     # a unary node exists only when x needs a gradient: what the formula reads is always saved
     if not saves:
         def forward(ctx, x):
-            return x.device.backend.unary(code, x.data)
+            return x.device.backend.unary(code, x._array)
     elif saves == ("out",):
         def forward(ctx, x):
             ctx.save_for_backward(OUTPUT)
-            return x.device.backend.unary(code, x.data)
+            return x.device.backend.unary(code, x._array)
     elif saves == ("x",):
         def forward(ctx, x):
             ctx.save_for_backward(x)
-            return x.device.backend.unary(code, x.data)
+            return x.device.backend.unary(code, x._array)
     else:
         def forward(ctx, x):
             ctx.save_for_backward(x, OUTPUT)
-            return x.device.backend.unary(code, x.data)
+            return x.device.backend.unary(code, x._array)
     return forward
 
 
@@ -173,19 +173,19 @@ def _binary_forward(row):
     plans = _save_plan(row) if saves else ()
     if not saves and not numbers:
         def forward(ctx, a, b):
-            return a.device.backend.binary(code, a.data, b.data)
+            return a.device.backend.binary(code, a._array, b._array)
     elif not saves:
         def forward(ctx, a, b):
-            return a.device.backend.binary(code, a.data, b.data if isinstance(b, Tensor) else b)
+            return a.device.backend.binary(code, a._array, b._array if isinstance(b, Tensor) else b)
     elif saves == ("a", "b") and plans == ((False, False), (False, True), (True, False), (True, True)):
         def forward(ctx, a, b):  # mul's plan written out (the hot path): a for b's formula, b for a's
             needs = ctx.needs_input_grad
             if isinstance(b, Tensor):
                 ctx.save_for_backward(a if needs[1] else None, b if needs[0] else None)
-                return a.device.backend.binary(code, a.data, b.data)
+                return a.device.backend.binary(code, a._array, b._array)
             ctx.save_for_backward(None, None)
             ctx.number = b
-            return a.device.backend.binary(code, a.data, b)
+            return a.device.backend.binary(code, a._array, b)
     else:
         def forward(ctx, a, b):
             needs = ctx.needs_input_grad
@@ -196,7 +196,7 @@ def _binary_forward(row):
             if True in keep:
                 values = {"a": a, "b": None if number else b, "out": OUTPUT}
                 ctx.save_for_backward(*[values[s] if k else None for s, k in zip(saves, keep)])
-            return a.device.backend.binary(code, a.data, b if number else b.data)
+            return a.device.backend.binary(code, a._array, b if number else b._array)
     return forward
 
 
@@ -205,10 +205,10 @@ def _reduce_forward(row):
     to_save = tuple(OUTPUT if s == "out" else None for s in saves)  # None: the input x
 
     def forward(ctx, x, axes, keepdim):
-        ctx.x_shape, ctx.axes, ctx.keepdim = x.data.shape, axes, keepdim
+        ctx.x_shape, ctx.axes, ctx.keepdim = x._array.shape, axes, keepdim
         if saves:
             ctx.save_for_backward(*[x if s is None else s for s in to_save])
-        return x.device.backend.reduce(code, x.data, axes, keepdim)
+        return x.device.backend.reduce(code, x._array, axes, keepdim)
     return forward
 
 

@@ -223,7 +223,7 @@ def value_bounds(*tensors: Tensor) -> list:
     parts = []
     for t in present:
         for op in ("min", "max"):
-            value = backend.reduce(op, t.data, None, False)
+            value = backend.reduce(op, t._array, None, False)
             parts.append(backend.reshape(value if t.dtype is dtype else backend.cast(value, dtype), (1,)))
     host = iter(backend.to_host(backend.concatenate(parts, 0)).tolist())
     return [(next(host), next(host)) if t.numel() else None for t in tensors]
@@ -257,7 +257,7 @@ def promote(op: str, *operands):
         if isinstance(o, Tensor):
             if o is not first:
                 first, o = _to_common_device(first, o)
-            if o.data.dtype != dtype.numpy:
+            if o._array.dtype != dtype.numpy:
                 o = o.to(dtype)
         else:
             o = scalar_tensor(o, dtype, first.device)
@@ -269,13 +269,13 @@ def promote_pair(op: str, a, b):
     """Fast path of ``promote`` for two operands (the common case: same dtype, same device; a
     float tensor and a Python number). NumPy scalars take ``promote`` (``np.float64`` is a float)."""
     if isinstance(a, Tensor) and isinstance(b, Tensor):
-        if a.data.dtype == b.data.dtype and a.device is b.device:
+        if a._array.dtype == b._array.dtype and a.device is b.device:
             return a, b
     elif isinstance(a, Tensor):
-        if a.data.dtype.kind in _dt.FLOAT_KINDS and isinstance(b, (int, float)):
-            return a, scalar_tensor(b, _dt._FROM_NUMPY[a.data.dtype], a.device)
-    elif isinstance(b, Tensor) and b.data.dtype.kind in _dt.FLOAT_KINDS and isinstance(a, (int, float)):
-        return scalar_tensor(a, _dt._FROM_NUMPY[b.data.dtype], b.device), b
+        if a._array.dtype.kind in _dt.FLOAT_KINDS and isinstance(b, (int, float)):
+            return a, scalar_tensor(b, _dt._FROM_NUMPY[a._array.dtype], a.device)
+    elif isinstance(b, Tensor) and b._array.dtype.kind in _dt.FLOAT_KINDS and isinstance(a, (int, float)):
+        return scalar_tensor(a, _dt._FROM_NUMPY[b._array.dtype], b.device), b
     return promote(op, a, b)
 
 
@@ -299,21 +299,21 @@ def number_operand(op: str, a, b):
     Example: ``number_operand("mul", float32_tensor, 2.0)`` is ``(float32_tensor, 2.0)``."""
     if isinstance(a, Tensor):
         if isinstance(b, Tensor):  # two tensors (W1's a * b + c): promote_pair's test, one call less
-            if a.data.dtype == b.data.dtype and a.device is b.device:
+            if a._array.dtype == b._array.dtype and a.device is b.device:
                 return a, b
             return promote(op, a, b)
-        kind = a.data.dtype.kind
+        kind = a._array.dtype.kind
         if kind in _dt.FLOAT_KINDS and type(b) in (float, int) and (-65504.0 <= b <= 65504.0 or (
-                _float32_number(a.data.dtype, op) and -_FLOAT32_MAX <= b <= _FLOAT32_MAX)):
+                _float32_number(a._array.dtype, op) and -_FLOAT32_MAX <= b <= _FLOAT32_MAX)):
             return a, b
         if kind in "iu" and type(b) is int:
-            return a, wrap_integer(b, _dt._FROM_NUMPY[a.data.dtype])
+            return a, wrap_integer(b, _dt._FROM_NUMPY[a._array.dtype])
     return promote_pair(op, a, b)
 
 
 def zeros_like_tensor(t: Tensor, dtype=None) -> Tensor:
     dtype = dtype or t.dtype
-    return Tensor._make(t.device.backend.full(t.data.shape, 0, dtype), t.device, False, None, 0)
+    return Tensor._make(t.device.backend.full(t._array.shape, 0, dtype), t.device, False, None, 0)
 
 
 def sum_to_shape(grad: Tensor, shape: tuple) -> Tensor:
@@ -323,7 +323,7 @@ def sum_to_shape(grad: Tensor, shape: tuple) -> Tensor:
     Shapes: grad (*lead, *s) with s broadcastable to ``shape`` -> ``shape``. Example: a
     gradient of shape (4, 2, 3) summed to (2, 1) gives ``grad.sum((0, 2), keepdim=True)``
     reshaped to (2, 1)."""
-    gshape = grad.data.shape
+    gshape = grad._array.shape
     shape = tuple(shape)
     if gshape == shape:
         return grad

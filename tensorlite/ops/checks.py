@@ -23,7 +23,7 @@ class AssertAll(InplaceFunction):
 
     @staticmethod
     def forward(ctx, condition, message):
-        condition.device.backend.assert_all(condition.data, message)
+        condition.device.backend.assert_all(condition._array, message)
 
 
 class AssertInRange(InplaceFunction):
@@ -33,7 +33,7 @@ class AssertInRange(InplaceFunction):
 
     @staticmethod
     def forward(ctx, x, low, high, message):
-        x.device.backend.assert_in_range(x.data, low, high, message)
+        x.device.backend.assert_in_range(x._array, low, high, message)
 
 
 def assert_all(condition: Tensor, message: str) -> None:

@@ -56,8 +56,8 @@ class Unfold(Function):
 
     @staticmethod
     def forward(ctx, x, kernel, stride, pads, dilation, pad_value=0.0, layout="batch"):
-        ctx.geometry = (x.data.shape[2:], kernel, stride, pads, dilation, layout)
-        return x.device.backend.unfold(x.data, kernel, stride, pads, dilation, pad_value, layout)
+        ctx.geometry = (x._array.shape[2:], kernel, stride, pads, dilation, layout)
+        return x.device.backend.unfold(x._array, kernel, stride, pads, dilation, pad_value, layout)
 
     @staticmethod
     def backward(ctx, grad):
@@ -73,7 +73,7 @@ class Fold(Function):
     @staticmethod
     def forward(ctx, cols, output_size, kernel, stride, pads, dilation, layout="batch"):
         ctx.geometry = (kernel, stride, pads, dilation, layout)
-        return cols.device.backend.fold(cols.data, output_size, kernel, stride, pads, dilation, layout)
+        return cols.device.backend.fold(cols._array, output_size, kernel, stride, pads, dilation, layout)
 
     @staticmethod
     def backward(ctx, grad):
@@ -91,8 +91,8 @@ class MaxPool2d(Function):
 
     @staticmethod
     def forward(ctx, x, kernel, stride, pads, dilation):
-        values, indices = x.device.backend.max_pool2d(x.data, kernel, stride, pads, dilation)
-        ctx.x_shape = x.data.shape
+        values, indices = x.device.backend.max_pool2d(x._array, kernel, stride, pads, dilation)
+        ctx.x_shape = x._array.shape
         ctx.x = x if ctx.needs_input_grad[0] else None
         ctx.indices = Tensor._make(indices, x.device, False, None, 0)
         # windows that cannot share an element send each gradient to a distinct place: a plain
@@ -100,7 +100,7 @@ class MaxPool2d(Function):
         ctx.overlapping = any(s < d * (k - 1) + 1 for k, s, d in zip(kernel, stride, dilation))
         # a window of padding only (possible with dilation) has index -1: its gradient goes nowhere
         ctx.padding_only = any(_padding_only_window(size, k, s, before, d, out)
-                               for size, k, s, before, d, out in zip(x.data.shape[2:], kernel, stride, pads[::2],
+                               for size, k, s, before, d, out in zip(x._array.shape[2:], kernel, stride, pads[::2],
                                                                      dilation, values.shape[2:]))
         return values, indices
 

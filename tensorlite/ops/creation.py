@@ -40,6 +40,22 @@ def _size(size) -> tuple:
     return tuple(int(s) for s in size)
 
 
+def factory_size(op: str, positional: tuple, keyword=None) -> tuple:
+    """The shape a factory was given as ``op(2, 3)``, ``op((2, 3))`` or ``op(size=(2, 3))``;
+    none at all is a TypeError as in PyTorch (``op(())`` is the 0-d shape)."""
+    if keyword is not None:
+        if positional:
+            raise TypeError(f"{op}() got multiple values for argument 'size'")
+        positional = (keyword,)
+    if not positional:
+        raise TypeError(f'{op}() missing 1 required positional arguments: "size" (give a shape: '
+                        f'{op}(2, 3), {op}((2, 3)), or {op}(()) for a 0-d tensor)')
+    return _size(positional)
+
+
+_PLAIN_NUMBERS = frozenset((bool, int, float))
+
+
 def _python_data_dtype(data):
     """dtype PyTorch infers for nested data: Python bools give bool, ints int64, floats the default
     dtype; tensors, NumPy scalars and arrays their own dtype; a sequence promotes its items
@@ -47,6 +63,9 @@ def _python_data_dtype(data):
     if isinstance(data, Tensor):
         return data.dtype
     if isinstance(data, (list, tuple)):
+        kinds = set(map(type, data))  # one C-level pass: no per-element Python for plain numbers
+        if kinds and kinds <= _PLAIN_NUMBERS:
+            return _dt.get_default_dtype() if float in kinds else _dt.int64 if int in kinds else _dt.bool_
         inferred = None
         for item in data:
             d = _python_data_dtype(item)
@@ -73,11 +92,13 @@ def _element(value):
 
 def _to_host(data, dtype):
     if isinstance(data, (list, tuple)):
-        data = [_element(v) if isinstance(v, Tensor) else (_to_host(v, None) if isinstance(v, (list, tuple)) else v)
-                for v in data]
+        if not set(map(type, data)) <= _PLAIN_NUMBERS:  # rows, tensors or NumPy scalars inside
+            data = [_element(v) if isinstance(v, Tensor) else (_to_host(v, None) if isinstance(v, (list, tuple)) else v)
+                    for v in data]
         try:
             host = np.array(data)
-            if dtype is not None and dtype.is_integer and host.size and host.dtype.kind in "iuf":
+            if (dtype is not None and dtype.is_integer and host.size and host.dtype.kind in "iuf"
+                    and host.dtype != dtype.numpy):  # same dtype: every value already fits
                 for bound in (host.min().item(), host.max().item()):
                     checked_scalar("tensor", bound, dtype)  # in range: astype wraps as C does
             if dtype is not None and not dtype.is_floating_point:  # floats: from_host casts, quietly
@@ -91,7 +112,7 @@ def _to_host(data, dtype):
             raise ValueError("expected sequence of equal-length lists to build a tensor")
         return host
     if isinstance(data, Tensor):
-        return data.device.backend.to_host(data.data)
+        return data.device.backend.to_host(data._array)
     return np.asarray(data)
 
 
@@ -190,10 +211,10 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = Fal
 def _filled(value, size, dtype, device, requires_grad):
     device = _device(device)
     dtype = _dt.to_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
-    return _finish(device.backend.full(_size(size), value, dtype), device, requires_grad)
+    return _finish(device.backend.full(size, value, dtype), device, requires_grad)
 
 
-def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def zeros(*sizes, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``.
 
     Example:
@@ -203,10 +224,10 @@ def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor
     >>> tl.zeros((2,), dtype=tl.int64)
     tensor([0, 0])
     """
-    return _filled(0, size, dtype, device, requires_grad)
+    return _filled(0, factory_size("zeros", sizes, size), dtype, device, requires_grad)
 
 
-def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def ones(*sizes, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones.
 
     Shapes: ``ones(2, 3)`` or ``ones((2, 3))`` -> (2, 3).
@@ -216,10 +237,10 @@ def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     tensor([[1., 1.],
             [1., 1.]])
     """
-    return _filled(1, size, dtype, device, requires_grad)
+    return _filled(1, factory_size("ones", sizes, size), dtype, device, requires_grad)
 
 
-def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def empty(*sizes, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """An uninitialised tensor (its values are arbitrary).
 
     Shapes: ``empty(2, 3)`` or ``empty((2, 3))`` -> (2, 3).
@@ -230,7 +251,8 @@ def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor
     """
     device = _device(device)
     dtype = _dt.to_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
-    return _finish(device.backend.empty(_size(size), dtype), device, requires_grad)
+    return _finish(device.backend.empty(factory_size("empty", sizes, size), dtype), device,
+                   requires_grad)
 
 
 def _like(input, dtype, device):
@@ -247,7 +269,7 @@ def zeros_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = 
     tensor([[0, 0, 0]])
     """
     dtype, device = _like(input, dtype, device)
-    return _finish(device.backend.full(input.data.shape, 0, dtype), device, requires_grad)
+    return _finish(device.backend.full(input._array.shape, 0, dtype), device, requires_grad)
 
 
 @tensor_op
@@ -260,7 +282,7 @@ def ones_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = F
             [1., 1.]])
     """
     dtype, device = _like(input, dtype, device)
-    return _finish(device.backend.full(input.data.shape, 1, dtype), device, requires_grad)
+    return _finish(device.backend.full(input._array.shape, 1, dtype), device, requires_grad)
 
 
 def _fill_value(op: str, value):
@@ -285,7 +307,7 @@ def full_like(input: Tensor, fill_value, *, dtype=None, device=None, requires_gr
     dtype, device = _like(input, dtype, device)
     fill_value = _fill_value("full_like", fill_value)
     fill_value = checked_scalar("full_like", fill_value, dtype, floats=True)
-    return _finish(device.backend.full(input.data.shape, fill_value, dtype), device, requires_grad)
+    return _finish(device.backend.full(input._array.shape, fill_value, dtype), device, requires_grad)
 
 
 @tensor_op
@@ -297,7 +319,7 @@ def empty_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = 
     tensorlite.Size([2, 4])
     """
     dtype, device = _like(input, dtype, device)
-    return _finish(device.backend.empty(input.data.shape, dtype), device, requires_grad)
+    return _finish(device.backend.empty(input._array.shape, dtype), device, requires_grad)
 
 
 def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -395,12 +417,12 @@ class RandomFill(InplaceFunction):
     def forward(ctx, t, kind, seed, offset, a, b):
         backend = t.device.backend
         if kind == "uniform":
-            data = backend.random("uniform", t.data.shape, t.dtype, seed, offset, a, b)
+            data = backend.random("uniform", t._array.shape, t.dtype, seed, offset, a, b)
         else:
-            data = backend.random("normal", t.data.shape, t.dtype, seed, offset, 0.0, 1.0)
+            data = backend.random("normal", t._array.shape, t.dtype, seed, offset, 0.0, 1.0)
             if (a, b) != (0.0, 1.0):
                 data = backend.binary("add", backend.binary("mul", data, b), a)
-        backend.copy_into(t.data, data)
+        backend.copy_into(t._array, data)
 
 
 def uniform_(self: Tensor, low: float = 0.0, high: float = 1.0, *, generator=None) -> Tensor:
@@ -436,7 +458,8 @@ def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator=None
     return self
 
 
-def rand(*size, dtype=None, device=None, requires_grad: bool = False, generator=None) -> Tensor:
+def rand(*sizes, size=None, dtype=None, device=None, requires_grad: bool = False,
+         generator=None) -> Tensor:
     """Uniform samples on [0, 1).
 
     Shapes: ``rand(2, 3)`` or ``rand((2, 3))`` -> (2, 3).
@@ -450,10 +473,12 @@ def rand(*size, dtype=None, device=None, requires_grad: bool = False, generator=
     True
     """
     dtype = _dt.to_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
-    return _random("uniform", size, dtype, device, requires_grad, generator)
+    return _random("uniform", factory_size("rand", sizes, size), dtype, device, requires_grad,
+                   generator)
 
 
-def randn(*size, dtype=None, device=None, requires_grad: bool = False, generator=None) -> Tensor:
+def randn(*sizes, size=None, dtype=None, device=None, requires_grad: bool = False,
+          generator=None) -> Tensor:
     """Standard normal samples.
 
     Shapes: ``randn(2, 3)`` or ``randn((2, 3))`` -> (2, 3).
@@ -466,7 +491,8 @@ def randn(*size, dtype=None, device=None, requires_grad: bool = False, generator
     True
     """
     dtype = _dt.to_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
-    return _random("normal", size, dtype, device, requires_grad, generator)
+    return _random("normal", factory_size("randn", sizes, size), dtype, device, requires_grad,
+                   generator)
 
 
 def randint(low, high=None, size=None, *, dtype=None, device=None, requires_grad: bool = False,
@@ -487,6 +513,10 @@ def randint(low, high=None, size=None, *, dtype=None, device=None, requires_grad
         low, high, size = 0, low, high
     if high is None:
         low, high = 0, low
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(f"randint(): argument 'size' must be a tuple of ints, not "
+                        f"{type(size).__name__} (randint(high, size) or randint(low, high, size), "
+                        f"e.g. randint(10, (3,)))")
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     dtype = _dt.to_dtype(dtype) if dtype is not None else _dt.int64
@@ -502,7 +532,7 @@ def rand_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = F
     tensorlite.Size([2, 3])
     """
     dtype, device = _like(input, dtype, device)
-    return rand(*input.data.shape, dtype=dtype, device=device, requires_grad=requires_grad)
+    return rand(input._array.shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 @tensor_op
@@ -514,7 +544,7 @@ def randn_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = 
     tensorlite.float64
     """
     dtype, device = _like(input, dtype, device)
-    return randn(*input.data.shape, dtype=dtype, device=device, requires_grad=requires_grad)
+    return randn(input._array.shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 @tensor_op
@@ -527,7 +557,7 @@ def randint_like(input: Tensor, low, high=None, *, dtype=None, device=None) -> T
     (tensorlite.Size([4]), tensorlite.float32)
     """
     dtype, device = _like(input, dtype, device)
-    return randint(low, high, input.data.shape, dtype=dtype, device=device)
+    return randint(low, high, input._array.shape, dtype=dtype, device=device)
 
 
 def randperm(n: int, *, dtype=None, device=None, generator=None) -> Tensor:
@@ -543,7 +573,7 @@ def randperm(n: int, *, dtype=None, device=None, generator=None) -> Tensor:
     """
     keys = rand(n, dtype=_dt.float64, device=device, generator=generator)
     backend = keys.device.backend
-    order = np.argsort(backend.to_host(keys.data), kind="stable")
+    order = np.argsort(backend.to_host(keys._array), kind="stable")
     return tensor(order, dtype=dtype or _dt.int64, device=keys.device)
 
 
@@ -557,7 +587,7 @@ def normal(mean: float, std: float, size, *, generator=None, dtype=None, device=
     >>> tl.normal(2.0, 0.5, (3, 2)).shape
     tensorlite.Size([3, 2])
     """
-    return randn(*size, dtype=dtype, device=device, generator=generator) * std + mean
+    return randn(size, dtype=dtype, device=device, generator=generator) * std + mean
 
 
 def bernoulli(probabilities: Tensor, *, generator=None) -> Tensor:
@@ -569,7 +599,7 @@ def bernoulli(probabilities: Tensor, *, generator=None) -> Tensor:
     >>> tl.bernoulli(tl.tensor([0., 1., 1.]))
     tensor([0., 1., 1.])
     """
-    u = rand(*probabilities.data.shape, dtype=probabilities.dtype, device=probabilities.device,
+    u = rand(probabilities._array.shape, dtype=probabilities.dtype, device=probabilities.device,
              generator=generator)
     return (u < probabilities).to(probabilities.dtype)
 
@@ -607,7 +637,7 @@ def legacy_new(name: str, dtype, args: tuple, device=None) -> Tensor:
         if any(d < 0 for d in size):
             raise RuntimeError(f"{name}(): Trying to create tensor with negative dimension "
                                f"{min(size)}: {list(size)}")
-        return zeros(*size, dtype=target, device=device)
+        return zeros(size, dtype=target, device=device)
     if len(args) == 1 and isinstance(args[0], (list, tuple, np.ndarray)):
         return tensor(args[0], dtype=target, device=device)
     if len(args) == 1:

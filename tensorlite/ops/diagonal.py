@@ -30,8 +30,8 @@ class Diagonal(Function):
 
     @staticmethod
     def forward(ctx, x, offset, axis1, axis2):
-        ctx.x_shape, ctx.args = x.data.shape, (offset, axis1, axis2)
-        return _diagonal_data(x.device.backend, x.data, offset, axis1, axis2)
+        ctx.x_shape, ctx.args = x._array.shape, (offset, axis1, axis2)
+        return _diagonal_data(x.device.backend, x._array, offset, axis1, axis2)
 
     @staticmethod
     def backward(ctx, grad):
@@ -49,7 +49,7 @@ class DiagonalEmbed(Function):
         ctx.args = (offset, axis1, axis2)
         backend = values.device.backend
         out = backend.full(shape, 0, values.dtype)
-        backend.copy_into(_diagonal_data(backend, out, offset, axis1, axis2), values.data)
+        backend.copy_into(_diagonal_data(backend, out, offset, axis1, axis2), values._array)
         return out
 
     @staticmethod
@@ -157,8 +157,8 @@ class Windows(Function):
 
     @staticmethod
     def forward(ctx, x, axis, size, step):
-        ctx.x_shape, ctx.args = x.data.shape, (axis, size, step)
-        return x.device.backend.windows(x.data, axis, size, step)
+        ctx.x_shape, ctx.args = x._array.shape, (axis, size, step)
+        return x.device.backend.windows(x._array, axis, size, step)
 
     @staticmethod
     def backward(ctx, grad):

@@ -29,7 +29,7 @@ class PowScalar(_Primitive):
     def forward(ctx, x, exponent):
         ctx.save_for_backward(x)
         ctx.exponent = exponent
-        return x.device.backend.binary("pow", x.data, exponent)
+        return x.device.backend.binary("pow", x._array, exponent)
 
     @staticmethod
     def backward(ctx, grad):
@@ -51,7 +51,7 @@ class Where(_Primitive):
     @staticmethod
     def forward(ctx, condition, a, b):
         ctx.save_for_backward(condition)
-        return a.device.backend.where(condition.data, a.data, b.data)
+        return a.device.backend.where(condition._array, a._array, b._array)
 
     @staticmethod
     def backward(ctx, grad):
@@ -71,7 +71,7 @@ class Reciprocal(_Primitive):
     def forward(ctx, x):
         ctx.save_for_backward(OUTPUT)
         backend = x.device.backend
-        return backend.binary("div", backend.full((), 1, x.dtype), x.data)
+        return backend.binary("div", backend.full((), 1, x.dtype), x._array)
 
     @staticmethod
     def backward(ctx, grad):
@@ -89,12 +89,12 @@ class Clamp(_Primitive):
     def forward(ctx, x, lo, hi, open_interval=False):
         ctx.save_for_backward(x)
         ctx.bounds = (lo, hi, open_interval)
-        backend, data = x.device.backend, x.data
+        backend, data = x.device.backend, x._array
         if lo is not None:
             data = backend.binary("maximum", data, lo)
         if hi is not None:
             data = backend.binary("minimum", data, hi)
-        return backend.copy(data) if data is x.data else data
+        return backend.copy(data) if data is x._array else data
 
     @staticmethod
     def backward(ctx, grad):
@@ -130,15 +130,15 @@ class KinkGrad(_Primitive):
         if slope_tensor and ctx.needs_input_grad[3]:
             ctx.save_for_backward(grad)
         if mask is None:
-            mask = Tensor._make(backend.binary("gt", x.data, 0), x.device, False, None, 0)
+            mask = Tensor._make(backend.binary("gt", x._array, 0), x.device, False, None, 0)
         ctx.x, ctx.mask, ctx.slope = x, mask, slope
         if slope_tensor:
-            other = backend.binary("mul", grad.data, slope.data)
+            other = backend.binary("mul", grad._array, slope._array)
         elif slope == 0:
             other = backend.full((), 0, grad.dtype)
         else:
-            other = backend.binary("mul", grad.data, slope)
-        return backend.where(mask.data, grad.data, other)
+            other = backend.binary("mul", grad._array, slope)
+        return backend.where(mask._array, grad._array, other)
 
     @staticmethod
     def backward(ctx, gg):
@@ -161,7 +161,7 @@ class ZeroGradLink(_Primitive):
     @staticmethod
     def forward(ctx, value, x):
         ctx.x = x
-        return value.device.backend.copy(value.data)
+        return value.device.backend.copy(value._array)
 
     @staticmethod
     def backward(ctx, grad):
@@ -174,7 +174,7 @@ class Cast(_Primitive):
 
     @staticmethod
     def forward(ctx, x, dtype):
-        return x.device.backend.cast(x.data, dtype)
+        return x.device.backend.cast(x._array, dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -186,7 +186,7 @@ class ToDevice(_Primitive):
 
     @staticmethod
     def forward(ctx, x, device):
-        host = x.device.backend.to_host(x.data)  # a sync: may raise an error a kernel recorded
+        host = x.device.backend.to_host(x._array)  # a sync: may raise an error a kernel recorded
         out = device.backend.from_host(host, x.dtype)
         # set last: under no_grad ctx is shared, and a transfer that raised must not leave its
         # device to label the next op's result

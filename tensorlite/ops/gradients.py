@@ -39,7 +39,7 @@ def copy_grad(grad: Tensor) -> Tensor:
     >>> copy_grad(tl.ones(3).expand(2, 3)).is_contiguous()
     True
     """
-    return Tensor._make(grad.device.backend.copy(grad.data), grad.device, False, None, 0)
+    return Tensor._make(grad.device.backend.copy(grad._array), grad.device, False, None, 0)
 
 
 class AccumulateInto(InplaceFunction):
@@ -57,7 +57,7 @@ class AccumulateInto(InplaceFunction):
 
     @staticmethod
     def forward(ctx, grad_buffer, grad):
-        grad_buffer.device.backend.binary_inplace("add", grad_buffer.data, grad.data)
+        grad_buffer.device.backend.binary_inplace("add", grad_buffer._array, grad._array)
 
     @classmethod
     def apply(cls, grad_buffer, grad):
@@ -66,7 +66,7 @@ class AccumulateInto(InplaceFunction):
         else takes InplaceFunction.apply, which refuses mixed devices and checks for nan."""
         if grad.device is not grad_buffer.device or state.anomaly:
             return super().apply(grad_buffer, grad)
-        grad_buffer.device.backend.binary_inplace("add", grad_buffer.data, grad.data)
+        grad_buffer.device.backend.binary_inplace("add", grad_buffer._array, grad._array)
         counter = grad_buffer._counter
         if counter is None:
             counter = grad_buffer._version_counter()

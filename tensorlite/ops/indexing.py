@@ -29,7 +29,7 @@ def _index_array(value, device):
         value = _byte_as_bool(value)
         if value.device is not device:
             value = value.to(device)
-        return value.data
+        return value._array
     import numpy as np  # host-side conversion of a Python index list, before it reaches a device
     host = np.asarray(value)
     if host.dtype.kind not in "iub":
@@ -175,9 +175,9 @@ class Slice(Function):
 
     @staticmethod
     def forward(ctx, x, key):
-        ctx.x_shape, ctx.key = x.data.shape, key
+        ctx.x_shape, ctx.key = x._array.shape, key
         try:
-            return x.device.backend.getitem(x.data, key)
+            return x.device.backend.getitem(x._array, key)
         except IndexError as error:
             raise _pytorch_index_error(error) from None
 
@@ -193,9 +193,9 @@ class Index(Function):
 
     @staticmethod
     def forward(ctx, x, key):
-        ctx.x_shape, ctx.key = x.data.shape, key
+        ctx.x_shape, ctx.key = x._array.shape, key
         try:
-            return x.device.backend.getitem(x.data, key, describe=_pytorch_index_error)
+            return x.device.backend.getitem(x._array, key, describe=_pytorch_index_error)
         except IndexError as error:
             raise _pytorch_index_error(error) from None
         except ValueError as error:  # index shapes that do not broadcast (OpenCL's planner)
@@ -225,7 +225,7 @@ class IndexAddInto(Function):
         ctx.key = key
         backend = values.device.backend
         out = backend.full(shape, 0, values.dtype)
-        backend.index_put(out, key, values.data, True)
+        backend.index_put(out, key, values._array, True)
         return out
 
     @staticmethod
@@ -242,14 +242,14 @@ class IndexPut(Function):
     def forward(ctx, x, key, values, accumulate):
         ctx.key, ctx.accumulate = key, accumulate
         backend = x.device.backend
-        out = backend.copy(x.data)
+        out = backend.copy(x._array)
         try:
-            _index_put_data(backend, out, key, values.data, accumulate)
+            _index_put_data(backend, out, key, values._array, accumulate)
         except IndexError as error:
             raise _pytorch_index_error(error) from None
         except ValueError as error:
             raise RuntimeError(f"shape mismatch in setitem: value tensor of shape "
-                               f"{list(values.data.shape)} cannot be broadcast to the indexed "
+                               f"{list(values._array.shape)} cannot be broadcast to the indexed "
                                f"region ({error})") from None
         return out
 
@@ -321,15 +321,15 @@ class Gather(Function):
 
     @staticmethod
     def forward(ctx, x, dim, index, op, ignore=None):
-        ctx.x_shape, ctx.dim = x.data.shape, dim
+        ctx.x_shape, ctx.dim = x._array.shape, dim
         ctx.index, ctx.ignore = index, ignore
         backend = x.device.backend
-        data = x.data
-        if any(i < n for d, (i, n) in enumerate(zip(index.data.shape, data.shape)) if d != dim):
-            data = backend.getitem(data, _leading(index.data.shape, skip=dim))
+        data = x._array
+        if any(i < n for d, (i, n) in enumerate(zip(index._array.shape, data.shape)) if d != dim):
+            data = backend.getitem(data, _leading(index._array.shape, skip=dim))
         describe = range_error_for(op)
         try:
-            return backend.gather(data, dim, index.data, ignore, describe)
+            return backend.gather(data, dim, index._array, ignore, describe)
         except IndexError as error:
             raise describe(error) from None
 
@@ -351,14 +351,14 @@ class Scatter(Function):
     @staticmethod
     def forward(ctx, x, dim, index, src, accumulate, ignore=None, op=None):
         ctx.dim, ctx.index, ctx.accumulate, ctx.ignore = dim, index, accumulate, ignore
-        ctx.src_shape = src.data.shape
+        ctx.src_shape = src._array.shape
         backend = x.device.backend
-        data = src.data
-        if data.ndim and data.shape != index.data.shape:
-            data = backend.getitem(data, _leading(index.data.shape))
+        data = src._array
+        if data.ndim and data.shape != index._array.shape:
+            data = backend.getitem(data, _leading(index._array.shape))
         describe = range_error_for(op or ("scatter_add" if accumulate else "scatter"))
         try:
-            return backend.scatter(x.data, dim, index.data, data, accumulate, ignore, describe)
+            return backend.scatter(x._array, dim, index._array, data, accumulate, ignore, describe)
         except IndexError as error:
             raise describe(error) from None
 
@@ -373,8 +373,8 @@ class Scatter(Function):
             grad_src = Gather.apply(grad, ctx.dim, ctx.index, "gather", ctx.ignore)
             if not ctx.src_shape:  # a 0-dim src was broadcast over the index
                 grad_src = grad_src.sum()
-            elif grad_src.data.shape != ctx.src_shape:  # src beyond the index's extent got nothing
-                widths = tuple((0, s - i) for s, i in zip(ctx.src_shape, grad_src.data.shape))
+            elif grad_src._array.shape != ctx.src_shape:  # src beyond the index's extent got nothing
+                widths = tuple((0, s - i) for s, i in zip(ctx.src_shape, grad_src._array.shape))
                 grad_src = Pad.apply(grad_src, widths, 0.0)
         return grad_x, None, None, grad_src, None, None, None
 
@@ -406,12 +406,12 @@ class ScatterReduce(Function):
         ctx.save_for_backward(x, src)
         backend = x.device.backend
         describe = range_error_for(op)
-        data = x.data
+        data = x._array
         try:
             if not include_self:
-                data = backend.scatter(data, dim, index.data, reduction_identity(reduce, x.dtype), False,
+                data = backend.scatter(data, dim, index._array, reduction_identity(reduce, x.dtype), False,
                                        None, describe)
-            return backend.scatter_reduce(data, dim, index.data, src.data, reduce, describe)
+            return backend.scatter_reduce(data, dim, index._array, src._array, reduce, describe)
         except IndexError as error:
             raise describe(error) from None
 
@@ -534,11 +534,11 @@ def _put(input, key, value, accumulate, op_name):
             raise RuntimeError(f"{op_name}: result type {value.dtype.scalar_name} can't be cast "
                                f"to the desired output type {input.dtype.scalar_name}")
     if not record:
-        data = value.data if isinstance(value, Tensor) else value
-        if isinstance(value, Tensor) and value.data.dtype != input.data.dtype:
+        data = value._array if isinstance(value, Tensor) else value
+        if isinstance(value, Tensor) and value._array.dtype != input._array.dtype:
             data = backend.cast(data, input.dtype)
         try:
-            _index_put_data(backend, input.data, key, data, accumulate)
+            _index_put_data(backend, input._array, key, data, accumulate)
         except IndexError as error:
             raise _pytorch_index_error(error) from None
         except ValueError as error:
@@ -640,11 +640,11 @@ def gather(input: Tensor, dim: int, index) -> Tensor:
     axis = wrap_dim(dim, input.ndim, op="gather")
     if input.ndim == 0 or index.ndim == 0:  # 0-dim operands gather like 1-element vectors
         return gather(input.reshape(-1), 0, index.reshape(-1)).reshape(index.shape)
-    for d, (i, s) in enumerate(zip(index.data.shape, input.data.shape)):
+    for d, (i, s) in enumerate(zip(index._array.shape, input._array.shape)):
         if d != axis and i > s:
             raise RuntimeError(f"Size does not match at dimension {d} expected index "
-                               f"{list(index.data.shape)} to be no larger than self "
-                               f"{list(input.data.shape)} apart from dimension {axis}")
+                               f"{list(index._array.shape)} to be no larger than self "
+                               f"{list(input._array.shape)} apart from dimension {axis}")
     return Gather.apply(input, axis, index.long(), "gather")
 
 
@@ -677,7 +677,7 @@ def _nonempty_size(t, d, op):
     if d >= t.ndim:
         raise IndexError(f"{op}(): Dimension out of range (expected to be in range of "
                          f"[{-t.ndim}, {t.ndim - 1}], but got {d})")
-    return t.data.shape[d]
+    return t._array.shape[d]
 
 
 def _check_scatter_shapes(input, axis, index, src, op):
@@ -699,9 +699,9 @@ def _check_scatter_shapes(input, axis, index, src, op):
         raise RuntimeError(f"{op}(): Index tensor must have the same number of dimensions as src "
                            f"tensor (index has {index.ndim}, src has {src.ndim})")
     if too_big:
-        raise RuntimeError(f"{op}(): Expected index {list(index.data.shape)} to be no larger than "
-                           f"self {list(input.data.shape)} apart from dimension {axis} and to be no "
-                           f"larger size than src {list(src.data.shape)}")
+        raise RuntimeError(f"{op}(): Expected index {list(index._array.shape)} to be no larger than "
+                           f"self {list(input._array.shape)} apart from dimension {axis} and to be no "
+                           f"larger size than src {list(src._array.shape)}")
 
 
 @tensor_op
@@ -790,8 +790,8 @@ def reduce_into(input, axis, index, src, reduce, include_self, op):
     if input.ndim == 0 or index.ndim == 0:  # 0-dim operands count as 1-element vectors
         flat = reduce_into(input.reshape(-1), 0, index.reshape(-1), src.reshape(-1), reduce, include_self, op)
         return flat.reshape(input.shape)
-    if src.data.shape != index.data.shape:
-        src = Slice.apply(src, _leading(index.data.shape))
+    if src._array.shape != index._array.shape:
+        src = Slice.apply(src, _leading(index._array.shape))
     index = index.long().to(input.device)
     if reduce in ("sum", "mean"):
         return _scatter_mean(input, axis, index, src, include_self, reduce == "mean", op)
@@ -807,8 +807,8 @@ def _scatter_mean(input, axis, index, src, include_self, mean, op):
     if not mean:
         return total
     backend = input.device.backend
-    first = Tensor._make(backend.full(input.data.shape, int(include_self), input.dtype), input.device, False, None, 0)
-    ones = Tensor._make(backend.full(index.data.shape, 1, input.dtype), input.device, False, None, 0)
+    first = Tensor._make(backend.full(input._array.shape, int(include_self), input.dtype), input.device, False, None, 0)
+    ones = Tensor._make(backend.full(index._array.shape, 1, input.dtype), input.device, False, None, 0)
     count = Scatter.apply(first, axis, index, ones, True)
     count = where(count == 0, scalar_tensor(1, input.dtype, input.device), count)
     return total / count if input.is_floating_point() else total.div(count, rounding_mode="floor")
@@ -857,10 +857,10 @@ def take_indices(input: Tensor, axis: int, index: Tensor, op: str) -> Tensor:
     """
     backend, count = input.device.backend, index.numel()
     # the index needs no graph: its broadcast view is made directly
-    line = backend.reshape(index.long().to(input.device).data, _with_size((1,) * input.ndim, axis, count))
-    broadcast = backend.broadcast_to(line, _with_size(input.data.shape, axis, count))
+    line = backend.reshape(index.long().to(input.device)._array, _with_size((1,) * input.ndim, axis, count))
+    broadcast = backend.broadcast_to(line, _with_size(input._array.shape, axis, count))
     out = Gather.apply(input, axis, Tensor._make(broadcast, input.device, False, None, 0), op)
-    shape = input.data.shape[:axis] + tuple(index.shape) + input.data.shape[axis + 1:]
+    shape = input._array.shape[:axis] + tuple(index.shape) + input._array.shape[axis + 1:]
     return out if index.ndim == 1 else out.reshape(shape)
 
 
@@ -907,7 +907,7 @@ def masked_select(input: Tensor, mask) -> Tensor:
     expect_tensor("masked_select", "mask", mask)
     if mask.dtype is not _dt.bool_:  # indexing would take an integer mask as indices
         raise RuntimeError(f"masked_select: expected BoolTensor for mask (got {mask.dtype.name}; use mask.bool())")
-    shape = broadcast_shapes(input.data.shape, mask.data.shape)
+    shape = broadcast_shapes(input._array.shape, mask._array.shape)
     return getitem(input.expand(shape), mask.expand(shape))
 
 
@@ -933,7 +933,7 @@ def nonzero(input: Tensor, *, as_tuple: bool = False):
             return (flat,)
         return Tensor._make(input.device.backend.full((flat.numel(), 0), 0, _dt.int64),
                             input.device, False, None, 0)
-    parts = input.device.backend.nonzero(input.data)
+    parts = input.device.backend.nonzero(input._array)
     tensors = tuple(Tensor._make(p, input.device, False, None, 0) for p in parts)
     if as_tuple:
         return tensors
@@ -992,10 +992,10 @@ def take_along_dim(input: Tensor, indices, dim=None) -> Tensor:
                                f"dimensions, but got {input.ndim} dimensions for input, and "
                                f"{indices.ndim} dimensions for indices")
         axis = wrap_dim(dim, input.ndim, op="take_along_dim")
-        outer = broadcast_shapes(_with_size(input.data.shape, axis, 1), _with_size(indices.data.shape, axis, 1))
-        input = input.expand(_with_size(outer, axis, input.data.shape[axis]))
-        indices = indices.expand(_with_size(outer, axis, indices.data.shape[axis]))
-    size = input.data.shape[axis] if input.ndim else 1
+        outer = broadcast_shapes(_with_size(input._array.shape, axis, 1), _with_size(indices._array.shape, axis, 1))
+        input = input.expand(_with_size(outer, axis, input._array.shape[axis]))
+        indices = indices.expand(_with_size(outer, axis, indices._array.shape[axis]))
+    size = input._array.shape[axis] if input.ndim else 1
     indices = indices.long()
     return gather(input, axis, indices + (indices < 0).long() * size)
 

@@ -24,15 +24,15 @@ class CopySlices(Function):
     @staticmethod
     def forward(ctx, base, result, view_chain):
         ctx.view_chain = view_chain  # the ops, not the view: no base -> node -> view -> base cycle
-        ctx.base_shape = base.data.shape
-        return base.data
+        ctx.base_shape = base._array.shape
+        return base._array
 
     @staticmethod
     def backward(ctx, grad):
         numel = grad.numel()
         positions = replay_view_chain(ctx.view_chain, arange(numel, device=grad.device).reshape(ctx.base_shape))
         mask = Tensor._make(grad.device.backend.full((numel,), False, _dt.bool_), grad.device, False, None, 0)
-        mask.device.backend.index_put(mask.data, (positions.reshape(-1).data,), True, False)
+        mask.device.backend.index_put(mask._array, (positions.reshape(-1)._array,), True, False)
         grad_base = grad.masked_fill(mask.reshape(ctx.base_shape), 0.0)
         grad_result = replay_view_chain(ctx.view_chain, grad)
         return grad_base, grad_result, None
@@ -48,7 +48,7 @@ def binary_inplace(self: Tensor, other, op_name: str, out_of_place, checked: boo
     other_data = _inplace_operand(self, other, op_name)
     if other_data is _WIDER:  # computed in the wider dtype, then converted into self
         return self._write_result(out_of_place(self, other), op_name)
-    self.device.backend.binary_inplace(_BACKEND_OP[op_name], self.data, other_data)
+    self.device.backend.binary_inplace(_BACKEND_OP[op_name], self._array, other_data)
     self._bump_version()
     return self
 
@@ -65,19 +65,19 @@ def _inplace_operand(self: Tensor, other, op_name: str):
     if isinstance(other, Tensor):
         if other.device is not self.device:
             other = _operand_on_device(self, other, op_name)
-        if other.data.dtype == self.data.dtype and other.data.shape == self.data.shape:
-            result_dtype, shape = self.dtype, self.data.shape  # the optimizer-update case
+        if other._array.dtype == self._array.dtype and other._array.shape == self._array.shape:
+            result_dtype, shape = self.dtype, self._array.shape  # the optimizer-update case
         else:
             result_dtype = _dt.result_type_of((self, other))
-            shape = broadcast_shapes(self.data.shape, other.data.shape)
+            shape = broadcast_shapes(self._array.shape, other._array.shape)
     elif is_scalar(other):
-        result_dtype, shape = _dt.result_type_of((self, other)), self.data.shape
+        result_dtype, shape = _dt.result_type_of((self, other)), self._array.shape
     else:
         raise TypeError(f"{op_name}(): unsupported operand type {type(other).__name__}")
     if op_name == "div_" and not result_dtype.is_floating_point:
         result_dtype = _dt.get_default_dtype()  # true division of integers gives a float
-    if shape != self.data.shape:
-        raise RuntimeError(f"output with shape {list(self.data.shape)} doesn't match the broadcast "
+    if shape != self._array.shape:
+        raise RuntimeError(f"output with shape {list(self._array.shape)} doesn't match the broadcast "
                            f"shape {list(shape)} ({op_name})")
     if not _dt.can_cast(result_dtype, self.dtype):
         raise RuntimeError(f"result type {result_dtype.scalar_name} can't be cast to the "
@@ -86,7 +86,7 @@ def _inplace_operand(self: Tensor, other, op_name: str):
         return wrap_integer(other, result_dtype)
     if result_dtype is not self.dtype:
         return _WIDER
-    return other.data if other.dtype is self.dtype else other.to(self.dtype).data
+    return other._array if other.dtype is self.dtype else other.to(self.dtype)._array
 
 
 def _operand_on_device(self: Tensor, other: Tensor, op_name: str) -> Tensor:
@@ -166,9 +166,9 @@ def copy_(self: Tensor, src: Tensor) -> Tensor:
     tensor([9., 9., 9.])
     """
     expect_tensor("copy_", "src", src)
-    shape = broadcast_shapes(self.data.shape, src.data.shape)
-    if shape != self.data.shape:
-        raise RuntimeError(f"output with shape {list(self.data.shape)} doesn't match the broadcast "
+    shape = broadcast_shapes(self._array.shape, src._array.shape)
+    if shape != self._array.shape:
+        raise RuntimeError(f"output with shape {list(self._array.shape)} doesn't match the broadcast "
                            f"shape {list(shape)} (copy_)")
     if not _dt.can_cast(src.dtype, self.dtype):
         src = src.to(self.dtype)  # copy_ converts explicitly, unlike arithmetic in-place ops
@@ -257,11 +257,11 @@ def check_inplace(self: Tensor, op_name: str) -> None:
                 f"modified inplace ({op_name}). This view is the output of a function that "
                 f"returns multiple views. Such functions do not allow the output views to be "
                 f"modified inplace. You should replace the inplace operation by an out-of-place one.")
-    if self.data.size and self.device.backend.has_internal_overlap(self.data):
+    if self._array.size and self.device.backend.has_internal_overlap(self._array):
         raise RuntimeError(
             f"unsupported operation: more than one element of the written-to tensor refers to "
             f"a single memory location ({op_name} on an expanded tensor of shape "
-            f"{list(self.data.shape)}). Please clone() the tensor before performing the "
+            f"{list(self._array.shape)}). Please clone() the tensor before performing the "
             f"operation.")
 
 
@@ -271,16 +271,16 @@ class CopyInto(InplaceFunction):
 
     @staticmethod
     def forward(ctx, dst, src):
-        dst.device.backend.copy_into(dst.data, src.data)
+        dst.device.backend.copy_into(dst._array, src._array)
 
 
 def write_result(self: Tensor, result: Tensor, op_name: str) -> Tensor:
     """Finish an in-place op (``Tensor._write_result``): ``result`` (same shape, computed out
     of place) becomes self's value, and self takes result's place in the graph."""
-    if result.data.shape != self.data.shape:
-        raise RuntimeError(f"output with shape {list(self.data.shape)} doesn't match the "
-                           f"broadcast shape {list(result.data.shape)} ({op_name})")
-    if result.data.dtype != self.data.dtype:
+    if result._array.shape != self._array.shape:
+        raise RuntimeError(f"output with shape {list(self._array.shape)} doesn't match the "
+                           f"broadcast shape {list(result._array.shape)} ({op_name})")
+    if result._array.dtype != self._array.dtype:
         if not _dt.can_cast(result.dtype, self.dtype):
             raise RuntimeError(f"result type {result.dtype.scalar_name} can't be cast to "
                                f"the desired output type {self.dtype.scalar_name} ({op_name})")

@@ -24,7 +24,7 @@ class MatMul(Function):
         ctx.save_for_backward(a if needs[1] else None, b if needs[0] else None)
         ctx.flags = (transpose_a, transpose_b)
         ctx.shared_b = b.ndim == 2 and a.ndim > 2 and not transpose_a  # one b for every batch of a
-        return a.device.backend.matmul(a.data, b.data, transpose_a, transpose_b)
+        return a.device.backend.matmul(a._array, b._array, transpose_a, transpose_b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -74,7 +74,7 @@ def matmul(input: Tensor, other) -> Tensor:
         raise NotImplementedError("matmul(): not implemented for 'Bool' (PyTorch has no bool matrix "
                                   "product); convert with .int() or .float() first")
     a, b = promote_pair("matmul", input, other)
-    if a.ndim == 2 and b.ndim == 2 and a.data.shape[1] == b.data.shape[0]:
+    if a.ndim == 2 and b.ndim == 2 and a._array.shape[1] == b._array.shape[0]:
         return MatMul.apply(a, b, False, False)
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
@@ -85,20 +85,20 @@ def matmul(input: Tensor, other) -> Tensor:
         a = a.unsqueeze(0)
     if squeeze_back:
         b = b.unsqueeze(1)
-    if a.data.shape[-1] != b.data.shape[-2]:
+    if a._array.shape[-1] != b._array.shape[-2]:
         if a.ndim == 2 and b.ndim == 2:
-            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a.data.shape[0]}x"
-                               f"{a.data.shape[1]} and {b.data.shape[0]}x{b.data.shape[1]})")
+            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a._array.shape[0]}x"
+                               f"{a._array.shape[1]} and {b._array.shape[0]}x{b._array.shape[1]})")
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
-                           f"[{b.data.shape[0] if b.ndim > 2 else 1}, {a.data.shape[-1]}] but got: "
-                           f"[{b.data.shape[0] if b.ndim > 2 else 1}, {b.data.shape[-2]}]."
+                           f"[{b._array.shape[0] if b.ndim > 2 else 1}, {a._array.shape[-1]}] but got: "
+                           f"[{b._array.shape[0] if b.ndim > 2 else 1}, {b._array.shape[-2]}]."
                            if a.ndim == 3 and b.ndim == 3 else
                            f"matmul: inner dimensions do not match: {list(input.shape)} @ "
-                           f"{list(other.shape)} ({a.data.shape[-1]} != {b.data.shape[-2]})")
-    broadcast_shapes(a.data.shape[:-2], b.data.shape[:-2])
+                           f"{list(other.shape)} ({a._array.shape[-1]} != {b._array.shape[-2]})")
+    broadcast_shapes(a._array.shape[:-2], b._array.shape[:-2])
     out = MatMul.apply(a, b, False, False)
     if squeeze_front and squeeze_back:
-        return out.reshape(out.data.shape[:-2])
+        return out.reshape(out._array.shape[:-2])
     if squeeze_front:
         return out.squeeze(-2)
     if squeeze_back:
@@ -132,10 +132,10 @@ def bmm(input: Tensor, mat2) -> Tensor:
     expect_tensor("bmm", "mat2", mat2)
     if input.ndim != 3 or mat2.ndim != 3:
         raise RuntimeError(f"batch1 must be a 3D tensor (bmm got {input.ndim}D and {mat2.ndim}D)")
-    if mat2.data.shape[:2] != (input.data.shape[0], input.data.shape[2]):
+    if mat2._array.shape[:2] != (input._array.shape[0], input._array.shape[2]):
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
-                           f"[{input.data.shape[0]}, {input.data.shape[2]}] but got: "
-                           f"[{mat2.data.shape[0]}, {mat2.data.shape[1]}].")
+                           f"[{input._array.shape[0]}, {input._array.shape[2]}] but got: "
+                           f"[{mat2._array.shape[0]}, {mat2._array.shape[1]}].")
     return matmul(input, mat2)
 
 
@@ -152,10 +152,10 @@ def dot(input: Tensor, other) -> Tensor:
     expect_tensor("dot", "other", other)
     if input.ndim != 1 or other.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
-    if input.data.shape != other.data.shape:
-        raise RuntimeError(f"inconsistent tensor size, expected tensor [{input.data.shape[0]}] and "
-                           f"src [{other.data.shape[0]}] to have the same number of elements, but got "
-                           f"{input.data.shape[0]} and {other.data.shape[0]} elements respectively")
+    if input._array.shape != other._array.shape:
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{input._array.shape[0]}] and "
+                           f"src [{other._array.shape[0]}] to have the same number of elements, but got "
+                           f"{input._array.shape[0]} and {other._array.shape[0]} elements respectively")
     return matmul(input, other)
 
 
@@ -277,7 +277,7 @@ def _check_einsum_labels(terms, output, operands):
     sizes = {}
     for k, (term, op) in enumerate(zip(terms, operands)):
         seen = {}
-        for c, n in zip(term, op.data.shape):
+        for c, n in zip(term, op._array.shape):
             if c in seen and seen[c] != n:
                 raise RuntimeError(f"einsum(): subscript {c} is repeated for operand {k} but the sizes "
                                    f"don't match, {n} != {seen[c]} (operand shape {list(op.shape)})")
@@ -293,8 +293,8 @@ def _check_einsum_labels(terms, output, operands):
 
 def _broadcast_labels(term, operand, sizes):
     """Expand the size-1 dims of ``operand`` whose subscript has size n > 1 elsewhere."""
-    target = tuple(sizes.get(c, n) if n == 1 else n for c, n in zip(term, operand.data.shape))
-    return operand if target == operand.data.shape else operand.expand(target)
+    target = tuple(sizes.get(c, n) if n == 1 else n for c, n in zip(term, operand._array.shape))
+    return operand if target == operand._array.shape else operand.expand(target)
 
 
 def _diagonal_labels(term, operand):
@@ -303,7 +303,7 @@ def _diagonal_labels(term, operand):
         label = next(c for c in term if term.count(c) > 1)
         i = term.index(label)
         j = term.index(label, i + 1)
-        n = operand.data.shape[i]
+        n = operand._array.shape[i]
         idx = arange(n, device=operand.device)
         moved = operand.movedim(i, 0).movedim(j, 1)
         operand = moved[idx, idx]  # the diagonal, now dim 0
@@ -320,7 +320,7 @@ def _contract(term_a, a, term_b, b, keep):
     right = [c for c in term_b if c not in term_a]
     a = a.permute([term_a.index(c) for c in batch + left + summed])
     b = b.permute([term_b.index(c) for c in batch + summed + right])
-    sa, sb = a.data.shape, b.data.shape
+    sa, sb = a._array.shape, b._array.shape
     nb, nl, ns = len(batch), len(left), len(summed)
     if not summed:  # nothing to sum: a broadcast product (as PyTorch, so bool operands work too)
         out = a.reshape(sa + (1,) * len(right)) * b.reshape(sb[:nb] + (1,) * nl + sb[nb:])

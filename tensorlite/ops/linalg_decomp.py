@@ -186,7 +186,7 @@ class _Lapack(Function):
     @staticmethod
     def forward(ctx, a, routine, *more):
         backend = a.device.backend
-        host = [backend.to_host(x.data) if isinstance(x, Tensor) else x for x in (a,) + more]
+        host = [backend.to_host(x._array) if isinstance(x, Tensor) else x for x in (a,) + more]
         with np.errstate(all="ignore"):  # NaN/inf input gives NaN/inf results, silently as PyTorch
             results = _ROUTINES[routine](*host)
         return tuple(backend.from_host(np.asarray(r), a.dtype) for r in results)

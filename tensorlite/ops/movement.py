@@ -65,8 +65,8 @@ class Reshape(Function):
 
     @staticmethod
     def forward(ctx, x, shape):
-        ctx.x_shape = x.data.shape
-        return x.device.backend.reshape(x.data, shape)
+        ctx.x_shape = x._array.shape
+        return x.device.backend.reshape(x._array, shape)
 
     @staticmethod
     def backward(ctx, grad):
@@ -76,14 +76,14 @@ class Reshape(Function):
 class View(Reshape):
     @staticmethod
     def forward(ctx, x, shape):
-        ctx.x_shape = x.data.shape
+        ctx.x_shape = x._array.shape
         try:
-            return x.device.backend.view(x.data, shape)
+            return x.device.backend.view(x._array, shape)
         except ValueError:
             raise RuntimeError(
                 f"view size is not compatible with input tensor's size and stride (at least one "
                 f"dimension spans across two contiguous subspaces): cannot view shape "
-                f"{list(x.data.shape)} as {list(shape)}. Use .reshape(...) instead.") from None
+                f"{list(x._array.shape)} as {list(shape)}. Use .reshape(...) instead.") from None
 
 
 class Permute(Function):
@@ -93,7 +93,7 @@ class Permute(Function):
     @staticmethod
     def forward(ctx, x, axes):
         ctx.axes = axes
-        return x.device.backend.permute(x.data, axes)
+        return x.device.backend.permute(x._array, axes)
 
     @staticmethod
     def backward(ctx, grad):
@@ -109,8 +109,8 @@ class Expand(Function):
 
     @staticmethod
     def forward(ctx, x, shape):
-        ctx.x_shape = x.data.shape
-        return x.device.backend.broadcast_to(x.data, shape)
+        ctx.x_shape = x._array.shape
+        return x.device.backend.broadcast_to(x._array, shape)
 
     @staticmethod
     def backward(ctx, grad):
@@ -122,7 +122,7 @@ class Clone(Function):
 
     @staticmethod
     def forward(ctx, x):
-        return x.device.backend.copy(x.data)
+        return x.device.backend.copy(x._array)
 
     @staticmethod
     def backward(ctx, grad):
@@ -135,7 +135,7 @@ class Flip(Function):
     @staticmethod
     def forward(ctx, x, axes):
         ctx.axes = axes
-        return x.device.backend.flip(x.data, axes)
+        return x.device.backend.flip(x._array, axes)
 
     @staticmethod
     def backward(ctx, grad):
@@ -150,11 +150,11 @@ class Pad(Function):
     @staticmethod
     def forward(ctx, x, widths, value):
         ctx.widths = widths
-        return x.device.backend.pad(x.data, widths, value)
+        return x.device.backend.pad(x._array, widths, value)
 
     @staticmethod
     def backward(ctx, grad):
-        key = tuple(slice(before, grad.data.shape[i] - after) for i, (before, after) in enumerate(ctx.widths))
+        key = tuple(slice(before, grad._array.shape[i] - after) for i, (before, after) in enumerate(ctx.widths))
         return grad[key], None, None
 
 
@@ -162,16 +162,22 @@ class Cat(Function):
     _primitive = True
 
     @staticmethod
-    def forward(ctx, *tensors, axis):
-        ctx.axis = axis
-        ctx.sizes = [t.data.shape[axis] for t in tensors]
-        return tensors[0].device.backend.concatenate([t.data for t in tensors], axis)
+    def forward(ctx, *tensors, axis, skip=frozenset()):
+        # ``skip``: positions of 1-D empty tensors that join the graph (so the result requires
+        # grad when they do, as in PyTorch) but not the concatenation (they may not match in rank)
+        ctx.axis, ctx.skip = axis, skip
+        ctx.sizes = [0 if i in skip else t._array.shape[axis] for i, t in enumerate(tensors)]
+        return tensors[0].device.backend.concatenate(
+            [t._array for i, t in enumerate(tensors) if i not in skip], axis)
 
     @staticmethod
     def backward(ctx, grad):
         grads, start = [], 0
         lead = (slice(None),) * ctx.axis
-        for size in ctx.sizes:
+        for i, size in enumerate(ctx.sizes):
+            if i in ctx.skip:
+                grads.append(grad.new_zeros((0,)))
+                continue
             grads.append(grad[lead + (slice(start, start + size),)])
             start += size
         return tuple(grads)
@@ -187,9 +193,9 @@ class Stack(Function):
     def forward(ctx, *tensors, axis):
         ctx.axis = axis
         backend = tensors[0].device.backend
-        shape = tensors[0].data.shape
+        shape = tensors[0]._array.shape
         with_axis = shape[:axis] + (1,) + shape[axis:]
-        return backend.concatenate([backend.reshape(t.data, with_axis) for t in tensors], axis)
+        return backend.concatenate([backend.reshape(t._array, with_axis) for t in tensors], axis)
 
     @staticmethod
     def backward(ctx, grad):
@@ -301,7 +307,7 @@ def t(input: Tensor) -> Tensor:
     """
     if input.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
-    return transpose(input, 0, 1) if input.ndim == 2 else reshape(input, input.data.shape)
+    return transpose(input, 0, 1) if input.ndim == 2 else reshape(input, input._array.shape)
 
 
 def T(input: Tensor) -> Tensor:
@@ -352,7 +358,7 @@ def expand(input: Tensor, *sizes) -> Tensor:
     tensorlite.Size([4, 2, 2])
     """
     sizes = _shape_arg(sizes)
-    shape = input.data.shape
+    shape = input._array.shape
     if len(sizes) < len(shape):
         raise RuntimeError(f"expand(tensorlite.{input.dtype.name}{{{list(shape)}}}, size={list(sizes)}): "
                            f"the number of sizes provided ({len(sizes)}) must be greater or equal to "
@@ -393,7 +399,7 @@ def expand_as(input: Tensor, other) -> Tensor:
             [1, 2]])
     """
     expect_tensor("expand_as", "other", other)
-    return expand(input, other.data.shape)
+    return expand(input, other._array.shape)
 
 
 @tensor_op
@@ -423,7 +429,7 @@ def squeeze(input: Tensor, dim=None) -> Tensor:
     >>> x.squeeze((1, 3)).shape
     tensorlite.Size([2, 3])
     """
-    shape = input.data.shape
+    shape = input._array.shape
     if dim is None:
         axes = tuple(i for i, s in enumerate(shape) if s == 1)
     else:
@@ -446,7 +452,7 @@ def unsqueeze(input: Tensor, dim: int) -> Tensor:
     tensorlite.Size([3, 1])
     """
     axis = wrap_dim(dim, input.ndim + 1, op="unsqueeze")
-    shape = input.data.shape
+    shape = input._array.shape
     return Reshape.apply(input, shape[:axis] + (1,) + shape[axis:])
 
 
@@ -471,7 +477,7 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     start, end = wrap_dim(start_dim, input.ndim, op="flatten"), wrap_dim(end_dim, input.ndim, op="flatten")
     if start > end:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
-    shape = input.data.shape
+    shape = input._array.shape
     merged = 1
     for s in shape[start:end + 1]:
         merged *= s
@@ -496,7 +502,7 @@ def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
         raise RuntimeError(f"unflatten(): Dimension specified as {dim} but tensor has no dimensions; "
                            f"reshape a 0-dim tensor instead")
     axis = wrap_dim(dim, input.ndim, op="unflatten")
-    shape = input.data.shape
+    shape = input._array.shape
     sizes = tuple(sizes)
     if -1 not in sizes and math.prod(sizes) != shape[axis]:
         raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of "
@@ -557,7 +563,7 @@ def repeat(input: Tensor, *sizes) -> Tensor:
     if any(r < 0 for r in sizes):
         raise RuntimeError(f"repeat(): Trying to create tensor with negative dimension: repeats "
                            f"{list(sizes)} must be non-negative")
-    shape = (1,) * (len(sizes) - input.ndim) + input.data.shape
+    shape = (1,) * (len(sizes) - input.ndim) + input._array.shape
     interleaved, expanded, final = [], [], []
     for r, s in zip(sizes, shape):
         interleaved += [1, s]
@@ -583,7 +589,7 @@ def contiguous(input: Tensor) -> Tensor:
             [1, 4],
             [2, 5]])
     """
-    if input.device.backend.is_contiguous(input.data):
+    if input.device.backend.is_contiguous(input._array):
         return input
     return Clone.apply(input)
 
@@ -678,7 +684,7 @@ def _roll_ints(name, value):
 def _roll_dim(x, shift, axis):
     """x rolled by shift along axis: its last ``shift`` entries moved to the front (cat of two
     narrows, so autograd rolls the gradient back). Always a new tensor, never a view of x."""
-    size = x.data.shape[axis]
+    size = x._array.shape[axis]
     if size == 0 or shift % size == 0:
         return clone(x)
     shift %= size
@@ -711,7 +717,8 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     tensors = promote("cat", *tensors) if len(tensors) > 1 else tensors
     # PyTorch's legacy rule: a 1-D empty tensor takes part in dtype promotion only, so
     # cat([x, zeros(0)]) is x whatever x's shape
-    kept = [t for t in tensors if t.data.shape != (0,)]
+    skip = frozenset(i for i, t in enumerate(tensors) if t._array.shape == (0,))
+    kept = [t for i, t in enumerate(tensors) if i not in skip]
     if not kept:
         return Cat.apply(*tensors, axis=0)
     ref = kept[0]
@@ -720,14 +727,14 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
         if t.ndim != ref.ndim:
             raise RuntimeError(f"Tensors must have same number of dimensions: got {ref.ndim} and {t.ndim}")
         for d in range(ref.ndim):
-            if d != axis and t.data.shape[d] != ref.data.shape[d]:
+            if d != axis and t._array.shape[d] != ref._array.shape[d]:
                 raise RuntimeError(
                     f"Sizes of tensors must match except in dimension {axis}. Expected size "
-                    f"{ref.data.shape[d]} but got size {t.data.shape[d]} for tensor number {i} in the list.")
+                    f"{ref._array.shape[d]} but got size {t._array.shape[d]} for tensor number {i} in the list.")
     # the empty ones still join the graph (an empty input that requires grad makes the result
     # require grad), reshaped to contribute nothing along axis
-    empty = ref.data.shape[:axis] + (0,) + ref.data.shape[axis + 1:]
-    return Cat.apply(*(t if t.data.shape != (0,) else t.reshape(empty) for t in tensors), axis=axis)
+    empty = ref._array.shape[:axis] + (0,) + ref._array.shape[axis + 1:]
+    return Cat.apply(*(t if t._array.shape != (0,) else t.reshape(empty) for t in tensors), axis=axis)
 
 
 concat = concatenate = cat
@@ -751,9 +758,9 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
     for i, t in enumerate(tensors[1:], start=1):
-        if t.data.shape != tensors[0].data.shape:
+        if t._array.shape != tensors[0]._array.shape:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got "
-                               f"{list(tensors[0].data.shape)} at entry 0 and {list(t.data.shape)} at entry {i}")
+                               f"{list(tensors[0]._array.shape)} at entry 0 and {list(t._array.shape)} at entry {i}")
     axis = wrap_dim(dim, tensors[0].ndim + 1, op="stack")
     tensors = promote("stack", *tensors) if len(tensors) > 1 else tensors
     return Stack.apply(*tensors, axis=axis)
@@ -763,7 +770,7 @@ def _at_least(tensor: Tensor, ndim: int) -> Tensor:
     """PyTorch's atleast_nd view: 0-d -> (1,)*n; 1-d (n) -> (1, n) -> (1, n, 1); 2-d (m, n) -> (m, n, 1)."""
     if tensor.ndim >= ndim:
         return tensor
-    shape = tuple(tensor.data.shape)
+    shape = tuple(tensor._array.shape)
     if ndim == 3 and len(shape) == 2:
         return reshape(tensor, shape + (1,))
     if ndim == 3:
@@ -924,7 +931,7 @@ def split(input: Tensor, split_size_or_sections, dim: int = 0):
     if input.ndim == 0:
         raise RuntimeError("split expects at least a 1-dimensional tensor (got a 0-dim tensor)")
     axis = wrap_dim(dim, input.ndim, op="split")
-    n = input.data.shape[axis]
+    n = input._array.shape[axis]
     if isinstance(split_size_or_sections, (numbers.Integral, Tensor)):
         size = _int_arg("split", "split_size", split_size_or_sections)
         if size <= 0 and n:
@@ -966,7 +973,7 @@ def chunk(input: Tensor, chunks: int, dim: int = 0):
     chunks = _int_arg("chunk", "chunks", chunks)
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
-    n = input.data.shape[wrap_dim(dim, input.ndim, op="chunk")]
+    n = input._array.shape[wrap_dim(dim, input.ndim, op="chunk")]
     if n == 0:  # PyTorch: ``chunks`` empty pieces
         return split(input, [0] * chunks, dim)
     return split(input, -(-n // chunks), dim)
@@ -986,7 +993,7 @@ def unbind(input: Tensor, dim: int = 0):
     """
     axis = wrap_dim(dim, input.ndim, scalar_ok=False, op="unbind")
     lead = (slice(None),) * axis
-    return _mark_multi_view([input[lead + (i,)] for i in range(input.data.shape[axis])], "UnbindBackward0")
+    return _mark_multi_view([input[lead + (i,)] for i in range(input._array.shape[axis])], "UnbindBackward0")
 
 
 @tensor_op
@@ -1008,7 +1015,7 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     axis = wrap_dim(dim, input.ndim, op="narrow")
     start, length = _int_arg("narrow", "start", start), _int_arg("narrow", "length", length)
-    size = input.data.shape[axis]
+    size = input._array.shape[axis]
     if not -size <= start <= size:
         raise IndexError(f"narrow(): start out of range (expected to be in range of [{-size}, {size}], "
                          f"but got {start}) for dim {axis} of shape {list(input.shape)}")
@@ -1052,13 +1059,13 @@ def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
     widths = [(0, 0)] * input.ndim
     for i in range(len(pad) // 2):
         widths[input.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
-    for axis, ((before, after), size) in enumerate(zip(widths, input.data.shape)):
+    for axis, ((before, after), size) in enumerate(zip(widths, input._array.shape)):
         if size + min(before, 0) + min(after, 0) < 0:  # PyTorch crops first: the crop must fit
             raise RuntimeError(f"pad(): padding ({before}, {after}) of dim {axis} (size {size}) crops more "
                                f"than the dim holds: a negative size {size + min(before, 0) + min(after, 0)} "
                                f"(narrow(): length must be non-negative)")
     if any(b < 0 or a < 0 for b, a in widths):
-        key = tuple(slice(max(-b, 0), s - max(-a, 0)) for (b, a), s in zip(widths, input.data.shape))
+        key = tuple(slice(max(-b, 0), s - max(-a, 0)) for (b, a), s in zip(widths, input._array.shape))
         input = input[key]
         widths = [(max(b, 0), max(a, 0)) for b, a in widths]
     return Pad.apply(input, tuple(widths), 0 if value is None else value)
@@ -1098,10 +1105,10 @@ def _index_pad(input, pad, mode):
         raise NotImplementedError(f"Padding size {len(pad)} is not supported for {input.ndim}D input tensor "
                                   f"(mode {mode!r} pads the last 1-3 dims of a (N, C, ...) or (C, ...) input)")
     first = 1 if input.ndim == dims + 2 else 0  # the batch dim may be empty, the others not
-    if mode != "circular" and 0 in input.data.shape[first:]:
+    if mode != "circular" and 0 in input._array.shape[first:]:
         raise RuntimeError(f"Expected {dims + 1}D or {dims + 2}D (batch mode) tensor with possibly 0 batch size "
                            f"and other non-zero dimensions for input, but got: {list(input.shape)} (mode {mode!r})")
-    sizes = [input.data.shape[input.ndim - 1 - i] + int(pad[2 * i]) + int(pad[2 * i + 1]) for i in range(dims)]
+    sizes = [input._array.shape[input.ndim - 1 - i] + int(pad[2 * i]) + int(pad[2 * i + 1]) for i in range(dims)]
     if mode != "circular" and max(sizes) < 1:  # PyTorch refuses only when every padded dim ends empty
         raise RuntimeError(f"input {list(input.shape)} is too small for padding {tuple(pad)} (mode {mode!r}): "
                            f"calculated output sizes {sizes[::-1]} of the padded dims")
@@ -1109,10 +1116,10 @@ def _index_pad(input, pad, mode):
     for i in range(dims):
         axis = input.ndim - 1 - i
         before, after = int(pad[2 * i]), int(pad[2 * i + 1])
-        size = out.data.shape[axis]
+        size = out._array.shape[axis]
         if mode == "circular" and (before < 0 or after < 0):  # circular crops, then wraps
             out = out.narrow(axis, max(-before, 0), size - max(-before, 0) - max(-after, 0))
-            before, after, size = max(before, 0), max(after, 0), out.data.shape[axis]
+            before, after, size = max(before, 0), max(after, 0), out._array.shape[axis]
         elif mode != "circular" and size + before + after < 0:  # reflect/replicate pad, then crop
             raise RuntimeError(f"input (size {size} along dim {axis}) is too small. Calculated output size: "
                                f"{size + before + after} (padding ({before}, {after}), mode {mode!r})")
@@ -1120,7 +1127,7 @@ def _index_pad(input, pad, mode):
             indices = _INDEX_PADS[mode](size, max(before, 0), max(after, 0))
             out = out.index_select(axis, _tensor(indices, device=out.device))
         if before < 0 or after < 0:
-            kept = out.data.shape[axis] - max(-before, 0) - max(-after, 0)
+            kept = out._array.shape[axis] - max(-before, 0) - max(-after, 0)
             out = out.narrow(axis, max(-before, 0), kept)
     return out
 
@@ -1129,7 +1136,7 @@ def _triangle_mask(input, diagonal, lower):
     if input.ndim < 2:
         raise RuntimeError(f"{'tril' if lower else 'triu'}: input tensor must have at least 2 "
                            f"dimensions (got shape {list(input.shape)})")
-    rows, cols = input.data.shape[-2:]
+    rows, cols = input._array.shape[-2:]
     r = arange(rows, device=input.device).unsqueeze(1)
     c = arange(cols, device=input.device).unsqueeze(0)
     return (c - r <= diagonal) if lower else (c - r >= diagonal)
@@ -1188,7 +1195,7 @@ def restride_(self: Tensor, op_name: str, view_op, *args) -> Tensor:
     """
     self._check_inplace(op_name)
     viewed = view_op(self, *args)
-    self.data = viewed.data
+    self._array = viewed._array
     if viewed._requires_grad:
         self.grad_fn, self._output_nr, self._requires_grad = viewed.grad_fn, viewed._output_nr, True
     if self._base is not None:  # a view stays a view of its base, one view op further

@@ -24,8 +24,8 @@ class AdamStep(InplaceFunction):
     def forward(ctx, param, exp_avg, exp_avg_sq, max_exp_avg_sq, step, grad, hyper):
         lr, beta1, beta2, eps, weight_decay, decoupled = hyper
         param.device.backend.adam_step(
-            param.data, grad.data, exp_avg.data, exp_avg_sq.data,
-            None if max_exp_avg_sq is None else max_exp_avg_sq.data, step.data,
+            param._array, grad._array, exp_avg._array, exp_avg_sq._array,
+            None if max_exp_avg_sq is None else max_exp_avg_sq._array, step._array,
             lr, beta1, beta2, eps, weight_decay, decoupled, max_exp_avg_sq is not None)
 
 

@@ -29,7 +29,7 @@ def _expand_back(grad, x_shape, axes, keepdim):
     """Bring a reduced gradient back to x's shape (re-insert the reduced dims, then expand)."""
     if not keepdim and len(axes) < len(x_shape):
         grad = grad.reshape(_kept_shape(x_shape, axes))
-    if grad.data.shape == x_shape:
+    if grad._array.shape == x_shape:
         return grad
     return grad.expand(x_shape)
 
@@ -40,13 +40,13 @@ def _sum_grad(grad, r):
     # the Functions, not grad.reshape/expand: the methods' checks cost ~1.8 us per W1 step
     if not r.keepdim and len(axes) < len(x_shape):
         grad = Reshape.apply(grad, _kept_shape(x_shape, axes))
-    return grad if grad.data.shape == x_shape else Expand.apply(grad, x_shape)
+    return grad if grad._array.shape == x_shape else Expand.apply(grad, x_shape)
 
 
 def _prod_grad(grad, x, out, r):
     """With one zero that element gets the product of the others, with two or more zeros every
     gradient is 0 (no 0/0)."""
-    axes, keepdim, shape = r.axes, r.keepdim, x.data.shape
+    axes, keepdim, shape = r.axes, r.keepdim, x._array.shape
     is_zero = x == 0
     zeros = _expand_back(is_zero.sum(axes, keepdim=keepdim), shape, axes, keepdim)
     nonzero_x = x.masked_fill(is_zero, 1.0)
@@ -65,7 +65,7 @@ def _prod_grad(grad, x, out, r):
 
 def _extreme_grad(grad, x, out, r):
     """amax / amin: the gradient is split evenly among tied extremes."""
-    axes, keepdim, shape = r.axes, r.keepdim, x.data.shape
+    axes, keepdim, shape = r.axes, r.keepdim, x._array.shape
     is_extreme = x == _expand_back(out, shape, axes, keepdim)
     count = is_extreme.sum(axes, keepdim=True).to(grad.dtype)
     share = _expand_back(grad, shape, axes, keepdim) / count.expand(shape)
@@ -81,13 +81,13 @@ class MaxMinDim(Function):
     @staticmethod
     def forward(ctx, x, op, dim, keepdim):
         backend = x.device.backend
-        if x.data.size:
-            index = backend.arg_reduce("arg" + op, x.data, dim, True)
-            values = backend.gather(x.data, dim, index)
+        if x._array.size:
+            index = backend.arg_reduce("arg" + op, x._array, dim, True)
+            values = backend.gather(x._array, dim, index)
         else:  # another dim is empty: so are the results (no kernel to run)
-            kept = _kept_shape(x.data.shape, (dim,))
+            kept = _kept_shape(x._array.shape, (dim,))
             index, values = backend.full(kept, 0, _dt.int64), backend.full(kept, 0, x.dtype)
-        ctx.x_shape, ctx.dim, ctx.keepdim = x.data.shape, dim, keepdim
+        ctx.x_shape, ctx.dim, ctx.keepdim = x._array.shape, dim, keepdim
         ctx.index = Tensor._make(index, x.device, False, None, 0)
         if not keepdim:
             kept = tuple(s for i, s in enumerate(values.shape) if i != dim)
@@ -109,7 +109,7 @@ class Cumsum(Function):
     @staticmethod
     def forward(ctx, x, dim):
         ctx.dim = dim
-        return x.device.backend.cumsum(x.data, dim)
+        return x.device.backend.cumsum(x._array, dim)
 
     @staticmethod
     def backward(ctx, grad):
@@ -127,15 +127,15 @@ class LogSumExp(Function):
         backend = x.device.backend
         ctx.save_for_backward(x, OUTPUT)
         ctx.axes, ctx.keepdim = axes, keepdim
-        if backend.logsumexp is not None and len(axes) == 1 and x.data.shape[axes[0]]:
-            return backend.logsumexp(x.data, axes[0], keepdim)  # one fused kernel
-        return _composed_logsumexp(backend, x.data, axes, keepdim)
+        if backend.logsumexp is not None and len(axes) == 1 and x._array.shape[axes[0]]:
+            return backend.logsumexp(x._array, axes[0], keepdim)  # one fused kernel
+        return _composed_logsumexp(backend, x._array, axes, keepdim)
 
     @staticmethod
     def backward(ctx, grad):
         x, out = ctx.saved_tensors
         if not ctx.keepdim:
-            kept = _kept_shape(x.data.shape, ctx.axes)
+            kept = _kept_shape(x._array.shape, ctx.axes)
             grad, out = grad.reshape(kept), out.reshape(kept)
         return grad * (x - out).exp(), None, None
 
@@ -165,8 +165,8 @@ class Softmax(Function):
         ctx.dim, ctx.log = dim, log
         backend = x.device.backend
         if backend.softmax is not None:
-            return backend.softmax(x.data, dim, log)
-        return _composed_softmax(backend, x.data, dim, log)
+            return backend.softmax(x._array, dim, log)
+        return _composed_softmax(backend, x._array, dim, log)
 
     @staticmethod
     def backward(ctx, grad):
@@ -202,13 +202,13 @@ class Norm2(Function):
         backend = x.device.backend
         ctx.save_for_backward(x, OUTPUT)
         ctx.axes, ctx.keepdim = axes, keepdim
-        squares = backend.binary("mul", x.data, x.data)
+        squares = backend.binary("mul", x._array, x._array)
         return backend.unary("sqrt", backend.reduce("sum", squares, axes, keepdim))
 
     @staticmethod
     def backward(ctx, grad):
         x, out = ctx.saved_tensors
-        shape, axes, keepdim = x.data.shape, ctx.axes, ctx.keepdim
+        shape, axes, keepdim = x._array.shape, ctx.axes, ctx.keepdim
         scale = grad / out.masked_fill(out == 0, math.inf)  # in the reduced shape: one pass over x below
         return _expand_back(scale, shape, axes, keepdim) * x, None, None
 
@@ -288,7 +288,7 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
     axes = reduction_dims(dim, x.ndim, op="mean")
     count = 1
     for a in axes:
-        count *= x.data.shape[a]
+        count *= x._array.shape[a]
     total = Sum.apply(x, axes, keepdim)
     return total / count if count else total * math.nan
 
@@ -311,7 +311,7 @@ def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
     axes = reduction_dims(dim, input.ndim, op="var")
     count = 1
     for a in axes:
-        count *= input.data.shape[a]
+        count *= input._array.shape[a]
     if not input.is_floating_point():
         raise RuntimeError(f"var(): std and var only support floating point and complex dtypes, "
                            f"got {input.dtype.scalar_name}; convert the input with .float() first")
@@ -335,8 +335,8 @@ class Var(Function):
         ctx.save_for_backward(x)
         ctx.axes, ctx.keepdim, ctx.denominator = axes, keepdim, denominator
         backend = x.device.backend
-        means = backend.binary("div", backend.reduce("sum", x.data, axes, True), float(count))
-        centered = backend.binary("sub", x.data, means)
+        means = backend.binary("div", backend.reduce("sum", x._array, axes, True), float(count))
+        centered = backend.binary("sub", x._array, means)
         squares = backend.reduce("sum", backend.binary("mul", centered, centered), axes, keepdim)
         return backend.binary("div", squares, denominator)
 
@@ -344,7 +344,7 @@ class Var(Function):
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         scale = 2.0 / ctx.denominator if ctx.denominator else math.inf
-        grad = _expand_back(grad, x.data.shape, ctx.axes, ctx.keepdim)
+        grad = _expand_back(grad, x._array.shape, ctx.axes, ctx.keepdim)
         return grad * (x - mean(x, ctx.axes, keepdim=True)) * scale, None, None, None, None
 
 
@@ -379,8 +379,8 @@ class PowZeroGradAtZero(Function):
         ctx.exponent = exponent
         backend = t.device.backend
         if exponent == 0.5:
-            return backend.unary("sqrt", t.data)
-        return backend.binary("pow", t.data, exponent)
+            return backend.unary("sqrt", t._array)
+        return backend.binary("pow", t._array, exponent)
 
     @staticmethod
     def backward(ctx, grad):
@@ -421,7 +421,7 @@ def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, c
 def _amax_amin(name, input, dim, keepdim):
     whole = dim is None or (isinstance(dim, (tuple, list)) and not dim)
     axes = wrap_dims(None if whole else dim, input.ndim, op=name)
-    check_nonempty_reduction(name, input.data.shape, axes, whole)
+    check_nonempty_reduction(name, input._array.shape, axes, whole)
     return (Amax if name == "amax" else Amin).apply(input, axes, keepdim)
 
 
@@ -453,12 +453,12 @@ def _max_or_min(op, input, dim, keepdim, other):
     if other is not None:
         return maximum(input, other) if op == "max" else minimum(input, other)
     if dim is None:
-        check_nonempty_reduction(op, input.data.shape, (), True)
+        check_nonempty_reduction(op, input._array.shape, (), True)
         return (Amax if op == "max" else Amin).apply(input, wrap_dims(None, input.ndim), False)
     axis = wrap_dim(dim, input.ndim, op=op)
     if not input.ndim:
         return values_indices(input.clone(), zeros_like_tensor(input, _dt.int64))
-    check_nonempty_reduction(op, input.data.shape, (axis,), False)
+    check_nonempty_reduction(op, input._array.shape, (axis,), False)
     return values_indices(*MaxMinDim.apply(input, op, axis, keepdim))
 
 
@@ -494,23 +494,23 @@ class ArgReduce(NoGradient):
     def forward(ctx, input, op, dim, keepdim):
         backend = input.device.backend
         if dim is None:
-            out = backend.arg_reduce(op, backend.reshape(input.data, (-1,)), 0, False)
+            out = backend.arg_reduce(op, backend.reshape(input._array, (-1,)), 0, False)
             return backend.reshape(out, (1,) * input.ndim) if keepdim else out
-        data = input.data if input.ndim else backend.reshape(input.data, (1,))
+        data = input._array if input.ndim else backend.reshape(input._array, (1,))
         if not input.numel():  # another dim is empty: so is the result (no kernel to run)
-            shape = _kept_shape(input.data.shape, (dim,)) if keepdim else \
-                tuple(s for i, s in enumerate(input.data.shape) if i != dim)
+            shape = _kept_shape(input._array.shape, (dim,)) if keepdim else \
+                tuple(s for i, s in enumerate(input._array.shape) if i != dim)
             return backend.full(shape, 0, _dt.int64)
         return backend.arg_reduce(op, data, dim, keepdim and input.ndim > 0)
 
 
 def _arg(op, input, dim, keepdim):
     if dim is None:
-        check_nonempty_reduction(op, input.data.shape, (), True)
+        check_nonempty_reduction(op, input._array.shape, (), True)
         return ArgReduce.apply(input, op, None, keepdim)
     axis = wrap_dim(dim, input.ndim, op=op)
     if input.ndim:
-        check_nonempty_reduction(op, input.data.shape, (axis,), False)
+        check_nonempty_reduction(op, input._array.shape, (axis,), False)
     return ArgReduce.apply(input, op, axis, keepdim)
 
 
@@ -609,7 +609,7 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
     axes = reduction_dims(dim, input.ndim, op="norm")
     x = input
     if p in (math.inf, -math.inf, "inf") or (not isinstance(p, str) and p < 0):
-        empty = [a for a in axes if x.data.shape[a] == 0]
+        empty = [a for a in axes if x._array.shape[a] == 0]
         if empty:  # max, min and the sum of negative powers (inf for none) have no identity
             raise RuntimeError(f"norm(): cannot compute the {p} norm over the empty dim {empty[0]} "
                                f"(shape {list(x.shape)}): the operation has no identity")

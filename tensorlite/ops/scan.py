@@ -58,7 +58,7 @@ class Cumprod(Function):
     def forward(ctx, x, dim):
         ctx.dim = dim
         ctx.save_for_backward(x, OUTPUT)
-        return x.device.backend.scan("cumprod", x.data, dim)
+        return x.device.backend.scan("cumprod", x._array, dim)
 
     @staticmethod
     def backward(ctx, grad):
@@ -77,8 +77,8 @@ class CumExtreme(Function):
 
     @staticmethod
     def forward(ctx, x, op, dim):
-        values, index = x.device.backend.scan(op, x.data, dim)
-        ctx.dim, ctx.x_shape = dim, x.data.shape
+        values, index = x.device.backend.scan(op, x._array, dim)
+        ctx.dim, ctx.x_shape = dim, x._array.shape
         ctx.index = Tensor._make(index, x.device, False, None, 0)
         return values, index
 
@@ -96,7 +96,7 @@ class LogCumSumExp(Function):
     def forward(ctx, x, dim):
         ctx.dim = dim
         ctx.save_for_backward(x, OUTPUT)
-        return x.device.backend.scan("logcumsumexp", x.data, dim)
+        return x.device.backend.scan("logcumsumexp", x._array, dim)
 
     @staticmethod
     def backward(ctx, grad):

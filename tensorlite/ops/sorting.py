@@ -57,8 +57,8 @@ class Sort(Function):
 
     @staticmethod
     def forward(ctx, x, dim, descending, stable):
-        values, index = x.device.backend.sort(x.data, dim, descending, stable)
-        ctx.dim, ctx.x_shape = dim, x.data.shape
+        values, index = x.device.backend.sort(x._array, dim, descending, stable)
+        ctx.dim, ctx.x_shape = dim, x._array.shape
         ctx.index = Tensor._make(index, x.device, False, None, 0)
         return values, index
 
@@ -234,7 +234,7 @@ class _EvenShare(Function):
     @staticmethod
     def forward(ctx, x, value):
         ctx.save_for_backward(x, value)
-        return x.device.backend.copy(value.data)
+        return x.device.backend.copy(value._array)
 
     @staticmethod
     def backward(ctx, grad):
@@ -318,8 +318,8 @@ class LineSelect(Function):
 
     @staticmethod
     def forward(ctx, x, dim, op, *args):
-        values, index = _LINE_OPS[op](x.device.backend, x.data, dim, *args)
-        ctx.dim, ctx.x_shape, ctx.extra = dim, x.data.shape, len(args)
+        values, index = _LINE_OPS[op](x.device.backend, x._array, dim, *args)
+        ctx.dim, ctx.x_shape, ctx.extra = dim, x._array.shape, len(args)
         ctx.index = Tensor._make(index, x.device, False, None, 0)
         return values, index
 
@@ -370,7 +370,7 @@ def _run_starts(rows):
 class SortRows(NoGradient):
     @staticmethod
     def forward(ctx, rows):
-        return rows.device.backend.sort_rows(rows.data)
+        return rows.device.backend.sort_rows(rows._array)
 
 
 def _lexsort_rows(rows):
@@ -466,7 +466,7 @@ def unique_consecutive(input: Tensor, return_inverse: bool = False, return_count
 class SearchSorted(NoGradient):
     @staticmethod
     def forward(ctx, sorted_sequence, values, right):
-        return values.device.backend.searchsorted(sorted_sequence.data, values.data, right)
+        return values.device.backend.searchsorted(sorted_sequence._array, values._array, right)
 
 
 def _search_side(right, side):
@@ -563,7 +563,7 @@ def bucketize(input, boundaries: Tensor, *, out_int32: bool = False, right: bool
 class Histc(NoGradient):
     @staticmethod
     def forward(ctx, x, range_, bins):
-        return x.device.backend.histc(x.data, bins, range_.data)
+        return x.device.backend.histc(x._array, bins, range_._array)
 
 
 def _histc_range(x, low, high):

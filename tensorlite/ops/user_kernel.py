@@ -48,5 +48,5 @@ class RunKernel(InplaceFunction):
     def forward(ctx, *args, kernel, global_size, local_size, element, writes):
         device = next(a for a in args if isinstance(a, Tensor)).device
         device.backend.run_user_kernel(kernel.source, kernel.name, kernel.defines, global_size,
-                                       local_size, [a.data if isinstance(a, Tensor) else a
+                                       local_size, [a._array if isinstance(a, Tensor) else a
                                                     for a in args], element)

@@ -15,7 +15,7 @@ class ZeroGradient(Function):
     @staticmethod
     def forward(ctx, value, *inputs):
         ctx.count = len(inputs)
-        return value.data
+        return value._array
 
     @staticmethod
     def backward(ctx, grad):

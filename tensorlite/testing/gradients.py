@@ -55,7 +55,7 @@ def _unique_values(shape, rng, like):
 
 def _direction(x, rng):
     values = [rng.uniform(-1.0, 1.0) for _ in range(x.numel())]
-    return tensor(values, dtype=x.dtype, device=x.device).reshape(x.data.shape)
+    return tensor(values, dtype=x.dtype, device=x.device).reshape(x._array.shape)
 
 
 def _evaluate(fn, leaves, upstream):
@@ -93,7 +93,7 @@ def check_backward(fn, *inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: flo
         outputs = _as_outputs(fn(*leaves))
         if not outputs:
             raise ValueError("check_backward: fn returned no floating-point tensor")
-        gs = upstream if upstream is not None else tuple(_unique_values(o.data.shape, rng, o.detach().double())
+        gs = upstream if upstream is not None else tuple(_unique_values(o._array.shape, rng, o.detach().double())
                                                          for o in outputs)
         differentiable = [i for i, x in enumerate(leaves) if isinstance(x, Tensor) and x.requires_grad]
         wanted = [o for o in outputs if o.requires_grad]
@@ -139,7 +139,7 @@ def check_double_backward(fn, *inputs, eps: float = 1e-6, atol: float = 1e-5, rt
     rng = _random.Random(seed)
     leaves = _float64_leaves(inputs)
     outputs = _as_outputs(fn(*leaves))
-    vs = [_unique_values(o.data.shape, rng, o.detach().double()) for o in outputs]
+    vs = [_unique_values(o._array.shape, rng, o.detach().double()) for o in outputs]
     differentiable = [i for i, x in enumerate(leaves) if isinstance(x, Tensor)]
 
     def first_derivative(*xs):

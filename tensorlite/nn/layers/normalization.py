@@ -177,8 +177,8 @@ class LayerNorm(Module):
         super().__init__()
         self.normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
-        self.weight = Parameter(ones(*self.normalized_shape, device=device, dtype=dtype)) if elementwise_affine else None
-        self.bias = Parameter(zeros(*self.normalized_shape, device=device, dtype=dtype)) \
+        self.weight = Parameter(ones(self.normalized_shape, device=device, dtype=dtype)) if elementwise_affine else None
+        self.bias = Parameter(zeros(self.normalized_shape, device=device, dtype=dtype)) \
             if elementwise_affine and bias else None
 
     def forward(self, input):

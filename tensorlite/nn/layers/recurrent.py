@@ -9,6 +9,7 @@ import math
 
 from ...ops.creation import empty, zeros
 from ...ops.movement import cat, stack
+from ...ops.recurrent import lstm_sequence
 from .. import functional as F, init
 from ..module import Module
 from ..parameter import Parameter
@@ -27,6 +28,14 @@ def _lstm_step(x, state, w_ih, w_hh, b_ih, b_hh):
     i, f, g, o = gates.chunk(4, -1)
     c = f.sigmoid() * c + i.sigmoid() * g.tanh()
     return o.sigmoid() * c.tanh(), c
+
+
+def _lstm_layer(input, state, weights, reverse):
+    """A whole LSTM layer: the input projection of every step in one matmul, then the
+    recurrence as one op (ops/recurrent.py)."""
+    w_ih, w_hh, b_ih, b_hh = weights
+    bias = b_ih + b_hh if b_ih is not None else None
+    return lstm_sequence(F.linear(input, w_ih, bias), state[0], state[1], w_hh, reverse)
 
 
 def _gru_step(x, h, w_ih, w_hh, b_ih, b_hh):
@@ -105,6 +114,12 @@ class _RNNBase(Module):
                 index = layer * directions + direction
                 state = (hx[0][index], hx[1][index]) if lstm else hx[index]
                 weights = self._weights(layer, direction)
+                if lstm and layer_input.shape[0]:
+                    output, h_n, c_n = _lstm_layer(layer_input, state, weights, bool(direction))
+                    outputs.append(output)
+                    finals_h.append(h_n)
+                    finals_c.append(c_n)
+                    continue
                 steps = range(layer_input.shape[0])
                 sequence = []
                 for t in (reversed(steps) if direction else steps):
