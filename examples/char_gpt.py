@@ -127,19 +127,11 @@ def train_step(lib, model, optimizer, x, y, lr: float, clip: float = 1.0):
 
 def top_k_filter(logits, k: int):
     """logits with everything below the k-th largest of each row set to -inf (values tied with
-    the k-th largest are kept, as in the usual ``logits < topk(logits, k).values[..., -1:]``).
-
-    tensorlite has no topk here, so the k-th largest is found with existing ops: k rounds that
-    each take a row's maximum (argmax: one element, so duplicates count separately) and remove it.
-    """
+    the k-th largest are kept), as nanoGPT: ``logits < topk(logits, k).values[..., -1:]``."""
     if k >= logits.shape[-1]:
         return logits
-    remaining = logits
-    for _ in range(k):
-        position = remaining.argmax(dim=-1, keepdim=True)
-        threshold = remaining.gather(-1, position)
-        remaining = remaining.scatter(-1, position, -math.inf)
-    return logits.masked_fill(logits < threshold, -math.inf)
+    kth_largest = logits.topk(k, dim=-1).values[..., -1:]
+    return logits.masked_fill(logits < kth_largest, -math.inf)
 
 
 def generate(lib, model, idx, new_tokens: int, temperature: float = 1.0, top_k: int | None = None,

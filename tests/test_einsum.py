@@ -161,6 +161,6 @@ def test_errors_are_pytorchs(call, error, message):
     ("...ij,...jk", [(2, 3, 4), (4, 5)]), ("bij,bjk->bik", [(1, 2, 3), (4, 3, 2)]),
 ])
 def test_backends_agree(equation, shapes, opencl):
-    inputs = [tl.randn(*s) for s in shapes]
+    inputs = [tl.randn(s) for s in shapes]
     check_backends_agree(lambda *xs: tl.einsum(equation, *xs), *inputs, device=opencl,
                          rtol=1e-5, atol=1e-6)

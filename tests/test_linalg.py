@@ -413,7 +413,7 @@ def test_decompositions_leave_results_on_the_device(opencl):
 # -- empty input ---------------------------------------------------------------------------------------
 @pytest.mark.parametrize("shape", [(0, 0), (2, 0, 0), (0, 3), (3, 0)])
 def test_max_type_matrix_norms_of_empty_matrices_are_zero(shape):
-    A = tl.zeros(*shape)
+    A = tl.zeros(shape)
     for ord in (2, 1, math.inf, "fro", "nuc"):
         out = tl.linalg.matrix_norm(A, ord)
         assert out.shape == shape[:-2] and (out == 0).all()
@@ -484,7 +484,7 @@ def test_pinv_satisfies_the_penrose_conditions(a, rank_one):
 
 @pytest.mark.parametrize("shape", [(3, 3), (2, 4), (4, 2)])
 def test_pinv_gradients(shape):
-    A = tl.randn(*shape, dtype=tl.float64, requires_grad=True)
+    A = tl.randn(shape, dtype=tl.float64, requires_grad=True)
     assert gradcheck(tl.linalg.pinv, (A,)) and gradgradcheck(tl.linalg.pinv, (A,))
     S = t64(np.array([[2., 1.], [1., 3.]]), grad=True)
     assert gradcheck(lambda s: tl.linalg.pinv(s + s.mT, hermitian=True), (S,))  # symmetric input, as PyTorch tests it

@@ -39,7 +39,7 @@ def test_equals_the_composed_recurrence(length, batch, hidden, reverse, seed):
     ref_c = acts[1][last] * acts[4][last] + acts[0][last] * acts[2][last]
     for got, want in ((out, ref_out), (h, ref_h), (c, ref_c)):
         np.testing.assert_allclose(got.detach().numpy(), want.detach().numpy(), rtol=1e-12, atol=1e-12)
-    ups = [tl.randn(*t.shape, dtype=tl.float64) for t in (out, h, c)]
+    ups = [tl.randn(t.shape, dtype=tl.float64) for t in (out, h, c)]
     fused = tl.autograd.grad([(o * u).sum() for o, u in zip((out, h, c), ups)], inputs)
     composed = tl.autograd.grad([(o * u).sum() for o, u in zip((ref_out, ref_h, ref_c), ups)], inputs)
     for a, b in zip(fused, composed):

@@ -29,7 +29,7 @@ def test_shared_matrix_matmul_matches_numpy_and_its_gradients(case):
     out = MatMul.apply(a, b, False, transpose_b)
     np.testing.assert_allclose(out.numpy(), np.matmul(a.numpy(), b_np), rtol=1e-12, atol=1e-12)
     a.requires_grad_(), b.requires_grad_()
-    upstream = tl.randn(*out.shape, dtype=tl.float64)
+    upstream = tl.randn(out.shape, dtype=tl.float64)
     (out := MatMul.apply(a, b, False, transpose_b)).backward(upstream)
     g = upstream.numpy()
     a_np = a.detach().numpy()
@@ -89,7 +89,7 @@ def _composed_gelu(x):
 @given(tensors(dtype=tl.float32, low=-6.0, high=6.0), st.sampled_from([tl.float32, tl.float64]))
 def test_gelu_lean_forward_and_first_order_backward_equal_the_composition(x, dtype):
     x = x.to(dtype)
-    upstream = tl.randn(*x.shape, dtype=dtype, generator=tl.Generator().manual_seed(1))
+    upstream = tl.randn(x.shape, dtype=dtype, generator=tl.Generator().manual_seed(1))
     leaf, ref_leaf = x.clone().requires_grad_(), x.clone().requires_grad_()
     out, ref = tl.nn.functional.gelu(leaf), _composed_gelu(ref_leaf)
     (grad,), (ref_grad,) = tl.autograd.grad(out, leaf, upstream), tl.autograd.grad(ref, ref_leaf, upstream)
@@ -161,9 +161,9 @@ def test_layer_norm_lean_forward_and_first_order_backward_equal_the_composition(
     dims = min(dims, x.ndim)
     shape = tuple(x.shape[x.ndim - dims:])
     gen = tl.Generator().manual_seed(2)
-    weight = tl.randn(*shape, dtype=dtype, generator=gen) if affine else None
-    bias = tl.randn(*shape, dtype=dtype, generator=gen) if with_bias else None
-    upstream = tl.randn(*x.shape, dtype=dtype, generator=gen)
+    weight = tl.randn(shape, dtype=dtype, generator=gen) if affine else None
+    bias = tl.randn(shape, dtype=dtype, generator=gen) if with_bias else None
+    upstream = tl.randn(x.shape, dtype=dtype, generator=gen)
     results = []
     for fn in (lambda *a: tl.nn.functional.layer_norm(a[0], shape, *a[1:], eps=1e-5),
                lambda *a: _composed_layer_norm(*a, tuple(range(x.ndim - dims, x.ndim)), 1e-5)):
@@ -182,7 +182,7 @@ def test_stack_is_one_node_equal_to_cat_of_unsqueezes(count, ndim, dim_seed, oth
     gen = tl.Generator().manual_seed(count * 7 + ndim)
     shape = (2, 3)[:ndim]
     dim = dim_seed % (ndim + 1)
-    parts = [tl.randn(*shape, dtype=tl.float64, generator=gen).requires_grad_() for _ in range(count)]
+    parts = [tl.randn(shape, dtype=tl.float64, generator=gen).requires_grad_() for _ in range(count)]
     mixed = parts[:-1] + [parts[-1].detach().to(other_dtype)]  # dtypes promote as cat's
     expected = tl.cat([p.unsqueeze(dim) for p in mixed], dim)
     got = tl.stack(mixed, dim)
