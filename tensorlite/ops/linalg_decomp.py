@@ -9,6 +9,8 @@ of work DESIGN.md allows on the host.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import dtypes as _dt
@@ -109,36 +111,59 @@ def _qr(a, mode):
     return tuple(np.linalg.qr(a, mode=mode))
 
 
+_SVD_NOT_FINITE = ("linalg.svd: The algorithm failed to converge because the input matrix contained "
+                   "non-finite values.")
+_EIGH_FAILED = ("linalg.eigh: The algorithm failed to converge because the input matrix is "
+                "ill-conditioned or has too many repeated eigenvalues (or contains non-finite values).")
+
+
+def _finite_matrices_only(routine, a):
+    """routine(a)'s results, where each matrix of a holding inf/NaN gets all-NaN results instead of
+    a LAPACK call: OpenBLAS's iterative routines (gesdd, syevd) may never return on such input,
+    e.g. svd of [[1, 1, 0], [-inf, 2, 0], [1, -inf, 0]]; PyTorch gives NaN values there too."""
+    stack = a.reshape((math.prod(a.shape[:-2]),) + a.shape[-2:])  # not -1: a may be empty
+    finite = np.isfinite(stack).all(axis=(-2, -1))
+    if finite.all():
+        return tuple(routine(a))
+    probe = routine(np.zeros((1,) + a.shape[-2:], a.dtype))  # the results' shapes and dtypes
+    outs = [np.full((len(stack),) + p.shape[1:], np.nan, p.dtype) for p in probe]
+    if finite.any():
+        for out, result in zip(outs, routine(stack[finite])):
+            out[finite] = result
+    return tuple(out.reshape(a.shape[:-2] + out.shape[1:]) for out in outs)
+
+
 def _svd(a, full_matrices):
+    if np.isnan(a).any():  # what PyTorch's gesdd reports for NaN input
+        raise LinAlgError(_SVD_NOT_FINITE)
     try:
-        return tuple(np.linalg.svd(a, full_matrices=full_matrices))
-    except np.linalg.LinAlgError:  # what gesdd reports for NaN input
-        raise LinAlgError("linalg.svd: The algorithm failed to converge because the input matrix "
-                          "contained non-finite values.") from None
+        return _finite_matrices_only(lambda m: np.linalg.svd(m, full_matrices=full_matrices), a)
+    except np.linalg.LinAlgError:
+        raise LinAlgError(_SVD_NOT_FINITE) from None
 
 
 def _eigh(a, uplo):
     try:
-        return tuple(np.linalg.eigh(a, UPLO=uplo))
+        return _finite_matrices_only(lambda m: np.linalg.eigh(m, UPLO=uplo), a)
     except np.linalg.LinAlgError:
-        raise LinAlgError("linalg.eigh: The algorithm failed to converge because the input matrix "
-                          "is ill-conditioned or has too many repeated eigenvalues (or contains "
-                          "non-finite values).") from None
+        raise LinAlgError(_EIGH_FAILED) from None
 
 
 def _pinv(a, atol, rtol, hermitian):
     """Moore-Penrose pseudo-inverse from the SVD (the eigendecomposition when hermitian),
     dropping the singular values at or below max(atol, rtol * largest)."""
     if hermitian:
-        values, q = np.linalg.eigh(a)
+        values, q = _finite_matrices_only(np.linalg.eigh, a)
         s, u, vh = np.abs(values), q, np.swapaxes(q, -1, -2) * np.sign(values)[..., :, None]
     else:
-        u, s, vh = np.linalg.svd(a, full_matrices=False)
+        u, s, vh = _finite_matrices_only(lambda m: np.linalg.svd(m, full_matrices=False), a)
     largest = s.max(-1, keepdims=True, initial=0.0)
     cutoff = np.maximum(atol, rtol * largest)
     kept = s > cutoff
     inverse_s = np.where(kept, 1.0 / np.where(kept, s, 1.0), 0.0)
-    return (np.swapaxes(vh, -1, -2) * inverse_s[..., None, :] @ np.swapaxes(u, -1, -2),)
+    result = np.swapaxes(vh, -1, -2) * inverse_s[..., None, :] @ np.swapaxes(u, -1, -2)
+    # a matrix with inf/NaN has NaN singular values, none kept: the zero matrix, as PyTorch's
+    return (np.where(np.isnan(s).all(-1)[..., None, None], 0.0, result),)
 
 
 def _solve_triangular(a, b, upper, unitriangular):
