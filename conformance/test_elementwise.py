@@ -9,7 +9,7 @@ from inputs import ALL_DTYPES, FLOATS, arrs, broadcast_shapes, scalars
 UNARY = ["abs", "neg", "exp", "expm1", "log", "log1p", "log2", "log10", "sqrt", "rsqrt", "sin",
          "cos", "tanh", "sigmoid", "relu", "floor", "ceil", "round", "trunc", "sign", "reciprocal",
          "square", "isnan", "isinf", "isfinite", "logical_not", "bitwise_not", "tan", "asin", "acos",
-         "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "erfc", "erf", "exp2"]
+         "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "erfc", "erf", "exp2", "erfinv"]
 BINARY = ["add", "sub", "mul", "div", "true_divide", "floor_divide", "remainder", "pow", "maximum",
           "minimum", "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor",
           "bitwise_and", "bitwise_or", "bitwise_xor", "fmod", "atan2", "hypot",

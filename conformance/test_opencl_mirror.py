@@ -26,6 +26,7 @@ UNARY = {
     "cosh": lambda lib, x: x.cosh(), "asinh": lambda lib, x: x.asinh(),
     "acosh": lambda lib, x: (x.abs() + 1.1).acosh(), "atanh": lambda lib, x: (x * 0.2).atanh(),
     "erfc": lambda lib, x: x.erfc(), "exp2": lambda lib, x: x.exp2(),
+    "erfinv": lambda lib, x: (x * 0.2).erfinv(),
 }
 
 

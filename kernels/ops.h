@@ -34,6 +34,7 @@
     X(acosh, 31, acosh) \
     X(atanh, 32, atanh) \
     X(erfc, 33, erfc) \
+    X(erfinv, 34, erfinv_) \
     /* end of UNARY_FLOATING_FUNCTIONS */
 
 #define BINARY_FLOATING_FUNCTIONS(X) \

@@ -13,6 +13,49 @@ inline T sigmoid_(T x) {
 
 #endif
 
+/* erfinv by Wichura's AS241 in erf's variable, as backends/numpy_backend.py's _erfinv (the same
+ * coefficients, highest degree first): only x / 2 and (1 - |x|) / 2 enter it, both exact, so it
+ * keeps full accuracy near 0 and near +-1. In ACC: float elements are computed in double where
+ * the device has it and rounded once, as the NumPy backend does. */
+__constant ACC ERFINV_CENTRAL_NUM_[8] = {2509.0809287301227, 33430.57558358813, 67265.7709270087,
+    45921.95393154987, 13731.69376550946, 1971.5909503065513, 133.14166789178438,
+    3.3871328727963665};
+__constant ACC ERFINV_CENTRAL_DEN_[8] = {5226.495278852854, 28729.085735721943, 39307.89580009271,
+    21213.794301586597, 5394.196021424751, 687.1870074920579, 42.31333070160091, 1.0};
+__constant ACC ERFINV_NEAR_NUM_[8] = {0.0007745450142783414, 0.022723844989269184,
+    0.2417807251774506, 1.2704582524523684, 3.6478483247632045, 5.769497221460691,
+    4.630337846156546, 1.4234371107496835};
+__constant ACC ERFINV_NEAR_DEN_[8] = {1.0507500716444169e-09, 0.0005475938084995345,
+    0.015198666563616457, 0.14810397642748008, 0.6897673349851, 1.6763848301838038,
+    2.053191626637759, 1.0};
+__constant ACC ERFINV_FAR_NUM_[8] = {2.0103343992922881e-07, 2.7115555687434876e-05,
+    0.0012426609473880784, 0.026532189526576124, 0.29656057182850487, 1.7848265399172913,
+    5.463784911164114, 6.657904643501103};
+__constant ACC ERFINV_FAR_DEN_[8] = {2.0442631033899397e-15, 1.421511758316446e-07,
+    1.8463183175100548e-05, 0.0007868691311456133, 0.014875361290850615, 0.1369298809227358,
+    0.599832206555888, 1.0};
+
+inline ACC erfinv_ratio_(__constant const ACC* num, __constant const ACC* den, ACC t) {
+    ACC n = num[0], d = den[0];
+    for (int k = 1; k < 8; ++k) {
+        n = n * t + num[k];
+        d = d * t + den[k];
+    }
+    return n / d;
+}
+
+inline ACC erfinv_(ACC x) {
+    ACC a = fabs(x);
+    if (a <= (ACC)0.85)
+        return x * (erfinv_ratio_(ERFINV_CENTRAL_NUM_, ERFINV_CENTRAL_DEN_, (ACC)0.180625 - (ACC)0.25 * x * x)
+                    * (ACC)0.35355339059327373);  /* 0.5 / sqrt(2) */
+    if (a == (ACC)1) return copysign((ACC)INFINITY, x);
+    ACC r = sqrt(-log(((ACC)1 - a) * (ACC)0.5));  /* nan for |x| > 1 and for nan */
+    ACC v = r <= (ACC)5 ? erfinv_ratio_(ERFINV_NEAR_NUM_, ERFINV_NEAR_DEN_, r - (ACC)1.6)
+                        : erfinv_ratio_(ERFINV_FAR_NUM_, ERFINV_FAR_DEN_, r - (ACC)5);
+    return copysign(v / (ACC)1.4142135623730951, x);
+}
+
 /* The cases of the floating functions (ops.h's X list): the builtin of the element, or of its
  * value as ACC for integer and bool elements. */
 #define UNARY_FLOAT_CASE_(name, code, builtin) case UNARY_##name: return TO_U(builtin(x));

@@ -14,6 +14,7 @@ from .tensor import Tensor
 
 erf = _ew.PUBLIC["erf"]
 erfc = _ew.PUBLIC["erfc"]
+erfinv = _ew.PUBLIC["erfinv"]
 exp2 = _ew.PUBLIC["exp2"]
 expm1 = _ew.PUBLIC["expm1"]
 expit = _ew.PUBLIC["sigmoid"]
@@ -21,8 +22,8 @@ log1p = _ew.PUBLIC["log1p"]
 round = _ew.PUBLIC["round"]  # noqa: A001 (torch.special.round)
 xlogy = _ew.PUBLIC["xlogy"]
 
-__all__ = ["erf", "erfc", "exp2", "expit", "expm1", "log1p", "log_softmax", "logit", "logsumexp", "ndtr",
-           "round", "softmax", "xlogy"]
+__all__ = ["erf", "erfc", "erfinv", "exp2", "expit", "expm1", "log1p", "log_softmax", "logit", "logsumexp",
+           "ndtr", "round", "softmax", "xlogy"]
 
 
 def softmax(input: Tensor, dim: int, dtype=None) -> Tensor:

@@ -66,6 +66,26 @@ def one_dim_kwargs(keepdim=True):
     return strategy
 
 
+def erfinv_reference(x: float) -> float:
+    """erfinv in float64, independent of tensorlite's: bisection then Newton steps on math.erf
+    (|x| < 0.5) or on math.erfc against 1 - |x| (exact there: no cancellation in the tails)."""
+    if math.isnan(x) or abs(x) > 1:
+        return math.nan
+    a = abs(x)
+    if a == 1:
+        return math.copysign(math.inf, x)
+    if a < 1e-8:  # erfinv(a) = sqrt(pi)/2 (a + pi a^3 / 12 + ...): the next term is below 1e-33 a
+        return math.copysign(math.sqrt(math.pi) / 2 * a * (1 + math.pi * a * a / 12), x)
+    residual = (lambda y: math.erf(y) - a) if a < 0.5 else (lambda y: (1.0 - a) - math.erfc(y))
+    low, high = 0.0, 6.0  # erfinv(1 - 2**-53) = 5.86
+    for _ in range(60):
+        middle = (low + high) / 2
+        low, high = (middle, high) if residual(middle) < 0 else (low, middle)
+    y = (low + high) / 2
+    for _ in range(3):
+        y -= residual(y) / (2 / math.sqrt(math.pi) * math.exp(-y * y))
+    return math.copysign(y, x)
+
 def np_axes(dim, ndim):
     if dim is None or (not isinstance(dim, int) and len(dim) == 0):  # PyTorch: () is every dim
         return None
@@ -191,6 +211,7 @@ SPECS = [
     OpSpec("tanh", tl.tanh, np.tanh, one()),
     OpSpec("erf", tl.erf, np.vectorize(math.erf, otypes=[float]), one()),
     OpSpec("erfc", tl.erfc, np.vectorize(math.erfc, otypes=[float]), one()),
+    OpSpec("erfinv", tl.erfinv, np.vectorize(erfinv_reference, otypes=[float]), one(), low=-0.9, high=0.9),
     OpSpec("sigmoid", tl.sigmoid, lambda x: 1 / (1 + np.exp(-x)), one(), low=-8, high=8),
     OpSpec("relu", tl.relu, lambda x: np.maximum(x, 0), one(), avoid=lambda a, k: near(a[0], [0], 1e-2)),
     OpSpec("floor", tl.floor, np.floor, one(), avoid=lambda a, k: near_integer(a[0])),

@@ -227,6 +227,59 @@ def _erfc(x):
     return out.astype(_floating_result(x.dtype))
 
 
+# erfinv by Wichura's AS241 (the normal quantile to ~1e-16 relative), in erf's variable: the
+# quantile of p = (1 + x) / 2 is sqrt(2) erfinv(x), and the algorithm only ever needs p - 1/2 =
+# x / 2 (central part) or min(p, 1 - p) = (1 - |x|) / 2 (tails), both exact in floating point,
+# so no accuracy is lost near 0 (small x) or near +-1 (where 1 + x would round).
+# Highest degree first; the central numerator omits its factor q.
+_ERFINV_CENTRAL = ((2509.0809287301226727, 33430.575583588128105, 67265.770927008700853,
+                    45921.953931549871457, 13731.693765509461125, 1971.5909503065514427,
+                    133.14166789178437745, 3.387132872796366608),
+                   (5226.495278852854561, 28729.085735721942674, 39307.89580009271061,
+                    21213.794301586595867, 5394.1960214247511077, 687.1870074920579083,
+                    42.313330701600911252, 1.0))
+_ERFINV_NEAR = ((7.7454501427834140764e-4, 0.0227238449892691845833, 0.24178072517745061177,
+                 1.27045825245236838258, 3.64784832476320460504, 5.7694972214606914055,
+                 4.6303378461565452959, 1.42343711074968357734),
+                (1.05075007164441684324e-9, 5.475938084995344946e-4, 0.0151986665636164571966,
+                 0.14810397642748007459, 0.68976733498510000455, 1.6763848301838038494,
+                 2.05319162663775882187, 1.0))
+_ERFINV_FAR = ((2.01033439929228813265e-7, 2.71155556874348757815e-5, 0.0012426609473880784386,
+                0.026532189526576123093, 0.29656057182850489123, 1.7848265399172913358,
+                5.4637849111641143699, 6.6579046435011037772),
+               (2.04426310338993978564e-15, 1.4215117583164458887e-7, 1.8463183175100546818e-5,
+                7.868691311456132591e-4, 0.0148753612908506148525, 0.13692988092273580531,
+                0.59983220655588793769, 1.0))
+_SQRT2 = math.sqrt(2.0)
+
+
+def _rational(coefficients, t):
+    """numerator(t) / denominator(t), each given highest degree first."""
+    numerator, denominator = (functools.reduce(lambda acc, c: acc * t + c, cs[1:], np.full_like(t, cs[0]))
+                              for cs in coefficients)
+    return numerator / denominator
+
+
+def _erfinv(x):
+    """The inverse error function, computed in float64 (float32 inputs are rounded once):
+    +-inf at +-1, nan beyond and at nan; -0.0 stays -0.0."""
+    x64 = np.asarray(x, dtype=np.float64)
+    a = np.abs(x64)
+    out = np.empty_like(x64)
+    central = a <= 0.85  # |p - 1/2| <= 0.425, AS241's central range; nan goes to the tails
+    xc = x64[central]
+    out[central] = xc * (_rational(_ERFINV_CENTRAL, 0.180625 - 0.25 * xc * xc) * (0.5 / _SQRT2))
+    tail = ~central
+    r = np.sqrt(-np.log((1.0 - a[tail]) * 0.5))  # nan for |x| > 1 (log of a negative number)
+    near = r <= 5.0
+    values = np.empty_like(r)
+    values[near] = _rational(_ERFINV_NEAR, r[near] - 1.6)
+    values[~near] = _rational(_ERFINV_FAR, r[~near] - 5.0)  # r = inf at |x| = 1 gives inf / inf
+    values[r == np.inf] = np.inf
+    out[tail] = np.copysign(values / _SQRT2, x64[tail])
+    return out.astype(_floating_result(x.dtype), copy=False)
+
+
 def _relu(x):
     return np.maximum(x, x.dtype.type(0))
 
@@ -251,6 +304,7 @@ _UNARY = {
     "isinf": np.isinf, "isfinite": np.isfinite, "bitwise_not": np.invert, "exp2": np.exp2,
     "tan": np.tan, "asin": np.arcsin, "acos": np.arccos, "atan": np.arctan, "sinh": np.sinh,
     "cosh": np.cosh, "asinh": np.arcsinh, "acosh": np.arccosh, "atanh": np.arctanh, "erfc": _erfc,
+    "erfinv": _erfinv,
 }
 
 
