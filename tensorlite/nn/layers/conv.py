@@ -129,7 +129,23 @@ class Conv2d(_ConvNd):
         return F.conv2d(input, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
 
-class ConvTranspose2d(_ConvNd):
+class _ConvTransposeNd(_ConvNd):
+    """What ConvTranspose1d/2d/3d share: PyTorch's argument order (output_padding after padding)
+    and the call of their functional form."""
+    _transposed = True
+    _function = None
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0,
+                 groups=1, bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
+                         bias, padding_mode, output_padding, device, dtype)
+
+    def forward(self, input):
+        return type(self)._function(input, self.weight, self.bias, self.stride, self.padding,
+                                    self.output_padding, self.groups, self.dilation)
+
+
+class ConvTranspose2d(_ConvTransposeNd):
     """The adjoint of Conv2d; weight (in_channels, out_channels / groups, kh, kw).
 
     Shapes: input (N, C_in, H, W) -> (N, C_out, H_out, W_out), H_out = (H - 1) * stride
@@ -143,16 +159,7 @@ class ConvTranspose2d(_ConvNd):
     tensorlite.Size([8, 3, 32, 32])
     """
 
-    _transposed = True
-
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0,
-                 groups=1, bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
-                         bias, padding_mode, output_padding, device, dtype)
-
-    def forward(self, input):
-        return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,
-                                  self.output_padding, self.groups, self.dilation)
+    _function = F.conv_transpose2d
 
 
 class Conv3d(_ConvNd):
@@ -177,7 +184,7 @@ class Conv3d(_ConvNd):
         return F.conv3d(input, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
 
-class ConvTranspose1d(_ConvNd):
+class ConvTranspose1d(_ConvTransposeNd):
     """The adjoint of Conv1d; weight (in_channels, out_channels / groups, k).
 
     Shapes: input (N, C_in, L) or (C_in, L) -> (N, C_out, L_out), L_out = (L - 1) * stride
@@ -192,19 +199,10 @@ class ConvTranspose1d(_ConvNd):
     """
 
     _dims = 1
-    _transposed = True
-
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0,
-                 groups=1, bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
-                         bias, padding_mode, output_padding, device, dtype)
-
-    def forward(self, input):
-        return F.conv_transpose1d(input, self.weight, self.bias, self.stride, self.padding,
-                                  self.output_padding, self.groups, self.dilation)
+    _function = F.conv_transpose1d
 
 
-class ConvTranspose3d(ConvTranspose1d):
+class ConvTranspose3d(_ConvTransposeNd):
     """The adjoint of Conv3d; weight (in_channels, out_channels / groups, kd, kh, kw).
 
     Shapes: input (N, C_in, D, H, W) or (C_in, D, H, W) -> (N, C_out, D_out, H_out, W_out),
@@ -220,7 +218,4 @@ class ConvTranspose3d(ConvTranspose1d):
     """
 
     _dims = 3
-
-    def forward(self, input):
-        return F.conv_transpose3d(input, self.weight, self.bias, self.stride, self.padding,
-                                  self.output_padding, self.groups, self.dilation)
+    _function = F.conv_transpose3d
