@@ -600,7 +600,10 @@ class NumpyBackend(Backend):
     @_silent
     def softmax(self, x, axis, log):
         """softmax (log_softmax when log) along one axis: the values of the composition in
-        ops/reduce.py (shift by the row max, exp, sum), in place on one temporary."""
+        ops/reduce.py (shift by the row max, exp, sum), in place on one temporary; half types
+        in float32, rounded once (as PyTorch's CPU kernel)."""
+        if x.dtype in _HALF:
+            return np.asarray(self.softmax(x.astype(np.float32), axis, log), dtype=x.dtype)
         shifted = np.subtract(x, _row_max(x, axis))
         if log:
             shifted -= np.log(np.add.reduce(np.exp(shifted), axis=axis, keepdims=True))
@@ -612,7 +615,10 @@ class NumpyBackend(Backend):
     @_silent
     def logsumexp(self, x, axis, keepdims):
         """log(sum(exp(x))) along one axis, shifted by the row max (0 where it is infinite, so
-        all -inf rows give -inf): the values of the composition in ops/reduce.py."""
+        all -inf rows give -inf): the values of the composition in ops/reduce.py; half types in
+        float32, rounded once."""
+        if x.dtype in _HALF:
+            return np.asarray(self.logsumexp(x.astype(np.float32), axis, keepdims), dtype=x.dtype)
         shift = _row_max(x, axis)
         shift = np.where(np.isinf(shift), x.dtype.type(0), shift)
         out = np.log(np.add.reduce(np.exp(np.subtract(x, shift)), axis=axis, keepdims=True))
