@@ -29,6 +29,8 @@ from .functional_pooling import (adaptive_avg_pool1d, adaptive_avg_pool3d, adapt
                                  adaptive_max_pool2d, adaptive_max_pool3d, avg_pool1d, avg_pool3d, max_pool1d,
                                  max_pool3d, max_unpool1d, max_unpool2d, max_unpool3d)
 from .functional_losses import gaussian_nll_loss, pairwise_distance, poisson_nll_loss, triplet_margin_loss
+from .functional_margin import (hinge_embedding_loss, multi_margin_loss, multilabel_margin_loss,
+                                multilabel_soft_margin_loss, soft_margin_loss, triplet_margin_with_distance_loss)
 from .functional_resample import (interpolate, pixel_shuffle, pixel_unshuffle, upsample, upsample_bilinear,
                                   upsample_nearest)
 from .functional_attention import scaled_dot_product_attention
@@ -50,6 +52,8 @@ __all__ = [
     "conv_transpose3d", "instance_norm", "glu", "pairwise_distance", "triplet_margin_loss", "poisson_nll_loss",
     "gaussian_nll_loss",
     "scaled_dot_product_attention",
+    "hinge_embedding_loss", "soft_margin_loss", "multilabel_soft_margin_loss", "multi_margin_loss",
+    "multilabel_margin_loss", "triplet_margin_with_distance_loss",
 ]
 
 
