@@ -1,6 +1,6 @@
-"""Margin losses: hinge_embedding_loss, soft_margin_loss, multilabel_soft_margin_loss,
-multi_margin_loss, multilabel_margin_loss, triplet_margin_with_distance_loss; compositions of
-differentiable ops, as PyTorch defines them.
+"""Margin losses: hinge_embedding_loss, soft_margin_loss, multi_margin_loss, multilabel_margin_loss,
+triplet_margin_with_distance_loss; compositions of differentiable ops, as PyTorch defines them
+(multilabel_soft_margin_loss, built on logsigmoid, lives in functional.py).
 
 Shapes and dtypes are checked on the host from metadata; the values of class-index targets
 are checked where they live (assert_in_range: at once on the NumPy backend, at the next sync on
@@ -13,11 +13,10 @@ from ..ops.creation import arange
 from ..ops.elementwise import where
 from ..ops._util import broadcast_shapes, tensor_op
 from ..tensor import Tensor
-from . import functional as _F
 from .functional_losses import _legacy_reduction, _reduced, pairwise_distance
 
-__all__ = ["hinge_embedding_loss", "soft_margin_loss", "multilabel_soft_margin_loss", "multi_margin_loss",
-           "multilabel_margin_loss", "triplet_margin_with_distance_loss"]
+__all__ = ["hinge_embedding_loss", "soft_margin_loss", "multi_margin_loss", "multilabel_margin_loss",
+           "triplet_margin_with_distance_loss"]
 
 
 def _reduction(size_average, reduce, reduction: str, op: str) -> str:
@@ -76,31 +75,6 @@ def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=No
                            f"{input.dtype.scalar_name} (soft_margin_loss takes a floating input)")
     loss = (-input * target).to(input.dtype).exp().log1p()
     return _reduced(loss, reduction, "soft_margin_loss")
-
-
-@tensor_op
-def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
-                                reduce=None, reduction: str = "mean") -> Tensor:
-    """Per sample, the mean over the C classes (input's last dim) of
-    -(t log sigmoid(x) + (1 - t) log sigmoid(-x)), times weight when given.
-
-    Shapes: input (N, C) or (C,), target and weight broadcastable with it -> () (or (N,) / ()
-    with reduction='none').
-
-    Example:
-    >>> x = tl.tensor([[2., -1.], [0., 0.]])
-    >>> F.multilabel_soft_margin_loss(x, tl.tensor([[1., 0.], [1., 1.]]), reduction="none")
-    tensor([0.2201, 0.6931])
-    """
-    if input.ndim == 0:
-        raise IndexError("Dimension specified as -1 but tensor has no dimensions (multilabel_soft_margin_loss: "
-                         "input is (C,) or (N, C))")
-    reduction = _reduction(size_average, reduce, reduction, "multilabel_soft_margin_loss")
-    loss = -(target * _F.logsigmoid(input) + (1 - target) * _F.logsigmoid(-input))
-    if weight is not None:
-        loss = loss * weight
-    loss = loss.sum(input.ndim - 1) / input.shape[-1]
-    return _reduced(loss, reduction, "multilabel_soft_margin_loss")
 
 
 def _check_rows(op: str, input: Tensor) -> tuple[int, int]:
