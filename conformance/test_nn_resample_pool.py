@@ -349,6 +349,8 @@ def test_margin_losses_bad_input():
         (lambda lib, x, y: lib.nn.functional.multi_margin_loss(x, y - 1), (x, y)),
         (lambda lib, x, y: lib.nn.functional.multi_margin_loss(x, y.int()), (x, y)),
         (lambda lib, x, y: lib.nn.functional.multi_margin_loss(x, y.double()), (x, y)),
+        (lambda lib, x, y: lib.nn.functional.multi_margin_loss(x.half(), y), (x, y)),
+        (lambda lib, x, y: lib.nn.functional.multilabel_margin_loss(x.bfloat16(), y), (x, rows)),
         (lambda lib, x, y: lib.nn.functional.multi_margin_loss(x, y[None]), (x, y)),
         (lambda lib, x, y: lib.nn.functional.multi_margin_loss(x[:, :0], y), (x, y)),
         (lambda lib, x, y: lib.nn.functional.multi_margin_loss(x[None], y), (x, y)),

@@ -137,6 +137,10 @@ BAD_INPUT = [  # (call, error type, message part)
     (lambda x, y: F.multi_margin_loss(x, y[None]), RuntimeError, "Expected target size [2], but got [1, 2]"),
     (lambda x, y: F.multi_margin_loss(x[:, :0], y), RuntimeError, "Expected non-empty vector or matrix"),
     (lambda x, y: F.multi_margin_loss(x.long(), y), NotImplementedError, "not implemented for 'Long'"),
+    (lambda x, y: F.multi_margin_loss(tl.zeros(2, 4, dtype=tl.float16, device="cpu"), y.cpu()), NotImplementedError,
+     "not implemented for 'Half'"),  # PyTorch's CPU kernels take float32 and float64 only
+    (lambda x, y: F.multilabel_margin_loss(tl.zeros(4, dtype=tl.bfloat16, device="cpu"), tl.zeros(4, dtype=tl.int64)),
+     NotImplementedError, "not implemented for 'BFloat16'"),
     (lambda x, y: F.multi_margin_loss(x, y, reduction="avg"), ValueError, "avg is not a valid value for reduction"),
     (lambda x, y: F.multilabel_margin_loss(x, y), RuntimeError, "inconsistent target size: [2] for input of size: [2, 4]"),
     (lambda x, y: F.multilabel_margin_loss(x, tl.zeros(2, 4, dtype=tl.int32)), RuntimeError,

@@ -82,9 +82,9 @@ def _check_rows(op: str, input: Tensor) -> tuple[int, int]:
     if not (input.ndim == 0 or input.ndim in (1, 2) and input.shape[-1] != 0):
         raise RuntimeError(f"Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
                            f"{list(input.shape)} ({op}: input is (N, C), (C,) or () with C > 0)")
-    if not input.is_floating_point():
+    if input.dtype not in (_dt.float32, _dt.float64):  # PyTorch's CPU kernels: no half types either
         raise NotImplementedError(f"\"{op}\" not implemented for '{input.dtype.scalar_name}' (it takes "
-                                  f"floating scores)")
+                                  f"float32 or float64 scores; convert them with .float())")
     return (input.shape[0] if input.ndim == 2 else 1), (input.shape[-1] if input.ndim else 1)
 
 
