@@ -335,6 +335,31 @@ def test_triplet_margin_with_distance_loss(shape, distance, swap, margin, reduct
     check(fn, a, pos, neg)
 
 
+@given(special=st.sampled_from([1.0, float("nan"), float("inf"), -float("inf")]), data=st.data())
+def test_margin_losses_edge_shapes_and_values(special, data):
+    """0-d / 1-element targets, 0-d inputs, bool and non-+-1 targets, non-finite scores."""
+    x, v, s = Arr(_x(data, (1, 4)).array * special), _x(data, (4,)), _x(data, ())
+    F = lambda lib: lib.nn.functional  # noqa: E731
+    for fn, arg in [
+        (lambda lib, x: F(lib).multi_margin_loss(x, lib.tensor(2), reduction="none"), x),
+        (lambda lib, x: F(lib).multi_margin_loss(x, lib.tensor([2]), p=2, reduction="none"), v),
+        (lambda lib, x: F(lib).multi_margin_loss(x, lib.tensor([[2]]), reduction="none"), v),
+        (lambda lib, x: F(lib).multi_margin_loss(x, lib.tensor(0), reduction="none"), s),
+        (lambda lib, x: F(lib).multilabel_margin_loss(x, lib.tensor([[1, 0, -1, 2]]), reduction="none"), x),
+        (lambda lib, x: F(lib).multilabel_margin_loss(x, lib.tensor([[2, 1, -1, 0]]), reduction="none"), v),
+        (lambda lib, x: F(lib).multilabel_margin_loss(x, lib.tensor([-1]), reduction="none"), s),
+        (lambda lib, x: F(lib).multilabel_soft_margin_loss(x, lib.ones(2, 1, 4), reduction="none"), x),
+        (lambda lib, x: F(lib).multilabel_soft_margin_loss(x, lib.ones(4, dtype=lib.bool), reduction="none"), x),
+        (lambda lib, x: F(lib).hinge_embedding_loss(x, lib.tensor([1.0, -1, 0.5, -1]), reduction="none"), x),
+        (lambda lib, x: F(lib).hinge_embedding_loss(x, lib.tensor(-1), margin=-1.0), x),
+        (lambda lib, x: F(lib).soft_margin_loss(x, lib.tensor([True, False, True, False])), x),
+        (lambda lib, x: F(lib).soft_margin_loss(x[:0], lib.ones(0, 4)), x),
+        (lambda lib, x: F(lib).triplet_margin_with_distance_loss(
+            x, x * 2, x * 3, distance_function=lambda a, b: (a - b).abs(), reduction="none"), v),
+    ]:
+        check(fn, arg)
+
+
 def test_margin_losses_bad_input():
     """Errors match PyTorch's type and message (before any work)."""
     x = Arr(np.arange(8.0).reshape(2, 4) / 8)
