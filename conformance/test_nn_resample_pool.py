@@ -293,8 +293,9 @@ def test_multilabel_soft_margin_loss(shape, weighted, reduction, data):
     check(lambda lib, x, t, w: lib.nn.MultiLabelSoftMarginLoss(w, reduction=reduction)(x, t), x, t, w)
 
 
-@given(n=st.integers(0, 3), c=st.integers(1, 4), unbatched=st.sampled_from([None, "1d", "0d"]), p=st.sampled_from([1, 2]),
-       margin=st.sampled_from([1.0, 0.3, -0.5]), weighted=st.booleans(), reduction=REDUCTIONS, data=st.data())
+@given(n=st.integers(0, 3), c=st.integers(1, 4), unbatched=st.sampled_from([None, "1d", "0d"]),
+       p=st.sampled_from([1, 2]), margin=st.sampled_from([1.0, 0.3, -0.5]), weighted=st.booleans(),
+       reduction=REDUCTIONS, data=st.data())
 def test_multi_margin_loss(n, c, unbatched, p, margin, weighted, reduction, data):
     shape, target_shape = {None: ((n, c), (n,)), "1d": ((c,), data.draw(st.sampled_from([(), (1,)]))),
                            "0d": ((), ())}[unbatched]
