@@ -254,6 +254,155 @@ def test_margin_ranking_and_cosine_embedding(data):
     check(lambda lib, a, b, y: lib.nn.functional.cosine_embedding_loss(a[:1], b[:1], y[0]), a2, b2, yi)
 
 
+REDUCTIONS = st.sampled_from(["mean", "sum", "none"])
+
+
+def _ints(data, values, shape):
+    size = int(np.prod(shape))
+    return Arr(np.array(data.draw(st.lists(st.sampled_from(values), min_size=size, max_size=size)),
+                        dtype=np.int64).reshape(shape))
+
+
+@given(shape=st.sampled_from([(3, 4), (4,), (), (2, 0)]), margin=st.sampled_from([1.0, 0.5, -0.5]),
+       reduction=REDUCTIONS, legacy=st.sampled_from([None, (False, None), (None, False)]), data=st.data())
+def test_hinge_and_soft_margin_loss(shape, margin, reduction, legacy, data):
+    x = _x(data, shape)
+    y = _ints(data, [1, -1, 0, 2], shape)
+    size_average, reduce = legacy or (None, None)
+    check(lambda lib, x, y: lib.nn.functional.hinge_embedding_loss(x, y, margin, size_average, reduce, reduction),
+          x, y, grad2=True)
+    check(lambda lib, x, y: lib.nn.HingeEmbeddingLoss(margin, reduction=reduction)(x, y), x, y)
+    yf = Arr(np.where(_ints(data, [1, -1], shape).array > 0, 1.0, -1.0))
+    check(lambda lib, x, y: lib.nn.functional.soft_margin_loss(x, y, size_average, reduce, reduction), x, yf,
+          grad2=True)
+    check(lambda lib, x, y: lib.nn.SoftMarginLoss(reduction=reduction)(x, y), x, yf)
+    # a target that broadcasts up to input's shape, or not
+    check(lambda lib, x, y: lib.nn.functional.soft_margin_loss(x, y[..., :1], reduction=reduction), x, yf)
+    check(lambda lib, x, y: lib.nn.functional.soft_margin_loss(x[..., :1], y, reduction=reduction), x, yf)
+    check(lambda lib, x, y: lib.nn.functional.hinge_embedding_loss(x[..., :1], y, reduction=reduction), x, y)
+
+
+@given(shape=st.sampled_from([(3, 4), (4,), (2, 3, 2), (2, 0), ()]), weighted=st.booleans(), reduction=REDUCTIONS,
+       data=st.data())
+def test_multilabel_soft_margin_loss(shape, weighted, reduction, data):
+    x = _x(data, shape)
+    t = data.draw(arrs(shape=shape, specials=False, low=0, high=1, requires_grad=False))
+    w = _x(data, shape[-1:], low=0.1, high=2, requires_grad=False) if weighted else None
+    check(lambda lib, x, t, w: lib.nn.functional.multilabel_soft_margin_loss(x, t, w, reduction=reduction),
+          x, t, w, grad2=True)
+    check(lambda lib, x, t, w: lib.nn.MultiLabelSoftMarginLoss(w, reduction=reduction)(x, t), x, t, w)
+
+
+@given(n=st.integers(0, 3), c=st.integers(1, 4), unbatched=st.sampled_from([None, "1d", "0d"]),
+       p=st.sampled_from([1, 2]), margin=st.sampled_from([1.0, 0.3, -0.5]), weighted=st.booleans(),
+       reduction=REDUCTIONS, data=st.data())
+def test_multi_margin_loss(n, c, unbatched, p, margin, weighted, reduction, data):
+    shape, target_shape = {None: ((n, c), (n,)), "1d": ((c,), data.draw(st.sampled_from([(), (1,)]))),
+                           "0d": ((), ())}[unbatched]
+    if unbatched == "0d":
+        c = 1
+    x = _x(data, shape)
+    y = _ints(data, list(range(c)), target_shape)
+    w = _x(data, (c,), low=0.1, high=2, requires_grad=False) if weighted else None
+    check(lambda lib, x, y, w: lib.nn.functional.multi_margin_loss(x, y, p, margin, w, reduction=reduction),
+          x, y, w, grad2=True)
+    check(lambda lib, x, y, w: lib.nn.MultiMarginLoss(p, margin, w, reduction=reduction)(x, y), x, y, w)
+
+
+@given(n=st.integers(0, 3), c=st.integers(1, 5), unbatched=st.booleans(), reduction=REDUCTIONS, data=st.data())
+def test_multilabel_margin_loss(n, c, unbatched, reduction, data):
+    shape = (c,) if unbatched else (n, c)
+    # PyTorch's mean of no samples is its uninitialized output (any value); tensorlite's is 0
+    assume(n or unbatched or reduction != "mean")
+    x = _x(data, shape)
+    y = _ints(data, [-1] + list(range(c)), shape)
+    check(lambda lib, x, y: lib.nn.functional.multilabel_margin_loss(x, y, reduction=reduction), x, y, grad2=True)
+    check(lambda lib, x, y: lib.nn.MultiLabelMarginLoss(reduction=reduction)(x, y), x, y)
+
+
+@given(shape=st.sampled_from([(3, 4), (4,), (2, 1)]), distance=st.sampled_from([None, "l1", "cosine"]),
+       swap=st.booleans(), margin=st.sampled_from([0.5, 1.0, 2.0]), reduction=REDUCTIONS, data=st.data())
+def test_triplet_margin_with_distance_loss(shape, distance, swap, margin, reduction, data):
+    a, pos, neg = (_x(data, shape) for _ in range(3))
+
+    def fn(lib, a, pos, neg):
+        d = {None: None, "l1": lambda u, v: (u - v).abs().sum(-1),
+             "cosine": lambda u, v: 1.0 - lib.nn.functional.cosine_similarity(u, v, dim=-1)}[distance]
+        loss = lib.nn.functional.triplet_margin_with_distance_loss(a, pos, neg, distance_function=d, margin=margin,
+                                                                   swap=swap, reduction=reduction)
+        module = lib.nn.TripletMarginWithDistanceLoss(distance_function=d, margin=margin, swap=swap,
+                                                      reduction=reduction)
+        return loss, module(a, pos, neg)
+    check(fn, a, pos, neg)
+
+
+@given(special=st.sampled_from([1.0, float("nan"), float("inf"), -float("inf")]), data=st.data())
+def test_margin_losses_edge_shapes_and_values(special, data):
+    """0-d / 1-element targets, 0-d inputs, bool and non-+-1 targets, non-finite scores."""
+    x, v, s = Arr(_x(data, (1, 4)).array * special), _x(data, (4,)), _x(data, ())
+    F = lambda lib: lib.nn.functional  # noqa: E731
+    for fn, arg in [
+        (lambda lib, x: F(lib).multi_margin_loss(x, lib.tensor(2), reduction="none"), x),
+        (lambda lib, x: F(lib).multi_margin_loss(x, lib.tensor([2]), p=2, reduction="none"), v),
+        (lambda lib, x: F(lib).multi_margin_loss(x, lib.tensor([[2]]), reduction="none"), v),
+        (lambda lib, x: F(lib).multi_margin_loss(x, lib.tensor(0), reduction="none"), s),
+        (lambda lib, x: F(lib).multilabel_margin_loss(x, lib.tensor([[1, 0, -1, 2]]), reduction="none"), x),
+        (lambda lib, x: F(lib).multilabel_margin_loss(x, lib.tensor([[2, 1, -1, 0]]), reduction="none"), v),
+        (lambda lib, x: F(lib).multilabel_margin_loss(x, lib.tensor([-1]), reduction="none"), s),
+        (lambda lib, x: F(lib).multilabel_soft_margin_loss(x, lib.ones(2, 1, 4), reduction="none"), x),
+        (lambda lib, x: F(lib).multilabel_soft_margin_loss(x, lib.ones(4, dtype=lib.bool), reduction="none"), x),
+        (lambda lib, x: F(lib).hinge_embedding_loss(x, lib.tensor([1.0, -1, 0.5, -1]), reduction="none"), x),
+        (lambda lib, x: F(lib).hinge_embedding_loss(x, lib.tensor(-1), margin=-1.0), x),
+        (lambda lib, x: F(lib).soft_margin_loss(x, lib.tensor([True, False, True, False])), x),
+        (lambda lib, x: F(lib).soft_margin_loss(x[:0], lib.ones(0, 4)), x),
+        (lambda lib, x: F(lib).triplet_margin_with_distance_loss(
+            x, x * 2, x * 3, distance_function=lambda a, b: (a - b).abs(), reduction="none"), v),
+    ]:
+        check(fn, arg)
+
+
+def test_margin_losses_bad_input():
+    """Errors match PyTorch's type and message (before any work)."""
+    x = Arr(np.arange(8.0).reshape(2, 4) / 8)
+    y = Arr(np.array([3, 0]))
+    rows = Arr(np.array([[3, 0, -1, 1], [1, 1, -1, 2]]))
+    for fn, args in [
+        (lambda lib, x, y: lib.nn.functional.multi_margin_loss(x, y, p=3), (x, y)),
+        (lambda lib, x, y: lib.nn.functional.multi_margin_loss(x, y, weight=lib.ones(2, 2)), (x, y)),
+        (lambda lib, x, y: lib.nn.functional.multi_margin_loss(x, y, weight=lib.ones(3)), (x, y)),
+        (lambda lib, x, y: lib.nn.functional.multi_margin_loss(x, y, weight=lib.ones(4, dtype=lib.float32)), (x, y)),
+        (lambda lib, x, y: lib.nn.functional.multi_margin_loss(x, y + 1), (x, y)),
+        (lambda lib, x, y: lib.nn.functional.multi_margin_loss(x, y - 1), (x, y)),
+        (lambda lib, x, y: lib.nn.functional.multi_margin_loss(x, y.int()), (x, y)),
+        (lambda lib, x, y: lib.nn.functional.multi_margin_loss(x, y.double()), (x, y)),
+        (lambda lib, x, y: lib.nn.functional.multi_margin_loss(x.half(), y), (x, y)),
+        (lambda lib, x, y: lib.nn.functional.multilabel_margin_loss(x.bfloat16(), y), (x, rows)),
+        (lambda lib, x, y: lib.nn.functional.multi_margin_loss(x, y[None]), (x, y)),
+        (lambda lib, x, y: lib.nn.functional.multi_margin_loss(x[:, :0], y), (x, y)),
+        (lambda lib, x, y: lib.nn.functional.multi_margin_loss(x[None], y), (x, y)),
+        (lambda lib, x, y: lib.nn.functional.multi_margin_loss(x, y, reduction="avg"), (x, y)),
+        (lambda lib, x, y: lib.nn.MultiMarginLoss(p=0), (x, y)),
+        (lambda lib, x, y: lib.nn.MultiMarginLoss(weight=lib.ones(2, 2)), (x, y)),
+        (lambda lib, x, y: lib.nn.functional.multilabel_margin_loss(x, y - 3), (x, rows)),
+        (lambda lib, x, y: lib.nn.functional.multilabel_margin_loss(x, y + 2), (x, rows)),
+        (lambda lib, x, y: lib.nn.functional.multilabel_margin_loss(x, y[:1]), (x, rows)),
+        (lambda lib, x, y: lib.nn.functional.multilabel_margin_loss(x, y[0]), (x, rows)),
+        (lambda lib, x, y: lib.nn.functional.multilabel_margin_loss(x[0], y[:1]), (x, rows)),
+        (lambda lib, x, y: lib.nn.functional.multilabel_margin_loss(x, y.int()), (x, rows)),
+        (lambda lib, x, y: lib.nn.functional.multilabel_soft_margin_loss(x[0, 0], y[0, 0].double()), (x, rows)),
+        (lambda lib, x, y: lib.nn.functional.soft_margin_loss(x[0], y.double()), (x, rows)),
+        (lambda lib, x, y: lib.nn.functional.soft_margin_loss(x.long(), y.double()), (x, rows)),
+        (lambda lib, x, y: lib.nn.functional.soft_margin_loss(x, y.double()[:, :3]), (x, rows)),
+        (lambda lib, x, y: lib.nn.functional.hinge_embedding_loss(x, y[:, :3]), (x, rows)),
+        (lambda lib, x, y: lib.nn.functional.hinge_embedding_loss(x.long(), y), (x, rows)),
+        (lambda lib, x, y: lib.nn.functional.triplet_margin_with_distance_loss(x, x, x, margin=0.0), (x, rows)),
+        (lambda lib, x, y: lib.nn.functional.triplet_margin_with_distance_loss(x, x, x[0]), (x, rows)),
+        (lambda lib, x, y: lib.nn.functional.triplet_margin_with_distance_loss(x, x, x, reduction="avg"), (x, rows)),
+        (lambda lib, x, y: lib.nn.TripletMarginWithDistanceLoss(margin=-1.0), (x, rows)),
+    ]:
+        check(fn, *args)
+
+
 # -- F.pad non-constant modes: lengths and crops -------------------------------------------------
 @given(x=arrs(min_dims=1, max_dims=5, specials=False), mode=st.sampled_from(["reflect", "replicate", "circular"]),
        data=st.data())

@@ -109,6 +109,23 @@ def test_losses(n, c, smoothing, data, device):
                              lib.nn.functional.smooth_l1_loss(x, y)), x, y, device=device)
 
 
+@given(n=st.integers(1, 3), c=st.integers(1, 4), p=st.sampled_from([1, 2]), data=st.data())
+def test_margin_losses(n, c, p, data, device):
+    x = data.draw(f32((n, c)))
+    t = Arr(np.array(data.draw(st.lists(st.integers(0, c - 1), min_size=n, max_size=n)), dtype=np.int64))
+    rows = Arr(np.array(data.draw(st.lists(st.lists(st.integers(-1, c - 1), min_size=c, max_size=c), min_size=n,
+                                           max_size=n)), dtype=np.int64))
+    signs = Arr(np.where(data.draw(f32((n, c), requires_grad=False)).array > 0, 1.0, -1.0).astype(np.float32))
+    w = data.draw(f32((c,), low=0.125, high=2, requires_grad=False))
+    check(lambda lib, x, t, w: lib.nn.functional.multi_margin_loss(x, t, p, 0.7, w, reduction="none"), x, t, w,
+          device=device)
+    check(lambda lib, x, y: lib.nn.functional.multilabel_margin_loss(x, y, reduction="none"), x, rows, device=device)
+    check(lambda lib, x, y: (lib.nn.functional.hinge_embedding_loss(x, y), lib.nn.functional.soft_margin_loss(x, y),
+                             lib.nn.functional.multilabel_soft_margin_loss(x, (y + 1) / 2),
+                             lib.nn.functional.triplet_margin_with_distance_loss(x, y, x.flip(0), swap=True)),
+          x, signs, device=device)
+
+
 @given(x=f32(shapes(min_dims=2, empty=False)), data=st.data())
 def test_normalisation(x, data, device):
     c = x.array.shape[1]

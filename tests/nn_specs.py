@@ -451,3 +451,77 @@ NN_SPECS += [
 def _np_pixel_unshuffle(x, r):
     n, c, h, w = x.shape
     return x.reshape(n, c, h // r, r, w // r, r).transpose(0, 1, 3, 5, 2, 4).reshape(n, c * r * r, h // r, w // r)
+
+
+# -- margin losses: hinge embedding, soft margin, multi-label / multi-class margins, triplet with distance --
+HINGE_TARGET = np.array([1, -1, 1, -1, 0])
+MULTI_TARGET = np.array([2, 0, 3])
+MULTI_WEIGHT = np.array([0.5, 1.0, 2.0, 1.5])
+MULTILABEL_TARGET = np.array([[3, 0, -1, 1], [1, 1, 2, -1], [-1, 2, 0, 0]])
+
+
+def _np_hinge(x, margin=0.5):
+    return np.where(HINGE_TARGET != 1, np.maximum(margin - x, 0), 0) + np.where(HINGE_TARGET != -1, x, 0)
+
+
+def _np_multi_margin_terms(x, margin=0.7):
+    """margin - x[y] + x[j] for every sample and class j (nan at j == y)."""
+    z = margin - x[np.arange(len(MULTI_TARGET)), MULTI_TARGET][:, None] + x
+    z[np.arange(len(MULTI_TARGET)), MULTI_TARGET] = np.nan
+    return z
+
+
+def _np_multi_margin(x, margin=0.7):
+    z = _np_multi_margin_terms(x, margin)
+    h = np.where(z > 0, z * z, 0.0) * MULTI_WEIGHT[MULTI_TARGET][:, None]
+    return h.sum(1) / x.shape[1]
+
+
+def _np_multilabel_terms(x):
+    """[(1 - x[y] + x[k]) for each listed target y and non-target k] per sample."""
+    out = []
+    for row, target in zip(x, MULTILABEL_TARGET):
+        listed = list(target[:list(target).index(-1)] if -1 in target else target)
+        out.append([1 - row[y] + row[k] for y in listed for k in range(len(row)) if k not in listed])
+    return out
+
+
+def _np_multilabel_margin(x):
+    return np.array([sum(max(z, 0.0) for z in terms) for terms in _np_multilabel_terms(x)]) / x.shape[1]
+
+
+def _np_triplet_swap(a, pos, neg, margin=1.5):
+    return margin + np_distance(a, pos) - np.minimum(np_distance(a, neg), np_distance(pos, neg))
+
+
+def _t(values, like, dtype=None):
+    return tl.tensor(values, dtype=dtype if dtype is not None else like.dtype, device=like.device)
+
+
+NN_SPECS += [
+    OpSpec("hinge_embedding_loss", lambda x: F.hinge_embedding_loss(x, _t(HINGE_TARGET, x, tl.int64), 0.5,
+                                                                     reduction="none"),
+           _np_hinge, shapes_of((5,)), avoid=lambda a, k: near(0.5 - a[0], [0], 1e-2)),
+    OpSpec("soft_margin_loss", lambda x: F.soft_margin_loss(x, _t([[1.0, -1.0, 1.0], [-1.0, -1.0, 1.0]], x)),
+           lambda x: np.log1p(np.exp(-np.array([[1, -1, 1], [-1, -1, 1]]) * x)).mean(), shapes_of((2, 3))),
+    OpSpec("multilabel_soft_margin_loss",
+           lambda x, t: F.multilabel_soft_margin_loss(x, t, weight=_t(MULTI_WEIGHT, x), reduction="none"),
+           lambda x, t: (-(t * -np.log1p(np.exp(-x)) + (1 - t) * -np.log1p(np.exp(x))) * MULTI_WEIGHT).mean(1),
+           shapes_of((3, 4), (3, 4))),
+    OpSpec("multi_margin_loss", lambda x: F.multi_margin_loss(x, _t(MULTI_TARGET, x, tl.int64), p=2, margin=0.7,
+                                                              weight=_t(MULTI_WEIGHT, x), reduction="none"),
+           _np_multi_margin, shapes_of((3, 4)), avoid=lambda a, k: near(_np_multi_margin_terms(a[0]), [0], 1e-2)),
+    OpSpec("multi_margin_loss_p1", lambda x: F.multi_margin_loss(x, _t(MULTI_TARGET, x, tl.int64)),
+           lambda x: np.nansum(np.maximum(_np_multi_margin_terms(x, 1.0), 0), 1).mean() / 4, shapes_of((3, 4)),
+           avoid=lambda a, k: near(_np_multi_margin_terms(a[0], 1.0), [0], 1e-2)),
+    OpSpec("multilabel_margin_loss",
+           lambda x: F.multilabel_margin_loss(x, _t(MULTILABEL_TARGET, x, tl.int64), reduction="none"),
+           _np_multilabel_margin, shapes_of((3, 4)),
+           avoid=lambda a, k: any(near(terms, [0], 1e-2) for terms in _np_multilabel_terms(a[0]) if terms)),
+    OpSpec("triplet_margin_with_distance_loss",
+           lambda a, p, n: F.triplet_margin_with_distance_loss(a, p, n, margin=1.5, swap=True, reduction="none"),
+           lambda a, p, n: np.maximum(_np_triplet_swap(a, p, n), 0), shapes_of((3, 4), (3, 4), (3, 4)),
+           avoid=lambda a, k: near(_np_triplet_swap(*a), [0], 1e-2)
+           or near(np_distance(a[0], a[2]) - np_distance(a[1], a[2]), [0], 1e-2)
+           or min(np.abs(a[0] - a[1]).min(), np.abs(a[0] - a[2]).min(), np.abs(a[1] - a[2]).min()) < 0.05),
+]

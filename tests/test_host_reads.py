@@ -129,6 +129,10 @@ CHECKED = [  # (op call with a bad value, expected type, message part)
     ("F.nll_loss(x, tl.tensor([0, -2, -100], device=opencl))", IndexError, "Target -2 is out of bounds."),
     ("x[bad.reshape(-1)]", IndexError, "index 5 is out of bounds for dimension 0 with size 3"),
     ("x.scatter_add(1, bad.reshape(1, 3), x[:1, :3])", RuntimeError, "scatter_add(): index 5 is out of bounds"),
+    ("F.multi_margin_loss(x, tl.tensor([0, 4, 1], device=opencl))", RuntimeError,
+     "multi_margin_loss: target out of range (got 4"),
+    ("F.multilabel_margin_loss(x, tl.tensor([[0, -1, 7, 1]] * 3, device=opencl))", RuntimeError,
+     "multilabel_margin_loss: argument #2 'target' is out of range (got 7"),
 ]
 
 

@@ -9,7 +9,9 @@ from .layers.embedding import Embedding
 from .layers.linear import Bilinear, Flatten, Identity, Linear, Unflatten
 from .layers.loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss, HuberLoss,
                           GaussianNLLLoss, KLDivLoss, L1Loss, MarginRankingLoss, MSELoss, NLLLoss,
-                          PairwiseDistance, PoissonNLLLoss, SmoothL1Loss, TripletMarginLoss)
+                          PairwiseDistance, PoissonNLLLoss, SmoothL1Loss, TripletMarginLoss,
+                          HingeEmbeddingLoss, MultiLabelMarginLoss, MultiLabelSoftMarginLoss, MultiMarginLoss,
+                          SoftMarginLoss, TripletMarginWithDistanceLoss)
 from .layers.normalization import (BatchNorm1d, BatchNorm2d, Dropout, Dropout1d, Dropout2d, Dropout3d,
                                    GroupNorm, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, LayerNorm,
                                    LocalResponseNorm)

@@ -28,7 +28,10 @@ from ..tensor import Tensor
 from .functional_pooling import (adaptive_avg_pool1d, adaptive_avg_pool3d, adaptive_max_pool1d,
                                  adaptive_max_pool2d, adaptive_max_pool3d, avg_pool1d, avg_pool3d, max_pool1d,
                                  max_pool3d, max_unpool1d, max_unpool2d, max_unpool3d)
-from .functional_losses import gaussian_nll_loss, pairwise_distance, poisson_nll_loss, triplet_margin_loss
+from .functional_losses import (_legacy_reduction, gaussian_nll_loss, pairwise_distance, poisson_nll_loss,
+                               triplet_margin_loss)
+from .functional_margin import (hinge_embedding_loss, multi_margin_loss, multilabel_margin_loss, soft_margin_loss,
+                                triplet_margin_with_distance_loss)
 from .functional_resample import (interpolate, pixel_shuffle, pixel_unshuffle, upsample, upsample_bilinear,
                                   upsample_nearest)
 from .functional_attention import scaled_dot_product_attention
@@ -50,6 +53,8 @@ __all__ = [
     "conv_transpose3d", "instance_norm", "glu", "pairwise_distance", "triplet_margin_loss", "poisson_nll_loss",
     "gaussian_nll_loss",
     "scaled_dot_product_attention",
+    "hinge_embedding_loss", "soft_margin_loss", "multilabel_soft_margin_loss", "multi_margin_loss",
+    "multilabel_margin_loss", "triplet_margin_with_distance_loss",
 ]
 
 
@@ -1561,6 +1566,32 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     if weight is not None:
         loss = loss * weight
     return _reduce(loss.to(target.dtype), reduction)
+
+
+@tensor_op
+def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
+                                reduce=None, reduction: str = "mean") -> Tensor:
+    """Per sample, the mean over the C classes (input's last dim) of
+    -(t log sigmoid(x) + (1 - t) log sigmoid(-x)), times weight when given.
+
+    Shapes: input (N, C) or (C,), target and weight broadcastable with it -> () (or (N,) / ()
+    with reduction='none').
+
+    Example:
+    >>> x = tl.tensor([[2., -1.], [0., 0.]])
+    >>> F.multilabel_soft_margin_loss(x, tl.tensor([[1., 0.], [1., 1.]]), reduction="none")
+    tensor([0.2201, 0.6931])
+    """
+    if input.ndim == 0:
+        raise IndexError("Dimension specified as -1 but tensor has no dimensions (multilabel_soft_margin_loss: "
+                         "input is (C,) or (N, C))")
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"{reduction} is not valid (multilabel_soft_margin_loss: use 'none', 'mean' or 'sum')")
+    loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss.sum(input.ndim - 1) / input.shape[-1], reduction)
 
 
 @tensor_op

@@ -306,3 +306,130 @@ class PairwiseDistance(Module):
 
     def forward(self, x1, x2):
         return F.pairwise_distance(x1, x2, self.norm, self.eps, self.keepdim)
+
+
+class HingeEmbeddingLoss(_Loss):
+    """x for target 1, max(0, margin - x) for target -1 (see F.hinge_embedding_loss).
+
+    Shapes: input (*), target (*) of 1 / -1 -> () (or (*) with reduction='none').
+
+    Example:
+    >>> nn.HingeEmbeddingLoss(margin=1.0)(tl.tensor([0.3, 0.3, 2.0]), tl.tensor([1, -1, -1]))
+    tensor(0.3333)
+    """
+
+    def __init__(self, margin: float = 1.0, size_average=None, reduce=None, reduction: str = "mean"):
+        super().__init__(_legacy_reduction(size_average, reduce, reduction))
+        self.margin = margin
+
+    def forward(self, input, target):
+        return F.hinge_embedding_loss(input, target, margin=self.margin, reduction=self.reduction)
+
+
+class SoftMarginLoss(_Loss):
+    """log(1 + exp(-target * x)), a two-class logistic loss for targets 1 / -1.
+
+    Shapes: input (*), target (*) -> () (or (*) with reduction='none').
+
+    Example:
+    >>> nn.SoftMarginLoss(reduction="sum")(tl.tensor([2., -1.]), tl.tensor([1., 1.]))
+    tensor(1.4402)
+    """
+
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean"):
+        super().__init__(_legacy_reduction(size_average, reduce, reduction))
+
+    def forward(self, input, target):
+        return F.soft_margin_loss(input, target, reduction=self.reduction)
+
+
+class MultiLabelSoftMarginLoss(_WeightedLoss):
+    """Per sample, the class-mean of the binary cross-entropy of sigmoid(x) against 0 / 1 targets.
+
+    Shapes: input (N, C) or (C,), target of input's shape, weight (C,) -> () (or (N,) with
+    reduction='none').
+
+    Example:
+    >>> x = tl.tensor([[2., -1.], [0., 0.]])
+    >>> nn.MultiLabelSoftMarginLoss()(x, tl.tensor([[1., 0.], [1., 1.]]))
+    tensor(0.4566)
+    """
+
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction: str = "mean"):
+        super().__init__(weight, _legacy_reduction(size_average, reduce, reduction))
+
+    def forward(self, input, target):
+        return F.multilabel_soft_margin_loss(input, target, weight=self.weight, reduction=self.reduction)
+
+
+class MultiMarginLoss(_WeightedLoss):
+    """Multi-class hinge loss (see F.multi_margin_loss); p is 1 or 2.
+
+    Shapes: input (N, C) or (C,), target (N,) / () int64 class indices, weight (C,) -> ()
+    (or target's shape with reduction='none').
+
+    Example:
+    >>> x = tl.tensor([[0.1, 0.2, 0.4, 0.8], [0.3, -0.2, 0.5, 1.0]])
+    >>> nn.MultiMarginLoss()(x, tl.tensor([3, 0]))
+    tensor(0.5875)
+    """
+
+    def __init__(self, p: int = 1, margin: float = 1.0, weight=None, size_average=None, reduce=None,
+                 reduction: str = "mean"):
+        if p != 1 and p != 2:
+            raise ValueError(f"only p == 1 and p == 2 supported (MultiMarginLoss got p={p})")
+        if weight is not None and weight.ndim != 1:
+            raise ValueError(f"MultiMarginLoss: expected weight to be None or 1D tensor, got {weight.ndim}D "
+                             f"instead")
+        super().__init__(weight, _legacy_reduction(size_average, reduce, reduction))
+        self.p, self.margin = p, margin
+
+    def forward(self, input, target):
+        return F.multi_margin_loss(input, target, p=self.p, margin=self.margin, weight=self.weight,
+                                   reduction=self.reduction)
+
+
+class MultiLabelMarginLoss(_Loss):
+    """Multi-label hinge loss; each target row lists class indices, ended by the first -1.
+
+    Shapes: input (N, C) or (C,), target of input's shape (int64) -> () (or (N,) with
+    reduction='none').
+
+    Example:
+    >>> x = tl.tensor([[0.1, 0.2, 0.4, 0.8]])
+    >>> nn.MultiLabelMarginLoss()(x, tl.tensor([[3, 0, -1, 1]]))
+    tensor(0.8500)
+    """
+
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean"):
+        super().__init__(_legacy_reduction(size_average, reduce, reduction))
+
+    def forward(self, input, target):
+        return F.multilabel_margin_loss(input, target, reduction=self.reduction)
+
+
+class TripletMarginWithDistanceLoss(_Loss):
+    """max(0, margin + d(anchor, positive) - d(anchor, negative)) for any distance function d
+    (default F.pairwise_distance).
+
+    Shapes: anchor, positive, negative (N, D) or (D,) -> () (or (N,) with reduction='none').
+
+    Example:
+    >>> l1 = lambda u, v: (u - v).abs().sum(-1)
+    >>> loss = nn.TripletMarginWithDistanceLoss(distance_function=l1, margin=7.)
+    >>> loss(tl.tensor([[0., 0.]]), tl.tensor([[0., 1.]]), tl.tensor([[3., 4.]]))
+    tensor(1.)
+    """
+
+    def __init__(self, *, distance_function=None, margin: float = 1.0, swap: bool = False,
+                 reduction: str = "mean"):
+        super().__init__(reduction)
+        if margin <= 0:
+            raise ValueError(f"TripletMarginWithDistanceLoss: expected margin to be greater than 0, got {margin} "
+                             f"instead")
+        self.distance_function, self.margin, self.swap = distance_function, margin, swap
+
+    def forward(self, anchor, positive, negative):
+        return F.triplet_margin_with_distance_loss(anchor, positive, negative,
+                                                   distance_function=self.distance_function, margin=self.margin,
+                                                   swap=self.swap, reduction=self.reduction)
