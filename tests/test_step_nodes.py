@@ -1,7 +1,9 @@
-"""split/chunk as one node (issue 11's GPT step: q, k, v from one projection): the pieces share a
+"""Fast paths of issue 11's training steps (benchmarks/gpt_step.py, lstm_lm_step.py), each against
+its reference. split/chunk as one node (the GPT's q, k, v from one projection): the pieces share a
 SplitBackward0 node whose backward is one cat, and everything a slice per piece gave is kept:
 gradients (also with unused pieces), second derivatives, view semantics (in-place writes to the
-base, the multi-view error), shared storage on save. Runs on the default device of the pass."""
+base, the multi-view error), shared storage on save. (log_)softmax's first-order backward in
+place equals the recorded one. Runs on the default device of the pass."""
 import io
 
 import numpy as np
@@ -122,3 +124,21 @@ def test_saved_split_pieces_still_share_storage(cpu_default_device):
     loaded = tl.load(buffer)
     loaded["x"].mul_(2)
     np.testing.assert_array_equal(loaded["pieces"][1].numpy(), [4.0, 6.0, 8.0, 10.0])
+
+
+@given(shapes(min_dims=1, max_dims=3, min_side=1, max_side=5), st.booleans(), st.booleans(),
+       st.integers(0, 2 ** 16), st.data())
+def test_softmax_first_order_backward_equals_the_recorded_one(shape, log, broadcast_grad, seed, data):
+    dim = data.draw(st.integers(-len(shape), len(shape) - 1))
+    gen = tl.Generator().manual_seed(seed)
+    x = (tl.randn(*shape, dtype=tl.float64, generator=gen) * 3).requires_grad_()
+    upstream = tl.randn(*shape, dtype=tl.float64, generator=gen)
+    if broadcast_grad:  # a stride-0 gradient (as from sum's backward): read, never written
+        upstream = upstream[(slice(0, 1),) * len(shape)].expand(*shape)
+    fn = tl.nn.functional.log_softmax if log else tl.nn.functional.softmax
+    (first,) = tl.autograd.grad(fn(x, dim), x, upstream)
+    (recorded,) = tl.autograd.grad(fn(x, dim), x, upstream, create_graph=True)
+    assert recorded.requires_grad and not first.requires_grad
+    np.testing.assert_allclose(first.numpy(), recorded.detach().numpy(), rtol=1e-12, atol=1e-12)
+    check_backward(lambda t: fn(t, dim), x.detach())
+    check_double_backward(lambda t: fn(t, dim), x.detach())
