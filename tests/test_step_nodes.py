@@ -142,3 +142,46 @@ def test_softmax_first_order_backward_equals_the_recorded_one(shape, log, broadc
     np.testing.assert_allclose(first.numpy(), recorded.detach().numpy(), rtol=1e-12, atol=1e-12)
     check_backward(lambda t: fn(t, dim), x.detach())
     check_double_backward(lambda t: fn(t, dim), x.detach())
+
+
+@st.composite
+def sparse_scatter_cases(draw):
+    """scatter_add of few sources into a large tensor (a gather's backward): the sparse path
+    (at most 1/8 of the destination written) and the dense one, repeated destinations, a
+    transposed (F-ordered) destination."""
+    rows, cols = draw(st.integers(1, 12)), draw(st.integers(1, 40))
+    dim = draw(st.integers(0, 1))
+    k = draw(st.integers(1, 3))  # index extent along dim
+    other = draw(st.integers(1, (rows, cols)[1 - dim]))
+    index_shape = (k, other) if dim == 0 else (other, k)
+    seed = draw(st.integers(0, 2 ** 16))
+    return rows, cols, dim, index_shape, draw(st.booleans()), draw(st.sampled_from(["float32", "float64"])), seed
+
+
+@given(sparse_scatter_cases())
+def test_scatter_add_of_few_sources_equals_the_dense_sum(case):
+    rows, cols, dim, index_shape, transposed, dtype, seed = case
+    rng = np.random.default_rng(seed)
+    base = rng.standard_normal((cols, rows) if transposed else (rows, cols)).astype(dtype)
+    base[0, 0] = np.nan  # untouched positions keep their values, nan included
+    index = rng.integers(0, (rows, cols)[dim], index_shape)
+    src = rng.standard_normal(index_shape).astype(dtype)
+    x = tl.tensor(base)
+    x = x.t() if transposed else x
+    out = tl.scatter_add(x, dim, tl.tensor(index), tl.tensor(src))
+    expected = (base.T if transposed else base).astype(np.float64)
+    coords = list(np.indices(index_shape))
+    coords[dim] = index
+    np.add.at(expected, tuple(coords), src.astype(np.float64))
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-6 if dtype == "float32" else 1e-12, atol=1e-6)
+
+
+def test_nll_loss_gradient_with_ignored_targets_on_a_large_vocabulary():
+    logp = tl.randn(6, 50, dtype=tl.float64).log_softmax(1).requires_grad_()
+    target = tl.tensor([3, -100, 3, 49, 0, -100])
+    tl.nn.functional.nll_loss(logp, target, reduction="sum").backward()
+    expected = np.zeros((6, 50))
+    for row, t in enumerate(target.tolist()):
+        if t != -100:
+            expected[row, t] = -1.0
+    np.testing.assert_array_equal(logp.grad.numpy(), expected)
