@@ -29,11 +29,12 @@ from .ops.reduce import (argmax, argmin, count_nonzero, cumsum, logsumexp, max, 
                          std_mean, var, var_mean)
 globals().update(_elementwise.PUBLIC)  # the op tables' public functions: one per row and alias
 globals().update(_reduce.PUBLIC)
-from .ops.movement import (broadcast_to, cat, chunk, clone, concat, concatenate, contiguous,
+from .ops.movement import (broadcast_to, cat, clone, concat, concatenate, contiguous,
                            expand, flatten, flip, hstack, movedim, narrow, permute, repeat, reshape, roll,
-                           split, squeeze, stack, swapaxes, swapdims, t, transpose, tril, triu,
+                           squeeze, stack, swapaxes, swapdims, t, transpose, tril, triu,
                            unbind, unflatten, unsqueeze, view, vstack)
 from .ops.movement import atleast_1d, atleast_2d, atleast_3d, column_stack, dstack, row_stack
+from .ops.indexing import chunk, split
 from .ops.indexing import (argwhere, gather, index_put, index_select, masked_fill, masked_select, nonzero,
                            scatter, scatter_add, scatter_reduce, take_along_dim)
 from .ops.diagonal import diag, diag_embed, diagonal, trace

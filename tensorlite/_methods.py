@@ -268,7 +268,7 @@ _METHODS.update({
     "swapaxes": mv.transpose, "swapdims": mv.transpose, "t": mv.t, "squeeze": mv.squeeze,
     "unsqueeze": mv.unsqueeze, "flatten": mv.flatten, "unflatten": mv.unflatten,
     "movedim": mv.movedim, "contiguous": mv.contiguous, "clone": mv.clone, "flip": _dims_method(mv.flip),
-    "roll": mv.roll, "split": mv.split, "chunk": mv.chunk, "unbind": mv.unbind, "narrow": mv.narrow,
+    "roll": mv.roll, "split": indexing.split, "chunk": indexing.chunk, "unbind": mv.unbind, "narrow": mv.narrow,
     "tril": mv.tril, "triu": mv.triu,
     # indexing
     "__getitem__": indexing.getitem, "__setitem__": indexing.setitem, "gather": indexing.gather,

@@ -882,7 +882,15 @@ class NumpyBackend(Backend):
             return _scatter_add_rows(out, axis, index, src)
         # flat destination of every source element, summed with bincount (np.add.at is ~20x slower)
         flat = np.ravel_multi_index(np.broadcast_arrays(*coords), x.shape).ravel()
-        sums = np.bincount(flat, weights=np.asarray(src, dtype=np.float64).ravel(), minlength=out.size)
+        weights = np.asarray(src, dtype=np.float64).ravel()
+        if 8 * flat.size <= out.size:
+            # few sources (a gather's backward, e.g. NLL's (N, C) log-probabilities): bins for the
+            # written positions only, not float64 passes over all of out; the same sums
+            written, bins = np.unique(flat, return_inverse=True)
+            sums = np.bincount(bins.ravel(), weights=weights).astype(out.dtype)
+            out.flat[written] = out.flat[written] + sums  # C-order positions, whatever out's layout
+            return out
+        sums = np.bincount(flat, weights=weights, minlength=out.size)
         out += sums.reshape(out.shape).astype(out.dtype)
         return out
 

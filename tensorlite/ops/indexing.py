@@ -1,4 +1,4 @@
-"""Indexing: basic (views), advanced (copies), setitem, gather/scatter, index_select, masks.
+"""Indexing: basic (views), advanced (copies), setitem, gather/scatter, index_select, masks, split/chunk.
 
 Repeated advanced indices accumulate in backward (``x[[0, 0]]`` sends 2x the gradient to x[0]);
 setitem with repeated indices is last-write-wins, ``index_put_(..., accumulate=True)`` adds.
@@ -14,10 +14,11 @@ from .. import dtypes as _dt
 from ..autograd.function import Function
 from ..autograd.grad_mode import state as _grad_state
 from ..tensor import Tensor
+from ._queries import aliases
 from ._util import (broadcast_shapes, checked_scalar, expect_tensor, integer_range, is_scalar, scalar_tensor,
                     tensor_op, wrap_dim, zeros_like_tensor)
 from .elementwise import where
-from .movement import Pad, stack
+from .movement import Pad, _int_arg, _mark_multi_view, cat, stack
 
 
 def _index_array(value, device):
@@ -1002,3 +1003,100 @@ def take_along_dim(input: Tensor, indices, dim=None) -> Tensor:
 
 def _with_size(shape, axis, size):
     return tuple(size if d == axis else n for d, n in enumerate(shape)) if shape else shape
+
+
+@tensor_op
+def split(input: Tensor, split_size_or_sections, dim: int = 0):
+    """Views of consecutive pieces: of size ``split_size`` (the last may be smaller), or of the
+    listed sizes. The pieces cannot be modified in place while they require grad.
+
+    Shapes: (n, *rest) -> pieces (s_i, *rest) along dim (0 here), as a tuple.
+
+    Example:
+    >>> x = tl.arange(5)
+    >>> tl.split(x, 2)
+    (tensor([0, 1]), tensor([2, 3]), tensor([4]))
+    >>> [t.shape for t in tl.zeros(2, 6).split([1, 5], dim=1)]
+    [tensorlite.Size([2, 1]), tensorlite.Size([2, 5])]
+    """
+    if input.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor (got a 0-dim tensor)")
+    axis = wrap_dim(dim, input.ndim, op="split")
+    n = input._array.shape[axis]
+    if isinstance(split_size_or_sections, (numbers.Integral, Tensor)):
+        size = _int_arg("split", "split_size", split_size_or_sections)
+        if size <= 0 and n:
+            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
+        # an empty dim still gives one (empty) piece, as in PyTorch
+        sizes = [size] * (n // size) + ([n % size] if n % size else []) if size and n else [0]
+        name = "SplitBackward0"
+    else:
+        if not isinstance(split_size_or_sections, (list, tuple)):
+            raise TypeError(f"split(): split_size_or_sections must be an int or a list of ints, got "
+                            f"{type(split_size_or_sections).__name__}")
+        sizes = [_int_arg("split", "split_sizes", s) for s in split_size_or_sections]
+        if sum(sizes) != n:
+            raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input "
+                               f"tensor's size at dimension {axis}), but got split_sizes={sizes}")
+        name = "SplitWithSizesBackward0"
+    lead = (slice(None),) * axis
+    keys, start = [], 0
+    for s in sizes:
+        keys.append(lead + (slice(start, start + s),))
+        start += s
+    node_cls = SplitWithSizes if name == "SplitWithSizesBackward0" else Split
+    return _mark_multi_view(_as_views(node_cls.apply(input, keys, axis), input, keys), name)
+
+
+def _as_views(pieces, input: Tensor, keys) -> tuple:
+    """Make split's outputs views of input, each with the slice it is as its view chain (what an
+    in-place write to the base replays)."""
+    for piece, key in zip(pieces, keys):
+        if aliases(piece, input):
+            piece._become_view_of(input, Slice, (key,), {})
+    return pieces
+
+
+class Split(Function):
+    """split/chunk as one node with an output per piece (not one slice node per piece): backward
+    is one cat of the pieces' gradients, where a slice per piece would give each a zero buffer
+    of the input's size and the engine would add them all."""
+
+    _primitive = True
+
+    @staticmethod
+    def forward(ctx, x, keys, axis):
+        ctx.axis = axis
+        getitem = x.device.backend.getitem
+        return tuple(getitem(x._array, key) for key in keys)
+
+    @staticmethod
+    def backward(ctx, *grads):  # missing gradients arrive as zeros (materialize_grads)
+        return cat(grads, ctx.axis), None, None
+
+
+class SplitWithSizes(Split):
+    """split with a list of sizes: PyTorch names its node SplitWithSizesBackward0."""
+
+
+@tensor_op
+def chunk(input: Tensor, chunks: int, dim: int = 0):
+    """Split into ``chunks`` pieces of size ceil(n / chunks) (fewer if n is small).
+
+    Shapes: (n, *rest) -> a tuple of at most ``chunks`` pieces (ceil(n / chunks), *rest) along dim.
+
+    Example:
+    >>> tl.chunk(tl.arange(5), 3)
+    (tensor([0, 1]), tensor([2, 3]), tensor([4]))
+    >>> len(tl.zeros(4, 2).chunk(4))
+    4
+    """
+    if input.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor (got a 0-dim tensor)")
+    chunks = _int_arg("chunk", "chunks", chunks)
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    n = input._array.shape[wrap_dim(dim, input.ndim, op="chunk")]
+    if n == 0:  # PyTorch: ``chunks`` empty pieces
+        return split(input, [0] * chunks, dim)
+    return split(input, -(-n // chunks), dim)

@@ -1,5 +1,6 @@
 """Movement ops: reshape/view, permute, expand, flip, pad, cat, and the compositions built on
-them (transpose, squeeze, unsqueeze, flatten, repeat, stack, split, chunk, unbind, tril, triu).
+them (transpose, squeeze, unsqueeze, flatten, repeat, stack, unbind, tril, triu; split and chunk are in
+indexing.py: their pieces are slices).
 
 Reshape, permute and expand (and basic indexing, in ``indexing.py``) return views that share
 storage and the version counter with their input, as in PyTorch.
@@ -912,71 +913,6 @@ def _mark_multi_view(views, op_name):
         if v._base is not None:
             v._is_multi_view = (op_name, i)
     return tuple(views)
-
-
-@tensor_op
-def split(input: Tensor, split_size_or_sections, dim: int = 0):
-    """Views of consecutive pieces: of size ``split_size`` (the last may be smaller), or of the
-    listed sizes. The pieces cannot be modified in place while they require grad.
-
-    Shapes: (n, *rest) -> pieces (s_i, *rest) along dim (0 here), as a tuple.
-
-    Example:
-    >>> x = tl.arange(5)
-    >>> tl.split(x, 2)
-    (tensor([0, 1]), tensor([2, 3]), tensor([4]))
-    >>> [t.shape for t in tl.zeros(2, 6).split([1, 5], dim=1)]
-    [tensorlite.Size([2, 1]), tensorlite.Size([2, 5])]
-    """
-    if input.ndim == 0:
-        raise RuntimeError("split expects at least a 1-dimensional tensor (got a 0-dim tensor)")
-    axis = wrap_dim(dim, input.ndim, op="split")
-    n = input._array.shape[axis]
-    if isinstance(split_size_or_sections, (numbers.Integral, Tensor)):
-        size = _int_arg("split", "split_size", split_size_or_sections)
-        if size <= 0 and n:
-            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
-        # an empty dim still gives one (empty) piece, as in PyTorch
-        sizes = [size] * (n // size) + ([n % size] if n % size else []) if size and n else [0]
-        name = "SplitBackward0"
-    else:
-        if not isinstance(split_size_or_sections, (list, tuple)):
-            raise TypeError(f"split(): split_size_or_sections must be an int or a list of ints, got "
-                            f"{type(split_size_or_sections).__name__}")
-        sizes = [_int_arg("split", "split_sizes", s) for s in split_size_or_sections]
-        if sum(sizes) != n:
-            raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input "
-                               f"tensor's size at dimension {axis}), but got split_sizes={sizes}")
-        name = "SplitWithSizesBackward0"
-    lead = (slice(None),) * axis
-    pieces, start = [], 0
-    for s in sizes:
-        pieces.append(input[lead + (slice(start, start + s),)])
-        start += s
-    return _mark_multi_view(pieces, name)
-
-
-@tensor_op
-def chunk(input: Tensor, chunks: int, dim: int = 0):
-    """Split into ``chunks`` pieces of size ceil(n / chunks) (fewer if n is small).
-
-    Shapes: (n, *rest) -> a tuple of at most ``chunks`` pieces (ceil(n / chunks), *rest) along dim.
-
-    Example:
-    >>> tl.chunk(tl.arange(5), 3)
-    (tensor([0, 1]), tensor([2, 3]), tensor([4]))
-    >>> len(tl.zeros(4, 2).chunk(4))
-    4
-    """
-    if input.ndim == 0:
-        raise RuntimeError("chunk expects at least a 1-dimensional tensor (got a 0-dim tensor)")
-    chunks = _int_arg("chunk", "chunks", chunks)
-    if chunks <= 0:
-        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
-    n = input._array.shape[wrap_dim(dim, input.ndim, op="chunk")]
-    if n == 0:  # PyTorch: ``chunks`` empty pieces
-        return split(input, [0] * chunks, dim)
-    return split(input, -(-n // chunks), dim)
 
 
 @tensor_op

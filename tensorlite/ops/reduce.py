@@ -12,6 +12,7 @@ import math
 from .._warn import warn_user
 from .. import dtypes as _dt
 from ..autograd.function import OUTPUT, Function
+from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
 from ._table import NoGradient, Op, build_function, build_public
 from ._util import half_in_float32, reduction_dims, tensor_op, wrap_dim, wrap_dims, zeros_like_tensor
@@ -171,9 +172,15 @@ class Softmax(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        if ctx.log:   # d log_softmax: g - softmax * sum(g)
-            return grad - out.exp() * grad.sum(ctx.dim, keepdim=True), None, None
-        return out * (grad - (grad * out).sum(ctx.dim, keepdim=True)), None, None
+        if is_grad_enabled():  # create_graph: ops that record, for second derivatives
+            if ctx.log:   # d log_softmax: g - softmax * sum(g)
+                return grad - out.exp() * grad.sum(ctx.dim, keepdim=True), None, None
+            return out * (grad - (grad * out).sum(ctx.dim, keepdim=True)), None, None
+        # first order: the same formulas in place on one temporary (one full-size buffer less:
+        # the word LSTM LM's (700, 2000) log-probabilities)
+        if ctx.log:
+            return grad - out.exp().mul_(grad.sum(ctx.dim, keepdim=True)), None, None
+        return (grad - (grad * out).sum(ctx.dim, keepdim=True)).mul_(out), None, None
 
 
 def _composed_softmax(backend, data, dim: int, log: bool):
