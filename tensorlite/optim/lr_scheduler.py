@@ -424,8 +424,6 @@ class ReduceLROnPlateau:
         self.__dict__.update(state_dict)
 
 
-
-
 class PolynomialLR(LRScheduler):
     """base_lr * (1 - epoch / total_iters) ** power, then constant once total_iters is reached.
 
