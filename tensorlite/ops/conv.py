@@ -15,6 +15,7 @@ from ..tensor import Tensor
 from ._util import check_same_dtype, half_in_float32, tensor_op
 from .creation import ones
 from .elementwise import ZeroGradLink, where
+from .gradients import zeros
 from .indexing import Scatter
 from .movement import pad, stack
 
@@ -107,13 +108,12 @@ class MaxPool2d(Function):
     @staticmethod
     def backward(ctx, grad, _grad_indices):
         n, c, h, w = ctx.x_shape
-        zeros = Tensor._make(grad.device.backend.full((n, c, h * w), 0, grad.dtype), grad.device,
-                             False, None, 0)
+        blank = zeros((n, c, h * w), grad.dtype, grad.device)
         indices, grad = ctx.indices.reshape(n, c, -1), grad.reshape(n, c, -1)
         if ctx.padding_only:
             missing = indices < 0
             indices, grad = where(missing, 0, indices), where(missing, 0, grad)
-        flat = Scatter.apply(zeros, 2, indices, grad, ctx.overlapping or ctx.padding_only)
+        flat = Scatter.apply(blank, 2, indices, grad, ctx.overlapping or ctx.padding_only)
         grad_x = flat.reshape(n, c, h, w)
         if state.enabled and ctx.x is not None:  # create_graph: connected to x, as in PyTorch
             grad_x = ZeroGradLink.apply(grad_x, ctx.x)

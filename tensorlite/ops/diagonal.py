@@ -8,6 +8,7 @@ from ..autograd.function import Function
 from ..tensor import Tensor
 from ._util import tensor_op, wrap_dim
 from .creation import arange
+from .gradients import zeros
 from .index_ops import index_add
 
 
@@ -167,8 +168,8 @@ class Windows(Function):
         # window w's element j came from position w * step + j: overlapping windows add up
         positions = (arange(count, device=grad.device) * step).unsqueeze(1) + arange(size, device=grad.device)
         spread = grad.movedim(-1, axis + 1).flatten(axis, axis + 1)
-        zeros = Tensor._make(grad.device.backend.full(ctx.x_shape, 0, grad.dtype), grad.device, False, None, 0)
-        return index_add(zeros, axis, positions.reshape(-1), spread), None, None, None
+        blank = zeros(ctx.x_shape, grad.dtype, grad.device)
+        return index_add(blank, axis, positions.reshape(-1), spread), None, None, None
 
 
 def unfold(input: Tensor, dimension: int, size: int, step: int) -> Tensor:

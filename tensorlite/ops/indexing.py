@@ -18,6 +18,7 @@ from ._queries import aliases
 from ._util import (broadcast_shapes, checked_scalar, expect_tensor, integer_range, is_scalar, scalar_tensor,
                     tensor_op, wrap_dim, zeros_like_tensor)
 from .elementwise import where
+from .gradients import filled, zeros
 from .movement import Pad, _int_arg, _mark_multi_view, cat, stack
 
 
@@ -336,9 +337,8 @@ class Gather(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        zeros = Tensor._make(grad.device.backend.full(ctx.x_shape, 0, grad.dtype), grad.device,
-                             False, None, 0)
-        return Scatter.apply(zeros, ctx.dim, ctx.index, grad, True, ctx.ignore), None, None, None, None
+        blank = zeros(ctx.x_shape, grad.dtype, grad.device)
+        return Scatter.apply(blank, ctx.dim, ctx.index, grad, True, ctx.ignore), None, None, None, None
 
 
 class Scatter(Function):
@@ -807,9 +807,8 @@ def _scatter_mean(input, axis, index, src, include_self, mean, op):
     total = Scatter.apply(base, axis, index, src, True, None, op)
     if not mean:
         return total
-    backend = input.device.backend
-    first = Tensor._make(backend.full(input._array.shape, int(include_self), input.dtype), input.device, False, None, 0)
-    ones = Tensor._make(backend.full(index._array.shape, 1, input.dtype), input.device, False, None, 0)
+    first = filled(input._array.shape, int(include_self), input.dtype, input.device)
+    ones = filled(index._array.shape, 1, input.dtype, input.device)
     count = Scatter.apply(first, axis, index, ones, True)
     count = where(count == 0, scalar_tensor(1, input.dtype, input.device), count)
     return total / count if input.is_floating_point() else total.div(count, rounding_mode="floor")

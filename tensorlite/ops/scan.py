@@ -12,6 +12,7 @@ from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
 from ._util import tensor_op, wrap_dim
 from .creation import eye
+from .gradients import zeros
 
 __all__ = ["cumprod", "cummax", "cummin", "logcumsumexp"]
 
@@ -84,9 +85,7 @@ class CumExtreme(Function):
 
     @staticmethod
     def backward(ctx, grad, _grad_indices):
-        zeros = Tensor._make(grad.device.backend.full(ctx.x_shape, 0, grad.dtype), grad.device,
-                             False, None, 0)
-        return zeros.scatter_add(ctx.dim, ctx.index, grad), None, None
+        return zeros(ctx.x_shape, grad.dtype, grad.device).scatter_add(ctx.dim, ctx.index, grad), None, None
 
 
 class LogCumSumExp(Function):
