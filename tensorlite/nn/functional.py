@@ -815,6 +815,16 @@ def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     return _batched_feature_dropout(input, p, training, inplace, input.ndim == 5)
 
 
+def _check_per_channel(op: str, input: Tensor, **params) -> None:
+    """Each given per-channel tensor (running stats, affine weight/bias) has one value per channel
+    of input's dim 1, or a RuntimeError names it."""
+    channels = input.shape[1]
+    for name, t in params.items():
+        if t is not None and t.numel() != channels:
+            raise RuntimeError(f"{op}: {name} should contain {channels} elements (the input's "
+                               f"channels, dim 1 of shape {list(input.shape)}) not {t.numel()}")
+
+
 @tensor_op
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
                weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
@@ -845,11 +855,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                          f"got shape {list(input.shape)}")
     check_same_dtype("batch_norm", input, weight, bias, running_mean, running_var)
     channels = input.shape[1]
-    for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
-                    ("bias", bias)):
-        if t is not None and t.numel() != channels:
-            raise RuntimeError(f"batch_norm: {name} should contain {channels} elements (the input's "
-                               f"channels, dim 1 of shape {list(input.shape)}) not {t.numel()}")
+    _check_per_channel("batch_norm", input, running_mean=running_mean, running_var=running_var,
+                       weight=weight, bias=bias)
     axes = (0,) + tuple(range(2, input.ndim))
     shape = (1, channels) + (1,) * (input.ndim - 2)
     if training:
@@ -902,11 +909,8 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
                          f"{input.shape}")
     check_same_dtype("instance_norm", input, weight, bias, running_mean, running_var)
     channels = input.shape[1]
-    for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
-                    ("bias", bias)):
-        if t is not None and t.numel() != channels:
-            raise RuntimeError(f"instance_norm: {name} should contain {channels} elements (the input's "
-                               f"channels, dim 1 of shape {list(input.shape)}) not {t.numel()}")
+    _check_per_channel("instance_norm", input, running_mean=running_mean, running_var=running_var,
+                       weight=weight, bias=bias)
     if not use_input_stats and (running_mean is None or running_var is None):
         raise RuntimeError("Expected running_mean and running_var to be defined when use_input_stats is "
                            "false")
