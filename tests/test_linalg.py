@@ -579,3 +579,14 @@ def test_matrices_with_inf_give_nan_without_calling_lapack():
                          timeout=120, env={**__import__("os").environ, "TENSORLITE_DEVICE": "cpu"})
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == ["True", "True", "True", "False", "True", "True"]
+
+
+def test_solve_backward_never_raises_where_the_forward_solved():
+    """[[0, 0], [1, inf]] solves (LAPACK finds no zero pivot) but its transpose has one: the
+    backward's adjoint solve gives NaN instead of raising, as PyTorch's (which reuses the LU)."""
+    a = tl.tensor([[0., 0.], [1., math.inf]], dtype=tl.float64, requires_grad=True)
+    b = tl.ones(2, 1, dtype=tl.float64, requires_grad=True)
+    tl.linalg.solve(a, b).sum().backward()
+    assert a.grad.shape == (2, 2) and b.grad.isnan().any().item()
+    with pytest.raises(tl.linalg.LinAlgError, match="singular"):  # the forward still checks
+        tl.linalg.solve(a.detach().mT, b.detach())

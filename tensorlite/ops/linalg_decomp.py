@@ -87,6 +87,25 @@ def _solve(a, b):
                          lambda k: "The solver failed because the input matrix is singular.")
 
 
+def _solve_in_backward(a, b):
+    """solve inside a backward formula: where A (or the adjoint system a forward accepted) has a
+    zero pivot the result is inf/NaN instead of an error, as PyTorch's backward, which reuses
+    the forward's LU factors, never raises."""
+    try:
+        return (np.linalg.solve(a, b),)
+    except np.linalg.LinAlgError:
+        batch = broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        a = np.broadcast_to(a, batch + a.shape[-2:]).reshape((-1,) + a.shape[-2:])
+        b = np.broadcast_to(b, batch + b.shape[-2:]).reshape((-1,) + b.shape[-2:])
+        out = np.full(b.shape, np.nan, np.result_type(a, b))
+        for i in range(len(a)):
+            try:
+                out[i] = np.linalg.solve(a[i], b[i])
+            except np.linalg.LinAlgError:
+                pass
+        return (out.reshape(batch + b.shape[-2:]),)
+
+
 def _not_positive_definite(k):
     detail = "" if k is None else f" (the leading minor of order {k} is not positive-definite)"
     return (f"The factorization could not be completed because the input is not "
@@ -192,6 +211,7 @@ _ROUTINES = {
     "slogdet": _slogdet,
     "pinv": _pinv,
     "solve": _solve,
+    "solve_in_backward": _solve_in_backward,
     "solve_triangular": _solve_triangular,
     "cholesky": _cholesky,
     "qr": _qr,
@@ -231,7 +251,7 @@ def diag_embed(v: Tensor) -> Tensor:
 
 def _solve_right(a: Tensor, b: Tensor) -> Tensor:
     """X with X a = b (a square), as solve(a^T, b^T)^T."""
-    return Solve.apply(a.mT, b.mT).mT
+    return Solve.apply(a.mT, b.mT, False).mT
 
 
 # -- the differentiable Functions ------------------------------------------------------------
@@ -256,17 +276,18 @@ class Solve(Function):
     A^{-T} grad, grad_A = -grad_B X^T (the engine sums both back over broadcast dims)."""
 
     @staticmethod
-    def forward(ctx, a, b):
-        (x,) = lapack("solve", a, b)
+    def forward(ctx, a, b, checked=True):
+        """checked=False inside backward formulas: a singular system gives inf/NaN, no error."""
+        (x,) = lapack("solve" if checked else "solve_in_backward", a, b)
         ctx.save_for_backward(a, x)
         return x
 
     @staticmethod
     def backward(ctx, grad):
         a, x = ctx.saved_tensors
-        grad_b = Solve.apply(a.mT, grad)
+        grad_b = Solve.apply(a.mT, grad, False)
         needs_a = ctx.needs_input_grad[0]
-        return (-(grad_b @ x.mT) if needs_a else None), grad_b
+        return (-(grad_b @ x.mT) if needs_a else None), grad_b, None
 
 
 class SolveTriangular(Function):
@@ -394,7 +415,7 @@ class Cholesky(Function):
         lower, grad_lower = (out.mT, grad.mT) if ctx.upper else (out, grad)
         phi = (lower.mT @ grad_lower).tril()
         phi = 0.5 * (phi + phi.tril(-1).mT)
-        grad_a = Solve.apply(lower.mT, phi)
+        grad_a = Solve.apply(lower.mT, phi, False)
         return _solve_right(lower, grad_a), None
 
 
