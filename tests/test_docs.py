@@ -161,7 +161,7 @@ def test_only_marked_blocks_are_skipped_and_other_languages_do_not_run(docs_stat
             "```python\nprint('ran')\n```\n```text\nran\n```\n")
     blocks = python_blocks(page)
     assert [(block.line, block.skip, block.expected) for block in blocks] == [
-        (6, True, None), (10, False, "ran")]
+        (7, True, None), (11, False, "ran")]
     assert run_page("t.md", page) == 1
 
 
