@@ -206,3 +206,13 @@ def test_resolving_a_misspelt_target_fails():
     with pytest.raises((ImportError, AttributeError)):
         _resolve("tensorlite.nn.functionall")
     assert _resolve("tensorlite.nn.functional.relu") is tl.nn.functional.relu
+
+
+def test_importing_the_main_module_does_not_run_the_command_line(monkeypatch):
+    """The API reference imports every module of the package (mkdocstrings' inspection):
+    tensorlite.__main__ must run the CLI only under ``python -m tensorlite``."""
+    import sys
+    monkeypatch.setattr(sys, "argv", ["mkdocs", "build"])
+    monkeypatch.delitem(sys.modules, "tensorlite.__main__", raising=False)
+    module = importlib.import_module("tensorlite.__main__")    # SystemExit(2) before the fix
+    assert callable(module.main)
