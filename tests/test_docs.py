@@ -7,7 +7,7 @@ The conventions (docs/contributing.md states them for authors):
 - a ```python block followed by a ```text block (only blank lines between) must print exactly
   that text (trailing whitespace ignored);
 - ``<!-- docs-test: skip -->`` on the line just before a ```python fence leaves that block out;
-- a page that holds ``<!-- docs-test: needs opencl -->`` needs an OpenCL device (skipped without
+- a page with the line ``<!-- docs-test: needs opencl -->`` needs an OpenCL device (skipped without
   one, except under TENSORLITE_REQUIRE_OPENCL=1, as the OpenCL tests are).
 A failing block is reported with its page and line; tracebacks carry the page's line numbers.
 The docs run on the CPU whichever pass of the suite this is, so they run once (backend_pair).
@@ -131,7 +131,7 @@ def docs_state(tmp_path, monkeypatch):
 @pytest.mark.parametrize("name", PAGES)
 def test_page_code_blocks_run(name, docs_state, request):
     text = (DOCS / name).read_text()
-    if OPENCL_MARK in text:
+    if any(line.strip() == OPENCL_MARK for line in text.splitlines()):
         request.getfixturevalue("opencl")  # skips (or fails under TENSORLITE_REQUIRE_OPENCL)
     run_page(name, text)
 

@@ -15,23 +15,36 @@ FENCE = "```"
 
 
 def fence_doctests(text: str) -> str:
-    """Wrap each run of doctest lines (a ``>>>`` line up to the next blank line) in a fence."""
+    """Wrap each run of doctest lines (a ``>>>`` line up to the next blank line) in a fence.
+
+    Runs indented by 4 or more (``Example:`` then an indented block) only get a blank line in
+    front, which makes them an indented code block (a fence there would show as text). Doctest
+    lines inside an RST literal block (after a line ending in ``::``) are left alone: that block
+    already renders as code, and its ``::`` is shortened to ``:``.
+    """
     out: list[str] = []
-    in_fence = in_example = False
+    in_fence = in_example = fenced = False
     indent = ""
+    literal_indent: int | None = None   # indentation of the line that opened a literal block
     for line in text.splitlines():
         stripped = line.lstrip()
+        width = len(line) - len(stripped)
+        if literal_indent is not None and stripped and width <= literal_indent:
+            literal_indent = None
         if in_example and not stripped:
-            out += [indent + FENCE, ""]
+            out += [indent + FENCE, ""] if fenced else [""]
             in_example = False
         if stripped.startswith(FENCE) and not in_example:
             in_fence = not in_fence
-        elif stripped.startswith(">>>") and not in_fence and not in_example:
-            indent = line[: len(line) - len(stripped)]
-            out += ["", indent + FENCE + "pycon"]
+        elif stripped.startswith(">>>") and not (in_fence or in_example or literal_indent is not None):
+            indent, fenced = line[:width], width < 4
+            out += ["", indent + FENCE + "pycon"] if fenced else [""]
             in_example = True
+        elif line.rstrip().endswith("::") and not (in_fence or in_example or literal_indent is not None):
+            literal_indent = width
+            line = line.rstrip()[:-1]
         out.append(line)
-    if in_example:
+    if in_example and fenced:
         out.append(indent + FENCE)
     return "\n".join(out)
 
