@@ -290,3 +290,15 @@ def test_history_names_come_from_the_loss():
     history.close_epoch(1)
     assert history.keys() == ["train_loss", "train_rmse"] and history["train_rmse"] == [1.5]
     assert history["test_rmse"] == [None]
+
+
+@pytest.mark.parametrize("head", [None, nn.Sigmoid()], ids=["logit", "sigmoid"])
+def test_a_single_output_column_classifies_two_classes(head):
+    tl.manual_seed(0)
+    body = nn.Linear(4, 1)
+    x, _ = blobs(8)
+    logit = predict(body, x)[:, 0].cpu().numpy().astype(np.float64)
+    labels, scores = classify(nn.Sequential(body, head) if head is not None else body, x)
+    p = 1 / (1 + np.exp(-logit))
+    np.testing.assert_allclose(scores.cpu().numpy(), np.stack([1 - p, p], 1), rtol=1e-5, atol=1e-6)
+    assert labels.tolist() == (p > 0.5).astype(int).tolist()

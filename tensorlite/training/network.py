@@ -45,10 +45,13 @@ def predict(model: nn.Module, inputs, batch_size: int | None = None):
 def classify(model: nn.Module, inputs, batch_size: int | None = None):
     """Seed 000's ``[labels, scores] = classify(net, X)``: ``labels`` the most probable class of
     each input, ``scores`` the class probabilities. A model ending in ``nn.Softmax`` already gives
-    probabilities; one ending in ``nn.LogSoftmax`` gives their logs; any other model's outputs
-    are taken as logits (what CrossEntropyLoss trains) and go through softmax.
+    probabilities and one ending in ``nn.LogSoftmax`` their logs; any other model's outputs are
+    taken as logits (what CrossEntropyLoss trains) and go through softmax. A single output
+    column is a binary classifier: a probability after ``nn.Sigmoid``, else a logit (what
+    BCEWithLogitsLoss trains); its scores are (1 - p, p).
 
-    Shapes: inputs (N, *) -> labels (N,) int64, scores (N, C) rows summing to 1.
+    Shapes: inputs (N, *) -> labels (N,) int64, scores (N, C) rows summing to 1 (C = 2 for a
+    (N, 1) output).
 
     Example:
     >>> model = nn.Linear(2, 3)
@@ -59,10 +62,17 @@ def classify(model: nn.Module, inputs, batch_size: int | None = None):
     tensor([0, 1])
     >>> scores.sum(dim=1)
     tensor([1.0000, 1.0000])
+    >>> binary = nn.Sequential(nn.Linear(2, 1), nn.Sigmoid())
+    >>> labels, scores = tl.training.classify(binary, tl.zeros(4, 2))
+    >>> labels.shape, scores.shape
+    (tensorlite.Size([4]), tensorlite.Size([4, 2]))
     """
     outputs = predict(model, inputs, batch_size)
     last = _last_layer(model)
-    if isinstance(last, nn.Softmax):
+    if outputs.dim() == 2 and outputs.shape[1] == 1:
+        positive = outputs if isinstance(last, nn.Sigmoid) else outputs.sigmoid()
+        scores = cat([1 - positive, positive], dim=1)
+    elif isinstance(last, nn.Softmax):
         scores = outputs
     elif isinstance(last, nn.LogSoftmax):
         scores = outputs.exp()
@@ -158,8 +168,10 @@ class Network(nn.Sequential):
     ``add``; ``default_optimizer`` is the Adam made at the first ``train`` for the other layers.
 
     Seed 000's form also works: ``Network(layers, loss).train(data, options)`` with
-    TrainingOptions; then the layers without their own optimizer follow the options' solver and
-    learn-rate schedule (also when a ``solver=`` keyword is given instead of options).
+    TrainingOptions; then the layers without their own optimizer follow the options' solver
+    (also when a ``solver=`` keyword is given instead of options), and the options' learn-rate
+    schedule drives every optimizer. ``test_data`` is evaluated at each epoch's end when a
+    test_* metric is asked for (or ``metrics`` is left None).
     ``train()`` / ``train(False)`` without data keep nn.Module's meaning (set the mode).
 
     Shapes: what the layers take and give: here inputs (N, 4) -> logits (N, 3).
