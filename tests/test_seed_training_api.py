@@ -91,6 +91,7 @@ def test_network_is_an_nn_sequential():
     assert net.train(False) is net and not net[0].training
     net.train()
     assert net[0].training and repr(net).startswith("Network(")
+    assert not net.train(mode=False)[0].training and net.eval() is net
     assert net(tl.zeros(2, 4)).shape == (2, 3)
 
 

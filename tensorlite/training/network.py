@@ -230,7 +230,7 @@ class Network(nn.Sequential):
 
     def train(self, data=None, loss=None, epochs: int | None = None, *, metrics=None,
               test_data=None, batch_size: int | None = None, tensorboard=None, callbacks=(),
-              options: TrainingOptions | None = None, **option_overrides):
+              options: TrainingOptions | None = None, mode: bool | None = None, **option_overrides):
         """Train on ``data`` ((inputs, targets) tensors or a Dataset of pairs) and return the
         History; ``loss`` defaults to the network's, ``epochs`` and ``batch_size`` set
         max_epochs and mini_batch_size, ``test_data`` is evaluated after every epoch,
@@ -241,7 +241,9 @@ class Network(nn.Sequential):
 
         Without data, ``train(mode=True)`` is nn.Module's: it sets the training mode."""
         if data is None or isinstance(data, bool):
-            return super().train(True if data is None else data)
+            return super().train(mode if mode is not None else data is not False)
+        if mode is not None:
+            raise TypeError("Network.train: mode= sets the training mode and takes no data")
         if isinstance(loss, TrainingOptions):  # seed 000's train(data, options)
             options, loss = loss, None
         loss = self._loss if loss is None else loss
