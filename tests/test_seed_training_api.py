@@ -265,6 +265,10 @@ def test_tensorboard_events_read_back_equal_the_history(tmp_path):
     names = [name for name, _ in model.named_parameters()]
     assert sorted(events.Tags()["histograms"]) == sorted(f"{kind}/{name}" for kind in ("weights", "gradients")
                                                           for name in names)
+    graph = {node.name: node for node in events.Graph().node}
+    assert {"input", "0/weight", "0/bias", "2/weight", "2/bias"} <= set(graph)
+    (relu,) = [node for name, node in graph.items() if name.startswith("1/")]
+    assert relu.op == "ReluBackward0" and [d.size for d in relu.attr["_output_shapes"].list.shape[0].dim] == [1, 8]
     weights = events.Histograms("weights/2.bias")
     assert [e.step for e in weights] == [1, 2, 3] and weights[-1].histogram_value.num == 3
     np.testing.assert_allclose(weights[-1].histogram_value.sum, model[2].bias.sum().item(), rtol=1e-5)
@@ -303,3 +307,25 @@ def test_a_single_output_column_classifies_two_classes(head):
     p = 1 / (1 + np.exp(-logit))
     np.testing.assert_allclose(scores.cpu().numpy(), np.stack([1 - p, p], 1), rtol=1e-5, atol=1e-6)
     assert labels.tolist() == (p > 0.5).astype(int).tolist()
+
+
+def test_the_model_graph_groups_each_op_under_the_innermost_module():
+    from tensorlite.training.tensorboard import model_graph
+
+    class Residual(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.block = nn.Sequential(nn.Linear(3, 3), nn.Tanh())
+            self.head = nn.Linear(3, 1)
+
+        def forward(self, x):
+            return self.head(self.block(x) + x)
+
+    model = Residual()
+    graph = model_graph(model, tl.zeros(3))
+    inputs = {node.name: list(node.input) for node in graph.node}
+    (tanh,) = [name for name in inputs if name.startswith("block/1/")]
+    (residual,) = [name for name, sources in inputs.items() if "/" not in name and sources]
+    assert residual.startswith("AddBackward0") and inputs[residual] == [tanh, "input"]
+    assert {"block/0/weight", "head/bias"} <= set(inputs) and model.training
+    assert all(p.grad is None for p in model.parameters())

@@ -257,7 +257,7 @@ def fit(model: nn.Module, train_data, loss="crossentropy", options: TrainingOpti
     stop = _notify(options, history, "start", epoch, iteration, start, optimizer, metric)
     board = TensorBoardLogger.from_option(options.tensorboard)
     if board is not None:
-        board.open()
+        board.open(model, dataset)
     model.train()
 
     def checkpoint(batches_done, epoch_loader_rng):
