@@ -2,6 +2,7 @@
 train(metrics, test_data, callbacks, tensorboard), classify (seed 000), fit with optimizer and
 scheduler objects, and TensorBoard event files read back with tensorboard's own reader."""
 import copy
+import sys
 
 import numpy as np
 import pytest
@@ -286,6 +287,10 @@ def test_tensorboard_from_network_train_and_the_default_directory(tmp_path, monk
     assert _events(tmp_path / "scalars-only").Tags()["histograms"] == [] and quiet_logger.writer is None
     with pytest.raises(ValueError, match="tensorboard=5 must be True, a log directory"):
         TrainingOptions(tensorboard=5)
+    monkeypatch.setitem(sys.modules, "tensorboardX", None)  # as if not installed: fails at once
+    with pytest.raises(ImportError, match=r"needs tensorboardX: pip install 'tensorlite\[tensorboard\]'"):
+        TrainingOptions(tensorboard=True)
+    TrainingOptions(tensorboard=False)
 
 
 def test_history_names_come_from_the_loss():

@@ -112,6 +112,8 @@ class TrainingOptions:
                 or isinstance(self.tensorboard, TensorBoardLogger)):
             raise ValueError(f"TrainingOptions: tensorboard={self.tensorboard!r} must be True, a log "
                              "directory or a tl.training.TensorBoardLogger")
+        if self.tensorboard not in (None, False):
+            TensorBoardLogger.check_installed()
 
     def __repr__(self) -> str:
         lines = [f"  {f.name}: {getattr(self, f.name)!r}" for f in fields(self)

@@ -1,6 +1,7 @@
 """TensorBoard output of fit, written with tensorboardX (``pip install tensorlite[tensorboard]``)."""
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import os
 
@@ -64,14 +65,18 @@ class TensorBoardLogger:
             return value
         return cls(None if value is True else value)
 
+    @staticmethod
+    def check_installed() -> None:
+        """Raise ImportError, with the install line, when tensorboardX is missing (TrainingOptions
+        checks at construction, so a run never starts without its logger)."""
+        if importlib.util.find_spec("tensorboardX") is None:
+            raise ImportError("TensorBoard output needs tensorboardX: pip install 'tensorlite[tensorboard]'")
+
     def open(self, model=None, dataset=None) -> "TensorBoardLogger":
         """Start an event file (fit calls it; each fit, a resumed one too, writes its own) and
         write the graph of ``model`` on the first input of ``dataset``."""
-        try:
-            from tensorboardX import SummaryWriter
-        except ImportError:
-            raise ImportError("TensorBoard output needs tensorboardX: pip install "
-                              "'tensorlite[tensorboard]'") from None
+        self.check_installed()
+        from tensorboardX import SummaryWriter
         self.writer = SummaryWriter(self.logdir)
         self.logdir = self.writer.logdir
         self._validated_step = self._histogram_epoch = None
