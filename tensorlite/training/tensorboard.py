@@ -6,6 +6,7 @@ import itertools
 import os
 
 from .._warn import warn_user
+from ..autograd.grad_mode import enable_grad
 
 __all__ = ["TensorBoardLogger"]
 
@@ -154,8 +155,6 @@ def model_graph(model, sample):
     from tensorboardX.proto.node_def_pb2 import NodeDef
     from tensorboardX.proto.tensor_shape_pb2 import TensorShapeProto
     from tensorboardX.proto.versions_pb2 import VersionDef
-
-    from ..autograd.grad_mode import enable_grad
 
     scope_of = {}  # id(backward node) -> the path of the innermost module that made it
     hooks = [module.register_forward_hook(_scope_hook(path.replace(".", "/"), scope_of))
