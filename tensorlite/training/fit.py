@@ -17,6 +17,8 @@ from ..serialization import load, save
 from ..tensor import Tensor
 from .history import History
 from .options import TrainingOptions
+from .solvers import given_solver, step_scheduler
+from .tensorboard import TensorBoardLogger
 
 __all__ = ["fit", "evaluate", "TrainingInfo"]
 
@@ -182,7 +184,7 @@ class _Progress:
 
 
 def fit(model: nn.Module, train_data, loss="crossentropy", options: TrainingOptions | None = None, *,
-        resume_from=None):
+        resume_from=None, optimizer=None, scheduler=None):
     """Train ``model`` on ``train_data`` ((inputs, targets) tensors or a Dataset of pairs).
 
     Returns (model, history). The metric is accuracy for CrossEntropy/NLL losses, RMSE otherwise.
@@ -192,6 +194,13 @@ def fit(model: nn.Module, train_data, loss="crossentropy", options: TrainingOpti
     iterations, with ``checkpoint_frequency_unit="iteration"``) and when an output function or
     early stopping stops training. ``resume_from=path`` continues from one at the next
     mini-batch, in the same order, and reproduces the uninterrupted loss curve and parameters.
+
+    ``optimizer`` (any tensorlite optimizer over the model's parameters) and ``scheduler`` (any
+    lr scheduler of it, stepped once per epoch; ReduceLROnPlateau with the validation loss)
+    replace the options' solver: then solver, initial_learn_rate, momentum, l2_regularization,
+    betas, epsilon, squared_gradient_decay_factor and the learn-rate schedule options are
+    ignored (no schedule without ``scheduler``); checkpoints and resume keep their state.
+    ``options.tensorboard`` writes TensorBoard event files (see TensorBoardLogger).
 
     Shapes: train_data, (inputs (N, *), targets (N,) class indices or (N, *) regression targets)
     or a Dataset of such pairs.
@@ -220,8 +229,11 @@ def fit(model: nn.Module, train_data, loss="crossentropy", options: TrainingOpti
         dataset = Subset(dataset, randperm(len(dataset), generator=generator).tolist())
     loader = DataLoader(dataset, batch_size=options.mini_batch_size,
                         shuffle=options.shuffle == "every-epoch", generator=generator)
-    optimizer = _optimizer(model, options)
-    scheduler = _scheduler(optimizer, options)
+    if optimizer is None and scheduler is None:
+        optimizer = _optimizer(model, options)
+        scheduler = _scheduler(optimizer, options)
+    else:  # the caller's optimizer (and scheduler) replace the options' solver and schedule
+        optimizer, scheduler = given_solver(model, optimizer, scheduler)
     history = History(metric)
     epoch, iteration, elapsed_before, batches_done = 0, 0, 0.0, 0
     best_validation, bad_validations = math.inf, 0
@@ -243,6 +255,9 @@ def fit(model: nn.Module, train_data, loss="crossentropy", options: TrainingOpti
     start = time.perf_counter() - elapsed_before
     progress = _Progress(options, metric, len(loader))
     stop = _notify(options, history, "start", epoch, iteration, start, optimizer, metric)
+    board = TensorBoardLogger.from_option(options.tensorboard)
+    if board is not None:
+        board.open(model, dataset)
     model.train()
 
     def checkpoint(batches_done, epoch_loader_rng):
@@ -283,6 +298,8 @@ def fit(model: nn.Module, train_data, loss="crossentropy", options: TrainingOpti
                     bad_validations += 1
                     stop = bad_validations >= options.validation_patience
             history.record(row)
+            if board is not None:
+                board.log_iteration(row, metric)
             progress.update(row)
             stop = _notify(options, history, "iteration", epoch, iteration, start, optimizer, metric) or stop
             finished_epoch = batches_done == len(loader)
@@ -296,8 +313,10 @@ def fit(model: nn.Module, train_data, loss="crossentropy", options: TrainingOpti
             break
         batches_done = 0
         if scheduler is not None:
-            scheduler.step()
+            step_scheduler(scheduler, history)
         history.close_epoch(epoch)
+        if board is not None:
+            board.log_epoch(epoch, model)
         if options.checkpoint_path and (stop or (iteration % options.checkpoint_frequency == 0 if by_iteration
                                                  else epoch % options.checkpoint_frequency == 0)):
             checkpoint(0, None)
@@ -310,6 +329,8 @@ def fit(model: nn.Module, train_data, loss="crossentropy", options: TrainingOpti
             history.epochs[-1]["validation_" + metric] = scores[metric]
         progress.update(history.iterations[-1], force=True)
     progress.close()
+    if board is not None:
+        board.close(history, model)
     _notify(options, history, "done", epoch, iteration, start, optimizer, metric)
     return model, history
 

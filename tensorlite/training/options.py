@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import difflib
 import math
+import os
 from dataclasses import MISSING, dataclass, field, fields
+
+from .tensorboard import TensorBoardLogger
 
 SOLVERS = ("sgdm", "adam", "rmsprop")
 SCHEDULES = ("none", "piecewise", "cosine")
@@ -34,7 +37,9 @@ class TrainingOptions:
     ``validation_frequency`` and ``verbose_frequency`` count iterations, ``checkpoint_frequency``
     epochs, or iterations with ``checkpoint_frequency_unit="iteration"`` (so a killed run loses
     at most that many iterations); ``validation_patience`` is a number of validations without
-    improvement.
+    improvement. ``tensorboard`` (True: ./runs/<date>_<host>, a log directory, or a
+    tl.training.TensorBoardLogger) writes the run for TensorBoard (``pip install
+    tensorlite[tensorboard]``).
     """
 
     solver: str = "sgdm"
@@ -58,6 +63,7 @@ class TrainingOptions:
     checkpoint_frequency_unit: str = "epoch"
     execution_environment: str = "auto"
     output_functions: list = field(default_factory=list)
+    tensorboard: object = None
     seed: int | None = 0
     betas: tuple = (0.9, 0.999)
     epsilon: float = 1e-8
@@ -102,6 +108,12 @@ class TrainingOptions:
         _range("squared_gradient_decay_factor", self.squared_gradient_decay_factor, 0, 1, high_open=True)
         if not all(callable(f) for f in self.output_functions):
             raise ValueError("output_functions must be callables taking one info argument")
+        if not (self.tensorboard is None or isinstance(self.tensorboard, (bool, str, os.PathLike))
+                or isinstance(self.tensorboard, TensorBoardLogger)):
+            raise ValueError(f"TrainingOptions: tensorboard={self.tensorboard!r} must be True, a log "
+                             "directory or a tl.training.TensorBoardLogger")
+        if self.tensorboard not in (None, False):
+            TensorBoardLogger.check_installed()
 
     def __repr__(self) -> str:
         lines = [f"  {f.name}: {getattr(self, f.name)!r}" for f in fields(self)
