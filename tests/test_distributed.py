@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import tensorlite as tl
 
@@ -89,3 +90,66 @@ class TestSingleProcess:
         monkeypatch.setenv("PATH", str(tmp_path))
         with pytest.raises(RuntimeError, match="mpiexec not found"):
             tl.distributed.find_mpiexec()
+
+
+class TestDistributedSampler:
+    # PyTorch 2.13's DistributedSampler(range(n), num_replicas, rank, shuffle=False, drop_last)
+    TORCH_UNSHUFFLED = {
+        (10, 3, False): [[0, 3, 6, 9], [1, 4, 7, 0], [2, 5, 8, 1]],
+        (10, 3, True): [[0, 3, 6], [1, 4, 7], [2, 5, 8]],
+        (2, 4, False): [[0], [1], [0], [1]],
+        (7, 2, False): [[0, 2, 4, 6], [1, 3, 5, 0]],
+    }
+
+    @pytest.mark.parametrize("case", sorted(TORCH_UNSHUFFLED))
+    def test_unshuffled_equals_pytorch(self, case):
+        n, replicas, drop_last = case
+        shards = [list(tl.data.DistributedSampler(range(n), replicas, r, shuffle=False, drop_last=drop_last))
+                  for r in range(replicas)]
+        assert shards == self.TORCH_UNSHUFFLED[case]
+        assert [len(tl.data.DistributedSampler(range(n), replicas, r, drop_last=drop_last))
+                for r in range(replicas)] == [len(s) for s in shards]
+
+    @settings(max_examples=25)
+    @given(n=st.integers(1, 40), replicas=st.integers(1, 5), drop_last=st.booleans(),
+           shuffle=st.booleans(), seed=st.integers(0, 2**31), epoch=st.integers(0, 5))
+    def test_shards_interleave_one_padded_order(self, n, replicas, drop_last, shuffle, seed, epoch):
+        """Interleaving the shards (rank r at positions r, r + replicas, ...) gives one order:
+        a permutation of the dataset, cut (drop_last) or padded with its own first indices."""
+        shards = []
+        for rank in range(replicas):
+            sampler = tl.data.DistributedSampler(range(n), replicas, rank, shuffle=shuffle, seed=seed,
+                                                 drop_last=drop_last)
+            sampler.set_epoch(epoch)
+            shards.append(list(sampler))
+            assert len(shards[-1]) == len(sampler)
+        size = len(shards[0])
+        assert all(len(s) == size for s in shards)
+        order = [shards[r][i] for i in range(size) for r in range(replicas)]
+        if drop_last:
+            assert size == n // replicas
+            assert len(set(order)) == len(order)  # disjoint shards
+        else:
+            assert size == -(-n // replicas)
+            head = order[:n]
+            assert sorted(head) == list(range(n))
+            assert order[n:] == (head * replicas)[:len(order) - n]
+        if not shuffle:
+            assert order[:min(n, len(order))] == list(range(min(n, len(order))))
+
+    def test_the_order_depends_on_seed_plus_epoch_only(self):
+        def order(seed, epoch):
+            sampler = tl.data.DistributedSampler(range(50), 2, 0, seed=seed)
+            sampler.set_epoch(epoch)
+            return list(sampler)
+        assert order(3, 2) == order(3, 2) == order(4, 1)
+        assert order(3, 2) != order(3, 3)
+        state = tl.get_rng_state()
+        order(0, 0)
+        assert tl.get_rng_state() == state  # the default generator is left alone
+
+    def test_bad_arguments(self):
+        with pytest.raises(ValueError, match=r"Invalid rank 2, rank should be in the interval \[0, 1\]"):
+            tl.data.DistributedSampler(range(5), num_replicas=2, rank=2)
+        with pytest.raises(ValueError, match="default process group has not been initialized"):
+            tl.data.DistributedSampler(range(5))
