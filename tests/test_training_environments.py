@@ -150,6 +150,23 @@ class TestReplicasInOneProcess:
             assert tl.equal(p, q) and p is not q
 
 
+    def test_a_resumed_multi_device_run_equals_the_uninterrupted_one(self, tmp_path):
+        """Stopped mid-epoch and resumed from the checkpoint: the replicas get replica 0's
+        restored parameters before the first step, so the run continues exactly."""
+        extra = dict(execution_environment="multi-gpu", devices=["cpu", "cpu"], worker_load=[1, 3],
+                     checkpoint_path=str(tmp_path / "run.tl"))
+        full = train(**extra)
+        train(**extra, output_functions=[lambda info: info.iteration == 8])
+        model, data = classification()
+        with tl.no_grad():
+            for p in model.parameters():
+                p.zero_()  # the checkpoint, not the initial model, must count
+        resumed = fit(model, data, "crossentropy",
+                      TrainingOptions("adam", initial_learn_rate=0.02, max_epochs=3, mini_batch_size=8,
+                                      shuffle="every-epoch", verbose=False, **extra), resume_from=str(tmp_path / "run.tl"))
+        assert_same_run(resumed, full, 0)
+
+
 MULTI_DEVICE_PROGRAM = textwrap.dedent("""
     import tensorlite as tl
     from tensorlite.training import TrainingOptions
