@@ -103,14 +103,12 @@ class TestOptions:
             fit(model, data, "crossentropy", TrainingOptions(execution_environment="multi-gpu", **kwargs))
         assert all(p.device == tl.device("cpu") and tl.equal(p, q) for p, q in zip(model.parameters(), before))
 
-    @pytest.mark.parametrize("loss, message", [
-        (nn.CrossEntropyLoss(weight=tl.ones(3, dtype=tl.float64)), r"CrossEntropyLoss\(weight=...\) with the multi-worker"),
-        (nn.MSELoss(reduction="none"), r"MSELoss\(reduction='none'\): the multi-worker environments need"),
-    ])
-    def test_losses_no_sample_weighting_makes_exact_are_refused(self, loss, message):
+    def test_an_unreduced_loss_is_refused(self):
         model, data = classification()
-        with pytest.raises(ValueError, match=message):
-            fit(model, data, loss, TrainingOptions(execution_environment="multi-gpu", devices=["cpu", "cpu"]))
+        with pytest.raises(ValueError, match=r"MSELoss\(reduction='none'\): the multi-worker environments need "
+                                             r"a loss reduced to a scalar"):
+            fit(model, data, nn.MSELoss(reduction="none"),
+                TrainingOptions(execution_environment="multi-gpu", devices=["cpu", "cpu"]))
 
 
 @given(st.integers(0, 300), st.lists(st.floats(0, 10), min_size=1, max_size=6).filter(lambda w: sum(w) > 0))
@@ -122,12 +120,70 @@ def test_split_counts_sum_to_the_batch_and_follow_the_load(total, load):
         assert exact - 1 < count < exact + 1 and (count == 0 if share == 0 else True)
 
 
+def _class_targets(n, classes, ignored, generator):
+    target = tl.randint(0, classes, (n,), generator=generator)
+    return tl.where(tl.rand(n, generator=generator) < ignored, tl.tensor(-100), target)
+
+
+LOSSES = {  # name: (loss module, target maker(output, generator))
+    "mse": (lambda: nn.MSELoss(), lambda out, g: tl.randn(out.shape, generator=g, dtype=out.dtype)),
+    "l1 sum": (lambda: nn.L1Loss(reduction="sum"), lambda out, g: tl.randn(out.shape, generator=g, dtype=out.dtype)),
+    "huber": (lambda: nn.HuberLoss(delta=0.5), lambda out, g: tl.randn(out.shape, generator=g, dtype=out.dtype)),
+    "bce logits": (lambda: nn.BCEWithLogitsLoss(), lambda out, g: tl.rand(out.shape, generator=g, dtype=out.dtype)),
+    "kl batchmean": (lambda: nn.KLDivLoss(reduction="batchmean"),
+                     lambda out, g: tl.rand(out.shape, generator=g, dtype=out.dtype).softmax(1)),
+    "ce probabilities weighted": (lambda: nn.CrossEntropyLoss(weight=tl.tensor([1., 2., 0.5, 3.], dtype=tl.float64)),
+                                  lambda out, g: tl.rand(out.shape, generator=g, dtype=out.dtype).softmax(1)),
+    "ce": (lambda: nn.CrossEntropyLoss(), lambda out, g: _class_targets(len(out), 4, 0.3, g)),
+    "ce weighted smoothed": (lambda: nn.CrossEntropyLoss(weight=tl.tensor([1., 2., 0.5, 3.], dtype=tl.float64),
+                                                          label_smoothing=0.2),
+                             lambda out, g: _class_targets(len(out), 4, 0.3, g)),
+    "nll weighted ignore 2": (lambda: nn.NLLLoss(weight=tl.tensor([1., 2., 0.5, 3.], dtype=tl.float64), ignore_index=2),
+                              lambda out, g: tl.randint(0, 4, (len(out),), generator=g)),
+}
+
+
+@pytest.mark.parametrize("name", LOSSES)
+@given(n=st.integers(2, 12), load=st.lists(st.integers(0, 3), min_size=1, max_size=4).filter(any),
+       seed=st.integers(0, 2 ** 16))
+def test_the_workers_loss_terms_add_up_to_the_batch_loss_and_gradient(name, n, load, seed):
+    """Every loss, split at any worker_load: sum of numerators / sum of masses is the whole
+    batch's loss, and the same holds for the gradient (class weights and ignored targets too)."""
+    make_loss, make_target = LOSSES[name]
+    loss_fn, generator = make_loss(), tl.Generator().manual_seed(seed)
+    output = tl.randn(n, 4, generator=generator, dtype=tl.float64, requires_grad=True)
+    target = make_target(output.detach(), generator)
+    if name == "nll weighted ignore 2" or name.startswith("ce") and not target.is_floating_point():
+        target[0] = 1  # at least one used target: an all-ignored batch is nan in one process too
+    expected = loss_fn(output.log_softmax(1) if name.startswith("nll") else output, target)
+    (expected_grad,) = tl.autograd.grad(expected, output)
+    numerators = masses = 0.0
+    grad = tl.zeros_like(output)
+    first = 0
+    for count in split_counts(n, load):
+        if count:
+            piece = output[first:first + count].detach().requires_grad_()
+            numerator, mass = environments._loss_terms(
+                loss_fn, piece.log_softmax(1) if name.startswith("nll") else piece, target[first:first + count], count)
+            numerator.backward()
+            numerators += numerator.item()
+            masses = None if mass is None else masses + float(mass)
+            grad[first:first + count] = piece.grad
+        first += count
+    if masses is not None:
+        numerators, grad = numerators / masses, grad / masses
+    assert numerators == pytest.approx(expected.item(), rel=1e-12, abs=1e-12)
+    assert tl.allclose(grad, expected_grad, rtol=1e-10, atol=1e-12)
+
+
 class TestReplicasInOneProcess:
     """Replicas on one device repeated are the multi-gpu mechanics without several devices."""
 
     @pytest.mark.parametrize("devices, load", [(["cpu", "cpu"], None), (["cpu", "cpu"], [0.25, 0.75]),
                                                (["cpu"] * 3, [0, 1, 3])])
-    @pytest.mark.parametrize("loss", ["crossentropy", nn.CrossEntropyLoss(reduction="sum", label_smoothing=0.1)])
+    @pytest.mark.parametrize("loss", ["crossentropy", nn.CrossEntropyLoss(reduction="sum", label_smoothing=0.1),
+                                      nn.CrossEntropyLoss(weight=tl.tensor([0.5, 2., 1.], dtype=tl.float64),
+                                                          ignore_index=2)])
     def test_equals_one_device(self, devices, load, loss):
         got = train(loss=loss, execution_environment="multi-gpu", devices=devices, worker_load=load,
                     gradient_threshold=0.5)

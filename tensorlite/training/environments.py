@@ -3,8 +3,9 @@
 One device ('cpu', 'gpu', 'opencl', 'auto'); several replicas in this process ('multi-gpu');
 or MPI ranks, one device each ('parallel'). The multi-worker environments split every global
 mini-batch by ``worker_load`` and weight each worker's gradient by its share of the samples
-(n_i / N for a mean loss), so a step equals one process's step on the whole mini-batch (to
-float rounding: the sums run in another order).
+(n_i / N for a mean loss; for cross-entropy, its share of the used targets' class weights),
+so a step equals one process's step on the whole mini-batch (to float rounding: the sums run
+in another order).
 """
 from __future__ import annotations
 
@@ -13,12 +14,14 @@ import math
 
 from .. import distributed as dist
 from .. import nn
+from ..nn import functional as F
 from ..autograd.grad_mode import no_grad
 from ..data.dataloader import DataLoader
 from ..device import describe_devices, device, gpu_device, gpu_devices
-from ..dtypes import float64
+from ..dtypes import float32, float64
 from ..ops.creation import tensor, zeros
 from ..ops.movement import cat
+from ..tensor import Tensor
 
 __all__ = ["environment_for", "split_counts", "SingleDevice", "Replicas", "Ranks"]
 
@@ -96,25 +99,41 @@ def _load(worker_load, workers: int, what: str) -> list:
     return list(worker_load)
 
 
-def _shard_weight(loss_fn, count: int, total: int) -> float:
-    """The factor of a worker's loss in the global loss: its share of the samples for a mean,
-    1 for a sum. A class-weighted mean divides by the targets' weights, not their count, so no
-    factor known before the forward pass makes it exact: refused."""
+def _loss_terms(loss_fn, output, target, count: int):
+    """A worker's slice's loss as (numerator, mass): the batch's loss is the sum of the workers'
+    numerators over the sum of their masses, and its gradient the sum of the numerators'
+    gradients over that sum. A mean over samples (or elements, or 'batchmean') has numerator
+    loss * count and mass count; cross-entropy/NLL on class indices divides by the targets'
+    class weights, ignored targets counting nowhere, so its numerator is the 'sum' reduction
+    and its mass those weights' sum (a 0-dim tensor). A 'sum' loss has mass None: no division.
+    A loss without ``reduction`` (a plain function) is taken as a mean over samples."""
     reduction = getattr(loss_fn, "reduction", "mean")
     if reduction == "sum":
-        return 1.0
-    return count / total
+        return loss_fn(output, target), None
+    if isinstance(loss_fn, (nn.CrossEntropyLoss, nn.NLLLoss)) and not target.is_floating_point():
+        if isinstance(loss_fn, nn.CrossEntropyLoss):
+            numerator = F.cross_entropy(output, target, loss_fn.weight, loss_fn.ignore_index, "sum",
+                                        loss_fn.label_smoothing)
+        else:
+            numerator = F.nll_loss(output, target, loss_fn.weight, loss_fn.ignore_index, "sum")
+        with no_grad():
+            used = target != loss_fn.ignore_index
+            if loss_fn.weight is None:
+                return numerator, used.double().sum()
+            return numerator, (loss_fn.weight[target.masked_fill(~used, 0)].double() * used).sum()
+    return loss_fn(output, target) * count, count
+
+
+def _divide(numerator: float, mass: float) -> float:
+    """numerator / mass as a tensor divides: a batch whose targets are all ignored has loss nan."""
+    return numerator / mass if mass else math.copysign(math.inf, numerator) if numerator else math.nan
 
 
 def check_loss(loss_fn) -> None:
-    """Refuse a loss whose global value is not a sample-weighted sum of the workers' losses."""
-    if getattr(loss_fn, "reduction", "mean") not in ("mean", "sum"):
+    """Refuse a loss that does not reduce to a scalar (its batch value is no sum over workers)."""
+    if getattr(loss_fn, "reduction", "mean") not in ("mean", "sum", "batchmean"):
         raise ValueError(f"{type(loss_fn).__name__}(reduction={loss_fn.reduction!r}): the multi-worker "
-                         "environments need a loss reduced to a scalar ('mean' or 'sum')")
-    if isinstance(loss_fn, (nn.CrossEntropyLoss, nn.NLLLoss)) and loss_fn.weight is not None:
-        raise ValueError(f"{type(loss_fn).__name__}(weight=...) with the multi-worker environments: a "
-                         "class-weighted mean divides by the targets' weights, which no per-worker sample "
-                         "count gives; train on one device, or use reduction='sum' and scale the learn rate")
+                         "environments need a loss reduced to a scalar ('mean', 'sum' or 'batchmean')")
 
 
 def _metric_part(metric, output, target, count: int, total: int):
@@ -187,10 +206,10 @@ class Replicas(SingleDevice):
     """A replica of the model on each device of this process ('multi-gpu').
 
     Replica 0 is the model itself (on devices[0]), the others deep copies. Each step sends each
-    replica its slice of the mini-batch, runs forward and backward there with the loss scaled by
-    its share of the samples, adds the other replicas' gradients into replica 0's (the weighted
-    sum of n_i / N * g_i: the whole batch's gradient), steps the one optimizer on replica 0 and
-    copies its parameters to the others. Copying parameters moves as many values as sending
+    replica its slice of the mini-batch, runs forward and backward there of its loss's numerator
+    (see _loss_terms), adds the other replicas' gradients into replica 0's and divides them by
+    the summed masses (for a mean over samples: the sum of n_i / N * g_i, the whole batch's
+    gradient), steps the one optimizer on replica 0 and copies its parameters to the others. Copying parameters moves as many values as sending
     every replica the summed gradient would, but steps once and keeps one optimizer state, so the
     replicas equal replica 0 exactly. Buffers (batch norm's running statistics) are replica 0's,
     from its own slice. A device may repeat (two replicas on 'cpu' give the same result).
@@ -222,7 +241,7 @@ class Replicas(SingleDevice):
 
     def forward_backward(self, model, inputs, targets, loss_fn, metric):
         counts = split_counts(len(targets), self.load)
-        loss_value = metric_value = 0.0
+        numerators = masses = metric_value = 0.0
         first = 0
         for replica, where, replica_loss, count in zip(self.replicas, self.devices, self.losses, counts):
             if replica is not model:
@@ -231,16 +250,18 @@ class Replicas(SingleDevice):
             if count:
                 x, y = inputs[first:first + count].to(where), targets[first:first + count].to(where)
                 output = replica(x)
-                batch_loss = replica_loss(output, y)
-                weight = _shard_weight(replica_loss, count, len(targets))
-                (batch_loss * weight).backward()
-                loss_value += weight * batch_loss.item()
+                numerator, mass = _loss_terms(replica_loss, output, y, count)
+                numerator.backward()
+                numerators += numerator.item()
+                masses = None if mass is None else masses + float(mass)
                 metric_value += _metric_part(metric, output, y, count, len(targets)).item()
             first += count
-        self._gather_gradients(model)
+        self._gather_gradients(model, masses)
+        loss_value = numerators if masses is None else _divide(numerators, masses)
         return loss_value, _finish_metric(metric, metric_value, len(targets))
 
-    def _gather_gradients(self, model):
+    def _gather_gradients(self, model, masses):
+        """Replica 0's gradient: the replicas' summed gradients over the summed masses."""
         main = list(model.parameters())
         with no_grad():
             for replica in self.replicas[1:]:
@@ -252,6 +273,9 @@ class Replicas(SingleDevice):
                         mine.grad = moved.clone() if moved is theirs.grad else moved
                     else:
                         mine.grad.add_(moved)
+            for mine in main:
+                if masses is not None and mine.grad is not None:
+                    mine.grad.div_(masses)
 
     def after_step(self, model):
         with no_grad():
@@ -264,9 +288,10 @@ class Ranks(SingleDevice):
     """One worker per MPI rank ('parallel'): every rank runs fit on its own device.
 
     Rank r takes its slice of each global mini-batch (the union over ranks is one process's
-    batch k, split by worker_load), runs forward and backward with the loss scaled by its share,
-    and one all_reduce per step sums the gradients (with the batch's loss and metric and which
-    parameters got a gradient at all). Every rank then steps the same optimizer on the same
+    batch k, split by worker_load), runs forward and backward of its loss's numerator (see
+    _loss_terms), and one all_reduce per step sums the gradients with the numerators, the
+    masses, the metric terms and which parameters got a gradient at all; the gradients are
+    divided by the summed mass. Every rank then steps the same optimizer on the same
     values, so the parameters stay equal without being sent. Parameters and buffers are
     broadcast from rank 0 at the start, buffers after every step (PyTorch DDP's
     broadcast_buffers). History, progress, validation, early stopping, output functions and
@@ -321,45 +346,58 @@ class Ranks(SingleDevice):
 
     def forward_backward(self, model, inputs, targets, loss_fn, metric):
         count, total = self.sampler.count, self.sampler.total
-        parameters = list(model.parameters())
-        stats = zeros(2, dtype=float64, device=self.device)
+        summary = zeros(3, dtype=float64, device=self.device)  # numerator, metric term, mass
         if count:
             inputs, targets = inputs.to(self.device), targets.to(self.device)
             output = model(inputs)
-            batch_loss = loss_fn(output, targets)
-            weight = _shard_weight(loss_fn, count, total)
-            (batch_loss * weight).backward()
+            numerator, mass = _loss_terms(loss_fn, output, targets, count)
+            numerator.backward()
             with no_grad():
-                stats = cat([(batch_loss.detach() * weight).reshape(1).double(),
-                              _metric_part(metric, output, targets, count, total).reshape(1)])
-        self._sum_gradients(parameters, stats)
-        loss_value, metric_value = stats.tolist()
+                if not isinstance(mass, Tensor):
+                    mass = tensor(float(mass or 0), dtype=float64, device=self.device)
+                summary = cat([numerator.detach().double().reshape(1),
+                               _metric_part(metric, output, targets, count, total).reshape(1),
+                               mass.double().reshape(1)])
+        normalize = getattr(loss_fn, "reduction", "mean") != "sum"
+        numerators, metric_value, masses = self._sum_gradients(list(model.parameters()), summary, normalize)
+        loss_value = _divide(numerators, masses) if normalize else numerators
         return loss_value, _finish_metric(metric, metric_value, total)
 
-    def _sum_gradients(self, parameters, stats):
-        """One all_reduce per parameter dtype (the first also carries stats and the has-gradient
-        flags); a parameter no rank gave a gradient keeps None, as in one process."""
-        by_dtype = {}
+    def _sum_gradients(self, parameters, summary, normalize):
+        """One all_reduce per parameter dtype; the first float32/float64 one also carries the
+        summary and which parameters got a gradient (a parameter no rank gave one keeps None,
+        as in one process). The summed gradients are divided by the summed masses. Returns the
+        summed summary as floats."""
+        groups = {}
         for parameter in parameters:
-            by_dtype.setdefault(parameter.dtype, []).append(parameter)
+            groups.setdefault(parameter.dtype, []).append(parameter)
         flags = tensor([0.0 if p.grad is None else 1.0 for p in parameters], dtype=float64,
                        device=self.device)
-        for i, group in enumerate(by_dtype.values()):
-            pieces = [(p.grad if p.grad is not None else zeros(p.shape, dtype=p.dtype, device=self.device))
-                      .reshape(-1) for p in group]
-            extra = [stats.to(group[0].dtype), flags.to(group[0].dtype)] if i == 0 else []
-            flat = cat(pieces + extra)
-            dist.all_reduce(flat)
-            first = 0
-            for p in group:
-                p.grad = flat[first:first + p.numel()].view(p.shape)
-                first += p.numel()
-            if i == 0:
-                stats.copy_(flat[first:first + 2])
-                flags = flat[first + 2:].tolist()
-        for p, had in zip(parameters, flags):
-            if not had:
-                p.grad = None
+        summary = cat([summary, flags])
+        carrier = next((dtype for dtype in groups if dtype in (float32, float64)), None)
+        if carrier is None:
+            dist.all_reduce(summary)
+        reduced = []
+        with no_grad():
+            for dtype, group in groups.items():
+                pieces = [(p.grad if p.grad is not None else zeros(p.shape, dtype=dtype, device=self.device))
+                          .reshape(-1) for p in group]
+                size = sum(p.numel() for p in group)
+                flat = cat(pieces + ([summary.to(dtype)] if dtype is carrier else []))
+                dist.all_reduce(flat)
+                if dtype is carrier:
+                    summary = flat[size:]
+                reduced.append((group, flat[:size]))
+            values = summary.tolist()
+            masses, had = values[2], dict(zip(map(id, parameters), values[3:]))
+            for group, flat in reduced:
+                if normalize:
+                    flat = flat / masses
+                first = 0
+                for p in group:
+                    p.grad = flat[first:first + p.numel()].view(p.shape) if had[id(p)] else None
+                    first += p.numel()
+        return values[0], values[1], masses
 
     def after_step(self, model):
         with no_grad():

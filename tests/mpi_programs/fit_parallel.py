@@ -1,7 +1,7 @@
 """Run under ``mpiexec -n 2``: fit(execution_environment='parallel') on a float64 MLP equals a
 one-process fit on the global mini-batch (loss curve, metric and final parameters to 1e-10),
 evenly split and with worker_load [0.25, 0.75] (whose last batch of one sample leaves rank 0
-nothing), on the devices named on the command line; rank 0 alone validates, calls the output
+nothing), also for a class-weighted cross-entropy with ignored targets, on the devices named on the command line; rank 0 alone validates, calls the output
 functions and writes checkpoints, and every rank stops when rank 0 stops. Any failed check
 raises, and the exception hook of init_process_group aborts the job."""
 import math
@@ -27,7 +27,7 @@ def problem(regression: bool):
     return model, (x, y)
 
 
-def train(environment, regression, where, **extra):
+def train(environment, regression, where, loss=None, **extra):
     model, data = problem(regression)
     if environment == "single":
         tl.manual_seed(10)  # rank 0's initial model
@@ -38,16 +38,16 @@ def train(environment, regression, where, **extra):
         options = dict(execution_environment="parallel", devices=[where])
     solver = dict(solver="adam", initial_learn_rate=0.02) if regression else \
         dict(solver="sgdm", initial_learn_rate=0.1, momentum=0.9, gradient_threshold=0.5)
-    model, history = fit(model, data, "mse" if regression else "crossentropy",
+    model, history = fit(model, data, loss or ("mse" if regression else "crossentropy"),
                          TrainingOptions(max_epochs=3, mini_batch_size=8, shuffle="every-epoch",
                                          verbose=False, l2_regularization=1e-3, **solver, **options, **extra))
     return model, history
 
 
-def check_equal(where, regression, **extra):
-    model, history = train("parallel", regression, where, **extra)
-    reference, expected = train("single", regression, where, **extra)
-    what = f"rank {dist.get_rank()} {where} {'mse' if regression else 'crossentropy'} {extra}"
+def check_equal(where, regression, loss=None, **extra):
+    model, history = train("parallel", regression, where, loss, **extra)
+    reference, expected = train("single", regression, where, loss, **extra)
+    what = f"rank {dist.get_rank()} {where} {loss or ('mse' if regression else 'crossentropy')} {extra}"
     metric = history.metric
     assert len(history.iterations) == len(expected.iterations) == 18, what
     for got, want in zip(history.iterations, expected.iterations):
@@ -91,6 +91,10 @@ def main():
         check_equal(where, regression=False)
         check_equal(where, regression=True, worker_load=[0.25, 0.75])
         check_equal(where, regression=False, worker_load=[1, 3])
+        # the mean divides by the used targets' class weights, not by the sample count (class 0 is
+        # ignored; no last batch of one sample is all ignored, which would make both runs nan)
+        weighted = nn.CrossEntropyLoss(weight=tl.tensor([0.5, 2., 1.], dtype=tl.float64), ignore_index=0)
+        check_equal(where, regression=False, loss=weighted, worker_load=[1, 3])
         check_rank0_duties(where)
     print(f"rank {dist.get_rank()}: fit parallel ok", flush=True)
 
