@@ -101,7 +101,7 @@ class TestOptions:
         before = [p.clone() for p in model.parameters()]
         with pytest.raises(error, match=message):
             fit(model, data, "crossentropy", TrainingOptions(execution_environment="multi-gpu", **kwargs))
-        assert all(p.device == tl.device("cpu") and tl.equal(p, q) for p, q in zip(model.parameters(), before))
+        assert all(p.device == q.device and tl.equal(p, q) for p, q in zip(model.parameters(), before))
 
     def test_an_unreduced_loss_is_refused(self):
         model, data = classification()
@@ -182,8 +182,8 @@ class TestReplicasInOneProcess:
     @pytest.mark.parametrize("devices, load", [(["cpu", "cpu"], None), (["cpu", "cpu"], [0.25, 0.75]),
                                                (["cpu"] * 3, [0, 1, 3])])
     @pytest.mark.parametrize("loss", ["crossentropy", nn.CrossEntropyLoss(reduction="sum", label_smoothing=0.1),
-                                      nn.CrossEntropyLoss(weight=tl.tensor([0.5, 2., 1.], dtype=tl.float64),
-                                                          ignore_index=2)])
+                                      nn.CrossEntropyLoss(weight=tl.tensor([0.5, 2., 1.], dtype=tl.float64,
+                                                                                     device="cpu"), ignore_index=2)])
     def test_equals_one_device(self, devices, load, loss):
         got = train(loss=loss, execution_environment="multi-gpu", devices=devices, worker_load=load,
                     gradient_threshold=0.5)

@@ -234,7 +234,9 @@ class Replicas(SingleDevice):
         check_loss(loss_fn)
         model.to(self.device)
         self.replicas = [model] + [copy.deepcopy(model).to(where) for where in self.devices[1:]]
-        self.losses = [loss_fn] + [copy.deepcopy(loss_fn).to(where) for where in self.devices[1:]]
+        # a copy per device (class weights move with it), the caller's loss left where it is
+        self.losses = [copy.deepcopy(loss_fn).to(where) if isinstance(loss_fn, nn.Module) else loss_fn
+                       for where in self.devices]
 
     def start(self, model):
         self.after_step(model)
