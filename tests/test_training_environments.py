@@ -189,6 +189,20 @@ class TestReplicasInOneProcess:
                     gradient_threshold=0.5)
         assert_same_run(got, train(loss=loss, execution_environment="cpu", gradient_threshold=0.5), 1e-12)
 
+    def test_batch_norm_buffers_are_replica_0s(self):
+        """Replica 0 normalises and tracks its own slice: with the whole batch (worker_load
+        [1, 0]) the run, running statistics included, is one device's."""
+        def bn_run(**extra):
+            model, data = classification(n=40)
+            model = nn.Sequential(model[0], nn.BatchNorm1d(8).double(), *model[1:])
+            options = TrainingOptions("sgdm", max_epochs=2, mini_batch_size=8, verbose=False, **extra)
+            return fit(model, data, "crossentropy", options)
+        got = bn_run(execution_environment="multi-gpu", devices=["cpu", "cpu"], worker_load=[1, 0])
+        want = bn_run(execution_environment="cpu")
+        assert_same_run(got, want, 1e-12)
+        for (name, b), c in zip(got[0].named_buffers(), want[0].buffers()):
+            assert tl.allclose(b.double(), c.double(), rtol=1e-12, atol=1e-12), name
+
     def test_regression_rmse_and_replicas_follow_replica_0(self):
         environment = environment_for(TrainingOptions(execution_environment="multi-gpu", devices=["cpu", "cpu"],
                                                       worker_load=[3, 1]))
