@@ -36,6 +36,14 @@ def test_collectives_on_cpu_and_opencl(opencl):
     assert_ok(run_ranks("collectives.py", "cpu", "opencl"), "collectives ok")
 
 
+def test_data_parallel_training_equals_one_process():
+    """2 ranks x DDP x DistributedSampler == one process on the global batch (float64, 1e-10):
+    loss curve and final parameters, with overlap on/off, several buckets, no_sync accumulation;
+    on this pass's default device. A rank with a different model makes every rank raise."""
+    device = str(tl.get_default_device())
+    assert_ok(run_ranks("ddp.py", device), "ddp ok")
+
+
 @pytest.mark.backend_pair
 def test_a_raising_rank_aborts_the_job():
     """Rank 1 raises while rank 0 waits in a barrier: the exception hook aborts the job (no
