@@ -103,6 +103,15 @@ class TestOptions:
             fit(model, data, "crossentropy", TrainingOptions(execution_environment="multi-gpu", **kwargs))
         assert all(p.device == q.device and tl.equal(p, q) for p, q in zip(model.parameters(), before))
 
+    @pytest.mark.backend_pair
+    def test_a_loss_holding_tensors_trains_on_the_models_device(self, opencl):
+        """fit moves the model; a class-weighted loss follows it as a copy (the caller's stays)."""
+        weight = tl.tensor([0.5, 2., 1.], dtype=tl.float64, device=opencl)
+        loss = nn.CrossEntropyLoss(weight=weight)
+        got = train(loss=loss, execution_environment="cpu")
+        assert loss.weight is weight and weight.device == opencl
+        assert_same_run(got, train(loss=nn.CrossEntropyLoss(weight=weight.cpu()), execution_environment="cpu"), 0)
+
     def test_an_unreduced_loss_is_refused(self):
         model, data = classification()
         with pytest.raises(ValueError, match=r"MSELoss\(reduction='none'\): the multi-worker environments need "
@@ -274,10 +283,12 @@ def test_multi_gpu_on_two_pocl_devices_equals_one_device():
 
 
 @pytest.mark.backend_pair
-def test_parallel_over_two_mpi_ranks_equals_one_process():
+def test_parallel_over_two_mpi_ranks_equals_one_process(opencl):
     """tests/mpi_programs/fit_parallel.py: loss curve, metric and parameters to 1e-10 with an
-    even split and with worker_load [0.25, 0.75] and [1, 3]; rank 0's duties; joint stop."""
-    command = tl.distributed.mpiexec_command(2, [sys.executable, str(PROGRAMS / "fit_parallel.py"), "cpu"])
+    even split and with worker_load [0.25, 0.75] and [1, 3], a class-weighted loss with
+    ignored targets; rank 0's duties; joint stop. Ranks on the CPU, then on OpenCL."""
+    command = tl.distributed.mpiexec_command(2, [sys.executable, str(PROGRAMS / "fit_parallel.py"), "cpu",
+                                                 "opencl"])
     result = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT, cwd=ROOT, env=subprocess_env())
     report = f"rc={result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
     assert result.returncode == 0 and result.stdout.count("fit parallel ok") == 2, report

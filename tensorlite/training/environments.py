@@ -129,6 +129,14 @@ def _divide(numerator: float, mass: float) -> float:
     return numerator / mass if mass else math.copysign(math.inf, numerator) if numerator else math.nan
 
 
+def _loss_on(loss_fn, where):
+    """The loss to use on device ``where``: a copy moved there when the module holds tensors
+    elsewhere (class weights), the caller's loss itself otherwise (it is never moved)."""
+    if isinstance(loss_fn, nn.Module) and any(t.device != where for t in loss_fn.state_dict().values()):
+        return copy.deepcopy(loss_fn).to(where)
+    return loss_fn
+
+
 def check_loss(loss_fn) -> None:
     """Refuse a loss that does not reduce to a scalar (its batch value is no sum over workers)."""
     if getattr(loss_fn, "reduction", "mean") not in ("mean", "sum", "batchmean"):
@@ -173,7 +181,9 @@ class SingleDevice:
         self.devices = [where]
 
     def prepare(self, model, loss_fn):
+        """Move the model to the device; returns the loss to train with there."""
         model.to(self.device)
+        return _loss_on(loss_fn, self.device)
 
     def loader(self, loader):
         return loader
@@ -234,9 +244,8 @@ class Replicas(SingleDevice):
         check_loss(loss_fn)
         model.to(self.device)
         self.replicas = [model] + [copy.deepcopy(model).to(where) for where in self.devices[1:]]
-        # a copy per device (class weights move with it), the caller's loss left where it is
-        self.losses = [copy.deepcopy(loss_fn).to(where) if isinstance(loss_fn, nn.Module) else loss_fn
-                       for where in self.devices]
+        self.losses = [_loss_on(loss_fn, where) for where in self.devices]
+        return self.losses[0]
 
     def start(self, model):
         self.after_step(model)
@@ -328,6 +337,7 @@ class Ranks(SingleDevice):
     def prepare(self, model, loss_fn):
         check_loss(loss_fn)
         model.to(self.device)
+        return _loss_on(loss_fn, self.device)
 
     def loader(self, loader):
         self.sampler = _RankBatches(loader.batch_sampler, self.load, self.rank)

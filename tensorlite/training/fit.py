@@ -203,7 +203,7 @@ def fit(model: nn.Module, train_data, loss="crossentropy", options: TrainingOpti
     options = options or TrainingOptions()
     loss_fn, metric = _loss_and_metric(loss)
     environment = environment_for(options)  # checks devices, worker_load and loss before any change
-    environment.prepare(model, loss_fn)
+    loss_fn = environment.prepare(model, loss_fn)  # a copy on the device when it holds tensors
     options = environment.worker_options(options)  # other MPI ranks: no output, validation, checkpoints
     dataset = _as_dataset(train_data)
     validation = options.validation_data
