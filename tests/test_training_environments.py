@@ -246,6 +246,26 @@ class TestReplicasInOneProcess:
         assert_same_run(resumed, full, 0)
 
 
+class TestParallelInOneProcess:
+    """A plain ``python train.py`` is an MPI job of one rank: 'parallel' joins it."""
+
+    @pytest.fixture(autouse=True)
+    def leave_the_group(self):
+        yield
+        if tl.distributed.is_initialized():
+            tl.distributed.destroy_process_group()
+
+    def test_one_rank_equals_one_device(self):
+        got = train(execution_environment="parallel", devices=["cpu"], gradient_threshold=0.5)
+        assert tl.distributed.is_initialized() and tl.distributed.get_world_size() == 1
+        assert_same_run(got, train(execution_environment="cpu", gradient_threshold=0.5), 1e-12)
+
+    def test_worker_load_must_name_every_rank(self):
+        with pytest.raises(ValueError, match=r"worker_load=\[1, 3\] has 2 entries but there are 1 workers "
+                                             r"\(MPI ranks: mpiexec -n\)"):
+            train(execution_environment="parallel", worker_load=[1, 3])
+
+
 MULTI_DEVICE_PROGRAM = textwrap.dedent("""
     import tensorlite as tl
     from tensorlite.training import TrainingOptions
