@@ -167,9 +167,9 @@ class SingleDevice:
     >>> from tensorlite.training.environments import SingleDevice
     >>> model = nn.Linear(2, 2)
     >>> one = SingleDevice(tl.device("cpu"))
-    >>> one.prepare(model, nn.CrossEntropyLoss())
+    >>> loss_fn = one.prepare(model, nn.CrossEntropyLoss())
     >>> loss, accuracy = one.forward_backward(model, tl.ones(4, 2), tl.tensor([0, 1, 1, 1]),
-    ...                                       nn.CrossEntropyLoss(), "accuracy")
+    ...                                       loss_fn, "accuracy")
     >>> model.weight.grad.shape, accuracy in (0.25, 0.75)
     (tensorlite.Size([2, 2]), True)
     """
@@ -228,9 +228,9 @@ class Replicas(SingleDevice):
     >>> from tensorlite.training.environments import Replicas
     >>> model = nn.Linear(2, 1)
     >>> replicas = Replicas([tl.device("cpu"), tl.device("cpu")], load=[1, 3])
-    >>> replicas.prepare(model, nn.MSELoss())
+    >>> loss_fn = replicas.prepare(model, nn.MSELoss())
     >>> x, y = tl.randn(8, 2), tl.randn(8, 1)
-    >>> loss, rmse = replicas.forward_backward(model, x, y, nn.MSELoss(), "rmse")
+    >>> loss, rmse = replicas.forward_backward(model, x, y, loss_fn, "rmse")
     >>> round(loss, 6) == round(nn.functional.mse_loss(model(x), y).item(), 6)
     True
     """
