@@ -9,12 +9,12 @@ import time
 from .. import nn, optim
 from ..autograd.grad_mode import no_grad
 from ..data.dataloader import DataLoader
-from ..device import device, gpu_device
 from ..data.dataset import Dataset, Subset, TensorDataset
 from ..ops.creation import randperm
 from ..random import Generator, default_generator
 from ..serialization import load, save
 from ..tensor import Tensor
+from .environments import environment_for
 from .history import History
 from .options import TrainingOptions
 from .solvers import given_solver, step_scheduler
@@ -66,13 +66,6 @@ def _loss_and_metric(loss):
     return loss, "accuracy" if classification else "rmse"
 
 
-def _metric(metric, output, target):
-    with no_grad():
-        if metric == "accuracy":
-            return (output.argmax(1) == target).float().mean().item()
-        return math.sqrt(((output - target) ** 2).mean().item())
-
-
 def _optimizer(model, options):
     params = model.parameters()
     if options.solver == "sgdm":
@@ -95,16 +88,16 @@ def _scheduler(optimizer, options):
 
 def execution_device(options):
     """The device of options.execution_environment: 'cpu', 'opencl' (raises, with the reason,
-    when there is none) or 'auto' (an OpenCL GPU when there is one, else the CPU).
+    when there is none), 'gpu' (an OpenCL GPU, else raises naming the devices there are),
+    'auto' (an OpenCL GPU when there is one, else the CPU); replica 0's for 'multi-gpu', this
+    rank's for 'parallel' (see tensorlite.training.environments).
 
     Example:
     >>> from tensorlite.training.fit import execution_device
     >>> execution_device(tl.training.TrainingOptions(execution_environment="cpu"))
     device(type='cpu')
     """
-    if options.execution_environment == "auto":
-        return gpu_device() or device("cpu")
-    return device(options.execution_environment)
+    return environment_for(options).device
 
 
 def evaluate(model, data, loss="crossentropy", batch_size: int = 256) -> dict:
@@ -217,9 +210,10 @@ def fit(model: nn.Module, train_data, loss="crossentropy", options: TrainingOpti
     (30, True)
     """
     options = options or TrainingOptions()
-    target = execution_device(options)
-    model.to(target)
     loss_fn, metric = _loss_and_metric(loss)
+    environment = environment_for(options)  # checks devices, worker_load and loss before any change
+    loss_fn = environment.prepare(model, loss_fn)  # a copy on the device when it holds tensors
+    options = environment.worker_options(options)  # other MPI ranks: no output, validation, checkpoints
     dataset = _as_dataset(train_data)
     validation = options.validation_data
     generator = Generator().manual_seed(options.seed if options.seed is not None else 0)
@@ -227,8 +221,8 @@ def fit(model: nn.Module, train_data, loss="crossentropy", options: TrainingOpti
         default_generator.manual_seed(options.seed)
     if options.shuffle == "once":
         dataset = Subset(dataset, randperm(len(dataset), generator=generator).tolist())
-    loader = DataLoader(dataset, batch_size=options.mini_batch_size,
-                        shuffle=options.shuffle == "every-epoch", generator=generator)
+    loader = environment.loader(DataLoader(dataset, batch_size=options.mini_batch_size,
+                                           shuffle=options.shuffle == "every-epoch", generator=generator))
     if optimizer is None and scheduler is None:
         optimizer = _optimizer(model, options)
         scheduler = _scheduler(optimizer, options)
@@ -252,9 +246,10 @@ def fit(model: nn.Module, train_data, loss="crossentropy", options: TrainingOpti
         elapsed_before = history.iterations[-1]["time_since_start"] if history.iterations else 0.0
         best_validation, bad_validations = state["best_validation"], state["bad_validations"]
 
+    environment.start(model)
     start = time.perf_counter() - elapsed_before
     progress = _Progress(options, metric, len(loader))
-    stop = _notify(options, history, "start", epoch, iteration, start, optimizer, metric)
+    stop = environment.agree(_notify(options, history, "start", epoch, iteration, start, optimizer, metric))
     board = TensorBoardLogger.from_option(options.tensorboard)
     if board is not None:
         board.open(model, dataset)
@@ -276,18 +271,16 @@ def fit(model: nn.Module, train_data, loss="crossentropy", options: TrainingOpti
         epoch += 1
         epoch_loader_rng = generator.get_state()
         for inputs, targets in loader.batches_from(batches_done):
-            inputs, targets = inputs.to(target), targets.to(target)
             iteration += 1
             batches_done += 1
             optimizer.zero_grad()
-            output = model(inputs)
-            batch_loss = loss_fn(output, targets)
-            batch_loss.backward()
+            batch_loss, batch_metric = environment.forward_backward(model, inputs, targets, loss_fn, metric)
             if options.gradient_threshold is not None:
                 nn.utils.clip_grad_norm_(model.parameters(), options.gradient_threshold)
             optimizer.step()
+            environment.after_step(model)
             row = {"epoch": epoch, "iteration": iteration, "time_since_start": time.perf_counter() - start,
-                   "loss": batch_loss.item(), metric: _metric(metric, output, targets),
+                   "loss": batch_loss, metric: batch_metric,
                    "base_learn_rate": optimizer.param_groups[0]["lr"]}
             if validation is not None and iteration % options.validation_frequency == 0:
                 scores = evaluate(model, validation, loss_fn)
@@ -302,6 +295,7 @@ def fit(model: nn.Module, train_data, loss="crossentropy", options: TrainingOpti
                 board.log_iteration(row, metric)
             progress.update(row)
             stop = _notify(options, history, "iteration", epoch, iteration, start, optimizer, metric) or stop
+            stop = environment.agree(stop)  # every MPI rank stops with rank 0
             finished_epoch = batches_done == len(loader)
             if options.checkpoint_path and not finished_epoch and \
                     (stop or (by_iteration and iteration % options.checkpoint_frequency == 0)):
