@@ -1,0 +1,240 @@
+"""tl.onnx.export: trace a model, convert its records, check and write the ONNX file."""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from ..ops.creation import tensor as _make_tensor
+from ..tensor import Tensor
+from ._convert import MODULES, OPS, ExportError
+from ._graph import Graph, host
+from ._trace import Record, _tensors, trace
+
+__all__ = ["export"]
+
+_RESHAPES = ("Reshape", "View")
+
+
+def export(model, example_input, path, *, input_names=None, output_names=None, dynamic_axes=None,
+           opset_version: int = 17) -> None:
+    """Export ``model`` to an ONNX file at ``path`` by tracing ``model(*example_input)``.
+
+    As ``torch.onnx.export``: the model runs in eval mode (its modes are restored afterwards),
+    parameters and buffers become initializers named as in ``named_parameters()`` and
+    ``named_buffers()``, ``input_names``/``output_names`` name the graph's inputs and outputs
+    (default ``input``/``output``, numbered when there are several), ``dynamic_axes`` maps an
+    input or output name to the axes whose size may change (``{"input": {0: "batch"}}`` or
+    ``{"input": [0]}``). The graph is traced: Python control flow is frozen at the example's.
+    Unsupported ops raise ``tl.onnx.ExportError`` naming the op and the module it ran in, before
+    anything is written; the file is written atomically.
+
+    Shapes: example_input a Tensor or a tuple of Tensors, as ``model`` takes them.
+
+    Example:
+    >>> import tempfile, os, onnx
+    >>> model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    >>> path = os.path.join(tempfile.mkdtemp(), "mlp.onnx")
+    >>> tl.onnx.export(model, tl.randn(5, 3), path, dynamic_axes={"input": {0: "batch"}})
+    >>> [n.op_type for n in onnx.load(path).graph.node][:3]
+    ['Transpose', 'MatMul', 'Add']
+    """
+    import onnx
+    from onnx import helper
+
+    if opset_version < 17:
+        raise ValueError(f"tl.onnx.export: opset_version={opset_version} is not supported; use 17 or "
+                         "later (LayerNormalization is opset 17)")
+    inputs = tuple(example_input) if isinstance(example_input, (tuple, list)) else (example_input,)
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"tl.onnx.export: example_input must be a Tensor or a tuple of Tensors; "
+                            f"item {i} is a {type(t).__name__}")
+    input_names = _names(input_names, len(inputs), "input")
+    axes = _dynamic_axes(dynamic_axes)
+    runs = _trace_twice(model, inputs, input_names, axes)
+    (leaves, outs), (leaves_b, outs_b) = [(_flatten(model, t), _tensors(t.output)) for t, _ in runs]
+    _compare(leaves, leaves_b)
+    output_names = _names(output_names, len(outs), "output")
+    unknown = set(axes) - set(input_names) - set(output_names)
+    if unknown:
+        raise ValueError(f"tl.onnx.export: dynamic_axes names {sorted(unknown)} that are neither input "
+                         f"names {input_names} nor output names {output_names}")
+    params = {id(t): name for name, t in list(model.named_parameters()) + list(model.named_buffers())}
+    graphs = [_build(leaves, runs[0][1], input_names, params, opset_version),
+              _build(leaves_b, runs[1][1], input_names, params, opset_version)]
+    _check_constants(*graphs)
+    g = graphs[0]
+    for t, name in zip(outs, output_names):
+        g.nodes.append(helper.make_node("Identity", [g.name(t)], [name], name=g.fresh("output")))
+    graph = helper.make_graph(
+        g.nodes, "tensorlite", _value_infos(g, runs[0][1], runs[1][1], input_names, axes),
+        _value_infos(g, outs, outs_b, output_names, axes), list(g.initializers.values()))
+    opsets = [helper.make_opsetid("", opset_version)]
+    proto = helper.make_model(graph, opset_imports=opsets, producer_name="tensorlite",
+                              ir_version=helper.find_min_ir_version_for(opsets))
+    onnx.checker.check_model(proto)
+    _write(proto, os.fspath(path))
+
+
+def _names(names, n, stem):
+    if names is None:
+        return [stem] if n == 1 else [f"{stem}_{i}" for i in range(n)]
+    names = list(names)
+    if len(names) != n:
+        raise ValueError(f"tl.onnx.export: {len(names)} {stem}_names given for {n} {stem}s")
+    return names
+
+
+def _dynamic_axes(spec) -> dict:
+    """{name: {axis: dim_name}} from torch's forms ({name: {0: "batch"}} or {name: [0]})."""
+    out = {}
+    for name, axes in (spec or {}).items():
+        out[name] = dict(axes) if isinstance(axes, dict) else {int(a): f"{name}_dim{a}" for a in axes}
+    return out
+
+
+def _trace_twice(model, inputs, names, axes):
+    """Trace the example, then other inputs: the dynamic axes one larger and other values. What
+    changes between the two traces tells which reshape sizes follow a dynamic axis, and which
+    constants (tensors no traced op made) depend on the input, which is an error."""
+    modes = [(m, m.training) for m in model.modules()]
+    model.eval()
+    try:
+        first = trace(model, inputs)
+        others = tuple(_other(t, axes.get(n, {})) for t, n in zip(inputs, names))
+        second = trace(model, others)
+    finally:
+        for m, mode in modes:
+            m.training = mode
+    return (first, inputs), (second, others)
+
+
+def _other(t: Tensor, axes: dict) -> Tensor:
+    values = host(t)
+    shape = tuple(s + 1 if i in axes else s for i, s in enumerate(values.shape))
+    for axis in axes:
+        if not 0 <= axis < values.ndim:
+            raise ValueError(f"tl.onnx.export: dynamic axis {axis} out of range for an input of shape "
+                             f"{list(values.shape)}")
+    other = np.resize(values, shape)
+    if other.dtype.kind == "f":
+        other = other * 0.75 + 0.125
+    return _make_tensor(other.astype(values.dtype), dtype=t.dtype, device=t.device)
+
+
+def _flatten(model, tracer) -> list:
+    """The records to convert, in order: a module converted as a whole, an op with a converter,
+    else the records of its body; an op with neither is an ExportError."""
+    types = {name: type(m).__name__ for name, m in model.named_modules()}
+    leaves = []
+
+    def walk(rec: Record):
+        rec.site = (f"op '{rec.op}' in module '{rec.path or '<model>'}' "
+                    f"({types.get(rec.path, type(model).__name__)})")
+        if rec.is_module:
+            entry = MODULES.get(rec.op)
+            if entry is not None and entry[0](rec.fn, rec):
+                rec.convert = entry[1]
+                leaves.append(rec)
+                return
+        elif rec.op in OPS:
+            rec.convert = OPS[rec.op]
+            leaves.append(rec)
+            return
+        if not rec.inner and not rec.is_module:
+            raise ExportError(f"tl.onnx.export: {rec.site} has no ONNX conversion (nothing was "
+                              "written). Supported: tl.onnx.supported_ops()")
+        for r in rec.inner:
+            walk(r)
+
+    for rec in tracer.records:
+        walk(rec)
+    return leaves
+
+
+def _static(value):
+    """A record's arguments with tensors replaced by their rank, for comparing two traces."""
+    if isinstance(value, Tensor):
+        return ("tensor", value.ndim)
+    if isinstance(value, (tuple, list)):
+        return tuple(_static(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _static(v)) for k, v in value.items()))
+    return value
+
+
+def _compare(leaves, others):
+    """Check the two traces ran the same ops; mark the reshape/expand sizes that changed."""
+    if [r.op for r in leaves] != [r.op for r in others]:
+        raise ExportError("tl.onnx.export: the model ran different ops for inputs of other sizes or "
+                          "values (data-dependent control flow); it cannot be exported as one graph")
+    for a, b in zip(leaves, others):
+        for rec in (a, b):
+            rec.varying, rec.copied, rec.copied_expand = (), (), ()
+        if a.is_module or (_static(a.args) == _static(b.args) and _static(a.kwargs) == _static(b.kwargs)):
+            continue
+        if a.op in _RESHAPES + ("Expand",) and _static(a.args[0]) == _static(b.args[0]) \
+                and len(a.args[1]) == len(b.args[1]):
+            _mark_varying(a, b)
+            continue
+        raise ExportError(f"tl.onnx.export: the arguments of {a.site} depend on the size of a dynamic "
+                          f"axis ({_static(a.args[1:])} vs {_static(b.args[1:])}); export without "
+                          "dynamic_axes or compute them from ops on the tensors")
+
+
+def _mark_varying(a, b):
+    (xa, sa), (xb, sb) = a.args[:2], b.args[:2]
+    varying = tuple(i for i, (u, v) in enumerate(zip(sa, sb)) if u != v)
+    copied = tuple(i for i in varying if i < xa.ndim and sa[i] == xa.shape[i] and sb[i] == xb.shape[i])
+    lead = len(sa) - xa.ndim
+    grown = tuple(i for i in varying if i >= lead and sa[i] == xa.shape[i - lead] and sb[i] == xb.shape[i - lead])
+    for rec in (a, b):
+        rec.varying, rec.copied, rec.copied_expand = varying, copied, grown
+
+
+def _build(leaves, inputs, names, params, opset) -> Graph:
+    g = Graph(params, opset)
+    for t, name in zip(inputs, names):
+        g.bind(t, name)
+    for rec in leaves:
+        g.site = rec.site
+        outputs = rec.convert(g, rec)
+        for t, name in zip(rec.outputs, outputs):
+            if name is not None:
+                g.bind(t, name)
+    return g
+
+
+def _check_constants(g, other):
+    for (name, t), (_, u) in zip(g.constants, other.constants):
+        a, b = host(t), host(u)
+        if a.shape != b.shape or not np.array_equal(a, b, equal_nan=True):
+            raise ExportError(f"tl.onnx.export: a tensor used by {g.constant_sites[name]} was not made by "
+                              "a traced op and changes with the input (made by a function outside the "
+                              "recorded ops, or from the input's shape or values); it would be frozen "
+                              "as a constant")
+
+
+def _value_infos(g, tensors, others, names, axes):
+    infos = []
+    for t, u, name in zip(tensors, others, names):
+        dims = list(t.shape)
+        for i, (s, v) in enumerate(zip(t.shape, u.shape)):
+            if i in axes.get(name, {}) or s != v:
+                dims[i] = axes.get(name, {}).get(i, f"{name}_dim{i}")
+        infos.append(g.value_info(name, t, dims))
+    return infos
+
+
+def _write(proto, path: str):
+    import onnx
+
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        onnx.save_model(proto, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

@@ -1,0 +1,130 @@
+"""Recording a model's forward as a list of ops, for the ONNX exporter.
+
+While a ``Tracer`` is installed (``autograd.grad_mode.state.tracer``), ``Function.apply`` hands
+it every op; it runs the op and appends a ``Record`` (which op, its arguments, its outputs, the
+module it ran in). Forward hooks on every submodule keep the module path, and a module the
+exporter converts as a whole (a convolution, a pooling layer: its primitives are im2col
+matmuls that ONNX has no op for) has the records of its body replaced by one record of the
+module itself (tensorlite/onnx/_convert.py's MODULES). Tensors that no recorded op produced (parameters, buffers, tensors made by
+creation functions) are the graph's initializers and constants.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..autograd.function import InplaceFunction
+from ..autograd.grad_mode import state
+from ..tensor import Tensor
+
+__all__ = ["Record", "Tracer", "trace"]
+
+
+@dataclass
+class Record:
+    """One traced op or module call. ``op``: the converter key (a table row's name such as
+    'add', a Function class name such as 'MatMul', or a module class name such as 'Conv2d');
+    ``fn``: the Function class or the module; ``args``/``kwargs``: as called (Tensors and Python
+    values); ``outputs``: the output Tensors; ``path``: the module path it ran in ('' for the
+    model itself); ``inner``: the records of its body (a module's, a composite Function's), used
+    where the exporter has no converter for the whole."""
+
+    op: str
+    fn: object
+    args: tuple
+    kwargs: dict
+    outputs: tuple
+    path: str
+    is_module: bool = False
+    inner: list = field(default_factory=list)
+    site: str = ""
+
+    def where(self) -> str:
+        """'op 'X' in module 'path' (Type)', for error messages."""
+        return self.site or f"op '{self.op}'"
+
+
+def op_key(cls) -> str:
+    """A Function class's converter key: the table row's name, else the class name."""
+    row = getattr(cls, "row", None)
+    return row.name if row is not None else cls.__name__
+
+
+def _tensors(value) -> tuple:
+    """The Tensors in a module's output (a Tensor, or nested tuples/lists with None)."""
+    if isinstance(value, Tensor):
+        return (value,)
+    if isinstance(value, (tuple, list)):
+        return tuple(t for v in value for t in _tensors(v))
+    return ()
+
+
+class Tracer:
+    """Records the ops of one forward as a tree of ``Record`` (``records``: the top level)."""
+
+    def __init__(self):
+        self.records = []
+        self.keep = []          # every argument and output seen, so no tensor id is reused
+        self._paths = [""]
+        self._marks = []
+
+    def __call__(self, cls, args, kwargs):
+        """Function.apply's hook: run the op and record it. A composite Function's body is traced
+        too (its records become ``inner``): the exporter falls back to them when it has no
+        converter for the composite."""
+        start = len(self.records)
+        if cls._primitive or issubclass(cls, InplaceFunction):
+            state.tracer = None
+            try:
+                out = cls.apply(*args, **kwargs)
+            finally:
+                state.tracer = self
+        else:
+            out = _own_identities(cls.forward(cls._node_cls(), *args, **kwargs), args)
+        outputs = out if isinstance(out, tuple) else (out,) if out is not None else ()
+        self._add(Record(op_key(cls), cls, args, kwargs, outputs, self._paths[-1]), start)
+        return out
+
+    def _add(self, record, start):
+        record.inner = self.records[start:]
+        del self.records[start:]
+        self.records.append(record)
+        self.keep.append((record.args, record.kwargs, record.outputs))
+
+    def enter(self, path):
+        self._paths.append(path)
+        self._marks.append(len(self.records))
+
+    def leave(self, module, args, output):
+        path = self._paths.pop()
+        record = Record(type(module).__name__, module, tuple(args), {}, _tensors(output), path,
+                        is_module=True)
+        self._add(record, self._marks.pop())
+
+
+def _own_identities(out, args):
+    """A composite Function returning an input as is: the output gets its own identity (as
+    Function.apply's wrapping does), so the graph has a node for it."""
+    outs = out if isinstance(out, tuple) else (out,)
+    fixed = tuple(o._alias() if isinstance(o, Tensor) and any(o is a for a in args) else o for o in outs)
+    return fixed if isinstance(out, tuple) else fixed[0]
+
+
+def trace(model, inputs) -> Tracer:
+    """Run ``model(*inputs)`` with grad mode and anomaly mode off, recording its ops.
+    Returns the Tracer (``records``: one module record for the model, ``output``)."""
+    tracer = Tracer()
+    handles = []
+    for name, module in model.named_modules():
+        handles.append(module.register_forward_pre_hook(
+            lambda m, a, _n=name: tracer.enter(_n)))
+        handles.append(module.register_forward_hook(
+            lambda m, a, o: tracer.leave(m, a, o)))
+    saved = state.enabled, state.anomaly, state.tracer
+    state.enabled, state.anomaly, state.tracer = False, False, tracer
+    try:
+        tracer.output = model(*inputs)
+    finally:
+        state.enabled, state.anomaly, state.tracer = saved
+        for h in handles:
+            h.remove()
+    return tracer
