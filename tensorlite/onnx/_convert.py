@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from ..tensor import Tensor
-from ._graph import np_dtype
+from ._graph import ExportError, np_dtype
 
 __all__ = ["OPS", "MODULES", "ExportError"]
 
@@ -175,13 +175,13 @@ def _leaky_relu(g, rec):
 
 @_op("_ELU")
 def _elu(g, rec):
-    """scale * (x if x > 0 else negative_scale * (exp(x * input_scale) - 1)): elu, selu, celu."""
+    """x * scale if x > 0 else negative_scale * (exp(x * input_scale) - 1): elu, selu, celu."""
     x, negative, scale, input_scale = rec.args[:4]
     dtype, name = np_dtype(x), g.name(x)
     if scale == 1 and input_scale == 1:
         return [g.node("Elu", [name], alpha=float(negative))]
     expm1 = g.node("Sub", [g.node("Exp", [_scaled(g, name, input_scale, dtype)]), g.const(1, dtype)])
-    below = _scaled(g, expm1, negative * scale, dtype)
+    below = _scaled(g, expm1, negative, dtype)
     above = _scaled(g, name, scale, dtype)
     positive = g.node("Greater", [name, g.const(0, dtype)])
     return [g.node("Where", [positive, above, below])]
@@ -279,7 +279,7 @@ def _reshape(g, rec):
     target = list(shape)
     infer = [i for i in rec.varying if i not in rec.copied]
     if len(infer) > 1:
-        raise ExportError(f"{rec.where()}: reshape to {list(shape)} has several sizes that depend on "
+        raise ExportError(f"tl.onnx.export: {rec.where()}: reshape to {list(shape)} has several sizes that depend on "
                           "a dynamic axis; reshape with -1 for one of them, or export without "
                           "dynamic_axes")
     for i in rec.copied:
@@ -294,7 +294,7 @@ def _expand(g, rec):
     x, shape = rec.args[:2]
     target = [1 if i in rec.varying else s for i, s in enumerate(shape)]
     if set(rec.varying) - set(rec.copied_expand):
-        raise ExportError(f"{rec.where()}: expand to {list(shape)} grows a dimension whose size "
+        raise ExportError(f"tl.onnx.export: {rec.where()}: expand to {list(shape)} grows a dimension whose size "
                           "depends on a dynamic axis; export without dynamic_axes")
     return [g.node("Expand", [g.name(x), g.ints(target)])]
 
@@ -370,18 +370,22 @@ def _slice(g, rec):
     return [name]
 
 
+def _dtype_of(index) -> np.dtype:
+    return np_dtype(index) if isinstance(index, Tensor) else index.dtype
+
+
 @_op("Index")
 def _index(g, rec):
     """Advanced indexing by one integer tensor (the other entries full slices): Gather."""
     x, key = rec.args[:2]
     key = key if isinstance(key, tuple) else (key,)
-    tensors = [i for i, k in enumerate(key) if isinstance(k, Tensor)]
-    rest_full = all(k == slice(None) for i, k in enumerate(key) if i not in tensors)
-    if len(tensors) != 1 or not rest_full or key[tensors[0]].dtype.is_floating_point \
-            or str(key[tensors[0]].dtype).endswith("bool"):
-        raise ExportError(f"{rec.where()}: advanced indexing is exported for one integer index "
+    tensors = [i for i, k in enumerate(key) if isinstance(k, (Tensor, np.ndarray))]
+    rest_full = all(isinstance(k, slice) and k == slice(None) for i, k in enumerate(key) if i not in tensors)
+    if len(tensors) != 1 or not rest_full or _dtype_of(key[tensors[0]]).kind not in "iu":
+        raise ExportError(f"tl.onnx.export: {rec.where()}: advanced indexing is exported for one integer index "
                           "tensor (other entries ':'); use index_select or gather instead")
-    index = g.operand(key[tensors[0]], np.int64)
+    index = key[tensors[0]]
+    index = g.operand(index, np.int64) if isinstance(index, Tensor) else g.const(index, np.int64)
     return [g.node("Gather", [g.name(x), index], axis=tensors[0])]
 
 
@@ -390,7 +394,7 @@ def _gather(g, rec):
     x, dim, index, op = rec.args[:4]
     ignore = rec.args[4] if len(rec.args) > 4 else rec.kwargs.get("ignore")
     if ignore is not None or op == "embedding":
-        raise ExportError(f"{rec.where()}: gather with ignore_index or from a functional "
+        raise ExportError(f"tl.onnx.export: {rec.where()}: gather with ignore_index or from a functional "
                           "embedding call has no ONNX conversion; use nn.Embedding")
     return [g.node("GatherElements", [g.name(x), g.operand(index, np.int64)], axis=int(dim))]
 
@@ -505,7 +509,3 @@ def _batch_norm(g, rec):
 def _embedding(g, rec):
     m = rec.fn
     return [g.node("Gather", [g.name(m.weight), g.operand(rec.args[0], np.int64)], axis=0)]
-
-
-class ExportError(RuntimeError):
-    """A model (or one of its ops) that tl.onnx.export cannot convert."""

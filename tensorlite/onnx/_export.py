@@ -159,6 +159,8 @@ def _static(value):
         return ("tensor", value.ndim)
     if isinstance(value, (tuple, list)):
         return tuple(_static(v) for v in value)
+    if isinstance(value, np.ndarray):  # an index the op read to the host
+        return ("array", value.shape, value.tobytes())
     if isinstance(value, dict):
         return tuple(sorted((k, _static(v)) for k, v in value.items()))
     return value
@@ -178,9 +180,9 @@ def _compare(leaves, others):
                 and len(a.args[1]) == len(b.args[1]):
             _mark_varying(a, b)
             continue
-        raise ExportError(f"tl.onnx.export: the arguments of {a.site} depend on the size of a dynamic "
-                          f"axis ({_static(a.args[1:])} vs {_static(b.args[1:])}); export without "
-                          "dynamic_axes or compute them from ops on the tensors")
+        raise ExportError(f"tl.onnx.export: the arguments of {a.site} change with the input's sizes "
+                          "or values (a size read from a dynamic axis, or an index read from a "
+                          "tensor); export without dynamic_axes, or compute them with tensor ops")
 
 
 def _mark_varying(a, b):
@@ -203,6 +205,8 @@ def _build(leaves, inputs, names, params, opset) -> Graph:
         for t, name in zip(rec.outputs, outputs):
             if name is not None:
                 g.bind(t, name)
+            else:
+                g.unavailable[id(t)] = rec.site
     return g
 
 

@@ -5,7 +5,11 @@ import numpy as np
 
 from ..tensor import Tensor
 
-__all__ = ["Graph", "host"]
+__all__ = ["ExportError", "Graph", "host"]
+
+
+class ExportError(RuntimeError):
+    """A model (or one of its ops) that tl.onnx.export cannot convert."""
 
 
 def host(t: Tensor) -> np.ndarray:
@@ -40,6 +44,7 @@ class Graph:
         self.constants = []
         self.constant_sites = {}
         self.site = ""
+        self.unavailable = {}   # id(tensor) -> where: outputs the conversion does not produce
         self._count = 0
 
     def fresh(self, hint: str) -> str:
@@ -55,6 +60,9 @@ class Graph:
         known = self.names.get(id(t))
         if known is not None:
             return known
+        if id(t) in self.unavailable:
+            raise ExportError(f"tl.onnx.export: an output of {self.unavailable[id(t)]} is used but has "
+                              "no ONNX equivalent (max pooling's indices)")
         param = self.params.get(id(t))
         name = param if param is not None else self.fresh("constant")
         if name not in self.initializers:
