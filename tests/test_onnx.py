@@ -77,6 +77,8 @@ LAYERS = {
     "conv1d": (lambda: nn.Conv1d(4, 6, 3, stride=2, padding=2, dilation=2, groups=2), (2, 4, 11)),
     "conv2d": (lambda: nn.Conv2d(4, 6, 3, stride=(2, 1), padding=(1, 2), dilation=(1, 2), groups=2), (2, 4, 9, 8)),
     "conv2d_same": (lambda: nn.Conv2d(3, 4, (4, 3), padding="same", bias=False), (1, 3, 7, 6)),
+    "conv3d": (lambda: nn.Conv3d(2, 3, (2, 3, 2), stride=(1, 2, 1), padding=1), (1, 2, 4, 5, 4)),
+    "conv_transpose1d": (lambda: nn.ConvTranspose1d(4, 4, 3, stride=3, groups=2, dilation=2), (2, 4, 5)),
     "conv_transpose2d": (lambda: nn.ConvTranspose2d(4, 2, 3, stride=2, padding=1, output_padding=1), (2, 4, 5, 5)),
     "max_pool2d": (lambda: nn.MaxPool2d(3, stride=2, padding=1), (2, 3, 8, 8)),
     "max_pool2d_ceil_dilation": (lambda: nn.MaxPool2d(2, stride=2, dilation=2, ceil_mode=True), (1, 2, 9, 9)),
@@ -103,6 +105,7 @@ LAYERS = {
     "log_softmax": (lambda: nn.LogSoftmax(dim=-1), (2, 5, 3)),
     "elu": (lambda: nn.ELU(0.7), (3, 7)),
     "selu": (nn.SELU, (3, 7)),
+    "celu": (lambda: nn.CELU(1.5), (3, 7)),
     "softplus": (lambda: nn.Softplus(beta=2.0, threshold=3.0), (3, 7)),
     "log_sigmoid": (nn.LogSigmoid, (3, 7)),
     "hardswish": (nn.Hardswish, (3, 7)),
@@ -298,11 +301,14 @@ def test_bad_arguments(tmp_path):
     assert not os.listdir(tmp_path)
 
 
-def test_opencl_model_exports_its_parameters_from_the_device(opencl, tmp_path):
+@pytest.mark.parametrize("factory, shapes", [(_cnn, [(2, 3, 8, 8)]), (_TensorOps, [(3, 4), (4, 4)])])
+def test_opencl_model_exports_its_parameters_from_the_device(factory, shapes, opencl, tmp_path):
+    """Parameters and the index arrays of advanced indexing are read back from the device."""
     tl.manual_seed(0)
-    model = _cnn()
-    x = tl.randn(2, 3, 8, 8)
-    expected = _expected(model, (x,))[0]
+    model = factory()
+    inputs = tuple(tl.randn(*s) for s in shapes)
+    expected = _expected(model, inputs)
     model.to(opencl)
-    path = _export(model, x.to(opencl), tmp_path)
-    np.testing.assert_allclose(_run(path, (x,))[0], expected, rtol=1e-5, atol=1e-5)
+    path = _export(model, tuple(x.to(opencl) for x in inputs), tmp_path)
+    for got, want in zip(_run(path, inputs), expected):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)

@@ -139,6 +139,8 @@ def _flatten(model, tracer) -> list:
                 leaves.append(rec)
                 return
         elif rec.op in OPS:
+            if rec.op == "Index":
+                rec.args = (rec.args[0], _host_key(rec.args[1], rec.args[0].device)) + rec.args[2:]
             rec.convert = OPS[rec.op]
             leaves.append(rec)
             return
@@ -151,6 +153,16 @@ def _flatten(model, tracer) -> list:
     for rec in tracer.records:
         walk(rec)
     return leaves
+
+
+def _host_key(key, device):
+    """An advanced-indexing key with its backend index arrays (the op made them from index
+    tensors) copied to the host, so the two traces compare and the converter reads them."""
+    def entry(k):
+        if isinstance(k, (Tensor, np.ndarray)) or not (hasattr(k, "shape") and hasattr(k, "dtype")):
+            return k
+        return Tensor._make(k, device, False, None, 0).numpy()
+    return tuple(entry(k) for k in key) if isinstance(key, tuple) else entry(key)
 
 
 def _static(value):
