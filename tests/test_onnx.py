@@ -290,7 +290,40 @@ def test_constant_made_from_the_input_values_is_an_error(tmp_path):
         tl.onnx.export(_HostRead(), tl.randn(3, 2), tmp_path / "h.onnx")
 
 
+class _IntegerInput(nn.Module):
+    def forward(self, i):
+        logical = tl.logical_xor(i, ~(i > 2)) | tl.logical_and(i, i < 4.5)
+        return (i > 1.5) & (i != 3), logical, i * 2 + 1, i / 2, (i ^ 6) & ~i
+
+
+def test_integer_input_against_python_floats_promotes_as_pytorch(tmp_path):
+    _check(_IntegerInput(), tl.tensor([[0, 1, 2], [3, 4, 5]]), tmp_path, opset_version=18)
+    with pytest.raises(tl.onnx.ExportError, match="opset_version=18"):
+        tl.onnx.export(_IntegerInput(), tl.tensor([1]), tmp_path / "17.onnx")
+
+
+class _FunctionalConv(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.weight = nn.Parameter(tl.randn(2, 1, 2, 2))
+
+    def forward(self, x):
+        return F.conv2d(x, self.weight)
+
+
+def test_functional_convolution_error_points_to_the_modules(tmp_path):
+    with pytest.raises(tl.onnx.ExportError, match=r"'Unfold' in module '<model>'.*as the nn modules"):
+        tl.onnx.export(_FunctionalConv(), tl.randn(1, 1, 3, 3), tmp_path / "c.onnx")
+
+
+class _DictOutput(nn.Module):
+    def forward(self, x):
+        return {"y": x * 2}
+
+
 def test_bad_arguments(tmp_path):
+    with pytest.raises(TypeError, match="must return a Tensor or a tuple of Tensors, got dict"):
+        tl.onnx.export(_DictOutput(), tl.randn(1, 2), tmp_path / "a.onnx")
     model = nn.Linear(2, 2)
     with pytest.raises(TypeError, match="example_input must be a Tensor"):
         tl.onnx.export(model, np.zeros((1, 2), np.float32), tmp_path / "a.onnx")

@@ -47,11 +47,14 @@ _UNARY = {"neg": "Neg", "exp": "Exp", "log": "Log", "sqrt": "Sqrt", "abs": "Abs"
           "sinh": "Sinh", "cosh": "Cosh", "asinh": "Asinh", "acosh": "Acosh", "atanh": "Atanh",
           "tanh": "Tanh", "sigmoid": "Sigmoid", "relu": "Relu", "erf": "Erf", "sign": "Sign",
           "floor": "Floor", "ceil": "Ceil", "round": "Round", "logical_not": "Not",
-          "isnan": "IsNaN", "bitwise_not": "BitwiseNot", "Reciprocal": "Reciprocal"}
+          "isnan": "IsNaN", "Reciprocal": "Reciprocal"}
 _BINARY = {"add": "Add", "sub": "Sub", "mul": "Mul", "div": "Div", "pow": "Pow",
            "maximum": "Max", "minimum": "Min"}
 _COMPARE = {"eq": "Equal", "lt": "Less", "le": "LessOrEqual", "gt": "Greater",
-            "ge": "GreaterOrEqual", "logical_and": "And", "logical_or": "Or", "logical_xor": "Xor"}
+            "ge": "GreaterOrEqual"}
+_LOGICAL = {"logical_and": "And", "logical_or": "Or", "logical_xor": "Xor"}
+_BITWISE = {"bitwise_and": ("And", "BitwiseAnd"), "bitwise_or": ("Or", "BitwiseOr"),
+            "bitwise_xor": ("Xor", "BitwiseXor")}
 
 
 def _unary(onnx_op):
@@ -93,13 +96,51 @@ for _key, _onnx in _BINARY.items():
 def _compare(onnx_op):
     def convert(g, rec):
         a, b = rec.args
-        dtype = np.result_type(*[np_dtype(v) for v in (a, b) if isinstance(v, Tensor)])
+        # a Python float against an integer tensor compares as floats (PyTorch's promotion)
+        dtype = np.result_type(*[np_dtype(v) if isinstance(v, Tensor) else v for v in (a, b)])
         return [g.node(onnx_op, [g.operand(a, dtype), g.operand(b, dtype)])]
     return convert
 
 
 for _key, _onnx in _COMPARE.items():
     OPS[_key] = _compare(_onnx)
+
+
+def _logical(onnx_op):
+    def convert(g, rec):
+        return [g.node(onnx_op, [g.operand(v, np.dtype(bool)) for v in rec.args[:2]])]
+    return convert
+
+
+for _key, _onnx in _LOGICAL.items():
+    OPS[_key] = _logical(_onnx)
+
+
+def _bitwise(ops):
+    """Bool operands: And/Or/Xor; integers: the Bitwise* ops (opset 18)."""
+    def convert(g, rec):
+        dtype = _out_dtype(rec)
+        if dtype != np.dtype(bool) and g.opset < 18:
+            raise ExportError(f"tl.onnx.export: {rec.where()}: bitwise ops on integers need "
+                              "opset_version=18 or later")
+        op = ops[0] if dtype == np.dtype(bool) else ops[1]
+        return [g.node(op, [g.operand(v, dtype) for v in rec.args[:2]])]
+    return convert
+
+
+for _key, _onnx in _BITWISE.items():
+    OPS[_key] = _bitwise(_onnx)
+
+
+@_op("bitwise_not")
+def _bitwise_not(g, rec):
+    x = rec.args[0]
+    if np_dtype(x) == np.dtype(bool):
+        return [g.node("Not", [g.name(x)])]
+    if g.opset < 18:
+        raise ExportError(f"tl.onnx.export: {rec.where()}: bitwise ops on integers need "
+                          "opset_version=18 or later")
+    return [g.node("BitwiseNot", [g.name(x)])]
 
 
 @_op("ne")

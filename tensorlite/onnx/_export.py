@@ -14,6 +14,12 @@ from ._trace import Record, _tensors, trace
 __all__ = ["export"]
 
 _RESHAPES = ("Reshape", "View")
+_HINTS = {
+    "Unfold": " Convolutions and average pooling export as the nn modules (Conv2d, AvgPool2d, "
+              "AdaptiveAvgPool2d, ...) with zero padding, not as F.conv2d/F.unfold calls.",
+    "Fold": " Transposed convolutions export as the nn modules (ConvTranspose2d, ...) with zero "
+            "padding, not as F.conv_transpose2d/F.fold calls.",
+}
 
 
 def export(model, example_input, path, *, input_names=None, output_names=None, dynamic_axes=None,
@@ -54,6 +60,9 @@ def export(model, example_input, path, *, input_names=None, output_names=None, d
     axes = _dynamic_axes(dynamic_axes)
     runs = _trace_twice(model, inputs, input_names, axes)
     (leaves, outs), (leaves_b, outs_b) = [(_flatten(model, t), _tensors(t.output)) for t, _ in runs]
+    if not outs:
+        raise TypeError(f"tl.onnx.export: the model must return a Tensor or a tuple of Tensors, got "
+                        f"{type(runs[0][0].output).__name__}")
     _compare(leaves, leaves_b)
     output_names = _names(output_names, len(outs), "output")
     unknown = set(axes) - set(input_names) - set(output_names)
@@ -146,7 +155,7 @@ def _flatten(model, tracer) -> list:
             return
         if not rec.inner and not rec.is_module:
             raise ExportError(f"tl.onnx.export: {rec.site} has no ONNX conversion (nothing was "
-                              "written). Supported: tl.onnx.supported_ops()")
+                              f"written).{_HINTS.get(rec.op, '')} Supported: tl.onnx.supported_ops()")
         for r in rec.inner:
             walk(r)
 
