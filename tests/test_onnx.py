@@ -148,7 +148,7 @@ class _TensorOps(nn.Module):
         b = a.reshape(3, 2, 2).permute(1, 0, 2).transpose(-1, -2).flatten(1)
         c = tl.cat([b, b * 0.5], dim=1).unsqueeze(1).squeeze(1)
         d = tl.stack([x[:, 1:3], x[:, ::2], x[..., None, -2:].squeeze(-2)], dim=0)
-        e = x[0] + x[:, 2:3] + x[1, None] + x[tl.tensor([2, 0])].sum(0)
+        e = x[0] + x[:, 2:3] + x[1, None] + x[tl.tensor([2, 0])].sum(0) + tl.cat(x.chunk(2, dim=1)[::-1], 1)
         m = tl.matmul(x.view(3, 4), y) @ y.t()
         r = (x.sum(dim=1, keepdim=True) + x.mean(dim=0) + x.max(dim=1).values.unsqueeze(1)
              + x.amin(dim=(0, 1)) + x.var(dim=1, keepdim=True) + x.std())
@@ -169,6 +169,59 @@ def test_max_with_dim_exports_values_and_indices(tmp_path):
 
     tl.manual_seed(0)
     _check(MaxDim(), tl.randn(3, 5), tmp_path)
+
+
+class _Recurrent(nn.Module):
+    """A recurrent layer's output and final state(s) as a flat tuple."""
+
+    def __init__(self, rnn):
+        super().__init__()
+        self.rnn = rnn
+
+    def forward(self, x, *state):
+        out, h = self.rnn(x, *state)
+        return (out,) + (h if isinstance(h, tuple) else (h,))
+
+
+RECURRENT = {
+    "lstm_bidirectional_2_layers": (lambda: nn.LSTM(3, 5, num_layers=2, bidirectional=True, batch_first=True),
+                                    (2, 4, 3)),
+    "lstm_no_bias": (lambda: nn.LSTM(3, 4, bias=False), (4, 2, 3)),
+    "gru_2_layers": (lambda: nn.GRU(3, 5, num_layers=2), (4, 2, 3)),
+    "rnn_relu_bidirectional": (lambda: nn.RNN(3, 5, nonlinearity="relu", bidirectional=True), (4, 2, 3)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RECURRENT))
+def test_recurrent_layer_matches_onnxruntime(name, tmp_path):
+    """LSTM becomes ONNX LSTM ops; GRU and RNN are unrolled into their step's ops."""
+    tl.manual_seed(0)
+    factory, shape = RECURRENT[name]
+    path = _check(_Recurrent(factory()), tl.randn(*shape), tmp_path)
+    assert ("LSTM" in {n.op_type for n in onnx.load(str(path)).graph.node}) == name.startswith("lstm")
+
+
+def test_lstm_with_state_inputs_and_dynamic_batch_and_length(tmp_path):
+    tl.manual_seed(0)
+    model = _Recurrent(nn.LSTM(3, 5, num_layers=2, batch_first=True))
+    inputs = (tl.randn(2, 4, 3), (tl.randn(2, 2, 5), tl.randn(2, 2, 5)))
+    flat = (inputs[0],) + inputs[1]
+
+    class Flat(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.inner = model
+
+        def forward(self, x, h, c):
+            return self.inner(x, (h, c))
+
+    path = _check(Flat(), flat, tmp_path, input_names=["x", "h", "c"],
+                  dynamic_axes={"x": {0: "batch", 1: "time"}, "h": {1: "batch"}, "c": {1: "batch"}})
+    other = (tl.randn(3, 6, 3), tl.randn(2, 3, 5), tl.randn(2, 3, 5))
+    for got, want in zip(_run(path, other), _expected(Flat(), other)):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    with pytest.raises(tl.onnx.ExportError, match="pass it as an input"):  # zero state sized from the batch
+        tl.onnx.export(model, tl.randn(2, 4, 3), tmp_path / "z.onnx", dynamic_axes={"input": [0]})
 
 
 def _mlp():

@@ -372,8 +372,18 @@ _BIG = 2 ** 63 - 1
 
 @_op("Slice")
 def _slice(g, rec):
+    return [_basic_index(g, *rec.args[:2])]
+
+
+@_op("Split", "SplitWithSizes")
+def _split(g, rec):
+    """split/chunk: one slice per piece."""
+    x, keys = rec.args[:2]
+    return [_basic_index(g, x, key) for key in keys]
+
+
+def _basic_index(g, x, key) -> str:
     """Basic indexing: one Slice for the slices, Squeeze for the ints, Unsqueeze for None."""
-    x, key = rec.args[:2]
     key = key if isinstance(key, tuple) else (key,)
     if any(k is Ellipsis for k in key):
         at = key.index(Ellipsis)
@@ -408,7 +418,7 @@ def _slice(g, rec):
         name = g.node("Unsqueeze", [name, g.ints(new)])
     if name == g.name(x):
         name = g.node("Identity", [name])
-    return [name]
+    return name
 
 
 def _dtype_of(index) -> np.dtype:
@@ -448,6 +458,23 @@ def _max_pool(g, rec):
                         strides=list(stride), pads=[top, left, bottom, right],
                         dilations=list(dilation))
     return [out, None]
+
+
+@_op("LSTMSequence")
+def _lstm_sequence(g, rec):
+    """One LSTM layer from its input gate pre-activations (nn.LSTM's recurrence): ONNX LSTM with
+    those as X, W the permutation from PyTorch's gate order (i, f, g, o) to ONNX's (i, o, f, c)
+    and R = w_hh's rows in that order; no bias (it is inside x_gates)."""
+    x_gates, h0, c0, w_hh = rec.args[:4]
+    reverse = rec.args[4] if len(rec.args) > 4 else rec.kwargs.get("reverse", False)
+    dtype, hidden = np_dtype(x_gates), h0.shape[-1]
+    order = np.concatenate([np.arange(k * hidden, (k + 1) * hidden) for k in (0, 3, 1, 2)])
+    permutation = np.eye(4 * hidden, dtype=dtype)[order][None]
+    r = g.node("Unsqueeze", [g.node("Gather", [g.name(w_hh), g.ints(order)], axis=0), g.ints([0])])
+    initial = [g.node("Unsqueeze", [g.name(t), g.ints([0])]) for t in (h0, c0)]
+    y, y_h, y_c = g.node("LSTM", [g.name(x_gates), g.const(permutation, dtype), r, "", ""] + initial,
+                         outputs=3, hidden_size=int(hidden), direction="reverse" if reverse else "forward")
+    return [g.node("Squeeze", [y, g.ints([1])])] + [g.node("Squeeze", [t, g.ints([0])]) for t in (y_h, y_c)]
 
 
 # -- modules converted as a whole ----------------------------------------------------------------

@@ -238,7 +238,8 @@ def _check_constants(g, other):
             raise ExportError(f"tl.onnx.export: a tensor used by {g.constant_sites[name]} was not made by "
                               "a traced op and changes with the input (made by a function outside the "
                               "recorded ops, or from the input's shape or values); it would be frozen "
-                              "as a constant")
+                              "as a constant. A tensor sized from a dynamic axis (a zero initial "
+                              "state): pass it as an input")
 
 
 def _value_infos(g, tensors, others, names, axes):
