@@ -6,7 +6,7 @@ Example:
 True
 """
 from ._convert import ExportError, MODULES as _MODULES, OPS as _OPS
-from ._export import export
+from .exporter import export
 
 __all__ = ["export", "ExportError", "supported_ops"]
 
