@@ -343,6 +343,35 @@ def test_constant_made_from_the_input_values_is_an_error(tmp_path):
         tl.onnx.export(_HostRead(), tl.randn(3, 2), tmp_path / "h.onnx")
 
 
+class _Cube(tl.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x * x * x
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise AssertionError("not called")
+
+
+class _Same(tl.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+class _UserFunctions(nn.Module):
+    def forward(self, x):
+        return _Same.apply(_Cube.apply(x) + 1), _Same.apply(x)
+
+
+def test_user_functions_export_through_their_forward_ops(tmp_path):
+    _check(_UserFunctions(), tl.randn(2, 3), tmp_path)
+
+
 class _IntegerInput(nn.Module):
     def forward(self, i):
         logical = tl.logical_xor(i, ~(i > 2)) | tl.logical_and(i, i < 4.5)

@@ -2,11 +2,11 @@
 
 While a ``Tracer`` is installed (``autograd.grad_mode.state.tracer``), ``Function.apply`` hands
 it every op; it runs the op and appends a ``Record`` (which op, its arguments, its outputs, the
-module it ran in). Forward hooks on every submodule keep the module path, and a module the
-exporter converts as a whole (a convolution, a pooling layer: its primitives are im2col
-matmuls that ONNX has no op for) has the records of its body replaced by one record of the
-module itself (tensorlite/onnx/_convert.py's MODULES). Tensors that no recorded op produced (parameters, buffers, tensors made by
-creation functions) are the graph's initializers and constants.
+module it ran in). Forward hooks on every submodule make each module call a record too, holding
+the records of its body: the exporter converts some modules as a whole (a convolution, whose
+primitives are an im2col and a matmul that ONNX has no op for) and the others through their
+body. Tensors that no recorded op produced (parameters, buffers, tensors made by creation
+functions) are the graph's initializers and constants.
 """
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ class Tracer:
             finally:
                 state.tracer = self
         else:
-            out = _own_identities(cls.forward(cls._node_cls(), *args, **kwargs), args)
+            out = self._own_identities(cls.forward(cls._node_cls(), *args, **kwargs), args)
         outputs = out if isinstance(out, tuple) else (out,) if out is not None else ()
         self._add(Record(op_key(cls), cls, args, kwargs, outputs, self._paths[-1]), start)
         return out
@@ -101,12 +101,19 @@ class Tracer:
         self._add(record, self._marks.pop())
 
 
-def _own_identities(out, args):
-    """A composite Function returning an input as is: the output gets its own identity (as
-    Function.apply's wrapping does), so the graph has a node for it."""
-    outs = out if isinstance(out, tuple) else (out,)
-    fixed = tuple(o._alias() if isinstance(o, Tensor) and any(o is a for a in args) else o for o in outs)
-    return fixed if isinstance(out, tuple) else fixed[0]
+    def _own_identities(self, out, args):
+        """A composite Function returning an input as is: the output gets its own identity (as
+        Function.apply's wrapping does), recorded as a copy of the input."""
+        outs = out if isinstance(out, tuple) else (out,)
+        fixed = []
+        for o in outs:
+            if isinstance(o, Tensor) and any(o is a for a in args):
+                alias = o._alias()
+                self.records.append(Record("Clone", None, (o,), {}, (alias,), self._paths[-1]))
+                self.keep.append(alias)
+                o = alias
+            fixed.append(o)
+        return tuple(fixed) if isinstance(out, tuple) else fixed[0]
 
 
 def trace(model, inputs) -> Tracer:
