@@ -322,6 +322,35 @@ def test_unsupported_layer_configuration_names_the_module(tmp_path):
     assert not os.listdir(tmp_path)
 
 
+class _InPlace(nn.Module):
+    def __init__(self, write):
+        super().__init__()
+        self.write = write
+
+    def forward(self, x):
+        y = x * 2
+        self.write(y)
+        return y + 1
+
+
+@pytest.mark.parametrize("write", [lambda y: y.add_(1), lambda y: y.__setitem__(0, 5.0),
+                                   lambda y: y[:, 1].mul_(2), lambda y: y.clamp_(0, 1)],
+                         ids=["add_", "setitem", "view_mul_", "clamp_"])
+def test_in_place_writes_are_an_error(write, tmp_path):
+    with pytest.raises(tl.onnx.ExportError, match=r"output of op 'mul' in module '<model>' \(_InPlace\) was modified "
+                                                  r"in place"):
+        tl.onnx.export(_InPlace(write), tl.randn(2, 3), tmp_path / "i.onnx")
+    with pytest.raises(tl.onnx.ExportError, match="modified its input 0 in place"):
+        tl.onnx.export(_Writes(), tl.randn(2, 3), tmp_path / "j.onnx")
+    assert not os.listdir(tmp_path)
+
+
+class _Writes(nn.Module):
+    def forward(self, x):
+        x.sub_(1)
+        return x * 2
+
+
 class _ShapeConstant(nn.Module):
     def forward(self, x):
         return x + tl.ones(x.shape[0], 1)

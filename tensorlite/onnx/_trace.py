@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from ..autograd.function import InplaceFunction
 from ..autograd.grad_mode import state
 from ..tensor import Tensor
+from ._graph import ExportError
 
 __all__ = ["Record", "Tracer", "trace"]
 
@@ -37,6 +38,18 @@ class Record:
     is_module: bool = False
     inner: list = field(default_factory=list)
     site: str = ""
+    versions: tuple = ()
+
+    def check_not_written(self):
+        """In-place ops under no_grad write through the backend without an op (add_, x[i] = v):
+        an output whose version moved after this record made it would be exported with its old
+        values. Raises ExportError naming the record (checked for the records exported, not
+        for the bodies of those converted as a whole, which may write their temporaries)."""
+        for t, version in zip(self.outputs, self.versions):
+            if t._version != version:
+                raise ExportError(f"tl.onnx.export: the output of {self.where()} was modified in place "
+                                  "afterwards (add_, mul_, x[i] = v, ...); in-place ops are not "
+                                  "exported: use their out-of-place forms")
 
     def where(self) -> str:
         """'op 'X' in module 'path' (Type)', for error messages."""
@@ -89,6 +102,14 @@ class Tracer:
         del self.records[start:]
         self.records.append(record)
         self.keep.append((record.args, record.kwargs, record.outputs))
+        record.versions = tuple(t._version for t in record.outputs)
+
+    @staticmethod
+    def check_no_inplace_writes(inputs):
+        for i, (t, version) in enumerate(inputs):
+            if t._version != version:
+                raise ExportError(f"tl.onnx.export: the model modified its input {i} in place; in-place "
+                                  "ops are not exported: use their out-of-place forms")
 
     def enter(self, path):
         self._paths.append(path)
@@ -126,6 +147,7 @@ def trace(model, inputs) -> Tracer:
             lambda m, a, _n=name: tracer.enter(_n)))
         handles.append(module.register_forward_hook(
             lambda m, a, o: tracer.leave(m, a, o)))
+    versions = [(t, t._version) for t in inputs]
     saved = state.enabled, state.anomaly, state.tracer
     state.enabled, state.anomaly, state.tracer = False, False, tracer
     try:
@@ -134,4 +156,5 @@ def trace(model, inputs) -> Tracer:
         state.enabled, state.anomaly, state.tracer = saved
         for h in handles:
             h.remove()
+    tracer.check_no_inplace_writes(versions)
     return tracer

@@ -145,12 +145,14 @@ def _flatten(model, tracer) -> list:
             entry = MODULES.get(rec.op)
             if entry is not None and entry[0](rec.fn, rec):
                 rec.convert = entry[1]
+                rec.check_not_written()
                 leaves.append(rec)
                 return
         elif rec.op in OPS:
             if rec.op == "Index":
                 rec.args = (rec.args[0], _host_key(rec.args[1], rec.args[0].device)) + rec.args[2:]
             rec.convert = OPS[rec.op]
+            rec.check_not_written()
             leaves.append(rec)
             return
         if not rec.inner and not rec.is_module:
