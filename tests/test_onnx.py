@@ -149,7 +149,8 @@ class _TensorOps(nn.Module):
         c = tl.cat([b, b * 0.5], dim=1).unsqueeze(1).squeeze(1)
         d = tl.stack([x[:, 1:3], x[:, ::2], x[..., None, -2:].squeeze(-2)], dim=0)
         e = x[0] + x[:, 2:3] + x[1, None] + x[tl.tensor([2, 0])].sum(0) + tl.cat(x.chunk(2, dim=1)[::-1], 1)
-        m = tl.matmul(x.view(3, 4), y) @ y.t()
+        m = tl.matmul(x.view(3, 4), y) @ y.t() + x[:, None, :].expand(3, 2, 4).sum(1) + x.flip(0, 1)
+        m = m + F.pad(x, (1, 2), value=0.5)[:, 2:-1] + F.pad(x, (0, 0, 1, -1))
         r = (x.sum(dim=1, keepdim=True) + x.mean(dim=0) + x.max(dim=1).values.unsqueeze(1)
              + x.amin(dim=(0, 1)) + x.var(dim=1, keepdim=True) + x.std())
         cond = tl.where(x > 0, x, x.exp() - 1) + (x <= 0.5).float() + x.clamp(min=-0.3, max=0.4)
@@ -438,6 +439,8 @@ def test_bad_arguments(tmp_path):
     model = nn.Linear(2, 2)
     with pytest.raises(TypeError, match="example_input must be a Tensor"):
         tl.onnx.export(model, np.zeros((1, 2), np.float32), tmp_path / "a.onnx")
+    with pytest.raises(ValueError, match=r"\['weight'\] clash"):
+        tl.onnx.export(model, tl.randn(1, 2), tmp_path / "a.onnx", input_names=["weight"])
     with pytest.raises(ValueError, match="opset_version=13"):
         tl.onnx.export(model, tl.randn(1, 2), tmp_path / "a.onnx", opset_version=13)
     with pytest.raises(ValueError, match=r"dynamic_axes names \['x'\]"):

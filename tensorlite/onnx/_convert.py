@@ -370,6 +370,14 @@ def _pad(g, rec):
 _BIG = 2 ** 63 - 1
 
 
+@_op("Flip")
+def _flip(g, rec):
+    x, axes = rec.args[:2]
+    axes = [int(a) for a in axes]
+    n = len(axes)
+    return [g.node("Slice", [g.name(x), g.ints([-1] * n), g.ints([-_BIG] * n), g.ints(axes), g.ints([-1] * n)])]
+
+
 @_op("Slice")
 def _slice(g, rec):
     return [_basic_index(g, *rec.args[:2])]

@@ -70,6 +70,11 @@ def export(model, example_input, path, *, input_names=None, output_names=None, d
         raise ValueError(f"tl.onnx.export: dynamic_axes names {sorted(unknown)} that are neither input "
                          f"names {input_names} nor output names {output_names}")
     params = {id(t): name for name, t in list(model.named_parameters()) + list(model.named_buffers())}
+    taken = set(params.values()) & set(input_names + output_names)
+    if taken or len(set(input_names + output_names)) != len(input_names + output_names):
+        raise ValueError(f"tl.onnx.export: input and output names must be distinct and differ from the "
+                         f"parameter and buffer names; {sorted(taken) or input_names + output_names} "
+                         "clash")
     graphs = [_build(leaves, runs[0][1], input_names, params, opset_version),
               _build(leaves_b, runs[1][1], input_names, params, opset_version)]
     _check_constants(*graphs)
