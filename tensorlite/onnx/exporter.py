@@ -46,8 +46,27 @@ def export(model, example_input, path, *, input_names=None, output_names=None, d
     ['Transpose', 'MatMul', 'Add']
     """
     import onnx
-    from onnx import helper
 
+    inputs = _example_inputs(example_input, opset_version)
+    input_names = _names(input_names, len(inputs), "input")
+    axes = _dynamic_axes(dynamic_axes)
+    runs = _trace_twice(model, inputs, input_names, axes)
+    (leaves, outs), (leaves_b, outs_b) = [(_flatten(model, t), _tensors(t.output)) for t, _ in runs]
+    if not outs:
+        raise TypeError(f"tl.onnx.export: the model must return a Tensor or a tuple of Tensors, got "
+                        f"{type(runs[0][0].output).__name__}")
+    output_names = _names(output_names, len(outs), "output")
+    params = _check_names(model, input_names, output_names, axes)
+    _compare(leaves, leaves_b)
+    g, other = [_build(found, ins, input_names, params, opset_version)
+                for found, (_, ins) in zip((leaves, leaves_b), runs)]
+    _check_constants(g, other)
+    proto = _model(g, (inputs, runs[1][1], input_names), (outs, outs_b, output_names), axes, opset_version)
+    onnx.checker.check_model(proto)
+    _write(proto, os.fspath(path))
+
+
+def _example_inputs(example_input, opset_version) -> tuple:
     if opset_version < 17:
         raise ValueError(f"tl.onnx.export: opset_version={opset_version} is not supported; use 17 or "
                          "later (LayerNormalization is opset 17)")
@@ -56,39 +75,37 @@ def export(model, example_input, path, *, input_names=None, output_names=None, d
         if not isinstance(t, Tensor):
             raise TypeError(f"tl.onnx.export: example_input must be a Tensor or a tuple of Tensors; "
                             f"item {i} is a {type(t).__name__}")
-    input_names = _names(input_names, len(inputs), "input")
-    axes = _dynamic_axes(dynamic_axes)
-    runs = _trace_twice(model, inputs, input_names, axes)
-    (leaves, outs), (leaves_b, outs_b) = [(_flatten(model, t), _tensors(t.output)) for t, _ in runs]
-    if not outs:
-        raise TypeError(f"tl.onnx.export: the model must return a Tensor or a tuple of Tensors, got "
-                        f"{type(runs[0][0].output).__name__}")
-    _compare(leaves, leaves_b)
-    output_names = _names(output_names, len(outs), "output")
+    return inputs
+
+
+def _check_names(model, input_names, output_names, axes) -> dict:
+    """Check the graph's value names; returns id(tensor) -> name for parameters and buffers."""
     unknown = set(axes) - set(input_names) - set(output_names)
     if unknown:
         raise ValueError(f"tl.onnx.export: dynamic_axes names {sorted(unknown)} that are neither input "
                          f"names {input_names} nor output names {output_names}")
     params = {id(t): name for name, t in list(model.named_parameters()) + list(model.named_buffers())}
-    taken = set(params.values()) & set(input_names + output_names)
-    if taken or len(set(input_names + output_names)) != len(input_names + output_names):
+    names = input_names + output_names
+    taken = set(params.values()) & set(names)
+    if taken or len(set(names)) != len(names):
         raise ValueError(f"tl.onnx.export: input and output names must be distinct and differ from the "
-                         f"parameter and buffer names; {sorted(taken) or input_names + output_names} "
-                         "clash")
-    graphs = [_build(leaves, runs[0][1], input_names, params, opset_version),
-              _build(leaves_b, runs[1][1], input_names, params, opset_version)]
-    _check_constants(*graphs)
-    g = graphs[0]
+                         f"parameter and buffer names; {sorted(taken) or names} clash")
+    return params
+
+
+def _model(g, inputs, outputs, axes, opset):
+    """The ModelProto: g's nodes, an Identity per named output, the value infos (a dimension is
+    symbolic where dynamic_axes names it or where it changed between the traces)."""
+    from onnx import helper
+
+    outs, _, output_names = outputs
     for t, name in zip(outs, output_names):
         g.nodes.append(helper.make_node("Identity", [g.name(t)], [name], name=g.fresh("output")))
-    graph = helper.make_graph(
-        g.nodes, "tensorlite", _value_infos(g, runs[0][1], runs[1][1], input_names, axes),
-        _value_infos(g, outs, outs_b, output_names, axes), list(g.initializers.values()))
-    opsets = [helper.make_opsetid("", opset_version)]
-    proto = helper.make_model(graph, opset_imports=opsets, producer_name="tensorlite",
-                              ir_version=helper.find_min_ir_version_for(opsets))
-    onnx.checker.check_model(proto)
-    _write(proto, os.fspath(path))
+    graph = helper.make_graph(g.nodes, "tensorlite", _value_infos(g, *inputs, axes),
+                              _value_infos(g, *outputs, axes), list(g.initializers.values()))
+    opsets = [helper.make_opsetid("", opset)]
+    return helper.make_model(graph, opset_imports=opsets, producer_name="tensorlite",
+                             ir_version=helper.find_min_ir_version_for(opsets))
 
 
 def _names(names, n, stem):
