@@ -363,6 +363,19 @@ def test_constant_depending_on_a_dynamic_axis_is_an_error(tmp_path):
         tl.onnx.export(_ShapeConstant(), tl.randn(3, 2), tmp_path / "d.onnx", dynamic_axes={"input": [0]})
 
 
+class _MixingReshape(nn.Module):
+    def forward(self, x):
+        batch, time, _ = x.shape
+        return x.reshape(time, batch * 4) * 2
+
+
+def test_reshape_mixing_two_dynamic_axes_is_an_error(tmp_path):
+    _check(_MixingReshape(), tl.randn(2, 3, 4), tmp_path, dynamic_axes={"input": {0: "batch"}})
+    with pytest.raises(tl.onnx.ExportError, match=r"op 'Reshape' in module '<model>' \(_MixingReshape\): "
+                                                  r"reshape to \[3, 8\] has several sizes"):
+        tl.onnx.export(_MixingReshape(), tl.randn(2, 3, 4), tmp_path / "r.onnx", dynamic_axes={"input": [0, 1]})
+
+
 class _HostRead(nn.Module):
     def forward(self, x):
         return x * tl.tensor(float(x.max()))

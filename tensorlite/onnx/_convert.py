@@ -320,9 +320,10 @@ def _reshape(g, rec):
     target = list(shape)
     infer = [i for i in rec.varying if i not in rec.copied]
     if len(infer) > 1:
-        raise ExportError(f"tl.onnx.export: {rec.where()}: reshape to {list(shape)} has several sizes that depend on "
-                          "a dynamic axis; reshape with -1 for one of them, or export without "
-                          "dynamic_axes")
+        raise ExportError(f"tl.onnx.export: {rec.where()}: reshape to {list(shape)} has several sizes "
+                          "that change with the dynamic axes and are not the input's sizes at the "
+                          "same positions; keep dynamic axes in place (permute instead), or export "
+                          "with fewer dynamic_axes")
     for i in rec.copied:
         target[i] = 0
     for i in infer:
