@@ -189,10 +189,13 @@ def _scaled(g, x: str, factor, dtype) -> str:
     return x if factor == 1 else g.node("Mul", [x, g.const(factor, dtype)])
 
 
-@_op("_Gelu")
+@_op("_Gelu", "Gelu", "_TanhGelu")
 def _gelu(g, rec):
-    """0.5 x (1 + erf(x / sqrt 2)), or the tanh form; the Gelu op from opset 20."""
-    x, tanh = rec.args[:2]
+    """0.5 x (1 + erf(x / sqrt 2)), or the tanh form; the Gelu op from opset 20. The keys: the
+    composite ``_Gelu(x, tanh)``, and the fused exact primitive ``Gelu(x)`` with the tanh form's
+    ``_TanhGelu(x)`` that replace it (issue 11's fused GELU)."""
+    x = rec.args[0]
+    tanh = rec.args[1] if rec.op == "_Gelu" else rec.op == "_TanhGelu"
     dtype, name = np_dtype(x), g.name(x)
     if g.opset >= 20:
         return [g.node("Gelu", [name], approximate="tanh" if tanh else "none")]
@@ -250,8 +253,11 @@ def _softmax(g, rec):
     return [g.node("LogSoftmax" if log else "Softmax", [g.name(x)], axis=int(dim))]
 
 
-@_op("_LayerNorm")
+@_op("_LayerNorm", "LayerNorm")
 def _layer_norm(g, rec):
+    """LayerNormalization over the last len(axes) dims: the composite ``_LayerNorm(x, weight,
+    bias, axes, eps)`` and the fused primitive ``LayerNorm(x, weight, bias, normalized_shape,
+    eps)`` that replaces it (issue 11) both name as many trailing dims in their 4th argument."""
     x, weight, bias, axes, eps = rec.args[:5]
     dtype = np_dtype(x)
     shape = tuple(x.shape)[x.ndim - len(axes):]
