@@ -4,6 +4,7 @@ equal tensorlite's within 1e-5 (float32); dynamic axes, initializer names, train
 errors (unsupported op, input-dependent constant) and an OpenCL model's export.
 
 Run once (CPU pass): exporting is host work; the OpenCL model has its own test."""
+import io
 import os
 
 import numpy as np
@@ -279,6 +280,15 @@ def test_parameters_are_initializers_named_as_in_named_parameters(tmp_path):
             continue
         assert name in initializers, name
         np.testing.assert_array_equal(onnx.numpy_helper.to_array(initializers[name]), value.detach().numpy())
+
+
+def test_export_into_a_file_object(tmp_path):
+    model = nn.Linear(3, 2)
+    buffer = io.BytesIO()
+    tl.onnx.export(model, tl.randn(4, 3), buffer)
+    path = tmp_path / "m.onnx"
+    tl.onnx.export(model, tl.randn(4, 3), path)
+    assert buffer.getvalue() == path.read_bytes()
 
 
 def test_exports_in_eval_mode_and_restores_the_modes(tmp_path):

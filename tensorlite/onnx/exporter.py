@@ -33,7 +33,8 @@ def export(model, example_input, path, *, input_names=None, output_names=None, d
     input or output name to the axes whose size may change (``{"input": {0: "batch"}}`` or
     ``{"input": [0]}``). The graph is traced: Python control flow is frozen at the example's.
     Unsupported ops raise ``tl.onnx.ExportError`` naming the op and the module it ran in, before
-    anything is written; the file is written atomically.
+    anything is written; the file is written atomically (``path`` may also be a binary file
+    object).
 
     Shapes: example_input a Tensor or a tuple of Tensors, as ``model`` takes them.
 
@@ -63,7 +64,10 @@ def export(model, example_input, path, *, input_names=None, output_names=None, d
     _check_constants(g, other)
     proto = _model(g, (inputs, runs[1][1], input_names), (outs, outs_b, output_names), axes, opset_version)
     onnx.checker.check_model(proto)
-    _write(proto, os.fspath(path))
+    if hasattr(path, "write"):  # a binary file object, as torch.onnx.export's f
+        path.write(proto.SerializeToString())
+    else:
+        _write(proto, os.fspath(path))
 
 
 def _example_inputs(example_input, opset_version) -> tuple:
