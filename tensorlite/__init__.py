@@ -62,6 +62,7 @@ from .serialization import load, save
 from ._printing import set_printoptions
 from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed,
                      set_rng_state)
+from .compile import CompiledFunction, compile  # noqa: A001  (torch.compile)
 
 float = float32
 double = float64

@@ -1,0 +1,552 @@
+"""``tensorlite.compile``: capture a whole training step once, then replay its backend calls.
+
+The first call with a new signature runs eagerly; the second records every backend call of the
+step (forward, backward, optimizer update) through the capture hook of ``ops/capture.py``; later
+calls check the guards and replay the recorded calls as one generated function: no autograd
+bookkeeping, no op dispatch. What the step reads and writes is found from the function's
+closure, the globals it names and its arguments: modules (their parameters, buffers and
+train/eval mode), optimizers (parameters, state, hyperparameters) and tensors that require grad.
+"""
+from __future__ import annotations
+
+import functools
+import linecache
+import numbers
+import operator
+import os
+import sys
+import traceback
+
+from . import random as _random
+from ._warn import warn_user
+from .autograd.grad_mode import state as _grad_state
+from .nn.module import Module
+from .ops._util import value_bounds
+from .ops.capture import CaptureError, Late, Recording
+from .optim.optimizer import Optimizer
+from .tensor import Tensor
+
+__all__ = ["compile", "CompiledFunction", "CaptureError"]
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+MAX_RECORDINGS = 8
+
+
+# -- hyperparameters read at replay time ----------------------------------------------------------
+class _Hyper(float):
+    """A Python-number hyperparameter (or a value computed from one) while a step is recorded:
+    a float that remembers how to recompute itself, so the replay reads the current value (an lr
+    set by a scheduler takes effect). A use that turns it into Python control flow (``bool``,
+    ``float``, ``int``) marks its source as read on the host: that one is guarded by value."""
+
+    def __new__(cls, value, fn, source):
+        self = float.__new__(cls, value)
+        self._fn = fn
+        self._source = source
+        return self
+
+    def _lost(self, *args):
+        self._source["lost"] = True
+
+    def __bool__(self):
+        self._lost()
+        return float.__bool__(self)
+
+    def __float__(self):
+        self._lost()
+        return float.__float__(self)
+
+    def __int__(self):
+        self._lost()
+        return float.__int__(self)
+
+    __hash__ = float.__hash__
+
+
+def _comparison(op):
+    # not a lost value: comparisons of hyperparameters are the argument checks of the ops
+    # (a scalar in a dtype's range); control flow goes through bool(), which guards
+    def compare(self, other):
+        return op(float.__float__(self), other)
+    return compare
+
+
+def _arithmetic(op, reflected):
+    def apply(self, other):
+        if isinstance(other, _Hyper):
+            fa, fb = self._fn, other._fn
+            a, b = (fb, fa) if reflected else (fa, fb)
+            value = op(float.__float__(other), float.__float__(self)) if reflected else \
+                op(float.__float__(self), float.__float__(other))
+            return _Hyper(value, lambda: op(a(), b()), self._source)
+        if isinstance(other, numbers.Real) and not isinstance(other, bool) and \
+                type(other) in (int, float):
+            fn = self._fn
+            mine = float.__float__(self)
+            if reflected:
+                return _Hyper(op(other, mine), lambda: op(other, fn()), self._source)
+            return _Hyper(op(mine, other), lambda: op(fn(), other), self._source)
+        return NotImplemented
+    return apply
+
+
+for _name, _op in (("add", operator.add), ("sub", operator.sub), ("mul", operator.mul),
+                   ("truediv", operator.truediv), ("pow", operator.pow)):
+    setattr(_Hyper, f"__{_name}__", _arithmetic(_op, False))
+    setattr(_Hyper, f"__r{_name}__", _arithmetic(_op, True))
+for _name, _op in (("lt", operator.lt), ("le", operator.le), ("gt", operator.gt),
+                   ("ge", operator.ge), ("eq", operator.eq), ("ne", operator.ne)):
+    setattr(_Hyper, f"__{_name}__", _comparison(_op))
+_Hyper.__neg__ = lambda self: _Hyper(-float.__float__(self), (lambda fn: lambda: -fn())(self._fn),
+                                     self._source)
+_Hyper.__pos__ = lambda self: self
+_Hyper.__abs__ = lambda self: _Hyper(abs(float.__float__(self)), (lambda fn: lambda: abs(fn()))(self._fn),
+                                     self._source)
+
+
+# -- what the step touches ------------------------------------------------------------------------
+def _code_names(code) -> set:
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if hasattr(const, "co_names"):
+            names |= _code_names(const)
+    return names
+
+
+def _roots(fn, args, kwargs) -> list:
+    """The objects the step can reach: closure cells, the globals its code names, arguments,
+    ``self`` of a bound method; lists, tuples and dicts among them are opened one level."""
+    found = list(args) + list(kwargs.values())
+    func = getattr(fn, "__func__", fn)
+    if hasattr(fn, "__self__"):
+        found.append(fn.__self__)
+    code = getattr(func, "__code__", None)
+    if code is not None:
+        glb = func.__globals__
+        found += [glb[n] for n in sorted(_code_names(code)) if n in glb]
+        found += [c.cell_contents for c in (func.__closure__ or ()) if _cell_full(c)]
+    opened = []
+    for obj in found:
+        opened.append(obj)
+        if isinstance(obj, (list, tuple)):
+            opened += list(obj)
+        elif isinstance(obj, dict):
+            opened += list(obj.values())
+    return opened
+
+
+def _cell_full(cell) -> bool:
+    try:
+        cell.cell_contents
+    except ValueError:
+        return False
+    return True
+
+
+class _Ref:
+    """Where a persistent tensor lives: ``container[key]`` (a dict) or ``tensor.grad``."""
+
+    __slots__ = ("container", "key", "grad_of")
+
+    def __init__(self, container=None, key=None, grad_of=None):
+        self.container, self.key, self.grad_of = container, key, grad_of
+
+    def set(self, tensor):
+        if self.grad_of is not None:
+            self.grad_of.grad = tensor
+        else:
+            self.container[self.key] = tensor
+
+    def get(self):
+        if self.grad_of is not None:
+            return self.grad_of._grad
+        value = self.container.get(self.key)
+        return value if isinstance(value, Tensor) else None
+
+    def __repr__(self):
+        return f"grad of a parameter {tuple(self.grad_of.shape)}" if self.grad_of is not None \
+            else f"state entry {self.key!r}"
+
+
+class _World:
+    """The modules, optimizers and leaf tensors a step reaches, and the references to every
+    tensor that persists across steps."""
+
+    def __init__(self, fn, args, kwargs):
+        roots = _roots(fn, args, kwargs)
+        inputs = {id(a) for a in list(args) + list(kwargs.values()) if isinstance(a, Tensor)}
+        self.modules, self.optimizers, params = [], [], {}
+        for obj in roots:
+            if isinstance(obj, Module):
+                for m in obj.modules():
+                    if all(m is not k for k in self.modules):
+                        self.modules.append(m)
+            elif isinstance(obj, Optimizer) and all(obj is not o for o in self.optimizers):
+                self.optimizers.append(obj)
+            elif isinstance(obj, Tensor) and id(obj) not in inputs and obj._requires_grad:
+                params[id(obj)] = obj
+        refs = []
+        for m in self.modules:
+            for store in (m._parameters, m._buffers):
+                refs += [_Ref(store, k) for k in store]
+                params.update((id(p), p) for p in m._parameters.values() if p is not None)
+        for opt in self.optimizers:
+            for group in opt.param_groups:
+                params.update((id(p), p) for p in group["params"])
+            for per_param in opt.state.values():
+                refs += [_Ref(per_param, k) for k in per_param]
+        refs += [_Ref(grad_of=p) for p in params.values()]
+        self.params = list(params.values())
+        self.refs = refs
+
+    def python_state(self) -> list:
+        """The optimizers' non-tensor state values (a Python step counter would be frozen)."""
+        return [(id(s), k, v) for opt in self.optimizers for s in opt.state.values()
+                for k, v in s.items() if not isinstance(v, Tensor)]
+
+    def structure(self) -> tuple:
+        """Each module's mode, the identity of every parameter, which optimizer state exists:
+        the guard (the state tensors a replay reads are checked by ``_guard_miss``)."""
+        return (tuple(m.training for m in self.modules),
+                tuple(id(t) for m in self.modules for t in m._parameters.values()),
+                tuple(id(p) for opt in self.optimizers for g in opt.param_groups for p in g["params"]),
+                tuple(len(s) for opt in self.optimizers for s in opt.state.values()))
+
+
+# -- the compiled function ------------------------------------------------------------------------
+class _Entry:
+    """One signature's state: seen once (eager), then recorded (a replay and its guards)."""
+
+    def __init__(self):
+        self.replay = None
+        self.world = None
+
+
+class CompiledFunction:
+    """The step returned by ``tensorlite.compile(fn)``; call it as ``fn``.
+
+    Example:
+    >>> w = tl.ones(3, requires_grad=True)
+    >>> opt = tl.optim.SGD([w], lr=0.1)
+    >>> @tl.compile
+    ... def step(x):
+    ...     opt.zero_grad()
+    ...     loss = (w * x).sum()
+    ...     loss.backward()
+    ...     opt.step()
+    ...     return loss
+    >>> [round(step(tl.ones(3)).item(), 4) for _ in range(3)]
+    [3.0, 2.7, 2.4]
+    >>> step.stats["replays"]
+    1
+    """
+
+    def __init__(self, fn, max_recordings: int = MAX_RECORDINGS):
+        functools.update_wrapper(self, fn)
+        self._fn = fn
+        self._cache = {}
+        self._max = max_recordings
+        self._gave_up = None
+        self.stats = {"eager": 0, "recordings": 0, "replays": 0}
+
+    def __get__(self, obj, owner=None):
+        return self if obj is None else functools.partial(self.__call__, obj)
+
+    def __call__(self, *args, **kwargs):
+        key = self._signature(args, kwargs)
+        entry = self._cache.get(key)
+        if entry is None or self._gave_up is not None:
+            if entry is None and self._gave_up is None:
+                self._cache[key] = _Entry()
+            return self._eager(args, kwargs)
+        if entry.replay is not None:
+            reason = self._guard_miss(entry)
+            if reason is None:
+                return self._replay(entry, args, kwargs)
+            entry.replay = None
+            entry.reason = reason
+        if self.stats["recordings"] >= self._max:
+            self._gave_up = getattr(entry, "reason", "new input signatures")
+            warn_user(f"tensorlite.compile: {self._fn.__qualname__} was recorded "
+                      f"{self._max} times (last reason: {self._gave_up}); it runs eagerly from "
+                      f"now on. Keep shapes, modes and parameters stable between calls.")
+            return self._eager(args, kwargs)
+        return self._record(entry, args, kwargs)
+
+    # signature and guards -------------------------------------------------------------------
+    @staticmethod
+    def _signature(args, kwargs) -> tuple:
+        parts = [_grad_state.enabled, tuple(kwargs)]
+        for value in list(args) + list(kwargs.values()):
+            if isinstance(value, Tensor):
+                parts.append((value._array.shape, value.dtype, value.device, value._requires_grad))
+            elif isinstance(value, (int, float, str, bool, type(None))):
+                parts.append(value)
+            else:
+                parts.append(id(value))
+        return tuple(parts)
+
+    def _guard_miss(self, entry):
+        world = entry.world
+        if world.structure() != entry.structure:
+            return "a module's train/eval mode, a parameter or an optimizer's state changed"
+        for group, key, value in entry.fixed:
+            if group.get(key) != value:
+                return f"hyperparameter {key!r} changed from {value!r} to {group.get(key)!r}"
+        for ref, meta in zip(entry.load_refs, entry.load_meta):
+            t = ref.get()
+            if t is None or (t._array.shape, t.dtype) != meta:
+                return f"the {ref} the step reads is now {_describe(t)}, was {meta}"
+        return None
+
+    # the three ways to run ------------------------------------------------------------------
+    def _eager(self, args, kwargs):
+        self.stats["eager"] += 1
+        return self._fn(*args, **kwargs)
+
+    def _replay(self, entry, args, kwargs):
+        self.stats["replays"] += 1
+        inputs = [a for a in list(args) + list(kwargs.values()) if isinstance(a, Tensor)]
+        state = [r.get() for r in entry.load_refs]
+        late = [fn() for fn in entry.late]
+        generator = _random.default_generator
+        seed, offset = generator.get_state()
+        if entry.draws:
+            late.append(seed)
+            late.append(offset)
+        outputs = entry.replay.run(inputs, state, entry.rebound_refs, late)
+        if entry.draws:
+            generator.set_state((seed, offset + entry.draws))
+        return entry.rebuild(outputs)
+
+    def _record(self, entry, args, kwargs):
+        self.stats["recordings"] += 1
+        world = _World(self._fn, args, kwargs)
+        inputs = [a for a in list(args) + list(kwargs.values()) if isinstance(a, Tensor)]
+        device = _device_of(inputs, world.params)
+        start = [r.get() for r in world.refs]
+        python_before = world.python_state()
+        hypers = _Hypers(world.optimizers)
+        randomness = _Randomness()
+
+        def prepare(name, call_args, call_kwargs):
+            template = hypers.substitute(call_args, call_kwargs)
+            if name == "random":
+                template = randomness.substitute(call_args, call_kwargs, template)
+            return template
+
+        try:
+            recording = Recording(device, prepare, _host_read)
+        except CaptureError as error:
+            return self._refuse(entry, str(error), args, kwargs)
+        hypers.install()
+        try:
+            with recording:
+                result = self._fn(*args, **kwargs)
+        finally:
+            hypers.restore()
+        reason = randomness.problem or _python_state_problem(python_before, world.python_state())
+        end_world = _World(self._fn, args, kwargs)
+        if len(end_world.refs) != len(world.refs):
+            return self._retry_later(entry, result)  # state created in this step: a first step
+        if reason is not None:
+            return self._refuse(entry, reason, result=result)
+        loaded = [i for i, t in enumerate(start) if t is not None]
+        rebound = [i for i, r in enumerate(world.refs)
+                   if r.get() is not None and recording.produced(r.get())]
+        flat, rebuild = _flatten(result)
+        replay = recording.build(inputs, [start[i] for i in loaded],
+                                 [world.refs[i].get() for i in rebound], flat)
+        entry.replay, entry.world, entry.rebuild = replay, world, rebuild
+        entry.load_refs = [world.refs[i] for i in loaded]
+        entry.rebound_refs = [world.refs[i] for i in rebound]
+        entry.load_meta = [(t._array.shape, t.dtype) for t in (r.get() for r in entry.load_refs)]
+        entry.late, entry.fixed = hypers.finish()
+        entry.draws = randomness.draws
+        entry.structure = world.structure()
+        entry.alive = list(world.params)  # their ids stay theirs while guarded
+        return result
+
+    def _retry_later(self, entry, result):
+        self.stats["recordings"] -= 1
+        return result
+
+    def _refuse(self, entry, reason, args=None, kwargs=None, result=None):
+        self._gave_up = reason
+        warn_user(f"tensorlite.compile: cannot capture {self._fn.__qualname__}: {reason}; it "
+                  f"runs eagerly")
+        return self._eager(args, kwargs) if args is not None else result
+
+
+def _device_of(inputs, params):
+    for t in list(inputs) + list(params):
+        return t.device
+    raise CaptureError("tensorlite.compile: the step takes no tensor and reaches no parameter")
+
+
+def _describe(t) -> str:
+    return "None" if t is None else f"{tuple(t._array.shape)} {t.dtype}"
+
+
+def _python_state_problem(before, after):
+    if before != after:
+        changed = sorted({k for (_, k, v) in after} - {k for (_, k, v) in before} |
+                         {k for (a, k, v) in before if (a, k, v) not in after})
+        return (f"an optimizer keeps Python numbers in its state that the step changes "
+                f"({', '.join(map(str, changed))}); a replay would freeze them")
+    return None
+
+
+class _Hypers:
+    """The Python-number hyperparameters of the optimizers' param groups during a recording."""
+
+    def __init__(self, optimizers):
+        self.groups = [g for opt in optimizers for g in opt.param_groups]
+        self.saved = []
+        self.late = {}
+
+    def install(self):
+        for group in self.groups:
+            for key, value in list(group.items()):
+                if type(value) in (int, float):
+                    source = {"lost": False, "key": key}
+                    self.saved.append((group, key, value, source))
+                    group[key] = _Hyper(value, (lambda g, k: lambda: g[k])(group, key), source)
+
+    def restore(self):
+        for group, key, value, _ in self.saved:
+            group[key] = value
+
+    def substitute(self, args, kwargs):
+        if not any(isinstance(a, _Hyper) for a in args) and \
+                not any(isinstance(v, _Hyper) for v in kwargs.values()):
+            return None
+        plain = tuple(float.__float__(a) if isinstance(a, _Hyper) else a for a in args)
+        plain_kw = {k: float.__float__(v) if isinstance(v, _Hyper) else v for k, v in kwargs.items()}
+        return (tuple(self._late(a) for a in args),
+                {k: self._late(v) for k, v in kwargs.items()}, plain, plain_kw)
+
+    def _late(self, value):
+        if not isinstance(value, _Hyper):
+            return value
+        if id(value) not in self.late:
+            self.late[id(value)] = (len(self.late), value)
+        return Late(self.late[id(value)][0])
+
+    def finish(self):
+        """(functions giving the late values in order, (group, key, value) guarded by value)."""
+        lost = {id(s) for _, _, _, s in self.saved if s["lost"]}
+        late = [None] * len(self.late)
+        for index, value in self.late.values():
+            late[index] = value._fn
+        fixed = [(g, k, v) for g, k, v, s in self.saved if id(s) in lost]
+        types = (int, float)
+        fixed += [(g, k, v) for g in self.groups for k, v in g.items()
+                  if k != "params" and type(v) not in types]
+        return late, fixed
+
+
+class _Randomness:
+    """Draws from the default generator during a recording: replayed with the generator's
+    counter at replay time (a fresh mask each step), as the eager step would draw."""
+
+    def __init__(self):
+        self.seed, self.offset = _random.default_generator.get_state()
+        self.problem = None
+
+    @property
+    def draws(self) -> int:
+        seed, offset = _random.default_generator.get_state()
+        return offset - self.offset
+
+    def substitute(self, args, kwargs, template):
+        seed, offset = args[3], args[4]
+        if seed != self.seed or not self.offset <= offset < _random.default_generator.get_state()[1]:
+            self.problem = ("a random draw from a generator other than the default one (or after "
+                            "manual_seed inside the step)")
+            return template
+        base = template or (args, kwargs, args, kwargs)
+        late = list(base[0])
+        late[3], late[4] = Late(-2), Late(-1, offset - self.offset)
+        return (tuple(late), base[1], base[2], base[3])
+
+
+def _host_read(name):
+    """Raised when the step reads device values during recording, except for the argument
+    checks of ``value_bounds`` (class targets, one_hot classes, probabilities): they run on the
+    recorded batch; a replay keeps the backend's own index range checks."""
+    frame = sys._getframe(1)
+    for _ in range(3):
+        frame = frame.f_back
+        if frame is not None and frame.f_code is value_bounds.__code__:
+            return
+    frame = next((f for f in reversed(traceback.extract_stack()[:-1])
+                  if not os.path.abspath(f.filename).startswith(_PACKAGE)), None)
+    where = (f"{frame.filename}:{frame.lineno}: {(frame.line or linecache.getline(frame.filename, frame.lineno)).strip()}"
+             if frame else "unknown line")
+    raise CaptureError(
+        f"tensorlite.compile: the step reads tensor values to the host ({name}: .item(), "
+        f".numpy(), .tolist(), bool(t) or Python control flow on a tensor) at {where}. A "
+        f"captured step replays without running Python, so the value would be frozen; return "
+        f"the tensor from the step and read it outside (e.g. `return loss`, then `loss.item()`)")
+
+
+def _flatten(result):
+    """(the tensors in ``result``, a function rebuilding its structure from new tensors)."""
+    if isinstance(result, Tensor):
+        return [result], lambda ts: ts[0]
+    if isinstance(result, (tuple, list)):
+        parts = [_flatten(r) for r in result]
+        sizes = [len(p[0]) for p in parts]
+
+        def rebuild(ts):
+            out, i = [], 0
+            for (_, fn), n in zip(parts, sizes):
+                out.append(fn(ts[i:i + n]))
+                i += n
+            return type(result)(out) if isinstance(result, list) else tuple(out)
+        return [t for p in parts for t in p[0]], rebuild
+    if isinstance(result, dict):
+        keys = list(result)
+        flat, rebuild_values = _flatten([result[k] for k in keys])
+        return flat, lambda ts: dict(zip(keys, rebuild_values(ts)))
+    if result is None or isinstance(result, (int, float, str, bool)):
+        return [], lambda ts: result
+    raise CaptureError(f"tensorlite.compile: the step returns a {type(result).__name__}; return "
+                       f"tensors, numbers or tuples, lists and dicts of them")
+
+
+def compile(fn=None, *, max_recordings: int = MAX_RECORDINGS):
+    """Capture a training step and replay it: ``step = tl.compile(fn)`` or ``@tl.compile``.
+
+    The first call with a new signature runs ``fn`` eagerly; the second records every backend
+    call (forward, backward, optimizer update); later calls replay those calls directly on the
+    new inputs. Outputs are new, detached tensors. Guards checked on each call: input shapes,
+    dtypes, devices and requires_grad, non-tensor arguments, grad mode, train/eval mode of the
+    modules reachable from ``fn`` (closure, named globals, arguments), identity of their
+    parameters and of the optimizers' parameters and state; the optimizers' Python-number
+    hyperparameters are read at replay time (a scheduler's lr takes effect). A miss re-records;
+    after ``max_recordings`` recordings the function warns once and runs eagerly.
+
+    Shapes: any; the step may take tensors, numbers and strings.
+
+    Example:
+    >>> net = tl.nn.Linear(3, 1)
+    >>> opt = tl.optim.SGD(net.parameters(), lr=0.1)
+    >>> @tl.compile
+    ... def step(x, y):
+    ...     opt.zero_grad()
+    ...     loss = ((net(x) - y) ** 2).mean()
+    ...     loss.backward()
+    ...     opt.step()
+    ...     return loss
+    >>> x, y = tl.ones(4, 3), tl.zeros(4, 1)
+    >>> losses = [step(x, y) for _ in range(4)]
+    >>> bool(losses[3] < losses[0])
+    True
+    """
+    if fn is None:
+        return lambda f: CompiledFunction(f, max_recordings)
+    if not callable(fn):
+        raise TypeError(f"tensorlite.compile expects a callable, got {type(fn).__name__}")
+    return CompiledFunction(fn, max_recordings)

@@ -1,0 +1,206 @@
+"""tensorlite.compile: K replayed steps give bit-identical parameters to K eager steps (CPU
+backend), guard misses re-record, host reads during recording raise naming the line, random
+draws advance on every replay."""
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import tensorlite as tl
+import tensorlite.nn.functional as F
+
+pytestmark = pytest.mark.backend_pair  # the capture covers the NumPy backend so far
+
+compile_module = sys.modules["tensorlite.compile"]
+
+
+def _mlp():
+    return tl.nn.Sequential(tl.nn.Linear(6, 12), tl.nn.ReLU(), tl.nn.Linear(12, 3))
+
+
+def _cnn():
+    return tl.nn.Sequential(tl.nn.Conv2d(1, 4, 3, padding=1), tl.nn.BatchNorm2d(4), tl.nn.ReLU(),
+                            tl.nn.MaxPool2d(2), tl.nn.Dropout(0.3), tl.nn.Flatten(),
+                            tl.nn.Linear(4 * 4 * 4, 3))
+
+
+class _LSTMNet(tl.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = tl.nn.LSTM(5, 7, batch_first=True)
+        self.head = tl.nn.Linear(7, 3)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        return self.head(out[:, -1])
+
+
+def _trainer(make_net, make_opt, schedule=False):
+    """(net, optimizer, step function) from the same seed."""
+    tl.manual_seed(0)
+    net = make_net()
+    opt = make_opt(net.parameters())
+    sched = tl.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.7) if schedule else None
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = F.cross_entropy(net(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+    return net, opt, sched, step
+
+
+def _batches(shape, n, seed=0):
+    rng = np.random.default_rng(seed)
+    return [(tl.tensor(rng.standard_normal(shape).astype(np.float32)),
+             tl.tensor(rng.integers(0, 3, shape[0]))) for _ in range(n)]
+
+
+def _run(make_net, make_opt, shape, steps=6, schedule=False, compiled=True):
+    net, opt, sched, step = _trainer(make_net, make_opt, schedule)
+    fn = tl.compile(step) if compiled else step
+    tl.manual_seed(1)
+    losses = []
+    for x, y in _batches(shape, steps):
+        losses.append(fn(x, y).detach().numpy().copy())
+        if sched is not None:
+            sched.step()
+    state = list(net.state_dict().values())  # parameters and buffers (batch norm's statistics)
+    assert len(state) > len(list(net.parameters())) or not any(True for _ in net.buffers())
+    return [t.detach().numpy().copy() for t in state], losses, fn
+
+
+CASES = {
+    "mlp-sgd-momentum": (_mlp, lambda p: tl.optim.SGD(p, lr=0.1, momentum=0.9), (5, 6)),
+    "mlp-adam": (_mlp, lambda p: tl.optim.Adam(p, lr=0.01), (5, 6)),
+    "cnn-dropout-batchnorm": (_cnn, lambda p: tl.optim.SGD(p, lr=0.05, momentum=0.5), (4, 1, 8, 8)),
+    "lstm-adam": (_LSTMNet, lambda p: tl.optim.Adam(p, lr=0.01), (3, 4, 5)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("schedule", [False, True], ids=["fixed-lr", "lr-each-step"])
+def test_replayed_steps_equal_eager_steps_bit_for_bit(case, schedule):
+    make_net, make_opt, shape = CASES[case]
+    eager, eager_losses, _ = _run(make_net, make_opt, shape, schedule=schedule, compiled=False)
+    replayed, losses, fn = _run(make_net, make_opt, shape, schedule=schedule)
+    assert fn.stats == {"eager": 1, "recordings": 1, "replays": 4}
+    for a, b in zip(eager, replayed):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(np.array(eager_losses), np.array(losses))
+
+
+@settings(max_examples=5, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 6), st.floats(1e-3, 0.5), st.booleans())
+def test_any_mlp_step_replays_as_eager(batch, hidden, lr, momentum):
+    make_net = lambda: tl.nn.Sequential(tl.nn.Linear(6, hidden), tl.nn.Tanh(), tl.nn.Linear(hidden, 3))
+    make_opt = lambda p: tl.optim.SGD(p, lr=lr, momentum=0.9 if momentum else 0.0)
+    eager, _, _ = _run(make_net, make_opt, (batch, 6), steps=4, compiled=False)
+    replayed, _, fn = _run(make_net, make_opt, (batch, 6), steps=4)
+    assert fn.stats["replays"] == 2
+    for a, b in zip(eager, replayed):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_outputs_are_fresh_tensors():
+    _, _, _, step = _trainer(_mlp, lambda p: tl.optim.SGD(p, lr=0.1))
+    fn = tl.compile(step)
+    (x, y), = _batches((5, 6), 1)
+    held = [fn(x, y) for _ in range(4)]
+    values = [h.item() for h in held]
+    assert len({id(h._array) for h in held}) == 4 and values == sorted(values, reverse=True)
+
+
+def test_shape_change_records_again_and_keeps_both_signatures():
+    _, _, _, step = _trainer(_mlp, lambda p: tl.optim.SGD(p, lr=0.1))
+    fn = tl.compile(step)
+    big, small = _batches((5, 6), 1)[0], _batches((2, 6), 1)[0]
+    for batch in (big, big, big, small, small, small, big, small):
+        fn(*batch)
+    assert fn.stats == {"eager": 2, "recordings": 2, "replays": 4}
+
+
+def test_eval_mode_and_a_new_parameter_miss_the_guard():
+    net, opt, _, step = _trainer(_cnn, lambda p: tl.optim.SGD(p, lr=0.1))
+    fn = tl.compile(step)
+    (x, y), = _batches((4, 1, 8, 8), 1)
+    for _ in range(3):
+        fn(x, y)
+    net.eval()
+    fn(x, y)
+    assert fn.stats["recordings"] == 2
+    net.train()
+    opt.add_param_group({"params": [tl.nn.Parameter(tl.ones(2))]})
+    fn(x, y)
+    assert fn.stats["recordings"] == 3
+
+
+def test_too_many_recordings_warn_and_run_eagerly():
+    _, _, _, step = _trainer(_mlp, lambda p: tl.optim.SGD(p, lr=0.1))
+    fn = tl.compile(step, max_recordings=2)
+    with pytest.warns(UserWarning, match="recorded 2 times"):
+        for n in (1, 1, 2, 2, 3, 3, 4):
+            fn(*_batches((n, 6), 1)[0])
+    assert fn.stats["recordings"] == 2
+
+
+def test_host_read_during_recording_names_the_line():
+    _, _, _, step = _trainer(_mlp, lambda p: tl.optim.SGD(p, lr=0.1))
+
+    def logged(x, y):
+        return step(x, y).item()  # the line the error names
+    fn = tl.compile(logged)
+    batch = _batches((5, 6), 1)[0]
+    fn(*batch)
+    with pytest.raises(RuntimeError, match=r"test_compile.py:\d+: return step\(x, y\).item\(\).*return the tensor"):
+        fn(*batch)
+
+
+def test_dropout_masks_differ_between_replays_and_equal_eager_ones():
+    def masks(compiled):
+        tl.manual_seed(3)
+        x = tl.ones(64, requires_grad=True)
+
+        def step(inp):
+            x.grad = None
+            out = F.dropout(inp * x, 0.5)
+            out.sum().backward()
+            return out
+        fn = tl.compile(step) if compiled else step
+        return [fn(tl.ones(64)).detach().numpy().copy() for _ in range(4)]
+    eager, replayed = masks(False), masks(True)
+    for a, b in zip(eager, replayed):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(replayed[2], replayed[3])
+
+
+def test_optimizer_python_state_is_refused():
+    w = tl.ones(3, requires_grad=True)
+    opt = tl.optim.SGD([w], lr=0.1)
+
+    def step(x):
+        opt.zero_grad()
+        (w * x).sum().backward()
+        opt.step()
+        opt.state[w]["count"] = opt.state[w].get("count", 0) + 1
+        return w
+    fn = tl.compile(step)
+    with pytest.warns(UserWarning, match="Python numbers in its state"):
+        for _ in range(3):
+            fn(tl.ones(3))
+    assert opt.state[w]["count"] == 3 and fn.stats["replays"] == 0
+
+
+def test_hyperparameter_steering_control_flow_is_guarded():
+    w = tl.ones(3, requires_grad=True)
+    opt = tl.optim.SGD([w], lr=0.1, weight_decay=0.0)
+    fn = tl.compile(lambda x: (opt.zero_grad(), (w * x).sum().backward(), opt.step(), w)[3])
+    for _ in range(3):
+        fn(tl.ones(3))
+    opt.param_groups[0]["weight_decay"] = 0.5  # `if weight_decay:` took the other branch
+    before = w.detach().numpy().copy()
+    fn(tl.ones(3))
+    assert fn.stats["recordings"] == 2
+    np.testing.assert_allclose(w.detach().numpy(), before - 0.1 * (1 + 0.5 * before), rtol=1e-6)
