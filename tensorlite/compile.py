@@ -144,11 +144,14 @@ def _cell_full(cell) -> bool:
 
 
 class _Ref:
-    """Where a persistent tensor lives: ``container[key]`` (a dict) or ``tensor.grad``."""
+    """Where a persistent tensor lives: ``container[key]`` (a dict), ``tensor.grad`` or a leaf
+    tensor the function reaches directly (``itself``)."""
 
     __slots__ = ("container", "key", "grad_of")
 
-    def __init__(self, container=None, key=None, grad_of=None):
+    def __init__(self, container=None, key=None, grad_of=None, itself=None):
+        if itself is not None:
+            container, key = {"tensor": itself}, "tensor"
         self.container, self.key, self.grad_of = container, key, grad_of
 
     def set(self, tensor):
@@ -175,7 +178,7 @@ class _World:
     def __init__(self, fn, args, kwargs):
         roots = _roots(fn, args, kwargs)
         inputs = {id(a) for a in list(args) + list(kwargs.values()) if isinstance(a, Tensor)}
-        self.modules, self.optimizers, params = [], [], {}
+        self.modules, self.optimizers, params, leaves = [], [], {}, {}
         for obj in roots:
             if isinstance(obj, Module):
                 for m in obj.modules():
@@ -184,7 +187,7 @@ class _World:
             elif isinstance(obj, Optimizer) and all(obj is not o for o in self.optimizers):
                 self.optimizers.append(obj)
             elif isinstance(obj, Tensor) and id(obj) not in inputs and obj._requires_grad:
-                params[id(obj)] = obj
+                params[id(obj)] = leaves[id(obj)] = obj
         refs = []
         for m in self.modules:
             for store in (m._parameters, m._buffers):
@@ -195,6 +198,7 @@ class _World:
                 params.update((id(p), p) for p in group["params"])
             for per_param in opt.state.values():
                 refs += [_Ref(per_param, k) for k in per_param]
+        refs += [_Ref(itself=p) for p in leaves.values()]
         refs += [_Ref(grad_of=p) for p in params.values()]
         self.params = list(params.values())
         self.refs = refs
@@ -293,7 +297,7 @@ class CompiledFunction:
         for group, key, value in entry.fixed:
             if group.get(key) != value:
                 return f"hyperparameter {key!r} changed from {value!r} to {group.get(key)!r}"
-        for ref, meta in zip(entry.load_refs, entry.load_meta):
+        for ref, meta in entry.load_meta:
             t = ref.get()
             if t is None or (t._array.shape, t.dtype) != meta:
                 return f"the {ref} the step reads is now {_describe(t)}, was {meta}"
@@ -307,6 +311,8 @@ class CompiledFunction:
     def _replay(self, entry, args, kwargs):
         self.stats["replays"] += 1
         inputs = [a for a in list(args) + list(kwargs.values()) if isinstance(a, Tensor)]
+        for ref in entry.empty_first:  # the step sets it to None first (zero_grad): free it now
+            ref.set(None)
         state = [r.get() for r in entry.load_refs]
         late = [fn() for fn in entry.late]
         generator = _random.default_generator
@@ -335,8 +341,10 @@ class CompiledFunction:
                 template = randomness.substitute(call_args, call_kwargs, template)
             return template
 
+        loaded = [i for i, t in enumerate(start) if t is not None]
         try:
-            recording = Recording(device, prepare, _host_read)
+            recording = Recording(device, inputs + [start[i] for i in loaded], prepare, _host_read)
+            del start  # the old gradients die when the step sets them to None, as in eager mode
         except CaptureError as error:
             return self._refuse(entry, str(error), args, kwargs)
         hypers.install()
@@ -351,16 +359,21 @@ class CompiledFunction:
             return self._retry_later(entry, result)  # state created in this step: a first step
         if reason is not None:
             return self._refuse(entry, reason, result=result)
-        loaded = [i for i, t in enumerate(start) if t is not None]
         rebound = [i for i, r in enumerate(world.refs)
                    if r.get() is not None and recording.produced(r.get())]
         flat, rebuild = _flatten(result)
-        replay = recording.build(inputs, [start[i] for i in loaded],
-                                 [world.refs[i].get() for i in rebound], flat)
+        try:
+            replay = recording.build([world.refs[i].get() for i in rebound], flat)
+        except CaptureError as error:
+            return self._refuse(entry, str(error), result=result)
         entry.replay, entry.world, entry.rebuild = replay, world, rebuild
         entry.load_refs = [world.refs[i] for i in loaded]
         entry.rebound_refs = [world.refs[i] for i in rebound]
-        entry.load_meta = [(t._array.shape, t.dtype) for t in (r.get() for r in entry.load_refs)]
+        reads = {n - len(inputs) for n in replay.reads}
+        entry.load_meta = [(r, (r.get()._array.shape, r.get().dtype))
+                           for n, r in enumerate(entry.load_refs) if n in reads]
+        read_refs = {id(r) for r, _ in entry.load_meta}
+        entry.empty_first = [r for r in entry.rebound_refs if r.grad_of is not None and id(r) not in read_refs]
         entry.late, entry.fixed = hypers.finish()
         entry.draws = randomness.draws
         entry.structure = world.structure()

@@ -28,28 +28,34 @@ def _is_array(value) -> bool:
 class Recording:
     """Context manager: while open, every primitive run on ``device`` is recorded.
 
-    ``prepare`` and ``host_read``: see ``Recorder``. Only the NumPy backend is captured so far.
+    ``loaded``: the tensors whose buffers each replay passes again (inputs, then state such as
+    parameters and optimizer state), in that order; ``prepare`` and ``host_read``: see
+    ``Recorder``. Only the NumPy backend is captured so far.
 
     Example:
     >>> x = tl.ones(3)
-    >>> with Recording(x.device, lambda *a: None, lambda name: None) as rec:
+    >>> with Recording(x.device, [x], lambda *a: None, lambda name: None) as rec:
     ...     y = x * 2
     >>> rec.calls
     1
     """
 
-    def __init__(self, device, prepare, host_read):
+    def __init__(self, device, loaded, prepare, host_read):
         if device.type != "cpu":
             raise CaptureError(f"tensorlite.compile captures steps on the CPU (NumPy) backend only "
                                f"so far; the step runs on {device}")
         self.device = device
+        self._loads = {}
+        for n, t in enumerate(loaded):
+            self._loads.setdefault(id(t._array), n)
+        self._n_loads = len(loaded)
         self._recorder = None
         self._prepare = prepare
         self._host_read = host_read
 
     def __enter__(self):
         self._real = self.device.backend
-        self._recorder = Recorder(self._real, self._prepare, self._host_read)
+        self._recorder = Recorder(self._real, self._prepare, self._host_read, _is_array, self._loads)
         self.device.backend = self._recorder
         return self
 
@@ -64,24 +70,21 @@ class Recording:
 
     def produced(self, tensor) -> bool:
         """Whether tensor's buffer came out of a recorded call."""
-        target = tensor._array
-        return any(r is target or (isinstance(r, (tuple, list)) and any(x is target for x in r))
-                   for _, _, _, r in self._recorder.calls)
+        name = self._recorder.name_of(tensor._array)
+        return name is not None and name.startswith("s")
 
-    def build(self, inputs, state, rebound, outputs) -> "Replay":
-        """The replay of what was recorded.
-
-        inputs: the step's tensor arguments; state: the tensors found before the step whose
-        buffers it may read (parameters, gradients, optimizer state), loaded again on every
-        replay; rebound: tensors whose buffer the step replaced, given their new buffer after
-        each replay; outputs: the tensors the step returned (fresh tensors on each replay)."""
-        loads, seen = [], set()
-        for t in list(inputs) + list(state):
-            loads.append(id(t._array) if id(t._array) not in seen else None)
-            seen.add(id(t._array))
-        loads = [i if i is not None else -1 - n for n, i in enumerate(loads)]
-        keep = [t._array for t in rebound] + [t._array for t in outputs]
-        program = Program(self._real, self._recorder.calls, loads, keep, _is_array)
+    def build(self, rebound, outputs) -> "Replay":
+        """The replay of what was recorded: ``rebound``, tensors whose buffer the step replaced
+        (given their new buffer after each replay); ``outputs``, the tensors the step returned
+        (new tensors on each replay). Their buffers must be recorded results or loads."""
+        keep = []
+        for t in list(rebound) + list(outputs):
+            name = self._recorder.name_of(t._array)
+            if name is None:
+                raise CaptureError("tensorlite.compile: the step returns a tensor it neither "
+                                   "computed nor received; return computed tensors only")
+            keep.append(name)
+        program = Program(self._real, self._recorder.calls, self._n_loads, keep)
         return Replay(program, self.device, len(rebound))
 
 
@@ -90,6 +93,7 @@ class Replay:
 
     def __init__(self, program, device, n_rebound):
         self.program = program
+        self.reads = program.loads_read  # indices into inputs + state that the calls read
         self._device = device
         self._n_rebound = n_rebound
 
@@ -99,13 +103,13 @@ class Replay:
         parameter's grad) its new buffer and returns the outputs as new tensors (detached: the
         replay builds no graph)."""
         loaded = [t._array for t in inputs]
-        loaded += [t._array for t in state]
+        loaded += [None if t is None else t._array for t in state]
         results = self.program.run(loaded, late)
         n = self._n_rebound
         device = self._device
         for place, array in zip(rebound, results[:n]):
             t = place.get()
-            if t is None:
+            if t is None:  # emptied before the replay, as the step itself does (zero_grad)
                 place.set(Tensor._make(array, device, False, None, 0))
             else:
                 t._array = array
