@@ -30,6 +30,7 @@ __all__ = ["compile", "CompiledFunction", "CaptureError"]
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 MAX_RECORDINGS = 8
+VARIANTS = 4  # recordings kept per input signature (e.g. with and without existing gradients)
 
 
 # -- hyperparameters read at replay time ----------------------------------------------------------
@@ -160,6 +161,12 @@ class _Ref:
         else:
             self.container[self.key] = tensor
 
+    def getter(self):
+        """``get`` as a C-level callable (the guards call it on every replay)."""
+        if self.grad_of is not None:
+            return functools.partial(getattr, self.grad_of, "_grad")
+        return functools.partial(self.container.get, self.key)
+
     def get(self):
         if self.grad_of is not None:
             return self.grad_of._grad
@@ -219,7 +226,7 @@ class _World:
 
 # -- the compiled function ------------------------------------------------------------------------
 class _Entry:
-    """One signature's state: seen once (eager), then recorded (a replay and its guards)."""
+    """One recording of a signature: its replay and its guards."""
 
     def __init__(self):
         self.replay = None
@@ -258,24 +265,28 @@ class CompiledFunction:
 
     def __call__(self, *args, **kwargs):
         key = self._signature(args, kwargs)
-        entry = self._cache.get(key)
-        if entry is None or self._gave_up is not None:
-            if entry is None and self._gave_up is None:
-                self._cache[key] = _Entry()
+        variants = self._cache.get(key)
+        if variants is None or self._gave_up is not None:
+            if variants is None and self._gave_up is None:
+                self._cache[key] = []  # seen once: the next call records
             return self._eager(args, kwargs)
-        if entry.replay is not None:
+        reason = "a new input signature"
+        for entry in variants:
             reason = self._guard_miss(entry)
             if reason is None:
                 return self._replay(entry, args, kwargs)
-            entry.replay = None
-            entry.reason = reason
         if self.stats["recordings"] >= self._max:
-            self._gave_up = getattr(entry, "reason", "new input signatures")
+            self._gave_up = reason
             warn_user(f"tensorlite.compile: {self._fn.__qualname__} was recorded "
-                      f"{self._max} times (last reason: {self._gave_up}); it runs eagerly from "
-                      f"now on. Keep shapes, modes and parameters stable between calls.")
+                      f"{self._max} times (last reason: {reason}); it runs eagerly from now on. "
+                      f"Keep shapes, modes and parameters stable between calls.")
             return self._eager(args, kwargs)
-        return self._record(entry, args, kwargs)
+        entry = _Entry()
+        result = self._record(entry, args, kwargs)
+        if entry.replay is not None:
+            variants.append(entry)
+            del variants[:-VARIANTS]  # the most recent recordings of this signature
+        return result
 
     # signature and guards -------------------------------------------------------------------
     @staticmethod
@@ -294,13 +305,26 @@ class CompiledFunction:
         world = entry.world
         if world.structure() != entry.structure:
             return "a module's train/eval mode, a parameter or an optimizer's state changed"
-        for group, key, value in entry.fixed:
-            if group.get(key) != value:
-                return f"hyperparameter {key!r} changed from {value!r} to {group.get(key)!r}"
-        for ref, meta in entry.load_meta:
-            t = ref.get()
-            if t is None or (t._array.shape, t.dtype) != meta:
-                return f"the {ref} the step reads is now {_describe(t)}, was {meta}"
+        for group, get, values in entry.fixed:
+            if get(group) != values:
+                return f"a hyperparameter changed: {_changed(group, values)}"
+        if entry.absent and any(get() is not None for get in entry.absent):
+            return "a gradient the recorded step created exists now (it would accumulate)"
+        state = entry.state = list(entry.unread)
+        try:  # the common case, at C speed: the same buffers as at the last call
+            tensors = list(map(operator.call, entry.getters))
+            if all(map(operator.is_, map(_ARRAY, tensors), entry.seen)):
+                for n, t in zip(entry.read_index, tensors):
+                    state[n] = t
+                return None
+        except AttributeError:  # a None among them: the full check names it
+            pass
+        for n, get, shape, dtype in entry.read:
+            t = get()
+            if not isinstance(t, Tensor) or t._array.shape != shape or t.dtype is not dtype:
+                return f"the {entry.load_refs[n]} the step reads is now {_describe(t)}, was {shape} {dtype}"
+            state[n] = t
+        entry.seen = [state[n]._array for n in entry.read_index]
         return None
 
     # the three ways to run ------------------------------------------------------------------
@@ -313,7 +337,7 @@ class CompiledFunction:
         inputs = [a for a in list(args) + list(kwargs.values()) if isinstance(a, Tensor)]
         for ref in entry.empty_first:  # the step sets it to None first (zero_grad): free it now
             ref.set(None)
-        state = [r.get() for r in entry.load_refs]
+        state, entry.state = entry.state, None
         late = [fn() for fn in entry.late]
         generator = _random.default_generator
         seed, offset = generator.get_state()
@@ -342,6 +366,7 @@ class CompiledFunction:
             return template
 
         loaded = [i for i, t in enumerate(start) if t is not None]
+        absent = [world.refs[i].getter() for i, t in enumerate(start) if t is None]
         try:
             recording = Recording(device, inputs + [start[i] for i in loaded], prepare, _host_read)
             del start  # the old gradients die when the step sets them to None, as in eager mode
@@ -370,11 +395,17 @@ class CompiledFunction:
         entry.load_refs = [world.refs[i] for i in loaded]
         entry.rebound_refs = [world.refs[i] for i in rebound]
         reads = {n - len(inputs) for n in replay.reads}
-        entry.load_meta = [(r, (r.get()._array.shape, r.get().dtype))
-                           for n, r in enumerate(entry.load_refs) if n in reads]
-        read_refs = {id(r) for r, _ in entry.load_meta}
+        entry.read = [(n, r.getter(), r.get()._array.shape, r.get().dtype)
+                      for n, r in enumerate(entry.load_refs) if n in reads]
+        entry.unread = [None] * len(entry.load_refs)
+        read_refs = {id(entry.load_refs[n]) for n, _, _, _ in entry.read}
         entry.empty_first = [r for r in entry.rebound_refs if r.grad_of is not None and id(r) not in read_refs]
-        entry.late, entry.fixed = hypers.finish()
+        entry.late, fixed = hypers.finish()
+        entry.fixed = _fixed_guards(fixed)
+        entry.absent = absent  # the step created these (a first gradient): they must be None
+        entry.getters = [get for _, get, _, _ in entry.read]
+        entry.read_index = [n for n, _, _, _ in entry.read]
+        entry.seen = [t._array for t in map(operator.call, entry.getters)]
         entry.draws = randomness.draws
         entry.structure = world.structure()
         entry.alive = list(world.params)  # their ids stay theirs while guarded
@@ -397,8 +428,27 @@ def _device_of(inputs, params):
     raise CaptureError("tensorlite.compile: the step takes no tensor and reaches no parameter")
 
 
+_ARRAY = operator.attrgetter("_array")
+
+
+def _fixed_guards(fixed) -> list:
+    """[(group, itemgetter of its guarded keys, their values as it returns them)]."""
+    keys = {}
+    for group, key, value in fixed:
+        keys.setdefault(id(group), (group, []))[1].append((key, value))
+    guards = []
+    for group, items in keys.values():
+        get = operator.itemgetter(*[k for k, _ in items], "params")  # >= 2 keys: always a tuple
+        guards.append((group, lambda g, get=get: get(g)[:-1], tuple(v for _, v in items)))
+    return guards
+
+
+def _changed(group, values) -> str:
+    return ", ".join(f"{k!r} is {v!r}" for k, v in group.items() if k != "params")
+
+
 def _describe(t) -> str:
-    return "None" if t is None else f"{tuple(t._array.shape)} {t.dtype}"
+    return f"{tuple(t._array.shape)} {t.dtype}" if isinstance(t, Tensor) else repr(t)
 
 
 def _python_state_problem(before, after):

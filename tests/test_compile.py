@@ -204,3 +204,30 @@ def test_hyperparameter_steering_control_flow_is_guarded():
     fn(tl.ones(3))
     assert fn.stats["recordings"] == 2
     np.testing.assert_allclose(w.detach().numpy(), before - 0.1 * (1 + 0.5 * before), rtol=1e-6)
+
+
+@pytest.mark.parametrize("zero_grad_every", [2, 1000], ids=["every-2nd-step", "never"])
+def test_gradients_accumulating_across_steps_replay_as_eager(zero_grad_every):
+    """The step reads the gradients the last replay left (loaded and rebound every call)."""
+    def run(compiled):
+        tl.manual_seed(0)
+        net = _mlp()
+        opt = tl.optim.SGD(net.parameters(), lr=0.01)
+        count = [0]
+
+        def step(x, y):
+            F.cross_entropy(net(x), y).backward()
+            opt.step()
+        fn = tl.compile(step) if compiled else step
+        for x, y in _batches((5, 6), 6):
+            fn(x, y)
+            count[0] += 1
+            if count[0] % zero_grad_every == 0:
+                opt.zero_grad()  # outside the step: the next call records again or replays
+        return [p.detach().numpy().copy() for p in net.parameters()] + \
+            [p.grad.numpy().copy() for p in net.parameters() if p.grad is not None], fn
+    eager, _ = run(False)
+    replayed, fn = run(True)
+    assert fn.stats["replays"] >= 2
+    for a, b in zip(eager, replayed, strict=True):
+        np.testing.assert_array_equal(a, b)
