@@ -8,20 +8,38 @@ W4: small CNN, batch 32, Adam, ms/step.
 Peak RSS of 50 W3 steps (784-1024-1024-10, batch 256, Adam), eager vs compiled, fresh processes.
 Targets (issue 12): compiled W1 <= 0.3x torch, W2 <= 0.6x torch, W4 <= 0.9x torch, W3 no slower.
 
+Times are process CPU time per call (median of runs): on a shared machine wall time varies 2x
+with the other processes' load, CPU time much less.
+
 Run: OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 python benchmarks/compile_steps.py
 """
 from __future__ import annotations
 
+import statistics
 import subprocess
 import sys
+import time
 
-from common import load_average, report, time_per_call, torch_or_none
+from common import load_average, report, torch_or_none
 
 import tensorlite as tl
 
 import training_steps
 import w1_elementwise
 import w2_mlp_step
+
+
+def time_per_call(fn, *, number: int, repeat: int = 5, warmup: int = 3) -> float:
+    """Median over ``repeat`` runs of the process CPU seconds per call of ``fn``."""
+    for _ in range(warmup):
+        fn()
+    runs = []
+    for _ in range(repeat):
+        start = time.process_time()
+        for _ in range(number):
+            fn()
+        runs.append((time.process_time() - start) / number)
+    return statistics.median(runs)
 
 
 def _compiled(step):
@@ -75,7 +93,8 @@ def _ratios(rows, baseline):
     reference = dict(rows).get(baseline)
     if reference is None:
         return ""
-    return f"compiled / torch: {dict(rows)['tensorlite compiled'] / reference:.2f}x"
+    ours = dict(rows)["tensorlite compiled"]
+    return f"compiled {ours * 1e3:.3f} ms = {ours / reference:.2f}x torch"
 
 
 def main():

@@ -266,6 +266,8 @@ class CompiledFunction:
     def __call__(self, *args, **kwargs):
         key = self._signature(args, kwargs)
         variants = self._cache.get(key)
+        if _grad_state.anomaly:  # its checks read every result back: nothing to capture
+            return self._eager(args, kwargs)
         if variants is None or self._gave_up is not None:
             if variants is None and self._gave_up is None:
                 self._cache[key] = []  # seen once: the next call records
@@ -339,20 +341,24 @@ class CompiledFunction:
             ref.set(None)
         state, entry.state = entry.state, None
         late = [fn() for fn in entry.late]
+        if not entry.draws:
+            return entry.rebuild(entry.replay.run(inputs, state, entry.rebound_refs, late))
         generator = _random.default_generator
         seed, offset = generator.get_state()
-        if entry.draws:
-            late.append(seed)
-            late.append(offset)
+        late.append(seed)
+        late.append(offset)
         outputs = entry.replay.run(inputs, state, entry.rebound_refs, late)
-        if entry.draws:
-            generator.set_state((seed, offset + entry.draws))
+        generator.set_state((seed, offset + entry.draws))
         return entry.rebuild(outputs)
 
     def _record(self, entry, args, kwargs):
         self.stats["recordings"] += 1
         world = _World(self._fn, args, kwargs)
         inputs = [a for a in list(args) + list(kwargs.values()) if isinstance(a, Tensor)]
+        if any(t._requires_grad for t in inputs):
+            return self._refuse(entry, "a tensor argument requires grad (gradients of the step's "
+                                "inputs are not captured); pass inputs that do not require grad",
+                                args, kwargs)
         device = _device_of(inputs, world.params)
         start = [r.get() for r in world.refs]
         python_before = world.python_state()

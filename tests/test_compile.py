@@ -231,3 +231,45 @@ def test_gradients_accumulating_across_steps_replay_as_eager(zero_grad_every):
     assert fn.stats["replays"] >= 2
     for a, b in zip(eager, replayed, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_an_input_that_requires_grad_is_refused_and_runs_eagerly():
+    w = tl.ones(3, requires_grad=True)
+
+    def step(x):
+        (w * x * x).sum().backward()
+        return w.grad
+    fn = tl.compile(step)
+    x = tl.ones(3, requires_grad=True)
+    with pytest.warns(UserWarning, match="requires grad"):
+        for _ in range(3):
+            fn(x)
+    np.testing.assert_array_equal(x.grad.numpy(), np.full(3, 6.0, np.float32))
+    assert fn.stats == {"eager": 3, "recordings": 1, "replays": 0}
+
+
+def test_anomaly_mode_runs_the_step_eagerly():
+    _, _, _, step = _trainer(_mlp, lambda p: tl.optim.SGD(p, lr=0.1))
+    fn = tl.compile(step)
+    batch = _batches((5, 6), 1)[0]
+    with tl.autograd.detect_anomaly():
+        for _ in range(3):
+            fn(*batch)
+    assert fn.stats["replays"] == 0 and fn.stats["eager"] == 3
+
+
+def test_a_step_on_opencl_warns_once_and_runs_eagerly(opencl):
+    w = tl.ones(3, device=opencl, requires_grad=True)
+    opt = tl.optim.SGD([w], lr=0.5)
+
+    def step(x):
+        opt.zero_grad()
+        (w * x).sum().backward()
+        opt.step()
+        return w
+    fn = tl.compile(step)
+    with pytest.warns(UserWarning, match="CPU .NumPy. backend only"):
+        for _ in range(3):
+            fn(tl.ones(3, device=opencl))
+    np.testing.assert_array_equal(w.detach().cpu().numpy(), np.full(3, -0.5, np.float32))
+    assert fn.stats == {"eager": 3, "recordings": 1, "replays": 0}

@@ -18,6 +18,7 @@ them with the kernel arguments set once.
 from __future__ import annotations
 
 import re
+import threading
 import weakref
 
 # Questions whose answer depends on layout or identity only (reproduced by the replay): they run
@@ -68,11 +69,13 @@ class Recorder:
         self._is_array = is_array
         self.names = {i: f"l{n}" for i, n in loads.items()}  # id(array) -> its variable
         self._held = []  # results that cannot be weakly referenced (NumPy scalars): kept
+        self._thread = threading.get_ident()  # a loader thread's work is not the step's
         self.calls = []
 
     def __getattr__(self, name):
         attr = getattr(self._inner, name)
-        if name.startswith("_") or not callable(attr) or name in QUERIES:
+        if name.startswith("_") or not callable(attr) or name in QUERIES or \
+                threading.get_ident() != self._thread:
             return attr
         if name in HOST_READS:
             self._host_read(name)
