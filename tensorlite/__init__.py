@@ -50,6 +50,7 @@ from .ops.sampling import multinomial
 from .ops.sorting import (argsort, bucketize, histc, kthvalue, median, mode, msort, nanmedian, searchsorted,
                           sort, topk, unique, unique_consecutive)
 from .ops.scan import cummax, cummin, cumprod, logcumsumexp
+from .ops.creation import from_dlpack
 from .ops.creation import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor,
                            IntTensor, LongTensor, ShortTensor)
 from .ops._util import tensor_op as _tensor_op
