@@ -121,8 +121,8 @@ def test_tensor_with_an_ndarray_operand_as_pytorch(tensor_dtype, array_dtype, op
     which for operands of one category is PyTorch's table with the array as a dimensioned
     tensor (a 0-d array too). Across categories NumPy widens further (int32 tensor + float32
     array is float64 there, as is int / int); tensorlite keeps PyTorch's tensor rules (float32).
-    ``ndarray + t`` raises
-    a TypeError in PyTorch 2.13 with NumPy 2.4 (tensorlite returns the tensor: not compared)."""
+    ``ndarray + t`` raises a TypeError in PyTorch 2.13 with NumPy 2.4 (tensorlite returns the
+    tensor: not compared)."""
     import operator
 
     fn = getattr(operator, op)
