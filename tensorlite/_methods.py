@@ -45,7 +45,7 @@ def _with_array(self, array: np.ndarray):
     whose 0-d arrays promote fully); the pair promotes by PyTorch's table."""
     other = _array_operand(self, array)
     dtype = _dt.promote_types(self.dtype, other.dtype)
-    return (self if self.dtype is dtype else self.to(dtype)), (other if other.dtype is dtype else other.to(dtype))
+    return tuple(t if t.dtype is dtype else t.to(dtype) for t in (self, other))
 
 
 def _operand_method(fn):

@@ -138,8 +138,8 @@ def to_dot(tensor, show_saved: bool = False, params: dict | None = None) -> str:
                              "draw a result computed from tensors with requires_grad=True, outside no_grad()")
     dot = _Dot(params)
     for i, t in enumerate(roots):
-        root_id = dot.node(("root", id(t)), dot.tensor_label(t, "output" if len(roots) == 1 else f"output {i}"),
-                           _ROOT_STYLE)
+        name = "output" if len(roots) == 1 else f"output {i}"
+        root_id = dot.node(("root", id(t)), dot.tensor_label(t, name), _ROOT_STYLE)
         if t.grad_fn is None:  # a leaf drawn on its own
             continue
         fn_id = dot.node(id(t.grad_fn), t.grad_fn.name(), _NODE_STYLE)
