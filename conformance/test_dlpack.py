@@ -131,3 +131,13 @@ def test_tensor_with_an_ndarray_operand_as_pytorch(tensor_dtype, array_dtype, op
     def left(lib, x):
         return fn(x, array)
     check(left, Arr(np.array([1.5, 2.0, 4.0]).astype(tensor_dtype)), grad=False)
+
+
+def test_opencl_tensor_refuses_pytorch_with_the_fix():
+    from conftest import _opencl_device
+
+    t = tl.ones(2, device=_opencl_device())
+    with pytest.raises(BufferError, match=r"call \.cpu\(\) first"):
+        torch.from_dlpack(t)
+    assert torch.from_dlpack(t.__dlpack__(copy=True)).tolist() == [1.0, 1.0]
+    assert torch.from_dlpack(t.cpu()).tolist() == [1.0, 1.0]

@@ -303,3 +303,11 @@ class TestOpenCL:
         t = tl.tensor([1.0, 2.0], device=opencl)
         for result in (t + np.array([1.0, 1.0]), np.array([1.0, 1.0]) + t):
             assert result.device == opencl and result.tolist() == [2.0, 3.0]
+
+    def test_from_dlpack_of_an_opencl_tensor_is_an_alias_there(self, opencl):
+        t = tl.tensor([1.0, 2.0], device=opencl)
+        u = tl.from_dlpack(t)
+        u.add_(1)
+        assert u.device == opencl and t.tolist() == [2.0, 3.0] and (t._version, u._version) == (0, 1)
+        moved = tl.from_dlpack(t, device="cpu")
+        assert moved.device == tl.device("cpu") and moved.tolist() == [2.0, 3.0]
