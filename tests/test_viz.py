@@ -4,9 +4,11 @@ import shutil
 import subprocess
 
 import pytest
+from hypothesis import given, strategies as st
 
 import tensorlite as tl
 from tensorlite import nn
+from tensorlite.testing import tensors
 
 NODE = re.compile(r'^  (n\d+) \[label="((?:[^"\\]|\\.)*)", (.*)\];$')
 EDGE = re.compile(r'^  (n\d+) -> (n\d+)(?: \[(.*)\])?;$')
@@ -118,6 +120,48 @@ class TestToDot:
         w = tl.ones(1, requires_grad=True)
         nodes, _ = parse(tl.viz.to_dot(w * 2, params={'a "quoted" \\ name': w}))
         assert 'a \\"quoted\\" \\\\ name' in {label.split("\n")[0] for label, _ in nodes.values()}
+
+
+def reachable(root):
+    """(backward nodes, leaves, edges) reachable from root.grad_fn, counted by walking
+    next_functions directly."""
+    nodes, leaves, edges, stack = {}, {}, 0, [root.grad_fn]
+    while stack:
+        node = stack.pop()
+        if id(node) in nodes:
+            continue
+        nodes[id(node)] = node
+        if node.name() == "AccumulateGrad":
+            leaves[id(node.variable)] = node.variable
+        for source, _ in node.next_functions:
+            if source is not None:
+                edges += 1
+                stack.append(source)
+    return nodes, leaves, edges
+
+
+UNARY = [lambda t: t.exp(), lambda t: t.tanh(), lambda t: t * 2.0, lambda t: t.sum(0, keepdim=True)]
+BINARY = [lambda a, b: a + b, lambda a, b: a * b, lambda a, b: a - b]
+
+
+@given(leaves=st.lists(tensors(shape=(2, 3), dtype=tl.float32, requires_grad=True), min_size=1, max_size=3),
+       steps=st.lists(st.tuples(st.booleans(), st.integers(0, 10), st.integers(0, 10), st.integers(0, 10)),
+                      min_size=1, max_size=8))
+def test_every_node_and_edge_drawn_once(leaves, steps):
+    """Random graphs that reuse intermediate results: the DOT text has one box per backward node,
+    per leaf and for the output, and one arrow per graph edge (plus leaf -> AccumulateGrad and
+    the output's own)."""
+    values = list(leaves)
+    for binary, op, i, j in steps:
+        a, b = values[i % len(values)], values[j % len(values)]
+        values.append(BINARY[op % len(BINARY)](a, b) if binary else UNARY[op % len(UNARY)](a))
+    root = values[-1].sum()
+    graph_nodes, graph_leaves, graph_edges = reachable(root)
+    nodes, edges = parse(tl.viz.to_dot(root, params={f"leaf{k}": t for k, t in enumerate(leaves)}))
+    assert len(nodes) == len(graph_nodes) + len(graph_leaves) + 1
+    assert len(edges) == graph_edges + len(graph_leaves) + 1
+    drawn = {label.split("\n")[0] for label, attrs in nodes.values() if "lightblue" in attrs}
+    assert drawn == {f"leaf{k}" for k, t in enumerate(leaves) if id(t) in graph_leaves}
 
 
 class TestDraw:
