@@ -50,6 +50,7 @@ from .ops.sampling import multinomial
 from .ops.sorting import (argsort, bucketize, histc, kthvalue, median, mode, msort, nanmedian, searchsorted,
                           sort, topk, unique, unique_consecutive)
 from .ops.scan import cummax, cummin, cumprod, logcumsumexp
+from .ops.creation import from_dlpack
 from .ops.creation import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor,
                            IntTensor, LongTensor, ShortTensor)
 from .ops._util import tensor_op as _tensor_op
@@ -57,6 +58,7 @@ from . import _methods  # noqa: F401  (binds ops to Tensor)
 from . import data, nn, opencl, optim, safetensors, special, training, utils
 from . import distributed
 from . import onnx
+from . import viz
 from .nn.functional import log_softmax, softmax  # torch.softmax / torch.log_softmax
 from .serialization import load, save
 from ._printing import set_printoptions

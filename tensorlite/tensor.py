@@ -14,6 +14,7 @@ from typing import Callable
 from ._dims import wrap_dim
 from ._warn import user_call_site, warn_user
 from . import dtypes as _dt
+from .ops._dlpack import dlpack_device, export as dlpack_export, host_array_of
 from .ops._queries import to_host
 
 __all__ = ["Tensor", "Size"]
@@ -466,8 +467,58 @@ class Tensor:
         return to_host(self)
 
     def __array__(self, dtype=None, copy=None):
-        host = to_host(self)
-        return host if dtype is None else host.astype(dtype, copy=False)
+        """The values as a NumPy array, for ``np.asarray(t)`` / ``torch.as_tensor(t)``: shares
+        memory on the CPU unless ``dtype`` differs or ``copy=True`` (NumPy 2's protocol);
+        ``copy=False`` raises ValueError where a copy is needed (another dtype, an OpenCL
+        tensor). A tensor that requires grad raises, as ``numpy()`` does.
+
+        Shapes: unchanged.
+
+        Example:
+        >>> import numpy as np
+        >>> x = tl.tensor([1., 2.])
+        >>> a = np.asarray(x)
+        >>> a[0] = 5.
+        >>> x
+        tensor([5., 2.])
+        """
+        if self._requires_grad:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
+                               "tensor.detach().numpy() instead.")
+        return host_array_of(self, dtype, copy)
+
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        """A DLPack capsule of self (the array API's protocol, used by ``np.from_dlpack(t)`` and
+        ``torch.from_dlpack(t)``): zero-copy on the CPU, strides and bfloat16 included.
+
+        ``copy``: True always copies, False never does (an OpenCL tensor then raises
+        BufferError), None copies only where it must. An OpenCL tensor exports a host copy only
+        when asked for one (``copy=True`` or ``dl_device=(1, 0)``); otherwise call ``.cpu()``.
+        A tensor that requires grad raises BufferError, as in PyTorch: export ``t.detach()``.
+
+        Shapes: unchanged.
+
+        Example:
+        >>> import numpy as np
+        >>> x = tl.tensor([1., 2.])
+        >>> a = np.from_dlpack(x)
+        >>> a[1] = 7.
+        >>> x
+        tensor([1., 7.])
+        """
+        if self._requires_grad:
+            raise BufferError("Can't export tensors that require gradient, use tensor.detach()")
+        return dlpack_export(self, stream, max_version, dl_device, copy)
+
+    def __dlpack_device__(self) -> tuple:
+        """``(device_type, index)`` in DLPack's enumeration: ``(1, 0)`` for the CPU, ``(4, N)``
+        (kDLOpenCL) for ``opencl:N``.
+
+        Example:
+        >>> tl.zeros(2).__dlpack_device__()
+        (1, 0)
+        """
+        return dlpack_device(self)
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
