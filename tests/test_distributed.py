@@ -161,3 +161,19 @@ class TestDistributedSampler:
             tl.data.DistributedSampler(range(5), num_replicas=2, rank=2)
         with pytest.raises(ValueError, match="default process group has not been initialized"):
             tl.data.DistributedSampler(range(5))
+
+
+@pytest.mark.backend_pair
+def test_the_example_trains_on_two_ranks(tmp_path):
+    """`mpiexec -n 2 python examples/distributed_mlp.py`: rank 0 alone reports and writes the
+    checkpoint, which holds the trained model."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    checkpoint = tmp_path / "digits.tl"
+    command = tl.distributed.mpiexec_command(2, [sys.executable, str(ROOT / "examples" / "distributed_mlp.py"),
+                                                 str(checkpoint)])
+    result = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT, env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("test accuracy") == 1, result.stdout
+    assert float(result.stdout.split("test accuracy ")[1].split(";")[0]) > 0.9
+    assert sorted(tl.load(str(checkpoint))) == ["0.bias", "0.weight", "2.bias", "2.weight"]
+    assert [p.name for p in tmp_path.iterdir()] == ["digits.tl"]

@@ -5,7 +5,7 @@ DistributedDataParallel (tensorlite.nn.parallel) decides when a bucket starts; t
 the host buffers and the MPI requests (nn stays free of array libraries)."""
 from __future__ import annotations
 
-import time
+import os
 
 import numpy as np
 
@@ -16,7 +16,6 @@ from .process_group import communicator, mpi
 
 
 FIRST_BUCKET_BYTES = 2 ** 20
-POLL_SECONDS = 1e-4
 
 
 def make_buckets(params: list, cap_bytes: int) -> list:
@@ -82,7 +81,7 @@ class GradientBucket:
         """Wait for the sum; write it into each parameter's ``.grad`` (in place when it has
         one, else a new gradient tensor on the parameter's device)."""
         while not self.request.Test():  # not Wait(): MPICH's Wait spins on a core the slower
-            time.sleep(POLL_SECONDS)      # rank may need (ranks often outnumber free cores)
+            os.sched_yield()              # rank may need (ranks often outnumber free cores)
         for p, start, size in zip(self.params, self.offsets, self.sizes):
             values = self.buffer[start:start + size].reshape(tuple(p.shape))
             if p.grad is None:
