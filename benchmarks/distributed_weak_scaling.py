@@ -31,7 +31,7 @@ from tensorlite import nn
 
 SIZES = (784, 1024, 1024, 10)
 BATCH = 256
-STEPS, WARMUP = 30, 3
+ROUNDS, STEPS_PER_TURN, WARMUP = 8, 5, 3
 BUCKET_CAP_MB = float(sys.argv[sys.argv.index("--bucket-cap-mb") + 1]) if "--bucket-cap-mb" in sys.argv else 25
 
 
@@ -43,26 +43,32 @@ def model():
     return nn.Sequential(*layers[:-1])
 
 
-def time_steps(net, parameters, sync_seconds=None):
-    """Median seconds of an SGD step, and median seconds a step waited for allreduces after
-    backward (medians: a loaded machine deschedules a rank now and then)."""
-    rank = tl.distributed.get_rank() if tl.distributed.is_initialized() else 0
-    generator = tl.Generator().manual_seed(rank)
-    x = tl.randn(BATCH, SIZES[0], generator=generator)
-    y = tl.randint(0, SIZES[-1], (BATCH,), generator=generator)
-    optimizer = tl.optim.SGD(parameters, lr=0.01)
-    steps, waits = [], []
-    for i in range(WARMUP + STEPS):
-        if i == WARMUP and tl.distributed.is_initialized():
-            tl.distributed.barrier()
-        start = time.perf_counter()
-        optimizer.zero_grad()
-        nn.functional.cross_entropy(net(x), y).backward()
-        optimizer.step()
-        tl.synchronize()
-        steps.append(time.perf_counter() - start)
-        waits.append(sync_seconds() if sync_seconds else 0.0)
-    return statistics.median(steps[WARMUP:]), statistics.median(waits[WARMUP:])
+class Trainer:
+    """One configuration's SGD steps on a fixed batch; records each step's seconds and the
+    seconds it waited for allreduces after backward."""
+
+    def __init__(self, net, sync_seconds=None):
+        rank = tl.distributed.get_rank()
+        generator = tl.Generator().manual_seed(rank)
+        self.x = tl.randn(BATCH, SIZES[0], generator=generator)
+        self.y = tl.randint(0, SIZES[-1], (BATCH,), generator=generator)
+        self.net, self.sync_seconds = net, sync_seconds
+        self.optimizer = tl.optim.SGD(net.parameters(), lr=0.01)
+        self.steps, self.waits = [], []
+
+    def run(self, count):
+        for _ in range(count):
+            start = time.perf_counter()
+            self.optimizer.zero_grad()
+            nn.functional.cross_entropy(self.net(self.x), self.y).backward()
+            self.optimizer.step()
+            tl.synchronize()
+            self.steps.append(time.perf_counter() - start)
+            self.waits.append(self.sync_seconds() if self.sync_seconds else 0.0)
+
+    def medians(self):
+        """Medians over the timed steps: a loaded machine deschedules a rank now and then."""
+        return statistics.median(self.steps), statistics.median(self.waits)
 
 
 def allreduce_bandwidth(numel):
@@ -80,16 +86,24 @@ def allreduce_bandwidth(numel):
 
 
 def worker():
-    """Under mpiexec: one line of figures from rank 0 (the slowest rank's times)."""
+    """Under mpiexec: one line of figures from rank 0 (the slowest rank's medians). The three
+    configurations take turns, a few steps each, so a change in the machine's load hits all."""
     tl.distributed.init_process_group()
-    size = tl.distributed.get_world_size()
+    overlapped = nn.parallel.DistributedDataParallel(model(), overlap=True, bucket_cap_mb=BUCKET_CAP_MB)
+    after = nn.parallel.DistributedDataParallel(model(), overlap=False, bucket_cap_mb=BUCKET_CAP_MB)
+    trainers = {"local": Trainer(model()),  # no DDP: at 2 ranks, two independent processes
+                "overlap_True": Trainer(overlapped, lambda: overlapped.last_sync_seconds),
+                "overlap_False": Trainer(after, lambda: after.last_sync_seconds)}
+    for trainer in trainers.values():
+        trainer.run(WARMUP)
+        trainer.steps, trainer.waits = [], []
+    for _ in range(ROUNDS):
+        for trainer in trainers.values():
+            tl.distributed.barrier()
+            trainer.run(STEPS_PER_TURN)
     figures = {}
-    net = model()  # no DDP: at 2 ranks, two independent processes (what the CPUs give, no communication)
-    figures["local"], _ = time_steps(net, net.parameters())
-    for overlap in (True, False):
-        ddp = nn.parallel.DistributedDataParallel(model(), overlap=overlap, bucket_cap_mb=BUCKET_CAP_MB)
-        step, wait = time_steps(ddp, ddp.parameters(), lambda: ddp.last_sync_seconds)
-        figures[f"step_overlap_{overlap}"], figures[f"wait_overlap_{overlap}"] = step, wait
+    for name, trainer in trainers.items():
+        figures[f"step_{name}"], figures[f"wait_{name}"] = trainer.medians()
     numel = sum(p.numel() for p in model().parameters())
     figures["bandwidth"] = allreduce_bandwidth(numel)
     figures["numel"] = numel
@@ -109,7 +123,7 @@ def run(ranks):
 
 def main():
     one, two = run(1), run(2)
-    t1, t2 = one["local"], two["step_overlap_True"]
+    t1, t2 = one["step_local"], two["step_overlap_True"]
     blocking_wait, overlapped_wait = two["wait_overlap_False"], two["wait_overlap_True"]
     megabytes = one["numel"] * 4 / 2 ** 20
     print(f"784-1024-1024-10 MLP, float32, batch {BATCH} per rank, SGD, 1 thread per rank, "
@@ -119,8 +133,8 @@ def main():
     print(f"  2 ranks, DDP, overlap on:   {t2 * 1e3:7.1f} ms/step   efficiency t1/t2 = {t1 / t2:.1%}")
     print(f"  2 ranks, DDP, overlap off:  {two['step_overlap_False'] * 1e3:7.1f} ms/step   "
           f"efficiency {t1 / two['step_overlap_False']:.1%}")
-    print(f"  2 processes, no DDP:        {two['local'] * 1e3:7.1f} ms/step   t1/that = "
-          f"{t1 / two['local']:.1%} (what running 2 processes at once costs, no communication)")
+    print(f"  2 processes, no DDP:        {two['step_local'] * 1e3:7.1f} ms/step   t1/that = "
+          f"{t1 / two['step_local']:.1%} (what running 2 processes at once costs, no communication)")
     print(f"  allreduce of {megabytes:.1f} MB of gradients after backward (overlap off): "
           f"{blocking_wait * 1e3:.1f} ms = {blocking_wait / two['step_overlap_False']:.1%} of the step")
     print(f"  left waiting after backward with overlap on: {overlapped_wait * 1e3:.1f} ms "
