@@ -6,9 +6,9 @@ the efficiency t1 / t2 (target >= 90%), the share of the step spent in allreduce
 backward with overlap off, where nothing hides it), how much of it the overlap hides (1 - the
 wait left with overlap on / the wait with overlap off), and the allreduce bandwidth on a
 gradient-sized buffer (bytes reduced per second of a blocking Allreduce). It also times two
-independent processes without DDP at once: t1 / that is what the machine gives two processes
-(cores, memory bandwidth, other load), apart from any communication. The wait after backward
-includes the time a rank waits for a slower one.
+independent processes without DDP at once (t1 / that is what the machine gives two processes:
+cores, memory bandwidth, other load) and two ranks without DDP that wait for each other after
+each backward (the wait after backward with DDP includes this wait for the slower rank).
 
 Run: python benchmarks/distributed_weak_scaling.py [--bucket-cap-mb 25]
      (it starts itself under mpiexec -n 1 and -n 2)
@@ -71,6 +71,35 @@ class Trainer:
         return statistics.median(self.steps), statistics.median(self.waits)
 
 
+def barrier_seconds():
+    """Wait (politely, as DDP does) until every rank has finished its backward: the part of a
+    DDP wait that is a slower rank, not communication."""
+    from mpi4py import MPI  # here, not at the top: importing it initialises MPI
+    start = time.perf_counter()
+    request = MPI.COMM_WORLD.Ibarrier()
+    while not request.Test():
+        os.sched_yield()
+    return time.perf_counter() - start
+
+
+class LockstepTrainer(Trainer):
+    """No DDP, but a barrier after each backward: the ranks step together as with DDP."""
+
+    def __init__(self, net):
+        super().__init__(net, self._last_barrier)
+        self._barrier = 0.0
+        next(iter(net.parameters())).register_hook(self._queue_barrier)  # any hook runs in backward
+
+    def _queue_barrier(self, grad):
+        tl.autograd.queue_callback(self._wait)
+
+    def _wait(self):
+        self._barrier = barrier_seconds()
+
+    def _last_barrier(self):
+        return self._barrier
+
+
 def allreduce_bandwidth(numel):
     """Bytes per second of a blocking Allreduce (sum) of ``numel`` float32, best of 10."""
     from mpi4py import MPI  # here, not at the top: importing it initialises MPI
@@ -92,6 +121,7 @@ def worker():
     overlapped = nn.parallel.DistributedDataParallel(model(), overlap=True, bucket_cap_mb=BUCKET_CAP_MB)
     after = nn.parallel.DistributedDataParallel(model(), overlap=False, bucket_cap_mb=BUCKET_CAP_MB)
     trainers = {"local": Trainer(model()),  # no DDP: at 2 ranks, two independent processes
+                "lockstep": LockstepTrainer(model()),
                 "overlap_True": Trainer(overlapped, lambda: overlapped.last_sync_seconds),
                 "overlap_False": Trainer(after, lambda: after.last_sync_seconds)}
     for trainer in trainers.values():
@@ -135,6 +165,9 @@ def main():
           f"efficiency {t1 / two['step_overlap_False']:.1%}")
     print(f"  2 processes, no DDP:        {two['step_local'] * 1e3:7.1f} ms/step   t1/that = "
           f"{t1 / two['step_local']:.1%} (what running 2 processes at once costs, no communication)")
+    print(f"  2 ranks in lockstep, no DDP: {two['step_lockstep'] * 1e3:7.1f} ms/step   t1/that = "
+          f"{t1 / two['step_lockstep']:.1%} (a barrier after backward: waits {two['wait_lockstep'] * 1e3:.1f} "
+          f"ms for the slower rank)")
     print(f"  allreduce of {megabytes:.1f} MB of gradients after backward (overlap off): "
           f"{blocking_wait * 1e3:.1f} ms = {blocking_wait / two['step_overlap_False']:.1%} of the step")
     print(f"  left waiting after backward with overlap on: {overlapped_wait * 1e3:.1f} ms "
