@@ -340,6 +340,26 @@ class Backend(ABC):
     softmax = None
     """softmax(x, axis, log): softmax (log_softmax when log) along one axis in one fused pass."""
 
+    gelu = None
+    """gelu(x) -> (out, cdf): exact GELU out = x Phi(x) and the normal cdf Phi(x) it used (kept
+    for the backward), both of x's shape and dtype."""
+
+    gelu_backward = None
+    """gelu_backward(grad, x, cdf) -> grad (Phi(x) + x phi(x)), x's shape and dtype; grad
+    broadcasts to x's shape."""
+
+    layer_norm = None
+    """layer_norm(x, weight, bias, normalized_shape, eps) -> (out, xhat, rstd) over the trailing
+    normalized_shape of x: xhat = (x - mean) rstd with rstd = 1 / sqrt(biased var + eps) of shape
+    (rows, 1), out = xhat weight + bias (weight, bias: None or of normalized_shape; out may be
+    xhat itself when both are None)."""
+
+    layer_norm_backward = None
+    """layer_norm_backward(grad, xhat, rstd, weight, normalized_shape, needs) -> (grad_x,
+    grad_weight, grad_bias), each None where ``needs`` (three flags) is False: grad_x = rstd (g -
+    mean(g) - xhat mean(g xhat)) per row with g = grad weight; grad_weight, grad_bias are the sums
+    over the rows of grad xhat and grad, of normalized_shape."""
+
     def synchronize(self) -> None:
         """Wait for queued work (a no-op on synchronous backends); raises an error the device
         recorded meanwhile (see gather)."""
