@@ -168,3 +168,44 @@ def test_gelu_and_layer_norm_agree_across_backends(affine):
     check_backends_agree(F.gelu, x, rtol=1e-5, atol=1e-6, non_contiguous=True)
     check_backends_agree(lambda x, *p: F.layer_norm(x, (6, 8), *p), x, *params, rtol=1e-4, atol=1e-5,
                          non_contiguous=True)
+
+
+def _composed_softmax(x, dim, log):
+    shifted = x - x.amax(dim, keepdim=True)
+    exps = shifted.exp()
+    return shifted - exps.sum(dim, keepdim=True).log() if log else exps / exps.sum(dim, keepdim=True)
+
+
+@given(st.sampled_from([(3, 5), (2, 3, 70), (4, 130), (1, 1)]), st.booleans(), st.booleans(),
+       st.sampled_from([tl.float32, tl.float64]), st.integers(0, 2 ** 16))
+def test_blocked_softmax_and_its_fused_backward_equal_the_composition(shape, log, last, dtype, seed):
+    gen = tl.Generator().manual_seed(seed)
+    x = tl.randn(*shape, dtype=dtype, generator=gen) * 4
+    upstream = tl.randn(*shape, dtype=dtype, generator=gen)
+    dim = -1 if last else 0
+    results = []
+    for fn in ((lambda t: F.log_softmax(t, dim)) if log else (lambda t: F.softmax(t, dim)),
+               lambda t: _composed_softmax(t, dim, log)):
+        leaf = x.clone().requires_grad_()
+        out = fn(leaf)
+        out.backward(upstream)
+        results.append((out.detach().numpy(), leaf.grad.numpy()))
+    tolerance = 1e-5 if dtype is tl.float32 else 1e-12
+    for got, expected in zip(*results):
+        np.testing.assert_allclose(got, expected, rtol=tolerance, atol=tolerance)
+
+
+def test_blocked_softmax_keeps_pytorchs_special_rows():
+    # a row holding +inf is all nan (inf - inf), an all -inf row is nan, -inf entries give 0
+    x = tl.tensor([[0.0, math.inf, 1.0], [-math.inf, -math.inf, -math.inf], [0.0, -math.inf, 0.0]])
+    probs, logs = F.softmax(x, -1).numpy(), F.log_softmax(x, -1).numpy()
+    assert np.isnan(probs[:2]).all() and np.isnan(logs[:2]).all()
+    np.testing.assert_allclose(probs[2], [0.5, 0.0, 0.5])
+    assert logs[2, 1] == -math.inf
+
+
+def test_softmax_first_and_second_derivatives_through_the_fused_backward():
+    x = tl.randn(3, 6, dtype=tl.float64, generator=tl.Generator().manual_seed(5))
+    for fn in (lambda t: F.softmax(t, -1), lambda t: F.log_softmax(t, -1)):
+        assert check_backward(fn, x)
+        assert check_double_backward(fn, x)

@@ -340,6 +340,11 @@ class Backend(ABC):
     softmax = None
     """softmax(x, axis, log): softmax (log_softmax when log) along one axis in one fused pass."""
 
+    softmax_backward = None
+    """softmax_backward(grad, out, axis, log): the first-order gradient of softmax (log_softmax
+    when log) from its output: grad - exp(out) sum(grad), or out (grad - sum(grad out)), the sums
+    along axis; grad broadcasts to out's shape."""
+
     gelu = None
     """gelu(x) -> (out, cdf): exact GELU out = x Phi(x) and the normal cdf Phi(x) it used (kept
     for the backward), both of x's shape and dtype."""

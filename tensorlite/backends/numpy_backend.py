@@ -319,6 +319,48 @@ def _layer_norm_backward(grad, xhat, rstd, weight, shape: tuple, needs):
             None if grad_b is None else grad_b.reshape(shape).astype(dtype, copy=False))
 
 
+
+def _softmax_last(x, log: bool):
+    """softmax (log_softmax) along the last axis of a contiguous x by blocks of rows that stay in
+    the cache, the row sums of exp as a GEMV (the values of the composition: shift by the row
+    max, exp, sum)."""
+    size = x.shape[-1]
+    rows = x.reshape(-1, size)
+    out = np.empty_like(rows)
+    step = max(1, _FUSED_BLOCK // size)
+    scratch = np.empty((min(step, rows.shape[0]), size), x.dtype)
+    ones = np.ones(size, x.dtype)
+    for start, stop in _blocks(rows.shape[0], step):
+        block, result, exps = rows[start:stop], out[start:stop], scratch[:stop - start]
+        np.subtract(block, _row_max(block, 1), out=result)
+        np.exp(result, out=exps)
+        if log:
+            result -= np.log(_row_sums(exps, ones))
+        else:
+            np.divide(exps, _row_sums(exps, ones), out=result)
+    return out.reshape(x.shape)
+
+
+def _softmax_backward_last(grad, out, log: bool):
+    """softmax_backward along the last axis of contiguous operands, by blocks of rows."""
+    size = out.shape[-1]
+    g_rows, out_rows = grad.reshape(-1, size), out.reshape(-1, size)
+    result = np.empty_like(out_rows)
+    step = max(1, _FUSED_BLOCK // size)
+    scratch = np.empty((min(step, out_rows.shape[0]), size), out.dtype)
+    ones = np.ones(size, out.dtype)
+    for start, stop in _blocks(out_rows.shape[0], step):
+        g, y, res, tmp = g_rows[start:stop], out_rows[start:stop], result[start:stop], scratch[:stop - start]
+        if log:  # grad - exp(out) sum(grad)
+            np.exp(y, out=tmp)
+            tmp *= _row_sums(g, ones)
+            np.subtract(g, tmp, out=res)
+        else:  # out (grad - sum(grad out))
+            np.multiply(g, y, out=tmp)
+            np.subtract(g, _row_sums(tmp, ones), out=res)
+            res *= y
+    return result.reshape(out.shape)
+
 def _row_max(x, axis: int):
     """max along one axis, kept as a dim of 1. Along a short last axis (attention scores, a
     vocabulary of characters) as a tree of elementwise maxima over halves: NumPy's reduction
@@ -783,6 +825,8 @@ class NumpyBackend(Backend):
         in float32, rounded once (as PyTorch's CPU kernel)."""
         if x.dtype in _HALF:
             return np.asarray(self.softmax(x.astype(np.float32), axis, log), dtype=x.dtype)
+        if axis == x.ndim - 1 and x.size and x.flags.c_contiguous:
+            return _softmax_last(x, log)
         shifted = np.subtract(x, _row_max(x, axis))
         if log:
             shifted -= np.log(np.add.reduce(np.exp(shifted), axis=axis, keepdims=True))
@@ -810,6 +854,20 @@ class NumpyBackend(Backend):
     def layer_norm_backward(self, grad, xhat, rstd, weight, normalized_shape, needs):
         """(grad_x, grad_weight, grad_bias); see base.Backend.layer_norm_backward."""
         return _layer_norm_backward(grad, xhat, rstd, weight, tuple(normalized_shape), needs)
+
+    @_silent
+    def softmax_backward(self, grad, out, axis, log):
+        """The gradient of softmax (log_softmax when log) at its output ``out``: grad - exp(out)
+        sum(grad), or out (grad - sum(grad out)), sums along axis; half types in float32."""
+        if out.dtype in _HALF:
+            return np.asarray(self.softmax_backward(np.asarray(grad, np.float32), out.astype(np.float32),
+                                                    axis, log), dtype=out.dtype)
+        grad = np.broadcast_to(grad, out.shape)
+        if axis == out.ndim - 1 and out.size and out.flags.c_contiguous and grad.dtype == out.dtype:
+            return _softmax_backward_last(np.ascontiguousarray(grad), out, log)
+        if log:
+            return grad - np.exp(out) * np.add.reduce(grad, axis=axis, keepdims=True)
+        return (grad - np.add.reduce(grad * out, axis=axis, keepdims=True)) * out
 
     @_silent
     def logsumexp(self, x, axis, keepdims):

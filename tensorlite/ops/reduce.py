@@ -176,12 +176,27 @@ class Softmax(Function):
             if ctx.log:   # d log_softmax: g - softmax * sum(g)
                 return grad - out.exp() * grad.sum(ctx.dim, keepdim=True), None, None
             return out * (grad - (grad * out).sum(ctx.dim, keepdim=True)), None, None
+        if out.device.backend.softmax_backward is not None:  # first order, one fused call
+            return SoftmaxBackward.apply(grad, out, ctx.dim, ctx.log), None, None
         # first order: the same formulas in place on one temporary (one full-size buffer less:
         # the word LSTM LM's (700, 2000) log-probabilities)
         if ctx.log:
             return grad - out.exp().mul_(grad.sum(ctx.dim, keepdim=True)), None, None
         return (grad - (grad * out).sum(ctx.dim, keepdim=True)).mul_(out), None, None
 
+
+
+class SoftmaxBackward(Function):
+    """Softmax's first-order backward as one backend call (``backend.softmax_backward``, where
+    the backend has it): run without a graph only (a backward that records uses Softmax.backward's
+    Tensor ops)."""
+
+    _primitive = True
+    _differentiable = False
+
+    @staticmethod
+    def forward(ctx, grad, out, dim, log):
+        return out.device.backend.softmax_backward(grad._array, out._array, dim, log)
 
 def _composed_softmax(backend, data, dim: int, log: bool):
     """(log_)softmax from primitives, shifted by the row max: a row holding +inf is all nan
