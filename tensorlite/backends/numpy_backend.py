@@ -54,10 +54,15 @@ def _half_sum(x, axes, keepdims):
 
 
 def _sigmoid(x):
-    # exp of a non-positive argument only, so large |x| neither overflows nor warns; np.where,
-    # not boolean-mask assignment (4x slower at 64 x 64), with the same values bit for bit
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    # exp(min(x, 0)) / (1 + exp(-|x|)): exp of non-positive arguments only, so large |x| neither
+    # overflows nor warns; the values of the two branches 1 / (1 + e) and e / (1 + e), e =
+    # exp(-|x|), bit for bit (x < 0: -|x| is x exactly) without a select (np.where branched per
+    # element: 3x slower at (20, 512), the LSTM's gates)
+    denominator = np.exp(-np.abs(x))
+    denominator += 1.0
+    out = np.exp(np.minimum(x, 0.0))
+    out /= denominator
+    return out
 
 
 # erf(x) = x + x P(x^2) on |x| < 1 and erfc(x) = Q(1/x - 0.625) / exp(x^2) on 1 <= x <= 4:
