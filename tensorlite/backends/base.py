@@ -248,9 +248,11 @@ class Backend(ABC):
         message: devices register it once)."""
 
     @abstractmethod
-    def scatter(self, x, axis, index, src, accumulate, ignore=None, describe=None):
+    def scatter(self, x, axis, index, src, accumulate, ignore=None, describe=None, into=False):
         """A copy of x with src written (or added, if accumulate) at index along axis; an index
-        equal to ``ignore`` writes nothing. Range errors: see gather."""
+        equal to ``ignore`` writes nothing. Range errors: see gather. ``into``: write into x
+        itself and return it (x a fresh contiguous buffer the caller owns, e.g. the zeros of a
+        gather's backward: no copy of a mostly-zero array)."""
 
     @abstractmethod
     def scatter_reduce(self, x, axis, index, src, reduce, describe=None):

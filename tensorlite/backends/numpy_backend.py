@@ -716,6 +716,8 @@ def _full(shape, value, dtype):
         value = np.float32(value)  # PyTorch's conversion: through float32
     if shape == ():
         return np.array(value, dtype=dtype.numpy)
+    if type(value) in (int, float) and value == 0 and math.copysign(1.0, value) > 0:
+        return np.zeros(shape, dtype=dtype.numpy)  # calloc: fresh pages come zeroed, no write pass
     return np.full(shape, value, dtype=dtype.numpy)
 
 
@@ -1124,10 +1126,10 @@ class NumpyBackend(Backend):
         return np.take_along_axis(x, index, axis=axis)
 
     @_silent
-    def scatter(self, x, axis, index, src, accumulate, ignore=None, describe=None):
+    def scatter(self, x, axis, index, src, accumulate, ignore=None, describe=None, into=False):
         kept = None if ignore is None else index != ignore
         _check_no_wrap(index if kept is None else index[kept], x.shape[axis], axis)
-        out = np.array(x, copy=True)
+        out = x if into else np.array(x, copy=True)
         src = np.broadcast_to(src, index.shape) if np.ndim(src) == 0 else \
             src[tuple(slice(0, n) for n in index.shape)]
         # only the index's extent is written: position p of index/src goes to p with p[axis]
