@@ -20,7 +20,7 @@ from ..ops.checks import assert_in_range
 from ..ops.creation import arange, bernoulli, full, full_like
 from ..ops.fused_nn import Gelu as _FusedGelu, LayerNorm as _FusedLayerNorm
 from ..ops.indexing import Gather as _Gather, take_indices
-from ..ops.linalg import MatMul, einsum
+from ..ops.linalg import Linear as _Linear, MatMul, einsum
 from ..ops.movement import pad
 from ..ops.reduce import Softmax as _Softmax
 from ..ops._util import (broadcast_shapes, check_same_dtype, half_in_float32, tensor_op, value_bounds,
@@ -99,6 +99,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         _check_bias(bias, tuple(input.shape[:-1]) + (weight.shape[0],), weight.shape[0])
     if input.ndim == 1:
         out = MatMul.apply(input.unsqueeze(0), weight, False, True).squeeze(0)
+    elif bias is not None:
+        return _Linear.apply(input, weight, bias)
     else:
         out = MatMul.apply(input, weight, False, True)
     return out if bias is None else out + bias
