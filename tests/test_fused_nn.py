@@ -2,6 +2,7 @@
 a float64 reference, blocked results equal to unblocked ones, layer_norm's fused forward and
 backward against the composition, gradients and second derivatives, both backends."""
 import math
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ from hypothesis import given, strategies as st
 import tensorlite as tl
 import tensorlite.nn.functional as F
 from tensorlite.backends import numpy_backend
+from tensorlite.ops.reduce import MaskedSoftmax
 from tensorlite.testing import check_backends_agree, check_backward, check_double_backward
 from tensorlite.testing.strategies import tensors
 
@@ -209,3 +211,49 @@ def test_softmax_first_and_second_derivatives_through_the_fused_backward():
     for fn in (lambda t: F.softmax(t, -1), lambda t: F.log_softmax(t, -1)):
         assert check_backward(fn, x)
         assert check_double_backward(fn, x)
+
+
+def _reference_causal_attention_weights(scores, scale):
+    keep = tl.arange(scores.shape[-2]).unsqueeze(1) >= tl.arange(scores.shape[-1])
+    return _composed_softmax(tl.where(keep, scores * scale, -math.inf), -1, False)
+
+
+@given(st.sampled_from([(1, 1, 1), (2, 3, 5), (2, 5, 3), (3, 4, 4), (1, 7, 100)]),
+       st.sampled_from([tl.float32, tl.float64]), st.sampled_from([1, 100, 1 << 16]), st.integers(0, 2 ** 16))
+def test_causal_masked_softmax_and_its_backward_equal_the_composition(shape, dtype, block, seed):
+    # block: numpy_backend._FUSED_BLOCK, so that blocks hold one or several whole score matrices
+    gen = tl.Generator().manual_seed(seed)
+    scores = tl.randn(*shape, dtype=dtype, generator=gen) * 3
+    upstream = tl.randn(*shape, dtype=dtype, generator=gen)
+    results = []
+    with mock.patch.object(numpy_backend, "_FUSED_BLOCK", block):
+        for fn in (lambda s: MaskedSoftmax.apply(s, tl.arange(shape[-2]).unsqueeze(1) >= tl.arange(shape[-1]), 0.7),
+                   lambda s: _reference_causal_attention_weights(s, 0.7)):
+            leaf = scores.clone().requires_grad_()
+            out = fn(leaf)
+            out.backward(upstream)
+            results.append((out.detach().numpy(), leaf.grad.numpy()))
+    tolerance = 1e-5 if dtype is tl.float32 else 1e-12
+    for got, expected in zip(*results):
+        np.testing.assert_allclose(got, expected, rtol=tolerance, atol=tolerance)
+
+
+def test_causal_attention_gradients_second_derivatives_and_special_scores():
+    gen = tl.Generator().manual_seed(6)
+    q, k, v = (tl.randn(2, 3, 4, dtype=tl.float64, generator=gen) for _ in range(3))
+    fn = lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True)  # noqa: E731
+    assert check_backward(fn, q, k, v)
+    assert check_double_backward(fn, q, k, v)
+    # a masked nan or inf score is dropped, a visible +inf makes its row nan (as PyTorch)
+    scores = tl.tensor([[1.0, math.nan], [math.inf, 0.0]])
+    out = MaskedSoftmax.apply(scores, tl.tensor([[True, False], [True, True]]), 1.0).numpy()
+    np.testing.assert_array_equal(out[0], [1.0, 0.0])
+    assert np.isnan(out[1]).all()
+
+
+@pytest.mark.backend_pair
+def test_causal_attention_agrees_across_backends():
+    gen = tl.Generator().manual_seed(7)
+    q, k, v = (tl.randn(2, 2, 5, 4, generator=gen) for _ in range(3))
+    check_backends_agree(lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True), q, k, v,
+                         rtol=1e-5, atol=1e-6, non_contiguous=True)

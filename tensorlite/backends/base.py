@@ -347,6 +347,10 @@ class Backend(ABC):
     when log) from its output: grad - exp(out) sum(grad), or out (grad - sum(grad out)), the sums
     along axis; grad broadcasts to out's shape."""
 
+    masked_softmax = None
+    """masked_softmax(x, keep, scale): softmax over the last axis of where(keep, x * scale, -inf),
+    keep a bool array broadcast to x (attention's scaled, masked scores)."""
+
     gelu = None
     """gelu(x) -> (out, cdf): exact GELU out = x Phi(x) and the normal cdf Phi(x) it used (kept
     for the backward), both of x's shape and dtype."""

@@ -346,6 +346,25 @@ def _softmax_last(x, log: bool):
     return out.reshape(x.shape)
 
 
+def _masked_softmax_last(x, keep, scale: float):
+    """softmax(where(keep, x * scale, -inf)) over the last axis of a contiguous x (..., L, S), keep
+    (L, S): blocks of whole score matrices, so one tile of the mask serves every block."""
+    length, size = keep.shape
+    rows = x.reshape(-1, size)
+    out = np.empty_like(rows)
+    matrices = max(1, min(_FUSED_BLOCK // (length * size), rows.shape[0] // length))
+    hidden = np.tile(~keep, (matrices, 1))
+    ones = np.ones(size, x.dtype)
+    for start, stop in _blocks(rows.shape[0], matrices * length):
+        result = out[start:stop]
+        np.multiply(rows[start:stop], x.dtype.type(scale), out=result)
+        np.copyto(result, x.dtype.type(-np.inf), where=hidden[:stop - start])
+        result -= _row_max(result, 1)
+        np.exp(result, out=result)
+        result /= _row_sums(result, ones)
+    return out.reshape(x.shape)
+
+
 def _softmax_backward_last(grad, out, log: bool):
     """softmax_backward along the last axis of contiguous operands, by blocks of rows."""
     size = out.shape[-1]
@@ -861,6 +880,15 @@ class NumpyBackend(Backend):
     def layer_norm_backward(self, grad, xhat, rstd, weight, normalized_shape, needs):
         """(grad_x, grad_weight, grad_bias); see base.Backend.layer_norm_backward."""
         return _layer_norm_backward(grad, xhat, rstd, weight, tuple(normalized_shape), needs)
+
+    @_silent
+    def masked_softmax(self, x, keep, scale):
+        """softmax(where(keep, x * scale, -inf)) over the last axis: by blocks of whole (L, S)
+        score matrices when keep is one (L, S) mask (a causal mask), else the composition."""
+        if x.dtype in _HALF or x.ndim < 2 or keep.shape != x.shape[-2:] or not x.size or not x.flags.c_contiguous:
+            masked = self.where(keep, self.binary("mul", x, scale), -math.inf)
+            return self.softmax(masked, x.ndim - 1, False)
+        return _masked_softmax_last(x, keep, scale)
 
     @_silent
     def softmax_backward(self, grad, out, axis, log):
