@@ -24,9 +24,10 @@ def test_license_file_is_the_declared_mit():
     assert text.startswith("MIT License") and "WITHOUT WARRANTY OF ANY KIND" in text
 
 
-def test_py_typed_ships_in_the_wheel():
+def test_py_typed_and_stubs_ship_in_the_wheel():
     assert (Path(tensorlite.__file__).parent / "py.typed").is_file()
-    assert "py.typed" in PROJECT["tool"]["setuptools"]["package-data"]["tensorlite"]
+    assert {"py.typed", "*.pyi"} <= set(PROJECT["tool"]["setuptools"]["package-data"]["tensorlite"])
+    assert (Path(tensorlite.__file__).parent / "_table_functions.pyi").is_file()
 
 
 def test_version_is_the_projects():

@@ -1,5 +1,6 @@
 """Type hints: tensor.py declares exactly the methods _methods.py attaches (so mypy sees
-``x.sum().relu()`` as a Tensor and flags ``x.unknown()``); the typed usage file runs.
+``x.sum().relu()`` as a Tensor and flags ``x.unknown()``), _table_functions.pyi the functions
+__init__.py binds at run time (``tl.exp``); the typed usage file runs.
 
 mypy itself runs in .ci/typecheck (tests/typing/check.py), not here.
 """
@@ -27,6 +28,18 @@ def test_declarations_match_the_runtime_attachment():
     source = (ROOT / "tensorlite" / "tensor.py").read_text()
     assert tool.current_block(source) == tool.render(Tensor, source), \
         "tensor.py's method declarations are stale: run python tools/tensor_methods.py --write"
+
+
+def test_module_functions_bound_at_run_time_are_declared(monkeypatch):
+    """tl.exp, tl.sum, ...: bound by globals().update of the op tables, declared in a stub."""
+    tool = _tool()
+    init = (ROOT / "tensorlite" / "__init__.py").read_text()
+    stub = (ROOT / "tensorlite" / "_table_functions.pyi").read_text()
+    assert stub == tool.render_functions(tl, init), "run python tools/tensor_methods.py --write"
+    assert {"exp", "sum", "relu", "add", "sigmoid"} <= set(tool.dynamic_functions(tl, init))
+    assert "def sum(input: Tensor, dim: Any = ..., keepdim: builtins.bool = ..., *, dtype: Any = ...) -> Tensor" in stub
+    monkeypatch.setattr(tl, "brand_new_op", lambda input: input, raising=False)
+    assert "def brand_new_op(input: Any) -> Tensor: ..." in tool.render_functions(tl, init)
 
 
 def test_a_newly_attached_method_makes_them_stale(monkeypatch):

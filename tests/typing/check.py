@@ -31,8 +31,9 @@ def expected_errors(path: Path) -> set:
 
 
 def _plain(message: str) -> str:
-    """Without "builtins.": mypy versions differ in writing builtins.bool or bool."""
-    return message.replace("builtins.", "")
+    """Without what mypy versions write differently: "builtins.bool" or "bool", a "; did you
+    mean ...?" hint or none."""
+    return re.sub(r"; did you mean .*$", "", message.replace("builtins.", ""))
 
 
 def mypy(path: Path) -> tuple:
@@ -40,7 +41,7 @@ def mypy(path: Path) -> tuple:
     errors = set()
     for line in out.splitlines():
         match = re.match(rf"{re.escape(str(path))}:(\d+): (error|note): (.*?)(  \[[a-z-]+\])?$", line)
-        if match and not match.group(3).startswith('"sum" defined in'):  # the location note of an error
+        if match and not re.match(r'"\w+" defined in "tensorlite', match.group(3)):  # an error's location note
             errors.add((int(match.group(1)), match.group(2), _plain(match.group(3))))
     return out + err, status, errors
 

@@ -25,7 +25,7 @@ class MLP(nn.Module):
 
 def normalised(x: tl.Tensor) -> tl.Tensor:
     """Tensor methods and operators chain to Tensors."""
-    centred = x - x.mean(dim=0, keepdim=True)
+    centred = x - tl.sum(x, dim=0, keepdim=True) / x.shape[0]
     scale = centred.std(dim=0, keepdim=True).clamp_min(1e-6)
     return (centred / scale).reshape(x.shape[0], -1).contiguous()
 
@@ -44,7 +44,7 @@ def train_steps(steps: int = 3) -> float:
         optimizer.step()
     with tl.no_grad():
         accuracy = (model(x).argmax(dim=1) == y).float().mean().item()
-    chained: tl.Tensor = tl.randn(2, 3).sum(dim=0).relu().exp().unsqueeze(0) @ tl.ones(3, 1)
+    chained: tl.Tensor = tl.exp(tl.randn(2, 3).sum(dim=0).relu()).unsqueeze(0) @ tl.ones(3, 1)
     assert chained.shape == (1, 1)
     values, indices = tl.randn(5).sort()
     parts: tuple[tl.Tensor, ...] = tl.arange(6).split(2)
