@@ -1,7 +1,7 @@
 """The ``tensorlite`` command (also ``python -m tensorlite``).
 
   tensorlite demo [--dataset digits|fashion-mnist] [--epochs N] [--out DIR]
-  tensorlite train CONFIG.toml
+  tensorlite train [--ranks N] CONFIG.toml
   tensorlite devices
   tensorlite gradcheck [OP ...]
   tensorlite --version
@@ -11,10 +11,11 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import subprocess
 import sys
 import time
 
-from . import nn
+from . import distributed, nn
 from .autograd import gradcheck, gradgradcheck
 from .data import Digits, FashionMNIST, boolean_function
 from .dtypes import float64
@@ -88,14 +89,37 @@ def _build_model(layers):
     return nn.Sequential(*modules)
 
 
+# Set by `tensorlite train --ranks N` for the N processes it starts under mpiexec.
+RANKS_VARIABLE = "TENSORLITE_TRAIN_RANKS"
+
+
+def launch_ranks(args) -> int:
+    """`tensorlite train --ranks N CONFIG`: the same command on N MPI ranks, through the venv's
+    mpiexec (else PATH's); each rank trains with execution_environment 'parallel' unless the
+    configuration names one."""
+    if args.ranks < 1:
+        raise SystemExit(f"train: --ranks must be at least 1, got {args.ranks}")
+    try:
+        command = distributed.mpiexec_command(args.ranks, [sys.executable, "-m", "tensorlite", "train",
+                                                           args.config])
+    except RuntimeError as error:
+        raise SystemExit(f"train --ranks: {error}") from None
+    return subprocess.run(command, env=dict(os.environ, **{RANKS_VARIABLE: str(args.ranks)})).returncode
+
+
 def train(args) -> int:
     """Train from a TOML file: [model] layers = [{type = "linear", in = 64, out = 10}, ...];
     [data] dataset = "digits" | "fashion-mnist" | "boolean-function"; [options] any
-    TrainingOptions field (solver, max_epochs, ...); [output] dir."""
+    TrainingOptions field (solver, max_epochs, ...); [output] dir. With ``--ranks N``: on N
+    MPI ranks (rank 0 writes the history and prints)."""
+    if getattr(args, "ranks", None) is not None:
+        return launch_ranks(args)
     config = _read_config(args.config)
     if not isinstance(config.get("options", {}), dict):
         raise CommandError(f"[options] must be a table of TrainingOptions fields, not {config['options']!r}")
     options = dict(config.get("options", {}))
+    if os.environ.get(RANKS_VARIABLE):
+        options.setdefault("execution_environment", "parallel")
     solver = options.pop("solver", "adam")
     out = config.get("output", {}).get("dir", "tensorlite-run")
     options.setdefault("checkpoint_path", os.path.join(out, "checkpoint.tl"))
@@ -116,6 +140,8 @@ def train(args) -> int:
         else config.get("loss", "crossentropy")
     model, history = fit(model, train_set, loss, training_options)
     scores = evaluate(model, test_set, loss)
+    if distributed.is_initialized() and distributed.get_rank() != 0:
+        return 0
     history.to_csv(os.path.join(out, "history.csv"))
     print(f"test {', '.join(f'{k} {v:.4f}' for k, v in scores.items())}; history in {out}/history.csv")
     return 0
@@ -209,6 +235,8 @@ def main(argv=None) -> int:
     p.set_defaults(run=demo)
     p = commands.add_parser("train", help="train from a TOML configuration")
     p.add_argument("config", help="TOML file with [model], [data], [options], [output]")
+    p.add_argument("--ranks", type=int, default=None, metavar="N",
+                   help="train on N MPI ranks (runs this command under the venv's mpiexec)")
     p.set_defaults(run=train)
     p = commands.add_parser("devices", help="list devices and their capabilities")
     p.set_defaults(run=devices)

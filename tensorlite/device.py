@@ -10,7 +10,8 @@ import os
 
 from .backends.numpy_backend import NumpyBackend
 
-__all__ = ["device", "Device", "default_device", "set_default_device", "gpu_device"]
+__all__ = ["device", "Device", "default_device", "set_default_device", "gpu_device", "gpu_devices",
+           "describe_devices"]
 
 _devices = {}            # (type, index) -> Device
 
@@ -111,3 +112,30 @@ def gpu_device():
     except RuntimeError:
         return None
     return found if found.backend.is_gpu else None
+
+
+def gpu_devices() -> list:
+    """Every OpenCL GPU as a Device ('opencl:N'), in device order; [] without pyopencl, a driver
+    or a GPU: what the training layer's 'multi-gpu' and 'parallel' environments spread over.
+
+    Example: on a machine with two GPUs after PoCL's CPU device, ``[opencl:1, opencl:2]``.
+    """
+    try:
+        from .backends import opencl
+        indices = opencl.gpu_indices()
+    except (ImportError, RuntimeError):
+        return []
+    return [device(f"opencl:{index}") for index in indices]
+
+
+def describe_devices() -> list:
+    """'cpu' and one line per OpenCL device, or why there is none (for error messages that say
+    which devices exist).
+
+    Example: ``['cpu', 'opencl:0  pthread-Intel(R) Xeon(R) [CPU] on Portable Computing Language, ...']``.
+    """
+    try:
+        from .backends import opencl
+        return ["cpu"] + opencl.describe_devices()
+    except (ImportError, RuntimeError) as error:
+        return ["cpu", f"no OpenCL device ({error})"]

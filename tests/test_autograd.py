@@ -228,6 +228,26 @@ class TestHooks:
         (x * 3).sum().backward()
         assert seen == [3.0]
 
+    def test_queued_callback_runs_after_the_whole_backward(self):
+        """A callback queued by the first leaf's hook runs once every leaf has its gradient
+        (DistributedDataParallel waits for its allreduces there); nested backwards keep theirs."""
+        a, b = leaf([1.0]), leaf([2.0])
+        events = []
+
+        def first_hook(t):
+            events.append("a")
+            inner = leaf([5.0])
+            with tl.enable_grad():  # a nested backward runs its own callbacks only
+                (inner * 2).sum().backward()
+            tl.autograd.queue_callback(lambda: events.append(("done", a.grad.item(), b.grad.item())))
+
+        a.register_post_accumulate_grad_hook(first_hook)
+        b.register_post_accumulate_grad_hook(lambda t: events.append("b"))
+        (a * 3 + (b * 4) * (b * 1)).sum().backward()
+        assert sorted(events[:2]) == ["a", "b"] and events[2] == ("done", 3.0, 16.0)
+        with pytest.raises(RuntimeError, match="no backward pass is running"):
+            tl.autograd.queue_callback(lambda: None)
+
 
 class TestGradModes:
     def test_no_grad_context_and_decorator(self):

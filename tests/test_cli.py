@@ -1,4 +1,5 @@
 """The tensorlite command, run in subprocesses on tiny data."""
+import os
 import subprocess
 import sys
 
@@ -62,6 +63,28 @@ dir = "{tmp_path / 'run'}"
 @pytest.mark.parametrize("args", [["demo", "--dataset", "imagenet"], ["train"]])
 def test_bad_arguments(args):
     assert run(*args).returncode == 2
+
+
+class TestTrainOnRanks:
+    def test_runs_this_command_under_the_venvs_mpiexec(self, monkeypatch, tmp_path):
+        from tensorlite import cli
+        calls = []
+        monkeypatch.setattr(cli.subprocess, "run",
+                            lambda command, env: calls.append((command, env)) or subprocess.CompletedProcess(command, 3))
+        assert cli.main(["train", "--ranks", "2", str(tmp_path / "run.toml")]) == 3
+        (command, env), = calls
+        assert command == [os.path.join(os.path.dirname(sys.executable), "mpiexec"), "-n", "2",
+                           sys.executable, "-m", "tensorlite", "train", str(tmp_path / "run.toml")]
+        assert env[cli.RANKS_VARIABLE] == "2"
+
+    def test_without_mpiexec_says_how_to_install(self, monkeypatch, tmp_path):
+        from tensorlite import cli
+        monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
+        monkeypatch.setenv("PATH", str(tmp_path))
+        with pytest.raises(SystemExit, match=r"mpiexec not found.*pip install tensorlite\[distributed\]"):
+            cli.main(["train", "--ranks", "2", "run.toml"])
+        with pytest.raises(SystemExit, match="--ranks must be at least 1"):
+            cli.main(["train", "--ranks", "0", "run.toml"])
 
 
 def test_version_matches_the_package():

@@ -590,3 +590,30 @@ def test_solve_backward_never_raises_where_the_forward_solved():
     assert a.grad.shape == (2, 2) and b.grad.isnan().any().item()
     with pytest.raises(tl.linalg.LinAlgError, match="singular"):  # the forward still checks
         tl.linalg.solve(a.detach().mT, b.detach())
+
+
+# det [[nan, 0], [0, 0]]: PyTorch multiplies the LU diagonal (NaN); NumPy's det stops at the zero
+# pivot and says 0. Expected values are PyTorch 2.13's.
+@pytest.mark.parametrize("matrix, det", [
+    ([[math.nan, 0.0], [0.0, 0.0]], math.nan),
+    ([[0.0, 0.0], [math.inf, 0.0]], math.nan),
+    ([[math.inf, 0.0], [0.0, 2.0]], math.inf),
+    ([[0.0, 1.0], [math.inf, 0.0]], -math.inf),
+    ([[1.0, 2.0], [3.0, 4.0]], -2.0),
+])
+def test_det_of_non_finite_matrices_is_the_lu_product(matrix, det):
+    a = tl.tensor(matrix, dtype=tl.float64)
+    got = tl.linalg.det(a).item()
+    assert got == pytest.approx(det, nan_ok=True)
+    sign, logabsdet = tl.linalg.slogdet(a)
+    expected_sign = 0.0 if math.isnan(det) else math.copysign(1.0, det)
+    assert sign.item() == expected_sign
+    assert logabsdet.item() == pytest.approx(math.log(abs(det)), nan_ok=True)
+
+
+def test_det_backward_through_non_finite_matrices_is_nan_not_an_error():
+    a = tl.tensor([[[math.nan, 0.0], [0.0, 0.0]], [[0.0, 0.0], [math.inf, 0.0]], [[1.0, 2.0], [3.0, 4.0]]],
+                  dtype=tl.float64, requires_grad=True)
+    tl.linalg.det(a).sum().backward()
+    assert np.isnan(a.grad[:2].numpy()).all()
+    np.testing.assert_allclose(a.grad[2].numpy(), [[4.0, -3.0], [-2.0, 1.0]])

@@ -38,7 +38,7 @@ class TestOptions:
         (dict(mini_batch_size=0), "mini_batch_size=0"),
         (dict(shuffle="always"), "shuffle='always' is not one of 'once', 'every-epoch', 'never'"),
         (dict(validation_patience=0), "validation_patience=0"),
-        (dict(execution_environment="gpu"), "execution_environment='gpu'"),
+        (dict(execution_environment="tpu"), "execution_environment='tpu'"),
         (dict(output_functions=[3]), "output_functions must be callables"),
     ])
     def test_out_of_range_values(self, kwargs, message):

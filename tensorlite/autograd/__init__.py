@@ -10,10 +10,11 @@ from .grad_mode import (detect_anomaly, enable_grad, inference_mode, is_anomaly_
                         is_inference_mode_enabled, no_grad, set_detect_anomaly, set_grad_enabled)
 from .function import Function, once_differentiable
 from .api import backward, grad
+from .engine import queue_callback
 from . import functional
 from .gradient_check import GradcheckError, gradcheck, gradgradcheck
 
 __all__ = ["Function", "once_differentiable", "backward", "grad", "no_grad", "enable_grad",
            "set_grad_enabled", "inference_mode", "is_grad_enabled", "is_inference_mode_enabled",
-           "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "gradcheck", "gradgradcheck", "GradcheckError", "functional"]
+           "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "gradcheck", "gradgradcheck", "GradcheckError", "functional", "queue_callback"]
 

@@ -6,6 +6,8 @@ gradients for ``autograd.grad``), and frees saved tensors unless ``retain_graph`
 """
 from __future__ import annotations
 
+import threading
+
 from ..ops._queries import all_finite
 from ..ops._util import sum_to_shape
 from ..ops.gradients import AccumulateInto, copy_grad, zeros
@@ -106,14 +108,59 @@ def _needed_nodes(root_nodes, dependencies, targets):
     return needed
 
 
+class _RunningBackwards(threading.local):
+    """Per thread, the callback lists of the backward passes running now (innermost last: a
+    hook may itself call backward)."""
+
+    def __init__(self):
+        self.callbacks = []
+
+
+_running = _RunningBackwards()
+
+
+def queue_callback(callback) -> None:
+    """Call ``callback()`` once the backward pass running now has finished (PyTorch's
+    ``Variable._execution_engine.queue_callback``): e.g. from a gradient hook, to wait for
+    communication started during backward. Raises outside a backward pass.
+
+    Example:
+    >>> x = tl.tensor([1., 2.], requires_grad=True)
+    >>> done = []
+    >>> _ = x.register_post_accumulate_grad_hook(
+    ...     lambda t: tl.autograd.queue_callback(lambda: done.append(t.grad.tolist())))
+    >>> (x * 3).sum().backward()
+    >>> done
+    [[3.0, 3.0]]
+    """
+    if not _running.callbacks:
+        raise RuntimeError("queue_callback: no backward pass is running in this thread (call it "
+                           "from a hook during backward)")
+    _running.callbacks[-1].append(callback)
+
+
 def execute(root_edges, root_grads, *, retain_graph, create_graph, capture=None,
             accumulate=True):
-    """Run backward from ``root_edges`` ((node, output_nr) per output) seeded with ``root_grads``.
+    """Run backward from ``root_edges`` ((node, output_nr) per output) seeded with ``root_grads``,
+    then the callbacks queued during it (``queue_callback``), in order.
 
     capture: a list of (node, output_nr) whose incoming gradients are returned (autograd.grad);
     accumulate: whether AccumulateGrad nodes write into ``.grad``.
     Returns the captured gradients (None where nothing arrived).
     """
+    callbacks = []
+    _running.callbacks.append(callbacks)
+    try:
+        captured = _execute(root_edges, root_grads, retain_graph=retain_graph,
+                            create_graph=create_graph, capture=capture, accumulate=accumulate)
+        for callback in callbacks:  # a callback may queue another: the loop sees it
+            callback()
+    finally:
+        _running.callbacks.pop()
+    return captured
+
+
+def _execute(root_edges, root_grads, *, retain_graph, create_graph, capture, accumulate):
     root_nodes = [edge[0] for edge in root_edges]
     dependencies = _discover(root_nodes)
     capture_at = {}

@@ -267,6 +267,8 @@ class Function:
         if state.anomaly:
             node._creation_trace = "".join(traceback.format_stack()[:-1])
         if not cls._primitive:
+            if state.tracer is not None:
+                return state.tracer(cls, args, kwargs)
             previous = state.enabled
             state.enabled = False
             try:
@@ -316,6 +318,8 @@ class InplaceFunction(Function):
 
     @classmethod
     def apply(cls, *args, **kwargs):
+        if state.tracer is not None:
+            return state.tracer(cls, args, kwargs)
         _check_one_device(cls, args)
         cls.forward(_NO_GRAD_CTX, *args, **kwargs)
         if _NO_GRAD_CTX.__dict__:
@@ -375,6 +379,8 @@ def device_mismatch(first, second, op_name: str) -> RuntimeError:
 
 def _apply_without_graph(cls, args, kwargs):
     """apply's fast path under no_grad (optimizer updates, inference, backward formulas)."""
+    if state.tracer is not None:
+        return state.tracer(cls, args, kwargs)
     ctx = _NO_GRAD_CTX
     raw = cls.forward(ctx, *args, **kwargs)
     stored = ctx.__dict__

@@ -91,7 +91,7 @@ def jvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
 def jacobian(func, inputs, create_graph: bool = False, strict: bool = False,
              vectorize: bool = False, strategy: str = "reverse-mode"):
     """d outputs / d inputs. For one input and one output, a tensor of shape
-    ``output.shape + input.shape``; otherwise nested tuples [output][input].
+    ``output.shape + input.shape``; otherwise nested tuples ``[output][input]``.
 
     Shapes: one input (n,) and one output (m,) -> (m, n).
 

@@ -13,6 +13,9 @@ class _State(threading.local):
     inference = False
     anomaly = False
     anomaly_check_nan = True
+    # tensorlite.onnx's recorder while it traces a model (None otherwise): Function.apply hands
+    # it every op; autograd knows nothing else of it
+    tracer = None
 
 
 state = _State()

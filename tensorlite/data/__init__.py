@@ -6,6 +6,7 @@ from .dataset import ConcatDataset, Dataset, Subset, TensorDataset, batch_fetche
 from .datasets import (DatasetNotFoundError, Digits, FashionMNIST, MNIST, boolean_function,
                        noisy_regression, two_spirals, xor)
 from .digits import load_digits
+from .distributed_sampler import DistributedSampler
 from .idx import IDXError, read_idx, write_idx
 from .sampler import (BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler,
                       WeightedRandomSampler)
@@ -15,4 +16,4 @@ __all__ = ["Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split"
            "WeightedRandomSampler", "BatchSampler", "get_worker_info", "WorkerInfo",
            "default_collate", "MNIST", "FashionMNIST", "Digits", "boolean_function", "xor",
            "two_spirals", "noisy_regression", "load_digits", "read_idx", "write_idx", "IDXError",
-           "DatasetNotFoundError", "transforms"]
+           "DatasetNotFoundError", "transforms", "DistributedSampler"]

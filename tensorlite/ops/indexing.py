@@ -623,7 +623,7 @@ def _check_index(input, index, op):
 
 @tensor_op
 def gather(input: Tensor, dim: int, index) -> Tensor:
-    """out[i][j] = input[index[i][j]][j] for dim=0 (and likewise for other dims); every index
+    """``out[i][j] = input[index[i][j]][j]`` for dim=0 (and likewise for other dims); every index
     must lie in [0, input.shape[dim]) (the backend checks it: RuntimeError otherwise).
 
     Shapes: input (d_0, ..., d_{n-1}), index (i_0, ..., i_{n-1}) with i_k <= d_k for k != dim

@@ -200,14 +200,56 @@ def _solve_triangular(a, b, upper, unitriangular):
     return (x,)
 
 
+def _lu_determinant(matrix: np.ndarray) -> float:
+    """det of one matrix as getrf's LU gives it: the product of U's diagonal, going on past a
+    zero pivot. NumPy's det returns 0 as soon as getrf reports a zero pivot, which differs from
+    PyTorch's (and LAPACK's) product when the matrix holds inf/NaN (det [[nan, 0], [0, 0]] is
+    NaN in PyTorch)."""
+    lu = np.array(matrix, dtype=np.float64)
+    n, sign = lu.shape[0], 1.0
+    with np.errstate(all="ignore"):
+        for k in range(n):
+            column = np.abs(lu[k:, k])
+            p = k
+            for i in range(1, len(column)):  # idamax: the first largest; NaN never wins
+                if column[i] > column[p - k]:
+                    p = k + i
+            if lu[p, k] != 0:
+                if p != k:
+                    lu[[k, p]] = lu[[p, k]]
+                    sign = -sign
+                lu[k + 1:, k] /= lu[k, k]
+            lu[k + 1:, k + 1:] -= np.outer(lu[k + 1:, k], lu[k, k + 1:])
+        return sign * np.prod(np.diag(lu))
+
+
+def _det(a):
+    """det of each matrix: LAPACK through NumPy, but matrices holding inf/NaN by the LU product."""
+    with np.errstate(all="ignore"):
+        det = np.linalg.det(a)
+    finite = np.isfinite(a).all(axis=(-2, -1))
+    if not finite.all():
+        det = np.array(det, copy=True)
+        for index in np.ndindex(finite.shape):
+            if not finite[index]:
+                det[index] = _lu_determinant(a[index])
+    return (np.asarray(det, dtype=a.dtype),)
+
+
 def _slogdet(a):
     sign, logabsdet = np.linalg.slogdet(a)
+    finite = np.isfinite(a).all(axis=(-2, -1))
+    if not finite.all():  # from the LU product, as det
+        (det,) = _det(a)
+        with np.errstate(all="ignore"):
+            sign = np.where(finite, sign, np.sign(det))
+            logabsdet = np.where(finite, logabsdet, np.log(np.abs(det)))
     return np.where(np.isnan(logabsdet), 0.0, sign), logabsdet  # sign(NaN) = 0, as PyTorch
 
 
 _ROUTINES = {
     "inv": _inv,
-    "det": lambda a: (np.linalg.det(a),),
+    "det": _det,
     "slogdet": _slogdet,
     "pinv": _pinv,
     "solve": _solve,
@@ -317,7 +359,17 @@ class SolveTriangular(Function):
 def _adjugate_t(a: Tensor, det: Tensor) -> Tensor:
     """adj(A)^T, the gradient of det(A): det * A^{-T} for invertible matrices; where some
     matrix is singular, from the SVD, d det / d s_i = det(U) det(V^T) prod_{j != i} s_j (only
-    the singular values get a gradient, so repeated zeros are no problem to first order)."""
+    the singular values get a gradient, so repeated zeros are no problem to first order).
+    A matrix holding inf/NaN gets an all-NaN result, as PyTorch's (the SVD refuses NaN)."""
+    with no_grad():
+        finite = a.isfinite().all(-1).all(-1)
+        all_finite = bool(finite.all().item())
+    if not all_finite:
+        bad = (~finite).unsqueeze(-1).unsqueeze(-1)
+        clean = a.masked_fill(bad, 0.0)
+        with no_grad():
+            (clean_det,) = lapack("det", clean)
+        return _adjugate_t(clean, clean_det).masked_fill(bad, math.nan)
     with no_grad():
         singular = bool((det == 0).any().item())
     if not singular:

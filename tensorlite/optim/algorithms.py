@@ -53,7 +53,7 @@ class SGD(Optimizer):
     tensor([0.4600, 0.9200], requires_grad=True)
     """
 
-    def __init__(self, params, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
+    def __init__(self, params=None, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
                  weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False):
         if lr is not required:
             _check("learning rate", lr)
@@ -96,7 +96,7 @@ class Adam(Optimizer):
     ['exp_avg', 'exp_avg_sq', 'step']
     """
 
-    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+    def __init__(self, params=None, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0, amsgrad: bool = False, *, maximize: bool = False,
                  decoupled_weight_decay: bool = False):
         _check("learning rate", lr)
@@ -139,7 +139,7 @@ class AdamW(Adam):
     tensor([ 0.8500, -1.8000], requires_grad=True)
     """
 
-    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+    def __init__(self, params=None, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False):
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
                          decoupled_weight_decay=True)
@@ -159,7 +159,7 @@ class RMSprop(Optimizer):
     tensor([ 0.9000, -1.9000], requires_grad=True)
     """
 
-    def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
+    def __init__(self, params=None, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
                  weight_decay: float = 0, momentum: float = 0, centered: bool = False, *,
                  maximize: bool = False):
         _check("learning rate", lr)
@@ -207,7 +207,7 @@ class Adagrad(Optimizer):
     tensor([ 0.5000, -1.5000], requires_grad=True)
     """
 
-    def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0, weight_decay: float = 0,
+    def __init__(self, params=None, lr: float = 1e-2, lr_decay: float = 0, weight_decay: float = 0,
                  initial_accumulator_value: float = 0, eps: float = 1e-10, *, maximize: bool = False):
         _check("learning rate", lr)
         _check("lr_decay value", lr_decay)
@@ -278,7 +278,7 @@ class Adadelta(Optimizer):
     tensor([ 0.6877, -1.6848], requires_grad=True)
     """
 
-    def __init__(self, params, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
+    def __init__(self, params=None, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
                  weight_decay: float = 0, *, maximize: bool = False):
         _check("learning rate", lr)
         if not 0.0 <= rho <= 1.0:
@@ -318,7 +318,7 @@ class Adamax(Optimizer):
     tensor([ 0.9000, -1.9000], requires_grad=True)
     """
 
-    def __init__(self, params, lr: float = 2e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+    def __init__(self, params=None, lr: float = 2e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0, *, maximize: bool = False):
         _check("learning rate", lr)
         _check("epsilon value", eps)
@@ -364,7 +364,7 @@ class NAdam(Optimizer):
     ['exp_avg', 'exp_avg_sq', 'mu_product', 'step']
     """
 
-    def __init__(self, params, lr: float = 2e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+    def __init__(self, params=None, lr: float = 2e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0, momentum_decay: float = 4e-3,
                  decoupled_weight_decay: bool = False, *, maximize: bool = False):
         _check("learning rate", lr)
@@ -423,7 +423,7 @@ class RAdam(Optimizer):
     tensor([ 0.8000, -1.6000], requires_grad=True)
     """
 
-    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+    def __init__(self, params=None, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0, decoupled_weight_decay: bool = False, *,
                  maximize: bool = False):
         _check("learning rate", lr)

@@ -23,6 +23,11 @@ class Optimizer:
     hyperparameters override ``defaults``. Subclasses implement ``_update(group, param, grad, state)``.
     Updates run in place under no_grad; parameters whose grad is None are skipped.
 
+    ``params=None`` (``tl.optim.SGD(lr=0.01)``) makes an unbound optimizer: no groups yet, its
+    hyperparameters kept as defaults until ``add_param_group`` binds parameters to it (what
+    ``tl.training.Network.add(layer, optimizer=...)`` does); stepping it before that does nothing.
+    An explicit empty list still raises, as in PyTorch.
+
     Example:
     >>> fc = nn.Linear(2, 1)
     >>> opt = tl.optim.SGD([{"params": [fc.weight]}, {"params": [fc.bias], "lr": 0.5}], lr=0.1)
@@ -30,12 +35,21 @@ class Optimizer:
     [0.1, 0.5]
     >>> len(opt.state_dict()["param_groups"])
     2
+    >>> unbound = tl.optim.SGD(lr=0.01)
+    >>> len(unbound.param_groups)
+    0
+    >>> unbound.add_param_group({"params": fc.parameters()})
+    >>> unbound.param_groups[0]["lr"], len(unbound.param_groups[0]["params"])
+    (0.01, 2)
     """
 
     def __init__(self, params, defaults: dict):
         self.defaults = defaults
         self.state = defaultdict(dict)
         self.param_groups = []
+        self._opt_called = False
+        if params is None:  # unbound: add_param_group binds parameters later
+            return
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of Tensors "
                             f"or dicts, but got {type(params).__name__}")
@@ -46,7 +60,6 @@ class Optimizer:
             groups = [{"params": groups}]
         for group in groups:
             self.add_param_group(group)
-        self._opt_called = False
 
     def add_param_group(self, param_group: dict) -> None:
         """Add a group of parameters with its own hyperparameters (defaults fill the rest)."""

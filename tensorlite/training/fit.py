@@ -8,15 +8,17 @@ import time
 from .. import nn, optim
 from ..autograd.grad_mode import no_grad
 from ..data.dataloader import DataLoader
-from ..device import device, gpu_device
 from ..data.dataset import Dataset, Subset, TensorDataset
 from ..ops.creation import randperm
 from ..random import Generator, default_generator
 from ..serialization import load, save
 from ..tensor import Tensor
+from .environments import environment_for
 from .history import History
 from .options import TrainingOptions
 from .progress import Progress
+from .solvers import given_solver, step_scheduler
+from .tensorboard import TensorBoardLogger
 
 __all__ = ["fit", "evaluate", "TrainingInfo"]
 
@@ -64,13 +66,6 @@ def _loss_and_metric(loss):
     return loss, "accuracy" if classification else "rmse"
 
 
-def _metric(metric, output, target):
-    with no_grad():
-        if metric == "accuracy":
-            return (output.argmax(1) == target).float().mean().item()
-        return math.sqrt(((output - target) ** 2).mean().item())
-
-
 def _optimizer(model, options):
     params = model.parameters()
     if options.solver == "sgdm":
@@ -93,16 +88,16 @@ def _scheduler(optimizer, options):
 
 def execution_device(options):
     """The device of options.execution_environment: 'cpu', 'opencl' (raises, with the reason,
-    when there is none) or 'auto' (an OpenCL GPU when there is one, else the CPU).
+    when there is none), 'gpu' (an OpenCL GPU, else raises naming the devices there are),
+    'auto' (an OpenCL GPU when there is one, else the CPU); replica 0's for 'multi-gpu', this
+    rank's for 'parallel' (see tensorlite.training.environments).
 
     Example:
     >>> from tensorlite.training.fit import execution_device
     >>> execution_device(tl.training.TrainingOptions(execution_environment="cpu"))
     device(type='cpu')
     """
-    if options.execution_environment == "auto":
-        return gpu_device() or device("cpu")
-    return device(options.execution_environment)
+    return environment_for(options).device
 
 
 def evaluate(model, data, loss="crossentropy", batch_size: int = 256) -> dict:
@@ -146,7 +141,7 @@ def evaluate(model, data, loss="crossentropy", batch_size: int = 256) -> dict:
 
 
 def fit(model: nn.Module, train_data, loss="crossentropy", options: TrainingOptions | None = None, *,
-        resume_from=None):
+        resume_from=None, optimizer=None, scheduler=None):
     """Train ``model`` on ``train_data`` ((inputs, targets) tensors or a Dataset of pairs).
 
     Returns (model, history). The metric is accuracy for CrossEntropy/NLL losses, RMSE otherwise.
@@ -156,6 +151,13 @@ def fit(model: nn.Module, train_data, loss="crossentropy", options: TrainingOpti
     iterations, with ``checkpoint_frequency_unit="iteration"``) and when an output function or
     early stopping stops training. ``resume_from=path`` continues from one at the next
     mini-batch, in the same order, and reproduces the uninterrupted loss curve and parameters.
+
+    ``optimizer`` (any tensorlite optimizer over the model's parameters) and ``scheduler`` (any
+    lr scheduler of it, stepped once per epoch; ReduceLROnPlateau with the validation loss)
+    replace the options' solver: then solver, initial_learn_rate, momentum, l2_regularization,
+    betas, epsilon, squared_gradient_decay_factor and the learn-rate schedule options are
+    ignored (no schedule without ``scheduler``); checkpoints and resume keep their state.
+    ``options.tensorboard`` writes TensorBoard event files (see TensorBoardLogger).
 
     Shapes: train_data, (inputs (N, *), targets (N,) class indices or (N, *) regression targets)
     or a Dataset of such pairs.
@@ -172,9 +174,10 @@ def fit(model: nn.Module, train_data, loss="crossentropy", options: TrainingOpti
     (30, True)
     """
     options = options or TrainingOptions()
-    target = execution_device(options)
-    model.to(target)
     loss_fn, metric = _loss_and_metric(loss)
+    environment = environment_for(options)  # checks devices, worker_load and loss before any change
+    loss_fn = environment.prepare(model, loss_fn)  # a copy on the device when it holds tensors
+    options = environment.worker_options(options)  # other MPI ranks: no output, validation, checkpoints
     dataset = _as_dataset(train_data)
     validation = options.validation_data
     generator = Generator().manual_seed(options.seed if options.seed is not None else 0)
@@ -182,10 +185,13 @@ def fit(model: nn.Module, train_data, loss="crossentropy", options: TrainingOpti
         default_generator.manual_seed(options.seed)
     if options.shuffle == "once":
         dataset = Subset(dataset, randperm(len(dataset), generator=generator).tolist())
-    loader = DataLoader(dataset, batch_size=options.mini_batch_size,
-                        shuffle=options.shuffle == "every-epoch", generator=generator)
-    optimizer = _optimizer(model, options)
-    scheduler = _scheduler(optimizer, options)
+    loader = environment.loader(DataLoader(dataset, batch_size=options.mini_batch_size,
+                                           shuffle=options.shuffle == "every-epoch", generator=generator))
+    if optimizer is None and scheduler is None:
+        optimizer = _optimizer(model, options)
+        scheduler = _scheduler(optimizer, options)
+    else:  # the caller's optimizer (and scheduler) replace the options' solver and schedule
+        optimizer, scheduler = given_solver(model, optimizer, scheduler)
     history = History(metric)
     epoch, iteration, elapsed_before, batches_done = 0, 0, 0.0, 0
     best_validation, bad_validations = math.inf, 0
@@ -204,9 +210,13 @@ def fit(model: nn.Module, train_data, loss="crossentropy", options: TrainingOpti
         elapsed_before = history.iterations[-1]["time_since_start"] if history.iterations else 0.0
         best_validation, bad_validations = state["best_validation"], state["bad_validations"]
 
+    environment.start(model)
     start = time.perf_counter() - elapsed_before
     progress = Progress(options, metric, len(loader), epoch, iteration, batches_done)
-    stop = _notify(options, history, "start", epoch, iteration, start, optimizer, metric)
+    stop = environment.agree(_notify(options, history, "start", epoch, iteration, start, optimizer, metric))
+    board = TensorBoardLogger.from_option(options.tensorboard)
+    if board is not None:
+        board.open(model, dataset)
     model.train()
 
     def checkpoint(batches_done, epoch_loader_rng):
@@ -225,18 +235,16 @@ def fit(model: nn.Module, train_data, loss="crossentropy", options: TrainingOpti
         epoch += 1
         epoch_loader_rng = generator.get_state()
         for inputs, targets in loader.batches_from(batches_done):
-            inputs, targets = inputs.to(target), targets.to(target)
             iteration += 1
             batches_done += 1
             optimizer.zero_grad()
-            output = model(inputs)
-            batch_loss = loss_fn(output, targets)
-            batch_loss.backward()
+            batch_loss, batch_metric = environment.forward_backward(model, inputs, targets, loss_fn, metric)
             if options.gradient_threshold is not None:
                 nn.utils.clip_grad_norm_(model.parameters(), options.gradient_threshold)
             optimizer.step()
+            environment.after_step(model)
             row = {"epoch": epoch, "iteration": iteration, "time_since_start": time.perf_counter() - start,
-                   "loss": batch_loss.item(), metric: _metric(metric, output, targets),
+                   "loss": batch_loss, metric: batch_metric,
                    "base_learn_rate": optimizer.param_groups[0]["lr"]}
             if validation is not None and iteration % options.validation_frequency == 0:
                 scores = evaluate(model, validation, loss_fn)
@@ -247,8 +255,11 @@ def fit(model: nn.Module, train_data, loss="crossentropy", options: TrainingOpti
                     bad_validations += 1
                     stop = bad_validations >= options.validation_patience
             history.record(row)
+            if board is not None:
+                board.log_iteration(row, metric)
             progress.update(row)
             stop = _notify(options, history, "iteration", epoch, iteration, start, optimizer, metric) or stop
+            stop = environment.agree(stop)  # every MPI rank stops with rank 0
             finished_epoch = batches_done == len(loader)
             if options.checkpoint_path and not finished_epoch and \
                     (stop or (by_iteration and iteration % options.checkpoint_frequency == 0)):
@@ -260,8 +271,10 @@ def fit(model: nn.Module, train_data, loss="crossentropy", options: TrainingOpti
             break
         batches_done = 0
         if scheduler is not None:
-            scheduler.step()
+            step_scheduler(scheduler, history)
         history.close_epoch(epoch)
+        if board is not None:
+            board.log_epoch(epoch, model)
         if options.checkpoint_path and (stop or (iteration % options.checkpoint_frequency == 0 if by_iteration
                                                  else epoch % options.checkpoint_frequency == 0)):
             checkpoint(0, None)
@@ -274,6 +287,8 @@ def fit(model: nn.Module, train_data, loss="crossentropy", options: TrainingOpti
             history.epochs[-1]["validation_" + metric] = scores[metric]
         progress.update(history.iterations[-1], force=True)
     progress.close()
+    if board is not None:
+        board.close(history, model)
     _notify(options, history, "done", epoch, iteration, start, optimizer, metric)
     return model, history
 

@@ -97,4 +97,34 @@ class History:
         history.epochs = [dict(r) for r in state["epochs"]]
         return history
 
+    def keys(self) -> list[str]:
+        """The per-epoch metric names this history holds, as seed 001 names them: train_loss,
+        train_<metric> and, when validated, test_loss, test_<metric>.
+
+        Example:
+        >>> options = tl.training.TrainingOptions(max_epochs=2, mini_batch_size=4, verbose=False,
+        ...                                       execution_environment="cpu")
+        >>> _, history = tl.training.fit(nn.Linear(2, 2), tl.data.xor(n=8), "crossentropy", options)
+        >>> history.keys(), len(history["train_loss"])
+        (['train_loss', 'train_accuracy'], 2)
+        >>> history["train_loss"] == history["training_loss"] == [e["loss"] for e in history.epochs]
+        True
+        """
+        names = ["train_loss", "train_" + self.metric]
+        if any("validation_loss" in row for row in self.epochs):
+            names += ["test_loss", "test_" + self.metric]
+        return names
+
+    def __getitem__(self, name: str) -> list:
+        """One value per epoch (None for an epoch without validation) of a metric named as
+        seed 001 does (train_loss, test_accuracy, ...) or as seed 000's training info does
+        (training_loss, validation_accuracy, ...)."""
+        for train_name, test_name in (("train_", "test_"), ("training_", "validation_")):
+            if name.startswith(train_name) and name[len(train_name):] in ("loss", self.metric):
+                return [row[name[len(train_name):]] for row in self.epochs]
+            if name.startswith(test_name) and name[len(test_name):] in ("loss", self.metric):
+                return [row.get("validation_" + name[len(test_name):]) for row in self.epochs]
+        raise KeyError(f"History has no metric {name!r}; it has {', '.join(self.keys())} "
+                       f"(or training_*/validation_* for train_*/test_*)")
+
 

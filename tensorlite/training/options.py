@@ -3,12 +3,16 @@ from __future__ import annotations
 
 import difflib
 import math
+import os
 from dataclasses import MISSING, dataclass, field, fields
+
+from .tensorboard import TensorBoardLogger
 
 SOLVERS = ("sgdm", "adam", "rmsprop")
 SCHEDULES = ("none", "piecewise", "cosine")
 SHUFFLES = ("once", "every-epoch", "never")
-ENVIRONMENTS = ("cpu", "opencl", "auto")
+ENVIRONMENTS = ("cpu", "gpu", "opencl", "auto", "multi-gpu", "parallel")
+MULTI_WORKER = ("multi-gpu", "parallel")
 CHECKPOINT_UNITS = ("epoch", "iteration")
 
 
@@ -34,7 +38,15 @@ class TrainingOptions:
     ``validation_frequency`` and ``verbose_frequency`` count iterations, ``checkpoint_frequency``
     epochs, or iterations with ``checkpoint_frequency_unit="iteration"`` (so a killed run loses
     at most that many iterations); ``validation_patience`` is a number of validations without
-    improvement.
+    improvement. ``tensorboard`` (True: ./runs/<date>_<host>, a log directory, or a
+    tl.training.TensorBoardLogger) writes the run for TensorBoard (``pip install
+    tensorlite[tensorboard]``).
+
+    ``execution_environment``: 'cpu', 'gpu' (an OpenCL GPU), 'opencl' (the best OpenCL device),
+    'auto' (a GPU when there is one, else the CPU), 'multi-gpu' (a model replica on each of
+    ``devices``, default every OpenCL GPU, in this process) or 'parallel' (MPI ranks, each on
+    its own device). ``worker_load`` (multi-gpu and parallel): each worker's share of every
+    mini-batch, as fractions or counts (relative, like [0.25, 0.75] or [1, 3]); default even.
     """
 
     solver: str = "sgdm"
@@ -57,7 +69,10 @@ class TrainingOptions:
     checkpoint_frequency: int = 1
     checkpoint_frequency_unit: str = "epoch"
     execution_environment: str = "auto"
+    devices: list | None = None
+    worker_load: list | None = None
     output_functions: list = field(default_factory=list)
+    tensorboard: object = None
     seed: int | None = 0
     betas: tuple = (0.9, 0.999)
     epsilon: float = 1e-8
@@ -85,6 +100,7 @@ class TrainingOptions:
         _choice("learn_rate_schedule", self.learn_rate_schedule, SCHEDULES)
         _choice("shuffle", self.shuffle, SHUFFLES)
         _choice("execution_environment", self.execution_environment, ENVIRONMENTS)
+        _workers(self.execution_environment, self.devices, self.worker_load)
         _choice("checkpoint_frequency_unit", self.checkpoint_frequency_unit, CHECKPOINT_UNITS)
         _range("momentum", self.momentum, 0, 1, high_open=True)
         _range("initial_learn_rate", self.initial_learn_rate, 0, math.inf, low_open=True)
@@ -102,6 +118,12 @@ class TrainingOptions:
         _range("squared_gradient_decay_factor", self.squared_gradient_decay_factor, 0, 1, high_open=True)
         if not all(callable(f) for f in self.output_functions):
             raise ValueError("output_functions must be callables taking one info argument")
+        if not (self.tensorboard is None or isinstance(self.tensorboard, (bool, str, os.PathLike))
+                or isinstance(self.tensorboard, TensorBoardLogger)):
+            raise ValueError(f"TrainingOptions: tensorboard={self.tensorboard!r} must be True, a log "
+                             "directory or a tl.training.TensorBoardLogger")
+        if self.tensorboard not in (None, False):
+            TensorBoardLogger.check_installed()
 
     def __repr__(self) -> str:
         lines = [f"  {f.name}: {getattr(self, f.name)!r}" for f in fields(self)
@@ -120,6 +142,24 @@ def _range(name, value, low, high, low_open=False, high_open=False):
             (value <= low if low_open else value < low) or (value >= high if high_open else value > high):
         interval = f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
         raise ValueError(f"TrainingOptions: {name}={value!r} must be a number in {interval}")
+
+
+def _workers(environment, devices, worker_load):
+    """devices and worker_load: sequences, for the multi-worker environments only (their lengths
+    are checked against the workers at fit, where the devices and ranks are known)."""
+    for name, value in (("devices", devices), ("worker_load", worker_load)):
+        if value is not None and environment not in MULTI_WORKER:
+            raise ValueError(f"TrainingOptions: {name} applies to execution_environment 'multi-gpu' or "
+                             f"'parallel', not {environment!r}")
+        if value is not None and (not isinstance(value, (list, tuple)) or not value):
+            raise ValueError(f"TrainingOptions: {name}={value!r} must be a non-empty list")
+    if devices is not None and not all(isinstance(d, str) or hasattr(d, "type") for d in devices):
+        raise ValueError(f"TrainingOptions: devices={devices!r} must list devices like 'opencl:0' or 'cpu'")
+    if worker_load is not None:
+        if not all(isinstance(w, (int, float)) and not isinstance(w, bool) and math.isfinite(w) and w >= 0
+                   for w in worker_load) or sum(worker_load) <= 0:
+            raise ValueError(f"TrainingOptions: worker_load={worker_load!r} must be non-negative finite "
+                             "numbers (fractions or counts, one per worker) with a positive sum")
 
 
 def _integer(name, value):

@@ -1,66 +1,14 @@
-"""The seeds' quick path: stack layers, pick a loss and options, train, evaluate (a thin layer
-over nn.Sequential and fit, not a second framework)."""
+"""compare(): several models trained alike, one CSV, one plot (the Network quick path is in
+network.py)."""
 from __future__ import annotations
 
 import csv
 
-from .. import nn
-from ..autograd.grad_mode import no_grad
-from ..serialization import load, save
 from . import _plotting
 from .fit import evaluate, fit
 from .options import TrainingOptions
 
-__all__ = ["Network", "compare"]
-
-
-class Network:
-    """``Network([nn.Linear(784, 100), nn.ReLU(), nn.Linear(100, 10)], loss="crossentropy")``.
-
-    ``train(data, options)`` returns the history; ``evaluate(data)`` a dict with loss and metric;
-    ``predict(x)`` the outputs without a graph.
-
-    Shapes: what the layers take and give: here inputs (N, 2) -> logits (N, 2).
-
-    Example:
-    >>> _ = tl.manual_seed(0)
-    >>> net = tl.training.Network([nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 2)])
-    >>> history = net.train(tl.data.xor(n=16), max_epochs=2, mini_batch_size=8, verbose=False,
-    ...                     execution_environment="cpu")
-    >>> len(history.epochs), net.predict(tl.zeros(3, 2)).shape
-    (2, tensorlite.Size([3, 2]))
-    >>> sorted(net.evaluate(tl.data.xor(n=8)))
-    ['accuracy', 'loss']
-    """
-
-    def __init__(self, layers, loss="crossentropy"):
-        self.model = layers if isinstance(layers, nn.Module) else nn.Sequential(*layers)
-        self.loss = loss
-        self.history = None
-
-    def train(self, data, options: TrainingOptions | None = None, **option_overrides):
-        if options is None:
-            options = TrainingOptions(**option_overrides)
-        _, self.history = fit(self.model, data, self.loss, options)
-        return self.history
-
-    def evaluate(self, data, batch_size: int = 256) -> dict:
-        return evaluate(self.model, data, self.loss, batch_size)
-
-    def predict(self, inputs):
-        self.model.eval()
-        with no_grad():
-            return self.model(inputs)
-
-    def save(self, path) -> None:
-        save(self.model.state_dict(), path)
-
-    def load(self, path) -> "Network":
-        self.model.load_state_dict(load(path))
-        return self
-
-    def __repr__(self) -> str:
-        return f"Network(loss={self.loss!r},\n  model={self.model!r})"
+__all__ = ["compare"]
 
 
 def compare(factories: dict, train_data, test_data, loss="crossentropy",

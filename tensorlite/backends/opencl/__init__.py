@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import os
 
+import pyopencl as cl
+
 from .backend import OpenCLBackend
 from .custom import launch_user_kernel
 from .runtime import NoDeviceError, Runtime, default_index, describe, devices, kernel_dir
 
 __all__ = ["devices", "describe_devices", "empty_cache", "launch_user_kernel", "NoDeviceError",
-           "kernel_dir", "backend_for"]
+           "kernel_dir", "backend_for", "gpu_indices"]
 
 _backends = {}
 
@@ -43,6 +45,12 @@ def backend_for(index: int | None) -> OpenCLBackend:
 def describe_devices() -> list:
     """One line per OpenCL device (``tensorlite devices``)."""
     return [describe(i, d) for i, d in enumerate(devices())]
+
+
+def gpu_indices() -> list:
+    """The indices N of the GPU devices (``opencl:N``), in device order, without creating a
+    context on any device (PoCL's CPU device is not a GPU)."""
+    return [index for index, dev in enumerate(devices()) if dev.type & cl.device_type.GPU]
 
 
 def empty_cache() -> None:

@@ -1,0 +1,163 @@
+"""tensorlite.distributed over MPI: collectives, DistributedDataParallel, DistributedSampler,
+launching. Multi-rank checks run ``mpiexec -n 2`` on the programs in tests/mpi_programs/ (each
+does many checks in one job, and raises on the first failure; a raising rank aborts the job)."""
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import tensorlite as tl
+
+ROOT = pathlib.Path(tl.__file__).resolve().parent.parent
+PROGRAMS = pathlib.Path(__file__).resolve().parent / "mpi_programs"
+TIMEOUT = 90
+
+
+def run_ranks(program: str, *args, ranks: int = 2) -> subprocess.CompletedProcess:
+    """Run tests/mpi_programs/<program> on ``ranks`` ranks with this tensorlite, one thread each."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    command = tl.distributed.mpiexec_command(ranks, [sys.executable, str(PROGRAMS / program), *args])
+    return subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT, env=env, cwd=ROOT)
+
+
+def assert_ok(result, marker: str, ranks: int = 2):
+    report = f"rc={result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+    assert result.returncode == 0, report
+    assert result.stdout.count(marker) == ranks, report
+
+
+@pytest.mark.backend_pair
+def test_collectives_on_cpu_and_opencl(opencl):
+    """Every collective and ReduceOp on float64/float32/int64/int32, on both devices, equals
+    NumPy's reduction; shape, dtype, list-length and in-place errors raise on every rank."""
+    assert_ok(run_ranks("collectives.py", "cpu", "opencl"), "collectives ok")
+
+
+def test_data_parallel_training_equals_one_process():
+    """2 ranks x DDP x DistributedSampler == one process on the global batch (float64, 1e-10):
+    loss curve and final parameters, with overlap on/off, several buckets, no_sync accumulation;
+    on this pass's default device. A rank with a different model makes every rank raise."""
+    device = str(tl.get_default_device())
+    assert_ok(run_ranks("ddp.py", device), "ddp ok")
+
+
+@pytest.mark.backend_pair
+def test_a_raising_rank_aborts_the_job():
+    """Rank 1 raises while rank 0 waits in a barrier: the exception hook aborts the job (no
+    hang), and the traceback names the rank."""
+    result = run_ranks("abort.py")
+    assert result.returncode != 0
+    assert "rank 1 raised; aborting the MPI job" in result.stderr, result.stderr
+    assert "ValueError: rank 1 fails on purpose" in result.stderr
+    assert "rank 0 passed the barrier" not in result.stdout
+
+
+class TestSingleProcess:
+    def test_calls_before_init_raise(self):
+        assert not tl.distributed.is_initialized()
+        for call in (tl.distributed.get_rank, tl.distributed.get_world_size, tl.distributed.barrier,
+                     lambda: tl.distributed.all_reduce(tl.zeros(2))):
+            with pytest.raises(RuntimeError, match="has not been initialized"):
+                call()
+
+    def test_one_rank_job(self):
+        """A plain ``python train.py`` is a job of one rank: the collectives are identities."""
+        hook = sys.excepthook
+        tl.distributed.init_process_group()
+        try:
+            assert sys.excepthook is not hook  # aborts the job on an uncaught exception
+            assert tl.distributed.is_available()
+            assert (tl.distributed.get_rank(), tl.distributed.get_world_size()) == (0, 1)
+            with pytest.raises(RuntimeError, match="already initialized"):
+                tl.distributed.init_process_group()
+            x = tl.tensor([1., -2.])
+            tl.distributed.all_reduce(x, "avg")
+            assert x.tolist() == [1., -2.]
+            with pytest.raises(ValueError, match="src=1 is not a rank of this job"):
+                tl.distributed.broadcast(x, src=1)
+        finally:
+            tl.distributed.destroy_process_group()
+        assert not tl.distributed.is_initialized()
+        assert sys.excepthook is hook
+
+    def test_missing_mpi4py_says_how_to_install(self, monkeypatch):
+        monkeypatch.setitem(sys.modules, "mpi4py", None)  # ``from mpi4py import MPI`` now fails
+        with pytest.raises(RuntimeError, match=r"pip install tensorlite\[distributed\]"):
+            tl.distributed.init_process_group()
+        assert not tl.distributed.is_initialized()
+
+    def test_unknown_backend(self):
+        with pytest.raises(ValueError, match="unknown backend 'nccl'"):
+            tl.distributed.init_process_group("nccl")
+
+    def test_mpiexec_not_found(self, monkeypatch, tmp_path):
+        monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
+        monkeypatch.setenv("PATH", str(tmp_path))
+        with pytest.raises(RuntimeError, match="mpiexec not found"):
+            tl.distributed.find_mpiexec()
+
+
+class TestDistributedSampler:
+    # PyTorch 2.13's DistributedSampler(range(n), num_replicas, rank, shuffle=False, drop_last)
+    TORCH_UNSHUFFLED = {
+        (10, 3, False): [[0, 3, 6, 9], [1, 4, 7, 0], [2, 5, 8, 1]],
+        (10, 3, True): [[0, 3, 6], [1, 4, 7], [2, 5, 8]],
+        (2, 4, False): [[0], [1], [0], [1]],
+        (7, 2, False): [[0, 2, 4, 6], [1, 3, 5, 0]],
+    }
+
+    @pytest.mark.parametrize("case", sorted(TORCH_UNSHUFFLED))
+    def test_unshuffled_equals_pytorch(self, case):
+        n, replicas, drop_last = case
+        shards = [list(tl.data.DistributedSampler(range(n), replicas, r, shuffle=False, drop_last=drop_last))
+                  for r in range(replicas)]
+        assert shards == self.TORCH_UNSHUFFLED[case]
+        assert [len(tl.data.DistributedSampler(range(n), replicas, r, drop_last=drop_last))
+                for r in range(replicas)] == [len(s) for s in shards]
+
+    @settings(max_examples=25)
+    @given(n=st.integers(1, 40), replicas=st.integers(1, 5), drop_last=st.booleans(),
+           shuffle=st.booleans(), seed=st.integers(0, 2**31), epoch=st.integers(0, 5))
+    def test_shards_interleave_one_padded_order(self, n, replicas, drop_last, shuffle, seed, epoch):
+        """Interleaving the shards (rank r at positions r, r + replicas, ...) gives one order:
+        a permutation of the dataset, cut (drop_last) or padded with its own first indices."""
+        shards = []
+        for rank in range(replicas):
+            sampler = tl.data.DistributedSampler(range(n), replicas, rank, shuffle=shuffle, seed=seed,
+                                                 drop_last=drop_last)
+            sampler.set_epoch(epoch)
+            shards.append(list(sampler))
+            assert len(shards[-1]) == len(sampler)
+        size = len(shards[0])
+        assert all(len(s) == size for s in shards)
+        order = [shards[r][i] for i in range(size) for r in range(replicas)]
+        if drop_last:
+            assert size == n // replicas
+            assert len(set(order)) == len(order)  # disjoint shards
+        else:
+            assert size == -(-n // replicas)
+            head = order[:n]
+            assert sorted(head) == list(range(n))
+            assert order[n:] == (head * replicas)[:len(order) - n]
+        if not shuffle:
+            assert order[:min(n, len(order))] == list(range(min(n, len(order))))
+
+    def test_the_order_depends_on_seed_plus_epoch_only(self):
+        def order(seed, epoch):
+            sampler = tl.data.DistributedSampler(range(50), 2, 0, seed=seed)
+            sampler.set_epoch(epoch)
+            return list(sampler)
+        assert order(3, 2) == order(3, 2) == order(4, 1)
+        assert order(3, 2) != order(3, 3)
+        state = tl.get_rng_state()
+        order(0, 0)
+        assert tl.get_rng_state() == state  # the default generator is left alone
+
+    def test_bad_arguments(self):
+        with pytest.raises(ValueError, match=r"Invalid rank 2, rank should be in the interval \[0, 1\]"):
+            tl.data.DistributedSampler(range(5), num_replicas=2, rank=2)
+        with pytest.raises(ValueError, match="default process group has not been initialized"):
+            tl.data.DistributedSampler(range(5))
