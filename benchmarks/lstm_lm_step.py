@@ -2,7 +2,8 @@
 tied decoder over a 2,000-word vocabulary, bptt 35, batch 20): forward, NLL loss, backward,
 gradient clipping and the manual ``p.data.add_(p.grad, alpha=-lr)`` update, with the hidden
 state detached between steps. tensorlite on the CPU (one thread) and on OpenCL, PyTorch on the
-CPU (one thread) when it is importable. Target: tensorlite CPU within 1.5x of PyTorch.
+CPU (one thread) when it is importable; process CPU time per step. Target: tensorlite CPU
+within 1.5x of PyTorch.
 
 Run: python benchmarks/lstm_lm_step.py [--small]
 (PyTorch with tensorlite: PYTHONPATH=. /work/main/.venv-torch/bin/python benchmarks/lstm_lm_step.py)
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import pathlib
 import sys
+import time
 
 import numpy as np
 
@@ -85,7 +87,8 @@ def _synchronised(step):
 
 
 def _interleaved(steps: dict, number: int, repeat: int = 5) -> dict:
-    """Median seconds per step of each entry, the repeats of all entries interleaved: on a
+    """Median process CPU seconds per step of each entry (steadier than wall time on shared cores;
+    with one BLAS/PoCL thread it is the work done), the repeats of all entries interleaved: on a
     shared machine a load change then hits every framework alike, not just the one running."""
     for step in steps.values():
         step()
@@ -93,7 +96,7 @@ def _interleaved(steps: dict, number: int, repeat: int = 5) -> dict:
     runs = {name: [] for name in steps}
     for _ in range(repeat):
         for name, step in steps.items():
-            runs[name].append(time_per_call(step, number=number, repeat=1, warmup=0))
+            runs[name].append(time_per_call(step, number=number, repeat=1, warmup=0, clock=time.process_time))
     return {name: sorted(times)[len(times) // 2] for name, times in runs.items()}
 
 

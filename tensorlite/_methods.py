@@ -32,12 +32,30 @@ def _reflected(fn):
 _OPERANDS = (Tensor, int, float, np.generic, np.ndarray)
 
 
+def _array_operand(self, array: np.ndarray) -> Tensor:
+    """A NumPy array operand of an operator as a tensor on self's device (its memory on the CPU)."""
+    if self.device.type == "cpu":
+        return creation.from_numpy(array)
+    return creation.tensor(array, device=self.device)
+
+
+def _with_array(self, array: np.ndarray):
+    """(self, array) as tensors of one dtype for ``t + ndarray`` / ``ndarray + t``: an array is a
+    tensor with dimensions, never a weak scalar, even 0-d (PyTorch computes these with NumPy,
+    whose 0-d arrays promote fully); the pair promotes by PyTorch's table."""
+    other = _array_operand(self, array)
+    dtype = _dt.promote_types(self.dtype, other.dtype)
+    return tuple(t if t.dtype is dtype else t.to(dtype) for t in (self, other))
+
+
 def _operand_method(fn):
     """An operator (``x == None``, ``x + "a"``): other types than tensors, numbers and arrays give
     NotImplemented as in PyTorch, so Python answers (``x == None`` is False, ``x < None`` a
-    TypeError naming the operator)."""
+    TypeError naming the operator). A NumPy array takes part as a tensor (``_with_array``)."""
     def method(self, other):
         # concrete types first: isinstance against the numbers.Number ABC is the slow check
+        if isinstance(other, np.ndarray):
+            return fn(*_with_array(self, other))
         if isinstance(other, _OPERANDS) or isinstance(other, numbers.Number):
             return fn(self, other)
         return NotImplemented
@@ -347,19 +365,33 @@ for _row in ew.BINARY:
     if _row.inplace:
         setattr(Tensor, _row.name + "_", inplace.make_binary_inplace(_row.name + "_", ew.PUBLIC[_row.name]))
 
-Tensor.__iadd__ = Tensor.add_
-Tensor.__isub__ = Tensor.sub_
-Tensor.__imul__ = Tensor.mul_
-Tensor.__itruediv__ = Tensor.div_
-Tensor.__ipow__ = Tensor.pow_
+
+
+def _inplace_operator(inplace_method):
+    """``t += other``: ``t.add_(other)``, a NumPy array taking part as a tensor (the method
+    itself, like PyTorch's ``add_``, takes tensors and numbers only)."""
+    def method(self, other):
+        if isinstance(other, np.ndarray):
+            other = _array_operand(self, other)
+        return inplace_method(self, other)
+    method.__name__ = inplace_method.__name__
+    method.__doc__ = inplace_method.__doc__
+    return method
+
+
+Tensor.__iadd__ = _inplace_operator(Tensor.add_)
+Tensor.__isub__ = _inplace_operator(Tensor.sub_)
+Tensor.__imul__ = _inplace_operator(Tensor.mul_)
+Tensor.__itruediv__ = _inplace_operator(Tensor.div_)
+Tensor.__ipow__ = _inplace_operator(Tensor.pow_)
 # Without these, ``v //= 2`` would rebind v to a new tensor and leave a view's base unchanged.
-Tensor.__ifloordiv__ = Tensor.floor_divide_
-Tensor.__imod__ = Tensor.remainder_
-Tensor.__iand__ = Tensor.bitwise_and_
-Tensor.__ior__ = Tensor.bitwise_or_
-Tensor.__ixor__ = Tensor.bitwise_xor_
-Tensor.__ilshift__ = Tensor.bitwise_left_shift_
-Tensor.__irshift__ = Tensor.bitwise_right_shift_
+Tensor.__ifloordiv__ = _inplace_operator(Tensor.floor_divide_)
+Tensor.__imod__ = _inplace_operator(Tensor.remainder_)
+Tensor.__iand__ = _inplace_operator(Tensor.bitwise_and_)
+Tensor.__ior__ = _inplace_operator(Tensor.bitwise_or_)
+Tensor.__ixor__ = _inplace_operator(Tensor.bitwise_xor_)
+Tensor.__ilshift__ = _inplace_operator(Tensor.bitwise_left_shift_)
+Tensor.__irshift__ = _inplace_operator(Tensor.bitwise_right_shift_)
 Tensor.subtract_ = Tensor.sub_
 Tensor.multiply_ = Tensor.mul_
 

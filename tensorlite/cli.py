@@ -4,6 +4,7 @@
   tensorlite train [--ranks N] CONFIG.toml
   tensorlite devices
   tensorlite gradcheck [OP ...]
+  tensorlite --version
 """
 from __future__ import annotations
 
@@ -24,6 +25,10 @@ from .random import manual_seed
 from .training import TrainingOptions, evaluate, fit
 
 __all__ = ["main"]
+
+
+class CommandError(Exception):
+    """A user error a command reports in one line (``tensorlite CMD: message``, exit status 2)."""
 
 
 def _seed_mlp(inputs: int):
@@ -75,11 +80,11 @@ def _build_model(layers):
     for spec in layers:
         kind = spec.get("type", "").lower()
         if kind not in _LAYERS:
-            raise SystemExit(f"train: unknown layer type {kind!r}; known: {', '.join(_LAYERS)}")
+            raise CommandError(f"unknown layer type {kind!r}; known: {', '.join(_LAYERS)}")
         name, arguments = _LAYERS[kind]
         missing = [a for a in arguments if a not in spec]
         if missing:
-            raise SystemExit(f"train: layer {kind!r} needs {', '.join(missing)}")
+            raise CommandError(f"layer {kind!r} needs {', '.join(missing)}")
         modules.append(getattr(nn, name)(*[spec[a] for a in arguments]))
     return nn.Sequential(*modules)
 
@@ -109,9 +114,16 @@ def train(args) -> int:
     MPI ranks (rank 0 writes the history and prints)."""
     if getattr(args, "ranks", None) is not None:
         return launch_ranks(args)
-    import tomllib
-    with open(args.config, "rb") as f:
-        config = tomllib.load(f)
+    config = _read_config(args.config)
+    if not isinstance(config.get("options", {}), dict):
+        raise CommandError(f"[options] must be a table of TrainingOptions fields, not {config['options']!r}")
+    options = dict(config.get("options", {}))
+    if os.environ.get(RANKS_VARIABLE):
+        options.setdefault("execution_environment", "parallel")
+    solver = options.pop("solver", "adam")
+    out = config.get("output", {}).get("dir", "tensorlite-run")
+    options.setdefault("checkpoint_path", os.path.join(out, "checkpoint.tl"))
+    training_options = _training_options(solver, options)  # before anything is loaded or written
     dataset = config.get("data", {}).get("dataset", "digits")
     if dataset == "digits":
         train_set, test_set = Digits(train=True), Digits(train=False)
@@ -121,18 +133,12 @@ def train(args) -> int:
     elif dataset == "boolean-function":
         train_set, test_set = boolean_function()
     else:
-        raise SystemExit(f"train: unknown dataset {dataset!r} (digits, fashion-mnist, boolean-function)")
-    options = dict(config.get("options", {}))
-    if os.environ.get(RANKS_VARIABLE):
-        options.setdefault("execution_environment", "parallel")
-    solver = options.pop("solver", "adam")
-    out = config.get("output", {}).get("dir", "tensorlite-run")
+        raise CommandError(f"unknown dataset {dataset!r} (digits, fashion-mnist, boolean-function)")
     os.makedirs(out, exist_ok=True)
-    options.setdefault("checkpoint_path", os.path.join(out, "checkpoint.tl"))
     model = _build_model(config.get("model", {}).get("layers", []))
     loss = config.get("loss", {}).get("name", "crossentropy") if isinstance(config.get("loss"), dict) \
         else config.get("loss", "crossentropy")
-    model, history = fit(model, train_set, loss, TrainingOptions(solver, **options))
+    model, history = fit(model, train_set, loss, training_options)
     scores = evaluate(model, test_set, loss)
     if distributed.is_initialized() and distributed.get_rank() != 0:
         return 0
@@ -141,16 +147,47 @@ def train(args) -> int:
     return 0
 
 
+def _read_config(path: str) -> dict:
+    """The TOML file at path as a dict; CommandError when it is missing or not valid TOML."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # tomllib is new in Python 3.11; tomli is the same parser (a dependency there)
+        import tomli as tomllib
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except OSError as error:
+        raise CommandError(f"cannot read the configuration {path!r}: {error.strerror}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise CommandError(f"{path} is not valid TOML: {error}") from None
+
+
+def _training_options(solver, options: dict) -> TrainingOptions:
+    """TrainingOptions from the config's [options] table; its error (a misspelt option, a value
+    out of range) as a CommandError naming the table."""
+    try:
+        return TrainingOptions(solver, **options)
+    except (TypeError, ValueError) as error:
+        raise CommandError(f"[options]: {error}") from None
+
+
 def devices(args) -> int:
     """List the devices tensorlite can run on, with their limits."""
     print(f"cpu: NumPy backend on {platform.processor() or platform.machine()} ({os.cpu_count()} cores), "
           f"float16/bfloat16/float32/float64")
     try:
         from .backends import opencl
+    except ImportError as error:
+        if error.name != "pyopencl":
+            raise
+        print("opencl: not available: pyopencl is not installed; install the opencl extra: "
+              "pip install 'tensorlite[opencl]' (and an OpenCL driver, or pip install pocl-binary-distribution)")
+        return 0
+    try:
         for line in opencl.describe_devices():
             print(line)
-    except ImportError:
-        print("opencl: not available (this build has no OpenCL backend yet)")
+    except opencl.NoDeviceError as error:
+        print(f"opencl: not available: {error}")
     return 0
 
 
@@ -186,6 +223,7 @@ def gradcheck_command(args) -> int:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="tensorlite", description="tensorlite: a small autograd "
                                      "tensor framework with PyTorch's API.")
+    parser.add_argument("--version", action="version", version=f"tensorlite {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p = commands.add_parser("demo", help="train the seed MLP and report test accuracy")
     p.add_argument("--dataset", choices=("digits", "fashion-mnist"), default="digits",
@@ -207,7 +245,21 @@ def main(argv=None) -> int:
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(run=gradcheck_command)
     args = parser.parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except CommandError as error:
+        print(f"tensorlite {args.command}: {error}", file=sys.stderr)
+        return 2
+
+
+def _version() -> str:
+    """The installed distribution's version; the package's own when it runs from a checkout."""
+    from importlib import metadata
+    try:
+        return metadata.version("tensorlite")
+    except metadata.PackageNotFoundError:
+        from . import __version__
+        return __version__
 
 
 if __name__ == "__main__":

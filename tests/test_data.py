@@ -6,7 +6,10 @@ import gzip
 import hashlib
 import http.server
 import os
+import socket
 import threading
+import urllib.error
+import urllib.request
 
 import numpy as np
 import pytest
@@ -14,7 +17,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import tensorlite as tl
-from tensorlite.data import (MNIST, DataLoader, Dataset, Digits, IDXError, Subset, TensorDataset,
+from tensorlite.data import (MNIST, DataLoader, Dataset, DatasetNotFoundError, Digits, FashionMNIST, IDXError,
+                             Subset, TensorDataset,
                              boolean_function, default_collate, random_split, read_idx, transforms,
                              two_spirals, write_idx, xor)
 
@@ -105,6 +109,29 @@ def test_download_verifies_checksums(tmp_path, http_folder, monkeypatch):
     with pytest.raises(ValueError, match="does not match the expected"):
         MNIST(tmp_path / "other", download=True, mirror=url)
     assert "t10k-labels-idx1-ubyte.gz" not in os.listdir(tmp_path / "other")
+
+
+@pytest.mark.parametrize("failure", [urllib.error.URLError(socket.gaierror(-3, "Temporary failure in name resolution")),
+                                     TimeoutError("timed out"), ConnectionRefusedError(111, "Connection refused")])
+@pytest.mark.parametrize("dataset, hint", [(FashionMNIST, "apt-get install dataset-fashion-mnist"),
+                                           (MNIST, "copy the four IDX files")])
+def test_offline_download_says_how_to_install_by_hand(tmp_path, monkeypatch, failure, dataset, hint):
+    def offline(url, timeout=None):
+        raise failure
+    monkeypatch.setattr(urllib.request, "urlopen", offline)
+    with pytest.raises(DatasetNotFoundError) as caught:
+        dataset(tmp_path / "cache", download=True)
+    message = str(caught.value)
+    assert message.startswith(f"{dataset.__name__}: could not download train-images-idx3-ubyte.gz from http")
+    assert hint in message and str(tmp_path / "cache") in message
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__  # no URLError traceback
+    assert os.listdir(tmp_path / "cache") == []
+
+
+def test_download_http_error_is_a_clear_error(tmp_path, http_folder):
+    _, url = http_folder  # serves an empty folder: every file is a 404
+    with pytest.raises(DatasetNotFoundError, match="could not download .*File not found.*copy the four IDX"):
+        MNIST(tmp_path / "cache", download=True, mirror=url)
 
 
 class TestDataLoader:

@@ -161,3 +161,84 @@ class TestDistributedSampler:
             tl.data.DistributedSampler(range(5), num_replicas=2, rank=2)
         with pytest.raises(ValueError, match="default process group has not been initialized"):
             tl.data.DistributedSampler(range(5))
+
+
+@pytest.mark.backend_pair
+def test_the_example_trains_on_two_ranks(tmp_path):
+    """`mpiexec -n 2 python examples/distributed_mlp.py`: rank 0 alone reports and writes the
+    checkpoint, which holds the trained model."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    checkpoint = tmp_path / "digits.tl"
+    command = tl.distributed.mpiexec_command(2, [sys.executable, str(ROOT / "examples" / "distributed_mlp.py"),
+                                                 str(checkpoint)])
+    result = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT, env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("test accuracy") == 1, result.stdout
+    assert float(result.stdout.split("test accuracy ")[1].split(";")[0]) > 0.9
+    assert sorted(tl.load(str(checkpoint))) == ["0.bias", "0.weight", "2.bias", "2.weight"]
+    assert [p.name for p in tmp_path.iterdir()] == ["digits.tl"]
+
+
+class TestDataParallelOneRank:
+    """DistributedDataParallel's bookkeeping in a one-rank job (the averaging itself is checked
+    on two ranks by test_data_parallel_training_equals_one_process)."""
+
+    @pytest.fixture(autouse=True)
+    def job(self):
+        tl.distributed.init_process_group()
+        yield
+        tl.distributed.destroy_process_group()
+
+    def test_buckets_follow_reverse_parameter_order_and_the_caps(self):
+        model = tl.nn.Sequential(tl.nn.Linear(512, 512), tl.nn.Linear(512, 600), tl.nn.Linear(600, 3))
+        ddp = tl.nn.parallel.DistributedDataParallel(model, bucket_cap_mb=2)
+        names = {id(p): n for n, p in model.named_parameters()}
+        assert [[names[id(p)] for p in b.params] for b in ddp._buckets] == [
+            ["2.bias", "2.weight", "1.bias"],  # the first bucket: at most 1 MiB
+            ["1.weight", "0.bias"], ["0.weight"]]  # 1.2 MB + 2 KB; 0.weight (1 MiB) would pass 2 MiB
+
+    def test_gradients_hooks_and_versions(self):
+        model = tl.nn.Linear(3, 2).double()
+        ddp = tl.nn.parallel.DistributedDataParallel(model, bucket_cap_mb=1e-5)
+        x = tl.randn(4, 3, dtype=tl.float64)
+        ddp(x).sum().backward()
+        expected = x.sum(0).expand(2, 3)
+        assert tl.allclose(model.weight.grad, expected)
+        version = model.weight.grad._version
+        ddp(x).sum().backward()  # accumulates, then the sync writes the average in place
+        assert tl.allclose(model.weight.grad, 2 * expected) and model.weight.grad._version > version
+        assert ddp.module is model and list(ddp.state_dict()) == ["module.weight", "module.bias"]
+
+    def test_a_parameter_unused_in_forward_gets_an_averaged_zero_gradient(self):
+        class TwoHeads(tl.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.used, self.unused = tl.nn.Linear(2, 1), tl.nn.Linear(2, 1)
+
+            def forward(self, x):
+                return self.used(x)
+
+        model = TwoHeads()
+        ddp = tl.nn.parallel.DistributedDataParallel(model)
+        ddp(tl.ones(1, 2)).sum().backward()
+        assert model.used.weight.grad.tolist() == [[1.0, 1.0]]
+        assert model.unused.weight.grad.tolist() == [[0.0, 0.0]]  # every rank took part in the bucket
+
+    def test_no_sync_skips_communication(self):
+        model = tl.nn.Linear(2, 1)
+        ddp = tl.nn.parallel.DistributedDataParallel(model)
+        with ddp.no_sync():
+            ddp(tl.ones(1, 2)).sum().backward()
+            assert not ddp._in_backward and ddp.require_backward_grad_sync is False
+        assert ddp.require_backward_grad_sync is True
+
+    def test_bad_arguments(self):
+        with pytest.raises(TypeError, match="module must be a tensorlite.nn.Module"):
+            tl.nn.parallel.DistributedDataParallel(lambda x: x)
+        with pytest.raises(ValueError, match="bucket_cap_mb must be positive"):
+            tl.nn.parallel.DistributedDataParallel(tl.nn.Linear(1, 1), bucket_cap_mb=0)
+
+
+def test_data_parallel_needs_an_initialized_job():
+    with pytest.raises(RuntimeError, match="has not been initialized"):
+        tl.nn.parallel.DistributedDataParallel(tl.nn.Linear(1, 1))

@@ -46,10 +46,30 @@ def test_trainnetwork_style():
     assert load("trainnetwork_style").main(max_epochs=3) > 0.9
 
 
-def test_joml_architectures(tmp_path):
-    results = load("joml_boolean_function").main(epochs=2, csv_path=str(tmp_path / "r.csv"),
-                                                  plot_path=str(tmp_path / "r.png"))
+def test_joml_architectures(tmp_path, capsys):
+    joml = load("joml_boolean_function")
+    results = joml.main(epochs=2, csv_path=str(tmp_path / "r.csv"), plot_path=str(tmp_path / "r.png"))
     assert results["14-100-40-4"]["accuracy"] > 0.97 and (tmp_path / "r.csv").exists()
+    # the 29-layer plain ReLU stack stays at chance, and the example says so and why
+    out = capsys.readouterr().out
+    assert results["14-14x28-4"]["accuracy"] < 0.3 and "14-14x28-4 stays at chance" in out
+    assert "plain stack of 28 ReLU layers" in out and "He initialisation" in out
+    assert "14-100-40-4 stays at chance" not in out
+
+
+def test_joml_chance_detection():
+    import tensorlite as tl
+    from tensorlite.data import TensorDataset
+    joml = load("joml_boolean_function")
+    test = TensorDataset(tl.zeros(10, 2), tl.tensor([0, 0, 0, 0, 1, 1, 1, 2, 2, 3]))
+    assert joml.chance_level(test) == pytest.approx(0.4)
+    assert joml.at_chance(0.42, 0.4) and not joml.at_chance(0.6, 0.4)
+    tl.manual_seed(0)
+    inputs = tl.randn(256, 14)
+    deep, shallow = joml.spread(joml.mlp([14] * 29 + [4]), inputs), joml.spread(joml.mlp([14, 100, 40, 4]), inputs)
+    assert len(deep) == 28 and len(shallow) == 2
+    assert deep[-1] < 1e-3 * deep[0]  # the default initialisation loses the signal with depth
+    assert joml.spread(joml.he_initialised(joml.mlp([14] * 29 + [4])), inputs)[-1] > 100 * deep[-1]
 
 
 @pytest.mark.slow

@@ -1,6 +1,9 @@
 """The fast paths the word LSTM LM step takes (benchmarks/lstm_lm_step.py) agree with the general
 ones: a batched input times a shared 2-D weight as one flattened GEMM (values and the weight's
-gradient), and scatter-add with one index along the axis (gather's backward) as a direct add."""
+gradient), scatter-add with one index along the axis (gather's backward) as a direct add, into
+the backward's own zeros, and the select-free sigmoid of the gates."""
+import math
+
 import numpy as np
 from hypothesis import given, strategies as st
 
@@ -44,3 +47,32 @@ def test_scatter_add_with_one_index_along_the_axis(x, data):
     coords[dim] = index
     np.add.at(expected, tuple(coords), src)
     np.testing.assert_allclose(got.numpy(), expected, rtol=0, atol=0)
+
+
+@given(st.lists(st.one_of(st.floats(-120.0, 120.0), st.sampled_from([0.0, -0.0, math.inf, -math.inf, math.nan])),
+                min_size=1, max_size=30),
+       st.sampled_from([np.float32, np.float64]))
+def test_sigmoid_equals_its_two_branch_formula_bit_for_bit(values, dtype):
+    # the select-free form exp(min(x, 0)) / (1 + exp(-|x|)) must keep the values of
+    # 1 / (1 + e) (x >= 0) and e / (1 + e) (x < 0), e = exp(-|x|)
+    x = np.array(values, dtype=dtype)
+    e = np.exp(-np.abs(x))
+    with np.errstate(all="ignore"):
+        expected = np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(dtype)
+    got = tl.from_numpy(x).sigmoid().numpy()
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_gather_backwards_scatter_into_their_own_zeros():
+    # each gather's backward writes into a fresh zeros buffer of its own: two gathers of one
+    # input, and a second backward through the same graph, accumulate without sharing it
+    x = tl.randn(4, 5, requires_grad=True)
+    first, second = tl.tensor([[0], [2], [2], [4]]), tl.tensor([[1, 1], [2, 0], [3, 3], [4, 0]])
+    loss = x.gather(1, first).sum() + 2 * x.gather(1, second).sum()
+    loss.backward(retain_graph=True)
+    loss.backward()
+    expected = np.zeros((4, 5))
+    np.add.at(expected, (np.arange(4)[:, None], first.numpy()), 2.0)
+    np.add.at(expected, (np.arange(4)[:, None], second.numpy()), 4.0)
+    np.testing.assert_array_equal(x.grad.numpy(), expected)
+    assert not tl.zeros(4, 5).any()

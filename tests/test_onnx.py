@@ -72,6 +72,14 @@ class _Attention(nn.Module):
         return out, weights
 
 
+class _CausalAttention(nn.Module):
+    """scaled_dot_product_attention with is_causal: the fused masked softmax (ops MaskedSoftmax)."""
+
+    def forward(self, x):
+        q, k, v = x.chunk(3, dim=-1)
+        return F.scaled_dot_product_attention(q, k, v, is_causal=True)
+
+
 LAYERS = {
     "linear": (lambda: nn.Linear(5, 3), (4, 5)),
     "linear_3d_no_bias": (lambda: nn.Linear(5, 3, bias=False), (2, 4, 5)),
@@ -118,6 +126,7 @@ LAYERS = {
     "flatten": (nn.Flatten, (2, 3, 2, 2)),
     "identity": (nn.Identity, (2, 3)),
     "multihead_attention": (_Attention, (2, 5, 8)),
+    "causal_attention": (_CausalAttention, (2, 5, 12)),
     "transformer_encoder_layer": (lambda: nn.TransformerEncoderLayer(8, 2, 16, dropout=0.1, batch_first=True),
                                   (2, 5, 8)),
 }

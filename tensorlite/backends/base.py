@@ -248,9 +248,11 @@ class Backend(ABC):
         message: devices register it once)."""
 
     @abstractmethod
-    def scatter(self, x, axis, index, src, accumulate, ignore=None, describe=None):
+    def scatter(self, x, axis, index, src, accumulate, ignore=None, describe=None, into=False):
         """A copy of x with src written (or added, if accumulate) at index along axis; an index
-        equal to ``ignore`` writes nothing. Range errors: see gather."""
+        equal to ``ignore`` writes nothing. Range errors: see gather. ``into``: write into x
+        itself and return it (x a fresh contiguous buffer the caller owns, e.g. the zeros of a
+        gather's backward: no copy of a mostly-zero array)."""
 
     @abstractmethod
     def scatter_reduce(self, x, axis, index, src, reduce, describe=None):
@@ -339,6 +341,35 @@ class Backend(ABC):
 
     softmax = None
     """softmax(x, axis, log): softmax (log_softmax when log) along one axis in one fused pass."""
+
+    softmax_backward = None
+    """softmax_backward(grad, out, axis, log): the first-order gradient of softmax (log_softmax
+    when log) from its output: grad - exp(out) sum(grad), or out (grad - sum(grad out)), the sums
+    along axis; grad broadcasts to out's shape."""
+
+    masked_softmax = None
+    """masked_softmax(x, keep, scale): softmax over the last axis of where(keep, x * scale, -inf),
+    keep a bool array broadcast to x (attention's scaled, masked scores)."""
+
+    gelu = None
+    """gelu(x) -> (out, cdf): exact GELU out = x Phi(x) and the normal cdf Phi(x) it used (kept
+    for the backward), both of x's shape and dtype."""
+
+    gelu_backward = None
+    """gelu_backward(grad, x, cdf) -> grad (Phi(x) + x phi(x)), x's shape and dtype; grad
+    broadcasts to x's shape."""
+
+    layer_norm = None
+    """layer_norm(x, weight, bias, normalized_shape, eps) -> (out, xhat, rstd) over the trailing
+    normalized_shape of x: xhat = (x - mean) rstd with rstd = 1 / sqrt(biased var + eps) of shape
+    (rows, 1), out = xhat weight + bias (weight, bias: None or of normalized_shape; out may be
+    xhat itself when both are None)."""
+
+    layer_norm_backward = None
+    """layer_norm_backward(grad, xhat, rstd, weight, normalized_shape, needs) -> (grad_x,
+    grad_weight, grad_bias), each None where ``needs`` (three flags) is False: grad_x = rstd (g -
+    mean(g) - xhat mean(g xhat)) per row with g = grad weight; grad_weight, grad_bias are the sums
+    over the rows of grad xhat and grad, of normalized_shape."""
 
     def synchronize(self) -> None:
         """Wait for queued work (a no-op on synchronous backends); raises an error the device

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import urllib.error
 import urllib.request
 
 import numpy as np
@@ -68,6 +69,8 @@ class MNIST(Dataset):
     default_root = os.path.expanduser("~/.cache/tensorlite/mnist")
     default_mirror = "https://ossci-datasets.s3.amazonaws.com/mnist/"
     install_hint = "download=True, or point root at a folder with the IDX files"
+    manual_install = ("copy the four IDX files (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, "
+                      "t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz) into {root}")
 
     def __init__(self, root: str | None = None, train: bool = True, transform=None,
                  target_transform=None, download: bool = False, mirror: str | None = None):
@@ -98,8 +101,7 @@ class MNIST(Dataset):
             if os.path.exists(path) or os.path.exists(path[:-3]):
                 continue
             url = mirror.rstrip("/") + "/" + filename
-            with urllib.request.urlopen(url, timeout=60) as response:
-                payload = response.read()
+            payload = self._fetch(url, filename)
             actual = hashlib.md5(payload).hexdigest()
             if actual != expected:
                 raise ValueError(f"{filename} from {url}: MD5 {actual} does not match the expected "
@@ -108,6 +110,18 @@ class MNIST(Dataset):
             with open(temporary, "wb") as f:
                 f.write(payload)
             os.replace(temporary, path)
+
+    def _fetch(self, url: str, filename: str) -> bytes:
+        """The file at url; offline (no route, no name resolution, a timeout, an HTTP error) a
+        DatasetNotFoundError that says how to install the files by hand."""
+        try:
+            with urllib.request.urlopen(url, timeout=60) as response:
+                return response.read()
+        except (urllib.error.URLError, OSError) as error:  # URLError, HTTPError, socket timeouts
+            reason = getattr(error, "reason", None) or error
+            raise DatasetNotFoundError(
+                f"{type(self).__name__}: could not download {filename} from {url} ({reason}). Without a "
+                f"network, install the files by hand: {self.manual_install.format(root=self.root)}") from None
 
     def __len__(self) -> int:
         return self.targets.shape[0]
@@ -150,6 +164,10 @@ class FashionMNIST(MNIST):
     default_root = "/usr/share/datasets/fashion-mnist"
     default_mirror = "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/"
     install_hint = "apt-get install dataset-fashion-mnist, or download=True with root= a writable folder"
+    manual_install = ("apt-get install dataset-fashion-mnist (Debian's package: FashionMNIST() reads "
+                      "/usr/share/datasets/fashion-mnist by default), or copy the four IDX files "
+                      "(train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, "
+                      "t10k-labels-idx1-ubyte.gz) into {root}")
     classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
                "Bag", "Ankle boot"]
 

@@ -5,6 +5,8 @@ DistributedDataParallel (tensorlite.nn.parallel) decides when a bucket starts; t
 the host buffers and the MPI requests (nn stays free of array libraries)."""
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from .. import dtypes as _dt
@@ -13,13 +15,19 @@ from .collectives import write_back
 from .process_group import communicator, mpi
 
 
+FIRST_BUCKET_BYTES = 2 ** 20
+
+
 def make_buckets(params: list, cap_bytes: int) -> list:
     """Split ``params`` (in the order given: DDP passes them reversed) into runs of at most
-    ``cap_bytes`` of gradient (a larger parameter gets a bucket of its own), one dtype per run."""
+    ``cap_bytes`` of gradient (a larger parameter gets a bucket of its own), one dtype per run.
+    As PyTorch's, the first bucket holds at most 1 MiB: it is ready early in backward, so its
+    allreduce starts while the rest of backward runs."""
     buckets, current, size = [], [], 0
     for p in params:
         nbytes = p.numel() * _wire_itemsize(p.dtype)
-        if current and (size + nbytes > cap_bytes or p.dtype is not current[0].dtype):
+        cap = min(cap_bytes, FIRST_BUCKET_BYTES) if not buckets else cap_bytes
+        if current and (size + nbytes > cap or p.dtype is not current[0].dtype):
             buckets.append(GradientBucket(current))
             current, size = [], 0
         current.append(p)
@@ -49,15 +57,16 @@ class GradientBucket:
         self.buffer = np.empty(int(self.offsets[-1]), dtype=_wire_dtype(params[0].dtype))
         self.request = None
 
-    def start(self) -> None:
-        """Copy the gradients into the host buffer (zeros for a parameter without one: unused
-        in this rank's forward) and start the nonblocking sum across ranks."""
+    def start(self, world_size: int) -> None:
+        """Copy the gradients divided by ``world_size`` into the host buffer (zeros for a
+        parameter without one: unused in this rank's forward) and start the nonblocking sum
+        across ranks: the sum of the shares is the average."""
         for p, start, size in zip(self.params, self.offsets, self.sizes):
             region = self.buffer[start:start + size]
             if p.grad is None:
                 region[...] = 0
-            else:  # on the CPU a view of the gradient: one copy, straight into the buffer
-                region[...] = p.grad.detach().numpy().reshape(-1)
+            else:  # on the CPU a view of the gradient: one pass, straight into the buffer
+                np.divide(p.grad.detach().numpy().reshape(-1), world_size, out=region, casting="unsafe")
         self.request = communicator().Iallreduce(mpi().IN_PLACE, self.buffer, op=mpi().SUM)
 
     def started(self) -> bool:
@@ -68,11 +77,11 @@ class GradientBucket:
         if self.request is not None:
             self.request.Test()
 
-    def finish(self, world_size: int) -> None:
-        """Wait for the sum; write sum / world_size into each parameter's ``.grad`` (in place
-        when it has one, else a new gradient tensor on the parameter's device)."""
-        self.request.Wait()
-        self.buffer /= world_size
+    def finish(self) -> None:
+        """Wait for the sum; write it into each parameter's ``.grad`` (in place when it has
+        one, else a new gradient tensor on the parameter's device)."""
+        while not self.request.Test():  # not Wait(): MPICH's Wait spins on a core the slower
+            os.sched_yield()              # rank may need (ranks often outnumber free cores)
         for p, start, size in zip(self.params, self.offsets, self.sizes):
             values = self.buffer[start:start + size].reshape(tuple(p.shape))
             if p.grad is None:

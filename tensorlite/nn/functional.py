@@ -12,14 +12,15 @@ import math
 from .._warn import warn_user
 from .. import dtypes as _dt
 from ..autograd.function import Function
-from ..autograd.grad_mode import is_grad_enabled, no_grad
+from ..autograd.grad_mode import no_grad
 from ..ops import elementwise as _ew
 from ..ops.conv import (adaptive_avg_pool2d, avg_pool2d, conv1d, conv2d, conv3d, conv_transpose1d,
                         conv_transpose2d, conv_transpose3d, fold, max_pool2d, unfold)
 from ..ops.checks import assert_in_range
 from ..ops.creation import arange, bernoulli, full, full_like
+from ..ops.fused_nn import Gelu as _FusedGelu, LayerNorm as _FusedLayerNorm
 from ..ops.indexing import Gather as _Gather, take_indices
-from ..ops.linalg import MatMul, einsum
+from ..ops.linalg import Linear as _Linear, MatMul, einsum
 from ..ops.movement import pad
 from ..ops.reduce import Softmax as _Softmax
 from ..ops._util import (broadcast_shapes, check_same_dtype, half_in_float32, tensor_op, value_bounds,
@@ -98,6 +99,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         _check_bias(bias, tuple(input.shape[:-1]) + (weight.shape[0],), weight.shape[0])
     if input.ndim == 1:
         out = MatMul.apply(input.unsqueeze(0), weight, False, True).squeeze(0)
+    elif bias is not None:
+        return _Linear.apply(input, weight, bias)
     else:
         out = MatMul.apply(input, weight, False, True)
     return out if bias is None else out + bias
@@ -326,49 +329,31 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     _require_float("gelu", input)
     if approximate not in ("none", "tanh"):
         raise RuntimeError(f"gelu(): approximate argument must be either none or tanh, got {approximate!r}")
-    return _Gelu.apply(input, approximate == "tanh")
+    if approximate == "none":
+        return _FusedGelu.apply(input)
+    return _TanhGelu.apply(input)
 
 
 _GELU_K = math.sqrt(2.0 / math.pi)
 
 
-class _Gelu(Function):
-    """gelu as one op: the forward is the plain composition, the backward PyTorch's formula in
-    Tensor ops (differentiable again). It saves its input, as PyTorch (modifying the input in
-    place before backward raises), and for the exact form also Phi(x), so that a first-order
-    backward needs no second erf (the costliest part of the op); a backward that builds a graph
-    (create_graph) recomputes Phi(x) from x so that second derivatives see its dependence."""
+class _TanhGelu(Function):
+    """gelu's tanh approximation as one op: the forward is the plain composition, the backward
+    PyTorch's formula in Tensor ops (differentiable again). It saves its input, as PyTorch
+    (modifying the input in place before backward raises). The exact form is the fused
+    primitive ops.fused_nn.Gelu."""
 
     @staticmethod
-    def forward(ctx, x, tanh):
-        ctx.tanh = tanh
-        if tanh:
-            ctx.save_for_backward(x)
-            return 0.5 * x * (1.0 + ((x + 0.044715 * x ** 3) * _GELU_K).tanh())
-        cdf = _ew.erf(x * (1.0 / math.sqrt(2.0)))
-        cdf.add_(1.0).mul_(0.5)  # (1 + erf) / 2 in place: a fresh temporary, no graph here
-        ctx.save_for_backward(x, cdf)
-        return x * cdf
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return 0.5 * x * (1.0 + ((x + 0.044715 * x ** 3) * _GELU_K).tanh())
 
     @staticmethod
-    def backward(ctx, grad):
-        if ctx.tanh:  # d/dx 0.5 x (1 + t), t = tanh(k (x + c x^3))
-            (x,) = ctx.saved_tensors
-            t = ((x + 0.044715 * x ** 3) * _GELU_K).tanh()
-            inner_slope = (1.0 - t * t) * (_GELU_K * (1.0 + 3 * 0.044715 * x * x))
-            return grad * (0.5 * (1.0 + t) + 0.5 * x * inner_slope), None
-        x, cdf = ctx.saved_tensors
-        if is_grad_enabled():
-            pdf = (x * x * -0.5).exp() * (1.0 / math.sqrt(2.0 * math.pi))
-            return grad * (_normal_cdf(x) + x * pdf), None
-        # first order (no graph): the same formula, in place on two temporaries
-        slope = (x * x).mul_(-0.5).exp().mul_(x).mul_(1.0 / math.sqrt(2.0 * math.pi))
-        return slope.add_(cdf).mul_(grad), None
-
-
-def _normal_cdf(x: Tensor) -> Tensor:
-    """Phi(x) = (1 + erf(x / sqrt(2))) / 2."""
-    return 0.5 * (1.0 + _ew.erf(x * (1.0 / math.sqrt(2.0))))
+    def backward(ctx, grad):  # d/dx 0.5 x (1 + t), t = tanh(k (x + c x^3))
+        (x,) = ctx.saved_tensors
+        t = ((x + 0.044715 * x ** 3) * _GELU_K).tanh()
+        inner_slope = (1.0 - t * t) * (_GELU_K * (1.0 + 3 * 0.044715 * x * x))
+        return grad * (0.5 * (1.0 + t) + 0.5 * x * inner_slope)
 
 
 @tensor_op
@@ -960,7 +945,7 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
         out = _normalized(input, axes, eps)[0]
         out = out * weight if weight is not None else out
         return out + bias if bias is not None else out
-    return _LayerNorm.apply(input, weight, bias, axes, eps)
+    return _FusedLayerNorm.apply(input, weight, bias, normalized_shape, eps)
 
 
 def _normalized(x: Tensor, axes: tuple, eps: float):
@@ -968,52 +953,6 @@ def _normalized(x: Tensor, axes: tuple, eps: float):
     centered = x - x.mean(axes, keepdim=True)
     rstd = ((centered * centered).mean(axes, keepdim=True) + eps).rsqrt()
     return centered * rstd, rstd
-
-
-def _normalized_in_place(x: Tensor, axes: tuple, eps: float):
-    """``_normalized`` without a graph (grad mode off): xhat is computed in x - mean's memory."""
-    centered = x - x.mean(axes, keepdim=True)
-    rstd = ((centered * centered).mean(axes, keepdim=True) + eps).rsqrt()
-    return centered.mul_(rstd), rstd
-
-
-class _LayerNorm(Function):
-    """layer_norm as one node: the forward is Tensor ops run without a graph, the backward the
-    closed form dx = rstd (g - mean(g) - xhat mean(g xhat)), g = grad * weight, in Tensor ops
-    (a few ops instead of the composition's twenty-odd nodes). It saves the input (modifying it
-    in place before backward raises) and, for a first-order backward, xhat and rstd; a backward
-    that builds a graph (create_graph) recomputes them from the input, so second derivatives
-    see their dependence on it."""
-
-    @staticmethod
-    def forward(ctx, x, weight, bias, axes, eps):
-        xhat, rstd = _normalized_in_place(x, axes, eps)
-        ctx.axes, ctx.eps = axes, eps
-        out = xhat * weight if weight is not None else xhat
-        if bias is not None:
-            out = out.add_(bias) if out is not xhat else out + bias
-        # without weight and bias xhat is the output, which the caller may modify in place
-        ctx.save_for_backward(x, weight, None if out is xhat else xhat, rstd)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, weight, xhat, rstd = ctx.saved_tensors
-        if is_grad_enabled() or xhat is None:
-            xhat, rstd = _normalized(x, ctx.axes, ctx.eps)
-        needs = ctx.needs_input_grad
-        g = grad * weight if weight is not None else grad
-        grad_x = None
-        if needs[0] and is_grad_enabled():
-            projection = (g * xhat).mean(ctx.axes, keepdim=True)
-            grad_x = (g - g.mean(ctx.axes, keepdim=True) - xhat * projection) * rstd
-        elif needs[0]:  # the same formula without a graph, in place on its own temporaries
-            projection = (g * xhat).mean(ctx.axes, keepdim=True)
-            grad_x = g - g.mean(ctx.axes, keepdim=True)
-            grad_x.sub_(xhat * projection).mul_(rstd)
-        grad_weight = grad * xhat if needs[1] else None  # the engine sums over the batch dims
-        grad_bias = grad if needs[2] else None
-        return grad_x, grad_weight, grad_bias, None, None
 
 
 @tensor_op

@@ -12,7 +12,7 @@ from .. import dtypes as _dt
 from ..autograd.grad_mode import no_grad
 from ..ops import elementwise as _ew
 from ..ops.creation import arange, bernoulli, full_like
-from ..ops.reduce import Softmax as _Softmax
+from ..ops.reduce import MaskedSoftmax as _MaskedSoftmax, Softmax as _Softmax
 from ..tensor import Tensor
 
 __all__ = ["scaled_dot_product_attention"]
@@ -52,10 +52,13 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
         key, value = _repeat_heads(key, query.shape[-3]), _repeat_heads(value, query.shape[-3])
     if scale is None:
         scale = 1.0 / math.sqrt(query.shape[-1]) if query.shape[-1] else 1.0
-    scores = (query @ key.transpose(-2, -1)) * scale
+    scores = query @ key.transpose(-2, -1)
+    if is_causal and scores.numel():  # scaled, masked and normalised in one op
+        weights = _MaskedSoftmax.apply(scores, _causal_keep(scores), scale)
+        return _attention_dropout(weights, dropout_p) @ value
+    scores = scores * scale
     if is_causal:
-        scores = _ew.where(_causal_keep(scores), scores, -math.inf)
-        weights = _softmax_last(scores)
+        weights = _softmax_last(_ew.where(_causal_keep(scores), scores, -math.inf))
     elif attn_mask is not None:
         scores = _ew.where(attn_mask, scores, -math.inf) if attn_mask.dtype is _dt.bool_ else scores + attn_mask
         weights = _safe_softmax_last(scores)

@@ -253,6 +253,16 @@ def _softmax(g, rec):
     return [g.node("LogSoftmax" if log else "Softmax", [g.name(x)], axis=int(dim))]
 
 
+@_op("MaskedSoftmax")
+def _masked_softmax(g, rec):
+    """The fused causal-attention softmax: softmax(where(keep, x * scale, -inf), last dim)."""
+    x, keep, scale = rec.args[:3]
+    dtype = np_dtype(x)
+    scaled = g.node("Mul", [g.name(x), g.const(scale, dtype)])
+    masked = g.node("Where", [g.name(keep), scaled, g.const(-math.inf, dtype)])
+    return [g.node("Softmax", [masked], axis=-1)]
+
+
 @_op("_LayerNorm", "LayerNorm")
 def _layer_norm(g, rec):
     """LayerNormalization over the last len(axes) dims: the composite ``_LayerNorm(x, weight,
@@ -281,6 +291,15 @@ def _matmul(g, rec):
         name = g.name(t)
         names.append(_last_two_swapped(g, name, t.ndim) if flip and t.ndim >= 2 else name)
     return [g.node("MatMul", names)]
+
+
+@_op("Linear")
+def _linear(g, rec):
+    """The fused ``F.linear`` with a bias (issue 11's ``ops.linalg.Linear(x, weight, bias)``):
+    x @ weight^T + bias."""
+    x, weight, bias = rec.args[:3]
+    product = g.node("MatMul", [g.name(x), _last_two_swapped(g, g.name(weight), weight.ndim)])
+    return [g.node("Add", [product, g.name(bias)])]
 
 
 def _reduction(onnx_op):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 import math
 import numbers
+from typing import Any, Callable, TypeVar, cast
 
 import numpy as np  # only to recognise NumPy scalar operands
 
@@ -121,7 +122,10 @@ def expect_tensor(op: str, name: str, value) -> None:
         raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(value).__name__}")
 
 
-def tensor_op(fn):
+_Op = TypeVar("_Op", bound=Callable[..., Any])
+
+
+def tensor_op(fn: _Op) -> _Op:
     """Decorates a public op whose first argument must be a Tensor: anything else raises
     PyTorch's TypeError ("sum(): argument 'input' (position 1) must be Tensor, not list")
     instead of an AttributeError from inside the op. ``fn.__wrapped__`` is the unchecked op
@@ -134,7 +138,7 @@ def tensor_op(fn):
             raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
                             f"{type(input).__name__}")
         return fn(input, *args, **kwargs)
-    return checked
+    return cast(_Op, checked)  # the same signature, for type checkers
 
 
 def half_in_float32(fn):

@@ -1,4 +1,5 @@
-"""Factories: tensor, zeros, ones, full, empty, arange, linspace, eye, rand*, *_like, from_numpy."""
+"""Factories: tensor, zeros, ones, full, empty, arange, linspace, eye, rand*, *_like, from_numpy,
+from_dlpack."""
 from __future__ import annotations
 
 import math
@@ -12,6 +13,7 @@ from ..autograd.function import InplaceFunction
 from ..device import default_device, device as _parse_device
 from ..random import default_generator
 from ..tensor import Size, Tensor
+from . import _dlpack as dlpack
 from ._util import checked_scalar, tensor_op
 
 
@@ -186,6 +188,39 @@ def from_numpy(array) -> Tensor:
     """
     _dt.from_numpy_dtype(array.dtype)
     return Tensor._make(array, _parse_device("cpu"), False, None, 0)
+
+
+def from_dlpack(ext_tensor, *, device=None, copy=None) -> Tensor:
+    """A tensor sharing memory with a DLPack producer (a NumPy array, a PyTorch tensor, any
+    array-API array on the CPU) or with a DLPack capsule, as ``torch.from_dlpack``.
+
+    ``copy``: True copies the values, False never copies (raises where it must: another
+    device), None copies only where it must. ``device``: where the result lives (the producer's
+    CPU memory when None). bfloat16 is imported through DLPack's bfloat16 code.
+
+    Shapes and strides: the producer's (a strided view stays a view).
+
+    Example:
+    >>> import numpy as np
+    >>> a = np.zeros(3, dtype=np.float32)
+    >>> x = tl.from_dlpack(a)
+    >>> a[0] = 2.
+    >>> x
+    tensor([2., 0., 0.])
+    """
+    if isinstance(ext_tensor, Tensor):
+        if ext_tensor.requires_grad:
+            raise BufferError("Can't export tensors that require gradient, use tensor.detach()")
+        out = ext_tensor.data  # PyTorch's import of its own tensor: shared memory, own version counter
+    else:
+        out = from_numpy(dlpack.host_array(ext_tensor))
+    target = out.device if device is None else _parse_device(device)
+    if copy is False and target != out.device:
+        raise BufferError(f"from_dlpack: copy=False, but moving the {out.device} data to {target} "
+                          f"needs a copy")
+    if target != out.device:
+        return out.to(target)
+    return out.clone() if copy else out
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:

@@ -337,20 +337,21 @@ class Gather(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        blank = zeros(ctx.x_shape, grad.dtype, grad.device)
-        return Scatter.apply(blank, ctx.dim, ctx.index, grad, True, ctx.ignore), None, None, None, None
+        blank = zeros(ctx.x_shape, grad.dtype, grad.device)  # private: scattered into, not copied
+        return Scatter.apply(blank, ctx.dim, ctx.index, grad, True, ctx.ignore, None, True), None, None, None, None
 
 
 class Scatter(Function):
     """Out-of-place scatter (accumulate=True: scatter_add) of a tensor ``src`` along dim. Only
     the index's extent is touched: src[i][j] for i, j inside index.shape goes to
     x[index[i][j]][j] (dim 0); src and x may be larger than the index in every dim. An index
-    equal to ``ignore`` (an int, or None) writes nothing."""
+    equal to ``ignore`` (an int, or None) writes nothing. ``into``: write into x's own buffer (x a
+    fresh tensor no one else holds, e.g. a gather's backward's zeros) instead of a copy."""
 
     _primitive = True
 
     @staticmethod
-    def forward(ctx, x, dim, index, src, accumulate, ignore=None, op=None):
+    def forward(ctx, x, dim, index, src, accumulate, ignore=None, op=None, into=False):
         ctx.dim, ctx.index, ctx.accumulate, ctx.ignore = dim, index, accumulate, ignore
         ctx.src_shape = src._array.shape
         backend = x.device.backend
@@ -359,7 +360,7 @@ class Scatter(Function):
             data = backend.getitem(data, _leading(index._array.shape))
         describe = range_error_for(op or ("scatter_add" if accumulate else "scatter"))
         try:
-            return backend.scatter(x._array, dim, index._array, data, accumulate, ignore, describe)
+            return backend.scatter(x._array, dim, index._array, data, accumulate, ignore, describe, into)
         except IndexError as error:
             raise describe(error) from None
 
@@ -377,7 +378,7 @@ class Scatter(Function):
             elif grad_src._array.shape != ctx.src_shape:  # src beyond the index's extent got nothing
                 widths = tuple((0, s - i) for s, i in zip(ctx.src_shape, grad_src._array.shape))
                 grad_src = Pad.apply(grad_src, widths, 0.0)
-        return grad_x, None, None, grad_src, None, None, None
+        return grad_x, None, None, grad_src, None, None, None, None
 
 
 def reduction_identity(reduce: str, dtype):

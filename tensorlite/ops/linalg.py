@@ -42,6 +42,26 @@ class MatMul(Function):
         return grad_a, grad_b, None, None
 
 
+
+class Linear(Function):
+    """x @ weight^T + bias as one node (F.linear with a bias, x of ndim >= 2): the bias is added
+    in place into the product's fresh buffer, not into a second full-size array (the GPT's
+    (2048, 512) activations, the LSTM LM's (700, 2000) logits). Backward: MatMul's for x and
+    weight, grad itself for the bias (the engine sums it over the broadcast dims)."""
+
+    _primitive = True
+
+    @staticmethod
+    def forward(ctx, x, weight, bias):
+        out = MatMul.forward(ctx, x, weight, False, True)
+        x.device.backend.binary_inplace("add", out, bias._array)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad_x, grad_weight, _, _ = MatMul.backward(ctx, grad)
+        return grad_x, grad_weight, grad if ctx.needs_input_grad[2] else None
+
 def _shared_matrix_grad(a, grad, transpose_b):
     """The gradient of a matrix b used by every batch of a (a linear layer on (N, T, C) input):
     one product over the folded rows, as PyTorch, instead of a batched product and a sum over the

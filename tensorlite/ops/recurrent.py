@@ -78,6 +78,45 @@ def _backprop_through_time(acts, w_hh, grad_out, grad_h, grad_c, reverse):
     return stack(d_gates), dh, dc
 
 
+def _backprop_arrays(backend, acts, w_hh, grad_out, grad_h, grad_c, reverse):
+    """``_backprop_through_time``'s formulas on backend arrays (a first-order backward: no graph
+    to record), a few backend calls a step instead of a dozen Tensor ops: returns the gate
+    pre-activations' gradient (L, N, 4H) and those of h0 and c0."""
+    i, f, g, o, c_prev, tanh_c = acts[:6]
+    mul, add = (lambda a, b: backend.binary("mul", a, b)), (lambda a, b: backend.binary("add", a, b))
+
+    def one_minus(a):
+        return backend.binary("sub", 1.0, a)
+
+    through_h = mul(o, one_minus(mul(tanh_c, tanh_c)))
+    local = backend.concatenate([mul(mul(g, i), one_minus(i)), mul(mul(c_prev, f), one_minus(f)),
+                                 mul(i, one_minus(mul(g, g))), mul(mul(tanh_c, o), one_minus(o))], 2)
+    d_gates = [None] * i.shape[0]
+    dh, dc = grad_h, grad_c
+    for t in reversed(_order(i.shape[0], reverse)):
+        dh_t = add(dh, backend.getitem(grad_out, (t,)))
+        dc_t = add(dc, mul(dh_t, backend.getitem(through_h, (t,))))
+        step = mul(backend.concatenate([dc_t, dc_t, dc_t, dh_t], 1), backend.getitem(local, (t,)))
+        d_gates[t] = backend.reshape(step, (1,) + tuple(step.shape))
+        dc = mul(dc_t, backend.getitem(f, (t,)))
+        dh = backend.matmul(step, w_hh)
+    return backend.concatenate(d_gates, 0), dh, dc
+
+
+class LSTMSequenceBackward(Function):
+    """LSTMSequence's first-order backward through time on backend arrays (run without a graph
+    only: a backward that records uses ``_backprop_through_time``'s Tensor ops): (d_gates, dh0,
+    dc0) from the forward's activations (arrays) and the three output gradients."""
+
+    _primitive = True
+    _differentiable = False
+
+    @staticmethod
+    def forward(ctx, grad_out, grad_h, grad_c, w_hh, activations, reverse):
+        return _backprop_arrays(grad_out.device.backend, activations, w_hh._array, grad_out._array,
+                                grad_h._array, grad_c._array, reverse)
+
+
 class LSTMSequence(Function):
     """One LSTM layer over a sequence, from its input gate pre-activations.
 
@@ -101,13 +140,15 @@ class LSTMSequence(Function):
         x_gates, h0, c0, w_hh = ctx.saved_tensors
         if _grad_state.enabled:  # create_graph: activations as differentiable functions of the inputs
             acts = lstm_activations(x_gates, h0, c0, w_hh, ctx.reverse)
+            d_gates, dh0, dc0 = _backprop_through_time(acts, w_hh, grad_out, grad_h, grad_c, ctx.reverse)
+            h_prev = acts[6]
         else:
-            acts = [Tensor._make(a, x_gates.device, False, None, 0) for a in ctx.activations]
-        d_gates, dh0, dc0 = _backprop_through_time(acts, w_hh, grad_out, grad_h, grad_c, ctx.reverse)
+            d_gates, dh0, dc0 = LSTMSequenceBackward.apply(grad_out, grad_h, grad_c, w_hh, ctx.activations,
+                                                           ctx.reverse)
+            h_prev = Tensor._make(ctx.activations[6], x_gates.device, False, None, 0)
         needs = ctx.needs_input_grad
         d_w = None
         if needs[3]:
-            h_prev = acts[6]
             d_w = MatMul.apply(d_gates.reshape(-1, d_gates.shape[-1]), h_prev.reshape(-1, h_prev.shape[-1]),
                                True, False)
         return (d_gates if needs[0] else None, dh0 if needs[1] else None, dc0 if needs[2] else None,

@@ -176,12 +176,55 @@ class Softmax(Function):
             if ctx.log:   # d log_softmax: g - softmax * sum(g)
                 return grad - out.exp() * grad.sum(ctx.dim, keepdim=True), None, None
             return out * (grad - (grad * out).sum(ctx.dim, keepdim=True)), None, None
+        if out.device.backend.softmax_backward is not None:  # first order, one fused call
+            return SoftmaxBackward.apply(grad, out, ctx.dim, ctx.log), None, None
         # first order: the same formulas in place on one temporary (one full-size buffer less:
         # the word LSTM LM's (700, 2000) log-probabilities)
         if ctx.log:
             return grad - out.exp().mul_(grad.sum(ctx.dim, keepdim=True)), None, None
         return (grad - (grad * out).sum(ctx.dim, keepdim=True)).mul_(out), None, None
 
+
+
+class SoftmaxBackward(Function):
+    """Softmax's first-order backward as one backend call (``backend.softmax_backward``, where
+    the backend has it): run without a graph only (a backward that records uses Softmax.backward's
+    Tensor ops)."""
+
+    _primitive = True
+    _differentiable = False
+
+    @staticmethod
+    def forward(ctx, grad, out, dim, log):
+        return out.device.backend.softmax_backward(grad._array, out._array, dim, log)
+
+
+class MaskedSoftmax(Function):
+    """softmax over the last dim of where(keep, x * scale, -inf) (scaled_dot_product_attention's
+    scaled and masked scores; keep a bool tensor broadcast to x): one backend call where the
+    backend has ``masked_softmax`` (NumPy: by row blocks, scaling and masking in the cache),
+    else the composition of primitives. Saves its output only; the backward is softmax's times
+    scale (zero at masked keys, where the output is 0), in Tensor ops when it records."""
+
+    _primitive = True
+
+    @staticmethod
+    def forward(ctx, x, keep, scale):
+        ctx.save_for_backward(OUTPUT)
+        ctx.scale = scale
+        backend = x.device.backend
+        if backend.masked_softmax is not None:
+            return backend.masked_softmax(x._array, keep._array, scale)
+        masked = backend.where(keep._array, backend.binary("mul", x._array, scale), -math.inf)
+        return backend.softmax(masked, x.ndim - 1, False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        last = out.ndim - 1
+        if is_grad_enabled() or out.device.backend.softmax_backward is None:
+            return out * (grad - (grad * out).sum(last, keepdim=True)) * ctx.scale, None, None
+        return SoftmaxBackward.apply(grad, out, last, False) * ctx.scale, None, None
 
 def _composed_softmax(backend, data, dim: int, log: bool):
     """(log_)softmax from primitives, shifted by the row max: a row holding +inf is all nan

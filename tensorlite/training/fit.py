@@ -3,7 +3,6 @@ functions, progress, atomic checkpoints and exact resume."""
 from __future__ import annotations
 
 import math
-import sys
 import time
 
 from .. import nn, optim
@@ -17,6 +16,7 @@ from ..tensor import Tensor
 from .environments import environment_for
 from .history import History
 from .options import TrainingOptions
+from .progress import Progress
 from .solvers import given_solver, step_scheduler
 from .tensorboard import TensorBoardLogger
 
@@ -140,42 +140,6 @@ def evaluate(model, data, loss="crossentropy", batch_size: int = 256) -> dict:
     return {"loss": total_loss / count, metric: value}
 
 
-class _Progress:
-    """tqdm on a terminal when installed and verbose; else a table row every verbose_frequency."""
-
-    def __init__(self, options, metric, batches):
-        self.options, self.metric, self.bar = options, metric, None
-        self.header_printed = False
-        if options.verbose and sys.stdout.isatty():
-            try:
-                from tqdm import tqdm
-                self.bar = tqdm(total=batches * options.max_epochs, unit="it", leave=True)
-            except ImportError:
-                pass
-
-    def update(self, row, force=False):
-        if not self.options.verbose:
-            return
-        if self.bar is not None:
-            self.bar.update(1)
-            self.bar.set_postfix(epoch=row["epoch"], loss=f"{row['loss']:.4f}",
-                                 **{self.metric: f"{row[self.metric]:.4f}"})
-            return
-        if force or row["iteration"] % self.options.verbose_frequency == 0 or row["iteration"] == 1:
-            if not self.header_printed:
-                print(f"| {'Epoch':>5} | {'Iteration':>9} | {'Time (s)':>8} | {'Loss':>9} | "
-                      f"{self.metric.capitalize():>9} | {'Val loss':>9} | {'Learn rate':>10} |")
-                self.header_printed = True
-            validation = row.get("validation_loss")
-            print(f"| {row['epoch']:>5} | {row['iteration']:>9} | {row['time_since_start']:>8.2f} | "
-                  f"{row['loss']:>9.4f} | {row[self.metric]:>9.4f} | "
-                  f"{'' if validation is None else f'{validation:.4f}':>9} | {row['base_learn_rate']:>10.3g} |")
-
-    def close(self):
-        if self.bar is not None:
-            self.bar.close()
-
-
 def fit(model: nn.Module, train_data, loss="crossentropy", options: TrainingOptions | None = None, *,
         resume_from=None, optimizer=None, scheduler=None):
     """Train ``model`` on ``train_data`` ((inputs, targets) tensors or a Dataset of pairs).
@@ -248,7 +212,7 @@ def fit(model: nn.Module, train_data, loss="crossentropy", options: TrainingOpti
 
     environment.start(model)
     start = time.perf_counter() - elapsed_before
-    progress = _Progress(options, metric, len(loader))
+    progress = Progress(options, metric, len(loader), epoch, iteration, batches_done)
     stop = environment.agree(_notify(options, history, "start", epoch, iteration, start, optimizer, metric))
     board = TensorBoardLogger.from_option(options.tensorboard)
     if board is not None:

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import csv
-import os
+
+from . import _plotting
 
 __all__ = ["History"]
 
@@ -64,12 +65,9 @@ class History:
 
         Needs matplotlib (``pip install tensorlite[plot]``)."""
         try:
-            import matplotlib
-            matplotlib.use("Agg")
-            import matplotlib.pyplot as plt
+            figure, axes = _plotting.figure(2, 1, (8, 7), sharex=True)
         except ImportError:
             raise ImportError("History.plot needs matplotlib: pip install 'tensorlite[plot]'") from None
-        figure, axes = plt.subplots(2, 1, figsize=(8, 7), sharex=True)
         steps = [r["iteration"] for r in self.iterations]
         for axis, key, label in ((axes[0], "loss", "loss"), (axes[1], self.metric, self.metric)):
             axis.plot(steps, [r[key] for r in self.iterations], label="training", linewidth=0.8)
@@ -81,9 +79,7 @@ class History:
             axis.grid(alpha=0.3)
             axis.legend()
         axes[1].set_xlabel("iteration")
-        figure.tight_layout()
-        figure.savefig(os.fspath(path), dpi=100)
-        plt.close(figure)
+        _plotting.save(figure, path)
 
     def final(self) -> dict:
         return self.epochs[-1] if self.epochs else {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 
+from . import _plotting
 from .fit import evaluate, fit
 from .options import TrainingOptions
 
@@ -42,10 +43,7 @@ def compare(factories: dict, train_data, test_data, loss="crossentropy",
                     writer.writerow([name, row["epoch"], row["loss"], row[metric],
                                      results[name]["loss"], results[name][metric]])
     if plot_path is not None:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-        figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+        figure, (left, right) = _plotting.figure(1, 2, (11, 4))
         for name, history in histories.items():
             left.plot([r["epoch"] for r in history.epochs], [r["loss"] for r in history.epochs], label=name)
         left.set_xlabel("epoch")
@@ -53,7 +51,5 @@ def compare(factories: dict, train_data, test_data, loss="crossentropy",
         left.legend()
         right.bar(list(results), [r[metric] for r in results.values()])
         right.set_ylabel("test " + metric)
-        figure.tight_layout()
-        figure.savefig(plot_path, dpi=100)
-        plt.close(figure)
+        _plotting.save(figure, plot_path)
     return results

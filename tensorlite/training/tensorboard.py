@@ -45,7 +45,7 @@ class TensorBoardLogger:
     >>> sorted(events.Tags()["histograms"])
     ['gradients/bias', 'gradients/weight', 'weights/bias', 'weights/weight']
     >>> [node.name for node in events.Graph().node]
-    ['input', 'weight', 'MatMulBackward0_0', 'bias', 'AddBackward0_1']
+    ['input', 'weight', 'bias', 'LinearBackward0_0']
     """
 
     def __init__(self, logdir=None, *, histograms: bool = True, graph: bool = True):
@@ -144,9 +144,9 @@ def model_graph(model, sample):
     >>> from tensorlite.training.tensorboard import model_graph
     >>> graph = model_graph(nn.Sequential(nn.Linear(3, 2), nn.ReLU()), tl.zeros(3))
     >>> [(node.name, list(node.input)) for node in graph.node]  # doctest: +NORMALIZE_WHITESPACE
-    [('input', []), ('0/weight', []), ('0/MatMulBackward0_0', ['input', '0/weight']),
-     ('0/bias', []), ('0/AddBackward0_1', ['0/MatMulBackward0_0', '0/bias']),
-     ('1/ReluBackward0_2', ['0/AddBackward0_1'])]
+    [('input', []), ('0/weight', []), ('0/bias', []),
+     ('0/LinearBackward0_0', ['input', '0/weight', '0/bias']),
+     ('1/ReluBackward0_1', ['0/LinearBackward0_0'])]
     >>> [d.size for d in graph.node[-1].attr["_output_shapes"].list.shape[0].dim]
     [1, 2]
     """

@@ -726,6 +726,65 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
     def softmax(self, x, axis, log):
         return self._softmax_rows(x, axis, 1 if log else 2, self.new(x.shape, x.dtype))
 
+    def _dense(self, x, shape=None):
+        """x (broadcast to shape) as a contiguous array from its first element: itself or a copy."""
+        if shape is not None and tuple(x.shape) != tuple(shape):
+            x = self.broadcast_to(x, tuple(shape))
+        return x if x.is_contiguous() and not x.offset else self.copy(x)
+
+    def gelu(self, x):
+        x = self._dense(x)
+        out, cdf = self.new(x.shape, x.dtype), self.new(x.shape, x.dtype)
+        self._launch("fused_nn.cl", "gelu", type_defines(x.dtype), x.size,
+                     (out.buffer, cdf.buffer, x.buffer, params(self.runtime, x.size, dtype=np.int32)))
+        return out, cdf
+
+    def gelu_backward(self, grad, x, cdf):
+        x, cdf = self._dense(x), self._dense(cdf)
+        grad = self._dense(grad, x.shape)
+        out = self.new(x.shape, x.dtype)
+        self._launch("fused_nn.cl", "gelu_backward", type_defines(x.dtype), x.size,
+                     (out.buffer, grad.buffer, x.buffer, cdf.buffer, params(self.runtime, x.size, dtype=np.int32)))
+        return out
+
+    def layer_norm(self, x, weight, bias, normalized_shape, eps):
+        x = self._dense(x)
+        size = math.prod(normalized_shape)
+        rows = x.size // size
+        xhat = self.new(x.shape, x.dtype)
+        out = xhat if weight is None and bias is None else self.new(x.shape, x.dtype)
+        rstd = self.new((rows, 1), x.dtype)
+        w = x if weight is None else self._dense(weight)
+        b = x if bias is None else self._dense(bias)
+        p = params(self.runtime, rows, size, weight is not None, bias is not None, dtype=np.int32)
+        self._launch("fused_nn.cl", "layer_norm", type_defines(x.dtype), rows,
+                     (out.buffer, xhat.buffer, rstd.buffer, x.buffer, w.buffer, b.buffer, p,
+                      params(self.runtime, eps, dtype=x.dtype)))
+        return out, xhat, rstd
+
+    def layer_norm_backward(self, grad, xhat, rstd, weight, normalized_shape, needs):
+        xhat, rstd = self._dense(xhat), self._dense(rstd)
+        grad = self._dense(grad, xhat.shape)
+        size = math.prod(normalized_shape)
+        rows = xhat.size // size
+        defines = type_defines(xhat.dtype)
+        grad_x = grad_w = grad_b = None
+        if needs[0]:
+            grad_x = self.new(xhat.shape, xhat.dtype)
+            w = xhat if weight is None else self._dense(weight)
+            p = params(self.runtime, rows, size, weight is not None, dtype=np.int32)
+            self._launch("fused_nn.cl", "layer_norm_backward", defines, rows,
+                         (grad_x.buffer, grad.buffer, xhat.buffer, rstd.buffer, w.buffer, p))
+        if needs[1] or needs[2]:
+            grad_w = self.new(tuple(normalized_shape), xhat.dtype) if needs[1] else None
+            grad_b = self.new(tuple(normalized_shape), xhat.dtype) if needs[2] else None
+            first = grad_w if grad_w is not None else grad_b  # an unwanted one is not written
+            second = grad_b if grad_b is not None else grad_w
+            p = params(self.runtime, rows, size, bool(needs[1]), bool(needs[2]), dtype=np.int32)
+            self._launch("fused_nn.cl", "layer_norm_param_grads", defines, size,
+                         (first.buffer, second.buffer, grad.buffer, xhat.buffer, p))
+        return grad_x, grad_w, grad_b
+
     def adam_step(self, param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2,
                   eps, weight_decay, decoupled, amsgrad):
         arrays = [param, exp_avg, exp_avg_sq] + ([max_exp_avg_sq] if amsgrad else [])

@@ -195,16 +195,17 @@ class IndexingMixin:
         self.errors.launched()
         return out
 
-    def scatter(self, x, axis, index, src, accumulate, ignore=None, describe=None):
-        return self._scatter(x, axis, index, src, int(bool(accumulate)), ignore, describe)
+    def scatter(self, x, axis, index, src, accumulate, ignore=None, describe=None, into=False):
+        return self._scatter(x, axis, index, src, int(bool(accumulate)), ignore, describe, into)
 
     def scatter_reduce(self, x, axis, index, src, reduce, describe=None):
         return self._scatter(x, axis, index, src, _REDUCE_MODES[reduce], None, describe)
 
-    def _scatter(self, x, axis, index, src, mode, ignore, describe):
-        """scatter with kernel mode 0 (write), 1 (add), 2 (prod), 3 (amax) or 4 (amin)."""
+    def _scatter(self, x, axis, index, src, mode, ignore, describe, into=False):
+        """scatter with kernel mode 0 (write), 1 (add), 2 (prod), 3 (amax) or 4 (amin), into a
+        copy of x (into x itself when ``into``: see Backend.scatter)."""
         index = self.cast_to(index, np.int64)
-        out = self.copy(x)
+        out = x if into and x.is_contiguous() and not x.offset else self.copy(x)
         out_strides = list(out.strides)
         out_strides[axis] = 0
         is_scalar = not isinstance(src, CLArray)

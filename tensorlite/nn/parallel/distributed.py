@@ -110,7 +110,7 @@ class DistributedDataParallel(Module):
         # every rank starts the buckets in the same order (MPI matches collectives by order)
         while self._next_bucket < len(self._buckets) and \
                 self._ready[self._next_bucket] == len(self._buckets[self._next_bucket].params):
-            self._buckets[self._next_bucket].start()
+            self._buckets[self._next_bucket].start(self.world_size)
             self._next_bucket += 1
         for bucket in self._buckets[:self._next_bucket]:
             bucket.progress()
@@ -121,9 +121,9 @@ class DistributedDataParallel(Module):
         start = time.perf_counter()
         try:
             for bucket in self._buckets[self._next_bucket:]:
-                bucket.start()
+                bucket.start(self.world_size)
             for bucket in self._buckets:
-                bucket.finish(self.world_size)
+                bucket.finish()
         finally:
             self._ready = [0] * len(self._buckets)
             self._next_bucket = 0
