@@ -314,7 +314,7 @@ class CompiledFunction:
             return "a gradient the recorded step created exists now (it would accumulate)"
         state = entry.state = list(entry.unread)
         try:  # the common case, at C speed: the same buffers as at the last call
-            tensors = list(map(operator.call, entry.getters))
+            tensors = list(map(_CALL, entry.getters))
             if all(map(operator.is_, map(_ARRAY, tensors), entry.seen)):
                 for n, t in zip(entry.read_index, tensors):
                     state[n] = t
@@ -411,7 +411,7 @@ class CompiledFunction:
         entry.absent = absent  # the step created these (a first gradient): they must be None
         entry.getters = [get for _, get, _, _ in entry.read]
         entry.read_index = [n for n, _, _, _ in entry.read]
-        entry.seen = [t._array for t in map(operator.call, entry.getters)]
+        entry.seen = [t._array for t in map(_CALL, entry.getters)]
         entry.draws = randomness.draws
         entry.structure = world.structure()
         entry.alive = list(world.params)  # their ids stay theirs while guarded
@@ -435,6 +435,7 @@ def _device_of(inputs, params):
 
 
 _ARRAY = operator.attrgetter("_array")
+_CALL = operator.methodcaller("__call__")  # operator.call is Python 3.11+
 
 
 def _fixed_guards(fixed) -> list:
