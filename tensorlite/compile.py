@@ -252,7 +252,10 @@ class CompiledFunction:
     1
     """
 
-    def __init__(self, fn, max_recordings: int = MAX_RECORDINGS):
+    def __init__(self, fn, max_recordings: int = MAX_RECORDINGS, host_reads: str = "raise"):
+        if host_reads not in ("raise", "eager"):
+            raise ValueError(f"tensorlite.compile: host_reads must be 'raise' or 'eager', got {host_reads!r}")
+        self._host_reads = host_reads
         functools.update_wrapper(self, fn)
         self._fn = fn
         self._cache = {}
@@ -374,7 +377,9 @@ class CompiledFunction:
         loaded = [i for i, t in enumerate(start) if t is not None]
         absent = [world.refs[i].getter() for i, t in enumerate(start) if t is None]
         try:
-            recording = Recording(device, inputs + [start[i] for i in loaded], prepare, _host_read)
+            reads = [] if self._host_reads == "eager" else None
+            recording = Recording(device, inputs + [start[i] for i in loaded], prepare,
+                                  functools.partial(_host_read, reads))
             del start  # the old gradients die when the step sets them to None, as in eager mode
         except CaptureError as error:
             return self._refuse(entry, str(error), args, kwargs)
@@ -384,7 +389,8 @@ class CompiledFunction:
                 result = self._fn(*args, **kwargs)
         finally:
             hypers.restore()
-        reason = randomness.problem or _python_state_problem(python_before, world.python_state())
+        reason = (reads[0] if reads else None) or randomness.problem or \
+            _python_state_problem(python_before, world.python_state())
         end_world = _World(self._fn, args, kwargs)
         if len(end_world.refs) != len(world.refs):
             return self._retry_later(entry, result)  # state created in this step: a first step
@@ -541,9 +547,10 @@ class _Randomness:
         return (tuple(late), base[1], base[2], base[3])
 
 
-def _host_read(name):
-    """Raised when the step reads device values during recording, except for the argument
-    checks of ``value_bounds`` (class targets, one_hot classes, probabilities): they run on the
+def _host_read(sink, name):
+    """Raised when the step reads device values during recording (appended to ``sink`` instead
+    where it is a list: the step finishes, then runs eagerly), except for the argument checks
+    of ``value_bounds`` (class targets, one_hot classes, probabilities): they run on the
     recorded batch; a replay keeps the backend's own index range checks."""
     frame = sys._getframe(1)
     for _ in range(3):
@@ -554,11 +561,14 @@ def _host_read(name):
                   if not os.path.abspath(f.filename).startswith(_PACKAGE)), None)
     where = (f"{frame.filename}:{frame.lineno}: {(frame.line or linecache.getline(frame.filename, frame.lineno)).strip()}"
              if frame else "unknown line")
-    raise CaptureError(
+    message = (
         f"tensorlite.compile: the step reads tensor values to the host ({name}: .item(), "
         f".numpy(), .tolist(), bool(t) or Python control flow on a tensor) at {where}. A "
         f"captured step replays without running Python, so the value would be frozen; return "
         f"the tensor from the step and read it outside (e.g. `return loss`, then `loss.item()`)")
+    if sink is None:
+        raise CaptureError(message)
+    sink.append(message)
 
 
 def _flatten(result):
@@ -586,7 +596,7 @@ def _flatten(result):
                        f"tensors, numbers or tuples, lists and dicts of them")
 
 
-def compile(fn=None, *, max_recordings: int = MAX_RECORDINGS):
+def compile(fn=None, *, max_recordings: int = MAX_RECORDINGS, host_reads: str = "raise"):
     """Capture a training step and replay it: ``step = tl.compile(fn)`` or ``@tl.compile``.
 
     The first call with a new signature runs ``fn`` eagerly; the second records every backend
@@ -596,7 +606,9 @@ def compile(fn=None, *, max_recordings: int = MAX_RECORDINGS):
     modules reachable from ``fn`` (closure, named globals, arguments), identity of their
     parameters and of the optimizers' parameters and state; the optimizers' Python-number
     hyperparameters are read at replay time (a scheduler's lr takes effect). A miss re-records;
-    after ``max_recordings`` recordings the function warns once and runs eagerly.
+    after ``max_recordings`` recordings the function warns once and runs eagerly. A read of
+    tensor values to the host while recording (``.item()``, ``bool(t)``) raises, naming the
+    line; with ``host_reads="eager"`` the step finishes instead, warns once and runs eagerly.
 
     Shapes: any; the step may take tensors, numbers and strings.
 
@@ -616,7 +628,7 @@ def compile(fn=None, *, max_recordings: int = MAX_RECORDINGS):
     True
     """
     if fn is None:
-        return lambda f: CompiledFunction(f, max_recordings)
+        return lambda f: CompiledFunction(f, max_recordings, host_reads)
     if not callable(fn):
         raise TypeError(f"tensorlite.compile expects a callable, got {type(fn).__name__}")
-    return CompiledFunction(fn, max_recordings)
+    return CompiledFunction(fn, max_recordings, host_reads)

@@ -273,3 +273,16 @@ def test_a_step_on_opencl_warns_once_and_runs_eagerly(opencl):
             fn(tl.ones(3, device=opencl))
     np.testing.assert_array_equal(w.detach().cpu().numpy(), np.full(3, -0.5, np.float32))
     assert fn.stats == {"eager": 3, "recordings": 1, "replays": 0}
+
+
+def test_host_reads_eager_finishes_the_step_then_runs_eagerly():
+    eager_state, _, _ = _run(_mlp, lambda p: tl.optim.SGD(p, lr=0.1), (5, 6), steps=4, compiled=False)
+    net, opt, _, step = _trainer(_mlp, lambda p: tl.optim.SGD(p, lr=0.1))
+    fn = tl.compile(lambda x, y: step(x, y).item(), host_reads="eager")
+    tl.manual_seed(1)
+    with pytest.warns(UserWarning, match=r"test_compile.py:\d+: fn = tl.compile"):
+        for x, y in _batches((5, 6), 4):
+            fn(x, y)
+    assert fn.stats == {"eager": 3, "recordings": 1, "replays": 0}
+    for a, b in zip(eager_state, net.state_dict().values()):
+        np.testing.assert_array_equal(a, b.numpy())
