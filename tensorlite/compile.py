@@ -557,10 +557,15 @@ def _host_read(sink, name):
         frame = frame.f_back
         if frame is not None and frame.f_code is value_bounds.__code__:
             return
-    frame = next((f for f in reversed(traceback.extract_stack()[:-1])
-                  if not os.path.abspath(f.filename).startswith(_PACKAGE)), None)
+    stack = traceback.extract_stack()[:-3]  # without this function and the recorder
+    frame = next((f for f in reversed(stack) if not os.path.abspath(f.filename).startswith(_PACKAGE)), None)
     where = (f"{frame.filename}:{frame.lineno}: {(frame.line or linecache.getline(frame.filename, frame.lineno)).strip()}"
              if frame else "unknown line")
+    inner = next((f for f in reversed(stack)  # the op that read, not Tensor.item's plumbing
+                  if not f.filename.endswith(("tensor.py", "_queries.py", "_methods.py"))), None)
+    if inner is not None and inner is not frame and os.path.abspath(inner.filename).startswith(_PACKAGE):
+        where += f" (inside tensorlite: {os.path.relpath(inner.filename, os.path.dirname(_PACKAGE[:-1]))}:" \
+                 f"{inner.lineno}, {inner.name})"
     message = (
         f"tensorlite.compile: the step reads tensor values to the host ({name}: .item(), "
         f".numpy(), .tolist(), bool(t) or Python control flow on a tensor) at {where}. A "

@@ -286,3 +286,33 @@ def test_host_reads_eager_finishes_the_step_then_runs_eagerly():
     assert fn.stats == {"eager": 3, "recordings": 1, "replays": 0}
     for a, b in zip(eager_state, net.state_dict().values()):
         np.testing.assert_array_equal(a, b.numpy())
+
+
+@pytest.mark.parametrize("solver, schedule, threshold", [("sgdm", "piecewise", 1.0), ("adam", "none", None)])
+def test_fit_with_compile_trains_as_eager_fit(solver, schedule, threshold, monkeypatch):
+    made = []
+    init = compile_module.CompiledFunction.__init__
+    monkeypatch.setattr(compile_module.CompiledFunction, "__init__",
+                        lambda self, *a, **k: (init(self, *a, **k), made.append(self))[0])
+
+    def train(compiled):
+        tl.manual_seed(0)
+        data = tl.data.xor(n=40)
+        model = tl.nn.Sequential(tl.nn.Linear(2, 8), tl.nn.Tanh(), tl.nn.Dropout(0.1), tl.nn.Linear(8, 2))
+        options = tl.training.TrainingOptions(
+            solver, initial_learn_rate=0.05, max_epochs=4, mini_batch_size=16, verbose=False,
+            execution_environment="cpu", learn_rate_schedule=schedule, learn_rate_drop_period=1,
+            gradient_threshold=threshold, compile=compiled)
+        model, history = tl.training.fit(model, data, "crossentropy", options)
+        return model, history
+    (eager_model, eager_history), (model, history) = train(False), train(True)
+    for a, b in zip(eager_model.state_dict().values(), model.state_dict().values(), strict=True):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    assert [r["loss"] for r in history.iterations] == [r["loss"] for r in eager_history.iterations]
+    assert [r["accuracy"] for r in history.iterations] == [r["accuracy"] for r in eager_history.iterations]
+    assert [c.stats for c in made] == [{"eager": 2, "recordings": 2, "replays": 8}]  # batches 16, 16, 8
+
+
+def test_fit_compile_option_is_validated():
+    with pytest.raises(ValueError, match="compile must be True or False"):
+        tl.training.TrainingOptions(compile="yes")

@@ -13,6 +13,7 @@ from ..ops.creation import randperm
 from ..random import Generator, default_generator
 from ..serialization import load, save
 from ..tensor import Tensor
+from .compiled_step import compiled_train_step
 from .environments import environment_for
 from .history import History
 from .options import TrainingOptions
@@ -218,6 +219,8 @@ def fit(model: nn.Module, train_data, loss="crossentropy", options: TrainingOpti
     if board is not None:
         board.open(model, dataset)
     model.train()
+    train_step = compiled_train_step(environment, model, optimizer, loss_fn, metric,
+                                     options.gradient_threshold) if options.compile else None
 
     def checkpoint(batches_done, epoch_loader_rng):
         """Everything a resume needs; batches_done > 0: the epoch is in progress, resume runs
@@ -237,11 +240,14 @@ def fit(model: nn.Module, train_data, loss="crossentropy", options: TrainingOpti
         for inputs, targets in loader.batches_from(batches_done):
             iteration += 1
             batches_done += 1
-            optimizer.zero_grad()
-            batch_loss, batch_metric = environment.forward_backward(model, inputs, targets, loss_fn, metric)
-            if options.gradient_threshold is not None:
-                nn.utils.clip_grad_norm_(model.parameters(), options.gradient_threshold)
-            optimizer.step()
+            if train_step is not None:
+                batch_loss, batch_metric = train_step(inputs, targets)
+            else:
+                optimizer.zero_grad()
+                batch_loss, batch_metric = environment.forward_backward(model, inputs, targets, loss_fn, metric)
+                if options.gradient_threshold is not None:
+                    nn.utils.clip_grad_norm_(model.parameters(), options.gradient_threshold)
+                optimizer.step()
             environment.after_step(model)
             row = {"epoch": epoch, "iteration": iteration, "time_since_start": time.perf_counter() - start,
                    "loss": batch_loss, metric: batch_metric,
