@@ -114,9 +114,12 @@ def _code_names(code) -> set:
     return names
 
 
-def _roots(fn, args, kwargs) -> list:
+def _roots(fn, args, kwargs, bindings=None, depth=0) -> list:
     """The objects the step can reach: closure cells, the globals its code names, arguments,
-    ``self`` of a bound method; lists, tuples and dicts among them are opened one level."""
+    ``self`` of a bound method, and the same for the Python functions among them (two levels
+    deep); lists, tuples and dicts among them are opened one level. ``bindings`` collects
+    ``(getter, object)`` for each tensor, module or optimizer bound to a closure cell or global
+    name: rebinding one misses the guard."""
     found = list(args) + list(kwargs.values())
     func = getattr(fn, "__func__", fn)
     if hasattr(fn, "__self__"):
@@ -124,8 +127,16 @@ def _roots(fn, args, kwargs) -> list:
     code = getattr(func, "__code__", None)
     if code is not None:
         glb = func.__globals__
-        found += [glb[n] for n in sorted(_code_names(code)) if n in glb]
-        found += [c.cell_contents for c in (func.__closure__ or ()) if _cell_full(c)]
+        named = [(functools.partial(glb.get, n), glb[n]) for n in sorted(_code_names(code)) if n in glb]
+        named += [(functools.partial(getattr, c, "cell_contents"), c.cell_contents)
+                  for c in (func.__closure__ or ()) if _cell_full(c)]
+        for get, obj in named:
+            found.append(obj)
+            if bindings is not None and isinstance(obj, (Tensor, Module, Optimizer)):
+                bindings.append((get, obj))
+            if depth < 2 and obj is not fn and type(obj).__name__ == "function" and \
+                    getattr(obj, "__module__", "") and not obj.__module__.startswith("tensorlite"):
+                found += _roots(obj, (), {}, bindings, depth + 1)
     opened = []
     for obj in found:
         opened.append(obj)
@@ -183,7 +194,8 @@ class _World:
     tensor that persists across steps."""
 
     def __init__(self, fn, args, kwargs):
-        roots = _roots(fn, args, kwargs)
+        self.bindings = []
+        roots = _roots(fn, args, kwargs, self.bindings)
         inputs = {id(a) for a in list(args) + list(kwargs.values()) if isinstance(a, Tensor)}
         self.modules, self.optimizers, params, leaves = [], [], {}, {}
         for obj in roots:
@@ -221,7 +233,8 @@ class _World:
         return (tuple(m.training for m in self.modules),
                 tuple(id(t) for m in self.modules for t in m._parameters.values()),
                 tuple(id(p) for opt in self.optimizers for g in opt.param_groups for p in g["params"]),
-                tuple(len(s) for opt in self.optimizers for s in opt.state.values()))
+                tuple(len(s) for opt in self.optimizers for s in opt.state.values()),
+                tuple(id(get()) for get, _ in self.bindings))
 
 
 # -- the compiled function ------------------------------------------------------------------------
@@ -309,7 +322,9 @@ class CompiledFunction:
     def _guard_miss(self, entry):
         world = entry.world
         if world.structure() != entry.structure:
-            return "a module's train/eval mode, a parameter or an optimizer's state changed"
+            return ("a module's train/eval mode, a parameter, an optimizer's state or a tensor, "
+                    "module or optimizer bound to a name the step uses changed (pass tensors that "
+                    "change every call as arguments)")
         for group, get, values in entry.fixed:
             if get(group) != values:
                 return f"a hyperparameter changed: {_changed(group, values)}"

@@ -316,3 +316,27 @@ def test_fit_with_compile_trains_as_eager_fit(solver, schedule, threshold, monke
 def test_fit_compile_option_is_validated():
     with pytest.raises(ValueError, match="compile must be True or False"):
         tl.training.TrainingOptions(compile="yes")
+
+
+def test_rebinding_a_tensor_the_step_names_records_again():
+    w = tl.ones(3, requires_grad=True)
+    opt = tl.optim.SGD([w], lr=0.1)
+    x = tl.ones(3)
+
+    def forward():  # a helper function: its closure is searched too
+        return (w * x).sum()
+
+    def step():
+        opt.zero_grad()
+        loss = forward()
+        loss.backward()
+        opt.step()
+        return loss
+    fn = tl.compile(step)
+    for _ in range(3):
+        fn()
+    x = tl.full((3,), 2.0)  # noqa: F841  (read by forward's closure)
+    before = w.detach().numpy().copy()
+    fn()
+    assert fn.stats["recordings"] == 2
+    np.testing.assert_array_equal(w.detach().numpy(), before - np.float32(0.1) * 2)
