@@ -340,3 +340,17 @@ def test_rebinding_a_tensor_the_step_names_records_again():
     fn()
     assert fn.stats["recordings"] == 2
     np.testing.assert_array_equal(w.detach().numpy(), before - np.float32(0.1) * 2)
+
+
+OPTIMIZERS = sorted(n for n in dir(tl.optim) if isinstance(getattr(tl.optim, n), type)
+                    and issubclass(getattr(tl.optim, n), tl.optim.Optimizer) and n not in ("Optimizer", "LBFGS"))
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_every_optimizer_replays_as_eager_with_a_changing_lr(name):
+    make_opt = lambda p: getattr(tl.optim, name)(p, lr=0.01)
+    eager, _, _ = _run(_mlp, make_opt, (5, 6), steps=5, schedule=True, compiled=False)
+    replayed, _, fn = _run(_mlp, make_opt, (5, 6), steps=5, schedule=True)
+    assert fn.stats["replays"] == 3
+    for a, b in zip(eager, replayed, strict=True):
+        np.testing.assert_array_equal(a, b)
