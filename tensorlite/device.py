@@ -10,7 +10,7 @@ import os
 
 from .backends.numpy_backend import NumpyBackend
 
-__all__ = ["device", "Device", "default_device", "set_default_device", "gpu_device"]
+__all__ = ["device", "Device", "default_device", "set_default_device", "gpu_device", "gpu_indices"]
 
 _devices = {}            # (type, index) -> Device
 
@@ -111,3 +111,16 @@ def gpu_device():
     except RuntimeError:
         return None
     return found if found.backend.is_gpu else None
+
+
+def gpu_indices() -> list:
+    """The indices N of the OpenCL GPU devices ``opencl:N`` ([] without pyopencl or a GPU).
+
+    Unlike ``gpu_device()`` it sets up no device: PoCL's CPU device is never initialised by
+    asking (what ``tl.accelerator.is_available()`` relies on).
+    """
+    try:
+        from .backends import opencl  # imported on first use: pyopencl is optional
+    except ImportError:
+        return []
+    return opencl.gpu_indices()

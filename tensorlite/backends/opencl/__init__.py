@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import os
 
+import pyopencl as cl
+
 from .backend import OpenCLBackend
 from .custom import launch_user_kernel
 from .runtime import NoDeviceError, Runtime, default_index, describe, devices, kernel_dir
 
 __all__ = ["devices", "describe_devices", "empty_cache", "launch_user_kernel", "NoDeviceError",
-           "kernel_dir", "backend_for"]
+           "kernel_dir", "backend_for", "gpu_indices"]
 
 _backends = {}
 
@@ -38,6 +40,15 @@ def backend_for(index: int | None) -> OpenCLBackend:
         prebuild = runtime.background_builds and os.environ.get("TENSORLITE_OPENCL_PREBUILD", "1") != "0"
         _backends[index] = OpenCLBackend(runtime, prebuild=prebuild)
     return _backends[index]
+
+
+def gpu_indices() -> list:
+    """The indices N of the ``opencl:N`` devices that are GPUs (a query: builds no backend)."""
+    try:
+        found = devices()
+    except NoDeviceError:
+        return []
+    return [index for index, dev in enumerate(found) if dev.type & cl.device_type.GPU]
 
 
 def describe_devices() -> list:

@@ -1,0 +1,288 @@
+"""What real PyTorch programs touch besides the math (issue 11: they run unmodified with
+``import torch`` mapped to tensorlite): the device queries (torch.cuda, torch.accelerator,
+torch.backends), loss scaling (torch.amp.GradScaler), the module paths they import from, NumPy
+arrays through save/load, range indices and "infinite" samplers."""
+import importlib
+import io
+import itertools
+import os
+import pathlib
+import subprocess
+import sys
+import textwrap
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+import tensorlite as tl
+from tensorlite.data import RandomSampler
+from tensorlite.device import gpu_indices
+
+# -- device queries -------------------------------------------------------------------------------
+
+
+def test_cuda_is_absent_and_its_seeding_is_ignored():
+    assert tl.cuda.is_available() is False and tl.cuda.device_count() == 0
+    assert tl.cuda.is_bf16_supported() is False and tl.cuda.is_initialized() is False
+    tl.manual_seed(3)
+    expected = tl.rand(3).tolist()
+    tl.manual_seed(3)
+    tl.cuda.manual_seed(7), tl.cuda.manual_seed_all(7), tl.cuda.seed(), tl.cuda.seed_all()
+    tl.cuda.empty_cache()
+    assert tl.rand(3).tolist() == expected  # the CPU stream is untouched, as in PyTorch
+
+
+@pytest.mark.parametrize("call", [lambda: tl.cuda.synchronize(), lambda: tl.cuda.current_device(),
+                                  lambda: tl.cuda.set_device(0), lambda: tl.cuda.get_device_name()])
+def test_what_needs_a_cuda_device_raises_pytorchs_assertion_error(call):
+    with pytest.raises(AssertionError, match="no CUDA device"):
+        call()
+
+
+def test_accelerator_is_an_opencl_gpu_or_none(monkeypatch):
+    assert tl.accelerator.is_available() == bool(gpu_indices())
+    monkeypatch.setattr(tl.accelerator, "gpu_indices", lambda: [])
+    assert tl.accelerator.is_available() is False and tl.accelerator.device_count() == 0
+    assert tl.accelerator.current_accelerator() is None
+    assert tl.accelerator.current_accelerator(check_available=True) is None
+    with pytest.raises(RuntimeError, match="Cannot access accelerator device when none is available"):
+        tl.accelerator.current_device_index()
+    with pytest.raises(RuntimeError, match="none is available"):
+        tl.accelerator.synchronize()
+    monkeypatch.setattr(tl.accelerator, "gpu_indices", lambda: [0, 2])
+    assert tl.accelerator.is_available() is True and tl.accelerator.device_count() == 2
+    assert tl.accelerator.current_device_index() == 0
+    with pytest.raises(ValueError, match="not an OpenCL GPU"):
+        tl.accelerator.set_device_index(1)
+
+
+def test_pytorch_backend_flags_are_kept_and_report_no_cuda_cudnn_or_metal():
+    cudnn = importlib.import_module("tensorlite.backends.cudnn")
+    assert cudnn is tl.backends.cudnn and cudnn.is_available() is False and cudnn.version() is None
+    previous = cudnn.benchmark, tl.backends.cuda.matmul.allow_tf32
+    try:
+        cudnn.benchmark, tl.backends.cuda.matmul.allow_tf32 = True, True
+        assert tl.backends.cudnn.benchmark is True and tl.backends.cuda.matmul.allow_tf32 is True
+    finally:
+        cudnn.benchmark, tl.backends.cuda.matmul.allow_tf32 = previous
+    assert tl.backends.mps.is_available() is False and tl.backends.mps.is_built() is False
+    assert tl.backends.cuda.is_built() is False
+
+
+@pytest.mark.parametrize("path, name, same_as", [
+    ("tensorlite.utils.data.dataloader", "DataLoader", tl.data.DataLoader),
+    ("tensorlite.utils.data.dataset", "Dataset", tl.data.Dataset),
+    ("tensorlite.utils.data.sampler", "RandomSampler", tl.data.RandomSampler),
+    ("tensorlite.cuda.amp", "GradScaler", None),
+    ("tensorlite.backends.mps", "is_available", None),
+])
+def test_module_paths_pytorch_programs_import_from(path, name, same_as):
+    module = importlib.import_module(path)
+    assert getattr(module, name) is (same_as or getattr(module, name))
+
+
+PROGRAM = textwrap.dedent("""
+    import importlib, importlib.abc, importlib.util, sys
+    import tensorlite
+
+    class TorchIsTensorlite(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+        def find_spec(self, name, path, target=None):
+            if name == "torch" or name.startswith("torch."):
+                return importlib.util.spec_from_loader(name, self)
+        def create_module(self, spec):
+            return importlib.import_module("tensorlite" + spec.name[len("torch"):])
+        def exec_module(self, module):
+            pass
+
+    sys.meta_path.insert(0, TorchIsTensorlite())
+    # from here on, PyTorch code as the examples write it
+    import torch
+    import torch.backends.cudnn as cudnn
+    from torch.utils.data.dataloader import DataLoader
+    cudnn.benchmark = True
+    use_accel = torch.accelerator.is_available()
+    device = torch.accelerator.current_accelerator() if use_accel else torch.device("cpu")
+    torch.manual_seed(0)
+    if torch.cuda.is_available():
+        torch.cuda.manual_seed_all(0)
+    data = torch.utils.data.TensorDataset(torch.randn(8, 3), torch.randn(8, 1))
+    sampler = torch.utils.data.RandomSampler(data, replacement=True, num_samples=int(1e10))
+    model = torch.nn.Linear(3, 1).to(device)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    scaler = torch.cuda.amp.GradScaler(enabled=False)
+    for step, (x, y) in zip(range(3), DataLoader(data, sampler=sampler, batch_size=4)):
+        loss = torch.nn.functional.mse_loss(model(x.to(device)), y.to(device))
+        opt.zero_grad(set_to_none=True)
+        scaler.scale(loss).backward()
+        scaler.step(opt)
+        scaler.update()
+    print("ok", step)
+""")
+
+
+@pytest.mark.backend_pair
+def test_a_pytorch_program_runs_with_torch_mapped_to_tensorlite(tmp_path):
+    script = tmp_path / "program.py"
+    script.write_text(PROGRAM)
+    root = pathlib.Path(tl.__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ, PYTHONPATH=str(root)))
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["ok", "2"]
+
+
+# -- torch.amp.GradScaler (values checked against PyTorch 2.13's) -----------------------------------
+
+
+def _sgd_problem(values):
+    w = tl.tensor(values, requires_grad=True)
+    return w, tl.optim.SGD([w], lr=0.1)
+
+
+def test_grad_scaler_scales_unscales_steps_and_adapts_as_pytorch():
+    w, opt = _sgd_problem([1.0, 1.0])
+    scaler = tl.amp.GradScaler("cpu")
+    assert scaler.is_enabled() and scaler.get_scale() == 65536.0
+    loss = scaler.scale((w * 2).sum())
+    assert loss.item() == 262144.0
+    loss.backward()
+    scaler.unscale_(opt)
+    assert w.grad.tolist() == [2.0, 2.0]
+    with pytest.raises(RuntimeError, match="already been called on this optimizer"):
+        scaler.unscale_(opt)
+    scaler.step(opt)
+    scaler.update()
+    assert w.tolist() == pytest.approx([0.8, 0.8]) and scaler.get_scale() == 65536.0
+    w.grad = tl.tensor([float("inf"), 1.0])
+    assert scaler.step(opt) is None  # skipped: an inf gradient
+    scaler.update()
+    assert w.tolist() == pytest.approx([0.8, 0.8])
+    assert scaler.state_dict() == {"scale": 32768.0, "growth_factor": 2.0, "backoff_factor": 0.5,
+                                   "growth_interval": 2000, "_growth_tracker": 0}
+
+
+def test_grad_scaler_grows_after_growth_interval_clean_steps_and_round_trips_its_state():
+    w, opt = _sgd_problem([1.0])
+    scaler = tl.amp.GradScaler("cpu", init_scale=8.0, growth_interval=2)
+    for _ in range(2):
+        opt.zero_grad()
+        scaler.scale(w.sum()).backward()
+        scaler.step(opt)
+        scaler.update()
+    assert scaler.get_scale() == 16.0
+    other = tl.amp.GradScaler("cpu")
+    other.load_state_dict(scaler.state_dict())
+    assert other.state_dict() == scaler.state_dict()
+
+
+@given(grads=st.lists(st.floats(-1e3, 1e3), min_size=1, max_size=5),
+       scale=st.sampled_from([1.0, 2.0 ** 4, 2.0 ** 16]))
+def test_grad_scaler_step_equals_a_plain_step_on_the_true_gradients(grads, scale):
+    start = [0.5] * len(grads)
+    plain, plain_opt = _sgd_problem(start)
+    scaled, scaled_opt = _sgd_problem(start)
+    target = tl.tensor(grads)
+    (plain * target).sum().backward()
+    plain_opt.step()
+    scaler = tl.amp.GradScaler("cpu", init_scale=scale)
+    scaler.scale((scaled * target).sum()).backward()
+    scaler.step(scaled_opt)
+    scaler.update()
+    assert scaled.tolist() == pytest.approx(plain.tolist(), rel=1e-6, abs=1e-6)
+
+
+def test_cuda_grad_scaler_disables_itself_without_cuda_and_passes_through():
+    with pytest.warns(UserWarning, match="CUDA is not available"):
+        scaler = tl.amp.GradScaler("cuda")
+    assert not scaler.is_enabled() and scaler.get_scale() == 1.0 and scaler.state_dict() == {}
+    with pytest.warns(FutureWarning, match="deprecated"):
+        legacy = tl.cuda.amp.GradScaler(enabled=False)
+    w, opt = _sgd_problem([1.0])
+    loss = w.sum()
+    assert legacy.scale(loss) is loss
+    loss.backward()
+    legacy.step(opt)
+    assert w.tolist() == pytest.approx([0.9])
+
+
+@pytest.mark.parametrize("kwargs, message", [({"growth_factor": 1.0}, "growth_factor"),
+                                             ({"backoff_factor": 1.5}, "backoff_factor"),
+                                             ({"growth_interval": 0}, "growth_interval")])
+def test_grad_scaler_rejects_bad_factors(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        tl.amp.GradScaler("cpu", **kwargs)
+
+
+# -- range indices --------------------------------------------------------------------------------
+
+
+@given(rows=st.integers(1, 5), start=st.integers(0, 4), stop=st.integers(0, 6), step=st.integers(1, 3))
+def test_a_range_indexes_as_the_list_of_its_values(rows, start, stop, step):
+    x = tl.arange(rows * 3).reshape(rows, 3)
+    r = range(min(start, rows), min(stop, rows), step)
+    assert x[r].tolist() == x[list(r)].tolist()
+    assert x[r, 1].tolist() == x[list(r), 1].tolist()
+    y, z = x.clone(), x.clone()
+    y[r, 0] = -1
+    z[list(r), 0] = -1
+    assert y.tolist() == z.tolist()
+
+
+def test_range_rows_with_label_columns_as_the_forward_forward_example_writes_them():
+    x = tl.zeros(3, 4)
+    x[range(x.shape[0]), tl.tensor([1, 3, 0])] = 5.0
+    assert x.tolist() == [[0, 5, 0, 0], [0, 0, 0, 5], [5, 0, 0, 0]]
+
+
+# -- NumPy values through save / load, from_numpy's input -------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16, np.int64, np.int32, np.int16,
+                                   np.int8, np.uint8, np.bool_])
+def test_numpy_arrays_and_scalars_round_trip_through_save_and_load(dtype):
+    array = (np.arange(12) % 3).astype(dtype).reshape(3, 4)[:, ::2]  # a strided view
+    obj = {"array": array, "scalar": array.flat[1], "nested": [array[0]]}
+    buffer = io.BytesIO()
+    tl.save(obj, buffer)
+    buffer.seek(0)
+    loaded = tl.load(buffer)
+    assert type(loaded["array"]) is np.ndarray and loaded["array"].dtype == array.dtype
+    np.testing.assert_array_equal(loaded["array"], array)
+    assert type(loaded["scalar"]) is type(array.flat[1]) and loaded["scalar"] == array.flat[1]
+    np.testing.assert_array_equal(loaded["nested"][0], array[0])
+
+
+def test_saving_a_numpy_array_of_an_unsupported_dtype_names_it():
+    with pytest.raises(TypeError, match="NumPy ndarray of dtype object"):
+        tl.save({"a": np.array([None])}, io.BytesIO())
+
+
+@pytest.mark.parametrize("value, hint", [(tl.zeros(2), "already a tensor"), ([1.0, 2.0], "tl.tensor")])
+def test_from_numpy_refuses_what_is_not_an_ndarray(value, hint):
+    with pytest.raises(TypeError, match=f"expected np.ndarray \\(got {type(value).__name__}\\).*{hint}"):
+        tl.from_numpy(value)
+
+
+# -- samplers draw lazily ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("replacement", [True, False])
+def test_random_sampler_with_a_huge_num_samples_draws_lazily(replacement):
+    sampler = RandomSampler(range(5), replacement=replacement, num_samples=10 ** 10)
+    first = list(itertools.islice(iter(sampler), 40))
+    assert len(sampler) == 10 ** 10 and all(0 <= i < 5 for i in first)
+    if not replacement:
+        assert sorted(first[:5]) == [0, 1, 2, 3, 4]
+
+
+@given(n=st.integers(1, 7), count=st.integers(1, 70), replacement=st.booleans(), seed=st.integers(0, 99))
+def test_random_sampler_draws_num_samples_reproducibly(n, count, replacement, seed):
+    def draw():
+        return list(RandomSampler(range(n), replacement, count, generator=tl.Generator().manual_seed(seed)))
+    order = draw()
+    assert len(order) == count and all(0 <= i < n for i in order) and order == draw()
+    if not replacement:
+        for start in range(0, count - count % n, n):
+            assert sorted(order[start:start + n]) == list(range(n))
