@@ -286,3 +286,35 @@ def test_random_sampler_draws_num_samples_reproducibly(n, count, replacement, se
     if not replacement:
         for start in range(0, count - count % n, n):
             assert sorted(order[start:start + n]) == list(range(n))
+
+
+# -- Tensor's device and layout questions, tl.compile ---------------------------------------------------
+
+
+def test_tensor_answers_pytorchs_device_and_layout_questions_as_for_a_cpu_tensor():
+    x = tl.zeros(2, 3, device="cpu")
+    assert x.is_cpu and x.get_device() == -1
+    for flag in ("is_cuda", "is_xpu", "is_mps", "is_meta", "is_sparse", "is_quantized", "is_mkldnn", "is_nested"):
+        assert getattr(x, flag) is False and getattr(tl.nn.Parameter(x), flag) is False
+    assert x.nbytes == 24 and x.itemsize == 4 and x[:, :1].nbytes == 8
+    assert not x.is_complex()
+    signed = {d: tl.zeros(1, dtype=d).is_signed() for d in (tl.float16, tl.float32, tl.int8, tl.int64, tl.uint8, tl.bool)}
+    assert signed == {tl.float16: True, tl.float32: True, tl.int8: True, tl.int64: True, tl.uint8: False,
+                      tl.bool: False}
+
+
+def test_an_opencl_tensor_is_not_a_cpu_tensor_and_names_its_device_index(opencl):
+    x = tl.zeros(2, device=opencl)
+    assert not x.is_cpu and x.get_device() == opencl.index
+
+
+def test_compile_returns_the_model_and_checks_pytorchs_arguments():
+    model = tl.nn.Linear(3, 2)
+    assert tl.compile(model) is model and tl.compile(model, mode="reduce-overhead", dynamic=True) is model
+    assert tl.compile(backend="eager")(model) is model
+    with pytest.raises(RuntimeError, match="Unrecognized mode=fast"):
+        tl.compile(model, mode="fast")
+    with pytest.raises(RuntimeError, match="Either mode or options"):
+        tl.compile(model, mode="default", options={})
+    with pytest.raises(AssertionError, match="A callable function is expected"):
+        tl.compile(3)
