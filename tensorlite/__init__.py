@@ -56,6 +56,7 @@ from .ops._util import tensor_op as _tensor_op
 from . import _methods  # noqa: F401  (binds ops to Tensor)
 from . import data, nn, opencl, optim, safetensors, special, training, utils
 from ._compile import compile
+from . import distributions
 from . import accelerator, amp, cuda  # torch.accelerator / torch.amp / torch.cuda (torch.backends: backends/)
 from .nn.functional import log_softmax, softmax  # torch.softmax / torch.log_softmax
 from .serialization import load, save

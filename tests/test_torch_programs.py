@@ -5,6 +5,7 @@ arrays through save/load, range indices and "infinite" samplers."""
 import importlib
 import io
 import itertools
+import math
 import os
 import pathlib
 import subprocess
@@ -298,7 +299,8 @@ def test_tensor_answers_pytorchs_device_and_layout_questions_as_for_a_cpu_tensor
         assert getattr(x, flag) is False and getattr(tl.nn.Parameter(x), flag) is False
     assert x.nbytes == 24 and x.itemsize == 4 and x[:, :1].nbytes == 8
     assert not x.is_complex()
-    signed = {d: tl.zeros(1, dtype=d).is_signed() for d in (tl.float16, tl.float32, tl.int8, tl.int64, tl.uint8, tl.bool)}
+    signed = {d: tl.zeros(1, dtype=d, device="cpu").is_signed()
+              for d in (tl.float16, tl.float32, tl.int8, tl.int64, tl.uint8, tl.bool)}
     assert signed == {tl.float16: True, tl.float32: True, tl.int8: True, tl.int64: True, tl.uint8: False,
                       tl.bool: False}
 
@@ -318,3 +320,82 @@ def test_compile_returns_the_model_and_checks_pytorchs_arguments():
         tl.compile(model, mode="default", options={})
     with pytest.raises(AssertionError, match="A callable function is expected"):
         tl.compile(3)
+
+
+# -- torch.distributions: Categorical and Normal (values checked against PyTorch 2.13's) ---------------
+
+from tensorlite.distributions import Categorical, Normal  # noqa: E402
+
+
+def test_categorical_matches_pytorchs_values():
+    m = Categorical(probs=tl.tensor([[0.2, 0.8], [1.0, 1.0]]))
+    assert m.batch_shape == (2,) and m.event_shape == () and m.mode.tolist() == [1, 0]
+    assert m.probs.flatten().tolist() == pytest.approx([0.2, 0.8, 0.5, 0.5])
+    assert m.logits.flatten().tolist() == pytest.approx([-1.6094, -0.2231, -0.6931, -0.6931], abs=1e-4)
+    assert m.entropy().tolist() == pytest.approx([0.5004, 0.6931], abs=1e-4)
+    assert m.log_prob(tl.tensor([1, 0])).tolist() == pytest.approx([-0.2231, -0.6931], abs=1e-4)
+    assert m.sample().shape == (2,) and m.sample((3,)).shape == (3, 2) and m.sample().dtype == tl.int64
+    logits = Categorical(logits=tl.tensor([0.0, 1.0, 2.0]))
+    assert logits.log_prob(tl.tensor([[0], [2]])).flatten().tolist() == pytest.approx([-2.4076, -0.4076], abs=1e-4)
+    assert logits.log_prob(tl.tensor(1.0)).item() == pytest.approx(-1.4076, abs=1e-4)
+
+
+@given(k=st.integers(2, 5), batch=st.integers(1, 3), seed=st.integers(0, 50))
+def test_categorical_samples_follow_probs_and_stay_in_the_support(k, batch, seed):
+    tl.manual_seed(seed)
+    probs = tl.rand(batch, k) + 0.05
+    probs[:, 0] = 0.0  # a class of probability zero is never drawn
+    draws = Categorical(probs=probs).sample((200,))
+    assert draws.shape == (200, batch) and draws.min().item() >= 1 and draws.max().item() < k
+
+
+@given(k=st.integers(2, 4), seed=st.integers(0, 50))
+def test_categorical_log_prob_and_entropy_gradients_match_central_differences(k, seed):
+    tl.manual_seed(seed)
+    logits = tl.randn(2, k, dtype=tl.float64, requires_grad=True)
+    actions = tl.randint(0, k, (2,))
+    assert tl.autograd.gradcheck(lambda z: Categorical(logits=z).log_prob(actions), (logits,))
+    assert tl.autograd.gradcheck(lambda z: Categorical(logits=z).entropy(), (logits,))
+    probs = (tl.rand(2, k, dtype=tl.float64) + 0.1).requires_grad_()
+    assert tl.autograd.gradcheck(lambda p: Categorical(probs=p).log_prob(actions), (probs,))
+
+
+def test_categorical_validates_as_pytorch():
+    with pytest.raises(ValueError, match="Either `probs` or `logits` must be specified, but not both"):
+        Categorical()
+    with pytest.raises(ValueError, match="satisfy the constraint Simplex"):
+        Categorical(probs=tl.tensor([-1.0, 2.0]))
+    m = Categorical(probs=tl.tensor([0.5, 0.5]))
+    with pytest.raises(ValueError, match=r"within the support \(IntegerInterval\(lower_bound=0, upper_bound=1\)\)"):
+        m.log_prob(tl.tensor([2, 0]))
+    assert Categorical(probs=tl.tensor([0.5, 0.5]), validate_args=False).log_prob(tl.tensor(0)).item() == \
+        pytest.approx(math.log(0.5))
+
+
+def test_normal_matches_pytorchs_values_and_validates_scale():
+    m = Normal(tl.tensor([0.0, 1.0]), 2.0)
+    assert m.batch_shape == (2,) and m.sample((3,)).shape == (3, 2) and Normal(0.0, 1.0).sample().shape == ()
+    assert m.log_prob(tl.tensor(0.5)).tolist() == pytest.approx([-1.6433, -1.6433], abs=1e-4)
+    assert m.entropy().tolist() == pytest.approx([2.1121, 2.1121], abs=1e-4)
+    assert m.cdf(tl.tensor(0.0)).tolist() == pytest.approx([0.5, 0.3085], abs=1e-4)
+    assert m.mean.tolist() == [0.0, 1.0] and m.stddev.tolist() == [2.0, 2.0] and m.variance.tolist() == [4.0, 4.0]
+    with pytest.raises(ValueError, match=r"scale .* GreaterThan\(lower_bound=0.0\)"):
+        Normal(0.0, -1.0)
+
+
+@given(seed=st.integers(0, 50))
+def test_normal_rsample_and_log_prob_gradients_match_central_differences(seed):
+    tl.manual_seed(seed)
+    loc = tl.randn(3, dtype=tl.float64, requires_grad=True)
+    scale = (tl.rand(3, dtype=tl.float64) + 0.5).requires_grad_()
+    value = tl.randn(3, dtype=tl.float64)
+    assert tl.autograd.gradcheck(lambda a, b: Normal(a, b).log_prob(value), (loc, scale))
+    assert tl.autograd.gradcheck(lambda a, b: Normal(a, b).entropy(), (loc, scale))
+    state = tl.get_rng_state()
+
+    def draw(a, b):
+        tl.set_rng_state(state)  # the same eps on every call
+        return Normal(a, b).rsample((2,))
+    assert tl.autograd.gradcheck(draw, (loc, scale))
+    with tl.no_grad():
+        assert not Normal(loc, scale).sample().requires_grad
