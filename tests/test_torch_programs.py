@@ -399,3 +399,41 @@ def test_normal_rsample_and_log_prob_gradients_match_central_differences(seed):
     assert tl.autograd.gradcheck(draw, (loc, scale))
     with tl.no_grad():
         assert not Normal(loc, scale).sample().requires_grad
+
+
+# -- nn.init.orthogonal_ / dirac_ / sparse_ (super_resolution and RL programs initialise this way) ------
+
+
+@given(shape=st.sampled_from([(3, 5), (5, 3), (4, 4), (4, 2, 3, 3), (2, 3, 2)]),
+       gain=st.sampled_from([1.0, 2.0 ** 0.5, 3.0]), seed=st.integers(0, 50))
+def test_orthogonal_gives_orthonormal_rows_or_columns_times_gain(shape, gain, seed):
+    w = tl.nn.init.orthogonal_(tl.empty(*shape), gain, generator=tl.Generator().manual_seed(seed))
+    flat = w.reshape(shape[0], -1).double() / gain
+    gram = flat @ flat.T if flat.shape[0] <= flat.shape[1] else flat.T @ flat
+    assert (gram - tl.eye(gram.shape[0], dtype=tl.float64)).abs().max().item() < 1e-5
+    assert not w.requires_grad
+
+
+def test_orthogonal_refuses_1d_and_keeps_parameters_leaves():
+    with pytest.raises(ValueError, match="Only tensors with 2 or more dimensions are supported"):
+        tl.nn.init.orthogonal_(tl.empty(3))
+    layer = tl.nn.Conv2d(2, 4, 3)
+    tl.nn.init.orthogonal_(layer.weight, tl.nn.init.calculate_gain("relu"))
+    assert layer.weight.is_leaf and layer.weight.requires_grad and layer.weight.grad_fn is None
+
+
+def test_dirac_makes_an_identity_convolution():
+    w = tl.nn.init.dirac_(tl.empty(4, 2, 3, 3), groups=2)
+    x = tl.randn(1, 2, 5, 5)
+    out = tl.nn.functional.conv2d(x, w, padding=1)
+    assert (out[:, :2] - x).abs().max().item() < 1e-6 and (out[:, 2:] - x).abs().max().item() < 1e-6
+    with pytest.raises(ValueError, match="divisible by groups"):
+        tl.nn.init.dirac_(tl.empty(3, 2, 3), groups=2)
+    with pytest.raises(ValueError, match="3, 4, or 5 dimensions"):
+        tl.nn.init.dirac_(tl.empty(3, 2))
+
+
+@given(rows=st.integers(1, 6), cols=st.integers(1, 4), sparsity=st.sampled_from([0.0, 0.1, 0.5, 0.9]))
+def test_sparse_zeroes_ceil_sparsity_rows_in_every_column(rows, cols, sparsity):
+    w = tl.nn.init.sparse_(tl.empty(rows, cols), sparsity, std=1.0)
+    assert (w == 0).sum(0).tolist() == [math.ceil(sparsity * rows)] * cols
