@@ -437,3 +437,20 @@ def test_dirac_makes_an_identity_convolution():
 def test_sparse_zeroes_ceil_sparsity_rows_in_every_column(rows, cols, sparsity):
     w = tl.nn.init.sparse_(tl.empty(rows, cols), sparsity, std=1.0)
     assert (w == 0).sum(0).tolist() == [math.ceil(sparsity * rows)] * cols
+
+
+def test_variable_returns_a_leaf_sharing_memory_as_pytorch():
+    from tensorlite.autograd import Variable
+    x = tl.ones(2)
+    v = Variable(x, requires_grad=True)
+    assert v is not x and v.requires_grad and v.is_leaf and not x.requires_grad
+    with tl.no_grad():
+        v.add_(1.0)
+    assert x.tolist() == [2.0, 2.0]  # shares x's memory
+    y = tl.ones(2, requires_grad=True) * 2
+    assert not Variable(y).requires_grad and Variable(y).grad_fn is None
+    assert isinstance(x, Variable) and isinstance(tl.nn.Parameter(x), Variable) and not isinstance([1.0], Variable)
+    with pytest.raises(TypeError, match="Variable data has to be a tensor, but got list"):
+        Variable([1.0, 2.0])
+    with pytest.warns(UserWarning, match="volatile was removed"):
+        Variable(x, volatile=True)
