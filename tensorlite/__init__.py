@@ -56,6 +56,9 @@ from .ops._util import tensor_op as _tensor_op
 from . import _methods  # noqa: F401  (binds ops to Tensor)
 from . import data, nn, opencl, optim, safetensors, special, training, utils
 from ._compile import compile
+from ._settings import (are_deterministic_algorithms_enabled, get_float32_matmul_precision,
+                        is_deterministic_algorithms_warn_only_enabled, set_float32_matmul_precision,
+                        use_deterministic_algorithms)
 from . import distributions
 from . import accelerator, amp, cuda  # torch.accelerator / torch.amp / torch.cuda (torch.backends: backends/)
 from .nn.functional import log_softmax, softmax  # torch.softmax / torch.log_softmax

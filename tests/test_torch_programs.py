@@ -454,3 +454,20 @@ def test_variable_returns_a_leaf_sharing_memory_as_pytorch():
         Variable([1.0, 2.0])
     with pytest.warns(UserWarning, match="volatile was removed"):
         Variable(x, volatile=True)
+
+
+def test_matmul_precision_and_determinism_settings_round_trip_as_pytorch():
+    try:
+        tl.set_float32_matmul_precision("high")
+        assert tl.get_float32_matmul_precision() == "high"
+        with pytest.warns(UserWarning, match="low is not one of 'highest', 'high', or 'medium'"):
+            tl.set_float32_matmul_precision("low")
+        assert tl.get_float32_matmul_precision() == "high"
+        tl.use_deterministic_algorithms(True, warn_only=True)
+        assert tl.are_deterministic_algorithms_enabled() and tl.is_deterministic_algorithms_warn_only_enabled()
+        with pytest.raises(TypeError, match="must be bool, not str"):
+            tl.use_deterministic_algorithms("yes")
+    finally:
+        tl.set_float32_matmul_precision("highest")
+        tl.use_deterministic_algorithms(False)
+    assert tl.get_float32_matmul_precision() == "highest" and not tl.are_deterministic_algorithms_enabled()
