@@ -63,6 +63,12 @@ from . import data, nn, opencl, optim, safetensors, special, training, utils
 from . import distributed
 from . import onnx
 from . import viz
+from ._compile import compile
+from ._settings import (are_deterministic_algorithms_enabled, get_float32_matmul_precision,
+                        is_deterministic_algorithms_warn_only_enabled, set_float32_matmul_precision,
+                        use_deterministic_algorithms)
+from . import distributions
+from . import accelerator, amp, cuda  # torch.accelerator / torch.amp / torch.cuda (torch.backends: backends/)
 from .nn.functional import log_softmax, softmax  # torch.softmax / torch.log_softmax
 from .serialization import load, save
 from ._printing import set_printoptions

@@ -11,7 +11,7 @@ import os
 from .backends.numpy_backend import NumpyBackend
 
 __all__ = ["device", "Device", "default_device", "set_default_device", "gpu_device", "gpu_devices",
-           "describe_devices"]
+           "gpu_indices", "describe_devices"]
 
 _devices = {}            # (type, index) -> Device
 
@@ -121,9 +121,8 @@ def gpu_devices() -> list:
     Example: on a machine with two GPUs after PoCL's CPU device, ``[opencl:1, opencl:2]``.
     """
     try:
-        from .backends import opencl
-        indices = opencl.gpu_indices()
-    except (ImportError, RuntimeError):
+        indices = gpu_indices()
+    except RuntimeError:
         return []
     return [device(f"opencl:{index}") for index in indices]
 
@@ -139,3 +138,16 @@ def describe_devices() -> list:
         return ["cpu"] + opencl.describe_devices()
     except (ImportError, RuntimeError) as error:
         return ["cpu", f"no OpenCL device ({error})"]
+
+
+def gpu_indices() -> list:
+    """The indices N of the OpenCL GPU devices ``opencl:N`` ([] without pyopencl or a GPU).
+
+    Unlike ``gpu_device()`` it sets up no device: PoCL's CPU device is never initialised by
+    asking (what ``tl.accelerator.is_available()`` relies on).
+    """
+    try:
+        from .backends import opencl  # imported on first use: pyopencl is optional
+    except ImportError:
+        return []
+    return opencl.gpu_indices()

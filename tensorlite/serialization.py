@@ -8,8 +8,9 @@ killed writer left is removed by the next save of the same file). Loading reads 
 files, validates every field and refuses anything malformed with SerializationError.
 
 Supported: nested dicts (including OrderedDict), lists and tuples of tensors (Parameters stay
-Parameters), ints, floats (nan/inf too), bools, strings and None; dict keys may be str, int,
-float, bool or None. Tensors that are the same object are stored once, and views of one base
+Parameters), ints, floats (nan/inf too), bools, strings and None, and NumPy arrays and scalars
+of the tensor dtypes (loaded back as NumPy arrays and scalars, as ``torch.save`` keeps them);
+dict keys may be str, int, float, bool or None. Tensors that are the same object are stored once, and views of one base
 keep sharing memory.
 """
 from __future__ import annotations
@@ -60,6 +61,7 @@ def save(obj, f) -> None:
     tensors, blobs = [], []
     index_of = {}
     shared_roots = _shared_roots(obj)
+    copies = []  # the tensors made from NumPy values stay alive: index_of is keyed by id()
 
     def store(value):
         if id(value) in index_of:
@@ -83,6 +85,9 @@ def save(obj, f) -> None:
             raise ValueError("save: object nesting is too deep (or contains a cycle)")
         if isinstance(value, Tensor):
             return {"tensor": store(value)}
+        if isinstance(value, (np.ndarray, np.generic)):
+            copies.append(_numpy_as_tensor(value))
+            return {"ndarray" if isinstance(value, np.ndarray) else "npscalar": store(copies[-1])}
         if value is None or isinstance(value, (bool, str)):
             return value
         if isinstance(value, int):
@@ -102,7 +107,7 @@ def save(obj, f) -> None:
                             f"tensorlite.save(obj.state_dict(), path), then "
                             f"obj.load_state_dict(tensorlite.load(path)) on a new {type(value).__name__}")
         raise TypeError(f"save: cannot store an object of type {type(value).__name__}; supported are "
-                        f"tensors, dicts, lists, tuples, int, float, bool, str and None")
+                        f"tensors, NumPy arrays, dicts, lists, tuples, int, float, bool, str and None")
 
     def encode_key(key):
         if key is not None and not isinstance(key, (str, int, float, bool)):
@@ -124,6 +129,16 @@ def save(obj, f) -> None:
             f.write(chunk)
         return
     atomic_write(f, chunks)
+
+
+def _numpy_as_tensor(value) -> Tensor:
+    """A CPU tensor holding a copy of a NumPy array or scalar (TypeError for other dtypes)."""
+    try:
+        _dt.from_numpy_dtype(value.dtype)
+    except TypeError:
+        raise TypeError(f"save: cannot store a NumPy {type(value).__name__} of dtype {value.dtype}; "
+                        f"supported dtypes are {', '.join(d.name for d in _dt.ALL_DTYPES)}") from None
+    return tensor(np.array(value), device="cpu")
 
 
 def _shared_roots(obj) -> set:
@@ -531,6 +546,11 @@ def _decode(node, tensors, path, depth):
         if not isinstance(value, int) or not 0 <= value < len(tensors):
             raise SerializationError(f"{path}: reference to a missing tensor {value!r}")
         return tensors[value]
+    if kind in ("ndarray", "npscalar"):
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < len(tensors):
+            raise SerializationError(f"{path}: reference to a missing array {str(value)[:20]!r}")
+        host = tensors[value].detach().cpu().numpy().copy()
+        return host if kind == "ndarray" else host[()]
     if kind == "int" and isinstance(value, str):
         try:
             return int(value)

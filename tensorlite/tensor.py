@@ -223,6 +223,68 @@ class Tensor:
         ``x.is_cuda`` runs unchanged; ``x.device.type`` tells which)."""
         return False
 
+    # Other PyTorch device types and layouts that tensorlite has none of: the questions programs
+    # ask (dcgan's ``input.is_cuda or input.is_xpu``) get PyTorch's answer for a CPU tensor.
+    is_xpu = is_mps = is_meta = is_ipu = is_xla = is_mtia = is_vulkan = is_mkldnn = is_cuda
+    is_sparse = is_sparse_csr = is_quantized = is_nested = is_cuda
+
+    @property
+    def is_cpu(self) -> bool:
+        """Whether the tensor lives on the CPU (``device.type == 'cpu'``).
+
+        Example:
+        >>> tl.zeros(2, device="cpu").is_cpu
+        True
+        """
+        return self.device.type == "cpu"
+
+    def get_device(self) -> int:
+        """-1 for a CPU tensor, else the index of its device (PyTorch's convention).
+
+        Example:
+        >>> tl.zeros(2, device="cpu").get_device()
+        -1
+        """
+        return -1 if self.device.type == "cpu" else self.device.index
+
+    def is_complex(self) -> bool:
+        """Always False: tensorlite has no complex dtypes.
+
+        Example:
+        >>> tl.zeros(2).is_complex()
+        False
+        """
+        return False
+
+    def is_signed(self) -> bool:
+        """Whether the dtype holds negative values (the floating and signed integer dtypes).
+
+        Example:
+        >>> tl.zeros(2).is_signed(), tl.zeros(2, dtype=tl.uint8).is_signed(), tl.tensor([True]).is_signed()
+        (True, False, False)
+        """
+        return self.dtype.is_signed
+
+    @property
+    def itemsize(self) -> int:
+        """The size of one element in bytes (``element_size()``).
+
+        Example:
+        >>> tl.zeros(2, dtype=tl.float64).itemsize
+        8
+        """
+        return self._array.dtype.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        """The bytes the elements take: ``numel() * itemsize`` (a view counts its own elements).
+
+        Example:
+        >>> tl.zeros(2, 3).nbytes
+        24
+        """
+        return self.numel() * self._array.dtype.itemsize
+
     def numel(self) -> int:
         """The number of elements: the product of the shape (also ``nelement()``).
 

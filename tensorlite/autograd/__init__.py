@@ -13,8 +13,10 @@ from .api import backward, grad
 from .engine import queue_callback
 from . import functional
 from .gradient_check import GradcheckError, gradcheck, gradgradcheck
+from .variable import Variable
 
 __all__ = ["Function", "once_differentiable", "backward", "grad", "no_grad", "enable_grad",
            "set_grad_enabled", "inference_mode", "is_grad_enabled", "is_inference_mode_enabled",
-           "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "gradcheck", "gradgradcheck", "GradcheckError", "functional", "queue_callback"]
+           "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "gradcheck", "gradgradcheck",
+           "GradcheckError", "functional", "queue_callback", "Variable"]
 

@@ -2,5 +2,6 @@
 from .._malloc import tune_allocator
 from .base import Backend
 from .numpy_backend import NumpyBackend
+from . import cuda, cudnn, mps  # PyTorch's torch.backends flags (no CUDA, cuDNN or Metal here)
 
 __all__ = ["Backend", "NumpyBackend", "tune_allocator"]

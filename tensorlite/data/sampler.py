@@ -108,13 +108,21 @@ class RandomSampler(Sampler[int]):
         n, count = len(self.data_source), self.num_samples
         if n == 0:
             raise RuntimeError(f"RandomSampler: cannot draw {count} samples from an empty data_source")
-        if self.replacement:
-            return iter(randint(0, n, (count,), generator=self.generator).tolist())
+        return self._with_replacement(n, count) if self.replacement else self._permutations(n, count)
+
+    # Both draw lazily, as PyTorch does: num_samples may be huge (an "infinite" loader uses 1e10).
+    def _with_replacement(self, n: int, count: int):
+        """``count`` uniform draws in [0, n), 32 at a time (PyTorch's chunk)."""
+        for start in range(0, count, 32):
+            yield from randint(0, n, (min(32, count - start),), generator=self.generator).tolist()
+
+    def _permutations(self, n: int, count: int):
+        """Whole permutations of range(n), the last one cut short after ``count`` indices."""
         full, rest = divmod(count, n)
-        orders = [randperm(n, generator=self.generator).tolist() for _ in range(full)]
+        for _ in range(full):
+            yield from randperm(n, generator=self.generator).tolist()
         if rest:
-            orders.append(randperm(n, generator=self.generator).tolist()[:rest])
-        return itertools.chain.from_iterable(orders)
+            yield from randperm(n, generator=self.generator).tolist()[:rest]
 
     def __len__(self) -> int:
         return self.num_samples

@@ -4,7 +4,8 @@ from __future__ import annotations
 import math
 
 from ..autograd.grad_mode import no_grad
-from ..ops.creation import eye
+from ..linalg import qr
+from ..ops.creation import eye, randperm
 from ..tensor import Tensor
 
 
@@ -217,3 +218,86 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
             fresh = tensor.detach().clone().normal_(mean, std, generator=generator)
             tensor.copy_(tensor.where(~outside, fresh))
         return tensor.clamp_(a, b)
+
+
+def orthogonal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
+    """A (semi-)orthogonal matrix times ``gain``: the Q of the QR decomposition of a normal
+    matrix, with signs fixed by R's diagonal (Saxe et al. 2013). Dims after the first are
+    flattened, so a conv weight (out, in, kh, kw) gets orthonormal rows of in*kh*kw values.
+
+    Shapes: at least 2 dims, unchanged (rows = size(0), cols = numel // rows).
+
+    Example:
+    >>> _ = tl.manual_seed(0)
+    >>> w = nn.init.orthogonal_(tl.empty(3, 5))
+    >>> bool(((w @ w.T) - tl.eye(3)).abs().max() < 1e-5)
+    True
+    """
+    if tensor.ndim < 2:
+        raise ValueError(f"orthogonal_: Only tensors with 2 or more dimensions are supported "
+                         f"(got shape {tuple(tensor.shape)})")
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    with no_grad():
+        flattened = tensor.new_empty((rows, cols)).normal_(0.0, 1.0, generator=generator)
+        if rows < cols:
+            flattened = flattened.T
+        q, r = qr(flattened)
+        q = q * r.diagonal().sign()  # makes the decomposition unique (uniform over orthogonal matrices)
+        if rows < cols:
+            q = q.T
+        return tensor.copy_(q.reshape(tensor.shape)).mul_(gain)
+
+
+def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
+    """The identity convolution: 1 at the centre tap of kernel (g * out_per_group + i, i) for
+    each group g and i < min(out_per_group, in_channels), 0 elsewhere; a conv with this weight
+    passes its first input channels through.
+
+    Shapes: a 3-, 4- or 5-D conv weight (out, in, *kernel), unchanged; out divisible by groups.
+
+    Example:
+    >>> w = nn.init.dirac_(tl.empty(2, 2, 3))
+    >>> w[:, :, 1].tolist(), float(w.sum())
+    ([[1.0, 0.0], [0.0, 1.0]], 2.0)
+    """
+    if tensor.ndim not in (3, 4, 5):
+        raise ValueError(f"dirac_: Only tensors with 3, 4, or 5 dimensions are supported (got shape "
+                         f"{tuple(tensor.shape)})")
+    if groups < 1 or tensor.shape[0] % groups != 0:
+        raise ValueError(f"dirac_: dim 0 ({tensor.shape[0]}) must be divisible by groups ({groups})")
+    out_per_group = tensor.shape[0] // groups
+    centre = tuple(size // 2 for size in tensor.shape[2:])
+    with no_grad():
+        tensor.zero_()
+        for g in range(groups):
+            for i in range(min(out_per_group, tensor.shape[1])):
+                tensor[(g * out_per_group + i, i) + centre] = 1
+    return tensor
+
+
+def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator=None) -> Tensor:
+    """N(0, std^2) with a fraction ``sparsity`` of each column set to zero (Martens 2010): in
+    every column ceil(sparsity * rows) randomly chosen rows are zero.
+
+    Shapes: (rows, cols), unchanged.
+
+    Example:
+    >>> _ = tl.manual_seed(0)
+    >>> w = nn.init.sparse_(tl.empty(4, 3), sparsity=0.5)
+    >>> (w == 0).sum(0).tolist()
+    [2, 2, 2]
+    """
+    if tensor.ndim != 2:
+        raise ValueError(f"sparse_: Only tensors with 2 dimensions are supported (got shape "
+                         f"{tuple(tensor.shape)})")
+    rows, cols = tensor.shape
+    zeros = int(math.ceil(sparsity * rows))
+    with no_grad():
+        tensor.normal_(0.0, std, generator=generator)
+        for col in range(cols):
+            picked = randperm(rows, generator=generator, device=tensor.device)[:zeros]
+            tensor[picked, col] = 0
+    return tensor

@@ -186,6 +186,10 @@ def from_numpy(array) -> Tensor:
     >>> x
     tensor([5., 2.], dtype=tensorlite.float64)
     """
+    if not isinstance(array, np.ndarray):
+        hint = " (it is already a tensor)" if isinstance(array, Tensor) else \
+            " (tl.tensor copies Python data)"
+        raise TypeError(f"from_numpy: expected np.ndarray (got {type(array).__name__}){hint}")
     _dt.from_numpy_dtype(array.dtype)
     return Tensor._make(array, _parse_device("cpu"), False, None, 0)
 

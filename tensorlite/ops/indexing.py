@@ -72,7 +72,7 @@ def normalize_key(x: Tensor, key):
             basic = False
         elif isinstance(k, Tensor) and k.ndim == 0 and k.dtype in (_dt.int64, _dt.int32):
             out.append(int(k.item()))  # PyTorch treats a 0-dim integer tensor as an int (a select)
-        elif isinstance(k, (Tensor, list, tuple)) or hasattr(k, "__array__"):
+        elif isinstance(k, (Tensor, list, tuple, range)) or hasattr(k, "__array__"):
             out.append(_index_array(k, x.device))
             basic = False
         else:

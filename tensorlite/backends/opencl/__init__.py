@@ -42,15 +42,18 @@ def backend_for(index: int | None) -> OpenCLBackend:
     return _backends[index]
 
 
+def gpu_indices() -> list:
+    """The indices N of the ``opencl:N`` devices that are GPUs (a query: builds no backend)."""
+    try:
+        found = devices()
+    except NoDeviceError:
+        return []
+    return [index for index, dev in enumerate(found) if dev.type & cl.device_type.GPU]
+
+
 def describe_devices() -> list:
     """One line per OpenCL device (``tensorlite devices``)."""
     return [describe(i, d) for i, d in enumerate(devices())]
-
-
-def gpu_indices() -> list:
-    """The indices N of the GPU devices (``opencl:N``), in device order, without creating a
-    context on any device (PoCL's CPU device is not a GPU)."""
-    return [index for index, dev in enumerate(devices()) if dev.type & cl.device_type.GPU]
 
 
 def empty_cache() -> None:
