@@ -63,7 +63,6 @@ from . import data, nn, opencl, optim, safetensors, special, training, utils
 from . import distributed
 from . import onnx
 from . import viz
-from ._compile import compile
 from ._settings import (are_deterministic_algorithms_enabled, get_float32_matmul_precision,
                         is_deterministic_algorithms_warn_only_enabled, set_float32_matmul_precision,
                         use_deterministic_algorithms)

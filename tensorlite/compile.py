@@ -414,6 +414,10 @@ class CompiledFunction:
         rebound = [i for i, r in enumerate(world.refs)
                    if r.get() is not None and recording.produced(r.get())]
         flat, rebuild = _flatten(result)
+        if any(t._requires_grad for t in flat) and not _trains(world, loaded, rebound, inputs,
+                                                              recording.written()):
+            # a forward whose backward runs outside: the graph must exist, so eager it stays
+            return self._refuse(entry, "it returns tensors that require grad", result=result, quiet=True)
         try:
             replay = recording.build([world.refs[i].get() for i in rebound], flat)
         except CaptureError as error:
@@ -442,10 +446,11 @@ class CompiledFunction:
         self.stats["recordings"] -= 1
         return result
 
-    def _refuse(self, entry, reason, args=None, kwargs=None, result=None):
+    def _refuse(self, entry, reason, args=None, kwargs=None, result=None, quiet=False):
         self._gave_up = reason
-        warn_user(f"tensorlite.compile: cannot capture {self._fn.__qualname__}: {reason}; it "
-                  f"runs eagerly")
+        if not quiet:
+            warn_user(f"tensorlite.compile: cannot capture {self._fn.__qualname__}: {reason}; it "
+                      f"runs eagerly")
         return self._eager(args, kwargs) if args is not None else result
 
 
@@ -473,6 +478,20 @@ def _fixed_guards(fixed) -> list:
 
 def _changed(group, values) -> str:
     return ", ".join(f"{k!r} is {v!r}" for k, v in group.items() if k != "params")
+
+
+def _trains(world, loaded, rebound, inputs, written) -> bool:
+    """Whether the recorded step wrote gradients or parameters (a whole training step), not
+    only buffers such as batch norm's statistics."""
+    if any(world.refs[i].grad_of is not None for i in rebound):
+        return True
+    trained = {id(p) for p in world.params}
+    for n in written:
+        if n >= len(inputs):
+            ref = world.refs[loaded[n - len(inputs)]]
+            if ref.grad_of is not None or id(ref.get()) in trained:
+                return True
+    return False
 
 
 def _describe(t) -> str:
@@ -616,7 +635,13 @@ def _flatten(result):
                        f"tensors, numbers or tuples, lists and dicts of them")
 
 
-def compile(fn=None, *, max_recordings: int = MAX_RECORDINGS, host_reads: str = "raise"):
+_BACKENDS = ("inductor", "eager", "aot_eager", "cudagraphs")
+_MODES = (None, "default", "lite", "reduce-overhead", "max-autotune-no-cudagraphs", "max-autotune")
+
+
+def compile(model=None, *, fullgraph: bool = False, dynamic=None, backend="inductor", mode=None,
+            options=None, disable: bool = False, max_recordings: int = MAX_RECORDINGS,
+            host_reads: str = "raise"):
     """Capture a training step and replay it: ``step = tl.compile(fn)`` or ``@tl.compile``.
 
     The first call with a new signature runs ``fn`` eagerly; the second records every backend
@@ -629,6 +654,10 @@ def compile(fn=None, *, max_recordings: int = MAX_RECORDINGS, host_reads: str = 
     after ``max_recordings`` recordings the function warns once and runs eagerly. A read of
     tensor values to the host while recording (``.item()``, ``bool(t)``) raises, naming the
     line; with ``host_reads="eager"`` the step finishes instead, warns once and runs eagerly.
+    A function that returns tensors requiring grad (a forward whose backward runs outside) runs
+    eagerly, and a Module (or ``disable=True``) is returned as it is: only a whole step is
+    captured. PyTorch's ``fullgraph``, ``dynamic``, ``backend``, ``mode`` and ``options`` are
+    checked as ``torch.compile`` checks them and otherwise have no effect.
 
     Shapes: any; the step may take tensors, numbers and strings.
 
@@ -646,9 +675,24 @@ def compile(fn=None, *, max_recordings: int = MAX_RECORDINGS, host_reads: str = 
     >>> losses = [step(x, y) for _ in range(4)]
     >>> bool(losses[3] < losses[0])
     True
+    >>> tl.compile(net) is net
+    True
     """
-    if fn is None:
-        return lambda f: CompiledFunction(f, max_recordings, host_reads)
-    if not callable(fn):
-        raise TypeError(f"tensorlite.compile expects a callable, got {type(fn).__name__}")
-    return CompiledFunction(fn, max_recordings, host_reads)
+    if mode is not None and options is not None:
+        raise RuntimeError("Either mode or options can be specified, but both can't be specified "
+                           "at the same time.")
+    if mode not in _MODES:
+        raise RuntimeError(f"Unrecognized mode={mode}, should be one of: "
+                           f"{', '.join(m for m in _MODES if m)}")
+    if isinstance(backend, str) and backend not in _BACKENDS:
+        raise RuntimeError(f"Invalid backend: {backend!r} (known: {', '.join(_BACKENDS)}; "
+                           "tensorlite captures steps the same way whichever is chosen)")
+    if model is None:
+        return lambda fn: compile(fn, fullgraph=fullgraph, dynamic=dynamic, backend=backend,
+                                  mode=mode, options=options, disable=disable,
+                                  max_recordings=max_recordings, host_reads=host_reads)
+    if not callable(model):
+        raise AssertionError(f"A callable function is expected, but {type(model)} is provided.")
+    if disable or isinstance(model, Module):
+        return model
+    return CompiledFunction(model, max_recordings, host_reads)

@@ -354,3 +354,14 @@ def test_every_optimizer_replays_as_eager_with_a_changing_lr(name):
     assert fn.stats["replays"] == 3
     for a, b in zip(eager, replayed, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_a_forward_returning_tensors_that_require_grad_stays_eager():
+    net = _mlp()
+    forward = tl.compile(lambda x: net(x).sum())
+    x = tl.ones(2, 6)
+    for _ in range(3):
+        out = forward(x)
+        assert out.requires_grad
+        out.backward()  # the backward outside the function still works
+    assert forward.stats["replays"] == 0 and tl.compile(net) is net

@@ -25,6 +25,9 @@ import weakref
 # during recording and are not replayed. Host reads go to ``host_read``: their values steer Python.
 QUERIES = frozenset({"aliases", "has_internal_overlap", "is_contiguous", "synchronize"})
 HOST_READS = frozenset({"to_host", "all_finite"})
+# Primitives that write into array arguments (the step's state: parameters, gradients, buffers),
+# with the positions of the arguments they write.
+WRITES = {"binary_inplace": (1,), "copy_into": (0,), "index_put": (0,), "adam_step": (0, 2, 3, 4, 5)}
 # Primitives that only compute their result: dropped from the replay when nothing uses it.
 PURE = frozenset({"unary", "binary", "where", "cast", "reduce", "arg_reduce", "reshape", "view",
                   "permute", "broadcast_to", "concatenate", "copy", "full", "empty", "arange",
@@ -70,6 +73,7 @@ class Recorder:
         self.names = {i: f"l{n}" for i, n in loads.items()}  # id(array) -> its variable
         self._held = []  # results that cannot be weakly referenced (NumPy scalars): kept
         self._thread = threading.get_ident()  # a loader thread's work is not the step's
+        self.written = set()  # indices of the loads an in-place primitive wrote into
         self.calls = []
 
     def __getattr__(self, name):
@@ -90,6 +94,9 @@ class Recorder:
             t_args, t_kwargs, args, kwargs = prepared
         t_args = tuple(self._template(a) for a in t_args)
         t_kwargs = {k: self._template(v) for k, v in t_kwargs.items()}
+        if name in WRITES:
+            written = [t_args[i] for i in WRITES[name] if i < len(t_args)]
+            self.written.update(int(v[1:]) for v in _vars_in(written) if v.startswith("l"))
         result = method(*args, **kwargs)
         n = len(self.calls)
         if self._is_array(result):

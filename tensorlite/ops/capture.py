@@ -68,6 +68,10 @@ class Recording:
         """The number of primitive calls recorded so far."""
         return len(self._recorder.calls)
 
+    def written(self) -> set:
+        """Indices (into ``loaded``) of the tensors an in-place primitive of the step wrote into."""
+        return set(self._recorder.written)
+
     def produced(self, tensor) -> bool:
         """Whether tensor's buffer came out of a recorded call."""
         name = self._recorder.name_of(tensor._array)
