@@ -37,7 +37,8 @@ OPENCL_MARK = "<!-- docs-test: needs opencl -->"
 REFERENCE = {"tensorlite", "tensorlite.autograd", "tensorlite.nn", "tensorlite.nn.functional",
              "tensorlite.optim", "tensorlite.optim.lr_scheduler", "tensorlite.data",
              "tensorlite.training", "tensorlite.testing", "tensorlite.linalg", "tensorlite.special",
-             "tensorlite.serialization", "tensorlite.onnx", "tensorlite.utils.dlpack", "tensorlite.viz"}
+             "tensorlite.serialization", "tensorlite.onnx", "tensorlite.utils.dlpack", "tensorlite.viz",
+             "tensorlite.distributed", "tensorlite.nn.parallel", "tensorlite.compile"}
 
 
 @dataclass
