@@ -412,6 +412,19 @@ PINNED_SCHEDULES = [
 ]
 
 
+PINNED_SCHEDULES += [
+    ("constant", lambda o: S.ConstantLR(o, factor=0.3, total_iters=4), {},
+     [(0.15, 0.9), (0.15, 0.9), (0.15, 0.9), (0.5, 0.9), (0.5, 0.9), (0.5, 0.9), (0.5, 0.9), (0.5, 0.9), (0.5, 0.9), (0.5, 0.9), (0.5, 0.9), (0.5, 0.9)]),
+    ("constant epochs (closed form)", lambda o: S.ConstantLR(o, factor=0.3, total_iters=4),
+     dict(steps=4, epochs=[2, 5, 1, 4]), [(0.15, 0.9), (0.5, 0.9), (0.15, 0.9), (0.5, 0.9)]),
+    ("multiplicative", lambda o: S.MultiplicativeLR(o, lambda e: 0.9 if e % 2 else 1.1), {},
+     [(0.45, 0.9), (0.495, 0.9), (0.4455, 0.9), (0.49005, 0.9), (0.441045, 0.9), (0.4851495, 0.9), (0.43663455, 0.9), (0.480298005, 0.9), (0.4322682045, 0.9), (0.47549502495, 0.9), (0.427945522455, 0.9), (0.470740074701, 0.9)]),
+    ("sequential constant multiplicative", lambda o: S.SequentialLR(o, [S.ConstantLR(o, 0.2, total_iters=2),
+                                                                      S.MultiplicativeLR(o, lambda e: 0.8)], milestones=[3]), {},
+     [(0.1, 0.9), (0.5, 0.9), (0.4, 0.9), (0.32, 0.9), (0.256, 0.9), (0.2048, 0.9), (0.16384, 0.9), (0.131072, 0.9), (0.1048576, 0.9), (0.08388608, 0.9), (0.067108864, 0.9), (0.0536870912, 0.9)]),
+]
+
+
 @pytest.mark.parametrize("name, make, kwargs, expected", PINNED_SCHEDULES, ids=[c[0] for c in PINNED_SCHEDULES])
 def test_new_schedulers_follow_pytorch(name, make, kwargs, expected):
     np.testing.assert_allclose(scheduled(make, **kwargs), expected, rtol=1e-10, atol=1e-11)
@@ -734,3 +747,31 @@ def test_rprop_asgd_reject_bad_hyperparameters_like_pytorch():
     with pytest.raises(ValueError, match="Invalid weight_decay value"):
         optim.ASGD([p], weight_decay=-1)
     assert optim.Rprop([p]).defaults["etas"] == (0.5, 1.2) and optim.ASGD([p]).defaults["t0"] == 1e6
+
+
+class _Decay:
+    """A callable object: MultiplicativeLR's state_dict keeps its __dict__ (PyTorch's layout)."""
+
+    def __init__(self, factor):
+        self.factor = factor
+
+    def __call__(self, epoch):
+        return self.factor
+
+
+def test_constant_multiplicative_errors_and_state_dict():
+    opt = optim.SGD([nn.Parameter(tl.zeros(1))], lr=1.0)
+    with pytest.raises(ValueError, match="Constant multiplicative factor expected to be between 0 and 1"):
+        S.ConstantLR(opt, factor=1.5)
+    with pytest.raises(ValueError, match="Expected 1 lr_lambdas, but got 2"):
+        S.MultiplicativeLR(opt, [lambda e: 1.0] * 2)
+    with pytest.raises(TypeError, match="lr_lambda should be a function, but got float"):
+        S.MultiplicativeLR(opt, 0.5)
+    sched = S.MultiplicativeLR(opt, [_Decay(0.5)])
+    sched.lr_lambdas[0].factor = 0.25
+    saved = sched.state_dict()
+    assert saved["lr_lambdas"] == [{"factor": 0.25}] and saved["last_epoch"] == 0
+    other = S.MultiplicativeLR(optim.SGD([nn.Parameter(tl.zeros(1))], lr=1.0), [_Decay(0.5)])
+    other.load_state_dict(saved)
+    assert other.lr_lambdas[0].factor == 0.25 and "lr_lambdas" in saved
+    assert S.MultiplicativeLR(opt, lambda e: 0.5).state_dict()["lr_lambdas"] == [None]
