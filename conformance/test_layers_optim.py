@@ -122,6 +122,8 @@ OPTIMIZERS = [
     ("NAdam", {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True}),
     ("RAdam", {"lr": 0.01}), ("RAdam", {"lr": 0.01, "betas": (0.5, 0.6), "weight_decay": 0.1}),
     ("RAdam", {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("Rprop", {}), ("Rprop", {"lr": 0.05, "etas": (0.3, 1.5), "step_sizes": (1e-3, 0.2), "maximize": True}),
+    ("ASGD", {"lr": 0.1}), ("ASGD", {"lr": 0.1, "lambd": 0.1, "alpha": 0.5, "t0": 1, "weight_decay": 0.1}),
 ]
 
 
@@ -173,6 +175,7 @@ SCHEDULERS = [
     ("OneCycleLR", {"max_lr": 1.0, "total_steps": 8}),
     ("OneCycleLR", {"max_lr": 1.0, "total_steps": 8, "anneal_strategy": "linear", "three_phase": True}),
     ("LambdaLR", {"lr_lambda": lambda epoch: 1.0 / (epoch + 1)}),
+    ("ConstantLR", {"factor": 0.25, "total_iters": 3}), ("MultiplicativeLR", {"lr_lambda": lambda epoch: 0.9}),
     ("PolynomialLR", {"total_iters": 4, "power": 2.0}),
     ("CosineAnnealingWarmRestarts", {"T_0": 2, "T_mult": 2, "eta_min": 0.01}),
     ("CyclicLR", {"base_lr": 0.1, "max_lr": 1.0, "step_size_up": 2, "step_size_down": 1}),

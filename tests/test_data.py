@@ -13,7 +13,7 @@ import urllib.request
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tensorlite as tl
@@ -582,3 +582,89 @@ class TestWorkers:
         ds = Subset(TensorDataset(tl.arange(4.0, device=opencl)), [0, 1])
         with pytest.raises(ValueError, match="worker processes load on the CPU.*opencl"):
             next(iter(DataLoader(ds, num_workers=2)))
+
+
+class _Stream(tl.data.IterableDataset):
+    """range(n) as an IterableDataset (with __len__ when sized)."""
+
+    def __init__(self, n, sized=True):
+        self.n, self.sized = n, sized
+
+    def __iter__(self):
+        return iter(range(self.n))
+
+    def __len__(self):
+        if not self.sized:
+            return super().__len__()
+        return self.n
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(0, 20), batch_size=st.integers(1, 6), drop_last=st.booleans(), first=st.integers(0, 3))
+def test_iterable_dataset_batches_consecutive_samples(n, batch_size, drop_last, first):
+    loader = tl.data.DataLoader(_Stream(n), batch_size=batch_size, drop_last=drop_last)
+    chunks = [list(range(i, min(i + batch_size, n))) for i in range(0, n, batch_size)]
+    if drop_last and chunks and len(chunks[-1]) < batch_size:
+        chunks.pop()
+    assert [b.tolist() for b in loader] == chunks and len(loader) == len(chunks)
+    assert [b.tolist() for b in loader.batches_from(first)] == chunks[first:]
+    assert all(b.dtype == tl.int64 for b in loader)
+
+
+def test_iterable_dataset_unbatched_converts_and_errors():
+    class Arrays(tl.data.IterableDataset):
+        def __iter__(self):
+            return iter([np.arange(3.0), {"a": np.int32(2), "b": "s"}])
+
+    x, d = list(tl.data.DataLoader(Arrays(), batch_size=None))
+    assert isinstance(x, tl.Tensor) and x.dtype == tl.float64 and x.tolist() == [0.0, 1.0, 2.0]
+    assert d["a"].dtype == tl.int32 and d["b"] == "s"
+    assert [b for b in tl.data.DataLoader(_Stream(5), batch_size=2, collate_fn=sum)] == [1, 5, 4]
+    with pytest.raises(TypeError, match="has no len"):
+        len(tl.data.DataLoader(_Stream(3, sized=False)))
+    for kwargs, name in [(dict(shuffle=True), "shuffle"), (dict(sampler=[0, 1]), "sampler"),
+                         (dict(batch_sampler=[[0]], batch_size=1), "batch_sampler")]:
+        with pytest.raises(ValueError, match=f"IterableDataset: expected unspecified {name} option"):
+            tl.data.DataLoader(_Stream(3), **kwargs)
+    with pytest.raises(ValueError, match="num_workers=2 is not supported"):
+        tl.data.DataLoader(_Stream(3), num_workers=2)
+    with pytest.raises(TypeError, match="has no __getitem__"):
+        _Stream(3)[0]
+
+
+def test_chain_concat_stack_datasets():
+    chain = _Stream(2) + tl.data.ChainDataset([_Stream(3)])
+    assert isinstance(chain, tl.data.ChainDataset) and list(chain) == [0, 1, 0, 1, 2] and len(chain) == 5
+    with pytest.raises(TypeError, match="ChainDataset only supports IterableDataset"):
+        list(tl.data.ChainDataset([_Stream(1), tl.data.TensorDataset(tl.zeros(2))]))
+    with pytest.raises(TypeError, match="ConcatDataset does not support IterableDataset"):
+        tl.data.ConcatDataset([_Stream(2)])
+    xs = tl.data.TensorDataset(tl.arange(6.0).reshape(3, 2))
+    stacked = tl.data.StackDataset(xs, [7, 8, 9])
+    assert len(stacked) == 3 and stacked[2][1] == 9 and stacked[2][0][0].tolist() == [4.0, 5.0]
+    (x,), y = next(iter(tl.data.DataLoader(stacked, batch_size=2)))
+    assert x.shape == (2, 2) and y.tolist() == [7, 8]
+    batch = next(iter(tl.data.DataLoader(tl.data.StackDataset(x=xs, y=[7, 8, 9]), batch_size=3)))
+    assert batch["y"].tolist() == [7, 8, 9] and batch["x"][0].shape == (3, 2)
+    with pytest.raises(ValueError, match="Size mismatch between datasets"):
+        tl.data.StackDataset(xs, [1])
+    with pytest.raises(ValueError, match="At least one dataset should be passed"):
+        tl.data.StackDataset()
+    with pytest.raises(ValueError, match="both types are given"):
+        tl.data.StackDataset(xs, y=[1, 2, 3])
+
+
+def test_default_convert_and_torch_paths():
+    from collections import namedtuple
+    from tensorlite.utils.data import ChainDataset, IterableDataset, StackDataset, default_convert
+    from tensorlite.utils.data.dataloader import default_convert as convert_path
+    assert convert_path is default_convert and IterableDataset is tl.data.IterableDataset
+    assert ChainDataset is tl.data.ChainDataset and StackDataset is tl.data.StackDataset
+    Pair = namedtuple("Pair", "a b")
+    out = default_convert([Pair(np.float32(1.5), (np.arange(2), "t")), np.array(["x"])])
+    assert isinstance(out, list) and isinstance(out[0], Pair) and out[0].a.dtype == tl.float32
+    assert out[0].b[0].tolist() == [0, 1] and out[0].b[1] == "t" and out[1].dtype.kind == "U"
+    t = tl.ones(2)
+    assert default_convert(t) is t and default_convert(3) == 3
+    # map-style datasets without batching get the same conversion (PyTorch's default collate_fn)
+    assert list(tl.data.DataLoader([np.zeros(2)], batch_size=None))[0].dtype == tl.float64

@@ -82,6 +82,8 @@ STEPS = {  # name: (optimizer, clip_grad_norm_ kwargs or None, model kwargs, los
     "adamax": (lambda p: optim.Adamax(p, lr=2e-3), None, {}, {}),
     "nadam decoupled wd": (lambda p: optim.NAdam(p, weight_decay=1e-2, decoupled_weight_decay=True), None, {}, {}),
     "radam (rho_t select)": (lambda p: optim.RAdam(p, lr=1e-3, weight_decay=1e-4), None, {}, {}),
+    "rprop": (lambda p: optim.Rprop(p, lr=1e-3), None, {}, {}),
+    "asgd wd (mu select)": (lambda p: optim.ASGD(p, lr=1e-2, t0=1, weight_decay=1e-4), None, {}, {}),
     "batchnorm cumulative, ignore_index, label smoothing": (
         lambda p: optim.Adam(p, lr=1e-3), None, dict(batch_norm=True), dict(ignore_index=3, label_smoothing=0.1)),
 }

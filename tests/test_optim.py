@@ -412,6 +412,19 @@ PINNED_SCHEDULES = [
 ]
 
 
+PINNED_SCHEDULES += [
+    ("constant", lambda o: S.ConstantLR(o, factor=0.3, total_iters=4), {},
+     [(0.15, 0.9), (0.15, 0.9), (0.15, 0.9), (0.5, 0.9), (0.5, 0.9), (0.5, 0.9), (0.5, 0.9), (0.5, 0.9), (0.5, 0.9), (0.5, 0.9), (0.5, 0.9), (0.5, 0.9)]),
+    ("constant epochs (closed form)", lambda o: S.ConstantLR(o, factor=0.3, total_iters=4),
+     dict(steps=4, epochs=[2, 5, 1, 4]), [(0.15, 0.9), (0.5, 0.9), (0.15, 0.9), (0.5, 0.9)]),
+    ("multiplicative", lambda o: S.MultiplicativeLR(o, lambda e: 0.9 if e % 2 else 1.1), {},
+     [(0.45, 0.9), (0.495, 0.9), (0.4455, 0.9), (0.49005, 0.9), (0.441045, 0.9), (0.4851495, 0.9), (0.43663455, 0.9), (0.480298005, 0.9), (0.4322682045, 0.9), (0.47549502495, 0.9), (0.427945522455, 0.9), (0.470740074701, 0.9)]),
+    ("sequential constant multiplicative", lambda o: S.SequentialLR(o, [S.ConstantLR(o, 0.2, total_iters=2),
+                                                                      S.MultiplicativeLR(o, lambda e: 0.8)], milestones=[3]), {},
+     [(0.1, 0.9), (0.5, 0.9), (0.4, 0.9), (0.32, 0.9), (0.256, 0.9), (0.2048, 0.9), (0.16384, 0.9), (0.131072, 0.9), (0.1048576, 0.9), (0.08388608, 0.9), (0.067108864, 0.9), (0.0536870912, 0.9)]),
+]
+
+
 @pytest.mark.parametrize("name, make, kwargs, expected", PINNED_SCHEDULES, ids=[c[0] for c in PINNED_SCHEDULES])
 def test_new_schedulers_follow_pytorch(name, make, kwargs, expected):
     np.testing.assert_allclose(scheduled(make, **kwargs), expected, rtol=1e-10, atol=1e-11)
@@ -621,3 +634,144 @@ def test_new_optimizers_resume_from_a_state_dict_identically(make):
             opt.step()
         return p.tolist()
     assert run(False) == run(True)
+
+
+# PyTorch 2.13 (CPU, float64, foreach=False) as for PINNED above, with gradients that flip sign
+# and hit zero (Rprop's three cases); the last entry is ASGD's state["ax"] after the nine steps.
+FLIP_GRADS = [[0.5, -1.0], [-0.25, 0.75], [1.5, 0.0]]
+PINNED_RPROP_ASGD = [
+    ('Rprop', {'lr': 0.1}, [[0.9, -1.9], [0.9, -1.9], [0.85, -1.9], [0.79, -1.85], [0.79, -1.85], [0.76, -1.85], [0.724, -1.825], [0.724, -1.825], [0.706, -1.825]], None),
+    ('Rprop', {'lr': 0.05, 'etas': (0.3, 1.5), 'step_sizes': (0.01, 0.2), 'maximize': True}, [[1.05, -2.05], [1.05, -2.05], [1.065, -2.05], [1.0875, -2.065], [1.0875, -2.065], [1.0975, -2.065], [1.1125, -2.075], [1.1125, -2.075], [1.1225, -2.075]], None),
+    ('ASGD', {'lr': 0.1}, [[0.94999, -1.89998], [0.974980312673, -1.974960437847], [0.824972812977, -1.974940688539], [0.774965688405, -1.874923189518], [0.799957189006, -1.949902190927], [0.649954814488, -1.949882692636], [0.599950565115, -1.849867694451], [0.624943253504, -1.924845259486], [0.474946003817, -1.924826012188]], [0.474946003817, -1.924826012188]),
+    ('ASGD', {'lr': 0.1, 'lambd': 0.1, 'alpha': 0.5, 't0': 3, 'weight_decay': 0.1, 'maximize': True}, [[1.03, -2.06], [0.984626304126, -1.944376678498], [1.113649929257, -1.905872282681], [1.140970155547, -1.966846975286], [1.094079372933, -1.854730381889], [1.219110141079, -1.818529751589], [1.243992345303, -1.880332093065], [1.195771677231, -1.771471143469], [1.31709660787, -1.737379165417]], [1.214010028883, -1.812488507086]),
+]
+
+
+@pytest.mark.parametrize("name, kwargs, expected, ax", PINNED_RPROP_ASGD,
+                         ids=[f"{n}-{i}" for i, (n, _, _, _) in enumerate(PINNED_RPROP_ASGD)])
+def test_rprop_asgd_follow_pytorch(name, kwargs, expected, ax):
+    p = nn.Parameter(tl.tensor([1.0, -2.0], dtype=tl.float64))
+    opt = getattr(optim, name)([p], **kwargs)
+    out = []
+    tl.set_default_dtype(tl.float64)  # as the reference run: ASGD's eta and mu are float64 then
+    try:
+        for g in FLIP_GRADS * 3:
+            p.grad = tl.tensor(g, dtype=tl.float64)
+            opt.step()
+            out.append(p.tolist())
+    finally:
+        tl.set_default_dtype(tl.float32)
+    tol = dict(rtol=1e-10, atol=1e-11) if p.device.type == "cpu" else dict(rtol=2e-5, atol=1e-6)
+    np.testing.assert_allclose(out, expected, **tol)
+    if ax is not None:
+        np.testing.assert_allclose(opt.state[p]["ax"].tolist(), ax, **tol)
+        assert opt.state[p]["eta"].dtype == opt.state[p]["mu"].dtype == tl.float64
+
+
+def reference_rprop_asgd(name, hp, p, g, state, t):
+    """One float64 step of PyTorch's documented Rprop / ASGD (ASGD's eta, mu kept in float32)."""
+    if name == "Rprop":
+        (eta_minus, eta_plus), (low, high) = hp["etas"], hp["step_sizes"]
+        prev = state.get("prev", np.zeros_like(p))
+        size = state.get("size", np.full_like(p, hp["lr"]))
+        s = np.sign(g * prev)
+        size = np.clip(size * np.where(s > 0, eta_plus, np.where(s < 0, eta_minus, 1.0)), low, high)
+        g = np.where(s < 0, 0.0, g)
+        state.update(prev=g, size=size)
+        return p - np.sign(g) * size
+    lr, lambd = hp["lr"], hp["lambd"]
+    eta, mu = state.get("eta", np.float32(lr)), state.get("mu", np.float32(1.0))
+    g = g + hp["weight_decay"] * p
+    p = p * (1 - lambd * float(eta)) - float(eta) * g
+    state["ax"] = p.copy() if mu == 1 else state["ax"] + (p - state["ax"]) * float(mu)
+    state["eta"] = np.float32(lr / (1 + lambd * lr * t) ** hp["alpha"])
+    state["mu"] = np.float32(1 / max(1, t - hp["t0"]))
+    return p
+
+
+@st.composite
+def rprop_asgd_hyperparameters(draw):
+    name = draw(st.sampled_from(["Rprop", "ASGD"]))
+    if name == "Rprop":
+        low = draw(st.sampled_from([1e-6, 1e-2]))
+        return name, dict(lr=draw(st.floats(1e-3, 1.0)), etas=(draw(st.floats(0.1, 0.9)), draw(st.floats(1.1, 3.0))),
+                          step_sizes=(low, draw(st.sampled_from([0.05, 50.0]))))
+    return name, dict(lr=draw(st.floats(1e-3, 1.0)), lambd=draw(st.sampled_from([1e-4, 0.1])),
+                      alpha=draw(st.floats(0.1, 1.0)), t0=draw(st.sampled_from([0, 2, 5, 1e6])),
+                      weight_decay=draw(st.sampled_from([0.0, 0.1])))
+
+
+@settings(max_examples=40, deadline=None)
+@given(case=rprop_asgd_hyperparameters(), maximize=st.booleans(),
+       grads=st.lists(st.lists(st.sampled_from([0.0, -2.0, -0.5, 0.25, 1.0, 3.0]), min_size=3, max_size=3),
+                      min_size=1, max_size=10))
+def test_rprop_asgd_match_the_documented_algorithm(case, maximize, grads):
+    name, hp = case
+    p = nn.Parameter(tl.tensor([0.5, -1.0, 2.0], dtype=tl.float64))
+    opt = getattr(optim, name)([p], maximize=maximize, **hp)
+    ref, state = np.array([0.5, -1.0, 2.0]), {}
+    for t, g in enumerate(grads, start=1):
+        p.grad = tl.tensor(g, dtype=tl.float64)
+        opt.step()
+        ref = reference_rprop_asgd(name, hp, ref, -np.array(g) if maximize else np.array(g), state, t)
+    tol = dict(rtol=1e-9, atol=1e-12) if p.device.type == "cpu" else dict(rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(p.tolist(), ref, **tol)
+    if name == "ASGD":
+        np.testing.assert_allclose(opt.state[p]["ax"].tolist(), state["ax"], **tol)
+
+
+@pytest.mark.parametrize("make", [lambda p: optim.Rprop(p, lr=0.1), lambda p: optim.ASGD(p, lr=0.1, t0=2)],
+                         ids=["Rprop", "ASGD"])
+def test_rprop_asgd_resume_from_a_state_dict_identically(make):
+    def run(resume):
+        p = nn.Parameter(tl.tensor([1.0, 2.0]))
+        opt = make([p])
+        for i, g in enumerate(FLIP_GRADS * 3):
+            if resume and i == 4:
+                saved_p, saved = p.detach().clone(), opt.state_dict()
+                p = nn.Parameter(saved_p)
+                opt = make([p])
+                opt.load_state_dict(saved)
+            p.grad = tl.tensor(g, dtype=tl.float32)
+            opt.step()
+        return p.tolist()
+    assert run(False) == run(True)
+
+
+def test_rprop_asgd_reject_bad_hyperparameters_like_pytorch():
+    p = nn.Parameter(tl.zeros(2))
+    with pytest.raises(ValueError, match="Invalid eta values: 1.5, 2"):
+        optim.Rprop([p], etas=(1.5, 2))
+    with pytest.raises(ValueError, match="Invalid learning rate"):
+        optim.Rprop([p], lr=-1)
+    with pytest.raises(ValueError, match="Invalid weight_decay value"):
+        optim.ASGD([p], weight_decay=-1)
+    assert optim.Rprop([p]).defaults["etas"] == (0.5, 1.2) and optim.ASGD([p]).defaults["t0"] == 1e6
+
+
+class _Decay:
+    """A callable object: MultiplicativeLR's state_dict keeps its __dict__ (PyTorch's layout)."""
+
+    def __init__(self, factor):
+        self.factor = factor
+
+    def __call__(self, epoch):
+        return self.factor
+
+
+def test_constant_multiplicative_errors_and_state_dict():
+    opt = optim.SGD([nn.Parameter(tl.zeros(1))], lr=1.0)
+    with pytest.raises(ValueError, match="Constant multiplicative factor expected to be between 0 and 1"):
+        S.ConstantLR(opt, factor=1.5)
+    with pytest.raises(ValueError, match="Expected 1 lr_lambdas, but got 2"):
+        S.MultiplicativeLR(opt, [lambda e: 1.0] * 2)
+    with pytest.raises(TypeError, match="lr_lambda should be a function, but got float"):
+        S.MultiplicativeLR(opt, 0.5)
+    sched = S.MultiplicativeLR(opt, [_Decay(0.5)])
+    sched.lr_lambdas[0].factor = 0.25
+    saved = sched.state_dict()
+    assert saved["lr_lambdas"] == [{"factor": 0.25}] and saved["last_epoch"] == 0
+    other = S.MultiplicativeLR(optim.SGD([nn.Parameter(tl.zeros(1))], lr=1.0), [_Decay(0.5)])
+    other.load_state_dict(saved)
+    assert other.lr_lambdas[0].factor == 0.25 and "lr_lambdas" in saved
+    assert S.MultiplicativeLR(opt, lambda e: 0.5).state_dict()["lr_lambdas"] == [None]

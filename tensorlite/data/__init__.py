@@ -1,8 +1,9 @@
 """tensorlite.data: datasets, loaders, the IDX format, transforms, and the bundled digits."""
 from . import transforms
 from ._workers import WorkerInfo, get_worker_info
-from .dataloader import DataLoader, default_collate
-from .dataset import ConcatDataset, Dataset, Subset, TensorDataset, batch_fetcher, random_split
+from .dataloader import DataLoader, default_collate, default_convert
+from .dataset import (ChainDataset, ConcatDataset, Dataset, IterableDataset, StackDataset, Subset,
+                      TensorDataset, batch_fetcher, random_split)
 from .datasets import (DatasetNotFoundError, Digits, FashionMNIST, MNIST, boolean_function,
                        noisy_regression, two_spirals, xor)
 from .digits import load_digits
@@ -16,4 +17,5 @@ __all__ = ["Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split"
            "WeightedRandomSampler", "BatchSampler", "get_worker_info", "WorkerInfo",
            "default_collate", "MNIST", "FashionMNIST", "Digits", "boolean_function", "xor",
            "two_spirals", "noisy_regression", "load_digits", "read_idx", "write_idx", "IDXError",
-           "DatasetNotFoundError", "transforms", "DistributedSampler"]
+           "DatasetNotFoundError", "transforms", "DistributedSampler", "IterableDataset", "ChainDataset",
+           "StackDataset", "default_convert"]

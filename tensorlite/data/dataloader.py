@@ -15,10 +15,10 @@ from ..ops.creation import tensor
 from ..ops.movement import stack
 from ..tensor import Tensor
 from . import _workers
-from .dataset import Subset, batch_fetcher
+from .dataset import IterableDataset, Subset, batch_fetcher
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
 
-__all__ = ["DataLoader", "default_collate"]
+__all__ = ["DataLoader", "default_collate", "default_convert"]
 
 
 def default_collate(batch):
@@ -68,6 +68,38 @@ def default_collate(batch):
         return stack([tensor(sample) for sample in batch])
     raise TypeError(f"default_collate: batch must contain tensors, numbers, dicts or lists; found "
                     f"{type(first).__name__}")
+
+
+def default_convert(data):
+    """Convert NumPy arrays and scalars to tensors, inside mappings, namedtuples and sequences
+    too (tuples become lists, as PyTorch's); tensors, numbers and strings pass unchanged. What a
+    DataLoader applies to each sample when batch_size=None and no collate_fn is given.
+
+    Shapes: an array of shape (*) becomes a tensor of shape (*).
+
+    Example:
+    >>> import numpy as np
+    >>> tl.data.default_convert({"x": np.array([1.5, 2.0]), "y": (np.int64(3), "a", 4)})
+    {'x': tensor([1.5000, 2.0000], dtype=tensorlite.float64), 'y': [tensor(3), 'a', 4]}
+    """
+    if isinstance(data, Tensor) or isinstance(data, (str, bytes)):
+        return data
+    if isinstance(data, np.ndarray):
+        return data if data.dtype.kind in "SaUO" else tensor(data)
+    if isinstance(data, np.generic):
+        return data if data.dtype.kind in "SaUO" else tensor(data)
+    if isinstance(data, collections.abc.Mapping):
+        return _same_mapping_type(data, {key: default_convert(value) for key, value in data.items()})
+    if isinstance(data, tuple) and hasattr(data, "_fields"):
+        return type(data)(*(default_convert(d) for d in data))
+    if isinstance(data, tuple):
+        return [default_convert(d) for d in data]
+    if isinstance(data, collections.abc.Sequence):
+        try:
+            return type(data)([default_convert(d) for d in data])
+        except TypeError:  # a sequence type that cannot be built from a list
+            return [default_convert(d) for d in data]
+    return data
 
 
 def _same_mapping_type(first, collated: dict):
@@ -150,6 +182,10 @@ class DataLoader:
         _check_worker_options(num_workers, timeout, prefetch_factor, persistent_workers,
                               multiprocessing_context)
         _check_sampler_options(batch_size, shuffle, sampler, batch_sampler, drop_last)
+        self._iterable = isinstance(dataset, IterableDataset)
+        if self._iterable:
+            _check_iterable_options(shuffle, sampler, batch_sampler, num_workers)
+            sampler = ()  # the dataset gives the order; never iterated
         if batch_sampler is not None:
             batch_size, drop_last = None, False
         if sampler is None:
@@ -165,6 +201,11 @@ class DataLoader:
         self.persistent_workers, self._pool, self._epochs = persistent_workers, None, 0
 
     def __len__(self) -> int:
+        if self._iterable:  # len(dataset) samples (TypeError without __len__), in batches
+            n = len(self.dataset)
+            if self.batch_size is None:
+                return n
+            return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
         return len(self.batch_sampler if self.batch_sampler is not None else self.sampler)
 
     def __iter__(self):
@@ -175,6 +216,9 @@ class DataLoader:
         ``batches_from(0)``). The epoch's order is drawn as for a whole epoch, so with the
         generator state the epoch started from, a resumed run continues at the next batch of the
         same order without loading the batches before it."""
+        if self._iterable:
+            yield from itertools.islice(self._iterable_batches(), first, None)
+            return
         fetch = _Fetcher(self.dataset, self.collate_fn, batched=self.batch_sampler is not None)
         tasks = itertools.islice(self.sampler if self.batch_sampler is None else self.batch_sampler,
                                  first, None)
@@ -187,6 +231,18 @@ class DataLoader:
         finally:
             if not self.persistent_workers:
                 pool.shutdown()
+
+    def _iterable_batches(self):
+        """An IterableDataset's samples in order, batch_size at a time (the last batch smaller
+        unless drop_last), collated; one by one through default_convert with batch_size=None."""
+        samples = iter(self.dataset)
+        if self.batch_size is None:
+            yield from map(self.collate_fn or default_convert, samples)
+            return
+        while batch := list(itertools.islice(samples, self.batch_size)):
+            if len(batch) < self.batch_size and self.drop_last:
+                return
+            yield (self.collate_fn or default_collate)(batch)
 
     def _start_workers(self, fetch):
         _check_host_dataset(self.dataset)
@@ -217,7 +273,7 @@ class _Fetcher:
 
     def __call__(self, item):
         if not self.batched:
-            return self.dataset[item]
+            return (self.collate_fn or default_convert)(self.dataset[item])
         if self.gather is not None:
             return self.gather(list(item))
         return (self.collate_fn or default_collate)([self.dataset[i] for i in item])
@@ -233,6 +289,19 @@ def _check_host_dataset(dataset):
             raise ValueError(f"DataLoader(num_workers>0): worker processes load on the CPU, but the "
                              f"dataset holds a tensor on {t.device}; keep the dataset on the CPU and "
                              f"move each batch with .to(device), or use num_workers=0")
+
+
+def _check_iterable_options(shuffle, sampler, batch_sampler, num_workers):
+    """An IterableDataset gives its own order: PyTorch's errors for sampling options; worker
+    processes here are fed indices by the main process, which a stream has not."""
+    for name, value in (("shuffle", shuffle), ("sampler", sampler), ("batch_sampler", batch_sampler)):
+        if value not in (None, False):
+            raise ValueError(f"DataLoader with IterableDataset: expected unspecified {name} option, "
+                             f"but got {name}={value!r}")
+    if num_workers:
+        raise ValueError(f"DataLoader with IterableDataset: num_workers={num_workers} is not supported "
+                         f"(worker processes load by index, and a stream has none); use num_workers=0, "
+                         f"or a map-style Dataset for multi-process loading")
 
 
 def _check_worker_options(num_workers, timeout, prefetch_factor, persistent_workers, multiprocessing_context):

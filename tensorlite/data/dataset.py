@@ -1,4 +1,5 @@
-"""Dataset, TensorDataset, Subset, ConcatDataset and random_split (PyTorch's semantics)."""
+"""Dataset, IterableDataset, TensorDataset, Subset, ConcatDataset, ChainDataset, StackDataset and
+random_split (PyTorch's semantics)."""
 from __future__ import annotations
 
 import math
@@ -8,7 +9,8 @@ import numpy as np  # only to hand a batch's host indices to tensor(), never to 
 from ..ops.creation import randperm, tensor
 from ..tensor import Tensor
 
-__all__ = ["Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split", "batch_fetcher"]
+__all__ = ["Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset", "ChainDataset",
+           "StackDataset", "random_split", "batch_fetcher"]
 
 
 class Dataset:
@@ -102,6 +104,10 @@ class ConcatDataset(Dataset):
 
     def __init__(self, datasets):
         self.datasets = list(datasets)
+        for d in self.datasets:
+            if isinstance(d, IterableDataset):
+                raise TypeError("ConcatDataset does not support IterableDataset; chain iterable "
+                                "datasets with ChainDataset")
         self.cumulative = []
         total = 0
         for d in self.datasets:
@@ -119,6 +125,106 @@ class ConcatDataset(Dataset):
         for i, end in enumerate(self.cumulative):
             if index < end:
                 return self.datasets[i][index - (self.cumulative[i - 1] if i else 0)]
+
+
+class IterableDataset(Dataset):
+    """A stream of samples: implement ``__iter__`` (``__len__`` is optional). A DataLoader
+    iterates it in order (no sampler, no shuffle) and groups batch_size consecutive samples.
+    ``a + b`` chains two of them (ChainDataset).
+
+    Example:
+    >>> class Count(tl.data.IterableDataset):
+    ...     def __init__(self, n):
+    ...         self.n = n
+    ...     def __iter__(self):
+    ...         return iter(range(self.n))
+    >>> [b.tolist() for b in tl.data.DataLoader(Count(5), batch_size=2)]
+    [[0, 1], [2, 3], [4]]
+    >>> list(Count(2) + Count(3))
+    [0, 1, 0, 1, 2]
+    """
+
+    def __iter__(self):
+        raise NotImplementedError(f"{type(self).__name__} must implement __iter__")
+
+    def __getitem__(self, index):
+        raise TypeError(f"{type(self).__name__} is an IterableDataset: iterate it, it has no __getitem__")
+
+    def __len__(self) -> int:
+        # as for a class without __len__ (PyTorch's IterableDataset has none): list() and
+        # length hints treat the TypeError as "unknown length"
+        raise TypeError(f"object of type '{type(self).__name__}' has no len()")
+
+    def __add__(self, other):
+        return ChainDataset([self, other])
+
+
+class ChainDataset(IterableDataset):
+    """Iterable datasets one after the other (lazily); ``len`` sums their lengths.
+
+    Example:
+    >>> class Letters(tl.data.IterableDataset):
+    ...     def __init__(self, text):
+    ...         self.text = text
+    ...     def __iter__(self):
+    ...         return iter(self.text)
+    ...     def __len__(self):
+    ...         return len(self.text)
+    >>> chain = tl.data.ChainDataset([Letters("ab"), Letters("c")])
+    >>> list(chain), len(chain)
+    (['a', 'b', 'c'], 3)
+    """
+
+    def __init__(self, datasets):
+        self.datasets = datasets
+
+    def __iter__(self):
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise TypeError(f"ChainDataset only supports IterableDataset, got {type(d).__name__}")
+            yield from d
+
+    def __len__(self) -> int:
+        total = 0
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise TypeError(f"ChainDataset only supports IterableDataset, got {type(d).__name__}")
+            total += len(d)
+        return total
+
+
+class StackDataset(Dataset):
+    """Datasets of equal length side by side: sample i is a tuple of their samples i (positional
+    datasets) or a dict of them (keyword datasets).
+
+    Example:
+    >>> images = tl.data.TensorDataset(tl.arange(6.).reshape(3, 2))
+    >>> labels = [10, 11, 12]
+    >>> tl.data.StackDataset(images, labels)[1]
+    ((tensor([2., 3.]),), 11)
+    >>> tl.data.StackDataset(x=images, y=labels)[2]["y"], len(tl.data.StackDataset(labels))
+    (12, 3)
+    """
+
+    def __init__(self, *args, **kwargs):
+        if args and kwargs:
+            raise ValueError("Supported either ``tuple``- (via ``args``) or``dict``- (via ``kwargs``) like "
+                             "input/output, but both types are given.")
+        if not args and not kwargs:
+            raise ValueError("At least one dataset should be passed")
+        datasets = args or kwargs
+        lengths = [len(d) for d in (args or kwargs.values())]
+        if any(length != lengths[0] for length in lengths):
+            raise ValueError(f"Size mismatch between datasets: lengths {lengths}")
+        self._length, self.datasets = lengths[0], datasets
+
+    def __getitem__(self, index):
+        if isinstance(self.datasets, dict):
+            return {key: d[index] for key, d in self.datasets.items()}
+        return tuple(d[index] for d in self.datasets)
+
+    def __len__(self) -> int:
+        return self._length
 
 
 def random_split(dataset: Dataset, lengths, generator=None):

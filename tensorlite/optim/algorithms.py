@@ -1,4 +1,4 @@
-"""SGD, Adam, AdamW, RMSprop, Adagrad: PyTorch's update rules, state keys and defaults."""
+"""The optimizers: PyTorch's update rules, state keys and defaults."""
 from __future__ import annotations
 
 from .. import dtypes as _dt
@@ -452,3 +452,103 @@ class RAdam(Optimizer):
         adaptive = (rect * bias2.sqrt()).to(p.dtype) / (exp_avg_sq.sqrt() + group["eps"])
         # rho_t <= 5: rect is NaN for 2 < rho_t < 4; the select drops it
         p.sub_(m_hat * where(rho_t > 5, adaptive, 1.0))
+
+
+class Rprop(Optimizer):
+    """Resilient backpropagation: per element, s = sign(g prev); step_size *= etaplus (s > 0),
+    etaminus (s < 0) or 1 (s = 0), clamped to step_sizes; where s < 0 the gradient is taken as 0;
+    p -= sign(g) step_size; prev = g. State: step, prev, step_size (the latter start at lr).
+
+    Shapes: prev and step_size have the parameter's shape; step is a 0-dim tensor.
+
+    Example:
+    >>> w = nn.Parameter(tl.tensor([1., -2.]))
+    >>> opt = tl.optim.Rprop([w], lr=0.1)
+    >>> for _ in range(2):
+    ...     opt.zero_grad()
+    ...     (w ** 2).sum().backward()
+    ...     opt.step()
+    >>> w
+    Parameter containing:
+    tensor([ 0.7800, -1.7800], requires_grad=True)
+    >>> sorted(opt.state[w])
+    ['prev', 'step', 'step_size']
+    """
+
+    def __init__(self, params=None, lr: float = 1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *,
+                 capturable: bool = False, foreach=None, maximize: bool = False,
+                 differentiable: bool = False):
+        _check("learning rate", lr)
+        if not 0.0 < etas[0] < 1.0 < etas[1]:
+            raise ValueError(f"Invalid eta values: {etas[0]}, {etas[1]}")
+        super().__init__(params, dict(lr=lr, etas=tuple(etas), step_sizes=tuple(step_sizes),
+                                      foreach=foreach, maximize=maximize,
+                                      differentiable=differentiable, capturable=capturable))
+
+    def _update(self, group, p, grad, state):
+        if not state:
+            state["step"] = _new_step(p)
+            state["prev"] = zeros_like(p)
+            state["step_size"] = full_like(grad, group["lr"])
+        _step_count(state, p)
+        etaminus, etaplus = group["etas"]
+        low, high = group["step_sizes"]
+        s = (grad * state["prev"]).sign()
+        # a NaN product keeps its NaN factor, as PyTorch's masked assignments do
+        factor = where(s > 0, etaplus, where(s < 0, etaminus, where(s == 0, 1.0, s)))
+        step_size = state["step_size"].mul_(factor).clamp_(low, high)
+        grad = where(factor == etaminus, 0.0, grad)
+        p.sub_(grad.sign() * step_size)
+        state["prev"].copy_(grad)
+
+
+class ASGD(Optimizer):
+    """Averaged SGD: p *= 1 - lambd eta; p -= eta g; ax += (p - ax) mu (ax = p while mu = 1);
+    then eta = lr / (1 + lambd lr t)^alpha and mu = 1 / max(1, t - t0) for the next step.
+    eta and mu are 0-dim tensors (float32, float64 under a float64 default dtype, as PyTorch's)
+    computed on the parameter's device (nothing is read back). State: step, eta, mu, ax (ax is the running average of the parameter).
+
+    Shapes: ax has the parameter's shape; step, eta and mu are 0-dim.
+
+    Example:
+    >>> w = nn.Parameter(tl.tensor([1., -2.]))
+    >>> opt = tl.optim.ASGD([w], lr=0.1, t0=0)
+    >>> for _ in range(3):
+    ...     opt.zero_grad()
+    ...     (w ** 2).sum().backward()
+    ...     opt.step()
+    >>> w
+    Parameter containing:
+    tensor([ 0.5120, -1.0240], requires_grad=True)
+    >>> opt.state[w]["ax"]
+    tensor([ 0.5760, -1.1520])
+    """
+
+    def __init__(self, params=None, lr: float = 1e-2, lambd: float = 1e-4, alpha: float = 0.75,
+                 t0: float = 1e6, weight_decay: float = 0, foreach=None, maximize: bool = False,
+                 differentiable: bool = False, capturable: bool = False):
+        _check("learning rate", lr)
+        _check("weight_decay value", weight_decay)
+        super().__init__(params, dict(lr=lr, lambd=lambd, alpha=alpha, t0=t0,
+                                      weight_decay=weight_decay, foreach=foreach, maximize=maximize,
+                                      differentiable=differentiable, capturable=capturable))
+
+    def _update(self, group, p, grad, state):
+        if not state:
+            state["step"] = _new_step(p)
+            scalar = _dt.float64 if _dt.get_default_dtype() is _dt.float64 else _dt.float32
+            state["eta"] = full_like(state["step"], group["lr"], dtype=scalar)
+            state["mu"] = full_like(state["step"], 1.0, dtype=scalar)
+            state["ax"] = zeros_like(p)
+        t = _scalar_math(_step_count(state, p), p)
+        lr, lambd = group["lr"], group["lambd"]
+        if group["weight_decay"]:
+            grad = grad + group["weight_decay"] * p
+        eta = _scalar_math(state["eta"], p)
+        p.mul_((1 - lambd * eta).to(p.dtype))
+        p.sub_(grad * eta.to(p.dtype))
+        ax, mu = state["ax"], state["mu"]
+        # mu = 1 (before t0): a copy, not ax + (p - ax), which can round differently
+        ax.copy_(where(mu == 1, p, ax + (p - ax) * mu.to(p.dtype)))
+        state["eta"].copy_(lr / (1 + lambd * lr * t) ** group["alpha"])
+        mu.copy_(1 / (t - group["t0"]).clamp(min=1))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import types
 from bisect import bisect_right
 from collections import Counter
 
@@ -10,7 +11,7 @@ from .optimizer import Optimizer
 
 __all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LambdaLR",
            "LinearLR", "OneCycleLR", "ReduceLROnPlateau", "PolynomialLR", "CosineAnnealingWarmRestarts",
-           "CyclicLR", "SequentialLR", "ChainedScheduler"]
+           "CyclicLR", "SequentialLR", "ChainedScheduler", "ConstantLR", "MultiplicativeLR"]
 
 
 class LRScheduler:
@@ -265,6 +266,94 @@ class LinearLR(LRScheduler):
     def _get_closed_form_lr(self):
         s, f, n = self.start_factor, self.end_factor, self.total_iters
         return [base * (s + (f - s) * min(n, self.last_epoch) / n) for base in self.base_lrs]
+
+
+class ConstantLR(LRScheduler):
+    """base_lr * factor for the first total_iters epochs, then base_lr.
+
+    Example:
+    >>> opt = tl.optim.SGD([nn.Parameter(tl.zeros(1))], lr=1.0)
+    >>> sched = tl.optim.lr_scheduler.ConstantLR(opt, factor=0.5, total_iters=2)
+    >>> lrs = []
+    >>> for epoch in range(4):
+    ...     lrs.append(sched.get_last_lr()[0])
+    ...     opt.step()
+    ...     sched.step()
+    >>> lrs
+    [0.5, 0.5, 1.0, 1.0]
+    """
+
+    def __init__(self, optimizer, factor: float = 1.0 / 3, total_iters: int = 5, last_epoch: int = -1):
+        if factor > 1.0 or factor < 0:
+            raise ValueError("Constant multiplicative factor expected to be between 0 and 1.")
+        self.factor, self.total_iters = factor, total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        if self.last_epoch == 0:
+            return [lr * self.factor for lr in self._current()]
+        if self.last_epoch != self.total_iters:
+            return self._current()
+        return [lr * (1.0 / self.factor) for lr in self._current()]
+
+    def _get_closed_form_lr(self):
+        f = self.factor
+        return [base * (f + (self.last_epoch >= self.total_iters) * (1 - f)) for base in self.base_lrs]
+
+
+class MultiplicativeLR(LRScheduler):
+    """Each epoch multiplies the current lr by lr_lambda(epoch) (one function, or one per group);
+    the construction step leaves it unchanged. state_dict keeps what callable objects hold in
+    their ``__dict__`` (None for plain functions), as PyTorch's.
+
+    Example:
+    >>> opt = tl.optim.SGD([nn.Parameter(tl.zeros(1))], lr=1.0)
+    >>> sched = tl.optim.lr_scheduler.MultiplicativeLR(opt, lambda epoch: 0.5)
+    >>> for epoch in range(3):
+    ...     opt.step()
+    ...     sched.step()
+    >>> sched.get_last_lr()
+    [0.125]
+    """
+
+    def __init__(self, optimizer, lr_lambda, last_epoch: int = -1):
+        groups = optimizer.param_groups
+        if isinstance(lr_lambda, (list, tuple)):
+            if len(lr_lambda) != len(groups):
+                raise ValueError(f"Expected {len(groups)} lr_lambdas, but got {len(lr_lambda)}")
+            self.lr_lambdas = list(lr_lambda)
+        else:
+            self.lr_lambdas = [lr_lambda] * len(groups)
+        for fn in self.lr_lambdas:
+            if not callable(fn):
+                raise TypeError(f"lr_lambda should be a function, but got {type(fn).__name__}")
+        self._is_initial = False
+        super().__init__(optimizer, last_epoch)
+
+    def _initial_step(self):
+        # PyTorch's initial mode: the construction step (also when resuming) multiplies nothing
+        self._is_initial = True
+        try:
+            super()._initial_step()
+        finally:
+            self._is_initial = False
+
+    def get_lr(self):
+        if self._is_initial:
+            return self._current()
+        return [lr * fn(self.last_epoch) for lr, fn in zip(self._current(), self.lr_lambdas)]
+
+    def state_dict(self) -> dict:
+        state = super().state_dict()
+        state["lr_lambdas"] = [None if isinstance(fn, types.FunctionType) else fn.__dict__.copy()
+                               for fn in self.lr_lambdas]
+        return state
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        self.__dict__.update({k: v for k, v in state_dict.items() if k != "lr_lambdas"})
+        for fn, saved in zip(self.lr_lambdas, state_dict.get("lr_lambdas", ())):
+            if saved is not None:
+                fn.__dict__.update(saved)
 
 
 class OneCycleLR(LRScheduler):
