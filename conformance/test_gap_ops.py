@@ -71,3 +71,48 @@ def test_addcdiv_integer_rejected_addcmul_integer_kept(dtype):
 def test_blas_bad_shapes():
     check(lambda lib, i, a, b: lib.addmm(i, a, b), Arr(np.ones((3, 2))), Arr(np.ones((2, 3))), Arr(np.ones((3, 2))))
     check(lambda lib, i, a, b: lib.addmv(i, a, b), Arr(np.ones(2)), Arr(np.ones((2, 3))), Arr(np.ones((3, 1))))
+
+
+@st.composite
+def with_nonfinite(draw, dtype="float64"):
+    shape = draw(st.sampled_from([(), (3,), (2, 3), (2, 1, 4)]))
+    values = arr(draw, shape, dtype=dtype).array
+    mask = np.random.default_rng(draw(st.integers(0, 99))).integers(0, 4, shape)
+    values = np.where(mask == 1, np.nan, np.where(mask == 2, np.inf, values))
+    return Arr(np.where(mask == 3, -np.inf if draw(st.booleans()) else np.nan, values).astype(dtype), True)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "float16"])
+@given(data=st.data(),
+       kwargs=st.sampled_from([{}, {"nan": 1.5}, {"posinf": 3.0, "neginf": -2.0}, {"nan": -1, "posinf": 7}]),
+       inplace=st.booleans())
+def test_nan_to_num(dtype, data, kwargs, inplace):
+    x = data.draw(with_nonfinite(dtype))
+    if inplace:
+        check(lambda lib, x: x.clone().nan_to_num_(**kwargs), x, grad2=True)
+    else:
+        check(lambda lib, x: lib.nan_to_num(x, **kwargs), x, grad2=True)
+
+
+@pytest.mark.parametrize("name", ["nansum", "nanmean"])
+@given(x=with_nonfinite(), dim=st.sampled_from([None, 0, -1, (0, -1)]), keepdim=st.booleans())
+def test_nan_reductions(name, x, dim, keepdim):
+    x = Arr(np.where(np.isinf(x.array), 1.0, x.array), True)
+    if dim is not None and x.array.ndim == 0:
+        dim = None
+    # an all-NaN slice's mean is NaN in both; its gradient (NaN in PyTorch, whose nansum backward
+    # multiplies by the mask) is 0 here: those cases compare values only
+    try:
+        all_nan = np.isnan(x.array).all(axis=dim)
+    except ValueError:  # a repeated dim (0, -1) of a 1-D input: both libraries raise
+        all_nan = False
+    check(lambda lib, x: getattr(lib, name)(x, dim=dim, keepdim=keepdim), x, grad2=True,
+          grad=not (name == "nanmean" and np.any(all_nan)))
+    check(lambda lib, x: getattr(x, name)(), x, grad=not (name == "nanmean" and np.isnan(x.array).all()))
+
+
+def test_nan_ops_integer_inputs():
+    ints = Arr(np.array([1, 2, 3]))
+    for fn in (lambda lib, x: lib.nan_to_num(x), lambda lib, x: lib.nansum(x),
+               lambda lib, x: lib.nansum(x, dtype=lib.float32), lambda lib, x: lib.nanmean(x)):
+        check(fn, ints)

@@ -622,11 +622,12 @@ Tensor.__repr__ = Tensor.__str__ = tensor_repr
 
 
 # compositions PyTorch programs call as methods (ops/composite.py)
-for _name in ("addmm", "addmv", "baddbmm", "addbmm", "addcmul", "addcdiv"):
+for _name in ("addmm", "addmv", "baddbmm", "addbmm", "addcmul", "addcdiv", "nan_to_num", "nansum", "nanmean"):
     setattr(Tensor, _name, getattr(_cp, _name).__wrapped__)
 _UNARY_INPLACE_EXAMPLES.update({
     "addcmul_": ("[1., 1.]", "tl.tensor([1., 2.]), tl.tensor([3., 4.]), value=0.5", "tensor([2.5000, 5.0000])"),
     "addcdiv_": ("[1., 1.]", "tl.tensor([1., 2.]), tl.tensor([4., 4.]), value=2", "tensor([1.5000, 2.0000])"),
+    "nan_to_num_": ("[float('nan'), 2.]", "-1.", "tensor([-1.,  2.])"),
 })
-for _name in ("addcmul_", "addcdiv_"):
+for _name in ("addcmul_", "addcdiv_", "nan_to_num_"):
     setattr(Tensor, _name, _unary_inplace(_name, getattr(_cp, _name[:-1]).__wrapped__))

@@ -424,6 +424,11 @@ SPECS = [
            st.sampled_from([((2, 3), (3,), (2, 1)), ((), (2,), (2,))])),
     OpSpec("addcdiv", lambda i, a, b: tl.addcdiv(i, a, b, value=2), lambda i, a, b: i + 2 * a / b,
            st.sampled_from([((2, 3), (3,), (2, 1)), ((), (2,), (2,))]), low=0.5, high=2.0),
+    OpSpec("nansum", lambda x, **k: tl.nansum(tl.where(x > 2.5, float("nan"), x), **k),
+           lambda x, dim, keepdim: np.nansum(np.where(x > 2.5, np.nan, x), axis=np_axes(dim, x.ndim), keepdims=keepdim),
+           one(), kwargs=dims_kwargs(), avoid=lambda a, k: near(a[0], [2.5], 1e-2)),
+    OpSpec("nan_to_num", lambda x: tl.nan_to_num(tl.where(x > 2.5, float("nan"), x), nan=-1.0),
+           lambda x: np.where(x > 2.5, -1.0, x), one(), avoid=lambda a, k: near(a[0], [2.5], 1e-2)),
 ]
 
 _EINSUM_BY_SHAPES = {}

@@ -132,3 +132,64 @@ def addcdiv(input: Tensor, tensor1, tensor2, *, value=1) -> Tensor:
                            f"tensor1 or tensor2 to a floating dtype")
     quotient = tensor1 / tensor2
     return input + (quotient if value == 1 else quotient * value)
+
+
+@tensor_op
+def nan_to_num(input: Tensor, nan=0.0, posinf=None, neginf=None) -> Tensor:
+    """NaN replaced by ``nan``, +inf by ``posinf`` and -inf by ``neginf`` (by default the
+    largest and lowest finite values of input's dtype); integer and bool inputs are copied.
+    Replaced elements get a zero gradient.
+
+    Shapes: (*) -> (*).
+
+    Example:
+    >>> tl.nan_to_num(tl.tensor([float('nan'), float('inf'), -float('inf'), 1.]), posinf=9.)
+    tensor([ 0.0000e+00,  9.0000e+00, -3.4028e+38,  1.0000e+00])
+    """
+    if not input.is_floating_point():
+        return input.clone()
+    info = _dt.finfo(input.dtype)
+    posinf = info.max if posinf is None else posinf
+    neginf = info.min if neginf is None else neginf
+    out = ew.where(input == float("inf"), posinf, input)
+    out = ew.where(input == -float("inf"), neginf, out)
+    return ew.where(ew.isnan(input), nan, out)
+
+
+def _without_nan(input: Tensor) -> Tensor:
+    if not input.is_floating_point():
+        return input
+    return ew.where(ew.isnan(input), 0, input)
+
+
+@tensor_op
+def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """Sum over ``dim`` (None: all) treating NaN as zero (NaN elements get a zero gradient).
+
+    Shapes: input's without the reduced dims (kept as size 1 with keepdim).
+
+    Example:
+    >>> tl.nansum(tl.tensor([[1., float('nan')], [2., 3.]]), dim=1)
+    tensor([1., 5.])
+    """
+    return _without_nan(input).sum(dim, keepdim, dtype=dtype)
+
+
+@tensor_op
+def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """Mean over ``dim`` (None: all) of the elements that are not NaN (all NaN: NaN). NaN
+    elements get a zero gradient (PyTorch's is NaN for the elements of an all-NaN slice).
+
+    Shapes: input's without the reduced dims (kept as size 1 with keepdim). Floating inputs only.
+
+    Example:
+    >>> tl.nanmean(tl.tensor([[1., float('nan')], [2., 3.]]), dim=1)
+    tensor([1.0000, 2.5000])
+    """
+    if not input.is_floating_point():
+        raise RuntimeError(f"nanmean(): expected input to have floating point dtype but got {input.dtype} "
+                           f"(cast it with .float() or pass dtype=tl.float32)")
+    if dtype is not None:
+        input = input.to(dtype)
+    count = (~ew.isnan(input)).sum(dim, keepdim)
+    return nansum(input, dim, keepdim) / count
