@@ -116,3 +116,19 @@ def test_nan_ops_integer_inputs():
     for fn in (lambda lib, x: lib.nan_to_num(x), lambda lib, x: lib.nansum(x),
                lambda lib, x: lib.nansum(x, dtype=lib.float32), lambda lib, x: lib.nanmean(x)):
         check(fn, ints)
+
+
+@given(data=st.data(), method=st.booleans())
+def test_moveaxis(data, method):
+    x = arr(data.draw, data.draw(st.sampled_from([(2,), (2, 3), (2, 3, 4)])))
+    nd = x.array.ndim
+    # int with int, tuple with tuple (mixing them is a TypeError in PyTorch, accepted here: see report)
+    src, dst = data.draw(st.sampled_from([(0, -1), (-1, 0), ((0,), (nd - 1,)),
+                                          (tuple(range(nd))[:2], (1, 0)[:min(2, nd)])]))
+    check(lambda lib, x: x.moveaxis(src, dst) if method else lib.moveaxis(x, src, dst), x)
+
+
+def test_constants():
+    import tensorlite as tl
+    import torch
+    assert (tl.pi, tl.e, tl.inf) == (torch.pi, torch.e, torch.inf) and np.isnan(tl.nan)

@@ -286,7 +286,7 @@ _METHODS.update({
     "expand_as": mv.expand_as, "broadcast_to": mv.broadcast_to, "transpose": mv.transpose,
     "swapaxes": mv.transpose, "swapdims": mv.transpose, "t": mv.t, "squeeze": mv.squeeze,
     "unsqueeze": mv.unsqueeze, "flatten": mv.flatten, "unflatten": mv.unflatten,
-    "movedim": mv.movedim, "contiguous": mv.contiguous, "clone": mv.clone, "flip": _dims_method(mv.flip),
+    "movedim": mv.movedim, "moveaxis": mv.movedim, "contiguous": mv.contiguous, "clone": mv.clone, "flip": _dims_method(mv.flip),
     "roll": mv.roll, "split": indexing.split, "chunk": indexing.chunk, "unbind": mv.unbind, "narrow": mv.narrow,
     "tril": mv.tril, "triu": mv.triu,
     # indexing
