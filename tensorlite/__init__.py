@@ -45,6 +45,10 @@ from .ops.diagonal import diag, diag_embed, diagonal, trace
 from .ops.tiling import meshgrid, repeat_interleave, tile
 from .ops.index_ops import index_add, index_copy, index_fill, index_reduce, masked_scatter
 from .ops.linalg import bmm, dot, einsum, ger, matmul, mm, outer
+from .ops.composite import addbmm, addcdiv, addcmul, addmm, addmv, baddbmm
+from .ops.composite import nan_to_num, nanmean, nansum
+from .ops.movement import movedim as moveaxis
+from math import e, inf, nan, pi  # torch.pi, torch.e, torch.inf, torch.nan
 from . import linalg
 from .linalg import det, logdet, matrix_power, pinverse, slogdet
 from .linalg import inv as inverse, legacy_cholesky as cholesky, legacy_cross as cross

@@ -17,6 +17,7 @@ from .device import Device, device as _parse_device
 from .nn import functional as _F
 from .ops import creation, elementwise as ew, indexing, inplace, linalg, movement as mv, reduce as rd, sampling, scan, sorting
 from .ops import diagonal, index_ops, tiling, zero_grad
+from .ops import composite as _cp
 from . import linalg as _la
 from .ops._queries import is_contiguous
 from .ops._util import expect_tensor
@@ -285,7 +286,7 @@ _METHODS.update({
     "expand_as": mv.expand_as, "broadcast_to": mv.broadcast_to, "transpose": mv.transpose,
     "swapaxes": mv.transpose, "swapdims": mv.transpose, "t": mv.t, "squeeze": mv.squeeze,
     "unsqueeze": mv.unsqueeze, "flatten": mv.flatten, "unflatten": mv.unflatten,
-    "movedim": mv.movedim, "contiguous": mv.contiguous, "clone": mv.clone, "flip": _dims_method(mv.flip),
+    "movedim": mv.movedim, "moveaxis": mv.movedim, "contiguous": mv.contiguous, "clone": mv.clone, "flip": _dims_method(mv.flip),
     "roll": mv.roll, "split": indexing.split, "chunk": indexing.chunk, "unbind": mv.unbind, "narrow": mv.narrow,
     "tril": mv.tril, "triu": mv.triu,
     # indexing
@@ -618,3 +619,15 @@ _to.__name__, _backward.__name__ = "to", "backward"
 Tensor.to = _to
 Tensor.backward = _backward
 Tensor.__repr__ = Tensor.__str__ = tensor_repr
+
+
+# compositions PyTorch programs call as methods (ops/composite.py)
+for _name in ("addmm", "addmv", "baddbmm", "addbmm", "addcmul", "addcdiv", "nan_to_num", "nansum", "nanmean"):
+    setattr(Tensor, _name, getattr(_cp, _name).__wrapped__)
+_UNARY_INPLACE_EXAMPLES.update({
+    "addcmul_": ("[1., 1.]", "tl.tensor([1., 2.]), tl.tensor([3., 4.]), value=0.5", "tensor([2.5000, 5.0000])"),
+    "addcdiv_": ("[1., 1.]", "tl.tensor([1., 2.]), tl.tensor([4., 4.]), value=2", "tensor([1.5000, 2.0000])"),
+    "nan_to_num_": ("[float('nan'), 2.]", "-1.", "tensor([-1.,  2.])"),
+})
+for _name in ("addcmul_", "addcdiv_", "nan_to_num_"):
+    setattr(Tensor, _name, _unary_inplace(_name, getattr(_cp, _name[:-1]).__wrapped__))

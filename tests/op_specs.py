@@ -411,6 +411,24 @@ SPECS = [
            avoid=lambda a, k: near(a[0], [0], 1e-2)),
     OpSpec("linalg_matrix_norm_fro", tl.linalg.matrix_norm, lambda a: np.linalg.norm(a, "fro", axis=(-2, -1)),
            st.tuples(shapes(2, 3)), avoid=lambda a, k: near(a[0], [0], 1e-2)),
+    # -- compositions (ops/composite.py) ----------------------------------------------------
+    OpSpec("addmm", lambda i, a, b: tl.addmm(i, a, b, beta=0.5, alpha=-2),
+           lambda i, a, b: 0.5 * i - 2 * (a @ b), st.sampled_from([((3,), (2, 4), (4, 3)), ((2, 3), (2, 1), (1, 3))])),
+    OpSpec("baddbmm", lambda i, a, b: tl.baddbmm(i, a, b, alpha=0.5), lambda i, a, b: i + 0.5 * (a @ b),
+           st.sampled_from([((2, 1, 3), (2, 2, 4), (2, 4, 3)), ((1,), (1, 2, 2), (1, 2, 1))])),
+    OpSpec("addbmm", lambda i, a, b: tl.addbmm(i, a, b, beta=2), lambda i, a, b: 2 * i + (a @ b).sum(0),
+           st.sampled_from([((2, 3), (3, 2, 4), (3, 4, 3)), ((1,), (1, 1, 2), (1, 2, 2))])),
+    OpSpec("addmv", lambda i, a, b: tl.addmv(i, a, b, beta=-1, alpha=3), lambda i, a, b: -i + 3 * (a @ b),
+           st.sampled_from([((3,), (3, 2), (2,)), ((), (2, 4), (4,))])),
+    OpSpec("addcmul", lambda i, a, b: tl.addcmul(i, a, b, value=-0.5), lambda i, a, b: i - 0.5 * a * b,
+           st.sampled_from([((2, 3), (3,), (2, 1)), ((), (2,), (2,))])),
+    OpSpec("addcdiv", lambda i, a, b: tl.addcdiv(i, a, b, value=2), lambda i, a, b: i + 2 * a / b,
+           st.sampled_from([((2, 3), (3,), (2, 1)), ((), (2,), (2,))]), low=0.5, high=2.0),
+    OpSpec("nansum", lambda x, **k: tl.nansum(tl.where(x > 2.5, float("nan"), x), **k),
+           lambda x, dim, keepdim: np.nansum(np.where(x > 2.5, np.nan, x), axis=np_axes(dim, x.ndim), keepdims=keepdim),
+           one(), kwargs=dims_kwargs(), avoid=lambda a, k: near(a[0], [2.5], 1e-2)),
+    OpSpec("nan_to_num", lambda x: tl.nan_to_num(tl.where(x > 2.5, float("nan"), x), nan=-1.0),
+           lambda x: np.where(x > 2.5, -1.0, x), one(), avoid=lambda a, k: near(a[0], [2.5], 1e-2)),
 ]
 
 _EINSUM_BY_SHAPES = {}
