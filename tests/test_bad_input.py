@@ -250,6 +250,8 @@ BAD_INPUT = [
      ["masked_fill", "str"]),
     ("clamp-tuple", lambda: ones(2).clamp((0, 1)), TypeError, ["clamp", "min", "tuple"]),
     ("movedim-repeated", lambda: ones(2, 3).movedim((0, 0), (0, 1)), RuntimeError, ["movedim", "repeated"]),
+    ("movedim-tuple-and-int", lambda: ones(2).movedim((0,), 0), TypeError, ["movedim", "both be ints"]),
+    ("moveaxis-int-and-list", lambda: tl.moveaxis(ones(2, 3), 0, [1]), TypeError, ["movedim", "tuples of ints"]),
     ("index-0d", lambda: tl.tensor(1.0)[0], IndexError, ["invalid index of a 0-dim tensor"]),
     # convolution and pooling geometry (ZeroDivisionError / unpacking errors before)
     ("conv2d-stride0", lambda: F.conv2d(ones(1, 1, 3, 3), ones(1, 1, 2, 2), stride=0), RuntimeError,

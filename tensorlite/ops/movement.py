@@ -524,6 +524,11 @@ def movedim(input: Tensor, source, destination) -> Tensor:
     >>> x.movedim((0, 1), (2, 0)).shape
     tensorlite.Size([3, 4, 2])
     """
+    if isinstance(source, int) != isinstance(destination, int):
+        kinds = tuple(type(v).__name__ for v in (source, destination))
+        raise TypeError(f"movedim() received an invalid combination of arguments - got (Tensor, "
+                        f"{kinds[0]}, {kinds[1]}): source and destination must both be ints or both "
+                        f"be tuples of ints")
     sources, destinations = _dims_arg("movedim", source), _dims_arg("movedim", destination)
     if len(sources) != len(destinations):
         raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(sources)} dims) "
