@@ -78,3 +78,32 @@ def test_parameter_dict_registers_wraps_and_trains():
     holder = nn.Module()
     holder.scales = nn.ParameterDict({"z": tl.ones(1), "a": tl.ones(1)})
     assert list(holder.state_dict()) == ["scales.a", "scales.z"]
+
+
+@pytest.mark.parametrize("getter,target,message", [
+    ("get_parameter", "0.nope", "Linear has no attribute `nope`"),
+    ("get_parameter", "1.running_mean", "`running_mean` is not an nn.Parameter"),
+    ("get_buffer", "0.weight", "`weight` is not a buffer"),
+    ("get_parameter", "2.weight", "Sequential has no attribute `2`"),
+    ("get_parameter", "0.training", "`training` is not an nn.Parameter"),
+])
+def test_get_parameter_and_get_buffer_errors_name_the_path(getter, target, message):
+    model = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))
+    assert model.get_parameter("0.bias") is model[0].bias
+    assert model.get_buffer("1.num_batches_tracked") is model[1].num_batches_tracked
+    with pytest.raises(AttributeError, match=message):
+        getattr(model, getter)(target)
+
+
+@pytest.mark.parametrize("recurse", [True, False])
+def test_to_empty_gives_new_storage_of_the_same_shapes(recurse):
+    device = tl.ones(1).device
+    model = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))
+    before = {name: t for name, t in model.state_dict(keep_vars=True).items()}
+    model.to_empty(device=device, recurse=recurse)
+    after = model.state_dict(keep_vars=True)
+    assert all(after[k] is before[k] and after[k].shape == before[k].shape and after[k].dtype == before[k].dtype
+               and after[k].device == device for k in before)
+    with tl.no_grad():
+        model[0].weight.fill_(1.0)
+    assert model[0].weight.requires_grad and model[0].weight.sum().item() == 6.0
