@@ -50,3 +50,35 @@ def test_repr_and_state_dict_keys(build):
     ours, theirs = build(tl.nn, tl), build(torch.nn, torch)
     assert list(ours.state_dict()) == list(theirs.state_dict())
     assert repr(ours) == repr(theirs).replace("torch.FloatTensor", "tensorlite.float32")
+
+
+@given(data=st.data(), mode=st.sampled_from(["sum", "mean", "max"]), weighted=st.booleans(),
+       padding_idx=st.sampled_from([None, 1, -2]), include_last_offset=st.booleans(), two_d=st.booleans())
+def test_embedding_bag(data, mode, weighted, padding_idx, include_last_offset, two_d):
+    weight = data.draw(arrs(shape=(5, 3), dtype="float64", specials=False, unique=True))
+    if two_d:
+        indices = np.array(data.draw(st.lists(st.lists(st.integers(0, 4), min_size=2, max_size=2), min_size=1,
+                                              max_size=3)))
+        offsets = None
+    else:
+        indices = np.array(data.draw(st.lists(st.integers(0, 4), min_size=0, max_size=7)), dtype=np.int64)
+        cuts = sorted(data.draw(st.lists(st.integers(0, len(indices)), min_size=1, max_size=4)))
+        offsets = Arr(np.array([0] + cuts[1:] + ([len(indices)] if include_last_offset else []), dtype=np.int64))
+    psw = Arr(np.linspace(0.5, 1.5, indices.size).reshape(indices.shape), requires_grad=True) \
+        if weighted and mode == "sum" else None
+    args = [Arr(indices.astype(np.int64)), weight] + ([offsets] if offsets is not None else []) + \
+        ([psw] if psw is not None else [])
+
+    def fn(lib, idx, w, *rest):
+        rest = list(rest)
+        off = rest.pop(0) if offsets is not None else None
+        return lib.nn.functional.embedding_bag(idx, w, off, mode=mode, padding_idx=padding_idx,
+                                               per_sample_weights=rest[0] if rest else None,
+                                               include_last_offset=include_last_offset and off is not None)
+    check(fn, *args)
+
+
+def test_embedding_bag_module_repr_and_keys():
+    for kwargs in ({}, {"mode": "sum", "padding_idx": 0, "include_last_offset": True}):
+        ours, theirs = tl.nn.EmbeddingBag(5, 3, **kwargs), torch.nn.EmbeddingBag(5, 3, **kwargs)
+        assert repr(ours) == repr(theirs) and list(ours.state_dict()) == list(theirs.state_dict())

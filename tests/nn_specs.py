@@ -558,3 +558,29 @@ NN_SPECS += [
                                                    "padding_value": st.sampled_from([0.0, -1.5]),
                                                    "padding_side": st.sampled_from(["left", "right"])})),
 ]
+
+BAG_INDICES, BAG_OFFSETS = np.array([0, 2, 1, 1, 4, 3]), np.array([0, 2, 2, 5])
+
+
+def np_embedding_bag(w, reduce, padding_idx=None, psw=None):
+    rows = w[BAG_INDICES] * (1.0 if psw is None else psw[:, None])
+    bounds = list(BAG_OFFSETS) + [len(BAG_INDICES)]
+    out = []
+    for start, stop in zip(bounds[:-1], bounds[1:]):
+        picked = [rows[i] for i in range(start, stop) if BAG_INDICES[i] != padding_idx]
+        out.append(reduce(np.stack(picked), 0) if picked else np.zeros(w.shape[1]))
+    return np.stack(out)
+
+
+def _bag(w, mode, **k):
+    return F.embedding_bag(_t(BAG_INDICES, w, tl.int64), w, _t(BAG_OFFSETS, w, tl.int64), mode=mode, **k)
+
+
+NN_SPECS += [
+    OpSpec("embedding_bag_mean_padding", lambda w: _bag(w, "mean", padding_idx=1),
+           lambda w: np_embedding_bag(w, np.mean, padding_idx=1), shapes_of((5, 3))),
+    OpSpec("embedding_bag_max", lambda w: _bag(w, "max"), lambda w: np_embedding_bag(w, np.max),
+           shapes_of((5, 3)), unique=True, elements=GRID),
+    OpSpec("embedding_bag_sum_weighted", lambda w, p: _bag(w, "sum", per_sample_weights=p),
+           lambda w, p: np_embedding_bag(w, np.sum, psw=p), shapes_of((5, 3), (6,))),
+]

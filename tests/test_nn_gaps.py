@@ -107,3 +107,25 @@ def test_to_empty_gives_new_storage_of_the_same_shapes(recurse):
     with tl.no_grad():
         model[0].weight.fill_(1.0)
     assert model[0].weight.requires_grad and model[0].weight.sum().item() == 6.0
+
+
+def test_embedding_bag_max_gives_the_whole_gradient_to_a_zero_row():
+    # a row equal to the reduction's start value (0) must not share the gradient with it
+    w = tl.tensor([[0.0, -1.0], [-2.0, -3.0]], dtype=tl.float64, requires_grad=True)
+    nn.functional.embedding_bag(tl.tensor([[0, 1]]), w, mode="max").sum().backward()
+    assert w.grad.tolist() == [[1.0, 1.0], [0.0, 0.0]]
+
+
+def test_embedding_bag_module_and_bad_input():
+    bag = nn.EmbeddingBag(4, 2, mode="mean", padding_idx=0)
+    assert bag.weight[0].tolist() == [0.0, 0.0]
+    out = bag(tl.tensor([0, 0, 1, 2]), tl.tensor([0, 2]))
+    assert out[0].tolist() == [0.0, 0.0] and np.allclose(out[1].detach().numpy(), bag.weight[1:3].mean(0).detach().numpy())
+    with pytest.raises(ValueError, match="mode has to be one of sum, mean or max, got 'median'"):
+        nn.EmbeddingBag(4, 2, mode="median")
+    with pytest.raises(ValueError, match="input is 2D, then offsets has to be None"):
+        bag(tl.tensor([[1, 2]]), tl.tensor([0]))
+    with pytest.raises(ValueError, match="offsets has to be a 1D Tensor"):
+        bag(tl.tensor([1, 2]))
+    with pytest.raises(NotImplementedError, match=r"per_sample_weights need mode='sum' \(got 'mean'\)"):
+        bag(tl.tensor([1, 2]), tl.tensor([0]), per_sample_weights=tl.ones(2))

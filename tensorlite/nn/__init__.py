@@ -5,7 +5,7 @@ from .layers.activation import (CELU, ELU, GELU, GLU, SELU, Hardsigmoid, Hardswi
                                 LogSigmoid, LogSoftmax, Mish, PReLU, ReLU, ReLU6, Sigmoid, SiLU, Softmax,
                                 Softmin, Softplus, Softsign, Tanh)
 from .layers.conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, Fold, Unfold
-from .layers.embedding import Embedding
+from .layers.embedding import Embedding, EmbeddingBag
 from .layers.linear import Bilinear, Flatten, Identity, Linear, Unflatten
 from .layers.loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss, HuberLoss,
                           GaussianNLLLoss, KLDivLoss, L1Loss, MarginRankingLoss, MSELoss, NLLLoss,

@@ -36,9 +36,10 @@ from .functional_margin import (hinge_embedding_loss, multi_margin_loss, multila
 from .functional_resample import (interpolate, pixel_shuffle, pixel_unshuffle, upsample, upsample_bilinear,
                                   upsample_nearest)
 from .functional_attention import scaled_dot_product_attention
+from .functional_bag import embedding_bag
 
 __all__ = [
-    "rms_norm", "linear", "bilinear", "conv1d", "conv2d", "conv_transpose2d", "unfold", "fold", "max_pool2d",
+    "rms_norm", "embedding_bag", "linear", "bilinear", "conv1d", "conv2d", "conv_transpose2d", "unfold", "fold", "max_pool2d",
     "avg_pool2d", "adaptive_avg_pool2d", "pad", "dropout", "dropout1d", "dropout2d", "dropout3d", "batch_norm", "layer_norm", "group_norm",
     "local_response_norm", "embedding", "one_hot", "normalize", "cosine_similarity",
     "relu", "relu6", "leaky_relu", "prelu", "elu", "selu", "celu", "gelu", "silu", "mish", "softplus",
