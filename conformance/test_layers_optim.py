@@ -80,6 +80,11 @@ LAYERS = [
     ("Embedding", (5, 3), {"padding_idx": 1}, "indices"),
     ("PReLU", (), {}, (2, 3)),
     ("Hardtanh", (-0.5, 0.5), {}, (2, 3)),
+    ("BatchNorm3d", (2,), {"momentum": 0.2}, (2, 2, 2, 3, 2)),
+    ("RMSNorm", ((3, 2),), {}, (4, 3, 2)),
+    ("RMSNorm", (3,), {"eps": 1e-2, "elementwise_affine": False}, (2, 3)),
+    ("Unfold", ((2, 3),), {"dilation": (2, 1), "padding": 1, "stride": 2}, (2, 2, 5, 4)),
+    ("Fold", ((4, 5), 2), {"stride": 1}, (2, 8, 12)),
 ]
 
 

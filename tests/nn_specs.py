@@ -525,3 +525,62 @@ NN_SPECS += [
            or near(np_distance(a[0], a[2]) - np_distance(a[1], a[2]), [0], 1e-2)
            or min(np.abs(a[0] - a[1]).min(), np.abs(a[0] - a[2]).min(), np.abs(a[1] - a[2]).min()) < 0.05),
 ]
+
+
+def np_rms_norm(x, w, eps):
+    return x / np.sqrt((x * x).mean(-1, keepdims=True) + eps) * w
+
+
+def np_pad_sequence(seqs, batch_first, value, left):
+    length = max(len(s) for s in seqs)
+    rows = [np.concatenate([np.full((length - len(s),) + s.shape[1:], value), s] if left
+                           else [s, np.full((length - len(s),) + s.shape[1:], value)]) for s in seqs]
+    return np.stack(rows, 0 if batch_first else 1)
+
+
+def _pad_sequence(*seqs, **k):
+    from tensorlite.nn.utils.rnn import pad_sequence
+    return pad_sequence(list(seqs), **k)
+
+
+NN_SPECS += [
+    OpSpec("rms_norm", lambda x, w: F.rms_norm(x, (x.shape[-1],), w, eps=1e-3),
+           lambda x, w: np_rms_norm(x, w, 1e-3), shapes_of((3, 4), (4,))),
+    OpSpec("rms_norm_2d_no_weight", lambda x: F.rms_norm(x, x.shape[-2:], eps=1e-3),
+           lambda x: np_rms_norm(x.reshape(2, -1), 1.0, 1e-3).reshape(x.shape), shapes_of((2, 3, 2))),
+    OpSpec("batch_norm_train_3d", lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
+           np_batch_norm, shapes_of((2, 3, 2, 2, 2), (3,), (3,))),
+    OpSpec("pad_sequence", lambda a, b, c, **k: _pad_sequence(a, b, c, **k),
+           lambda a, b, c, batch_first, padding_value, padding_side:
+           np_pad_sequence([a, b, c], batch_first, padding_value, padding_side == "left"),
+           shapes_of((3, 2), (1, 2), (4, 2)),
+           kwargs=lambda s: st.fixed_dictionaries({"batch_first": st.booleans(),
+                                                   "padding_value": st.sampled_from([0.0, -1.5]),
+                                                   "padding_side": st.sampled_from(["left", "right"])})),
+]
+
+BAG_INDICES, BAG_OFFSETS = np.array([0, 2, 1, 1, 4, 3]), np.array([0, 2, 2, 5])
+
+
+def np_embedding_bag(w, reduce, padding_idx=None, psw=None):
+    rows = w[BAG_INDICES] * (1.0 if psw is None else psw[:, None])
+    bounds = list(BAG_OFFSETS) + [len(BAG_INDICES)]
+    out = []
+    for start, stop in zip(bounds[:-1], bounds[1:]):
+        picked = [rows[i] for i in range(start, stop) if BAG_INDICES[i] != padding_idx]
+        out.append(reduce(np.stack(picked), 0) if picked else np.zeros(w.shape[1]))
+    return np.stack(out)
+
+
+def _bag(w, mode, **k):
+    return F.embedding_bag(_t(BAG_INDICES, w, tl.int64), w, _t(BAG_OFFSETS, w, tl.int64), mode=mode, **k)
+
+
+NN_SPECS += [
+    OpSpec("embedding_bag_mean_padding", lambda w: _bag(w, "mean", padding_idx=1),
+           lambda w: np_embedding_bag(w, np.mean, padding_idx=1), shapes_of((5, 3))),
+    OpSpec("embedding_bag_max", lambda w: _bag(w, "max"), lambda w: np_embedding_bag(w, np.max),
+           shapes_of((5, 3)), unique=True, elements=GRID),
+    OpSpec("embedding_bag_sum_weighted", lambda w, p: _bag(w, "sum", per_sample_weights=p),
+           lambda w, p: np_embedding_bag(w, np.sum, psw=p), shapes_of((5, 3), (6,))),
+]

@@ -1,20 +1,20 @@
 """tensorlite.nn: Module, Parameter, layers, losses, init, functional (F) and utils."""
 from . import functional, init, parallel, utils
-from .containers import ModuleDict, ModuleList, ParameterList, Sequential
+from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .layers.activation import (CELU, ELU, GELU, GLU, SELU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU,
                                 LogSigmoid, LogSoftmax, Mish, PReLU, ReLU, ReLU6, Sigmoid, SiLU, Softmax,
                                 Softmin, Softplus, Softsign, Tanh)
-from .layers.conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
-from .layers.embedding import Embedding
+from .layers.conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, Fold, Unfold
+from .layers.embedding import Embedding, EmbeddingBag
 from .layers.linear import Bilinear, Flatten, Identity, Linear, Unflatten
 from .layers.loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss, HuberLoss,
                           GaussianNLLLoss, KLDivLoss, L1Loss, MarginRankingLoss, MSELoss, NLLLoss,
                           PairwiseDistance, PoissonNLLLoss, SmoothL1Loss, TripletMarginLoss,
                           HingeEmbeddingLoss, MultiLabelMarginLoss, MultiLabelSoftMarginLoss, MultiMarginLoss,
-                          SoftMarginLoss, TripletMarginWithDistanceLoss)
-from .layers.normalization import (BatchNorm1d, BatchNorm2d, Dropout, Dropout1d, Dropout2d, Dropout3d,
+                          SoftMarginLoss, TripletMarginWithDistanceLoss, CosineSimilarity)
+from .layers.normalization import (BatchNorm1d, BatchNorm2d, BatchNorm3d, Dropout, Dropout1d, Dropout2d, Dropout3d,
                                    GroupNorm, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, LayerNorm,
-                                   LocalResponseNorm)
+                                   LocalResponseNorm, RMSNorm)
 from .layers.padding import (CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad1d, ConstantPad2d,
                              ConstantPad3d, ReflectionPad1d, ReflectionPad2d, ReflectionPad3d, ReplicationPad1d,
                              ReplicationPad2d, ReplicationPad3d, ZeroPad1d, ZeroPad2d, ZeroPad3d)

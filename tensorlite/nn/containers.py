@@ -190,3 +190,72 @@ class ParameterList(Module):
 
     def __iter__(self):
         return iter(self._parameters.values())
+
+
+class ParameterDict(Module):
+    """An ordered dict of Parameters registered under their keys (tensors are wrapped in
+    Parameter); state_dict keys are the dict's keys.
+
+    Example:
+    >>> params = nn.ParameterDict({"scale": tl.ones(2), "shift": nn.Parameter(tl.zeros(2))})
+    >>> list(params.state_dict()), type(params["scale"]).__name__
+    (['scale', 'shift'], 'Parameter')
+    >>> "scale" in params, len(params)
+    (True, 2)
+    """
+
+    def __init__(self, parameters=None):
+        super().__init__()
+        if parameters is not None:
+            self.update(parameters)
+
+    def __getitem__(self, key):
+        return self._parameters[key]
+
+    def __setitem__(self, key, value):
+        self.register_parameter(key, value if isinstance(value, Parameter) or value is None else Parameter(value))
+
+    def __delitem__(self, key):
+        del self._parameters[key]
+
+    def __len__(self):
+        return len(self._parameters)
+
+    def __iter__(self):
+        return iter(self._parameters)
+
+    def __contains__(self, key):
+        return key in self._parameters
+
+    def keys(self):
+        return self._parameters.keys()
+
+    def values(self):
+        return self._parameters.values()
+
+    def items(self):
+        return self._parameters.items()
+
+    def get(self, key, default=None):
+        return self._parameters.get(key, default)
+
+    def pop(self, key):
+        value = self._parameters[key]
+        del self[key]
+        return value
+
+    def update(self, parameters) -> None:
+        """Add key/value pairs; as PyTorch, a plain dict's keys are added in sorted order (an
+        OrderedDict, a ParameterDict or a list of pairs keeps its order)."""
+        if isinstance(parameters, (OrderedDict, ParameterDict)):
+            pairs = parameters.items()
+        elif hasattr(parameters, "items"):
+            pairs = sorted(parameters.items())
+        else:
+            pairs = parameters
+        for key, value in pairs:
+            self[key] = value
+
+    def extra_repr(self) -> str:
+        return "\n".join(f"  ({key}): Parameter containing: [{p.dtype} of size {'x'.join(map(str, p.shape))}]"
+                         for key, p in self._parameters.items() if p is not None)

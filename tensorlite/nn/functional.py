@@ -36,9 +36,10 @@ from .functional_margin import (hinge_embedding_loss, multi_margin_loss, multila
 from .functional_resample import (interpolate, pixel_shuffle, pixel_unshuffle, upsample, upsample_bilinear,
                                   upsample_nearest)
 from .functional_attention import scaled_dot_product_attention
+from .functional_bag import embedding_bag
 
 __all__ = [
-    "linear", "bilinear", "conv1d", "conv2d", "conv_transpose2d", "unfold", "fold", "max_pool2d",
+    "rms_norm", "embedding_bag", "linear", "bilinear", "conv1d", "conv2d", "conv_transpose2d", "unfold", "fold", "max_pool2d",
     "avg_pool2d", "adaptive_avg_pool2d", "pad", "dropout", "dropout1d", "dropout2d", "dropout3d", "batch_norm", "layer_norm", "group_norm",
     "local_response_norm", "embedding", "one_hot", "normalize", "cosine_similarity",
     "relu", "relu6", "leaky_relu", "prelu", "elu", "selu", "celu", "gelu", "silu", "mish", "softplus",
@@ -946,6 +947,28 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
         out = out * weight if weight is not None else out
         return out + bias if bias is not None else out
     return _FusedLayerNorm.apply(input, weight, bias, normalized_shape, eps)
+
+
+def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, eps: float | None = None) -> Tensor:
+    """x / sqrt(mean(x**2) + eps) over the last len(normalized_shape) dims, times weight;
+    eps=None uses finfo(input.dtype).eps.
+
+    Shapes: input (*, *normalized_shape); weight normalized_shape -> input's shape.
+
+    Example:
+    >>> F.rms_norm(tl.tensor([[3., 4.]]), (2,), eps=0.)
+    tensor([[0.8485, 1.1314]])
+    """
+    check_same_dtype("rms_norm", input, weight)
+    normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if tuple(input.shape[input.ndim - len(normalized_shape):]) != normalized_shape:
+        raise RuntimeError(f"rms_norm: given normalized_shape={list(normalized_shape)}, expected input with "
+                           f"shape [*, {', '.join(map(str, normalized_shape))}], but got input of "
+                           f"size{list(input.shape)}")
+    eps = _dt.finfo(input.dtype).eps if eps is None else eps
+    axes = tuple(range(input.ndim - len(normalized_shape), input.ndim))
+    out = input * ((input * input).mean(axes, keepdim=True) + eps).rsqrt()
+    return out * weight if weight is not None else out
 
 
 def _normalized(x: Tensor, axes: tuple, eps: float):

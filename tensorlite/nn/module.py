@@ -7,6 +7,7 @@ from typing import Callable, Iterator
 
 from .. import dtypes
 from ..autograd.grad_mode import no_grad
+from ..ops.creation import empty_like
 from ..tensor import Tensor, _RemovableHandle
 from .parameter import Parameter
 from .utils import reset_grads
@@ -235,6 +236,37 @@ class Module:
             module = module._modules[part]
         return module
 
+    def _owner_and_name(self, target: str):
+        module_path, _, name = target.rpartition(".")
+        module = self.get_submodule(module_path)
+        if not hasattr(module, name):
+            raise AttributeError(f"{module._get_name()} has no attribute `{name}`")
+        return module, name
+
+    def get_parameter(self, target: str) -> Parameter:
+        """The parameter at a dotted path ('0.weight'), as in named_parameters.
+
+        Example:
+        >>> nn.Sequential(nn.Linear(2, 3)).get_parameter("0.weight").shape
+        tensorlite.Size([3, 2])
+        """
+        module, name = self._owner_and_name(target)
+        if name not in module._parameters:
+            raise AttributeError(f"`{name}` is not an nn.Parameter")
+        return module._parameters[name]
+
+    def get_buffer(self, target: str) -> Tensor:
+        """The buffer at a dotted path ('1.running_mean'), as in named_buffers.
+
+        Example:
+        >>> nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3)).get_buffer("1.running_var")
+        tensor([1., 1., 1.])
+        """
+        module, name = self._owner_and_name(target)
+        if name not in module._buffers:
+            raise AttributeError(f"`{name}` is not a buffer")
+        return module._buffers[name]
+
     # -- state -----------------------------------------------------------------------------
     def state_dict(self, destination=None, prefix: str = "", keep_vars: bool = False):
         """Own parameters, own persistent buffers, then children's, as an ordered dict of
@@ -322,9 +354,21 @@ class Module:
             return t.to(*[a for a in args if not _is_dtype(a)], **{k: v for k, v in kwargs.items() if k != "dtype"})
         return self._apply_to_tensors(convert)
 
-    def _apply_to_tensors(self, fn) -> "Module":
+    def to_empty(self, *, device, recurse: bool = True) -> "Module":
+        """Give every parameter and buffer new uninitialised storage of its shape and dtype on
+        device (the step after building a module on the 'meta' device); values are garbage
+        until initialised.
+
+        Example:
+        >>> lin = nn.Linear(2, 3).to_empty(device="cpu")
+        >>> lin.weight.shape, lin.weight.requires_grad
+        (tensorlite.Size([3, 2]), True)
+        """
+        return self._apply_to_tensors(lambda t: empty_like(t, device=device), recurse)
+
+    def _apply_to_tensors(self, fn, recurse: bool = True) -> "Module":
         with no_grad():
-            for module in self.modules():
+            for module in self.modules() if recurse else [self]:
                 for store in (module._parameters, module._buffers):
                     for name, t in store.items():
                         if t is None:

@@ -219,3 +219,50 @@ class ConvTranspose3d(_ConvTransposeNd):
 
     _dims = 3
     _function = F.conv_transpose3d
+
+
+class Unfold(Module):
+    """Extract sliding kernel_size blocks as columns (im2col; see F.unfold).
+
+    Shapes: input (N, C, H, W) -> (N, C * prod(kernel_size), L), L = number of blocks.
+
+    Example:
+    >>> nn.Unfold(kernel_size=2)(tl.arange(9.).reshape(1, 1, 3, 3)).shape
+    tensorlite.Size([1, 4, 4])
+    """
+
+    def __init__(self, kernel_size, dilation=1, padding=0, stride=1):
+        super().__init__()
+        self.kernel_size, self.dilation, self.padding, self.stride = kernel_size, dilation, padding, stride
+
+    def forward(self, input):
+        return F.unfold(input, self.kernel_size, self.dilation, self.padding, self.stride)
+
+    def extra_repr(self) -> str:
+        return (f"kernel_size={self.kernel_size}, dilation={self.dilation}, padding={self.padding}, "
+                f"stride={self.stride}")
+
+
+class Fold(Module):
+    """Sum columns of sliding blocks back into an image (col2im; inverse layout of Unfold).
+
+    Shapes: input (N, C * prod(kernel_size), L) -> (N, C, *output_size).
+
+    Example:
+    >>> nn.Fold(output_size=(3, 3), kernel_size=2)(tl.ones(1, 4, 4))
+    tensor([[[[1., 2., 1.],
+              [2., 4., 2.],
+              [1., 2., 1.]]]])
+    """
+
+    def __init__(self, output_size, kernel_size, dilation=1, padding=0, stride=1):
+        super().__init__()
+        self.output_size, self.kernel_size = output_size, kernel_size
+        self.dilation, self.padding, self.stride = dilation, padding, stride
+
+    def forward(self, input):
+        return F.fold(input, self.output_size, self.kernel_size, self.dilation, self.padding, self.stride)
+
+    def extra_repr(self) -> str:
+        return (f"output_size={self.output_size}, kernel_size={self.kernel_size}, dilation={self.dilation}, "
+                f"padding={self.padding}, stride={self.stride}")

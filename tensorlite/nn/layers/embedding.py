@@ -60,3 +60,44 @@ class Embedding(Module):
         module = cls(rows, dim, padding_idx=padding_idx, _weight=embeddings.detach().clone())
         module.weight.requires_grad = not freeze
         return module
+
+
+class EmbeddingBag(Embedding):
+    """Embedding followed by a per-bag sum, mean or max (see F.embedding_bag); weight
+    (num_embeddings, embedding_dim) ~ N(0, 1), the padding_idx row zero and left out of bags.
+
+    Shapes: input (B, N), or (n,) with offsets (B,) -> (B, embedding_dim).
+
+    Example:
+    >>> bag = nn.EmbeddingBag(10, 3, mode="sum")
+    >>> bag(tl.tensor([1, 2, 4, 5, 4]), tl.tensor([0, 2])).shape
+    tensorlite.Size([2, 3])
+    >>> bag
+    EmbeddingBag(10, 3, mode='sum')
+    """
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, max_norm=None, norm_type: float = 2.0,
+                 scale_grad_by_freq: bool = False, mode: str = "mean", sparse: bool = False, _weight=None,
+                 include_last_offset: bool = False, padding_idx: int | None = None, device=None, dtype=None):
+        if mode not in ("sum", "mean", "max"):
+            raise ValueError(f"EmbeddingBag: mode has to be one of sum, mean or max, got {mode!r}")
+        super().__init__(num_embeddings, embedding_dim, padding_idx, max_norm, norm_type, scale_grad_by_freq,
+                         sparse, _weight, device, dtype)
+        self.mode, self.include_last_offset = mode, include_last_offset
+
+    def forward(self, input, offsets=None, per_sample_weights=None):
+        return F.embedding_bag(input, self.weight, offsets, mode=self.mode, per_sample_weights=per_sample_weights,
+                               include_last_offset=self.include_last_offset, padding_idx=self.padding_idx)
+
+    def extra_repr(self) -> str:
+        text = f"{self.num_embeddings}, {self.embedding_dim}, mode={self.mode!r}"
+        return text + (f", padding_idx={self.padding_idx}" if self.padding_idx is not None else "")
+
+    @classmethod
+    def from_pretrained(cls, embeddings, freeze: bool = True, mode: str = "mean", include_last_offset: bool = False,
+                        padding_idx: int | None = None):
+        rows, dim = embeddings.shape
+        module = cls(rows, dim, mode=mode, _weight=embeddings.detach().clone(),
+                     include_last_offset=include_last_offset, padding_idx=padding_idx)
+        module.weight.requires_grad = not freeze
+        return module

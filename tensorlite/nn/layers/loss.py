@@ -308,6 +308,24 @@ class PairwiseDistance(Module):
         return F.pairwise_distance(x1, x2, self.norm, self.eps, self.keepdim)
 
 
+class CosineSimilarity(Module):
+    """Cosine of the angle between x1 and x2 along dim (see F.cosine_similarity).
+
+    Shapes: x1, x2 broadcastable (*) -> the broadcast shape without dim.
+
+    Example:
+    >>> nn.CosineSimilarity(dim=1)(tl.tensor([[1., 0.]]), tl.tensor([[1., 1.]]))
+    tensor([0.7071])
+    """
+
+    def __init__(self, dim: int = 1, eps: float = 1e-8):
+        super().__init__()
+        self.dim, self.eps = dim, eps
+
+    def forward(self, x1, x2):
+        return F.cosine_similarity(x1, x2, self.dim, self.eps)
+
+
 class HingeEmbeddingLoss(_Loss):
     """x for target 1, max(0, margin - x) for target -1 (see F.hinge_embedding_loss).
 

@@ -89,6 +89,23 @@ class BatchNorm2d(_BatchNorm):
     _expected_dims = (4,)
 
 
+class BatchNorm3d(_BatchNorm):
+    """Batch normalisation over (N, C, D, H, W).
+
+    Shapes: input (N, C, D, H, W) -> input's shape; weight, bias, running statistics (C,).
+
+    Example:
+    >>> bn = nn.BatchNorm3d(2)
+    >>> y = bn(tl.arange(32.).reshape(2, 2, 2, 2, 2))
+    >>> y.shape
+    tensorlite.Size([2, 2, 2, 2, 2])
+    >>> y.mean(dim=(0, 2, 3, 4)).abs().max() < 1e-6
+    tensor(True)
+    """
+
+    _expected_dims = (5,)
+
+
 class _InstanceNorm(_BatchNorm):
     """Per-sample, per-channel normalisation over the spatial dims; affine and running
     statistics are off by default. Unbatched inputs (one dim fewer) are accepted."""
@@ -183,6 +200,38 @@ class LayerNorm(Module):
 
     def forward(self, input):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+
+
+class RMSNorm(Module):
+    """Root-mean-square normalisation over the trailing normalized_shape dims (no centering,
+    no bias); eps=None uses finfo(input.dtype).eps.
+
+    Shapes: input (*, *normalized_shape) -> input's shape; weight normalized_shape.
+
+    Example:
+    >>> rms = nn.RMSNorm(2, eps=0.)
+    >>> rms
+    RMSNorm((2,), eps=0.0, elementwise_affine=True)
+    >>> rms(tl.tensor([[3., 4.]]))
+    tensor([[0.8485, 1.1314]], grad_fn=<...>)
+    """
+
+    def __init__(self, normalized_shape, eps: float | None = None, elementwise_affine: bool = True,
+                 device=None, dtype=None):
+        super().__init__()
+        self.normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        self.weight = Parameter(ones(self.normalized_shape, device=device, dtype=dtype)) if elementwise_affine else None
+
+    def reset_parameters(self) -> None:
+        if self.weight is not None:
+            self.weight.data.fill_(1.0)
+
+    def forward(self, input):
+        return F.rms_norm(input, self.normalized_shape, self.weight, self.eps)
 
     def extra_repr(self) -> str:
         return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"

@@ -1,13 +1,14 @@
-"""nn.utils: gradient clipping and parameter/vector conversion."""
+"""nn.utils: gradient clipping, parameter/vector conversion; nn.utils.rnn: sequence padding."""
 from __future__ import annotations
 
 import math
 
-from ..autograd.grad_mode import no_grad
-from ..ops.checks import assert_all
-from ..ops.creation import tensor
-from ..ops.movement import cat, stack
-from ..tensor import Tensor
+from ...autograd.grad_mode import no_grad
+from ...ops.checks import assert_all
+from ...ops.creation import tensor
+from ...ops.movement import cat, stack
+from ...tensor import Tensor
+from . import rnn
 
 
 def reset_grads(parameters, set_to_none: bool = True) -> None:
@@ -131,3 +132,4 @@ def vector_to_parameters(vec, parameters) -> None:
             n = p.numel()
             p.copy_(vec[offset:offset + n].reshape(p.shape))
             offset += n
+
