@@ -465,3 +465,20 @@ def test_cat_keeps_an_empty_input_that_requires_grad_in_the_graph():
     assert out.requires_grad and out.tolist() == [[1., 2.]]
     out.sum().backward()
     assert empty.grad.shape == (0,)
+
+
+# an empty index (or an all-False mask with an empty source) adds nothing, but the result is still
+# connected to source's graph, as PyTorch's (index_add returned input.clone() before)
+@pytest.mark.parametrize("call", [
+    lambda src: tl.zeros(2, 3).index_add(0, tl.tensor([], dtype=tl.int64), src, alpha=2),
+    lambda src: tl.zeros(2, 3).index_copy(0, tl.tensor([], dtype=tl.int64), src),
+    lambda src: tl.zeros(2, 3).scatter_add(0, tl.zeros(0, 3, dtype=tl.int64), src),
+    lambda src: tl.zeros(2, 3).masked_scatter(tl.zeros(2, 3, dtype=tl.bool), src.reshape(-1)),
+], ids=["index_add", "index_copy", "scatter_add", "masked_scatter"])
+def test_nothing_to_write_keeps_the_result_in_sources_graph(call):
+    source = tl.ones(0, 3, requires_grad=True)
+    out = call(source)
+    assert out.requires_grad and out.grad_fn is not None
+    out.sum().backward()
+    assert source.grad.shape == (0, 3)
+    assert out.detach().numpy().tolist() == [[0.0] * 3] * 2

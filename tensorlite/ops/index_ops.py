@@ -13,6 +13,7 @@ from ..tensor import Tensor
 from ._util import broadcast_shapes, checked_scalar, expect_tensor, is_scalar, scalar_tensor, tensor_op, wrap_dim
 from .elementwise import where
 from .indexing import Gather, Scatter, reduce_into
+from .movement import cat
 from .reduce import cumsum
 
 
@@ -94,9 +95,9 @@ def index_add(input: Tensor, dim: int, index, source, *, alpha=1) -> Tensor:
     if not is_scalar(alpha):
         raise TypeError(f"index_add(): alpha must be a number, not {type(alpha).__name__}")
     _check_source("index_add_", input, wrap_dim(dim, input.ndim, op="index_add_"), index, source)
-    if not index.numel():  # nothing to add: PyTorch returns before it converts alpha
-        return input.clone()
-    if alpha != 1:  # in input's dtype: an integer input truncates a float alpha, as PyTorch
+    # in input's dtype: an integer input truncates a float alpha, as PyTorch; with nothing to add
+    # PyTorch never converts alpha (but the result is still connected to source's graph)
+    if alpha != 1 and index.numel():
         source = source * scalar_tensor(checked_scalar("index_add", alpha, input.dtype), input.dtype, input.device)
     return _scatter_along("index_add_", input, dim, index, source, True)
 
@@ -187,8 +188,9 @@ def masked_scatter(input: Tensor, mask, source) -> Tensor:
     order = cumsum(flat_mask, 0) - 1
     position = where(flat_mask, order, scalar_tensor(0, _dt.int64, input.device))
     flat_source = source.reshape(-1)
-    if not flat_source.numel():  # nothing to read: every mask entry must be False
-        flat_source = scalar_tensor(0, input.dtype, input.device).reshape(1)
+    if not flat_source.numel():  # nothing to read: every mask entry must be False (the result
+        # stays connected to source's graph, as PyTorch's)
+        flat_source = cat([flat_source, scalar_tensor(0, input.dtype, input.device).reshape(1)])
         position = where(flat_mask, scalar_tensor(1, _dt.int64, input.device), position)
     taken = Gather.apply(flat_source, 0, position, "masked_scatter")
     return where(flat_mask, taken, input.expand(shape).reshape(-1)).reshape(shape)
