@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import time
 import traceback
 
 INSTALL_HINT = "pip install tensorlite[distributed]"
@@ -85,6 +86,9 @@ def _abort_on_exception(kind, value, tb):
     sys.stderr.write(f"{message}tensorlite.distributed: rank {rank} raised; aborting the MPI job\n")
     sys.stderr.flush()
     if MPI is not None:
+        # mpiexec forwards each rank's output through its proxy; an abort at once may tear the
+        # job down before the traceback above has been forwarded (seen on a loaded CI machine)
+        time.sleep(0.5)
         MPI.COMM_WORLD.Abort(1)
 
 

@@ -949,6 +949,7 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
     return _FusedLayerNorm.apply(input, weight, bias, normalized_shape, eps)
 
 
+@tensor_op
 def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, eps: float | None = None) -> Tensor:
     """x / sqrt(mean(x**2) + eps) over the last len(normalized_shape) dims, times weight;
     eps=None uses finfo(input.dtype).eps.

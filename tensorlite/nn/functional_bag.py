@@ -1,6 +1,7 @@
 """F.embedding_bag: sums, means or maxima of embedding rows over bags of indices."""
 from __future__ import annotations
 
+from ..ops._util import tensor_op
 from ..ops.creation import arange, zeros
 from ..tensor import Tensor
 
@@ -35,6 +36,7 @@ def _bag_of_each_index(input, offsets, include_last_offset):
     return input, bag, starts.shape[0]
 
 
+@tensor_op
 def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, max_norm=None,
                   norm_type: float = 2, scale_grad_by_freq: bool = False, mode: str = "mean",
                   sparse: bool = False, per_sample_weights: Tensor | None = None,
