@@ -132,3 +132,74 @@ def test_constants():
     import tensorlite as tl
     import torch
     assert (tl.pi, tl.e, tl.inf) == (torch.pi, torch.e, torch.inf) and np.isnan(tl.nan)
+
+
+# -- ops/composite2.py ---------------------------------------------------------------------------
+@given(data=st.data(), method=st.booleans())
+def test_tensor_split(data, method):
+    shape = data.draw(st.sampled_from([(5,), (2, 4), (3, 0)]))
+    x = arr(data.draw, shape)
+    dim = data.draw(st.integers(-len(shape), len(shape) - 1))
+    how = data.draw(st.one_of(st.integers(-1, 6), st.lists(st.integers(-7, 7), max_size=3)))
+    check(lambda lib, x: x.tensor_split(how, dim) if method else lib.tensor_split(x, how, dim=dim), x)
+
+
+def test_tensor_split_errors():
+    check(lambda lib, x: lib.tensor_split(x, 2), Arr(np.float64(1.0)))
+    check(lambda lib, x: lib.tensor_split(x, 2, dim=1), Arr(np.ones(3)))
+
+
+@given(data=st.data(), method=st.booleans())
+def test_diff(data, method):
+    shape = data.draw(st.sampled_from([(4,), (2, 3), (3, 1)]))
+    x = arr(data.draw, shape)
+    n = data.draw(st.integers(-1, 4))
+    dim = data.draw(st.integers(-len(shape), len(shape) - 1))
+    side = list(shape)
+    side[dim] = data.draw(st.integers(1, 2))
+    pre = arr(data.draw, tuple(side)) if data.draw(st.booleans()) else None
+    app = arr(data.draw, tuple(side)) if data.draw(st.booleans()) else None
+    check(lambda lib, x, p, a: x.diff(n, dim, p, a) if method else lib.diff(x, n=n, dim=dim, prepend=p, append=a),
+          x, pre, app, grad2=True)
+
+
+def test_diff_bool_int_and_errors():
+    check(lambda lib, x: lib.diff(x, n=2), Arr(np.array([True, False, False, True])), grad=False)
+    check(lambda lib, x, p: lib.diff(x, prepend=p), Arr(np.array([1, 4, 9])), Arr(np.array([0.5])))
+    check(lambda lib, x: lib.diff(x), Arr(np.float64(1.0)))
+    check(lambda lib, x, p: lib.diff(x, prepend=p), Arr(np.ones((2, 3))), Arr(np.ones(3)))
+
+
+@given(data=st.data(), method=st.booleans())
+def test_rot90(data, method):
+    shape = data.draw(st.sampled_from([(2, 3), (2, 3, 4), (3,)]))
+    x = arr(data.draw, shape)
+    k = data.draw(st.integers(-5, 5))
+    dims = data.draw(st.sampled_from([[0, 1], [1, 0], [-1, 0], [0, -2], [0], [0, 1, 2], [0, 0]]))
+    check(lambda lib, x: x.rot90(k, dims) if method else lib.rot90(x, k, dims), x, grad2=True)
+
+
+@pytest.mark.parametrize("name", ["fliplr", "flipud"])
+@pytest.mark.parametrize("shape", [(), (3,), (2, 3), (2, 3, 2)])
+def test_flip_lr_ud(name, shape):
+    x = Arr(np.arange(float(np.prod(shape))).reshape(shape), requires_grad=True)
+    check(lambda lib, x: getattr(lib, name)(x), x, grad2=True)
+    check(lambda lib, x: getattr(x, name)(), x)
+
+
+@given(data=st.data(), eps=st.sampled_from([None, 0.0, 0.1, -0.1]), method=st.booleans())
+def test_logit(data, eps, method):
+    x = Arr(data.draw(st.lists(st.floats(0.02, 0.98), min_size=1, max_size=4).map(np.array)), True)
+    check(lambda lib, x: x.logit(eps) if method else lib.logit(x, eps=eps), x, grad2=True)
+
+
+def test_logit_integer_input_and_bounds():
+    check(lambda lib, x: lib.logit(x), Arr(np.array([0, 1])), grad=False)
+    check(lambda lib, x: lib.logit(x, eps=0.1), Arr(np.array([0.0, 1.0])), grad=False)
+
+
+@pytest.mark.parametrize("values", [[-2.0, 0.0, 3.5], [-2, 0, 3], [True, False]])
+def test_sgn(values):
+    x = Arr(np.array(values))
+    check(lambda lib, x: lib.sgn(x), x, grad=False)
+    check(lambda lib, x: x.sgn(), x, grad=False)

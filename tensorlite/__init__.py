@@ -48,6 +48,7 @@ from .ops.linalg import bmm, dot, einsum, ger, matmul, mm, outer
 from .ops.composite import addbmm, addcdiv, addcmul, addmm, addmv, baddbmm
 from .ops.composite import nan_to_num, nanmean, nansum
 from .ops.movement import movedim as moveaxis
+from .ops.composite2 import diff, fliplr, flipud, logit, rot90, sgn, tensor_split
 from math import e, inf, nan, pi  # torch.pi, torch.e, torch.inf, torch.nan
 from . import linalg
 from .linalg import det, logdet, matrix_power, pinverse, slogdet

@@ -18,6 +18,7 @@ from .nn import functional as _F
 from .ops import creation, elementwise as ew, indexing, inplace, linalg, movement as mv, reduce as rd, sampling, scan, sorting
 from .ops import diagonal, index_ops, tiling, zero_grad
 from .ops import composite as _cp
+from .ops import composite2 as _cp2
 from . import linalg as _la
 from .ops._queries import is_contiguous
 from .ops._util import expect_tensor
@@ -631,3 +632,8 @@ _UNARY_INPLACE_EXAMPLES.update({
 })
 for _name in ("addcmul_", "addcdiv_", "nan_to_num_"):
     setattr(Tensor, _name, _unary_inplace(_name, getattr(_cp, _name[:-1]).__wrapped__))
+
+
+# more compositions (ops/composite2.py)
+for _name in ("tensor_split", "diff", "rot90", "fliplr", "flipud", "logit", "sgn"):
+    setattr(Tensor, _name, getattr(_cp2, _name).__wrapped__)

@@ -429,6 +429,20 @@ SPECS = [
            one(), kwargs=dims_kwargs(), avoid=lambda a, k: near(a[0], [2.5], 1e-2)),
     OpSpec("nan_to_num", lambda x: tl.nan_to_num(tl.where(x > 2.5, float("nan"), x), nan=-1.0),
            lambda x: np.where(x > 2.5, -1.0, x), one(), avoid=lambda a, k: near(a[0], [2.5], 1e-2)),
+    # -- compositions (ops/composite2.py) ---------------------------------------------------
+    OpSpec("tensor_split", lambda x: tl.stack([(i + 1) * p.sum() for i, p in enumerate(tl.tensor_split(x, 3, -1))]),
+           lambda x: np.stack([(i + 1) * p.sum() for i, p in enumerate(np.array_split(x, 3, -1))]), one(1, 3)),
+    OpSpec("tensor_split_indices", lambda x: tl.stack([(i + 1) * p.sum() for i, p in enumerate(x.tensor_split([1, -1]))]),
+           lambda x: np.stack([(i + 1) * p.sum() for i, p in enumerate(np.split(x, [1, -1]))]), one(1, 3)),
+    OpSpec("diff", lambda x, p: tl.diff(x, n=2, dim=0, prepend=p), lambda x, p: np.diff(x, n=2, axis=0, prepend=p),
+           st.sampled_from([((4,), (1,)), ((3, 2), (2, 2))])),
+    OpSpec("rot90", lambda x: tl.rot90(x, 3, [-1, 0]), lambda x: np.rot90(x, 3, (-1, 0)), one(2, 3)),
+    OpSpec("fliplr", tl.fliplr, np.fliplr, one(2, 3)),
+    OpSpec("flipud", lambda x: x.flipud(), np.flipud, one(1, 3)),
+    OpSpec("logit", tl.logit, lambda x: np.log(x / (1 - x)), one(), low=0.05, high=0.95),
+    OpSpec("logit_eps", lambda x: x.logit(eps=0.2), lambda x: np.log(np.clip(x, 0.2, 0.8) / (1 - np.clip(x, 0.2, 0.8))),
+           one(), low=0.05, high=0.95, avoid=lambda a, k: near(a[0], [0.2, 0.8], 1e-2)),
+    OpSpec("sgn", tl.sgn, np.sign, one(), avoid=lambda a, k: near(a[0], [0], 1e-2)),
 ]
 
 _EINSUM_BY_SHAPES = {}
