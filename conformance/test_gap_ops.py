@@ -203,3 +203,45 @@ def test_sgn(values):
     x = Arr(np.array(values))
     check(lambda lib, x: lib.sgn(x), x, grad=False)
     check(lambda lib, x: x.sgn(), x, grad=False)
+
+
+@given(data=st.data())
+def test_tensordot(data):
+    case = data.draw(st.sampled_from([
+        ((2, 3), (3, 4), 1), ((2, 3, 4), (3, 4, 2), 2), ((2, 3), (3, 4), 0), ((3,), (3,), 1),
+        ((2, 3, 4), (4, 3, 5), ([1, 2], [1, 0])), ((2, 3), (3, 2), ([1, 0], [0, 1])),
+        ((2, 3), (3, 4), ([-1], [-2])), ((2, 0), (0, 4), 1), ((2, 3), (3, 4), -1), ((2, 3), (3, 4), 3),
+        ((2, 3), (4, 4), 1), ((2, 3), (3, 4), ([1, 1], [0, 0])), ((2, 3), (3, 4), ([1], [0, 1])),
+        ((2, 3), (3, 4), ([2], [0])), ((2, 3), (3, 4), 1.0)]))
+    a, b = arr(data.draw, case[0]), arr(data.draw, case[1])
+    check(lambda lib, a, b: lib.tensordot(a, b, dims=case[2]), a, b, grad2=True)
+
+
+def test_tensordot_dtypes():
+    check(lambda lib, a, b: lib.tensordot(a, b, dims=1), Arr(np.ones((2, 3), np.int64)),
+          Arr(np.ones((3, 4), np.int64)), grad=False)
+    check(lambda lib, a, b: lib.tensordot(a, b, dims=1), Arr(np.ones((2, 3), np.float32)),
+          Arr(np.ones((3, 4))), grad=False)
+
+
+@given(data=st.data())
+def test_broadcast_tensors(data):
+    shapes = data.draw(st.sampled_from([[(2, 1), (3,)], [(), (2, 3), (1, 3)], [(4,)], [(2,), (3,)]]))
+    tensors = [arr(data.draw, s) for s in shapes]
+    check(lambda lib, *ts: tuple(t * (i + 1) for i, t in enumerate(lib.broadcast_tensors(*ts))), *tensors,
+          grad2=True)
+
+
+def test_broadcast_tensors_keeps_dtypes_and_refuses_non_tensors():
+    check(lambda lib, a, b: lib.broadcast_tensors(a, b), Arr(np.ones((2, 1))), Arr(np.arange(3)), grad=False)
+    check(lambda lib, a: lib.broadcast_tensors(a, 1.0), Arr(np.ones(2)), grad=False)
+
+
+@pytest.mark.parametrize("name", ["tril_indices", "triu_indices"])
+@given(row=st.integers(-1, 5), col=st.integers(-1, 5), offset=st.integers(-6, 6),
+       dtype=st.sampled_from([None, "int32", "int64", "float32", "uint8"]))
+def test_triangle_indices(name, row, col, offset, dtype):
+    def call(lib):
+        kwargs = {} if dtype is None else {"dtype": getattr(lib, dtype)}
+        return getattr(lib, name)(row, col, offset, **kwargs)
+    check(call, grad=False)

@@ -49,6 +49,7 @@ from .ops.composite import addbmm, addcdiv, addcmul, addmm, addmv, baddbmm
 from .ops.composite import nan_to_num, nanmean, nansum
 from .ops.movement import movedim as moveaxis
 from .ops.composite2 import diff, fliplr, flipud, logit, rot90, sgn, tensor_split
+from .ops.composite2 import broadcast_tensors, tensordot, tril_indices, triu_indices
 from math import e, inf, nan, pi  # torch.pi, torch.e, torch.inf, torch.nan
 from . import linalg
 from .linalg import det, logdet, matrix_power, pinverse, slogdet

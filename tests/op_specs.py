@@ -443,6 +443,13 @@ SPECS = [
     OpSpec("logit_eps", lambda x: x.logit(eps=0.2), lambda x: np.log(np.clip(x, 0.2, 0.8) / (1 - np.clip(x, 0.2, 0.8))),
            one(), low=0.05, high=0.95, avoid=lambda a, k: near(a[0], [0.2, 0.8], 1e-2)),
     OpSpec("sgn", tl.sgn, np.sign, one(), avoid=lambda a, k: near(a[0], [0], 1e-2)),
+    OpSpec("tensordot", lambda a, b: tl.tensordot(a, b, dims=([1, 2], [1, 0])),
+           lambda a, b: np.tensordot(a, b, axes=([1, 2], [1, 0])), st.sampled_from([((2, 3, 2), (2, 3, 1))])),
+    OpSpec("tensordot_int", lambda a, b: tl.tensordot(a, b, dims=1), lambda a, b: np.tensordot(a, b, axes=1),
+           st.sampled_from([((2, 3), (3, 2)), ((3,), (3,))])),
+    OpSpec("broadcast_tensors", lambda a, b: tl.stack(tl.broadcast_tensors(a, b)) * tl.tensor([1.0, 2.0], device=a.device).reshape(2, 1, 1),
+           lambda a, b: np.stack(np.broadcast_arrays(a, b)) * np.array([1.0, 2.0]).reshape(2, 1, 1),
+           st.sampled_from([((2, 1), (3,)), ((1, 1), (2, 2))])),
 ]
 
 _EINSUM_BY_SHAPES = {}

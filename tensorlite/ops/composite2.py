@@ -3,14 +3,18 @@ rot90, logit, tensordot, ...): gradients, double gradients and OpenCL runs come 
 they are built of."""
 from __future__ import annotations
 
+import math
 import numbers
+
+import numpy as np  # the index pairs of tril_indices/triu_indices, computed from Python ints
 
 from .. import dtypes as _dt
 from ..tensor import Tensor
 from . import elementwise as ew
 from . import movement as mv
+from .creation import tensor
 from .linalg import matmul
-from ._util import wrap_dim, tensor_op
+from ._util import broadcast_shapes, expect_tensor, wrap_dim, wrap_dims, tensor_op
 
 
 def _split_bounds(indices_or_sections, size: int) -> list:
@@ -186,3 +190,132 @@ def sgn(input: Tensor) -> Tensor:
     tensor([-1.,  0.,  1.])
     """
     return ew.sign(input)
+
+
+def _tensordot_dims(dims, a: Tensor, b: Tensor) -> tuple:
+    """(dims of a, dims of b) to contract, from an int (a's last n with b's first n) or a pair
+    of int lists."""
+    if isinstance(dims, Tensor):
+        dims = dims.tolist()
+    if isinstance(dims, numbers.Integral) and not isinstance(dims, bool):
+        if dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        if dims > a.ndim or dims > b.ndim:
+            raise RuntimeError(f"tensordot expects dims < ndim_a or ndim_b, but got dims={dims}")
+        return list(range(a.ndim - dims, a.ndim)), list(range(dims))
+    if not isinstance(dims, (list, tuple)) or len(dims) != 2:
+        raise RuntimeError(f"tensordot expects dims to be int or tuple[list[int], list[int]] or "
+                           f"list[list[int]] containing two lists, but got dims={dims}")
+    pair = []
+    for name, side in zip(("dims_self", "dims_other"), dims):
+        if isinstance(side, Tensor):
+            side = side.tolist()
+        if not isinstance(side, (list, tuple)):
+            raise TypeError(f"tensordot(): argument '{name}' must be tuple of ints, not "
+                            f"{type(side).__name__}")
+        pair.append(list(side))
+    if len(pair[0]) != len(pair[1]):
+        raise RuntimeError(f"both dimension lists should have same length (tensordot got "
+                           f"{pair[0]} and {pair[1]})")
+    return pair[0], pair[1]
+
+
+def _moved_dims(x: Tensor, dims, op: str) -> list:
+    """dims of x wrapped, each named once (in the given order)."""
+    wrapped = [wrap_dim(d, x.ndim) for d in dims]
+    wrap_dims(wrapped, x.ndim, op=op)  # raises on a repeated dim
+    return wrapped
+
+
+def tensordot(a: Tensor, b: Tensor, dims=2) -> Tensor:
+    """Sum of products over the paired dims of a and b: an int n pairs a's last n dims with
+    b's first n, a pair of lists pairs ``dims[0][i]`` of a with ``dims[1][i]`` of b.
+
+    Shapes: a (free_a..., k...), b (k..., free_b...) -> (free_a..., free_b...) (free dims in
+    their original order); a and b share a dtype.
+
+    Example:
+    >>> tl.tensordot(tl.ones(2, 3, 4), tl.ones(4, 3, 5), dims=([1, 2], [1, 0])).shape
+    tensorlite.Size([2, 5])
+    >>> tl.tensordot(tl.tensor([1., 2.]), tl.tensor([3., 4.]), dims=1)
+    tensor(11.)
+    """
+    expect_tensor("tensordot", "a", a)
+    expect_tensor("tensordot", "b", b)
+    if a.dtype is not b.dtype:
+        raise RuntimeError(f"both inputs should have same dtype (tensordot got "
+                           f"{a.dtype.scalar_name} and {b.dtype.scalar_name}); convert one with .to()")
+    dims_a, dims_b = _tensordot_dims(dims, a, b)
+    dims_a, dims_b = _moved_dims(a, dims_a, "tensordot"), _moved_dims(b, dims_b, "tensordot")
+    for da, db in zip(dims_a, dims_b):
+        if a.shape[da] != b.shape[db]:
+            raise RuntimeError(f"contracted dimensions need to match, but first has size "
+                               f"{a.shape[da]} in dim {da} and second has size {b.shape[db]} in dim {db}")
+    free_a = [d for d in range(a.ndim) if d not in dims_a]
+    free_b = [d for d in range(b.ndim) if d not in dims_b]
+    def size(x, ds):
+        return math.prod(x.shape[d] for d in ds)
+    left = mv.reshape(mv.permute(a, *free_a, *dims_a), size(a, free_a), size(a, dims_a))
+    right = mv.reshape(mv.permute(b, *dims_b, *free_b), size(b, dims_b), size(b, free_b))
+    shape = [a.shape[d] for d in free_a] + [b.shape[d] for d in free_b]
+    return mv.reshape(matmul(left, right), *shape)
+
+
+def broadcast_tensors(*tensors: Tensor) -> tuple:
+    """The tensors broadcast to their common shape (read-only views, each keeping its dtype).
+
+    Shapes: (s1...), (s2...), ... -> each broadcast(s1, s2, ...).
+
+    Example:
+    >>> [t.shape for t in tl.broadcast_tensors(tl.ones(2, 1), tl.ones(3))]
+    [tensorlite.Size([2, 3]), tensorlite.Size([2, 3])]
+    """
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
+    shape = broadcast_shapes(*(tuple(t.shape) for t in tensors)) if tensors else ()
+    return tuple(mv.broadcast_to(t, shape) for t in tensors)
+
+
+def _triangle_indices(op: str, lower: bool, row, col, offset, dtype, device) -> Tensor:
+    for name, value in (("row", row), ("col", col), ("offset", offset)):
+        if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+            raise TypeError(f"{op}(): argument '{name}' must be int, not {type(value).__name__}")
+    if row < 0 or col < 0:
+        name, value = ("row", row) if row < 0 else ("col", col)
+        raise RuntimeError(f"{op}: {name} must be non-negative, got {value}")
+    dtype = _dt.int64 if dtype is None else dtype
+    if dtype not in (_dt.int32, _dt.int64):
+        raise NotImplementedError(f'"{op}" not implemented for \'{dtype.scalar_name}\' (pass dtype='
+                                  f'tl.int64 or tl.int32)')
+    pick = np.tril_indices if lower else np.triu_indices
+    rows, cols = pick(int(row), int(offset), int(col))
+    return tensor(np.stack([rows, cols]).reshape(2, -1), dtype=dtype, device=device)
+
+
+def tril_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None) -> Tensor:
+    """The (row, col) indices of the lower triangle of a row x col matrix, row by row: element
+    (i, j) is in it when ``j - i <= offset``.
+
+    Shapes: -> (2, count); dtype int64 (default) or int32.
+
+    Example:
+    >>> tl.tril_indices(3, 3, -1)
+    tensor([[1, 2, 2],
+            [0, 0, 1]])
+    """
+    return _triangle_indices("tril_indices", True, row, col, offset, dtype, device)
+
+
+def triu_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None) -> Tensor:
+    """The (row, col) indices of the upper triangle of a row x col matrix, row by row: element
+    (i, j) is in it when ``j - i >= offset``.
+
+    Shapes: -> (2, count); dtype int64 (default) or int32.
+
+    Example:
+    >>> tl.triu_indices(2, 3, 1)
+    tensor([[0, 0, 1],
+            [1, 2, 2]])
+    """
+    return _triangle_indices("triu_indices", False, row, col, offset, dtype, device)
