@@ -245,3 +245,12 @@ def test_triangle_indices(name, row, col, offset, dtype):
         kwargs = {} if dtype is None else {"dtype": getattr(lib, dtype)}
         return getattr(lib, name)(row, col, offset, **kwargs)
     check(call, grad=False)
+
+
+@pytest.mark.parametrize("name, values", [("logit_", [0.2, 0.5, 0.9]), ("logit_", [1, 0]), ("sgn_", [-2.0, 0.0, 1.5]),
+                                          ("sgn_", [-2, 0, 3])])
+def test_logit_sgn_inplace(name, values):
+    x = Arr(np.array(values))
+    check(lambda lib, x: getattr(x.clone(), name)(), x, grad=False)
+    if name == "logit_" and isinstance(values[0], float):
+        check(lambda lib, x: x.clone().logit_(0.3), Arr(np.array(values), True), grad2=True)

@@ -637,3 +637,9 @@ for _name in ("addcmul_", "addcdiv_", "nan_to_num_"):
 # more compositions (ops/composite2.py)
 for _name in ("tensor_split", "diff", "rot90", "fliplr", "flipud", "logit", "sgn"):
     setattr(Tensor, _name, getattr(_cp2, _name).__wrapped__)
+_UNARY_INPLACE_EXAMPLES.update({
+    "logit_": ("[0.5, 0.75]", "", "tensor([0.0000, 1.0986])"),
+    "sgn_": ("[-2., 0., 3.]", "", "tensor([-1.,  0.,  1.])"),
+})
+for _name in ("logit_", "sgn_"):
+    setattr(Tensor, _name, _unary_inplace(_name, getattr(_cp2, _name[:-1]).__wrapped__))
