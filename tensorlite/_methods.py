@@ -631,3 +631,9 @@ _UNARY_INPLACE_EXAMPLES.update({
 })
 for _name in ("addcmul_", "addcdiv_", "nan_to_num_"):
     setattr(Tensor, _name, _unary_inplace(_name, getattr(_cp, _name[:-1]).__wrapped__))
+
+
+# in-place random fills next to uniform_/normal_ (ops/creation.py)
+Tensor.bernoulli_ = creation.bernoulli_
+Tensor.random_ = creation.random_
+Tensor.exponential_ = creation.exponential_
