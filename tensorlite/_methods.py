@@ -18,6 +18,7 @@ from .nn import functional as _F
 from .ops import creation, elementwise as ew, indexing, inplace, linalg, movement as mv, reduce as rd, sampling, scan, sorting
 from .ops import diagonal, index_ops, tiling, zero_grad
 from .ops import composite as _cp
+from .ops import composite3 as _cp3
 from . import linalg as _la
 from .ops._queries import is_contiguous
 from .ops._util import expect_tensor
@@ -637,3 +638,6 @@ for _name in ("addcmul_", "addcdiv_", "nan_to_num_"):
 Tensor.bernoulli_ = creation.bernoulli_
 Tensor.random_ = creation.random_
 Tensor.exponential_ = creation.exponential_
+
+# compositions of ops/composite3.py PyTorch also has as methods
+Tensor.bincount = _cp3.bincount.__wrapped__
