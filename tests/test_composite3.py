@@ -88,6 +88,8 @@ def test_bincount_counts_weights_and_minlength():
     assert w.dtype == tl.float32 and w.tolist() == [0.0, 1.5, 0.0, 2.0]
     assert tl.bincount(x, weights=tl.tensor([1, 2, 3])).dtype == tl.float64
     assert tl.bincount(tl.tensor([], dtype=tl.int64), minlength=2).tolist() == [0, 0]
+    empty = tl.bincount(tl.tensor([], dtype=tl.int64), weights=tl.tensor([]), minlength=2)
+    assert empty.dtype == tl.int64 and empty.tolist() == [0, 0]  # as PyTorch
     assert tl.bincount(tl.tensor([2], dtype=tl.uint8)).tolist() == [0, 0, 1]
 
 

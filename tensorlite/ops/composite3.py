@@ -176,7 +176,7 @@ def bincount(input: Tensor, weights=None, minlength: int = 0) -> Tensor:
     value from the device.
 
     Shapes: input (N,) non-negative integers, weights (N,) -> (max(max(input) + 1, minlength),);
-    int64 counts, or float weights' dtype (float64 for integer weights).
+    int64 counts (also for an empty input), float32 sums for float32 weights, else float64.
 
     Example:
     >>> tl.bincount(tl.tensor([1, 1, 3]))
@@ -185,16 +185,16 @@ def bincount(input: Tensor, weights=None, minlength: int = 0) -> Tensor:
     tensor([0.0000, 1.5000, 0.0000, 2.0000, 0.0000])
     """
     _check_bincount(input, weights, minlength)
-    length = minlength
-    if input.numel() > 0:
-        if int(rd.min(input)) < 0:
-            raise RuntimeError("bincount only supports 1-d non-negative integral inputs, got a "
-                               "negative value")
-        length = max(length, int(rd.max(input)) + 1)
+    if input.numel() == 0:  # PyTorch counts (int64) even when weights are given
+        return zeros(minlength, dtype=_dt.int64, device=input.device)
+    if int(rd.min(input)) < 0:
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs, got a "
+                           "negative value")
+    length = max(minlength, int(rd.max(input)) + 1)
     if weights is None:
         source = ones_like(input, dtype=_dt.int64)
-    else:
-        source = weights if weights.dtype.is_floating_point else weights.to(_dt.float64)
+    else:  # PyTorch sums float32 weights in float32 and every other dtype in float64
+        source = weights.to(_dt.float32 if weights.dtype == _dt.float32 else _dt.float64)
     counts = zeros(length, dtype=source.dtype, device=input.device)
     return index_add(counts, 0, input.to(_dt.int64), source)
 
