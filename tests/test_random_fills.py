@@ -74,3 +74,15 @@ def test_random_rejects_empty_range():
 def test_fills_refuse_leaf_requiring_grad(fill):
     with pytest.raises(RuntimeError):
         fill(tl.zeros(3, requires_grad=True))
+
+
+@pytest.mark.backend_pair
+def test_fills_read_nothing_back_from_the_device(opencl, monkeypatch):
+    from test_host_reads import HostReads
+    x = tl.empty(64, device=opencl)
+    p = tl.full((64,), 0.25, device=opencl)
+    for warm_up in (True, False):  # the first round compiles the kernels
+        reads = None if warm_up else HostReads(monkeypatch)
+        x.bernoulli_(0.5), x.bernoulli_(p), x.random_(2, 9), x.exponential_(3.0)
+    assert reads.seen == [], f"a random fill read the device: {reads.seen}"
+    assert float(x.min()) >= 0 and reads.seen  # the natural sync: the counter sees it
