@@ -39,13 +39,13 @@ def _safe_root(total: Tensor, p: float) -> Tensor:
     infinite slope at 0 never meets the chain rule, as in PyTorch's cdist backward)."""
     zero = total == 0
     safe = ew.where(zero, ones_like(total), total)
-    root = ew.sqrt(safe) if p == 2 else ew.pow(safe, 1.0 / p)
+    root = safe.sqrt() if p == 2 else ew.pow(safe, 1.0 / p)
     return ew.where(zero, zeros_like(total), root)
 
 
 def _safe_abs_pow(diff: Tensor, p: float) -> Tensor:
     """``|diff| ** p`` with a zero gradient where diff is 0 (p < 1 has an infinite slope there)."""
-    magnitude = ew.abs(diff)
+    magnitude = diff.abs()
     nonzero = magnitude != 0
     safe = ew.where(nonzero, magnitude, ones_like(magnitude))
     return ew.where(nonzero, ew.pow(safe, p), zeros_like(magnitude))
@@ -78,9 +78,9 @@ def cdist(x1: Tensor, x2, p: float = 2.0, compute_mode=None) -> Tensor:
     if p == math.inf:
         if diff.shape[-1] == 0:
             return rd.sum(diff, -1)
-        return rd.amax(ew.abs(diff), -1)
+        return rd.amax(diff.abs(), -1)
     if p == 1:
-        return rd.sum(ew.abs(diff), -1)
+        return rd.sum(diff.abs(), -1)
     if p == 2:
         return _safe_root(rd.sum(diff * diff, -1), 2)
     return _safe_root(rd.sum(_safe_abs_pow(diff, float(p)), -1), float(p))
@@ -121,7 +121,7 @@ def isin(elements, test_elements, *, assume_unique: bool = False, invert: bool =
     # (N, 1) == (1, K): compared in the promoted dtype, as PyTorch does
     hits = rd.any(elements.reshape(-1, 1) == test_elements.reshape(1, -1), -1)
     found = hits.reshape(tuple(elements.shape))
-    return ew.logical_not(found) if invert else found
+    return found.logical_not() if invert else found
 
 
 def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=None,
@@ -141,7 +141,7 @@ def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=N
         raise RuntimeError("number of steps must be non-negative")
     dtype = _dt.to_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
     exponents = linspace(start, end, steps, dtype=_dt.float64, device=device)
-    values = ew.pow(float(base), exponents)
+    values = float(base) ** exponents
     if not dtype.is_floating_point:
         values = ew.round(values)  # 10 ** 2 computed as 99.99999... still casts to 100
     result = values.to(dtype)
