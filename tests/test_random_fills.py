@@ -86,3 +86,11 @@ def test_fills_read_nothing_back_from_the_device(opencl, monkeypatch):
         x.bernoulli_(0.5), x.bernoulli_(p), x.random_(2, 9), x.exponential_(3.0)
     assert reads.seen == [], f"a random fill read the device: {reads.seen}"
     assert float(x.min()) >= 0 and reads.seen  # the natural sync: the counter sees it
+
+
+@pytest.mark.parametrize("bad", [-0.5, 1.5, float("nan")])
+def test_bernoulli_rejects_probability_tensor_outside_unit_interval(bad):
+    x = tl.zeros(3)
+    with pytest.raises(RuntimeError, match=r"bernoulli_ expects p to be in \[0, 1\]"):
+        x.bernoulli_(tl.tensor([0.5, bad, 0.1]))
+        tl.synchronize(x.device)  # a device reports at its next sync

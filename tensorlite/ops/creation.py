@@ -15,6 +15,7 @@ from ..random import default_generator
 from ..tensor import Size, Tensor
 from . import _dlpack as dlpack
 from ._util import broadcast_shapes, checked_scalar, tensor_op
+from .checks import assert_in_range
 
 
 def _device(device):
@@ -550,6 +551,11 @@ def _check_probabilities_tensor(self: Tensor, p: Tensor) -> None:
     if not fits:
         raise RuntimeError(f"bernoulli_: p of shape {list(p.shape)} cannot be broadcast to self's "
                            f"shape {list(self.shape)}")
+    # PyTorch reads p to check it; on a device this reports at the next sync instead
+    assert_in_range(p, 0, 1, _BERNOULLI_P_RANGE)
+
+
+_BERNOULLI_P_RANGE = "bernoulli_ expects p to be in [0, 1], but got p={value}"
 
 
 def random_(self: Tensor, from_=None, to=None, *, generator=None) -> Tensor:
