@@ -47,6 +47,7 @@ from .ops.index_ops import index_add, index_copy, index_fill, index_reduce, mask
 from .ops.linalg import bmm, dot, einsum, ger, matmul, mm, outer
 from .ops.composite import addbmm, addcdiv, addcmul, addmm, addmv, baddbmm
 from .ops.composite import nan_to_num, nanmean, nansum
+from .ops.composite3 import bincount, cdist, get_num_threads, isin, logspace, set_num_threads
 from .ops.movement import movedim as moveaxis
 from .ops.composite2 import diff, fliplr, flipud, logit, rot90, sgn, tensor_split
 from .ops.composite2 import broadcast_tensors, tensordot, tril_indices, triu_indices

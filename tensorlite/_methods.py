@@ -19,6 +19,7 @@ from .ops import creation, elementwise as ew, indexing, inplace, linalg, movemen
 from .ops import diagonal, index_ops, tiling, zero_grad
 from .ops import composite as _cp
 from .ops import composite2 as _cp2
+from .ops import composite3 as _cp3
 from . import linalg as _la
 from .ops._queries import is_contiguous
 from .ops._util import expect_tensor
@@ -643,3 +644,11 @@ _UNARY_INPLACE_EXAMPLES.update({
 })
 for _name in ("logit_", "sgn_"):
     setattr(Tensor, _name, _unary_inplace(_name, getattr(_cp2, _name[:-1]).__wrapped__))
+
+# in-place random fills next to uniform_/normal_ (ops/creation.py)
+Tensor.bernoulli_ = creation.bernoulli_
+Tensor.random_ = creation.random_
+Tensor.exponential_ = creation.exponential_
+
+# compositions of ops/composite3.py PyTorch also has as methods
+Tensor.bincount = _cp3.bincount.__wrapped__

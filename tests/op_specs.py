@@ -450,7 +450,24 @@ SPECS = [
     OpSpec("broadcast_tensors", lambda a, b: tl.stack(tl.broadcast_tensors(a, b)) * tl.tensor([1.0, 2.0], device=a.device).reshape(2, 1, 1),
            lambda a, b: np.stack(np.broadcast_arrays(a, b)) * np.array([1.0, 2.0]).reshape(2, 1, 1),
            st.sampled_from([((2, 1), (3,)), ((1, 1), (2, 2))])),
+    # -- compositions (ops/composite3.py): cdist away from zero differences and max ties ---------
+    *(OpSpec(f"cdist_p{p}", lambda a, b, p=p: tl.cdist(a, b, p=p), lambda a, b, p=p: _np_cdist(a, b, p),
+             st.sampled_from([((3, 2), (4, 2)), ((2, 2, 3), (2, 1, 3)), ((1, 3, 1), (2, 2, 1))]),
+             avoid=lambda a, k: _cdist_kinks(*a)) for p in (2, 1, 1.5, 3, float("inf"))),
 ]
+
+
+def _np_cdist(a, b, p):
+    diff = np.abs(a[..., :, None, :] - b[..., None, :, :])
+    return diff.max(-1) if p == float("inf") else (diff ** p).sum(-1) ** (1 / p)
+
+
+def _cdist_kinks(a, b):
+    """Coordinate differences near 0 (|.| and the root) or tied largest ones (the max)."""
+    diff = np.abs(np.asarray(a)[..., :, None, :] - np.asarray(b)[..., None, :, :])
+    top = np.sort(diff, -1)
+    return bool(np.any(diff < 5e-2)) or (diff.shape[-1] > 1 and bool(np.any(top[..., -1] - top[..., -2] < 5e-2)))
+
 
 _EINSUM_BY_SHAPES = {}
 

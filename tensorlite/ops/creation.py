@@ -14,7 +14,8 @@ from ..device import default_device, device as _parse_device
 from ..random import default_generator
 from ..tensor import Size, Tensor
 from . import _dlpack as dlpack
-from ._util import checked_scalar, tensor_op
+from ._util import broadcast_shapes, checked_scalar, tensor_op
+from .checks import assert_in_range
 
 
 def _device(device):
@@ -450,18 +451,36 @@ def _random(kind, size, dtype, device, requires_grad, generator, low=0.0, high=1
 
 class RandomFill(InplaceFunction):
     """Overwrite ``t`` with samples of the draw (seed, offset): 'uniform' on [a, b), 'normal'
-    with mean a and standard deviation b. Shapes: t (*), written in place."""
+    with mean a and standard deviation b; the others as in ``_other_fill``. Shapes: t (*),
+    written in place."""
 
     @staticmethod
     def forward(ctx, t, kind, seed, offset, a, b):
         backend = t.device.backend
         if kind == "uniform":
             data = backend.random("uniform", t._array.shape, t.dtype, seed, offset, a, b)
-        else:
+        elif kind == "normal":
             data = backend.random("normal", t._array.shape, t.dtype, seed, offset, 0.0, 1.0)
             if (a, b) != (0.0, 1.0):
                 data = backend.binary("add", backend.binary("mul", data, b), a)
+        else:
+            data = _other_fill(backend, kind, t, seed, offset, a, b)
         backend.copy_into(t._array, data)
+
+
+def _other_fill(backend, kind, t, seed, offset, a, b):
+    """'randint' integers on [a, b), 'exponential' of rate a, 'bernoulli' of probability a (a
+    number or a Tensor broadcasting to t), all cast to t's dtype on its device."""
+    shape = t._array.shape
+    if kind == "randint":
+        return backend.cast(backend.random("randint", shape, _dt.int64, seed, offset, a, b), t.dtype)
+    u = backend.random("uniform", shape, _dt.float64, seed, offset, 0.0, 1.0)
+    if kind == "exponential":  # inverse CDF; 1 - u lies in (0, 1], so the log is finite
+        data = backend.binary("div", backend.unary("log1p", backend.unary("neg", u)), -float(a))
+    else:
+        p = backend.cast(a._array, _dt.float64) if isinstance(a, Tensor) else float(a)
+        data = backend.binary("lt", u, p)
+    return backend.cast(data, t.dtype)
 
 
 def uniform_(self: Tensor, low: float = 0.0, high: float = 1.0, *, generator=None) -> Tensor:
@@ -494,6 +513,109 @@ def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator=None
     self._check_inplace("normal_")
     seed, offset = (generator or default_generator).next_key()
     RandomFill.apply(self, "normal", seed, offset, mean, std)
+    return self
+
+
+def _fill_key(self: Tensor, name: str, generator):
+    self._check_inplace(name)
+    return (generator or default_generator).next_key()
+
+
+def bernoulli_(self: Tensor, p=0.5, *, generator=None) -> Tensor:
+    """Fill self in place with 1 where a uniform draw is below ``p`` and 0 elsewhere
+    (``Tensor.bernoulli_``). ``p``: a probability in [0, 1] or a Tensor of them that broadcasts to
+    self. Shapes: self (*), unchanged; p () or broadcastable to (*).
+
+    Example:
+
+    >>> import tensorlite as tl
+    >>> tl.empty(4).bernoulli_(1.0)
+    tensor([1., 1., 1., 1.])
+    """
+    if isinstance(p, Tensor):
+        _check_probabilities_tensor(self, p)
+    elif not 0 <= p <= 1:
+        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
+    seed, offset = _fill_key(self, "bernoulli_", generator)
+    RandomFill.apply(self, "bernoulli", seed, offset, p, None)
+    return self
+
+
+def _check_probabilities_tensor(self: Tensor, p: Tensor) -> None:
+    if not p.dtype.is_floating_point:
+        raise NotImplementedError(f"bernoulli_: p must be a floating point Tensor, got {p.dtype}")
+    try:
+        fits = broadcast_shapes(tuple(p.shape), tuple(self.shape)) == tuple(self.shape)
+    except (RuntimeError, ValueError):
+        fits = False
+    if not fits:
+        raise RuntimeError(f"bernoulli_: p of shape {list(p.shape)} cannot be broadcast to self's "
+                           f"shape {list(self.shape)}")
+    # PyTorch reads p to check it; on a device this reports at the next sync instead
+    assert_in_range(p, 0, 1, _BERNOULLI_P_RANGE)
+
+
+_BERNOULLI_P_RANGE = "bernoulli_ expects p to be in [0, 1], but got p={value}"
+
+
+def random_(self: Tensor, from_=None, to=None, *, generator=None) -> Tensor:
+    """Fill self in place with integers uniform on [from, to) (``Tensor.random_``):
+    ``random_(to)`` draws from [0, to), ``random_(from, to)`` from [from, to), and ``random_()``
+    from [0, 2**mantissa] for floating dtypes or [0, max] for integer ones.
+    Shapes: self (*), unchanged.
+
+    Example:
+
+    >>> import tensorlite as tl
+    >>> x = tl.empty(5, dtype=tl.int64).random_(3, 5)
+    >>> bool(((x >= 3) & (x < 5)).all())
+    True
+    """
+    low, high = _random_range(self, from_, to)
+    seed, offset = _fill_key(self, "random_", generator)
+    RandomFill.apply(self, "randint", seed, offset, low, high)
+    return self
+
+
+_MANTISSA_BITS = {"float16": 11, "bfloat16": 8, "float32": 24, "float64": 53}
+
+
+def _random_range(self: Tensor, from_, to):
+    if from_ is not None and to is None:
+        from_, to = 0, from_
+    low = 0 if from_ is None else int(from_)
+    if to is None:
+        if self.dtype == _dt.bool_:
+            high = 2
+        elif self.dtype.is_floating_point:
+            high = 2 ** _MANTISSA_BITS[self.dtype.name] + 1
+        else:
+            high = int(np.iinfo(self.dtype.numpy).max) + (1 if self.dtype != _dt.int64 else 0)
+    else:
+        high = int(to)
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    return low, high
+
+
+def exponential_(self: Tensor, lambd: float = 1.0, *, generator=None) -> Tensor:
+    """Fill self in place with samples of the exponential distribution of rate ``lambd`` (mean
+    1/lambd) (``Tensor.exponential_``). Shapes: self (*), unchanged.
+
+    Example:
+
+    >>> import tensorlite as tl
+    >>> x = tl.empty(4).exponential_(2.0)
+    >>> bool((x >= 0).all())
+    True
+    """
+    if not self.dtype.is_floating_point:
+        raise RuntimeError(f"exponential_ not implemented for '{self.dtype}': use a floating point "
+                           f"tensor")
+    if not lambd > 0:
+        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
+    seed, offset = _fill_key(self, "exponential_", generator)
+    RandomFill.apply(self, "exponential", seed, offset, lambd, None)
     return self
 
 
