@@ -15,12 +15,12 @@ Run: OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 python benchmarks/compile_steps.py
 """
 from __future__ import annotations
 
-import statistics
 import subprocess
 import sys
 import time
 
 from common import load_average, report, torch_or_none
+from common import time_per_call as common_time_per_call
 
 import tensorlite as tl
 
@@ -30,16 +30,8 @@ import w2_mlp_step
 
 
 def time_per_call(fn, *, number: int, repeat: int = 5, warmup: int = 3) -> float:
-    """Median over ``repeat`` runs of the process CPU seconds per call of ``fn``."""
-    for _ in range(warmup):
-        fn()
-    runs = []
-    for _ in range(repeat):
-        start = time.process_time()
-        for _ in range(number):
-            fn()
-        runs.append((time.process_time() - start) / number)
-    return statistics.median(runs)
+    """Median process CPU seconds per call (common.time_per_call on time.process_time)."""
+    return common_time_per_call(fn, number=number, repeat=repeat, warmup=warmup, clock=time.process_time)
 
 
 def _compiled(step):

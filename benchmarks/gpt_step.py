@@ -19,12 +19,11 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import pathlib
-import statistics
 import time
 
 import numpy as np
 
-from common import load_average, torch_or_none
+from common import load_average, time_per_call, torch_or_none
 
 EXAMPLE = pathlib.Path(__file__).resolve().parents[1] / "examples" / "char_gpt.py"
 CONFIGS = {
@@ -59,15 +58,7 @@ def step_fn(lib, config, device=None):
 def cpu_time_per_call(fn, number: int, repeat: int = 5, warmup: int = 2) -> float:
     """Median over ``repeat`` runs of the process CPU seconds per call: with one thread this is
     the work done, and unlike wall time it barely moves when other jobs share the cores."""
-    for _ in range(warmup):
-        fn()
-    runs = []
-    for _ in range(repeat):
-        start = time.process_time()
-        for _ in range(number):
-            fn()
-        runs.append((time.process_time() - start) / number)
-    return statistics.median(runs)
+    return time_per_call(fn, number=number, repeat=repeat, warmup=warmup, clock=time.process_time)
 
 
 def measure(lib, config, device=None, number=10):

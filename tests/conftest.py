@@ -90,3 +90,17 @@ def oclgrind_reports_fail_the_test():
             file.seek(start)
             pytest.fail(f"Oclgrind reported errors in this test's kernels:\n{file.read(6000)}")
 
+
+
+@pytest.fixture
+def cpu_and_restored_state():
+    """The CPU as default device for the test; default device, dtype and random state restored
+    afterwards (docstring examples and docs pages set them freely)."""
+    device, dtype, rng = tl.get_default_device(), tl.get_default_dtype(), tl.get_rng_state()
+    tl.set_default_device("cpu")
+    try:
+        yield
+    finally:
+        tl.set_default_device(device)
+        tl.set_default_dtype(dtype)
+        tl.set_rng_state(rng)

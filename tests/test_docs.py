@@ -116,17 +116,9 @@ def run_page(name: str, text: str) -> int:
 
 
 @pytest.fixture
-def docs_state(tmp_path, monkeypatch):
+def docs_state(tmp_path, monkeypatch, cpu_and_restored_state):
     """A scratch working directory, the CPU as default device, state restored afterwards."""
     monkeypatch.chdir(tmp_path)
-    device, dtype, rng = tl.get_default_device(), tl.get_default_dtype(), tl.get_rng_state()
-    tl.set_default_device("cpu")
-    try:
-        yield
-    finally:
-        tl.set_default_device(device)
-        tl.set_default_dtype(dtype)
-        tl.set_rng_state(rng)
 
 
 @pytest.mark.parametrize("name", PAGES)

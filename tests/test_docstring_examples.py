@@ -62,16 +62,6 @@ def _doctests():
 DOCTESTS = _doctests()
 
 
-@pytest.fixture
-def cpu_and_restored_state():
-    device, dtype, rng = tl.get_default_device(), tl.get_default_dtype(), tl.get_rng_state()
-    tl.set_default_device("cpu")
-    try:
-        yield
-    finally:
-        tl.set_default_device(device)
-        tl.set_default_dtype(dtype)
-        tl.set_rng_state(rng)
 
 
 @pytest.mark.parametrize("test", DOCTESTS, ids=[test.name for test in DOCTESTS])
