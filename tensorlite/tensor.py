@@ -116,6 +116,7 @@ class Tensor:
     _grad_accumulator = None
     _hooks = None
     _post_accumulate_hooks = None
+    _grad_destination = None  # a tensor the first .grad is copied into (DDP's bucket view)
     _retains_grad = False
     _is_multi_view = False
     _made_without_grad = False

@@ -10,7 +10,7 @@ import threading
 
 from ..ops._queries import all_finite
 from ..ops._util import sum_to_shape
-from ..ops.gradients import AccumulateInto, copy_grad, zeros
+from ..ops.gradients import AccumulateInto, copy_grad, copy_grad_into, zeros
 from ..tensor import Tensor
 from .function import AccumulateGrad
 from .grad_mode import state
@@ -60,6 +60,8 @@ def _accumulate_into_leaf(variable, grad, create_graph):
     if existing is None:
         if create_graph:
             variable._grad = grad
+        elif variable._grad_destination is not None:  # DDP's bucket view: no copy out of it later
+            variable._grad = copy_grad_into(variable._grad_destination, grad)
         else:  # a private, contiguous copy: the incoming grad may be shared or a broadcast view
             variable._grad = copy_grad(grad)
     elif create_graph or existing._requires_grad:

@@ -1,5 +1,8 @@
-"""Gradient buckets for DistributedDataParallel: the gradients of a run of parameters, packed
-into one host buffer and averaged across ranks with one nonblocking MPI Iallreduce.
+"""Gradient buckets for DistributedDataParallel: the gradients of a run of parameters averaged
+across ranks together, either in an MPI-3 shared-memory window (shared_memory.SharedBucket:
+host float32/float64 parameters, the same number of ranks on every machine) or packed into one
+host buffer and summed with one nonblocking MPI Iallreduce (GradientBucket: any device, any
+dtype; OpenCL gradients are staged through host memory).
 
 DistributedDataParallel (tensorlite.nn.parallel) decides when a bucket starts; this module owns
 the host buffers and the MPI requests (nn stays free of array libraries)."""
@@ -13,28 +16,66 @@ from .. import dtypes as _dt
 from ..ops.creation import from_numpy
 from .collectives import write_back
 from .process_group import communicator, mpi
+from .shared_memory import NodeGroups, SharedWindow, shareable
+
+ALLREDUCE_CHOICES = ("auto", "shared_memory", "mpi")
 
 
 FIRST_BUCKET_BYTES = 2 ** 20
 
 
-def make_buckets(params: list, cap_bytes: int) -> list:
+def plan_buckets(params: list, cap_bytes: int) -> list:
     """Split ``params`` (in the order given: DDP passes them reversed) into runs of at most
     ``cap_bytes`` of gradient (a larger parameter gets a bucket of its own), one dtype per run.
     As PyTorch's, the first bucket holds at most 1 MiB: it is ready early in backward, so its
-    allreduce starts while the rest of backward runs."""
+    allreduce starts while the rest of backward runs. Returns lists of parameters."""
     buckets, current, size = [], [], 0
     for p in params:
         nbytes = p.numel() * _wire_itemsize(p.dtype)
         cap = min(cap_bytes, FIRST_BUCKET_BYTES) if not buckets else cap_bytes
         if current and (size + nbytes > cap or p.dtype is not current[0].dtype):
-            buckets.append(GradientBucket(current))
+            buckets.append(current)
             current, size = [], 0
         current.append(p)
         size += nbytes
     if current:
-        buckets.append(GradientBucket(current))
+        buckets.append(current)
     return buckets
+
+
+def make_buckets(params: list, cap_bytes: int, allreduce: str = "mpi") -> tuple:
+    """The buckets of ``params`` (see plan_buckets) and the shared window (None without one).
+
+    ``allreduce``: 'mpi' (every bucket an Iallreduce), 'shared_memory' (every bucket in the
+    shared window: raises if one cannot be), 'auto' (the window where it can be, else MPI).
+    One rank alone communicates nothing: its buckets are never started. Collective: every
+    rank must call it, and all get the same kinds of buckets."""
+    plan = plan_buckets(params, cap_bytes)
+    world = communicator().Get_size()
+    if allreduce == "mpi" or world == 1:
+        return [GradientBucket(group) for group in plan], None
+    groups = NodeGroups()
+    reasons = [shareable(group) for group in plan]
+    if not groups.uniform:
+        reasons = ["the machines run different numbers of ranks"] * len(plan)
+    agreed = np.array([reason is None for reason in reasons], dtype=np.int64)
+    communicator().Allreduce(mpi().IN_PLACE, agreed, op=mpi().MIN)  # e.g. cpu here, opencl there
+    if allreduce == "shared_memory" and not agreed.all():
+        reason = next((r for r in reasons if r is not None), "another rank's parameters cannot be")
+        raise RuntimeError(f"DistributedDataParallel(allreduce='shared_memory'): {reason}; use "
+                           f"allreduce='auto' (MPI for such buckets) or 'mpi'")
+    shared = [group for group, ok in zip(plan, agreed) if ok]
+    window = SharedWindow(groups, shared) if shared else None
+    windowed = iter(window.buckets if window else ())
+    return [next(windowed) if ok else GradientBucket(group) for group, ok in zip(plan, agreed)], window
+
+
+def zero_missing_gradients(params: list) -> None:
+    """Give each parameter without a gradient a zero one (unused in this rank's forward: with
+    more ranks, its gradient is the average of the others', zeros for this rank's share)."""
+    for p in params:
+        if p.grad is None:
+            p.grad = from_numpy(np.zeros(tuple(p.shape), dtype=_wire_dtype(p.dtype))).to(device=p.device, dtype=p.dtype)
 
 
 def _wire_dtype(dtype):

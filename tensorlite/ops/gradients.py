@@ -7,7 +7,7 @@ from ..autograd.function import InplaceFunction
 from ..autograd.grad_mode import state
 from ..tensor import Tensor
 
-__all__ = ["AccumulateInto", "copy_grad", "filled", "zeros"]
+__all__ = ["AccumulateInto", "copy_grad", "copy_grad_into", "filled", "zeros"]
 
 
 def filled(shape: tuple, value, dtype, device) -> Tensor:
@@ -40,6 +40,24 @@ def copy_grad(grad: Tensor) -> Tensor:
     True
     """
     return Tensor._make(grad.device.backend.copy(grad._array), grad.device, False, None, 0)
+
+
+def copy_grad_into(destination: Tensor, grad: Tensor) -> Tensor:
+    """A leaf's first ``.grad`` written into ``destination`` (a tensor of the gradient's shape,
+    dtype and device that the leaf names as ``_grad_destination``: DistributedDataParallel's
+    bucket view) instead of a new array; returns ``destination``, whose version moves.
+
+    >>> import tensorlite as tl
+    >>> buffer = tl.zeros(2, 3)
+    >>> copy_grad_into(buffer, tl.ones(3).expand(2, 3)) is buffer, buffer.sum().item(), buffer._version
+    (True, 6.0, 1)
+    """
+    destination.device.backend.copy_into(destination._array, grad._array)
+    counter = destination._counter
+    if counter is None:
+        counter = destination._version_counter()
+    counter.value += 1
+    return destination
 
 
 class AccumulateInto(InplaceFunction):

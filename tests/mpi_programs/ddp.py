@@ -1,12 +1,15 @@
 """Run under ``mpiexec -n 2``: data-parallel training of a small float64 MLP with
 DistributedDataParallel + DistributedSampler equals one process on the global batch (loss curve
 and final parameters to 1e-10): with bucket overlap on and off, with several buckets, with
-no_sync gradient accumulation, and on the devices named on the command line. Then a rank whose
-model differs makes every rank raise at construction. Rank 0 computes the one-process reference."""
+no_sync gradient accumulation, gradients zeroed in place (set_to_none=False), through the
+shared-memory window (also as two simulated machines: the hierarchical allreduce) and through
+MPI's Iallreduce, and on the devices named on the command line. Then a rank whose model differs
+makes every rank raise at construction. Rank 0 computes the one-process reference."""
 import sys
 
 import tensorlite as tl
 from tensorlite import nn
+from tensorlite.distributed import shared_memory
 
 dist = tl.distributed
 N, FEATURES, CLASSES, RANK_BATCH, EPOCHS = 40, 5, 3, 4, 2
@@ -25,7 +28,7 @@ def mlp(seed, device):
                          nn.Linear(6, CLASSES)).double().to(device)
 
 
-def train(model, loader_of_epoch, device, micro_batches=1, step_model=None):
+def train(model, loader_of_epoch, device, micro_batches=1, step_model=None, set_to_none=True):
     """SGD with momentum over EPOCHS epochs; returns the per-step losses of the global batch."""
     step_model = step_model or model
     optimizer = tl.optim.SGD(step_model.parameters(), lr=0.3, momentum=0.9)
@@ -33,7 +36,7 @@ def train(model, loader_of_epoch, device, micro_batches=1, step_model=None):
     for epoch in range(EPOCHS):
         for x, y in loader_of_epoch(epoch):
             x, y = x.to(device), y.to(device)
-            optimizer.zero_grad()
+            optimizer.zero_grad(set_to_none=set_to_none)
             total = 0.0
             for i, (xs, ys) in enumerate(zip(x.chunk(micro_batches), y.chunk(micro_batches))):
                 loss = nn.functional.cross_entropy(model(xs), ys) / micro_batches
@@ -50,6 +53,8 @@ def train(model, loader_of_epoch, device, micro_batches=1, step_model=None):
 
 def distributed_run(dataset, device, **ddp_options):
     micro_batches = ddp_options.pop("micro_batches", 1)
+    set_to_none = ddp_options.pop("set_to_none", True)
+    shared_memory.SIMULATED_RANKS_PER_NODE = ddp_options.pop("ranks_per_node", None)
     rank, size = dist.get_rank(), dist.get_world_size()
     model = nn.parallel.DistributedDataParallel(mlp(seed=rank, device=device), **ddp_options)
     sampler = tl.data.DistributedSampler(dataset, num_replicas=size, rank=rank, shuffle=True, seed=7)
@@ -58,7 +63,9 @@ def distributed_run(dataset, device, **ddp_options):
         sampler.set_epoch(epoch)
         return tl.data.DataLoader(dataset, batch_size=RANK_BATCH, sampler=sampler)
 
-    local = tl.tensor(train(model, loader_of_epoch, device, micro_batches), dtype=tl.float64)
+    local = tl.tensor(train(model, loader_of_epoch, device, micro_batches, set_to_none=set_to_none),
+                      dtype=tl.float64)
+    shared_memory.SIMULATED_RANKS_PER_NODE = None
     dist.all_reduce(local, "avg")  # the global batch's loss: the mean of the ranks' means
     return local.tolist(), [p.detach().cpu() for p in model.module.parameters()]
 
@@ -105,7 +112,13 @@ def main(devices):
         runs = {"overlap": distributed_run(dataset, device),
                 "overlap, tiny buckets": distributed_run(dataset, device, bucket_cap_mb=1e-4),
                 "no overlap": distributed_run(dataset, device, overlap=False, bucket_cap_mb=1e-4),
-                "no_sync accumulation": distributed_run(dataset, device, micro_batches=2)}
+                "no_sync accumulation": distributed_run(dataset, device, micro_batches=2),
+                "mpi, tiny buckets": distributed_run(dataset, device, allreduce="mpi", bucket_cap_mb=1e-4),
+                "grads zeroed in place, no_sync": distributed_run(dataset, device, micro_batches=2,
+                                                                   set_to_none=False, bucket_cap_mb=1e-4)}
+        if device == "cpu":  # shared memory holds host arrays (OpenCL buckets take MPI)
+            runs["two simulated machines"] = distributed_run(dataset, device, bucket_cap_mb=1e-4,
+                                                             allreduce="shared_memory", ranks_per_node=1)
         if dist.get_rank() == 0:
             for name, run in runs.items():
                 compare(f"{name} on {device}", run, expected)

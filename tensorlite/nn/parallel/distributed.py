@@ -5,6 +5,11 @@ gradient of a bucket (about ``bucket_cap_mb`` of parameters, in reverse paramete
 order in which backward produces them) is ready, the bucket's nonblocking allreduce starts, so
 the communication overlaps the rest of backward. A callback queued on the backward pass waits
 for all buckets once the graph is done and writes the averages into ``.grad``.
+
+On one machine the buckets live in an MPI shared-memory window and the parameters' ``.grad``
+are views into it (see tensorlite.distributed.shared_memory): the ranks reduce each other's
+gradients in place; across machines the node leaders add one MPI Allreduce per slice. Other
+buckets (OpenCL parameters, half types, ``allreduce='mpi'``) go through MPI's Iallreduce.
 """
 from __future__ import annotations
 
@@ -13,7 +18,8 @@ import time
 
 from ... import distributed
 from ...autograd import no_grad, queue_callback
-from ...distributed.buckets import check_same_parameters, make_buckets
+from ...distributed.buckets import (ALLREDUCE_CHOICES, check_same_parameters, make_buckets,
+                                    zero_missing_gradients)
 from ..module import Module
 
 
@@ -26,7 +32,12 @@ class DistributedDataParallel(Module):
     shapes and dtypes, and rank 0's values are broadcast to all. ``broadcast_buffers``: also
     broadcast rank 0's buffers (e.g. batch-norm statistics) at every forward. ``overlap=False``
     runs one allreduce per bucket after backward instead of during it (same result).
-    Gradients of OpenCL parameters are staged through host memory. The state_dict keys carry
+    ``allreduce``: 'auto' averages the buckets of CPU float32/float64 parameters in shared
+    memory between the ranks of a machine (their ``.grad`` become views of the bucket, as
+    PyTorch's ``gradient_as_bucket_view=True``; across machines the ranks of each local index
+    add an MPI Allreduce) and the others with MPI's Iallreduce; 'mpi' uses Iallreduce for all;
+    'shared_memory' refuses buckets that cannot be shared. A job of one rank communicates
+    nothing. Gradients of OpenCL parameters are staged through host memory. The state_dict keys carry
     the prefix ``module.`` (as PyTorch's); save ``ddp.module.state_dict()`` from rank 0 only.
 
     Shapes: as ``module``.
@@ -43,13 +54,16 @@ class DistributedDataParallel(Module):
     """
 
     def __init__(self, module: Module, bucket_cap_mb: float = 25, broadcast_buffers: bool = True,
-                 overlap: bool = True):
+                 overlap: bool = True, allreduce: str = "auto"):
         super().__init__()
         if not isinstance(module, Module):
             raise TypeError(f"DistributedDataParallel: module must be a tensorlite.nn.Module, got "
                             f"{type(module).__name__}")
         if not bucket_cap_mb > 0:
             raise ValueError(f"DistributedDataParallel: bucket_cap_mb must be positive, got {bucket_cap_mb!r}")
+        if allreduce not in ALLREDUCE_CHOICES:
+            raise ValueError(f"DistributedDataParallel: allreduce must be one of {ALLREDUCE_CHOICES}, "
+                             f"got {allreduce!r}")
         self.world_size = distributed.get_world_size()  # raises if not initialized
         self.module = module
         self.broadcast_buffers, self.overlap = broadcast_buffers, overlap
@@ -59,7 +73,9 @@ class DistributedDataParallel(Module):
             for _, tensor in named:
                 distributed.broadcast(tensor, src=0)
         params = [p for p in module.parameters() if p.requires_grad]
-        self._buckets = make_buckets(list(reversed(params)), int(bucket_cap_mb * 2 ** 20))
+        self._params = params
+        self._buckets, self._window = make_buckets(list(reversed(params)), int(bucket_cap_mb * 2 ** 20),
+                                                   allreduce)
         self._bucket_of = {id(p): i for i, bucket in enumerate(self._buckets) for p in bucket.params}
         self._ready = [0] * len(self._buckets)
         self._next_bucket = 0
@@ -102,8 +118,10 @@ class DistributedDataParallel(Module):
             return
         if not self._in_backward:
             self._in_backward = True
+            if self._window is not None:
+                self._window.begin_step()
             queue_callback(self._finish_backward)
-        if not self.overlap:
+        if not self.overlap or self.world_size == 1:
             return
         index = self._bucket_of[id(param)]
         self._ready[index] += 1
@@ -120,10 +138,15 @@ class DistributedDataParallel(Module):
         those with a parameter unused in this forward), wait for all, write the averages."""
         start = time.perf_counter()
         try:
-            for bucket in self._buckets[self._next_bucket:]:
-                bucket.start(self.world_size)
-            for bucket in self._buckets:
-                bucket.finish()
+            if self.world_size == 1:
+                zero_missing_gradients(self._params)
+            else:
+                for bucket in self._buckets[self._next_bucket:]:
+                    bucket.start(self.world_size)
+                for bucket in self._buckets:
+                    bucket.finish()
+                if self._window is not None:
+                    self._window.end_step()
         finally:
             self._ready = [0] * len(self._buckets)
             self._next_bucket = 0
