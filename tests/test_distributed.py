@@ -232,11 +232,48 @@ class TestDataParallelOneRank:
             assert not ddp._in_backward and ddp.require_backward_grad_sync is False
         assert ddp.require_backward_grad_sync is True
 
+    def test_one_rank_communicates_nothing(self):
+        """No window, no bucket started: backward's own gradients are the average."""
+        model = tl.nn.Linear(3, 2)
+        ddp = tl.nn.parallel.DistributedDataParallel(model, allreduce="shared_memory")
+        ddp(tl.ones(2, 3)).sum().backward()
+        assert ddp._window is None and not any(b.started() for b in ddp._buckets)
+        assert model.weight._grad_destination is None and model.bias.grad.tolist() == [2.0, 2.0]
+
     def test_bad_arguments(self):
         with pytest.raises(TypeError, match="module must be a tensorlite.nn.Module"):
             tl.nn.parallel.DistributedDataParallel(lambda x: x)
         with pytest.raises(ValueError, match="bucket_cap_mb must be positive"):
             tl.nn.parallel.DistributedDataParallel(tl.nn.Linear(1, 1), bucket_cap_mb=0)
+        with pytest.raises(ValueError, match=r"allreduce must be one of \('auto', 'shared_memory', 'mpi'\), got 'nccl'"):
+            tl.nn.parallel.DistributedDataParallel(tl.nn.Linear(1, 1), allreduce="nccl")
+
+
+class TestGradientDestination:
+    """Tensor._grad_destination (DDP's bucket views): backward writes a leaf's first gradient
+    into that tensor instead of a new array, then accumulates into it in place."""
+
+    def test_first_gradient_lands_in_the_destination(self):
+        w = tl.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        destination = tl.full((2, 2), float("nan"))
+        w._grad_destination = destination
+        (w * tl.tensor([1.0, 10.0])).sum().backward()  # a broadcast gradient, reduced first
+        assert w.grad is destination and destination.tolist() == [[1.0, 10.0], [1.0, 10.0]]
+        version = destination._version
+        (2 * w).sum().backward()
+        assert w.grad is destination and destination.tolist() == [[3.0, 12.0], [3.0, 12.0]]
+        assert destination._version > version
+        w.grad = None
+        (3 * w).sum().backward()
+        assert w.grad is destination and destination.tolist() == [[3.0, 3.0], [3.0, 3.0]]
+
+    def test_create_graph_keeps_the_gradient_in_the_graph(self):
+        w = tl.tensor([2.0], requires_grad=True)
+        w._grad_destination = tl.zeros(1)
+        with pytest.warns(UserWarning, match="reference cycle"):
+            (w ** 3).sum().backward(create_graph=True)
+        assert w.grad is not w._grad_destination and w.grad.requires_grad
+        assert w._grad_destination.tolist() == [0.0]
 
 
 def test_data_parallel_needs_an_initialized_job():

@@ -104,6 +104,16 @@ def check_mismatched_models():
         raise AssertionError("DistributedDataParallel accepted different models")
 
 
+def check_shared_memory_refuses(device):
+    """allreduce='shared_memory' on parameters it cannot share raises on every rank."""
+    try:
+        nn.parallel.DistributedDataParallel(mlp(seed=0, device=device), allreduce="shared_memory")
+    except RuntimeError as error:
+        assert f"a parameter is on {device}" in str(error) and "allreduce='auto'" in str(error), str(error)
+    else:
+        raise AssertionError(f"allreduce='shared_memory' accepted parameters on {device}")
+
+
 def main(devices):
     dist.init_process_group()
     dataset = data()
@@ -119,6 +129,8 @@ def main(devices):
         if device == "cpu":  # shared memory holds host arrays (OpenCL buckets take MPI)
             runs["two simulated machines"] = distributed_run(dataset, device, bucket_cap_mb=1e-4,
                                                              allreduce="shared_memory", ranks_per_node=1)
+        else:
+            check_shared_memory_refuses(device)
         if dist.get_rank() == 0:
             for name, run in runs.items():
                 compare(f"{name} on {device}", run, expected)
