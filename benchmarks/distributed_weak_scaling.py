@@ -1,11 +1,13 @@
 """Weak scaling of DistributedDataParallel: 2 ranks x 1 thread against 1 process, the W3-sized
 MLP (784-1024-1024-10 ReLU, float32, cross-entropy), batch 256 per rank, plain SGD.
 
-Reports the time per step of one process (no DDP) and of 2 ranks (DDP, overlap on and off),
-the efficiency t1 / t2 (target >= 90%), the share of the step spent in allreduce (the wait after
-backward with overlap off, where nothing hides it), how much of it the overlap hides (1 - the
-wait left with overlap on / the wait with overlap off), and the allreduce bandwidth on a
-gradient-sized buffer (bytes reduced per second of a blocking Allreduce). It also times two
+Reports the time per step of one process (no DDP) and of 2 ranks (DDP, overlap on and off), for
+DDP's shared-memory allreduce (the default on one machine) and for MPI's Iallreduce
+(allreduce='mpi'): the efficiency t1 / t2 (target >= 90%), the share of the step spent in
+allreduce (the wait after backward with overlap off, where nothing hides it), how much of it the
+overlap hides (1 - the wait left with overlap on / the wait with overlap off), and the allreduce
+bandwidth on a gradient-sized buffer (bytes reduced per second: DDP's shared-memory bucket, and
+MPI's blocking Allreduce). It also times two
 independent processes without DDP at once (t1 / that is what the machine gives two processes:
 cores, memory bandwidth, other load) and two ranks without DDP that wait for each other after
 each backward (the wait after backward with DDP includes this wait for the slower rank).
@@ -100,6 +102,28 @@ class LockstepTrainer(Trainer):
         return self._barrier
 
 
+def shared_memory_bandwidth(numel):
+    """Bytes per second of DDP's shared-memory average of one bucket of ``numel`` float32 (its
+    three phases and the end-of-step handshake), best of 10."""
+    from mpi4py import MPI  # here, not at the top: importing it initialises MPI
+    holder = nn.Module()
+    holder.weight = nn.Parameter(tl.ones(numel))
+    ddp = nn.parallel.DistributedDataParallel(holder, bucket_cap_mb=numel * 4 / 2 ** 20 + 1,
+                                              allreduce="shared_memory")
+    (bucket,), window = ddp._buckets, ddp._window
+    holder.weight.grad = tl.ones(numel)
+    best = float("inf")
+    for _ in range(10):
+        MPI.COMM_WORLD.Barrier()
+        start = time.perf_counter()
+        window.begin_step()
+        bucket.start(2)
+        bucket.finish()
+        window.end_step()
+        best = min(best, time.perf_counter() - start)
+    return numel * 4 / best
+
+
 def allreduce_bandwidth(numel):
     """Bytes per second of a blocking Allreduce (sum) of ``numel`` float32, best of 10."""
     from mpi4py import MPI  # here, not at the top: importing it initialises MPI
@@ -118,12 +142,13 @@ def worker():
     """Under mpiexec: one line of figures from rank 0 (the slowest rank's medians). The three
     configurations take turns, a few steps each, so a change in the machine's load hits all."""
     tl.distributed.init_process_group()
-    overlapped = nn.parallel.DistributedDataParallel(model(), overlap=True, bucket_cap_mb=BUCKET_CAP_MB)
-    after = nn.parallel.DistributedDataParallel(model(), overlap=False, bucket_cap_mb=BUCKET_CAP_MB)
     trainers = {"local": Trainer(model()),  # no DDP: at 2 ranks, two independent processes
-                "lockstep": LockstepTrainer(model()),
-                "overlap_True": Trainer(overlapped, lambda: overlapped.last_sync_seconds),
-                "overlap_False": Trainer(after, lambda: after.last_sync_seconds)}
+                "lockstep": LockstepTrainer(model())}
+    for allreduce in ("shared_memory", "mpi"):
+        for overlap in (True, False):
+            ddp = nn.parallel.DistributedDataParallel(model(), overlap=overlap, bucket_cap_mb=BUCKET_CAP_MB,
+                                                      allreduce=allreduce if tl.distributed.get_world_size() > 1 else "auto")
+            trainers[f"{allreduce}_{overlap}"] = Trainer(ddp, lambda ddp=ddp: ddp.last_sync_seconds)
     for trainer in trainers.values():
         trainer.run(WARMUP)
         trainer.steps, trainer.waits = [], []
@@ -136,6 +161,7 @@ def worker():
         figures[f"step_{name}"], figures[f"wait_{name}"] = trainer.medians()
     numel = sum(p.numel() for p in model().parameters())
     figures["bandwidth"] = allreduce_bandwidth(numel)
+    figures["shared_bandwidth"] = shared_memory_bandwidth(numel) if tl.distributed.get_world_size() > 1 else 0.0
     figures["numel"] = numel
     worst = tl.tensor([figures[k] for k in sorted(figures)], dtype=tl.float64)
     tl.distributed.all_reduce(worst, "max")
@@ -153,27 +179,31 @@ def run(ranks):
 
 def main():
     one, two = run(1), run(2)
-    t1, t2 = one["step_local"], two["step_overlap_True"]
-    blocking_wait, overlapped_wait = two["wait_overlap_False"], two["wait_overlap_True"]
+    t1 = one["step_local"]
     megabytes = one["numel"] * 4 / 2 ** 20
     print(f"784-1024-1024-10 MLP, float32, batch {BATCH} per rank, SGD, 1 thread per rank, "
           f"buckets of {BUCKET_CAP_MB:g} MB ({load_average()})")
-    print(f"  1 process, no DDP:          {t1 * 1e3:7.1f} ms/step")
-    print(f"  1 rank, DDP:                {one['step_overlap_True'] * 1e3:7.1f} ms/step")
-    print(f"  2 ranks, DDP, overlap on:   {t2 * 1e3:7.1f} ms/step   efficiency t1/t2 = {t1 / t2:.1%}")
-    print(f"  2 ranks, DDP, overlap off:  {two['step_overlap_False'] * 1e3:7.1f} ms/step   "
-          f"efficiency {t1 / two['step_overlap_False']:.1%}")
-    print(f"  2 processes, no DDP:        {two['step_local'] * 1e3:7.1f} ms/step   t1/that = "
+    print(f"  1 process, no DDP:           {t1 * 1e3:7.1f} ms/step")
+    print(f"  1 rank, DDP:                 {one['step_shared_memory_True'] * 1e3:7.1f} ms/step   "
+          f"t1/that = {t1 / one['step_shared_memory_True']:.1%} (one rank communicates nothing)")
+    print(f"  2 processes, no DDP:         {two['step_local'] * 1e3:7.1f} ms/step   t1/that = "
           f"{t1 / two['step_local']:.1%} (what running 2 processes at once costs, no communication)")
     print(f"  2 ranks in lockstep, no DDP: {two['step_lockstep'] * 1e3:7.1f} ms/step   t1/that = "
           f"{t1 / two['step_lockstep']:.1%} (a barrier after backward: waits {two['wait_lockstep'] * 1e3:.1f} "
           f"ms for the slower rank)")
-    print(f"  allreduce of {megabytes:.1f} MB of gradients after backward (overlap off): "
-          f"{blocking_wait * 1e3:.1f} ms = {blocking_wait / two['step_overlap_False']:.1%} of the step")
-    print(f"  left waiting after backward with overlap on: {overlapped_wait * 1e3:.1f} ms "
-          f"(overlap hides {1 - overlapped_wait / blocking_wait:.0%} of the allreduce)")
-    print(f"  Allreduce bandwidth, 2 ranks, {megabytes:.1f} MB float32: "
-          f"{two['bandwidth'] / 1e9:.2f} GB/s")
+    for allreduce, label in (("shared_memory", "shared memory (default)"), ("mpi", "MPI Iallreduce")):
+        on, off = two[f"step_{allreduce}_True"], two[f"step_{allreduce}_False"]
+        blocking_wait, overlapped_wait = two[f"wait_{allreduce}_False"], two[f"wait_{allreduce}_True"]
+        print(f"  2 ranks, DDP, {label}:")
+        print(f"    overlap on:   {on * 1e3:7.1f} ms/step   efficiency t1/t2 = {t1 / on:.1%}")
+        print(f"    overlap off:  {off * 1e3:7.1f} ms/step   efficiency t1/t2 = {t1 / off:.1%}")
+        print(f"    allreduce of {megabytes:.1f} MB of gradients after backward (overlap off): "
+              f"{blocking_wait * 1e3:.2f} ms = {blocking_wait / off:.1%} of the step (includes waiting "
+              f"for the slower rank)")
+        print(f"    left waiting after backward with overlap on: {overlapped_wait * 1e3:.2f} ms "
+              f"(overlap hides {1 - overlapped_wait / blocking_wait:.0%} of the allreduce)")
+    print(f"  allreduce bandwidth, 2 ranks, {megabytes:.1f} MB float32: shared memory (DDP's bucket) "
+          f"{two['shared_bandwidth'] / 1e9:.2f} GB/s, MPI Allreduce {two['bandwidth'] / 1e9:.2f} GB/s")
 
 
 if __name__ == "__main__":
