@@ -202,6 +202,10 @@ def main():
               f"for the slower rank)")
         print(f"    left waiting after backward with overlap on: {overlapped_wait * 1e3:.2f} ms "
               f"(overlap hides {1 - overlapped_wait / blocking_wait:.0%} of the allreduce)")
+        own = max(blocking_wait - two["wait_lockstep"], 0.0)
+        print(f"    without the wait for the slower rank (the lockstep wait): {own * 1e3:.2f} ms = "
+              f"{own / off:.1%} of the step; lockstep / t2 = {two['step_lockstep'] / on:.1%} (what "
+              f"DDP costs over ranks that only wait for each other)")
     print(f"  allreduce bandwidth, 2 ranks, {megabytes:.1f} MB float32: shared memory (DDP's bucket) "
           f"{two['shared_bandwidth'] / 1e9:.2f} GB/s, MPI Allreduce {two['bandwidth'] / 1e9:.2f} GB/s")
 
