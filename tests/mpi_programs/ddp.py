@@ -114,6 +114,28 @@ def check_shared_memory_refuses(device):
         raise AssertionError(f"allreduce='shared_memory' accepted parameters on {device}")
 
 
+def check_bucket_views():
+    """Gradients from before the wrapping move into the bucket views; a gradient the user
+    replaced is copied in at the next backward; the result is the ranks' average of the
+    accumulated gradients, and .grad is the bucket view again."""
+    model = mlp(seed=0, device="cpu")
+    model(tl.ones(2, FEATURES, dtype=tl.float64)).sum().backward()
+    before = [p.grad.clone() for p in model.parameters()]
+    ddp = nn.parallel.DistributedDataParallel(model, allreduce="shared_memory", bucket_cap_mb=1e-4)
+    params = list(model.parameters())
+    for p, grad in zip(params, before):
+        assert p.grad is p._grad_destination and tl.equal(p.grad, grad)
+    params[0].grad = tl.zeros_like(params[0])
+    inputs = [tl.full((2, FEATURES), float(r + 1), dtype=tl.float64) for r in range(dist.get_world_size())]
+    grads = [tl.autograd.grad(model(x).sum(), params) for x in inputs]
+    ddp(inputs[dist.get_rank()]).sum().backward()
+    for i, p in enumerate(params):
+        mean = sum(g[i] for g in grads) / len(grads)
+        expected = mean if i == 0 else before[i] + mean
+        assert p.grad is p._grad_destination, i
+        assert (p.grad - expected).abs().max().item() < 1e-12, (i, p.grad, expected)
+
+
 def main(devices):
     dist.init_process_group()
     dataset = data()
@@ -134,6 +156,7 @@ def main(devices):
         if dist.get_rank() == 0:
             for name, run in runs.items():
                 compare(f"{name} on {device}", run, expected)
+    check_bucket_views()
     check_mismatched_models()
     dist.barrier()
     print("ddp ok", flush=True)
