@@ -45,10 +45,11 @@ def test_data_parallel_training_equals_one_process():
 
 
 @pytest.mark.backend_pair
-def test_a_raising_rank_aborts_the_job():
-    """Rank 1 raises while rank 0 waits in a barrier: the exception hook aborts the job (no
-    hang), and the traceback names the rank."""
-    result = run_ranks("abort.py")
+@pytest.mark.parametrize("where", ["barrier", "ddp"])
+def test_a_raising_rank_aborts_the_job(where):
+    """Rank 1 raises while rank 0 waits in a barrier, or for rank 1's gradients in DDP's shared
+    memory: the exception hook aborts the job (no hang), and the traceback names the rank."""
+    result = run_ranks("abort.py", where)
     assert result.returncode != 0
     assert "rank 1 raised; aborting the MPI job" in result.stderr, result.stderr
     assert "ValueError: rank 1 fails on purpose" in result.stderr
