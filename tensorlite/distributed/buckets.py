@@ -1,6 +1,6 @@
 """Gradient buckets for DistributedDataParallel: the gradients of a run of parameters averaged
 across ranks together, either in an MPI-3 shared-memory window (shared_memory.SharedBucket:
-host float32/float64 parameters, the same number of ranks on every machine) or packed into one
+float32/float64 parameters, the same number of ranks on every machine) or packed into one
 host buffer and summed with one nonblocking MPI Iallreduce (GradientBucket: any device, any
 dtype; OpenCL gradients are staged through host memory).
 

@@ -3,9 +3,11 @@ reduce each other's gradients in place, with one pass over the data per phase an
 message; across machines the node leaders of each slice add an MPI Allreduce (hierarchical).
 
 Every rank of a node owns one segment of the window (``MPI.Win.Allocate_shared``) and sees the
-others' (``Shared_query``). A bucket is one region of each segment, and its parameters' ``.grad``
+others' (``Shared_query``). A bucket is one region of each segment, and its CPU parameters' ``.grad``
 are views into this rank's region (PyTorch's ``gradient_as_bucket_view``): backward writes the
 gradients there (``Tensor._grad_destination``), so nothing is copied into or out of the bucket.
+The gradients of parameters on an OpenCL device are read into the region and written back
+(staged through host memory, as by the collectives).
 A bucket of n elements on k local ranks is cut into k slices; the averaging runs in phases that
 the ranks announce to each other through counters in their segments:
 
@@ -28,6 +30,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..ops.creation import from_numpy
+from .collectives import write_back
 from .process_group import communicator, mpi
 
 ALIGN = 64  # bytes: a cache line, so no two regions share one
@@ -65,10 +68,8 @@ class NodeGroups:
 
 def shareable(params: list) -> str | None:
     """Why these parameters' gradients cannot be averaged in shared memory (None if they can):
-    they must be float32/float64 tensors on the CPU (views of host memory)."""
+    they must be float32/float64 tensors (on any device)."""
     for p in params:
-        if p.device.type != "cpu":
-            return f"a parameter is on {p.device} (shared memory holds host arrays)"
         if p.dtype not in DTYPES:
             return f"a parameter is {p.dtype.name} (shared memory reduces float32 and float64)"
     return None
@@ -147,28 +148,31 @@ class SharedBucket:
         self.bounds = [numel * k // window.size for k in range(window.size + 1)]
         mine = self.regions[window.rank]
         first = 0
-        self.views = []
+        self.host, self.views = [], []  # views: the .grad tensors of CPU parameters, else None
         for p in params:
-            view = from_numpy(mine[first:first + p.numel()].reshape(tuple(p.shape)))
-            if p.grad is not None:  # a gradient from before the wrapping lives on in the view
-                view.copy_(p.grad)
-                p.grad = view
-            p._grad_destination = view  # backward writes the first gradient straight here
+            host = mine[first:first + p.numel()].reshape(tuple(p.shape))
+            view = from_numpy(host) if p.device.type == "cpu" else None
+            if view is not None:
+                if p.grad is not None:  # a gradient from before the wrapping lives on in the view
+                    view.copy_(p.grad)
+                    p.grad = view
+                p._grad_destination = view  # backward writes the first gradient straight here
+            self.host.append(host)
             self.views.append(view)
             first += p.numel()
         self.state = 0
 
     def start(self, world_size: int) -> None:
         """This rank's gradients are final: make sure each lies in its view (a parameter unused
-        in this forward gets zeros, one replaced by the user is copied in), then announce."""
-        for p, view in zip(self.params, self.views):
-            if p._grad is view:
-                continue
+        in this forward gets zeros, one replaced by the user is copied in; a device gradient
+        is read into the region), then announce."""
+        for p, host, view in zip(self.params, self.host, self.views):
             if p._grad is None:
-                view.detach().numpy()[...] = 0
-            else:
-                view.copy_(p._grad.detach())
-            p.grad = view
+                host[...] = 0
+            elif p._grad is not view:
+                host[...] = p._grad.detach().numpy()
+            if view is not None:
+                p.grad = view
         window = self.window
         window.sync()
         window.ready[window.rank][self.index] = window.step
@@ -192,8 +196,15 @@ class SharedBucket:
             self.state = self.GATHERED
 
     def finish(self) -> None:
-        """Wait until this bucket is averaged on this rank (the step's end_step follows)."""
+        """Wait until this bucket is averaged on this rank (the step's end_step follows); write
+        the averages of device parameters back (in place when they have a gradient)."""
         wait_until(lambda: self.progress() or self.state == self.GATHERED)
+        for p, host, view in zip(self.params, self.host, self.views):
+            if view is None:
+                if p._grad is None:
+                    p.grad = from_numpy(host.copy()).to(device=p.device)
+                else:
+                    write_back(p._grad, host)
         self.state = 0
 
     def _reduce(self) -> None:

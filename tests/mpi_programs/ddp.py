@@ -104,14 +104,14 @@ def check_mismatched_models():
         raise AssertionError("DistributedDataParallel accepted different models")
 
 
-def check_shared_memory_refuses(device):
+def check_shared_memory_refuses():
     """allreduce='shared_memory' on parameters it cannot share raises on every rank."""
     try:
-        nn.parallel.DistributedDataParallel(mlp(seed=0, device=device), allreduce="shared_memory")
+        nn.parallel.DistributedDataParallel(nn.Linear(2, 2, device="cpu").half(), allreduce="shared_memory")
     except RuntimeError as error:
-        assert f"a parameter is on {device}" in str(error) and "allreduce='auto'" in str(error), str(error)
+        assert "a parameter is float16" in str(error) and "allreduce='auto'" in str(error), str(error)
     else:
-        raise AssertionError(f"allreduce='shared_memory' accepted parameters on {device}")
+        raise AssertionError("allreduce='shared_memory' accepted float16 parameters")
 
 
 def check_bucket_views():
@@ -119,14 +119,15 @@ def check_bucket_views():
     replaced is copied in at the next backward; the result is the ranks' average of the
     accumulated gradients, and .grad is the bucket view again."""
     model = mlp(seed=0, device="cpu")
-    model(tl.ones(2, FEATURES, dtype=tl.float64)).sum().backward()
+    model(tl.ones(2, FEATURES, dtype=tl.float64, device="cpu")).sum().backward()
     before = [p.grad.clone() for p in model.parameters()]
     ddp = nn.parallel.DistributedDataParallel(model, allreduce="shared_memory", bucket_cap_mb=1e-4)
     params = list(model.parameters())
     for p, grad in zip(params, before):
         assert p.grad is p._grad_destination and tl.equal(p.grad, grad)
     params[0].grad = tl.zeros_like(params[0])
-    inputs = [tl.full((2, FEATURES), float(r + 1), dtype=tl.float64) for r in range(dist.get_world_size())]
+    inputs = [tl.full((2, FEATURES), float(r + 1), dtype=tl.float64, device="cpu")
+              for r in range(dist.get_world_size())]
     grads = [tl.autograd.grad(model(x).sum(), params) for x in inputs]
     ddp(inputs[dist.get_rank()]).sum().backward()
     for i, p in enumerate(params):
@@ -148,15 +149,13 @@ def main(devices):
                 "mpi, tiny buckets": distributed_run(dataset, device, allreduce="mpi", bucket_cap_mb=1e-4),
                 "grads zeroed in place, no_sync": distributed_run(dataset, device, micro_batches=2,
                                                                    set_to_none=False, bucket_cap_mb=1e-4)}
-        if device == "cpu":  # shared memory holds host arrays (OpenCL buckets take MPI)
-            runs["two simulated machines"] = distributed_run(dataset, device, bucket_cap_mb=1e-4,
-                                                             allreduce="shared_memory", ranks_per_node=1)
-        else:
-            check_shared_memory_refuses(device)
+        runs["two simulated machines"] = distributed_run(dataset, device, bucket_cap_mb=1e-4,
+                                                         allreduce="shared_memory", ranks_per_node=1)
         if dist.get_rank() == 0:
             for name, run in runs.items():
                 compare(f"{name} on {device}", run, expected)
     check_bucket_views()
+    check_shared_memory_refuses()
     check_mismatched_models()
     dist.barrier()
     print("ddp ok", flush=True)

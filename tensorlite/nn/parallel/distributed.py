@@ -6,10 +6,10 @@ order in which backward produces them) is ready, the bucket's nonblocking allred
 the communication overlaps the rest of backward. A callback queued on the backward pass waits
 for all buckets once the graph is done and writes the averages into ``.grad``.
 
-On one machine the buckets live in an MPI shared-memory window and the parameters' ``.grad``
+On one machine the buckets live in an MPI shared-memory window and the CPU parameters' ``.grad``
 are views into it (see tensorlite.distributed.shared_memory): the ranks reduce each other's
-gradients in place; across machines the node leaders add one MPI Allreduce per slice. Other
-buckets (OpenCL parameters, half types, ``allreduce='mpi'``) go through MPI's Iallreduce.
+gradients in place; across machines the ranks of each local index add one MPI Allreduce per
+slice. Other buckets (half types, ``allreduce='mpi'``) go through MPI's Iallreduce.
 """
 from __future__ import annotations
 
@@ -32,10 +32,10 @@ class DistributedDataParallel(Module):
     shapes and dtypes, and rank 0's values are broadcast to all. ``broadcast_buffers``: also
     broadcast rank 0's buffers (e.g. batch-norm statistics) at every forward. ``overlap=False``
     runs one allreduce per bucket after backward instead of during it (same result).
-    ``allreduce``: 'auto' averages the buckets of CPU float32/float64 parameters in shared
-    memory between the ranks of a machine (their ``.grad`` become views of the bucket, as
-    PyTorch's ``gradient_as_bucket_view=True``; across machines the ranks of each local index
-    add an MPI Allreduce) and the others with MPI's Iallreduce; 'mpi' uses Iallreduce for all;
+    ``allreduce``: 'auto' averages the buckets of float32/float64 parameters in shared memory
+    between the ranks of a machine (the ``.grad`` of CPU parameters become views of the bucket,
+    as PyTorch's ``gradient_as_bucket_view=True``; across machines the ranks of each local
+    index add an MPI Allreduce) and the others with MPI's Iallreduce; 'mpi' uses Iallreduce for all;
     'shared_memory' refuses buckets that cannot be shared. A job of one rank communicates
     nothing. Gradients of OpenCL parameters are staged through host memory. The state_dict keys carry
     the prefix ``module.`` (as PyTorch's); save ``ddp.module.state_dict()`` from rank 0 only.
