@@ -45,6 +45,13 @@ def test_data_parallel_training_equals_one_process():
 
 
 @pytest.mark.backend_pair
+def test_machines_of_different_sizes_fall_back_to_mpi():
+    """3 ranks as simulated machines of 2 and 1 ranks: DDP averages through MPI, and
+    allreduce='shared_memory' raises on every rank."""
+    assert_ok(run_ranks("ddp_uneven.py", ranks=3), "ddp uneven ok", ranks=3)
+
+
+@pytest.mark.backend_pair
 @pytest.mark.parametrize("where", ["barrier", "ddp"])
 def test_a_raising_rank_aborts_the_job(where):
     """Rank 1 raises while rank 0 waits in a barrier, or for rank 1's gradients in DDP's shared
