@@ -101,8 +101,7 @@ class SharedWindow:
         self.ready = [c[:count] for c in counters]
         self.reduced = [c[count:2 * count] for c in counters]
         self.done = [c[2 * count:] for c in counters]
-        for c in counters[self.rank:self.rank + 1]:
-            c[:] = 0
+        counters[self.rank][:] = 0
         self.step = 0
         self.buckets = [SharedBucket(self, i, params, offset) for i, (params, offset) in
                         enumerate(zip(buckets, offsets))]
