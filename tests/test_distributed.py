@@ -275,6 +275,15 @@ class TestGradientDestination:
         (3 * w).sum().backward()
         assert w.grad is destination and destination.tolist() == [[3.0, 3.0], [3.0, 3.0]]
 
+    def test_a_destination_that_no_longer_matches_is_passed_over(self):
+        """A module cast after DDP named the destinations: the gradients keep their dtype."""
+        w = tl.ones(2, requires_grad=True)
+        w._grad_destination = tl.zeros(2)
+        w.data = w.data.double()
+        (w * 3).sum().backward()
+        assert w.grad is not w._grad_destination and w.grad.dtype is tl.float64
+        assert w.grad.tolist() == [3.0, 3.0] and w._grad_destination.tolist() == [0.0, 0.0]
+
     def test_create_graph_keeps_the_gradient_in_the_graph(self):
         w = tl.tensor([2.0], requires_grad=True)
         w._grad_destination = tl.zeros(1)

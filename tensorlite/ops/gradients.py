@@ -45,13 +45,18 @@ def copy_grad(grad: Tensor) -> Tensor:
 def copy_grad_into(destination: Tensor, grad: Tensor) -> Tensor:
     """A leaf's first ``.grad`` written into ``destination`` (a tensor of the gradient's shape,
     dtype and device that the leaf names as ``_grad_destination``: DistributedDataParallel's
-    bucket view) instead of a new array; returns ``destination``, whose version moves.
+    bucket view) instead of a new array; returns ``destination``, whose version moves. A
+    destination that no longer matches (the module was moved or cast after it was named)
+    is passed over: the gradient gets its private copy.
 
     >>> import tensorlite as tl
     >>> buffer = tl.zeros(2, 3)
     >>> copy_grad_into(buffer, tl.ones(3).expand(2, 3)) is buffer, buffer.sum().item(), buffer._version
     (True, 6.0, 1)
     """
+    if destination.device is not grad.device or destination._array.dtype != grad._array.dtype \
+            or destination._array.shape != grad._array.shape:
+        return copy_grad(grad)
     destination.device.backend.copy_into(destination._array, grad._array)
     counter = destination._counter
     if counter is None:
