@@ -46,6 +46,7 @@ from .ops.tiling import meshgrid, repeat_interleave, tile
 from .ops.index_ops import index_add, index_copy, index_fill, index_reduce, masked_scatter
 from .ops.linalg import bmm, dot, einsum, ger, matmul, mm, outer
 from .ops.composite import addbmm, addcdiv, addcmul, addmm, addmv, baddbmm
+from .ops.composite import addr
 from .ops.composite import nan_to_num, nanmean, nansum
 from .ops.composite3 import bincount, cdist, get_num_threads, isin, logspace, set_num_threads
 from .ops.movement import movedim as moveaxis

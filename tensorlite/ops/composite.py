@@ -22,11 +22,29 @@ def _check_broadcasts_to(op: str, input: Tensor, shape) -> None:
                            f"that broadcasts to it")
 
 
+def _check_product_dtypes(op: str, input, **factors) -> None:
+    """PyTorch's BLAS-backed ops neither promote nor take bools: input and both factors must
+    share one dtype (checked before the product is computed)."""
+    expect_tensor(op, "input", input)
+    for name, factor in factors.items():
+        expect_tensor(op, name, factor)
+    dtypes = [input.dtype] + [f.dtype for f in factors.values()]
+    if len(set(dtypes)) > 1:
+        got = ", ".join(f"{n} {d}" for n, d in zip(["input", *factors], dtypes))
+        raise RuntimeError(f"{op}: input tensors must have the same dtype, got {got}; convert them "
+                           f"with .to(dtype) first")
+    if input.dtype == _dt.bool_:
+        raise NotImplementedError(f'"{op}" not implemented for \'Bool\'')
+
+
 def _beta_input_plus(op: str, input, product: Tensor, beta, alpha) -> Tensor:
     """``beta * input + alpha * product``; beta=0 ignores input's values (NaN and inf do not
-    propagate, as in PyTorch) while input still receives a zero gradient."""
+    propagate, as in PyTorch) while input still receives a zero gradient. For an integer
+    result beta and alpha are truncated to integers first, as PyTorch's kernels do."""
     expect_tensor(op, "input", input)
     _check_broadcasts_to(op, input, product.shape)
+    if not product.dtype.is_floating_point:
+        beta, alpha = int(beta), int(alpha)
     scaled = product if alpha == 1 else product * alpha
     if beta == 0:
         never = zeros(tuple(input.shape), dtype=_dt.bool_, device=input.device)
@@ -46,7 +64,7 @@ def addmm(input: Tensor, mat1, mat2, *, beta=1, alpha=1) -> Tensor:
     tensor([[2.5000, 3.0000],
             [3.5000, 4.0000]])
     """
-    expect_tensor("addmm", "mat1", mat1)
+    _check_product_dtypes("addmm", input, mat1=mat1, mat2=mat2)
     return _beta_input_plus("addmm", input, mm(mat1, mat2), beta, alpha)
 
 
@@ -60,8 +78,7 @@ def addmv(input: Tensor, mat, vec, *, beta=1, alpha=1) -> Tensor:
     >>> tl.addmv(tl.tensor([1., 1.]), tl.tensor([[1., 2.], [3., 4.]]), tl.tensor([1., 1.]), alpha=2)
     tensor([ 7., 15.])
     """
-    expect_tensor("addmv", "mat", mat)
-    expect_tensor("addmv", "vec", vec)
+    _check_product_dtypes("addmv", input, mat=mat, vec=vec)
     if mat.ndim != 2 or vec.ndim != 1:
         raise RuntimeError(f"addmv: vector + matrix @ vector expected, got mat of {mat.ndim}D and "
                            f"vec of {vec.ndim}D (pass a 2-D mat and a 1-D vec)")
@@ -78,7 +95,7 @@ def baddbmm(input: Tensor, batch1, batch2, *, beta=1, alpha=1) -> Tensor:
     >>> tl.baddbmm(tl.zeros(1, 2), tl.ones(3, 2, 4), tl.ones(3, 4, 2), alpha=0.5).shape
     tensorlite.Size([3, 2, 2])
     """
-    expect_tensor("baddbmm", "batch1", batch1)
+    _check_product_dtypes("baddbmm", input, batch1=batch1, batch2=batch2)
     return _beta_input_plus("baddbmm", input, bmm(batch1, batch2), beta, alpha)
 
 
@@ -93,8 +110,49 @@ def addbmm(input: Tensor, batch1, batch2, *, beta=1, alpha=1) -> Tensor:
     tensor([[12.5000, 12.5000],
             [12.5000, 12.5000]])
     """
-    expect_tensor("addbmm", "batch1", batch1)
-    return _beta_input_plus("addbmm", input, bmm(batch1, batch2).sum(0), beta, alpha)
+    _check_product_dtypes("addbmm", input, batch1=batch1, batch2=batch2)
+    products = bmm(batch1, batch2)
+    return _beta_input_plus("addbmm", input, products.sum(0, dtype=products.dtype), beta, alpha)  # int32 stays int32
+
+
+@tensor_op
+def addr(input: Tensor, vec1, vec2, *, beta=1, alpha=1) -> Tensor:
+    """``beta * input + alpha * outer(vec1, vec2)``, the three dtypes promoted. An integer
+    result refuses float beta/alpha and any non-bool result bool ones (PyTorch's rule); a bool
+    result is ``(beta and input) or (alpha and outer)``.
+
+    Shapes: vec1 (n,), vec2 (m,), input broadcastable to (n, m) -> (n, m).
+
+    Example:
+    >>> tl.addr(tl.zeros(2, 3), tl.tensor([1., 2.]), tl.tensor([1., 0., -1.]), alpha=2)
+    tensor([[ 2.,  0., -2.],
+            [ 4.,  0., -4.]])
+    """
+    expect_tensor("addr", "input", input)
+    for name, vec in (("vec1", vec1), ("vec2", vec2)):
+        expect_tensor("addr", name, vec)
+        if vec.ndim != 1:
+            raise RuntimeError(f"addr: Expected 1-D argument {name}, but got {vec.ndim}-D (shape "
+                               f"{list(vec.shape)}); flatten it or use addmm for matrices")
+    result = _dt.promote_types(_dt.promote_types(input.dtype, vec1.dtype), vec2.dtype)
+    _check_scalar_kinds("addr", result, beta=beta, alpha=alpha)
+    outer = (vec1.reshape(-1, 1) * vec2.reshape(1, -1)).to(result)  # alpha scales in the result dtype
+    if result == _dt.bool_:
+        _check_broadcasts_to("addr", input, outer.shape)
+        kept = input & bool(beta) if bool(beta) else zeros(tuple(input.shape), dtype=_dt.bool_, device=input.device)
+        return kept | (outer & bool(alpha))
+    return _beta_input_plus("addr", input, outer, beta, alpha)
+
+
+def _check_scalar_kinds(op: str, result: _dt.dtype, **scalars) -> None:
+    """An integer result takes no float scalars, and only a bool result takes bool ones."""
+    for name, value in scalars.items():
+        if isinstance(value, bool) and result != _dt.bool_:
+            raise RuntimeError(f"{op}: Boolean {name} only supported for Boolean results (the "
+                               f"result is {result}); pass {name}={int(value)}")
+        if isinstance(value, float) and not result.is_floating_point:
+            raise RuntimeError(f"{op}: For integral input tensors, argument {name} must not be a "
+                               f"floating point number (got {value}, the result is {result})")
 
 
 @tensor_op

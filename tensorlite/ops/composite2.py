@@ -9,6 +9,8 @@ import numbers
 import numpy as np  # the index pairs of tril_indices/triu_indices, computed from Python ints
 
 from .. import dtypes as _dt
+from ..autograd.function import Function
+from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
 from . import elementwise as ew
 from . import movement as mv
@@ -174,9 +176,35 @@ def logit(input: Tensor, eps=None) -> Tensor:
     tensor([0.0000, 1.0986, 1.0986])
     """
     p = input if input.dtype.is_floating_point else input.to(_dt.get_default_dtype())
-    if eps is not None and eps >= 0:
-        p = ew.clamp(p, eps, 1 - eps)
-    return ew.log(p / (1 - p))
+    return _Logit.apply(p, None if eps is None else float(eps))
+
+
+class _Logit(Function):
+    """PyTorch's logit: with eps >= 0, p below eps becomes eps, else p above 1 - eps becomes
+    1 - eps (in that order, so eps > 0.5 maps everything to one of the two). The gradient is
+    ``grad / (p (1 - p))`` at the original p (p = 0 gives an infinite gradient, not NaN from a
+    chain of divisions), and outside the range: 0 for eps >= 0, NaN outside [0, 1] without eps
+    or with eps < 0. A backward that records (create_graph) is PyTorch's differentiable one:
+    there NaN p is outside too, and a negative eps widens the range to [eps, 1 - eps]."""
+
+    @staticmethod
+    def forward(ctx, p, eps):
+        ctx.save_for_backward(p)
+        ctx.eps = eps
+        if eps is not None and eps >= 0:
+            p = ew.where(p < eps, eps, ew.where(p > 1 - eps, 1 - eps, p))
+        return ew.log(p / (1 - p))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (p,) = ctx.saved_tensors
+        eps = ctx.eps
+        slope = grad / (p * (1 - p))
+        if is_grad_enabled():
+            lo, outside = (0.0, math.nan) if eps is None else (eps, 0.0)
+            return ew.where((p >= lo) & (p <= 1 - lo), slope, outside), None
+        lo, outside = (0.0, math.nan) if eps is None or eps < 0 else (eps, 0.0)
+        return ew.where((p < lo) | (p > 1 - lo), outside, slope), None
 
 
 @tensor_op

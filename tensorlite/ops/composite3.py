@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import os
+import struct
 
 from .. import dtypes as _dt
 from ..tensor import Tensor
@@ -140,12 +141,40 @@ def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=N
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     dtype = _dt.to_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
-    exponents = linspace(start, end, steps, dtype=_dt.float64, device=device)
-    values = float(base) ** exponents
-    if not dtype.is_floating_point:
-        values = ew.round(values)  # 10 ** 2 computed as 99.99999... still casts to 100
-    result = values.to(dtype)
+    if dtype.is_floating_point:
+        result = (float(base) ** linspace(start, end, steps, dtype=_dt.float64, device=device)).to(dtype)
+    else:
+        result = _tensor(_integer_powers(start, end, steps, base), dtype=_dt.float64, device=device).to(dtype)
     return result.requires_grad_() if requires_grad else result
+
+
+def _integer_powers(start, end, steps: int, base) -> list:
+    """PyTorch's integer logspace kernel, as float64 values to truncate: one step gives
+    ``base ** start``; else start and end are truncated to integers first, the exponents step
+    (in double) from start for the first half and back from end for the rest, the base is
+    rounded to float32, and each power is later truncated toward zero (not rounded)."""
+    start, end = (float(v.item() if isinstance(v, Tensor) else v) for v in (start, end))
+    if steps == 1:
+        return [math.trunc(float(base) ** start)]
+    first, last = math.trunc(start), math.trunc(end)
+    base = _float32(base)
+    step = (last - first) / max(steps - 1, 1)
+    exponents = [first + step * i if i < steps // 2 else last - step * (steps - i - 1) for i in range(steps)]
+    return [_trunc_power(base, e) for e in exponents]
+
+
+def _float32(value) -> float:
+    return struct.unpack("f", struct.pack("f", float(value)))[0]
+
+
+def _trunc_power(base: float, exponent: float) -> float:
+    try:
+        value = base ** exponent
+    except ZeroDivisionError:  # 0 ** negative: C's pow gives inf
+        return math.inf
+    if isinstance(value, complex):  # negative base, fractional exponent: C's pow gives NaN
+        return math.nan
+    return math.trunc(value) if math.isfinite(value) else value
 
 
 def _check_bincount(input: Tensor, weights, minlength) -> None:

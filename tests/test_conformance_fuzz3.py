@@ -1,0 +1,178 @@
+"""Bug classes found by the third differential fuzzing round against PyTorch 2.13 (the ops added
+last: logit, logspace, the addmm family, addr, ...), pinned without torch: expected values are
+PyTorch's rules, written out as NumPy references or tables."""
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import tensorlite as tl
+
+_P_VALUES = st.sampled_from([-0.5, 0.0, 1e-8, 0.15, 0.3, 0.5, 0.7, 1.0, 1.5, math.nan])
+_EPS = st.sampled_from([None, 0.0, 1e-6, 0.2, 0.6, -0.1])
+
+
+def _logit_reference(p, eps):
+    """PyTorch's logit forward and its two backward formulas (kernel; create_graph)."""
+    p = np.asarray(p, dtype=np.float64)
+    z = p
+    if eps is not None and eps >= 0:
+        z = np.where(p < eps, eps, np.where(p > 1 - eps, 1 - eps, p))
+    with np.errstate(all="ignore"):
+        value = np.log(z / (1 - z))
+        slope = 1.0 / (p * (1 - p))
+    if eps is None or eps < 0:
+        kernel = np.where((p < 0) | (p > 1), np.nan, slope)
+    else:
+        kernel = np.where((p < eps) | (p > 1 - eps), 0.0, slope)
+    lo, outside = (0.0, np.nan) if eps is None else (eps, 0.0)
+    graph = np.where((p >= lo) & (p <= 1 - lo), slope, outside)
+    return value, kernel, graph
+
+
+class TestLogitFollowsPyTorch:
+    """logit clamps below eps first, then above 1 - eps (eps > 0.5 sent 0.44 to logit(0.4)
+    instead of logit(0.6)); its gradient is grad / (p (1 - p)) at the original p, so p = 0 gives
+    inf (not NaN), 0 outside [eps, 1 - eps], NaN outside [0, 1] without eps; with create_graph,
+    NaN p and a negative eps follow PyTorch's differentiable formula."""
+
+    @given(values=st.lists(_P_VALUES, min_size=1, max_size=6), eps=_EPS, method=st.booleans())
+    def test_values_and_gradients(self, values, eps, method):
+        expected, kernel, graph = _logit_reference(values, eps)
+        for create_graph, want in ((False, kernel), (True, graph)):
+            x = tl.tensor(values, dtype=tl.float64, requires_grad=True)
+            y = x.logit(eps) if method else tl.logit(x, eps=eps)
+            (grad,) = tl.autograd.grad(y.sum(), x, create_graph=create_graph)
+            np.testing.assert_allclose(y.detach().numpy(), expected, rtol=1e-12)
+            np.testing.assert_allclose(grad.detach().numpy(), want, rtol=1e-12)
+
+    def test_special_logit_is_the_same_function(self):
+        x = tl.tensor([0.3, 0.7])
+        assert tl.special.logit(x, eps=0.6).tolist() == tl.logit(x, eps=0.6).tolist()
+        assert tl.logit(x, eps=0.6).tolist() == pytest.approx([0.405465, -0.405465], rel=1e-5)
+
+
+_LOGSPACE_TABLE = [  # (start, end, steps, base, dtype) -> torch.logspace(...).tolist()
+    ((0, 2, 5, 10.0, tl.int64), [1, 3, 10, 31, 100]),
+    ((2, 0, 4, 2.0, tl.int32), [4, 2, 1, 1]),
+    ((-1.5, 3.5, 6, 3.0, tl.int64), [0, 0, 1, 4, 11, 27]),
+    ((0.5, 2, 1, 10.0, tl.int64), [3]),
+    ((0, 3, 4, 1.7, tl.int16), [1, 1, 2, 4]),
+    ((1, 1, 3, math.e, tl.int64), [2, 2, 2]),
+    ((0, -3, 4, 0.5, tl.int64), [1, 2, 4, 8]),
+]
+
+
+class TestIntegerLogspace:
+    """An integer logspace is PyTorch's integer kernel: start and end truncated, exponents
+    stepped from both ends, each power truncated toward zero (rounding gave [1, 3, 10, 32, 100]
+    for logspace(0, 2, 5, dtype=int64) and [2, 2, 2, ...] for base 2 from 2 to 0)."""
+
+    @pytest.mark.parametrize("args, expected", _LOGSPACE_TABLE)
+    def test_torch_values(self, args, expected):
+        start, end, steps, base, dtype = args
+        out = tl.logspace(start, end, steps, base=base, dtype=dtype)
+        assert out.dtype == dtype and out.tolist() == expected
+
+    @given(start=st.integers(-3, 3), end=st.integers(-3, 3), steps=st.integers(2, 7),
+           base=st.sampled_from([2, 3, 10]))
+    def test_integer_exponents_give_truncated_powers(self, start, end, steps, base):
+        out = tl.logspace(start, end, steps, base=base, dtype=tl.int64).tolist()
+        assert out[0] == math.trunc(float(base) ** start) and out[-1] == math.trunc(float(base) ** end)
+        assert all(v >= 0 for v in out) and (out == sorted(out) or out == sorted(out, reverse=True))
+
+
+_PRODUCTS = {  # name -> (shapes of input, first factor, second factor)
+    "addmm": ((2, 3), (2, 4), (4, 3)), "addmv": ((2,), (2, 4), (4,)),
+    "baddbmm": ((2, 2, 3), (2, 2, 4), (2, 4, 3)), "addbmm": ((2, 3), (2, 2, 4), (2, 4, 3)),
+}
+
+
+def _np_product(name, a, b):
+    return {"addmm": a @ b, "addmv": a @ b, "baddbmm": a @ b, "addbmm": (a @ b).sum(0)}[name]
+
+
+class TestBlasProductRules:
+    """addmm, addmv, baddbmm, addbmm: one dtype for all three tensors (f64 input + f32 mats was
+    promoted; PyTorch raises), no bools, and for integer tensors beta/alpha are truncated to
+    integers (int64 input with beta=0.5 gave a float32 result). Their in-place forms exist."""
+
+    @pytest.mark.parametrize("name", sorted(_PRODUCTS))
+    @given(values=st.lists(st.integers(-3, 3), min_size=24, max_size=24),
+           beta=st.sampled_from([0, 1, 0.5, -2, 2.5, True]), alpha=st.sampled_from([1, 0.5, -2, 1.5]),
+           dtype=st.sampled_from([tl.int64, tl.int32, tl.float64]), inplace=st.booleans())
+    def test_values_and_dtype(self, name, values, beta, alpha, dtype, inplace):
+        arrays = [np.resize(np.array(values, dtype=dtype.numpy), s) for s in _PRODUCTS[name]]
+        i, a, b = (tl.tensor(x) for x in arrays)
+        if inplace:
+            out = getattr(i, name + "_")(a, b, beta=beta, alpha=alpha)
+            assert out is i
+        else:
+            out = getattr(tl, name)(i, a, b, beta=beta, alpha=alpha)
+        if dtype.is_floating_point:
+            expected = beta * arrays[0] + alpha * _np_product(name, arrays[1], arrays[2])
+        else:
+            expected = int(beta) * arrays[0] + int(alpha) * _np_product(name, arrays[1], arrays[2])
+        assert out.dtype == dtype
+        np.testing.assert_allclose(out.numpy(), expected, rtol=1e-12)
+
+    @pytest.mark.parametrize("name", sorted(_PRODUCTS))
+    @pytest.mark.parametrize("which", [0, 1, 2])
+    def test_mixed_dtypes_raise(self, name, which):
+        tensors = [tl.ones(s) for s in _PRODUCTS[name]]
+        tensors[which] = tensors[which].to(tl.float64)
+        with pytest.raises(RuntimeError, match="same dtype"):
+            getattr(tl, name)(*tensors)
+
+    @pytest.mark.parametrize("name", sorted(_PRODUCTS))
+    def test_bool_tensors_raise(self, name):
+        with pytest.raises(NotImplementedError, match="Bool"):
+            getattr(tl, name)(*(tl.ones(s, dtype=tl.bool) for s in _PRODUCTS[name]))
+
+    def test_inplace_checks_the_shape(self):
+        with pytest.raises(RuntimeError):
+            tl.ones(1, 3).addmm_(tl.ones(2, 2), tl.ones(2, 3))
+
+
+class TestAddr:
+    """addr (new): beta * input + alpha * outer(vec1, vec2) with promotion; PyTorch's scalar
+    rules (float beta/alpha refused for integer results, bool ones for non-bool results)."""
+
+    @given(n=st.integers(0, 3), m=st.integers(0, 3), beta=st.sampled_from([0, 1, -2, 0.5]),
+           alpha=st.sampled_from([1, 3, 0.25]), input_dtype=st.sampled_from([tl.int64, tl.float32, tl.float64]),
+           vec_dtype=st.sampled_from([tl.int64, tl.float32]), row=st.booleans())
+    def test_values(self, n, m, beta, alpha, input_dtype, vec_dtype, row):
+        rng = np.random.default_rng(n * 7 + m)
+        inp = rng.integers(-3, 4, size=(m,) if row else (n, m))
+        v1, v2 = rng.integers(-3, 4, size=n), rng.integers(-3, 4, size=m)
+        result = tl.promote_types(input_dtype, vec_dtype)
+        args = (tl.tensor(inp, dtype=input_dtype), tl.tensor(v1, dtype=vec_dtype), tl.tensor(v2, dtype=vec_dtype))
+        if not result.is_floating_point and (isinstance(beta, float) or isinstance(alpha, float)):
+            with pytest.raises(RuntimeError, match="floating point"):
+                tl.addr(*args, beta=beta, alpha=alpha)
+            return
+        out = tl.addr(*args, beta=beta, alpha=alpha)
+        assert out.dtype == result and tuple(out.shape) == (n, m)
+        np.testing.assert_allclose(out.numpy(), beta * inp + alpha * np.outer(v1, v2), rtol=1e-6)
+
+    def test_bools_and_errors(self):
+        b = tl.tensor([[True, False], [False, False]])
+        v, w = tl.tensor([True, False]), tl.tensor([True, True])
+        assert tl.addr(b, v, w, beta=0).tolist() == [[True, True], [False, False]]
+        assert tl.addr(b, v, w, alpha=False).tolist() == b.tolist()
+        with pytest.raises(RuntimeError, match="Boolean beta"):
+            tl.addr(tl.ones(2, 2, dtype=tl.int64), tl.ones(2, dtype=tl.int64), tl.ones(2, dtype=tl.int64), beta=True)
+        with pytest.raises(RuntimeError, match="1-D"):
+            tl.addr(tl.ones(2, 3), tl.ones(2, 1), tl.ones(3))
+        with pytest.raises(RuntimeError, match="broadcast"):
+            tl.addr(tl.ones(3, 2), tl.ones(2), tl.ones(3))
+        assert tl.addr(tl.tensor([[math.nan]]), tl.ones(1), tl.ones(1), beta=0).tolist() == [[1.0]]
+
+    def test_gradients(self):
+        from tensorlite.testing import check_backward, check_double_backward
+        rng = np.random.default_rng(0)
+        args = [tl.tensor(rng.standard_normal(s), requires_grad=True) for s in ((2, 3), (2,), (3,))]
+        check_backward(lambda i, a, b: tl.addr(i, a, b, beta=0.5, alpha=-2), *args)
+        check_double_backward(lambda i, a, b: tl.addr(i, a, b, beta=0.5, alpha=-2), *args)
