@@ -52,6 +52,7 @@ from .ops.composite3 import bincount, cdist, get_num_threads, isin, logspace, se
 from .ops.movement import movedim as moveaxis
 from .ops.composite2 import diff, fliplr, flipud, logit, rot90, sgn, tensor_split
 from .ops.composite2 import broadcast_tensors, tensordot, tril_indices, triu_indices
+from .ops.composite2 import signbit
 from math import e, inf, nan, pi  # torch.pi, torch.e, torch.inf, torch.nan
 from . import linalg
 from .linalg import det, logdet, matrix_power, pinverse, slogdet

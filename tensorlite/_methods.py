@@ -645,7 +645,7 @@ for _name in ("addmm_", "addmv_", "baddbmm_", "addbmm_", "addr_"):
 
 
 # more compositions (ops/composite2.py)
-for _name in ("tensor_split", "diff", "rot90", "fliplr", "flipud", "logit", "sgn"):
+for _name in ("tensor_split", "diff", "rot90", "fliplr", "flipud", "logit", "sgn", "signbit"):
     setattr(Tensor, _name, getattr(_cp2, _name).__wrapped__)
 _UNARY_INPLACE_EXAMPLES.update({
     "logit_": ("[0.5, 0.75]", "", "tensor([0.0000, 1.0986])"),

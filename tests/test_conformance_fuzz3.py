@@ -176,3 +176,61 @@ class TestAddr:
         args = [tl.tensor(rng.standard_normal(s), requires_grad=True) for s in ((2, 3), (2,), (3,))]
         check_backward(lambda i, a, b: tl.addr(i, a, b, beta=0.5, alpha=-2), *args)
         check_double_backward(lambda i, a, b: tl.addr(i, a, b, beta=0.5, alpha=-2), *args)
+
+
+class TestCompositionEdges:
+    """isin refuses bools (PyTorch: Unsupported input type); diff checks prepend/append shapes
+    even for n=0; cdist of an empty result mixes float dtypes (x1's dtype) and refuses
+    float16/bfloat16; signbit (new) reads the sign bit."""
+
+    @pytest.mark.parametrize("elements, tests", [
+        (lambda: tl.tensor([True]), lambda: tl.tensor([1, 2])), (lambda: tl.tensor([1, 2]), lambda: tl.tensor(True)),
+        (lambda: True, lambda: tl.tensor([1, 2])), (lambda: tl.tensor([1.5]), lambda: True),
+        (lambda: tl.tensor([], dtype=tl.bool), lambda: tl.tensor([1]))])
+    def test_isin_refuses_bools(self, elements, tests):
+        with pytest.raises(RuntimeError, match="Bool"):
+            tl.isin(elements(), tests())
+
+    @given(n=st.integers(0, 3), dim=st.sampled_from([0, 1, -1]), other=st.integers(1, 4), extra=st.sampled_from(["prepend", "append"]))
+    def test_diff_checks_the_other_sizes(self, n, dim, other, extra):
+        x = tl.ones(3, 4)
+        shape = [3, 4]
+        shape[(dim + 1) % 2] = other
+        shape[dim % 2] = 2
+        if shape[(dim + 1) % 2] == x.shape[(dim + 1) % 2]:
+            size = x.shape[dim]
+            assert tl.diff(x, n=n, dim=dim, **{extra: tl.ones(*shape)}).shape[dim] == (size + 2 - n if n else size)
+        else:
+            with pytest.raises(RuntimeError, match="match that of input except along the differencing dimension"):
+                tl.diff(x, n=n, dim=dim, **{extra: tl.ones(*shape)})
+
+    @pytest.mark.parametrize("a, b", [((0, 3), (2, 3)), ((2, 3), (0, 3)), ((2, 0), (3, 0)), ((0, 2, 3), (0, 1, 3))])
+    def test_cdist_trivial_results_take_x1_dtype(self, a, b):
+        out = tl.cdist(tl.ones(*a), tl.ones(*b, dtype=tl.float64))
+        assert out.dtype == tl.float32 and out.shape == a[:-1] + b[-2:-1] and not out.numpy().any()
+        with pytest.raises(RuntimeError, match="same dtype"):
+            tl.cdist(tl.ones(2, 3), tl.ones(2, 3, dtype=tl.float64))
+        with pytest.raises(NotImplementedError, match="Half"):
+            tl.cdist(tl.ones(2, 3, dtype=tl.float16, device="cpu"), tl.ones(2, 3, dtype=tl.float16, device="cpu"))
+
+    @given(values=st.lists(st.sampled_from([-2.0, -1.0, 0.0, 1.0, 2.0]), min_size=6, max_size=6))
+    def test_cdist_inf_gives_each_tied_coordinate_the_full_gradient(self, values):
+        a = tl.tensor(values[:3], dtype=tl.float64).reshape(1, 3).requires_grad_()
+        b = tl.tensor(values[3:], dtype=tl.float64).reshape(1, 3).requires_grad_()
+        out = tl.cdist(a, b, p=math.inf)
+        ga, gb = tl.autograd.grad(out.sum(), [a, b])
+        diff = np.array(values[:3]) - np.array(values[3:])
+        expected = np.sign(diff) * (np.abs(diff) == np.abs(diff).max())
+        assert out.item() == np.abs(diff).max()
+        np.testing.assert_array_equal(ga.numpy()[0], expected)
+        np.testing.assert_array_equal(gb.numpy()[0], -expected)
+
+    @given(values=st.lists(st.sampled_from([-2.5, -0.0, 0.0, 1.0, math.inf, -math.inf, math.nan, -math.nan]), max_size=6),
+           dtype=st.sampled_from([tl.float32, tl.float64, tl.int64, tl.int8, tl.uint8, tl.bool]))
+    def test_signbit(self, values, dtype):
+        array = np.array(values, dtype=np.float64)
+        if not dtype.is_floating_point:
+            array = np.nan_to_num(array, nan=0.0, posinf=5, neginf=-5)
+            array = array.astype(dtype.numpy) if dtype != tl.uint8 else np.abs(array).astype(np.uint8)
+        x = tl.tensor(array, dtype=dtype)
+        assert tl.signbit(x).dtype == tl.bool and x.signbit().tolist() == np.signbit(array).tolist()

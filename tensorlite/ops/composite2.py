@@ -14,7 +14,7 @@ from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
 from . import elementwise as ew
 from . import movement as mv
-from .creation import tensor
+from .creation import ones_like, tensor
 from .linalg import matmul
 from ._util import broadcast_shapes, expect_tensor, wrap_dim, wrap_dims, tensor_op
 
@@ -88,6 +88,12 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend=None, append=None) ->
     for extra in (prepend, append):
         if extra is not None and (not isinstance(extra, Tensor) or extra.ndim != input.ndim):
             raise RuntimeError("diff expects prepend or append to be the same dimension as input")
+        for d in range(input.ndim):  # checked even when n == 0, as PyTorch
+            if extra is not None and d != dim and extra.shape[d] != input.shape[d]:
+                raise RuntimeError(f"diff expects the shape of tensor to prepend or append to match "
+                                   f"that of input except along the differencing dimension; "
+                                   f"input.size({d}) = {input.shape[d]}, but got tensor.size({d}) = "
+                                   f"{extra.shape[d]}")
     if n == 0:
         return input  # PyTorch ignores prepend/append then
     parts = [t for t in (prepend, input, append) if t is not None]
@@ -205,6 +211,24 @@ class _Logit(Function):
             return ew.where((p >= lo) & (p <= 1 - lo), slope, outside), None
         lo, outside = (0.0, math.nan) if eps is None or eps < 0 else (eps, 0.0)
         return ew.where((p < lo) | (p > 1 - lo), outside, slope), None
+
+
+@tensor_op
+def signbit(input: Tensor) -> Tensor:
+    """Whether each element's sign bit is set: negative numbers, -0.0 and -NaN for floats; x < 0
+    for integers; all False for bools.
+
+    Shapes: any -> the same, bool.
+
+    Example:
+    >>> tl.signbit(tl.tensor([-2.0, -0.0, 0.0, 3.0]))
+    tensor([ True,  True, False, False])
+    """
+    if input.dtype.is_floating_point:
+        return ew.copysign(ones_like(input), input) < 0
+    if input.dtype == _dt.bool_:
+        return ew.logical_and(input, False)
+    return input < 0
 
 
 @tensor_op

@@ -13,7 +13,7 @@ from . import elementwise as ew
 from . import reduce as rd
 from .creation import linspace, ones_like, tensor as _tensor, zeros, zeros_like
 from .index_ops import index_add
-from ._util import tensor_op
+from ._util import broadcast_shapes, tensor_op
 
 
 def _check_cdist(x1: Tensor, x2, p) -> None:
@@ -28,11 +28,22 @@ def _check_cdist(x1: Tensor, x2, p) -> None:
     if x1.shape[-1] != x2.shape[-1]:
         raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} "
                            f"X2: {x2.shape[-1]}")
+    if isinstance(p, bool) or not isinstance(p, (int, float)) or not p >= 0:
+        raise RuntimeError(f"cdist only supports non-negative p values, got p={p}")
+    if _cdist_is_trivial(x1, x2):  # PyTorch returns zeros/empty in x1's dtype before these checks
+        return
     if x1.dtype != x2.dtype:
         raise RuntimeError(f"cdist: X1 and X2 must have the same dtype, got {x1.dtype} and "
                            f"{x2.dtype}; convert one with .to(other.dtype)")
-    if isinstance(p, bool) or not isinstance(p, (int, float)) or not p >= 0:
-        raise RuntimeError(f"cdist only supports non-negative p values, got p={p}")
+    if x1.dtype in (_dt.float16, _dt.bfloat16):
+        raise NotImplementedError(f'"cdist" not implemented for \'{x1.dtype.scalar_name}\': '
+                                  f"compute it in float32 (x1.float(), x2.float())")
+
+
+def _cdist_is_trivial(x1: Tensor, x2: Tensor) -> bool:
+    """An empty result or no columns: no distance is computed (any float dtypes mix)."""
+    return 0 in (x1.shape[-2], x2.shape[-2], x1.shape[-1]) or 0 in broadcast_shapes(
+        tuple(x1.shape[:-2]), tuple(x2.shape[:-2]))
 
 
 def _safe_root(total: Tensor, p: float) -> Tensor:
@@ -72,6 +83,8 @@ def cdist(x1: Tensor, x2, p: float = 2.0, compute_mode=None) -> Tensor:
             [5.]])
     """
     _check_cdist(x1, x2, p)
+    if x2.dtype != x1.dtype:  # only when trivial (checked): the result has x1's dtype
+        x2 = x2.to(x1.dtype)
     diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)  # (*B, P, R, M)
     if p == 0:  # a count: part of the graph (as PyTorch's) with a zero gradient
         count = rd.sum(diff != 0, -1).to(x1.dtype)
@@ -79,7 +92,12 @@ def cdist(x1: Tensor, x2, p: float = 2.0, compute_mode=None) -> Tensor:
     if p == math.inf:
         if diff.shape[-1] == 0:
             return rd.sum(diff, -1)
-        return rd.amax(diff.abs(), -1)
+        # PyTorch's gradient: every coordinate at the maximum gets the full gradient (amax
+        # would split it between ties); the forward value stays the exact maximum
+        magnitude = diff.abs()
+        largest = rd.amax(magnitude, -1).detach()
+        at_max = magnitude.detach() == largest.unsqueeze(-1)
+        return largest + rd.sum(ew.where(at_max, magnitude - magnitude.detach(), 0.0), -1)
     if p == 1:
         return rd.sum(diff.abs(), -1)
     if p == 2:
@@ -97,10 +115,13 @@ def _as_tensor_pair(op: str, elements, test_elements):
     pair = []
     for value in (elements, test_elements):
         if not isinstance(value, Tensor):
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
+            if not isinstance(value, (int, float)):
                 raise TypeError(f"{op}(): elements and test_elements must be Tensors or numbers, "
                                 f"got {type(value).__name__}")
             value = _tensor(value, device=device)
+        if value.dtype == _dt.bool_:
+            raise RuntimeError(f"Unsupported input type encountered for {op}(): Bool; compare "
+                               f"integers instead (e.g. .to(tl.uint8))")
         pair.append(value)
     return pair
 
