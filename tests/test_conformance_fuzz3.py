@@ -234,3 +234,31 @@ class TestCompositionEdges:
             array = array.astype(dtype.numpy) if dtype != tl.uint8 else np.abs(array).astype(np.uint8)
         x = tl.tensor(array, dtype=dtype)
         assert tl.signbit(x).dtype == tl.bool and x.signbit().tolist() == np.signbit(array).tolist()
+
+
+class TestNormSecondDerivativeAtZero:
+    """The 2-norm's recording backward is PyTorch's grad * (x / norm).masked_fill(norm == 0, 0):
+    at a zero vector the first derivative stays 0, the second is NaN for x (PyTorch's 0 * inf)
+    and finite for what the upstream gradient depends on (cosine_similarity's other input got
+    NaN, and norm/normalize gave 0 where PyTorch gives NaN)."""
+
+    @given(scale=st.floats(0.5, 3.0), keepdim=st.booleans())
+    def test_norm(self, scale, keepdim):
+        x = tl.tensor([[0.0, 0.0], [scale, 2.0]], dtype=tl.float64, requires_grad=True)
+        (g,) = tl.autograd.grad(x.norm(dim=1, keepdim=keepdim).sum(), x, create_graph=True)
+        (g2,) = tl.autograd.grad((g * tl.tensor([[0.5, 1.5], [1.0, 1.0]], dtype=tl.float64)).sum(), x)
+        row = np.array([scale, 2.0])
+        norm = np.linalg.norm(row)
+        hessian = (np.eye(2) - np.outer(row, row) / norm ** 2) / norm
+        assert g.detach().numpy()[0].tolist() == [0.0, 0.0]
+        assert np.isnan(g2.numpy()[0]).all()
+        np.testing.assert_allclose(g2.numpy()[1], hessian @ np.ones(2), rtol=1e-9, atol=1e-12)
+        (plain,) = tl.autograd.grad(x.norm(dim=1).sum(), x)
+        assert plain.numpy()[0].tolist() == [0.0, 0.0]
+
+    def test_cosine_similarity_other_input_stays_finite(self):
+        x1 = tl.tensor([0.0], dtype=tl.float64, requires_grad=True)
+        x2 = tl.tensor([1.5], dtype=tl.float64, requires_grad=True)
+        g1, g2 = tl.autograd.grad(tl.nn.functional.cosine_similarity(x1, x2, 0), [x1, x2], create_graph=True)
+        h1, h2 = tl.autograd.grad(g1.sum() + 2 * g2.sum(), [x1, x2])
+        assert np.isnan(h1.item()) and abs(h2.item()) < 1e-6

@@ -259,6 +259,12 @@ class Norm2(Function):
     def backward(ctx, grad):
         x, out = ctx.saved_tensors
         shape, axes, keepdim = x._array.shape, ctx.axes, ctx.keepdim
+        if is_grad_enabled():  # create_graph: PyTorch's grad * (x / norm).masked_fill(norm == 0, 0),
+            # so second derivatives match: NaN for x at a zero vector (0 * inf through the
+            # division), finite for whatever the upstream grad depends on
+            norm = _expand_back(out, shape, axes, keepdim)
+            unit = (x / norm).masked_fill(norm == 0, 0.0)
+            return _expand_back(grad, shape, axes, keepdim) * unit, None, None
         scale = grad / out.masked_fill(out == 0, math.inf)  # in the reduced shape: one pass over x below
         return _expand_back(scale, shape, axes, keepdim) * x, None, None
 
