@@ -84,6 +84,47 @@ class TestIntegerLogspace:
         assert all(v >= 0 for v in out) and (out == sorted(out) or out == sorted(out, reverse=True))
 
 
+_LINSPACE_TABLE = [  # (start, end, steps, dtype) -> torch.linspace(...).tolist()
+    ((0, 2.7, 7, tl.int64), [0, 0, 0, 1, 1, 1, 2]),
+    ((3, -1, 7, tl.int64), [3, 2, 1, 0, 0, 0, -1]),  # 0.9999999999999999 from the fused multiply-add
+    ((0.5, 2.7, 4, tl.int32), [0, 0, 1, 2]),
+    ((0, -1, 4, tl.uint8), [0, 85, 170, 255]),  # end converted to uint8 first
+    ((-5, 5, 4, tl.int64), [-5, -1, 1, 5]),
+    ((0, 10, 4, tl.int16), [0, 3, 6, 10]),
+]
+
+
+class TestIntegerLinspaceAndSpaceArguments:
+    """Integer linspace is PyTorch's kernel (start/end converted to the dtype first, steps from
+    both ends with a fused multiply-add, values truncated): computing in float64 and casting gave
+    [0, 0, 0, 1, 1, 2, 2] for linspace(0, 2.7, 7). linspace/logspace refuse a float or bool
+    steps (TypeError), a bool dtype (NotImplementedError) and 1-D start/end (RuntimeError)."""
+
+    @pytest.mark.parametrize("args, expected", _LINSPACE_TABLE)
+    def test_torch_values(self, args, expected):
+        start, end, steps, dtype = args
+        out = tl.linspace(start, end, steps, dtype=dtype)
+        assert out.dtype == dtype and out.tolist() == expected
+
+    @given(start=st.integers(-20, 20), end=st.integers(-20, 20), steps=st.integers(2, 12))
+    def test_integer_endpoints_and_order(self, start, end, steps):
+        out = tl.linspace(start, end, steps, dtype=tl.int64).tolist()
+        assert out[0] == start and out[-1] == end and len(out) == steps
+        assert out == sorted(out) or out == sorted(out, reverse=True)
+
+    @pytest.mark.parametrize("op", [tl.linspace, tl.logspace])
+    def test_argument_errors(self, op):
+        with pytest.raises(TypeError):
+            op(0, 1, 3.0)
+        with pytest.raises(TypeError):
+            op(0, 1, True)
+        with pytest.raises(NotImplementedError, match="Bool"):
+            op(0, 1, 3, dtype=tl.bool)
+        with pytest.raises(RuntimeError, match="0-dimensional"):
+            op(tl.tensor([0.0]), 1, 3)
+        assert op(tl.tensor(0.0), tl.tensor(1.0), tl.tensor(3)).shape == (3,)
+
+
 _PRODUCTS = {  # name -> (shapes of input, first factor, second factor)
     "addmm": ((2, 3), (2, 4), (4, 3)), "addmv": ((2,), (2, 4), (4,)),
     "baddbmm": ((2, 2, 3), (2, 2, 4), (2, 4, 3)), "addbmm": ((2, 3), (2, 2, 4), (2, 4, 3)),
@@ -262,3 +303,30 @@ class TestNormSecondDerivativeAtZero:
         g1, g2 = tl.autograd.grad(tl.nn.functional.cosine_similarity(x1, x2, 0), [x1, x2], create_graph=True)
         h1, h2 = tl.autograd.grad(g1.sum() + 2 * g2.sum(), [x1, x2])
         assert np.isnan(h1.item()) and abs(h2.item()) < 1e-6
+
+
+class TestAddcmulIntegerValueAndTensorSplitTensors:
+    """addcmul of integer tensors truncates value (value=0.5 gave a float32 result; PyTorch
+    keeps int64 and scales by 0), all-bool tensors are refused; tensor_split's tensor argument
+    must be a 0-d or 1-D int64 tensor (RuntimeError, not TypeError)."""
+
+    @given(values=st.lists(st.integers(-5, 5), min_size=3, max_size=3), value=st.sampled_from([0.5, 1.7, -1.5, 2, True]),
+           dtype=st.sampled_from([tl.int64, tl.int32, tl.uint8]), inplace=st.booleans())
+    def test_integer_value(self, values, value, dtype, inplace):
+        a = np.abs(np.array(values)) if dtype == tl.uint8 else np.array(values)
+        x = tl.tensor(a, dtype=dtype)
+        out = x.clone().addcmul_(x, x, value=value) if inplace else tl.addcmul(x, x, x, value=value)
+        assert out.dtype == dtype
+        assert out.tolist() == (a + int(value) * a * a).astype(dtype.numpy).tolist()
+
+    def test_bools_and_tensor_split_errors(self):
+        t = tl.tensor([True])
+        with pytest.raises(NotImplementedError, match="Bool"):
+            tl.addcmul(t, t, t)
+        assert tl.addcmul(t, tl.tensor([2]), tl.tensor([3])).tolist() == [7]
+        x = tl.arange(4)
+        with pytest.raises(RuntimeError, match="zero-dimensional or one-dimensional"):
+            tl.tensor_split(x, tl.tensor([[1]]))
+        with pytest.raises(RuntimeError, match="dtype of long"):
+            tl.tensor_split(x, tl.tensor([1], dtype=tl.int32))
+        assert [p.tolist() for p in tl.tensor_split(x, tl.tensor([1, 3]))] == [[0], [1, 2], [3]]

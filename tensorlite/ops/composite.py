@@ -167,6 +167,12 @@ def addcmul(input: Tensor, tensor1, tensor2, *, value=1) -> Tensor:
     """
     expect_tensor("addcmul", "tensor1", tensor1)
     expect_tensor("addcmul", "tensor2", tensor2)
+    dtypes = [t.dtype for t in (input, tensor1, tensor2) if isinstance(t, Tensor)]
+    if all(d == _dt.bool_ for d in dtypes):
+        raise NotImplementedError("\"addcmul_cpu_out\" not implemented for 'Bool': convert the "
+                                  "tensors to an integer or float dtype")
+    if not any(d.is_floating_point for d in dtypes):
+        value = int(value)  # an integer result scales by the truncated value, as PyTorch
     product = tensor1 * tensor2
     return input + (product if value == 1 else product * value)
 

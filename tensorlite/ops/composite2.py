@@ -23,6 +23,13 @@ def _split_bounds(indices_or_sections, size: int) -> list:
     """(start, end) of each piece: n near-equal sections (the first size % n one longer) or
     Python-slice bounds between the given indices (negative ones wrap, all clamp)."""
     if isinstance(indices_or_sections, Tensor):
+        if indices_or_sections.ndim > 1:
+            raise RuntimeError(f"tensor_split expected tensor_indices_or_sections to be a "
+                               f"zero-dimensional or one-dimensional tensor, but got a tensor with "
+                               f"{indices_or_sections.ndim} dims")
+        if indices_or_sections.dtype != _dt.int64:
+            raise RuntimeError(f"tensor_split expected tensor_indices_or_sections to have dtype of "
+                               f"long, but got {indices_or_sections.dtype.scalar_name}")
         indices_or_sections = indices_or_sections.tolist()
     if isinstance(indices_or_sections, numbers.Integral) and not isinstance(indices_or_sections, bool):
         n = int(indices_or_sections)

@@ -11,7 +11,7 @@ from .. import dtypes as _dt
 from ..tensor import Tensor
 from . import elementwise as ew
 from . import reduce as rd
-from .creation import linspace, ones_like, tensor as _tensor, zeros, zeros_like
+from .creation import check_space_args, linspace, ones_like, tensor as _tensor, zeros, zeros_like
 from .index_ops import index_add
 from ._util import broadcast_shapes, tensor_op
 
@@ -159,8 +159,7 @@ def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=N
     >>> tl.logspace(0, 3, 4, base=2, dtype=tl.int64)
     tensor([1, 2, 4, 8])
     """
-    if steps < 0:
-        raise RuntimeError("number of steps must be non-negative")
+    steps = check_space_args("logspace", start, end, steps, dtype)
     dtype = _dt.to_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
     if dtype.is_floating_point:
         result = (float(base) ** linspace(start, end, steps, dtype=_dt.float64, device=device)).to(dtype)
