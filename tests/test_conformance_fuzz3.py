@@ -330,3 +330,27 @@ class TestAddcmulIntegerValueAndTensorSplitTensors:
         with pytest.raises(RuntimeError, match="dtype of long"):
             tl.tensor_split(x, tl.tensor([1], dtype=tl.int32))
         assert [p.tolist() for p in tl.tensor_split(x, tl.tensor([1, 3]))] == [[0], [1, 2], [3]]
+
+
+class TestReductionDtypeOfAGraph:
+    """sum/nansum/prod/cumsum/cumprod with an integer or bool dtype of an input that requires
+    grad raise PyTorch's "Autograd not support dtype" (tl returned a detached int tensor);
+    under no_grad or detached they compute. nanmean refuses a non-floating dtype."""
+
+    @pytest.mark.parametrize("op", [
+        lambda x, d: tl.sum(x, dtype=d), lambda x, d: tl.nansum(x, dtype=d), lambda x, d: tl.prod(x, dtype=d),
+        lambda x, d: tl.cumsum(x, 0, dtype=d), lambda x, d: tl.cumprod(x, 0, dtype=d), lambda x, d: x.sum(0, dtype=d)])
+    @pytest.mark.parametrize("dtype", [tl.int64, tl.int32, tl.uint8])
+    def test_integer_dtype_of_a_graph(self, op, dtype):
+        x = tl.tensor([1.5, 2.0], requires_grad=True)
+        with pytest.raises(RuntimeError, match="Autograd not support dtype"):
+            op(x, dtype)
+        with tl.no_grad():
+            assert op(x, dtype).dtype == dtype
+        assert op(x.detach(), dtype).dtype == dtype
+        assert op(x, tl.float64).requires_grad
+
+    def test_nanmean_dtype(self):
+        with pytest.raises(RuntimeError, match="Optional dtype must be either a floating point"):
+            tl.nanmean(tl.tensor([1.0, float("nan")]), dtype=tl.int64)
+        assert tl.nanmean(tl.tensor([1.0, float("nan")]), dtype=tl.float64).dtype == tl.float64

@@ -254,6 +254,10 @@ def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Te
         raise RuntimeError(f"nanmean(): expected input to have floating point dtype but got {input.dtype} "
                            f"(cast it with .float() or pass dtype=tl.float32)")
     if dtype is not None:
+        if not _dt.to_dtype(dtype).is_floating_point:
+            raise RuntimeError(f"nanmean(): could not infer output dtype. Optional dtype must be "
+                               f"either a floating point or complex dtype. Got: "
+                               f"{_dt.to_dtype(dtype).scalar_name}")
         input = input.to(dtype)
     count = (~ew.isnan(input)).sum(dim, keepdim)
     return nansum(input, dim, keepdim) / count

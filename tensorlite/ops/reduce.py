@@ -286,7 +286,19 @@ def check_nonempty_reduction(op: str, shape: tuple, axes, whole: bool) -> None:
 
 
 def _with_dtype(x, dtype):
+    check_differentiable_dtype(x, dtype)
     return x if dtype is None else x.to(dtype)
+
+
+def check_differentiable_dtype(input: Tensor, dtype) -> None:
+    """A reduction asked for an integer or bool ``dtype`` of an input that records a graph has
+    no gradient to give: PyTorch refuses it (under no_grad, or without requires_grad, it runs)."""
+    if dtype is None or not input.requires_grad or not is_grad_enabled():
+        return
+    dtype = _dt.to_dtype(dtype)
+    if not dtype.is_floating_point:
+        raise RuntimeError(f"Autograd not support dtype: {dtype.scalar_name} (the input requires grad; "
+                           f"reduce in a floating dtype, or detach the input / use tl.no_grad())")
 
 
 def _as_requested(out, dtype):
@@ -609,7 +621,7 @@ def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     if dtype is not None and _dt.to_dtype(dtype) is _dt.bool_ and input.ndim and input.numel():
         # empty or 0-dim: PyTorch runs no kernel (a 0-dim cumsum is a copy), so it does not refuse bool
         raise NotImplementedError("cumsum(): not implemented for dtype=bool; use an integer dtype")
-    x = input.to(dtype) if dtype is not None else input
+    x = _with_dtype(input, dtype)
     if x.ndim == 0:  # through the 1-element case, so integer inputs promote to int64 here too
         wrap_dim(dim, 0, op="cumsum")
         return _as_requested(Cumsum.apply(x.reshape(1), 0).reshape(()), dtype)
