@@ -354,3 +354,15 @@ class TestReductionDtypeOfAGraph:
         with pytest.raises(RuntimeError, match="Optional dtype must be either a floating point"):
             tl.nanmean(tl.tensor([1.0, float("nan")]), dtype=tl.int64)
         assert tl.nanmean(tl.tensor([1.0, float("nan")]), dtype=tl.float64).dtype == tl.float64
+
+
+def test_embedding_bag_of_zero_length_bags_raises():
+    """PyTorch refuses a 2D input of shape (B, 0) ("step must be nonzero"); tl returned zeros.
+    (0, N) stays an empty result; empty bags go through a 1D input with offsets."""
+    weight = tl.ones(3, 2)
+    for shape in [(2, 0), (0, 0)]:
+        with pytest.raises(RuntimeError, match="step must be nonzero"):
+            tl.nn.functional.embedding_bag(tl.zeros(shape, dtype=tl.int64), weight)
+    assert tl.nn.functional.embedding_bag(tl.zeros((0, 3), dtype=tl.int64), weight).shape == (0, 2)
+    out = tl.nn.functional.embedding_bag(tl.tensor([1]), weight, tl.tensor([0, 0]), mode="sum")
+    assert out.tolist() == [[0.0, 0.0], [1.0, 1.0]]

@@ -19,6 +19,10 @@ def _check_bag_args(input, offsets, mode, per_sample_weights):
                          f"{None if offsets is None else list(offsets.shape)}")
     if input.ndim not in (1, 2):
         raise ValueError(f"embedding_bag: input has to be 1D or 2D Tensor, but got Tensor of dimension {input.ndim}")
+    if input.ndim == 2 and input.shape[1] == 0:  # PyTorch's bags of length 0: "step must be nonzero"
+        raise RuntimeError(f"embedding_bag: a 2D input needs bags of at least one index, got shape "
+                           f"{list(input.shape)} (step must be nonzero); pass a 1D input with offsets "
+                           f"for empty bags")
     if per_sample_weights is not None and (mode != "sum" or per_sample_weights.shape != input.shape):
         raise NotImplementedError(
             f"embedding_bag: per_sample_weights need mode='sum' (got {mode!r}) and input's shape "
