@@ -366,3 +366,51 @@ def test_embedding_bag_of_zero_length_bags_raises():
     assert tl.nn.functional.embedding_bag(tl.zeros((0, 3), dtype=tl.int64), weight).shape == (0, 2)
     out = tl.nn.functional.embedding_bag(tl.tensor([1]), weight, tl.tensor([0, 0]), mode="sum")
     assert out.tolist() == [[0.0, 0.0], [1.0, 1.0]]
+
+
+class TestNnArgumentRules:
+    """F.layer_norm/F.rms_norm: integer inputs are NotImplementedError, a bare int
+    normalized_shape is TypeError (the modules still take one), rms_norm multiplies a weight of
+    another dtype in the promoted dtype and returns input's dtype (it raised); cosine_similarity
+    converts integer inputs to the common float dtype (it raised) and refuses eps < 0;
+    unfold/fold refuse integer inputs; cdist validates compute_mode (ValueError)."""
+
+    def test_norms(self):
+        F = tl.nn.functional
+        for fn in (lambda x: F.layer_norm(x, (2,)), lambda x: F.rms_norm(x, (2,))):
+            with pytest.raises(NotImplementedError, match="Long"):
+                fn(tl.tensor([[1, 2]]))
+        for fn in (F.layer_norm, F.rms_norm):
+            with pytest.raises(TypeError, match="tuple of ints"):
+                fn(tl.ones(1, 2), 2)
+        assert tl.nn.LayerNorm(2)(tl.ones(1, 2)).shape == (1, 2) and tl.nn.RMSNorm(2)(tl.ones(1, 2)).shape == (1, 2)
+        x = tl.tensor([[1.0, 2.0]])
+        for x_dtype, w_dtype in ((tl.float32, tl.float64), (tl.float64, tl.float32), (tl.float32, tl.int64)):
+            out = F.rms_norm(x.to(x_dtype), (2,), tl.tensor([1, 2]).to(w_dtype))
+            assert out.dtype == x_dtype
+            np.testing.assert_allclose(out.numpy(), [[0.632456, 2.529822]], rtol=1e-5)
+
+    @given(ints=st.lists(st.integers(-3, 3), min_size=4, max_size=4), floats=st.lists(st.floats(-2, 2), min_size=4, max_size=4),
+           int_dtype=st.sampled_from([tl.int64, tl.uint8, tl.bool]), float_dtype=st.sampled_from([tl.float32, tl.float64]))
+    def test_cosine_similarity_of_integers(self, ints, floats, int_dtype, float_dtype):
+        a = np.abs(ints) if int_dtype != tl.int64 else np.array(ints)
+        x1 = tl.tensor(a.reshape(2, 2)).to(int_dtype)
+        x2 = tl.tensor(np.array(floats).reshape(2, 2), dtype=float_dtype)
+        out = tl.nn.functional.cosine_similarity(x1, x2)
+        expected = tl.nn.functional.cosine_similarity(x1.to(float_dtype), x2)
+        assert out.dtype == float_dtype and out.tolist() == expected.tolist()
+
+    def test_errors(self):
+        F = tl.nn.functional
+        with pytest.raises(RuntimeError, match="common dtype is Long"):
+            F.cosine_similarity(tl.tensor([[1, 2]]), tl.tensor([[1, 0]]))
+        with pytest.raises(RuntimeError, match="eps must be non-negative"):
+            F.cosine_similarity(tl.ones(1, 2), tl.ones(1, 2), eps=-1.0)
+        with pytest.raises(NotImplementedError, match="im2col"):
+            F.unfold(tl.ones(1, 1, 3, 3, dtype=tl.int64), 2)
+        with pytest.raises(NotImplementedError, match="col2im"):
+            F.fold(tl.ones(1, 4, 4, dtype=tl.int64), (3, 3), 2)
+        for mode in (None, "fast"):
+            with pytest.raises(ValueError, match="compute_mode"):
+                tl.cdist(tl.ones(1, 2), tl.ones(1, 2), compute_mode=mode)
+        assert tl.cdist(tl.ones(1, 2), tl.zeros(1, 2), compute_mode="donot_use_mm_for_euclid_dist").item() == pytest.approx(2 ** 0.5)

@@ -63,8 +63,12 @@ def _safe_abs_pow(diff: Tensor, p: float) -> Tensor:
     return ew.where(nonzero, ew.pow(safe, p), zeros_like(magnitude))
 
 
+_COMPUTE_MODES = ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
+                  "donot_use_mm_for_euclid_dist")
+
+
 @tensor_op
-def cdist(x1: Tensor, x2, p: float = 2.0, compute_mode=None) -> Tensor:
+def cdist(x1: Tensor, x2, p: float = 2.0, compute_mode="use_mm_for_euclid_dist_if_necessary") -> Tensor:
     """The p-norm distance between each row of x1 and each row of x2.
 
     Shapes: x1 (*B, P, M), x2 (*B, R, M) -> (*B, P, R); the batch dims broadcast. ``p >= 0``:
@@ -82,6 +86,8 @@ def cdist(x1: Tensor, x2, p: float = 2.0, compute_mode=None) -> Tensor:
     tensor([[7.],
             [5.]])
     """
+    if compute_mode not in _COMPUTE_MODES:
+        raise ValueError(f"{compute_mode} is not a valid value for compute_mode; use one of {_COMPUTE_MODES}")
     _check_cdist(x1, x2, p)
     if x2.dtype != x1.dtype:  # only when trivial (checked): the result has x1's dtype
         x2 = x2.to(x1.dtype)
