@@ -414,3 +414,23 @@ class TestNnArgumentRules:
             with pytest.raises(ValueError, match="compute_mode"):
                 tl.cdist(tl.ones(1, 2), tl.ones(1, 2), compute_mode=mode)
         assert tl.cdist(tl.ones(1, 2), tl.zeros(1, 2), compute_mode="donot_use_mm_for_euclid_dist").item() == pytest.approx(2 ** 0.5)
+
+
+@given(indices=st.lists(st.integers(0, 3), min_size=1, max_size=6), cut=st.integers(0, 6),
+       padding=st.sampled_from([None, 0, 2]))
+def test_embedding_bag_max_gives_ties_to_the_first_row(indices, cut, padding):
+    """mode='max': among rows of a bag tied at a column's maximum, the first in bag order gets
+    the whole gradient (PyTorch's max_indices); scatter_reduce's amax split it between them."""
+    weight_values = np.array([[1.0, 2.0], [1.0, -1.0], [0.5, 2.0], [1.0, 2.0]])  # ties in both columns
+    weight = tl.tensor(weight_values, dtype=tl.float64, requires_grad=True)
+    cut = min(cut, len(indices))
+    out = tl.nn.functional.embedding_bag(tl.tensor(indices), weight, tl.tensor([0, cut]), mode="max", padding_idx=padding)
+    (grad,) = tl.autograd.grad(out.sum(), weight)
+    expected = np.zeros_like(weight_values)
+    for bag in (indices[:cut], indices[cut:]):
+        kept = [i for i in bag if i != padding]
+        for col in range(2):
+            if kept:
+                first = max(kept, key=lambda i: (weight_values[i, col], -kept.index(i)))
+                expected[first, col] += 1.0
+    np.testing.assert_array_equal(grad.numpy(), expected)
