@@ -434,3 +434,16 @@ def test_embedding_bag_max_gives_ties_to_the_first_row(indices, cut, padding):
                 first = max(kept, key=lambda i: (weight_values[i, col], -kept.index(i)))
                 expected[first, col] += 1.0
     np.testing.assert_array_equal(grad.numpy(), expected)
+
+
+@pytest.mark.parametrize("dtype", [tl.float32, tl.float64])
+def test_tanh_reaches_one(dtype):
+    """OpenCL's builtin tanh stopped at +-0.99999994 in float32, so 1 + tanh(-30) was 6e-8 and
+    gelu(-inf, approximate='tanh') was -inf instead of PyTorch's NaN; every |x| beyond the
+    rounding point now gives exactly +-1 (NumPy's values) on both backends."""
+    x = tl.tensor([0.5, 8.9, 9.1, 10.0, 19.5, 30.0, -30.0, math.inf, -math.inf, math.nan], dtype=dtype)
+    expected = np.tanh(x.cpu().numpy())
+    np.testing.assert_allclose(x.tanh().cpu().numpy(), expected, rtol=1e-6)
+    assert x[4:9].tanh().abs().cpu().numpy().tolist() == [1.0] * 5  # exactly
+    out = tl.nn.functional.gelu(tl.tensor([-math.inf, -30.0], dtype=dtype), approximate="tanh").cpu().numpy()
+    assert np.isnan(out[0]) and out[1] == 0.0
