@@ -447,3 +447,19 @@ def test_tanh_reaches_one(dtype):
     assert x[4:9].tanh().abs().cpu().numpy().tolist() == [1.0] * 5  # exactly
     out = tl.nn.functional.gelu(tl.tensor([-math.inf, -30.0], dtype=dtype), approximate="tanh").cpu().numpy()
     assert np.isnan(out[0]) and out[1] == 0.0
+
+
+def test_softmax_of_empty_integer_tensors_and_logspace_overflow():
+    """PyTorch's softmax/log_softmax/softmin run no kernel on an empty tensor, so an empty
+    integer tensor comes back in its dtype (tl raised NotImplementedError); a non-empty one is
+    still refused. An integer logspace of one infinite value raises RuntimeError (it leaked
+    Python's ZeroDivisionError)."""
+    F = tl.nn.functional
+    empty = tl.zeros(0, 2, dtype=tl.int64)
+    for fn in (F.softmax, F.log_softmax, F.softmin):
+        out = fn(empty, 1)
+        assert out.dtype == tl.int64 and out.shape == (0, 2)
+        with pytest.raises(NotImplementedError, match="Long"):
+            fn(tl.ones(2, dtype=tl.int64), 0)
+    with pytest.raises(RuntimeError, match="overflow"):
+        tl.logspace(-1, 2, 1, base=0.0, dtype=tl.int64)

@@ -611,6 +611,8 @@ def log_softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     """
     dim = _softmax_dim("log_softmax", input.ndim, dim)
     x = input.to(dtype) if dtype is not None else input
+    if x.numel() == 0 and not x.is_floating_point():  # PyTorch runs no kernel: returned as it is
+        return x.clone()
     _require_float("log_softmax", x)
     fused = _fused_softmax(x, dim, True)
     return fused if fused is not None else _shifted_by_logsumexp(x, dim)
@@ -641,6 +643,8 @@ def softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     """
     dim = _softmax_dim("softmax", input.ndim, dim)
     x = input.to(dtype) if dtype is not None else input
+    if x.numel() == 0 and not x.is_floating_point():  # PyTorch runs no kernel: returned as it is
+        return x.clone()
     _require_float("softmax", x)
     fused = _fused_softmax(x, dim, False)
     return fused if fused is not None else _shifted_by_logsumexp(x, dim).exp()
@@ -657,7 +661,8 @@ def softmin(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     >>> F.softmin(tl.tensor([1., 1., 1000.]), dim=0)
     tensor([0.5000, 0.5000, 0.0000])
     """
-    _require_float("softmin", input)
+    if input.numel():
+        _require_float("softmin", input)
     dim = _softmax_dim("softmin", input.ndim, dim)
     return softmax(-input, dim, dtype)
 

@@ -181,7 +181,11 @@ def _integer_powers(start, end, steps: int, base) -> list:
     rounded to float32, and each power is later truncated toward zero (not rounded)."""
     start, end = (float(v.item() if isinstance(v, Tensor) else v) for v in (start, end))
     if steps == 1:
-        return [math.trunc(float(base) ** start)]
+        value = _trunc_power(float(base), start)
+        if not math.isfinite(value):  # PyTorch fills the one element and checks the conversion
+            raise RuntimeError(f"logspace: value cannot be converted to an integer dtype without "
+                               f"overflow ({base} ** {start} is {value}); use a floating dtype")
+        return [value]
     first, last = math.trunc(start), math.trunc(end)
     base = _float32(base)
     step = (last - first) / max(steps - 1, 1)
