@@ -463,3 +463,20 @@ def test_softmax_of_empty_integer_tensors_and_logspace_overflow():
             fn(tl.ones(2, dtype=tl.int64), 0)
     with pytest.raises(RuntimeError, match="overflow"):
         tl.logspace(-1, 2, 1, base=0.0, dtype=tl.int64)
+
+
+@given(values=st.lists(st.sampled_from([0.0, -0.5, 1.0, 2.0, -3.0]), min_size=2, max_size=2),
+       ord=st.sampled_from([-1.0, -2.5]), keepdim=st.booleans())
+def test_negative_order_norm_gradient(values, ord, keepdim):
+    """vector_norm with ord < 0: a slice holding a zero has norm 0 and gradient 0 (PyTorch's
+    norm_backward: sgn(x) |x|^(p-1), 0 at x == 0, times norm^(1-p)); the chain rule through
+    inf ** (1/p) gave NaN. Elsewhere: d/dx_i = sgn(x_i) |x_i|^(p-1) norm^(1-p)."""
+    x = tl.tensor([values, [1.0, 2.0]], dtype=tl.float64, requires_grad=True)
+    out = tl.linalg.vector_norm(x, ord, dim=1, keepdim=keepdim)
+    (grad,) = tl.autograd.grad(out.sum(), x)
+    a = np.array([values, [1.0, 2.0]])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        norm = (np.abs(a) ** ord).sum(1, keepdims=True) ** (1 / ord)
+        expected = np.where(a == 0, 0.0, np.sign(a) * np.abs(a) ** (ord - 1)) * norm ** (1 - ord)
+    np.testing.assert_allclose(out.detach().numpy().reshape(-1), norm.reshape(-1), rtol=1e-12)
+    np.testing.assert_allclose(grad.numpy(), expected, rtol=1e-12)

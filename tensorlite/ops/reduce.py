@@ -428,6 +428,28 @@ def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
     return _pow_zero_grad_at_zero(var(input, dim, unbiased, keepdim, correction=correction), 0.5)
 
 
+class NegativeNorm(Function):
+    """sum(|x|^p) ^ (1/p) for p < 0 with PyTorch's backward (norm_backward, p < 1):
+    grad * sgn(x) |x|^(p-1) (0 where x == 0) * norm^(1-p). A slice holding a zero has norm 0 and
+    gradient 0 (the chain rule through inf ** (1/p) gave NaN); the backward is Tensor ops, so
+    second derivatives follow PyTorch's too."""
+
+    @staticmethod
+    def forward(ctx, x, p, axes, keepdim):
+        out = sum(x.abs() ** p, axes, keepdim) ** (1.0 / p)
+        ctx.save_for_backward(x, out)
+        ctx.p, ctx.axes, ctx.keepdim = p, axes, keepdim
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        shape, p = x.shape, ctx.p
+        scaled = (x.sign() * x.abs() ** (p - 1)).masked_fill(x == 0, 0.0)
+        norm = _expand_back(out, shape, ctx.axes, ctx.keepdim)
+        return scaled * _expand_back(grad, shape, ctx.axes, ctx.keepdim) * norm ** (1 - p), None, None, None
+
+
 def _pow_zero_grad_at_zero(t: Tensor, exponent: float) -> Tensor:
     """t ** exponent (t >= 0) whose gradient (of every order) is 0 where t == 0: PyTorch's
     convention for std and p-norms at 0."""
@@ -692,7 +714,7 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
     if p == 1:
         return sum(x.abs(), axes, keepdim)
     if p < 0:  # a zero element makes the sum inf and the norm 0, as in PyTorch
-        return sum(x.abs() ** p, axes, keepdim) ** (1.0 / p)
+        return NegativeNorm.apply(x, float(p), axes, keepdim)
     # zero elements and a zero norm get gradient 0 (PyTorch), not 0 * inf = NaN for p < 1 or at 0
     return _pow_zero_grad_at_zero(sum(_pow_zero_grad_at_zero(x.abs(), p), axes, keepdim), 1.0 / p)
 
