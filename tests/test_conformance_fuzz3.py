@@ -480,3 +480,35 @@ def test_negative_order_norm_gradient(values, ord, keepdim):
         expected = np.where(a == 0, 0.0, np.sign(a) * np.abs(a) ** (ord - 1)) * norm ** (1 - ord)
     np.testing.assert_allclose(out.detach().numpy().reshape(-1), norm.reshape(-1), rtol=1e-12)
     np.testing.assert_allclose(grad.numpy(), expected, rtol=1e-12)
+
+
+class TestAddcmulAddcdivFollowPyTorch:
+    """addcmul/addcdiv compute in the result dtype of all three tensors (a 0-d int64 times a
+    uint8 tensor wrapped in uint8 before meeting the float input) and use PyTorch's derivative
+    formulas on the full broadcast gradient: an operand broadcast into an empty result gets 0
+    (the composition gave 0 * inf = NaN), and addcdiv's second derivative in t2 at t2 = 0 is NaN
+    through t2 * t2 (the composition gave +-inf)."""
+
+    def test_common_dtype(self):
+        out = tl.addcmul(tl.tensor([0.5]), tl.tensor(-4), tl.tensor([4], dtype=tl.uint8))
+        assert out.dtype == tl.float32 and out.tolist() == [-15.5]
+        out = tl.addcdiv(tl.tensor([1]), tl.tensor(3.0, dtype=tl.float64), tl.tensor([2.0]))
+        assert out.dtype == tl.float32 and out.tolist() == [2.5]
+
+    @pytest.mark.parametrize("name", ["addcmul", "addcdiv"])
+    def test_empty_result_gradient(self, name):
+        t1 = tl.tensor(-math.inf, requires_grad=True)
+        t2 = tl.tensor(0.5, requires_grad=True)
+        out = getattr(tl, name)(tl.zeros(0, 2, requires_grad=True), t1, t2)
+        g1, g2 = tl.autograd.grad(out.sum(), [t1, t2])
+        assert g1.item() == 0.0 and g2.item() == 0.0
+
+    @given(t1=st.sampled_from([-1.5, 0.5, 2.0]), value=st.sampled_from([1, -2, 0.5]))
+    def test_addcdiv_second_derivative_at_zero_divisor(self, t1, value):
+        a = tl.tensor([t1], dtype=tl.float64, requires_grad=True)
+        b = tl.tensor([0.0, 2.0], dtype=tl.float64, requires_grad=True)
+        out = tl.addcdiv(tl.zeros(2, dtype=tl.float64), a, b, value=value)
+        (gb,) = tl.autograd.grad(out.sum(), b, create_graph=True)
+        (hb,) = tl.autograd.grad(gb.sum(), b)
+        assert np.isnan(hb[0].item())
+        assert hb[1].item() == pytest.approx(2 * value * t1 / 8.0)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from .. import dtypes as _dt
+from ..autograd.function import Function
 from ..tensor import Tensor
 from . import elementwise as ew
 from .creation import zeros
 from .linalg import bmm, matmul, mm
-from ._util import broadcast_shapes, expect_tensor, tensor_op
+from ._util import broadcast_shapes, expect_tensor, sum_to_shape, tensor_op
 
 
 def _check_broadcasts_to(op: str, input: Tensor, shape) -> None:
@@ -167,14 +168,15 @@ def addcmul(input: Tensor, tensor1, tensor2, *, value=1) -> Tensor:
     """
     expect_tensor("addcmul", "tensor1", tensor1)
     expect_tensor("addcmul", "tensor2", tensor2)
-    dtypes = [t.dtype for t in (input, tensor1, tensor2) if isinstance(t, Tensor)]
-    if all(d == _dt.bool_ for d in dtypes):
+    common = _dt.result_type_of((input, tensor1, tensor2))
+    if common == _dt.bool_:
         raise NotImplementedError("\"addcmul_cpu_out\" not implemented for 'Bool': convert the "
                                   "tensors to an integer or float dtype")
-    if not any(d.is_floating_point for d in dtypes):
+    if not common.is_floating_point:
         value = int(value)  # an integer result scales by the truncated value, as PyTorch
-    product = tensor1 * tensor2
-    return input + (product if value == 1 else product * value)
+    # PyTorch computes in the result dtype of all three (a 0-d int64 -4 times uint8 [4] is
+    # -16.0 next to a float input, not uint8's 240)
+    return _Addc.apply(*_as_common(common, input, tensor1, tensor2), value, False)
 
 
 @tensor_op
@@ -194,8 +196,41 @@ def addcdiv(input: Tensor, tensor1, tensor2, *, value=1) -> Tensor:
         raise RuntimeError(f"Integer division with addcdiv is no longer supported (got {tensor1.dtype} "
                            f"and {tensor2.dtype}): use (input + value * tensor1 / tensor2) or cast "
                            f"tensor1 or tensor2 to a floating dtype")
-    quotient = tensor1 / tensor2
-    return input + (quotient if value == 1 else quotient * value)
+    common = _dt.result_type_of((input, tensor1, tensor2))
+    return _Addc.apply(*_as_common(common, input, tensor1, tensor2), value, True)
+
+
+def _as_common(dtype, *tensors):
+    return [t if t.dtype == dtype else t.to(dtype) for t in tensors]
+
+
+class _Addc(Function):
+    """addcmul / addcdiv (``divide``) as one node over same-dtype operands: input + value * t1 *
+    t2 or input + value * t1 / t2 (PyTorch's kernel order), with PyTorch's derivative formulas
+    on the full broadcast gradient, grad * (t2 * value) / grad * (t1 * value) and grad * (value /
+    t2) / -grad * (value * t1 / (t2 * t2)), in Tensor ops so second derivatives follow PyTorch's
+    too (the composition gave 0 * inf = NaN for an operand broadcast into an empty result, and
+    +-inf where PyTorch's t2 * t2 gives NaN at t2 = 0)."""
+
+    @staticmethod
+    def forward(ctx, input, tensor1, tensor2, value, divide):
+        ctx.save_for_backward(tensor1, tensor2)
+        ctx.value, ctx.divide, ctx.input_shape = value, divide, tuple(input.shape)
+        scaled = tensor1 if value == 1 else tensor1 * value
+        return input + (scaled / tensor2 if divide else scaled * tensor2)
+
+    @staticmethod
+    def backward(ctx, grad):
+        tensor1, tensor2 = ctx.saved_tensors
+        value = ctx.value
+        if ctx.divide:
+            slope1, slope2 = value / tensor2, -(value * tensor1 / (tensor2 * tensor2))
+        else:
+            slope1, slope2 = tensor2 * value, tensor1 * value
+        grads = [sum_to_shape(grad, ctx.input_shape) if ctx.needs_input_grad[0] else None]
+        for needed, slope, t in ((ctx.needs_input_grad[1], slope1, tensor1), (ctx.needs_input_grad[2], slope2, tensor2)):
+            grads.append(sum_to_shape(grad * slope, tuple(t.shape)) if needed else None)
+        return (*grads, None, None)
 
 
 @tensor_op
