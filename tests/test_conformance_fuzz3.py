@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import tensorlite as tl
 
-_P_VALUES = st.sampled_from([-0.5, 0.0, 1e-8, 0.15, 0.3, 0.5, 0.7, 1.0, 1.5, math.nan])
+_P_VALUES = st.sampled_from([-0.5, 0.0, -0.0, 1e-8, 0.15, 0.3, 0.5, 0.7, 1.0, 1.5, math.nan])
 _EPS = st.sampled_from([None, 0.0, 1e-6, 0.2, 0.6, -0.1])
 
 
@@ -23,10 +23,11 @@ def _logit_reference(p, eps):
     with np.errstate(all="ignore"):
         value = np.log(z / (1 - z))
         slope = 1.0 / (p * (1 - p))
+    kernel = np.where((p == 0) | (p == 1), np.inf, slope)  # PyTorch's kernel: grad * inf there
     if eps is None or eps < 0:
-        kernel = np.where((p < 0) | (p > 1), np.nan, slope)
+        kernel = np.where((p < 0) | (p > 1), np.nan, kernel)
     else:
-        kernel = np.where((p < eps) | (p > 1 - eps), 0.0, slope)
+        kernel = np.where((p < eps) | (p > 1 - eps), 0.0, kernel)
     lo, outside = (0.0, np.nan) if eps is None else (eps, 0.0)
     graph = np.where((p >= lo) & (p <= 1 - lo), slope, outside)
     return value, kernel, graph

@@ -217,6 +217,8 @@ class _Logit(Function):
             lo, outside = (0.0, math.nan) if eps is None else (eps, 0.0)
             return ew.where((p >= lo) & (p <= 1 - lo), slope, outside), None
         lo, outside = (0.0, math.nan) if eps is None or eps < 0 else (eps, 0.0)
+        # PyTorch's kernel: grad * inf at p = +-0 and 1 (so -0.0 gives +inf, not 1 / -0.0)
+        slope = ew.where((p == 0) | (p == 1), grad * math.inf, slope)
         return ew.where((p < lo) | (p > 1 - lo), outside, slope), None
 
 
