@@ -624,7 +624,8 @@ Tensor.__repr__ = Tensor.__str__ = tensor_repr
 
 
 # compositions PyTorch programs call as methods (ops/composite.py)
-for _name in ("addmm", "addmv", "baddbmm", "addbmm", "addr", "addcmul", "addcdiv", "nan_to_num", "nansum", "nanmean"):
+for _name in ("addmm", "addmv", "baddbmm", "addbmm", "addr", "addcmul", "addcdiv", "nan_to_num", "nansum",
+              "nanmean"):
     setattr(Tensor, _name, getattr(_cp, _name).__wrapped__)
 _UNARY_INPLACE_EXAMPLES.update({
     "addcmul_": ("[1., 1.]", "tl.tensor([1., 2.]), tl.tensor([3., 4.]), value=0.5", "tensor([2.5000, 5.0000])"),

@@ -113,7 +113,8 @@ def addbmm(input: Tensor, batch1, batch2, *, beta=1, alpha=1) -> Tensor:
     """
     _check_product_dtypes("addbmm", input, batch1=batch1, batch2=batch2)
     products = bmm(batch1, batch2)
-    return _beta_input_plus("addbmm", input, products.sum(0, dtype=products.dtype), beta, alpha)  # int32 stays int32
+    summed = products.sum(0, dtype=products.dtype)  # int32 stays int32
+    return _beta_input_plus("addbmm", input, summed, beta, alpha)
 
 
 @tensor_op
@@ -140,7 +141,7 @@ def addr(input: Tensor, vec1, vec2, *, beta=1, alpha=1) -> Tensor:
     outer = (vec1.reshape(-1, 1) * vec2.reshape(1, -1)).to(result)  # alpha scales in the result dtype
     if result == _dt.bool_:
         _check_broadcasts_to("addr", input, outer.shape)
-        kept = input & bool(beta) if bool(beta) else zeros(tuple(input.shape), dtype=_dt.bool_, device=input.device)
+        kept = input if bool(beta) else zeros(tuple(input.shape), dtype=_dt.bool_, device=input.device)
         return kept | (outer & bool(alpha))
     return _beta_input_plus("addr", input, outer, beta, alpha)
 
@@ -228,7 +229,7 @@ class _Addc(Function):
         else:
             slope1, slope2 = tensor2 * value, tensor1 * value
         grads = [sum_to_shape(grad, ctx.input_shape) if ctx.needs_input_grad[0] else None]
-        for needed, slope, t in ((ctx.needs_input_grad[1], slope1, tensor1), (ctx.needs_input_grad[2], slope2, tensor2)):
+        for needed, slope, t in zip(ctx.needs_input_grad[1:3], (slope1, slope2), (tensor1, tensor2)):
             grads.append(sum_to_shape(grad * slope, tuple(t.shape)) if needed else None)
         return (*grads, None, None)
 
