@@ -19,7 +19,7 @@
     X(sqrt, 3, sqrt) \
     X(sin, 6, sin) \
     X(cos, 7, cos) \
-    X(tanh, 8, tanh) \
+    X(tanh, 8, tanh_) \
     X(erf, 11, erf) \
     X(log1p, 16, log1p) \
     X(expm1, 17, expm1) \

@@ -13,6 +13,13 @@ inline T sigmoid_(T x) {
 
 #endif
 
+/* tanh that reaches +-1: PoCL's builtin stops at +-0.99999994 in float (tanh(30) must round to
+ * 1, and 1 + tanh(-inf) must be 0 so that gelu's tanh form gives NaN at -inf as PyTorch's).
+ * Beyond 9.02 (float) / 19.1 (double) the exact tanh rounds to +-1. A macro: float and double
+ * elements, and the ACC value of integer ones, keep their own precision. */
+#define tanh_(x) (fabs(x) >= (__typeof__(x))(sizeof(x) == 4 ? 9.02f : 19.1f) \
+                  ? copysign((__typeof__(x))1, (x)) : tanh(x))
+
 /* erfinv by Wichura's AS241 in erf's variable, as backends/numpy_backend.py's _erfinv (the same
  * coefficients, highest degree first): only x / 2 and (1 - |x|) / 2 enter it, both exact, so it
  * keeps full accuracy near 0 and near +-1. In ACC: float elements are computed in double where

@@ -46,11 +46,13 @@ from .ops.tiling import meshgrid, repeat_interleave, tile
 from .ops.index_ops import index_add, index_copy, index_fill, index_reduce, masked_scatter
 from .ops.linalg import bmm, dot, einsum, ger, matmul, mm, outer
 from .ops.composite import addbmm, addcdiv, addcmul, addmm, addmv, baddbmm
+from .ops.composite import addr
 from .ops.composite import nan_to_num, nanmean, nansum
 from .ops.composite3 import bincount, cdist, get_num_threads, isin, logspace, set_num_threads
 from .ops.movement import movedim as moveaxis
 from .ops.composite2 import diff, fliplr, flipud, logit, rot90, sgn, tensor_split
 from .ops.composite2 import broadcast_tensors, tensordot, tril_indices, triu_indices
+from .ops.composite2 import signbit
 from math import e, inf, nan, pi  # torch.pi, torch.e, torch.inf, torch.nan
 from . import linalg
 from .linalg import det, logdet, matrix_power, pinverse, slogdet

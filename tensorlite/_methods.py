@@ -624,7 +624,8 @@ Tensor.__repr__ = Tensor.__str__ = tensor_repr
 
 
 # compositions PyTorch programs call as methods (ops/composite.py)
-for _name in ("addmm", "addmv", "baddbmm", "addbmm", "addcmul", "addcdiv", "nan_to_num", "nansum", "nanmean"):
+for _name in ("addmm", "addmv", "baddbmm", "addbmm", "addr", "addcmul", "addcdiv", "nan_to_num", "nansum",
+              "nanmean"):
     setattr(Tensor, _name, getattr(_cp, _name).__wrapped__)
 _UNARY_INPLACE_EXAMPLES.update({
     "addcmul_": ("[1., 1.]", "tl.tensor([1., 2.]), tl.tensor([3., 4.]), value=0.5", "tensor([2.5000, 5.0000])"),
@@ -633,10 +634,19 @@ _UNARY_INPLACE_EXAMPLES.update({
 })
 for _name in ("addcmul_", "addcdiv_", "nan_to_num_"):
     setattr(Tensor, _name, _unary_inplace(_name, getattr(_cp, _name[:-1]).__wrapped__))
+_UNARY_INPLACE_EXAMPLES.update({
+    "addmm_": ("[[1., 1.]]", "tl.tensor([[2.]]), tl.tensor([[3., 4.]]), beta=2", "tensor([[ 8., 10.]])"),
+    "addmv_": ("[1., 1.]", "tl.eye(2), tl.tensor([3., 4.]), alpha=2", "tensor([7., 9.])"),
+    "baddbmm_": ("[[[1.]]]", "tl.ones(1, 1, 2), tl.ones(1, 2, 1)", "tensor([[[3.]]])"),
+    "addbmm_": ("[[1.]]", "tl.ones(3, 1, 2), tl.ones(3, 2, 1), beta=0", "tensor([[6.]])"),
+    "addr_": ("[[1., 1.]]", "tl.tensor([2.]), tl.tensor([3., 4.])", "tensor([[7., 9.]])"),
+})
+for _name in ("addmm_", "addmv_", "baddbmm_", "addbmm_", "addr_"):
+    setattr(Tensor, _name, _unary_inplace(_name, getattr(_cp, _name[:-1]).__wrapped__))
 
 
 # more compositions (ops/composite2.py)
-for _name in ("tensor_split", "diff", "rot90", "fliplr", "flipud", "logit", "sgn"):
+for _name in ("tensor_split", "diff", "rot90", "fliplr", "flipud", "logit", "sgn", "signbit"):
     setattr(Tensor, _name, getattr(_cp2, _name).__wrapped__)
 _UNARY_INPLACE_EXAMPLES.update({
     "logit_": ("[0.5, 0.75]", "", "tensor([0.0000, 1.0986])"),

@@ -9,6 +9,7 @@ from .autograd.function import Function
 from .nn.functional import log_softmax as _log_softmax, softmax as _softmax
 from .ops import elementwise as _ew
 from .ops._util import tensor_op as _tensor_op
+from .ops.composite2 import logit as _logit
 from .ops.reduce import logsumexp
 from .tensor import Tensor
 
@@ -70,22 +71,4 @@ def logit(input: Tensor, eps: float | None = None) -> Tensor:
     >>> tl.special.logit(tl.tensor([0., 1.]), eps=1e-6)
     tensor([-13.8155,  13.8023])
     """
-    return _Logit.apply(input if input.is_floating_point() else input.float(), eps)
-
-
-class _Logit(Function):
-    @staticmethod
-    def forward(ctx, p, eps):
-        ctx.save_for_backward(p)
-        ctx.eps = eps
-        if eps is not None:
-            p = p.clamp(eps, 1.0 - eps)
-        return (p / (1.0 - p)).log()
-
-    @staticmethod
-    def backward(ctx, grad):
-        (p,) = ctx.saved_tensors
-        slope = grad / (p * (1.0 - p))
-        if ctx.eps is None:  # outside the domain PyTorch's gradient is nan (the value is too)
-            return _ew.where((p < 0.0) | (p > 1.0), math.nan, slope), None
-        return _ew.where((p >= ctx.eps) & (p <= 1.0 - ctx.eps), slope, 0.0), None  # nan p: 0, as PyTorch
+    return _logit(input, eps)

@@ -611,6 +611,8 @@ def log_softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     """
     dim = _softmax_dim("log_softmax", input.ndim, dim)
     x = input.to(dtype) if dtype is not None else input
+    if x.numel() == 0 and not x.is_floating_point():  # PyTorch runs no kernel: returned as it is
+        return x.clone()
     _require_float("log_softmax", x)
     fused = _fused_softmax(x, dim, True)
     return fused if fused is not None else _shifted_by_logsumexp(x, dim)
@@ -641,6 +643,8 @@ def softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     """
     dim = _softmax_dim("softmax", input.ndim, dim)
     x = input.to(dtype) if dtype is not None else input
+    if x.numel() == 0 and not x.is_floating_point():  # PyTorch runs no kernel: returned as it is
+        return x.clone()
     _require_float("softmax", x)
     fused = _fused_softmax(x, dim, False)
     return fused if fused is not None else _shifted_by_logsumexp(x, dim).exp()
@@ -657,7 +661,8 @@ def softmin(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     >>> F.softmin(tl.tensor([1., 1., 1000.]), dim=0)
     tensor([0.5000, 0.5000, 0.0000])
     """
-    _require_float("softmin", input)
+    if input.numel():
+        _require_float("softmin", input)
     dim = _softmax_dim("softmin", input.ndim, dim)
     return softmax(-input, dim, dtype)
 
@@ -935,8 +940,11 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
     tensor([[-1.2247,  0.0000,  1.2247],
             [-0.7071, -0.7071,  1.4142]])
     """
+    normalized_shape = _normalized_shape("layer_norm", normalized_shape)
     check_same_dtype("layer_norm", input, weight, bias)
-    normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if not input.is_floating_point():
+        raise NotImplementedError(f'"LayerNormKernelImpl" not implemented for \'{input.dtype.scalar_name}\': '
+                                  f"normalize a floating tensor (input.float())")
     if tuple(input.shape[input.ndim - len(normalized_shape):]) != normalized_shape:
         raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input with "
                            f"shape [*, {', '.join(map(str, normalized_shape))}], but got input of "
@@ -960,8 +968,10 @@ def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, eps:
     >>> F.rms_norm(tl.tensor([[3., 4.]]), (2,), eps=0.)
     tensor([[0.8485, 1.1314]])
     """
-    check_same_dtype("rms_norm", input, weight)
-    normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    normalized_shape = _normalized_shape("rms_norm", normalized_shape)
+    if not input.is_floating_point():
+        raise NotImplementedError(f'"rms_norm" not implemented for \'{input.dtype.scalar_name}\': '
+                                  f"normalize a floating tensor (input.float())")
     if tuple(input.shape[input.ndim - len(normalized_shape):]) != normalized_shape:
         raise RuntimeError(f"rms_norm: given normalized_shape={list(normalized_shape)}, expected input with "
                            f"shape [*, {', '.join(map(str, normalized_shape))}], but got input of "
@@ -969,7 +979,17 @@ def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, eps:
     eps = _dt.finfo(input.dtype).eps if eps is None else eps
     axes = tuple(range(input.ndim - len(normalized_shape), input.ndim))
     out = input * ((input * input).mean(axes, keepdim=True) + eps).rsqrt()
-    return out * weight if weight is not None else out
+    # PyTorch: the product with weight in the promoted dtype, then back to input's dtype
+    return (out * weight).to(input.dtype) if weight is not None else out
+
+
+def _normalized_shape(op: str, normalized_shape) -> tuple:
+    """F.layer_norm / F.rms_norm take a sequence of ints (a bare int is PyTorch's TypeError; the
+    LayerNorm/RMSNorm modules accept one and pass a tuple)."""
+    if not isinstance(normalized_shape, (tuple, list)):
+        raise TypeError(f"{op}(): argument 'normalized_shape' (position 2) must be tuple of ints, not "
+                        f"{type(normalized_shape).__name__}; pass ({normalized_shape!r},)")
+    return tuple(int(n) for n in normalized_shape)
 
 
 def _normalized(x: Tensor, axes: tuple, eps: float):
@@ -1141,6 +1161,14 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     >>> F.cosine_similarity(a, tl.tensor([[1., 0.]]))
     tensor([1.0000, 0.7071])
     """
+    if eps < 0:
+        raise RuntimeError(f"cosine_similarity: eps must be non-negative, got: {eps}")
+    common = _dt.promote_types(x1.dtype, x2.dtype)
+    if not common.is_floating_point:
+        raise RuntimeError(f"cosine_similarity: expected common dtype to be floating point, yet common "
+                           f"dtype is {common.scalar_name}; convert the inputs with .float()")
+    # PyTorch converts integer (and bool) inputs to the common dtype; floats keep their own
+    x1, x2 = (x if x.is_floating_point() else x.to(common) for x in (x1, x2))
     shape = broadcast_shapes(x1.shape, x2.shape)
     x1, x2 = x1.expand(shape), x2.expand(shape)
     return ((x1 / _clamped_norm(x1, dim, eps)) * (x2 / _clamped_norm(x2, dim, eps))).sum(dim)

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from ..ops._util import tensor_op
-from ..ops.creation import arange, zeros
+from ..autograd.grad_mode import no_grad
+from ..ops.creation import arange, zeros, zeros_like
 from ..tensor import Tensor
 
 _MODES = ("sum", "mean", "max")
@@ -19,6 +20,10 @@ def _check_bag_args(input, offsets, mode, per_sample_weights):
                          f"{None if offsets is None else list(offsets.shape)}")
     if input.ndim not in (1, 2):
         raise ValueError(f"embedding_bag: input has to be 1D or 2D Tensor, but got Tensor of dimension {input.ndim}")
+    if input.ndim == 2 and input.shape[1] == 0:  # PyTorch's bags of length 0: "step must be nonzero"
+        raise RuntimeError(f"embedding_bag: a 2D input needs bags of at least one index, got shape "
+                           f"{list(input.shape)} (step must be nonzero); pass a 1D input with offsets "
+                           f"for empty bags")
     if per_sample_weights is not None and (mode != "sum" or per_sample_weights.shape != input.shape):
         raise NotImplementedError(
             f"embedding_bag: per_sample_weights need mode='sum' (got {mode!r}) and input's shape "
@@ -34,6 +39,22 @@ def _bag_of_each_index(input, offsets, include_last_offset):
     positions = arange(input.shape[0], device=input.device)
     bag = (starts.reshape(1, -1) <= positions.reshape(-1, 1)).sum(1) - 1
     return input, bag, starts.shape[0]
+
+
+def _first_maximum(out: Tensor, index: Tensor, rows: Tensor) -> Tensor:
+    """Each bag's column maxima (out: (bags + 1, D) zeros; index: (n, D) bag of each row) with
+    the gradient going to the first row of the bag that holds the maximum, as PyTorch's
+    max_indices (scatter_reduce's amax would split it between tied rows)."""
+    with no_grad():
+        # start from -inf, not 0: a row equal to the start value would count as a tie
+        largest = out.fill_(float("-inf")).scatter_reduce(0, index, rows, "amax", include_self=False)
+        at_max = rows == largest.gather(0, index)
+        n = rows.shape[0]
+        position = arange(n, device=rows.device).reshape(-1, 1).expand(rows.shape)
+        first = zeros_like(largest, dtype=position.dtype).fill_(n).scatter_reduce(
+            0, index, position.masked_fill(~at_max, n), "amin", include_self=True)
+        chosen = at_max & (position == first.gather(0, index))
+    return zeros_like(largest).scatter_add(0, index, rows.masked_fill(~chosen, 0.0))
 
 
 @tensor_op
@@ -79,9 +100,7 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
     if mode == "max":
         if kept is not None:
             rows = rows.masked_fill(~kept.reshape(-1, 1), float("-inf"))
-        # start from -inf, not 0: a row equal to the start value would share its gradient
-        out = out.fill_(float("-inf")).scatter_reduce(0, index, rows, "amax", include_self=False)
-        out = out.masked_fill((counts == 0).reshape(-1, 1), 0.0)
+        out = _first_maximum(out, index, rows).masked_fill((counts == 0).reshape(-1, 1), 0.0)
     else:
         if kept is not None:
             rows = rows * kept.reshape(-1, 1).to(rows.dtype)

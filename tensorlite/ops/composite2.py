@@ -9,10 +9,12 @@ import numbers
 import numpy as np  # the index pairs of tril_indices/triu_indices, computed from Python ints
 
 from .. import dtypes as _dt
+from ..autograd.function import Function
+from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
 from . import elementwise as ew
 from . import movement as mv
-from .creation import tensor
+from .creation import ones_like, tensor
 from .linalg import matmul
 from ._util import broadcast_shapes, expect_tensor, wrap_dim, wrap_dims, tensor_op
 
@@ -21,6 +23,13 @@ def _split_bounds(indices_or_sections, size: int) -> list:
     """(start, end) of each piece: n near-equal sections (the first size % n one longer) or
     Python-slice bounds between the given indices (negative ones wrap, all clamp)."""
     if isinstance(indices_or_sections, Tensor):
+        if indices_or_sections.ndim > 1:
+            raise RuntimeError(f"tensor_split expected tensor_indices_or_sections to be a "
+                               f"zero-dimensional or one-dimensional tensor, but got a tensor with "
+                               f"{indices_or_sections.ndim} dims")
+        if indices_or_sections.dtype != _dt.int64:
+            raise RuntimeError(f"tensor_split expected tensor_indices_or_sections to have dtype of "
+                               f"long, but got {indices_or_sections.dtype.scalar_name}")
         indices_or_sections = indices_or_sections.tolist()
     if isinstance(indices_or_sections, numbers.Integral) and not isinstance(indices_or_sections, bool):
         n = int(indices_or_sections)
@@ -86,6 +95,12 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend=None, append=None) ->
     for extra in (prepend, append):
         if extra is not None and (not isinstance(extra, Tensor) or extra.ndim != input.ndim):
             raise RuntimeError("diff expects prepend or append to be the same dimension as input")
+        for d in range(input.ndim):  # checked even when n == 0, as PyTorch
+            if extra is not None and d != dim and extra.shape[d] != input.shape[d]:
+                raise RuntimeError(f"diff expects the shape of tensor to prepend or append to match "
+                                   f"that of input except along the differencing dimension; "
+                                   f"input.size({d}) = {input.shape[d]}, but got tensor.size({d}) = "
+                                   f"{extra.shape[d]}")
     if n == 0:
         return input  # PyTorch ignores prepend/append then
     parts = [t for t in (prepend, input, append) if t is not None]
@@ -174,9 +189,55 @@ def logit(input: Tensor, eps=None) -> Tensor:
     tensor([0.0000, 1.0986, 1.0986])
     """
     p = input if input.dtype.is_floating_point else input.to(_dt.get_default_dtype())
-    if eps is not None and eps >= 0:
-        p = ew.clamp(p, eps, 1 - eps)
-    return ew.log(p / (1 - p))
+    return _Logit.apply(p, None if eps is None else float(eps))
+
+
+class _Logit(Function):
+    """PyTorch's logit: with eps >= 0, p below eps becomes eps, else p above 1 - eps becomes
+    1 - eps (in that order, so eps > 0.5 maps everything to one of the two). The gradient is
+    ``grad / (p (1 - p))`` at the original p (p = 0 gives an infinite gradient, not NaN from a
+    chain of divisions), and outside the range: 0 for eps >= 0, NaN outside [0, 1] without eps
+    or with eps < 0. A backward that records (create_graph) is PyTorch's differentiable one:
+    there NaN p is outside too, and a negative eps widens the range to [eps, 1 - eps]."""
+
+    @staticmethod
+    def forward(ctx, p, eps):
+        ctx.save_for_backward(p)
+        ctx.eps = eps
+        if eps is not None and eps >= 0:
+            p = ew.where(p < eps, eps, ew.where(p > 1 - eps, 1 - eps, p))
+        return ew.log(p / (1 - p))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (p,) = ctx.saved_tensors
+        eps = ctx.eps
+        slope = grad / (p * (1 - p))
+        if is_grad_enabled():
+            lo, outside = (0.0, math.nan) if eps is None else (eps, 0.0)
+            return ew.where((p >= lo) & (p <= 1 - lo), slope, outside), None
+        lo, outside = (0.0, math.nan) if eps is None or eps < 0 else (eps, 0.0)
+        # PyTorch's kernel: grad * inf at p = +-0 and 1 (so -0.0 gives +inf, not 1 / -0.0)
+        slope = ew.where((p == 0) | (p == 1), grad * math.inf, slope)
+        return ew.where((p < lo) | (p > 1 - lo), outside, slope), None
+
+
+@tensor_op
+def signbit(input: Tensor) -> Tensor:
+    """Whether each element's sign bit is set: negative numbers, -0.0 and -NaN for floats; x < 0
+    for integers; all False for bools.
+
+    Shapes: any -> the same, bool.
+
+    Example:
+    >>> tl.signbit(tl.tensor([-2.0, -0.0, 0.0, 3.0]))
+    tensor([ True,  True, False, False])
+    """
+    if input.dtype.is_floating_point:
+        return ew.copysign(ones_like(input), input) < 0
+    if input.dtype == _dt.bool_:
+        return ew.logical_and(input, False)
+    return input < 0
 
 
 @tensor_op

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import math
 import os
+import struct
 
 from .. import dtypes as _dt
 from ..tensor import Tensor
 from . import elementwise as ew
 from . import reduce as rd
-from .creation import linspace, ones_like, tensor as _tensor, zeros, zeros_like
+from .creation import check_space_args, linspace, ones_like, tensor as _tensor, zeros, zeros_like
 from .index_ops import index_add
-from ._util import tensor_op
+from ._util import broadcast_shapes, tensor_op
 
 
 def _check_cdist(x1: Tensor, x2, p) -> None:
@@ -27,11 +28,22 @@ def _check_cdist(x1: Tensor, x2, p) -> None:
     if x1.shape[-1] != x2.shape[-1]:
         raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} "
                            f"X2: {x2.shape[-1]}")
+    if isinstance(p, bool) or not isinstance(p, (int, float)) or not p >= 0:
+        raise RuntimeError(f"cdist only supports non-negative p values, got p={p}")
+    if _cdist_is_trivial(x1, x2):  # PyTorch returns zeros/empty in x1's dtype before these checks
+        return
     if x1.dtype != x2.dtype:
         raise RuntimeError(f"cdist: X1 and X2 must have the same dtype, got {x1.dtype} and "
                            f"{x2.dtype}; convert one with .to(other.dtype)")
-    if isinstance(p, bool) or not isinstance(p, (int, float)) or not p >= 0:
-        raise RuntimeError(f"cdist only supports non-negative p values, got p={p}")
+    if x1.dtype in (_dt.float16, _dt.bfloat16):
+        raise NotImplementedError(f'"cdist" not implemented for \'{x1.dtype.scalar_name}\': '
+                                  f"compute it in float32 (x1.float(), x2.float())")
+
+
+def _cdist_is_trivial(x1: Tensor, x2: Tensor) -> bool:
+    """An empty result or no columns: no distance is computed (any float dtypes mix)."""
+    return 0 in (x1.shape[-2], x2.shape[-2], x1.shape[-1]) or 0 in broadcast_shapes(
+        tuple(x1.shape[:-2]), tuple(x2.shape[:-2]))
 
 
 def _safe_root(total: Tensor, p: float) -> Tensor:
@@ -51,8 +63,12 @@ def _safe_abs_pow(diff: Tensor, p: float) -> Tensor:
     return ew.where(nonzero, ew.pow(safe, p), zeros_like(magnitude))
 
 
+_COMPUTE_MODES = ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
+                  "donot_use_mm_for_euclid_dist")
+
+
 @tensor_op
-def cdist(x1: Tensor, x2, p: float = 2.0, compute_mode=None) -> Tensor:
+def cdist(x1: Tensor, x2, p: float = 2.0, compute_mode="use_mm_for_euclid_dist_if_necessary") -> Tensor:
     """The p-norm distance between each row of x1 and each row of x2.
 
     Shapes: x1 (*B, P, M), x2 (*B, R, M) -> (*B, P, R); the batch dims broadcast. ``p >= 0``:
@@ -70,7 +86,11 @@ def cdist(x1: Tensor, x2, p: float = 2.0, compute_mode=None) -> Tensor:
     tensor([[7.],
             [5.]])
     """
+    if compute_mode not in _COMPUTE_MODES:
+        raise ValueError(f"{compute_mode} is not a valid value for compute_mode; use one of {_COMPUTE_MODES}")
     _check_cdist(x1, x2, p)
+    if x2.dtype != x1.dtype:  # only when trivial (checked): the result has x1's dtype
+        x2 = x2.to(x1.dtype)
     diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)  # (*B, P, R, M)
     if p == 0:  # a count: part of the graph (as PyTorch's) with a zero gradient
         count = rd.sum(diff != 0, -1).to(x1.dtype)
@@ -78,7 +98,12 @@ def cdist(x1: Tensor, x2, p: float = 2.0, compute_mode=None) -> Tensor:
     if p == math.inf:
         if diff.shape[-1] == 0:
             return rd.sum(diff, -1)
-        return rd.amax(diff.abs(), -1)
+        # PyTorch's gradient: every coordinate at the maximum gets the full gradient (amax
+        # would split it between ties); the forward value stays the exact maximum
+        magnitude = diff.abs()
+        largest = rd.amax(magnitude, -1).detach()
+        at_max = magnitude.detach() == largest.unsqueeze(-1)
+        return largest + rd.sum(ew.where(at_max, magnitude - magnitude.detach(), 0.0), -1)
     if p == 1:
         return rd.sum(diff.abs(), -1)
     if p == 2:
@@ -96,10 +121,13 @@ def _as_tensor_pair(op: str, elements, test_elements):
     pair = []
     for value in (elements, test_elements):
         if not isinstance(value, Tensor):
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
+            if not isinstance(value, (int, float)):
                 raise TypeError(f"{op}(): elements and test_elements must be Tensors or numbers, "
                                 f"got {type(value).__name__}")
             value = _tensor(value, device=device)
+        if value.dtype == _dt.bool_:
+            raise RuntimeError(f"Unsupported input type encountered for {op}(): Bool; compare "
+                               f"integers instead (e.g. .to(tl.uint8))")
         pair.append(value)
     return pair
 
@@ -137,15 +165,46 @@ def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=N
     >>> tl.logspace(0, 3, 4, base=2, dtype=tl.int64)
     tensor([1, 2, 4, 8])
     """
-    if steps < 0:
-        raise RuntimeError("number of steps must be non-negative")
+    steps = check_space_args("logspace", start, end, steps, dtype)
     dtype = _dt.to_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
-    exponents = linspace(start, end, steps, dtype=_dt.float64, device=device)
-    values = float(base) ** exponents
-    if not dtype.is_floating_point:
-        values = ew.round(values)  # 10 ** 2 computed as 99.99999... still casts to 100
-    result = values.to(dtype)
+    if dtype.is_floating_point:
+        result = (float(base) ** linspace(start, end, steps, dtype=_dt.float64, device=device)).to(dtype)
+    else:
+        result = _tensor(_integer_powers(start, end, steps, base), dtype=_dt.float64, device=device).to(dtype)
     return result.requires_grad_() if requires_grad else result
+
+
+def _integer_powers(start, end, steps: int, base) -> list:
+    """PyTorch's integer logspace kernel, as float64 values to truncate: one step gives
+    ``base ** start``; else start and end are truncated to integers first, the exponents step
+    (in double) from start for the first half and back from end for the rest, the base is
+    rounded to float32, and each power is later truncated toward zero (not rounded)."""
+    start, end = (float(v.item() if isinstance(v, Tensor) else v) for v in (start, end))
+    if steps == 1:
+        value = _trunc_power(float(base), start)
+        if not math.isfinite(value):  # PyTorch fills the one element and checks the conversion
+            raise RuntimeError(f"logspace: value cannot be converted to an integer dtype without "
+                               f"overflow ({base} ** {start} is {value}); use a floating dtype")
+        return [value]
+    first, last = math.trunc(start), math.trunc(end)
+    base = _float32(base)
+    step = (last - first) / max(steps - 1, 1)
+    exponents = [first + step * i if i < steps // 2 else last - step * (steps - i - 1) for i in range(steps)]
+    return [_trunc_power(base, e) for e in exponents]
+
+
+def _float32(value) -> float:
+    return struct.unpack("f", struct.pack("f", float(value)))[0]
+
+
+def _trunc_power(base: float, exponent: float) -> float:
+    try:
+        value = base ** exponent
+    except ZeroDivisionError:  # 0 ** negative: C's pow gives inf
+        return math.inf
+    if isinstance(value, complex):  # negative base, fractional exponent: C's pow gives NaN
+        return math.nan
+    return math.trunc(value) if math.isfinite(value) else value
 
 
 def _check_bincount(input: Tensor, weights, minlength) -> None:

@@ -154,6 +154,13 @@ def _blocks(op, spatial, geometry):
     return blocks
 
 
+def _check_floating(kernel: str, input: Tensor) -> None:
+    """PyTorch's im2col/col2im kernels exist for floating dtypes only."""
+    if not input.is_floating_point():
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{input.dtype.scalar_name}\': '
+                                  f"convert the input with .float() first")
+
+
 @tensor_op
 def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
     """F.unfold: (N, C, H, W) -> (N, C*kh*kw, L), or (C, H, W) -> (C*kh*kw, L).
@@ -173,6 +180,7 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
     if input.ndim not in (3, 4):
         raise RuntimeError(f"unfold(): Expected 3D (unbatched) or 4D (batched) input, but got input of "
                            f"shape {list(input.shape)}")
+    _check_floating("im2col_out_cpu", input)
     geometry = _sliding_geometry("unfold", kernel_size, dilation, padding, stride)
     _blocks("unfold", input.shape[-2:], geometry)
     x = input.unsqueeze(0) if input.ndim == 3 else input
@@ -199,6 +207,7 @@ def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=
     if input.ndim not in (2, 3):
         raise RuntimeError(f"fold(): Expected 2D (unbatched) or 3D (batched) input, but got input of "
                            f"shape {list(input.shape)}")
+    _check_floating("col2im_out_cpu", input)
     output_size = _pair(output_size, "output_size")
     geometry = _sliding_geometry("fold", kernel_size, dilation, padding, stride)
     kh, kw = geometry["kernel_size"]

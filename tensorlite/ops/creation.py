@@ -2,6 +2,7 @@
 from_dlpack."""
 from __future__ import annotations
 
+import fractions
 import math
 import numbers
 
@@ -399,10 +400,12 @@ def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: 
     >>> tl.linspace(0, 1, 5)
     tensor([0.0000, 0.2500, 0.5000, 0.7500, 1.0000])
     """
-    if steps < 0:
-        raise RuntimeError("number of steps must be non-negative")
+    steps = check_space_args("linspace", start, end, steps, dtype)
     device = _device(device)
     dtype = _dt.to_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
+    if not dtype.is_floating_point and steps > 1:
+        return tensor(_integer_linspace(start, end, steps, dtype), dtype=dtype, device=device,
+                      requires_grad=requires_grad)
     backend = device.backend
     if steps == 1:
         return _finish(backend.full((1,), start, dtype), device, requires_grad)
@@ -414,6 +417,43 @@ def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: 
         "sub", float(steps - 1), index), step))
     half = backend.binary("lt", index, steps // 2)
     return _finish(backend.cast(backend.where(half, values, from_end), dtype), device, requires_grad)
+
+
+def check_space_args(op: str, start, end, steps, dtype) -> int:
+    """linspace/logspace argument checks (PyTorch's): steps an int (or a 0-d integer tensor),
+    start/end numbers or 0-d tensors, no bool dtype. Returns steps as an int."""
+    if isinstance(steps, Tensor) and steps.ndim == 0 and not steps.dtype.is_floating_point \
+            and steps.dtype != _dt.bool_:
+        steps = int(steps.item())
+    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral):
+        raise TypeError(f"{op}() received an invalid combination of arguments - got steps of type "
+                        f"{type(steps).__name__}; steps must be an int")
+    for name, value in (("start", start), ("end", end)):
+        if isinstance(value, Tensor) and value.ndim != 0:
+            raise RuntimeError(f"{op} only supports 0-dimensional start and end tensors, but got "
+                               f"{name} with {value.ndim} dimension(s).")
+    if dtype is not None and _dt.to_dtype(dtype) == _dt.bool_:
+        raise NotImplementedError(f'"{op}_cpu" not implemented for \'Bool\'')
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    return int(steps)
+
+
+def _integer_linspace(start, end, steps: int, dtype) -> list:
+    """PyTorch's integer linspace kernel: start and end converted to the dtype first (truncated,
+    wrapping like a C cast), the step in double, the first half counted from start and the rest
+    back from end, each value truncated toward zero."""
+    first, last = (int(np.array(math.trunc(float(v))).astype(np.int64).astype(dtype.numpy))
+                   for v in (start, end))
+    step = (last - first) / (steps - 1)
+    return [math.trunc(fused_multiply_add(step, i, first) if i < steps // 2
+                       else fused_multiply_add(-step, steps - i - 1, last)) for i in range(steps)]
+
+
+def fused_multiply_add(a: float, b: float, c: float) -> float:
+    """a * b + c rounded once, as the fused multiply-add PyTorch's compiled range kernels use
+    (linspace(3, -1, 7, dtype=int64)[3] is trunc(0.9999999999999999) = 0, not 1)."""
+    return float(fractions.Fraction(a) * fractions.Fraction(b) + fractions.Fraction(c))
 
 
 def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:

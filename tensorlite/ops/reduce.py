@@ -259,6 +259,12 @@ class Norm2(Function):
     def backward(ctx, grad):
         x, out = ctx.saved_tensors
         shape, axes, keepdim = x._array.shape, ctx.axes, ctx.keepdim
+        if is_grad_enabled():  # create_graph: PyTorch's grad * (x / norm).masked_fill(norm == 0, 0),
+            # so second derivatives match: NaN for x at a zero vector (0 * inf through the
+            # division), finite for whatever the upstream grad depends on
+            norm = _expand_back(out, shape, axes, keepdim)
+            unit = (x / norm).masked_fill(norm == 0, 0.0)
+            return _expand_back(grad, shape, axes, keepdim) * unit, None, None
         scale = grad / out.masked_fill(out == 0, math.inf)  # in the reduced shape: one pass over x below
         return _expand_back(scale, shape, axes, keepdim) * x, None, None
 
@@ -280,7 +286,19 @@ def check_nonempty_reduction(op: str, shape: tuple, axes, whole: bool) -> None:
 
 
 def _with_dtype(x, dtype):
+    check_differentiable_dtype(x, dtype)
     return x if dtype is None else x.to(dtype)
+
+
+def check_differentiable_dtype(input: Tensor, dtype) -> None:
+    """A reduction asked for an integer or bool ``dtype`` of an input that records a graph has
+    no gradient to give: PyTorch refuses it (under no_grad, or without requires_grad, it runs)."""
+    if dtype is None or not input.requires_grad or not is_grad_enabled():
+        return
+    dtype = _dt.to_dtype(dtype)
+    if not dtype.is_floating_point:
+        raise RuntimeError(f"Autograd not support dtype: {dtype.scalar_name} (the input requires grad; "
+                           f"reduce in a floating dtype, or detach the input / use tl.no_grad())")
 
 
 def _as_requested(out, dtype):
@@ -408,6 +426,28 @@ def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
     tensor(1.2910)
     """
     return _pow_zero_grad_at_zero(var(input, dim, unbiased, keepdim, correction=correction), 0.5)
+
+
+class NegativeNorm(Function):
+    """sum(|x|^p) ^ (1/p) for p < 0 with PyTorch's backward (norm_backward, p < 1):
+    grad * sgn(x) |x|^(p-1) (0 where x == 0) * norm^(1-p). A slice holding a zero has norm 0 and
+    gradient 0 (the chain rule through inf ** (1/p) gave NaN); the backward is Tensor ops, so
+    second derivatives follow PyTorch's too."""
+
+    @staticmethod
+    def forward(ctx, x, p, axes, keepdim):
+        out = sum(x.abs() ** p, axes, keepdim) ** (1.0 / p)
+        ctx.save_for_backward(x, out)
+        ctx.p, ctx.axes, ctx.keepdim = p, axes, keepdim
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        shape, p = x.shape, ctx.p
+        scaled = (x.sign() * x.abs() ** (p - 1)).masked_fill(x == 0, 0.0)
+        norm = _expand_back(out, shape, ctx.axes, ctx.keepdim)
+        return scaled * _expand_back(grad, shape, ctx.axes, ctx.keepdim) * norm ** (1 - p), None, None, None
 
 
 def _pow_zero_grad_at_zero(t: Tensor, exponent: float) -> Tensor:
@@ -603,7 +643,7 @@ def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     if dtype is not None and _dt.to_dtype(dtype) is _dt.bool_ and input.ndim and input.numel():
         # empty or 0-dim: PyTorch runs no kernel (a 0-dim cumsum is a copy), so it does not refuse bool
         raise NotImplementedError("cumsum(): not implemented for dtype=bool; use an integer dtype")
-    x = input.to(dtype) if dtype is not None else input
+    x = _with_dtype(input, dtype)
     if x.ndim == 0:  # through the 1-element case, so integer inputs promote to int64 here too
         wrap_dim(dim, 0, op="cumsum")
         return _as_requested(Cumsum.apply(x.reshape(1), 0).reshape(()), dtype)
@@ -674,7 +714,7 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
     if p == 1:
         return sum(x.abs(), axes, keepdim)
     if p < 0:  # a zero element makes the sum inf and the norm 0, as in PyTorch
-        return sum(x.abs() ** p, axes, keepdim) ** (1.0 / p)
+        return NegativeNorm.apply(x, float(p), axes, keepdim)
     # zero elements and a zero norm get gradient 0 (PyTorch), not 0 * inf = NaN for p < 1 or at 0
     return _pow_zero_grad_at_zero(sum(_pow_zero_grad_at_zero(x.abs(), p), axes, keepdim), 1.0 / p)
 

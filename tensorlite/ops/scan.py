@@ -11,6 +11,7 @@ from ..autograd.function import OUTPUT, Function
 from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
 from ._util import tensor_op, wrap_dim
+from .reduce import check_differentiable_dtype
 from .creation import eye
 from .gradients import zeros
 
@@ -135,6 +136,7 @@ def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     if dtype is not None and _dt.to_dtype(dtype) is _dt.bool_ and input.ndim and input.numel():
         # empty or 0-dim: PyTorch runs no kernel, so it does not refuse bool (as cumsum)
         raise NotImplementedError("cumprod(): not implemented for dtype=bool; use an integer dtype")
+    check_differentiable_dtype(input, dtype)
     x = input.to(dtype) if dtype is not None else input
     out = _scan(Cumprod, x, dim, "cumprod")
     return out.to(dtype) if dtype is not None and out.dtype is not _dt.to_dtype(dtype) else out
