@@ -75,6 +75,7 @@ class Recorder:
         self._thread = threading.get_ident()  # a loader thread's work is not the step's
         self.written = set()  # indices of the loads an in-place primitive wrote into
         self.calls = []
+        self.metas = []  # per call: (shape, dtype) of each positional argument and result (None: no array)
 
     def __getattr__(self, name):
         attr = getattr(self._inner, name)
@@ -106,7 +107,13 @@ class Recorder:
         else:
             names = None
         self.calls.append((name, t_args, t_kwargs, names))
+        self.metas.append((tuple(self._meta(a) for a in args),
+                           tuple(map(self._meta, result)) if isinstance(result, (tuple, list))
+                           else self._meta(result)))
         return result
+
+    def _meta(self, value):
+        return (value.shape, value.dtype) if self._is_array(value) else None
 
     def _template(self, value):
         if self._is_array(value):
@@ -139,16 +146,36 @@ def _forget(names, key, name):
 class Program:
     """Straight-line replay of a ``Recorder``'s calls on ``backend``: ``run(loaded, late)``
     returns the arrays of ``keep`` (variable names: slots or loads) in order. ``loads_read``:
-    the indices of the loads the calls read."""
+    the indices of the loads the calls read.
 
-    def __init__(self, backend, calls, n_loads, keep):
+    With the recorder's ``metas`` (each call's argument and result shapes and dtypes), pure
+    calls computed from constants only (a backward's ones seed, a zeros buffer) run once here,
+    and calls the backend can ``lower(name, args, kwargs, meta)`` to a direct call (NumPy's
+    ufuncs instead of the method and its checks) are replayed that way, under the backend's
+    ``replay_state()`` (e.g. NumPy's error state set once for the whole replay)."""
+
+    def __init__(self, backend, calls, n_loads, keep, metas=None):
         self.calls = 0
         self._constants = {}
+        live = _live(calls, keep)
+        self._hoisted = {}
+        if metas is not None:
+            meta_of = {id(c): m for c, m in zip(calls, metas)}
+            self._hoisted = _hoist(backend, live, keep)
+            live = [(c, meta_of[id(c)]) for c in live if not _defines(c, self._hoisted)]
+        else:
+            live = [(c, None) for c in live]
         lines = [f"    l{i} = loaded[{i}]" for i in range(n_loads)]
-        body = self._body(backend, _live(calls, keep))
+        body = self._body(backend, live)
         lines += _with_deletes(body, set(keep))
-        self.source = ("def replay(loaded, late):\n" + "\n".join(lines)
-                       + f"\n    return ({''.join(k + ', ' for k in keep)})\n")
+        result = f"({''.join(k + ', ' for k in keep)})"
+        if self.lowered and hasattr(backend, "replay_state"):
+            self._constants["q_enter"], self._constants["q_exit"] = backend.replay_state()
+            lines = (["    q_token = q_enter()", "    try:"] + ["    " + line for line in lines]
+                     + [f"        return {result}", "    finally:", "        q_exit(q_token)"])
+        else:
+            lines.append(f"    return {result}")
+        self.source = "def replay(loaded, late):\n" + "\n".join(lines) + "\n"
         namespace = dict(self._constants)
         exec(compile(self.source, "<tensorlite.compile replay>", "exec"), namespace)
         self.run = namespace["replay"]
@@ -156,9 +183,17 @@ class Program:
     def _body(self, backend, calls):
         """One ``(text, names read, names defined)`` per call."""
         body = []
-        for name, args, kwargs, results in calls:
-            method = f"m_{name}"
-            self._constants[method] = getattr(backend, name)
+        lower = getattr(backend, "lower", None)
+        self.lowered = 0
+        for (name, args, kwargs, results), meta in calls:
+            direct = None if meta is None or lower is None else lower(name, args, kwargs, meta)
+            if direct is None:
+                method = f"m_{name}"
+                self._constants[method] = getattr(backend, name)
+            else:
+                function, args, kwargs = direct
+                method = self._render_constant(function)
+                self.lowered += 1
             rendered = [self._render(a) for a in args] + [f"{k}={self._render(v)}" for k, v in kwargs.items()]
             call = f"{method}({', '.join(rendered)})"
             reads = set(re.findall(r"\b([sl]\d+(?:_\d+)?)\b", " ".join(rendered)))
@@ -175,6 +210,8 @@ class Program:
 
     def _render(self, value) -> str:
         if isinstance(value, _Var):
+            if value.name in self._hoisted:
+                return self._render_constant(self._hoisted[value.name])
             return value.name
         if isinstance(value, Late):
             return f"(late[{value.index}] + {value.add!r})" if value.add else f"late[{value.index}]"
@@ -186,6 +223,9 @@ class Program:
         if value is None or isinstance(value, (bool, str)) or (
                 type(value) in (int, float) and value == value and abs(value) != float("inf")):
             return repr(value)
+        return self._render_constant(value)
+
+    def _render_constant(self, value) -> str:
         name = f"c{len(self._constants)}"
         self._constants[name] = value
         return name
@@ -218,6 +258,65 @@ def _live(calls, keep):
         live.append(call)
         used.update(_vars_in(list(args) + list(kwargs.values())))
     return live[::-1]
+
+
+# Where a value computed once at build may be passed: argument positions that are only read,
+# of calls whose results never alias them (never a position written, nor a view handed on).
+_READ_ONLY = {"unary": (1,), "binary": (1, 2), "binary_inplace": (2,), "where": (0, 1, 2),
+              "matmul": (0, 1), "scatter": (3,), "copy_into": (1,), "copy": (0,)}
+_DRAWN = frozenset({"random", "empty"})  # new values (or memory) on every call
+
+
+def _fixed(value, hoisted) -> bool:
+    """Whether an argument is known at build: a value computed there, or a number, string,
+    dtype or tuple of them (never an array: the caller may write into it between replays)."""
+    if isinstance(value, _Var):
+        return value.name in hoisted
+    if isinstance(value, Late):
+        return False
+    if isinstance(value, (tuple, list)):
+        return all(_fixed(v, hoisted) for v in value)
+    return not (hasattr(value, "shape") or hasattr(value, "__array_interface__"))
+
+
+def _hoist(backend, calls, keep) -> dict:
+    """{slot: array} for the pure calls whose arguments are all known at build (e.g. the ones
+    seed of a backward, a zeros buffer), computed once here, where every later use only reads
+    them: the slot is neither returned, nor written, nor passed on where a result may alias it."""
+    recipes = {}
+    for name, args, kwargs, results in calls:
+        if name in PURE and name not in _DRAWN and isinstance(results, str) and \
+                _fixed(list(args) + list(kwargs.values()), recipes):
+            recipes[results] = (name, args, kwargs)
+    while True:
+        bad = {k for k in keep if k in recipes}
+        for name, args, kwargs, results in calls:
+            if isinstance(results, str) and results in recipes:
+                continue
+            for position, arg in enumerate(args):
+                if position not in _READ_ONLY.get(name, ()):
+                    bad.update(v for v in _vars_in(arg) if v in recipes)
+            bad.update(v for v in _vars_in(list(kwargs.values())) if v in recipes)
+        if not bad:
+            break
+        for name in bad:  # its call runs in the replay now: the checks above see its arguments
+            del recipes[name]
+    values = {}
+
+    def value(v):
+        if isinstance(v, _Var):
+            return values[v.name]
+        if isinstance(v, (tuple, list)):
+            return type(v)(value(x) for x in v)
+        return v
+    for slot, (name, args, kwargs) in recipes.items():
+        values[slot] = getattr(backend, name)(*value(tuple(args)), **{k: value(v) for k, v in kwargs.items()})
+    return values
+
+
+def _defines(call, hoisted) -> bool:
+    results = call[3]
+    return isinstance(results, str) and results in hoisted
 
 
 def _with_deletes(body, keep):

@@ -1,0 +1,155 @@
+"""The NumPy replay of tensorlite.compile: calls lowered to direct NumPy calls, values computed
+once at build (constant calls), and that neither changes what a replay computes or lets a replay
+overwrite what the caller holds."""
+import numpy as np
+import pytest
+
+import tensorlite as tl
+import tensorlite.nn.functional as F
+from tensorlite.backends.numpy_backend import NumpyBackend
+
+pytestmark = pytest.mark.backend_pair  # the capture covers the NumPy backend so far
+
+
+def _replays(step, *args, n=4):
+    """The step's results over n calls (eager, recording, then replays), as NumPy copies."""
+    fn = tl.compile(step)
+    out = [fn(*args).numpy().copy() for _ in range(n)]
+    assert fn.stats["replays"] == n - 2
+    return out, fn
+
+
+def _program(fn):
+    (entry,) = next(iter(fn._cache.values()))
+    return entry.replay.program
+
+
+def test_calls_are_lowered_to_numpy_and_constants_computed_once():
+    def trainer():
+        w = tl.tensor(np.linspace(-1, 1, 12, dtype=np.float32).reshape(4, 3), requires_grad=True)
+        opt = tl.optim.SGD([w], lr=0.1)
+        x = tl.tensor(np.linspace(-2, 3, 20, dtype=np.float32).reshape(5, 4))
+
+        def step():
+            opt.zero_grad()
+            loss = (x @ w).relu().sum()
+            loss.backward()
+            opt.step()
+            return loss
+        return w, step
+    w_eager, step = trainer()
+    eager = []
+    for _ in range(5):
+        step()
+        eager.append(w_eager.detach().numpy().copy())
+    w, step = trainer()
+    fn = tl.compile(step)
+    for want in eager:
+        fn()
+        np.testing.assert_array_equal(w.detach().numpy(), want)
+    program = _program(fn)
+    assert program.lowered > 0 and "m_matmul(" not in program.source
+    assert program._hoisted  # the ones seed of backward
+
+
+@pytest.mark.parametrize("use", ["add_", "view-add_", "returned", "scatter-into"])
+def test_a_constant_written_or_handed_out_is_computed_on_every_replay(use):
+    x = tl.arange(6.0).reshape(2, 3)
+
+    def step(x):
+        z = tl.zeros(2, 3)
+        if use == "add_":
+            z.add_(x)
+            return z * 1  # not z itself: a returned value is never precomputed anyway
+        if use == "view-add_":
+            z.view(6).add_(x.reshape(6))
+            return z * 1
+        if use == "returned":
+            return z
+        index = tl.tensor([[0, 1, 2], [2, 1, 0]])
+        return z.scatter_add_(1, index, x) * 1
+    out, fn = _replays(step, x)
+    for got in out:
+        np.testing.assert_array_equal(got, out[0])
+    assert not any(np.shares_memory(a, b) for a in out for b in out if a is not b)
+
+
+def test_outputs_of_lowered_calls_are_not_overwritten_by_later_replays():
+    w = tl.ones(3, requires_grad=True)
+    opt = tl.optim.SGD([w], lr=0.5)
+
+    def step(x):
+        opt.zero_grad()
+        y = (w * x + 1.0).exp()
+        y.sum().backward()
+        opt.step()
+        return y.detach(), w.grad
+    fn = tl.compile(step)
+    held = [fn(tl.full((3,), float(i))) for i in range(5)]
+    copies = [(y.numpy().copy(), g.numpy().copy()) for y, g in held]
+    fn(tl.full((3,), 9.0))
+    for (y, g), (y0, g0) in zip(held, copies):
+        np.testing.assert_array_equal(y.numpy(), y0)
+        np.testing.assert_array_equal(g.numpy(), g0)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_lowered_calls_equal_the_backend_methods(dtype):
+    backend = NumpyBackend()
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((4, 5)).astype(dtype)
+    b = rng.standard_normal((4, 5)).astype(dtype)
+    m = rng.standard_normal((5, 3)).astype(dtype)
+    cases = [("unary", ("exp", a)), ("unary", ("relu", a)), ("binary", ("div", a, b)),
+             ("binary", ("mul", a, 0.5)), ("matmul", (a, m)), ("matmul", (a, b, False, True)),
+             ("matmul", (a, b, True, False)), ("matmul", (m, a, True, True)),
+             ("reduce", ("sum", a, (0,), False)), ("reduce", ("max", a, (1,), True)),
+             ("copy", (a.T,)), ("reshape", (a, (20,))), ("permute", (a, (1, 0)))]
+    for name, args in cases:
+        want = getattr(backend, name)(*args)
+        meta = (tuple((v.shape, v.dtype) if isinstance(v, np.ndarray) else None for v in args),
+                (want.shape, want.dtype))
+        function, largs, kwargs = backend.lower(name, args, {}, meta)
+        enter, leave = backend.replay_state()
+        token = enter()
+        try:
+            got = function(*largs, **kwargs)
+        finally:
+            leave(token)
+        assert type(got) is np.ndarray and got.dtype == want.dtype, name
+        np.testing.assert_array_equal(got, want)
+        assert got.flags.c_contiguous == want.flags.c_contiguous, name
+
+
+def test_half_types_and_scalar_results_keep_the_method():
+    backend = NumpyBackend()
+    half = np.ones(3, np.float16)
+    meta = ((None, ((3,), half.dtype), ((3,), half.dtype)), ((3,), half.dtype))
+    assert backend.lower("binary", ("mul", half, half), {}, meta) is None
+    a = np.ones(3, np.float32)
+    assert backend.lower("reduce", ("sum", a, (0,), False), {},
+                         ((None, ((3,), a.dtype), None, None), ((), a.dtype))) is None
+
+
+def test_mlp_with_cross_entropy_replays_bit_for_bit_with_lowered_calls():
+    def run(compiled):
+        tl.manual_seed(0)
+        net = tl.nn.Sequential(tl.nn.Linear(6, 8), tl.nn.ReLU(), tl.nn.Linear(8, 3))
+        opt = tl.optim.Adam(net.parameters(), lr=0.01)
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = F.cross_entropy(net(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+        fn = tl.compile(step) if compiled else step
+        rng = np.random.default_rng(1)
+        for _ in range(5):
+            fn(tl.tensor(rng.standard_normal((4, 6)).astype(np.float32)), tl.tensor(rng.integers(0, 3, 4)))
+        return [p.detach().numpy().copy() for p in net.parameters()], fn
+    eager, _ = run(False)
+    compiled, fn = run(True)
+    assert _program(fn).lowered > 0
+    for a, b in zip(eager, compiled):
+        np.testing.assert_array_equal(a, b)
