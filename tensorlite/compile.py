@@ -436,6 +436,7 @@ class CompiledFunction:
         entry.absent = absent  # the step created these (a first gradient): they must be None
         entry.getters = [get for _, get, _, _ in entry.read]
         entry.read_index = [n for n, _, _, _ in entry.read]
+        _rehome(replay, inputs, entry.load_refs)
         entry.seen = [t._array for t in map(_CALL, entry.getters)]
         entry.draws = randomness.draws
         entry.structure = world.structure()
@@ -452,6 +453,19 @@ class CompiledFunction:
             warn_user(f"tensorlite.compile: cannot capture {self._fn.__qualname__}: {reason}; it "
                       f"runs eagerly")
         return self._eager(args, kwargs) if args is not None else result
+
+
+def _rehome(replay, inputs, load_refs):
+    """Moves the parameters and optimizer state of the replay's flat updates (see
+    ``Program.rehome``) into their views of its flat buffers, values unchanged: from the next
+    call on, one update runs over all of them (the step's inputs never move)."""
+    rehome = getattr(replay.program, "rehome", None)
+    if rehome is None:
+        return
+    tensors = list(inputs) + [r.get() for r in load_refs]
+    for n, view in rehome([None if t is None else t._array for t in tensors]).items():
+        if n >= len(inputs):
+            tensors[n]._array = view
 
 
 def _device_of(inputs, params):

@@ -153,3 +153,109 @@ def test_mlp_with_cross_entropy_replays_bit_for_bit_with_lowered_calls():
     assert _program(fn).lowered > 0
     for a, b in zip(eager, compiled):
         np.testing.assert_array_equal(a, b)
+
+
+ADAMS = {
+    "adam": lambda p: tl.optim.Adam(p, lr=0.01),
+    "adam-l2": lambda p: tl.optim.Adam(p, lr=0.01, weight_decay=0.1),
+    "adamw-amsgrad": lambda p: tl.optim.AdamW(p, lr=0.01, weight_decay=0.05, amsgrad=True),
+}
+
+
+def _adam_run(make_opt, compiled, steps=6, between=None, dtype=tl.float32):
+    tl.manual_seed(0)
+    net = tl.nn.Sequential(tl.nn.Linear(5, 7), tl.nn.Tanh(), tl.nn.Linear(7, 2)).to(dtype)
+    opt = make_opt(net.parameters())
+    sched = tl.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.8)
+
+    def step(x):
+        opt.zero_grad()
+        loss = (net(x) ** 2).mean()
+        loss.backward()
+        opt.step()
+        return loss
+    fn = tl.compile(step) if compiled else step
+    rng = np.random.default_rng(2)
+    for k in range(steps):
+        fn(tl.tensor(rng.standard_normal((3, 5))).to(dtype))
+        sched.step()
+        if between is not None:
+            between(k, net, opt)
+    state = [t.detach().numpy().copy() for t in net.parameters()]
+    state += [v.numpy().copy() for s in opt.state.values() for v in s.values() if isinstance(v, tl.Tensor)]
+    return state, net, fn
+
+
+@pytest.mark.parametrize("name", sorted(ADAMS))
+@pytest.mark.parametrize("dtype", [tl.float32, tl.float64])
+def test_flat_adam_equals_the_per_parameter_update_bit_for_bit(name, dtype):
+    eager, _, _ = _adam_run(ADAMS[name], False, dtype=dtype)
+    compiled, net, fn = _adam_run(ADAMS[name], True, dtype=dtype)
+    assert len(eager) == len(compiled)
+    for a, b in zip(eager, compiled):
+        np.testing.assert_array_equal(a, b)
+    bases = {id(p._array.base) for p in net.parameters()}
+    assert len(bases) == 1 and all(p._array.base is not None for p in net.parameters())  # one buffer
+    assert "m_adam_step(c" in _program(fn).source
+
+
+def _replace_a_parameter(k, net, opt):
+    if k == 3:  # a new array in a parameter the flat buffer held: the per-parameter path runs
+        weight = net[0].weight
+        weight.data = weight.detach().clone()
+
+
+def _step_one_ahead(k, net, opt):
+    if k == 3:  # one step count differs from the others: the per-parameter path runs
+        opt.state[net[2].bias]["step"].add_(1)
+
+
+@pytest.mark.parametrize("between", [_replace_a_parameter, _step_one_ahead])
+def test_flat_adam_falls_back_when_its_views_or_step_counts_change(between):
+    eager, _, _ = _adam_run(ADAMS["adam"], False, steps=7, between=between)
+    compiled, _, fn = _adam_run(ADAMS["adam"], True, steps=7, between=between)
+    for a, b in zip(eager, compiled):
+        np.testing.assert_array_equal(a, b)
+    assert fn.stats["replays"] >= 4
+
+
+def test_gradients_handed_out_are_not_the_flat_scratch():
+    compiled, net, fn = _adam_run(ADAMS["adam"], True, steps=4)
+    grads = [p.grad for p in net.parameters()]
+    before = [g.numpy().copy() for g in grads]
+    fn(tl.ones(3, 5))
+    for g, b in zip(grads, before):
+        np.testing.assert_array_equal(g.numpy(), b)
+    constants = [v for v in _program(fn).run.__globals__.values() if isinstance(v, np.ndarray)]
+    assert not any(np.may_share_memory(p.grad._array, c) for p in net.parameters() for c in constants)
+
+
+def test_two_recordings_share_one_flat_layout():
+    """fit's smaller last batch is a second recording: it adopts the flat buffers the first one
+    put the parameters in (else each would move them away from the other's on every switch)."""
+    def run(compiled):
+        tl.manual_seed(0)
+        net = tl.nn.Sequential(tl.nn.Linear(4, 6), tl.nn.ReLU(), tl.nn.Linear(6, 3))
+        opt = tl.optim.Adam(net.parameters(), lr=0.01)
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = F.cross_entropy(net(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+        fn = tl.compile(step) if compiled else step
+        rng = np.random.default_rng(3)
+        for k in range(12):
+            n = 3 if k % 3 == 2 else 5  # a smaller batch every third step
+            fn(tl.tensor(rng.standard_normal((n, 4)).astype(np.float32)), tl.tensor(rng.integers(0, 3, n)))
+        return [p.detach().numpy().copy() for p in net.parameters()], net, fn
+    eager, _, _ = run(False)
+    compiled, net, fn = run(True)
+    for a, b in zip(eager, compiled):
+        np.testing.assert_array_equal(a, b)
+    programs = [entry.replay.program for variants in fn._cache.values() for entry in variants]
+    assert len(programs) == 2
+    for program in programs:  # both programs' flat path holds the parameters' current arrays
+        held = [v for v in program.run.__globals__.values() if isinstance(v, np.ndarray)]
+        assert all(any(h is p._array for h in held) for p in net.parameters())

@@ -17,9 +17,12 @@ them with the kernel arguments set once.
 """
 from __future__ import annotations
 
+import math
 import re
 import threading
 import weakref
+
+import numpy as np  # the flat buffers of a grouped optimizer update
 
 # Questions whose answer depends on layout or identity only (reproduced by the replay): they run
 # during recording and are not replayed. Host reads go to ``host_read``: their values steer Python.
@@ -166,8 +169,10 @@ class Program:
         else:
             live = [(c, None) for c in live]
         lines = [f"    l{i} = loaded[{i}]" for i in range(n_loads)]
+        self._groups = []
         body = self._body(backend, live)
         lines += _with_deletes(body, set(keep))
+        lines = "\n".join(lines).split("\n")  # a flat update's body is several lines
         result = f"({''.join(k + ', ' for k in keep)})"
         if self.lowered and hasattr(backend, "replay_state"):
             self._constants["q_enter"], self._constants["q_exit"] = backend.replay_state()
@@ -185,7 +190,15 @@ class Program:
         body = []
         lower = getattr(backend, "lower", None)
         self.lowered = 0
-        for (name, args, kwargs, results), meta in calls:
+        groups = dict(_adam_groups(calls)) if lower is not None else {}  # NumPy buffers
+        skip_to = 0
+        for index, ((name, args, kwargs, results), meta) in enumerate(calls):
+            if index < skip_to:
+                continue
+            if index in groups:
+                skip_to = groups[index]
+                body.append(self._flat_adam(backend, calls[index:skip_to]))
+                continue
             direct = None if meta is None or lower is None else lower(name, args, kwargs, meta)
             if direct is None:
                 method = f"m_{name}"
@@ -207,6 +220,83 @@ class Program:
         self.calls = len(body)
         self.loads_read = {int(n[1:]) for _, reads, _ in body for n in reads if n.startswith("l")}
         return body
+
+    def _flat_adam(self, backend, calls):
+        """One ``adam_step`` over flat buffers for a run of per-parameter calls with the same
+        hyperparameters, taken while the loaded parameters and state are the views of those
+        buffers that ``rehome`` made (else the per-parameter calls run): the same elementwise
+        operations on the same values, so the same bits, in a dozen NumPy calls instead of a
+        dozen per parameter. The gradients are copied into a scratch buffer (the ones handed
+        out stay the caller's)."""
+        (_, first, _, _), meta = calls[0]
+        dtype = meta[0][0][1]
+        shapes = [m[0][0][0] for _, m in calls]
+        sizes = [math.prod(shape) for shape in shapes]
+        total = sum(sizes)
+        roles = [0, 2, 3] + ([4] if first[4] is not None else [])  # param, exp_avg, exp_avg_sq, max
+        group = []  # per role: (flat buffer's constant, [(load, view's constant)])
+        checks, flat = [], {}
+        for role in roles:
+            flat[role] = self._render_constant(np.empty(total, dtype))
+            views, offset = [], 0
+            for ((_, args, _, _), _), shape, size in zip(calls, shapes, sizes):
+                view = self._constants[flat[role]][offset:offset + size].reshape(shape)
+                offset += size
+                views.append((int(args[role].name[1:]), self._render_constant(view)))
+                checks.append(f"{args[role].name} is {views[-1][1]}")
+            group.append((flat[role], views))
+        scratch = np.empty(total, dtype)
+        steps = [args[5].name for (_, args, _, _), _ in calls]
+        checks.append(" == ".join(steps))  # one step count for all (they advance together)
+        self._constants["m_adam_step"] = backend.adam_step
+        copies, offset = [], 0
+        for ((_, args, _, _), _), shape, size in zip(calls, shapes, sizes):
+            view = self._render_constant(scratch[offset:offset + size].reshape(shape))
+            offset += size
+            copies.append(f"m_copy_into({view}, {self._render(args[1])})")
+        self._constants["m_copy_into"] = backend.copy_into
+        hyper = ", ".join(self._render(a) for a in first[6:])
+        max_flat = flat.get(4, "None")
+        fast = copies + [f"m_adam_step({flat[0]}, {self._render_constant(scratch)}, {flat[2]}, {flat[3]}, "
+                         f"{max_flat}, {steps[0]}, {hyper})"]
+        fast += [f"m_binary_inplace('add', {step}, 1)" for step in steps[1:]]
+        self._constants["m_binary_inplace"] = backend.binary_inplace
+        slow = []
+        for (_, args, kwargs, _), _ in calls:
+            rendered = [self._render(a) for a in args]
+            slow.append(f"m_adam_step({', '.join(rendered)})")
+        text = (f"if {' and '.join(checks)}:\n" + "".join(f"        {line}\n" for line in fast)
+                + "    else:\n" + "\n".join(f"        {line}" for line in slow))
+        reads = set(re.findall(r"\b([sl]\d+(?:_\d+)?)\b", text))
+        self._groups.extend(group)
+        return text, reads, []
+
+    def rehome(self, loaded) -> dict:
+        """{load index: view} for the flat updates: the parameters' and optimizer state's
+        values (``loaded``: the arrays of a replay's loads) copied into views of one buffer
+        per role; the caller puts each view in its tensor, after which replays take the flat
+        path. Arrays that already are such views (another recording's, e.g. of the smaller
+        last batch) are adopted as they are. A role whose arrays overlap one another or another
+        load is left out."""
+        homes = {}
+        constants = self.run.__globals__
+        for flat, views in self._groups:
+            mine = [loaded[n] for n, _ in views]
+            if any(a is None or a.shape != constants[v].shape or a.dtype != constants[v].dtype
+                   for a, (_, v) in zip(mine, views)):
+                continue
+            if _consecutive(mine, constants[flat].size):
+                constants[flat] = mine[0].base
+                constants.update((v, a) for a, (_, v) in zip(mine, views))
+                continue
+            loads = {n for n, _ in views}
+            others = [a for n, a in enumerate(loaded) if a is not None and n not in loads]
+            if any(np.may_share_memory(a, b) for i, a in enumerate(mine) for b in mine[i + 1:] + others):
+                continue
+            for (n, v), array in zip(views, mine):
+                constants[v][...] = array
+                homes[n] = constants[v]
+        return homes
 
     def _render(self, value) -> str:
         if isinstance(value, _Var):
@@ -317,6 +407,58 @@ def _hoist(backend, calls, keep) -> dict:
 def _defines(call, hoisted) -> bool:
     results = call[3]
     return isinstance(results, str) and results in hoisted
+
+
+def _consecutive(arrays, total) -> bool:
+    """Whether ``arrays`` are C-contiguous views, in order and back to back, of one flat
+    buffer of ``total`` elements."""
+    base = arrays[0].base
+    if base is None or base.ndim != 1 or base.size != total or not base.flags.c_contiguous:
+        return False
+    address = base.__array_interface__["data"][0]
+    for a in arrays:
+        if a.base is not base or not a.flags.c_contiguous or a.__array_interface__["data"][0] != address:
+            return False
+        address += a.nbytes
+    return True
+
+
+def _adam_groups(calls):
+    """(start, end) of each run of two or more ``adam_step`` calls that one flat update can
+    replace: float32/float64, parameter, state and step loaded (not computed in the step), each
+    parameter, state and step its own, the same hyperparameters."""
+    def key(call):
+        (name, args, kwargs, _), meta = call
+        if name != "adam_step" or kwargs or len(args) != 13 or meta is None:
+            return None
+        if not all(isinstance(args[i], _Var) and args[i].name.startswith("l") for i in (0, 2, 3, 5)) or \
+                not (args[4] is None or isinstance(args[4], _Var) and args[4].name.startswith("l")):
+            return None
+        shapes = meta[0]
+        dtype = shapes[0][1]
+        if dtype.kind != "f" or dtype.itemsize < 4 or any(
+                shapes[i] is None or shapes[i] != shapes[0] for i in (1, 2, 3)):
+            return None
+        hyper = tuple((type(a).__name__, a.index, a.add) if isinstance(a, Late) else
+                      (type(a).__name__, repr(a)) for a in args[6:])
+        return dtype, args[4] is None, hyper
+    groups, index = [], 0
+    while index < len(calls):
+        k = key(calls[index])
+        end = index + 1
+        seen = set()
+        if k is not None:
+            seen.update(calls[index][0][1][i].name for i in (0, 2, 3, 4, 5) if calls[index][0][1][i] is not None)
+            while end < len(calls) and key(calls[end]) == k:
+                names = [calls[end][0][1][i].name for i in (0, 2, 3, 4, 5) if calls[end][0][1][i] is not None]
+                if seen.intersection(names):
+                    break
+                seen.update(names)
+                end += 1
+        if k is not None and end - index >= 2:
+            groups.append((index, end))
+        index = end
+    return groups
 
 
 def _with_deletes(body, keep):
