@@ -151,6 +151,7 @@ def test_mlp_with_cross_entropy_replays_bit_for_bit_with_lowered_calls():
     eager, _ = run(False)
     compiled, fn = run(True)
     assert _program(fn).lowered > 0
+    assert _program(fn)._owned  # the weight gradients' copies of fresh matrix products are skipped
     for a, b in zip(eager, compiled):
         np.testing.assert_array_equal(a, b)
 
@@ -259,3 +260,26 @@ def test_two_recordings_share_one_flat_layout():
     for program in programs:  # both programs' flat path holds the parameters' current arrays
         held = [v for v in program.run.__globals__.values() if isinstance(v, np.ndarray)]
         assert all(any(h is p._array for h in held) for p in net.parameters())
+
+
+@pytest.mark.parametrize("rows, classes", [(5, 4), (5, 10), (1, 3), (1, 12), (3, 8)])
+def test_lowered_scatter_add_of_targets_equals_the_method(rows, classes):
+    backend = NumpyBackend()
+    rng = np.random.default_rng(rows * classes)
+    x = rng.standard_normal((rows, classes)).astype(np.float32)
+    x[0, :2] = -0.0  # signed zeros: the method's sums start at +0.0
+    index = rng.integers(0, classes, (rows, 1))
+    src = rng.standard_normal((rows, 1)).astype(np.float32)
+    src[0, 0] = -0.0
+    index[0, 0] = 0
+    args = (x, 1, index, src, True, None, None, True)
+    meta = (((x.shape, x.dtype), None, (index.shape, index.dtype), (src.shape, src.dtype), None, None,
+             None, None), (x.shape, x.dtype))
+    function, largs, kwargs = backend.lower("scatter", args, {}, meta)
+    want = backend.scatter(x.copy(), *args[1:])
+    got = function(x.copy(), *largs[1:], **kwargs)
+    np.testing.assert_array_equal(got, want)
+    assert np.array_equal(np.signbit(got), np.signbit(want))
+    index[1 % rows, 0] = classes  # out of range: the method's IndexError
+    with pytest.raises(IndexError, match="out of bounds"):
+        function(x.copy(), index, src)

@@ -170,6 +170,7 @@ class Program:
             live = [(c, None) for c in live]
         lines = [f"    l{i} = loaded[{i}]" for i in range(n_loads)]
         self._groups = []
+        self._owned = _owned_copies(live, keep) if metas is not None else set()
         body = self._body(backend, live)
         lines += _with_deletes(body, set(keep))
         lines = "\n".join(lines).split("\n")  # a flat update's body is several lines
@@ -198,6 +199,9 @@ class Program:
             if index in groups:
                 skip_to = groups[index]
                 body.append(self._flat_adam(backend, calls[index:skip_to]))
+                continue
+            if index in self._owned:  # the copy of a fresh result nothing else reads: that result
+                body.append((f"{results} = {args[0].name}", {args[0].name}, [results]))
                 continue
             direct = None if meta is None or lower is None else lower(name, args, kwargs, meta)
             if direct is None:
@@ -407,6 +411,25 @@ def _hoist(backend, calls, keep) -> dict:
 def _defines(call, hoisted) -> bool:
     results = call[3]
     return isinstance(results, str) and results in hoisted
+
+
+def _owned_copies(calls, keep) -> set:
+    """Indices of the ``copy`` calls whose argument is a new C-contiguous array that only this
+    copy reads (a matrix product, a reduction to one dim: e.g. a gradient autograd copies to
+    own it): the replay hands that array on instead of copying it."""
+    readers = {}
+    for (_, args, kwargs, _), _ in calls:
+        for v in _vars_in(list(args) + list(kwargs.values())):
+            readers[v] = readers.get(v, 0) + 1
+    fresh, owned = set(), set()
+    for index, ((name, args, kwargs, results), meta) in enumerate(calls):
+        if name == "copy" and len(args) == 1 and not kwargs and isinstance(args[0], _Var) and \
+                args[0].name in fresh and readers[args[0].name] == 1 and args[0].name not in keep:
+            owned.add(index)
+        elif isinstance(results, str) and meta is not None and (
+                name == "matmul" or name == "reduce" and len(meta[1][0]) <= 1 < len(meta[0][1][0])):
+            fresh.add(results)
+    return owned
 
 
 def _consecutive(arrays, total) -> bool:

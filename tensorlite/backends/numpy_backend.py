@@ -1452,7 +1452,40 @@ def _lower_reduce(args, metas, result):
     return _REDUCE[op], (x,), {"axis": axes, "keepdims": keepdims}
 
 
+def _scatter_add_targets(x, index, src):
+    """scatter(x, 1, index, src, accumulate=True, into=True) for a 2-D float x with an (N, 1)
+    index and src (one destination per row, e.g. NLL's backward): the method's sums (bincount's,
+    which start at +0.0; a dense add of them where the method adds densely) without its general
+    machinery."""
+    _check_no_wrap(index, x.shape[1], 1)
+    rows = np.arange(index.shape[0])
+    values = src[:, 0] + 0.0
+    if 8 * index.size <= x.size or index.shape[0] == 1:
+        x[rows, index[:, 0]] += values
+    else:
+        dense = np.zeros_like(x)
+        dense[rows, index[:, 0]] = values
+        x += dense
+    return x
+
+
+def _lower_scatter(args, metas, result):
+    if len(args) != 8:
+        return None
+    x, axis, index, src, accumulate, ignore, _, into = args
+    if not (accumulate is True and ignore is None and into is True and axis in (1, -1)) or \
+            metas[0] is None or metas[2] is None or metas[3] is None:
+        return None
+    (x_shape, x_dtype), (index_shape, index_dtype), (src_shape, src_dtype) = metas[0], metas[2], metas[3]
+    if len(x_shape) != 2 or x_dtype.kind != "f" or index_dtype.kind not in "iu" or \
+            len(index_shape) != 2 or index_shape[1] != 1 or index_shape[0] < 1 or \
+            index_shape[0] > x_shape[0] or src_shape != index_shape or src_dtype != x_dtype:
+        return None
+    return _scatter_add_targets, (x, index, src), {}
+
+
 _LOWERINGS = {
+    "scatter": _lower_scatter,
     "unary": _lower_unary, "binary": _lower_binary, "binary_inplace": _lower_binary_inplace,
     "matmul": _lower_matmul, "reduce": _lower_reduce,
     "copy": lambda args, metas, result: (np.array, tuple(args), {"copy": True, "order": "C"}),
