@@ -10,6 +10,7 @@ train/eval mode), optimizers (parameters, state, hyperparameters) and tensors th
 from __future__ import annotations
 
 import functools
+import itertools
 import linecache
 import numbers
 import operator
@@ -230,11 +231,12 @@ class _World:
     def structure(self) -> tuple:
         """Each module's mode, the identity of every parameter, which optimizer state exists:
         the guard (the state tensors a replay reads are checked by ``_guard_miss``)."""
-        return (tuple(m.training for m in self.modules),
-                tuple(id(t) for m in self.modules for t in m._parameters.values()),
-                tuple(id(p) for opt in self.optimizers for g in opt.param_groups for p in g["params"]),
-                tuple(len(s) for opt in self.optimizers for s in opt.state.values()),
-                tuple(id(get()) for get, _ in self.bindings))
+        modules, optimizers = self.modules, self.optimizers  # at C speed: it runs on every call
+        return (tuple(map(_TRAINING, modules)),
+                tuple(map(id, _chain(map(_VALUES, map(_PARAMETERS, modules))))),
+                tuple(map(id, _chain(map(_PARAMS, _chain(map(_GROUPS, optimizers)))))),
+                tuple(map(len, _chain(map(_VALUES, map(_STATE, optimizers))))),
+                tuple(map(id, map(_CALL, map(_FIRST, self.bindings)))))
 
 
 # -- the compiled function ------------------------------------------------------------------------
@@ -475,6 +477,14 @@ def _device_of(inputs, params):
 
 
 _ARRAY = operator.attrgetter("_array")
+_TRAINING = operator.attrgetter("training")
+_PARAMETERS = operator.attrgetter("_parameters")
+_GROUPS = operator.attrgetter("param_groups")
+_STATE = operator.attrgetter("state")
+_PARAMS = operator.itemgetter("params")
+_FIRST = operator.itemgetter(0)
+_VALUES = operator.methodcaller("values")
+_chain = itertools.chain.from_iterable
 _CALL = operator.methodcaller("__call__")  # operator.call is Python 3.11+
 
 

@@ -104,7 +104,8 @@ def test_lowered_calls_equal_the_backend_methods(dtype):
              ("binary", ("mul", a, 0.5)), ("matmul", (a, m)), ("matmul", (a, b, False, True)),
              ("matmul", (a, b, True, False)), ("matmul", (m, a, True, True)),
              ("reduce", ("sum", a, (0,), False)), ("reduce", ("max", a, (1,), True)),
-             ("copy", (a.T,)), ("reshape", (a, (20,))), ("permute", (a, (1, 0)))]
+             ("copy", (a.T,)), ("reshape", (a, (20,))), ("permute", (a, (1, 0))),
+             ("where", (a > 0, a, b)), ("where", (a > 0, a, np.zeros((), dtype)))]
     for name, args in cases:
         want = getattr(backend, name)(*args)
         meta = (tuple((v.shape, v.dtype) if isinstance(v, np.ndarray) else None for v in args),

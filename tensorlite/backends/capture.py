@@ -263,8 +263,16 @@ class Program:
         max_flat = flat.get(4, "None")
         fast = copies + [f"m_adam_step({flat[0]}, {self._render_constant(scratch)}, {flat[2]}, {flat[3]}, "
                          f"{max_flat}, {steps[0]}, {hyper})"]
-        fast += [f"m_binary_inplace('add', {step}, 1)" for step in steps[1:]]
-        self._constants["m_binary_inplace"] = backend.binary_inplace
+        for ((_, args, _, _), meta) in calls[1:]:  # the other step counts advance as adam_step's
+            increment = backend.lower("binary_inplace", ("add", args[5], 1), {},
+                                      ((None, meta[0][5], None), None))
+            if increment is None:
+                self._constants["m_binary_inplace"] = backend.binary_inplace
+                fast.append(f"m_binary_inplace('add', {args[5].name}, 1)")
+            else:
+                function, i_args, i_kwargs = increment
+                rendered = [self._render(a) for a in i_args] + [f"{k}={self._render(v)}" for k, v in i_kwargs.items()]
+                fast.append(f"{self._render_constant(function)}({', '.join(rendered)})")
         slow = []
         for (_, args, kwargs, _), _ in calls:
             rendered = [self._render(a) for a in args]

@@ -1484,7 +1484,14 @@ def _lower_scatter(args, metas, result):
     return _scatter_add_targets, (x, index, src), {}
 
 
+def _lower_where(args, metas, result):
+    # the method's other path (a product with the mask) starts at 8192 elements of a
+    small = metas[1] is None or math.prod(metas[1][0]) < 8192
+    return (np.where, tuple(args), {}) if small and len(args) == 3 and _array_result(result) else None
+
+
 _LOWERINGS = {
+    "where": _lower_where,
     "scatter": _lower_scatter,
     "unary": _lower_unary, "binary": _lower_binary, "binary_inplace": _lower_binary_inplace,
     "matmul": _lower_matmul, "reduce": _lower_reduce,
