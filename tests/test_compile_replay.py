@@ -1,6 +1,8 @@
 """The NumPy replay of tensorlite.compile: calls lowered to direct NumPy calls, values computed
 once at build (constant calls), and that neither changes what a replay computes or lets a replay
 overwrite what the caller holds."""
+import sys
+
 import numpy as np
 import pytest
 
@@ -284,3 +286,21 @@ def test_lowered_scatter_add_of_targets_equals_the_method(rows, classes):
     index[1 % rows, 0] = classes  # out of range: the method's IndexError
     with pytest.raises(IndexError, match="out of bounds"):
         function(x.copy(), index, src)
+
+
+def test_a_large_parameter_keeps_its_own_update(monkeypatch):
+    capture = sys.modules["tensorlite.backends.capture"]
+    monkeypatch.setattr(capture, "FLAT_LIMIT", 7 * 5)  # the first weight (35) joins, the bias too
+    eager, _, _ = _adam_run(ADAMS["adam"], False)
+    compiled, net, fn = _adam_run(ADAMS["adam"], True)
+    for a, b in zip(eager, compiled):
+        np.testing.assert_array_equal(a, b)
+    first, others = net[0].weight, [net[0].bias, net[2].weight, net[2].bias]
+    monkeypatch.setattr(capture, "FLAT_LIMIT", 5 * 2 - 1)  # only the biases (7, 2) join now
+    eager, _, _ = _adam_run(ADAMS["adam"], False)
+    compiled, net, fn = _adam_run(ADAMS["adam"], True)
+    for a, b in zip(eager, compiled):
+        np.testing.assert_array_equal(a, b)
+    assert net[0].weight._array.base is None and net[2].weight._array.base is None
+    assert net[0].bias._array.base is not None and net[0].bias._array.base is net[2].bias._array.base
+    assert first._array.base is not None and all(p._array.base is first._array.base for p in others)

@@ -191,14 +191,13 @@ class Program:
         body = []
         lower = getattr(backend, "lower", None)
         self.lowered = 0
-        groups = dict(_adam_groups(calls)) if lower is not None else {}  # NumPy buffers
-        skip_to = 0
+        groups = _adam_groups(calls) if lower is not None else []  # NumPy buffers
+        first = {members[0]: members for members in groups}
+        grouped = {index for members in groups for index in members}
         for index, ((name, args, kwargs, results), meta) in enumerate(calls):
-            if index < skip_to:
-                continue
-            if index in groups:
-                skip_to = groups[index]
-                body.append(self._flat_adam(backend, calls[index:skip_to]))
+            if index in first:
+                body.append(self._flat_adam(backend, [calls[i] for i in first[index]]))
+            if index in grouped:
                 continue
             if index in self._owned:  # the copy of a fresh result nothing else reads: that result
                 body.append((f"{results} = {args[0].name}", {args[0].name}, [results]))
@@ -454,10 +453,17 @@ def _consecutive(arrays, total) -> bool:
     return True
 
 
+# Parameters up to this many elements join a flat update: there the dozen NumPy calls per
+# parameter cost more than the values; a larger one keeps its own update (the flat one would
+# add a copy of its gradient for nothing).
+FLAT_LIMIT = 65536
+
+
 def _adam_groups(calls):
-    """(start, end) of each run of two or more ``adam_step`` calls that one flat update can
-    replace: float32/float64, parameter, state and step loaded (not computed in the step), each
-    parameter, state and step its own, the same hyperparameters."""
+    """The indices of each set of two or more ``adam_step`` calls (in one run of them) that one
+    flat update can replace: float32/float64 parameters of at most ``FLAT_LIMIT`` elements,
+    parameter, state and step loaded (not computed in the step), each parameter, state and step
+    its own, the same hyperparameters."""
     def key(call):
         (name, args, kwargs, _), meta = call
         if name != "adam_step" or kwargs or len(args) != 13 or meta is None:
@@ -467,28 +473,36 @@ def _adam_groups(calls):
             return None
         shapes = meta[0]
         dtype = shapes[0][1]
-        if dtype.kind != "f" or dtype.itemsize < 4 or any(
+        if dtype.kind != "f" or dtype.itemsize < 4 or math.prod(shapes[0][0]) > FLAT_LIMIT or any(
                 shapes[i] is None or shapes[i] != shapes[0] for i in (1, 2, 3)):
             return None
         hyper = tuple((type(a).__name__, a.index, a.add) if isinstance(a, Late) else
                       (type(a).__name__, repr(a)) for a in args[6:])
         return dtype, args[4] is None, hyper
-    groups, index = [], 0
-    while index < len(calls):
-        k = key(calls[index])
-        end = index + 1
-        seen = set()
-        if k is not None:
-            seen.update(calls[index][0][1][i].name for i in (0, 2, 3, 4, 5) if calls[index][0][1][i] is not None)
-            while end < len(calls) and key(calls[end]) == k:
-                names = [calls[end][0][1][i].name for i in (0, 2, 3, 4, 5) if calls[end][0][1][i] is not None]
-                if seen.intersection(names):
-                    break
-                seen.update(names)
-                end += 1
-        if k is not None and end - index >= 2:
-            groups.append((index, end))
-        index = end
+
+    def names(call):
+        args = call[0][1]
+        return {args[i].name for i in range(6) if isinstance(args[i], _Var)}
+
+    groups, taken = [], set()
+    for index, call in enumerate(calls):
+        k = key(call) if index not in taken else None
+        if k is None:
+            continue
+        members, seen = [index], names(call)
+        # the other adam_step calls of the run update other parameters: they commute with these
+        for later in range(index + 1, len(calls)):
+            if calls[later][0][0] != "adam_step":
+                break
+            mine = names(calls[later])
+            if seen.intersection(mine):
+                break
+            seen.update(mine)
+            if later not in taken and key(calls[later]) == k:
+                members.append(later)
+        if len(members) >= 2:
+            groups.append(members)
+            taken.update(members)
     return groups
 
 
