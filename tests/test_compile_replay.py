@@ -304,3 +304,30 @@ def test_a_large_parameter_keeps_its_own_update(monkeypatch):
     assert net[0].weight._array.base is None and net[2].weight._array.base is None
     assert net[0].bias._array.base is not None and net[0].bias._array.base is net[2].bias._array.base
     assert first._array.base is not None and all(p._array.base is first._array.base for p in others)
+
+
+def test_opencl_adam_step_takes_flat_buffers(opencl):
+    """The flat update's arrays (all parameters back to back) on the OpenCL backend: the same
+    values as per-parameter updates on the CPU, to float32 rounding."""
+    backend, cpu = opencl.backend, NumpyBackend()
+    rng = np.random.default_rng(4)
+    sizes = [12, 3, 30, 5]
+    flat = {role: rng.standard_normal(sum(sizes)).astype(np.float32) for role in ("p", "g", "m")}
+    flat["v"] = rng.random(sum(sizes)).astype(np.float32)
+    on = {role: backend.from_host(a, tl.float32) for role, a in flat.items()}
+    step = backend.from_host(np.array(3.0, np.float32), tl.float32)
+    for _ in range(2):
+        backend.adam_step(on["p"], on["g"], on["m"], on["v"], None, step, 0.01, 0.9, 0.999, 1e-8, 0.1,
+                          True, False)
+    want = {role: a.copy() for role, a in flat.items()}
+    offset = 0
+    for size in sizes:
+        part = {role: a[offset:offset + size] for role, a in want.items()}  # views: updated in place
+        count = np.array(3.0, np.float32)
+        for _ in range(2):
+            cpu.adam_step(part["p"], part["g"], part["m"], part["v"], None, count, 0.01, 0.9, 0.999, 1e-8,
+                          0.1, True, False)
+        offset += size
+    for role in ("p", "m", "v"):
+        np.testing.assert_allclose(backend.to_host(on[role]), want[role], rtol=1e-5, atol=1e-6)
+    assert float(backend.to_host(step)) == 5.0
