@@ -5,6 +5,7 @@ training_steps.py).
 W1: (a*b+c).sum().backward(), 16 floats, us/iteration.
 W2: 784-100-50-10 MLP, batch 50, Adam (nn modules), ms/step; and w2_mlp_step.py's raw-op SGD step.
 W4: small CNN, batch 32, Adam, ms/step.
+W3: 784-1024-1024-10 MLP, batch 256, Adam, ms/step.
 fit: the 14-100-40-4 MLP on the 14-input boolean task (13107 rows), batch 32, Adam, 10 epochs,
 shuffled every epoch, through fit(TrainingOptions(compile=False/True)); PyTorch and NumPy as
 hand-written loops doing the same (including the loss and accuracy read back each step); s/run.
@@ -62,7 +63,7 @@ def w2_raw(torch):
 
 
 def training(workload, torch):
-    number = 100 if workload == "W2" else 50
+    number = {"W2": 100, "W3": 10}.get(workload, 50)
     rows = [("tensorlite eager", time_per_call(training_steps.step_fn(tl, workload), number=number, repeat=3)),
             ("tensorlite compiled", time_per_call(_compiled(training_steps.step_fn(tl, workload)),
                                                   number=number, repeat=3))]
@@ -220,6 +221,8 @@ def main():
             ("W2: 784-100-50-10 MLP, batch 50, Adam, per step", lambda: training("W2", torch), "ms", 0.6),
             ("W2 raw ops + SGD (w2_mlp_step.py), per step", lambda: w2_raw(torch), "ms", None),
             ("W4: small CNN, batch 32, Adam, per step", lambda: training("W4", torch), "ms", 0.9),
+            ("W3: 784-1024-1024-10 MLP, batch 256, Adam, per step (target: compiled no slower than eager)",
+             lambda: training("W3", torch), "ms", None),
             ("fit: 14-100-40-4 MLP, batch 32, Adam, 10 epochs (TrainingOptions(compile=...)), whole run",
              lambda: fit_rows(torch), "s", 0.4)):
         rows = run()
