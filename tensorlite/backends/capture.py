@@ -253,11 +253,13 @@ class Program:
         checks.append(" == ".join(steps))  # one step count for all (they advance together)
         self._constants["m_adam_step"] = backend.adam_step
         copies, offset = [], 0
-        for ((_, args, _, _), _), shape, size in zip(calls, shapes, sizes):
-            view = self._render_constant(scratch[offset:offset + size].reshape(shape))
+        for ((_, args, _, _), meta), shape, size in zip(calls, shapes, sizes):
+            view = scratch[offset:offset + size].reshape(shape)
             offset += size
-            copies.append(f"m_copy_into({view}, {self._render(args[1])})")
-        self._constants["m_copy_into"] = backend.copy_into
+            copy = backend.lower("copy_into", (view, args[1]), {}, (((shape, dtype), meta[0][1]), None))
+            function, c_args, c_kwargs = copy or (backend.copy_into, (view, args[1]), {})
+            rendered = [self._render(a) for a in c_args] + [f"{k}={self._render(v)}" for k, v in c_kwargs.items()]
+            copies.append(f"{self._render_constant(function)}({', '.join(rendered)})")
         hyper = ", ".join(self._render(a) for a in first[6:])
         max_flat = flat.get(4, "None")
         fast = copies + [f"m_adam_step({flat[0]}, {self._render_constant(scratch)}, {flat[2]}, {flat[3]}, "

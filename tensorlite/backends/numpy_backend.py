@@ -1490,7 +1490,13 @@ def _lower_where(args, metas, result):
     return (np.where, tuple(args), {}) if small and len(args) == 3 and _array_result(result) else None
 
 
+def _lower_copy_into(args, metas, result):
+    dst, src = args
+    return np.copyto, (dst, src), {"casting": "unsafe"}  # half types: refused by lower() already
+
+
 _LOWERINGS = {
+    "copy_into": _lower_copy_into,
     "where": _lower_where,
     "scatter": _lower_scatter,
     "unary": _lower_unary, "binary": _lower_binary, "binary_inplace": _lower_binary_inplace,
