@@ -170,7 +170,8 @@ class Program:
             live = [(c, None) for c in live]
         lines = [f"    l{i} = loaded[{i}]" for i in range(n_loads)]
         self._groups = []
-        self._owned = _owned_copies(live, keep) if metas is not None else set()
+        # which results are fresh arrays is known of NumPy's (the backend that lowers calls)
+        self._owned = _owned_copies(live, keep) if hasattr(backend, "lower") else set()
         body = self._body(backend, live)
         lines += _with_deletes(body, set(keep))
         lines = "\n".join(lines).split("\n")  # a flat update's body is several lines
