@@ -236,6 +236,9 @@ class _World:
                 tuple(map(id, _chain(map(_VALUES, map(_PARAMETERS, modules))))),
                 tuple(map(id, _chain(map(_PARAMS, _chain(map(_GROUPS, optimizers)))))),
                 tuple(map(len, _chain(map(_VALUES, map(_STATE, optimizers))))),
+                # the per-parameter state dicts themselves: load_state_dict replaces them (the
+                # recorded references to the old ones keep them alive: ids are not reused)
+                tuple(map(id, _chain(map(_VALUES, map(_STATE, optimizers))))),
                 tuple(map(id, map(_CALL, map(_FIRST, self.bindings)))))
 
 

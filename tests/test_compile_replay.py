@@ -1,6 +1,7 @@
 """The NumPy replay of tensorlite.compile: calls lowered to direct NumPy calls, values computed
 once at build (constant calls), and that neither changes what a replay computes or lets a replay
 overwrite what the caller holds."""
+import copy
 import sys
 
 import numpy as np
@@ -336,3 +337,20 @@ def test_opencl_adam_step_takes_flat_buffers(opencl):
     for role in ("p", "m", "v"):
         np.testing.assert_allclose(backend.to_host(on[role]), want[role], rtol=1e-5, atol=1e-6)
     assert float(backend.to_host(step)) == 5.0
+
+
+def test_an_optimizer_state_dict_loaded_between_steps_records_again():
+    """load_state_dict replaces the optimizer's per-parameter state dicts: the replay must read
+    the loaded state, not keep updating the old tensors."""
+    saved = {}
+
+    def load_back(k, net, opt):
+        if k == 1:
+            saved["opt"] = copy.deepcopy(opt.state_dict())
+        if k == 4:
+            opt.load_state_dict(saved["opt"])
+    eager, _, _ = _adam_run(ADAMS["adamw-amsgrad"], False, steps=8, between=load_back)
+    compiled, _, fn = _adam_run(ADAMS["adamw-amsgrad"], True, steps=8, between=load_back)
+    for a, b in zip(eager, compiled):
+        np.testing.assert_array_equal(a, b)
+    assert fn.stats["recordings"] == 2
