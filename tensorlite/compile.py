@@ -239,6 +239,7 @@ class _World:
                 # the per-parameter state dicts themselves: load_state_dict replaces them (the
                 # recorded references to the old ones keep them alive: ids are not reused)
                 tuple(map(id, _chain(map(_VALUES, map(_STATE, optimizers))))),
+                tuple(map(id, _chain(map(_GROUPS, optimizers)))),  # hyperparameters are read there
                 tuple(map(id, map(_CALL, map(_FIRST, self.bindings)))))
 
 

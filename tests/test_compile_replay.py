@@ -354,3 +354,14 @@ def test_an_optimizer_state_dict_loaded_between_steps_records_again():
     for a, b in zip(eager, compiled):
         np.testing.assert_array_equal(a, b)
     assert fn.stats["recordings"] == 2
+
+
+def test_param_groups_replaced_between_steps_record_again():
+    def new_groups(k, net, opt):
+        if k == 3:  # new group dicts (a changed lr in them): the replay reads hyperparameters there
+            opt.param_groups = [dict(g, lr=g["lr"] * 0.5) for g in opt.param_groups]
+    eager, _, _ = _adam_run(ADAMS["adam"], False, steps=7, between=new_groups)
+    compiled, _, fn = _adam_run(ADAMS["adam"], True, steps=7, between=new_groups)
+    for a, b in zip(eager, compiled):
+        np.testing.assert_array_equal(a, b)
+    assert fn.stats["recordings"] == 2
