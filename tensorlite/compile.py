@@ -10,6 +10,7 @@ train/eval mode), optimizers (parameters, state, hyperparameters) and tensors th
 from __future__ import annotations
 
 import functools
+import itertools
 import linecache
 import numbers
 import operator
@@ -230,11 +231,16 @@ class _World:
     def structure(self) -> tuple:
         """Each module's mode, the identity of every parameter, which optimizer state exists:
         the guard (the state tensors a replay reads are checked by ``_guard_miss``)."""
-        return (tuple(m.training for m in self.modules),
-                tuple(id(t) for m in self.modules for t in m._parameters.values()),
-                tuple(id(p) for opt in self.optimizers for g in opt.param_groups for p in g["params"]),
-                tuple(len(s) for opt in self.optimizers for s in opt.state.values()),
-                tuple(id(get()) for get, _ in self.bindings))
+        modules, optimizers = self.modules, self.optimizers  # at C speed: it runs on every call
+        return (tuple(map(_TRAINING, modules)),
+                tuple(map(id, _chain(map(_VALUES, map(_PARAMETERS, modules))))),
+                tuple(map(id, _chain(map(_PARAMS, _chain(map(_GROUPS, optimizers)))))),
+                tuple(map(len, _chain(map(_VALUES, map(_STATE, optimizers))))),
+                # the per-parameter state dicts themselves: load_state_dict replaces them (the
+                # recorded references to the old ones keep them alive: ids are not reused)
+                tuple(map(id, _chain(map(_VALUES, map(_STATE, optimizers))))),
+                tuple(map(id, _chain(map(_GROUPS, optimizers)))),  # hyperparameters are read there
+                tuple(map(id, map(_CALL, map(_FIRST, self.bindings)))))
 
 
 # -- the compiled function ------------------------------------------------------------------------
@@ -436,6 +442,7 @@ class CompiledFunction:
         entry.absent = absent  # the step created these (a first gradient): they must be None
         entry.getters = [get for _, get, _, _ in entry.read]
         entry.read_index = [n for n, _, _, _ in entry.read]
+        _rehome(replay, inputs, entry.load_refs)
         entry.seen = [t._array for t in map(_CALL, entry.getters)]
         entry.draws = randomness.draws
         entry.structure = world.structure()
@@ -454,6 +461,19 @@ class CompiledFunction:
         return self._eager(args, kwargs) if args is not None else result
 
 
+def _rehome(replay, inputs, load_refs):
+    """Moves the parameters and optimizer state of the replay's flat updates (see
+    ``Program.rehome``) into their views of its flat buffers, values unchanged: from the next
+    call on, one update runs over all of them (the step's inputs never move)."""
+    rehome = getattr(replay.program, "rehome", None)
+    if rehome is None:
+        return
+    tensors = list(inputs) + [r.get() for r in load_refs]
+    for n, view in rehome([None if t is None else t._array for t in tensors]).items():
+        if n >= len(inputs):
+            tensors[n]._array = view
+
+
 def _device_of(inputs, params):
     for t in list(inputs) + list(params):
         return t.device
@@ -461,6 +481,14 @@ def _device_of(inputs, params):
 
 
 _ARRAY = operator.attrgetter("_array")
+_TRAINING = operator.attrgetter("training")
+_PARAMETERS = operator.attrgetter("_parameters")
+_GROUPS = operator.attrgetter("param_groups")
+_STATE = operator.attrgetter("state")
+_PARAMS = operator.itemgetter("params")
+_FIRST = operator.itemgetter(0)
+_VALUES = operator.methodcaller("values")
+_chain = itertools.chain.from_iterable
 _CALL = operator.methodcaller("__call__")  # operator.call is Python 3.11+
 
 

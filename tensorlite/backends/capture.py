@@ -17,9 +17,12 @@ them with the kernel arguments set once.
 """
 from __future__ import annotations
 
+import math
 import re
 import threading
 import weakref
+
+import numpy as np  # the flat buffers of a grouped optimizer update
 
 # Questions whose answer depends on layout or identity only (reproduced by the replay): they run
 # during recording and are not replayed. Host reads go to ``host_read``: their values steer Python.
@@ -75,6 +78,7 @@ class Recorder:
         self._thread = threading.get_ident()  # a loader thread's work is not the step's
         self.written = set()  # indices of the loads an in-place primitive wrote into
         self.calls = []
+        self.metas = []  # per call: (shape, dtype) of each positional argument and result (None: no array)
 
     def __getattr__(self, name):
         attr = getattr(self._inner, name)
@@ -106,7 +110,13 @@ class Recorder:
         else:
             names = None
         self.calls.append((name, t_args, t_kwargs, names))
+        self.metas.append((tuple(self._meta(a) for a in args),
+                           tuple(map(self._meta, result)) if isinstance(result, (tuple, list))
+                           else self._meta(result)))
         return result
+
+    def _meta(self, value):
+        return (value.shape, value.dtype) if self._is_array(value) else None
 
     def _template(self, value):
         if self._is_array(value):
@@ -139,16 +149,40 @@ def _forget(names, key, name):
 class Program:
     """Straight-line replay of a ``Recorder``'s calls on ``backend``: ``run(loaded, late)``
     returns the arrays of ``keep`` (variable names: slots or loads) in order. ``loads_read``:
-    the indices of the loads the calls read."""
+    the indices of the loads the calls read.
 
-    def __init__(self, backend, calls, n_loads, keep):
+    With the recorder's ``metas`` (each call's argument and result shapes and dtypes), pure
+    calls computed from constants only (a backward's ones seed, a zeros buffer) run once here,
+    and calls the backend can ``lower(name, args, kwargs, meta)`` to a direct call (NumPy's
+    ufuncs instead of the method and its checks) are replayed that way, under the backend's
+    ``replay_state()`` (e.g. NumPy's error state set once for the whole replay)."""
+
+    def __init__(self, backend, calls, n_loads, keep, metas=None):
         self.calls = 0
         self._constants = {}
+        live = _live(calls, keep)
+        self._hoisted = {}
+        if metas is not None:
+            meta_of = {id(c): m for c, m in zip(calls, metas)}
+            self._hoisted = _hoist(backend, live, keep)
+            live = [(c, meta_of[id(c)]) for c in live if not _defines(c, self._hoisted)]
+        else:
+            live = [(c, None) for c in live]
         lines = [f"    l{i} = loaded[{i}]" for i in range(n_loads)]
-        body = self._body(backend, _live(calls, keep))
+        self._groups = []
+        # which results are fresh arrays is known of NumPy's (the backend that lowers calls)
+        self._owned = _owned_copies(live, keep) if hasattr(backend, "lower") else set()
+        body = self._body(backend, live)
         lines += _with_deletes(body, set(keep))
-        self.source = ("def replay(loaded, late):\n" + "\n".join(lines)
-                       + f"\n    return ({''.join(k + ', ' for k in keep)})\n")
+        lines = "\n".join(lines).split("\n")  # a flat update's body is several lines
+        result = f"({''.join(k + ', ' for k in keep)})"
+        if self.lowered and hasattr(backend, "replay_state"):
+            self._constants["q_enter"], self._constants["q_exit"] = backend.replay_state()
+            lines = (["    q_token = q_enter()", "    try:"] + ["    " + line for line in lines]
+                     + [f"        return {result}", "    finally:", "        q_exit(q_token)"])
+        else:
+            lines.append(f"    return {result}")
+        self.source = "def replay(loaded, late):\n" + "\n".join(lines) + "\n"
         namespace = dict(self._constants)
         exec(compile(self.source, "<tensorlite.compile replay>", "exec"), namespace)
         self.run = namespace["replay"]
@@ -156,9 +190,27 @@ class Program:
     def _body(self, backend, calls):
         """One ``(text, names read, names defined)`` per call."""
         body = []
-        for name, args, kwargs, results in calls:
-            method = f"m_{name}"
-            self._constants[method] = getattr(backend, name)
+        lower = getattr(backend, "lower", None)
+        self.lowered = 0
+        groups = _adam_groups(calls) if lower is not None else []  # NumPy buffers
+        first = {members[0]: members for members in groups}
+        grouped = {index for members in groups for index in members}
+        for index, ((name, args, kwargs, results), meta) in enumerate(calls):
+            if index in first:
+                body.append(self._flat_adam(backend, [calls[i] for i in first[index]]))
+            if index in grouped:
+                continue
+            if index in self._owned:  # the copy of a fresh result nothing else reads: that result
+                body.append((f"{results} = {args[0].name}", {args[0].name}, [results]))
+                continue
+            direct = None if meta is None or lower is None else lower(name, args, kwargs, meta)
+            if direct is None:
+                method = f"m_{name}"
+                self._constants[method] = getattr(backend, name)
+            else:
+                function, args, kwargs = direct
+                method = self._render_constant(function)
+                self.lowered += 1
             rendered = [self._render(a) for a in args] + [f"{k}={self._render(v)}" for k, v in kwargs.items()]
             call = f"{method}({', '.join(rendered)})"
             reads = set(re.findall(r"\b([sl]\d+(?:_\d+)?)\b", " ".join(rendered)))
@@ -173,8 +225,97 @@ class Program:
         self.loads_read = {int(n[1:]) for _, reads, _ in body for n in reads if n.startswith("l")}
         return body
 
+    def _flat_adam(self, backend, calls):
+        """One ``adam_step`` over flat buffers for a run of per-parameter calls with the same
+        hyperparameters, taken while the loaded parameters and state are the views of those
+        buffers that ``rehome`` made (else the per-parameter calls run): the same elementwise
+        operations on the same values, so the same bits, in a dozen NumPy calls instead of a
+        dozen per parameter. The gradients are copied into a scratch buffer (the ones handed
+        out stay the caller's)."""
+        (_, first, _, _), meta = calls[0]
+        dtype = meta[0][0][1]
+        shapes = [m[0][0][0] for _, m in calls]
+        sizes = [math.prod(shape) for shape in shapes]
+        total = sum(sizes)
+        roles = [0, 2, 3] + ([4] if first[4] is not None else [])  # param, exp_avg, exp_avg_sq, max
+        group = []  # per role: (flat buffer's constant, [(load, view's constant)])
+        checks, flat = [], {}
+        for role in roles:
+            flat[role] = self._render_constant(np.empty(total, dtype))
+            views, offset = [], 0
+            for ((_, args, _, _), _), shape, size in zip(calls, shapes, sizes):
+                view = self._constants[flat[role]][offset:offset + size].reshape(shape)
+                offset += size
+                views.append((int(args[role].name[1:]), self._render_constant(view)))
+                checks.append(f"{args[role].name} is {views[-1][1]}")
+            group.append((flat[role], views))
+        scratch = np.empty(total, dtype)
+        steps = [args[5].name for (_, args, _, _), _ in calls]
+        checks.append(" == ".join(steps))  # one step count for all (they advance together)
+        self._constants["m_adam_step"] = backend.adam_step
+        copies, offset = [], 0
+        for ((_, args, _, _), meta), shape, size in zip(calls, shapes, sizes):
+            view = scratch[offset:offset + size].reshape(shape)
+            offset += size
+            copy = backend.lower("copy_into", (view, args[1]), {}, (((shape, dtype), meta[0][1]), None))
+            function, c_args, c_kwargs = copy or (backend.copy_into, (view, args[1]), {})
+            rendered = [self._render(a) for a in c_args] + [f"{k}={self._render(v)}" for k, v in c_kwargs.items()]
+            copies.append(f"{self._render_constant(function)}({', '.join(rendered)})")
+        hyper = ", ".join(self._render(a) for a in first[6:])
+        max_flat = flat.get(4, "None")
+        fast = copies + [f"m_adam_step({flat[0]}, {self._render_constant(scratch)}, {flat[2]}, {flat[3]}, "
+                         f"{max_flat}, {steps[0]}, {hyper})"]
+        for ((_, args, _, _), meta) in calls[1:]:  # the other step counts advance as adam_step's
+            increment = backend.lower("binary_inplace", ("add", args[5], 1), {},
+                                      ((None, meta[0][5], None), None))
+            if increment is None:
+                self._constants["m_binary_inplace"] = backend.binary_inplace
+                fast.append(f"m_binary_inplace('add', {args[5].name}, 1)")
+            else:
+                function, i_args, i_kwargs = increment
+                rendered = [self._render(a) for a in i_args] + [f"{k}={self._render(v)}" for k, v in i_kwargs.items()]
+                fast.append(f"{self._render_constant(function)}({', '.join(rendered)})")
+        slow = []
+        for (_, args, kwargs, _), _ in calls:
+            rendered = [self._render(a) for a in args]
+            slow.append(f"m_adam_step({', '.join(rendered)})")
+        text = (f"if {' and '.join(checks)}:\n" + "".join(f"        {line}\n" for line in fast)
+                + "    else:\n" + "\n".join(f"        {line}" for line in slow))
+        reads = set(re.findall(r"\b([sl]\d+(?:_\d+)?)\b", text))
+        self._groups.extend(group)
+        return text, reads, []
+
+    def rehome(self, loaded) -> dict:
+        """{load index: view} for the flat updates: the parameters' and optimizer state's
+        values (``loaded``: the arrays of a replay's loads) copied into views of one buffer
+        per role; the caller puts each view in its tensor, after which replays take the flat
+        path. Arrays that already are such views (another recording's, e.g. of the smaller
+        last batch) are adopted as they are. A role whose arrays overlap one another or another
+        load is left out."""
+        homes = {}
+        constants = self.run.__globals__
+        for flat, views in self._groups:
+            mine = [loaded[n] for n, _ in views]
+            if any(a is None or a.shape != constants[v].shape or a.dtype != constants[v].dtype
+                   for a, (_, v) in zip(mine, views)):
+                continue
+            if _consecutive(mine, constants[flat].size):
+                constants[flat] = mine[0].base
+                constants.update((v, a) for a, (_, v) in zip(mine, views))
+                continue
+            loads = {n for n, _ in views}
+            others = [a for n, a in enumerate(loaded) if a is not None and n not in loads]
+            if any(np.may_share_memory(a, b) for i, a in enumerate(mine) for b in mine[i + 1:] + others):
+                continue
+            for (n, v), array in zip(views, mine):
+                constants[v][...] = array
+                homes[n] = constants[v]
+        return homes
+
     def _render(self, value) -> str:
         if isinstance(value, _Var):
+            if value.name in self._hoisted:
+                return self._render_constant(self._hoisted[value.name])
             return value.name
         if isinstance(value, Late):
             return f"(late[{value.index}] + {value.add!r})" if value.add else f"late[{value.index}]"
@@ -186,6 +327,9 @@ class Program:
         if value is None or isinstance(value, (bool, str)) or (
                 type(value) in (int, float) and value == value and abs(value) != float("inf")):
             return repr(value)
+        return self._render_constant(value)
+
+    def _render_constant(self, value) -> str:
         name = f"c{len(self._constants)}"
         self._constants[name] = value
         return name
@@ -218,6 +362,151 @@ def _live(calls, keep):
         live.append(call)
         used.update(_vars_in(list(args) + list(kwargs.values())))
     return live[::-1]
+
+
+# Where a value computed once at build may be passed: argument positions that are only read,
+# of calls whose results never alias them (never a position written, nor a view handed on).
+_READ_ONLY = {"unary": (1,), "binary": (1, 2), "binary_inplace": (2,), "where": (0, 1, 2),
+              "matmul": (0, 1), "scatter": (3,), "copy_into": (1,), "copy": (0,)}
+_DRAWN = frozenset({"random", "empty"})  # new values (or memory) on every call
+
+
+def _fixed(value, hoisted) -> bool:
+    """Whether an argument is known at build: a value computed there, or a number, string,
+    dtype or tuple of them (never an array: the caller may write into it between replays)."""
+    if isinstance(value, _Var):
+        return value.name in hoisted
+    if isinstance(value, Late):
+        return False
+    if isinstance(value, (tuple, list)):
+        return all(_fixed(v, hoisted) for v in value)
+    return not (hasattr(value, "shape") or hasattr(value, "__array_interface__"))
+
+
+def _hoist(backend, calls, keep) -> dict:
+    """{slot: array} for the pure calls whose arguments are all known at build (e.g. the ones
+    seed of a backward, a zeros buffer), computed once here, where every later use only reads
+    them: the slot is neither returned, nor written, nor passed on where a result may alias it."""
+    recipes = {}
+    for name, args, kwargs, results in calls:
+        if name in PURE and name not in _DRAWN and isinstance(results, str) and \
+                _fixed(list(args) + list(kwargs.values()), recipes):
+            recipes[results] = (name, args, kwargs)
+    while True:
+        bad = {k for k in keep if k in recipes}
+        for name, args, kwargs, results in calls:
+            if isinstance(results, str) and results in recipes:
+                continue
+            for position, arg in enumerate(args):
+                if position not in _READ_ONLY.get(name, ()):
+                    bad.update(v for v in _vars_in(arg) if v in recipes)
+            bad.update(v for v in _vars_in(list(kwargs.values())) if v in recipes)
+        if not bad:
+            break
+        for name in bad:  # its call runs in the replay now: the checks above see its arguments
+            del recipes[name]
+    values = {}
+
+    def value(v):
+        if isinstance(v, _Var):
+            return values[v.name]
+        if isinstance(v, (tuple, list)):
+            return type(v)(value(x) for x in v)
+        return v
+    for slot, (name, args, kwargs) in recipes.items():
+        values[slot] = getattr(backend, name)(*value(tuple(args)), **{k: value(v) for k, v in kwargs.items()})
+    return values
+
+
+def _defines(call, hoisted) -> bool:
+    results = call[3]
+    return isinstance(results, str) and results in hoisted
+
+
+def _owned_copies(calls, keep) -> set:
+    """Indices of the ``copy`` calls whose argument is a new C-contiguous array that only this
+    copy reads (a matrix product, a reduction to one dim: e.g. a gradient autograd copies to
+    own it): the replay hands that array on instead of copying it."""
+    readers = {}
+    for (_, args, kwargs, _), _ in calls:
+        for v in _vars_in(list(args) + list(kwargs.values())):
+            readers[v] = readers.get(v, 0) + 1
+    fresh, owned = set(), set()
+    for index, ((name, args, kwargs, results), meta) in enumerate(calls):
+        if name == "copy" and len(args) == 1 and not kwargs and isinstance(args[0], _Var) and \
+                args[0].name in fresh and readers[args[0].name] == 1 and args[0].name not in keep:
+            owned.add(index)
+        elif isinstance(results, str) and meta is not None and (
+                name == "matmul" or name == "reduce" and len(meta[1][0]) <= 1 < len(meta[0][1][0])):
+            fresh.add(results)
+    return owned
+
+
+def _consecutive(arrays, total) -> bool:
+    """Whether ``arrays`` are C-contiguous views, in order and back to back, of one flat
+    buffer of ``total`` elements."""
+    base = arrays[0].base
+    if base is None or base.ndim != 1 or base.size != total or not base.flags.c_contiguous:
+        return False
+    address = base.__array_interface__["data"][0]
+    for a in arrays:
+        if a.base is not base or not a.flags.c_contiguous or a.__array_interface__["data"][0] != address:
+            return False
+        address += a.nbytes
+    return True
+
+
+# Parameters up to this many elements join a flat update: there the dozen NumPy calls per
+# parameter cost more than the values; a larger one keeps its own update (the flat one would
+# add a copy of its gradient for nothing).
+FLAT_LIMIT = 65536
+
+
+def _adam_groups(calls):
+    """The indices of each set of two or more ``adam_step`` calls (in one run of them) that one
+    flat update can replace: float32/float64 parameters of at most ``FLAT_LIMIT`` elements,
+    parameter, state and step loaded (not computed in the step), each parameter, state and step
+    its own, the same hyperparameters."""
+    def key(call):
+        (name, args, kwargs, _), meta = call
+        if name != "adam_step" or kwargs or len(args) != 13 or meta is None:
+            return None
+        if not all(isinstance(args[i], _Var) and args[i].name.startswith("l") for i in (0, 2, 3, 5)) or \
+                not (args[4] is None or isinstance(args[4], _Var) and args[4].name.startswith("l")):
+            return None
+        shapes = meta[0]
+        dtype = shapes[0][1]
+        if dtype.kind != "f" or dtype.itemsize < 4 or math.prod(shapes[0][0]) > FLAT_LIMIT or any(
+                shapes[i] is None or shapes[i] != shapes[0] for i in (1, 2, 3)):
+            return None
+        hyper = tuple((type(a).__name__, a.index, a.add) if isinstance(a, Late) else
+                      (type(a).__name__, repr(a)) for a in args[6:])
+        return dtype, args[4] is None, hyper
+
+    def names(call):
+        args = call[0][1]
+        return {args[i].name for i in range(6) if isinstance(args[i], _Var)}
+
+    groups, taken = [], set()
+    for index, call in enumerate(calls):
+        k = key(call) if index not in taken else None
+        if k is None:
+            continue
+        members, seen = [index], names(call)
+        # the other adam_step calls of the run update other parameters: they commute with these
+        for later in range(index + 1, len(calls)):
+            if calls[later][0][0] != "adam_step":
+                break
+            mine = names(calls[later])
+            if seen.intersection(mine):
+                break
+            seen.update(mine)
+            if later not in taken and key(calls[later]) == k:
+                members.append(later)
+        if len(members) >= 2:
+            groups.append(members)
+            taken.update(members)
+    return groups
 
 
 def _with_deletes(body, keep):

@@ -1377,3 +1377,131 @@ class NumpyBackend(Backend):
 
     def all_finite(self, x):
         return x.dtype.kind not in FLOAT_KINDS or bool(np.isfinite(x).all())
+
+    # -- the replay of a captured step (backends/capture.py) --------------------------------
+    def replay_state(self):
+        """``(enter, exit)``: ``exit(enter())`` brackets a whole replay with NumPy's error state
+        'ignore' (what every value-computing method sets for itself)."""
+        return functools.partial(_ERRSTATE.set, _IGNORE), _ERRSTATE.reset
+
+    def lower(self, name, args, kwargs, meta):
+        """``(function, args, kwargs)``: a direct NumPy call computing what ``name(*args,
+        **kwargs)`` computes for the shapes and dtypes of ``meta`` = (each positional
+        argument's (shape, dtype) or None, the result's), run inside ``replay_state``; None
+        where the method itself must run (half types, 0-dim results that NumPy would give as
+        scalars, ops with more than one NumPy call). ``args`` are passed through as they are.
+
+        Example: ``lower("binary", ("mul", a, b), {}, (...))`` -> ``(np.multiply, (a, b), {})``."""
+        arg_metas, result = meta
+        if kwargs or any(m is not None and m[1] in _HALF for m in arg_metas):
+            return None
+        lowering = _LOWERINGS.get(name)
+        return None if lowering is None else lowering(args, arg_metas, result)
+
+
+def _array_result(result) -> bool:
+    """A recorded result that is an array with at least one dim (ufuncs give 0-dim results as
+    NumPy scalars, which the methods turn back into arrays)."""
+    return result is not None and len(result[0]) > 0
+
+
+def _lower_unary(args, metas, result):
+    op, x = args
+    return (_UNARY[op], (x,), {}) if _array_result(result) else None
+
+
+def _lower_binary(args, metas, result):
+    op, a, b = args
+    return (_BINARY[op], (a, b), {}) if _array_result(result) else None
+
+
+def _lower_binary_inplace(args, metas, result):
+    op, dst, other = args
+    return _BINARY[op], (dst, other), {"out": dst, "casting": "unsafe"}
+
+
+def _matmul_tn(a, b):
+    return np.matmul(a.T, b)
+
+
+def _matmul_nt(a, b):
+    return np.matmul(a, b.T)
+
+
+def _matmul_tt(a, b):
+    return np.matmul(a.T, b.T)
+
+
+_MATMULS = {(False, False): np.matmul, (True, False): _matmul_tn, (False, True): _matmul_nt,
+            (True, True): _matmul_tt}
+
+
+def _lower_matmul(args, metas, result):
+    a, b, transpose_a, transpose_b = (tuple(args) + (False, False))[:4]
+    if len(metas[0][0]) != 2 or len(metas[1][0]) != 2:  # batched: the method folds rows
+        return None
+    return _MATMULS[bool(transpose_a), bool(transpose_b)], (a, b), {}
+
+
+def _lower_reduce(args, metas, result):
+    op, x, axes, keepdims = args
+    kind = metas[1][1].kind
+    if not _array_result(result) or not (op in ("sum", "prod", "max", "min") and kind == "f" or
+                                         op in ("any", "all") and kind == "b"):
+        return None
+    return _REDUCE[op], (x,), {"axis": axes, "keepdims": keepdims}
+
+
+def _scatter_add_targets(x, index, src):
+    """scatter(x, 1, index, src, accumulate=True, into=True) for a 2-D float x with an (N, 1)
+    index and src (one destination per row, e.g. NLL's backward): the method's sums (bincount's,
+    which start at +0.0; a dense add of them where the method adds densely) without its general
+    machinery."""
+    _check_no_wrap(index, x.shape[1], 1)
+    rows = np.arange(index.shape[0])
+    values = src[:, 0] + 0.0
+    if 8 * index.size <= x.size or index.shape[0] == 1:
+        x[rows, index[:, 0]] += values
+    else:
+        dense = np.zeros_like(x)
+        dense[rows, index[:, 0]] = values
+        x += dense
+    return x
+
+
+def _lower_scatter(args, metas, result):
+    if len(args) != 8:
+        return None
+    x, axis, index, src, accumulate, ignore, _, into = args
+    if not (accumulate is True and ignore is None and into is True and axis in (1, -1)) or \
+            metas[0] is None or metas[2] is None or metas[3] is None:
+        return None
+    (x_shape, x_dtype), (index_shape, index_dtype), (src_shape, src_dtype) = metas[0], metas[2], metas[3]
+    if len(x_shape) != 2 or x_dtype.kind != "f" or index_dtype.kind not in "iu" or \
+            len(index_shape) != 2 or index_shape[1] != 1 or index_shape[0] < 1 or \
+            index_shape[0] > x_shape[0] or src_shape != index_shape or src_dtype != x_dtype:
+        return None
+    return _scatter_add_targets, (x, index, src), {}
+
+
+def _lower_where(args, metas, result):
+    # the method's other path (a product with the mask) starts at 8192 elements of a
+    small = metas[1] is None or math.prod(metas[1][0]) < 8192
+    return (np.where, tuple(args), {}) if small and len(args) == 3 and _array_result(result) else None
+
+
+def _lower_copy_into(args, metas, result):
+    dst, src = args
+    return np.copyto, (dst, src), {"casting": "unsafe"}  # half types: refused by lower() already
+
+
+_LOWERINGS = {
+    "copy_into": _lower_copy_into,
+    "where": _lower_where,
+    "scatter": _lower_scatter,
+    "unary": _lower_unary, "binary": _lower_binary, "binary_inplace": _lower_binary_inplace,
+    "matmul": _lower_matmul, "reduce": _lower_reduce,
+    "copy": lambda args, metas, result: (np.array, tuple(args), {"copy": True, "order": "C"}),
+    "reshape": lambda args, metas, result: (np.reshape, tuple(args), {}),
+    "permute": lambda args, metas, result: (np.transpose, tuple(args), {}),
+}

@@ -88,7 +88,7 @@ class Recording:
                 raise CaptureError("tensorlite.compile: the step returns a tensor it neither "
                                    "computed nor received; return computed tensors only")
             keep.append(name)
-        program = Program(self._real, self._recorder.calls, self._n_loads, keep)
+        program = Program(self._real, self._recorder.calls, self._n_loads, keep, self._recorder.metas)
         return Replay(program, self.device, len(rebound))
 
 
