@@ -74,6 +74,7 @@ class Recorder:
         self._held = []  # results that cannot be weakly referenced (NumPy scalars): kept
         self._thread = threading.get_ident()  # a loader thread's work is not the step's
         self.written = set()  # indices of the loads an in-place primitive wrote into
+        self.meta = {}  # variable -> (shape, dtype) of its array (the fusion pass reads it)
         self.calls = []
 
     def __getattr__(self, name):
@@ -111,7 +112,10 @@ class Recorder:
     def _template(self, value):
         if self._is_array(value):
             name = self.names.get(id(value))
-            return value if name is None else _Var(name)  # not a load, not a slot: a constant
+            if name is None:
+                return value  # not a load, not a slot: a constant
+            self.meta.setdefault(name, (value.shape, value.dtype))
+            return _Var(name)
         if isinstance(value, (tuple, list)):
             return type(value)(self._template(v) for v in value)
         return value
@@ -119,6 +123,7 @@ class Recorder:
     def _name(self, array, n, i) -> str:
         name = f"s{n}_{i}"
         key = id(array)
+        self.meta[name] = (array.shape, array.dtype)
         self.names[key] = name
         try:
             weakref.finalize(array, _forget, self.names, key, name)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np  # the NumPy backend's array types: which call arguments are buffers
 
 from ..backends.capture import Late, Program, Recorder
+from ..backends.fusion import fuse
 from ..tensor import Tensor
 
 __all__ = ["Late", "Recording", "Replay", "CaptureError"]
@@ -23,6 +24,11 @@ class CaptureError(RuntimeError):
 
 def _is_array(value) -> bool:
     return isinstance(value, _ARRAY_TYPES)
+
+
+def _is_cl_array(value) -> bool:
+    from ..backends.opencl.array import CLArray  # pyopencl only where an OpenCL device runs
+    return isinstance(value, CLArray)
 
 
 class Recording:
@@ -41,10 +47,8 @@ class Recording:
     """
 
     def __init__(self, device, loaded, prepare, host_read):
-        if device.type != "cpu":
-            raise CaptureError(f"tensorlite.compile captures steps on the CPU (NumPy) backend only "
-                               f"so far; the step runs on {device}")
         self.device = device
+        self._is_array = _is_array if device.type == "cpu" else _is_cl_array
         self._loads = {}
         for n, t in enumerate(loaded):
             self._loads.setdefault(id(t._array), n)
@@ -55,7 +59,7 @@ class Recording:
 
     def __enter__(self):
         self._real = self.device.backend
-        self._recorder = Recorder(self._real, self._prepare, self._host_read, _is_array, self._loads)
+        self._recorder = Recorder(self._real, self._prepare, self._host_read, self._is_array, self._loads)
         self.device.backend = self._recorder
         return self
 
@@ -88,7 +92,10 @@ class Recording:
                 raise CaptureError("tensorlite.compile: the step returns a tensor it neither "
                                    "computed nor received; return computed tensors only")
             keep.append(name)
-        program = Program(self._real, self._recorder.calls, self._n_loads, keep)
+        calls = self._recorder.calls
+        if getattr(self._real, "fuses_elementwise", False):  # elementwise groups: one launch each
+            calls = fuse(calls, keep, self._recorder.meta)
+        program = Program(self._real, calls, self._n_loads, keep)
         return Replay(program, self.device, len(rebound))
 
 
