@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from .base import COMPARISON_OPS, FLOATING_OPS
+from .capture import PURE, _live, _vars_in
 
 __all__ = ["Tape", "fuse", "run_reference", "MAX_INPUTS", "MAX_OUTPUTS", "MAX_CONSTANTS", "MAX_STEPS"]
 
@@ -149,7 +150,6 @@ def fuse(calls, keep, meta) -> list:
     >>> [(name, results) for name, _, _, results in fuse(calls, ["s2_0"], meta)]
     [('matmul', 's0_0'), ('fused', ('s2_0',))]
     """
-    from .capture import PURE, _live, _vars_in  # capture imports nothing of this module
     calls = _live(calls, keep)
     readers, producer = {}, {}
     for index, (_, args, kwargs, results) in enumerate(calls):

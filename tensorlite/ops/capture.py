@@ -26,11 +26,6 @@ def _is_array(value) -> bool:
     return isinstance(value, _ARRAY_TYPES)
 
 
-def _is_cl_array(value) -> bool:
-    from ..backends.opencl.array import CLArray  # pyopencl only where an OpenCL device runs
-    return isinstance(value, CLArray)
-
-
 class Recording:
     """Context manager: while open, every primitive run on ``device`` is recorded.
 
@@ -48,7 +43,9 @@ class Recording:
 
     def __init__(self, device, loaded, prepare, host_read):
         self.device = device
-        self._is_array = _is_array if device.type == "cpu" else _is_cl_array
+        # another device's arrays: the type of the loaded tensors' (its backend stays unimported)
+        types = _ARRAY_TYPES if device.type == "cpu" else tuple({type(t._array) for t in loaded})
+        self._is_array = lambda value: isinstance(value, types)
         self._loads = {}
         for n, t in enumerate(loaded):
             self._loads.setdefault(id(t._array), n)
