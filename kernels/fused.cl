@@ -46,6 +46,11 @@ typedef struct {
     int bools;  /* bit k: operand k (outputs first) is a bool (uchar) buffer */
     int output_register[FUSED_OUTPUTS];
     int step[FUSED_STEPS][4];  /* (kind << 8 | op code, a, b, c) */
+    /* fused_template_rows only: its work items (``work``) run ``chunk`` consecutive elements of
+     * a row of the innermost walked dim each */
+    int work;
+    int chunk;
+    int chunks_per_row;
 } FusedTape;
 
 typedef __global const FusedTape* TapePtr;
@@ -124,18 +129,9 @@ __kernel void fused(TapePtr P, __global const T* consts,
 #define FUSED_DEFINED_STEP(j, ...) FUSED_DEFINED_STEP_(j, __VA_ARGS__)
 #define FUSED_BASE (FUSED_INPUTS_N + FUSED_CONSTANTS_N)
 
-__kernel void fused_template(TapePtr P, __global const T* consts,
-                             __global T* out0, __global T* out1, __global T* out2, __global T* out3,
-                             __global const T* in0, __global const T* in1, __global const T* in2,
-                             __global const T* in3, __global const T* in4, __global const T* in5,
-                             __global const T* in6, __global const T* in7) {
-    int i = get_global_id(0);
-    if (i >= P->n) return;
-    int o[FUSED_OPERANDS];
-    fused_offsets(P, i, 0, FUSED_OUTPUTS_N, o);
-    fused_offsets(P, i, FUSED_OUTPUTS, FUSED_INPUTS_N, o);
-    __global const T* in[FUSED_INPUTS] = {in0, in1, in2, in3, in4, in5, in6, in7};
-    __global T* out[FUSED_OUTPUTS] = {out0, out1, out2, out3};
+/* The tape at one element: operand k at offset o[k]. */
+inline void fused_template_element(__global const T* consts, __global const T** in, __global T** out,
+                                   const int* o) {
     T r[FUSED_REGISTERS];
     for (int k = 0; k < FUSED_INPUTS_N; ++k) {
         int operand = FUSED_OUTPUTS + k;
@@ -210,6 +206,49 @@ __kernel void fused_template(TapePtr P, __global const T* consts,
     for (int k = 0; k < FUSED_OUTPUTS_N; ++k) {
         if ((FUSED_BOOLS >> k) & 1) ((__global uchar*)out[k])[o[k]] = (uchar)(result[k] != 0);
         else out[k][o[k]] = result[k];
+    }
+}
+
+__kernel void fused_template(TapePtr P, __global const T* consts,
+                             __global T* out0, __global T* out1, __global T* out2, __global T* out3,
+                             __global const T* in0, __global const T* in1, __global const T* in2,
+                             __global const T* in3, __global const T* in4, __global const T* in5,
+                             __global const T* in6, __global const T* in7) {
+    int i = get_global_id(0);
+    if (i >= P->n) return;
+    int o[FUSED_OPERANDS];
+    fused_offsets(P, i, 0, FUSED_OUTPUTS_N, o);
+    fused_offsets(P, i, FUSED_OUTPUTS, FUSED_INPUTS_N, o);
+    __global const T* in[FUSED_INPUTS] = {in0, in1, in2, in3, in4, in5, in6, in7};
+    __global T* out[FUSED_OUTPUTS] = {out0, out1, out2, out3};
+    fused_template_element(consts, in, out, o);
+}
+
+/* Several walked dims: work item w runs ``P->chunk`` consecutive elements of a row of the
+ * innermost one, so the index arithmetic (divisions) runs once per chunk, not per element. */
+__kernel void fused_template_rows(TapePtr P, __global const T* consts,
+                                  __global T* out0, __global T* out1, __global T* out2, __global T* out3,
+                                  __global const T* in0, __global const T* in1, __global const T* in2,
+                                  __global const T* in3, __global const T* in4, __global const T* in5,
+                                  __global const T* in6, __global const T* in7) {
+    int w = get_global_id(0);
+    if (w >= P->work) return;
+    int inner = P->shape[P->ndim - 1];
+    int row = w / P->chunks_per_row;
+    int start = (w - row * P->chunks_per_row) * P->chunk;
+    int count = min(P->chunk, inner - start);
+    int o[FUSED_OPERANDS], advance[FUSED_OPERANDS];
+    for (int k = 0; k < FUSED_OPERANDS; ++k) {
+        o[k] = 0;
+        advance[k] = P->stride[k][P->ndim - 1];
+    }
+    fused_offsets(P, row * inner + start, 0, FUSED_OUTPUTS_N, o);
+    fused_offsets(P, row * inner + start, FUSED_OUTPUTS, FUSED_INPUTS_N, o);
+    __global const T* in[FUSED_INPUTS] = {in0, in1, in2, in3, in4, in5, in6, in7};
+    __global T* out[FUSED_OUTPUTS] = {out0, out1, out2, out3};
+    for (int j = 0; j < count; ++j) {
+        fused_template_element(consts, in, out, o);
+        for (int k = 0; k < FUSED_OPERANDS; ++k) o[k] += advance[k];
     }
 }
 #endif

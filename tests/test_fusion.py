@@ -247,30 +247,34 @@ def test_fused_kernel_integer_op_codes_against_numpy(opencl, op, a, b):
 
 
 @pytest.mark.backend_pair
-@given(x=_FLOATS, threshold=st.floats(-1, 1, width=32))
-def test_fused_template_runs_casts_wheres_and_bool_outputs_like_the_interpreter(opencl, x, threshold):
+@given(x=_FLOATS, y=st.lists(st.floats(-3, 3, width=32), min_size=3, max_size=3),
+       threshold=st.floats(-1, 1, width=32))
+def test_fused_templates_run_casts_wheres_and_bool_outputs_like_the_interpreter(opencl, x, y, threshold):
     """One tape with every step kind: (x > t) as bool output, where(x > t, exp(x), -x), the
-    mask cast to float times 0.5 and broadcast (0-d full), built as template and interpreted."""
+    mask cast to float times 0.5 (a 0-d full, broadcast) times y, run by the interpreter and the
+    templates (per element; by rows where y is broadcast, on CPU devices and Oclgrind)."""
     f32 = tl.float32
-    steps = [("scalar", threshold), ("binary", "gt", 0, 1), ("unary", "exp", 0), ("unary", "neg", 0),
-             ("where", 2, 3, 4), ("cast", f32, 2), ("full", (), 0.5, f32), ("broadcast", (2, 3), 7),
-             ("binary", "mul", 6, 8)]
-    dtypes = [F32, None, BOOL, F32, F32, F32, F32, F32, F32, F32]
-    tape = fusion.Tape(F32, (2, 3), 1, steps, [2, 5, 9], dtypes)
-    host = np.array(x, np.float32).reshape(2, 3)
+    steps = [("scalar", threshold), ("binary", "gt", 0, 2), ("unary", "exp", 0), ("unary", "neg", 0),
+             ("where", 3, 4, 5), ("cast", f32, 3), ("full", (), 0.5, f32), ("broadcast", (2, 3), 8),
+             ("binary", "mul", 7, 9), ("binary", "mul", 10, 1)]
+    dtypes = [F32, F32, None, BOOL, F32, F32, F32, F32, F32, F32, F32, F32]
+    tape = fusion.Tape(F32, (2, 3), 2, steps, [3, 6, 11], dtypes)
+    hosts = [np.array(x, np.float32).reshape(2, 3), np.array(y, np.float32)]
     backend = opencl.backend
-    results = []
+    reference = fusion.run_reference(NumpyBackend(), tape, hosts)
     background = backend.runtime.background_builds
-    for templates in (False, True):
-        backend.fused_templates = templates
-        backend.runtime.background_builds = False  # the template is built at once, then used
-        try:
-            results.append([backend.to_host(a) for a in backend.fused(tape, [backend.upload(host)])])
-        finally:
-            backend.fused_templates = True
-            backend.runtime.background_builds = background
-    reference = fusion.run_reference(NumpyBackend(), tape, [host])
-    for interpreted, templated, want in zip(*results, reference):
-        np.testing.assert_array_equal(interpreted, templated)
-        assert interpreted.dtype == want.dtype
-        np.testing.assert_allclose(interpreted, want, rtol=2e-6)
+    for y_host in (hosts[1], np.broadcast_to(hosts[1], (2, 3)).copy()):  # rows / one walked dim
+        results = []
+        for templates in (False, True):
+            backend.fused_templates = templates
+            backend.runtime.background_builds = False  # the template is built at once, then used
+            try:
+                arrays = [backend.upload(hosts[0]), backend.upload(y_host)]
+                results.append([backend.to_host(a) for a in backend.fused(tape, arrays)])
+            finally:
+                backend.fused_templates = True
+                backend.runtime.background_builds = background
+        for interpreted, templated, want in zip(*results, reference):
+            np.testing.assert_array_equal(interpreted, templated)
+            assert interpreted.dtype == want.dtype
+            np.testing.assert_allclose(interpreted, want, rtol=2e-6)

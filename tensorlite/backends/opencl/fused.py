@@ -23,6 +23,7 @@ _OPERANDS = MAX_OUTPUTS + MAX_INPUTS
 _INT32_MAX = 2 ** 31 - 1
 _BOOL = np.dtype(np.bool_)
 _TEMPLATE_STEPS = 16  # kernels/fused.cl's fused_template unrolls at most 16 steps
+_CPU_CHUNK = 64  # elements per work item of fused_template on CPU devices (index arithmetic per chunk)
 
 
 class FusedMixin:
@@ -51,16 +52,20 @@ class FusedMixin:
             raise ValueError(f"fused: the tape takes {tape.n_inputs} inputs, got {len(inputs)}")
         encoded = self._fused_program(tape)
         outputs = [self.new(tape.shape, tape.dtypes[r]) for r in tape.outputs]
-        layout = _walk(tape.shape, outputs, inputs)
-        p = self.runtime.params(layout + encoded.words)
+        chunk = _CPU_CHUNK if self.runtime.is_cpu or self.runtime.is_checker else 1  # Oclgrind checks both
+        walk, schedule, work = _walk(tape.shape, outputs, inputs, chunk)
+        p = self.runtime.params(walk + encoded.words + schedule)
         unused = encoded.consts  # any valid buffer: the kernel never touches it
         buffers = [o.buffer for o in outputs] + [unused] * (MAX_OUTPUTS - len(outputs)) \
             + [x.buffer for x in inputs] + [unused] * (MAX_INPUTS - len(inputs))
-        if self._template_ready(encoded):
-            file, name, defines = "fused.cl", "fused_template", encoded.template
+        ready = self._template_ready(encoded)
+        if ready and work:
+            file, name, defines, size = "fused.cl", "fused_template_rows", encoded.template, work
+        elif ready:
+            file, name, defines, size = "fused.cl", "fused_template", encoded.template, math.prod(tape.shape)
         else:
-            file, name, defines = "elementwise.cl", "fused", encoded.defines
-        self._launch(file, name, defines, math.prod(tape.shape), (p, encoded.consts, *buffers))
+            file, name, defines, size = "elementwise.cl", "fused", encoded.defines, math.prod(tape.shape)
+        self._launch(file, name, defines, size, (p, encoded.consts, *buffers))
         return tuple(outputs)
 
     def _fused_program(self, tape: Tape) -> "_Encoded":
@@ -145,10 +150,13 @@ def _encode(backend, tape: Tape):
     return _Encoded(program, params(backend.runtime, *stored, dtype=dtype), defines, template)
 
 
-def _walk(shape, outputs, inputs) -> bytes:
-    """The FusedTape walk fields (ndim, n, shape, strides, offsets) as bytes: size-1 dims
-    dropped, neighbours every operand walks contiguously merged (as array.Layout)."""
-    key = (shape, len(outputs), tuple((x.shape, x.strides, x.offset) for x in inputs))
+def _walk(shape, outputs, inputs, chunk: int):
+    """(walk fields of FusedTape: ndim, n, shape, strides, offsets; its schedule fields: work,
+    chunk, chunks_per_row; fused_template_rows' work item count, 0 where it does not apply):
+    size-1 dims dropped, neighbours every operand walks contiguously merged (as array.Layout);
+    fused_template_rows' work items run up to ``chunk`` elements of a row of the innermost
+    merged dim each."""
+    key = (shape, len(outputs), tuple((x.shape, x.strides, x.offset) for x in inputs), chunk)
     found = _WALKS.get(key)
     if found is not None:
         return found
@@ -175,7 +183,13 @@ def _walk(shape, outputs, inputs) -> bytes:
     for k, (_, offset) in enumerate(operands):
         slot = k if k < len(outputs) else MAX_OUTPUTS + k - len(outputs)
         values[2 + MAXD + _OPERANDS * MAXD + slot] = offset
-    found = values.tobytes()
+    # several walked dims on a CPU: fused_template_rows (one walk per chunk); else one element
+    # per work item (PoCL vectorises that across work items; GPUs want it)
+    inner = merged[-1][0] if merged else 1
+    chunk = min(chunk, inner)
+    chunks_per_row = -(-inner // chunk)
+    work = (n // inner) * chunks_per_row if len(merged) > 1 and chunk > 1 else 0
+    found = values.tobytes(), np.array([work, chunk, chunks_per_row], np.int32).tobytes(), work
     if len(_WALKS) >= 8192:
         _WALKS.clear()
     _WALKS[key] = found
