@@ -3,8 +3,9 @@ thread, PoCL's CPU device by default:
 
 1. kernel level: relu(x + b) (bias broadcast) and relu's backward where(x > 0, g, 0), unfused
    launches vs the fused interpreter vs the fused template (the tape as -D defines), us/call;
-2. W2 (784-100-50-10 MLP, batch 50, Adam): kernel launches and fills per step and ms/step,
-   eager vs compiled without fusion vs compiled with fusion (parameters compared bit for bit).
+2. W1 ((a*b+c).sum().backward(), 16 floats) and W2 (784-100-50-10 MLP, batch 50, Adam): kernel
+   launches and fills per step and time per step, eager vs compiled without fusion vs compiled
+   with fusion (parameters and gradients compared bit for bit).
 
 Times are process CPU time (PoCL's worker threads included) with one finish per run.
 
@@ -76,15 +77,31 @@ def _counting(runtime):
     return counts
 
 
-def w2(backend):
-    """Launches per W2 step and ms/step: eager, compiled unfused, compiled fused."""
-    counts = _counting(backend.runtime)
-    print("W2 (784-100-50-10, batch 50, Adam) on", backend.runtime.name)
+def _w1_step():
+    tl.manual_seed(0)
+    a, b, c = (tl.randn(16, device="opencl", requires_grad=True) for _ in range(3))
+
+    def step():
+        a.grad = b.grad = c.grad = None
+        (a * b + c).sum().backward()
+    step.model = tl.nn.ParameterList([a, b, c])
+    return step
+
+
+def _w2_step():
+    step = training_steps.step_fn(tl, "W2", device="opencl")
+    step.model = {n: c.cell_contents for n, c in zip(step.__code__.co_freevars, step.__closure__)}["model"]
+    return step
+
+
+def workload(backend, counts, title, make, number, unit, scale):
+    """Launches per step and time per step: eager, compiled unfused, compiled fused."""
+    print(title, "on", backend.runtime.name)
     results = {}
     for label in ("eager", "compiled, unfused", "compiled, fused"):
         fuse = capture.fuse if label.endswith(" fused") else (lambda calls, keep, meta: calls)
         with mock.patch.object(capture, "fuse", fuse):
-            step = training_steps.step_fn(tl, "W2", device="opencl")
+            step = make()
             run = step if label == "eager" else tl.compile(step)
             for _ in range(3):
                 run()
@@ -94,20 +111,22 @@ def w2(backend):
             counts.update(launch=0, fill=0)
             run()
             per_step = dict(counts)
-            seconds = _per_call(backend, run, 50)
-        cells = {n: c.cell_contents for n, c in zip(step.__code__.co_freevars, step.__closure__)}
-        results[label] = [p.detach().numpy() for p in cells["model"].parameters()]
+            seconds = _per_call(backend, run, number)
+        results[label] = [p.detach().numpy() for p in step.model.parameters()] + \
+            [p.grad.numpy() for p in step.model.parameters() if p.grad is not None]
         print(f"  {label:18s} {per_step['launch']:3d} launches + {per_step['fill']} fills per step, "
-              f"{seconds * 1e3:6.2f} ms/step")
+              f"{seconds * scale:7.2f} {unit}/step")
     same = all(np.array_equal(a, b) for a, b in zip(results["compiled, unfused"], results["compiled, fused"]))
-    print(f"  fused parameters equal the unfused compiled ones bit for bit (same steps): {same}")
+    print(f"  fused parameters and gradients equal the unfused compiled ones bit for bit: {same}")
 
 
 def main():
     print(load_average())
     backend = tl.device("opencl").backend
     kernels(backend)
-    w2(backend)
+    counts = _counting(backend.runtime)
+    workload(backend, counts, "W1 ((a*b+c).sum().backward(), 16 floats)", _w1_step, 300, "us", 1e6)
+    workload(backend, counts, "W2 (784-100-50-10, batch 50, Adam)", _w2_step, 50, "ms", 1e3)
 
 
 if __name__ == "__main__":

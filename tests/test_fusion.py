@@ -65,6 +65,18 @@ def test_relu_backward_comparison_and_select_fuse():
     assert "where" in kinds and ("binary", "gt") in [s for call in fused for s in _steps(call)]
 
 
+def test_the_backward_of_a_product_sum_is_one_fused_call():
+    """W1's backward: the 0-d ones, their broadcast, the products and the gradient copies."""
+    a, b, c = (tl.randn(16).requires_grad_() for _ in range(3))
+
+    def step(a, b, c):
+        (a * b + c).sum().backward()
+        return a.grad, b.grad, c.grad
+    fused = _fused_vs_unfused(step, a, b, c)
+    assert len(fused) == 1 and len(fused[0][3]) == 3
+    assert {"full", "broadcast", "binary", "copy"} <= {s[0] for s in fused[0][1][0].steps}
+
+
 def test_an_intermediate_used_outside_the_group_stays_an_output():
     x, y = tl.randn(3, 4), tl.randn(4)
 

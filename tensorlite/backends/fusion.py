@@ -1,5 +1,5 @@
 """Elementwise fusion of a captured step: each maximal group of elementwise backend calls
-(unary, binary, where, cast, broadcast_to and 0-d/constant fills feeding them, an in-place
+(unary, binary, where, cast, copy, broadcast_to and constant fills feeding them, an in-place
 bias add on a fresh result) becomes one ``fused(tape, inputs)`` call that computes the group's
 values in one pass over its iteration shape (one kernel launch on OpenCL, kernels/fused.cl).
 
@@ -39,7 +39,7 @@ _INTEGER_ONLY = frozenset({"bitwise_not", "bitwise_and", "bitwise_or", "bitwise_
 _FRESH = frozenset({"matmul", "unary", "binary", "where", "cast", "copy", "reduce", "softmax",
                     "full", "concatenate", "fused"})
 _WRITES = {"binary_inplace": (1,), "copy_into": (0,), "index_put": (0,), "adam_step": (0, 2, 3, 4, 5)}
-_LAUNCHING = frozenset({"unary", "binary", "where", "cast", "full", "binary_inplace"})
+_LAUNCHING = frozenset({"unary", "binary", "where", "cast", "copy", "full", "binary_inplace"})
 
 
 class Tape:
@@ -47,7 +47,7 @@ class Tape:
     the registers of the ``outputs``, the iteration ``shape`` and the compute ``dtype``.
 
     Steps (operands are register numbers): ``("unary", op, a)``, ``("binary", op, a, b)``,
-    ``("where", condition, a, b)``, ``("cast", dtype, a)`` (a tensorlite dtype),
+    ``("where", condition, a, b)``, ``("cast", dtype, a)`` (a tensorlite dtype), ``("copy", a)``,
     ``("broadcast", shape, a)``, ``("scalar", value)`` (a Python number operand) and
     ``("full", shape, value, dtype)``. ``dtypes``: the NumPy dtype of every register (None for
     a scalar). Hashable by identity: backends cache what they derive from a tape on it.
@@ -75,7 +75,7 @@ class Tape:
     @property
     def launches(self) -> int:
         """The unfused calls that launch a kernel or fill (what one fused launch replaces)."""
-        return sum(1 for s in self.steps if s[0] in ("unary", "binary", "where", "cast", "full"))
+        return sum(1 for s in self.steps if s[0] in ("unary", "binary", "where", "cast", "copy", "full"))
 
     def __repr__(self) -> str:
         return f"Tape(dtype={self.dtype}, shape={self.shape}, inputs={self.n_inputs}, " \
@@ -96,6 +96,8 @@ def run_reference(backend, tape: Tape, inputs) -> tuple:
             value = backend.where(registers[step[1]], registers[step[2]], registers[step[3]])
         elif kind == "cast":
             value = backend.cast(registers[step[2]], step[1])
+        elif kind == "copy":
+            value = backend.copy(registers[step[1]])
         elif kind == "broadcast":
             value = backend.broadcast_to(registers[step[2]], step[1])
         elif kind == "scalar":
@@ -295,6 +297,13 @@ def _member(index, call, meta, readers, producer, calls):
             return None
         compute = _compute_of([d for d in (info[1], dtype) if d != _BOOL] or [_BOOL], [], False)
         step, operands = ("cast", target, None), [(2, x)]
+    elif name == "copy":
+        (x,) = args
+        info = _operand_info(x, meta)
+        if not info:
+            return None
+        compute = _compute_of([info[1]], [], True)
+        step, operands = ("copy", None), [(1, x)]
     elif name == "broadcast_to":
         x, target = args
         info = _operand_info(x, meta)
@@ -338,7 +347,7 @@ def _inplace_member(index, args, meta, readers, producer):
 
 
 def _only_elementwise_readers(name, readers, calls) -> bool:
-    return all(calls[i][0] in _LAUNCHING for i in readers.get(name, ()))
+    return all(calls[i][0] in _LAUNCHING or calls[i][0] == "broadcast_to" for i in readers.get(name, ()))
 
 
 def _fused_call(group, keep, readers, meta):

@@ -123,6 +123,8 @@ def _encode(backend, tape: Tape):
             code, operands = _KINDS["where"] << 8, step[1:]
         elif kind == "cast":
             code, operands = _KINDS["to_bool" if step[1].numpy == _BOOL else "copy"] << 8, step[2:]
+        elif kind == "copy":
+            code, operands = _KINDS["copy"] << 8, step[1:]
         elif kind == "broadcast":
             code, operands = _KINDS["copy"] << 8, step[2:]
         else:
