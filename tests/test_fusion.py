@@ -114,6 +114,16 @@ def test_a_cast_to_another_float_type_and_in_place_writes_into_state_are_not_fus
     assert "binary_inplace" in [c[0] for c in calls]
 
 
+def test_integer_chains_fuse_with_bool_outputs_and_wide_groups_stay_exact():
+    x, y = tl.tensor([[5, -3, 8], [0, 7, -9]]), tl.tensor([2, -4, 6])
+    with tl.no_grad():
+        fused = _fused_vs_unfused(lambda x, y: (((x * 3 + y) // 2) & 7) > 2, x, y)
+        assert len(fused) == 1 and fused[0][1][0].dtype == np.int64
+        # nine inputs: more than the kernel's eight, so the group stays unfused (and exact)
+        many = [tl.randn(3) for _ in range(9)]
+        assert _fused_vs_unfused(lambda *xs: sum(xs[1:], xs[0]).exp(), *many) == []
+
+
 UNARY_CHAIN = ["neg", "exp", "tanh", "sigmoid", "relu", "abs", "sin", "floor"]
 BINARY_CHAIN = ["add", "sub", "mul", "maximum", "minimum"]
 
