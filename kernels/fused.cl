@@ -3,10 +3,15 @@
  * one or more outputs, so a chain such as bias add + relu, or relu's backward (gt, where), is one
  * launch instead of one per op.
  *
- * An interpreter, not a template: the tape (op codes of ops.h) arrives in the parameter buffer,
- * so one program per element type serves every tape (no build per chain, nothing to wait for
- * on a step's first run), and each op runs the very functions of unary.cl / binary.cl: a fused
- * result is bit-identical to the unfused launches (FP_CONTRACT off: a*b+c stays two roundings).
+ * Two kernels run the same tape (op codes of ops.h), each with the very functions of unary.cl /
+ * binary.cl, so a fused result is bit-identical to the unfused launches (FP_CONTRACT off: a*b+c
+ * stays two roundings):
+ * - ``fused``, an interpreter reading the tape from the parameter buffer: one program per
+ *   element type serves every tape (it lives in elementwise.cl's program, which a step builds
+ *   anyway), so a new tape runs at once; ~2x slower than unfused launches per element on PoCL;
+ * - ``fused_template`` / ``fused_template_rows`` (below, -D FUSED_TEMPLATE): the tape as -D
+ *   defines, one program per tape, built in the background (opencl/fused.py) and used once
+ *   built; every step folds to its one operation: 2-4x faster than the unfused launches.
  *
  * -D T=<register type> (the chain's values; a bool value is 0 or 1 in a register), U = T. Inputs
  * and outputs are T buffers, or uchar buffers (bool) where the tape's bool mask says so. This
