@@ -1,5 +1,11 @@
-"""The OpenCL backend's fused elementwise primitive: one launch of kernels/fused.cl's interpreter
-runs a ``Tape`` (tensorlite/backends/fusion.py) over its iteration shape.
+"""The OpenCL backend's fused elementwise primitive: one launch of kernels/fused.cl runs a
+``Tape`` (tensorlite/backends/fusion.py) over its iteration shape.
+
+Which kernel: a tape's unrolled template program (the tape as -D defines) once it is built; its
+build starts in the background at the tape's first call, and until it is done the tape runs as
+its unfused launches (the same values; the interpreter's own first launch would compile its
+kernel on the step's path, ~2 s on PoCL). Tapes too long for the template (over 16 steps), and
+``fused_templates = False``, run on the interpreter (the tape read from the parameter buffer).
 
 The tape's steps become (kind << 8 | op code, a, b, c) words with the op codes of kernels/ops.h;
 its numbers and fills become constants of the compute type; everything (walk layout, tape, bool
@@ -11,7 +17,7 @@ import math
 
 import numpy as np
 
-from ..fusion import MAX_CONSTANTS, MAX_INPUTS, MAX_OUTPUTS, MAX_STEPS, Tape
+from ..fusion import MAX_CONSTANTS, MAX_INPUTS, MAX_OUTPUTS, MAX_STEPS, Tape, run_reference
 from .array import MAXD, broadcast_strides
 from .dispatch import params, scalar, type_defines
 from .runtime import op_codes
@@ -51,6 +57,11 @@ class FusedMixin:
         if len(inputs) != tape.n_inputs:
             raise ValueError(f"fused: the tape takes {tape.n_inputs} inputs, got {len(inputs)}")
         encoded = self._fused_program(tape)
+        ready = self._template_ready(encoded)
+        if not ready and encoded.template is not None and self.fused_templates:
+            # while the template builds: the unfused launches (the interpreter's first launch
+            # would compile its kernel, ~2 s on PoCL, on a step's critical path)
+            return run_reference(self, tape, inputs)
         outputs = [self.new(tape.shape, tape.dtypes[r]) for r in tape.outputs]
         chunk = _CPU_CHUNK if self.runtime.is_cpu or self.runtime.is_checker else 1  # Oclgrind checks both
         walk, schedule, work = _walk(tape.shape, outputs, inputs, chunk)
@@ -58,7 +69,6 @@ class FusedMixin:
         unused = encoded.consts  # any valid buffer: the kernel never touches it
         buffers = [o.buffer for o in outputs] + [unused] * (MAX_OUTPUTS - len(outputs)) \
             + [x.buffer for x in inputs] + [unused] * (MAX_INPUTS - len(inputs))
-        ready = self._template_ready(encoded)
         if ready and work:
             file, name, defines, size = "fused.cl", "fused_template_rows", encoded.template, work
         elif ready:
@@ -77,7 +87,7 @@ class FusedMixin:
 
     def _template_ready(self, encoded) -> bool:
         """Whether the tape's unrolled template program is built; the first ask starts its
-        build in the background (the interpreter runs the tape meanwhile: the same values,
+        build in the background (the unfused launches run the tape meanwhile: the same values,
         nothing to wait for). On Oclgrind (no background builds) it is built at once."""
         if encoded.template is None or not self.fused_templates:
             return False
