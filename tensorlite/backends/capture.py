@@ -77,6 +77,7 @@ class Recorder:
         self._held = []  # results that cannot be weakly referenced (NumPy scalars): kept
         self._thread = threading.get_ident()  # a loader thread's work is not the step's
         self.written = set()  # indices of the loads an in-place primitive wrote into
+        self.meta = {}  # variable -> (shape, dtype) of its array (the fusion pass reads it)
         self.calls = []
         self.metas = []  # per call: (shape, dtype) of each positional argument and result (None: no array)
 
@@ -121,7 +122,10 @@ class Recorder:
     def _template(self, value):
         if self._is_array(value):
             name = self.names.get(id(value))
-            return value if name is None else _Var(name)  # not a load, not a slot: a constant
+            if name is None:
+                return value  # not a load, not a slot: a constant
+            self.meta.setdefault(name, (value.shape, value.dtype))
+            return _Var(name)
         if isinstance(value, (tuple, list)):
             return type(value)(self._template(v) for v in value)
         return value
@@ -129,6 +133,7 @@ class Recorder:
     def _name(self, array, n, i) -> str:
         name = f"s{n}_{i}"
         key = id(array)
+        self.meta[name] = (array.shape, array.dtype)
         self.names[key] = name
         try:
             weakref.finalize(array, _forget, self.names, key, name)

@@ -9,6 +9,7 @@ import numpy as np
 from . import _stl
 from ..dtypes import FLOAT_KINDS, HALF_DTYPES
 from .base import UNSTABLE_EXACT_UP_TO, Backend, broadcast_error
+from .fusion import run_reference
 
 # float16 and bfloat16 (ml_dtypes) compute in float32 and round once, as PyTorch's CPU kernels
 # do: sums and matrix products accumulate in float32 (NumPy would accumulate float16 in
@@ -1363,6 +1364,11 @@ class NumpyBackend(Backend):
         if dst.dtype in _HALF and getattr(src, "dtype", None) not in _HALF:
             src = np.asarray(src, dtype=np.float32)
         np.copyto(dst, src, casting="unsafe")
+
+    def fused(self, tape, inputs):
+        """The reference of a fused elementwise group (backends/fusion.py): the unfused calls
+        of ``tape``, so the values are bit-identical to them."""
+        return run_reference(self, tape, inputs)
 
     def binary_inplace(self, op, dst, other):
         token = None if op in _NEVER_WARN else _ERRSTATE.set(_IGNORE)

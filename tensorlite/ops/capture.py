@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np  # the NumPy backend's array types: which call arguments are buffers
 
 from ..backends.capture import Late, Program, Recorder
+from ..backends.fusion import fuse
 from ..tensor import Tensor
 
 __all__ = ["Late", "Recording", "Replay", "CaptureError"]
@@ -41,10 +42,10 @@ class Recording:
     """
 
     def __init__(self, device, loaded, prepare, host_read):
-        if device.type != "cpu":
-            raise CaptureError(f"tensorlite.compile captures steps on the CPU (NumPy) backend only "
-                               f"so far; the step runs on {device}")
         self.device = device
+        # another device's arrays: the type of the loaded tensors' (its backend stays unimported)
+        types = _ARRAY_TYPES if device.type == "cpu" else tuple({type(t._array) for t in loaded})
+        self._is_array = lambda value: isinstance(value, types)
         self._loads = {}
         for n, t in enumerate(loaded):
             self._loads.setdefault(id(t._array), n)
@@ -55,7 +56,7 @@ class Recording:
 
     def __enter__(self):
         self._real = self.device.backend
-        self._recorder = Recorder(self._real, self._prepare, self._host_read, _is_array, self._loads)
+        self._recorder = Recorder(self._real, self._prepare, self._host_read, self._is_array, self._loads)
         self.device.backend = self._recorder
         return self
 
@@ -88,7 +89,12 @@ class Recording:
                 raise CaptureError("tensorlite.compile: the step returns a tensor it neither "
                                    "computed nor received; return computed tensors only")
             keep.append(name)
-        program = Program(self._real, self._recorder.calls, self._n_loads, keep, self._recorder.metas)
+        calls, metas = self._recorder.calls, self._recorder.metas
+        if getattr(self._real, "fuses_elementwise", False):  # elementwise groups: one launch each
+            meta_of = {id(call): meta for call, meta in zip(calls, metas)}
+            calls = fuse(calls, keep, self._recorder.meta)
+            metas = [meta_of.get(id(call)) for call in calls]  # a fused call's: None
+        program = Program(self._real, calls, self._n_loads, keep, metas)
         return Replay(program, self.device, len(rebound))
 
 

@@ -21,6 +21,7 @@ from .array import CLArray, Layout, Storage, broadcast_strides, contiguous_strid
 from .dispatch import CL_TYPES, WORK_GROUP, launch, params, result_dtype, same_dtype, scalar, type_defines
 from .conv import ConvolutionMixin
 from .custom import launch_user_kernel
+from .fused import FusedMixin
 from .errors import ErrorFlag
 from .indexing import IndexingMixin
 from .runtime import op_codes
@@ -97,7 +98,7 @@ def _extent(x: CLArray):
     return lo, hi
 
 
-class OpenCLBackend(IndexingMixin, ConvolutionMixin, Backend):
+class OpenCLBackend(IndexingMixin, ConvolutionMixin, FusedMixin, Backend):
     """Arrays are CLArray (buffer + shape + element strides + offset); views share buffers."""
 
     name = "opencl"

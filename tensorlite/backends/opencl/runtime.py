@@ -180,6 +180,10 @@ class Runtime:
             thread.join()
         atexit.register(finish)
 
+    def is_built(self, file: str, defines: tuple) -> bool:
+        """Whether the program of ``kernels/<file>`` with ``defines`` is built (e.g. by prebuild)."""
+        return (file, defines) in self._programs
+
     def _program(self, file: str, defines: tuple, fresh: bool = False) -> cl.Program:
         """The program of ``kernels/<file>`` with ``defines``, built once; ``fresh`` rebuilds
         it bypassing the compiler caches and keeps the new one."""
