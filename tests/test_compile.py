@@ -10,7 +10,7 @@ from hypothesis import given, settings, strategies as st
 import tensorlite as tl
 import tensorlite.nn.functional as F
 
-pytestmark = pytest.mark.backend_pair  # the capture covers the NumPy backend so far
+pytestmark = pytest.mark.backend_pair  # the NumPy backend; tests/test_compile_opencl.py: OpenCL
 
 compile_module = sys.modules["tensorlite.compile"]
 
@@ -258,7 +258,7 @@ def test_anomaly_mode_runs_the_step_eagerly():
     assert fn.stats["replays"] == 0 and fn.stats["eager"] == 3
 
 
-def test_a_step_on_opencl_warns_once_and_runs_eagerly(opencl):
+def test_a_step_on_opencl_is_captured_and_replayed(opencl):
     w = tl.ones(3, device=opencl, requires_grad=True)
     opt = tl.optim.SGD([w], lr=0.5)
 
@@ -266,13 +266,12 @@ def test_a_step_on_opencl_warns_once_and_runs_eagerly(opencl):
         opt.zero_grad()
         (w * x).sum().backward()
         opt.step()
-        return w
+        return w.detach() * 1
     fn = tl.compile(step)
-    with pytest.warns(UserWarning, match="CPU .NumPy. backend only"):
-        for _ in range(3):
-            fn(tl.ones(3, device=opencl))
-    np.testing.assert_array_equal(w.detach().cpu().numpy(), np.full(3, -0.5, np.float32))
-    assert fn.stats == {"eager": 3, "recordings": 1, "replays": 0}
+    outs = [fn(tl.ones(3, device=opencl)) for _ in range(4)]
+    np.testing.assert_array_equal(w.detach().cpu().numpy(), np.full(3, -1.0, np.float32))
+    assert [o.cpu().numpy()[0] for o in outs] == [0.5, 0.0, -0.5, -1.0]
+    assert fn.stats == {"eager": 1, "recordings": 1, "replays": 2}
 
 
 def test_host_reads_eager_finishes_the_step_then_runs_eagerly():

@@ -25,12 +25,20 @@ def _is_array(value) -> bool:
     return isinstance(value, _ARRAY_TYPES)
 
 
+def _array_test(backend):
+    """The test telling ``backend``'s arrays among call arguments (NumPy arrays or CLArray)."""
+    if backend.name == "opencl":
+        from ..backends.opencl.array import CLArray
+        return lambda value: isinstance(value, CLArray)
+    return _is_array
+
+
 class Recording:
     """Context manager: while open, every primitive run on ``device`` is recorded.
 
     ``loaded``: the tensors whose buffers each replay passes again (inputs, then state such as
     parameters and optimizer state), in that order; ``prepare`` and ``host_read``: see
-    ``Recorder``. Only the NumPy backend is captured so far.
+    ``Recorder``. The NumPy and OpenCL backends are captured.
 
     Example:
     >>> x = tl.ones(3)
@@ -41,9 +49,9 @@ class Recording:
     """
 
     def __init__(self, device, loaded, prepare, host_read):
-        if device.type != "cpu":
-            raise CaptureError(f"tensorlite.compile captures steps on the CPU (NumPy) backend only "
-                               f"so far; the step runs on {device}")
+        if device.type not in ("cpu", "opencl"):
+            raise CaptureError(f"tensorlite.compile captures steps on the CPU (NumPy) and OpenCL "
+                               f"backends only; the step runs on {device}")
         self.device = device
         self._loads = {}
         for n, t in enumerate(loaded):
@@ -55,7 +63,8 @@ class Recording:
 
     def __enter__(self):
         self._real = self.device.backend
-        self._recorder = Recorder(self._real, self._prepare, self._host_read, _is_array, self._loads)
+        self._recorder = Recorder(self._real, self._prepare, self._host_read, _array_test(self._real),
+                                  self._loads)
         self.device.backend = self._recorder
         return self
 

@@ -1,0 +1,76 @@
+"""tensorlite.compile on OpenCL (the OpenCL pass of the suite: TENSORLITE_DEVICE=opencl): K
+replayed steps equal K eager steps within float32 tolerance, dropout masks differ between
+replays, guards re-record, host reads raise. tests/test_compile.py covers the CPU backend."""
+import numpy as np
+import pytest
+
+import tensorlite as tl
+from test_compile import CASES, _batches, _mlp, _run, _trainer
+
+pytestmark = pytest.mark.skipif(tl.get_default_device().type != "opencl",
+                                reason="the OpenCL pass covers these (TENSORLITE_DEVICE=opencl)")
+
+
+def _assert_close(eager, replayed):
+    for a, b in zip(eager, replayed):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("schedule", [False, True], ids=["fixed-lr", "lr-each-step"])
+def test_replayed_steps_equal_eager_steps(case, schedule):
+    make_net, make_opt, shape = CASES[case]
+    eager, eager_losses, _ = _run(make_net, make_opt, shape, schedule=schedule, compiled=False)
+    replayed, losses, fn = _run(make_net, make_opt, shape, schedule=schedule)
+    assert fn.stats == {"eager": 1, "recordings": 1, "replays": 4}
+    _assert_close(eager, replayed)
+    _assert_close(eager_losses, losses)
+
+
+def test_dropout_masks_differ_between_replays_and_equal_eager_ones():
+    def masks(compiled):
+        tl.manual_seed(3)
+        x = tl.ones(64, requires_grad=True)
+        opt = tl.optim.SGD([x], lr=0.0)
+
+        def step():
+            opt.zero_grad()
+            out = tl.nn.functional.dropout(x, 0.5, training=True)
+            out.sum().backward()
+            opt.step()
+            return out
+        fn = tl.compile(step) if compiled else step
+        return [fn().detach().numpy() for _ in range(5)]
+    eager, replayed = masks(False), masks(True)
+    _assert_close(eager, replayed)
+    assert len({m.tobytes() for m in replayed[2:]}) == 3  # the replays drew fresh masks
+
+
+def test_shape_change_records_again_and_keeps_both_signatures():
+    _, _, _, step = _trainer(_mlp, lambda p: tl.optim.SGD(p, lr=0.1))
+    fn = tl.compile(step)
+    big, small = _batches((5, 6), 1)[0], _batches((2, 6), 1)[0]
+    for batch in (big, big, big, small, small, small, big, small):
+        fn(*batch)
+    assert fn.stats == {"eager": 2, "recordings": 2, "replays": 4}
+
+
+def test_outputs_are_fresh_tensors():
+    _, _, _, step = _trainer(_mlp, lambda p: tl.optim.SGD(p, lr=0.1))
+    fn = tl.compile(step)
+    (x, y), = _batches((5, 6), 1)
+    held = [fn(x, y) for _ in range(5)]
+    values = [h.item() for h in held]
+    assert len({id(h._array.storage) for h in held}) == 5 and values == sorted(values, reverse=True)
+
+
+def test_host_read_during_recording_names_the_line():
+    _, _, _, step = _trainer(_mlp, lambda p: tl.optim.SGD(p, lr=0.1))
+
+    def logged(x, y):
+        return step(x, y).item()  # the line the error names
+    fn = tl.compile(logged)
+    batch = _batches((5, 6), 1)[0]
+    fn(*batch)
+    with pytest.raises(RuntimeError, match=r"test_compile_opencl.py:\d+: return step\(x, y\).item\(\)"):
+        fn(*batch)
