@@ -74,3 +74,49 @@ def test_host_read_during_recording_names_the_line():
     fn(*batch)
     with pytest.raises(RuntimeError, match=r"test_compile_opencl.py:\d+: return step\(x, y\).item\(\)"):
         fn(*batch)
+
+
+def _launch_replays(fn):
+    return [entry.replay.launches for entries in fn._cache.values() for entry in entries]
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_replays_enqueue_the_traced_launches_and_never_wait(case, monkeypatch):
+    """The replays run as prepared launches (no backend call, no read, no finish), a few
+    small parameter writes where the lr changes."""
+    make_net, make_opt, shape = CASES[case]
+    net, opt, sched, step = _trainer(make_net, make_opt, schedule=True)
+    fn = tl.compile(step)
+    batches = _batches(shape, 6)
+    for x, y in batches[:4]:
+        fn(x, y)
+        sched.step()
+    replay, = _launch_replays(fn)
+    assert replay.failed is None and replay.launches > 0
+    runtime = x.device.backend.runtime
+    log = []
+    for kind in ("launch", "read", "synchronize", "prepared_launch", "set_argument"):
+        monkeypatch.setattr(runtime, kind, lambda *a, _kind=kind, **k: log.append(_kind))
+    for entries in fn._cache.values():
+        monkeypatch.setattr(entries[0].replay.program, "run", lambda *a: log.append("backend calls"))
+    write, fill = runtime.write, runtime.fill
+    monkeypatch.setattr(runtime, "write", lambda *a, **k: (log.append("write"), write(*a, **k)))
+    for x, y in batches[4:]:
+        fn(x, y)
+        sched.step()
+    params = sum(len(call._params) for call in replay._late_calls)  # those an lr or a seed reach
+    assert set(log) <= {"write", "set_argument"} and log.count("write") <= 2 * params
+    assert fn.stats["replays"] == 4
+
+
+def test_an_input_in_another_layout_replays_the_calls():
+    _, _, _, step = _trainer(_mlp, lambda p: tl.optim.SGD(p, lr=0.1))
+    eager_net, _, _, eager_step = _trainer(_mlp, lambda p: tl.optim.SGD(p, lr=0.1))
+    fn = tl.compile(step)
+    (x, y), = _batches((5, 6), 1)
+    wide = tl.cat([x, x], 1)[:, 3:9]  # same shape and dtype, another stride and offset
+    for batch in [(x, y)] * 3 + [(wide, y), (x, y)]:
+        eager, replayed = eager_step(*batch), fn(*batch)
+        np.testing.assert_allclose(eager.item(), replayed.item(), rtol=1e-5)
+    replay, = _launch_replays(fn)
+    assert replay.failed is None and fn.stats["replays"] == 3

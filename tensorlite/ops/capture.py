@@ -26,11 +26,10 @@ def _is_array(value) -> bool:
 
 
 def _array_test(backend):
-    """The test telling ``backend``'s arrays among call arguments (NumPy arrays or CLArray)."""
-    if backend.name == "opencl":
-        from ..backends.opencl.array import CLArray
-        return lambda value: isinstance(value, CLArray)
-    return _is_array
+    """The test telling ``backend``'s arrays among call arguments (``array_types``: a device
+    backend's, e.g. CLArray; NumPy's by default)."""
+    types = getattr(backend, "array_types", None)
+    return _is_array if types is None else (lambda value: isinstance(value, types))
 
 
 class Recording:
@@ -98,14 +97,18 @@ class Recording:
                                    "computed nor received; return computed tensors only")
             keep.append(name)
         program = Program(self._real, self._recorder.calls, self._n_loads, keep)
-        return Replay(program, self.device, len(rebound))
+        launches = getattr(self._real, "launch_replay", None)  # a backend's replay of its commands
+        if launches is not None:
+            launches = launches(self._recorder.calls, self._n_loads, keep)
+        return Replay(program, self.device, len(rebound), launches)
 
 
 class Replay:
     """A recorded step run again: ``run(inputs, state, rebound, late)`` -> output tensors."""
 
-    def __init__(self, program, device, n_rebound):
+    def __init__(self, program, device, n_rebound, launches=None):
         self.program = program
+        self.launches = launches  # None, or run(loaded, late) -> arrays or None (then the calls run)
         self.reads = program.loads_read  # indices into inputs + state that the calls read
         self._device = device
         self._n_rebound = n_rebound
@@ -117,7 +120,9 @@ class Replay:
         replay builds no graph)."""
         loaded = [t._array for t in inputs]
         loaded += [None if t is None else t._array for t in state]
-        results = self.program.run(loaded, late)
+        results = None if self.launches is None else self.launches.run(loaded, late)
+        if results is None:
+            results = self.program.run(loaded, late)
         n = self._n_rebound
         device = self._device
         for place, array in zip(rebound, results[:n]):
