@@ -1,11 +1,15 @@
 """tensorlite.compile on OpenCL (the OpenCL pass of the suite: TENSORLITE_DEVICE=opencl): K
 replayed steps equal K eager steps within float32 tolerance, dropout masks differ between
 replays, guards re-record, host reads raise. tests/test_compile.py covers the CPU backend."""
+import sys
+
 import numpy as np
 import pytest
 
 import tensorlite as tl
 from test_compile import CASES, _batches, _mlp, _run, _trainer
+
+compile_module = sys.modules["tensorlite.compile"]
 
 pytestmark = pytest.mark.skipif(tl.get_default_device().type != "opencl",
                                 reason="the OpenCL pass covers these (TENSORLITE_DEVICE=opencl)")
@@ -120,3 +124,25 @@ def test_an_input_in_another_layout_replays_the_calls():
         np.testing.assert_allclose(eager.item(), replayed.item(), rtol=1e-5)
     replay, = _launch_replays(fn)
     assert replay.failed is None and fn.stats["replays"] == 3
+
+
+def test_fit_with_compile_on_opencl_trains_as_eager_fit(monkeypatch):
+    made = []
+    init = compile_module.CompiledFunction.__init__
+    monkeypatch.setattr(compile_module.CompiledFunction, "__init__",
+                        lambda self, *a, **k: (init(self, *a, **k), made.append(self))[0])
+
+    def train(compiled):
+        tl.manual_seed(0)
+        model = tl.nn.Sequential(tl.nn.Linear(2, 8), tl.nn.Tanh(), tl.nn.Dropout(0.1), tl.nn.Linear(8, 2))
+        options = tl.training.TrainingOptions(
+            "sgdm", initial_learn_rate=0.05, max_epochs=4, mini_batch_size=16, verbose=False,
+            execution_environment="opencl", learn_rate_schedule="piecewise", learn_rate_drop_period=1,
+            gradient_threshold=1.0, compile=compiled)
+        return tl.training.fit(model, tl.data.xor(n=40), "crossentropy", options)
+    (eager_model, eager_history), (model, history) = train(False), train(True)
+    _assert_close([t.numpy() for t in eager_model.state_dict().values()],
+                  [t.numpy() for t in model.state_dict().values()])
+    _assert_close([r["loss"] for r in eager_history.iterations], [r["loss"] for r in history.iterations])
+    assert [c.stats for c in made] == [{"eager": 2, "recordings": 2, "replays": 8}]  # batches 16, 16, 8
+    assert [r.failed for r in _launch_replays(made[0])] == [None, None]

@@ -24,6 +24,7 @@ replay's own parameter buffers (non-blocking writes of a few bytes). A replay ne
 from __future__ import annotations
 
 import copy
+import threading
 
 import numpy as np
 import pyopencl as cl
@@ -273,6 +274,10 @@ class _Trace:
         rt = self.runtime
         self.saved = {name: rt.__dict__.get(name) for name in ("allocate", "launch", "fill", "write", "read", "params")}
         real = {name: getattr(rt, name) for name in self.saved}
+        step = threading.get_ident()
+
+        def traced(name, fn):  # another thread's commands (a loader's upload) are not the step's
+            return lambda *args, **kwargs: (fn if threading.get_ident() == step else real[name])(*args, **kwargs)
 
         def allocate(nbytes):
             self.allocating += 1
@@ -314,7 +319,7 @@ class _Trace:
             return real["read"](*args, **kwargs)
         for name, fn in (("allocate", allocate), ("launch", launch), ("fill", fill), ("write", write),
                          ("read", read), ("params", params)):
-            setattr(rt, name, fn)
+            setattr(rt, name, traced(name, fn))
 
     def remove(self):
         for name, previous in self.saved.items():
