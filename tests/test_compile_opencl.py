@@ -5,9 +5,10 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import tensorlite as tl
-from test_compile import CASES, _batches, _mlp, _run, _trainer
+from test_compile import CASES, _batches, _cnn, _mlp, _run, _trainer
 
 compile_module = sys.modules["tensorlite.compile"]
 
@@ -27,8 +28,36 @@ def test_replayed_steps_equal_eager_steps(case, schedule):
     eager, eager_losses, _ = _run(make_net, make_opt, shape, schedule=schedule, compiled=False)
     replayed, losses, fn = _run(make_net, make_opt, shape, schedule=schedule)
     assert fn.stats == {"eager": 1, "recordings": 1, "replays": 4}
+    assert [r.failed for r in _launch_replays(fn)] == [None]  # replays 2-4 enqueued launches only
     _assert_close(eager, replayed)
     _assert_close(eager_losses, losses)
+
+
+@settings(max_examples=6, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 6), st.floats(1e-3, 0.5), st.booleans(), st.booleans())
+def test_any_mlp_step_replays_its_launches_as_eager(batch, hidden, lr, momentum, adam):
+    make_net = lambda: tl.nn.Sequential(tl.nn.Linear(6, hidden), tl.nn.Tanh(), tl.nn.Linear(hidden, 3))
+    make_opt = (lambda p: tl.optim.Adam(p, lr=lr)) if adam else \
+        (lambda p: tl.optim.SGD(p, lr=lr, momentum=0.9 if momentum else 0.0))
+    eager, _, _ = _run(make_net, make_opt, (batch, 6), steps=5, schedule=momentum, compiled=False)
+    replayed, _, fn = _run(make_net, make_opt, (batch, 6), steps=5, schedule=momentum)
+    assert fn.stats["replays"] == 3 and [r.failed for r in _launch_replays(fn)] == [None]
+    _assert_close(eager, replayed)
+
+
+def test_eval_mode_and_a_new_parameter_miss_the_guard():
+    net, opt, _, step = _trainer(_cnn, lambda p: tl.optim.SGD(p, lr=0.1))
+    fn = tl.compile(step)
+    (x, y), = _batches((4, 1, 8, 8), 1)
+    for _ in range(3):
+        fn(x, y)
+    net.eval()
+    fn(x, y)
+    assert fn.stats["recordings"] == 2
+    net.train()
+    opt.add_param_group({"params": [tl.nn.Parameter(tl.ones(2))]})
+    fn(x, y)
+    assert fn.stats["recordings"] == 3
 
 
 def test_dropout_masks_differ_between_replays_and_equal_eager_ones():
