@@ -96,10 +96,11 @@ class Recording:
                 raise CaptureError("tensorlite.compile: the step returns a tensor it neither "
                                    "computed nor received; return computed tensors only")
             keep.append(name)
-        program = Program(self._real, self._recorder.calls, self._n_loads, keep)
+        calls = self._recorder.calls
+        program = Program(self._real, calls, self._n_loads, keep)
         launches = getattr(self._real, "launch_replay", None)  # a backend's replay of its commands
-        if launches is not None:
-            launches = launches(self._recorder.calls, self._n_loads, keep)
+        if launches is not None:  # traced from the calls the program replays (fused ones too)
+            launches = launches(calls, self._n_loads, keep)
         return Replay(program, self.device, len(rebound), launches)
 
 
