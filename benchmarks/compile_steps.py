@@ -15,7 +15,7 @@ Run: OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 python benchmarks/compile_steps.py
 
 --opencl: the same workloads on the OpenCL device (PoCL: POCL_MAX_PTHREAD_COUNT=1), eager vs
 compiled (the recorded backend calls replayed) vs compiled as launches (the runtime's enqueues
-replayed with arguments set once), W1 us/it, W2 and W4 ms/step, kernel launches per W2 step,
+replayed with arguments set once) vs fused (with the fusion pass, where merged), W1 us/it, W2 and W4 ms/step, kernel launches per W2 step,
 and the first compiled W2 steps in a fresh process with empty kernel caches. Targets (issue 12):
 W1 <= 30 us, W2 <= 1 ms, W4 <= 10 ms, cold first compiled W2 step <= 5 s. Times are process
 CPU time (PoCL's worker thread included) with one finish per timed run, never inside a step.
@@ -143,24 +143,32 @@ def _w1_opencl(device):
     return step
 
 
-def _opencl_modes(make_step):
-    """(name, step) per way to run: eager, compiled replaying calls, compiled replaying launches.
-    The fusion pass (tensorlite/backends/fusion.py, when merged) rewrites the recorded calls
-    inside the capture: both compiled rows then run fused; a row without it belongs here."""
+def _opencl_modes(make_step, device):
+    """(name, step) per way to run: eager, compiled replaying calls, compiled replaying launches,
+    and, where the backend fuses elementwise groups of a captured step (the fusion pass,
+    tensorlite/backends/fusion.py: ``fuses_elementwise``), the launches of the fused step; the
+    other compiled rows then run with fusion off."""
     from tensorlite.backends.opencl import replay
+    backend = device.backend
+    fusion = getattr(backend, "fuses_elementwise", None) is not None
 
-    def compiled(launches):
+    def compiled(launches, fused=False):
         step = tl.compile(make_step())
 
         def run():
-            replay.ENABLED = launches  # read when a recording is built (the second call)
+            replay.ENABLED = launches  # both read when a recording is built (the second call)
+            if fusion:
+                backend.fuses_elementwise = fused
             try:
                 return step()
             finally:
                 replay.ENABLED = True
+                if fusion:
+                    del backend.fuses_elementwise  # the class's own setting again
         return run
-    return [("tensorlite eager", make_step()), ("compiled (calls)", compiled(False)),
-            ("compiled (launches)", compiled(True))]
+    modes = [("tensorlite eager", make_step()), ("compiled (calls)", compiled(False)),
+             ("compiled (launches)", compiled(True))]
+    return modes + ([("compiled (launches), fused", compiled(True, True))] if fusion else [])
 
 
 def _launches_per_step(step, device, calls: int = 4) -> int:
@@ -218,10 +226,10 @@ def main_opencl():
                  ("W4: small CNN, batch 32, Adam, per step (target <= 10 ms)",
                   lambda: training_steps.step_fn(tl, "W4", device), "ms", 50))
     for title, make_step, unit, number in workloads:
-        rows = [(name, _opencl_time(step, number=number)) for name, step in _opencl_modes(make_step)]
+        rows = [(name, _opencl_time(step, number=number)) for name, step in _opencl_modes(make_step, device)]
         report(title, rows, "tensorlite eager", unit=unit)
     print("\nKernel launches per W2 step:")
-    for name, step in _opencl_modes(lambda: training_steps.step_fn(tl, "W2", device)):
+    for name, step in _opencl_modes(lambda: training_steps.step_fn(tl, "W2", device), device):
         print(f"  {name:<28} {_launches_per_step(step, device):6d}")
     with tempfile.TemporaryDirectory() as pocl, tempfile.TemporaryDirectory() as xdg:
         env = dict(os.environ, POCL_CACHE_DIR=pocl, XDG_CACHE_HOME=xdg)  # PoCL's and pyopencl's caches
