@@ -175,3 +175,17 @@ def test_fit_with_compile_on_opencl_trains_as_eager_fit(monkeypatch):
     _assert_close([r["loss"] for r in eager_history.iterations], [r["loss"] for r in history.iterations])
     assert [c.stats for c in made] == [{"eager": 2, "recordings": 2, "replays": 8}]  # batches 16, 16, 8
     assert [r.failed for r in _launch_replays(made[0])] == [None, None]
+
+
+def test_a_late_call_that_cannot_be_dry_run_replays_the_calls(monkeypatch):
+    from tensorlite.backends.opencl import replay
+
+    def broken(self, late):
+        raise ValueError("no dry run")
+    monkeypatch.setattr(replay._LateCall, "_dry_run", broken)
+    make_net, make_opt, shape = CASES["mlp-adam"]
+    eager, _, _ = _run(make_net, make_opt, shape, schedule=True, compiled=False)
+    replayed, _, fn = _run(make_net, make_opt, shape, schedule=True)
+    assert [r.failed for r in _launch_replays(fn)] == [
+        "adam_step with new late values: the dry run failed: ValueError: no dry run"]
+    _assert_close(eager, replayed)

@@ -69,6 +69,8 @@ class LaunchReplay:
         self.launches = 0
 
     def run(self, loaded, late):
+        """The arrays of ``keep`` after one replay on ``loaded`` (arrays, None where unread) and
+        the ``late`` values; None: replay the calls instead (``failed`` says why, if for good)."""
         if self.failed is not None:
             return None
         if self._commands is None:
@@ -80,8 +82,9 @@ class LaunchReplay:
             if array.storage.buffer is not slot.buffer:
                 slot.bind(array.storage.buffer)
         for call in self._late_calls:
-            if not call.update(late):
-                self.failed = f"the parameters of {call.name} changed shape"
+            problem = call.update(late)
+            if problem is not None:
+                self.failed = f"{call.name} with new late values: {problem}"
                 return None
         storages = []
         for slot in self._outputs:
@@ -396,22 +399,21 @@ class _LateCall:
         self._events = events
         self._last = None
 
-    def update(self, late) -> bool:
+    def update(self, late):
+        """Bring the parameter buffers up to the ``late`` values; a problem (a string) when the
+        call would now enqueue other commands than the traced ones (the calls replay then)."""
         values = [late[i] for i in self._indices]
         if values == self._last:
-            return True
-        dry = _DryRuntime(self._backend.runtime)
-        backend = copy.copy(self._backend)
-        backend.runtime, backend._consts_cache, backend._prebuild = dry, _NoCache(), False
-        (args, kwargs) = self._ghosts
-        args = _resolve(self._template, args, late)
-        kwargs = {k: _resolve(v, kwargs[k], late) for k, v in self._kwargs.items()}
-        getattr(backend, self.name)(*args, **kwargs)
+            return None
+        try:
+            dry = self._dry_run(late)
+        except Exception as error:  # noqa: BLE001  (the dry run is an optimisation: the calls replay)
+            return f"the dry run failed: {type(error).__name__}: {error}"
         if len(dry.logged) != len(self._recorded) or len(dry.events) != len(self._events):
-            return False
+            return "other parameter buffers or commands than the traced ones"
         for (kind, *new), (old_kind, *old) in zip(dry.events, self._events):
             if kind != old_kind or (kind == "launch" and new != old):
-                return False
+                return "another launch than the traced one"
             if kind == "fill":
                 old[0].pattern = new[0]
             elif kind == "write":
@@ -422,7 +424,17 @@ class _LateCall:
                 slot.data, slot.host = data, np.frombuffer(data, np.uint8)
                 self._backend.runtime.write(slot.buffer, slot.host, blocking=False)
         self._last = values
-        return True
+        return None
+
+    def _dry_run(self, late) -> "_DryRuntime":
+        dry = _DryRuntime(self._backend.runtime)
+        backend = copy.copy(self._backend)
+        backend.runtime, backend._consts_cache, backend._prebuild = dry, _NoCache(), False
+        (args, kwargs) = self._ghosts
+        args = _resolve(self._template, args, late)
+        kwargs = {k: _resolve(v, kwargs[k], late) for k, v in self._kwargs.items()}
+        getattr(backend, self.name)(*args, **kwargs)
+        return dry
 
 
 class _DryRuntime:
