@@ -131,45 +131,29 @@ class LaunchReplay:
     def _build(self, trace, loaded, results, late_args):
         if trace.failed:
             raise NotReplayable(trace.failed)
-        runtime = self._runtime
-        outputs, makers = {}, []
-        for name, array in zip(self._keep, results):
-            makers.append(_maker(name, array, trace, outputs))
-        self._results = makers
+        outputs = {}
+        self._results = [_maker(name, array, trace, outputs) for name, array in zip(self._keep, results)]
         self._outputs = [slot for slot, _ in outputs.values()]
-        slots = {}
-        private = {}
-        self._storages = []  # the replay's own buffers
-
-        def slot_of(ref):
-            found = slots.get(id(ref))
-            if found is not None:
-                return found
-            if isinstance(ref, _Version) and id(ref) in outputs:
-                found = outputs[id(ref)][0]
-            elif isinstance(ref, _Version):
-                storage = private.get(id(ref.buffer))
-                if storage is None or storage.size < ref.size:
-                    storage = private[id(ref.buffer)] = Storage(runtime, ref.size)
-                    self._storages.append(storage)
-                found = _Slot(runtime, storage.buffer, ref.size)
-            elif isinstance(ref, _Load):
-                found = _Slot(runtime, ref.buffer, 0)
-            elif isinstance(ref, _Param):
-                storage = Storage(runtime, len(ref.data))
-                self._storages.append(storage)
-                found = _Slot(runtime, storage.buffer, 0)
-                found.data = ref.data
-                found.host = np.frombuffer(ref.data, np.uint8)
-                runtime.write(storage.buffer, found.host, blocking=False)
-            else:
-                found = _Slot(runtime, ref.buffer, 0)
-            slots[id(ref)] = found
-            return found
+        plan = _Plan(self._runtime, outputs)
         # private buffers of the same pool buffer are one: resolve the largest first
         for ref in sorted(trace.versions, key=lambda v: -v.size):
             if id(ref) not in outputs:
-                slot_of(ref)
+                plan.slot(ref)
+        commands, events = self._prepare(trace, plan)
+        self._loads = [(ref.index, loaded[ref.index].strides, loaded[ref.index].offset, plan.slots[id(ref)])
+                       for ref in trace.loads.values() if id(ref) in plan.slots]
+        params = {}
+        for ref in trace.params:
+            params.setdefault(ref.call, {})[ref.ordinal] = plan.slot(ref)
+        self._late_calls = [_LateCall(self._backend, self._calls[n], late_args[n], trace.param_log.get(n, []),
+                                      params.get(n, {}), events.get(n, []))
+                            for n in sorted(late_args)]
+        self._keep_alive = (trace.constants, plan)
+        self._commands = commands
+
+    def _prepare(self, trace, plan):
+        """(the replay's commands, each call's events: what a dry run must reproduce)."""
+        runtime = self._runtime
         commands, events = [], {}
         self._checks = False
         errors = self._backend.errors.buffer
@@ -177,36 +161,57 @@ class LaunchReplay:
             kind, call = command[0], command[1]
             if kind == "launch":
                 _, _, kernel, global_size, local_size, refs = command
-                args = [slot_of(r).buffer if isinstance(r, _Ref) else r for r in refs]
+                args = [plan.slot(r).buffer if isinstance(r, _Ref) else r for r in refs]
                 self._checks = self._checks or any(a is errors for a in args)
                 prepared = runtime.prepare(kernel, args)
                 for index, ref in enumerate(refs):
                     if isinstance(ref, _Ref):
-                        slot_of(ref).users.append((prepared, index))
+                        plan.slot(ref).users.append((prepared, index))
                 commands.append(runtime.prepared_launch(prepared, global_size, local_size))
                 self.launches += 1
                 events.setdefault(call, []).append(("launch", global_size, local_size, _scalars(refs)))
-            elif kind == "fill":
-                fill = _Fill(runtime, slot_of(command[2]), *command[3:])
-                commands.append(fill)
-                events.setdefault(call, []).append(("fill", fill))
             else:
-                write = _Write(runtime, slot_of(command[2]), command[3])
-                commands.append(write)
-                events.setdefault(call, []).append(("write", write))
-        self._loads = []
-        for ref in trace.loads.values():
-            if id(ref) in slots:
-                array = loaded[ref.index]
-                self._loads.append((ref.index, array.strides, array.offset, slots[id(ref)]))
-        params = {}
-        for ref in trace.params:
-            params.setdefault(ref.call, {})[ref.ordinal] = slot_of(ref)
-        self._late_calls = [_LateCall(self._backend, self._calls[n], late_args[n], trace.param_log.get(n, []),
-                                      params.get(n, {}), events.get(n, []))
-                            for n in sorted(late_args)]
-        self._keep_alive = (trace.constants, slots)
-        self._commands = commands
+                cls = _Fill if kind == "fill" else _Write
+                made = cls(runtime, plan.slot(command[2]), *command[3:])
+                commands.append(made)
+                events.setdefault(call, []).append((kind, made))
+        return commands, events
+
+
+class _Plan:
+    """The replay's buffer for each ``_Ref`` of the trace: a ``_Slot`` (private intermediates,
+    private parameter buffers, load and output slots rebound per replay, constants)."""
+
+    def __init__(self, runtime, outputs):
+        self.runtime, self.outputs = runtime, outputs
+        self.slots, self.private, self.storages = {}, {}, []  # storages: the replay's own buffers
+
+    def slot(self, ref) -> "_Slot":
+        found = self.slots.get(id(ref))
+        if found is None:
+            found = self.slots[id(ref)] = self._make(ref)
+        return found
+
+    def _make(self, ref) -> "_Slot":
+        runtime = self.runtime
+        if isinstance(ref, _Version) and id(ref) in self.outputs:
+            return self.outputs[id(ref)][0]
+        if isinstance(ref, _Version):
+            storage = self.private.get(id(ref.buffer))
+            if storage is None or storage.size < ref.size:
+                storage = self.private[id(ref.buffer)] = self._own(ref.size)
+            return _Slot(runtime, storage.buffer, ref.size)
+        if isinstance(ref, _Param):
+            slot = _Slot(runtime, self._own(len(ref.data)).buffer, 0)
+            slot.data, slot.host = ref.data, np.frombuffer(ref.data, np.uint8)
+            runtime.write(slot.buffer, slot.host, blocking=False)
+            return slot
+        return _Slot(runtime, ref.buffer, 0)  # a load (rebound per replay) or a constant
+
+    def _own(self, nbytes) -> Storage:
+        storage = Storage(self.runtime, nbytes)
+        self.storages.append(storage)
+        return storage
 
 
 class _Ref:
