@@ -17,11 +17,20 @@ Times are process CPU time per call (median of runs): on a shared machine wall t
 with the other processes' load, CPU time much less.
 
 Run: OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 python benchmarks/compile_steps.py
+
+--opencl: the same workloads on the OpenCL device (PoCL: POCL_MAX_PTHREAD_COUNT=1), eager vs
+compiled (the recorded backend calls replayed) vs compiled as launches (the runtime's enqueues
+replayed with arguments set once) vs fused (with the fusion pass, where merged), W1 us/it, W2 and W4 ms/step, kernel launches per W2 step,
+and the first compiled W2 steps in a fresh process with empty kernel caches. Targets (issue 12):
+W1 <= 30 us, W2 <= 1 ms, W4 <= 10 ms, cold first compiled W2 step <= 5 s. Times are process
+CPU time (PoCL's worker thread included) with one finish per timed run, never inside a step.
 """
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -242,8 +251,132 @@ def main():
           f"compiled {rss['compiled']:.0f} MB")
 
 
+# -- OpenCL ---------------------------------------------------------------------------------------
+def _opencl_time(fn, *, number: int, repeat: int = 3, warmup: int = 3) -> float:
+    """Median process CPU seconds per call; the queue is drained at the end of each timed run
+    (a finish per step would cost PoCL ~220 us), so the kernels' time is counted too."""
+    for _ in range(warmup):
+        fn()
+    tl.synchronize("opencl")
+    runs = []
+    for _ in range(repeat):
+        start = time.process_time()
+        for _ in range(number):
+            fn()
+        tl.synchronize("opencl")
+        runs.append((time.process_time() - start) / number)
+    return sorted(runs)[len(runs) // 2]
+
+
+def _w1_opencl(device):
+    a, b, c = (tl.randn(16, requires_grad=True, device=device) for _ in range(3))
+
+    def step():
+        (a * b + c).sum().backward()
+    return step
+
+
+def _opencl_modes(make_step, device):
+    """(name, step) per way to run: eager, compiled replaying calls, compiled replaying launches,
+    and, where the backend fuses elementwise groups of a captured step (the fusion pass,
+    tensorlite/backends/fusion.py: ``fuses_elementwise``), the launches of the fused step; the
+    other compiled rows then run with fusion off."""
+    from tensorlite.backends.opencl import replay
+    backend = device.backend
+    fusion = getattr(backend, "fuses_elementwise", None) is not None
+
+    def compiled(launches, fused=False):
+        step = tl.compile(make_step())
+
+        def run():
+            replay.ENABLED = launches  # both read when a recording is built (the second call)
+            if fusion:
+                backend.fuses_elementwise = fused
+            try:
+                return step()
+            finally:
+                replay.ENABLED = True
+                if fusion:
+                    del backend.fuses_elementwise  # the class's own setting again
+        return run
+    modes = [("tensorlite eager", make_step()), ("compiled (calls)", compiled(False)),
+             ("compiled (launches)", compiled(True))]
+    return modes + ([("compiled (launches), fused", compiled(True, True))] if fusion else [])
+
+
+def _launches_per_step(step, device, calls: int = 4) -> int:
+    """Kernels enqueued by the last of ``calls`` calls: through Runtime.launch, plus the
+    prepared launches of a launch replay (counted by the replay itself)."""
+    from tensorlite.backends.opencl import replay
+    runtime = device.backend.runtime
+    for _ in range(calls - 1):
+        step()
+    count = [0]
+    launch, run = runtime.launch, replay.LaunchReplay.run
+
+    def counting_launch(kernel, global_size, local_size, args):
+        count[0] += 0 not in global_size
+        return launch(kernel, global_size, local_size, args)
+
+    def counting_run(self, loaded, late):
+        result = run(self, loaded, late)
+        count[0] += self.launches if result is not None and self._commands is not None else 0
+        return result
+    runtime.launch, replay.LaunchReplay.run = counting_launch, counting_run
+    try:
+        step()
+    finally:
+        del runtime.launch
+        replay.LaunchReplay.run = run
+    tl.synchronize("opencl")
+    return count[0]
+
+
+def cold_first_steps() -> str:
+    """Wall seconds of the first compiled W2 calls (eager, recording, first replay) in this
+    fresh process, synchronised after each."""
+    device = tl.device("opencl")
+    start, cpu = time.perf_counter(), time.process_time()
+    step = tl.compile(training_steps.step_fn(tl, "W2", device))
+    times = []
+    for _ in range(4):
+        t = time.perf_counter()
+        step()
+        tl.synchronize("opencl")
+        times.append(time.perf_counter() - t)
+    return (f"{times[0]:.2f} s eager first call, {times[1]:.2f} s recording, {times[2]:.3f} s first replay "
+            f"(trace), {times[3] * 1e3:.2f} ms next; {time.perf_counter() - start:.2f} s in all "
+            f"({time.process_time() - cpu:.2f} s of process CPU time)")
+
+
+def main_opencl():
+    device = tl.device("opencl")
+    print(f"tensorlite.compile on {device.backend.runtime.name}, one thread ({load_average()})")
+    workloads = (("W1: (a*b+c).sum().backward(), 16 floats, per iteration (target <= 30 us)",
+                  lambda: _w1_opencl(device), "us", 1000),
+                 ("W2: 784-100-50-10 MLP, batch 50, Adam, per step (target <= 1 ms)",
+                  lambda: training_steps.step_fn(tl, "W2", device), "ms", 200),
+                 ("W4: small CNN, batch 32, Adam, per step (target <= 10 ms)",
+                  lambda: training_steps.step_fn(tl, "W4", device), "ms", 50))
+    for title, make_step, unit, number in workloads:
+        rows = [(name, _opencl_time(step, number=number)) for name, step in _opencl_modes(make_step, device)]
+        report(title, rows, "tensorlite eager", unit=unit)
+    print("\nKernel launches per W2 step:")
+    for name, step in _opencl_modes(lambda: training_steps.step_fn(tl, "W2", device), device):
+        print(f"  {name:<28} {_launches_per_step(step, device):6d}")
+    with tempfile.TemporaryDirectory() as pocl, tempfile.TemporaryDirectory() as xdg:
+        env = dict(os.environ, POCL_CACHE_DIR=pocl, XDG_CACHE_HOME=xdg)  # PoCL's and pyopencl's caches
+        cold = subprocess.run([sys.executable, __file__, "--cold"], capture_output=True, text=True,
+                              check=True, timeout=600, env=env).stdout.strip()
+    print(f"\nFirst compiled W2 steps, fresh process, empty kernel caches (target <= 5 s): {cold}")
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--rss":
         print(peak_rss(sys.argv[2] == "compiled"))
+    elif sys.argv[1:] == ["--opencl"]:
+        main_opencl()
+    elif sys.argv[1:] == ["--cold"]:
+        print(cold_first_steps())
     else:
         main()

@@ -10,7 +10,7 @@ from hypothesis import given, settings, strategies as st
 import tensorlite as tl
 import tensorlite.nn.functional as F
 
-pytestmark = pytest.mark.backend_pair  # the capture covers the NumPy backend so far
+pytestmark = pytest.mark.backend_pair  # the NumPy backend; tests/test_compile_opencl.py: OpenCL
 
 compile_module = sys.modules["tensorlite.compile"]
 
@@ -266,12 +266,12 @@ def test_a_step_on_opencl_is_captured_and_replayed(opencl):
         opt.zero_grad()
         (w * x).sum().backward()
         opt.step()
-        return w
+        return w.detach() * 1
     fn = tl.compile(step)
-    for _ in range(3):
-        fn(tl.ones(3, device=opencl))
-    np.testing.assert_array_equal(w.detach().cpu().numpy(), np.full(3, -0.5, np.float32))
-    assert fn.stats == {"eager": 1, "recordings": 1, "replays": 1}
+    outs = [fn(tl.ones(3, device=opencl)) for _ in range(4)]
+    np.testing.assert_array_equal(w.detach().cpu().numpy(), np.full(3, -1.0, np.float32))
+    assert [o.cpu().numpy()[0] for o in outs] == [0.5, 0.0, -0.5, -1.0]
+    assert fn.stats == {"eager": 1, "recordings": 1, "replays": 2}
 
 
 def test_host_reads_eager_finishes_the_step_then_runs_eagerly():

@@ -26,12 +26,19 @@ def _is_array(value) -> bool:
     return isinstance(value, _ARRAY_TYPES)
 
 
+def _array_test(backend):
+    """The test telling ``backend``'s arrays among call arguments (``array_types``: a device
+    backend's, e.g. CLArray; NumPy's by default)."""
+    types = getattr(backend, "array_types", None)
+    return _is_array if types is None else (lambda value: isinstance(value, types))
+
+
 class Recording:
     """Context manager: while open, every primitive run on ``device`` is recorded.
 
     ``loaded``: the tensors whose buffers each replay passes again (inputs, then state such as
     parameters and optimizer state), in that order; ``prepare`` and ``host_read``: see
-    ``Recorder``. Only the NumPy backend is captured so far.
+    ``Recorder``. The NumPy and OpenCL backends are captured.
 
     Example:
     >>> x = tl.ones(3)
@@ -42,10 +49,10 @@ class Recording:
     """
 
     def __init__(self, device, loaded, prepare, host_read):
+        if device.type not in ("cpu", "opencl"):
+            raise CaptureError(f"tensorlite.compile captures steps on the CPU (NumPy) and OpenCL "
+                               f"backends only; the step runs on {device}")
         self.device = device
-        # another device's arrays: the type of the loaded tensors' (its backend stays unimported)
-        types = _ARRAY_TYPES if device.type == "cpu" else tuple({type(t._array) for t in loaded})
-        self._is_array = lambda value: isinstance(value, types)
         self._loads = {}
         for n, t in enumerate(loaded):
             self._loads.setdefault(id(t._array), n)
@@ -56,7 +63,8 @@ class Recording:
 
     def __enter__(self):
         self._real = self.device.backend
-        self._recorder = Recorder(self._real, self._prepare, self._host_read, self._is_array, self._loads)
+        self._recorder = Recorder(self._real, self._prepare, self._host_read, _array_test(self._real),
+                                  self._loads)
         self.device.backend = self._recorder
         return self
 
@@ -95,14 +103,18 @@ class Recording:
             calls = fuse(calls, keep, self._recorder.meta)
             metas = [meta_of.get(id(call)) for call in calls]  # a fused call's: None
         program = Program(self._real, calls, self._n_loads, keep, metas)
-        return Replay(program, self.device, len(rebound))
+        launches = getattr(self._real, "launch_replay", None)  # a backend's replay of its commands
+        if launches is not None:  # traced from the calls the program replays (fused ones too)
+            launches = launches(calls, self._n_loads, keep)
+        return Replay(program, self.device, len(rebound), launches)
 
 
 class Replay:
     """A recorded step run again: ``run(inputs, state, rebound, late)`` -> output tensors."""
 
-    def __init__(self, program, device, n_rebound):
+    def __init__(self, program, device, n_rebound, launches=None):
         self.program = program
+        self.launches = launches  # None, or run(loaded, late) -> arrays or None (then the calls run)
         self.reads = program.loads_read  # indices into inputs + state that the calls read
         self._device = device
         self._n_rebound = n_rebound
@@ -114,7 +126,9 @@ class Replay:
         replay builds no graph)."""
         loaded = [t._array for t in inputs]
         loaded += [None if t is None else t._array for t in state]
-        results = self.program.run(loaded, late)
+        results = None if self.launches is None else self.launches.run(loaded, late)
+        if results is None:
+            results = self.program.run(loaded, late)
         n = self._n_rebound
         device = self._device
         for place, array in zip(rebound, results[:n]):

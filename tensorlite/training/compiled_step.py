@@ -14,7 +14,7 @@ __all__ = ["compiled_train_step"]
 def compiled_train_step(environment, model, optimizer, loss_fn, metric: str, gradient_threshold):
     """A function ``(inputs, targets) -> (loss, metric)`` (Python floats) doing what fit's eager
     loop does for one mini-batch, captured on its second call and replayed after that; None
-    (with a warning) where the environment is not one CPU device. A step that cannot be
+    (with a warning) where the environment is not one device (CPU or OpenCL). A step that cannot be
     captured warns once and runs eagerly.
 
     Shapes: inputs (N, *), targets (N,) class indices or (N, *) regression targets.
@@ -30,8 +30,8 @@ def compiled_train_step(environment, model, optimizer, loss_fn, metric: str, gra
     >>> losses[2] < losses[0]
     True
     """
-    if type(environment) is not SingleDevice or environment.device.type != "cpu":
-        warn_user(f"TrainingOptions(compile=True) captures steps on one CPU device only so far; "
+    if type(environment) is not SingleDevice or environment.device.type not in ("cpu", "opencl"):
+        warn_user(f"TrainingOptions(compile=True) captures steps on one device (CPU or OpenCL) only; "
                   f"training on {environment.devices} eagerly")
         return None
 

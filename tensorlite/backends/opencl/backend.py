@@ -24,6 +24,7 @@ from .custom import launch_user_kernel
 from .fused import FusedMixin
 from .errors import ErrorFlag
 from .indexing import IndexingMixin
+from .replay import LaunchReplay
 from .runtime import op_codes
 
 _UNARY = op_codes("UNARY")
@@ -102,6 +103,7 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, FusedMixin, Backend):
     """Arrays are CLArray (buffer + shape + element strides + offset); views share buffers."""
 
     name = "opencl"
+    array_types = (CLArray,)  # what a capture of a step names as buffers (ops/capture.py)
 
     def __init__(self, runtime, prebuild: bool = False):
         self.runtime = runtime
@@ -806,6 +808,10 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, FusedMixin, Backend):
         self._launch("optim.cl", "adam", defines, param.size,
                      (param.buffer, grad.buffer, exp_avg.buffer, exp_avg_sq.buffer,
                       (max_exp_avg_sq if amsgrad else param).buffer, hyper, flags, bias.buffer))
+
+    def launch_replay(self, calls, n_loads, keep):
+        """The replay of a captured step's kernel launches (replay.py; ``tensorlite.compile``)."""
+        return LaunchReplay(self, calls, n_loads, keep)
 
     def run_user_kernel(self, source, name, defines, global_size, local_size, args, element_dtype):
         """A user's kernel (tensorlite.opencl.Kernel); see custom.launch_user_kernel."""

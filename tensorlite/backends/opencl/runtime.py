@@ -6,11 +6,14 @@ Nothing here knows about tensors; backend.py builds the primitive set on top of 
 a device runs is enqueued by one of five Runtime methods, one per kind: ``launch`` (a kernel),
 ``write`` (host -> device), ``read`` (device -> host), ``fill`` and ``synchronize``; no other
 module touches the queue or sets a kernel's arguments (tests/test_opencl_runtime.py checks it).
-A recorder (capture/replay) hooks there, e.g. by wrapping these methods of one Runtime.
+A recorder (capture/replay) hooks there, e.g. by wrapping these methods of one Runtime; the
+replay of a captured step (replay.py) enqueues the recorded launches through ``prepare`` and
+``prepared_launch``: kernels with their arguments set once.
 """
 from __future__ import annotations
 
 import atexit
+import functools
 import hashlib
 import mmap
 import secrets
@@ -311,10 +314,11 @@ class Runtime:
         if 0 not in global_size:
             cl.enqueue_nd_range_kernel(self.queue, kernel, global_size, local_size)
 
-    def write(self, buffer, host: np.ndarray) -> None:
+    def write(self, buffer, host: np.ndarray, blocking: bool = True) -> None:
         """Copy the C-contiguous ``host`` array to the start of ``buffer``; blocking, so the
-        caller may free ``host`` after."""
-        cl.enqueue_copy(self.queue, buffer, host, is_blocking=True)
+        caller may free ``host`` after (``blocking=False``: the caller keeps ``host`` unchanged
+        until the queue ran the copy; a captured step's replay does, and never waits)."""
+        cl.enqueue_copy(self.queue, buffer, host, is_blocking=blocking)
 
     def read(self, host: np.ndarray, buffer, offset: int = 0) -> None:
         """Fill the C-contiguous ``host`` array from ``buffer`` at byte ``offset`` (blocking:
@@ -329,6 +333,23 @@ class Runtime:
     def synchronize(self) -> None:
         """Wait until the queue has run everything enqueued."""
         self.queue.finish()
+
+    # -- prepared launches (a captured step's replay, backends/opencl/replay.py) ---------------
+    def prepare(self, kernel: cl.Kernel, args) -> cl.Kernel:
+        """A kernel object of its own for one launch of a replay, with ``args`` set once."""
+        own = cl.Kernel(kernel.program, kernel.function_name)
+        own.set_args(*args)
+        return own
+
+    def set_argument(self, kernel: cl.Kernel, index: int, value) -> None:
+        """Rebind one argument of a ``prepare``d kernel (a load or an output that changed)."""
+        kernel.set_arg(index, value)
+
+    def prepared_launch(self, kernel: cl.Kernel, global_size: tuple, local_size):
+        """A callable that enqueues the ``prepare``d kernel as it is (~2 us a launch: pyopencl's
+        own entry point, no argument handling)."""
+        return functools.partial(cl._cl.enqueue_nd_range_kernel, self.queue, kernel, global_size,
+                                 local_size, None, None)
 
 
 _HOST_MARGIN = 1 << 20  # the driver's alignment and bookkeeping around a buffer's bytes

@@ -1,0 +1,202 @@
+"""tensorlite.compile on OpenCL (once, in the CPU pass, with the OpenCL device as default): K
+replayed steps equal K eager steps within float32 tolerance, dropout masks differ between
+replays, guards re-record, host reads raise. tests/test_compile.py covers the CPU backend."""
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import tensorlite as tl
+from test_compile import CASES, _batches, _cnn, _mlp, _run, _trainer
+
+compile_module = sys.modules["tensorlite.compile"]
+
+pytestmark = pytest.mark.backend_pair  # run once, in the CPU pass, with OpenCL as the default
+
+
+@pytest.fixture(autouse=True)
+def opencl_default(opencl):
+    """The OpenCL device as default device for the test (test_compile's cases make their tensors
+    on the default device); the default device restored afterwards."""
+    device = tl.get_default_device()
+    tl.set_default_device(opencl)
+    try:
+        yield
+    finally:
+        tl.set_default_device(device)
+
+
+def _assert_close(eager, replayed):
+    for a, b in zip(eager, replayed):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("schedule", [False, True], ids=["fixed-lr", "lr-each-step"])
+def test_replayed_steps_equal_eager_steps(case, schedule):
+    make_net, make_opt, shape = CASES[case]
+    eager, eager_losses, _ = _run(make_net, make_opt, shape, schedule=schedule, compiled=False)
+    replayed, losses, fn = _run(make_net, make_opt, shape, schedule=schedule)
+    assert fn.stats == {"eager": 1, "recordings": 1, "replays": 4}
+    assert [r.failed for r in _launch_replays(fn)] == [None]  # replays 2-4 enqueued launches only
+    _assert_close(eager, replayed)
+    _assert_close(eager_losses, losses)
+
+
+@settings(max_examples=6, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 6), st.floats(1e-3, 0.5), st.booleans(), st.booleans())
+def test_any_mlp_step_replays_its_launches_as_eager(batch, hidden, lr, momentum, adam):
+    make_net = lambda: tl.nn.Sequential(tl.nn.Linear(6, hidden), tl.nn.Tanh(), tl.nn.Linear(hidden, 3))
+    make_opt = (lambda p: tl.optim.Adam(p, lr=lr)) if adam else \
+        (lambda p: tl.optim.SGD(p, lr=lr, momentum=0.9 if momentum else 0.0))
+    eager, _, _ = _run(make_net, make_opt, (batch, 6), steps=5, schedule=momentum, compiled=False)
+    replayed, _, fn = _run(make_net, make_opt, (batch, 6), steps=5, schedule=momentum)
+    assert fn.stats["replays"] == 3 and [r.failed for r in _launch_replays(fn)] == [None]
+    _assert_close(eager, replayed)
+
+
+def test_eval_mode_and_a_new_parameter_miss_the_guard():
+    net, opt, _, step = _trainer(_cnn, lambda p: tl.optim.SGD(p, lr=0.1))
+    fn = tl.compile(step)
+    (x, y), = _batches((4, 1, 8, 8), 1)
+    for _ in range(3):
+        fn(x, y)
+    net.eval()
+    fn(x, y)
+    assert fn.stats["recordings"] == 2
+    net.train()
+    opt.add_param_group({"params": [tl.nn.Parameter(tl.ones(2))]})
+    fn(x, y)
+    assert fn.stats["recordings"] == 3
+
+
+def test_dropout_masks_differ_between_replays_and_equal_eager_ones():
+    def masks(compiled):
+        tl.manual_seed(3)
+        x = tl.ones(64, requires_grad=True)
+        opt = tl.optim.SGD([x], lr=0.0)
+
+        def step():
+            opt.zero_grad()
+            out = tl.nn.functional.dropout(x, 0.5, training=True)
+            out.sum().backward()
+            opt.step()
+            return out
+        fn = tl.compile(step) if compiled else step
+        return [fn().detach().numpy() for _ in range(5)]
+    eager, replayed = masks(False), masks(True)
+    _assert_close(eager, replayed)
+    assert len({m.tobytes() for m in replayed[2:]}) == 3  # the replays drew fresh masks
+
+
+def test_shape_change_records_again_and_keeps_both_signatures():
+    _, _, _, step = _trainer(_mlp, lambda p: tl.optim.SGD(p, lr=0.1))
+    fn = tl.compile(step)
+    big, small = _batches((5, 6), 1)[0], _batches((2, 6), 1)[0]
+    for batch in (big, big, big, small, small, small, big, small):
+        fn(*batch)
+    assert fn.stats == {"eager": 2, "recordings": 2, "replays": 4}
+
+
+def test_outputs_are_fresh_tensors():
+    _, _, _, step = _trainer(_mlp, lambda p: tl.optim.SGD(p, lr=0.1))
+    fn = tl.compile(step)
+    (x, y), = _batches((5, 6), 1)
+    held = [fn(x, y) for _ in range(5)]
+    values = [h.item() for h in held]
+    assert len({id(h._array.storage) for h in held}) == 5 and values == sorted(values, reverse=True)
+
+
+def test_host_read_during_recording_names_the_line():
+    _, _, _, step = _trainer(_mlp, lambda p: tl.optim.SGD(p, lr=0.1))
+
+    def logged(x, y):
+        return step(x, y).item()  # the line the error names
+    fn = tl.compile(logged)
+    batch = _batches((5, 6), 1)[0]
+    fn(*batch)
+    with pytest.raises(RuntimeError, match=r"test_compile_opencl.py:\d+: return step\(x, y\).item\(\)"):
+        fn(*batch)
+
+
+def _launch_replays(fn):
+    return [entry.replay.launches for entries in fn._cache.values() for entry in entries]
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_replays_enqueue_the_traced_launches_and_never_wait(case, monkeypatch):
+    """The replays run as prepared launches (no backend call, no read, no finish), a few
+    small parameter writes where the lr changes."""
+    make_net, make_opt, shape = CASES[case]
+    net, opt, sched, step = _trainer(make_net, make_opt, schedule=True)
+    fn = tl.compile(step)
+    batches = _batches(shape, 6)
+    for x, y in batches[:4]:
+        fn(x, y)
+        sched.step()
+    replay, = _launch_replays(fn)
+    assert replay.failed is None and replay.launches > 0
+    runtime = x.device.backend.runtime
+    log = []
+    for kind in ("launch", "read", "synchronize", "prepared_launch", "set_argument"):
+        monkeypatch.setattr(runtime, kind, lambda *a, _kind=kind, **k: log.append(_kind))
+    for entries in fn._cache.values():
+        monkeypatch.setattr(entries[0].replay.program, "run", lambda *a: log.append("backend calls"))
+    write, fill = runtime.write, runtime.fill
+    monkeypatch.setattr(runtime, "write", lambda *a, **k: (log.append("write"), write(*a, **k)))
+    for x, y in batches[4:]:
+        fn(x, y)
+        sched.step()
+    params = sum(len(call._params) for call in replay._late_calls)  # those an lr or a seed reach
+    assert set(log) <= {"write", "set_argument"} and log.count("write") <= 2 * params
+    assert fn.stats["replays"] == 4
+
+
+def test_an_input_in_another_layout_replays_the_calls():
+    _, _, _, step = _trainer(_mlp, lambda p: tl.optim.SGD(p, lr=0.1))
+    eager_net, _, _, eager_step = _trainer(_mlp, lambda p: tl.optim.SGD(p, lr=0.1))
+    fn = tl.compile(step)
+    (x, y), = _batches((5, 6), 1)
+    wide = tl.cat([x, x], 1)[:, 3:9]  # same shape and dtype, another stride and offset
+    for batch in [(x, y)] * 3 + [(wide, y), (x, y)]:
+        eager, replayed = eager_step(*batch), fn(*batch)
+        np.testing.assert_allclose(eager.item(), replayed.item(), rtol=1e-5)
+    replay, = _launch_replays(fn)
+    assert replay.failed is None and fn.stats["replays"] == 3
+
+
+def test_fit_with_compile_on_opencl_trains_as_eager_fit(monkeypatch):
+    made = []
+    init = compile_module.CompiledFunction.__init__
+    monkeypatch.setattr(compile_module.CompiledFunction, "__init__",
+                        lambda self, *a, **k: (init(self, *a, **k), made.append(self))[0])
+
+    def train(compiled):
+        tl.manual_seed(0)
+        model = tl.nn.Sequential(tl.nn.Linear(2, 8), tl.nn.Tanh(), tl.nn.Dropout(0.1), tl.nn.Linear(8, 2))
+        options = tl.training.TrainingOptions(
+            "sgdm", initial_learn_rate=0.05, max_epochs=4, mini_batch_size=16, verbose=False,
+            execution_environment="opencl", learn_rate_schedule="piecewise", learn_rate_drop_period=1,
+            gradient_threshold=1.0, compile=compiled)
+        return tl.training.fit(model, tl.data.xor(n=40), "crossentropy", options)
+    (eager_model, eager_history), (model, history) = train(False), train(True)
+    _assert_close([t.numpy() for t in eager_model.state_dict().values()],
+                  [t.numpy() for t in model.state_dict().values()])
+    _assert_close([r["loss"] for r in eager_history.iterations], [r["loss"] for r in history.iterations])
+    assert [c.stats for c in made] == [{"eager": 2, "recordings": 2, "replays": 8}]  # batches 16, 16, 8
+    assert [r.failed for r in _launch_replays(made[0])] == [None, None]
+
+
+def test_a_late_call_that_cannot_be_dry_run_replays_the_calls(monkeypatch):
+    from tensorlite.backends.opencl import replay
+
+    def broken(self, late):
+        raise ValueError("no dry run")
+    monkeypatch.setattr(replay._LateCall, "_dry_run", broken)
+    make_net, make_opt, shape = CASES["mlp-adam"]
+    eager, _, _ = _run(make_net, make_opt, shape, schedule=True, compiled=False)
+    replayed, _, fn = _run(make_net, make_opt, shape, schedule=True)
+    assert [r.failed for r in _launch_replays(fn)] == [
+        "adam_step with new late values: the dry run failed: ValueError: no dry run"]
+    _assert_close(eager, replayed)
