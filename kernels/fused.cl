@@ -60,6 +60,12 @@ typedef struct {
 
 typedef __global const FusedTape* TapePtr;
 
+/* Every fused kernel's arguments: the tape, its constants, 4 outputs, 8 inputs. */
+#define FUSED_ARGUMENTS TapePtr P, __global const T* consts, \
+    __global T* out0, __global T* out1, __global T* out2, __global T* out3, \
+    __global const T* in0, __global const T* in1, __global const T* in2, __global const T* in3, \
+    __global const T* in4, __global const T* in5, __global const T* in6, __global const T* in7
+
 /* Offsets of element i in operand slots first..first+count-1. */
 inline void fused_offsets(TapePtr P, int i, int first, int count, int* out) {
     if (P->ndim <= 1) {  /* the common case after coalescing: no division at all */
@@ -99,11 +105,7 @@ inline T fused_step(int code, T a, T b, T c) {
 
 /* The interpreter: the tape read from P. Unused buffer arguments are any valid buffer (never
  * read or written). */
-__kernel void fused(TapePtr P, __global const T* consts,
-                    __global T* out0, __global T* out1, __global T* out2, __global T* out3,
-                    __global const T* in0, __global const T* in1, __global const T* in2,
-                    __global const T* in3, __global const T* in4, __global const T* in5,
-                    __global const T* in6, __global const T* in7) {
+__kernel void fused(FUSED_ARGUMENTS) {
     int i = get_global_id(0);
     if (i >= P->n) return;
     int o[FUSED_OPERANDS];
@@ -214,11 +216,7 @@ inline void fused_template_element(__global const T* consts, __global const T** 
     }
 }
 
-__kernel void fused_template(TapePtr P, __global const T* consts,
-                             __global T* out0, __global T* out1, __global T* out2, __global T* out3,
-                             __global const T* in0, __global const T* in1, __global const T* in2,
-                             __global const T* in3, __global const T* in4, __global const T* in5,
-                             __global const T* in6, __global const T* in7) {
+__kernel void fused_template(FUSED_ARGUMENTS) {
     int i = get_global_id(0);
     if (i >= P->n) return;
     int o[FUSED_OPERANDS];
@@ -231,11 +229,7 @@ __kernel void fused_template(TapePtr P, __global const T* consts,
 
 /* Several walked dims: work item w runs ``P->chunk`` consecutive elements of a row of the
  * innermost one, so the index arithmetic (divisions) runs once per chunk, not per element. */
-__kernel void fused_template_rows(TapePtr P, __global const T* consts,
-                                  __global T* out0, __global T* out1, __global T* out2, __global T* out3,
-                                  __global const T* in0, __global const T* in1, __global const T* in2,
-                                  __global const T* in3, __global const T* in4, __global const T* in5,
-                                  __global const T* in6, __global const T* in7) {
+__kernel void fused_template_rows(FUSED_ARGUMENTS) {
     int w = get_global_id(0);
     if (w >= P->work) return;
     int inner = P->shape[P->ndim - 1];

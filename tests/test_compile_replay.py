@@ -10,6 +10,7 @@ import pytest
 import tensorlite as tl
 import tensorlite.nn.functional as F
 from tensorlite.backends.numpy_backend import NumpyBackend
+from test_compile import _trainer
 
 pytestmark = pytest.mark.backend_pair  # the capture covers the NumPy backend so far
 
@@ -142,16 +143,8 @@ def test_half_types_and_scalar_results_keep_the_method():
 
 def test_mlp_with_cross_entropy_replays_bit_for_bit_with_lowered_calls():
     def run(compiled):
-        tl.manual_seed(0)
-        net = tl.nn.Sequential(tl.nn.Linear(6, 8), tl.nn.ReLU(), tl.nn.Linear(8, 3))
-        opt = tl.optim.Adam(net.parameters(), lr=0.01)
-
-        def step(x, y):
-            opt.zero_grad()
-            loss = F.cross_entropy(net(x), y)
-            loss.backward()
-            opt.step()
-            return loss
+        net, _, _, step = _trainer(lambda: tl.nn.Sequential(tl.nn.Linear(6, 8), tl.nn.ReLU(), tl.nn.Linear(8, 3)),
+                                   lambda p: tl.optim.Adam(p, lr=0.01))
         fn = tl.compile(step) if compiled else step
         rng = np.random.default_rng(1)
         for _ in range(5):
@@ -244,16 +237,8 @@ def test_two_recordings_share_one_flat_layout():
     """fit's smaller last batch is a second recording: it adopts the flat buffers the first one
     put the parameters in (else each would move them away from the other's on every switch)."""
     def run(compiled):
-        tl.manual_seed(0)
-        net = tl.nn.Sequential(tl.nn.Linear(4, 6), tl.nn.ReLU(), tl.nn.Linear(6, 3))
-        opt = tl.optim.Adam(net.parameters(), lr=0.01)
-
-        def step(x, y):
-            opt.zero_grad()
-            loss = F.cross_entropy(net(x), y)
-            loss.backward()
-            opt.step()
-            return loss
+        net, _, _, step = _trainer(lambda: tl.nn.Sequential(tl.nn.Linear(4, 6), tl.nn.ReLU(), tl.nn.Linear(6, 3)),
+                                   lambda p: tl.optim.Adam(p, lr=0.01))
         fn = tl.compile(step) if compiled else step
         rng = np.random.default_rng(3)
         for k in range(12):
