@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import tensorlite as tl
-from test_compile import CASES, _batches, _cnn, _mlp, _run, _trainer
+from test_compile import CASES, _batches, _mlp, _run, _trainer
 # device-agnostic tests of test_compile.py, collected here again to run on OpenCL
 from test_compile import test_eval_mode_and_a_new_parameter_miss_the_guard  # noqa: F401
 from test_compile import test_shape_change_records_again_and_keeps_both_signatures  # noqa: F401
@@ -122,7 +122,7 @@ def test_replays_enqueue_the_traced_launches_and_never_wait(case, monkeypatch):
         monkeypatch.setattr(runtime, kind, lambda *a, _kind=kind, **k: log.append(_kind))
     for entries in fn._cache.values():
         monkeypatch.setattr(entries[0].replay.program, "run", lambda *a: log.append("backend calls"))
-    write, fill = runtime.write, runtime.fill
+    write = runtime.write
     monkeypatch.setattr(runtime, "write", lambda *a, **k: (log.append("write"), write(*a, **k)))
     for x, y in batches[4:]:
         fn(x, y)

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 import tensorlite as tl
-import tensorlite.nn.functional as F
 from tensorlite.backends.numpy_backend import NumpyBackend
 from test_compile import _trainer
 
