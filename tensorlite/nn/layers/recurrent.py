@@ -12,6 +12,7 @@ from ...ops.movement import cat, stack
 from ...ops.recurrent import lstm_sequence
 from .. import functional as F, init
 from ..module import Module
+from ..utils.rnn import PackedSequence
 from ..parameter import Parameter
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
@@ -46,6 +47,53 @@ def _gru_step(x, h, w_ih, w_hh, b_ih, b_hh):
     r, z = (i_r + h_r).sigmoid(), (i_z + h_z).sigmoid()
     n = (i_n + r * h_n).tanh()
     return (1.0 - z) * n + z * h
+
+
+def _permute_batch(hidden, permutation):
+    """hidden (layers * D, N, H) with its batch dim reordered by ``permutation``."""
+    return hidden.index_select(1, permutation.to(hidden.device))
+
+
+def _rows(state, start, stop, lstm):
+    """Rows [start, stop) of a hidden state (a pair of them for the LSTM)."""
+    return (state[0][start:stop], state[1][start:stop]) if lstm else state[start:stop]
+
+
+def _join_rows(first, rest, lstm):
+    if lstm:
+        return cat([first[0], rest[0]]), cat([first[1], rest[1]])
+    return cat([first, rest])
+
+
+def _packed_forward(step, data, batch_sizes, state, weights, lstm):
+    """One direction of one layer over packed ``data``, first step to last: the sequences that
+    ended keep their last state in the rows after the running ones."""
+    outputs, offset = [], 0
+    for size in batch_sizes:
+        new = step(data[offset:offset + size], _rows(state, 0, size, lstm), weights)
+        running = (state[0] if lstm else state).shape[0]
+        state = new if size == running else _join_rows(new, _rows(state, size, running, lstm), lstm)
+        outputs.append(new[0] if lstm else new)
+        offset += size
+    return cat(outputs), state
+
+
+def _packed_reverse(step, data, batch_sizes, initial, weights, lstm):
+    """One direction of one layer over packed ``data``, last step to first: a sequence joins
+    (with its initial state) at its own last step."""
+    offsets = [0]
+    for size in batch_sizes:
+        offsets.append(offsets[-1] + size)
+    outputs, state = [], _rows(initial, 0, batch_sizes[-1], lstm)
+    for t in reversed(range(len(batch_sizes))):
+        size = batch_sizes[t]
+        running = (state[0] if lstm else state).shape[0]
+        if size > running:
+            state = _join_rows(state, _rows(initial, running, size, lstm), lstm)
+        state = step(data[offsets[t]:offsets[t + 1]], state, weights)
+        outputs.append(state[0] if lstm else state)
+    outputs.reverse()
+    return cat(outputs), state
 
 
 class _RNNBase(Module):
@@ -90,6 +138,8 @@ class _RNNBase(Module):
         return _rnn_step(self.mode, x, state, *weights)
 
     def forward(self, input, hx=None):
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         unbatched = input.ndim == 2
         if unbatched:
             input = input.unsqueeze(1)
@@ -144,6 +194,51 @@ class _RNNBase(Module):
             c_n = stack(finals_c)
             return output, (h_n, c_n.squeeze(1) if unbatched else c_n)
         return output, h_n
+
+    def _forward_packed(self, input, hx):
+        """forward on a PackedSequence: step t updates only the batch_sizes[t] sequences still
+        running (they come first), so each sequence's h_n is the state after its last valid
+        step; outputs and h_n follow the packing's permutation back to the original order."""
+        data, batch_sizes = input.data, [int(n) for n in input.batch_sizes.tolist()]
+        if data.ndim != 2 or data.shape[-1] != self.input_size:
+            raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected {self.input_size}, "
+                               f"got {data.shape[-1]}")
+        directions = 2 if self.bidirectional else 1
+        lstm = self.mode == "LSTM"
+        if hx is None:
+            h0 = zeros(self.num_layers * directions, batch_sizes[0], self.hidden_size,
+                       dtype=data.dtype, device=data.device)
+            hx = (h0, h0) if lstm else h0
+        elif input.sorted_indices is not None:
+            hx = tuple(_permute_batch(h, input.sorted_indices) for h in hx) if lstm \
+                else _permute_batch(hx, input.sorted_indices)
+        finals_h, finals_c = [], []
+        layer_input = data
+        for layer in range(self.num_layers):
+            outputs = []
+            for direction in range(directions):
+                index = layer * directions + direction
+                state = (hx[0][index], hx[1][index]) if lstm else hx[index]
+                run = _packed_reverse if direction else _packed_forward
+                output, state = run(self._step, layer_input, batch_sizes, state,
+                                    self._weights(layer, direction), lstm)
+                outputs.append(output)
+                finals_h.append(state[0] if lstm else state)
+                if lstm:
+                    finals_c.append(state[1])
+            layer_input = outputs[0] if directions == 1 else cat(outputs, -1)
+            if self.dropout and self.training and layer < self.num_layers - 1:
+                layer_input = F.dropout(layer_input, self.dropout, True)
+        output = PackedSequence(layer_input, input.batch_sizes, input.sorted_indices, input.unsorted_indices)
+        h_n = stack(finals_h)
+        if input.unsorted_indices is not None:
+            h_n = _permute_batch(h_n, input.unsorted_indices)
+        if not lstm:
+            return output, h_n
+        c_n = stack(finals_c)
+        if input.unsorted_indices is not None:
+            c_n = _permute_batch(c_n, input.unsorted_indices)
+        return output, (h_n, c_n)
 
     def extra_repr(self) -> str:
         text = f"{self.input_size}, {self.hidden_size}"
