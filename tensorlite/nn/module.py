@@ -9,6 +9,7 @@ from .. import dtypes
 from ..autograd.grad_mode import no_grad
 from ..ops.creation import empty_like
 from ..tensor import Tensor, _RemovableHandle
+from ._backward_hooks import BackwardHookCall, needs_backward_hooks
 from .parameter import Parameter
 from .utils import reset_grads
 
@@ -52,6 +53,8 @@ class Module:
         set_(self, "_modules", {})
         set_(self, "_forward_pre_hooks", {})
         set_(self, "_forward_hooks", {})
+        set_(self, "_backward_hooks", {})
+        set_(self, "_backward_pre_hooks", {})
 
     # -- registration ------------------------------------------------------------------------
     def __setattr__(self, name: str, value) -> None:
@@ -151,11 +154,17 @@ class Module:
             result = hook(self, args)
             if result is not None:
                 args = result if isinstance(result, tuple) else (result,)
+        backward_hooks = None
+        if needs_backward_hooks(self):
+            backward_hooks = BackwardHookCall(self, self._backward_hooks, self._backward_pre_hooks)
+            args = backward_hooks.wrap_inputs(args)
         output = self.forward(*args, **kwargs)
         for hook in list(self._forward_hooks.values()):
             result = hook(self, args, output)
             if result is not None:
                 output = result
+        if backward_hooks is not None:
+            output = backward_hooks.wrap_outputs(output)
         return output
 
     def register_forward_pre_hook(self, hook: Callable) -> _RemovableHandle:
@@ -166,10 +175,68 @@ class Module:
         """``hook(module, args, output)`` after forward; a non-None return replaces the output."""
         return self._add_hook(self._forward_hooks, hook)
 
+    def register_full_backward_hook(self, hook: Callable, prepend: bool = False) -> "_DictHandle":
+        """``hook(module, grad_input, grad_output)`` once the gradients of the module's positional
+        inputs are computed: grad_input has one entry per positional argument (None for
+        non-tensors), grad_output one per output tensor (None where none flowed); a non-None
+        return (a tuple as long as grad_input) replaces grad_input. With no input requiring grad
+        it fires with grad_input all None, when grad_output is known (and warns, as PyTorch).
+
+        Example:
+        >>> fc = nn.Linear(2, 1)
+        >>> seen = []
+        >>> handle = fc.register_full_backward_hook(lambda m, gi, go: seen.append(go[0].shape))
+        >>> fc(tl.ones(3, 2, requires_grad=True)).sum().backward()
+        >>> seen
+        [tensorlite.Size([3, 1])]
+        >>> handle.remove()
+        """
+        self._set_backward_hook_kind(True)
+        return self._add_hook(self._backward_hooks, hook, prepend)
+
+    def register_backward_hook(self, hook: Callable) -> "_DictHandle":
+        """The deprecated form of register_full_backward_hook, run the same way here: grad_input
+        holds the gradients of the module's inputs (PyTorch's legacy hook gives those of the
+        inputs of the module's last autograd node instead, which differ for multi-node modules).
+        A module takes either kind, not both.
+
+        Example:
+        >>> fc = nn.Linear(2, 1)
+        >>> _ = fc.register_backward_hook(lambda m, gi, go: print(go[0].shape))
+        >>> fc(tl.ones(3, 2, requires_grad=True)).sum().backward()
+        tensorlite.Size([3, 1])
+        """
+        self._set_backward_hook_kind(False)
+        return self._add_hook(self._backward_hooks, hook)
+
+    def _set_backward_hook_kind(self, full: bool) -> None:
+        kind = self.__dict__.get("_is_full_backward_hook")
+        if kind is not None and kind != full and self._backward_hooks:
+            raise RuntimeError("Cannot use both regular backward hooks and full backward hooks on a "
+                               "single Module. Please use only one of them.")
+        object.__setattr__(self, "_is_full_backward_hook", full)
+
+    def register_full_backward_pre_hook(self, hook: Callable, prepend: bool = False) -> "_DictHandle":
+        """``hook(module, grad_output)`` when the gradients of the module's outputs arrive, before
+        the module's own backward; a non-None return (a tuple as long as grad_output) replaces
+        grad_output.
+
+        Example:
+        >>> fc = nn.Linear(2, 1)
+        >>> _ = fc.register_full_backward_pre_hook(lambda m, go: (go[0] * 0,))
+        >>> fc(tl.ones(3, 2)).sum().backward()
+        >>> fc.weight.grad
+        tensor([[0., 0.]])
+        """
+        return self._add_hook(self._backward_pre_hooks, hook, prepend)
+
     @staticmethod
-    def _add_hook(store, hook):
+    def _add_hook(store, hook, prepend: bool = False):
         key = next(_hook_ids)
         store[key] = hook
+        if prepend:
+            for other in [k for k in store if k != key]:
+                store[other] = store.pop(other)
         return _DictHandle(store, key)
 
     # -- traversal -------------------------------------------------------------------------
@@ -441,6 +508,12 @@ class _DictHandle:
 
     def remove(self) -> None:
         self._store.pop(self._key, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
 
 
 _hook_ids = itertools.count()
