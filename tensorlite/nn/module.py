@@ -10,7 +10,7 @@ from ..autograd.grad_mode import no_grad
 from ..ops.creation import empty_like
 from ..tensor import Tensor, _RemovableHandle
 from ._backward_hooks import BackwardHookCall, needs_backward_hooks
-from .parameter import Parameter
+from .parameter import Parameter, is_lazy
 from .utils import reset_grads
 
 __all__ = ["Module"]
@@ -366,6 +366,8 @@ class Module:
                 if not isinstance(value, Tensor):
                     errors.append(f'While copying the parameter named "{key}", expected a Tensor '
                                   f'in the state_dict, got {type(value).__name__}.')
+                elif is_lazy(target):  # a lazy module takes the checkpoint's shapes (PyTorch)
+                    continue
                 elif tuple(value.shape) != tuple(target.shape):
                     errors.append(f"size mismatch for {key}: copying a param with shape "
                                   f"{value.shape} from checkpoint, the shape in current model is "
@@ -381,7 +383,12 @@ class Module:
         with no_grad():
             for key, target in own.items():
                 if key in state_dict:
-                    target.copy_(state_dict[key])
+                    value = state_dict[key]
+                    if is_lazy(value):
+                        continue
+                    if is_lazy(target):
+                        target.materialize(value.shape)
+                    target.copy_(value)
         return _IncompatibleKeys(missing, unexpected)
 
     # -- modes and conversion --------------------------------------------------------------
