@@ -718,3 +718,27 @@ class TestIterableDatasetWorkers:
         with pytest.raises(KeyError, match="Caught KeyError in DataLoader worker process"):
             list(DataLoader(Broken(), num_workers=1))
 
+
+
+class _Fresh(tl.data.Dataset):
+    """Makes its samples with a factory (no device given) inside the worker."""
+
+    def __len__(self):
+        return 4
+
+    def __getitem__(self, index):
+        return tl.full((2,), float(index))
+
+
+@pytest.mark.backend_pair
+@pytest.mark.parametrize("dataset", [_Fresh(), _Sharded(0, 4)])
+def test_workers_load_on_the_cpu_under_an_opencl_default_device(opencl, dataset):
+    """The parent's live OpenCL runtime is not usable in a forked worker: the workers' factories
+    must not default to it (they used to hang there)."""
+    assert (tl.ones(2, device=opencl) * 2).sum().item() == 4.0
+    tl.set_default_device(opencl)
+    try:
+        batches = list(DataLoader(dataset, batch_size=2, num_workers=1, timeout=60))
+    finally:
+        tl.set_default_device(None)
+    assert len(batches) == 2 and all(b.device.type == "cpu" for b in batches)

@@ -20,6 +20,7 @@ import traceback
 from dataclasses import dataclass
 
 from .. import random as tl_random
+from ..device import set_default_device
 from ..ops.creation import from_numpy
 from ..tensor import Tensor
 
@@ -87,6 +88,9 @@ def base_seed(generator, epoch: int) -> int:
 def _start_worker(dataset, worker_id, num_workers, seed, init_fn, results) -> bool:
     """Seed, publish the WorkerInfo, run worker_init_fn; False (reported) if that failed."""
     global _worker_info
+    # workers load on the CPU: a device default (TENSORLITE_DEVICE=opencl) would make the
+    # dataset's factories use the OpenCL runtime inherited through fork, which hangs
+    set_default_device("cpu")
     tl_random.manual_seed(seed)
     random.seed(seed)
     _worker_info = WorkerInfo(worker_id, num_workers, seed, dataset)
