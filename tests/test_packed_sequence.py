@@ -161,3 +161,12 @@ def test_packed_sequence_to_converts_data_and_keeps_batch_sizes_on_the_cpu():
 def test_packed_input_of_the_wrong_width_names_input_size():
     with pytest.raises(RuntimeError, match="input.size\\(-1\\) must be equal to input_size. Expected 3, got 2"):
         nn.LSTM(3, 4)(pack_sequence([tl.ones(2, 2)]))
+
+
+def test_invert_permutation_and_the_cudnn_only_rnn_helpers():
+    from tensorlite.nn.utils.rnn import invert_permutation
+    assert invert_permutation(tl.tensor([2, 0, 1])).tolist() == [1, 2, 0] and invert_permutation(None) is None
+    lstm = nn.LSTM(2, 3, num_layers=2, bidirectional=True)
+    lstm.flatten_parameters()
+    weights = lstm.all_weights
+    assert len(weights) == 4 and weights[3][1] is lstm.weight_hh_l1_reverse and len(weights[0]) == 4

@@ -124,6 +124,26 @@ class _RNNBase(Module):
         for p in self.parameters():
             init.uniform_(p, -bound, bound)
 
+    def flatten_parameters(self) -> None:
+        """PyTorch compacts the weights into one cuDNN buffer here; there is no such buffer, so
+        this does nothing (seq2seq code calls it before every forward).
+
+        Example:
+        >>> nn.LSTM(2, 3).flatten_parameters()
+        """
+
+    @property
+    def all_weights(self) -> list:
+        """The parameters of each layer and direction: [[w_ih, w_hh, b_ih, b_hh], ...].
+
+        Example:
+        >>> [len(w) for w in nn.GRU(2, 3, num_layers=2, bias=False).all_weights]
+        [2, 2]
+        """
+        directions = 2 if self.bidirectional else 1
+        return [[w for w in self._weights(layer, direction) if w is not None]
+                for layer in range(self.num_layers) for direction in range(directions)]
+
     def _weights(self, layer, direction):
         suffix = f"_l{layer}" + ("_reverse" if direction else "")
         return (getattr(self, "weight_ih" + suffix), getattr(self, "weight_hh" + suffix),

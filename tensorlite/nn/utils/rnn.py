@@ -86,7 +86,7 @@ class PackedSequence(_PackedSequenceBase):
                             f"{type(batch_sizes).__name__} (build packed sequences with "
                             f"pack_padded_sequence or pack_sequence)")
         if unsorted_indices is None and sorted_indices is not None:
-            unsorted_indices = _invert_permutation(sorted_indices)
+            unsorted_indices = invert_permutation(sorted_indices)
         return super().__new__(cls, data, batch_sizes, sorted_indices, unsorted_indices)
 
     def to(self, *args, **kwargs) -> "PackedSequence":
@@ -124,7 +124,19 @@ class PackedSequence(_PackedSequenceBase):
         return False
 
 
-def _invert_permutation(permutation: Tensor) -> Tensor:
+def invert_permutation(permutation: Tensor | None) -> Tensor | None:
+    """The inverse of a permutation of range(n) (None stays None): how PackedSequence maps its
+    sorted_indices back to unsorted_indices.
+
+    Shapes: (n,) int64 -> (n,) int64.
+
+    Example:
+    >>> from tensorlite.nn.utils.rnn import invert_permutation
+    >>> invert_permutation(tl.tensor([2, 0, 1]))
+    tensor([1, 2, 0])
+    """
+    if permutation is None:
+        return None
     order = permutation.tolist()
     inverse = [0] * len(order)
     for position, index in enumerate(order):
@@ -295,5 +307,5 @@ def unpad_sequence(padded_sequences: Tensor, lengths, batch_first: bool = False)
     return [sequence[:length] for sequence, length in zip(padded_sequences, _lengths_list(lengths))]
 
 
-__all__ = ["pad_sequence", "PackedSequence", "pack_padded_sequence", "pad_packed_sequence",
+__all__ = ["pad_sequence", "PackedSequence", "invert_permutation", "pack_padded_sequence", "pad_packed_sequence",
            "pack_sequence", "unpack_sequence", "unpad_sequence"]
