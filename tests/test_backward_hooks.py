@@ -133,3 +133,34 @@ def test_no_hooks_run_under_no_grad_or_for_outputs_without_grad():
     with tl.no_grad():
         assert fc(tl.ones(1, 2)).requires_grad is False
     assert seen == []
+
+
+class _Scaled(nn.Module):
+    def forward(self, x, scale=1.0):
+        if scale < 0:
+            raise ValueError("negative scale")
+        return x * scale
+
+
+def test_forward_hooks_with_kwargs_and_prepend():
+    module, log = _Scaled(), []
+    module.register_forward_pre_hook(lambda m, a, kw: (a, {**kw, "scale": 3.0}), with_kwargs=True)
+    module.register_forward_hook(lambda m, a, kw, out: log.append(("kwargs", kw, out.tolist())), with_kwargs=True)
+    module.register_forward_hook(lambda m, a, out: log.append(("first", out.tolist())), prepend=True)
+    assert module(tl.ones(1), scale=2.0).tolist() == [3.0]
+    assert log == [("first", [3.0]), ("kwargs", {"scale": 3.0}, [3.0])]
+    bad = _Scaled()
+    bad.register_forward_pre_hook(lambda m, a, kw: 5, with_kwargs=True)
+    with pytest.raises(RuntimeError, match=r"must return None or a tuple of \(new_args, new_kwargs\), but got 5"):
+        bad(tl.ones(1))
+
+
+def test_always_called_forward_hooks_run_when_forward_raises():
+    module, seen = _Scaled(), []
+    module.register_forward_hook(lambda m, a, out: seen.append(out), always_call=True)
+    module.register_forward_hook(lambda m, a, out: seen.append("not always"))
+    module.register_forward_hook(lambda m, a, out: 1 / 0, always_call=True)
+    with pytest.warns(UserWarning, match="always_call=True.*silenced.*division by zero"):
+        with pytest.raises(ValueError, match="negative scale"):
+            module(tl.ones(1), scale=-1.0)
+    assert seen == [None]

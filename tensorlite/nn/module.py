@@ -6,6 +6,7 @@ import itertools
 from typing import Callable, Iterator
 
 from .. import dtypes
+from .._warn import warn_user
 from ..autograd.grad_mode import no_grad
 from ..ops.creation import empty_like
 from ..tensor import Tensor, _RemovableHandle
@@ -54,6 +55,8 @@ class Module:
         set_(self, "_forward_pre_hooks", {})
         set_(self, "_forward_hooks", {})
         set_(self, "_backward_hooks", {})
+        set_(self, "_hooks_with_kwargs", set())   # keys of forward (pre-)hooks given kwargs too
+        set_(self, "_hooks_always_called", set())  # keys of forward hooks run when forward raises
         set_(self, "_backward_pre_hooks", {})
 
     # -- registration ------------------------------------------------------------------------
@@ -150,30 +153,91 @@ class Module:
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     def __call__(self, *args, **kwargs):
-        for hook in list(self._forward_pre_hooks.values()):
-            result = hook(self, args)
-            if result is not None:
-                args = result if isinstance(result, tuple) else (result,)
+        args, kwargs = self._run_forward_pre_hooks(args, kwargs)
         backward_hooks = None
         if needs_backward_hooks(self):
             backward_hooks = BackwardHookCall(self, self._backward_hooks, self._backward_pre_hooks)
             args = backward_hooks.wrap_inputs(args)
-        output = self.forward(*args, **kwargs)
-        for hook in list(self._forward_hooks.values()):
-            result = hook(self, args, output)
+        try:
+            output = self.forward(*args, **kwargs)
+        except Exception:
+            self._run_always_called_hooks(args, kwargs)
+            raise
+        for key, hook in list(self._forward_hooks.items()):
+            if key in self._hooks_with_kwargs:
+                result = hook(self, args, kwargs, output)
+            else:
+                result = hook(self, args, output)
             if result is not None:
                 output = result
         if backward_hooks is not None:
             output = backward_hooks.wrap_outputs(output)
         return output
 
-    def register_forward_pre_hook(self, hook: Callable) -> _RemovableHandle:
-        """``hook(module, args)`` before forward; a non-None return replaces the args."""
-        return self._add_hook(self._forward_pre_hooks, hook)
+    def _run_forward_pre_hooks(self, args, kwargs):
+        for key, hook in list(self._forward_pre_hooks.items()):
+            if key in self._hooks_with_kwargs:
+                result = hook(self, args, kwargs)
+                if result is not None:
+                    if not (isinstance(result, tuple) and len(result) == 2):
+                        raise RuntimeError(f"forward pre-hook must return None or a tuple of "
+                                           f"(new_args, new_kwargs), but got {result}.")
+                    args, kwargs = result
+                continue
+            result = hook(self, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
+        return args, kwargs
 
-    def register_forward_hook(self, hook: Callable) -> _RemovableHandle:
-        """``hook(module, args, output)`` after forward; a non-None return replaces the output."""
-        return self._add_hook(self._forward_hooks, hook)
+    def _run_always_called_hooks(self, args, kwargs):
+        """forward raised: the hooks registered with always_call still run (output None); an
+        error of theirs is only a warning, as the forward's error is the one raised."""
+        for key, hook in list(self._forward_hooks.items()):
+            if key not in self._hooks_always_called:
+                continue
+            try:
+                hook(self, args, kwargs, None) if key in self._hooks_with_kwargs else hook(self, args, None)
+            except Exception as error:  # noqa: BLE001
+                warn_user(f"forward hook with ``always_call=True`` raised an exception that was "
+                          f"silenced as another error was raised in forward: {error}")
+
+    def register_forward_pre_hook(self, hook: Callable, *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> _RemovableHandle:
+        """``hook(module, args)`` before forward; a non-None return replaces the args. With
+        ``with_kwargs``: ``hook(module, args, kwargs)``, returning None or (args, kwargs).
+        ``prepend`` runs it before the hooks already registered.
+
+        Example:
+        >>> fc = nn.Linear(2, 1)
+        >>> _ = fc.register_forward_pre_hook(lambda m, args: (args[0] * 0,))
+        >>> fc(tl.ones(1, 2)).tolist() == [[fc.bias.item()]]
+        True
+        """
+        handle = self._add_hook(self._forward_pre_hooks, hook, prepend)
+        if with_kwargs:
+            self._hooks_with_kwargs.add(handle._key)
+        return handle
+
+    def register_forward_hook(self, hook: Callable, *, prepend: bool = False, with_kwargs: bool = False,
+                              always_call: bool = False) -> _RemovableHandle:
+        """``hook(module, args, output)`` after forward; a non-None return replaces the output.
+        With ``with_kwargs``: ``hook(module, args, kwargs, output)``. ``always_call`` runs it
+        (with output None) even when forward raises; ``prepend`` runs it before the others.
+
+        Example:
+        >>> fc = nn.Linear(2, 1)
+        >>> shapes = []
+        >>> _ = fc.register_forward_hook(lambda m, args, out: shapes.append(out.shape))
+        >>> _ = fc(tl.ones(3, 2))
+        >>> shapes
+        [tensorlite.Size([3, 1])]
+        """
+        handle = self._add_hook(self._forward_hooks, hook, prepend)
+        if with_kwargs:
+            self._hooks_with_kwargs.add(handle._key)
+        if always_call:
+            self._hooks_always_called.add(handle._key)
+        return handle
 
     def register_full_backward_hook(self, hook: Callable, prepend: bool = False) -> "_DictHandle":
         """``hook(module, grad_input, grad_output)`` once the gradients of the module's positional
