@@ -31,5 +31,6 @@ from .layers.transformer import (MultiheadAttention, Transformer, TransformerDec
 from .module import Module
 from .parameter import Parameter, UninitializedBuffer, UninitializedParameter
 from . import lazy, parameter
+from . import modules
 
 __all__ = [name for name in dir() if not name.startswith("_")]
