@@ -130,3 +130,16 @@ def test_materialize_turns_the_placeholder_into_its_class():
     b = UninitializedBuffer()
     b.materialize((4,), dtype=tl.float64)
     assert type(b) is tl.Tensor and b.dtype == tl.float64 and not b.requires_grad
+
+
+@pytest.mark.parametrize("lazy, plain, shape", [
+    (nn.LazyInstanceNorm1d, nn.InstanceNorm1d, (2, 3, 4)),
+    (nn.LazyInstanceNorm2d, nn.InstanceNorm2d, (2, 3, 2, 2)),
+    (nn.LazyInstanceNorm3d, nn.InstanceNorm3d, (2, 3, 1, 2, 2)),
+])
+def test_lazy_instance_norm_with_affine_and_statistics_equals_instance_norm(lazy, plain, shape):
+    module = lazy(affine=True, track_running_stats=True)
+    x = tl.randn(*shape)
+    reference = plain(3, affine=True, track_running_stats=True)
+    assert tl.allclose(module(x), reference(x)) and type(module) is plain
+    assert tl.allclose(module.running_var, reference.running_var) and repr(module) == repr(reference)

@@ -25,7 +25,7 @@ from .layers.resample import PixelShuffle, PixelUnshuffle, Upsample, UpsamplingB
 from .layers.recurrent import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell
 from .layers.lazy import (LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d, LazyConv1d, LazyConv2d,
                           LazyConv3d, LazyConvTranspose1d, LazyConvTranspose2d, LazyConvTranspose3d,
-                          LazyLinear)
+                          LazyInstanceNorm1d, LazyInstanceNorm2d, LazyInstanceNorm3d, LazyLinear)
 from .layers.transformer import (MultiheadAttention, Transformer, TransformerDecoder,
                                  TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer)
 from .module import Module

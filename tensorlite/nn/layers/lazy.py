@@ -1,4 +1,5 @@
-"""Lazy layers: LazyLinear, LazyConv1d/2d/3d, LazyConvTranspose1d/2d/3d, LazyBatchNorm1d/2d/3d.
+"""Lazy layers: LazyLinear, LazyConv1d/2d/3d, LazyConvTranspose1d/2d/3d, LazyBatchNorm1d/2d/3d,
+LazyInstanceNorm1d/2d/3d.
 Their input size (in_features, in_channels, num_features) comes from the first input; then they
 become the plain layer (see nn.lazy.LazyModuleMixin)."""
 from __future__ import annotations
@@ -10,7 +11,7 @@ from ..lazy import LazyModuleMixin
 from ..parameter import UninitializedBuffer, UninitializedParameter
 from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .linear import Linear
-from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d
+from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 
 
 class LazyLinear(LazyModuleMixin, Linear):
@@ -261,3 +262,51 @@ class LazyBatchNorm3d(_LazyNormMixin, BatchNorm3d):
     """
 
     cls_to_become = BatchNorm3d
+
+
+class _LazyInstanceNormMixin(_LazyNormMixin):
+    """Instance norm's defaults: no affine parameters and no running statistics (then nothing
+    is lazy, num_features stays 0 and the instance norm warns about it, as in PyTorch)."""
+
+    def __init__(self, eps=1e-5, momentum=0.1, affine=False, track_running_stats=False, device=None, dtype=None):
+        super().__init__(eps, momentum, affine, track_running_stats, device, dtype)
+
+
+class LazyInstanceNorm1d(_LazyInstanceNormMixin, InstanceNorm1d):
+    """InstanceNorm1d whose num_features is the first input's dim 1 (when affine or tracking).
+
+    Shapes: input (N, C, L) -> the same.
+
+    Example:
+    >>> norm = nn.LazyInstanceNorm1d(affine=True)
+    >>> norm(tl.randn(2, 3, 4)).shape, norm.weight.shape
+    (tensorlite.Size([2, 3, 4]), tensorlite.Size([3]))
+    """
+
+    cls_to_become = InstanceNorm1d
+
+
+class LazyInstanceNorm2d(_LazyInstanceNormMixin, InstanceNorm2d):
+    """InstanceNorm2d whose num_features is the first input's dim 1 (when affine or tracking).
+
+    Shapes: input (N, C, H, W) -> the same.
+
+    Example:
+    >>> nn.LazyInstanceNorm2d(track_running_stats=True)(tl.randn(2, 3, 4, 4)).shape
+    tensorlite.Size([2, 3, 4, 4])
+    """
+
+    cls_to_become = InstanceNorm2d
+
+
+class LazyInstanceNorm3d(_LazyInstanceNormMixin, InstanceNorm3d):
+    """InstanceNorm3d whose num_features is the first input's dim 1 (when affine or tracking).
+
+    Shapes: input (N, C, D, H, W) -> the same.
+
+    Example:
+    >>> nn.LazyInstanceNorm3d(affine=True)(tl.randn(2, 3, 1, 2, 2)).shape
+    tensorlite.Size([2, 3, 1, 2, 2])
+    """
+
+    cls_to_become = InstanceNorm3d
