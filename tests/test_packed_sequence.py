@@ -170,3 +170,65 @@ def test_invert_permutation_and_the_cudnn_only_rnn_helpers():
     lstm.flatten_parameters()
     weights = lstm.all_weights
     assert len(weights) == 4 and weights[3][1] is lstm.weight_hh_l1_reverse and len(weights[0]) == 4
+
+
+def _projected(bidirectional, layers, seed=0):
+    tl.manual_seed(seed)
+    return nn.LSTM(2, 4, num_layers=layers, bidirectional=bidirectional, proj_size=3).double()
+
+
+def _projected_by_hand(module, x, h0, c0):
+    """One direction, one layer, step by step: h = W_hr (o * tanh(c)), the gates fed with h."""
+    h, c, outputs = h0[0], c0[0], []
+    for t in range(x.shape[0]):
+        gates = x[t] @ module.weight_ih_l0.T + module.bias_ih_l0 + h @ module.weight_hh_l0.T + module.bias_hh_l0
+        i, f, g, o = gates.chunk(4, -1)
+        c = f.sigmoid() * c + i.sigmoid() * g.tanh()
+        h = (o.sigmoid() * c.tanh()) @ module.weight_hr_l0.T
+        outputs.append(h)
+    return tl.stack(outputs), h, c
+
+
+def test_lstm_with_projection_shapes_parameters_and_values():
+    module = _projected(False, 1)
+    assert [n for n, _ in module.named_parameters()] == ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0",
+                                                          "bias_hh_l0", "weight_hr_l0"]
+    assert module.weight_hh_l0.shape == (16, 3) and module.weight_hr_l0.shape == (3, 4)
+    assert repr(module) == "LSTM(2, 4, proj_size=3)"
+    x = tl.randn(3, 2, 2, dtype=tl.float64)
+    h0, c0 = tl.randn(1, 2, 3, dtype=tl.float64), tl.randn(1, 2, 4, dtype=tl.float64)
+    output, (h_n, c_n) = module(x, (h0, c0))
+    want_output, want_h, want_c = _projected_by_hand(module, x, h0, c0)
+    assert tl.allclose(output, want_output) and tl.allclose(h_n[0], want_h) and tl.allclose(c_n[0], want_c)
+    assert module(x)[1][1].shape == (1, 2, 4)  # default c_0 has hidden_size
+
+
+@settings(max_examples=6, deadline=None)
+@given(bidirectional=st.booleans(), layers=st.integers(1, 2), seed=st.integers(0, 2 ** 16))
+def test_lstm_with_projection_packed_runs_as_each_sequence_alone(bidirectional, layers, seed):
+    module = _projected(bidirectional, layers, seed)
+    lengths = [2, 3, 1]
+    x = _padded(lengths, seed=seed)
+    directions = 2 if bidirectional else 1
+    hx = (tl.randn(layers * directions, 3, 3, dtype=tl.float64), tl.randn(layers * directions, 3, 4, dtype=tl.float64))
+    output, final = module(pack_padded_sequence(x, lengths, enforce_sorted=False), hx)
+    expected = _alone(module, x, lengths, hx, False, True)
+    padded, _ = pad_packed_sequence(output)
+    for got, want in zip(unpad_sequence(padded, lengths), expected[0]):
+        assert tl.allclose(got, want, atol=1e-12)
+    assert tl.allclose(final[0], expected[1], atol=1e-12) and tl.allclose(final[1], expected[2], atol=1e-12)
+
+
+def test_lstm_with_projection_gradients():
+    module = _projected(True, 2)
+    check_backward(lambda x: module(x)[0], tl.randn(3, 2, 2, dtype=tl.float64))
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: nn.GRU(2, 4, proj_size=1), "only supported for LSTM"),
+    (lambda: nn.LSTM(2, 4, proj_size=4), "proj_size has to be smaller than hidden_size"),
+    (lambda: nn.LSTM(2, 4, proj_size=-1), "positive integer or zero"),
+])
+def test_bad_proj_size_raises_as_pytorch(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()

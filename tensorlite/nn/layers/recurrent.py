@@ -96,27 +96,45 @@ def _packed_reverse(step, data, batch_sizes, initial, weights, lstm):
     return cat(outputs), state
 
 
+def _checked_proj_size(mode, proj_size, hidden_size) -> int:
+    """proj_size as PyTorch checks it: LSTM only, 0 <= proj_size < hidden_size."""
+    if proj_size is None:
+        return 0
+    if mode != "LSTM":
+        raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
+    if proj_size < 0:
+        raise ValueError("proj_size should be a positive integer or zero to disable projections")
+    if proj_size >= hidden_size:
+        raise ValueError("proj_size has to be smaller than hidden_size")
+    return proj_size
+
+
 class _RNNBase(Module):
     mode = "RNN_TANH"
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
-                 device=None, dtype=None):
+                 proj_size: int | None = None, device=None, dtype=None):
         super().__init__()
+        proj_size = _checked_proj_size(self.mode, proj_size, hidden_size)
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first, self.dropout = bias, batch_first, float(dropout)
-        self.bidirectional = bidirectional
+        self.bidirectional, self.proj_size = bidirectional, proj_size
         gate = _GATES[self.mode] * hidden_size
         directions = 2 if bidirectional else 1
+        output_size = proj_size or hidden_size  # the size of h (and of each direction's output)
         for layer in range(num_layers):
             for direction in range(directions):
                 suffix = f"_l{layer}" + ("_reverse" if direction else "")
-                layer_input = input_size if layer == 0 else hidden_size * directions
+                layer_input = input_size if layer == 0 else output_size * directions
                 setattr(self, "weight_ih" + suffix, Parameter(empty(gate, layer_input, device=device, dtype=dtype)))
-                setattr(self, "weight_hh" + suffix, Parameter(empty(gate, hidden_size, device=device, dtype=dtype)))
+                setattr(self, "weight_hh" + suffix, Parameter(empty(gate, output_size, device=device, dtype=dtype)))
                 if bias:
                     setattr(self, "bias_ih" + suffix, Parameter(empty(gate, device=device, dtype=dtype)))
                     setattr(self, "bias_hh" + suffix, Parameter(empty(gate, device=device, dtype=dtype)))
+                if proj_size:
+                    setattr(self, "weight_hr" + suffix,
+                            Parameter(empty(proj_size, hidden_size, device=device, dtype=dtype)))
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -145,14 +163,28 @@ class _RNNBase(Module):
                 for layer in range(self.num_layers) for direction in range(directions)]
 
     def _weights(self, layer, direction):
+        """(w_ih, w_hh, b_ih, b_hh), and w_hr after them with proj_size."""
         suffix = f"_l{layer}" + ("_reverse" if direction else "")
-        return (getattr(self, "weight_ih" + suffix), getattr(self, "weight_hh" + suffix),
-                getattr(self, "bias_ih" + suffix) if self.bias else None,
-                getattr(self, "bias_hh" + suffix) if self.bias else None)
+        weights = (getattr(self, "weight_ih" + suffix), getattr(self, "weight_hh" + suffix),
+                   getattr(self, "bias_ih" + suffix) if self.bias else None,
+                   getattr(self, "bias_hh" + suffix) if self.bias else None)
+        return weights + (getattr(self, "weight_hr" + suffix),) if self.proj_size else weights
+
+    def _initial_state(self, batch, like):
+        """Zero h_0 (and c_0): (num_layers * D, batch, proj_size or hidden_size) ((.., hidden_size) for c)."""
+        directions = 2 if self.bidirectional else 1
+        h0 = zeros(self.num_layers * directions, batch, self.proj_size or self.hidden_size,
+                   dtype=like.dtype, device=like.device)
+        if self.mode != "LSTM":
+            return h0
+        if not self.proj_size:
+            return h0, h0
+        return h0, zeros(self.num_layers * directions, batch, self.hidden_size, dtype=like.dtype, device=like.device)
 
     def _step(self, x, state, weights):
         if self.mode == "LSTM":
-            return _lstm_step(x, state, *weights)
+            h, c = _lstm_step(x, state, *weights[:4])
+            return (F.linear(h, weights[4]), c) if self.proj_size else (h, c)
         if self.mode == "GRU":
             return _gru_step(x, state, *weights)
         return _rnn_step(self.mode, x, state, *weights)
@@ -172,8 +204,7 @@ class _RNNBase(Module):
         batch = input.shape[1]
         lstm = self.mode == "LSTM"
         if hx is None:
-            h0 = zeros(self.num_layers * directions, batch, self.hidden_size, dtype=input.dtype, device=input.device)
-            hx = (h0, h0) if lstm else h0
+            hx = self._initial_state(batch, input)
         elif unbatched:
             hx = tuple(h.unsqueeze(1) for h in hx) if lstm else hx.unsqueeze(1)
         finals_h, finals_c = [], []
@@ -184,7 +215,7 @@ class _RNNBase(Module):
                 index = layer * directions + direction
                 state = (hx[0][index], hx[1][index]) if lstm else hx[index]
                 weights = self._weights(layer, direction)
-                if lstm and layer_input.shape[0]:
+                if lstm and layer_input.shape[0] and not self.proj_size:
                     output, h_n, c_n = _lstm_layer(layer_input, state, weights, bool(direction))
                     outputs.append(output)
                     finals_h.append(h_n)
@@ -226,9 +257,7 @@ class _RNNBase(Module):
         directions = 2 if self.bidirectional else 1
         lstm = self.mode == "LSTM"
         if hx is None:
-            h0 = zeros(self.num_layers * directions, batch_sizes[0], self.hidden_size,
-                       dtype=data.dtype, device=data.device)
-            hx = (h0, h0) if lstm else h0
+            hx = self._initial_state(batch_sizes[0], data)
         elif input.sorted_indices is not None:
             hx = tuple(_permute_batch(h, input.sorted_indices) for h in hx) if lstm \
                 else _permute_batch(hx, input.sorted_indices)
@@ -262,6 +291,8 @@ class _RNNBase(Module):
 
     def extra_repr(self) -> str:
         text = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size:
+            text += f", proj_size={self.proj_size}"
         if self.num_layers != 1:
             text += f", num_layers={self.num_layers}"
         if not self.bias:
