@@ -164,3 +164,26 @@ def test_always_called_forward_hooks_run_when_forward_raises():
         with pytest.raises(ValueError, match="negative scale"):
             module(tl.ones(1), scale=-1.0)
     assert seen == [None]
+
+
+def test_global_module_hooks_run_for_every_module_before_its_own():
+    from tensorlite.nn.modules.module import (register_module_forward_hook, register_module_forward_pre_hook,
+                                              register_module_full_backward_hook,
+                                              register_module_full_backward_pre_hook)
+    log = []
+    fc = nn.Linear(2, 1)
+    fc.register_forward_hook(lambda m, a, out: log.append("own forward"))
+    handles = [register_module_forward_pre_hook(lambda m, a: log.append(f"pre {type(m).__name__}")),
+               register_module_forward_hook(lambda m, a, kw, out: log.append("global forward"), with_kwargs=True),
+               register_module_full_backward_pre_hook(lambda m, go: (go[0] * 2,)),
+               register_module_full_backward_hook(lambda m, gi, go: log.append("global backward"))]
+    try:
+        fc(tl.ones(1, 2, requires_grad=True)).sum().backward()
+    finally:
+        for handle in handles:
+            handle.remove()
+    assert log == ["pre Linear", "global forward", "own forward", "global backward"]
+    assert fc.weight.grad.tolist() == [[2., 2.]]
+    log.clear()
+    fc(tl.ones(1, 2, requires_grad=True)).sum().backward()
+    assert log == ["own forward"]

@@ -7,14 +7,15 @@ from typing import Callable, Iterator
 
 from .. import dtypes
 from .._warn import warn_user
-from ..autograd.grad_mode import no_grad
+from ..autograd.grad_mode import no_grad, state
 from ..ops.creation import empty_like
 from ..tensor import Tensor, _RemovableHandle
 from ._backward_hooks import BackwardHookCall, needs_backward_hooks
 from .parameter import Parameter, is_lazy
 from .utils import reset_grads
 
-__all__ = ["Module"]
+__all__ = ["Module", "register_module_forward_pre_hook", "register_module_forward_hook",
+           "register_module_full_backward_hook", "register_module_full_backward_pre_hook"]
 
 _IncompatibleKeys = collections.namedtuple("_IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
@@ -155,16 +156,17 @@ class Module:
     def __call__(self, *args, **kwargs):
         args, kwargs = self._run_forward_pre_hooks(args, kwargs)
         backward_hooks = None
-        if needs_backward_hooks(self):
-            backward_hooks = BackwardHookCall(self, self._backward_hooks, self._backward_pre_hooks)
+        if needs_backward_hooks(self) or (state.enabled and (_global_backward_hooks or _global_backward_pre_hooks)):
+            backward_hooks = BackwardHookCall(self, {**_global_backward_hooks, **self._backward_hooks},
+                                              {**_global_backward_pre_hooks, **self._backward_pre_hooks})
             args = backward_hooks.wrap_inputs(args)
         try:
             output = self.forward(*args, **kwargs)
         except Exception:
             self._run_always_called_hooks(args, kwargs)
             raise
-        for key, hook in list(self._forward_hooks.items()):
-            if key in self._hooks_with_kwargs:
+        for key, hook in [*_global_forward_hooks.items(), *self._forward_hooks.items()]:
+            if key in self._hooks_with_kwargs or key in _global_with_kwargs:
                 result = hook(self, args, kwargs, output)
             else:
                 result = hook(self, args, output)
@@ -175,8 +177,8 @@ class Module:
         return output
 
     def _run_forward_pre_hooks(self, args, kwargs):
-        for key, hook in list(self._forward_pre_hooks.items()):
-            if key in self._hooks_with_kwargs:
+        for key, hook in [*_global_forward_pre_hooks.items(), *self._forward_pre_hooks.items()]:
+            if key in self._hooks_with_kwargs or key in _global_with_kwargs:
                 result = hook(self, args, kwargs)
                 if result is not None:
                     if not (isinstance(result, tuple) and len(result) == 2):
@@ -192,11 +194,12 @@ class Module:
     def _run_always_called_hooks(self, args, kwargs):
         """forward raised: the hooks registered with always_call still run (output None); an
         error of theirs is only a warning, as the forward's error is the one raised."""
-        for key, hook in list(self._forward_hooks.items()):
-            if key not in self._hooks_always_called:
+        for key, hook in [*_global_forward_hooks.items(), *self._forward_hooks.items()]:
+            if key not in self._hooks_always_called and key not in _global_always_called:
                 continue
+            with_kwargs = key in self._hooks_with_kwargs or key in _global_with_kwargs
             try:
-                hook(self, args, kwargs, None) if key in self._hooks_with_kwargs else hook(self, args, None)
+                hook(self, args, kwargs, None) if with_kwargs else hook(self, args, None)
             except Exception as error:  # noqa: BLE001
                 warn_user(f"forward hook with ``always_call=True`` raised an exception that was "
                           f"silenced as another error was raised in forward: {error}")
@@ -588,3 +591,82 @@ class _DictHandle:
 
 
 _hook_ids = itertools.count()
+
+# hooks of every module (torch.nn.modules.module.register_module_*), run before each module's own
+_global_forward_pre_hooks: dict = {}
+_global_forward_hooks: dict = {}
+_global_backward_hooks: dict = {}
+_global_backward_pre_hooks: dict = {}
+_global_with_kwargs: set = set()
+_global_always_called: set = set()
+
+
+def register_module_forward_pre_hook(hook: Callable, *, with_kwargs: bool = False) -> _DictHandle:
+    """A forward pre-hook of every module, run before the module's own (Module.register_forward_pre_hook).
+
+    Example:
+    >>> from tensorlite.nn.modules.module import register_module_forward_pre_hook
+    >>> called = []
+    >>> handle = register_module_forward_pre_hook(lambda m, args: called.append(type(m).__name__))
+    >>> _ = nn.Sequential(nn.Linear(2, 2))(tl.ones(1, 2))
+    >>> handle.remove()
+    >>> called
+    ['Sequential', 'Linear']
+    """
+    handle = Module._add_hook(_global_forward_pre_hooks, hook)
+    if with_kwargs:
+        _global_with_kwargs.add(handle._key)
+    return handle
+
+
+def register_module_forward_hook(hook: Callable, *, with_kwargs: bool = False,
+                                 always_call: bool = False) -> _DictHandle:
+    """A forward hook of every module, run before the module's own (Module.register_forward_hook).
+
+    Example:
+    >>> from tensorlite.nn.modules.module import register_module_forward_hook
+    >>> shapes = []
+    >>> handle = register_module_forward_hook(lambda m, args, out: shapes.append(tuple(out.shape)))
+    >>> _ = nn.Linear(2, 3)(tl.ones(1, 2))
+    >>> handle.remove()
+    >>> shapes
+    [(1, 3)]
+    """
+    handle = Module._add_hook(_global_forward_hooks, hook)
+    if with_kwargs:
+        _global_with_kwargs.add(handle._key)
+    if always_call:
+        _global_always_called.add(handle._key)
+    return handle
+
+
+def register_module_full_backward_hook(hook: Callable) -> _DictHandle:
+    """A full backward hook of every module, run before the module's own
+    (Module.register_full_backward_hook).
+
+    Example:
+    >>> from tensorlite.nn.modules.module import register_module_full_backward_hook
+    >>> seen = []
+    >>> handle = register_module_full_backward_hook(lambda m, gi, go: seen.append(type(m).__name__))
+    >>> nn.Linear(2, 1)(tl.ones(1, 2, requires_grad=True)).sum().backward()
+    >>> handle.remove()
+    >>> seen
+    ['Linear']
+    """
+    return Module._add_hook(_global_backward_hooks, hook)
+
+
+def register_module_full_backward_pre_hook(hook: Callable) -> _DictHandle:
+    """A full backward pre-hook of every module, run before the module's own
+    (Module.register_full_backward_pre_hook).
+
+    Example:
+    >>> from tensorlite.nn.modules.module import register_module_full_backward_pre_hook
+    >>> handle = register_module_full_backward_pre_hook(lambda m, go: (go[0] * 0,))
+    >>> fc = nn.Linear(2, 1)
+    >>> fc(tl.ones(1, 2)).sum().backward()
+    >>> handle.remove()
+    >>> fc.weight.grad
+    tensor([[0., 0.]])
+    """
+    return Module._add_hook(_global_backward_pre_hooks, hook)
