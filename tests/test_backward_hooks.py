@@ -187,3 +187,13 @@ def test_global_module_hooks_run_for_every_module_before_its_own():
     log.clear()
     fc(tl.ones(1, 2, requires_grad=True)).sum().backward()
     assert log == ["own forward"]
+
+
+def test_grad_output_has_an_entry_per_top_level_output_none_for_non_tensors():
+    gru, seen = nn.GRU(2, 3), []
+    gru.register_full_backward_hook(lambda m, gi, go: seen.append([g is None for g in go]))
+    packed = tl.nn.utils.rnn.pack_sequence([tl.ones(2, 2), tl.ones(1, 2)])
+    out, h = gru(packed)
+    with pytest.warns(UserWarning, match="no inputs require gradients"):
+        h.sum().backward()
+    assert seen == [[True, False]]  # the PackedSequence (a tuple, not a tensor), then h

@@ -82,18 +82,25 @@ class BackwardHookCall:
             return output
         wrapped = BackwardHookFunction.apply(self._on_grad_output, *(items[i] for i in positions))
         self.outputs_wrapped = True
+        self.output_positions, self.output_count = positions, len(items)
         items = list(items)
         for i, t in zip(positions, wrapped):
             items[i] = t
         return items[0] if single else tuple(items)
 
     def _on_grad_output(self, grads: tuple) -> tuple:
+        """grad_output has one entry per top-level output (None where it is no tensor needing
+        grad, e.g. the PackedSequence an RNN returns)."""
+        packed = [None] * self.output_count
+        for i, grad in zip(self.output_positions, grads):
+            packed[i] = grad
+        grads = tuple(packed)
         for hook in list(self.pre_hooks.values()):
             grads = _checked_replacement(hook, "pre", grads, hook(self.module, grads))
         self.grad_output = grads
         if self.hooks and not self.input_requires_grad:
             self._run_hooks_without_inputs()
-        return grads
+        return tuple(grads[i] for i in self.output_positions)
 
     def _run_hooks_without_inputs(self):
         warn_user("Full backward hook is firing when gradients are computed with respect to module "
