@@ -626,8 +626,6 @@ def test_iterable_dataset_unbatched_converts_and_errors():
                          (dict(batch_sampler=[[0]], batch_size=1), "batch_sampler")]:
         with pytest.raises(ValueError, match=f"IterableDataset: expected unspecified {name} option"):
             tl.data.DataLoader(_Stream(3), **kwargs)
-    with pytest.raises(ValueError, match="num_workers=2 is not supported"):
-        tl.data.DataLoader(_Stream(3), num_workers=2)
     with pytest.raises(TypeError, match="has no __getitem__"):
         _Stream(3)[0]
 
@@ -668,3 +666,79 @@ def test_default_convert_and_torch_paths():
     assert default_convert(t) is t and default_convert(3) == 3
     # map-style datasets without batching get the same conversion (PyTorch's default collate_fn)
     assert list(tl.data.DataLoader([np.zeros(2)], batch_size=None))[0].dtype == tl.float64
+
+
+class _Sharded(tl.data.IterableDataset):
+    """range(start, end), split into contiguous shards by get_worker_info() (PyTorch's docs
+    example)."""
+
+    def __init__(self, start, end):
+        self.start, self.end = start, end
+
+    def __iter__(self):
+        info = tl.data.get_worker_info()
+        if info is None:
+            return iter(range(self.start, self.end))
+        per = -(-(self.end - self.start) // info.num_workers)
+        first = self.start + info.id * per
+        return iter(range(first, min(first + per, self.end)))
+
+
+def _shard_init(worker_id):
+    dataset = tl.data.get_worker_info().dataset  # the worker's own copy
+    dataset.start, dataset.end = 10 * worker_id, 10 * worker_id + 2
+
+
+class TestIterableDatasetWorkers:
+    """IterableDataset with num_workers > 0: every worker iterates its own copy; batches
+    interleave round-robin over the workers still running (PyTorch's order)."""
+
+    def test_workers_shard_and_interleave_as_pytorch(self):
+        assert [b.tolist() for b in DataLoader(_Sharded(3, 10), num_workers=2)] == \
+            [[3], [7], [4], [8], [5], [9], [6]]
+        assert [b.tolist() for b in DataLoader(_Sharded(3, 10), batch_size=2, num_workers=2)] == \
+            [[3, 4], [7, 8], [5, 6], [9]]
+        assert [int(b) for b in DataLoader(_Sharded(3, 8), batch_size=None, num_workers=3)] == [3, 5, 7, 4, 6]
+
+    def test_an_unsharded_stream_is_repeated_by_every_worker(self):
+        assert sorted(b.item() for b in DataLoader(_Stream(3), num_workers=2)) == [0, 0, 1, 1, 2, 2]
+
+    def test_persistent_workers_restart_the_stream_each_epoch_and_init_fn_sees_the_copy(self):
+        loader = DataLoader(_Sharded(0, 100), batch_size=2, num_workers=2, persistent_workers=True,
+                            worker_init_fn=_shard_init)
+        assert [b.tolist() for b in loader] == [[0], [11]]  # each copy re-sharded after init
+        assert [b.tolist() for b in loader] == [[0], [11]]
+
+    def test_an_error_in_a_worker_is_raised_in_the_main_process(self):
+        class Broken(tl.data.IterableDataset):
+            def __iter__(self):
+                yield 1
+                raise KeyError("boom")
+
+        with pytest.raises(KeyError, match="Caught KeyError in DataLoader worker process"):
+            list(DataLoader(Broken(), num_workers=1))
+
+
+
+class _Fresh(tl.data.Dataset):
+    """Makes its samples with a factory (no device given) inside the worker."""
+
+    def __len__(self):
+        return 4
+
+    def __getitem__(self, index):
+        return tl.full((2,), float(index))
+
+
+@pytest.mark.backend_pair
+@pytest.mark.parametrize("dataset", [_Fresh(), _Sharded(0, 4)])
+def test_workers_load_on_the_cpu_under_an_opencl_default_device(opencl, dataset):
+    """The parent's live OpenCL runtime is not usable in a forked worker: the workers' factories
+    must not default to it (they used to hang there)."""
+    assert (tl.ones(2, device=opencl) * 2).sum().item() == 4.0
+    tl.set_default_device(opencl)
+    try:
+        batches = list(DataLoader(dataset, batch_size=2, num_workers=1, timeout=60))
+    finally:
+        tl.set_default_device(None)
+    assert len(batches) == 2 and all(b.device.type == "cpu" for b in batches)

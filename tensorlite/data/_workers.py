@@ -20,6 +20,7 @@ import traceback
 from dataclasses import dataclass
 
 from .. import random as tl_random
+from ..device import set_default_device
 from ..ops.creation import from_numpy
 from ..tensor import Tensor
 
@@ -84,8 +85,12 @@ def base_seed(generator, epoch: int) -> int:
     return int.from_bytes(digest[:8], "little") >> 1
 
 
-def _worker_loop(fetch, dataset, worker_id, num_workers, seed, init_fn, tasks, results):
+def _start_worker(dataset, worker_id, num_workers, seed, init_fn, results) -> bool:
+    """Seed, publish the WorkerInfo, run worker_init_fn; False (reported) if that failed."""
     global _worker_info
+    # workers load on the CPU: a device default (TENSORLITE_DEVICE=opencl) would make the
+    # dataset's factories use the OpenCL runtime inherited through fork, which hangs
+    set_default_device("cpu")
     tl_random.manual_seed(seed)
     random.seed(seed)
     _worker_info = WorkerInfo(worker_id, num_workers, seed, dataset)
@@ -94,11 +99,41 @@ def _worker_loop(fetch, dataset, worker_id, num_workers, seed, init_fn, tasks, r
             init_fn(worker_id)
     except Exception as error:  # noqa: BLE001 (reported to the main process, which raises)
         results.put((None, None, _failure(error, worker_id, "worker_init_fn")))
+        return False
+    return True
+
+
+def _worker_loop(fetch, dataset, worker_id, num_workers, seed, init_fn, tasks, results):
+    """A map-style worker: each task names indices; it answers with their batch."""
+    if not _start_worker(dataset, worker_id, num_workers, seed, init_fn, results):
         return
     while (task := tasks.get()) is not None:
         key, indices = task
         try:
             results.put((key, _to_host(fetch(indices)), None))
+        except Exception as error:  # noqa: BLE001
+            results.put((key, None, _failure(error, worker_id, "loading a batch")))
+
+
+class Exhausted:
+    """A stream worker's answer once its copy of an IterableDataset has no more batches."""
+
+
+def _stream_worker_loop(batches, dataset, worker_id, num_workers, seed, init_fn, tasks, results):
+    """An IterableDataset worker: iterates its own copy of the dataset (which it shards by
+    get_worker_info(), as in PyTorch) and answers each task with its next batch; a new epoch
+    starts a new iteration."""
+    if not _start_worker(dataset, worker_id, num_workers, seed, init_fn, results):
+        return
+    epoch, stream = None, iter(())
+    while (task := tasks.get()) is not None:
+        key, _ = task
+        try:
+            if key[0] != epoch:
+                epoch, stream = key[0], batches(dataset)
+            results.put((key, _to_host(next(stream)), None))
+        except StopIteration:
+            results.put((key, Exhausted(), None))
         except Exception as error:  # noqa: BLE001
             results.put((key, None, _failure(error, worker_id, "loading a batch")))
 
@@ -111,12 +146,14 @@ def _failure(error, worker_id, where):
 class WorkerPool:
     """num_workers processes, each with its own task queue, sharing one result queue."""
 
-    def __init__(self, fetch, dataset, num_workers, seed, init_fn, context, timeout, prefetch_factor):
+    def __init__(self, fetch, dataset, num_workers, seed, init_fn, context, timeout, prefetch_factor,
+                 stream: bool = False):
         context = multiprocessing.get_context(context) if isinstance(context, (str, type(None))) else context
         self.results = context.Queue()
         self.tasks = [context.Queue() for _ in range(num_workers)]
         self.timeout, self.prefetch = timeout, prefetch_factor * num_workers
-        self.processes = [context.Process(target=_worker_loop, daemon=True,
+        loop = _stream_worker_loop if stream else _worker_loop
+        self.processes = [context.Process(target=loop, daemon=True,
                                           args=(fetch, dataset, i, num_workers, seed + i, init_fn,
                                                 self.tasks[i], self.results))
                           for i in range(num_workers)]
@@ -142,6 +179,40 @@ class WorkerPool:
                 if key[0] == epoch:  # results of an abandoned epoch are dropped
                     pending[key[1]] = data
             yield _from_host(pending.pop(next_out))
+
+    def run_stream(self):
+        """The batches of the workers' IterableDataset copies: request k goes to the next worker
+        still running in round-robin order and results come back in request order, so the
+        workers' batches interleave as in PyTorch; a worker is left out once exhausted."""
+        epoch, workers = next(self.epochs), len(self.tasks)
+        running, owner, pending = [True] * workers, {}, {}
+        turn = itertools.cycle(range(workers))
+
+        def request():
+            for _ in range(workers):
+                worker = next(turn)
+                if running[worker]:
+                    owner[len(owner)] = worker
+                    self.tasks[worker].put(((epoch, len(owner) - 1), None))
+                    return
+
+        for _ in range(self.prefetch):
+            request()
+        next_out = 0
+        while next_out < len(owner):
+            while next_out not in pending:
+                key, data, failure = self._next_result()
+                if failure is not None:
+                    raise _reraised(*failure)
+                if key[0] == epoch:
+                    pending[key[1]] = data
+            data = pending.pop(next_out)
+            if isinstance(data, Exhausted):
+                running[owner[next_out]] = False
+            else:
+                yield _from_host(data)
+            next_out += 1
+            request()
 
     def _next_result(self):
         waited = 0.0

@@ -145,7 +145,9 @@ class DataLoader:
     come back in order). Worker i seeds tensorlite's and Python's generators with
     ``base_seed + i`` (base_seed derived from the generator's state and the epoch, without
     drawing), then calls ``worker_init_fn(i)``; ``get_worker_info()`` tells a dataset which
-    worker it runs in. ``persistent_workers`` keeps the processes across epochs. Workers load on
+    worker it runs in. An IterableDataset is iterated by every worker on its own copy (shard it
+    with ``get_worker_info()``, as in PyTorch); their batches interleave round-robin over the
+    workers not yet exhausted. ``persistent_workers`` keeps the processes across epochs. Workers load on
     the CPU and send host arrays; ``pin_memory`` is accepted and does nothing.
 
     ``len(loader)``: ceil(N / batch_size) batches (floor with drop_last), or len(batch_sampler).
@@ -184,7 +186,7 @@ class DataLoader:
         _check_sampler_options(batch_size, shuffle, sampler, batch_sampler, drop_last)
         self._iterable = isinstance(dataset, IterableDataset)
         if self._iterable:
-            _check_iterable_options(shuffle, sampler, batch_sampler, num_workers)
+            _check_iterable_options(shuffle, sampler, batch_sampler)
             sampler = ()  # the dataset gives the order; never iterated
         if batch_sampler is not None:
             batch_size, drop_last = None, False
@@ -233,9 +235,42 @@ class DataLoader:
                 pool.shutdown()
 
     def _iterable_batches(self):
-        """An IterableDataset's samples in order, batch_size at a time (the last batch smaller
-        unless drop_last), collated; one by one through default_convert with batch_size=None."""
-        samples = iter(self.dataset)
+        """An IterableDataset's batches: from the dataset itself, or with num_workers from each
+        worker's copy (sharded by the dataset through get_worker_info), interleaved."""
+        batches = _StreamBatches(self.batch_size, self.drop_last, self.collate_fn)
+        if not self.num_workers:
+            yield from batches(self.dataset)
+            return
+        pool = self._pool or self._start_workers(batches, stream=True)
+        try:
+            yield from pool.run_stream()
+        finally:
+            if not self.persistent_workers:
+                pool.shutdown()
+
+    def _start_workers(self, fetch, stream: bool = False):
+        _check_host_dataset(self.dataset)
+        seed = _workers.base_seed(self.generator, self._epochs)
+        self._epochs += 1
+        pool = _workers.WorkerPool(fetch, self.dataset, self.num_workers, seed, self.worker_init_fn,
+                                   self.multiprocessing_context, self.timeout, self.prefetch_factor,
+                                   stream)
+        if self.persistent_workers:
+            self._pool = pool
+            weakref.finalize(self, pool.shutdown)
+        return pool
+
+
+class _StreamBatches:
+    """An IterableDataset's samples in order, batch_size at a time (the last batch smaller
+    unless drop_last), collated; one by one through default_convert with batch_size=None. A
+    class, not a closure, so that a spawned worker can unpickle it."""
+
+    def __init__(self, batch_size, drop_last, collate_fn):
+        self.batch_size, self.drop_last, self.collate_fn = batch_size, drop_last, collate_fn
+
+    def __call__(self, dataset):
+        samples = iter(dataset)
         if self.batch_size is None:
             yield from map(self.collate_fn or default_convert, samples)
             return
@@ -243,17 +278,6 @@ class DataLoader:
             if len(batch) < self.batch_size and self.drop_last:
                 return
             yield (self.collate_fn or default_collate)(batch)
-
-    def _start_workers(self, fetch):
-        _check_host_dataset(self.dataset)
-        seed = _workers.base_seed(self.generator, self._epochs)
-        self._epochs += 1
-        pool = _workers.WorkerPool(fetch, self.dataset, self.num_workers, seed, self.worker_init_fn,
-                                   self.multiprocessing_context, self.timeout, self.prefetch_factor)
-        if self.persistent_workers:
-            self._pool = pool
-            weakref.finalize(self, pool.shutdown)
-        return pool
 
 
 class _Fetcher:
@@ -291,17 +315,12 @@ def _check_host_dataset(dataset):
                              f"move each batch with .to(device), or use num_workers=0")
 
 
-def _check_iterable_options(shuffle, sampler, batch_sampler, num_workers):
-    """An IterableDataset gives its own order: PyTorch's errors for sampling options; worker
-    processes here are fed indices by the main process, which a stream has not."""
+def _check_iterable_options(shuffle, sampler, batch_sampler):
+    """An IterableDataset gives its own order: PyTorch's errors for sampling options."""
     for name, value in (("shuffle", shuffle), ("sampler", sampler), ("batch_sampler", batch_sampler)):
         if value not in (None, False):
             raise ValueError(f"DataLoader with IterableDataset: expected unspecified {name} option, "
                              f"but got {name}={value!r}")
-    if num_workers:
-        raise ValueError(f"DataLoader with IterableDataset: num_workers={num_workers} is not supported "
-                         f"(worker processes load by index, and a stream has none); use num_workers=0, "
-                         f"or a map-style Dataset for multi-process loading")
 
 
 def _check_worker_options(num_workers, timeout, prefetch_factor, persistent_workers, multiprocessing_context):

@@ -6,13 +6,16 @@ import itertools
 from typing import Callable, Iterator
 
 from .. import dtypes
-from ..autograd.grad_mode import no_grad
+from .._warn import warn_user
+from ..autograd.grad_mode import no_grad, state
 from ..ops.creation import empty_like
 from ..tensor import Tensor, _RemovableHandle
-from .parameter import Parameter
+from ._backward_hooks import BackwardHookCall, needs_backward_hooks
+from .parameter import Parameter, is_lazy
 from .utils import reset_grads
 
-__all__ = ["Module"]
+__all__ = ["Module", "register_module_forward_pre_hook", "register_module_forward_hook",
+           "register_module_full_backward_hook", "register_module_full_backward_pre_hook"]
 
 _IncompatibleKeys = collections.namedtuple("_IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
@@ -52,6 +55,10 @@ class Module:
         set_(self, "_modules", {})
         set_(self, "_forward_pre_hooks", {})
         set_(self, "_forward_hooks", {})
+        set_(self, "_backward_hooks", {})
+        set_(self, "_hooks_with_kwargs", set())   # keys of forward (pre-)hooks given kwargs too
+        set_(self, "_hooks_always_called", set())  # keys of forward hooks run when forward raises
+        set_(self, "_backward_pre_hooks", {})
 
     # -- registration ------------------------------------------------------------------------
     def __setattr__(self, name: str, value) -> None:
@@ -147,29 +154,156 @@ class Module:
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     def __call__(self, *args, **kwargs):
-        for hook in list(self._forward_pre_hooks.values()):
+        args, kwargs = self._run_forward_pre_hooks(args, kwargs)
+        backward_hooks = None
+        if needs_backward_hooks(self) or (state.enabled and (_global_backward_hooks or _global_backward_pre_hooks)):
+            backward_hooks = BackwardHookCall(self, {**_global_backward_hooks, **self._backward_hooks},
+                                              {**_global_backward_pre_hooks, **self._backward_pre_hooks})
+            args = backward_hooks.wrap_inputs(args)
+        try:
+            output = self.forward(*args, **kwargs)
+        except Exception:
+            self._run_always_called_hooks(args, kwargs)
+            raise
+        for key, hook in [*_global_forward_hooks.items(), *self._forward_hooks.items()]:
+            if key in self._hooks_with_kwargs or key in _global_with_kwargs:
+                result = hook(self, args, kwargs, output)
+            else:
+                result = hook(self, args, output)
+            if result is not None:
+                output = result
+        if backward_hooks is not None:
+            output = backward_hooks.wrap_outputs(output)
+        return output
+
+    def _run_forward_pre_hooks(self, args, kwargs):
+        for key, hook in [*_global_forward_pre_hooks.items(), *self._forward_pre_hooks.items()]:
+            if key in self._hooks_with_kwargs or key in _global_with_kwargs:
+                result = hook(self, args, kwargs)
+                if result is not None:
+                    if not (isinstance(result, tuple) and len(result) == 2):
+                        raise RuntimeError(f"forward pre-hook must return None or a tuple of "
+                                           f"(new_args, new_kwargs), but got {result}.")
+                    args, kwargs = result
+                continue
             result = hook(self, args)
             if result is not None:
                 args = result if isinstance(result, tuple) else (result,)
-        output = self.forward(*args, **kwargs)
-        for hook in list(self._forward_hooks.values()):
-            result = hook(self, args, output)
-            if result is not None:
-                output = result
-        return output
+        return args, kwargs
 
-    def register_forward_pre_hook(self, hook: Callable) -> _RemovableHandle:
-        """``hook(module, args)`` before forward; a non-None return replaces the args."""
-        return self._add_hook(self._forward_pre_hooks, hook)
+    def _run_always_called_hooks(self, args, kwargs):
+        """forward raised: the hooks registered with always_call still run (output None); an
+        error of theirs is only a warning, as the forward's error is the one raised."""
+        for key, hook in [*_global_forward_hooks.items(), *self._forward_hooks.items()]:
+            if key not in self._hooks_always_called and key not in _global_always_called:
+                continue
+            with_kwargs = key in self._hooks_with_kwargs or key in _global_with_kwargs
+            try:
+                hook(self, args, kwargs, None) if with_kwargs else hook(self, args, None)
+            except Exception as error:  # noqa: BLE001
+                warn_user(f"forward hook with ``always_call=True`` raised an exception that was "
+                          f"silenced as another error was raised in forward: {error}")
 
-    def register_forward_hook(self, hook: Callable) -> _RemovableHandle:
-        """``hook(module, args, output)`` after forward; a non-None return replaces the output."""
-        return self._add_hook(self._forward_hooks, hook)
+    def register_forward_pre_hook(self, hook: Callable, *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> _RemovableHandle:
+        """``hook(module, args)`` before forward; a non-None return replaces the args. With
+        ``with_kwargs``: ``hook(module, args, kwargs)``, returning None or (args, kwargs).
+        ``prepend`` runs it before the hooks already registered.
+
+        Example:
+        >>> fc = nn.Linear(2, 1)
+        >>> _ = fc.register_forward_pre_hook(lambda m, args: (args[0] * 0,))
+        >>> fc(tl.ones(1, 2)).tolist() == [[fc.bias.item()]]
+        True
+        """
+        handle = self._add_hook(self._forward_pre_hooks, hook, prepend)
+        if with_kwargs:
+            self._hooks_with_kwargs.add(handle._key)
+        return handle
+
+    def register_forward_hook(self, hook: Callable, *, prepend: bool = False, with_kwargs: bool = False,
+                              always_call: bool = False) -> _RemovableHandle:
+        """``hook(module, args, output)`` after forward; a non-None return replaces the output.
+        With ``with_kwargs``: ``hook(module, args, kwargs, output)``. ``always_call`` runs it
+        (with output None) even when forward raises; ``prepend`` runs it before the others.
+
+        Example:
+        >>> fc = nn.Linear(2, 1)
+        >>> shapes = []
+        >>> _ = fc.register_forward_hook(lambda m, args, out: shapes.append(out.shape))
+        >>> _ = fc(tl.ones(3, 2))
+        >>> shapes
+        [tensorlite.Size([3, 1])]
+        """
+        handle = self._add_hook(self._forward_hooks, hook, prepend)
+        if with_kwargs:
+            self._hooks_with_kwargs.add(handle._key)
+        if always_call:
+            self._hooks_always_called.add(handle._key)
+        return handle
+
+    def register_full_backward_hook(self, hook: Callable, prepend: bool = False) -> "_DictHandle":
+        """``hook(module, grad_input, grad_output)`` once the gradients of the module's positional
+        inputs are computed: grad_input has one entry per positional argument (None for
+        non-tensors), grad_output one per output tensor (None where none flowed); a non-None
+        return (a tuple as long as grad_input) replaces grad_input. With no input requiring grad
+        it fires with grad_input all None, when grad_output is known (and warns, as PyTorch).
+
+        Example:
+        >>> fc = nn.Linear(2, 1)
+        >>> seen = []
+        >>> handle = fc.register_full_backward_hook(lambda m, gi, go: seen.append(go[0].shape))
+        >>> fc(tl.ones(3, 2, requires_grad=True)).sum().backward()
+        >>> seen
+        [tensorlite.Size([3, 1])]
+        >>> handle.remove()
+        """
+        self._set_backward_hook_kind(True)
+        return self._add_hook(self._backward_hooks, hook, prepend)
+
+    def register_backward_hook(self, hook: Callable) -> "_DictHandle":
+        """The deprecated form of register_full_backward_hook, run the same way here: grad_input
+        holds the gradients of the module's inputs (PyTorch's legacy hook gives those of the
+        inputs of the module's last autograd node instead, which differ for multi-node modules).
+        A module takes either kind, not both.
+
+        Example:
+        >>> fc = nn.Linear(2, 1)
+        >>> _ = fc.register_backward_hook(lambda m, gi, go: print(go[0].shape))
+        >>> fc(tl.ones(3, 2, requires_grad=True)).sum().backward()
+        tensorlite.Size([3, 1])
+        """
+        self._set_backward_hook_kind(False)
+        return self._add_hook(self._backward_hooks, hook)
+
+    def _set_backward_hook_kind(self, full: bool) -> None:
+        kind = self.__dict__.get("_is_full_backward_hook")
+        if kind is not None and kind != full and self._backward_hooks:
+            raise RuntimeError("Cannot use both regular backward hooks and full backward hooks on a "
+                               "single Module. Please use only one of them.")
+        object.__setattr__(self, "_is_full_backward_hook", full)
+
+    def register_full_backward_pre_hook(self, hook: Callable, prepend: bool = False) -> "_DictHandle":
+        """``hook(module, grad_output)`` when the gradients of the module's outputs arrive, before
+        the module's own backward; a non-None return (a tuple as long as grad_output) replaces
+        grad_output.
+
+        Example:
+        >>> fc = nn.Linear(2, 1)
+        >>> _ = fc.register_full_backward_pre_hook(lambda m, go: (go[0] * 0,))
+        >>> fc(tl.ones(3, 2)).sum().backward()
+        >>> fc.weight.grad
+        tensor([[0., 0.]])
+        """
+        return self._add_hook(self._backward_pre_hooks, hook, prepend)
 
     @staticmethod
-    def _add_hook(store, hook):
+    def _add_hook(store, hook, prepend: bool = False):
         key = next(_hook_ids)
         store[key] = hook
+        if prepend:
+            for other in [k for k in store if k != key]:
+                store[other] = store.pop(other)
         return _DictHandle(store, key)
 
     # -- traversal -------------------------------------------------------------------------
@@ -299,6 +433,8 @@ class Module:
                 if not isinstance(value, Tensor):
                     errors.append(f'While copying the parameter named "{key}", expected a Tensor '
                                   f'in the state_dict, got {type(value).__name__}.')
+                elif is_lazy(target):  # a lazy module takes the checkpoint's shapes (PyTorch)
+                    continue
                 elif tuple(value.shape) != tuple(target.shape):
                     errors.append(f"size mismatch for {key}: copying a param with shape "
                                   f"{value.shape} from checkpoint, the shape in current model is "
@@ -314,7 +450,12 @@ class Module:
         with no_grad():
             for key, target in own.items():
                 if key in state_dict:
-                    target.copy_(state_dict[key])
+                    value = state_dict[key]
+                    if is_lazy(value):
+                        continue
+                    if is_lazy(target):
+                        target.materialize(value.shape)
+                    target.copy_(value)
         return _IncompatibleKeys(missing, unexpected)
 
     # -- modes and conversion --------------------------------------------------------------
@@ -442,5 +583,90 @@ class _DictHandle:
     def remove(self) -> None:
         self._store.pop(self._key, None)
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
 
 _hook_ids = itertools.count()
+
+# hooks of every module (torch.nn.modules.module.register_module_*), run before each module's own
+_global_forward_pre_hooks: dict = {}
+_global_forward_hooks: dict = {}
+_global_backward_hooks: dict = {}
+_global_backward_pre_hooks: dict = {}
+_global_with_kwargs: set = set()
+_global_always_called: set = set()
+
+
+def register_module_forward_pre_hook(hook: Callable, *, with_kwargs: bool = False) -> _DictHandle:
+    """A forward pre-hook of every module, run before the module's own (Module.register_forward_pre_hook).
+
+    Example:
+    >>> from tensorlite.nn.modules.module import register_module_forward_pre_hook
+    >>> called = []
+    >>> handle = register_module_forward_pre_hook(lambda m, args: called.append(type(m).__name__))
+    >>> _ = nn.Sequential(nn.Linear(2, 2))(tl.ones(1, 2))
+    >>> handle.remove()
+    >>> called
+    ['Sequential', 'Linear']
+    """
+    handle = Module._add_hook(_global_forward_pre_hooks, hook)
+    if with_kwargs:
+        _global_with_kwargs.add(handle._key)
+    return handle
+
+
+def register_module_forward_hook(hook: Callable, *, with_kwargs: bool = False,
+                                 always_call: bool = False) -> _DictHandle:
+    """A forward hook of every module, run before the module's own (Module.register_forward_hook).
+
+    Example:
+    >>> from tensorlite.nn.modules.module import register_module_forward_hook
+    >>> shapes = []
+    >>> handle = register_module_forward_hook(lambda m, args, out: shapes.append(tuple(out.shape)))
+    >>> _ = nn.Linear(2, 3)(tl.ones(1, 2))
+    >>> handle.remove()
+    >>> shapes
+    [(1, 3)]
+    """
+    handle = Module._add_hook(_global_forward_hooks, hook)
+    if with_kwargs:
+        _global_with_kwargs.add(handle._key)
+    if always_call:
+        _global_always_called.add(handle._key)
+    return handle
+
+
+def register_module_full_backward_hook(hook: Callable) -> _DictHandle:
+    """A full backward hook of every module, run before the module's own
+    (Module.register_full_backward_hook).
+
+    Example:
+    >>> from tensorlite.nn.modules.module import register_module_full_backward_hook
+    >>> seen = []
+    >>> handle = register_module_full_backward_hook(lambda m, gi, go: seen.append(type(m).__name__))
+    >>> nn.Linear(2, 1)(tl.ones(1, 2, requires_grad=True)).sum().backward()
+    >>> handle.remove()
+    >>> seen
+    ['Linear']
+    """
+    return Module._add_hook(_global_backward_hooks, hook)
+
+
+def register_module_full_backward_pre_hook(hook: Callable) -> _DictHandle:
+    """A full backward pre-hook of every module, run before the module's own
+    (Module.register_full_backward_pre_hook).
+
+    Example:
+    >>> from tensorlite.nn.modules.module import register_module_full_backward_pre_hook
+    >>> handle = register_module_full_backward_pre_hook(lambda m, go: (go[0] * 0,))
+    >>> fc = nn.Linear(2, 1)
+    >>> fc(tl.ones(1, 2)).sum().backward()
+    >>> handle.remove()
+    >>> fc.weight.grad
+    tensor([[0., 0.]])
+    """
+    return Module._add_hook(_global_backward_pre_hooks, hook)

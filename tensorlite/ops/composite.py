@@ -234,11 +234,33 @@ class _Addc(Function):
         return (*grads, None, None)
 
 
+class _ReplacedElements(Function):
+    """``value`` (``input`` with some elements replaced) forward; backward ``grad * keep`` to
+    ``input``: PyTorch multiplies by the mask of kept elements rather than selecting, so a
+    replaced element's gradient is NaN when the incoming one is not finite (an all-NaN slice of
+    nanmean divides by a zero count)."""
+
+    @staticmethod
+    def forward(ctx, input, value, keep):
+        ctx.save_for_backward(keep)
+        return value
+
+    @staticmethod
+    def backward(ctx, grad):
+        keep, = ctx.saved_tensors
+        return grad * keep.to(grad.dtype), None, None
+
+
+def _replaced(input: Tensor, value: Tensor, keep: Tensor) -> Tensor:
+    return _ReplacedElements.apply(input, value.detach(), keep)
+
+
 @tensor_op
 def nan_to_num(input: Tensor, nan=0.0, posinf=None, neginf=None) -> Tensor:
     """NaN replaced by ``nan``, +inf by ``posinf`` and -inf by ``neginf`` (by default the
     largest and lowest finite values of input's dtype); integer and bool inputs are copied.
-    Replaced elements get a zero gradient.
+    Replaced elements get a zero gradient (NaN where the incoming gradient is not finite, as
+    PyTorch multiplies by the mask of finite elements).
 
     Shapes: (*) -> (*).
 
@@ -253,13 +275,13 @@ def nan_to_num(input: Tensor, nan=0.0, posinf=None, neginf=None) -> Tensor:
     neginf = info.min if neginf is None else neginf
     out = ew.where(input == float("inf"), posinf, input)
     out = ew.where(input == -float("inf"), neginf, out)
-    return ew.where(ew.isnan(input), nan, out)
+    return _replaced(input, ew.where(ew.isnan(input), nan, out), ew.isfinite(input))
 
 
 def _without_nan(input: Tensor) -> Tensor:
     if not input.is_floating_point():
         return input
-    return ew.where(ew.isnan(input), 0, input)
+    return _replaced(input, ew.where(ew.isnan(input), 0, input), ~ew.isnan(input))
 
 
 @tensor_op
@@ -278,7 +300,8 @@ def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Ten
 @tensor_op
 def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Mean over ``dim`` (None: all) of the elements that are not NaN (all NaN: NaN). NaN
-    elements get a zero gradient (PyTorch's is NaN for the elements of an all-NaN slice).
+    elements get a zero gradient, except in an all-NaN slice, whose elements all get NaN (as in
+    PyTorch: nansum's gradient times the not-NaN mask, divided by a zero count).
 
     Shapes: input's without the reduced dims (kept as size 1 with keepdim). Floating inputs only.
 

@@ -12,6 +12,7 @@ from ...ops.movement import cat, stack
 from ...ops.recurrent import lstm_sequence
 from .. import functional as F, init
 from ..module import Module
+from ..utils.rnn import PackedSequence
 from ..parameter import Parameter
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
@@ -48,27 +49,92 @@ def _gru_step(x, h, w_ih, w_hh, b_ih, b_hh):
     return (1.0 - z) * n + z * h
 
 
+def _permute_batch(hidden, permutation):
+    """hidden (layers * D, N, H) with its batch dim reordered by ``permutation``."""
+    return hidden.index_select(1, permutation.to(hidden.device))
+
+
+def _rows(state, start, stop, lstm):
+    """Rows [start, stop) of a hidden state (a pair of them for the LSTM)."""
+    return (state[0][start:stop], state[1][start:stop]) if lstm else state[start:stop]
+
+
+def _join_rows(first, rest, lstm):
+    if lstm:
+        return cat([first[0], rest[0]]), cat([first[1], rest[1]])
+    return cat([first, rest])
+
+
+def _packed_forward(step, data, batch_sizes, state, weights, lstm):
+    """One direction of one layer over packed ``data``, first step to last: the sequences that
+    ended keep their last state in the rows after the running ones."""
+    outputs, offset = [], 0
+    for size in batch_sizes:
+        new = step(data[offset:offset + size], _rows(state, 0, size, lstm), weights)
+        running = (state[0] if lstm else state).shape[0]
+        state = new if size == running else _join_rows(new, _rows(state, size, running, lstm), lstm)
+        outputs.append(new[0] if lstm else new)
+        offset += size
+    return cat(outputs), state
+
+
+def _packed_reverse(step, data, batch_sizes, initial, weights, lstm):
+    """One direction of one layer over packed ``data``, last step to first: a sequence joins
+    (with its initial state) at its own last step."""
+    offsets = [0]
+    for size in batch_sizes:
+        offsets.append(offsets[-1] + size)
+    outputs, state = [], _rows(initial, 0, batch_sizes[-1], lstm)
+    for t in reversed(range(len(batch_sizes))):
+        size = batch_sizes[t]
+        running = (state[0] if lstm else state).shape[0]
+        if size > running:
+            state = _join_rows(state, _rows(initial, running, size, lstm), lstm)
+        state = step(data[offsets[t]:offsets[t + 1]], state, weights)
+        outputs.append(state[0] if lstm else state)
+    outputs.reverse()
+    return cat(outputs), state
+
+
+def _checked_proj_size(mode, proj_size, hidden_size) -> int:
+    """proj_size as PyTorch checks it: LSTM only, 0 <= proj_size < hidden_size."""
+    if proj_size is None:
+        return 0
+    if mode != "LSTM":
+        raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
+    if proj_size < 0:
+        raise ValueError("proj_size should be a positive integer or zero to disable projections")
+    if proj_size >= hidden_size:
+        raise ValueError("proj_size has to be smaller than hidden_size")
+    return proj_size
+
+
 class _RNNBase(Module):
     mode = "RNN_TANH"
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
-                 device=None, dtype=None):
+                 proj_size: int | None = None, device=None, dtype=None):
         super().__init__()
+        proj_size = _checked_proj_size(self.mode, proj_size, hidden_size)
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first, self.dropout = bias, batch_first, float(dropout)
-        self.bidirectional = bidirectional
+        self.bidirectional, self.proj_size = bidirectional, proj_size
         gate = _GATES[self.mode] * hidden_size
         directions = 2 if bidirectional else 1
+        output_size = proj_size or hidden_size  # the size of h (and of each direction's output)
         for layer in range(num_layers):
             for direction in range(directions):
                 suffix = f"_l{layer}" + ("_reverse" if direction else "")
-                layer_input = input_size if layer == 0 else hidden_size * directions
+                layer_input = input_size if layer == 0 else output_size * directions
                 setattr(self, "weight_ih" + suffix, Parameter(empty(gate, layer_input, device=device, dtype=dtype)))
-                setattr(self, "weight_hh" + suffix, Parameter(empty(gate, hidden_size, device=device, dtype=dtype)))
+                setattr(self, "weight_hh" + suffix, Parameter(empty(gate, output_size, device=device, dtype=dtype)))
                 if bias:
                     setattr(self, "bias_ih" + suffix, Parameter(empty(gate, device=device, dtype=dtype)))
                     setattr(self, "bias_hh" + suffix, Parameter(empty(gate, device=device, dtype=dtype)))
+                if proj_size:
+                    setattr(self, "weight_hr" + suffix,
+                            Parameter(empty(proj_size, hidden_size, device=device, dtype=dtype)))
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -76,20 +142,56 @@ class _RNNBase(Module):
         for p in self.parameters():
             init.uniform_(p, -bound, bound)
 
+    def flatten_parameters(self) -> None:
+        """PyTorch compacts the weights into one cuDNN buffer here; there is no such buffer, so
+        this does nothing (seq2seq code calls it before every forward).
+
+        Example:
+        >>> nn.LSTM(2, 3).flatten_parameters()
+        """
+
+    @property
+    def all_weights(self) -> list:
+        """The parameters of each layer and direction: [[w_ih, w_hh, b_ih, b_hh], ...].
+
+        Example:
+        >>> [len(w) for w in nn.GRU(2, 3, num_layers=2, bias=False).all_weights]
+        [2, 2]
+        """
+        directions = 2 if self.bidirectional else 1
+        return [[w for w in self._weights(layer, direction) if w is not None]
+                for layer in range(self.num_layers) for direction in range(directions)]
+
     def _weights(self, layer, direction):
+        """(w_ih, w_hh, b_ih, b_hh), and w_hr after them with proj_size."""
         suffix = f"_l{layer}" + ("_reverse" if direction else "")
-        return (getattr(self, "weight_ih" + suffix), getattr(self, "weight_hh" + suffix),
-                getattr(self, "bias_ih" + suffix) if self.bias else None,
-                getattr(self, "bias_hh" + suffix) if self.bias else None)
+        weights = (getattr(self, "weight_ih" + suffix), getattr(self, "weight_hh" + suffix),
+                   getattr(self, "bias_ih" + suffix) if self.bias else None,
+                   getattr(self, "bias_hh" + suffix) if self.bias else None)
+        return weights + (getattr(self, "weight_hr" + suffix),) if self.proj_size else weights
+
+    def _initial_state(self, batch, like):
+        """Zero h_0 (and c_0): (num_layers * D, batch, proj_size or hidden_size) ((.., hidden_size) for c)."""
+        directions = 2 if self.bidirectional else 1
+        h0 = zeros(self.num_layers * directions, batch, self.proj_size or self.hidden_size,
+                   dtype=like.dtype, device=like.device)
+        if self.mode != "LSTM":
+            return h0
+        if not self.proj_size:
+            return h0, h0
+        return h0, zeros(self.num_layers * directions, batch, self.hidden_size, dtype=like.dtype, device=like.device)
 
     def _step(self, x, state, weights):
         if self.mode == "LSTM":
-            return _lstm_step(x, state, *weights)
+            h, c = _lstm_step(x, state, *weights[:4])
+            return (F.linear(h, weights[4]), c) if self.proj_size else (h, c)
         if self.mode == "GRU":
             return _gru_step(x, state, *weights)
         return _rnn_step(self.mode, x, state, *weights)
 
     def forward(self, input, hx=None):
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         unbatched = input.ndim == 2
         if unbatched:
             input = input.unsqueeze(1)
@@ -102,8 +204,7 @@ class _RNNBase(Module):
         batch = input.shape[1]
         lstm = self.mode == "LSTM"
         if hx is None:
-            h0 = zeros(self.num_layers * directions, batch, self.hidden_size, dtype=input.dtype, device=input.device)
-            hx = (h0, h0) if lstm else h0
+            hx = self._initial_state(batch, input)
         elif unbatched:
             hx = tuple(h.unsqueeze(1) for h in hx) if lstm else hx.unsqueeze(1)
         finals_h, finals_c = [], []
@@ -114,7 +215,7 @@ class _RNNBase(Module):
                 index = layer * directions + direction
                 state = (hx[0][index], hx[1][index]) if lstm else hx[index]
                 weights = self._weights(layer, direction)
-                if lstm and layer_input.shape[0]:
+                if lstm and layer_input.shape[0] and not self.proj_size:
                     output, h_n, c_n = _lstm_layer(layer_input, state, weights, bool(direction))
                     outputs.append(output)
                     finals_h.append(h_n)
@@ -145,8 +246,53 @@ class _RNNBase(Module):
             return output, (h_n, c_n.squeeze(1) if unbatched else c_n)
         return output, h_n
 
+    def _forward_packed(self, input, hx):
+        """forward on a PackedSequence: step t updates only the batch_sizes[t] sequences still
+        running (they come first), so each sequence's h_n is the state after its last valid
+        step; outputs and h_n follow the packing's permutation back to the original order."""
+        data, batch_sizes = input.data, [int(n) for n in input.batch_sizes.tolist()]
+        if data.ndim != 2 or data.shape[-1] != self.input_size:
+            raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected {self.input_size}, "
+                               f"got {data.shape[-1]}")
+        directions = 2 if self.bidirectional else 1
+        lstm = self.mode == "LSTM"
+        if hx is None:
+            hx = self._initial_state(batch_sizes[0], data)
+        elif input.sorted_indices is not None:
+            hx = tuple(_permute_batch(h, input.sorted_indices) for h in hx) if lstm \
+                else _permute_batch(hx, input.sorted_indices)
+        finals_h, finals_c = [], []
+        layer_input = data
+        for layer in range(self.num_layers):
+            outputs = []
+            for direction in range(directions):
+                index = layer * directions + direction
+                state = (hx[0][index], hx[1][index]) if lstm else hx[index]
+                run = _packed_reverse if direction else _packed_forward
+                output, state = run(self._step, layer_input, batch_sizes, state,
+                                    self._weights(layer, direction), lstm)
+                outputs.append(output)
+                finals_h.append(state[0] if lstm else state)
+                if lstm:
+                    finals_c.append(state[1])
+            layer_input = outputs[0] if directions == 1 else cat(outputs, -1)
+            if self.dropout and self.training and layer < self.num_layers - 1:
+                layer_input = F.dropout(layer_input, self.dropout, True)
+        output = PackedSequence(layer_input, input.batch_sizes, input.sorted_indices, input.unsorted_indices)
+        h_n = stack(finals_h)
+        if input.unsorted_indices is not None:
+            h_n = _permute_batch(h_n, input.unsorted_indices)
+        if not lstm:
+            return output, h_n
+        c_n = stack(finals_c)
+        if input.unsorted_indices is not None:
+            c_n = _permute_batch(c_n, input.unsorted_indices)
+        return output, (h_n, c_n)
+
     def extra_repr(self) -> str:
         text = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size:
+            text += f", proj_size={self.proj_size}"
         if self.num_layers != 1:
             text += f", num_layers={self.num_layers}"
         if not self.bias:

@@ -1,0 +1,10 @@
+"""tensorlite.nn.modules.loss: the names of PyTorch's ``torch.nn.modules.loss`` (for programs
+that import from it with torch mapped to tensorlite)."""
+from ..layers import loss as _source
+from ..layers.loss import _Loss, _WeightedLoss  # noqa: F401 (the bases custom losses subclass)
+from ..module import Module as _Module
+
+__all__ = [name for name, value in vars(_source).items()
+           if isinstance(value, type) and issubclass(value, _Module) and not name.startswith("_")
+           and name != "Module"]
+globals().update({name: getattr(_source, name) for name in __all__})
