@@ -742,3 +742,48 @@ def test_workers_load_on_the_cpu_under_an_opencl_default_device(opencl, dataset)
     finally:
         tl.set_default_device(None)
     assert len(batches) == 2 and all(b.device.type == "cpu" for b in batches)
+# -- TensorDataset batches gathered straight from the arrays (rows_at) --------------------------
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(1, 30), batch_size=st.integers(1, 8), seed=st.integers(0, 2**31),
+       columns=st.integers(1, 3), dtype=st.sampled_from([tl.float32, tl.float64, tl.int64, tl.bool]))
+def test_tensor_dataset_batches_equal_indexing_batches(n, batch_size, seed, columns, dtype):
+    """The fast gather gives the batches (values, dtypes, shapes, order) that indexing each tensor
+    with the batch's index tensor gives, and draws the same shuffle from the generator."""
+    x = (tl.arange(n * columns).reshape(n, columns) % 3).to(dtype)
+    y = tl.arange(n) * 10
+    ds = TensorDataset(x, y)
+
+    def loader():
+        return DataLoader(ds, batch_size=batch_size, shuffle=True, generator=tl.Generator().manual_seed(seed))
+    fast = [(xb, yb) for xb, yb in loader()]
+    by_index = [tuple(t[tl.tensor(b)] for t in (x, y)) for b in loader().batch_sampler]
+    assert len(fast) == len(by_index)
+    for (xb, yb), (xi, yi) in zip(fast, by_index):
+        assert (xb.dtype, yb.dtype, xb.shape, yb.shape) == (xi.dtype, yi.dtype, xi.shape, yi.shape)
+        assert xb.tolist() == xi.tolist() and yb.tolist() == yi.tolist()
+        assert not xb.requires_grad and xb.is_contiguous()
+
+
+def test_rows_at_keeps_autograd_and_indexing_errors():
+    from tensorlite.ops.indexing import rows_at
+    w = tl.arange(6.0).reshape(3, 2).requires_grad_()
+    (rows,) = rows_at((w,), [2, 2, -3])
+    assert rows.requires_grad  # through indexing: repeated rows accumulate their gradient
+    rows.sum().backward()
+    assert w.grad.tolist() == [[1.0, 1.0], [0.0, 0.0], [2.0, 2.0]]
+    x = tl.arange(3, device="cpu")  # on the CPU: an OpenCL range error is reported at a sync
+    with pytest.raises(IndexError, match="out of bounds") as fast:
+        rows_at((x,), [0, 3])
+    with pytest.raises(IndexError) as indexed:
+        x[tl.tensor([0, 3], device="cpu")]
+    assert str(fast.value) == str(indexed.value)
+
+
+def test_cpu_tensor_dataset_batches_skip_indexing(monkeypatch, cpu_default_device):
+    import tensorlite.ops.indexing as indexing
+
+    def refuse(*args):
+        raise AssertionError("a CPU batch went through per-op indexing")
+    monkeypatch.setattr(indexing, "getitem", refuse)
+    ds = TensorDataset(tl.arange(10.0).reshape(5, 2), tl.arange(5))
+    assert [y.tolist() for _, y in DataLoader(ds, batch_size=2)] == [[0, 1], [2, 3], [4]]
