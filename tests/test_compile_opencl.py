@@ -200,3 +200,29 @@ def test_a_late_call_that_cannot_be_dry_run_replays_the_calls(monkeypatch):
     assert [r.failed for r in _launch_replays(fn)] == [
         "adam_step with new late values: the dry run failed: ValueError: no dry run"]
     _assert_close(eager, replayed)
+
+
+def test_a_replay_traced_while_templates_build_switches_to_them_once_built(monkeypatch):
+    """A fused tape traced while its template built runs unfused; the first replay after the
+    build traces again (once) and enqueues the template launches, with the same results."""
+    runtime = tl.get_default_device().backend.runtime
+    held, hold = [], [True]
+    is_built = runtime.is_built
+    monkeypatch.setattr(runtime, "prebuild", lambda jobs: held.extend(jobs))  # the build held back
+    monkeypatch.setattr(runtime, "is_built", lambda file, defines: not hold[0] and is_built(file, defines))
+    _, _, _, step = _trainer(_mlp, lambda p: tl.optim.SGD(p, lr=0.1))
+    _, _, _, eager_step = _trainer(_mlp, lambda p: tl.optim.SGD(p, lr=0.1))
+    fn = tl.compile(step)
+    batches = _batches((5, 6), 7)
+    counts = []
+    for k, batch in enumerate(batches):
+        if k == 4:  # the builds finish
+            hold[0] = False
+            for file, defines in held:
+                if file == "fused.cl":
+                    runtime.kernel(file, "fused_template", defines)
+        np.testing.assert_allclose(eager_step(*batch).item(), fn(*batch).item(), rtol=1e-5)
+        counts += [(r.traces, r.launches) for r in _launch_replays(fn)]
+    assert any(file == "fused.cl" for file, _ in held) and fn.stats["replays"] == 5 and _launch_replays(fn)[0].failed is None
+    unfused, fused = counts[1][1], counts[-1][1]  # call 2 records, call 3 (the first replay) traces
+    assert counts == [(0, 0)] + [(1, unfused)] * 2 + [(2, fused)] * 3 and fused < unfused
