@@ -799,17 +799,10 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, FusedMixin, Backend):
             grad = self.copy(grad)
         if step.offset or step.dtype != np.float32 or step.size != 1:
             raise RuntimeError("adam_step on OpenCL needs a float32 step count of its own buffer")
-        # the hyperparameters are constants (parameter buffers cached by content: no upload
-        # while they stay the same); the step count and bias corrections stay on the device
-        defines = type_defines(param.dtype)
-        bias = self.new((2,), param.dtype)
-        log_betas = params(self.runtime, _log(beta1), _log(beta2), dtype=param.dtype)
-        self._launch("optim.cl", "adam_prepare", defines, 1, (step.buffer, log_betas, bias.buffer))
-        hyper = params(self.runtime, lr, beta1, beta2, eps, weight_decay, dtype=param.dtype)
-        flags = params(self.runtime, param.size, bool(decoupled), bool(amsgrad), dtype=np.int32)
-        self._launch("optim.cl", "adam", defines, param.size,
-                     (param.buffer, grad.buffer, exp_avg.buffer, exp_avg_sq.buffer,
-                      (max_exp_avg_sq if amsgrad else param).buffer, hyper, flags, bias.buffer))
+        # a group of one: the kernels a compiled step's adam_steps launches are then compiled
+        # (PoCL: at their first launch, ~1 s) by the first eager step, not on the first replay
+        self._adam_group([param], [grad], [exp_avg], [exp_avg_sq], [max_exp_avg_sq if amsgrad else param], [step],
+                         lr, beta1, beta2, eps, weight_decay, decoupled, amsgrad)
 
     def adam_steps(self, params_, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, lr, beta1, beta2,
                    eps, weight_decay, decoupled, amsgrad):
@@ -850,6 +843,8 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, FusedMixin, Backend):
         if any(s.offset or s.dtype != np.float32 or s.size != 1 for s in steps):
             raise RuntimeError("adam_steps on OpenCL needs float32 step counts of their own buffers")
         grads = [g if g.is_contiguous() and not g.offset else self.copy(g) for g in grads]
+        # the hyperparameters are constants (parameter buffers cached by content: no upload
+        # while they stay the same); the step counts and bias corrections stay on the device
         dtype, count = params_[0].dtype, len(params_)
         defines = type_defines(dtype)
 
