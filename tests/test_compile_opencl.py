@@ -177,5 +177,75 @@ def test_a_late_call_that_cannot_be_dry_run_replays_the_calls(monkeypatch):
     eager, _, _ = _run(make_net, make_opt, shape, schedule=True, compiled=False)
     replayed, _, fn = _run(make_net, make_opt, shape, schedule=True)
     assert [r.failed for r in _launch_replays(fn)] == [
-        "adam_step with new late values: the dry run failed: ValueError: no dry run"]
+        "adam_steps with new late values: the dry run failed: ValueError: no dry run"]  # one call per group
     _assert_close(eager, replayed)
+
+
+def test_a_replay_traced_while_templates_build_switches_to_them_once_built(monkeypatch):
+    """A fused tape traced while its template built runs unfused; the first replay after the
+    build traces again (once) and enqueues the template launches, with the same results."""
+    runtime = tl.get_default_device().backend.runtime
+    held, hold = [], [True]
+    is_built = runtime.is_built
+    monkeypatch.setattr(runtime, "prebuild", lambda jobs: held.extend(jobs))  # the build held back
+    monkeypatch.setattr(runtime, "is_built", lambda file, defines: not hold[0] and is_built(file, defines))
+    _, _, _, step = _trainer(_mlp, lambda p: tl.optim.SGD(p, lr=0.1))
+    _, _, _, eager_step = _trainer(_mlp, lambda p: tl.optim.SGD(p, lr=0.1))
+    fn = tl.compile(step)
+    batches = _batches((5, 6), 7)
+    counts = []
+    for k, batch in enumerate(batches):
+        if k == 4:  # the builds finish
+            hold[0] = False
+            for file, defines in held:
+                if file == "fused.cl":
+                    runtime.kernel(file, "fused_template", defines)
+        np.testing.assert_allclose(eager_step(*batch).item(), fn(*batch).item(), rtol=1e-5)
+        counts += [(r.traces, r.launches) for r in _launch_replays(fn)]
+    assert any(file == "fused.cl" for file, _ in held) and fn.stats["replays"] == 5 and _launch_replays(fn)[0].failed is None
+    unfused, fused = counts[1][1], counts[-1][1]  # call 2 records, call 3 (the first replay) traces
+    assert counts == [(0, 0)] + [(1, unfused)] * 2 + [(2, fused)] * 3 and fused < unfused
+
+
+@pytest.mark.parametrize("amsgrad", [False, True])
+@pytest.mark.parametrize("decoupled,weight_decay", [(False, 0.0), (False, 0.1), (True, 0.1)])
+def test_adam_steps_equal_per_parameter_adam_steps_bit_for_bit(opencl, amsgrad, decoupled, weight_decay):
+    """adam_steps (one launch per 8 parameters) against adam_step per parameter: the same bits,
+    for 10 parameters (two groups), each with its own step count."""
+    backend = opencl.backend
+    rng = np.random.default_rng(5)
+    sizes = [1, 7, 300, 2, 65, 4, 9, 1, 33, 5]
+    hosts = [[rng.standard_normal(n).astype(np.float32) for n in sizes] for _ in range(3)]
+    hosts.append([rng.random(n).astype(np.float32) for n in sizes])  # exp_avg_sq
+    hosts.append([rng.random(n).astype(np.float32) for n in sizes])  # max_exp_avg_sq
+    counts = [np.array(k % 3, np.float32) for k in range(len(sizes))]
+    results = []
+    for grouped in (False, True):
+        p, g, m, v, mx = ([backend.upload(a.copy()) for a in role] for role in hosts)
+        steps = [backend.upload(c.copy()) for c in counts]
+        hyper = (0.01, 0.9, 0.999, 1e-8, weight_decay, decoupled, amsgrad)
+        for _ in range(2):
+            if grouped:
+                backend.adam_steps(p, g, m, v, mx if amsgrad else None, steps, *hyper)
+            else:
+                for args in zip(p, g, m, v, mx, steps):
+                    backend.adam_step(*args, *hyper)
+        results.append([backend.to_host(a) for a in p + m + v + mx + steps])
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("case", ["mlp-adam"])
+def test_compiled_adam_runs_as_one_group_launch_with_the_per_parameter_bits(case, monkeypatch):
+    """A compiled step's per-parameter adam_step calls become one adam_steps call (2 launches
+    instead of 2 per parameter) and the parameters and state stay bit-identical."""
+    make_net, make_opt, shape = CASES[case]
+    grouped, _, fn = _run(make_net, make_opt, shape, schedule=True)
+    monkeypatch.setattr(sys.modules["tensorlite.ops.capture"], "group_adam_steps", lambda c, m: (c, m))
+    single, _, fn_single = _run(make_net, make_opt, shape, schedule=True)
+    for a, b in zip(grouped, single):
+        np.testing.assert_array_equal(a, b)
+    (replay,), (replay_single,) = _launch_replays(fn), _launch_replays(fn_single)
+    n = len(list(make_net().parameters()))
+    assert replay.failed is None and replay_single.failed is None
+    assert replay_single.launches - replay.launches == 2 * n - 2

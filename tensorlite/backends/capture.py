@@ -467,9 +467,9 @@ def _consecutive(arrays, total) -> bool:
 FLAT_LIMIT = 65536
 
 
-def _adam_groups(calls):
+def _adam_groups(calls, any_size=False):
     """The indices of each set of two or more ``adam_step`` calls (in one run of them) that one
-    flat update can replace: float32/float64 parameters of at most ``FLAT_LIMIT`` elements,
+    flat update can replace: float32/float64 parameters of at most ``FLAT_LIMIT`` elements (``any_size``: any),
     parameter, state and step loaded (not computed in the step), each parameter, state and step
     its own, the same hyperparameters."""
     def key(call):
@@ -481,7 +481,7 @@ def _adam_groups(calls):
             return None
         shapes = meta[0]
         dtype = shapes[0][1]
-        if dtype.kind != "f" or dtype.itemsize < 4 or math.prod(shapes[0][0]) > FLAT_LIMIT or any(
+        if dtype.kind != "f" or dtype.itemsize < 4 or (not any_size and math.prod(shapes[0][0]) > FLAT_LIMIT) or any(
                 shapes[i] is None or shapes[i] != shapes[0] for i in (1, 2, 3)):
             return None
         hyper = tuple((type(a).__name__, a.index, a.add) if isinstance(a, Late) else
@@ -512,6 +512,30 @@ def _adam_groups(calls):
             groups.append(members)
             taken.update(members)
     return groups
+
+
+def group_adam_steps(calls, metas):
+    """(calls, metas) with each run of ``adam_step`` calls that ``_adam_groups`` finds replaced
+    by one ``adam_steps`` call over the lists of their arguments (a backend with that method:
+    OpenCL's one launch per 8 parameters instead of two per parameter; the same bits)."""
+    groups = _adam_groups(list(zip(calls, metas)), any_size=True)
+    if not groups:
+        return calls, metas
+    first = {members[0]: members for members in groups}
+    grouped = {index for members in groups for index in members}
+    new_calls, new_metas = [], []
+    for index, (call, meta) in enumerate(zip(calls, metas)):
+        if index in first:
+            args = [calls[i][1] for i in first[index]]
+            lists = [[a[role] for a in args] for role in range(6)]
+            if args[0][4] is None:
+                lists[4] = None
+            new_calls.append(("adam_steps", tuple(lists) + tuple(args[0][6:]), {}, None))
+            new_metas.append(None)
+        elif index not in grouped:
+            new_calls.append(call)
+            new_metas.append(meta)
+    return new_calls, new_metas
 
 
 def _with_deletes(body, keep):

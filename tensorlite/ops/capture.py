@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np  # the NumPy backend's array types: which call arguments are buffers
 
-from ..backends.capture import Late, Program, Recorder
+from ..backends.capture import Late, Program, Recorder, group_adam_steps
 from ..backends.fusion import fuse
 from ..tensor import Tensor
 
@@ -102,6 +102,8 @@ class Recording:
             meta_of = {id(call): meta for call, meta in zip(calls, metas)}
             calls = fuse(calls, keep, self._recorder.meta)
             metas = [meta_of.get(id(call)) for call in calls]  # a fused call's: None
+        if hasattr(self._real, "adam_steps"):  # per-parameter Adam updates: one call per group
+            calls, metas = group_adam_steps(calls, metas)
         program = Program(self._real, calls, self._n_loads, keep, metas)
         launches = getattr(self._real, "launch_replay", None)  # a backend's replay of its commands
         if launches is not None:  # traced from the calls the program replays (fused ones too)

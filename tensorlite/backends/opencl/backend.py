@@ -33,6 +33,8 @@ _REDUCE = op_codes("REDUCE")
 _RANDOM = op_codes("RANDOM")
 _GEMM_ROWS = 12  # kernels/matmul.cl: each work item computes a 12 x gemm_width(dtype) block of C
 _GEMM_VECTOR_BITS = 256  # widest vector gemm uses: what every x86-64 with AVX2 holds in one register
+_ADAM_GROUP = 8  # parameters per launch of kernels/optim.cl's adam_group
+_INT32_MAX = 2 ** 31 - 1
 _GEMM_LOCAL = 8  # work items per dimension of a matmul work group (4 was 2x slower on PoCL)
 _RANK_SORT_UP_TO = 32  # longer lines sort by merge passes (O(n log^2 n) work, not O(n^2))
 _SERIAL_REDUCE_BELOW = 128  # reduced extent under which one work item per output is faster
@@ -797,17 +799,67 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, FusedMixin, Backend):
             grad = self.copy(grad)
         if step.offset or step.dtype != np.float32 or step.size != 1:
             raise RuntimeError("adam_step on OpenCL needs a float32 step count of its own buffer")
+        # a group of one: the kernels a compiled step's adam_steps launches are then compiled
+        # (PoCL: at their first launch, ~1 s) by the first eager step, not on the first replay
+        self._adam_group([param], [grad], [exp_avg], [exp_avg_sq], [max_exp_avg_sq if amsgrad else param], [step],
+                         lr, beta1, beta2, eps, weight_decay, decoupled, amsgrad)
+
+    def adam_steps(self, params_, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, lr, beta1, beta2,
+                   eps, weight_decay, decoupled, amsgrad):
+        """``adam_step`` on each parameter of the lists (one hyperparameter set; each its own
+        step count), as one adam_prepare_group and one adam_group launch per 8 parameters: the
+        same bits as the per-parameter calls. ``max_exp_avg_sqs``: a list, or None without
+        amsgrad. A compiled step's run of adam_step calls becomes one such call
+        (tensorlite.backends.capture.group_adam_steps).
+
+        Example: two parameters of (2, 3) and (4,) elements, float32:
+        >>> import numpy as np, tensorlite as tl
+        >>> backend = tl.device("opencl").backend
+        >>> make = lambda n, v: backend.upload(np.full(n, v, np.float32))
+        >>> ps, gs = [make(6, 1.0), make(4, 2.0)], [make(6, 0.5), make(4, 0.5)]
+        >>> ms, vs, ts = [make(6, 0.0), make(4, 0.0)], [make(6, 0.0), make(4, 0.0)], [make((), 0.0), make((), 0.0)]
+        >>> backend.adam_steps(ps, gs, ms, vs, None, ts, 0.1, 0.9, 0.999, 1e-8, 0.0, False, False)
+        >>> [round(float(backend.to_host(p)[0]), 4) for p in ps]
+        [0.9, 1.9]
+        """
+        n = len(params_)
+        maxes = max_exp_avg_sqs if amsgrad else params_
+        lists = [params_, grads, exp_avgs, exp_avg_sqs, maxes, steps]
+        if any(len(items) != n for items in lists):
+            raise ValueError(f"adam_steps: lists of {[len(items) for items in lists]} arrays; one per parameter")
+        if sum(p.size for p in params_) > _INT32_MAX:  # adam_group indexes with int
+            for args in zip(*lists):
+                self.adam_step(*args, lr, beta1, beta2, eps, weight_decay, decoupled, amsgrad)
+            return
+        for k in range(0, n, _ADAM_GROUP):
+            self._adam_group(*(items[k:k + _ADAM_GROUP] for items in lists), lr, beta1, beta2, eps,
+                             weight_decay, decoupled, amsgrad)
+
+    def _adam_group(self, params_, grads, exp_avgs, exp_avg_sqs, maxes, steps, lr, beta1, beta2, eps,
+                    weight_decay, decoupled, amsgrad):
+        state = list(params_) + list(exp_avgs) + list(exp_avg_sqs) + (list(maxes) if amsgrad else [])
+        if not all(a.is_contiguous() and a.offset == 0 and a.dtype == params_[0].dtype for a in state):
+            raise RuntimeError("adam_steps on OpenCL needs contiguous parameters and state of one dtype")
+        if any(s.offset or s.dtype != np.float32 or s.size != 1 for s in steps):
+            raise RuntimeError("adam_steps on OpenCL needs float32 step counts of their own buffers")
+        grads = [g if g.is_contiguous() and not g.offset else self.copy(g) for g in grads]
         # the hyperparameters are constants (parameter buffers cached by content: no upload
-        # while they stay the same); the step count and bias corrections stay on the device
-        defines = type_defines(param.dtype)
-        bias = self.new((2,), param.dtype)
-        log_betas = params(self.runtime, _log(beta1), _log(beta2), dtype=param.dtype)
-        self._launch("optim.cl", "adam_prepare", defines, 1, (step.buffer, log_betas, bias.buffer))
-        hyper = params(self.runtime, lr, beta1, beta2, eps, weight_decay, dtype=param.dtype)
-        flags = params(self.runtime, param.size, bool(decoupled), bool(amsgrad), dtype=np.int32)
-        self._launch("optim.cl", "adam", defines, param.size,
-                     (param.buffer, grad.buffer, exp_avg.buffer, exp_avg_sq.buffer,
-                      (max_exp_avg_sq if amsgrad else param).buffer, hyper, flags, bias.buffer))
+        # while they stay the same); the step counts and bias corrections stay on the device
+        dtype, count = params_[0].dtype, len(params_)
+        defines = type_defines(dtype)
+
+        def slots(arrays):
+            return [a.buffer for a in arrays] + [arrays[0].buffer] * (_ADAM_GROUP - count)
+        ends = np.cumsum([p.size for p in params_]).tolist()
+        flags = params(self.runtime, count, bool(decoupled), bool(amsgrad), *ends,
+                       *[ends[-1]] * (_ADAM_GROUP - count), dtype=np.int32)
+        bias = self.new((2 * count,), dtype)
+        log_betas = params(self.runtime, _log(beta1), _log(beta2), dtype=dtype)
+        self._launch("optim.cl", "adam_prepare_group", defines, 1, (*slots(steps), log_betas, bias.buffer, flags))
+        hyper = params(self.runtime, lr, beta1, beta2, eps, weight_decay, dtype=dtype)
+        self._launch("optim.cl", "adam_group", defines, ends[-1],
+                     (*slots(params_), *slots(grads), *slots(exp_avgs), *slots(exp_avg_sqs), *slots(maxes),
+                      hyper, flags, bias.buffer))
 
     def launch_replay(self, calls, n_loads, keep):
         """The replay of a captured step's kernel launches (replay.py; ``tensorlite.compile``)."""

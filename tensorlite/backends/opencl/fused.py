@@ -37,6 +37,7 @@ class FusedMixin:
 
     fuses_elementwise = True  # tensorlite.compile rewrites elementwise groups into fused calls
     fused_templates = True  # unrolled template programs once built (False: the interpreter only)
+    provisional = None  # a list while a launch replay traces: the tapes it ran unfused (template building)
 
     def fused(self, tape: Tape, inputs) -> tuple:
         """The outputs of ``tape`` (new contiguous arrays of ``tape.shape``) from ``inputs``
@@ -61,6 +62,8 @@ class FusedMixin:
         if not ready and encoded.template is not None and self.fused_templates:
             # while the template builds: the unfused launches (the interpreter's first launch
             # would compile its kernel, ~2 s on PoCL, on a step's critical path)
+            if self.provisional is not None:
+                self.provisional.append(encoded)
             return run_reference(self, tape, inputs)
         outputs = [self.new(tape.shape, tape.dtypes[r]) for r in tape.outputs]
         chunk = _CPU_CHUNK if self.runtime.is_cpu or self.runtime.is_checker else 1  # Oclgrind checks both
@@ -77,6 +80,11 @@ class FusedMixin:
             file, name, defines, size = "elementwise.cl", "fused", encoded.defines, math.prod(tape.shape)
         self._launch(file, name, defines, size, (p, encoded.consts, *buffers))
         return tuple(outputs)
+
+    def templates_ready(self, encoded) -> bool:
+        """Whether every tape of ``encoded`` (what ``provisional`` collected) now has its
+        template built: a launch replay traced while they ran unfused traces again then."""
+        return all(self._template_ready(e) for e in encoded)
 
     def _fused_program(self, tape: Tape) -> "_Encoded":
         """The tape's kernel words, constants and template defines, encoded once per tape."""

@@ -20,6 +20,10 @@ Values read at replay time (``Late``: a scheduler's lr, the random generator's c
 kernels through parameter buffers: the few calls that take them run again on a dry runtime (no
 buffer, no enqueue) when their values changed, and the new parameter bytes are written into the
 replay's own parameter buffers (non-blocking writes of a few bytes). A replay never waits.
+
+A fused call whose template program was still building when the trace ran (backends/opencl/
+fused.py: it ran as its unfused launches) is remembered; the first run after all such templates
+are built traces again, once, so the replay switches to the fused launches.
 """
 from __future__ import annotations
 
@@ -66,13 +70,17 @@ class LaunchReplay:
         self._late = {n for n, call in enumerate(self._calls) if any(_lates(list(call[1]) + list(call[2].values())))}
         self.failed = None if ENABLED else "disabled"
         self._commands = None
+        self._provisional = []  # fused tapes the trace ran unfused while their template built
         self.launches = 0
+        self.traces = 0
 
     def run(self, loaded, late):
         """The arrays of ``keep`` after one replay on ``loaded`` (arrays, None where unread) and
         the ``late`` values; None: replay the calls instead (``failed`` says why, if for good)."""
         if self.failed is not None:
             return None
+        if self._provisional and self._backend.templates_ready(self._provisional):
+            self._commands = None  # once: the templates the trace did not have are built now
         if self._commands is None:
             return self._trace(loaded, late)
         for i, strides, offset, slot in self._loads:
@@ -106,6 +114,11 @@ class LaunchReplay:
         except NotReplayable as error:
             self.failed = str(error)
             return None
+        self.traces += 1
+        provisional = self._provisional = []
+        watch = hasattr(self._backend, "provisional")
+        if watch:  # set before the copy below, which shares the list
+            self._backend.provisional = provisional
         nocache = copy.copy(self._backend)
         nocache._consts_cache = _NoCache()  # every parameter of a late call goes through params()
         late_args = {}
@@ -121,6 +134,8 @@ class LaunchReplay:
             env = _interpret(self._calls, loaded, late, self._keep, backend_for)
         finally:
             trace.remove()
+            if watch:
+                del self._backend.provisional  # the class's None again
         results = [env[name] for name in self._keep]
         try:
             self._build(trace, loaded, results, late_args)
@@ -156,6 +171,7 @@ class LaunchReplay:
         runtime = self._runtime
         commands, events = [], {}
         self._checks = False
+        self.launches = 0
         errors = self._backend.errors.buffer
         for command in trace.commands:
             kind, call = command[0], command[1]
