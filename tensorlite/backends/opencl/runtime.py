@@ -121,6 +121,7 @@ class Runtime:
         # thread while its --uninitialized check is on; a simulator gains nothing from prebuild)
         self.is_checker = self.device.platform.name.strip() == "Oclgrind"
         self.background_builds = not self.is_checker
+        self._builders = []  # the prebuild threads started so far
         self._programs = {}
         self._build_locks = {}
         self._kernels = {}
@@ -177,11 +178,18 @@ class Runtime:
                     pass
         thread = threading.Thread(target=build_all, name="tensorlite-opencl-prebuild", daemon=True)
         thread.start()
+        self._builders.append(thread)
 
         def finish():
             stop.set()
             thread.join()
         atexit.register(finish)
+
+    def wait_for_builds(self) -> None:
+        """Wait until every background build started so far has finished (benchmarks: time the
+        steady state, not the compiler)."""
+        while self._builders:
+            self._builders.pop().join()
 
     def is_built(self, file: str, defines: tuple) -> bool:
         """Whether the program of ``kernels/<file>`` with ``defines`` is built (e.g. by prebuild)."""
