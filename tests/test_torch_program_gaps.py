@@ -10,21 +10,9 @@ import textwrap
 import pytest
 
 import tensorlite as tl
+from test_torch_programs import TORCH_IS_TENSORLITE
 
-PROGRAM = textwrap.dedent("""
-    import importlib, importlib.abc, importlib.util, sys
-    import tensorlite
-
-    class TorchIsTensorlite(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-        def find_spec(self, name, path, target=None):
-            if name == "torch" or name.startswith("torch."):
-                return importlib.util.spec_from_loader(name, self)
-        def create_module(self, spec):
-            return importlib.import_module("tensorlite" + spec.name[len("torch"):])
-        def exec_module(self, module):
-            pass
-
-    sys.meta_path.insert(0, TorchIsTensorlite())
+PROGRAM = TORCH_IS_TENSORLITE + textwrap.dedent("""
     import torch
     import torch.nn as nn
     import torch.nn.functional as F

@@ -11,7 +11,6 @@ import pathlib
 import subprocess
 import sys
 import textwrap
-import warnings
 
 import numpy as np
 import pytest
@@ -84,7 +83,8 @@ def test_module_paths_pytorch_programs_import_from(path, name, same_as):
     assert getattr(module, name) is (same_as or getattr(module, name))
 
 
-PROGRAM = textwrap.dedent("""
+# the prelude of a program run with torch mapped to tensorlite (imports of torch.* give tensorlite.*)
+TORCH_IS_TENSORLITE = textwrap.dedent("""
     import importlib, importlib.abc, importlib.util, sys
     import tensorlite
 
@@ -98,6 +98,9 @@ PROGRAM = textwrap.dedent("""
             pass
 
     sys.meta_path.insert(0, TorchIsTensorlite())
+""")
+
+PROGRAM = TORCH_IS_TENSORLITE + textwrap.dedent("""
     # from here on, PyTorch code as the examples write it
     import torch
     import torch.backends.cudnn as cudnn
