@@ -154,6 +154,10 @@ class Module:
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     def __call__(self, *args, **kwargs):
+        if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks
+                or self._backward_pre_hooks or _global_forward_pre_hooks or _global_forward_hooks
+                or _global_backward_hooks or _global_backward_pre_hooks):
+            return self.forward(*args, **kwargs)  # no hook anywhere: every module call takes this
         args, kwargs = self._run_forward_pre_hooks(args, kwargs)
         backward_hooks = None
         if needs_backward_hooks(self) or (state.enabled and (_global_backward_hooks or _global_backward_pre_hooks)):
