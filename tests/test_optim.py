@@ -617,23 +617,27 @@ def test_new_optimizers_match_the_documented_algorithm(case, maximize, grads):
     np.testing.assert_allclose(p.tolist(), ref, **tol)
 
 
+def _run_resuming(make, grads, resume: bool) -> list:
+    """The parameter after steps on grads * 3; with ``resume``, the optimizer is rebuilt from its
+    state_dict (and the parameter from its values) after the fourth step."""
+    p = nn.Parameter(tl.tensor([1.0, 2.0]))
+    opt = make([p])
+    for i, g in enumerate(grads * 3):
+        if resume and i == 4:
+            saved_p, saved = p.detach().clone(), opt.state_dict()
+            p = nn.Parameter(saved_p)
+            opt = make([p])
+            opt.load_state_dict(saved)
+        p.grad = tl.tensor(g, dtype=tl.float32)
+        opt.step()
+    return p.tolist()
+
+
 @pytest.mark.parametrize("make", [lambda p: optim.Adadelta(p, weight_decay=0.1), lambda p: optim.Adamax(p, lr=0.1),
                                   lambda p: optim.NAdam(p, lr=0.1), lambda p: optim.RAdam(p, lr=0.1)],
                          ids=["Adadelta", "Adamax", "NAdam", "RAdam"])
 def test_new_optimizers_resume_from_a_state_dict_identically(make):
-    def run(resume):
-        p = nn.Parameter(tl.tensor([1.0, 2.0]))
-        opt = make([p])
-        for i, g in enumerate(GRADS * 3):
-            if resume and i == 4:
-                saved_p, saved = p.detach().clone(), opt.state_dict()
-                p = nn.Parameter(saved_p)
-                opt = make([p])
-                opt.load_state_dict(saved)
-            p.grad = tl.tensor(g, dtype=tl.float32)
-            opt.step()
-        return p.tolist()
-    assert run(False) == run(True)
+    assert _run_resuming(make, GRADS, False) == _run_resuming(make, GRADS, True)
 
 
 # PyTorch 2.13 (CPU, float64, foreach=False) as for PINNED above, with gradients that flip sign
@@ -723,19 +727,7 @@ def test_rprop_asgd_match_the_documented_algorithm(case, maximize, grads):
 @pytest.mark.parametrize("make", [lambda p: optim.Rprop(p, lr=0.1), lambda p: optim.ASGD(p, lr=0.1, t0=2)],
                          ids=["Rprop", "ASGD"])
 def test_rprop_asgd_resume_from_a_state_dict_identically(make):
-    def run(resume):
-        p = nn.Parameter(tl.tensor([1.0, 2.0]))
-        opt = make([p])
-        for i, g in enumerate(FLIP_GRADS * 3):
-            if resume and i == 4:
-                saved_p, saved = p.detach().clone(), opt.state_dict()
-                p = nn.Parameter(saved_p)
-                opt = make([p])
-                opt.load_state_dict(saved)
-            p.grad = tl.tensor(g, dtype=tl.float32)
-            opt.step()
-        return p.tolist()
-    assert run(False) == run(True)
+    assert _run_resuming(make, FLIP_GRADS, False) == _run_resuming(make, FLIP_GRADS, True)
 
 
 def test_rprop_asgd_reject_bad_hyperparameters_like_pytorch():

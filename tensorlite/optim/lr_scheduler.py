@@ -208,6 +208,17 @@ class CosineAnnealingLR(LRScheduler):
                 for base in self.base_lrs]
 
 
+def _lr_lambdas(optimizer, lr_lambda) -> list:
+    """One lr_lambda per parameter group: a list or tuple as given (as long as the groups), else
+    the one function for every group."""
+    groups = optimizer.param_groups
+    if not isinstance(lr_lambda, (list, tuple)):
+        return [lr_lambda] * len(groups)
+    if len(lr_lambda) != len(groups):
+        raise ValueError(f"Expected {len(groups)} lr_lambdas, but got {len(lr_lambda)}")
+    return list(lr_lambda)
+
+
 class LambdaLR(LRScheduler):
     """base_lr * lr_lambda(epoch) (one function, or one per group).
 
@@ -222,10 +233,7 @@ class LambdaLR(LRScheduler):
     """
 
     def __init__(self, optimizer, lr_lambda, last_epoch: int = -1):
-        groups = optimizer.param_groups
-        self.lr_lambdas = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda] * len(groups)
-        if len(self.lr_lambdas) != len(groups):
-            raise ValueError(f"Expected {len(groups)} lr_lambdas, but got {len(self.lr_lambdas)}")
+        self.lr_lambdas = _lr_lambdas(optimizer, lr_lambda)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -317,13 +325,7 @@ class MultiplicativeLR(LRScheduler):
     """
 
     def __init__(self, optimizer, lr_lambda, last_epoch: int = -1):
-        groups = optimizer.param_groups
-        if isinstance(lr_lambda, (list, tuple)):
-            if len(lr_lambda) != len(groups):
-                raise ValueError(f"Expected {len(groups)} lr_lambdas, but got {len(lr_lambda)}")
-            self.lr_lambdas = list(lr_lambda)
-        else:
-            self.lr_lambdas = [lr_lambda] * len(groups)
+        self.lr_lambdas = _lr_lambdas(optimizer, lr_lambda)
         for fn in self.lr_lambdas:
             if not callable(fn):
                 raise TypeError(f"lr_lambda should be a function, but got {type(fn).__name__}")
