@@ -750,6 +750,42 @@ def _first_tap_index(top, left, dh, dw, h, w):
     return np.where((rows[:, None] < h) & (cols[None, :] < w), index, -1)
 
 
+def _is_row_scatter(out, axis, index, src) -> bool:
+    """A scatter along the last axis of a C-contiguous ``out`` with one index row per row of
+    ``out`` (max-pool's backward: (N, C, H*W) from (N, C, OH*OW))."""
+    return out.ndim >= 1 and axis in (-1, out.ndim - 1) and out.flags.c_contiguous and \
+        index.shape[:-1] == out.shape[:-1] and src.shape == index.shape and out.size > 0
+
+
+def _scatter_rows(out, index, src):
+    """out[..., index] = src row by row, through one flat index: what the general scatter's
+    broadcast coordinates write (the same positions, in the same order), at half its cost."""
+    width = out.shape[-1]
+    rows = np.arange(0, out.size, width).reshape(index.shape[:-1] + (1,))
+    out.reshape(-1)[(index + rows).reshape(-1)] = src.reshape(-1)
+
+
+def _first_max_taps(views, values, inside):
+    """``(best, found)``: per window, the first tap k whose ``views[k]`` equals ``values`` (its
+    maximum) and, with ``inside`` (per tap, whether it lies in the input), only among in-range
+    taps, then whether any matched; ``found`` is None without ``inside`` (every window matches).
+    A reverse scan with branch-free int8 updates (best -= (best - k) * hit): np.copyto(where=)
+    and np.where are several times slower per element."""
+    index_type = np.int8 if len(views) < 128 else np.int64
+    best = np.full(values.shape, len(views) - 1, dtype=index_type)
+    found = None if inside is None else (views[-1] == values) & inside[-1]
+    hit, step = np.empty(values.shape, dtype=bool), np.empty_like(best)
+    for k in range(len(views) - 2, -1, -1):
+        np.equal(views[k], values, out=hit)
+        if inside is not None:
+            hit &= inside[k]
+            found |= hit
+        np.subtract(best, k, out=step)
+        step *= hit
+        best -= step
+    return best, found
+
+
 class NumpyBackend(Backend):
     """Arrays are ``numpy.ndarray``; views alias like PyTorch's do."""
 
@@ -1163,6 +1199,9 @@ class NumpyBackend(Backend):
             src[tuple(slice(0, n) for n in index.shape)]
         # only the index's extent is written: position p of index/src goes to p with p[axis]
         # replaced by index[p] (put_along_axis would broadcast a smaller index over x)
+        if not accumulate and kept is None and _is_row_scatter(out, axis, index, src):
+            _scatter_rows(out, index, src)
+            return out
         coords = list(np.indices(index.shape, sparse=True))
         coords[axis] = index
         if kept is not None:  # ignored positions write nothing
@@ -1271,27 +1310,21 @@ class NumpyBackend(Backend):
         values = views[0].copy()
         for view in views[1:]:
             np.maximum(values, view, out=values)
-        # padding never wins a tie (PyTorch's kernel does not visit it): only in-range taps match
         top, left = np.arange(oh) * sh - pads[0], np.arange(ow) * sw - pads[2]
+        # padding never wins a tie (PyTorch's kernel does not visit it): only in-range taps match;
+        # without padding every tap is in range and every window has a match (or a NaN)
         inside = [((top + i * dh >= 0) & (top + i * dh < h))[:, None] & ((left + j * dw >= 0) & (left + j * dw < w))
-                  for i in range(kh) for j in range(kw)]
-        index_type = np.int8 if len(views) < 128 else np.int64
-        best = np.full(values.shape, len(views) - 1, dtype=index_type)
-        found = (views[-1] == values) & inside[-1]
-        step = np.empty_like(best)
-        for k in range(len(views) - 2, -1, -1):  # best -= (best - k) * hit: branch-free
-            hit = (views[k] == values) & inside[k]
-            found |= hit
-            np.subtract(best, k, out=step)
-            step *= hit
-            best -= step
+                  for i in range(kh) for j in range(kw)] if any(pads) else None
+        best, found = _first_max_taps(views, values, inside)
         if x.dtype.kind in FLOAT_KINDS and bool(np.isnan(values).any()):
             for k, view in enumerate(views):  # PyTorch's kernel takes every NaN: the last one wins
-                best = np.where(np.isnan(view), k, best).astype(index_type)
-                found |= np.isnan(view)
+                best = np.where(np.isnan(view), k, best).astype(best.dtype)
+                if found is not None:
+                    found |= np.isnan(view)
         offsets = np.array([i * dh * w + j * dw for i in range(kh) for j in range(kw)], dtype=np.int64)
-        corner = top[:, None] * w + left[None, :]
-        return values, np.where(found, offsets[best] + corner, _first_tap_index(top, left, dh, dw, h, w))
+        index = np.take(offsets, best)  # np.take, not offsets[best]: 2.5x faster on int8 taps
+        index += top[:, None] * w + left[None, :]
+        return values, index if found is None else np.where(found, index, _first_tap_index(top, left, dh, dw, h, w))
 
     @_silent
     def fold(self, cols, output_size, kernel, stride, pads, dilation, layout="batch"):
