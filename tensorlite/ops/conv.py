@@ -108,12 +108,12 @@ class MaxPool2d(Function):
     @staticmethod
     def backward(ctx, grad, _grad_indices):
         n, c, h, w = ctx.x_shape
-        blank = zeros((n, c, h * w), grad.dtype, grad.device)
+        blank = zeros((n, c, h * w), grad.dtype, grad.device)  # private: scattered into, not copied
         indices, grad = ctx.indices.reshape(n, c, -1), grad.reshape(n, c, -1)
         if ctx.padding_only:
             missing = indices < 0
             indices, grad = where(missing, 0, indices), where(missing, 0, grad)
-        flat = Scatter.apply(blank, 2, indices, grad, ctx.overlapping or ctx.padding_only)
+        flat = Scatter.apply(blank, 2, indices, grad, ctx.overlapping or ctx.padding_only, None, None, True)
         grad_x = flat.reshape(n, c, h, w)
         if state.enabled and ctx.x is not None:  # create_graph: connected to x, as in PyTorch
             grad_x = ZeroGradLink.apply(grad_x, ctx.x)
