@@ -70,3 +70,47 @@ def test_scatter_along_the_last_dim_writes_in_order(rows, width, count, transpos
     for a, b, m in np.ndindex(*rows, count):
         expected[a, b, index_np.reshape(rows + (count,))[a, b, m]] = values[a, b, m]
     np.testing.assert_array_equal(out.numpy(), expected)
+
+
+# -- recycled outputs and scratch arrays (tensorlite/backends/_recycle.py) ----------------------
+def test_recycler_hands_an_array_back_only_when_no_one_holds_it():
+    from tensorlite.backends._recycle import Recycler
+    pool = Recycler()
+    a = pool.give("cols", pool.take("cols", (128, 256), np.float32))
+    view = a[1:].reshape(-1)
+    del a
+    b = pool.take("cols", (128, 256), np.float32)  # a is still held through its view
+    assert not np.shares_memory(b, view)
+    pool.give("cols", b)
+    del view
+    c = pool.take("cols", (128, 256), np.float32)
+    d = pool.take("cols", (128, 256), np.float32)
+    assert not np.shares_memory(c, d) and c.shape == d.shape == (128, 256) and c.dtype == np.float32
+    assert pool.take("cols", (128, 256), np.float64).dtype == np.float64  # another key: a new array
+
+
+@given(data=st.data())
+def test_outputs_held_across_calls_keep_their_values(data):
+    """An unfold, fold or max-pool result (or a view of it) the caller still holds is never
+    written by a later call of the same shape, eager or compiled; dropped ones may be reused."""
+    shape = (data.draw(st.integers(1, 40)), 8, 12, 12)  # >= 64 KiB of columns: the pooled sizes
+    first, second = tl.randn(*shape), tl.randn(*shape)
+    cols = F.unfold(first, 3)
+    row = F.unfold(first, 3)[0, 1]
+    pooled, indices = F.max_pool2d(first, 2, return_indices=True)
+    folded = F.fold(cols, (12, 12), 3)
+    expected = [t.numpy().copy() for t in (cols, row, pooled, indices, folded)]
+    for _ in range(2):
+        F.fold(F.unfold(second, 3), (12, 12), 3)
+        F.max_pool2d(second, 2, return_indices=True)
+    for held, values in zip((cols, row, pooled, indices, folded), expected):
+        np.testing.assert_array_equal(held.numpy(), values)
+
+
+def test_compiled_steps_returning_pooled_outputs_keep_each_result():
+    step = tl.compile(lambda x: (F.unfold(x, 3), F.max_pool2d(x, 2)))
+    inputs = [tl.randn(16, 8, 12, 12) for _ in range(5)]
+    results = [step(x) for x in inputs]
+    for x, (cols, pooled) in zip(inputs, results):
+        np.testing.assert_array_equal(cols.numpy(), F.unfold(x, 3).numpy())
+        np.testing.assert_array_equal(pooled.numpy(), F.max_pool2d(x, 2).numpy())

@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from . import _stl
+from ._recycle import Recycler
 from ..dtypes import FLOAT_KINDS, HALF_DTYPES
 from .base import UNSTABLE_EXACT_UP_TO, Backend, broadcast_error
 from .fusion import run_reference
@@ -750,6 +751,9 @@ def _first_tap_index(top, left, dh, dw, h, w):
     return np.where((rows[:, None] < h) & (cols[None, :] < w), index, -1)
 
 
+_RECYCLED = Recycler()  # the conv and pool methods' large outputs and scratch arrays, step after step
+
+
 def _is_row_scatter(out, axis, index, src) -> bool:
     """A scatter along the last axis of a C-contiguous ``out`` with one index row per row of
     ``out`` (max-pool's backward: (N, C, H*W) from (N, C, OH*OW))."""
@@ -762,7 +766,9 @@ def _scatter_rows(out, index, src):
     broadcast coordinates write (the same positions, in the same order), at half its cost."""
     width = out.shape[-1]
     rows = np.arange(0, out.size, width).reshape(index.shape[:-1] + (1,))
-    out.reshape(-1)[(index + rows).reshape(-1)] = src.reshape(-1)
+    flat = np.add(index, rows, out=_RECYCLED.take("scatter", index.shape, np.intp), casting="unsafe")
+    out.reshape(-1)[flat.reshape(-1)] = src.reshape(-1)
+    _RECYCLED.give("scatter", flat)
 
 
 def _first_max_taps(views, values, inside):
@@ -1289,11 +1295,12 @@ class NumpyBackend(Backend):
         windows = np.lib.stride_tricks.as_strided(
             x, (n, c, kh, kw, oh, ow), (s0, s1, s2 * dh, s3 * dw, s2 * sh, s3 * sw), writeable=False)
         if layout == "columns":
-            out = windows.transpose(1, 2, 3, 0, 4, 5).reshape(c * kh * kw, n * oh * ow)
-        else:
-            out = windows.reshape(n, c * kh * kw, oh * ow)
-        # a reshape that needed no copy (1x1 windows) is still the read-only view of x: copy it
-        return out if out.flags.writeable else out.copy()
+            out = _RECYCLED.take("unfold", (c, kh, kw, n, oh, ow), x.dtype)
+            np.copyto(out, windows.transpose(1, 2, 3, 0, 4, 5))
+            return _RECYCLED.give("unfold", out).reshape(c * kh * kw, n * oh * ow)
+        out = _RECYCLED.take("unfold", (n, c, kh, kw, oh, ow), x.dtype)
+        np.copyto(out, windows)
+        return _RECYCLED.give("unfold", out).reshape(n, c * kh * kw, oh * ow)
 
     @_silent
     def max_pool2d(self, x, kernel, stride, pads, dilation):
@@ -1307,7 +1314,8 @@ class NumpyBackend(Backend):
         # (PyTorch's tie rule)
         views = [xp[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh, j * dw:j * dw + sw * (ow - 1) + 1:sw]
                  for i in range(kh) for j in range(kw)]
-        values = views[0].copy()
+        values = _RECYCLED.take("max_pool2d", views[0].shape, x.dtype)
+        np.copyto(values, views[0])
         for view in views[1:]:
             np.maximum(values, view, out=values)
         top, left = np.arange(oh) * sh - pads[0], np.arange(ow) * sw - pads[2]
@@ -1322,9 +1330,13 @@ class NumpyBackend(Backend):
                 if found is not None:
                     found |= np.isnan(view)
         offsets = np.array([i * dh * w + j * dw for i in range(kh) for j in range(kw)], dtype=np.int64)
-        index = np.take(offsets, best)  # np.take, not offsets[best]: 2.5x faster on int8 taps
+        # np.take, not offsets[best]: 2.5x faster on int8 taps
+        index = np.take(offsets, best, out=_RECYCLED.take("max_pool2d", values.shape, np.int64))
         index += top[:, None] * w + left[None, :]
-        return values, index if found is None else np.where(found, index, _first_tap_index(top, left, dh, dw, h, w))
+        _RECYCLED.give("max_pool2d", values)
+        if found is not None:
+            return values, np.where(found, index, _first_tap_index(top, left, dh, dw, h, w))
+        return values, _RECYCLED.give("max_pool2d", index)
 
     @_silent
     def fold(self, cols, output_size, kernel, stride, pads, dilation, layout="batch"):
@@ -1335,17 +1347,22 @@ class NumpyBackend(Backend):
         # kernel offsets first and contiguous: each add below then reads one dense block
         if layout == "columns":
             c, n = cols.shape[0] // (kh * kw), cols.shape[1] // (oh * ow)
-            blocks = np.ascontiguousarray(cols.reshape(c, kh, kw, n, oh, ow).transpose(1, 2, 3, 0, 4, 5))
+            source = cols.reshape(c, kh, kw, n, oh, ow).transpose(1, 2, 3, 0, 4, 5)
         else:
             n, c = cols.shape[0], cols.shape[1] // (kh * kw)
-            blocks = np.ascontiguousarray(cols.reshape(n, c, kh, kw, oh, ow).transpose(2, 3, 0, 1, 4, 5))
-        canvas = np.zeros((n, c, max(height, top + output_size[0]), max(width, left + output_size[1])),
-                          dtype=cols.dtype)
+            source = cols.reshape(n, c, kh, kw, oh, ow).transpose(2, 3, 0, 1, 4, 5)
+        blocks = _RECYCLED.take("fold", source.shape, cols.dtype)
+        np.copyto(blocks, source)
+        canvas = _RECYCLED.take("fold", (n, c, max(height, top + output_size[0]), max(width, left + output_size[1])),
+                                cols.dtype)
+        canvas.fill(0)
         for i in range(kh):  # kernel offsets only: never a loop over batch or channels
             for j in range(kw):
                 canvas[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh,
                        j * dw:j * dw + sw * (ow - 1) + 1:sw] += blocks[i, j]
-        return np.ascontiguousarray(canvas[:, :, top:top + output_size[0], left:left + output_size[1]])
+        _RECYCLED.give("fold", blocks)
+        return np.ascontiguousarray(_RECYCLED.give("fold", canvas)[:, :, top:top + output_size[0],
+                                                                   left:left + output_size[1]])
 
     @_silent
     def adam_step(self, param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2,
