@@ -4,6 +4,7 @@ infinities and NaN. Runs on both backends (the references are NumPy)."""
 import math
 
 import numpy as np
+import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
@@ -114,3 +115,42 @@ def test_compiled_steps_returning_pooled_outputs_keep_each_result():
     for x, (cols, pooled) in zip(inputs, results):
         np.testing.assert_array_equal(cols.numpy(), F.unfold(x, 3).numpy())
         np.testing.assert_array_equal(pooled.numpy(), F.max_pool2d(x, 2).numpy())
+
+
+def _fold_reference(cols, output_size, k, s, p, d):
+    """col2im window by window: cols (N, C*kh*kw, L) added at each window's in-range taps."""
+    n, rows, _ = cols.shape
+    c = rows // (k[0] * k[1])
+    oh = (output_size[0] + 2 * p[0] - d[0] * (k[0] - 1) - 1) // s[0] + 1
+    ow = (output_size[1] + 2 * p[1] - d[1] * (k[1] - 1) - 1) // s[1] + 1
+    out = np.zeros((n, c) + tuple(output_size))
+    blocks = cols.reshape(n, c, k[0], k[1], oh, ow)
+    for i, j, y, x in np.ndindex(k[0], k[1], oh, ow):
+        r, q = y * s[0] - p[0] + i * d[0], x * s[1] - p[1] + j * d[1]
+        if 0 <= r < output_size[0] and 0 <= q < output_size[1]:
+            out[:, :, r, q] += blocks[:, :, i, j, y, x]
+    return out
+
+
+@pytest.mark.parametrize("k, s, p, d", [((3, 3), (1, 1), (0, 0), (1, 1)), ((3, 2), (1, 2), (1, 0), (2, 1)),
+                                        ((2, 3), (2, 1), (0, 1), (1, 2)), ((1, 3), (1, 1), (0, 1), (1, 1)),
+                                        ((3, 3), (2, 2), (1, 1), (1, 1))])
+@given(size=st.tuples(st.integers(1, 7), st.integers(1, 7)), n=st.integers(1, 3), c=st.integers(1, 3),
+       data=st.data())
+def test_fold_adds_every_window_at_its_taps(k, s, p, d, size, n, c, data):
+    """F.fold (layout 'batch') and conv2d's input gradient (fold of layout 'columns') against a
+    window-by-window col2im, stride 1 down the rows (the row-sum path, with dilation) and strided."""
+    size = (size[0] + d[0] * (k[0] - 1), size[1] + d[1] * (k[1] - 1))  # at least one window
+    oh = (size[0] + 2 * p[0] - d[0] * (k[0] - 1) - 1) // s[0] + 1
+    ow = (size[1] + 2 * p[1] - d[1] * (k[1] - 1) - 1) // s[1] + 1
+    assume(oh >= 1 and ow >= 1)
+    cols = data.draw(tensors(shape=(n, c * k[0] * k[1], oh * ow)))
+    folded = F.fold(cols, size, k, dilation=d, padding=p, stride=s)
+    expected = _fold_reference(cols.numpy(), size, k, s, p, d)
+    np.testing.assert_allclose(folded.numpy(), expected, rtol=1e-12, atol=1e-12)
+    x = tl.zeros(n, c, *size, dtype=tl.float64, requires_grad=True)
+    weight = data.draw(tensors(shape=(2, c) + k))
+    upstream = data.draw(tensors(shape=(n, 2, oh, ow)))
+    (F.conv2d(x, weight, stride=s, padding=p, dilation=d) * upstream).sum().backward()
+    cols_grad = np.einsum("ocij,noyx->ncijyx", weight.numpy(), upstream.numpy()).reshape(n, -1, oh * ow)
+    np.testing.assert_allclose(x.grad.numpy(), _fold_reference(cols_grad, size, k, s, p, d), rtol=1e-12, atol=1e-12)

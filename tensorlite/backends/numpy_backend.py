@@ -792,6 +792,42 @@ def _first_max_taps(views, values, inside):
     return best, found
 
 
+def _add_windows(canvas, blocks, swapped, sh, dh, sw, dw):
+    """canvas (N, C, H, W) += each window blocks[i, j] ((N, C, OH, OW), or (C, N, OH, OW) when
+    ``swapped``) at rows i*dh::sh and columns j*dw::sw, in row-major tap order."""
+    kh, kw = blocks.shape[:2]
+    oh, ow = blocks.shape[-2:]
+    # kernel offsets first and contiguous: each add below then reads one dense block
+    dense = _RECYCLED.take("fold", blocks.shape[:2] + canvas.shape[:2] + (oh, ow), blocks.dtype)
+    np.copyto(dense, blocks.transpose(0, 1, 3, 2, 4, 5) if swapped else blocks)
+    for i in range(kh):  # kernel offsets only: never a loop over batch or channels
+        for j in range(kw):
+            canvas[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh,
+                   j * dw:j * dw + sw * (ow - 1) + 1:sw] += dense[i, j]
+    _RECYCLED.give("fold", dense)
+
+
+def _add_windows_by_rows(canvas, blocks, swapped, dh, sw, dw):
+    """``_add_windows`` for stride 1 down the rows: per column offset j, the row offsets' blocks
+    are summed first in one (A, B, H*OW) buffer, each add a shift by whole rows over dense
+    OH*OW planes read in place, then that buffer goes to its columns: kw adds by rows of OW
+    elements instead of kh*kw (NumPy's adds cost per row: 1.4-2x faster at OW ~ 10-30)."""
+    kh, kw, a, b, oh, ow = blocks.shape
+    span = oh * ow
+    planes = blocks.reshape(kh, kw, a, b, span)  # a view: each window's OH x OW block is dense
+    rows = _RECYCLED.take("fold", (a, b, canvas.shape[2] * ow), canvas.dtype)
+    target = rows.reshape(a, b, canvas.shape[2], ow)
+    if swapped:
+        target = target.transpose(1, 0, 2, 3)
+    for j in range(kw):
+        rows[:, :, :span] = planes[0, j]
+        rows[:, :, span:] = 0
+        for i in range(1, kh):
+            rows[:, :, i * dh * ow:i * dh * ow + span] += planes[i, j]
+        canvas[:, :, :, j * dw:j * dw + sw * (ow - 1) + 1:sw] += target
+    _RECYCLED.give("fold", rows)
+
+
 class NumpyBackend(Backend):
     """Arrays are ``numpy.ndarray``; views alias like PyTorch's do."""
 
@@ -1344,23 +1380,20 @@ class NumpyBackend(Backend):
         top, bottom, left, right = pads
         height, width = output_size[0] + top + bottom, output_size[1] + left + right
         oh, ow = (height - dh * (kh - 1) - 1) // sh + 1, (width - dw * (kw - 1) - 1) // sw + 1
-        # kernel offsets first and contiguous: each add below then reads one dense block
+        # the windows as (kh, kw, A, B, OH, OW) with (A, B) the columns' memory order of (N, C)
         if layout == "columns":
             c, n = cols.shape[0] // (kh * kw), cols.shape[1] // (oh * ow)
-            source = cols.reshape(c, kh, kw, n, oh, ow).transpose(1, 2, 3, 0, 4, 5)
+            blocks = cols.reshape(c, kh, kw, n, oh, ow).transpose(1, 2, 0, 3, 4, 5)
         else:
             n, c = cols.shape[0], cols.shape[1] // (kh * kw)
-            source = cols.reshape(n, c, kh, kw, oh, ow).transpose(2, 3, 0, 1, 4, 5)
-        blocks = _RECYCLED.take("fold", source.shape, cols.dtype)
-        np.copyto(blocks, source)
+            blocks = cols.reshape(n, c, kh, kw, oh, ow).transpose(2, 3, 0, 1, 4, 5)
         canvas = _RECYCLED.take("fold", (n, c, max(height, top + output_size[0]), max(width, left + output_size[1])),
                                 cols.dtype)
         canvas.fill(0)
-        for i in range(kh):  # kernel offsets only: never a loop over batch or channels
-            for j in range(kw):
-                canvas[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh,
-                       j * dw:j * dw + sw * (ow - 1) + 1:sw] += blocks[i, j]
-        _RECYCLED.give("fold", blocks)
+        if sh == 1 and kh > 1:
+            _add_windows_by_rows(canvas, blocks, layout == "columns", dh, sw, dw)
+        else:
+            _add_windows(canvas, blocks, layout == "columns", sh, dh, sw, dw)
         return np.ascontiguousarray(_RECYCLED.give("fold", canvas)[:, :, top:top + output_size[0],
                                                                    left:left + output_size[1]])
 
