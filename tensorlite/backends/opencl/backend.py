@@ -22,6 +22,7 @@ from .dispatch import CL_TYPES, WORK_GROUP, launch, params, result_dtype, same_d
 from .conv import ConvolutionMixin
 from .custom import launch_user_kernel
 from .fused import FusedMixin
+from .fused_nn import FusedNNMixin
 from .errors import ErrorFlag
 from .indexing import IndexingMixin
 from .replay import LaunchReplay
@@ -101,7 +102,7 @@ def _extent(x: CLArray):
     return lo, hi
 
 
-class OpenCLBackend(IndexingMixin, ConvolutionMixin, FusedMixin, Backend):
+class OpenCLBackend(IndexingMixin, ConvolutionMixin, FusedMixin, FusedNNMixin, Backend):
     """Arrays are CLArray (buffer + shape + element strides + offset); views share buffers."""
 
     name = "opencl"
