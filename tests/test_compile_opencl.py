@@ -238,3 +238,24 @@ def test_compiled_adam_runs_as_one_group_launch_with_the_per_parameter_bits(case
     n = len(list(make_net().parameters()))
     assert replay.failed is None and replay_single.failed is None
     assert replay_single.launches - replay.launches == 2 * n - 2
+
+
+@pytest.mark.parametrize("case", ["mlp-adam", "mlp-sgd-momentum"])
+def test_a_replay_fills_no_seed_and_hands_on_gradients_without_copies(case, monkeypatch):
+    """The launch replay computes the backward's ones seed once (no fill per step) and hands on
+    each new gradient (a matrix product, a reduction) instead of copying it: one launch less
+    per parameter, the same values as with both rewrites off."""
+    make_net, make_opt, shape = CASES[case]
+    replay_module = sys.modules["tensorlite.backends.opencl.replay"]
+    _run(make_net, make_opt, shape, steps=3)  # the fused templates requested, then built: both
+    tl.get_default_device().backend.runtime.wait_for_builds()  # replays trace with them
+    lean, lean_losses, fn = _run(make_net, make_opt, shape, schedule=True)
+    monkeypatch.setattr(replay_module, "_hoist", lambda backend, calls, keep: {})
+    monkeypatch.setattr(replay_module, "_owned_copies", lambda calls, keep: {})
+    plain, plain_losses, fn_plain = _run(make_net, make_opt, shape, schedule=True)
+    _assert_close(lean + lean_losses, plain + plain_losses)
+    (replay,), (replay_plain,) = _launch_replays(fn), _launch_replays(fn_plain)
+    assert replay.failed is None and replay_plain.failed is None
+    assert replay_plain.launches - replay.launches == len(list(make_net().parameters()))
+    fills = [sum(isinstance(c, replay_module._Fill) for c in r._commands) for r in (replay, replay_plain)]
+    assert fills[1] - fills[0] == 1  # the seed's (the fills of late values, a scheduled lr, stay)

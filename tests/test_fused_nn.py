@@ -262,3 +262,106 @@ def test_causal_attention_agrees_across_backends():
     q, k, v = (tl.randn(2, 2, 5, 4, generator=gen) for _ in range(3))
     check_backends_agree(lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True), q, k, v,
                          rtol=1e-5, atol=1e-6, non_contiguous=True)
+
+
+# -- softmax cross-entropy (one kernel forward, one backward where the backend has them) ---------
+
+def _cross_entropy_on(device, x, target, **kwargs):
+    """(loss, grad of x under an upstream of ones) of F.cross_entropy on ``device``, float64 out."""
+    leaf = x.detach().to(device).requires_grad_()
+    loss = F.cross_entropy(leaf, target.to(device), **kwargs)
+    loss.backward(tl.ones(tuple(loss.shape), dtype=loss.dtype, device=device))
+    return loss, loss.detach().cpu().double().numpy(), leaf.grad.cpu().double().numpy()
+
+
+@st.composite
+def cross_entropy_cases(draw):
+    """(logits (N, C), targets (N,), ignore_index, reduction): N over the kernel's 64-item group,
+    logits with large, infinite and equal values, targets with ignored ones (all of them too)."""
+    rows, classes = draw(st.integers(1, 140)), draw(st.integers(1, 9))
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    values = st.one_of(st.floats(-30, 30, width=32), st.sampled_from([0.0, 80.0, -80.0, -np.inf]))
+    x = np.array(draw(st.lists(values, min_size=rows * classes, max_size=rows * classes)), dtype).reshape(rows, classes)
+    ignore_index = draw(st.sampled_from([-100, 0, classes - 1]))
+    targets = draw(st.lists(st.one_of(st.integers(0, classes - 1), st.just(ignore_index)), min_size=rows,
+                            max_size=rows))
+    return x, np.array(targets, np.int64), ignore_index, draw(st.sampled_from(["mean", "sum", "none"]))
+
+
+@pytest.mark.backend_pair
+@given(cross_entropy_cases())
+def test_fused_cross_entropy_and_its_gradient_equal_the_composition(opencl, case):
+    """OpenCL's fused kernels against the NumPy backend's log_softmax + nll_loss composition:
+    losses and gradients (nan where PyTorch's are: rows of -inf only, all targets ignored)."""
+    x, targets, ignore_index, reduction = case
+    kwargs = dict(ignore_index=ignore_index, reduction=reduction)
+    fused, loss, grad = _cross_entropy_on(opencl, tl.tensor(x), tl.tensor(targets), **kwargs)
+    assert fused.grad_fn.name() == "SoftmaxCrossEntropyBackward0"  # the fused path ran
+    _, want_loss, want_grad = _cross_entropy_on("cpu", tl.tensor(x), tl.tensor(targets), **kwargs)
+    tolerance = 2e-5 if x.dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(loss, want_loss, rtol=tolerance, atol=tolerance * 10)
+    np.testing.assert_allclose(grad, want_grad, rtol=tolerance, atol=tolerance)
+
+
+@pytest.mark.backend_pair
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_softmax_cross_entropy_agrees_across_backends(reduction):
+    """Also the kernels' run under Oclgrind (.ci/oclgrind): 70 rows (more than the forward's
+    work group), an ignored target."""
+    gen = tl.Generator().manual_seed(5)
+    x = tl.randn(70, 6, generator=gen) * 3
+    target = tl.randint(0, 6, (70,), generator=gen)
+    target[3] = -100
+    check_backends_agree(lambda x, t: F.cross_entropy(x, t, reduction=reduction), x, target, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_gradients_and_second_derivatives(reduction):
+    gen = tl.Generator().manual_seed(6)
+    x = tl.randn(5, 4, dtype=tl.float64, generator=gen)
+    target = tl.tensor([0, 3, 1, 1, 2])
+    fn = lambda x: F.cross_entropy(x, target, ignore_index=1, reduction=reduction)  # noqa: E731
+    assert check_backward(fn, x)
+    assert check_double_backward(fn, x)
+
+
+def test_cross_entropy_logits_may_change_in_place_before_backward():
+    """As PyTorch's log_softmax + nll_loss, the loss keeps its log-probabilities, not the logits."""
+    x = tl.randn(4, 3, requires_grad=True)
+    target = tl.tensor([0, 2, 1, 1])
+    (expected,) = tl.autograd.grad(F.cross_entropy(x * 1.0, target), x)
+    logits = x * 1.0
+    loss = F.cross_entropy(logits, target)
+    logits.add_(5.0)
+    (grad,) = tl.autograd.grad(loss, x)
+    np.testing.assert_allclose(grad.numpy(), expected.numpy(), rtol=1e-6, atol=1e-7)
+
+
+def test_cross_entropy_out_of_range_targets_and_all_ignored_rows():
+    x = tl.zeros(3, 4, requires_grad=True)
+    for bad in (4, -2):
+        with pytest.raises(IndexError, match=f"Target {bad} is out of bounds"):
+            F.cross_entropy(x, tl.tensor([0, bad, 1])).item()
+    loss = F.cross_entropy(x, tl.tensor([-100, -100, -100]))
+    loss.backward()
+    assert math.isnan(loss.item()) and not x.grad.numpy().any()  # PyTorch: nan, zero gradients
+    assert F.cross_entropy(x, tl.tensor([5, 5, 5]), ignore_index=5, reduction="sum").item() == 0.0
+
+
+@pytest.mark.parametrize("loss", ["nll_loss", "cross_entropy", "weighted", "label_smoothing", "spatial"])
+def test_an_ignored_row_of_minus_infinity_log_probabilities_costs_nothing(loss):
+    """PyTorch skips an ignored target: its row adds 0 and gets 0 gradient even where a log-
+    probability is -inf (a masked logit), never -inf * 0 = nan."""
+    x = tl.tensor([[-math.inf, 0.0, 1.0], [0.5, 0.0, -1.0]], requires_grad=True)
+    target = tl.tensor([-100, 2])
+    if loss == "nll_loss":
+        out = F.nll_loss(x.log_softmax(1), target, reduction="none")
+    elif loss == "spatial":
+        out = F.cross_entropy(x.t().unsqueeze(0), target.unsqueeze(0), reduction="none")[0]
+    else:
+        kwargs = {"weighted": dict(weight=tl.tensor([1.0, 2.0, 0.5])),
+                  "label_smoothing": dict(label_smoothing=0.2)}.get(loss, {})
+        out = F.cross_entropy(x, target, reduction="none", **kwargs)
+    out.sum().backward()
+    assert out.detach().numpy()[0] == 0.0 and np.isfinite(out.detach().numpy()).all()
+    assert np.isfinite(x.grad.numpy()).all() and not x.grad.numpy()[0].any()

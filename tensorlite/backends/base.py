@@ -371,6 +371,21 @@ class Backend(ABC):
     mean(g) - xhat mean(g xhat)) per row with g = grad weight; grad_weight, grad_bias are the sums
     over the rows of grad xhat and grad, of normalized_shape."""
 
+    softmax_cross_entropy = None
+    """softmax_cross_entropy(x, target, ignore_index, reduction, describe) -> (loss, logp, count):
+    x (N, C) float logits, target (N,) int64 class indices; logp = log_softmax(x) over dim 1;
+    loss = -logp[target] per row ('none': (N,), 0 where the target is ignore_index), else their
+    sum over the used rows, divided by the used rows' count for 'mean' (0 used: nan); count ()
+    that count in x's dtype. A target out of [0, C) that is not ignored raises IndexError("index
+    {value} is out of bounds for axis 1 with size {size}"), worded by ``describe``, at the next
+    sync on a device."""
+
+    softmax_cross_entropy_backward = None
+    """softmax_cross_entropy_backward(grad, logp, target, count, ignore_index, reduction) ->
+    grad_x (N, C): (exp(logp) - onehot(target)) grad (grad (N,) for 'none', () otherwise,
+    divided by count for 'mean'); a row whose target is ignored gets 0 - exp(logp) 0 (nan where
+    logp is, as PyTorch's), one whose target is out of range 0."""
+
     def synchronize(self) -> None:
         """Wait for queued work (a no-op on synchronous backends); raises an error the device
         recorded meanwhile (see gather)."""

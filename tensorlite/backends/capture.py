@@ -372,7 +372,8 @@ def _live(calls, keep):
 # Where a value computed once at build may be passed: argument positions that are only read,
 # of calls whose results never alias them (never a position written, nor a view handed on).
 _READ_ONLY = {"unary": (1,), "binary": (1, 2), "binary_inplace": (2,), "where": (0, 1, 2),
-              "matmul": (0, 1), "scatter": (3,), "copy_into": (1,), "copy": (0,)}
+              "matmul": (0, 1), "scatter": (3,), "copy_into": (1,), "copy": (0,),
+              "softmax_cross_entropy_backward": (0, 1, 2, 3)}
 _DRAWN = frozenset({"random", "empty"})  # new values (or memory) on every call
 
 

@@ -1,7 +1,8 @@
 """Elementwise fusion of a captured step: each maximal group of elementwise backend calls
 (unary, binary, where, cast, copy, broadcast_to and constant fills feeding them, an in-place
-bias add on a fresh result) becomes one ``fused(tape, inputs)`` call that computes the group's
-values in one pass over its iteration shape (one kernel launch on OpenCL, kernels/fused.cl).
+bias add on a fresh result, an in-place accumulation into a tensor the step received, e.g. a
+gradient) becomes one ``fused(tape, inputs)`` call that computes the group's values in one pass
+over its iteration shape (one kernel launch on OpenCL, kernels/fused.cl).
 
 ``fuse(calls, keep, meta)`` rewrites the Recorder's calls (``tensorlite/backends/capture.py``):
 a group's *outputs* are the values read outside it (or kept: returned by the step); every other
@@ -15,6 +16,9 @@ Rules that keep a rewrite exact (anything else stays unfused):
   condition, casts between T and bool;
 - every output has the group's iteration shape (smaller values broadcast into it are recomputed
   per element, never written);
+- an in-place write into a load (``binary_inplace`` on an array the step received) is an output
+  written into that load (``Tape.writes``); the load is read by nothing that may alias it (a
+  view), so every later reader names it and the ordering rule below covers it;
 - the fused call takes the place of the group's last call: nothing outside the group reads a
   group value before that, and no in-place primitive runs between the group's first and last call;
 - at most 8 inputs, 4 outputs, 8 constants and 32 steps (kernels/fused.cl's registers).
@@ -45,6 +49,8 @@ _LAUNCHING = frozenset({"unary", "binary", "where", "cast", "copy", "full", "bin
 class Tape:
     """One fused group: ``steps`` over registers (the inputs 0..n_inputs-1, then one per step),
     the registers of the ``outputs``, the iteration ``shape`` and the compute ``dtype``.
+    ``writes``: per output, None (a new array) or the input whose array it is written into
+    (element by element, after that element's inputs are read: an in-place accumulation).
 
     Steps (operands are register numbers): ``("unary", op, a)``, ``("binary", op, a, b)``,
     ``("where", condition, a, b)``, ``("cast", dtype, a)`` (a tensorlite dtype), ``("copy", a)``,
@@ -57,19 +63,22 @@ class Tape:
     >>> f32 = np.dtype(np.float32)
     >>> tape = Tape(f32, (50, 100), 2, [("binary", "add", 0, 1), ("unary", "relu", 2)], [3],
     ...             [f32, f32, f32, f32])
-    >>> tape.outputs, tape.launches
-    ((3,), 2)
+    >>> tape.outputs, tape.launches, tape.writes
+    ((3,), 2, (None,))
     """
 
-    __slots__ = ("dtype", "shape", "n_inputs", "steps", "outputs", "dtypes", "cache")
+    __slots__ = ("dtype", "shape", "n_inputs", "steps", "outputs", "dtypes", "writes", "cache")
 
-    def __init__(self, dtype, shape, n_inputs, steps, outputs, dtypes):
+    def __init__(self, dtype, shape, n_inputs, steps, outputs, dtypes, writes=None):
         self.dtype = np.dtype(dtype)
         self.shape = tuple(shape)
         self.n_inputs = n_inputs
         self.steps = tuple(tuple(s) for s in steps)
         self.outputs = tuple(outputs)
         self.dtypes = tuple(dtypes)
+        self.writes = (None,) * len(self.outputs) if writes is None else tuple(writes)
+        if len(self.writes) != len(self.outputs):
+            raise ValueError(f"Tape: {len(self.writes)} writes for {len(self.outputs)} outputs")
         self.cache = {}  # per backend: its encoding of the tape
 
     @property
@@ -78,13 +87,16 @@ class Tape:
         return sum(1 for s in self.steps if s[0] in ("unary", "binary", "where", "cast", "copy", "full"))
 
     def __repr__(self) -> str:
+        writes = "" if not any(w is not None for w in self.writes) else f", writes={list(self.writes)}"
         return f"Tape(dtype={self.dtype}, shape={self.shape}, inputs={self.n_inputs}, " \
-               f"steps={list(self.steps)}, outputs={list(self.outputs)})"
+               f"steps={list(self.steps)}, outputs={list(self.outputs)}{writes})"
 
 
 def run_reference(backend, tape: Tape, inputs) -> tuple:
     """The outputs of ``tape`` computed by ``backend``'s unfused primitives, one call per step:
-    what a fused call means on every backend (and the NumPy backend's ``fused``)."""
+    what a fused call means on every backend (and the NumPy backend's ``fused``). An output
+    with a ``writes`` entry is copied into that input once every value is computed (the same
+    bits as the in-place calls it replaces) and returned as that input's array."""
     registers = list(inputs)
     for step in tape.steps:
         kind = step[0]
@@ -107,7 +119,14 @@ def run_reference(backend, tape: Tape, inputs) -> tuple:
         else:
             raise ValueError(f"fused tape: unknown step {step!r}")
         registers.append(value)
-    return tuple(registers[r] for r in tape.outputs)
+    results = []
+    for register, target in zip(tape.outputs, tape.writes):
+        if target is None:
+            results.append(registers[register])
+        else:
+            backend.copy_into(inputs[target], registers[register])
+            results.append(inputs[target])
+    return tuple(results)
 
 
 class _Member:
@@ -263,7 +282,7 @@ def _member(index, call, meta, readers, producer, calls):
         return None
     result = results if isinstance(results, str) else None
     if name == "binary_inplace":
-        return _inplace_member(index, args, meta, readers, producer)
+        return _inplace_member(index, args, meta, readers, producer, calls)
     if result is None or result not in meta:
         return None
     shape, dtype = meta[result]
@@ -324,14 +343,22 @@ def _member(index, call, meta, readers, producer, calls):
     return _Member(index, step, operands, result, tuple(shape), dtype, compute)
 
 
-def _inplace_member(index, args, meta, readers, producer):
+def _inplace_member(index, args, meta, readers, producer, calls):
     """``binary_inplace(op, dst, other)`` into a fresh result of the step that nothing else
     reads before it: fusable as ``dst = op(dst, other)`` (the group keeps the value in a
-    register; the final check makes sure only group members read dst afterwards)."""
+    register; the final check makes sure only group members read dst afterwards). Into a load
+    (``inplace == "load"``): an output written into it, when no call of the step may hand on
+    a view of it (a reader of the view would not see the write move to the group's end)."""
     op, dst, other = args
     name = getattr(dst, "name", None)
-    if not isinstance(name, str) or not name.startswith("s") or producer.get(name) not in _FRESH \
-            or name not in meta:
+    if not isinstance(name, str) or name not in meta:
+        return None
+    into_load = name.startswith("l")
+    if into_load:
+        if not all(calls[i][0] in _FRESH or calls[i][0] == "binary_inplace" or calls[i][3] is None
+                   for i in readers.get(name, ())):
+            return None
+    elif not name.startswith("s") or producer.get(name) not in _FRESH:
         return None
     shape, dtype = meta[name]
     info = _operand_info(other, meta)
@@ -343,7 +370,7 @@ def _inplace_member(index, args, meta, readers, producer):
     if op in COMPARISON_OPS or (op in FLOATING_OPS and dtype.kind != "f"):
         return None  # a bool result written into dst, or a floating op on integers
     return _Member(index, ("binary", op, None, None), [(2, dst), (3, other)], name, tuple(shape), dtype,
-                   compute, inplace=True)
+                   compute, inplace="load" if into_load else True)
 
 
 def _only_elementwise_readers(name, readers, calls) -> bool:
@@ -386,6 +413,8 @@ def _fused_call(group, keep, readers, meta):
         registers[member.result] = ("step", len(steps) - 1)
     outputs = []  # registers now hold each name's last value (an in-place member redefines dst)
     for member in members:
+        if member.inplace == "load":
+            continue
         outside = member.result in keep or bool(readers.get(member.result, set()) - indices)
         if not outside:
             continue
@@ -393,6 +422,12 @@ def _fused_call(group, keep, readers, meta):
                 or member.result in (n for n, _ in outputs):
             return None
         outputs.append((member.result, registers[member.result]))
+    writes = [None] * len(outputs)
+    for name in dict.fromkeys(m.result for m in members if m.inplace == "load"):
+        if meta[name][0] != group.shape:
+            return None  # the load would be written where the group broadcasts it
+        outputs.append((None, registers[name]))
+        writes.append(external[name])
     if not outputs or len(inputs) > MAX_INPUTS or len(outputs) > MAX_OUTPUTS:
         return None
     n_inputs = len(inputs)
@@ -403,5 +438,5 @@ def _fused_call(group, keep, readers, meta):
     if constants > MAX_CONSTANTS or len(resolved) - constants > MAX_STEPS:
         return None
     tape = Tape(group.compute, group.shape, n_inputs, resolved, [number[r] for _, r in outputs],
-                input_dtypes + dtypes)
+                input_dtypes + dtypes, writes)
     return ("fused", (tape, inputs), {}, tuple(n for n, _ in outputs))

@@ -19,6 +19,7 @@ from ..ops.conv import (adaptive_avg_pool2d, avg_pool2d, conv1d, conv2d, conv3d,
 from ..ops.checks import assert_in_range
 from ..ops.creation import arange, bernoulli, full, full_like
 from ..ops.fused_nn import Gelu as _FusedGelu, LayerNorm as _FusedLayerNorm
+from ..ops.fused_nn import softmax_cross_entropy as _softmax_cross_entropy
 from ..ops.indexing import Gather as _Gather, take_indices
 from ..ops.linalg import Linear as _Linear, MatMul, einsum
 from ..ops.movement import pad
@@ -1355,7 +1356,7 @@ def _pick(log_probs, target, ignore_index, weight, all_valid):
     safe_target = _ew.where(valid, target, 0)
     picked = -log_probs.gather(dim, safe_target.unsqueeze(dim)).squeeze(dim)
     w = valid.to(log_probs.dtype) if weight is None else weight[safe_target] * valid.to(log_probs.dtype)
-    return picked * w, w
+    return _ew.where(valid, picked * w, 0.0), w  # an ignored row's -inf log-probability times 0 is nan
 
 
 def _weighted_mean(losses: Tensor, weight_sum, used: Tensor) -> Tensor:
@@ -1431,6 +1432,12 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     _check_class_weight(input, weight)
     if not target.is_floating_point():
         target = _class_target(target)
+    if weight is None and not label_smoothing > 0 and input.ndim == 2 and target.dtype is _dt.int64 \
+            and tuple(target.shape) == tuple(input.shape[:1]) and 0 < input.numel() < 2 ** 31 \
+            and input.dtype in (_dt.float32, _dt.float64) and reduction in ("mean", "sum", "none"):
+        fused = _softmax_cross_entropy(input, target, ignore_index, reduction)  # one kernel each way
+        if fused is not None:
+            return fused
     dim = _class_dim(input)
     classes = input.shape[dim]
     log_probs = log_softmax(input, dim)
@@ -1456,7 +1463,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
         return nll
     valid = (target != ignore_index).to(log_probs.dtype)
     terms = log_probs if weight is None else log_probs * weight.reshape(class_shape)
-    smooth = -terms.sum(dim) * valid
+    smooth = _ew.where(valid != 0, -terms.sum(dim), 0.0)  # not times valid: -inf * 0 is nan
     if reduction == "mean":
         if weight is None:
             smooth = _weighted_mean(smooth, valid.sum(), valid != 0)

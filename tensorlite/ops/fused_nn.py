@@ -1,4 +1,4 @@
-"""Fused primitives for the transformer's hot layers: exact GELU and layer_norm.
+"""Fused primitives for the hot layers: exact GELU, layer_norm and softmax cross-entropy.
 
 Each is one backend call where the backend has a fused kernel (``backend.gelu``,
 ``backend.layer_norm``: NumPy by cache-sized blocks, OpenCL one kernel), else a composition of
@@ -14,6 +14,8 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
 from . import elementwise as _ew
+from .creation import arange
+from .indexing import range_error_for
 
 _INV_SQRT2 = 1.0 / math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
@@ -169,3 +171,82 @@ def _layer_norm_backward_graph(grad, x, weight, normalized_shape, eps, needs):
     grad_weight = grad * xhat if needs[1] else None  # the engine sums over the batch dims
     grad_bias = grad if needs[2] else None
     return grad_x, grad_weight, grad_bias
+
+
+def softmax_cross_entropy(x: Tensor, target: Tensor, ignore_index: int, reduction: str):
+    """cross_entropy of (N, C) float logits and (N,) int64 class targets as one node (one kernel
+    forward, one backward), or None where x's backend has no fused kernel (the caller composes
+    log_softmax and nll_loss). reduction: 'mean' (over the targets not equal to ignore_index),
+    'sum' or 'none'; a target out of [0, C) raises "Target t is out of bounds." (at the next
+    sync on a device).
+
+    Shapes: x (N, C), target (N,) -> () or (N,) for 'none'.
+
+    Example:
+    >>> from tensorlite.ops.fused_nn import softmax_cross_entropy
+    >>> logits = tl.tensor([[2., 0.], [0., 0.]], device="opencl")
+    >>> softmax_cross_entropy(logits, tl.tensor([0, 1], device="opencl"), -100, "mean")
+    tensor(0.4100, device='opencl:0')
+    """
+    if x.device.backend.softmax_cross_entropy is None:
+        return None
+    return SoftmaxCrossEntropy.apply(x, target, ignore_index, reduction)
+
+
+class SoftmaxCrossEntropy(Function):
+    """Softmax cross-entropy (see softmax_cross_entropy). Like PyTorch's log_softmax + nll_loss
+    it saves the log-probabilities it computed and the target, not the logits: modifying the
+    logits in place after the loss is allowed (except before a create_graph backward, whose
+    second derivatives need them)."""
+
+    _primitive = True
+
+    @staticmethod
+    def forward(ctx, x, target, ignore_index, reduction):
+        device = x.device
+        loss, logp, count = device.backend.softmax_cross_entropy(x._array, target._array, ignore_index, reduction,
+                                                                 range_error_for("nll_loss"))
+        ctx.ignore_index, ctx.reduction = ignore_index, reduction
+        ctx.x, ctx.x_version = x, x._version
+        ctx.save_for_backward(Tensor._make(logp, device, False, None, 0), target,
+                              Tensor._make(count, device, False, None, 0))
+        return loss
+
+    @staticmethod
+    def backward(ctx, grad):
+        logp, target, count = ctx.saved_tensors
+        if is_grad_enabled():
+            if ctx.x._version != ctx.x_version:
+                raise RuntimeError("cross_entropy: the logits were modified in place after the loss; a backward "
+                                   "with create_graph=True needs them (clone() them before modifying them)")
+            grad_x = _cross_entropy_backward_graph(grad, ctx.x, target, count, ctx.ignore_index, ctx.reduction)
+        else:
+            grad_x = SoftmaxCrossEntropyBackward.apply(grad, logp, target, count, ctx.ignore_index, ctx.reduction)
+        return grad_x, None, None, None
+
+
+class SoftmaxCrossEntropyBackward(Function):
+    """(softmax(x) - onehot(target)) times the loss's gradient (per row for 'none', divided by
+    the used rows' count for 'mean'), 0 on ignored rows (nan where their softmax is, as
+    PyTorch's): SoftmaxCrossEntropy's first-order backward from its saved log-probabilities
+    (run without a graph only)."""
+
+    _primitive = True
+    _differentiable = False
+
+    @staticmethod
+    def forward(ctx, grad, logp, target, count, ignore_index, reduction):
+        return logp.device.backend.softmax_cross_entropy_backward(grad._array, logp._array, target._array,
+                                                                  count._array, ignore_index, reduction)
+
+
+def _cross_entropy_backward_graph(grad, x, target, count, ignore_index, reduction):
+    """The first-order gradient in Tensor ops (recorded: create_graph), the probabilities
+    recomputed from x so that second derivatives see their dependence on it."""
+    classes = x.shape[1]
+    onehot = (target.unsqueeze(1) == arange(classes, device=x.device)).to(x.dtype)
+    g = grad.unsqueeze(1) if reduction == "none" else grad
+    if reduction == "mean":
+        g = g / count
+    used = ((target != ignore_index) & (target >= 0) & (target < classes)).unsqueeze(1)
+    return (x.softmax(1) - onehot) * _ew.where(used, g, 0.0)  # an ignored row: 0, nan where its softmax is

@@ -22,6 +22,7 @@ from .dispatch import CL_TYPES, WORK_GROUP, launch, params, result_dtype, same_d
 from .conv import ConvolutionMixin
 from .custom import launch_user_kernel
 from .fused import FusedMixin
+from .fused_nn import FusedNNMixin
 from .errors import ErrorFlag
 from .indexing import IndexingMixin
 from .replay import LaunchReplay
@@ -101,7 +102,7 @@ def _extent(x: CLArray):
     return lo, hi
 
 
-class OpenCLBackend(IndexingMixin, ConvolutionMixin, FusedMixin, Backend):
+class OpenCLBackend(IndexingMixin, ConvolutionMixin, FusedMixin, FusedNNMixin, Backend):
     """Arrays are CLArray (buffer + shape + element strides + offset); views share buffers."""
 
     name = "opencl"
@@ -117,13 +118,13 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, FusedMixin, Backend):
 
     def common_programs(self) -> list:
         """(file, defines) of the programs nearly every float32 training step uses, roughly in
-        the order a step meets them (int64 ones: the class-target check of cross_entropy; the
+        the order a step meets them (fused_nn: cross_entropy; int64 ones: class-target checks; the
         guarded gemm: an output layer whose width is not a multiple of the vector width):
         the device's background prebuild list."""
         f32, u8, i64 = np.dtype(np.float32), np.dtype(np.bool_), np.dtype(np.int64)
         return [("elementwise.cl", type_defines(f32)), ("matmul.cl", _gemm_defines(f32)),
                 ("matmul.cl", _gemm_defines(f32, True)),
-                ("reduce.cl", type_defines(f32)), ("index.cl", type_defines(f32)),
+                ("reduce.cl", type_defines(f32)), ("fused_nn.cl", type_defines(f32)), ("index.cl", type_defines(f32)),
                 ("elementwise.cl", type_defines(f32, u8)), ("elementwise.cl", type_defines(u8, f32)),
                 ("optim.cl", type_defines(f32)), ("reduce.cl", type_defines(i64)),
                 ("elementwise.cl", type_defines(i64))]

@@ -59,13 +59,16 @@ class FusedMixin:
             raise ValueError(f"fused: the tape takes {tape.n_inputs} inputs, got {len(inputs)}")
         encoded = self._fused_program(tape)
         ready = self._template_ready(encoded)
+        if not _writes_elementwise(tape, inputs):
+            return run_reference(self, tape, inputs)  # a written input overlaps another operand
         if not ready and encoded.template is not None and self.fused_templates:
             # while the template builds: the unfused launches (the interpreter's first launch
             # would compile its kernel, ~2 s on PoCL, on a step's critical path)
             if self.provisional is not None:
                 self.provisional.append(encoded)
             return run_reference(self, tape, inputs)
-        outputs = [self.new(tape.shape, tape.dtypes[r]) for r in tape.outputs]
+        outputs = [self.new(tape.shape, tape.dtypes[r]) if target is None else inputs[target]
+                   for r, target in zip(tape.outputs, tape.writes)]
         chunk = _CPU_CHUNK if self.runtime.is_cpu or self.runtime.is_checker else 1  # Oclgrind checks both
         walk, schedule, work = _walk(tape.shape, outputs, inputs, chunk)
         p = self.runtime.params(walk + encoded.words + schedule)
@@ -111,6 +114,21 @@ class FusedMixin:
                 self.runtime.kernel("fused.cl", "fused_template", encoded.template)
                 encoded.ready = True
         return encoded.ready
+
+
+def _writes_elementwise(tape: Tape, inputs) -> bool:
+    """Whether every input the tape writes into (``Tape.writes``) can be written element by
+    element in one launch: its elements distinct (no zero stride) and its buffer shared with no
+    other operand, unless that operand is the same view (read at the same element first)."""
+    targets = [inputs[t] for t in tape.writes if t is not None]
+    for target in targets:
+        if any(stride == 0 and size > 1 for stride, size in zip(target.strides, target.shape)):
+            return False
+        for other in inputs:
+            if other is not target and other.storage is target.storage and \
+                    (other.shape, other.strides, other.offset) != (target.shape, target.strides, target.offset):
+                return False
+    return len({id(t.storage) for t in targets}) == len(targets)
 
 
 class _Encoded:
@@ -176,11 +194,12 @@ def _walk(shape, outputs, inputs, chunk: int):
     size-1 dims dropped, neighbours every operand walks contiguously merged (as array.Layout);
     fused_template_rows' work items run up to ``chunk`` elements of a row of the innermost
     merged dim each."""
-    key = (shape, len(outputs), tuple((x.shape, x.strides, x.offset) for x in inputs), chunk)
+    key = (shape, tuple((o.strides, o.offset) for o in outputs), tuple((x.shape, x.strides, x.offset) for x in inputs),
+           chunk)
     found = _WALKS.get(key)
     if found is not None:
         return found
-    operands = [(o.strides, 0) for o in outputs] + [(broadcast_strides(x, shape), x.offset) for x in inputs]
+    operands = [(o.strides, o.offset) for o in outputs] + [(broadcast_strides(x, shape), x.offset) for x in inputs]
     dims = [(size, [s[d] for s, _ in operands]) for d, size in enumerate(shape) if size != 1]
     merged = []
     for size, strides in dims:

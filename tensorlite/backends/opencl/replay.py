@@ -16,6 +16,12 @@ named by what it holds at that moment:
   replay never overwrites what the caller holds;
 - a *constant*: anything else (parameter buffers, the error flag), kept alive by the replay.
 
+Two rewrites of the traced calls save commands: pure calls whose arguments are all known at build
+(the ones seed of a backward: a fill per step) run once, before the trace, and their arrays are
+constants (``capture._hoist``'s rule: every use only reads them); and a ``copy`` of a new
+contiguous matrix product or reduction that nothing else reads (autograd owning a gradient) is
+that array itself, when the trace shows it was allocated by its producing call.
+
 Values read at replay time (``Late``: a scheduler's lr, the random generator's counter) reach the
 kernels through parameter buffers: the few calls that take them run again on a dry runtime (no
 buffer, no enqueue) when their values changed, and the new parameter bytes are written into the
@@ -33,7 +39,7 @@ import threading
 import numpy as np
 import pyopencl as cl
 
-from ..capture import Late, _live, _Var, _vars_in
+from ..capture import Late, _hoist, _live, _Var, _vars_in
 from .array import CLArray, Storage
 
 __all__ = ["LaunchReplay", "ENABLED"]
@@ -69,6 +75,8 @@ class LaunchReplay:
         self._keep = list(keep)
         self._late = {n for n, call in enumerate(self._calls) if any(_lates(list(call[1]) + list(call[2].values())))}
         self.failed = None if ENABLED else "disabled"
+        self._owned = _owned_copies(self._calls, self._keep)  # copy index -> its producer's index
+        self._hoisted = None  # name -> array, computed at the first trace
         self._commands = None
         self._provisional = []  # fused tapes the trace ran unfused while their template built
         self.launches = 0
@@ -109,6 +117,8 @@ class LaunchReplay:
     # -- the traced run ------------------------------------------------------------------------
     def _trace(self, loaded, late):
         self._backend.errors.buffer  # made now, not inside the trace: it outlives the step
+        if self._hoisted is None:
+            self._hoisted = _hoist(self._backend, self._calls, self._keep)
         try:
             trace = _Trace(self._runtime, loaded)
         except NotReplayable as error:
@@ -129,9 +139,14 @@ class LaunchReplay:
                 late_args[n] = _ghosts((args, kwargs), {})
                 return nocache
             return self._backend
+        def owns(n, array):  # the producer's own new buffer, laid out as the copy's result
+            ref = trace.where.get(id(array.storage.buffer))
+            return isinstance(ref, _Version) and ref.call == self._owned[n] and array.offset == 0 \
+                and array.is_contiguous()
         trace.install()
         try:
-            env = _interpret(self._calls, loaded, late, self._keep, backend_for)
+            env = _interpret(self._calls, loaded, late, self._keep, backend_for, self._hoisted,
+                             {n: owns for n in self._owned})
         finally:
             trace.remove()
             if watch:
@@ -163,7 +178,7 @@ class LaunchReplay:
         self._late_calls = [_LateCall(self._backend, self._calls[n], late_args[n], trace.param_log.get(n, []),
                                       params.get(n, {}), events.get(n, []))
                             for n in sorted(late_args)]
-        self._keep_alive = (trace.constants, plan)
+        self._keep_alive = (trace.constants, plan, self._hoisted)  # a hoisted array's buffer: not the pool's
         self._commands = commands
 
     def _prepare(self, trace, plan):
@@ -244,12 +259,13 @@ class _Load(_Ref):
 
 
 class _Version(_Ref):
-    """One allocation of the traced run (a pool buffer handed out again is a new version)."""
+    """One allocation of the traced run (a pool buffer handed out again is a new version),
+    made by call number ``call``."""
 
-    __slots__ = ("size",)
+    __slots__ = ("size", "call")
 
-    def __init__(self, buffer, size):
-        self.buffer, self.size = buffer, size
+    def __init__(self, buffer, size, call=-1):
+        self.buffer, self.size, self.call = buffer, size, call
 
 
 class _Const(_Ref):
@@ -309,7 +325,7 @@ class _Trace:
                 buffer, size = real["allocate"](nbytes)
             finally:
                 self.allocating -= 1
-            version = _Version(buffer, size)
+            version = _Version(buffer, size, self.call)
             self.where[id(buffer)] = version
             self.versions.append(version)
             return buffer, size
@@ -567,9 +583,29 @@ def _maker(name, array, trace, outputs):
     return lambda loaded, storages: array  # a constant: the same array every time
 
 
-def _interpret(calls, loaded, late, keep, backend_for):
+def _owned_copies(calls, keep) -> dict:
+    """{index of a ``copy`` call: index of the call that made its argument} for each copy of a
+    matrix product's or reduction's result that nothing else reads (nor returns)."""
+    producer, readers = {}, {}
+    for n, (name, args, kwargs, results) in enumerate(calls):
+        for var in _vars_in(list(args) + list(kwargs.values())):
+            readers[var] = readers.get(var, 0) + 1
+        if isinstance(results, str) and name in ("matmul", "reduce"):
+            producer[results] = n
+    owned = {}
+    for n, (name, args, kwargs, results) in enumerate(calls):
+        if name == "copy" and len(args) == 1 and not kwargs and isinstance(args[0], _Var) and \
+                args[0].name in producer and readers[args[0].name] == 1 and args[0].name not in keep:
+            owned[n] = producer[args[0].name]
+    return owned
+
+
+def _interpret(calls, loaded, late, keep, backend_for, hoisted=None, owned=None):
     """Run ``calls`` on the backend ``backend_for(n, args, kwargs)`` gives: the names -> arrays
-    at the end (each intermediate dropped after its last use, as the generated program does)."""
+    at the end (each intermediate dropped after its last use, as the generated program does).
+    ``hoisted``: name -> array of calls not run (computed before); ``owned``: copy call index
+    -> ``check(n, array)``, whether the copy may hand on its argument instead."""
+    hoisted, owned = hoisted or {}, owned or {}
     last = {}
     for n, (_, args, kwargs, results) in enumerate(calls):
         for name in _vars_in(list(args) + list(kwargs.values())):
@@ -582,10 +618,16 @@ def _interpret(calls, loaded, late, keep, backend_for):
         if name.startswith("s") and name not in keep:
             dying.setdefault(n, []).append(name)
     env = {f"l{i}": a for i, a in enumerate(loaded)}
+    env.update(hoisted)
     for n, (name, args, kwargs, results) in enumerate(calls):
+        if isinstance(results, str) and results in hoisted:
+            continue
         args = tuple(_value(a, env, late) for a in args)
         kwargs = {k: _value(v, env, late) for k, v in kwargs.items()}
-        out = getattr(backend_for(n, args, kwargs), name)(*args, **kwargs)
+        if n in owned and owned[n](n, args[0]):
+            out = args[0]
+        else:
+            out = getattr(backend_for(n, args, kwargs), name)(*args, **kwargs)
         if isinstance(results, str):
             env[results] = out
         elif results:
