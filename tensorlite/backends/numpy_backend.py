@@ -1336,11 +1336,15 @@ class NumpyBackend(Backend):
         if amsgrad:
             np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
             second = max_exp_avg_sq
+        # m / (sqrt(v) / c + eps) * lr / (1 - b1^t) with c = sqrt(1 - b2^t), as
+        # m / (sqrt(v) + c eps) * (c lr / (1 - b1^t)): one pass fewer. The factors are Python
+        # floats, so the passes run in the parameter's dtype (a NumPy float64 scalar would make
+        # a float32 pass compute in float64 and cast back: 5x slower)
+        bias2_sqrt = math.sqrt(1 - beta2 ** step)
         np.sqrt(second, out=scratch)
-        scratch /= np.sqrt(1 - beta2 ** step)
-        scratch += eps
+        scratch += eps * bias2_sqrt
         np.divide(exp_avg, scratch, out=scratch)
-        scratch *= lr / (1 - beta1 ** step)
+        scratch *= lr * bias2_sqrt / (1 - beta1 ** step)
         param -= scratch
 
     def matmul(self, a, b, transpose_a=False, transpose_b=False):
