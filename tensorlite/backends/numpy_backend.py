@@ -240,6 +240,22 @@ def _gelu_backward(grad, x, cdf):
     return out.reshape(x.shape).astype(x.dtype, copy=False)
 
 
+_ONES = {}
+
+
+def _ones(size: int, dtype):
+    """A read-only vector of ``size`` ones of ``dtype`` (the GEMV operand of ``_row_sums``),
+    made once per size and dtype."""
+    key = (size, dtype)
+    ones = _ONES.get(key)
+    if ones is None:
+        if len(_ONES) >= 64:
+            _ONES.clear()
+        ones = _ONES[key] = np.ones(size, dtype)
+        ones.flags.writeable = False
+    return ones
+
+
 def _row_sums(rows, ones):
     """The sums of a (r, n) block's rows, as (r, 1): a GEMV against ones (NumPy's reduction
     along a short last axis loops per row, ~3x slower at n = 128)."""
@@ -332,10 +348,18 @@ def _softmax_last(x, log: bool):
     max, exp, sum)."""
     size = x.shape[-1]
     rows = x.reshape(-1, size)
+    ones = _ones(size, x.dtype)
+    if rows.size <= _FUSED_BLOCK:  # one block (a classifier's logits): the same calls, unrolled
+        out = np.subtract(rows, _row_max(rows, 1))
+        exps = np.exp(out)
+        if not log:
+            exps /= _row_sums(exps, ones)
+            return exps.reshape(x.shape)
+        out -= np.log(_row_sums(exps, ones))
+        return out.reshape(x.shape)
     out = np.empty_like(rows)
     step = max(1, _FUSED_BLOCK // size)
     scratch = np.empty((min(step, rows.shape[0]), size), x.dtype)
-    ones = np.ones(size, x.dtype)
     for start, stop in _blocks(rows.shape[0], step):
         block, result, exps = rows[start:stop], out[start:stop], scratch[:stop - start]
         np.subtract(block, _row_max(block, 1), out=result)
@@ -370,10 +394,20 @@ def _softmax_backward_last(grad, out, log: bool):
     """softmax_backward along the last axis of contiguous operands, by blocks of rows."""
     size = out.shape[-1]
     g_rows, out_rows = grad.reshape(-1, size), out.reshape(-1, size)
+    ones = _ones(size, out.dtype)
+    if out_rows.size <= _FUSED_BLOCK:  # one block: the same calls, unrolled
+        if log:
+            tmp = np.exp(out_rows)
+            tmp *= _row_sums(g_rows, ones)
+            np.subtract(g_rows, tmp, out=tmp)
+        else:
+            tmp = np.multiply(g_rows, out_rows)
+            np.subtract(g_rows, _row_sums(tmp, ones), out=tmp)
+            tmp *= out_rows
+        return tmp.reshape(out.shape)
     result = np.empty_like(out_rows)
     step = max(1, _FUSED_BLOCK // size)
     scratch = np.empty((min(step, out_rows.shape[0]), size), out.dtype)
-    ones = np.ones(size, out.dtype)
     for start, stop in _blocks(out_rows.shape[0], step):
         g, y, res, tmp = g_rows[start:stop], out_rows[start:stop], result[start:stop], scratch[:stop - start]
         if log:  # grad - exp(out) sum(grad)
