@@ -1456,6 +1456,8 @@ def _lower_unary(args, metas, result):
 
 def _lower_binary(args, metas, result):
     op, a, b = args
+    if result is not None and not _array_result(result):
+        return _scalar_binary, (_BINARY[op], a, b), {}
     return (_BINARY[op], (a, b), {}) if _array_result(result) else None
 
 
@@ -1490,10 +1492,65 @@ def _lower_matmul(args, metas, result):
 def _lower_reduce(args, metas, result):
     op, x, axes, keepdims = args
     kind = metas[1][1].kind
-    if not _array_result(result) or not (op in ("sum", "prod", "max", "min") and kind == "f" or
-                                         op in ("any", "all") and kind == "b"):
+    if not (op in ("sum", "prod", "max", "min") and kind == "f" or op in ("any", "all") and kind == "b"):
         return None
+    if not _array_result(result):  # a 0-dim result: the ufunc gives a NumPy scalar
+        return _scalar_reduced, (_REDUCE[op], x, axes, keepdims), {}
     return _REDUCE[op], (x,), {"axis": axes, "keepdims": keepdims}
+
+
+def _scalar_reduced(reduce, x, axes, keepdims):
+    """reduce(x) over axes as a 0-dim array (what the method returns)."""
+    return np.asarray(reduce(x, axis=axes, keepdims=keepdims))
+
+
+def _scalar_binary(ufunc, a, b):
+    """ufunc(a, b) as a 0-dim array (what the method returns)."""
+    return np.asarray(ufunc(a, b))
+
+
+def _lower_arg_reduce(args, metas, result):
+    op, x, axis, keepdims = args
+    if not _array_result(result) or np.dtype(np.intp) != np.int64:
+        return None
+    return (np.argmax if op == "argmax" else np.argmin), (x,), {"axis": axis, "keepdims": keepdims}
+
+
+def _lower_cast(args, metas, result):
+    x, dtype = args
+    if result is None or result[1] in _HALF:
+        return None
+    return np.array, (x,), {"dtype": dtype.numpy, "copy": True}
+
+
+def _gather_columns(x, index, rows):
+    """gather(x, 1, index) of a 2-D x with an (N, 1) index (cross-entropy's), ``rows`` the
+    constant (N, 1) row numbers: the method's check and indexing."""
+    _check_no_wrap(index, x.shape[1], 1, high=False)  # NumPy's indexing raises for >= size
+    return x[rows, index]
+
+
+def _lower_gather(args, metas, result):
+    if len(args) != 5 or args[3] is not None or args[1] not in (1, -1) or metas[0] is None or metas[2] is None:
+        return None
+    x, _, index, _, _ = args
+    (x_shape, _), (index_shape, index_dtype) = metas[0], metas[2]
+    if len(x_shape) != 2 or len(index_shape) != 2 or index_shape[1] != 1 or \
+            not 0 < index_shape[0] == x_shape[0] or index_dtype.kind not in "iu":
+        return None
+    return _gather_columns, (x, index, np.arange(index_shape[0])[:, None]), {}
+
+
+def _softmax_lowered(x, axis, log):
+    """The method's float32/float64 body, under the replay's error state."""
+    if axis == x.ndim - 1 and x.size and x.flags.c_contiguous:
+        return _softmax_last(x, log)
+    return NumpyBackend.softmax.__wrapped__(None, x, axis, log)
+
+
+def _softmax_backward_lowered(grad, out, axis, log):
+    """The method's float32/float64 body, under the replay's error state."""
+    return NumpyBackend.softmax_backward.__wrapped__(None, grad, out, axis, log)
 
 
 def _scatter_add_targets(x, index, src):
@@ -1545,6 +1602,10 @@ _LOWERINGS = {
     "scatter": _lower_scatter,
     "unary": _lower_unary, "binary": _lower_binary, "binary_inplace": _lower_binary_inplace,
     "matmul": _lower_matmul, "reduce": _lower_reduce,
+    "arg_reduce": _lower_arg_reduce, "cast": _lower_cast, "gather": _lower_gather,
+    "softmax": lambda args, metas, result: (_softmax_lowered, tuple(args), {}) if len(args) == 3 else None,
+    "softmax_backward": lambda args, metas, result: (_softmax_backward_lowered, tuple(args), {})
+    if len(args) == 4 else None,
     "copy": lambda args, metas, result: (np.array, tuple(args), {"copy": True, "order": "C"}),
     "reshape": lambda args, metas, result: (np.reshape, tuple(args), {}),
     "permute": lambda args, metas, result: (np.transpose, tuple(args), {}),
