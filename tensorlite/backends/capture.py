@@ -208,6 +208,9 @@ class Program:
             if index in self._owned:  # the copy of a fresh result nothing else reads: that result
                 body.append((f"{results} = {args[0].name}", {args[0].name}, [results]))
                 continue
+            if self._hoisted:  # values computed at build are constants to the lowering too
+                args = tuple(self._hoisted[a.name] if isinstance(a, _Var) and a.name in self._hoisted else a
+                             for a in args)
             direct = None if meta is None or lower is None else lower(name, args, kwargs, meta)
             if direct is None:
                 method = f"m_{name}"
