@@ -215,6 +215,9 @@ def test_flat_adam_equals_the_per_parameter_update_bit_for_bit(name, dtype):
     bases = {id(p._array.base) for p in net.parameters()}
     assert len(bases) == 1 and all(p._array.base is not None for p in net.parameters())  # one buffer
     assert "m_adam_step(c" in _program(fn).source
+    opt, = [entry.world.optimizers[0] for variants in fn._cache.values() for entry in variants]
+    steps = [state["step"]._array for state in opt.state.values()]  # one add advances them
+    assert len({id(s.base) for s in steps}) == 1 and steps[0].base is not None
 
 
 def _replace_a_parameter(k, net, opt):
