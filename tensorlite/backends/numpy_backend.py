@@ -1477,6 +1477,11 @@ def _array_result(result) -> bool:
     return result is not None and len(result[0]) > 0
 
 
+def _array_arg(metas) -> bool:
+    """Whether the first argument was an array with at least one dim (a NumPy scalar has none)."""
+    return metas[0] is not None and len(metas[0][0]) > 0
+
+
 def _lower_unary(args, metas, result):
     op, x = args
     return (_UNARY[op], (x,), {}) if _array_result(result) else None
@@ -1638,6 +1643,10 @@ _LOWERINGS = {
     "softmax_backward": lambda args, metas, result: (_softmax_backward_lowered, tuple(args), {})
     if len(args) == 4 else None,
     "copy": lambda args, metas, result: (np.array, tuple(args), {"copy": True, "order": "C"}),
-    "reshape": lambda args, metas, result: (np.reshape, tuple(args), {}),
-    "permute": lambda args, metas, result: (np.transpose, tuple(args), {}),
+    # an array of at least one dim (never a NumPy scalar): its own methods, without the
+    # np.reshape / np.transpose wrappers' Python (~1 us each)
+    "reshape": lambda args, metas, result: ((np.ndarray.reshape if _array_arg(metas) else np.reshape),
+                                            tuple(args), {}),
+    "permute": lambda args, metas, result: ((np.ndarray.transpose if _array_arg(metas) else np.transpose),
+                                            tuple(args), {}),
 }
