@@ -960,7 +960,8 @@ class NumpyBackend(Backend):
         if out.dtype in _HALF:
             return np.asarray(self.softmax_backward(np.asarray(grad, np.float32), out.astype(np.float32),
                                                     axis, log), dtype=out.dtype)
-        grad = np.broadcast_to(grad, out.shape)
+        if not isinstance(grad, np.ndarray) or grad.shape != out.shape:  # (np.broadcast_to: ~2.5 us)
+            grad = np.broadcast_to(grad, out.shape)
         if axis == out.ndim - 1 and out.size and out.flags.c_contiguous and grad.dtype == out.dtype:
             return _softmax_backward_last(np.ascontiguousarray(grad), out, log)
         if log:
