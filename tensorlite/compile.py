@@ -336,15 +336,19 @@ class CompiledFunction:
                 return f"a hyperparameter changed: {_changed(group, values)}"
         if entry.absent and any(get() is not None for get in entry.absent):
             return "a gradient the recorded step created exists now (it would accumulate)"
-        state = entry.state = list(entry.unread)
         try:  # the common case, at C speed: the same buffers as at the last call
             tensors = list(map(_CALL, entry.getters))
             if all(map(operator.is_, map(_ARRAY, tensors), entry.seen)):
+                if entry.reads_first:  # the state read is the first n (e.g. not the gradients)
+                    entry.state = tensors + entry.unread_tail
+                    return None
+                state = entry.state = list(entry.unread)
                 for n, t in zip(entry.read_index, tensors):
                     state[n] = t
                 return None
         except AttributeError:  # a None among them: the full check names it
             pass
+        state = entry.state = list(entry.unread)
         for n, get, shape, dtype in entry.read:
             t = get()
             if not isinstance(t, Tensor) or t._array.shape != shape or t.dtype is not dtype:
@@ -442,6 +446,8 @@ class CompiledFunction:
         entry.absent = absent  # the step created these (a first gradient): they must be None
         entry.getters = [get for _, get, _, _ in entry.read]
         entry.read_index = [n for n, _, _, _ in entry.read]
+        entry.reads_first = entry.read_index == list(range(len(entry.read_index)))
+        entry.unread_tail = entry.unread[len(entry.read_index):]
         _rehome(replay, inputs, entry.load_refs)
         entry.seen = [t._array for t in map(_CALL, entry.getters)]
         entry.draws = randomness.draws

@@ -109,7 +109,14 @@ def test_lowered_calls_equal_the_backend_methods(dtype):
              ("reduce", ("sum", a, (0,), False)), ("reduce", ("max", a, (1,), True)),
              ("copy", (a.T,)), ("reshape", (a, (20,))), ("permute", (a, (1, 0))),
              ("where", (a > 0, a, b)), ("where", (a > 0, a, np.zeros((), dtype))),
-             ("copy_into", (np.empty((4, 5), dtype), a[::-1]))]
+             ("copy_into", (np.empty((4, 5), dtype), a[::-1])),
+             # 0-dim results (NumPy scalars from the ufuncs: the lowering gives arrays back)
+             ("reduce", ("sum", a, (0, 1), False)), ("binary", ("div", np.asarray(a.sum()), 4)),
+             ("arg_reduce", ("argmax", a, 1, False)), ("cast", (a, tl.float64)), ("cast", (a > 0, tl.int64)),
+             ("gather", (a, 1, np.array([[4], [0], [2], [2]]), None, None)),
+             ("softmax", (a, 1, True)), ("softmax", (a, 0, False)), ("softmax", (a.T, 1, True)),
+             ("softmax_backward", (b, backend.softmax(a, 1, True), 1, True)),
+             ("softmax_backward", (b, backend.softmax(a, 0, False), 0, False))]
     for name, args in cases:
         want = getattr(backend, name)(*args)
         if name == "copy_into":  # returns nothing: compare what it wrote
@@ -125,19 +132,28 @@ def test_lowered_calls_equal_the_backend_methods(dtype):
             leave(token)
         if name == "copy_into":
             got = args[0]
-        assert type(got) is np.ndarray and got.dtype == want.dtype, name
+        assert type(got) is np.ndarray and got.dtype == want.dtype and got.shape == want.shape, name
         np.testing.assert_array_equal(got, want)
         assert got.flags.c_contiguous == want.flags.c_contiguous, name
 
 
-def test_half_types_and_scalar_results_keep_the_method():
+def test_half_types_keep_the_method_and_gather_checks_its_indices():
     backend = NumpyBackend()
     half = np.ones(3, np.float16)
     meta = ((None, ((3,), half.dtype), ((3,), half.dtype)), ((3,), half.dtype))
     assert backend.lower("binary", ("mul", half, half), {}, meta) is None
     a = np.ones(3, np.float32)
-    assert backend.lower("reduce", ("sum", a, (0,), False), {},
-                         ((None, ((3,), a.dtype), None, None), ((), a.dtype))) is None
+    assert backend.lower("cast", (a, tl.float16), {}, ((((3,), a.dtype), None), ((3,), half.dtype))) is None
+    x, index = np.ones((2, 3), np.float32), np.array([[1], [0]])
+    function, args, kwargs = backend.lower("gather", (x, 1, index, None, None), {},
+                                           ((((2, 3), x.dtype), None, ((2, 1), index.dtype), None, None),
+                                            ((2, 1), x.dtype)))
+    for bad in (-1, 3):  # the method's errors: NumPy would wrap -1, and 3 is past the end
+        index[1, 0] = bad
+        with pytest.raises(IndexError, match="out of bounds"):
+            backend.gather(x, 1, index)
+        with pytest.raises(IndexError, match="out of bounds"):
+            function(*args, **kwargs)
 
 
 def test_mlp_with_cross_entropy_replays_bit_for_bit_with_lowered_calls():
@@ -199,6 +215,9 @@ def test_flat_adam_equals_the_per_parameter_update_bit_for_bit(name, dtype):
     bases = {id(p._array.base) for p in net.parameters()}
     assert len(bases) == 1 and all(p._array.base is not None for p in net.parameters())  # one buffer
     assert "m_adam_step(c" in _program(fn).source
+    opt, = [entry.world.optimizers[0] for variants in fn._cache.values() for entry in variants]
+    steps = [state["step"]._array for state in opt.state.values()]  # one add advances them
+    assert len({id(s.base) for s in steps}) == 1 and steps[0].base is not None
 
 
 def _replace_a_parameter(k, net, opt):

@@ -63,3 +63,20 @@ def test_bincount_scatter_add_matches_repeated_adds():
         [[0.0, 0.0, 1.0], [0.0, 0.0, 0.0], [1.0, 1.0, 0.0]]
     with pytest.raises(RuntimeError):
         tl.zeros(2).scatter_add(0, tl.tensor([0.5]), tl.ones(1))
+
+
+@given(st.sampled_from([np.float16, np.float32, np.float64]),
+       st.sampled_from([((5, 7), (5, 7)), ((5, 1), (5, 7)), ((5, 7), (7,)), ((), ()), ((3,), ())]),
+       st.sampled_from([0, 0.0, -0.0, "array"]), st.integers(0, 2 ** 32 - 1))
+def test_where_with_a_zero_matches_numpy_bit_for_bit(dtype, shapes, zero, seed):
+    """where(mask, a, +0.0) (relu's backward) takes the branch-free path: np.where's bits,
+    nan, inf and -0.0 in a included, for any mask, broadcast shapes and 0-dim operands."""
+    rng = np.random.default_rng(seed)
+    condition = rng.random(shapes[0]) > 0.5
+    a = np.asarray(rng.choice(np.array([1.5, -2.0, 0.0, -0.0, np.nan, np.inf, -np.inf, 3e-8], dtype),
+                              shapes[1]))
+    b = np.zeros((), dtype) if zero == "array" else zero
+    got = NumpyBackend().where(condition, a, b)
+    want = np.where(condition, a, b)
+    assert type(got) is np.ndarray and got.dtype == want.dtype and got.shape == want.shape
+    assert got.tobytes() == want.tobytes()

@@ -175,6 +175,7 @@ class Program:
             live = [(c, None) for c in live]
         lines = [f"    l{i} = loaded[{i}]" for i in range(n_loads)]
         self._groups = []
+        self._rests = []  # (constant, flat buffer's constant): the step counts after the first
         # which results are fresh arrays is known of NumPy's (the backend that lowers calls)
         self._owned = _owned_copies(live, keep) if hasattr(backend, "lower") else set()
         body = self._body(backend, live)
@@ -208,6 +209,9 @@ class Program:
             if index in self._owned:  # the copy of a fresh result nothing else reads: that result
                 body.append((f"{results} = {args[0].name}", {args[0].name}, [results]))
                 continue
+            if self._hoisted:  # values computed at build are constants to the lowering too
+                args = tuple(self._hoisted[a.name] if isinstance(a, _Var) and a.name in self._hoisted else a
+                             for a in args)
             direct = None if meta is None or lower is None else lower(name, args, kwargs, meta)
             if direct is None:
                 method = f"m_{name}"
@@ -243,12 +247,17 @@ class Program:
         sizes = [math.prod(shape) for shape in shapes]
         total = sum(sizes)
         roles = [0, 2, 3] + ([4] if first[4] is not None else [])  # param, exp_avg, exp_avg_sq, max
+        # the step counts too, where each is a 0-dim float32 array (as Adam makes them): after
+        # the first one's update, one add advances the others
+        step_meta = {m[0][5] for _, m in calls}
+        flat_steps = step_meta == {((), np.dtype(np.float32))}
         group = []  # per role: (flat buffer's constant, [(load, view's constant)])
         checks, flat = [], {}
-        for role in roles:
-            flat[role] = self._render_constant(np.empty(total, dtype))
+        for role in roles + ([5] if flat_steps else []):
+            role_shapes, role_sizes = ([()] * len(calls), [1] * len(calls)) if role == 5 else (shapes, sizes)
+            flat[role] = self._render_constant(np.empty(sum(role_sizes), np.float32 if role == 5 else dtype))
             views, offset = [], 0
-            for ((_, args, _, _), _), shape, size in zip(calls, shapes, sizes):
+            for ((_, args, _, _), _), shape, size in zip(calls, role_shapes, role_sizes):
                 view = self._constants[flat[role]][offset:offset + size].reshape(shape)
                 offset += size
                 views.append((int(args[role].name[1:]), self._render_constant(view)))
@@ -270,7 +279,11 @@ class Program:
         max_flat = flat.get(4, "None")
         fast = copies + [f"m_adam_step({flat[0]}, {self._render_constant(scratch)}, {flat[2]}, {flat[3]}, "
                          f"{max_flat}, {steps[0]}, {hyper})"]
-        for ((_, args, _, _), meta) in calls[1:]:  # the other step counts advance as adam_step's
+        if flat_steps:  # the other step counts advance as adam_step's, by one add
+            rest = self._render_constant(self._constants[flat[5]][1:])
+            self._rests.append((rest, flat[5]))
+            fast.append(f"{self._render_constant(np.add)}({rest}, 1, out={rest})")
+        for ((_, args, _, _), meta) in calls[1:] if not flat_steps else ():  # each step count by its add
             increment = backend.lower("binary_inplace", ("add", args[5], 1), {},
                                       ((None, meta[0][5], None), None))
             if increment is None:
@@ -307,6 +320,7 @@ class Program:
             if _consecutive(mine, constants[flat].size):
                 constants[flat] = mine[0].base
                 constants.update((v, a) for a, (_, v) in zip(mine, views))
+                constants.update((rest, constants[flat][1:]) for rest, of in self._rests if of == flat)
                 continue
             loads = {n for n, _ in views}
             others = [a for n, a in enumerate(loaded) if a is not None and n not in loads]

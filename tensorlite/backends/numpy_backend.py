@@ -241,6 +241,22 @@ def _gelu_backward(grad, x, cdf):
     return out.reshape(x.shape).astype(x.dtype, copy=False)
 
 
+_ONES = {}
+
+
+def _ones(size: int, dtype):
+    """A read-only vector of ``size`` ones of ``dtype`` (the GEMV operand of ``_row_sums``),
+    made once per size and dtype."""
+    key = (size, dtype)
+    ones = _ONES.get(key)
+    if ones is None:
+        if len(_ONES) >= 64:
+            _ONES.clear()
+        ones = _ONES[key] = np.ones(size, dtype)
+        ones.flags.writeable = False
+    return ones
+
+
 def _row_sums(rows, ones):
     """The sums of a (r, n) block's rows, as (r, 1): a GEMV against ones (NumPy's reduction
     along a short last axis loops per row, ~3x slower at n = 128)."""
@@ -333,10 +349,18 @@ def _softmax_last(x, log: bool):
     max, exp, sum)."""
     size = x.shape[-1]
     rows = x.reshape(-1, size)
+    ones = _ones(size, x.dtype)
+    if rows.size <= _FUSED_BLOCK:  # one block (a classifier's logits): the same calls, unrolled
+        out = np.subtract(rows, _row_max(rows, 1))
+        exps = np.exp(out)
+        if not log:
+            exps /= _row_sums(exps, ones)
+            return exps.reshape(x.shape)
+        out -= np.log(_row_sums(exps, ones))
+        return out.reshape(x.shape)
     out = np.empty_like(rows)
     step = max(1, _FUSED_BLOCK // size)
     scratch = np.empty((min(step, rows.shape[0]), size), x.dtype)
-    ones = np.ones(size, x.dtype)
     for start, stop in _blocks(rows.shape[0], step):
         block, result, exps = rows[start:stop], out[start:stop], scratch[:stop - start]
         np.subtract(block, _row_max(block, 1), out=result)
@@ -371,10 +395,20 @@ def _softmax_backward_last(grad, out, log: bool):
     """softmax_backward along the last axis of contiguous operands, by blocks of rows."""
     size = out.shape[-1]
     g_rows, out_rows = grad.reshape(-1, size), out.reshape(-1, size)
+    ones = _ones(size, out.dtype)
+    if out_rows.size <= _FUSED_BLOCK:  # one block: the same calls, unrolled
+        if log:
+            tmp = np.exp(out_rows)
+            tmp *= _row_sums(g_rows, ones)
+            np.subtract(g_rows, tmp, out=tmp)
+        else:
+            tmp = np.multiply(g_rows, out_rows)
+            np.subtract(g_rows, _row_sums(tmp, ones), out=tmp)
+            tmp *= out_rows
+        return tmp.reshape(out.shape)
     result = np.empty_like(out_rows)
     step = max(1, _FUSED_BLOCK // size)
     scratch = np.empty((min(step, out_rows.shape[0]), size), out.dtype)
-    ones = np.ones(size, out.dtype)
     for start, stop in _blocks(out_rows.shape[0], step):
         g, y, res, tmp = g_rows[start:stop], out_rows[start:stop], result[start:stop], scratch[:stop - start]
         if log:  # grad - exp(out) sum(grad)
@@ -732,6 +766,28 @@ def _is_zero(value) -> bool:
     return isinstance(value, (int, float)) and value == 0
 
 
+_SAME_SIZE_INTS = {2: np.int16, 4: np.int32, 8: np.int64}
+
+
+def _selects_or_zero(condition_dtype, a_dtype, b) -> bool:
+    """Whether where(condition, a, b) is ``_select_or_zero``'s case: a bool condition, a
+    float16/32/64 a, and b a +0.0 (a Python number or a 0-dim array of a's dtype) that leaves
+    the result a's dtype."""
+    if condition_dtype != np.bool_ or a_dtype.kind != "f":
+        return False
+    if isinstance(b, np.ndarray):
+        return b.ndim == 0 and b.dtype == a_dtype and b == 0 and not np.signbit(b)
+    return type(b) in (int, float) and b == 0 and math.copysign(1.0, b) > 0
+
+
+def _select_or_zero(condition, a):
+    """where(condition, a, +0.0) branch-free: a's bits and-ed with all ones or all zeros
+    (np.where branches per element: 3-6x slower on a random mask such as relu's backward's).
+    The bits of np.where's result, nan, inf and -0.0 included."""
+    ints = _SAME_SIZE_INTS[a.dtype.itemsize]
+    return np.bitwise_and(a.view(ints), np.negative(condition, dtype=ints)).view(a.dtype)
+
+
 def _full(shape, value, dtype):
     if dtype in _HALF_DTYPES:
         value = np.float32(value)  # PyTorch's conversion: through float32
@@ -890,6 +946,12 @@ class NumpyBackend(Backend):
                 _ERRSTATE.reset(token)
 
     def where(self, condition, a, b):
+        if isinstance(condition, np.ndarray) and isinstance(a, np.ndarray) and \
+                _selects_or_zero(condition.dtype, a.dtype, b):
+            try:
+                return np.asarray(_select_or_zero(condition, a))  # (0-dim operands: a NumPy scalar)
+            except ValueError:
+                raise broadcast_error("where", np.shape(condition), a.shape, np.shape(b)) from None
         if _is_zero(b) and isinstance(a, np.ndarray) and a.size >= 8192 and a.dtype.kind in FLOAT_KINDS \
                 and condition.dtype == np.bool_ and bool(np.isfinite(a).all()):
             # np.where branches per element (10x slower on a random mask, e.g. relu's backward);
@@ -976,7 +1038,8 @@ class NumpyBackend(Backend):
         if out.dtype in _HALF:
             return np.asarray(self.softmax_backward(np.asarray(grad, np.float32), out.astype(np.float32),
                                                     axis, log), dtype=out.dtype)
-        grad = np.broadcast_to(grad, out.shape)
+        if not isinstance(grad, np.ndarray) or grad.shape != out.shape:  # (np.broadcast_to: ~2.5 us)
+            grad = np.broadcast_to(grad, out.shape)
         if axis == out.ndim - 1 and out.size and out.flags.c_contiguous and grad.dtype == out.dtype:
             return _softmax_backward_last(np.ascontiguousarray(grad), out, log)
         if log:
@@ -1419,11 +1482,15 @@ class NumpyBackend(Backend):
         if amsgrad:
             np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
             second = max_exp_avg_sq
+        # m / (sqrt(v) / c + eps) * lr / (1 - b1^t) with c = sqrt(1 - b2^t), as
+        # m / (sqrt(v) + c eps) * (c lr / (1 - b1^t)): one pass fewer. The factors are Python
+        # floats, so the passes run in the parameter's dtype (a NumPy float64 scalar would make
+        # a float32 pass compute in float64 and cast back: 5x slower)
+        bias2_sqrt = math.sqrt(1 - beta2 ** step)
         np.sqrt(second, out=scratch)
-        scratch /= np.sqrt(1 - beta2 ** step)
-        scratch += eps
+        scratch += eps * bias2_sqrt
         np.divide(exp_avg, scratch, out=scratch)
-        scratch *= lr / (1 - beta1 ** step)
+        scratch *= lr * bias2_sqrt / (1 - beta1 ** step)
         param -= scratch
 
     def matmul(self, a, b, transpose_a=False, transpose_b=False):
@@ -1494,6 +1561,11 @@ def _array_result(result) -> bool:
     return result is not None and len(result[0]) > 0
 
 
+def _array_arg(metas) -> bool:
+    """Whether the first argument was an array with at least one dim (a NumPy scalar has none)."""
+    return metas[0] is not None and len(metas[0][0]) > 0
+
+
 def _lower_unary(args, metas, result):
     op, x = args
     return (_UNARY[op], (x,), {}) if _array_result(result) else None
@@ -1501,6 +1573,8 @@ def _lower_unary(args, metas, result):
 
 def _lower_binary(args, metas, result):
     op, a, b = args
+    if result is not None and not _array_result(result):
+        return _scalar_binary, (_BINARY[op], a, b), {}
     return (_BINARY[op], (a, b), {}) if _array_result(result) else None
 
 
@@ -1535,10 +1609,65 @@ def _lower_matmul(args, metas, result):
 def _lower_reduce(args, metas, result):
     op, x, axes, keepdims = args
     kind = metas[1][1].kind
-    if not _array_result(result) or not (op in ("sum", "prod", "max", "min") and kind == "f" or
-                                         op in ("any", "all") and kind == "b"):
+    if not (op in ("sum", "prod", "max", "min") and kind == "f" or op in ("any", "all") and kind == "b"):
         return None
+    if not _array_result(result):  # a 0-dim result: the ufunc gives a NumPy scalar
+        return _scalar_reduced, (_REDUCE[op], x, axes, keepdims), {}
     return _REDUCE[op], (x,), {"axis": axes, "keepdims": keepdims}
+
+
+def _scalar_reduced(reduce, x, axes, keepdims):
+    """reduce(x) over axes as a 0-dim array (what the method returns)."""
+    return np.asarray(reduce(x, axis=axes, keepdims=keepdims))
+
+
+def _scalar_binary(ufunc, a, b):
+    """ufunc(a, b) as a 0-dim array (what the method returns)."""
+    return np.asarray(ufunc(a, b))
+
+
+def _lower_arg_reduce(args, metas, result):
+    op, x, axis, keepdims = args
+    if not _array_result(result) or np.dtype(np.intp) != np.int64:
+        return None
+    return (np.argmax if op == "argmax" else np.argmin), (x,), {"axis": axis, "keepdims": keepdims}
+
+
+def _lower_cast(args, metas, result):
+    x, dtype = args
+    if result is None or result[1] in _HALF:
+        return None
+    return np.array, (x,), {"dtype": dtype.numpy, "copy": True}
+
+
+def _gather_columns(x, index, rows):
+    """gather(x, 1, index) of a 2-D x with an (N, 1) index (cross-entropy's), ``rows`` the
+    constant (N, 1) row numbers: the method's check and indexing."""
+    _check_no_wrap(index, x.shape[1], 1, high=False)  # NumPy's indexing raises for >= size
+    return x[rows, index]
+
+
+def _lower_gather(args, metas, result):
+    if len(args) != 5 or args[3] is not None or args[1] not in (1, -1) or metas[0] is None or metas[2] is None:
+        return None
+    x, _, index, _, _ = args
+    (x_shape, _), (index_shape, index_dtype) = metas[0], metas[2]
+    if len(x_shape) != 2 or len(index_shape) != 2 or index_shape[1] != 1 or \
+            not 0 < index_shape[0] == x_shape[0] or index_dtype.kind not in "iu":
+        return None
+    return _gather_columns, (x, index, np.arange(index_shape[0])[:, None]), {}
+
+
+def _softmax_lowered(x, axis, log):
+    """The method's float32/float64 body, under the replay's error state."""
+    if axis == x.ndim - 1 and x.size and x.flags.c_contiguous:
+        return _softmax_last(x, log)
+    return NumpyBackend.softmax.__wrapped__(None, x, axis, log)
+
+
+def _softmax_backward_lowered(grad, out, axis, log):
+    """The method's float32/float64 body, under the replay's error state."""
+    return NumpyBackend.softmax_backward.__wrapped__(None, grad, out, axis, log)
 
 
 def _scatter_add_targets(x, index, src):
@@ -1574,6 +1703,9 @@ def _lower_scatter(args, metas, result):
 
 
 def _lower_where(args, metas, result):
+    if len(args) == 3 and metas[0] is not None and metas[1] is not None and _array_result(result) and \
+            _selects_or_zero(metas[0][1], metas[1][1], args[2]) and result[1] == metas[1][1]:
+        return _select_or_zero, tuple(args[:2]), {}
     # the method's other path (a product with the mask) starts at 8192 elements of a
     small = metas[1] is None or math.prod(metas[1][0]) < 8192
     return (np.where, tuple(args), {}) if small and len(args) == 3 and _array_result(result) else None
@@ -1590,7 +1722,15 @@ _LOWERINGS = {
     "scatter": _lower_scatter,
     "unary": _lower_unary, "binary": _lower_binary, "binary_inplace": _lower_binary_inplace,
     "matmul": _lower_matmul, "reduce": _lower_reduce,
+    "arg_reduce": _lower_arg_reduce, "cast": _lower_cast, "gather": _lower_gather,
+    "softmax": lambda args, metas, result: (_softmax_lowered, tuple(args), {}) if len(args) == 3 else None,
+    "softmax_backward": lambda args, metas, result: (_softmax_backward_lowered, tuple(args), {})
+    if len(args) == 4 else None,
     "copy": lambda args, metas, result: (np.array, tuple(args), {"copy": True, "order": "C"}),
-    "reshape": lambda args, metas, result: (np.reshape, tuple(args), {}),
-    "permute": lambda args, metas, result: (np.transpose, tuple(args), {}),
+    # an array of at least one dim (never a NumPy scalar): its own methods, without the
+    # np.reshape / np.transpose wrappers' Python (~1 us each)
+    "reshape": lambda args, metas, result: ((np.ndarray.reshape if _array_arg(metas) else np.reshape),
+                                            tuple(args), {}),
+    "permute": lambda args, metas, result: ((np.ndarray.transpose if _array_arg(metas) else np.transpose),
+                                            tuple(args), {}),
 }
