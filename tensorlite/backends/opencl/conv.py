@@ -33,7 +33,8 @@ class ConvolutionMixin:
         shape = (rows, n * oh * ow) if layout == "columns" else (n, rows, oh * ow)
         out = self.new(shape, x.dtype)
         geometry = _geometry(n, c, h, w, kernel, stride, pads, dilation, oh, ow, x, layout == "columns")
-        self._launch("conv.cl", "unfold", type_defines(x.dtype), out.size,
+        # one work item per window tap: its (OH, OW) block of columns
+        self._launch("conv.cl", "unfold", type_defines(x.dtype), rows * n,
                      (self.runtime.params(geometry), out.buffer, x.buffer, self._consts(x.dtype, pad_value)))
         return out
 
@@ -49,7 +50,7 @@ class ConvolutionMixin:
             n, c = cols.shape[0], cols.shape[1] // windows
         out = self.new((n, c, h, w), cols.dtype)
         geometry = _geometry(n, c, h, w, kernel, stride, pads, dilation, oh, ow, None, layout == "columns")
-        self._launch("conv.cl", "fold", type_defines(cols.dtype), out.size,
+        self._launch("conv.cl", "fold", type_defines(cols.dtype), n * c,  # a work item per plane
                      (self.runtime.params(geometry), out.buffer, cols.buffer))
         return out
 
@@ -61,6 +62,6 @@ class ConvolutionMixin:
         values = self.new((n, c, oh, ow), x.dtype)
         indices = self.new((n, c, oh, ow), np.int64)
         geometry = _geometry(n, c, h, w, kernel, stride, pads, dilation, oh, ow, x)
-        self._launch("conv.cl", "max_pool2d", type_defines(x.dtype), values.size,
+        self._launch("conv.cl", "max_pool2d", type_defines(x.dtype), n * c * oh,  # a work item per row
                      (self.runtime.params(geometry), values.buffer, indices.buffer, x.buffer))
         return values, indices
