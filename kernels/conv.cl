@@ -1,4 +1,5 @@
-/* Convolution support: im2col (unfold), col2im (fold) and max pooling with argmax indices.
+/* Convolution support: im2col (unfold), col2im (fold), max pooling with argmax indices and its
+ * gradient.
  * -D T=<float type>. Pads may be negative (a crop); the caller computes OH and OW. */
 #include "common.h"
 
@@ -142,5 +143,25 @@ __kernel void max_pool2d(GeometryPtr g, __global T* values, __global long* indic
         }
         value_row[ox] = best;
         index_row[ox] = best_index;
+    }
+}
+
+/* Max pooling's gradient, one work item per input plane (n, c), so no atomics: the plane is
+ * zeroed, then each window's gradient is put at its argmax (flat in the plane), added when
+ * windows may share an element (dims[3]), windows in row-major order; an index of -1 (a window
+ * of padding only) puts nothing. dims: (planes, H*W, OH*OW, accumulate); grad contiguous. */
+__kernel void max_pool2d_backward(__global const int* dims, __global T* out, __global const T* grad,
+                                  __global const long* indices) {
+    int t = get_global_id(0);
+    if (t >= dims[0]) return;
+    const int size = dims[1], windows = dims[2], accumulate = dims[3];
+    __global T* plane = out + t * size;
+    for (int k = 0; k < size; ++k) plane[k] = 0;
+    __global const T* g = grad + t * windows;
+    __global const long* index = indices + t * windows;
+    for (int k = 0; k < windows; ++k) {
+        long i = index[k];
+        if (i < 0) continue;
+        plane[i] = accumulate ? plane[i] + g[k] : g[k];
     }
 }

@@ -1,9 +1,10 @@
-"""Convolution primitives of the OpenCL backend: unfold (im2col), fold (col2im), max pooling."""
+"""Convolution primitives of the OpenCL backend: unfold (im2col), fold (col2im), max pooling
+and its gradient."""
 from __future__ import annotations
 
 import numpy as np
 
-from .dispatch import type_defines
+from .dispatch import params, type_defines
 
 
 
@@ -65,3 +66,16 @@ class ConvolutionMixin:
         self._launch("conv.cl", "max_pool2d", type_defines(x.dtype), n * c * oh,  # a work item per row
                      (self.runtime.params(geometry), values.buffer, indices.buffer, x.buffer))
         return values, indices
+
+    def max_pool2d_backward(self, grad, indices, size, accumulate):
+        """Max pooling's gradient in one pass: zeros (N, C, H, W) (``size`` = (H, W)) with each
+        window's gradient (grad (N, C, OH, OW)) put at its argmax ``indices`` (max_pool2d's,
+        flat in each plane; -1 puts nothing), added where windows overlap (``accumulate``)."""
+        grad, indices = (x if x.is_contiguous() and not x.offset else self.copy(x) for x in (grad, indices))
+        n, c, oh, ow = grad.shape
+        h, w = size
+        out = self.new((n, c, h, w), grad.dtype)
+        self._launch("conv.cl", "max_pool2d_backward", type_defines(grad.dtype), n * c,  # a work item per plane
+                     (params(self.runtime, n * c, h * w, oh * ow, int(accumulate), dtype=np.int32),
+                      out.buffer, grad.buffer, indices.buffer))
+        return out
