@@ -16,7 +16,7 @@ from ._util import check_same_dtype, half_in_float32, tensor_op
 from .creation import ones
 from .elementwise import ZeroGradLink, where
 from .gradients import zeros
-from .indexing import Scatter
+from .indexing import Gather, Scatter
 from .movement import pad, stack
 
 
@@ -108,16 +108,39 @@ class MaxPool2d(Function):
     @staticmethod
     def backward(ctx, grad, _grad_indices):
         n, c, h, w = ctx.x_shape
-        blank = zeros((n, c, h * w), grad.dtype, grad.device)  # private: scattered into, not copied
-        indices, grad = ctx.indices.reshape(n, c, -1), grad.reshape(n, c, -1)
-        if ctx.padding_only:
-            missing = indices < 0
-            indices, grad = where(missing, 0, indices), where(missing, 0, grad)
-        flat = Scatter.apply(blank, 2, indices, grad, ctx.overlapping or ctx.padding_only, None, None, True)
-        grad_x = flat.reshape(n, c, h, w)
+        if getattr(grad.device.backend, "max_pool2d_backward", None) is not None:  # one kernel
+            grad_x = MaxPoolScatter.apply(grad, ctx.indices, (h, w), ctx.overlapping)
+        else:
+            blank = zeros((n, c, h * w), grad.dtype, grad.device)  # private: scattered into, not copied
+            indices, grad = ctx.indices.reshape(n, c, -1), grad.reshape(n, c, -1)
+            if ctx.padding_only:
+                missing = indices < 0
+                indices, grad = where(missing, 0, indices), where(missing, 0, grad)
+            flat = Scatter.apply(blank, 2, indices, grad, ctx.overlapping or ctx.padding_only, None, None, True)
+            grad_x = flat.reshape(n, c, h, w)
         if state.enabled and ctx.x is not None:  # create_graph: connected to x, as in PyTorch
             grad_x = ZeroGradLink.apply(grad_x, ctx.x)
         return grad_x, None, None, None, None
+
+
+class MaxPoolScatter(Function):
+    """Max pooling's gradient where the backend runs it as one primitive
+    (``backend.max_pool2d_backward``, optional: OpenCL has it): grad (N, C, OH, OW) put at each
+    window's argmax ``indices`` (-1: nowhere) in zeros (N, C, *size), added where windows
+    overlap. Its backward gathers at the same indices, so every derivative order follows."""
+
+    _primitive = True
+
+    @staticmethod
+    def forward(ctx, grad, indices, size, overlapping):
+        ctx.indices = indices
+        return grad.device.backend.max_pool2d_backward(grad._array, indices._array, size, overlapping)
+
+    @staticmethod
+    def backward(ctx, grad):
+        n, c, oh, ow = ctx.indices.shape
+        flat = Gather.apply(grad.reshape(n, c, -1), 2, ctx.indices.reshape(n, c, -1), "max_pool2d", -1)
+        return flat.reshape(n, c, oh, ow), None, None, None
 
 
 def _padding_only_window(size, kernel, stride, pad_before, dilation, out) -> bool:

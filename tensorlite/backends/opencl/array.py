@@ -116,6 +116,21 @@ class Layout:
 _LAYOUT_CACHE = {}  # the same shapes come back every training step: ~1 us instead of ~10
 
 
+def contiguous_rows(shape, strides_list) -> int:
+    """How many trailing dims of ``shape`` every operand (its strides in ``strides_list``)
+    walks as one contiguous run: 0 when some innermost stride is not 1.
+
+    Example: ``contiguous_rows((4, 3, 5), [(15, 5, 1), (5, 20, 1)])`` is 1 (only the last dim)."""
+    k = 0
+    run = 1
+    for d in range(len(shape) - 1, -1, -1):
+        if any(strides[d] != run for strides in strides_list) and shape[d] != 1:
+            break
+        run *= shape[d]
+        k += 1
+    return k
+
+
 def _layout_bytes(shape, operands, extra):
     dims = [(size, [s[d] for s, _ in operands]) for d, size in enumerate(shape) if size != 1]
     merged = []

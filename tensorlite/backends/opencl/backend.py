@@ -17,7 +17,7 @@ from ...dtypes import FLOAT_KINDS
 from .. import _stl
 from ..base import UNSTABLE_EXACT_UP_TO, Backend, broadcast_error
 from ..numpy_backend import _quietly
-from .array import CLArray, Layout, Storage, broadcast_strides, contiguous_strides
+from .array import CLArray, Layout, Storage, broadcast_strides, contiguous_rows, contiguous_strides
 from .dispatch import CL_TYPES, WORK_GROUP, launch, params, result_dtype, same_dtype, scalar, type_defines
 from .conv import ConvolutionMixin
 from .custom import launch_user_kernel
@@ -205,8 +205,17 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, FusedMixin, FusedNNMixin, B
                          (dst.buffer, src.buffer, params(self.runtime, dst.size, dst.offset, src.offset,
                                                          dtype=np.int32)))
             return
-        layout = Layout(dst.shape, [(dst.strides, dst.offset),
-                                    (broadcast_strides(src, dst.shape), src.offset)])
+        src_strides = broadcast_strides(src, dst.shape)
+        inner = contiguous_rows(dst.shape, (dst.strides, src_strides))
+        row = math.prod(dst.shape[len(dst.shape) - inner:])
+        if 0 < inner < len(dst.shape) and row >= 16 and (self.runtime.is_cpu or self.runtime.is_checker):
+            outer = len(dst.shape) - inner  # a work item per contiguous row (Oclgrind checks it too)
+            layout = Layout(dst.shape[:outer], [(dst.strides[:outer], dst.offset),
+                                                (src_strides[:outer], src.offset)], extra=(row,))
+            self._launch("elementwise.cl", "convert_rows", type_defines(src.dtype, dst.dtype), layout.n,
+                         (layout, dst.buffer, src.buffer))
+            return
+        layout = Layout(dst.shape, [(dst.strides, dst.offset), (src_strides, src.offset)])
         self._launch("elementwise.cl", "convert", type_defines(src.dtype, dst.dtype), layout.n,
                      (layout, dst.buffer, src.buffer))
 

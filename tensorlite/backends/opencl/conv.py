@@ -1,9 +1,10 @@
-"""Convolution primitives of the OpenCL backend: unfold (im2col), fold (col2im), max pooling."""
+"""Convolution primitives of the OpenCL backend: unfold (im2col), fold (col2im), max pooling
+and its gradient."""
 from __future__ import annotations
 
 import numpy as np
 
-from .dispatch import type_defines
+from .dispatch import params, type_defines
 
 
 
@@ -33,7 +34,8 @@ class ConvolutionMixin:
         shape = (rows, n * oh * ow) if layout == "columns" else (n, rows, oh * ow)
         out = self.new(shape, x.dtype)
         geometry = _geometry(n, c, h, w, kernel, stride, pads, dilation, oh, ow, x, layout == "columns")
-        self._launch("conv.cl", "unfold", type_defines(x.dtype), out.size,
+        # one work item per window tap: its (OH, OW) block of columns
+        self._launch("conv.cl", "unfold", type_defines(x.dtype), rows * n,
                      (self.runtime.params(geometry), out.buffer, x.buffer, self._consts(x.dtype, pad_value)))
         return out
 
@@ -49,7 +51,7 @@ class ConvolutionMixin:
             n, c = cols.shape[0], cols.shape[1] // windows
         out = self.new((n, c, h, w), cols.dtype)
         geometry = _geometry(n, c, h, w, kernel, stride, pads, dilation, oh, ow, None, layout == "columns")
-        self._launch("conv.cl", "fold", type_defines(cols.dtype), out.size,
+        self._launch("conv.cl", "fold", type_defines(cols.dtype), n * c,  # a work item per plane
                      (self.runtime.params(geometry), out.buffer, cols.buffer))
         return out
 
@@ -61,6 +63,19 @@ class ConvolutionMixin:
         values = self.new((n, c, oh, ow), x.dtype)
         indices = self.new((n, c, oh, ow), np.int64)
         geometry = _geometry(n, c, h, w, kernel, stride, pads, dilation, oh, ow, x)
-        self._launch("conv.cl", "max_pool2d", type_defines(x.dtype), values.size,
+        self._launch("conv.cl", "max_pool2d", type_defines(x.dtype), n * c * oh,  # a work item per row
                      (self.runtime.params(geometry), values.buffer, indices.buffer, x.buffer))
         return values, indices
+
+    def max_pool2d_backward(self, grad, indices, size, accumulate):
+        """Max pooling's gradient in one pass: zeros (N, C, H, W) (``size`` = (H, W)) with each
+        window's gradient (grad (N, C, OH, OW)) put at its argmax ``indices`` (max_pool2d's,
+        flat in each plane; -1 puts nothing), added where windows overlap (``accumulate``)."""
+        grad, indices = (x if x.is_contiguous() and not x.offset else self.copy(x) for x in (grad, indices))
+        n, c, oh, ow = grad.shape
+        h, w = size
+        out = self.new((n, c, h, w), grad.dtype)
+        self._launch("conv.cl", "max_pool2d_backward", type_defines(grad.dtype), n * c,  # a work item per plane
+                     (params(self.runtime, n * c, h * w, oh * ow, int(accumulate), dtype=np.int32),
+                      out.buffer, grad.buffer, indices.buffer))
+        return out
