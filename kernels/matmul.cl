@@ -11,7 +11,6 @@
 #include "common.h"
 
 #define TV VECTOR(T, VW)
-#define VLOAD_B CAT2(vload, VW)
 #define VSTORE CAT2(vstore, VW)
 
 /* dims: (K, Mp, Np, M, N). Without GUARD, C is (batch, Mp, Np): the caller views its (M, N)
@@ -28,12 +27,15 @@ __kernel void gemm(__global const T* Ap, __global const T* B, __global T* C, __g
     if (n0 >= Np || m0 >= Mp) return;
     /* int offsets: buffers hold < 2^31 elements (array.py checks); size_t was ~20% slower */
     __global const T* a_panel = Ap + (batch * (Mp / TM) + m0 / TM) * K * TM;
-    __global const T* b_panel = B + (batch * (Np / VW) + n0 / VW) * K * VW;
+    /* each panel row is one aligned vector (buffers start aligned to the largest vector type,
+     * panels are K * VW elements): read it as a TV, not with vload, which PoCL calls out of
+     * line, spilling every accumulator to the stack around the call on each k */
+    __global const TV* b_panel = (__global const TV*)B + (batch * (Np / VW) + n0 / VW) * K;
     TV c[TM];  /* fully unrolled: TM vector registers (12 x 8 floats measured best on AVX2) */
 #pragma unroll
     for (int i = 0; i < TM; ++i) c[i] = 0;
     for (int k = 0; k < K; ++k) {
-        TV b = VLOAD_B(k, b_panel);
+        TV b = b_panel[k];
         __global const T* a = a_panel + k * TM;
 #pragma unroll
         for (int i = 0; i < TM; ++i) c[i] += a[i] * b;
