@@ -34,6 +34,7 @@ _RANDOM = op_codes("RANDOM")
 _GEMM_ROWS = 12  # kernels/matmul.cl: each work item computes a 12 x gemm_width(dtype) block of C
 _GEMM_VECTOR_BITS = 256  # widest vector gemm uses: what every x86-64 with AVX2 holds in one register
 _ADAM_GROUP = 8  # parameters per launch of kernels/optim.cl's adam_group
+_ADAM_CHUNK_CPU = 1024  # elements per adam_group work item on a CPU device (one per group there)
 _INT32_MAX = 2 ** 31 - 1
 _GEMM_LOCAL = 8  # work items per dimension of a matmul work group (4 was 2x slower on PoCL)
 _RANK_SORT_UP_TO = 32  # longer lines sort by merge passes (O(n log^2 n) work, not O(n^2))
@@ -49,6 +50,14 @@ def gemm_width(dtype) -> int:
     (8, 4)
     """
     return min(8, _GEMM_VECTOR_BITS // (8 * np.dtype(dtype).itemsize))
+
+
+def _adam_defines(dtype, is_cpu: bool) -> tuple:
+    """The -D defines of optim.cl's program for ``dtype``: adam_group's vector width VW and
+    CHUNK, the elements of one work item (CPU devices: a long run of vectors per work item
+    and group, few groups; GPUs: one vector per work item)."""
+    width = gemm_width(dtype)
+    return type_defines(dtype) + (("VW", width), ("CHUNK", _ADAM_CHUNK_CPU if is_cpu else width))
 
 
 def _gemm_defines(dtype, guard: bool = False) -> tuple:
@@ -125,7 +134,7 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, FusedMixin, Backend):
                 ("matmul.cl", _gemm_defines(f32, True)),
                 ("reduce.cl", type_defines(f32)), ("index.cl", type_defines(f32)),
                 ("elementwise.cl", type_defines(f32, u8)), ("elementwise.cl", type_defines(u8, f32)),
-                ("optim.cl", type_defines(f32)), ("reduce.cl", type_defines(i64)),
+                ("optim.cl", _adam_defines(f32, self.runtime.is_cpu)), ("reduce.cl", type_defines(i64)),
                 ("elementwise.cl", type_defines(i64))]
 
     # -- helpers ---------------------------------------------------------------------------
@@ -846,7 +855,8 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, FusedMixin, Backend):
         # the hyperparameters are constants (parameter buffers cached by content: no upload
         # while they stay the same); the step counts and bias corrections stay on the device
         dtype, count = params_[0].dtype, len(params_)
-        defines = type_defines(dtype)
+        defines = _adam_defines(dtype, self.runtime.is_cpu)
+        chunk = dict(defines)["CHUNK"]
 
         def slots(arrays):
             return [a.buffer for a in arrays] + [arrays[0].buffer] * (_ADAM_GROUP - count)
@@ -857,9 +867,10 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, FusedMixin, Backend):
         log_betas = params(self.runtime, _log(beta1), _log(beta2), dtype=dtype)
         self._launch("optim.cl", "adam_prepare_group", defines, 1, (*slots(steps), log_betas, bias.buffer, flags))
         hyper = params(self.runtime, lr, beta1, beta2, eps, weight_decay, dtype=dtype)
-        self._launch("optim.cl", "adam_group", defines, ends[-1],
-                     (*slots(params_), *slots(grads), *slots(exp_avgs), *slots(exp_avg_sqs), *slots(maxes),
-                      hyper, flags, bias.buffer))
+        chunks = sum(-(-p.size // chunk) for p in params_)  # each parameter starts a chunk
+        launch(self.runtime, "optim.cl", "adam_group", defines, chunks,
+               (*slots(params_), *slots(grads), *slots(exp_avgs), *slots(exp_avg_sqs), *slots(maxes),
+                hyper, flags, bias.buffer), local_size=1 if self.runtime.is_cpu else WORK_GROUP)
 
     def launch_replay(self, calls, n_loads, keep):
         """The replay of a captured step's kernel launches (replay.py; ``tensorlite.compile``)."""
