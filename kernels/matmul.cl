@@ -1,7 +1,9 @@
 /* Batched matrix multiply on packed operands, C (batch, Mp, Np) = A B:
  * A packed as panels (batch, Mp/TM, K, TM): panel p holds rows p*TM.. of A, column by column;
  * B packed as panels (batch, Np/VW, K, VW): panel q holds columns q*VW.. of B, row by row;
- * both zero-padded, so every work item reads two contiguous streams.
+ * both zero-padded, so every work item reads two contiguous streams. A 2-D row-major B whose
+ * rows are whole aligned vectors is read in place instead (its panel q: column q*VW.. of each
+ * row). gemm_nt (below) reads operands contiguous along K without any packing.
  *
  * Register blocking: each work item keeps a TM x VW block of C in TM vector accumulators and
  * reads one VW-vector of B and TM scalars of A per k, an outer product per step. Plain
@@ -13,7 +15,9 @@
 #define TV VECTOR(T, VW)
 #define VSTORE CAT2(vstore, VW)
 
-/* dims: (K, Mp, Np, M, N). Without GUARD, C is (batch, Mp, Np): the caller views its (M, N)
+/* dims: (K, Mp, Np, M, N, then B's strides in VW-vectors: batch, panel, row, offset): packed
+ * panels (K * Np / VW, K, 1, 0), or a row-major B of whole aligned vectors (N % VW == 0) read in
+ * place, unpacked: (0, 1, row stride / VW, offset / VW). Without GUARD, C is (batch, Mp, Np): the caller views its (M, N)
  * corner, no copy. Stores are unconditional on purpose: bounds checks in the store loop took
  * the accumulators out of registers (65 -> 100 ms at 1024^3 on PoCL). With -D GUARD (compiled
  * only when that corner would not be contiguous, e.g. N = 10) C is exactly (batch, M, N):
@@ -30,12 +34,13 @@ __kernel void gemm(__global const T* Ap, __global const T* B, __global T* C, __g
     /* each panel row is one aligned vector (buffers start aligned to the largest vector type,
      * panels are K * VW elements): read it as a TV, not with vload, which PoCL calls out of
      * line, spilling every accumulator to the stack around the call on each k */
-    __global const TV* b_panel = (__global const TV*)B + (batch * (Np / VW) + n0 / VW) * K;
+    __global const TV* b_panel = (__global const TV*)B + dims[8] + batch * dims[5] + (n0 / VW) * dims[6];
+    int b_row = dims[7];
     TV c[TM];  /* fully unrolled: TM vector registers (12 x 8 floats measured best on AVX2) */
 #pragma unroll
     for (int i = 0; i < TM; ++i) c[i] = 0;
     for (int k = 0; k < K; ++k) {
-        TV b = b_panel[k];
+        TV b = b_panel[k * b_row];
         __global const T* a = a_panel + k * TM;
 #pragma unroll
         for (int i = 0; i < TM; ++i) c[i] += a[i] * b;
@@ -58,9 +63,10 @@ __kernel void gemm(__global const T* Ap, __global const T* B, __global T* C, __g
         }
     }
 #else
-    C += batch * Mp * Np + m0 * Np + n0;
+    /* aligned (Np is whole vectors): plain vector stores, not PoCL's out-of-line vstore */
+    __global TV* c_rows = (__global TV*)C + (batch * Mp + m0) * (Np / VW) + n0 / VW;
 #pragma unroll
-    for (int i = 0; i < TM; ++i) VSTORE(c[i], 0, C + i * Np);
+    for (int i = 0; i < TM; ++i) c_rows[i * (Np / VW)] = c[i];
 #endif
 }
 
@@ -81,4 +87,73 @@ __kernel void pack_panels(LayoutPtr batch, __global T* packed, __global const T*
     __global T* out = packed + o[1] + (panel * depth + k) * width;
     int c0 = panel * width;
     for (int j = 0; j < width; ++j) out[j] = c0 + j < cols ? row[(c0 + j) * cs] : (T)0;
+}
+
+/* C (M, N) = A B for operands whose K dimension is contiguous, read in place (no packing):
+ * A (M, K) with row stride lda, B read as its transpose Bt (N, K) with row stride ldb (a linear
+ * layer's x @ W^T). dims: (K, M, N, lda, ldb, A offset, Bt offset); C exactly (M, N).
+ * Each work item keeps an NR x NS block of C as NR * NS VW-vectors of partial sums along k
+ * (NR + NS vector loads feed NR * NS multiply-adds), summed across lanes after the vector loop;
+ * the last K % VW terms follow one by one. Rows and columns past the edge read the last row
+ * or column (clamped: no bounds checks in the loop) and are not stored. Loads are built from
+ * scalars: rows need not be vector-aligned, and PoCL calls vload out of line (see gemm).
+ * -D NR -D NS. */
+#if VW == 8
+#define LOAD_ROW(p) ((TV)((p)[0], (p)[1], (p)[2], (p)[3], (p)[4], (p)[5], (p)[6], (p)[7]))
+#define LANE_SUM(v) lane_sum4((v).lo + (v).hi)
+#elif VW == 4
+#define LOAD_ROW(p) ((TV)((p)[0], (p)[1], (p)[2], (p)[3]))
+#define LANE_SUM(v) lane_sum4(v)
+#endif
+
+inline T lane_sum4(VECTOR(T, 4) v) {
+    VECTOR(T, 2) h = v.lo + v.hi;
+    return h.x + h.y;
+}
+
+__kernel void gemm_nt(__global const T* A, __global const T* Bt, __global T* C, __global const int* dims) {
+    int K = dims[0], M = dims[1], N = dims[2], lda = dims[3], ldb = dims[4];
+    int n0 = get_global_id(0) * NS;
+    int m0 = get_global_id(1) * NR;
+    if (n0 >= N || m0 >= M) return;
+    __global const T* a[NR];
+    __global const T* b[NS];
+#pragma unroll
+    for (int i = 0; i < NR; ++i) a[i] = A + dims[5] + min(m0 + i, M - 1) * lda;
+#pragma unroll
+    for (int j = 0; j < NS; ++j) b[j] = Bt + dims[6] + min(n0 + j, N - 1) * ldb;
+    TV acc[NR][NS];
+#pragma unroll
+    for (int i = 0; i < NR; ++i)
+#pragma unroll
+        for (int j = 0; j < NS; ++j) acc[i][j] = 0;
+    int k = 0;
+    for (; k + VW <= K; k += VW) {
+        TV av[NR], bv[NS];
+#pragma unroll
+        for (int i = 0; i < NR; ++i) av[i] = LOAD_ROW(a[i] + k);
+#pragma unroll
+        for (int j = 0; j < NS; ++j) bv[j] = LOAD_ROW(b[j] + k);
+#pragma unroll
+        for (int i = 0; i < NR; ++i)
+#pragma unroll
+            for (int j = 0; j < NS; ++j) acc[i][j] += av[i] * bv[j];
+    }
+    T sum[NR][NS];
+#pragma unroll
+    for (int i = 0; i < NR; ++i)
+#pragma unroll
+        for (int j = 0; j < NS; ++j) sum[i][j] = LANE_SUM(acc[i][j]);
+    for (; k < K; ++k)
+#pragma unroll
+        for (int i = 0; i < NR; ++i)
+#pragma unroll
+            for (int j = 0; j < NS; ++j) sum[i][j] += a[i][k] * b[j][k];
+#pragma unroll
+    for (int i = 0; i < NR; ++i) {
+        if (m0 + i >= M) break;
+#pragma unroll
+        for (int j = 0; j < NS; ++j)
+            if (n0 + j < N) C[(m0 + i) * N + n0 + j] = sum[i][j];
+    }
 }

@@ -32,6 +32,10 @@ _BINARY = op_codes("BINARY")
 _REDUCE = op_codes("REDUCE")
 _RANDOM = op_codes("RANDOM")
 _GEMM_ROWS = 12  # kernels/matmul.cl: each work item computes a 12 x gemm_width(dtype) block of C
+_GEMM_NT_BLOCK = (4, 3)  # kernels/matmul.cl gemm_nt: a 4 x 3 block of C per work item, 12 vector sums
+# gemm_nt (no packing, less reuse per load) up to this many multiply-adds: on PoCL it took half
+# the time of packing + gemm at 50x784x100 and 256x784x1024, as long at 256x1024x1024, 1.25x at 1024^3
+_GEMM_NT_MAX = 1 << 28
 _GEMM_VECTOR_BITS = 256  # widest vector gemm uses: what every x86-64 with AVX2 holds in one register
 _ADAM_GROUP = 8  # parameters per launch of kernels/optim.cl's adam_group
 _ADAM_CHUNK_CPU = 1024  # elements per adam_group work item on a CPU device (one per group there)
@@ -63,7 +67,8 @@ def _adam_defines(dtype, is_cpu: bool) -> tuple:
 def _gemm_defines(dtype, guard: bool = False) -> tuple:
     """The -D defines of matmul.cl's program for ``dtype`` (gemm and pack_panels share it);
     ``guard``: gemm stores into an exact (M, N) output with bounds checks on the edge."""
-    defines = type_defines(dtype) + (("TM", _GEMM_ROWS), ("VW", gemm_width(dtype)))
+    defines = type_defines(dtype) + (("TM", _GEMM_ROWS), ("VW", gemm_width(dtype)),
+                                     ("NR", _GEMM_NT_BLOCK[0]), ("NS", _GEMM_NT_BLOCK[1]))
     return defines + (("GUARD", None),) if guard else defines
 
 
@@ -647,6 +652,21 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, FusedMixin, Backend):
                             (self.runtime.params(layout.data), packed.buffer, x.buffer))
         return packed
 
+    def _gemm_nt(self, a, b):
+        """a (M, K) @ b (K, N), both contiguous along K (a linear layer's x @ W^T), read in place
+        by matmul.cl's gemm_nt into an exact (M, N) result: no packing launches."""
+        (m, k), n = a.shape, b.shape[1]
+        rows, cols = _GEMM_NT_BLOCK
+        out = self.new((m, n), a.dtype)
+        grid = (-(-n // cols), -(-m // rows), 1)
+        local = (1, 1, 1) if self.runtime.is_cpu else (min(_GEMM_LOCAL, grid[0]), min(_GEMM_LOCAL, grid[1]), 1)
+        grid = tuple(-(-g // l) * l for g, l in zip(grid, local))
+        self.runtime.launch(self.runtime.kernel("matmul.cl", "gemm_nt", _gemm_defines(a.dtype)), grid, local,
+                            (a.buffer, b.buffer, out.buffer,
+                             params(self.runtime, k, m, n, a.strides[0], b.strides[1], a.offset, b.offset,
+                                    dtype=np.int32)))
+        return out
+
     def matmul(self, a, b, transpose_a=False, transpose_b=False):
         if a.dtype == np.bool_ or b.dtype == np.bool_:
             raise TypeError("matmul on OpenCL does not support bool tensors; cast to int or float first")
@@ -665,14 +685,21 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, FusedMixin, Backend):
             raise broadcast_error("matmul", a.shape, b.shape) from None
         if m == 0 or n == 0 or k == 0 or 0 in batch:
             return self.filled(batch + (m, n), 0, dtype)
+        if not batch and a.strides[1] == 1 and b.strides[0] == 1 and m * n * k <= _GEMM_NT_MAX:
+            return self._gemm_nt(a, b)
         cols = gemm_width(dtype)
         mp = -(-m // _GEMM_ROWS) * _GEMM_ROWS
         np_ = -(-n // cols) * cols
         # A is packed from its transpose (K rows of M), so both operands are panels of columns
         a_t = self.permute(a, tuple(range(a.ndim - 2)) + (a.ndim - 1, a.ndim - 2))
         packed_a = self._pack_panels(self.broadcast_to(a_t, batch + (k, m)), batch, k, m, _GEMM_ROWS)
-        packed_b = self._pack_panels(self.broadcast_to(b, batch + (k, n)), batch, k, n, cols)
         count = math.prod(batch)
+        if not batch and b.strides[1] == 1 and n % cols == 0 and b.strides[0] % cols == 0 and b.offset % cols == 0:
+            # rows of whole aligned vectors: gemm reads B in place (strides in vectors), no packing
+            packed_b, b_strides = b, (0, 1, b.strides[0] // cols, b.offset // cols)
+        else:
+            packed_b = self._pack_panels(self.broadcast_to(b, batch + (k, n)), batch, k, n, cols)
+            b_strides = (k * np_ // cols, k, 1, 0)
         # PyTorch's matmul result is contiguous ((x @ w).view(-1, n) works): when the (M, N)
         # corner of the padded result would not be, gemm stores straight into an exact output
         exact = np_ != n or (mp != m and count > 1)
@@ -684,7 +711,7 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, FusedMixin, Backend):
             (min(_GEMM_LOCAL, np_ // cols), min(_GEMM_LOCAL, mp // _GEMM_ROWS), 1)
         grid = tuple(-(-g // l) * l for g, l in zip((np_ // cols, mp // _GEMM_ROWS, count), local))
         self.runtime.launch(kernel, grid, local, (packed_a.buffer, packed_b.buffer, out.buffer,
-                                                  params(self.runtime, k, mp, np_, m, n, dtype=np.int32)))
+                                                  params(self.runtime, k, mp, np_, m, n, *b_strides, dtype=np.int32)))
         if exact or (mp, np_) == (m, n):
             return out
         return self.basic_view(out, (Ellipsis, slice(0, m), slice(0, n)))  # the first m rows
