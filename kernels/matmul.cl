@@ -9,7 +9,7 @@
  * reads one VW-vector of B and TM scalars of A per k, an outer product per step. Plain
  * a * b + c on purpose: PoCL turned fma()/mad() into calls ~10x slower. -D T -D TM=12
  * -D VW=8, or 4 for 8-byte types (backend.gemm_width: a vector stays within 256 bits, as an
- * 8 x double vector crashed PoCL 3.0 on AMD EPYC). */
+ * 8 x double vector crashed PoCL 3.0 on AMD EPYC), twice that on CPUs with 512-bit vectors. */
 #include "common.h"
 
 #define TV VECTOR(T, VW)
@@ -17,10 +17,11 @@
 
 /* dims: (K, Mp, Np, M, N, then B's strides in VW-vectors: batch, panel, row, offset): packed
  * panels (K * Np / VW, K, 1, 0), or a row-major B of whole aligned vectors (N % VW == 0) read in
- * place, unpacked: (0, 1, row stride / VW, offset / VW). Without GUARD, C is (batch, Mp, Np): the caller views its (M, N)
- * corner, no copy. Stores are unconditional on purpose: bounds checks in the store loop took
- * the accumulators out of registers (65 -> 100 ms at 1024^3 on PoCL). With -D GUARD (compiled
- * only when that corner would not be contiguous, e.g. N = 10) C is exactly (batch, M, N):
+ * place, unpacked: (0, 1, row stride / VW, offset / VW). Without GUARD, C is (batch, Mp, Np):
+ * the caller views its (M, N) corner, no copy. Stores are unconditional on purpose: bounds
+ * checks in the store loop took the accumulators out of registers (65 -> 100 ms at 1024^3 on
+ * PoCL). With -D GUARD (compiled only when that corner would not be contiguous, e.g. N = 10)
+ * C is exactly (batch, M, N):
  * interior work items keep the unconditional vector stores, those on the edge store element
  * by element with bounds checks (row < M, col < N). */
 __kernel void gemm(__global const T* Ap, __global const T* B, __global T* C, __global const int* dims) {
@@ -98,7 +99,11 @@ __kernel void pack_panels(LayoutPtr batch, __global T* packed, __global const T*
  * or column (clamped: no bounds checks in the loop) and are not stored. Loads are built from
  * scalars: rows need not be vector-aligned, and PoCL calls vload out of line (see gemm).
  * -D NR -D NS. */
-#if VW == 8
+#if VW == 16
+#define LOAD_ROW(p) ((TV)((p)[0], (p)[1], (p)[2], (p)[3], (p)[4], (p)[5], (p)[6], (p)[7], (p)[8], (p)[9], \
+                          (p)[10], (p)[11], (p)[12], (p)[13], (p)[14], (p)[15]))
+#define LANE_SUM(v) lane_sum4(((v).lo.lo + (v).hi.lo) + ((v).lo.hi + (v).hi.hi))
+#elif VW == 8
 #define LOAD_ROW(p) ((TV)((p)[0], (p)[1], (p)[2], (p)[3], (p)[4], (p)[5], (p)[6], (p)[7]))
 #define LANE_SUM(v) lane_sum4((v).lo + (v).hi)
 #elif VW == 4
