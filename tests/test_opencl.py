@@ -255,7 +255,7 @@ class TestMatmulVectorWidth:
     @given(m=_ODD, k=st.integers(1, 40), n=st.integers(1, 40), pad=st.tuples(*[st.integers(0, 9)] * 4))
     def test_operands_read_in_place_equal_numpy(self, opencl, vector_bits, dtype, m, k, n, pad):
         """The matmul paths that read an operand in place (gemm_nt: x @ W^T with both rows
-        contiguous along K; gemm reading a row-major B of whole vectors unpacked) on views with
+        contiguous along K; gemm reading a 2-D row-major B unpacked) on views with
         offsets and row strides wider than the row: every edge of the blocks and of K % width,
         with the vectors of AVX2 and of AVX-512 CPUs (backend.vector_bits) on any device."""
         saved, opencl.backend.vector_bits = opencl.backend.vector_bits, vector_bits
@@ -270,7 +270,7 @@ class TestMatmulVectorWidth:
             np.testing.assert_array_equal((x_view @ w_view.t()).cpu().numpy(), x_np @ w[pad[2]:, pad[3]:].T)
             b_view = trows[pad[0]:, pad[2]:]
             np.testing.assert_array_equal((x_view @ b_view).cpu().numpy(), x_np @ b_np)
-            wide = rng.integers(-9, 10, (k, 16 * n + 16))  # offset and row stride of whole vectors: read in place
+            wide = rng.integers(-9, 10, (k, 16 * n + 16))  # offset and row stride of whole vectors
             wide_view = tl.tensor(wide, dtype=dtype, device=opencl)[:, 16:]
             np.testing.assert_array_equal((x_view @ wide_view).cpu().numpy(), x_np @ wide[:, 16:])
             batched = rng.integers(-9, 10, (2, m, k))  # the packed path: both operands in panels of the width

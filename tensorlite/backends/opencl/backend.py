@@ -708,12 +708,11 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, FusedMixin, Backend):
         a_t = self.permute(a, tuple(range(a.ndim - 2)) + (a.ndim - 1, a.ndim - 2))
         packed_a = self._pack_panels(self.broadcast_to(a_t, batch + (k, m)), batch, k, m, _GEMM_ROWS)
         count = math.prod(batch)
-        if not batch and b.strides[1] == 1 and n % cols == 0 and b.strides[0] % cols == 0 and b.offset % cols == 0:
-            # rows of whole aligned vectors: gemm reads B in place (strides in vectors), no packing
-            packed_b, b_strides = b, (0, 1, b.strides[0] // cols, b.offset // cols)
+        if not batch and b.strides[1] == 1:  # row-major rows: gemm reads B in place, no packing
+            packed_b, b_strides = b, (0, 0, 0, 0, 1, b.offset, b.strides[0])
         else:
             packed_b = self._pack_panels(self.broadcast_to(b, batch + (k, n)), batch, k, n, cols)
-            b_strides = (k * np_ // cols, k, 1, 0)
+            b_strides = (k * np_ // cols, k, 1, 0, 0, 0, 0)
         # PyTorch's matmul result is contiguous ((x @ w).view(-1, n) works): when the (M, N)
         # corner of the padded result would not be, gemm stores straight into an exact output
         exact = np_ != n or (mp != m and count > 1)
