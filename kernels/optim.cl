@@ -1,4 +1,5 @@
-/* Fused optimizer updates, in place on contiguous parameter and state buffers. -D T. */
+/* Fused optimizer updates, in place on contiguous parameter and state buffers. -D T, and for
+ * adam_group -D VW (its vector width) -D CHUNK (elements per work item). */
 #include "common.h"
 
 /* Adam/AdamW (PyTorch's formulation) for a group of 1 to 8 parameters with the same
@@ -27,37 +28,66 @@ __kernel void adam_prepare_group(ADAM_SLOTS(__global, float, step), __global con
     }
 }
 
-__kernel void adam_group(ADAM_SLOTS(__global, T, param), ADAM_SLOTS(__global const, T, grad),
+/* The update of ADAM_N values of one parameter, TY a scalar T or a vector TV, LOAD(buffer)/STORE
+ * (buffer, value) its reads and writes at the current position: the same expressions for both,
+ * so a parameter's elements get the same bits whichever form runs them. */
+#define ADAM_UPDATE(TY, LOAD, STORE)                                                            \
+    {                                                                                           \
+        TY p = LOAD(param), g = LOAD(grad);                                                     \
+        if (weight_decay != 0) {                                                                \
+            if (decoupled) p *= decay;                                                          \
+            else g += weight_decay * p;                                                         \
+        }                                                                                       \
+        TY m = beta1 * LOAD(m_buf) + ((T)1 - beta1) * g;                                        \
+        TY v = beta2 * LOAD(v_buf) + ((T)1 - beta2) * (g * g);                                  \
+        STORE(m_buf, m);                                                                        \
+        STORE(v_buf, v);                                                                        \
+        if (amsgrad) {                                                                          \
+            v = fmax(LOAD(max_buf), v);                                                         \
+            STORE(max_buf, v);                                                                  \
+        }                                                                                       \
+        TY denom = sqrt(v) / bias2_sqrt + eps;                                                  \
+        STORE(param, p - step_size * (m / denom));                                              \
+    }
+#define TV VECTOR(T, VW)
+#define LOAD_VECTOR(buffer) (*(__global TV*)((buffer) + j))
+#define STORE_VECTOR(buffer, value) (*(__global TV*)((buffer) + j) = (value))
+#define LOAD_SCALAR(buffer) ((buffer)[j])
+#define STORE_SCALAR(buffer, value) ((buffer)[j] = (value))
+
+/* One work item per CHUNK elements of a parameter (-D CHUNK, a multiple of -D VW; each
+ * parameter starts a new chunk): whole VW-vectors first, read and written as aligned vectors
+ * (contiguous buffers at offset 0; chunks start at multiples of VW), then the parameter's last
+ * size % VW elements one by one. Explicit vectors: PoCL did not vectorise the per-element form
+ * across work items (its slot search and pointer selection), ~4.4 ns an element. */
+__kernel void adam_group(ADAM_SLOTS(__global, T, param_), ADAM_SLOTS(__global const, T, grad_),
                          ADAM_SLOTS(__global, T, exp_avg), ADAM_SLOTS(__global, T, exp_avg_sq),
                          ADAM_SLOTS(__global, T, max_exp_avg_sq), __global const T* hyper,
                          __global const int* flags, __global const T* bias) {
-    int i = get_global_id(0);
+    int chunk = get_global_id(0);
     int count = flags[0];
-    if (i >= flags[3 + count - 1]) return;
-    int k = 0;
-    while (k < count - 1 && i >= flags[3 + k]) k++;
-    int j = k == 0 ? i : i - flags[3 + k - 1];
+    /* slot k: elements start .. end-1 of the index range, chunks first .. first + its chunks - 1 */
+    int k = 0, first = 0, start = 0, end = flags[3];
+    for (;;) {
+        int chunks = (end - start + CHUNK - 1) / CHUNK;
+        if (chunk < first + chunks) break;
+        if (++k == count) return;
+        first += chunks;
+        start = end;
+        end = flags[3 + k];
+    }
+    int lo = (chunk - first) * CHUNK;
+    int n = min(CHUNK, end - start - lo);
     T lr = hyper[0], beta1 = hyper[1], beta2 = hyper[2], eps = hyper[3], weight_decay = hyper[4];
     T bias1 = bias[2 * k], bias2_sqrt = bias[2 * k + 1];
+    T decay = (T)1 - lr * weight_decay, step_size = lr / bias1;
     int decoupled = flags[1], amsgrad = flags[2];
-    __global T* param = ADAM_PICK(k, param);
-    __global T* m_buf = ADAM_PICK(k, exp_avg);
-    __global T* v_buf = ADAM_PICK(k, exp_avg_sq);
-    T p = param[j];
-    T g = ADAM_PICK(k, grad)[j];
-    if (weight_decay != 0) {
-        if (decoupled) p *= (T)1 - lr * weight_decay;
-        else g += weight_decay * p;
-    }
-    T m = beta1 * m_buf[j] + ((T)1 - beta1) * g;
-    T v = beta2 * v_buf[j] + ((T)1 - beta2) * (g * g);
-    m_buf[j] = m;
-    v_buf[j] = v;
-    if (amsgrad) {
-        __global T* max_buf = ADAM_PICK(k, max_exp_avg_sq);
-        v = fmax(max_buf[j], v);
-        max_buf[j] = v;
-    }
-    T denom = sqrt(v) / bias2_sqrt + eps;
-    param[j] = p - (lr / bias1) * (m / denom);
+    __global T* param = ADAM_PICK(k, param_) + lo;
+    __global const T* grad = ADAM_PICK(k, grad_) + lo;
+    __global T* m_buf = ADAM_PICK(k, exp_avg) + lo;
+    __global T* v_buf = ADAM_PICK(k, exp_avg_sq) + lo;
+    __global T* max_buf = ADAM_PICK(k, max_exp_avg_sq) + lo;
+    int j = 0;
+    for (; j + VW <= n; j += VW) ADAM_UPDATE(TV, LOAD_VECTOR, STORE_VECTOR)
+    for (; j < n; j++) ADAM_UPDATE(T, LOAD_SCALAR, STORE_SCALAR)
 }

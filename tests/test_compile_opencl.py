@@ -224,6 +224,48 @@ def test_adam_steps_equal_per_parameter_adam_steps_bit_for_bit(opencl, amsgrad, 
         np.testing.assert_array_equal(a, b)
 
 
+def _adam_reference(p, g, m, v, mx, t, lr, weight_decay, decoupled, amsgrad, beta1=0.9, beta2=0.999, eps=1e-8):
+    """PyTorch's Adam/AdamW update of one parameter in float64: the new parameter."""
+    p, g, m, v, mx = (a.astype(np.float64) for a in (p, g, m, v, mx))
+    if weight_decay:
+        if decoupled:
+            p = p * (1 - lr * weight_decay)
+        else:
+            g = g + weight_decay * p
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g * g
+    if amsgrad:
+        v = np.maximum(mx, v)
+    return p - lr / (1 - beta1 ** t) * m / (np.sqrt(v) / np.sqrt(1 - beta2 ** t) + eps)
+
+
+@pytest.mark.parametrize("vector_bits", [256, 512])
+@settings(max_examples=8, deadline=None)
+@given(st.lists(st.integers(1, 2600), min_size=1, max_size=10), st.booleans(), st.booleans(),
+       st.sampled_from([0.0, 0.1]), st.integers(0, 5))
+def test_adam_steps_match_pytorchs_formula_across_work_item_chunks(opencl, vector_bits, sizes, amsgrad, decoupled,
+                                                                  weight_decay, start):
+    """adam_steps over parameters of any sizes (kernels/optim.cl: vectors of a chunk per work
+    item, 1024 elements on a CPU device, and each parameter's tail element by element) equals
+    the float64 formula, for every element of every parameter of one or two groups, with the
+    vectors of AVX2 and of AVX-512 CPUs (backend.vector_bits) on any device."""
+    backend = opencl.backend
+    saved, backend.vector_bits = backend.vector_bits, vector_bits
+    try:
+        rng = np.random.default_rng(len(sizes) * 7919 + sum(sizes))
+        hosts = [[rng.standard_normal(n).astype(np.float32) for n in sizes] for _ in range(3)]
+        hosts += [[rng.random(n).astype(np.float32) for n in sizes] for _ in range(2)]  # exp_avg_sq, max
+        p, g, m, v, mx = ([backend.upload(a.copy()) for a in role] for role in hosts)
+        steps = [backend.upload(np.array(start, np.float32)) for _ in sizes]
+        backend.adam_steps(p, g, m, v, mx if amsgrad else None, steps, 0.01, 0.9, 0.999, 1e-8, weight_decay,
+                           decoupled, amsgrad)
+        for k in range(len(sizes)):
+            expected = _adam_reference(*(role[k] for role in hosts), start + 1, 0.01, weight_decay, decoupled, amsgrad)
+            np.testing.assert_allclose(backend.to_host(p[k]), expected, rtol=1e-5, atol=1e-6)
+    finally:
+        backend.vector_bits = saved
+
+
 @pytest.mark.parametrize("case", ["mlp-adam"])
 def test_compiled_adam_runs_as_one_group_launch_with_the_per_parameter_bits(case, monkeypatch):
     """A compiled step's per-parameter adam_step calls become one adam_steps call (2 launches

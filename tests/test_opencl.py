@@ -250,6 +250,35 @@ class TestMatmulVectorWidth:
         if dtype.is_floating_point:
             np.testing.assert_array_equal(F.linear(ta, tb[0].t(), tbias).cpu().numpy(), a @ b[0] + bias)
 
+    @pytest.mark.parametrize("vector_bits", [256, 512])
+    @pytest.mark.parametrize("dtype", [tl.float64, tl.int64, tl.float32, tl.int32])
+    @given(m=_ODD, k=st.integers(1, 40), n=st.integers(1, 40), pad=st.tuples(*[st.integers(0, 9)] * 4))
+    def test_operands_read_in_place_equal_numpy(self, opencl, vector_bits, dtype, m, k, n, pad):
+        """The matmul paths that read an operand in place (gemm_nt: x @ W^T with both rows
+        contiguous along K; gemm reading a 2-D row-major B unpacked) on views with
+        offsets and row strides wider than the row: every edge of the blocks and of K % width,
+        with the vectors of AVX2 and of AVX-512 CPUs (backend.vector_bits) on any device."""
+        saved, opencl.backend.vector_bits = opencl.backend.vector_bits, vector_bits
+        try:
+            rng = np.random.default_rng([m, k, n, *pad])
+            x = rng.integers(-9, 10, (m + pad[0], k + pad[1]))
+            w = rng.integers(-9, 10, (n + pad[2], k + pad[3]))
+            rows = rng.integers(-9, 10, (k + pad[0], n + pad[2]))
+            tx, tw, trows = (tl.tensor(v, dtype=dtype, device=opencl) for v in (x, w, rows))
+            x_view, w_view = tx[pad[0]:, pad[1]:], tw[pad[2]:, pad[3]:]
+            x_np, b_np = x[pad[0]:, pad[1]:], rows[pad[0]:, pad[2]:]
+            np.testing.assert_array_equal((x_view @ w_view.t()).cpu().numpy(), x_np @ w[pad[2]:, pad[3]:].T)
+            b_view = trows[pad[0]:, pad[2]:]
+            np.testing.assert_array_equal((x_view @ b_view).cpu().numpy(), x_np @ b_np)
+            wide = rng.integers(-9, 10, (k, 16 * n + 16))  # offset and row stride of whole vectors
+            wide_view = tl.tensor(wide, dtype=dtype, device=opencl)[:, 16:]
+            np.testing.assert_array_equal((x_view @ wide_view).cpu().numpy(), x_np @ wide[:, 16:])
+            batched = rng.integers(-9, 10, (2, m, k))  # the packed path: both operands in panels of the width
+            np.testing.assert_array_equal((tl.tensor(batched, dtype=dtype, device=opencl) @ b_view).cpu().numpy(),
+                                          batched @ b_np)
+        finally:
+            opencl.backend.vector_bits = saved
+
     @given(channels=st.integers(1, 5), out_channels=st.integers(1, 5), side=st.integers(3, 9),
            kernel=st.integers(1, 3))
     def test_float64_convolutions_equal_numpy(self, opencl, channels, out_channels, side, kernel):

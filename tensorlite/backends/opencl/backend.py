@@ -33,29 +33,53 @@ _BINARY = op_codes("BINARY")
 _REDUCE = op_codes("REDUCE")
 _RANDOM = op_codes("RANDOM")
 _GEMM_ROWS = 12  # kernels/matmul.cl: each work item computes a 12 x gemm_width(dtype) block of C
+_GEMM_NT_BLOCK = (4, 3)  # kernels/matmul.cl gemm_nt: a 4 x 3 block of C per work item, 12 vector sums
+# gemm_nt (no packing, less reuse per load) up to this many multiply-adds: on PoCL it took half
+# the time of packing + gemm at 50x784x100 and 256x784x1024, as long at 256x1024x1024, 1.25x at 1024^3
+_GEMM_NT_MAX = 1 << 28
 _GEMM_VECTOR_BITS = 256  # widest vector gemm uses: what every x86-64 with AVX2 holds in one register
 _ADAM_GROUP = 8  # parameters per launch of kernels/optim.cl's adam_group
+_ADAM_CHUNK_CPU = 1024  # elements per adam_group work item on a CPU device (one per group there)
 _INT32_MAX = 2 ** 31 - 1
 _GEMM_LOCAL = 8  # work items per dimension of a matmul work group (4 was 2x slower on PoCL)
 _RANK_SORT_UP_TO = 32  # longer lines sort by merge passes (O(n log^2 n) work, not O(n^2))
 _SERIAL_REDUCE_BELOW = 128  # reduced extent under which one work item per output is faster
 
 
-def gemm_width(dtype) -> int:
+def gemm_width(dtype, vector_bits: int = _GEMM_VECTOR_BITS) -> int:
     """The vector width VW of kernels/matmul.cl for ``dtype``: 8, capped so that one vector
     is at most 256 bits (4 for double and long). An 8-wide double vector (512 bits) crashed
-    PoCL 3.0 on AMD EPYC the first time gemm ran; 12 x 8 stays float's measured-best block.
+    PoCL 3.0 on AMD EPYC (no AVX-512) the first time gemm ran; 12 x 8 stays float's
+    measured-best block there. ``vector_bits`` 512 (CPU devices with 16-float native vectors:
+    ``_vector_bits_of``): 16 floats, 8 doubles.
 
-    >>> gemm_width(np.float32), gemm_width(np.float64)
-    (8, 4)
+    >>> gemm_width(np.float32), gemm_width(np.float64), gemm_width(np.float32, 512)
+    (8, 4, 16)
     """
-    return min(8, _GEMM_VECTOR_BITS // (8 * np.dtype(dtype).itemsize))
+    return min(vector_bits // 32, vector_bits // (8 * np.dtype(dtype).itemsize))
 
 
-def _gemm_defines(dtype, guard: bool = False) -> tuple:
+def _vector_bits_of(runtime) -> int:
+    """The vector size kernels/matmul.cl and optim.cl use on ``runtime``'s device: 512 bits on
+    a CPU whose native float vectors are 16 wide (AVX-512: PoCL's W2 matmuls took 0.8x the
+    time of 256-bit ones), else 256 (GPUs read vectors per work item; AVX2 CPUs)."""
+    wide = runtime.is_cpu and runtime.device.native_vector_width_float >= 16
+    return 512 if wide else _GEMM_VECTOR_BITS
+
+
+def _adam_defines(dtype, is_cpu: bool, vector_bits: int = _GEMM_VECTOR_BITS) -> tuple:
+    """The -D defines of optim.cl's program for ``dtype``: adam_group's vector width VW and
+    CHUNK, the elements of one work item (CPU devices: a long run of vectors per work item
+    and group, few groups; GPUs: one vector per work item)."""
+    width = gemm_width(dtype, vector_bits)
+    return type_defines(dtype) + (("VW", width), ("CHUNK", _ADAM_CHUNK_CPU if is_cpu else width))
+
+
+def _gemm_defines(dtype, guard: bool = False, vector_bits: int = _GEMM_VECTOR_BITS) -> tuple:
     """The -D defines of matmul.cl's program for ``dtype`` (gemm and pack_panels share it);
     ``guard``: gemm stores into an exact (M, N) output with bounds checks on the edge."""
-    defines = type_defines(dtype) + (("TM", _GEMM_ROWS), ("VW", gemm_width(dtype)))
+    defines = type_defines(dtype) + (("TM", _GEMM_ROWS), ("VW", gemm_width(dtype, vector_bits)),
+                                     ("NR", _GEMM_NT_BLOCK[0]), ("NS", _GEMM_NT_BLOCK[1]))
     return defines + (("GUARD", None),) if guard else defines
 
 
@@ -112,6 +136,7 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, FusedMixin, FusedNNMixin, B
         self.runtime = runtime
         self._prebuild = prebuild  # started by the first allocation, not by merely asking for the device
         self.is_gpu = not runtime.is_cpu
+        self.vector_bits = _vector_bits_of(runtime)  # of the matmul and Adam kernels
         self._consts_cache = {}
         self._acc = np.float64 if runtime.has_fp64 else np.float32
         self.errors = ErrorFlag(runtime)  # range checks report here; read at the next sync
@@ -122,11 +147,12 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, FusedMixin, FusedNNMixin, B
         guarded gemm: an output layer whose width is not a multiple of the vector width):
         the device's background prebuild list."""
         f32, u8, i64 = np.dtype(np.float32), np.dtype(np.bool_), np.dtype(np.int64)
-        return [("elementwise.cl", type_defines(f32)), ("matmul.cl", _gemm_defines(f32)),
-                ("matmul.cl", _gemm_defines(f32, True)),
+        bits = self.vector_bits
+        return [("elementwise.cl", type_defines(f32)), ("matmul.cl", _gemm_defines(f32, False, bits)),
+                ("matmul.cl", _gemm_defines(f32, True, bits)),
                 ("reduce.cl", type_defines(f32)), ("fused_nn.cl", type_defines(f32)), ("index.cl", type_defines(f32)),
                 ("elementwise.cl", type_defines(f32, u8)), ("elementwise.cl", type_defines(u8, f32)),
-                ("optim.cl", type_defines(f32)), ("reduce.cl", type_defines(i64)),
+                ("optim.cl", _adam_defines(f32, self.runtime.is_cpu, bits)), ("reduce.cl", type_defines(i64)),
                 ("elementwise.cl", type_defines(i64))]
 
     # -- helpers ---------------------------------------------------------------------------
@@ -643,10 +669,27 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, FusedMixin, FusedNNMixin, B
         layout = Layout(batch, [(x.strides[:nb], x.offset), (packed.strides[:nb], 0)],
                         (depth, cols, x.strides[nb], x.strides[nb + 1], width))
         local = min(64, self.runtime.max_work_group)
-        self.runtime.launch(self.runtime.kernel("matmul.cl", "pack_panels", _gemm_defines(x.dtype)),
+        kernel = self.runtime.kernel("matmul.cl", "pack_panels", _gemm_defines(x.dtype, False, self.vector_bits))
+        self.runtime.launch(kernel,
                             (-(-depth // local) * local, panels, layout.n), (local, 1, 1),
                             (self.runtime.params(layout.data), packed.buffer, x.buffer))
         return packed
+
+    def _gemm_nt(self, a, b):
+        """a (M, K) @ b (K, N), both contiguous along K (a linear layer's x @ W^T), read in place
+        by matmul.cl's gemm_nt into an exact (M, N) result: no packing launches."""
+        (m, k), n = a.shape, b.shape[1]
+        rows, cols = _GEMM_NT_BLOCK
+        out = self.new((m, n), a.dtype)
+        grid = (-(-n // cols), -(-m // rows), 1)
+        local = (1, 1, 1) if self.runtime.is_cpu else (min(_GEMM_LOCAL, grid[0]), min(_GEMM_LOCAL, grid[1]), 1)
+        grid = tuple(-(-g // l) * l for g, l in zip(grid, local))
+        kernel = self.runtime.kernel("matmul.cl", "gemm_nt", _gemm_defines(a.dtype, False, self.vector_bits))
+        self.runtime.launch(kernel, grid, local,
+                            (a.buffer, b.buffer, out.buffer,
+                             params(self.runtime, k, m, n, a.strides[0], b.strides[1], a.offset, b.offset,
+                                    dtype=np.int32)))
+        return out
 
     def matmul(self, a, b, transpose_a=False, transpose_b=False):
         if a.dtype == np.bool_ or b.dtype == np.bool_:
@@ -666,26 +709,32 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, FusedMixin, FusedNNMixin, B
             raise broadcast_error("matmul", a.shape, b.shape) from None
         if m == 0 or n == 0 or k == 0 or 0 in batch:
             return self.filled(batch + (m, n), 0, dtype)
-        cols = gemm_width(dtype)
+        if not batch and a.strides[1] == 1 and b.strides[0] == 1 and m * n * k <= _GEMM_NT_MAX:
+            return self._gemm_nt(a, b)
+        cols = gemm_width(dtype, self.vector_bits)
         mp = -(-m // _GEMM_ROWS) * _GEMM_ROWS
         np_ = -(-n // cols) * cols
         # A is packed from its transpose (K rows of M), so both operands are panels of columns
         a_t = self.permute(a, tuple(range(a.ndim - 2)) + (a.ndim - 1, a.ndim - 2))
         packed_a = self._pack_panels(self.broadcast_to(a_t, batch + (k, m)), batch, k, m, _GEMM_ROWS)
-        packed_b = self._pack_panels(self.broadcast_to(b, batch + (k, n)), batch, k, n, cols)
         count = math.prod(batch)
+        if not batch and b.strides[1] == 1:  # row-major rows: gemm reads B in place, no packing
+            packed_b, b_strides = b, (0, 0, 0, 0, 1, b.offset, b.strides[0])
+        else:
+            packed_b = self._pack_panels(self.broadcast_to(b, batch + (k, n)), batch, k, n, cols)
+            b_strides = (k * np_ // cols, k, 1, 0, 0, 0, 0)
         # PyTorch's matmul result is contiguous ((x @ w).view(-1, n) works): when the (M, N)
         # corner of the padded result would not be, gemm stores straight into an exact output
         exact = np_ != n or (mp != m and count > 1)
         out = self.new(batch + ((m, n) if exact else (mp, np_)), dtype)
-        kernel = self.runtime.kernel("matmul.cl", "gemm", _gemm_defines(dtype, exact))
+        kernel = self.runtime.kernel("matmul.cl", "gemm", _gemm_defines(dtype, exact, self.vector_bits))
         # CPU devices (PoCL): one work item per group keeps the 12 x VW block in registers (groups
         # of 8 x 8 were vectorised across work items and ran slower); GPUs need real groups
         local = (1, 1, 1) if self.runtime.is_cpu else \
             (min(_GEMM_LOCAL, np_ // cols), min(_GEMM_LOCAL, mp // _GEMM_ROWS), 1)
         grid = tuple(-(-g // l) * l for g, l in zip((np_ // cols, mp // _GEMM_ROWS, count), local))
         self.runtime.launch(kernel, grid, local, (packed_a.buffer, packed_b.buffer, out.buffer,
-                                                  params(self.runtime, k, mp, np_, m, n, dtype=np.int32)))
+                                                  params(self.runtime, k, mp, np_, m, n, *b_strides, dtype=np.int32)))
         if exact or (mp, np_) == (m, n):
             return out
         return self.basic_view(out, (Ellipsis, slice(0, m), slice(0, n)))  # the first m rows
@@ -856,7 +905,8 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, FusedMixin, FusedNNMixin, B
         # the hyperparameters are constants (parameter buffers cached by content: no upload
         # while they stay the same); the step counts and bias corrections stay on the device
         dtype, count = params_[0].dtype, len(params_)
-        defines = type_defines(dtype)
+        defines = _adam_defines(dtype, self.runtime.is_cpu, self.vector_bits)
+        chunk = dict(defines)["CHUNK"]
 
         def slots(arrays):
             return [a.buffer for a in arrays] + [arrays[0].buffer] * (_ADAM_GROUP - count)
@@ -867,9 +917,10 @@ class OpenCLBackend(IndexingMixin, ConvolutionMixin, FusedMixin, FusedNNMixin, B
         log_betas = params(self.runtime, _log(beta1), _log(beta2), dtype=dtype)
         self._launch("optim.cl", "adam_prepare_group", defines, 1, (*slots(steps), log_betas, bias.buffer, flags))
         hyper = params(self.runtime, lr, beta1, beta2, eps, weight_decay, dtype=dtype)
-        self._launch("optim.cl", "adam_group", defines, ends[-1],
-                     (*slots(params_), *slots(grads), *slots(exp_avgs), *slots(exp_avg_sqs), *slots(maxes),
-                      hyper, flags, bias.buffer))
+        chunks = sum(-(-p.size // chunk) for p in params_)  # each parameter starts a chunk
+        launch(self.runtime, "optim.cl", "adam_group", defines, chunks,
+               (*slots(params_), *slots(grads), *slots(exp_avgs), *slots(exp_avg_sqs), *slots(maxes),
+                hyper, flags, bias.buffer), local_size=1 if self.runtime.is_cpu else WORK_GROUP)
 
     def launch_replay(self, calls, n_loads, keep):
         """The replay of a captured step's kernel launches (replay.py; ``tensorlite.compile``)."""
