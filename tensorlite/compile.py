@@ -240,6 +240,7 @@ class _World:
                 # recorded references to the old ones keep them alive: ids are not reused)
                 tuple(map(id, _chain(map(_VALUES, map(_STATE, optimizers))))),
                 tuple(map(id, _chain(map(_GROUPS, optimizers)))),  # hyperparameters are read there
+                tuple(map(_REQUIRES_GRAD, self.params)),  # a frozen parameter gets no gradient
                 tuple(map(id, map(_CALL, map(_FIRST, self.bindings)))))
 
 
@@ -482,6 +483,7 @@ def _device_of(inputs, params):
 
 _ARRAY = operator.attrgetter("_array")
 _TRAINING = operator.attrgetter("training")
+_REQUIRES_GRAD = operator.attrgetter("_requires_grad")
 _PARAMETERS = operator.attrgetter("_parameters")
 _GROUPS = operator.attrgetter("param_groups")
 _STATE = operator.attrgetter("state")

@@ -406,6 +406,9 @@ def _hoist(backend, calls, keep) -> dict:
                 if position not in _READ_ONLY.get(name, ()):
                     bad.update(v for v in _vars_in(arg) if v in recipes)
             bad.update(v for v in _vars_in(list(kwargs.values())) if v in recipes)
+        # a recipe reading a slot that runs in the replay now is not known at build either
+        bad.update(slot for slot, (_, args, kwargs) in recipes.items()
+                   if not _fixed(list(args) + list(kwargs.values()), recipes))
         if not bad:
             break
         for name in bad:  # its call runs in the replay now: the checks above see its arguments

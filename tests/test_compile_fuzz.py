@@ -1,0 +1,312 @@
+"""Differential fuzzer of tensorlite.compile: random small training steps (layers, losses,
+optimizers and their options, schedulers changing lr between steps, dropout, batch norm,
+in-place ops, views, no_grad sections, returned values, changing batch sizes, train/eval
+switches, parameters frozen mid-run, zero_grad variants, gradient clipping) run K times eagerly
+and K times compiled from the same seed: on the CPU backend every returned value, parameter,
+buffer, gradient and optimizer state tensor is bit-identical; on OpenCL equal within float32
+tolerance. A spec is a plain dict drawn from one integer seed, so a failure prints the seed and
+``python tests/test_compile_fuzz.py SEED [opencl]`` replays it."""
+import random
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+import tensorlite as tl
+import tensorlite.nn.functional as F
+
+pytestmark = pytest.mark.backend_pair  # CPU here; the OpenCL test takes the device explicitly
+
+CLASSES = 3
+_ACTIVATIONS = ["relu", "tanh", "sigmoid", "gelu", "leaky_relu", "elu", "silu", "softplus"]
+_LOSSES = ["cross_entropy", "nll", "mse", "l1", "smooth_l1", "bce_logits", "huber"]
+
+
+# -- random specs ----------------------------------------------------------------------------
+def _optimizer_spec(r: random.Random) -> tuple:
+    name = r.choice(["SGD", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
+                     "NAdam", "RAdam", "ASGD", "Rprop"])
+    kw = {"lr": r.choice([0.01, 0.05, 0.1])}
+    if name == "SGD":
+        kw["momentum"] = r.choice([0.0, 0.5, 0.9])
+        kw["nesterov"] = kw["momentum"] > 0 and r.random() < 0.5
+        kw["dampening"] = 0.0 if kw["nesterov"] else r.choice([0.0, 0.0, 0.3])
+        kw["weight_decay"] = r.choice([0.0, 0.0, 1e-2])
+    elif name in ("Adam", "AdamW"):
+        kw["amsgrad"] = r.random() < 0.5
+        kw["weight_decay"] = r.choice([0.0, 1e-2])
+        kw["maximize"] = r.random() < 0.15
+    elif name == "RMSprop":
+        kw["momentum"] = r.choice([0.0, 0.5])
+        kw["centered"] = r.random() < 0.5
+        kw["weight_decay"] = r.choice([0.0, 1e-2])
+    elif name in ("Adagrad", "NAdam", "RAdam", "Adamax"):
+        kw["weight_decay"] = r.choice([0.0, 1e-2])
+    return name, kw
+
+
+def spec_of(seed: int) -> dict:
+    """A random step (model, loss, optimizer, what the step does) and the run around it."""
+    r = random.Random(seed)
+    model = r.choice(["mlp", "mlp", "cnn", "lstm", "embedding"])
+    steps = r.randint(4, 7)
+    batch = r.randint(2, 5)
+    spec = {
+        "seed": seed, "model": model, "hidden": r.randint(2, 6),
+        "activation": r.choice(_ACTIVATIONS), "dropout": r.choice([0.0, 0.0, 0.3]),
+        "batchnorm": model in ("mlp", "cnn") and r.random() < 0.4,
+        "loss": r.choice(_LOSSES), "optimizer": _optimizer_spec(r),
+        "scheduler": r.choice([None, "step", "exponential", "lambda", "cosine", "manual"]),
+        "zero_grad": r.choice(["none", "zeros", "outside", "every-2nd"]),
+        "clip": r.choice([None, None, "norm", "value"]),
+        "inplace": r.choice([None, "mul_", "view-add_", "setitem"]),
+        "view": r.choice([None, "slice", "transpose", "reshape"]),
+        "no_grad_metric": r.random() < 0.4,
+        "penalty": r.random() < 0.25,
+        "returns": r.choice(["loss", "detached", "tuple", "dict", "none", "output", "number"]),
+        "batches": [batch if r.random() < 0.8 else r.randint(1, 5) for _ in range(steps)],
+        "eval_at": r.choice([None, r.randrange(steps)]),
+        "train_at": None,
+        "freeze_at": r.choice([None, None, r.randrange(steps)]),
+    }
+    if spec["eval_at"] is not None and r.random() < 0.5:
+        spec["train_at"] = r.randint(spec["eval_at"], steps)
+    if spec["batchnorm"]:  # batch norm in training needs more than one value per channel
+        spec["batches"] = [max(b, 2) for b in spec["batches"]]
+    return spec
+
+
+# -- building and running a spec -------------------------------------------------------------
+class _Net(tl.nn.Module):
+    def __init__(self, spec):
+        super().__init__()
+        h, kind = spec["hidden"], spec["model"]
+        self.kind, self.activation = kind, spec["activation"]
+        if kind == "mlp":
+            self.body = tl.nn.Linear(4, h)
+            self.norm = tl.nn.BatchNorm1d(h) if spec["batchnorm"] else None
+        elif kind == "cnn":
+            self.body = tl.nn.Conv2d(1, h, 3, padding=1)
+            self.norm = tl.nn.BatchNorm2d(h) if spec["batchnorm"] else None
+            self.pool = tl.nn.MaxPool2d(2)
+            h = h * 4
+        elif kind == "lstm":
+            self.body = tl.nn.LSTM(3, h, batch_first=True)
+            self.norm = None
+        else:
+            self.body = tl.nn.Embedding(7, h)
+            self.norm = None
+        self.drop = tl.nn.Dropout(spec["dropout"]) if spec["dropout"] else None
+        self.head = tl.nn.Linear(h, CLASSES)
+
+    def forward(self, x):
+        if self.kind == "lstm":
+            out, _ = self.body(x)
+            h = out[:, -1]
+        elif self.kind == "embedding":
+            h = self.body(x).mean(1)
+        else:
+            h = self.body(x)
+            if self.norm is not None:
+                h = self.norm(h)
+        h = getattr(F, self.activation)(h)
+        if self.kind == "cnn":
+            h = self.pool(h).flatten(1)
+        if self.drop is not None:
+            h = self.drop(h)
+        return self.head(h)
+
+
+def _inputs(spec, n, rng, device):
+    kind = spec["model"]
+    if kind == "mlp":
+        x = rng.standard_normal((n, 4)).astype(np.float32)
+    elif kind == "cnn":
+        x = rng.standard_normal((n, 1, 4, 4)).astype(np.float32)
+    elif kind == "lstm":
+        x = rng.standard_normal((n, 2, 3)).astype(np.float32)
+    else:
+        x = rng.integers(0, 7, (n, 3))
+    return tl.tensor(x, device=device), tl.tensor(rng.integers(0, CLASSES, n), device=device)
+
+
+def _loss(spec, out, y):
+    name = spec["loss"]
+    if name == "cross_entropy":
+        return F.cross_entropy(out, y)
+    if name == "nll":
+        return F.nll_loss(F.log_softmax(out, 1), y)
+    target = F.one_hot(y, CLASSES).to(out.dtype)
+    if name == "bce_logits":
+        return F.binary_cross_entropy_with_logits(out, target)
+    return {"mse": F.mse_loss, "l1": F.l1_loss, "smooth_l1": F.smooth_l1_loss,
+            "huber": F.huber_loss}[name](out, target)
+
+
+def _scheduler(spec, opt):
+    kind, lr = spec["scheduler"], tl.optim.lr_scheduler
+    if kind == "step":
+        return lr.StepLR(opt, step_size=2, gamma=0.5)
+    if kind == "exponential":
+        return lr.ExponentialLR(opt, gamma=0.8)
+    if kind == "lambda":
+        return lr.LambdaLR(opt, lambda epoch: 1.0 / (1 + epoch))
+    if kind == "cosine":
+        return lr.CosineAnnealingLR(opt, T_max=3)
+    return None
+
+
+def _transform(spec, out):
+    """The step's in-place ops and views on the model's output (b, CLASSES)."""
+    view = spec["view"]
+    if view == "slice":
+        out = tl.cat([out, out[:, :1]], 1)[:, :CLASSES]
+    elif view == "transpose":
+        out = out.t().contiguous().t()
+    elif view == "reshape":
+        out = out.reshape(-1).reshape(out.shape[0], CLASSES)
+    inplace = spec["inplace"]
+    if inplace == "mul_":
+        out = out * 1.0
+        out.mul_(0.5)
+    elif inplace == "view-add_":
+        out = out.clone()
+        out[:, 0].add_(0.25)
+    elif inplace == "setitem":
+        out = out.clone()
+        out[:, 1] = out[:, 1] * 2.0
+    return out
+
+
+def make_run(spec, device):
+    """(the step function, the model, its optimizer, its scheduler) from the spec's seed."""
+    tl.manual_seed(spec["seed"] % 1000)
+    net = _Net(spec).to(device)
+    name, kw = spec["optimizer"]
+    opt = getattr(tl.optim, name)(net.parameters(), **kw)
+    sched = _scheduler(spec, opt)
+    zero, calls = spec["zero_grad"], [0]
+
+    def step(x, y):
+        if zero in ("none", "zeros"):
+            opt.zero_grad(set_to_none=zero == "none")
+        out = _transform(spec, net(x))
+        loss = _loss(spec, out, y)
+        if spec["penalty"]:
+            loss = loss + 1e-3 * sum((p * p).sum() for p in net.parameters() if p.requires_grad)
+        loss.backward()
+        if spec["clip"] == "norm":
+            tl.nn.utils.clip_grad_norm_(net.parameters(), 0.5)
+        elif spec["clip"] == "value":
+            tl.nn.utils.clip_grad_value_(net.parameters(), 0.1)
+        opt.step()
+        metric = None
+        if spec["no_grad_metric"]:
+            with tl.no_grad():
+                metric = (out.argmax(1) == y).float().mean() + net.head.weight.abs().sum()
+        kind = spec["returns"]
+        if kind == "loss":
+            return loss
+        if kind == "detached":
+            return loss.detach()
+        if kind == "tuple":
+            return loss.detach(), metric if metric is not None else out.detach()
+        if kind == "dict":
+            return {"loss": loss.detach(), "n": 3, "out": out.detach()}
+        if kind == "output":
+            return out.detach()
+        if kind == "number":
+            return 7
+        return None
+    del calls
+    return step, net, opt, sched
+
+
+def _host(value):
+    if isinstance(value, tl.Tensor):
+        return value.detach().cpu().numpy().copy()
+    if isinstance(value, (tuple, list)):
+        return [_host(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _host(v) for k, v in value.items()}
+    return value
+
+
+def _state(net, opt) -> dict:
+    found = {f"param {k}": v for k, v in net.state_dict().items()}
+    for k, p in net.named_parameters():
+        found[f"grad {k}"] = None if p.grad is None else p.grad
+    names = {id(p): k for k, p in net.named_parameters()}
+    for p, per in opt.state.items():
+        for k, v in per.items():
+            found[f"state {names[id(p)]} {k}"] = v
+    return {k: _host(v) for k, v in found.items()}
+
+
+def run(spec, device="cpu", compiled=True) -> tuple:
+    """([per step: (returned value, state)], the compiled function or None)."""
+    step, net, opt, sched = make_run(spec, device)
+    fn = tl.compile(step) if compiled else step
+    rng = np.random.default_rng(spec["seed"])
+    tl.manual_seed(spec["seed"] % 997 + 1)
+    trace = []
+    for n, b in enumerate(spec["batches"]):
+        if n == spec["eval_at"]:
+            net.eval()
+        if n == spec["train_at"]:
+            net.train()
+        if n == spec["freeze_at"]:
+            net.head.bias.requires_grad_(False)
+        if spec["zero_grad"] == "outside" or (spec["zero_grad"] == "every-2nd" and n % 2 == 0):
+            opt.zero_grad()
+        result = fn(*_inputs(spec, b, rng, device))
+        trace.append((_host(result), _state(net, opt)))
+        if sched is not None:
+            sched.step()
+        elif spec["scheduler"] == "manual":
+            for group in opt.param_groups:
+                group["lr"] = group["lr"] * 0.7
+    return trace, (fn if compiled else None)
+
+
+def _compare(a, b, where, exact):
+    if isinstance(a, dict):
+        assert isinstance(b, dict) and sorted(a) == sorted(b), f"{where}: keys {sorted(a)} vs {sorted(b)}"
+        for k in a:
+            _compare(a[k], b[k], f"{where}/{k}", exact)
+    elif isinstance(a, (list, tuple)):
+        assert type(a) is type(b) and len(a) == len(b), f"{where}: {a!r} vs {b!r}"
+        for n, (x, y) in enumerate(zip(a, b)):
+            _compare(x, y, f"{where}[{n}]", exact)
+    elif isinstance(a, np.ndarray):
+        assert isinstance(b, np.ndarray) and a.dtype == b.dtype and a.shape == b.shape, \
+            f"{where}: {a.dtype}{a.shape} vs {getattr(b, 'dtype', b)}{getattr(b, 'shape', '')}"
+        if exact:
+            np.testing.assert_array_equal(a, b, err_msg=where)
+        else:
+            np.testing.assert_allclose(a, b, rtol=2e-4, atol=2e-5, err_msg=where)
+    else:
+        assert a == b, f"{where}: {a!r} vs {b!r}"
+
+
+def check(seed: int, device="cpu") -> object:
+    """Eager and compiled runs of spec ``seed`` agree (bit for bit on the CPU backend)."""
+    spec = spec_of(seed)
+    eager, _ = run(spec, device, compiled=False)
+    replayed, fn = run(spec, device)
+    for n, (a, b) in enumerate(zip(eager, replayed)):
+        _compare(a, b, f"seed {seed} step {n}", exact=device == "cpu")
+    return fn
+
+
+@given(st.integers(0, 2 ** 31 - 1))
+def test_random_compiled_steps_equal_eager_steps_bit_for_bit(seed):
+    check(seed)
+
+
+if __name__ == "__main__":  # python tests/test_compile_fuzz.py SEED [DEVICE]
+    import pprint
+    pprint.pprint(spec_of(int(sys.argv[1])))
+    compiled = check(int(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2 else "cpu")
+    print(compiled.stats)
