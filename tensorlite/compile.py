@@ -630,11 +630,19 @@ def _host_read(sink, name):
     if inner is not None and inner is not frame and os.path.abspath(inner.filename).startswith(_PACKAGE):
         where += f" (inside tensorlite: {os.path.relpath(inner.filename, os.path.dirname(_PACKAGE[:-1]))}:" \
                  f"{inner.lineno}, {inner.name})"
-    message = (
-        f"tensorlite.compile: the step reads tensor values to the host ({name}: .item(), "
-        f".numpy(), .tolist(), bool(t) or Python control flow on a tensor) at {where}. A "
-        f"captured step replays without running Python, so the value would be frozen; return "
-        f"the tensor from the step and read it outside (e.g. `return loss`, then `loss.item()`)")
+    if name == "nonzero":
+        message = (
+            f"tensorlite.compile: the step makes a tensor whose shape depends on tensor values "
+            f"(nonzero: boolean-mask indexing, masked_select, nonzero, unique) at {where}. A "
+            f"captured step replays with the recorded shapes; compute with the mask instead "
+            f"(e.g. `(x * mask).sum()` or `tl.where(mask, x, 0)`), or compile with "
+            f"host_reads='eager' to run such a step eagerly")
+    else:
+        message = (
+            f"tensorlite.compile: the step reads tensor values to the host ({name}: .item(), "
+            f".numpy(), .tolist(), bool(t) or Python control flow on a tensor) at {where}. A "
+            f"captured step replays without running Python, so the value would be frozen; return "
+            f"the tensor from the step and read it outside (e.g. `return loss`, then `loss.item()`)")
     if sink is None:
         raise CaptureError(message)
     sink.append(message)

@@ -50,22 +50,28 @@ def spec_of(seed: int) -> dict:
     """A random step (model, loss, optimizer, what the step does) and the run around it."""
     r = random.Random(seed)
     model = r.choice(["mlp", "mlp", "cnn", "lstm", "embedding"])
-    steps = r.randint(4, 7)
+    steps = r.randint(5, 8)
     batch = r.randint(2, 5)
     spec = {
         "seed": seed, "model": model, "hidden": r.randint(2, 6),
         "activation": r.choice(_ACTIVATIONS), "dropout": r.choice([0.0, 0.0, 0.3]),
         "batchnorm": model in ("mlp", "cnn") and r.random() < 0.4,
         "loss": r.choice(_LOSSES), "optimizer": _optimizer_spec(r),
-        "scheduler": r.choice([None, "step", "exponential", "lambda", "cosine", "manual"]),
+        "scheduler": r.choice([None, "step", "exponential", "lambda", "cosine", "manual",
+                               "onecycle", "cyclic", "plateau"]),
         "zero_grad": r.choice(["none", "zeros", "outside", "every-2nd"]),
         "clip": r.choice([None, None, "norm", "value"]),
         "inplace": r.choice([None, "mul_", "view-add_", "setitem"]),
         "view": r.choice([None, "slice", "transpose", "reshape"]),
         "no_grad_metric": r.random() < 0.4,
         "penalty": r.random() < 0.25,
-        "returns": r.choice(["loss", "detached", "tuple", "dict", "none", "output", "number"]),
-        "batches": [batch if r.random() < 0.8 else r.randint(1, 5) for _ in range(steps)],
+        "returns": r.choice(["loss", "detached", "tuple", "dict", "none", "output", "number",
+                             "param-view"]),
+        "dtype": r.choice(["float32", "float32", "float32", "float64"]),
+        "micro_batches": r.choice([1, 1, 2]),
+        "clamp_params": r.random() < 0.2,
+        "ema": r.random() < 0.25,
+        "batches": [batch if r.random() < 0.85 else r.randint(1, 5) for _ in range(steps)],
         "eval_at": r.choice([None, r.randrange(steps)]),
         "train_at": None,
         "freeze_at": r.choice([None, None, r.randrange(steps)]),
@@ -73,7 +79,7 @@ def spec_of(seed: int) -> dict:
     if spec["eval_at"] is not None and r.random() < 0.5:
         spec["train_at"] = r.randint(spec["eval_at"], steps)
     if spec["batchnorm"]:  # batch norm in training needs more than one value per channel
-        spec["batches"] = [max(b, 2) for b in spec["batches"]]
+        spec["batches"] = [max(b, 2 * spec["micro_batches"]) for b in spec["batches"]]
     return spec
 
 
@@ -128,6 +134,8 @@ def _inputs(spec, n, rng, device):
         x = rng.standard_normal((n, 2, 3)).astype(np.float32)
     else:
         x = rng.integers(0, 7, (n, 3))
+    if x.dtype == np.float32:
+        x = x.astype(spec["dtype"])
     return tl.tensor(x, device=device), tl.tensor(rng.integers(0, CLASSES, n), device=device)
 
 
@@ -154,6 +162,14 @@ def _scheduler(spec, opt):
         return lr.LambdaLR(opt, lambda epoch: 1.0 / (1 + epoch))
     if kind == "cosine":
         return lr.CosineAnnealingLR(opt, T_max=3)
+    if kind == "onecycle":  # changes momentum or betas too
+        return lr.OneCycleLR(opt, max_lr=0.1, total_steps=len(spec["batches"]),
+                             cycle_momentum="momentum" in opt.defaults or "betas" in opt.defaults)
+    if kind == "cyclic":
+        return lr.CyclicLR(opt, 0.01, 0.1, step_size_up=2,
+                           cycle_momentum=opt.defaults.get("momentum", 0) > 0)
+    if kind == "plateau":
+        return lr.ReduceLROnPlateau(opt, patience=0, factor=0.5)
     return None
 
 
@@ -182,25 +198,38 @@ def _transform(spec, out):
 def make_run(spec, device):
     """(the step function, the model, its optimizer, its scheduler) from the spec's seed."""
     tl.manual_seed(spec["seed"] % 1000)
-    net = _Net(spec).to(device)
+    net = _Net(spec).to(device=device, dtype=getattr(tl, spec["dtype"]))
+    ema = [p.detach().clone() for p in net.parameters()] if spec["ema"] else None
     name, kw = spec["optimizer"]
     opt = getattr(tl.optim, name)(net.parameters(), **kw)
     sched = _scheduler(spec, opt)
-    zero, calls = spec["zero_grad"], [0]
+    zero = spec["zero_grad"]
 
     def step(x, y):
         if zero in ("none", "zeros"):
             opt.zero_grad(set_to_none=zero == "none")
-        out = _transform(spec, net(x))
-        loss = _loss(spec, out, y)
-        if spec["penalty"]:
-            loss = loss + 1e-3 * sum((p * p).sum() for p in net.parameters() if p.requires_grad)
-        loss.backward()
+        losses = []
+        for xs, ys in zip(x.chunk(spec["micro_batches"]), y.chunk(spec["micro_batches"])):
+            out = _transform(spec, net(xs))
+            loss = _loss(spec, out, ys)
+            if spec["penalty"]:
+                loss = loss + 1e-3 * sum((p * p).sum() for p in net.parameters() if p.requires_grad)
+            loss.backward()
+            losses.append(loss)
+        loss, y = losses[-1], ys
         if spec["clip"] == "norm":
             tl.nn.utils.clip_grad_norm_(net.parameters(), 0.5)
         elif spec["clip"] == "value":
             tl.nn.utils.clip_grad_value_(net.parameters(), 0.1)
         opt.step()
+        if spec["clamp_params"]:
+            with tl.no_grad():
+                for p in net.parameters():
+                    p.clamp_(-0.3, 0.3)
+        if ema is not None:  # tensors outside the model, written in place
+            with tl.no_grad():
+                for e, p in zip(ema, net.parameters()):
+                    e.mul_(0.9).add_(p, alpha=0.1)
         metric = None
         if spec["no_grad_metric"]:
             with tl.no_grad():
@@ -218,9 +247,10 @@ def make_run(spec, device):
             return out.detach()
         if kind == "number":
             return 7
+        if kind == "param-view":
+            return net.head.weight[:, 0], loss.detach()
         return None
-    del calls
-    return step, net, opt, sched
+    return step, net, opt, sched, ema
 
 
 def _host(value):
@@ -246,7 +276,7 @@ def _state(net, opt) -> dict:
 
 def run(spec, device="cpu", compiled=True) -> tuple:
     """([per step: (returned value, state)], the compiled function or None)."""
-    step, net, opt, sched = make_run(spec, device)
+    step, net, opt, sched, ema = make_run(spec, device)
     fn = tl.compile(step) if compiled else step
     rng = np.random.default_rng(spec["seed"])
     tl.manual_seed(spec["seed"] % 997 + 1)
@@ -261,8 +291,10 @@ def run(spec, device="cpu", compiled=True) -> tuple:
         if spec["zero_grad"] == "outside" or (spec["zero_grad"] == "every-2nd" and n % 2 == 0):
             opt.zero_grad()
         result = fn(*_inputs(spec, b, rng, device))
-        trace.append((_host(result), _state(net, opt)))
-        if sched is not None:
+        trace.append((_host(result), _state(net, opt), _host(ema)))
+        if isinstance(sched, tl.optim.lr_scheduler.ReduceLROnPlateau):
+            sched.step(n % 3)
+        elif sched is not None:
             sched.step()
         elif spec["scheduler"] == "manual":
             for group in opt.param_groups:
