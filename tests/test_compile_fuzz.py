@@ -11,12 +11,12 @@ import sys
 
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 import tensorlite as tl
 import tensorlite.nn.functional as F
+from tensorlite.ops.capture import CaptureError
 
-pytestmark = pytest.mark.backend_pair  # CPU here; the OpenCL test takes the device explicitly
 
 CLASSES = 3
 _ACTIVATIONS = ["relu", "tanh", "sigmoid", "gelu", "leaky_relu", "elu", "silu", "softplus"]
@@ -328,13 +328,128 @@ def check(seed: int, device="cpu") -> object:
     eager, _ = run(spec, device, compiled=False)
     replayed, fn = run(spec, device)
     for n, (a, b) in enumerate(zip(eager, replayed)):
-        _compare(a, b, f"seed {seed} step {n}", exact=device == "cpu")
+        _compare(a, b, f"seed {seed} step {n}", exact=tl.device(device).type == "cpu")
     return fn
 
 
+def _default_device():
+    return tl.get_default_device()
+
+
+# The NumPy pass: bit for bit. The OpenCL pass (TENSORLITE_DEVICE=opencl): within float32
+# tolerance, on fewer examples (each builds its kernels once).
+_EXACT = _default_device().type == "cpu"
+_EXAMPLES = settings.default.max_examples if _default_device().type == "cpu" else \
+    max(2, settings.default.max_examples // 4)
+
+
+@settings(max_examples=_EXAMPLES)
 @given(st.integers(0, 2 ** 31 - 1))
-def test_random_compiled_steps_equal_eager_steps_bit_for_bit(seed):
-    check(seed)
+def test_random_compiled_steps_equal_eager_steps(seed):
+    fn = check(seed, _default_device())  # bit for bit on the NumPy backend
+    assert fn.stats["eager"] + fn.stats["replays"] + fn.stats["recordings"] == len(spec_of(seed)["batches"])
+
+
+# -- reproducers of what the fuzzer found ----------------------------------------------------
+def _sgd_step(w, body):
+    opt = tl.optim.SGD([w], lr=0.1, momentum=0.5)
+
+    def step(x):
+        opt.zero_grad()
+        out = body(x)
+        out.sum().backward()
+        opt.step()
+        return out.detach()
+    return step
+
+
+def _eager_and_compiled(make, inputs, between=None, **options):
+    """[(outputs, parameter values)] of the eager then the compiled run, and the compiled
+    function; ``between(n, params)`` runs before call n."""
+    runs = []
+    for compiled in (False, True):
+        params, step = make()
+        fn = tl.compile(step, **options) if compiled else step
+        outs = []
+        for n, x in enumerate(inputs):
+            if between is not None:
+                between(n, params)
+            outs.append(_host(fn(*x)))
+        runs.append((outs, [_host(p) for p in params]))
+    return runs, fn
+
+
+@pytest.mark.parametrize("read_before_write", [True, False], ids=["read-before", "read-after"])
+def test_a_value_computed_from_a_new_buffer_written_in_place_is_computed_on_every_replay(read_before_write):
+    """``zeros`` is a constant the replay could compute once, but the step writes into it, so it
+    runs in the replay; so must ``zeros + 2`` computed from it (it was kept as a constant reading
+    a value that no longer existed at build: KeyError)."""
+    def make():
+        w = tl.ones(3, requires_grad=True)
+
+        def body(x):
+            z = tl.zeros(3)
+            c = z + 2.0 if read_before_write else None
+            z.add_(x)
+            c = c if read_before_write else z + 2.0
+            return w * c
+        return [w], _sgd_step(w, body)
+    (eager, replayed), fn = _eager_and_compiled(make, [(tl.full((3,), float(n)),) for n in range(5)])
+    assert fn.stats["replays"] == 3
+    _compare(eager, replayed, "zeros written in place", exact=_EXACT)
+
+
+def test_freezing_a_parameter_between_steps_records_again():
+    """requires_grad of a parameter is guarded: a replay recorded before the freeze went on
+    computing and applying its gradient."""
+    def make():
+        tl.manual_seed(0)
+        net = tl.nn.Linear(3, 2)
+        opt = tl.optim.SGD(net.parameters(), lr=0.1)
+
+        def step(x):
+            opt.zero_grad()
+            out = net(x)
+            out.pow(2).sum().backward()
+            opt.step()
+            return out.detach()
+        return list(net.parameters()), step
+
+    def freeze(n, params):
+        params[1].requires_grad_(n < 3 or n > 5)  # frozen for calls 3-5, trained again after
+    (eager, replayed), fn = _eager_and_compiled(make, [(tl.ones(4, 3),)] * 8, freeze)
+    _compare(eager, replayed, "frozen bias", exact=_EXACT)
+    assert fn.stats == {"eager": 1, "recordings": 2, "replays": 5}
+
+
+_VALUE_SHAPED = {
+    "bool-mask index": lambda w, x: (w * x)[x > 0].sum(),
+    "masked_select": lambda w, x: tl.masked_select(w * x, x > 0).sum(),
+    "nonzero": lambda w, x: w[(x > 0).nonzero()[:, 0]].sum(),
+    "where(condition)": lambda w, x: w[tl.where(x > 0)[0]].sum(),
+    "unique": lambda w, x: (w[:1] * x.unique()).sum(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_VALUE_SHAPED))
+def test_a_shape_that_depends_on_tensor_values_is_a_host_read(name):
+    """A replay keeps the recorded shapes: a step making a tensor whose size is a count of values
+    raises while recording, naming the line; with host_reads="eager" it runs eagerly."""
+    rng = np.random.default_rng(0)
+    batches = [(tl.tensor(rng.standard_normal(4).astype(np.float32)),) for _ in range(5)]
+
+    def make():
+        w = tl.ones(4, requires_grad=True)
+        return [w], _sgd_step(w, lambda x: _VALUE_SHAPED[name](w, x).reshape(1))
+    _, step = make()
+    fn = tl.compile(step)
+    fn(*batches[0])
+    with pytest.raises(CaptureError, match=r"shape depends on tensor values .* at .*test_compile_fuzz.py:\d+: .*lambda w, x"):
+        fn(*batches[1])
+    with pytest.warns(UserWarning, match="shape depends on tensor values"):
+        (eager, compiled), fn = _eager_and_compiled(make, batches, host_reads="eager")
+    _compare(eager, compiled, name, exact=_EXACT)
+    assert fn.stats == {"eager": 4, "recordings": 1, "replays": 0}
 
 
 if __name__ == "__main__":  # python tests/test_compile_fuzz.py SEED [DEVICE]
