@@ -75,6 +75,10 @@ def spec_of(seed: int) -> dict:
         "eval_at": r.choice([None, r.randrange(steps)]),
         "train_at": None,
         "freeze_at": r.choice([None, None, r.randrange(steps)]),
+        # between two steps: the parameters changed in place, replaced or loaded
+        "touch": r.choice([None, None, "nograd-mul", "data-replace", "load-state"]),
+        "touch_at": r.randrange(1, steps),
+        "evaluate": r.random() < 0.3,  # a second compiled function, under no_grad
     }
     if spec["eval_at"] is not None and r.random() < 0.5:
         spec["train_at"] = r.randint(spec["eval_at"], steps)
@@ -280,8 +284,11 @@ def run(spec, device="cpu", compiled=True) -> tuple:
     fn = tl.compile(step) if compiled else step
     rng = np.random.default_rng(spec["seed"])
     tl.manual_seed(spec["seed"] % 997 + 1)
-    trace = []
+    trace, held = [], []
+    evaluate = _evaluator(spec, net, compiled)
     for n, b in enumerate(spec["batches"]):
+        if n == spec["touch_at"]:
+            _touch(spec["touch"], net)
         if n == spec["eval_at"]:
             net.eval()
         if n == spec["train_at"]:
@@ -292,6 +299,10 @@ def run(spec, device="cpu", compiled=True) -> tuple:
             opt.zero_grad()
         result = fn(*_inputs(spec, b, rng, device))
         trace.append((_host(result), _state(net, opt), _host(ema)))
+        if spec["returns"] not in ("param-view", "dict"):  # values the caller may hold
+            held.append(result)
+        if evaluate is not None:
+            trace.append(_host(evaluate(*_inputs(spec, spec["batches"][-n], rng, device))))
         if isinstance(sched, tl.optim.lr_scheduler.ReduceLROnPlateau):
             sched.step(n % 3)
         elif sched is not None:
@@ -299,7 +310,29 @@ def run(spec, device="cpu", compiled=True) -> tuple:
         elif spec["scheduler"] == "manual":
             for group in opt.param_groups:
                 group["lr"] = group["lr"] * 0.7
+    trace.append(_host(held))  # a replay never writes into what an earlier call returned
     return trace, (fn if compiled else None)
+
+
+def _evaluator(spec, net, compiled):
+    if not spec["evaluate"]:
+        return None
+
+    def evaluate(x, y):
+        with tl.no_grad():
+            out = net(x)
+            return _loss(spec, out, y), out.argmax(1)
+    return tl.compile(evaluate) if compiled else evaluate
+
+
+def _touch(kind, net):
+    if kind == "nograd-mul":
+        with tl.no_grad():
+            net.head.weight.mul_(0.5)
+    elif kind == "data-replace":
+        net.head.weight.data = net.head.weight.data * 0.5
+    elif kind == "load-state":
+        net.load_state_dict({k: v * 0.5 if v.is_floating_point() else v for k, v in net.state_dict().items()})
 
 
 def _compare(a, b, where, exact):
