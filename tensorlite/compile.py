@@ -438,6 +438,8 @@ class CompiledFunction:
         entry.unread = [None] * len(entry.load_refs)
         read_refs = {id(entry.load_refs[n]) for n, _, _, _ in entry.read}
         entry.empty_first = [r for r in entry.rebound_refs if r.grad_of is not None and id(r) not in read_refs]
+        # what the step set to None and left so (the gradient of a frozen parameter): None too
+        entry.empty_first += [r for r in entry.load_refs if r.get() is None]
         entry.late, fixed = hypers.finish()
         entry.fixed = _fixed_guards(fixed)
         entry.absent = absent  # the step created these (a first gradient): they must be None

@@ -490,3 +490,95 @@ if __name__ == "__main__":  # python tests/test_compile_fuzz.py SEED [DEVICE]
     pprint.pprint(spec_of(int(sys.argv[1])))
     compiled = check(int(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2 else "cpu")
     print(compiled.stats)
+
+
+# -- guards: every change that must re-record does, values stay equal to eager ---------------
+_EVENTS = ["none", "shape", "dtype", "lr", "momentum", "freeze", "unfreeze", "eval", "train",
+           "weight_decay", "nesterov"]
+
+
+def _guarded_run(events, compiled):
+    tl.manual_seed(0)
+    net = tl.nn.Sequential(tl.nn.Linear(3, 4), tl.nn.BatchNorm1d(4), tl.nn.Dropout(0.25),
+                           tl.nn.Linear(4, 2))
+    opt = tl.optim.SGD(net.parameters(), lr=0.1, momentum=0.5)
+
+    def step(x):
+        opt.zero_grad()
+        out = net(x.float())
+        loss = out.pow(2).mean()
+        loss.backward()
+        opt.step()
+        return loss, out.detach()
+    fn = tl.compile(step) if compiled else step
+    rng = np.random.default_rng(0)
+    rows, dtype, trace = 4, np.float32, []
+    tl.manual_seed(1)
+    for event in events:
+        group = opt.param_groups[0]
+        if event == "shape":
+            rows = 7 - rows  # 4 <-> 3
+        elif event == "dtype":
+            dtype = np.float64 if dtype is np.float32 else np.float32
+        elif event == "lr":
+            group["lr"] = group["lr"] * 0.5
+        elif event in ("momentum", "weight_decay"):
+            group[event] = 0.0 if group[event] else 0.3
+            group["nesterov"] = group["nesterov"] and group["momentum"] > 0
+        elif event == "nesterov":
+            group["nesterov"] = not group["nesterov"] and group["momentum"] > 0
+        elif event in ("freeze", "unfreeze"):
+            net[3].bias.requires_grad_(event == "unfreeze")
+        elif event in ("eval", "train"):
+            net.train(event == "train")
+        x = tl.tensor(rng.standard_normal((rows, 3)).astype(dtype))
+        trace.append((_host(fn(x)), _state(net, opt)))
+    return trace, fn
+
+
+@given(st.lists(st.sampled_from(_EVENTS), min_size=4, max_size=12))
+def test_every_guarded_change_records_again_and_replays_as_eager(events):
+    """Shape, dtype, requires_grad, train/eval and hyperparameters steering control flow (bool
+    ones, zero or not) re-record; an lr as a Python number is read at replay time."""
+    eager, _ = _guarded_run(events, False)
+    replayed, fn = _guarded_run(events, True)
+    _compare(eager, replayed, f"events {events}", exact=_EXACT)
+    if set(events) <= {"none", "lr"}:
+        assert fn.stats["recordings"] == 1
+
+
+_HOST_READS = {
+    "item": lambda t: t.item(), "float": float, "bool": bool, "if": lambda t: 1 if t > 0 else 0,
+    "tolist": lambda t: t.tolist(), "numpy": lambda t: t.numpy(), "repr": repr,
+    "format": lambda t: f"{t:.3f}", "any": lambda t: bool((t > 0).any()),
+    "array": np.asarray, "index": lambda t: [0, 1, 2][int(t.long()) % 3],
+}
+
+
+@pytest.mark.parametrize("name", sorted(_HOST_READS))
+def test_each_kind_of_host_read_while_recording_raises_naming_the_line(name):
+    w = tl.ones(3, requires_grad=True)
+    opt = tl.optim.SGD([w], lr=0.1)
+
+    def step(x):
+        opt.zero_grad()
+        loss = (w * x).sum()
+        loss.backward()
+        opt.step()
+        _HOST_READS[name](loss.detach())  # the line the error names
+        return loss
+    fn = tl.compile(step)
+    fn(tl.ones(3))
+    with pytest.raises(CaptureError, match=r"reads tensor values .*test_compile_fuzz.py:\d+: .*return the tensor"):
+        fn(tl.ones(3))
+
+
+def test_a_replay_clears_the_gradient_its_step_set_to_none():
+    """Found by the guard fuzzer: frozen (recording A), unfrozen (recording B), frozen again:
+    replaying A must leave the frozen bias's gradient None, as zero_grad in the step does."""
+    events = ["none", "freeze", "unfreeze", "freeze", "none"]
+    eager, _ = _guarded_run(events, False)
+    replayed, fn = _guarded_run(events, True)
+    _compare(eager, replayed, f"events {events}", exact=_EXACT)
+    assert fn.stats == {"eager": 1, "recordings": 2, "replays": 2}
+    assert replayed[-1][1]["grad 3.bias"] is None
