@@ -43,6 +43,10 @@ def _optimizer_spec(r: random.Random) -> tuple:
         kw["weight_decay"] = r.choice([0.0, 1e-2])
     elif name in ("Adagrad", "NAdam", "RAdam", "Adamax"):
         kw["weight_decay"] = r.choice([0.0, 1e-2])
+        if name in ("NAdam", "RAdam") and kw["weight_decay"]:
+            kw["decoupled_weight_decay"] = r.random() < 0.5
+        if name == "Adagrad":
+            kw["lr_decay"] = r.choice([0.0, 0.1])
     return name, kw
 
 
@@ -75,6 +79,10 @@ def spec_of(seed: int) -> dict:
         "eval_at": r.choice([None, r.randrange(steps)]),
         "train_at": None,
         "freeze_at": r.choice([None, None, r.randrange(steps)]),
+        "unfreeze_at": r.choice([None, r.randrange(steps)]),
+        "groups": r.random() < 0.3,  # the head in a second param group with its own lr
+        "grad_edit": r.choice([None, None, "mul_", "rebind", "noise"]),
+        "frozen_body": r.random() < 0.15,  # the body's forward under no_grad
         # between two steps: the parameters changed in place, replaced or loaded
         "touch": r.choice([None, None, "nograd-mul", "data-replace", "load-state"]),
         "touch_at": r.randrange(1, steps),
@@ -93,6 +101,7 @@ class _Net(tl.nn.Module):
         super().__init__()
         h, kind = spec["hidden"], spec["model"]
         self.kind, self.activation = kind, spec["activation"]
+        self.frozen_body = spec["frozen_body"]
         if kind == "mlp":
             self.body = tl.nn.Linear(4, h)
             self.norm = tl.nn.BatchNorm1d(h) if spec["batchnorm"] else None
@@ -117,7 +126,8 @@ class _Net(tl.nn.Module):
         elif self.kind == "embedding":
             h = self.body(x).mean(1)
         else:
-            h = self.body(x)
+            with tl.set_grad_enabled(not self.frozen_body and tl.is_grad_enabled()):
+                h = self.body(x)
             if self.norm is not None:
                 h = self.norm(h)
         h = getattr(F, self.activation)(h)
@@ -205,7 +215,13 @@ def make_run(spec, device):
     net = _Net(spec).to(device=device, dtype=getattr(tl, spec["dtype"]))
     ema = [p.detach().clone() for p in net.parameters()] if spec["ema"] else None
     name, kw = spec["optimizer"]
-    opt = getattr(tl.optim, name)(net.parameters(), **kw)
+    if spec["groups"]:
+        head = [id(p) for p in net.head.parameters()]
+        params = [{"params": [p for p in net.parameters() if id(p) not in head]},
+                  {"params": list(net.head.parameters()), "lr": kw["lr"] * 0.5}]
+    else:
+        params = net.parameters()
+    opt = getattr(tl.optim, name)(params, **kw)
     sched = _scheduler(spec, opt)
     zero = spec["zero_grad"]
 
@@ -221,6 +237,7 @@ def make_run(spec, device):
             loss.backward()
             losses.append(loss)
         loss, y = losses[-1], ys
+        _edit_grads(spec["grad_edit"], net)
         if spec["clip"] == "norm":
             tl.nn.utils.clip_grad_norm_(net.parameters(), 0.5)
         elif spec["clip"] == "value":
@@ -295,6 +312,8 @@ def run(spec, device="cpu", compiled=True) -> tuple:
             net.train()
         if n == spec["freeze_at"]:
             net.head.bias.requires_grad_(False)
+        if n == spec["unfreeze_at"]:
+            net.head.bias.requires_grad_(True)
         if spec["zero_grad"] == "outside" or (spec["zero_grad"] == "every-2nd" and n % 2 == 0):
             opt.zero_grad()
         result = fn(*_inputs(spec, b, rng, device))
@@ -312,6 +331,20 @@ def run(spec, device="cpu", compiled=True) -> tuple:
                 group["lr"] = group["lr"] * 0.7
     trace.append(_host(held))  # a replay never writes into what an earlier call returned
     return trace, (fn if compiled else None)
+
+
+def _edit_grads(kind, net):
+    """In the step, between backward and the update: gradients scaled in place, rebound to new
+    tensors, or given noise (a random draw)."""
+    for p in net.parameters():
+        if p.grad is None:
+            continue
+        if kind == "mul_":
+            p.grad.mul_(0.5)
+        elif kind == "rebind":
+            p.grad = p.grad * 0.5 + 0.01
+        elif kind == "noise":
+            p.grad.add_(tl.randn_like(p.grad) * 0.01)
 
 
 def _evaluator(spec, net, compiled):
@@ -510,7 +543,7 @@ def _guarded_run(events, compiled):
         loss.backward()
         opt.step()
         return loss, out.detach()
-    fn = tl.compile(step) if compiled else step
+    fn = tl.compile(step, max_recordings=64) if compiled else step  # the guards, not giving up
     rng = np.random.default_rng(0)
     rows, dtype, trace = 4, np.float32, []
     tl.manual_seed(1)
