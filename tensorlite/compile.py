@@ -65,11 +65,21 @@ class _Hyper(float):
     __hash__ = float.__hash__
 
 
+_CHECKS = tuple(os.path.join(_PACKAGE, d) + os.sep for d in ("ops", "backends"))
+
+
 def _comparison(op):
-    # not a lost value: comparisons of hyperparameters are the argument checks of the ops
-    # (a scalar in a dtype's range); control flow goes through bool(), which guards
+    # the ops' argument checks (a scalar in a dtype's range) compare hyperparameters without
+    # steering the step; any other comparison is control flow (`if group["momentum"] > 0:`,
+    # `if lr < 1e-3:` in the step): guarded by its outcome (a scheduler may still move the value)
     def compare(self, other):
-        return op(float.__float__(self), other)
+        result = op(float.__float__(self), other)
+        if not sys._getframe(1).f_code.co_filename.startswith(_CHECKS):
+            if isinstance(other, numbers.Real) and not isinstance(other, _Hyper):
+                self._source.setdefault("checks", []).append((self._fn, op, other, result))
+            else:
+                self._lost()
+        return result
     return compare
 
 
@@ -441,7 +451,7 @@ class CompiledFunction:
         # what the step set to None and left so (the gradient of a frozen parameter): None too
         entry.empty_first += [r for r in entry.load_refs if r.get() is None]
         entry.late, fixed = hypers.finish()
-        entry.fixed = _fixed_guards(fixed)
+        entry.fixed = _fixed_guards(fixed) + hypers.checks()
         entry.absent = absent  # the step created these (a first gradient): they must be None
         entry.getters = [get for _, get, _, _ in entry.read]
         entry.read_index = [n for n, _, _, _ in entry.read]
@@ -551,7 +561,7 @@ class _Hypers:
         for group in self.groups:
             for key, value in list(group.items()):
                 if type(value) in (int, float):
-                    source = {"lost": False, "key": key}
+                    source = {"lost": False, "key": key, "group": group}
                     self.saved.append((group, key, value, source))
                     group[key] = _Hyper(value, (lambda g, k: lambda: g[k])(group, key), source)
 
@@ -574,6 +584,18 @@ class _Hypers:
         if id(value) not in self.late:
             self.late[id(value)] = (len(self.late), value)
         return Late(self.late[id(value)][0])
+
+    def checks(self) -> list:
+        """Guards of the comparisons that steered the step: [(group, its outcomes now, the
+        recorded outcomes)] (see ``_fixed_guards``)."""
+        guards = []
+        for _, _, _, source in self.saved:
+            checks = source.get("checks")
+            if checks and not source["lost"]:
+                guards.append((source["group"],
+                               lambda g, checks=tuple(checks): tuple(op(fn(), v) for fn, op, v, _ in checks),
+                               tuple(result for _, _, _, result in checks)))
+        return guards
 
     def finish(self):
         """(functions giving the late values in order, (group, key, value) guarded by value)."""

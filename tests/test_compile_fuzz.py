@@ -615,3 +615,44 @@ def test_a_replay_clears_the_gradient_its_step_set_to_none():
     _compare(eager, replayed, f"events {events}", exact=_EXACT)
     assert fn.stats == {"eager": 1, "recordings": 2, "replays": 2}
     assert replayed[-1][1]["grad 3.bias"] is None
+
+
+def _hyper_run(compiled, make_opt, change, branch_on_lr=False):
+    """Parameters and optimizer state after 6 steps; ``change(n, group)`` before call n."""
+    w = tl.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    opt = make_opt([w])
+
+    def step(x):
+        opt.zero_grad()
+        loss = (w * w * x).sum()
+        if branch_on_lr and opt.param_groups[0]["lr"] < 0.05:  # control flow on a Python number
+            loss = loss * 10
+        loss.backward()
+        opt.step()
+    fn = tl.compile(step) if compiled else step
+    trace = []
+    for n in range(6):
+        change(n, opt.param_groups[0])
+        fn(tl.ones(3))
+        trace.append({k: _host(v) for k, v in opt.state[w].items()} | {"w": _host(w)})
+    return trace, fn
+
+
+@pytest.mark.parametrize("case", ["step-branches-on-lr", "rmsprop-momentum-to-zero", "cycled-momentum"])
+def test_comparisons_of_hyperparameters_are_guarded_by_their_outcome(case):
+    """``if lr < 0.05:`` in the step or ``if group["momentum"] > 0:`` in RMSprop steer the step:
+    a change of outcome records again (the replay kept the recorded branch); values that keep
+    the outcome (a cycled momentum) keep replaying."""
+    if case == "step-branches-on-lr":
+        make, change = (lambda p: tl.optim.SGD(p, lr=0.1)), \
+            (lambda n, g: g.update(lr=0.01) if n == 3 else None)
+    elif case == "rmsprop-momentum-to-zero":
+        make, change = (lambda p: tl.optim.RMSprop(p, lr=0.01, momentum=0.5)), \
+            (lambda n, g: g.update(momentum=0.0 if n in (3, 4) else 0.5))
+    else:
+        make, change = (lambda p: tl.optim.RMSprop(p, lr=0.01, momentum=0.5)), \
+            (lambda n, g: g.update(momentum=0.5 + 0.05 * n))
+    eager, _ = _hyper_run(False, make, change, case == "step-branches-on-lr")
+    replayed, fn = _hyper_run(True, make, change, case == "step-branches-on-lr")
+    _compare(eager, replayed, case, exact=_EXACT)
+    assert fn.stats["recordings"] == (1 if case == "cycled-momentum" else 2)
