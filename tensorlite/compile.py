@@ -143,7 +143,8 @@ def _roots(fn, args, kwargs, bindings=None, depth=0) -> list:
                   for c in (func.__closure__ or ()) if _cell_full(c)]
         for get, obj in named:
             found.append(obj)
-            if bindings is not None and isinstance(obj, (Tensor, Module, Optimizer)):
+            if bindings is not None and (isinstance(obj, (Tensor, Module, Optimizer)) or
+                                         type(obj) in _PLAIN):
                 bindings.append((get, obj))
             if depth < 2 and obj is not fn and type(obj).__name__ == "function" and \
                     getattr(obj, "__module__", "") and not obj.__module__.startswith("tensorlite"):
@@ -207,6 +208,10 @@ class _World:
     def __init__(self, fn, args, kwargs):
         self.bindings = []
         roots = _roots(fn, args, kwargs, self.bindings)
+        # a Python number or string bound to a name the step reads is baked into the recording:
+        # guarded by value (`scale = 5.0` between calls records again)
+        self.plain = [get for get, obj in self.bindings if type(obj) in _PLAIN]
+        self.bindings = [b for b in self.bindings if type(b[1]) not in _PLAIN]
         inputs = {id(a) for a in list(args) + list(kwargs.values()) if isinstance(a, Tensor)}
         self.modules, self.optimizers, params, leaves = [], [], {}, {}
         for obj in roots:
@@ -251,7 +256,8 @@ class _World:
                 tuple(map(id, _chain(map(_VALUES, map(_STATE, optimizers))))),
                 tuple(map(id, _chain(map(_GROUPS, optimizers)))),  # hyperparameters are read there
                 tuple(map(_REQUIRES_GRAD, self.params)),  # a frozen parameter gets no gradient
-                tuple(map(id, map(_CALL, map(_FIRST, self.bindings)))))
+                tuple(map(id, map(_CALL, map(_FIRST, self.bindings)))),
+                tuple(map(_CALL, self.plain)))
 
 
 # -- the compiled function ------------------------------------------------------------------------
@@ -493,6 +499,7 @@ def _device_of(inputs, params):
     raise CaptureError("tensorlite.compile: the step takes no tensor and reaches no parameter")
 
 
+_PLAIN = (int, float, bool, str)
 _ARRAY = operator.attrgetter("_array")
 _TRAINING = operator.attrgetter("training")
 _REQUIRES_GRAD = operator.attrgetter("_requires_grad")

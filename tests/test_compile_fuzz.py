@@ -656,3 +656,44 @@ def test_comparisons_of_hyperparameters_are_guarded_by_their_outcome(case):
     replayed, fn = _hyper_run(True, make, change, case == "step-branches-on-lr")
     _compare(eager, replayed, case, exact=_EXACT)
     assert fn.stats["recordings"] == (1 if case == "cycled-momentum" else 2)
+
+
+SCALE = 1.0  # a global Python number the step below reads
+
+
+@pytest.mark.parametrize("where", ["global", "closure", "string"])
+def test_a_python_number_or_string_the_step_reads_is_guarded_by_value(where):
+    """A value bound to a name the step reads is baked into the recording: rebinding it between
+    calls records again (replays kept the recorded value)."""
+    global SCALE
+
+    def run(compiled):
+        global SCALE
+        SCALE = 1.0
+        w = tl.ones(3, requires_grad=True)
+        opt = tl.optim.SGD([w], lr=0.1)
+        factor, mode = 1.0, "plain"
+
+        def step(x):
+            opt.zero_grad()
+            loss = (w * x).sum() * (SCALE if where == "global" else factor)
+            if mode == "squared":
+                loss = loss * loss
+            loss.backward()
+            opt.step()
+            return loss.detach()
+        fn = tl.compile(step) if compiled else step
+        outs = []
+        for n in range(6):
+            if n == 3:
+                SCALE, factor, mode = (5.0, 1.0, "plain") if where == "global" else \
+                    (1.0, 5.0, "plain") if where == "closure" else (1.0, 1.0, "squared")
+            outs.append(_host(fn(tl.ones(3))))
+        return (outs, _host(w)), fn
+    try:
+        eager, _ = run(False)
+        replayed, fn = run(True)
+    finally:
+        SCALE = 1.0
+    _compare(eager, replayed, where, exact=_EXACT)
+    assert fn.stats == {"eager": 1, "recordings": 2, "replays": 3}
