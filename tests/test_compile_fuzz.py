@@ -405,8 +405,7 @@ def _default_device():
 # The NumPy pass: bit for bit. The OpenCL pass (TENSORLITE_DEVICE=opencl): within float32
 # tolerance, on fewer examples (each builds its kernels once).
 _EXACT = _default_device().type == "cpu"
-_EXAMPLES = settings.default.max_examples if _default_device().type == "cpu" else \
-    max(2, settings.default.max_examples // 4)
+_EXAMPLES = settings.default.max_examples if _EXACT else max(2, settings.default.max_examples // 6)
 
 
 @settings(max_examples=_EXAMPLES)
@@ -569,6 +568,7 @@ def _guarded_run(events, compiled):
     return trace, fn
 
 
+@settings(max_examples=settings.default.max_examples if _EXACT else 3)
 @given(st.lists(st.sampled_from(_EVENTS), min_size=4, max_size=12))
 def test_every_guarded_change_records_again_and_replays_as_eager(events):
     """Shape, dtype, requires_grad, train/eval and hyperparameters steering control flow (bool
