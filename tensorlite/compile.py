@@ -223,6 +223,13 @@ class _World:
                 self.optimizers.append(obj)
             elif isinstance(obj, Tensor) and id(obj) not in inputs and obj._requires_grad:
                 params[id(obj)] = leaves[id(obj)] = obj
+        # plain attributes of the modules (Dropout's p, BatchNorm's momentum and eps) and of the
+        # object of a method step (bound, or `self` of a decorated one) are Python numbers in
+        # the recording: guarded by value
+        owners = self.modules + [o for o in [getattr(fn, "__self__", None), *args]
+                                 if hasattr(o, "__dict__") and not isinstance(o, (Module, Tensor, Optimizer))]
+        self.plain += [functools.partial(operator.itemgetter(*keys), vars(o)) for o in owners
+                       for keys in [[k for k, v in vars(o).items() if type(v) in _PLAIN]] if keys]
         refs = []
         for m in self.modules:
             for store in (m._parameters, m._buffers):

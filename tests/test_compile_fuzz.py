@@ -697,3 +697,61 @@ def test_a_python_number_or_string_the_step_reads_is_guarded_by_value(where):
         SCALE = 1.0
     _compare(eager, replayed, where, exact=_EXACT)
     assert fn.stats == {"eager": 1, "recordings": 2, "replays": 3}
+
+
+class _Trainer:
+    """A step as a method reading a Python number of its object."""
+
+    def __init__(self):
+        self.w = tl.ones(3, requires_grad=True)
+        self.opt = tl.optim.SGD([self.w], lr=0.1)
+        self.scale = 1.0
+
+    def step(self, x):
+        self.opt.zero_grad()
+        loss = (self.w * x).sum() * self.scale
+        loss.backward()
+        self.opt.step()
+        return loss.detach()
+
+
+@pytest.mark.parametrize("attribute", ["dropout p", "batchnorm momentum", "batchnorm eps", "method's self",
+                                       "decorated method's self"])
+def test_python_number_attributes_of_modules_and_the_steps_object_are_guarded(attribute):
+    """Dropout's p, BatchNorm's momentum and eps (e.g. annealed between epochs) and the numbers of
+    a bound-method step's object enter the recording as constants: a change records again."""
+    def run(compiled):
+        tl.manual_seed(0)
+        net = tl.nn.Sequential(tl.nn.Linear(3, 4), tl.nn.BatchNorm1d(4), tl.nn.Dropout(0.5),
+                               tl.nn.Linear(4, 2))
+        opt = tl.optim.SGD(net.parameters(), lr=0.1)
+        trainer = _Trainer()
+
+        def step(x):
+            opt.zero_grad()
+            loss = net(x).pow(2).mean()
+            loss.backward()
+            opt.step()
+            return loss.detach()
+        body = trainer.step if attribute == "method's self" else step
+        fn = tl.compile(body) if compiled else body
+        if attribute == "decorated method's self":  # @tl.compile on a method: self is an argument
+            fn = tl.compile(_Trainer.step).__get__(trainer) if compiled else trainer.step
+        tl.manual_seed(1)
+        outs = []
+        for n in range(6):
+            if n == 3:
+                if attribute == "dropout p":
+                    net[2].p = 0.1
+                elif attribute == "batchnorm momentum":
+                    net[1].momentum = 0.9
+                elif attribute == "batchnorm eps":
+                    net[1].eps = 0.5
+                else:
+                    trainer.scale = 5.0
+            outs.append(_host(fn(tl.ones(5, 3) * n)))
+        return (outs, _state(net, opt), _host(trainer.w)), fn
+    eager, _ = run(False)
+    replayed, fn = run(True)
+    _compare(eager, replayed, attribute, exact=_EXACT)
+    assert (fn.func.__self__ if hasattr(fn, "func") else fn).stats == {"eager": 1, "recordings": 2, "replays": 3}
