@@ -347,6 +347,9 @@ class CompiledFunction:
                 parts.append(value)
             else:
                 parts.append(id(value))
+        arrays = [id(v._array) for v in list(args) + list(kwargs.values()) if isinstance(v, Tensor)]
+        if len(set(arrays)) < len(arrays):  # one buffer passed twice: the recording reads it once
+            parts.append(tuple(map(arrays.index, arrays)))
         return tuple(parts)
 
     def _guard_miss(self, entry):
@@ -409,6 +412,10 @@ class CompiledFunction:
                                 args, kwargs)
         device = _device_of(inputs, world.params)
         start = [r.get() for r in world.refs]
+        if {id(t._array) for t in inputs} & {id(t._array) for t in start if t is not None}:
+            # an argument sharing the buffer of a parameter or state (w.detach()): the recording
+            # would read that buffer for it on every replay; this call runs eagerly instead
+            return self._retry_later(entry, self._eager(args, kwargs))
         python_before = world.python_state()
         hypers = _Hypers(world.optimizers)
         randomness = _Randomness()

@@ -755,3 +755,35 @@ def test_python_number_attributes_of_modules_and_the_steps_object_are_guarded(at
     replayed, fn = run(True)
     _compare(eager, replayed, attribute, exact=_EXACT)
     assert (fn.func.__self__ if hasattr(fn, "func") else fn).stats == {"eager": 1, "recordings": 2, "replays": 3}
+
+
+@pytest.mark.parametrize("pattern", ["same-then-different", "different-then-same", "parameter-then-fresh"])
+def test_arguments_sharing_a_buffer_replay_as_eager(pattern):
+    """A recording made with one tensor passed twice (or with w.detach(), the buffer of a
+    parameter) read that one buffer for both: replays with distinct tensors read the wrong one."""
+    def run(compiled):
+        w = tl.ones(3, requires_grad=True)
+        opt = tl.optim.SGD([w], lr=0.1)
+
+        def step(a, b):
+            opt.zero_grad()
+            loss = (w * a).sum() + (w * w * b).sum()
+            loss.backward()
+            opt.step()
+            return loss.detach()
+        fn = tl.compile(step) if compiled else step
+        outs = []
+        for n in range(6):
+            x, y = tl.full((3,), float(n + 1)), tl.full((3,), -2.0 * n)
+            if pattern == "same-then-different":
+                args = (x, x) if n < 3 else (x, y)
+            elif pattern == "different-then-same":
+                args = (x, y) if n < 3 else (x, x)
+            else:
+                args = (w.detach(), y) if n < 3 else (x, y)
+            outs.append(_host(fn(*args)))
+        return (outs, _host(w)), fn
+    eager, _ = run(False)
+    replayed, fn = run(True)
+    _compare(eager, replayed, pattern, exact=_EXACT)
+    assert fn.stats["replays"] == 2
