@@ -144,7 +144,7 @@ def _roots(fn, args, kwargs, bindings=None, depth=0) -> list:
         for get, obj in named:
             found.append(obj)
             if bindings is not None and (isinstance(obj, (Tensor, Module, Optimizer)) or
-                                         type(obj) in _PLAIN):
+                                         obj is None or _plain(obj)):
                 bindings.append((get, obj))
             if depth < 2 and obj is not fn and type(obj).__name__ == "function" and \
                     getattr(obj, "__module__", "") and not obj.__module__.startswith("tensorlite"):
@@ -210,8 +210,10 @@ class _World:
         roots = _roots(fn, args, kwargs, self.bindings)
         # a Python number or string bound to a name the step reads is baked into the recording:
         # guarded by value (`scale = 5.0` between calls records again)
-        self.plain = [get for get, obj in self.bindings if type(obj) in _PLAIN]
-        self.bindings = [b for b in self.bindings if type(b[1]) not in _PLAIN]
+        self.plain = [get for get, obj in self.bindings if _plain(obj)]
+        self.bindings = [b for b in self.bindings if not _plain(b[1])]  # by identity (None too)
+        self.plain += [functools.partial(d.get, k) for d in roots if type(d) is dict
+                       for k, v in d.items() if _plain(v)]  # a config dict's numbers
         inputs = {id(a) for a in list(args) + list(kwargs.values()) if isinstance(a, Tensor)}
         self.modules, self.optimizers, params, leaves = [], [], {}, {}
         for obj in roots:
@@ -514,6 +516,12 @@ def _device_of(inputs, params):
 
 
 _PLAIN = (int, float, bool, str)
+
+
+def _plain(value) -> bool:
+    """A Python number or string, or a tuple of them: compared by value in the guard."""
+    return type(value) in _PLAIN or (type(value) is tuple and all(type(v) in _PLAIN for v in value))
+
 _ARRAY = operator.attrgetter("_array")
 _TRAINING = operator.attrgetter("training")
 _REQUIRES_GRAD = operator.attrgetter("_requires_grad")

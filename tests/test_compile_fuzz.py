@@ -659,42 +659,51 @@ def test_comparisons_of_hyperparameters_are_guarded_by_their_outcome(case):
 
 
 SCALE = 1.0  # a global Python number the step below reads
+EXTRA = None  # a global rebound to a tensor
+CONFIG = {"scale": 1.0}  # a config dict's number
+SIZES = (1.0, 2.0)  # a tuple of numbers
 
 
-@pytest.mark.parametrize("where", ["global", "closure", "string"])
+@pytest.mark.parametrize("where", ["global", "closure", "string", "None to tensor", "dict", "tuple"])
 def test_a_python_number_or_string_the_step_reads_is_guarded_by_value(where):
     """A value bound to a name the step reads is baked into the recording: rebinding it between
     calls records again (replays kept the recorded value)."""
-    global SCALE
+    global SCALE, EXTRA, SIZES
 
     def run(compiled):
-        global SCALE
-        SCALE = 1.0
+        global SCALE, EXTRA, SIZES
+        SCALE, EXTRA, SIZES, CONFIG["scale"] = 1.0, None, (1.0, 2.0), 1.0
         w = tl.ones(3, requires_grad=True)
         opt = tl.optim.SGD([w], lr=0.1)
         factor, mode = 1.0, "plain"
 
         def step(x):
             opt.zero_grad()
-            loss = (w * x).sum() * (SCALE if where == "global" else factor)
+            loss = (w * x).sum() * (SCALE if where == "global" else factor) * CONFIG["scale"] * SIZES[1]
             if mode == "squared":
                 loss = loss * loss
+            if EXTRA is not None:
+                loss = loss + (w * EXTRA).sum()
             loss.backward()
             opt.step()
             return loss.detach()
         fn = tl.compile(step) if compiled else step
         outs = []
         for n in range(6):
-            if n == 3:
+            if n == 3 and where in ("global", "closure", "string"):
                 SCALE, factor, mode = (5.0, 1.0, "plain") if where == "global" else \
                     (1.0, 5.0, "plain") if where == "closure" else (1.0, 1.0, "squared")
+            elif n == 3:
+                EXTRA = tl.full((3,), 3.0) if where == "None to tensor" else None
+                CONFIG["scale"] = 4.0 if where == "dict" else 1.0
+                SIZES = (1.0, 3.0) if where == "tuple" else SIZES
             outs.append(_host(fn(tl.ones(3))))
         return (outs, _host(w)), fn
     try:
         eager, _ = run(False)
         replayed, fn = run(True)
     finally:
-        SCALE = 1.0
+        SCALE, EXTRA, SIZES, CONFIG["scale"] = 1.0, None, (1.0, 2.0), 1.0
     _compare(eager, replayed, where, exact=_EXACT)
     assert fn.stats == {"eager": 1, "recordings": 2, "replays": 3}
 
