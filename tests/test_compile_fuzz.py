@@ -84,7 +84,7 @@ def spec_of(seed: int) -> dict:
         "grad_edit": r.choice([None, None, "mul_", "rebind", "noise"]),
         "frozen_body": r.random() < 0.15,  # the body's forward under no_grad
         # between two steps: the parameters changed in place, replaced or loaded
-        "touch": r.choice([None, None, "nograd-mul", "data-replace", "load-state"]),
+        "touch": r.choice([None, None, "nograd-mul", "data-replace", "load-state", "reseed"]),
         "touch_at": r.randrange(1, steps),
         "evaluate": r.random() < 0.3,  # a second compiled function, under no_grad
     }
@@ -364,6 +364,8 @@ def _touch(kind, net):
             net.head.weight.mul_(0.5)
     elif kind == "data-replace":
         net.head.weight.data = net.head.weight.data * 0.5
+    elif kind == "reseed":  # the generator reset between calls: the replay draws from it
+        tl.manual_seed(123)
     elif kind == "load-state":
         net.load_state_dict({k: v * 0.5 if v.is_floating_point() else v for k, v in net.state_dict().items()})
 
