@@ -1,6 +1,7 @@
 """Fuzzer of the fusion pass (tensorlite/backends/fusion.py, kernels/fused.cl): random DAGs of
-elementwise ops over inputs of mixed dtypes and broadcast shapes (unary and binary ops of every
-family, comparisons, logical ops, where, casts, Python-number operands, several outputs) are
+elementwise ops over inputs of mixed dtypes and broadcast shapes, some non-contiguous (unary
+and binary ops of every family, comparisons, logical ops, where, casts, Python-number operands,
+several outputs) are
 recorded, fused and replayed: the fused replay equals the unfused calls bit for bit (on OpenCL:
 the interpreter and the unrolled templates), and on OpenCL the values equal NumPy's within
 float32 tolerance wherever no float was turned into a bool or an integer on the way."""
@@ -84,7 +85,7 @@ def _step(r: random.Random, values: list) -> _Value:
 
 
 def _inputs(r: random.Random, device):
-    rows, cols = r.randint(1, 4), r.randint(1, 5)
+    rows, cols = r.choice([(r.randint(1, 4), r.randint(1, 5)), (r.randint(5, 40), r.randint(30, 70))])
     shapes = [(rows, cols)] + [r.choice([(rows, cols), (cols,), (rows, 1), (), (1, cols)])
                                for _ in range(r.randint(1, 3))]
     rng = np.random.default_rng(r.randrange(2 ** 32))
@@ -97,7 +98,11 @@ def _inputs(r: random.Random, device):
             host = rng.integers(-5, 6, shape).astype(dtype)
         else:
             host = (rng.standard_normal(shape) * 2).astype(dtype)
-        tensors.append(tl.tensor(host, device=device))
+        t = tl.tensor(host, device=device)
+        if len(shape) == 2 and r.random() < 0.3:  # a non-contiguous view of the same values
+            t = tl.tensor(np.ascontiguousarray(host.T), device=device).t() if r.random() < 0.5 else \
+                tl.tensor(np.repeat(host, 2, axis=1), device=device)[:, ::2]
+        tensors.append(t)
     return tensors
 
 
