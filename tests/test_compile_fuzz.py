@@ -8,6 +8,7 @@ tolerance. A spec is a plain dict drawn from one integer seed, so a failure prin
 ``python tests/test_compile_fuzz.py SEED [opencl]`` replays it."""
 import random
 import sys
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -15,6 +16,7 @@ from hypothesis import given, settings, strategies as st
 
 import tensorlite as tl
 import tensorlite.nn.functional as F
+from tensorlite.backends.numpy_backend import NumpyBackend
 from tensorlite.ops.capture import CaptureError
 
 
@@ -411,9 +413,12 @@ _EXAMPLES = settings.default.max_examples if _EXACT else max(2, settings.default
 
 
 @settings(max_examples=_EXAMPLES)
-@given(st.integers(0, 2 ** 31 - 1))
-def test_random_compiled_steps_equal_eager_steps(seed):
-    fn = check(seed, _default_device())  # bit for bit on the NumPy backend
+@given(st.integers(0, 2 ** 31 - 1), st.booleans())
+def test_random_compiled_steps_equal_eager_steps(seed, fuse_on_cpu):
+    """On the NumPy backend bit for bit, also with the fusion pass on (its fused calls run the
+    tape's reference: the rewrite of whole steps is checked, the kernels by test_fusion_fuzz)."""
+    with mock.patch.object(NumpyBackend, "fuses_elementwise", fuse_on_cpu and _EXACT, create=True):
+        fn = check(seed, _default_device())
     assert fn.stats["eager"] + fn.stats["replays"] + fn.stats["recordings"] == len(spec_of(seed)["batches"])
 
 
