@@ -419,6 +419,7 @@ class CompiledFunction:
             # would read that buffer for it on every replay; this call runs eagerly instead
             return self._retry_later(entry, self._eager(args, kwargs))
         python_before = world.python_state()
+        plain_before = list(map(_CALL, world.plain))
         hypers = _Hypers(world.optimizers)
         randomness = _Randomness()
 
@@ -448,6 +449,10 @@ class CompiledFunction:
         end_world = _World(self._fn, args, kwargs)
         if len(end_world.refs) != len(world.refs):
             return self._retry_later(entry, result)  # state created in this step: a first step
+        if list(map(_CALL, world.plain)) != plain_before:
+            # the step changed a Python value it reads (a counter, net.train() after eval): a
+            # replay would not; the next call records again (an idempotent change is then kept)
+            return self._retry_later(entry, result)
         if reason is not None:
             return self._refuse(entry, reason, result=result)
         rebound = [i for i, r in enumerate(world.refs)
@@ -521,6 +526,7 @@ _PLAIN = (int, float, bool, str)
 def _plain(value) -> bool:
     """A Python number or string, or a tuple of them: compared by value in the guard."""
     return type(value) in _PLAIN or (type(value) is tuple and all(type(v) in _PLAIN for v in value))
+
 
 _ARRAY = operator.attrgetter("_array")
 _TRAINING = operator.attrgetter("training")

@@ -803,3 +803,44 @@ def test_arguments_sharing_a_buffer_replay_as_eager(pattern):
     replayed, fn = run(True)
     _compare(eager, replayed, pattern, exact=_EXACT)
     assert fn.stats["replays"] == 2
+
+
+COUNT = 0  # a global the step below increments
+
+
+@pytest.mark.parametrize("change", ["counter", "train() after eval()"])
+def test_a_step_changing_a_python_value_it_reads_is_not_replayed_with_a_frozen_value(change):
+    """A replay runs no Python: a step that increments a global it reads keeps being recorded
+    (its value stays right); an idempotent change (net.train() on a model left in eval mode)
+    is recorded once more and then replayed."""
+    global COUNT
+
+    def run(compiled):
+        global COUNT
+        COUNT = 0
+        tl.manual_seed(0)
+        net = tl.nn.Sequential(tl.nn.Linear(3, 2), tl.nn.Dropout(0.5))
+        opt = tl.optim.SGD(net.parameters(), lr=0.1)
+        net.eval()
+
+        def step(x):
+            global COUNT
+            if change == "counter":
+                COUNT += 1
+            else:
+                net.train()
+            opt.zero_grad()
+            (net(x).sum() * (1 + COUNT)).backward()
+            opt.step()
+        fn = tl.compile(step) if compiled else step
+        tl.manual_seed(1)
+        for _ in range(6):
+            fn(tl.ones(2, 3))
+        return ([_host(p) for p in net.parameters()], COUNT), fn
+    try:
+        eager, _ = run(False)
+        replayed, fn = run(True)
+    finally:
+        COUNT = 0
+    _compare(eager, replayed, change, exact=_EXACT)
+    assert fn.stats["replays"] == (0 if change == "counter" else 4)
