@@ -458,6 +458,8 @@ class CompiledFunction:
         rebound = [i for i, r in enumerate(world.refs)
                    if r.get() is not None and recording.produced(r.get())]
         flat, rebuild = _flatten(result)
+        if _holds_hyper(result):  # the same tensors; a returned hyperparameter as a plain float
+            result = rebuild(flat)
         if any(t._requires_grad for t in flat) and not _trains(world, loaded, rebound, inputs,
                                                               recording.written()):
             # a forward whose backward runs outside: the graph must exist, so eager it stays
@@ -707,6 +709,14 @@ def _host_read(sink, name):
     sink.append(message)
 
 
+def _holds_hyper(result) -> bool:
+    if isinstance(result, (tuple, list)):
+        return any(map(_holds_hyper, result))
+    if isinstance(result, dict):
+        return any(map(_holds_hyper, result.values()))
+    return isinstance(result, _Hyper)
+
+
 def _flatten(result):
     """(the tensors in ``result``, a function rebuilding its structure from new tensors)."""
     if isinstance(result, Tensor):
@@ -726,6 +736,9 @@ def _flatten(result):
         keys = list(result)
         flat, rebuild_values = _flatten([result[k] for k in keys])
         return flat, lambda ts: dict(zip(keys, rebuild_values(ts)))
+    if isinstance(result, _Hyper):  # a hyperparameter returned: its value at each call
+        fn = result._fn
+        return [], lambda ts: fn()
     if result is None or isinstance(result, (int, float, str, bool)):
         return [], lambda ts: result
     raise CaptureError(f"tensorlite.compile: the step returns a {type(result).__name__}; return "

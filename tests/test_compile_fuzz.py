@@ -844,3 +844,28 @@ def test_a_step_changing_a_python_value_it_reads_is_not_replayed_with_a_frozen_v
         COUNT = 0
     _compare(eager, replayed, change, exact=_EXACT)
     assert fn.stats["replays"] == (0 if change == "counter" else 4)
+
+
+def test_a_returned_hyperparameter_is_its_value_at_each_call():
+    """``return loss, group["lr"]``: the recording returned its stand-in for the lr (a float
+    subclass) and every replay that same, stale value."""
+    def run(compiled):
+        w = tl.ones(3, requires_grad=True)
+        opt = tl.optim.SGD([w], lr=0.1)
+        sched = tl.optim.lr_scheduler.ExponentialLR(opt, 0.5)
+
+        def step(x):
+            opt.zero_grad()
+            loss = (w * x).sum()
+            loss.backward()
+            opt.step()
+            return {"loss": loss.detach(), "lr": opt.param_groups[0]["lr"] * 1}
+        fn = tl.compile(step) if compiled else step
+        out = []
+        for _ in range(5):
+            out.append(fn(tl.ones(3))["lr"])
+            sched.step()
+        return out, fn
+    eager, _ = run(False)
+    replayed, fn = run(True)
+    assert replayed == eager and {type(v) for v in replayed} == {float} and fn.stats["replays"] == 3
