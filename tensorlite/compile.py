@@ -65,11 +65,21 @@ class _Hyper(float):
     __hash__ = float.__hash__
 
 
+_CHECKS = tuple(os.path.join(_PACKAGE, d) + os.sep for d in ("ops", "backends"))
+
+
 def _comparison(op):
-    # not a lost value: comparisons of hyperparameters are the argument checks of the ops
-    # (a scalar in a dtype's range); control flow goes through bool(), which guards
+    # the ops' argument checks (a scalar in a dtype's range) compare hyperparameters without
+    # steering the step; any other comparison is control flow (`if group["momentum"] > 0:`,
+    # `if lr < 1e-3:` in the step): guarded by its outcome (a scheduler may still move the value)
     def compare(self, other):
-        return op(float.__float__(self), other)
+        result = op(float.__float__(self), other)
+        if not sys._getframe(1).f_code.co_filename.startswith(_CHECKS):
+            if isinstance(other, numbers.Real) and not isinstance(other, _Hyper):
+                self._source.setdefault("checks", []).append((self._fn, op, other, result))
+            else:
+                self._lost()
+        return result
     return compare
 
 
@@ -133,7 +143,8 @@ def _roots(fn, args, kwargs, bindings=None, depth=0) -> list:
                   for c in (func.__closure__ or ()) if _cell_full(c)]
         for get, obj in named:
             found.append(obj)
-            if bindings is not None and isinstance(obj, (Tensor, Module, Optimizer)):
+            if bindings is not None and (isinstance(obj, (Tensor, Module, Optimizer)) or
+                                         obj is None or _plain(obj)):
                 bindings.append((get, obj))
             if depth < 2 and obj is not fn and type(obj).__name__ == "function" and \
                     getattr(obj, "__module__", "") and not obj.__module__.startswith("tensorlite"):
@@ -197,6 +208,12 @@ class _World:
     def __init__(self, fn, args, kwargs):
         self.bindings = []
         roots = _roots(fn, args, kwargs, self.bindings)
+        # a Python number or string bound to a name the step reads is baked into the recording:
+        # guarded by value (`scale = 5.0` between calls records again)
+        self.plain = [get for get, obj in self.bindings if _plain(obj)]
+        self.bindings = [b for b in self.bindings if not _plain(b[1])]  # by identity (None too)
+        self.plain += [functools.partial(d.get, k) for d in roots if type(d) is dict
+                       for k, v in d.items() if _plain(v)]  # a config dict's numbers
         inputs = {id(a) for a in list(args) + list(kwargs.values()) if isinstance(a, Tensor)}
         self.modules, self.optimizers, params, leaves = [], [], {}, {}
         for obj in roots:
@@ -208,6 +225,13 @@ class _World:
                 self.optimizers.append(obj)
             elif isinstance(obj, Tensor) and id(obj) not in inputs and obj._requires_grad:
                 params[id(obj)] = leaves[id(obj)] = obj
+        # plain attributes of the modules (Dropout's p, BatchNorm's momentum and eps) and of the
+        # object of a method step (bound, or `self` of a decorated one) are Python numbers in
+        # the recording: guarded by value
+        owners = self.modules + [o for o in [getattr(fn, "__self__", None), *args]
+                                 if hasattr(o, "__dict__") and not isinstance(o, (Module, Tensor, Optimizer))]
+        self.plain += [functools.partial(operator.itemgetter(*keys), vars(o)) for o in owners
+                       for keys in [[k for k, v in vars(o).items() if type(v) in _PLAIN]] if keys]
         refs = []
         for m in self.modules:
             for store in (m._parameters, m._buffers):
@@ -240,7 +264,9 @@ class _World:
                 # recorded references to the old ones keep them alive: ids are not reused)
                 tuple(map(id, _chain(map(_VALUES, map(_STATE, optimizers))))),
                 tuple(map(id, _chain(map(_GROUPS, optimizers)))),  # hyperparameters are read there
-                tuple(map(id, map(_CALL, map(_FIRST, self.bindings)))))
+                tuple(map(_REQUIRES_GRAD, self.params)),  # a frozen parameter gets no gradient
+                tuple(map(id, map(_CALL, map(_FIRST, self.bindings)))),
+                tuple(map(_CALL, self.plain)))
 
 
 # -- the compiled function ------------------------------------------------------------------------
@@ -323,6 +349,9 @@ class CompiledFunction:
                 parts.append(value)
             else:
                 parts.append(id(value))
+        arrays = [id(v._array) for v in list(args) + list(kwargs.values()) if isinstance(v, Tensor)]
+        if len(set(arrays)) < len(arrays):  # one buffer passed twice: the recording reads it once
+            parts.append(tuple(map(arrays.index, arrays)))
         return tuple(parts)
 
     def _guard_miss(self, entry):
@@ -389,7 +418,12 @@ class CompiledFunction:
                                 args, kwargs)
         device = _device_of(inputs, world.params)
         start = [r.get() for r in world.refs]
+        if {id(t._array) for t in inputs} & {id(t._array) for t in start if t is not None}:
+            # an argument sharing the buffer of a parameter or state (w.detach()): the recording
+            # would read that buffer for it on every replay; this call runs eagerly instead
+            return self._retry_later(entry, self._eager(args, kwargs))
         python_before = world.python_state()
+        plain_before = list(map(_CALL, world.plain))
         hypers = _Hypers(world.optimizers)
         randomness = _Randomness()
 
@@ -419,11 +453,17 @@ class CompiledFunction:
         end_world = _World(self._fn, args, kwargs)
         if len(end_world.refs) != len(world.refs):
             return self._retry_later(entry, result)  # state created in this step: a first step
+        if list(map(_CALL, world.plain)) != plain_before:
+            # the step changed a Python value it reads (a counter, net.train() after eval): a
+            # replay would not; the next call records again (an idempotent change is then kept)
+            return self._retry_later(entry, result)
         if reason is not None:
             return self._refuse(entry, reason, result=result)
         rebound = [i for i, r in enumerate(world.refs)
                    if r.get() is not None and recording.produced(r.get())]
         flat, rebuild = _flatten(result)
+        if _holds_hyper(result):  # the same tensors; a returned hyperparameter as a plain float
+            result = rebuild(flat)
         if any(t._requires_grad for t in flat) and not _trains(world, loaded, rebound, inputs,
                                                               recording.written()):
             # a forward whose backward runs outside: the graph must exist, so eager it stays
@@ -441,8 +481,10 @@ class CompiledFunction:
         entry.unread = [None] * len(entry.load_refs)
         read_refs = {id(entry.load_refs[n]) for n, _, _, _ in entry.read}
         entry.empty_first = [r for r in entry.rebound_refs if r.grad_of is not None and id(r) not in read_refs]
+        # what the step set to None and left so (the gradient of a frozen parameter): None too
+        entry.empty_first += [r for r in entry.load_refs if r.get() is None]
         entry.late, fixed = hypers.finish()
-        entry.fixed = _fixed_guards(fixed)
+        entry.fixed = _fixed_guards(fixed) + hypers.checks()
         entry.absent = absent  # the step created these (a first gradient): they must be None
         entry.getters = [get for _, get, _, _ in entry.read]
         entry.read_index = [n for n, _, _, _ in entry.read]
@@ -486,8 +528,17 @@ def _device_of(inputs, params):
     raise CaptureError("tensorlite.compile: the step takes no tensor and reaches no parameter")
 
 
+_PLAIN = (int, float, bool, str)
+
+
+def _plain(value) -> bool:
+    """A Python number or string, or a tuple of them: compared by value in the guard."""
+    return type(value) in _PLAIN or (type(value) is tuple and all(type(v) in _PLAIN for v in value))
+
+
 _ARRAY = operator.attrgetter("_array")
 _TRAINING = operator.attrgetter("training")
+_REQUIRES_GRAD = operator.attrgetter("_requires_grad")
 _PARAMETERS = operator.attrgetter("_parameters")
 _GROUPS = operator.attrgetter("param_groups")
 _STATE = operator.attrgetter("state")
@@ -553,7 +604,7 @@ class _Hypers:
         for group in self.groups:
             for key, value in list(group.items()):
                 if type(value) in (int, float):
-                    source = {"lost": False, "key": key}
+                    source = {"lost": False, "key": key, "group": group}
                     self.saved.append((group, key, value, source))
                     group[key] = _Hyper(value, (lambda g, k: lambda: g[k])(group, key), source)
 
@@ -576,6 +627,18 @@ class _Hypers:
         if id(value) not in self.late:
             self.late[id(value)] = (len(self.late), value)
         return Late(self.late[id(value)][0])
+
+    def checks(self) -> list:
+        """Guards of the comparisons that steered the step: [(group, its outcomes now, the
+        recorded outcomes)] (see ``_fixed_guards``)."""
+        guards = []
+        for _, _, _, source in self.saved:
+            checks = source.get("checks")
+            if checks and not source["lost"]:
+                guards.append((source["group"],
+                               lambda g, checks=tuple(checks): tuple(op(fn(), v) for fn, op, v, _ in checks),
+                               tuple(result for _, _, _, result in checks)))
+        return guards
 
     def finish(self):
         """(functions giving the late values in order, (group, key, value) guarded by value)."""
@@ -634,14 +697,30 @@ def _host_read(sink, name):
     if inner is not None and inner is not frame and os.path.abspath(inner.filename).startswith(_PACKAGE):
         where += f" (inside tensorlite: {os.path.relpath(inner.filename, os.path.dirname(_PACKAGE[:-1]))}:" \
                  f"{inner.lineno}, {inner.name})"
-    message = (
-        f"tensorlite.compile: the step reads tensor values to the host ({name}: .item(), "
-        f".numpy(), .tolist(), bool(t) or Python control flow on a tensor) at {where}. A "
-        f"captured step replays without running Python, so the value would be frozen; return "
-        f"the tensor from the step and read it outside (e.g. `return loss`, then `loss.item()`)")
+    if name == "nonzero":
+        message = (
+            f"tensorlite.compile: the step makes a tensor whose shape depends on tensor values "
+            f"(nonzero: boolean-mask indexing, masked_select, nonzero, unique) at {where}. A "
+            f"captured step replays with the recorded shapes; compute with the mask instead "
+            f"(e.g. `(x * mask).sum()` or `tl.where(mask, x, 0)`), or compile with "
+            f"host_reads='eager' to run such a step eagerly")
+    else:
+        message = (
+            f"tensorlite.compile: the step reads tensor values to the host ({name}: .item(), "
+            f".numpy(), .tolist(), bool(t) or Python control flow on a tensor) at {where}. A "
+            f"captured step replays without running Python, so the value would be frozen; return "
+            f"the tensor from the step and read it outside (e.g. `return loss`, then `loss.item()`)")
     if sink is None:
         raise CaptureError(message)
     sink.append(message)
+
+
+def _holds_hyper(result) -> bool:
+    if isinstance(result, (tuple, list)):
+        return any(map(_holds_hyper, result))
+    if isinstance(result, dict):
+        return any(map(_holds_hyper, result.values()))
+    return isinstance(result, _Hyper)
 
 
 def _flatten(result):
@@ -663,6 +742,9 @@ def _flatten(result):
         keys = list(result)
         flat, rebuild_values = _flatten([result[k] for k in keys])
         return flat, lambda ts: dict(zip(keys, rebuild_values(ts)))
+    if isinstance(result, _Hyper):  # a hyperparameter returned: its value at each call
+        fn = result._fn
+        return [], lambda ts: fn()
     if result is None or isinstance(result, (int, float, str, bool)):
         return [], lambda ts: result
     raise CaptureError(f"tensorlite.compile: the step returns a {type(result).__name__}; return "

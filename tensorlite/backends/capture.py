@@ -27,7 +27,9 @@ import numpy as np  # the flat buffers of a grouped optimizer update
 # Questions whose answer depends on layout or identity only (reproduced by the replay): they run
 # during recording and are not replayed. Host reads go to ``host_read``: their values steer Python.
 QUERIES = frozenset({"aliases", "has_internal_overlap", "is_contiguous", "synchronize"})
-HOST_READS = frozenset({"to_host", "all_finite"})
+# nonzero reads too: the size of its result is the count of non-zero values (a replay would keep
+# the recorded size: boolean-mask indexing, masked_select, unique).
+HOST_READS = frozenset({"to_host", "all_finite", "nonzero"})
 # Primitives that write into array arguments (the step's state: parameters, gradients, buffers),
 # with the positions of the arguments they write.
 WRITES = {"binary_inplace": (1,), "copy_into": (0,), "index_put": (0,), "adam_step": (0, 2, 3, 4, 5)}
@@ -89,7 +91,15 @@ class Recorder:
         if name in HOST_READS:
             self._host_read(name)
             return attr
+        if name == "getitem":
+            return lambda *args, **kwargs: self._getitem(attr, args, kwargs)
         return lambda *args, **kwargs: self._call(name, attr, args, kwargs)
+
+    def _getitem(self, method, args, kwargs):
+        key = args[1] if isinstance(args[1], tuple) else (args[1],)
+        if any(self._is_array(k) and k.dtype == np.bool_ for k in key):
+            self._host_read("nonzero")  # a boolean mask: the result's size is its count
+        return self._call("getitem", method, args, kwargs)
 
     def _call(self, name, method, args, kwargs):
         prepared = self._prepare(name, args, kwargs)
@@ -421,6 +431,9 @@ def _hoist(backend, calls, keep) -> dict:
                 if position not in _READ_ONLY.get(name, ()):
                     bad.update(v for v in _vars_in(arg) if v in recipes)
             bad.update(v for v in _vars_in(list(kwargs.values())) if v in recipes)
+        # a recipe reading a slot that runs in the replay now is not known at build either
+        bad.update(slot for slot, (_, args, kwargs) in recipes.items()
+                   if not _fixed(list(args) + list(kwargs.values()), recipes))
         if not bad:
             break
         for name in bad:  # its call runs in the replay now: the checks above see its arguments
