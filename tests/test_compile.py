@@ -313,7 +313,7 @@ def test_fit_with_compile_trains_as_eager_fit(solver, schedule, threshold, monke
 
 
 def test_fit_compile_option_is_validated():
-    with pytest.raises(ValueError, match="compile must be True or False"):
+    with pytest.raises(ValueError, match="compile must be None, True or False"):
         tl.training.TrainingOptions(compile="yes")
 
 

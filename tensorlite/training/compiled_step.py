@@ -11,11 +11,11 @@ from .environments import SingleDevice, _finish_metric, _metric_part
 __all__ = ["compiled_train_step"]
 
 
-def compiled_train_step(environment, model, optimizer, loss_fn, metric: str, gradient_threshold):
+def compiled_train_step(environment, model, optimizer, loss_fn, metric: str, gradient_threshold, warn: bool = True):
     """A function ``(inputs, targets) -> (loss, metric)`` (Python floats) doing what fit's eager
     loop does for one mini-batch, captured on its second call and replayed after that; None
-    (with a warning) where the environment is not one device (CPU or OpenCL). A step that cannot be
-    captured warns once and runs eagerly.
+    (with a warning if ``warn``) where the environment is not one device (CPU or OpenCL). A step
+    that cannot be captured warns once and runs eagerly.
 
     Shapes: inputs (N, *), targets (N,) class indices or (N, *) regression targets.
 
@@ -31,9 +31,12 @@ def compiled_train_step(environment, model, optimizer, loss_fn, metric: str, gra
     True
     """
     if type(environment) is not SingleDevice or environment.device.type not in ("cpu", "opencl"):
-        warn_user(f"TrainingOptions(compile=True) captures steps on one device (CPU or OpenCL) only; "
-                  f"training on {environment.devices} eagerly")
+        if warn:
+            warn_user(f"TrainingOptions(compile=True) captures steps on one device (CPU or OpenCL) only; "
+                      f"training on {environment.devices} eagerly")
         return None
+
+    device = environment.device
 
     def step(inputs, targets):
         optimizer.zero_grad()
@@ -49,6 +52,6 @@ def compiled_train_step(environment, model, optimizer, loss_fn, metric: str, gra
     compiled = _compile(step, host_reads="eager")
 
     def train_step(inputs, targets):
-        batch_loss, part = compiled(inputs, targets)
+        batch_loss, part = compiled(inputs.to(device), targets.to(device))
         return batch_loss.item(), _finish_metric(metric, part.item(), len(targets))
     return train_step

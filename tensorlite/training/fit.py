@@ -219,8 +219,8 @@ def fit(model: nn.Module, train_data, loss="crossentropy", options: TrainingOpti
     if board is not None:
         board.open(model, dataset)
     model.train()
-    train_step = compiled_train_step(environment, model, optimizer, loss_fn, metric,
-                                     options.gradient_threshold) if options.compile else None
+    train_step = compiled_train_step(environment, model, optimizer, loss_fn, metric, options.gradient_threshold,
+                                     warn=options.compile is True) if options.compile is not False else None
 
     def checkpoint(batches_done, epoch_loader_rng):
         """Everything a resume needs; batches_done > 0: the epoch is in progress, resume runs

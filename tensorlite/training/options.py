@@ -47,8 +47,10 @@ class TrainingOptions:
     ``devices``, default every OpenCL GPU, in this process) or 'parallel' (MPI ranks, each on
     its own device). ``worker_load`` (multi-gpu and parallel): each worker's share of every
     mini-batch, as fractions or counts (relative, like [0.25, 0.75] or [1, 3]); default even.
-    ``compile``: capture the training step with ``tensorlite.compile`` and replay it (one CPU
-    device; elsewhere, or where a step cannot be captured, fit warns once and trains eagerly).
+    ``compile``: capture the training step with ``tensorlite.compile`` and replay it. None (the
+    default): on one device (CPU or OpenCL), and eagerly without a word in the data-parallel
+    environments; True: the same, but a data-parallel environment warns that it trains
+    eagerly; False: eager steps. A step that cannot be captured warns once and trains eagerly.
     """
 
     solver: str = "sgdm"
@@ -79,7 +81,7 @@ class TrainingOptions:
     betas: tuple = (0.9, 0.999)
     epsilon: float = 1e-8
     squared_gradient_decay_factor: float = 0.9
-    compile: bool = False
+    compile: bool | None = None
 
     def __init__(self, solver: str = "sgdm", **options):
         names = [f.name for f in fields(self)]
@@ -119,8 +121,8 @@ class TrainingOptions:
             _integer("validation_patience", self.validation_patience)
         _range("epsilon", self.epsilon, 0, math.inf, low_open=True)
         _range("squared_gradient_decay_factor", self.squared_gradient_decay_factor, 0, 1, high_open=True)
-        if not isinstance(self.compile, bool):
-            raise ValueError(f"compile must be True or False, got {self.compile!r}")
+        if self.compile is not None and not isinstance(self.compile, bool):
+            raise ValueError(f"compile must be None, True or False, got {self.compile!r}")
         if not all(callable(f) for f in self.output_functions):
             raise ValueError("output_functions must be callables taking one info argument")
         if not (self.tensorboard is None or isinstance(self.tensorboard, (bool, str, os.PathLike))
