@@ -287,8 +287,9 @@ def test_host_reads_eager_finishes_the_step_then_runs_eagerly():
         np.testing.assert_array_equal(a, b.numpy())
 
 
-@pytest.mark.parametrize("solver, schedule, threshold", [("sgdm", "piecewise", 1.0), ("adam", "none", None)])
-def test_fit_with_compile_trains_as_eager_fit(solver, schedule, threshold, monkeypatch):
+@pytest.mark.parametrize("solver, schedule, threshold, option", [("sgdm", "piecewise", 1.0, True),
+                                                                   ("adam", "none", None, "default")])
+def test_fit_with_compile_trains_as_eager_fit(solver, schedule, threshold, option, monkeypatch):
     made = []
     init = compile_module.CompiledFunction.__init__
     monkeypatch.setattr(compile_module.CompiledFunction, "__init__",
@@ -301,15 +302,26 @@ def test_fit_with_compile_trains_as_eager_fit(solver, schedule, threshold, monke
         options = tl.training.TrainingOptions(
             solver, initial_learn_rate=0.05, max_epochs=4, mini_batch_size=16, verbose=False,
             execution_environment="cpu", learn_rate_schedule=schedule, learn_rate_drop_period=1,
-            gradient_threshold=threshold, compile=compiled)
+            gradient_threshold=threshold, **({} if compiled == "default" else {"compile": compiled}))
         model, history = tl.training.fit(model, data, "crossentropy", options)
         return model, history
-    (eager_model, eager_history), (model, history) = train(False), train(True)
+    (eager_model, eager_history), (model, history) = train(False), train(option)  # default: compiled
     for a, b in zip(eager_model.state_dict().values(), model.state_dict().values(), strict=True):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
     assert [r["loss"] for r in history.iterations] == [r["loss"] for r in eager_history.iterations]
     assert [r["accuracy"] for r in history.iterations] == [r["accuracy"] for r in eager_history.iterations]
     assert [c.stats for c in made] == [{"eager": 2, "recordings": 2, "replays": 8}]  # batches 16, 16, 8
+
+
+@pytest.mark.parametrize("option, warns", [(None, False), (True, True)])
+def test_fit_on_replicas_trains_eagerly_warning_only_when_compile_was_asked_for(option, warns, recwarn):
+    tl.manual_seed(0)
+    options = tl.training.TrainingOptions("sgdm", max_epochs=1, mini_batch_size=16, verbose=False,
+                                          execution_environment="multi-gpu", devices=["cpu", "cpu"],
+                                          compile=option)
+    tl.training.fit(tl.nn.Linear(2, 2), tl.data.xor(n=32), "crossentropy", options)
+    said = [str(w.message) for w in recwarn if "captures steps on one device" in str(w.message)]
+    assert len(said) == warns
 
 
 def test_fit_compile_option_is_validated():
