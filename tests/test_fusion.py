@@ -320,6 +320,33 @@ def test_compiled_gradient_accumulation_with_fusion_equals_eager(monkeypatch):
             np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
 
 
+def test_a_group_that_read_a_received_tensor_runs_before_an_in_place_write_into_it():
+    """y = a * 2 reads a's old value, then a += b: the fused call of y's group takes its last
+    member's place (y + 1), which must stay before the write (it read a + b: 23, not 3)."""
+    def step(a, b):
+        y = a * 2.0
+        a.add_(b)
+        return y + 1.0
+    with mock.patch.object(NumpyBackend, "fuses_elementwise", True, create=True):
+        fn = tl.compile(step)
+        for _ in range(4):
+            a = tl.ones(3, 4)
+            out = fn(a, tl.full((4,), 10.0))
+            np.testing.assert_array_equal(out.numpy(), np.full((3, 4), 3.0, np.float32))
+            np.testing.assert_array_equal(a.numpy(), np.full((3, 4), 11.0, np.float32))
+    assert fn.stats["replays"] == 2
+
+
+def test_a_group_that_read_a_fresh_result_runs_before_an_in_place_write_into_it():
+    """The same order for an in-place add into a fresh result (a bias add after a matmul)."""
+    def step(x, w, b):
+        h = x @ w
+        y = h * 2.0
+        h.add_(b)
+        return y + 1.0, h.relu()
+    _fused_vs_unfused(step, tl.randn(3, 4), tl.randn(4, 5), tl.randn(5))
+
+
 # -- the kernel against NumPy, op code by op code (OpenCL interpreter and template) ----------------
 
 def _float_unary():

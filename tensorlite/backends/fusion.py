@@ -205,6 +205,10 @@ def fuse(calls, keep, meta) -> list:
             groups[:] = [g for g in groups if g not in joined]
         groups.append(group)
         owner[member.result] = group
+        if member.inplace:  # a group that read dst's old value must run before this write
+            for other in groups:
+                if other is not group and any(_reads(m, member.result) for m in other.members):
+                    other.open = False
         for other in joined:
             for m in other.members:
                 if owner.get(m.result) is other:
@@ -217,6 +221,11 @@ def fuse(calls, keep, meta) -> list:
             placed[group.members[-1].index] = fused
     return [placed[i] if i in placed else call for i, call in enumerate(calls)
             if i in placed or i not in replaced]
+
+
+def _reads(member, name) -> bool:
+    """Whether ``member`` reads the array called ``name`` as an operand."""
+    return any(getattr(operand, "name", None) == name for _, operand in member.operands)
 
 
 def _merge(joined, member):
