@@ -90,6 +90,38 @@ def test_recycler_hands_an_array_back_only_when_no_one_holds_it():
     assert pool.take("cols", (128, 256), np.float64).dtype == np.float64  # another key: a new array
 
 
+def test_recycler_takes_and_gives_from_several_threads():
+    """give's eviction walks every kept key: another thread's take or give resized the dict
+    under it ('dictionary changed size during iteration') before the pool had a lock."""
+    import sys
+    import threading
+    from tensorlite.backends._recycle import Recycler
+    pool, errors = Recycler(limit_bytes=8 * 1024 * 1024), []
+
+    def work(seed):
+        rng = np.random.default_rng(seed)
+        try:
+            for i in range(3000):
+                tag = f"t{i % 7}"
+                array = pool.give(tag, pool.take(tag, (int(rng.integers(64, 80)), 256), np.float32))
+                array.fill(seed)
+                assert (array == seed).all()  # no other thread was handed the same array
+                del array
+        except Exception as error:  # noqa: BLE001 (reported by the main thread)
+            errors.append(error)
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        threads = [threading.Thread(target=work, args=(seed,)) for seed in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    finally:
+        sys.setswitchinterval(interval)
+    assert errors == []
+
+
 @given(data=st.data())
 def test_outputs_held_across_calls_keep_their_values(data):
     """An unfold, fold or max-pool result (or a view of it) the caller still holds is never

@@ -12,6 +12,7 @@ released its memory for the next ``malloc``.
 from __future__ import annotations
 
 import sys
+import threading
 
 import numpy as np
 
@@ -29,8 +30,8 @@ _SOLE = _count([np.empty(1)], 0)  # the count of an array only a list holds (int
 
 class Recycler:
     """``take(tag, shape, dtype)``: an uninitialised C-contiguous array, one that ``give`` kept
-    under that key if no one else holds it any more, else a new one. Thread-safe under the GIL:
-    a key's arrays leave the pool (dict.pop) before their counts are read.
+    under that key if no one else holds it any more, else a new one. Thread-safe: one lock
+    (``give``'s eviction walks the whole dict, which another thread's take or give resizes).
 
     Example:
     >>> pool = Recycler()
@@ -44,28 +45,36 @@ class Recycler:
     def __init__(self, limit_bytes: int = LIMIT_BYTES):
         self._arrays = {}  # (tag, shape, dtype) -> [array], oldest key first
         self._limit = limit_bytes
+        self._lock = threading.Lock()
 
     def take(self, tag, shape, dtype) -> np.ndarray:
         dtype = np.dtype(dtype)
-        arrays = self._arrays.pop((tag, shape, dtype), None)
+        with self._lock:
+            array = self._take_kept((tag, shape, dtype))
+        return np.empty(shape, dtype) if array is None else array
+
+    def _take_kept(self, key):
+        """A kept array of ``key`` that only the pool holds, or None (under the lock)."""
+        arrays = self._arrays.pop(key, None)
         if arrays:
             for index in range(len(arrays)):
                 if _count(arrays, index) == _SOLE:
                     array = arrays.pop(index)
                     if arrays:
-                        self._arrays[(tag, shape, dtype)] = arrays
+                        self._arrays[key] = arrays
                     return array
-            self._arrays[(tag, shape, dtype)] = arrays
-        return np.empty(shape, dtype)
+            self._arrays[key] = arrays
+        return None
 
     def give(self, tag, array: np.ndarray) -> np.ndarray:
         """Keep ``array`` (one ``take`` made) for a later ``take`` of its key; returns it."""
         if not MIN_BYTES <= array.nbytes <= self._limit // 8:
             return array
         key = (tag, array.shape, array.dtype)
-        arrays = self._arrays.pop(key, [])
-        arrays.append(array)
-        self._arrays[key] = arrays[-PER_KEY:]
-        while sum(a.nbytes for kept in self._arrays.values() for a in kept) > self._limit:
-            del self._arrays[next(iter(self._arrays))]  # the least recently given key first
+        with self._lock:
+            arrays = self._arrays.pop(key, [])
+            arrays.append(array)
+            self._arrays[key] = arrays[-PER_KEY:]
+            while sum(a.nbytes for kept in self._arrays.values() for a in kept) > self._limit:
+                del self._arrays[next(iter(self._arrays))]  # the least recently given key first
         return array
