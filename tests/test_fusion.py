@@ -320,20 +320,50 @@ def test_compiled_gradient_accumulation_with_fusion_equals_eager(monkeypatch):
             np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
 
 
-def test_a_group_that_read_a_received_tensor_runs_before_an_in_place_write_into_it():
-    """y = a * 2 reads a's old value, then a += b: the fused call of y's group takes its last
-    member's place (y + 1), which must stay before the write (it read a + b: 23, not 3)."""
-    def step(a, b):
-        y = a * 2.0
-        a.add_(b)
+def _read_then_add(a, b):
+    y = a * 2.0
+    a.add_(b)
+    return y + 1.0
+
+
+def _read_a_view_then_add(a, b):
+    y = a[0] * 2.0  # a view of the tensor written below
+    a.add_(b)
+    return y + 1.0
+
+
+def _read_a_view_of_a_fresh_result_then_add(a, b):
+    h = a @ tl.eye(4, device=a.device)
+    y = h.reshape(-1)[:4] * 2.0
+    h.add_(b)
+    return y + 1.0
+
+
+@pytest.mark.parametrize("step", [_read_then_add, _read_a_view_then_add, _read_a_view_of_a_fresh_result_then_add])
+def test_a_group_that_read_a_tensor_runs_before_an_in_place_write_into_it(step):
+    """y = a * 2 reads a's old value (or that of a view of it), then a += b: the fused call of
+    y's group takes its last member's place (y + 1), which must stay before the write (it read
+    a + b: 23, not 3)."""
+    with mock.patch.object(NumpyBackend, "fuses_elementwise", True, create=True):
+        fn = tl.compile(step)
+        for _ in range(4):
+            out = fn(tl.ones(3, 4), tl.full((4,), 10.0))
+            np.testing.assert_array_equal(out.numpy().reshape(-1)[:4], np.full(4, 3.0, np.float32))
+    assert fn.stats["replays"] == 2
+
+
+def test_a_group_that_read_a_view_of_an_argument_runs_before_an_in_place_write_into_it():
+    """The arguments themselves may be views of one another (v = a[0]): the group reading v
+    stays before the write into a."""
+    def step(a, v):
+        y = v * 2.0
+        a.add_(10.0)
         return y + 1.0
     with mock.patch.object(NumpyBackend, "fuses_elementwise", True, create=True):
         fn = tl.compile(step)
         for _ in range(4):
             a = tl.ones(3, 4)
-            out = fn(a, tl.full((4,), 10.0))
-            np.testing.assert_array_equal(out.numpy(), np.full((3, 4), 3.0, np.float32))
-            np.testing.assert_array_equal(a.numpy(), np.full((3, 4), 11.0, np.float32))
+            np.testing.assert_array_equal(fn(a, a[0]).numpy(), np.full(4, 3.0, np.float32))
     assert fn.stats["replays"] == 2
 
 

@@ -207,7 +207,7 @@ def fuse(calls, keep, meta) -> list:
         owner[member.result] = group
         if member.inplace:  # a group that read dst's old value must run before this write
             for other in groups:
-                if other is not group and any(_reads(m, member.result) for m in other.members):
+                if other is not group and _may_read(other, member.result, producer):
                     other.open = False
         for other in joined:
             for m in other.members:
@@ -223,9 +223,15 @@ def fuse(calls, keep, meta) -> list:
             if i in placed or i not in replaced]
 
 
-def _reads(member, name) -> bool:
-    """Whether ``member`` reads the array called ``name`` as an operand."""
-    return any(getattr(operand, "name", None) == name for _, operand in member.operands)
+def _may_read(group, name, producer) -> bool:
+    """Whether a member of ``group`` reads the array ``name`` or one that may share its memory:
+    a load (the step's arguments may be views of one another) or a view (not a fresh result)."""
+    for member in group.members:
+        for _, operand in member.operands:
+            read = getattr(operand, "name", None)
+            if isinstance(read, str) and (read == name or read.startswith("l") or producer.get(read) not in _FRESH):
+                return True
+    return False
 
 
 def _merge(joined, member):
