@@ -367,6 +367,22 @@ def test_a_group_that_read_a_view_of_an_argument_runs_before_an_in_place_write_i
     assert fn.stats["replays"] == 2
 
 
+def test_a_view_of_an_argument_read_after_an_in_place_write_into_it_sees_the_write():
+    """a += t, then v * t with v = a[:] (a view of the same layout): the group's later step reads
+    the written values, as the eager calls did (the reference wrote at the end: 3, not 12; the
+    OpenCL kernel stores at each element's end, so such a tape runs as its unfused calls)."""
+    def step(a, v, b):
+        t = b * 3.0
+        a.add_(t)
+        return v * t
+    with mock.patch.object(NumpyBackend, "fuses_elementwise", True, create=True):
+        fn = tl.compile(step)
+        for _ in range(4):
+            a = tl.ones(3, 4)
+            np.testing.assert_array_equal(fn(a, a[:], tl.ones(3, 4)).numpy(), np.full((3, 4), 12.0, np.float32))
+    assert fn.stats["replays"] == 2
+
+
 def test_a_group_that_read_a_fresh_result_runs_before_an_in_place_write_into_it():
     """The same order for an in-place add into a fresh result (a bias add after a matmul)."""
     def step(x, w, b):
@@ -509,3 +525,28 @@ def test_fused_kernel_writes_into_strided_views_and_overlaps_run_unfused(opencl,
         assert written is x
         np.testing.assert_allclose(backend.to_host(buffer), host, rtol=1e-6)  # the rest untouched
         np.testing.assert_allclose(backend.to_host(product), want_product, rtol=1e-6)
+
+
+@pytest.mark.backend_pair
+@pytest.mark.parametrize("templates", [False, True])
+def test_fused_kernel_with_a_same_layout_view_of_a_written_input_runs_unfused(opencl, templates):
+    """out0 = x + y written into x, then out1 = v * out0 with v another view of x's elements in
+    the same layout: v's read comes after the write, so it sees x + y (the kernel would read the
+    old x: it stores each element only at its end)."""
+    tape = fusion.Tape(F32, (3, 4), 3, [("binary", "add", 0, 1), ("binary", "mul", 2, 3)], [3, 4],
+                       [F32] * 5, writes=[0, None])
+    backend = opencl.backend
+    rng = np.random.default_rng(5)
+    x_host, y_host = rng.standard_normal((3, 4)).astype(np.float32), rng.standard_normal((3, 4)).astype(np.float32)
+    host = x_host.copy()
+    _, want = fusion.run_reference(NumpyBackend(), tape, [host, y_host, host[:]])
+    np.testing.assert_array_equal(want, (x_host + y_host) * (x_host + y_host))
+    x = backend.upload(x_host)
+    background = backend.runtime.background_builds
+    backend.fused_templates, backend.runtime.background_builds = templates, False
+    try:
+        written, product = backend.fused(tape, [x, backend.upload(y_host), x.with_layout((3, 4), (4, 1), 0)])
+    finally:
+        backend.fused_templates, backend.runtime.background_builds = True, background
+    np.testing.assert_allclose(backend.to_host(written), host, rtol=1e-6)
+    np.testing.assert_allclose(backend.to_host(product), want, rtol=1e-6)

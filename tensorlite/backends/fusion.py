@@ -95,9 +95,10 @@ class Tape:
 def run_reference(backend, tape: Tape, inputs) -> tuple:
     """The outputs of ``tape`` computed by ``backend``'s unfused primitives, one call per step:
     what a fused call means on every backend (and the NumPy backend's ``fused``). An output
-    with a ``writes`` entry is copied into that input once every value is computed (the same
-    bits as the in-place calls it replaces) and returned as that input's array."""
+    with a ``writes`` entry is copied into that input as soon as its step computed it (the same
+    bits as the in-place call it replaces) and returned as that input's array."""
     registers = list(inputs)
+    written = {r: t for r, t in zip(tape.outputs, tape.writes) if t is not None}
     for step in tape.steps:
         kind = step[0]
         if kind == "unary":
@@ -119,14 +120,9 @@ def run_reference(backend, tape: Tape, inputs) -> tuple:
         else:
             raise ValueError(f"fused tape: unknown step {step!r}")
         registers.append(value)
-    results = []
-    for register, target in zip(tape.outputs, tape.writes):
-        if target is None:
-            results.append(registers[register])
-        else:
-            backend.copy_into(inputs[target], registers[register])
-            results.append(inputs[target])
-    return tuple(results)
+        if len(registers) - 1 in written:  # now, as the in-place call did: a later step may read
+            backend.copy_into(inputs[written[len(registers) - 1]], value)  # another view of it
+    return tuple(registers[r] if t is None else inputs[t] for r, t in zip(tape.outputs, tape.writes))
 
 
 class _Member:

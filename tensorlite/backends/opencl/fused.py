@@ -119,15 +119,14 @@ class FusedMixin:
 def _writes_elementwise(tape: Tape, inputs) -> bool:
     """Whether every input the tape writes into (``Tape.writes``) can be written element by
     element in one launch: its elements distinct (no zero stride) and its buffer shared with no
-    other operand, unless that operand is the same view (read at the same element first)."""
+    other operand (not even one of the same layout: a step after the write may read it, and
+    must see the written value, which the kernel stores only at the element's end)."""
     targets = [inputs[t] for t in tape.writes if t is not None]
     for target in targets:
         if any(stride == 0 and size > 1 for stride, size in zip(target.strides, target.shape)):
             return False
-        for other in inputs:
-            if other is not target and other.storage is target.storage and \
-                    (other.shape, other.strides, other.offset) != (target.shape, target.strides, target.offset):
-                return False
+        if any(other is not target and other.storage is target.storage for other in inputs):
+            return False
     return len({id(t.storage) for t in targets}) == len(targets)
 
 
