@@ -421,7 +421,7 @@ class CompiledFunction:
         if {id(t._array) for t in inputs} & {id(t._array) for t in start if t is not None}:
             # an argument sharing the buffer of a parameter or state (w.detach()): the recording
             # would read that buffer for it on every replay; this call runs eagerly instead
-            return self._retry_later(entry, self._eager(args, kwargs))
+            return self._retry_later(entry, self._fn(*args, **kwargs))
         python_before = world.python_state()
         plain_before = list(map(_CALL, world.plain))
         hypers = _Hypers(world.optimizers)
@@ -498,7 +498,10 @@ class CompiledFunction:
         return result
 
     def _retry_later(self, entry, result):
+        """``result`` of a call that ran eagerly (its recording, if any, not kept): counted as
+        eager, not against ``max_recordings``; the next call records again."""
         self.stats["recordings"] -= 1
+        self.stats["eager"] += 1
         return result
 
     def _refuse(self, entry, reason, args=None, kwargs=None, result=None, quiet=False):

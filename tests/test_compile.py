@@ -376,3 +376,17 @@ def test_a_forward_returning_tensors_that_require_grad_stays_eager():
         assert out.requires_grad
         out.backward()  # the backward outside the function still works
     assert forward.stats["replays"] == 0 and tl.compile(net) is net
+
+
+def test_stats_count_every_call_when_a_recording_is_not_kept():
+    """A recording dropped because the step changed a Python value it reads (a call counter)
+    still ran the call: it counts as eager (it counted nowhere: the stats summed to 1 of 4)."""
+    calls = {"n": 0}
+
+    def step(x):
+        calls["n"] += 1
+        return x * 2
+    fn = tl.compile(step)
+    for _ in range(4):
+        np.testing.assert_array_equal(fn(tl.ones(2)).numpy(), [2.0, 2.0])
+    assert calls["n"] == 4 and fn.stats == {"eager": 4, "recordings": 0, "replays": 0}
