@@ -122,7 +122,7 @@ __kernel void softmax_cross_entropy(__global T* loss, __global T* logp, __global
         if (t != ignore) {
             counted += 1;
             if (t >= 0 && t < classes) {
-                term = lse - in[t];
+                term = -(in[t] - lse);  /* -logp[t], the same bits: lse - in[t] is +0 where -logp is -0 */
             } else if (atomic_cmpxchg(error, 0, (int)p[4]) == 0) {
                 error[1] = (int)t;
                 error[2] = (int)(t >> 32);

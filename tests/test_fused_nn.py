@@ -301,6 +301,17 @@ def test_fused_cross_entropy_and_its_gradient_equal_the_composition(opencl, case
     tolerance = 2e-5 if x.dtype == np.float32 else 1e-12
     np.testing.assert_allclose(loss, want_loss, rtol=tolerance, atol=tolerance * 10)
     np.testing.assert_allclose(grad, want_grad, rtol=tolerance, atol=tolerance)
+    zeros = (loss == 0) & (want_loss == 0)  # -logp[t] is -0.0 where logp[t] is 0 (PyTorch's too)
+    np.testing.assert_array_equal(np.signbit(loss[zeros]), np.signbit(want_loss[zeros]))
+
+
+@pytest.mark.backend_pair
+def test_fused_cross_entropy_of_a_sure_row_is_minus_zero(opencl):
+    """logits (-inf, 0), target 1: logp[1] = 0, and the loss -logp[1] is -0.0, as PyTorch's and
+    the composition's (the kernel computed lse - x[t]: +0.0)."""
+    x = tl.tensor([[-np.inf, 0.0]], device=opencl)
+    loss = F.cross_entropy(x, tl.tensor([1], device=opencl), reduction="none")
+    assert np.signbit(loss.cpu().numpy()).all()
 
 
 @pytest.mark.backend_pair
