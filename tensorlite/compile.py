@@ -306,6 +306,7 @@ class CompiledFunction:
         self._cache = {}
         self._max = max_recordings
         self._gave_up = None
+        self._unsettled = 0  # recordings in a row dropped because the step changed a Python value
         self.stats = {"eager": 0, "recordings": 0, "replays": 0}
 
     def __get__(self, obj, owner=None):
@@ -456,7 +457,15 @@ class CompiledFunction:
         if list(map(_CALL, world.plain)) != plain_before:
             # the step changed a Python value it reads (a counter, net.train() after eval): a
             # replay would not; the next call records again (an idempotent change is then kept)
+            self._unsettled += 1
+            if self._unsettled >= self._max:  # it changes one on every call: recording is waste
+                return self._refuse(entry, f"it changed a Python value it reads (a number, string or "
+                                           f"tuple bound to a name, a dict's value or a module's "
+                                           f"attribute) in each of {self._unsettled} recordings, and a "
+                                           f"replay would not run that Python; pass it as an argument "
+                                           f"or change it outside the step", result=result)
             return self._retry_later(entry, result)
+        self._unsettled = 0
         if reason is not None:
             return self._refuse(entry, reason, result=result)
         rebound = [i for i, r in enumerate(world.refs)

@@ -846,6 +846,22 @@ def test_a_step_changing_a_python_value_it_reads_is_not_replayed_with_a_frozen_v
     assert fn.stats["replays"] == (0 if change == "counter" else 4)
 
 
+def test_a_step_changing_a_python_value_on_every_call_gives_up_recording_with_one_warning():
+    """Recording every call and never replaying is all cost: after max_recordings dropped
+    recordings in a row the function warns once, naming the cause, and runs eagerly."""
+    state = {"calls": 0}
+    w = tl.ones(2, requires_grad=True)
+
+    def step(x):
+        state["calls"] += 1
+        return (w * x).sum() * state["calls"]
+    fn = tl.compile(step, max_recordings=3)
+    with pytest.warns(UserWarning, match="changed a Python value it reads .* in each of 3 recordings"):
+        outs = [fn(tl.ones(2)).item() for _ in range(8)]
+    assert outs == [2.0 * k for k in range(1, 9)]
+    assert fn.stats == {"eager": 7, "recordings": 1, "replays": 0}  # the last, refused, counts
+
+
 def test_a_returned_hyperparameter_is_its_value_at_each_call():
     """``return loss, group["lr"]``: the recording returned its stand-in for the lr (a float
     subclass) and every replay that same, stale value."""
