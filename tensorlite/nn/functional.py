@@ -16,6 +16,7 @@ from ..autograd.grad_mode import no_grad
 from ..ops import elementwise as _ew
 from ..ops.conv import (adaptive_avg_pool2d, avg_pool2d, conv1d, conv2d, conv3d, conv_transpose1d,
                         conv_transpose2d, conv_transpose3d, fold, max_pool2d, unfold)
+from ..ops.capture import recording
 from ..ops.checks import assert_in_range
 from ..ops.creation import arange, bernoulli, full, full_like
 from ..ops.fused_nn import Gelu as _FusedGelu, LayerNorm as _FusedLayerNorm
@@ -1304,10 +1305,11 @@ def _check_class_weight(input, weight) -> None:
 
 
 def _check_class_targets(input, target, ignore_index) -> bool | None:
-    """Raise PyTorch's errors for bad targets; return whether no target equals ignore_index
-    (then the loss needs no masking: fewer ops), or None for targets on a device: their values
-    are checked there, by the gather that picks them, without waiting for the device (a bad
-    target raises "Target t is out of bounds." at the next sync)."""
+    """Raise PyTorch's errors for bad targets; return True when every target is a class and
+    none equals ignore_index (then the loss needs no masking: fewer ops), else None: the gather
+    that picks them skips ignored targets and checks the others where they are (on a device
+    without waiting for it: a bad target raises "Target t is out of bounds." at the next sync).
+    While a step is recorded it is None for every batch: the replay runs on other targets."""
     if target.dtype is not _dt.int64:
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {target.dtype.scalar_name}")
     expected = tuple(input.shape[:1]) + tuple(input.shape[2:]) if input.ndim > 1 else ()
@@ -1319,8 +1321,8 @@ def _check_class_targets(input, target, ignore_index) -> bool | None:
                            f"{list(input.shape)} (class dim {_class_dim(input)}), got {list(target.shape)}")
     if target.numel() == 0:
         return True
-    if target.device.type != "cpu":
-        return None
+    if target.device.type != "cpu" or recording(target.device):
+        return None  # a recorded step replays on other targets: the gather checks and skips them
     classes = input.shape[_class_dim(input)]
     # on the CPU the values are at hand: (min, max) settles the usual case (every target a
     # class, none ignored) and PyTorch's CPU check raises at the call
@@ -1331,13 +1333,13 @@ def _check_class_targets(input, target, ignore_index) -> bool | None:
     if bool((valid & ((target < 0) | (target >= classes))).any()):
         bad = target[valid & ((target < 0) | (target >= classes))][0].item()
         raise IndexError(f"Target {bad} is out of bounds.")
-    return False
+    return None  # some ignored: the device's path, which a recorded step takes for every batch
 
 
 def _pick(log_probs, target, ignore_index, weight, all_valid):
     """(per-element -log p[target], per-element weight or None for all ones), both 0 where the
-    target is ignored; ``all_valid`` None: unknown (a device), the gather skips ignored targets
-    and range-checks the others on the device."""
+    target is ignored; ``all_valid`` None: some may be ignored, the gather skips them and
+    range-checks the others (see _check_class_targets)."""
     dim = _class_dim(log_probs)
     if all_valid is None:
         picked = -_Gather.apply(log_probs, dim, target.unsqueeze(dim), "nll_loss", ignore_index).squeeze(dim)
@@ -1346,17 +1348,11 @@ def _pick(log_probs, target, ignore_index, weight, all_valid):
         valid = target != ignore_index
         w = weight[_ew.where(valid, target, 0)] * valid.to(log_probs.dtype)
         return picked * w, w
-    if all_valid:
-        picked = -log_probs.gather(dim, target.unsqueeze(dim)).squeeze(dim)
-        if weight is None:
-            return picked, None
-        w = weight[target]
-        return picked * w, w
-    valid = target != ignore_index
-    safe_target = _ew.where(valid, target, 0)
-    picked = -log_probs.gather(dim, safe_target.unsqueeze(dim)).squeeze(dim)
-    w = valid.to(log_probs.dtype) if weight is None else weight[safe_target] * valid.to(log_probs.dtype)
-    return _ew.where(valid, picked * w, 0.0), w  # an ignored row's -inf log-probability times 0 is nan
+    picked = -log_probs.gather(dim, target.unsqueeze(dim)).squeeze(dim)
+    if weight is None:
+        return picked, None
+    w = weight[target]
+    return picked * w, w
 
 
 def _weighted_mean(losses: Tensor, weight_sum, used: Tensor) -> Tensor:
