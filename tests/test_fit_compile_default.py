@@ -2,6 +2,9 @@
 (compile=False): the same history and parameters, bit for bit on the CPU backend and within
 float32 tolerance on OpenCL, over fit's features; and steps whose recorded calls must not
 depend on the recorded batch's values (class targets with ignore_index)."""
+import sys
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -58,5 +61,153 @@ def test_a_step_recorded_on_one_batch_replays_on_targets_with_other_ignored_entr
         results.append((losses, [p.detach().numpy() for p in model.parameters()]))
     (eager_losses, eager_params), (losses, params) = results
     _assert_same(np.array(losses), np.array(eager_losses))  # nan (all ignored) equals nan
+    for a, b in zip(params, eager_params, strict=True):
+        _assert_same(a, b)
+
+
+# -- fit(compile=None) against fit(compile=False) over fit's features ---------------------------
+def _environment() -> str:
+    return "cpu" if _on_cpu() else "opencl"
+
+
+def _data(n=37, kind="class", dtype=tl.float32):
+    """(inputs (n, 5), targets): class indices (n,) (some -100 for "ignore") or (n, 3) values."""
+    rng = np.random.default_rng(1)
+    x = tl.tensor(rng.standard_normal((n, 5))).to(dtype)
+    if kind == "regression":
+        return x, tl.tensor(rng.standard_normal((n, 3))).to(dtype)
+    y = rng.integers(0, 3, n)
+    if kind == "ignore":
+        y[n - 6:] = -100  # only in the last batches: the step is recorded on targets without any
+    return x, tl.tensor(y)
+
+
+def _model(kind="mlp", dtype=tl.float32):
+    tl.manual_seed(3)
+    if kind == "bn":
+        return tl.nn.Sequential(tl.nn.Linear(5, 8), tl.nn.BatchNorm1d(8), tl.nn.ReLU(), tl.nn.Dropout(0.3),
+                                tl.nn.Linear(8, 3)).to(dtype)
+    return tl.nn.Sequential(tl.nn.Linear(5, 8), tl.nn.Tanh(), tl.nn.Linear(8, 3)).to(dtype)
+
+
+def _steering(optimizer, model, stop_at=None):
+    """An output function that changes lr (iteration 3) and the weights (iteration 5), and
+    stops at ``stop_at``."""
+    def steer(info):
+        if info.state == "iteration" and info.iteration == 3:
+            optimizer.param_groups[0]["lr"] *= 2
+        if info.state == "iteration" and info.iteration == 5:
+            with tl.no_grad():
+                model[0].weight.mul_(0.5)
+        return info.state == "iteration" and info.iteration == stop_at
+    return steer
+
+
+FIT_CASES = {  # name: (fit keyword options, data, model, loss)
+    "sgdm l2": (dict(), "class", "mlp", "crossentropy"),
+    "adam no l2 cosine": (dict(solver="adam", l2_regularization=0.0, learn_rate_schedule="cosine"), "class", "mlp",
+                          "crossentropy"),
+    "rmsprop piecewise": (dict(solver="rmsprop", learn_rate_schedule="piecewise", learn_rate_drop_period=1),
+                          "class", "mlp", "crossentropy"),
+    "clipping, shuffle every epoch": (dict(gradient_threshold=0.05, shuffle="every-epoch"), "class", "mlp",
+                                      "crossentropy"),
+    "no shuffle, batch norm, dropout": (dict(shuffle="never", solver="adam"), "class", "bn", "crossentropy"),
+    "validation, early stop": (dict(validation_frequency=2, validation_patience=2, initial_learn_rate=1.0),
+                               "class", "bn", "crossentropy"),
+    "mse regression float64": (dict(solver="adam"), "regression", "float64", "mse"),
+    "ignored targets, last batch of 1": (dict(n=33), "ignore", "mlp", "crossentropy"),
+    "steering output function": (dict(steer=True), "class", "mlp", "crossentropy"),
+    "checkpoint, resume mid-epoch": (dict(resume=True, steer=True, shuffle="every-epoch"), "class", "bn",
+                                     "crossentropy"),
+    "verbose": (dict(verbose=True, verbose_frequency=1), "class", "mlp", "nll"),
+}
+
+
+def _fit(compile, case, tmp_path, capsys, interrupted=True):
+    """(parameters, history rows without times, printed progress without times, warnings)."""
+    overrides, data_kind, model_kind, loss = FIT_CASES[case]
+    overrides = dict(overrides)
+    n, steer = overrides.pop("n", 37), overrides.pop("steer", False)
+    resume = overrides.pop("resume", False) and interrupted
+    dtype = tl.float64 if model_kind == "float64" else tl.float32
+    x, y = _data(n, data_kind, dtype)
+    model = _model("bn" if model_kind == "bn" else "mlp", dtype)
+    if loss == "nll":
+        model.append(tl.nn.LogSoftmax(1))
+    validation = _data(11) if "validation_frequency" in overrides else None
+    optimizer = tl.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, nesterov=True) if steer or resume else None
+    options = dict(dict(max_epochs=3, mini_batch_size=8, verbose=False, execution_environment=_environment(),
+                        compile=compile, validation_data=validation), **overrides)
+    if steer:
+        options["output_functions"] = [_steering(optimizer, model)]
+    capsys.readouterr()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if resume:  # stopped at iteration 7 (mid-epoch 2 of 5 batches), then resumed
+            path = str(tmp_path / f"{compile}.tl")
+            first = dict(options, checkpoint_path=path, output_functions=[_steering(optimizer, model, stop_at=7)])
+            tl.training.fit(model, (x, y), loss, tl.training.TrainingOptions(**first), optimizer=optimizer)
+        _, history = tl.training.fit(model, (x, y), loss, tl.training.TrainingOptions(**options),
+                                     optimizer=optimizer, resume_from=path if resume else None)
+    printed = ["|".join(line.split("|")[:3] + line.split("|")[4:])  # without the Time (s) column
+               for line in capsys.readouterr().out.splitlines()]
+    rows = [{k: v for k, v in row.items() if k != "time_since_start"} for row in history.iterations]
+    return ([t.detach().cpu().numpy() for t in model.state_dict().values()], rows, printed,
+            [str(w.message) for w in caught])
+
+
+@pytest.mark.parametrize("case", FIT_CASES)
+def test_fit_compiled_by_default_trains_as_eager_fit(case, tmp_path, capsys, monkeypatch):
+    made = []
+    init = sys.modules["tensorlite.compile"].CompiledFunction.__init__
+    monkeypatch.setattr(sys.modules["tensorlite.compile"].CompiledFunction, "__init__",
+                        lambda self, *a, **k: (init(self, *a, **k), made.append(self))[0])
+    params, rows, printed, said = _fit(None, case, tmp_path, capsys)
+    assert made and sum(c.stats["replays"] for c in made) > 0  # the default did capture the step
+    eager_params, eager_rows, eager_printed, eager_said = _fit(False, case, tmp_path, capsys)
+    assert said == eager_said == []
+    assert len(made) == (2 if "resume" in case else 1)  # compile=False made none
+    for a, b in zip(params, eager_params, strict=True):
+        _assert_same(a, b)
+    assert [sorted(r) for r in rows] == [sorted(r) for r in eager_rows]
+    for key in rows[0]:
+        _assert_same(np.array([r.get(key, np.nan) for r in rows], dtype=float),
+                     np.array([r.get(key, np.nan) for r in eager_rows], dtype=float))
+    if _on_cpu():
+        assert printed == eager_printed
+
+
+def test_a_compiled_resume_mid_epoch_equals_the_uninterrupted_eager_run(tmp_path, capsys):
+    case = "checkpoint, resume mid-epoch"
+    params, rows, _, _ = _fit(None, case, tmp_path, capsys)
+    whole_params, whole_rows, _, _ = _fit(False, case, tmp_path, capsys, interrupted=False)
+    for a, b in zip(params, whole_params, strict=True):
+        _assert_same(a, b)
+    _assert_same(np.array([r["loss"] for r in rows]), np.array([r["loss"] for r in whole_rows]))
+
+
+class _ReadsTheLoss(tl.nn.CrossEntropyLoss):
+    """A loss whose forward reads a value (Python control flow on it): not capturable."""
+
+    def forward(self, output, target):
+        loss = super().forward(output, target)
+        return loss * 0.5 if loss.item() > 1e9 else loss
+
+
+def test_fit_warns_once_naming_the_option_when_its_step_cannot_be_captured(tmp_path, capsys):
+    def train(compile):
+        tl.manual_seed(0)
+        model = tl.nn.Linear(2, 2)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            tl.training.fit(model, tl.data.xor(n=40), _ReadsTheLoss(), tl.training.TrainingOptions(
+                max_epochs=3, mini_batch_size=16, verbose=False, execution_environment=_environment(),
+                compile=compile))
+        return [p.detach().cpu().numpy() for p in model.parameters()], [str(w.message) for w in caught]
+    (params, said), (eager_params, eager_said) = train(None), train(False)
+    assert eager_said == []
+    assert len(said) == 1, said  # one warning for 9 steps
+    assert "fit's training step (TrainingOptions(compile=False) trains eagerly without this warning)" in said[0]
+    assert said[0].count("tensorlite.compile:") == 1 and "loss.item() > 1e9" in said[0]
     for a, b in zip(params, eager_params, strict=True):
         _assert_same(a, b)

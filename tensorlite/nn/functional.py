@@ -1342,10 +1342,11 @@ def _pick(log_probs, target, ignore_index, weight, all_valid):
     range-checks the others (see _check_class_targets)."""
     dim = _class_dim(log_probs)
     if all_valid is None:
-        picked = -_Gather.apply(log_probs, dim, target.unsqueeze(dim), "nll_loss", ignore_index).squeeze(dim)
+        valid = target != ignore_index
+        picked = _Gather.apply(log_probs, dim, target.unsqueeze(dim), "nll_loss", ignore_index).squeeze(dim)
+        picked = _ew.where(valid, -picked, 0.0)  # an ignored target's loss is 0, not -0 (PyTorch)
         if weight is None:
             return picked, None
-        valid = target != ignore_index
         w = weight[_ew.where(valid, target, 0)] * valid.to(log_probs.dtype)
         return picked * w, w
     picked = -log_probs.gather(dim, target.unsqueeze(dim)).squeeze(dim)

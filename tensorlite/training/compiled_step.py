@@ -49,6 +49,8 @@ def compiled_train_step(environment, model, optimizer, loss_fn, metric: str, gra
             nn.utils.clip_grad_norm_(model.parameters(), gradient_threshold)
         optimizer.step()
         return batch_loss, part
+    # what tensorlite.compile's warnings call it (it cannot capture it, it recorded it too often)
+    step.__qualname__ = "fit's training step (TrainingOptions(compile=False) trains eagerly without this warning)"
     compiled = _compile(step, host_reads="eager")
 
     def train_step(inputs, targets):
