@@ -211,3 +211,15 @@ def test_fit_warns_once_naming_the_option_when_its_step_cannot_be_captured(tmp_p
     assert said[0].count("tensorlite.compile:") == 1 and "loss.item() > 1e9" in said[0]
     for a, b in zip(params, eager_params, strict=True):
         _assert_same(a, b)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("reduction", ["none", "sum"])
+def test_an_ignored_target_loses_plus_zero_as_in_pytorch(weighted, reduction):
+    log_probs = tl.tensor([[-0.5, -1.0], [-2.0, -0.1]])
+    weight = tl.tensor([1.0, 2.0]) if weighted else None
+    loss = F.nll_loss(log_probs, tl.tensor([-100, -100]) if reduction == "sum" else tl.tensor([1, -100]),
+                      weight=weight, reduction=reduction)
+    values = loss.detach().cpu().numpy().reshape(-1)
+    np.testing.assert_array_equal(values, [0.0] if reduction == "sum" else [2.0 if weighted else 1.0, 0.0])
+    assert not np.signbit(values).any()  # PyTorch prints tensor([1., 0.]), not -0.

@@ -1,5 +1,5 @@
 """fit's training step captured and replayed by ``tensorlite.compile`` (TrainingOptions(
-compile=True)): zero_grad, forward, loss, backward, metric, clipping and the optimizer's update
+compile=None or True)): zero_grad, forward, loss, backward, metric, clipping and the optimizer's update
 run as one step; the loss and metric are read back after it."""
 from __future__ import annotations
 
