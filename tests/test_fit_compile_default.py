@@ -223,3 +223,47 @@ def test_an_ignored_target_loses_plus_zero_as_in_pytorch(weighted, reduction):
     values = loss.detach().cpu().numpy().reshape(-1)
     np.testing.assert_array_equal(values, [0.0] if reduction == "sum" else [2.0 if weighted else 1.0, 0.0])
     assert not np.signbit(values).any()  # PyTorch prints tensor([1., 0.]), not -0.
+
+
+# -- argument checks that read values: a replay runs on other values ----------------------------
+def _compiled_on(loss_of, batches, compiled=True):
+    """Run ``tl.compile`` of (or, compiled=False, eagerly) an SGD step on ``loss_of(w, batch)`` over ``batches``; return each
+    call's result or the exception it raised."""
+    w = tl.zeros(4, requires_grad=True)
+    opt = tl.optim.SGD([w], lr=0.1)
+
+    def step(batch):
+        opt.zero_grad()
+        loss = loss_of(w, batch)
+        loss.backward()
+        opt.step()
+        return loss
+    step = tl.compile(step) if compiled else step
+    results = []
+    for batch in batches:
+        try:
+            results.append(step(batch).item())
+        except (RuntimeError, IndexError) as error:
+            results.append(error)
+    return results
+
+
+def test_a_replayed_one_hot_checks_its_classes_and_an_inferred_count_is_not_captured():
+    def encoded(w, y, classes=4):
+        return (F.one_hot(y, classes).float().sum(0) * w).sum()
+    ok, bad = tl.tensor([0, 1]), tl.tensor([0, 5])
+    batches = [ok, ok, ok, tl.tensor([0, 3]), bad]
+    results, eager = _compiled_on(encoded, batches), _compiled_on(encoded, batches, compiled=False)
+    assert results[:4] == eager[:4]
+    for error in (results[4], eager[4]):
+        assert "Class values must be" in str(error) and "smaller than num_classes" in str(error)
+    inferred = _compiled_on(lambda w, y: encoded(w, y, -1), [ok, ok])  # its shape comes from the values
+    assert isinstance(inferred[1], sys.modules["tensorlite.compile"].CaptureError)
+    assert "one_hot" in str(inferred[1])
+
+
+def test_a_replayed_binary_cross_entropy_checks_its_targets():
+    def bce(w, t):
+        return F.binary_cross_entropy(w[:2].sigmoid(), t)
+    results = _compiled_on(bce, [tl.tensor([0.0, 1.0])] * 3 + [tl.tensor([0.0, 2.0])])
+    assert "binary_cross_entropy got a target of 2.0" in str(results[3])

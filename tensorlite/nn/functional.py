@@ -1118,6 +1118,12 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """
     if tensor.dtype is not _dt.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    if recording(tensor.device):  # a recorded step replays on other values: check them in the step
+        if num_classes == -1:  # a shape from the values: a host read, which the capture refuses
+            num_classes = int(tensor.max().item()) + 1
+        assert_in_range(tensor, 0, num_classes - 1, "Class values must be non-negative and smaller than "
+                                                    "num_classes (one_hot got {value})")
+        return (tensor.unsqueeze(-1) == arange(num_classes, device=tensor.device)).long()
     (bounds,) = value_bounds(tensor)
     if num_classes == -1:
         if not bounds:
@@ -1512,7 +1518,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     if target.dtype is not input.dtype:
         raise RuntimeError(f"Found dtype {target.dtype.scalar_name} but expected {input.dtype.scalar_name} "
                            f"(binary_cross_entropy target); convert it with .to({input.dtype.name})")
-    if input.device.type != "cpu":  # checked on the device: raised at the next sync
+    if input.device.type != "cpu" or recording(input.device):  # checked in the step (a replay's too)
         assert_in_range(input, 0, 1, _BCE_INPUT_RANGE)
         assert_in_range(target, 0, 1, "all elements of target should be between 0 and 1 "
                                       "(binary_cross_entropy got a target of {value})")
