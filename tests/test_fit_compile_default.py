@@ -227,8 +227,8 @@ def test_an_ignored_target_loses_plus_zero_as_in_pytorch(weighted, reduction):
 
 # -- argument checks that read values: a replay runs on other values ----------------------------
 def _compiled_on(loss_of, batches, compiled=True):
-    """Run ``tl.compile`` of (or, compiled=False, eagerly) an SGD step on ``loss_of(w, batch)`` over ``batches``; return each
-    call's result or the exception it raised."""
+    """Run an SGD step on ``loss_of(w, batch)`` over ``batches``, through ``tl.compile`` (or
+    eagerly with compiled=False); return each call's result or the exception it raised."""
     w = tl.zeros(4, requires_grad=True)
     opt = tl.optim.SGD([w], lr=0.1)
 
