@@ -1349,8 +1349,11 @@ def _pick(log_probs, target, ignore_index, weight, all_valid):
     dim = _class_dim(log_probs)
     if all_valid is None:
         valid = target != ignore_index
-        picked = _Gather.apply(log_probs, dim, target.unsqueeze(dim), "nll_loss", ignore_index).squeeze(dim)
-        picked = _ew.where(valid, -picked, 0.0)  # an ignored target's loss is 0, not -0 (PyTorch)
+        if log_probs.device.type == "cpu":  # a plain gather: the NumPy replay's fast gather and scatter
+            picked = log_probs.gather(dim, _ew.where(valid, target, 0).unsqueeze(dim)).squeeze(dim)
+        else:
+            picked = _Gather.apply(log_probs, dim, target.unsqueeze(dim), "nll_loss", ignore_index).squeeze(dim)
+        picked = _ew.where(valid, -picked, 0.0)  # an ignored target's loss is +0, as in PyTorch
         if weight is None:
             return picked, None
         w = weight[_ew.where(valid, target, 0)] * valid.to(log_probs.dtype)
