@@ -516,8 +516,8 @@ class CompiledFunction:
     def _refuse(self, entry, reason, args=None, kwargs=None, result=None, quiet=False):
         self._gave_up = reason
         if not quiet:
-            warn_user(f"tensorlite.compile: cannot capture {self._fn.__qualname__}: {reason}; it "
-                      f"runs eagerly")
+            warn_user(f"tensorlite.compile: cannot capture {self._fn.__qualname__}: "
+                      f"{reason.removeprefix('tensorlite.compile: ')}; it runs eagerly")
         return self._eager(args, kwargs) if args is not None else result
 
 

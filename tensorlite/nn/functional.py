@@ -16,6 +16,7 @@ from ..autograd.grad_mode import no_grad
 from ..ops import elementwise as _ew
 from ..ops.conv import (adaptive_avg_pool2d, avg_pool2d, conv1d, conv2d, conv3d, conv_transpose1d,
                         conv_transpose2d, conv_transpose3d, fold, max_pool2d, unfold)
+from ..ops.capture import recording
 from ..ops.checks import assert_in_range
 from ..ops.creation import arange, bernoulli, full, full_like
 from ..ops.fused_nn import Gelu as _FusedGelu, LayerNorm as _FusedLayerNorm
@@ -1117,6 +1118,12 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """
     if tensor.dtype is not _dt.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    if recording(tensor.device):  # a recorded step replays on other values: check them in the step
+        if num_classes == -1:  # a shape from the values: a host read, which the capture refuses
+            num_classes = int(tensor.max().item()) + 1
+        assert_in_range(tensor, 0, num_classes - 1, "Class values must be non-negative and smaller than "
+                                                    "num_classes (one_hot got {value})")
+        return (tensor.unsqueeze(-1) == arange(num_classes, device=tensor.device)).long()
     (bounds,) = value_bounds(tensor)
     if num_classes == -1:
         if not bounds:
@@ -1304,10 +1311,11 @@ def _check_class_weight(input, weight) -> None:
 
 
 def _check_class_targets(input, target, ignore_index) -> bool | None:
-    """Raise PyTorch's errors for bad targets; return whether no target equals ignore_index
-    (then the loss needs no masking: fewer ops), or None for targets on a device: their values
-    are checked there, by the gather that picks them, without waiting for the device (a bad
-    target raises "Target t is out of bounds." at the next sync)."""
+    """Raise PyTorch's errors for bad targets; return True when every target is a class and
+    none equals ignore_index (then the loss needs no masking: fewer ops), else None: the gather
+    that picks them skips ignored targets and checks the others where they are (on a device
+    without waiting for it: a bad target raises "Target t is out of bounds." at the next sync).
+    While a step is recorded it is None for every batch: the replay runs on other targets."""
     if target.dtype is not _dt.int64:
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {target.dtype.scalar_name}")
     expected = tuple(input.shape[:1]) + tuple(input.shape[2:]) if input.ndim > 1 else ()
@@ -1319,8 +1327,8 @@ def _check_class_targets(input, target, ignore_index) -> bool | None:
                            f"{list(input.shape)} (class dim {_class_dim(input)}), got {list(target.shape)}")
     if target.numel() == 0:
         return True
-    if target.device.type != "cpu":
-        return None
+    if target.device.type != "cpu" or recording(target.device):
+        return None  # a recorded step replays on other targets: the gather checks and skips them
     classes = input.shape[_class_dim(input)]
     # on the CPU the values are at hand: (min, max) settles the usual case (every target a
     # class, none ignored) and PyTorch's CPU check raises at the call
@@ -1331,32 +1339,30 @@ def _check_class_targets(input, target, ignore_index) -> bool | None:
     if bool((valid & ((target < 0) | (target >= classes))).any()):
         bad = target[valid & ((target < 0) | (target >= classes))][0].item()
         raise IndexError(f"Target {bad} is out of bounds.")
-    return False
+    return None  # some ignored: the device's path, which a recorded step takes for every batch
 
 
 def _pick(log_probs, target, ignore_index, weight, all_valid):
     """(per-element -log p[target], per-element weight or None for all ones), both 0 where the
-    target is ignored; ``all_valid`` None: unknown (a device), the gather skips ignored targets
-    and range-checks the others on the device."""
+    target is ignored; ``all_valid`` None: some may be ignored, the gather skips them and
+    range-checks the others (see _check_class_targets)."""
     dim = _class_dim(log_probs)
     if all_valid is None:
-        picked = -_Gather.apply(log_probs, dim, target.unsqueeze(dim), "nll_loss", ignore_index).squeeze(dim)
+        valid = target != ignore_index
+        if log_probs.device.type == "cpu":  # a plain gather: the NumPy replay's fast gather and scatter
+            picked = log_probs.gather(dim, _ew.where(valid, target, 0).unsqueeze(dim)).squeeze(dim)
+        else:
+            picked = _Gather.apply(log_probs, dim, target.unsqueeze(dim), "nll_loss", ignore_index).squeeze(dim)
+        picked = _ew.where(valid, -picked, 0.0)  # an ignored target's loss is +0, as in PyTorch
         if weight is None:
             return picked, None
-        valid = target != ignore_index
         w = weight[_ew.where(valid, target, 0)] * valid.to(log_probs.dtype)
         return picked * w, w
-    if all_valid:
-        picked = -log_probs.gather(dim, target.unsqueeze(dim)).squeeze(dim)
-        if weight is None:
-            return picked, None
-        w = weight[target]
-        return picked * w, w
-    valid = target != ignore_index
-    safe_target = _ew.where(valid, target, 0)
-    picked = -log_probs.gather(dim, safe_target.unsqueeze(dim)).squeeze(dim)
-    w = valid.to(log_probs.dtype) if weight is None else weight[safe_target] * valid.to(log_probs.dtype)
-    return _ew.where(valid, picked * w, 0.0), w  # an ignored row's -inf log-probability times 0 is nan
+    picked = -log_probs.gather(dim, target.unsqueeze(dim)).squeeze(dim)
+    if weight is None:
+        return picked, None
+    w = weight[target]
+    return picked * w, w
 
 
 def _weighted_mean(losses: Tensor, weight_sum, used: Tensor) -> Tensor:
@@ -1515,7 +1521,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     if target.dtype is not input.dtype:
         raise RuntimeError(f"Found dtype {target.dtype.scalar_name} but expected {input.dtype.scalar_name} "
                            f"(binary_cross_entropy target); convert it with .to({input.dtype.name})")
-    if input.device.type != "cpu":  # checked on the device: raised at the next sync
+    if input.device.type != "cpu" or recording(input.device):  # checked in the step (a replay's too)
         assert_in_range(input, 0, 1, _BCE_INPUT_RANGE)
         assert_in_range(target, 0, 1, "all elements of target should be between 0 and 1 "
                                       "(binary_cross_entropy got a target of {value})")

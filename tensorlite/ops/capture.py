@@ -13,13 +13,28 @@ from ..backends.capture import Late, Program, Recorder, group_adam_steps
 from ..backends.fusion import fuse
 from ..tensor import Tensor
 
-__all__ = ["Late", "Recording", "Replay", "CaptureError"]
+__all__ = ["Late", "Recording", "Replay", "CaptureError", "recording"]
 
 _ARRAY_TYPES = (np.ndarray, np.generic)
 
 
 class CaptureError(RuntimeError):
     """A step that cannot be captured (the message says why and what to do instead)."""
+
+
+def recording(device) -> bool:
+    """Whether a step is being recorded on ``device``: a check that reads values then sees only
+    the recorded batch, so an op whose recorded calls would depend on them takes the path that
+    holds for every value.
+
+    Example:
+    >>> x = tl.ones(2)
+    >>> with Recording(x.device, [x], lambda *a: None, lambda name: None):
+    ...     inside = recording(x.device)
+    >>> inside, recording(x.device)
+    (True, False)
+    """
+    return isinstance(device.backend, Recorder)
 
 
 def _is_array(value) -> bool:

@@ -1,5 +1,5 @@
 """fit's training step captured and replayed by ``tensorlite.compile`` (TrainingOptions(
-compile=True)): zero_grad, forward, loss, backward, metric, clipping and the optimizer's update
+compile=None or True)): zero_grad, forward, loss, backward, metric, clipping and the optimizer's update
 run as one step; the loss and metric are read back after it."""
 from __future__ import annotations
 
@@ -49,6 +49,8 @@ def compiled_train_step(environment, model, optimizer, loss_fn, metric: str, gra
             nn.utils.clip_grad_norm_(model.parameters(), gradient_threshold)
         optimizer.step()
         return batch_loss, part
+    # what tensorlite.compile's warnings call it (it cannot capture it, it recorded it too often)
+    step.__qualname__ = "fit's training step (TrainingOptions(compile=False) trains eagerly without this warning)"
     compiled = _compile(step, host_reads="eager")
 
     def train_step(inputs, targets):
