@@ -84,7 +84,17 @@ class _LazyConvMixin(LazyModuleMixin):
             self.reset_parameters()
 
 
-class LazyConv1d(_LazyConvMixin, Conv1d):
+class _LazyConvNdMixin(_LazyConvMixin):
+    """LazyConv1d/2d/3d's constructor: Conv*d's arguments less in_channels."""
+
+    def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
+                 padding_mode="zeros", device=None, dtype=None):
+        super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False, padding_mode,
+                         device=device, dtype=dtype)
+        self._lazy_init(out_channels, bias, device, dtype)
+
+
+class LazyConv1d(_LazyConvNdMixin, Conv1d):
     """Conv1d whose in_channels comes from the first input.
 
     Shapes: input (N, C_in, L) or (C_in, L) -> (N, out_channels, L_out).
@@ -97,14 +107,8 @@ class LazyConv1d(_LazyConvMixin, Conv1d):
 
     cls_to_become = Conv1d
 
-    def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
-                 padding_mode="zeros", device=None, dtype=None):
-        super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False, padding_mode,
-                         device=device, dtype=dtype)
-        self._lazy_init(out_channels, bias, device, dtype)
 
-
-class LazyConv2d(_LazyConvMixin, Conv2d):
+class LazyConv2d(_LazyConvNdMixin, Conv2d):
     """Conv2d whose in_channels comes from the first input.
 
     Shapes: input (N, C_in, H, W) or (C_in, H, W) -> (N, out_channels, H_out, W_out).
@@ -117,14 +121,8 @@ class LazyConv2d(_LazyConvMixin, Conv2d):
 
     cls_to_become = Conv2d
 
-    def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
-                 padding_mode="zeros", device=None, dtype=None):
-        super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False, padding_mode,
-                         device=device, dtype=dtype)
-        self._lazy_init(out_channels, bias, device, dtype)
 
-
-class LazyConv3d(_LazyConvMixin, Conv3d):
+class LazyConv3d(_LazyConvNdMixin, Conv3d):
     """Conv3d whose in_channels comes from the first input.
 
     Shapes: input (N, C_in, D, H, W) or (C_in, D, H, W) -> (N, out_channels, D_out, H_out, W_out).
@@ -135,12 +133,6 @@ class LazyConv3d(_LazyConvMixin, Conv3d):
     """
 
     cls_to_become = Conv3d
-
-    def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
-                 padding_mode="zeros", device=None, dtype=None):
-        super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False, padding_mode,
-                         device=device, dtype=dtype)
-        self._lazy_init(out_channels, bias, device, dtype)
 
 
 class _LazyConvTransposeMixin(_LazyConvMixin):
